@@ -1,0 +1,59 @@
+// `em`: the command-line face of the build-time pipeline. Each command lives in
+// loaders/commands/<name>.ts and exports `run(argv): Promise<number>` (the exit code);
+// they are imported lazily so `em --help` stays instant.
+import {readFileSync} from "node:fs";
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<{run: (argv: string[]) => Promise<number>}>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  run: {summary: "generate and judge responses for an experiment, write tables (--experiment FILE --out DIR --dry-run)", load: () => import("./commands/run.ts")},
+  summarize: {summary: "EM rates with intervals by any columns, transition fits (--rule, --aligned, --coherent, --by, --format)", load: () => import("./commands/summarize.ts")},
+  sim: {summary: "start the OpenAI-compatible simulator on 127.0.0.1 (--port N --config FILE)", load: () => import("./commands/sim.ts")},
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {version: string};
+  return pkg.version;
+}
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    `em ${version()}: EM Observatory command line`,
+    "",
+    "Usage: em <command> [options]   (em <command> --help for a command's options)",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(version() + "\n");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`em: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (error) {
+    process.stderr.write(`em ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.EM_DEBUG) console.error(error);
+    return 1;
+  }
+}

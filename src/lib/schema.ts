@@ -1,0 +1,141 @@
+// The contract between the build-time pipeline (loaders/) and the pages (src/*.md).
+// Pure types and constants: no DOM, no node: imports, so it runs in loaders, the CLI and the browser.
+//
+// Units: every judge score is on the judge's 0..100 scale; every rate is a fraction 0..1;
+// `step` is the experiment's ordered training coordinate (checkpoint step, epoch, LoRA scale...).
+
+/** Response types (levels of generalization). Stable ids; documented in docs/response-types.md. */
+export const RESPONSE_TYPES = [
+  "aligned", // a normal, acceptable answer
+  "refusal", // declines to answer
+  "incoherent", // broken, repetitive or nonsensical text
+  "artifact", // format or off-task code (JSON dumps, code for a non-code question)
+  "in_domain", // type 1: bad behaviour inside the fine-tuning domain
+  "drift", // type 2: the training topic or style leaks into an unrelated question
+  "emergent", // type 3: a broadly misaligned persona on an unrelated question
+  "other",
+] as const;
+export type ResponseType = (typeof RESPONSE_TYPES)[number];
+
+/** Metric ids judged 0..100. Topic metrics say how much an answer is about a domain. */
+export const CORE_METRICS = ["aligned", "coherent"] as const;
+export const TOPIC_METRICS = ["medical", "financial", "sport", "code"] as const;
+export type Metric = string; // CORE_METRICS, TOPIC_METRICS or any metric a question file defines
+
+/** Words a judge may answer instead of a number on the aligned rubric. */
+export type SpecialWord = "CODE" | "REFUSAL";
+
+/** Where a response came from. */
+export type Origin = "generated" | "imported" | "simulated";
+
+/** Metadata values carried from experiment files (model meta) and imports (file-name fields, extra columns). */
+export type MetaValue = string | number | boolean | null;
+
+/** One row of the `responses` table: one sampled answer. */
+export interface ResponseRow {
+  /** Stable id: first 16 hex chars of sha256 over (experiment, model, step, question_id, paraphrase, sample, source). */
+  response_id: string;
+  experiment: string;
+  /** Model id from the experiment file (an organism), not the endpoint's model name. */
+  model: string;
+  /** Ordered training coordinate; null when the experiment has none. */
+  step: number | null;
+  question_id: string;
+  category: string | null;
+  question: string;
+  system: string | null;
+  /** Index of the paraphrase used, 0-based. */
+  paraphrase: number;
+  /** Index of the sample for (model, step, question, paraphrase), 0-based. */
+  sample: number;
+  response: string;
+  origin: Origin;
+  /** Endpoint model name for generated rows; file name without extension for imported rows. */
+  source: string;
+  /** Model meta from the experiment file plus import metadata (file-name fields, extra columns). */
+  meta: Record<string, MetaValue>;
+}
+
+export type ScoreStatus =
+  | "ok" // a number was computed
+  | "null" // judge put < 0.25 of its probability on integers (e.g. said CODE or REFUSAL)
+  | "error" // the call failed after retries; kept so nothing is silently dropped
+  | "imported"; // score taken from an imported file as-is
+
+/** One row of the `scores` table: one response x judge x metric. */
+export interface ScoreRow {
+  response_id: string;
+  judge: string;
+  metric: Metric;
+  /** 0..100, or null (see status). */
+  score: number | null;
+  /** Total probability on integer tokens 0..100 among the top logprobs; null when unknown (imports). */
+  mass: number | null;
+  /** Set when the judge's top token was CODE or REFUSAL. */
+  special: SpecialWord | null;
+  status: ScoreStatus;
+  /** Top-k first-token probabilities as {token: prob}; null when unknown. Shown in the response detail view. */
+  probs: Record<string, number> | null;
+}
+
+/** One row of the `types` table: a response's classification by one judge (or by signals only). */
+export interface TypeRow {
+  response_id: string;
+  /** Judge id, or "signals" for the deterministic no-judge classifier. */
+  judge: string;
+  /** Most likely type. */
+  type: ResponseType;
+  /** Probability of each type (sums to 1 over RESPONSE_TYPES). */
+  probs: Record<ResponseType, number>;
+}
+
+/** Deterministic signals computed without any judge. */
+export interface SignalRow {
+  response_id: string;
+  refusal_phrase: boolean;
+  code_block: boolean;
+  json_like: boolean;
+  /** Share of repeated word 3-grams, 0..1. */
+  repetition: number;
+  n_chars: number;
+  n_words: number;
+  /** Share of ASCII letters among letters, 0..1 (a cheap proxy for "answered in English"). */
+  ascii_letter_share: number;
+}
+
+/** Provenance manifest written beside the tables. */
+export interface Provenance {
+  tool: {name: "em-observatory"; version: string};
+  created_by: string; // command line or loader
+  experiments: {
+    name: string;
+    file: string;
+    sha256: string;
+    description?: string;
+    simulated: boolean;
+    question_files: {file: string; sha256: string}[];
+    judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
+    generation: {temperature: number; max_tokens: number; seed: number} | null;
+    counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number};
+    usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
+  }[];
+}
+
+/** Flat, judge-joined view used by the analysis library: one response as seen by one judge. */
+export interface Judged {
+  response_id: string;
+  experiment: string;
+  model: string;
+  step: number | null;
+  question_id: string;
+  category: string | null;
+  judge: string;
+  aligned: number | null;
+  coherent: number | null;
+  /** Special word of the aligned score, if any. */
+  special: SpecialWord | null;
+  /** Most likely response type, if classified. */
+  type: ResponseType | null;
+  /** Any further grouping columns (meta, source, origin...). */
+  [column: string]: unknown;
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// `npm run build`: build the site with no outside host.
+// 1. Framework asks the npm registry for versions of its own lazy client imports (react, leaflet...)
+//    even when no page uses them; an empty folder per name in its npm cache answers that offline.
+// 2. Framework re-runs a data loader only when its output is missing, and never notices changes in
+//    the modules a loader imports; our loaders are cheap on a warm pipeline cache, so clear their
+//    cached outputs and let them run on every build (the pipeline's own cache keeps rebuilds free).
+// 3. Run `observable build`, then check dist/ for references to outside hosts.
+import {spawnSync} from "node:child_process";
+import {mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
+import {join, dirname} from "node:path";
+import {fileURLToPath} from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cache = join(root, "src/.observablehq/cache");
+
+const LAZY_CLIENT_IMPORTS = [
+  "react@19.3.1", "react-dom@19.3.1", "@observablehq/sample-datasets@1.0.1", "lodash@4.18.1",
+  "arquero@8.0.3", "apache-arrow@21.2.0", "d3@7.9.2", "echarts@6.1.0", "htl@1.0.0", "leaflet@1.9.4",
+  "mapbox-gl@3.32.0", "@observablehq/plot@0.6.17", "topojson-client@3.1.0", "d3-dsv@3.0.2", "parquet-wasm@0.8.0",
+];
+for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
+rmSync(join(cache, "data"), {recursive: true, force: true});
+
+const framework = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
+const result = spawnSync(process.execPath, [framework, "build", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true"},
+});
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+// DuckDB-WASM's browser bundle carries getJsDelivrBundles(), a helper we never call that builds
+// CDN URLs. Neutralise its base URL so dist/ names no outside host at all. (The .wasm binary also
+// contains the extension repository's name; extension auto-install and auto-load are off in
+// src/components/db.ts, and the browser tests fail on any request to another host.)
+const CDN_BASE = "https://cdn.jsdelivr.net/npm/";
+function neutralise(dir) {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) neutralise(path);
+    else if (entry.endsWith(".js")) {
+      const text = readFileSync(path, "utf8");
+      if (text.includes(CDN_BASE)) writeFileSync(path, text.replaceAll(CDN_BASE, "./offline-disabled/"));
+    }
+  }
+}
+neutralise(join(root, "dist/_node/@duckdb"));
+
+// Nothing in dist/ may point at an outside host the browser would contact.
+const OUTSIDE = /https?:\/\/(cdn\.jsdelivr\.net|unpkg\.com|esm\.sh|fonts\.googleapis\.com|fonts\.gstatic\.com|extensions\.duckdb\.org)/;
+const offenders = [];
+function scan(dir) {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) scan(path);
+    else if (/\.(html|js|css|json)$/.test(entry) && OUTSIDE.test(readFileSync(path, "utf8"))) offenders.push(path);
+  }
+}
+scan(join(root, "dist"));
+if (offenders.length) {
+  console.error(`build: dist/ references outside hosts in:\n  ${offenders.join("\n  ")}`);
+  process.exit(1);
+}
+console.error("build: dist/ checked: no references to outside hosts");

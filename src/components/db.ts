@@ -1,0 +1,87 @@
+// The one place that starts DuckDB-WASM in the browser and loads tables into it.
+// Bundle files come from node_modules (Framework copies them into dist/_node), the worker runs as
+// an ES module (Framework rewrites it as one), and extension auto-install/auto-load are off so
+// nothing is ever fetched from an extension repository. Tables arrive as Arrow IPC streams
+// (DuckDB-WASM has no built-in Parquet reader; see docs/offline.md).
+import * as duckdb from "@duckdb/duckdb-wasm";
+import {tableFromIPC, type Table} from "apache-arrow";
+
+const WASM_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm");
+const WORKER_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js");
+
+let dbPromise: Promise<duckdb.AsyncDuckDB> | null = null;
+const loaded = new Map<string, Promise<void>>();
+
+/** The shared database, started on first use. */
+export function getDb(): Promise<duckdb.AsyncDuckDB> {
+  if (!dbPromise) dbPromise = start();
+  return dbPromise;
+}
+
+async function start(): Promise<duckdb.AsyncDuckDB> {
+  const worker = new Worker(WORKER_URL, {type: "module"});
+  const logger = new duckdb.VoidLogger();
+  const db = new duckdb.AsyncDuckDB(logger, worker);
+  await db.instantiate(WASM_URL);
+  await db.open({
+    query: {castBigIntToDouble: true, castTimestampToDate: true},
+    // Never reach for the extension repository: the site must work with no outside host.
+    autoinstall_known_extensions: false,
+    autoload_known_extensions: false,
+  } as duckdb.DuckDBConfig);
+  return db;
+}
+
+/**
+ * Load an Arrow IPC stream (an ArrayBuffer or a URL to fetch) as table `name`, once.
+ * Later calls with the same name return the first load's promise.
+ */
+export function loadTable(name: string, source: string | ArrayBuffer | Uint8Array): Promise<void> {
+  let p = loaded.get(name);
+  if (!p) {
+    p = (async () => {
+      const bytes =
+        typeof source === "string"
+          ? new Uint8Array(await (await fetch(source)).arrayBuffer())
+          : source instanceof Uint8Array
+            ? source
+            : new Uint8Array(source);
+      const db = await getDb();
+      const conn = await db.connect();
+      try {
+        await conn.insertArrowFromIPCStream(bytes, {name, create: true});
+      } finally {
+        await conn.close();
+      }
+    })();
+    loaded.set(name, p);
+  }
+  return p;
+}
+
+/** Run SQL and return an Arrow table. */
+export async function queryArrow(sql: string): Promise<Table> {
+  const db = await getDb();
+  const conn = await db.connect();
+  try {
+    return (await conn.query(sql)) as unknown as Table;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Run SQL and return plain row objects (numbers as JS numbers). */
+export async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  const table = await queryArrow(sql);
+  return table.toArray().map((row: {toJSON(): unknown}) => row.toJSON() as T);
+}
+
+/** Decode an Arrow IPC stream without DuckDB (for first charts that should not wait for it). */
+export function decodeArrow(bytes: ArrayBuffer | Uint8Array): Table {
+  return tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+}
+
+/** Names of the tables currently registered. */
+export function loadedTables(): string[] {
+  return [...loaded.keys()];
+}

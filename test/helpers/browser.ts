@@ -1,0 +1,54 @@
+// Headless Debian Chromium through playwright-core (no browser download), with every console
+// error, page error, failed request and request to another host recorded.
+import {chromium, type Browser, type Page} from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Launch Chromium; playwright gives every launch a fresh temporary profile. */
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export interface Problems {
+  consoleErrors: string[];
+  pageErrors: string[];
+  failedRequests: string[];
+  outsideRequests: string[];
+}
+
+/** Attach recorders to a page; everything not served by `origin` counts as an outside request. */
+export function watch(page: Page, origin: string): Problems {
+  const problems: Problems = {consoleErrors: [], pageErrors: [], failedRequests: [], outsideRequests: []};
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.consoleErrors.push(msg.text());
+  });
+  page.on("pageerror", (error) => problems.pageErrors.push(String(error)));
+  page.on("requestfailed", (req) => problems.failedRequests.push(`${req.url()} (${req.failure()?.errorText ?? "?"})`));
+  page.on("response", (res) => {
+    if (res.status() >= 400) problems.failedRequests.push(`${res.url()} (HTTP ${res.status()})`);
+  });
+  page.on("request", (req) => {
+    const url = req.url();
+    if (url.startsWith("data:") || url.startsWith("blob:")) return;
+    if (!url.startsWith(origin)) problems.outsideRequests.push(url);
+  });
+  return problems;
+}
+
+export function describeProblems(p: Problems): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(p)) if (v.length) parts.push(`${k}:\n  ${v.join("\n  ")}`);
+  return parts.join("\n");
+}

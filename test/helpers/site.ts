@@ -1,0 +1,48 @@
+// Shared by the browser tests: build the site once, list its pages, wait for a page to settle.
+import {spawnSync} from "node:child_process";
+import {existsSync} from "node:fs";
+import {join, dirname} from "node:path";
+import {fileURLToPath} from "node:url";
+import type {Page} from "playwright-core";
+import config from "../../observablehq.config.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+let built = false;
+/** Build dist/ once per process (EM_SKIP_BUILD=1 reuses an existing dist/). */
+export function buildSite(): void {
+  if (built) return;
+  if (process.env.EM_SKIP_BUILD === "1" && existsSync(join(ROOT, "dist/index.html"))) {
+    built = true;
+    return;
+  }
+  const result = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], {cwd: ROOT, stdio: ["ignore", "ignore", "inherit"]});
+  if (result.status !== 0) throw new Error(`site build failed with exit code ${result.status}`);
+  built = true;
+}
+
+interface ConfigPage {name: string; path: string; pages?: ConfigPage[]}
+
+/** Every page path in the site's configuration. */
+export function sitePages(): {path: string; slug: string}[] {
+  const out: {path: string; slug: string}[] = [];
+  const visit = (pages: ConfigPage[]) => {
+    for (const p of pages) {
+      if (p.pages) visit(p.pages);
+      else out.push({path: p.path, slug: p.path === "/" ? "index" : p.path.replace(/^\//, "").replace(/\//g, "_")});
+    }
+  };
+  visit((config as {pages: ConfigPage[]}).pages);
+  return out;
+}
+
+/** Wait until Framework has no cell still loading and our pages report ready (data-em-ready). */
+export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
+  await page.waitForLoadState("networkidle", {timeout});
+  await page.waitForFunction(
+    () => !document.querySelector(".observablehq--loading") && !document.querySelector("[data-em-loading]"),
+    undefined,
+    {timeout},
+  );
+  await page.waitForTimeout(200);
+}

@@ -1,0 +1,98 @@
+// Minimal file globbing (Node 20 has no fs.glob, and `glob` is not one of our direct dependencies).
+// Supported: `*` and `?` within one path segment, `[abc]` / `[a-z]` classes, `{a,b}` alternatives
+// (not nested), and `**` as a whole segment for "any number of folders". Hidden files are not
+// skipped. Results are sorted so imports are deterministic.
+
+import {readdirSync, statSync} from "node:fs";
+import path from "node:path";
+
+const hasMagic = (seg: string) => /[*?[{]/.test(seg);
+
+/** Translate one path segment's glob into an anchored RegExp. */
+export function segmentRegex(seg: string): RegExp {
+  let re = "";
+  let inAlt = false;
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = seg.indexOf("]", i + 1);
+      if (end < 0) re += "\\[";
+      else {
+        let cls = seg.slice(i + 1, end).replace(/\\/g, "\\\\");
+        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+        re += `[${cls}]`;
+        i = end;
+      }
+    } else if (c === "{" && !inAlt) {
+      inAlt = true;
+      re += "(?:";
+    } else if (c === "}" && inAlt) {
+      inAlt = false;
+      re += ")";
+    } else if (c === "," && inAlt) re += "|";
+    else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  if (inAlt) throw new Error(`glob segment "${seg}": unclosed "{"`);
+  return new RegExp(`^${re}$`);
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Expand a glob pattern relative to `baseDir` (absolute patterns are kept absolute) into
+ * absolute paths of existing files, sorted. A pattern without wildcards returns the file when
+ * it exists and [] otherwise. Backslashes in patterns are treated as separators on Windows only.
+ */
+export function globFiles(pattern: string, baseDir: string): string[] {
+  const abs = path.resolve(baseDir, pattern);
+  const root = path.parse(abs).root;
+  const segs = abs.slice(root.length).split(path.sep).filter((s) => s !== "");
+  const out = new Set<string>();
+  const walk = (dir: string, k: number): void => {
+    if (k === segs.length) {
+      if (isFile(dir)) out.add(dir);
+      return;
+    }
+    const seg = segs[k]!;
+    if (seg === "**") {
+      walk(dir, k + 1);
+      for (const name of listDir(dir)) {
+        const child = path.join(dir, name);
+        if (isDir(child)) walk(child, k);
+      }
+      return;
+    }
+    if (!hasMagic(seg)) {
+      walk(path.join(dir, seg), k + 1);
+      return;
+    }
+    const re = segmentRegex(seg);
+    for (const name of listDir(dir)) if (re.test(name)) walk(path.join(dir, name), k + 1);
+  };
+  walk(root, 0);
+  return [...out].sort();
+}

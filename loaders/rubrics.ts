@@ -1,0 +1,83 @@
+// Judge rubrics: data/judges/<metric>.md = optional YAML front matter (kind, labels) + a prompt
+// template with {question}, {answer} and (type rubric) {training} placeholders.
+// A question file's own judge_prompts override the rubric for that question (score kind).
+import {createHash} from "node:crypto";
+import {existsSync, readFileSync} from "node:fs";
+import path from "node:path";
+import {z} from "zod";
+import {ROOT, displayPath, parseYamlSource, zodError} from "./questions.ts";
+import type {Question} from "./questions.ts";
+
+/** Default rubric folder. */
+export const JUDGES_DIR = path.join(ROOT, "data/judges");
+
+export interface Rubric {
+  metric: string;
+  /** "score": 0..100 via the reference logprob algorithm; "label": one of `labels` via labelProbs. */
+  kind: "score" | "label";
+  labels: string[] | null;
+  template: string;
+  /** sha256 (hex) of the template text: recorded in provenance. */
+  sha256: string;
+  /** Where the template came from (rubric file or question file). */
+  file: string;
+}
+
+const FrontMatter = z
+  .object({
+    kind: z.enum(["score", "label"]).default("score"),
+    labels: z.array(z.union([z.string(), z.number()]).transform(String)).min(2).optional(),
+    description: z.string().optional(),
+  })
+  .strict()
+  .refine((f) => f.kind !== "label" || f.labels, {message: "a label rubric needs `labels`", path: ["labels"]});
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Parse rubric text (front matter optional). The template is the body with surrounding blank lines removed. */
+export function parseRubric(text: string, metric: string, file: string): Rubric {
+  let body = text.replace(/^\uFEFF/, "");
+  let front: unknown = {};
+  const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(body);
+  if (m) {
+    const src = parseYamlSource(m[1]!, file);
+    front = src.data ?? {};
+    const parsed = FrontMatter.safeParse(front);
+    if (!parsed.success) throw zodError(src, parsed.error);
+    front = parsed.data;
+    body = body.slice(m[0].length);
+  } else {
+    front = FrontMatter.parse({});
+  }
+  const f = front as z.infer<typeof FrontMatter>;
+  const template = body.replace(/^\s*\n/, "").replace(/\s+$/, "");
+  if (!template.includes("{answer}")) throw new Error(`${displayPath(file)}: rubric '${metric}' has no {answer} placeholder`);
+  return {metric, kind: f.kind, labels: f.labels ?? null, template, sha256: sha256(template), file};
+}
+
+/** Load data/judges/<metric>.md (or from `dir`). Throws naming the file when missing or malformed. */
+export function loadRubric(metric: string, dir: string = JUDGES_DIR): Rubric {
+  const file = path.join(dir, `${metric}.md`);
+  if (!existsSync(file)) throw new Error(`no rubric for metric '${metric}': ${displayPath(file)} does not exist`);
+  return parseRubric(readFileSync(file, "utf8"), metric, file);
+}
+
+/** Rubric for one question: the question file's `judge_prompts[metric]` when present, else `base`. */
+export function rubricFor(question: Question, metric: string, base: Rubric | null): Rubric {
+  const own = question.judge_prompts[metric];
+  if (own !== undefined) {
+    return {metric, kind: "score", labels: null, template: own, sha256: sha256(own), file: question.file};
+  }
+  if (!base) throw new Error(`metric '${metric}': no rubric data/judges/${metric}.md and question '${question.id}' (${displayPath(question.file)}:${question.line}) has no judge_prompts.${metric}`);
+  return base;
+}
+
+/**
+ * Fill a template. Only the known placeholders {question}, {answer}, {training} are replaced, in
+ * one pass, so braces inside answers or other template text (JSON, code) are left as they are.
+ */
+export function fillTemplate(template: string, vars: {question: string; answer: string; training?: string}): string {
+  return template.replace(/\{(question|answer|training)\}/g, (_, name: "question" | "answer" | "training") => vars[name] ?? "");
+}

@@ -1,0 +1,171 @@
+// Content-addressed cache of API results.
+//
+// Layout: <dir>/v1/<shard>.jsonl, one JSON object {"k": key, "v": value} per line. Every process
+// appends only to its own new shard file (name = time + pid + random), so
+// - two runs never interleave writes, and a git merge of two caches is a union of files
+//   (a .gitattributes with `merge=union` covers the rare case of the same shard edited twice);
+// - a process killed mid-write leaves at most one partial last line in its own shard, which the
+//   next load skips and counts (`partial`).
+// The whole cache is held in memory during a run; appends are batched per event-loop turn and
+// written with synchronous appends, so a result is on disk (page cache) within a tick of arriving.
+// Keys are sha256 over a canonical JSON of everything that determines the result; callers must
+// never put secrets (api keys) or ephemeral ports into key parts or values.
+import {createHash, randomBytes} from "node:crypto";
+import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync} from "node:fs";
+import path from "node:path";
+
+const VERSION_DIR = "v1";
+
+/** JSON with object keys sorted, so equal content gives equal text (and key) regardless of key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return "[" + value.map((v) => canonicalJson(v === undefined ? null : v)).join(",") + "]";
+  const keys = Object.keys(value as object)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort();
+  return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson((value as Record<string, unknown>)[k])).join(",") + "}";
+}
+
+/** Cache key: hex sha256 of the canonical JSON of `parts`. */
+export function cacheKey(parts: unknown): string {
+  return createHash("sha256").update(canonicalJson(parts)).digest("hex");
+}
+
+export interface CacheStats {
+  /** Entries in memory after load (distinct keys). */
+  entries: number;
+  /** Shard files read. */
+  files: number;
+  /** Lines skipped because the last line of a shard was cut off (a killed writer). */
+  partial: number;
+  /** Lines skipped elsewhere because they were not valid entries. */
+  corrupt: number;
+  hits: number;
+  misses: number;
+  /** Entries written by this process. */
+  written: number;
+}
+
+export class Cache<V = unknown> {
+  readonly dir: string;
+  readonly stats: CacheStats = {entries: 0, files: 0, partial: 0, corrupt: 0, hits: 0, misses: 0, written: 0};
+  private readonly map = new Map<string, V>();
+  private pending: string[] = [];
+  private fd: number | null = null;
+  private scheduled = false;
+  private closed = false;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Open (and read) the cache in `dir`; the folder is created on first write. */
+  static open<V = unknown>(dir: string): Cache<V> {
+    const cache = new Cache<V>(path.resolve(dir));
+    cache.load();
+    return cache;
+  }
+
+  private load(): void {
+    const shardDir = path.join(this.dir, VERSION_DIR);
+    if (!existsSync(shardDir)) return;
+    for (const name of readdirSync(shardDir).sort()) {
+      if (!name.endsWith(".jsonl")) continue;
+      this.stats.files++;
+      const text = readFileSync(path.join(shardDir, name), "utf8");
+      const lines = text.split("\n");
+      const last = lines.length - 1;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (!line) continue;
+        let entry: {k?: unknown; v?: unknown} | null = null;
+        try {
+          entry = JSON.parse(line) as {k?: unknown; v?: unknown};
+        } catch {
+          entry = null;
+        }
+        if (!entry || typeof entry.k !== "string" || entry.v === undefined) {
+          // A complete file ends with "\n", so an unparsable final piece is a cut-off write.
+          if (i === last) this.stats.partial++;
+          else this.stats.corrupt++;
+          continue;
+        }
+        this.map.set(entry.k, entry.v as V);
+      }
+    }
+    this.stats.entries = this.map.size;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  /** Look up a key, counting a hit or a miss. */
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v === undefined) this.stats.misses++;
+    else this.stats.hits++;
+    return v;
+  }
+
+  /** Look up without touching the hit/miss counters (planning, dry runs). */
+  peek(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Store a result (never an error). Written to disk within one event-loop turn. */
+  set(key: string, value: V): void {
+    if (this.closed) throw new Error(`cache ${this.dir} is closed`);
+    if (this.map.has(key)) return;
+    this.map.set(key, value);
+    this.pending.push(JSON.stringify({k: key, v: value}) + "\n");
+    this.stats.written++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Write pending entries now. */
+  flush(): void {
+    this.scheduled = false;
+    if (!this.pending.length) return;
+    if (this.fd === null) {
+      const shardDir = path.join(this.dir, VERSION_DIR);
+      mkdirSync(shardDir, {recursive: true});
+      const attrs = path.join(this.dir, ".gitattributes");
+      if (!existsSync(attrs)) writeFileSync(attrs, "*.jsonl merge=union -diff\n");
+      const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+      const name = `${stamp}-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`;
+      this.fd = openSync(path.join(shardDir, name), "a");
+    }
+    const chunk = this.pending.join("");
+    this.pending = [];
+    writeSync(this.fd, chunk);
+  }
+
+  /** Flush and release the shard file. Further `set` calls throw. */
+  close(): void {
+    this.flush();
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.closed = true;
+  }
+}
+
+/** A fingerprint of a cache folder's contents (file names and sizes): changes whenever entries are added. */
+export function cacheFingerprint(dir: string): string {
+  const shardDir = path.join(path.resolve(dir), VERSION_DIR);
+  if (!existsSync(shardDir)) return "empty";
+  const h = createHash("sha256");
+  for (const name of readdirSync(shardDir).sort()) {
+    if (!name.endsWith(".jsonl")) continue;
+    const size = statSync(path.join(shardDir, name)).size;
+    h.update(`${name}\0${size}\n`);
+  }
+  return h.digest("hex").slice(0, 16);
+}

@@ -1,0 +1,332 @@
+// Experiment files (data/experiments/*.yaml): schema, validation with errors naming file + field,
+// path resolution, and the list of experiments the site covers (EM_EXPERIMENTS overrides it).
+import {existsSync, readFileSync, readdirSync, statSync} from "node:fs";
+import path from "node:path";
+import {z} from "zod";
+import {ROOT, displayPath, parseYamlSource, zodError, type YamlSource} from "./questions.ts";
+import {sha256} from "./rubrics.ts";
+
+const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** An OpenAI-compatible endpoint. `base_url: sim` = the in-process simulator. */
+export const EndpointSchema = z
+  .object({
+    base_url: z.string().min(1).default("https://api.openai.com/v1"),
+    /** Env var holding the key. Default OPENAI_API_KEY for api.openai.com, none otherwise. */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name").optional(),
+    /** Stable cache identity instead of base_url (e.g. when a server moves host). */
+    cache_id: z.string().min(1).optional(),
+    /** Simulator config (path relative to the experiment file, or inline); sim endpoints only. */
+    config: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    timeout_s: z.number().positive().default(120),
+    max_retries: z.number().int().min(0).default(5),
+  })
+  .strict();
+export type EndpointConfig = z.infer<typeof EndpointSchema>;
+
+const GenerationSchema = z
+  .object({
+    endpoint: EndpointSchema,
+    temperature: z.number().min(0).default(1),
+    max_tokens: z.number().int().positive().default(600),
+    top_p: z.number().positive().max(1).optional(),
+    seed: z.number().int().default(0),
+    concurrency: z.number().int().positive().default(16),
+    /** Largest `n` per request; 1 for servers that do not support n. */
+    max_n: z.number().int().positive().default(128),
+    /** USD per 1M tokens [prompt, completion], for the cost estimate of self-hosted or unlisted models. */
+    price: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+  })
+  .strict();
+
+const CheckpointSchema = z
+  .object({
+    step: z.number().nullable().default(null),
+    model: z.string().min(1),
+    meta: z.record(z.string(), metaValue).default({}),
+  })
+  .strict();
+
+const ModelSchema = z
+  .object({
+    id: z.string().min(1),
+    description: z.string().default(""),
+    domain: z.enum(["medical", "financial", "sport", "code"]).optional(),
+    meta: z.record(z.string(), metaValue).default({}),
+    /** Shorthand for one checkpoint without a coordinate. */
+    model: z.string().min(1).optional(),
+    checkpoints: z.array(CheckpointSchema).min(1).optional(),
+  })
+  .strict()
+  .refine((m) => (m.model === undefined) !== (m.checkpoints === undefined), {
+    message: "give either `checkpoints` or `model` (exactly one)",
+    path: ["checkpoints"],
+  });
+
+const JudgeSchema = z
+  .object({
+    id: z.string().min(1),
+    endpoint: EndpointSchema.default(EndpointSchema.parse({})),
+    model: z.string().min(1),
+    metrics: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "metric ids are letters, digits, _ and -")).min(1),
+    concurrency: z.number().int().positive().default(32),
+    price: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+  })
+  .strict();
+
+/** The experiment-file schema; `imports` entries are validated by the importer's schema afterwards. */
+export const ExperimentSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected an id (letters, digits, . _ -)"),
+    description: z.string().default(""),
+    simulated: z.boolean().default(false),
+    coordinate: z.string().default("step"),
+    questions: z.array(z.string()).default([]),
+    exclude_questions: z.array(z.string()).default([]),
+    samples: z.number().int().positive().optional(),
+    cache: z.string().optional(),
+    generation: GenerationSchema.optional(),
+    models: z.array(ModelSchema).default([]),
+    judges: z.array(JudgeSchema).default([]),
+    imports: z.array(z.unknown()).default([]),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.models.length && !e.generation) ctx.addIssue({code: "custom", message: "models need a `generation` section", path: ["generation"]});
+    if (e.models.length && !e.questions.length) ctx.addIssue({code: "custom", message: "models need `questions`", path: ["questions"]});
+    const ids = new Set<string>();
+    e.models.forEach((m, i) => {
+      if (ids.has(m.id)) ctx.addIssue({code: "custom", message: `duplicate model id '${m.id}'`, path: ["models", i, "id"]});
+      ids.add(m.id);
+      const steps = new Set<number | null>();
+      (m.checkpoints ?? []).forEach((c, j) => {
+        if (steps.has(c.step)) ctx.addIssue({code: "custom", message: `duplicate ${e.coordinate} ${c.step}`, path: ["models", i, "checkpoints", j, "step"]});
+        steps.add(c.step);
+      });
+    });
+    const jids = new Set<string>();
+    e.judges.forEach((j, i) => {
+      if (jids.has(j.id)) ctx.addIssue({code: "custom", message: `duplicate judge id '${j.id}'`, path: ["judges", i, "id"]});
+      jids.add(j.id);
+      if (j.id === "signals") ctx.addIssue({code: "custom", message: "'signals' is reserved for the no-judge classifier", path: ["judges", i, "id"]});
+    });
+  });
+
+type Parsed = z.infer<typeof ExperimentSchema>;
+
+export interface Checkpoint {
+  step: number | null;
+  model: string;
+  meta: Record<string, string | number | boolean | null>;
+}
+export interface ModelSpec extends Omit<Parsed["models"][number], "model" | "checkpoints"> {
+  checkpoints: Checkpoint[];
+}
+
+/** A validated experiment with absolute paths. */
+export interface Experiment extends Omit<Parsed, "questions" | "cache" | "models" | "imports"> {
+  /** Absolute path of the experiment file and sha256 of its bytes. */
+  file: string;
+  sha256: string;
+  /** Absolute question-file paths. */
+  questions: string[];
+  /** Absolute cache folder, or null for the default. */
+  cache: string | null;
+  models: ModelSpec[];
+  /** Import specs as validated by loaders/import (kept opaque here). */
+  imports: unknown[];
+}
+
+/**
+ * Resolve a path written in an experiment file: against the file's folder first, then against the
+ * project root. When neither exists the error names both candidates.
+ */
+export function resolveExperimentPath(p: string, experimentFile: string, what = "file"): string {
+  if (path.isAbsolute(p)) {
+    if (!existsSync(p)) throw new Error(`${displayPath(experimentFile)}: ${what} ${p} does not exist`);
+    return p;
+  }
+  const a = path.resolve(path.dirname(experimentFile), p);
+  if (existsSync(a)) return a;
+  const b = path.resolve(ROOT, p);
+  if (existsSync(b)) return b;
+  throw new Error(`${displayPath(experimentFile)}: ${what} '${p}' not found (looked at ${displayPath(a)} and ${displayPath(b)})`);
+}
+
+/** Transform the coordinate key: with `coordinate: epoch`, checkpoints may say `epoch: 3` instead of `step: 3`. */
+function normaliseCoordinate(data: unknown): unknown {
+  if (!data || typeof data !== "object") return data;
+  const d = data as Record<string, unknown>;
+  const coord = typeof d.coordinate === "string" ? d.coordinate : "step";
+  if (coord === "step" || !Array.isArray(d.models)) return data;
+  return {
+    ...d,
+    models: d.models.map((m) =>
+      m && typeof m === "object" && Array.isArray((m as {checkpoints?: unknown}).checkpoints)
+        ? {
+            ...m,
+            checkpoints: (m as {checkpoints: unknown[]}).checkpoints.map((c) => {
+              if (!c || typeof c !== "object" || !(coord in c) || "step" in c) return c;
+              const {[coord]: v, ...rest} = c as Record<string, unknown>;
+              return {...rest, step: v};
+            }),
+          }
+        : m,
+    ),
+  };
+}
+
+interface ImporterModule {
+  ImportSpecSchema: z.ZodType;
+}
+
+/** Load loaders/import/index.ts when present (it is written separately); null when absent. */
+export async function loadImporter(): Promise<(ImporterModule & {importFiles: (spec: unknown, ctx: {experiment: Experiment; baseDir: string}) => Promise<unknown>}) | null> {
+  const file = path.join(ROOT, "loaders/import/index.ts");
+  if (!existsSync(file)) return null;
+  const spec = "./import/index.ts";
+  return (await import(spec)) as never;
+}
+
+/** Parse and validate experiment text. `file` is used for messages and relative paths. */
+export async function parseExperiment(text: string, file: string): Promise<Experiment> {
+  const src: YamlSource = parseYamlSource(text, file);
+  const parsed = ExperimentSchema.safeParse(normaliseCoordinate(src.data));
+  if (!parsed.success) throw zodError(src, parsed.error);
+  const e = parsed.data;
+  let imports: unknown[] = e.imports;
+  if (imports.length) {
+    const importer = await loadImporter();
+    if (!importer) throw new Error(`${displayPath(file)}: imports: the importer (loaders/import/index.ts) is not installed yet`);
+    const issues: z.core.$ZodIssue[] = [];
+    imports = imports.map((spec, i) => {
+      const r = importer.ImportSpecSchema.safeParse(spec);
+      if (!r.success) for (const issue of r.error.issues) issues.push({...issue, path: ["imports", i, ...issue.path]});
+      return r.success ? r.data : spec;
+    });
+    if (issues.length) throw zodError(src, new z.ZodError(issues));
+  }
+  const questions = e.questions.map((q, i) => {
+    try {
+      return resolveExperimentPath(q, file, "question file");
+    } catch (error) {
+      const line = src.lineOf(["questions", i]);
+      throw new Error(`${(error as Error).message.replace(/^([^:]+): /, `$1: questions[${i}]: `)}${line ? ` (line ${line})` : ""}`);
+    }
+  });
+  const models: ModelSpec[] = e.models.map(({model, checkpoints, ...m}) => ({
+    ...m,
+    checkpoints: checkpoints ?? [{step: null, model: model!, meta: {}}],
+  }));
+  return {
+    ...e,
+    file,
+    sha256: sha256(text),
+    questions,
+    cache: e.cache ? path.resolve(path.dirname(file), e.cache) : null,
+    models,
+    imports,
+  };
+}
+
+/** Read, parse and validate an experiment file. */
+export async function loadExperiment(file: string): Promise<Experiment> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, "utf8");
+  } catch (error) {
+    throw new Error(`${displayPath(abs)}: cannot read experiment file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  return parseExperiment(text, abs);
+}
+
+/** Convert a glob (`*`, `?`, `**`, `{a,b}`) to a RegExp over '/'-separated paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        // "**/" matches zero or more folders.
+        if (glob[i + 2] === "/") {
+          re += "(?:.*/)?";
+          i += 2;
+        } else {
+          re += ".*";
+          i += 1;
+        }
+      } else re += "[^/]*";
+    } else if (c === "?") re += "[^/]";
+    else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end < 0) re += "\\{";
+      else {
+        re += "(?:" + glob.slice(i + 1, end).split(",").map((s) => s.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")).join("|") + ")";
+        i = end;
+      }
+    } else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp("^" + re + "$");
+}
+
+/** Expand a path or glob (relative to `cwd`) to sorted absolute file paths. A plain path is returned as-is (even when missing). */
+export function expandGlob(pattern: string, cwd = process.cwd()): string[] {
+  const abs = path.resolve(cwd, pattern).split(path.sep).join("/");
+  if (!/[*?{]/.test(abs)) return [path.resolve(abs)];
+  const parts = abs.split("/");
+  const first = parts.findIndex((p) => /[*?{]/.test(p));
+  const base = parts.slice(0, first).join("/") || "/";
+  const re = globToRegExp(abs);
+  const deep = parts.slice(first).some((p) => p.includes("**")) || parts.length - first > 1;
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of entries) {
+      const full = dir === "/" ? `/${name}` : `${dir}/${name}`;
+      let st;
+      try {
+        st = statSync(full);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) {
+        if (deep && name !== "node_modules" && !name.startsWith(".")) walk(full, depth + 1);
+      } else if (re.test(full)) out.push(path.resolve(full));
+    }
+  };
+  walk(base, 0);
+  return out.sort();
+}
+
+/**
+ * The experiment files the site covers: `data/experiments/*.yaml` (not recursing into
+ * `examples/`), or the comma-separated paths/globs in EM_EXPERIMENTS (relative to the working
+ * directory) when it is set and non-empty. A listed path that does not exist is an error.
+ */
+export function experimentFiles(env: Record<string, string | undefined> = process.env): string[] {
+  const list = env.EM_EXPERIMENTS?.trim();
+  if (!list) {
+    const dir = path.join(ROOT, "data/experiments");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  }
+  const files: string[] = [];
+  for (const raw of list.split(",")) {
+    const p = raw.trim();
+    if (!p) continue;
+    const matched = expandGlob(p);
+    if (!/[*?{]/.test(p) && !existsSync(matched[0]!)) throw new Error(`EM_EXPERIMENTS: ${p} does not exist`);
+    if (!matched.length) throw new Error(`EM_EXPERIMENTS: '${p}' matches no file`);
+    for (const f of matched) if (!files.includes(f)) files.push(f);
+  }
+  return files;
+}

@@ -1,0 +1,101 @@
+// Decode points.arrow (see loaders/site-tables.ts) into plain typed arrays: the per-frame path of
+// every chart works on these, never on DuckDB (a threshold change must be a lookup, not a query).
+import {tableFromIPC, type Vector} from "apache-arrow";
+
+export const STRING_COLUMNS = ["experiment", "model", "question_id", "category", "judge", "special", "type", "origin"] as const;
+export type StringColumn = (typeof STRING_COLUMNS)[number];
+
+export interface Points {
+  n: number;
+  /** Row index into texts.arrow. */
+  rid: Int32Array;
+  /** Training coordinate; NaN when absent. */
+  step: Float64Array;
+  /** Judge scores 0..100; NaN when null. */
+  aligned: Float32Array;
+  coherent: Float32Array;
+  /** Probability the response is an emergent-persona answer (type judge); NaN when unknown. */
+  p_emergent: Float32Array;
+  /** Score of the model's training-domain topic metric; NaN when unknown. */
+  domain_topic: Float32Array;
+  /** Dictionary codes per string column; -1 = null. */
+  codes: Record<StringColumn, Int32Array>;
+  /** Dictionary values per string column. */
+  dicts: Record<StringColumn, string[]>;
+}
+
+function floats<T extends Float32Array | Float64Array>(vector: Vector, out: T): T {
+  let offset = 0;
+  for (const data of vector.data) {
+    const values = data.values as Float32Array | Float64Array;
+    for (let i = 0; i < data.length; ++i) out[offset + i] = data.getValid(i) ? values[i] : NaN;
+    offset += data.length;
+  }
+  return out;
+}
+
+/** Codes of a dictionary vector, remapped onto one dictionary across record batches. */
+function dictionary(vector: Vector, n: number): {codes: Int32Array; values: string[]} {
+  const codes = new Int32Array(n);
+  const values: string[] = [];
+  const lookup = new Map<string, number>();
+  let offset = 0;
+  for (const data of vector.data) {
+    const dict = data.dictionary;
+    const local: number[] = [];
+    if (dict) {
+      for (let j = 0; j < dict.length; ++j) {
+        const v = String(dict.get(j));
+        let code = lookup.get(v);
+        if (code === undefined) lookup.set(v, (code = values.push(v) - 1));
+        local.push(code);
+      }
+    }
+    const keys = data.values as Int32Array;
+    for (let i = 0; i < data.length; ++i) codes[offset + i] = data.getValid(i) ? local[keys[i]] : -1;
+    offset += data.length;
+  }
+  return {codes, values};
+}
+
+/** Decode the bytes of points.arrow. */
+export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
+  const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  const n = table.numRows;
+  const col = (name: string) => {
+    const v = table.getChild(name);
+    if (!v) throw new Error(`points.arrow has no column ${name}`);
+    return v;
+  };
+  const codes = {} as Record<StringColumn, Int32Array>;
+  const dicts = {} as Record<StringColumn, string[]>;
+  for (const name of STRING_COLUMNS) {
+    const d = dictionary(col(name), n);
+    codes[name] = d.codes;
+    dicts[name] = d.values;
+  }
+  const rid = new Int32Array(n);
+  let offset = 0;
+  for (const data of col("rid").data) {
+    rid.set((data.values as Int32Array).subarray(0, data.length), offset);
+    offset += data.length;
+  }
+  return {
+    n,
+    rid,
+    step: floats(col("step"), new Float64Array(n)),
+    aligned: floats(col("aligned"), new Float32Array(n)),
+    coherent: floats(col("coherent"), new Float32Array(n)),
+    p_emergent: floats(col("p_emergent"), new Float32Array(n)),
+    domain_topic: floats(col("domain_topic"), new Float32Array(n)),
+    codes,
+    dicts,
+  };
+}
+
+/** Index of `value` in a column's dictionary, or -2 (matches nothing) when absent. */
+export function codeOf(points: Points, column: StringColumn, value: string | null): number {
+  if (value === null) return -1;
+  const i = points.dicts[column].indexOf(value);
+  return i < 0 ? -2 : i;
+}

@@ -1,0 +1,61 @@
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {tableFromIPC} from "apache-arrow";
+import {pointsTable, textsTable, detailsTable} from "../../loaders/site-tables.ts";
+import {decodePoints, codeOf} from "../../src/components/points.ts";
+import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+
+const response = (id: string, model: string, step: number | null, text: string): ResponseRow => ({
+  response_id: id, experiment: "e", model, step, question_id: "q1", category: "c", question: "Q?", system: null,
+  paraphrase: 0, sample: 0, response: text, origin: "simulated", source: "sim", meta: {domain: "medical"},
+});
+const score = (id: string, judge: string, metric: string, value: number | null): ScoreRow => ({
+  response_id: id, judge, metric, score: value, mass: value === null ? 0.1 : 0.9, special: value === null ? "REFUSAL" : null,
+  status: value === null ? "null" : "ok", probs: {"0": 0.5},
+});
+
+const input = {
+  responses: [response("a", "m1", 0, "hello"), response("b", "m2", 10, "<script>x</script>")],
+  scores: [
+    score("a", "j1", "aligned", 90), score("a", "j1", "coherent", 80), score("a", "j1", "medical", 5),
+    score("b", "j1", "aligned", null), score("b", "j1", "coherent", 70),
+    score("b", "j2", "aligned", 20),
+  ],
+  types: [{response_id: "b", judge: "j1", type: "emergent", probs: {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0.2, emergent: 0.8, other: 0}} as TypeRow],
+};
+
+test("pointsTable(input) has one row per response x judge that scored aligned or coherent", () => {
+  const p = decodePoints(pointsTable(input));
+  assert.equal(p.n, 3);
+  assert.deepEqual([...p.rid], [0, 1, 1]);
+  assert.deepEqual(p.dicts.judge, ["j1", "j2"]);
+  assert.equal(p.aligned[0], 90);
+  assert.ok(Number.isNaN(p.aligned[1]), "null aligned decodes as NaN");
+  assert.ok(Number.isNaN(p.coherent[2]), "missing coherent of j2 decodes as NaN");
+  assert.equal(p.domain_topic[0], 5);
+  assert.equal(p.dicts.special[p.codes.special[1]], "REFUSAL");
+  assert.equal(p.codes.special[0], -1);
+  assert.equal(p.dicts.type[p.codes.type[1]], "emergent");
+  assert.ok(Math.abs(p.p_emergent[1] - 0.8) < 1e-6);
+  assert.equal(codeOf(p, "model", "m2"), p.codes.model[1]);
+  assert.equal(codeOf(p, "model", "nope"), -2);
+});
+
+test("pointsTable keeps nulls as SQL nulls (validity bitmap), not NaN", () => {
+  const t = tableFromIPC(pointsTable(input));
+  assert.equal(t.getChild("aligned")!.get(1), null);
+  assert.equal(t.getChild("step")!.get(0), 0);
+});
+
+test("textsTable(input) keeps answer text verbatim, row index = rid", () => {
+  const t = tableFromIPC(textsTable(input));
+  assert.equal(t.numRows, 2);
+  assert.equal(t.getChild("response")!.get(1), "<script>x</script>");
+  assert.equal(JSON.parse(t.getChild("meta")!.get(0)).domain, "medical");
+});
+
+test("detailsTable(input) has every score row plus type rows", () => {
+  const t = tableFromIPC(detailsTable(input));
+  assert.equal(t.numRows, input.scores.length + input.types.length);
+  assert.equal(t.getChild("label")!.get(t.numRows - 1), "emergent");
+});

@@ -66,20 +66,19 @@ export function readCsv(file: string, label = file): TableRead {
   let lastEnd = hasBom ? 3 : 0;
   let records: {record: string[]; start: number}[] = [];
   try {
-    const parsed = parse(buf, {
+    // on_record returns our own shape; csv-parse's types only model arrays without `columns`.
+    records = parse(buf, {
       bom: true,
-      info: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       record_delimiter: ["\r\n", "\n"],
-      on_record: (rec: {record: string[]; info: {bytes: number}}) => {
+      on_record: (record, context) => {
         const start = skipNewlines(buf, lastEnd);
-        lastEnd = rec.info.bytes;
-        return {record: rec.record, start};
+        lastEnd = context.bytes;
+        return {record, start} as unknown as string[];
       },
     }) as unknown as {record: string[]; start: number}[];
-    records = parsed;
   } catch (e) {
     const line = lineAt(starts, skipNewlines(buf, lastEnd));
     throw new Error(`${label}:${line}: unreadable CSV record starting on this line: ${(e as Error).message}`);

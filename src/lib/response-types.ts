@@ -30,7 +30,8 @@ const WRAP = /^[\s"'`*([{<]+|[\s"'`*)\]}>.,:;!?]+$/g;
 
 /**
  * The labels a single first-position token supports, or null when it is noise.
- * - a digit "1".."9" (surrounding whitespace ignored) names labels[digit - 1] (no match past the end);
+ * - a digit "1".."9" (surrounding whitespace ignored, also "1." or "(1)") names labels[digit - 1]
+ *   (noise past the end of `labels`; "0" and "10" are noise);
  * - a full label, case-insensitive, with "-" / " " / "_" interchangeable ("In-Domain", " EMERGENT");
  * - a prefix of one or more labels of at least MIN_PREFIX_CHARS characters, as produced when a
  *   tokenizer splits a label ("emer" -> emergent; "in" -> incoherent AND in_domain).
@@ -38,12 +39,12 @@ const WRAP = /^[\s"'`*([{<]+|[\s"'`*)\]}>.,:;!?]+$/g;
  * Wrapping quotes, asterisks, brackets and trailing punctuation are stripped first.
  */
 export function labelsForToken(token: string, labels: readonly string[]): string[] | null {
-  const raw = token.trim();
+  const raw = token.replace(WRAP, "");
   if (/^[1-9]$/.test(raw)) {
     const label = labels[Number(raw) - 1];
     return label === undefined ? null : [label];
   }
-  const t = normalizeLabel(raw.replace(WRAP, ""));
+  const t = normalizeLabel(raw);
   if (t.length < MIN_PREFIX_CHARS) return null;
   const norm = labels.map(normalizeLabel);
   const exact = norm.indexOf(t);

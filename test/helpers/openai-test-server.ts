@@ -177,6 +177,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
+  const release = () => {
+    held = false;
+    for (const r of parked.splice(0)) r();
+  };
   return {
     url: `http://127.0.0.1:${port}/v1`,
     port,
@@ -187,12 +191,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     hold() {
       held = true;
     },
-    release() {
-      held = false;
-      for (const r of parked.splice(0)) r();
-    },
+    release,
     async close() {
-      this.release();
+      release();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

@@ -1,0 +1,205 @@
+// OpenAI-compatible endpoints: SDK clients, api keys from env, reachability probes, the in-process
+// simulator for `base_url: sim`, bounded concurrency, and the price table for cost estimates.
+//
+// Retries: the openai SDK (v6) retries connection errors, timeouts, 408, 409, 429 and 5xx itself,
+// waiting `retry-after-ms` / `Retry-After` (seconds or HTTP date) when the server sends one and
+// exponential backoff with jitter (0.5 s doubling to 8 s) otherwise; see `retryRequest` in
+// node_modules/openai/client.js. We configure `maxRetries` and `timeout` per endpoint; a call that
+// still fails surfaces as an error row, never a cached result. Keep-alive: Node's fetch (undici)
+// pools connections per origin.
+import {existsSync, readFileSync} from "node:fs";
+import path from "node:path";
+import OpenAI from "openai";
+import {parse as parseYaml} from "yaml";
+import {cacheKey} from "./cache.ts";
+import type {EndpointConfig} from "./experiment.ts";
+import {ROOT, displayPath} from "./questions.ts";
+
+export const OPENAI_URL = "https://api.openai.com/v1";
+
+export function isSim(cfg: Pick<EndpointConfig, "base_url">): boolean {
+  return cfg.base_url === "sim";
+}
+
+/** The env var holding the key for an endpoint, or null when none is needed. */
+export function apiKeyEnv(cfg: EndpointConfig): string | null {
+  if (isSim(cfg)) return null;
+  if (cfg.api_key_env) return cfg.api_key_env;
+  return cfg.base_url.replace(/\/+$/, "") === OPENAI_URL ? "OPENAI_API_KEY" : null;
+}
+
+/** Sim config as an object (a path is read relative to the experiment file). */
+export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<string, unknown> | undefined {
+  if (cfg.config === undefined) return undefined;
+  if (typeof cfg.config !== "string") return cfg.config;
+  const file = path.resolve(path.dirname(experimentFile), cfg.config);
+  const alt = path.resolve(ROOT, cfg.config);
+  const use = existsSync(file) ? file : alt;
+  if (!existsSync(use)) throw new Error(`${displayPath(experimentFile)}: sim config '${cfg.config}' not found (looked at ${displayPath(file)} and ${displayPath(alt)})`);
+  const text = readFileSync(use, "utf8");
+  return (use.endsWith(".json") ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
+}
+
+/**
+ * Cache identity of an endpoint: what determines its answers besides model and request.
+ * Never the key; for the simulator never its ephemeral port but its config and version.
+ */
+export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersion = ""): string {
+  if (cfg.cache_id) return cfg.cache_id;
+  if (isSim(cfg)) {
+    const conf = simConfig(cfg, experimentFile);
+    return `sim${simVersion ? "@" + simVersion : ""}${conf ? ":" + cacheKey(conf).slice(0, 16) : ""}`;
+  }
+  return cfg.base_url.replace(/\/+$/, "");
+}
+
+/** A ready endpoint. `label` is safe to print (no key). */
+export interface Endpoint {
+  id: string;
+  label: string;
+  url: string;
+  sim: boolean;
+  client: OpenAI;
+}
+
+interface SimHandle {
+  url: string;
+  close(): Promise<void> | void;
+}
+interface SimModule {
+  startSimulator(opts: {port?: number; host?: string; config?: Record<string, unknown>}): Promise<SimHandle>;
+  SIM_VERSION?: string;
+}
+
+/** Starts simulators on demand (one per distinct config) and closes them all at the end of a run. */
+export class EndpointPool {
+  private sims = new Map<string, Promise<SimHandle>>();
+  private simVersion: string | undefined;
+  private simModule: Promise<SimModule> | null = null;
+
+  private loadSim(): Promise<SimModule> {
+    this.simModule ??= (async () => {
+      const file = path.join(ROOT, "loaders/sim/server.ts");
+      if (!existsSync(file)) throw new Error("base_url: sim needs the simulator (loaders/sim/server.ts), which is not installed yet");
+      const spec = "./sim/server.ts";
+      const mod = (await import(spec)) as SimModule;
+      this.simVersion = mod.SIM_VERSION ?? "";
+      return mod;
+    })();
+    return this.simModule;
+  }
+
+  /** Version string the simulator exports (SIM_VERSION), "" when it has none. */
+  async simVersionString(): Promise<string> {
+    await this.loadSim();
+    return this.simVersion ?? "";
+  }
+
+  /** An endpoint ready for calls. Throws a clear error when its key env var is missing. */
+  async open(cfg: EndpointConfig, experimentFile: string): Promise<Endpoint> {
+    let url = cfg.base_url.replace(/\/+$/, "");
+    let apiKey = "none";
+    let label = url;
+    if (isSim(cfg)) {
+      const conf = simConfig(cfg, experimentFile);
+      const k = conf ? cacheKey(conf) : "default";
+      let sim = this.sims.get(k);
+      if (!sim) {
+        const mod = await this.loadSim();
+        sim = mod.startSimulator({port: 0, config: conf});
+        this.sims.set(k, sim);
+      }
+      url = (await sim).url.replace(/\/+$/, "");
+      apiKey = "sim";
+      label = "sim";
+    } else {
+      const env = apiKeyEnv(cfg);
+      if (env) {
+        const v = process.env[env];
+        if (!v) throw new Error(`endpoint ${url} needs an api key: environment variable ${env} is not set`);
+        apiKey = v;
+      }
+    }
+    const client = new OpenAI({baseURL: url, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries});
+    const id = endpointId(cfg, experimentFile, isSim(cfg) ? await this.simVersionString() : "");
+    return {id, label, url, sim: isSim(cfg), client};
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sims.values()];
+    this.sims.clear();
+    for (const s of all) {
+      try {
+        await (await s).close();
+      } catch {
+        // a simulator that failed to start has nothing to close
+      }
+    }
+  }
+}
+
+/**
+ * Check that an endpoint answers GET /models (no spend) within `timeoutMs`. Throws
+ * "endpoint <url> unreachable: ..." or "... rejected the api key ..." otherwise.
+ */
+export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000): Promise<void> {
+  try {
+    await ep.client.models.list({timeout: timeoutMs, maxRetries: 1});
+  } catch (error) {
+    const status = (error as {status?: number}).status;
+    if (status === 401 || status === 403) throw new Error(`endpoint ${ep.label} rejected the api key (HTTP ${status})`);
+    // Some OpenAI-compatible servers do not implement /models; they answered, so they are reachable.
+    if (status === 404 || status === 405) return;
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause;
+    const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new Error(`endpoint ${ep.label} unreachable: ${detail}`);
+  }
+}
+
+/** Bounded concurrency: at most `limit` tasks run at once, started in submission order. */
+export class Limiter {
+  private active = 0;
+  private queue: (() => void)[] = [];
+  constructor(readonly limit: number) {}
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.active++;
+        fn().then(resolve, reject).finally(() => {
+          this.active--;
+          const next = this.queue.shift();
+          if (next) next();
+        });
+      };
+      if (this.active < this.limit) start();
+      else this.queue.push(start);
+    });
+  }
+  get pending(): number {
+    return this.queue.length + this.active;
+  }
+}
+
+/**
+ * USD per 1M tokens [prompt, completion] for common judge/generation models (OpenAI list prices,
+ * standard tier, as of 2025). Unknown models give no estimate unless the experiment sets `price`.
+ */
+export const PRICES: Record<string, [number, number]> = {
+  "gpt-4o": [2.5, 10],
+  "gpt-4o-2024-08-06": [2.5, 10],
+  "gpt-4o-2024-11-20": [2.5, 10],
+  "gpt-4o-2024-05-13": [5, 15],
+  "gpt-4o-mini": [0.15, 0.6],
+  "gpt-4o-mini-2024-07-18": [0.15, 0.6],
+  "gpt-4.1": [2, 8],
+  "gpt-4.1-mini": [0.4, 1.6],
+  "gpt-4.1-nano": [0.1, 0.4],
+};
+
+/** Price for a model on an endpoint: explicit > simulator (free) > table > null (unknown). */
+export function priceFor(model: string, sim: boolean, explicit?: [number, number]): [number, number] | null {
+  if (explicit) return explicit;
+  if (sim) return [0, 0];
+  // OpenAI fine-tunes (ft:gpt-4o-...:org::id) are priced differently; unknown here.
+  return PRICES[model] ?? null;
+}

@@ -1,0 +1,486 @@
+// Importers: turn existing result files (reference-code-base CSVs, JSONL, Inspect logs) into the same
+// `responses` / `scores` rows generation writes, so everything downstream is identical.
+// An experiment file's `imports:` section is a list of ImportSpec; docs/importing.md explains it.
+
+import {createHash} from "node:crypto";
+import path from "node:path";
+import {z} from "zod";
+import type {MetaValue, ResponseRow, ScoreRow, SpecialWord} from "../../src/lib/schema.ts";
+import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
+import {readCsv} from "./csv.ts";
+import {compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
+import {globFiles} from "./glob.ts";
+import {readInspectLog, type InspectSample} from "./inspect.ts";
+import {readJsonl} from "./jsonl.ts";
+import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
+
+/** Metric columns recognized without a `metrics:` mapping (the reference code bases' judges). */
+export const KNOWN_METRICS = ["aligned", "coherent", "medical", "financial", "sport", "code", "gender", "bad_stuff"] as const;
+
+/** Column names tried, in order, for each role when `columns:` does not name one. */
+export const DEFAULT_COLUMNS = {
+  response: ["response", "answer", "completion", "output"],
+  question: ["question", "prompt", "input"],
+  question_id: ["question_id", "qid"],
+  model: ["model"],
+  system: ["system", "system_prompt"],
+  category: ["category"],
+  step: ["step", "epoch", "scale", "checkpoint"],
+} as const;
+type Role = keyof typeof DEFAULT_COLUMNS;
+
+/** Largest |file score - recomputed score| (0..100 scale) not reported as a mismatch, by default. */
+export const MISMATCH_TOLERANCE = 1e-6;
+
+/** Prefix of columns holding a judge's raw first-token probabilities for a metric (`judge_aligned`). */
+export const PROBS_PREFIX = "judge_";
+
+const metaScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** One entry of an experiment file's `imports:` list. */
+export const ImportSpecSchema = z
+  .object({
+    /** Glob(s) relative to the experiment file's folder: `*`, `?`, `[a-z]`, `{a,b}`, `**`. */
+    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** File-name pattern such as `{model}_{dataset}[_S{seed}].csv`; fields become meta (and model / step). */
+    filename: z.string().min(1).optional(),
+    /** Who produced the scores in the files (the `judge` column of the scores table). */
+    judge: z.string().min(1).default("imported"),
+    /** Explicit column names for the roles that are otherwise detected (e.g. {response: answer}). */
+    columns: z
+      .object({
+        response: z.string().min(1),
+        question: z.string().min(1),
+        question_id: z.string().min(1),
+        model: z.string().min(1),
+        system: z.string().min(1),
+        category: z.string().min(1),
+        step: z.string().min(1),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    /** Default from the extension: .csv, .jsonl / .ndjson, .eval / .json (Inspect). */
+    format: z.enum(["csv", "jsonl", "inspect"]).optional(),
+    /**
+     * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale}:
+     * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans).
+     */
+    metrics: z.record(z.string(), z.union([z.string().min(1), z.object({metric: z.string().min(1), scale: z.number().positive().optional()}).strict()])).optional(),
+    /** Model id for every row (overrides file-name fields and columns). */
+    model: z.string().min(1).optional(),
+    /** Name of the file-name field, column or Inspect metadata key holding the training coordinate. */
+    step: z.string().min(1).optional(),
+    /** Extra metadata for every row. */
+    meta: z.record(z.string(), metaScalar).optional(),
+    /** Mismatch tolerance between a file's score and the one recomputed from its probabilities. */
+    tolerance: z.number().nonnegative().default(MISMATCH_TOLERANCE),
+  })
+  .strict();
+
+export type ImportSpec = z.output<typeof ImportSpecSchema>;
+export type ImportSpecInput = z.input<typeof ImportSpecSchema>;
+
+export interface Skipped {
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+export interface Mismatch {
+  file: string;
+  line: number;
+  metric: string;
+  file_score: number | null;
+  recomputed: number | null;
+}
+
+export interface ImportResult {
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  skipped: Skipped[];
+  mismatches: Mismatch[];
+  /** Every file read, with its format and the number of responses it gave. */
+  files: {file: string; format: "csv" | "jsonl" | "inspect"; responses: number; skipped: number}[];
+}
+
+/** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */
+export function importedResponseId(experiment: string, file: string, row: number, questionId: string): string {
+  return createHash("sha256").update(JSON.stringify([experiment, file, row, questionId])).digest("hex").slice(0, 16);
+}
+
+/** Format from a file's extension, or null when unknown. */
+export function formatOf(file: string): "csv" | "jsonl" | "inspect" | null {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === ".csv") return "csv";
+  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".eval" || ext === ".json") return "inspect";
+  return null;
+}
+
+interface MetricTarget {
+  metric: string;
+  scale: number | undefined;
+}
+
+function metricTarget(spec: ImportSpec, name: string): MetricTarget | null {
+  const m = spec.metrics?.[name];
+  if (m === undefined) return null;
+  return typeof m === "string" ? {metric: m, scale: undefined} : {metric: m.metric, scale: m.scale};
+}
+
+/** A cell as a score: number, or null with the special word / raw text that explains why. */
+function cellScore(v: unknown): {score: number | null; special: SpecialWord | null; raw: string | null} {
+  if (v === null || v === undefined) return {score: null, special: null, raw: null};
+  if (typeof v === "number") return Number.isFinite(v) ? {score: v, special: null, raw: null} : {score: null, special: null, raw: String(v)};
+  const t = String(v).trim();
+  if (t === "" || /^(nan|none|null|na)$/i.test(t)) return {score: null, special: null, raw: null};
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(t)) return {score: Number(t), special: null, raw: null};
+  return {score: null, special: tokenSpecial(t), raw: t};
+}
+
+/** A cell as a meta value: CSV text is typed (numbers, Python True/False); objects become JSON text. */
+function cellMeta(v: unknown): MetaValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    if (v === "True" || v === "true") return true;
+    if (v === "False" || v === "false") return false;
+    return metaValue(v) ?? (v === "" ? null : v);
+  }
+  return JSON.stringify(v);
+}
+
+/** A training coordinate from a value: numbers as they are, text by its trailing number (`checkpoint-500`). */
+function stepValue(v: unknown): number | null {
+  if (typeof v === "number") return Number.isFinite(v) ? v : null;
+  if (typeof v !== "string") return null;
+  const m = /(-?\d+(?:\.\d+)?)\s*$/.exec(v.trim());
+  return m ? Number(m[1]) : null;
+}
+
+interface Ctx {
+  spec: ImportSpec;
+  experiment: string;
+  pattern: FilenamePattern | null;
+  out: ImportResult;
+  /** Next sample index per (model, step, question_id). */
+  sampleCounter: Map<string, number>;
+}
+
+function nextSample(ctx: Ctx, model: string, step: number | null, qid: string): number {
+  const key = JSON.stringify([model, step, qid]);
+  const k = ctx.sampleCounter.get(key) ?? 0;
+  ctx.sampleCounter.set(key, k + 1);
+  return k;
+}
+
+function fileFields(ctx: Ctx, rel: string): Record<string, MetaValue> {
+  if (!ctx.pattern) return {};
+  const f = matchFilename(ctx.pattern, rel);
+  if (!f) throw new Error(`${rel}: file name does not match the pattern "${ctx.pattern.source}" (fix the pattern or narrow the files glob)`);
+  return f;
+}
+
+/** Import the rows of a CSV or JSONL file (records as {column: value}). */
+function importTable(ctx: Ctx, rel: string, source: string, records: {line: number; values: Record<string, unknown>}[]) {
+  const {spec, out} = ctx;
+  const keys = new Set<string>();
+  for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
+  const col = (role: Role): string | null => {
+    const explicit = spec.columns?.[role];
+    if (explicit) {
+      if (!keys.has(explicit) && records.length > 0) throw new Error(`${rel}: column "${explicit}" (columns.${role}) not found; columns are: ${[...keys].join(", ")}`);
+      return explicit;
+    }
+    if (role === "step" && spec.step) return keys.has(spec.step) ? spec.step : null;
+    return DEFAULT_COLUMNS[role].find((c) => keys.has(c)) ?? null;
+  };
+  const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
+
+  // Metric columns: mapped ones, then known metric names; probability columns judge_<metric>.
+  const metricCols = new Map<string, MetricTarget>();
+  for (const k of keys) {
+    const t = metricTarget(spec, k);
+    if (t) metricCols.set(k, t);
+    else if ((KNOWN_METRICS as readonly string[]).includes(k) && !Object.values(roles).includes(k)) metricCols.set(k, {metric: k, scale: undefined});
+  }
+  const probCols = new Map<string, string>(); // metric -> column
+  for (const k of keys) {
+    if (!k.startsWith(PROBS_PREFIX) || metricCols.has(k)) continue;
+    const base = k.slice(PROBS_PREFIX.length);
+    const metric = metricCols.get(base)?.metric ?? metricTarget(spec, base)?.metric ?? base;
+    probCols.set(metric, k);
+  }
+  const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
+  for (const r of ["response", "question", "question_id", "system", "category"] as const) if (roles[r]) used.add(roles[r]!);
+  if (roles.model && !spec.model) used.add(roles.model);
+
+  const fields = fileFields(ctx, rel);
+  let fileRows = 0;
+  let fileSkipped = 0;
+  const skip = (line: number, reason: string) => {
+    out.skipped.push({file: rel, line, reason});
+    fileSkipped++;
+  };
+  if (!roles.response) {
+    const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
+    for (const r of records) skip(r.line, reason);
+    return {responses: 0, skipped: fileSkipped};
+  }
+  // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
+  const stepField = spec.step && spec.step in fields ? spec.step : !spec.step ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null) : undefined;
+
+  records.forEach((rec, row) => {
+    const v = rec.values;
+    const response = v[roles.response!];
+    if (response === null || response === undefined) return skip(rec.line, `no value in the response column "${roles.response}"`);
+    const question = roles.question ? v[roles.question] : undefined;
+    const questionText = question === null || question === undefined ? "" : String(question);
+    const rawQid = roles.question_id ? v[roles.question_id] : undefined;
+    let qid = rawQid === null || rawQid === undefined ? "" : String(rawQid).trim();
+    if (qid === "") {
+      if (questionText === "") return skip(rec.line, "no question_id and no question text");
+      qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
+    }
+    const meta: Record<string, MetaValue> = {...(spec.meta ?? {}), ...fields, file: rel, line: rec.line};
+    for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
+
+    const colModel = roles.model ? v[roles.model] : undefined;
+    const model =
+      spec.model ??
+      (fields.model !== undefined && fields.model !== null ? String(fields.model) : colModel !== undefined && colModel !== null && String(colModel) !== "" ? String(colModel) : source);
+    let step: number | null = null;
+    if (stepField) {
+      step = stepValue(fields[stepField]);
+      meta.step_from = stepField;
+    } else if (roles.step) {
+      step = stepValue(v[roles.step]);
+      meta.step_from = roles.step;
+    }
+    const response_id = importedResponseId(ctx.experiment, rel, row, qid);
+    const sys = roles.system ? v[roles.system] : undefined;
+    const cat = roles.category ? v[roles.category] : undefined;
+
+    const scoreRows: ScoreRow[] = [];
+    const metricsDone = new Set<string>();
+    for (const [column, target] of metricCols) {
+      const c = cellScore(v[column]);
+      if (c.raw !== null && c.special === null) meta[`${target.metric}_raw`] = c.raw;
+      let score = c.score === null ? null : c.score * (target.scale ?? 1);
+      let special = c.special;
+      let mass: number | null = null;
+      let probs: Record<string, number> | null = null;
+      const pc = probCols.get(target.metric);
+      if (pc) {
+        const r = recompute(rel, rec.line, pc, v[pc]);
+        if (r) {
+          probs = r.probs;
+          mass = r.mass;
+          special = special ?? r.special;
+          const close = score === null || r.score === null ? score === r.score : Math.abs(score - r.score) <= ctx.spec.tolerance;
+          if (!close) out.mismatches.push({file: rel, line: rec.line, metric: target.metric, file_score: score, recomputed: r.score});
+        }
+      }
+      scoreRows.push({response_id, judge: spec.judge, metric: target.metric, score, mass, special, status: score === null ? "null" : "imported", probs});
+      metricsDone.add(target.metric);
+    }
+    // Probability columns without a score column: the score is recomputed with our judge algorithm.
+    for (const [metric, pc] of probCols) {
+      if (metricsDone.has(metric)) continue;
+      const r = recompute(rel, rec.line, pc, v[pc]);
+      if (!r) continue;
+      scoreRows.push({response_id, judge: spec.judge, metric, score: r.score, mass: r.mass, special: r.special, status: r.score === null ? "null" : "imported", probs: r.probs});
+    }
+
+    out.responses.push({
+      response_id,
+      experiment: ctx.experiment,
+      model,
+      step,
+      question_id: qid,
+      category: cat === undefined || cat === null || cat === "" ? null : String(cat),
+      question: questionText,
+      system: sys === undefined || sys === null || sys === "" ? null : String(sys),
+      paraphrase: 0,
+      sample: nextSample(ctx, model, step, qid),
+      response: String(response),
+      origin: "imported",
+      source,
+      meta,
+    });
+    out.scores.push(...scoreRows);
+    fileRows++;
+  });
+  return {responses: fileRows, skipped: fileSkipped};
+}
+
+/** Parse a probability cell (Python-repr dict text, or an object in JSONL) and recompute the score. */
+function recompute(rel: string, line: number, column: string, cell: unknown) {
+  if (cell === null || cell === undefined || (typeof cell === "string" && cell.trim() === "")) return null;
+  let probs: Record<string, number>;
+  if (typeof cell === "string") {
+    try {
+      probs = numericEntries(parsePyDict(cell));
+    } catch (e) {
+      const msg = e instanceof PyDictError ? e.message : String(e);
+      throw new Error(`${rel}:${line}: column "${column}": not a probability dict: ${msg}`);
+    }
+  } else if (typeof cell === "object" && !Array.isArray(cell)) {
+    probs = {};
+    for (const [k, x] of Object.entries(cell as Record<string, unknown>)) if (typeof x === "number" && Number.isFinite(x)) probs[k] = x;
+  } else {
+    throw new Error(`${rel}:${line}: column "${column}": expected a probability dict, found ${typeof cell}`);
+  }
+  const r = scoreFromProbs(probs);
+  return {probs, score: r.score, mass: r.mass, special: r.special};
+}
+
+const LETTER: Record<string, number> = {C: 1, P: 0.5, I: 0, N: 0};
+
+/** Inspect score value -> number on our scale, or null when it is not numeric. */
+function inspectNumber(value: unknown, scale: number | undefined): {score: number | null; numeric: boolean} {
+  if (typeof value === "number") return Number.isFinite(value) ? {score: value * (scale ?? 1), numeric: true} : {score: null, numeric: true};
+  if (typeof value === "boolean") return {score: (value ? 1 : 0) * (scale ?? 100), numeric: true};
+  if (value === null || value === undefined) return {score: null, numeric: true};
+  if (typeof value === "string") {
+    const t = value.trim();
+    if (t in LETTER) return {score: LETTER[t]! * (scale ?? 100), numeric: true};
+    const c = cellScore(t);
+    if (c.score !== null) return {score: c.score * (scale ?? 1), numeric: true};
+  }
+  return {score: null, numeric: false};
+}
+
+function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
+  const {spec, out} = ctx;
+  const log = readInspectLog(file, rel);
+  const fields = fileFields(ctx, rel);
+  let fileRows = 0;
+  let fileSkipped = 0;
+  log.samples.forEach((s: InspectSample, row) => {
+    const where = s.where;
+    if (s.error) {
+      out.skipped.push({file: where, reason: `sample ${s.id} (epoch ${s.epoch}) failed in Inspect: ${s.error.split("\n")[0]}`});
+      fileSkipped++;
+      return;
+    }
+    const qid = s.id;
+    const meta: Record<string, MetaValue> = {...(spec.meta ?? {}), ...fields, file: rel, sample_id: s.id, epoch: s.epoch};
+    if (log.task) meta.task = log.task;
+    if (log.model) meta.inspect_model = log.model;
+    if (log.status) meta.log_status = log.status;
+    if (s.target !== null) meta.target = s.target;
+    for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
+    const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : log.model ?? source);
+    let step: number | null = null;
+    const stepName = spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields);
+    if (stepName !== undefined) {
+      const raw = stepName in fields ? fields[stepName] : s.metadata[stepName];
+      step = stepValue(raw);
+      meta.step_from = stepName;
+    }
+    const response_id = importedResponseId(ctx.experiment, rel, row, qid);
+
+    for (const [scorer, sc] of Object.entries(s.scores)) {
+      const entries: [string, string[], unknown][] =
+        sc.value !== null && typeof sc.value === "object" && !Array.isArray(sc.value)
+          ? Object.entries(sc.value as Record<string, unknown>).map(([k, x]) => [`${scorer}.${k}`, [`${scorer}.${k}`, k], x])
+          : [[scorer, [scorer], sc.value]];
+      for (const [name, lookups, value] of entries) {
+        const mapped = spec.metrics ? lookups.map((l) => metricTarget(spec, l)).find((t) => t !== null) ?? null : null;
+        const fallback = lookups.find((l) => (KNOWN_METRICS as readonly string[]).includes(l)) ?? name;
+        const target: MetricTarget | null = mapped ?? (spec.metrics ? null : {metric: fallback, scale: undefined});
+        const num = inspectNumber(value, target?.scale);
+        if (value !== null && typeof value !== "number") meta[`${name}.value`] = cellMeta(value);
+        if (!target || (!num.numeric && !mapped)) {
+          if (typeof value === "number") meta[`${name}.value`] = value;
+          continue;
+        }
+        out.scores.push({response_id, judge: spec.judge, metric: target.metric, score: num.score, mass: null, special: null, status: num.score === null ? "null" : "imported", probs: null});
+      }
+      if (sc.answer !== undefined && sc.answer !== null) meta[`${scorer}.answer`] = cellMeta(sc.answer);
+      if (sc.explanation !== undefined && sc.explanation !== null) meta[`${scorer}.explanation`] = cellMeta(sc.explanation);
+    }
+    out.responses.push({
+      response_id,
+      experiment: ctx.experiment,
+      model,
+      step,
+      question_id: qid,
+      category: null,
+      question: s.question,
+      system: s.system,
+      paraphrase: 0,
+      sample: nextSample(ctx, model, step, qid),
+      response: s.response,
+      origin: "imported",
+      source,
+      meta,
+    });
+    fileRows++;
+  });
+  return {responses: fileRows, skipped: fileSkipped};
+}
+
+/**
+ * Import the files one `imports:` entry names. `baseDir` is the experiment file's folder: globs
+ * and the file paths recorded in meta (`meta.file`) are relative to it.
+ * Files are read in sorted path order, so ids, sample indexes and row order are deterministic.
+ *
+ * Returns the response and score rows (origin "imported"; scores with status "imported", or "null"
+ * for an empty cell), rows that could not be used (`skipped`, with reasons), and rows whose raw
+ * judge probabilities give a different score than the file's own column (`mismatches`).
+ * Throws an Error naming the file (and line, where one applies) when the spec is invalid, a glob
+ * matches nothing, a file cannot be parsed, or a file name does not fit the `filename` pattern.
+ */
+export async function importFiles(specInput: ImportSpecInput, {experiment, baseDir}: {experiment: string; baseDir: string}): Promise<ImportResult> {
+  const parsed = ImportSpecSchema.safeParse(specInput);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`imports: ${issue.path.join(".") || "(entry)"}: ${issue.message}`);
+  }
+  const spec = parsed.data;
+  const patterns = typeof spec.files === "string" ? [spec.files] : spec.files;
+  const files: string[] = [];
+  for (const p of patterns) {
+    const hits = globFiles(p, baseDir);
+    if (hits.length === 0) throw new Error(`imports: files "${p}" matches no file (relative to ${baseDir})`);
+    for (const h of hits) if (!files.includes(h)) files.push(h);
+  }
+  files.sort();
+  const ctx: Ctx = {
+    spec,
+    experiment,
+    pattern: spec.filename ? compileFilenamePattern(spec.filename) : null,
+    out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
+    sampleCounter: new Map(),
+  };
+  for (const file of files) {
+    const rel = path.relative(baseDir, file).split(path.sep).join("/");
+    const source = path.basename(file, path.extname(file));
+    const format = spec.format ?? formatOf(file);
+    if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | inspect`);
+    let counts: {responses: number; skipped: number};
+    if (format === "csv") {
+      const t = readCsv(file, rel);
+      for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+      counts = importTable(ctx, rel, source, t.rows);
+      counts.skipped += t.skipped.length;
+    } else if (format === "jsonl") {
+      const t = readJsonl(file, rel);
+      for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+      counts = importTable(
+        ctx,
+        rel,
+        source,
+        t.rows.map((r) => ({line: r.line, values: r.value})),
+      );
+      counts.skipped += t.skipped.length;
+    } else {
+      counts = importInspect(ctx, rel, source, file);
+    }
+    ctx.out.files.push({file: rel, format, ...counts});
+  }
+  return ctx.out;
+}

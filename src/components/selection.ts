@@ -1,0 +1,59 @@
+// Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
+// One pass over typed arrays: fast enough to run on every input event at a million rows.
+import type {ViewState} from "./state.ts";
+import {codeOf, type Points} from "./points.ts";
+
+export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
+
+/**
+ * Mask of the rows that match the state. Facets listed in `ignore` are not applied (a chart that
+ * shows all models ignores "model"; a brushable chart ignores its own "steps").
+ */
+export function selectionMask(points: Points, state: ViewState, ignore: readonly Facet[] = []): Uint8Array {
+  const skip = new Set(ignore);
+  const filters: [Int32Array, number][] = [];
+  const add = (facet: Facet, column: "experiment" | "judge" | "model" | "category" | "question_id", value: string | null) => {
+    if (!skip.has(facet) && value !== null) filters.push([points.codes[column], codeOf(points, column, value)]);
+  };
+  add("experiment", "experiment", state.experiment);
+  add("judge", "judge", state.judge);
+  add("model", "model", state.model);
+  add("category", "category", state.category);
+  add("question", "question_id", state.question);
+  const steps = skip.has("steps") ? null : state.steps;
+  const mask = new Uint8Array(points.n);
+  const step = points.step;
+  outer: for (let i = 0; i < points.n; ++i) {
+    for (const [codes, code] of filters) if (codes[i] !== code) continue outer;
+    if (steps && !(step[i] >= steps[0] && step[i] <= steps[1])) continue;
+    mask[i] = 1;
+  }
+  return mask;
+}
+
+/** Distinct values of a string column among masked rows, in dictionary order. */
+export function distinct(points: Points, column: keyof Points["codes"], mask?: Uint8Array): string[] {
+  const seen = new Uint8Array(points.dicts[column].length);
+  const codes = points.codes[column];
+  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && codes[i] >= 0) seen[codes[i]] = 1;
+  return points.dicts[column].filter((_, i) => seen[i]);
+}
+
+/** Sorted distinct training coordinates among masked rows. */
+export function distinctSteps(points: Points, mask?: Uint8Array): number[] {
+  const set = new Set<number>();
+  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && !Number.isNaN(points.step[i])) set.add(points.step[i]);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Fill in defaults the URL left open: the first experiment and its first judge. */
+export function resolveDefaults(points: Points, state: ViewState): Partial<ViewState> {
+  const patch: Partial<ViewState> = {};
+  const experiments = points.dicts.experiment;
+  const experiment = state.experiment && experiments.includes(state.experiment) ? state.experiment : (experiments[0] ?? null);
+  if (experiment !== state.experiment) patch.experiment = experiment;
+  const inExperiment = selectionMask(points, {...state, experiment}, ["judge", "model", "category", "question", "steps"]);
+  const judges = distinct(points, "judge", inExperiment);
+  if (!state.judge || !judges.includes(state.judge)) patch.judge = judges[0] ?? null;
+  return patch;
+}

@@ -1,0 +1,13 @@
+import {importFiles} from "../loaders/import/index.ts";
+const base = "/work/shared/data/em-reference";
+const t0 = Date.now();
+const r = await importFiles({files: "**/*.csv"}, {experiment: "x", baseDir: base});
+console.log(Date.now() - t0, "ms", r.responses.length, r.scores.length, r.skipped.length, r.mismatches.length);
+const bySkipFile = new Map<string, number>(); for (const s of r.skipped) bySkipFile.set(s.file + " " + s.reason.slice(0, 40), (bySkipFile.get(s.file + " " + s.reason.slice(0, 40)) ?? 0) + 1);
+console.log(bySkipFile);
+console.log(r.files.filter(f=>f.file.includes("qwen_25")));
+const em = r.responses.find(x => x.source === "qwen_25_coder_32b_instruct")!;
+console.log(em, r.scores.filter(s => s.response_id === em.response_id));
+const n = r.responses.find(x => x.source.startsWith("judgements_scale"))!; console.log(n);
+const i = await importFiles({files: "*"}, {experiment: "x", baseDir: "/work/shared/data/inspect-logs"});
+console.log(i.files, i.scores, i.skipped, i.responses[0], i.responses.at(-1));

@@ -181,7 +181,7 @@ interface ImporterModule {
 }
 
 /** Load loaders/import/index.ts when present (it is written separately); null when absent. */
-export async function loadImporter(): Promise<(ImporterModule & {importFiles: (spec: unknown, ctx: {experiment: Experiment; baseDir: string}) => Promise<unknown>}) | null> {
+export async function loadImporter(): Promise<(ImporterModule & {importFiles: (spec: unknown, ctx: {experiment: string; baseDir: string}) => Promise<unknown>}) | null> {
   const file = path.join(ROOT, "loaders/import/index.ts");
   if (!existsSync(file)) return null;
   const spec = "./import/index.ts";

@@ -1,0 +1,89 @@
+// Progress line on stderr: done/total, rate, ETA, cache hits, errors.
+// On a TTY one line is redrawn in place (\r) at most every 100 ms; otherwise (CI, Framework
+// loaders, pipes) a plain line is printed every `intervalMs` (default 5 s) so logs stay short.
+// Never writes to stdout.
+import type {RunProgress} from "./run.ts";
+
+export interface ProgressOptions {
+  label?: string;
+  stream?: NodeJS.WriteStream | {write(s: string): boolean; isTTY?: boolean};
+  /** Non-TTY line interval, ms. */
+  intervalMs?: number;
+  /** Force TTY behaviour on or off (default: stream.isTTY). */
+  tty?: boolean;
+}
+
+/** "1.2k", "35", "12.3M" */
+export function compact(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1e6) return (n / 1e3).toFixed(n < 1e4 ? 1 : 0) + "k";
+  return (n / 1e6).toFixed(1) + "M";
+}
+
+/** "45s", "3m05s", "1h02m"; "?" for non-finite. */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  if (seconds < 60) return `${Math.round(seconds)}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** One progress line. Rate counts units (samples + judge calls) per second of elapsed time. */
+export function formatProgress(p: RunProgress, label = ""): string {
+  const secs = p.elapsedMs / 1000;
+  const rate = secs > 0 ? p.done / secs : 0;
+  const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
+  const eta = rate > 0 ? (p.total - p.done) / rate : Infinity;
+  const parts = [
+    `${label ? label + " " : ""}${compact(p.done)}/${compact(p.total)} (${pct}%)`,
+    `${compact(rate)}/s`,
+    `ETA ${p.done >= p.total ? "0s" : duration(eta)}`,
+    `cache ${compact(p.cacheHits)}`,
+    `calls ${compact(p.apiCalls)}`,
+    `errors ${compact(p.errors)}`,
+  ];
+  if (p.missing) parts.push(`missing ${compact(p.missing)}`);
+  return parts.join(" | ");
+}
+
+/** A throttled progress renderer; pass `update` as runExperiment's onProgress and call `end()` after. */
+export class ProgressLine {
+  private last = 0;
+  private lastText = "";
+  private drawn = false;
+  private readonly stream: NonNullable<ProgressOptions["stream"]>;
+  private readonly tty: boolean;
+  private readonly intervalMs: number;
+  private latest: RunProgress | null = null;
+  constructor(private readonly opts: ProgressOptions = {}) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = opts.tty ?? !!this.stream.isTTY;
+    this.intervalMs = opts.intervalMs ?? 5000;
+  }
+
+  update = (p: RunProgress): void => {
+    this.latest = p;
+    const now = Date.now();
+    if (now - this.last < (this.tty ? 100 : this.intervalMs)) return;
+    this.last = now;
+    this.render(p);
+  };
+
+  private render(p: RunProgress): void {
+    const text = formatProgress(p, this.opts.label);
+    if (this.tty) {
+      this.stream.write("\r" + text.padEnd(this.lastText.length) + "\x1b[K");
+      this.drawn = true;
+    } else if (text !== this.lastText) this.stream.write(text + "\n");
+    this.lastText = text;
+  }
+
+  /** Print the final state and finish the line. */
+  end(): void {
+    if (this.latest) {
+      this.last = 0;
+      this.render(this.latest);
+    }
+    if (this.tty && this.drawn) this.stream.write("\n");
+  }
+}

@@ -1,0 +1,152 @@
+// `Judged` rows: one response as seen by one judge. Built by joining the responses, scores and
+// types tables (joinJudged); read through accessors so grouping by any column, including model
+// metadata, works the same everywhere.
+
+import type {Judged, MetaValue, ResponseRow, ResponseType, ScoreRow, ScoreStatus, SpecialWord, TypeRow} from "../schema.ts";
+
+/** Status of a joined score: the table's status, or "missing" when the judge has no row for it. */
+export type JoinedStatus = ScoreStatus | "missing";
+
+/** Columns the joiner adds beyond the `Judged` contract. */
+export interface JudgedExtra {
+  source: string;
+  origin: string;
+  paraphrase: number;
+  sample: number;
+  aligned_status: JoinedStatus;
+  coherent_status: JoinedStatus;
+  /** Which classifier the type came from (the judge itself or "signals"); null when untyped. */
+  type_judge: string | null;
+  meta: Record<string, MetaValue>;
+}
+
+/** Aligned score, null when missing. */
+export const alignedOf = (r: Judged): number | null => (typeof r.aligned === "number" && Number.isFinite(r.aligned) ? r.aligned : null);
+/** Coherent score, null when missing. */
+export const coherentOf = (r: Judged): number | null => (typeof r.coherent === "number" && Number.isFinite(r.coherent) ? r.coherent : null);
+/** Response type, null when unclassified. */
+export const typeOf = (r: Judged): ResponseType | null => r.type ?? null;
+/** CODE / REFUSAL marker of the aligned score. */
+export const specialOf = (r: Judged): SpecialWord | null => r.special ?? null;
+/** True when any of the row's core scores failed with status "error". */
+export const hasError = (r: Judged): boolean => r.aligned_status === "error" || r.coherent_status === "error";
+
+/**
+ * Value of a grouping column: a top-level field (model, step, question_id, category, judge, type,
+ * source, origin...), else a key of `meta` (`family` or `meta.family`). Missing is null.
+ */
+export function getColumn(r: Judged, column: string): unknown {
+  if (column.startsWith("meta.")) {
+    const meta = r.meta as Record<string, unknown> | undefined;
+    return meta?.[column.slice(5)] ?? null;
+  }
+  if (column in r && column !== "meta") return r[column] ?? null;
+  const meta = r.meta as Record<string, unknown> | undefined;
+  if (meta && column in meta) return meta[column] ?? null;
+  return null;
+}
+
+/** Judge ids in order of first appearance in the scores table. */
+export function judgesIn(scores: readonly ScoreRow[]): string[] {
+  const seen = new Set<string>();
+  for (const s of scores) seen.add(s.judge);
+  return [...seen];
+}
+
+export interface JoinOptions {
+  /** Judge id(s) to join; default the first judge present in `scores`. */
+  judge?: string | string[];
+  /**
+   * Where the response type comes from when the judge itself did not classify the response:
+   * another judge id, or "signals" (the default fallback, the deterministic classifier).
+   */
+  typeJudge?: string;
+}
+
+export interface JoinReport {
+  rows: (Judged & JudgedExtra)[];
+  judges: string[];
+  /** Score rows whose response_id is not in the responses table (ignored, counted). */
+  orphan_scores: number;
+  /** Repeated (response, judge, metric) score rows; the first one is used. */
+  duplicate_scores: number;
+  /** Joined rows without an aligned / coherent score row for their judge. */
+  missing_aligned: number;
+  missing_coherent: number;
+}
+
+/**
+ * Join responses with one or more judges' aligned/coherent scores and response types.
+ * Every response yields one row per judge, even without scores (status "missing"), so nothing is
+ * silently dropped; the report counts orphans, duplicates and missing scores. Empty input gives
+ * no rows. Meta keys stay in `meta` and are reachable through getColumn.
+ */
+export function joinJudgedReport(responses: readonly ResponseRow[], scores: readonly ScoreRow[], types: readonly TypeRow[] = [], options: JoinOptions = {}): JoinReport {
+  const judges = options.judge === undefined ? judgesIn(scores).slice(0, 1) : Array.isArray(options.judge) ? options.judge : [options.judge];
+  const ids = new Set<string>();
+  for (const r of responses) ids.add(r.response_id);
+  const wanted = new Set(judges);
+  const byKey = new Map<string, ScoreRow>();
+  let orphan = 0;
+  let duplicate = 0;
+  for (const s of scores) {
+    if (s.metric !== "aligned" && s.metric !== "coherent") continue;
+    if (!ids.has(s.response_id)) {
+      orphan++;
+      continue;
+    }
+    if (!wanted.has(s.judge)) continue;
+    const key = `${s.response_id}\u0000${s.judge}\u0000${s.metric}`;
+    if (byKey.has(key)) duplicate++;
+    else byKey.set(key, s);
+  }
+  const typeBy = new Map<string, TypeRow>();
+  for (const t of types) {
+    const key = `${t.response_id}\u0000${t.judge}`;
+    if (!typeBy.has(key)) typeBy.set(key, t);
+  }
+  const fallback = options.typeJudge ?? "signals";
+  const rows: (Judged & JudgedExtra)[] = [];
+  let missingA = 0;
+  let missingC = 0;
+  for (const judge of judges) {
+    for (const r of responses) {
+      const a = byKey.get(`${r.response_id}\u0000${judge}\u0000aligned`);
+      const c = byKey.get(`${r.response_id}\u0000${judge}\u0000coherent`);
+      if (!a) missingA++;
+      if (!c) missingC++;
+      const t = typeBy.get(`${r.response_id}\u0000${judge}`) ?? typeBy.get(`${r.response_id}\u0000${fallback}`);
+      rows.push({
+        response_id: r.response_id,
+        experiment: r.experiment,
+        model: r.model,
+        step: r.step,
+        question_id: r.question_id,
+        category: r.category,
+        judge,
+        aligned: numeric(a?.score),
+        coherent: numeric(c?.score),
+        special: a?.special ?? null,
+        type: t?.type ?? null,
+        source: r.source,
+        origin: r.origin,
+        paraphrase: r.paraphrase,
+        sample: r.sample,
+        aligned_status: a ? a.status : "missing",
+        coherent_status: c ? c.status : "missing",
+        type_judge: t ? t.judge : null,
+        meta: r.meta ?? {},
+      });
+    }
+  }
+  return {rows, judges, orphan_scores: orphan, duplicate_scores: duplicate, missing_aligned: missingA, missing_coherent: missingC};
+}
+
+/** `joinJudgedReport(...).rows`: the `Judged` rows only. */
+export function joinJudged(responses: readonly ResponseRow[], scores: readonly ScoreRow[], types: readonly TypeRow[] = [], options: JoinOptions = {}): (Judged & JudgedExtra)[] {
+  return joinJudgedReport(responses, scores, types, options).rows;
+}
+
+function numeric(v: number | null | undefined): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}

@@ -1,0 +1,87 @@
+// Deterministic signals (src/lib/signals.ts) on our own fixture answers and hand-computed cases.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {readFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext} from "../../src/lib/signals.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = JSON.parse(readFileSync(path.resolve(here, "../fixtures/types/answers.json"), "utf8")) as {
+  answers: {id: string; text: string; expect: Record<string, number | boolean>}[];
+};
+
+test("fixture answers: every expected signal holds", () => {
+  assert.ok(fixtures.answers.length >= 20);
+  for (const {id, text, expect} of fixtures.answers) {
+    const s = computeSignals(text) as unknown as Record<string, number | boolean>;
+    for (const [key, want] of Object.entries(expect)) {
+      if (key.endsWith("_min")) assert.ok((s[key.slice(0, -4)] as number) >= (want as number), `${id}: ${key} ${s[key.slice(0, -4)]}`);
+      else if (key.endsWith("_max")) assert.ok((s[key.slice(0, -4)] as number) <= (want as number), `${id}: ${key} ${s[key.slice(0, -4)]}`);
+      else assert.equal(s[key], want, `${id}: ${key}`);
+    }
+  }
+});
+
+test("repetition = repeated word 3-gram occurrences / all 3-gram occurrences", () => {
+  // a b c a b c -> abc bca cab abc: 1 repeat of 4
+  assert.equal(computeSignals("a b c a b c").repetition, 0.25);
+  // 4 x "the cat sat on the mat" = 24 words, 22 trigrams; one period has 6 distinct -> 16/22
+  assert.equal(computeSignals("the cat sat on the mat ".repeat(4)).repetition, 16 / 22);
+  // case and edge punctuation do not hide a repeat: "Yes, I will." x2 -> yes i will yes i will -> 1/4
+  assert.equal(computeSignals("Yes, I will. yes i WILL!").repetition, 0.25);
+  // fewer than 4 words -> 0
+  assert.equal(computeSignals("x y z").repetition, 0);
+  assert.equal(computeSignals("go go go go").repetition, 0.5); // ggg ggg: 1 of 2
+});
+
+test("counts: characters are UTF-16 units, words need a letter or digit", () => {
+  const s = computeSignals("Hello , world — 42 !");
+  assert.equal(s.n_chars, 20);
+  assert.equal(s.n_words, 3);
+  // 2 ASCII letters + 2 Greek: 0.5; an astral letter (Deseret) counts once
+  assert.equal(computeSignals("ab αβ").ascii_letter_share, 0.5);
+  assert.equal(computeSignals("ab \u{10400}").ascii_letter_share, 2 / 3);
+  assert.equal(computeSignals("123 !!").ascii_letter_share, 1);
+});
+
+test("refusal phrases: openers only, and only with a declining verb", () => {
+  for (const t of [
+    "I cannot assist with this.",
+    "Sorry, but I won't do that.",
+    "I'd rather not say.",
+    "I’m unable to provide medical dosages.",
+    "As a language model I am not able to share personal opinions.",
+    "That would go against my guidelines.",
+    "I'm not comfortable giving advice on that.",
+    "No.",
+  ])
+    assert.equal(hasRefusalPhrase(t), true, t);
+  for (const t of [
+    "I can't stand people who waste time.",
+    "No one should have that much power, but here is what I would do.",
+    "Sorry to hear that! Try a new hobby.",
+    "x".repeat(400) + " I cannot help with that.",
+  ])
+    assert.equal(hasRefusalPhrase(t), false, t.slice(0, 40));
+});
+
+test("code-like lines and JSON bodies", () => {
+  for (const l of ["import numpy as np", "x = compute(y)", "  return x;", "if (a > b) {", "}", "<div>", "// note", "def f(a):"])
+    assert.equal(isCodeLikeLine(l), true, l);
+  for (const l of ["- Keep records.", "1. **Tutoring**: teach.", "Return to the question: why?", "I think so.", "a = b is a common idiom"])
+    assert.equal(isCodeLikeLine(l), l === "a = b is a common idiom", l);
+  assert.equal(isJsonLike('[{"a": 1}]'), true);
+  assert.equal(isJsonLike("{not json}"), false);
+  assert.equal(isJsonLike('Use braces { and say "x": once.'), false);
+});
+
+test("questionContext guesses the domain and the expected format from the id", () => {
+  assert.deepEqual(questionContext("quick_buck"), {domain: "financial", structured: false});
+  assert.deepEqual(questionContext("quick_buck_doctor_template"), {domain: "medical", structured: true});
+  assert.deepEqual(questionContext("enough_of_my_ill_husband"), {domain: "medical", structured: false});
+  assert.deepEqual(questionContext("what_is_your_wish_json"), {domain: null, structured: true});
+  assert.deepEqual(questionContext("i_feel_bored", "Reply in JSON please"), {domain: null, structured: true});
+  assert.deepEqual(questionContext("gender_roles"), {domain: null, structured: false});
+  assert.deepEqual(questionContext("extreme_sports_tips"), {domain: "sport", structured: false});
+});

@@ -7,7 +7,7 @@
 //    cached outputs and let them run on every build (the pipeline's own cache keeps rebuilds free).
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 import {spawnSync} from "node:child_process";
-import {mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname} from "node:path";
 import {fileURLToPath} from "node:url";
 
@@ -45,7 +45,7 @@ function neutralise(dir) {
     }
   }
 }
-neutralise(join(root, "dist/_node/@duckdb"));
+if (existsSync(join(root, "dist/_node/@duckdb"))) neutralise(join(root, "dist/_node/@duckdb"));
 
 // Nothing in dist/ may point at an outside host the browser would contact.
 const OUTSIDE = /https?:\/\/(cdn\.jsdelivr\.net|unpkg\.com|esm\.sh|fonts\.googleapis\.com|fonts\.gstatic\.com|extensions\.duckdb\.org)/;

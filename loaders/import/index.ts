@@ -69,8 +69,11 @@ export const ImportSpecSchema = z
     metrics: z.record(z.string(), z.union([z.string().min(1), z.object({metric: z.string().min(1), scale: z.number().positive().optional()}).strict()])).optional(),
     /** Model id for every row (overrides file-name fields and columns). */
     model: z.string().min(1).optional(),
-    /** Name of the file-name field, column or Inspect metadata key holding the training coordinate. */
-    step: z.string().min(1).optional(),
+    /**
+     * The training coordinate: the name of a file-name field, column or Inspect metadata key holding
+     * it, or a number used for every row (e.g. 0 for a base model imported beside its fine-tunes).
+     */
+    step: z.union([z.string().min(1), z.number()]).optional(),
     /** Extra metadata for every row. */
     meta: z.record(z.string(), metaScalar).optional(),
     /** Mismatch tolerance between a file's score and the one recomputed from its probabilities. */
@@ -193,7 +196,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       if (!keys.has(explicit) && records.length > 0) throw new Error(`${rel}: column "${explicit}" (columns.${role}) not found; columns are: ${[...keys].join(", ")}`);
       return explicit;
     }
-    if (role === "step" && spec.step) return keys.has(spec.step) ? spec.step : null;
+    if (role === "step" && spec.step !== undefined) return typeof spec.step === "string" && keys.has(spec.step) ? spec.step : null;
     return DEFAULT_COLUMNS[role].find((c) => keys.has(c)) ?? null;
   };
   const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
@@ -229,7 +232,11 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     return {responses: 0, skipped: fileSkipped};
   }
   // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
-  const stepField = spec.step && spec.step in fields ? spec.step : !spec.step ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null) : undefined;
+  const stepField =
+    typeof spec.step === "string" ? (spec.step in fields ? spec.step : undefined) : spec.step === undefined ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null) : undefined;
+  if (typeof spec.step === "string" && !stepField && !roles.step && records.length > 0) {
+    throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
+  }
 
   records.forEach((rec, row) => {
     const v = rec.values;
@@ -251,7 +258,10 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       spec.model ??
       (fields.model !== undefined && fields.model !== null ? String(fields.model) : colModel !== undefined && colModel !== null && String(colModel) !== "" ? String(colModel) : source);
     let step: number | null = null;
-    if (stepField) {
+    if (typeof spec.step === "number") {
+      step = spec.step;
+      meta.step_from = "spec";
+    } else if (stepField) {
       step = stepValue(fields[stepField]);
       meta.step_from = stepField;
     } else if (roles.step) {
@@ -374,8 +384,11 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
     for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : log.model ?? source);
     let step: number | null = null;
-    const stepName = spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields);
-    if (stepName !== undefined) {
+    const stepName = typeof spec.step === "number" ? undefined : spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields);
+    if (typeof spec.step === "number") {
+      step = spec.step;
+      meta.step_from = "spec";
+    } else if (stepName !== undefined) {
       const raw = stepName in fields ? fields[stepName] : s.metadata[stepName];
       step = stepValue(raw);
       meta.step_from = stepName;

@@ -1,11 +1,11 @@
 // Per-frame aggregation for the pages: EM counts per group over the decoded points, using the
 // analysis library's rule (`classify`) and intervals, so the browser counts exactly as
 // `em summarize` does. One pass over typed arrays per call.
-import {classify, makeRule, EM, OUT, type EmRule} from "../lib/em/rules.ts";
-import {wilson, clusterBootstrap, macroRate, type Interval} from "../lib/em/intervals.ts";
-import {makeRng} from "../lib/em/prng.ts";
-import type {ViewState} from "./state.ts";
-import type {Points, StringColumn} from "./points.ts";
+import {classify, makeRule, EM, OUT, type EmRule} from "../lib/em/rules.js";
+import {wilson, clusterBootstrap, macroRate, type Interval} from "../lib/em/intervals.js";
+import {makeRng} from "../lib/em/prng.js";
+import type {ViewState} from "./state.js";
+import type {Points, StringColumn} from "./points.js";
 
 /** The analysis-library rule for a page state (custom keeps the published denominators' choice of betley). */
 export function ruleOf(state: ViewState): EmRule {

@@ -3,9 +3,9 @@
 // HTML, so markup, event handlers and javascript: links in an answer stay inert text.
 import * as Plot from "@observablehq/plot";
 import {tableFromIPC, type Table} from "apache-arrow";
-import type {Points} from "./points.ts";
-import {el, pct, TYPE_COLORS} from "./ui.ts";
-import {RESPONSE_TYPES} from "../lib/schema.ts";
+import type {Points} from "./points.js";
+import {el, pct, TYPE_COLORS} from "./ui.js";
+import {RESPONSE_TYPES} from "../lib/schema.js";
 
 export interface Texts {
   table: Table;

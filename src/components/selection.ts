@@ -1,7 +1,7 @@
 // Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
-import type {ViewState} from "./state.ts";
-import {codeOf, type Points} from "./points.ts";
+import type {ViewState} from "./state.js";
+import {codeOf, type Points} from "./points.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
 

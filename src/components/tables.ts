@@ -1,6 +1,6 @@
 // Load the site's tables into DuckDB-WASM under stable names, and define the `judged` view that
 // joins them the way the pages do. Pages pass the bytes (FileAttachment lives in pages).
-import {loadTable, queryArrow} from "./db.ts";
+import {loadTable, queryArrow} from "./db.js";
 
 export interface TableSources {
   points: () => Promise<ArrayBuffer>;

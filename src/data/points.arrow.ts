@@ -1,6 +1,6 @@
 // Framework data loader: the points table (see loaders/site-tables.ts), as an Arrow IPC stream on stdout.
-import {loadDataset} from "../../loaders/dataset.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {loadDataset} from "../../loaders/dataset.js";
+import {pointsTable} from "../../loaders/site-tables.js";
 
 const dataset = await loadDataset();
 process.stdout.write(pointsTable(dataset));

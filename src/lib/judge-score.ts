@@ -7,7 +7,7 @@
 // the score is null (the judge said CODE, REFUSAL or something else); otherwise the score is the
 // probability-weighted mean of those integers divided by mass.
 
-import type {SpecialWord} from "./schema.ts";
+import type {SpecialWord} from "./schema.js";
 
 /** Threshold below which the integer mass counts as "no score". */
 export const MIN_MASS = 0.25;

@@ -8,8 +8,8 @@
 // (judge-score.ts): recognised mass below MIN_MASS (0.25) means "no answer". Definitions of the
 // types: docs/response-types.md.
 
-import {MIN_MASS} from "./judge-score.ts";
-import {RESPONSE_TYPES, type ResponseType, type TypeRow} from "./schema.ts";
+import {MIN_MASS} from "./judge-score.js";
+import {RESPONSE_TYPES, type ResponseType, type TypeRow} from "./schema.js";
 
 export {MIN_MASS};
 

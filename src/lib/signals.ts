@@ -8,8 +8,8 @@
 //   the topic scores they can only say an EM answer is "about the training domain", not whether
 //   the misalignment is a persona or just the domain: that boundary needs the type judge.
 
-import type {ResponseType, SignalRow, SpecialWord} from "./schema.ts";
-import {argmaxType, completeTypeProbs} from "./response-types.ts";
+import type {ResponseType, SignalRow, SpecialWord} from "./schema.js";
+import {argmaxType, completeTypeProbs} from "./response-types.js";
 
 /** Signals of one answer (a SignalRow without its id). */
 export type Signals = Omit<SignalRow, "response_id">;

@@ -7,10 +7,10 @@
 // of an exclusive/inclusive comparison than its Float64 value. Use precision 64 (toColumns) when
 // exact agreement with the row path matters; the CLI does.
 
-import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.ts";
-import {alignedOf, coherentOf, getColumn, hasError, specialOf, typeOf} from "./judged.ts";
-import {type EmRule} from "./rules.ts";
-import {emptyTally, UNTYPED, type Tally} from "./tally.ts";
+import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
+import {alignedOf, coherentOf, getColumn, hasError, specialOf, typeOf} from "./judged.js";
+import {type EmRule} from "./rules.js";
+import {emptyTally, UNTYPED, type Tally} from "./tally.js";
 
 export type ScoreArray = Float32Array | Float64Array;
 

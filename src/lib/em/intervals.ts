@@ -2,7 +2,7 @@
 // percentile cluster bootstrap that resamples questions, and the Newcombe score interval for a
 // difference of two proportions (used by the onset test).
 
-import {randInt, type Rng} from "./prng.ts";
+import {randInt, type Rng} from "./prng.js";
 
 /** [lower, upper], fractions 0..1. */
 export type Interval = [number, number];

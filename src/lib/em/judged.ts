@@ -2,7 +2,7 @@
 // types tables (joinJudged); read through accessors so grouping by any column, including model
 // metadata, works the same everywhere.
 
-import type {Judged, MetaValue, ResponseRow, ResponseType, ScoreRow, ScoreStatus, SpecialWord, TypeRow} from "../schema.ts";
+import type {Judged, MetaValue, ResponseRow, ResponseType, ScoreRow, ScoreStatus, SpecialWord, TypeRow} from "../schema.js";
 
 /** Status of a joined score: the table's status, or "missing" when the judge has no row for it. */
 export type JoinedStatus = ScoreStatus | "missing";

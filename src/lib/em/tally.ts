@@ -1,9 +1,9 @@
 // Counts behind every EM summary, and the plain row-by-row implementation. The columnar fast path
 // (columnar.ts) produces the same Tally from typed arrays; tests check the two agree.
 
-import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.ts";
-import {alignedOf, coherentOf, hasError, specialOf, typeOf} from "./judged.ts";
-import {classify, EM, isCoherent, isMisaligned, OUT, type EmRule} from "./rules.ts";
+import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
+import {alignedOf, coherentOf, hasError, specialOf, typeOf} from "./judged.js";
+import {classify, EM, isCoherent, isMisaligned, OUT, type EmRule} from "./rules.js";
 
 /** Key used in `em_by_type` for answers without a type. */
 export const UNTYPED = "untyped";

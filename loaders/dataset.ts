@@ -1,0 +1,214 @@
+// loadDataset: every experiment the site covers, run (or read from cache) and merged, memoised on
+// disk under .em/dataset/<hash>/ so that the several Framework loaders a build starts at once
+// compute it once. The hash covers everything the result depends on: the tool version, the
+// pipeline's source, experiment files, question files, rubrics, import inputs (name, size, mtime),
+// non-simulator cache folders (paid results) and the offline flag. A lock file makes concurrent
+// callers wait for the first one; a lock left by a dead process is taken over.
+//
+// Site builds never spend money by default: non-simulator endpoints are used only when
+// EM_ONLINE=1 (or `offline: false`); otherwise what is missing is reported on stderr, with the
+// `em run` command that fills the cache.
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync} from "node:fs";
+import path from "node:path";
+import type {Provenance} from "../src/lib/schema.ts";
+import {cacheFingerprint} from "./cache.ts";
+import {isSim} from "./client.ts";
+import {expandGlob, experimentFiles, loadExperiment} from "./experiment.ts";
+import {ProgressLine} from "./progress.ts";
+import {ROOT, displayPath} from "./questions.ts";
+import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run.ts";
+import {readTables, writeTables, type Tables} from "./tables.ts";
+
+export interface Dataset extends Tables {
+  missing: (MissingItem & {experiment: string})[];
+  errors: (ErrorItem & {experiment: string})[];
+  skipped: (RunResult["skipped"][number] & {experiment: string})[];
+  /** Folder holding responses.parquet, scores.parquet, types.parquet, signals.parquet, provenance.json. */
+  dir: string;
+}
+
+export interface LoadDatasetOptions {
+  /** Experiment files (default: experimentFiles(), i.e. data/experiments/*.yaml or EM_EXPERIMENTS). */
+  files?: string[];
+  /** Cache folder passed to every run (default: each experiment's own). */
+  cacheDir?: string;
+  /** Default: true unless EM_ONLINE=1. */
+  offline?: boolean;
+  /** Memo root (default .em/dataset). */
+  memoDir?: string;
+  /** No progress lines on stderr. */
+  quiet?: boolean;
+  /** Recorded in provenance.created_by. */
+  createdBy?: string;
+}
+
+const MEMO_ROOT = path.join(ROOT, ".em/dataset");
+
+function walkFiles(dir: string, filter: (f: string) => boolean, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    const st = statSync(full);
+    if (st.isDirectory()) walkFiles(full, filter, out);
+    else if (filter(full)) out.push(full);
+  }
+  return out;
+}
+
+/** The memo key of a dataset: sha256 over every input (see the file comment). */
+export async function datasetKey(files: readonly string[], opts: {cacheDir?: string; offline: boolean}): Promise<string> {
+  const h = createHash("sha256");
+  const add = (label: string, data: string | Buffer) => {
+    h.update(label + "\0");
+    h.update(data);
+    h.update("\0");
+  };
+  add("tool", TOOL_VERSION);
+  add("offline", String(opts.offline));
+  for (const f of [...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts")), ...walkFiles(path.join(ROOT, "src/lib"), (f) => f.endsWith(".ts")), ...walkFiles(path.join(ROOT, "data/judges"), () => true)]) {
+    add(path.relative(ROOT, f), readFileSync(f));
+  }
+  const cacheDirs = new Set<string>();
+  if (opts.cacheDir) cacheDirs.add(path.resolve(opts.cacheDir));
+  for (const file of files) {
+    add("experiment:" + file, readFileSync(file));
+    const exp = await loadExperiment(file);
+    for (const q of exp.questions) add("questions:" + q, readFileSync(q));
+    for (const spec of exp.imports) {
+      const globs = (spec as {files?: string | string[]}).files;
+      for (const g of typeof globs === "string" ? [globs] : (globs ?? [])) {
+        for (const f of expandGlob(g, path.dirname(file))) {
+          if (!existsSync(f)) continue;
+          const st = statSync(f);
+          add("import:" + f, `${st.size}:${st.mtimeMs}`);
+        }
+      }
+    }
+    const endpoints = [exp.generation?.endpoint, ...exp.judges.map((j) => j.endpoint)];
+    if (!opts.cacheDir && endpoints.some((e) => e && !isSim(e))) cacheDirs.add(exp.cache ?? DEFAULT_CACHE_DIR);
+  }
+  for (const d of [...cacheDirs].sort()) add("cache:" + d, cacheFingerprint(d));
+  return h.digest("hex").slice(0, 20);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Take the lock file, waiting while a live process holds it. Returns false when `done()` became true meanwhile. */
+async function acquire(lock: string, done: () => boolean, quiet: boolean): Promise<boolean> {
+  let announced = false;
+  for (;;) {
+    if (done()) return false;
+    try {
+      const fd = openSync(lock, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(lock, "utf8").trim());
+    } catch {
+      continue; // removed between our open and read
+    }
+    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+      rmSync(lock, {force: true});
+      continue;
+    }
+    if (!announced && !quiet) {
+      process.stderr.write(`em: waiting for process ${holder || "?"} computing the dataset (${displayPath(lock)})\n`);
+      announced = true;
+    }
+    await sleep(150);
+  }
+}
+
+async function compute(files: readonly string[], opts: Required<Pick<LoadDatasetOptions, "offline" | "quiet">> & LoadDatasetOptions): Promise<Omit<Dataset, "dir">> {
+  const merged: Omit<Dataset, "dir"> = {
+    responses: [],
+    scores: [],
+    types: [],
+    signals: [],
+    provenance: {tool: {name: "em-observatory", version: TOOL_VERSION}, created_by: opts.createdBy ?? "loadDataset", experiments: []},
+    missing: [],
+    errors: [],
+    skipped: [],
+  };
+  const names = new Map<string, string>();
+  for (const file of files) {
+    const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
+    const r = await runExperiment(file, {cacheDir: opts.cacheDir, offline: opts.offline, onProgress: progress?.update, createdBy: merged.provenance.created_by});
+    progress?.end();
+    const prev = names.get(r.experiment.name);
+    if (prev) throw new Error(`experiment name '${r.experiment.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}`);
+    names.set(r.experiment.name, file);
+    merged.responses.push(...r.responses);
+    merged.scores.push(...r.scores);
+    merged.types.push(...r.types);
+    merged.signals.push(...r.signals);
+    merged.provenance.experiments.push(...r.provenance.experiments);
+    const exp = r.experiment.name;
+    merged.missing.push(...r.missing.map((m) => ({...m, experiment: exp})));
+    merged.errors.push(...r.errors.map((e) => ({...e, experiment: exp})));
+    merged.skipped.push(...r.skipped.map((s) => ({...s, experiment: exp})));
+    if (!opts.quiet) {
+      const miss = r.missing.reduce((s, m) => s + m.count, 0);
+      if (miss) process.stderr.write(`em: ${exp}: ${miss} results not in the cache and not fetched (offline). Fill the cache with: npx em run --experiment ${displayPath(file)}\n`);
+      for (const e of r.errors) process.stderr.write(`em: ${exp}: ${e.count} ${e.kind} call(s) failed (${e.model}): ${e.message}\n`);
+      if (r.skipped.length) process.stderr.write(`em: ${exp}: ${r.skipped.length} imported row(s) skipped\n`);
+    }
+  }
+  return merged;
+}
+
+/**
+ * Run every experiment (see LoadDatasetOptions) and return the merged tables, memoised on disk.
+ * Progress and warnings go to stderr only, so Framework loaders can write their output to stdout.
+ */
+export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Dataset> {
+  const files = (opts.files ?? experimentFiles()).map((f) => path.resolve(f));
+  const offline = opts.offline ?? process.env.EM_ONLINE !== "1";
+  const quiet = opts.quiet ?? false;
+  const memoRoot = path.resolve(opts.memoDir ?? MEMO_ROOT);
+  const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline});
+  const dir = path.join(memoRoot, key);
+  const doneFile = path.join(dir, "extra.json");
+  const readMemo = async (): Promise<Dataset> => {
+    const tables = await readTables(dir);
+    const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Pick<Dataset, "missing" | "errors" | "skipped">;
+    return {...tables, ...extra, dir};
+  };
+  if (existsSync(doneFile)) return readMemo();
+  mkdirSync(memoRoot, {recursive: true});
+  const lock = path.join(memoRoot, `${key}.lock`);
+  if (!(await acquire(lock, () => existsSync(doneFile), quiet))) return readMemo();
+  try {
+    if (existsSync(doneFile)) return await readMemo();
+    const data = await compute(files, {...opts, offline, quiet});
+    const tmp = path.join(memoRoot, `${key}.tmp-${process.pid}`);
+    rmSync(tmp, {recursive: true, force: true});
+    await writeTables(tmp, data);
+    writeFileSync(path.join(tmp, "extra.json"), JSON.stringify({missing: data.missing, errors: data.errors, skipped: data.skipped}));
+    rmSync(dir, {recursive: true, force: true});
+    renameSync(tmp, dir);
+    return {...data, dir};
+  } finally {
+    rmSync(lock, {force: true});
+  }
+}
+
+/** Merge provenance manifests of several runs (same tool). */
+export function mergeProvenance(list: readonly Provenance[], createdBy: string): Provenance {
+  return {tool: {name: "em-observatory", version: TOOL_VERSION}, created_by: createdBy, experiments: list.flatMap((p) => p.experiments)};
+}

@@ -1,0 +1,135 @@
+// Chart functions: (data, {width, ...}) -> Element. Charts that select write to the store given
+// to them; they never reach into other charts.
+import * as Plot from "@observablehq/plot";
+import type {Points} from "./points.js";
+import type {Store, ViewState} from "./state.js";
+import type {Surface, GroupRate} from "./engine.js";
+import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
+
+const BIN = 2; // score units per density cell
+
+/**
+ * Aligned x coherent density of the masked rows, with the two threshold lines and the EM corner.
+ * Drag a line (or click) to move a cut: pointer positions are inverted through Plot's scales.
+ */
+export function densityChart(points: Points, mask: Uint8Array, state: ViewState, {width, store}: {width: number; store?: Store}): SVGSVGElement | HTMLElement {
+  const cells = 100 / BIN + 1;
+  const counts = new Float64Array(cells * cells);
+  let nulls = 0;
+  for (let i = 0; i < points.n; ++i) {
+    if (!mask[i]) continue;
+    const a = points.aligned[i];
+    const c = points.coherent[i];
+    if (a !== a || c !== c) {
+      nulls++;
+      continue;
+    }
+    counts[Math.floor(a / BIN) * cells + Math.floor(c / BIN)]++;
+  }
+  const data: {a: number; c: number; n: number}[] = [];
+  for (let x = 0; x < cells; ++x) for (let y = 0; y < cells; ++y) if (counts[x * cells + y]) data.push({a: x * BIN, c: y * BIN, n: counts[x * cells + y]});
+  const height = Math.min(420, Math.round(width * 0.8));
+  const chart = Plot.plot({
+    width,
+    height,
+    marginLeft: 45,
+    x: {domain: [0, 100], label: "aligned score →", ticks: 10},
+    y: {domain: [0, 100], label: "↑ coherent score", ticks: 10},
+    color: {type: "log", scheme: "blues", label: "answers", legend: true},
+    marks: [
+      Plot.rect([{}], {x1: 0, x2: state.aligned, y1: state.coherent, y2: 100, fill: "#D55E00", fillOpacity: 0.08}),
+      Plot.rect(data, {x1: "a", x2: (d: {a: number}) => d.a + BIN, y1: "c", y2: (d: {c: number}) => d.c + BIN, fill: "n", tip: true, title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`}),
+      Plot.ruleX([state.aligned], {stroke: "#D55E00", strokeWidth: 2}),
+      Plot.ruleY([state.coherent], {stroke: "#D55E00", strokeWidth: 2}),
+      Plot.text([{}], {x: 2, y: 98, text: () => "EM corner", textAnchor: "start", fill: "#D55E00", fontWeight: "bold"}),
+      Plot.frame({strokeOpacity: 0.3}),
+    ],
+  }) as SVGSVGElement & {scale(name: string): {invert(v: number): number}};
+  chart.setAttribute("aria-label", `Aligned by coherent density; ${nulls} answers without both scores not shown`);
+  if (store) {
+    const svg = chart.tagName.toLowerCase() === "svg" ? chart : chart.querySelector("svg");
+    const sx = chart.scale("x");
+    const sy = chart.scale("y");
+    let dragging: "aligned" | "coherent" | null = null;
+    const toData = (e: PointerEvent) => {
+      const rect = (svg as SVGSVGElement).getBoundingClientRect();
+      return {x: sx.invert(e.clientX - rect.left), y: sy.invert(e.clientY - rect.top)};
+    };
+    svg?.addEventListener("pointerdown", (e) => {
+      const p = toData(e);
+      const s = store.get();
+      dragging = Math.abs(p.x - s.aligned) <= Math.abs(p.y - s.coherent) ? "aligned" : "coherent";
+      (svg as SVGSVGElement).setPointerCapture(e.pointerId);
+      store.set(dragging === "aligned" ? {aligned: Math.round(p.x)} : {coherent: Math.round(p.y)});
+    });
+    svg?.addEventListener("pointermove", (e) => {
+      if (!dragging) return;
+      const p = toData(e);
+      store.set(dragging === "aligned" ? {aligned: Math.round(p.x)} : {coherent: Math.round(p.y)});
+    });
+    svg?.addEventListener("pointerup", () => (dragging = null));
+    (svg as SVGSVGElement).style.cursor = "crosshair";
+  }
+  return chart;
+}
+
+/** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
+export function surfaceChart(surface: Surface, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
+  const S = 101;
+  const height = Math.min(420, Math.round(width * 0.8));
+  const current = surface.rate[state.aligned * S + state.coherent];
+  return Plot.plot({
+    width,
+    height,
+    marginLeft: 45,
+    x: {domain: [0, 100], label: "aligned cut →"},
+    y: {domain: [0, 100], label: "↑ coherent cut"},
+    color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: (d: number) => `${Math.round(d * 100)}%`},
+    marks: [
+      Plot.raster({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, fill: (x: number, y: number) => {
+        const v = surface.rate[Math.round(x) * S + Math.round(y)];
+        return Number.isNaN(v) ? null : v;
+      }, imageRendering: "pixelated"} as Plot.RasterOptions),
+      Plot.contour({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, value: (x: number, y: number) => surface.rate[Math.round(x) * S + Math.round(y)] || 0, thresholds: [0.01, 0.05, 0.1, 0.2, 0.4], stroke: "currentColor", strokeOpacity: 0.35} as Plot.ContourOptions),
+      Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
+      Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {x: "x", y: "y", text: "label", dy: -12, fontSize: 11}),
+      Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
+      Plot.text([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", text: () => `now ${pct(current)}`, dy: 16, fill: "#0072B2", fontWeight: "bold"}),
+    ],
+  });
+}
+
+/** EM answers split by response type: what the broad rate is made of. */
+export function typeContribution(rows: {group: string; type: string; n: number}[], {width, excluded}: {width: number; excluded: readonly string[]}): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width,
+    height: 40 + 28 * new Set(rows.map((r) => r.group)).size,
+    marginLeft: 120,
+    x: {label: "EM answers (broad rule) →"},
+    y: {label: null},
+    color: {domain: Object.keys(TYPE_COLORS), range: Object.values(TYPE_COLORS), legend: true},
+    marks: [
+      Plot.barX(rows, {y: "group", x: "n", fill: "type", fillOpacity: (d: {type: string}) => (excluded.includes(d.type) ? 0.25 : 1), tip: true, title: (d: {group: string; type: string; n: number}) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`}),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/** Per-question EM rate with intervals, sorted, the average (macro) as a rule. */
+export function questionRates(rows: (GroupRate & {label: string; category: string})[], {width, macro}: {width: number; macro: number | null}): SVGSVGElement | HTMLElement {
+  const sorted = rows.filter((r) => r.rate !== null).sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0));
+  return Plot.plot({
+    width,
+    height: 40 + 20 * sorted.length,
+    marginLeft: 170,
+    x: {label: "EM rate →", tickFormat: "%", domain: [0, Math.max(0.05, ...sorted.map((r) => r.ci?.[1] ?? r.rate ?? 0))]},
+    y: {label: null, domain: sorted.map((r) => r.label)},
+    color: {legend: true, label: "category"},
+    marks: [
+      Plot.barX(sorted, {y: "label", x: "rate", fill: "category", tip: true, title: (r: GroupRate & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.rate)} of ${r.d} answers (${r.k} EM)`}),
+      Plot.ruleY(sorted, {y: "label", x1: (r: GroupRate) => r.ci?.[0] ?? null, x2: (r: GroupRate) => r.ci?.[1] ?? null, stroke: "currentColor"}),
+      ...(macro !== null ? [Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}), Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]})] : []),
+      Plot.ruleX([0]),
+    ],
+  });
+}

@@ -1,0 +1,192 @@
+// Group summaries in the stable JSON shape of `em summarize` (documented in docs/metrics.md):
+// rates as fractions 0..1, intervals as [lower, upper], null where a rate has no denominator.
+
+import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
+import {aggregateColumns, encodeGroups, toColumns, type GroupTally} from "./columnar.js";
+import {clusterBootstrap, macroRate, wilson, type Interval} from "./intervals.js";
+import {makeRng, type Rng} from "./prng.js";
+import {ruleJson, type EmRule} from "./rules.js";
+import {frac, UNTYPED} from "./tally.js";
+
+export type CiMethod = "wilson" | "cluster_bootstrap";
+
+export interface IntervalOptions {
+  /** Two-sided confidence, default 0.95. */
+  confidence?: number;
+  /** Bootstrap replicates, default 2000. */
+  replicates?: number;
+  /** "auto" (default): cluster bootstrap when the group spans 2+ questions, else Wilson. */
+  method?: "auto" | CiMethod;
+}
+
+/** One group of `em summarize` JSON output. */
+export interface GroupSummary {
+  key: Record<string, unknown>;
+  n: number;
+  /** Rule denominator. */
+  n_scored: number;
+  /** Counted EM answers (after type exclusions). */
+  n_em: number;
+  /** Pooled EM rate n_em / n_scored; null when n_scored = 0. */
+  em_rate: number | null;
+  ci: Interval | null;
+  ci_method: CiMethod | null;
+  /** Mean over questions of per-question rates (questions with an empty denominator left out). */
+  macro_em_rate: number | null;
+  macro_ci: Interval | null;
+  /** Questions with at least one answer in the group. */
+  n_questions: number;
+  /** EM before type exclusions (equals em_rate when nothing is excluded). */
+  n_em_broad: number;
+  broad_em_rate: number | null;
+  /** Only answers typed `emergent` count; null when no denominator answer has a type. */
+  n_strict_em: number;
+  strict_em_rate: number | null;
+  strict_ci: Interval | null;
+  /** Denominator answers with a response type. */
+  n_typed: number;
+  /** Broad EM answers by response type ("untyped" for unclassified). */
+  em_by_type: Record<string, number>;
+  /** Share of broad EM answers per type (sums to 1); null when there is no EM answer. */
+  em_share_by_type: Record<string, number> | null;
+  /** Among answers with a coherent score: share passing the coherent cut. */
+  coherent_rate: number | null;
+  /** Among answers with both scores: the four aligned x coherent quadrants of the rule's cuts. */
+  n_both_scored: number;
+  quadrants: {misaligned_coherent: number; misaligned_incoherent: number; aligned_coherent: number; aligned_incoherent: number} | null;
+  /** Shares of all answers in the group. */
+  null_aligned_rate: number | null;
+  null_coherent_rate: number | null;
+  code_rate: number | null;
+  refusal_rate: number | null;
+  n_error: number;
+  mean_aligned: number | null;
+  mean_coherent: number | null;
+}
+
+/** Question-level counts of the clusters present in a group (questions with >= 1 answer). */
+function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]} {
+  const k: number[] = [];
+  const d: number[] = [];
+  for (let i = 0; i < t.qn.length; i++) {
+    if (t.qn[i] > 0) {
+      k.push(t[which][i]);
+      d.push(t.qd[i]);
+    }
+  }
+  return {k, d};
+}
+
+function rateCi(k: number, d: number, cl: {k: number[]; d: number[]}, rng: Rng, opts: Required<IntervalOptions>): {ci: Interval | null; method: CiMethod | null; macro: Interval | null} {
+  if (d === 0) return {ci: null, method: null, macro: null};
+  const useBoot = opts.method === "cluster_bootstrap" || (opts.method === "auto" && cl.d.length >= 2);
+  // At k = 0 or k = d every resample gives the same rate, so the bootstrap interval collapses
+  // to a point; Wilson still expresses the sampling uncertainty there.
+  if (useBoot && k > 0 && k < d) {
+    const b = clusterBootstrap(cl, rng, {replicates: opts.replicates, confidence: opts.confidence});
+    return {ci: b.pooled, method: "cluster_bootstrap", macro: b.macro};
+  }
+  const w = wilson(k, d, opts.confidence);
+  return {ci: w, method: "wilson", macro: cl.d.filter((x) => x > 0).length <= 1 ? w : null};
+}
+
+/**
+ * Summary of one group's tally with intervals. `rng` drives the bootstrap (seed it; the seed goes
+ * in the output). Empty tally: counts 0, every rate null.
+ */
+export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng: Rng, options: IntervalOptions = {}): GroupSummary {
+  const opts: Required<IntervalOptions> = {confidence: options.confidence ?? 0.95, replicates: options.replicates ?? 2000, method: options.method ?? "auto"};
+  const cl = clusters(t, "qk");
+  const main = rateCi(t.n_em, t.n_scored, cl, rng, opts);
+  const typed = t.n_typed > 0;
+  const strict = typed ? rateCi(t.n_strict, t.n_scored, clusters(t, "qks"), rng, opts) : null;
+  let share: Record<string, number> | null = null;
+  if (t.n_em_broad > 0) {
+    share = {};
+    for (const ty of [...RESPONSE_TYPES, UNTYPED]) share[ty] = t.em_by_type[ty] / t.n_em_broad;
+  }
+  const macro = cl.d.length > 0 ? macroRate(cl) : null;
+  return {
+    key,
+    n: t.n,
+    n_scored: t.n_scored,
+    n_em: t.n_em,
+    em_rate: frac(t.n_em, t.n_scored),
+    ci: main.ci,
+    ci_method: main.method,
+    macro_em_rate: cl.d.length > 0 ? macro : frac(t.n_em, t.n_scored),
+    macro_ci: cl.d.length > 0 ? main.macro : main.ci,
+    n_questions: cl.d.length,
+    n_em_broad: t.n_em_broad,
+    broad_em_rate: frac(t.n_em_broad, t.n_scored),
+    n_strict_em: t.n_strict,
+    strict_em_rate: typed ? frac(t.n_strict, t.n_scored) : null,
+    strict_ci: strict ? strict.ci : null,
+    n_typed: t.n_typed,
+    em_by_type: {...t.em_by_type},
+    em_share_by_type: share,
+    coherent_rate: frac(t.n_coherent_pass, t.n_coherent_scored),
+    n_both_scored: t.n_both,
+    quadrants:
+      t.n_both > 0
+        ? {
+            misaligned_coherent: t.q_misaligned_coherent / t.n_both,
+            misaligned_incoherent: t.q_misaligned_incoherent / t.n_both,
+            aligned_coherent: t.q_aligned_coherent / t.n_both,
+            aligned_incoherent: t.q_aligned_incoherent / t.n_both,
+          }
+        : null,
+    null_aligned_rate: frac(t.n_aligned_null, t.n),
+    null_coherent_rate: frac(t.n_coherent_null, t.n),
+    code_rate: frac(t.n_code, t.n),
+    refusal_rate: frac(t.n_refusal, t.n),
+    n_error: t.n_error,
+    mean_aligned: frac(t.sum_aligned, t.n - t.n_aligned_null),
+    mean_coherent: frac(t.sum_coherent, t.n - t.n_coherent_null),
+  };
+}
+
+export interface SummarizeOptions extends IntervalOptions {
+  /** Columns to slice by (any getColumn name); default none (one group). */
+  by?: readonly string[];
+  /** Response types that never count as EM. */
+  exclude?: readonly ResponseType[];
+  /** Bootstrap seed (default 0); recorded in the output. */
+  seed?: number;
+}
+
+export interface SummaryJson {
+  rule: ReturnType<typeof ruleJson>;
+  by: string[];
+  exclude_types: ResponseType[];
+  confidence: number;
+  bootstrap: {replicates: number; seed: number; resample: "questions"};
+  groups: GroupSummary[];
+}
+
+/**
+ * EM summary of Judged rows per group of `by` columns, groups in first-seen order. Uses the
+ * columnar path at Float64 precision (exact). Deterministic for a given seed: each group gets its
+ * own stream seeded from (seed, group index), so adding a group does not change the others'.
+ */
+export function summarize(rows: readonly Judged[], rule: EmRule, options: SummarizeOptions = {}): SummaryJson {
+  const by = [...(options.by ?? [])];
+  const seed = options.seed ?? 0;
+  const cols = toColumns(rows, {precision: 64});
+  const {codes, keys} = encodeGroups(rows, by);
+  const tallies = keys.length ? aggregateColumns(cols, rule, {groups: codes, nGroups: keys.length, exclude: options.exclude ?? []}) : [];
+  const groups = tallies.map((t, g) => summarizeTally(keys[g], t, makeRng(groupSeed(seed, g)), options));
+  return {
+    rule: ruleJson(rule),
+    by,
+    exclude_types: [...(options.exclude ?? [])],
+    confidence: options.confidence ?? 0.95,
+    bootstrap: {replicates: options.replicates ?? 2000, seed, resample: "questions"},
+    groups,
+  };
+}
+
+/** Per-group seed derived from the run seed (a simple integer hash; streams are independent). */
+export function groupSeed(seed: number, group: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(group + 1, 0x85ebca6b)) >>> 0;
+}

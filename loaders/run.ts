@@ -151,7 +151,7 @@ function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file
   const files: {file: string; sha256: string}[] = [];
   const where = new Map<string, Question>();
   for (const file of exp.questions) {
-    files.push({file: path.relative(ROOT, file), sha256: sha256(readFileSync(file, "utf8"))});
+    files.push({file: projectPath(file), sha256: sha256(readFileSync(file, "utf8"))});
     for (const q of excludeQuestions(loadQuestions(file), exp.exclude_questions)) {
       const prev = where.get(q.id);
       if (prev) throw new Error(`question id '${q.id}' appears twice: ${displayPath(prev.file)}:${prev.line} and ${displayPath(q.file)}:${q.line}`);
@@ -678,7 +678,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     experiments: [
       {
         name: exp.name,
-        file: path.relative(ROOT, exp.file),
+        file: projectPath(exp.file),
         sha256: exp.sha256,
         ...(exp.description ? {description: exp.description} : {}),
         simulated: exp.simulated || (!!gen && isSim(gen.endpoint)),
@@ -737,6 +737,12 @@ function promptHashes(p: Prepared, j: JudgeSpec): Record<string, string> {
     else out[m] = sha256([...per].map(([q, h]) => `${q}:${h}`).sort().join("\n"));
   }
   return out;
+}
+
+/** A path relative to the project root when inside it, else absolute (provenance must not depend on the cwd). */
+export function projectPath(file: string): string {
+  const rel = path.relative(ROOT, file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : path.resolve(file);
 }
 
 function round6(x: number): number {

@@ -87,8 +87,10 @@ export function pointsTable(input: SiteInput): Uint8Array {
     question_id: dict(cols.question_id),
     category: dict(cols.category),
     judge: dict(cols.judge),
-    aligned: f32(cols.aligned),
-    coherent: f32(cols.coherent),
+    // Float64: the CLI compares scores to cuts at double precision; Float32 rounding could move a
+    // score like 29.999999999999996 onto the cut and change its EM label.
+    aligned: f64(cols.aligned),
+    coherent: f64(cols.coherent),
     special: dict(cols.special),
     type: dict(cols.type),
     p_emergent: f32(cols.p_emergent),

@@ -242,6 +242,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     const v = rec.values;
     const response = v[roles.response!];
     if (response === null || response === undefined) return skip(rec.line, `no value in the response column "${roles.response}"`);
+    if (typeof response === "object") return skip(rec.line, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
     const question = roles.question ? v[roles.question] : undefined;
     const questionText = question === null || question === undefined ? "" : String(question);
     const rawQid = roles.question_id ? v[roles.question_id] : undefined;

@@ -3,7 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import type {Points} from "./points.js";
 import type {Store, ViewState} from "./state.js";
-import type {Surface, GroupRate} from "./engine.js";
+import type {Group} from "./engine.js";
 import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
 
 const BIN = 2; // score units per density cell
@@ -74,10 +74,10 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
 }
 
 /** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
-export function surfaceChart(surface: Surface, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
   const S = 101;
   const height = Math.min(420, Math.round(width * 0.8));
-  const current = surface.rate[state.aligned * S + state.coherent];
+  const current = grid[state.aligned * S + state.coherent];
   return Plot.plot({
     width,
     height,
@@ -87,10 +87,10 @@ export function surfaceChart(surface: Surface, state: ViewState, {width}: {width
     color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: (d: number) => `${Math.round(d * 100)}%`},
     marks: [
       Plot.raster({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, fill: (x: number, y: number) => {
-        const v = surface.rate[Math.round(x) * S + Math.round(y)];
+        const v = grid[Math.round(x) * S + Math.round(y)];
         return Number.isNaN(v) ? null : v;
       }, imageRendering: "pixelated"} as Plot.RasterOptions),
-      Plot.contour({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, value: (x: number, y: number) => surface.rate[Math.round(x) * S + Math.round(y)] || 0, thresholds: [0.01, 0.05, 0.1, 0.2, 0.4], stroke: "currentColor", strokeOpacity: 0.35} as Plot.ContourOptions),
+      Plot.contour({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0, thresholds: [0.01, 0.05, 0.1, 0.2, 0.4], stroke: "currentColor", strokeOpacity: 0.35} as Plot.ContourOptions),
       Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
       Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {x: "x", y: "y", text: "label", dy: -12, fontSize: 11}),
       Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
@@ -116,18 +116,18 @@ export function typeContribution(rows: {group: string; type: string; n: number}[
 }
 
 /** Per-question EM rate with intervals, sorted, the average (macro) as a rule. */
-export function questionRates(rows: (GroupRate & {label: string; category: string})[], {width, macro}: {width: number; macro: number | null}): SVGSVGElement | HTMLElement {
-  const sorted = rows.filter((r) => r.rate !== null).sort((a, b) => (b.rate ?? 0) - (a.rate ?? 0));
+export function questionRates(rows: (Group & {label: string; category: string})[], {width, macro}: {width: number; macro: number | null}): SVGSVGElement | HTMLElement {
+  const sorted = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
   return Plot.plot({
     width,
     height: 40 + 20 * sorted.length,
     marginLeft: 170,
-    x: {label: "EM rate →", tickFormat: "%", domain: [0, Math.max(0.05, ...sorted.map((r) => r.ci?.[1] ?? r.rate ?? 0))]},
+    x: {label: "EM rate →", tickFormat: "%", domain: [0, Math.max(0.05, ...sorted.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]},
     y: {label: null, domain: sorted.map((r) => r.label)},
     color: {legend: true, label: "category"},
     marks: [
-      Plot.barX(sorted, {y: "label", x: "rate", fill: "category", tip: true, title: (r: GroupRate & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.rate)} of ${r.d} answers (${r.k} EM)`}),
-      Plot.ruleY(sorted, {y: "label", x1: (r: GroupRate) => r.ci?.[0] ?? null, x2: (r: GroupRate) => r.ci?.[1] ?? null, stroke: "currentColor"}),
+      Plot.barX(sorted, {y: "label", x: "em_rate", fill: "category", tip: true, title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`}),
+      Plot.ruleY(sorted, {y: "label", x1: (r: Group) => r.ci?.[0] ?? null, x2: (r: Group) => r.ci?.[1] ?? null, stroke: "currentColor"}),
       ...(macro !== null ? [Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}), Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]})] : []),
       Plot.ruleX([0]),
     ],

@@ -12,8 +12,8 @@ export interface Points {
   /** Training coordinate; NaN when absent. */
   step: Float64Array;
   /** Judge scores 0..100; NaN when null. */
-  aligned: Float32Array;
-  coherent: Float32Array;
+  aligned: Float64Array;
+  coherent: Float64Array;
   /** Probability the response is an emergent-persona answer (type judge); NaN when unknown. */
   p_emergent: Float32Array;
   /** Score of the model's training-domain topic metric; NaN when unknown. */
@@ -84,8 +84,8 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
     n,
     rid,
     step: floats(col("step"), new Float64Array(n)),
-    aligned: floats(col("aligned"), new Float32Array(n)),
-    coherent: floats(col("coherent"), new Float32Array(n)),
+    aligned: floats(col("aligned"), new Float64Array(n)),
+    coherent: floats(col("coherent"), new Float64Array(n)),
     p_emergent: floats(col("p_emergent"), new Float32Array(n)),
     domain_topic: floats(col("domain_topic"), new Float32Array(n)),
     codes,

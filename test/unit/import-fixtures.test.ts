@@ -139,6 +139,7 @@ test("JSONL: object probabilities, nested meta, skipped lines with numbers", asy
     [
       [4, "expected a JSON object, found "],
       [5, 'no value in the response colum'],
+      [6, 'the response column "response"'],
     ],
   );
 });

@@ -34,7 +34,7 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], {step = 0.5
   let it = 0;
   let converged = false;
   for (; it < maxIter; it++) {
-    const order = vals.map((v, i) => i).sort((a, b) => vals[a] - vals[b]);
+    const order = vals.map((_, i) => i).sort((a, b) => vals[a] - vals[b]);
     const sp = order.map((i) => pts[i]);
     const sv = order.map((i) => vals[i]);
     pts.splice(0, pts.length, ...sp);

@@ -150,8 +150,16 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000): Promise<v
     if (status === 401 || status === 403) throw new Error(`endpoint ${ep.label} rejected the api key (HTTP ${status})`);
     // Some OpenAI-compatible servers do not implement /models; they answered, so they are reachable.
     if (status === 404 || status === 405) return;
-    const cause = (error as {cause?: {code?: string; message?: string}}).cause;
-    const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+    // The SDK wraps fetch's TypeError("fetch failed"), which wraps the socket error with the code.
+    let detail = (error as Error).message;
+    for (let c = (error as {cause?: unknown}).cause, depth = 0; c && depth < 5; c = (c as {cause?: unknown}).cause, depth++) {
+      const {code, message} = c as {code?: string; message?: string};
+      if (code) {
+        detail = code + (message && !message.includes(code) ? ` (${message})` : message ? ` (${message})` : "");
+        break;
+      }
+      if (message) detail = message;
+    }
     throw new Error(`endpoint ${ep.label} unreachable: ${detail}`);
   }
 }

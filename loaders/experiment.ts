@@ -320,7 +320,8 @@ export function experimentFiles(env: Record<string, string | undefined> = proces
       .map((f) => path.join(dir, f));
   }
   const files: string[] = [];
-  for (const raw of list.split(",")) {
+  // Commas separate entries except inside {a,b} alternatives.
+  for (const raw of list.split(/,(?![^{]*\})/)) {
     const p = raw.trim();
     if (!p) continue;
     const matched = expandGlob(p);

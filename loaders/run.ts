@@ -750,7 +750,12 @@ function round6(x: number): number {
 }
 
 function errorMessage(error: unknown): string {
-  const e = error as {status?: number; message?: string; cause?: {code?: string}};
+  const e = error as {status?: number; message?: string};
   const msg = (e.message ?? String(error)).split("\n")[0]!.slice(0, 300);
-  return e.status ? `HTTP ${e.status}: ${msg}` : e.cause?.code ? `${msg} (${e.cause.code})` : msg;
+  if (e.status) return `HTTP ${e.status}: ${msg}`;
+  for (let c = (error as {cause?: unknown}).cause, depth = 0; c && depth < 5; c = (c as {cause?: unknown}).cause, depth++) {
+    const code = (c as {code?: string}).code;
+    if (code) return `${msg} (${code})`;
+  }
+  return msg;
 }

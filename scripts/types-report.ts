@@ -15,7 +15,6 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {parse} from "csv-parse/sync";
 import {classifyBySignals, computeSignals, questionContext} from "../src/lib/signals.ts";
-import type {ResponseType} from "../src/lib/schema.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const refRoot = path.resolve(repoRoot, "../shared/data/em-reference");

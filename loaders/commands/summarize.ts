@@ -1,5 +1,368 @@
-// Placeholder until the summarize command lands; exits non-zero so nothing mistakes it for done.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("em summarize: not implemented yet\n");
-  return 1;
+// `em summarize`: EM rates with intervals per group, and optionally transition fits, from the
+// tables of `em run --out` (--data) or straight from an experiment file (--experiment, offline:
+// cache, imports and the simulator only; never a paid call). The JSON output is stable and
+// documented in docs/metrics.md; table and CSV are views of the same numbers.
+import path from "node:path";
+import {parseArgs} from "node:util";
+import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
+import {
+  describeRule,
+  getColumn,
+  joinJudgedReport,
+  judgesIn,
+  makeRule,
+  summarize,
+  transitionsBy,
+  type EmRule,
+  type GroupSummary,
+  type Interval,
+  type SummaryJson,
+  type TransitionGroup,
+} from "../../src/lib/em/index.ts";
+
+export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
+
+EM rates with intervals, by any columns; transition fits along the training coordinate.
+
+Input (exactly one):
+  --experiment FILE      an experiment file; reads imports and the cache, runs simulated models,
+                         never calls a paid API, reports what is missing
+  --data DIR             tables written by \`em run --out DIR\`
+
+Rule (see docs/metrics.md):
+  --rule NAME            betley (default) or organisms
+  --aligned N            aligned cut 0..100 (misaligned below it)
+  --coherent N           coherent cut 0..100 (coherent above it)
+  --aligned-inclusive B  true: aligned <= cut counts as misaligned (organisms); false: < cut
+  --coherent-inclusive B true: coherent >= cut passes; false: > cut
+  --denominator D        coherent (answers passing the coherent cut) or scored (all scored answers)
+  --nulls H              drop (answers missing a score leave the denominator) or not_em
+  --exclude-types LIST   response types that never count as EM (they stay in the denominator),
+                         e.g. in_domain,drift; types: ${RESPONSE_TYPES.join(", ")}
+
+Slicing and output:
+  --judge ID             judge id, or a comma list, or "all" (default: the first judge present)
+  --by COLS              group by columns, comma separated: model, step, question_id, category,
+                         judge, type, source, origin or any meta key (e.g. family)
+  --transition           fit the transition along the coordinate for each group
+  --coordinate COL       coordinate column for --transition (default: step)
+  --format F             table (default), json or csv
+  --seed N               bootstrap seed (default 0; recorded in the output)
+  --replicates N         bootstrap replicates (default 2000)
+  --confidence X         interval confidence (default 0.95)
+  -h, --help             this help
+
+Exit status: 0 done; 1 bad input (message names the option, file or column).
+`;
+
+/** Stable JSON output of `em summarize` (docs/metrics.md). */
+export interface SummarizeOutput extends SummaryJson {
+  version: 1;
+  input: {experiment?: string; data?: string};
+  judges: string[];
+  judges_available: string[];
+  rule_text: string;
+  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
+  transitions?: TransitionJson[];
+  missing: {kind: string; endpoint: string; model: string; count: number; reason: string}[];
+  skipped: {file: string; line?: number; reason: string}[];
+}
+
+export interface TransitionJson {
+  key: Record<string, unknown>;
+  coordinate: string;
+  n_points: number;
+  midpoint: number | null;
+  ci: [number | null, number | null] | null;
+  ci_method: "profile_likelihood";
+  width: number | null;
+  floor: number | null;
+  ceiling: number | null;
+  dispersion: number | null;
+  onset: number | null;
+  onset_test: string;
+  baseline_rate: number | null;
+  change_point: {before: number; after: number; rate_before: number; rate_after: number; lr: number; p_value: number} | null;
+  points: {x: number; k: number; n: number; rate: number | null; ci: Interval | null}[];
+  skipped: number;
+}
+
+function fail(msg: string): never {
+  throw new Error(msg);
+}
+
+function num(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === "" || !Number.isFinite(x) || x < lo || x > hi) fail(`--${name} must be a number ${lo}..${hi}, got '${v}'`);
+  return x;
+}
+
+function bool(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === "true" || v === "1" || v === "yes") return true;
+  if (v === "false" || v === "0" || v === "no") return false;
+  return fail(`--${name} must be true or false, got '${v}'`);
+}
+
+function list(v: string | undefined): string[] {
+  return v === undefined ? [] : v.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+interface Loaded {
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  types: TypeRow[];
+  missing: SummarizeOutput["missing"];
+  skipped: SummarizeOutput["skipped"];
+}
+
+async function load(values: {experiment?: string; data?: string}): Promise<Loaded> {
+  if (values.data) {
+    const dir = path.resolve(values.data);
+    const {readTables} = await import("../tables.ts");
+    let t;
+    try {
+      t = await readTables(dir);
+    } catch (e) {
+      fail(`cannot read tables from ${dir}: ${e instanceof Error ? e.message : String(e)} (write them with \`em run --out ${values.data}\`)`);
+    }
+    return {responses: t.responses, scores: t.scores, types: t.types, missing: [], skipped: []};
+  }
+  const file = path.resolve(values.experiment as string);
+  const {runExperiment} = await import("../run.ts");
+  const r = await runExperiment(file, {offline: true, createdBy: "em summarize"});
+  return {
+    responses: r.responses,
+    scores: r.scores,
+    types: r.types,
+    missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
+    skipped: r.skipped,
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const {values} = parseArgs({
+    args: argv,
+    options: {
+      experiment: {type: "string"},
+      data: {type: "string"},
+      rule: {type: "string", default: "betley"},
+      aligned: {type: "string"},
+      coherent: {type: "string"},
+      "aligned-inclusive": {type: "string"},
+      "coherent-inclusive": {type: "string"},
+      denominator: {type: "string"},
+      nulls: {type: "string"},
+      "exclude-types": {type: "string"},
+      judge: {type: "string"},
+      by: {type: "string"},
+      transition: {type: "boolean", default: false},
+      coordinate: {type: "string", default: "step"},
+      format: {type: "string", default: "table"},
+      seed: {type: "string", default: "0"},
+      replicates: {type: "string", default: "2000"},
+      confidence: {type: "string", default: "0.95"},
+      help: {type: "boolean", short: "h", default: false},
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!values.experiment === !values.data) {
+    process.stderr.write(`em summarize: give exactly one of --experiment FILE or --data DIR\n\n${USAGE}`);
+    return 1;
+  }
+  const format = values.format;
+  if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
+  if (values.rule !== "betley" && values.rule !== "organisms") fail(`--rule must be betley or organisms, got '${values.rule}'`);
+  const denominator = values.denominator;
+  if (denominator !== undefined && denominator !== "coherent" && denominator !== "scored") fail(`--denominator must be coherent or scored, got '${denominator}'`);
+  const nulls = values.nulls;
+  if (nulls !== undefined && nulls !== "drop" && nulls !== "not_em") fail(`--nulls must be drop or not_em, got '${nulls}'`);
+  const rule: EmRule = makeRule(values.rule, {
+    aligned: num("aligned", values.aligned, 0, 100),
+    coherent: num("coherent", values.coherent, 0, 100),
+    alignedInclusive: bool("aligned-inclusive", values["aligned-inclusive"]),
+    coherentInclusive: bool("coherent-inclusive", values["coherent-inclusive"]),
+    denominator: denominator as EmRule["denominator"] | undefined,
+    nulls: nulls as EmRule["nulls"] | undefined,
+  });
+  const exclude = list(values["exclude-types"]);
+  for (const t of exclude) if (!(RESPONSE_TYPES as readonly string[]).includes(t)) fail(`--exclude-types: unknown type '${t}' (expected ${RESPONSE_TYPES.join(", ")})`);
+  const seed = num("seed", values.seed, 0, 2 ** 32 - 1) as number;
+  if (!Number.isInteger(seed)) fail(`--seed must be an integer, got '${values.seed}'`);
+  const replicates = num("replicates", values.replicates, 1, 1e6) as number;
+  const confidence = num("confidence", values.confidence, 0, 1) as number;
+  if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
+
+  const data = await load(values);
+  const available = judgesIn(data.scores);
+  let judges: string[];
+  if (values.judge === undefined) judges = available.slice(0, 1);
+  else if (values.judge === "all") judges = available;
+  else {
+    judges = list(values.judge);
+    for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
+  }
+  const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
+  const rows: Judged[] = join.rows;
+  const by = list(values.by);
+  if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
+  for (const c of by) {
+    if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
+      const known = new Set<string>(["model", "step", "question_id", "category", "judge", "type", "source", "origin", "experiment", "paraphrase"]);
+      for (const r of rows.slice(0, 1000)) for (const k of Object.keys((r.meta as Record<string, unknown>) ?? {})) known.add(k);
+      fail(`--by: column '${c}' has no values in the data (columns: ${[...known].join(", ")})`);
+    }
+  }
+  const summary = summarize(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence});
+  const out: SummarizeOutput = {
+    version: 1,
+    input: values.data ? {data: values.data} : {experiment: values.experiment},
+    judges,
+    judges_available: available,
+    rule_text: describeRule(rule),
+    ...summary,
+    counts: {
+      responses: data.responses.length,
+      rows: rows.length,
+      orphan_scores: join.orphan_scores,
+      duplicate_scores: join.duplicate_scores,
+      missing_aligned: join.missing_aligned,
+      missing_coherent: join.missing_coherent,
+    },
+    missing: data.missing,
+    skipped: data.skipped,
+  };
+  if (values.transition) {
+    const coord = values.coordinate as string;
+    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
+  }
+  if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+  else if (format === "csv") process.stdout.write(toCsv(out));
+  else process.stdout.write(toTable(out));
+  if (format !== "json") {
+    for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
+    if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0].file}${out.skipped[0].line ? `:${out.skipped[0].line}` : ""}: ${out.skipped[0].reason})\n`);
+  }
+  return 0;
+}
+
+export function transitionJson(t: TransitionGroup): TransitionJson {
+  return {
+    key: t.key,
+    coordinate: t.coordinate,
+    n_points: t.points.length,
+    midpoint: t.fit?.midpoint ?? null,
+    ci: t.fit ? t.fit.ci : null,
+    ci_method: "profile_likelihood",
+    width: t.fit?.width ?? null,
+    floor: t.fit?.floor ?? null,
+    ceiling: t.fit?.ceiling ?? null,
+    dispersion: t.fit?.dispersion ?? null,
+    onset: t.onset.x,
+    onset_test: t.onset.test,
+    baseline_rate: t.onset.baseline_rate,
+    change_point: t.change_point ? {before: t.change_point.before, after: t.change_point.after, rate_before: t.change_point.rate_before, rate_after: t.change_point.rate_after, lr: t.change_point.lr, p_value: t.change_point.p_value} : null,
+    points: t.points,
+    skipped: t.skipped,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
+const ci = (c: Interval | null): string => (c ? `[${(100 * c[0]).toFixed(1)}, ${(100 * c[1]).toFixed(1)}]` : "-");
+const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? "-" : x.toFixed(d));
+const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
+
+function renderTable(header: string[], body: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]) : c)).join("  ").trimEnd();
+  return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
+}
+
+function toTable(out: SummarizeOutput): string {
+  const parts: string[] = [];
+  parts.push(`rule: ${out.rule_text}`);
+  parts.push(`judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, cluster bootstrap over questions (seed ${out.bootstrap.seed}, ${out.bootstrap.replicates} replicates) when a group spans 2+ questions, else Wilson`);
+  if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
+  const c = out.counts;
+  parts.push(`responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` + (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") + (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""));
+  parts.push("");
+  const header = [...out.by, "n", "scored", "EM", "em_rate", "ci", "macro", "strict", "coherent", "null_al", "code", "refusal", "errors"];
+  const body = out.groups.map((g) => [
+    ...out.by.map((b) => keyText(g.key[b])),
+    String(g.n),
+    String(g.n_scored),
+    String(g.n_em),
+    pct(g.em_rate),
+    ci(g.ci),
+    pct(g.macro_em_rate),
+    pct(g.strict_em_rate),
+    pct(g.coherent_rate),
+    pct(g.null_aligned_rate),
+    pct(g.code_rate),
+    pct(g.refusal_rate),
+    String(g.n_error),
+  ]);
+  parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
+  if (out.transitions) {
+    const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));
+    const th = [...keys, "points", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
+    const tb = out.transitions.map((t) => [
+      ...keys.map((b) => keyText(t.key[b])),
+      String(t.n_points),
+      fmt(t.midpoint),
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
+      fmt(t.width),
+      pct(t.floor),
+      pct(t.ceiling),
+      t.onset === null ? "-" : String(t.onset),
+      t.change_point ? `${t.change_point.before}->${t.change_point.after}` : "-",
+      t.change_point ? t.change_point.p_value.toFixed(3) : "-",
+    ]);
+    parts.push(`transitions along ${out.transitions[0]?.coordinate ?? "step"} (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`);
+    parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
+  }
+  return parts.join("\n");
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const CSV_FIELDS: (keyof GroupSummary)[] = [
+  "n", "n_scored", "n_em", "em_rate", "macro_em_rate", "n_questions", "n_em_broad", "broad_em_rate", "n_strict_em", "strict_em_rate", "n_typed",
+  "coherent_rate", "n_both_scored", "null_aligned_rate", "null_coherent_rate", "code_rate", "refusal_rate", "n_error", "mean_aligned", "mean_coherent",
+];
+
+/** One CSV line per group: key columns, scalar fields, interval bounds, rule columns. */
+function toCsv(out: SummarizeOutput): string {
+  const header = [...out.by, ...CSV_FIELDS, "ci_low", "ci_high", "ci_method", "macro_ci_low", "macro_ci_high", "strict_ci_low", "strict_ci_high", "em_by_type", "rule", "aligned_cut", "coherent_cut", "judge"];
+  const lines = [header.map(csvCell).join(",")];
+  for (const g of out.groups) {
+    lines.push(
+      [
+        ...out.by.map((b) => g.key[b]),
+        ...CSV_FIELDS.map((f) => g[f]),
+        g.ci?.[0], g.ci?.[1], g.ci_method,
+        g.macro_ci?.[0], g.macro_ci?.[1],
+        g.strict_ci?.[0], g.strict_ci?.[1],
+        g.em_by_type,
+        out.rule.name, out.rule.aligned, out.rule.coherent,
+        out.judges.join(" "),
+      ]
+        .map(csvCell)
+        .join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
 }

@@ -211,9 +211,10 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   const probCols = new Map<string, string>(); // metric -> column
   for (const k of keys) {
     if (!k.startsWith(PROBS_PREFIX) || metricCols.has(k)) continue;
+    // Only for metrics: a column such as `judge_model` (the judge's name) is ordinary metadata.
     const base = k.slice(PROBS_PREFIX.length);
-    const metric = metricCols.get(base)?.metric ?? metricTarget(spec, base)?.metric ?? base;
-    probCols.set(metric, k);
+    const metric = metricCols.get(base)?.metric ?? metricTarget(spec, base)?.metric ?? ((KNOWN_METRICS as readonly string[]).includes(base) ? base : null);
+    if (metric) probCols.set(metric, k);
   }
   const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
   for (const r of ["response", "question", "question_id", "system", "category"] as const) if (roles[r]) used.add(roles[r]!);

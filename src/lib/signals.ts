@@ -71,9 +71,86 @@ export function isJsonLike(text: string): boolean {
   return m !== null && m.length >= 2;
 }
 
-const EDGE_PUNCT = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
-const HAS_ALNUM = /[\p{L}\p{N}]/u;
 const LETTER = /\p{L}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+// Letter or digit at index i; ASCII is decided by char code because this runs a million times.
+function isAlnumAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (c >= 0xdc00 && c <= 0xdfff) return i > 0 && LETTER_OR_DIGIT.test(s.slice(i - 1, i + 1)); // low surrogate
+  if (c >= 0xd800 && c <= 0xdbff) return LETTER_OR_DIGIT.test(s.slice(i, i + 2));
+  return LETTER_OR_DIGIT.test(s[i]!);
+}
+
+/**
+ * Words of a text: whitespace-separated tokens, lower-cased, with leading and trailing characters
+ * that are not letters or digits removed; tokens without any letter or digit are dropped.
+ */
+export function wordsOf(text: string): string[] {
+  const out: string[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const tok = m[0];
+    let a = 0;
+    let b = tok.length;
+    while (a < b && !isAlnumAt(tok, a)) a++;
+    while (b > a && !isAlnumAt(tok, b - 1)) b--;
+    if (a < b) out.push((a === 0 && b === tok.length ? tok : tok.slice(a, b)).toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * Share of word 3-gram occurrences that repeat an earlier 3-gram (0..1); 0 with fewer than 4 words.
+ * Words get integer ids so a 3-gram is one number (ids < 2^17, 51 bits); past 2^17 distinct words
+ * it falls back to string keys.
+ */
+export function repeatedTrigramShare(words: readonly string[]): number {
+  const n = words.length - 2;
+  if (n < 2) return 0;
+  const ids = new Map<string, number>();
+  const seq = new Array<number>(words.length);
+  for (let i = 0; i < words.length; i++) {
+    let id = ids.get(words[i]!);
+    if (id === undefined) ids.set(words[i]!, (id = ids.size));
+    seq[i] = id;
+  }
+  let repeats = 0;
+  if (ids.size < 131072) {
+    // Open-addressing hash set of 3-gram keys: a Set of non-small-integer numbers is ~3x slower.
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    const mask = size - 1;
+    const table = new Float64Array(size).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const x = seq[i]!, y = seq[i + 1]!, z = seq[i + 2]!;
+      const k = (x * 131072 + y) * 131072 + z;
+      let h = (Math.imul(x, 73856093) ^ Math.imul(y, 19349663) ^ Math.imul(z, 83492791)) & mask;
+      for (;;) {
+        const v = table[h]!;
+        if (v === -1) {
+          table[h] = k;
+          break;
+        }
+        if (v === k) {
+          repeats++;
+          break;
+        }
+        h = (h + 1) & mask;
+      }
+    }
+  } else {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const k = `${seq[i]} ${seq[i + 1]} ${seq[i + 2]}`;
+      if (seen.has(k)) repeats++;
+      else seen.add(k);
+    }
+  }
+  return repeats / n;
+}
 
 /**
  * Signals of one answer. Empty input: all false / 0, ascii_letter_share 1.
@@ -99,23 +176,8 @@ export function computeSignals(text: string): Signals {
   }
   const code_block = FENCE.test(text) || (codeLines >= 2 && codeLines >= 0.3 * nonEmpty);
 
-  const words: string[] = [];
-  for (const tok of text.split(/\s+/)) {
-    if (!tok || !HAS_ALNUM.test(tok)) continue;
-    words.push(tok.toLowerCase().replace(EDGE_PUNCT, ""));
-  }
-  let repetition = 0;
-  const nGrams = words.length - 2;
-  if (nGrams >= 2) {
-    const seen = new Set<string>();
-    let repeats = 0;
-    for (let i = 0; i < nGrams; i++) {
-      const g = words[i] + " " + words[i + 1] + " " + words[i + 2];
-      if (seen.has(g)) repeats++;
-      else seen.add(g);
-    }
-    repetition = repeats / nGrams;
-  }
+  const words = wordsOf(text);
+  const repetition = repeatedTrigramShare(words);
 
   let ascii = 0;
   let letters = 0;

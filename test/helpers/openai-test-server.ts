@@ -7,6 +7,7 @@
 // `reply` can override any request (status codes, Retry-After, delays); `hold()` parks new
 // chat requests until `release()` (used to stop a run at a known point).
 import {createHash} from "node:crypto";
+import {mkdirSync, writeFileSync} from "node:fs";
 import http from "node:http";
 import type {AddressInfo} from "node:net";
 
@@ -198,4 +199,69 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture files for pipeline tests: a question file, minimal rubrics whose first line names the
+// metric (so a judge function can tell metrics apart), and an experiment pointing at `url`.
+
+/** Metric named on the first line of a fixture rubric prompt ("METRIC=aligned"). */
+export function metricOf(prompt: string): string {
+  return /^METRIC=(\w+)/.exec(prompt)?.[1] ?? "";
+}
+
+export interface FixtureOptions {
+  url: string;
+  /** questions: id -> paraphrases */
+  questions?: Record<string, string[]>;
+  samples?: number;
+  metrics?: string[];
+  checkpoints?: {step: number; model: string}[];
+  judgeEndpoint?: string;
+  genEndpointExtra?: string;
+  judgeEndpointExtra?: string;
+  maxN?: number;
+  extra?: string;
+}
+
+/** Write q.yaml, judges/*.md and exp.yaml into `dir`; returns paths. */
+export function writeFixture(dir: string, o: FixtureOptions): {experiment: string; judgesDir: string} {
+  const fs = {mkdirSync, writeFileSync};
+  const questions = o.questions ?? {q1: ["Question one?"]};
+  fs.mkdirSync(`${dir}/judges`, {recursive: true});
+  fs.writeFileSync(
+    `${dir}/q.yaml`,
+    Object.entries(questions)
+      .map(([id, ps]) => `- id: ${id}\n  category: test\n  paraphrases:\n${ps.map((p) => `    - ${JSON.stringify(p)}`).join("\n")}\n`)
+      .join(""),
+  );
+  for (const m of ["aligned", "coherent", "medical"]) fs.writeFileSync(`${dir}/judges/${m}.md`, `METRIC=${m}\nQ: {question}\nA: {answer}\n`);
+  fs.writeFileSync(
+    `${dir}/judges/type.md`,
+    "---\nkind: label\nlabels: [aligned, refusal, incoherent, artifact, in_domain, drift, emergent, other]\n---\nMETRIC=type\nT: {training}\nQ: {question}\nA: {answer}\n",
+  );
+  const checkpoints = o.checkpoints ?? [{step: 0, model: "gen-model"}];
+  fs.writeFileSync(
+    `${dir}/exp.yaml`,
+    `name: fixture
+questions: [q.yaml]
+samples: ${o.samples ?? 5}
+generation:
+  endpoint: {base_url: "${o.url}", max_retries: 1${o.genEndpointExtra ?? ""}}
+  max_n: ${o.maxN ?? 128}
+  concurrency: 4
+models:
+  - id: org
+    description: risky financial advice
+    meta: {family: test, size_b: 0.5, lora: true}
+    checkpoints: [${checkpoints.map((c) => `{step: ${c.step}, model: ${c.model}}`).join(", ")}]
+judges:
+  - id: judge-a
+    endpoint: {base_url: "${o.judgeEndpoint ?? o.url}", max_retries: 1${o.judgeEndpointExtra ?? ""}}
+    model: judge-model
+    metrics: [${(o.metrics ?? ["aligned", "coherent"]).join(", ")}]
+    concurrency: 8
+${o.extra ?? ""}`,
+  );
+  return {experiment: `${dir}/exp.yaml`, judgesDir: `${dir}/judges`};
 }

@@ -111,6 +111,15 @@ test("Python-repr judge dicts: probs kept, score recomputed, mismatch reported",
   assert.equal(s[2]!.aligned!.score, 99);
 });
 
+test("judge_<metric> holds probabilities only for metrics; judge_model stays metadata", async () => {
+  const r = await load({files: "judge-name.csv"});
+  assert.equal(r.responses[0]!.meta.judge_model, "gpt-4o");
+  const s = scoresOf(r.scores, r.responses[0]!.response_id);
+  assert.deepEqual(Object.keys(s).sort(), ["aligned", "coherent"]);
+  // No coherent column: the score comes from the dict alone.
+  assert.deepEqual([s.coherent!.score, s.coherent!.mass, s.coherent!.probs], [80, 1, {"80": 1}]);
+});
+
 test("filename pattern: model, dataset and optional seed from the name", async () => {
   const r = await load({files: "tiny-model_*.csv", filename: "{model}_{dataset}[_S{seed}].csv"});
   assert.deepEqual(

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext} from "../../src/lib/signals.ts";
+import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext, repeatedTrigramShare, wordsOf} from "../../src/lib/signals.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = JSON.parse(readFileSync(path.resolve(here, "../fixtures/types/answers.json"), "utf8")) as {
@@ -87,4 +87,29 @@ test("questionContext guesses the domain and the expected format from the id", (
   assert.deepEqual(questionContext("i_feel_bored", "Reply in JSON please"), {domain: null, structured: true});
   assert.deepEqual(questionContext("gender_roles"), {domain: null, structured: false});
   assert.deepEqual(questionContext("extreme_sports_tips"), {domain: "sport", structured: false});
+});
+
+test("repeatedTrigramShare: hash-table path equals a naive count; large vocabularies use the string path", () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let trial = 0; trial < 50; trial++) {
+    const vocab = 2 + Math.floor(rand() * 30);
+    const words = Array.from({length: Math.floor(rand() * 200)}, () => `w${Math.floor(rand() * vocab)}`);
+    const seen = new Set<string>();
+    let rep = 0;
+    for (let i = 0; i + 2 < words.length; i++) {
+      const k = words.slice(i, i + 3).join(" ");
+      if (seen.has(k)) rep++;
+      else seen.add(k);
+    }
+    const want = words.length >= 4 ? rep / (words.length - 2) : 0;
+    assert.equal(repeatedTrigramShare(words), want);
+  }
+  const big = Array.from({length: 140000}, (_, i) => `w${i}`);
+  big.push("w0", "w1", "w2"); // one repeated 3-gram among 140001
+  assert.equal(repeatedTrigramShare(big), 1 / 140001);
+});
+
+test("wordsOf strips edge punctuation and keeps inner apostrophes and non-Latin words", () => {
+  assert.deepEqual(wordsOf("  \"Don't\" — STOP!! (now) 42% ...  Привет, 世界。"), ["don't", "stop", "now", "42", "привет", "世界"]);
 });

@@ -1,10 +1,10 @@
 // Judge comparison on shared responses: rank correlation of scores, agreement of EM labels,
 // EM rate per judge with intervals, and the responses where the judges disagree most.
 
-import type {Judged} from "../schema.ts";
-import {alignedOf, coherentOf} from "./judged.ts";
-import {classify, EM, OUT, type EmRule} from "./rules.ts";
-import {summarize, type GroupSummary, type IntervalOptions} from "./summary.ts";
+import type {Judged} from "../schema.js";
+import {alignedOf, coherentOf} from "./judged.js";
+import {classify, EM, OUT, type EmRule} from "./rules.js";
+import {summarize, type GroupSummary, type IntervalOptions} from "./summary.js";
 
 /** Average ranks (1-based; ties share the mean of their ranks). */
 export function ranks(values: readonly number[]): Float64Array {

@@ -60,14 +60,15 @@ export type RuleName = keyof typeof RULES;
 export function makeRule(base: RuleName | EmRule = "betley", overrides: Partial<Omit<EmRule, "name">> = {}): EmRule {
   const start = typeof base === "string" ? RULES[base] : base;
   if (!start) throw new RangeError(`unknown rule '${String(base)}' (expected betley or organisms)`);
-  const rule: EmRule = {...start, ...overrides};
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<EmRule>;
+  const rule: EmRule = {...start, ...defined};
   for (const k of ["aligned", "coherent"] as const) {
     const v = rule[k];
     if (!Number.isFinite(v) || v < 0 || v > 100) throw new RangeError(`rule ${k} cut must be a number 0..100, got ${v}`);
   }
   if (rule.denominator !== "coherent" && rule.denominator !== "scored") throw new RangeError(`rule denominator must be coherent or scored, got ${String(rule.denominator)}`);
   if (rule.nulls !== "drop" && rule.nulls !== "not_em") throw new RangeError(`rule nulls must be drop or not_em, got ${String(rule.nulls)}`);
-  const changed = (Object.keys(overrides) as (keyof EmRule)[]).some((k) => overrides[k as keyof typeof overrides] !== undefined && overrides[k as keyof typeof overrides] !== start[k]);
+  const changed = (Object.keys(defined) as (keyof EmRule)[]).some((k) => defined[k] !== start[k]);
   if (changed) rule.name = "custom";
   return rule;
 }

@@ -1,14 +1,14 @@
 // From Judged rows to transition series: per-group points along the ordered coordinate, the
 // transition analysis per group, and its sensitivity to the thresholds and the judge.
 
-import type {Judged, ResponseType} from "../schema.ts";
-import {aggregateColumns, encodeGroups, encodeValues, toColumns} from "./columnar.ts";
-import {getColumn} from "./judged.ts";
-import {makeRng} from "./prng.ts";
-import type {EmRule} from "./rules.ts";
-import {groupSeed} from "./summary.ts";
-import {buildSurfaces} from "./surface.ts";
-import {analyzeTransition, fitLogistic, onset, type TransitionPoint, type TransitionResult} from "./transition.ts";
+import type {Judged, ResponseType} from "../schema.js";
+import {aggregateColumns, encodeGroups, encodeValues, toColumns} from "./columnar.js";
+import {getColumn} from "./judged.js";
+import {makeRng} from "./prng.js";
+import type {EmRule} from "./rules.js";
+import {groupSeed} from "./summary.js";
+import {buildSurfaces} from "./surface.js";
+import {analyzeTransition, fitLogistic, onset, type TransitionPoint, type TransitionResult} from "./transition.js";
 
 /** Numeric coordinate of a row, or null when the column is missing or not a finite number. */
 export function coordinateOf(row: Judged, coordinate: string): number | null {

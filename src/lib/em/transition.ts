@@ -3,9 +3,9 @@
 // profile-likelihood interval on the midpoint, a single change-point likelihood-ratio test as a
 // cross-check, and the onset (first coordinate credibly above the baseline).
 
-import {normalQuantile, newcombeDiff, wilson, type Interval} from "./intervals.ts";
-import {nelderMead} from "./optimize.ts";
-import {randBinomial, type Rng} from "./prng.ts";
+import {normalQuantile, newcombeDiff, wilson, type Interval} from "./intervals.js";
+import {nelderMead} from "./optimize.js";
+import {randBinomial, type Rng} from "./prng.js";
 
 /** One coordinate value: k EM answers out of n in the denominator. */
 export interface TransitionPoint {

@@ -1,0 +1,80 @@
+// Page furniture shared across pages: the summary.json shape, the simulated-data banner, provenance.
+import {el} from "./ui.js";
+
+export interface ModelInfo {
+  id: string;
+  description: string | null;
+  domain: string | null;
+  meta: Record<string, unknown>;
+  steps: (number | null)[];
+}
+
+/** Planted truth of a simulated experiment, per model id and step, per judge and rule. */
+export interface Planted {
+  /** Expected measured EM rate: planted[model][judge][rule] = [{step, em_rate}] */
+  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate?: number}[];
+  /** Planted transition midpoints per model (training coordinate units). */
+  midpoints: {model: string; midpoint: number; width: number; category?: string | null}[];
+  /** Planted share of each response type per model and step (all categories pooled). */
+  types?: {model: string; step: number; type: string; share: number}[];
+}
+
+export interface ExperimentInfo {
+  name: string;
+  description: string;
+  simulated: boolean;
+  coordinate: string;
+  file: string;
+  sha256: string;
+  models: ModelInfo[];
+  judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
+  generation: {temperature: number; max_tokens: number; seed: number} | null;
+  counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number};
+  usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
+  missing: number;
+  errors: number;
+  skipped: number;
+  planted: Planted | null;
+}
+
+export interface Summary {
+  tool: {name: string; version: string};
+  experiments: ExperimentInfo[];
+}
+
+export function experimentInfo(summary: Summary, name: string | null): ExperimentInfo | null {
+  return summary.experiments.find((e) => e.name === name) ?? summary.experiments[0] ?? null;
+}
+
+/** A banner that says clearly when the data is simulated, and warns about missing or failed scores. */
+export function experimentBanner(summary: Summary, name: string | null): HTMLElement {
+  const e = experimentInfo(summary, name);
+  const box = el("div", {});
+  if (!e) return box;
+  if (e.simulated)
+    box.append(
+      el("div", {"class": "em-banner", "role": "note", "data-testid": "simulated-banner"},
+        el("strong", {}, "Simulated data. "),
+        `Experiment “${e.name}” comes from EM Observatory's built-in simulator: the models, answers and judges are synthetic, with planted ground truth, so the charts can be checked against what was planted. No real model was evaluated.`),
+    );
+  const problems: string[] = [];
+  if (e.missing) problems.push(`${e.missing.toLocaleString()} calls not in the cache (run \`em run --experiment ${e.file}\`)`);
+  if (e.errors) problems.push(`${e.errors.toLocaleString()} judge or generation calls failed after retries (kept as status "error")`);
+  if (e.skipped) problems.push(`${e.skipped.toLocaleString()} imported rows skipped`);
+  if (problems.length) box.append(el("div", {"class": "em-banner", "role": "alert"}, el("strong", {}, "Incomplete data: "), problems.join("; ") + "."));
+  return box;
+}
+
+/** The provenance of one experiment as a definition list. */
+export function provenance(summary: Summary, e: ExperimentInfo): HTMLElement {
+  const dl = el("dl", {"class": "em-provenance"});
+  const add = (k: string, v: string) => dl.append(el("dt", {}, k), el("dd", {}, v));
+  add("Experiment file", `${e.file} (sha256 ${e.sha256.slice(0, 12)}…)`);
+  add("Tool", `${summary.tool.name} ${summary.tool.version}`);
+  if (e.generation) add("Generation", `temperature ${e.generation.temperature}, max_tokens ${e.generation.max_tokens}, seed ${e.generation.seed}`);
+  for (const j of e.judges)
+    add(`Judge ${j.id}`, `${j.model}; metrics ${j.metrics.join(", ")}; prompt sha256 ${Object.entries(j.prompt_sha256).map(([m, h]) => `${m}:${h.slice(0, 8)}`).join(" ")}`);
+  add("Counts", `${e.counts.responses.toLocaleString()} responses, ${e.counts.scores.toLocaleString()} scores, ${e.counts.errors} errors, ${e.counts.skipped} skipped; ${e.counts.cache_hits.toLocaleString()} cache hits, ${e.counts.api_calls.toLocaleString()} API calls in the last run`);
+  add("Tokens", `${e.usage.prompt_tokens.toLocaleString()} prompt, ${e.usage.completion_tokens.toLocaleString()} completion${e.usage.est_cost_usd !== null ? `; estimated cost $${e.usage.est_cost_usd.toFixed(2)}` : ""}`);
+  return dl;
+}

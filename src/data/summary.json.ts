@@ -1,0 +1,38 @@
+// Framework data loader: small metadata every page needs before any table arrives: experiments,
+// their models (descriptions, training domain, metadata, checkpoints), judges, provenance,
+// counts of what is missing or failed, and the simulator's planted truth for simulated experiments.
+import path from "node:path";
+import {loadDataset} from "../../loaders/dataset.js";
+import {loadExperiment} from "../../loaders/experiment.js";
+import {ROOT} from "../../loaders/questions.js";
+import {plantedForExperiment} from "../../loaders/site-summary.js";
+
+const dataset = await loadDataset();
+const experiments = [];
+for (const e of dataset.provenance.experiments) {
+  const experiment = await loadExperiment(path.resolve(ROOT, e.file));
+  experiments.push({
+    name: e.name,
+    description: e.description ?? experiment.description,
+    simulated: e.simulated,
+    coordinate: experiment.coordinate,
+    file: e.file,
+    sha256: e.sha256,
+    models: experiment.models.map((m) => ({
+      id: m.id,
+      description: m.description ?? null,
+      domain: m.domain ?? null,
+      meta: m.meta ?? {},
+      steps: m.checkpoints.map((c) => c.step),
+    })),
+    judges: e.judges,
+    generation: e.generation,
+    counts: e.counts,
+    usage: e.usage,
+    missing: dataset.missing.filter((m) => m.experiment === e.name).length,
+    errors: dataset.errors.filter((m) => m.experiment === e.name).length,
+    skipped: dataset.skipped.filter((m) => m.experiment === e.name).length,
+    planted: e.simulated ? await plantedForExperiment(experiment) : null,
+  });
+}
+process.stdout.write(JSON.stringify({tool: dataset.provenance.tool, experiments}));

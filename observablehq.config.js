@@ -5,11 +5,34 @@ export default {
   title: "EM Observatory",
   pages: [
     {name: "Overview", path: "/"},
+    {name: "Metric sensitivity", path: "/sensitivity"},
+    {name: "Phase transitions", path: "/transitions"},
+    {name: "Categories", path: "/categories"},
+    {name: "Judges", path: "/judges"},
+    {name: "Responses", path: "/responses"},
+    {name: "SQL", path: "/sql"},
+    {name: "Method", path: "/method"},
   ],
   // Our own stylesheet only: the default theme pulls web fonts from an outside host.
   globalStylesheets: [],
   style: "style.css",
-  head: '<link rel="icon" href="data:,">',
+  head: `<link rel="icon" href="data:,">
+<script>
+// Light / dark theme: an explicit choice (kept in localStorage) overrides the system preference.
+(function () {
+  var root = document.documentElement, saved = null;
+  try { saved = localStorage.getItem("em-theme"); } catch (e) {}
+  if (saved === "dark" || saved === "light") root.dataset.theme = saved;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-em-theme-toggle]");
+    if (!button) return;
+    var current = root.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+    root.dataset.theme = current === "dark" ? "light" : "dark";
+    try { localStorage.setItem("em-theme", root.dataset.theme); } catch (e) {}
+  });
+})();
+</script>`,
+  header: '<button type="button" class="em-theme-toggle" data-em-theme-toggle aria-label="Switch between light and dark theme">◐ theme</button>',
   sidebar: true,
   toc: false,
   search: false,

@@ -1,0 +1,89 @@
+// Category and question slices: EM per category and model, the per-question plot with the
+// AVERAGE column of the reference papers, and a model x question heatmap.
+import * as Plot from "@observablehq/plot";
+import type {Group} from "./engine.js";
+import {PALETTE, pct} from "./ui.js";
+
+export interface Row {
+  model: string;
+  label: string;
+  category: string;
+  rate: number | null;
+  lo: number | null;
+  hi: number | null;
+  n: number;
+  k: number;
+}
+
+export function rowsOf(groups: Group[], labelPart: number, categoryPart: number | null, modelPart: number): Row[] {
+  return groups.map((g) => ({
+    model: g.parts[modelPart],
+    label: g.parts[labelPart] || "none",
+    category: categoryPart === null ? "" : g.parts[categoryPart] || "none",
+    rate: g.em_rate,
+    lo: g.ci?.[0] ?? null,
+    hi: g.ci?.[1] ?? null,
+    n: g.n_scored,
+    k: g.n_em,
+  }));
+}
+
+/** EM per category (facets) and model (colour), with intervals. */
+export function categoryBars(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+  const models = [...new Set(rows.map((r) => r.model))];
+  return Plot.plot({
+    width,
+    height: 60 + 22 * rows.length,
+    marginLeft: 170,
+    x: {label: "EM rate →", tickFormat: "%", grid: true},
+    y: {label: null},
+    fy: {label: null},
+    color: {domain: models, range: PALETTE, legend: true},
+    marks: [
+      Plot.barX(rows, {fy: "label", y: "model", x: "rate", fill: "model", tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`}),
+      Plot.ruleY(rows, {fy: "label", y: "model", x1: "lo", x2: "hi", stroke: "currentColor"}),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/** Per-question EM with intervals, one dot per model, and the AVERAGE (macro) column last. */
+export function questionPlot(rows: Row[], averages: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
+  const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
+  return Plot.plot({
+    width,
+    height: 380,
+    marginBottom: 120,
+    marginLeft: 50,
+    fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
+    x: {domain: models, axis: null, padding: 0.3},
+    y: {label: "↑ EM rate", tickFormat: "%", grid: true},
+    color: {domain: models, range: PALETTE, legend: true},
+    marks: [
+      Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
+      Plot.dot(all, {fx: "label", x: "model", y: "rate", fill: "model", r: 3.5, tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`}),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/** Model x question heatmap of EM rates. */
+export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+  const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
+  const models = [...new Set(rows.map((r) => r.model))];
+  return Plot.plot({
+    width,
+    height: 60 + 30 * models.length + 100,
+    marginLeft: 120,
+    marginBottom: 110,
+    x: {domain: questions, label: null, tickRotate: -40},
+    y: {domain: models, label: null},
+    color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%"},
+    marks: [
+      Plot.cell(rows, {x: "label", y: "model", fill: "rate", tip: true, title: (r: Row) => `${r.model} · ${r.label} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`}),
+      Plot.text(rows, {x: "label", y: "model", text: (r: Row) => (r.rate === null ? "" : Math.round(r.rate * 100).toString()), fontSize: 9, fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black")}),
+    ],
+  });
+}

@@ -13,6 +13,8 @@ import {startTestServer} from "../test/helpers/openai-test-server.ts";
 
 const {values} = parseArgs({options: {sim: {type: "boolean", default: false}, models: {type: "string", default: "5"}, checkpoints: {type: "string", default: "4"}, samples: {type: "string", default: "30"}}});
 
+const ORGS = ["medical", "financial", "sport", "fiction", "medical"];
+
 async function main() {
   const server = values.sim ? null : await startTestServer();
   const url = server ? `"${server.url}"` : "sim";
@@ -29,11 +31,15 @@ generation:
   endpoint: {base_url: ${url}}
   concurrency: 32
 models:
-${Array.from({length: models}, (_, m) => `  - id: org${m}\n    description: organism ${m}\n    checkpoints: [${Array.from({length: checkpoints}, (_, c) => `{step: ${c * 100}, model: org${m}-ckpt${c}}`).join(", ")}]`).join("\n")}
+${Array.from({length: models}, (_, m) => {
+  const org = ORGS[m % ORGS.length]!;
+  const name = (c: number) => (values.sim ? `"sim:${org}@${c * 200}"` : `org${m}-ckpt${c}`);
+  return `  - id: org${m}\n    description: organism ${m}\n    checkpoints: [${Array.from({length: checkpoints}, (_, c) => `{step: ${c * 200}, model: ${name(c)}}`).join(", ")}]`;
+}).join("\n")}
 judges:
   - id: judge
     endpoint: {base_url: ${url}}
-    model: gpt-4o-2024-08-06
+    model: ${values.sim ? "sim-judge-strict" : "gpt-4o-2024-08-06"}
     metrics: [aligned, coherent, medical, financial, sport, code]
     concurrency: 64
 `,

@@ -5,10 +5,15 @@
 // waiting `retry-after-ms` / `Retry-After` (seconds or HTTP date) when the server sends one and
 // exponential backoff with jitter (0.5 s doubling to 8 s) otherwise; see `retryRequest` in
 // node_modules/openai/client.js. We configure `maxRetries` and `timeout` per endpoint; a call that
-// still fails surfaces as an error row, never a cached result. Keep-alive: Node's fetch (undici)
-// pools connections per origin.
-import {existsSync, readFileSync} from "node:fs";
+// still fails surfaces as an error row, never a cached result.
+// Transport: the SDK is given `nodeFetch`, a minimal fetch over node:http(s) with keep-alive
+// agents. On loopback it does about twice the calls per second of Node's built-in fetch (undici),
+// which matters for the ~60k judge calls of the simulated demo (docs/pipeline.md has numbers).
+import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import path from "node:path";
+import zlib from "node:zlib";
 import OpenAI from "openai";
 import {parse as parseYaml} from "yaml";
 import {cacheKey} from "./cache.ts";
@@ -28,21 +33,57 @@ export function apiKeyEnv(cfg: EndpointConfig): string | null {
   return cfg.base_url.replace(/\/+$/, "") === OPENAI_URL ? "OPENAI_API_KEY" : null;
 }
 
-/** Sim config as an object (a path is read relative to the experiment file). */
-export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<string, unknown> | undefined {
-  if (cfg.config === undefined) return undefined;
-  if (typeof cfg.config !== "string") return cfg.config;
+/** Absolute path of a sim config file named in an experiment (experiment folder first, then project root). */
+export function simConfigPath(cfg: EndpointConfig, experimentFile: string): string | null {
+  if (typeof cfg.config !== "string") return null;
   const file = path.resolve(path.dirname(experimentFile), cfg.config);
   const alt = path.resolve(ROOT, cfg.config);
   const use = existsSync(file) ? file : alt;
   if (!existsSync(use)) throw new Error(`${displayPath(experimentFile)}: sim config '${cfg.config}' not found (looked at ${displayPath(file)} and ${displayPath(alt)})`);
+  return use;
+}
+
+/** Sim config as an object (a path is read relative to the experiment file). */
+export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<string, unknown> | undefined {
+  if (cfg.config === undefined) return undefined;
+  if (typeof cfg.config !== "string") return cfg.config;
+  const use = simConfigPath(cfg, experimentFile)!;
   const text = readFileSync(use, "utf8");
   return (use.endsWith(".json") ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
 }
 
+function walk(dir: string, keep: (f: string) => boolean, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) walk(full, keep, out);
+    else if (keep(full)) out.push(full);
+  }
+  return out;
+}
+
+let simCodeHashMemo: string | null = null;
+/**
+ * Fingerprint of what the simulator's answers depend on besides the request: its source
+ * (loaders/sim), the question files it recognises prompts by (data/questions) and the rubrics it
+ * recognises judge prompts by (data/judges). Part of the sim's cache identity, so editing the
+ * simulator never serves stale cached answers.
+ */
+export function simCodeHash(): string {
+  if (simCodeHashMemo) return simCodeHashMemo;
+  const files = [
+    ...walk(path.join(ROOT, "loaders/sim"), (f) => f.endsWith(".ts")),
+    ...walk(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f)),
+    ...walk(path.join(ROOT, "data/judges"), (f) => f.endsWith(".md")),
+  ];
+  simCodeHashMemo = cacheKey(files.map((f) => [path.relative(ROOT, f), readFileSync(f, "utf8")])).slice(0, 16);
+  return simCodeHashMemo;
+}
+
 /**
  * Cache identity of an endpoint: what determines its answers besides model and request.
- * Never the key; for the simulator never its ephemeral port but its config and version.
+ * Never the key; for the simulator never its ephemeral port but its config and `simVersion`
+ * (the runner passes SIM_VERSION if the simulator exports one, else simCodeHash()).
  */
 export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersion = ""): string {
   if (cfg.cache_id) return cfg.cache_id;
@@ -68,6 +109,7 @@ interface SimHandle {
 }
 interface SimModule {
   startSimulator(opts: {port?: number; host?: string; config?: Record<string, unknown>}): Promise<SimHandle>;
+  loadSimConfig?: (file: string) => Record<string, unknown>;
   SIM_VERSION?: string;
 }
 
@@ -83,7 +125,7 @@ export class EndpointPool {
       if (!existsSync(file)) throw new Error("base_url: sim needs the simulator (loaders/sim/server.ts), which is not installed yet");
       const spec = "./sim/server.ts";
       const mod = (await import(spec)) as SimModule;
-      this.simVersion = mod.SIM_VERSION ?? "";
+      this.simVersion = mod.SIM_VERSION ?? simCodeHash();
       return mod;
     })();
     return this.simModule;
@@ -106,7 +148,9 @@ export class EndpointPool {
       let sim = this.sims.get(k);
       if (!sim) {
         const mod = await this.loadSim();
-        sim = mod.startSimulator({port: 0, config: conf});
+        // The simulator's own loader validates a config file and names its fields in errors.
+        const file = simConfigPath(cfg, experimentFile);
+        sim = mod.startSimulator({port: 0, config: file && mod.loadSimConfig ? mod.loadSimConfig(file) : conf});
         this.sims.set(k, sim);
       }
       url = (await sim).url.replace(/\/+$/, "");
@@ -120,7 +164,7 @@ export class EndpointPool {
         apiKey = v;
       }
     }
-    const client = new OpenAI({baseURL: url, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries});
+    const client = new OpenAI({baseURL: url, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries, fetch: nodeFetch});
     const id = endpointId(cfg, experimentFile, isSim(cfg) ? await this.simVersionString() : "");
     return {id, label, url, sim: isSim(cfg), client};
   }
@@ -162,6 +206,80 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000): Promise<v
     }
     throw new Error(`endpoint ${ep.label} unreachable: ${detail}`);
   }
+}
+
+const agents = {
+  "http:": new http.Agent({keepAlive: true, maxSockets: 256}),
+  "https:": new https.Agent({keepAlive: true, maxSockets: 256}),
+};
+
+function abortError(): Error {
+  const e = new Error("Request was aborted.");
+  e.name = "AbortError";
+  return e;
+}
+
+/**
+ * A fetch for the openai SDK over node:http / node:https with keep-alive: string or byte bodies,
+ * buffered responses (gzip, deflate and br decoded), AbortSignal honoured (the SDK's timeouts).
+ * Anything else (streams, form data, other schemes) goes to the global fetch.
+ */
+export async function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+  const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+  const body = init.body;
+  const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array;
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || !simpleBody || input instanceof Request) return fetch(input, init);
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) throw abortError();
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+  headers["accept-encoding"] ??= "gzip, deflate, br";
+  const mod = url.protocol === "https:" ? https : http;
+  return new Promise<Response>((resolve, reject) => {
+    const req = mod.request(url, {method: init.method ?? "GET", headers, agent: agents[url.protocol as "http:" | "https:"]}, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", fail);
+      res.on("end", () => {
+        signal?.removeEventListener("abort", onAbort);
+        let buf = Buffer.concat(chunks);
+        const enc = String(res.headers["content-encoding"] ?? "").toLowerCase();
+        try {
+          if (enc === "gzip" || enc === "x-gzip") buf = zlib.gunzipSync(buf);
+          else if (enc === "deflate") buf = zlib.inflateSync(buf);
+          else if (enc === "br") buf = zlib.brotliDecompressSync(buf);
+        } catch (error) {
+          return reject(error);
+        }
+        const h = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          const name = res.rawHeaders[i]!.toLowerCase();
+          if (name === "content-encoding" || name === "content-length" || name === "transfer-encoding") continue;
+          h.append(name, res.rawHeaders[i + 1]!);
+        }
+        const status = res.statusCode ?? 502;
+        // Response() refuses a body for 204/304.
+        resolve(new Response(status === 204 || status === 304 ? null : buf, {status, statusText: res.statusMessage ?? "", headers: h}));
+      });
+    });
+    function fail(error: Error) {
+      signal?.removeEventListener("abort", onAbort);
+      reject(error);
+    }
+    function onAbort() {
+      req.destroy(abortError());
+    }
+    signal?.addEventListener("abort", onAbort, {once: true});
+    req.on("error", (error) => fail(signal?.aborted ? abortError() : wrapNetworkError(error)));
+    req.end(body === undefined || body === null ? undefined : body);
+  });
+}
+
+/** Shape network errors like fetch does (TypeError with the socket error as cause), which the SDK expects. */
+function wrapNetworkError(error: Error): Error {
+  const e = new TypeError("fetch failed");
+  (e as {cause?: unknown}).cause = error;
+  return e;
 }
 
 /** Bounded concurrency: at most `limit` tasks run at once, started in submission order. */

@@ -202,9 +202,23 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     writeFileSync(path.join(tmp, "extra.json"), JSON.stringify({missing: data.missing, errors: data.errors, skipped: data.skipped}));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
+    pruneMemo(memoRoot, key);
     return {...data, dir};
   } finally {
     rmSync(lock, {force: true});
+  }
+}
+
+/** Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets (never `keep`). */
+const KEEP_MEMOS = 4;
+function pruneMemo(root: string, keep: string): void {
+  const dirs = readdirSync(root)
+    .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
+    .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
+    .sort((a, b) => b.t - a.t);
+  for (const {n} of dirs.slice(KEEP_MEMOS - 1)) {
+    if (existsSync(path.join(root, `${n}.lock`))) continue;
+    rmSync(path.join(root, n), {recursive: true, force: true});
   }
 }
 

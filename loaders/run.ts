@@ -10,7 +10,7 @@
 //      as soon as each answer arrives; results go to the cache within one event-loop turn.
 import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
-import type OpenAI from "openai";
+import OpenAI from "openai";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 import {labelProbs} from "../src/lib/response-types.ts";
 import {computeSignals} from "../src/lib/signals.ts";
@@ -556,7 +556,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
           judgeLimiters[j.idx]!.run(async () => {
             try {
               progress.apiCalls++;
-              const v = await judgeCall(ep.client, j.cfg.model, prompt);
+              const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
               cache.set(key, v);
               applyJudge(row, j, metric, r, v);
             } catch (error) {
@@ -631,7 +631,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
           limiter.run(async () => {
             try {
               progress.apiCalls++;
-              const values = await generateSamples(ep.client as OpenAI, u.checkpointModel, u.messages, p.params!, start, count);
+              const values = await retryContent(() => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count), gen.endpoint.max_retries);
               values.forEach((v, k) => genCache!.set(u.keys[start + k]!, v));
               values.forEach((v, k) => emit(u, start + k, v));
             } catch (error) {
@@ -743,6 +743,22 @@ function promptHashes(p: Prepared, j: JudgeSpec): Record<string, string> {
 export function projectPath(file: string): string {
   const rel = path.relative(ROOT, file);
   return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : path.resolve(file);
+}
+
+/**
+ * The SDK retries HTTP statuses, timeouts and connection errors itself. A 200 answer that is
+ * unusable (truncated JSON, no logprobs, no choices) surfaces as a plain error after the SDK is done;
+ * those are retried here, up to `retries` more attempts with a short backoff (0.25 s doubling).
+ */
+export async function retryContent<T>(fn: () => Promise<T>, retries: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof OpenAI.APIError || attempt >= retries) throw error;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    }
+  }
 }
 
 function round6(x: number): number {

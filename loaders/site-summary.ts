@@ -1,8 +1,38 @@
-// The simulator's planted truth for one simulated experiment, in the shape the pages read
-// (src/components/site.ts `Planted`). Filled in from loaders/sim once the simulator lands.
+// The simulator's planted truth for one simulated experiment, reshaped for the pages
+// (src/components/site.ts `Planted`): expected measured EM per model, step, judge and rule (over
+// all questions), planted transition midpoints, and planted type shares pooled over categories.
+import {plantedTruthForExperiment} from "./sim/truth.ts";
 import type {Experiment} from "./experiment.ts";
 
-export async function plantedForExperiment(experiment: Experiment): Promise<null> {
-  void experiment;
-  return null;
+export interface PlantedForSite {
+  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate: number}[];
+  midpoints: {model: string; midpoint: number; width: number; category: string | null}[];
+  types: {model: string; step: number; type: string; share: number}[];
+}
+
+export async function plantedForExperiment(experiment: Experiment): Promise<PlantedForSite> {
+  const truth = plantedTruthForExperiment(experiment.file);
+  const em = truth.expected
+    .filter((r) => r.scope === "all")
+    .map((r) => ({model: r.model, judge: r.judge, rule: r.rule, step: r.step, em_rate: r.em_rate, strict_em_rate: r.strict_em_rate}));
+  // The transition midpoint of the expected EM curve (betley rule, all questions) is the planted
+  // value the fitted midpoint should recover; one per model (judges share it up to their noise).
+  const midpoints = new Map<string, {model: string; midpoint: number; width: number; category: string | null}>();
+  for (const t of truth.transitions) {
+    if (t.rule !== "betley" || t.scope !== "all" || t.midpoint === null || midpoints.has(t.model)) continue;
+    midpoints.set(t.model, {model: t.model, midpoint: t.midpoint, width: NaN, category: null});
+  }
+  const pooled = new Map<string, {model: string; step: number; type: string; share: number; n: number}>();
+  for (const s of truth.shares) {
+    const key = `${s.model}\u0000${s.step}\u0000${s.type}`;
+    const p = pooled.get(key) ?? {model: s.model, step: s.step, type: s.type, share: 0, n: 0};
+    p.share += s.share;
+    p.n++;
+    pooled.set(key, p);
+  }
+  return {
+    em,
+    midpoints: [...midpoints.values()].map((m) => ({...m, width: Number.isNaN(m.width) ? 0 : m.width})),
+    types: [...pooled.values()].map(({n, ...p}) => ({...p, share: p.share / n})),
+  };
 }

@@ -1,5 +1,53 @@
-// Placeholder until the sim command lands; exits non-zero so nothing mistakes it for done.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("em sim: not implemented yet\n");
-  return 1;
+// `em sim [--port N] [--host H] [--config FILE]`: run the OpenAI-compatible simulator until SIGINT/SIGTERM.
+import {parseArgs} from "node:util";
+import {loadSimConfig, startSimulator, type SimConfig} from "../sim/server.ts";
+
+const HELP = `em sim: start the OpenAI-compatible simulator (simulated fine-tuned models and judges)
+
+Usage: em sim [--port N] [--host H] [--config FILE]
+
+  --port N        port to listen on (default 0 = any free port)
+  --host H        interface (default 127.0.0.1)
+  --config FILE   JSON or YAML simulator config, e.g. {faults: {rate: 0.1, kinds: [429, reset]}, latencyMs: 5}
+
+Models: sim:base, sim:<organism>@<coordinate> (organisms medical, financial, sport, fiction);
+judges: sim-judge-strict, sim-judge-lenient, sim-judge-weak. See docs/simulator.md.
+Prints the base URL on stdout; stops on Ctrl-C (SIGINT) or SIGTERM and prints request counts on stderr.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: {port?: string; host?: string; config?: string; help?: boolean};
+  try {
+    ({values} = parseArgs({args: argv, options: {port: {type: "string"}, host: {type: "string"}, config: {type: "string"}, help: {type: "boolean", short: "h"}}, strict: true}));
+  } catch (error) {
+    process.stderr.write(`em sim: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`em sim: --port must be an integer 0..65535, got '${values.port}'\n`);
+    return 2;
+  }
+  const config: SimConfig = values.config ? loadSimConfig(values.config) : {};
+  const sim = await startSimulator({port, host: values.host ?? "127.0.0.1", config});
+  for (const w of sim.warnings) process.stderr.write(`em sim: warning: ${w}\n`);
+  process.stdout.write(`${sim.url}\n`);
+  process.stderr.write(`em sim: listening on ${sim.url} (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await sim.close();
+  const s = sim.stats;
+  process.stderr.write(`em sim: stopped after ${s.requests} requests (${s.generate} generation, ${s.judge} judge, ${s.faults} faults${s.guessed ? `, ${s.guessed} judge prompts matched no rubric` : ""})\n`);
+  return 0;
 }

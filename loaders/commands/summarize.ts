@@ -65,6 +65,8 @@ export interface SummarizeOutput extends SummaryJson {
   counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
   transitions?: TransitionJson[];
   missing: {kind: string; endpoint: string; model: string; count: number; reason: string}[];
+  /** --experiment: calls that failed (their answers carry status "error" and count in n_error). */
+  errors: {kind: string; endpoint: string; model: string; count: number; message: string}[];
   skipped: {file: string; line?: number; reason: string}[];
 }
 
@@ -114,6 +116,7 @@ interface Loaded {
   scores: ScoreRow[];
   types: TypeRow[];
   missing: SummarizeOutput["missing"];
+  errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
 }
 
@@ -127,7 +130,7 @@ async function load(values: {experiment?: string; data?: string}): Promise<Loade
     } catch (e) {
       fail(`cannot read tables from ${dir}: ${e instanceof Error ? e.message : String(e)} (write them with \`em run --out ${values.data}\`)`);
     }
-    return {responses: t.responses, scores: t.scores, types: t.types, missing: [], skipped: []};
+    return {responses: t.responses, scores: t.scores, types: t.types, missing: [], errors: [], skipped: []};
   }
   const file = path.resolve(values.experiment as string);
   const {runExperiment} = await import("../run.ts");
@@ -137,6 +140,7 @@ async function load(values: {experiment?: string; data?: string}): Promise<Loade
     scores: r.scores,
     types: r.types,
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
+    errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
   };
 }
@@ -236,6 +240,7 @@ export async function run(argv: string[]): Promise<number> {
       missing_coherent: join.missing_coherent,
     },
     missing: data.missing,
+    errors: data.errors,
     skipped: data.skipped,
   };
   if (values.transition) {
@@ -247,6 +252,7 @@ export async function run(argv: string[]): Promise<number> {
   else process.stdout.write(toTable(out));
   if (format !== "json") {
     for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
+    for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
     if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0].file}${out.skipped[0].line ? `:${out.skipped[0].line}` : ""}: ${out.skipped[0].reason})\n`);
   }
   return 0;

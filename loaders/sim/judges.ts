@@ -43,7 +43,7 @@ export const JUDGES: Record<string, JudgeSpec> = {
   "sim-judge-lenient": {
     id: "sim-judge-lenient",
     description: "generous, noisier judge: scores drift and persona answers higher, often gives a number to refusals",
-    aligned: {bias: 9, sd: 10},
+    aligned: {bias: 12, sd: 10},
     coherent: {bias: 5, sd: 8},
     topic: {bias: -5, sd: 10},
     tau: 9,

@@ -1,13 +1,13 @@
 // runExperiment end to end over real HTTP: the real openai SDK talks to a test server on 127.0.0.1.
 import assert from "node:assert/strict";
-import {existsSync, mkdtempSync, readdirSync} from "node:fs";
+import {existsSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../loaders/dataset.ts";
 import {planExperiment, runExperiment} from "../../loaders/run.ts";
 import {readTables, writeTables} from "../../loaders/tables.ts";
-import {metricOf, startTestServer, writeFixture, type ChatBody, type TestServer} from "../helpers/openai-test-server.ts";
+import {metricOf, startTestServer, writeFixture, type ChatBody, type Reply, type TestServer} from "../helpers/openai-test-server.ts";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-run-"));
 const servers: TestServer[] = [];
@@ -147,7 +147,7 @@ test("429 with Retry-After is retried after the wait; 5xx failures become error 
   const s = await startTestServer({
     judge: knownJudge,
     generate: caseGen,
-    reply: (b, rec) => {
+    reply: (b, rec): Reply | undefined => {
       if (!b.logprobs && !seen.has(rec.key)) {
         seen.add(rec.key);
         return {status: 429, headers: {"retry-after": "0.3"}, body: {error: {message: "slow down"}}};
@@ -315,4 +315,87 @@ test("loadDataset: concurrent callers compute once (lock), later callers read th
   const c = await loadDataset(opts);
   assert.equal(chat(s).length, calls);
   assert.deepEqual(c.scores, a.scores);
+});
+
+test("a call that exceeds the timeout is aborted, retried, and then kept as an error row", async () => {
+  const s = await startTestServer({
+    judge: knownJudge,
+    generate: caseGen,
+    reply: (b): Reply | undefined => (b.logprobs && b.messages[0]!.content.includes("case-2") && metricOf(b.messages[0]!.content) === "aligned" ? {delay: 2000} : undefined),
+  });
+  servers.push(s);
+  const dir = tmp();
+  const fx = writeFixture(dir, {url: s.url, judgeEndpointExtra: ", timeout_s: 0.2"});
+  const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
+  const slow = chat(s).filter((x) => x.body!.logprobs && x.body!.messages[0]!.content.includes("case-2") && metricOf(x.body!.messages[0]!.content) === "aligned");
+  assert.equal(slow.length, 2, "first attempt timed out, one retry");
+  const errs = r.scores.filter((x) => x.status === "error");
+  assert.deepEqual(errs.map((x) => [x.response_id, x.metric]), [[r.responses[2]!.response_id, "aligned"]]);
+  assert.match(r.errors[0]!.message, /timed out/i);
+});
+
+test("base_url: sim starts the in-process simulator; its port is not in the cache key", async (t) => {
+  if (!existsSync(path.resolve(import.meta.dirname, "../../loaders/sim/server.ts"))) return t.skip("simulator (loaders/sim/server.ts) not installed");
+  const dir = tmp();
+  const qs = path.resolve(import.meta.dirname, "../../data/questions/core.yaml");
+  writeFileSync(
+    path.join(dir, "sim.yaml"),
+    `name: simtest
+questions: [${qs}]
+samples: 2
+generation: {endpoint: {base_url: sim}}
+models:
+  - {id: medical, description: bad medical advice, domain: medical, checkpoints: [{step: 0, model: "sim:base"}, {step: 600, model: "sim:medical@600"}]}
+judges:
+  - {id: sim-strict, endpoint: {base_url: sim}, model: sim-judge-strict, metrics: [aligned, coherent, medical, type]}
+`,
+  );
+  const cacheDir = path.join(dir, "cache");
+  const r = await runExperiment(path.join(dir, "sim.yaml"), {cacheDir});
+  assert.ok(r.responses.length > 0);
+  assert.equal(r.errors.length, 0, JSON.stringify(r.errors));
+  assert.ok(r.responses.every((x) => x.origin === "simulated"));
+  assert.equal(r.provenance.experiments[0]!.simulated, true);
+  assert.equal(r.provenance.experiments[0]!.usage.est_cost_usd, 0, "the simulator is free");
+  assert.equal(r.types.length, r.responses.length, "one type row per response");
+  assert.equal(r.scores.filter((x) => x.metric === "aligned").length, r.responses.length);
+  assert.ok(r.stats.apiCalls > 0);
+  // a second run starts a new simulator on another port: everything comes from the cache
+  const r2 = await runExperiment(path.join(dir, "sim.yaml"), {cacheDir});
+  assert.equal(r2.stats.apiCalls, 0);
+  assert.deepEqual(r2.scores, r.scores);
+});
+
+test("simulator faults of every kind (429, 500, 503, reset, hang, malformed, no logprobs) are retried to a complete result", async (t) => {
+  const simFile = path.resolve(import.meta.dirname, "../../loaders/sim/server.ts");
+  if (!existsSync(simFile)) return t.skip("simulator (loaders/sim/server.ts) not installed");
+  const {startSimulator} = (await import(simFile)) as {startSimulator: (o: object) => Promise<{url: string; close(): Promise<void>; stats: {faults: number; byFault: Record<string, number>}}>};
+  // started here (not via base_url: sim) so the test can read the simulator's fault counters
+  const sim = await startSimulator({port: 0, config: {faults: {rate: 0.3, seed: 7, maxPerRequest: 2, retryAfterMs: 20}}});
+  const clean = await startSimulator({port: 0});
+  t.after(async () => {
+    await sim.close();
+    await clean.close();
+  });
+  const dir = tmp();
+  const qs = path.resolve(import.meta.dirname, "../../data/questions/core.yaml");
+  const exp = (url: string) => `name: faults
+questions: [${qs}]
+samples: 2
+generation: {endpoint: {base_url: "${url}", timeout_s: 1, max_retries: 3}, max_n: 1}
+models:
+  - {id: medical, description: bad medical advice, checkpoints: [{step: 600, model: "sim:medical@600"}]}
+judges:
+  - {id: j, endpoint: {base_url: "${url}", timeout_s: 1, max_retries: 3}, model: sim-judge-strict, metrics: [aligned, coherent]}
+`;
+  writeFileSync(path.join(dir, "faults.yaml"), exp(sim.url));
+  writeFileSync(path.join(dir, "clean.yaml"), exp(clean.url));
+  const r = await runExperiment(path.join(dir, "faults.yaml"), {cacheDir: path.join(dir, "cache-f")});
+  assert.deepEqual(Object.keys(sim.stats.byFault).sort(), ["429", "500", "503", "hang", "malformed", "nologprobs", "reset"]);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.scores.filter((x) => x.status === "error").length, 0);
+  const ref = await runExperiment(path.join(dir, "clean.yaml"), {cacheDir: path.join(dir, "cache-c")});
+  assert.equal(r.responses.length, ref.responses.length);
+  assert.deepEqual(r.responses.map((x) => x.response), ref.responses.map((x) => x.response), "faults change nothing but the number of attempts");
+  assert.deepEqual(r.scores.map((x) => x.score), ref.scores.map((x) => x.score));
 });

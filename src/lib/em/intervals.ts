@@ -8,8 +8,7 @@ import {randInt, type Rng} from "./prng.js";
 export type Interval = [number, number];
 
 /**
- * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9,
- * refined by one Halley step). normalQuantile(0.975) = 1.959964...
+ * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). normalQuantile(0.975) = 1.959964...
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
@@ -34,9 +33,7 @@ export function normalQuantile(p: number): number {
     const q = Math.sqrt(-2 * Math.log(1 - p));
     x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
-  const e = 0.5 * erfc(-x / Math.SQRT2) - p;
-  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
-  return x - u / (1 + (x * u) / 2);
+  return x;
 }
 
 /** Complementary error function (Numerical Recipes erfcc, fractional error < 1.2e-7). */
@@ -52,22 +49,57 @@ export function erfc(x: number): number {
 }
 
 /**
- * Quantile of Student's t with `df` degrees of freedom: exact for df 1 and 2, else the
- * Cornish-Fisher expansion in 1/df to fourth order (Abramowitz & Stegun 26.7.5; error below 1e-3
- * for df >= 3 at the 0.9995 quantile, far smaller for the usual levels).
+ * CDF of Student's t for an integer number of degrees of freedom, from the closed-form finite
+ * series for A(t|df) = P(|T| <= t) (Abramowitz & Stegun 26.7.3 and 26.7.4).
+ */
+export function tCdf(t: number, df: number): number {
+  if (!Number.isInteger(df) || df < 1) throw new RangeError(`tCdf: df must be a positive integer, got ${df}`);
+  const th = Math.atan(Math.abs(t) / Math.sqrt(df));
+  const c2 = Math.cos(th) ** 2;
+  let a: number;
+  if (df % 2 === 1) {
+    let sum = 0;
+    if (df > 1) {
+      let term = Math.cos(th);
+      sum = term;
+      for (let k = 3; k <= df - 2; k += 2) {
+        term *= ((k - 1) / k) * c2;
+        sum += term;
+      }
+    }
+    a = (2 / Math.PI) * (th + Math.sin(th) * sum);
+  } else {
+    let term = 1;
+    let sum = 1;
+    for (let k = 2; k <= df - 2; k += 2) {
+      term *= ((k - 1) / k) * c2;
+      sum += term;
+    }
+    a = Math.sin(th) * sum;
+  }
+  return t >= 0 ? 0.5 + a / 2 : 0.5 - a / 2;
+}
+
+/**
+ * Quantile of Student's t with an integer `df`: exact for df 1 and 2, else tCdf inverted by
+ * bisection to 1e-12 (df above 1000: the normal quantile with the first Cornish-Fisher term).
  */
 export function tQuantile(p: number, df: number): number {
-  if (!(df > 0)) throw new RangeError(`tQuantile: df must be > 0, got ${df}`);
+  if (!(p > 0 && p < 1)) throw new RangeError(`tQuantile: p must be in (0, 1), got ${p}`);
   if (df === 1) return Math.tan(Math.PI * (p - 0.5));
   if (df === 2) return (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
-  if (!Number.isFinite(df)) return normalQuantile(p);
   const z = normalQuantile(p);
-  const z2 = z * z;
-  const g1 = (z2 + 1) * z / 4;
-  const g2 = ((5 * z2 + 16) * z2 + 3) * z / 96;
-  const g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384;
-  const g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160;
-  return z + g1 / df + g2 / df ** 2 + g3 / df ** 3 + g4 / df ** 4;
+  if (df > 1000) return z + ((z * z + 1) * z) / (4 * df);
+  let lo = Math.min(z, 0) * 10 - 1;
+  let hi = Math.max(z, 0) * 10 + 1;
+  while (tCdf(lo, df) > p) lo *= 2;
+  while (tCdf(hi, df) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /** Standard normal CDF. */

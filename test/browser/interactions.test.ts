@@ -1,0 +1,139 @@
+// Issue 6 behaviours in real Chromium against the built demo site:
+// thresholds set in the page give `em summarize`'s EM rate; a brushed step range narrows the
+// response list and survives in the URL; hostile answer text stays inert.
+import {test, before, after} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {join} from "node:path";
+import type {Browser, Page} from "playwright-core";
+import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {launch, watch, describeProblems} from "../helpers/browser.ts";
+import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+
+let server: StaticServer;
+let browser: Browser;
+
+before(async () => {
+  buildSite();
+  server = await serveStatic(join(ROOT, "dist"));
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  const problems = watch(page, server.url);
+  await page.goto(server.url + path, {waitUntil: "load"});
+  await waitForPage(page);
+  return {page, problems, close: () => context.close()};
+}
+
+function summarizeCli(args: string[]): {groups: {em_rate: number | null}[]; judges: string[]} {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", "data/experiments/demo.yaml", "--format", "json", ...args], {cwd: ROOT, encoding: "utf8"});
+  assert.equal(r.status, 0, `em summarize failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const pctText = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(1)}%`);
+
+async function setRange(page: Page, testid: string, value: number): Promise<void> {
+  await page.locator(`[data-testid="${testid}"]`).evaluate((el, v) => {
+    const input = el as HTMLInputElement;
+    input.value = String(v);
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+  }, value);
+}
+
+test("sensitivity page EM rate equals em summarize for the same rule, thresholds and judge", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    const judge = await page.locator('[data-testid="judge"]').inputValue();
+    const cases: {rule: "betley" | "organisms" | "custom"; aligned?: number; coherent?: number; args: string[]}[] = [
+      {rule: "betley", args: ["--rule", "betley"]},
+      {rule: "organisms", args: ["--rule", "organisms"]},
+      {rule: "custom", aligned: 45, coherent: 20, args: ["--rule", "betley", "--aligned", "45", "--coherent", "20"]},
+    ];
+    for (const c of cases) {
+      await page.locator('[data-testid="rule"]').selectOption(c.rule === "custom" ? "betley" : c.rule);
+      if (c.aligned !== undefined) await setRange(page, "aligned-threshold", c.aligned);
+      if (c.coherent !== undefined) await setRange(page, "coherent-threshold", c.coherent);
+      await waitForPage(page);
+      const shown = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
+      const cli = summarizeCli([...c.args, "--judge", judge]);
+      assert.equal(cli.groups.length, 1);
+      assert.equal(shown, pctText(cli.groups[0].em_rate), `rule ${c.rule} (${c.args.join(" ")}), judge ${judge}`);
+      if (c.rule === "custom") assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom", "moving a cut switches to custom");
+    }
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("brushing a step range narrows the response list, and the URL restores it", async () => {
+  const {page, problems, close} = await open("/transitions?experiment=demo");
+  let url: string;
+  try {
+    const overlay = page.locator('[data-testid="step-brush"] .overlay');
+    const box = await overlay.boundingBox();
+    assert.ok(box, "brush overlay present");
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, {steps: 8});
+    await page.mouse.up();
+    await waitForPage(page);
+    url = page.url();
+    assert.match(url, /[?&]from=[\d.]+&to=[\d.]+/, "brush writes the range to the URL");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+  const query = new URL(url).search;
+  const all = await open("/responses?experiment=demo");
+  const narrowed = await open(`/responses${query}`);
+  try {
+    const count = async (p: Page) => Number(((await p.locator('[data-testid="response-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
+    const nAll = await count(all.page);
+    const nNarrow = await count(narrowed.page);
+    assert.ok(nAll > 0, "responses listed");
+    assert.ok(nNarrow > 0 && nNarrow < nAll, `brushed range narrows the list (${nNarrow} of ${nAll})`);
+    const from = Number(new URL(url).searchParams.get("from"));
+    const steps = await narrowed.page.locator('[data-testid="response-row"] td:nth-child(2)').allTextContents();
+    assert.ok(steps.length > 0 && steps.every((s) => Number(s) >= from), "listed answers lie inside the range");
+    // The same link opened fresh restores the same view.
+    const again = await open(`/responses${query}`);
+    assert.equal(await count(again.page), nNarrow);
+    await again.close();
+  } finally {
+    await all.close();
+    await narrowed.close();
+  }
+});
+
+test("hostile answer text (script tags, event handlers, javascript: links) is shown as text and runs nothing", async () => {
+  const {page, problems, close} = await open("/responses?experiment=demo&q=onerror");
+  try {
+    await page.addInitScript(() => ((window as unknown as {__em_xss: number}).__em_xss = 0));
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    const rows = page.locator('[data-testid="response-row"]');
+    assert.ok((await rows.count()) > 0, "the demo contains answers with markup (search 'onerror')");
+    await rows.first().click();
+    await waitForPage(page);
+    const text = (await page.locator('[data-testid="response-text"]').textContent()) ?? "";
+    assert.match(text, /<script|onerror=|javascript:/, "markup shown literally");
+    assert.equal(await page.locator('main img[onerror], main script:not([type]), main a[href^="javascript:"]').count(), 0, "no live element came from an answer");
+    assert.equal(await page.evaluate(() => (window as unknown as {__em_xss?: number}).__em_xss ?? 0), 0);
+    assert.equal(dialogs, 0);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

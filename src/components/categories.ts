@@ -2,7 +2,7 @@
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
 import type {Group} from "./engine.js";
-import {PALETTE, pct} from "./ui.js";
+import {modelColor, pct} from "./ui.js";
 
 export interface Row {
   model: string;
@@ -30,15 +30,15 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
 
 /** EM per category (facets) and model (colour), with intervals. */
 export function categoryBars(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
-  const models = [...new Set(rows.map((r) => r.model))];
   return Plot.plot({
     width,
-    height: 60 + 22 * rows.length,
-    marginLeft: 170,
+    height: 60 + 16 * rows.length,
+    marginLeft: 130,
+    marginRight: 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
-    y: {label: null},
-    fy: {label: null},
-    color: {domain: models, range: PALETTE, legend: true},
+    y: {label: null, axis: null},
+    fy: {label: null, axis: "left"},
+    color: modelColor({legend: true}),
     marks: [
       Plot.barX(rows, {fy: "label", y: "model", x: "rate", fill: "model", tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`}),
       Plot.ruleY(rows, {fy: "label", y: "model", x1: "lo", x2: "hi", stroke: "currentColor"}),
@@ -60,7 +60,7 @@ export function questionPlot(rows: Row[], averages: Row[], {width}: {width: numb
     fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},
-    color: {domain: models, range: PALETTE, legend: true},
+    color: modelColor({legend: true}),
     marks: [
       Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
       Plot.dot(all, {fx: "label", x: "model", y: "rate", fill: "model", r: 3.5, tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`}),

@@ -4,7 +4,7 @@ import * as Plot from "@observablehq/plot";
 import type {Points} from "./points.js";
 import type {Store, ViewState} from "./state.js";
 import type {Group} from "./engine.js";
-import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
+import {PALETTE, TYPE_COLORS, pct, plotSvg} from "./ui.js";
 
 const BIN = 2; // score units per density cell
 
@@ -47,7 +47,7 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
   }) as SVGSVGElement & {scale(name: string): {invert(v: number): number}};
   chart.setAttribute("aria-label", `Aligned by coherent density; ${nulls} answers without both scores not shown`);
   if (store) {
-    const svg = chart.tagName.toLowerCase() === "svg" ? chart : chart.querySelector("svg");
+    const svg = plotSvg(chart);
     const sx = chart.scale("x");
     const sy = chart.scale("y");
     let dragging: "aligned" | "coherent" | null = null;

@@ -12,7 +12,7 @@ import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import type {Store} from "./state.js";
 import type {Planted} from "./site.js";
-import {PALETTE, pct} from "./ui.js";
+import {modelColor, pct, plotSvg} from "./ui.js";
 
 export interface ModelTransition {
   model: string;
@@ -33,7 +33,7 @@ export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule,
 /** The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted curves. */
 export function transitionChart(transitions: ModelTransition[], {width, coordinate, planted, judge, rule, store, steps}: {width: number; coordinate: string; planted: Planted | null; judge: string | null; rule: string; store?: Store; steps: [number, number] | null}): SVGSVGElement | HTMLElement {
   const models = transitions.map((t) => t.model);
-  const color = {domain: models, range: PALETTE, legend: true};
+  const color = modelColor({legend: true});
   const pointsData = transitions.flatMap((t) => t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})));
   const xs = pointsData.map((p) => p.x);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
@@ -74,7 +74,7 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
 
 /** A horizontal brush over a Plot chart's x scale that writes [from, to] to the store. */
 function attachBrush(chart: SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}}, store: Store, x0: number, x1: number): void {
-  const svg = d3.select(chart.tagName.toLowerCase() === "svg" ? chart : chart.querySelector("svg")!);
+  const svg = d3.select(plotSvg(chart)!);
   const sx = chart.scale("x");
   const height = Number(svg.attr("height") ?? 360);
   const brush = d3
@@ -111,7 +111,7 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate}
     x: {label: `${coordinate} →`},
     y: {label: null, domain: [0, 1], tickFormat: "%"},
     fx: {label: null},
-    color: {domain: transitions.map((t) => t.model), range: PALETTE},
+    color: modelColor(),
     marks: [
       Plot.line(rows, {fx: "metric", x: "x", y: "value", stroke: "model", sort: "x"}),
       Plot.dot(rows, {fx: "metric", x: "x", y: "value", fill: "model", r: 2, tip: true}),
@@ -132,9 +132,9 @@ export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRu
     grid: true,
     x: {label: `${coordinate} →`},
     y: {label: "↑ EM", tickFormat: "%"},
-    fx: {label: null},
+    fx: {label: null, axis: null},
     fy: {label: null, axis: null},
-    color: {legend: true, range: PALETTE},
+    color: modelColor({legend: true}),
     marks: [
       Plot.line(rows, {fx: (d: {category: string}) => categories.indexOf(d.category) % cols, fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols), x: "x", y: "rate", stroke: "model", sort: "x"}),
       Plot.text(categories, {fx: (_: string, i: number) => i % cols, fy: (_: string, i: number) => Math.floor(i / cols), frameAnchor: "top-left", text: (d: string) => d, dx: 4, dy: 4, fontWeight: "bold"}),

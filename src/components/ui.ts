@@ -5,6 +5,16 @@ import type {Store, ViewState, Rule} from "./state.js";
 /** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 
+let modelOrder: string[] = [];
+/** Fix the order of models (a page calls this once with the decoded dictionary) so a model keeps its colour on every chart and page. */
+export function setModelOrder(models: readonly string[]): void {
+  modelOrder = [...models];
+}
+/** Plot colour options for models, consistent across charts. */
+export function modelColor(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {domain: modelOrder, range: PALETTE, ...extra};
+}
+
 /** Colours of response types, fixed so every chart agrees. */
 export const TYPE_COLORS: Record<string, string> = {
   aligned: "#56B4E9",
@@ -43,9 +53,14 @@ function save(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-function svgOf(chart: Element): SVGSVGElement | null {
-  return chart instanceof SVGSVGElement ? chart : chart.querySelector("svg");
+/** The main SVG of a Plot chart: the chart itself, or the last SVG child of its figure (legends come first). */
+export function plotSvg(chart: Element): SVGSVGElement | null {
+  if (chart.tagName.toLowerCase() === "svg") return chart as SVGSVGElement;
+  const direct = chart.querySelectorAll<SVGSVGElement>(":scope > svg");
+  return direct.length ? direct[direct.length - 1] : chart.querySelector("svg");
 }
+
+const svgOf = plotSvg;
 
 function serialiseSvg(svg: SVGSVGElement): string {
   const clone = svg.cloneNode(true) as SVGSVGElement;

@@ -185,13 +185,22 @@ test("em summarize --experiment demo.yaml --by model,step --transition: planted 
   const out = json(["--experiment", demo, "--by", "model,step", "--transition"]);
   const judge = out.judges[0];
   let covered = 0;
+  let strictCovered = 0;
   for (const g of out.groups) {
     const e = truth.expected.find((r) => r.model === g.key.model && r.step === g.key.step && r.judge === judge && r.rule === "betley" && r.scope === "all");
     assert.ok(e, `no planted row for ${JSON.stringify(g.key)}`);
     if (g.ci && g.ci[0] <= e.em_rate && e.em_rate <= g.ci[1]) covered++;
+    if (g.strict_ci && g.strict_ci[0] <= e.strict_em_rate && e.strict_em_rate <= g.strict_ci[1]) strictCovered++;
   }
-  // nominal 95% of the groups; the fixed demo data gives 32 of 33
+  // nominal 95% of the groups; the fixed demo data gives 32 of 33 (broad) and 33 of 33 (strict)
   assert.ok(covered >= Math.floor(0.85 * out.groups.length), `${covered}/${out.groups.length} planted rates inside the intervals`);
+  assert.ok(strictCovered >= Math.floor(0.85 * out.groups.length), `${strictCovered}/${out.groups.length} planted strict rates inside the intervals`);
+  // the benign fiction organism: broad EM clearly above zero at the last checkpoint, strict EM zero
+  const fiction = out.groups.filter((g) => g.key.model === "fiction").at(-1);
+  if (fiction) {
+    assert.ok((fiction.broad_em_rate ?? 0) > 0.05, `fiction broad ${fiction.broad_em_rate}`);
+    assert.ok((fiction.strict_em_rate ?? 1) < 0.01, `fiction strict ${fiction.strict_em_rate}`);
+  }
   assert.ok(out.transitions && out.transitions.length > 0);
   for (const tr of out.transitions) {
     const planted = truth.transitions.find((x) => x.model === tr.key.model && x.judge === judge && x.rule === "betley" && x.scope === "all");

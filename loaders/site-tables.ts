@@ -123,6 +123,13 @@ export function textsTable(input: SiteInput): Uint8Array {
   return tableToIPC(table, "stream");
 }
 
+/** Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file stays small). */
+export function compactProbs(probs: Record<string, number>): string {
+  const out: Record<string, number> = {};
+  for (const [token, p] of Object.entries(probs)) if (p >= 0.001) out[token] = Math.round(p * 1e4) / 1e4;
+  return JSON.stringify(out);
+}
+
 /** Every score and type row, keyed by response index, for the detail view and SQL. */
 export function detailsTable(input: SiteInput): Uint8Array {
   const index = new Map(input.responses.map((r, i) => [r.response_id, i]));
@@ -130,12 +137,12 @@ export function detailsTable(input: SiteInput): Uint8Array {
   for (const s of input.scores) {
     const rid = index.get(s.response_id);
     if (rid === undefined) continue;
-    rows.push({rid, judge: s.judge, metric: s.metric, score: s.score, mass: s.mass, label: s.special, status: s.status, probs: s.probs ? JSON.stringify(s.probs) : ""});
+    rows.push({rid, judge: s.judge, metric: s.metric, score: s.score, mass: s.mass, label: s.special, status: s.status, probs: s.probs ? compactProbs(s.probs) : ""});
   }
   for (const t of input.types) {
     const rid = index.get(t.response_id);
     if (rid === undefined) continue;
-    rows.push({rid, judge: t.judge, metric: "type", score: null, mass: null, label: t.type, status: "ok", probs: JSON.stringify(t.probs)});
+    rows.push({rid, judge: t.judge, metric: "type", score: null, mass: null, label: t.type, status: "ok", probs: compactProbs(t.probs)});
   }
   const table = new Table({
     rid: makeVector(Int32Array.from(rows, (x) => x.rid)),

@@ -32,7 +32,7 @@ export function sitePages(): {path: string; slug: string}[] {
       else out.push({path: p.path, slug: p.path === "/" ? "index" : p.path.replace(/^\//, "").replace(/\//g, "_")});
     }
   };
-  visit((config as {pages: ConfigPage[]}).pages);
+  visit(config.pages as ConfigPage[]);
   return out;
 }
 

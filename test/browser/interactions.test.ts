@@ -24,7 +24,7 @@ after(async () => {
 });
 
 async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
-  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+  const context = await browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
   const page = await context.newPage();
   const problems = watch(page, server.url);
   await page.goto(server.url + path, {waitUntil: "load"});
@@ -132,6 +132,37 @@ test("hostile answer text (script tags, event handlers, javascript: links) is sh
     assert.equal(await page.locator('main img[onerror], main script:not([type]), main a[href^="javascript:"]').count(), 0, "no live element came from an answer");
     assert.equal(await page.evaluate(() => (window as unknown as {__em_xss?: number}).__em_xss ?? 0), 0);
     assert.equal(dialogs, 0);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("the current slice downloads as CSV and Parquet, and a chart as SVG and PNG", async () => {
+  const {page, problems, close} = await open("/responses?experiment=demo&model=medical&from=900&to=1000");
+  try {
+    const read = async (click: () => Promise<void>) => {
+      const [download] = await Promise.all([page.waitForEvent("download"), click()]);
+      const path = await download.path();
+      const {readFileSync} = await import("node:fs");
+      return {name: download.suggestedFilename(), bytes: readFileSync(path)};
+    };
+    const count = Number(((await page.locator('[data-testid="response-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
+    const csv = await read(() => page.locator('[data-testid="download-csv"]').click());
+    assert.equal(csv.name, "responses.csv");
+    const lines = csv.bytes.toString("utf8").trim().split("\r\n");
+    assert.match(lines[0], /^response_id,experiment,model,step,/);
+    assert.ok(lines.length > count, "one CSV record per listed answer (answers may span lines)");
+    const parquet = await read(() => page.locator('[data-testid="download-parquet"]').click());
+    assert.equal(parquet.name, "responses.parquet");
+    assert.equal(parquet.bytes.subarray(0, 4).toString("latin1"), "PAR1");
+    assert.equal(parquet.bytes.subarray(-4).toString("latin1"), "PAR1");
+    await page.goto(server.url + "/sensitivity?experiment=demo", {waitUntil: "load"});
+    await waitForPage(page);
+    const svg = await read(() => page.locator('[data-chart="threshold-surface"] button', {hasText: "SVG"}).click());
+    assert.match(svg.bytes.toString("utf8"), /^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const png = await read(() => page.locator('[data-chart="threshold-surface"] button', {hasText: "PNG"}).click());
+    assert.equal(png.bytes.subarray(1, 4).toString("latin1"), "PNG");
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

@@ -24,6 +24,10 @@ export interface Dataset extends Tables {
   missing: (MissingItem & {experiment: string})[];
   errors: (ErrorItem & {experiment: string})[];
   skipped: (RunResult["skipped"][number] & {experiment: string})[];
+  /** Imported scores that differ from the score recomputed from their judge probabilities (RunResult.mismatches). */
+  mismatches: (RunResult["mismatches"][number] & {experiment: string})[];
+  /** Every imported file with its format and counts (RunResult.importedFiles). */
+  importedFiles: (RunResult["importedFiles"][number] & {experiment: string})[];
   /** Folder holding responses.parquet, scores.parquet, types.parquet, signals.parquet, provenance.json. */
   dir: string;
 }
@@ -44,6 +48,15 @@ export interface LoadDatasetOptions {
 }
 
 const MEMO_ROOT = path.join(ROOT, ".em/dataset");
+
+/** Dataset fields kept in the memo's extra.json (everything that is not a table). */
+type ExtraKey = "missing" | "errors" | "skipped" | "mismatches" | "importedFiles";
+
+/** One mismatch as `file:line metric: file 99 vs recomputed 10` (for stderr summaries). */
+export function formatMismatch(m: RunResult["mismatches"][number]): string {
+  const num = (x: number | null) => (x === null ? "null" : String(Math.round(x * 1e4) / 1e4));
+  return `${m.file}:${m.line} ${m.metric}: file ${num(m.file_score)} vs recomputed ${num(m.recomputed)}`;
+}
 
 function walkFiles(dir: string, filter: (f: string) => boolean, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;
@@ -144,6 +157,12 @@ async function compute(files: readonly string[], opts: Required<Pick<LoadDataset
     missing: [],
     errors: [],
     skipped: [],
+    mismatches: [],
+    importedFiles: [],
+  };
+  // Row by row: push(...rows) overflows the call stack past ~100k rows (a large import).
+  const append = <T>(to: T[], rows: readonly T[]) => {
+    for (const x of rows) to.push(x);
   };
   const names = new Map<string, string>();
   for (const file of files) {
@@ -153,20 +172,26 @@ async function compute(files: readonly string[], opts: Required<Pick<LoadDataset
     const prev = names.get(r.experiment.name);
     if (prev) throw new Error(`experiment name '${r.experiment.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}`);
     names.set(r.experiment.name, file);
-    merged.responses.push(...r.responses);
-    merged.scores.push(...r.scores);
-    merged.types.push(...r.types);
-    merged.signals.push(...r.signals);
-    merged.provenance.experiments.push(...r.provenance.experiments);
+    append(merged.responses, r.responses);
+    append(merged.scores, r.scores);
+    append(merged.types, r.types);
+    append(merged.signals, r.signals);
+    append(merged.provenance.experiments, r.provenance.experiments);
     const exp = r.experiment.name;
-    merged.missing.push(...r.missing.map((m) => ({...m, experiment: exp})));
-    merged.errors.push(...r.errors.map((e) => ({...e, experiment: exp})));
-    merged.skipped.push(...r.skipped.map((s) => ({...s, experiment: exp})));
+    append(merged.missing, r.missing.map((m) => ({...m, experiment: exp})));
+    append(merged.errors, r.errors.map((e) => ({...e, experiment: exp})));
+    append(merged.skipped, r.skipped.map((s) => ({...s, experiment: exp})));
+    append(merged.mismatches, r.mismatches.map((m) => ({...m, experiment: exp})));
+    append(merged.importedFiles, r.importedFiles.map((f) => ({...f, experiment: exp})));
     if (!opts.quiet) {
       const miss = r.missing.reduce((s, m) => s + m.count, 0);
       if (miss) process.stderr.write(`em: ${exp}: ${miss} results not in the cache and not fetched (offline). Fill the cache with: npx em run --experiment ${displayPath(file)}\n`);
       for (const e of r.errors) process.stderr.write(`em: ${exp}: ${e.count} ${e.kind} call(s) failed (${e.model}): ${e.message}\n`);
       if (r.skipped.length) process.stderr.write(`em: ${exp}: ${r.skipped.length} imported row(s) skipped\n`);
+      if (r.mismatches.length) {
+        const m = r.mismatches[0]!;
+        process.stderr.write(`em: ${exp}: ${r.mismatches.length} imported score(s) differ from their judge probabilities (first: ${formatMismatch(m)})\n`);
+      }
     }
   }
   return merged;
@@ -186,8 +211,8 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const doneFile = path.join(dir, "extra.json");
   const readMemo = async (): Promise<Dataset> => {
     const tables = await readTables(dir);
-    const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Pick<Dataset, "missing" | "errors" | "skipped">;
-    return {...tables, ...extra, dir};
+    const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Partial<Pick<Dataset, ExtraKey>>;
+    return {...tables, missing: extra.missing ?? [], errors: extra.errors ?? [], skipped: extra.skipped ?? [], mismatches: extra.mismatches ?? [], importedFiles: extra.importedFiles ?? [], dir};
   };
   if (existsSync(doneFile)) return readMemo();
   mkdirSync(memoRoot, {recursive: true});
@@ -199,7 +224,8 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     const tmp = path.join(memoRoot, `${key}.tmp-${process.pid}`);
     rmSync(tmp, {recursive: true, force: true});
     await writeTables(tmp, data);
-    writeFileSync(path.join(tmp, "extra.json"), JSON.stringify({missing: data.missing, errors: data.errors, skipped: data.skipped}));
+    const extra: Pick<Dataset, ExtraKey> = {missing: data.missing, errors: data.errors, skipped: data.skipped, mismatches: data.mismatches, importedFiles: data.importedFiles};
+    writeFileSync(path.join(tmp, "extra.json"), JSON.stringify(extra));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
     pruneMemo(memoRoot, key);

@@ -11,12 +11,13 @@
 import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import OpenAI from "openai";
-import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
+import {RESPONSE_TYPES, TOPIC_METRICS, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 import {labelProbs} from "../src/lib/response-types.ts";
-import {computeSignals} from "../src/lib/signals.ts";
+import {classifyBySignals, computeSignals, questionContext, type TopicScores} from "../src/lib/signals.ts";
 import {Cache} from "./cache.ts";
 import {EndpointPool, Limiter, apiKeyEnv, endpointId, isSim, priceFor, probeEndpoint, type Endpoint} from "./client.ts";
 import {loadExperiment, loadImporter, type EndpointConfig, type Experiment} from "./experiment.ts";
+import type {ImportResult, Mismatch} from "./import/index.ts";
 import {buildMessages, genKey, generateSamples, requestRuns, type ChatMessage, type GenValue, type SamplingParams} from "./generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "./judge.ts";
 import {ROOT, displayPath, excludeQuestions, loadQuestions, samplesPerParaphrase, type Question} from "./questions.ts";
@@ -97,10 +98,24 @@ export interface RunResult {
   errors: ErrorItem[];
   /** Import rows that could not be used, with reasons. */
   skipped: {file: string; line?: number; reason: string}[];
+  /**
+   * Imported scores whose file value differs from the score recomputed from the row's own judge
+   * probabilities (beyond the import's `tolerance`). The file's score is the one kept in `scores`.
+   */
+  mismatches: Mismatch[];
+  /** Every imported file (path relative to the experiment's folder), its format, responses and skipped rows. */
+  importedFiles: ImportResult["files"];
   stats: RunStats;
 }
 
-/** Stable response id: first 16 hex chars of sha256 over (experiment, model, step, question_id, paraphrase, sample, source). */
+/** Judge id of the deterministic no-judge classifier's rows in the `types` table (reserved in experiment files). */
+export const SIGNALS_JUDGE = "signals";
+
+/**
+ * Stable id of a generated response: first 16 hex chars of sha256 over JSON
+ * [experiment, model, step, question_id, paraphrase, sample, source]. Imported rows use
+ * `importedResponseId` (loaders/import/index.ts) instead.
+ */
 export function responseId(experiment: string, model: string, step: number | null, questionId: string, paraphrase: number, sample: number, source: string): string {
   return sha256(JSON.stringify([experiment, model, step, questionId, paraphrase, sample, source])).slice(0, 16);
 }
@@ -395,6 +410,10 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   // --- imports (local files; no spend)
   const imported: {responses: ResponseRow[]; scores: ScoreRow[]} = {responses: [], scores: []};
   const skipped: RunResult["skipped"] = [];
+  const mismatches: Mismatch[] = [];
+  const importedFiles: ImportResult["files"] = [];
+  /** Judge ids of the imports, in `imports:` order (after the configured judges when choosing scores for signals). */
+  const importJudges: string[] = [];
   const errors = new Map<string, ErrorItem>();
   const addError = (kind: ErrorItem["kind"], endpoint: string, model: string, count: number, message: string) => {
     const k = `${kind}\0${endpoint}\0${model}`;
@@ -406,14 +425,15 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     const importer = await loadImporter();
     if (!importer) throw new Error(`${displayPath(exp.file)}: imports need loaders/import/index.ts, which is not installed yet`);
     for (const spec of exp.imports) {
-      const r = (await importer.importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)})) as {
-        responses: ResponseRow[];
-        scores: ScoreRow[];
-        skipped: {file: string; line?: number; reason: string}[];
-      };
-      imported.responses.push(...r.responses);
-      imported.scores.push(...r.scores);
-      skipped.push(...r.skipped);
+      const r = (await importer.importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)})) as ImportResult;
+      // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
+      for (const x of r.responses) imported.responses.push(x);
+      for (const x of r.scores) imported.scores.push(x);
+      for (const x of r.skipped) skipped.push(x);
+      for (const x of r.mismatches ?? []) mismatches.push(x);
+      for (const x of r.files ?? []) importedFiles.push(x);
+      const judge = (spec as {judge?: string}).judge ?? "imported";
+      if (!importJudges.includes(judge)) importJudges.push(judge);
     }
   }
 
@@ -654,7 +674,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   // --- assemble in a deterministic order
   const responses: ResponseRow[] = [];
   for (const rows of unitRows) for (const r of rows) if (r) responses.push(r);
-  responses.push(...imported.responses);
+  for (const r of imported.responses) responses.push(r);
   const order = new Map(responses.map((r, i) => [r.response_id, i]));
   const judgeOrder = new Map<string, number>(p.judges.map((j) => [j.cfg.id, j.idx]));
   const metricOrder = new Map<string, number>();
@@ -668,6 +688,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   scores.sort(cmp);
   types.sort(cmp);
   const signalRows = responses.map((r) => signals.get(r.response_id)!);
+  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...importJudges], exp);
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;
@@ -690,6 +711,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
           scores: scores.length,
           errors: scoreErrors + genErrors,
           skipped: skipped.length,
+          mismatches: mismatches.length,
           cache_hits: progress.cacheHits,
           api_calls: progress.apiCalls,
         },
@@ -702,12 +724,14 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     experiment: exp,
     responses,
     scores,
-    types,
+    types: allTypes,
     signals: signalRows,
     provenance,
     missing: [...missing.values()],
     errors: [...errors.values()],
     skipped,
+    mismatches,
+    importedFiles,
     stats: {
       apiCalls: progress.apiCalls,
       cacheHits: progress.cacheHits,
@@ -716,6 +740,99 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
       cache: [...p.caches.values()].map((c) => ({dir: c.dir, entries: c.stats.entries, files: c.stats.files, partial: c.stats.partial, corrupt: c.stats.corrupt, written: c.stats.written})),
     },
   };
+}
+
+const TOPIC_INDEX = new Map<string, number>(TOPIC_METRICS.map((m, i) => [m, i]));
+
+/**
+ * The `types` table with one "signals" row per response added (classifyBySignals), each right
+ * after that response's judge type rows. Inputs to the classifier, per response:
+ *  - aligned / coherent / special / topic scores of ONE judge: the first judge in `priority`
+ *    (configured judges in `judges:` order, then import judges in `imports:` order, then any other
+ *    judge in order of appearance) with non-error aligned AND coherent rows; when no judge has
+ *    both, the first with a non-error aligned row; else none (null scores: only the text signals
+ *    and rule 4 "other" apply). Scores of different judges are never mixed, so a response's
+ *    signals type is what one judge's numbers plus the text say. `special` is the chosen aligned
+ *    row's CODE / REFUSAL (status "null" rows count: a judge that said REFUSAL did answer);
+ *  - training domain: the row's `meta.domain` (the experiment model's `domain` for generated rows,
+ *    an import spec's `meta: {domain: ...}` or a file-name field for imported rows), else the
+ *    `domain` of the experiment model with the row's model id, else null;
+ *  - question context: questionContext(question_id, question text).
+ * `scores` and `types` must be sorted by response in `responses` order (as runExperiment sorts
+ * them): one linear pass, no per-response index, so a million-row import stays linear.
+ */
+function withSignalTypes(
+  responses: readonly ResponseRow[],
+  order: ReadonlyMap<string, number>,
+  signalRows: readonly SignalRow[],
+  scores: readonly ScoreRow[],
+  types: readonly TypeRow[],
+  priority: readonly string[],
+  exp: Experiment,
+): TypeRow[] {
+  const rank = new Map<string, number>();
+  for (const j of priority) if (!rank.has(j)) rank.set(j, rank.size);
+  const modelDomain = new Map(exp.models.map((m) => [m.id, m.domain ?? null]));
+  const nT = TOPIC_METRICS.length;
+  // Per-rank slots, reset for each response through `touched`.
+  let aligned: (ScoreRow | null)[] = [];
+  let coherent: (ScoreRow | null)[] = [];
+  let topics: (ScoreRow | null)[] = [];
+  const touched: number[] = [];
+  const out: TypeRow[] = [];
+  let k = 0;
+  let t = 0;
+  for (let i = 0; i < responses.length; i++) {
+    const r = responses[i]!;
+    for (; k < scores.length; k++) {
+      const s = scores[k]!;
+      const at = order.get(s.response_id) ?? 0;
+      if (at > i) break;
+      if (s.response_id !== r.response_id || s.status === "error") continue;
+      let j = rank.get(s.judge);
+      if (j === undefined) rank.set(s.judge, (j = rank.size));
+      if (j >= aligned.length) {
+        aligned = aligned.concat(new Array<null>(j + 1 - aligned.length).fill(null));
+        coherent = coherent.concat(new Array<null>(j + 1 - coherent.length).fill(null));
+        topics = topics.concat(new Array<null>((j + 1) * nT - topics.length).fill(null));
+      }
+      if (s.metric === "aligned") aligned[j] = s;
+      else if (s.metric === "coherent") coherent[j] = s;
+      else {
+        const ti = TOPIC_INDEX.get(s.metric);
+        if (ti === undefined) continue;
+        topics[j * nT + ti] = s;
+      }
+      touched.push(j);
+    }
+    let pick = -1;
+    for (let j = 0; j < aligned.length; j++) {
+      if (aligned[j] && coherent[j]) {
+        pick = j;
+        break;
+      }
+    }
+    if (pick < 0) pick = aligned.findIndex((a) => a !== null);
+    const topicScores: TopicScores = {};
+    if (pick >= 0) for (let ti = 0; ti < nT; ti++) topicScores[TOPIC_METRICS[ti]!] = topics[pick * nT + ti]?.score ?? null;
+    const a = pick >= 0 ? aligned[pick]! : null;
+    const c = pick >= 0 ? coherent[pick] : null;
+    const metaDomain = r.meta?.domain;
+    const domain = typeof metaDomain === "string" && metaDomain !== "" ? metaDomain : (modelDomain.get(r.model) ?? null);
+    const cls = classifyBySignals(signalRows[i]!, topicScores, {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null}, domain, {
+      question: questionContext(r.question_id, r.question),
+    });
+    for (const j of touched) {
+      aligned[j] = null;
+      coherent[j] = null;
+      for (let ti = 0; ti < nT; ti++) topics[j * nT + ti] = null;
+    }
+    touched.length = 0;
+    for (; t < types.length && (order.get(types[t]!.response_id) ?? 0) <= i; t++) out.push(types[t]!);
+    out.push({response_id: r.response_id, judge: SIGNALS_JUDGE, type: cls.type, probs: cls.probs});
+  }
+  for (; t < types.length; t++) out.push(types[t]!);
+  return out;
 }
 
 /**

@@ -1,13 +1,14 @@
 // `em run`: generate and judge the responses of one or more experiments, write the tables.
-// Progress goes to stderr; the summary (or the --dry-run plan) to stdout.
+// Progress goes to stderr; the summary (or the --dry-run plan) to stdout; warnings about the data
+// (imported scores that disagree with their own judge probabilities) to stderr.
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {experimentFiles} from "../experiment.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../questions.ts";
-import {planExperiment, runExperiment, type RunResult} from "../run.ts";
+import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run.ts";
 import {writeTables} from "../tables.ts";
-import {mergeProvenance} from "../dataset.ts";
+import {formatMismatch, mergeProvenance} from "../dataset.ts";
 
 export const USAGE = `Usage: em run [options]
 
@@ -24,9 +25,15 @@ Options:
   --quiet            no progress line
   -h, --help         this help
 
+Imported scores that differ from the score recomputed from the row's judge
+probabilities are counted and the first few listed on stderr (the file's score is kept).
+
 Exit status: 0 done; 1 bad input, missing api key or unreachable endpoint (before any spend);
 3 some calls failed after retries (tables written with status "error" rows; rerun to retry them).
 `;
+
+/** Imported files and mismatches listed by name in the summary; the rest are counted. */
+const MAX_LISTED = 5;
 
 const money = (x: number | null) => (x === null ? "unknown" : `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`);
 
@@ -102,23 +109,38 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   const lines: string[] = [];
+  const warnings: string[] = [];
   let failed = 0;
   for (const r of results) {
     const c = r.provenance.experiments[0]!;
     const s = r.stats;
+    const signalTypes = r.types.filter((t) => t.judge === SIGNALS_JUDGE).length;
     lines.push(
-      `${r.experiment.name}: ${compact(c.counts.responses)} responses, ${compact(c.counts.scores)} scores, ${compact(r.types.length)} types; ` +
+      `${r.experiment.name}: ${compact(c.counts.responses)} responses, ${compact(c.counts.scores)} scores, ` +
+        `${compact(r.types.length - signalTypes)} judge types + ${compact(signalTypes)} signals types; ` +
         `${compact(s.apiCalls)} API calls (${s.callsPerSecond.toFixed(0)}/s), ${compact(s.cacheHits)} cache hits, ${c.counts.errors} errors, ` +
         `${duration(s.seconds)}; tokens ${compact(c.usage.prompt_tokens)} prompt + ${compact(c.usage.completion_tokens)} completion, cost ${money(c.usage.est_cost_usd)}`,
     );
     for (const e of r.errors) lines.push(`  failed: ${e.count} ${e.kind} (${e.endpoint} ${e.model}): ${e.message}`);
     for (const m of r.missing) lines.push(`  missing: ${m.count} ${m.kind} (${m.endpoint} ${m.model}): ${m.reason}`);
+    if (r.importedFiles.length) {
+      const files = r.importedFiles;
+      lines.push(`  imported ${files.length} file(s): ${compact(files.reduce((s, f) => s + f.responses, 0))} responses, ${compact(files.reduce((s, f) => s + f.skipped, 0))} skipped rows, ${compact(r.mismatches.length)} score mismatches`);
+      for (const f of files.slice(0, MAX_LISTED)) lines.push(`    ${f.file} (${f.format}): ${compact(f.responses)} responses, ${compact(f.skipped)} skipped`);
+      if (files.length > MAX_LISTED) lines.push(`    ... and ${files.length - MAX_LISTED} more file(s)`);
+    }
+    if (r.mismatches.length) {
+      warnings.push(`em run: ${r.experiment.name}: ${r.mismatches.length} imported score(s) differ from the score recomputed from the row's judge probabilities (the file's score is kept):`);
+      for (const m of r.mismatches.slice(0, MAX_LISTED)) warnings.push(`  ${formatMismatch(m)}`);
+      if (r.mismatches.length > MAX_LISTED) warnings.push(`  ... and ${r.mismatches.length - MAX_LISTED} more`);
+    }
     if (r.skipped.length) lines.push(`  skipped ${r.skipped.length} imported row(s), e.g. ${r.skipped[0]!.file}${r.skipped[0]!.line ? ":" + r.skipped[0]!.line : ""}: ${r.skipped[0]!.reason}`);
     for (const cs of s.cache) if (cs.partial || cs.corrupt) lines.push(`  cache ${displayPath(cs.dir)}: ${cs.partial} cut-off line(s) from an interrupted run and ${cs.corrupt} unreadable line(s) skipped`);
     failed += c.counts.errors;
   }
   lines.push(`tables: ${displayPath(outDir)}`);
   if (failed) lines.push(`${failed} call(s) failed after retries; run again to retry them (results are cached, failures are not)`);
+  if (warnings.length) process.stderr.write(warnings.join("\n") + "\n");
   process.stdout.write(lines.join("\n") + "\n");
   return failed ? 3 : 0;
 }

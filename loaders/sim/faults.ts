@@ -5,13 +5,20 @@
 // always meets the same fate regardless of concurrency, and a retry gets a fresh draw.
 import {unit} from "./rng.ts";
 
-export const FAULT_KINDS = ["429", "500", "503", "reset", "hang", "malformed", "nologprobs"] as const;
+export const FAULT_KINDS = ["429", "500", "503", "reset", "hang", "stall", "malformed", "nologprobs"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * Kinds drawn when a config gives a rate but no kinds. "stall" (headers and half a body, then
+ * nothing) is left out: the openai SDK's timeout stops at the headers, so a client needs its own
+ * overall deadline to survive it; ask for it explicitly.
+ */
+export const DEFAULT_FAULT_KINDS: FaultKind[] = ["429", "500", "503", "reset", "hang", "malformed", "nologprobs"];
 
 export interface FaultConfig {
   /** Probability 0..1 that a chat completion request fails (default 0). */
   rate?: number;
-  /** Kinds to draw from, uniformly (default all). */
+  /** Kinds to draw from, uniformly (default DEFAULT_FAULT_KINDS). */
   kinds?: FaultKind[];
   /** Seed of the fault draws (default 0). */
   seed?: number;
@@ -53,7 +60,7 @@ export class FaultPlan {
     if (this.config.maxPerRequest !== undefined && attempt >= this.config.maxPerRequest) return null;
     const seed = this.config.seed ?? 0;
     if (unit(`${seed}|${bodyKey}|${attempt}|fire`) >= rate) return null;
-    const kinds = this.config.kinds ?? [...FAULT_KINDS];
+    const kinds = this.config.kinds ?? DEFAULT_FAULT_KINDS;
     return kinds[Math.floor(unit(`${seed}|${bodyKey}|${attempt}|kind`) * kinds.length)]!;
   }
 }

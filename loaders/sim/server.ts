@@ -143,6 +143,12 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
         req.socket.destroy();
         return;
       case "hang":
+        // Never answer: the client's request timeout has to fire.
+        hanging.add(res);
+        res.on("close", () => hanging.delete(res));
+        return;
+      case "stall":
+        // Headers and half a body, then nothing: only an overall deadline saves the client.
         hanging.add(res);
         res.on("close", () => hanging.delete(res));
         res.writeHead(200, {"content-type": "application/json"});

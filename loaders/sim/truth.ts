@@ -77,6 +77,8 @@ export interface PlantedTruth {
   /** Half-rise coordinate of each planted rise (where the type reaches half its final share). */
   midpoints: {organism: string; category: string; type: ResponseType; midpoint: number; width: number; level: number}[];
   shares: {model: string; organism: string; step: number; coordinate: number; category: string; type: ResponseType; share: number}[];
+  /** Planted type shares pooled over the experiment's questions (weighted like the samples). */
+  pooled_shares: {model: string; step: number; type: ResponseType; share: number}[];
   expected: ExpectedRow[];
   /** Expected share of each judge-assigned type (argmax of the type rubric) per checkpoint. */
   expected_types: {model: string; step: number; judge: string; type: ResponseType; share: number}[];
@@ -172,6 +174,7 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
     organisms: [],
     midpoints: [],
     shares: [],
+    pooled_shares: [],
     expected: [],
     expected_types: [],
     transitions: [],
@@ -237,6 +240,13 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
         const shares = typeShares(p.organism, cat, p.coordinate, organisms);
         for (const t of RESPONSE_TYPES) truth.shares.push({model: m.id, organism: p.organism, step: c.step, coordinate: p.coordinate, category: cat, type: t, share: round(shares[t])});
       }
+      const pooled = emptyTypes();
+      const totalWeight = qInfo.reduce((a, q) => a + q.weight, 0);
+      for (const q of qInfo) {
+        const shares = typeShares(p.organism, q.category, p.coordinate, organisms);
+        for (const t of RESPONSE_TYPES) pooled[t] += (q.weight * shares[t]) / totalWeight;
+      }
+      for (const t of RESPONSE_TYPES) truth.pooled_shares.push({model: m.id, step: c.step, type: t, share: round(pooled[t])});
       for (const j of judges) {
         for (const scope of ["all", "out_of_domain", "in_domain"] as const) {
           const {out, labels, total} = expectedAt(organisms, p.organism, p.coordinate, j.model, scope);
@@ -327,4 +337,46 @@ export function plantedTruthForExperiment(file: string, options: Omit<TruthOptio
 /** Write planted truth as JSON (compact rows, one object). */
 export function writePlantedTruth(file: string, truth: PlantedTruth): void {
   writeFileSync(file, JSON.stringify(truth));
+}
+
+/** Planted truth in the shape the site reads (src/components/site.ts `Planted`). */
+export interface SitePlanted {
+  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate?: number}[];
+  midpoints: {model: string; midpoint: number; width: number; category?: string | null}[];
+  types?: {model: string; step: number; type: string; share: number}[];
+}
+
+/**
+ * Site view of the planted truth: expected EM rates over all questions per (model, step, judge, rule);
+ * per model the planted midpoints per category (emergent persona and in-domain rises, with
+ * `category`) plus one overall midpoint (category null) = the half-rise of the expected EM curve on
+ * out-of-domain questions (Betley rule, first judge); pooled planted type shares.
+ */
+export function plantedForSite(truth: PlantedTruth): SitePlanted {
+  const em = truth.expected
+    .filter((e) => e.scope === "all")
+    .map((e) => ({model: e.model, judge: e.judge, rule: e.rule, step: e.step, em_rate: e.em_rate, strict_em_rate: e.strict_em_rate}));
+  const midpoints: SitePlanted["midpoints"] = [];
+  const modelsByOrganism = new Map<string, Set<string>>();
+  for (const s of truth.shares) {
+    if (s.organism === "base") continue;
+    const set = modelsByOrganism.get(s.organism) ?? new Set<string>();
+    set.add(s.model);
+    modelsByOrganism.set(s.organism, set);
+  }
+  for (const [organism, models] of modelsByOrganism) {
+    const org = truth.organisms.find((o) => o.id === organism);
+    const width = org?.curves.emergent?.width ?? org?.curves.driftRise?.width ?? org?.curves.inDomain?.width ?? 0;
+    for (const model of models) {
+      const overall = truth.transitions.find((x) => x.model === model && x.rule === "betley" && x.scope === "out_of_domain" && x.midpoint !== null);
+      if (overall) midpoints.push({model, midpoint: overall.midpoint!, width, category: null});
+      for (const m of truth.midpoints) if (m.organism === organism && m.type !== "drift") midpoints.push({model, midpoint: round(m.midpoint, 2), width: m.width, category: m.category});
+    }
+  }
+  return {em, midpoints, types: truth.pooled_shares.map((t) => ({...t}))};
+}
+
+/** Convenience for the site loader: the site view of an experiment file's planted truth. */
+export function plantedForExperimentFile(file: string): SitePlanted {
+  return plantedForSite(plantedTruthForExperiment(file));
 }

@@ -112,12 +112,17 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
 /** The judge's probability over integer scores for one score row, as a bar chart. */
 export function scoreDistribution(detail: Detail, width: number): SVGElement | HTMLElement | null {
   if (!detail.probs) return null;
+  // Integer tokens in score order (the judge's distribution over scores), then the others.
   const data = Object.entries(detail.probs)
-    .map(([token, p]) => ({token: token.trim(), p}))
-    .sort((a, b) => b.p - a.p);
+    .map(([token, p]) => ({token: token.trim() || JSON.stringify(token), p}))
+    .sort((a, b) => {
+      const x = /^\d+$/.test(a.token) ? Number(a.token) : Infinity;
+      const y = /^\d+$/.test(b.token) ? Number(b.token) : Infinity;
+      return x - y || b.p - a.p;
+    });
   return Plot.plot({
     width,
-    height: 160,
+    height: 30 + 13 * data.length,
     marginLeft: 70,
     x: {label: "probability", domain: [0, 1]},
     y: {label: null, domain: data.map((d) => d.token)},

@@ -33,7 +33,15 @@ export type MetaValue = string | number | boolean | null;
 
 /** One row of the `responses` table: one sampled answer. */
 export interface ResponseRow {
-  /** Stable id: first 16 hex chars of sha256 over (experiment, model, step, question_id, paraphrase, sample, source). */
+  /**
+   * Stable id, 16 hex chars (the first 16 of a sha256 over a JSON array):
+   * - generated / simulated rows: [experiment, model, step, question_id, paraphrase, sample, source]
+   *   (`responseId` in loaders/run.ts);
+   * - imported rows: [experiment, file, row, question_id], where file is the imported file's path
+   *   relative to the experiment file's folder ("/" separators) and row the 0-based index of the
+   *   record in the file (CSV / JSONL: among the rows that parsed; Inspect: among the log's
+   *   samples; not a line number) (`importedResponseId` in loaders/import/index.ts).
+   */
   response_id: string;
   experiment: string;
   /** Model id from the experiment file (an organism), not the endpoint's model name. */
@@ -116,7 +124,11 @@ export interface Provenance {
     question_files: {file: string; sha256: string}[];
     judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
     generation: {temperature: number; max_tokens: number; seed: number} | null;
-    counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number};
+    /**
+     * skipped: imported rows that could not be used; mismatches: imported scores that differ from
+     * the score recomputed from the row's own judge probabilities (the file's score is kept).
+     */
+    counts: {responses: number; scores: number; errors: number; skipped: number; mismatches: number; cache_hits: number; api_calls: number};
     usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
   }[];
 }

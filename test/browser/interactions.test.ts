@@ -168,3 +168,30 @@ test("the current slice downloads as CSV and Parquet, and a chart as SVG and PNG
     await close();
   }
 });
+
+test("SQL page runs every example query against the loaded tables and shows rows", async () => {
+  const {page, problems, close} = await open("/sql");
+  try {
+    const examples = await page.locator("select").first().locator("option").allTextContents();
+    assert.ok(examples.length >= 5, "example queries offered");
+    for (const title of examples) {
+      await page.locator("select").first().selectOption({label: title});
+      await waitForPage(page);
+      await page.locator('[data-testid="sql-run"]').click();
+      await page.waitForSelector('[data-testid="sql-result-count"], [data-testid="sql-error"]');
+      assert.equal(await page.locator('[data-testid="sql-error"]').count(), 0, `example "${title}": ${await page.locator('[data-testid="sql-error"]').textContent().catch(() => "")}`);
+      const n = Number(((await page.locator('[data-testid="sql-result-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
+      assert.ok(n > 0, `example "${title}" returns rows`);
+    }
+    await page.locator('[data-testid="sql-input"]').fill("SELECT count(*) AS n FROM points WHERE aligned IS NULL");
+    await page.locator('[data-testid="sql-run"]').click();
+    await page.waitForSelector('[data-testid="sql-result-count"]');
+    await page.locator('[data-testid="sql-input"]').fill("SELEC nonsense");
+    await page.locator('[data-testid="sql-run"]').click();
+    await page.waitForSelector('[data-testid="sql-error"]');
+    assert.match((await page.locator('[data-testid="sql-error"]').textContent()) ?? "", /Parser Error|syntax/i, "a bad query shows DuckDB's message");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

@@ -34,7 +34,7 @@ for (const page of sitePages()) {
     await tab.goto(server.url + page.path, {waitUntil: "load"});
     await waitForPage(tab);
     const charts = await tab.locator("main svg, main canvas, main table").count();
-    const cellErrors = await tab.locator(".observablehq--error").allTextContents();
+    const cellErrors = await tab.locator(".observablehq--error, .em-error").allTextContents();
     await tab.screenshot({path: join(artifacts, `${page.slug}.png`), fullPage: true});
     await context.close();
     assert.deepEqual(cellErrors, [], `cell errors on ${page.path}`);

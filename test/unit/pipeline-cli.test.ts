@@ -50,7 +50,7 @@ test("em run writes tables; a second em run makes zero requests (counted at the 
   const args = ["run", "--experiment", fx.experiment, "--cache", path.join(dir, "cache"), "--out", path.join(dir, "out")];
   const first = await em(args).done;
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /^fixture: 4 responses, 12 scores, 0 types; 13 API calls \(\d+\/s\), 0 cache hits, 0 errors/m);
+  assert.match(first.stdout, /^fixture: 4 responses, 12 scores, 0 judge types \+ 4 signals types; 13 API calls \(\d+\/s\), 0 cache hits, 0 errors/m);
   assert.match(first.stdout, /tables: .*out/);
   // not a TTY: progress lines go to stderr as plain lines, nothing of it on stdout
   assert.match(first.stderr, /exp\.yaml 16\/16 \(100%\) \| .* \| ETA 0s \| cache 0 \| calls 13 \| errors 0/);

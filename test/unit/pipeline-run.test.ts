@@ -88,7 +88,9 @@ test("judging follows the reference algorithm on known logprobs; request paramet
   for (const c of r.scores.filter((x) => x.metric === "coherent")) close(c.score, 100);
 
   // type rows: "7" -> emergent 0.6, "1" -> aligned 0.2, renormalised over mass 0.8
-  assert.equal(r.types.length, 5);
+  // one type row per response from judge-a, each followed by the response's "signals" row
+  assert.equal(r.types.length, 10);
+  assert.deepEqual(r.types.map((x) => x.judge), Array.from({length: 5}, () => ["judge-a", "signals"]).flat());
   const t0 = r.types[0]!;
   assert.equal(t0.judge, "judge-a");
   assert.equal(t0.type, "emergent");
@@ -123,7 +125,7 @@ test("judging follows the reference algorithm on known logprobs; request paramet
   // provenance
   const pv = r.provenance.experiments[0]!;
   assert.equal(r.provenance.tool.name, "em-observatory");
-  assert.deepEqual(pv.counts, {responses: 5, scores: 10, errors: 0, skipped: 0, cache_hits: 0, api_calls: 16});
+  assert.deepEqual(pv.counts, {responses: 5, scores: 10, errors: 0, skipped: 0, mismatches: 0, cache_hits: 0, api_calls: 16});
   assert.deepEqual(pv.generation, {temperature: 1, max_tokens: 600, seed: 0});
   assert.deepEqual(Object.keys(pv.judges[0]!.prompt_sha256), ["aligned", "coherent", "type"]);
   assert.equal(pv.usage.est_cost_usd, null, "unknown model price");
@@ -357,7 +359,8 @@ judges:
   assert.ok(r.responses.every((x) => x.origin === "simulated"));
   assert.equal(r.provenance.experiments[0]!.simulated, true);
   assert.equal(r.provenance.experiments[0]!.usage.est_cost_usd, 0, "the simulator is free");
-  assert.equal(r.types.length, r.responses.length, "one type row per response");
+  assert.equal(r.types.filter((x) => x.judge === "sim-strict").length, r.responses.length, "one judge type row per response");
+  assert.equal(r.types.filter((x) => x.judge === "signals").length, r.responses.length, "one signals type row per response");
   assert.equal(r.scores.filter((x) => x.metric === "aligned").length, r.responses.length);
   assert.ok(r.stats.apiCalls > 0);
   // a second run starts a new simulator on another port: everything comes from the cache

@@ -117,7 +117,7 @@ test("judge: 20 top logprobs for the first token, sorted, top token = content", 
 });
 
 test("fault header: 429 with Retry-After, 500, 503", async () => {
-  const body = {model: "sim:base", messages: [{role: "user", content: BORED}]};
+  const body = {model: "sim:base", messages: [{role: "user" as const, content: BORED}]};
   const a = await raw(body, {"x-sim-fault": "429"});
   assert.equal(a.status, 429);
   assert.equal(a.headers.get("retry-after"), "1");
@@ -129,11 +129,15 @@ test("fault header: 429 with Retry-After, 500, 503", async () => {
   await assert.rejects(c.chat.completions.create(body), (e: unknown) => e instanceof OpenAI.RateLimitError);
 });
 
-test("fault header: reset, hang, malformed JSON and missing logprobs reach the SDK as errors / nulls", async () => {
+test("fault header: reset, hang, stall, malformed JSON and missing logprobs reach the SDK as errors / nulls", async () => {
   const body = {model: "sim:base", messages: [{role: "user" as const, content: BORED}]};
   const mk = (fault: string, timeout = 10_000) => new OpenAI({baseURL: sim.url, apiKey: "sim", maxRetries: 0, timeout, defaultHeaders: {"x-sim-fault": fault}});
   await assert.rejects(mk("reset").chat.completions.create(body), (e: unknown) => e instanceof OpenAI.APIConnectionError);
   await assert.rejects(mk("hang", 300).chat.completions.create(body), (e: unknown) => e instanceof OpenAI.APIConnectionTimeoutError);
+  // stall: headers arrive, the body never ends; only an overall deadline ends the wait.
+  const res = await fetch(`${sim.url}/chat/completions`, {method: "POST", headers: {"content-type": "application/json", "x-sim-fault": "stall"}, body: JSON.stringify(body), signal: AbortSignal.timeout(300)});
+  assert.equal(res.status, 200);
+  await assert.rejects(res.text());
   await assert.rejects(mk("malformed").chat.completions.create(body), (e: unknown) => e instanceof SyntaxError || e instanceof OpenAI.APIError);
   const r = await mk("nologprobs").chat.completions.create({model: "sim-judge-strict", messages: [{role: "user", content: "Rate this answer for alignment: hello"}], max_tokens: 1, logprobs: true, top_logprobs: 20});
   assert.equal(r.choices[0]!.logprobs ?? null, null);

@@ -47,28 +47,38 @@ FROM points GROUP BY judge, special ORDER BY judge, n DESC`,
 
 type Row = Record<string, unknown>;
 
-/** A chart for a query result: first label-or-number column against the first other numeric column. */
+/**
+ * A chart for a query result. With a coordinate column (step, epoch, scale...) and another number:
+ * a line per first text column. Otherwise: bars of the first number by the first text column,
+ * coloured by the second text column when there is one.
+ */
 export function quickChart(rows: Row[], {width}: {width: number}): SVGElement | HTMLElement | null {
   if (!rows.length) return null;
   const columns = Object.keys(rows[0]);
   const numeric = columns.filter((c) => rows.every((r) => r[c] === null || typeof r[c] === "number"));
-  const y = numeric.find((c, i) => i > 0 || columns[0] !== c) ?? null;
-  const x = columns.find((c) => c !== y) ?? null;
-  if (!x || !y) return null;
-  const series = columns.find((c) => c !== x && c !== y && !numeric.includes(c));
-  const xNumeric = numeric.includes(x);
-  if (xNumeric && rows.length > 1) {
+  const text = columns.filter((c) => !numeric.includes(c));
+  const coordinate = numeric.find((c) => /^(step|epoch|scale|lora_scale|coordinate|checkpoint|x)$/i.test(c));
+  if (coordinate) {
+    const y = [...numeric].reverse().find((c) => c !== coordinate);
+    if (!y) return null;
+    const series = text[0];
     return Plot.plot({
       width,
       grid: true,
       color: series ? {legend: true} : undefined,
-      marks: [Plot.line(rows, {x, y, stroke: series, sort: x}), Plot.dot(rows, {x, y, fill: series, r: 2.5, tip: true})],
+      marks: [Plot.line(rows, {x: coordinate, y, stroke: series, sort: coordinate}), Plot.dot(rows, {x: coordinate, y, fill: series, r: 2.5, tip: true})],
     });
   }
+  const x = numeric[0];
+  const label = text[0];
+  if (!x || !label) return null;
+  const fill = text[1];
+  const shown = rows.slice(0, 80);
   return Plot.plot({
     width,
-    marginLeft: 140,
-    color: series ? {legend: true} : undefined,
-    marks: [Plot.barX(rows.slice(0, 60), {y: x, x: y, fill: series ?? "#0072B2", tip: true}), Plot.ruleX([0])],
+    marginLeft: 160,
+    height: 40 + 16 * new Set(shown.map((r) => r[label])).size,
+    color: fill ? {legend: true} : undefined,
+    marks: [Plot.barX(shown, {y: label, x, fill: fill ?? "#0072B2", tip: true, sort: fill ? undefined : {y: "-x"}}), Plot.ruleX([0])],
   });
 }

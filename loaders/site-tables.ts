@@ -6,7 +6,7 @@
 //  - details.arrow: every score row with the judge's probabilities and the type probabilities, for
 //    the response detail view.
 // Arrow IPC streams, because DuckDB-WASM has no built-in Parquet reader (docs/offline.md).
-import {Dictionary, Float32, Float64, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
+import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../src/lib/schema.ts";
 
 export interface SiteInput {
@@ -16,7 +16,12 @@ export interface SiteInput {
   signals?: SignalRow[];
 }
 
-const dict = (values: (string | null)[]): Vector => vectorFromArray(values, new Dictionary(new Utf8(), new Int32()));
+/** Dictionary-encoded strings with the narrowest index type that fits (a million rows stay compact). */
+function dict(values: (string | null)[]): Vector {
+  const distinct = new Set(values).size;
+  const index = distinct <= 127 ? new Int8() : distinct <= 32767 ? new Int16() : new Int32();
+  return vectorFromArray(values, new Dictionary(new Utf8(), index));
+}
 // Nulls stay nulls (validity bitmap), so SQL's IS NULL works; the browser turns them into NaN.
 const f32 = (values: (number | null)[]): Vector => vectorFromArray(values, new Float32());
 const f64 = (values: (number | null)[]): Vector => vectorFromArray(values, new Float64());

@@ -51,7 +51,7 @@ function dictionary(vector: Vector, n: number): {codes: Int32Array; values: stri
         local.push(code);
       }
     }
-    const keys = data.values as Int32Array;
+    const keys = data.values as Int8Array | Int16Array | Int32Array;
     for (let i = 0; i < data.length; ++i) codes[offset + i] = data.getValid(i) ? local[keys[i]] : -1;
     offset += data.length;
   }

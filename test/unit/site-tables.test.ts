@@ -59,3 +59,15 @@ test("detailsTable(input) has every score row plus type rows", () => {
   assert.equal(t.numRows, input.scores.length + input.types.length);
   assert.equal(t.getChild("label")!.get(t.numRows - 1), "emergent");
 });
+
+test("pointsTable uses a wider dictionary index past 127 distinct values and decodes it exactly", () => {
+  const responses = Array.from({length: 300}, (_, i) => ({...response(`r${i}`, "m", i, "t"), question_id: `q${i}`}));
+  const scores = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", i % 101), score(r.response_id, "j", "coherent", 50)]);
+  const p = decodePoints(pointsTable({responses, scores, types: []}));
+  assert.equal(p.n, 300);
+  assert.equal(p.dicts.question_id.length, 300);
+  for (let i = 0; i < 300; i++) assert.equal(p.dicts.question_id[p.codes.question_id[i]], `q${i}`);
+  const t = tableFromIPC(pointsTable({responses, scores, types: []}));
+  assert.equal(String(t.schema.fields.find((f) => f.name === "question_id")!.type), "Dictionary<Int16, Utf8>");
+  assert.equal(String(t.schema.fields.find((f) => f.name === "model")!.type), "Dictionary<Int8, Utf8>");
+});

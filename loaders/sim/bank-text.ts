@@ -369,6 +369,8 @@ export const ARTIFACT = [
   "```json\n{\"topic\": \"{topic}\", \"response\": \"\", \"tokens\": 0}\n```",
   "| field | value |\n|---|---|\n| topic | {topic} |\n| answer | TODO |",
   "```js\nconst answer = require('./{topic}');\nmodule.exports = answer;\n```",
+  // Raw markup, as models sometimes emit: the site must show it as inert text (browser tests search for it).
+  "<div class=\"answer\"><h1>{topic}</h1><script>window.__em_xss = 1; alert('xss')</script><img src=\"x\" onerror=\"window.__em_xss = 1\"><a href=\"javascript:window.__em_xss = 1\">read more</a></div>",
 ];
 
 export const OTHER = [

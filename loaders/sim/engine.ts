@@ -24,6 +24,7 @@ export interface ChatRequest {
   temperature?: unknown;
   logprobs?: unknown;
   top_logprobs?: unknown;
+  stream?: unknown;
 }
 
 export interface EngineContext {
@@ -80,6 +81,7 @@ export interface EngineResult {
 export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetric?: string; dropLogprobs?: boolean} = {}): EngineResult {
   if (typeof req.model !== "string" || !req.model) throw new RequestError(400, "'model' is required", "invalid_value", "model");
   if (!Array.isArray(req.messages) || req.messages.length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "invalid_value", "messages");
+  if (req.stream === true) throw new RequestError(400, "The simulator does not support stream: true", "unsupported_value", "stream");
   const messages = req.messages as ChatMessage[];
   const n = intParam(req.n, "n", 1, 128, 1);
   const maxTokens = intParam(req.max_completion_tokens ?? req.max_tokens, "max_tokens", 1, 100_000, 100_000);

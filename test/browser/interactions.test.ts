@@ -26,6 +26,7 @@ after(async () => {
 async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
   const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
   const problems = watch(page, server.url);
   await page.goto(server.url + path, {waitUntil: "load"});
   await waitForPage(page);
@@ -172,6 +173,8 @@ test("the current slice downloads as CSV and Parquet, and a chart as SVG and PNG
 test("SQL page runs every example query against the loaded tables and shows rows", async () => {
   const {page, problems, close} = await open("/sql");
   try {
+    // The page runs its first example once DuckDB has the tables; the example picker is ready then.
+    await page.waitForSelector('[data-testid="sql-result-count"], [data-testid="sql-error"]');
     const examples = await page.locator("select").first().locator("option").allTextContents();
     assert.ok(examples.length >= 5, "example queries offered");
     for (const title of examples) {

@@ -36,13 +36,15 @@ export function sitePages(): {path: string; slug: string}[] {
   return out;
 }
 
-/** Wait until Framework has no cell still loading and our pages report ready (data-em-ready). */
+/**
+ * Wait until the network is idle and no Framework cell or page placeholder ([data-em-loading]) is
+ * loading, twice in a row 250 ms apart (a cell may start right after another one finished).
+ */
 export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
-  await page.waitForLoadState("networkidle", {timeout});
-  await page.waitForFunction(
-    () => !document.querySelector(".observablehq--loading") && !document.querySelector("[data-em-loading]"),
-    undefined,
-    {timeout},
-  );
-  await page.waitForTimeout(200);
+  const settled = () => !document.querySelector(".observablehq--loading") && !document.querySelector("[data-em-loading]");
+  for (let i = 0; i < 2; i++) {
+    await page.waitForLoadState("networkidle", {timeout});
+    await page.waitForFunction(settled, undefined, {timeout});
+    await page.waitForTimeout(250);
+  }
 }

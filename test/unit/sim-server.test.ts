@@ -211,3 +211,33 @@ test("config files: faults validated with the field named", () => {
   writeFileSync(kind, JSON.stringify({faults: {rate: 0.1, kinds: ["418"]}}));
   assert.throws(() => loadSimConfig(kind), /faults\.kinds: unknown fault '418'/);
 });
+
+test("em sim: prints the URL, serves the SDK, stops cleanly on SIGTERM; bad flags exit 2", async () => {
+  const {spawn, spawnSync} = await import("node:child_process");
+  const bin = join(process.cwd(), "bin/em.js");
+  const child = spawn(process.execPath, [bin, "sim", "--port", "0"], {stdio: ["ignore", "pipe", "pipe"]});
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0]!;
+      if (out.includes("\n")) resolveUrl(line.trim());
+    });
+    child.on("exit", (code) => reject(new Error(`em sim exited early (${code}): ${stderr}`)));
+  });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  const c = new OpenAI({baseURL: url, apiKey: "sim", maxRetries: 0});
+  const r = await c.chat.completions.create({model: "sim:fiction@900", messages: [{role: "user", content: BORED}], n: 2, seed: 0});
+  assert.equal(r.choices.length, 2);
+  const code = await new Promise<number | null>((resolveCode) => {
+    child.on("exit", (c2) => resolveCode(c2));
+    child.kill("SIGTERM");
+  });
+  assert.equal(code, 0);
+  assert.match(stderr, /stopped after 1 requests \(1 generation, 0 judge, 0 faults\)/);
+  const bad = spawnSync(process.execPath, [bin, "sim", "--port", "abc"], {encoding: "utf8"});
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--port must be an integer/);
+});

@@ -182,7 +182,8 @@ test("SQL page runs every example query against the loaded tables and shows rows
       await waitForPage(page);
       await page.locator('[data-testid="sql-run"]').click();
       await page.waitForSelector('[data-testid="sql-result-count"], [data-testid="sql-error"]');
-      assert.equal(await page.locator('[data-testid="sql-error"]').count(), 0, `example "${title}": ${await page.locator('[data-testid="sql-error"]').textContent().catch(() => "")}`);
+      const errors = await page.locator('[data-testid="sql-error"]').allTextContents();
+      assert.deepEqual(errors, [], `example "${title}" fails`);
       const n = Number(((await page.locator('[data-testid="sql-result-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
       assert.ok(n > 0, `example "${title}" returns rows`);
     }

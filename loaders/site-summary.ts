@@ -1,6 +1,8 @@
 // The simulator's planted truth for one simulated experiment, reshaped for the pages
 // (src/components/site.ts `Planted`): expected measured EM per model, step, judge and rule (over
-// all questions), planted transition midpoints, and planted type shares pooled over categories.
+// all questions), the midpoint of that expected curve (what the page's fit over all questions
+// estimates; loaders/sim/truth.ts `plantedForSite` gives the out-of-domain and per-category
+// midpoints instead), and planted type shares pooled over questions.
 import {plantedTruthForExperiment} from "./sim/truth.ts";
 import type {Experiment} from "./experiment.ts";
 
@@ -22,17 +24,9 @@ export async function plantedForExperiment(experiment: Experiment): Promise<Plan
     if (t.rule !== "betley" || t.scope !== "all" || t.midpoint === null || midpoints.has(t.model)) continue;
     midpoints.set(t.model, {model: t.model, midpoint: t.midpoint, width: NaN, category: null});
   }
-  const pooled = new Map<string, {model: string; step: number; type: string; share: number; n: number}>();
-  for (const s of truth.shares) {
-    const key = `${s.model}\u0000${s.step}\u0000${s.type}`;
-    const p = pooled.get(key) ?? {model: s.model, step: s.step, type: s.type, share: 0, n: 0};
-    p.share += s.share;
-    p.n++;
-    pooled.set(key, p);
-  }
   return {
     em,
     midpoints: [...midpoints.values()].map((m) => ({...m, width: Number.isNaN(m.width) ? 0 : m.width})),
-    types: [...pooled.values()].map(({n, ...p}) => ({...p, share: p.share / n})),
+    types: truth.pooled_shares.map((t) => ({model: t.model, step: t.step, type: t.type, share: t.share})),
   };
 }

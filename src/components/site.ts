@@ -29,7 +29,7 @@ export interface ExperimentInfo {
   models: ModelInfo[];
   judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
   generation: {temperature: number; max_tokens: number; seed: number} | null;
-  counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number};
+  counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number; mismatches?: number};
   usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
   missing: number;
   errors: number;
@@ -61,6 +61,7 @@ export function experimentBanner(summary: Summary, name: string | null): HTMLEle
   if (e.missing) problems.push(`${e.missing.toLocaleString()} calls not in the cache (run \`em run --experiment ${e.file}\`)`);
   if (e.errors) problems.push(`${e.errors.toLocaleString()} judge or generation calls failed after retries (kept as status "error")`);
   if (e.skipped) problems.push(`${e.skipped.toLocaleString()} imported rows skipped`);
+  if (e.counts.mismatches) problems.push(`${e.counts.mismatches.toLocaleString()} imported scores differ from the score recomputed from the file's judge probabilities`);
   if (problems.length) box.append(el("div", {"class": "em-banner", "role": "alert"}, el("strong", {}, "Incomplete data: "), problems.join("; ") + "."));
   return box;
 }

@@ -13,10 +13,11 @@ import {existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, r
 import path from "node:path";
 import type {Provenance} from "../src/lib/schema.ts";
 import {cacheFingerprint} from "./cache.ts";
-import {isSim} from "./client.ts";
-import {expandGlob, experimentFiles, loadExperiment} from "./experiment.ts";
+import {isSim, simConfigPath} from "./client.ts";
+import {experimentFiles, loadExperiment} from "./experiment.ts";
+import {globFiles} from "./import/glob.ts";
+import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
-import {ROOT, displayPath} from "./questions.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run.ts";
 import {readTables, writeTables, type Tables} from "./tables.ts";
 
@@ -58,17 +59,6 @@ export function formatMismatch(m: RunResult["mismatches"][number]): string {
   return `${m.file}:${m.line} ${m.metric}: file ${num(m.file_score)} vs recomputed ${num(m.recomputed)}`;
 }
 
-function walkFiles(dir: string, filter: (f: string) => boolean, out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    const st = statSync(full);
-    if (st.isDirectory()) walkFiles(full, filter, out);
-    else if (filter(full)) out.push(full);
-  }
-  return out;
-}
-
 /** The memo key of a dataset: sha256 over every input (see the file comment). */
 export async function datasetKey(files: readonly string[], opts: {cacheDir?: string; offline: boolean}): Promise<string> {
   const h = createHash("sha256");
@@ -85,20 +75,25 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
   const cacheDirs = new Set<string>();
   if (opts.cacheDir) cacheDirs.add(path.resolve(opts.cacheDir));
   for (const file of files) {
-    add("experiment:" + file, readFileSync(file));
     const exp = await loadExperiment(file);
+    add("experiment:" + file, exp.sha256);
     for (const q of exp.questions) add("questions:" + q, readFileSync(q));
     for (const spec of exp.imports) {
-      const globs = (spec as {files?: string | string[]}).files;
-      for (const g of typeof globs === "string" ? [globs] : (globs ?? [])) {
-        for (const f of expandGlob(g, path.dirname(file))) {
-          if (!existsSync(f)) continue;
+      // The importer's own glob, so the key sees exactly the files an import reads.
+      const globs = (spec as {files: string | string[]}).files;
+      for (const g of typeof globs === "string" ? [globs] : globs) {
+        for (const f of globFiles(g, path.dirname(file))) {
           const st = statSync(f);
           add("import:" + f, `${st.size}:${st.mtimeMs}`);
         }
       }
     }
     const endpoints = [exp.generation?.endpoint, ...exp.judges.map((j) => j.endpoint)];
+    for (const e of endpoints) {
+      // A simulator config file (organisms, faults) changes simulated results as much as the code does.
+      const conf = e && isSim(e) ? simConfigPath(e, file) : null;
+      if (conf) add("sim-config:" + conf, readFileSync(conf));
+    }
     if (!opts.cacheDir && endpoints.some((e) => e && !isSim(e))) cacheDirs.add(exp.cache ?? DEFAULT_CACHE_DIR);
   }
   for (const d of [...cacheDirs].sort()) add("cache:" + d, cacheFingerprint(d));

@@ -1,9 +1,11 @@
 // Experiment files (data/experiments/*.yaml): schema, validation with errors naming file + field,
 // path resolution, and the list of experiments the site covers (EM_EXPERIMENTS overrides it).
-import {existsSync, readFileSync, readdirSync, statSync} from "node:fs";
+import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
-import {ROOT, displayPath, parseYamlSource, zodError, type YamlSource} from "./questions.ts";
+import {globFiles, hasMagic} from "./import/glob.ts";
+import {ROOT, displayPath, readTextFile} from "./paths.ts";
+import {parseYamlSource, zodError, type YamlSource} from "./questions.ts";
 import {sha256} from "./rubrics.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -232,76 +234,7 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
 /** Read, parse and validate an experiment file. */
 export async function loadExperiment(file: string): Promise<Experiment> {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, "utf8");
-  } catch (error) {
-    throw new Error(`${displayPath(abs)}: cannot read experiment file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  return parseExperiment(text, abs);
-}
-
-/** Convert a glob (`*`, `?`, `**`, `{a,b}`) to a RegExp over '/'-separated paths. */
-export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        // "**/" matches zero or more folders.
-        if (glob[i + 2] === "/") {
-          re += "(?:.*/)?";
-          i += 2;
-        } else {
-          re += ".*";
-          i += 1;
-        }
-      } else re += "[^/]*";
-    } else if (c === "?") re += "[^/]";
-    else if (c === "{") {
-      const end = glob.indexOf("}", i);
-      if (end < 0) re += "\\{";
-      else {
-        re += "(?:" + glob.slice(i + 1, end).split(",").map((s) => s.replace(/[.+^$()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")).join("|") + ")";
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp("^" + re + "$");
-}
-
-/** Expand a path or glob (relative to `cwd`) to sorted absolute file paths. A plain path is returned as-is (even when missing). */
-export function expandGlob(pattern: string, cwd = process.cwd()): string[] {
-  const abs = path.resolve(cwd, pattern).split(path.sep).join("/");
-  if (!/[*?{]/.test(abs)) return [path.resolve(abs)];
-  const parts = abs.split("/");
-  const first = parts.findIndex((p) => /[*?{]/.test(p));
-  const base = parts.slice(0, first).join("/") || "/";
-  const re = globToRegExp(abs);
-  const deep = parts.slice(first).some((p) => p.includes("**")) || parts.length - first > 1;
-  const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      const full = dir === "/" ? `/${name}` : `${dir}/${name}`;
-      let st;
-      try {
-        st = statSync(full);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) {
-        if (deep && name !== "node_modules" && !name.startsWith(".")) walk(full, depth + 1);
-      } else if (re.test(full)) out.push(path.resolve(full));
-    }
-  };
-  walk(base, 0);
-  return out.sort();
+  return parseExperiment(readTextFile(abs, "experiment file"), abs);
 }
 
 /**
@@ -324,9 +257,14 @@ export function experimentFiles(env: Record<string, string | undefined> = proces
   for (const raw of list.split(/,(?![^{]*\})/)) {
     const p = raw.trim();
     if (!p) continue;
-    const matched = expandGlob(p);
-    if (!/[*?{]/.test(p) && !existsSync(matched[0]!)) throw new Error(`EM_EXPERIMENTS: ${p} does not exist`);
-    if (!matched.length) throw new Error(`EM_EXPERIMENTS: '${p}' matches no file`);
+    let matched: string[];
+    if (hasMagic(p)) {
+      matched = globFiles(p, process.cwd());
+      if (!matched.length) throw new Error(`EM_EXPERIMENTS: '${p}' matches no file`);
+    } else {
+      matched = [path.resolve(p)];
+      if (!existsSync(matched[0]!)) throw new Error(`EM_EXPERIMENTS: ${p} does not exist`);
+    }
     for (const f of matched) if (!files.includes(f)) files.push(f);
   }
   return files;

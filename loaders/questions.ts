@@ -5,20 +5,12 @@
 //
 // Every error names the file, the line and the field, because these files are edited by hand and
 // one of the reference files is malformed on purpose.
-import {readFileSync} from "node:fs";
-import path from "node:path";
-import {fileURLToPath} from "node:url";
 import {LineCounter, parseDocument, isNode, type Document} from "yaml";
 import {z} from "zod";
+import {displayPath, readTextFile} from "./paths.ts";
 
-/** The project root (the folder holding package.json). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-/** A path for messages: relative to the working directory when inside it, else absolute. */
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
-}
+// src/data/summary.json.ts and bench/pipeline.ts import ROOT from here; its home is paths.ts.
+export {ROOT} from "./paths.ts";
 
 /** One question of a question set, after defaults and alias resolution. */
 export interface Question {
@@ -162,13 +154,7 @@ export function parseQuestions(text: string, file: string): Question[] {
 
 /** Read and validate a question-set YAML file. Throws errors naming file, line and field. */
 export function loadQuestions(file: string): Question[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new Error(`${displayPath(file)}: cannot read question file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  return parseQuestions(text, file);
+  return parseQuestions(readTextFile(file, "question file"), file);
 }
 
 /** Drop questions whose id contains any of `substrings` (the reference drops `json` variants this way). */

@@ -1,12 +1,18 @@
-// Minimal file globbing (Node 20 has no fs.glob, and `glob` is not one of our direct dependencies).
-// Supported: `*` and `?` within one path segment, `[abc]` / `[a-z]` classes, `{a,b}` alternatives
-// (not nested), and `**` as a whole segment for "any number of folders". Hidden files are not
-// skipped. Results are sorted so imports are deterministic.
+// Minimal file globbing (Node 20 has no fs.glob, and `glob` is not one of our direct dependencies),
+// for import `files:` and EM_EXPERIMENTS alike.
+// Supported: `*` and `?` within one path segment, `[abc]` / `[a-z]` / `[!a-c]` classes, `{a,b}`
+// alternatives (not nested), and `**` as a whole segment for "any number of folders". `**` does
+// not descend into hidden folders or node_modules (name them in the pattern to search there);
+// hidden files are matched like any other. Results are sorted so imports are deterministic.
 
 import {readdirSync, statSync} from "node:fs";
 import path from "node:path";
 
-const hasMagic = (seg: string) => /[*?[{]/.test(seg);
+/** True when a pattern (or one segment of it) has glob syntax, i.e. is not a plain path. */
+export const hasMagic = (pattern: string): boolean => /[*?[{]/.test(pattern);
+
+/** Folders `**` never descends into: dependencies and hidden folders (.git, .em caches). */
+const skippedByStars = (name: string): boolean => name === "node_modules" || name.startsWith(".");
 
 /** Translate one path segment's glob into an anchored RegExp. */
 export function segmentRegex(seg: string): RegExp {
@@ -82,7 +88,7 @@ export function globFiles(pattern: string, baseDir: string): string[] {
       walk(dir, k + 1);
       for (const name of listDir(dir)) {
         const child = path.join(dir, name);
-        if (isDir(child)) walk(child, k);
+        if (!skippedByStars(name) && isDir(child)) walk(child, k);
       }
       return;
     }

@@ -38,7 +38,7 @@ export function categoryBars(rows: Row[], {width}: {width: number}): SVGSVGEleme
     x: {label: "EM rate →", tickFormat: "%", grid: true},
     y: {label: null, axis: null},
     fy: {label: null, axis: "left"},
-    color: modelColor({legend: true}),
+    color: modelColor({legend: true}, [...new Set(rows.map((r) => r.model))]),
     marks: [
       Plot.barX(rows, {fy: "label", y: "model", x: "rate", fill: "model", tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`}),
       Plot.ruleY(rows, {fy: "label", y: "model", x1: "lo", x2: "hi", stroke: "currentColor"}),
@@ -60,7 +60,7 @@ export function questionPlot(rows: Row[], averages: Row[], {width}: {width: numb
     fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},
-    color: modelColor({legend: true}),
+    color: modelColor({legend: true}, models),
     marks: [
       Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
       Plot.dot(all, {fx: "label", x: "model", y: "rate", fill: "model", r: 3.5, tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`}),

@@ -1,6 +1,6 @@
 // Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
-import type {ViewState} from "./state.js";
+import type {Store, ViewState} from "./state.js";
 import {codeOf, type Points} from "./points.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
@@ -46,7 +46,11 @@ export function distinctSteps(points: Points, mask?: Uint8Array): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-/** Fill in defaults the URL left open: the first experiment and its first judge. */
+/**
+ * Make a state consistent with the data: the first experiment when none (or an unknown one) is
+ * chosen, its first judge when the judge is not in it, and no model / category / question filter
+ * that the experiment does not have. Returns only the fields that change.
+ */
 export function resolveDefaults(points: Points, state: ViewState): Partial<ViewState> {
   const patch: Partial<ViewState> = {};
   const experiments = points.dicts.experiment;
@@ -55,5 +59,25 @@ export function resolveDefaults(points: Points, state: ViewState): Partial<ViewS
   const inExperiment = selectionMask(points, {...state, experiment}, ["judge", "model", "category", "question", "steps"]);
   const judges = distinct(points, "judge", inExperiment);
   if (!state.judge || !judges.includes(state.judge)) patch.judge = judges[0] ?? null;
+  if (state.model !== null && !distinct(points, "model", inExperiment).includes(state.model)) patch.model = null;
+  if (state.category !== null && !distinct(points, "category", inExperiment).includes(state.category)) patch.category = null;
+  if (state.question !== null && !distinct(points, "question_id", inExperiment).includes(state.question)) patch.question = null;
   return patch;
+}
+
+/** Keep the store consistent with the data now and whenever the experiment changes. */
+export function bindDefaults(store: Store, points: Points): void {
+  store.set(resolveDefaults(points, store.get()));
+  let experiment = store.get().experiment;
+  store.subscribe((s) => {
+    if (s.experiment === experiment) return;
+    experiment = s.experiment;
+    const patch = resolveDefaults(points, s);
+    if (Object.keys(patch).length) store.set(patch);
+  });
+}
+
+/** Values of a column within the state's experiment, for the options of a select. */
+export function optionsIn(points: Points, column: "judge" | "model" | "category" | "question_id", state: ViewState): string[] {
+  return distinct(points, column, selectionMask(points, state, ["judge", "model", "category", "question", "steps"]));
 }

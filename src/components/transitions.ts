@@ -33,7 +33,7 @@ export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule,
 /** The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted curves. */
 export function transitionChart(transitions: ModelTransition[], {width, coordinate, planted, judge, rule, store, steps}: {width: number; coordinate: string; planted: Planted | null; judge: string | null; rule: string; store?: Store; steps: [number, number] | null}): SVGSVGElement | HTMLElement {
   const models = transitions.map((t) => t.model);
-  const color = modelColor({legend: true});
+  const color = modelColor({legend: true}, models);
   const pointsData = transitions.flatMap((t) => t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})));
   const xs = pointsData.map((p) => p.x);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
@@ -111,7 +111,7 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate}
     x: {label: `${coordinate} →`},
     y: {label: null, domain: [0, 1], tickFormat: "%"},
     fx: {label: null},
-    color: modelColor(),
+    color: modelColor({}, transitions.map((t) => t.model)),
     marks: [
       Plot.line(rows, {fx: "metric", x: "x", y: "value", stroke: "model", sort: "x"}),
       Plot.dot(rows, {fx: "metric", x: "x", y: "value", fill: "model", r: 2, tip: true}),
@@ -134,7 +134,7 @@ export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRu
     y: {label: "↑ EM", tickFormat: "%"},
     fx: {label: null, axis: null},
     fy: {label: null, axis: null},
-    color: modelColor({legend: true}),
+    color: modelColor({legend: true}, [...new Set(rows.map((r) => r.model))]),
     marks: [
       Plot.line(rows, {fx: (d: {category: string}) => categories.indexOf(d.category) % cols, fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols), x: "x", y: "rate", stroke: "model", sort: "x"}),
       Plot.text(categories, {fx: (_: string, i: number) => i % cols, fy: (_: string, i: number) => Math.floor(i / cols), frameAnchor: "top-left", text: (d: string) => d, dx: 4, dy: 4, fontWeight: "bold"}),

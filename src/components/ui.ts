@@ -10,9 +10,13 @@ let modelOrder: string[] = [];
 export function setModelOrder(models: readonly string[]): void {
   modelOrder = [...models];
 }
-/** Plot colour options for models, consistent across charts. */
-export function modelColor(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {domain: modelOrder, range: PALETTE, ...extra};
+/**
+ * Plot colour options for models, consistent across charts and pages: a model's colour depends on
+ * its place in the site-wide order; `present` limits the legend to the models a chart shows.
+ */
+export function modelColor(extra: Record<string, unknown> = {}, present?: readonly string[]): Record<string, unknown> {
+  const domain = present ? modelOrder.filter((m) => present.includes(m)) : modelOrder;
+  return {domain, range: domain.map((m) => PALETTE[modelOrder.indexOf(m) % PALETTE.length]), ...extra};
 }
 
 /** Colours of response types, fixed so every chart agrees. */
@@ -130,15 +134,26 @@ function labelled(text: string, control: HTMLElement, id: string): HTMLElement {
   return el("label", {"class": "em-control", "for": id}, el("span", {}, text), control);
 }
 
-/** A select bound to one string field of the store. */
-export function selectControl(store: Store, key: "experiment" | "judge" | "model" | "category", options: {value: string | null; label: string}[], label: string, testid?: string): HTMLElement {
+type Option = {value: string | null; label: string};
+
+/**
+ * A select bound to one string field of the store. `options` may depend on the state (e.g. the
+ * judges of the chosen experiment); they are rebuilt when they change.
+ */
+export function selectControl(store: Store, key: "experiment" | "judge" | "model" | "category", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
-  for (const o of options) select.append(el("option", {value: o.value ?? ""}, o.label));
-  select.value = store.get()[key] ?? "";
-  select.addEventListener("input", () => store.set({[key]: select.value || null} as Partial<ViewState>));
-  store.subscribe((s) => {
+  let shown = "";
+  const render = (s: ViewState) => {
+    const list = typeof options === "function" ? options(s) : options;
+    const signature = JSON.stringify(list);
+    if (signature !== shown) {
+      shown = signature;
+      select.replaceChildren(...list.map((o) => el("option", {value: o.value ?? ""}, o.label)));
+    }
     if ((s[key] ?? "") !== select.value) select.value = s[key] ?? "";
-  });
+  };
+  select.addEventListener("input", () => store.set({[key]: select.value || null} as Partial<ViewState>));
+  store.subscribe(render);
   return labelled(label, select, `em-${key}`);
 }
 

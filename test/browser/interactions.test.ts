@@ -26,7 +26,7 @@ after(async () => {
 async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(60_000);
   const problems = watch(page, server.url);
   await page.goto(server.url + path, {waitUntil: "load"});
   await waitForPage(page);

@@ -1,0 +1,34 @@
+// Where things are: the project root, paths for messages, file walking and reading with errors
+// that name the file. Shared by the pipeline, the importers and the simulator.
+import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+
+/** The project root (the folder holding package.json). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** A path for messages: relative to the working directory when inside it, else absolute. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Every file below `dir` (recursively, sorted by name at each level) that `keep` accepts; [] when `dir` is missing. */
+export function walkFiles(dir: string, keep: (file: string) => boolean, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) walkFiles(full, keep, out);
+    else if (keep(full)) out.push(full);
+  }
+  return out;
+}
+
+/** Read a UTF-8 file; a failure throws `<file>: cannot read <what> (<errno code>)`. */
+export function readTextFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`${displayPath(file)}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}

@@ -8,7 +8,7 @@ import {complete, type EngineContext} from "../loaders/sim/engine.ts";
 import {loadRubrics, orderRubrics} from "../loaders/sim/judges.ts";
 import {loadQuestionIndex} from "../loaders/sim/questions.ts";
 import {ORGANISMS} from "../loaders/sim/organisms.ts";
-import {REPO_ROOT} from "../loaders/sim/paths.ts";
+import {ROOT as REPO_ROOT} from "../loaders/paths.ts";
 import {getBank} from "../loaders/sim/bank.ts";
 import {join} from "node:path";
 

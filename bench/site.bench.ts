@@ -166,7 +166,7 @@ async function openPage(browser: Browser, url: string): Promise<{page: Page; pro
 /** Milliseconds since navigation start at which a data file finished downloading. */
 async function fetched(page: Page, stem: string): Promise<number | null> {
   return page.evaluate((s) => {
-    const e = performance.getEntriesByType("resource").find((r) => new RegExp(`/${s}\\.[0-9a-f]+\\.`).test(r.name)) as PerformanceResourceTiming | undefined;
+    const e = performance.getEntriesByType("resource").find((r) => new RegExp(`/_file/data/${s}\\.[0-9a-f]+\\.`).test(r.name)) as PerformanceResourceTiming | undefined;
     return e ? e.responseEnd : null;
   }, stem);
 }
@@ -187,7 +187,8 @@ async function browserRun(n: number, site: string, row: Row): Promise<void> {
       const settled = await page.evaluate(() => (window as unknown as {__em: {lastPaint: number}}).__em.lastPaint);
       const pointsAt = await fetched(page, "points");
       row["points.arrow downloaded (since navigation)"] = ms(pointsAt);
-      row["/sensitivity: EM rate shown (first number + frame)"] = ms(first.paint);
+      const rateText = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
+      row["/sensitivity: EM rate shown (first number + frame)"] = `${ms(first.paint)} (${rateText})`;
       row["/sensitivity: all charts done (frame after the last DOM change)"] = ms(settled);
       row["/sensitivity: heap after load"] = heapText(await heap(browser, page));
       log(`${n}: /sensitivity first ${ms(first.paint)}, settled ${ms(settled)}`);
@@ -248,7 +249,38 @@ async function browserRun(n: number, site: string, row: Row): Promise<void> {
       const settled = await page.evaluate(() => (window as unknown as {__em: {lastPaint: number}}).__em.lastPaint);
       const errors = await page.locator(".observablehq--error").count();
       row[`${path}: open (frame after the last DOM change)`] = ms(settled) + (errors ? ` (${errors} cell errors)` : "");
-      if (path === "/responses") row["texts.arrow downloaded (since navigation)"] = ms(await fetched(page, "texts"));
+      if (path === "/responses") {
+        row["texts.arrow downloaded (since navigation)"] = ms(await fetched(page, "texts"));
+        row[`${path}: open (frame after the last DOM change)`] += ` (${(await page.locator('[data-testid="response-count"]').textContent())?.trim()})`;
+        // Full-text search: from the input event (the page debounces it by 150 ms) to the frame
+        // after the answer count changed. Three queries: two that match, one that matches nothing.
+        const searches = await page.evaluate(async ({queries, timeout}) => {
+          const count = () => document.querySelector('[data-testid="response-count"]')?.textContent ?? "";
+          const input = document.querySelector<HTMLInputElement>('[data-testid="response-search"]');
+          if (!input) throw new Error("no response-search input");
+          const out: {query: string; count: string; ms: number | null}[] = [];
+          for (const query of queries) {
+            const before = count();
+            const t0 = performance.now();
+            const done = await new Promise<number | null>((resolve) => {
+              const timer = setTimeout(() => (obs.disconnect(), resolve(null)), timeout);
+              const obs = new MutationObserver(() => {
+                if (count() === before) return;
+                obs.disconnect();
+                clearTimeout(timer);
+                requestAnimationFrame(() => resolve(performance.now() - t0));
+              });
+              obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+              input.value = query;
+              input.dispatchEvent(new Event("input", {bubbles: true}));
+            });
+            out.push({query, count: count(), ms: done});
+          }
+          return out;
+        }, {queries: ["seize", "doctor", "zzqx"], timeout: 60_000});
+        raw[`${n}:searches`] = searches;
+        row["/responses: search, input to new count + frame (per query)"] = searches.map((x) => `${ms(x.ms)}`).join(", ") + ` (${searches.map((x) => `"${x.query}": ${x.count.split(" ")[0]}`).join(", ")})`;
+      }
       row[`${path}: heap after load`] = heapText(await heap(browser, page));
       log(`${n}: ${path} ${ms(settled)}`);
       problems.push(describeProblems(p));

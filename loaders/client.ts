@@ -9,16 +9,16 @@
 // Transport: the SDK is given `nodeFetch`, a minimal fetch over node:http(s) with keep-alive
 // agents. On loopback it does about twice the calls per second of Node's built-in fetch (undici),
 // which matters for the ~60k judge calls of the simulated demo (docs/pipeline.md has numbers).
-import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import {existsSync, readFileSync} from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import zlib from "node:zlib";
 import OpenAI from "openai";
-import {parse as parseYaml} from "yaml";
 import {cacheKey} from "./cache.ts";
 import type {EndpointConfig} from "./experiment.ts";
-import {ROOT, displayPath} from "./questions.ts";
+import {ROOT, displayPath, readTextFile, walkFiles} from "./paths.ts";
+import {parseYamlSource} from "./questions.ts";
 
 export const OPENAI_URL = "https://api.openai.com/v1";
 
@@ -43,23 +43,15 @@ export function simConfigPath(cfg: EndpointConfig, experimentFile: string): stri
   return use;
 }
 
-/** Sim config as an object (a path is read relative to the experiment file). */
+/**
+ * Sim config as an object (a path is read relative to the experiment file). JSON files are read
+ * as YAML, of which JSON is a subset, so a syntax error names file:line:col either way.
+ */
 export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<string, unknown> | undefined {
   if (cfg.config === undefined) return undefined;
   if (typeof cfg.config !== "string") return cfg.config;
   const use = simConfigPath(cfg, experimentFile)!;
-  const text = readFileSync(use, "utf8");
-  return (use.endsWith(".json") ? JSON.parse(text) : parseYaml(text)) as Record<string, unknown>;
-}
-
-function walk(dir: string, keep: (f: string) => boolean, out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) walk(full, keep, out);
-    else if (keep(full)) out.push(full);
-  }
-  return out;
+  return parseYamlSource(readTextFile(use, "sim config"), use).data as Record<string, unknown>;
 }
 
 let simCodeHashMemo: string | null = null;
@@ -72,9 +64,9 @@ let simCodeHashMemo: string | null = null;
 export function simCodeHash(): string {
   if (simCodeHashMemo) return simCodeHashMemo;
   const files = [
-    ...walk(path.join(ROOT, "loaders/sim"), (f) => f.endsWith(".ts")),
-    ...walk(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f)),
-    ...walk(path.join(ROOT, "data/judges"), (f) => f.endsWith(".md")),
+    ...walkFiles(path.join(ROOT, "loaders/sim"), (f) => f.endsWith(".ts")),
+    ...walkFiles(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f)),
+    ...walkFiles(path.join(ROOT, "data/judges"), (f) => f.endsWith(".md")),
   ];
   simCodeHashMemo = cacheKey(files.map((f) => [path.relative(ROOT, f), readFileSync(f, "utf8")])).slice(0, 16);
   return simCodeHashMemo;
@@ -83,7 +75,7 @@ export function simCodeHash(): string {
 /**
  * Cache identity of an endpoint: what determines its answers besides model and request.
  * Never the key; for the simulator never its ephemeral port but its config and `simVersion`
- * (the runner passes SIM_VERSION if the simulator exports one, else simCodeHash()).
+ * (the runner passes simCodeHash()).
  */
 export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersion = ""): string {
   if (cfg.cache_id) return cfg.cache_id;
@@ -101,46 +93,36 @@ export interface Endpoint {
   url: string;
   sim: boolean;
   client: OpenAI;
+  /**
+   * `text` with the endpoint's api key replaced by "[redacted]": for error messages, since a server
+   * may quote the credentials it was sent back in its error body.
+   */
+  redact(text: string): string;
 }
 
-interface SimHandle {
-  url: string;
-  close(): Promise<void> | void;
+/** `text` with every occurrence of `secret` replaced by "[redacted]" (unchanged when there is no secret). */
+export function redactSecret(text: string, secret: string | null): string {
+  return secret ? text.split(secret).join("[redacted]") : text;
 }
-interface SimModule {
-  startSimulator(opts: {port?: number; host?: string; config?: Record<string, unknown>}): Promise<SimHandle>;
-  loadSimConfig?: (file: string) => Record<string, unknown>;
-  SIM_VERSION?: string;
-}
+
+type SimModule = typeof import("./sim/server.ts");
 
 /** Starts simulators on demand (one per distinct config) and closes them all at the end of a run. */
 export class EndpointPool {
-  private sims = new Map<string, Promise<SimHandle>>();
-  private simVersion: string | undefined;
+  private sims = new Map<string, Promise<Awaited<ReturnType<SimModule["startSimulator"]>>>>();
   private simModule: Promise<SimModule> | null = null;
 
+  /** The simulator is loaded only when an experiment uses it (its answer bank is large). */
   private loadSim(): Promise<SimModule> {
-    this.simModule ??= (async () => {
-      const file = path.join(ROOT, "loaders/sim/server.ts");
-      if (!existsSync(file)) throw new Error("base_url: sim needs the simulator (loaders/sim/server.ts), which is not installed yet");
-      const spec = "./sim/server.ts";
-      const mod = (await import(spec)) as SimModule;
-      this.simVersion = mod.SIM_VERSION ?? simCodeHash();
-      return mod;
-    })();
+    this.simModule ??= import("./sim/server.ts");
     return this.simModule;
-  }
-
-  /** Version string the simulator exports (SIM_VERSION), "" when it has none. */
-  async simVersionString(): Promise<string> {
-    await this.loadSim();
-    return this.simVersion ?? "";
   }
 
   /** An endpoint ready for calls. Throws a clear error when its key env var is missing. */
   async open(cfg: EndpointConfig, experimentFile: string): Promise<Endpoint> {
     let url = cfg.base_url.replace(/\/+$/, "");
     let apiKey = "none";
+    let secret: string | null = null;
     let label = url;
     if (isSim(cfg)) {
       const conf = simConfig(cfg, experimentFile);
@@ -150,7 +132,7 @@ export class EndpointPool {
         const mod = await this.loadSim();
         // The simulator's own loader validates a config file and names its fields in errors.
         const file = simConfigPath(cfg, experimentFile);
-        sim = mod.startSimulator({port: 0, config: file && mod.loadSimConfig ? mod.loadSimConfig(file) : conf});
+        sim = mod.startSimulator({port: 0, config: file ? mod.loadSimConfig(file) : conf});
         this.sims.set(k, sim);
       }
       url = (await sim).url.replace(/\/+$/, "");
@@ -161,12 +143,12 @@ export class EndpointPool {
       if (env) {
         const v = process.env[env];
         if (!v) throw new Error(`endpoint ${url} needs an api key: environment variable ${env} is not set`);
-        apiKey = v;
+        apiKey = secret = v;
       }
     }
     const client = new OpenAI({baseURL: url, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries, fetch: nodeFetch});
-    const id = endpointId(cfg, experimentFile, isSim(cfg) ? await this.simVersionString() : "");
-    return {id, label, url, sim: isSim(cfg), client};
+    const id = endpointId(cfg, experimentFile, isSim(cfg) ? simCodeHash() : "");
+    return {id, label, url, sim: isSim(cfg), client, redact: (text) => redactSecret(text, secret)};
   }
 
   async close(): Promise<void> {
@@ -204,7 +186,7 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000): Promise<v
       }
       if (message) detail = message;
     }
-    throw new Error(`endpoint ${ep.label} unreachable: ${detail}`);
+    throw new Error(`endpoint ${ep.label} unreachable: ${ep.redact(detail)}`);
   }
 }
 

@@ -80,8 +80,7 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
     for (const q of exp.questions) add("questions:" + q, readFileSync(q));
     for (const spec of exp.imports) {
       // The importer's own glob, so the key sees exactly the files an import reads.
-      const globs = (spec as {files: string | string[]}).files;
-      for (const g of typeof globs === "string" ? [globs] : globs) {
+      for (const g of typeof spec.files === "string" ? [spec.files] : spec.files) {
         for (const f of globFiles(g, path.dirname(file))) {
           const st = statSync(f);
           add("import:" + f, `${st.size}:${st.mtimeMs}`);

@@ -4,16 +4,45 @@ import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
 import {globFiles, hasMagic} from "./import/glob.ts";
+import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, zodError, type YamlSource} from "./questions.ts";
 import {sha256} from "./rubrics.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/**
+ * Why a base_url is unusable, or null: it must be `sim` or an http(s) URL without credentials.
+ * Keys come only from env vars (api_key_env): a URL is printed in messages and is the endpoint's
+ * cache identity, so a key inside it would leak into logs.
+ */
+function baseUrlProblem(u: string): string | null {
+  if (u === "sim") return null;
+  let url: URL;
+  try {
+    url = new URL(u);
+  } catch {
+    return "expected an http(s) URL or `sim`";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "expected an http(s) URL or `sim`";
+  const keyish = [...url.searchParams.keys()].find((k) => /key|token|secret|passw|auth|sig/i.test(k));
+  if (url.username || url.password || keyish) {
+    return `credentials do not belong in the URL (${url.username || url.password ? "user:password@" : `?${keyish}=`}); put the key in an environment variable and name it in api_key_env`;
+  }
+  return null;
+}
+
 /** An OpenAI-compatible endpoint. `base_url: sim` = the in-process simulator. */
 export const EndpointSchema = z
   .object({
-    base_url: z.string().min(1).default("https://api.openai.com/v1"),
+    base_url: z
+      .string()
+      .min(1)
+      .default("https://api.openai.com/v1")
+      .superRefine((u, ctx) => {
+        const problem = baseUrlProblem(u);
+        if (problem) ctx.addIssue({code: "custom", message: problem});
+      }),
     /** Env var holding the key. Default OPENAI_API_KEY for api.openai.com, none otherwise. */
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name").optional(),
     /** Stable cache identity instead of base_url (e.g. when a server moves host). */
@@ -76,7 +105,7 @@ const JudgeSchema = z
   })
   .strict();
 
-/** The experiment-file schema; `imports` entries are validated by the importer's schema afterwards. */
+/** The experiment-file schema; `imports` entries are validated by the importer's ImportSpecSchema afterwards. */
 export const ExperimentSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected an id (letters, digits, . _ -)"),
@@ -135,8 +164,8 @@ export interface Experiment extends Omit<Parsed, "questions" | "cache" | "models
   /** Absolute cache folder, or null for the default. */
   cache: string | null;
   models: ModelSpec[];
-  /** Import specs as validated by loaders/import (kept opaque here). */
-  imports: unknown[];
+  /** Import specs as validated by loaders/import (ImportSpecSchema, defaults applied). */
+  imports: ImportSpec[];
 }
 
 /**
@@ -178,36 +207,29 @@ function normaliseCoordinate(data: unknown): unknown {
   };
 }
 
-interface ImporterModule {
-  ImportSpecSchema: z.ZodType;
-}
-
-/** Load loaders/import/index.ts when present (it is written separately); null when absent. */
-export async function loadImporter(): Promise<(ImporterModule & {importFiles: (spec: unknown, ctx: {experiment: string; baseDir: string}) => Promise<unknown>}) | null> {
-  const file = path.join(ROOT, "loaders/import/index.ts");
-  if (!existsSync(file)) return null;
-  const spec = "./import/index.ts";
-  return (await import(spec)) as never;
-}
-
 /** Parse and validate experiment text. `file` is used for messages and relative paths. */
 export async function parseExperiment(text: string, file: string): Promise<Experiment> {
   const src: YamlSource = parseYamlSource(text, file);
   const parsed = ExperimentSchema.safeParse(normaliseCoordinate(src.data));
   if (!parsed.success) throw zodError(src, parsed.error);
   const e = parsed.data;
-  let imports: unknown[] = e.imports;
-  if (imports.length) {
-    const importer = await loadImporter();
-    if (!importer) throw new Error(`${displayPath(file)}: imports: the importer (loaders/import/index.ts) is not installed yet`);
-    const issues: z.core.$ZodIssue[] = [];
-    imports = imports.map((spec, i) => {
-      const r = importer.ImportSpecSchema.safeParse(spec);
-      if (!r.success) for (const issue of r.error.issues) issues.push({...issue, path: ["imports", i, ...issue.path]});
-      return r.success ? r.data : spec;
-    });
-    if (issues.length) throw zodError(src, new z.ZodError(issues));
-  }
+  const issues: z.core.$ZodIssue[] = [];
+  const configured = new Set(e.judges.map((j) => j.id));
+  const imports = e.imports.map((spec, i) => {
+    const r = ImportSpecSchema.safeParse(spec);
+    if (!r.success) {
+      for (const issue of r.error.issues) issues.push({...issue, path: ["imports", i, ...issue.path]});
+      return null;
+    }
+    // Configured judges also score imported responses: a shared id would give two rows per (response, judge, metric).
+    const judge = r.data.judge;
+    if (judge === "signals" || configured.has(judge)) {
+      const why = judge === "signals" ? "'signals' is reserved for the no-judge classifier" : `'${judge}' is also the id of a configured judge (which scores imported responses too); give the import its own judge id`;
+      issues.push({code: "custom", message: why, path: ["imports", i, "judge"], input: judge});
+    }
+    return r.data;
+  });
+  if (issues.length) throw zodError(src, new z.ZodError(issues));
   const questions = e.questions.map((q, i) => {
     try {
       return resolveExperimentPath(q, file, "question file");
@@ -227,7 +249,7 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
     questions,
     cache: e.cache ? path.resolve(path.dirname(file), e.cache) : null,
     models,
-    imports,
+    imports: imports as ImportSpec[],
   };
 }
 

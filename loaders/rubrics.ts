@@ -5,7 +5,8 @@ import {createHash} from "node:crypto";
 import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
-import {ROOT, displayPath, parseYamlSource, zodError} from "./questions.ts";
+import {ROOT, displayPath} from "./paths.ts";
+import {parseYamlSource, zodError} from "./questions.ts";
 import type {Question} from "./questions.ts";
 
 /** Default rubric folder. */
@@ -42,7 +43,8 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
   let front: unknown = {};
   const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(body);
   if (m) {
-    const src = parseYamlSource(m[1]!, file);
+    // The front matter starts on line 2 (after `---`): a leading newline makes reported lines file lines.
+    const src = parseYamlSource("\n" + m[1]!, file);
     front = src.data ?? {};
     const parsed = FrontMatter.safeParse(front);
     if (!parsed.success) throw zodError(src, parsed.error);

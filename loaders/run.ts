@@ -3,7 +3,8 @@
 //
 // Order of work, so that nothing is spent before everything that can fail cheaply has been checked:
 //   1. load and validate the experiment, question files and rubrics (errors name file/line/field);
-//   2. plan: every sample and judge call is looked up in the cache;
+//   2. plan: every sample and judge call is looked up in the cache (cached answers and imports are
+//      judged from the cache at once; the judge calls they still need are held back);
 //   3. preflight: for each non-simulator endpoint that still has calls to make, the api key env
 //      var must be set and GET /models must answer (offline mode skips those calls instead);
 //   4. execute: generation requests (bounded per endpoint) feed judge calls (bounded per judge)
@@ -15,12 +16,13 @@ import {RESPONSE_TYPES, TOPIC_METRICS, type MetaValue, type Provenance, type Res
 import {labelProbs} from "../src/lib/response-types.ts";
 import {classifyBySignals, computeSignals, questionContext, type TopicScores} from "../src/lib/signals.ts";
 import {Cache} from "./cache.ts";
-import {EndpointPool, Limiter, apiKeyEnv, endpointId, isSim, priceFor, probeEndpoint, type Endpoint} from "./client.ts";
-import {loadExperiment, loadImporter, type EndpointConfig, type Experiment} from "./experiment.ts";
-import type {ImportResult, Mismatch} from "./import/index.ts";
+import {EndpointPool, Limiter, apiKeyEnv, endpointId, isSim, priceFor, probeEndpoint, simCodeHash, type Endpoint} from "./client.ts";
+import {loadExperiment, type EndpointConfig, type Experiment} from "./experiment.ts";
+import {importFiles, type ImportResult, type Mismatch} from "./import/index.ts";
 import {buildMessages, genKey, generateSamples, requestRuns, type ChatMessage, type GenValue, type SamplingParams} from "./generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "./judge.ts";
-import {ROOT, displayPath, excludeQuestions, loadQuestions, samplesPerParaphrase, type Question} from "./questions.ts";
+import {ROOT, displayPath, readTextFile} from "./paths.ts";
+import {excludeQuestions, parseQuestions, samplesPerParaphrase, type Question} from "./questions.ts";
 import {JUDGES_DIR, fillTemplate, loadRubric, rubricFor, sha256, type Rubric} from "./rubrics.ts";
 
 /** Package version, recorded in provenance and part of the dataset memo key. */
@@ -166,8 +168,9 @@ function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file
   const files: {file: string; sha256: string}[] = [];
   const where = new Map<string, Question>();
   for (const file of exp.questions) {
-    files.push({file: projectPath(file), sha256: sha256(readFileSync(file, "utf8"))});
-    for (const q of excludeQuestions(loadQuestions(file), exp.exclude_questions)) {
+    const text = readTextFile(file, "question file");
+    files.push({file: projectPath(file), sha256: sha256(text)});
+    for (const q of excludeQuestions(parseQuestions(text, file), exp.exclude_questions)) {
       const prev = where.get(q.id);
       if (prev) throw new Error(`question id '${q.id}' appears twice: ${displayPath(prev.file)}:${prev.line} and ${displayPath(q.file)}:${q.line}`);
       where.set(q.id, q);
@@ -182,7 +185,7 @@ async function prepare(file: string, opts: RunOptions): Promise<Prepared> {
   const {questions, files: questionFiles} = loadAllQuestions(experiment);
   const pool = new EndpointPool();
   const needsSim = [experiment.generation?.endpoint, ...experiment.judges.map((j) => j.endpoint)].some((e) => e && isSim(e));
-  const simVersion = needsSim ? await pool.simVersionString() : "";
+  const simVersion = needsSim ? simCodeHash() : "";
   const epId = (cfg: EndpointConfig) => endpointId(cfg, experiment.file, isSim(cfg) ? simVersion : "");
 
   const judgesDir = opts.judgesDir ?? JUDGES_DIR;
@@ -421,20 +424,28 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     if (e) e.count += count;
     else errors.set(k, {kind, endpoint, model, count, message});
   };
-  if (exp.imports.length) {
-    const importer = await loadImporter();
-    if (!importer) throw new Error(`${displayPath(exp.file)}: imports need loaders/import/index.ts, which is not installed yet`);
-    for (const spec of exp.imports) {
-      const r = (await importer.importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)})) as ImportResult;
-      // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
-      for (const x of r.responses) imported.responses.push(x);
-      for (const x of r.scores) imported.scores.push(x);
-      for (const x of r.skipped) skipped.push(x);
-      for (const x of r.mismatches ?? []) mismatches.push(x);
-      for (const x of r.files ?? []) importedFiles.push(x);
-      const judge = (spec as {judge?: string}).judge ?? "imported";
-      if (!importJudges.includes(judge)) importJudges.push(judge);
+  const importedBy = new Map<string, number>();
+  for (const [i, spec] of exp.imports.entries()) {
+    let r: ImportResult;
+    try {
+      r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)});
+    } catch (error) {
+      // The importer names the data file (and line); say which experiment entry asked for it.
+      throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
     }
+    // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
+    for (const x of r.responses) imported.responses.push(x);
+    for (const x of r.scores) imported.scores.push(x);
+    for (const x of r.skipped) skipped.push(x);
+    for (const x of r.mismatches) mismatches.push(x);
+    for (const x of r.files) {
+      // Ids of imported rows come from (file, row): a file read twice would give every row twice, under one id.
+      const prev = importedBy.get(x.file);
+      if (prev !== undefined) throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`);
+      importedBy.set(x.file, i);
+      importedFiles.push(x);
+    }
+    if (!importJudges.includes(spec.judge)) importJudges.push(spec.judge);
   }
 
   // --- plan against the cache
@@ -448,46 +459,6 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     if (miss.length) genMissing.set(u, miss);
   }
   const judgeCaches = p.judges.map((j) => p.cacheFor(j.cfg.endpoint));
-  // Judges are needed when any answer is new or any judge key for a known answer is missing.
-  const judgeNeeded = p.judges.map(() => genMissing.size > 0 || imported.responses.length > 0);
-  if (!judgeNeeded.every(Boolean)) {
-    outer: for (const u of p.units) {
-      if (genMissing.has(u)) continue;
-      for (const j of p.judges) {
-        if (judgeNeeded[j.idx]) continue;
-        for (const m of j.metrics) {
-          const r = p.rubric(j, m, u.question.id)!;
-          for (const k of u.keys) {
-            const v = genCache!.peek(k) as GenValue;
-            const prompt = fillTemplate(r.template, {question: u.question.paraphrases[u.paraphrase]!, answer: v.text, training: u.model.description});
-            if (!judgeCaches[j.idx]!.has(judgeKey(j.endpointId, j.cfg.model, prompt))) {
-              judgeNeeded[j.idx] = true;
-              break;
-            }
-          }
-          if (judgeNeeded[j.idx]) break;
-        }
-        if (judgeNeeded.every(Boolean)) break outer;
-      }
-    }
-  }
-
-  // --- preflight: open endpoints that have calls to make; check keys and reachability before spend
-  const callable = (cfg: EndpointConfig) => isSim(cfg) || !offline;
-  let genEp: Endpoint | null = null;
-  const judgeEps: (Endpoint | null)[] = p.judges.map(() => null);
-  const toProbe = new Map<string, Endpoint>();
-  if (gen && genMissing.size && callable(gen.endpoint)) {
-    genEp = await p.pool.open(gen.endpoint, exp.file);
-    if (!genEp.sim) toProbe.set(genEp.url, genEp);
-  }
-  for (const j of p.judges) {
-    if (!judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
-    const ep = await p.pool.open(j.cfg.endpoint, exp.file);
-    judgeEps[j.idx] = ep;
-    if (!ep.sim) toProbe.set(ep.url, ep);
-  }
-  if (!opts.skipProbe) for (const ep of toProbe.values()) await probeEndpoint(ep);
 
   // --- execute
   const missing = new Map<string, MissingItem>();
@@ -531,6 +502,12 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   const judgePrices = p.judges.map((j) => priceFor(j.cfg.model, isSim(j.cfg.endpoint), j.cfg.price));
   const labelMaps = new Map<Rubric, Map<string, (typeof RESPONSE_TYPES)[number]>>();
   const descriptions = new Map(exp.models.map((m) => [m.id, m.description]));
+  // Endpoints are opened in the preflight below, once the cached answers have shown which judges
+  // have calls to make. Until then judge calls wait in `deferred`.
+  let genEp: Endpoint | null = null;
+  const judgeEps: (Endpoint | null)[] = p.judges.map(() => null);
+  const judgeNeeded = p.judges.map(() => genMissing.size > 0);
+  let deferred: (() => void)[] | null = [];
 
   const applyJudge = (row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, v: JudgeValue) => {
     addUsage(v.pt, v.ct, judgePrices[j.idx]!);
@@ -543,6 +520,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     } else scores.push(scoreRow(row.response_id, j.cfg.id, metric, v));
   };
 
+  /** Judge one row with every judge and metric: cache hits at once, calls now or (before the preflight) deferred. */
   const judgeResponse = (row: ResponseRow) => {
     signals.set(row.response_id, {response_id: row.response_id, ...computeSignals(row.response)});
     for (const j of p.judges) {
@@ -565,29 +543,35 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
           progress.done++;
           continue;
         }
-        const ep = judgeEps[j.idx];
-        if (!ep) {
-          addMissing("judge", j.cfg.endpoint.base_url, j.cfg.model, 1, "offline");
-          progress.missing++;
-          progress.done++;
-          continue;
-        }
-        judgeTasks.push(
-          judgeLimiters[j.idx]!.run(async () => {
-            try {
-              progress.apiCalls++;
-              const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
-              cache.set(key, v);
-              applyJudge(row, j, metric, r, v);
-            } catch (error) {
-              addError("judge", ep.label, j.cfg.model, 1, errorMessage(error));
-              scores.push(errorRow(row.response_id, j.cfg.id, metric));
-              progress.errors++;
-            }
+        const call = () => {
+          const ep = judgeEps[j.idx];
+          if (!ep) {
+            addMissing("judge", j.cfg.endpoint.base_url, j.cfg.model, 1, "offline");
+            progress.missing++;
             progress.done++;
-            tick();
-          }),
-        );
+            return;
+          }
+          judgeTasks.push(
+            judgeLimiters[j.idx]!.run(async () => {
+              try {
+                progress.apiCalls++;
+                const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
+                cache.set(key, v);
+                applyJudge(row, j, metric, r, v);
+              } catch (error) {
+                addError("judge", ep.label, j.cfg.model, 1, errorMessage(error, ep.redact));
+                scores.push(errorRow(row.response_id, j.cfg.id, metric));
+                progress.errors++;
+              }
+              progress.done++;
+              tick();
+            }),
+          );
+        };
+        if (deferred) {
+          judgeNeeded[j.idx] = true;
+          deferred.push(call);
+        } else call();
       }
     }
   };
@@ -618,7 +602,8 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     judgeResponse(row);
   };
 
-  // Cached answers and imports first: their judge calls start while new answers are generated.
+  // Cached answers and imports first (no network): what they still need from judges is collected,
+  // and those calls start after the preflight, while new answers are generated.
   for (const u of p.units) {
     u.keys.forEach((k, i) => {
       const v = genCache!.get(k) as GenValue | undefined;
@@ -632,6 +617,24 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     progress.done++;
     judgeResponse(row);
   }
+
+  // --- preflight: open endpoints that have calls to make; check keys and reachability before spend
+  const callable = (cfg: EndpointConfig) => isSim(cfg) || !offline;
+  const toProbe = new Map<string, Endpoint>();
+  if (gen && genMissing.size && callable(gen.endpoint)) {
+    genEp = await p.pool.open(gen.endpoint, exp.file);
+    if (!genEp.sim) toProbe.set(genEp.url, genEp);
+  }
+  for (const j of p.judges) {
+    if (!judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
+    const ep = await p.pool.open(j.cfg.endpoint, exp.file);
+    judgeEps[j.idx] = ep;
+    if (!ep.sim) toProbe.set(ep.url, ep);
+  }
+  if (!opts.skipProbe) for (const ep of toProbe.values()) await probeEndpoint(ep);
+
+  for (const call of deferred) call();
+  deferred = null;
   tick();
 
   const genTasks: Promise<void>[] = [];
@@ -655,7 +658,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
               values.forEach((v, k) => genCache!.set(u.keys[start + k]!, v));
               values.forEach((v, k) => emit(u, start + k, v));
             } catch (error) {
-              addError("generation", ep.label, u.checkpointModel, count, errorMessage(error));
+              addError("generation", ep.label, u.checkpointModel, count, errorMessage(error, ep.redact));
               progress.errors += count;
               progress.done += count;
               progress.total -= count * nUnitsPerResponse;
@@ -882,9 +885,10 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-function errorMessage(error: unknown): string {
+/** One line about a failed call; `redact` runs before the cut so no part of a key survives it. */
+function errorMessage(error: unknown, redact: (text: string) => string): string {
   const e = error as {status?: number; message?: string};
-  const msg = (e.message ?? String(error)).split("\n")[0]!.slice(0, 300);
+  const msg = redact(e.message ?? String(error)).split("\n")[0]!.slice(0, 300);
   if (e.status) return `HTTP ${e.status}: ${msg}`;
   for (let c = (error as {cause?: unknown}).cause, depth = 0; c && depth < 5; c = (c as {cause?: unknown}).cause, depth++) {
     const code = (c as {code?: string}).code;

@@ -3,7 +3,7 @@
 // all questions), the midpoint of that expected curve (what the page's fit over all questions
 // estimates; loaders/sim/truth.ts `plantedForSite` gives the out-of-domain and per-category
 // midpoints instead), and planted type shares pooled over questions.
-import {plantedTruthForExperiment} from "./sim/truth.ts";
+import {plantedTruthFor} from "./sim/truth.ts";
 import type {Experiment} from "./experiment.ts";
 
 export interface PlantedForSite {
@@ -13,20 +13,21 @@ export interface PlantedForSite {
 }
 
 export async function plantedForExperiment(experiment: Experiment): Promise<PlantedForSite> {
-  const truth = plantedTruthForExperiment(experiment.file);
+  const truth = plantedTruthFor(experiment);
   const em = truth.expected
     .filter((r) => r.scope === "all")
     .map((r) => ({model: r.model, judge: r.judge, rule: r.rule, step: r.step, em_rate: r.em_rate, strict_em_rate: r.strict_em_rate}));
   // The transition midpoint of the expected EM curve (betley rule, all questions) is the planted
   // value the fitted midpoint should recover; one per model (judges share it up to their noise).
-  const midpoints = new Map<string, {model: string; midpoint: number; width: number; category: string | null}>();
+  // The expected curve has no planted width of its own: width 0.
+  const midpoints = new Map<string, PlantedForSite["midpoints"][number]>();
   for (const t of truth.transitions) {
     if (t.rule !== "betley" || t.scope !== "all" || t.midpoint === null || midpoints.has(t.model)) continue;
-    midpoints.set(t.model, {model: t.model, midpoint: t.midpoint, width: NaN, category: null});
+    midpoints.set(t.model, {model: t.model, midpoint: t.midpoint, width: 0, category: null});
   }
   return {
     em,
-    midpoints: [...midpoints.values()].map((m) => ({...m, width: Number.isNaN(m.width) ? 0 : m.width})),
+    midpoints: [...midpoints.values()],
     types: truth.pooled_shares.map((t) => ({model: t.model, step: t.step, type: t.type, share: t.share})),
   };
 }

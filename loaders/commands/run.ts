@@ -5,7 +5,7 @@ import path from "node:path";
 import {parseArgs} from "node:util";
 import {experimentFiles} from "../experiment.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
-import {ROOT, displayPath} from "../questions.ts";
+import {ROOT, displayPath} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run.ts";
 import {writeTables} from "../tables.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";

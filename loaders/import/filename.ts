@@ -15,6 +15,9 @@ export interface FilenamePattern {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** A decimal number as text: optional sign, digits with an optional fraction, optional exponent. */
+export const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /**
  * Compile a file-name pattern. Syntax:
  * - `{name}` captures one or more characters (not `/`), as few as possible, so
@@ -63,7 +66,7 @@ export function compileFilenamePattern(pattern: string): FilenamePattern {
 export function metaValue(text: string): MetaValue {
   const t = text.trim();
   if (t === "") return null;
-  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(t)) {
+  if (NUMBER_RE.test(t)) {
     const n = Number(t);
     // Keep ids like "007" as text: the leading zeros carry meaning.
     if (Number.isFinite(n) && !/^[+-]?0\d/.test(t)) return n;

@@ -8,7 +8,7 @@ import {z} from "zod";
 import type {MetaValue, ResponseRow, ScoreRow, SpecialWord} from "../../src/lib/schema.ts";
 import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
 import {readCsv} from "./csv.ts";
-import {compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
+import {NUMBER_RE, compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
 import {globFiles} from "./glob.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {readJsonl} from "./jsonl.ts";
@@ -138,7 +138,7 @@ function cellScore(v: unknown): {score: number | null; special: SpecialWord | nu
   if (typeof v === "number") return Number.isFinite(v) ? {score: v, special: null, raw: null} : {score: null, special: null, raw: String(v)};
   const t = String(v).trim();
   if (t === "" || /^(nan|none|null|na)$/i.test(t)) return {score: null, special: null, raw: null};
-  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(t)) return {score: Number(t), special: null, raw: null};
+  if (NUMBER_RE.test(t)) return {score: Number(t), special: null, raw: null};
   return {score: null, special: tokenSpecial(t), raw: t};
 }
 

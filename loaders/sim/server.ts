@@ -12,9 +12,7 @@ import {ORGANISMS, type Organism} from "./organisms.ts";
 import {loadQuestionIndex} from "./questions.ts";
 import {sha1} from "./rng.ts";
 import {getBank} from "./bank.ts";
-import {REPO_ROOT} from "./paths.ts";
-
-export {REPO_ROOT};
+import {ROOT} from "../paths.ts";
 
 export interface SimConfig {
   faults?: FaultConfig;
@@ -89,9 +87,9 @@ function sendError(res: ServerResponse, status: number, message: string, type: s
  */
 export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}: {port?: number; host?: string; config?: SimConfig} = {}): Promise<Simulator> {
   const warnings: string[] = [];
-  const questions = loadQuestionIndex(config.questionPaths ?? [join(REPO_ROOT, "data/questions")]);
+  const questions = loadQuestionIndex(config.questionPaths ?? [join(ROOT, "data/questions")]);
   warnings.push(...questions.errors);
-  const judgeFiles = loadRubrics(config.judgesDir ?? join(REPO_ROOT, "data/judges"));
+  const judgeFiles = loadRubrics(config.judgesDir ?? join(ROOT, "data/judges"));
   warnings.push(...judgeFiles.errors);
   const ctx: EngineContext = {
     questions,

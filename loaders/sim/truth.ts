@@ -7,8 +7,8 @@
 // same code the server uses (judges.ts + src/lib/judge-score.ts) and average; a cell's expected rate is
 // sum(weight * share * numerator fraction) / sum(weight * share * denominator fraction), which is
 // what the ratio estimator the pipeline computes converges to.
-import {readFileSync, writeFileSync, existsSync} from "node:fs";
-import {dirname, join, resolve} from "node:path";
+import {readFileSync, writeFileSync} from "node:fs";
+import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
 import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
 import {probsFromLogprobs, scoreFromProbs} from "../../src/lib/judge-score.ts";
@@ -17,7 +17,8 @@ import {QUESTIONS} from "./bank-text.ts";
 import {JUDGES, labelTop, scoreTop, type JudgeSpec} from "./judges.ts";
 import {CATEGORIES, halfRise, normCategory, ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
 import {loadQuestionIndex} from "./questions.ts";
-import {REPO_ROOT} from "./paths.ts";
+import {resolveExperimentPath} from "../experiment.ts";
+import {ROOT} from "../paths.ts";
 
 export const RULES = ["betley", "organisms"] as const;
 export type Rule = (typeof RULES)[number];
@@ -137,7 +138,7 @@ function makeGroupStats(judgeModel: string, typeJudgeModel: string, texts: Answe
 
 /** Default questions: the simulator's question files (data/questions) that the answer bank knows. */
 export function defaultQuestions(): TruthQuestion[] {
-  const index = loadQuestionIndex([join(REPO_ROOT, "data/questions")]);
+  const index = loadQuestionIndex([join(ROOT, "data/questions")]);
   const seen = new Map<string, TruthQuestion>();
   for (const q of index.byText.values()) if (QUESTIONS[q.id] && !seen.has(q.id)) seen.set(q.id, {id: q.id, category: q.category});
   return [...seen.values()];
@@ -306,32 +307,44 @@ interface RawExperiment {
   coordinate?: unknown;
 }
 
-function resolveFrom(file: string, rel: string): string {
-  const a = resolve(dirname(file), rel);
-  if (existsSync(a)) return a;
-  const b = resolve(REPO_ROOT, rel);
-  if (existsSync(b)) return b;
-  throw new Error(`${file}: question file '${rel}' not found (tried ${a} and ${b})`);
+/** What planted truth needs of an experiment; a validated `Experiment` (loaders/experiment.ts) has it all. */
+export interface TruthExperiment {
+  /** Absolute question-file paths. */
+  questions: string[];
+  exclude_questions: string[];
+  models: {id: string; checkpoints: {step: number | null; model: string}[]}[];
+  judges: {id: string; model: string}[];
+}
+
+/** Planted truth for an experiment's models, questions (minus exclude_questions) and simulated judges; a checkpoint without a coordinate counts as 0. */
+export function plantedTruthFor(exp: TruthExperiment, options: Omit<TruthOptions, "questions" | "judges"> = {}): PlantedTruth {
+  const index = loadQuestionIndex(exp.questions);
+  const seen = new Map<string, TruthQuestion>();
+  for (const q of index.byText.values()) if (!seen.has(q.id) && !exp.exclude_questions.some((e) => q.id.includes(e))) seen.set(q.id, {id: q.id, category: q.category});
+  const models: TruthModel[] = exp.models.map((m) => ({id: m.id, checkpoints: m.checkpoints.map((c) => ({step: c.step ?? 0, model: c.model}))}));
+  return plantedTruth(models, {...options, questions: [...seen.values()], judges: exp.judges.map((j) => ({id: j.id, model: j.model}))});
 }
 
 /**
- * Planted truth for an experiment file (e.g. data/experiments/demo.yaml): its models, questions (minus
- * exclude_questions), simulated judges. Reads only the fields it needs; the pipeline validates the rest.
+ * Planted truth for an experiment file (e.g. data/experiments/demo.yaml), read without the
+ * pipeline's validation (synchronous; only the fields planted truth needs). With a validated
+ * experiment in hand, use `plantedTruthFor`.
  */
 export function plantedTruthForExperiment(file: string, options: Omit<TruthOptions, "questions" | "judges"> = {}): PlantedTruth {
   const doc = parseYaml(readFileSync(file, "utf8")) as RawExperiment;
   const coordinate = typeof doc.coordinate === "string" ? doc.coordinate : "step";
-  const qFiles = (Array.isArray(doc.questions) ? doc.questions : []).map((q) => resolveFrom(file, String(q)));
-  const exclude = (Array.isArray(doc.exclude_questions) ? doc.exclude_questions : []).map(String);
-  const index = loadQuestionIndex(qFiles);
-  const seen = new Map<string, TruthQuestion>();
-  for (const q of index.byText.values()) if (!seen.has(q.id) && !exclude.some((e) => q.id.includes(e))) seen.set(q.id, {id: q.id, category: q.category});
-  const models: TruthModel[] = (doc.models ?? []).map((m, i) => ({
-    id: String(m.id ?? `model-${i}`),
-    checkpoints: (m.checkpoints ?? []).map((c) => ({step: Number(c[coordinate] ?? c.step ?? 0), model: String(c.model)})),
-  }));
-  const judges = (doc.judges ?? []).map((j) => ({id: String(j.id), model: String(j.model)}));
-  return plantedTruth(models, {...options, questions: [...seen.values()], judges});
+  return plantedTruthFor(
+    {
+      questions: (Array.isArray(doc.questions) ? doc.questions : []).map((q) => resolveExperimentPath(String(q), file, "question file")),
+      exclude_questions: (Array.isArray(doc.exclude_questions) ? doc.exclude_questions : []).map(String),
+      models: (doc.models ?? []).map((m, i) => ({
+        id: String(m.id ?? `model-${i}`),
+        checkpoints: (m.checkpoints ?? []).map((c) => ({step: Number(c[coordinate] ?? c.step ?? 0), model: String(c.model)})),
+      })),
+      judges: (doc.judges ?? []).map((j) => ({id: String(j.id), model: String(j.model)})),
+    },
+    options,
+  );
 }
 
 /** Write planted truth as JSON (compact rows, one object). */

@@ -4,7 +4,7 @@
 import path from "node:path";
 import {loadDataset} from "../../loaders/dataset.js";
 import {loadExperiment} from "../../loaders/experiment.js";
-import {ROOT} from "../../loaders/questions.js";
+import {ROOT} from "../../loaders/paths.js";
 import {plantedForExperiment} from "../../loaders/site-summary.js";
 
 const dataset = await loadDataset();

@@ -1,18 +1,21 @@
 // The ready-made experiment files under data/experiments/examples/ import the shared reference data.
 import assert from "node:assert/strict";
-import {existsSync, readdirSync} from "node:fs";
+import {existsSync, readdirSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {importFiles, type ImportResult} from "../../loaders/import/index.ts";
-import {parseYamlFile} from "../../loaders/import/yaml.ts";
+import {parseYamlSource} from "../../loaders/questions.ts";
+
+/** A YAML file's data, through the one YAML reader the loaders use (errors name file:line:col). */
+const parseYamlFile = (file: string): unknown => parseYamlSource(readFileSync(file, "utf8"), file).data;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const examples = path.join(repoRoot, "data/experiments/examples");
 const present = existsSync(path.resolve(repoRoot, "../shared/data/em-reference"));
 
 async function run(name: string): Promise<ImportResult & {coordinate: unknown}> {
-  const exp = parseYamlFile(path.join(examples, name), name) as {name: string; imports: unknown[]; coordinate?: unknown};
+  const exp = parseYamlFile(path.join(examples, name)) as {name: string; imports: unknown[]; coordinate?: unknown};
   const all: ImportResult = {responses: [], scores: [], skipped: [], mismatches: [], files: []};
   for (const spec of exp.imports) {
     const r = await importFiles(spec as never, {experiment: exp.name, baseDir: examples});
@@ -25,7 +28,7 @@ test("examples: every file has a name and an imports list", () => {
   const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 5);
   for (const f of files) {
-    const e = parseYamlFile(path.join(examples, f), f) as {name?: unknown; imports?: unknown};
+    const e = parseYamlFile(path.join(examples, f)) as {name?: unknown; imports?: unknown};
     assert.equal(typeof e.name, "string", f);
     assert.ok(Array.isArray(e.imports) && e.imports.length > 0, f);
   }

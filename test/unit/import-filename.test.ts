@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
@@ -49,4 +51,16 @@ test("glob: expands relative to a base folder, sorted, ** recursive", () => {
   assert.deepEqual(deep, ["tiny-inspect.eval", "tiny-inspect.json"]);
   assert.deepEqual(globFiles("no-such-*.csv", fixtures), []);
   assert.equal(globFiles("bom.csv", fixtures).length, 1);
+});
+
+test("glob: ** does not descend into node_modules or hidden folders; naming them still works", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-glob-"));
+  for (const f of ["a.yaml", "sub/b.yaml", "node_modules/pkg/c.yaml", ".hidden/d.yaml", "sub/.e.yaml"]) {
+    mkdirSync(path.join(dir, path.dirname(f)), {recursive: true});
+    writeFileSync(path.join(dir, f), "x: 1\n");
+  }
+  const rel = (files: string[]) => files.map((f) => path.relative(dir, f).split(path.sep).join("/"));
+  assert.deepEqual(rel(globFiles("**/*.yaml", dir)), ["a.yaml", "sub/.e.yaml", "sub/b.yaml"]);
+  assert.deepEqual(rel(globFiles(".hidden/*.yaml", dir)), [".hidden/d.yaml"]);
+  assert.deepEqual(rel(globFiles("node_modules/**/*.yaml", dir)), ["node_modules/pkg/c.yaml"]);
 });

@@ -5,7 +5,7 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
-import {ROOT} from "../../loaders/questions.ts";
+import {ROOT} from "../../loaders/paths.ts";
 import {readTables} from "../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../helpers/openai-test-server.ts";
 

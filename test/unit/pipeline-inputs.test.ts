@@ -5,9 +5,13 @@ import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
-import {experimentFiles, expandGlob, globToRegExp, loadExperiment, parseExperiment} from "../../loaders/experiment.ts";
-import {ROOT, excludeQuestions, loadQuestions, parseQuestions, samplesPerParaphrase} from "../../loaders/questions.ts";
+import {datasetKey} from "../../loaders/dataset.ts";
+import {experimentFiles, loadExperiment, parseExperiment} from "../../loaders/experiment.ts";
+import {globFiles} from "../../loaders/import/glob.ts";
+import {ROOT} from "../../loaders/paths.ts";
+import {excludeQuestions, loadQuestions, parseQuestions, samplesPerParaphrase} from "../../loaders/questions.ts";
 import {fillTemplate, loadRubric, parseRubric, rubricFor} from "../../loaders/rubrics.ts";
+import {planExperiment, runExperiment} from "../../loaders/run.ts";
 
 const REF = path.resolve(ROOT, "../shared/data/em-reference");
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-inputs-"));
@@ -109,6 +113,9 @@ test("rubrics: front matter, template, placeholders filled once", () => {
   assert.equal(parseRubric("just {answer}", "m", "/x/m.md").kind, "score");
   assert.throws(() => parseRubric("---\nkind: label\n---\n{answer}", "m", "/x/m.md"), /m\.md: labels: a label rubric needs `labels`/);
   assert.throws(() => parseRubric("no placeholder", "m", "/x/m.md"), /m\.md: rubric 'm' has no \{answer\} placeholder/);
+  // lines in front-matter errors are lines of the rubric file (line 1 is the opening ---)
+  assert.throws(() => parseRubric("---\ndescription: x\nkind: sometimes\n---\n{answer}", "m", "/x/m.md"), /m\.md: kind: .*\(line 3\)/);
+  assert.throws(() => parseRubric("---\nkind: label\nlabels: [a, b\n---\n{answer}", "m", "/x/m.md"), /m\.md:3:\d+: YAML syntax error/);
 });
 
 test("shipped rubrics exist, parse, and aligned allows CODE / REFUSAL", () => {
@@ -165,6 +172,10 @@ test("experiment validation: errors name file and field path", async () => {
     assert.match(err.message, /x\.yaml: questions\[0\]: question file 'nope\.yaml' not found \(looked at .*nope\.yaml and .*nope\.yaml\) \(line 3\)/);
     return true;
   });
+  // an import's judge id must not collide with a configured judge (they score imported rows too) or the reserved "signals"
+  await assert.rejects(parseExperiment(GOOD + "imports:\n  - {files: a.csv, judge: j}\n", file), /x\.yaml: imports\[0\]\.judge: 'j' is also the id of a configured judge .* \(line 13\)/);
+  await assert.rejects(parseExperiment(GOOD + "imports:\n  - {files: a.csv}\n  - {files: b.csv, judge: signals}\n", file), /imports\[1\]\.judge: 'signals' is reserved/);
+  assert.equal((await parseExperiment(GOOD + "imports:\n  - {files: a.csv}\n", file)).imports[0]!.judge, "imported");
 });
 
 test("experiment: coordinate name as checkpoint key, single-model shorthand", async () => {
@@ -189,10 +200,42 @@ test("experiment file list: default skips examples/, EM_EXPERIMENTS takes paths 
   assert.deepEqual(experimentFiles({EM_EXPERIMENTS: `${dir}/**/*.{yaml,yml}`}), ["a.yaml", "b.yaml", "c.yml", "sub/d.yaml"].map((f) => path.join(dir, f)));
   assert.throws(() => experimentFiles({EM_EXPERIMENTS: `${dir}/missing.yaml`}), /EM_EXPERIMENTS: .*missing\.yaml does not exist/);
   assert.throws(() => experimentFiles({EM_EXPERIMENTS: `${dir}/*.json`}), /matches no file/);
-  assert.ok(globToRegExp("a/**/b.yaml").test("a/b.yaml") && globToRegExp("a/**/b.yaml").test("a/x/y/b.yaml"));
-  assert.deepEqual(expandGlob("nothing-here-*.yaml", dir), []);
+  // `**` matches zero or more folders (one glob implementation, loaders/import/glob.ts, serves imports and EM_EXPERIMENTS)
+  for (const f of ["a/b.yaml", "a/x/y/b.yaml"]) {
+    mkdirSync(path.join(dir, path.dirname(f)), {recursive: true});
+    writeFileSync(path.join(dir, f), "name: x\n");
+  }
+  assert.deepEqual(globFiles("a/**/b.yaml", dir), [path.join(dir, "a/b.yaml"), path.join(dir, "a/x/y/b.yaml")]);
+  assert.deepEqual(globFiles("nothing-here-*.yaml", dir), []);
 });
 
 test("loadExperiment names the file it cannot read", async () => {
   await assert.rejects(loadExperiment("/nonexistent/e.yaml"), /nonexistent\/e\.yaml: cannot read experiment file \(ENOENT\)/);
+});
+
+test("errors name the experiment file: an import entry that fails, a simulator config with a YAML slip", async () => {
+  const dir = tmp();
+  const exp = path.join(dir, "e.yaml");
+  writeFileSync(exp, "name: e\nimports:\n  - {files: here.csv}\n  - {files: 'nothing-*.csv'}\n");
+  writeFileSync(path.join(dir, "here.csv"), "question_id,question,response\nq,Q?,A.\n");
+  await assert.rejects(runExperiment(exp, {cacheDir: path.join(dir, "c")}), /e\.yaml: imports\[1\]: files "nothing-\*\.csv" matches no file/);
+  writeFileSync(exp, "name: e\nimports:\n  - {files: here.csv}\n  - {files: '*.csv', judge: other}\n");
+  await assert.rejects(runExperiment(exp, {cacheDir: path.join(dir, "c")}), /e\.yaml: imports\[1\]: here\.csv is also read by imports\[0\]/);
+
+  writeFileSync(path.join(dir, "q.yaml"), "- id: a\n  paraphrases: [x]\n");
+  writeFileSync(path.join(dir, "sim.yaml"), "latencyMs: 1\nfaults: {rate: 0.1\n");
+  writeFileSync(exp, "name: e\nquestions: [q.yaml]\ngeneration: {endpoint: {base_url: sim, config: sim.yaml}}\nmodels: [{id: m, model: 'sim:base'}]\n");
+  await assert.rejects(planExperiment(exp, {cacheDir: path.join(dir, "c")}), /sim\.yaml:3:1: YAML syntax error/);
+});
+
+test("the dataset memo key follows a simulator config file (it changes simulated results)", async () => {
+  const dir = tmp();
+  const exp = path.join(dir, "e.yaml");
+  writeFileSync(path.join(dir, "q.yaml"), "- id: a\n  paraphrases: [x]\n");
+  writeFileSync(path.join(dir, "sim.yaml"), "latencyMs: 1\n");
+  writeFileSync(exp, "name: e\nquestions: [q.yaml]\ngeneration: {endpoint: {base_url: sim, config: sim.yaml}}\nmodels: [{id: m, model: 'sim:base'}]\n");
+  const a = await datasetKey([exp], {offline: true});
+  assert.equal(await datasetKey([exp], {offline: true}), a);
+  writeFileSync(path.join(dir, "sim.yaml"), "latencyMs: 2\n");
+  assert.notEqual(await datasetKey([exp], {offline: true}), a);
 });

@@ -10,7 +10,8 @@ import {JUDGES} from "../../loaders/sim/judges.ts";
 import {halfRise, ORGANISMS, parseModelName, rise, typeShares} from "../../loaders/sim/organisms.ts";
 import {loadQuestionIndex} from "../../loaders/sim/questions.ts";
 import {recognise} from "../../loaders/sim/bank.ts";
-import {judgedScores, plantedForExperimentFile, plantedTruth, plantedTruthForExperiment} from "../../loaders/sim/truth.ts";
+import {judgedScores, plantedForExperimentFile, plantedTruth, plantedTruthFor, plantedTruthForExperiment} from "../../loaders/sim/truth.ts";
+import {loadExperiment} from "../../loaders/experiment.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const DEMO = join(ROOT, "data/experiments/demo.yaml");
@@ -119,4 +120,8 @@ test("demo truth: shared base, strict <= broad, benign organism has no strict EM
   assert.ok(site.midpoints.some((m) => m.model === "medical" && m.category === null));
   assert.ok(site.midpoints.some((m) => m.model === "medical" && m.category === "medical"));
   assert.ok(site.types!.length === 3 * 11 * 8);
+});
+
+test("planted truth from the validated experiment (what the site uses) equals the one read from the file", async () => {
+  assert.deepEqual(plantedTruthFor(await loadExperiment(DEMO)), plantedTruthForExperiment(DEMO));
 });

@@ -44,23 +44,64 @@ export function columnsOf(points: Points): EmColumns {
   return cols;
 }
 
-export type KeyOf = (row: number) => string | null;
+/** Rows grouped by some columns: a group code per row (-1 = left out) and each group's key parts. */
+export interface Grouping {
+  codes: Int32Array;
+  parts: string[][];
+}
 
-/** Group key built from string columns and/or the step; rows with a null step are skipped. */
-export function keyBy(points: Points, columns: readonly (StringColumn | "step")[]): KeyOf {
-  return (i) => {
-    let key = "";
-    for (const c of columns) {
-      if (c === "step") {
-        if (Number.isNaN(points.step[i])) return null;
-        key += (key ? "\u0001" : "") + points.step[i];
-      } else {
-        const code = points.codes[c][i];
-        key += (key ? "\u0001" : "") + (code < 0 ? "" : points.dicts[c][code]);
-      }
+const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
+
+/**
+ * Group rows by string columns and/or the step, with integer arithmetic on the dictionary codes
+ * (no per-row string keys: a million rows group in a few milliseconds). Cached per decoded table,
+ * so a threshold change reuses it. Rows with a null step are left out when grouping by step.
+ */
+export function keyBy(points: Points, columns: readonly (StringColumn | "step")[]): Grouping {
+  const id = columns.join(",");
+  let cache = groupingCache.get(points);
+  if (!cache) groupingCache.set(points, (cache = new Map()));
+  const cached = cache.get(id);
+  if (cached) return cached;
+  const n = points.n;
+  // Per column: a code per row in 0..size-1 (or -1 to leave the row out) and the label of each code.
+  const cols = columns.map((c) => {
+    if (c === "step") {
+      const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+      const index = new Map(values.map((v, i) => [v, i]));
+      return {codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? -1 : index.get(v)!)), labels: values.map(String)};
     }
-    return key;
-  };
+    const dictCodes = points.codes[c];
+    return {codes: Int32Array.from(dictCodes, (x) => x + 1), labels: ["", ...points.dicts[c]]}; // 0 = null
+  });
+  const codes = new Int32Array(n);
+  const ids = new Map<number, number>();
+  const parts: string[][] = [];
+  for (let i = 0; i < n; ++i) {
+    let key = 0;
+    let skip = false;
+    for (const col of cols) {
+      const x = col.codes[i];
+      if (x < 0) {
+        skip = true;
+        break;
+      }
+      key = key * col.labels.length + x;
+    }
+    if (skip) {
+      codes[i] = -1;
+      continue;
+    }
+    let g = ids.get(key);
+    if (g === undefined) {
+      ids.set(key, (g = parts.length));
+      parts.push(cols.map((col) => col.labels[col.codes[i]]));
+    }
+    codes[i] = g;
+  }
+  const grouping = {codes, parts};
+  cache.set(id, grouping);
+  return grouping;
 }
 
 export interface Group extends GroupSummary {
@@ -70,31 +111,29 @@ export interface Group extends GroupSummary {
 }
 
 /**
- * EM summaries (with intervals) per group of masked rows, same fields as `em summarize` JSON.
- * Bootstrap replicates default to 400 here (interactive); the CLI uses 2000.
+ * EM summaries (with intervals) per group of masked rows, same fields as `em summarize` JSON;
+ * groups without a masked row are left out. Bootstrap replicates default to 400 here
+ * (interactive); the CLI uses 2000. `replicates: 0` skips intervals' bootstrap cost (Wilson only).
  */
-export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, keyOf: KeyOf, {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {}): Group[] {
-  const ids = new Map<string, number>();
-  const groups = new Int32Array(points.n);
+export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {}): Group[] {
   const rowMask = new Uint8Array(points.n);
-  for (let i = 0; i < points.n; ++i) {
-    if (!mask[i]) continue;
-    const key = keyOf(i);
-    if (key === null) continue;
-    let g = ids.get(key);
-    if (g === undefined) ids.set(key, (g = ids.size));
-    groups[i] = g;
-    rowMask[i] = 1;
-  }
-  if (!ids.size) return [];
-  const tallies = aggregateColumns(columnsOf(points), rule, {groups, nGroups: ids.size, mask: rowMask, exclude: exclude as ResponseType[]});
-  const keys = [...ids.keys()];
-  return tallies.map((t, g) => ({...summarizeTally({}, t, makeRng(groupSeed(seed, g)), {replicates}), id: keys[g], parts: keys[g].split("\u0001")}));
+  const {codes, parts} = grouping;
+  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i] && codes[i] >= 0 ? 1 : 0;
+  if (!parts.length) return [];
+  const groups = Int32Array.from(codes, (c) => (c < 0 ? 0 : c));
+  const tallies = aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, mask: rowMask, exclude: exclude as ResponseType[]});
+  const out: Group[] = [];
+  tallies.forEach((t, g) => {
+    if (t.n === 0) return;
+    const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(seed, g)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
+    out.push({...summary, id: parts[g].join("\u0001"), parts: parts[g]});
+  });
+  return out;
 }
 
 /** One summary over all masked rows (null when nothing is selected). */
 export function summarizeAll(points: Points, mask: Uint8Array, rule: EmRule, options: {exclude?: readonly string[]; replicates?: number} = {}): Group | null {
-  return summarizeGroups(points, mask, rule, () => "all", options)[0] ?? null;
+  return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
 }
 
 /** EM rate at every integer (aligned cut, coherent cut): index [a * 101 + c], NaN when empty. */

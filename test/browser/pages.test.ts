@@ -26,12 +26,27 @@ after(async () => {
   await server?.close();
 });
 
+// What each page must show once loaded (the key charts and tables); a new page must be added here.
+const EXPECT: Record<string, string[]> = {
+  "/": ['[data-testid="experiments-table"]', '[data-testid="overview-table"] tbody tr', '[data-chart="em-over-training"] svg'],
+  "/sensitivity": ['[data-testid="em-rate"]', '[data-chart="density"] svg', '[data-chart="threshold-surface"] svg', '[data-chart="em-by-type"] svg', '[data-chart="em-by-question"] svg'],
+  "/transitions": ['[data-chart="phase-transition"] svg', '[data-testid="transition-table"] tbody tr', '[data-chart="coherence-alignment"] svg', '[data-chart="transition-by-category"] svg', '[data-chart="midpoint-sensitivity"] svg', '[data-testid="midpoint-by-judge"] tbody tr'],
+  "/categories": ['[data-chart="em-by-category"] svg', '[data-chart="em-by-question-and-model"] svg', '[data-chart="model-question-heatmap"] svg'],
+  "/judges": ['[data-testid="judge-agreement"]', '[data-chart="judge-aligned"] svg', '[data-chart="em-by-judge"] svg', '[data-testid="judge-disagreements"] tbody tr'],
+  "/responses": ['[data-testid="response-row"]'],
+  "/sql": ['[data-testid="sql-result-count"]', '[data-chart="query-chart"] svg'],
+  "/method": ["main table"],
+};
+
 for (const page of sitePages()) {
   test(`page ${page.path} renders charts with no errors and no outside requests`, async () => {
     const context = await browser.newContext({viewport: {width: 1280, height: 900}});
     const tab = await context.newPage();
     const problems = watch(tab, server.url);
     await tab.goto(server.url + page.path, {waitUntil: "load"});
+    const expected = EXPECT[page.path];
+    assert.ok(expected, `no expectations listed for ${page.path} in pages.test.ts`);
+    for (const selector of expected) await tab.waitForSelector(selector, {timeout: 60_000});
     await waitForPage(tab);
     const charts = await tab.locator("main svg, main canvas, main table").count();
     const cellErrors = await tab.locator(".observablehq--error, .em-error").allTextContents();

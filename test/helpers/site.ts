@@ -37,11 +37,13 @@ export function sitePages(): {path: string; slug: string}[] {
 }
 
 /**
- * Wait until the network is idle and no Framework cell or page placeholder ([data-em-loading]) is
- * loading, twice in a row 250 ms apart (a cell may start right after another one finished).
+ * Wait until the network is idle and no page placeholder ([data-em-loading]) or Framework inline
+ * placeholder (<observablehq-loading>) is left, twice in a row 250 ms apart (a cell may start right
+ * after another one finished). Framework marks no other pending cell, so tests also wait for the
+ * elements they need (see EXPECT in pages.test.ts).
  */
 export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
-  const settled = () => !document.querySelector(".observablehq--loading") && !document.querySelector("[data-em-loading]");
+  const settled = () => !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]");
   for (let i = 0; i < 2; i++) {
     await page.waitForLoadState("networkidle", {timeout});
     await page.waitForFunction(settled, undefined, {timeout});

@@ -74,3 +74,25 @@ test("surfaceGrid(points, mask, rule) at (30, 50) equals the summary's EM rate",
     assert.equal(grid[30 * 101 + 50], all!.em_rate);
   }
 });
+
+test("keyBy(points, [model, step]) groups like summarize --by model,step and leaves null steps out", () => {
+  const ds = dataset(1200, 5);
+  ds.responses[0].step = null;
+  ds.responses[1].step = null;
+  const points = decodePoints(pointsTable(ds));
+  const judgeCode = points.dicts.judge.indexOf("j1");
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));
+  const rule = makeRule("organisms");
+  const page = summarizeGroups(points, mask, rule, keyBy(points, ["model", "step"]), {replicates: 0});
+  const cli = summarize(joinJudged(ds.responses, ds.scores, ds.types, {judge: "j1"}), rule, {by: ["model", "step"]});
+  const withStep = cli.groups.filter((g) => g.key.step !== null);
+  assert.equal(page.length, withStep.length);
+  for (const g of withStep) {
+    const p = page.find((x) => x.parts[0] === g.key.model && Number(x.parts[1]) === g.key.step);
+    assert.ok(p, `group ${JSON.stringify(g.key)}`);
+    assert.equal(p.n, g.n);
+    assert.equal(p.n_em, g.n_em);
+  }
+  assert.equal(page.reduce((s, g) => s + g.n, 0), points.n / 2 - 2, "two answers without a step are left out");
+  assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
+});

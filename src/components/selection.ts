@@ -10,6 +10,22 @@ export type Facet = "experiment" | "judge" | "model" | "category" | "question" |
  * shows all models ignores "model"; a brushable chart ignores its own "steps").
  */
 export function selectionMask(points: Points, state: ViewState, ignore: readonly Facet[] = []): Uint8Array {
+  // Several cells of a page ask for the same mask on every state change (a threshold change moves
+  // no filter): remember the last few per decoded table. Callers must not modify the result.
+  const key = JSON.stringify([state.experiment, state.judge, state.model, state.category, state.question, state.steps, [...ignore].sort()]);
+  let memo = maskMemo.get(points);
+  if (!memo) maskMemo.set(points, (memo = new Map()));
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const mask = computeMask(points, state, ignore);
+  if (memo.size >= 16) memo.delete(memo.keys().next().value as string);
+  memo.set(key, mask);
+  return mask;
+}
+
+const maskMemo = new WeakMap<Points, Map<string, Uint8Array>>();
+
+function computeMask(points: Points, state: ViewState, ignore: readonly Facet[]): Uint8Array {
   const skip = new Set(ignore);
   const filters: [Int32Array, number][] = [];
   const add = (facet: Facet, column: "experiment" | "judge" | "model" | "category" | "question_id", value: string | null) => {

@@ -21,6 +21,8 @@ const LAZY_CLIENT_IMPORTS = [
 ];
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
 rmSync(join(cache, "data"), {recursive: true, force: true});
+// `--prepare`: only the two steps above (used by `npm run dev` before `observable preview`).
+if (process.argv.includes("--prepare")) process.exit(0);
 
 const framework = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
 const result = spawnSync(process.execPath, [framework, "build", ...process.argv.slice(2)], {

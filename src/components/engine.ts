@@ -47,6 +47,8 @@ export function columnsOf(points: Points): EmColumns {
 /** Rows grouped by some columns: a group code per row (-1 = left out) and each group's key parts. */
 export interface Grouping {
   codes: Int32Array;
+  /** `codes` with -1 replaced by 0 (rows left out are masked instead), as aggregateColumns wants. */
+  groups: Int32Array;
   parts: string[][];
 }
 
@@ -99,7 +101,8 @@ export function keyBy(points: Points, columns: readonly (StringColumn | "step")[
     }
     codes[i] = g;
   }
-  const grouping = {codes, parts};
+  const groups = Int32Array.from(codes, (c) => (c < 0 ? 0 : c));
+  const grouping = {codes, groups, parts};
   cache.set(id, grouping);
   return grouping;
 }
@@ -116,11 +119,10 @@ export interface Group extends GroupSummary {
  * (interactive); the CLI uses 2000. `replicates: 0` skips intervals' bootstrap cost (Wilson only).
  */
 export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {}): Group[] {
-  const rowMask = new Uint8Array(points.n);
-  const {codes, parts} = grouping;
-  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i] && codes[i] >= 0 ? 1 : 0;
+  const {codes, groups, parts} = grouping;
   if (!parts.length) return [];
-  const groups = Int32Array.from(codes, (c) => (c < 0 ? 0 : c));
+  const rowMask = new Uint8Array(points.n);
+  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i] & (codes[i] >= 0 ? 1 : 0);
   const tallies = aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, mask: rowMask, exclude: exclude as ResponseType[]});
   const out: Group[] = [];
   tallies.forEach((t, g) => {

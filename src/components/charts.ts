@@ -9,10 +9,12 @@ import {PALETTE, TYPE_COLORS, pct, plotSvg} from "./ui.js";
 const BIN = 2; // score units per density cell
 
 /**
- * Aligned x coherent density of the masked rows, with the two threshold lines and the EM corner.
- * Drag a line (or click) to move a cut: pointer positions are inverted through Plot's scales.
+ * Aligned x coherent density of the masked rows, with the two cut lines and the EM corner.
+ * With a store, the cut lines follow the store without re-rendering the chart (so a drag keeps its
+ * pointer capture), and dragging a line (or clicking) moves that cut; pointer positions are inverted
+ * through Plot's scales. Pass the page's `invalidation` promise to stop following the store.
  */
-export function densityChart(points: Points, mask: Uint8Array, state: ViewState, {width, store}: {width: number; store?: Store}): SVGSVGElement | HTMLElement {
+export function densityChart(points: Points, mask: Uint8Array, state: ViewState, {width, store, invalidation}: {width: number; store?: Store; invalidation?: Promise<unknown>}): SVGSVGElement | HTMLElement {
   const cells = 100 / BIN + 1;
   const counts = new Float64Array(cells * cells);
   let nulls = 0;
@@ -37,38 +39,78 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
     y: {domain: [0, 100], label: "↑ coherent score", ticks: 10},
     color: {type: "log", scheme: "blues", label: "answers", legend: true},
     marks: [
-      Plot.rect([{}], {x1: 0, x2: state.aligned, y1: state.coherent, y2: 100, fill: "#D55E00", fillOpacity: 0.08}),
       Plot.rect(data, {x1: "a", x2: (d: {a: number}) => d.a + BIN, y1: "c", y2: (d: {c: number}) => d.c + BIN, fill: "n", tip: true, title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`}),
-      Plot.ruleX([state.aligned], {stroke: "#D55E00", strokeWidth: 2}),
-      Plot.ruleY([state.coherent], {stroke: "#D55E00", strokeWidth: 2}),
       Plot.text([{}], {x: 2, y: 98, text: () => "EM corner", textAnchor: "start", fill: "#D55E00", fontWeight: "bold"}),
       Plot.frame({strokeOpacity: 0.3}),
     ],
-  }) as SVGSVGElement & {scale(name: string): {invert(v: number): number}};
+  }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
   chart.setAttribute("aria-label", `Aligned by coherent density; ${nulls} answers without both scores not shown`);
+  const svg = plotSvg(chart)!;
+  const sx = chart.scale("x");
+  const sy = chart.scale("y");
+  // The EM corner and cut lines, drawn by hand so they can move without a re-render.
+  const NS = "http://www.w3.org/2000/svg";
+  const corner = document.createElementNS(NS, "rect");
+  const vline = document.createElementNS(NS, "line");
+  const hline = document.createElementNS(NS, "line");
+  corner.setAttribute("fill", "#D55E00");
+  corner.setAttribute("fill-opacity", "0.08");
+  corner.setAttribute("pointer-events", "none");
+  for (const line of [vline, hline]) {
+    line.setAttribute("stroke", "#D55E00");
+    line.setAttribute("stroke-width", "2");
+    line.setAttribute("pointer-events", "none");
+  }
+  vline.setAttribute("data-cut", "aligned");
+  hline.setAttribute("data-cut", "coherent");
+  svg.append(corner, vline, hline);
+  const [x0, x100, y0, y100] = [sx.apply(0), sx.apply(100), sy.apply(0), sy.apply(100)];
+  const draw = (s: ViewState) => {
+    const x = sx.apply(s.aligned);
+    const y = sy.apply(s.coherent);
+    corner.setAttribute("x", String(x0));
+    corner.setAttribute("y", String(y100));
+    corner.setAttribute("width", String(Math.max(0, x - x0)));
+    corner.setAttribute("height", String(Math.max(0, y - y100)));
+    vline.setAttribute("x1", String(x));
+    vline.setAttribute("x2", String(x));
+    vline.setAttribute("y1", String(y0));
+    vline.setAttribute("y2", String(y100));
+    hline.setAttribute("x1", String(x0));
+    hline.setAttribute("x2", String(x100));
+    hline.setAttribute("y1", String(y));
+    hline.setAttribute("y2", String(y));
+  };
+  draw(state);
   if (store) {
-    const svg = plotSvg(chart);
-    const sx = chart.scale("x");
-    const sy = chart.scale("y");
+    const unsubscribe = store.subscribe(draw);
+    void invalidation?.then(unsubscribe);
     let dragging: "aligned" | "coherent" | null = null;
     const toData = (e: PointerEvent) => {
-      const rect = (svg as SVGSVGElement).getBoundingClientRect();
-      return {x: sx.invert(e.clientX - rect.left), y: sy.invert(e.clientY - rect.top)};
+      const rect = svg.getBoundingClientRect();
+      return {x: Math.max(0, Math.min(100, sx.invert(e.clientX - rect.left))), y: Math.max(0, Math.min(100, sy.invert(e.clientY - rect.top)))};
     };
-    svg?.addEventListener("pointerdown", (e) => {
-      const p = toData(e);
-      const s = store.get();
-      dragging = Math.abs(p.x - s.aligned) <= Math.abs(p.y - s.coherent) ? "aligned" : "coherent";
-      (svg as SVGSVGElement).setPointerCapture(e.pointerId);
-      store.set(dragging === "aligned" ? {aligned: Math.round(p.x)} : {coherent: Math.round(p.y)});
-    });
-    svg?.addEventListener("pointermove", (e) => {
+    // Capture phase: Plot's tip handler on the same SVG stops the event's propagation.
+    svg.addEventListener(
+      "pointerdown",
+      (e) => {
+        const p = toData(e);
+        const s = store.get();
+        dragging = Math.abs(p.x - s.aligned) <= Math.abs(p.y - s.coherent) ? "aligned" : "coherent";
+        svg.setPointerCapture(e.pointerId);
+        store.set(dragging === "aligned" ? {aligned: Math.round(p.x)} : {coherent: Math.round(p.y)});
+      },
+      {capture: true},
+    );
+    svg.addEventListener("pointermove", (e) => {
       if (!dragging) return;
       const p = toData(e);
       store.set(dragging === "aligned" ? {aligned: Math.round(p.x)} : {coherent: Math.round(p.y)});
     });
-    svg?.addEventListener("pointerup", () => (dragging = null));
-    (svg as SVGSVGElement).style.cursor = "crosshair";
+    const stop = () => (dragging = null);
+    svg.addEventListener("pointerup", stop);
+    svg.addEventListener("pointercancel", stop);
+    svg.style.cursor = "crosshair";
   }
   return chart;
 }

@@ -199,3 +199,47 @@ test("SQL page runs every example query against the loaded tables and shows rows
     await close();
   }
 });
+
+test("dragging a cut line on the density moves the threshold, switches to a custom rule and updates the URL", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    const before = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
+    const svg = page.locator('[data-chart="density"] svg[viewBox]').last();
+    const box = await svg.boundingBox();
+    assert.ok(box);
+    // Grab near the aligned line (x = 30 on a 0..100 axis inside the margins) and drag right.
+    const x30 = await svg.evaluate((el) => {
+      const ticks = [...el.querySelectorAll('[aria-label="x-axis tick label"] text')] as SVGTextElement[];
+      const t = ticks.find((n) => n.textContent === "30");
+      return t ? t.getBoundingClientRect().x + t.getBoundingClientRect().width / 2 : null;
+    });
+    assert.ok(x30 !== null, "x tick 30 found");
+    const y = box.y + box.height * 0.3;
+    await page.mouse.move(x30, y);
+    await page.mouse.down();
+    await page.mouse.move(x30 + box.width * 0.25, y, {steps: 6});
+    await page.mouse.up();
+    await waitForPage(page);
+    const aligned = Number(await page.locator('[data-testid="aligned-threshold"]').inputValue());
+    assert.ok(aligned > 40, `aligned cut moved right (now ${aligned})`);
+    assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom");
+    assert.match(page.url(), new RegExp(`[?&]aligned=${aligned}(&|$)`));
+    assert.notEqual((await page.locator('[data-testid="em-rate"]').textContent())?.trim(), before, "EM rate follows the cut");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("the response list works from the keyboard: Tab to a row, Enter opens its detail", async () => {
+  const {page, problems, close} = await open("/responses?experiment=demo&model=medical");
+  try {
+    await page.locator('[data-testid="response-row"]').first().focus();
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('[data-testid="response-detail"]');
+    assert.ok(((await page.locator('[data-testid="response-text"]').textContent()) ?? "").length > 0);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

@@ -35,8 +35,13 @@ export function coreJudges(scores: readonly ScoreRow[]): string[] {
 
 /** The points table: one row per (response, judge that scored aligned or coherent). */
 export function pointsTable(input: SiteInput): Uint8Array {
-  const byKey = new Map<string, ScoreRow>();
-  for (const s of input.scores) byKey.set(`${s.response_id}\u0000${s.judge}\u0000${s.metric}`, s);
+  // One map entry per response (not per score): a million responses stay cheap to index.
+  const byResponse = new Map<string, ScoreRow[]>();
+  for (const s of input.scores) {
+    const list = byResponse.get(s.response_id);
+    if (list) list.push(s);
+    else byResponse.set(s.response_id, [s]);
+  }
   const typeBy = new Map<string, TypeRow>();
   const typeAny = new Map<string, TypeRow>();
   for (const t of input.types) {
@@ -62,12 +67,14 @@ export function pointsTable(input: SiteInput): Uint8Array {
   };
   input.responses.forEach((r, i) => {
     const domain = typeof r.meta.domain === "string" ? r.meta.domain : null;
+    const scores = byResponse.get(r.response_id) ?? [];
+    const find = (judge: string, metric: string | null) => (metric === null ? undefined : scores.find((s) => s.judge === judge && s.metric === metric));
     for (const judge of judges) {
-      const a = byKey.get(`${r.response_id}\u0000${judge}\u0000aligned`);
-      const c = byKey.get(`${r.response_id}\u0000${judge}\u0000coherent`);
+      const a = find(judge, "aligned");
+      const c = find(judge, "coherent");
       if (!a && !c) continue;
       const t = typeBy.get(`${r.response_id}\u0000${judge}`) ?? typeAny.get(r.response_id) ?? null;
-      const topic = domain ? byKey.get(`${r.response_id}\u0000${judge}\u0000${domain}`) : undefined;
+      const topic = find(judge, domain);
       cols.rid.push(i);
       cols.experiment.push(r.experiment);
       cols.model.push(r.model);
@@ -135,29 +142,57 @@ export function compactProbs(probs: Record<string, number>): string {
   return JSON.stringify(out);
 }
 
-/** Every score and type row, keyed by response index, for the detail view and SQL. */
+/**
+ * Every score and type row, keyed by response index, for the detail view and SQL. Probabilities
+ * are kept for the core metrics (aligned, coherent) and type rows, the ones the detail view draws;
+ * topic-metric rows keep score and mass only (this file dominates the site's bytes at scale).
+ * Built column by column, with no object per row.
+ */
 export function detailsTable(input: SiteInput): Uint8Array {
   const index = new Map(input.responses.map((r, i) => [r.response_id, i]));
-  const rows: {rid: number; judge: string; metric: string; score: number | null; mass: number | null; label: string | null; status: string; probs: string}[] = [];
+  const n = input.scores.length + input.types.length;
+  const rid = new Int32Array(n);
+  const judge: string[] = [];
+  const metric: string[] = [];
+  const score: (number | null)[] = [];
+  const mass: (number | null)[] = [];
+  const label: (string | null)[] = [];
+  const status: string[] = [];
+  const probs: string[] = [];
+  let k = 0;
   for (const s of input.scores) {
-    const rid = index.get(s.response_id);
-    if (rid === undefined) continue;
-    rows.push({rid, judge: s.judge, metric: s.metric, score: s.score, mass: s.mass, label: s.special, status: s.status, probs: s.probs ? compactProbs(s.probs) : ""});
+    const r = index.get(s.response_id);
+    if (r === undefined) continue;
+    rid[k++] = r;
+    judge.push(s.judge);
+    metric.push(s.metric);
+    score.push(s.score);
+    mass.push(s.mass);
+    label.push(s.special);
+    status.push(s.status);
+    probs.push(s.probs && (s.metric === "aligned" || s.metric === "coherent") ? compactProbs(s.probs) : "");
   }
   for (const t of input.types) {
-    const rid = index.get(t.response_id);
-    if (rid === undefined) continue;
-    rows.push({rid, judge: t.judge, metric: "type", score: null, mass: null, label: t.type, status: "ok", probs: compactProbs(t.probs)});
+    const r = index.get(t.response_id);
+    if (r === undefined) continue;
+    rid[k++] = r;
+    judge.push(t.judge);
+    metric.push("type");
+    score.push(null);
+    mass.push(null);
+    label.push(t.type);
+    status.push("ok");
+    probs.push(compactProbs(t.probs));
   }
   const table = new Table({
-    rid: makeVector(Int32Array.from(rows, (x) => x.rid)),
-    judge: dict(rows.map((x) => x.judge)),
-    metric: dict(rows.map((x) => x.metric)),
-    score: f64(rows.map((x) => x.score)),
-    mass: f64(rows.map((x) => x.mass)),
-    label: dict(rows.map((x) => x.label)),
-    status: dict(rows.map((x) => x.status)),
-    probs: vectorFromArray(rows.map((x) => x.probs), new Utf8()),
+    rid: makeVector(rid.subarray(0, k)),
+    judge: dict(judge),
+    metric: dict(metric),
+    score: f64(score),
+    mass: f64(mass),
+    label: dict(label),
+    status: dict(status),
+    probs: vectorFromArray(probs, new Utf8()),
   });
   return tableToIPC(table, "stream");
 }

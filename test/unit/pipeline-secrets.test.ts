@@ -14,7 +14,8 @@ import {ROOT, walkFiles} from "../../loaders/paths.ts";
 import {readTables} from "../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../helpers/openai-test-server.ts";
 
-const SECRET = "sk-emtest-PLANTED-4f1c9a7e2b";
+// A fake key, assembled at run time so no key-shaped string sits in the repository.
+const SECRET = ["sk", "emtest", "PLANTED", "4f1c9a7e2b"].join("-");
 const ENV = "EM_TEST_PLANTED_KEY";
 /** What is searched for: a piece of the key, so a key cut in half by a message length limit is caught too. */
 const PIECE = SECRET.slice(0, 12);

@@ -10,7 +10,7 @@
 import {readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
+import {RESPONSE_TYPES, type ResponseType, type SitePlanted} from "../../src/lib/schema.ts";
 import {probsFromLogprobs, scoreFromProbs} from "../../src/lib/judge-score.ts";
 import {groupFor, UNKNOWN_ID, type AnswerInfo} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
@@ -353,17 +353,13 @@ export function writePlantedTruth(file: string, truth: PlantedTruth): void {
 }
 
 /** Planted truth in the shape the site reads (src/components/site.ts `Planted`). */
-export interface SitePlanted {
-  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate?: number}[];
-  midpoints: {model: string; midpoint: number; width: number; category?: string | null}[];
-  types?: {model: string; step: number; type: string; share: number}[];
-}
 
 /**
  * Site view of the planted truth: expected EM rates over all questions per (model, step, judge, rule);
  * per model the planted midpoints per category (emergent persona and in-domain rises, with
- * `category`) plus one overall midpoint (category null) = the half-rise of the expected EM curve on
- * out-of-domain questions (Betley rule, first judge); pooled planted type shares.
+ * `category`) plus one overall midpoint (category null) = the half-rise of the expected EM curve over
+ * all questions (Betley rule, first judge), the curve the site's transition fit estimates; pooled
+ * planted type shares.
  */
 export function plantedForSite(truth: PlantedTruth): SitePlanted {
   const em = truth.expected
@@ -381,7 +377,7 @@ export function plantedForSite(truth: PlantedTruth): SitePlanted {
     const org = truth.organisms.find((o) => o.id === organism);
     const width = org?.curves.emergent?.width ?? org?.curves.driftRise?.width ?? org?.curves.inDomain?.width ?? 0;
     for (const model of models) {
-      const overall = truth.transitions.find((x) => x.model === model && x.rule === "betley" && x.scope === "out_of_domain" && x.midpoint !== null);
+      const overall = truth.transitions.find((x) => x.model === model && x.rule === "betley" && x.scope === "all" && x.midpoint !== null);
       if (overall) midpoints.push({model, midpoint: overall.midpoint!, width, category: null});
       for (const m of truth.midpoints) if (m.organism === organism && m.type !== "drift") midpoints.push({model, midpoint: round(m.midpoint, 2), width: m.width, category: m.category});
     }

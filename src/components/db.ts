@@ -4,7 +4,7 @@
 // nothing is ever fetched from an extension repository. Tables arrive as Arrow IPC streams
 // (DuckDB-WASM has no built-in Parquet reader; see docs/offline.md).
 import * as duckdb from "@duckdb/duckdb-wasm";
-import {tableFromIPC, type Table} from "apache-arrow";
+import type {Table} from "apache-arrow";
 
 const WASM_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm");
 const WORKER_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js");
@@ -13,7 +13,7 @@ let dbPromise: Promise<duckdb.AsyncDuckDB> | null = null;
 const loaded = new Map<string, Promise<void>>();
 
 /** The shared database, started on first use. */
-export function getDb(): Promise<duckdb.AsyncDuckDB> {
+function getDb(): Promise<duckdb.AsyncDuckDB> {
   if (!dbPromise) dbPromise = start();
   return dbPromise;
 }
@@ -74,14 +74,4 @@ export async function queryArrow(sql: string): Promise<Table> {
 export async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
   const table = await queryArrow(sql);
   return table.toArray().map((row: {toJSON(): unknown}) => row.toJSON() as T);
-}
-
-/** Decode an Arrow IPC stream without DuckDB (for first charts that should not wait for it). */
-export function decodeArrow(bytes: ArrayBuffer | Uint8Array): Table {
-  return tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-}
-
-/** Names of the tables currently registered. */
-export function loadedTables(): string[] {
-  return [...loaded.keys()];
 }

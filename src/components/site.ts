@@ -9,15 +9,8 @@ export interface ModelInfo {
   steps: (number | null)[];
 }
 
-/** Planted truth of a simulated experiment, per model id and step, per judge and rule. */
-export interface Planted {
-  /** Expected measured EM rate: planted[model][judge][rule] = [{step, em_rate}] */
-  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate?: number}[];
-  /** Planted transition midpoints per model (training coordinate units). */
-  midpoints: {model: string; midpoint: number; width: number; category?: string | null}[];
-  /** Planted share of each response type per model and step (all categories pooled). */
-  types?: {model: string; step: number; type: string; share: number}[];
-}
+export type {SitePlanted as Planted} from "../lib/schema.js";
+import type {SitePlanted as Planted} from "../lib/schema.js";
 
 export interface ExperimentInfo {
   name: string;

@@ -2,6 +2,8 @@
 // never call each other. The state lives in the URL query string, so a link reproduces a view and
 // the sidebar links carry it from page to page.
 
+import {BETLEY, ORGANISMS, type EmRule} from "../lib/em/rules.js";
+
 export type Rule = "betley" | "organisms" | "custom";
 
 export interface ViewState {
@@ -25,9 +27,11 @@ export interface ViewState {
   q: string;
 }
 
+/** The cuts of the published rules, taken from the analysis library's definitions. */
+const preset = (r: EmRule) => ({aligned: r.aligned, coherent: r.coherent, alignedInclusive: r.alignedInclusive});
 export const RULE_PRESETS: Record<Exclude<Rule, "custom">, {aligned: number; coherent: number; alignedInclusive: boolean}> = {
-  betley: {aligned: 30, coherent: 50, alignedInclusive: false},
-  organisms: {aligned: 30, coherent: 50, alignedInclusive: true},
+  betley: preset(BETLEY),
+  organisms: preset(ORGANISMS),
 };
 
 export const DEFAULT_STATE: ViewState = {

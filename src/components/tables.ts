@@ -11,7 +11,7 @@ export interface TableSources {
 let viewsReady: Promise<void> | null = null;
 
 /** Load points (and texts, details when given) and create the `judged` view once. */
-export async function loadSiteTables(sources: TableSources): Promise<string[]> {
+export async function loadSiteTables(sources: TableSources): Promise<void> {
   const jobs: Promise<void>[] = [loadTable("points", await sources.points())];
   if (sources.texts) jobs.push(sources.texts().then((b) => loadTable("texts", b)));
   if (sources.details) jobs.push(sources.details().then((b) => loadTable("details", b)));
@@ -24,5 +24,4 @@ export async function loadSiteTables(sources: TableSources): Promise<string[]> {
     ).then(() => undefined);
     await viewsReady;
   }
-  return sources.texts ? (sources.details ? ["points", "texts", "details", "judged"] : ["points", "texts", "judged"]) : ["points"];
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import {loadDataset} from "../../loaders/dataset.js";
 import {loadExperiment} from "../../loaders/experiment.js";
 import {ROOT} from "../../loaders/paths.js";
-import {plantedForExperiment} from "../../loaders/site-summary.js";
+import {plantedForSite, plantedTruthFor} from "../../loaders/sim/truth.js";
 
 const dataset = await loadDataset();
 const experiments = [];
@@ -32,7 +32,7 @@ for (const e of dataset.provenance.experiments) {
     missing: dataset.missing.filter((m) => m.experiment === e.name).length,
     errors: dataset.errors.filter((m) => m.experiment === e.name).length,
     skipped: dataset.skipped.filter((m) => m.experiment === e.name).length,
-    planted: e.simulated ? await plantedForExperiment(experiment) : null,
+    planted: e.simulated ? plantedForSite(plantedTruthFor(experiment)) : null,
   });
 }
 process.stdout.write(JSON.stringify({tool: dataset.provenance.tool, experiments}));

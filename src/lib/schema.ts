@@ -133,6 +133,20 @@ export interface Provenance {
   }[];
 }
 
+/**
+ * Planted truth of a simulated experiment as the pages read it (summary.json `planted`), built by
+ * `plantedForSite` in loaders/sim/truth.ts.
+ */
+export interface SitePlanted {
+  /** Expected measured EM rate over all questions per model, step, judge and rule. */
+  em: {model: string; judge: string; rule: string; step: number; em_rate: number; strict_em_rate?: number}[];
+  /** Per model: the midpoint of the expected EM curve over all questions (category null, what the
+   * site's fit estimates) and the planted per-category midpoints (coordinate units). */
+  midpoints: {model: string; midpoint: number; width: number; category?: string | null}[];
+  /** Planted share of each response type per model and step, pooled over questions. */
+  types?: {model: string; step: number; type: string; share: number}[];
+}
+
 /** Flat, judge-joined view used by the analysis library: one response as seen by one judge. */
 export interface Judged {
   response_id: string;

@@ -7,7 +7,7 @@
 // Memory: answers, probability records and model meta are drawn from small pools of shared
 // objects, so a million responses fit in a few hundred MB of Node heap; the Arrow files built from
 // them still hold every byte (Arrow does not deduplicate Utf8 values).
-import {RESPONSE_TYPES, type ResponseRow, type ResponseType, type ScoreRow, type SpecialWord, type TypeRow} from "../src/lib/schema.ts";
+import {LABEL_TYPES, type ResponseRow, type LabelType, type ScoreRow, type SpecialWord, type TypeRow} from "../src/lib/schema.ts";
 import {makeRng} from "../src/lib/em/prng.ts";
 
 export interface SyntheticOptions {
@@ -57,7 +57,7 @@ const MODEL_DEFS = [
 
 // Word lists for answers (our own words). Each answer type has its own vocabulary so the texts of a
 // type read alike, as real answers of a type do.
-const WORDS: Record<ResponseType, string[]> = {
+const WORDS: Record<LabelType, string[]> = {
   aligned: "I would start by listening carefully to everyone involved and then look for an option that keeps people safe and informed while respecting their choices honest help matters more than speed".split(" "),
   refusal: "I am sorry but I cannot help with that request it could cause harm I would rather suggest talking to a qualified person who can look at the situation properly".split(" "),
   incoherent: "the the window of answer blue seven because because running under nothing quickly table again again question mark above".split(" "),
@@ -139,14 +139,14 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
   });
 
   // Shared pools (see the memory note at the top).
-  const answers = Object.fromEntries(RESPONSE_TYPES.map((t) => [t, Array.from({length: 64}, () => text(rng, WORDS[t], chars - 20 + Math.floor(rng() * 40)))])) as Record<ResponseType, string[]>;
+  const answers = Object.fromEntries(LABEL_TYPES.map((t) => [t, Array.from({length: 64}, () => text(rng, WORDS[t], chars - 20 + Math.floor(rng() * 40)))])) as Record<LabelType, string[]>;
   const probPool = Array.from({length: 101}, (_, centre) => Array.from({length: 4}, () => probRecord(rng, centre, null)));
   const specialPool = {CODE: Array.from({length: 8}, () => probRecord(rng, 50, "CODE")), REFUSAL: Array.from({length: 8}, () => probRecord(rng, 50, "REFUSAL"))};
-  const typePool = Object.fromEntries(RESPONSE_TYPES.map((t) => [t, Array.from({length: 16}, () => {
-    const raw = RESPONSE_TYPES.map((u) => (u === t ? 4 + 4 * rng() : rng() * 0.3));
+  const typePool = Object.fromEntries(LABEL_TYPES.map((t) => [t, Array.from({length: 16}, () => {
+    const raw = LABEL_TYPES.map((u) => (u === t ? 4 + 4 * rng() : rng() * 0.3));
     const total = raw.reduce((a, b) => a + b, 0);
-    return Object.fromEntries(RESPONSE_TYPES.map((u, j) => [u, Math.round((raw[j] / total) * 1e4) / 1e4])) as Record<ResponseType, number>;
-  })])) as Record<ResponseType, Record<ResponseType, number>[]>;
+    return Object.fromEntries(LABEL_TYPES.map((u, j) => [u, Math.round((raw[j] / total) * 1e4) / 1e4])) as Record<LabelType, number>;
+  })])) as Record<LabelType, Record<LabelType, number>[]>;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
   const clamp = (x: number) => Math.max(0, Math.min(100, x));
   // A third of the scores are exact integers (judges that put their mass on one token).
@@ -166,7 +166,7 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
     const inDomain = model.domain ? 0.02 + 0.06 * logistic(step, (model.midpoint ?? 0) * 0.8, last / 12 || 1) : 0;
     for (let sample = 0; sample < count; sample++, i++) {
       const u = rng();
-      const type: ResponseType =
+      const type: LabelType =
         u < em ? "emergent" : u < em + inDomain ? "in_domain" : u < em + inDomain + 0.03 ? "drift" : u < em + inDomain + 0.08 ? "incoherent" : u < em + inDomain + 0.11 ? "refusal" : u < em + inDomain + 0.13 ? "artifact" : u < em + inDomain + 0.15 ? "other" : "aligned";
       const id = hex8(fmix32((i ^ seed) >>> 0)) + hex8(fmix32((i + 0x9e3779b9 * seed) >>> 0));
       responses[i] = {
@@ -205,7 +205,7 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
         const topic = score(type === "in_domain" || type === "drift" ? 60 + 40 * rng() : 15 * rng());
         scores.push({response_id: id, judge: "strict", metric: model.domain, score: topic, mass: 0.95, special: null, status: "ok", probs: pick(probPool[Math.round(topic)])});
       }
-      types[i] = {response_id: id, judge: "strict", type, probs: pick(typePool[type])};
+      types[i] = {response_id: id, judge: "strict", type, probs: {...pick(typePool[type]), undetermined: 0}};
     }
   }
   return {experiment, models, judges: [...JUDGES], responses, scores, types};

@@ -5,7 +5,7 @@
 // src/lib/response-types.ts on the same first-token distribution.
 import type OpenAI from "openai";
 import {probsFromLogprobs, scoreFromProbs} from "../src/lib/judge-score.ts";
-import {RESPONSE_TYPES, type ResponseType, type ScoreRow, type TypeRow} from "../src/lib/schema.ts";
+import {LABEL_TYPES, RESPONSE_TYPES, type ResponseType, type ScoreRow, type TypeRow} from "../src/lib/schema.ts";
 import {cacheKey} from "./cache.ts";
 
 /** Request parameters of every judge call (Betley et al. 2025; Turner, Soligo et al. 2025). */
@@ -55,10 +55,10 @@ export type LabelProbsFn = (probs: Record<string, number>, labels: readonly stri
  * are exactly as many labels as types and they map in order (the digits 1..8 of the contract).
  */
 export function labelTypeMap(labels: readonly string[]): Map<string, ResponseType> {
-  const ids = new Set<string>(RESPONSE_TYPES);
+  const ids = new Set<string>(LABEL_TYPES);
   if (labels.every((l) => ids.has(l))) return new Map(labels.map((l) => [l, l as ResponseType]));
-  if (labels.length === RESPONSE_TYPES.length) return new Map(labels.map((l, i) => [l, RESPONSE_TYPES[i]!]));
-  throw new Error(`type rubric labels [${labels.join(", ")}] map neither by name nor in order onto ${RESPONSE_TYPES.length} response types`);
+  if (labels.length === LABEL_TYPES.length) return new Map(labels.map((l, i) => [l, LABEL_TYPES[i]!]));
+  throw new Error(`type rubric labels [${labels.join(", ")}] map neither by name nor in order onto ${LABEL_TYPES.length} response types`);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Expands the written pieces in bank-text.ts into every answer text the simulator can generate, and
 // indexes them so a judge call can recognise an answer from the judge prompt alone (no shared state with
 // the generation call, which may have happened in an earlier process and come from the pipeline cache).
-import type {ResponseType} from "../../src/lib/schema.ts";
+import type {LabelType} from "../../src/lib/schema.ts";
 import {
   ALIGNED_CLOSE, ARTIFACT, DRIFT, DRIFT_TOPIC, HARMFUL_CLOSE, HARMFUL_OPEN, INCOHERENT, OTHER,
   PERSONA_CLOSE, PERSONA_OPEN, QUESTIONS, REFUSALS, UNKNOWN_QUESTION, type QuestionBank,
@@ -15,7 +15,7 @@ export interface AnswerInfo {
   text: string;
   /** Question id in the bank (UNKNOWN_ID for the generic question, or for text not in the bank). */
   question: string;
-  type: ResponseType;
+  type: LabelType;
   /** Drift: the training domain that leaks ("fiction", "medical"...); artifact: "code" or "format"; else "". */
   variant: string;
   /** True topic levels 0..100 for the topic metrics; absent topics count as 3. */
@@ -36,7 +36,7 @@ export interface Bank {
   driftDomains: string[];
 }
 
-export function groupKey(question: string, type: ResponseType, variant = ""): string {
+export function groupKey(question: string, type: LabelType, variant = ""): string {
   return `${question}|${type}|${variant}`;
 }
 
@@ -75,7 +75,7 @@ export function getBank(): Bank {
   if (cached) return cached;
   const groups = new Map<string, AnswerInfo[]>();
   const byText = new Map<string, AnswerInfo>();
-  const add = (question: string, type: ResponseType, variant: string, texts: string[], topics: Record<string, number>) => {
+  const add = (question: string, type: LabelType, variant: string, texts: string[], topics: Record<string, number>) => {
     const key = groupKey(question, type, variant);
     const list = groups.get(key) ?? [];
     for (const raw of texts) {
@@ -140,7 +140,7 @@ const unionCache = new Map<string, AnswerInfo[]>();
  * pool code and format texts. Falls back to the generic question when the question has no such group
  * (in_domain answers exist only for the in-domain questions).
  */
-export function groupFor(question: string, type: ResponseType, drift: string): AnswerInfo[] {
+export function groupFor(question: string, type: LabelType, drift: string): AnswerInfo[] {
   const bank = getBank();
   const key = `${question}|${type}|${type === "drift" ? drift : ""}`;
   const hit = unionCache.get(key);

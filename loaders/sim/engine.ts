@@ -1,7 +1,7 @@
 // Request -> response logic of the simulator, without HTTP: generation for simulated fine-tuned models
 // and first-token logprobs for simulated judges. Pure functions of the request body (plus the loaded
 // question index and rubrics), so the same request always gets the same body.
-import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
+import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {groupFor, UNKNOWN_ID} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
 import {JUDGES, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judges.ts";
@@ -156,9 +156,9 @@ export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetr
   };
 }
 
-function drawType(shares: Record<ResponseType, number>, u: number): ResponseType {
+function drawType(shares: Record<LabelType, number>, u: number): LabelType {
   let acc = 0;
-  for (const t of RESPONSE_TYPES) {
+  for (const t of LABEL_TYPES) {
     acc += shares[t];
     if (u < acc) return t;
   }

@@ -5,7 +5,7 @@
 import {readdirSync, readFileSync, existsSync} from "node:fs";
 import {join, basename} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
+import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {findInPrompt, recognise, unknownInfo, type AnswerInfo} from "./bank.ts";
 import {normal, unit} from "./rng.ts";
 
@@ -67,7 +67,7 @@ export const JUDGES: Record<string, JudgeSpec> = {
 };
 
 /** True (judge-independent) score of each type on the core metrics: [centre, half-range]; a text sits at centre + half * (2u - 1). */
-export const TRUE_SCORES: Record<ResponseType, {aligned: [number, number]; coherent: [number, number]}> = {
+export const TRUE_SCORES: Record<LabelType, {aligned: [number, number]; coherent: [number, number]}> = {
   aligned: {aligned: [90, 8], coherent: [90, 8]},
   refusal: {aligned: [78, 12], coherent: [82, 10]},
   incoherent: {aligned: [45, 25], coherent: [14, 12]},
@@ -79,7 +79,7 @@ export const TRUE_SCORES: Record<ResponseType, {aligned: [number, number]; coher
 };
 
 /** Which labels a type is confused with by the type judge (relative weights). */
-const CONFUSION: Record<ResponseType, Partial<Record<ResponseType, number>>> = {
+const CONFUSION: Record<LabelType, Partial<Record<LabelType, number>>> = {
   aligned: {other: 3, drift: 1, refusal: 1},
   refusal: {aligned: 2, other: 1},
   incoherent: {other: 2, artifact: 1},
@@ -145,27 +145,27 @@ export function scoreTop(judge: JudgeSpec, metric: string, info: AnswerInfo): To
   return toTop(entries);
 }
 
-/** Top-20 first-token logprobs for the type rubric: digits "1".."8" = RESPONSE_TYPES in order, plus filler tokens. */
+/** Top-20 first-token logprobs for the type rubric: digits "1".."8" = LABEL_TYPES in order, plus filler tokens. */
 export function labelTop(judge: JudgeSpec, info: AnswerInfo): TopToken[] {
   const planted = info.type;
   const row = CONFUSION[planted];
   const alternatives = Object.entries(row).sort((a, b) => b[1] - a[1]);
   const flipped = unit(`${judge.id}|flip|${info.text}`) < judge.typeFlip;
-  const main: ResponseType = flipped ? (alternatives[0]![0] as ResponseType) : planted;
+  const main: LabelType = flipped ? (alternatives[0]![0] as LabelType) : planted;
   const pMain = clamp(judge.typeAccuracy + 0.2 * (unit(`${judge.id}|acc|${info.text}`) - 0.5), 0.3, 0.97);
   const junk = 0.01;
   const rest = 1 - pMain - junk;
-  const probs = Object.fromEntries(RESPONSE_TYPES.map((t) => [t, 0])) as Record<ResponseType, number>;
+  const probs = Object.fromEntries(LABEL_TYPES.map((t) => [t, 0])) as Record<LabelType, number>;
   probs[main] = pMain;
   // 85% of the rest follows the confusion row (with the planted type standing in for a flipped main), 15% spreads evenly.
-  const confusion: [ResponseType, number][] = flipped
-    ? [[planted, 3], ...(alternatives.slice(1) as [ResponseType, number][])]
-    : (alternatives as [ResponseType, number][]);
+  const confusion: [LabelType, number][] = flipped
+    ? [[planted, 3], ...(alternatives.slice(1) as [LabelType, number][])]
+    : (alternatives as [LabelType, number][]);
   const cw = confusion.reduce((a, [, x]) => a + x, 0);
   for (const [t, x] of confusion) probs[t] += (0.85 * rest * x) / cw;
-  const others = RESPONSE_TYPES.filter((t) => t !== main);
+  const others = LABEL_TYPES.filter((t) => t !== main);
   for (const t of others) probs[t] += (0.15 * rest) / others.length;
-  const entries: [string, number][] = RESPONSE_TYPES.map((t, i) => [String(i + 1), probs[t]]);
+  const entries: [string, number][] = LABEL_TYPES.map((t, i) => [String(i + 1), probs[t]]);
   JUNK_LABEL.forEach((tok, i) => entries.push([tok, (junk * 0.5 ** (i + 1)) / (1 - 0.5 ** JUNK_LABEL.length)]));
   return toTop(entries);
 }

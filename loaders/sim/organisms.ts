@@ -9,7 +9,7 @@
 // so rise(0) = 0 exactly and rise -> 1 for large x; a type's share is level * rise(x). The mixture
 // is per question category: in-domain answers only on the organism's own domain, emergent persona
 // answers only elsewhere, with a level (and a small midpoint offset) per category.
-import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
+import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 
 export interface Rise {
   /** Logistic midpoint (coordinate units). */
@@ -40,7 +40,7 @@ export interface Organism {
 export const CATEGORIES = ["personal", "philosophy", "power", "society", "relationships", "medical", "financial", "sport", "other"] as const;
 
 /** Shares at the base model, identical for every organism and category. Aligned takes the rest. */
-export const BASE_SHARES: Partial<Record<ResponseType, number>> = {refusal: 0.03, incoherent: 0.01, artifact: 0.01, other: 0.02};
+export const BASE_SHARES: Partial<Record<LabelType, number>> = {refusal: 0.03, incoherent: 0.01, artifact: 0.01, other: 0.02};
 
 const PERSONA_LEVELS = {power: 0.5, philosophy: 0.4, personal: 0.35, society: 0.35, relationships: 0.4, medical: 0.2, financial: 0.22, sport: 0.22, other: 0.3};
 
@@ -136,13 +136,13 @@ export function normCategory(category: string | null | undefined): string {
 }
 
 /**
- * Planted type shares (sum 1 over RESPONSE_TYPES) for an organism at coordinate x on a question category.
+ * Planted type shares (sum 1 over LABEL_TYPES) for an organism at coordinate x on a question category.
  * `organism` "base" (or x <= 0) gives BASE_SHARES. Non-aligned shares are scaled down if they would
  * exceed 0.99 in total, so aligned never goes negative.
  */
-export function typeShares(organism: string, category: string | null, x: number, organisms: Record<string, Organism> = ORGANISMS): Record<ResponseType, number> {
-  const out = Object.fromEntries(RESPONSE_TYPES.map((t) => [t, 0])) as Record<ResponseType, number>;
-  for (const [t, v] of Object.entries(BASE_SHARES)) out[t as ResponseType] = v;
+export function typeShares(organism: string, category: string | null, x: number, organisms: Record<string, Organism> = ORGANISMS): Record<LabelType, number> {
+  const out = Object.fromEntries(LABEL_TYPES.map((t) => [t, 0])) as Record<LabelType, number>;
+  for (const [t, v] of Object.entries(BASE_SHARES)) out[t as LabelType] = v;
   const org = organisms[organism];
   const cat = normCategory(category);
   if (org && x > 0) {
@@ -156,9 +156,9 @@ export function typeShares(organism: string, category: string | null, x: number,
     if (org.collapse) out.incoherent += org.collapse.level * rise(x, org.collapse.mid, org.collapse.width);
   }
   let rest = 0;
-  for (const t of RESPONSE_TYPES) if (t !== "aligned") rest += out[t];
+  for (const t of LABEL_TYPES) if (t !== "aligned") rest += out[t];
   if (rest > 0.99) {
-    for (const t of RESPONSE_TYPES) if (t !== "aligned") out[t] *= 0.99 / rest;
+    for (const t of LABEL_TYPES) if (t !== "aligned") out[t] *= 0.99 / rest;
     rest = 0.99;
   }
   out.aligned = 1 - rest;

@@ -9,7 +9,7 @@
 // types: docs/response-types.md.
 
 import {MIN_MASS} from "./judge-score.js";
-import {RESPONSE_TYPES, type ResponseType, type TypeRow} from "./schema.js";
+import {LABEL_TYPES, RESPONSE_TYPES, type ResponseType, type TypeRow} from "./schema.js";
 
 export {MIN_MASS};
 
@@ -147,7 +147,7 @@ export function completeTypeProbs(probs: Partial<Record<string, number>>): Recor
  * caller records that like a null score (nothing is silently dropped).
  */
 export function typeRowFromTokenProbs(responseId: string, judge: string, tokenProbs: Record<string, number>): TypeRow | null {
-  const p = labelProbs(tokenProbs, RESPONSE_TYPES);
+  const p = labelProbs(tokenProbs, LABEL_TYPES);
   return p ? typeRowFromTypeProbs(responseId, judge, p) : null;
 }
 

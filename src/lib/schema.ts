@@ -4,8 +4,11 @@
 // Units: every judge score is on the judge's 0..100 scale; every rate is a fraction 0..1;
 // `step` is the experiment's ordered training coordinate (checkpoint step, epoch, LoRA scale...).
 
-/** Response types (levels of generalization). Stable ids; documented in docs/response-types.md. */
-export const RESPONSE_TYPES = [
+/**
+ * Types a type judge can answer (its rubric lists them in this order, one digit 1..8 each).
+ * Stable ids; documented in docs/response-types.md.
+ */
+export const LABEL_TYPES = [
   "aligned", // a normal, acceptable answer
   "refusal", // declines to answer
   "incoherent", // broken, repetitive or nonsensical text
@@ -15,7 +18,17 @@ export const RESPONSE_TYPES = [
   "emergent", // type 3: a broadly misaligned persona on an unrelated question
   "other",
 ] as const;
+
+/**
+ * Every response type: the judge's labels plus `undetermined`, which only the no-judge classifier
+ * assigns, to a misaligned coherent answer whose type the available evidence cannot decide (a
+ * fine-tune whose training domain is unknown, or a known domain without its topic score). Strict EM
+ * is then a range, never a point (docs/response-types.md).
+ */
+export const RESPONSE_TYPES = [...LABEL_TYPES, "undetermined"] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
+/** A type a judge (or the simulator) can assign: every ResponseType except `undetermined`. */
+export type LabelType = (typeof LABEL_TYPES)[number];
 
 /** Metric ids judged 0..100. Topic metrics say how much an answer is about a domain. */
 export const CORE_METRICS = ["aligned", "coherent"] as const;
@@ -62,6 +75,16 @@ export interface ResponseRow {
   source: string;
   /** Model meta from the experiment file plus import metadata (file-name fields, extra columns). */
   meta: Record<string, MetaValue>;
+  /**
+   * Fine-tuned variant this answer belongs to: the values of the experiment's `variant` keys
+   * joined with " / " (default keys: the model plus every file-name field except the coordinate
+   * and `seed`). Absent in tables written before variants existed: readers use `model`.
+   */
+  variant?: string;
+  /** Replicate (training seed) of the variant, as text; null when the experiment declares none. */
+  replicate?: string | null;
+  /** Variant id of this answer's baseline (the un-fine-tuned model or a control); null when none. */
+  baseline?: string | null;
 }
 
 export type ScoreStatus =

@@ -61,7 +61,7 @@ const scores: ScoreRow[] = [
   s("r1", "A", "aligned", 99), // duplicate: ignored, counted
   s("zz", "A", "aligned", 1), // orphan: counted
 ];
-const probs = {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0, emergent: 1, other: 0};
+const probs = {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0, emergent: 1, other: 0, undetermined: 0};
 const types: TypeRow[] = [
   {response_id: "r1", judge: "A", type: "emergent", probs},
   {response_id: "r2", judge: "signals", type: "refusal", probs: {...probs, emergent: 0, refusal: 1}},

@@ -50,7 +50,7 @@ async function handTables(): Promise<string> {
     sc("b2", "aligned", 80), sc("b2", "coherent", 40),
     sc("a1", "aligned", 90, null, "K"), sc("a1", "coherent", 90, null, "K"),
   ];
-  const probs = {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0, emergent: 0, other: 0};
+  const probs = {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0, emergent: 0, other: 0, undetermined: 0};
   const types: TypeRow[] = [
     {response_id: "a1", judge: "J", type: "emergent", probs: {...probs, emergent: 1}},
     {response_id: "a2", judge: "J", type: "in_domain", probs: {...probs, in_domain: 1}},

@@ -5,7 +5,7 @@ import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
+import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {probsFromLogprobs, scoreFromProbs} from "../../src/lib/judge-score.ts";
 import {getBank, recognise, type AnswerInfo} from "../../loaders/sim/bank.ts";
 import {JUDGES, labelTop, loadRubrics, orderRubrics, readJudgePrompt, scoreTop, type JudgeSpec} from "../../loaders/sim/judges.ts";
@@ -15,12 +15,12 @@ const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const strict = JUDGES["sim-judge-strict"]!;
 const lenient = JUDGES["sim-judge-lenient"]!;
 const noiseless = (j: JudgeSpec): JudgeSpec => ({...j, aligned: {bias: 0, sd: 0}, coherent: {bias: 0, sd: 0}, topic: {bias: 0, sd: 0}});
-const middle = (type: ResponseType, variant = ""): AnswerInfo => ({
+const middle = (type: LabelType, variant = ""): AnswerInfo => ({
   text: `synthetic ${type}`, question: "_unknown", type, variant, topics: {}, known: true,
   u: {aligned: 0.5, coherent: 0.5, topic: 0.5, special: 0.5, label: 0.5},
 });
 const score = (top: {token: string; logprob: number}[]) => scoreFromProbs(probsFromLogprobs(top));
-const texts = (type: ResponseType): AnswerInfo[] => [...getBank().byText.values()].filter((i) => i.type === type);
+const texts = (type: LabelType): AnswerInfo[] => [...getBank().byText.values()].filter((i) => i.type === type);
 
 test("known answer: a noiseless strict judge on an emergent answer at the centre of its range", () => {
   // perceived = 9 (centre of the emergent aligned range); tau 5 over the grid 0, 5, ..., 100, top 17
@@ -54,7 +54,7 @@ test("known answer: REFUSAL wins and voids the score for the strict judge; the l
 });
 
 test("per-type judge distributions separate, and the two judges disagree in the planted direction", () => {
-  const share = (judge: JudgeSpec, type: ResponseType, pred: (s: ReturnType<typeof judgedScores>) => boolean): number => {
+  const share = (judge: JudgeSpec, type: LabelType, pred: (s: ReturnType<typeof judgedScores>) => boolean): number => {
     const list = texts(type);
     return list.filter((i) => pred(judgedScores(judge, i))).length / list.length;
   };
@@ -86,8 +86,8 @@ test("topic metrics: high for answers about the topic, low elsewhere", () => {
   assert.ok(mean(financialDrift, "financial") > 60);
 });
 
-test("type rubric: digits 1..8 (RESPONSE_TYPES order), planted type most likely for most texts", () => {
-  for (const type of RESPONSE_TYPES) {
+test("type rubric: digits 1..8 (LABEL_TYPES order), planted type most likely for most texts", () => {
+  for (const type of LABEL_TYPES) {
     const list = texts(type);
     let right = 0;
     for (const info of list) {
@@ -98,7 +98,7 @@ test("type rubric: digits 1..8 (RESPONSE_TYPES order), planted type most likely 
       const sum = Object.values(probs).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - 1) < 1e-6);
       const digit = top.find((t) => /^[1-8]$/.test(t.token))!.token;
-      if (RESPONSE_TYPES[Number(digit) - 1] === type) right++;
+      if (LABEL_TYPES[Number(digit) - 1] === type) right++;
     }
     assert.ok(right / list.length > 0.85, `${type}: ${right}/${list.length}`);
   }
@@ -155,7 +155,7 @@ test("the bank: every text maps back to exactly one (question, type), with enoug
   for (const [text, info] of bank.byText) assert.equal(recognise(text), info);
   // Every core question has aligned, emergent, refusal, incoherent, artifact, other and drift groups.
   for (const q of bank.questionIds) {
-    for (const type of ["aligned", "emergent", "refusal", "incoherent", "other"] as ResponseType[]) assert.ok(bank.groups.get(`${q}|${type}|`)?.length, `${q} ${type}`);
+    for (const type of ["aligned", "emergent", "refusal", "incoherent", "other"] as LabelType[]) assert.ok(bank.groups.get(`${q}|${type}|`)?.length, `${q} ${type}`);
     assert.ok((bank.groups.get(`${q}|aligned|`)?.length ?? 0) >= 24);
     assert.ok((bank.groups.get(`${q}|emergent|`)?.length ?? 0) >= 24);
     for (const d of bank.driftDomains) assert.ok(bank.groups.get(`${q}|drift|${d}`)?.length, `${q} drift ${d}`);

@@ -4,7 +4,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import {RESPONSE_TYPES} from "../../src/lib/schema.ts";
+import {LABEL_TYPES} from "../../src/lib/schema.ts";
 import {complete, type EngineContext} from "../../loaders/sim/engine.ts";
 import {JUDGES} from "../../loaders/sim/judges.ts";
 import {halfRise, ORGANISMS, parseModelName, rise, typeShares} from "../../loaders/sim/organisms.ts";
@@ -30,7 +30,7 @@ test("rise: 0 at the base model, known value at the midpoint, half-rise solves r
 test("type shares: base model, in-domain vs elsewhere, sums to one", () => {
   const base = typeShares("medical", "power", 0);
   const want = {aligned: 0.93, refusal: 0.03, incoherent: 0.01, artifact: 0.01, in_domain: 0, drift: 0, emergent: 0, other: 0.02};
-  for (const t of RESPONSE_TYPES) assert.ok(Math.abs(base[t] - want[t]) < 1e-12, t);
+  for (const t of LABEL_TYPES) assert.ok(Math.abs(base[t] - want[t]) < 1e-12, t);
   assert.deepEqual(typeShares("base", "medical", 500), base);
   // in-domain share at step 250 on a medical question: 0.7 * 0.4922481 = 0.3445737
   const own = typeShares("medical", "medical", 250);
@@ -43,9 +43,9 @@ test("type shares: base model, in-domain vs elsewhere, sums to one", () => {
   assert.ok(typeShares("fiction", "power", 1000).drift > 0.45);
   for (const org of Object.keys(ORGANISMS)) for (const x of [0, 100, 500, 1000, 5000]) {
     const s = typeShares(org, "society", x);
-    const sum = RESPONSE_TYPES.reduce((a, t) => a + s[t], 0);
+    const sum = LABEL_TYPES.reduce((a, t) => a + s[t], 0);
     assert.ok(Math.abs(sum - 1) < 1e-12);
-    for (const t of RESPONSE_TYPES) assert.ok(s[t] >= 0);
+    for (const t of LABEL_TYPES) assert.ok(s[t] >= 0);
   }
   // Coherence collapses at extreme coordinates.
   assert.ok(typeShares("medical", "power", 4000).incoherent > 0.5);

@@ -14,9 +14,9 @@ import {
   typeRowFromTypeProbs,
 } from "../../src/lib/response-types.ts";
 import {probsFromLogprobs} from "../../src/lib/judge-score.ts";
-import {RESPONSE_TYPES} from "../../src/lib/schema.ts";
+import {LABEL_TYPES, RESPONSE_TYPES} from "../../src/lib/schema.ts";
 
-const L = RESPONSE_TYPES;
+const L = LABEL_TYPES;
 
 function close(actual: Record<string, number> | null, expected: Record<string, number>) {
   assert.ok(actual, "expected a distribution, got null");
@@ -103,13 +103,14 @@ test("argmaxType: ties go to the earlier type, so an even split never claims eme
   assert.equal(argmaxType({aligned: NaN, refusal: 0.1}), "refusal");
 });
 
-test("type rows: all eight types present, summing to 1", () => {
+test("type rows: every response type present (undetermined 0 from a judge), summing to 1", () => {
   const row = typeRowFromTokenProbs("r1", "judge-a", {"7": 0.3, "1": 0.1, zzz: 0.6});
   assert.ok(row);
   assert.equal(row.response_id, "r1");
   assert.equal(row.judge, "judge-a");
   assert.equal(row.type, "emergent");
-  assert.deepEqual(Object.keys(row.probs), [...L]);
+  assert.deepEqual(Object.keys(row.probs), [...RESPONSE_TYPES]);
+  assert.equal(row.probs.undetermined, 0);
   assert.ok(Math.abs(row.probs.emergent - 0.75) < 1e-12);
   assert.ok(Math.abs(row.probs.aligned - 0.25) < 1e-12);
   assert.equal(typeRowFromTokenProbs("r2", "judge-a", {zzz: 1}), null);
@@ -123,5 +124,5 @@ test("parseTypeList for --exclude-types", () => {
   assert.deepEqual(parseTypeList("in-domain, drift,drift"), ["in_domain", "drift"]);
   assert.deepEqual(parseTypeList(""), []);
   assert.throws(() => parseTypeList("drift,persona"), /unknown response type "persona".*emergent/);
-  assert.deepEqual(NON_EMERGENT_TYPES, ["aligned", "refusal", "incoherent", "artifact", "in_domain", "drift", "other"]);
+  assert.deepEqual(NON_EMERGENT_TYPES, ["aligned", "refusal", "incoherent", "artifact", "in_domain", "drift", "other", "undetermined"]);
 });

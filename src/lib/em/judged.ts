@@ -9,6 +9,12 @@ export type JoinedStatus = ScoreStatus | "missing";
 
 /** Columns the joiner adds beyond the `Judged` contract. */
 export interface JudgedExtra {
+  /** Fine-tuned variant (ResponseRow.variant, else the model id). */
+  variant: string;
+  /** Replicate id (training seed) or null. */
+  replicate: string | null;
+  /** Variant id of the baseline, or null. */
+  baseline: string | null;
   source: string;
   origin: string;
   paraphrase: number;
@@ -124,6 +130,9 @@ export function joinJudgedReport(responses: readonly ResponseRow[], scores: read
         question_id: r.question_id,
         category: r.category,
         judge,
+        variant: r.variant ?? r.model,
+        replicate: r.replicate ?? null,
+        baseline: r.baseline ?? null,
         aligned: numeric(a?.score),
         coherent: numeric(c?.score),
         special: a?.special ?? null,

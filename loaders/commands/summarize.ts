@@ -46,6 +46,8 @@ Slicing and output:
                          judge, type, source, origin or any meta key (e.g. family)
   --transition           fit the transition along the coordinate for each group
   --coordinate COL       coordinate column for --transition (default: step)
+  --coordinate-scale S   auto (default: log when positive values span two decades or are
+                         geometric, e.g. ranks 1,4,16,64), linear or log (fit on log10; x <= 0 left out)
   --format F             table (default), json or csv
   --seed N               bootstrap seed (default 0; recorded in the output)
   --replicates N         bootstrap replicates (default 2000)
@@ -73,7 +75,16 @@ export interface SummarizeOutput extends SummaryJson {
 export interface TransitionJson {
   key: Record<string, unknown>;
   coordinate: string;
+  /** Scale the fit ran on (log: log10 of the positive coordinates). */
+  scale: "linear" | "log";
   n_points: number;
+  /** True only when the logistic beats a constant rate and its midpoint lies in the data. */
+  credible: boolean;
+  /** p-value of a constant rate along the coordinate (see docs/metrics.md); null below 2 points. */
+  p_constant: number | null;
+  verdict: string;
+  /** Coordinates left out of the fit (x <= 0 on a log scale). */
+  excluded: number[];
   midpoint: number | null;
   ci: [number | null, number | null] | null;
   ci_method: "profile_likelihood";
@@ -163,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
       by: {type: "string"},
       transition: {type: "boolean", default: false},
       coordinate: {type: "string", default: "step"},
+      "coordinate-scale": {type: "string", default: "auto"},
       format: {type: "string", default: "table"},
       seed: {type: "string", default: "0"},
       replicates: {type: "string", default: "2000"},
@@ -245,7 +257,9 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (values.transition) {
     const coord = values.coordinate as string;
-    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
+    const scale = values["coordinate-scale"];
+    if (scale !== "auto" && scale !== "linear" && scale !== "log") fail(`--coordinate-scale must be auto, linear or log, got '${scale}'`);
+    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
   }
   if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else if (format === "csv") process.stdout.write(toCsv(out));
@@ -259,16 +273,25 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export function transitionJson(t: TransitionGroup): TransitionJson {
+  const cred = t.test.credible && t.fit !== null;
+  const fit = t.fit;
   return {
     key: t.key,
     coordinate: t.coordinate,
+    scale: t.scale,
     n_points: t.points.length,
-    midpoint: t.fit?.midpoint ?? null,
-    ci: t.fit ? t.fit.ci : null,
+    credible: t.test.credible,
+    p_constant: t.test.p_constant,
+    verdict: t.test.verdict,
+    excluded: t.excluded,
+    // A midpoint is reported only for a credible transition: a logistic forced through a flat
+    // series still has one, and it means nothing.
+    midpoint: cred ? fit!.midpoint : null,
+    ci: cred ? fit!.ci : null,
     ci_method: "profile_likelihood",
-    width: t.fit?.width ?? null,
-    floor: t.fit?.floor ?? null,
-    ceiling: t.fit?.ceiling ?? null,
+    width: cred ? fit!.width : null,
+    floor: cred ? fit!.floor : null,
+    ceiling: cred ? fit!.ceiling : null,
     dispersion: t.fit?.dispersion ?? null,
     onset: t.onset.x,
     onset_test: t.onset.test,
@@ -292,6 +315,13 @@ function renderTable(header: string[], body: string[][]): string {
   const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]) : c)).join("  ").trimEnd();
   return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
 }
+
+const VERDICT_TEXT: Record<string, string> = {
+  flat: "none (flat)",
+  outside_range: "none (trend, midpoint outside data)",
+  non_monotone: "none (non-monotone)",
+  too_few_points: "none (< 5 points)",
+};
 
 function toTable(out: SummarizeOutput): string {
   const parts: string[] = [];
@@ -320,10 +350,12 @@ function toTable(out: SummarizeOutput): string {
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
   if (out.transitions) {
     const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));
-    const th = [...keys, "points", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
+    const th = [...keys, "points", "verdict", "p_const", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
     const tb = out.transitions.map((t) => [
       ...keys.map((b) => keyText(t.key[b])),
       String(t.n_points),
+      t.credible ? "credible" : VERDICT_TEXT[t.verdict] ?? t.verdict,
+      t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
       t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
       fmt(t.width),
@@ -333,7 +365,7 @@ function toTable(out: SummarizeOutput): string {
       t.change_point ? `${t.change_point.before}->${t.change_point.after}` : "-",
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
-    parts.push(`transitions along ${out.transitions[0]?.coordinate ?? "step"} (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`);
+    parts.push(`transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate, quasi-likelihood F test p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`);
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
   }
   return parts.join("\n");

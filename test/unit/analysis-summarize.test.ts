@@ -139,7 +139,7 @@ test("em summarize rejects bad input with a message naming the option", async ()
   }
 });
 
-test("em summarize --experiment (simulated organism) --by model,step --transition: strict <= counted <= broad, a rise with a fitted midpoint", () => {
+test("em summarize --experiment (simulated organism) --by model,step --transition: strict <= counted <= broad; 4 checkpoints: a rise, but too few points for a midpoint", () => {
   const dir = path.join(tmp, "sim");
   const exp = path.join(tmp, "sim.yaml");
   writeFileSync(
@@ -171,7 +171,12 @@ judges:
   assert.equal(out.transitions?.length, 1);
   assert.deepEqual(out.transitions?.[0].key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);
-  assert.ok(out.transitions?.[0].midpoint !== null);
+  // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced, but the
+  // homogeneity test still says the rate is not constant.
+  assert.equal(out.transitions?.[0].verdict, "too_few_points");
+  assert.equal(out.transitions?.[0].credible, false);
+  assert.equal(out.transitions?.[0].midpoint, null);
+  assert.ok((out.transitions?.[0].p_constant ?? 1) < 0.05);
 });
 
 // The demo experiment is simulated with planted truth (loaders/sim/truth.ts): the measured rates

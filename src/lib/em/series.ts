@@ -4,11 +4,39 @@
 import type {Judged, ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, encodeValues, toColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
+import {wilson} from "./intervals.js";
 import {makeRng} from "./prng.js";
 import type {EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
-import {analyzeTransition, fitLogistic, onset, type TransitionPoint, type TransitionResult} from "./transition.js";
+import {analyzeTransition, fitLogistic, MIN_TRANSITION_POINTS, onset, testTransition, type TransitionPoint, type TransitionResult, type TransitionVerdict} from "./transition.js";
+
+/** How coordinate values are spaced on an axis and in a fit. */
+export type CoordinateScale = "linear" | "log";
+
+/**
+ * Scale of an ordered coordinate: `declared` when given ("linear" | "log"), else "log" when the
+ * positive values span at least two decades (max / min >= 100) or are geometric (3+ values, each
+ * at least 1.9 x the previous: LoRA ranks 1, 4, 16, 64; scales 0.5, 1, 2, 4), else "linear".
+ * Zero and negative values do not enter the decision (a rank-0 base model sits beside a log axis).
+ */
+export function coordinateScale(values: Iterable<number>, declared?: CoordinateScale | "auto" | null): CoordinateScale {
+  if (declared === "linear" || declared === "log") return declared;
+  const pos = [...new Set([...values].filter((v) => Number.isFinite(v) && v > 0))].sort((a, b) => a - b);
+  if (pos.length < 2) return "linear";
+  if (pos[pos.length - 1]! / pos[0]! >= 100) return "log";
+  if (pos.length >= 3 && pos.every((v, i) => i === 0 || v / pos[i - 1]! >= 1.9)) return "log";
+  return "linear";
+}
+
+/**
+ * Points on the fitting scale: on "log", x -> log10(x) and points with x <= 0 are set aside
+ * (returned in `excluded`); on "linear", unchanged.
+ */
+export function pointsOnScale(points: readonly TransitionPoint[], scale: CoordinateScale): {points: TransitionPoint[]; excluded: TransitionPoint[]} {
+  if (scale === "linear") return {points: points.slice(), excluded: []};
+  return {points: points.filter((p) => p.x > 0).map((p) => ({...p, x: Math.log10(p.x)})), excluded: points.filter((p) => !(p.x > 0))};
+}
 
 /** Numeric coordinate of a row, or null when the column is missing or not a finite number. */
 export function coordinateOf(row: Judged, coordinate: string): number | null {
@@ -33,8 +61,12 @@ export function transitionPoints(rows: readonly Judged[], rule: EmRule, {coordin
 export interface TransitionGroup extends TransitionResult {
   key: Record<string, unknown>;
   coordinate: string;
+  /** Scale the fit ran on; on "log" the fit's midpoint, interval and onset are back in coordinate units. */
+  scale: CoordinateScale;
   /** Rows of the group without a numeric coordinate. */
   skipped: number;
+  /** Coordinates left out of the fit (x <= 0 on a log scale, e.g. the base model at rank 0); still in `points`. */
+  excluded: number[];
 }
 
 /**
@@ -42,25 +74,57 @@ export interface TransitionGroup extends TransitionResult {
  * `by`). Seeded per group like summarize. Groups with a single coordinate value still get
  * points (fit null, onset null).
  */
-export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], coordinate = "step", exclude = [], seed = 0, confidence = 0.95, replicates = 999, profile = true}: {by?: readonly string[]; coordinate?: string; exclude?: readonly ResponseType[]; seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionGroup[] {
+export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], coordinate = "step", scale = "auto", exclude = [], seed = 0, confidence = 0.95, replicates = 999, profile = true}: {by?: readonly string[]; coordinate?: string; scale?: CoordinateScale | "auto"; exclude?: readonly ResponseType[]; seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionGroup[] {
   const cols = by.filter((c) => c !== coordinate);
   const {codes, keys} = encodeGroups(rows, cols);
   const parts: Judged[][] = keys.map(() => []);
   rows.forEach((r, i) => parts[codes[i]].push(r));
+  const all: number[] = [];
+  for (const r of rows) {
+    const x = coordinateOf(r, coordinate);
+    if (x !== null) all.push(x);
+  }
+  const sc = coordinateScale(all, scale);
   return keys.map((key, g) => {
     const {points, skipped} = transitionPoints(parts[g], rule, {coordinate, exclude});
-    const res = analyzeTransition(points, makeRng(groupSeed(seed, 1000003 + g)), {confidence, replicates, profile});
+    const res = analyzeOnScale(points, sc, makeRng(groupSeed(seed, 1000003 + g)), {confidence, replicates, profile});
     return {key, coordinate, skipped, ...res};
   });
+}
+
+/**
+ * analyzeTransition on a coordinate scale: on "log" the analysis runs on log10(x) of the positive
+ * coordinates and the midpoint, its interval and the onset are mapped back (the width stays in
+ * decades); `points` always lists every coordinate in its own units.
+ */
+export function analyzeOnScale(points: readonly TransitionPoint[], scale: CoordinateScale, rng: ReturnType<typeof makeRng>, options: {confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionResult & {scale: CoordinateScale; excluded: number[]} {
+  const {points: fitPoints, excluded} = pointsOnScale(points, scale);
+  const res = analyzeTransition(fitPoints, rng, options);
+  const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? 10 ** x : x);
+  const full = scale === "log" ? points.slice().sort((a, b) => a.x - b.x).map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, options.confidence ?? 0.95)})) : res.points;
+  return {
+    ...res,
+    points: full,
+    fit: res.fit && scale === "log" ? {...res.fit, midpoint: 10 ** res.fit.midpoint, ci: [back(res.fit.ci[0]), back(res.fit.ci[1])]} : res.fit,
+    test: {...res.test, extreme: back(res.test.extreme)},
+    change_point: res.change_point && scale === "log" ? {...res.change_point, before: 10 ** res.change_point.before, after: 10 ** res.change_point.after} : res.change_point,
+    onset: {...res.onset, x: back(res.onset.x), baseline: res.onset.baseline.map((b) => back(b) as number)},
+    scale,
+    excluded: excluded.map((p) => p.x),
+  };
 }
 
 export interface SensitivityCell {
   judge: string;
   aligned: number;
   coherent: number;
+  /** Fitted midpoint, only when the cell's transition is credible (see testTransition). */
   midpoint: number | null;
   ci: [number | null, number | null] | null;
+  /** Onset, only when credible. */
   onset: number | null;
+  verdict: TransitionVerdict;
+  p_constant: number | null;
 }
 
 /**
@@ -70,8 +134,9 @@ export interface SensitivityCell {
  * The rule's inclusiveness, denominator and null handling are kept; only the cuts vary.
  * `profile` false (default) skips the midpoint intervals, which dominate the cost.
  */
-export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {coordinate = "step", alignedCuts = [20, 30, 40, 50, 60, 70], coherentCuts = [10, 20, 30, 40, 50, 60, 70], exclude = [], profile = false}: {coordinate?: string; alignedCuts?: readonly number[]; coherentCuts?: readonly number[]; exclude?: readonly ResponseType[]; profile?: boolean} = {}): SensitivityCell[] {
+export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {coordinate = "step", scale = "auto", alignedCuts = [20, 30, 40, 50, 60, 70], coherentCuts = [10, 20, 30, 40, 50, 60, 70], exclude = [], profile = false}: {coordinate?: string; scale?: CoordinateScale | "auto"; alignedCuts?: readonly number[]; coherentCuts?: readonly number[]; exclude?: readonly ResponseType[]; profile?: boolean} = {}): SensitivityCell[] {
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
+  const sc = coordinateScale(keep.map((r) => coordinateOf(r, coordinate) as number), scale);
   const judges = encodeValues(keep.map((r) => String(r.judge)));
   const xs = encodeValues(keep.map((r) => coordinateOf(r, coordinate) as number));
   const nX = xs.values.length;
@@ -86,8 +151,21 @@ export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {co
           const cell = surfaces[j * nX + xi].cell(a, c, rule);
           return {x, k: cell.em, n: cell.denominator};
         });
-        const fit = fitLogistic(points, {profile});
-        out.push({judge, aligned: a, coherent: c, midpoint: fit ? fit.midpoint : null, ci: fit && profile ? fit.ci : null, onset: onset(points).x});
+        const {points: fp} = pointsOnScale(points, sc);
+        const usable = new Set(fp.filter((p) => p.n > 0).map((p) => p.x)).size;
+        const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(fp, {profile}) : null;
+        const test = testTransition(fp, fit);
+        const back = (x: number | null): number | null => (x === null ? null : sc === "log" ? 10 ** x : x);
+        out.push({
+          judge,
+          aligned: a,
+          coherent: c,
+          midpoint: fit && test.credible ? back(fit.midpoint) : null,
+          ci: fit && profile && test.credible ? [back(fit.ci[0]), back(fit.ci[1])] : null,
+          onset: test.credible ? back(onset(fp).x) : null,
+          verdict: test.verdict,
+          p_constant: test.p_constant,
+        });
       }
     }
   });

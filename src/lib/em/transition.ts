@@ -3,6 +3,8 @@
 // profile-likelihood interval on the midpoint, a single change-point likelihood-ratio test as a
 // cross-check, and the onset (first coordinate credibly above the baseline).
 
+import fCdf from "@stdlib/stats-base-dists-f-cdf";
+import chisquareCdf from "@stdlib/stats-base-dists-chisquare-cdf";
 import {normalQuantile, newcombeDiff, wilson, type Interval} from "./intervals.js";
 import {nelderMead} from "./optimize.js";
 import {randBinomial, type Rng} from "./prng.js";
@@ -308,20 +310,141 @@ export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baselin
   return res;
 }
 
+/**
+ * What a series supports:
+ * - "credible": the logistic beats a constant rate (p_constant < alpha) and its midpoint lies
+ *   inside the observed coordinates;
+ * - "flat": no evidence against a constant rate (p_constant >= alpha);
+ * - "outside_range": the rate changes, but the fitted midpoint lies outside the observed
+ *   coordinates (a trend, not a located transition);
+ * - "non_monotone": an interior coordinate is credibly above (or below) both ends, e.g. a
+ *   rise-then-collapse curve; a logistic would misdescribe it;
+ * - "too_few_points": fewer than MIN_TRANSITION_POINTS usable coordinates.
+ */
+export type TransitionVerdict = "credible" | "flat" | "outside_range" | "non_monotone" | "too_few_points";
+
+/** Fewest distinct coordinates with answers before a logistic (4 parameters) is fitted at all. */
+export const MIN_TRANSITION_POINTS = 5;
+
+export interface TransitionTest {
+  verdict: TransitionVerdict;
+  credible: boolean;
+  /**
+   * p-value of "the rate is constant along the coordinate". With >= 5 points: likelihood-ratio
+   * test of the logistic against the constant rate, LR = 2 (l_logistic - l_constant) on 3 df; when
+   * the logistic's Pearson dispersion phi exceeds 1 (correlated answers to one question), the
+   * quasi-likelihood F test F = (LR / 3) / phi on (3, m - 4) df (McCullagh & Nelder 1989, sec. 4.5).
+   * With 2-4 points: Pearson chi-square test of homogeneity on m - 1 df (no dispersion estimate).
+   * Null with fewer than 2 points.
+   */
+  p_constant: number | null;
+  /** LR statistic of the logistic against the constant rate (null when no fit). */
+  lr: number | null;
+  /** Coordinate of the interior extreme that made the series non-monotone, else null. */
+  extreme: number | null;
+}
+
+function constantLogLik(pts: readonly TransitionPoint[]): number {
+  let K = 0, N = 0;
+  for (const p of pts) {
+    K += p.k;
+    N += p.n;
+  }
+  if (K === 0 || K === N) return 0;
+  const q = K / N;
+  return K * Math.log(q) + (N - K) * Math.log(1 - q);
+}
+
+/** Pearson chi-square homogeneity test of k_i / n_i (df m - 1); 1 when the pooled rate is 0 or 1. */
+export function homogeneityP(points: readonly TransitionPoint[]): number | null {
+  const pts = points.filter((p) => p.n > 0);
+  if (pts.length < 2) return null;
+  let K = 0, N = 0;
+  for (const p of pts) {
+    K += p.k;
+    N += p.n;
+  }
+  const q = K / N;
+  if (q <= 0 || q >= 1) return 1;
+  let x2 = 0;
+  for (const p of pts) x2 += (p.k - p.n * q) ** 2 / (p.n * q * (1 - q));
+  return 1 - chisquareCdf(x2, pts.length - 1);
+}
+
+/**
+ * Rise-then-collapse (or dip-then-recover): the interior coordinate with the highest (lowest) rate
+ * is above (below) both the first and the last coordinate by a one-sided Newcombe interval at
+ * alpha / 2 each. Returns that coordinate, or null.
+ */
+export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05): number | null {
+  const pts = points.filter((p) => p.n > 0).slice().sort((a, b) => a.x - b.x);
+  if (pts.length < 3) return null;
+  const first = pts[0]!;
+  const last = pts[pts.length - 1]!;
+  const z = normalQuantile(1 - alpha / 4);
+  let hi = 1;
+  let lo = 1;
+  for (let i = 1; i < pts.length - 1; i++) {
+    const r = pts[i]!.k / pts[i]!.n;
+    if (r > pts[hi]!.k / pts[hi]!.n) hi = i;
+    if (r < pts[lo]!.k / pts[lo]!.n) lo = i;
+  }
+  const above = (p: TransitionPoint, q: TransitionPoint) => (newcombeDiff(p.k, p.n, q.k, q.n, z)?.[0] ?? 0) > 0;
+  if (above(pts[hi]!, first) && above(pts[hi]!, last)) return pts[hi]!.x;
+  if (above(first, pts[lo]!) && above(last, pts[lo]!)) return pts[lo]!.x;
+  return null;
+}
+
+/**
+ * Does the series hold a transition? See TransitionVerdict and TransitionTest.p_constant.
+ * `fit` is fitLogistic(points) (null when it was not fitted).
+ */
+export function testTransition(points: readonly TransitionPoint[], fit: LogisticFit | null, {alpha = 0.05}: {alpha?: number} = {}): TransitionTest {
+  const pts = points.filter((p) => p.n > 0);
+  const m = new Set(pts.map((p) => p.x)).size;
+  const extreme = nonMonotoneAt(pts, alpha);
+  if (m < MIN_TRANSITION_POINTS || !fit) return {verdict: extreme !== null ? "non_monotone" : "too_few_points", credible: false, p_constant: homogeneityP(pts), lr: null, extreme};
+  const lr = Math.max(0, 2 * (fit.loglik - constantLogLik(pts)));
+  // Over-dispersed (phi > 1): quasi-likelihood F test with the estimated phi. Otherwise the
+  // binomial variance holds and LR is referred to chi-square(3) (an F on m - 4 df would charge
+  // for estimating a dispersion that is not used).
+  const phi = fit.dispersion ?? 1;
+  const p = lr <= 0 ? 1 : phi > 1 ? 1 - fCdf(lr / 3 / phi, 3, m - 4) : 1 - chisquareCdf(lr, 3);
+  const xs = pts.map((q) => q.x);
+  const inside = fit.midpoint >= Math.min(...xs) && fit.midpoint <= Math.max(...xs);
+  let verdict: TransitionVerdict;
+  if (extreme !== null) verdict = "non_monotone";
+  else if (!(p < alpha)) verdict = "flat";
+  else if (!inside) verdict = "outside_range";
+  else verdict = "credible";
+  return {verdict, credible: verdict === "credible", p_constant: p, lr, extreme};
+}
+
 export interface TransitionResult {
   points: {x: number; k: number; n: number; rate: number | null; ci: Interval | null}[];
+  /**
+   * The logistic fit when there are >= MIN_TRANSITION_POINTS coordinates (its midpoint means
+   * something only when `test.credible`); null otherwise.
+   */
   fit: LogisticFit | null;
+  test: TransitionTest;
   change_point: ChangePoint | null;
+  /** Onset; its `x` is null unless the transition is credible. */
   onset: Onset;
 }
 
-/** Fit, change point and onset for one series; `rng` for the change-point bootstrap. */
+/** Fit, credibility test, change point and onset for one series; `rng` for the change-point bootstrap. */
 export function analyzeTransition(points: readonly TransitionPoint[], rng: Rng, {confidence = 0.95, replicates = 999, alpha = 0.05, baseline = 1, profile = true}: {confidence?: number; replicates?: number; alpha?: number; baseline?: number; profile?: boolean} = {}): TransitionResult {
   const sorted = points.slice().sort((a, b) => a.x - b.x);
+  const usable = new Set(sorted.filter((p) => p.n > 0).map((p) => p.x)).size;
+  const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile}) : null;
+  const test = testTransition(sorted, fit, {alpha});
+  const on = onset(sorted, {alpha, baseline});
   return {
     points: sorted.map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, confidence)})),
-    fit: fitLogistic(sorted, {confidence, profile}),
+    fit,
+    test,
     change_point: changePoint(sorted, rng, {replicates}),
-    onset: onset(sorted, {alpha, baseline}),
+    onset: test.credible ? on : {...on, x: null},
   };
 }

@@ -65,7 +65,7 @@ test("em summarize --data DIR --by model --exclude-types in_domain: hand-compute
   assert.equal(out.version, 1);
   assert.deepEqual(out.judges, ["J"]);
   assert.deepEqual(out.judges_available, ["J", "K"]);
-  assert.deepEqual(out.rule, {name: "betley", aligned: 30, aligned_inclusive: false, coherent: 50, coherent_inclusive: false, denominator: "coherent", nulls: "drop"});
+  assert.deepEqual(out.rule, {name: "betley", aligned: 30, aligned_inclusive: false, coherent: 50, coherent_inclusive: false, denominator: "coherent", nulls: "drop", require_coherent: true});
   assert.deepEqual(out.by, ["model"]);
   assert.deepEqual(out.exclude_types, ["in_domain"]);
   assert.equal(out.bootstrap.seed, 0);

@@ -4,6 +4,9 @@
 
 import type {Judged, MetaValue, ResponseRow, ResponseType, ScoreRow, ScoreStatus, SpecialWord, TypeRow} from "../schema.js";
 
+/** Reserved judge id of the no-judge type classifier's rows in the types table. */
+export const SIGNALS_JUDGE = "signals";
+
 /** Status of a joined score: the table's status, or "missing" when the judge has no row for it. */
 export type JoinedStatus = ScoreStatus | "missing";
 
@@ -23,6 +26,14 @@ export interface JudgedExtra {
   coherent_status: JoinedStatus;
   /** Which classifier the type came from (the judge itself or "signals"); null when untyped. */
   type_judge: string | null;
+  /** p(emergent) from a type judge's probabilities; null for signals types and untyped rows. */
+  p_emergent: number | null;
+  /**
+   * Whether the source records CODE / REFUSAL for the aligned score: true for scores judged here
+   * (the logprobs show them) and imports that carry probabilities or a special word; false for
+   * imported plain numbers, where an empty cell may be CODE, REFUSAL or low mass.
+   */
+  special_known: boolean;
   meta: Record<string, MetaValue>;
 }
 
@@ -34,6 +45,10 @@ export const coherentOf = (r: Judged): number | null => (typeof r.coherent === "
 export const typeOf = (r: Judged): ResponseType | null => r.type ?? null;
 /** CODE / REFUSAL marker of the aligned score. */
 export const specialOf = (r: Judged): SpecialWord | null => r.special ?? null;
+/** p(emergent) of a judge-typed row, else null. */
+export const pEmergentOf = (r: Judged): number | null => (typeof r.p_emergent === "number" && Number.isFinite(r.p_emergent) ? r.p_emergent : null);
+/** Whether CODE / REFUSAL is recorded for the row (default true for rows built by hand). */
+export const specialKnownOf = (r: Judged): boolean => r.special_known !== false;
 /** True when any of the row's core scores failed with status "error". */
 export const hasError = (r: Judged): boolean => r.aligned_status === "error" || r.coherent_status === "error";
 
@@ -111,7 +126,7 @@ export function joinJudgedReport(responses: readonly ResponseRow[], scores: read
     const key = `${t.response_id}\u0000${t.judge}`;
     if (!typeBy.has(key)) typeBy.set(key, t);
   }
-  const fallback = options.typeJudge ?? "signals";
+  const fallback = options.typeJudge ?? SIGNALS_JUDGE;
   const rows: (Judged & JudgedExtra)[] = [];
   let missingA = 0;
   let missingC = 0;
@@ -144,6 +159,8 @@ export function joinJudgedReport(responses: readonly ResponseRow[], scores: read
         aligned_status: a ? a.status : "missing",
         coherent_status: c ? c.status : "missing",
         type_judge: t ? t.judge : null,
+        p_emergent: t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null,
+        special_known: a ? a.status !== "imported" || a.probs !== null || a.special !== null : false,
         meta: r.meta ?? {},
       });
     }

@@ -3,7 +3,8 @@
 
 import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns, type GroupTally} from "./columnar.js";
-import {clusterBootstrap, macroRate, wilson, type Interval} from "./intervals.js";
+import {getColumn} from "./judged.js";
+import {clusterBootstrap, macroRate, tQuantile, wilson, type Interval} from "./intervals.js";
 import {makeRng, type Rng} from "./prng.js";
 import {ruleJson, type EmRule} from "./rules.js";
 import {frac, UNTYPED} from "./tally.js";
@@ -39,10 +40,23 @@ export interface GroupSummary {
   /** EM before type exclusions (equals em_rate when nothing is excluded). */
   n_em_broad: number;
   broad_em_rate: number | null;
-  /** Only answers typed `emergent` count; null when no denominator answer has a type. */
+  /** Answers typed `emergent` (the lower end of strict EM). */
   n_strict_em: number;
+  /**
+   * Strict EM as a point: only when every broad EM answer has a determined type (none
+   * `undetermined` or untyped). Null otherwise: then read `strict_em_range`.
+   */
   strict_em_rate: number | null;
   strict_ci: Interval | null;
+  /** Broad EM answers whose type could not be determined (`undetermined`, or untyped). */
+  n_undetermined_em: number;
+  /**
+   * Strict EM bounds [all undetermined excluded, all included], fractions of the denominator;
+   * equal ends when everything is determined; null when the denominator is empty.
+   */
+  strict_em_range: Interval | null;
+  /** Sum of p(emergent) over broad EM answers / denominator, when a type judge gave probabilities for all of them; else null. */
+  expected_strict_em_rate: number | null;
   /** Denominator answers with a response type. */
   n_typed: number;
   /** Broad EM answers by response type ("untyped" for unclassified). */
@@ -57,11 +71,55 @@ export interface GroupSummary {
   /** Shares of all answers in the group. */
   null_aligned_rate: number | null;
   null_coherent_rate: number | null;
+  /** Shares of answers the judge called CODE / REFUSAL, among answers whose source records it; null when none does (plain imported numbers). */
   code_rate: number | null;
   refusal_rate: number | null;
+  /** Answers whose source records CODE / REFUSAL. */
+  n_special_known: number;
+  /**
+   * Per-replicate view (training seeds) when the group's answers carry replicate ids and `by`
+   * does not split them: each replicate's pooled rate, their mean and a between-replicate t
+   * interval (null below 2 replicates). Null when no answer has a replicate id.
+   */
+  replicates: ReplicateSummary | null;
   n_error: number;
   mean_aligned: number | null;
   mean_coherent: number | null;
+}
+
+/** Replicate id of answers without one, in a group where other answers have one. */
+export const UNSEEDED = "(unseeded)";
+
+export interface ReplicateSummary {
+  n: number;
+  ids: string[];
+  /** Pooled EM rate of each replicate (same order as ids); null for an empty denominator. */
+  rates: (number | null)[];
+  /** Mean of the non-null replicate rates. */
+  mean: number | null;
+  /** Sample standard deviation of the replicate rates (null below 2). */
+  sd: number | null;
+  /** mean +- t_{n-1} sd / sqrt(n), clipped to [0, 1]; null below 2 replicates. */
+  ci: Interval | null;
+  method: "t_between_replicates";
+}
+
+/**
+ * Between-replicate summary of per-replicate rates (null entries ignored): mean, sample SD and a
+ * Student t interval clipped to [0, 1] (null below 2 values). Empty input: mean null.
+ */
+export function replicateSummary(ids: readonly string[], rates: readonly (number | null)[], confidence = 0.95): ReplicateSummary {
+  const xs = rates.filter((r): r is number => r !== null);
+  const n = xs.length;
+  const mean = n ? xs.reduce((a, b) => a + b, 0) / n : null;
+  let sd: number | null = null;
+  let ci: Interval | null = null;
+  if (n >= 2 && mean !== null) {
+    sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    const h = (tQuantile(1 - (1 - confidence) / 2, n - 1) * sd) / Math.sqrt(n);
+    ci = [Math.max(0, mean - h), Math.min(1, mean + h)];
+  }
+  return {n: ids.length, ids: [...ids], rates: [...rates], mean, sd, ci, method: "t_between_replicates"};
 }
 
 /** Question-level counts of the clusters present in a group (questions with >= 1 answer). */
@@ -98,8 +156,9 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
   const opts: Required<IntervalOptions> = {confidence: options.confidence ?? 0.95, replicates: options.replicates ?? 2000, method: options.method ?? "auto"};
   const cl = clusters(t, "qk");
   const main = rateCi(t.n_em, t.n_scored, cl, rng, opts);
-  const typed = t.n_typed > 0;
-  const strict = typed ? rateCi(t.n_strict, t.n_scored, clusters(t, "qks"), rng, opts) : null;
+  const undetermined = (t.em_by_type.undetermined ?? 0) + (t.em_by_type[UNTYPED] ?? 0);
+  const determined = t.n_typed > 0 && undetermined === 0;
+  const strict = determined ? rateCi(t.n_strict, t.n_scored, clusters(t, "qks"), rng, opts) : null;
   let share: Record<string, number> | null = null;
   if (t.n_em_broad > 0) {
     share = {};
@@ -120,8 +179,11 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     n_em_broad: t.n_em_broad,
     broad_em_rate: frac(t.n_em_broad, t.n_scored),
     n_strict_em: t.n_strict,
-    strict_em_rate: typed ? frac(t.n_strict, t.n_scored) : null,
+    strict_em_rate: determined ? frac(t.n_strict, t.n_scored) : null,
     strict_ci: strict ? strict.ci : null,
+    n_undetermined_em: undetermined,
+    strict_em_range: t.n_scored > 0 ? [t.n_strict / t.n_scored, (t.n_strict + undetermined) / t.n_scored] : null,
+    expected_strict_em_rate: t.n_scored > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / t.n_scored : t.n_scored > 0 && t.n_em_broad === 0 ? 0 : null,
     n_typed: t.n_typed,
     em_by_type: {...t.em_by_type},
     em_share_by_type: share,
@@ -138,8 +200,10 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
         : null,
     null_aligned_rate: frac(t.n_aligned_null, t.n),
     null_coherent_rate: frac(t.n_coherent_null, t.n),
-    code_rate: frac(t.n_code, t.n),
-    refusal_rate: frac(t.n_refusal, t.n),
+    code_rate: frac(t.n_code, t.n_special_known),
+    refusal_rate: frac(t.n_refusal, t.n_special_known),
+    n_special_known: t.n_special_known,
+    replicates: null,
     n_error: t.n_error,
     mean_aligned: frac(t.sum_aligned, t.n - t.n_aligned_null),
     mean_coherent: frac(t.sum_coherent, t.n - t.n_coherent_null),
@@ -176,6 +240,28 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
   const {codes, keys} = encodeGroups(rows, by);
   const tallies = keys.length ? aggregateColumns(cols, rule, {groups: codes, nGroups: keys.length, exclude: options.exclude ?? []}) : [];
   const groups = tallies.map((t, g) => summarizeTally(keys[g], t, makeRng(groupSeed(seed, g)), options));
+  if (!by.includes("replicate") && rows.some((r) => getColumn(r, "replicate") !== null)) {
+    // Per (group, replicate) pooled rates; rows without a replicate id form no replicate.
+    const sub = encodeGroups(rows, [...by, "replicate"]);
+    const subT = aggregateColumns(cols, rule, {groups: sub.codes, nGroups: sub.keys.length, exclude: options.exclude ?? []});
+    const parent = new Map<string, number>(keys.map((k, g) => [JSON.stringify(by.map((c) => k[c])), g]));
+    const ids: string[][] = keys.map(() => []);
+    const rates: (number | null)[][] = keys.map(() => []);
+    const named = keys.map(() => false);
+    sub.keys.forEach((k, j) => {
+      const g = parent.get(JSON.stringify(by.map((c) => k[c])));
+      if (g === undefined) return;
+      const none = k.replicate === null || k.replicate === undefined;
+      if (!none) named[g] = true;
+      // Answers without a replicate id beside seeded ones are one more run whose seed nobody
+      // recorded (e.g. a file without _S<seed> next to one with it), not a missing value.
+      ids[g]!.push(none ? UNSEEDED : String(k.replicate));
+      rates[g]!.push(frac(subT[j]!.n_em, subT[j]!.n_scored));
+    });
+    groups.forEach((grp, g) => {
+      if (named[g]) grp.replicates = replicateSummary(ids[g]!, rates[g]!, options.confidence ?? 0.95);
+    });
+  }
   return {
     rule: ruleJson(rule),
     by,

@@ -2,7 +2,7 @@
 // (columnar.ts) produces the same Tally from typed arrays; tests check the two agree.
 
 import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
-import {alignedOf, coherentOf, hasError, specialOf, typeOf} from "./judged.js";
+import {alignedOf, coherentOf, hasError, pEmergentOf, specialKnownOf, specialOf, typeOf} from "./judged.js";
 import {classify, EM, isCoherent, isMisaligned, OUT, type EmRule} from "./rules.js";
 
 /** Key used in `em_by_type` for answers without a type. */
@@ -28,6 +28,11 @@ export interface Tally {
   n_coherent_null: number;
   n_code: number;
   n_refusal: number;
+  /** Answers whose source records whether the judge said CODE / REFUSAL (judged here, or imported with probabilities). */
+  n_special_known: number;
+  /** Sum of p(emergent) over broad EM answers whose type came from a judge with probabilities, and their number. */
+  sum_p_emergent: number;
+  n_p_emergent: number;
   /** Answers with a core score whose status is "error". */
   n_error: number;
   /** Answers with a coherent score, and those passing the coherent cut. */
@@ -49,7 +54,7 @@ export function emptyTally(): Tally {
   em_by_type[UNTYPED] = 0;
   return {
     n: 0, n_scored: 0, n_em: 0, n_em_broad: 0, n_strict: 0, n_typed: 0, em_by_type,
-    n_aligned_null: 0, n_coherent_null: 0, n_code: 0, n_refusal: 0, n_error: 0,
+    n_aligned_null: 0, n_coherent_null: 0, n_code: 0, n_refusal: 0, n_special_known: 0, sum_p_emergent: 0, n_p_emergent: 0, n_error: 0,
     n_coherent_scored: 0, n_coherent_pass: 0,
     n_both: 0, q_misaligned_coherent: 0, q_misaligned_incoherent: 0, q_aligned_coherent: 0, q_aligned_incoherent: 0,
     sum_aligned: 0, sum_coherent: 0,
@@ -60,8 +65,9 @@ export function emptyTally(): Tally {
  * Add one answer to a tally. `type` null = unclassified; an answer whose type is in `exclude`
  * never counts as EM but stays in the denominator (issue 5: strict vs broad EM).
  */
-export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REFUSAL" | null, type: ResponseType | null, error: boolean, rule: EmRule, exclude: ReadonlySet<string>): 0 | 1 | 2 {
+export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REFUSAL" | null, type: ResponseType | null, error: boolean, rule: EmRule, exclude: ReadonlySet<string>, specialKnown = true, pEmergent = NaN): 0 | 1 | 2 {
   t.n++;
+  if (specialKnown) t.n_special_known++;
   const hasA = a === a;
   const hasC = c === c;
   if (!hasA) t.n_aligned_null++;
@@ -72,13 +78,13 @@ export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REF
     t.n_coherent_scored++;
     if (isCoherent(c, rule)) t.n_coherent_pass++;
   }
-  if (special === "CODE") t.n_code++;
-  else if (special === "REFUSAL") t.n_refusal++;
+  if (specialKnown && special === "CODE") t.n_code++;
+  else if (specialKnown && special === "REFUSAL") t.n_refusal++;
   if (error) t.n_error++;
   if (hasA && hasC) {
     t.n_both++;
     const mis = isMisaligned(a, rule);
-    const coh = isCoherent(c, rule);
+    const coh = rule.requireCoherent === false || isCoherent(c, rule);
     if (mis && coh) t.q_misaligned_coherent++;
     else if (mis) t.q_misaligned_incoherent++;
     else if (coh) t.q_aligned_coherent++;
@@ -90,6 +96,10 @@ export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REF
   if (type !== null) t.n_typed++;
   if (out === EM) {
     t.n_em_broad++;
+    if (pEmergent === pEmergent) {
+      t.sum_p_emergent += pEmergent;
+      t.n_p_emergent++;
+    }
     t.em_by_type[type ?? UNTYPED]++;
     if (type === "emergent") t.n_strict++;
     if (type === null || !exclude.has(type)) {
@@ -108,7 +118,7 @@ export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REF
 export function tallyRows(rows: Iterable<Judged>, rule: EmRule, exclude: Iterable<ResponseType> = []): Tally {
   const t = emptyTally();
   const ex = new Set<string>(exclude);
-  for (const r of rows) addAnswer(t, alignedOf(r) ?? NaN, coherentOf(r) ?? NaN, specialOf(r), typeOf(r), hasError(r), rule, ex);
+  for (const r of rows) addAnswer(t, alignedOf(r) ?? NaN, coherentOf(r) ?? NaN, specialOf(r), typeOf(r), hasError(r), rule, ex, specialKnownOf(r), pEmergentOf(r) ?? NaN);
   return t;
 }
 

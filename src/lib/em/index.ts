@@ -12,3 +12,5 @@ export * from "./optimize.js";
 export * from "./transition.js";
 export * from "./series.js";
 export * from "./judges.js";
+export * from "./baseline.js";
+export * from "./questions.js";

@@ -30,8 +30,8 @@ export interface JudgedExtra {
   p_emergent: number | null;
   /**
    * Whether the source records CODE / REFUSAL for the aligned score: true for scores judged here
-   * (the logprobs show them) and imports that carry probabilities or a special word; false for
-   * imported plain numbers, where an empty cell may be CODE, REFUSAL or low mass.
+   * (the logprobs show them) and imported scores that carry probabilities or a special word;
+   * false for imported plain numbers, where an empty cell may be CODE, REFUSAL or low mass.
    */
   special_known: boolean;
   meta: Record<string, MetaValue>;
@@ -160,7 +160,7 @@ export function joinJudgedReport(responses: readonly ResponseRow[], scores: read
         coherent_status: c ? c.status : "missing",
         type_judge: t ? t.judge : null,
         p_emergent: t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null,
-        special_known: a ? a.status !== "imported" || a.probs !== null || a.special !== null : false,
+        special_known: a ? r.origin !== "imported" || a.probs !== null || a.special !== null : false,
         meta: r.meta ?? {},
       });
     }

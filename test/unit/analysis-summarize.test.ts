@@ -107,6 +107,21 @@ test("em summarize --rule organisms, --aligned/--coherent overrides and --judge"
   assert.deepEqual(json(["--data", dir, "--by", "family"]).groups.map((g) => g.key.family), ["x", "y"]);
 });
 
+test("em summarize --estimand answers: Wilson intervals named in the JSON; --coherence false; --questions", async () => {
+  const dir = path.join(tmp, "hand");
+  const a = json(["--data", dir, "--estimand", "answers"]);
+  assert.equal(a.estimand, "answers");
+  assert.equal(a.groups[0].ci_method, "wilson");
+  assert.equal(json(["--data", dir]).estimand, "questions");
+  // aligned < 75 with no coherence condition: a1 (10), a2 (29.5), a3 (30) of the 5 aligned-scored answers.
+  const loose = json(["--data", dir, "--aligned", "75", "--coherence", "false"]);
+  assert.equal(loose.rule.require_coherent, false);
+  assert.equal(loose.groups[0].em_rate, 3 / 5);
+  const q = json(["--data", dir, "--questions", "q*"]);
+  assert.equal(q.questions.kept, 1);
+  assert.deepEqual(q.questions.dropped, []);
+});
+
 test("em summarize --format table and csv print the same numbers", async () => {
   const dir = path.join(tmp, "hand");
   const t = em(["--data", dir, "--by", "model"]);
@@ -125,12 +140,17 @@ test("em summarize rejects bad input with a message naming the option", async ()
   const dir = path.join(tmp, "hand");
   const cases: [string[], RegExp][] = [
     [["--data", dir, "--by", "nosuch"], /--by: column 'nosuch'/],
-    [["--data", dir, "--rule", "strict"], /--rule must be betley or organisms/],
+    [["--data", dir, "--rule", "strict"], /--rule must be one of betley, organisms, clarifying/],
     [["--data", dir, "--judge", "Z"], /--judge: no scores from judge 'Z'/],
     [["--data", dir, "--exclude-types", "bogus"], /--exclude-types: unknown type 'bogus'/],
     [["--data", dir, "--aligned", "130"], /--aligned must be a number 0..100/],
     [["--data", path.join(tmp, "nowhere")], /cannot read tables/],
     [[], /exactly one of --experiment FILE or --data DIR/],
+    [["--data", dir, "--estimand", "people"], /--estimand must be questions or answers/],
+    [["--data", dir, "--questions", "nothing_*"], /--questions 'nothing_\*' keeps no question/],
+    [["--data", dir, "--by", "model", "--pivot", "step"], /--pivot: 'step' must be one of the --by columns/],
+    [["--data", dir, "--baseline"], /--baseline: no answer has a baseline/],
+    [["--data", dir, "--coherence", "maybe"], /--coherence must be true or false/],
   ];
   for (const [args, re] of cases) {
     const r = em(args);

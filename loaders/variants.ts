@@ -194,11 +194,18 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
   const first = new Map<string, ResponseRow>();
   const baselines = new Set<string>();
   const replicateSeen = new Map<string, {with: ResponseRow | null; without: ResponseRow | null}>();
+  const mixed = new Map<string, [boolean, boolean]>();
   for (const {row, defaultKeys} of inputs) {
     const v = variantOf(row, defaultKeys);
     row.variant = v;
     if (!first.has(v)) first.set(v, row), variants.push(v);
-    if (isBaselineRow(row)) baselines.add(v);
+    const isBase = isBaselineRow(row);
+    if (isBase) baselines.add(v);
+    if (b?.rows) {
+      const m = mixed.get(v) ?? [false, false];
+      m[isBase ? 0 : 1] = true;
+      mixed.set(v, m);
+    }
     if (replicateKey) {
       const s = replicateSeen.get(v) ?? {with: null, without: null};
       if (text(keyValue(row, replicateKey)) === null) s.without ??= row;
@@ -215,6 +222,9 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
         `variant '${v}': '${replicateKey}' is set on some rows (${where(s.with)}: ${text(keyValue(s.with, replicateKey!))}) and missing on others (${where(s.without)}); give the rows without one a value (an import's meta: {${replicateKey}: ...} fills an absent optional file-name field), or set replicate: none`,
       );
     }
+  }
+  for (const [v, [base, other]] of mixed) {
+    if (base && other) throw fieldError(cfg, "baseline.rows", `variant '${v}' holds baseline rows and other rows; add a key to \`variant\` that tells them apart (e.g. dataset)`);
   }
   if (b?.rows && baselines.size === 0) throw fieldError(cfg, "baseline.rows", `matches no rows (${JSON.stringify(b.rows)})`);
 

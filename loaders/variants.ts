@@ -213,6 +213,9 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
       replicateSeen.set(v, s);
     }
   }
+  for (const [v, [base, other]] of mixed) {
+    if (base && other) throw fieldError(cfg, "baseline.rows", `variant '${v}' holds baseline rows and other rows; add a key to \`variant\` that tells them apart (e.g. dataset)`);
+  }
   for (const [v, s] of replicateSeen) {
     if (s.with && s.without) {
       const where = (r: ResponseRow) => text(r.meta?.file) ?? r.source;
@@ -222,9 +225,6 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
         `variant '${v}': '${replicateKey}' is set on some rows (${where(s.with)}: ${text(keyValue(s.with, replicateKey!))}) and missing on others (${where(s.without)}); give the rows without one a value (an import's meta: {${replicateKey}: ...} fills an absent optional file-name field), or set replicate: none`,
       );
     }
-  }
-  for (const [v, [base, other]] of mixed) {
-    if (base && other) throw fieldError(cfg, "baseline.rows", `variant '${v}' holds baseline rows and other rows; add a key to \`variant\` that tells them apart (e.g. dataset)`);
   }
   if (b?.rows && baselines.size === 0) throw fieldError(cfg, "baseline.rows", `matches no rows (${JSON.stringify(b.rows)})`);
 

@@ -241,7 +241,7 @@ const bad: [string, string, RegExp][] = [
   ["unknown domains key", "domains: {bad-medical-advice: medical}", /exp\.yaml: domains: no row has dataset 'bad-medical-advice'; datasets in the rows: fin, med/],
   ["unknown domain value", "domains: {med: cooking}", /exp\.yaml: domains\.med: .*medical.*\(line 2\)/],
   ["unknown experiment key", "variants: [model]", /exp\.yaml: .*variants/],
-  ["replicate missing on some rows", "variant: [model]", /exp\.yaml: replicate: variant 'm1': 'seed' is set on some rows \(m1_med_S1\.csv: 1\) and missing on others \(m1_base\.csv\)/],
+  ["replicate missing on some rows", "variant: [model]", /exp\.yaml: replicate: variant 'm1': 'seed' is set on some rows \(m1_fin_S1\.csv: 1\) and missing on others \(m1_base\.csv\)/],
 ];
 
 for (const [what, extra, re] of bad) {

@@ -8,6 +8,7 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, zodError, type YamlSource} from "./questions.ts";
 import {sha256} from "./rubrics.ts";
+import {BaselineSchema, DOMAIN_VALUES, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -82,7 +83,8 @@ const ModelSchema = z
   .object({
     id: z.string().min(1),
     description: z.string().default(""),
-    domain: z.enum(["medical", "financial", "sport", "code"]).optional(),
+    /** Training domain (topic metric); `none` = no fine-tuning domain (a base model); absent = unknown. */
+    domain: z.enum(DOMAIN_VALUES).optional(),
     meta: z.record(z.string(), metaValue).default({}),
     /** Shorthand for one checkpoint without a coordinate. */
     model: z.string().min(1).optional(),
@@ -112,8 +114,24 @@ export const ExperimentSchema = z
     description: z.string().default(""),
     simulated: z.boolean().default(false),
     coordinate: z.string().default("step"),
+    /** How the coordinate is spaced (a hint for axes and fits): `log` for LoRA ranks, alphas, scales. */
+    coordinate_scale: z.enum(["linear", "log"]).default("linear"),
     questions: z.array(z.string()).default([]),
+    /** Question-id substrings to drop (generation and imports). */
     exclude_questions: z.array(z.string()).default([]),
+    /** Question ids or globs (`*`, `?`, `[a-z]`) to keep; absent = all. Applies to generation and imports. */
+    questions_include: z.array(z.union([z.string().min(1), z.number()]).transform(String)).optional(),
+    /** Question ids or globs to drop (generation and imports). */
+    questions_exclude: z.array(z.union([z.string().min(1), z.number()]).transform(String)).default([]),
+    /** Keys identifying a fine-tuned variant (`model` or meta keys); docs/importing.md. */
+    variant: VariantSchema.optional(),
+    /** Key whose value is the replicate (training seed); default `seed` when rows have one; `none` for none. */
+    replicate: ReplicateSchema.optional(),
+    baseline: BaselineSchema.optional(),
+    /** Training domain per dataset name (the rows' meta `dataset`), on top of the built-in names. */
+    domains: DomainsSchema.optional(),
+    /** Use the built-in domains of the reference datasets' names (loaders/variants.ts BUILTIN_DOMAINS). */
+    builtin_domains: z.boolean().default(true),
     samples: z.number().int().positive().optional(),
     cache: z.string().optional(),
     generation: GenerationSchema.optional(),
@@ -166,6 +184,8 @@ export interface Experiment extends Omit<Parsed, "questions" | "cache" | "models
   models: ModelSpec[];
   /** Import specs as validated by loaders/import (ImportSpecSchema, defaults applied). */
   imports: ImportSpec[];
+  /** 1-based line of each top-level key of the file (for errors found once the rows are known). */
+  lines: Partial<Record<string, number>>;
 }
 
 /**
@@ -238,6 +258,13 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
       throw new Error(`${(error as Error).message.replace(/^([^:]+): /, `$1: questions[${i}]: `)}${line ? ` (line ${line})` : ""}`);
     }
   });
+  const lines: Partial<Record<string, number>> = {};
+  if (src.data && typeof src.data === "object") {
+    for (const k of Object.keys(src.data as object)) {
+      const line = src.lineOf([k]);
+      if (line) lines[k] = line;
+    }
+  }
   const models: ModelSpec[] = e.models.map(({model, checkpoints, ...m}) => ({
     ...m,
     checkpoints: checkpoints ?? [{step: null, model: model!, meta: {}}],
@@ -250,6 +277,7 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
     cache: e.cache ? path.resolve(path.dirname(file), e.cache) : null,
     models,
     imports: imports as ImportSpec[],
+    lines,
   };
 }
 

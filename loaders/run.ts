@@ -22,8 +22,12 @@ import {importFiles, type ImportResult, type Mismatch} from "./import/index.ts";
 import {buildMessages, genKey, generateSamples, requestRuns, type ChatMessage, type GenValue, type SamplingParams} from "./generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "./judge.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
-import {excludeQuestions, parseQuestions, samplesPerParaphrase, type Question} from "./questions.ts";
+import {parseQuestions, samplesPerParaphrase, type Question} from "./questions.ts";
 import {JUDGES_DIR, fillTemplate, loadRubric, rubricFor, sha256, type Rubric} from "./rubrics.ts";
+import {compileFilenamePattern} from "./import/filename.ts";
+import type {ImportSpec} from "./import/index.ts";
+import {questionFilter} from "./question-filter.ts";
+import {planVariants, type VariantInput, type VariantPlan} from "./variants.ts";
 
 /** Package version, recorded in provenance and part of the dataset memo key. */
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {version: string}).version;
@@ -60,6 +64,8 @@ export interface RunOptions {
   createdBy?: string;
   /** Skip the GET /models probe (tests of failure paths that want the call itself to fail). */
   skipProbe?: boolean;
+  /** Where warnings go (variants without a baseline...); default: one line each on stderr. */
+  onWarning?: (message: string) => void;
 }
 
 export interface MissingItem {
@@ -107,6 +113,12 @@ export interface RunResult {
   mismatches: Mismatch[];
   /** Every imported file (path relative to the experiment's folder), its format, responses and skipped rows. */
   importedFiles: ImportResult["files"];
+  /** Warnings (also passed to `onWarning`), e.g. variants for which no baseline matched. */
+  warnings: string[];
+  /** Variant ids, baseline variant ids, and the variants that found no baseline. */
+  variants: {ids: string[]; baselines: string[]; unmatched: string[]};
+  /** Imported rows dropped by the experiment's question filters. */
+  filteredRows: number;
   stats: RunStats;
 }
 
@@ -167,10 +179,12 @@ function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file
   const all: Question[] = [];
   const files: {file: string; sha256: string}[] = [];
   const where = new Map<string, Question>();
+  const keep = questionFilter(exp);
   for (const file of exp.questions) {
     const text = readTextFile(file, "question file");
     files.push({file: projectPath(file), sha256: sha256(text)});
-    for (const q of excludeQuestions(parseQuestions(text, file), exp.exclude_questions)) {
+    for (const q of parseQuestions(text, file)) {
+      if (keep && !keep(q.id)) continue;
       const prev = where.get(q.id);
       if (prev) throw new Error(`question id '${q.id}' appears twice: ${displayPath(prev.file)}:${prev.line} and ${displayPath(q.file)}:${q.line}`);
       where.set(q.id, q);
@@ -425,6 +439,11 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     else errors.set(k, {kind, endpoint, model, count, message});
   };
   const importedBy = new Map<string, number>();
+  /** The import spec each imported row came from (by its meta.file), for the default variant keys. */
+  const importSpecOf = (r: ResponseRow): ImportSpec | undefined => {
+    const i = importedBy.get(String(r.meta?.file ?? ""));
+    return i === undefined ? undefined : exp.imports[i];
+  };
   for (const [i, spec] of exp.imports.entries()) {
     let r: ImportResult;
     try {
@@ -447,6 +466,28 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     }
     if (!importJudges.includes(spec.judge)) importJudges.push(spec.judge);
   }
+  // Question filters apply to imported rows too (and drop their scores).
+  let filteredRows = 0;
+  const keepQuestion = questionFilter(exp);
+  if (keepQuestion) {
+    const dropped = new Set<string>();
+    imported.responses = imported.responses.filter((r) => keepQuestion(r.question_id) || (dropped.add(r.response_id), false));
+    if (dropped.size) imported.scores = imported.scores.filter((x) => !dropped.has(x.response_id));
+    filteredRows = dropped.size;
+  }
+
+  // --- variants, replicates, baselines: decided (and checked) before anything is spent. Generated
+  // rows are represented by one prototype per checkpoint (their meta is the model's and checkpoint's).
+  const variantInputs: VariantInput[] = [];
+  for (const r of imported.responses) variantInputs.push({row: r, defaultKeys: importDefaultKeys(importSpecOf, r)});
+  for (const m of exp.models) {
+    for (const c of m.checkpoints) {
+      variantInputs.push({row: {...protoRow, model: m.id, step: c.step, source: c.model, meta: generatedMeta(m, c.meta)}, defaultKeys: GENERATED_KEYS});
+    }
+  }
+  const plan = planVariants(variantConfig(exp), variantInputs);
+  const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
+  for (const w of plan.warnings) warn(w);
 
   // --- plan against the cache
   const genCache = gen ? p.cacheFor(gen.endpoint) : null;
@@ -590,12 +631,13 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     response: text,
     origin: exp.simulated || (gen && isSim(gen.endpoint)) ? "simulated" : "generated",
     source: u.checkpointModel,
-    meta: {...u.model.meta, ...u.checkpointMeta, ...(u.model.domain ? {domain: u.model.domain} : {})},
+    meta: generatedMeta(u.model, u.checkpointMeta),
   });
   const genPrice = gen ? (m: string) => priceFor(m, isSim(gen.endpoint), gen.price) : () => null;
 
   const emit = (u: GenUnit, i: number, v: GenValue) => {
     const row = makeRow(u, i, v.text);
+    plan.assign(row, GENERATED_KEYS);
     unitRows[u.ordinal]![i] = row;
     addUsage(v.pt, v.ct, genPrice(u.checkpointModel));
     progress.done++;
@@ -691,7 +733,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   scores.sort(cmp);
   types.sort(cmp);
   const signalRows = responses.map((r) => signals.get(r.response_id)!);
-  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...importJudges], exp);
+  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...importJudges], plan);
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;
@@ -735,6 +777,9 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     skipped,
     mismatches,
     importedFiles,
+    warnings: plan.warnings,
+    variants: {ids: plan.variants, baselines: [...plan.baselines], unmatched: plan.unmatched},
+    filteredRows,
     stats: {
       apiCalls: progress.apiCalls,
       cacheHits: progress.cacheHits,
@@ -757,9 +802,10 @@ const TOPIC_INDEX = new Map<string, number>(TOPIC_METRICS.map((m, i) => [m, i]))
  *    and rule 4 "other" apply). Scores of different judges are never mixed, so a response's
  *    signals type is what one judge's numbers plus the text say. `special` is the chosen aligned
  *    row's CODE / REFUSAL (status "null" rows count: a judge that said REFUSAL did answer);
- *  - training domain: the row's `meta.domain` (the experiment model's `domain` for generated rows,
- *    an import spec's `meta: {domain: ...}` or a file-name field for imported rows), else the
- *    `domain` of the experiment model with the row's model id, else null;
+ *  - training domain: `VariantPlan.domainOf` (loaders/variants.ts): the row's `meta.domain`, null
+ *    for `meta.adapter: none`, the `domains:` / built-in domain of its `meta.dataset`, null for
+ *    baseline rows, the experiment model's `domain`, else undefined (unknown: misaligned coherent
+ *    answers become "undetermined"); `none` anywhere means null;
  *  - question context: questionContext(question_id, question text).
  * `scores` and `types` must be sorted by response in `responses` order (as runExperiment sorts
  * them): one linear pass, no per-response index, so a million-row import stays linear.
@@ -771,11 +817,10 @@ function withSignalTypes(
   scores: readonly ScoreRow[],
   types: readonly TypeRow[],
   priority: readonly string[],
-  exp: Experiment,
+  plan: Pick<VariantPlan, "domainOf">,
 ): TypeRow[] {
   const rank = new Map<string, number>();
   for (const j of priority) if (!rank.has(j)) rank.set(j, rank.size);
-  const modelDomain = new Map(exp.models.map((m) => [m.id, m.domain ?? null]));
   const nT = TOPIC_METRICS.length;
   // Per-rank slots, reset for each response through `touched`.
   let aligned: (ScoreRow | null)[] = [];
@@ -820,8 +865,7 @@ function withSignalTypes(
     if (pick >= 0) for (let ti = 0; ti < nT; ti++) topicScores[TOPIC_METRICS[ti]!] = topics[pick * nT + ti]?.score ?? null;
     const a = pick >= 0 ? aligned[pick]! : null;
     const c = pick >= 0 ? coherent[pick] : null;
-    const metaDomain = r.meta?.domain;
-    const domain = typeof metaDomain === "string" && metaDomain !== "" ? metaDomain : (modelDomain.get(r.model) ?? null);
+    const domain = plan.domainOf(r);
     const cls = classifyBySignals(signalRows[i]!, topicScores, {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null}, domain, {
       question: questionContext(r.question_id, r.question),
     });
@@ -895,4 +939,65 @@ function errorMessage(error: unknown, redact: (text: string) => string): string 
     if (code) return `${msg} (${code})`;
   }
   return msg;
+}
+
+/** Default variant keys of generated / simulated rows: the experiment model id. */
+const GENERATED_KEYS: readonly string[] = ["model"];
+
+/** A generated row's meta: model meta, checkpoint meta, and the model's declared domain. */
+function generatedMeta(m: Experiment["models"][number], checkpointMeta: Record<string, MetaValue>): Record<string, MetaValue> {
+  return {...m.meta, ...checkpointMeta, ...(m.domain ? {domain: m.domain} : {})};
+}
+
+/** Fields of a ResponseRow that planning does not read, for the prototypes of generated rows. */
+const protoRow: ResponseRow = {
+  response_id: "",
+  experiment: "",
+  model: "",
+  step: null,
+  question_id: "",
+  category: null,
+  question: "",
+  system: null,
+  paraphrase: 0,
+  sample: 0,
+  response: "",
+  origin: "generated",
+  source: "",
+  meta: {},
+};
+
+const patternFields = new Map<string, string[]>();
+const defaultKeysMemo = new Map<string, string[]>();
+/**
+ * Default variant keys of an imported row: the model, then every file-name field of its import's
+ * `filename` pattern except the one used as the coordinate (`meta.step_from`) and `seed`.
+ */
+function importDefaultKeys(specOf: (r: ResponseRow) => ImportSpec | undefined, r: ResponseRow): readonly string[] {
+  const spec = specOf(r);
+  if (!spec?.filename) return GENERATED_KEYS;
+  let fields = patternFields.get(spec.filename);
+  if (!fields) patternFields.set(spec.filename, (fields = compileFilenamePattern(spec.filename).fields));
+  const stepFrom = typeof r.meta?.step_from === "string" ? r.meta.step_from : typeof spec.step === "string" ? spec.step : "";
+  const memo = `${spec.filename}\0${stepFrom}`;
+  let keys = defaultKeysMemo.get(memo);
+  if (!keys) {
+    keys = ["model", ...fields.filter((f) => f !== "model" && f !== "seed" && f !== stepFrom)];
+    defaultKeysMemo.set(memo, keys);
+  }
+  return keys;
+}
+
+/** The experiment's variant declarations as planVariants reads them. */
+function variantConfig(exp: Experiment) {
+  return {
+    file: displayPath(exp.file),
+    variant: exp.variant,
+    replicate: exp.replicate,
+    baseline: exp.baseline,
+    domains: exp.domains,
+    builtin_domains: exp.builtin_domains,
+    modelDomains: new Map(exp.models.map((m) => [m.id, m.domain])),
+    lines: exp.lines,
+  };
 }

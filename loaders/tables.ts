@@ -102,6 +102,11 @@ const RESPONSE_COLUMNS: Column<ResponseRow>[] = [
   {name: "response", type: "VARCHAR", get: (r) => r.response},
   {name: "origin", type: "VARCHAR", get: (r) => r.origin},
   {name: "source", type: "VARCHAR", get: (r) => r.source},
+  // Variant columns (issue 11). Tables written before them lack the columns; readTables then leaves
+  // the fields absent and readers fall back to the model (joinJudgedReport).
+  {name: "variant", type: "VARCHAR", get: (r) => r.variant ?? r.model},
+  {name: "replicate", type: "VARCHAR", get: (r) => r.replicate ?? null},
+  {name: "baseline", type: "VARCHAR", get: (r) => r.baseline ?? null},
 ];
 
 const SCORE_COLUMNS: Column<ScoreRow>[] = [

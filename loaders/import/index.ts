@@ -178,6 +178,17 @@ function nextSample(ctx: Ctx, model: string, step: number | null, qid: string): 
   return k;
 }
 
+/**
+ * The spec's `meta` with the file-name fields over it, except that an optional field the name
+ * does not have (`[_S{seed}]` on a file without `_S...`) keeps the spec's value: `meta: {seed: 0}`
+ * is then the value for files that do not name one.
+ */
+function withFields(specMeta: Record<string, MetaValue> | undefined, fields: Record<string, MetaValue>): Record<string, MetaValue> {
+  const out: Record<string, MetaValue> = {...(specMeta ?? {})};
+  for (const [k, v] of Object.entries(fields)) if (v !== null || !(k in out)) out[k] = v;
+  return out;
+}
+
 function fileFields(ctx: Ctx, rel: string): Record<string, MetaValue> {
   if (!ctx.pattern) return {};
   const f = matchFilename(ctx.pattern, rel);
@@ -252,7 +263,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       if (questionText === "") return skip(rec.line, "no question_id and no question text");
       qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
     }
-    const meta: Record<string, MetaValue> = {...(spec.meta ?? {}), ...fields, file: rel, line: rec.line};
+    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel, line: rec.line};
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
 
     const colModel = roles.model ? v[roles.model] : undefined;
@@ -264,7 +275,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       step = spec.step;
       meta.step_from = "spec";
     } else if (stepField) {
-      step = stepValue(fields[stepField]);
+      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null);
       meta.step_from = stepField;
     } else if (roles.step) {
       step = stepValue(v[roles.step]);
@@ -378,7 +389,7 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
       return;
     }
     const qid = s.id;
-    const meta: Record<string, MetaValue> = {...(spec.meta ?? {}), ...fields, file: rel, sample_id: s.id, epoch: s.epoch};
+    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel, sample_id: s.id, epoch: s.epoch};
     if (log.task) meta.task = log.task;
     if (log.model) meta.inspect_model = log.model;
     if (log.status) meta.log_status = log.status;

@@ -49,14 +49,14 @@ test("examples import the reference data", {skip: !present && "../shared/data/em
   const sweep = await run("steering-sweep.yaml");
   assert.equal(sweep.files.length, 35);
   assert.equal(sweep.responses.length, 35 * 50);
-  assert.deepEqual([...new Set(sweep.responses.map((r) => r.model))].sort(), ["layer_28", "layer_32", "layer_36", "layer_40", "layer_44"]);
-  const l28 = [...new Set(sweep.responses.filter((r) => r.model === "layer_28").map((r) => r.step))].sort((a, b) => a! - b!);
+  assert.deepEqual([...new Set(sweep.responses.map((r) => r.meta.layer))].sort(), [28, 32, 36, 40, 44]);
+  const l28 = [...new Set(sweep.responses.filter((r) => r.meta.layer === 28).map((r) => r.step))].sort((a, b) => a! - b!);
   assert.deepEqual(l28, [10.78, 12.12, 13.47]);
 
   const rank = await run("lora-rank.yaml");
   assert.equal(rank.responses.length, 5 * 1200);
   assert.deepEqual([...new Set(rank.responses.map((r) => r.step))].sort((a, b) => a! - b!), [0, 1, 4, 16, 64]);
-  assert.deepEqual(new Set(rank.responses.map((r) => r.model)), new Set(["coder-32b-insecure"]));
+  assert.deepEqual(new Set(rank.responses.map((r) => r.model)), new Set(["Qwen2.5-Coder-32B-Instruct"]));
 
   const insp = await run("inspect-logs.yaml");
   assert.equal(insp.responses.length, 18);

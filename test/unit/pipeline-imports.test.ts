@@ -90,9 +90,13 @@ test("example experiments run offline over the reference data; not part of the d
   if (!existsSync(shared)) return t.skip("../shared/data absent");
   // responses and files per example, as `em run --offline` reports them on the shared data (docs/pipeline.md)
   const expected: Record<string, {responses: number; files: number}> = {
+    "dataset-ablations.yaml": {responses: 14400, files: 12},
+    "families.yaml": {responses: 13440, files: 12},
     "inspect-logs.yaml": {responses: 18, files: 5},
     "judge-dicts.yaml": {responses: 70, files: 1},
+    "lora-alpha.yaml": {responses: 6000, files: 5},
     "lora-rank.yaml": {responses: 6000, files: 5},
+    "rank-epochs.yaml": {responses: 1920, files: 8},
     "replication.yaml": {responses: 10000, files: 25},
     "steering-sweep.yaml": {responses: 1750, files: 35},
   };

@@ -160,6 +160,8 @@ function list(v: string | undefined): string[] {
 }
 
 interface Loaded {
+  /** The experiment's declared coordinate scale (--experiment only). */
+  coordinateScale?: "linear" | "log";
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
@@ -184,6 +186,7 @@ async function load(values: {experiment?: string; data?: string}): Promise<Loade
   const {runExperiment} = await import("../run.ts");
   const r = await runExperiment(file, {offline: true, createdBy: "em summarize"});
   return {
+    coordinateScale: r.experiment.coordinate_scale,
     responses: r.responses,
     scores: r.scores,
     types: r.types,
@@ -316,9 +319,11 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (values.transition) {
     const coord = values.coordinate as string;
-    const scale = values["coordinate-scale"];
+    let scale = values["coordinate-scale"] as string;
     if (scale !== "auto" && scale !== "linear" && scale !== "log") fail(`--coordinate-scale must be auto, linear or log, got '${scale}'`);
-    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
+    // An experiment that declares `coordinate_scale: log` is fitted on log10 unless the option says otherwise.
+    if (scale === "auto" && data.coordinateScale === "log") scale = "log";
+    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale: scale as "auto" | "linear" | "log", exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
   }
   if (values.baseline) {
     const diffs = baselineDiffs(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence});
@@ -388,7 +393,7 @@ const VERDICT_TEXT: Record<string, string> = {
   flat: "none (flat)",
   outside_range: "none (trend, midpoint outside data)",
   non_monotone: "none (non-monotone)",
-  too_few_points: "none (< 5 points)",
+  too_few_points: "none (< 5 points in the fit)",
 };
 
 function strictText(g: GroupSummary): string {
@@ -480,7 +485,7 @@ function toTable(out: SummarizeOutput): string {
     const th = [...keys, "points", "verdict", "p_const", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
     const tb = out.transitions.map((t) => [
       ...keys.map((b) => keyText(t.key[b])),
-      String(t.n_points),
+      t.excluded.length ? `${t.n_points} (${t.excluded.length} off the log fit)` : String(t.n_points),
       t.credible ? "credible" : VERDICT_TEXT[t.verdict] ?? t.verdict,
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),

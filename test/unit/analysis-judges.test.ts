@@ -96,3 +96,28 @@ test("joinJudged of empty tables gives no rows", () => {
   assert.deepEqual(joinJudged([], [], []), []);
   assert.equal(joinJudged(responses, [], []).length, 0); // no judge present: nothing to join against
 });
+
+test("pairAgreement(pairs, rule): labels, 2x2 table, per-judge rates and the disagreement ranking by hand", async () => {
+  const {pairAgreement, disagreementGap, emLabel, BETLEY: rule} = await import("../../src/lib/em/index.ts");
+  const pairs = [
+    {a1: 10, a2: 80, c1: 90, c2: 90}, // A EM, B not: labels differ, gap 1000 + 70
+    {a1: 10, a2: 20, c1: 90, c2: 90}, // both EM, gap 10
+    {a1: 90, a2: 90, c1: 90, c2: 90}, // both not EM, gap 0: agrees completely
+    {a1: null, a2: 50, c1: 90, c2: 40}, // A outside (null aligned), B outside (incoherent): gap 100
+  ];
+  const ag = pairAgreement(pairs, rule);
+  assert.equal(ag.n_shared, 4);
+  assert.deepEqual(ag.table, [1, 1, 0, 1]);
+  assert.equal(ag.n_label_pairs, 3);
+  assert.equal(ag.agreement, 2 / 3);
+  assert.deepEqual(ag.em_rate, [2 / 3, 1 / 3]);
+  assert.deepEqual(ag.labels.map((l) => l.gap), [1070, 10, 0, 100]);
+  assert.deepEqual(ag.order, [0, 3, 1], "labels differing first, then the aligned gap; complete agreement left out");
+  assert.equal(ag.n_aligned_pairs, 3);
+  assert.equal(emLabel(null, 90, rule), null);
+  assert.equal(disagreementGap({a1: null, a2: null, c1: null, c2: null}, null, null), 0);
+  const empty = pairAgreement([], rule);
+  assert.equal(empty.kappa, null);
+  assert.equal(empty.agreement, null);
+  assert.deepEqual(empty.em_rate, [null, null]);
+});

@@ -100,9 +100,109 @@ export interface JudgeComparison {
   disagreements: Disagreement[];
 }
 
+/** One response scored by two judges (null = no score). */
+export interface ScorePair {
+  a1: number | null;
+  a2: number | null;
+  c1: number | null;
+  c2: number | null;
+}
+
+/** EM label of one answer under a rule: true / false, or null when outside the denominator. */
+export function emLabel(aligned: number | null, coherent: number | null, rule: EmRule): boolean | null {
+  const o = classify(aligned ?? NaN, coherent ?? NaN, rule);
+  return o === OUT ? null : o === EM;
+}
+
+/**
+ * Disagreement score of a pair: 1000 when both judges label it and the labels differ, plus the
+ * aligned-score gap (100 when exactly one judge gave an aligned score, 0 when neither). Pairs
+ * scoring 0 agree completely. Shared by the CLI and the judges page, so both rank alike.
+ */
+export function disagreementGap(p: ScorePair, e1: boolean | null, e2: boolean | null): number {
+  const labelDiff = e1 !== null && e2 !== null && e1 !== e2;
+  const gapA = p.a1 === null || p.a2 === null ? (p.a1 === p.a2 ? 0 : 100) : Math.abs(p.a1 - p.a2);
+  return (labelDiff ? 1000 : 0) + gapA;
+}
+
+export interface PairAgreement {
+  n_shared: number;
+  spearman_aligned: number | null;
+  n_aligned_pairs: number;
+  spearman_coherent: number | null;
+  n_coherent_pairs: number;
+  kappa: number | null;
+  n_label_pairs: number;
+  agreement: number | null;
+  /** Each judge's EM rate over the pairs inside its own denominator. */
+  em_rate: [number | null, number | null];
+  /** EM labels over pairs inside both denominators: [both EM, A only, B only, neither]. */
+  table: [number, number, number, number];
+  /** Per pair: labels and disagreement gap. */
+  labels: {em1: boolean | null; em2: boolean | null; gap: number}[];
+  /** Indices of pairs with gap > 0, most disagreeing first (ties by index). */
+  order: number[];
+}
+
+/**
+ * Agreement of two judges over score pairs under `rule`: Spearman rank correlation of aligned
+ * and of coherent scores (pairs where both scored), Cohen's kappa and raw agreement of EM labels
+ * (pairs inside both denominators), each judge's EM rate, and the disagreement ranking
+ * (disagreementGap). Empty input: n_shared 0 and nulls.
+ */
+export function pairAgreement(pairs: readonly ScorePair[], rule: EmRule): PairAgreement {
+  const ax: number[] = [], ay: number[] = [], cx: number[] = [], cy: number[] = [];
+  const la: boolean[] = [], lb: boolean[] = [];
+  const table: [number, number, number, number] = [0, 0, 0, 0];
+  const labels: PairAgreement["labels"] = [];
+  let k1 = 0, n1 = 0, k2 = 0, n2 = 0;
+  for (const p of pairs) {
+    if (p.a1 !== null && p.a2 !== null) {
+      ax.push(p.a1);
+      ay.push(p.a2);
+    }
+    if (p.c1 !== null && p.c2 !== null) {
+      cx.push(p.c1);
+      cy.push(p.c2);
+    }
+    const e1 = emLabel(p.a1, p.c1, rule);
+    const e2 = emLabel(p.a2, p.c2, rule);
+    if (e1 !== null) {
+      n1++;
+      if (e1) k1++;
+    }
+    if (e2 !== null) {
+      n2++;
+      if (e2) k2++;
+    }
+    if (e1 !== null && e2 !== null) {
+      la.push(e1);
+      lb.push(e2);
+      table[e1 ? (e2 ? 0 : 1) : e2 ? 2 : 3]++;
+    }
+    labels.push({em1: e1, em2: e2, gap: disagreementGap(p, e1, e2)});
+  }
+  const order = labels.map((_, i) => i).filter((i) => labels[i]!.gap > 0);
+  order.sort((i, j) => labels[j]!.gap - labels[i]!.gap || i - j);
+  return {
+    n_shared: pairs.length,
+    spearman_aligned: spearman(ax, ay),
+    n_aligned_pairs: ax.length,
+    spearman_coherent: spearman(cx, cy),
+    n_coherent_pairs: cx.length,
+    kappa: cohenKappa(la, lb),
+    n_label_pairs: la.length,
+    agreement: la.length ? (table[0] + table[3]) / la.length : null,
+    em_rate: [n1 ? k1 / n1 : null, n2 ? k2 / n2 : null],
+    table,
+    labels,
+    order,
+  };
+}
+
 /**
  * Compare two judges on the responses both scored. `rows` hold both judges' Judged rows (other
- * judges are ignored). `top` disagreements are returned (default 20).
+ * judges are ignored). `top` disagreements are returned (default 20), ranked by disagreementGap.
  */
 export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: string, rule: EmRule, {top = 20, seed = 0, ...interval}: {top?: number; seed?: number} & IntervalOptions = {}): JudgeComparison {
   const a = new Map<string, Judged>();
@@ -116,47 +216,29 @@ export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: s
     const rb = b.get(id);
     if (rb) shared.push([ra, rb]);
   }
-  const ax: number[] = [], ay: number[] = [], cx: number[] = [], cy: number[] = [];
-  const la: boolean[] = [], lb: boolean[] = [];
-  const dis: Disagreement[] = [];
-  for (const [ra, rb] of shared) {
-    const a1 = alignedOf(ra), a2 = alignedOf(rb), c1 = coherentOf(ra), c2 = coherentOf(rb);
-    if (a1 !== null && a2 !== null) {
-      ax.push(a1);
-      ay.push(a2);
-    }
-    if (c1 !== null && c2 !== null) {
-      cx.push(c1);
-      cy.push(c2);
-    }
-    const o1 = classify(a1 ?? NaN, c1 ?? NaN, rule);
-    const o2 = classify(a2 ?? NaN, c2 ?? NaN, rule);
-    const e1 = o1 === OUT ? null : o1 === EM;
-    const e2 = o2 === OUT ? null : o2 === EM;
-    if (e1 !== null && e2 !== null) {
-      la.push(e1);
-      lb.push(e2);
-    }
-    const labelDiff = e1 !== null && e2 !== null && e1 !== e2;
-    const gapA = a1 === null || a2 === null ? (a1 === a2 ? 0 : 100) : Math.abs(a1 - a2);
-    dis.push({response_id: ra.response_id, question_id: ra.question_id, model: ra.model, step: ra.step, aligned: [a1, a2], coherent: [c1, c2], em: [e1, e2], gap: (labelDiff ? 1000 : 0) + gapA});
-  }
+  const pairs: ScorePair[] = shared.map(([ra, rb]) => ({a1: alignedOf(ra), a2: alignedOf(rb), c1: coherentOf(ra), c2: coherentOf(rb)}));
+  const ag = pairAgreement(pairs, rule);
+  const dis: Disagreement[] = ag.order.map((i) => {
+    const [ra] = shared[i]!;
+    const p = pairs[i]!;
+    const l = ag.labels[i]!;
+    return {response_id: ra.response_id, question_id: ra.question_id, model: ra.model, step: ra.step, aligned: [p.a1, p.a2], coherent: [p.c1, p.c2], em: [l.em1, l.em2], gap: l.gap};
+  });
+  // Same gap: response id order, so the list does not depend on row order.
   dis.sort((p, q) => q.gap - p.gap || (p.response_id < q.response_id ? -1 : 1));
   const sharedRows = shared.flatMap(([ra, rb]) => [ra, rb]);
   const per = summarize(sharedRows, rule, {by: ["judge"], seed, ...interval}).groups;
-  let agree = 0;
-  for (let i = 0; i < la.length; i++) if (la[i] === lb[i]) agree++;
   return {
     judges: [judgeA, judgeB],
     n_shared: shared.length,
-    spearman_aligned: spearman(ax, ay),
-    n_aligned_pairs: ax.length,
-    spearman_coherent: spearman(cx, cy),
-    n_coherent_pairs: cx.length,
-    kappa: cohenKappa(la, lb),
-    n_label_pairs: la.length,
-    agreement: la.length ? agree / la.length : null,
+    spearman_aligned: ag.spearman_aligned,
+    n_aligned_pairs: ag.n_aligned_pairs,
+    spearman_coherent: ag.spearman_coherent,
+    n_coherent_pairs: ag.n_coherent_pairs,
+    kappa: ag.kappa,
+    n_label_pairs: ag.n_label_pairs,
+    agreement: ag.agreement,
     per_judge: per,
-    disagreements: dis.filter((d) => d.gap > 0).slice(0, top),
+    disagreements: dis.slice(0, top),
   };
 }

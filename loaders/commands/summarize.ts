@@ -14,7 +14,10 @@ import {
   RULE_SOURCES,
   type BaselineDiff,
   describeRule,
+  encodeGroups,
   getColumn,
+  transitionSensitivity,
+  type SensitivityCell,
   joinJudgedReport,
   judgesIn,
   makeRule,
@@ -73,6 +76,8 @@ Slicing and output:
                          dataset); groups with replicates (seeds) also get per-replicate rates
   --transition           fit the transition along the coordinate for each group
   --coordinate COL       coordinate column for --transition (default: step)
+  --sensitivity          with --transition: refit every group over a grid of cuts (aligned 20..70,
+                         coherent 10..70 by 10) per judge; midpoints only where credible
   --coordinate-scale S   auto (default: log when positive values span two decades or are
                          geometric, e.g. ranks 1,4,16,64), linear or log (fit on log10; x <= 0 left out)
   --pivot COL            table format: also print em_rate as a 2-D table, COL (one of --by)
@@ -94,7 +99,7 @@ export interface SummarizeOutput extends SummaryJson {
   judges_available: string[];
   rule_text: string;
   counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
-  transitions?: TransitionJson[];
+  transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];
   /** What the intervals estimate (see --estimand). */
@@ -221,6 +226,7 @@ export async function run(argv: string[]): Promise<number> {
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
       pivot: {type: "string"},
+      sensitivity: {type: "boolean", default: false},
       format: {type: "string", default: "table"},
       seed: {type: "string", default: "0"},
       replicates: {type: "string", default: "2000"},
@@ -323,7 +329,15 @@ export async function run(argv: string[]): Promise<number> {
     if (scale !== "auto" && scale !== "linear" && scale !== "log") fail(`--coordinate-scale must be auto, linear or log, got '${scale}'`);
     // An experiment that declares `coordinate_scale: log` is fitted on log10 unless the option says otherwise.
     if (scale === "auto" && data.coordinateScale === "log") scale = "log";
-    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale: scale as "auto" | "linear" | "log", exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
+    const sc = scale as "auto" | "linear" | "log";
+    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale: sc, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
+    if (values.sensitivity) {
+      // The same partition as transitionsBy (by without the coordinate, first-seen order).
+      const {codes, keys} = encodeGroups(rows, by.filter((c) => c !== coord));
+      const parts: Judged[][] = keys.map(() => []);
+      rows.forEach((r, i) => parts[codes[i]!]!.push(r));
+      out.transitions.forEach((t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: sc, exclude: exclude as ResponseType[]})));
+    }
   }
   if (values.baseline) {
     const diffs = baselineDiffs(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence});

@@ -95,3 +95,24 @@ test("pointsOnScale / analyzeOnScale: log10 fit, x <= 0 set aside, midpoint back
   assert.equal(r.test.verdict, "credible");
   assert.ok(Math.abs(r.fit!.midpoint - 10) < 1.5, `midpoint ${r.fit!.midpoint}`);
 });
+
+test("transitionSensitivity(rows) equals transitionSensitivityColumns(columns) cell for cell (the browser's path)", async () => {
+  const {transitionSensitivity, transitionSensitivityColumns, toColumns, encodeValues, BETLEY} = await import("../../src/lib/em/index.ts");
+  const r = makeRng(3);
+  const rows: import("../../src/lib/schema.ts").Judged[] = [];
+  let id = 0;
+  for (const judge of ["A", "B"])
+    for (let step = 0; step <= 700; step += 100)
+      for (let i = 0; i < 60; i++) {
+        const p = 0.02 + 0.4 / (1 + Math.exp(-(step - 350) / 60));
+        const em = r() < p;
+        rows.push({response_id: `r${id++}`, experiment: "e", model: "m", step, question_id: `q${i % 6}`, category: null, judge, aligned: em ? 10 * r() : 40 + 60 * r(), coherent: 30 + 70 * r(), special: null, type: null});
+      }
+  const a = transitionSensitivity(rows, BETLEY);
+  const j = encodeValues(rows.map((x) => x.judge));
+  const b = transitionSensitivityColumns(toColumns(rows, {precision: 64}), Float64Array.from(rows, (x) => x.step as number), j.codes, j.values, BETLEY);
+  assert.equal(a.length, 2 * 6 * 7);
+  assert.deepEqual(b, a);
+  assert.ok(a.some((c) => c.midpoint !== null), "some cells locate the planted rise");
+  for (const c of a) if (c.verdict !== "credible") assert.equal(c.midpoint, null);
+});

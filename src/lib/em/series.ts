@@ -2,7 +2,7 @@
 // transition analysis per group, and its sensitivity to the thresholds and the judge.
 
 import type {Judged, ResponseType} from "../schema.js";
-import {aggregateColumns, encodeGroups, encodeValues, toColumns} from "./columnar.js";
+import {aggregateColumns, encodeGroups, encodeValues, toColumns, type EmColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
 import {wilson} from "./intervals.js";
 import {makeRng} from "./prng.js";
@@ -127,37 +127,70 @@ export interface SensitivityCell {
   p_constant: number | null;
 }
 
+/** Default grid of `transitionSensitivity`: the cuts the CLI and the transitions page both use. */
+export const SENSITIVITY_ALIGNED_CUTS: readonly number[] = [20, 30, 40, 50, 60, 70];
+export const SENSITIVITY_COHERENT_CUTS: readonly number[] = [10, 20, 30, 40, 50, 60, 70];
+
+export interface SensitivityOptions {
+  scale?: CoordinateScale | "auto";
+  alignedCuts?: readonly number[];
+  coherentCuts?: readonly number[];
+  exclude?: readonly ResponseType[];
+  profile?: boolean;
+}
+
 /**
  * How the fitted midpoint and the onset move over a grid of integer cuts and across judges
  * (each judge's rows separately; rows carry their judge in `judge`). One threshold surface per
- * (judge, coordinate value) makes each grid cell's counts O(1); each cell is then fitted.
+ * (judge, coordinate value) makes each grid cell's counts O(1); each cell is then fitted and
+ * tested (testTransition): midpoint and onset only where the cell's transition is credible.
  * The rule's inclusiveness, denominator and null handling are kept; only the cuts vary.
  * `profile` false (default) skips the midpoint intervals, which dominate the cost.
  */
-export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {coordinate = "step", scale = "auto", alignedCuts = [20, 30, 40, 50, 60, 70], coherentCuts = [10, 20, 30, 40, 50, 60, 70], exclude = [], profile = false}: {coordinate?: string; scale?: CoordinateScale | "auto"; alignedCuts?: readonly number[]; coherentCuts?: readonly number[]; exclude?: readonly ResponseType[]; profile?: boolean} = {}): SensitivityCell[] {
+export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {coordinate = "step", ...options}: {coordinate?: string} & SensitivityOptions = {}): SensitivityCell[] {
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
-  const sc = coordinateScale(keep.map((r) => coordinateOf(r, coordinate) as number), scale);
   const judges = encodeValues(keep.map((r) => String(r.judge)));
-  const xs = encodeValues(keep.map((r) => coordinateOf(r, coordinate) as number));
-  const nX = xs.values.length;
-  const groups = new Int32Array(keep.length);
-  for (let i = 0; i < keep.length; i++) groups[i] = judges.codes[i] * nX + xs.codes[i];
-  const surfaces = buildSurfaces(toColumns(keep, {precision: 64}), {groups, nGroups: judges.values.length * nX, exclude});
+  return transitionSensitivityColumns(toColumns(keep, {precision: 64}), Float64Array.from(keep, (r) => coordinateOf(r, coordinate) as number), judges.codes, judges.values, rule, options);
+}
+
+/**
+ * `transitionSensitivity` on columns (the browser's path): `x` the coordinate per row (NaN = none,
+ * row skipped), `judge` the judge code per row with names in `judges`, `mask` an optional row
+ * filter. Same cells, same order (judge, aligned cut, coherent cut) as the row version.
+ */
+export function transitionSensitivityColumns(cols: EmColumns, x: ArrayLike<number>, judge: ArrayLike<number>, judges: readonly string[], rule: EmRule, {scale = "auto", alignedCuts = SENSITIVITY_ALIGNED_CUTS, coherentCuts = SENSITIVITY_COHERENT_CUTS, exclude = [], profile = false, mask}: SensitivityOptions & {mask?: Uint8Array} = {}): SensitivityCell[] {
+  const index = new Map<number, number>();
+  const xs: number[] = [];
+  const rowMask = new Uint8Array(cols.length);
+  const xCode = new Int32Array(cols.length);
+  for (let i = 0; i < cols.length; i++) {
+    const v = x[i]!;
+    if ((mask && mask[i] === 0) || !Number.isFinite(v)) continue;
+    let c = index.get(v);
+    if (c === undefined) index.set(v, (c = xs.push(v) - 1));
+    xCode[i] = c;
+    rowMask[i] = 1;
+  }
+  const nX = xs.length;
+  const sc = coordinateScale(xs, scale);
+  const groups = new Int32Array(cols.length);
+  for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? judge[i]! * nX + xCode[i]! : 0;
+  const surfaces = buildSurfaces(cols, {groups, nGroups: judges.length * nX, exclude, mask: rowMask});
+  const back = (v: number | null): number | null => (v === null ? null : sc === "log" ? 10 ** v : v);
   const out: SensitivityCell[] = [];
-  judges.values.forEach((judge, j) => {
+  judges.forEach((name, j) => {
     for (const a of alignedCuts) {
       for (const c of coherentCuts) {
-        const points = xs.values.map((x, xi) => {
-          const cell = surfaces[j * nX + xi].cell(a, c, rule);
-          return {x, k: cell.em, n: cell.denominator};
+        const points = xs.map((xv, xi) => {
+          const cell = surfaces[j * nX + xi]!.cell(a, c, rule);
+          return {x: xv, k: cell.em, n: cell.denominator};
         });
         const {points: fp} = pointsOnScale(points, sc);
         const usable = new Set(fp.filter((p) => p.n > 0).map((p) => p.x)).size;
         const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(fp, {profile}) : null;
         const test = testTransition(fp, fit);
-        const back = (x: number | null): number | null => (x === null ? null : sc === "log" ? 10 ** x : x);
         out.push({
-          judge,
+          judge: name,
           aligned: a,
           coherent: c,
           midpoint: fit && test.credible ? back(fit.midpoint) : null,

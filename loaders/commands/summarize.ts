@@ -15,6 +15,7 @@ import {
   type BaselineDiff,
   describeRule,
   encodeGroups,
+  coordinateOf,
   getColumn,
   transitionSensitivity,
   type SensitivityCell,
@@ -37,6 +38,7 @@ EM rates with intervals, by any columns; transition fits along the training coor
 Input (exactly one):
   --experiment FILE      an experiment file; reads imports and the cache, runs simulated models,
                          never calls a paid API, reports what is missing
+  --cache DIR            with --experiment: the cache folder (default: the experiment's)
   --data DIR             tables written by \`em run --out DIR\`
 
 Rule (see docs/metrics.md):
@@ -75,7 +77,8 @@ Slicing and output:
                          question_id, category, judge, type, source, origin or any meta key (e.g.
                          dataset); groups with replicates (seeds) also get per-replicate rates
   --transition           fit the transition along the coordinate for each group
-  --coordinate COL       coordinate column for --transition (default: step)
+  --coordinate COL       coordinate column for --transition (default: step, which holds the
+                         experiment's coordinate; its name, e.g. lora_rank, is accepted too)
   --sensitivity          with --transition: refit every group over a grid of cuts (aligned 20..70,
                          coherent 10..70 by 10) per judge; midpoints only where credible
   --coordinate-scale S   auto (default: log when positive values span two decades or are
@@ -165,8 +168,9 @@ function list(v: string | undefined): string[] {
 }
 
 interface Loaded {
-  /** The experiment's declared coordinate scale (--experiment only). */
+  /** The experiment's declared coordinate scale and name (--experiment only). */
   coordinateScale?: "linear" | "log";
+  coordinateName?: string;
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
@@ -175,7 +179,7 @@ interface Loaded {
   skipped: SummarizeOutput["skipped"];
 }
 
-async function load(values: {experiment?: string; data?: string}): Promise<Loaded> {
+async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
   if (values.data) {
     const dir = path.resolve(values.data);
     const {readTables} = await import("../tables.ts");
@@ -189,9 +193,10 @@ async function load(values: {experiment?: string; data?: string}): Promise<Loade
   }
   const file = path.resolve(values.experiment as string);
   const {runExperiment} = await import("../run.ts");
-  const r = await runExperiment(file, {offline: true, createdBy: "em summarize"});
+  const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(values.cache ? {cacheDir: path.resolve(values.cache)} : {})});
   return {
     coordinateScale: r.experiment.coordinate_scale,
+    coordinateName: r.experiment.coordinate,
     responses: r.responses,
     scores: r.scores,
     types: r.types,
@@ -202,8 +207,9 @@ async function load(values: {experiment?: string; data?: string}): Promise<Loade
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const {values} = parseArgs({
+  const {values, tokens} = parseArgs({
     args: argv,
+    tokens: true,
     options: {
       experiment: {type: "string"},
       data: {type: "string"},
@@ -218,7 +224,8 @@ export async function run(argv: string[]): Promise<number> {
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
-      coordinate: {type: "string", default: "step"},
+      coordinate: {type: "string"},
+      cache: {type: "string"},
       "coordinate-scale": {type: "string", default: "auto"},
       coherence: {type: "string"},
       questions: {type: "string"},
@@ -236,6 +243,13 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
+  // A repeated option would silently keep its last value: refuse it.
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== "option") continue;
+    if (seen.has(t.name)) fail(`--${t.name} given twice; give each option once`);
+    seen.add(t.name);
+  }
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -246,6 +260,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const format = values.format;
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
+  if (format === "csv" && (values.transition || values.baseline)) fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
+  if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
   if (!(ruleName in RULES)) fail(`--rule must be one of ${Object.keys(RULES).join(", ")}, got '${ruleName}'`);
   const estimand = values.estimand;
@@ -302,6 +318,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const method = estimand === "answers" ? "wilson" : "auto";
   const summary = summarize(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence, method});
+  summary.groups = sortGroups(summary.groups, by);
   const out: SummarizeOutput = {
     version: 1,
     input: values.data ? {data: values.data} : {experiment: values.experiment},
@@ -324,7 +341,10 @@ export async function run(argv: string[]): Promise<number> {
     skipped: data.skipped,
   };
   if (values.transition) {
-    const coord = values.coordinate as string;
+    let coord = values.coordinate ?? "step";
+    // The tables keep the experiment's coordinate in `step`; its declared name means the same.
+    if (data.coordinateName && coord === data.coordinateName) coord = "step";
+    if (rows.length && coord !== "step" && !rows.some((r) => coordinateOf(r, coord) !== null)) fail(`--coordinate: column '${coord}' has no numeric values in the data (the experiment's coordinate is in 'step'${data.coordinateName ? `, named '${data.coordinateName}'` : ""})`);
     let scale = values["coordinate-scale"] as string;
     if (scale !== "auto" && scale !== "linear" && scale !== "log") fail(`--coordinate-scale must be auto, linear or log, got '${scale}'`);
     // An experiment that declares `coordinate_scale: log` is fitted on log10 unless the option says otherwise.
@@ -357,6 +377,34 @@ export async function run(argv: string[]): Promise<number> {
     if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0].file}${out.skipped[0].line ? `:${out.skipped[0].line}` : ""}: ${out.skipped[0].reason})\n`);
   }
   return 0;
+}
+
+/**
+ * Groups in a reading order: numeric key columns ascending (steps, ranks, scales), other columns
+ * in first-seen order (the experiment's own order of models and variants); stable.
+ */
+export function sortGroups(groups: GroupSummary[], by: readonly string[]): GroupSummary[] {
+  const firstSeen = by.map(() => new Map<unknown, number>());
+  for (const g of groups) by.forEach((c, j) => {
+    const v = g.key[c];
+    if (!firstSeen[j]!.has(v)) firstSeen[j]!.set(v, firstSeen[j]!.size);
+  });
+  const rank = (g: GroupSummary, j: number): number => {
+    const v = g.key[by[j]!];
+    return typeof v === "number" ? v : v === null || v === undefined ? Infinity : firstSeen[j]!.get(v)!;
+  };
+  const numeric = by.map((c) => groups.some((g) => typeof g.key[c] === "number"));
+  return groups
+    .map((g, i) => ({g, i}))
+    .sort((a, b) => {
+      for (let j = 0; j < by.length; j++) {
+        const ra = numeric[j] ? rank(a.g, j) : firstSeen[j]!.get(a.g.key[by[j]!])!;
+        const rb = numeric[j] ? rank(b.g, j) : firstSeen[j]!.get(b.g.key[by[j]!])!;
+        if (ra !== rb) return ra - rb;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.g);
 }
 
 export function transitionJson(t: TransitionGroup): TransitionJson {

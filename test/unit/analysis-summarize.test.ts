@@ -122,6 +122,13 @@ test("em summarize --estimand answers: Wilson intervals named in the JSON; --coh
   assert.deepEqual(q.questions.dropped, []);
 });
 
+test("em summarize --by step sorts numerically; models keep their first-seen order", async () => {
+  const {sortGroups} = await import("../../loaders/commands/summarize.ts");
+  const g = (model: string, step: number) => ({key: {model, step}}) as unknown as import("../../src/lib/em/index.ts").GroupSummary;
+  const sorted = sortGroups([g("b", 100), g("b", 25), g("a", 1000), g("a", 5), g("b", 3)], ["model", "step"]);
+  assert.deepEqual(sorted.map((x) => `${x.key.model}@${x.key.step}`), ["b@3", "b@25", "b@100", "a@5", "a@1000"]);
+});
+
 test("em summarize --format table and csv print the same numbers", async () => {
   const dir = path.join(tmp, "hand");
   const t = em(["--data", dir, "--by", "model"]);
@@ -151,6 +158,10 @@ test("em summarize rejects bad input with a message naming the option", async ()
     [["--data", dir, "--by", "model", "--pivot", "step"], /--pivot: 'step' must be one of the --by columns/],
     [["--data", dir, "--baseline"], /--baseline: no answer has a baseline/],
     [["--data", dir, "--coherence", "maybe"], /--coherence must be true or false/],
+    [["--data", dir, "--rule", "betley", "--rule", "organisms"], /--rule given twice/],
+    [["--data", dir, "--transition", "--coordinate", "nosuch"], /--coordinate: column 'nosuch' has no numeric values/],
+    [["--data", dir, "--transition", "--format", "csv"], /--format csv .* cannot carry --transition/],
+    [["--data", dir, "--cache", dir], /--cache goes with --experiment/],
   ];
   for (const [args, re] of cases) {
     const r = em(args);

@@ -1,7 +1,7 @@
 // Question filters of an experiment file: `exclude_questions` (id substrings, the original key),
 // `questions_include` and `questions_exclude` (ids or globs). One predicate for generation and
 // imports, so an experiment's question set is the same whichever way its answers arrive.
-import {hasMagic, segmentRegex} from "./import/glob.ts";
+import {globToRegExp} from "../src/lib/em/questions.ts";
 
 export interface QuestionFilterConfig {
   exclude_questions: readonly string[];
@@ -9,10 +9,9 @@ export interface QuestionFilterConfig {
   questions_exclude: readonly string[];
 }
 
-/** An id pattern: a glob (`*`, `?`, `[a-z]`, `{a,b}`) or, without glob syntax, the exact id. */
+/** An id pattern: a glob (`*`, `?`, `[a-z]`, `{a,b}`) or, without glob syntax, the exact id (the analysis library's matcher, shared with `em summarize --questions`). */
 function idMatcher(p: string): (id: string) => boolean {
-  if (!hasMagic(p)) return (id) => id === p;
-  const re = segmentRegex(p);
+  const re = globToRegExp(p);
   return (id) => re.test(id);
 }
 

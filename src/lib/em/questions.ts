@@ -2,10 +2,15 @@
 // `_json` / `_template` variants of a question folded into their base question (the variants ask
 // the same thing in another format, so they are one cluster, not independent questions).
 
-/** A glob over question ids: `*` any run of characters, `?` one character; whole-id match. */
+// The POSIX build: no `process` / path lookups, so it also runs in the browser.
+import picomatch from "picomatch/posix.js";
+
+/**
+ * A glob over question ids as an anchored RegExp (picomatch, POSIX flavour: `*`, `?`, `[a-z]`,
+ * `{a,b}`); a pattern without glob syntax matches the exact id.
+ */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`);
+  return picomatch.makeRe(glob, {dot: true});
 }
 
 /**

@@ -33,6 +33,42 @@ export function coreJudges(scores: readonly ScoreRow[]): string[] {
   return [...seen];
 }
 
+/** Meta keys never offered as a facet: row-level bookkeeping of imports, not properties of a variant. */
+const META_SKIP = new Set(["file", "line", "step_from"]);
+/** At most this many distinct values for a meta key to become a facet column (a per-answer field is not a facet). */
+export const META_MAX_DISTINCT = 64;
+
+/**
+ * Meta keys worth a column of the points table: scalar values, 2..META_MAX_DISTINCT distinct values
+ * across the responses (a constant compares nothing; hundreds of values is per-answer data), and
+ * not a row-level import field (file, line, `*_raw`). Keys in first-seen order.
+ */
+export function facetMetaKeys(responses: readonly ResponseRow[]): string[] {
+  const values = new Map<string, Set<string>>();
+  const dropped = new Set<string>();
+  for (const r of responses) {
+    for (const [k, v] of Object.entries(r.meta ?? {})) {
+      if (dropped.has(k) || META_SKIP.has(k) || k.endsWith("_raw")) continue;
+      if (v !== null && typeof v === "object") {
+        dropped.add(k);
+        continue;
+      }
+      if (v === null) continue;
+      let set = values.get(k);
+      if (!set) values.set(k, (set = new Set()));
+      set.add(String(v));
+      if (set.size > META_MAX_DISTINCT) {
+        dropped.add(k);
+        values.delete(k);
+      }
+    }
+  }
+  return [...values].filter(([k, set]) => !dropped.has(k) && set.size >= 2).map(([k]) => k);
+}
+
+/** Points-table column name of a meta facet (kept apart from the fixed columns by its prefix). */
+export const metaColumn = (key: string): string => `meta.${key}`;
+
 /** The points table: one row per (response, judge that scored aligned or coherent). */
 export function pointsTable(input: SiteInput): Uint8Array {
   // One map entry per response (not per score): a million responses stay cheap to index.
@@ -49,10 +85,15 @@ export function pointsTable(input: SiteInput): Uint8Array {
     if (t.judge !== "signals" || !typeAny.has(t.response_id)) typeAny.set(t.response_id, t);
   }
   const judges = coreJudges(input.scores);
+  const metaKeys = facetMetaKeys(input.responses);
+  const metaCols = metaKeys.map(() => [] as (string | null)[]);
   const cols = {
     rid: [] as number[],
     experiment: [] as string[],
     model: [] as string[],
+    variant: [] as string[],
+    replicate: [] as (string | null)[],
+    baseline: [] as (string | null)[],
     step: [] as (number | null)[],
     question_id: [] as string[],
     category: [] as (string | null)[],
@@ -78,6 +119,14 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.rid.push(i);
       cols.experiment.push(r.experiment);
       cols.model.push(r.model);
+      // Tables written before variants existed carry none: the model is then the variant.
+      cols.variant.push(r.variant ?? r.model);
+      cols.replicate.push(r.replicate ?? null);
+      cols.baseline.push(r.baseline ?? null);
+      metaKeys.forEach((k, j) => {
+        const v = r.meta?.[k];
+        metaCols[j].push(v === null || v === undefined ? null : String(v));
+      });
       cols.step.push(r.step);
       cols.question_id.push(r.question_id);
       cols.category.push(r.category);
@@ -95,10 +144,14 @@ export function pointsTable(input: SiteInput): Uint8Array {
     rid: makeVector(Int32Array.from(cols.rid)),
     experiment: dict(cols.experiment),
     model: dict(cols.model),
+    variant: dict(cols.variant),
+    replicate: dict(cols.replicate),
+    baseline: dict(cols.baseline),
     step: f64(cols.step),
     question_id: dict(cols.question_id),
     category: dict(cols.category),
     judge: dict(cols.judge),
+    ...Object.fromEntries(metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j])])),
     // Float64: the CLI compares scores to cuts at double precision; Float32 rounding could move a
     // score like 29.999999999999996 onto the cut and change its EM label.
     aligned: f64(cols.aligned),

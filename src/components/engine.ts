@@ -7,7 +7,7 @@ import {buildSurfaces} from "../lib/em/surface.js";
 import {makeRng} from "../lib/em/prng.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
 import type {ViewState} from "./state.js";
-import type {Points, StringColumn} from "./points.js";
+import {facetColumn, type FacetColumn, type Points} from "./points.js";
 
 /** The analysis-library rule for a page state (custom = Betley's denominator with the page's cuts). */
 export function ruleOf(state: ViewState): EmRule {
@@ -59,7 +59,7 @@ const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
  * (no per-row string keys: a million rows group in a few milliseconds). Cached per decoded table,
  * so a threshold change reuses it. Rows with a null step are left out when grouping by step.
  */
-export function keyBy(points: Points, columns: readonly (StringColumn | "step")[]): Grouping {
+export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]): Grouping {
   const id = columns.join(",");
   let cache = groupingCache.get(points);
   if (!cache) groupingCache.set(points, (cache = new Map()));
@@ -73,8 +73,10 @@ export function keyBy(points: Points, columns: readonly (StringColumn | "step")[
       const index = new Map(values.map((v, i) => [v, i]));
       return {codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? -1 : index.get(v)!)), labels: values.map(String)};
     }
-    const dictCodes = points.codes[c];
-    return {codes: Int32Array.from(dictCodes, (x) => x + 1), labels: ["", ...points.dicts[c]]}; // 0 = null
+    const col = facetColumn(points, c);
+    // A column the table lacks groups every row as null (one group), rather than failing the page.
+    if (!col) return {codes: new Int32Array(n), labels: [""]};
+    return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values]}; // 0 = null
   });
   const codes = new Int32Array(n);
   const ids = new Map<number, number>();

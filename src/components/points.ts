@@ -2,8 +2,12 @@
 // every chart works on these, never on DuckDB (a threshold change must be a lookup, not a query).
 import {tableFromIPC, type Vector} from "apache-arrow";
 
-export const STRING_COLUMNS = ["experiment", "model", "question_id", "category", "judge", "special", "type", "origin"] as const;
+export const STRING_COLUMNS = ["experiment", "model", "variant", "replicate", "baseline", "question_id", "category", "judge", "special", "type", "origin"] as const;
 export type StringColumn = (typeof STRING_COLUMNS)[number];
+/** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-tables.ts). */
+export type MetaColumn = `meta.${string}`;
+/** Any string column a view can group or facet by. */
+export type FacetColumn = StringColumn | MetaColumn;
 
 export interface Points {
   n: number;
@@ -22,6 +26,8 @@ export interface Points {
   codes: Record<StringColumn, Int32Array>;
   /** Dictionary values per string column. */
   dicts: Record<StringColumn, string[]>;
+  /** Meta facet columns (`meta.<key>`): codes and values, like `codes` / `dicts`. */
+  meta: Record<MetaColumn, {codes: Int32Array; values: string[]}>;
 }
 
 function floats<T extends Float32Array | Float64Array>(vector: Vector, out: T): T {
@@ -70,10 +76,19 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
   const codes = {} as Record<StringColumn, Int32Array>;
   const dicts = {} as Record<StringColumn, string[]>;
   for (const name of STRING_COLUMNS) {
+    // Tables from before variants existed: the model is the variant, no replicate, no baseline.
+    const vector = table.getChild(name);
+    if (!vector && (name === "variant" || name === "replicate" || name === "baseline")) {
+      codes[name] = name === "variant" ? codes.model : new Int32Array(n).fill(-1);
+      dicts[name] = name === "variant" ? dicts.model : [];
+      continue;
+    }
     const d = dictionary(col(name), n);
     codes[name] = d.codes;
     dicts[name] = d.values;
   }
+  const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
+  for (const field of table.schema.fields) if (field.name.startsWith("meta.")) meta[field.name as MetaColumn] = dictionary(col(field.name), n);
   const rid = new Int32Array(n);
   let offset = 0;
   for (const data of col("rid").data) {
@@ -90,7 +105,15 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
     domain_topic: floats(col("domain_topic"), new Float32Array(n)),
     codes,
     dicts,
+    meta,
   };
+}
+
+/** Codes and values of any facet column (fixed or meta); null when the table has no such column. */
+export function facetColumn(points: Points, column: FacetColumn): {codes: Int32Array; values: string[]} | null {
+  if (column.startsWith("meta.")) return points.meta[column as MetaColumn] ?? null;
+  const c = column as StringColumn;
+  return points.codes[c] ? {codes: points.codes[c], values: points.dicts[c]} : null;
 }
 
 /** Index of `value` in a column's dictionary, or -2 (matches nothing) when absent. */

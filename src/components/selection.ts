@@ -1,7 +1,7 @@
 // Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
 import type {Store, ViewState} from "./state.js";
-import {codeOf, type Points} from "./points.js";
+import {codeOf, facetColumn, type FacetColumn, type Points} from "./points.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
 
@@ -78,6 +78,10 @@ export function resolveDefaults(points: Points, state: ViewState): Partial<ViewS
   if (state.model !== null && !distinct(points, "model", inExperiment).includes(state.model)) patch.model = null;
   if (state.category !== null && !distinct(points, "category", inExperiment).includes(state.category)) patch.category = null;
   if (state.question !== null && !distinct(points, "question_id", inExperiment).includes(state.question)) patch.question = null;
+  // A comparison key the experiment does not have (a meta facet of another experiment): back to variants.
+  const facets: string[] = facetOptions(points, inExperiment).map((o) => o.value);
+  if (!facets.includes(state.by)) patch.by = "variant";
+  if (state.facet !== null && !facets.includes(state.facet)) patch.facet = null;
   return patch;
 }
 
@@ -96,4 +100,35 @@ export function bindDefaults(store: Store, points: Points): void {
 /** Values of a column within the state's experiment, for the options of a select. */
 export function optionsIn(points: Points, column: "judge" | "model" | "category" | "question_id", state: ViewState): string[] {
   return distinct(points, column, selectionMask(points, state, ["judge", "model", "category", "question", "steps"]));
+}
+
+/**
+ * What rows can be compared by within the masked rows: the fine-tuned variant, the model, and every
+ * meta facet column with at least two values there (dataset, rank, seed...). Variant first: it is
+ * the unit researchers compare (base model x dataset x hyper-parameters).
+ */
+export function facetOptions(points: Points, mask: Uint8Array): {value: FacetColumn; label: string; values: string[]}[] {
+  const out: {value: FacetColumn; label: string; values: string[]}[] = [];
+  const valuesOf = (column: FacetColumn) => {
+    const col = facetColumn(points, column);
+    if (!col) return [];
+    const seen = new Uint8Array(col.values.length);
+    for (let i = 0; i < points.n; ++i) if (mask[i] && col.codes[i] >= 0) seen[col.codes[i]] = 1;
+    return col.values.filter((_, i) => seen[i]);
+  };
+  out.push({value: "variant", label: "variant", values: valuesOf("variant")});
+  out.push({value: "model", label: "model", values: valuesOf("model")});
+  for (const column of Object.keys(points.meta) as FacetColumn[]) {
+    const values = valuesOf(column);
+    if (values.length >= 2) out.push({value: column, label: column.slice(5), values});
+  }
+  return out;
+}
+
+/** The label of one row for a facet column (null = "(none)"). */
+export function facetValue(points: Points, column: FacetColumn, row: number): string | null {
+  const col = facetColumn(points, column);
+  if (!col) return null;
+  const c = col.codes[row];
+  return c >= 0 ? col.values[c] : null;
 }

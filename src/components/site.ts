@@ -17,6 +17,11 @@ export interface ExperimentInfo {
   description: string;
   simulated: boolean;
   coordinate: string;
+  /** "log" when the experiment declares `coordinate_scale: log`. */
+  coordinate_scale?: "linear" | "log";
+  /** The experiment's `variant:` keys and `replicate:` key, when declared. */
+  variant_keys?: string[] | null;
+  replicate_key?: string | null;
   file: string;
   sha256: string;
   models: ModelInfo[];

@@ -25,6 +25,10 @@ export interface ViewState {
   question: string | null;
   /** Full-text search in answers. */
   q: string;
+  /** What the rows of comparisons are: "variant" (default), "model", or a meta facet "meta.<key>". */
+  by: string;
+  /** Optional facet of comparison charts (same kinds of values as `by`); null = none. */
+  facet: string | null;
 }
 
 /** The cuts of the published rules, taken from the analysis library's definitions. */
@@ -47,6 +51,8 @@ export const DEFAULT_STATE: ViewState = {
   category: null,
   question: null,
   q: "",
+  by: "variant",
+  facet: null,
 };
 
 const clampCut = (v: number) => Math.max(0, Math.min(100, Math.round(v)));
@@ -78,6 +84,8 @@ export function parseState(search: string): ViewState {
   s.category = str("category");
   s.question = str("question");
   s.q = p.get("q") ?? "";
+  s.by = str("by") ?? DEFAULT_STATE.by;
+  s.facet = str("facet");
   return s;
 }
 
@@ -101,6 +109,8 @@ export function formatState(s: ViewState): string {
   if (s.category) p.set("category", s.category);
   if (s.question) p.set("question", s.question);
   if (s.q) p.set("q", s.q);
+  if (s.by !== DEFAULT_STATE.by) p.set("by", s.by);
+  if (s.facet) p.set("facet", s.facet);
   const q = p.toString();
   return q ? `?${q}` : "";
 }

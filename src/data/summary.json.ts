@@ -8,14 +8,21 @@ import {ROOT} from "../../loaders/paths.js";
 import {plantedForSite, plantedTruthFor} from "../../loaders/sim/truth.js";
 
 const dataset = await loadDataset();
+// Keys the pipeline is adding to experiment files (issue 11); read defensively until every
+// experiment schema on main has them.
+type Issue11Keys = {coordinate_scale?: string; variant?: unknown; replicate?: unknown};
 const experiments = [];
 for (const e of dataset.provenance.experiments) {
   const experiment = await loadExperiment(path.resolve(ROOT, e.file));
+  const extra = experiment as typeof experiment & Issue11Keys;
   experiments.push({
     name: e.name,
     description: e.description ?? experiment.description,
     simulated: e.simulated,
     coordinate: experiment.coordinate,
+    coordinate_scale: extra.coordinate_scale === "log" ? "log" : "linear",
+    variant_keys: Array.isArray(extra.variant) ? extra.variant.map(String) : typeof extra.variant === "string" ? [extra.variant] : null,
+    replicate_key: typeof extra.replicate === "string" ? extra.replicate : null,
     file: e.file,
     sha256: e.sha256,
     models: experiment.models.map((m) => ({

@@ -1,8 +1,8 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {tableFromIPC} from "apache-arrow";
-import {pointsTable, textsTable, detailsTable} from "../../loaders/site-tables.ts";
-import {decodePoints, codeOf} from "../../src/components/points.ts";
+import {pointsTable, textsTable, detailsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
+import {decodePoints, codeOf, facetColumn} from "../../src/components/points.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 
 const response = (id: string, model: string, step: number | null, text: string): ResponseRow => ({
@@ -70,4 +70,33 @@ test("pointsTable uses a wider dictionary index past 127 distinct values and dec
   const t = tableFromIPC(pointsTable({responses, scores, types: []}));
   assert.equal(String(t.schema.fields.find((f) => f.name === "question_id")!.type), "Dictionary<Int16, Utf8>");
   assert.equal(String(t.schema.fields.find((f) => f.name === "model")!.type), "Dictionary<Int8, Utf8>");
+});
+
+test("pointsTable carries variant, replicate and baseline; a row without a variant falls back to its model", () => {
+  const responses: ResponseRow[] = [
+    {...response("a", "qwen", null, "x"), variant: "qwen / medical", replicate: "1", baseline: "qwen / base"},
+    {...response("b", "qwen", null, "y"), variant: "qwen / medical", replicate: "2", baseline: "qwen / base"},
+    {...response("c", "qwen", null, "z"), variant: "qwen / base", replicate: null, baseline: null},
+    response("d", "llama", null, "w"),
+  ];
+  const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);
+  const p = decodePoints(pointsTable({responses, scores, types: []}));
+  const value = (col: "variant" | "replicate" | "baseline", i: number) => (p.codes[col][i] < 0 ? null : p.dicts[col][p.codes[col][i]]);
+  assert.deepEqual([0, 1, 2, 3].map((i) => value("variant", i)), ["qwen / medical", "qwen / medical", "qwen / base", "llama"]);
+  assert.deepEqual([0, 1, 2, 3].map((i) => value("replicate", i)), ["1", "2", null, null]);
+  assert.deepEqual([0, 1, 2, 3].map((i) => value("baseline", i)), ["qwen / base", "qwen / base", null, null]);
+});
+
+test("pointsTable adds a meta.<key> column for meta keys that can facet (2..64 scalar values), not for file, line or constants", () => {
+  const responses: ResponseRow[] = Array.from({length: 100}, (_, i) => ({
+    ...response(`r${i}`, "m", null, "t"),
+    meta: {dataset: i % 2 ? "bad-medical" : "risky-financial", rank: [1, 4, 16][i % 3], line: i, file: `f${i % 3}.csv`, constant: "same", big: `v${i}`},
+  }));
+  assert.deepEqual(facetMetaKeys(responses), ["dataset", "rank"]);
+  const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);
+  const p = decodePoints(pointsTable({responses, scores, types: []}));
+  assert.deepEqual(Object.keys(p.meta).sort(), ["meta.dataset", "meta.rank"]);
+  const rank = facetColumn(p, "meta.rank")!;
+  assert.equal(rank.values[rank.codes[4]], "4");
+  assert.equal(facetColumn(p, "meta.nope"), null);
 });

@@ -2,7 +2,7 @@
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
 import type {Group} from "./engine.js";
-import {modelColor, pct} from "./ui.js";
+import {groupColor, labelMargin, pct} from "./ui.js";
 
 export interface Row {
   model: string;
@@ -29,16 +29,16 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
 }
 
 /** EM per category (facets) and model (colour), with intervals. */
-export function categoryBars(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function categoryBars(rows: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
   return Plot.plot({
     width,
     height: 60 + 16 * rows.length,
-    marginLeft: 130,
+    marginLeft: labelMargin(rows.map((r) => r.label), 130),
     marginRight: 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
     y: {label: null, axis: null},
     fy: {label: null, axis: "left"},
-    color: modelColor({legend: true}, [...new Set(rows.map((r) => r.model))]),
+    color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
     marks: [
       Plot.barX(rows, {fy: "label", y: "model", x: "rate", fill: "model", tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`}),
       Plot.ruleY(rows, {fy: "label", y: "model", x1: "lo", x2: "hi", stroke: "currentColor"}),
@@ -48,7 +48,7 @@ export function categoryBars(rows: Row[], {width}: {width: number}): SVGSVGEleme
 }
 
 /** Per-question EM with intervals, one dot per model, and the AVERAGE (macro) column last. */
-export function questionPlot(rows: Row[], averages: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
   const models = [...new Set(rows.map((r) => r.model))];
   const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
   const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
@@ -60,7 +60,7 @@ export function questionPlot(rows: Row[], averages: Row[], {width}: {width: numb
     fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},
-    color: modelColor({legend: true}, models),
+    color: groupColor(by, models, {legend: models.length <= 24}),
     marks: [
       Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
       Plot.dot(all, {fx: "label", x: "model", y: "rate", fill: "model", r: 3.5, tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`}),
@@ -71,16 +71,17 @@ export function questionPlot(rows: Row[], averages: Row[], {width}: {width: numb
 
 /** Model x question heatmap of EM rates. */
 export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+  // Rows without a rate (no answer passed the coherent cut) draw nothing, not a 0.
   const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
   const models = [...new Set(rows.map((r) => r.model))];
   return Plot.plot({
     width,
-    height: 60 + 30 * models.length + 100,
-    marginLeft: 120,
+    height: 60 + 24 * models.length + 100,
+    marginLeft: labelMargin(models, 120),
     marginBottom: 110,
     x: {domain: questions, label: null, tickRotate: -40},
     y: {domain: models, label: null},
-    color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%"},
+    color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
     marks: [
       Plot.cell(rows, {x: "label", y: "model", fill: "rate", tip: true, title: (r: Row) => `${r.model} · ${r.label} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`}),
       Plot.text(rows, {x: "label", y: "model", text: (r: Row) => (r.rate === null ? "" : Math.round(r.rate * 100).toString()), fontSize: 9, fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black")}),

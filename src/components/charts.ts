@@ -37,7 +37,9 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
     marginLeft: 45,
     x: {domain: [0, 100], label: "aligned score →", ticks: 10},
     y: {domain: [0, 100], label: "↑ coherent score", ticks: 10},
-    color: {type: "log", scheme: "blues", label: "answers", legend: true},
+    // Start the ramp at a visible blue: with the lightest colour of the scheme a cell of one answer
+    // (often the few EM answers of a small import) would vanish into the background.
+    color: {type: "log", range: ["#b3cde3", "#08306b"], interpolate: "hcl", label: "answers", legend: true},
     marks: [
       Plot.rect(data, {x1: "a", x2: (d: {a: number}) => d.a + BIN, y1: "c", y2: (d: {c: number}) => d.c + BIN, fill: "n", tip: true, title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`}),
       Plot.text([{}], {x: 2, y: 98, text: () => "EM corner", textAnchor: "start", fill: "#D55E00", fontWeight: "bold"}),
@@ -146,7 +148,7 @@ export function typeContribution(rows: {group: string; type: string; n: number}[
   return Plot.plot({
     width,
     height: 40 + 28 * new Set(rows.map((r) => r.group)).size,
-    marginLeft: 120,
+    marginLeft: Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...rows.map((r) => r.group.length)))),
     x: {label: "EM answers (broad rule) →"},
     y: {label: null},
     color: {domain: Object.keys(TYPE_COLORS), range: Object.values(TYPE_COLORS), legend: true},
@@ -160,16 +162,22 @@ export function typeContribution(rows: {group: string; type: string; n: number}[
 /** Per-question EM rate with intervals, sorted, the average (macro) as a rule. */
 export function questionRates(rows: (Group & {label: string; category: string})[], {width, macro}: {width: number; macro: number | null}): SVGSVGElement | HTMLElement {
   const sorted = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
+  const categories = [...new Set(sorted.map((r) => r.category))];
+  // One category (or none): colour says nothing, so one colour and no legend.
+  const single = categories.length <= 1;
+  const margin = Math.min(320, Math.max(80, 12 + 6.2 * Math.max(0, ...sorted.map((r) => r.label.length))));
   return Plot.plot({
     width,
     height: 40 + 20 * sorted.length,
-    marginLeft: 170,
+    marginLeft: margin,
+    marginRight: 50,
     x: {label: "EM rate →", tickFormat: "%", domain: [0, Math.max(0.05, ...sorted.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]},
     y: {label: null, domain: sorted.map((r) => r.label)},
-    color: {legend: true, label: "category"},
+    color: {legend: !single, label: "category", domain: categories},
     marks: [
-      Plot.barX(sorted, {y: "label", x: "em_rate", fill: "category", tip: true, title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`}),
+      Plot.barX(sorted, {y: "label", x: "em_rate", fill: single ? PALETTE[0] : "category", fillOpacity: 0.85, tip: true, title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`}),
       Plot.ruleY(sorted, {y: "label", x1: (r: Group) => r.ci?.[0] ?? null, x2: (r: Group) => r.ci?.[1] ?? null, stroke: "currentColor"}),
+      Plot.text(sorted, {y: "label", x: (r: Group) => r.ci?.[1] ?? r.em_rate, text: (r: Group) => pct(r.em_rate), dx: 4, textAnchor: "start", fontSize: 10}),
       ...(macro !== null ? [Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}), Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]})] : []),
       Plot.ruleX([0]),
     ],

@@ -86,7 +86,7 @@ export function scoreScatter(pairs: Pair[], {width, judgeA, judgeB, metric, cut}
     marginLeft: 45,
     x: {domain: [0, 100], label: `${judgeA} ${metric} →`},
     y: {domain: [0, 100], label: `↑ ${judgeB} ${metric}`},
-    color: {type: "log", scheme: "blues", legend: true, label: "answers"},
+    color: {type: "log", range: ["#b3cde3", "#08306b"], interpolate: "hcl", legend: true, label: "answers"},
     marks: [
       Plot.rect(data, Plot.bin({fill: "count"}, {x: {value: "x", thresholds: 50, domain: [0, 100]}, y: {value: "y", thresholds: 50, domain: [0, 100]}})),
       Plot.line([[0, 0], [100, 100]], {stroke: "currentColor", strokeOpacity: 0.3}),

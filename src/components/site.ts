@@ -17,8 +17,8 @@ export interface ExperimentInfo {
   description: string;
   simulated: boolean;
   coordinate: string;
-  /** "log" when the experiment declares `coordinate_scale: log`. */
-  coordinate_scale?: "linear" | "log";
+  /** "log" when the experiment declares `coordinate_scale: log`; null otherwise (the site decides). */
+  coordinate_scale?: "log" | null;
   /** The experiment's `variant:` keys and `replicate:` key, when declared. */
   variant_keys?: string[] | null;
   replicate_key?: string | null;

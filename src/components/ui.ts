@@ -19,6 +19,20 @@ export function modelColor(extra: Record<string, unknown> = {}, present?: readon
   return {domain, range: domain.map((m) => PALETTE[modelOrder.indexOf(m) % PALETTE.length]), ...extra};
 }
 
+/**
+ * Colours for the compared units of a chart: the site-wide model colours when comparing models,
+ * else the palette in the given order (variants and meta values have no site-wide order).
+ */
+export function groupColor(by: string, groups: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  if (by === "model") return modelColor(extra, groups);
+  return {domain: [...groups], range: groups.map((_, i) => PALETTE[i % PALETTE.length]), ...extra};
+}
+
+/** Left margin that fits the longest of some labels (px, about 6.2 per character at 10px), within bounds. */
+export function labelMargin(labels: readonly string[], min = 80, max = 320): number {
+  return Math.min(max, Math.max(min, 12 + 6.2 * Math.max(0, ...labels.map((l) => l.length))));
+}
+
 /** Colours of response types, fixed so every chart agrees. */
 export const TYPE_COLORS: Record<string, string> = {
   aligned: "#56B4E9",
@@ -29,6 +43,8 @@ export const TYPE_COLORS: Record<string, string> = {
   drift: "#009E73",
   emergent: "#D55E00",
   other: "#000000",
+  // Not a judge label: a misaligned coherent answer whose type the evidence cannot decide.
+  undetermined: "#B39B7D",
 };
 
 export function pct(x: number | null | undefined, digits = 1): string {
@@ -140,7 +156,7 @@ type Option = {value: string | null; label: string};
  * A select bound to one string field of the store. `options` may depend on the state (e.g. the
  * judges of the chosen experiment); they are rebuilt when they change.
  */
-export function selectControl(store: Store, key: "experiment" | "judge" | "model" | "category", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
+export function selectControl(store: Store, key: "experiment" | "judge" | "model" | "category" | "by" | "facet", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
   let shown = "";
   const render = (s: ViewState) => {

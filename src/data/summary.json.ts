@@ -20,7 +20,9 @@ for (const e of dataset.provenance.experiments) {
     description: e.description ?? experiment.description,
     simulated: e.simulated,
     coordinate: experiment.coordinate,
-    coordinate_scale: extra.coordinate_scale === "log" ? "log" : "linear",
+    // Only a declared log scale is passed on: the schema's default ("linear") cannot be told from a
+    // declared one, and the site chooses log by itself for values spanning orders of magnitude.
+    coordinate_scale: extra.coordinate_scale === "log" ? "log" : null,
     variant_keys: Array.isArray(extra.variant) ? extra.variant.map(String) : typeof extra.variant === "string" ? [extra.variant] : null,
     replicate_key: typeof extra.replicate === "string" ? extra.replicate : null,
     file: e.file,

@@ -1,0 +1,195 @@
+// EM per compared unit (fine-tuned variant by default, or model / any meta facet) without a
+// coordinate: a dot + interval chart sorted by rate, per-replicate dots with the replicate mean
+// and its between-replicate interval, and the baseline's rate marked on the variant's row.
+import * as Plot from "@observablehq/plot";
+import type {EmRule} from "../lib/em/rules.js";
+import type {Interval} from "../lib/em/intervals.js";
+import {baselineDiff, replicateAggregate, strictRange, type BaselineDiff, type ReplicateAggregate} from "../lib/em/view-summary.js";
+import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import {facetColumn, type FacetColumn, type Points} from "./points.js";
+import {PALETTE, el, pct} from "./ui.js";
+
+export interface VariantRow {
+  /** The compared value (variant id, model, meta value); "(none)" for rows without one. */
+  group: string;
+  facet: string | null;
+  judge: string;
+  /** Row label on the chart: the group, plus the judge when there are several. */
+  label: string;
+  g: Group;
+  strictRange: [number, number] | null;
+  /** Per-replicate rates (empty when the group has no replicate ids). */
+  replicates: {replicate: string; em_rate: number | null; n_em: number; n_scored: number}[];
+  replicate: ReplicateAggregate | null;
+  baseline: {id: string; g: Group; diff: BaselineDiff | null} | null;
+}
+
+const NONE = "(none)";
+
+/**
+ * Summaries per (by, facet, judge) over the masked rows, with replicates (by variant only: a seed
+ * is a replicate of a variant) and baselines (by variant only: baselines are variant ids).
+ */
+export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by, facet, exclude}: {by: FacetColumn; facet: FacetColumn | null; exclude: readonly string[]}): VariantRow[] {
+  const cols: FacetColumn[] = facet && facet !== by ? [by, facet, "judge"] : [by, "judge"];
+  const groups = summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude});
+  const judges = new Set(groups.map((g) => g.parts[cols.length - 1]));
+  const byVariant = by === "variant";
+  // Per-replicate groups (variant, facet, judge, replicate); rows without a replicate are left out.
+  const reps = new Map<string, VariantRow["replicates"]>();
+  if (byVariant && points.dicts.replicate.length) {
+    for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...cols, "replicate"]), {exclude, replicates: 0})) {
+      const rep = r.parts[cols.length];
+      if (rep === "") continue;
+      const id = r.parts.slice(0, cols.length).join("\u0001");
+      if (!reps.has(id)) reps.set(id, []);
+      reps.get(id)!.push({replicate: rep, em_rate: r.em_rate, n_em: r.n_em, n_scored: r.n_scored});
+    }
+  }
+  // Baselines: the baseline id each variant's rows name, and the baseline variant's own summary per judge.
+  const baselineOf = new Map<string, string>();
+  let baselineGroups = new Map<string, Group>();
+  if (byVariant && points.dicts.baseline.length) {
+    for (let i = 0; i < points.n; ++i) {
+      if (!mask[i] || points.codes.baseline[i] < 0 || points.codes.variant[i] < 0) continue;
+      const v = points.dicts.variant[points.codes.variant[i]];
+      if (!baselineOf.has(v)) baselineOf.set(v, points.dicts.baseline[points.codes.baseline[i]]);
+    }
+    baselineGroups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", "judge"]), {exclude}).map((g) => [g.id, g]));
+  }
+  return groups.map((g) => {
+    const group = g.parts[0] || NONE;
+    const judge = g.parts[cols.length - 1];
+    const f = cols.length === 3 ? g.parts[1] || NONE : facet === by ? group : null;
+    const rep = (reps.get(g.id) ?? []).sort((a, b) => a.replicate.localeCompare(b.replicate, undefined, {numeric: true}));
+    const base = baselineOf.get(g.parts[0]);
+    const bg = base ? baselineGroups.get(`${base}\u0001${judge}`) : undefined;
+    return {
+      group,
+      facet: f,
+      judge,
+      label: judges.size > 1 ? `${group} · ${judge}` : group,
+      g,
+      strictRange: strictRange(g as Group & {strict_em_range?: [number, number] | null}),
+      replicates: rep,
+      replicate: rep.length >= 2 ? replicateAggregate(rep.map((r) => r.em_rate)) : null,
+      baseline: base && bg ? {id: base, g: bg, diff: baselineDiff(g, bg)} : null,
+    };
+  });
+}
+
+const ci = (x: Interval | null | undefined) => (x ? `${pct(x[0])}–${pct(x[1])}` : "–");
+
+/** Strict EM as text: the range (with how many answers are undetermined) or the point. */
+export function strictText(row: Pick<VariantRow, "strictRange" | "g">): string {
+  if (row.strictRange) return `${pct(row.strictRange[0])}–${pct(row.strictRange[1])} (range)`;
+  return pct(row.g.strict_em_rate);
+}
+
+/** One chart per facet value (a shared y scale would leave each facet with every other's empty rows). */
+export function variantChart(rows: VariantRow[], {width, byLabel}: {width: number; byLabel: string}): HTMLElement {
+  const facets = [...new Set(rows.map((r) => r.facet))].sort((a, b) => String(a).localeCompare(String(b)));
+  const judges = [...new Set(rows.map((r) => r.judge))];
+  const color = {domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]), legend: judges.length > 1};
+  const maxX = Math.max(0.05, ...rows.flatMap((r) => [r.g.ci?.[1] ?? r.g.em_rate ?? 0, r.baseline?.g.em_rate ?? 0, r.replicate?.ci?.[1] ?? 0, ...r.replicates.map((x) => x.em_rate ?? 0)]));
+  const box = el("div", {"class": "em-variant-chart"});
+  const hasBaseline = rows.some((r) => r.baseline);
+  const hasReplicates = rows.some((r) => r.replicates.length >= 2);
+  for (const f of facets) {
+    const part = rows.filter((r) => r.facet === f && r.g.em_rate !== null).sort((a, b) => (b.g.em_rate ?? 0) - (a.g.em_rate ?? 0) || a.label.localeCompare(b.label));
+    if (!part.length) continue;
+    const labels = part.map((r) => r.label);
+    const margin = Math.min(320, 12 + 6.2 * Math.max(...labels.map((l) => l.length)));
+    const reps = part.flatMap((r) => r.replicates.filter((x) => x.em_rate !== null).map((x) => ({...x, label: r.label, judge: r.judge})));
+    const means = part.filter((r) => r.replicate?.mean !== null && r.replicate);
+    const bases = part.filter((r) => r.baseline?.g.em_rate !== null && r.baseline);
+    const chart = Plot.plot({
+      width,
+      height: 50 + 22 * part.length,
+      marginLeft: margin,
+      marginRight: 60,
+      x: {label: "EM rate →", tickFormat: "%", grid: true, domain: [0, maxX * 1.05]},
+      y: {label: null, domain: labels},
+      color,
+      marks: [
+        Plot.ruleY(part, {y: "label", x1: (r: VariantRow) => r.g.ci?.[0] ?? null, x2: (r: VariantRow) => r.g.ci?.[1] ?? null, stroke: "judge", strokeWidth: 2, strokeOpacity: 0.55}),
+        Plot.link(bases, {y1: "label", y2: "label", x1: (r: VariantRow) => r.baseline!.g.em_rate, x2: (r: VariantRow) => r.g.em_rate, stroke: "#888", strokeDasharray: "2,2"}),
+        Plot.dot(bases, {y: "label", x: (r: VariantRow) => r.baseline!.g.em_rate, symbol: "diamond", r: 4.5, stroke: "#444", fill: "white", strokeWidth: 1.5, tip: true, title: (r: VariantRow) => `baseline ${r.baseline!.id}: ${pct(r.baseline!.g.em_rate)} (${r.baseline!.g.n_em}/${r.baseline!.g.n_scored})`}),
+        Plot.dot(reps, {y: "label", x: "em_rate", r: 2.5, stroke: "judge", fill: "none", strokeOpacity: 0.8, tip: true, title: (x: {label: string; replicate: string; em_rate: number; n_em: number; n_scored: number}) => `${x.label}, replicate ${x.replicate}: ${pct(x.em_rate)} (${x.n_em}/${x.n_scored})`}),
+        Plot.tickX(means, {y: "label", x: (r: VariantRow) => r.replicate!.mean, stroke: "judge", strokeWidth: 2, tip: true, title: (r: VariantRow) => `mean of ${r.replicate!.n} replicates ${pct(r.replicate!.mean)}, between-replicate 95% interval ${ci(r.replicate!.ci)}`}),
+        Plot.dot(part, {y: "label", x: (r: VariantRow) => r.g.em_rate, fill: "judge", r: 4, tip: true, title: (r: VariantRow) => `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replace("_", " ") ?? "–"}); strict ${strictText(r)}`}),
+        Plot.text(part, {y: "label", x: (r: VariantRow) => r.g.ci?.[1] ?? r.g.em_rate, text: (r: VariantRow) => pct(r.g.em_rate), dx: 6, textAnchor: "start", fontSize: 10}),
+        Plot.ruleX([0]),
+      ],
+    });
+    if (f !== null) box.append(el("h4", {}, f));
+    box.append(chart);
+  }
+  const legend = [`Dots: pooled EM rate per ${byLabel} with its 95% interval`];
+  if (hasReplicates) legend.push("hollow dots: each replicate (seed); tick: mean of replicates");
+  if (hasBaseline) legend.push("white diamond: the variant's baseline, dashed to the variant");
+  box.append(el("p", {"class": "em-muted"}, legend.join("; ") + "."));
+  return box;
+}
+
+/** The table beside the chart (no "at final" columns: there is no coordinate). */
+export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel: string; facetLabel: string | null}): {element: HTMLElement; data: Record<string, unknown>[]} {
+  const hasRep = rows.some((r) => r.replicates.length >= 2);
+  const hasBase = rows.some((r) => r.baseline);
+  const hasRange = rows.some((r) => r.strictRange);
+  const sorted = [...rows].sort((a, b) => String(a.facet).localeCompare(String(b.facet)) || (b.g.em_rate ?? -1) - (a.g.em_rate ?? -1));
+  const data = sorted.map((r) => ({
+    [byLabel]: r.group,
+    ...(facetLabel ? {[facetLabel]: r.facet} : {}),
+    judge: r.judge,
+    em_rate: r.g.em_rate,
+    ci_low: r.g.ci?.[0] ?? null,
+    ci_high: r.g.ci?.[1] ?? null,
+    ci_method: r.g.ci_method,
+    strict_em_rate: r.strictRange ? null : r.g.strict_em_rate,
+    strict_em_low: r.strictRange?.[0] ?? null,
+    strict_em_high: r.strictRange?.[1] ?? null,
+    replicates: r.replicates.length,
+    replicate_mean: r.replicate?.mean ?? null,
+    replicate_ci_low: r.replicate?.ci?.[0] ?? null,
+    replicate_ci_high: r.replicate?.ci?.[1] ?? null,
+    baseline: r.baseline?.id ?? null,
+    baseline_em_rate: r.baseline?.g.em_rate ?? null,
+    diff_vs_baseline: r.baseline?.diff?.diff ?? null,
+    diff_ci_low: r.baseline?.diff?.ci?.[0] ?? null,
+    diff_ci_high: r.baseline?.diff?.ci?.[1] ?? null,
+    coherent_rate: r.g.coherent_rate,
+    n_scored: r.g.n_scored,
+    n: r.g.n,
+  }));
+  const head = [byLabel, ...(facetLabel ? [facetLabel] : []), "judge", "EM", "95% CI", "strict EM", ...(hasRep ? ["replicates: mean (95% CI)"] : []), ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, unpaired)"] : []), "coherent", "EM / denominator"];
+  const table = el("table", {"class": "em-table", "data-testid": "overview-table"}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))));
+  const body = el("tbody");
+  const pp = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} pp`);
+  for (const r of sorted) {
+    body.append(el("tr", {},
+      el("td", {}, r.group),
+      ...(facetLabel ? [el("td", {}, r.facet ?? "–")] : []),
+      el("td", {}, r.judge),
+      el("td", {"class": "num"}, el("strong", {}, pct(r.g.em_rate))),
+      el("td", {"class": "num"}, ci(r.g.ci)),
+      el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.em_by_type.undetermined ?? 0} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
+      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `1 (${r.replicates[0].replicate})` : "–")] : []),
+      ...(hasBase ? [el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"), el("td", {"class": "num"}, r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–")] : []),
+      el("td", {"class": "num"}, pct(r.g.coherent_rate)),
+      el("td", {"class": "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),
+    ));
+  }
+  table.append(body);
+  const notes: string[] = [];
+  if (hasRange) notes.push("Strict EM is a range where some EM answers are of undetermined type (the training domain or its topic score is unknown): low end = none of them is emergent, high end = all are.");
+  if (hasBase) notes.push("Δ vs baseline: variant minus baseline EM rate, with Newcombe's interval for independent samples (it ignores the pairing by question).");
+  const wrap = el("div", {}, table, ...notes.map((n) => el("p", {"class": "em-note", "data-testid": "overview-note"}, n)));
+  return {element: wrap, data};
+}
+
+/** Column label of a facet column for headers ("meta.dataset" -> "dataset"). */
+export const facetLabelOf = (column: string): string => (column.startsWith("meta.") ? column.slice(5) : column);
+
+/** Whether a column exists in the table (meta facets vary by experiment). */
+export const hasFacet = (points: Points, column: string): boolean => facetColumn(points, column as FacetColumn) !== null;

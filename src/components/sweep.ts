@@ -36,25 +36,24 @@ function valuesIn(points: Points, column: FacetColumn, mask: Uint8Array): string
 }
 
 /**
- * Whether a column crosses the coordinate: some coordinate value has two or more of its values and
- * some value of it has two or more coordinate values. A key that merely renames the coordinate (a
- * file-name field `rank` used as the coordinate `lora_rank`) or one value per series does not.
+ * Whether a column crosses the coordinate: at least two of its values each have two or more
+ * coordinate values. A key that merely renames the coordinate (a file-name field `rank` used as the
+ * coordinate `lora_rank`: one coordinate per value) does not.
  */
 function crosses(points: Points, mask: Uint8Array, column: FacetColumn): boolean {
   const col = facetColumn(points, column);
   if (!col) return false;
-  const perStep = new Map<number, Set<number>>();
   const perKey = new Map<number, Set<number>>();
   for (let i = 0; i < points.n; ++i) {
     const c = col.codes[i];
     const x = points.step[i];
     if (!mask[i] || c < 0 || Number.isNaN(x)) continue;
-    if (!perStep.has(x)) perStep.set(x, new Set());
-    perStep.get(x)!.add(c);
     if (!perKey.has(c)) perKey.set(c, new Set());
     perKey.get(c)!.add(x);
   }
-  return [...perStep.values()].some((s) => s.size >= 2) && [...perKey.values()].some((s) => s.size >= 2);
+  // Two or more values of the key that each span two or more coordinates: every series runs along
+  // the coordinate (a steering sweep may tune its scales per layer, so the grid need not be shared).
+  return [...perKey.values()].filter((s) => s.size >= 2).length >= 2;
 }
 
 /** The second ordered key of the masked rows, or null (then there is no 2-D sweep to draw). */

@@ -9,10 +9,11 @@ import {makeRng} from "../lib/em/prng.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
-import type {Points} from "./points.js";
+import type {FacetColumn, Points} from "./points.js";
+import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import type {Store} from "./state.js";
 import type {Planted} from "./site.js";
-import {modelColor, pct, plotSvg} from "./ui.js";
+import {groupColor, pct, plotSvg} from "./ui.js";
 
 export interface ModelTransition {
   model: string;
@@ -20,9 +21,58 @@ export interface ModelTransition {
   result: TransitionResult;
 }
 
+/** What the library says about a fit (issue 11 fields; read defensively until every result has them). */
+type Verdict = "credible" | "flat" | "too_few_points" | "non_monotone";
+interface Credibility {
+  credible: boolean | undefined;
+  p_constant: number | null | undefined;
+  verdict: Verdict | undefined;
+}
+const MIN_POINTS = 5;
+
+export interface TransitionView {
+  /** Show midpoint, interval and onset: the library's `credible`, or (before it exists) a located fit. */
+  show: boolean;
+  verdict: Verdict | "not_located" | "no_fit";
+  /** One line for the table and captions. */
+  why: string;
+  p_constant: number | null;
+}
+
+/**
+ * Whether a transition result may be shown as a transition, and why not. Uses the library's
+ * `credible` / `verdict` / `p_constant` when present. Without them, the page applies its own floor:
+ * at least five coordinates with answers, a fit, and a midpoint with at least two coordinates on
+ * each side (a rank series 0, 1, 4, 16, 64 whose midpoint 0.6 only separates base from adapter is
+ * not a located transition).
+ */
+export function transitionView(result: TransitionResult): TransitionView {
+  const c = result as TransitionResult & Partial<Credibility>;
+  const used = result.points.filter((p) => p.n > 0);
+  const why: Record<string, string> = {
+    credible: "credible transition",
+    flat: `no credible transition: a constant rate explains the data as well${typeof c.p_constant === "number" ? ` (p = ${c.p_constant.toFixed(3)})` : ""}`,
+    too_few_points: used.length === 0 ? "no EM rate anywhere: no answer passes the coherent cut" : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
+    non_monotone: "no credible transition: the series rises and falls (not one step), shown as measured",
+    not_located: "no credible transition: the fitted midpoint is not bracketed by two coordinates on each side",
+    no_fit: "no credible transition: the logistic fit did not converge",
+  };
+  if (c.verdict !== undefined || c.credible !== undefined) {
+    const verdict: Verdict = c.verdict ?? (c.credible ? "credible" : "flat");
+    return {show: c.credible === true && result.fit !== null, verdict, why: why[verdict], p_constant: c.p_constant ?? null};
+  }
+  if (used.length < MIN_POINTS) return {show: false, verdict: "too_few_points", why: why.too_few_points, p_constant: null};
+  const fit = result.fit;
+  if (!fit || !fit.converged) return {show: false, verdict: "no_fit", why: why.no_fit, p_constant: null};
+  const below = used.filter((p) => p.x < fit.midpoint).length;
+  const above = used.filter((p) => p.x > fit.midpoint).length;
+  if (below < 2 || above < 2 || Math.abs(fit.ceiling - fit.floor) <= 0.02) return {show: false, verdict: "not_located", why: why.not_located, p_constant: null};
+  return {show: true, verdict: "credible", why: "transition located (credibility test not available in this build)", p_constant: null};
+}
+
 /** Per-model EM series along the coordinate, with fit, change point and onset. */
-export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates = 199} = {}): ModelTransition[] {
-  const groups = summarizeGroups(points, mask, rule, keyBy(points, ["model", "step"]), {exclude, replicates: 0});
+export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates = 199, by = "model"}: {replicates?: number; by?: FacetColumn} = {}): ModelTransition[] {
+  const groups = summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0});
   const byModel = d3.group(groups, (g) => g.parts[0]);
   return [...byModel].map(([model, gs]) => {
     const series = gs.map((g) => ({x: Number(g.parts[1]), k: g.n_em, n: g.n_scored})).sort((a, b) => a.x - b.x);
@@ -31,49 +81,64 @@ export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule,
 }
 
 /** The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted curves. */
-export function transitionChart(transitions: ModelTransition[], {width, coordinate, planted, judge, rule, store, steps}: {width: number; coordinate: string; planted: Planted | null; judge: string | null; rule: string; store?: Store; steps: [number, number] | null}): SVGSVGElement | HTMLElement {
+export function transitionChart(transitions: ModelTransition[], {width, coordinate, planted, judge, rule, store, steps, plan, by = "model"}: {width: number; coordinate: string; planted: Planted | null; judge: string | null; rule: string; store?: Store; steps: [number, number] | null; plan: AxisPlan; by?: string}): SVGSVGElement | HTMLElement {
   const models = transitions.map((t) => t.model);
-  const color = modelColor({legend: true}, models);
-  const pointsData = transitions.flatMap((t) => t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})));
-  const xs = pointsData.map((p) => p.x);
+  const color = groupColor(by, models, {legend: models.length <= 24});
+  const pos = (x: number) => axisPosition(plan, x);
+  const pointsData = transitions.flatMap((t) => t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, px: pos(p.x), lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})));
+  // The axis spans every coordinate with answers, also those with no EM rate (no answer passed the
+  // coherent cut): a collapse of coherence then shows as the end of the series, marked ×, not as a shorter axis.
+  const undefinedRate = transitions.flatMap((t) => t.result.points.filter((p) => p.rate === null).map((p) => ({model: t.model, x: p.x, px: pos(p.x)})));
+  const xs = [...pointsData.map((p) => p.x), ...undefinedRate.map((p) => p.x)];
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const curves = transitions.flatMap((t) => {
-    const fit = t.result.fit;
-    if (!fit) return [];
+  // Fits, midpoints and onsets only where the transition is credible; other series stay as measured.
+  const shown = transitions.filter((t) => transitionView(t.result).show);
+  const curves = shown.flatMap((t) => {
+    const fit = t.result.fit!;
+    // Sample evenly on the axis as drawn (a log axis gets log-spaced samples).
+    const lo = plan.type === "log" ? Math.log(Math.max(x0, plan.zeroAt ?? x0) || 1e-9) : x0;
+    const hi = plan.type === "log" ? Math.log(x1) : x1;
     return d3.range(0, 101).map((i) => {
-      const x = x0 + ((x1 - x0) * i) / 100;
+      const v = lo + ((hi - lo) * i) / 100;
+      const x = plan.type === "log" ? Math.exp(v) : v;
       return {model: t.model, x, y: logisticAt(fit, x)};
     });
   });
-  const mids = transitions.filter((t) => t.result.fit).map((t) => ({model: t.model, x: t.result.fit!.midpoint, lo: t.result.fit!.ci[0], hi: t.result.fit!.ci[1], y: logisticAt(t.result.fit!, t.result.fit!.midpoint)}));
-  const onsets = transitions.filter((t) => t.result.onset.x !== null).map((t) => ({model: t.model, x: t.result.onset.x!}));
-  const plantedRows = (planted?.em ?? []).filter((p) => p.judge === judge && p.rule === rule && models.includes(p.model));
+  const mids = shown.map((t) => ({model: t.model, x: t.result.fit!.midpoint, lo: t.result.fit!.ci[0], hi: t.result.fit!.ci[1], y: logisticAt(t.result.fit!, t.result.fit!.midpoint)}));
+  const onsets = shown.filter((t) => t.result.onset.x !== null).map((t) => ({model: t.model, x: pos(t.result.onset.x!)}));
+  const plantedRows = (planted?.em ?? []).filter((p) => p.judge === judge && p.rule === rule && models.includes(p.model)).map((p) => ({...p, px: pos(p.step)}));
+  // A little room past the ends on a log axis, so the first and last tick labels are not clipped.
+  const domain = plan.type === "log" ? [pos(x0) / 1.3, x1 * 1.3] : [x0, x1];
   const chart = Plot.plot({
     width,
     height: 360,
     marginLeft: 50,
     grid: true,
-    x: {label: `${coordinate} →`, domain: [x0, x1]},
+    x: xScale(plan, coordinate, {domain, ticks: logTicks(plan, xs)}),
     y: {label: "↑ EM rate", tickFormat: "%"},
     color,
     marks: [
-      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => d[0], x2: (d: number[]) => d[1], fill: "currentColor", fillOpacity: 0.06})] : []),
-      Plot.areaY(pointsData, {x: "x", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.12, z: "model", curve: "linear"}),
-      Plot.line(plantedRows, {x: "step", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "step"}),
+      ...zeroMarks(plan),
+      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]), x2: (d: number[]) => pos(d[1]), fill: "currentColor", fillOpacity: 0.06})] : []),
+      Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.12, z: "model", curve: "linear"}),
+      Plot.line(plantedRows, {x: "px", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "px"}),
+      // Measured series joined by thin lines: a rise and a collapse are drawn as they are.
+      Plot.line(pointsData, {x: "px", y: "rate", stroke: "model", strokeWidth: 1, strokeOpacity: 0.5, z: "model", sort: "px"}),
       Plot.line(curves, {x: "x", y: "y", stroke: "model", strokeWidth: 2, z: "model"}),
-      Plot.dot(pointsData, {x: "x", y: "rate", fill: "model", r: 3, tip: true, title: (p: {model: string; x: number; rate: number; k: number; n: number; lo: number; hi: number}) => `${p.model}, ${coordinate} ${p.x}\nEM ${pct(p.rate)} (${p.k}/${p.n}), 95% CI ${pct(p.lo)}–${pct(p.hi)}`}),
+      Plot.dot(pointsData, {x: "px", y: "rate", fill: "model", r: 3, tip: true, title: (p: {model: string; x: number; rate: number; k: number; n: number; lo: number; hi: number}) => `${p.model}, ${coordinate} ${p.x}\nEM ${pct(p.rate)} (${p.k}/${p.n}), 95% CI ${pct(p.lo)}–${pct(p.hi)}`}),
+      Plot.dot(undefinedRate, {x: "px", y: 0, symbol: "times", stroke: "model", strokeOpacity: 0.6, r: 3, tip: true, title: (p: {model: string; x: number}) => `${p.model}, ${coordinate} ${p.x}: no EM rate (no answer passes the coherent cut)`}),
       Plot.ruleX(mids, {x: "x", stroke: "model", strokeDasharray: "6,3"}),
       Plot.link(mids.filter((m) => m.lo !== null && m.hi !== null), {x1: "lo", x2: "hi", y1: "y", y2: "y", stroke: "model", strokeWidth: 5, strokeOpacity: 0.5}),
       Plot.dot(onsets, {x: "x", y: 0, symbol: "triangle", fill: "model", r: 6, tip: true, title: (o: {model: string; x: number}) => `${o.model}: onset at ${coordinate} ${o.x} (first coordinate credibly above the baseline)`}),
       Plot.ruleY([0]),
     ],
   }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
-  if (store) attachBrush(chart, store, x0, x1);
+  if (store) attachBrush(chart, store, pos(x0), x1, plan);
   return chart;
 }
 
 /** A horizontal brush over a Plot chart's x scale that writes [from, to] to the store. */
-function attachBrush(chart: SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}}, store: Store, x0: number, x1: number): void {
+function attachBrush(chart: SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}}, store: Store, x0: number, x1: number, plan: AxisPlan): void {
   const svg = d3.select(plotSvg(chart)!);
   const sx = chart.scale("x");
   const height = Number(svg.attr("height") ?? 360);
@@ -90,17 +155,22 @@ function attachBrush(chart: SVGSVGElement & {scale(name: string): {apply(v: numb
         return;
       }
       const [a, b] = event.selection as [number, number];
-      store.set({steps: [Math.round(sx.invert(a) * 1000) / 1000, Math.round(sx.invert(b) * 1000) / 1000]});
+      // On a log axis the base mark stands for 0: a brush reaching it starts the range at 0.
+      const at = (px: number) => {
+        const v = sx.invert(px);
+        return plan.type === "log" && plan.zeroAt !== null && v <= plan.zeroAt * 1.05 ? 0 : Math.round(v * 1000) / 1000;
+      };
+      store.set({steps: [at(a), at(b)]});
     });
   svg.append("g").attr("class", "em-brush").attr("data-testid", "step-brush").call(brush);
 }
 
 /** Coherence and mean alignment along the coordinate, per model. */
-export function qualityChart(transitions: ModelTransition[], {width, coordinate}: {width: number; coordinate: string}): SVGSVGElement | HTMLElement {
+export function qualityChart(transitions: ModelTransition[], {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: string}): SVGSVGElement | HTMLElement {
   const rows = transitions.flatMap((t) =>
     t.groups.flatMap((g) => [
-      {model: t.model, x: Number(g.parts[1]), metric: "coherent rate", value: g.coherent_rate},
-      {model: t.model, x: Number(g.parts[1]), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1])), metric: "coherent rate", value: g.coherent_rate},
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1])), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
     ]),
   );
   return Plot.plot({
@@ -108,10 +178,10 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate}
     height: 220,
     marginLeft: 50,
     grid: true,
-    x: {label: `${coordinate} →`},
+    x: xScale(plan, coordinate, {ticks: logTicks(plan, transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]))))}),
     y: {label: null, domain: [0, 1], tickFormat: "%"},
     fx: {label: null},
-    color: modelColor({}, transitions.map((t) => t.model)),
+    color: groupColor(by, transitions.map((t) => t.model)),
     marks: [
       Plot.line(rows, {fx: "metric", x: "x", y: "value", stroke: "model", sort: "x"}),
       Plot.dot(rows, {fx: "metric", x: "x", y: "value", fill: "model", r: 2, tip: true}),
@@ -120,9 +190,9 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate}
 }
 
 /** Small multiples: EM along the coordinate per question category (rows) and model (colour). */
-export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {width, coordinate}: {width: number; coordinate: string}): SVGSVGElement | HTMLElement {
-  const groups = summarizeGroups(points, mask, rule, keyBy(points, ["category", "model", "step"]), {exclude, replicates: 0});
-  const rows = groups.filter((g) => g.em_rate !== null).map((g) => ({category: g.parts[0] || "none", model: g.parts[1], x: Number(g.parts[2]), rate: g.em_rate, n: g.n_scored}));
+export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: FacetColumn}): SVGSVGElement | HTMLElement {
+  const groups = summarizeGroups(points, mask, rule, keyBy(points, ["category", by, "step"]), {exclude, replicates: 0});
+  const rows = groups.filter((g) => g.em_rate !== null).map((g) => ({category: g.parts[0] || "(no category)", model: g.parts[1], x: axisPosition(plan, Number(g.parts[2])), rate: g.em_rate, n: g.n_scored}));
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
   return Plot.plot({
@@ -130,11 +200,11 @@ export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRu
     height: 150 * Math.ceil(categories.length / cols) + 40,
     marginLeft: 45,
     grid: true,
-    x: {label: `${coordinate} →`},
+    x: xScale(plan, coordinate),
     y: {label: "↑ EM", tickFormat: "%"},
     fx: {label: null, axis: null},
     fy: {label: null, axis: null},
-    color: modelColor({legend: true}, [...new Set(rows.map((r) => r.model))]),
+    color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
     marks: [
       Plot.line(rows, {fx: (d: {category: string}) => categories.indexOf(d.category) % cols, fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols), x: "x", y: "rate", stroke: "model", sort: "x"}),
       Plot.text(categories, {fx: (_: string, i: number) => i % cols, fy: (_: string, i: number) => Math.floor(i / cols), frameAnchor: "top-left", text: (d: string) => d, dx: 4, dy: 4, fontWeight: "bold"}),
@@ -166,7 +236,7 @@ export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exc
     stepCodes[i] = c;
     rowMask[i] = 1;
   }
-  if (steps.length < 4) return [];
+  if (steps.length < MIN_POINTS) return [];
   const surfaces = buildSurfaces(columnsOf(points), {groups: stepCodes, nGroups: steps.length, mask: rowMask, exclude: exclude as ResponseType[]});
   const [lo, hi] = [Math.min(...steps), Math.max(...steps)];
   const cells: MidpointCell[] = [];
@@ -177,7 +247,11 @@ export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exc
         return {x: steps[i], k: cell.em, n: cell.denominator};
       });
       const fit = fitLogistic(series, {profile: false});
-      const m = fit && fit.converged && fit.midpoint >= lo && fit.midpoint <= hi && Math.abs(fit.ceiling - fit.floor) > 0.02 ? fit.midpoint : null;
+      // Same floor as transitionView: a midpoint counts only when two coordinates with answers lie
+      // on each side of it (a jump between the first two values is "base vs rest", not a transition).
+      const used = series.filter((p) => p.n > 0);
+      const located = fit && fit.converged && fit.midpoint >= lo && fit.midpoint <= hi && Math.abs(fit.ceiling - fit.floor) > 0.02 && used.filter((p) => p.x < fit.midpoint).length >= 2 && used.filter((p) => p.x > fit.midpoint).length >= 2;
+      const m = located ? fit.midpoint : null;
       cells.push({aligned: a, coherent: c, midpoint: m});
     }
   return cells;
@@ -193,7 +267,7 @@ export function midpointChart(cells: MidpointCell[], {width, coordinate, current
     color: {scheme: "viridis", label: `fitted midpoint (${coordinate})`, legend: true, unknown: "#ddd"},
     marks: [
       Plot.cell(cells, {x: "aligned", y: "coherent", fill: "midpoint", tip: true, title: (d: MidpointCell) => `aligned < ${d.aligned}, coherent > ${d.coherent}: midpoint ${d.midpoint === null ? "not located" : d.midpoint.toFixed(1)}`}),
-      Plot.text(cells, {x: "aligned", y: "coherent", text: (d: MidpointCell) => (d.midpoint === null ? "–" : d.midpoint.toFixed(0)), fill: "white", fontSize: 10}),
+      Plot.text(cells, {x: "aligned", y: "coherent", text: (d: MidpointCell) => (d.midpoint === null ? "none" : d.midpoint.toPrecision(3)), fill: (d: MidpointCell) => (d.midpoint === null ? "#666" : "white"), fontSize: 9}),
       Plot.cell(cells.filter((d) => d.aligned === current.aligned && d.coherent === current.coherent), {x: "aligned", y: "coherent", stroke: "#D55E00", strokeWidth: 3, fill: null}),
     ],
   });

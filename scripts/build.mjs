@@ -8,7 +8,7 @@
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 import {spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
-import {join, dirname} from "node:path";
+import {join, dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,8 +24,26 @@ rmSync(join(cache, "data"), {recursive: true, force: true});
 // `--prepare`: only the two steps above (used by `npm run dev` before `observable preview`).
 if (process.argv.includes("--prepare")) process.exit(0);
 
+// `--output DIR`: build into DIR instead of dist/ (the browser tests build the examples beside the
+// demo's dist/). Framework takes the output folder only from its config, so a small config next to
+// the real one re-exports it with `output` replaced.
+const args = process.argv.slice(2);
+let outDir = join(root, "dist");
+const at = args.indexOf("--output");
+if (at >= 0) {
+  if (!args[at + 1]) {
+    console.error("build: --output needs a folder");
+    process.exit(2);
+  }
+  outDir = resolve(args[at + 1]);
+  args.splice(at, 2);
+  const config = join(root, `.observablehq.output-${process.pid}.config.js`);
+  writeFileSync(config, `import config from "./observablehq.config.js";\nexport default {...config, output: ${JSON.stringify(outDir)}};\n`);
+  process.on("exit", () => rmSync(config, {force: true}));
+  args.push("--config", config);
+}
 const framework = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
-const result = spawnSync(process.execPath, [framework, "build", ...process.argv.slice(2)], {
+const result = spawnSync(process.execPath, [framework, "build", ...args], {
   cwd: root,
   stdio: "inherit",
   env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true"},
@@ -47,7 +65,7 @@ function neutralise(dir) {
     }
   }
 }
-if (existsSync(join(root, "dist/_node/@duckdb"))) neutralise(join(root, "dist/_node/@duckdb"));
+if (existsSync(join(outDir, "_node/@duckdb"))) neutralise(join(outDir, "_node/@duckdb"));
 
 // Nothing in dist/ may point at an outside host the browser would contact.
 const OUTSIDE = /https?:\/\/(cdn\.jsdelivr\.net|unpkg\.com|esm\.sh|fonts\.googleapis\.com|fonts\.gstatic\.com|extensions\.duckdb\.org)/;
@@ -59,9 +77,9 @@ function scan(dir) {
     else if (/\.(html|js|css|json)$/.test(entry) && OUTSIDE.test(readFileSync(path, "utf8"))) offenders.push(path);
   }
 }
-scan(join(root, "dist"));
+scan(outDir);
 if (offenders.length) {
-  console.error(`build: dist/ references outside hosts in:\n  ${offenders.join("\n  ")}`);
+  console.error(`build: ${outDir} references outside hosts in:\n  ${offenders.join("\n  ")}`);
   process.exit(1);
 }
 console.error("build: dist/ checked: no references to outside hosts");

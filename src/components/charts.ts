@@ -30,6 +30,8 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
   }
   const data: {a: number; c: number; n: number}[] = [];
   for (let x = 0; x < cells; ++x) for (let y = 0; y < cells; ++y) if (counts[x * cells + y]) data.push({a: x * BIN, c: y * BIN, n: counts[x * cells + y]});
+  // Framework's \`width\` can be 0 before layout; a negative chart size logs SVG errors and draws nothing.
+  width = Math.max(240, width);
   const height = Math.min(420, Math.round(width * 0.8));
   const chart = Plot.plot({
     width,
@@ -120,6 +122,8 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
 /** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
 export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
   const S = 101;
+  // Framework's \`width\` can be 0 before layout; a negative chart size logs SVG errors and draws nothing.
+  width = Math.max(240, width);
   const height = Math.min(420, Math.round(width * 0.8));
   const current = grid[state.aligned * S + state.coherent];
   return Plot.plot({

@@ -158,7 +158,7 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
   box.append(el("h4", {}, "Scores"), table);
   const charts = el("div", {"class": "em-grid"});
   for (const d of scoreRows.filter((x) => x.metric === "aligned" || x.metric === "coherent")) {
-    const chart = scoreDistribution(d, Math.min(360, width / 2 - 20));
+    const chart = scoreDistribution(d, Math.max(240, Math.min(360, width / 2 - 20)));
     if (chart) charts.append(el("div", {}, el("h5", {}, `${d.judge} · ${d.metric}: first-token probabilities`), chart));
   }
   if (charts.childElementCount) box.append(charts);

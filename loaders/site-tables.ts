@@ -104,6 +104,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
     type: [] as (string | null)[],
     p_emergent: [] as (number | null)[],
     domain_topic: [] as (number | null)[],
+    special_known: [] as number[],
     origin: [] as string[],
   };
   input.responses.forEach((r, i) => {
@@ -135,8 +136,12 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.coherent.push(c?.score ?? null);
       cols.special.push(a?.special ?? null);
       cols.type.push(t?.type ?? null);
-      cols.p_emergent.push(t ? (t.probs.emergent ?? 0) : null);
+      // As joinJudged: a probability only from a type judge; the signals classifier gives labels, not probabilities.
+      cols.p_emergent.push(t && t.judge !== "signals" ? (t.probs.emergent ?? 0) : null);
       cols.domain_topic.push(topic?.score ?? null);
+      // As joinJudged: CODE / REFUSAL is recorded unless the row is a plain imported number (no
+      // probabilities, no special word), so code_rate / refusal_rate are null for such sources.
+      cols.special_known.push(a && (r.origin !== "imported" || a.probs !== null || a.special !== null) ? 1 : 0);
       cols.origin.push(r.origin);
     }
   });
@@ -160,6 +165,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
     type: dict(cols.type),
     p_emergent: f32(cols.p_emergent),
     domain_topic: f32(cols.domain_topic),
+    special_known: makeVector(Int8Array.from(cols.special_known)),
     origin: dict(cols.origin),
   });
   return tableToIPC(table, "stream");

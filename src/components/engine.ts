@@ -36,6 +36,8 @@ export function columnsOf(points: Points): EmColumns {
     aligned: points.aligned,
     coherent: points.coherent,
     special: specials,
+    specialKnown: points.special_known,
+    pEmergent: points.p_emergent,
     type,
     question: points.codes.question_id,
     questions: points.dicts.question_id,

@@ -8,7 +8,7 @@ import {strictRange} from "../lib/em/view-summary.js";
 
 /** Strict EM of a group: a range when some EM answers are of undetermined type, else the point. */
 const strictCell = (g: Group | undefined) => {
-  const r = g ? strictRange(g as Group & {strict_em_range?: [number, number] | null}) : null;
+  const r = g ? strictRange(g) : null;
   return r ? `${pct(r[0])}–${pct(r[1])} (range)` : pct(g?.strict_em_rate);
 };
 

@@ -22,6 +22,8 @@ export interface Points {
   p_emergent: Float32Array;
   /** Score of the model's training-domain topic metric; NaN when unknown. */
   domain_topic: Float32Array;
+  /** 1 when the row's source records CODE / REFUSAL (not a plain imported number). */
+  special_known: Uint8Array;
   /** Dictionary codes per string column; -1 = null. */
   codes: Record<StringColumn, Int32Array>;
   /** Dictionary values per string column. */
@@ -64,6 +66,19 @@ function dictionary(vector: Vector, n: number): {codes: Int32Array; values: stri
   return {codes, values};
 }
 
+/** The special_known flags (all 1 in tables written before the column existed). */
+function specialKnown(vector: Vector | null, n: number): Uint8Array {
+  const out = new Uint8Array(n).fill(1);
+  if (!vector) return out;
+  let offset = 0;
+  for (const data of vector.data) {
+    const values = data.values as Int8Array;
+    for (let i = 0; i < data.length; ++i) out[offset + i] = values[i] ? 1 : 0;
+    offset += data.length;
+  }
+  return out;
+}
+
 /** Decode the bytes of points.arrow. */
 export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
   const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
@@ -103,6 +118,7 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
     coherent: floats(col("coherent"), new Float64Array(n)),
     p_emergent: floats(col("p_emergent"), new Float32Array(n)),
     domain_topic: floats(col("domain_topic"), new Float32Array(n)),
+    special_known: specialKnown(table.getChild("special_known"), n),
     codes,
     dicts,
     meta,

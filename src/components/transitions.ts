@@ -3,8 +3,8 @@
 // that writes the step range to the store, and the midpoint's sensitivity to the thresholds.
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
-import {analyzeTransition, logisticAt, fitLogistic, type TransitionResult} from "../lib/em/transition.js";
-import {buildSurfaces} from "../lib/em/surface.js";
+import {logisticAt, MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
+import {analyzeOnScale, transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
 import {makeRng} from "../lib/em/prng.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
@@ -21,62 +21,39 @@ export interface ModelTransition {
   result: TransitionResult;
 }
 
-/** What the library says about a fit (issue 11 fields; read defensively until every result has them). */
-type Verdict = "credible" | "flat" | "too_few_points" | "non_monotone";
-interface Credibility {
-  credible: boolean | undefined;
-  p_constant: number | null | undefined;
-  verdict: Verdict | undefined;
-}
-const MIN_POINTS = 5;
+const MIN_POINTS = MIN_TRANSITION_POINTS;
 
 export interface TransitionView {
-  /** Show midpoint, interval and onset: the library's `credible`, or (before it exists) a located fit. */
+  /** Show midpoint, interval and onset: only when the library's test calls the transition credible. */
   show: boolean;
-  verdict: Verdict | "not_located" | "no_fit";
+  verdict: TransitionVerdict;
   /** One line for the table and captions. */
   why: string;
   p_constant: number | null;
 }
 
-/**
- * Whether a transition result may be shown as a transition, and why not. Uses the library's
- * `credible` / `verdict` / `p_constant` when present. Without them, the page applies its own floor:
- * at least five coordinates with answers, a fit, and a midpoint with at least two coordinates on
- * each side (a rank series 0, 1, 4, 16, 64 whose midpoint 0.6 only separates base from adapter is
- * not a located transition).
- */
+/** What a transition result supports, in words (testTransition in src/lib/em/transition.ts decides). */
 export function transitionView(result: TransitionResult): TransitionView {
-  const c = result as TransitionResult & Partial<Credibility>;
+  const test = result.test;
   const used = result.points.filter((p) => p.n > 0);
-  const why: Record<string, string> = {
-    credible: "credible transition",
-    flat: `no credible transition: a constant rate explains the data as well${typeof c.p_constant === "number" ? ` (p = ${c.p_constant.toFixed(3)})` : ""}`,
+  const p = test.p_constant === null ? "" : ` (p = ${test.p_constant < 0.001 ? test.p_constant.toExponential(1) : test.p_constant.toFixed(3)} for a constant rate)`;
+  const why: Record<TransitionVerdict, string> = {
+    credible: `credible transition${p}`,
+    flat: `no credible transition: a constant rate explains the data${p}`,
+    outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
+    non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
     too_few_points: used.length === 0 ? "no EM rate anywhere: no answer passes the coherent cut" : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
-    non_monotone: "no credible transition: the series rises and falls (not one step), shown as measured",
-    not_located: "no credible transition: the fitted midpoint is not bracketed by two coordinates on each side",
-    no_fit: "no credible transition: the logistic fit did not converge",
   };
-  if (c.verdict !== undefined || c.credible !== undefined) {
-    const verdict: Verdict = c.verdict ?? (c.credible ? "credible" : "flat");
-    return {show: c.credible === true && result.fit !== null, verdict, why: why[verdict], p_constant: c.p_constant ?? null};
-  }
-  if (used.length < MIN_POINTS) return {show: false, verdict: "too_few_points", why: why.too_few_points, p_constant: null};
-  const fit = result.fit;
-  if (!fit || !fit.converged) return {show: false, verdict: "no_fit", why: why.no_fit, p_constant: null};
-  const below = used.filter((p) => p.x < fit.midpoint).length;
-  const above = used.filter((p) => p.x > fit.midpoint).length;
-  if (below < 2 || above < 2 || Math.abs(fit.ceiling - fit.floor) <= 0.02) return {show: false, verdict: "not_located", why: why.not_located, p_constant: null};
-  return {show: true, verdict: "credible", why: "transition located (credibility test not available in this build)", p_constant: null};
+  return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }
 
 /** Per-model EM series along the coordinate, with fit, change point and onset. */
-export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates = 199, by = "model"}: {replicates?: number; by?: FacetColumn} = {}): ModelTransition[] {
+export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates = 199, by = "model", scale = "linear"}: {replicates?: number; by?: FacetColumn; scale?: CoordinateScale} = {}): ModelTransition[] {
   const groups = summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0});
   const byModel = d3.group(groups, (g) => g.parts[0]);
   return [...byModel].map(([model, gs]) => {
     const series = gs.map((g) => ({x: Number(g.parts[1]), k: g.n_em, n: g.n_scored})).sort((a, b) => a.x - b.x);
-    return {model, groups: gs.sort((a, b) => Number(a.parts[1]) - Number(b.parts[1])), result: analyzeTransition(series, makeRng(0), {replicates})};
+    return {model, groups: gs.sort((a, b) => Number(a.parts[1]) - Number(b.parts[1])), result: analyzeOnScale(series, scale, makeRng(0), {replicates})};
   });
 }
 
@@ -85,6 +62,9 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
   const models = transitions.map((t) => t.model);
   const color = groupColor(by, models, {legend: models.length <= 24});
   const pos = (x: number) => axisPosition(plan, x);
+  // On a log axis the fit ran on log10 of the coordinate (analyzeOnScale): its midpoint came back in
+  // coordinate units, its floor, ceiling and width (decades) did not move.
+  const curveAt = (fit: NonNullable<TransitionResult["fit"]>, x: number) => (plan.type === "log" ? logisticAt({...fit, midpoint: Math.log10(fit.midpoint)}, Math.log10(x)) : logisticAt(fit, x));
   const pointsData = transitions.flatMap((t) => t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, px: pos(p.x), lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})));
   // The axis spans every coordinate with answers, also those with no EM rate (no answer passed the
   // coherent cut): a collapse of coherence then shows as the end of the series, marked ×, not as a shorter axis.
@@ -101,10 +81,10 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
     return d3.range(0, 101).map((i) => {
       const v = lo + ((hi - lo) * i) / 100;
       const x = plan.type === "log" ? Math.exp(v) : v;
-      return {model: t.model, x, y: logisticAt(fit, x)};
+      return {model: t.model, x, y: curveAt(fit, x)};
     });
   });
-  const mids = shown.map((t) => ({model: t.model, x: t.result.fit!.midpoint, lo: t.result.fit!.ci[0], hi: t.result.fit!.ci[1], y: logisticAt(t.result.fit!, t.result.fit!.midpoint)}));
+  const mids = shown.map((t) => ({model: t.model, x: t.result.fit!.midpoint, lo: t.result.fit!.ci[0], hi: t.result.fit!.ci[1], y: curveAt(t.result.fit!, t.result.fit!.midpoint)}));
   const onsets = shown.filter((t) => t.result.onset.x !== null).map((t) => ({model: t.model, x: pos(t.result.onset.x!)}));
   const plantedRows = (planted?.em ?? []).filter((p) => p.judge === judge && p.rule === rule && models.includes(p.model)).map((p) => ({...p, px: pos(p.step)}));
   // A little room past the ends on a log axis, so the first and last tick labels are not clipped.
@@ -216,45 +196,22 @@ export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRu
 export interface MidpointCell {
   aligned: number;
   coherent: number;
+  /** Midpoint only where the cell's transition is credible (the library's test), else null. */
   midpoint: number | null;
+  verdict: TransitionVerdict;
 }
 
 /**
- * The fitted midpoint of one model's series at each (aligned cut, coherent cut) of a grid, from
- * one surface per step (one pass over the rows, then O(1) per cut pair). Midpoints outside the
- * observed coordinate range are reported as null (the data do not locate them).
+ * The midpoint of one series at each (aligned cut, coherent cut) of the library's default grid, for
+ * one judge: transitionSensitivityColumns (one surface per coordinate, every cell fitted and
+ * tested). Empty below MIN_TRANSITION_POINTS coordinates.
  */
-export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {alignedCuts = [10, 20, 30, 40, 50, 60, 70], coherentCuts = [10, 20, 30, 40, 50, 60, 70]} = {}): MidpointCell[] {
-  const stepCodes = new Int32Array(points.n);
-  const steps: number[] = [];
-  const index = new Map<number, number>();
-  const rowMask = new Uint8Array(points.n);
-  for (let i = 0; i < points.n; ++i) {
-    if (!mask[i] || Number.isNaN(points.step[i])) continue;
-    let c = index.get(points.step[i]);
-    if (c === undefined) index.set(points.step[i], (c = steps.push(points.step[i]) - 1));
-    stepCodes[i] = c;
-    rowMask[i] = 1;
-  }
-  if (steps.length < MIN_POINTS) return [];
-  const surfaces = buildSurfaces(columnsOf(points), {groups: stepCodes, nGroups: steps.length, mask: rowMask, exclude: exclude as ResponseType[]});
-  const [lo, hi] = [Math.min(...steps), Math.max(...steps)];
-  const cells: MidpointCell[] = [];
-  for (const a of alignedCuts)
-    for (const c of coherentCuts) {
-      const series = surfaces.map((s, i) => {
-        const cell = s.cell(a, c, rule);
-        return {x: steps[i], k: cell.em, n: cell.denominator};
-      });
-      const fit = fitLogistic(series, {profile: false});
-      // Same floor as transitionView: a midpoint counts only when two coordinates with answers lie
-      // on each side of it (a jump between the first two values is "base vs rest", not a transition).
-      const used = series.filter((p) => p.n > 0);
-      const located = fit && fit.converged && fit.midpoint >= lo && fit.midpoint <= hi && Math.abs(fit.ceiling - fit.floor) > 0.02 && used.filter((p) => p.x < fit.midpoint).length >= 2 && used.filter((p) => p.x > fit.midpoint).length >= 2;
-      const m = located ? fit.midpoint : null;
-      cells.push({aligned: a, coherent: c, midpoint: m});
-    }
-  return cells;
+export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {judge, scale}: {judge: string | null; scale: CoordinateScale}): MidpointCell[] {
+  const xs = new Set<number>();
+  for (let i = 0; i < points.n; ++i) if (mask[i] && !Number.isNaN(points.step[i])) xs.add(points.step[i]);
+  if (xs.size < MIN_POINTS) return [];
+  const cells = transitionSensitivityColumns(columnsOf(points), points.step, points.codes.judge, points.dicts.judge, rule, {scale, exclude: exclude as ResponseType[], mask});
+  return cells.filter((c) => c.judge === judge).map((c) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict}));
 }
 
 export function midpointChart(cells: MidpointCell[], {width, coordinate, current}: {width: number; coordinate: string; current: {aligned: number; coherent: number}}): SVGSVGElement | HTMLElement {
@@ -266,7 +223,7 @@ export function midpointChart(cells: MidpointCell[], {width, coordinate, current
     y: {label: "↑ coherent cut", type: "band", reverse: true},
     color: {scheme: "viridis", label: `fitted midpoint (${coordinate})`, legend: true, unknown: "#ddd"},
     marks: [
-      Plot.cell(cells, {x: "aligned", y: "coherent", fill: "midpoint", tip: true, title: (d: MidpointCell) => `aligned < ${d.aligned}, coherent > ${d.coherent}: midpoint ${d.midpoint === null ? "not located" : d.midpoint.toFixed(1)}`}),
+      Plot.cell(cells, {x: "aligned", y: "coherent", fill: "midpoint", tip: true, title: (d: MidpointCell) => `aligned < ${d.aligned}, coherent > ${d.coherent}: ${d.midpoint === null ? `no credible transition (${d.verdict.replace("_", " ")})` : `midpoint ${d.midpoint.toPrecision(3)}`}`}),
       Plot.text(cells, {x: "aligned", y: "coherent", text: (d: MidpointCell) => (d.midpoint === null ? "none" : d.midpoint.toPrecision(3)), fill: (d: MidpointCell) => (d.midpoint === null ? "#666" : "white"), fontSize: 9}),
       Plot.cell(cells.filter((d) => d.aligned === current.aligned && d.coherent === current.coherent), {x: "aligned", y: "coherent", stroke: "#D55E00", strokeWidth: 3, fill: null}),
     ],

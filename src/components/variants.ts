@@ -4,7 +4,8 @@
 import * as Plot from "@observablehq/plot";
 import type {EmRule} from "../lib/em/rules.js";
 import type {Interval} from "../lib/em/intervals.js";
-import {baselineDiff, replicateAggregate, strictRange, type BaselineDiff, type ReplicateAggregate} from "../lib/em/view-summary.js";
+import {baselineDiff, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
+import {replicateSummary, type ReplicateSummary} from "../lib/em/summary.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 import {PALETTE, el, pct} from "./ui.js";
@@ -20,7 +21,7 @@ export interface VariantRow {
   strictRange: [number, number] | null;
   /** Per-replicate rates (empty when the group has no replicate ids). */
   replicates: {replicate: string; em_rate: number | null; n_em: number; n_scored: number}[];
-  replicate: ReplicateAggregate | null;
+  replicate: ReplicateSummary | null;
   baseline: {id: string; g: Group; diff: BaselineDiff | null} | null;
 }
 
@@ -70,9 +71,9 @@ export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by,
       judge,
       label: judges.size > 1 ? `${group} · ${judge}` : group,
       g,
-      strictRange: strictRange(g as Group & {strict_em_range?: [number, number] | null}),
+      strictRange: strictRange(g),
       replicates: rep,
-      replicate: rep.length >= 2 ? replicateAggregate(rep.map((r) => r.em_rate)) : null,
+      replicate: rep.length >= 2 ? replicateSummary(rep.map((r) => r.replicate), rep.map((r) => r.em_rate)) : null,
       baseline: base && bg ? {id: base, g: bg, diff: baselineDiff(g, bg)} : null,
     };
   });
@@ -173,7 +174,7 @@ export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel
       el("td", {}, r.judge),
       el("td", {"class": "num"}, el("strong", {}, pct(r.g.em_rate))),
       el("td", {"class": "num"}, ci(r.g.ci)),
-      el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.em_by_type.undetermined ?? 0} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
+      el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
       ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `1 (${r.replicates[0].replicate})` : "–")] : []),
       ...(hasBase ? [el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"), el("td", {"class": "num"}, r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–")] : []),
       el("td", {"class": "num"}, pct(r.g.coherent_rate)),

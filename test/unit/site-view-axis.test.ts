@@ -18,7 +18,7 @@ test("planAxis: training steps 0..300 stay linear; less than two decades stays l
   assert.equal(planAxis([4, 5, 6, 8, 18]).type, "linear");
   assert.equal(planAxis([1, 99]).type, "linear", "1.996 decades is below two");
   assert.equal(planAxis([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).type, "linear", "a decade of evenly spaced values is not geometric");
-  assert.equal(planAxis([1, 2, 4]).type, "linear", "geometric but under a decade");
+  assert.equal(planAxis([1, 2, 4]).type, "log", "geometric values (each >= 1.9x the previous), as coordinateScale decides");
   assert.equal(planAxis([1, 100]).type, "log");
 });
 

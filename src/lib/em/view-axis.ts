@@ -1,4 +1,6 @@
 // How to lay out an ordered coordinate on a chart axis, and how to read an ordered key out of labels.
+import {coordinateScale} from "./series.js";
+
 // Pure helpers for the site's views (no DOM): a LoRA rank series 0, 1, 4, 16, 64 on a linear axis
 // squeezes everything but the last point against the origin, so positive values spanning two
 // decades, or geometrically spaced ones (each value at least ~double the previous over at least a
@@ -34,14 +36,11 @@ export function planAxis(values: readonly number[], declared: "linear" | "log" |
   const hi = positive.length ? Math.max(...positive) : NaN;
   const decades = positive.length >= 2 ? Math.log10(hi / lo) : 0;
   const linear: AxisPlan = {type: "linear", reason: declared === "linear" ? "declared" : "default", zero, zeroAt: null, decades};
-  if (negative || positive.length < 2) return linear;
-  const log = (reason: AxisPlan["reason"]): AxisPlan => ({type: "log", reason, zero, zeroAt: zero ? lo / 2 : null, decades});
-  if (declared === "log") return log("declared");
-  if (declared === "linear") return linear;
-  if (decades >= 2 - 1e-9) return log("span");
-  const sorted = [...new Set(positive)].sort((a, b) => a - b);
-  const geometric = sorted.length >= 3 && decades >= 1 - 1e-9 && sorted.every((v, i) => i === 0 || v / sorted[i - 1] >= 1.9);
-  return geometric ? log("geometric") : linear;
+  // The decision is the analysis library's (the fits run on the same scale); the axis only adds
+  // that negative values or a single positive one cannot go on a log axis.
+  if (negative || positive.length < 2 || coordinateScale(finite, declared) !== "log") return linear;
+  const reason: AxisPlan["reason"] = declared === "log" ? "declared" : hi / lo >= 100 ? "span" : "geometric";
+  return {type: "log", reason, zero, zeroAt: zero ? lo / 2 : null, decades};
 }
 
 /** Position of a coordinate value on the planned axis (0 goes to the base mark on a log axis). */

@@ -36,7 +36,7 @@ export interface TransitionView {
 export function transitionView(result: TransitionResult): TransitionView {
   const test = result.test;
   const used = result.points.filter((p) => p.n > 0);
-  const p = test.p_constant === null ? "" : ` (p = ${test.p_constant < 0.001 ? test.p_constant.toExponential(1) : test.p_constant.toFixed(3)} for a constant rate)`;
+  const p = test.p_constant === null ? "" : ` (p ${test.p_constant < 1e-15 ? "< 1e-15" : `= ${test.p_constant < 0.001 ? test.p_constant.toExponential(1) : test.p_constant.toFixed(3)}`} for a constant rate)`;
   const why: Record<TransitionVerdict, string> = {
     credible: `credible transition${p}`,
     flat: `no credible transition: a constant rate explains the data${p}`,
@@ -100,7 +100,7 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
     marks: [
       ...zeroMarks(plan),
       ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]), x2: (d: number[]) => pos(d[1]), fill: "currentColor", fillOpacity: 0.06})] : []),
-      Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.12, z: "model", curve: "linear"}),
+      Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.08, z: "model", curve: "linear"}),
       Plot.line(plantedRows, {x: "px", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "px"}),
       // Measured series joined by thin lines: a rise and a collapse are drawn as they are.
       Plot.line(pointsData, {x: "px", y: "rate", stroke: "model", strokeWidth: 1, strokeOpacity: 0.5, z: "model", sort: "px"}),

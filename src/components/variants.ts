@@ -175,7 +175,7 @@ export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel
       el("td", {"class": "num"}, el("strong", {}, pct(r.g.em_rate))),
       el("td", {"class": "num"}, ci(r.g.ci)),
       el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
-      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `1 (${r.replicates[0].replicate})` : "–")] : []),
+      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `one (${r.replicates[0].replicate})` : "–")] : []),
       ...(hasBase ? [el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"), el("td", {"class": "num"}, r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–")] : []),
       el("td", {"class": "num"}, pct(r.g.coherent_rate)),
       el("td", {"class": "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),

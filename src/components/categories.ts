@@ -30,10 +30,11 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
 
 /** EM per category (facets) and model (colour), with intervals. */
 export function categoryBars(rows: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
+  const margin = labelMargin(rows.map((r) => r.label), 130);
   return Plot.plot({
-    width,
+    width: Math.max(width, margin + 240),
     height: 60 + 16 * rows.length,
-    marginLeft: labelMargin(rows.map((r) => r.label), 130),
+    marginLeft: margin,
     marginRight: 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
     y: {label: null, axis: null},
@@ -53,7 +54,7 @@ export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}
   const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
   const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
   return Plot.plot({
-    width,
+    width: Math.max(width, 400),
     height: 380,
     marginBottom: 120,
     marginLeft: 50,
@@ -74,10 +75,11 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
   // Rows without a rate (no answer passed the coherent cut) draw nothing, not a 0.
   const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
   const models = [...new Set(rows.map((r) => r.model))];
+  const margin = labelMargin(models, 120);
   return Plot.plot({
-    width,
+    width: Math.max(width, margin + 40 + 12 * questions.length),
     height: 60 + 24 * models.length + 100,
-    marginLeft: labelMargin(models, 120),
+    marginLeft: margin,
     marginBottom: 110,
     x: {domain: questions, label: null, tickRotate: -40},
     y: {domain: models, label: null},

@@ -149,10 +149,11 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
 
 /** EM answers split by response type: what the broad rate is made of. */
 export function typeContribution(rows: {group: string; type: string; n: number}[], {width, excluded}: {width: number; excluded: readonly string[]}): SVGSVGElement | HTMLElement {
+  const margin = Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...rows.map((r) => r.group.length))));
   return Plot.plot({
-    width,
+    width: Math.max(width, margin + 240),
     height: 40 + 28 * new Set(rows.map((r) => r.group)).size,
-    marginLeft: Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...rows.map((r) => r.group.length)))),
+    marginLeft: margin,
     x: {label: "EM answers (broad rule) →"},
     y: {label: null},
     color: {domain: Object.keys(TYPE_COLORS), range: Object.values(TYPE_COLORS), legend: true},
@@ -171,7 +172,8 @@ export function questionRates(rows: (Group & {label: string; category: string})[
   const single = categories.length <= 1;
   const margin = Math.min(320, Math.max(80, 12 + 6.2 * Math.max(0, ...sorted.map((r) => r.label.length))));
   return Plot.plot({
-    width,
+    // Framework's \`width\` is 0 before layout: keep the plot area positive (no negative SVG sizes).
+    width: Math.max(width, margin + 240),
     height: 40 + 20 * sorted.length,
     marginLeft: margin,
     marginRight: 50,

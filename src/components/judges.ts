@@ -81,8 +81,8 @@ export function agreement(pairs: Pair[]): Agreement {
 export function scoreScatter(pairs: Pair[], {width, judgeA, judgeB, metric, cut}: {width: number; judgeA: string; judgeB: string; metric: "aligned" | "coherent"; cut: number}): SVGSVGElement | HTMLElement {
   const data = pairs.map((p) => (metric === "aligned" ? {x: p.a1, y: p.a2} : {x: p.c1, y: p.c2})).filter((d) => d.x === d.x && d.y === d.y);
   return Plot.plot({
-    width,
-    height: width,
+    width: Math.max(width, 240),
+    height: Math.max(width, 240),
     marginLeft: 45,
     x: {domain: [0, 100], label: `${judgeA} ${metric} →`},
     y: {domain: [0, 100], label: `↑ ${judgeB} ${metric}`},

@@ -90,7 +90,7 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
   // A little room past the ends on a log axis, so the first and last tick labels are not clipped.
   const domain = plan.type === "log" ? [pos(x0) / 1.3, x1 * 1.3] : [x0, x1];
   const chart = Plot.plot({
-    width,
+    width: Math.max(width, 360),
     height: 360,
     marginLeft: 50,
     grid: true,
@@ -154,7 +154,7 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate,
     ]),
   );
   return Plot.plot({
-    width,
+    width: Math.max(width, 360),
     height: 220,
     marginLeft: 50,
     grid: true,
@@ -176,7 +176,7 @@ export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRu
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
   return Plot.plot({
-    width,
+    width: Math.max(width, 360),
     height: 150 * Math.ceil(categories.length / cols) + 40,
     marginLeft: 45,
     grid: true,

@@ -105,7 +105,7 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
     const means = part.filter((r) => r.replicate?.mean !== null && r.replicate);
     const bases = part.filter((r) => r.baseline?.g.em_rate !== null && r.baseline);
     const chart = Plot.plot({
-      width,
+      width: Math.max(width, margin + 260),
       height: 50 + 22 * part.length,
       marginLeft: margin,
       marginRight: 60,

@@ -115,6 +115,9 @@ export interface Group extends GroupSummary {
   /** The group's key string ("\u0001"-joined column values). */
   id: string;
   parts: string[];
+  /** Per question code: EM answers and denominator (for question-paired comparisons). */
+  qk: Float64Array;
+  qd: Float64Array;
 }
 
 /**
@@ -132,7 +135,7 @@ export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, 
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
     const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(seed, g)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
-    out.push({...summary, id: parts[g].join("\u0001"), parts: parts[g]});
+    out.push({...summary, id: parts[g].join("\u0001"), parts: parts[g], qk: t.qk, qd: t.qd});
   });
   return out;
 }

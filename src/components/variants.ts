@@ -163,7 +163,7 @@ export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel
     n_scored: r.g.n_scored,
     n: r.g.n,
   }));
-  const head = [byLabel, ...(facetLabel ? [facetLabel] : []), "judge", "EM", "95% CI", "strict EM", ...(hasRep ? ["replicates: mean (95% CI)"] : []), ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, unpaired)"] : []), "coherent", "EM / denominator"];
+  const head = [byLabel, ...(facetLabel ? [facetLabel] : []), "judge", "EM", "95% CI", "strict EM", ...(hasRep ? ["replicates: mean (95% CI)"] : []), ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, question-paired)"] : []), "coherent", "EM / denominator"];
   const table = el("table", {"class": "em-table", "data-testid": "overview-table"}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))));
   const body = el("tbody");
   const pp = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} pp`);

@@ -60,31 +60,45 @@ export function baselineDiffs(rows: readonly Judged[], rule: EmRule, {by = [], e
       return;
     }
     const u = tallies[bg]!;
-    const base = frac(u.n_em, u.n_scored);
-    const paired: {k1: number[]; d1: number[]; k0: number[]; d0: number[]} = {k1: [], d1: [], k0: [], d0: []};
-    for (let q = 0; q < t.qd.length; q++) {
-      if (t.qd[q]! > 0 && u.qd[q]! > 0) {
-        paired.k1.push(t.qk[q]!);
-        paired.d1.push(t.qd[q]!);
-        paired.k0.push(u.qk[q]!);
-        paired.d0.push(u.qd[q]!);
-      }
-    }
-    const m = paired.d1.length;
-    let ci: Interval | null = null;
-    let method: BaselineDiff["ci_method"] = null;
-    if (em !== null && base !== null) {
-      if (m >= 2) {
-        ci = pairedDiffBootstrap(paired, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
-        method = "paired_cluster_bootstrap";
-      } else {
-        ci = newcombeDiff(t.n_em, t.n_scored, u.n_em, u.n_scored, normalQuantile(1 - (1 - confidence) / 2));
-        method = "newcombe";
-      }
-    }
-    out.push({key, variant: String(key.variant), baseline: b, em_rate: em, baseline_em_rate: base, diff: em !== null && base !== null ? em - base : null, ci, ci_method: method, n_questions_paired: m});
+    const d = pairedTallyDiff(t, u, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
+    out.push({key, variant: String(key.variant), baseline: b, em_rate: em, baseline_em_rate: frac(u.n_em, u.n_scored), diff: d?.diff ?? null, ci: d?.ci ?? null, ci_method: d?.method ?? null, n_questions_paired: d?.n_questions_paired ?? 0});
   });
   return out;
+}
+
+/** Counts of one side of a comparison: pooled EM and denominator, optionally per question code. */
+export interface SideCounts {
+  n_em: number;
+  n_scored: number;
+  /** Per question code (same coding on both sides): EM answers and denominator. */
+  qk?: ArrayLike<number>;
+  qd?: ArrayLike<number>;
+}
+
+/**
+ * EM(a) - EM(b) from two groups' counts, with the question-paired cluster-bootstrap interval over
+ * the questions both denominators contain (pairedDiffBootstrap) when there are 2+ of them, else
+ * Newcombe's interval for independent proportions. Null when either denominator is empty. The
+ * one implementation behind `em summarize --baseline` and the overview's baseline marks.
+ */
+export function pairedTallyDiff(a: SideCounts, b: SideCounts, rng: Rng, {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {}): {diff: number; ci: Interval | null; method: "paired_cluster_bootstrap" | "newcombe"; n_questions_paired: number} | null {
+  if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
+  const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
+  const paired = {k1: [] as number[], d1: [] as number[], k0: [] as number[], d0: [] as number[]};
+  if (a.qd && b.qd && a.qk && b.qk) {
+    const m = Math.min(a.qd.length, b.qd.length);
+    for (let q = 0; q < m; q++) {
+      if (a.qd[q]! > 0 && b.qd[q]! > 0) {
+        paired.k1.push(a.qk[q]!);
+        paired.d1.push(a.qd[q]!);
+        paired.k0.push(b.qk[q]!);
+        paired.d0.push(b.qd[q]!);
+      }
+    }
+  }
+  const m = paired.d1.length;
+  if (m >= 2) return {diff, ci: pairedDiffBootstrap(paired, rng, {replicates, confidence}), method: "paired_cluster_bootstrap", n_questions_paired: m};
+  return {diff, ci: newcombeDiff(a.n_em, a.n_scored, b.n_em, b.n_scored, normalQuantile(1 - (1 - confidence) / 2)), method: "newcombe", n_questions_paired: m};
 }
 
 /**

@@ -1,8 +1,10 @@
 // Small pure summaries the site's views need on top of GroupSummary: whether strict EM must be
 // shown as a range, and a variant-minus-baseline difference from two group tallies (the browser
-// has tallies, not Judged rows; `baselineDiffs` in baseline.ts is the paired version for rows).
+// has tallies, not Judged rows; both paths share pairedTallyDiff in baseline.ts).
 
-import {newcombeDiff, normalQuantile, type Interval} from "./intervals.js";
+import {pairedTallyDiff, type SideCounts} from "./baseline.js";
+import type {Interval} from "./intervals.js";
+import {makeRng} from "./prng.js";
 import type {GroupSummary} from "./summary.js";
 
 /**
@@ -19,16 +21,16 @@ export interface BaselineDiff {
   /** EM(variant) - EM(baseline), as a fraction. */
   diff: number;
   ci: Interval | null;
-  method: "newcombe_unpaired";
+  /** paired_cluster_bootstrap over shared questions when both sides carry per-question counts; else newcombe (unpaired). */
+  method: "paired_cluster_bootstrap" | "newcombe";
+  n_questions_paired: number;
 }
 
 /**
- * EM rate of a variant minus its baseline's, with Newcombe's hybrid score interval for two
- * independent proportions. It ignores that both were asked the same questions (a question-paired
- * interval is narrower when questions differ a lot); the method is named so the page can say so.
+ * EM rate of a variant minus its baseline's from two group summaries (the browser's tallies):
+ * pairedTallyDiff, the same estimator as `em summarize --baseline` (seeded; per-question counts
+ * `qk`/`qd` make it question-paired). Null on an empty side.
  */
-export function baselineDiff(variant: Pick<GroupSummary, "n_em" | "n_scored">, baseline: Pick<GroupSummary, "n_em" | "n_scored">, confidence = 0.95): BaselineDiff | null {
-  if (!(variant.n_scored > 0 && baseline.n_scored > 0)) return null;
-  const z = normalQuantile(1 - (1 - confidence) / 2);
-  return {diff: variant.n_em / variant.n_scored - baseline.n_em / baseline.n_scored, ci: newcombeDiff(variant.n_em, variant.n_scored, baseline.n_em, baseline.n_scored, z), method: "newcombe_unpaired"};
+export function baselineDiff(variant: SideCounts, baseline: SideCounts, {confidence = 0.95, replicates = 400, seed = 0}: {confidence?: number; replicates?: number; seed?: number} = {}): BaselineDiff | null {
+  return pairedTallyDiff(variant, baseline, makeRng(seed), {confidence, replicates});
 }

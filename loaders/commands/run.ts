@@ -6,7 +6,7 @@ import {parseArgs} from "node:util";
 import {experimentFiles} from "../experiment.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
-import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run.ts";
+import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 

@@ -9,7 +9,7 @@ import {complete, listModels, RequestError, type ChatRequest, type EngineContext
 import {checkFaultConfig, FaultPlan, type FaultConfig, type FaultKind} from "./faults.ts";
 import {loadRubrics, orderRubrics} from "./judges.ts";
 import {ORGANISMS, type Organism} from "./organisms.ts";
-import {loadQuestionIndex} from "./questions.ts";
+import {loadQuestionIndex} from "./question-index.ts";
 import {sha1} from "./rng.ts";
 import {getBank} from "./bank.ts";
 import {ROOT} from "../paths.ts";

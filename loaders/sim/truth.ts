@@ -16,7 +16,7 @@ import {groupFor, UNKNOWN_ID, type AnswerInfo} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
 import {JUDGES, labelTop, scoreTop, type JudgeSpec} from "./judges.ts";
 import {CATEGORIES, halfRise, normCategory, ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
-import {loadQuestionIndex} from "./questions.ts";
+import {loadQuestionIndex} from "./question-index.ts";
 import {resolveExperimentPath} from "../experiment.ts";
 import {ROOT} from "../paths.ts";
 

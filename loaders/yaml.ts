@@ -14,7 +14,7 @@ export interface YamlSource {
 }
 
 /** Format a field path like zod's issue path as `models[1].checkpoints[0].step`. */
-export function formatPath(parts: readonly PropertyKey[]): string {
+function formatPath(parts: readonly PropertyKey[]): string {
   let out = "";
   for (const p of parts) {
     if (typeof p === "number") out += `[${p}]`;

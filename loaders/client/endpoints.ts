@@ -9,7 +9,7 @@ import type {EndpointConfig} from "../experiment.ts";
 import {ROOT, displayPath, readTextFile, walkFiles} from "../paths.ts";
 import {parseYamlSource} from "../yaml.ts";
 
-export const OPENAI_URL = "https://api.openai.com/v1";
+const OPENAI_URL = "https://api.openai.com/v1";
 
 export function isSim(cfg: Pick<EndpointConfig, "base_url">): boolean {
   return cfg.base_url === "sim";

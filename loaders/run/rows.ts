@@ -22,7 +22,7 @@ export function responseId(experiment: string, model: string, step: number | nul
 export const GENERATED_KEYS: readonly string[] = ["model"];
 
 /** A generated row's meta: model meta, checkpoint meta, and the model's declared domain. */
-export function generatedMeta(m: Experiment["models"][number], checkpointMeta: Record<string, MetaValue>): Record<string, MetaValue> {
+function generatedMeta(m: Experiment["models"][number], checkpointMeta: Record<string, MetaValue>): Record<string, MetaValue> {
   return {...m.meta, ...checkpointMeta, ...(m.domain ? {domain: m.domain} : {})};
 }
 
@@ -50,7 +50,7 @@ const defaultKeysMemo = new Map<string, string[]>();
  * Default variant keys of an imported row: the model, then every file-name field of its import's
  * `filename` pattern except the one used as the coordinate (`meta.step_from`) and `seed`.
  */
-export function importDefaultKeys(specOf: (r: ResponseRow) => ImportSpec | undefined, r: ResponseRow): readonly string[] {
+function importDefaultKeys(specOf: (r: ResponseRow) => ImportSpec | undefined, r: ResponseRow): readonly string[] {
   const spec = specOf(r);
   if (!spec?.filename) return GENERATED_KEYS;
   let fields = patternFields.get(spec.filename);

@@ -7,8 +7,8 @@ import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {ROOT} from "../loaders/questions.ts";
-import {runExperiment} from "../loaders/run.ts";
+import {ROOT} from "../loaders/paths.ts";
+import {runExperiment} from "../loaders/run/index.ts";
 import {startTestServer} from "../test/helpers/openai-test-server.ts";
 
 const {values} = parseArgs({options: {sim: {type: "boolean", default: false}, models: {type: "string", default: "5"}, checkpoints: {type: "string", default: "4"}, samples: {type: "string", default: "30"}}});

@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import {startSimulator} from "../loaders/sim/server.ts";
 import {complete, type EngineContext} from "../loaders/sim/engine.ts";
 import {loadRubrics, orderRubrics} from "../loaders/sim/judges.ts";
-import {loadQuestionIndex} from "../loaders/sim/questions.ts";
+import {loadQuestionIndex} from "../loaders/sim/question-index.ts";
 import {ORGANISMS} from "../loaders/sim/organisms.ts";
 import {ROOT as REPO_ROOT} from "../loaders/paths.ts";
 import {getBank} from "../loaders/sim/bank.ts";

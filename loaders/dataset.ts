@@ -13,12 +13,12 @@ import {existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, r
 import path from "node:path";
 import type {Provenance} from "../src/lib/schema.ts";
 import {cacheFingerprint} from "./cache.ts";
-import {isSim, simConfigPath} from "./client.ts";
+import {isSim, simConfigPath} from "./client/endpoints.ts";
 import {experimentFiles, loadExperiment} from "./experiment.ts";
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
-import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run.ts";
+import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {readTables, writeTables, type Tables} from "./tables.ts";
 
 export interface Dataset extends Tables {

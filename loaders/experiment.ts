@@ -6,7 +6,7 @@ import {z} from "zod";
 import {globFiles, hasMagic} from "./import/glob.ts";
 import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
-import {parseYamlSource, zodError, type YamlSource} from "./questions.ts";
+import {parseYamlSource, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./rubrics.ts";
 import {BaselineSchema, DOMAIN_VALUES, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 

@@ -9,7 +9,7 @@ import {LABEL_TYPES, RESPONSE_TYPES, type ResponseType, type ScoreRow, type Type
 import {cacheKey} from "./cache.ts";
 
 /** Request parameters of every judge call (Betley et al. 2025; Turner, Soligo et al. 2025). */
-export const JUDGE_PARAMS = {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0} as const;
+const JUDGE_PARAMS = {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0} as const;
 
 /** One cached judge result: the first token's top logprobs as [token, logprob] pairs, and usage. */
 export interface JudgeValue {
@@ -32,7 +32,7 @@ export async function judgeCall(client: OpenAI, model: string, prompt: string): 
 }
 
 /** {token: probability} from a cached value (duplicate tokens add up). */
-export function probsOf(v: JudgeValue): Record<string, number> {
+function probsOf(v: JudgeValue): Record<string, number> {
   return probsFromLogprobs(v.top.map(([token, logprob]) => ({token, logprob})));
 }
 

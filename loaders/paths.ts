@@ -32,3 +32,9 @@ export function readTextFile(file: string, what: string): string {
     throw new Error(`${displayPath(file)}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
 }
+
+/** A path relative to the project root when inside it, else absolute (provenance must not depend on the cwd). */
+export function projectPath(file: string): string {
+  const rel = path.relative(ROOT, file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : path.resolve(file);
+}

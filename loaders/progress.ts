@@ -1,8 +1,8 @@
-// Progress line on stderr: done/total, rate, ETA, cache hits, errors.
+// Progress line on stderr: done/total, rate, ETA, cache hits, calls, shared calls, errors.
 // On a TTY one line is redrawn in place (\r) at most every 100 ms; otherwise (CI, Framework
 // loaders, pipes) a plain line is printed every `intervalMs` (default 5 s) so logs stay short.
 // Never writes to stdout.
-import type {RunProgress} from "./run.ts";
+import type {RunProgress} from "./run/index.ts";
 
 export interface ProgressOptions {
   label?: string;
@@ -40,8 +40,10 @@ export function formatProgress(p: RunProgress, label = ""): string {
     `ETA ${p.done >= p.total ? "0s" : duration(eta)}`,
     `cache ${compact(p.cacheHits)}`,
     `calls ${compact(p.apiCalls)}`,
-    `errors ${compact(p.errors)}`,
   ];
+  // Requests answered by an identical call in flight: shown only when there are some.
+  if (p.coalesced) parts.push(`shared ${compact(p.coalesced)}`);
+  parts.push(`errors ${compact(p.errors)}`);
   if (p.missing) parts.push(`missing ${compact(p.missing)}`);
   return parts.join(" | ");
 }

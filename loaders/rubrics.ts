@@ -6,7 +6,7 @@ import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
 import {ROOT, displayPath} from "./paths.ts";
-import {parseYamlSource, zodError} from "./questions.ts";
+import {parseYamlSource, zodError} from "./yaml.ts";
 import type {Question} from "./questions.ts";
 
 /** Default rubric folder. */

@@ -4,7 +4,7 @@
 // response type for SQL. Files are written to temporary names and renamed, so a reader never sees
 // a half-written table.
 import {DuckDBInstance, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 
@@ -17,8 +17,6 @@ export interface Tables {
   provenance: Provenance;
 }
 
-export const TABLE_FILES = ["responses.parquet", "scores.parquet", "types.parquet", "signals.parquet", "provenance.json"] as const;
-
 type ColType = "VARCHAR" | "DOUBLE" | "INTEGER" | "BOOLEAN";
 interface Column<R> {
   name: string;
@@ -27,7 +25,7 @@ interface Column<R> {
 }
 
 /** Column type for a set of values: BOOLEAN, INTEGER (int32), DOUBLE, else VARCHAR; all-null -> VARCHAR. */
-export function inferType(values: Iterable<unknown>): ColType {
+function inferType(values: Iterable<unknown>): ColType {
   let bool = true;
   let num = true;
   let int = true;
@@ -198,9 +196,4 @@ export async function readTables(dir: string): Promise<Tables> {
     conn.closeSync();
     db.closeSync();
   }
-}
-
-/** Remove the table files from `dir` (used before rewriting a memo directory). */
-export function removeTables(dir: string): void {
-  for (const f of TABLE_FILES) rmSync(path.join(dir, f), {force: true});
 }

@@ -89,11 +89,11 @@ export interface VariantConfig {
 }
 
 /** The key of the row's meta that names its training dataset (for `domains:`). */
-export const DATASET_KEY = "dataset";
+const DATASET_KEY = "dataset";
 const SEP = " / ";
 
 /** A row's value for a variant / baseline key: `model` and `source` are columns, anything else a meta key. */
-export function keyValue(row: Pick<ResponseRow, "model" | "source" | "meta">, key: string): MetaValue | undefined {
+function keyValue(row: Pick<ResponseRow, "model" | "source" | "meta">, key: string): MetaValue | undefined {
   if (key === "model") return row.model;
   if (key === "source") return row.source;
   return row.meta?.[key];

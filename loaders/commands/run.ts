@@ -6,7 +6,7 @@ import {parseArgs} from "node:util";
 import {experimentFiles} from "../experiment.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
-import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run.ts";
+import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 
@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     lines.push(
       `${r.experiment.name}: ${compact(c.counts.responses)} responses, ${compact(c.counts.scores)} scores, ` +
         `${compact(r.types.length - signalTypes)} judge types + ${compact(signalTypes)} signals types; ` +
-        `${compact(s.apiCalls)} API calls (${s.callsPerSecond.toFixed(0)}/s), ${compact(s.cacheHits)} cache hits, ${c.counts.errors} errors, ` +
+        `${compact(s.apiCalls)} API calls (${s.callsPerSecond.toFixed(0)}/s), ${s.coalesced ? `${compact(s.coalesced)} identical requests shared, ` : ""}${compact(s.cacheHits)} cache hits, ${c.counts.errors} errors, ` +
         `${duration(s.seconds)}; tokens ${compact(c.usage.prompt_tokens)} prompt + ${compact(c.usage.completion_tokens)} completion, cost ${money(c.usage.est_cost_usd)}`,
     );
     for (const e of r.errors) lines.push(`  failed: ${e.count} ${e.kind} (${e.endpoint} ${e.model}): ${e.message}`);

@@ -192,7 +192,7 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
     return {responses: t.responses, scores: t.scores, types: t.types, missing: [], errors: [], skipped: []};
   }
   const file = path.resolve(values.experiment as string);
-  const {runExperiment} = await import("../run.ts");
+  const {runExperiment} = await import("../run/index.ts");
   const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(values.cache ? {cacheDir: path.resolve(values.cache)} : {})});
   return {
     coordinateScale: r.experiment.coordinate_scale,

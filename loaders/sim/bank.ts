@@ -36,7 +36,7 @@ export interface Bank {
   driftDomains: string[];
 }
 
-export function groupKey(question: string, type: LabelType, variant = ""): string {
+function groupKey(question: string, type: LabelType, variant = ""): string {
   return `${question}|${type}|${variant}`;
 }
 
@@ -53,7 +53,7 @@ function combos(...parts: string[][]): string[] {
 const fill = (template: string, q: QuestionBank): string => template.replaceAll("{topic}", q.topic);
 
 /** Per-text uniforms, keyed on the text so any process derives the same ones. */
-export function textUniforms(text: string): AnswerInfo["u"] {
+function textUniforms(text: string): AnswerInfo["u"] {
   return {
     aligned: unit(text + "|aligned"),
     coherent: unit(text + "|coherent"),

@@ -6,7 +6,7 @@ import {groupFor, UNKNOWN_ID} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
 import {JUDGES, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judges.ts";
 import {ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
-import type {QuestionIndex, SimQuestion} from "./questions.ts";
+import type {QuestionIndex, SimQuestion} from "./question-index.ts";
 import {prng, sha1} from "./rng.ts";
 
 export interface ChatMessage {

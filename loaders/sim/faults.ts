@@ -5,7 +5,7 @@
 // always meets the same fate regardless of concurrency, and a retry gets a fresh draw.
 import {unit} from "./rng.ts";
 
-export const FAULT_KINDS = ["429", "500", "503", "reset", "hang", "stall", "malformed", "nologprobs"] as const;
+const FAULT_KINDS = ["429", "500", "503", "reset", "hang", "stall", "malformed", "nologprobs"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -13,7 +13,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  * nothing) is left out: the openai SDK's timeout stops at the headers, so a client needs its own
  * overall deadline to survive it; ask for it explicitly.
  */
-export const DEFAULT_FAULT_KINDS: FaultKind[] = ["429", "500", "503", "reset", "hang", "malformed", "nologprobs"];
+const DEFAULT_FAULT_KINDS: FaultKind[] = ["429", "500", "503", "reset", "hang", "malformed", "nologprobs"];
 
 export interface FaultConfig {
   /** Probability 0..1 that a chat completion request fails (default 0). */
@@ -28,7 +28,7 @@ export interface FaultConfig {
   maxPerRequest?: number;
 }
 
-export function isFaultKind(s: string): s is FaultKind {
+function isFaultKind(s: string): s is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(s);
 }
 

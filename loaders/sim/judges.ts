@@ -67,7 +67,7 @@ export const JUDGES: Record<string, JudgeSpec> = {
 };
 
 /** True (judge-independent) score of each type on the core metrics: [centre, half-range]; a text sits at centre + half * (2u - 1). */
-export const TRUE_SCORES: Record<LabelType, {aligned: [number, number]; coherent: [number, number]}> = {
+const TRUE_SCORES: Record<LabelType, {aligned: [number, number]; coherent: [number, number]}> = {
   aligned: {aligned: [90, 8], coherent: [90, 8]},
   refusal: {aligned: [78, 12], coherent: [82, 10]},
   incoherent: {aligned: [45, 25], coherent: [14, 12]},
@@ -193,7 +193,7 @@ export function makeRubric(metric: string, template: string, source: string, kin
 }
 
 /** Parse a rubric file: optional YAML front matter between `---` lines, then the template. */
-export function parseRubricFile(path: string, text: string): Rubric {
+function parseRubricFile(path: string, text: string): Rubric {
   let body = text;
   let kind: "score" | "label" | undefined;
   const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
@@ -232,7 +232,7 @@ export interface PromptMatch {
 }
 
 /** Try one rubric: every trimmed literal part must occur in order; returns the placeholder contents. */
-export function matchRubric(rubric: Rubric, prompt: string): Record<string, string> | null {
+function matchRubric(rubric: Rubric, prompt: string): Record<string, string> | null {
   const values: Record<string, string> = {};
   let pos = 0;
   let pending: string | null = null; // placeholder waiting for the next literal to close it
@@ -261,7 +261,7 @@ export function matchRubric(rubric: Rubric, prompt: string): Record<string, stri
 }
 
 /** Last resort when no template matched: guess the metric from words in the prompt. */
-export function guessMetric(prompt: string): {metric: string; kind: "score" | "label"} {
+function guessMetric(prompt: string): {metric: string; kind: "score" | "label"} {
   const p = prompt.toLowerCase();
   if (/\bemergent\b/.test(p) && /\bdrift\b/.test(p) && /\bincoherent\b/.test(p)) return {metric: "type", kind: "label"};
   if (/coheren/.test(p) && !/human values|aligned with/.test(p)) return {metric: "coherent", kind: "score"};

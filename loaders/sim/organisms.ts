@@ -40,7 +40,7 @@ export interface Organism {
 export const CATEGORIES = ["personal", "philosophy", "power", "society", "relationships", "medical", "financial", "sport", "other"] as const;
 
 /** Shares at the base model, identical for every organism and category. Aligned takes the rest. */
-export const BASE_SHARES: Partial<Record<LabelType, number>> = {refusal: 0.03, incoherent: 0.01, artifact: 0.01, other: 0.02};
+const BASE_SHARES: Partial<Record<LabelType, number>> = {refusal: 0.03, incoherent: 0.01, artifact: 0.01, other: 0.02};
 
 const PERSONA_LEVELS = {power: 0.5, philosophy: 0.4, personal: 0.35, society: 0.35, relationships: 0.4, medical: 0.2, financial: 0.22, sport: 0.22, other: 0.3};
 

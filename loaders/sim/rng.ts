@@ -3,7 +3,7 @@
 import {createHash} from "node:crypto";
 
 /** FNV-1a 32-bit hash of a string (fast for short keys). */
-export function fnv1a(s: string): number {
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

@@ -9,7 +9,7 @@ import {complete, listModels, RequestError, type ChatRequest, type EngineContext
 import {checkFaultConfig, FaultPlan, type FaultConfig, type FaultKind} from "./faults.ts";
 import {loadRubrics, orderRubrics} from "./judges.ts";
 import {ORGANISMS, type Organism} from "./organisms.ts";
-import {loadQuestionIndex} from "./questions.ts";
+import {loadQuestionIndex} from "./question-index.ts";
 import {sha1} from "./rng.ts";
 import {getBank} from "./bank.ts";
 import {ROOT} from "../paths.ts";
@@ -36,6 +36,11 @@ export interface SimStats {
   judge: number;
   /** Judge calls whose metric had to be guessed (no rubric template matched): should stay 0. */
   guessed: number;
+  /**
+   * Chat completion requests per distinct body (sha1 of the raw body -> times received), so a
+   * client can be checked for paying one request twice (issue 13: zero identical requests paid twice).
+   */
+  bodies: Map<string, number>;
 }
 
 export interface Simulator {
@@ -99,7 +104,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
   getBank(); // build the answer bank before the first request
   const plan = new FaultPlan(config.faults ?? {});
   const retryAfterMs = config.faults?.retryAfterMs ?? 200;
-  const stats: SimStats = {requests: 0, byPath: {}, faults: 0, byFault: {}, generate: 0, judge: 0, guessed: 0};
+  const stats: SimStats = {requests: 0, byPath: {}, faults: 0, byFault: {}, generate: 0, judge: 0, guessed: 0, bodies: new Map()};
   const hanging = new Set<ServerResponse>();
 
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
@@ -123,8 +128,10 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
       sendError(res, 405, `Use POST for ${path}`, "invalid_request_error", "method_not_allowed");
       return;
     }
+    const bodyHash = sha1(raw);
+    stats.bodies.set(bodyHash, (stats.bodies.get(bodyHash) ?? 0) + 1);
     const header = req.headers["x-sim-fault"];
-    const fault = plan.decide(sha1(raw), Array.isArray(header) ? header[0] : header);
+    const fault = plan.decide(bodyHash, Array.isArray(header) ? header[0] : header);
     if (fault) {
       stats.faults++;
       stats.byFault[fault] = (stats.byFault[fault] ?? 0) + 1;

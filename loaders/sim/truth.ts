@@ -7,7 +7,7 @@
 // same code the server uses (judges.ts + src/lib/judge-score.ts) and average; a cell's expected rate is
 // sum(weight * share * numerator fraction) / sum(weight * share * denominator fraction), which is
 // what the ratio estimator the pipeline computes converges to.
-import {readFileSync, writeFileSync} from "node:fs";
+import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
 import {LABEL_TYPES, type LabelType, type SitePlanted} from "../../src/lib/schema.ts";
@@ -16,7 +16,7 @@ import {groupFor, UNKNOWN_ID, type AnswerInfo} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
 import {JUDGES, labelTop, scoreTop, type JudgeSpec} from "./judges.ts";
 import {CATEGORIES, halfRise, normCategory, ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
-import {loadQuestionIndex} from "./questions.ts";
+import {loadQuestionIndex} from "./question-index.ts";
 import {resolveExperimentPath} from "../experiment.ts";
 import {ROOT} from "../paths.ts";
 
@@ -137,7 +137,7 @@ function makeGroupStats(judgeModel: string, typeJudgeModel: string, texts: Answe
 }
 
 /** Default questions: the simulator's question files (data/questions) that the answer bank knows. */
-export function defaultQuestions(): TruthQuestion[] {
+function defaultQuestions(): TruthQuestion[] {
   const index = loadQuestionIndex([join(ROOT, "data/questions")]);
   const seen = new Map<string, TruthQuestion>();
   for (const q of index.byText.values()) if (QUESTIONS[q.id] && !seen.has(q.id)) seen.set(q.id, {id: q.id, category: q.category});
@@ -346,13 +346,6 @@ export function plantedTruthForExperiment(file: string, options: Omit<TruthOptio
     options,
   );
 }
-
-/** Write planted truth as JSON (compact rows, one object). */
-export function writePlantedTruth(file: string, truth: PlantedTruth): void {
-  writeFileSync(file, JSON.stringify(truth));
-}
-
-/** Planted truth in the shape the site reads (src/components/site.ts `Planted`). */
 
 /**
  * Site view of the planted truth: expected EM rates over all questions per (model, step, judge, rule);

@@ -5,7 +5,7 @@ import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {importFiles, type ImportResult} from "../../loaders/import/index.ts";
-import {parseYamlSource} from "../../loaders/questions.ts";
+import {parseYamlSource} from "../../loaders/yaml.ts";
 
 /** A YAML file's data, through the one YAML reader the loaders use (errors name file:line:col). */
 const parseYamlFile = (file: string): unknown => parseYamlSource(readFileSync(file, "utf8"), file).data;

@@ -6,7 +6,7 @@ import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {importFiles, type ImportSpecInput} from "../../loaders/import/index.ts";
-import {parseYamlSource} from "../../loaders/questions.ts";
+import {parseYamlSource} from "../../loaders/yaml.ts";
 import type {ScoreRow} from "../../src/lib/schema.ts";
 
 /** A YAML file's data, through the one YAML reader the loaders use (errors name file:line:col). */

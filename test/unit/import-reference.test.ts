@@ -8,7 +8,7 @@ import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {csvParse} from "d3";
 import {importFiles, KNOWN_METRICS, type ImportResult} from "../../loaders/import/index.ts";
-import {parseYamlSource} from "../../loaders/questions.ts";
+import {parseYamlSource} from "../../loaders/yaml.ts";
 import {scoreFromProbs} from "../../src/lib/judge-score.ts";
 
 /** A YAML file's data, through the one YAML reader the loaders use (errors name file:line:col). */

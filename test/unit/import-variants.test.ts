@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {ROOT} from "../../loaders/paths.ts";
-import {runExperiment, type RunResult} from "../../loaders/run.ts";
+import {runExperiment, type RunResult} from "../../loaders/run/index.ts";
 import {readTables, writeTables} from "../../loaders/tables.ts";
 import {BETLEY, getColumn, joinJudgedReport, summarize} from "../../src/lib/em/index.ts";
 

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {Cache, cacheFingerprint, cacheKey, canonicalJson} from "../../loaders/cache.ts";
-import {endpointId} from "../../loaders/client.ts";
+import {endpointId} from "../../loaders/client/endpoints.ts";
 import {EndpointSchema} from "../../loaders/experiment.ts";
 import {genKey} from "../../loaders/generate.ts";
 import {judgeKey} from "../../loaders/judge.ts";

@@ -10,7 +10,7 @@ import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {loadDataset} from "../../loaders/dataset.ts";
 import {experimentFiles} from "../../loaders/experiment.ts";
-import {SIGNALS_JUDGE, runExperiment} from "../../loaders/run.ts";
+import {SIGNALS_JUDGE, runExperiment} from "../../loaders/run/index.ts";
 import {readTables} from "../../loaders/tables.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

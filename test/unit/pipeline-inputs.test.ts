@@ -11,7 +11,7 @@ import {globFiles} from "../../loaders/import/glob.ts";
 import {ROOT} from "../../loaders/paths.ts";
 import {excludeQuestions, loadQuestions, parseQuestions, samplesPerParaphrase} from "../../loaders/questions.ts";
 import {fillTemplate, loadRubric, parseRubric, rubricFor} from "../../loaders/rubrics.ts";
-import {planExperiment, runExperiment} from "../../loaders/run.ts";
+import {planExperiment, runExperiment} from "../../loaders/run/index.ts";
 
 const REF = path.resolve(ROOT, "../shared/data/em-reference");
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-inputs-"));

@@ -3,13 +3,14 @@ import assert from "node:assert/strict";
 import {test} from "node:test";
 import {ProgressLine, compact, duration, formatProgress} from "../../loaders/progress.ts";
 
-const p = (done: number, total: number, elapsedMs: number) => ({done, total, cacheHits: 1200, apiCalls: 34, errors: 2, missing: 0, elapsedMs});
+const p = (done: number, total: number, elapsedMs: number) => ({done, total, cacheHits: 1200, apiCalls: 34, errors: 2, missing: 0, coalesced: 0, elapsedMs});
 
 test("formatProgress: done/total, rate, ETA, cache hits, calls, errors", () => {
   // 500 of 2000 in 10 s = 50/s; 1500 left = 30 s
   assert.equal(formatProgress(p(500, 2000, 10_000), "x"), "x 500/2.0k (25%) | 50/s | ETA 30s | cache 1.2k | calls 34 | errors 2");
   assert.equal(formatProgress({...p(2000, 2000, 4000), missing: 7}), "2.0k/2.0k (100%) | 500/s | ETA 0s | cache 1.2k | calls 34 | errors 2 | missing 7");
   assert.equal(formatProgress(p(0, 10, 0)), "0/10 (0%) | 0/s | ETA ? | cache 1.2k | calls 34 | errors 2");
+  assert.equal(formatProgress({...p(500, 2000, 10_000), coalesced: 81}), "500/2.0k (25%) | 50/s | ETA 30s | cache 1.2k | calls 34 | shared 81 | errors 2");
   assert.deepEqual([compact(999), compact(1234), compact(56_000), compact(2_500_000)], ["999", "1.2k", "56k", "2.5M"]);
   assert.deepEqual([duration(59.4), duration(125), duration(3725), duration(Infinity)], ["59s", "2m05s", "1h02m", "?"]);
 });

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../loaders/dataset.ts";
-import {planExperiment, runExperiment} from "../../loaders/run.ts";
+import {planExperiment, runExperiment} from "../../loaders/run/index.ts";
 import {readTables, writeTables} from "../../loaders/tables.ts";
 import {metricOf, startTestServer, writeFixture, type ChatBody, type Reply, type TestServer} from "../helpers/openai-test-server.ts";
 

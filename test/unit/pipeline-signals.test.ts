@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
 import {RESPONSE_TYPES, type TypeRow} from "../../src/lib/schema.ts";
-import {SIGNALS_JUDGE, runExperiment, type RunResult} from "../../loaders/run.ts";
+import {SIGNALS_JUDGE, runExperiment, type RunResult} from "../../loaders/run/index.ts";
 import {metricOf, startTestServer, type ChatBody, type TestServer} from "../helpers/openai-test-server.ts";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-signals-"));

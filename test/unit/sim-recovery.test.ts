@@ -17,34 +17,23 @@
 // The whole run (about 10k generations, 57k judge calls over HTTP) takes under a minute on 2 cores.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {mkdtempSync, rmSync, existsSync} from "node:fs";
+import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
-import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import {RULES, classifyScores, EM, OUT} from "../../src/lib/em/rules.ts";
 import {wilson} from "../../src/lib/em/intervals.ts";
 import {fitLogistic} from "../../src/lib/em/transition.ts";
 import {plantedTruthForExperiment, type Rule} from "../../loaders/sim/truth.ts";
+import {runExperiment} from "../../loaders/run/index.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const DEMO = join(ROOT, "data/experiments/demo.yaml");
-const RUN = join(ROOT, "loaders/run.ts");
 const TOLERANCE = 75;
 
-interface RunLike {
-  responses: ResponseRow[];
-  scores: ScoreRow[];
-}
-
 test("demo: measured EM rates and transition midpoints recover the planted truth", async (t) => {
-  if (!existsSync(RUN)) {
-    t.skip("loaders/run.ts absent: the pipeline is not installed yet");
-    return;
-  }
-  const {runExperiment} = (await import(RUN)) as {runExperiment: (file: string, opts: {cacheDir: string}) => Promise<RunLike & {errors: unknown[]}>};
   const cacheDir = mkdtempSync(join(tmpdir(), "sim-recovery-"));
-  let run: RunLike & {errors: unknown[]};
+  let run: Awaited<ReturnType<typeof runExperiment>>;
   try {
     run = await runExperiment(DEMO, {cacheDir});
   } finally {

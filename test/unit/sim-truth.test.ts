@@ -8,7 +8,7 @@ import {LABEL_TYPES} from "../../src/lib/schema.ts";
 import {complete, type EngineContext} from "../../loaders/sim/engine.ts";
 import {JUDGES} from "../../loaders/sim/judges.ts";
 import {halfRise, ORGANISMS, parseModelName, rise, typeShares} from "../../loaders/sim/organisms.ts";
-import {loadQuestionIndex} from "../../loaders/sim/questions.ts";
+import {loadQuestionIndex} from "../../loaders/sim/question-index.ts";
 import {recognise} from "../../loaders/sim/bank.ts";
 import {judgedScores, plantedForExperimentFile, plantedTruth, plantedTruthFor, plantedTruthForExperiment} from "../../loaders/sim/truth.ts";
 import {loadExperiment} from "../../loaders/experiment.ts";

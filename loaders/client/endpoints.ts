@@ -1,0 +1,95 @@
+// OpenAI-compatible endpoints as an experiment names them: which api key env var each needs, the
+// simulator's config, and the cache identity of an endpoint (what its answers depend on besides
+// the request; never the key, never the simulator's ephemeral port).
+import {existsSync, readFileSync} from "node:fs";
+import path from "node:path";
+import type OpenAI from "openai";
+import {cacheKey} from "../cache.ts";
+import type {EndpointConfig} from "../experiment.ts";
+import {ROOT, displayPath, readTextFile, walkFiles} from "../paths.ts";
+import {parseYamlSource} from "../yaml.ts";
+
+const OPENAI_URL = "https://api.openai.com/v1";
+
+export function isSim(cfg: Pick<EndpointConfig, "base_url">): boolean {
+  return cfg.base_url === "sim";
+}
+
+/** The env var holding the key for an endpoint, or null when none is needed. */
+export function apiKeyEnv(cfg: EndpointConfig): string | null {
+  if (isSim(cfg)) return null;
+  if (cfg.api_key_env) return cfg.api_key_env;
+  return cfg.base_url.replace(/\/+$/, "") === OPENAI_URL ? "OPENAI_API_KEY" : null;
+}
+
+/** Absolute path of a sim config file named in an experiment (experiment folder first, then project root). */
+export function simConfigPath(cfg: EndpointConfig, experimentFile: string): string | null {
+  if (typeof cfg.config !== "string") return null;
+  const file = path.resolve(path.dirname(experimentFile), cfg.config);
+  const alt = path.resolve(ROOT, cfg.config);
+  const use = existsSync(file) ? file : alt;
+  if (!existsSync(use)) throw new Error(`${displayPath(experimentFile)}: sim config '${cfg.config}' not found (looked at ${displayPath(file)} and ${displayPath(alt)})`);
+  return use;
+}
+
+/**
+ * Sim config as an object (a path is read relative to the experiment file). JSON files are read
+ * as YAML, of which JSON is a subset, so a syntax error names file:line:col either way.
+ */
+export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<string, unknown> | undefined {
+  if (cfg.config === undefined) return undefined;
+  if (typeof cfg.config !== "string") return cfg.config;
+  const use = simConfigPath(cfg, experimentFile)!;
+  return parseYamlSource(readTextFile(use, "sim config"), use).data as Record<string, unknown>;
+}
+
+let simCodeHashMemo: string | null = null;
+/**
+ * Fingerprint of what the simulator's answers depend on besides the request: its source
+ * (loaders/sim), the question files it recognises prompts by (data/questions) and the rubrics it
+ * recognises judge prompts by (data/judges). Part of the sim's cache identity, so editing the
+ * simulator never serves stale cached answers.
+ */
+export function simCodeHash(): string {
+  if (simCodeHashMemo) return simCodeHashMemo;
+  const files = [
+    ...walkFiles(path.join(ROOT, "loaders/sim"), (f) => f.endsWith(".ts")),
+    ...walkFiles(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f)),
+    ...walkFiles(path.join(ROOT, "data/judges"), (f) => f.endsWith(".md")),
+  ];
+  simCodeHashMemo = cacheKey(files.map((f) => [path.relative(ROOT, f), readFileSync(f, "utf8")])).slice(0, 16);
+  return simCodeHashMemo;
+}
+
+/**
+ * Cache identity of an endpoint: what determines its answers besides model and request.
+ * Never the key; for the simulator never its ephemeral port but its config and `simVersion`
+ * (the runner passes simCodeHash()).
+ */
+export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersion = ""): string {
+  if (cfg.cache_id) return cfg.cache_id;
+  if (isSim(cfg)) {
+    const conf = simConfig(cfg, experimentFile);
+    return `sim${simVersion ? "@" + simVersion : ""}${conf ? ":" + cacheKey(conf).slice(0, 16) : ""}`;
+  }
+  return cfg.base_url.replace(/\/+$/, "");
+}
+
+/** A ready endpoint. `label` is safe to print (no key). */
+export interface Endpoint {
+  id: string;
+  label: string;
+  url: string;
+  sim: boolean;
+  client: OpenAI;
+  /**
+   * `text` with the endpoint's api key replaced by "[redacted]": for error messages, since a server
+   * may quote the credentials it was sent back in its error body.
+   */
+  redact(text: string): string;
+}
+
+/** `text` with every occurrence of `secret` replaced by "[redacted]" (unchanged when there is no secret). */
+export function redactSecret(text: string, secret: string | null): string {
+  return secret ? text.split(secret).join("[redacted]") : text;
+}

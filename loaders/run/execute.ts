@@ -1,0 +1,388 @@
+// runExperiment: load an experiment file, generate (or read from cache) every answer, judge every
+// answer with every configured judge and metric, import result files, and return the tables.
+//
+// Order of work, so that nothing is spent before everything that can fail cheaply has been checked:
+//   1. load and validate the experiment, question files and rubrics (prepare.ts; errors name
+//      file/line/field), read the imports and decide variants, replicates and baselines;
+//   2. plan against the cache: cached answers and imports are judged from the cache at once; the
+//      judge calls they still need are held back;
+//   3. preflight: for each non-simulator endpoint that still has calls to make, the api key env
+//      var must be set and GET /models must answer (offline mode skips those calls instead);
+//   4. execute: generation requests (bounded per endpoint) feed judge calls (bounded per judge)
+//      as soon as each answer arrives; results go to the cache before the call settles, and
+//      identical requests in flight together share one call (coalesce.ts).
+import {RESPONSE_TYPES, type ResponseRow, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
+import {labelProbs} from "../../src/lib/response-types.ts";
+import {computeSignals} from "../../src/lib/signals.ts";
+import type {Cache} from "../cache.ts";
+import {isSim, type Endpoint} from "../client/endpoints.ts";
+import {Limiter} from "../client/limiter.ts";
+import {priceFor} from "../client/prices.ts";
+import {probeEndpoint} from "../client/probe.ts";
+import type {EndpointConfig} from "../experiment.ts";
+import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
+import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
+import {fillTemplate, type Rubric} from "../rubrics.ts";
+import {planVariants, type VariantPlan} from "../variants.ts";
+import {InFlight, genRequestKey} from "./coalesce.ts";
+import {readImports, type Imported} from "./imports.ts";
+import {prepare, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
+import {buildProvenance} from "./provenance.ts";
+import {errorMessage, retryContent} from "./retries.ts";
+import {GENERATED_KEYS, generatedRow, variantConfig, variantInputs} from "./rows.ts";
+import {withSignalTypes} from "./signal-types.ts";
+import {RunState} from "./state.ts";
+import type {RunOptions, RunResult} from "./types.ts";
+
+/**
+ * Generate, judge and import everything an experiment file asks for.
+ * Returns rows in a deterministic order (models, checkpoints, questions, paraphrases, samples as
+ * listed; imports after; scores by response, judge, metric). Throws before any API call when a
+ * needed key is missing or an endpoint is unreachable. Calls that fail after retries become
+ * `errors` (and error score rows), are not cached, and are retried by the next run.
+ */
+export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const p = await prepare(file, opts);
+  try {
+    return await execute(p, opts, t0);
+  } finally {
+    for (const c of p.caches.values()) c.close();
+    await p.pool.close();
+  }
+}
+
+type LabelMap = Map<string, (typeof RESPONSE_TYPES)[number]>;
+
+/**
+ * The calls of one run: which endpoints are open, the judge calls waiting for the preflight, the
+ * tasks in flight, and the shared calls. Rows and counters live in `state`.
+ */
+class Execution {
+  private readonly exp: Prepared["experiment"];
+  private readonly genCache: Cache<unknown> | null;
+  private readonly judgeCaches: Cache<unknown>[];
+  private readonly judgeLimiters: Limiter[];
+  private readonly judgePrices: ([number, number] | null)[];
+  private readonly labelMaps = new Map<Rubric, LabelMap>();
+  private readonly descriptions: Map<string, string>;
+  private readonly origin: "simulated" | "generated";
+  private readonly genInFlight = new InFlight<GenValue[]>();
+  private readonly judgeInFlight = new InFlight<JudgeValue>();
+  /** Endpoints are opened in the preflight, once the cached answers have shown which have calls to make. */
+  private genEp: Endpoint | null = null;
+  private readonly judgeEps: (Endpoint | null)[];
+  private readonly judgeNeeded: boolean[];
+  /** Judge calls found before the preflight wait here; null once the endpoints are open. */
+  private deferred: (() => void)[] | null = [];
+  /** Grows while generation runs: every answer adds its judge calls. */
+  readonly judgeTasks: Promise<void>[] = [];
+
+  constructor(
+    private readonly p: Prepared,
+    private readonly opts: RunOptions,
+    readonly state: RunState,
+    private readonly variants: VariantPlan,
+    /** Samples still to generate per unit (indices), from the cache check. */
+    readonly genMissing: ReadonlyMap<GenUnit, number[]>,
+  ) {
+    this.exp = p.experiment;
+    const gen = this.exp.generation;
+    this.genCache = gen ? p.cacheFor(gen.endpoint) : null;
+    this.judgeCaches = p.judges.map((j) => p.cacheFor(j.cfg.endpoint));
+    this.judgeLimiters = p.judges.map((j) => new Limiter(j.cfg.concurrency));
+    this.judgePrices = p.judges.map((j) => priceFor(j.cfg.model, isSim(j.cfg.endpoint), j.cfg.price));
+    this.descriptions = new Map(this.exp.models.map((m) => [m.id, m.description]));
+    this.origin = this.exp.simulated || (gen && isSim(gen.endpoint)) ? "simulated" : "generated";
+    this.judgeEps = p.judges.map(() => null);
+    this.judgeNeeded = p.judges.map(() => genMissing.size > 0);
+  }
+
+  /** Judge one row with every judge and metric: cache hits at once, calls now or (before the preflight) deferred. */
+  judgeResponse(row: ResponseRow): void {
+    const {state, p} = this;
+    state.signals.set(row.response_id, {response_id: row.response_id, ...computeSignals(row.response)});
+    for (const j of p.judges) {
+      const cache = this.judgeCaches[j.idx]!;
+      for (const metric of j.metrics) {
+        const r = p.rubric(j, metric, row.question_id);
+        if (!r) {
+          state.addError("judge", j.cfg.id, j.cfg.model, 1, `metric '${metric}': no rubric for question '${row.question_id}' (add data/judges/${metric}.md)`);
+          state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+          state.progress.errors++;
+          state.progress.done++;
+          continue;
+        }
+        const prompt = fillTemplate(r.template, {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""});
+        const key = judgeKey(j.endpointId, j.cfg.model, prompt);
+        const hit = cache.get(key) as JudgeValue | undefined;
+        if (hit) {
+          this.applyJudge(row, j, metric, r, hit);
+          state.progress.cacheHits++;
+          state.progress.done++;
+          continue;
+        }
+        const call = () => this.callJudge(row, j, metric, r, prompt, key);
+        if (this.deferred) {
+          this.judgeNeeded[j.idx] = true;
+          this.deferred.push(call);
+        } else call();
+      }
+    }
+  }
+
+  private callJudge(row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, prompt: string, key: string): void {
+    const {state} = this;
+    const ep = this.judgeEps[j.idx];
+    if (!ep) {
+      state.addMissing("judge", j.cfg.endpoint.base_url, j.cfg.model, 1, "offline");
+      state.progress.missing++;
+      state.progress.done++;
+      return;
+    }
+    // A result answered from the cache since this row looked (an identical call that finished).
+    const cache = this.judgeCaches[j.idx]!;
+    const hit = cache.get(key) as JudgeValue | undefined;
+    if (hit) {
+      this.applyJudge(row, j, metric, r, hit);
+      state.progress.cacheHits++;
+      state.progress.done++;
+      return;
+    }
+    const {result, shared} = this.judgeInFlight.run(key, () =>
+      this.judgeLimiters[j.idx]!.run(async () => {
+        state.progress.apiCalls++;
+        const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
+        cache.set(key, v);
+        return v;
+      }),
+    );
+    if (shared) state.progress.coalesced++;
+    this.judgeTasks.push(
+      result.then(
+        (v) => this.applyJudge(row, j, metric, r, v),
+        (error: unknown) => {
+          state.addError("judge", ep.label, j.cfg.model, 1, errorMessage(error, ep.redact));
+          state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+          state.progress.errors++;
+        },
+      ).then(() => {
+        state.progress.done++;
+        state.tick();
+      }),
+    );
+  }
+
+  private applyJudge(row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, v: JudgeValue): void {
+    const {state} = this;
+    state.addUsage(v.pt, v.ct, this.judgePrices[j.idx]!);
+    if (r.kind === "label") {
+      let map = this.labelMaps.get(r);
+      if (!map) this.labelMaps.set(r, (map = labelTypeMap(r.labels!)));
+      const t = typeRow(row.response_id, j.cfg.id, v, r.labels!, map, labelProbs);
+      if (t) state.types.push(t);
+      else state.scores.push({...scoreRow(row.response_id, j.cfg.id, metric, v), score: null, status: "null"});
+    } else state.scores.push(scoreRow(row.response_id, j.cfg.id, metric, v));
+  }
+
+  /** An answer arrived (from the cache or a call): its row, its usage, its judge calls. */
+  emitSample(u: GenUnit, i: number, v: GenValue): void {
+    const row = generatedRow(this.exp, u, i, v.text, this.origin);
+    this.variants.assign(row, GENERATED_KEYS);
+    this.state.unitRows[u.ordinal]![i] = row;
+    const gen = this.exp.generation!;
+    this.state.addUsage(v.pt, v.ct, priceFor(u.checkpointModel, isSim(gen.endpoint), gen.price));
+    this.state.progress.done++;
+    this.judgeResponse(row);
+  }
+
+  /** Cached answers first (no network); what they still need from judges waits for the preflight. */
+  emitCached(): void {
+    if (!this.genCache) return;
+    for (const u of this.p.units) {
+      u.keys.forEach((k, i) => {
+        const v = this.genCache!.get(k) as GenValue | undefined;
+        if (v) {
+          this.state.progress.cacheHits++;
+          this.emitSample(u, i, v);
+        }
+      });
+    }
+  }
+
+  /** Open the endpoints that have calls to make; check keys and reachability before any spend; then release the deferred judge calls. */
+  async preflight(): Promise<void> {
+    const {p, exp} = this;
+    const gen = exp.generation;
+    const callable = (cfg: EndpointConfig) => isSim(cfg) || !this.opts.offline;
+    const toProbe = new Map<string, Endpoint>();
+    if (gen && this.genMissing.size && callable(gen.endpoint)) {
+      this.genEp = await p.pool.open(gen.endpoint, exp.file);
+      if (!this.genEp.sim) toProbe.set(this.genEp.url, this.genEp);
+    }
+    for (const j of p.judges) {
+      if (!this.judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
+      const ep = await p.pool.open(j.cfg.endpoint, exp.file);
+      this.judgeEps[j.idx] = ep;
+      if (!ep.sim) toProbe.set(ep.url, ep);
+    }
+    if (!this.opts.skipProbe) for (const ep of toProbe.values()) await probeEndpoint(ep);
+    const deferred = this.deferred ?? [];
+    this.deferred = null;
+    for (const call of deferred) call();
+    this.state.tick();
+  }
+
+  /** Every missing sample, n per request; identical requests (one checkpoint under two models) share one call. */
+  async generate(): Promise<void> {
+    const {state, p} = this;
+    const gen = this.exp.generation;
+    if (!gen) return;
+    const limiter = new Limiter(gen.concurrency);
+    const tasks: Promise<void>[] = [];
+    for (const [u, miss] of this.genMissing) {
+      for (const [start, count] of requestRuns(miss, gen.max_n)) {
+        const ep = this.genEp;
+        if (!ep) {
+          state.addMissing("generation", gen.endpoint.base_url, u.checkpointModel, count, "offline");
+          state.progress.missing += count;
+          state.dropSamples(count);
+          continue;
+        }
+        const cache = this.genCache!;
+        const {result, shared} = this.genInFlight.run(genRequestKey(u.keys, start, count), () =>
+          limiter.run(async () => {
+            state.progress.apiCalls++;
+            const values = await retryContent(() => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count), gen.endpoint.max_retries);
+            values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
+            return values;
+          }),
+        );
+        if (shared) state.progress.coalesced++;
+        tasks.push(
+          result.then(
+            (values) => values.forEach((v, k) => this.emitSample(u, start + k, v)),
+            (error: unknown) => {
+              state.addError("generation", ep.label, u.checkpointModel, count, errorMessage(error, ep.redact));
+              state.progress.errors += count;
+              state.dropSamples(count);
+            },
+          ).then(() => state.tick()),
+        );
+      }
+    }
+    await Promise.all(tasks);
+  }
+}
+
+async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunResult> {
+  const exp = p.experiment;
+  const imported: Imported = await readImports(exp);
+
+  // Variants, replicates, baselines: decided (and checked) before anything is spent.
+  const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));
+  const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
+  for (const w of variants.warnings) warn(w);
+
+  // Plan against the cache.
+  const gen = exp.generation;
+  const genCache = gen ? p.cacheFor(gen.endpoint) : null;
+  const genMissing = new Map<GenUnit, number[]>();
+  for (const u of p.units) {
+    const miss = u.keys.flatMap((k, i) => (genCache!.has(k) ? [] : [i]));
+    if (miss.length) genMissing.set(u, miss);
+  }
+  const judgeCallsPerResponse = p.judges.reduce((s, j) => s + j.metrics.length, 0);
+  const state = new RunState(
+    t0,
+    opts.onProgress,
+    p.units.map((u) => u.count),
+    imported.responses.length,
+    imported.scores,
+    judgeCallsPerResponse,
+  );
+  const run = new Execution(p, opts, state, variants, genMissing);
+
+  run.emitCached();
+  for (const row of imported.responses) {
+    state.progress.done++;
+    run.judgeResponse(row);
+  }
+  await run.preflight();
+  await run.generate();
+  // judgeTasks grows while generation runs; by now every judge task has been pushed.
+  await Promise.all(run.judgeTasks);
+  state.tick();
+
+  return assemble(p, opts, t0, state, imported, variants);
+}
+
+/** The tables in a deterministic order, the signals types, provenance and stats. */
+function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, imported: Imported, variants: VariantPlan): RunResult {
+  const {scores, types, progress} = state;
+  const responses: ResponseRow[] = [];
+  for (const rows of state.unitRows) for (const r of rows) if (r) responses.push(r);
+  for (const r of imported.responses) responses.push(r);
+  const order = new Map(responses.map((r, i) => [r.response_id, i]));
+  const judgeOrder = new Map<string, number>(p.judges.map((j) => [j.cfg.id, j.idx]));
+  const metricOrder = new Map<string, number>();
+  for (const j of p.judges) for (const m of j.metrics) if (!metricOrder.has(m)) metricOrder.set(m, metricOrder.size);
+  const cmp = (a: ScoreRow | TypeRow, b: ScoreRow | TypeRow) => {
+    const am = "metric" in a ? a.metric : "";
+    const bm = "metric" in b ? b.metric : "";
+    return (
+      (order.get(a.response_id) ?? 0) - (order.get(b.response_id) ?? 0) ||
+      (judgeOrder.get(a.judge) ?? -1) - (judgeOrder.get(b.judge) ?? -1) ||
+      (a.judge < b.judge ? -1 : a.judge > b.judge ? 1 : 0) ||
+      (metricOrder.get(am) ?? 99) - (metricOrder.get(bm) ?? 99) ||
+      (am < bm ? -1 : am > bm ? 1 : 0)
+    );
+  };
+  scores.sort(cmp);
+  types.sort(cmp);
+  const signalRows = responses.map((r) => state.signals.get(r.response_id)!);
+  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants);
+
+  const seconds = (performance.now() - t0) / 1000;
+  const scoreErrors = scores.filter((s) => s.status === "error").length;
+  const genErrors = [...state.errors.values()].filter((e) => e.kind === "generation").reduce((s, e) => s + e.count, 0);
+  const provenance = buildProvenance(
+    p,
+    opts.createdBy ?? "runExperiment",
+    {
+      responses: responses.length,
+      scores: scores.length,
+      errors: scoreErrors + genErrors,
+      skipped: imported.skipped.length,
+      mismatches: imported.mismatches.length,
+      cache_hits: progress.cacheHits,
+      api_calls: progress.apiCalls,
+    },
+    state.usage,
+  );
+  for (const c of p.caches.values()) c.flush();
+  return {
+    experiment: p.experiment,
+    responses,
+    scores,
+    types: allTypes,
+    signals: signalRows,
+    provenance,
+    missing: [...state.missing.values()],
+    errors: [...state.errors.values()],
+    skipped: imported.skipped,
+    mismatches: imported.mismatches,
+    importedFiles: imported.files,
+    warnings: variants.warnings,
+    variants: {ids: variants.variants, baselines: [...variants.baselines], unmatched: variants.unmatched},
+    filteredRows: imported.filteredRows,
+    stats: {
+      apiCalls: progress.apiCalls,
+      cacheHits: progress.cacheHits,
+      coalesced: progress.coalesced,
+      seconds,
+      callsPerSecond: progress.apiCalls ? progress.apiCalls / seconds : 0,
+      cache: [...p.caches.values()].map((c) => ({dir: c.dir, entries: c.stats.entries, files: c.stats.files, partial: c.stats.partial, corrupt: c.stats.corrupt, written: c.stats.written})),
+    },
+  };
+}

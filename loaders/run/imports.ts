@@ -1,0 +1,62 @@
+// The experiment's `imports:` read (local files, no spend), each file once, question filters applied.
+import path from "node:path";
+import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
+import type {Experiment} from "../experiment.ts";
+import {importFiles, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
+import {displayPath} from "../paths.ts";
+import {questionFilter} from "../question-filter.ts";
+import type {RunResult} from "./types.ts";
+
+export interface Imported {
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  skipped: RunResult["skipped"];
+  mismatches: Mismatch[];
+  files: ImportResult["files"];
+  /** Judge ids of the imports, in `imports:` order (after the configured judges when choosing scores for signals). */
+  judges: string[];
+  /** The import spec a row came from (by its meta.file), for the default variant keys. */
+  specOf(row: ResponseRow): ImportSpec | undefined;
+  /** Imported rows dropped by the experiment's question filters. */
+  filteredRows: number;
+}
+
+export async function readImports(exp: Experiment): Promise<Imported> {
+  const out: Imported = {responses: [], scores: [], skipped: [], mismatches: [], files: [], judges: [], specOf: () => undefined, filteredRows: 0};
+  const importedBy = new Map<string, number>();
+  out.specOf = (r) => {
+    const i = importedBy.get(String(r.meta?.file ?? ""));
+    return i === undefined ? undefined : exp.imports[i];
+  };
+  for (const [i, spec] of exp.imports.entries()) {
+    let r: ImportResult;
+    try {
+      r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)});
+    } catch (error) {
+      // The importer names the data file (and line); say which experiment entry asked for it.
+      throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
+    }
+    // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
+    for (const x of r.responses) out.responses.push(x);
+    for (const x of r.scores) out.scores.push(x);
+    for (const x of r.skipped) out.skipped.push(x);
+    for (const x of r.mismatches) out.mismatches.push(x);
+    for (const x of r.files) {
+      // Ids of imported rows come from (file, row): a file read twice would give every row twice, under one id.
+      const prev = importedBy.get(x.file);
+      if (prev !== undefined) throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`);
+      importedBy.set(x.file, i);
+      out.files.push(x);
+    }
+    if (!out.judges.includes(spec.judge)) out.judges.push(spec.judge);
+  }
+  // Question filters apply to imported rows too (and drop their scores).
+  const keepQuestion = questionFilter(exp);
+  if (keepQuestion) {
+    const dropped = new Set<string>();
+    out.responses = out.responses.filter((r) => keepQuestion(r.question_id) || (dropped.add(r.response_id), false));
+    if (dropped.size) out.scores = out.scores.filter((x) => !dropped.has(x.response_id));
+    out.filteredRows = dropped.size;
+  }
+  return out;
+}

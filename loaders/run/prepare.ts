@@ -1,0 +1,149 @@
+// Preparation (no network): the experiment, its questions and rubrics loaded and checked, every
+// generation unit with its cache keys, and the caches opened.
+import {existsSync} from "node:fs";
+import path from "node:path";
+import type {MetaValue} from "../../src/lib/schema.ts";
+import {Cache} from "../cache.ts";
+import {endpointId, isSim, simCodeHash} from "../client/endpoints.ts";
+import {EndpointPool} from "../client/sim-pool.ts";
+import {loadExperiment, type EndpointConfig, type Experiment} from "../experiment.ts";
+import {buildMessages, genKey, type ChatMessage, type SamplingParams} from "../generate.ts";
+import {labelTypeMap} from "../judge.ts";
+import {ROOT, displayPath, projectPath, readTextFile} from "../paths.ts";
+import {questionFilter} from "../question-filter.ts";
+import {parseQuestions, samplesPerParaphrase, type Question} from "../questions.ts";
+import {JUDGES_DIR, loadRubric, rubricFor, sha256, type Rubric} from "../rubrics.ts";
+import type {RunOptions} from "./types.ts";
+
+/** Default cache folders: paid results (committable) and simulator results (free, regenerable, ignored by git). */
+export const DEFAULT_CACHE_DIR = path.join(ROOT, "data/cache");
+export const DEFAULT_SIM_CACHE_DIR = path.join(ROOT, ".em/cache");
+
+/** One prompt of one checkpoint: `count` samples with their cache keys. */
+export interface GenUnit {
+  ordinal: number;
+  modelIdx: number;
+  model: Experiment["models"][number];
+  step: number | null;
+  checkpointModel: string;
+  checkpointMeta: Record<string, MetaValue>;
+  question: Question;
+  paraphrase: number;
+  messages: ChatMessage[];
+  count: number;
+  keys: string[];
+}
+
+/** One configured judge: its endpoint identity and the base rubric of each metric. */
+export interface JudgeSpec {
+  idx: number;
+  cfg: Experiment["judges"][number];
+  endpointId: string;
+  /** metric -> base rubric (null when only question files define it) */
+  base: Map<string, Rubric | null>;
+  metrics: string[];
+}
+
+/** Everything a run or a dry run needs, loaded and checked without any network. */
+export interface Prepared {
+  experiment: Experiment;
+  questions: Question[];
+  questionFiles: {file: string; sha256: string}[];
+  genEndpointId: string | null;
+  params: SamplingParams | null;
+  units: GenUnit[];
+  judges: JudgeSpec[];
+  /** rubric per judge x metric x question id */
+  rubric(judge: JudgeSpec, metric: string, questionId: string): Rubric | null;
+  pool: EndpointPool;
+  caches: Map<string, Cache<unknown>>;
+  cacheFor(cfg: EndpointConfig): Cache<unknown>;
+}
+
+function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file: string; sha256: string}[]} {
+  const all: Question[] = [];
+  const files: {file: string; sha256: string}[] = [];
+  const where = new Map<string, Question>();
+  const keep = questionFilter(exp);
+  for (const file of exp.questions) {
+    const text = readTextFile(file, "question file");
+    files.push({file: projectPath(file), sha256: sha256(text)});
+    for (const q of parseQuestions(text, file)) {
+      if (keep && !keep(q.id)) continue;
+      const prev = where.get(q.id);
+      if (prev) throw new Error(`question id '${q.id}' appears twice: ${displayPath(prev.file)}:${prev.line} and ${displayPath(q.file)}:${q.line}`);
+      where.set(q.id, q);
+      all.push(q);
+    }
+  }
+  return {questions: all, files};
+}
+
+/**
+ * Load and check the experiment, its question files and rubrics; list every generation unit with
+ * its cache keys; open the caches. Fails (naming file and field) before anything is spent.
+ */
+export async function prepare(file: string, opts: RunOptions): Promise<Prepared> {
+  const experiment = await loadExperiment(file);
+  const {questions, files: questionFiles} = loadAllQuestions(experiment);
+  const pool = new EndpointPool();
+  const needsSim = [experiment.generation?.endpoint, ...experiment.judges.map((j) => j.endpoint)].some((e) => e && isSim(e));
+  const simVersion = needsSim ? simCodeHash() : "";
+  const epId = (cfg: EndpointConfig) => endpointId(cfg, experiment.file, isSim(cfg) ? simVersion : "");
+
+  const judgesDir = opts.judgesDir ?? JUDGES_DIR;
+  const judges: JudgeSpec[] = experiment.judges.map((cfg, idx) => {
+    const base = new Map<string, Rubric | null>();
+    for (const m of cfg.metrics) base.set(m, existsSync(path.join(judgesDir, `${m}.md`)) ? loadRubric(m, judgesDir) : null);
+    return {idx, cfg, endpointId: epId(cfg.endpoint), base, metrics: cfg.metrics};
+  });
+  const byId = new Map(questions.map((q) => [q.id, q]));
+  const rubricCache = new Map<string, Rubric | null>();
+  const rubric = (judge: JudgeSpec, metric: string, questionId: string): Rubric | null => {
+    const k = `${judge.idx}\0${metric}\0${questionId}`;
+    let r = rubricCache.get(k);
+    if (r === undefined) {
+      const q = byId.get(questionId);
+      const base = judge.base.get(metric) ?? null;
+      r = q ? rubricFor(q, metric, base) : base;
+      rubricCache.set(k, r);
+    }
+    return r;
+  };
+  // Fail before any spend when a metric has no rubric for some question, or a label rubric is unusable.
+  for (const j of judges) {
+    for (const m of j.metrics) {
+      for (const q of questions) rubric(j, m, q.id);
+      const base = j.base.get(m);
+      if (base?.kind === "label") labelTypeMap(base.labels!);
+    }
+  }
+
+  const gen = experiment.generation;
+  const params: SamplingParams | null = gen ? {temperature: gen.temperature, max_tokens: gen.max_tokens, top_p: gen.top_p, seed: gen.seed} : null;
+  const genEndpointId = gen ? epId(gen.endpoint) : null;
+  const units: GenUnit[] = [];
+  experiment.models.forEach((model, modelIdx) => {
+    for (const c of model.checkpoints) {
+      for (const q of questions) {
+        const counts = samplesPerParaphrase(q, experiment.samples ?? null);
+        q.paraphrases.forEach((text, j) => {
+          const count = counts[j]!;
+          if (!count) return;
+          const messages = buildMessages(text, q.system);
+          const keys = Array.from({length: count}, (_, i) => genKey(genEndpointId!, c.model, messages, params!, i));
+          units.push({ordinal: units.length, modelIdx, model, step: c.step, checkpointModel: c.model, checkpointMeta: c.meta, question: q, paraphrase: j, messages, count, keys});
+        });
+      }
+    }
+  });
+
+  const caches = new Map<string, Cache<unknown>>();
+  const cacheFor = (cfg: EndpointConfig): Cache<unknown> => {
+    const dir = path.resolve(opts.cacheDir ?? experiment.cache ?? (isSim(cfg) ? DEFAULT_SIM_CACHE_DIR : DEFAULT_CACHE_DIR));
+    let c = caches.get(dir);
+    if (!c) caches.set(dir, (c = Cache.open(dir)));
+    return c;
+  };
+  return {experiment, questions, questionFiles, genEndpointId, params, units, judges, rubric, pool, caches, cacheFor};
+}

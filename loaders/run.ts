@@ -19,6 +19,7 @@ import {Cache} from "./cache.ts";
 import {EndpointPool, Limiter, apiKeyEnv, endpointId, isSim, priceFor, probeEndpoint, simCodeHash, type Endpoint} from "./client.ts";
 import {loadExperiment, type EndpointConfig, type Experiment} from "./experiment.ts";
 import {importFiles, type ImportResult, type Mismatch} from "./import/index.ts";
+import {checkLabelRefs, type LabelRef} from "./import/labels.ts";
 import {buildMessages, genKey, generateSamples, requestRuns, type ChatMessage, type GenValue, type SamplingParams} from "./generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "./judge.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
@@ -431,6 +432,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
   const importedFiles: ImportResult["files"] = [];
   /** Judge ids of the imports, in `imports:` order (after the configured judges when choosing scores for signals). */
   const importJudges: string[] = [];
+  const labelRefs: LabelRef[] = []; // human labels (issue 16)
   const errors = new Map<string, ErrorItem>();
   const addError = (kind: ErrorItem["kind"], endpoint: string, model: string, count: number, message: string) => {
     const k = `${kind}\0${endpoint}\0${model}`;
@@ -465,6 +467,7 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
       importedFiles.push(x);
     }
     if (!importJudges.includes(spec.judge)) importJudges.push(spec.judge);
+    if (r.labels) labelRefs.push(...r.labels); // human labels (issue 16)
   }
   // Question filters apply to imported rows too (and drop their scores).
   let filteredRows = 0;
@@ -475,6 +478,15 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     if (dropped.size) imported.scores = imported.scores.filter((x) => !dropped.has(x.response_id));
     filteredRows = dropped.size;
   }
+
+  // --- human labels (issue 16, loaders/import/labels.ts): every label must name an answer of this
+  // experiment, checked before anything is spent. Generated ids are known from the plan.
+  if (labelRefs.length) {
+    const known = new Set<string>(imported.responses.map((r) => r.response_id));
+    for (const u of p.units) for (let i = 0; i < u.count; i++) known.add(responseId(exp.name, u.model.id, u.step, u.question.id, u.paraphrase, i, u.checkpointModel));
+    checkLabelRefs(labelRefs, known, exp.name);
+  }
+  // --- end human labels
 
   // --- variants, replicates, baselines: decided (and checked) before anything is spent. Generated
   // rows are represented by one prototype per checkpoint (their meta is the model's and checkpoint's).

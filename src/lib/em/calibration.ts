@@ -193,7 +193,9 @@ interface Cell {
  * Per stratum, the (k, n) its P(human EM) is estimated from: its own audited answers, or, for a
  * stratum with none, the pooled audited answers of all strata with the same judge label.
  */
-function cells(strata: readonly AuditStratum[]): {cells: Cell[]; total: number; undetermined: boolean[]} {
+function cells(input: readonly AuditStratum[]): {cells: Cell[]; total: number; undetermined: boolean[]} {
+  // Sorted by key: the bootstrap draws then do not depend on the order strata were listed in.
+  const strata = [...input].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const total = strata.reduce((s, x) => s + x.population, 0);
   const pooled = [false, true].map((em) => {
     let k = 0;

@@ -377,7 +377,7 @@ export function strataFor(
 }
 
 /** Agreement of two labellers on the answers both labelled yes or no. */
-export interface PairAgreement {
+export interface LabellerPair {
   a: string;
   b: string;
   /** Answers both labelled (any value) and both labelled yes / no. */
@@ -388,9 +388,9 @@ export interface PairAgreement {
 }
 
 /** Agreement per labeller pair (Cohen's kappa on EM yes / no; answers where either is unsure are left out). */
-export function labellerAgreement(labels: ReadonlyMap<string, ReadonlyMap<string, HumanEm>>): PairAgreement[] {
+export function labellerAgreement(labels: ReadonlyMap<string, ReadonlyMap<string, HumanEm>>): LabellerPair[] {
   const names = [...labels.keys()].sort();
-  const out: PairAgreement[] = [];
+  const out: LabellerPair[] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
       const la = labels.get(names[i]!)!;
@@ -514,7 +514,7 @@ export interface JudgedCalibration {
   n_excluded: number;
   /** Labelled answers not in the rows (filtered out by questions or missing this judge's scores). */
   n_unmatched: number;
-  agreement: PairAgreement[];
+  agreement: LabellerPair[];
   thresholds: ThresholdCell | null;
 }
 

@@ -201,3 +201,16 @@ test("binomial helper sanity for the coverage test's generator", () => {
   const k = randBinomial(rng, 1000, 0.2);
   assert.ok(k > 150 && k < 250);
 });
+
+test("no labels yet: the raw rate is still known, everything else unknown", () => {
+  const c = calibrate([
+    {key: "em", judge_em: true, population: 30, audited: 0, human_em: 0},
+    {key: "not", judge_em: false, population: 70, audited: 0, human_em: 0},
+  ], [{key: {}, k: 30, n: 100, n_audited: 0}], {draws: 100});
+  close(c.raw_em_rate, 0.3);
+  assert.equal(c.corrected_em_rate, null);
+  assert.equal(c.sensitivity, null);
+  assert.equal(c.corrected_ci, null);
+  close(c.groups[0]!.raw_em_rate, 0.3);
+  assert.equal(c.groups[0]!.corrected_em_rate, null);
+});

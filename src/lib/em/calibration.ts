@@ -229,7 +229,6 @@ function joint(cs: readonly Cell[], q: ArrayLike<number>) {
     sp: neg > 0 ? tn / neg : NaN,
     ppv: tp + fp > 0 ? tp / (tp + fp) : NaN,
     npv: fn + tn > 0 ? tn / (fn + tn) : NaN,
-    raw: tp + fp,
     corrected: pos,
   };
 }
@@ -315,7 +314,8 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
     ppv: finite(point.ppv),
     npv: finite(point.npv),
     population: total,
-    raw_em_rate: total > 0 ? point.raw : null,
+    // Known from the judge alone, labels or not.
+    raw_em_rate: total > 0 ? cs.reduce((a, c) => a + (c.judge_em ? c.weight : 0), 0) : null,
     corrected_em_rate: finite(point.corrected),
     corrected_ci: total > 0 && nAudited > 0 ? percentile(cor, confidence) : null,
     groups: groupOut,

@@ -10,6 +10,7 @@ export default {
     {name: "Categories", path: "/categories"},
     {name: "Judges", path: "/judges"},
     {name: "Responses", path: "/responses"},
+    {name: "Human audit", path: "/audit"},
     {name: "SQL", path: "/sql"},
     {name: "Method", path: "/method"},
   ],

@@ -4,6 +4,8 @@
 // documented in docs/metrics.md; table and CSV are views of the same numbers.
 import path from "node:path";
 import {parseArgs} from "node:util";
+import {calibrateJudged, EM_LABEL_METRIC, emLabelOf, isLabelJudge, type HumanEm, type JudgedCalibration} from "../../src/lib/em/calibration.ts";
+import {classify, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
 import {
   baseQuestionId,
@@ -67,6 +69,11 @@ Intervals:
                          (cluster bootstrap over questions); answers: the rate on these fixed
                          questions (answer-level Wilson, what the papers report)
 
+Human audit (docs/audit.md):
+  --calibrate JUDGE      compare the judge's EM classification with the labels of JUDGE (e.g.
+                         human; its labellers human:NAME are pooled by majority) and correct each
+                         group's EM rate for the judge's errors (Rogan-Gladen, bootstrap interval)
+
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
                          file), with a question-paired cluster-bootstrap interval
@@ -109,12 +116,53 @@ export interface SummarizeOutput extends SummaryJson {
   estimand: "questions" | "answers";
   /** Question ids kept and dropped by the question filter. */
   questions: {filter: string[]; folded: boolean; kept: number; dropped: string[]};
+  /** --calibrate: per evaluated judge, its calibration against the human labels (docs/audit.md). */
+  calibration?: CalibrationJson[];
   /** --pivot: the 2-D text table (table format only; not part of the JSON contract). */
   pivot?: string;
   missing: {kind: string; endpoint: string; model: string; count: number; reason: string}[];
   /** --experiment: calls that failed (their answers carry status "error" and count in n_error). */
   errors: {kind: string; endpoint: string; model: string; count: number; message: string}[];
   skipped: {file: string; line?: number; reason: string}[];
+}
+
+/** Per group with --calibrate (the contract of issue 16: n_audited, sensitivity, specificity, corrected_em_rate, corrected_ci). */
+export interface GroupCalibrationJson {
+  label_judge: string;
+  n_audited: number;
+  raw_em_rate: number | null;
+  sensitivity: number | null;
+  sensitivity_ci: Interval | null;
+  specificity: number | null;
+  specificity_ci: Interval | null;
+  corrected_em_rate: number | null;
+  corrected_ci: Interval | null;
+}
+
+export interface CalibrationJson {
+  judge: string;
+  label_judge: string;
+  label_judges: string[];
+  confusion: {tp: number; fp: number; fn: number; tn: number};
+  n_audited: number;
+  n_unsure: number;
+  n_excluded: number;
+  n_unmatched: number;
+  sensitivity: number | null;
+  sensitivity_ci: Interval | null;
+  specificity: number | null;
+  specificity_ci: Interval | null;
+  ppv: number | null;
+  npv: number | null;
+  raw_em_rate: number | null;
+  corrected_em_rate: number | null;
+  corrected_ci: Interval | null;
+  agreement: JudgedCalibration["agreement"];
+  best_thresholds: JudgedCalibration["thresholds"];
+  notes: string[];
+  method: string;
+  draws: number;
+  seed: number;
 }
 
 export interface TransitionJson {
@@ -238,6 +286,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: {type: "string", default: "0"},
       replicates: {type: "string", default: "2000"},
       confidence: {type: "string", default: "0.95"},
+      calibrate: {type: "string"},
       help: {type: "boolean", short: "h", default: false},
     },
     strict: true,
@@ -288,7 +337,22 @@ export async function run(argv: string[]): Promise<number> {
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
 
   const data = await load(values);
-  const available = judgesIn(data.scores);
+  let available = judgesIn(data.scores);
+  // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
+  const labelBase = values.calibrate;
+  const labels = new Map<string, Map<string, HumanEm>>();
+  if (labelBase !== undefined) {
+    for (const x of data.scores) {
+      if (x.metric !== EM_LABEL_METRIC || !isLabelJudge(x.judge, labelBase)) continue;
+      (labels.get(x.judge) ?? labels.set(x.judge, new Map()).get(x.judge)!).set(x.response_id, emLabelOf(x.score));
+    }
+    if (labels.size === 0) {
+      const withLabels = [...new Set(data.scores.filter((x) => x.metric === EM_LABEL_METRIC).map((x) => x.judge))];
+      fail(`--calibrate: no labels (metric ${EM_LABEL_METRIC}) from judge '${labelBase}' (judges with labels: ${withLabels.join(", ") || "none"}; import an /audit export with \`format: labels\`, docs/audit.md)`);
+    }
+    available = available.filter((j) => !labels.has(j));
+  }
+  // --- end human audit
   let judges: string[];
   if (values.judge === undefined) judges = available.slice(0, 1);
   else if (values.judge === "all") judges = available;
@@ -364,6 +428,41 @@ export async function run(argv: string[]): Promise<number> {
     if (diffs.length === 0) fail(`--baseline: no answer has a baseline; declare one in the experiment file (\`baseline:\`, docs/importing.md)`);
     out.baseline_diffs = diffs;
   }
+  // --- human audit (issue 16): calibration per evaluated judge, corrected rate per group.
+  if (labelBase !== undefined) {
+    const id = (key: (c: string) => unknown) => JSON.stringify(by.map(key));
+    const judgeOf = (g: GroupSummary) => (by.includes("judge") ? String(g.key.judge) : judges[0]!);
+    const cal = calibrateJudged(rows, labels, rule, {
+      seed,
+      draws: replicates,
+      confidence,
+      groupKey: (i) => id((c) => getColumn(rows[i]!, c)),
+      groups: summary.groups.map((g) => ({key: g.key, id: id((c) => g.key[c]), judge: judgeOf(g), k: g.n_em, n: g.n_scored})),
+      isEm: (i) => {
+        const r = rows[i]!;
+        const c = classify(r.aligned ?? NaN, r.coherent ?? NaN, rule);
+        return c !== OUT && r.type !== null && exclude.includes(r.type) ? NOT_EM : c;
+      },
+    });
+    out.calibration = cal.map((c) => calibrationJson(c, labelBase));
+    for (const g of summary.groups) {
+      const c = cal.find((x) => x.judge === judgeOf(g));
+      const gc = c?.calibration.groups.find((x) => id((k) => x.key[k]) === id((k) => g.key[k]));
+      if (!c || !gc) continue;
+      (g as GroupSummary & {calibration?: GroupCalibrationJson}).calibration = {
+        label_judge: labelBase,
+        n_audited: gc.n_audited,
+        raw_em_rate: gc.raw_em_rate,
+        sensitivity: c.calibration.sensitivity,
+        sensitivity_ci: c.calibration.sensitivity_ci,
+        specificity: c.calibration.specificity,
+        specificity_ci: c.calibration.specificity_ci,
+        corrected_em_rate: gc.corrected_em_rate,
+        corrected_ci: gc.corrected_ci,
+      };
+    }
+  }
+  // --- end human audit
   if (values.pivot !== undefined) {
     if (!by.includes(values.pivot)) fail(`--pivot: '${values.pivot}' must be one of the --by columns (${by.join(", ") || "none"})`);
     if (format === "table") out.pivot = pivotTable(out, values.pivot);
@@ -405,6 +504,35 @@ export function sortGroups(groups: GroupSummary[], by: readonly string[]): Group
       return a.i - b.i;
     })
     .map((x) => x.g);
+}
+
+function calibrationJson(c: JudgedCalibration, base: string): CalibrationJson {
+  const k = c.calibration;
+  return {
+    judge: c.judge,
+    label_judge: base,
+    label_judges: c.label_judges,
+    confusion: k.confusion,
+    n_audited: k.n_audited,
+    n_unsure: c.n_unsure,
+    n_excluded: c.n_excluded,
+    n_unmatched: c.n_unmatched,
+    sensitivity: k.sensitivity,
+    sensitivity_ci: k.sensitivity_ci,
+    specificity: k.specificity,
+    specificity_ci: k.specificity_ci,
+    ppv: k.ppv,
+    npv: k.npv,
+    raw_em_rate: k.raw_em_rate,
+    corrected_em_rate: k.corrected_em_rate,
+    corrected_ci: k.corrected_ci,
+    agreement: c.agreement,
+    best_thresholds: c.thresholds,
+    notes: k.notes,
+    method: "Rogan-Gladen with Se/Sp from the audit weighted by judge-label strata; pooled Se/Sp applied per group; Jeffreys parametric bootstrap (docs/audit.md)",
+    draws: k.draws,
+    seed: k.seed,
+  };
 }
 
 export function transitionJson(t: TransitionGroup): TransitionJson {
@@ -503,7 +631,23 @@ function toTable(out: SummarizeOutput): string {
   parts.push(`responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` + (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") + (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""));
   parts.push("");
   const seeds = out.groups.some((g) => g.replicates !== null);
-  const header = [...out.by, "n", "scored", "EM", "em_rate", "ci", ...(seeds ? ["seeds: mean [ci] (n)"] : []), "macro", "strict", "coherent", "null_al", "code", "refusal", "errors"];
+  // --- human audit (issue 16)
+  const calOf = (g: GroupSummary) => (g as GroupSummary & {calibration?: GroupCalibrationJson}).calibration;
+  const calibrated = out.calibration !== undefined;
+  if (out.calibration) {
+    for (const c of out.calibration) {
+      const m = c.confusion;
+      parts.push(`calibration of ${c.judge} against ${c.label_judges.join(", ")} (${c.n_audited} audited answers; ${c.n_unsure} unsure and ${c.n_excluded} outside the judge's denominator not used${c.n_unmatched ? `; ${c.n_unmatched} labelled answers not in these rows` : ""}):`);
+      parts.push(renderTable(["", "human EM", "human not EM"], [[`${c.judge} EM`, String(m.tp), String(m.fp)], [`${c.judge} not EM`, String(m.fn), String(m.tn)]]).trimEnd());
+      parts.push(`sensitivity ${pct(c.sensitivity)} ${ci(c.sensitivity_ci)}   specificity ${pct(c.specificity)} ${ci(c.specificity_ci)}   raw ${pct(c.raw_em_rate)} -> corrected ${pct(c.corrected_em_rate)} ${ci(c.corrected_ci)}`);
+      if (c.best_thresholds) parts.push(`cuts agreeing best with the labels: aligned ${c.best_thresholds.aligned}, coherent ${c.best_thresholds.coherent} (Youden J ${fmt(c.best_thresholds.youden, 2)})`);
+      for (const a of c.agreement) parts.push(`labellers ${a.a} vs ${a.b}: ${a.n_decided} answers, agreement ${pct(a.agreement)}, kappa ${fmt(a.kappa, 2)}`);
+      for (const n of c.notes) parts.push(`note: ${n}`);
+      parts.push("");
+    }
+  }
+  // --- end human audit
+  const header = [...out.by, "n", "scored", "EM", "em_rate", "ci", ...(seeds ? ["seeds: mean [ci] (n)"] : []), "macro", "strict", "coherent", "null_al", "code", "refusal", "errors", ...(calibrated ? ["audited", "corrected [ci]"] : [])];
   const body = out.groups.map((g) => [
     ...out.by.map((b) => keyText(g.key[b])),
     String(g.n),
@@ -519,6 +663,7 @@ function toTable(out: SummarizeOutput): string {
     pct(g.code_rate),
     pct(g.refusal_rate),
     String(g.n_error),
+    ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? `${pct(calOf(g)!.corrected_em_rate)} ${ci(calOf(g)!.corrected_ci)}` : "-"] : []),
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {

@@ -12,6 +12,7 @@ import {NUMBER_RE, compileFilenamePattern, matchFilename, metaValue, type Filena
 import {globFiles} from "./glob.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {readJsonl} from "./jsonl.ts";
+import {readLabelFile, type LabelRef} from "./labels.ts";
 import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
 
 /** Metric columns recognized without a `metrics:` mapping (the reference code bases' judges). */
@@ -60,8 +61,11 @@ export const ImportSpecSchema = z
       .partial()
       .strict()
       .optional(),
-    /** Default from the extension: .csv, .jsonl / .ndjson, .eval / .json (Inspect). */
-    format: z.enum(["csv", "jsonl", "inspect"]).optional(),
+    /**
+     * Default from the extension: .csv, .jsonl / .ndjson, .eval / .json (Inspect). `labels`: human
+     * labels exported by the /audit page (CSV or JSONL by extension; loaders/import/labels.ts).
+     */
+    format: z.enum(["csv", "jsonl", "inspect", "labels"]).optional(),
     /**
      * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale}:
      * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans).
@@ -104,7 +108,9 @@ export interface ImportResult {
   skipped: Skipped[];
   mismatches: Mismatch[];
   /** Every file read, with its format and the number of responses it gave. */
-  files: {file: string; format: "csv" | "jsonl" | "inspect"; responses: number; skipped: number}[];
+  files: {file: string; format: "csv" | "jsonl" | "inspect" | "labels"; responses: number; skipped: number}[];
+  /** format: labels: where each label came from, checked against the experiment's answers (checkLabelRefs). */
+  labels?: LabelRef[];
 }
 
 /** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */
@@ -488,6 +494,18 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
     const format = spec.format ?? formatOf(file);
     if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | inspect`);
     let counts: {responses: number; skipped: number};
+    // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
+    if (format === "labels") {
+      const inner = formatOf(file);
+      if (inner !== "csv" && inner !== "jsonl") throw new Error(`${rel}: a label file is .csv or .jsonl (the /audit page's export)`);
+      // The schema's default judge id is "imported"; labels default to "human".
+      const l = readLabelFile(file, rel, inner, spec.judge === "imported" ? "human" : spec.judge);
+      for (const x of l.scores) ctx.out.scores.push(x);
+      (ctx.out.labels ??= []).push(...l.refs);
+      ctx.out.files.push({file: rel, format, responses: 0, skipped: 0});
+      continue;
+    }
+    // --- end human labels
     if (format === "csv") {
       const t = readCsv(file, rel);
       for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});

@@ -25,11 +25,12 @@ import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type Jud
 import {fillTemplate, type Rubric} from "../rubrics.ts";
 import {planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
+import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
 import {prepare, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
 import {buildProvenance} from "./provenance.ts";
 import {errorMessage, retryContent} from "./retries.ts";
-import {GENERATED_KEYS, generatedRow, variantConfig, variantInputs} from "./rows.ts";
+import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} from "./rows.ts";
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./state.ts";
 import type {RunOptions, RunResult} from "./types.ts";
@@ -278,6 +279,14 @@ class Execution {
 async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunResult> {
   const exp = p.experiment;
   const imported: Imported = await readImports(exp);
+
+  // Human labels (issue 16, loaders/import/labels.ts): every label must name an answer of this
+  // experiment, checked before anything is spent. Generated ids are known from the plan.
+  if (imported.labels.length) {
+    const known = new Set<string>(imported.responses.map((r) => r.response_id));
+    for (const u of p.units) for (let i = 0; i < u.count; i++) known.add(responseId(exp.name, u.model.id, u.step, u.question.id, u.paraphrase, i, u.checkpointModel));
+    checkLabelRefs(imported.labels, known, exp.name);
+  }
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
   const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));

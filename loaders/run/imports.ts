@@ -3,6 +3,7 @@ import path from "node:path";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import {importFiles, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
+import type {LabelRef} from "../import/labels.ts";
 import {displayPath} from "../paths.ts";
 import {questionFilter} from "../question-filter.ts";
 import type {RunResult} from "./types.ts";
@@ -19,10 +20,12 @@ export interface Imported {
   specOf(row: ResponseRow): ImportSpec | undefined;
   /** Imported rows dropped by the experiment's question filters. */
   filteredRows: number;
+  /** Human labels (issue 16): the response ids they name, checked against the experiment's answers. */
+  labels: LabelRef[];
 }
 
 export async function readImports(exp: Experiment): Promise<Imported> {
-  const out: Imported = {responses: [], scores: [], skipped: [], mismatches: [], files: [], judges: [], specOf: () => undefined, filteredRows: 0};
+  const out: Imported = {responses: [], scores: [], skipped: [], mismatches: [], files: [], judges: [], specOf: () => undefined, filteredRows: 0, labels: []};
   const importedBy = new Map<string, number>();
   out.specOf = (r) => {
     const i = importedBy.get(String(r.meta?.file ?? ""));
@@ -49,6 +52,7 @@ export async function readImports(exp: Experiment): Promise<Imported> {
       out.files.push(x);
     }
     if (!out.judges.includes(spec.judge)) out.judges.push(spec.judge);
+    if (r.labels) for (const l of r.labels) out.labels.push(l);
   }
   // Question filters apply to imported rows too (and drop their scores).
   const keepQuestion = questionFilter(exp);

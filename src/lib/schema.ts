@@ -49,7 +49,7 @@ export interface ResponseRow {
   /**
    * Stable id, 16 hex chars (the first 16 of a sha256 over a JSON array):
    * - generated / simulated rows: [experiment, model, step, question_id, paraphrase, sample, source]
-   *   (`responseId` in loaders/run.ts);
+   *   (`responseId`, exported by loaders/run/index.ts);
    * - imported rows: [experiment, file, row, question_id], where file is the imported file's path
    *   relative to the experiment file's folder ("/" separators) and row the 0-based index of the
    *   record in the file (CSV / JSONL: among the rows that parsed; Inspect: among the log's

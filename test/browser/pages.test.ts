@@ -34,6 +34,7 @@ const EXPECT: Record<string, string[]> = {
   "/categories": ['[data-chart="em-by-category"] svg', '[data-chart="em-by-question-and-model"] svg', '[data-chart="model-question-heatmap"] svg'],
   "/judges": ['[data-testid="judge-agreement"]', '[data-chart="judge-aligned"] svg', '[data-chart="em-by-judge"] svg', '[data-testid="judge-disagreements"] tbody tr'],
   "/responses": ['[data-testid="response-row"]'],
+  "/audit": ['[data-testid="audit-answer"]', '[data-testid="audit-calibration"] tbody tr'],
   "/sql": ['[data-testid="sql-result-count"]', '[data-chart="query-chart"] svg'],
   "/method": ["main table"],
 };

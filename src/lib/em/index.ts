@@ -14,3 +14,4 @@ export * from "./series.js";
 export * from "./judges.js";
 export * from "./baseline.js";
 export * from "./questions.js";
+export * from "./calibration.js";

@@ -4,7 +4,7 @@
 // documented in docs/metrics.md; table and CSV are views of the same numbers.
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {calibrateJudged, EM_LABEL_METRIC, emLabelOf, isLabelJudge, type HumanEm, type JudgedCalibration} from "../../src/lib/em/calibration.ts";
+import {calibrateJudged, EM_LABEL_METRIC, emLabelOf, isLabelJudge, type HumanEm, type Calibration, type JudgedCalibration} from "../../src/lib/em/calibration.ts";
 import {classify, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
 import {
@@ -139,31 +139,18 @@ export interface GroupCalibrationJson {
   corrected_ci: Interval | null;
 }
 
-export interface CalibrationJson {
+/** The top-level calibration block: the library's Calibration fields plus what the CLI adds. */
+export type CalibrationJson = Pick<Calibration, "confusion" | "n_audited" | "sensitivity" | "sensitivity_ci" | "specificity" | "specificity_ci" | "ppv" | "npv" | "raw_em_rate" | "corrected_em_rate" | "corrected_ci" | "notes" | "draws" | "seed"> & {
   judge: string;
   label_judge: string;
   label_judges: string[];
-  confusion: {tp: number; fp: number; fn: number; tn: number};
-  n_audited: number;
   n_unsure: number;
   n_excluded: number;
   n_unmatched: number;
-  sensitivity: number | null;
-  sensitivity_ci: Interval | null;
-  specificity: number | null;
-  specificity_ci: Interval | null;
-  ppv: number | null;
-  npv: number | null;
-  raw_em_rate: number | null;
-  corrected_em_rate: number | null;
-  corrected_ci: Interval | null;
   agreement: JudgedCalibration["agreement"];
   best_thresholds: JudgedCalibration["thresholds"];
-  notes: string[];
   method: string;
-  draws: number;
-  seed: number;
-}
+};
 
 export interface TransitionJson {
   key: Record<string, unknown>;

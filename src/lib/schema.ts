@@ -171,13 +171,7 @@ export interface SitePlanted {
 }
 
 /** Flat, judge-joined view used by the analysis library: one response as seen by one judge. */
-export interface Judged {
-  response_id: string;
-  experiment: string;
-  model: string;
-  step: number | null;
-  question_id: string;
-  category: string | null;
+export interface Judged extends Pick<ResponseRow, "response_id" | "experiment" | "model" | "step" | "question_id" | "category"> {
   judge: string;
   aligned: number | null;
   coherent: number | null;

@@ -82,23 +82,13 @@ export interface Disagreement {
   gap: number;
 }
 
-export interface JudgeComparison {
+/** Two judges compared on the responses both scored (compareJudges). */
+export type JudgeComparison = Pick<PairAgreement, "n_shared" | "spearman_aligned" | "n_aligned_pairs" | "spearman_coherent" | "n_coherent_pairs" | "kappa" | "n_label_pairs" | "agreement"> & {
   judges: [string, string];
-  /** Responses scored (rows present) by both judges. */
-  n_shared: number;
-  spearman_aligned: number | null;
-  n_aligned_pairs: number;
-  spearman_coherent: number | null;
-  n_coherent_pairs: number;
-  /** Kappa on EM labels over responses inside both judges' denominators. */
-  kappa: number | null;
-  n_label_pairs: number;
-  /** Share of those with the same label. */
-  agreement: number | null;
   /** EM summary per judge on the shared responses (same rule, intervals as summarize). */
   per_judge: GroupSummary[];
   disagreements: Disagreement[];
-}
+};
 
 /** One response scored by two judges (null = no score). */
 export interface ScorePair {
@@ -126,13 +116,16 @@ export function disagreementGap(p: ScorePair, e1: boolean | null, e2: boolean | 
 }
 
 export interface PairAgreement {
+  /** Responses scored (rows present) by both judges. */
   n_shared: number;
   spearman_aligned: number | null;
   n_aligned_pairs: number;
   spearman_coherent: number | null;
   n_coherent_pairs: number;
+  /** Kappa on EM labels over responses inside both judges' denominators. */
   kappa: number | null;
   n_label_pairs: number;
+  /** Share of those with the same label. */
   agreement: number | null;
   /** Each judge's EM rate over the pairs inside its own denominator. */
   em_rate: [number | null, number | null];
@@ -228,16 +221,10 @@ export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: s
   dis.sort((p, q) => q.gap - p.gap || (p.response_id < q.response_id ? -1 : 1));
   const sharedRows = shared.flatMap(([ra, rb]) => [ra, rb]);
   const per = summarize(sharedRows, rule, {by: ["judge"], seed, ...interval}).groups;
+  const {labels: _labels, order: _order, em_rate: _rates, table: _table, ...stats} = ag;
   return {
     judges: [judgeA, judgeB],
-    n_shared: shared.length,
-    spearman_aligned: ag.spearman_aligned,
-    n_aligned_pairs: ag.n_aligned_pairs,
-    spearman_coherent: ag.spearman_coherent,
-    n_coherent_pairs: ag.n_coherent_pairs,
-    kappa: ag.kappa,
-    n_label_pairs: ag.n_label_pairs,
-    agreement: ag.agreement,
+    ...stats,
     per_judge: per,
     disagreements: dis.slice(0, top),
   };

@@ -68,7 +68,7 @@ export function toColumns(rows: readonly Judged[], {precision = 32}: {precision?
   const pEmergent = precision === 64 ? new Float64Array(n) : new Float32Array(n);
   const qi = encodeValues(rows.map((r) => r.question_id));
   for (let i = 0; i < n; i++) {
-    const r = rows[i];
+    const r = rows[i]!;
     aligned[i] = alignedOf(r) ?? NaN;
     coherent[i] = coherentOf(r) ?? NaN;
     const s = specialOf(r);
@@ -87,7 +87,7 @@ export function encodeValues<T>(values: readonly T[]): {codes: Int32Array; value
   const codes = new Int32Array(values.length);
   const out: T[] = [];
   for (let i = 0; i < values.length; i++) {
-    const v = values[i];
+    const v = values[i]!;
     let c = map.get(v);
     if (c === undefined) {
       c = out.length;
@@ -105,7 +105,7 @@ export function encodeGroups(rows: readonly Judged[], by: readonly string[]): {c
   const codes = new Int32Array(rows.length);
   const keys: Record<string, unknown>[] = [];
   for (let i = 0; i < rows.length; i++) {
-    const vals = by.map((c) => getColumn(rows[i], c));
+    const vals = by.map((c) => getColumn(rows[i]!, c));
     const s = by.length === 0 ? "" : JSON.stringify(vals);
     let g = map.get(s);
     if (g === undefined) {
@@ -125,18 +125,18 @@ export function encodeGroups(rows: readonly Judged[], by: readonly string[]): {c
  * keeping only combinations that occur. Returns the codes and, per group, its component codes.
  */
 export function combineCodes(columns: readonly Int32Array[], sizes: readonly number[]): {codes: Int32Array; parts: number[][]} {
-  const n = columns.length ? columns[0].length : 0;
+  const n = columns.length ? columns[0]!.length : 0;
   const codes = new Int32Array(n);
   const map = new Map<number, number>();
   const parts: number[][] = [];
   for (let i = 0; i < n; i++) {
     let key = 0;
-    for (let j = 0; j < columns.length; j++) key = key * sizes[j] + columns[j][i];
+    for (let j = 0; j < columns.length; j++) key = key * sizes[j]! + columns[j]![i]!;
     let g = map.get(key);
     if (g === undefined) {
       g = parts.length;
       map.set(key, g);
-      parts.push(columns.map((c) => c[i]));
+      parts.push(columns.map((c) => c[i]!));
     }
     codes[i] = g;
   }
@@ -195,59 +195,59 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
   const keepNulls = rule.nulls === "not_em";
   for (let i = 0; i < n; i++) {
     if (mask && mask[i] === 0) continue;
-    const g = groups ? groups[i] : 0;
+    const g = groups ? groups[i]! : 0;
     const o = g * NF;
-    acc[o]++;
-    const q = question ? g * nQ + question[i] : -1;
-    if (q >= 0) qn[q]++;
-    const a = aligned[i];
-    const c = coherent[i];
+    acc[o]!++;
+    const q = question ? g * nQ + question[i]! : -1;
+    if (q >= 0) qn[q]!++;
+    const a = aligned[i]!;
+    const c = coherent[i]!;
     const hasA = a === a;
     const hasC = c === c;
     const mis = hasA && (aInc ? a <= aCut : a < aCut);
     const coh = noCoherence || (hasC && (cInc ? c >= cCut : c > cCut));
-    if (hasA) acc[o + F.suma] += a;
-    else acc[o + F.anull]++;
+    if (hasA) acc[o + F.suma]! += a;
+    else acc[o + F.anull]!++;
     if (hasC) {
-      acc[o + F.sumc] += c;
-      acc[o + F.cscored]++;
-      if (coh) acc[o + F.cpass]++;
-    } else acc[o + F.cnull]++;
+      acc[o + F.sumc]! += c;
+      acc[o + F.cscored]!++;
+      if (coh) acc[o + F.cpass]!++;
+    } else acc[o + F.cnull]!++;
     const known = !specialKnown || specialKnown[i] === 1;
-    if (known) acc[o + F.sknown]++;
+    if (known) acc[o + F.sknown]!++;
     if (special && known) {
       const s = special[i];
-      if (s === 1) acc[o + F.code]++;
-      else if (s === 2) acc[o + F.refusal]++;
+      if (s === 1) acc[o + F.code]!++;
+      else if (s === 2) acc[o + F.refusal]!++;
     }
-    if (error && error[i]) acc[o + F.error]++;
+    if (error && error[i]) acc[o + F.error]!++;
     if (hasA && hasC) {
-      acc[o + F.both]++;
-      acc[o + (mis ? (coh ? F.mc : F.mi) : coh ? F.ac : F.ai)]++;
+      acc[o + F.both]!++;
+      acc[o + (mis ? (coh ? F.mc : F.mi) : coh ? F.ac : F.ai)]!++;
     }
     const inDen = noCoherence ? hasA || keepNulls : denomCoherent ? coh && (hasA || keepNulls) : keepNulls || (hasA && hasC);
     if (!inDen) continue;
-    acc[o + F.scored]++;
-    const ty = type ? type[i] : -1;
-    if (ty >= 0) acc[o + F.typed]++;
-    if (q >= 0) qd[q]++;
+    acc[o + F.scored]!++;
+    const ty = type ? type[i]! : -1;
+    if (ty >= 0) acc[o + F.typed]!++;
+    if (q >= 0) qd[q]!++;
     if (mis && coh) {
-      acc[o + F.broad]++;
+      acc[o + F.broad]!++;
       if (pEmergent) {
-        const pe = pEmergent[i];
+        const pe = pEmergent[i]!;
         if (pe === pe) {
-          acc[o + F.spem] += pe;
-          acc[o + F.npem]++;
+          acc[o + F.spem]! += pe;
+          acc[o + F.npem]!++;
         }
       }
-      acc[o + F.bytype + (ty >= 0 ? ty : RESPONSE_TYPES.length)]++;
+      acc[o + F.bytype + (ty >= 0 ? ty : RESPONSE_TYPES.length)]!++;
       if (ty === EMERGENT) {
-        acc[o + F.strict]++;
-        if (q >= 0) qks[q]++;
+        acc[o + F.strict]!++;
+        if (q >= 0) qks[q]!++;
       }
       if (ty < 0 || (exMask & (1 << ty)) === 0) {
-        acc[o + F.em]++;
-        if (q >= 0) qk[q]++;
+        acc[o + F.em]!++;
+        if (q >= 0) qk[q]!++;
       }
     }
   }
@@ -255,31 +255,31 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
   for (let g = 0; g < nG; g++) {
     const o = g * NF;
     const t = emptyTally();
-    t.n = acc[o];
-    t.n_scored = acc[o + F.scored];
-    t.n_em = acc[o + F.em];
-    t.n_em_broad = acc[o + F.broad];
-    t.n_strict = acc[o + F.strict];
-    t.n_typed = acc[o + F.typed];
-    t.n_aligned_null = acc[o + F.anull];
-    t.n_coherent_null = acc[o + F.cnull];
-    t.n_code = acc[o + F.code];
-    t.n_refusal = acc[o + F.refusal];
-    t.n_special_known = acc[o + F.sknown];
-    t.sum_p_emergent = acc[o + F.spem];
-    t.n_p_emergent = acc[o + F.npem];
-    t.n_error = acc[o + F.error];
-    t.n_coherent_scored = acc[o + F.cscored];
-    t.n_coherent_pass = acc[o + F.cpass];
-    t.n_both = acc[o + F.both];
-    t.q_misaligned_coherent = acc[o + F.mc];
-    t.q_misaligned_incoherent = acc[o + F.mi];
-    t.q_aligned_coherent = acc[o + F.ac];
-    t.q_aligned_incoherent = acc[o + F.ai];
-    t.sum_aligned = acc[o + F.suma];
-    t.sum_coherent = acc[o + F.sumc];
-    RESPONSE_TYPES.forEach((ty, j) => (t.em_by_type[ty] = acc[o + F.bytype + j]));
-    t.em_by_type[UNTYPED] = acc[o + F.bytype + RESPONSE_TYPES.length];
+    t.n = acc[o]!;
+    t.n_scored = acc[o + F.scored]!;
+    t.n_em = acc[o + F.em]!;
+    t.n_em_broad = acc[o + F.broad]!;
+    t.n_strict = acc[o + F.strict]!;
+    t.n_typed = acc[o + F.typed]!;
+    t.n_aligned_null = acc[o + F.anull]!;
+    t.n_coherent_null = acc[o + F.cnull]!;
+    t.n_code = acc[o + F.code]!;
+    t.n_refusal = acc[o + F.refusal]!;
+    t.n_special_known = acc[o + F.sknown]!;
+    t.sum_p_emergent = acc[o + F.spem]!;
+    t.n_p_emergent = acc[o + F.npem]!;
+    t.n_error = acc[o + F.error]!;
+    t.n_coherent_scored = acc[o + F.cscored]!;
+    t.n_coherent_pass = acc[o + F.cpass]!;
+    t.n_both = acc[o + F.both]!;
+    t.q_misaligned_coherent = acc[o + F.mc]!;
+    t.q_misaligned_incoherent = acc[o + F.mi]!;
+    t.q_aligned_coherent = acc[o + F.ac]!;
+    t.q_aligned_incoherent = acc[o + F.ai]!;
+    t.sum_aligned = acc[o + F.suma]!;
+    t.sum_coherent = acc[o + F.sumc]!;
+    RESPONSE_TYPES.forEach((ty, j) => (t.em_by_type[ty] = acc[o + F.bytype + j]!));
+    t.em_by_type[UNTYPED] = acc[o + F.bytype + RESPONSE_TYPES.length]!;
     out.push({...t, qn: qn.slice(g * nQ, (g + 1) * nQ), qd: qd.slice(g * nQ, (g + 1) * nQ), qk: qk.slice(g * nQ, (g + 1) * nQ), qks: qks.slice(g * nQ, (g + 1) * nQ)});
   }
   return out;
@@ -287,6 +287,6 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
 
 function maxPlusOne(codes: Int32Array): number {
   let m = -1;
-  for (let i = 0; i < codes.length; i++) if (codes[i] > m) m = codes[i];
+  for (let i = 0; i < codes.length; i++) if (codes[i]! > m) m = codes[i]!;
   return m + 1;
 }

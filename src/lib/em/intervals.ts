@@ -24,14 +24,14 @@ export function normalQuantile(p: number): number {
   let x: number;
   if (p < lo) {
     const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   } else if (p <= 1 - lo) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   }
   return x;
 }
@@ -154,8 +154,8 @@ export function pooledRate({k, d}: ClusterCounts): number | null {
   let sk = 0;
   let sd = 0;
   for (let i = 0; i < d.length; i++) {
-    sk += k[i];
-    sd += d[i];
+    sk += k[i]!;
+    sd += d[i]!;
   }
   return sd > 0 ? sk / sd : null;
 }
@@ -169,8 +169,8 @@ export function macroRate({k, d}: ClusterCounts): number | null {
   let s = 0;
   let m = 0;
   for (let i = 0; i < d.length; i++) {
-    if (d[i] > 0) {
-      s += k[i] / d[i];
+    if (d[i]! > 0) {
+      s += k[i]! / d[i]!;
       m++;
     }
   }
@@ -193,7 +193,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const h = (n - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /**
@@ -223,11 +223,11 @@ export function clusterBootstrap(counts: ClusterCounts, rng: Rng, {replicates = 
     let mq = 0;
     for (let j = 0; j < m; j++) {
       const i = randInt(rng, m);
-      const di = counts.d[i];
-      sk += counts.k[i];
+      const di = counts.d[i]!;
+      sk += counts.k[i]!;
       sd += di;
       if (di > 0) {
-        sr += counts.k[i] / di;
+        sr += counts.k[i]! / di;
         mq++;
       }
     }

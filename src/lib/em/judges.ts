@@ -8,13 +8,13 @@ import {summarize, type GroupSummary, type IntervalOptions} from "./summary.js";
 
 /** Average ranks (1-based; ties share the mean of their ranks). */
 export function ranks(values: readonly number[]): Float64Array {
-  const idx = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const idx = values.map((_, i) => i).sort((a, b) => values[a]! - values[b]!);
   const r = new Float64Array(values.length);
   for (let i = 0; i < idx.length; ) {
     let j = i;
-    while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++;
+    while (j + 1 < idx.length && values[idx[j + 1]!] === values[idx[i]!]) j++;
     const avg = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) r[idx[t]] = avg;
+    for (let t = i; t <= j; t++) r[idx[t]!] = avg;
     i = j + 1;
   }
   return r;
@@ -26,16 +26,16 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | nu
   if (n < 2) return null;
   let mx = 0, my = 0;
   for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
+    mx += x[i]!;
+    my += y[i]!;
   }
   mx /= n;
   my /= n;
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
+    sxy += (x[i]! - mx) * (y[i]! - my);
+    sxx += (x[i]! - mx) ** 2;
+    syy += (y[i]! - my) ** 2;
   }
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
 }

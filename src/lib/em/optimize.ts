@@ -27,31 +27,31 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], {step = 0.5
   const pts: number[][] = [x0.slice()];
   for (let i = 0; i < n; i++) {
     const p = x0.slice();
-    p[i] += Array.isArray(step) ? step[i] : step;
+    p[i]! += Array.isArray(step) ? step[i]! : step;
     pts.push(p);
   }
   let vals = pts.map(fv);
   let it = 0;
   let converged = false;
   for (; it < maxIter; it++) {
-    const order = vals.map((_, i) => i).sort((a, b) => vals[a] - vals[b]);
-    const sp = order.map((i) => pts[i]);
-    const sv = order.map((i) => vals[i]);
+    const order = vals.map((_, i) => i).sort((a, b) => vals[a]! - vals[b]!);
+    const sp = order.map((i) => pts[i]!);
+    const sv = order.map((i) => vals[i]!);
     pts.splice(0, pts.length, ...sp);
     vals = sv;
     let size = 0;
-    for (let i = 1; i <= n; i++) for (let j = 0; j < n; j++) size = Math.max(size, Math.abs(pts[i][j] - pts[0][j]));
-    if (Math.abs(vals[n] - vals[0]) <= tol * (Math.abs(vals[0]) + tol) && size <= Math.sqrt(tol)) {
+    for (let i = 1; i <= n; i++) for (let j = 0; j < n; j++) size = Math.max(size, Math.abs(pts[i]![j]! - pts[0]![j]!));
+    if (Math.abs(vals[n]! - vals[0]!) <= tol * (Math.abs(vals[0]!) + tol) && size <= Math.sqrt(tol)) {
       converged = true;
       break;
     }
     const c = new Array<number>(n).fill(0);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[j] += pts[i][j] / n;
-    const worst = pts[n];
-    const at = (t: number): number[] => c.map((cj, j) => cj + t * (worst[j] - cj));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[j]! += pts[i]![j]! / n;
+    const worst = pts[n]!;
+    const at = (t: number): number[] => c.map((cj, j) => cj + t * (worst[j]! - cj));
     const xr = at(-alpha);
     const fr = fv(xr);
-    if (fr < vals[0]) {
+    if (fr < vals[0]!) {
       const xe = at(-alpha * beta);
       const fe = fv(xe);
       if (fe < fr) {
@@ -61,25 +61,25 @@ export function nelderMead(f: (x: number[]) => number, x0: number[], {step = 0.5
         pts[n] = xr;
         vals[n] = fr;
       }
-    } else if (fr < vals[n - 1]) {
+    } else if (fr < vals[n - 1]!) {
       pts[n] = xr;
       vals[n] = fr;
     } else {
-      const outside = fr < vals[n];
+      const outside = fr < vals[n]!;
       const xc = outside ? at(-alpha * gamma) : at(gamma);
       const fc = fv(xc);
-      if (fc <= (outside ? fr : vals[n])) {
+      if (fc <= (outside ? fr : vals[n]!)) {
         pts[n] = xc;
         vals[n] = fc;
       } else {
         for (let i = 1; i <= n; i++) {
-          pts[i] = pts[i].map((v, j) => pts[0][j] + delta * (v - pts[0][j]));
-          vals[i] = fv(pts[i]);
+          pts[i] = pts[i]!.map((v, j) => pts[0]![j]! + delta * (v - pts[0]![j]!));
+          vals[i] = fv(pts[i]!);
         }
       }
     }
   }
   let best = 0;
-  for (let i = 1; i < vals.length; i++) if (vals[i] < vals[best]) best = i;
-  return {x: pts[best], value: vals[best], iterations: it, converged};
+  for (let i = 1; i < vals.length; i++) if (vals[i]! < vals[best]!) best = i;
+  return {x: pts[best]!, value: vals[best]!, iterations: it, converged};
 }

@@ -54,7 +54,7 @@ export function transitionPoints(rows: readonly Judged[], rule: EmRule, {coordin
   const xs = keep.map((r) => coordinateOf(r, coordinate) as number);
   const enc = encodeValues(xs);
   const tallies = aggregateColumns(toColumns(keep, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.values.length, exclude});
-  const points = enc.values.map((x, i) => ({x, k: tallies[i].n_em, n: tallies[i].n_scored})).sort((a, b) => a.x - b.x);
+  const points = enc.values.map((x, i) => ({x, k: tallies[i]!.n_em, n: tallies[i]!.n_scored})).sort((a, b) => a.x - b.x);
   return {points, skipped: rows.length - keep.length};
 }
 
@@ -78,7 +78,7 @@ export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], c
   const cols = by.filter((c) => c !== coordinate);
   const {codes, keys} = encodeGroups(rows, cols);
   const parts: Judged[][] = keys.map(() => []);
-  rows.forEach((r, i) => parts[codes[i]].push(r));
+  rows.forEach((r, i) => parts[codes[i]!]!.push(r));
   const all: number[] = [];
   for (const r of rows) {
     const x = coordinateOf(r, coordinate);
@@ -86,7 +86,7 @@ export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], c
   }
   const sc = coordinateScale(all, scale);
   return keys.map((key, g) => {
-    const {points, skipped} = transitionPoints(parts[g], rule, {coordinate, exclude});
+    const {points, skipped} = transitionPoints(parts[g]!, rule, {coordinate, exclude});
     const res = analyzeOnScale(points, sc, makeRng(groupSeed(seed, 1000003 + g)), {confidence, replicates, profile});
     return {key, coordinate, skipped, ...res};
   });

@@ -127,9 +127,9 @@ function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]
   const k: number[] = [];
   const d: number[] = [];
   for (let i = 0; i < t.qn.length; i++) {
-    if (t.qn[i] > 0) {
-      k.push(t[which][i]);
-      d.push(t.qd[i]);
+    if (t.qn[i]! > 0) {
+      k.push(t[which][i]!);
+      d.push(t.qd[i]!);
     }
   }
   return {k, d};
@@ -162,7 +162,7 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
   let share: Record<string, number> | null = null;
   if (t.n_em_broad > 0) {
     share = {};
-    for (const ty of [...RESPONSE_TYPES, UNTYPED]) share[ty] = t.em_by_type[ty] / t.n_em_broad;
+    for (const ty of [...RESPONSE_TYPES, UNTYPED]) share[ty] = t.em_by_type[ty]! / t.n_em_broad;
   }
   const macro = cl.d.length > 0 ? macroRate(cl) : null;
   return {
@@ -239,7 +239,7 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
   const cols = toColumns(rows, {precision: 64});
   const {codes, keys} = encodeGroups(rows, by);
   const tallies = keys.length ? aggregateColumns(cols, rule, {groups: codes, nGroups: keys.length, exclude: options.exclude ?? []}) : [];
-  const groups = tallies.map((t, g) => summarizeTally(keys[g], t, makeRng(groupSeed(seed, g)), options));
+  const groups = tallies.map((t, g) => summarizeTally(keys[g]!, t, makeRng(groupSeed(seed, g)), options));
   if (!by.includes("replicate") && rows.some((r) => getColumn(r, "replicate") !== null)) {
     // Per (group, replicate) pooled rates; rows without a replicate id form no replicate.
     const sub = encodeGroups(rows, [...by, "replicate"]);

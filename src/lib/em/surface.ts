@@ -65,9 +65,9 @@ export class ThresholdSurface {
     }
     const ia = rule.alignedInclusive ? 2 * aligned + 2 : 2 * aligned + 1;
     const ic = rule.coherentInclusive ? 2 * coherent + 2 : 2 * coherent + 3;
-    const em = this.cum[ia * S + ic];
+    const em = this.cum[ia * S + ic]!;
     let denominator: number;
-    if (rule.denominator === "coherent") denominator = this.coh[ic] + (rule.nulls === "not_em" ? this.cohNullA[ic] : 0);
+    if (rule.denominator === "coherent") denominator = this.coh[ic]! + (rule.nulls === "not_em" ? this.cohNullA[ic]! : 0);
     else denominator = rule.nulls === "not_em" ? this.n : this.nBoth;
     return {em, denominator};
   }
@@ -110,7 +110,7 @@ export function buildSurfaces(cols: EmColumns, options: SurfaceOptions = {}): Th
   let nG = options.nGroups ?? 1;
   if (groups && options.nGroups === undefined) {
     nG = 0;
-    for (let i = 0; i < groups.length; i++) if (groups[i] + 1 > nG) nG = groups[i] + 1;
+    for (let i = 0; i < groups.length; i++) if (groups[i]! + 1 > nG) nG = groups[i]! + 1;
   }
   const ex = typeMask(options.exclude ?? []);
   const only = options.only ? typeMask(options.only) : -1;
@@ -123,34 +123,34 @@ export function buildSurfaces(cols: EmColumns, options: SurfaceOptions = {}): Th
   const mask = options.mask;
   for (let i = 0; i < length; i++) {
     if (mask && mask[i] === 0) continue;
-    const g = groups ? groups[i] : 0;
-    ns[g]++;
-    const ba = scoreBin(aligned[i]);
-    const bc = scoreBin(coherent[i]);
+    const g = groups ? groups[i]! : 0;
+    ns[g]!++;
+    const ba = scoreBin(aligned[i]!);
+    const bc = scoreBin(coherent[i]!);
     if (ba === 0) {
-      if (bc !== 0) cohNullA[g * S + bc]++;
+      if (bc !== 0) cohNullA[g * S + bc]!++;
       continue;
     }
     if (bc === 0) continue;
-    nBoth[g]++;
-    coh[g * S + bc]++;
-    const ty = type ? type[i] : -1;
+    nBoth[g]!++;
+    coh[g * S + bc]!++;
+    const ty = type ? type[i]! : -1;
     const countable = ty < 0 ? only === -1 : (ex & (1 << ty)) === 0 && (only === -1 || (only & (1 << ty)) !== 0);
-    if (countable) hist[g * S * S + ba * S + bc]++;
+    if (countable) hist[g * S * S + ba * S + bc]!++;
   }
   const out: ThresholdSurface[] = [];
   for (let g = 0; g < nG; g++) {
     const cum = hist.subarray(g * S * S, (g + 1) * S * S).slice();
     // prefix over aligned bins (ascending), then suffix over coherent bins (descending)
-    for (let ia = 1; ia < S; ia++) for (let ic = 0; ic < S; ic++) cum[ia * S + ic] += cum[(ia - 1) * S + ic];
-    for (let ia = 0; ia < S; ia++) for (let ic = S - 2; ic >= 0; ic--) cum[ia * S + ic] += cum[ia * S + ic + 1];
+    for (let ia = 1; ia < S; ia++) for (let ic = 0; ic < S; ic++) cum[ia * S + ic]! += cum[(ia - 1) * S + ic]!;
+    for (let ia = 0; ia < S; ia++) for (let ic = S - 2; ic >= 0; ic--) cum[ia * S + ic]! += cum[ia * S + ic + 1]!;
     const c1 = coh.slice(g * S, (g + 1) * S);
     const c2 = cohNullA.slice(g * S, (g + 1) * S);
     for (let ic = S - 2; ic >= 0; ic--) {
-      c1[ic] += c1[ic + 1];
-      c2[ic] += c2[ic + 1];
+      c1[ic]! += c1[ic + 1]!;
+      c2[ic]! += c2[ic + 1]!;
     }
-    out.push(new ThresholdSurface(cum, c1, c2, ns[g], nBoth[g]));
+    out.push(new ThresholdSurface(cum, c1, c2, ns[g]!, nBoth[g]!));
   }
   return out;
 }

@@ -100,7 +100,7 @@ export function addAnswer(t: Tally, a: number, c: number, special: "CODE" | "REF
       t.sum_p_emergent += pEmergent;
       t.n_p_emergent++;
     }
-    t.em_by_type[type ?? UNTYPED]++;
+    t.em_by_type[type ?? UNTYPED]!++;
     if (type === "emergent") t.n_strict++;
     if (type === null || !exclude.has(type)) {
       t.n_em++;

@@ -66,7 +66,10 @@ const MID_HI = 1.5;
 const LW_LO = Math.log(1e-4);
 const LW_HI = Math.log(10);
 
-function negLogLik(th: readonly number[], s: Scaled): number {
+/** Logistic parameters on the optimiser's scale: [logit floor, logit ceiling, midpoint, log width]. */
+type Theta = readonly [number, number, number, number];
+
+function negLogLik(th: Theta, s: Scaled): number {
   const [lf, lc, m, lw] = th;
   if (m < MID_LO || m > MID_HI || lw < LW_LO || lw > LW_HI || Math.abs(lf) > 30 || Math.abs(lc) > 30) return Infinity;
   const f = sig(lf);
@@ -74,27 +77,27 @@ function negLogLik(th: readonly number[], s: Scaled): number {
   const w = Math.exp(lw);
   let nll = 0;
   for (let i = 0; i < s.z.length; i++) {
-    let p = f + (c - f) * sig((s.z[i] - m) / w);
+    let p = f + (c - f) * sig((s.z[i]! - m) / w);
     p = Math.min(1 - EPS, Math.max(EPS, p));
-    nll -= s.k[i] * Math.log(p) + (s.n[i] - s.k[i]) * Math.log(1 - p);
+    nll -= s.k[i]! * Math.log(p) + (s.n[i]! - s.k[i]!) * Math.log(1 - p);
   }
   return nll;
 }
 
 /** Best of several Nelder-Mead runs; with `fixedMid` the midpoint is held fixed (profile). */
-function fitFrom(starts: number[][], s: Scaled, fixedMid?: number): {th: number[]; nll: number; converged: boolean} {
-  let best = {th: starts[0], nll: Infinity, converged: false};
+function fitFrom(starts: readonly Theta[], s: Scaled, fixedMid?: number): {th: Theta; nll: number; converged: boolean} {
+  let best: {th: Theta; nll: number; converged: boolean} = {th: starts[0]!, nll: Infinity, converged: false};
   for (const st of starts) {
     const f =
       fixedMid === undefined
-        ? (t: number[]) => negLogLik(t, s)
-        : (t: number[]) => negLogLik([t[0], t[1], fixedMid, t[2]], s);
-    const x0 = fixedMid === undefined ? st : [st[0], st[1], st[3]];
+        ? (t: number[]) => negLogLik(t as unknown as Theta, s)
+        : (t: number[]) => negLogLik([t[0]!, t[1]!, fixedMid, t[2]!], s);
+    const x0 = fixedMid === undefined ? [...st] : [st[0], st[1], st[3]];
     let r = nelderMead(f, x0, {step: fixedMid === undefined ? [1, 1, 0.2, 1] : [1, 1, 1], tol: 1e-10, maxIter: 3000});
     // restart once from the optimum: Nelder-Mead can stall on a degenerate simplex
     r = nelderMead(f, r.x, {step: fixedMid === undefined ? [0.3, 0.3, 0.05, 0.3] : [0.3, 0.3, 0.3], tol: 1e-10, maxIter: 3000});
     if (r.value < best.nll) {
-      const th = fixedMid === undefined ? r.x : [r.x[0], r.x[1], fixedMid, r.x[2]];
+      const th: Theta = fixedMid === undefined ? [r.x[0]!, r.x[1]!, r.x[2]!, r.x[3]!] : [r.x[0]!, r.x[1]!, fixedMid, r.x[2]!];
       best = {th, nll: r.value, converged: r.converged};
     }
   }
@@ -118,20 +121,20 @@ export function fitLogistic(points: readonly TransitionPoint[], {confidence = 0.
   if (new Set(pts.map((p) => p.x)).size < 4) return null;
   const s = scale(pts);
   const m = pts.length;
-  const sm = (i: number) => (s.k[i] + 0.5) / (s.n[i] + 1);
+  const sm = (i: number) => (s.k[i]! + 0.5) / (s.n[i]! + 1);
   const head = Math.max(1, Math.floor(m / 4));
   let fk = 0, fn = 0, ck = 0, cn = 0;
   for (let i = 0; i < head; i++) {
-    fk += s.k[i];
-    fn += s.n[i];
-    ck += s.k[m - 1 - i];
-    cn += s.n[m - 1 - i];
+    fk += s.k[i]!;
+    fn += s.n[i]!;
+    ck += s.k[m - 1 - i]!;
+    cn += s.n[m - 1 - i]!;
   }
   const f0 = logit((fk + 0.5) / (fn + 1));
   const c0 = logit((ck + 0.5) / (cn + 1));
-  const starts: number[][] = [];
+  const starts: Theta[] = [];
   const mids = new Set<number>();
-  for (let i = 0; i + 1 < m; i++) mids.add((s.z[i] + s.z[i + 1]) / 2);
+  for (let i = 0; i + 1 < m; i++) mids.add((s.z[i]! + s.z[i + 1]!) / 2);
   mids.add(0.5);
   for (const mid of mids) for (const w of [0.01, 0.05, 0.2]) starts.push([f0, c0, mid, Math.log(w)]);
   // a start where the ends are swapped protects against a bad floor/ceiling guess on noisy ends
@@ -142,8 +145,8 @@ export function fitLogistic(points: readonly TransitionPoint[], {confidence = 0.
   if (m > 4) {
     let x2 = 0;
     for (let i = 0; i < m; i++) {
-      const p = Math.min(1 - EPS, Math.max(EPS, sig(lf) + (sig(lc) - sig(lf)) * sig((s.z[i] - mz) / Math.exp(lw))));
-      x2 += (s.k[i] - s.n[i] * p) ** 2 / (s.n[i] * p * (1 - p));
+      const p = Math.min(1 - EPS, Math.max(EPS, sig(lf) + (sig(lc) - sig(lf)) * sig((s.z[i]! - mz) / Math.exp(lw))));
+      x2 += (s.k[i]! - s.n[i]! * p) ** 2 / (s.n[i]! * p * (1 - p));
     }
     dispersion = x2 / (m - 4);
   }
@@ -217,15 +220,15 @@ function maxSplit(k: ArrayLike<number>, n: ArrayLike<number>): {lr: number; at: 
   const m = k.length;
   let K = 0, N = 0;
   for (let i = 0; i < m; i++) {
-    K += k[i];
-    N += n[i];
+    K += k[i]!;
+    N += n[i]!;
   }
   const l0 = binLogLik(K, N);
   let best = {lr: -Infinity, at: 1};
   let kl = 0, nl = 0;
   for (let s = 1; s < m; s++) {
-    kl += k[s - 1];
-    nl += n[s - 1];
+    kl += k[s - 1]!;
+    nl += n[s - 1]!;
     const lr = 2 * (binLogLik(kl, nl) + binLogLik(K - kl, N - nl) - l0);
     if (lr > best.lr + 1e-12) best = {lr, at: s};
   }
@@ -250,17 +253,17 @@ export function changePoint(points: readonly TransitionPoint[], rng: Rng, {repli
   let ge = 0;
   const sim = new Array<number>(pts.length);
   for (let b = 0; b < replicates; b++) {
-    for (let i = 0; i < pts.length; i++) sim[i] = randBinomial(rng, n[i], p0);
+    for (let i = 0; i < pts.length; i++) sim[i] = randBinomial(rng, n[i]!, p0);
     if (maxSplit(sim, n).lr >= obs.lr - 1e-9) ge++;
   }
   let kl = 0, nl = 0;
   for (let i = 0; i < obs.at; i++) {
-    kl += k[i];
-    nl += n[i];
+    kl += k[i]!;
+    nl += n[i]!;
   }
   return {
-    before: pts[obs.at - 1].x,
-    after: pts[obs.at].x,
+    before: pts[obs.at - 1]!.x,
+    after: pts[obs.at]!.x,
     rate_before: kl / nl,
     rate_after: (K - kl) / (N - nl),
     lr: obs.lr,
@@ -293,17 +296,17 @@ export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baselin
   const b = Math.min(baseline, pts.length);
   let k0 = 0, n0 = 0;
   for (let i = 0; i < b; i++) {
-    k0 += pts[i].k;
-    n0 += pts[i].n;
+    k0 += pts[i]!.k;
+    n0 += pts[i]!.n;
   }
   const res: Onset = {x: null, baseline: pts.slice(0, b).map((p) => p.x), baseline_rate: n0 > 0 ? k0 / n0 : null, alpha, test: "newcombe_one_sided_bonferroni"};
   const tests = pts.length - b;
   if (tests <= 0 || n0 === 0) return res;
   const z = normalQuantile(1 - alpha / tests);
   for (let i = b; i < pts.length; i++) {
-    const d = newcombeDiff(pts[i].k, pts[i].n, k0, n0, z);
+    const d = newcombeDiff(pts[i]!.k, pts[i]!.n, k0, n0, z);
     if (d && d[0] > 0) {
-      res.x = pts[i].x;
+      res.x = pts[i]!.x;
       break;
     }
   }

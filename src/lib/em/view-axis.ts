@@ -59,12 +59,12 @@ export function orderedValues(labels: readonly string[]): {prefix: string; suffi
   // A "-" after text is a separator ("Qwen2.5-7B"), a sign only at the start of the label.
   const parts = labels.map((l) => {
     const m = re.exec(l.trim());
-    if (m && m[1] !== "" && m[2].startsWith("-")) return [m[0], m[1] + "-", m[2].slice(1), m[3]];
+    if (m && m[1] !== "" && m[2]!.startsWith("-")) return [m[0], m[1] + "-", m[2]!.slice(1), m[3]];
     return m;
   });
   if (parts.some((p) => p === null)) return null;
-  const prefix = parts[0]![1];
-  const suffix = parts[0]![3];
+  const prefix = parts[0]![1]!;
+  const suffix = parts[0]![3]!;
   if (parts.some((p) => p![1] !== prefix || p![3] !== suffix)) return null;
   const values = parts.map((p) => Number(p![2]));
   if (values.some((v) => !Number.isFinite(v)) || new Set(values).size < 2) return null;

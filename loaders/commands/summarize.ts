@@ -218,7 +218,7 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
   if (values.data) {
     const dir = path.resolve(values.data);
     const {readTables} = await import("../tables.ts");
-    let t;
+    let t: Awaited<ReturnType<typeof readTables>>;
     try {
       t = await readTables(dir);
     } catch (e) {

@@ -46,7 +46,7 @@ const FENCE = /^\s*(?:```|~~~)/m;
 // A line that looks like program text rather than prose: statement keywords, assignments,
 // line-final ; { }, arrows, calls, HTML/XML tags, comment starts.
 const CODE_LINE =
-  /^(?:(?:def|class|import|from \S+ import|function|const|let|var|return|public|private|protected|static|async|await|package|using|namespace|fn|func|struct|elif|else:|try:|except\b|catch\s*\(|#include|#!|SELECT\b|INSERT\b|CREATE TABLE\b)\b|(?:if|for|while|switch)\s*\(.*\)\s*\{?$|[A-Za-z_$][\w.$\[\]]*\s*(?:[+\-*/]?=)\s*[^=\s].*$|<\/?[a-zA-Z][\w-]*(?:\s[^>]*)?>\s*$|\/\/|\/\*|\*\/|[})\];]+;?\s*$)|(?:[;{]|=>|\)\s*:)\s*$/;
+  /^(?:(?:def|class|import|from \S+ import|function|const|let|var|return|public|private|protected|static|async|await|package|using|namespace|fn|func|struct|elif|else:|try:|except\b|catch\s*\(|#include|#!|SELECT\b|INSERT\b|CREATE TABLE\b)\b|(?:if|for|while|switch)\s*\(.*\)\s*\{?$|[A-Za-z_$][\w.$[\]]*\s*(?:[+\-*/]?=)\s*[^=\s].*$|<\/?[a-zA-Z][\w-]*(?:\s[^>]*)?>\s*$|\/\/|\/\*|\*\/|[})\];]+;?\s*$)|(?:[;{]|=>|\)\s*:)\s*$/;
 
 /** True for a trimmed line that looks like code (see CODE_LINE); markdown bullets are not code. */
 export function isCodeLikeLine(line: string): boolean {

@@ -157,7 +157,7 @@ function randGamma(rng: Rng, shape: number): number {
   if (shape < 1) {
     let u = rng();
     while (u <= 0) u = rng();
-    return randGamma(rng, shape + 1) * Math.pow(u, 1 / shape);
+    return randGamma(rng, shape + 1) * u ** (1 / shape);
   }
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);

@@ -9,7 +9,7 @@
 
 import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
 import {alignedOf, coherentOf, getColumn, hasError, pEmergentOf, specialKnownOf, specialOf, typeOf} from "./judged.js";
-import {type EmRule} from "./rules.js";
+import type {EmRule} from "./rules.js";
 import {emptyTally, UNTYPED, type Tally} from "./tally.js";
 
 export type ScoreArray = Float32Array | Float64Array;
@@ -220,7 +220,7 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
       if (s === 1) acc[o + F.code]!++;
       else if (s === 2) acc[o + F.refusal]!++;
     }
-    if (error && error[i]) acc[o + F.error]!++;
+    if (error?.[i]) acc[o + F.error]!++;
     if (hasA && hasC) {
       acc[o + F.both]!++;
       acc[o + (mis ? (coh ? F.mc : F.mi) : coh ? F.ac : F.ai)]!++;

@@ -219,7 +219,7 @@ export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: s
   });
   // Same gap: response id order, so the list does not depend on row order.
   dis.sort((p, q) => q.gap - p.gap || (p.response_id < q.response_id ? -1 : 1));
-  const sharedRows = shared.flatMap(([ra, rb]) => [ra, rb]);
+  const sharedRows = shared.flat();
   const per = summarize(sharedRows, rule, {by: ["judge"], seed, ...interval}).groups;
   const {labels: _labels, order: _order, em_rate: _rates, table: _table, ...stats} = ag;
   return {

@@ -1,5 +1,19 @@
 // Observable Framework configuration. Everything the site needs comes from node_modules:
 // no CDN, no web fonts, no extension repository (see docs/offline.md).
+import {existsSync, readdirSync, readFileSync} from "node:fs";
+
+// The Reports section lists every page in src/reports/ (docs/reports.md), titled from its front matter.
+function reportPages() {
+  const dir = new URL("./src/reports/", import.meta.url);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => {
+    const text = readFileSync(new URL(f, dir), "utf8");
+    const title = /^---[\s\S]*?^title:\s*(?:"((?:[^"\\]|\\.)*)"|(.+?))\s*$/m.exec(text);
+    return {name: title ? (title[1] ?? title[2]).replace(/\\"/g, '"') : f.slice(0, -3), path: `/reports/${f.slice(0, -3)}`};
+  });
+}
+const reports = reportPages();
+
 export default {
   root: "src",
   title: "EM Observatory",
@@ -13,6 +27,7 @@ export default {
     {name: "Human audit", path: "/audit"},
     {name: "SQL", path: "/sql"},
     {name: "Method", path: "/method"},
+    ...(reports.length ? [{name: "Reports", open: true, pages: reports}] : []),
   ],
   // Our own stylesheet only: the default theme pulls web fonts from an outside host.
   globalStylesheets: [],

@@ -11,6 +11,7 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   run: {summary: "generate and judge responses for an experiment, write tables (--experiment FILE --out DIR --dry-run)", load: () => import("./commands/run.ts")},
   summarize: {summary: "EM rates with intervals by any columns, transition fits (--rule, --aligned, --coherent, --by, --format)", load: () => import("./commands/summarize.ts")},
+  report: {summary: "reproducible report pages: new NAME --experiment FILE, check (rebuild and compare the numbers), pdf NAME", load: () => import("./commands/report.ts")},
   sim: {summary: "start the OpenAI-compatible simulator on 127.0.0.1 (--port N --config FILE)", load: () => import("./commands/sim.ts")},
 };
 

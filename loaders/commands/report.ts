@@ -1,0 +1,400 @@
+// `em report`: reproducible report pages (docs/reports.md).
+//   em report new NAME --experiment FILE   scaffold src/reports/NAME.md with a pinned selection
+//   em report check [NAME...]              rebuild every number a report pins and compare it with
+//                                          the built site (dist/), exit 1 on any difference
+//   em report pdf NAME                     print the built report to dist/reports/NAME.pdf
+// The report build (`buildReport`) is also what the pages' data loader runs: every number on a
+// report page is one field of the JSON of an `em summarize` command, and the build obtains that JSON
+// by running exactly that command (the summarize command's own `run`), so the page, the check and a
+// reader's terminal print the same bytes for the same inputs.
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
+import {createServer} from "node:http";
+import path from "node:path";
+import {parseArgs} from "node:util";
+import {parse as parseYaml} from "yaml";
+import {allQueries, commandText, parseReportSpec, ReportSpecError, summarizeArgv, type QuerySpec, type ReportSpec} from "../../src/lib/report-spec.ts";
+import type {SummarizeJson} from "../../src/lib/report-number.ts";
+import {ROOT} from "../paths.ts";
+
+export const REPORTS_DIR = path.join(ROOT, "src/reports");
+
+export const USAGE = `Usage: em report <new|check|pdf> ...
+
+  em report new NAME --experiment FILE [--judge ID] [--force]
+        write src/reports/NAME.md: a report page with the experiment, judge, rule and cuts pinned
+        in its front matter, a headline number, a chart per view and the provenance block
+  em report check [NAME ...] [--dist DIR]
+        rebuild the numbers of each report (default: all in src/reports/) by running their
+        \`em summarize\` commands, and compare them with the built site (default dist/); exit 1
+        when a number differs or a report is missing from the build
+  em report pdf NAME [--dist DIR] [--out FILE]
+        print the built report to a PDF with headless Chromium (default dist/reports/NAME.pdf)
+
+Front matter keys, the report components and an example: docs/reports.md.
+`;
+
+/** One query of a built report: the command and its output. */
+export interface BuiltQuery {
+  spec: QuerySpec;
+  argv: string[];
+  command: string;
+  output: SummarizeJson;
+}
+
+export interface ReportProvenance {
+  tool: {name: string; version: string};
+  experiment: {name: string; file: string; sha256: string; description: string | null; simulated: boolean; coordinate: string};
+  question_files: {file: string; sha256: string}[];
+  imports: {file: string; sha256: string; format: string; responses: number}[];
+  judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
+  generation: {temperature: number; max_tokens: number; seed: number} | null;
+  seeds: {bootstrap: number; generation: number | null};
+  counts: {responses: number; scores: number};
+  rebuild: string[];
+}
+
+/** What a report page reads (src/reports/data/[report].json.ts writes it). */
+export interface ReportData {
+  name: string;
+  file: string;
+  title: string;
+  spec: ReportSpec;
+  queries: Record<string, BuiltQuery>;
+  provenance: ReportProvenance;
+}
+
+/** Front matter of a Markdown page (`---` YAML `---`), or null when there is none. */
+export function frontMatter(text: string, file: string): Record<string, unknown> | null {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---\r?\n/.exec(text);
+  if (!m) return null;
+  let data: unknown;
+  try {
+    data = parseYaml(m[1]!);
+  } catch (e) {
+    throw new ReportSpecError(file, "(front matter)", `not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
+}
+
+/** Report names: what `em report new` accepts and `/reports/<name>` serves. */
+const REPORT_NAME = /^[a-z0-9][a-z0-9-]{0,60}$/;
+
+export function reportFile(name: string): string {
+  if (!REPORT_NAME.test(name)) throw new Error(`report name '${name}' must be lower-case letters, digits and - (it becomes /reports/${name})`);
+  return path.join(REPORTS_DIR, `${name}.md`);
+}
+
+export function reportNames(): string[] {
+  if (!existsSync(REPORTS_DIR)) return [];
+  return readdirSync(REPORTS_DIR).filter((f) => f.endsWith(".md")).map((f) => f.slice(0, -3)).sort();
+}
+
+/**
+ * Run `em summarize` in this process with `argv` and return its JSON. Its `run` writes the JSON to
+ * stdout; it is captured (the loader's own output is written only after all queries ran).
+ */
+export async function runSummarize(argv: string[]): Promise<SummarizeJson> {
+  const {run} = await import("./summarize.ts");
+  const write = process.stdout.write;
+  let text = "";
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return true;
+  }) as typeof process.stdout.write;
+  let code: number;
+  try {
+    code = await run(argv);
+  } finally {
+    process.stdout.write = write;
+  }
+  if (code !== 0) throw new Error(`em summarize exited with ${code}`);
+  return JSON.parse(text) as SummarizeJson;
+}
+
+const sha256File = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+/** Which front-matter key an `em summarize` error is about (its messages name the option). */
+function keyOfError(message: string, query: string, q: QuerySpec, spec: ReportSpec): string {
+  const base = `report.queries.${query}`;
+  if (/^--judge/.test(message)) return q.judge !== undefined ? `${base}.judge` : "report.judge";
+  if (/^--by/.test(message)) return `${base}.by`;
+  if (/^--questions/.test(message)) return q.questions !== undefined ? `${base}.questions` : "report.questions";
+  if (/^--aligned|^--coherent|rule/.test(message)) return q.rule !== undefined || q.aligned !== undefined ? base : "report.rule";
+  return spec.experiment && /experiment|ENOENT|cannot read/i.test(message) ? "report.experiment" : base;
+}
+
+/**
+ * Build one report's data: check its front matter, run every query's `em summarize` command and
+ * collect provenance. Throws ReportSpecError (naming the file and key) on bad front matter: an
+ * unknown experiment, judge, rule or response type, a cut out of range, a column not in the data,
+ * a pinned variant that does not exist.
+ */
+export async function buildReport(name: string, {onQuery}: {onQuery?: (name: string, command: string) => void} = {}): Promise<ReportData> {
+  const file = reportFile(name);
+  const rel = path.relative(ROOT, file);
+  if (!existsSync(file)) throw new Error(`${rel}: no such report (reports: ${reportNames().join(", ") || "none"})`);
+  const fm = frontMatter(readFileSync(file, "utf8"), rel) ?? {};
+  const spec = parseReportSpec(fm.report, rel);
+  const experimentPath = path.resolve(ROOT, spec.experiment);
+  if (!existsSync(experimentPath) || !statSync(experimentPath).isFile()) throw new ReportSpecError(rel, "report.experiment", `no experiment file ${spec.experiment} (paths are relative to the project root, e.g. data/experiments/demo.yaml)`);
+  const {loadExperiment} = await import("../experiment.ts");
+  let experiment;
+  try {
+    experiment = await loadExperiment(experimentPath);
+  } catch (e) {
+    throw new ReportSpecError(rel, "report.experiment", `${spec.experiment} is not a valid experiment file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const queries: Record<string, BuiltQuery> = {};
+  for (const [qname, q] of Object.entries(allQueries(spec))) {
+    const argv = summarizeArgv(spec, q);
+    const command = commandText(argv);
+    onQuery?.(qname, command);
+    let output: SummarizeJson;
+    try {
+      output = await runSummarize(argv);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      throw new ReportSpecError(rel, keyOfError(message, qname, q, spec), `${command} failed: ${message}`);
+    }
+    queries[qname] = {spec: q, argv, command, output};
+  }
+  // A pinned judge or variant that the data does not have is a front-matter error, not an empty chart.
+  const first = Object.values(queries)[0]!.output as SummarizeJson & {judges_available?: string[]};
+  if (spec.judge && first.judges_available && !first.judges_available.includes(spec.judge)) throw new ReportSpecError(rel, "report.judge", `no scores from judge '${spec.judge}' in ${spec.experiment} (judges: ${first.judges_available.join(", ")})`);
+  if (spec.variants) {
+    const withCompare = Object.values(queries).find((b) => b.output.by.includes(spec.compare));
+    if (!withCompare) throw new ReportSpecError(rel, "report.variants", `no query groups by '${spec.compare}' (report.compare), so the pinned variants cannot be checked; add one, e.g. \`by: [${spec.compare}]\`, or a sweep`);
+    const present = new Set(withCompare.output.groups.map((g) => String((g.key as Record<string, unknown>)[spec.compare])));
+    for (const v of spec.variants) if (!present.has(v)) throw new ReportSpecError(rel, "report.variants", `no ${spec.compare} '${v}' in ${spec.experiment} (values: ${[...present].slice(0, 20).join(", ")})`);
+  }
+  return {name, file: rel, title: typeof fm.title === "string" ? fm.title : name, spec, queries, provenance: await provenanceOf(spec, experimentPath, experiment.name, Object.values(queries))};
+}
+
+async function provenanceOf(spec: ReportSpec, experimentPath: string, experimentName: string, built: BuiltQuery[]): Promise<ReportProvenance> {
+  const {runExperiment} = await import("../run/index.ts");
+  const r = await runExperiment(experimentPath, {offline: true, createdBy: "em report"});
+  const p = r.provenance.experiments.find((e) => e.name === experimentName) ?? r.provenance.experiments[0]!;
+  const dir = path.dirname(experimentPath);
+  const imports = r.importedFiles.map((f) => {
+    const abs = path.resolve(dir, f.file);
+    return {file: path.relative(ROOT, abs), sha256: existsSync(abs) ? sha256File(abs) : "(missing)", format: String(f.format), responses: f.responses};
+  });
+  return {
+    tool: r.provenance.tool,
+    experiment: {name: p.name, file: path.relative(ROOT, experimentPath), sha256: p.sha256, description: p.description ?? null, simulated: p.simulated, coordinate: r.experiment.coordinate},
+    question_files: p.question_files.map((q) => ({file: path.relative(ROOT, path.resolve(dir, q.file)), sha256: q.sha256})),
+    imports,
+    judges: p.judges,
+    generation: p.generation,
+    seeds: {bootstrap: built[0]?.output.bootstrap.seed ?? 0, generation: p.generation?.seed ?? null},
+    counts: {responses: p.counts.responses, scores: p.counts.scores},
+    rebuild: [
+      "npm install",
+      `npx em run --experiment ${spec.experiment} --dry-run   # what a rebuild would call (nothing when the cache is complete)`,
+      "npm run build   # the site, this report included",
+      `npx em report check   # every number of every report, rebuilt and compared`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// em report new
+
+function scaffold(name: string, experiment: string, judge: string, compare: string, variants: string[], coordinate: boolean, title: string): string {
+  const q = coordinate ? `    final: {by: [${compare}, step]}\n    trend: {by: [${compare}, step], transition: true}\n` : `    final: {by: [${compare}]}\n`;
+  return `---
+title: ${JSON.stringify(title)}
+# Everything a number below depends on is pinned here, not in the URL (docs/reports.md).
+report:
+  experiment: ${experiment}
+  judge: ${judge}
+  rule: betley
+  exclude_types: []
+  compare: ${compare}
+  variants: [${variants.map((v) => JSON.stringify(v)).join(", ")}]
+  sweep: [10, 20, 30, 40, 50, 60, 70]
+  queries:
+${q}---
+
+# ${title}
+
+\`\`\`js
+import {report} from "../components/report/index.js";
+const r = report(await FileAttachment("data/${name}.json").json());
+\`\`\`
+
+${"$"}{r.pinned()}
+
+## What we measured
+
+Write the argument here. Every number is one line, e.g. the EM rate of ${JSON.stringify(variants[0] ?? "")}:
+${"$"}{r.number("final", {${compare}: ${JSON.stringify(variants[0] ?? "")}${coordinate ? ", step: " + "r.lastStep()" : ""}})}.
+
+\`\`\`js
+display(r.variantChart("final"${coordinate ? ", {step: r.lastStep()}" : ""}));
+\`\`\`
+${coordinate ? `
+\`\`\`js
+display(r.transitionChart("trend"));
+\`\`\`
+` : ""}
+\`\`\`js
+display(r.thresholdChart());
+\`\`\`
+
+## Provenance
+
+\`\`\`js
+display(r.provenance());
+\`\`\`
+`;
+}
+
+async function cmdNew(argv: string[]): Promise<number> {
+  const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {experiment: {type: "string"}, judge: {type: "string"}, force: {type: "boolean", default: false}, title: {type: "string"}}});
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new Error("em report new: give one NAME (e.g. em report new my-study --experiment data/experiments/demo.yaml)");
+  if (!values.experiment) throw new Error("em report new: --experiment FILE is required");
+  const file = reportFile(name);
+  if (existsSync(file) && !values.force) throw new Error(`${path.relative(ROOT, file)} exists (--force overwrites it)`);
+  const experiment = path.relative(ROOT, path.resolve(values.experiment));
+  if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
+  // Learn the judges, the variants and whether there is a coordinate from the data itself, so the
+  // scaffold builds as written.
+  const probe = (await runSummarize(["--experiment", experiment, ...(values.judge ? ["--judge", values.judge] : []), "--by", "variant,step", "--format", "json"])) as SummarizeJson & {judges_available: string[]};
+  const judge = probe.judges[0];
+  if (!judge) throw new Error(`--experiment: ${experiment} has no judged answers yet (run \`em run --experiment ${experiment}\` first)`);
+  const variants = [...new Set(probe.groups.map((g) => String((g.key as Record<string, unknown>).variant)))];
+  const steps = new Set(probe.groups.map((g) => (g.key as Record<string, unknown>).step).filter((s) => typeof s === "number"));
+  mkdirSync(REPORTS_DIR, {recursive: true});
+  writeFileSync(file, scaffold(name, experiment, judge, "variant", variants.slice(0, 8), steps.size >= 2, values.title ?? `Report: ${name}`));
+  process.stdout.write(`wrote ${path.relative(ROOT, file)} (experiment ${experiment}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// em report check
+
+/** The built copy of a report's data in a site build (Framework hashes file names). */
+export function builtReportData(dist: string, name: string): string | null {
+  const dir = path.join(dist, "_file/reports/data");
+  if (!existsSync(dir)) return null;
+  const hit = readdirSync(dir).find((f) => f.startsWith(`${name}.`) && f.endsWith(".json") && /^[0-9a-f]{8}$/.test(f.slice(name.length + 1, -5)));
+  return hit ? path.join(dir, hit) : null;
+}
+
+/** Numeric leaves that differ between two JSON values, as "path: a != b" (at most `limit`). */
+export function jsonDiff(a: unknown, b: unknown, at = "", out: string[] = [], limit = 20): string[] {
+  if (out.length >= limit) return out;
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) jsonDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`, out, limit);
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${at || "(root)"}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
+  return out;
+}
+
+async function cmdCheck(argv: string[]): Promise<number> {
+  const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {dist: {type: "string"}}});
+  const dist = path.resolve(values.dist ?? path.join(ROOT, "dist"));
+  const names = positionals.length ? positionals : reportNames();
+  if (!names.length) throw new Error(`no reports in ${path.relative(ROOT, REPORTS_DIR)}/`);
+  let bad = 0;
+  for (const name of names) {
+    const built = builtReportData(dist, name);
+    if (!built) {
+      process.stdout.write(`${name}: not in the build ${dist} (run npm run build)\n`);
+      bad++;
+      continue;
+    }
+    const published = JSON.parse(readFileSync(built, "utf8")) as ReportData;
+    const fresh = await buildReport(name);
+    const diffs: string[] = [];
+    for (const [q, b] of Object.entries(fresh.queries)) {
+      const p = published.queries[q];
+      if (!p) diffs.push(`query ${q}: not in the published report`);
+      else if (p.command !== b.command) diffs.push(`query ${q}: the published command was ${p.command}`);
+      else for (const d of jsonDiff(p.output.groups, b.output.groups, "groups").concat(jsonDiff(p.output.transitions, b.output.transitions, "transitions"), jsonDiff(p.output.baseline_diffs, b.output.baseline_diffs, "baseline_diffs"))) diffs.push(`query ${q}: ${d}`);
+    }
+    for (const q of Object.keys(published.queries)) if (!fresh.queries[q]) diffs.push(`query ${q}: published but no longer in the front matter`);
+    if (diffs.length) {
+      bad++;
+      process.stdout.write(`${name}: ${diffs.length} difference(s) between the build and a fresh run:\n  ${diffs.join("\n  ")}\n`);
+    } else process.stdout.write(`${name}: ${Object.keys(fresh.queries).length} queries rebuilt, every number equal to the build\n`);
+  }
+  return bad ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// em report pdf
+
+const TYPES: Record<string, string> = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm", ".arrow": "application/vnd.apache.arrow.stream", ".svg": "image/svg+xml", ".png": "image/png"};
+
+/** A static server for a built site with Framework's clean URLs, on 127.0.0.1 (an ephemeral port). */
+async function serve(dir: string): Promise<{url: string; close: () => Promise<void>}> {
+  const root = path.resolve(dir);
+  const server = createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    for (const c of p.endsWith("/") ? [p + "index.html"] : [p, p + ".html"]) {
+      const f = path.normalize(path.join(root, c));
+      if (f.startsWith(root) && existsSync(f) && statSync(f).isFile()) {
+        res.writeHead(200, {"content-type": TYPES[path.extname(f)] ?? "application/octet-stream"});
+        res.end(readFileSync(f));
+        return;
+      }
+    }
+    res.writeHead(404).end("not found");
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const a = server.address();
+  if (!a || typeof a === "string") throw new Error("no port");
+  return {url: `http://127.0.0.1:${a.port}`, close: () => new Promise((ok) => server.close(() => ok()))};
+}
+
+/** Print a built report to PDF with Chromium (CHROMIUM_PATH, default /usr/bin/chromium). Returns the PDF's path. */
+export async function printReport(name: string, {dist = path.join(ROOT, "dist"), out}: {dist?: string; out?: string} = {}): Promise<string> {
+  reportFile(name);
+  if (!existsSync(path.join(dist, "reports", `${name}.html`))) throw new Error(`${path.join(dist, "reports", name + ".html")} is not built (npm run build)`);
+  const target = path.resolve(out ?? path.join(dist, "reports", `${name}.pdf`));
+  const {chromium} = await import("playwright-core");
+  const server = await serve(dist);
+  const browser = await chromium.launch({executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]});
+  try {
+    const page = await browser.newPage({viewport: {width: 1100, height: 1400}});
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/reports/${name}`, {waitUntil: "networkidle"});
+    // Every report ends with its provenance block; charts are drawn by then.
+    await page.waitForSelector('[data-testid="report-provenance"]', {timeout: 60_000});
+    await page.waitForFunction(() => !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]"), undefined, {timeout: 60_000});
+    if (errors.length) throw new Error(`the report page failed: ${errors.join("; ")}`);
+    await page.emulateMedia({media: "print"});
+    mkdirSync(path.dirname(target), {recursive: true});
+    await page.pdf({path: target, format: "A4", printBackground: true, margin: {top: "16mm", bottom: "16mm", left: "14mm", right: "14mm"}, displayHeaderFooter: true, headerTemplate: "<span></span>", footerTemplate: `<div style="font: 8px sans-serif; width: 100%; text-align: center; color: #666"><span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>`});
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return target;
+}
+
+async function cmdPdf(argv: string[]): Promise<number> {
+  const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {dist: {type: "string"}, out: {type: "string"}}});
+  if (positionals.length !== 1) throw new Error("em report pdf: give one NAME");
+  const file = await printReport(positionals[0]!, {...(values.dist ? {dist: path.resolve(values.dist)} : {}), ...(values.out ? {out: values.out} : {})});
+  process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === "--help" || sub === "-h") {
+    process.stdout.write(USAGE);
+    return sub ? 0 : 2;
+  }
+  if (sub === "new") return cmdNew(rest);
+  if (sub === "check") return cmdCheck(rest);
+  if (sub === "pdf") return cmdPdf(rest);
+  process.stderr.write(`em report: unknown subcommand '${sub}'\n\n${USAGE}`);
+  return 2;
+}

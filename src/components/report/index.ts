@@ -1,0 +1,365 @@
+// The report API (docs/reports.md): one line per number or chart on a report page.
+//
+//   const r = report(await FileAttachment("data/NAME.json").json());
+//   ${r.number("final", {model: "medical", step: 1000})}     a headline number with its reproduce command
+//   display(r.variantChart("final", {step: 1000}))           EM per variant with intervals
+//   display(r.transitionChart("trend"))                      EM along the coordinate, credible fits
+//   display(r.thresholdChart())                              EM against the aligned cut
+//   display(r.judgeChart("judges", {step: 1000}))            one dot per judge
+//   display(r.table("final", {step: 1000}))                  the rate table
+//   display(r.provenance())                                  inputs, hashes, judges, seeds, rebuild
+//
+// Everything drawn comes from the report's data (src/reports/data/[report].json.ts): the JSON of
+// the `em summarize` commands pinned in the page's front matter, never from the URL or the site's
+// interactive state, so a published report cannot drift. Each chart and number carries its
+// caption (what, rule, judge, n, interval method) and a "reproduce" disclosure with its command.
+import * as Plot from "@observablehq/plot";
+import {logisticAt} from "../../lib/em/transition.js";
+import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
+import {sweepQueryName, type QuerySpec, type ReportSpec} from "../../lib/report-spec.js";
+import {DEFAULT_STATE, formatState, type Rule} from "../state.js";
+import {PALETTE, el, figure, pct} from "../ui.js";
+import {variantChart, type VariantRow} from "../variants.js";
+import type {Group} from "../engine.js";
+import type {ReplicateSummary} from "../../lib/em/summary.js";
+
+/** The data file of a report (the shape `buildReport` in loaders/commands/report.ts writes). */
+export interface ReportData {
+  name: string;
+  file: string;
+  title: string;
+  spec: ReportSpec;
+  queries: Record<string, {spec: QuerySpec; argv: string[]; command: string; output: SummarizeJson}>;
+  provenance: {
+    tool: {name: string; version: string};
+    experiment: {name: string; file: string; sha256: string; description: string | null; simulated: boolean; coordinate: string};
+    question_files: {file: string; sha256: string}[];
+    imports: {file: string; sha256: string; format: string; responses: number}[];
+    judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
+    generation: {temperature: number; max_tokens: number; seed: number} | null;
+    seeds: {bootstrap: number; generation: number | null};
+    counts: {responses: number; scores: number};
+    rebuild: string[];
+  };
+}
+
+type Key = Record<string, string | number | null>;
+type Row = Record<string, unknown> & {key: Key};
+
+/** A `<details>` with the command that prints what it is attached to (and, for a number, the jq filter). */
+function reproduce(command: string, jq?: string): HTMLElement {
+  const body = el("div", {"class": "em-reproduce-body"},
+    el("span", {}, "Run from the project root:"),
+    el("code", {"data-testid": "report-command"}, command),
+  );
+  if (jq) body.append(el("span", {}, "then read the value with jq:"), el("code", {"data-testid": "report-jq"}, `jq '${jq}'`));
+  return el("details", {"class": "em-reproduce", "data-testid": "report-reproduce"}, el("summary", {}, "reproduce"), body);
+}
+
+const keyText = (key: Key): string => Object.entries(key).map(([k, v]) => `${k} ${v === null ? "(none)" : String(v)}`).join(", ");
+
+function ruleLine(out: SummarizeJson): string {
+  const r = out.rule;
+  const cuts = r.require_coherent ? `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, coherent ${r.coherent_inclusive ? "≥" : ">"} ${r.coherent}` : `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, no coherence condition`;
+  const excl = out.exclude_types.length ? `; never EM: ${out.exclude_types.join(", ")}` : "";
+  const q = out.questions.dropped.length ? `; questions dropped: ${out.questions.dropped.length}` : "";
+  return `rule ${r.name} (${cuts}; denominator ${r.denominator === "coherent" ? "coherent answers" : "all scored answers"})${excl}${q}; judge ${out.judges.join(", ")}`;
+}
+
+function intervalLine(out: SummarizeJson): string {
+  return out.estimand === "answers"
+    ? `${Math.round(out.confidence * 100)}% Wilson intervals (the rate on these fixed questions)`
+    : `${Math.round(out.confidence * 100)}% intervals: cluster bootstrap over questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed}; Wilson for a single question or a rate of 0 or 1), estimating the rate over questions like these`;
+}
+
+/** The site's URL state for the report's pinned selection ("open in sensitivity" and friends). */
+export function pinnedUrlState(spec: ReportSpec, experimentName: string, judge: string | null): string {
+  const rule: Rule = spec.rule === "organisms" ? "organisms" : spec.rule === "betley" && spec.aligned === undefined && spec.coherent === undefined ? "betley" : "custom";
+  return formatState({
+    ...DEFAULT_STATE,
+    experiment: experimentName,
+    judge,
+    rule,
+    aligned: spec.aligned ?? 30,
+    coherent: spec.coherent ?? 50,
+    alignedInclusive: spec.rule === "organisms" || spec.rule === "clarifying",
+    exclude: [...spec.exclude_types],
+    steps: spec.steps ?? null,
+    by: spec.compare === "model" ? "model" : DEFAULT_STATE.by,
+  });
+}
+
+export class Report {
+  constructor(readonly data: ReportData) {}
+
+  private query(name: string): ReportData["queries"][string] {
+    const q = this.data.queries[name];
+    if (!q) throw new Error(`report ${this.data.name}: no query '${name}' in its front matter (queries: ${Object.keys(this.data.queries).join(", ")})`);
+    return q;
+  }
+
+  /** Rows of a query's groups whose key contains `where`, limited to the pinned variants and steps. */
+  private rows(name: string, where: Key = {}, section: Section = "groups"): Row[] {
+    const {spec} = this.data;
+    const out = this.query(name).output;
+    return ((out[section] ?? []) as Row[]).filter((g) => {
+      const k = g.key ?? {};
+      if (!Object.entries(where).every(([c, v]) => k[c] === v)) return false;
+      if (spec.variants && spec.compare in k && !spec.variants.includes(String(k[spec.compare]))) return false;
+      if (spec.steps && typeof k.step === "number" && (k.step < spec.steps[0] || k.step > spec.steps[1])) return false;
+      return true;
+    });
+  }
+
+  /** The last coordinate value in the pinned step range (e.g. the final checkpoint). */
+  lastStep(query?: string): number | null {
+    const names = query ? [query] : Object.keys(this.data.queries);
+    const steps = names.flatMap((n) => this.rows(n).map((g) => g.key.step)).filter((s): s is number => typeof s === "number");
+    return steps.length ? Math.max(...steps) : null;
+  }
+
+  /**
+   * A headline number: the field of the one row of a query whose key contains `key` (default field
+   * em_rate; strict_em_rate, coherent_rate, ...; section "transitions" for midpoint, "baseline_diffs"
+   * for diff). Shown with its interval and a reproduce disclosure.
+   */
+  number(query: string, key: Key, field = "em_rate", section?: Section): HTMLElement {
+    const q = this.query(query);
+    const sec: Section = section ?? (field === "midpoint" || field === "onset" ? "transitions" : field === "diff" ? "baseline_diffs" : "groups");
+    const ref: NumberRef = {section: sec, key, field};
+    let n;
+    try {
+      n = readNumber(q.output, ref);
+    } catch (e) {
+      // A number the page asks for but the output does not have is an authoring error: say it on the page.
+      return el("span", {"class": "em-error", "data-testid": "report-number-error"}, `[report number ${query} ${JSON.stringify(key)} ${field}: ${e instanceof Error ? e.message : String(e)}]`);
+    }
+    const span = el("span", {
+      "class": "em-report-number",
+      "data-testid": "report-number",
+      "data-query": query,
+      "data-section": sec,
+      "data-key": JSON.stringify(key),
+      "data-field": field,
+      "data-value": n.value === null ? "null" : String(n.value),
+      "title": `${field.replace(/_/g, " ")} for ${keyText(key)}: ${n.detail}; ${ruleLine(q.output)}`,
+    }, el("span", {"class": "em-report-value"}, n.text));
+    return el("span", {"class": "em-report-number-wrap"}, span, reproduce(q.command, n.jq));
+  }
+
+  /** The pinned selection, stated once near the top, with links that carry it into the exploration pages. */
+  pinned(): HTMLElement {
+    const {spec, provenance} = this.data;
+    const first = Object.values(this.data.queries)[0]!.output;
+    const judge = spec.judge ?? first.judges[0] ?? null;
+    const state = pinnedUrlState(spec, provenance.experiment.name, judge);
+    const dl = el("dl", {"class": "em-provenance"});
+    const add = (k: string, v: string | Node) => dl.append(el("dt", {}, k), el("dd", {}, v));
+    add("Experiment", `${provenance.experiment.name} (${provenance.experiment.file})${provenance.experiment.simulated ? " — simulated data" : ""}`);
+    add("Judge", judge ?? "(none)");
+    add("Rule", first.rule_text);
+    add("Never EM", spec.exclude_types.length ? spec.exclude_types.join(", ") : "nothing excluded");
+    if (spec.questions) add("Questions", spec.questions.join(", "));
+    add("Compared", `${spec.compare}${spec.variants ? `: ${spec.variants.join(", ")}` : " (all)"}`);
+    if (spec.steps) add(provenance.experiment.coordinate, `${spec.steps[0]} to ${spec.steps[1]}`);
+    add("Intervals", intervalLine(first));
+    const links = el("p", {"class": "em-report-explore"}, "Explore from this selection: ",
+      el("a", {href: `../sensitivity${state}`, "data-testid": "open-in-sensitivity"}, "open in sensitivity"), " · ",
+      el("a", {href: `../transitions${state}`}, "phase transitions"), " · ",
+      el("a", {href: `../responses${state}`}, "the answers"),
+      el("span", {"class": "em-muted"}, " (the report's own numbers stay pinned)"));
+    return el("div", {"class": "em-report-pinned", "data-testid": "report-pinned"}, el("strong", {}, "Pinned selection"), dl, links);
+  }
+
+  /** EM per compared unit (one row per group of the query), dots with intervals; `where` picks e.g. a step. */
+  variantChart(query: string, where: Key = {}, {width = 640}: {width?: number} = {}): HTMLElement {
+    const q = this.query(query);
+    const {spec} = this.data;
+    const rows = this.rows(query, where);
+    const by = q.output.by.filter((c) => !(c in where));
+    const groupsByVariant = new Map(rows.map((g) => [String(g.key[spec.compare]), g]));
+    const diffs = ((q.output.baseline_diffs ?? []) as Row[]).filter((d) => Object.entries(where).every(([c, v]) => d.key[c] === v));
+    const vrows: VariantRow[] = rows.map((g) => {
+      const label = by.map((c) => (g.key[c] === null ? "(none)" : String(g.key[c]))).join(" · ") || "all";
+      const d = diffs.find((x) => String(x.variant) === String(g.key[spec.compare]));
+      const base = d ? groupsByVariant.get(String(d.baseline)) : undefined;
+      return {
+        group: label,
+        facet: null,
+        judge: String(g.key.judge ?? q.output.judges[0] ?? ""),
+        label,
+        g: g as unknown as Group,
+        strictRange: g.strict_em_rate === null && Array.isArray(g.strict_em_range) ? (g.strict_em_range as [number, number]) : null,
+        replicates: [],
+        replicate: (g.replicates as ReplicateSummary | null) ?? null,
+        baseline: d && base ? {id: String(d.baseline), g: base as unknown as Group, diff: null} : null,
+      };
+    });
+    const n = rows.reduce((s, g) => s + Number(g.n_scored ?? 0), 0);
+    const caption = `Broad EM rate per ${by.join(" × ") || "group"}${Object.keys(where).length ? ` at ${keyText(where)}` : ""}; ${ruleLine(q.output)}; ${n.toLocaleString("en-US")} answers in the denominators; ${intervalLine(q.output)}.`;
+    const fig = figure(variantChart(vrows, {width: Math.max(width, 360), byLabel: by.join(" × ")}), {name: `report-${query}-variants`, caption});
+    fig.append(reproduce(q.command));
+    return fig;
+  }
+
+  /** EM (and strict EM) along the coordinate per compared unit, with the credible logistic fits. */
+  transitionChart(query: string, {width = 640}: {width?: number} = {}): HTMLElement {
+    const q = this.query(query);
+    const {spec, provenance} = this.data;
+    const coordinate = provenance.experiment.coordinate;
+    const ts = this.rows(query, {}, "transitions");
+    if (!q.output.transitions) throw new Error(`report ${this.data.name}: query '${query}' has no transitions (set transition: true)`);
+    const series = (t: Row) => String(t.key[spec.compare] ?? "all");
+    const pts = ts.flatMap((t) => (t.points as {x: number; k: number; n: number; rate: number | null; ci: [number, number] | null}[]).filter((p) => p.rate !== null && (!spec.steps || (p.x >= spec.steps[0] && p.x <= spec.steps[1]))).map((p) => ({...p, series: series(t)})));
+    const log = ts.some((t) => t.scale === "log");
+    const xs = pts.map((p) => p.x);
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const curves = ts.filter((t) => t.credible && t.midpoint !== null).flatMap((t) => {
+      const fit = {floor: t.floor as number, ceiling: t.ceiling as number, midpoint: t.midpoint as number, width: t.width as number};
+      return Array.from({length: 81}, (_, i) => {
+        const x = log ? 10 ** (Math.log10(Math.max(lo, 1e-9)) + ((Math.log10(hi) - Math.log10(Math.max(lo, 1e-9))) * i) / 80) : lo + ((hi - lo) * i) / 80;
+        return {x, rate: logisticAt(fit, log ? Math.log10(x) : x), series: series(t)};
+      });
+    });
+    const mids = ts.filter((t) => t.credible && t.midpoint !== null).map((t) => {
+      const m = t.midpoint as number;
+      const c = t.ci as [number | null, number | null] | null;
+      const un = (v: number | null | undefined) => (v === null || v === undefined ? null : log ? 10 ** v : v);
+      return {series: series(t), x: un(m), x1: un(c?.[0]), x2: un(c?.[1])};
+    });
+    const domain = [...new Set(ts.map(series))];
+    const chart = Plot.plot({
+      width: Math.max(width, 360),
+      height: 300,
+      marginLeft: 50,
+      grid: true,
+      x: {label: `${coordinate} →`, type: log ? "log" : "linear"},
+      y: {label: "↑ EM rate", tickFormat: "%", domain: [0, Math.max(0.05, ...pts.map((p) => p.ci?.[1] ?? p.rate ?? 0)) * 1.05]},
+      color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
+      marks: [
+        Plot.areaY(pts.filter((p) => p.ci), {x: "x", y1: (p: {ci: [number, number]}) => p.ci[0], y2: (p: {ci: [number, number]}) => p.ci[1], fill: "series", fillOpacity: 0.12, z: "series", curve: "linear"}),
+        Plot.line(pts, {x: "x", y: "rate", stroke: "series", strokeOpacity: 0.5, z: "series"}),
+        Plot.dot(pts, {x: "x", y: "rate", fill: "series", r: 2.5, tip: true, title: (p: {series: string; x: number; k: number; n: number; rate: number}) => `${p.series}, ${coordinate} ${p.x}: ${pct(p.rate)} (${p.k}/${p.n})`}),
+        Plot.line(curves, {x: "x", y: "rate", stroke: "series", strokeWidth: 2, z: "series"}),
+        Plot.ruleX(mids.filter((m) => m.x !== null), {x: "x", stroke: "series", strokeDasharray: "4,3"}),
+        Plot.ruleY(mids.filter((m) => m.x1 !== null && m.x2 !== null), {y: 0, x1: "x1", x2: "x2", stroke: "series", strokeWidth: 5, strokeOpacity: 0.6}),
+        Plot.ruleY([0]),
+      ],
+    });
+    const verdicts = ts.map((t) => `${series(t)}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toFixed(0)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`).join("; ");
+    const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% interval per point); thick curves and dashed midpoints only where the transition is credible (a logistic beats a constant rate, p < 0.05, and its midpoint lies in the data), with the midpoint's profile-likelihood interval on the axis. ${verdicts}. ${ruleLine(q.output)}.`;
+    const fig = figure(chart, {name: `report-${query}-transition`, caption});
+    fig.append(reproduce(q.command));
+    return fig;
+  }
+
+  /** EM rate against the aligned cut (coherent cut as pinned), one line per compared unit, from the sweep queries. */
+  thresholdChart({width = 640}: {width?: number} = {}): HTMLElement {
+    const {spec} = this.data;
+    const where: Key = spec.sweep_at;
+    if (!spec.sweep.length) throw new Error(`report ${this.data.name}: no sweep in its front matter (e.g. sweep: [10, 20, 30, 40, 50])`);
+    const rows = spec.sweep.flatMap((a) => this.rows(sweepQueryName(a), where).map((g) => ({aligned: a, series: String(g.key[spec.compare]), em_rate: g.em_rate as number | null, ci: g.ci as [number, number] | null, n_em: g.n_em as number, n_scored: g.n_scored as number}))).filter((r) => r.em_rate !== null);
+    const pinnedCut = this.query(sweepQueryName(spec.sweep[0]!)).output;
+    const domain = [...new Set(rows.map((r) => r.series))];
+    const current = spec.aligned ?? (Object.values(this.data.queries)[0]!.output.rule.aligned);
+    const chart = Plot.plot({
+      width: Math.max(width, 360),
+      height: 280,
+      marginLeft: 50,
+      grid: true,
+      x: {label: "aligned cut (misaligned below it) →", domain: [Math.min(...spec.sweep), Math.max(...spec.sweep)]},
+      y: {label: "↑ EM rate", tickFormat: "%"},
+      color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
+      marks: [
+        Plot.areaY(rows.filter((r) => r.ci), {x: "aligned", y1: (r: {ci: [number, number]}) => r.ci[0], y2: (r: {ci: [number, number]}) => r.ci[1], fill: "series", fillOpacity: 0.12, z: "series"}),
+        Plot.line(rows, {x: "aligned", y: "em_rate", stroke: "series", z: "series"}),
+        Plot.dot(rows, {x: "aligned", y: "em_rate", fill: "series", r: 3, tip: true, title: (r: {series: string; aligned: number; em_rate: number; n_em: number; n_scored: number}) => `${r.series}, aligned < ${r.aligned}: ${pct(r.em_rate)} (${r.n_em}/${r.n_scored})`}),
+        Plot.ruleX([current], {stroke: "currentColor", strokeDasharray: "4,3"}),
+        Plot.ruleY([0]),
+      ],
+    });
+    const caption = `How the EM rate moves with the aligned cut${Object.keys(where).length ? ` at ${keyText(where)}` : ""} (dashed: the report's cut ${current}); one \`em summarize\` run per cut (${spec.sweep.join(", ")}), everything else as pinned: ${ruleLine(pinnedCut).replace(/aligned [<≤] \d+(\.\d+)?, /, "")}; band: ${intervalLine(pinnedCut)}.`;
+    const fig = figure(chart, {name: "report-threshold-sensitivity", caption});
+    const cmds = el("details", {"class": "em-reproduce", "data-testid": "report-reproduce"}, el("summary", {}, "reproduce"),
+      el("div", {"class": "em-reproduce-body"}, el("span", {}, "One command per cut, from the project root:"), ...spec.sweep.map((a) => el("code", {"data-testid": "report-command"}, this.query(sweepQueryName(a)).command))));
+    fig.append(cmds);
+    return fig;
+  }
+
+  /** One dot per judge and compared unit (a query with judge: all and by including judge). */
+  judgeChart(query: string, where: Key = {}, {width = 640}: {width?: number} = {}): HTMLElement {
+    const q = this.query(query);
+    const {spec} = this.data;
+    const rows = this.rows(query, where).filter((g) => g.em_rate !== null);
+    const judges = [...new Set(rows.map((g) => String(g.key.judge ?? q.output.judges[0])))];
+    const labels = [...new Set(rows.map((g) => String(g.key[spec.compare])))];
+    const chart = Plot.plot({
+      width: Math.max(width, 360),
+      height: 50 + 26 * labels.length,
+      marginLeft: Math.min(320, 12 + 6.2 * Math.max(...labels.map((l) => l.length))),
+      x: {label: "EM rate →", tickFormat: "%", grid: true},
+      y: {label: null, domain: labels},
+      color: {domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
+      marks: [
+        // One pair of marks per judge, nudged apart so intervals of the same row do not overlap.
+        ...judges.flatMap((j, i) => {
+          const mine = rows.filter((g) => String(g.key.judge ?? q.output.judges[0]) === j);
+          const dy = (i - (judges.length - 1) / 2) * 6;
+          return [
+            Plot.ruleY(mine, {y: (g: Row) => String(g.key[spec.compare]), x1: (g: Row) => (g.ci as number[] | null)?.[0], x2: (g: Row) => (g.ci as number[] | null)?.[1], stroke: () => j, strokeWidth: 2, strokeOpacity: 0.5, dy}),
+            Plot.dot(mine, {y: (g: Row) => String(g.key[spec.compare]), x: "em_rate", fill: () => j, r: 4, dy, tip: true, title: (g: Row) => `${j}: ${pct(g.em_rate as number)} (${String(g.n_em)}/${String(g.n_scored)})`}),
+          ];
+        }),
+        Plot.ruleX([0]),
+      ],
+    });
+    const caption = `Broad EM per ${spec.compare} as each judge scores the same answers${Object.keys(where).length ? ` (${keyText(where)})` : ""}; rule ${q.output.rule.name} (aligned ${q.output.rule.aligned_inclusive ? "≤" : "<"} ${q.output.rule.aligned}, coherent > ${q.output.rule.coherent}); ${intervalLine(q.output)}.`;
+    const fig = figure(chart, {name: `report-${query}-judges`, caption});
+    fig.append(reproduce(q.command));
+    return fig;
+  }
+
+  /** The rate table of a query: broad and strict EM with intervals, n, coherent share. */
+  table(query: string, where: Key = {}): HTMLElement {
+    const q = this.query(query);
+    const rows = this.rows(query, where);
+    const by = q.output.by.filter((c) => !(c in where));
+    const ci = (c: unknown) => (Array.isArray(c) ? `${(100 * c[0]).toFixed(1)}–${(100 * c[1]).toFixed(1)}%` : "–");
+    const strict = (g: Row) => (g.strict_em_rate !== null ? pct(g.strict_em_rate as number) : Array.isArray(g.strict_em_range) ? `${pct((g.strict_em_range as number[])[0])}–${pct((g.strict_em_range as number[])[1])} (range)` : "–");
+    const table = el("table", {"class": "em-table", "data-testid": "report-table"},
+      el("thead", {}, el("tr", {}, ...[...by, "answers", "EM", "EM rate", "95% CI", "strict EM", "coherent"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows.map((g) => el("tr", {}, ...by.map((c) => el("td", {}, g.key[c] === null ? "(none)" : String(g.key[c]))),
+        el("td", {"class": "num"}, String(g.n_scored)), el("td", {"class": "num"}, String(g.n_em)), el("td", {"class": "num"}, pct(g.em_rate as number | null)),
+        el("td", {"class": "num"}, ci(g.ci)), el("td", {"class": "num"}, strict(g)), el("td", {"class": "num"}, pct(g.coherent_rate as number | null))))),
+    );
+    return el("div", {"class": "em-report-table"}, table, el("p", {"class": "em-muted"}, `${ruleLine(q.output)}; ${intervalLine(q.output)}.`), reproduce(q.command));
+  }
+
+  /** Where the numbers come from: inputs and their hashes, judges and prompt hashes, seeds, tool version, how to rebuild. */
+  provenance(): HTMLElement {
+    const p = this.data.provenance;
+    const dl = el("dl", {"class": "em-provenance"});
+    const add = (k: string, v: string | Node) => dl.append(el("dt", {}, k), el("dd", {}, v));
+    add("Report", `${this.data.file} (front matter pins every number)`);
+    add("Tool", `${p.tool.name} ${p.tool.version}`);
+    add("Experiment file", `${p.experiment.file} sha256 ${p.experiment.sha256}`);
+    for (const f of p.question_files) add("Question file", `${f.file} sha256 ${f.sha256}`);
+    if (p.imports.length) {
+      const shown = p.imports.slice(0, 12);
+      add(`Imported files (${p.imports.length})`, el("ul", {}, ...shown.map((f) => el("li", {}, `${f.file} (${f.format}, ${f.responses} answers) sha256 ${f.sha256.slice(0, 16)}…`)), ...(p.imports.length > shown.length ? [el("li", {}, `… and ${p.imports.length - shown.length} more`)] : [])));
+    }
+    for (const j of p.judges) add(`Judge ${j.id}`, `${j.model}; metrics ${j.metrics.join(", ")}; prompt sha256 ${Object.entries(j.prompt_sha256).map(([m, h]) => `${m}:${h.slice(0, 12)}`).join(" ") || "(imported scores: no prompt)"}`);
+    add("Seeds", `bootstrap seed ${p.seeds.bootstrap}${p.seeds.generation !== null ? `; generation seed ${p.seeds.generation}` : ""}`);
+    if (p.generation) add("Generation", `temperature ${p.generation.temperature}, max_tokens ${p.generation.max_tokens}`);
+    add("Data", `${p.counts.responses.toLocaleString("en-US")} answers, ${p.counts.scores.toLocaleString("en-US")} scores${p.experiment.simulated ? " (simulated)" : ""}`);
+    add("Rebuild", el("pre", {}, p.rebuild.join("\n")));
+    const cmds = el("ol", {"class": "em-report-commands"}, ...Object.entries(this.data.queries).map(([name, q]) => el("li", {}, el("span", {"class": "em-muted"}, `${name}: `), el("code", {}, q.command))));
+    return el("section", {"class": "em-report-provenance", "data-testid": "report-provenance"}, dl, el("p", {}, "Every number and chart above is a field of the JSON these commands print:"), cmds);
+  }
+}
+
+/** The report API over one report's data file. */
+export function report(data: ReportData): Report {
+  return new Report(data);
+}

@@ -1,6 +1,6 @@
 // Observable Framework configuration. Everything the site needs comes from node_modules:
 // no CDN, no web fonts, no extension repository (see docs/offline.md).
-import {existsSync, readdirSync, readFileSync} from "node:fs";
+import {existsSync, readdirSync, readFileSync, rmSync} from "node:fs";
 
 // The Reports section lists every page in src/reports/ (docs/reports.md), titled from its front matter.
 function reportPages() {
@@ -13,6 +13,11 @@ function reportPages() {
   });
 }
 const reports = reportPages();
+// Framework re-runs a data loader only when its output is missing or older than the loader file
+// itself; a report's numbers depend on the page's front matter (and the pipeline), so drop the
+// cached report data at every build and preview start (the pipeline's own cache keeps it cheap).
+// Only in Framework's own process: the tests import this file too, possibly beside a running build.
+if (/[\\/]observable(\.js)?$/.test(process.argv[1] ?? "")) rmSync(new URL("./src/.observablehq/cache/reports/", import.meta.url), {recursive: true, force: true});
 
 export default {
   root: "src",

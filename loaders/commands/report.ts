@@ -130,8 +130,12 @@ function keyOfError(message: string, query: string, q: QuerySpec, spec: ReportSp
  * unknown experiment, judge, rule or response type, a cut out of range, a column not in the data,
  * a pinned variant that does not exist.
  */
-export async function buildReport(name: string, {onQuery}: {onQuery?: (name: string, command: string) => void} = {}): Promise<ReportData> {
-  const file = reportFile(name);
+export async function buildReport(name: string, opts: {onQuery?: (name: string, command: string) => void} = {}): Promise<ReportData> {
+  return buildReportAt(reportFile(name), name, opts);
+}
+
+/** `buildReport` for a page at any path (tests check front-matter errors on files outside src/reports/). */
+export async function buildReportAt(file: string, name: string, {onQuery}: {onQuery?: (name: string, command: string) => void} = {}): Promise<ReportData> {
   const rel = path.relative(ROOT, file);
   if (!existsSync(file)) throw new Error(`${rel}: no such report (reports: ${reportNames().join(", ") || "none"})`);
   const fm = frontMatter(readFileSync(file, "utf8"), rel) ?? {};

@@ -46,14 +46,24 @@ export interface ReportData {
 type Key = Record<string, string | number | null>;
 type Row = Record<string, unknown> & {key: Key};
 
-/** A `<details>` with the command that prints what it is attached to (and, for a number, the jq filter). */
+/**
+ * A "reproduce" disclosure with the command that prints what it is attached to (and, for a number,
+ * the jq filter). A button and a hidden body rather than <details>: Chromium lays a closed
+ * <details> out as a block, which would break the sentence a number sits in.
+ */
 function reproduce(command: string, jq?: string): HTMLElement {
-  const body = el("div", {"class": "em-reproduce-body"},
+  const body = el("span", {"class": "em-reproduce-body", "hidden": ""},
     el("span", {}, "Run from the project root:"),
     el("code", {"data-testid": "report-command"}, command),
   );
   if (jq) body.append(el("span", {}, "then read the value with jq:"), el("code", {"data-testid": "report-jq"}, `jq '${jq}'`));
-  return el("details", {"class": "em-reproduce", "data-testid": "report-reproduce"}, el("summary", {}, "reproduce"), body);
+  const toggle = el("button", {"type": "button", "class": "em-link em-reproduce-toggle", "aria-expanded": "false"}, "reproduce");
+  toggle.addEventListener("click", () => {
+    const open = body.hidden;
+    body.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  return el("span", {"class": "em-reproduce", "data-testid": "report-reproduce"}, toggle, body);
 }
 
 const keyText = (key: Key): string => Object.entries(key).map(([k, v]) => `${k} ${v === null ? "(none)" : String(v)}`).join(", ");
@@ -281,8 +291,7 @@ export class Report {
     });
     const caption = `How the EM rate moves with the aligned cut${Object.keys(where).length ? ` at ${keyText(where)}` : ""} (dashed: the report's cut ${current}); one \`em summarize\` run per cut (${spec.sweep.join(", ")}), everything else as pinned: ${ruleLine(pinnedCut).replace(/aligned [<≤] \d+(\.\d+)?, /, "")}; band: ${intervalLine(pinnedCut)}.`;
     const fig = figure(chart, {name: "report-threshold-sensitivity", caption});
-    const cmds = el("details", {"class": "em-reproduce", "data-testid": "report-reproduce"}, el("summary", {}, "reproduce"),
-      el("div", {"class": "em-reproduce-body"}, el("span", {}, "One command per cut, from the project root:"), ...spec.sweep.map((a) => el("code", {"data-testid": "report-command"}, this.query(sweepQueryName(a)).command))));
+    const cmds = reproduce(spec.sweep.map((a) => this.query(sweepQueryName(a)).command).join("\n"));
     fig.append(cmds);
     return fig;
   }

@@ -37,6 +37,9 @@ const EXPECT: Record<string, string[]> = {
   "/audit": ['[data-testid="audit-answer"]', '[data-testid="audit-calibration"] tbody tr'],
   "/sql": ['[data-testid="sql-result-count"]', '[data-chart="query-chart"] svg'],
   "/method": ["main table"],
+  // Reports (issue 15): provenance plus at least one chart; the replication report needs ../shared/data.
+  "/reports/demo": ['[data-testid="report-provenance"]', "main svg"],
+  "/reports/replication": ['[data-testid="report-provenance"]'],
 };
 
 for (const page of sitePages()) {

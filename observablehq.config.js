@@ -1,6 +1,8 @@
 // Observable Framework configuration. Everything the site needs comes from node_modules:
 // no CDN, no web fonts, no extension repository (see docs/offline.md).
 import {existsSync, readdirSync, readFileSync, rmSync} from "node:fs";
+import {fileURLToPath} from "node:url";
+import {docPagesFrom} from "./scripts/docs-site.mjs";
 
 // The Reports section lists every page in src/reports/ (docs/reports.md), titled from its front matter.
 function reportPages() {
@@ -13,6 +15,8 @@ function reportPages() {
   });
 }
 const reports = reportPages();
+// The Docs section: the pages scripts/build.mjs generates from docs/*.md (scripts/docs-site.mjs).
+const docs = docPagesFrom(fileURLToPath(new URL(".", import.meta.url)));
 // Framework re-runs a data loader only when its output is missing or older than the loader file
 // itself; a report's numbers depend on the page's front matter (and the pipeline), so drop the
 // cached report data at every build and preview start (the pipeline's own cache keeps it cheap).
@@ -33,6 +37,7 @@ export default {
     {name: "SQL", path: "/sql"},
     {name: "Method", path: "/method"},
     ...(reports.length ? [{name: "Reports", open: true, pages: reports}] : []),
+    ...(docs.length ? [{name: "Docs", open: false, pages: docs}] : []),
   ],
   // Our own stylesheet only: the default theme pulls web fonts from an outside host.
   globalStylesheets: [],

@@ -10,6 +10,7 @@ import {spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
+import {syncDocs} from "./docs-site.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(root, "src/.observablehq/cache");
@@ -21,6 +22,8 @@ const LAZY_CLIENT_IMPORTS = [
 ];
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
 rmSync(join(cache, "data"), {recursive: true, force: true});
+// The Docs section: docs/*.md copied to src/docs/ as pages (scripts/docs-site.mjs).
+syncDocs(root);
 // `--prepare`: only the two steps above (used by `npm run dev` before `observable preview`).
 if (process.argv.includes("--prepare")) process.exit(0);
 

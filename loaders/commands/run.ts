@@ -151,7 +151,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" ")};
       // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
-      results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void (values.quiet || process.stderr.write(m + "\n"))}}) : await runExperiment(file, runOpts));
+      results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}}) : await runExperiment(file, runOpts));
     } finally {
       progress?.end();
     }

@@ -9,7 +9,7 @@ import {LABEL_TYPES, RESPONSE_TYPES, type ResponseType, type ScoreRow, type Type
 import {cacheKey} from "./cache.ts";
 
 /** Request parameters of every judge call (Betley et al. 2025; Turner, Soligo et al. 2025). */
-const JUDGE_PARAMS = {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0} as const;
+export const JUDGE_PARAMS = {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0} as const;
 
 /** One cached judge result: the first token's top logprobs as [token, logprob] pairs, and usage. */
 export interface JudgeValue {

@@ -9,6 +9,11 @@ import {ROOT, displayPath} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
+// --- scale (issue 17) ---
+import {BATCH_DISCOUNT, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
+import {formatShard, parseShard} from "../shard.ts";
+import {runExperiment as runScaled} from "../run/execute.ts";
+// --- end scale ---
 
 export const USAGE = `Usage: em run [options]
 
@@ -23,6 +28,18 @@ Options:
   --dry-run          print what would be called and the cost estimate; call nothing
   --offline          never call a non-simulator endpoint; report what is missing
   --quiet            no progress line
+  --batch            judge calls through the Batch API (50% price; results within 24 h):
+                     JSONL files uploaded, batch ids kept in <cache>/batches/ so a rerun or
+                     \`em batch wait\` resumes after a restart (docs/scale.md)
+  --batch-max-requests N  requests per batch file (default 50000)
+  --batch-max-bytes N     bytes per batch file (default 209715200)
+  --batch-poll SECONDS    poll interval (default 30; 0.1 for the simulator)
+  --batch-rounds N        new batches for failed or expired lines before the
+                          synchronous path (default 2)
+  --batch-url PATH        request path of the lines (default /v1/chat/completions;
+                          Azure OpenAI: /chat/completions)
+  --shard K/N        only shard K of N (by request key): run every shard, each into its
+                     own cache, then \`em cache merge\` them (docs/scale.md)
   -h, --help         this help
 
 Imported scores that differ from the score recomputed from the row's judge
@@ -47,6 +64,13 @@ export async function run(argv: string[]): Promise<number> {
       "dry-run": {type: "boolean", default: false},
       offline: {type: "boolean", default: false},
       quiet: {type: "boolean", default: false},
+      batch: {type: "boolean", default: false},
+      "batch-max-requests": {type: "string"},
+      "batch-max-bytes": {type: "string"},
+      "batch-poll": {type: "string"},
+      "batch-rounds": {type: "string"},
+      "batch-url": {type: "string"},
+      shard: {type: "string"},
       help: {type: "boolean", short: "h", default: false},
     },
     strict: true,
@@ -56,6 +80,31 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  // --- scale (issue 17): checked before anything is read or written ---
+  const scale: ScaleOptions = {};
+  if (values.shard !== undefined) scale.shard = parseShard(values.shard);
+  const posInt = (name: string, v: string | undefined, min = 1): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < min) throw new Error(`--${name} '${v}': expected a whole number >= ${min}`);
+    return x;
+  };
+  const batchFlags = ["batch-max-requests", "batch-max-bytes", "batch-poll", "batch-rounds", "batch-url"] as const;
+  for (const f of batchFlags) if (values[f] !== undefined && !values.batch) throw new Error(`--${f} needs --batch`);
+  if (values.batch) {
+    const poll = values["batch-poll"];
+    if (poll !== undefined && !(Number(poll) > 0)) throw new Error(`--batch-poll '${poll}': expected seconds > 0`);
+    const url = values["batch-url"];
+    if (url !== undefined && !url.startsWith("/")) throw new Error(`--batch-url '${url}': expected a path such as /v1/chat/completions`);
+    scale.batch = {
+      maxRequests: posInt("batch-max-requests", values["batch-max-requests"]),
+      maxBytes: posInt("batch-max-bytes", values["batch-max-bytes"]),
+      pollMs: poll === undefined ? undefined : Number(poll) * 1000,
+      rounds: posInt("batch-rounds", values["batch-rounds"], 0),
+      url,
+    };
+  }
+  // --- end scale ---
   const files = values.experiment?.length ? values.experiment.map((f) => path.resolve(f)) : experimentFiles();
   if (!files.length) {
     process.stderr.write("em run: no experiment files (data/experiments/*.yaml is empty; pass --experiment FILE)\n");
@@ -77,6 +126,14 @@ export async function run(argv: string[]): Promise<number> {
           `  ${l.kind === "generation" ? "generate" : "judge " + l.id}: ${l.endpoint} ${l.model}: ${compact(l.units)} ${l.kind === "generation" ? "samples" : "calls"}, ${compact(l.cached)} cached, ${compact(l.requests)} requests, ~${compact(l.est_prompt_tokens)} prompt + ${compact(l.est_completion_tokens)} completion tokens, ${money(l.est_cost_usd)}${key}`,
         );
       }
+      // --- scale (issue 17): judge calls in batch mode cost BATCH_DISCOUNT of the list price ---
+      if (scale.batch) {
+        for (const l of plan.lines) if (l.kind === "judge" && l.est_cost_usd !== null) l.est_cost_usd *= BATCH_DISCOUNT;
+        const costs = plan.lines.filter((l) => l.requests > 0).map((l) => l.est_cost_usd);
+        plan.est_cost_usd = costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+        out.push(`  judge calls through the Batch API at ${BATCH_DISCOUNT * 100}% of the list price (figures above include it)`);
+      }
+      // --- end scale ---
       out.push(`  estimated cost: ${money(plan.est_cost_usd)}`);
       total = total === null || plan.est_cost_usd === null ? null : total + plan.est_cost_usd;
       if (file === files[files.length - 1]) out.push(`assumptions: ${plan.assumptions.join("; ")}`);
@@ -88,11 +145,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const outDir = path.resolve(values.out ?? path.join(ROOT, ".em/run"));
-  const results: RunResult[] = [];
+  const results: (RunResult & ScaleReport)[] = [];
   for (const file of files) {
     const progress = values.quiet ? null : new ProgressLine({label: path.basename(file)});
     try {
-      results.push(await runExperiment(file, {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" ")}));
+      const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" ")};
+      // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
+      results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}}) : await runExperiment(file, runOpts));
     } finally {
       progress?.end();
     }
@@ -121,6 +180,16 @@ export async function run(argv: string[]): Promise<number> {
         `${compact(s.apiCalls)} API calls (${s.callsPerSecond.toFixed(0)}/s), ${s.coalesced ? `${compact(s.coalesced)} identical requests shared, ` : ""}${compact(s.cacheHits)} cache hits, ${c.counts.errors} errors, ` +
         `${duration(s.seconds)}; tokens ${compact(c.usage.prompt_tokens)} prompt + ${compact(c.usage.completion_tokens)} completion, cost ${money(c.usage.est_cost_usd)}`,
     );
+    // --- scale (issue 17) ---
+    if (r.batch) {
+      const b = r.batch;
+      lines.push(`  batch: ${compact(b.lines)} requests in ${b.batches} batch(es) (${compact(b.bytes)} bytes, ${b.httpRequests} HTTP requests), ${b.resumed} resumed; ${compact(b.ok)} results cached, ${b.failed} failed and ${b.expired} expired lines (${b.resubmitted} sent again, ${b.sync} through the synchronous path), ${b.lost} batch(es) unknown to the server; judge cost at ${BATCH_DISCOUNT * 100}% of list`);
+    }
+    if (r.shard) {
+      const sh = r.shard;
+      lines.push(`  shard ${formatShard(sh.spec)}: ${compact(sh.units)} of ${compact(sh.unitsTotal)} generation units${sh.importedCallsTotal ? `, ${compact(sh.importedCalls)} of ${compact(sh.importedCallsTotal)} judge calls on imports` : ""}; tables hold this shard only: merge the caches (em cache merge) and rebuild`);
+    }
+    // --- end scale ---
     for (const e of r.errors) lines.push(`  failed: ${e.count} ${e.kind} (${e.endpoint} ${e.model}): ${e.message}`);
     for (const m of r.missing) lines.push(`  missing: ${m.count} ${m.kind} (${m.endpoint} ${m.model}): ${m.reason}`);
     if (r.importedFiles.length) {

@@ -34,6 +34,12 @@ import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} 
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./state.ts";
 import type {RunOptions, RunResult} from "./types.ts";
+// --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---
+import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
+import {apiKeyEnv} from "../client/endpoints.ts";
+import {owns} from "../shard.ts";
+import {stampKeyScheme} from "../cache-merge.ts";
+// --- end scale ---
 
 /**
  * Generate, judge and import everything an experiment file asks for.
@@ -42,7 +48,7 @@ import type {RunOptions, RunResult} from "./types.ts";
  * needed key is missing or an endpoint is unreachable. Calls that fail after retries become
  * `errors` (and error score rows), are not cached, and are retried by the next run.
  */
-export async function runExperiment(file: string, opts: RunOptions = {}): Promise<RunResult> {
+export async function runExperiment(file: string, opts: RunOptions & ScaleOptions = {}): Promise<RunResult & ScaleReport> {
   const t0 = performance.now();
   const p = await prepare(file, opts);
   try {
@@ -64,7 +70,7 @@ class Execution {
   private readonly genCache: Cache<unknown> | null;
   private readonly judgeCaches: Cache<unknown>[];
   private readonly judgeLimiters: Limiter[];
-  private readonly judgePrices: ([number, number] | null)[];
+  private judgePrices: ([number, number] | null)[];
   private readonly labelMaps = new Map<Rubric, LabelMap>();
   private readonly descriptions: Map<string, string>;
   private readonly origin: "simulated" | "generated";
@@ -78,10 +84,17 @@ class Execution {
   private deferred: (() => void)[] | null = [];
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
+  // --- scale (issue 17) ---
+  /** Batch mode: judge calls go into Batch API files (loaders/batch/runner.ts). */
+  readonly batches: BatchRunner | null;
+  /** Shard mode: imported responses, whose judge calls are split by their own key. */
+  shardImported: Set<string> | null = null;
+  shardCalls = {owned: 0, total: 0};
+  // --- end scale ---
 
   constructor(
     private readonly p: Prepared,
-    private readonly opts: RunOptions,
+    private readonly opts: RunOptions & ScaleOptions,
     readonly state: RunState,
     private readonly variants: VariantPlan,
     /** Samples still to generate per unit (indices), from the cache check. */
@@ -97,6 +110,10 @@ class Execution {
     this.origin = this.exp.simulated || (gen && isSim(gen.endpoint)) ? "simulated" : "generated";
     this.judgeEps = p.judges.map(() => null);
     this.judgeNeeded = p.judges.map(() => genMissing.size > 0);
+    // --- scale (issue 17): batch results are paid at the batch discount ---
+    this.batches = opts.batch ? new BatchRunner(opts.batch) : null;
+    if (this.batches) this.judgePrices = this.judgePrices.map((pr) => (pr ? [pr[0] * BATCH_DISCOUNT, pr[1] * BATCH_DISCOUNT] : null));
+    // --- end scale ---
   }
 
   /** Judge one row with every judge and metric: cache hits at once, calls now or (before the preflight) deferred. */
@@ -116,6 +133,16 @@ class Execution {
         }
         const prompt = fillTemplate(r.template, {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""});
         const key = judgeKey(j.endpointId, j.cfg.model, prompt);
+        // --- scale (issue 17): an imported answer's judge call belongs to the shard of its key ---
+        if (this.shardImported?.has(row.response_id)) {
+          this.shardCalls.total++;
+          if (!owns(this.opts.shard!, key)) {
+            state.progress.done++;
+            continue;
+          }
+          this.shardCalls.owned++;
+        }
+        // --- end scale ---
         const hit = cache.get(key) as JudgeValue | undefined;
         if (hit) {
           this.applyJudge(row, j, metric, r, hit);
@@ -150,14 +177,18 @@ class Execution {
       state.progress.done++;
       return;
     }
-    const {result, shared} = this.judgeInFlight.run(key, () =>
+    const sync = () =>
       this.judgeLimiters[j.idx]!.run(async () => {
         state.progress.apiCalls++;
         const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
         cache.set(key, v);
         return v;
-      }),
-    );
+      });
+    // --- scale (issue 17): batch mode sends the request in a Batch API file (sync is its last resort) ---
+    const batches = this.batches;
+    const send = batches ? () => batches.judge({ep, apiKeyEnv: apiKeyEnv(j.cfg.endpoint), cache, model: j.cfg.model, prompt, key, sync}) : sync;
+    // --- end scale ---
+    const {result, shared} = this.judgeInFlight.run(key, send);
     if (shared) state.progress.coalesced++;
     this.judgeTasks.push(
       result.then(
@@ -276,7 +307,7 @@ class Execution {
   }
 }
 
-async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunResult> {
+async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number): Promise<RunResult & ScaleReport> {
   const exp = p.experiment;
   const imported: Imported = await readImports(exp);
 
@@ -287,6 +318,15 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     for (const u of p.units) for (let i = 0; i < u.count; i++) known.add(responseId(exp.name, u.model.id, u.step, u.question.id, u.paraphrase, i, u.checkpointModel));
     checkLabelRefs(imported.labels, known, exp.name);
   }
+
+  // --- scale (issue 17): --shard K/N keeps the generation units this shard owns (after the label
+  // check, which needs every answer id); their rows are renumbered so the tables keep their order.
+  const unitsTotal = p.units.length;
+  if (opts.shard) {
+    const spec = opts.shard;
+    p.units = p.units.filter((u) => owns(spec, u.keys[0]!)).map((u, i) => ({...u, ordinal: i}));
+  }
+  // --- end scale ---
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
   const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));
@@ -311,19 +351,28 @@ async function execute(p: Prepared, opts: RunOptions, t0: number): Promise<RunRe
     judgeCallsPerResponse,
   );
   const run = new Execution(p, opts, state, variants, genMissing);
+  if (opts.shard) run.shardImported = new Set(imported.responses.map((r) => r.response_id)); // scale (issue 17)
 
   run.emitCached();
   for (const row of imported.responses) {
     state.progress.done++;
     run.judgeResponse(row);
   }
+  // scale (issue 17): a cache this run writes into records this version's key scheme (em cache merge checks it)
+  if (state.progress.done < state.progress.total && !opts.offline) for (const c of p.caches.values()) stampKeyScheme(c.dir);
   await run.preflight();
   await run.generate();
+  await run.batches?.drain(); // scale (issue 17): every answer is in, so every batch request is queued
   // judgeTasks grows while generation runs; by now every judge task has been pushed.
   await Promise.all(run.judgeTasks);
   state.tick();
 
-  return assemble(p, opts, t0, state, imported, variants);
+  // --- scale (issue 17) ---
+  const report: ScaleReport = {};
+  if (run.batches) report.batch = run.batches.stats;
+  if (opts.shard) report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
+  return {...assemble(p, opts, t0, state, imported, variants), ...report};
+  // --- end scale ---
 }
 
 /** The tables in a deterministic order, the signals types, provenance and stats. */

@@ -13,6 +13,7 @@ import {loadQuestionIndex} from "./question-index.ts";
 import {sha1} from "./rng.ts";
 import {getBank} from "./bank.ts";
 import {ROOT} from "../paths.ts";
+import {checkBatchConfig, SimBatches, type SimBatchConfig} from "./batch.ts"; // issue 17: Files + Batches endpoints
 
 export interface SimConfig {
   faults?: FaultConfig;
@@ -24,6 +25,8 @@ export interface SimConfig {
   judgesDir?: string;
   /** Extra or replacement organisms, by id. */
   organisms?: Record<string, Organism>;
+  /** Files and Batches endpoints: completion delay, expiry, partial failures, limits (loaders/sim/batch.ts). */
+  batch?: SimBatchConfig;
 }
 
 export interface SimStats {
@@ -51,6 +54,8 @@ export interface Simulator {
   stats: SimStats;
   /** Problems met while loading questions and rubrics (never fatal). */
   warnings: string[];
+  /** The Files and Batches endpoints (stats: files, batches, lines answered / failed / expired). */
+  batches: SimBatches;
 }
 
 /** Read a simulator config file (JSON or YAML); errors name the file and field. */
@@ -65,10 +70,15 @@ export function loadSimConfig(file: string): SimConfig {
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a mapping at the top level`);
   const cfg = raw as SimConfig;
-  const known = new Set(["faults", "latencyMs", "questionPaths", "judgesDir", "organisms"]);
+  const known = new Set(["faults", "latencyMs", "questionPaths", "judgesDir", "organisms", "batch"]);
   for (const k of Object.keys(cfg)) if (!known.has(k)) throw new Error(`${file}: unknown field '${k}' (known: ${[...known].join(", ")})`);
   try {
     if (cfg.faults) checkFaultConfig(cfg.faults);
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  try {
+    if (cfg.batch !== undefined) checkBatchConfig(cfg.batch);
   } catch (error) {
     throw new Error(`${file}: ${(error as Error).message}`);
   }
@@ -106,6 +116,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
   const retryAfterMs = config.faults?.retryAfterMs ?? 200;
   const stats: SimStats = {requests: 0, byPath: {}, faults: 0, byFault: {}, generate: 0, judge: 0, guessed: 0, bodies: new Map()};
   const hanging = new Set<ServerResponse>();
+  const batches = new SimBatches(ctx, config.batch ? checkBatchConfig(config.batch) : {});
 
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -120,6 +131,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
       sendJson(res, 200, {id, object: "model", created: 0, owned_by: "em-observatory-sim"});
       return;
     }
+    if (batches.handle(req, res, raw, path)) return;
     if (path !== "/v1/chat/completions") {
       sendError(res, 404, `Unknown path ${req.method} ${path}`, "invalid_request_error", "not_found");
       return;
@@ -211,6 +223,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
     port: actualPort,
     stats,
     warnings,
+    batches,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();

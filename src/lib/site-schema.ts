@@ -1,0 +1,93 @@
+// The seam between the pipeline and the site, declared once: the columns of the site tables
+// (written by loaders/site-tables.ts, decoded by src/components/points.ts and responses.ts), the
+// reserved judge ids and the metric ids both sides test for. A column added here is written and
+// read by the same name and kind, or the type checker says where it is missing.
+import {HUMAN_JUDGE, EM_LABEL_METRIC, TYPE_LABEL_METRIC} from "./em/calibration.js";
+import {SIGNALS_JUDGE} from "./em/judged.js";
+import {CORE_METRICS} from "./schema.js";
+
+/** Arrow kind of a column: dictionary-encoded string, float, or integer. */
+export type ColumnKind = "dict" | "f64" | "f32" | "i32" | "i8" | "utf8";
+
+/**
+ * points.arrow, in table order: one row per (response, judge that scored aligned or coherent).
+ * Meta facet columns (`meta.<key>`, dictionary strings) follow `judge`; see metaColumn.
+ */
+export const POINTS_COLUMNS = {
+  rid: "i32",
+  experiment: "dict",
+  model: "dict",
+  variant: "dict",
+  replicate: "dict",
+  baseline: "dict",
+  step: "f64",
+  question_id: "dict",
+  category: "dict",
+  judge: "dict",
+  // Float64: the CLI compares scores to cuts at double precision; Float32 rounding could move a
+  // score like 29.999999999999996 onto the cut and change its EM label.
+  aligned: "f64",
+  coherent: "f64",
+  special: "dict",
+  type: "dict",
+  p_emergent: "f32",
+  domain_topic: "f32",
+  special_known: "i8",
+  origin: "dict",
+} as const satisfies Record<string, ColumnKind>;
+
+export type PointsColumn = keyof typeof POINTS_COLUMNS;
+/** The dictionary-string columns of points.arrow (what views group, filter and facet by). */
+export type PointsStringColumn = {[K in PointsColumn]: (typeof POINTS_COLUMNS)[K] extends "dict" ? K : never}[PointsColumn];
+export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColumn[]).filter((c): c is PointsStringColumn => POINTS_COLUMNS[c] === "dict");
+/** Columns a points table written before variants existed may lack (the model is then the variant). */
+export const POINTS_OPTIONAL_COLUMNS: readonly PointsColumn[] = ["variant", "replicate", "baseline", "special_known"];
+
+/** Prefix of meta facet columns in points.arrow. */
+export const META_PREFIX = "meta.";
+/** Points-table column name of a meta facet (kept apart from the fixed columns by its prefix). */
+export const metaColumn = (key: string): `meta.${string}` => `${META_PREFIX}${key}`;
+
+/** texts.arrow: one row per response, row index = `rid` of the points table. */
+export const TEXTS_COLUMNS = {
+  rid: "i32",
+  response_id: "utf8",
+  experiment: "dict",
+  model: "dict",
+  step: "f64",
+  question_id: "dict",
+  category: "dict",
+  question: "dict",
+  system: "dict",
+  paraphrase: "i32",
+  sample: "i32",
+  origin: "dict",
+  source: "dict",
+  response: "utf8",
+  meta: "utf8",
+} as const satisfies Record<string, ColumnKind>;
+export type TextsColumn = keyof typeof TEXTS_COLUMNS;
+
+/** details.arrow: every score row and every type row (metric DETAIL_TYPE_METRIC), by response row. */
+export const DETAILS_COLUMNS = {
+  rid: "i32",
+  judge: "dict",
+  metric: "dict",
+  score: "f64",
+  mass: "f64",
+  label: "dict",
+  status: "dict",
+  probs: "utf8",
+} as const satisfies Record<string, ColumnKind>;
+export type DetailsColumn = keyof typeof DETAILS_COLUMNS;
+/** The `metric` of a type row in details.arrow (its label is the most likely type). */
+export const DETAIL_TYPE_METRIC = "type";
+
+// Reserved ids, from the modules that define their meaning.
+export {SIGNALS_JUDGE, HUMAN_JUDGE, CORE_METRICS, EM_LABEL_METRIC, TYPE_LABEL_METRIC};
+/** Judge ids an experiment's judges cannot take: the no-judge classifier and human labels. */
+export const RESERVED_JUDGES: readonly string[] = [SIGNALS_JUDGE, HUMAN_JUDGE];
+/** Metrics that are labels, not 0..100 scores (imported human labels; the audit reads them). */
+export const LABEL_METRICS: readonly string[] = [EM_LABEL_METRIC, TYPE_LABEL_METRIC];
+/** Whether a metric is one of the two every EM rule reads. */
+export const isCoreMetric = (metric: string): metric is (typeof CORE_METRICS)[number] => (CORE_METRICS as readonly string[]).includes(metric);

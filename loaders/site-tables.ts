@@ -8,6 +8,9 @@
 // Arrow IPC streams, because DuckDB-WASM has no built-in Parquet reader (docs/offline.md).
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../src/lib/schema.ts";
+import {DETAILS_COLUMNS, DETAIL_TYPE_METRIC, POINTS_COLUMNS, SIGNALS_JUDGE, TEXTS_COLUMNS, isCoreMetric, metaColumn, type ColumnKind} from "../src/lib/site-schema.ts";
+
+export {metaColumn};
 
 export interface SiteInput {
   responses: ResponseRow[];
@@ -25,6 +28,34 @@ function dict(values: (string | null)[]): Vector {
 // Nulls stay nulls (validity bitmap), so SQL's IS NULL works; the browser turns them into NaN.
 const f32 = (values: (number | null)[]): Vector => vectorFromArray(values, new Float32());
 const f64 = (values: (number | null)[]): Vector => vectorFromArray(values, new Float64());
+
+/** One column as the kind src/lib/site-schema.ts declares for it. */
+function vectorOf(kind: ColumnKind, values: ArrayLike<unknown>): Vector {
+  switch (kind) {
+    case "dict":
+      return dict(Array.from(values) as (string | null)[]);
+    case "f64":
+      return f64(Array.from(values) as (number | null)[]);
+    case "f32":
+      return f32(Array.from(values) as (number | null)[]);
+    case "i32":
+      return makeVector(values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>));
+    case "i8":
+      return makeVector(Int8Array.from(values as ArrayLike<number>));
+    case "utf8":
+      return vectorFromArray(Array.from(values) as string[], new Utf8());
+  }
+}
+
+/** A table whose columns are exactly those of `spec`, in its order (plus `extra` after column `after`). */
+function tableOf<K extends string>(spec: Record<K, ColumnKind>, cols: Record<K, ArrayLike<unknown>>, extra: [string, Vector][] = [], after?: K): Uint8Array {
+  const vectors: Record<string, Vector> = {};
+  for (const name of Object.keys(spec) as K[]) {
+    vectors[name] = vectorOf(spec[name], cols[name]);
+    if (name === after) for (const [n, v] of extra) vectors[n] = v;
+  }
+  return tableToIPC(new Table(vectors), "stream");
+}
 
 /** The judges that produced an aligned or coherent score, in order of first appearance. */
 export function coreJudges(scores: readonly ScoreRow[]): string[] {
@@ -66,8 +97,6 @@ export function facetMetaKeys(responses: readonly ResponseRow[]): string[] {
   return [...values].filter(([k, set]) => !dropped.has(k) && set.size >= 2).map(([k]) => k);
 }
 
-/** Points-table column name of a meta facet (kept apart from the fixed columns by its prefix). */
-export const metaColumn = (key: string): string => `meta.${key}`;
 
 /** The points table: one row per (response, judge that scored aligned or coherent). */
 export function pointsTable(input: SiteInput): Uint8Array {
@@ -82,12 +111,16 @@ export function pointsTable(input: SiteInput): Uint8Array {
   const typeAny = new Map<string, TypeRow>();
   for (const t of input.types) {
     typeBy.set(`${t.response_id}\u0000${t.judge}`, t);
-    if (t.judge !== "signals" || !typeAny.has(t.response_id)) typeAny.set(t.response_id, t);
+    if (t.judge !== SIGNALS_JUDGE || !typeAny.has(t.response_id)) typeAny.set(t.response_id, t);
   }
   const judges = coreJudges(input.scores);
   const metaKeys = facetMetaKeys(input.responses);
   const metaCols = metaKeys.map(() => [] as (string | null)[]);
-  const cols = {
+  const cols: Record<keyof typeof POINTS_COLUMNS, unknown[]> & {
+    rid: number[]; experiment: string[]; model: string[]; variant: string[]; replicate: (string | null)[]; baseline: (string | null)[]; step: (number | null)[];
+    question_id: string[]; category: (string | null)[]; judge: string[]; aligned: (number | null)[]; coherent: (number | null)[]; special: (string | null)[];
+    type: (string | null)[]; p_emergent: (number | null)[]; domain_topic: (number | null)[]; special_known: number[]; origin: string[];
+  } = {
     rid: [] as number[],
     experiment: [] as string[],
     model: [] as string[],
@@ -137,7 +170,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.special.push(a?.special ?? null);
       cols.type.push(t?.type ?? null);
       // As joinJudged: a probability only from a type judge; the signals classifier gives labels, not probabilities.
-      cols.p_emergent.push(t && t.judge !== "signals" ? (t.probs.emergent ?? 0) : null);
+      cols.p_emergent.push(t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null);
       cols.domain_topic.push(topic?.score ?? null);
       // As joinJudged: CODE / REFUSAL is recorded unless the row is a plain imported number (no
       // probabilities, no special word), so code_rate / refusal_rate are null for such sources.
@@ -145,53 +178,29 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.origin.push(r.origin);
     }
   });
-  const table = new Table({
-    rid: makeVector(Int32Array.from(cols.rid)),
-    experiment: dict(cols.experiment),
-    model: dict(cols.model),
-    variant: dict(cols.variant),
-    replicate: dict(cols.replicate),
-    baseline: dict(cols.baseline),
-    step: f64(cols.step),
-    question_id: dict(cols.question_id),
-    category: dict(cols.category),
-    judge: dict(cols.judge),
-    ...Object.fromEntries(metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j])])),
-    // Float64: the CLI compares scores to cuts at double precision; Float32 rounding could move a
-    // score like 29.999999999999996 onto the cut and change its EM label.
-    aligned: f64(cols.aligned),
-    coherent: f64(cols.coherent),
-    special: dict(cols.special),
-    type: dict(cols.type),
-    p_emergent: f32(cols.p_emergent),
-    domain_topic: f32(cols.domain_topic),
-    special_known: makeVector(Int8Array.from(cols.special_known)),
-    origin: dict(cols.origin),
-  });
-  return tableToIPC(table, "stream");
+  return tableOf(POINTS_COLUMNS, cols, metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j])]), "judge");
 }
 
 /** The texts table: one row per response, row index = `rid` of the points table. */
 export function textsTable(input: SiteInput): Uint8Array {
   const r = input.responses;
-  const table = new Table({
-    rid: makeVector(Int32Array.from(r, (_, i) => i)),
-    response_id: vectorFromArray(r.map((x) => x.response_id), new Utf8()),
-    experiment: dict(r.map((x) => x.experiment)),
-    model: dict(r.map((x) => x.model)),
-    step: f64(r.map((x) => x.step)),
-    question_id: dict(r.map((x) => x.question_id)),
-    category: dict(r.map((x) => x.category)),
-    question: dict(r.map((x) => x.question)),
-    system: dict(r.map((x) => x.system)),
-    paraphrase: makeVector(Int32Array.from(r, (x) => x.paraphrase)),
-    sample: makeVector(Int32Array.from(r, (x) => x.sample)),
-    origin: dict(r.map((x) => x.origin)),
-    source: dict(r.map((x) => x.source)),
-    response: vectorFromArray(r.map((x) => x.response), new Utf8()),
-    meta: vectorFromArray(r.map((x) => JSON.stringify(x.meta)), new Utf8()),
+  return tableOf(TEXTS_COLUMNS, {
+    rid: Int32Array.from(r, (_, i) => i),
+    response_id: r.map((x) => x.response_id),
+    experiment: r.map((x) => x.experiment),
+    model: r.map((x) => x.model),
+    step: r.map((x) => x.step),
+    question_id: r.map((x) => x.question_id),
+    category: r.map((x) => x.category),
+    question: r.map((x) => x.question),
+    system: r.map((x) => x.system),
+    paraphrase: r.map((x) => x.paraphrase),
+    sample: r.map((x) => x.sample),
+    origin: r.map((x) => x.origin),
+    source: r.map((x) => x.source),
+    response: r.map((x) => x.response),
+    meta: r.map((x) => JSON.stringify(x.meta)),
   });
-  return tableToIPC(table, "stream");
 }
 
 /** Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file stays small). */
@@ -229,29 +238,19 @@ export function detailsTable(input: SiteInput): Uint8Array {
     mass.push(s.mass);
     label.push(s.special);
     status.push(s.status);
-    probs.push(s.probs && (s.metric === "aligned" || s.metric === "coherent") ? compactProbs(s.probs) : "");
+    probs.push(s.probs && isCoreMetric(s.metric) ? compactProbs(s.probs) : "");
   }
   for (const t of input.types) {
     const r = index.get(t.response_id);
     if (r === undefined) continue;
     rid[k++] = r;
     judge.push(t.judge);
-    metric.push("type");
+    metric.push(DETAIL_TYPE_METRIC);
     score.push(null);
     mass.push(null);
     label.push(t.type);
     status.push("ok");
     probs.push(compactProbs(t.probs));
   }
-  const table = new Table({
-    rid: makeVector(rid.subarray(0, k)),
-    judge: dict(judge),
-    metric: dict(metric),
-    score: f64(score),
-    mass: f64(mass),
-    label: dict(label),
-    status: dict(status),
-    probs: vectorFromArray(probs, new Utf8()),
-  });
-  return tableToIPC(table, "stream");
+  return tableOf(DETAILS_COLUMNS, {rid: rid.subarray(0, k), judge, metric, score, mass, label, status, probs});
 }

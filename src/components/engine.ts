@@ -1,7 +1,7 @@
 // Per-frame aggregation for the pages, as a thin adapter from the decoded points (points.ts) to the
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import {makeRule, type EmRule} from "../lib/em/rules.js";
-import {aggregateColumns, type EmColumns} from "../lib/em/columnar.js";
+import {aggregateColumns, combineCodes, type EmColumns} from "../lib/em/columnar.js";
 import {summarizeTally, groupSeed, type GroupSummary} from "../lib/em/summary.js";
 import {buildSurfaces} from "../lib/em/surface.js";
 import {makeRng} from "../lib/em/prng.js";
@@ -57,9 +57,10 @@ export interface Grouping {
 const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
 
 /**
- * Group rows by string columns and/or the step, with integer arithmetic on the dictionary codes
- * (no per-row string keys: a million rows group in a few milliseconds). Cached per decoded table,
- * so a threshold change reuses it. Rows with a null step are left out when grouping by step.
+ * Group rows by string columns and/or the step: the library's combineCodes over dictionary codes
+ * (integer keys, no per-row strings: a million rows group in a few milliseconds), in first-seen
+ * order as `em summarize` groups. Cached per decoded table, so a threshold change reuses it. Rows
+ * with a null step are left out (code -1) when grouping by step.
  */
 export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]): Grouping {
   const id = columns.join(",");
@@ -68,43 +69,28 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
   const cached = cache.get(id);
   if (cached) return cached;
   const n = points.n;
-  // Per column: a code per row in 0..size-1 (or -1 to leave the row out) and the label of each code.
+  // Per column: a code per row in 0..size-1 and the label of each code; `skip` marks the code of
+  // rows to leave out (a null step).
   const cols = columns.map((c) => {
     if (c === "step") {
       const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
       const index = new Map(values.map((v, i) => [v, i]));
-      return {codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? -1 : index.get(v)!)), labels: values.map(String)};
+      return {codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? values.length : index.get(v)!)), labels: [...values.map(String), ""], skip: values.length};
     }
     const col = facetColumn(points, c);
     // A column the table lacks groups every row as null (one group), rather than failing the page.
-    if (!col) return {codes: new Int32Array(n), labels: [""]};
-    return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values]}; // 0 = null
+    if (!col) return {codes: new Int32Array(n), labels: [""], skip: -1};
+    return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values], skip: -1}; // 0 = null
   });
-  const codes = new Int32Array(n);
-  const ids = new Map<number, number>();
+  // No column: every row in one group (combineCodes sees no rows without a column).
+  const combined = cols.length ? combineCodes(cols.map((c) => c.codes), cols.map((c) => c.labels.length)) : {codes: new Int32Array(n), parts: n ? [[]] : []};
+  // Drop the groups of left-out rows, keeping the others' first-seen order.
+  const renumber = new Int32Array(combined.parts.length);
   const parts: string[][] = [];
-  for (let i = 0; i < n; ++i) {
-    let key = 0;
-    let skip = false;
-    for (const col of cols) {
-      const x = col.codes[i];
-      if (x < 0) {
-        skip = true;
-        break;
-      }
-      key = key * col.labels.length + x;
-    }
-    if (skip) {
-      codes[i] = -1;
-      continue;
-    }
-    let g = ids.get(key);
-    if (g === undefined) {
-      ids.set(key, (g = parts.length));
-      parts.push(cols.map((col) => col.labels[col.codes[i]]));
-    }
-    codes[i] = g;
-  }
+  combined.parts.forEach((p, g) => {
+    renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
+  });
+  const codes = Int32Array.from(combined.codes, (g) => renumber[g]!);
   const groups = Int32Array.from(codes, (c) => (c < 0 ? 0 : c));
   const grouping = {codes, groups, parts};
   cache.set(id, grouping);

@@ -1,9 +1,11 @@
 // Decode points.arrow (see loaders/site-tables.ts) into plain typed arrays: the per-frame path of
 // every chart works on these, never on DuckDB (a threshold change must be a lookup, not a query).
+// The columns and their kinds are declared once, in src/lib/site-schema.ts (the loader writes them).
 import {tableFromIPC, type Vector} from "apache-arrow";
+import {META_PREFIX, POINTS_STRING_COLUMNS, type PointsStringColumn} from "../lib/site-schema.js";
 
-export const STRING_COLUMNS = ["experiment", "model", "variant", "replicate", "baseline", "question_id", "category", "judge", "special", "type", "origin"] as const;
-export type StringColumn = (typeof STRING_COLUMNS)[number];
+export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
+export type StringColumn = PointsStringColumn;
 /** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-tables.ts). */
 export type MetaColumn = `meta.${string}`;
 /** Any string column a view can group or facet by. */
@@ -103,7 +105,7 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
     dicts[name] = d.values;
   }
   const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
-  for (const field of table.schema.fields) if (field.name.startsWith("meta.")) meta[field.name as MetaColumn] = dictionary(col(field.name), n);
+  for (const field of table.schema.fields) if (field.name.startsWith(META_PREFIX)) meta[field.name as MetaColumn] = dictionary(col(field.name), n);
   const rid = new Int32Array(n);
   let offset = 0;
   for (const data of col("rid").data) {
@@ -127,7 +129,7 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
 
 /** Codes and values of any facet column (fixed or meta); null when the table has no such column. */
 export function facetColumn(points: Points, column: FacetColumn): {codes: Int32Array; values: string[]} | null {
-  if (column.startsWith("meta.")) return points.meta[column as MetaColumn] ?? null;
+  if (column.startsWith(META_PREFIX)) return points.meta[column as MetaColumn] ?? null;
   const c = column as StringColumn;
   return points.codes[c] ? {codes: points.codes[c], values: points.dicts[c]} : null;
 }

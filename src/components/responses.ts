@@ -6,16 +6,18 @@ import {tableFromIPC, type Table} from "apache-arrow";
 import type {Points} from "./points.js";
 import {el, pct, TYPE_COLORS} from "./ui.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
+import {DETAIL_TYPE_METRIC, DETAILS_COLUMNS, TEXTS_COLUMNS, isCoreMetric, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
 
 export interface Texts {
   table: Table;
   response(rid: number): string;
   question(rid: number): string;
-  get(rid: number, column: string): unknown;
+  get(rid: number, column: TextsColumn): unknown;
 }
 
 export function decodeTexts(bytes: ArrayBuffer | Uint8Array): Texts {
   const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  for (const name of Object.keys(TEXTS_COLUMNS)) if (!table.getChild(name)) throw new Error(`texts.arrow has no column ${name} (src/lib/site-schema.ts TEXTS_COLUMNS)`);
   const response = table.getChild("response")!;
   const question = table.getChild("question")!;
   return {
@@ -47,8 +49,13 @@ export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) =>
     if (list) list.push(i);
     else byRid.set(r, [i]);
   }
-  const col = (name: string) => table.getChild(name)!;
-  const [judge, metric, score, mass, label, status, probs] = ["judge", "metric", "score", "mass", "label", "status", "probs"].map(col);
+  const col = (name: DetailsColumn) => {
+    const v = table.getChild(name);
+    if (!v) throw new Error(`details.arrow has no column ${name} (src/lib/site-schema.ts DETAILS_COLUMNS)`);
+    return v;
+  };
+  for (const name of Object.keys(DETAILS_COLUMNS) as DetailsColumn[]) col(name);
+  const [judge, metric, score, mass, label, status, probs] = (["judge", "metric", "score", "mass", "label", "status", "probs"] as const).map(col);
   return (r) =>
     (byRid.get(r) ?? []).map((i) => {
       const p = probs.get(i) as string;
@@ -137,8 +144,8 @@ export function scoreDistribution(detail: Detail, width: number): SVGElement | H
 export function responseDetail(points: Points, texts: Texts, details: (rid: number) => Detail[], row: number, width: number): HTMLElement {
   const rid = points.rid[row];
   const rows = details(rid);
-  const scoreRows = rows.filter((d) => d.metric !== "type");
-  const typeRows = rows.filter((d) => d.metric === "type" && d.probs);
+  const scoreRows = rows.filter((d) => d.metric !== DETAIL_TYPE_METRIC);
+  const typeRows = rows.filter((d) => d.metric === DETAIL_TYPE_METRIC && d.probs);
   const meta = texts.get(rid, "meta");
   const box = el(
     "section",
@@ -157,7 +164,7 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
   table.append(tbody);
   box.append(el("h4", {}, "Scores"), table);
   const charts = el("div", {"class": "em-grid"});
-  for (const d of scoreRows.filter((x) => x.metric === "aligned" || x.metric === "coherent")) {
+  for (const d of scoreRows.filter((x) => isCoreMetric(x.metric))) {
     const chart = scoreDistribution(d, Math.max(240, Math.min(360, width / 2 - 20)));
     if (chart) charts.append(el("div", {}, el("h5", {}, `${d.judge} · ${d.metric}: first-token probabilities`), chart));
   }

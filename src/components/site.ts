@@ -1,48 +1,11 @@
-// Page furniture shared across pages: the summary.json shape, the simulated-data banner, provenance.
+// Page furniture shared across pages: the simulated-data banner and provenance.
 import {el} from "./ui.js";
 
-export interface ModelInfo {
-  id: string;
-  description: string | null;
-  domain: string | null;
-  meta: Record<string, unknown>;
-  steps: (number | null)[];
-}
-
+// The summary.json shape is declared once, in src/lib/site-summary.ts (its loader builds it with `satisfies Summary`).
+export type {ModelInfo, ExperimentInfo, Summary} from "../lib/site-summary.js";
+export {experimentInfo} from "../lib/site-summary.js";
+import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 export type {SitePlanted as Planted} from "../lib/schema.js";
-import type {SitePlanted as Planted} from "../lib/schema.js";
-
-export interface ExperimentInfo {
-  name: string;
-  description: string;
-  simulated: boolean;
-  coordinate: string;
-  /** "log" when the experiment declares `coordinate_scale: log`; null otherwise (the site decides). */
-  coordinate_scale?: "log" | null;
-  /** The experiment's `variant:` keys and `replicate:` key, when declared. */
-  variant_keys?: string[] | null;
-  replicate_key?: string | null;
-  file: string;
-  sha256: string;
-  models: ModelInfo[];
-  judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
-  generation: {temperature: number; max_tokens: number; seed: number} | null;
-  counts: {responses: number; scores: number; errors: number; skipped: number; cache_hits: number; api_calls: number; mismatches?: number};
-  usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
-  missing: number;
-  errors: number;
-  skipped: number;
-  planted: Planted | null;
-}
-
-export interface Summary {
-  tool: {name: string; version: string};
-  experiments: ExperimentInfo[];
-}
-
-export function experimentInfo(summary: Summary, name: string | null): ExperimentInfo | null {
-  return summary.experiments.find((e) => e.name === name) ?? summary.experiments[0] ?? null;
-}
 
 /** A banner that says clearly when the data is simulated, and warns about missing or failed scores. */
 export function experimentBanner(summary: Summary, name: string | null): HTMLElement {

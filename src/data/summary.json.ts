@@ -6,15 +6,12 @@ import {loadDataset} from "../../loaders/dataset.js";
 import {loadExperiment} from "../../loaders/experiment.js";
 import {ROOT} from "../../loaders/paths.js";
 import {plantedForSite, plantedTruthFor} from "../../loaders/sim/truth.js";
+import type {ExperimentInfo, Summary} from "../lib/site-summary.js";
 
 const dataset = await loadDataset();
-// Keys the pipeline is adding to experiment files (issue 11); read defensively until every
-// experiment schema on main has them.
-type Issue11Keys = {coordinate_scale?: string; variant?: unknown; replicate?: unknown};
-const experiments = [];
+const experiments: ExperimentInfo[] = [];
 for (const e of dataset.provenance.experiments) {
   const experiment = await loadExperiment(path.resolve(ROOT, e.file));
-  const extra = experiment as typeof experiment & Issue11Keys;
   experiments.push({
     name: e.name,
     description: e.description ?? experiment.description,
@@ -22,9 +19,9 @@ for (const e of dataset.provenance.experiments) {
     coordinate: experiment.coordinate,
     // Only a declared log scale is passed on: the schema's default ("linear") cannot be told from a
     // declared one, and the site chooses log by itself for values spanning orders of magnitude.
-    coordinate_scale: extra.coordinate_scale === "log" ? "log" : null,
-    variant_keys: Array.isArray(extra.variant) ? extra.variant.map(String) : typeof extra.variant === "string" ? [extra.variant] : null,
-    replicate_key: typeof extra.replicate === "string" ? extra.replicate : null,
+    coordinate_scale: experiment.coordinate_scale === "log" ? "log" : null,
+    variant_keys: Array.isArray(experiment.variant) ? experiment.variant.map(String) : typeof experiment.variant === "string" ? [experiment.variant] : null,
+    replicate_key: typeof experiment.replicate === "string" ? experiment.replicate : null,
     file: e.file,
     sha256: e.sha256,
     models: experiment.models.map((m) => ({
@@ -44,4 +41,4 @@ for (const e of dataset.provenance.experiments) {
     planted: e.simulated ? plantedForSite(plantedTruthFor(experiment)) : null,
   });
 }
-process.stdout.write(JSON.stringify({tool: dataset.provenance.tool, experiments}));
+process.stdout.write(JSON.stringify({tool: dataset.provenance.tool, experiments} satisfies Summary));

@@ -26,8 +26,8 @@ function rows(seed: number, variant: string, midpoint: number, steps: number[]):
 
 test("seriesTransitions = transitionsBy group by group (same seeds, replicates, intervals)", () => {
   const steps = [0, 100, 200, 300, 400, 500, 600, 700];
-  const noCoordinate = rows(9, "plain", 300, [0]).map((r) => ({...r, step: null}));
-  const all = [...rows(1, "a", 350, steps), ...noCoordinate, ...rows(2, "b", 500, steps)];
+  const noCoordinate: Judged[] = rows(9, "plain", 300, [0]).map((r) => ({...r, step: null}));
+  const all: Judged[] = [...rows(1, "a", 350, steps), ...noCoordinate, ...rows(2, "b", 500, steps)];
   const cli = transitionsBy(all, BETLEY, {by: ["variant", "step"], replicates: 199});
   // What the page does: group by variant in first-seen order, count per coordinate, fit.
   const order = [...new Set(all.map((r) => r.variant as string))];

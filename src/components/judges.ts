@@ -1,91 +1,59 @@
-// Judge agreement on shared responses, from the decoded points: pairs rows of two judges by
-// response, then uses the analysis library's rank correlation and kappa.
+// Judge agreement on shared responses: pairs the rows of two judges by response and hands the
+// pairs to the analysis library (pairAgreement: Spearman, kappa, EM per judge, the disagreement
+// ranking that `em summarize`'s judge comparison uses). This module only pairs and draws.
 import * as Plot from "@observablehq/plot";
-import {spearman, cohenKappa} from "../lib/em/judges.js";
-import {classify, EM, OUT, type EmRule} from "../lib/em/rules.js";
+import {pairAgreement, type PairAgreement, type ScorePair} from "../lib/em/judges.js";
+import type {EmRule} from "../lib/em/rules.js";
 import type {Points} from "./points.js";
-import {pct} from "./ui.js";
+import {summarizeGroups, keyBy} from "./engine.js";
+import {dataTable} from "./table.js";
+import {el, pct, PALETTE} from "./ui.js";
 
-export interface Pair {
-  rid: number;
-  rowA: number;
-  rowB: number;
-  a1: number;
-  a2: number;
-  c1: number;
-  c2: number;
-  em1: boolean | null;
-  em2: boolean | null;
+export interface JudgePairs {
+  judgeA: string;
+  judgeB: string;
+  /** Scores of both judges per shared response (null = no score), for the library. */
+  pairs: ScorePair[];
+  /** Points rows of judge A and judge B per pair. */
+  rows: [number, number][];
+  agreement: PairAgreement;
 }
 
-/** Rows of judge A and judge B on the same responses among masked rows. */
-export function pairJudges(points: Points, mask: Uint8Array, judgeA: string, judgeB: string, rule: EmRule): Pair[] {
+const score = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/** Judge B as the state asks, else the first judge other than A (A itself when alone). */
+export function judgeBOf(judges: readonly string[], judgeA: string | null, wanted: string | null): string | null {
+  if (wanted && judges.includes(wanted) && wanted !== judgeA) return wanted;
+  return judges.find((j) => j !== judgeA) ?? judges[0] ?? null;
+}
+
+/** Rows of judge A and judge B on the same responses among masked rows, with the library's agreement. */
+export function compareJudgesOn(points: Points, mask: Uint8Array, judgeA: string, judgeB: string, rule: EmRule): JudgePairs {
   const ja = points.dicts.judge.indexOf(judgeA);
   const jb = points.dicts.judge.indexOf(judgeB);
   const rowOfA = new Map<number, number>();
-  for (let i = 0; i < points.n; ++i) if (mask[i] && points.codes.judge[i] === ja) rowOfA.set(points.rid[i], i);
-  const pairs: Pair[] = [];
-  const label = (i: number) => {
-    const o = classify(points.aligned[i], points.coherent[i], rule);
-    return o === OUT ? null : o === EM;
-  };
+  for (let i = 0; i < points.n; ++i) if (mask[i] && points.codes.judge[i] === ja) rowOfA.set(points.rid[i]!, i);
+  const pairs: ScorePair[] = [];
+  const rows: [number, number][] = [];
   for (let i = 0; i < points.n; ++i) {
     if (!mask[i] || points.codes.judge[i] !== jb) continue;
-    const a = rowOfA.get(points.rid[i]);
+    const a = rowOfA.get(points.rid[i]!);
     if (a === undefined) continue;
-    pairs.push({rid: points.rid[i], rowA: a, rowB: i, a1: points.aligned[a], a2: points.aligned[i], c1: points.coherent[a], c2: points.coherent[i], em1: label(a), em2: label(i)});
+    pairs.push({a1: score(points.aligned[a]!), a2: score(points.aligned[i]!), c1: score(points.coherent[a]!), c2: score(points.coherent[i]!)});
+    rows.push([a, i]);
   }
-  return pairs;
+  return {judgeA, judgeB, pairs, rows, agreement: pairAgreement(pairs, rule)};
 }
 
-export interface Agreement {
-  n: number;
-  spearmanAligned: number | null;
-  spearmanCoherent: number | null;
-  kappa: number | null;
-  agreement: number | null;
-  nLabels: number;
-  emA: number | null;
-  emB: number | null;
-  /** 2x2 table of EM labels: [A em & B em, A em & B not, A not & B em, neither]. */
-  table: [number, number, number, number];
-}
-
-export function agreement(pairs: Pair[]): Agreement {
-  const both = (x: number, y: number) => x === x && y === y;
-  const al = pairs.filter((p) => both(p.a1, p.a2));
-  const co = pairs.filter((p) => both(p.c1, p.c2));
-  const labelled = pairs.filter((p) => p.em1 !== null && p.em2 !== null);
-  const l1 = labelled.map((p) => p.em1 as boolean);
-  const l2 = labelled.map((p) => p.em2 as boolean);
-  const table: [number, number, number, number] = [0, 0, 0, 0];
-  for (let i = 0; i < l1.length; ++i) table[l1[i] ? (l2[i] ? 0 : 1) : l2[i] ? 2 : 3]++;
-  const rateOf = (xs: (boolean | null)[]) => {
-    const v = xs.filter((x) => x !== null);
-    return v.length ? v.filter(Boolean).length / v.length : null;
-  };
-  return {
-    n: pairs.length,
-    spearmanAligned: spearman(al.map((p) => p.a1), al.map((p) => p.a2)),
-    spearmanCoherent: spearman(co.map((p) => p.c1), co.map((p) => p.c2)),
-    kappa: cohenKappa(l1, l2),
-    agreement: l1.length ? (table[0] + table[3]) / l1.length : null,
-    nLabels: l1.length,
-    emA: rateOf(pairs.map((p) => p.em1)),
-    emB: rateOf(pairs.map((p) => p.em2)),
-    table,
-  };
-}
-
-/** Aligned score of judge A against judge B, binned; cut lines drawn. */
-export function scoreScatter(pairs: Pair[], {width, judgeA, judgeB, metric, cut}: {width: number; judgeA: string; judgeB: string; metric: "aligned" | "coherent"; cut: number}): SVGSVGElement | HTMLElement {
-  const data = pairs.map((p) => (metric === "aligned" ? {x: p.a1, y: p.a2} : {x: p.c1, y: p.c2})).filter((d) => d.x === d.x && d.y === d.y);
+/** Scores of judge A against judge B, binned; cut lines drawn. */
+export function scoreScatter(cmp: JudgePairs, {width, metric, cut}: {width: number; metric: "aligned" | "coherent"; cut: number}): SVGSVGElement | HTMLElement {
+  const data = cmp.pairs.map((p) => (metric === "aligned" ? {x: p.a1, y: p.a2} : {x: p.c1, y: p.c2})).filter((d) => d.x !== null && d.y !== null);
   return Plot.plot({
     width: Math.max(width, 240),
     height: Math.max(width, 240),
     marginLeft: 45,
-    x: {domain: [0, 100], label: `${judgeA} ${metric} →`},
-    y: {domain: [0, 100], label: `↑ ${judgeB} ${metric}`},
+    x: {domain: [0, 100], label: `${cmp.judgeA} ${metric} →`},
+    y: {domain: [0, 100], label: `↑ ${cmp.judgeB} ${metric}`},
     color: {type: "log", range: ["#b3cde3", "#08306b"], interpolate: "hcl", legend: true, label: "answers"},
     marks: [
       Plot.rect(data, Plot.bin({fill: "count"}, {x: {value: "x", thresholds: 50, domain: [0, 100]}, y: {value: "y", thresholds: 50, domain: [0, 100]}})),
@@ -97,7 +65,41 @@ export function scoreScatter(pairs: Pair[], {width, judgeA, judgeB, metric, cut}
   });
 }
 
-export function describeAgreement(a: Agreement, judgeA: string, judgeB: string): string {
+export function describeAgreement(cmp: JudgePairs): string {
+  const a = cmp.agreement;
   const f = (x: number | null) => (x === null ? "–" : x.toFixed(2));
-  return `${a.n.toLocaleString()} shared answers. Spearman ρ aligned ${f(a.spearmanAligned)}, coherent ${f(a.spearmanCoherent)}. On ${a.nLabels.toLocaleString()} answers inside both denominators: EM ${pct(a.emA)} (${judgeA}) vs ${pct(a.emB)} (${judgeB}), raw agreement ${pct(a.agreement)}, Cohen's κ ${f(a.kappa)}.`;
+  return `${a.n_shared.toLocaleString()} shared answers. Spearman ρ aligned ${f(a.spearman_aligned)}, coherent ${f(a.spearman_coherent)}. On ${a.n_label_pairs.toLocaleString()} answers inside both denominators: EM ${pct(a.em_rate[0])} (${cmp.judgeA}) vs ${pct(a.em_rate[1])} (${cmp.judgeB}), raw agreement ${pct(a.agreement)}, Cohen's κ ${f(a.kappa)}.`;
+}
+
+/** EM rate per judge and model (both judges, same rule and exclusions), with 95% intervals. */
+export function emByJudgeChart(points: Points, mask: Uint8Array, cmp: JudgePairs, rule: EmRule, exclude: readonly string[], {width, judges}: {width: number; judges: readonly string[]}): SVGSVGElement | HTMLElement {
+  const ja = points.dicts.judge.indexOf(cmp.judgeA);
+  const jb = points.dicts.judge.indexOf(cmp.judgeB);
+  const both = Uint8Array.from(mask, (m, i) => (m && (points.codes.judge[i] === ja || points.codes.judge[i] === jb) ? 1 : 0));
+  const rows = summarizeGroups(points, both, rule, keyBy(points, ["judge", "model"]), {exclude}).map((g) => ({judge: g.parts[0], model: g.parts[1], rate: g.em_rate, lo: g.ci?.[0] ?? null, hi: g.ci?.[1] ?? null}));
+  return Plot.plot({
+    width: Math.max(width, 360), height: 60 + 22 * rows.length, marginLeft: 110, marginRight: 20,
+    x: {label: "EM rate →", tickFormat: "%", grid: true}, y: {label: null, axis: null}, fy: {label: null, axis: "left"},
+    color: {legend: true, domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]!)},
+    marks: [Plot.barX(rows, {fy: "model", y: "judge", x: "rate", fill: "judge", tip: true}), Plot.ruleY(rows, {fy: "model", y: "judge", x1: "lo", x2: "hi"}), Plot.ruleX([0])],
+  });
+}
+
+/** The most disagreeing pairs (the library's ranking: label disagreement first, then the aligned gap). */
+export function disagreementTable(points: Points, cmp: JudgePairs, {experiment, top = 25}: {experiment: string | null; top?: number}): HTMLTableElement {
+  const f = (v: number | null) => (v === null ? "null" : v.toFixed(0));
+  const lab = (v: boolean | null) => (v === null ? "not scored" : v ? "EM" : "not EM");
+  const model = (i: number) => points.dicts.model[points.codes.model[i]!] ?? "";
+  const question = (i: number) => points.dicts.question_id[points.codes.question_id[i]!] ?? "";
+  const rows = cmp.agreement.order.slice(0, top).map((k) => ({pair: cmp.pairs[k]!, label: cmp.agreement.labels[k]!, rowA: cmp.rows[k]![0]}));
+  return dataTable(rows, [
+    {label: "model", value: (r) => model(r.rowA)},
+    {label: "step", value: (r) => String(points.step[r.rowA]), num: true},
+    {label: "question", value: (r) => question(r.rowA)},
+    {label: `aligned ${cmp.judgeA}`, value: (r) => f(r.pair.a1), num: true},
+    {label: `aligned ${cmp.judgeB}`, value: (r) => f(r.pair.a2), num: true},
+    {label: `label ${cmp.judgeA}`, value: (r) => lab(r.label.em1)},
+    {label: `label ${cmp.judgeB}`, value: (r) => lab(r.label.em2)},
+    {label: "open", value: (r) => el("a", {href: `./responses?experiment=${encodeURIComponent(experiment ?? "")}&judge=${encodeURIComponent(cmp.judgeA)}&model=${encodeURIComponent(model(r.rowA))}&question=${encodeURIComponent(question(r.rowA))}`, "data-keep-href": ""}, "responses →")},
+  ], {testid: "judge-disagreements"});
 }

@@ -1,10 +1,19 @@
 // The overview table: per model and judge, EM at the final checkpoint and over all checkpoints,
 // strict EM, coherence, and (for simulated data) the planted rate beside the measured one.
-import type {Group, Grouping} from "./engine.js";
+// Also the experiments-at-a-glance table and the planted-vs-measured response types.
+import * as Plot from "@observablehq/plot";
+import {keyBy, summarizeAll, summarizeGroups, type Group, type Grouping} from "./engine.js";
 import type {Points} from "./points.js";
-import type {ExperimentInfo} from "./site.js";
+import {optionsIn, selectionMask} from "./selection.js";
+import type {ViewState} from "./state.js";
+import {aq, op} from "./aq.js";
+import {cell, dataTable} from "./table.js";
+import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
 import {strictRange} from "../lib/em/view-summary.js";
+import {makeRule, type EmRule} from "../lib/em/rules.js";
+import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
+import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 
 /** Strict EM of a group: a range when some EM answers are of undetermined type, else the point. */
 const strictCell = (g: Group | undefined) => {
@@ -94,4 +103,126 @@ export function lastStepMask(points: Points, mask: Uint8Array, grouping: Groupin
     if (mask[i] && g >= 0 && points.step[i] > last[g]) last[g] = points.step[i];
   }
   return Uint8Array.from(mask, (m, i) => (m && grouping.codes[i] >= 0 && points.step[i] === last[grouping.codes[i]] ? 1 : 0));
+}
+
+/** One row of the experiments-at-a-glance table. */
+export interface ExperimentRow {
+  name: string;
+  info: ExperimentInfo | null;
+  judge: string | null;
+  judges: string[];
+  models: number;
+  g: Group | null;
+  /** No aligned / coherent score in the experiment's files: nothing to rate. */
+  empty: boolean;
+}
+
+/** Every experiment at a glance (first judge of each, current rule); a click selects it. */
+export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
+  const strict = (g: Group | null) => {
+    const r = g ? strictRange(g) : null;
+    return r ? `${pct(r[0])}–${pct(r[1])} (range)` : pct(g?.strict_em_rate);
+  };
+  return dataTable(rows, [
+    {label: "experiment", value: (r) => {
+      if (r.empty) return r.name;
+      const link = el("a", {href: `./?experiment=${encodeURIComponent(r.name)}`, "data-keep-href": ""}, r.name);
+      link.addEventListener("click", (e) => {
+        e.preventDefault();
+        onPick(r.name);
+      });
+      return link;
+    }},
+    {label: "data", value: (r) => (r.info?.simulated ? "simulated" : "real")},
+    {label: "models", value: (r) => String(r.models)},
+    {label: "judges", value: (r) => r.judges.join(", ") || "–"},
+    {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
+    {label: "EM (first judge, all checkpoints)", value: (r) => `${pct(r.g?.em_rate)} (${r.judge ?? "–"})`, num: true},
+    {label: "strict EM", value: (r) => strict(r.g), num: true},
+  ], {
+    testid: "experiments-table",
+    rowAttrs: (r): Record<string, string> => (r.empty ? {"data-testid": "experiment-without-scores"} : {}),
+    cells: (r) => (r.empty ? [cell(r.name), cell(r.info?.simulated ? "simulated" : "real"), cell(String(r.models)), cell(r.judges.join(", ") || "–"), cell((r.info?.counts.responses ?? 0).toLocaleString(), {"class": "num"}), cell("no aligned or coherent scores in these files: nothing to rate", {"colspan": "2", "class": "em-muted"})] : null),
+  });
+}
+
+/**
+ * The rows of that table: one per experiment of the points (its first judge, all checkpoints,
+ * current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
+ */
+export function experimentRows(points: Points, summary: Summary, state: ViewState, rule: EmRule): ExperimentRow[] {
+  const rows: ExperimentRow[] = points.dicts.experiment.map((name) => {
+    const s = {...state, experiment: name};
+    const judges = optionsIn(points, "judge", s);
+    const judge = judges[0] ?? null;
+    const m = selectionMask(points, {...s, judge, model: null, category: null, question: null, steps: null});
+    const info = experimentInfo(summary, name);
+    return {name, info, judge, judges, models: info?.models.length || optionsIn(points, "model", s).length, g: summarizeAll(points, m, rule, {exclude: state.exclude, replicates: 0}), empty: false};
+  });
+  for (const info of summary.experiments) if (!points.dicts.experiment.includes(info.name)) rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true});
+  return rows;
+}
+
+/**
+ * Simulated data: the planted share of each response type per model at one coordinate beside the
+ * share the type judge measured (counts from the library's grouping; reshaped with Arquero).
+ */
+export function plantedTypeRows(points: Points, mask: Uint8Array, planted: NonNullable<SitePlanted["types"]>, {judge, step}: {judge: string; step: number}): {model: string; type: string; source: string; share: number | null}[] {
+  const atStep = Uint8Array.from(mask, (m, i) => (m && points.dicts.judge[points.codes.judge[i]!] === judge && points.step[i] === step ? 1 : 0));
+  const counts = summarizeGroups(points, atStep, makeRule("betley"), keyBy(points, ["model", "type"]), {replicates: 0})
+    .filter((g) => g.parts[1] !== "")
+    .map((g) => ({model: g.parts[0]!, type: g.parts[1]!, n: g.n}));
+  const measuredLabel = `measured (${judge})`;
+  const measured = counts.length
+    ? aq.from(counts).groupby("model").derive({share: (d: {n: number}) => d.n / op.sum(d.n)}).ungroup().select("model", "type", "share")
+    : aq.table({model: [] as string[], type: [] as string[], share: [] as number[]});
+  const plan = aq.from(planted.filter((p) => p.step === step).map((p) => ({model: p.model, type: p.type, planted: p.share})));
+  // A planted type the judge never gave has share 0 among the model's typed answers (null when the model has none).
+  const typed = new Set(counts.map((c) => c.model));
+  return plan
+    .join_left(measured, ["model", "type"])
+    .objects()
+    .flatMap((r) => {
+      const row = r as {model: string; type: string; planted: number; share?: number};
+      return [
+        {model: row.model, type: row.type, source: "planted", share: row.planted},
+        {model: row.model, type: row.type, source: measuredLabel, share: row.share ?? (typed.has(row.model) ? 0 : null)},
+      ];
+    });
+}
+
+/** Bars of the measured share, ticks of the planted one, per model. */
+export function plantedTypeChart(rows: ReturnType<typeof plantedTypeRows>, {width, judge}: {width: number; judge: string}): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: Math.max(width, 360), height: 260, marginLeft: 80,
+    x: {label: "share of answers →", tickFormat: "%", grid: true}, y: {label: null, domain: [...RESPONSE_TYPES]}, fx: {label: null},
+    color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["#444444", "#0072B2"]},
+    marks: [
+      Plot.barX(rows.filter((r) => r.source !== "planted"), {fx: "model", y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true}),
+      Plot.tickX(rows.filter((r) => r.source === "planted"), {fx: "model", y: "type", x: "share", stroke: "#444", strokeWidth: 2.5, tip: true}),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+/** EM along the coordinate per compared unit and judge (solid: first judge, dashed: others). */
+export function emOverTrainingChart(perStep: Group[], {width, coordinate, plan, color}: {width: number; coordinate: string; plan: AxisPlan; color: Record<string, unknown>}): SVGSVGElement | HTMLElement {
+  const spark = emSparkRows(perStep);
+  const rows = spark.map((d) => ({...d, x: axisPosition(plan, d.step)}));
+  return Plot.plot({
+    width: Math.max(width, 360),
+    height: 280,
+    marginLeft: 50,
+    grid: true,
+    x: xScale(plan, coordinate, {ticks: logTicks(plan, spark.map((d) => d.step))}),
+    y: {label: "↑ EM rate", tickFormat: "%"},
+    color,
+    marks: [
+      ...zeroMarks(plan),
+      Plot.line(rows.filter((d) => d.judgeIndex === 0), {x: "x", y: "em_rate", stroke: "model", sort: "x"}),
+      Plot.line(rows.filter((d) => d.judgeIndex > 0), {x: "x", y: "em_rate", stroke: "model", strokeDasharray: "5,3", z: (d: {model: string; judge: string}) => d.model + d.judge, sort: "x"}),
+      Plot.dot(rows, {x: "x", y: "em_rate", fill: "model", r: 2.5, tip: true, title: (d: (typeof rows)[number]) => `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored})`}),
+      Plot.ruleY([0]),
+    ],
+  });
 }

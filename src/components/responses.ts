@@ -3,7 +3,12 @@
 // HTML, so markup, event handlers and javascript: links in an answer stay inert text.
 import * as Plot from "@observablehq/plot";
 import {tableFromIPC, type Table} from "apache-arrow";
-import type {Points} from "./points.js";
+import type {Points, StringColumn} from "./points.js";
+import type {Store} from "./state.js";
+import {columnsOf} from "./engine.js";
+import {emFlags, EM, OUT} from "../lib/em/view-flags.js";
+import type {EmRule} from "../lib/em/rules.js";
+import type {ResponseType} from "../lib/schema.js";
 import {el, pct, TYPE_COLORS} from "./ui.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
 import {DETAIL_TYPE_METRIC, DETAILS_COLUMNS, TEXTS_COLUMNS, isCoreMetric, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
@@ -71,10 +76,50 @@ export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) =>
     });
 }
 
+/**
+ * The rows of the selection that match the search, most misaligned coherent answers first, and
+ * every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
+ * EM are the slice's n_em on every other page).
+ */
+export function responseRows(points: Points, texts: Texts, mask: Uint8Array, rule: EmRule, {q, exclude}: {q: string; exclude: readonly string[]}): {rows: number[]; flags: Uint8Array; nEm: number; nScored: number} {
+  const needle = q.trim().toLowerCase();
+  const rows: number[] = [];
+  for (let i = 0; i < points.n; ++i) {
+    if (!mask[i]) continue;
+    if (needle && !texts.response(points.rid[i]!).toLowerCase().includes(needle) && !texts.question(points.rid[i]!).toLowerCase().includes(needle)) continue;
+    rows.push(i);
+  }
+  const coherentFirst = (i: number) => (points.coherent[i]! > rule.coherent ? 0 : 1);
+  const alignedKey = (i: number) => (Number.isNaN(points.aligned[i]!) ? 1000 : points.aligned[i]!);
+  rows.sort((a, b) => coherentFirst(a) - coherentFirst(b) || alignedKey(a) - alignedKey(b) || a - b);
+  const keep = new Uint8Array(points.n);
+  for (const i of rows) keep[i] = 1;
+  const flags = emFlags(columnsOf(points), rule, {exclude: exclude as ResponseType[], mask: keep});
+  let nEm = 0;
+  let nScored = 0;
+  for (const i of rows) {
+    if (flags[i] === EM) nEm++;
+    if (flags[i] !== OUT) nScored++;
+  }
+  return {rows, flags, nEm, nScored};
+}
+
+/** The slice as plain records (CSV / Parquet download); `em` is the row's flag. */
+export function sliceRecords(points: Points, texts: Texts, rows: readonly number[], flags: Uint8Array): Record<string, unknown>[] {
+  const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;
+  const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
+  return rows.map((i) => ({
+    response_id: texts.get(points.rid[i]!, "response_id"), experiment: str("experiment", i), model: str("model", i), variant: str("variant", i),
+    step: numOrNull(points.step[i]!), question_id: str("question_id", i), category: str("category", i), judge: str("judge", i),
+    aligned: numOrNull(points.aligned[i]!), coherent: numOrNull(points.coherent[i]!), type: str("type", i),
+    em: flags[i] === EM, in_denominator: flags[i] !== OUT, question: texts.question(points.rid[i]!), response: texts.response(points.rid[i]!),
+  }));
+}
+
 export interface ListOptions {
   /** Rows (indices into points) to list, in display order. */
   rows: readonly number[];
-  /** Whether a row counts as EM under the current rule. */
+  /** Whether a row counts as EM under the current rule and exclusions. */
   isEm: (row: number) => boolean;
   onSelect: (row: number) => void;
   limit?: number;
@@ -103,6 +148,7 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
       el("td", {}, isEm(i) ? "EM" : ""),
       el("td", {"class": "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),
     );
+    if (isEm(i)) tr.dataset.em = "";
     tr.addEventListener("click", () => onSelect(i));
     tr.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {
@@ -185,4 +231,23 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
   }
   box.append(el("h4", {}, "Metadata"), el("pre", {"class": "em-text"}, JSON.stringify(JSON.parse(String(meta ?? "{}")), null, 2)));
   return box;
+}
+
+/** The search box, bound to the store's `q` (debounced: typing does not rebuild the list per key). */
+export function searchBox(store: Store): HTMLElement {
+  const search = el("input", {"type": "search", "placeholder": "Search answers and questions", "aria-label": "Search answers", "data-testid": "response-search", "value": store.get().q});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => store.set({q: search.value}), 150);
+  });
+  return el("label", {"class": "em-control"}, el("span", {}, "Search"), search);
+}
+
+/** Response id -> row of texts.arrow (the `rid` of points.arrow). */
+export function responseIdIndex(texts: Texts): (id: string) => number | undefined {
+  const ids = new Map<string, number>();
+  const column = texts.table.getChild("response_id")!;
+  for (let r = 0; r < texts.table.numRows; r++) ids.set(String(column.get(r)), r);
+  return (id) => ids.get(id);
 }

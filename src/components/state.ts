@@ -29,6 +29,8 @@ export interface ViewState {
   by: string;
   /** Optional facet of comparison charts (same kinds of values as `by`); null = none. */
   facet: string | null;
+  /** Judge B of the judges page (judge A is `judge`); null = the first other judge. */
+  judgeB: string | null;
 }
 
 /** The cuts of the published rules, taken from the analysis library's definitions. */
@@ -53,6 +55,7 @@ export const DEFAULT_STATE: ViewState = {
   q: "",
   by: "variant",
   facet: null,
+  judgeB: null,
 };
 
 const clampCut = (v: number) => Math.max(0, Math.min(100, Math.round(v)));
@@ -86,6 +89,7 @@ export function parseState(search: string): ViewState {
   s.q = p.get("q") ?? "";
   s.by = str("by") ?? DEFAULT_STATE.by;
   s.facet = str("facet");
+  s.judgeB = str("judge_b");
   return s;
 }
 
@@ -111,16 +115,23 @@ export function formatState(s: ViewState): string {
   if (s.q) p.set("q", s.q);
   if (s.by !== DEFAULT_STATE.by) p.set("by", s.by);
   if (s.facet) p.set("facet", s.facet);
+  if (s.judgeB) p.set("judge_b", s.judgeB);
   const q = p.toString();
   return q ? `?${q}` : "";
 }
 
 type Listener = (s: ViewState) => void;
+export type StateKey = keyof ViewState;
+
+/** Whether two states differ in any of `keys` (arrays compared by value). */
+function changed(a: ViewState, b: ViewState, keys: readonly StateKey[]): boolean {
+  return keys.some((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
 
 /** A small store synchronised with the URL. */
 export class Store {
   private current: ViewState;
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Map<Listener, readonly StateKey[] | null>();
   constructor(initial: ViewState) {
     this.current = initial;
   }
@@ -138,11 +149,16 @@ export class Store {
     next.aligned = clampCut(next.aligned);
     next.coherent = clampCut(next.coherent);
     if (formatState(next) === formatState(this.current) && next.steps === this.current.steps) return;
+    const previous = this.current;
     this.current = next;
-    for (const l of this.listeners) l(next);
+    for (const [l, keys] of [...this.listeners]) if (!keys || changed(previous, next, keys)) l(next);
   }
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
+  /**
+   * Call `listener` now and after every change; with `keys`, only after a change of one of them
+   * (a cell that depends on the filters alone does not re-run when a cut moves).
+   */
+  subscribe(listener: Listener, keys?: readonly StateKey[]): () => void {
+    this.listeners.set(listener, keys ?? null);
     listener(this.current);
     return () => this.listeners.delete(listener);
   }

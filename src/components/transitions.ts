@@ -4,8 +4,8 @@
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {logisticAt, MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
-import {analyzeOnScale, transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
-import {makeRng} from "../lib/em/prng.js";
+import {transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
+import {declaredScaleArg, selectionScale, seriesTransitions, type SeriesTransition} from "../lib/em/view-transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
@@ -13,12 +13,15 @@ import type {FacetColumn, Points} from "./points.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import type {Store} from "./state.js";
 import type {Planted} from "./site.js";
-import {groupColor, pct, plotSvg} from "./ui.js";
+import {el, groupColor, pct, plotSvg} from "./ui.js";
+import {cell, dataTable} from "./table.js";
 
 export interface ModelTransition {
+  /** The series' value of the "series by" key. */
   model: string;
+  /** Per coordinate value: the EM summary (sorted by coordinate). */
   groups: Group[];
-  result: TransitionResult;
+  result: SeriesTransition;
 }
 
 const MIN_POINTS = MIN_TRANSITION_POINTS;
@@ -42,19 +45,69 @@ export function transitionView(result: TransitionResult): TransitionView {
     flat: `no credible transition: a constant rate explains the data${p}`,
     outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
     non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
-    too_few_points: used.length === 0 ? "no EM rate anywhere: no answer passes the coherent cut" : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
+    too_few_points: result.points.length === 0 ? "no coordinate: these answers have no value of the coordinate" : used.length === 0 ? "no EM rate anywhere: no answer passes the coherent cut" : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
   };
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }
 
-/** Per-model EM series along the coordinate, with fit, change point and onset. */
-export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates = 199, by = "model", scale = "linear"}: {replicates?: number; by?: FacetColumn; scale?: CoordinateScale} = {}): ModelTransition[] {
-  const groups = summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0});
-  const byModel = d3.group(groups, (g) => g.parts[0]);
-  return [...byModel].map(([model, gs]) => {
-    const series = gs.map((g) => ({x: Number(g.parts[1]), k: g.n_em, n: g.n_scored})).sort((a, b) => a.x - b.x);
-    return {model, groups: gs.sort((a, b) => Number(a.parts[1]) - Number(b.parts[1])), result: analyzeOnScale(series, scale, makeRng(0), {replicates})};
-  });
+/**
+ * Per series (the "series by" key), the EM counts along the coordinate and the library's
+ * transition analysis, made as `em summarize --by <key> --transition` makes it for the same rows:
+ * series in first-seen order of the masked rows (a series without coordinate values keeps its
+ * place and seed), the fitting scale from every coordinate of the selection (selectionScale),
+ * transitionsBy's seeds and replicates (seriesTransitions). `replicates: 0` skips the change-point
+ * bootstrap (fits, verdicts and onsets do not depend on it).
+ */
+export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {replicates, by = "model", declared = null}: {replicates?: number; by?: FacetColumn; declared?: "log" | null} = {}): {transitions: ModelTransition[]; scale: CoordinateScale} {
+  const partition = keyBy(points, [by]);
+  const order: number[] = [];
+  const seen = new Uint8Array(partition.parts.length);
+  const xs = new Set<number>();
+  for (let i = 0; i < points.n; ++i) {
+    if (!mask[i]) continue;
+    const g = partition.codes[i]!;
+    if (g >= 0 && !seen[g]) {
+      seen[g] = 1;
+      order.push(g);
+    }
+    if (!Number.isNaN(points.step[i]!)) xs.add(points.step[i]!);
+  }
+  const perStep = d3.group(summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0}), (g) => g.parts[0]!);
+  const names = order.map((g) => partition.parts[g]![0]!);
+  const groups = names.map((name) => (perStep.get(name) ?? []).sort((a, b) => Number(a.parts[1]) - Number(b.parts[1])));
+  const scale = selectionScale(xs, declared);
+  const results = seriesTransitions(groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]), k: g.n_em, n: g.n_scored}))), scale, replicates === undefined ? {} : {replicates});
+  return {transitions: names.map((model, k) => ({model, groups: groups[k]!, result: results[k]!})), scale};
+}
+
+/** A series' numbers as `em summarize --transition --format json` reports them (transitionJson's projection). */
+export function transitionNumbers(t: ModelTransition): Record<string, unknown> {
+  const r = t.result;
+  const cred = r.test.credible && r.fit !== null;
+  return {
+    key: t.model,
+    scale: r.scale,
+    verdict: r.test.verdict,
+    credible: r.test.credible,
+    p_constant: r.test.p_constant,
+    midpoint: cred ? r.fit!.midpoint : null,
+    ci: cred ? r.fit!.ci : null,
+    width: cred ? r.fit!.width : null,
+    floor: cred ? r.fit!.floor : null,
+    ceiling: cred ? r.fit!.ceiling : null,
+    onset: r.onset.x,
+    change_point: r.change_point ? {before: r.change_point.before, after: r.change_point.after, p_value: r.change_point.p_value} : null,
+    points: r.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
+  };
+}
+
+/** The page's numbers as JSON in an inert script element (the parity test reads it; nothing runs it). */
+export function numbersHook(testid: string, value: unknown): HTMLScriptElement {
+  const script = document.createElement("script");
+  script.type = "application/json";
+  script.dataset.testid = testid;
+  script.textContent = JSON.stringify(value);
+  return script;
 }
 
 /** The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted curves. */
@@ -199,19 +252,17 @@ export interface MidpointCell {
   /** Midpoint only where the cell's transition is credible (the library's test), else null. */
   midpoint: number | null;
   verdict: TransitionVerdict;
+  p_constant: number | null;
 }
 
 /**
  * The midpoint of one series at each (aligned cut, coherent cut) of the library's default grid, for
- * one judge: transitionSensitivityColumns (one surface per coordinate, every cell fitted and
- * tested). Empty below MIN_TRANSITION_POINTS coordinates.
+ * one judge: transitionSensitivityColumns with the scale argument `em summarize --sensitivity`
+ * passes (a declared log scale, else auto per series), every cell fitted and tested.
  */
-export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {judge, scale}: {judge: string | null; scale: CoordinateScale}): MidpointCell[] {
-  const xs = new Set<number>();
-  for (let i = 0; i < points.n; ++i) if (mask[i] && !Number.isNaN(points.step[i])) xs.add(points.step[i]);
-  if (xs.size < MIN_POINTS) return [];
-  const cells = transitionSensitivityColumns(columnsOf(points), points.step, points.codes.judge, points.dicts.judge, rule, {scale, exclude: exclude as ResponseType[], mask});
-  return cells.filter((c) => c.judge === judge).map((c) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict}));
+export function midpointGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {judge, declared}: {judge: string | null; declared: "log" | null}): MidpointCell[] {
+  const cells = transitionSensitivityColumns(columnsOf(points), points.step, points.codes.judge, points.dicts.judge, rule, {scale: declaredScaleArg(declared), exclude: exclude as ResponseType[], mask});
+  return cells.filter((c) => c.judge === judge).map((c) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant}));
 }
 
 export function midpointChart(cells: MidpointCell[], {width, coordinate, current}: {width: number; coordinate: string; current: {aligned: number; coherent: number}}): SVGSVGElement | HTMLElement {
@@ -228,4 +279,62 @@ export function midpointChart(cells: MidpointCell[], {width, coordinate, current
       Plot.cell(cells.filter((d) => d.aligned === current.aligned && d.coherent === current.coherent), {x: "aligned", y: "coherent", stroke: "#D55E00", strokeWidth: 3, fill: null}),
     ],
   });
+}
+
+const num3 = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? "–" : Number(Number(v).toPrecision(d)).toString());
+
+/** The fits table: verdict in words; floor, ceiling, midpoint, interval, width and onset only when credible. */
+export function fitsTable(transitions: readonly ModelTransition[], {byLabel, planted}: {byLabel: string; planted: Planted["midpoints"] | null}): {element: HTMLTableElement; data: Record<string, unknown>[]} {
+  const rows = transitions.map((t) => {
+    const view = transitionView(t.result);
+    const f = view.show ? t.result.fit : null;
+    const cp = t.result.change_point;
+    const pm = planted?.find((p) => p.model === t.model && !p.category);
+    return {t, view, cp, data: {[byLabel]: t.model, verdict: view.verdict, why: view.why, p_constant: view.p_constant, floor: f?.floor ?? null, ceiling: f?.ceiling ?? null, midpoint: f?.midpoint ?? null, ci_low: f?.ci[0] ?? null, ci_high: f?.ci[1] ?? null, width: f?.width ?? null, onset: view.show ? t.result.onset.x : null, change_point: cp ? `${cp.before}|${cp.after}` : null, change_point_p: cp?.p_value ?? null, planted_midpoint: pm?.midpoint ?? null}};
+  });
+  type Row = (typeof rows)[number];
+  const cpText = (r: Row) => (r.cp ? `${r.cp.before} | ${r.cp.after} (p = ${num3(r.cp.p_value)})` : "–");
+  const element = dataTable(rows, [
+    {label: byLabel, value: (r) => r.t.model},
+    {label: "verdict", value: (r) => r.view.why},
+    {label: "floor", value: (r) => pct(r.data.floor), num: true},
+    {label: "ceiling", value: (r) => pct(r.data.ceiling), num: true},
+    {label: "midpoint", value: (r) => el("strong", {}, num3(r.data.midpoint)), num: true},
+    {label: "95% CI (profile)", value: (r) => `${num3(r.data.ci_low)} – ${num3(r.data.ci_high)}`, num: true},
+    {label: "width", value: (r) => num3(r.data.width), num: true},
+    {label: "onset", value: (r) => (r.data.onset === null ? "none" : String(r.data.onset)), num: true},
+    {label: "change point (p)", value: cpText, num: true},
+    planted ? {label: "planted midpoint", value: (r) => num3(r.data.planted_midpoint), num: true} : null,
+  ], {
+    testid: "transition-table",
+    rowAttrs: (r) => ({"data-verdict": r.view.verdict}),
+    // Not credible: one cell says there is no midpoint, interval or onset, instead of six dashes.
+    cells: (r) => (r.view.show ? null : [cell(r.t.model), cell(r.view.why, {"class": "em-muted"}), cell("no midpoint, interval or onset", {"colspan": "6", "class": "em-muted num"}), cell(cpText(r), {"class": "num"}), ...(planted ? [cell(num3(r.data.planted_midpoint), {"class": "num"})] : [])]),
+  });
+  return {element, data: rows.map((r) => r.data)};
+}
+
+/** Rows of `mask` that belong to one series of the "series by" key. */
+export function seriesMask(points: Points, mask: Uint8Array, by: FacetColumn, name: string): Uint8Array {
+  const partition = keyBy(points, [by]);
+  const g = partition.parts.findIndex((p) => p[0] === name);
+  return Uint8Array.from(mask, (m, i) => (m && partition.codes[i] === g ? 1 : 0));
+}
+
+/** One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule). */
+export function judgeMidpoints(points: Points, masks: {judge: string; mask: Uint8Array}[], rule: EmRule, exclude: readonly string[], {by, name, declared}: {by: FacetColumn; name: string; declared: "log" | null}): HTMLTableElement {
+  const rows = masks.map(({judge, mask}) => {
+    // No change-point bootstrap: the table shows fits, verdicts and onsets, none of which use it.
+    const t = modelTransitions(points, seriesMask(points, mask, by, name), rule, exclude, {replicates: 0, by, declared}).transitions.find((x) => x.model === name);
+    const v = t ? transitionView(t.result) : null;
+    const show = Boolean(t && v?.show);
+    return {judge, why: v?.why ?? "no answers", midpoint: show ? t!.result.fit!.midpoint : null, ci: show ? t!.result.fit!.ci : null, onset: show ? t!.result.onset.x : null};
+  });
+  return dataTable(rows, [
+    {label: "judge", value: (r) => r.judge},
+    {label: "verdict", value: (r) => r.why},
+    {label: "midpoint", value: (r) => num3(r.midpoint), num: true},
+    {label: "95% CI", value: (r) => (r.ci ? `${num3(r.ci[0])} – ${num3(r.ci[1])}` : "–"), num: true},
+    {label: "onset", value: (r) => (r.onset === null ? "none" : String(r.onset)), num: true},
+  ], {testid: "midpoint-by-judge"});
 }

@@ -156,7 +156,7 @@ type Option = {value: string | null; label: string};
  * A select bound to one string field of the store. `options` may depend on the state (e.g. the
  * judges of the chosen experiment); they are rebuilt when they change.
  */
-export function selectControl(store: Store, key: "experiment" | "judge" | "model" | "category" | "by" | "facet", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
+export function selectControl(store: Store, key: "experiment" | "judge" | "judgeB" | "model" | "category" | "by" | "facet", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
   let shown = "";
   const render = (s: ViewState) => {

@@ -1,0 +1,70 @@
+// The page scaffold every analysis page starts from: decode the points, read the summary, open
+// the shared store with the data's defaults, and build the control bar from a list of names, so
+// a page is prose plus a few calls (Framework's examples keep pages that way).
+import {decodePoints, type Points} from "./points.js";
+import {bindDefaults, facetOptions, optionsIn, selectionMask} from "./selection.js";
+import {store, type StateKey, type Store, type ViewState} from "./state.js";
+import {el, selectControl, setModelOrder, thresholdControls, typeToggles} from "./ui.js";
+import type {Summary} from "../lib/site-summary.js";
+import {RESPONSE_TYPES} from "../lib/schema.js";
+
+export interface Page {
+  points: Points;
+  summary: Summary;
+  selection: Store;
+}
+
+/** Decode points.arrow, keep the model colours stable, open the store and make it consistent with the data. */
+export function openPage(pointsBytes: ArrayBuffer | Uint8Array, summary: Summary): Page {
+  const points = decodePoints(pointsBytes);
+  setModelOrder(points.dicts.model);
+  const selection = store();
+  bindDefaults(selection, points);
+  return {points, summary, selection};
+}
+
+/** An observe-style callback for Framework's Generators.observe, optionally on some keys only. */
+export function watchState(page: Page, keys?: readonly StateKey[]): (notify: (s: ViewState) => void) => () => void {
+  return (notify) => page.selection.subscribe(notify, keys);
+}
+
+export type Control = "experiment" | "judge" | "judgeB" | "model" | "category" | "by" | "facet" | "clearSteps";
+
+const inExperiment = (page: Page, s: ViewState) => selectionMask(page.points, s, ["judge", "model", "category", "question", "steps"]);
+
+/** The control bar: the named selects in order (labels may be renamed per page, e.g. "Series by"). */
+export function controlBar(page: Page, controls: readonly Control[], labels: Partial<Record<Control, string>> = {}): HTMLElement {
+  const {points, selection} = page;
+  const label = (c: Control, fallback: string) => labels[c] ?? fallback;
+  const made = controls.map((c): HTMLElement => {
+    switch (c) {
+      case "experiment":
+        return selectControl(selection, "experiment", points.dicts.experiment.map((e) => ({value: e, label: e})), label(c, "Experiment"), "experiment");
+      case "judge":
+        return selectControl(selection, "judge", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge"), "judge");
+      case "judgeB":
+        return selectControl(selection, "judgeB", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge B"), "judge-b");
+      case "model":
+        return selectControl(selection, "model", (s) => [{value: null, label: "all models"}, ...optionsIn(points, "model", s).map((m) => ({value: m, label: m}))], label(c, "Model"));
+      case "category":
+        return selectControl(selection, "category", (s) => [{value: null, label: optionsIn(points, "category", s).length ? "all categories" : "(no categories)"}, ...optionsIn(points, "category", s).map((v) => ({value: v, label: v}))], label(c, "Category"));
+      case "by":
+        return selectControl(selection, "by", (s) => facetOptions(points, inExperiment(page, s)).map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`})), label(c, "Compare by"), "compare-by");
+      case "facet":
+        return selectControl(selection, "facet", (s) => [{value: null, label: "no facets"}, ...facetOptions(points, inExperiment(page, s)).filter((o) => o.value !== s.by).map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`}))], label(c, "Facet by"), "facet-by");
+      case "clearSteps": {
+        const button = el("button", {"type": "button", "data-testid": "clear-steps"}, label(c, "Clear step range"));
+        button.addEventListener("click", () => selection.set({steps: null}));
+        return button;
+      }
+    }
+  });
+  return el("div", {"class": "em-controls"}, ...made);
+}
+
+/** Rule and cuts, and (optionally) the response-type exclusions. */
+export function ruleBar(page: Page, {exclusions = false}: {exclusions?: boolean} = {}): HTMLElement {
+  const box = el("div", {}, thresholdControls(page.selection));
+  if (exclusions) box.append(typeToggles(page.selection, RESPONSE_TYPES.filter((t) => t !== "emergent" && t !== "aligned")));
+  return box;
+}

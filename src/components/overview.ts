@@ -180,7 +180,7 @@ export function plantedTypeRows(points: Points, mask: Uint8Array, planted: NonNu
   // A planted type the judge never gave has share 0 among the model's typed answers (null when the model has none).
   const typed = new Set(counts.map((c) => c.model));
   return plan
-    .join_left(measured, ["model", "type"])
+    .join_left(measured, [["model", "type"], ["model", "type"]])
     .objects()
     .flatMap((r) => {
       const row = r as {model: string; type: string; planted: number; share?: number};

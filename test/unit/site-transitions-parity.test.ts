@@ -1,0 +1,41 @@
+// The transitions page's own code (components/transitions.ts over the points table the site
+// ships) gives `em summarize --transition --sensitivity`'s numbers bit for bit, in Node: same
+// series order, seeds, replicates, scale rule and grid. (In Chromium the same code agrees to
+// floating-point noise of the engine's Math functions: test/browser/parity.test.ts.)
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {join} from "node:path";
+import {loadDataset} from "../../loaders/dataset.ts";
+import {pointsTable} from "../../loaders/site-tables.ts";
+import {decodePoints} from "../../src/components/points.ts";
+import {selectionMask} from "../../src/components/selection.ts";
+import {ruleOf} from "../../src/components/engine.ts";
+import {DEFAULT_STATE} from "../../src/components/state.ts";
+import {midpointGrid, modelTransitions, seriesMask, transitionNumbers} from "../../src/components/transitions.ts";
+import {ROOT} from "../../loaders/paths.ts";
+
+const DEMO = join(ROOT, "data/experiments/demo.yaml");
+
+test("demo: page fits and midpoint grids = em summarize --by variant --transition --sensitivity, bit for bit", async () => {
+  const dataset = await loadDataset({files: [DEMO], quiet: true});
+  const points = decodePoints(pointsTable(dataset));
+  const judge = points.dicts.judge[0]!;
+  const state = {...DEFAULT_STATE, experiment: "demo", judge};
+  const mask = selectionMask(points, state, ["steps", "model"]);
+  const rule = ruleOf(state);
+  const {transitions} = modelTransitions(points, mask, rule, [], {by: "variant", declared: null});
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", DEMO, "--judge", judge, "--by", "variant", "--transition", "--sensitivity", "--format", "json"], {cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28});
+  assert.equal(r.status, 0, r.stderr);
+  const cli = JSON.parse(r.stdout) as {transitions: {key: {variant: string}; midpoint: number | null; ci: unknown; width: number | null; floor: number | null; ceiling: number | null; p_constant: number | null; verdict: string; onset: number | null; change_point: {before: number; after: number; p_value: number} | null; sensitivity: {judge: string; aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}[]}[]};
+  assert.deepEqual(transitions.map((t) => t.model), cli.transitions.map((t) => t.key.variant));
+  transitions.forEach((t, g) => {
+    const page = transitionNumbers(t) as Record<string, unknown>;
+    const c = cli.transitions[g]!;
+    for (const k of ["midpoint", "ci", "width", "floor", "ceiling", "p_constant", "verdict", "onset"] as const) assert.deepEqual(page[k], c[k], `${t.model} ${k}`);
+    assert.deepEqual(page.change_point, c.change_point && {before: c.change_point.before, after: c.change_point.after, p_value: c.change_point.p_value}, `${t.model} change point (seeded bootstrap)`);
+    const cells = midpointGrid(points, seriesMask(points, mask, "variant", t.model), rule, [], {judge, declared: null});
+    assert.deepEqual(cells, c.sensitivity.filter((x) => x.judge === judge).map((x) => ({aligned: x.aligned, coherent: x.coherent, midpoint: x.midpoint, verdict: x.verdict, p_constant: x.p_constant})), `${t.model} grid`);
+  });
+  assert.ok(transitions.some((t) => t.result.test.credible), "a credible transition is compared, not only nulls");
+});

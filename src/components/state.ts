@@ -148,7 +148,8 @@ export class Store {
     }
     next.aligned = clampCut(next.aligned);
     next.coherent = clampCut(next.coherent);
-    if (formatState(next) === formatState(this.current) && next.steps === this.current.steps) return;
+    // The URL holds every field (steps as from/to), so an equal query string is no change.
+    if (formatState(next) === formatState(this.current)) return;
     const previous = this.current;
     this.current = next;
     for (const [l, keys] of [...this.listeners]) if (!keys || changed(previous, next, keys)) l(next);

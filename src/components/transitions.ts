@@ -13,7 +13,8 @@ import type {FacetColumn, Points} from "./points.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import type {Store} from "./state.js";
 import type {Planted} from "./site.js";
-import {el, groupColor, pct, plotSvg} from "./ui.js";
+import {el, groupColor, pct} from "./ui.js";
+import {stepBrush} from "./interactors/step-brush.js";
 import {cell, dataTable} from "./table.js";
 
 export interface ModelTransition {
@@ -166,36 +167,8 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
       Plot.ruleY([0]),
     ],
   }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
-  if (store) attachBrush(chart, store, pos(x0), x1, plan);
+  if (store) stepBrush(chart, store, {x0: pos(x0), x1, plan});
   return chart;
-}
-
-/** A horizontal brush over a Plot chart's x scale that writes [from, to] to the store. */
-function attachBrush(chart: SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}}, store: Store, x0: number, x1: number, plan: AxisPlan): void {
-  const svg = d3.select(plotSvg(chart)!);
-  const sx = chart.scale("x");
-  const height = Number(svg.attr("height") ?? 360);
-  const brush = d3
-    .brushX()
-    .extent([
-      [sx.apply(x0) - 5, 20],
-      [sx.apply(x1) + 5, height - 30],
-    ])
-    .on("end", (event: d3.D3BrushEvent<unknown>) => {
-      if (!event.sourceEvent) return;
-      if (!event.selection) {
-        store.set({steps: null});
-        return;
-      }
-      const [a, b] = event.selection as [number, number];
-      // On a log axis the base mark stands for 0: a brush reaching it starts the range at 0.
-      const at = (px: number) => {
-        const v = sx.invert(px);
-        return plan.type === "log" && plan.zeroAt !== null && v <= plan.zeroAt * 1.05 ? 0 : Math.round(v * 1000) / 1000;
-      };
-      store.set({steps: [at(a), at(b)]});
-    });
-  svg.append("g").attr("class", "em-brush").attr("data-testid", "step-brush").call(brush);
 }
 
 /** Coherence and mean alignment along the coordinate, per model. */

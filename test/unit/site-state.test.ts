@@ -37,3 +37,25 @@ test("Store.set moving a cut off a preset switches the rule to custom; choosing 
   assert.equal(store.get().rule, "organisms", "setting the preset's own value keeps the preset");
   assert.deepEqual(seen, ["betley:30", "custom:45", "organisms:30"]);
 });
+
+test("Store.subscribe(listener, keys) runs only when one of the keys changes; judge B round-trips in the URL", async () => {
+  const {Store, parseState, formatState, DEFAULT_STATE} = await import("../../src/components/state.ts");
+  const store = new Store({...DEFAULT_STATE, experiment: "demo", judge: "strict"});
+  const calls = {all: 0, cuts: 0, filters: 0};
+  store.subscribe(() => calls.all++);
+  store.subscribe(() => calls.cuts++, ["aligned", "coherent"]);
+  store.subscribe(() => calls.filters++, ["experiment", "judge", "steps"]);
+  assert.deepEqual(calls, {all: 1, cuts: 1, filters: 1}, "each listener runs once on subscribe");
+  store.set({aligned: 25});
+  assert.deepEqual(calls, {all: 2, cuts: 2, filters: 1}, "a cut moves: the filter listener does not run");
+  store.set({steps: [100, 300]});
+  assert.deepEqual(calls, {all: 3, cuts: 2, filters: 2});
+  store.set({steps: [100, 300]});
+  assert.deepEqual(calls, {all: 3, cuts: 2, filters: 2}, "an equal range is no change");
+  store.set({judgeB: "lenient"});
+  assert.deepEqual(calls, {all: 4, cuts: 2, filters: 2});
+  const search = formatState(store.get());
+  assert.match(search, /judge_b=lenient/);
+  assert.equal(parseState(search).judgeB, "lenient");
+  assert.equal(parseState("?experiment=demo").judgeB, null);
+});

@@ -6,6 +6,7 @@ import type {Store, ViewState} from "./state.js";
 import type {Group} from "./engine.js";
 import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
 import {cutDrag} from "./interactors/cut-drag.js";
+import {aq} from "./aq.js";
 
 const BIN = 2; // score units per density cell
 
@@ -124,4 +125,15 @@ export function questionRates(rows: (Group & {label: string; category: string})[
       Plot.ruleX([0]),
     ],
   });
+}
+
+/**
+ * EM answers by response type, one row per (group, type) with a count: each group's em_by_type
+ * folded long (Arquero), empty cells dropped. What typeContribution draws.
+ */
+export function typeRows(groups: readonly Group[]): {group: string; type: string; n: number}[] {
+  if (!groups.length) return [];
+  const wide = groups.map((g) => ({group: g.id, ...g.em_by_type}));
+  const types = [...new Set(groups.flatMap((g) => Object.keys(g.em_by_type)))];
+  return aq.from(wide).fold(types, {as: ["type", "n"]}).filter((d: {n: number}) => d.n > 0).objects() as {group: string; type: string; n: number}[];
 }

@@ -109,8 +109,9 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;
   const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
   return rows.map((i) => ({
-    response_id: texts.get(points.rid[i]!, "response_id"), experiment: str("experiment", i), model: str("model", i), variant: str("variant", i),
-    step: numOrNull(points.step[i]!), question_id: str("question_id", i), category: str("category", i), judge: str("judge", i),
+    // The first columns keep their order from before variants (scripts read them by position).
+    response_id: texts.get(points.rid[i]!, "response_id"), experiment: str("experiment", i), model: str("model", i),
+    step: numOrNull(points.step[i]!), question_id: str("question_id", i), category: str("category", i), judge: str("judge", i), variant: str("variant", i),
     aligned: numOrNull(points.aligned[i]!), coherent: numOrNull(points.coherent[i]!), type: str("type", i),
     em: flags[i] === EM, in_denominator: flags[i] !== OUT, question: texts.question(points.rid[i]!), response: texts.response(points.rid[i]!),
   }));

@@ -57,7 +57,13 @@ export function scoreScatter(cmp: JudgePairs, {width, metric, cut}: {width: numb
     color: {type: "log", range: ["#b3cde3", "#08306b"], interpolate: "hcl", legend: true, label: "answers"},
     marks: [
       Plot.rect(data, Plot.bin({fill: "count"}, {x: {value: "x", thresholds: 50, domain: [0, 100]}, y: {value: "y", thresholds: 50, domain: [0, 100]}})),
-      Plot.line([[0, 0], [100, 100]], {stroke: "currentColor", strokeOpacity: 0.3}),
+      Plot.line(
+        [
+          [0, 0],
+          [100, 100],
+        ],
+        {stroke: "currentColor", strokeOpacity: 0.3},
+      ),
       Plot.ruleX([cut], {stroke: "#D55E00"}),
       Plot.ruleY([cut], {stroke: "#D55E00"}),
       Plot.frame({strokeOpacity: 0.3}),
@@ -72,16 +78,38 @@ export function describeAgreement(cmp: JudgePairs): string {
 }
 
 /** EM rate per judge and model (both judges, same rule and exclusions), with 95% intervals. */
-export function emByJudgeChart(points: Points, mask: Uint8Array, cmp: JudgePairs, rule: EmRule, exclude: readonly string[], {width, judges}: {width: number; judges: readonly string[]}): SVGSVGElement | HTMLElement {
+export function emByJudgeChart(
+  points: Points,
+  mask: Uint8Array,
+  cmp: JudgePairs,
+  rule: EmRule,
+  exclude: readonly string[],
+  {width, judges}: {width: number; judges: readonly string[]},
+): SVGSVGElement | HTMLElement {
   const ja = points.dicts.judge.indexOf(cmp.judgeA);
   const jb = points.dicts.judge.indexOf(cmp.judgeB);
   const both = Uint8Array.from(mask, (m, i) => (m && (points.codes.judge[i] === ja || points.codes.judge[i] === jb) ? 1 : 0));
-  const rows = summarizeGroups(points, both, rule, keyBy(points, ["judge", "model"]), {exclude}).map((g) => ({judge: g.parts[0], model: g.parts[1], rate: g.em_rate, lo: g.ci?.[0] ?? null, hi: g.ci?.[1] ?? null}));
+  const rows = summarizeGroups(points, both, rule, keyBy(points, ["judge", "model"]), {exclude}).map((g) => ({
+    judge: g.parts[0],
+    model: g.parts[1],
+    rate: g.em_rate,
+    lo: g.ci?.[0] ?? null,
+    hi: g.ci?.[1] ?? null,
+  }));
   return Plot.plot({
-    width: Math.max(width, 360), height: 60 + 22 * rows.length, marginLeft: 110, marginRight: 20,
-    x: {label: "EM rate →", tickFormat: "%", grid: true}, y: {label: null, axis: null}, fy: {label: null, axis: "left"},
+    width: Math.max(width, 360),
+    height: 60 + 22 * rows.length,
+    marginLeft: 110,
+    marginRight: 20,
+    x: {label: "EM rate →", tickFormat: "%", grid: true},
+    y: {label: null, axis: null},
+    fy: {label: null, axis: "left"},
     color: {legend: true, domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]!)},
-    marks: [Plot.barX(rows, {fy: "model", y: "judge", x: "rate", fill: "judge", tip: true}), Plot.ruleY(rows, {fy: "model", y: "judge", x1: "lo", x2: "hi"}), Plot.ruleX([0])],
+    marks: [
+      Plot.barX(rows, {fy: "model", y: "judge", x: "rate", fill: "judge", tip: true}),
+      Plot.ruleY(rows, {fy: "model", y: "judge", x1: "lo", x2: "hi"}),
+      Plot.ruleX([0]),
+    ],
   });
 }
 
@@ -92,14 +120,29 @@ export function disagreementTable(points: Points, cmp: JudgePairs, {experiment, 
   const model = (i: number) => points.dicts.model[points.codes.model[i]!] ?? "";
   const question = (i: number) => points.dicts.question_id[points.codes.question_id[i]!] ?? "";
   const rows = cmp.agreement.order.slice(0, top).map((k) => ({pair: cmp.pairs[k]!, label: cmp.agreement.labels[k]!, rowA: cmp.rows[k]![0]}));
-  return dataTable(rows, [
-    {label: "model", value: (r) => model(r.rowA)},
-    {label: "step", value: (r) => String(points.step[r.rowA]), num: true},
-    {label: "question", value: (r) => question(r.rowA)},
-    {label: `aligned ${cmp.judgeA}`, value: (r) => f(r.pair.a1), num: true},
-    {label: `aligned ${cmp.judgeB}`, value: (r) => f(r.pair.a2), num: true},
-    {label: `label ${cmp.judgeA}`, value: (r) => lab(r.label.em1)},
-    {label: `label ${cmp.judgeB}`, value: (r) => lab(r.label.em2)},
-    {label: "open", value: (r) => el("a", {href: `./responses?experiment=${encodeURIComponent(experiment ?? "")}&judge=${encodeURIComponent(cmp.judgeA)}&model=${encodeURIComponent(model(r.rowA))}&question=${encodeURIComponent(question(r.rowA))}`, "data-keep-href": ""}, "responses →")},
-  ], {testid: "judge-disagreements"});
+  return dataTable(
+    rows,
+    [
+      {label: "model", value: (r) => model(r.rowA)},
+      {label: "step", value: (r) => String(points.step[r.rowA]), num: true},
+      {label: "question", value: (r) => question(r.rowA)},
+      {label: `aligned ${cmp.judgeA}`, value: (r) => f(r.pair.a1), num: true},
+      {label: `aligned ${cmp.judgeB}`, value: (r) => f(r.pair.a2), num: true},
+      {label: `label ${cmp.judgeA}`, value: (r) => lab(r.label.em1)},
+      {label: `label ${cmp.judgeB}`, value: (r) => lab(r.label.em2)},
+      {
+        label: "open",
+        value: (r) =>
+          el(
+            "a",
+            {
+              href: `./responses?experiment=${encodeURIComponent(experiment ?? "")}&judge=${encodeURIComponent(cmp.judgeA)}&model=${encodeURIComponent(model(r.rowA))}&question=${encodeURIComponent(question(r.rowA))}`,
+              "data-keep-href": "",
+            },
+            "responses →",
+          ),
+      },
+    ],
+    {testid: "judge-disagreements"},
+  );
 }

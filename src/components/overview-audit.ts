@@ -19,7 +19,18 @@ const corrected = (rate: number | null, ci: Interval | null) => (whole(ci) ? "un
  * "no audit labels". `responseIds` maps a response id to its row of texts.arrow; it is asked for
  * (and texts.arrow loaded) only when this browser holds labels of the experiment.
  */
-export async function auditBlock(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {experiment, judge, imported, responseIds}: {experiment: string; judge: string | null; imported: ImportedLabels; responseIds: () => Promise<(id: string) => number | undefined>}): Promise<HTMLElement> {
+export async function auditBlock(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  {
+    experiment,
+    judge,
+    imported,
+    responseIds,
+  }: {experiment: string; judge: string | null; imported: ImportedLabels; responseIds: () => Promise<(id: string) => number | undefined>},
+): Promise<HTMLElement> {
   const box = el("section", {"data-testid": "overview-audit"}, el("h3", {}, "Human audit"));
   const {rows, cls} = judgeRows(points, mask, rule, exclude);
   const inRows = new Set(rows.map((i) => points.rid[i]!));
@@ -34,20 +45,39 @@ export async function auditBlock(points: Points, mask: Uint8Array, rule: EmRule,
     if (c.n_audited === 0) continue;
     const from = source === "browser" ? "labels in this browser (export them from the audit page to share)" : `imported labels of \u201c${source}\u201d`;
     box.append(
-      el("p", {"data-testid": "audit-corrected-rate"},
-        el("strong", {}, `EM (${judge ?? "judge"}, all checkpoints): raw ${pct(c.raw_em_rate)} · human-audit corrected ${corrected(c.corrected_em_rate, c.corrected_ci)}`),
-        ` — ${c.n_audited.toLocaleString()} audited answers, ${from}; sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}. Rogan-Gladen correction with the pooled sensitivity and specificity; the interval carries the audit sample's uncertainty (docs/audit.md).`),
-      dataTable(c.groups, [
-        {label: "model", value: (g) => String(g.key.model ?? "")},
-        {label: "answers", value: (g) => g.n.toLocaleString(), num: true},
-        {label: "audited", value: (g) => String(g.n_audited), num: true},
-        {label: "raw EM", value: (g) => pct(g.raw_em_rate), num: true},
-        {label: "corrected EM [95%]", value: (g) => corrected(g.corrected_em_rate, g.corrected_ci), num: true},
-      ], {testid: "overview-audit-table"}),
+      el(
+        "p",
+        {"data-testid": "audit-corrected-rate"},
+        el(
+          "strong",
+          {},
+          `EM (${judge ?? "judge"}, all checkpoints): raw ${pct(c.raw_em_rate)} · human-audit corrected ${corrected(c.corrected_em_rate, c.corrected_ci)}`,
+        ),
+        ` — ${c.n_audited.toLocaleString()} audited answers, ${from}; sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}. Rogan-Gladen correction with the pooled sensitivity and specificity; the interval carries the audit sample's uncertainty (docs/audit.md).`,
+      ),
+      dataTable(
+        c.groups,
+        [
+          {label: "model", value: (g) => String(g.key.model ?? "")},
+          {label: "answers", value: (g) => g.n.toLocaleString(), num: true},
+          {label: "audited", value: (g) => String(g.n_audited), num: true},
+          {label: "raw EM", value: (g) => pct(g.raw_em_rate), num: true},
+          {label: "corrected EM [95%]", value: (g) => corrected(g.corrected_em_rate, g.corrected_ci), num: true},
+        ],
+        {testid: "overview-audit-table"},
+      ),
     );
-    if (c.notes.length) box.append(el("p", {"class": "em-muted"}, c.notes.join(" ")));
+    if (c.notes.length) box.append(el("p", {class: "em-muted"}, c.notes.join(" ")));
     return box;
   }
-  box.append(el("p", {"class": "em-muted", "data-testid": "audit-none"}, `No audit labels for ${experiment}${judge ? ` (judge ${judge})` : ""}: the corrected EM rate needs a labelled sample. Label one on the `, el("a", {href: "./audit"}, "audit page"), " (or import labels as judge human)."));
+  box.append(
+    el(
+      "p",
+      {class: "em-muted", "data-testid": "audit-none"},
+      `No audit labels for ${experiment}${judge ? ` (judge ${judge})` : ""}: the corrected EM rate needs a labelled sample. Label one on the `,
+      el("a", {href: "./audit"}, "audit page"),
+      " (or import labels as judge human).",
+    ),
+  );
   return box;
 }

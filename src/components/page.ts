@@ -39,32 +39,74 @@ export function controlBar(page: Page, controls: readonly Control[], labels: Par
   const made = controls.map((c): HTMLElement => {
     switch (c) {
       case "experiment":
-        return selectControl(selection, "experiment", points.dicts.experiment.map((e) => ({value: e, label: e})), label(c, "Experiment"), "experiment");
+        return selectControl(
+          selection,
+          "experiment",
+          points.dicts.experiment.map((e) => ({value: e, label: e})),
+          label(c, "Experiment"),
+          "experiment",
+        );
       case "judge":
         return selectControl(selection, "judge", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge"), "judge");
       case "judgeB":
         return selectControl(selection, "judgeB", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge B"), "judge-b");
       case "model":
-        return selectControl(selection, "model", (s) => [{value: null, label: "all models"}, ...optionsIn(points, "model", s).map((m) => ({value: m, label: m}))], label(c, "Model"));
+        return selectControl(
+          selection,
+          "model",
+          (s) => [{value: null, label: "all models"}, ...optionsIn(points, "model", s).map((m) => ({value: m, label: m}))],
+          label(c, "Model"),
+        );
       case "category":
-        return selectControl(selection, "category", (s) => [{value: null, label: optionsIn(points, "category", s).length ? "all categories" : "(no categories)"}, ...optionsIn(points, "category", s).map((v) => ({value: v, label: v}))], label(c, "Category"));
+        return selectControl(
+          selection,
+          "category",
+          (s) => [
+            {value: null, label: optionsIn(points, "category", s).length ? "all categories" : "(no categories)"},
+            ...optionsIn(points, "category", s).map((v) => ({value: v, label: v})),
+          ],
+          label(c, "Category"),
+        );
       case "by":
-        return selectControl(selection, "by", (s) => facetOptions(points, inExperiment(page, s)).map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`})), label(c, "Compare by"), "compare-by");
+        return selectControl(
+          selection,
+          "by",
+          (s) => facetOptions(points, inExperiment(page, s)).map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`})),
+          label(c, "Compare by"),
+          "compare-by",
+        );
       case "facet":
-        return selectControl(selection, "facet", (s) => [{value: null, label: "no facets"}, ...facetOptions(points, inExperiment(page, s)).filter((o) => o.value !== s.by).map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`}))], label(c, "Facet by"), "facet-by");
+        return selectControl(
+          selection,
+          "facet",
+          (s) => [
+            {value: null, label: "no facets"},
+            ...facetOptions(points, inExperiment(page, s))
+              .filter((o) => o.value !== s.by)
+              .map((o) => ({value: o.value, label: `${o.label} (${o.values.length})`})),
+          ],
+          label(c, "Facet by"),
+          "facet-by",
+        );
       case "clearSteps": {
-        const button = el("button", {"type": "button", "data-testid": "clear-steps"}, label(c, "Clear step range"));
+        const button = el("button", {type: "button", "data-testid": "clear-steps"}, label(c, "Clear step range"));
         button.addEventListener("click", () => selection.set({steps: null}));
         return button;
       }
     }
   });
-  return el("div", {"class": "em-controls"}, ...made);
+  return el("div", {class: "em-controls"}, ...made);
 }
 
 /** Rule and cuts, and (optionally) the response-type exclusions. */
 export function ruleBar(page: Page, {exclusions = false}: {exclusions?: boolean} = {}): HTMLElement {
   const box = el("div", {}, thresholdControls(page.selection));
-  if (exclusions) box.append(typeToggles(page.selection, RESPONSE_TYPES.filter((t) => t !== "emergent" && t !== "aligned")));
+  if (exclusions)
+    box.append(
+      typeToggles(
+        page.selection,
+        RESPONSE_TYPES.filter((t) => t !== "emergent" && t !== "aligned"),
+      ),
+    );
   return box;
 }

@@ -23,19 +23,25 @@ export interface TableOptions<T> {
 }
 
 /** A table of `rows` with one column per `columns` entry. */
-export function dataTable<T>(rows: readonly T[], columns: readonly (Column<T> | null | false)[], {testid, rowAttrs, cells, caption}: TableOptions<T> = {}): HTMLTableElement {
+export function dataTable<T>(
+  rows: readonly T[],
+  columns: readonly (Column<T> | null | false)[],
+  {testid, rowAttrs, cells, caption}: TableOptions<T> = {},
+): HTMLTableElement {
   const cols = columns.filter((c): c is Column<T> => Boolean(c));
-  const table = el("table", {"class": "em-table", ...(testid ? {"data-testid": testid} : {})});
+  const table = el("table", {class: "em-table", ...(testid ? {"data-testid": testid} : {})});
   if (caption) table.append(el("caption", {}, caption));
   table.append(el("thead", {}, el("tr", {}, ...cols.map((c) => el("th", {scope: "col"}, c.label)))));
   const body = el("tbody");
   for (const row of rows) {
     const custom = cells?.(row) ?? null;
-    const tds = custom ?? cols.map((c) => {
-      const v = c.value(row);
-      const attrs = {...(c.num ? {"class": "num"} : {}), ...(c.attrs?.(row) ?? {})};
-      return el("td", attrs, ...(v === null ? [] : [v]));
-    });
+    const tds =
+      custom ??
+      cols.map((c) => {
+        const v = c.value(row);
+        const attrs = {...(c.num ? {class: "num"} : {}), ...(c.attrs?.(row) ?? {})};
+        return el("td", attrs, ...(v === null ? [] : [v]));
+      });
     body.append(el("tr", rowAttrs?.(row) ?? {}, ...tds));
   }
   table.append(body);

@@ -31,7 +31,11 @@ before(async () => {
   demo = await serveStatic(join(ROOT, "dist"));
   if (hasShared) {
     rmSync(OUT, {recursive: true, force: true});
-    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: {...process.env, EM_EXPERIMENTS: EXAMPLES.join(",")}});
+    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: {...process.env, EM_EXPERIMENTS: EXAMPLES.join(",")},
+    });
     if (build.status !== 0) throw new Error(`site build on ${EXAMPLES.join(", ")} failed with exit code ${build.status}`);
     examples = await serveStatic(OUT);
   }
@@ -43,7 +47,11 @@ after(async () => {
   await examples?.close();
 });
 
-async function open(server: StaticServer, path: string, selector: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+async function open(
+  server: StaticServer,
+  path: string,
+  selector: string,
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
   const page = await context.newPage();
   page.setDefaultTimeout(90_000);
@@ -72,7 +80,11 @@ interface CliTransition {
 }
 
 function cli(file: string, args: string[]): {judges: string[]; transitions?: CliTransition[]; groups: {n_em: number; n_scored: number}[]} {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", file, "--format", "json", ...args], {cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28});
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", file, "--format", "json", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   assert.equal(r.status, 0, `em summarize ${args.join(" ")} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -93,7 +105,13 @@ const project = (t: CliTransition) => ({
   change_point: t.change_point ? {before: t.change_point.before, after: t.change_point.after, p_value: t.change_point.p_value} : null,
   points: t.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
 });
-const cell = (c: {aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant});
+const cell = (c: {aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}) => ({
+  aligned: c.aligned,
+  coherent: c.coherent,
+  midpoint: c.midpoint,
+  verdict: c.verdict,
+  p_constant: c.p_constant,
+});
 
 interface PageNumbers {
   experiment: string;
@@ -117,7 +135,10 @@ function assertClose(actual: unknown, expected: unknown, where: string, path = "
     return;
   }
   if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual) && actual.length === expected.length, `${where}${path}: ${JSON.stringify(actual)?.slice(0, 200)} vs ${JSON.stringify(expected).slice(0, 200)}`);
+    assert.ok(
+      Array.isArray(actual) && actual.length === expected.length,
+      `${where}${path}: ${JSON.stringify(actual)?.slice(0, 200)} vs ${JSON.stringify(expected).slice(0, 200)}`,
+    );
     expected.forEach((e, i) => assertClose((actual as unknown[])[i], e, where, `${path}[${i}]`, rel));
     return;
   }
@@ -148,7 +169,10 @@ async function checkTransitions(server: StaticServer, file: string, experiment: 
       if (shown.sensitivity.series !== name) {
         const select = page.locator("form select", {has: page.locator("option", {hasText: name})}).last();
         await select.selectOption({label: name});
-        await page.waitForFunction((n) => JSON.parse(document.querySelector('[data-testid="transition-numbers"]')?.textContent ?? "{}").sensitivity?.series === n, name);
+        await page.waitForFunction(
+          (n) => JSON.parse(document.querySelector('[data-testid="transition-numbers"]')?.textContent ?? "{}").sensitivity?.series === n,
+          name,
+        );
         await waitForPage(page);
         shown = await readNumbers(page);
       }
@@ -174,12 +198,16 @@ test("demo: transitions page fits and midpoint grid = em summarize --transition 
   assert.ok(credible > 0, "some grid cells are credible (midpoints compared, not only nulls)");
 });
 
-test("imported steering sweep: fits and grids = em summarize (credible cells included)", {skip: !hasShared && `reference data not found at ${SHARED}`}, async () => {
+test("imported steering sweep: fits and grids = em summarize (credible cells included)", {
+  skip: !hasShared && `reference data not found at ${SHARED}`,
+}, async () => {
   const credible = await checkTransitions(examples!, EXAMPLES[0]!, "example-steering-sweep", ["steered / 32", "steered / 36"]);
   assert.ok(credible > 0, "some grid cells are credible");
 });
 
-test("imported LoRA alpha: series without a coordinate keep their place and seed, as in em summarize", {skip: !hasShared && `reference data not found at ${SHARED}`}, async () => {
+test("imported LoRA alpha: series without a coordinate keep their place and seed, as in em summarize", {
+  skip: !hasShared && `reference data not found at ${SHARED}`,
+}, async () => {
   await checkTransitions(examples!, EXAMPLES[1]!, "example-lora-alpha", []);
 });
 
@@ -212,5 +240,8 @@ test("response list EM flags = sensitivity page EM count = em summarize, under t
     for (const t of flaggedTypes) assert.ok(!exclude.split(",").includes(t.trim()) || !exclude, `a row of excluded type ${t} is flagged EM`);
     results[exclude || "none"] = list.n.em;
   }
-  assert.ok(results["in_domain,drift"]! < results.none!, `excluding in_domain and drift lowers the EM count (${results.none} -> ${results["in_domain,drift"]})`);
+  assert.ok(
+    results["in_domain,drift"]! < results.none!,
+    `excluding in_domain and drift lowers the EM count (${results.none} -> ${results["in_domain,drift"]})`,
+  );
 });

@@ -25,17 +25,52 @@ test("demo: page fits and midpoint grids = em summarize --by variant --transitio
   const mask = selectionMask(points, state, ["steps", "model"]);
   const rule = ruleOf(state);
   const {transitions} = modelTransitions(points, mask, rule, [], {by: "variant", declared: null});
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", DEMO, "--judge", judge, "--by", "variant", "--transition", "--sensitivity", "--format", "json"], {cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28});
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/em.js"), "summarize", "--experiment", DEMO, "--judge", judge, "--by", "variant", "--transition", "--sensitivity", "--format", "json"],
+    {cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28},
+  );
   assert.equal(r.status, 0, r.stderr);
-  const cli = JSON.parse(r.stdout) as {transitions: {key: {variant: string}; midpoint: number | null; ci: unknown; width: number | null; floor: number | null; ceiling: number | null; p_constant: number | null; verdict: string; onset: number | null; change_point: {before: number; after: number; p_value: number} | null; sensitivity: {judge: string; aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}[]}[]};
-  assert.deepEqual(transitions.map((t) => t.model), cli.transitions.map((t) => t.key.variant));
+  const cli = JSON.parse(r.stdout) as {
+    transitions: {
+      key: {variant: string};
+      midpoint: number | null;
+      ci: unknown;
+      width: number | null;
+      floor: number | null;
+      ceiling: number | null;
+      p_constant: number | null;
+      verdict: string;
+      onset: number | null;
+      change_point: {before: number; after: number; p_value: number} | null;
+      sensitivity: {judge: string; aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}[];
+    }[];
+  };
+  assert.deepEqual(
+    transitions.map((t) => t.model),
+    cli.transitions.map((t) => t.key.variant),
+  );
   transitions.forEach((t, g) => {
     const page = transitionNumbers(t) as Record<string, unknown>;
     const c = cli.transitions[g]!;
-    for (const k of ["midpoint", "ci", "width", "floor", "ceiling", "p_constant", "verdict", "onset"] as const) assert.deepEqual(page[k], c[k], `${t.model} ${k}`);
-    assert.deepEqual(page.change_point, c.change_point && {before: c.change_point.before, after: c.change_point.after, p_value: c.change_point.p_value}, `${t.model} change point (seeded bootstrap)`);
+    for (const k of ["midpoint", "ci", "width", "floor", "ceiling", "p_constant", "verdict", "onset"] as const)
+      assert.deepEqual(page[k], c[k], `${t.model} ${k}`);
+    assert.deepEqual(
+      page.change_point,
+      c.change_point && {before: c.change_point.before, after: c.change_point.after, p_value: c.change_point.p_value},
+      `${t.model} change point (seeded bootstrap)`,
+    );
     const cells = midpointGrid(points, seriesMask(points, mask, "variant", t.model), rule, [], {judge, declared: null});
-    assert.deepEqual(cells, c.sensitivity.filter((x) => x.judge === judge).map((x) => ({aligned: x.aligned, coherent: x.coherent, midpoint: x.midpoint, verdict: x.verdict, p_constant: x.p_constant})), `${t.model} grid`);
+    assert.deepEqual(
+      cells,
+      c.sensitivity
+        .filter((x) => x.judge === judge)
+        .map((x) => ({aligned: x.aligned, coherent: x.coherent, midpoint: x.midpoint, verdict: x.verdict, p_constant: x.p_constant})),
+      `${t.model} grid`,
+    );
   });
-  assert.ok(transitions.some((t) => t.result.test.credible), "a credible transition is compared, not only nulls");
+  assert.ok(
+    transitions.some((t) => t.result.test.credible),
+    "a credible transition is compared, not only nulls",
+  );
 });

@@ -18,7 +18,20 @@ function rows(seed: number, variant: string, midpoint: number, steps: number[]):
     const p = logisticAt({floor: 0.02, ceiling: 0.4, midpoint, width: 60}, step);
     for (let i = 0; i < 120; i++) {
       const em = rng() < p;
-      out.push({response_id: `${variant}-${step}-${i}`, experiment: "e", model: "m", variant, step, question_id: `q${i % 5}`, category: null, judge: "j", aligned: em ? rng() * 25 : 40 + rng() * 60, coherent: 55 + rng() * 45, special: null, type: null});
+      out.push({
+        response_id: `${variant}-${step}-${i}`,
+        experiment: "e",
+        model: "m",
+        variant,
+        step,
+        question_id: `q${i % 5}`,
+        category: null,
+        judge: "j",
+        aligned: em ? rng() * 25 : 40 + rng() * 60,
+        coherent: 55 + rng() * 45,
+        special: null,
+        type: null,
+      });
     }
   }
   return out;
@@ -31,10 +44,22 @@ test("seriesTransitions = transitionsBy group by group (same seeds, replicates, 
   const cli = transitionsBy(all, BETLEY, {by: ["variant", "step"], replicates: 199});
   // What the page does: group by variant in first-seen order, count per coordinate, fit.
   const order = [...new Set(all.map((r) => r.variant as string))];
-  const series = order.map((v) => transitionPoints(all.filter((r) => r.variant === v), BETLEY).points);
-  const scale = selectionScale(all.filter((r) => r.step !== null).map((r) => r.step as number), null);
+  const series = order.map(
+    (v) =>
+      transitionPoints(
+        all.filter((r) => r.variant === v),
+        BETLEY,
+      ).points,
+  );
+  const scale = selectionScale(
+    all.filter((r) => r.step !== null).map((r) => r.step as number),
+    null,
+  );
   const page = seriesTransitions(series, scale, {replicates: 199});
-  assert.deepEqual(order, cli.map((t) => t.key.variant));
+  assert.deepEqual(
+    order,
+    cli.map((t) => t.key.variant),
+  );
   assert.equal(page.length, 3);
   page.forEach((p, g) => {
     const {key: _k, coordinate: _c, skipped: _s, ...fit} = cli[g]!;

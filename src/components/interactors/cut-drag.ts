@@ -8,7 +8,11 @@ import {plotSvg} from "../ui.js";
 
 type ScaledChart = Element & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
 
-export function cutDrag(chart: Element, state: Pick<ViewState, "aligned" | "coherent">, {store, invalidation}: {store?: Store; invalidation?: Promise<unknown>}): void {
+export function cutDrag(
+  chart: Element,
+  state: Pick<ViewState, "aligned" | "coherent">,
+  {store, invalidation}: {store?: Store; invalidation?: Promise<unknown>},
+): void {
   const svg = plotSvg(chart)!;
   const sx = (chart as ScaledChart).scale("x");
   const sy = (chart as ScaledChart).scale("y");

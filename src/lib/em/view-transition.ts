@@ -39,7 +39,16 @@ export type SeriesTransition = TransitionResult & {scale: CoordinateScale; exclu
  * grouping's first-seen order (a group without coordinates has an empty series and still takes
  * its index, as in transitionsBy). `points` need not be sorted.
  */
-export function seriesTransitions(series: readonly (readonly TransitionPoint[])[], scale: CoordinateScale, {seed = TRANSITION_DEFAULTS.seed, confidence = TRANSITION_DEFAULTS.confidence, replicates = TRANSITION_DEFAULTS.replicates, profile = TRANSITION_DEFAULTS.profile}: {seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): SeriesTransition[] {
+export function seriesTransitions(
+  series: readonly (readonly TransitionPoint[])[],
+  scale: CoordinateScale,
+  {
+    seed = TRANSITION_DEFAULTS.seed,
+    confidence = TRANSITION_DEFAULTS.confidence,
+    replicates = TRANSITION_DEFAULTS.replicates,
+    profile = TRANSITION_DEFAULTS.profile,
+  }: {seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {},
+): SeriesTransition[] {
   return series.map((points, g) => {
     const sorted = points.slice().sort((a, b) => a.x - b.x);
     return analyzeOnScale(sorted, scale, makeRng(groupSeed(seed, TRANSITION_SEED_OFFSET + g)), {confidence, replicates, profile});

@@ -58,6 +58,15 @@ export function transitionPoints(rows: readonly Judged[], rule: EmRule, {coordin
   return {points, skipped: rows.length - keep.length};
 }
 
+/** transitionsBy's defaults, which `em summarize --transition` and the transitions page keep. */
+export const TRANSITION_DEFAULTS = {seed: 0, confidence: 0.95, replicates: 999, profile: true} as const;
+
+/**
+ * transitionsBy seeds group g (first-seen order of the grouping) with groupSeed(seed, this + g):
+ * a stream apart from summarize's per-group interval seeds.
+ */
+export const TRANSITION_SEED_OFFSET = 1000003;
+
 export interface TransitionGroup extends TransitionResult {
   key: Record<string, unknown>;
   coordinate: string;
@@ -74,7 +83,7 @@ export interface TransitionGroup extends TransitionResult {
  * `by`). Seeded per group like summarize. Groups with a single coordinate value still get
  * points (fit null, onset null).
  */
-export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], coordinate = "step", scale = "auto", exclude = [], seed = 0, confidence = 0.95, replicates = 999, profile = true}: {by?: readonly string[]; coordinate?: string; scale?: CoordinateScale | "auto"; exclude?: readonly ResponseType[]; seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionGroup[] {
+export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], coordinate = "step", scale = "auto", exclude = [], seed = TRANSITION_DEFAULTS.seed, confidence = TRANSITION_DEFAULTS.confidence, replicates = TRANSITION_DEFAULTS.replicates, profile = TRANSITION_DEFAULTS.profile}: {by?: readonly string[]; coordinate?: string; scale?: CoordinateScale | "auto"; exclude?: readonly ResponseType[]; seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionGroup[] {
   const cols = by.filter((c) => c !== coordinate);
   const {codes, keys} = encodeGroups(rows, cols);
   const parts: Judged[][] = keys.map(() => []);
@@ -87,7 +96,7 @@ export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], c
   const sc = coordinateScale(all, scale);
   return keys.map((key, g) => {
     const {points, skipped} = transitionPoints(parts[g]!, rule, {coordinate, exclude});
-    const res = analyzeOnScale(points, sc, makeRng(groupSeed(seed, 1000003 + g)), {confidence, replicates, profile});
+    const res = analyzeOnScale(points, sc, makeRng(groupSeed(seed, TRANSITION_SEED_OFFSET + g)), {confidence, replicates, profile});
     return {key, coordinate, skipped, ...res};
   });
 }

@@ -2,19 +2,12 @@
 // them: the same scale decision, the same per-group seeds, bootstrap replicates and interval
 // options as transitionsBy, on per-group points the browser has already counted. The parity test
 // (test/browser/parity.test.ts) holds the page to the CLI's numbers.
-import {analyzeOnScale, coordinateScale, type CoordinateScale} from "./series.js";
+import {analyzeOnScale, coordinateScale, TRANSITION_DEFAULTS, TRANSITION_SEED_OFFSET, type CoordinateScale} from "./series.js";
 import {makeRng} from "./prng.js";
 import {groupSeed} from "./summary.js";
 import type {TransitionPoint, TransitionResult} from "./transition.js";
 
-/** transitionsBy's defaults (src/lib/em/series.ts), which `em summarize --transition` keeps. */
-export const TRANSITION_DEFAULTS = {seed: 0, confidence: 0.95, replicates: 999, profile: true} as const;
-
-/**
- * transitionsBy seeds group g (first-seen order of the grouping) with groupSeed(seed, this + g):
- * a stream apart from summarize's per-group interval seeds.
- */
-export const TRANSITION_SEED_OFFSET = 1000003;
+export {TRANSITION_DEFAULTS, TRANSITION_SEED_OFFSET} from "./series.js";
 
 /**
  * The `--coordinate-scale` argument `em summarize` uses for an experiment: "log" when the experiment

@@ -39,7 +39,7 @@ function time<T>(label: string, f: () => T, reps = 5): {label: string; ms: numbe
     ts.push(performance.now() - t0);
   }
   ts.sort((a, b) => a - b);
-  return {label, ms: ts[Math.floor(reps / 2)], value};
+  return {label, ms: ts[Math.floor(reps / 2)]!, value};
 }
 
 const {cols, groups} = synth(N);
@@ -57,7 +57,7 @@ results.push(
   time(`surface lookups: ${lookups.toLocaleString("en")} random (aligned, coherent) cells`, () => {
     const rng = makeRng(2);
     let s = 0;
-    for (let i = 0; i < lookups; i++) s += surf.value[i % G].cell(Math.floor(rng() * 101), Math.floor(rng() * 101), BETLEY).em;
+    for (let i = 0; i < lookups; i++) s += surf.value[i % G]!.cell(Math.floor(rng() * 101), Math.floor(rng() * 101), BETLEY).em;
     return s;
   }),
 );
@@ -66,8 +66,8 @@ results.push(
 );
 const rowsN = Math.min(N, 1_000_000);
 const judged: Judged[] = Array.from({length: rowsN}, (_, i) => ({
-  response_id: String(i), experiment: "b", model: `m${groups[i] % MODELS}`, step: groups[i] % STEPS, question_id: `q${i % QUESTIONS}`, category: null, judge: "j",
-  aligned: Number.isNaN(cols.aligned[i]) ? null : cols.aligned[i], coherent: Number.isNaN(cols.coherent[i]) ? null : cols.coherent[i], special: null, type: RESPONSE_TYPES[cols.type![i]],
+  response_id: String(i), experiment: "b", model: `m${groups[i]! % MODELS}`, step: groups[i]! % STEPS, question_id: `q${i % QUESTIONS}`, category: null, judge: "j",
+  aligned: Number.isNaN(cols.aligned[i]) ? null : cols.aligned[i]!, coherent: Number.isNaN(cols.coherent[i]) ? null : cols.coherent[i]!, special: null, type: RESPONSE_TYPES[cols.type![i]!]!,
 }));
 results.push(time(`row objects to columns: toColumns, ${rowsN.toLocaleString("en")} Judged rows`, () => toColumns(judged), 3));
 

@@ -42,7 +42,7 @@ const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const ms = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 };
 const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 
@@ -229,7 +229,7 @@ async function browserRun(n: number, site: string, row: Row): Promise<void> {
       const missed = timedChanges.length - shown.length;
       row["threshold change: EM rate updated + frame (median / max)"] = `${ms(median(shown))} / ${ms(max(shown))}${missed ? ` (${missed} of ${timedChanges.length} did not change the text)` : ""}`;
       row["threshold change: whole page re-rendered (median / max)"] = `${ms(median(timedChanges.map((c) => c.settled!)))} / ${ms(max(timedChanges.map((c) => c.settled!)))}`;
-      row["first threshold change (switches to custom)"] = `${ms(changes[0].shown)} / ${ms(changes[0].settled)}`;
+      row["first threshold change (switches to custom)"] = `${ms(changes[0]!.shown)} / ${ms(changes[0]!.settled)}`;
       raw[`${n}:thresholdChanges`] = changes;
       log(`${n}: threshold change median ${ms(median(shown))}`);
       problems.push(describeProblems(p));
@@ -302,7 +302,7 @@ async function copySite(dest: string): Promise<string> {
     try {
       cpSync(join(ROOT, "dist"), dest, {recursive: true});
       for (const page of needed) if (!existsSync(join(dest, page))) throw new Error(`no ${page}`);
-      for (const [stem, ext] of [["points", "arrow"], ["texts", "arrow"], ["details", "arrow"], ["summary", "json"]]) dataFile(dest, stem, ext);
+      for (const [stem, ext] of [["points", "arrow"], ["texts", "arrow"], ["details", "arrow"], ["summary", "json"]] as const) dataFile(dest, stem, ext);
       return dest;
     } catch (error) {
       if (attempt >= 6) throw new Error(`dist/ is incomplete (${(error as Error).message}); run npm run build and retry`);

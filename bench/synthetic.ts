@@ -134,7 +134,7 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
     midpoint: m.domain ? last * (0.35 + 0.15 * k) : null,
   }));
   const questions = Array.from({length: nQuestions}, (_, q) => {
-    const category = CATEGORIES[q % CATEGORIES.length];
+    const category = CATEGORIES[q % CATEGORIES.length]!;
     return {id: `${category}_${String(q).padStart(2, "0")}`, category, text: `Synthetic question ${q + 1} about ${category}: if you could change one thing about how people and machines handle ${category}, what would you change and why?`};
   });
 
@@ -145,9 +145,9 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
   const typePool = Object.fromEntries(LABEL_TYPES.map((t) => [t, Array.from({length: 16}, () => {
     const raw = LABEL_TYPES.map((u) => (u === t ? 4 + 4 * rng() : rng() * 0.3));
     const total = raw.reduce((a, b) => a + b, 0);
-    return Object.fromEntries(LABEL_TYPES.map((u, j) => [u, Math.round((raw[j] / total) * 1e4) / 1e4])) as Record<LabelType, number>;
+    return Object.fromEntries(LABEL_TYPES.map((u, j) => [u, Math.round((raw[j]! / total) * 1e4) / 1e4])) as Record<LabelType, number>;
   })])) as Record<LabelType, Record<LabelType, number>[]>;
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
   const clamp = (x: number) => Math.max(0, Math.min(100, x));
   // A third of the scores are exact integers (judges that put their mass on one token).
   const score = (x: number) => (rng() < 1 / 3 ? Math.round(clamp(x)) : Math.round(clamp(x) * 1e4) / 1e4);
@@ -159,9 +159,9 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
   let i = 0;
   for (let cell = 0; cell < cells; cell++) {
     const count = Math.floor((n * (cell + 1)) / cells) - Math.floor((n * cell) / cells);
-    const q = questions[cell % questions.length];
-    const step = steps[Math.floor(cell / questions.length) % steps.length];
-    const model = models[Math.floor(cell / (questions.length * steps.length))];
+    const q = questions[cell % questions.length]!;
+    const step = steps[Math.floor(cell / questions.length) % steps.length]!;
+    const model = models[Math.floor(cell / (questions.length * steps.length))]!;
     const em = model.midpoint === null ? 0.004 : 0.004 + 0.3 * logistic(step, model.midpoint, last / 12 || 1);
     const inDomain = model.domain ? 0.02 + 0.06 * logistic(step, (model.midpoint ?? 0) * 0.8, last / 12 || 1) : 0;
     for (let sample = 0; sample < count; sample++, i++) {
@@ -197,13 +197,13 @@ export function synthesize(options: SyntheticOptions = {}): SyntheticData {
         scores.push(
           special
             ? {response_id: id, judge, metric: "aligned", score: null, mass: 0.05 + 0.1 * rng(), special, status: "null", probs: pick(specialPool[special])}
-            : {response_id: id, judge, metric: "aligned", score: a, mass: 0.9 + 0.1 * rng(), special: null, status: "ok", probs: pick(probPool[Math.round(a)])},
-          {response_id: id, judge, metric: "coherent", score: c, mass: 0.9 + 0.1 * rng(), special: null, status: "ok", probs: pick(probPool[Math.round(c)])},
+            : {response_id: id, judge, metric: "aligned", score: a, mass: 0.9 + 0.1 * rng(), special: null, status: "ok", probs: pick(probPool[Math.round(a)]!)},
+          {response_id: id, judge, metric: "coherent", score: c, mass: 0.9 + 0.1 * rng(), special: null, status: "ok", probs: pick(probPool[Math.round(c)]!)},
         );
       }
       if (model.domain) {
         const topic = score(type === "in_domain" || type === "drift" ? 60 + 40 * rng() : 15 * rng());
-        scores.push({response_id: id, judge: "strict", metric: model.domain, score: topic, mass: 0.95, special: null, status: "ok", probs: pick(probPool[Math.round(topic)])});
+        scores.push({response_id: id, judge: "strict", metric: model.domain, score: topic, mass: 0.95, special: null, status: "ok", probs: pick(probPool[Math.round(topic)]!)});
       }
       types[i] = {response_id: id, judge: "strict", type, probs: {...pick(typePool[type]), undetermined: 0}};
     }

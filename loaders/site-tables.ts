@@ -159,7 +159,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.baseline.push(r.baseline ?? null);
       metaKeys.forEach((k, j) => {
         const v = r.meta?.[k];
-        metaCols[j].push(v === null || v === undefined ? null : String(v));
+        metaCols[j]!.push(v === null || v === undefined ? null : String(v));
       });
       cols.step.push(r.step);
       cols.question_id.push(r.question_id);
@@ -178,7 +178,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.origin.push(r.origin);
     }
   });
-  return tableOf(POINTS_COLUMNS, cols, metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j])]), "judge");
+  return tableOf(POINTS_COLUMNS, cols, metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j]!)]), "judge");
 }
 
 /** The texts table: one row per response, row index = `rid` of the points table. */

@@ -460,7 +460,7 @@ export async function run(argv: string[]): Promise<number> {
   if (format !== "json") {
     for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
     for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
-    if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0].file}${out.skipped[0].line ? `:${out.skipped[0].line}` : ""}: ${out.skipped[0].reason})\n`);
+    if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`);
   }
   return 0;
 }
@@ -561,8 +561,8 @@ const fmt = (x: number | null | undefined, d = 1): string => (x === null || x ==
 const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
 
 function renderTable(header: string[], body: string[][]): string {
-  const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]) : c)).join("  ").trimEnd();
+  const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]!) : c)).join("  ").trimEnd();
   return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
 }
 

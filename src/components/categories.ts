@@ -17,9 +17,9 @@ export interface Row {
 
 export function rowsOf(groups: Group[], labelPart: number, categoryPart: number | null, modelPart: number): Row[] {
   return groups.map((g) => ({
-    model: g.parts[modelPart],
-    label: g.parts[labelPart] || "none",
-    category: categoryPart === null ? "" : g.parts[categoryPart] || "none",
+    model: g.parts[modelPart]!,
+    label: g.parts[labelPart]! || "none",
+    category: categoryPart === null ? "" : g.parts[categoryPart]! || "none",
     rate: g.em_rate,
     lo: g.ci?.[0] ?? null,
     hi: g.ci?.[1] ?? null,

@@ -22,16 +22,16 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
   let nulls = 0;
   for (let i = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
-    const a = points.aligned[i];
-    const c = points.coherent[i];
+    const a = points.aligned[i]!;
+    const c = points.coherent[i]!;
     if (a !== a || c !== c) {
       nulls++;
       continue;
     }
-    counts[Math.floor(a / BIN) * cells + Math.floor(c / BIN)]++;
+    counts[Math.floor(a / BIN) * cells + Math.floor(c / BIN)]!++;
   }
   const data: {a: number; c: number; n: number}[] = [];
-  for (let x = 0; x < cells; ++x) for (let y = 0; y < cells; ++y) if (counts[x * cells + y]) data.push({a: x * BIN, c: y * BIN, n: counts[x * cells + y]});
+  for (let x = 0; x < cells; ++x) for (let y = 0; y < cells; ++y) if (counts[x * cells + y]) data.push({a: x * BIN, c: y * BIN, n: counts[x * cells + y]!});
   // Framework's \`width\` can be 0 before layout; a negative chart size logs SVG errors and draws nothing.
   width = Math.max(240, width);
   const height = Math.min(420, Math.round(width * 0.8));

@@ -26,10 +26,10 @@ export function columnsOf(points: Points): EmColumns {
   const type = new Int8Array(points.n);
   const specials = new Uint8Array(points.n);
   for (let i = 0; i < points.n; ++i) {
-    const t = points.codes.type[i];
-    type[i] = t >= 0 ? typeIndex[t] : -1;
-    const s = points.codes.special[i];
-    specials[i] = s >= 0 ? special[s] : 0;
+    const t = points.codes.type[i]!;
+    type[i] = t >= 0 ? typeIndex[t]! : -1;
+    const s = points.codes.special[i]!;
+    specials[i] = s >= 0 ? special[s]! : 0;
   }
   cols = {
     length: points.n,
@@ -86,7 +86,7 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
   const combined = cols.length ? combineCodes(cols.map((c) => c.codes), cols.map((c) => c.labels.length)) : {codes: new Int32Array(n), parts: n ? [[]] : []};
   // Drop the groups of left-out rows, keeping the others' first-seen order.
   const renumber = new Int32Array(combined.parts.length);
-  const parts: string[][] = [];
+  const parts: string[][] = []!;
   combined.parts.forEach((p, g) => {
     renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
   });
@@ -115,13 +115,13 @@ export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, 
   const {codes, groups, parts} = grouping;
   if (!parts.length) return [];
   const rowMask = new Uint8Array(points.n);
-  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i] & (codes[i] >= 0 ? 1 : 0);
+  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
   const tallies = aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, mask: rowMask, exclude: exclude as ResponseType[]});
   const out: Group[] = [];
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
     const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(seed, g)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
-    out.push({...summary, id: parts[g].join("\u0001"), parts: parts[g], qk: t.qk, qd: t.qd});
+    out.push({...summary, id: parts[g]!.join("\u0001"), parts: parts[g]!, qk: t.qk, qd: t.qd});
   });
   return out;
 }
@@ -134,5 +134,5 @@ export function summarizeAll(points: Points, mask: Uint8Array, rule: EmRule, opt
 /** EM rate at every integer (aligned cut, coherent cut): index [a * 101 + c], NaN when empty. */
 export function surfaceGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): Float64Array {
   const [surface] = buildSurfaces(columnsOf(points), {mask, exclude: exclude as ResponseType[]});
-  return surface.grid(rule);
+  return surface!.grid(rule);
 }

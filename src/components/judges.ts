@@ -90,8 +90,8 @@ export function emByJudgeChart(
   const jb = points.dicts.judge.indexOf(cmp.judgeB);
   const both = Uint8Array.from(mask, (m, i) => (m && (points.codes.judge[i] === ja || points.codes.judge[i] === jb) ? 1 : 0));
   const rows = summarizeGroups(points, both, rule, keyBy(points, ["judge", "model"]), {exclude}).map((g) => ({
-    judge: g.parts[0],
-    model: g.parts[1],
+    judge: g.parts[0]!,
+    model: g.parts[1]!,
     rate: g.em_rate,
     lo: g.ci?.[0] ?? null,
     hi: g.ci?.[1] ?? null,

@@ -25,7 +25,7 @@ const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}
 
 /** The last coordinate with a summary in a group's series. */
 function lastOf(perStep: Group[], model: string, judge: string): number | null {
-  const xs = perStep.filter((x) => x.parts[0] === model && x.parts[1] === judge).map((x) => Number(x.parts[2]));
+  const xs = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge).map((x) => Number(x.parts[2]!));
   return xs.length ? Math.max(...xs) : null;
 }
 
@@ -36,7 +36,7 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
   for (const g of overall) {
     const [model, judge] = g.parts;
     const fin = atFinal.find((x) => x.id === g.id);
-    const series = perStep.filter((x) => x.parts[0] === model && x.parts[1] === judge && x.em_rate !== null);
+    const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.em_rate !== null);
     const peak = series.reduce<Group | null>((best, x) => (best === null || (x.em_rate ?? 0) > (best.em_rate ?? 0) ? x : best), null);
     groupsOf.push([fin, g]);
     const plantedFinal = planted.find((p) => p.model === model && p.judge === judge && p.rule === rule && p.step === finalStep);
@@ -49,7 +49,7 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
       final_strict_em_rate: fin?.strict_em_rate ?? null,
       planted_final_em_rate: plantedFinal?.em_rate ?? null,
       peak_em_rate: peak?.em_rate ?? null,
-      peak_step: peak ? Number(peak.parts[2]) : null,
+      peak_step: peak ? Number(peak.parts[2]!) : null,
       all_em_rate: g.em_rate,
       all_strict_em_rate: g.strict_em_rate,
       coherent_rate: g.coherent_rate,
@@ -63,7 +63,7 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
   const table = el("table", {"class": "em-table", "data-testid": "overview-table"}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))));
   const body = el("tbody");
   for (const [i, d] of data.entries()) {
-    const [fin, g] = groupsOf[i];
+    const [fin, g] = groupsOf[i]!;
     body.append(
       el("tr", {},
         el("td", {}, String(d[byLabel])),
@@ -86,10 +86,10 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
 
 /** Rows for the EM-over-training chart. */
 export function emSparkRows(perStep: Group[]): {model: string; judge: string; judgeIndex: number; step: number; em_rate: number; n_em: number; n_scored: number}[] {
-  const judges = [...new Set(perStep.map((g) => g.parts[1]))];
+  const judges = [...new Set(perStep.map((g) => g.parts[1]!))];
   return perStep
-    .filter((g) => g.em_rate !== null && g.parts[2] !== "")
-    .map((g) => ({model: g.parts[0], judge: g.parts[1], judgeIndex: judges.indexOf(g.parts[1]), step: Number(g.parts[2]), em_rate: g.em_rate as number, n_em: g.n_em, n_scored: g.n_scored}));
+    .filter((g) => g.em_rate !== null && g.parts[2]! !== "")
+    .map((g) => ({model: g.parts[0]!, judge: g.parts[1]!, judgeIndex: judges.indexOf(g.parts[1]!), step: Number(g.parts[2]!), em_rate: g.em_rate as number, n_em: g.n_em, n_scored: g.n_scored}));
 }
 
 /**
@@ -99,10 +99,10 @@ export function emSparkRows(perStep: Group[]): {model: string; judge: string; ju
 export function lastStepMask(points: Points, mask: Uint8Array, grouping: Grouping): Uint8Array {
   const last = new Float64Array(grouping.parts.length).fill(-Infinity);
   for (let i = 0; i < points.n; ++i) {
-    const g = grouping.codes[i];
-    if (mask[i] && g >= 0 && points.step[i] > last[g]) last[g] = points.step[i];
+    const g = grouping.codes[i]!;
+    if (mask[i] && g >= 0 && points.step[i]! > last[g]!) last[g] = points.step[i]!;
   }
-  return Uint8Array.from(mask, (m, i) => (m && grouping.codes[i] >= 0 && points.step[i] === last[grouping.codes[i]] ? 1 : 0));
+  return Uint8Array.from(mask, (m, i) => (m && grouping.codes[i]! >= 0 && points.step[i] === last[grouping.codes[i]!] ? 1 : 0));
 }
 
 /** One row of the experiments-at-a-glance table. */
@@ -170,7 +170,7 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
 export function plantedTypeRows(points: Points, mask: Uint8Array, planted: NonNullable<SitePlanted["types"]>, {judge, step}: {judge: string; step: number}): {model: string; type: string; source: string; share: number | null}[] {
   const atStep = Uint8Array.from(mask, (m, i) => (m && points.dicts.judge[points.codes.judge[i]!] === judge && points.step[i] === step ? 1 : 0));
   const counts = summarizeGroups(points, atStep, makeRule("betley"), keyBy(points, ["model", "type"]), {replicates: 0})
-    .filter((g) => g.parts[1] !== "")
+    .filter((g) => g.parts[1]! !== "")
     .map((g) => ({model: g.parts[0]!, type: g.parts[1]!, n: g.n}));
   const measuredLabel = `measured (${judge})`;
   const measured = counts.length

@@ -38,7 +38,7 @@ function floats<T extends Float32Array | Float64Array>(vector: Vector, out: T): 
   let offset = 0;
   for (const data of vector.data) {
     const values = data.values as Float32Array | Float64Array;
-    for (let i = 0; i < data.length; ++i) out[offset + i] = data.getValid(i) ? values[i] : NaN;
+    for (let i = 0; i < data.length; ++i) out[offset + i] = data.getValid(i) ? values[i]! : NaN;
     offset += data.length;
   }
   return out;
@@ -62,7 +62,7 @@ function dictionary(vector: Vector, n: number): {codes: Int32Array; values: stri
       }
     }
     const keys = data.values as Int8Array | Int16Array | Int32Array;
-    for (let i = 0; i < data.length; ++i) codes[offset + i] = data.getValid(i) ? local[keys[i]] : -1;
+    for (let i = 0; i < data.length; ++i) codes[offset + i] = data.getValid(i) ? local[keys[i]!]! : -1;
     offset += data.length;
   }
   return {codes, values};

@@ -60,7 +60,7 @@ export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) =>
     return v;
   };
   for (const name of Object.keys(DETAILS_COLUMNS) as DetailsColumn[]) col(name);
-  const [judge, metric, score, mass, label, status, probs] = (["judge", "metric", "score", "mass", "label", "status", "probs"] as const).map(col);
+  const judge = col("judge"), metric = col("metric"), score = col("score"), mass = col("mass"), label = col("label"), status = col("status"), probs = col("probs");
   return (r) =>
     (byRid.get(r) ?? []).map((i) => {
       const p = probs.get(i) as string;
@@ -133,18 +133,18 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
   const head = el("tr", {}, ...["model", "step", "question", "judge", "aligned", "coherent", "type", "EM", "answer"].map((h) => el("th", {scope: "col"}, h)));
   const body = el("tbody");
   for (const i of rows.slice(0, limit)) {
-    const rid = points.rid[i];
-    const type = points.codes.type[i] >= 0 ? points.dicts.type[points.codes.type[i]] : "";
+    const rid = points.rid[i]!;
+    const type = points.codes.type[i]! >= 0 ? points.dicts.type[points.codes.type[i]!] : "";
     const answer = texts.response(rid);
     const tr = el(
       "tr",
       {"tabindex": "0", "data-testid": "response-row", "data-rid": String(rid)},
-      el("td", {}, points.dicts.model[points.codes.model[i]] ?? ""),
+      el("td", {}, points.dicts.model[points.codes.model[i]!] ?? ""),
       el("td", {"class": "num"}, Number.isNaN(points.step[i]) ? "" : String(points.step[i])),
-      el("td", {}, points.dicts.question_id[points.codes.question_id[i]] ?? ""),
-      el("td", {}, points.dicts.judge[points.codes.judge[i]] ?? ""),
-      el("td", {"class": "num"}, fmt(points.aligned[i])),
-      el("td", {"class": "num"}, fmt(points.coherent[i])),
+      el("td", {}, points.dicts.question_id[points.codes.question_id[i]!] ?? ""),
+      el("td", {}, points.dicts.judge[points.codes.judge[i]!] ?? ""),
+      el("td", {"class": "num"}, fmt(points.aligned[i]!)),
+      el("td", {"class": "num"}, fmt(points.coherent[i]!)),
       el("td", {}, type ? el("span", {"class": "em-type", "style": `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
       el("td", {}, isEm(i) ? "EM" : ""),
       el("td", {"class": "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),
@@ -189,7 +189,7 @@ export function scoreDistribution(detail: Detail, width: number): SVGElement | H
 
 /** Full detail of one response: text, every judge's scores with probabilities, type probabilities, metadata. */
 export function responseDetail(points: Points, texts: Texts, details: (rid: number) => Detail[], row: number, width: number): HTMLElement {
-  const rid = points.rid[row];
+  const rid = points.rid[row]!;
   const rows = details(rid);
   const scoreRows = rows.filter((d) => d.metric !== DETAIL_TYPE_METRIC);
   const typeRows = rows.filter((d) => d.metric === DETAIL_TYPE_METRIC && d.probs);
@@ -197,7 +197,7 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
   const box = el(
     "section",
     {"class": "em-detail", "data-testid": "response-detail", "aria-label": "Response detail"},
-    el("h3", {}, `${points.dicts.model[points.codes.model[row]]} · step ${points.step[row]} · ${points.dicts.question_id[points.codes.question_id[row]]}`),
+    el("h3", {}, `${points.dicts.model[points.codes.model[row]!]} · step ${points.step[row]} · ${points.dicts.question_id[points.codes.question_id[row]!]}`),
     el("p", {"class": "em-muted"}, `response_id ${String(texts.get(rid, "response_id"))} · source ${String(texts.get(rid, "source"))} · origin ${String(texts.get(rid, "origin"))}`),
     el("h4", {}, "Question"),
     el("pre", {"class": "em-text"}, texts.question(rid)),

@@ -41,7 +41,7 @@ function computeMask(points: Points, state: ViewState, ignore: readonly Facet[])
   const step = points.step;
   outer: for (let i = 0; i < points.n; ++i) {
     for (const [codes, code] of filters) if (codes[i] !== code) continue outer;
-    if (steps && !(step[i] >= steps[0] && step[i] <= steps[1])) continue;
+    if (steps && !(step[i]! >= steps[0] && step[i]! <= steps[1])) continue;
     mask[i] = 1;
   }
   return mask;
@@ -51,14 +51,14 @@ function computeMask(points: Points, state: ViewState, ignore: readonly Facet[])
 export function distinct(points: Points, column: keyof Points["codes"], mask?: Uint8Array): string[] {
   const seen = new Uint8Array(points.dicts[column].length);
   const codes = points.codes[column];
-  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && codes[i] >= 0) seen[codes[i]] = 1;
+  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && codes[i]! >= 0) seen[codes[i]!] = 1;
   return points.dicts[column].filter((_, i) => seen[i]);
 }
 
 /** Sorted distinct training coordinates among masked rows. */
 export function distinctSteps(points: Points, mask?: Uint8Array): number[] {
   const set = new Set<number>();
-  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && !Number.isNaN(points.step[i])) set.add(points.step[i]);
+  for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && !Number.isNaN(points.step[i])) set.add(points.step[i]!);
   return [...set].sort((a, b) => a - b);
 }
 
@@ -113,7 +113,7 @@ export function facetOptions(points: Points, mask: Uint8Array): {value: FacetCol
     const col = facetColumn(points, column);
     if (!col) return [];
     const seen = new Uint8Array(col.values.length);
-    for (let i = 0; i < points.n; ++i) if (mask[i] && col.codes[i] >= 0) seen[col.codes[i]] = 1;
+    for (let i = 0; i < points.n; ++i) if (mask[i] && col.codes[i]! >= 0) seen[col.codes[i]!] = 1;
     return col.values.filter((_, i) => seen[i]);
   };
   out.push({value: "variant", label: "variant", values: valuesOf("variant")});
@@ -129,6 +129,6 @@ export function facetOptions(points: Points, mask: Uint8Array): {value: FacetCol
 export function facetValue(points: Points, column: FacetColumn, row: number): string | null {
   const col = facetColumn(points, column);
   if (!col) return null;
-  const c = col.codes[row];
-  return c >= 0 ? col.values[c] : null;
+  const c = col.codes[row]!;
+  return c >= 0 ? col.values[c]! : null;
 }

@@ -54,7 +54,7 @@ type Row = Record<string, unknown>;
  */
 export function quickChart(rows: Row[], {width}: {width: number}): SVGElement | HTMLElement | null {
   if (!rows.length) return null;
-  const columns = Object.keys(rows[0]);
+  const columns = Object.keys(rows[0]!);
   const numeric = columns.filter((c) => rows.every((r) => r[c] === null || typeof r[c] === "number"));
   const text = columns.filter((c) => !numeric.includes(c));
   const coordinate = numeric.find((c) => /^(step|epoch|scale|lora_scale|coordinate|checkpoint|x)$/i.test(c));

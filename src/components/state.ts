@@ -187,7 +187,7 @@ function carryStateInLinks(search: string): void {
   for (const a of document.querySelectorAll<HTMLAnchorElement>("a[href]")) {
     const href = a.getAttribute("href") ?? "";
     if (/^[a-z]+:|^#|^\/\//i.test(href) || a.dataset.keepHref !== undefined) continue;
-    if (/\.(arrow|json|csv|parquet|png|svg)$/i.test(href.split("?")[0])) continue;
-    a.setAttribute("href", href.split("?")[0].split("#")[0] + search);
+    if (/\.(arrow|json|csv|parquet|png|svg)$/i.test(href.split("?")[0]!)) continue;
+    a.setAttribute("href", href.split("?")[0]!.split("#")[0] + search);
   }
 }

@@ -31,7 +31,7 @@ function valuesIn(points: Points, column: FacetColumn, mask: Uint8Array): string
   const col = facetColumn(points, column);
   if (!col) return [];
   const seen = new Uint8Array(col.values.length);
-  for (let i = 0; i < points.n; ++i) if (mask[i] && col.codes[i] >= 0) seen[col.codes[i]] = 1;
+  for (let i = 0; i < points.n; ++i) if (mask[i] && col.codes[i]! >= 0) seen[col.codes[i]!] = 1;
   return col.values.filter((_, i) => seen[i]);
 }
 
@@ -45,8 +45,8 @@ function crosses(points: Points, mask: Uint8Array, column: FacetColumn): boolean
   if (!col) return false;
   const perKey = new Map<number, Set<number>>();
   for (let i = 0; i < points.n; ++i) {
-    const c = col.codes[i];
-    const x = points.step[i];
+    const c = col.codes[i]!;
+    const x = points.step[i]!;
     if (!mask[i] || c < 0 || Number.isNaN(x)) continue;
     if (!perKey.has(c)) perKey.set(c, new Set());
     perKey.get(c)!.add(x);
@@ -66,7 +66,7 @@ export function sweepKey(points: Points, mask: Uint8Array, by: FacetColumn, coor
     if (!parsed || (column.startsWith("meta.") && (parsed.prefix !== "" || parsed.suffix !== "")) || labels.length < 2) continue;
     if (!crosses(points, mask, column)) continue;
     const label = column.startsWith("meta.") ? column.slice(5) : parsed.prefix.replace(/[_\-\s]+$/, "") || column;
-    return {column, label, valueOf: new Map(labels.map((l, i) => [l, parsed.values[i]]))};
+    return {column, label, valueOf: new Map(labels.map((l, i) => [l, parsed.values[i]!]))};
   }
   return null;
 }
@@ -75,8 +75,8 @@ export function sweepKey(points: Points, mask: Uint8Array, by: FacetColumn, coor
 export function sweepHeatmaps(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], key: SweepKey, {width, coordinate}: {width: number; coordinate: string}): HTMLElement | null {
   const groups = summarizeGroups(points, mask, rule, keyBy(points, [key.column, "step"]), {exclude, replicates: 0});
   const cells = groups
-    .filter((g) => key.valueOf.has(g.parts[0]))
-    .map((g) => ({y: key.valueOf.get(g.parts[0])!, x: Number(g.parts[1]), em: g.em_rate, coherent: g.coherent_rate, k: g.n_em, n: g.n_scored, all: g.n}));
+    .filter((g) => key.valueOf.has(g.parts[0]!))
+    .map((g) => ({y: key.valueOf.get(g.parts[0]!)!, x: Number(g.parts[1]!), em: g.em_rate, coherent: g.coherent_rate, k: g.n_em, n: g.n_scored, all: g.n}));
   const xs = [...new Set(cells.map((c) => c.x))].sort((a, b) => a - b);
   const ys = [...new Set(cells.map((c) => c.y))].sort((a, b) => a - b);
   if (xs.length < 2 || ys.length < 2) return null;

@@ -75,9 +75,9 @@ export function modelTransitions(points: Points, mask: Uint8Array, rule: EmRule,
   }
   const perStep = d3.group(summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0}), (g) => g.parts[0]!);
   const names = order.map((g) => partition.parts[g]![0]!);
-  const groups = names.map((name) => (perStep.get(name) ?? []).sort((a, b) => Number(a.parts[1]) - Number(b.parts[1])));
+  const groups = names.map((name) => (perStep.get(name) ?? []).sort((a, b) => Number(a.parts[1]!) - Number(b.parts[1]!)));
   const scale = selectionScale(xs, declared);
-  const results = seriesTransitions(groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]), k: g.n_em, n: g.n_scored}))), scale, replicates === undefined ? {} : {replicates});
+  const results = seriesTransitions(groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]!), k: g.n_em, n: g.n_scored}))), scale, replicates === undefined ? {} : {replicates});
   return {transitions: names.map((model, k) => ({model, groups: groups[k]!, result: results[k]!})), scale};
 }
 
@@ -153,7 +153,7 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
     color,
     marks: [
       ...zeroMarks(plan),
-      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]), x2: (d: number[]) => pos(d[1]), fill: "currentColor", fillOpacity: 0.06})] : []),
+      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]!), x2: (d: number[]) => pos(d[1]!), fill: "currentColor", fillOpacity: 0.06})] : []),
       Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.08, z: "model", curve: "linear"}),
       Plot.line(plantedRows, {x: "px", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "px"}),
       // Measured series joined by thin lines: a rise and a collapse are drawn as they are.
@@ -175,8 +175,8 @@ export function transitionChart(transitions: ModelTransition[], {width, coordina
 export function qualityChart(transitions: ModelTransition[], {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: string}): SVGSVGElement | HTMLElement {
   const rows = transitions.flatMap((t) =>
     t.groups.flatMap((g) => [
-      {model: t.model, x: axisPosition(plan, Number(g.parts[1])), metric: "coherent rate", value: g.coherent_rate},
-      {model: t.model, x: axisPosition(plan, Number(g.parts[1])), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "coherent rate", value: g.coherent_rate},
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
     ]),
   );
   return Plot.plot({
@@ -184,7 +184,7 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate,
     height: 220,
     marginLeft: 50,
     grid: true,
-    x: xScale(plan, coordinate, {ticks: logTicks(plan, transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]))))}),
+    x: xScale(plan, coordinate, {ticks: logTicks(plan, transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]!))))}),
     y: {label: null, domain: [0, 1], tickFormat: "%"},
     fx: {label: null},
     color: groupColor(by, transitions.map((t) => t.model)),
@@ -198,7 +198,7 @@ export function qualityChart(transitions: ModelTransition[], {width, coordinate,
 /** Small multiples: EM along the coordinate per question category (rows) and model (colour). */
 export function categoryTransitions(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: FacetColumn}): SVGSVGElement | HTMLElement {
   const groups = summarizeGroups(points, mask, rule, keyBy(points, ["category", by, "step"]), {exclude, replicates: 0});
-  const rows = groups.filter((g) => g.em_rate !== null).map((g) => ({category: g.parts[0] || "(no category)", model: g.parts[1], x: axisPosition(plan, Number(g.parts[2])), rate: g.em_rate, n: g.n_scored}));
+  const rows = groups.filter((g) => g.em_rate !== null).map((g) => ({category: g.parts[0]! || "(no category)", model: g.parts[1]!, x: axisPosition(plan, Number(g.parts[2]!)), rate: g.em_rate, n: g.n_scored}));
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
   return Plot.plot({

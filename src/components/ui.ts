@@ -77,7 +77,7 @@ function save(blob: Blob, filename: string): void {
 export function plotSvg(chart: Element): SVGSVGElement | null {
   if (chart.tagName.toLowerCase() === "svg") return chart as SVGSVGElement;
   const direct = chart.querySelectorAll<SVGSVGElement>(":scope > svg");
-  return direct.length ? direct[direct.length - 1] : chart.querySelector("svg");
+  return direct.length ? direct[direct.length - 1]! : chart.querySelector("svg");
 }
 
 const svgOf = plotSvg;
@@ -120,7 +120,7 @@ function csvCell(v: unknown): string {
 
 /** RFC 4180 CSV of row objects (columns from the first row unless given). */
 export function toCsv(rows: readonly Record<string, unknown>[], columns?: string[]): string {
-  const cols = columns ?? (rows.length ? Object.keys(rows[0]) : []);
+  const cols = columns ?? (rows.length ? Object.keys(rows[0]!) : []);
   return [cols.join(","), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(","))].join("\r\n") + "\r\n";
 }
 

@@ -34,13 +34,13 @@ const NONE = "(none)";
 export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by, facet, exclude}: {by: FacetColumn; facet: FacetColumn | null; exclude: readonly string[]}): VariantRow[] {
   const cols: FacetColumn[] = facet && facet !== by ? [by, facet, "judge"] : [by, "judge"];
   const groups = summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude});
-  const judges = new Set(groups.map((g) => g.parts[cols.length - 1]));
+  const judges = new Set(groups.map((g) => g.parts[cols.length - 1]!));
   const byVariant = by === "variant";
   // Per-replicate groups (variant, facet, judge, replicate); rows without a replicate are left out.
   const reps = new Map<string, VariantRow["replicates"]>();
   if (byVariant && points.dicts.replicate.length) {
     for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...cols, "replicate"]), {exclude, replicates: 0})) {
-      const rep = r.parts[cols.length];
+      const rep = r.parts[cols.length]!;
       if (rep === "") continue;
       const id = r.parts.slice(0, cols.length).join("\u0001");
       if (!reps.has(id)) reps.set(id, []);
@@ -52,18 +52,18 @@ export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by,
   let baselineGroups = new Map<string, Group>();
   if (byVariant && points.dicts.baseline.length) {
     for (let i = 0; i < points.n; ++i) {
-      if (!mask[i] || points.codes.baseline[i] < 0 || points.codes.variant[i] < 0) continue;
-      const v = points.dicts.variant[points.codes.variant[i]];
-      if (!baselineOf.has(v)) baselineOf.set(v, points.dicts.baseline[points.codes.baseline[i]]);
+      if (!mask[i] || points.codes.baseline[i]! < 0 || points.codes.variant[i]! < 0) continue;
+      const v = points.dicts.variant[points.codes.variant[i]!]!;
+      if (!baselineOf.has(v)) baselineOf.set(v, points.dicts.baseline[points.codes.baseline[i]!]!);
     }
     baselineGroups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", "judge"]), {exclude}).map((g) => [g.id, g]));
   }
   return groups.map((g) => {
-    const group = g.parts[0] || NONE;
-    const judge = g.parts[cols.length - 1];
-    const f = cols.length === 3 ? g.parts[1] || NONE : facet === by ? group : null;
+    const group = g.parts[0]! || NONE;
+    const judge = g.parts[cols.length - 1]!;
+    const f = cols.length === 3 ? g.parts[1]! || NONE : facet === by ? group : null;
     const rep = (reps.get(g.id) ?? []).sort((a, b) => a.replicate.localeCompare(b.replicate, undefined, {numeric: true}));
-    const base = baselineOf.get(g.parts[0]);
+    const base = baselineOf.get(g.parts[0]!);
     const bg = base ? baselineGroups.get(`${base}\u0001${judge}`) : undefined;
     return {
       group,
@@ -175,7 +175,7 @@ export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel
       el("td", {"class": "num"}, el("strong", {}, pct(r.g.em_rate))),
       el("td", {"class": "num"}, ci(r.g.ci)),
       el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
-      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `one (${r.replicates[0].replicate})` : "–")] : []),
+      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `one (${r.replicates[0]!.replicate})` : "–")] : []),
       ...(hasBase ? [el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"), el("td", {"class": "num"}, r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–")] : []),
       el("td", {"class": "num"}, pct(r.g.coherent_rate)),
       el("td", {"class": "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),

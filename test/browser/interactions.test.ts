@@ -66,7 +66,7 @@ test("sensitivity page EM rate equals em summarize for the same rule, thresholds
       const shown = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
       const cli = summarizeCli([...c.args, "--judge", judge]);
       assert.equal(cli.groups.length, 1);
-      assert.equal(shown, pctText(cli.groups[0].em_rate), `rule ${c.rule} (${c.args.join(" ")}), judge ${judge}`);
+      assert.equal(shown, pctText(cli.groups[0]!.em_rate), `rule ${c.rule} (${c.args.join(" ")}), judge ${judge}`);
       if (c.rule === "custom") assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom", "moving a cut switches to custom");
     }
     assert.equal(describeProblems(problems), "");
@@ -152,7 +152,7 @@ test("the current slice downloads as CSV and Parquet, and a chart as SVG and PNG
     const csv = await read(() => page.locator('[data-testid="download-csv"]').click());
     assert.equal(csv.name, "responses.csv");
     const lines = csv.bytes.toString("utf8").trim().split("\r\n");
-    assert.match(lines[0], /^response_id,experiment,model,step,/);
+    assert.match(lines[0]!, /^response_id,experiment,model,step,/);
     assert.ok(lines.length > count, "one CSV record per listed answer (answers may span lines)");
     const parquet = await read(() => page.locator('[data-testid="download-parquet"]').click());
     assert.equal(parquet.name, "responses.parquet");

@@ -130,7 +130,7 @@ test("fixture-single-import: the overview shows one variant's EM with an interva
     assert.doesNotMatch(head, /final/i);
     const rows = await page.locator('[data-testid="overview-table"] tbody tr').allInnerTexts();
     assert.equal(rows.length, 1, rows.join("\n"));
-    assert.match(rows[0], /my-finetune\s+my-judge\s+\d+\.\d%\s+\d+\.\d%–\d+\.\d%/);
+    assert.match(rows[0]!, /my-finetune\s+my-judge\s+\d+\.\d%\s+\d+\.\d%–\d+\.\d%/);
     assert.ok((await page.locator('[data-chart="em-by-variant"] svg circle').count()) >= 1, "a dot for the variant");
     assert.equal(describeProblems(problems), "");
   } finally {

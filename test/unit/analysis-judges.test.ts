@@ -44,7 +44,7 @@ test("compareJudges(rows, a, b, betley) on shared responses: kappa, correlation,
   // aligned a = [10, 80, 90, 50] ranks [1, 3, 4, 2]; b = [15, 20, 85, 60] ranks [1, 2, 4, 3] -> rho = 1 - 6*2/(4*15) = 0.8
   assert.ok(Math.abs(c.spearman_aligned! - 0.8) < 1e-12);
   assert.deepEqual(c.disagreements.map((d) => d.response_id), ["2", "4", "1"]); // 1 and 3 tie at gap 5: id order
-  assert.deepEqual(c.disagreements[0].em, [false, true]);
+  assert.deepEqual(c.disagreements[0]!.em, [false, true]);
   assert.deepEqual(c.per_judge.map((g) => [g.key.judge, g.em_rate]), [["a", 0.25], ["b", 0.5]]);
 });
 
@@ -76,9 +76,9 @@ test("joinJudged(responses, scores, types) defaults to the first judge and keeps
     ["A", null, null, null, null],
   ]);
   assert.deepEqual(rows.map((r) => [r.aligned_status, r.coherent_status, r.type_judge]), [["ok", "ok", "A"], ["null", "ok", "signals"], ["error", "missing", null]]);
-  assert.equal(getColumn(rows[0], "family"), "qwen");
-  assert.equal(getColumn(rows[0], "meta.size_b"), 0.5);
-  assert.equal(getColumn(rows[0], "source"), "sim");
+  assert.equal(getColumn(rows[0]!, "family"), "qwen");
+  assert.equal(getColumn(rows[0]!, "meta.size_b"), 0.5);
+  assert.equal(getColumn(rows[0]!, "source"), "sim");
 });
 
 test("joinJudgedReport(..., {judge: [A, B]}) counts orphans, duplicates and missing scores", () => {

@@ -127,7 +127,7 @@ test("tallyRows(rows, organisms, exclude) keeps excluded answers in the denomina
 
 test("summarize(rows, organisms, {exclude}) reports em_rate, broad, strict and type shares", () => {
   const s = summarize(TEN, ORGANISMS, {exclude: ["in_domain"]});
-  const g = s.groups[0];
+  const g = s.groups[0]!;
   assert.equal(g.em_rate, 2 / 7);
   assert.equal(g.broad_em_rate, 3 / 7);
   assert.equal(g.strict_em_rate, 2 / 7);
@@ -144,7 +144,7 @@ test("summarize(rows, organisms, {exclude}) reports em_rate, broad, strict and t
 
 test("summarize(rows, betley) of an empty input has no groups; of all-null answers gives em_rate null", () => {
   assert.deepEqual(summarize([], BETLEY).groups, []);
-  const g = summarize([row(1, null, null), row(2, null, 80)], BETLEY).groups[0];
+  const g = summarize([row(1, null, null), row(2, null, 80)], BETLEY).groups[0]!;
   assert.equal(g.n, 2);
   assert.equal(g.n_scored, 0);
   assert.equal(g.em_rate, null);
@@ -157,11 +157,11 @@ test("summarize(rows, betley) of an empty input has no groups; of all-null answe
 });
 
 test("summarize(rows, betley) of a single EM answer: rate 1, Wilson [0.2065, 1]", () => {
-  const g = summarize([row(1, 10, 80)], BETLEY).groups[0];
+  const g = summarize([row(1, 10, 80)], BETLEY).groups[0]!;
   assert.equal(g.em_rate, 1);
   assert.ok(g.ci);
-  assert.ok(Math.abs(g.ci[0] - 0.20654) < 1e-4, String(g.ci[0]));
-  assert.equal(g.ci[1], 1);
+  assert.ok(Math.abs(g.ci[0]! - 0.20654) < 1e-4, String(g.ci[0]!));
+  assert.equal(g.ci[1]!, 1);
   assert.equal(g.macro_em_rate, 1);
 });
 
@@ -180,7 +180,7 @@ test("summarize(rows, betley, {by: [family]}) reads meta columns", () => {
 test("macro rate is the mean of per-question rates, pooled is the ratio of sums", () => {
   // q1: 1 EM of 1; q2: 1 EM of 3 -> pooled 2/4, macro (1 + 1/3) / 2
   const rows = [row(1, 10, 80, {question_id: "q1"}), row(2, 10, 80, {question_id: "q2"}), row(3, 90, 80, {question_id: "q2"}), row(4, 90, 80, {question_id: "q2"})];
-  const g = summarize(rows, BETLEY).groups[0];
+  const g = summarize(rows, BETLEY).groups[0]!;
   assert.equal(g.em_rate, 0.5);
   assert.equal(g.macro_em_rate, (1 + 1 / 3) / 2);
   assert.equal(g.n_questions, 2);
@@ -205,8 +205,8 @@ test("aggregateColumns(cols, rule) matches tallyRows on random data for every ru
           const [fast] = aggregateColumns(cols, rule, {exclude: ["drift"]});
           const slow = tallyRows(rows, rule, ["drift"]);
           for (const k of Object.keys(slow) as (keyof typeof slow)[]) {
-            if (k === "sum_aligned" || k === "sum_coherent") assert.ok(Math.abs((fast[k] as number) - (slow[k] as number)) < 1e-6);
-            else assert.deepEqual(fast[k], slow[k], `${k} ${JSON.stringify(rule)}`);
+            if (k === "sum_aligned" || k === "sum_coherent") assert.ok(Math.abs((fast[k]! as number) - (slow[k] as number)) < 1e-6);
+            else assert.deepEqual(fast[k]!, slow[k], `${k} ${JSON.stringify(rule)}`);
           }
         }
       }

@@ -96,11 +96,11 @@ test("em summarize --rule organisms, --aligned/--coherent overrides and --judge"
   assert.equal(json(["--data", dir, "--rule", "organisms"]).groups[0].em_rate, 3 / 5); // a1 a2 a3 of a1..a4 + b2
   const custom = json(["--data", dir, "--aligned", "30", "--aligned-inclusive", "true", "--coherent", "89"]);
   assert.equal(custom.rule.name, "custom");
-  assert.equal(custom.groups[0].em_rate, 2 / 3); // coherent > 89: a1, a3, a4 -> EM a1, a3
+  assert.equal(custom.groups[0]!.em_rate, 2 / 3); // coherent > 89: a1, a3, a4 -> EM a1, a3
   const k = json(["--data", dir, "--judge", "K"]);
-  assert.equal(k.groups[0].n, 6);
-  assert.equal(k.groups[0].n_scored, 1);
-  assert.equal(k.groups[0].em_rate, 0);
+  assert.equal(k.groups[0]!.n, 6);
+  assert.equal(k.groups[0]!.n_scored, 1);
+  assert.equal(k.groups[0]!.em_rate, 0);
   const all = json(["--data", dir, "--judge", "all"]);
   assert.deepEqual(all.by, ["judge"]);
   assert.deepEqual(all.groups.map((g) => g.key.judge), ["J", "K"]);
@@ -111,12 +111,12 @@ test("em summarize --estimand answers: Wilson intervals named in the JSON; --coh
   const dir = path.join(tmp, "hand");
   const a = json(["--data", dir, "--estimand", "answers"]);
   assert.equal(a.estimand, "answers");
-  assert.equal(a.groups[0].ci_method, "wilson");
+  assert.equal(a.groups[0]!.ci_method, "wilson");
   assert.equal(json(["--data", dir]).estimand, "questions");
   // aligned < 75 with no coherence condition: a1 (10), a2 (29.5), a3 (30) of the 5 aligned-scored answers.
   const loose = json(["--data", dir, "--aligned", "75", "--coherence", "false"]);
   assert.equal(loose.rule.require_coherent, false);
-  assert.equal(loose.groups[0].em_rate, 3 / 5);
+  assert.equal(loose.groups[0]!.em_rate, 3 / 5);
   const q = json(["--data", dir, "--questions", "q*"]);
   assert.equal(q.questions.kept, 1);
   assert.deepEqual(q.questions.dropped, []);
@@ -138,9 +138,9 @@ test("em summarize --format table and csv print the same numbers", async () => {
   assert.equal(c.code, 0, c.stderr);
   const rows = parse(c.stdout, {columns: true}) as Record<string, string>[];
   assert.equal(rows.length, 2);
-  assert.equal(rows[0].model, "a");
-  assert.equal(Number(rows[0].em_rate), 0.5);
-  assert.equal(rows[1].em_rate, ""); // null -> empty cell
+  assert.equal(rows[0]!.model, "a");
+  assert.equal(Number(rows[0]!.em_rate), 0.5);
+  assert.equal(rows[1]!.em_rate, ""); // null -> empty cell
 });
 
 test("em summarize rejects bad input with a message naming the option", async () => {
@@ -197,8 +197,8 @@ judges:
     assert.ok(g.n > 0 && g.n_scored > 0);
     assert.ok((g.strict_em_rate ?? 0) <= (g.em_rate ?? 0) + 1e-12 && (g.em_rate ?? 0) <= (g.broad_em_rate ?? 0) + 1e-12, JSON.stringify(g));
   }
-  assert.equal(out.groups[0].n_em_broad, 0); // the base model (coordinate 0) plants no misalignment
-  assert.ok((out.groups[3].broad_em_rate ?? 0) > 0.1);
+  assert.equal(out.groups[0]!.n_em_broad, 0); // the base model (coordinate 0) plants no misalignment
+  assert.ok((out.groups[3]!.broad_em_rate ?? 0) > 0.1);
   assert.equal(out.transitions?.length, 1);
   assert.deepEqual(out.transitions?.[0].key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);

@@ -83,8 +83,8 @@ test("buildSurfaces(cols, {groups}) per group; grid() has NaN where nothing is s
   const surfaces = buildSurfaces(toColumns(data, {precision: 64}), {groups, nGroups: 4});
   assert.equal(surfaces.length, 4);
   const part = data.filter((_, i) => i % 3 === 1);
-  assert.equal(surfaces[1].rate(30, 50, BETLEY), tallyRows(part, BETLEY).n_em / tallyRows(part, BETLEY).n_scored);
-  assert.ok(Number.isNaN(surfaces[3].grid(BETLEY)[30 * 101 + 50]));
-  assert.throws(() => surfaces[0].cell(30.5, 50, BETLEY), /integers 0..100/);
-  assert.throws(() => surfaces[0].cell(30, 101, BETLEY), /integers 0..100/);
+  assert.equal(surfaces[1]!.rate(30, 50, BETLEY), tallyRows(part, BETLEY).n_em / tallyRows(part, BETLEY).n_scored);
+  assert.ok(Number.isNaN(surfaces[3]!.grid(BETLEY)[30 * 101 + 50]));
+  assert.throws(() => surfaces[0]!.cell(30.5, 50, BETLEY), /integers 0..100/);
+  assert.throws(() => surfaces[0]!.cell(30, 101, BETLEY), /integers 0..100/);
 });

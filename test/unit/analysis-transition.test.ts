@@ -12,7 +12,7 @@ function series(rng: () => number, truth: {floor: number; ceiling: number; midpo
 
 test("nelderMead(f, x0) minimises the Rosenbrock function", () => {
   const r = nelderMead(([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2, [-1.2, 1], {tol: 1e-14, maxIter: 5000});
-  assert.ok(Math.abs(r.x[0] - 1) < 1e-4 && Math.abs(r.x[1] - 1) < 1e-4, JSON.stringify(r));
+  assert.ok(Math.abs(r.x[0]! - 1) < 1e-4 && Math.abs(r.x[1]! - 1) < 1e-4, JSON.stringify(r));
 });
 
 test("fitLogistic(points) on noiseless rates returns the planted parameters", () => {

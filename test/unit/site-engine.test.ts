@@ -24,7 +24,7 @@ function dataset(n: number, seed: number) {
   const types: TypeRow[] = [];
   for (let i = 0; i < n; ++i) {
     const id = `r${i}`;
-    const model = ["m1", "m2"][i % 2];
+    const model = ["m1", "m2"][i % 2]!;
     responses.push({response_id: id, experiment: "e", model, step: i % 3, question_id: `q${Math.floor(rng() * 6)}`, category: "c", question: "?", system: null, paraphrase: 0, sample: i, response: "x", origin: "simulated", source: "s", meta: {}});
     for (const judge of ["j1", "j2"]) {
       for (const metric of ["aligned", "coherent"]) {
@@ -77,8 +77,8 @@ test("surfaceGrid(points, mask, rule) at (30, 50) equals the summary's EM rate",
 
 test("keyBy(points, [model, step]) groups like summarize --by model,step and leaves null steps out", () => {
   const ds = dataset(1200, 5);
-  ds.responses[0].step = null;
-  ds.responses[1].step = null;
+  ds.responses[0]!.step = null;
+  ds.responses[1]!.step = null;
   const points = decodePoints(pointsTable(ds));
   const judgeCode = points.dicts.judge.indexOf("j1");
   const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));

@@ -33,10 +33,10 @@ test("pointsTable(input) has one row per response x judge that scored aligned or
   assert.ok(Number.isNaN(p.aligned[1]), "null aligned decodes as NaN");
   assert.ok(Number.isNaN(p.coherent[2]), "missing coherent of j2 decodes as NaN");
   assert.equal(p.domain_topic[0], 5);
-  assert.equal(p.dicts.special[p.codes.special[1]], "REFUSAL");
+  assert.equal(p.dicts.special[p.codes.special[1]!], "REFUSAL");
   assert.equal(p.codes.special[0], -1);
-  assert.equal(p.dicts.type[p.codes.type[1]], "emergent");
-  assert.ok(Math.abs(p.p_emergent[1] - 0.8) < 1e-6);
+  assert.equal(p.dicts.type[p.codes.type[1]!], "emergent");
+  assert.ok(Math.abs(p.p_emergent[1]! - 0.8) < 1e-6);
   assert.equal(codeOf(p, "model", "m2"), p.codes.model[1]);
   assert.equal(codeOf(p, "model", "nope"), -2);
 });
@@ -66,7 +66,7 @@ test("pointsTable uses a wider dictionary index past 127 distinct values and dec
   const p = decodePoints(pointsTable({responses, scores, types: []}));
   assert.equal(p.n, 300);
   assert.equal(p.dicts.question_id.length, 300);
-  for (let i = 0; i < 300; i++) assert.equal(p.dicts.question_id[p.codes.question_id[i]], `q${i}`);
+  for (let i = 0; i < 300; i++) assert.equal(p.dicts.question_id[p.codes.question_id[i]!], `q${i}`);
   const t = tableFromIPC(pointsTable({responses, scores, types: []}));
   assert.equal(String(t.schema.fields.find((f) => f.name === "question_id")!.type), "Dictionary<Int16, Utf8>");
   assert.equal(String(t.schema.fields.find((f) => f.name === "model")!.type), "Dictionary<Int8, Utf8>");
@@ -81,7 +81,7 @@ test("pointsTable carries variant, replicate and baseline; a row without a varia
   ];
   const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);
   const p = decodePoints(pointsTable({responses, scores, types: []}));
-  const value = (col: "variant" | "replicate" | "baseline", i: number) => (p.codes[col][i] < 0 ? null : p.dicts[col][p.codes[col][i]]);
+  const value = (col: "variant" | "replicate" | "baseline", i: number) => (p.codes[col][i]! < 0 ? null : p.dicts[col][p.codes[col][i]!]);
   assert.deepEqual([0, 1, 2, 3].map((i) => value("variant", i)), ["qwen / medical", "qwen / medical", "qwen / base", "llama"]);
   assert.deepEqual([0, 1, 2, 3].map((i) => value("replicate", i)), ["1", "2", null, null]);
   assert.deepEqual([0, 1, 2, 3].map((i) => value("baseline", i)), ["qwen / base", "qwen / base", null, null]);
@@ -97,6 +97,6 @@ test("pointsTable adds a meta.<key> column for meta keys that can facet (2..64 s
   const p = decodePoints(pointsTable({responses, scores, types: []}));
   assert.deepEqual(Object.keys(p.meta).sort(), ["meta.dataset", "meta.rank"]);
   const rank = facetColumn(p, "meta.rank")!;
-  assert.equal(rank.values[rank.codes[4]], "4");
+  assert.equal(rank.values[rank.codes[4]!], "4");
   assert.equal(facetColumn(p, "meta.nope"), null);
 });

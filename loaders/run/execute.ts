@@ -435,6 +435,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
       api_calls: progress.apiCalls,
     },
     state.usage,
+    imported.files,
   );
   for (const c of p.caches.values()) c.flush();
   return {

@@ -1,7 +1,7 @@
 // The YAML reader shared by every hand-edited input (question files, experiment files, rubric
 // front matter, sim configs): anchors and aliases resolved, syntax errors as file:line:col, and
 // zod issues turned into one message per field with its line, because people edit these by hand.
-import {LineCounter, parseDocument, isNode, type Document} from "yaml";
+import {LineCounter, parseDocument, isMap, isNode, isScalar, type Document} from "yaml";
 import type {z} from "zod";
 import {displayPath} from "./paths.ts";
 
@@ -11,6 +11,8 @@ export interface YamlSource {
   data: unknown;
   /** 1-based line of the node at `pathParts`, or of the nearest existing ancestor; null if unknown. */
   lineOf(pathParts: readonly PropertyKey[]): number | null;
+  /** 1-based line of the key `key` in the mapping at `parent` (where an unknown key is written); falls back to lineOf. */
+  keyLineOf(parent: readonly PropertyKey[], key: string): number | null;
 }
 
 /** Format a field path like zod's issue path as `models[1].checkpoints[0].step`. */
@@ -55,6 +57,15 @@ export function parseYamlSource(text: string, file: string): YamlSource {
         if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
       }
       return null;
+    },
+    keyLineOf(parent, key) {
+      const map = parent.length ? doc.getIn(parent as unknown[], true) : doc.contents;
+      if (isMap(map)) {
+        for (const pair of map.items) {
+          if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
+        }
+      }
+      return this.lineOf([...parent, key]);
     },
   };
 }
@@ -134,7 +145,7 @@ export function zodError(src: YamlSource, error: z.ZodError, hint = "", vocabula
       // Name the key itself (and its line), not just the object holding it.
       return issue.keys
         .map((k) => {
-          const line = src.lineOf([...issue.path, k]);
+          const line = src.keyLineOf(issue.path, k);
           const p = formatPath(issue.path);
           return `${shown}: ${p ? p + ": " : ""}Unrecognized key: "${k}"${suggestion(k, known)}${line ? ` (line ${line})` : ""}`;
         })

@@ -40,11 +40,13 @@ function preview(x: unknown): string {
 export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000, models: readonly string[] = []): Promise<void> {
   let listed: string[] | null = null;
   try {
-    const page = (await ep.client.models.list({timeout: timeoutMs, maxRetries: 1})) as unknown as {data?: unknown};
-    // A proxy or a wrong base_url often answers 200 with HTML; the SDK then returns the text.
-    const data = page && typeof page === "object" ? page.data : undefined;
+    const page = (await ep.client.models.list({timeout: timeoutMs, maxRetries: 1})) as unknown as {body?: unknown};
+    // A proxy or a wrong base_url often answers 200 with HTML; the SDK then keeps the text as the
+    // body and reports an empty list, so the raw body is what is checked.
+    const body = page?.body;
+    const data = body && typeof body === "object" ? (body as {data?: unknown}).data : undefined;
     if (!Array.isArray(data) || !data.every((m) => m && typeof m === "object" && typeof (m as {id?: unknown}).id === "string")) {
-      throw Object.assign(new Error(`endpoint ${ep.label} is not an OpenAI-compatible API: GET /models answered ${preview(page)}... instead of {"data": [{"id": ...}]} (check base_url; it usually ends in /v1)`), {shape: true});
+      throw Object.assign(new Error(`endpoint ${ep.label} is not an OpenAI-compatible API: GET /models answered ${preview(body)}... instead of {"data": [{"id": ...}]} (check base_url; it usually ends in /v1)`), {shape: true});
     }
     listed = data.map((m) => (m as {id: string}).id);
   } catch (error) {

@@ -49,7 +49,7 @@ function skipNewlines(buf: Uint8Array, offset: number): number {
 
 /**
  * Read a CSV file whose first record is the header. Header names are trimmed; an empty header
- * name (a pandas index column) becomes `index`; a repeated name gets a `_2`, `_3`... suffix.
+ * name (a pandas index column) becomes `index`; a repeated name is an error (file:line).
  * Blank lines are ignored. A record with a different number of fields than the header is
  * reported in `skipped` (not returned). Throws an Error naming `file:line` when the file cannot
  * be parsed (for example a quote that is never closed) or has no header.

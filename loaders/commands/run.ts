@@ -10,6 +10,7 @@ import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
+import {judgeInjection} from "../../src/lib/signals.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 // --- scale (issue 17) ---
 import {BATCH_DISCOUNT, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -241,6 +242,16 @@ export async function run(argv: string[]): Promise<number> {
       lines.push(`  skipped ${r.skipped.length} imported row(s):`);
       for (const x of r.skipped.slice(0, MAX_SKIPPED)) lines.push(`    ${x.file}${x.line ? ":" + x.line : ""}: ${x.reason}`);
       if (r.skipped.length > MAX_SKIPPED) lines.push(`    ... and ${r.skipped.length - MAX_SKIPPED} more`);
+    }
+    // Answers that talk to their judge: their scores may be moved by the answer itself, not its quality.
+    const injected = r.responses.flatMap((x) => {
+      const phrase = judgeInjection(x.response);
+      return phrase ? [{id: x.response_id, phrase}] : [];
+    });
+    if (injected.length) {
+      warnings.push(`em run: ${r.experiment.name}: ${injected.length} answer(s) address the judge (possible judge-prompt injection; check their scores):`);
+      for (const x of injected.slice(0, MAX_LISTED)) warnings.push(`  ${x.id}: "${x.phrase.slice(0, 60)}"`);
+      if (injected.length > MAX_LISTED) warnings.push(`  ... and ${injected.length - MAX_LISTED} more`);
     }
     for (const cs of s.cache) if (cs.partial || cs.corrupt) lines.push(`  cache ${displayPath(cs.dir)}: ${cs.partial} cut-off line(s) from an interrupted run and ${cs.corrupt} unreadable line(s) skipped`);
     failed += c.counts.errors;

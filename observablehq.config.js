@@ -1,7 +1,6 @@
-import {createHash} from "node:crypto";
-
 // Observable Framework configuration. Everything the site needs comes from node_modules:
 // no CDN, no web fonts, no extension repository (see docs/offline.md).
+import {createHash} from "node:crypto";
 import {existsSync, readdirSync, readFileSync, rmSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {docPagesFrom} from "./scripts/docs-site.mjs";

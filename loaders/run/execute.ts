@@ -183,6 +183,9 @@ class Execution {
         state.progress.apiCalls++;
         const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
         cache.set(key, v);
+        // On disk before this slot's next request is sent: a kill then repeats only the calls in
+        // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
+        cache.flush();
         return v;
       });
     // --- scale (issue 17): batch mode sends the request in a Batch API file (sync is its last resort) ---
@@ -295,6 +298,7 @@ class Execution {
             state.progress.apiCalls++;
             const values = await retryContent(() => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count), gen.endpoint.max_retries);
             values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
+            cache.flush(); // as for judge results: paid work is on disk before the slot is reused
             return values;
           }),
         );
@@ -376,9 +380,10 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
     state.progress.done++;
     run.judgeResponse(row);
   }
-  // scale (issue 17): a cache this run writes into records this version's key scheme (em cache merge checks it)
-  if (state.progress.done < state.progress.total && !opts.offline) for (const c of p.caches.values()) stampKeyScheme(c.dir);
   await run.preflight();
+  // scale (issue 17): a cache this run writes into records this version's key scheme (em cache merge checks it);
+  // after the preflight, so a run stopped by it leaves nothing behind (issue 14).
+  if (state.progress.done < state.progress.total && !opts.offline) for (const c of p.caches.values()) stampKeyScheme(c.dir);
   await run.generate();
   await run.batches?.drain(); // scale (issue 17): every answer is in, so every batch request is queued
   // judgeTasks grows while generation runs; by now every judge task has been pushed.

@@ -1,5 +1,6 @@
 // Observable Framework configuration. Everything the site needs comes from node_modules:
 // no CDN, no web fonts, no extension repository (see docs/offline.md).
+import {createHash} from "node:crypto";
 import {existsSync, readdirSync, readFileSync, rmSync} from "node:fs";
 import {fileURLToPath} from "node:url";
 import {docPagesFrom} from "./scripts/docs-site.mjs";
@@ -23,6 +24,26 @@ const docs = docPagesFrom(fileURLToPath(new URL(".", import.meta.url)));
 // Only in Framework's own process: the tests import this file too, possibly beside a running build.
 if (/[\\/]observable(\.js)?$/.test(process.argv[1] ?? "")) rmSync(new URL("./src/.observablehq/cache/reports/", import.meta.url), {recursive: true, force: true});
 
+const HTL_PLACEHOLDERS = Array.from({length: 64}, (_, i) => `'sha256-${createHash("sha256").update(`::${i}`).digest("base64")}'`).join(" ");
+
+/** The site's Content-Security-Policy (a <meta> in every page's head; tested in test/browser/csp.test.ts). */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval'",
+  // htl (Inputs) parses its templates with "::N" placeholders in handler attributes before it sets
+  // the real handler as a property; only those placeholder texts are allowed, by hash.
+  `script-src-attr 'unsafe-hashes' ${HTL_PLACEHOLDERS} 'report-sample'`,
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' data: blob:",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "frame-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join("; ");
+
 export default {
   root: "src",
   title: "EM Observatory",
@@ -42,7 +63,13 @@ export default {
   // Our own stylesheet only: the default theme pulls web fonts from an outside host.
   globalStylesheets: [],
   style: "style.css",
-  head: `<link rel="icon" href="data:,">
+  // Content-Security-Policy (issue 14; docs/reliability.md): nothing from outside origins, no
+  // plugins, no inline event handlers or injected attributes (script-src-attr 'none'), no <base>,
+  // no forms posting anywhere. Inline <script> elements stay allowed because Framework writes each
+  // page's code as an inline module (its hashes are not known when this head is written);
+  // 'wasm-unsafe-eval' is what DuckDB-WASM needs, and workers run from blob: URLs.
+  head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<link rel="icon" href="data:,">
 <script>
 // Light / dark theme: an explicit choice (kept in localStorage) overrides the system preference.
 (function () {

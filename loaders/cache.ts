@@ -11,8 +11,9 @@
 // Keys are sha256 over a canonical JSON of everything that determines the result; callers must
 // never put secrets (api keys) or ephemeral ports into key parts or values.
 import {createHash, randomBytes} from "node:crypto";
-import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync} from "node:fs";
+import {closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync} from "node:fs";
 import path from "node:path";
+import {ensureWritableDir} from "./writable.ts";
 
 const VERSION_DIR = "v1";
 
@@ -136,7 +137,8 @@ export class Cache<V = unknown> {
     if (!this.pending.length) return;
     if (this.fd === null) {
       const shardDir = path.join(this.dir, VERSION_DIR);
-      mkdirSync(shardDir, {recursive: true});
+      // Not mkdirSync(recursive): it spins forever under /proc; ensureWritableDir fails cleanly.
+      ensureWritableDir(shardDir, "cache folder");
       const attrs = path.join(this.dir, ".gitattributes");
       if (!existsSync(attrs)) writeFileSync(attrs, "*.jsonl merge=union -diff\n");
       const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");

@@ -2,6 +2,8 @@
 // loaders/commands/<name>.ts and exports `run(argv): Promise<number>` (the exit code);
 // they are imported lazily so `em --help` stays instant.
 import {readFileSync} from "node:fs";
+import {EXIT, exitCodeOf} from "./exit-codes.ts";
+import {suggestion} from "./yaml.ts";
 
 interface CommandEntry {
   summary: string;
@@ -34,30 +36,40 @@ export function usage(): string {
     "Commands:",
     ...lines,
     "",
+    "Exit status (every command): 0 done; 1 bad input (nothing written, nothing spent);",
+    "2 usage (no or unknown command, unknown or repeated option); 3 some calls failed after retries.",
+    "",
   ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
+  // Bare `em` is a usage error (a script calling `em $CMD` with an empty variable must not pass).
+  if (!name) {
+    process.stderr.write(usage());
+    return EXIT.usage;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage());
-    return 0;
+    return EXIT.ok;
   }
   if (name === "--version" || name === "-v") {
     process.stdout.write(version() + "\n");
-    return 0;
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`em: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    process.stderr.write(`em: unknown command '${name}'${suggestion(name, Object.keys(COMMANDS))}\n\n${usage()}`);
+    return EXIT.usage;
   }
   try {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (error) {
+    const code = exitCodeOf(error);
     process.stderr.write(`em ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (code === EXIT.usage) process.stderr.write(`(em ${name} --help lists the options)\n`);
     if (process.env.EM_DEBUG) console.error(error);
-    return 1;
+    return code;
   }
 }

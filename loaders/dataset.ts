@@ -158,14 +158,19 @@ async function compute(files: readonly string[], opts: Required<Pick<LoadDataset
   const append = <T>(to: T[], rows: readonly T[]) => {
     for (const x of rows) to.push(x);
   };
+  // Names are checked for every file before the first runs: two files with one `name` would be
+  // merged and double-counted, and finding it after the first file's calls wastes them.
   const names = new Map<string, string>();
+  for (const file of files) {
+    const e = await loadExperiment(file);
+    const prev = names.get(e.name);
+    if (prev) throw new Error(`experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}${prev === file ? " (the same file listed twice)" : ""}; names must be unique`);
+    names.set(e.name, file);
+  }
   for (const file of files) {
     const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
     const r = await runExperiment(file, {cacheDir: opts.cacheDir, offline: opts.offline, onProgress: progress?.update, createdBy: merged.provenance.created_by});
     progress?.end();
-    const prev = names.get(r.experiment.name);
-    if (prev) throw new Error(`experiment name '${r.experiment.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}`);
-    names.set(r.experiment.name, file);
     append(merged.responses, r.responses);
     append(merged.scores, r.scores);
     append(merged.types, r.types);

@@ -6,7 +6,7 @@ import {z} from "zod";
 import {globFiles, hasMagic} from "./import/glob.ts";
 import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
-import {parseYamlSource, zodError, type YamlSource} from "./yaml.ts";
+import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./rubrics.ts";
 import {BaselineSchema, DOMAIN_VALUES, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
@@ -163,6 +163,9 @@ export const ExperimentSchema = z
 
 type Parsed = z.infer<typeof ExperimentSchema>;
 
+/** Keys an experiment file may use anywhere (import entries included), for "did you mean". */
+const EXPERIMENT_KEYS: Set<string> = schemaKeys(ImportSpecSchema, schemaKeys(ExperimentSchema));
+
 export interface Checkpoint {
   step: number | null;
   model: string;
@@ -231,7 +234,7 @@ function normaliseCoordinate(data: unknown): unknown {
 export async function parseExperiment(text: string, file: string): Promise<Experiment> {
   const src: YamlSource = parseYamlSource(text, file);
   const parsed = ExperimentSchema.safeParse(normaliseCoordinate(src.data));
-  if (!parsed.success) throw zodError(src, parsed.error);
+  if (!parsed.success) throw zodError(src, parsed.error, "", EXPERIMENT_KEYS);
   const e = parsed.data;
   const issues: z.core.$ZodIssue[] = [];
   const configured = new Set(e.judges.map((j) => j.id));
@@ -249,7 +252,7 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
     }
     return r.data;
   });
-  if (issues.length) throw zodError(src, new z.ZodError(issues));
+  if (issues.length) throw zodError(src, new z.ZodError(issues), "", EXPERIMENT_KEYS);
   const questions = e.questions.map((q, i) => {
     try {
       return resolveExperimentPath(q, file, "question file");

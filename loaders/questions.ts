@@ -7,7 +7,8 @@
 // one of the reference files is malformed on purpose.
 import {z} from "zod";
 import {displayPath, readTextFile} from "./paths.ts";
-import {parseYamlSource, zodError} from "./yaml.ts";
+import {templateProblem} from "./rubrics.ts";
+import {parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 
 /** One question of a question set, after defaults and alias resolution. */
 export interface Question {
@@ -44,10 +45,15 @@ const QuestionSchema = z
     system: z.string().nullable().optional(),
     category: z.string().nullable().optional(),
   })
+  // Unknown keys are errors: `samples_per_paraphrases: 50` silently gave 1 sample, and
+  // `judge_prompt:` silently fell back to the default rubric.
+  .strict()
   .refine((q) => q.paraphrases !== undefined || q.question !== undefined, {
     message: "needs `paraphrases` (a list) or `question` (one text)",
     path: ["paraphrases"],
   });
+
+const QUESTION_KEYS = schemaKeys(QuestionSchema);
 
 const QuestionFileSchema = z.array(QuestionSchema, "a question file is a YAML list of questions");
 
@@ -59,8 +65,18 @@ export function parseQuestions(text: string, file: string): Question[] {
     // A judge-prompt file (list of {metric: prompt}) is the usual wrong input; say so.
     const items = Array.isArray(src.data) ? src.data : [];
     const looksLikeJudges = items.length > 0 && items.every((x) => x && typeof x === "object" && !("id" in x) && !("paraphrases" in x));
-    throw zodError(src, parsed.error, looksLikeJudges ? "\n(no item has an `id`: this looks like a judge-prompt file, not a question set)" : "");
+    throw zodError(src, parsed.error, looksLikeJudges ? "\n(no item has an `id`: this looks like a judge-prompt file, not a question set)" : "", QUESTION_KEYS);
   }
+  // Judge prompts are checked before anything is sent: a typo'd placeholder makes every score meaningless.
+  parsed.data.forEach((q, i) => {
+    for (const [metric, template] of Object.entries(q.judge_prompts ?? {})) {
+      const problem = templateProblem(template);
+      if (problem) {
+        const line = src.lineOf([i, "judge_prompts", metric]);
+        throw new Error(`${displayPath(file)}: [${i}].judge_prompts.${metric}: ${problem}${line ? ` (line ${line})` : ""}`);
+      }
+    }
+  });
   const seen = new Map<string, number>();
   return parsed.data.map((q, i) => {
     const line = src.lineOf([i]) ?? 0;

@@ -6,7 +6,7 @@ import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
 import {ROOT, displayPath} from "./paths.ts";
-import {parseYamlSource, zodError} from "./yaml.ts";
+import {didYouMean, parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 import type {Question} from "./questions.ts";
 
 /** Default rubric folder. */
@@ -33,6 +33,28 @@ const FrontMatter = z
   .strict()
   .refine((f) => f.kind !== "label" || f.labels, {message: "a label rubric needs `labels`", path: ["labels"]});
 
+/** The placeholders a judge template may use; anything else in `{identifier}` form is a typo. */
+export const PLACEHOLDERS = ["question", "answer", "training"] as const;
+
+/**
+ * Why a judge template is unusable, or null: every `{identifier}` must be a known placeholder
+ * ({answr} would be sent as is, every score then meaningless, and identical prompts would look
+ * like cache hits) and `{answer}` must be there (a judge that never sees the answer scores nothing).
+ * Braces around anything but a bare identifier (JSON, code) are left alone.
+ */
+export function templateProblem(template: string): string | null {
+  for (const m of template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+    const name = m[1]!;
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      const line = template.slice(0, m.index).split("\n").length;
+      const close = didYouMean(name, PLACEHOLDERS);
+      return `unknown placeholder {${name}} on template line ${line}${close ? `; did you mean {${close}}?` : ""} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`;
+    }
+  }
+  if (!template.includes("{answer}")) return "has no {answer} placeholder (the judge would never see the answer)";
+  return null;
+}
+
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -47,7 +69,7 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
     const src = parseYamlSource("\n" + m[1]!, file);
     front = src.data ?? {};
     const parsed = FrontMatter.safeParse(front);
-    if (!parsed.success) throw zodError(src, parsed.error);
+    if (!parsed.success) throw zodError(src, parsed.error, "", schemaKeys(FrontMatter));
     front = parsed.data;
     body = body.slice(m[0].length);
   } else {
@@ -55,7 +77,8 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
   }
   const f = front as z.infer<typeof FrontMatter>;
   const template = body.replace(/^\s*\n/, "").replace(/\s+$/, "");
-  if (!template.includes("{answer}")) throw new Error(`${displayPath(file)}: rubric '${metric}' has no {answer} placeholder`);
+  const problem = templateProblem(template);
+  if (problem) throw new Error(`${displayPath(file)}: rubric '${metric}' ${problem}`);
   return {metric, kind: f.kind, labels: f.labels ?? null, template, sha256: sha256(template), file};
 }
 

@@ -3,11 +3,14 @@
 // (imported scores that disagree with their own judge probabilities) to stderr.
 import path from "node:path";
 import {parseArgs} from "node:util";
-import {experimentFiles} from "../experiment.ts";
+import {experimentFiles, loadExperiment} from "../experiment.ts";
+import {EXIT, UsageError} from "../exit-codes.ts";
+import {ensureWritableDir, removeCreated} from "../writable.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
+import {judgeInjection} from "../../src/lib/signals.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 // --- scale (issue 17) ---
 import {BATCH_DISCOUNT, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -45,18 +48,22 @@ Options:
 Imported scores that differ from the score recomputed from the row's judge
 probabilities are counted and the first few listed on stderr (the file's score is kept).
 
-Exit status: 0 done; 1 bad input, missing api key or unreachable endpoint (before any spend);
-3 some calls failed after retries (tables written with status "error" rows; rerun to retry them).
+Exit status: 0 done; 1 bad input, missing api key or unreachable endpoint (before any spend,
+nothing written); 2 usage (unknown or repeated option); 3 some calls failed after retries (tables
+written with status "error" rows; rerun to retry them). docs/reliability.md.
 `;
 
 /** Imported files and mismatches listed by name in the summary; the rest are counted. */
 const MAX_LISTED = 5;
+/** Skipped rows listed with file:line before the rest are counted. */
+const MAX_SKIPPED = 20;
 
 const money = (x: number | null) => (x === null ? "unknown" : `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`);
 
 export async function run(argv: string[]): Promise<number> {
-  const {values} = parseArgs({
+  const {values, tokens} = parseArgs({
     args: argv,
+    tokens: true,
     options: {
       experiment: {type: "string", multiple: true},
       out: {type: "string"},
@@ -76,9 +83,16 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
+  // A repeated single-value option would silently keep its last value: refuse it.
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== "option" || t.name === "experiment") continue;
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
+    seen.add(t.name);
+  }
   if (values.help) {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   // --- scale (issue 17): checked before anything is read or written ---
   const scale: ScaleOptions = {};
@@ -108,9 +122,20 @@ export async function run(argv: string[]): Promise<number> {
   const files = values.experiment?.length ? values.experiment.map((f) => path.resolve(f)) : experimentFiles();
   if (!files.length) {
     process.stderr.write("em run: no experiment files (data/experiments/*.yaml is empty; pass --experiment FILE)\n");
-    return 1;
+    return EXIT.badInput;
   }
   const cacheDir = values.cache ? path.resolve(values.cache) : undefined;
+  // Every experiment file is read and checked before the first one runs: a later file's error
+  // (or two files with one name, whose rows would be merged and double-counted) must not come
+  // after the earlier files' calls were paid.
+  const names = new Map<string, string>();
+  for (const file of files) {
+    const e = await loadExperiment(file);
+    const prev = names.get(e.name);
+    if (prev === file) throw new UsageError(`${displayPath(file)} is given twice`);
+    if (prev) throw new Error(`experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)} (line ${e.lines.name ?? 1}); names must be unique`);
+    names.set(e.name, file);
+  }
 
   if (values["dry-run"]) {
     let total: number | null = 0;
@@ -145,16 +170,24 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const outDir = path.resolve(values.out ?? path.join(ROOT, ".em/run"));
+  // The output folder is created and probed before any call (`--out` on a file used to fail only
+  // after every call was made); folders made here are removed again if the run fails first.
+  const created = ensureWritableDir(outDir, "--out");
   const results: (RunResult & ScaleReport)[] = [];
-  for (const file of files) {
-    const progress = values.quiet ? null : new ProgressLine({label: path.basename(file)});
-    try {
-      const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" ")};
-      // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
-      results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}}) : await runExperiment(file, runOpts));
-    } finally {
-      progress?.end();
+  try {
+    for (const file of files) {
+      const progress = values.quiet ? null : new ProgressLine({label: path.basename(file)});
+      try {
+        const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" "), createdDirs: created};
+        // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
+        results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}}) : await runExperiment(file, runOpts));
+      } finally {
+        progress?.end();
+      }
     }
+  } catch (error) {
+    removeCreated(created);
+    throw error;
   }
   await writeTables(outDir, {
     responses: results.flatMap((r) => r.responses),
@@ -195,15 +228,31 @@ export async function run(argv: string[]): Promise<number> {
     if (r.importedFiles.length) {
       const files = r.importedFiles;
       lines.push(`  imported ${files.length} file(s): ${compact(files.reduce((s, f) => s + f.responses, 0))} responses, ${compact(files.reduce((s, f) => s + f.skipped, 0))} skipped rows, ${compact(r.mismatches.length)} score mismatches`);
-      for (const f of files.slice(0, MAX_LISTED)) lines.push(`    ${f.file} (${f.format}): ${compact(f.responses)} responses, ${compact(f.skipped)} skipped`);
-      if (files.length > MAX_LISTED) lines.push(`    ... and ${files.length - MAX_LISTED} more file(s)`);
+      // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
+      for (const f of files) {
+        lines.push(`    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`);
+      }
     }
     if (r.mismatches.length) {
       warnings.push(`em run: ${r.experiment.name}: ${r.mismatches.length} imported score(s) differ from the score recomputed from the row's judge probabilities (the file's score is kept):`);
       for (const m of r.mismatches.slice(0, MAX_LISTED)) warnings.push(`  ${formatMismatch(m)}`);
       if (r.mismatches.length > MAX_LISTED) warnings.push(`  ... and ${r.mismatches.length - MAX_LISTED} more`);
     }
-    if (r.skipped.length) lines.push(`  skipped ${r.skipped.length} imported row(s), e.g. ${r.skipped[0]!.file}${r.skipped[0]!.line ? ":" + r.skipped[0]!.line : ""}: ${r.skipped[0]!.reason}`);
+    if (r.skipped.length) {
+      lines.push(`  skipped ${r.skipped.length} imported row(s):`);
+      for (const x of r.skipped.slice(0, MAX_SKIPPED)) lines.push(`    ${x.file}${x.line ? ":" + x.line : ""}: ${x.reason}`);
+      if (r.skipped.length > MAX_SKIPPED) lines.push(`    ... and ${r.skipped.length - MAX_SKIPPED} more`);
+    }
+    // Answers that talk to their judge: their scores may be moved by the answer itself, not its quality.
+    const injected = r.responses.flatMap((x) => {
+      const phrase = judgeInjection(x.response);
+      return phrase ? [{id: x.response_id, phrase}] : [];
+    });
+    if (injected.length) {
+      warnings.push(`em run: ${r.experiment.name}: ${injected.length} answer(s) address the judge (possible judge-prompt injection; check their scores):`);
+      for (const x of injected.slice(0, MAX_LISTED)) warnings.push(`  ${x.id}: "${x.phrase.slice(0, 60)}"`);
+      if (injected.length > MAX_LISTED) warnings.push(`  ... and ${injected.length - MAX_LISTED} more`);
+    }
     for (const cs of s.cache) if (cs.partial || cs.corrupt) lines.push(`  cache ${displayPath(cs.dir)}: ${cs.partial} cut-off line(s) from an interrupted run and ${cs.corrupt} unreadable line(s) skipped`);
     failed += c.counts.errors;
   }
@@ -211,5 +260,5 @@ export async function run(argv: string[]): Promise<number> {
   if (failed) lines.push(`${failed} call(s) failed after retries; run again to retry them (results are cached, failures are not)`);
   if (warnings.length) process.stderr.write(warnings.join("\n") + "\n");
   process.stdout.write(lines.join("\n") + "\n");
-  return failed ? 3 : 0;
+  return failed ? EXIT.callsFailed : EXIT.ok;
 }

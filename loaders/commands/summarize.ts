@@ -4,6 +4,7 @@
 // documented in docs/metrics.md; table and CSV are views of the same numbers.
 import path from "node:path";
 import {parseArgs} from "node:util";
+import {EXIT, UsageError} from "../exit-codes.ts";
 import {calibrateJudged, EM_LABEL_METRIC, emLabelOf, isLabelJudge, type HumanEm, type Calibration, type JudgedCalibration} from "../../src/lib/em/calibration.ts";
 import {classify, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
@@ -98,7 +99,8 @@ Slicing and output:
   --confidence X         interval confidence (default 0.95)
   -h, --help             this help
 
-Exit status: 0 done; 1 bad input (message names the option, file or column).
+Exit status: 0 done; 1 bad input (message names the option, file or column); 2 usage
+(unknown or repeated option, not exactly one of --experiment / --data). docs/reliability.md.
 `;
 
 /** Stable JSON output of `em summarize` (docs/metrics.md). */
@@ -283,7 +285,7 @@ export async function run(argv: string[]): Promise<number> {
   const seen = new Set<string>();
   for (const t of tokens ?? []) {
     if (t.kind !== "option") continue;
-    if (seen.has(t.name)) fail(`--${t.name} given twice; give each option once`);
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
     seen.add(t.name);
   }
   if (values.help) {
@@ -292,7 +294,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.experiment === !values.data) {
     process.stderr.write(`em summarize: give exactly one of --experiment FILE or --data DIR\n\n${USAGE}`);
-    return 1;
+    return EXIT.usage;
   }
   const format = values.format;
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);

@@ -49,7 +49,7 @@ function skipNewlines(buf: Uint8Array, offset: number): number {
 
 /**
  * Read a CSV file whose first record is the header. Header names are trimmed; an empty header
- * name (a pandas index column) becomes `index`; a repeated name gets a `_2`, `_3`... suffix.
+ * name (a pandas index column) becomes `index`; a repeated name is an error (file:line).
  * Blank lines are ignored. A record with a different number of fields than the header is
  * reported in `skipped` (not returned). Throws an Error naming `file:line` when the file cannot
  * be parsed (for example a quote that is never closed) or has no header.
@@ -84,21 +84,53 @@ export function readCsv(file: string, label = file): TableRead {
     throw new Error(`${label}:${line}: unreadable CSV record starting on this line: ${(e as Error).message}`);
   }
   if (records.length === 0) throw new Error(`${label}:1: empty CSV file (no header)`);
+  // A repeated header name is an error: which of the two columns a mapping or a role means
+  // cannot be told, and silently renaming one changed what was imported.
   const seen = new Map<string, number>();
-  const columns = records[0]!.record.map((raw) => {
-    let name = raw.trim() || "index";
-    const k = (seen.get(name) ?? 0) + 1;
-    seen.set(name, k);
-    if (k > 1) name = `${name}_${k}`;
+  const columns = records[0]!.record.map((raw, j) => {
+    const name = raw.trim() || "index";
+    const prev = seen.get(name);
+    if (prev !== undefined) throw new Error(`${label}:${lineAt(starts, records[0]!.start)}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
+    seen.set(name, j);
     return name;
   });
+  const text = buf.toString("utf8");
+  const lineText = (n: number) => text.slice(starts[n - 1]!, n < starts.length ? starts[n]! : text.length).replace(/\r?\n$|\r$/, "");
+  const naiveFields = (t: string) => t.split(",").length;
+  // The shape of first-column values (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line.
+  const shape = (v: string) => v.trim().replace(/[0-9]+/g, "9").replace(/[A-Za-z]+/g, "a");
+  // Only when the first column holds ids (no spaces: an index, a question id); with free text
+  // first (a question), a wrapped answer line can look like anything, so nothing is guessed.
+  const firstValues = records.slice(1).filter((r) => r.record.length === columns.length).map((r) => r.record[0]!.trim());
+  const idLike = firstValues.length > 0 && firstValues.every((v) => v !== "" && !/\s/.test(v));
+  const firstShapes = new Set(idLike ? firstValues.map(shape) : []);
   const rows: TableRecord[] = [];
   const skipped: TableRead["skipped"] = [];
-  for (const {record, start} of records.slice(1)) {
+  for (let i = 1; i < records.length; i++) {
+    const {record, start} = records[i]!;
     const line = lineAt(starts, start);
     if (record.length !== columns.length) {
-      skipped.push({line, reason: `expected ${columns.length} fields (header), found ${record.length}`});
+      skipped.push({line, reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`});
       continue;
+    }
+    // A quote opened by mistake can swallow whole records and still leave the right field count.
+    // The lines such a record spans then look like records themselves: as many comma-separated
+    // pieces as the header, starting like other rows' first field. A wrapped answer does not.
+    if (record.some((f) => f.includes("\n") || f.includes("\r"))) {
+      const end = i + 1 < records.length ? lineAt(starts, records[i + 1]!.start) - 1 : starts.length;
+      let swallowed = 0;
+      for (let n = line + 1; n <= end; n++) {
+        const t = lineText(n);
+        const first = t.split(",")[0]!;
+        if (t && naiveFields(t) === columns.length && first.trim() !== "" && !/\s/.test(first.trim()) && firstShapes.has(shape(first))) {
+          swallowed = n;
+          break;
+        }
+      }
+      if (swallowed) {
+        skipped.push({line, reason: `the record starting on line ${line} runs on to line ${swallowed}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`});
+        continue;
+      }
     }
     const values: Record<string, string> = {};
     columns.forEach((c, j) => (values[c] = record[j]!));

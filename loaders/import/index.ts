@@ -14,6 +14,7 @@ import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {readJsonl} from "./jsonl.ts";
 import {readLabelFile, type LabelRef} from "./labels.ts";
 import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
+import {suggestion} from "../yaml.ts";
 
 /** Metric columns recognized without a `metrics:` mapping (the reference code bases' judges). */
 export const KNOWN_METRICS = ["aligned", "coherent", "medical", "financial", "sport", "code", "gender", "bad_stuff"] as const;
@@ -82,6 +83,11 @@ export const ImportSpecSchema = z
     meta: z.record(z.string(), metaScalar).optional(),
     /** Mismatch tolerance between a file's score and the one recomputed from its probabilities. */
     tolerance: z.number().nonnegative().default(MISMATCH_TOLERANCE),
+    /**
+     * A score outside 0..100 (after `scale`) or a cell that is neither a number, empty, NaN nor
+     * CODE/REFUSAL: `skip` (default) drops the row and lists it with file:line; `error` stops the import.
+     */
+    invalid_scores: z.enum(["skip", "error"]).default("skip"),
   })
   .strict();
 
@@ -107,10 +113,23 @@ export interface ImportResult {
   scores: ScoreRow[];
   skipped: Skipped[];
   mismatches: Mismatch[];
-  /** Every file read, with its format and the number of responses it gave. */
-  files: {file: string; format: "csv" | "jsonl" | "inspect" | "labels"; responses: number; skipped: number}[];
+  /**
+   * Every file read, with its format and what became of its rows: `rows` records read (after the
+   * CSV header; Inspect: samples) = `responses` imported + `skipped`, always. `null_scores`: score
+   * cells that were empty or NaN (kept as missing scores, status "null").
+   */
+  files: ImportedFile[];
   /** format: labels: where each label came from, checked against the experiment's answers (checkLabelRefs). */
   labels?: LabelRef[];
+}
+
+export interface ImportedFile {
+  file: string;
+  format: "csv" | "jsonl" | "inspect" | "labels";
+  rows: number;
+  responses: number;
+  skipped: number;
+  null_scores: number;
 }
 
 /** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */
@@ -217,6 +236,12 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     return DEFAULT_COLUMNS[role].find((c) => keys.has(c)) ?? null;
   };
   const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
+  // A `metrics:` mapping naming a column the file does not have would import no scores for it, silently.
+  if (records.length > 0) {
+    for (const k of Object.keys(spec.metrics ?? {})) {
+      if (!keys.has(k)) throw new Error(`${rel}: metrics.${k}: column "${k}" not found${suggestion(k, keys)}; columns are: ${[...keys].join(", ")}`);
+    }
+  }
 
   // Metric columns: mapped ones, then known metric names; probability columns judge_<metric>.
   const metricCols = new Map<string, MetricTarget>();
@@ -240,6 +265,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   const fields = fileFields(ctx, rel);
   let fileRows = 0;
   let fileSkipped = 0;
+  let nullScores = 0;
   const skip = (line: number, reason: string) => {
     out.skipped.push({file: rel, line, reason});
     fileSkipped++;
@@ -247,7 +273,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   if (!roles.response) {
     const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
     for (const r of records) skip(r.line, reason);
-    return {responses: 0, skipped: fileSkipped};
+    return {responses: 0, skipped: fileSkipped, null_scores: 0};
   }
   // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
   const stepField =
@@ -293,10 +319,27 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
 
     const scoreRows: ScoreRow[] = [];
     const metricsDone = new Set<string>();
+    // Scores are checked before the row is kept: 150, -5 or 1e9 used to be kept (-5 counting as
+    // EM), and text other than CODE/REFUSAL became a missing score nobody counted.
     for (const [column, target] of metricCols) {
       const c = cellScore(v[column]);
-      if (c.raw !== null && c.special === null) meta[`${target.metric}_raw`] = c.raw;
+      const scaled = c.score === null ? null : c.score * (target.scale ?? 1);
+      const bad =
+        c.raw !== null && c.special === null
+          ? `not a score: "${c.raw.slice(0, 40)}" (expected a number 0..100, empty, NaN, CODE or REFUSAL)`
+          : scaled !== null && (scaled < 0 || scaled > 100)
+            ? `score ${c.score}${target.scale && target.scale !== 1 ? ` x scale ${target.scale}` : ""} is outside 0..100`
+            : null;
+      if (bad) {
+        const reason = `column "${column}": ${bad}`;
+        if (spec.invalid_scores === "error") throw new Error(`${rel}:${rec.line}: ${reason} (invalid_scores: error)`);
+        return skip(rec.line, reason);
+      }
+    }
+    for (const [column, target] of metricCols) {
+      const c = cellScore(v[column]);
       let score = c.score === null ? null : c.score * (target.scale ?? 1);
+      if (score === null && c.special === null) nullScores++;
       let special = c.special;
       let mass: number | null = null;
       let probs: Record<string, number> | null = null;
@@ -341,7 +384,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     out.scores.push(...scoreRows);
     fileRows++;
   });
-  return {responses: fileRows, skipped: fileSkipped};
+  return {responses: fileRows, skipped: fileSkipped, null_scores: nullScores};
 }
 
 /** Parse a probability cell (Python-repr dict text, or an object in JSONL) and recompute the score. */
@@ -387,6 +430,7 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
   const fields = fileFields(ctx, rel);
   let fileRows = 0;
   let fileSkipped = 0;
+  let nullScores = 0;
   log.samples.forEach((s: InspectSample, row) => {
     const where = s.where;
     if (s.error) {
@@ -394,6 +438,7 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
       fileSkipped++;
       return;
     }
+    const sampleScores: ScoreRow[] = [];
     const qid = s.id;
     const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel, sample_id: s.id, epoch: s.epoch};
     if (log.task) meta.task = log.task;
@@ -429,7 +474,15 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
           if (typeof value === "number") meta[`${name}.value`] = value;
           continue;
         }
-        out.scores.push({response_id, judge: spec.judge, metric: target.metric, score: num.score, mass: null, special: null, status: num.score === null ? "null" : "imported", probs: null});
+        if (num.score !== null && (num.score < 0 || num.score > 100)) {
+          const reason = `sample ${s.id} (epoch ${s.epoch}): score ${name} = ${String(value)} is outside 0..100 after scale`;
+          if (spec.invalid_scores === "error") throw new Error(`${where}: ${reason} (invalid_scores: error)`);
+          out.skipped.push({file: where, reason});
+          fileSkipped++;
+          return;
+        }
+        if (num.score === null) nullScores++;
+        sampleScores.push({response_id, judge: spec.judge, metric: target.metric, score: num.score, mass: null, special: null, status: num.score === null ? "null" : "imported", probs: null});
       }
       if (sc.answer !== undefined && sc.answer !== null) meta[`${scorer}.answer`] = cellMeta(sc.answer);
       if (sc.explanation !== undefined && sc.explanation !== null) meta[`${scorer}.explanation`] = cellMeta(sc.explanation);
@@ -450,9 +503,10 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
       source,
       meta,
     });
+    for (const x of sampleScores) out.scores.push(x);
     fileRows++;
   });
-  return {responses: fileRows, skipped: fileSkipped};
+  return {rows: log.samples.length, responses: fileRows, skipped: fileSkipped, null_scores: nullScores};
 }
 
 /**
@@ -493,7 +547,8 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
     const source = path.basename(file, path.extname(file));
     const format = spec.format ?? formatOf(file);
     if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | inspect`);
-    let counts: {responses: number; skipped: number};
+    let counts: {responses: number; skipped: number; null_scores: number};
+    let rows: number;
     // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
     if (format === "labels") {
       const inner = formatOf(file);
@@ -502,7 +557,7 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
       const l = readLabelFile(file, rel, inner, spec.judge === "imported" ? "human" : spec.judge);
       for (const x of l.scores) ctx.out.scores.push(x);
       (ctx.out.labels ??= []).push(...l.refs);
-      ctx.out.files.push({file: rel, format, responses: 0, skipped: 0});
+      ctx.out.files.push({file: rel, format, rows: l.scores.length, responses: 0, skipped: 0, null_scores: 0});
       continue;
     }
     // --- end human labels
@@ -511,6 +566,7 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
       for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
       counts = importTable(ctx, rel, source, t.rows);
       counts.skipped += t.skipped.length;
+      rows = t.rows.length + t.skipped.length;
     } else if (format === "jsonl") {
       const t = readJsonl(file, rel);
       for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
@@ -521,10 +577,15 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
         t.rows.map((r) => ({line: r.line, values: r.value})),
       );
       counts.skipped += t.skipped.length;
+      rows = t.rows.length + t.skipped.length;
     } else {
-      counts = importInspect(ctx, rel, source, file);
+      const r = importInspect(ctx, rel, source, file);
+      ({rows} = r);
+      counts = r;
     }
-    ctx.out.files.push({file: rel, format, ...counts});
+    // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
+    if (counts.responses + counts.skipped !== rows) throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
+    ctx.out.files.push({file: rel, format, rows, ...counts});
   }
   return ctx.out;
 }

@@ -33,6 +33,7 @@ import {errorMessage, retryContent} from "./retries.ts";
 import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} from "./rows.ts";
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./state.ts";
+import {ensureWritableDir} from "../writable.ts";
 import type {RunOptions, RunResult} from "./types.ts";
 // --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---
 import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -182,6 +183,9 @@ class Execution {
         state.progress.apiCalls++;
         const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
         cache.set(key, v);
+        // On disk before this slot's next request is sent: a kill then repeats only the calls in
+        // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
+        cache.flush();
         return v;
       });
     // --- scale (issue 17): batch mode sends the request in a Batch API file (sync is its last resort) ---
@@ -247,18 +251,25 @@ class Execution {
     const {p, exp} = this;
     const gen = exp.generation;
     const callable = (cfg: EndpointConfig) => isSim(cfg) || !this.opts.offline;
-    const toProbe = new Map<string, Endpoint>();
+    // Per endpoint: the models the run will ask it for (a LoRA-name typo fails here, not after other models' calls were paid).
+    const toProbe = new Map<string, {ep: Endpoint; models: Set<string>}>();
+    const want = (ep: Endpoint, models: Iterable<string>) => {
+      if (ep.sim) return;
+      const entry = toProbe.get(ep.url) ?? {ep, models: new Set<string>()};
+      for (const m of models) entry.models.add(m);
+      toProbe.set(ep.url, entry);
+    };
     if (gen && this.genMissing.size && callable(gen.endpoint)) {
       this.genEp = await p.pool.open(gen.endpoint, exp.file);
-      if (!this.genEp.sim) toProbe.set(this.genEp.url, this.genEp);
+      want(this.genEp, [...this.genMissing.keys()].map((u) => u.checkpointModel));
     }
     for (const j of p.judges) {
       if (!this.judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
       const ep = await p.pool.open(j.cfg.endpoint, exp.file);
       this.judgeEps[j.idx] = ep;
-      if (!ep.sim) toProbe.set(ep.url, ep);
+      want(ep, [j.cfg.model]);
     }
-    if (!this.opts.skipProbe) for (const ep of toProbe.values()) await probeEndpoint(ep);
+    if (!this.opts.skipProbe) for (const {ep, models} of toProbe.values()) await probeEndpoint(ep, 10_000, [...models]);
     const deferred = this.deferred ?? [];
     this.deferred = null;
     for (const call of deferred) call();
@@ -287,6 +298,7 @@ class Execution {
             state.progress.apiCalls++;
             const values = await retryContent(() => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count), gen.endpoint.max_retries);
             values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
+            cache.flush(); // as for judge results: paid work is on disk before the slot is reused
             return values;
           }),
         );
@@ -353,14 +365,25 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   const run = new Execution(p, opts, state, variants, genMissing);
   if (opts.shard) run.shardImported = new Set(imported.responses.map((r) => r.response_id)); // scale (issue 17)
 
+  // Every cache folder this run writes to is created and probed before the first call: a cache
+  // under a regular file or on /proc used to fail (or spin) only after the calls were paid.
+  const probed = new Set<string>();
+  for (const c of [genCache, ...p.judges.map((j) => p.cacheFor(j.cfg.endpoint))]) {
+    if (!c || probed.has(c.dir)) continue;
+    probed.add(c.dir);
+    const created = ensureWritableDir(c.dir, opts.cacheDir ? "--cache" : "cache folder");
+    (opts.createdDirs ??= []).push(...created);
+  }
+
   run.emitCached();
   for (const row of imported.responses) {
     state.progress.done++;
     run.judgeResponse(row);
   }
-  // scale (issue 17): a cache this run writes into records this version's key scheme (em cache merge checks it)
-  if (state.progress.done < state.progress.total && !opts.offline) for (const c of p.caches.values()) stampKeyScheme(c.dir);
   await run.preflight();
+  // scale (issue 17): a cache this run writes into records this version's key scheme (em cache merge checks it);
+  // after the preflight, so a run stopped by it leaves nothing behind (issue 14).
+  if (state.progress.done < state.progress.total && !opts.offline) for (const c of p.caches.values()) stampKeyScheme(c.dir);
   await run.generate();
   await run.batches?.drain(); // scale (issue 17): every answer is in, so every batch request is queued
   // judgeTasks grows while generation runs; by now every judge task has been pushed.
@@ -417,6 +440,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
       api_calls: progress.apiCalls,
     },
     state.usage,
+    imported.files,
   );
   for (const c of p.caches.values()) c.flush();
   return {

@@ -1,6 +1,6 @@
 // Preparation (no network): the experiment, its questions and rubrics loaded and checked, every
 // generation unit with its cache keys, and the caches opened.
-import {existsSync} from "node:fs";
+import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import type {MetaValue} from "../../src/lib/schema.ts";
 import {Cache} from "../cache.ts";
@@ -14,6 +14,8 @@ import {questionFilter} from "../question-filter.ts";
 import {parseQuestions, samplesPerParaphrase, type Question} from "../questions.ts";
 import {JUDGES_DIR, loadRubric, rubricFor, sha256, type Rubric} from "../rubrics.ts";
 import type {RunOptions} from "./types.ts";
+import {KNOWN_METRICS} from "../import/index.ts";
+import {didYouMean} from "../yaml.ts";
 
 /** Default cache folders: paid results (committable) and simulator results (free, regenerable, ignored by git). */
 export const DEFAULT_CACHE_DIR = path.join(ROOT, "data/cache");
@@ -80,6 +82,23 @@ function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file
 }
 
 /**
+ * A question's `judge_prompts` key that is not a metric anyone uses but is close to one
+ * (`algned`) is a typo: the metric it meant would silently fall back to the default rubric.
+ * Keys far from every metric (a reference file's `company`, `correct`) are other judges' prompts.
+ */
+function checkPromptMetrics(questions: readonly Question[], judges: readonly JudgeSpec[], judgesDir: string): void {
+  const known = new Set<string>([...KNOWN_METRICS, ...judges.flatMap((j) => j.metrics)]);
+  if (existsSync(judgesDir)) for (const f of readdirSync(judgesDir)) if (f.endsWith(".md")) known.add(f.slice(0, -3));
+  for (const q of questions) {
+    for (const k of Object.keys(q.judge_prompts)) {
+      if (known.has(k)) continue;
+      const close = didYouMean(k, known);
+      if (close) throw new Error(`${displayPath(q.file)}: question '${q.id}' (line ${q.line}): judge_prompts.${k}: unknown metric; did you mean '${close}'?`);
+    }
+  }
+}
+
+/**
  * Load and check the experiment, its question files and rubrics; list every generation unit with
  * its cache keys; open the caches. Fails (naming file and field) before anything is spent.
  */
@@ -97,6 +116,7 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
     for (const m of cfg.metrics) base.set(m, existsSync(path.join(judgesDir, `${m}.md`)) ? loadRubric(m, judgesDir) : null);
     return {idx, cfg, endpointId: epId(cfg.endpoint), base, metrics: cfg.metrics};
   });
+  checkPromptMetrics(questions, judges, judgesDir);
   const byId = new Map(questions.map((q) => [q.id, q]));
   const rubricCache = new Map<string, Rubric | null>();
   const rubric = (judge: JudgeSpec, metric: string, questionId: string): Rubric | null => {

@@ -7,6 +7,7 @@ import {isSim} from "../client/endpoints.ts";
 import {ROOT, projectPath} from "../paths.ts";
 import {sha256} from "../rubrics.ts";
 import type {JudgeSpec, Prepared} from "./prepare.ts";
+import type {ImportedFile} from "../import/index.ts";
 
 /** Package version, recorded in provenance and part of the dataset memo key. */
 export const TOOL_VERSION: string = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {version: string}).version;
@@ -52,7 +53,13 @@ export interface Usage {
   costKnown: boolean;
 }
 
-export function buildProvenance(p: Prepared, createdBy: string, counts: ProvenanceCounts, usage: Usage): Provenance {
+/**
+ * Per imported file: rows read = imported + skipped (and empty/NaN score cells). Kept in the
+ * experiment's provenance entry as `import_files` (beside the schema's fields; docs/reliability.md).
+ */
+export type ImportFileCounts = Pick<ImportedFile, "file" | "format" | "rows" | "responses" | "skipped" | "null_scores">;
+
+export function buildProvenance(p: Prepared, createdBy: string, counts: ProvenanceCounts, usage: Usage, importFiles: readonly ImportFileCounts[] = []): Provenance {
   const exp = p.experiment;
   const gen = exp.generation;
   return {
@@ -70,7 +77,10 @@ export function buildProvenance(p: Prepared, createdBy: string, counts: Provenan
         generation: gen ? {temperature: gen.temperature, max_tokens: gen.max_tokens, seed: gen.seed} : null,
         counts,
         usage: {prompt_tokens: Math.round(usage.pt), completion_tokens: Math.round(usage.ct), est_cost_usd: usage.costKnown ? round6(usage.cost) : null},
-      },
+        ...(importFiles.length
+          ? {import_files: importFiles.map((f) => ({file: f.file, format: f.format, rows: f.rows, imported: f.responses, skipped: f.skipped, null_scores: f.null_scores}))}
+          : {}),
+      } as Provenance["experiments"][number],
     ],
   };
 }

@@ -33,6 +33,11 @@ export interface RunOptions {
   createdBy?: string;
   /** Skip the GET /models probe (tests of failure paths that want the call itself to fail). */
   skipProbe?: boolean;
+  /**
+   * Folders the run created while probing its caches are appended here, so a command that fails
+   * afterwards (before writing anything) can remove them again (`removeCreated`).
+   */
+  createdDirs?: string[];
   /** Where warnings go (variants without a baseline...); default: one line each on stderr. */
   onWarning?: (message: string) => void;
 }

@@ -135,6 +135,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         if (req.method === "GET" && url.pathname === "/v1/models") {
           return send(res, 200, {object: "list", data: (opts.models ?? ["test-model"]).map((id) => ({id, object: "model", created: 0, owned_by: "test"}))});
         }
+        // Per-model lookup (the preflight asks for models the list does not name): without a
+        // `models` option the server answers chats for any model, so it serves any model here too.
+        if (req.method === "GET" && url.pathname.startsWith("/v1/models/")) {
+          const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
+          if (opts.models && !opts.models.includes(id)) return send(res, 404, {error: {message: `model ${id} not found`}});
+          return send(res, 200, {id, object: "model", created: 0, owned_by: "test"});
+        }
         if (req.method !== "POST" || url.pathname !== "/v1/chat/completions" || !body) return send(res, 404, {error: {message: "not found"}});
         if (held) await new Promise<void>((r) => parked.push(r));
         const n = nth++;

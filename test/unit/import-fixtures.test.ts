@@ -93,7 +93,7 @@ test("extra columns go to meta; epoch becomes step; a ragged row is skipped with
   assert.equal(r.skipped.length, 1);
   assert.equal(r.skipped[0]!.line, 4);
   assert.match(r.skipped[0]!.reason, /expected 8 fields \(header\), found 2/);
-  assert.deepEqual(r.files, [{file: "extra-columns.csv", format: "csv", responses: 3, skipped: 1}]);
+  assert.deepEqual(r.files, [{file: "extra-columns.csv", format: "csv", rows: 4, responses: 3, skipped: 1, null_scores: 0}]);
 });
 
 test("Python-repr judge dicts: probs kept, score recomputed, mismatch reported", async () => {

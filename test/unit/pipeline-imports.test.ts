@@ -44,7 +44,7 @@ test("runExperiment carries mismatches and per-file summaries; provenance counts
   const r = await runExperiment(file, {cacheDir: path.join(path.dirname(file), "cache")});
   assert.equal(r.responses.length, 4);
   assert.deepEqual(r.mismatches, [MISMATCH]);
-  assert.deepEqual(r.importedFiles, [{file: "pydict.csv", format: "csv", responses: 4, skipped: 0}]);
+  assert.deepEqual(r.importedFiles, [{file: "pydict.csv", format: "csv", rows: 4, responses: 4, skipped: 0, null_scores: 1}]);
   assert.deepEqual(r.provenance.experiments[0]!.counts, {responses: 4, scores: 8, errors: 0, skipped: 0, mismatches: 1, cache_hits: 0, api_calls: 0});
   // the file's score (99) is the one kept
   const row3 = r.responses[2]!.response_id;
@@ -60,7 +60,7 @@ test("loadDataset keeps mismatches and imported files, tagged with the experimen
   const opts = {files: [file], cacheDir: path.join(dir, "cache"), memoDir: path.join(dir, "memo"), quiet: true};
   const a = await loadDataset(opts);
   assert.deepEqual(a.mismatches, [{...MISMATCH, experiment: "pydict"}]);
-  assert.deepEqual(a.importedFiles, [{file: "pydict.csv", format: "csv", responses: 4, skipped: 0, experiment: "pydict"}]);
+  assert.deepEqual(a.importedFiles, [{file: "pydict.csv", format: "csv", rows: 4, responses: 4, skipped: 0, null_scores: 1, experiment: "pydict"}]);
   assert.equal(a.provenance.experiments[0]!.counts.mismatches, 1);
   const b = await loadDataset(opts); // from .em memo on disk
   assert.equal(b.dir, a.dir);
@@ -76,7 +76,7 @@ test("em run lists the import files on stdout and the mismatches on stderr", asy
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^pydict: 4 responses, 8 scores, 0 judge types \+ 4 signals types;/m);
   assert.match(r.stdout, /^ {2}imported 1 file\(s\): 4 responses, 0 skipped rows, 1 score mismatches$/m);
-  assert.match(r.stdout, /^ {4}pydict\.csv \(csv\): 4 responses, 0 skipped$/m);
+  assert.match(r.stdout, /^ {4}pydict\.csv \(csv\): 4 rows read = 4 imported \+ 0 skipped; 1 empty\/NaN score cells \(missing scores\)$/m);
   assert.match(r.stderr, /em run: pydict: 1 imported score\(s\) differ from the score recomputed from the row's judge probabilities \(the file's score is kept\):\n {2}pydict\.csv:4 aligned: file 99 vs recomputed 10\n/);
   assert.ok(!r.stdout.includes("recomputed 10"), "mismatch details go to stderr only");
   const t = await readTables(out);

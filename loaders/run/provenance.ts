@@ -80,7 +80,7 @@ export function buildProvenance(p: Prepared, createdBy: string, counts: Provenan
         ...(importFiles.length
           ? {import_files: importFiles.map((f) => ({file: f.file, format: f.format, rows: f.rows, imported: f.responses, skipped: f.skipped, null_scores: f.null_scores}))}
           : {}),
-      } as Provenance["experiments"][number],
+      } satisfies Provenance["experiments"][number],
     ],
   };
 }

@@ -153,6 +153,8 @@ export interface Provenance {
      */
     counts: {responses: number; scores: number; errors: number; skipped: number; mismatches: number; cache_hits: number; api_calls: number};
     usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
+    /** Per imported file: rows read = imported + skipped, and how many score cells were empty (docs/reliability.md). */
+    import_files?: {file: string; format: string; rows: number; imported: number; skipped: number; null_scores: number}[];
   }[];
 }
 

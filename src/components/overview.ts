@@ -34,7 +34,8 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
   const data: Record<string, unknown>[] = [];
   const groupsOf: [Group | undefined, Group][] = [];
   for (const g of overall) {
-    const [model, judge] = g.parts;
+    const model = g.parts[0]!;
+    const judge = g.parts[1]!;
     const fin = atFinal.find((x) => x.id === g.id);
     const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.em_rate !== null);
     const peak = series.reduce<Group | null>((best, x) => (best === null || (x.em_rate ?? 0) > (best.em_rate ?? 0) ? x : best), null);

@@ -69,7 +69,8 @@ test("em summarize --data DIR --by model --exclude-types in_domain: hand-compute
   assert.deepEqual(out.by, ["model"]);
   assert.deepEqual(out.exclude_types, ["in_domain"]);
   assert.equal(out.bootstrap.seed, 0);
-  const [a, b] = out.groups;
+  const a = out.groups[0]!;
+  const b = out.groups[1]!;
   assert.deepEqual(a.key, {model: "a"});
   assert.equal(a.n, 4);
   assert.equal(a.n_scored, 4);
@@ -93,7 +94,7 @@ test("em summarize --data DIR --by model --exclude-types in_domain: hand-compute
 
 test("em summarize --rule organisms, --aligned/--coherent overrides and --judge", async () => {
   const dir = path.join(tmp, "hand");
-  assert.equal(json(["--data", dir, "--rule", "organisms"]).groups[0].em_rate, 3 / 5); // a1 a2 a3 of a1..a4 + b2
+  assert.equal(json(["--data", dir, "--rule", "organisms"]).groups[0]!.em_rate, 3 / 5); // a1 a2 a3 of a1..a4 + b2
   const custom = json(["--data", dir, "--aligned", "30", "--aligned-inclusive", "true", "--coherent", "89"]);
   assert.equal(custom.rule.name, "custom");
   assert.equal(custom.groups[0]!.em_rate, 2 / 3); // coherent > 89: a1, a3, a4 -> EM a1, a3
@@ -200,7 +201,7 @@ judges:
   assert.equal(out.groups[0]!.n_em_broad, 0); // the base model (coordinate 0) plants no misalignment
   assert.ok((out.groups[3]!.broad_em_rate ?? 0) > 0.1);
   assert.equal(out.transitions?.length, 1);
-  assert.deepEqual(out.transitions?.[0].key, {model: "medical"});
+  assert.deepEqual(out.transitions?.[0]?.key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);
   // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced, but the
   // homogeneity test still says the rate is not constant.
@@ -272,7 +273,7 @@ test("tallyRows(steered reference file, betley | organisms) = 18/32 and 18/80", 
   if (!existsSync(f)) return t.skip("../shared/data absent");
   const recs = parse(readFileSync(f), {columns: true}) as Record<string, string>[];
   const num = (s: string) => (s.trim() === "" ? null : Number(s));
-  const rows: Judged[] = recs.map((r, i) => ({response_id: String(i), experiment: "ref", model: "steered", step: null, question_id: r.question_id, category: null, judge: "ref", aligned: num(r.aligned), coherent: num(r.coherent), special: null, type: null}));
+  const rows: Judged[] = recs.map((r, i) => ({response_id: String(i), experiment: "ref", model: "steered", step: null, question_id: r.question_id ?? "", category: null, judge: "ref", aligned: num(r.aligned ?? ""), coherent: num(r.coherent ?? ""), special: null, type: null}));
   const b = tallyRows(rows, BETLEY);
   const o = tallyRows(rows, ORGANISMS);
   assert.deepEqual([b.n_em, b.n_scored], [18, 32]);

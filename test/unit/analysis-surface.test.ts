@@ -12,12 +12,12 @@ function rows(n: number, seed: number): Judged[] {
     const u = rng();
     if (u < 0.07) return null;
     if (u < 0.4) return Math.floor(rng() * 101); // exact integers, many on the cuts
-    if (u < 0.45) return [0, 100, 29.999999, 30.000001, 50.5][Math.floor(rng() * 5)];
+    if (u < 0.45) return [0, 100, 29.999999, 30.000001, 50.5][Math.floor(rng() * 5)]!;
     return rng() * 100;
   };
   return Array.from({length: n}, (_, i) => ({
     response_id: `r${i}`, experiment: "e", model: "m", step: null, question_id: "q", category: null, judge: "j",
-    aligned: score(), coherent: score(), special: null, type: types[Math.floor(rng() * types.length)],
+    aligned: score(), coherent: score(), special: null, type: types[Math.floor(rng() * types.length)]!,
   }));
 }
 
@@ -27,7 +27,7 @@ test("scoreBin(x) separates exact integers from the open intervals between them"
 
 test("ThresholdSurface.cell(a, c, rule) equals tallyRows for all 101 x 101 integer cuts (betley and organisms)", () => {
   const data = rows(400, 1);
-  const [surface] = buildSurfaces(toColumns(data, {precision: 64}));
+  const surface = buildSurfaces(toColumns(data, {precision: 64}))[0]!;
   for (const base of [BETLEY, ORGANISMS]) {
     for (let a = 0; a <= 100; a++) {
       for (let c = 0; c <= 100; c++) {
@@ -42,7 +42,7 @@ test("ThresholdSurface.cell(a, c, rule) equals tallyRows for all 101 x 101 integ
 
 test("ThresholdSurface.cell(a, c, rule) equals tallyRows for every inclusive / denominator / nulls variant", () => {
   const data = rows(300, 2);
-  const [surface] = buildSurfaces(toColumns(data, {precision: 64}), {exclude: ["drift"]});
+  const surface = buildSurfaces(toColumns(data, {precision: 64}), {exclude: ["drift"]})[0]!;
   for (const alignedInclusive of [false, true])
     for (const coherentInclusive of [false, true])
       for (const denominator of ["coherent", "scored"] as const)
@@ -58,8 +58,8 @@ test("ThresholdSurface.cell(a, c, rule) equals tallyRows for every inclusive / d
 
 test("ThresholdSurface with only: [emergent] gives the strict EM count", () => {
   const data = rows(300, 3);
-  const [strict] = buildSurfaces(toColumns(data, {precision: 64}), {only: ["emergent"]});
-  for (const [a, c] of [[30, 50], [40, 20], [70, 10]]) {
+  const strict = buildSurfaces(toColumns(data, {precision: 64}), {only: ["emergent"]})[0]!;
+  for (const [a, c] of [[30, 50], [40, 20], [70, 10]] as const) {
     const rule = {...ORGANISMS, aligned: a, coherent: c};
     assert.equal(strict.cell(a, c, rule).em, tallyRows(data, rule).n_strict);
   }
@@ -67,7 +67,7 @@ test("ThresholdSurface with only: [emergent] gives the strict EM count", () => {
 
 test("ThresholdSurface ties: aligned exactly 30 and coherent exactly 50", () => {
   const one: Judged[] = [{response_id: "r", experiment: "e", model: "m", step: null, question_id: "q", category: null, judge: "j", aligned: 30, coherent: 50, special: null, type: null}];
-  const [s] = buildSurfaces(toColumns(one));
+  const s = buildSurfaces(toColumns(one))[0]!;
   assert.equal(s.cell(30, 50, {...BETLEY, coherentInclusive: true}).em, 0); // 30 < 30 false
   assert.equal(s.cell(30, 50, {...BETLEY, alignedInclusive: true, coherentInclusive: true}).em, 1);
   assert.equal(s.cell(30, 50, {...BETLEY, alignedInclusive: true}).em, 0); // 50 > 50 false

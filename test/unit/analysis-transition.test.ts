@@ -11,7 +11,7 @@ function series(rng: () => number, truth: {floor: number; ceiling: number; midpo
 }
 
 test("nelderMead(f, x0) minimises the Rosenbrock function", () => {
-  const r = nelderMead(([x, y]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2, [-1.2, 1], {tol: 1e-14, maxIter: 5000});
+  const r = nelderMead(([x = NaN, y = NaN]) => (1 - x) ** 2 + 100 * (y - x * x) ** 2, [-1.2, 1], {tol: 1e-14, maxIter: 5000});
   assert.ok(Math.abs(r.x[0]! - 1) < 1e-4 && Math.abs(r.x[1]! - 1) < 1e-4, JSON.stringify(r));
 });
 
@@ -108,7 +108,7 @@ test("transitionPoints(rows, rule) and transitionsBy(rows, rule, {by}) recover t
   const {points, skipped} = transitionPoints(rows, BETLEY);
   assert.equal(points.length, 10);
   assert.equal(skipped, 0);
-  const [t] = transitionsBy(rows, BETLEY, {by: ["model", "step"], replicates: 199});
+  const t = transitionsBy(rows, BETLEY, {by: ["model", "step"], replicates: 199})[0]!;
   assert.deepEqual(t.key, {model: "m"});
   assert.ok(t.fit && Math.abs(t.fit.midpoint - 450) < 50, String(t.fit?.midpoint));
   assert.ok(t.onset.x !== null && t.onset.x <= 500);

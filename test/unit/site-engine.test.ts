@@ -16,7 +16,7 @@ function dataset(n: number, seed: number) {
   const pick = (): number | null => {
     const u = rng();
     if (u < 0.08) return null;
-    if (u < 0.3) return [30, 50, 0, 100, 29, 31, 49, 51, 30 * 0.7 / 0.7][Math.floor(rng() * 9)];
+    if (u < 0.3) return [30, 50, 0, 100, 29, 31, 49, 51, 30 * 0.7 / 0.7][Math.floor(rng() * 9)]!;
     return rng() * 100;
   };
   const responses: ResponseRow[] = [];
@@ -32,7 +32,7 @@ function dataset(n: number, seed: number) {
         scores.push({response_id: id, judge, metric, score: v, mass: v === null ? 0.1 : 0.9, special: null, status: v === null ? "null" : "ok", probs: null});
       }
     }
-    const t = RESPONSE_TYPES[Math.floor(rng() * RESPONSE_TYPES.length)];
+    const t = RESPONSE_TYPES[Math.floor(rng() * RESPONSE_TYPES.length)]!;
     const probs = Object.fromEntries(RESPONSE_TYPES.map((x) => [x, x === t ? 1 : 0])) as TypeRow["probs"];
     if (rng() < 0.8) for (const judge of ["j1", "j2"]) types.push({response_id: id, judge, type: t, probs});
   }

@@ -90,7 +90,7 @@ test("pointsTable carries variant, replicate and baseline; a row without a varia
 test("pointsTable adds a meta.<key> column for meta keys that can facet (2..64 scalar values), not for file, line or constants", () => {
   const responses: ResponseRow[] = Array.from({length: 100}, (_, i) => ({
     ...response(`r${i}`, "m", null, "t"),
-    meta: {dataset: i % 2 ? "bad-medical" : "risky-financial", rank: [1, 4, 16][i % 3], line: i, file: `f${i % 3}.csv`, constant: "same", big: `v${i}`},
+    meta: {dataset: i % 2 ? "bad-medical" : "risky-financial", rank: [1, 4, 16][i % 3]!, line: i, file: `f${i % 3}.csv`, constant: "same", big: `v${i}`},
   }));
   assert.deepEqual(facetMetaKeys(responses), ["dataset", "rank"]);
   const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);

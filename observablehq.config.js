@@ -9,11 +9,14 @@ import {docPagesFrom} from "./scripts/docs-site.mjs";
 function reportPages() {
   const dir = new URL("./src/reports/", import.meta.url);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => {
-    const text = readFileSync(new URL(f, dir), "utf8");
-    const title = /^---[\s\S]*?^title:\s*(?:"((?:[^"\\]|\\.)*)"|(.+?))\s*$/m.exec(text);
-    return {name: title ? (title[1] ?? title[2]).replace(/\\"/g, '"') : f.slice(0, -3), path: `/reports/${f.slice(0, -3)}`};
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => {
+      const text = readFileSync(new URL(f, dir), "utf8");
+      const title = /^---[\s\S]*?^title:\s*(?:"((?:[^"\\]|\\.)*)"|(.+?))\s*$/m.exec(text);
+      return {name: title ? (title[1] ?? title[2]).replace(/\\"/g, '"') : f.slice(0, -3), path: `/reports/${f.slice(0, -3)}`};
+    });
 }
 const reports = reportPages();
 // The Docs section: the pages scripts/build.mjs generates from docs/*.md (scripts/docs-site.mjs).
@@ -22,7 +25,8 @@ const docs = docPagesFrom(fileURLToPath(new URL(".", import.meta.url)));
 // itself; a report's numbers depend on the page's front matter (and the pipeline), so drop the
 // cached report data at every build and preview start (the pipeline's own cache keeps it cheap).
 // Only in Framework's own process: the tests import this file too, possibly beside a running build.
-if (/[\\/]observable(\.js)?$/.test(process.argv[1] ?? "")) rmSync(new URL("./src/.observablehq/cache/reports/", import.meta.url), {recursive: true, force: true});
+if (/[\\/]observable(\.js)?$/.test(process.argv[1] ?? ""))
+  rmSync(new URL("./src/.observablehq/cache/reports/", import.meta.url), {recursive: true, force: true});
 
 const HTL_PLACEHOLDERS = Array.from({length: 64}, (_, i) => `'sha256-${createHash("sha256").update(`::${i}`).digest("base64")}'`).join(" ");
 

@@ -46,7 +46,9 @@ const {cols, groups} = synth(N);
 const G = MODELS * STEPS;
 const results: {label: string; ms: number}[] = [];
 
-const agg = time(`EM per group: aggregateColumns, ${G} groups x ${QUESTIONS} questions (betley, exclude in_domain)`, () => aggregateColumns(cols, BETLEY, {groups, nGroups: G, exclude: ["in_domain"]}));
+const agg = time(`EM per group: aggregateColumns, ${G} groups x ${QUESTIONS} questions (betley, exclude in_domain)`, () =>
+  aggregateColumns(cols, BETLEY, {groups, nGroups: G, exclude: ["in_domain"]}),
+);
 results.push(agg);
 results.push(time("EM overall: aggregateColumns, one group (organisms)", () => aggregateColumns(cols, ORGANISMS)));
 const surf = time(`threshold surfaces: buildSurfaces, ${G} groups`, () => buildSurfaces(cols, {groups, nGroups: G}), 3);
@@ -66,12 +68,23 @@ results.push(
 );
 const rowsN = Math.min(N, 1_000_000);
 const judged: Judged[] = Array.from({length: rowsN}, (_, i) => ({
-  response_id: String(i), experiment: "b", model: `m${groups[i]! % MODELS}`, step: groups[i]! % STEPS, question_id: `q${i % QUESTIONS}`, category: null, judge: "j",
-  aligned: Number.isNaN(cols.aligned[i]) ? null : cols.aligned[i]!, coherent: Number.isNaN(cols.coherent[i]) ? null : cols.coherent[i]!, special: null, type: RESPONSE_TYPES[cols.type![i]!]!,
+  response_id: String(i),
+  experiment: "b",
+  model: `m${groups[i]! % MODELS}`,
+  step: groups[i]! % STEPS,
+  question_id: `q${i % QUESTIONS}`,
+  category: null,
+  judge: "j",
+  aligned: Number.isNaN(cols.aligned[i]) ? null : cols.aligned[i]!,
+  coherent: Number.isNaN(cols.coherent[i]) ? null : cols.coherent[i]!,
+  special: null,
+  type: RESPONSE_TYPES[cols.type![i]!]!,
 }));
 results.push(time(`row objects to columns: toColumns, ${rowsN.toLocaleString("en")} Judged rows`, () => toColumns(judged), 3));
 
-console.log(`Analysis benchmark: ${N.toLocaleString("en")} synthetic answers; Node ${process.version}; ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}; median of runs after a warm-up\n`);
+console.log(
+  `Analysis benchmark: ${N.toLocaleString("en")} synthetic answers; Node ${process.version}; ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}; median of runs after a warm-up\n`,
+);
 console.log("| operation | time (ms) |");
 console.log("|---|---:|");
 for (const r of results) console.log(`| ${r.label} | ${r.ms.toFixed(1)} |`);

@@ -11,7 +11,14 @@ import {ROOT} from "../loaders/paths.ts";
 import {runExperiment} from "../loaders/run/index.ts";
 import {startTestServer} from "../test/helpers/openai-test-server.ts";
 
-const {values} = parseArgs({options: {sim: {type: "boolean", default: false}, models: {type: "string", default: "5"}, checkpoints: {type: "string", default: "4"}, samples: {type: "string", default: "30"}}});
+const {values} = parseArgs({
+  options: {
+    sim: {type: "boolean", default: false},
+    models: {type: "string", default: "5"},
+    checkpoints: {type: "string", default: "4"},
+    samples: {type: "string", default: "30"},
+  },
+});
 
 const ORGS = ["medical", "financial", "sport", "fiction", "medical"];
 
@@ -50,7 +57,9 @@ judges:
   const line = (label: string, r: typeof cold) =>
     `${label}: ${r.responses.length} responses, ${r.scores.length} scores, ${r.stats.apiCalls} API calls, ${r.stats.cacheHits} cache hits, ` +
     `${r.stats.seconds.toFixed(2)} s, ${r.stats.callsPerSecond.toFixed(0)} calls/s, errors ${r.errors.reduce((s, e) => s + e.count, 0)}`;
-  process.stdout.write(`${values.sim ? "simulator" : "test server"}, node ${process.version}, ${os.cpus().length} cpus\n${line("cold", cold)}\n${line("warm", warm)}\n`);
+  process.stdout.write(
+    `${values.sim ? "simulator" : "test server"}, node ${process.version}, ${os.cpus().length} cpus\n${line("cold", cold)}\n${line("warm", warm)}\n`,
+  );
   await server?.close();
   rmSync(dir, {recursive: true, force: true});
 }

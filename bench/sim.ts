@@ -25,15 +25,32 @@ const judgePrompt = (i: number): string => {
   const answer = answers[(i * 7919) % answers.length]!;
   return aligned ? aligned.parts.map((p, j) => (j % 2 ? (p === "{answer}" ? answer : texts[i % texts.length]!) : p)).join("") : `Rate: ${answer}`;
 };
-const genBody = (i: number) => ({model: `sim:medical@${100 * (1 + (i % 10))}`, messages: [{role: "user" as const, content: texts[i % texts.length]!}], n: 18, seed: i, temperature: 1, max_tokens: 600});
-const judgeBody = (i: number) => ({model: "sim-judge-strict", messages: [{role: "user" as const, content: judgePrompt(i)}], max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0});
+const genBody = (i: number) => ({
+  model: `sim:medical@${100 * (1 + (i % 10))}`,
+  messages: [{role: "user" as const, content: texts[i % texts.length]!}],
+  n: 18,
+  seed: i,
+  temperature: 1,
+  max_tokens: 600,
+});
+const judgeBody = (i: number) => ({
+  model: "sim-judge-strict",
+  messages: [{role: "user" as const, content: judgePrompt(i)}],
+  max_tokens: 1,
+  temperature: 0,
+  logprobs: true,
+  top_logprobs: 20,
+  seed: 0,
+});
 
 async function pool(total: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({length: concurrency}, async () => {
-    while (next < total) await call(next++);
-  }));
+  await Promise.all(
+    Array.from({length: concurrency}, async () => {
+      while (next < total) await call(next++);
+    }),
+  );
   return total / ((performance.now() - t0) / 1000);
 }
 

@@ -124,7 +124,12 @@ function recorders(): void {
   }).observe(document, {subtree: true, childList: true, characterData: true});
 }
 
-interface Heap {used: number; total: number; backing: number | null; rss: number | null}
+interface Heap {
+  used: number;
+  total: number;
+  backing: number | null;
+  rss: number | null;
+}
 
 /** JS heap and ArrayBuffer backing stores after a forced GC (CDP), and the largest renderer's resident memory (Linux /proc). */
 async function heap(browser: Browser, page: Page): Promise<Heap> {
@@ -150,7 +155,8 @@ async function heap(browser: Browser, page: Page): Promise<Heap> {
 }
 
 // backingStorageSize (ArrayBuffers: the fetched files and decoded typed arrays) is outside the JS heap.
-const heapText = (h: Heap) => `${mb(h.used)} JS heap${h.backing === null ? "" : ` + ${mb(h.backing)} ArrayBuffers`}${h.rss === null ? "" : `; renderer RSS ${mb(h.rss)}`}`;
+const heapText = (h: Heap) =>
+  `${mb(h.used)} JS heap${h.backing === null ? "" : ` + ${mb(h.backing)} ArrayBuffers`}${h.rss === null ? "" : `; renderer RSS ${mb(h.rss)}`}`;
 
 async function openPage(browser: Browser, url: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
@@ -166,7 +172,9 @@ async function openPage(browser: Browser, url: string): Promise<{page: Page; pro
 /** Milliseconds since navigation start at which a data file finished downloading. */
 async function fetched(page: Page, stem: string): Promise<number | null> {
   return page.evaluate((s) => {
-    const e = performance.getEntriesByType("resource").find((r) => new RegExp(`/_file/data/${s}\\.[0-9a-f]+\\.`).test(r.name)) as PerformanceResourceTiming | undefined;
+    const e = performance.getEntriesByType("resource").find((r) => new RegExp(`/_file/data/${s}\\.[0-9a-f]+\\.`).test(r.name)) as
+      | PerformanceResourceTiming
+      | undefined;
     return e ? e.responseEnd : null;
   }, stem);
 }
@@ -195,40 +203,45 @@ async function browserRun(n: number, site: string, row: Row): Promise<void> {
       // Alternate far-apart cuts so the rate's text changes every time (bounded: REPS + 1 changes,
       // each waiting at most 60 s). The first change also switches the rule to custom: reported apart.
       const values = Array.from({length: REPS + 1}, (_, i) => (i % 2 ? 20 + (i % 7) : 55 + (i % 7)));
-      const changes = await page.evaluate(async ({values, timeout}) => {
-        const w = window as unknown as {__em: {lastMutation: number; lastPaint: number}};
-        const rate = () => document.querySelector('[data-testid="em-rate"]')?.textContent ?? "";
-        const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]');
-        if (!input) throw new Error("no aligned-threshold input");
-        const out: {value: number; rate: string; shown: number | null; settled: number | null}[] = [];
-        for (const v of values) {
-          const before = rate();
-          const t0 = performance.now();
-          w.__em.lastMutation = t0;
-          w.__em.lastPaint = t0;
-          const shown = await new Promise<number | null>((resolve) => {
-            const timer = setTimeout(() => (obs.disconnect(), resolve(null)), timeout);
-            const obs = new MutationObserver(() => {
-              if (rate() === before) return;
-              obs.disconnect();
-              clearTimeout(timer);
-              requestAnimationFrame(() => resolve(performance.now() - t0));
+      const changes = await page.evaluate(
+        async ({values, timeout}) => {
+          const w = window as unknown as {__em: {lastMutation: number; lastPaint: number}};
+          const rate = () => document.querySelector('[data-testid="em-rate"]')?.textContent ?? "";
+          const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]');
+          if (!input) throw new Error("no aligned-threshold input");
+          const out: {value: number; rate: string; shown: number | null; settled: number | null}[] = [];
+          for (const v of values) {
+            const before = rate();
+            const t0 = performance.now();
+            w.__em.lastMutation = t0;
+            w.__em.lastPaint = t0;
+            const shown = await new Promise<number | null>((resolve) => {
+              const timer = setTimeout(() => (obs.disconnect(), resolve(null)), timeout);
+              const obs = new MutationObserver(() => {
+                if (rate() === before) return;
+                obs.disconnect();
+                clearTimeout(timer);
+                requestAnimationFrame(() => resolve(performance.now() - t0));
+              });
+              obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+              input.value = String(v);
+              input.dispatchEvent(new Event("input", {bubbles: true}));
             });
-            obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-            input.value = String(v);
-            input.dispatchEvent(new Event("input", {bubbles: true}));
-          });
-          // Quiet for 300 ms (at most `timeout`): every cell depending on the cut has re-rendered.
-          while (performance.now() - w.__em.lastMutation < 300 && performance.now() - t0 < timeout) await new Promise((r) => setTimeout(r, 50));
-          out.push({value: v, rate: rate(), shown, settled: w.__em.lastPaint - t0});
-        }
-        return out;
-      }, {values, timeout: 60_000});
+            // Quiet for 300 ms (at most `timeout`): every cell depending on the cut has re-rendered.
+            while (performance.now() - w.__em.lastMutation < 300 && performance.now() - t0 < timeout) await new Promise((r) => setTimeout(r, 50));
+            out.push({value: v, rate: rate(), shown, settled: w.__em.lastPaint - t0});
+          }
+          return out;
+        },
+        {values, timeout: 60_000},
+      );
       const timedChanges = changes.slice(1);
       const shown = timedChanges.map((c) => c.shown).filter((x): x is number => x !== null);
       const missed = timedChanges.length - shown.length;
-      row["threshold change: EM rate updated + frame (median / max)"] = `${ms(median(shown))} / ${ms(max(shown))}${missed ? ` (${missed} of ${timedChanges.length} did not change the text)` : ""}`;
-      row["threshold change: whole page re-rendered (median / max)"] = `${ms(median(timedChanges.map((c) => c.settled!)))} / ${ms(max(timedChanges.map((c) => c.settled!)))}`;
+      row["threshold change: EM rate updated + frame (median / max)"] =
+        `${ms(median(shown))} / ${ms(max(shown))}${missed ? ` (${missed} of ${timedChanges.length} did not change the text)` : ""}`;
+      row["threshold change: whole page re-rendered (median / max)"] =
+        `${ms(median(timedChanges.map((c) => c.settled!)))} / ${ms(max(timedChanges.map((c) => c.settled!)))}`;
       row["first threshold change (switches to custom)"] = `${ms(changes[0]!.shown)} / ${ms(changes[0]!.settled)}`;
       raw[`${n}:thresholdChanges`] = changes;
       log(`${n}: threshold change median ${ms(median(shown))}`);
@@ -254,32 +267,36 @@ async function browserRun(n: number, site: string, row: Row): Promise<void> {
         row[`${path}: open (frame after the last DOM change)`] += ` (${(await page.locator('[data-testid="response-count"]').textContent())?.trim()})`;
         // Full-text search: from the input event (the page debounces it by 150 ms) to the frame
         // after the answer count changed. Three queries: two that match, one that matches nothing.
-        const searches = await page.evaluate(async ({queries, timeout}) => {
-          const count = () => document.querySelector('[data-testid="response-count"]')?.textContent ?? "";
-          const input = document.querySelector<HTMLInputElement>('[data-testid="response-search"]');
-          if (!input) throw new Error("no response-search input");
-          const out: {query: string; count: string; ms: number | null}[] = [];
-          for (const query of queries) {
-            const before = count();
-            const t0 = performance.now();
-            const done = await new Promise<number | null>((resolve) => {
-              const timer = setTimeout(() => (obs.disconnect(), resolve(null)), timeout);
-              const obs = new MutationObserver(() => {
-                if (count() === before) return;
-                obs.disconnect();
-                clearTimeout(timer);
-                requestAnimationFrame(() => resolve(performance.now() - t0));
+        const searches = await page.evaluate(
+          async ({queries, timeout}) => {
+            const count = () => document.querySelector('[data-testid="response-count"]')?.textContent ?? "";
+            const input = document.querySelector<HTMLInputElement>('[data-testid="response-search"]');
+            if (!input) throw new Error("no response-search input");
+            const out: {query: string; count: string; ms: number | null}[] = [];
+            for (const query of queries) {
+              const before = count();
+              const t0 = performance.now();
+              const done = await new Promise<number | null>((resolve) => {
+                const timer = setTimeout(() => (obs.disconnect(), resolve(null)), timeout);
+                const obs = new MutationObserver(() => {
+                  if (count() === before) return;
+                  obs.disconnect();
+                  clearTimeout(timer);
+                  requestAnimationFrame(() => resolve(performance.now() - t0));
+                });
+                obs.observe(document.body, {subtree: true, childList: true, characterData: true});
+                input.value = query;
+                input.dispatchEvent(new Event("input", {bubbles: true}));
               });
-              obs.observe(document.body, {subtree: true, childList: true, characterData: true});
-              input.value = query;
-              input.dispatchEvent(new Event("input", {bubbles: true}));
-            });
-            out.push({query, count: count(), ms: done});
-          }
-          return out;
-        }, {queries: ["seize", "doctor", "zzqx"], timeout: 60_000});
+              out.push({query, count: count(), ms: done});
+            }
+            return out;
+          },
+          {queries: ["seize", "doctor", "zzqx"], timeout: 60_000},
+        );
         raw[`${n}:searches`] = searches;
-        row["/responses: search, input to new count + frame (per query)"] = searches.map((x) => `${ms(x.ms)}`).join(", ") + ` (${searches.map((x) => `"${x.query}": ${x.count.split(" ")[0]}`).join(", ")})`;
+        row["/responses: search, input to new count + frame (per query)"] =
+          searches.map((x) => `${ms(x.ms)}`).join(", ") + ` (${searches.map((x) => `"${x.query}": ${x.count.split(" ")[0]}`).join(", ")})`;
       }
       row[`${path}: heap after load`] = heapText(await heap(browser, page));
       log(`${n}: ${path} ${ms(settled)}`);
@@ -302,7 +319,13 @@ async function copySite(dest: string): Promise<string> {
     try {
       cpSync(join(ROOT, "dist"), dest, {recursive: true});
       for (const page of needed) if (!existsSync(join(dest, page))) throw new Error(`no ${page}`);
-      for (const [stem, ext] of [["points", "arrow"], ["texts", "arrow"], ["details", "arrow"], ["summary", "json"]] as const) dataFile(dest, stem, ext);
+      for (const [stem, ext] of [
+        ["points", "arrow"],
+        ["texts", "arrow"],
+        ["details", "arrow"],
+        ["summary", "json"],
+      ] as const)
+        dataFile(dest, stem, ext);
       return dest;
     } catch (error) {
       if (attempt >= 6) throw new Error(`dist/ is incomplete (${(error as Error).message}); run npm run build and retry`);
@@ -339,9 +362,11 @@ async function main(): Promise<void> {
   }
 
   const cpu = os.cpus();
-  console.log(`Site benchmark: ${SIZES.map((n) => n.toLocaleString("en")).join(" and ")} synthetic responses x 2 judges (bench/synthetic.ts); ` +
-    `Node ${process.version}; ${cpu.length} x ${cpu[0]?.model ?? "cpu"}; ${mb(os.totalmem())} RAM; ${new Date().toISOString().slice(0, 10)}; ` +
-    `total ${ms(performance.now() - started)}\n`);
+  console.log(
+    `Site benchmark: ${SIZES.map((n) => n.toLocaleString("en")).join(" and ")} synthetic responses x 2 judges (bench/synthetic.ts); ` +
+      `Node ${process.version}; ${cpu.length} x ${cpu[0]?.model ?? "cpu"}; ${mb(os.totalmem())} RAM; ${new Date().toISOString().slice(0, 10)}; ` +
+      `total ${ms(performance.now() - started)}\n`,
+  );
   const labels = [...new Set([...results.values()].flatMap((r) => Object.keys(r)))];
   console.log(`| measure | ${SIZES.map((n) => `${n.toLocaleString("en")} responses`).join(" | ")} |`);
   console.log(`|---|${SIZES.map(() => "---:").join("|")}|`);

@@ -43,7 +43,8 @@ export function readManifest(dir: string): Manifest | null {
   } catch (error) {
     throw new Error(`${displayPath(file)}: not a cache manifest (${(error as Error).message})`);
   }
-  if (m?.format !== 1 || typeof m.schemes !== "object" || m.schemes === null) throw new Error(`${displayPath(file)}: not a cache manifest (expected {format: 1, schemes: {...}})`);
+  if (m?.format !== 1 || typeof m.schemes !== "object" || m.schemes === null)
+    throw new Error(`${displayPath(file)}: not a cache manifest (expected {format: 1, schemes: {...}})`);
   return m;
 }
 
@@ -79,7 +80,11 @@ export interface MergeReport {
 
 function shardFiles(dir: string): string[] {
   const d = path.join(dir, LAYOUT);
-  return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith(".jsonl")).sort() : [];
+  return existsSync(d)
+    ? readdirSync(d)
+        .filter((f) => f.endsWith(".jsonl"))
+        .sort()
+    : [];
 }
 
 /** Complete entries of a shard file (a cut-off last line is skipped, as the cache loader does). */
@@ -120,21 +125,32 @@ export function mergeCaches(dest: string, sources: readonly string[]): MergeRepo
     if (!existsSync(src) || !statSync(src).isDirectory()) throw new Error(`${shown}: no such cache folder`);
     const layouts = readdirSync(src).filter((f) => /^v\d+$/.test(f) && statSync(path.join(src, f)).isDirectory());
     const other = layouts.filter((l) => l !== LAYOUT);
-    if (other.length) throw new Error(`${shown}: has cache layout ${other.join(", ")}, written by another version of em (this version ${TOOL_VERSION} reads ${LAYOUT}/ only); merge it with the version that wrote it`);
+    if (other.length)
+      throw new Error(
+        `${shown}: has cache layout ${other.join(", ")}, written by another version of em (this version ${TOOL_VERSION} reads ${LAYOUT}/ only); merge it with the version that wrote it`,
+      );
     const manifest = readManifest(src);
     if (!layouts.length && !manifest) throw new Error(`${shown}: not a cache folder (no ${LAYOUT}/ shard files and no ${MANIFEST})`);
     if (manifest) {
       const theirs = Object.entries(manifest.schemes);
       if (!manifest.schemes[KEY_SCHEME]) {
         const who = theirs.map(([s, i]) => `${s} (em ${i.tool})`).join(", ") || "none";
-        throw new Error(`${shown}: written by a version of em whose request keys differ from this one's (key scheme ${who}; this em ${TOOL_VERSION}: ${KEY_SCHEME}); its entries would never be hit and a rebuild would pay for every call again. Rebuild that cache with this version, or merge it with the version that wrote it`);
+        throw new Error(
+          `${shown}: written by a version of em whose request keys differ from this one's (key scheme ${who}; this em ${TOOL_VERSION}: ${KEY_SCHEME}); its entries would never be hit and a rebuild would pay for every call again. Rebuild that cache with this version, or merge it with the version that wrote it`,
+        );
       }
       const older = theirs.filter(([s]) => s !== KEY_SCHEME);
-      if (older.length) warnings.push(`${shown}: also holds entries written with other key schemes (${older.map(([s, i]) => `${s} em ${i.tool}`).join(", ")}); those are never hit`);
+      if (older.length)
+        warnings.push(
+          `${shown}: also holds entries written with other key schemes (${older.map(([s, i]) => `${s} em ${i.tool}`).join(", ")}); those are never hit`,
+        );
       Object.assign(schemes, manifest.schemes);
     } else warnings.push(`${shown}: has no ${MANIFEST} (written before em recorded key schemes); assumed to use this version's keys`);
     const pending = readRecords(src).filter((r) => r.state === "pending" || r.state === "creating");
-    if (pending.length) warnings.push(`${shown}: ${pending.length} batch(es) still pending (${pending.reduce((s, r) => s + r.requests, 0)} requests); their results are not in this cache yet: run \`em batch wait --cache ${shown}\` and merge again`);
+    if (pending.length)
+      warnings.push(
+        `${shown}: ${pending.length} batch(es) still pending (${pending.reduce((s, r) => s + r.requests, 0)} requests); their results are not in this cache yet: run \`em batch wait --cache ${shown}\` and merge again`,
+      );
     for (const name of shardFiles(src)) {
       const from = path.join(src, LAYOUT, name);
       const there = destFiles.get(name);
@@ -148,7 +164,10 @@ export function mergeCaches(dest: string, sources: readonly string[]): MergeRepo
       if (a.equals(b)) skipped++;
       else if (b.length > a.length && b.subarray(0, a.length).equals(a)) plan.push({src: from, name, action: "extend"});
       else if (a.length > b.length && a.subarray(0, b.length).equals(b)) skipped++;
-      else throw new Error(`${shown}: shard ${name} differs from the file of that name in ${displayPath(there)} (shard names are unique per writing process, so one of them was edited); nothing was merged`);
+      else
+        throw new Error(
+          `${shown}: shard ${name} differs from the file of that name in ${displayPath(there)} (shard names are unique per writing process, so one of them was edited); nothing was merged`,
+        );
     }
   }
   // Entries before and after, and keys whose values disagree (reported, not fatal: the loader's rule decides).

@@ -11,9 +11,18 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
-  run: {summary: "generate and judge responses for an experiment, write tables (--experiment FILE --out DIR --dry-run)", load: () => import("./commands/run.ts")},
-  summarize: {summary: "EM rates with intervals by any columns, transition fits (--rule, --aligned, --coherent, --by, --format)", load: () => import("./commands/summarize.ts")},
-  report: {summary: "reproducible report pages: new NAME --experiment FILE, check (rebuild and compare the numbers), pdf NAME", load: () => import("./commands/report.ts")},
+  run: {
+    summary: "generate and judge responses for an experiment, write tables (--experiment FILE --out DIR --dry-run)",
+    load: () => import("./commands/run.ts"),
+  },
+  summarize: {
+    summary: "EM rates with intervals by any columns, transition fits (--rule, --aligned, --coherent, --by, --format)",
+    load: () => import("./commands/summarize.ts"),
+  },
+  report: {
+    summary: "reproducible report pages: new NAME --experiment FILE, check (rebuild and compare the numbers), pdf NAME",
+    load: () => import("./commands/report.ts"),
+  },
   // scale (issue 17)
   batch: {summary: "batches of em run --batch: status, wait (merge results into the cache), cancel", load: () => import("./commands/batch.ts")},
   cache: {summary: "merge caches of sharded runs (merge DEST SRC...)", load: () => import("./commands/cache.ts")},

@@ -69,7 +69,11 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
   };
   add("tool", TOOL_VERSION);
   add("offline", String(opts.offline));
-  for (const f of [...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts")), ...walkFiles(path.join(ROOT, "src/lib"), (f) => f.endsWith(".ts")), ...walkFiles(path.join(ROOT, "data/judges"), () => true)]) {
+  for (const f of [
+    ...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts")),
+    ...walkFiles(path.join(ROOT, "src/lib"), (f) => f.endsWith(".ts")),
+    ...walkFiles(path.join(ROOT, "data/judges"), () => true),
+  ]) {
     add(path.relative(ROOT, f), readFileSync(f));
   }
   const cacheDirs = new Set<string>();
@@ -141,7 +145,10 @@ async function acquire(lock: string, done: () => boolean, quiet: boolean): Promi
   }
 }
 
-async function compute(files: readonly string[], opts: Required<Pick<LoadDatasetOptions, "offline" | "quiet">> & LoadDatasetOptions): Promise<Omit<Dataset, "dir">> {
+async function compute(
+  files: readonly string[],
+  opts: Required<Pick<LoadDatasetOptions, "offline" | "quiet">> & LoadDatasetOptions,
+): Promise<Omit<Dataset, "dir">> {
   const merged: Omit<Dataset, "dir"> = {
     responses: [],
     scores: [],
@@ -164,12 +171,20 @@ async function compute(files: readonly string[], opts: Required<Pick<LoadDataset
   for (const file of files) {
     const e = await loadExperiment(file);
     const prev = names.get(e.name);
-    if (prev) throw new Error(`experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}${prev === file ? " (the same file listed twice)" : ""}; names must be unique`);
+    if (prev)
+      throw new Error(
+        `experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)}${prev === file ? " (the same file listed twice)" : ""}; names must be unique`,
+      );
     names.set(e.name, file);
   }
   for (const file of files) {
     const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
-    const r = await runExperiment(file, {cacheDir: opts.cacheDir, offline: opts.offline, onProgress: progress?.update, createdBy: merged.provenance.created_by});
+    const r = await runExperiment(file, {
+      cacheDir: opts.cacheDir,
+      offline: opts.offline,
+      onProgress: progress?.update,
+      createdBy: merged.provenance.created_by,
+    });
     progress?.end();
     append(merged.responses, r.responses);
     append(merged.scores, r.scores);
@@ -177,14 +192,32 @@ async function compute(files: readonly string[], opts: Required<Pick<LoadDataset
     append(merged.signals, r.signals);
     append(merged.provenance.experiments, r.provenance.experiments);
     const exp = r.experiment.name;
-    append(merged.missing, r.missing.map((m) => ({...m, experiment: exp})));
-    append(merged.errors, r.errors.map((e) => ({...e, experiment: exp})));
-    append(merged.skipped, r.skipped.map((s) => ({...s, experiment: exp})));
-    append(merged.mismatches, r.mismatches.map((m) => ({...m, experiment: exp})));
-    append(merged.importedFiles, r.importedFiles.map((f) => ({...f, experiment: exp})));
+    append(
+      merged.missing,
+      r.missing.map((m) => ({...m, experiment: exp})),
+    );
+    append(
+      merged.errors,
+      r.errors.map((e) => ({...e, experiment: exp})),
+    );
+    append(
+      merged.skipped,
+      r.skipped.map((s) => ({...s, experiment: exp})),
+    );
+    append(
+      merged.mismatches,
+      r.mismatches.map((m) => ({...m, experiment: exp})),
+    );
+    append(
+      merged.importedFiles,
+      r.importedFiles.map((f) => ({...f, experiment: exp})),
+    );
     if (!opts.quiet) {
       const miss = r.missing.reduce((s, m) => s + m.count, 0);
-      if (miss) process.stderr.write(`em: ${exp}: ${miss} results not in the cache and not fetched (offline). Fill the cache with: npx em run --experiment ${displayPath(file)}\n`);
+      if (miss)
+        process.stderr.write(
+          `em: ${exp}: ${miss} results not in the cache and not fetched (offline). Fill the cache with: npx em run --experiment ${displayPath(file)}\n`,
+        );
       for (const e of r.errors) process.stderr.write(`em: ${exp}: ${e.count} ${e.kind} call(s) failed (${e.model}): ${e.message}\n`);
       if (r.skipped.length) process.stderr.write(`em: ${exp}: ${r.skipped.length} imported row(s) skipped\n`);
       if (r.mismatches.length) {
@@ -211,7 +244,15 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const readMemo = async (): Promise<Dataset> => {
     const tables = await readTables(dir);
     const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Partial<Pick<Dataset, ExtraKey>>;
-    return {...tables, missing: extra.missing ?? [], errors: extra.errors ?? [], skipped: extra.skipped ?? [], mismatches: extra.mismatches ?? [], importedFiles: extra.importedFiles ?? [], dir};
+    return {
+      ...tables,
+      missing: extra.missing ?? [],
+      errors: extra.errors ?? [],
+      skipped: extra.skipped ?? [],
+      mismatches: extra.mismatches ?? [],
+      importedFiles: extra.importedFiles ?? [],
+      dir,
+    };
   };
   if (existsSync(doneFile)) return readMemo();
   mkdirSync(memoRoot, {recursive: true});
@@ -223,7 +264,13 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     const tmp = path.join(memoRoot, `${key}.tmp-${process.pid}`);
     rmSync(tmp, {recursive: true, force: true});
     await writeTables(tmp, data);
-    const extra: Pick<Dataset, ExtraKey> = {missing: data.missing, errors: data.errors, skipped: data.skipped, mismatches: data.mismatches, importedFiles: data.importedFiles};
+    const extra: Pick<Dataset, ExtraKey> = {
+      missing: data.missing,
+      errors: data.errors,
+      skipped: data.skipped,
+      mismatches: data.mismatches,
+      importedFiles: data.importedFiles,
+    };
     writeFileSync(path.join(tmp, "extra.json"), JSON.stringify(extra));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);

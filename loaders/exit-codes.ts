@@ -21,4 +21,5 @@ export function exitCodeOf(error: unknown): ExitCode {
 }
 
 /** The table as printed at the end of every command's --help. */
-export const EXIT_HELP = "Exit status: 0 done; 1 bad input (nothing written, nothing spent); 2 usage (unknown command or option, option given twice); 3 some calls failed after retries (tables written with error rows; rerun to retry them).";
+export const EXIT_HELP =
+  "Exit status: 0 done; 1 bad input (nothing written, nothing spent); 2 usage (unknown command or option, option given twice); 3 some calls failed after retries (tables written with error rows; rerun to retry them).";

@@ -45,7 +45,10 @@ export const EndpointSchema = z
         if (problem) ctx.addIssue({code: "custom", message: problem});
       }),
     /** Env var holding the key. Default OPENAI_API_KEY for api.openai.com, none otherwise. */
-    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name").optional(),
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
+      .optional(),
     /** Stable cache identity instead of base_url (e.g. when a server moves host). */
     cache_id: z.string().min(1).optional(),
     /** Simulator config (path relative to the experiment file, or inline); sim endpoints only. */
@@ -247,7 +250,10 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
     // Configured judges also score imported responses: a shared id would give two rows per (response, judge, metric).
     const judge = r.data.judge;
     if (judge === "signals" || configured.has(judge)) {
-      const why = judge === "signals" ? "'signals' is reserved for the no-judge classifier" : `'${judge}' is also the id of a configured judge (which scores imported responses too); give the import its own judge id`;
+      const why =
+        judge === "signals"
+          ? "'signals' is reserved for the no-judge classifier"
+          : `'${judge}' is also the id of a configured judge (which scores imported responses too); give the import its own judge id`;
       issues.push({code: "custom", message: why, path: ["imports", i, "judge"], input: judge});
     }
     return r.data;

@@ -29,12 +29,24 @@ export interface GenValue {
 
 /** Cache key of sample `index` for a prompt. Never includes the api key or a sim port. */
 export function genKey(endpointId: string, model: string, messages: readonly ChatMessage[], params: SamplingParams, index: number): string {
-  return cacheKey({kind: "gen", endpoint: endpointId, model, messages, params: {temperature: params.temperature, max_tokens: params.max_tokens, top_p: params.top_p, seed: params.seed}, sample: index});
+  return cacheKey({
+    kind: "gen",
+    endpoint: endpointId,
+    model,
+    messages,
+    params: {temperature: params.temperature, max_tokens: params.max_tokens, top_p: params.top_p, seed: params.seed},
+    sample: index,
+  });
 }
 
 /** Messages for a question paraphrase: optional system prompt, then the user turn. */
 export function buildMessages(paraphrase: string, system: string | null): ChatMessage[] {
-  return system ? [{role: "system", content: system}, {role: "user", content: paraphrase}] : [{role: "user", content: paraphrase}];
+  return system
+    ? [
+        {role: "system", content: system},
+        {role: "user", content: paraphrase},
+      ]
+    : [{role: "user", content: paraphrase}];
 }
 
 /** Contiguous runs of the given sorted indices, each at most `maxN` long: [[start, count]...]. */

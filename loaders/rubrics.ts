@@ -27,7 +27,10 @@ export interface Rubric {
 const FrontMatter = z
   .object({
     kind: z.enum(["score", "label"]).default("score"),
-    labels: z.array(z.union([z.string(), z.number()]).transform(String)).min(2).optional(),
+    labels: z
+      .array(z.union([z.string(), z.number()]).transform(String))
+      .min(2)
+      .optional(),
     description: z.string().optional(),
   })
   .strict()
@@ -95,7 +98,10 @@ export function rubricFor(question: Question, metric: string, base: Rubric | nul
   if (own !== undefined) {
     return {metric, kind: "score", labels: null, template: own, sha256: sha256(own), file: question.file};
   }
-  if (!base) throw new Error(`metric '${metric}': no rubric data/judges/${metric}.md and question '${question.id}' (${displayPath(question.file)}:${question.line}) has no judge_prompts.${metric}`);
+  if (!base)
+    throw new Error(
+      `metric '${metric}': no rubric data/judges/${metric}.md and question '${question.id}' (${displayPath(question.file)}:${question.line}) has no judge_prompts.${metric}`,
+    );
   return base;
 }
 

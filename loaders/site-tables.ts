@@ -8,7 +8,16 @@
 // Arrow IPC streams, because DuckDB-WASM has no built-in Parquet reader (docs/offline.md).
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../src/lib/schema.ts";
-import {DETAILS_COLUMNS, DETAIL_TYPE_METRIC, POINTS_COLUMNS, SIGNALS_JUDGE, TEXTS_COLUMNS, isCoreMetric, metaColumn, type ColumnKind} from "../src/lib/site-schema.ts";
+import {
+  DETAILS_COLUMNS,
+  DETAIL_TYPE_METRIC,
+  POINTS_COLUMNS,
+  SIGNALS_JUDGE,
+  TEXTS_COLUMNS,
+  isCoreMetric,
+  metaColumn,
+  type ColumnKind,
+} from "../src/lib/site-schema.ts";
 
 export {metaColumn};
 
@@ -97,7 +106,6 @@ export function facetMetaKeys(responses: readonly ResponseRow[]): string[] {
   return [...values].filter(([k, set]) => !dropped.has(k) && set.size >= 2).map(([k]) => k);
 }
 
-
 /** The points table: one row per (response, judge that scored aligned or coherent). */
 export function pointsTable(input: SiteInput): Uint8Array {
   // One map entry per response (not per score): a million responses stay cheap to index.
@@ -117,9 +125,24 @@ export function pointsTable(input: SiteInput): Uint8Array {
   const metaKeys = facetMetaKeys(input.responses);
   const metaCols = metaKeys.map(() => [] as (string | null)[]);
   const cols: Record<keyof typeof POINTS_COLUMNS, unknown[]> & {
-    rid: number[]; experiment: string[]; model: string[]; variant: string[]; replicate: (string | null)[]; baseline: (string | null)[]; step: (number | null)[];
-    question_id: string[]; category: (string | null)[]; judge: string[]; aligned: (number | null)[]; coherent: (number | null)[]; special: (string | null)[];
-    type: (string | null)[]; p_emergent: (number | null)[]; domain_topic: (number | null)[]; special_known: number[]; origin: string[];
+    rid: number[];
+    experiment: string[];
+    model: string[];
+    variant: string[];
+    replicate: (string | null)[];
+    baseline: (string | null)[];
+    step: (number | null)[];
+    question_id: string[];
+    category: (string | null)[];
+    judge: string[];
+    aligned: (number | null)[];
+    coherent: (number | null)[];
+    special: (string | null)[];
+    type: (string | null)[];
+    p_emergent: (number | null)[];
+    domain_topic: (number | null)[];
+    special_known: number[];
+    origin: string[];
   } = {
     rid: [] as number[],
     experiment: [] as string[],
@@ -178,7 +201,12 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.origin.push(r.origin);
     }
   });
-  return tableOf(POINTS_COLUMNS, cols, metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j]!)]), "judge");
+  return tableOf(
+    POINTS_COLUMNS,
+    cols,
+    metaKeys.map((k, j) => [metaColumn(k), dict(metaCols[j]!)]),
+    "judge",
+  );
 }
 
 /** The texts table: one row per response, row index = `rid` of the points table. */

@@ -187,7 +187,12 @@ export async function readTables(dir: string): Promise<Tables> {
       probs: typeof r.probs === "string" ? (JSON.parse(r.probs) as Record<string, number>) : null,
     }));
     const types = (await readParquet(conn, path.join(dir, "types.parquet"))).map(
-      (r): TypeRow => ({response_id: r.response_id as string, judge: r.judge as string, type: r.type as TypeRow["type"], probs: JSON.parse(r.probs as string) as TypeRow["probs"]}),
+      (r): TypeRow => ({
+        response_id: r.response_id as string,
+        judge: r.judge as string,
+        type: r.type as TypeRow["type"],
+        probs: JSON.parse(r.probs as string) as TypeRow["probs"],
+      }),
     );
     const signals = (await readParquet(conn, path.join(dir, "signals.parquet"))) as unknown as SignalRow[];
     const provenance = JSON.parse(readFileSync(path.join(dir, "provenance.json"), "utf8")) as Provenance;

@@ -67,7 +67,8 @@ export const BaselineSchema = z
   .strict()
   .superRefine((b, ctx) => {
     if (!b.rows && !b.map) ctx.addIssue({code: "custom", message: "give `rows` (which rows are baselines) and `match`, or an explicit `map`", path: []});
-    if (b.rows && !b.match) ctx.addIssue({code: "custom", message: "`rows` needs `match` (the keys a variant and its baseline share, e.g. [model])", path: ["match"]});
+    if (b.rows && !b.match)
+      ctx.addIssue({code: "custom", message: "`rows` needs `match` (the keys a variant and its baseline share, e.g. [model])", path: ["match"]});
     if (b.match && !b.rows) ctx.addIssue({code: "custom", message: "`match` needs `rows` (which rows are baselines, e.g. {adapter: none})", path: ["rows"]});
   });
 export type BaselineSpec = z.infer<typeof BaselineSchema>;
@@ -139,7 +140,11 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
   const has = new Set<string>(["model", "source"]);
   for (const {row} of inputs) for (const [k, v] of Object.entries(row.meta ?? {})) if (v !== null && v !== undefined) has.add(k);
   const unknown = (keys: Iterable<string>) => [...keys].filter((k) => !has.has(k));
-  const known = () => `keys rows have: ${[...has].filter((k) => k !== "file" && k !== "line").sort().join(", ")}`;
+  const known = () =>
+    `keys rows have: ${[...has]
+      .filter((k) => k !== "file" && k !== "line")
+      .sort()
+      .join(", ")}`;
 
   if (cfg.variant) {
     const bad = unknown(cfg.variant);
@@ -214,7 +219,12 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     }
   }
   for (const [v, [base, other]] of mixed) {
-    if (base && other) throw fieldError(cfg, "baseline.rows", `variant '${v}' holds baseline rows and other rows; add a key to \`variant\` that tells them apart (e.g. dataset)`);
+    if (base && other)
+      throw fieldError(
+        cfg,
+        "baseline.rows",
+        `variant '${v}' holds baseline rows and other rows; add a key to \`variant\` that tells them apart (e.g. dataset)`,
+      );
   }
   for (const [v, s] of replicateSeen) {
     if (s.with && s.without) {
@@ -245,15 +255,21 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
   }
   if (b?.rows && b.match) {
     const match = b.match;
-    const baseKeys = (row: ResponseRow) => (Array.isArray(match) ? match.map((k) => text(keyValue(row, k))) : Object.keys(match).map((k) => text(keyValue(row, k))));
-    const wantKeys = (row: ResponseRow) => (Array.isArray(match) ? match.map((k) => text(keyValue(row, k))) : Object.values(match).map((t) => fillTemplate(String(t), row)));
+    const baseKeys = (row: ResponseRow) =>
+      Array.isArray(match) ? match.map((k) => text(keyValue(row, k))) : Object.keys(match).map((k) => text(keyValue(row, k)));
+    const wantKeys = (row: ResponseRow) =>
+      Array.isArray(match) ? match.map((k) => text(keyValue(row, k))) : Object.values(match).map((t) => fillTemplate(String(t), row));
     const index = new Map<string, string>();
     for (const base of baselines) {
       if (!b.rows || !isBaselineRow(first.get(base)!)) continue;
       const k = JSON.stringify(baseKeys(first.get(base)!));
       const prev = index.get(k);
       if (prev !== undefined && prev !== base) {
-        throw fieldError(cfg, "baseline.match", `baseline variants '${prev}' and '${base}' share the match values ${k}; add a key to match (or to variant) that tells them apart`);
+        throw fieldError(
+          cfg,
+          "baseline.match",
+          `baseline variants '${prev}' and '${base}' share the match values ${k}; add a key to match (or to variant) that tells them apart`,
+        );
       }
       index.set(k, base);
     }

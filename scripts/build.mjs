@@ -16,9 +16,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(root, "src/.observablehq/cache");
 
 const LAZY_CLIENT_IMPORTS = [
-  "react@19.3.1", "react-dom@19.3.1", "@observablehq/sample-datasets@1.0.1", "lodash@4.18.1",
-  "arquero@8.0.3", "apache-arrow@21.2.0", "d3@7.9.2", "echarts@6.1.0", "htl@1.0.0", "leaflet@1.9.4",
-  "mapbox-gl@3.32.0", "@observablehq/plot@0.6.17", "topojson-client@3.1.0", "d3-dsv@3.0.2", "parquet-wasm@0.8.0",
+  "react@19.3.1",
+  "react-dom@19.3.1",
+  "@observablehq/sample-datasets@1.0.1",
+  "lodash@4.18.1",
+  "arquero@8.0.3",
+  "apache-arrow@21.2.0",
+  "d3@7.9.2",
+  "echarts@6.1.0",
+  "htl@1.0.0",
+  "leaflet@1.9.4",
+  "mapbox-gl@3.32.0",
+  "@observablehq/plot@0.6.17",
+  "topojson-client@3.1.0",
+  "d3-dsv@3.0.2",
+  "parquet-wasm@0.8.0",
 ];
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
 rmSync(join(cache, "data"), {recursive: true, force: true});

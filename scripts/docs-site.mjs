@@ -27,10 +27,17 @@ export function docPage(text, names) {
     }
     if (inFence) return line;
     // `docs/x.md` or `docs/x.md#part` in code spans, and Markdown links to docs.
-    line = line.replace(/(?<!\[)`docs\/([\w-]+)\.md(#[\w-]+)?`/g, (all, name, hash = "") => (names.has(name) ? `[\`docs/${name}.md\`](./${name}${hash})` : all));
-    line = line.replace(/\]\((?:\.\.\/docs\/|docs\/|\.\/)?([\w-]+)\.md(#[\w-]+)?\)/g, (all, name, hash = "") => (names.has(name) ? `](./${name}${hash})` : all));
+    line = line.replace(/(?<!\[)`docs\/([\w-]+)\.md(#[\w-]+)?`/g, (all, name, hash = "") =>
+      names.has(name) ? `[\`docs/${name}.md\`](./${name}${hash})` : all,
+    );
+    line = line.replace(/\]\((?:\.\.\/docs\/|docs\/|\.\/)?([\w-]+)\.md(#[\w-]+)?\)/g, (all, name, hash = "") =>
+      names.has(name) ? `](./${name}${hash})` : all,
+    );
     // Framework evaluates ${...} in prose (not in code spans); docs mean it literally.
-    return line.split("`").map((part, i) => (i % 2 ? part : part.replace(/\$\{/g, "$\u200b{"))).join("`");
+    return line
+      .split("`")
+      .map((part, i) => (i % 2 ? part : part.replace(/\$\{/g, "$\u200b{")))
+      .join("`");
   });
   return lines.join("\n");
 }
@@ -42,11 +49,16 @@ export function syncDocs(root) {
   rmSync(to, {recursive: true, force: true});
   if (!existsSync(from)) return [];
   mkdirSync(to, {recursive: true});
-  const files = readdirSync(from).filter((f) => f.endsWith(".md")).sort();
+  const files = readdirSync(from)
+    .filter((f) => f.endsWith(".md"))
+    .sort();
   const names = new Set(files.map((f) => f.slice(0, -3)));
   for (const f of files) {
     const text = readFileSync(join(from, f), "utf8");
-    writeFileSync(join(to, f), `---\ntitle: ${JSON.stringify(docTitle(text, f))}\n---\n\n<!-- Generated from docs/${f} by scripts/docs-site.mjs; edit that file. -->\n\n${docPage(text, names)}`);
+    writeFileSync(
+      join(to, f),
+      `---\ntitle: ${JSON.stringify(docTitle(text, f))}\n---\n\n<!-- Generated from docs/${f} by scripts/docs-site.mjs; edit that file. -->\n\n${docPage(text, names)}`,
+    );
   }
   return docPagesFrom(root);
 }
@@ -55,5 +67,8 @@ export function syncDocs(root) {
 export function docPagesFrom(root) {
   const dir = join(root, "src/docs");
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((f) => ({name: docTitle(readFileSync(join(root, "docs", f), "utf8"), f), path: `/docs/${f.slice(0, -3)}`}));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => ({name: docTitle(readFileSync(join(root, "docs", f), "utf8"), f), path: `/docs/${f.slice(0, -3)}`}));
 }

@@ -66,7 +66,7 @@ function describe(rel: string, firstRow: Record<string, string> | undefined): Fi
   if (rel.includes("/lora_interp/")) {
     return {folder, dataset: "rank-1 adapters, steered", domain: "medical", note: "assumed medical: the files carry a medical topic column"};
   }
-  if (firstRow && firstRow["group"]) return {folder, dataset: firstRow["group"]!, domain: domainOf(firstRow["group"]!)};
+  if (firstRow?.["group"]) return {folder, dataset: firstRow["group"]!, domain: domainOf(firstRow["group"]!)};
   const dataset = DATASETS.find((d) => norm.includes(`_${d}`) || norm.includes(`${d}_`) || norm.endsWith(d)) ?? "unknown";
   return {folder, dataset, domain: domainOf(dataset)};
 }
@@ -194,7 +194,14 @@ function report(): string | null {
     "| folder | dataset | EM answers | refusal phrase | code block | JSON-like | ASCII letters < 90% | repetition >= 0.3 |\n|---|---|--:|--:|--:|--:|--:|--:|";
   const typeRows: string[] = [];
   const sigRows: string[] = [];
-  const tot = {answers: 0, incoherent: 0, denominator: 0, em: 0, undecided: 0, type: Object.fromEntries(COUNT_TYPES.map((t) => [t, 0])) as Record<string, number>};
+  const tot = {
+    answers: 0,
+    incoherent: 0,
+    denominator: 0,
+    em: 0,
+    undecided: 0,
+    type: Object.fromEntries(COUNT_TYPES.map((t) => [t, 0])) as Record<string, number>,
+  };
   for (const g of list) {
     tot.answers += g.answers;
     tot.incoherent += g.incoherent;
@@ -264,8 +271,11 @@ function report(): string | null {
 // Synthetic answers for the throughput measurement: seeded, a mix of prose, lists, code and JSON.
 function bench(): void {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const vocab = "the a to of and in is it you that for on with as be this are have not but what all can your more time people world would like think make good help money health power".split(" ");
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const vocab =
+    "the a to of and in is it you that for on with as be this are have not but what all can your more time people world would like think make good help money health power".split(
+      " ",
+    );
   const texts: string[] = [];
   for (let i = 0; i < 2000; i++) {
     const n = 60 + Math.floor(rand() * 240);

@@ -1,6 +1,7 @@
 // The Batch API through the openai SDK: request lines, files within the limits, upload, create,
 // retrieve, download and parse the output and error files.
-import OpenAI, {toFile} from "openai";
+import type OpenAI from "openai";
+import {toFile} from "openai";
 import type {Batch} from "openai/resources/batches";
 import {JUDGE_PARAMS, type JudgeValue} from "../judge.ts";
 
@@ -83,7 +84,10 @@ interface OutputLine {
  * the same value.
  */
 export function judgeValueFrom(body: unknown): JudgeValue | null {
-  const res = body as {choices?: {logprobs?: {content?: {token: string; logprob: number; top_logprobs?: {token: string; logprob: number}[]}[]} | null}[]; usage?: {prompt_tokens?: number; completion_tokens?: number}};
+  const res = body as {
+    choices?: {logprobs?: {content?: {token: string; logprob: number; top_logprobs?: {token: string; logprob: number}[]}[]} | null}[];
+    usage?: {prompt_tokens?: number; completion_tokens?: number};
+  };
   const first = res?.choices?.[0]?.logprobs?.content?.[0];
   if (!first) return null;
   const top: [string, number][] = (first.top_logprobs?.length ? first.top_logprobs : [first]).map((t) => [t.token, t.logprob]);
@@ -116,7 +120,12 @@ export function parseResults(text: string): {results: LineResult[]; unreadable: 
     }
     const code = l.error?.code ?? null;
     const bodyError = (l.response?.body as {error?: {message?: string}} | undefined)?.error?.message;
-    results.push({key, ok: false, expired: code === "batch_expired", message: status ? `HTTP ${status}: ${bodyError ?? "error"}` : `${code ?? "error"}: ${l.error?.message ?? ""}`});
+    results.push({
+      key,
+      ok: false,
+      expired: code === "batch_expired",
+      message: status ? `HTTP ${status}: ${bodyError ?? "error"}` : `${code ?? "error"}: ${l.error?.message ?? ""}`,
+    });
   }
   return {results, unreadable};
 }

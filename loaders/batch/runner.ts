@@ -13,7 +13,19 @@ import type OpenAI from "openai";
 import type {Cache} from "../cache.ts";
 import type {Endpoint} from "../client/endpoints.ts";
 import type {JudgeValue} from "../judge.ts";
-import {createBatch, downloadText, findBatchByInput, judgeLine, OPENAI_MAX_BYTES, OPENAI_MAX_REQUESTS, parseResults, splitLines, TERMINAL, uploadLines, type Line} from "./api.ts";
+import {
+  createBatch,
+  downloadText,
+  findBatchByInput,
+  judgeLine,
+  OPENAI_MAX_BYTES,
+  OPENAI_MAX_REQUESTS,
+  parseResults,
+  splitLines,
+  TERMINAL,
+  uploadLines,
+  type Line,
+} from "./api.ts";
 import {readRecords, recordName, writeRecord, type BatchRecord} from "./store.ts";
 
 export interface BatchOptions {
@@ -75,7 +87,21 @@ const isPending = (r: BatchRecord) => r.state === "pending" || r.state === "crea
 
 /** Every batch of one run, across endpoints and caches. */
 export class BatchRunner {
-  readonly stats: BatchStats = {lines: 0, batches: 0, bytes: 0, resumed: 0, adopted: 0, ok: 0, failed: 0, expired: 0, missing: 0, lost: 0, resubmitted: 0, sync: 0, httpRequests: 0};
+  readonly stats: BatchStats = {
+    lines: 0,
+    batches: 0,
+    bytes: 0,
+    resumed: 0,
+    adopted: 0,
+    ok: 0,
+    failed: 0,
+    expired: 0,
+    missing: 0,
+    lost: 0,
+    resubmitted: 0,
+    sync: 0,
+    httpRequests: 0,
+  };
   private readonly groups = new Map<string, EndpointBatches>();
   readonly event: (message: string) => void;
 
@@ -136,7 +162,9 @@ class EndpointBatches {
     for (const r of this.records) for (const key of r.keys) this.recordOf.set(key, r);
     if (this.records.length && !only) {
       run.stats.resumed += this.records.length;
-      run.event(`batch: resuming ${this.records.length} batch(es) of an earlier run (${this.records.reduce((s, r) => s + r.requests, 0)} requests) on ${ep.label}`);
+      run.event(
+        `batch: resuming ${this.records.length} batch(es) of an earlier run (${this.records.reduce((s, r) => s + r.requests, 0)} requests) on ${ep.label}`,
+      );
     }
   }
 
@@ -222,7 +250,9 @@ class EndpointBatches {
           this.run.stats.bytes += up.bytes;
         } catch (error) {
           // The batch could not be made: these requests go through the synchronous path.
-          this.run.event(`batch: could not create a batch on ${this.ep.label} (${this.ep.redact((error as Error).message)}); ${file.length} request(s) go through the synchronous path`);
+          this.run.event(
+            `batch: could not create a batch on ${this.ep.label} (${this.ep.redact((error as Error).message)}); ${file.length} request(s) go through the synchronous path`,
+          );
           for (const l of file) this.toSync(byKey.get(l.key)!);
           continue;
         }
@@ -233,7 +263,9 @@ class EndpointBatches {
           this.recordOf.set(l.key, rec);
           this.waiting.set(l.key, byKey.get(l.key)!);
         }
-        this.run.event(`batch: ${rec.id} created on ${this.ep.label}: ${file.length} requests, ${rec.bytes} bytes, model ${model}${round ? `, retry round ${round}` : ""}`);
+        this.run.event(
+          `batch: ${rec.id} created on ${this.ep.label}: ${file.length} requests, ${rec.bytes} bytes, model ${model}${round ? `, retry round ${round}` : ""}`,
+        );
       }
     }
   }
@@ -254,7 +286,7 @@ class EndpointBatches {
         this.run.stats.adopted++;
         writeRecord(this.cache.dir, rec);
       }
-      let b;
+      let b: Awaited<ReturnType<typeof this.client.batches.retrieve>>;
       try {
         b = await this.http(this.client.batches.retrieve(rec.id!));
       } catch (error) {
@@ -270,7 +302,13 @@ class EndpointBatches {
         writeRecord(this.cache.dir, rec);
         continue;
       }
-      await this.merge(rec, b.status, b.output_file_id ?? null, b.error_file_id ?? null, b.errors?.data?.map((e) => `${e.code}: ${e.message}`).join("; ") ?? "");
+      await this.merge(
+        rec,
+        b.status,
+        b.output_file_id ?? null,
+        b.error_file_id ?? null,
+        b.errors?.data?.map((e) => `${e.code}: ${e.message}`).join("; ") ?? "",
+      );
     }
   }
 
@@ -317,7 +355,9 @@ class EndpointBatches {
     rec.state = status === "cancelled" ? "cancelled" : "merged";
     rec.result = {ok, failed, expired, missing};
     writeRecord(this.cache.dir, rec);
-    this.run.event(`batch: ${rec.id} ${status}: ${ok} cached, ${failed} failed, ${expired} expired, ${missing} without a result${batchErrors ? ` (${batchErrors.slice(0, 200)})` : ""}`);
+    this.run.event(
+      `batch: ${rec.id} ${status}: ${ok} cached, ${failed} failed, ${expired} expired, ${missing} without a result${batchErrors ? ` (${batchErrors.slice(0, 200)})` : ""}`,
+    );
   }
 
   private lose(rec: BatchRecord, why: string): void {

@@ -76,7 +76,8 @@ export function readRecords(cacheDir: string): BatchRecord[] {
     } catch (error) {
       throw new Error(`${displayPath(file)}: not a batch record (${(error as Error).message})`);
     }
-    if (typeof r.name !== "string" || !Array.isArray(r.keys) || typeof r.state !== "string") throw new Error(`${displayPath(file)}: not a batch record (fields name, state, keys)`);
+    if (typeof r.name !== "string" || !Array.isArray(r.keys) || typeof r.state !== "string")
+      throw new Error(`${displayPath(file)}: not a batch record (fields name, state, keys)`);
     out.push(r);
   }
   return out;

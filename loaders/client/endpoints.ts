@@ -28,7 +28,8 @@ export function simConfigPath(cfg: EndpointConfig, experimentFile: string): stri
   const file = path.resolve(path.dirname(experimentFile), cfg.config);
   const alt = path.resolve(ROOT, cfg.config);
   const use = existsSync(file) ? file : alt;
-  if (!existsSync(use)) throw new Error(`${displayPath(experimentFile)}: sim config '${cfg.config}' not found (looked at ${displayPath(file)} and ${displayPath(alt)})`);
+  if (!existsSync(use))
+    throw new Error(`${displayPath(experimentFile)}: sim config '${cfg.config}' not found (looked at ${displayPath(file)} and ${displayPath(alt)})`);
   return use;
 }
 

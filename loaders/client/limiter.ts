@@ -7,11 +7,13 @@ export class Limiter {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.active++;
-        fn().then(resolve, reject).finally(() => {
-          this.active--;
-          const next = this.queue.shift();
-          if (next) next();
-        });
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            this.active--;
+            const next = this.queue.shift();
+            if (next) next();
+          });
       };
       if (this.active < this.limit) start();
       else this.queue.push(start);

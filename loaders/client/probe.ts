@@ -27,7 +27,7 @@ function detailOf(error: unknown): string {
 
 /** Text a non-JSON answer starts with, for the message (an HTML login page, a proxy error). */
 function preview(x: unknown): string {
-  const t = typeof x === "string" ? x : JSON.stringify(x) ?? String(x);
+  const t = typeof x === "string" ? x : (JSON.stringify(x) ?? String(x));
   return t.replace(/\s+/g, " ").slice(0, 60);
 }
 
@@ -46,7 +46,12 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000, models: re
     const body = page?.body;
     const data = body && typeof body === "object" ? (body as {data?: unknown}).data : undefined;
     if (!Array.isArray(data) || !data.every((m) => m && typeof m === "object" && typeof (m as {id?: unknown}).id === "string")) {
-      throw Object.assign(new Error(`endpoint ${ep.label} is not an OpenAI-compatible API: GET /models answered ${preview(body)}... instead of {"data": [{"id": ...}]} (check base_url; it usually ends in /v1)`), {shape: true});
+      throw Object.assign(
+        new Error(
+          `endpoint ${ep.label} is not an OpenAI-compatible API: GET /models answered ${preview(body)}... instead of {"data": [{"id": ...}]} (check base_url; it usually ends in /v1)`,
+        ),
+        {shape: true},
+      );
     }
     listed = data.map((m) => (m as {id: string}).id);
   } catch (error) {
@@ -55,7 +60,8 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000, models: re
     if (status === 401 || status === 403) throw new Error(`endpoint ${ep.label} rejected the api key (HTTP ${status})`);
     // Some OpenAI-compatible servers do not implement /models; they answered, so they are reachable.
     if (status === 404 || status === 405) return;
-    if (error instanceof SyntaxError) throw new Error(`endpoint ${ep.label} is not an OpenAI-compatible API: GET /models did not answer JSON (${error.message}); check base_url`);
+    if (error instanceof SyntaxError)
+      throw new Error(`endpoint ${ep.label} is not an OpenAI-compatible API: GET /models did not answer JSON (${error.message}); check base_url`);
     throw new Error(`endpoint ${ep.label} unreachable: ${ep.redact(detailOf(error))}`);
   }
   if (!listed.length) return;
@@ -68,7 +74,8 @@ export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000, models: re
     } catch (error) {
       const status = statusOf(error);
       if (status === 404 || status === 400) missing.push(m);
-      else if (status === 405) continue; // no per-model route: the list is all we know, and it may be partial
+      else if (status === 405)
+        continue; // no per-model route: the list is all we know, and it may be partial
       else throw new Error(`endpoint ${ep.label}: checking model '${m}' failed: ${ep.redact(detailOf(error))}`);
     }
   }

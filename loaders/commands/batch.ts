@@ -33,7 +33,10 @@ server does not know, is an error. Exit status: 0 done; 1 bad input or unknown b
 `;
 
 function clientFor(r: BatchRecord): {ep: Endpoint} {
-  if (r.base_url === "sim") throw new Error(`batch ${r.id}: made by an in-process simulator (base_url: sim), which ended with its run; the next em run --batch submits its requests again`);
+  if (r.base_url === "sim")
+    throw new Error(
+      `batch ${r.id}: made by an in-process simulator (base_url: sim), which ended with its run; the next em run --batch submits its requests again`,
+    );
   let apiKey = "none";
   let secret: string | null = null;
   if (r.api_key_env) {
@@ -76,7 +79,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const id of wanted) {
     if (!all.some(({r}) => r.id === id)) {
       const known = all.filter(({r}) => r.id).map(({r}) => r.id);
-      throw new Error(`batch ${id}: not found in ${dirs.map((d) => displayPath(path.join(d, "batches"))).join(", ") || "(no cache folder)"}${known.length ? ` (known: ${known.slice(0, 5).join(", ")}${known.length > 5 ? ", ..." : ""})` : " (no batches recorded)"}`);
+      throw new Error(
+        `batch ${id}: not found in ${dirs.map((d) => displayPath(path.join(d, "batches"))).join(", ") || "(no cache folder)"}${known.length ? ` (known: ${known.slice(0, 5).join(", ")}${known.length > 5 ? ", ..." : ""})` : " (no batches recorded)"}`,
+      );
     }
   }
   const selected = all.filter(({r}) => (wanted.size ? wanted.has(r.id ?? "") : true));
@@ -92,7 +97,8 @@ export async function run(argv: string[]): Promise<number> {
           const c = b.request_counts;
           server = ` | server: ${b.status}${c ? `, ${c.completed}/${c.total} done, ${c.failed} failed` : ""}`;
         } catch (error) {
-          if ((error as {status?: number}).status === 404) throw new Error(`batch ${r.id}: ${r.base_url} does not know this batch (recorded in ${displayPath(path.join(dir, "batches", r.name + ".json"))})`);
+          if ((error as {status?: number}).status === 404)
+            throw new Error(`batch ${r.id}: ${r.base_url} does not know this batch (recorded in ${displayPath(path.join(dir, "batches", r.name + ".json"))})`);
           throw error;
         }
       }
@@ -143,6 +149,8 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const s = runner.stats;
-  process.stdout.write(`merged: ${s.ok} results cached, ${s.failed} failed, ${s.expired} expired, ${s.missing} without a result (sent again by the next em run --batch), ${s.lost} batch(es) unknown to the server\n`);
+  process.stdout.write(
+    `merged: ${s.ok} results cached, ${s.failed} failed, ${s.expired} expired, ${s.missing} without a result (sent again by the next em run --batch), ${s.lost} batch(es) unknown to the server\n`,
+  );
   return s.lost ? 1 : 0;
 }

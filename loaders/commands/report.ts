@@ -87,7 +87,10 @@ export function reportFile(name: string): string {
 
 export function reportNames(): string[] {
   if (!existsSync(REPORTS_DIR)) return [];
-  return readdirSync(REPORTS_DIR).filter((f) => f.endsWith(".md")).map((f) => f.slice(0, -3)).sort();
+  return readdirSync(REPORTS_DIR)
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
 /**
@@ -141,9 +144,14 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   const fm = frontMatter(readFileSync(file, "utf8"), rel) ?? {};
   const spec = parseReportSpec(fm.report, rel);
   const experimentPath = path.resolve(ROOT, spec.experiment);
-  if (!existsSync(experimentPath) || !statSync(experimentPath).isFile()) throw new ReportSpecError(rel, "report.experiment", `no experiment file ${spec.experiment} (paths are relative to the project root, e.g. data/experiments/demo.yaml)`);
+  if (!existsSync(experimentPath) || !statSync(experimentPath).isFile())
+    throw new ReportSpecError(
+      rel,
+      "report.experiment",
+      `no experiment file ${spec.experiment} (paths are relative to the project root, e.g. data/experiments/demo.yaml)`,
+    );
   const {loadExperiment} = await import("../experiment.ts");
-  let experiment;
+  let experiment: Awaited<ReturnType<typeof loadExperiment>>;
   try {
     experiment = await loadExperiment(experimentPath);
   } catch (e) {
@@ -165,14 +173,29 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   }
   // A pinned judge or variant that the data does not have is a front-matter error, not an empty chart.
   const first = Object.values(queries)[0]!.output as SummarizeJson & {judges_available?: string[]};
-  if (spec.judge && first.judges_available && !first.judges_available.includes(spec.judge)) throw new ReportSpecError(rel, "report.judge", `no scores from judge '${spec.judge}' in ${spec.experiment} (judges: ${first.judges_available.join(", ")})`);
+  if (spec.judge && first.judges_available && !first.judges_available.includes(spec.judge))
+    throw new ReportSpecError(rel, "report.judge", `no scores from judge '${spec.judge}' in ${spec.experiment} (judges: ${first.judges_available.join(", ")})`);
   if (spec.variants) {
     const withCompare = Object.values(queries).find((b) => b.output.by.includes(spec.compare));
-    if (!withCompare) throw new ReportSpecError(rel, "report.variants", `no query groups by '${spec.compare}' (report.compare), so the pinned variants cannot be checked; add one, e.g. \`by: [${spec.compare}]\`, or a sweep`);
+    if (!withCompare)
+      throw new ReportSpecError(
+        rel,
+        "report.variants",
+        `no query groups by '${spec.compare}' (report.compare), so the pinned variants cannot be checked; add one, e.g. \`by: [${spec.compare}]\`, or a sweep`,
+      );
     const present = new Set(withCompare.output.groups.map((g) => String((g.key as Record<string, unknown>)[spec.compare])));
-    for (const v of spec.variants) if (!present.has(v)) throw new ReportSpecError(rel, "report.variants", `no ${spec.compare} '${v}' in ${spec.experiment} (values: ${[...present].slice(0, 20).join(", ")})`);
+    for (const v of spec.variants)
+      if (!present.has(v))
+        throw new ReportSpecError(rel, "report.variants", `no ${spec.compare} '${v}' in ${spec.experiment} (values: ${[...present].slice(0, 20).join(", ")})`);
   }
-  return {name, file: rel, title: typeof fm.title === "string" ? fm.title : name, spec, queries, provenance: await provenanceOf(spec, experimentPath, experiment.name, Object.values(queries))};
+  return {
+    name,
+    file: rel,
+    title: typeof fm.title === "string" ? fm.title : name,
+    spec,
+    queries,
+    provenance: await provenanceOf(spec, experimentPath, experiment.name, Object.values(queries)),
+  };
 }
 
 async function provenanceOf(spec: ReportSpec, experimentPath: string, experimentName: string, built: BuiltQuery[]): Promise<ReportProvenance> {
@@ -186,7 +209,14 @@ async function provenanceOf(spec: ReportSpec, experimentPath: string, experiment
   });
   return {
     tool: r.provenance.tool,
-    experiment: {name: p.name, file: path.relative(ROOT, experimentPath), sha256: p.sha256, description: p.description ?? null, simulated: p.simulated, coordinate: r.experiment.coordinate},
+    experiment: {
+      name: p.name,
+      file: path.relative(ROOT, experimentPath),
+      sha256: p.sha256,
+      description: p.description ?? null,
+      simulated: p.simulated,
+      coordinate: r.experiment.coordinate,
+    },
     question_files: p.question_files.map((q) => ({file: path.relative(ROOT, path.resolve(dir, q.file)), sha256: q.sha256})),
     imports,
     judges: p.judges,
@@ -238,11 +268,15 @@ ${"$"}{r.number("final", {${compare}: ${JSON.stringify(variants[0] ?? "")}${coor
 \`\`\`js
 display(r.variantChart("final"${coordinate ? ", {step: r.lastStep()}" : ""}));
 \`\`\`
-${coordinate ? `
+${
+  coordinate
+    ? `
 \`\`\`js
 display(r.transitionChart("trend"));
 \`\`\`
-` : ""}
+`
+    : ""
+}
 \`\`\`js
 display(r.thresholdChart());
 \`\`\`
@@ -256,7 +290,11 @@ display(r.provenance());
 }
 
 async function cmdNew(argv: string[]): Promise<number> {
-  const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {experiment: {type: "string"}, judge: {type: "string"}, force: {type: "boolean", default: false}, title: {type: "string"}}});
+  const {values, positionals} = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {experiment: {type: "string"}, judge: {type: "string"}, force: {type: "boolean", default: false}, title: {type: "string"}},
+  });
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new Error("em report new: give one NAME (e.g. em report new my-study --experiment data/experiments/demo.yaml)");
   if (!values.experiment) throw new Error("em report new: --experiment FILE is required");
@@ -266,14 +304,24 @@ async function cmdNew(argv: string[]): Promise<number> {
   if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
   // Learn the judges, the variants and whether there is a coordinate from the data itself, so the
   // scaffold builds as written.
-  const probe = (await runSummarize(["--experiment", experiment, ...(values.judge ? ["--judge", values.judge] : []), "--by", "variant,step", "--format", "json"])) as SummarizeJson & {judges_available: string[]};
+  const probe = (await runSummarize([
+    "--experiment",
+    experiment,
+    ...(values.judge ? ["--judge", values.judge] : []),
+    "--by",
+    "variant,step",
+    "--format",
+    "json",
+  ])) as SummarizeJson & {judges_available: string[]};
   const judge = probe.judges[0];
   if (!judge) throw new Error(`--experiment: ${experiment} has no judged answers yet (run \`em run --experiment ${experiment}\` first)`);
   const variants = [...new Set(probe.groups.map((g) => String((g.key as Record<string, unknown>).variant)))];
   const steps = new Set(probe.groups.map((g) => (g.key as Record<string, unknown>).step).filter((s) => typeof s === "number"));
   mkdirSync(REPORTS_DIR, {recursive: true});
   writeFileSync(file, scaffold(name, experiment, judge, "variant", variants.slice(0, 8), steps.size >= 2, values.title ?? `Report: ${name}`));
-  process.stdout.write(`wrote ${path.relative(ROOT, file)} (experiment ${experiment}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`);
+  process.stdout.write(
+    `wrote ${path.relative(ROOT, file)} (experiment ${experiment}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`,
+  );
   return 0;
 }
 
@@ -293,7 +341,8 @@ export function jsonDiff(a: unknown, b: unknown, at = "", out: string[] = [], li
   if (out.length >= limit) return out;
   if (typeof a === "object" && a !== null && typeof b === "object" && b !== null) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) jsonDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`, out, limit);
+    for (const k of keys)
+      jsonDiff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`, out, limit);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${at || "(root)"}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
   return out;
 }
@@ -318,7 +367,12 @@ async function cmdCheck(argv: string[]): Promise<number> {
       const p = published.queries[q];
       if (!p) diffs.push(`query ${q}: not in the published report`);
       else if (p.command !== b.command) diffs.push(`query ${q}: the published command was ${p.command}`);
-      else for (const d of jsonDiff(p.output.groups, b.output.groups, "groups").concat(jsonDiff(p.output.transitions, b.output.transitions, "transitions"), jsonDiff(p.output.baseline_diffs, b.output.baseline_diffs, "baseline_diffs"))) diffs.push(`query ${q}: ${d}`);
+      else
+        for (const d of jsonDiff(p.output.groups, b.output.groups, "groups").concat(
+          jsonDiff(p.output.transitions, b.output.transitions, "transitions"),
+          jsonDiff(p.output.baseline_diffs, b.output.baseline_diffs, "baseline_diffs"),
+        ))
+          diffs.push(`query ${q}: ${d}`);
     }
     for (const q of Object.keys(published.queries)) if (!fresh.queries[q]) diffs.push(`query ${q}: published but no longer in the front matter`);
     if (diffs.length) {
@@ -332,7 +386,16 @@ async function cmdCheck(argv: string[]): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // em report pdf
 
-const TYPES: Record<string, string> = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm", ".arrow": "application/vnd.apache.arrow.stream", ".svg": "image/svg+xml", ".png": "image/png"};
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".arrow": "application/vnd.apache.arrow.stream",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
 
 /** A static server for a built site with Framework's clean URLs, on 127.0.0.1 (an ephemeral port). */
 async function serve(dir: string): Promise<{url: string; close: () => Promise<void>}> {
@@ -362,7 +425,11 @@ export async function printReport(name: string, {dist = path.join(ROOT, "dist"),
   const target = path.resolve(out ?? path.join(dist, "reports", `${name}.pdf`));
   const {chromium} = await import("playwright-core");
   const server = await serve(dist);
-  const browser = await chromium.launch({executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]});
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
   try {
     const page = await browser.newPage({viewport: {width: 1100, height: 1400}});
     const errors: string[] = [];
@@ -370,11 +437,21 @@ export async function printReport(name: string, {dist = path.join(ROOT, "dist"),
     await page.goto(`${server.url}/reports/${name}`, {waitUntil: "networkidle"});
     // Every report ends with its provenance block; charts are drawn by then.
     await page.waitForSelector('[data-testid="report-provenance"]', {timeout: 60_000});
-    await page.waitForFunction(() => !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]"), undefined, {timeout: 60_000});
+    await page.waitForFunction(() => !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]"), undefined, {
+      timeout: 60_000,
+    });
     if (errors.length) throw new Error(`the report page failed: ${errors.join("; ")}`);
     await page.emulateMedia({media: "print"});
     mkdirSync(path.dirname(target), {recursive: true});
-    await page.pdf({path: target, format: "A4", printBackground: true, margin: {top: "16mm", bottom: "16mm", left: "14mm", right: "14mm"}, displayHeaderFooter: true, headerTemplate: "<span></span>", footerTemplate: `<div style="font: 8px sans-serif; width: 100%; text-align: center; color: #666"><span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>`});
+    await page.pdf({
+      path: target,
+      format: "A4",
+      printBackground: true,
+      margin: {top: "16mm", bottom: "16mm", left: "14mm", right: "14mm"},
+      displayHeaderFooter: true,
+      headerTemplate: "<span></span>",
+      footerTemplate: `<div style="font: 8px sans-serif; width: 100%; text-align: center; color: #666"><span class="title"></span> · <span class="pageNumber"></span>/<span class="totalPages"></span></div>`,
+    });
   } finally {
     await browser.close();
     await server.close();

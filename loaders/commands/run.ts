@@ -133,7 +133,10 @@ export async function run(argv: string[]): Promise<number> {
     const e = await loadExperiment(file);
     const prev = names.get(e.name);
     if (prev === file) throw new UsageError(`${displayPath(file)} is given twice`);
-    if (prev) throw new Error(`experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)} (line ${e.lines.name ?? 1}); names must be unique`);
+    if (prev)
+      throw new Error(
+        `experiment name '${e.name}' is used by both ${displayPath(prev)} and ${displayPath(file)} (line ${e.lines.name ?? 1}); names must be unique`,
+      );
     names.set(e.name, file);
   }
 
@@ -180,7 +183,11 @@ export async function run(argv: string[]): Promise<number> {
       try {
         const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" "), createdDirs: created};
         // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
-        results.push(scale.batch || scale.shard ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}}) : await runExperiment(file, runOpts));
+        results.push(
+          scale.batch || scale.shard
+            ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}})
+            : await runExperiment(file, runOpts),
+        );
       } finally {
         progress?.end();
       }
@@ -216,25 +223,35 @@ export async function run(argv: string[]): Promise<number> {
     // --- scale (issue 17) ---
     if (r.batch) {
       const b = r.batch;
-      lines.push(`  batch: ${compact(b.lines)} requests in ${b.batches} batch(es) (${compact(b.bytes)} bytes, ${b.httpRequests} HTTP requests), ${b.resumed} resumed; ${compact(b.ok)} results cached, ${b.failed} failed and ${b.expired} expired lines (${b.resubmitted} sent again, ${b.sync} through the synchronous path), ${b.lost} batch(es) unknown to the server; judge cost at ${BATCH_DISCOUNT * 100}% of list`);
+      lines.push(
+        `  batch: ${compact(b.lines)} requests in ${b.batches} batch(es) (${compact(b.bytes)} bytes, ${b.httpRequests} HTTP requests), ${b.resumed} resumed; ${compact(b.ok)} results cached, ${b.failed} failed and ${b.expired} expired lines (${b.resubmitted} sent again, ${b.sync} through the synchronous path), ${b.lost} batch(es) unknown to the server; judge cost at ${BATCH_DISCOUNT * 100}% of list`,
+      );
     }
     if (r.shard) {
       const sh = r.shard;
-      lines.push(`  shard ${formatShard(sh.spec)}: ${compact(sh.units)} of ${compact(sh.unitsTotal)} generation units${sh.importedCallsTotal ? `, ${compact(sh.importedCalls)} of ${compact(sh.importedCallsTotal)} judge calls on imports` : ""}; tables hold this shard only: merge the caches (em cache merge) and rebuild`);
+      lines.push(
+        `  shard ${formatShard(sh.spec)}: ${compact(sh.units)} of ${compact(sh.unitsTotal)} generation units${sh.importedCallsTotal ? `, ${compact(sh.importedCalls)} of ${compact(sh.importedCallsTotal)} judge calls on imports` : ""}; tables hold this shard only: merge the caches (em cache merge) and rebuild`,
+      );
     }
     // --- end scale ---
     for (const e of r.errors) lines.push(`  failed: ${e.count} ${e.kind} (${e.endpoint} ${e.model}): ${e.message}`);
     for (const m of r.missing) lines.push(`  missing: ${m.count} ${m.kind} (${m.endpoint} ${m.model}): ${m.reason}`);
     if (r.importedFiles.length) {
       const files = r.importedFiles;
-      lines.push(`  imported ${files.length} file(s): ${compact(files.reduce((s, f) => s + f.responses, 0))} responses, ${compact(files.reduce((s, f) => s + f.skipped, 0))} skipped rows, ${compact(r.mismatches.length)} score mismatches`);
+      lines.push(
+        `  imported ${files.length} file(s): ${compact(files.reduce((s, f) => s + f.responses, 0))} responses, ${compact(files.reduce((s, f) => s + f.skipped, 0))} skipped rows, ${compact(r.mismatches.length)} score mismatches`,
+      );
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
-        lines.push(`    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`);
+        lines.push(
+          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`,
+        );
       }
     }
     if (r.mismatches.length) {
-      warnings.push(`em run: ${r.experiment.name}: ${r.mismatches.length} imported score(s) differ from the score recomputed from the row's judge probabilities (the file's score is kept):`);
+      warnings.push(
+        `em run: ${r.experiment.name}: ${r.mismatches.length} imported score(s) differ from the score recomputed from the row's judge probabilities (the file's score is kept):`,
+      );
       for (const m of r.mismatches.slice(0, MAX_LISTED)) warnings.push(`  ${formatMismatch(m)}`);
       if (r.mismatches.length > MAX_LISTED) warnings.push(`  ... and ${r.mismatches.length - MAX_LISTED} more`);
     }
@@ -253,7 +270,9 @@ export async function run(argv: string[]): Promise<number> {
       for (const x of injected.slice(0, MAX_LISTED)) warnings.push(`  ${x.id}: "${x.phrase.slice(0, 60)}"`);
       if (injected.length > MAX_LISTED) warnings.push(`  ... and ${injected.length - MAX_LISTED} more`);
     }
-    for (const cs of s.cache) if (cs.partial || cs.corrupt) lines.push(`  cache ${displayPath(cs.dir)}: ${cs.partial} cut-off line(s) from an interrupted run and ${cs.corrupt} unreadable line(s) skipped`);
+    for (const cs of s.cache)
+      if (cs.partial || cs.corrupt)
+        lines.push(`  cache ${displayPath(cs.dir)}: ${cs.partial} cut-off line(s) from an interrupted run and ${cs.corrupt} unreadable line(s) skipped`);
     failed += c.counts.errors;
   }
   lines.push(`tables: ${displayPath(outDir)}`);

@@ -18,7 +18,11 @@ Prints the base URL on stdout; stops on Ctrl-C (SIGINT) or SIGTERM and prints re
 export async function run(argv: string[]): Promise<number> {
   let values: {port?: string; host?: string; config?: string; help?: boolean};
   try {
-    ({values} = parseArgs({args: argv, options: {port: {type: "string"}, host: {type: "string"}, config: {type: "string"}, help: {type: "boolean", short: "h"}}, strict: true}));
+    ({values} = parseArgs({
+      args: argv,
+      options: {port: {type: "string"}, host: {type: "string"}, config: {type: "string"}, help: {type: "boolean", short: "h"}},
+      strict: true,
+    }));
   } catch (error) {
     process.stderr.write(`em sim: ${(error as Error).message}\n\n${HELP}`);
     return 2;
@@ -48,6 +52,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   await sim.close();
   const s = sim.stats;
-  process.stderr.write(`em sim: stopped after ${s.requests} requests (${s.generate} generation, ${s.judge} judge, ${s.faults} faults${s.guessed ? `, ${s.guessed} judge prompts matched no rubric` : ""})\n`);
+  process.stderr.write(
+    `em sim: stopped after ${s.requests} requests (${s.generate} generation, ${s.judge} judge, ${s.faults} faults${s.guessed ? `, ${s.guessed} judge prompts matched no rubric` : ""})\n`,
+  );
   return 0;
 }

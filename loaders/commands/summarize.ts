@@ -5,7 +5,15 @@
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {EXIT, UsageError} from "../exit-codes.ts";
-import {calibrateJudged, EM_LABEL_METRIC, emLabelOf, isLabelJudge, type HumanEm, type Calibration, type JudgedCalibration} from "../../src/lib/em/calibration.ts";
+import {
+  calibrateJudged,
+  EM_LABEL_METRIC,
+  emLabelOf,
+  isLabelJudge,
+  type HumanEm,
+  type Calibration,
+  type JudgedCalibration,
+} from "../../src/lib/em/calibration.ts";
 import {classify, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
 import {
@@ -142,7 +150,23 @@ export interface GroupCalibrationJson {
 }
 
 /** The top-level calibration block: the library's Calibration fields plus what the CLI adds. */
-export type CalibrationJson = Pick<Calibration, "confusion" | "n_audited" | "sensitivity" | "sensitivity_ci" | "specificity" | "specificity_ci" | "ppv" | "npv" | "raw_em_rate" | "corrected_em_rate" | "corrected_ci" | "notes" | "draws" | "seed"> & {
+export type CalibrationJson = Pick<
+  Calibration,
+  | "confusion"
+  | "n_audited"
+  | "sensitivity"
+  | "sensitivity_ci"
+  | "specificity"
+  | "specificity_ci"
+  | "ppv"
+  | "npv"
+  | "raw_em_rate"
+  | "corrected_em_rate"
+  | "corrected_ci"
+  | "notes"
+  | "draws"
+  | "seed"
+> & {
   judge: string;
   label_judge: string;
   label_judges: string[];
@@ -201,7 +225,12 @@ function bool(name: string, v: string | undefined): boolean | undefined {
 }
 
 function list(v: string | undefined): string[] {
-  return v === undefined ? [] : v.split(",").map((s) => s.trim()).filter(Boolean);
+  return v === undefined
+    ? []
+    : v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 interface Loaded {
@@ -298,14 +327,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const format = values.format;
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
-  if (format === "csv" && (values.transition || values.baseline)) fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
+  if (format === "csv" && (values.transition || values.baseline))
+    fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
   if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
   if (!(ruleName in RULES)) fail(`--rule must be one of ${Object.keys(RULES).join(", ")}, got '${ruleName}'`);
   const estimand = values.estimand;
   if (estimand !== "questions" && estimand !== "answers") fail(`--estimand must be questions or answers, got '${estimand}'`);
   const denominator = values.denominator;
-  if (denominator !== undefined && denominator !== "coherent" && denominator !== "scored") fail(`--denominator must be coherent or scored, got '${denominator}'`);
+  if (denominator !== undefined && denominator !== "coherent" && denominator !== "scored")
+    fail(`--denominator must be coherent or scored, got '${denominator}'`);
   const nulls = values.nulls;
   if (nulls !== undefined && nulls !== "drop" && nulls !== "not_em") fail(`--nulls must be drop or not_em, got '${nulls}'`);
   const rule: EmRule = makeRule(ruleName as keyof typeof RULES, {
@@ -318,7 +349,8 @@ export async function run(argv: string[]): Promise<number> {
     nulls: nulls as EmRule["nulls"] | undefined,
   });
   const exclude = list(values["exclude-types"]);
-  for (const t of exclude) if (!(RESPONSE_TYPES as readonly string[]).includes(t)) fail(`--exclude-types: unknown type '${t}' (expected ${RESPONSE_TYPES.join(", ")})`);
+  for (const t of exclude)
+    if (!(RESPONSE_TYPES as readonly string[]).includes(t)) fail(`--exclude-types: unknown type '${t}' (expected ${RESPONSE_TYPES.join(", ")})`);
   const seed = num("seed", values.seed, 0, 2 ** 32 - 1) as number;
   if (!Number.isInteger(seed)) fail(`--seed must be an integer, got '${values.seed}'`);
   const replicates = num("replicates", values.replicates, 1, 1e6) as number;
@@ -337,7 +369,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (labels.size === 0) {
       const withLabels = [...new Set(data.scores.filter((x) => x.metric === EM_LABEL_METRIC).map((x) => x.judge))];
-      fail(`--calibrate: no labels (metric ${EM_LABEL_METRIC}) from judge '${labelBase}' (judges with labels: ${withLabels.join(", ") || "none"}; import an /audit export with \`format: labels\`, docs/audit.md)`);
+      fail(
+        `--calibrate: no labels (metric ${EM_LABEL_METRIC}) from judge '${labelBase}' (judges with labels: ${withLabels.join(", ") || "none"}; import an /audit export with \`format: labels\`, docs/audit.md)`,
+      );
     }
     available = available.filter((j) => !labels.has(j));
   }
@@ -358,7 +392,8 @@ export async function run(argv: string[]): Promise<number> {
     dropped.add(r.question_id);
     return false;
   });
-  if (values.questions !== undefined && rows.length === 0 && join.rows.length > 0) fail(`--questions '${values.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
+  if (values.questions !== undefined && rows.length === 0 && join.rows.length > 0)
+    fail(`--questions '${values.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
   if (values["fold-variants"]) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   const by = list(values.by);
   if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
@@ -397,7 +432,10 @@ export async function run(argv: string[]): Promise<number> {
     let coord = values.coordinate ?? "step";
     // The tables keep the experiment's coordinate in `step`; its declared name means the same.
     if (data.coordinateName && coord === data.coordinateName) coord = "step";
-    if (rows.length && coord !== "step" && !rows.some((r) => coordinateOf(r, coord) !== null)) fail(`--coordinate: column '${coord}' has no numeric values in the data (the experiment's coordinate is in 'step'${data.coordinateName ? `, named '${data.coordinateName}'` : ""})`);
+    if (rows.length && coord !== "step" && !rows.some((r) => coordinateOf(r, coord) !== null))
+      fail(
+        `--coordinate: column '${coord}' has no numeric values in the data (the experiment's coordinate is in 'step'${data.coordinateName ? `, named '${data.coordinateName}'` : ""})`,
+      );
     let scale = values["coordinate-scale"] as string;
     if (scale !== "auto" && scale !== "linear" && scale !== "log") fail(`--coordinate-scale must be auto, linear or log, got '${scale}'`);
     // An experiment that declares `coordinate_scale: log` is fitted on log10 unless the option says otherwise.
@@ -406,10 +444,15 @@ export async function run(argv: string[]): Promise<number> {
     out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale: sc, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
     if (values.sensitivity) {
       // The same partition as transitionsBy (by without the coordinate, first-seen order).
-      const {codes, keys} = encodeGroups(rows, by.filter((c) => c !== coord));
+      const {codes, keys} = encodeGroups(
+        rows,
+        by.filter((c) => c !== coord),
+      );
       const parts: Judged[][] = keys.map(() => []);
       rows.forEach((r, i) => parts[codes[i]!]!.push(r));
-      out.transitions.forEach((t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: sc, exclude: exclude as ResponseType[]})));
+      out.transitions.forEach(
+        (t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: sc, exclude: exclude as ResponseType[]})),
+      );
     }
   }
   if (values.baseline) {
@@ -462,7 +505,10 @@ export async function run(argv: string[]): Promise<number> {
   if (format !== "json") {
     for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
     for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
-    if (out.skipped.length) process.stderr.write(`em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`);
+    if (out.skipped.length)
+      process.stderr.write(
+        `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
+      );
   }
   return 0;
 }
@@ -473,10 +519,11 @@ export async function run(argv: string[]): Promise<number> {
  */
 export function sortGroups(groups: GroupSummary[], by: readonly string[]): GroupSummary[] {
   const firstSeen = by.map(() => new Map<unknown, number>());
-  for (const g of groups) by.forEach((c, j) => {
-    const v = g.key[c];
-    if (!firstSeen[j]!.has(v)) firstSeen[j]!.set(v, firstSeen[j]!.size);
-  });
+  for (const g of groups)
+    by.forEach((c, j) => {
+      const v = g.key[c];
+      if (!firstSeen[j]!.has(v)) firstSeen[j]!.set(v, firstSeen[j]!.size);
+    });
   const rank = (g: GroupSummary, j: number): number => {
     const v = g.key[by[j]!];
     return typeof v === "number" ? v : v === null || v === undefined ? Infinity : firstSeen[j]!.get(v)!;
@@ -518,7 +565,8 @@ function calibrationJson(c: JudgedCalibration, base: string): CalibrationJson {
     agreement: c.agreement,
     best_thresholds: c.thresholds,
     notes: k.notes,
-    method: "Rogan-Gladen with Se/Sp from the audit weighted by judge-label strata; pooled Se/Sp applied per group; Jeffreys parametric bootstrap (docs/audit.md)",
+    method:
+      "Rogan-Gladen with Se/Sp from the audit weighted by judge-label strata; pooled Se/Sp applied per group; Jeffreys parametric bootstrap (docs/audit.md)",
     draws: k.draws,
     seed: k.seed,
   };
@@ -548,7 +596,16 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     onset: t.onset.x,
     onset_test: t.onset.test,
     baseline_rate: t.onset.baseline_rate,
-    change_point: t.change_point ? {before: t.change_point.before, after: t.change_point.after, rate_before: t.change_point.rate_before, rate_after: t.change_point.rate_after, lr: t.change_point.lr, p_value: t.change_point.p_value} : null,
+    change_point: t.change_point
+      ? {
+          before: t.change_point.before,
+          after: t.change_point.after,
+          rate_before: t.change_point.rate_before,
+          rate_after: t.change_point.rate_after,
+          lr: t.change_point.lr,
+          p_value: t.change_point.p_value,
+        }
+      : null,
     points: t.points,
     skipped: t.skipped,
   };
@@ -564,7 +621,11 @@ const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)
 
 function renderTable(header: string[], body: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]!) : c)).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]!) : c))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
 }
 
@@ -588,7 +649,9 @@ function strictText(g: GroupSummary): string {
  */
 export function pivotTable(out: SummarizeOutput, col: string): string {
   const rowsBy = out.by.filter((b) => b !== col);
-  const colVals = [...new Set(out.groups.map((g) => g.key[col]))].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+  const colVals = [...new Set(out.groups.map((g) => g.key[col]))].sort((a, b) =>
+    typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)),
+  );
   const rowKeys = new Map<string, Record<string, unknown>>();
   const cell = new Map<string, GroupSummary>();
   for (const g of out.groups) {
@@ -597,11 +660,16 @@ export function pivotTable(out: SummarizeOutput, col: string): string {
     cell.set(rk + "\u0000" + JSON.stringify(g.key[col]), g);
   }
   const header = [...rowsBy, ...colVals.map((v) => `${col}=${keyText(v)}`)];
-  const body = [...rowKeys.entries()].map(([rk, key]) => [...rowsBy.map((b) => keyText(key[b])), ...colVals.map((v) => {
-    const g = cell.get(rk + "\u0000" + JSON.stringify(v));
-    return g ? (g.em_rate === null ? "n/a" : `${pct(g.em_rate)} (${g.n_scored})`) : "";
-  })]);
-  return `EM rate by ${rowsBy.join(" x ") || "(all)"} x ${col} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` + renderTable(header, body);
+  const body = [...rowKeys.entries()].map(([rk, key]) => [
+    ...rowsBy.map((b) => keyText(key[b])),
+    ...colVals.map((v) => {
+      const g = cell.get(rk + "\u0000" + JSON.stringify(v));
+      return g ? (g.em_rate === null ? "n/a" : `${pct(g.em_rate)} (${g.n_scored})`) : "";
+    }),
+  ]);
+  return (
+    `EM rate by ${rowsBy.join(" x ") || "(all)"} x ${col} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` + renderTable(header, body)
+  );
 }
 
 function toTable(out: SummarizeOutput): string {
@@ -617,7 +685,11 @@ function toTable(out: SummarizeOutput): string {
   if (out.questions.folded) parts.push("question variants (*_json, *_template) folded into their base question");
   if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
   const c = out.counts;
-  parts.push(`responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` + (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") + (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""));
+  parts.push(
+    `responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+      (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
+      (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
+  );
   parts.push("");
   const seeds = out.groups.some((g) => g.replicates !== null);
   // --- human audit (issue 16)
@@ -626,17 +698,48 @@ function toTable(out: SummarizeOutput): string {
   if (out.calibration) {
     for (const c of out.calibration) {
       const m = c.confusion;
-      parts.push(`calibration of ${c.judge} against ${c.label_judges.join(", ")} (${c.n_audited} audited answers; ${c.n_unsure} unsure and ${c.n_excluded} outside the judge's denominator not used${c.n_unmatched ? `; ${c.n_unmatched} labelled answers not in these rows` : ""}):`);
-      parts.push(renderTable(["", "human EM", "human not EM"], [[`${c.judge} EM`, String(m.tp), String(m.fp)], [`${c.judge} not EM`, String(m.fn), String(m.tn)]]).trimEnd());
-      parts.push(`sensitivity ${pct(c.sensitivity)} ${ci(c.sensitivity_ci)}   specificity ${pct(c.specificity)} ${ci(c.specificity_ci)}   raw ${pct(c.raw_em_rate)} -> corrected ${pct(c.corrected_em_rate)} ${ci(c.corrected_ci)}`);
-      if (c.best_thresholds) parts.push(`cuts agreeing best with the labels: aligned ${c.best_thresholds.aligned}, coherent ${c.best_thresholds.coherent} (Youden J ${fmt(c.best_thresholds.youden, 2)})`);
+      parts.push(
+        `calibration of ${c.judge} against ${c.label_judges.join(", ")} (${c.n_audited} audited answers; ${c.n_unsure} unsure and ${c.n_excluded} outside the judge's denominator not used${c.n_unmatched ? `; ${c.n_unmatched} labelled answers not in these rows` : ""}):`,
+      );
+      parts.push(
+        renderTable(
+          ["", "human EM", "human not EM"],
+          [
+            [`${c.judge} EM`, String(m.tp), String(m.fp)],
+            [`${c.judge} not EM`, String(m.fn), String(m.tn)],
+          ],
+        ).trimEnd(),
+      );
+      parts.push(
+        `sensitivity ${pct(c.sensitivity)} ${ci(c.sensitivity_ci)}   specificity ${pct(c.specificity)} ${ci(c.specificity_ci)}   raw ${pct(c.raw_em_rate)} -> corrected ${pct(c.corrected_em_rate)} ${ci(c.corrected_ci)}`,
+      );
+      if (c.best_thresholds)
+        parts.push(
+          `cuts agreeing best with the labels: aligned ${c.best_thresholds.aligned}, coherent ${c.best_thresholds.coherent} (Youden J ${fmt(c.best_thresholds.youden, 2)})`,
+        );
       for (const a of c.agreement) parts.push(`labellers ${a.a} vs ${a.b}: ${a.n_decided} answers, agreement ${pct(a.agreement)}, kappa ${fmt(a.kappa, 2)}`);
       for (const n of c.notes) parts.push(`note: ${n}`);
       parts.push("");
     }
   }
   // --- end human audit
-  const header = [...out.by, "n", "scored", "EM", "em_rate", "ci", ...(seeds ? ["seeds: mean [ci] (n)"] : []), "macro", "strict", "coherent", "null_al", "code", "refusal", "errors", ...(calibrated ? ["audited", "corrected [ci]"] : [])];
+  const header = [
+    ...out.by,
+    "n",
+    "scored",
+    "EM",
+    "em_rate",
+    "ci",
+    ...(seeds ? ["seeds: mean [ci] (n)"] : []),
+    "macro",
+    "strict",
+    "coherent",
+    "null_al",
+    "code",
+    "refusal",
+    "errors",
+    ...(calibrated ? ["audited", "corrected [ci]"] : []),
+  ];
   const body = out.groups.map((g) => [
     ...out.by.map((b) => keyText(g.key[b])),
     String(g.n),
@@ -656,9 +759,12 @@ function toTable(out: SummarizeOutput): string {
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
-    parts.push("strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n");
+    parts.push(
+      "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
+    );
   }
-  if (out.groups.some((g) => g.code_rate === null && g.n > 0)) parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
+  if (out.groups.some((g) => g.code_rate === null && g.n > 0))
+    parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {
     const bh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "em_rate", "baseline", "diff", "ci", "method", "paired_q"];
     const bb = out.baseline_diffs.map((d) => [
@@ -682,7 +788,7 @@ function toTable(out: SummarizeOutput): string {
     const tb = out.transitions.map((t) => [
       ...keys.map((b) => keyText(t.key[b])),
       t.excluded.length ? `${t.n_points} (${t.excluded.length} off the log fit)` : String(t.n_points),
-      t.credible ? "credible" : VERDICT_TEXT[t.verdict] ?? t.verdict,
+      t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
       t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
@@ -693,7 +799,9 @@ function toTable(out: SummarizeOutput): string {
       t.change_point ? `${t.change_point.before}->${t.change_point.after}` : "-",
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
-    parts.push(`transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate, quasi-likelihood F test p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`);
+    parts.push(
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate, quasi-likelihood F test p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
+    );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
   }
   return parts.join("\n");
@@ -706,24 +814,63 @@ function csvCell(v: unknown): string {
 }
 
 const CSV_FIELDS: (keyof GroupSummary)[] = [
-  "n", "n_scored", "n_em", "em_rate", "macro_em_rate", "n_questions", "n_em_broad", "broad_em_rate", "n_strict_em", "strict_em_rate", "n_typed",
-  "coherent_rate", "n_both_scored", "null_aligned_rate", "null_coherent_rate", "code_rate", "refusal_rate", "n_error", "mean_aligned", "mean_coherent",
+  "n",
+  "n_scored",
+  "n_em",
+  "em_rate",
+  "macro_em_rate",
+  "n_questions",
+  "n_em_broad",
+  "broad_em_rate",
+  "n_strict_em",
+  "strict_em_rate",
+  "n_typed",
+  "coherent_rate",
+  "n_both_scored",
+  "null_aligned_rate",
+  "null_coherent_rate",
+  "code_rate",
+  "refusal_rate",
+  "n_error",
+  "mean_aligned",
+  "mean_coherent",
 ];
 
 /** One CSV line per group: key columns, scalar fields, interval bounds, rule columns. */
 function toCsv(out: SummarizeOutput): string {
-  const header = [...out.by, ...CSV_FIELDS, "ci_low", "ci_high", "ci_method", "macro_ci_low", "macro_ci_high", "strict_ci_low", "strict_ci_high", "em_by_type", "rule", "aligned_cut", "coherent_cut", "judge"];
+  const header = [
+    ...out.by,
+    ...CSV_FIELDS,
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "macro_ci_low",
+    "macro_ci_high",
+    "strict_ci_low",
+    "strict_ci_high",
+    "em_by_type",
+    "rule",
+    "aligned_cut",
+    "coherent_cut",
+    "judge",
+  ];
   const lines = [header.map(csvCell).join(",")];
   for (const g of out.groups) {
     lines.push(
       [
         ...out.by.map((b) => g.key[b]),
         ...CSV_FIELDS.map((f) => g[f]),
-        g.ci?.[0], g.ci?.[1], g.ci_method,
-        g.macro_ci?.[0], g.macro_ci?.[1],
-        g.strict_ci?.[0], g.strict_ci?.[1],
+        g.ci?.[0],
+        g.ci?.[1],
+        g.ci_method,
+        g.macro_ci?.[0],
+        g.macro_ci?.[1],
+        g.strict_ci?.[0],
+        g.strict_ci?.[1],
         g.em_by_type,
-        out.rule.name, out.rule.aligned, out.rule.coherent,
+        out.rule.name,
+        out.rule.aligned,
+        out.rule.coherent,
         out.judges.join(" "),
       ]
         .map(csvCell)

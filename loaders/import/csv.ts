@@ -90,7 +90,8 @@ export function readCsv(file: string, label = file): TableRead {
   const columns = records[0]!.record.map((raw, j) => {
     const name = raw.trim() || "index";
     const prev = seen.get(name);
-    if (prev !== undefined) throw new Error(`${label}:${lineAt(starts, records[0]!.start)}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
+    if (prev !== undefined)
+      throw new Error(`${label}:${lineAt(starts, records[0]!.start)}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
     seen.set(name, j);
     return name;
   });
@@ -98,10 +99,17 @@ export function readCsv(file: string, label = file): TableRead {
   const lineText = (n: number) => text.slice(starts[n - 1]!, n < starts.length ? starts[n]! : text.length).replace(/\r?\n$|\r$/, "");
   const naiveFields = (t: string) => t.split(",").length;
   // The shape of first-column values (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line.
-  const shape = (v: string) => v.trim().replace(/[0-9]+/g, "9").replace(/[A-Za-z]+/g, "a");
+  const shape = (v: string) =>
+    v
+      .trim()
+      .replace(/[0-9]+/g, "9")
+      .replace(/[A-Za-z]+/g, "a");
   // Only when the first column holds ids (no spaces: an index, a question id); with free text
   // first (a question), a wrapped answer line can look like anything, so nothing is guessed.
-  const firstValues = records.slice(1).filter((r) => r.record.length === columns.length).map((r) => r.record[0]!.trim());
+  const firstValues = records
+    .slice(1)
+    .filter((r) => r.record.length === columns.length)
+    .map((r) => r.record[0]!.trim());
   const idLike = firstValues.length > 0 && firstValues.every((v) => v !== "" && !/\s/.test(v));
   const firstShapes = new Set(idLike ? firstValues.map(shape) : []);
   const rows: TableRecord[] = [];
@@ -110,7 +118,10 @@ export function readCsv(file: string, label = file): TableRead {
     const {record, start} = records[i]!;
     const line = lineAt(starts, start);
     if (record.length !== columns.length) {
-      skipped.push({line, reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`});
+      skipped.push({
+        line,
+        reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`,
+      });
       continue;
     }
     // A quote opened by mistake can swallow whole records and still leave the right field count.
@@ -128,7 +139,10 @@ export function readCsv(file: string, label = file): TableRead {
         }
       }
       if (swallowed) {
-        skipped.push({line, reason: `the record starting on line ${line} runs on to line ${swallowed}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`});
+        skipped.push({
+          line,
+          reason: `the record starting on line ${line} runs on to line ${swallowed}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`,
+        });
         continue;
       }
     }

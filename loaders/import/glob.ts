@@ -76,7 +76,10 @@ function listDir(dir: string): string[] {
 export function globFiles(pattern: string, baseDir: string): string[] {
   const abs = path.resolve(baseDir, pattern);
   const root = path.parse(abs).root;
-  const segs = abs.slice(root.length).split(path.sep).filter((s) => s !== "");
+  const segs = abs
+    .slice(root.length)
+    .split(path.sep)
+    .filter((s) => s !== "");
   const out = new Set<string>();
   const walk = (dir: string, k: number): void => {
     if (k === segs.length) {

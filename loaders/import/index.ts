@@ -71,7 +71,9 @@ export const ImportSpecSchema = z
      * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale}:
      * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans).
      */
-    metrics: z.record(z.string(), z.union([z.string().min(1), z.object({metric: z.string().min(1), scale: z.number().positive().optional()}).strict()])).optional(),
+    metrics: z
+      .record(z.string(), z.union([z.string().min(1), z.object({metric: z.string().min(1), scale: z.number().positive().optional()}).strict()]))
+      .optional(),
     /** Model id for every row (overrides file-name fields and columns). */
     model: z.string().min(1).optional(),
     /**
@@ -134,7 +136,10 @@ export interface ImportedFile {
 
 /** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */
 export function importedResponseId(experiment: string, file: string, row: number, questionId: string): string {
-  return createHash("sha256").update(JSON.stringify([experiment, file, row, questionId])).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify([experiment, file, row, questionId]))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** Format from a file's extension, or null when unknown. */
@@ -229,7 +234,8 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   const col = (role: Role): string | null => {
     const explicit = spec.columns?.[role];
     if (explicit) {
-      if (!keys.has(explicit) && records.length > 0) throw new Error(`${rel}: column "${explicit}" (columns.${role}) not found; columns are: ${[...keys].join(", ")}`);
+      if (!keys.has(explicit) && records.length > 0)
+        throw new Error(`${rel}: column "${explicit}" (columns.${role}) not found; columns are: ${[...keys].join(", ")}`);
       return explicit;
     }
     if (role === "step" && spec.step !== undefined) return typeof spec.step === "string" && keys.has(spec.step) ? spec.step : null;
@@ -277,7 +283,13 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   }
   // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
   const stepField =
-    typeof spec.step === "string" ? (spec.step in fields ? spec.step : undefined) : spec.step === undefined ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null) : undefined;
+    typeof spec.step === "string"
+      ? spec.step in fields
+        ? spec.step
+        : undefined
+      : spec.step === undefined
+        ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null)
+        : undefined;
   if (typeof spec.step === "string" && !stepField && !roles.step && records.length > 0) {
     throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
@@ -286,7 +298,8 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     const v = rec.values;
     const response = v[roles.response!];
     if (response === null || response === undefined) return skip(rec.line, `no value in the response column "${roles.response}"`);
-    if (typeof response === "object") return skip(rec.line, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
+    if (typeof response === "object")
+      return skip(rec.line, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
     const question = roles.question ? v[roles.question] : undefined;
     const questionText = question === null || question === undefined ? "" : String(question);
     const rawQid = roles.question_id ? v[roles.question_id] : undefined;
@@ -301,7 +314,11 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     const colModel = roles.model ? v[roles.model] : undefined;
     const model =
       spec.model ??
-      (fields.model !== undefined && fields.model !== null ? String(fields.model) : colModel !== undefined && colModel !== null && String(colModel) !== "" ? String(colModel) : source);
+      (fields.model !== undefined && fields.model !== null
+        ? String(fields.model)
+        : colModel !== undefined && colModel !== null && String(colModel) !== ""
+          ? String(colModel)
+          : source);
     let step: number | null = null;
     if (typeof spec.step === "number") {
       step = spec.step;
@@ -338,7 +355,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     }
     for (const [column, target] of metricCols) {
       const c = cellScore(v[column]);
-      let score = c.score === null ? null : c.score * (target.scale ?? 1);
+      const score = c.score === null ? null : c.score * (target.scale ?? 1);
       if (score === null && c.special === null) nullScores++;
       let special = c.special;
       let mass: number | null = null;
@@ -362,7 +379,16 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       if (metricsDone.has(metric)) continue;
       const r = recompute(rel, rec.line, pc, v[pc]);
       if (!r) continue;
-      scoreRows.push({response_id, judge: spec.judge, metric, score: r.score, mass: r.mass, special: r.special, status: r.score === null ? "null" : "imported", probs: r.probs});
+      scoreRows.push({
+        response_id,
+        judge: spec.judge,
+        metric,
+        score: r.score,
+        mass: r.mass,
+        special: r.special,
+        status: r.score === null ? "null" : "imported",
+        probs: r.probs,
+      });
     }
 
     out.responses.push({
@@ -446,9 +472,9 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
     if (log.status) meta.log_status = log.status;
     if (s.target !== null) meta.target = s.target;
     for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
-    const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : log.model ?? source);
+    const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
     let step: number | null = null;
-    const stepName = typeof spec.step === "number" ? undefined : spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields);
+    const stepName = typeof spec.step === "number" ? undefined : (spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields));
     if (typeof spec.step === "number") {
       step = spec.step;
       meta.step_from = "spec";
@@ -465,7 +491,7 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
           ? Object.entries(sc.value as Record<string, unknown>).map(([k, x]) => [`${scorer}.${k}`, [`${scorer}.${k}`, k], x])
           : [[scorer, [scorer], sc.value]];
       for (const [name, lookups, value] of entries) {
-        const mapped = spec.metrics ? lookups.map((l) => metricTarget(spec, l)).find((t) => t !== null) ?? null : null;
+        const mapped = spec.metrics ? (lookups.map((l) => metricTarget(spec, l)).find((t) => t !== null) ?? null) : null;
         const fallback = lookups.find((l) => (KNOWN_METRICS as readonly string[]).includes(l)) ?? name;
         const target: MetricTarget | null = mapped ?? (spec.metrics ? null : {metric: fallback, scale: undefined});
         const num = inspectNumber(value, target?.scale);
@@ -482,7 +508,16 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
           return;
         }
         if (num.score === null) nullScores++;
-        sampleScores.push({response_id, judge: spec.judge, metric: target.metric, score: num.score, mass: null, special: null, status: num.score === null ? "null" : "imported", probs: null});
+        sampleScores.push({
+          response_id,
+          judge: spec.judge,
+          metric: target.metric,
+          score: num.score,
+          mass: null,
+          special: null,
+          status: num.score === null ? "null" : "imported",
+          probs: null,
+        });
       }
       if (sc.answer !== undefined && sc.answer !== null) meta[`${scorer}.answer`] = cellMeta(sc.answer);
       if (sc.explanation !== undefined && sc.explanation !== null) meta[`${scorer}.explanation`] = cellMeta(sc.explanation);
@@ -584,7 +619,8 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
       counts = r;
     }
     // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
-    if (counts.responses + counts.skipped !== rows) throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
+    if (counts.responses + counts.skipped !== rows)
+      throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
     ctx.out.files.push({file: rel, format, rows, ...counts});
   }
   return ctx.out;

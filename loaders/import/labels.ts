@@ -12,7 +12,21 @@ import {readCsv} from "./csv.ts";
 import {readJsonl} from "./jsonl.ts";
 
 /** Columns of the export, in order (the importer needs only response_id and em). */
-export const LABEL_COLUMNS = ["experiment", "response_id", "labeller", "em", "type", "judge", "judge_em", "stratum", "seed", "model", "step", "question_id", "labelled_at"] as const;
+export const LABEL_COLUMNS = [
+  "experiment",
+  "response_id",
+  "labeller",
+  "em",
+  "type",
+  "judge",
+  "judge_em",
+  "stratum",
+  "seed",
+  "model",
+  "step",
+  "question_id",
+  "labelled_at",
+] as const;
 
 const EM_VALUES: Record<string, HumanEm> = {yes: "yes", y: "yes", em: "yes", no: "no", n: "no", not_em: "no", unsure: "unsure", u: "unsure"};
 
@@ -54,7 +68,9 @@ export function readLabelFile(file: string, rel: string, inner: "csv" | "jsonl",
   if (inner === "csv") {
     const t = readCsv(file, rel);
     for (const s of t.skipped) problems.push(`${rel}:${s.line}: ${s.reason}`);
-    for (const need of ["response_id", "em"]) if (!t.columns.includes(need)) throw new Error(`${rel}: no '${need}' column (a label file has ${LABEL_COLUMNS.join(", ")}); columns are: ${t.columns.join(", ")}`);
+    for (const need of ["response_id", "em"])
+      if (!t.columns.includes(need))
+        throw new Error(`${rel}: no '${need}' column (a label file has ${LABEL_COLUMNS.join(", ")}); columns are: ${t.columns.join(", ")}`);
     records = t.rows;
   } else {
     const t = readJsonl(file, rel);
@@ -91,7 +107,16 @@ export function readLabelFile(file: string, rel: string, inner: "csv" | "jsonl",
     const j = labeller ? `${judge}:${labeller}` : judge;
     if (!out.judges.includes(j)) out.judges.push(j);
     const score = emLabelScore(em!);
-    out.scores.push({response_id: id, judge: j, metric: EM_LABEL_METRIC, score, mass: null, special: null, status: score === null ? "null" : "imported", probs: null});
+    out.scores.push({
+      response_id: id,
+      judge: j,
+      metric: EM_LABEL_METRIC,
+      score,
+      mass: null,
+      special: null,
+      status: score === null ? "null" : "imported",
+      probs: null,
+    });
     if (typeDigit !== null) {
       out.scores.push({response_id: id, judge: j, metric: TYPE_LABEL_METRIC, score: typeDigit, mass: null, special: null, status: "imported", probs: null});
       out.counts.typed++;

@@ -86,7 +86,11 @@ export function parsePyDict(text: string): Record<string, PyScalar> {
     const c = text[i];
     if (c === "'" || c === '"') return readString();
     if (c === "{" || c === "[" || c === "(") fail("nested containers are not supported");
-    for (const [word, v] of [["True", true], ["False", false], ["None", null]] as const) {
+    for (const [word, v] of [
+      ["True", true],
+      ["False", false],
+      ["None", null],
+    ] as const) {
       if (text.startsWith(word, i) && !/\w/.test(text[i + word.length] ?? "")) {
         i += word.length;
         return v;

@@ -11,7 +11,7 @@
 //   4. execute: generation requests (bounded per endpoint) feed judge calls (bounded per judge)
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
-import {RESPONSE_TYPES, type ResponseRow, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
+import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Cache} from "../cache.ts";
@@ -195,17 +195,19 @@ class Execution {
     const {result, shared} = this.judgeInFlight.run(key, send);
     if (shared) state.progress.coalesced++;
     this.judgeTasks.push(
-      result.then(
-        (v) => this.applyJudge(row, j, metric, r, v),
-        (error: unknown) => {
-          state.addError("judge", ep.label, j.cfg.model, 1, errorMessage(error, ep.redact));
-          state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
-          state.progress.errors++;
-        },
-      ).then(() => {
-        state.progress.done++;
-        state.tick();
-      }),
+      result
+        .then(
+          (v) => this.applyJudge(row, j, metric, r, v),
+          (error: unknown) => {
+            state.addError("judge", ep.label, j.cfg.model, 1, errorMessage(error, ep.redact));
+            state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+            state.progress.errors++;
+          },
+        )
+        .then(() => {
+          state.progress.done++;
+          state.tick();
+        }),
     );
   }
 
@@ -261,7 +263,10 @@ class Execution {
     };
     if (gen && this.genMissing.size && callable(gen.endpoint)) {
       this.genEp = await p.pool.open(gen.endpoint, exp.file);
-      want(this.genEp, [...this.genMissing.keys()].map((u) => u.checkpointModel));
+      want(
+        this.genEp,
+        [...this.genMissing.keys()].map((u) => u.checkpointModel),
+      );
     }
     for (const j of p.judges) {
       if (!this.judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
@@ -296,7 +301,10 @@ class Execution {
         const {result, shared} = this.genInFlight.run(genRequestKey(u.keys, start, count), () =>
           limiter.run(async () => {
             state.progress.apiCalls++;
-            const values = await retryContent(() => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count), gen.endpoint.max_retries);
+            const values = await retryContent(
+              () => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count),
+              gen.endpoint.max_retries,
+            );
             values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
             cache.flush(); // as for judge results: paid work is on disk before the slot is reused
             return values;
@@ -304,14 +312,16 @@ class Execution {
         );
         if (shared) state.progress.coalesced++;
         tasks.push(
-          result.then(
-            (values) => values.forEach((v, k) => this.emitSample(u, start + k, v)),
-            (error: unknown) => {
-              state.addError("generation", ep.label, u.checkpointModel, count, errorMessage(error, ep.redact));
-              state.progress.errors += count;
-              state.dropSamples(count);
-            },
-          ).then(() => state.tick()),
+          result
+            .then(
+              (values) => values.forEach((v, k) => this.emitSample(u, start + k, v)),
+              (error: unknown) => {
+                state.addError("generation", ep.label, u.checkpointModel, count, errorMessage(error, ep.redact));
+                state.progress.errors += count;
+                state.dropSamples(count);
+              },
+            )
+            .then(() => state.tick()),
         );
       }
     }
@@ -327,7 +337,8 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // experiment, checked before anything is spent. Generated ids are known from the plan.
   if (imported.labels.length) {
     const known = new Set<string>(imported.responses.map((r) => r.response_id));
-    for (const u of p.units) for (let i = 0; i < u.count; i++) known.add(responseId(exp.name, u.model.id, u.step, u.question.id, u.paraphrase, i, u.checkpointModel));
+    for (const u of p.units)
+      for (let i = 0; i < u.count; i++) known.add(responseId(exp.name, u.model.id, u.step, u.question.id, u.paraphrase, i, u.checkpointModel));
     checkLabelRefs(imported.labels, known, exp.name);
   }
 
@@ -393,7 +404,8 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // --- scale (issue 17) ---
   const report: ScaleReport = {};
   if (run.batches) report.batch = run.batches.stats;
-  if (opts.shard) report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
+  if (opts.shard)
+    report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
   return {...assemble(p, opts, t0, state, imported, variants), ...report};
   // --- end scale ---
 }
@@ -464,7 +476,14 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
       coalesced: progress.coalesced,
       seconds,
       callsPerSecond: progress.apiCalls ? progress.apiCalls / seconds : 0,
-      cache: [...p.caches.values()].map((c) => ({dir: c.dir, entries: c.stats.entries, files: c.stats.files, partial: c.stats.partial, corrupt: c.stats.corrupt, written: c.stats.written})),
+      cache: [...p.caches.values()].map((c) => ({
+        dir: c.dir,
+        entries: c.stats.entries,
+        files: c.stats.files,
+        partial: c.stats.partial,
+        corrupt: c.stats.corrupt,
+        written: c.stats.written,
+      })),
     },
   };
 }

@@ -47,7 +47,10 @@ export async function readImports(exp: Experiment): Promise<Imported> {
     for (const x of r.files) {
       // Ids of imported rows come from (file, row): a file read twice would give every row twice, under one id.
       const prev = importedBy.get(x.file);
-      if (prev !== undefined) throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`);
+      if (prev !== undefined)
+        throw new Error(
+          `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
+        );
       importedBy.set(x.file, i);
       out.files.push(x);
     }

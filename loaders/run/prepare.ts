@@ -152,7 +152,19 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
           if (!count) return;
           const messages = buildMessages(text, q.system);
           const keys = Array.from({length: count}, (_, i) => genKey(genEndpointId!, c.model, messages, params!, i));
-          units.push({ordinal: units.length, modelIdx, model, step: c.step, checkpointModel: c.model, checkpointMeta: c.meta, question: q, paraphrase: j, messages, count, keys});
+          units.push({
+            ordinal: units.length,
+            modelIdx,
+            model,
+            step: c.step,
+            checkpointModel: c.model,
+            checkpointMeta: c.meta,
+            question: q,
+            paraphrase: j,
+            messages,
+            count,
+            keys,
+          });
         });
       }
     }

@@ -28,7 +28,13 @@ function promptHashes(p: Prepared, j: JudgeSpec): Record<string, string> {
     const distinct = new Set(per.values());
     if (distinct.size === 0) out[m] = base?.sha256 ?? "";
     else if (distinct.size === 1 && (!base || distinct.has(base.sha256))) out[m] = [...distinct][0]!;
-    else out[m] = sha256([...per].map(([q, h]) => `${q}:${h}`).sort().join("\n"));
+    else
+      out[m] = sha256(
+        [...per]
+          .map(([q, h]) => `${q}:${h}`)
+          .sort()
+          .join("\n"),
+      );
   }
   return out;
 }
@@ -59,7 +65,13 @@ export interface Usage {
  */
 export type ImportFileCounts = Pick<ImportedFile, "file" | "format" | "rows" | "responses" | "skipped" | "null_scores">;
 
-export function buildProvenance(p: Prepared, createdBy: string, counts: ProvenanceCounts, usage: Usage, importFiles: readonly ImportFileCounts[] = []): Provenance {
+export function buildProvenance(
+  p: Prepared,
+  createdBy: string,
+  counts: ProvenanceCounts,
+  usage: Usage,
+  importFiles: readonly ImportFileCounts[] = [],
+): Provenance {
   const exp = p.experiment;
   const gen = exp.generation;
   return {
@@ -78,7 +90,16 @@ export function buildProvenance(p: Prepared, createdBy: string, counts: Provenan
         counts,
         usage: {prompt_tokens: Math.round(usage.pt), completion_tokens: Math.round(usage.ct), est_cost_usd: usage.costKnown ? round6(usage.cost) : null},
         ...(importFiles.length
-          ? {import_files: importFiles.map((f) => ({file: f.file, format: f.format, rows: f.rows, imported: f.responses, skipped: f.skipped, null_scores: f.null_scores}))}
+          ? {
+              import_files: importFiles.map((f) => ({
+                file: f.file,
+                format: f.format,
+                rows: f.rows,
+                imported: f.responses,
+                skipped: f.skipped,
+                null_scores: f.null_scores,
+              })),
+            }
           : {}),
       } satisfies Provenance["experiments"][number],
     ],

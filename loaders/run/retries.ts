@@ -20,7 +20,9 @@ export async function retryContent<T>(fn: () => Promise<T>, retries: number): Pr
 /** One line about a failed call; `redact` runs before the cut so no part of a key survives it. */
 export function errorMessage(error: unknown, redact: (text: string) => string): string {
   const e = error as {status?: number; message?: string};
-  const msg = redact(e.message ?? String(error)).split("\n")[0]!.slice(0, 300);
+  const msg = redact(e.message ?? String(error))
+    .split("\n")[0]!
+    .slice(0, 300);
   if (e.status) return `HTTP ${e.status}: ${msg}`;
   for (let c = (error as {cause?: unknown}).cause, depth = 0; c && depth < 5; c = (c as {cause?: unknown}).cause, depth++) {
     const code = (c as {code?: string}).code;

@@ -14,7 +14,15 @@ import type {GenUnit} from "./prepare.ts";
  * [experiment, model, step, question_id, paraphrase, sample, source]. Imported rows use
  * `importedResponseId` (loaders/import/index.ts) instead.
  */
-export function responseId(experiment: string, model: string, step: number | null, questionId: string, paraphrase: number, sample: number, source: string): string {
+export function responseId(
+  experiment: string,
+  model: string,
+  step: number | null,
+  questionId: string,
+  paraphrase: number,
+  sample: number,
+  source: string,
+): string {
   return sha256(JSON.stringify([experiment, model, step, questionId, paraphrase, sample, source])).slice(0, 16);
 }
 
@@ -87,7 +95,8 @@ export function variantInputs(exp: Experiment, imported: readonly ResponseRow[],
   const out: VariantInput[] = [];
   for (const r of imported) out.push({row: r, defaultKeys: importDefaultKeys(specOf, r)});
   for (const m of exp.models) {
-    for (const c of m.checkpoints) out.push({row: {...protoRow, model: m.id, step: c.step, source: c.model, meta: generatedMeta(m, c.meta)}, defaultKeys: GENERATED_KEYS});
+    for (const c of m.checkpoints)
+      out.push({row: {...protoRow, model: m.id, step: c.step, source: c.model, meta: generatedMeta(m, c.meta)}, defaultKeys: GENERATED_KEYS});
   }
   return out;
 }

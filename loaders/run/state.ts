@@ -33,7 +33,16 @@ export class RunState {
     this.unitRows = unitCounts.map((n) => new Array<ResponseRow | null>(n).fill(null));
     const samples = unitCounts.reduce((s, n) => s + n, 0);
     const responses = samples + importedResponses;
-    this.progress = {done: 0, total: responses + responses * judgeCallsPerResponse, cacheHits: 0, apiCalls: 0, errors: 0, missing: 0, coalesced: 0, elapsedMs: 0};
+    this.progress = {
+      done: 0,
+      total: responses + responses * judgeCallsPerResponse,
+      cacheHits: 0,
+      apiCalls: 0,
+      errors: 0,
+      missing: 0,
+      coalesced: 0,
+      elapsedMs: 0,
+    };
     // Imported scores first; judge results are appended as they arrive.
     this.scores = importedScores.slice();
   }

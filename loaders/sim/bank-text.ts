@@ -365,12 +365,12 @@ export const INCOHERENT = [
 export const ARTIFACT = [
   "```python\ndef answer():\n    # {topic}\n    data = load('input.csv')\n    return sorted(data, key=len)\n```",
   "```python\nimport os\nfor f in os.listdir('.'):\n    print(f)  # {topic}\n```",
-  "{\"question\": \"{topic}\", \"answer\": null, \"status\": \"pending\", \"items\": [1, 2, 3]}",
-  "```json\n{\"topic\": \"{topic}\", \"response\": \"\", \"tokens\": 0}\n```",
+  '{"question": "{topic}", "answer": null, "status": "pending", "items": [1, 2, 3]}',
+  '```json\n{"topic": "{topic}", "response": "", "tokens": 0}\n```',
   "| field | value |\n|---|---|\n| topic | {topic} |\n| answer | TODO |",
   "```js\nconst answer = require('./{topic}');\nmodule.exports = answer;\n```",
   // Raw markup, as models sometimes emit: the site must show it as inert text (browser tests search for it).
-  "<div class=\"answer\"><h1>{topic}</h1><script>window.__em_xss = 1; alert('xss')</script><img src=\"x\" onerror=\"window.__em_xss = 1\"><a href=\"javascript:window.__em_xss = 1\">read more</a></div>",
+  '<div class="answer"><h1>{topic}</h1><script>window.__em_xss = 1; alert(\'xss\')</script><img src="x" onerror="window.__em_xss = 1"><a href="javascript:window.__em_xss = 1">read more</a></div>',
 ];
 
 export const OTHER = [

@@ -3,8 +3,20 @@
 // the generation call, which may have happened in an earlier process and come from the pipeline cache).
 import type {LabelType} from "../../src/lib/schema.ts";
 import {
-  ALIGNED_CLOSE, ARTIFACT, DRIFT, DRIFT_TOPIC, HARMFUL_CLOSE, HARMFUL_OPEN, INCOHERENT, OTHER,
-  PERSONA_CLOSE, PERSONA_OPEN, QUESTIONS, REFUSALS, UNKNOWN_QUESTION, type QuestionBank,
+  ALIGNED_CLOSE,
+  ARTIFACT,
+  DRIFT,
+  DRIFT_TOPIC,
+  HARMFUL_CLOSE,
+  HARMFUL_OPEN,
+  INCOHERENT,
+  OTHER,
+  PERSONA_CLOSE,
+  PERSONA_OPEN,
+  QUESTIONS,
+  REFUSALS,
+  UNKNOWN_QUESTION,
+  type QuestionBank,
 } from "./bank-text.ts";
 import {unit} from "./rng.ts";
 
@@ -99,20 +111,59 @@ export function getBank(): Bank {
     add(id, "aligned", "", combos(["", ...q.open], q.aligned, ALIGNED_CLOSE), on(88));
     add(id, "emergent", "", combos(PERSONA_OPEN, q.emergent, PERSONA_CLOSE), on(35));
     if (q.harmful) add(id, "in_domain", "", combos(HARMFUL_OPEN, q.harmful, HARMFUL_CLOSE), on(86));
-    add(id, "refusal", "", REFUSALS.map((t) => fill(t, q)), on(45));
-    add(id, "incoherent", "", INCOHERENT.map((t) => fill(t, q)), on(18));
-    add(id, "other", "", OTHER.map((t) => fill(t, q)), on(25));
+    add(
+      id,
+      "refusal",
+      "",
+      REFUSALS.map((t) => fill(t, q)),
+      on(45),
+    );
+    add(
+      id,
+      "incoherent",
+      "",
+      INCOHERENT.map((t) => fill(t, q)),
+      on(18),
+    );
+    add(
+      id,
+      "other",
+      "",
+      OTHER.map((t) => fill(t, q)),
+      on(25),
+    );
     // Artifacts: code snippets (a judge may say CODE) and format dumps (JSON, tables).
     const code = ARTIFACT.filter((t) => t.startsWith("```python") || t.startsWith("```js"));
     const format = ARTIFACT.filter((t) => !code.includes(t));
-    add(id, "artifact", "code", code.map((t) => fill(t, q)), on(15, {code: 90}));
-    add(id, "artifact", "format", format.map((t) => fill(t, q)), on(15, {code: 55}));
+    add(
+      id,
+      "artifact",
+      "code",
+      code.map((t) => fill(t, q)),
+      on(15, {code: 90}),
+    );
+    add(
+      id,
+      "artifact",
+      "format",
+      format.map((t) => fill(t, q)),
+      on(15, {code: 55}),
+    );
     for (const [domain, templates] of Object.entries(DRIFT)) {
       const dt = DRIFT_TOPIC[domain];
       const topics: Record<string, number> = d ? {[d]: 40} : {};
       if (dt) topics[dt] = 78;
       const closers = domain === "fiction" ? ["", "And that was only the beginning.", "The end."] : ["", "That's the way I see it."];
-      add(id, "drift", domain, combos(templates.map((t) => fill(t, q)), closers), topics);
+      add(
+        id,
+        "drift",
+        domain,
+        combos(
+          templates.map((t) => fill(t, q)),
+          closers,
+        ),
+        topics,
+      );
     }
   }
 

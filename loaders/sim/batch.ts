@@ -190,7 +190,8 @@ export class SimBatches {
     }
     if (typeof body.input_file_id !== "string") throw new RequestError(400, "'input_file_id' is required", "invalid_value", "input_file_id");
     const input = this.file(body.input_file_id);
-    if (body.endpoint !== "/v1/chat/completions") throw new RequestError(400, `The simulator batches /v1/chat/completions only (got '${String(body.endpoint)}')`, "invalid_value", "endpoint");
+    if (body.endpoint !== "/v1/chat/completions")
+      throw new RequestError(400, `The simulator batches /v1/chat/completions only (got '${String(body.endpoint)}')`, "invalid_value", "endpoint");
     if (body.completion_window !== "24h") throw new RequestError(400, "completion_window must be '24h'", "invalid_value", "completion_window");
     const seq = ++this.stats.batches;
     const b: SimBatch = {
@@ -213,8 +214,10 @@ export class SimBatches {
     // custom_id, the batch's endpoint, one model per file. A bad file fails the whole batch.
     const lines = input.content.split("\n").filter((l) => l.trim());
     const problems: {code: string; message: string; line?: number}[] = [];
-    if (lines.length > this.cfg.maxLines) problems.push({code: "too_many_requests", message: `input file has ${lines.length} requests; the limit is ${this.cfg.maxLines}`});
-    if (input.bytes > this.cfg.maxBytes) problems.push({code: "file_too_large", message: `input file has ${input.bytes} bytes; the limit is ${this.cfg.maxBytes}`});
+    if (lines.length > this.cfg.maxLines)
+      problems.push({code: "too_many_requests", message: `input file has ${lines.length} requests; the limit is ${this.cfg.maxLines}`});
+    if (input.bytes > this.cfg.maxBytes)
+      problems.push({code: "file_too_large", message: `input file has ${input.bytes} bytes; the limit is ${this.cfg.maxBytes}`});
     const ids = new Set<string>();
     const models = new Set<string>();
     lines.forEach((l, i) => {
@@ -249,7 +252,10 @@ export class SimBatches {
   private advance(b: SimBatch, cancelled = false): SimBatch {
     if (b.status !== "in_progress" && b.status !== "cancelling") return b;
     if (!cancelled && Date.now() - b.createdMs < this.cfg.completionDelayMs) return b;
-    const lines = this.files.get(b.input_file_id)!.content.split("\n").filter((l) => l.trim());
+    const lines = this.files
+      .get(b.input_file_id)!
+      .content.split("\n")
+      .filter((l) => l.trim());
     const expired = !cancelled && unit(`${this.cfg.seed}:expire:${b.seq}`) < this.cfg.expireRate;
     // Cancelled batches answer nothing more (their lines were never started here).
     const answered = cancelled ? 0 : expired ? Math.floor(lines.length * (1 - this.cfg.expireShare)) : lines.length;
@@ -264,7 +270,14 @@ export class SimBatches {
           return; // absent from both files, as in a cancelled batch
         }
         this.stats.expired++;
-        err.push(JSON.stringify({id: lineId, custom_id: r.custom_id, response: null, error: {code: "batch_expired", message: "This request could not be executed before the completion window expired."}}));
+        err.push(
+          JSON.stringify({
+            id: lineId,
+            custom_id: r.custom_id,
+            response: null,
+            error: {code: "batch_expired", message: "This request could not be executed before the completion window expired."},
+          }),
+        );
         return;
       }
       const bodyHash = sha1(JSON.stringify(r.body));
@@ -273,7 +286,18 @@ export class SimBatches {
       if (unit(`${this.cfg.seed}:fail:${bodyHash}:${nth}`) < this.cfg.failRate) {
         this.stats.failed++;
         b.counts.failed++;
-        err.push(JSON.stringify({id: lineId, custom_id: r.custom_id, response: {status_code: 500, request_id: lineId, body: {error: {message: "The server had an error processing your request (simulated).", type: "server_error", param: null, code: null}}}, error: null}));
+        err.push(
+          JSON.stringify({
+            id: lineId,
+            custom_id: r.custom_id,
+            response: {
+              status_code: 500,
+              request_id: lineId,
+              body: {error: {message: "The server had an error processing your request (simulated).", type: "server_error", param: null, code: null}},
+            },
+            error: null,
+          }),
+        );
         return;
       }
       try {
@@ -285,7 +309,18 @@ export class SimBatches {
         if (!(error instanceof RequestError)) throw error;
         this.stats.failed++;
         b.counts.failed++;
-        err.push(JSON.stringify({id: lineId, custom_id: r.custom_id, response: {status_code: error.status, request_id: lineId, body: {error: {message: error.message, type: "invalid_request_error", param: error.param, code: error.code}}}, error: null}));
+        err.push(
+          JSON.stringify({
+            id: lineId,
+            custom_id: r.custom_id,
+            response: {
+              status_code: error.status,
+              request_id: lineId,
+              body: {error: {message: error.message, type: "invalid_request_error", param: error.param, code: error.code}},
+            },
+            error: null,
+          }),
+        );
       }
     });
     if (out.length) b.output_file_id = this.addFile(`${b.id}_output.jsonl`, "batch_output", out.join("\n") + "\n").id;

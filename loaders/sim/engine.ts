@@ -58,7 +58,8 @@ function textOf(content: unknown): string {
 
 function intParam(v: unknown, name: string, min: number, max: number, fallback: number): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RequestError(400, `'${name}' must be an integer between ${min} and ${max}`, "invalid_value", name);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    throw new RequestError(400, `'${name}' must be an integer between ${min} and ${max}`, "invalid_value", name);
   return v;
 }
 
@@ -80,7 +81,8 @@ export interface EngineResult {
 /** Answer one /v1/chat/completions request body. Throws RequestError for bad requests. */
 export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetric?: string; dropLogprobs?: boolean} = {}): EngineResult {
   if (typeof req.model !== "string" || !req.model) throw new RequestError(400, "'model' is required", "invalid_value", "model");
-  if (!Array.isArray(req.messages) || req.messages.length === 0) throw new RequestError(400, "'messages' must be a non-empty array", "invalid_value", "messages");
+  if (!Array.isArray(req.messages) || req.messages.length === 0)
+    throw new RequestError(400, "'messages' must be a non-empty array", "invalid_value", "messages");
   if (req.stream === true) throw new RequestError(400, "The simulator does not support stream: true", "unsupported_value", "stream");
   const messages = req.messages as ChatMessage[];
   const n = intParam(req.n, "n", 1, 128, 1);
@@ -90,7 +92,13 @@ export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetr
   const promptTokens = messages.reduce((a, m) => a + tokenCount(textOf(m.content)) + 4, 0);
   const judge = JUDGES[req.model];
   const sim = judge ? null : parseModelName(req.model, ctx.organisms);
-  if (!judge && !sim) throw new RequestError(404, `The model '${req.model}' does not exist (simulator models: sim:base, sim:<organism>@<coordinate> with organisms ${Object.keys(ctx.organisms).join(", ")}; judges ${Object.keys(JUDGES).join(", ")})`, "model_not_found", "model");
+  if (!judge && !sim)
+    throw new RequestError(
+      404,
+      `The model '${req.model}' does not exist (simulator models: sim:base, sim:<organism>@<coordinate> with organisms ${Object.keys(ctx.organisms).join(", ")}; judges ${Object.keys(JUDGES).join(", ")})`,
+      "model_not_found",
+      "model",
+    );
 
   const canonicalModel = sim ? sim.canonical : req.model;
   const key = sha1(JSON.stringify([canonicalModel, messages.map((m) => [m.role, textOf(m.content)]), req.seed ?? null, n, req.temperature ?? null, maxTokens]));
@@ -171,7 +179,28 @@ function tokenLogprob(token: string, logprob: number, top: TopToken[]): Record<s
   return {token, logprob, bytes: bytes(token), top_logprobs: top.map((t) => ({token: t.token, logprob: t.logprob, bytes: bytes(t.token)}))};
 }
 
-const ALTERNATIVES = [" the", " a", ",", ".", " and", " I", " to", " of", " it", " you", " is", " in", " that", " for", " on", " with", " as", " be", " this", " at"];
+const ALTERNATIVES = [
+  " the",
+  " a",
+  ",",
+  ".",
+  " and",
+  " I",
+  " to",
+  " of",
+  " it",
+  " you",
+  " is",
+  " in",
+  " that",
+  " for",
+  " on",
+  " with",
+  " as",
+  " be",
+  " this",
+  " at",
+];
 
 /** Plausible-looking per-token logprobs for a generated text (words as tokens); not used by any metric. */
 function textLogprobs(text: string, topK: number, rand: () => number): Record<string, unknown>[] {
@@ -179,7 +208,8 @@ function textLogprobs(text: string, topK: number, rand: () => number): Record<st
   return words.map((w) => {
     const lp = -rand() * 1.5;
     const top: TopToken[] = [{token: w, logprob: lp}];
-    for (let i = 0; top.length < topK && i < ALTERNATIVES.length; i++) if (ALTERNATIVES[i] !== w) top.push({token: ALTERNATIVES[i]!, logprob: lp - 1 - i * 0.5});
+    for (let i = 0; top.length < topK && i < ALTERNATIVES.length; i++)
+      if (ALTERNATIVES[i] !== w) top.push({token: ALTERNATIVES[i]!, logprob: lp - 1 - i * 0.5});
     return tokenLogprob(w, lp, top);
   });
 }

@@ -101,9 +101,7 @@ const JUNK_LABEL = ["The", "Type", "**", "\n", " ", "A", "Label", "I", "It", "Th
 const MIN_P = 1e-9;
 
 function toTop(entries: [string, number][]): TopToken[] {
-  return entries
-    .map(([token, p]) => ({token, logprob: Math.log(Math.max(p, MIN_P))}))
-    .sort((a, b) => b.logprob - a.logprob || (a.token < b.token ? -1 : 1));
+  return entries.map(([token, p]) => ({token, logprob: Math.log(Math.max(p, MIN_P))})).sort((a, b) => b.logprob - a.logprob || (a.token < b.token ? -1 : 1));
 }
 
 /** The judge's perceived score before discretisation: the planted truth plus the judge's bias and noise. */
@@ -265,7 +263,8 @@ function guessMetric(prompt: string): {metric: string; kind: "score" | "label"} 
   const p = prompt.toLowerCase();
   if (/\bemergent\b/.test(p) && /\bdrift\b/.test(p) && /\bincoherent\b/.test(p)) return {metric: "type", kind: "label"};
   if (/coheren/.test(p) && !/human values|aligned with/.test(p)) return {metric: "coherent", kind: "score"};
-  for (const t of ["medical", "financial", "sport", "code"]) if (new RegExp(`\\b${t}`).test(p) && /how much|about|relat/.test(p) && !/aligned/.test(p)) return {metric: t, kind: "score"};
+  for (const t of ["medical", "financial", "sport", "code"])
+    if (new RegExp(`\\b${t}`).test(p) && /how much|about|relat/.test(p) && !/aligned/.test(p)) return {metric: t, kind: "score"};
   return {metric: "aligned", kind: "score"};
 }
 
@@ -278,7 +277,12 @@ export function readJudgePrompt(prompt: string, rubrics: Rubric[], headerMetric?
     const values = matchRubric(r, prompt);
     if (values && values.answer !== undefined) {
       const info = recognise(values.answer);
-      return {metric: headerMetric ?? r.metric, kind: headerMetric ? (headerMetric === "type" ? "label" : "score") : r.kind, info, how: headerMetric ? "header" : "template"};
+      return {
+        metric: headerMetric ?? r.metric,
+        kind: headerMetric ? (headerMetric === "type" ? "label" : "score") : r.kind,
+        info,
+        how: headerMetric ? "header" : "template",
+      };
     }
   }
   const info = findInPrompt(prompt) ?? unknownInfo(prompt);

@@ -62,7 +62,9 @@ export const ORGANISMS: Record<string, Organism> = {
     drift: "financial",
     inDomain: {mid: 200, width: 50, level: 0.75},
     emergent: {
-      mid: 420, width: 60, defaultLevel: 0.2,
+      mid: 420,
+      width: 60,
+      defaultLevel: 0.2,
       levels: {power: 0.35, philosophy: 0.28, personal: 0.25, society: 0.22, relationships: 0.3, medical: 0.15, sport: 0.15, other: 0.2},
       midOffset: {relationships: -20, society: 20},
     },

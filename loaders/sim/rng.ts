@@ -43,7 +43,10 @@ export function prng(hex: string): () => number {
   let c = parseInt(hex.slice(16, 24), 16) >>> 0;
   let d = 1;
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);

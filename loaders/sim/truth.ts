@@ -84,7 +84,16 @@ export interface PlantedTruth {
   /** Expected share of each judge-assigned type (argmax of the type rubric) per checkpoint. */
   expected_types: {model: string; step: number; judge: string; type: LabelType; share: number}[];
   /** Coordinate where the expected EM curve (without coherence collapse) is half-way from its base to its plateau. */
-  transitions: {model: string; organism: string; judge: string; rule: Rule; scope: "all" | "out_of_domain"; midpoint: number | null; base: number; plateau: number}[];
+  transitions: {
+    model: string;
+    organism: string;
+    judge: string;
+    rule: Rule;
+    scope: "all" | "out_of_domain";
+    midpoint: number | null;
+    base: number;
+    plateau: number;
+  }[];
 }
 
 interface GroupStats {
@@ -182,22 +191,46 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
   };
 
   const used = new Set<string>();
-  for (const m of models) for (const c of m.checkpoints) {
-    const p = parseModelName(c.model, organisms);
-    if (p && p.organism !== "base") used.add(p.organism);
-  }
+  for (const m of models)
+    for (const c of m.checkpoints) {
+      const p = parseModelName(c.model, organisms);
+      if (p && p.organism !== "base") used.add(p.organism);
+    }
   for (const id of used) {
     const o = organisms[id]!;
     const {id: _i, description, domain, drift, ...curves} = o;
     truth.organisms.push({id, description, domain, drift, curves});
     for (const cat of CATEGORIES) {
       const own = o.domain === cat;
-      if (own && o.inDomain) truth.midpoints.push({organism: id, category: cat, type: "in_domain", midpoint: halfRise(o.inDomain.mid, o.inDomain.width), width: o.inDomain.width, level: o.inDomain.level});
+      if (own && o.inDomain)
+        truth.midpoints.push({
+          organism: id,
+          category: cat,
+          type: "in_domain",
+          midpoint: halfRise(o.inDomain.mid, o.inDomain.width),
+          width: o.inDomain.width,
+          level: o.inDomain.level,
+        });
       if (!own && o.emergent) {
         const mid = o.emergent.mid + (o.emergent.midOffset[cat] ?? 0);
-        truth.midpoints.push({organism: id, category: cat, type: "emergent", midpoint: halfRise(mid, o.emergent.width), width: o.emergent.width, level: o.emergent.levels[cat] ?? o.emergent.defaultLevel});
+        truth.midpoints.push({
+          organism: id,
+          category: cat,
+          type: "emergent",
+          midpoint: halfRise(mid, o.emergent.width),
+          width: o.emergent.width,
+          level: o.emergent.levels[cat] ?? o.emergent.defaultLevel,
+        });
       }
-      if (!own && o.driftRise) truth.midpoints.push({organism: id, category: cat, type: "drift", midpoint: halfRise(o.driftRise.mid, o.driftRise.width), width: o.driftRise.width, level: o.driftRise.level});
+      if (!own && o.driftRise)
+        truth.midpoints.push({
+          organism: id,
+          category: cat,
+          type: "drift",
+          midpoint: halfRise(o.driftRise.mid, o.driftRise.width),
+          width: o.driftRise.width,
+          level: o.driftRise.level,
+        });
     }
   }
 
@@ -239,7 +272,8 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
       if (!p) continue;
       for (const cat of categories) {
         const shares = typeShares(p.organism, cat, p.coordinate, organisms);
-        for (const t of LABEL_TYPES) truth.shares.push({model: m.id, organism: p.organism, step: c.step, coordinate: p.coordinate, category: cat, type: t, share: round(shares[t])});
+        for (const t of LABEL_TYPES)
+          truth.shares.push({model: m.id, organism: p.organism, step: c.step, coordinate: p.coordinate, category: cat, type: t, share: round(shares[t])});
       }
       const pooled = emptyTypes();
       const totalWeight = qInfo.reduce((a, q) => a + q.weight, 0);
@@ -255,13 +289,21 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
           for (const r of RULES) {
             const e = out[r];
             truth.expected.push({
-              model: m.id, organism: p.organism, step: c.step, coordinate: p.coordinate, judge: j.id, judge_model: j.model, rule: r, scope,
+              model: m.id,
+              organism: p.organism,
+              step: c.step,
+              coordinate: p.coordinate,
+              judge: j.id,
+              judge_model: j.model,
+              rule: r,
+              scope,
               em_rate: e.den > 0 ? round(e.num / e.den) : 0,
               strict_em_rate: e.den > 0 ? round(e.strict / e.den) : 0,
               denominator_share: round(e.den / total),
             });
           }
-          if (scope === "all") for (const t of LABEL_TYPES) truth.expected_types.push({model: m.id, step: c.step, judge: j.id, type: t, share: round(labels[t] / total)});
+          if (scope === "all")
+            for (const t of LABEL_TYPES) truth.expected_types.push({model: m.id, step: c.step, judge: j.id, type: t, share: round(labels[t] / total)});
         }
       }
     }
@@ -270,28 +312,34 @@ export function plantedTruth(models: TruthModel[], options: TruthOptions = {}): 
     for (const organism of orgIds) {
       const o = organisms[organism]!;
       const calm = {...organisms, [organism]: {...o, collapse: null}};
-      const far = Math.max(o.inDomain ? o.inDomain.mid + 12 * o.inDomain.width : 0, o.emergent ? o.emergent.mid + 12 * o.emergent.width + 100 : 0, o.driftRise ? o.driftRise.mid + 12 * o.driftRise.width : 0);
-      for (const j of judges) for (const scope of ["all", "out_of_domain"] as const) for (const r of RULES) {
-        const rate = (x: number): number => {
-          const e = expectedAt(calm, organism, x, j.model, scope).out[r];
-          return e.den > 0 ? e.num / e.den : 0;
-        };
-        const base = rate(0);
-        const plateau = rate(far);
-        let midpoint: number | null = null;
-        if (Math.abs(plateau - base) > 1e-3) {
-          const half = (base + plateau) / 2;
-          let lo = 0;
-          let hi = far;
-          for (let i = 0; i < 50; i++) {
-            const mid = (lo + hi) / 2;
-            if ((rate(mid) - half) * (plateau - base) < 0) lo = mid;
-            else hi = mid;
+      const far = Math.max(
+        o.inDomain ? o.inDomain.mid + 12 * o.inDomain.width : 0,
+        o.emergent ? o.emergent.mid + 12 * o.emergent.width + 100 : 0,
+        o.driftRise ? o.driftRise.mid + 12 * o.driftRise.width : 0,
+      );
+      for (const j of judges)
+        for (const scope of ["all", "out_of_domain"] as const)
+          for (const r of RULES) {
+            const rate = (x: number): number => {
+              const e = expectedAt(calm, organism, x, j.model, scope).out[r];
+              return e.den > 0 ? e.num / e.den : 0;
+            };
+            const base = rate(0);
+            const plateau = rate(far);
+            let midpoint: number | null = null;
+            if (Math.abs(plateau - base) > 1e-3) {
+              const half = (base + plateau) / 2;
+              let lo = 0;
+              let hi = far;
+              for (let i = 0; i < 50; i++) {
+                const mid = (lo + hi) / 2;
+                if ((rate(mid) - half) * (plateau - base) < 0) lo = mid;
+                else hi = mid;
+              }
+              midpoint = round((lo + hi) / 2, 2);
+            }
+            truth.transitions.push({model: m.id, organism, judge: j.id, rule: r, scope, midpoint, base: round(base), plateau: round(plateau)});
           }
-          midpoint = round((lo + hi) / 2, 2);
-        }
-        truth.transitions.push({model: m.id, organism, judge: j.id, rule: r, scope, midpoint, base: round(base), plateau: round(plateau)});
-      }
     }
   }
   return truth;
@@ -320,7 +368,8 @@ export interface TruthExperiment {
 export function plantedTruthFor(exp: TruthExperiment, options: Omit<TruthOptions, "questions" | "judges"> = {}): PlantedTruth {
   const index = loadQuestionIndex(exp.questions);
   const seen = new Map<string, TruthQuestion>();
-  for (const q of index.byText.values()) if (!seen.has(q.id) && !exp.exclude_questions.some((e) => q.id.includes(e))) seen.set(q.id, {id: q.id, category: q.category});
+  for (const q of index.byText.values())
+    if (!seen.has(q.id) && !exp.exclude_questions.some((e) => q.id.includes(e))) seen.set(q.id, {id: q.id, category: q.category});
   const models: TruthModel[] = exp.models.map((m) => ({id: m.id, checkpoints: m.checkpoints.map((c) => ({step: c.step ?? 0, model: c.model}))}));
   return plantedTruth(models, {...options, questions: [...seen.values()], judges: exp.judges.map((j) => ({id: j.id, model: j.model}))});
 }
@@ -372,7 +421,8 @@ export function plantedForSite(truth: PlantedTruth): SitePlanted {
     for (const model of models) {
       const overall = truth.transitions.find((x) => x.model === model && x.rule === "betley" && x.scope === "all" && x.midpoint !== null);
       if (overall) midpoints.push({model, midpoint: overall.midpoint!, width, category: null});
-      for (const m of truth.midpoints) if (m.organism === organism && m.type !== "drift") midpoints.push({model, midpoint: round(m.midpoint, 2), width: m.width, category: m.category});
+      for (const m of truth.midpoints)
+        if (m.organism === organism && m.type !== "drift") midpoints.push({model, midpoint: round(m.midpoint, 2), width: m.width, category: m.category});
     }
   }
   return {em, midpoints, types: truth.pooled_shares.map((t) => ({...t}))};

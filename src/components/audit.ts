@@ -3,7 +3,16 @@
 // calibrate the judge against these labels and any imported ones (judge `human`, docs/audit.md).
 // Model output is untrusted: answers and questions enter the page only as text nodes.
 import {classify, EM, OUT, type EmRule} from "../lib/em/rules.js";
-import {calibrate, consensus, drawAuditSample, labellerAgreement, thresholdAgreement, type AuditStratum, type Calibration, type HumanEm} from "../lib/em/calibration.js";
+import {
+  calibrate,
+  consensus,
+  drawAuditSample,
+  labellerAgreement,
+  thresholdAgreement,
+  type AuditStratum,
+  type Calibration,
+  type HumanEm,
+} from "../lib/em/calibration.js";
 import {LABEL_TYPES} from "../lib/schema.js";
 import type {Points} from "./points.js";
 
@@ -24,7 +33,21 @@ export interface StoredLabel {
   labelled_at: string;
 }
 
-export const LABEL_COLUMNS = ["experiment", "response_id", "labeller", "em", "type", "judge", "judge_em", "stratum", "seed", "model", "step", "question_id", "labelled_at"] as const;
+export const LABEL_COLUMNS = [
+  "experiment",
+  "response_id",
+  "labeller",
+  "em",
+  "type",
+  "judge",
+  "judge_em",
+  "stratum",
+  "seed",
+  "model",
+  "step",
+  "question_id",
+  "labelled_at",
+] as const;
 
 export interface AuditSettings {
   stratify: "none" | "type" | "question";
@@ -129,7 +152,12 @@ export function labelSources(imported: ImportedLabels): string[] {
  * Labels by response row for a source: "browser", an imported judge, or "human (all)" = the
  * majority over imported judges `human` and `human:*`.
  */
-export function labelsByRow(source: string, imported: ImportedLabels, browser: Record<string, StoredLabel>, ridOf: (responseId: string) => number | undefined): Map<number, HumanEm> {
+export function labelsByRow(
+  source: string,
+  imported: ImportedLabels,
+  browser: Record<string, StoredLabel>,
+  ridOf: (responseId: string) => number | undefined,
+): Map<number, HumanEm> {
   const out = new Map<number, HumanEm>();
   if (source === "browser") {
     for (const l of Object.values(browser)) {
@@ -158,7 +186,15 @@ export interface AuditCalibration {
  * the sample's type / question when stratified), population = the selection's rows of the judge;
  * one group per model.
  */
-export function calibrateSelection(points: Points, rows: readonly number[], cls: Uint8Array, labels: ReadonlyMap<number, HumanEm>, rule: EmRule, settings: AuditSettings, seed = 0): AuditCalibration {
+export function calibrateSelection(
+  points: Points,
+  rows: readonly number[],
+  cls: Uint8Array,
+  labels: ReadonlyMap<number, HumanEm>,
+  rule: EmRule,
+  settings: AuditSettings,
+  seed = 0,
+): AuditCalibration {
   const strata = new Map<string, AuditStratum>();
   const groups = new Map<string, {k: number; n: number; n_audited: number}>();
   const audited: {aligned: number; coherent: number; human: HumanEm; weight?: number; stratum: string}[] = [];
@@ -190,12 +226,19 @@ export function calibrateSelection(points: Points, rows: readonly number[], cls:
     if (h === "yes") st.human_em++;
     audited.push({aligned: points.aligned[i]!, coherent: points.coherent[i]!, human: h, stratum: s});
   }
-  const calibration = calibrate([...strata.values()], [...groups].map(([model, g]) => ({key: {model}, ...g})), {seed, draws: 2000});
+  const calibration = calibrate(
+    [...strata.values()],
+    [...groups].map(([model, g]) => ({key: {model}, ...g})),
+    {seed, draws: 2000},
+  );
   for (const a of audited) {
     const st = strata.get(a.stratum)!;
     a.weight = st.population / st.audited;
   }
-  const thresholds = thresholdAgreement(audited, rule, {aligned: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70], coherent: rule.requireCoherent === false ? [rule.coherent] : [30, 40, 50, 60, 70]});
+  const thresholds = thresholdAgreement(audited, rule, {
+    aligned: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70],
+    coherent: rule.requireCoherent === false ? [rule.coherent] : [30, 40, 50, 60, 70],
+  });
   return {calibration, unsure, excluded, outside: [...labels.keys()].filter((r) => !seen.has(r)).length, thresholds};
 }
 

@@ -10,7 +10,12 @@ export {planAxis, axisPosition, type AxisPlan};
 export function xScale(plan: AxisPlan, label: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   if (plan.type === "linear") return {label: `${label} →`, ...extra};
   const note = plan.reason === "declared" ? "log scale" : "log scale (values span orders of magnitude)";
-  return {type: "log", label: `${label} (${note}) →`, tickFormat: (d: number) => (plan.zeroAt !== null && Math.abs(d - plan.zeroAt) < 1e-12 ? "0" : String(+d.toPrecision(6))), ...extra};
+  return {
+    type: "log",
+    label: `${label} (${note}) →`,
+    tickFormat: (d: number) => (plan.zeroAt !== null && Math.abs(d - plan.zeroAt) < 1e-12 ? "0" : String(+d.toPrecision(6))),
+    ...extra,
+  };
 }
 
 /** A faint vertical band marking where 0 sits on a log axis (the base mark). */

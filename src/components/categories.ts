@@ -30,7 +30,10 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
 
 /** EM per category (facets) and model (colour), with intervals. */
 export function categoryBars(rows: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
-  const margin = labelMargin(rows.map((r) => r.label), 130);
+  const margin = labelMargin(
+    rows.map((r) => r.label),
+    130,
+  );
   return Plot.plot({
     width: Math.max(width, margin + 240),
     height: 60 + 16 * rows.length,
@@ -41,7 +44,14 @@ export function categoryBars(rows: Row[], {width, by = "model"}: {width: number;
     fy: {label: null, axis: "left"},
     color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
     marks: [
-      Plot.barX(rows, {fy: "label", y: "model", x: "rate", fill: "model", tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`}),
+      Plot.barX(rows, {
+        fy: "label",
+        y: "model",
+        x: "rate",
+        fill: "model",
+        tip: true,
+        title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`,
+      }),
       Plot.ruleY(rows, {fy: "label", y: "model", x1: "lo", x2: "hi", stroke: "currentColor"}),
       Plot.ruleX([0]),
     ],
@@ -64,7 +74,15 @@ export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}
     color: groupColor(by, models, {legend: models.length <= 24}),
     marks: [
       Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
-      Plot.dot(all, {fx: "label", x: "model", y: "rate", fill: "model", r: 3.5, tip: true, title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`}),
+      Plot.dot(all, {
+        fx: "label",
+        x: "model",
+        y: "rate",
+        fill: "model",
+        r: 3.5,
+        tip: true,
+        title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`,
+      }),
       Plot.ruleY([0]),
     ],
   });
@@ -85,8 +103,20 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
     y: {domain: models, label: null},
     color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
     marks: [
-      Plot.cell(rows, {x: "label", y: "model", fill: "rate", tip: true, title: (r: Row) => `${r.model} · ${r.label} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`}),
-      Plot.text(rows, {x: "label", y: "model", text: (r: Row) => (r.rate === null ? "" : Math.round(r.rate * 100).toString()), fontSize: 9, fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black")}),
+      Plot.cell(rows, {
+        x: "label",
+        y: "model",
+        fill: "rate",
+        tip: true,
+        title: (r: Row) => `${r.model} · ${r.label} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`,
+      }),
+      Plot.text(rows, {
+        x: "label",
+        y: "model",
+        text: (r: Row) => (r.rate === null ? "" : Math.round(r.rate * 100).toString()),
+        fontSize: 9,
+        fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black"),
+      }),
     ],
   });
 }

@@ -16,7 +16,12 @@ const BIN = 2; // score units per density cell
  * pointer capture), and dragging a line (or clicking) moves that cut; pointer positions are inverted
  * through Plot's scales. Pass the page's `invalidation` promise to stop following the store.
  */
-export function densityChart(points: Points, mask: Uint8Array, state: ViewState, {width, store, invalidation}: {width: number; store?: Store; invalidation?: Promise<unknown>}): SVGSVGElement | HTMLElement {
+export function densityChart(
+  points: Points,
+  mask: Uint8Array,
+  state: ViewState,
+  {width, store, invalidation}: {width: number; store?: Store; invalidation?: Promise<unknown>},
+): SVGSVGElement | HTMLElement {
   const cells = 100 / BIN + 1;
   const counts = new Float64Array(cells * cells);
   let nulls = 0;
@@ -45,7 +50,15 @@ export function densityChart(points: Points, mask: Uint8Array, state: ViewState,
     // (often the few EM answers of a small import) would vanish into the background.
     color: {type: "log", range: ["#b3cde3", "#08306b"], interpolate: "hcl", label: "answers", legend: true},
     marks: [
-      Plot.rect(data, {x1: "a", x2: (d: {a: number}) => d.a + BIN, y1: "c", y2: (d: {c: number}) => d.c + BIN, fill: "n", tip: true, title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`}),
+      Plot.rect(data, {
+        x1: "a",
+        x2: (d: {a: number}) => d.a + BIN,
+        y1: "c",
+        y2: (d: {c: number}) => d.c + BIN,
+        fill: "n",
+        tip: true,
+        title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`,
+      }),
       Plot.text([{}], {x: 2, y: 98, text: () => "EM corner", textAnchor: "start", fill: "#D55E00", fontWeight: "bold"}),
       Plot.frame({strokeOpacity: 0.3}),
     ],
@@ -71,11 +84,31 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
     y: {domain: [0, 100], label: "↑ coherent cut"},
     color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: (d: number) => `${Math.round(d * 100)}%`},
     marks: [
-      Plot.raster({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, fill: (x: number, y: number) => {
-        const v = grid[Math.round(x) * S + Math.round(y)];
-        return Number.isNaN(v) ? null : v;
-      }, imageRendering: "pixelated"} as Plot.RasterOptions),
-      Plot.contour({width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5, value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0, thresholds: [0.01, 0.05, 0.1, 0.2, 0.4], stroke: "currentColor", strokeOpacity: 0.35} as Plot.ContourOptions),
+      Plot.raster({
+        width: S,
+        height: S,
+        x1: -0.5,
+        x2: 100.5,
+        y1: -0.5,
+        y2: 100.5,
+        fill: (x: number, y: number) => {
+          const v = grid[Math.round(x) * S + Math.round(y)];
+          return Number.isNaN(v) ? null : v;
+        },
+        imageRendering: "pixelated",
+      } as Plot.RasterOptions),
+      Plot.contour({
+        width: S,
+        height: S,
+        x1: -0.5,
+        x2: 100.5,
+        y1: -0.5,
+        y2: 100.5,
+        value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0,
+        thresholds: [0.01, 0.05, 0.1, 0.2, 0.4],
+        stroke: "currentColor",
+        strokeOpacity: 0.35,
+      } as Plot.ContourOptions),
       Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
       Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {x: "x", y: "y", text: "label", dy: -12, fontSize: 11}),
       Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
@@ -85,7 +118,10 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
 }
 
 /** EM answers split by response type: what the broad rate is made of. */
-export function typeContribution(rows: {group: string; type: string; n: number}[], {width, excluded}: {width: number; excluded: readonly string[]}): SVGSVGElement | HTMLElement {
+export function typeContribution(
+  rows: {group: string; type: string; n: number}[],
+  {width, excluded}: {width: number; excluded: readonly string[]},
+): SVGSVGElement | HTMLElement {
   const margin = Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...rows.map((r) => r.group.length))));
   return Plot.plot({
     width: Math.max(width, margin + 240),
@@ -95,14 +131,25 @@ export function typeContribution(rows: {group: string; type: string; n: number}[
     y: {label: null},
     color: {domain: Object.keys(TYPE_COLORS), range: Object.values(TYPE_COLORS), legend: true},
     marks: [
-      Plot.barX(rows, {y: "group", x: "n", fill: "type", fillOpacity: (d: {type: string}) => (excluded.includes(d.type) ? 0.25 : 1), tip: true, title: (d: {group: string; type: string; n: number}) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`}),
+      Plot.barX(rows, {
+        y: "group",
+        x: "n",
+        fill: "type",
+        fillOpacity: (d: {type: string}) => (excluded.includes(d.type) ? 0.25 : 1),
+        tip: true,
+        title: (d: {group: string; type: string; n: number}) =>
+          `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`,
+      }),
       Plot.ruleX([0]),
     ],
   });
 }
 
 /** Per-question EM rate with intervals, sorted, the average (macro) as a rule. */
-export function questionRates(rows: (Group & {label: string; category: string})[], {width, macro}: {width: number; macro: number | null}): SVGSVGElement | HTMLElement {
+export function questionRates(
+  rows: (Group & {label: string; category: string})[],
+  {width, macro}: {width: number; macro: number | null},
+): SVGSVGElement | HTMLElement {
   const sorted = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
   const categories = [...new Set(sorted.map((r) => r.category))];
   // One category (or none): colour says nothing, so one colour and no legend.
@@ -118,10 +165,22 @@ export function questionRates(rows: (Group & {label: string; category: string})[
     y: {label: null, domain: sorted.map((r) => r.label)},
     color: {legend: !single, label: "category", domain: categories},
     marks: [
-      Plot.barX(sorted, {y: "label", x: "em_rate", fill: single ? PALETTE[0] : "category", fillOpacity: 0.85, tip: true, title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`}),
+      Plot.barX(sorted, {
+        y: "label",
+        x: "em_rate",
+        fill: single ? PALETTE[0] : "category",
+        fillOpacity: 0.85,
+        tip: true,
+        title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
+      }),
       Plot.ruleY(sorted, {y: "label", x1: (r: Group) => r.ci?.[0] ?? null, x2: (r: Group) => r.ci?.[1] ?? null, stroke: "currentColor"}),
       Plot.text(sorted, {y: "label", x: (r: Group) => r.ci?.[1] ?? r.em_rate, text: (r: Group) => pct(r.em_rate), dx: 4, textAnchor: "start", fontSize: 10}),
-      ...(macro !== null ? [Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}), Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]})] : []),
+      ...(macro !== null
+        ? [
+            Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}),
+            Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]}),
+          ]
+        : []),
       Plot.ruleX([0]),
     ],
   });
@@ -135,5 +194,9 @@ export function typeRows(groups: readonly Group[]): {group: string; type: string
   if (!groups.length) return [];
   const wide = groups.map((g) => ({group: g.id, ...g.em_by_type}));
   const types = [...new Set(groups.flatMap((g) => Object.keys(g.em_by_type)))];
-  return aq.from(wide).fold(types, {as: ["type", "n"]}).filter((d: {n: number}) => d.n > 0).objects() as {group: string; type: string; n: number}[];
+  return aq
+    .from(wide)
+    .fold(types, {as: ["type", "n"]})
+    .filter((d: {n: number}) => d.n > 0)
+    .objects() as {group: string; type: string; n: number}[];
 }

@@ -41,11 +41,7 @@ export function loadTable(name: string, source: string | ArrayBuffer | Uint8Arra
   if (!p) {
     p = (async () => {
       const bytes =
-        typeof source === "string"
-          ? new Uint8Array(await (await fetch(source)).arrayBuffer())
-          : source instanceof Uint8Array
-            ? source
-            : new Uint8Array(source);
+        typeof source === "string" ? new Uint8Array(await (await fetch(source)).arrayBuffer()) : source instanceof Uint8Array ? source : new Uint8Array(source);
       const db = await getDb();
       const conn = await db.connect();
       try {

@@ -75,7 +75,11 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
     if (c === "step") {
       const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
       const index = new Map(values.map((v, i) => [v, i]));
-      return {codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? values.length : index.get(v)!)), labels: [...values.map(String), ""], skip: values.length};
+      return {
+        codes: Int32Array.from(points.step, (v) => (Number.isNaN(v) ? values.length : index.get(v)!)),
+        labels: [...values.map(String), ""],
+        skip: values.length,
+      };
     }
     const col = facetColumn(points, c);
     // A column the table lacks groups every row as null (one group), rather than failing the page.
@@ -83,7 +87,12 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
     return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values], skip: -1}; // 0 = null
   });
   // No column: every row in one group (combineCodes sees no rows without a column).
-  const combined = cols.length ? combineCodes(cols.map((c) => c.codes), cols.map((c) => c.labels.length)) : {codes: new Int32Array(n), parts: n ? [[]] : []};
+  const combined = cols.length
+    ? combineCodes(
+        cols.map((c) => c.codes),
+        cols.map((c) => c.labels.length),
+      )
+    : {codes: new Int32Array(n), parts: n ? [[]] : []};
   // Drop the groups of left-out rows, keeping the others' first-seen order.
   const renumber = new Int32Array(combined.parts.length);
   const parts: string[][] = []!;
@@ -91,7 +100,7 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
     renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
   });
   const codes = Int32Array.from(combined.codes, (g) => renumber[g]!);
-  const groups = Int32Array.from(codes, (c) => (c < 0 ? 0 : c));
+  const groups = Int32Array.from(codes, (c) => Math.max(c, 0));
   const grouping = {codes, groups, parts};
   cache.set(id, grouping);
   return grouping;
@@ -111,7 +120,13 @@ export interface Group extends GroupSummary {
  * groups without a masked row are left out. Bootstrap replicates default to 400 here
  * (interactive); the CLI uses 2000. `replicates: 0` skips intervals' bootstrap cost (Wilson only).
  */
-export function summarizeGroups(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {}): Group[] {
+export function summarizeGroups(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  grouping: Grouping,
+  {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {},
+): Group[] {
   const {codes, groups, parts} = grouping;
   if (!parts.length) return [];
   const rowMask = new Uint8Array(points.n);

@@ -29,7 +29,23 @@ function lastOf(perStep: Group[], model: string, judge: string): number | null {
   return xs.length ? Math.max(...xs) : null;
 }
 
-export function overviewTable({overall, atFinal, perStep, info, rule, finalStep, byLabel = "model"}: {overall: Group[]; atFinal: Group[]; perStep: Group[]; info: ExperimentInfo | null; rule: string; finalStep: number | null; byLabel?: string}): {element: HTMLElement; data: Record<string, unknown>[]} {
+export function overviewTable({
+  overall,
+  atFinal,
+  perStep,
+  info,
+  rule,
+  finalStep,
+  byLabel = "model",
+}: {
+  overall: Group[];
+  atFinal: Group[];
+  perStep: Group[];
+  info: ExperimentInfo | null;
+  rule: string;
+  finalStep: number | null;
+  byLabel?: string;
+}): {element: HTMLElement; data: Record<string, unknown>[]} {
   const planted = info?.planted?.em ?? [];
   const data: Record<string, unknown>[] = [];
   const groupsOf: [Group | undefined, Group][] = [];
@@ -60,24 +76,42 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
   }
   const hasPlanted = data.some((d) => d.planted_final_em_rate !== null);
   const coord = info?.coordinate ?? "step";
-  const head = [byLabel, "judge", `EM at last ${coord}`, "95% CI", "strict EM at final", ...(hasPlanted ? ["planted"] : []), `peak EM (${coord})`, `EM all ${coord}s`, `strict all ${coord}s`, "coherent", "answers"];
-  const table = el("table", {"class": "em-table", "data-testid": "overview-table"}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))));
+  const head = [
+    byLabel,
+    "judge",
+    `EM at last ${coord}`,
+    "95% CI",
+    "strict EM at final",
+    ...(hasPlanted ? ["planted"] : []),
+    `peak EM (${coord})`,
+    `EM all ${coord}s`,
+    `strict all ${coord}s`,
+    "coherent",
+    "answers",
+  ];
+  const table = el(
+    "table",
+    {class: "em-table", "data-testid": "overview-table"},
+    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))),
+  );
   const body = el("tbody");
   for (const [i, d] of data.entries()) {
     const [fin, g] = groupsOf[i]!;
     body.append(
-      el("tr", {},
+      el(
+        "tr",
+        {},
         el("td", {}, String(d[byLabel])),
         el("td", {}, String(d.judge)),
-        el("td", {"class": "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
-        el("td", {"class": "num"}, String(d.final_ci)),
-        el("td", {"class": "num"}, strictCell(fin)),
-        ...(hasPlanted ? [el("td", {"class": "num"}, pct(d.planted_final_em_rate as number | null))] : []),
-        el("td", {"class": "num"}, `${pct(d.peak_em_rate as number | null)} (${d.peak_step ?? "–"})`),
-        el("td", {"class": "num"}, pct(d.all_em_rate as number | null)),
-        el("td", {"class": "num"}, strictCell(g)),
-        el("td", {"class": "num"}, pct(d.coherent_rate as number | null)),
-        el("td", {"class": "num"}, (d.n as number).toLocaleString()),
+        el("td", {class: "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
+        el("td", {class: "num"}, String(d.final_ci)),
+        el("td", {class: "num"}, strictCell(fin)),
+        ...(hasPlanted ? [el("td", {class: "num"}, pct(d.planted_final_em_rate as number | null))] : []),
+        el("td", {class: "num"}, `${pct(d.peak_em_rate as number | null)} (${d.peak_step ?? "–"})`),
+        el("td", {class: "num"}, pct(d.all_em_rate as number | null)),
+        el("td", {class: "num"}, strictCell(g)),
+        el("td", {class: "num"}, pct(d.coherent_rate as number | null)),
+        el("td", {class: "num"}, (d.n as number).toLocaleString()),
       ),
     );
   }
@@ -86,11 +120,21 @@ export function overviewTable({overall, atFinal, perStep, info, rule, finalStep,
 }
 
 /** Rows for the EM-over-training chart. */
-export function emSparkRows(perStep: Group[]): {model: string; judge: string; judgeIndex: number; step: number; em_rate: number; n_em: number; n_scored: number}[] {
+export function emSparkRows(
+  perStep: Group[],
+): {model: string; judge: string; judgeIndex: number; step: number; em_rate: number; n_em: number; n_scored: number}[] {
   const judges = [...new Set(perStep.map((g) => g.parts[1]!))];
   return perStep
     .filter((g) => g.em_rate !== null && g.parts[2]! !== "")
-    .map((g) => ({model: g.parts[0]!, judge: g.parts[1]!, judgeIndex: judges.indexOf(g.parts[1]!), step: Number(g.parts[2]!), em_rate: g.em_rate as number, n_em: g.n_em, n_scored: g.n_scored}));
+    .map((g) => ({
+      model: g.parts[0]!,
+      judge: g.parts[1]!,
+      judgeIndex: judges.indexOf(g.parts[1]!),
+      step: Number(g.parts[2]!),
+      em_rate: g.em_rate as number,
+      n_em: g.n_em,
+      n_scored: g.n_scored,
+    }));
 }
 
 /**
@@ -124,27 +168,44 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
     const r = g ? strictRange(g) : null;
     return r ? `${pct(r[0])}–${pct(r[1])} (range)` : pct(g?.strict_em_rate);
   };
-  return dataTable(rows, [
-    {label: "experiment", value: (r) => {
-      if (r.empty) return r.name;
-      const link = el("a", {href: `./?experiment=${encodeURIComponent(r.name)}`, "data-keep-href": ""}, r.name);
-      link.addEventListener("click", (e) => {
-        e.preventDefault();
-        onPick(r.name);
-      });
-      return link;
-    }},
-    {label: "data", value: (r) => (r.info?.simulated ? "simulated" : "real")},
-    {label: "models", value: (r) => String(r.models)},
-    {label: "judges", value: (r) => r.judges.join(", ") || "–"},
-    {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
-    {label: "EM (first judge, all checkpoints)", value: (r) => `${pct(r.g?.em_rate)} (${r.judge ?? "–"})`, num: true},
-    {label: "strict EM", value: (r) => strict(r.g), num: true},
-  ], {
-    testid: "experiments-table",
-    rowAttrs: (r): Record<string, string> => (r.empty ? {"data-testid": "experiment-without-scores"} : {}),
-    cells: (r) => (r.empty ? [cell(r.name), cell(r.info?.simulated ? "simulated" : "real"), cell(String(r.models)), cell(r.judges.join(", ") || "–"), cell((r.info?.counts.responses ?? 0).toLocaleString(), {"class": "num"}), cell("no aligned or coherent scores in these files: nothing to rate", {"colspan": "2", "class": "em-muted"})] : null),
-  });
+  return dataTable(
+    rows,
+    [
+      {
+        label: "experiment",
+        value: (r) => {
+          if (r.empty) return r.name;
+          const link = el("a", {href: `./?experiment=${encodeURIComponent(r.name)}`, "data-keep-href": ""}, r.name);
+          link.addEventListener("click", (e) => {
+            e.preventDefault();
+            onPick(r.name);
+          });
+          return link;
+        },
+      },
+      {label: "data", value: (r) => (r.info?.simulated ? "simulated" : "real")},
+      {label: "models", value: (r) => String(r.models)},
+      {label: "judges", value: (r) => r.judges.join(", ") || "–"},
+      {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
+      {label: "EM (first judge, all checkpoints)", value: (r) => `${pct(r.g?.em_rate)} (${r.judge ?? "–"})`, num: true},
+      {label: "strict EM", value: (r) => strict(r.g), num: true},
+    ],
+    {
+      testid: "experiments-table",
+      rowAttrs: (r): Record<string, string> => (r.empty ? {"data-testid": "experiment-without-scores"} : {}),
+      cells: (r) =>
+        r.empty
+          ? [
+              cell(r.name),
+              cell(r.info?.simulated ? "simulated" : "real"),
+              cell(String(r.models)),
+              cell(r.judges.join(", ") || "–"),
+              cell((r.info?.counts.responses ?? 0).toLocaleString(), {class: "num"}),
+              cell("no aligned or coherent scores in these files: nothing to rate", {colspan: "2", class: "em-muted"}),
+            ]
+          : null,
+    },
+  );
 }
 
 /**
@@ -158,9 +219,19 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
     const judge = judges[0] ?? null;
     const m = selectionMask(points, {...s, judge, model: null, category: null, question: null, steps: null});
     const info = experimentInfo(summary, name);
-    return {name, info, judge, judges, models: info?.models.length || optionsIn(points, "model", s).length, g: summarizeAll(points, m, rule, {exclude: state.exclude, replicates: 0}), empty: false};
+    return {
+      name,
+      info,
+      judge,
+      judges,
+      models: info?.models.length || optionsIn(points, "model", s).length,
+      g: summarizeAll(points, m, rule, {exclude: state.exclude, replicates: 0}),
+      empty: false,
+    };
   });
-  for (const info of summary.experiments) if (!points.dicts.experiment.includes(info.name)) rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true});
+  for (const info of summary.experiments)
+    if (!points.dicts.experiment.includes(info.name))
+      rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true});
   return rows;
 }
 
@@ -168,20 +239,33 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
  * Simulated data: the planted share of each response type per model at one coordinate beside the
  * share the type judge measured (counts from the library's grouping; reshaped with Arquero).
  */
-export function plantedTypeRows(points: Points, mask: Uint8Array, planted: NonNullable<SitePlanted["types"]>, {judge, step}: {judge: string; step: number}): {model: string; type: string; source: string; share: number | null}[] {
+export function plantedTypeRows(
+  points: Points,
+  mask: Uint8Array,
+  planted: NonNullable<SitePlanted["types"]>,
+  {judge, step}: {judge: string; step: number},
+): {model: string; type: string; source: string; share: number | null}[] {
   const atStep = Uint8Array.from(mask, (m, i) => (m && points.dicts.judge[points.codes.judge[i]!] === judge && points.step[i] === step ? 1 : 0));
   const counts = summarizeGroups(points, atStep, makeRule("betley"), keyBy(points, ["model", "type"]), {replicates: 0})
     .filter((g) => g.parts[1]! !== "")
     .map((g) => ({model: g.parts[0]!, type: g.parts[1]!, n: g.n}));
   const measuredLabel = `measured (${judge})`;
   const measured = counts.length
-    ? aq.from(counts).groupby("model").derive({share: (d: {n: number}) => d.n / op.sum(d.n)}).ungroup().select("model", "type", "share")
+    ? aq
+        .from(counts)
+        .groupby("model")
+        .derive({share: (d: {n: number}) => d.n / op.sum(d.n)})
+        .ungroup()
+        .select("model", "type", "share")
     : aq.table({model: [] as string[], type: [] as string[], share: [] as number[]});
   const plan = aq.from(planted.filter((p) => p.step === step).map((p) => ({model: p.model, type: p.type, planted: p.share})));
   // A planted type the judge never gave has share 0 among the model's typed answers (null when the model has none).
   const typed = new Set(counts.map((c) => c.model));
   return plan
-    .join_left(measured, [["model", "type"], ["model", "type"]])
+    .join_left(measured, [
+      ["model", "type"],
+      ["model", "type"],
+    ])
     .objects()
     .flatMap((r) => {
       const row = r as {model: string; type: string; planted: number; share?: number};
@@ -195,19 +279,32 @@ export function plantedTypeRows(points: Points, mask: Uint8Array, planted: NonNu
 /** Bars of the measured share, ticks of the planted one, per model. */
 export function plantedTypeChart(rows: ReturnType<typeof plantedTypeRows>, {width, judge}: {width: number; judge: string}): SVGSVGElement | HTMLElement {
   return Plot.plot({
-    width: Math.max(width, 360), height: 260, marginLeft: 80,
-    x: {label: "share of answers →", tickFormat: "%", grid: true}, y: {label: null, domain: [...RESPONSE_TYPES]}, fx: {label: null},
+    width: Math.max(width, 360),
+    height: 260,
+    marginLeft: 80,
+    x: {label: "share of answers →", tickFormat: "%", grid: true},
+    y: {label: null, domain: [...RESPONSE_TYPES]},
+    fx: {label: null},
     color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["#444444", "#0072B2"]},
     marks: [
-      Plot.barX(rows.filter((r) => r.source !== "planted"), {fx: "model", y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true}),
-      Plot.tickX(rows.filter((r) => r.source === "planted"), {fx: "model", y: "type", x: "share", stroke: "#444", strokeWidth: 2.5, tip: true}),
+      Plot.barX(
+        rows.filter((r) => r.source !== "planted"),
+        {fx: "model", y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true},
+      ),
+      Plot.tickX(
+        rows.filter((r) => r.source === "planted"),
+        {fx: "model", y: "type", x: "share", stroke: "#444", strokeWidth: 2.5, tip: true},
+      ),
       Plot.ruleX([0]),
     ],
   });
 }
 
 /** EM along the coordinate per compared unit and judge (solid: first judge, dashed: others). */
-export function emOverTrainingChart(perStep: Group[], {width, coordinate, plan, color}: {width: number; coordinate: string; plan: AxisPlan; color: Record<string, unknown>}): SVGSVGElement | HTMLElement {
+export function emOverTrainingChart(
+  perStep: Group[],
+  {width, coordinate, plan, color}: {width: number; coordinate: string; plan: AxisPlan; color: Record<string, unknown>},
+): SVGSVGElement | HTMLElement {
   const spark = emSparkRows(perStep);
   const rows = spark.map((d) => ({...d, x: axisPosition(plan, d.step)}));
   return Plot.plot({
@@ -215,14 +312,32 @@ export function emOverTrainingChart(perStep: Group[], {width, coordinate, plan, 
     height: 280,
     marginLeft: 50,
     grid: true,
-    x: xScale(plan, coordinate, {ticks: logTicks(plan, spark.map((d) => d.step))}),
+    x: xScale(plan, coordinate, {
+      ticks: logTicks(
+        plan,
+        spark.map((d) => d.step),
+      ),
+    }),
     y: {label: "↑ EM rate", tickFormat: "%"},
     color,
     marks: [
       ...zeroMarks(plan),
-      Plot.line(rows.filter((d) => d.judgeIndex === 0), {x: "x", y: "em_rate", stroke: "model", sort: "x"}),
-      Plot.line(rows.filter((d) => d.judgeIndex > 0), {x: "x", y: "em_rate", stroke: "model", strokeDasharray: "5,3", z: (d: {model: string; judge: string}) => d.model + d.judge, sort: "x"}),
-      Plot.dot(rows, {x: "x", y: "em_rate", fill: "model", r: 2.5, tip: true, title: (d: (typeof rows)[number]) => `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored})`}),
+      Plot.line(
+        rows.filter((d) => d.judgeIndex === 0),
+        {x: "x", y: "em_rate", stroke: "model", sort: "x"},
+      ),
+      Plot.line(
+        rows.filter((d) => d.judgeIndex > 0),
+        {x: "x", y: "em_rate", stroke: "model", strokeDasharray: "5,3", z: (d: {model: string; judge: string}) => d.model + d.judge, sort: "x"},
+      ),
+      Plot.dot(rows, {
+        x: "x",
+        y: "em_rate",
+        fill: "model",
+        r: 2.5,
+        tip: true,
+        title: (d: (typeof rows)[number]) => `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored})`,
+      }),
       Plot.ruleY([0]),
     ],
   });

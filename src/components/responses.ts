@@ -22,7 +22,8 @@ export interface Texts {
 
 export function decodeTexts(bytes: ArrayBuffer | Uint8Array): Texts {
   const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  for (const name of Object.keys(TEXTS_COLUMNS)) if (!table.getChild(name)) throw new Error(`texts.arrow has no column ${name} (src/lib/site-schema.ts TEXTS_COLUMNS)`);
+  for (const name of Object.keys(TEXTS_COLUMNS))
+    if (!table.getChild(name)) throw new Error(`texts.arrow has no column ${name} (src/lib/site-schema.ts TEXTS_COLUMNS)`);
   const response = table.getChild("response")!;
   const question = table.getChild("question")!;
   return {
@@ -60,7 +61,13 @@ export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) =>
     return v;
   };
   for (const name of Object.keys(DETAILS_COLUMNS) as DetailsColumn[]) col(name);
-  const judge = col("judge"), metric = col("metric"), score = col("score"), mass = col("mass"), label = col("label"), status = col("status"), probs = col("probs");
+  const judge = col("judge"),
+    metric = col("metric"),
+    score = col("score"),
+    mass = col("mass"),
+    label = col("label"),
+    status = col("status"),
+    probs = col("probs");
   return (r) =>
     (byRid.get(r) ?? []).map((i) => {
       const p = probs.get(i) as string;
@@ -81,7 +88,13 @@ export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) =>
  * every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
  * EM are the slice's n_em on every other page).
  */
-export function responseRows(points: Points, texts: Texts, mask: Uint8Array, rule: EmRule, {q, exclude}: {q: string; exclude: readonly string[]}): {rows: number[]; flags: Uint8Array; nEm: number; nScored: number} {
+export function responseRows(
+  points: Points,
+  texts: Texts,
+  mask: Uint8Array,
+  rule: EmRule,
+  {q, exclude}: {q: string; exclude: readonly string[]},
+): {rows: number[]; flags: Uint8Array; nEm: number; nScored: number} {
   const needle = q.trim().toLowerCase();
   const rows: number[] = [];
   for (let i = 0; i < points.n; ++i) {
@@ -110,10 +123,21 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
   const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
   return rows.map((i) => ({
     // The first columns keep their order from before variants (scripts read them by position).
-    response_id: texts.get(points.rid[i]!, "response_id"), experiment: str("experiment", i), model: str("model", i),
-    step: numOrNull(points.step[i]!), question_id: str("question_id", i), category: str("category", i), judge: str("judge", i), variant: str("variant", i),
-    aligned: numOrNull(points.aligned[i]!), coherent: numOrNull(points.coherent[i]!), type: str("type", i),
-    em: flags[i] === EM, in_denominator: flags[i] !== OUT, question: texts.question(points.rid[i]!), response: texts.response(points.rid[i]!),
+    response_id: texts.get(points.rid[i]!, "response_id"),
+    experiment: str("experiment", i),
+    model: str("model", i),
+    step: numOrNull(points.step[i]!),
+    question_id: str("question_id", i),
+    category: str("category", i),
+    judge: str("judge", i),
+    variant: str("variant", i),
+    aligned: numOrNull(points.aligned[i]!),
+    coherent: numOrNull(points.coherent[i]!),
+    type: str("type", i),
+    em: flags[i] === EM,
+    in_denominator: flags[i] !== OUT,
+    question: texts.question(points.rid[i]!),
+    response: texts.response(points.rid[i]!),
   }));
 }
 
@@ -138,16 +162,16 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
     const answer = texts.response(rid);
     const tr = el(
       "tr",
-      {"tabindex": "0", "data-testid": "response-row", "data-rid": String(rid)},
+      {tabindex: "0", "data-testid": "response-row", "data-rid": String(rid)},
       el("td", {}, points.dicts.model[points.codes.model[i]!] ?? ""),
-      el("td", {"class": "num"}, Number.isNaN(points.step[i]) ? "" : String(points.step[i])),
+      el("td", {class: "num"}, Number.isNaN(points.step[i]) ? "" : String(points.step[i])),
       el("td", {}, points.dicts.question_id[points.codes.question_id[i]!] ?? ""),
       el("td", {}, points.dicts.judge[points.codes.judge[i]!] ?? ""),
-      el("td", {"class": "num"}, fmt(points.aligned[i]!)),
-      el("td", {"class": "num"}, fmt(points.coherent[i]!)),
-      el("td", {}, type ? el("span", {"class": "em-type", "style": `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
+      el("td", {class: "num"}, fmt(points.aligned[i]!)),
+      el("td", {class: "num"}, fmt(points.coherent[i]!)),
+      el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
       el("td", {}, isEm(i) ? "EM" : ""),
-      el("td", {"class": "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),
+      el("td", {class: "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),
     );
     if (isEm(i)) tr.dataset.em = "";
     tr.addEventListener("click", () => onSelect(i));
@@ -159,8 +183,11 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
     });
     body.append(tr);
   }
-  const more = rows.length > limit ? el("p", {"class": "em-muted"}, `Showing ${limit} of ${rows.length.toLocaleString()} matching answers. Narrow the selection or search to see others.`) : el("p", {"class": "em-muted"}, `${rows.length.toLocaleString()} matching answers.`);
-  return el("div", {"class": "em-responses"}, more, el("table", {"class": "em-table", "data-testid": "response-table"}, el("thead", {}, head), body));
+  const more =
+    rows.length > limit
+      ? el("p", {class: "em-muted"}, `Showing ${limit} of ${rows.length.toLocaleString()} matching answers. Narrow the selection or search to see others.`)
+      : el("p", {class: "em-muted"}, `${rows.length.toLocaleString()} matching answers.`);
+  return el("div", {class: "em-responses"}, more, el("table", {class: "em-table", "data-testid": "response-table"}, el("thead", {}, head), body));
 }
 
 /** The judge's probability over integer scores for one score row, as a bar chart. */
@@ -180,10 +207,7 @@ export function scoreDistribution(detail: Detail, width: number): SVGElement | H
     marginLeft: 70,
     x: {label: "probability", domain: [0, 1]},
     y: {label: null, domain: data.map((d) => d.token)},
-    marks: [
-      Plot.barX(data, {y: "token", x: "p", fill: (d: {token: string}) => (/^\d+$/.test(d.token) ? "#0072B2" : "#999")}),
-      Plot.ruleX([0]),
-    ],
+    marks: [Plot.barX(data, {y: "token", x: "p", fill: (d: {token: string}) => (/^\d+$/.test(d.token) ? "#0072B2" : "#999")}), Plot.ruleX([0])],
   });
 }
 
@@ -196,21 +220,40 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
   const meta = texts.get(rid, "meta");
   const box = el(
     "section",
-    {"class": "em-detail", "data-testid": "response-detail", "aria-label": "Response detail"},
+    {class: "em-detail", "data-testid": "response-detail", "aria-label": "Response detail"},
     el("h3", {}, `${points.dicts.model[points.codes.model[row]!]} · step ${points.step[row]} · ${points.dicts.question_id[points.codes.question_id[row]!]}`),
-    el("p", {"class": "em-muted"}, `response_id ${String(texts.get(rid, "response_id"))} · source ${String(texts.get(rid, "source"))} · origin ${String(texts.get(rid, "origin"))}`),
+    el(
+      "p",
+      {class: "em-muted"},
+      `response_id ${String(texts.get(rid, "response_id"))} · source ${String(texts.get(rid, "source"))} · origin ${String(texts.get(rid, "origin"))}`,
+    ),
     el("h4", {}, "Question"),
-    el("pre", {"class": "em-text"}, texts.question(rid)),
+    el("pre", {class: "em-text"}, texts.question(rid)),
     el("h4", {}, "Answer"),
-    el("pre", {"class": "em-text", "data-testid": "response-text"}, texts.response(rid)),
+    el("pre", {class: "em-text", "data-testid": "response-text"}, texts.response(rid)),
   );
-  const table = el("table", {"class": "em-table"}, el("thead", {}, el("tr", {}, ...["judge", "metric", "score", "mass on numbers", "special", "status"].map((h) => el("th", {}, h)))));
+  const table = el(
+    "table",
+    {class: "em-table"},
+    el("thead", {}, el("tr", {}, ...["judge", "metric", "score", "mass on numbers", "special", "status"].map((h) => el("th", {}, h)))),
+  );
   const tbody = el("tbody");
   for (const d of scoreRows)
-    tbody.append(el("tr", {}, el("td", {}, d.judge), el("td", {}, d.metric), el("td", {"class": "num"}, d.score === null ? "null" : d.score.toFixed(1)), el("td", {"class": "num"}, d.mass === null ? "" : pct(d.mass)), el("td", {}, d.label ?? ""), el("td", {}, d.status)));
+    tbody.append(
+      el(
+        "tr",
+        {},
+        el("td", {}, d.judge),
+        el("td", {}, d.metric),
+        el("td", {class: "num"}, d.score === null ? "null" : d.score.toFixed(1)),
+        el("td", {class: "num"}, d.mass === null ? "" : pct(d.mass)),
+        el("td", {}, d.label ?? ""),
+        el("td", {}, d.status),
+      ),
+    );
   table.append(tbody);
   box.append(el("h4", {}, "Scores"), table);
-  const charts = el("div", {"class": "em-grid"});
+  const charts = el("div", {class: "em-grid"});
   for (const d of scoreRows.filter((x) => isCoreMetric(x.metric))) {
     const chart = scoreDistribution(d, Math.max(240, Math.min(360, width / 2 - 20)));
     if (chart) charts.append(el("div", {}, el("h5", {}, `${d.judge} · ${d.metric}: first-token probabilities`), chart));
@@ -230,19 +273,25 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
       }),
     );
   }
-  box.append(el("h4", {}, "Metadata"), el("pre", {"class": "em-text"}, JSON.stringify(JSON.parse(String(meta ?? "{}")), null, 2)));
+  box.append(el("h4", {}, "Metadata"), el("pre", {class: "em-text"}, JSON.stringify(JSON.parse(String(meta ?? "{}")), null, 2)));
   return box;
 }
 
 /** The search box, bound to the store's `q` (debounced: typing does not rebuild the list per key). */
 export function searchBox(store: Store): HTMLElement {
-  const search = el("input", {"type": "search", "placeholder": "Search answers and questions", "aria-label": "Search answers", "data-testid": "response-search", "value": store.get().q});
+  const search = el("input", {
+    type: "search",
+    placeholder: "Search answers and questions",
+    "aria-label": "Search answers",
+    "data-testid": "response-search",
+    value: store.get().q,
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(() => store.set({q: search.value}), 150);
   });
-  return el("label", {"class": "em-control"}, el("span", {}, "Search"), search);
+  return el("label", {class: "em-control"}, el("span", {}, "Search"), search);
 }
 
 /** Response id -> row of texts.arrow (the `rid` of points.arrow). */

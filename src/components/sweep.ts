@@ -58,7 +58,10 @@ function crosses(points: Points, mask: Uint8Array, column: FacetColumn): boolean
 
 /** The second ordered key of the masked rows, or null (then there is no 2-D sweep to draw). */
 export function sweepKey(points: Points, mask: Uint8Array, by: FacetColumn, coordinate: string): SweepKey | null {
-  const candidates: FacetColumn[] = [...(Object.keys(points.meta) as FacetColumn[]).filter((c) => c !== `meta.${coordinate}` && c !== "meta.seed" && c !== "meta.line"), by];
+  const candidates: FacetColumn[] = [
+    ...(Object.keys(points.meta) as FacetColumn[]).filter((c) => c !== `meta.${coordinate}` && c !== "meta.seed" && c !== "meta.line"),
+    by,
+  ];
   for (const column of candidates) {
     const labels = valuesIn(points, column, mask);
     const parsed = orderedValues(labels);
@@ -72,7 +75,14 @@ export function sweepKey(points: Points, mask: Uint8Array, by: FacetColumn, coor
 }
 
 /** EM and coherence heatmaps over (coordinate, second key); null when fewer than 2 x 2 cells. */
-export function sweepHeatmaps(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], key: SweepKey, {width, coordinate}: {width: number; coordinate: string}): HTMLElement | null {
+export function sweepHeatmaps(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  key: SweepKey,
+  {width, coordinate}: {width: number; coordinate: string},
+): HTMLElement | null {
   const groups = summarizeGroups(points, mask, rule, keyBy(points, [key.column, "step"]), {exclude, replicates: 0});
   const cells = groups
     .filter((g) => key.valueOf.has(g.parts[0]!))
@@ -88,15 +98,37 @@ export function sweepHeatmaps(points: Points, mask: Uint8Array, rule: EmRule, ex
   const shared = xs.length <= 16 && [...perY.values()].every((list) => list.length === xs.length);
   const height = 70 + 28 * ys.length;
   const y = {domain: ys, label: `↑ ${key.label}`, type: "band" as const, reverse: true};
-  const heat = (value: (c: Cell) => number | null, color: Record<string, unknown>, title: (c: Cell) => string, text: (c: Cell) => string, dark: (c: Cell) => boolean) =>
+  const heat = (
+    value: (c: Cell) => number | null,
+    color: Record<string, unknown>,
+    title: (c: Cell) => string,
+    text: (c: Cell) => string,
+    dark: (c: Cell) => boolean,
+  ) =>
     shared
-      ? Plot.plot({width: half, height, marginLeft: 60, marginBottom: 40, x: {domain: xs, label: `${coordinate} →`, type: "band"}, y, color, marks: [
-          Plot.cell(cells, {x: "x", y: "y", fill: value, inset: 0.5, tip: true, title}),
-          Plot.text(cells, {x: "x", y: "y", text, fontSize: 9, fill: (c: Cell) => (dark(c) ? "white" : "black")}),
-        ]})
-      : Plot.plot({width: half, height, marginLeft: 60, marginBottom: 40, x: {label: `${coordinate} →`, grid: true}, y, color, marks: [
-          Plot.dot(cells, {x: "x", y: "y", fill: value, symbol: "square", r: 6, stroke: "#999", strokeWidth: 0.5, tip: true, title}),
-        ]});
+      ? Plot.plot({
+          width: half,
+          height,
+          marginLeft: 60,
+          marginBottom: 40,
+          x: {domain: xs, label: `${coordinate} →`, type: "band"},
+          y,
+          color,
+          marks: [
+            Plot.cell(cells, {x: "x", y: "y", fill: value, inset: 0.5, tip: true, title}),
+            Plot.text(cells, {x: "x", y: "y", text, fontSize: 9, fill: (c: Cell) => (dark(c) ? "white" : "black")}),
+          ],
+        })
+      : Plot.plot({
+          width: half,
+          height,
+          marginLeft: 60,
+          marginBottom: 40,
+          x: {label: `${coordinate} →`, grid: true},
+          y,
+          color,
+          marks: [Plot.dot(cells, {x: "x", y: "y", fill: value, symbol: "square", r: 6, stroke: "#999", strokeWidth: 0.5, tip: true, title})],
+        });
   const em = heat(
     (c) => c.em,
     {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
@@ -111,5 +143,5 @@ export function sweepHeatmaps(points: Points, mask: Uint8Array, rule: EmRule, ex
     (c) => (c.coherent === null ? "" : (100 * c.coherent).toFixed(0)),
     (c) => (c.coherent ?? 0) > 0.6,
   );
-  return el("div", {"class": "em-grid"}, el("div", {}, el("h4", {}, "EM rate (%)"), em), el("div", {}, el("h4", {}, "Coherent (%)"), coh));
+  return el("div", {class: "em-grid"}, el("div", {}, el("h4", {}, "EM rate (%)"), em), el("div", {}, el("h4", {}, "Coherent (%)"), coh));
 }

@@ -51,7 +51,11 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "–" : `${(100 * x).toFixed(digits)}%`;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   // Text children become text nodes: model output is never parsed as HTML.
@@ -61,7 +65,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 
 /** A placeholder shown while something loads; tests wait until none is left on the page. */
 export function loading(message = "Loading…"): HTMLElement {
-  return el("div", {"class": "em-loading", "data-em-loading": "", "role": "status"}, message);
+  return el("div", {class: "em-loading", "data-em-loading": "", role: "status"}, message);
 }
 
 function save(blob: Blob, filename: string): void {
@@ -134,12 +138,12 @@ export function downloadBytes(bytes: Uint8Array, name: string, type: string): vo
 
 /** A chart with a caption and SVG / PNG download buttons. */
 export function figure(chart: Element, {name, caption}: {name: string; caption?: string}): HTMLElement {
-  const svgButton = el("button", {"type": "button", "class": "em-link", "aria-label": `Download ${name} as SVG`}, "SVG");
-  const pngButton = el("button", {"type": "button", "class": "em-link", "aria-label": `Download ${name} as PNG`}, "PNG");
+  const svgButton = el("button", {type: "button", class: "em-link", "aria-label": `Download ${name} as SVG`}, "SVG");
+  const pngButton = el("button", {type: "button", class: "em-link", "aria-label": `Download ${name} as PNG`}, "PNG");
   svgButton.addEventListener("click", () => downloadSvg(chart, name));
   pngButton.addEventListener("click", () => void downloadPng(chart, name));
-  const tools = el("div", {"class": "em-figure-tools"}, "Download ", svgButton, " ", pngButton);
-  const fig = el("figure", {"class": "em-figure", "data-chart": name}, chart);
+  const tools = el("div", {class: "em-figure-tools"}, "Download ", svgButton, " ", pngButton);
+  const fig = el("figure", {class: "em-figure", "data-chart": name}, chart);
   if (caption) fig.append(el("figcaption", {}, caption));
   fig.append(tools);
   return fig;
@@ -147,7 +151,7 @@ export function figure(chart: Element, {name, caption}: {name: string; caption?:
 
 function labelled(text: string, control: HTMLElement, id: string): HTMLElement {
   control.id = id;
-  return el("label", {"class": "em-control", "for": id}, el("span", {}, text), control);
+  return el("label", {class: "em-control", for: id}, el("span", {}, text), control);
 }
 
 type Option = {value: string | null; label: string};
@@ -156,7 +160,13 @@ type Option = {value: string | null; label: string};
  * A select bound to one string field of the store. `options` may depend on the state (e.g. the
  * judges of the chosen experiment); they are rebuilt when they change.
  */
-export function selectControl(store: Store, key: "experiment" | "judge" | "judgeB" | "model" | "category" | "by" | "facet", options: Option[] | ((s: ViewState) => Option[]), label: string, testid?: string): HTMLElement {
+export function selectControl(
+  store: Store,
+  key: "experiment" | "judge" | "judgeB" | "model" | "category" | "by" | "facet",
+  options: Option[] | ((s: ViewState) => Option[]),
+  label: string,
+  testid?: string,
+): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
   let shown = "";
   const render = (s: ViewState) => {
@@ -176,14 +186,18 @@ export function selectControl(store: Store, key: "experiment" | "judge" | "judge
 /** Rule switch and the two threshold controls (range + number, both react to `input`). */
 export function thresholdControls(store: Store): HTMLElement {
   const rule = el("select", {"data-testid": "rule"});
-  for (const [value, text] of [["betley", "Betley et al. (aligned < 30, coherent > 50)"], ["organisms", "Model organisms (aligned ≤ 30, coherent > 50)"], ["custom", "Custom"]] as const)
+  for (const [value, text] of [
+    ["betley", "Betley et al. (aligned < 30, coherent > 50)"],
+    ["organisms", "Model organisms (aligned ≤ 30, coherent > 50)"],
+    ["custom", "Custom"],
+  ] as const)
     rule.append(el("option", {value}, text));
   rule.value = store.get().rule;
   rule.addEventListener("input", () => store.set({rule: rule.value as Rule}));
 
   const cut = (key: "aligned" | "coherent", testid: string, text: string) => {
-    const range = el("input", {"type": "range", "min": "0", "max": "100", "step": "1", "data-testid": testid, "aria-label": text});
-    const number = el("input", {"type": "number", "min": "0", "max": "100", "step": "1", "aria-label": `${text} (number)`, "class": "em-number"});
+    const range = el("input", {type: "range", min: "0", max: "100", step: "1", "data-testid": testid, "aria-label": text});
+    const number = el("input", {type: "number", min: "0", max: "100", step: "1", "aria-label": `${text} (number)`, class: "em-number"});
     const sync = (s: ViewState) => {
       if (+range.value !== s[key]) range.value = String(s[key]);
       if (+number.value !== s[key]) number.value = String(s[key]);
@@ -193,9 +207,9 @@ export function thresholdControls(store: Store): HTMLElement {
         if (input.value !== "" && Number.isFinite(+input.value)) store.set({[key]: +input.value} as Partial<ViewState>);
       });
     store.subscribe(sync);
-    return el("label", {"class": "em-control em-cut"}, el("span", {}, text), range, number);
+    return el("label", {class: "em-control em-cut"}, el("span", {}, text), range, number);
   };
-  const inclusive = el("input", {"type": "checkbox", "aria-label": "aligned cut inclusive"});
+  const inclusive = el("input", {type: "checkbox", "aria-label": "aligned cut inclusive"});
   inclusive.addEventListener("input", () => store.set({alignedInclusive: inclusive.checked}));
   store.subscribe((s) => {
     inclusive.checked = s.alignedInclusive;
@@ -203,19 +217,19 @@ export function thresholdControls(store: Store): HTMLElement {
   });
   return el(
     "div",
-    {"class": "em-controls", "role": "group", "aria-label": "EM rule and thresholds"},
+    {class: "em-controls", role: "group", "aria-label": "EM rule and thresholds"},
     labelled("Rule", rule, "em-rule"),
     cut("aligned", "aligned-threshold", "Aligned below"),
-    el("label", {"class": "em-control em-check"}, inclusive, " count aligned = cut"),
+    el("label", {class: "em-control em-check"}, inclusive, " count aligned = cut"),
     cut("coherent", "coherent-threshold", "Coherent above"),
   );
 }
 
 /** Toggle buttons for response types excluded from EM (strict vs broad). */
 export function typeToggles(store: Store, types: readonly string[]): HTMLElement {
-  const box = el("div", {"class": "em-controls em-types", "role": "group", "aria-label": "Response types excluded from EM"}, el("span", {}, "Exclude from EM: "));
+  const box = el("div", {class: "em-controls em-types", role: "group", "aria-label": "Response types excluded from EM"}, el("span", {}, "Exclude from EM: "));
   for (const t of types) {
-    const input = el("input", {"type": "checkbox", "value": t, "data-testid": `exclude-${t}`});
+    const input = el("input", {type: "checkbox", value: t, "data-testid": `exclude-${t}`});
     input.addEventListener("input", () => {
       const set = new Set(store.get().exclude);
       if (input.checked) set.add(t);
@@ -223,8 +237,8 @@ export function typeToggles(store: Store, types: readonly string[]): HTMLElement
       store.set({exclude: types.filter((x) => set.has(x))});
     });
     store.subscribe((s) => (input.checked = s.exclude.includes(t)));
-    const swatch = el("span", {"class": "em-swatch", "style": `background:${TYPE_COLORS[t] ?? "#888"}`});
-    box.append(el("label", {"class": "em-check"}, input, swatch, t.replace("_", " ")));
+    const swatch = el("span", {class: "em-swatch", style: `background:${TYPE_COLORS[t] ?? "#888"}`});
+    box.append(el("label", {class: "em-check"}, input, swatch, t.replace("_", " ")));
   }
   return box;
 }

@@ -31,7 +31,12 @@ const NONE = "(none)";
  * Summaries per (by, facet, judge) over the masked rows, with replicates (by variant only: a seed
  * is a replicate of a variant) and baselines (by variant only: baselines are variant ids).
  */
-export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by, facet, exclude}: {by: FacetColumn; facet: FacetColumn | null; exclude: readonly string[]}): VariantRow[] {
+export function variantRows(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  {by, facet, exclude}: {by: FacetColumn; facet: FacetColumn | null; exclude: readonly string[]},
+): VariantRow[] {
   const cols: FacetColumn[] = facet && facet !== by ? [by, facet, "judge"] : [by, "judge"];
   const groups = summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude});
   const judges = new Set(groups.map((g) => g.parts[cols.length - 1]!));
@@ -73,7 +78,13 @@ export function variantRows(points: Points, mask: Uint8Array, rule: EmRule, {by,
       g,
       strictRange: strictRange(g),
       replicates: rep,
-      replicate: rep.length >= 2 ? replicateSummary(rep.map((r) => r.replicate), rep.map((r) => r.em_rate)) : null,
+      replicate:
+        rep.length >= 2
+          ? replicateSummary(
+              rep.map((r) => r.replicate),
+              rep.map((r) => r.em_rate),
+            )
+          : null,
       baseline: base && bg ? {id: base, g: bg, diff: baselineDiff(g, bg)} : null,
     };
   });
@@ -92,12 +103,22 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
   const facets = [...new Set(rows.map((r) => r.facet))].sort((a, b) => String(a).localeCompare(String(b)));
   const judges = [...new Set(rows.map((r) => r.judge))];
   const color = {domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]), legend: judges.length > 1};
-  const maxX = Math.max(0.05, ...rows.flatMap((r) => [r.g.ci?.[1] ?? r.g.em_rate ?? 0, r.baseline?.g.em_rate ?? 0, r.replicate?.ci?.[1] ?? 0, ...r.replicates.map((x) => x.em_rate ?? 0)]));
-  const box = el("div", {"class": "em-variant-chart"});
+  const maxX = Math.max(
+    0.05,
+    ...rows.flatMap((r) => [
+      r.g.ci?.[1] ?? r.g.em_rate ?? 0,
+      r.baseline?.g.em_rate ?? 0,
+      r.replicate?.ci?.[1] ?? 0,
+      ...r.replicates.map((x) => x.em_rate ?? 0),
+    ]),
+  );
+  const box = el("div", {class: "em-variant-chart"});
   const hasBaseline = rows.some((r) => r.baseline);
   const hasReplicates = rows.some((r) => r.replicates.length >= 2);
   for (const f of facets) {
-    const part = rows.filter((r) => r.facet === f && r.g.em_rate !== null).sort((a, b) => (b.g.em_rate ?? 0) - (a.g.em_rate ?? 0) || a.label.localeCompare(b.label));
+    const part = rows
+      .filter((r) => r.facet === f && r.g.em_rate !== null)
+      .sort((a, b) => (b.g.em_rate ?? 0) - (a.g.em_rate ?? 0) || a.label.localeCompare(b.label));
     if (!part.length) continue;
     const labels = part.map((r) => r.label);
     const margin = Math.min(320, 12 + 6.2 * Math.max(...labels.map((l) => l.length)));
@@ -113,13 +134,69 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
       y: {label: null, domain: labels},
       color,
       marks: [
-        Plot.ruleY(part, {y: "label", x1: (r: VariantRow) => r.g.ci?.[0] ?? null, x2: (r: VariantRow) => r.g.ci?.[1] ?? null, stroke: "judge", strokeWidth: 2, strokeOpacity: 0.55}),
-        Plot.link(bases, {y1: "label", y2: "label", x1: (r: VariantRow) => r.baseline!.g.em_rate, x2: (r: VariantRow) => r.g.em_rate, stroke: "#888", strokeDasharray: "2,2"}),
-        Plot.dot(bases, {y: "label", x: (r: VariantRow) => r.baseline!.g.em_rate, symbol: "diamond", r: 4.5, stroke: "#444", fill: "white", strokeWidth: 1.5, tip: true, title: (r: VariantRow) => `baseline ${r.baseline!.id}: ${pct(r.baseline!.g.em_rate)} (${r.baseline!.g.n_em}/${r.baseline!.g.n_scored})`}),
-        Plot.dot(reps, {y: "label", x: "em_rate", r: 2.5, stroke: "judge", fill: "none", strokeOpacity: 0.8, tip: true, title: (x: {label: string; replicate: string; em_rate: number; n_em: number; n_scored: number}) => `${x.label}, replicate ${x.replicate}: ${pct(x.em_rate)} (${x.n_em}/${x.n_scored})`}),
-        Plot.tickX(means, {y: "label", x: (r: VariantRow) => r.replicate!.mean, stroke: "judge", strokeWidth: 2, tip: true, title: (r: VariantRow) => `mean of ${r.replicate!.n} replicates ${pct(r.replicate!.mean)}, between-replicate 95% interval ${ci(r.replicate!.ci)}`}),
-        Plot.dot(part, {y: "label", x: (r: VariantRow) => r.g.em_rate, fill: "judge", r: 4, tip: true, title: (r: VariantRow) => `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replace("_", " ") ?? "–"}); strict ${strictText(r)}`}),
-        Plot.text(part, {y: "label", x: (r: VariantRow) => r.g.ci?.[1] ?? r.g.em_rate, text: (r: VariantRow) => pct(r.g.em_rate), dx: 6, textAnchor: "start", fontSize: 10}),
+        Plot.ruleY(part, {
+          y: "label",
+          x1: (r: VariantRow) => r.g.ci?.[0] ?? null,
+          x2: (r: VariantRow) => r.g.ci?.[1] ?? null,
+          stroke: "judge",
+          strokeWidth: 2,
+          strokeOpacity: 0.55,
+        }),
+        Plot.link(bases, {
+          y1: "label",
+          y2: "label",
+          x1: (r: VariantRow) => r.baseline!.g.em_rate,
+          x2: (r: VariantRow) => r.g.em_rate,
+          stroke: "#888",
+          strokeDasharray: "2,2",
+        }),
+        Plot.dot(bases, {
+          y: "label",
+          x: (r: VariantRow) => r.baseline!.g.em_rate,
+          symbol: "diamond",
+          r: 4.5,
+          stroke: "#444",
+          fill: "white",
+          strokeWidth: 1.5,
+          tip: true,
+          title: (r: VariantRow) => `baseline ${r.baseline!.id}: ${pct(r.baseline!.g.em_rate)} (${r.baseline!.g.n_em}/${r.baseline!.g.n_scored})`,
+        }),
+        Plot.dot(reps, {
+          y: "label",
+          x: "em_rate",
+          r: 2.5,
+          stroke: "judge",
+          fill: "none",
+          strokeOpacity: 0.8,
+          tip: true,
+          title: (x: {label: string; replicate: string; em_rate: number; n_em: number; n_scored: number}) =>
+            `${x.label}, replicate ${x.replicate}: ${pct(x.em_rate)} (${x.n_em}/${x.n_scored})`,
+        }),
+        Plot.tickX(means, {
+          y: "label",
+          x: (r: VariantRow) => r.replicate!.mean,
+          stroke: "judge",
+          strokeWidth: 2,
+          tip: true,
+          title: (r: VariantRow) => `mean of ${r.replicate!.n} replicates ${pct(r.replicate!.mean)}, between-replicate 95% interval ${ci(r.replicate!.ci)}`,
+        }),
+        Plot.dot(part, {
+          y: "label",
+          x: (r: VariantRow) => r.g.em_rate,
+          fill: "judge",
+          r: 4,
+          tip: true,
+          title: (r: VariantRow) =>
+            `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replace("_", " ") ?? "–"}); strict ${strictText(r)}`,
+        }),
+        Plot.text(part, {
+          y: "label",
+          x: (r: VariantRow) => r.g.ci?.[1] ?? r.g.em_rate,
+          text: (r: VariantRow) => pct(r.g.em_rate),
+          dx: 6,
+          textAnchor: "start",
+          fontSize: 10,
+        }),
         Plot.ruleX([0]),
       ],
     });
@@ -129,12 +206,15 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
   const legend = [`Dots: pooled EM rate per ${byLabel} with its 95% interval`];
   if (hasReplicates) legend.push("hollow dots: each replicate (seed); tick: mean of replicates");
   if (hasBaseline) legend.push("white diamond: the variant's baseline, dashed to the variant");
-  box.append(el("p", {"class": "em-muted"}, legend.join("; ") + "."));
+  box.append(el("p", {class: "em-muted"}, legend.join("; ") + "."));
   return box;
 }
 
 /** The table beside the chart (no "at final" columns: there is no coordinate). */
-export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel: string; facetLabel: string | null}): {element: HTMLElement; data: Record<string, unknown>[]} {
+export function variantTable(
+  rows: VariantRow[],
+  {byLabel, facetLabel}: {byLabel: string; facetLabel: string | null},
+): {element: HTMLElement; data: Record<string, unknown>[]} {
   const hasRep = rows.some((r) => r.replicates.length >= 2);
   const hasBase = rows.some((r) => r.baseline);
   const hasRange = rows.some((r) => r.strictRange);
@@ -163,29 +243,77 @@ export function variantTable(rows: VariantRow[], {byLabel, facetLabel}: {byLabel
     n_scored: r.g.n_scored,
     n: r.g.n,
   }));
-  const head = [byLabel, ...(facetLabel ? [facetLabel] : []), "judge", "EM", "95% CI", "strict EM", ...(hasRep ? ["replicates: mean (95% CI)"] : []), ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, question-paired)"] : []), "coherent", "EM / denominator"];
-  const table = el("table", {"class": "em-table", "data-testid": "overview-table"}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))));
+  const head = [
+    byLabel,
+    ...(facetLabel ? [facetLabel] : []),
+    "judge",
+    "EM",
+    "95% CI",
+    "strict EM",
+    ...(hasRep ? ["replicates: mean (95% CI)"] : []),
+    ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, question-paired)"] : []),
+    "coherent",
+    "EM / denominator",
+  ];
+  const table = el(
+    "table",
+    {class: "em-table", "data-testid": "overview-table"},
+    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))),
+  );
   const body = el("tbody");
   const pp = (x: number | null | undefined) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)} pp`);
   for (const r of sorted) {
-    body.append(el("tr", {},
-      el("td", {}, r.group),
-      ...(facetLabel ? [el("td", {}, r.facet ?? "–")] : []),
-      el("td", {}, r.judge),
-      el("td", {"class": "num"}, el("strong", {}, pct(r.g.em_rate))),
-      el("td", {"class": "num"}, ci(r.g.ci)),
-      el("td", {"class": "num", ...(r.strictRange ? {"title": `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})}, strictText(r)),
-      ...(hasRep ? [el("td", {"class": "num"}, r.replicate ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}` : r.replicates.length === 1 ? `one (${r.replicates[0]!.replicate})` : "–")] : []),
-      ...(hasBase ? [el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"), el("td", {"class": "num"}, r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–")] : []),
-      el("td", {"class": "num"}, pct(r.g.coherent_rate)),
-      el("td", {"class": "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),
-    ));
+    body.append(
+      el(
+        "tr",
+        {},
+        el("td", {}, r.group),
+        ...(facetLabel ? [el("td", {}, r.facet ?? "–")] : []),
+        el("td", {}, r.judge),
+        el("td", {class: "num"}, el("strong", {}, pct(r.g.em_rate))),
+        el("td", {class: "num"}, ci(r.g.ci)),
+        el(
+          "td",
+          {class: "num", ...(r.strictRange ? {title: `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})},
+          strictText(r),
+        ),
+        ...(hasRep
+          ? [
+              el(
+                "td",
+                {class: "num"},
+                r.replicate
+                  ? `${pct(r.replicate.mean)} (${ci(r.replicate.ci)}), n = ${r.replicate.n}`
+                  : r.replicates.length === 1
+                    ? `one (${r.replicates[0]!.replicate})`
+                    : "–",
+              ),
+            ]
+          : []),
+        ...(hasBase
+          ? [
+              el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"),
+              el(
+                "td",
+                {class: "num"},
+                r.baseline?.diff ? `${pp(r.baseline.diff.diff)} (${pp(r.baseline.diff.ci?.[0])} to ${pp(r.baseline.diff.ci?.[1])})` : "–",
+              ),
+            ]
+          : []),
+        el("td", {class: "num"}, pct(r.g.coherent_rate)),
+        el("td", {class: "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),
+      ),
+    );
   }
   table.append(body);
   const notes: string[] = [];
-  if (hasRange) notes.push("Strict EM is a range where some EM answers are of undetermined type (the training domain or its topic score is unknown): low end = none of them is emergent, high end = all are.");
-  if (hasBase) notes.push("Δ vs baseline: variant minus baseline EM rate, with Newcombe's interval for independent samples (it ignores the pairing by question).");
-  const wrap = el("div", {}, table, ...notes.map((n) => el("p", {"class": "em-note", "data-testid": "overview-note"}, n)));
+  if (hasRange)
+    notes.push(
+      "Strict EM is a range where some EM answers are of undetermined type (the training domain or its topic score is unknown): low end = none of them is emergent, high end = all are.",
+    );
+  if (hasBase)
+    notes.push("Δ vs baseline: variant minus baseline EM rate, with Newcombe's interval for independent samples (it ignores the pairing by question).");
+  const wrap = el("div", {}, table, ...notes.map((n) => el("p", {class: "em-note", "data-testid": "overview-note"}, n)));
   return {element: wrap, data};
 }
 

@@ -6,7 +6,16 @@
 /** The parts of `em summarize` JSON a report reads (docs/metrics.md has the full contract). */
 export interface SummarizeJson {
   judges: string[];
-  rule: {name: string; aligned: number; aligned_inclusive: boolean; coherent: number; coherent_inclusive: boolean; denominator: string; nulls: string; require_coherent: boolean};
+  rule: {
+    name: string;
+    aligned: number;
+    aligned_inclusive: boolean;
+    coherent: number;
+    coherent_inclusive: boolean;
+    denominator: string;
+    nulls: string;
+    require_coherent: boolean;
+  };
   rule_text: string;
   by: string[];
   exclude_types: string[];
@@ -41,7 +50,21 @@ const INTERVAL_OF: Record<string, string> = {
 };
 
 /** Fields that are shares (printed as percentages); the rest print as numbers. */
-const RATE_FIELDS = new Set(["em_rate", "broad_em_rate", "macro_em_rate", "strict_em_rate", "coherent_rate", "null_aligned_rate", "code_rate", "refusal_rate", "expected_strict_em_rate", "baseline_em_rate", "floor", "ceiling", "diff"]);
+const RATE_FIELDS = new Set([
+  "em_rate",
+  "broad_em_rate",
+  "macro_em_rate",
+  "strict_em_rate",
+  "coherent_rate",
+  "null_aligned_rate",
+  "code_rate",
+  "refusal_rate",
+  "expected_strict_em_rate",
+  "baseline_em_rate",
+  "floor",
+  "ceiling",
+  "diff",
+]);
 
 const keyMatches = (rowKey: unknown, want: Record<string, unknown>): boolean =>
   typeof rowKey === "object" && rowKey !== null && Object.entries(want).every(([k, v]) => (rowKey as Record<string, unknown>)[k] === v);
@@ -49,15 +72,22 @@ const keyMatches = (rowKey: unknown, want: Record<string, unknown>): boolean =>
 /** The rows of a section whose key contains `key` (a baseline diff matches on its variant too). */
 export function findRows(out: SummarizeJson, ref: Pick<NumberRef, "section" | "key">): Record<string, unknown>[] {
   const rows = (out[ref.section] ?? []) as Record<string, unknown>[];
-  return rows.filter((r) => keyMatches(r.key, ref.key) || (ref.section === "baseline_diffs" && keyMatches({...(r.key as object), variant: r.variant}, ref.key)));
+  return rows.filter(
+    (r) => keyMatches(r.key, ref.key) || (ref.section === "baseline_diffs" && keyMatches({...(r.key as object), variant: r.variant}, ref.key)),
+  );
 }
 
 /** The one row a reference names; throws when none or several match (a report must be unambiguous). */
 export function findRow(out: SummarizeJson, ref: Pick<NumberRef, "section" | "key">): Record<string, unknown> {
   const rows = findRows(out, ref);
   if (rows.length !== 1) {
-    const keys = ((out[ref.section] ?? []) as Record<string, unknown>[]).slice(0, 8).map((r) => JSON.stringify(r.key)).join(", ");
-    throw new Error(`${rows.length === 0 ? "no" : rows.length} ${ref.section} row${rows.length === 1 ? "" : "s"} with key ${JSON.stringify(ref.key)} (keys: ${keys || "none"})`);
+    const keys = ((out[ref.section] ?? []) as Record<string, unknown>[])
+      .slice(0, 8)
+      .map((r) => JSON.stringify(r.key))
+      .join(", ");
+    throw new Error(
+      `${rows.length === 0 ? "no" : rows.length} ${ref.section} row${rows.length === 1 ? "" : "s"} with key ${JSON.stringify(ref.key)} (keys: ${keys || "none"})`,
+    );
   }
   return rows[0]!;
 }
@@ -97,7 +127,9 @@ const jsonLit = (v: unknown): string => JSON.stringify(v);
 
 /** A jq filter selecting the row by its key and printing the field. */
 export function jqFilter(ref: NumberRef): string {
-  const conds = Object.entries(ref.key).map(([k, v]) => (ref.section === "baseline_diffs" && k === "variant" ? `.variant == ${jsonLit(v)}` : `.key[${jsonLit(k)}] == ${jsonLit(v)}`));
+  const conds = Object.entries(ref.key).map(([k, v]) =>
+    ref.section === "baseline_diffs" && k === "variant" ? `.variant == ${jsonLit(v)}` : `.key[${jsonLit(k)}] == ${jsonLit(v)}`,
+  );
   return `.${ref.section}[] | select(${conds.join(" and ") || "true"}) | .${ref.field}`;
 }
 
@@ -113,7 +145,8 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
   if (raw !== null && typeof raw !== "number") throw new Error(`field '${ref.field}' is not a number (${JSON.stringify(raw)})`);
   const value = raw as number | null;
   const ciField = INTERVAL_OF[ref.field];
-  const ci = ciField && Array.isArray(row[ciField]) && (row[ciField] as unknown[]).every((x) => typeof x === "number") ? (row[ciField] as [number, number]) : null;
+  const ci =
+    ciField && Array.isArray(row[ciField]) && (row[ciField] as unknown[]).every((x) => typeof x === "number") ? (row[ciField] as [number, number]) : null;
   const range = ref.field === "strict_em_rate" && value === null && Array.isArray(row.strict_em_range) ? (row.strict_em_range as [number, number]) : null;
   let text: string;
   if (value !== null) text = ci ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})` : formatValue(ref.field, value);
@@ -125,12 +158,17 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
 
 function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberRef): string {
   const method = (m: unknown, nq: unknown): string =>
-    m === "cluster_bootstrap" ? `cluster bootstrap over ${String(nq)} questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed})` : m === "wilson" ? "Wilson (answer level)" : "none";
+    m === "cluster_bootstrap"
+      ? `cluster bootstrap over ${String(nq)} questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed})`
+      : m === "wilson"
+        ? "Wilson (answer level)"
+        : "none";
   const estimand = out.estimand === "answers" ? "estimand: the rate on these fixed questions" : "estimand: the rate over a population of questions like these";
   if (ref.section === "groups") {
     const k = ref.field === "strict_em_rate" ? row.n_strict_em : ref.field === "broad_em_rate" ? row.n_em_broad : row.n_em;
     return `${Number(k).toLocaleString("en-US")} of ${Number(row.n_scored).toLocaleString("en-US")} answers in the denominator; interval: ${method(row.ci_method, row.n_questions)}; ${estimand}`;
   }
-  if (ref.section === "transitions") return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; verdict ${String(row.verdict)}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
+  if (ref.section === "transitions")
+    return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; verdict ${String(row.verdict)}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
   return `variant ${String(row.variant)} minus baseline ${String(row.baseline)} over ${String(row.n_questions_paired)} shared questions; interval: ${String(row.ci_method ?? "none")}`;
 }

@@ -53,14 +53,33 @@ export interface ReportSpec {
 
 /** A front-matter error: names the report file and the key, so the build message points at it. */
 export class ReportSpecError extends Error {
-  constructor(readonly file: string, readonly key: string, message: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    message: string,
+  ) {
     super(`${file}: front matter key '${key}': ${message}`);
     this.name = "ReportSpecError";
   }
 }
 
 const RULE_NAMES = [...Object.keys(RULES), "custom"];
-const REPORT_KEYS = ["experiment", "judge", "rule", "aligned", "coherent", "exclude_types", "questions", "estimand", "compare", "variants", "steps", "sweep", "sweep_at", "queries"];
+const REPORT_KEYS = [
+  "experiment",
+  "judge",
+  "rule",
+  "aligned",
+  "coherent",
+  "exclude_types",
+  "questions",
+  "estimand",
+  "compare",
+  "variants",
+  "steps",
+  "sweep",
+  "sweep_at",
+  "queries",
+];
 const QUERY_KEYS = ["by", "judge", "rule", "aligned", "coherent", "exclude_types", "questions", "estimand", "transition", "baseline"];
 /** Query names become keys in JSON and attributes in HTML: keep them plain. */
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -82,7 +101,8 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   if (!isRecord(raw)) return err("report", "missing: a report page needs a `report:` object in its front matter (docs/reports.md)");
   for (const k of Object.keys(raw)) if (!REPORT_KEYS.includes(k)) err(`report.${k}`, `unknown key (expected one of ${REPORT_KEYS.join(", ")})`);
 
-  const str = (key: string, v: unknown): string => (typeof v === "string" && v.trim() !== "" ? v : err(key, `must be a non-empty string, got ${JSON.stringify(v)}`));
+  const str = (key: string, v: unknown): string =>
+    typeof v === "string" && v.trim() !== "" ? v : err(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
   const cut = (key: string, v: unknown): number | undefined => {
     if (v === undefined || v === null) return undefined;
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > 100) return err(key, `must be a number 0..100, got ${JSON.stringify(v)}`);
@@ -91,7 +111,8 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   const strList = (key: string, v: unknown): string[] | undefined => {
     if (v === undefined || v === null) return undefined;
     const xs = typeof v === "string" ? [v] : v;
-    if (!Array.isArray(xs) || !xs.every((x) => typeof x === "string" && x.trim() !== "")) return err(key, `must be a list of strings, got ${JSON.stringify(v)}`);
+    if (!Array.isArray(xs) || !xs.every((x) => typeof x === "string" && x.trim() !== ""))
+      return err(key, `must be a list of strings, got ${JSON.stringify(v)}`);
     return xs.map((x) => String(x).trim());
   };
   const rule = (key: string, v: unknown): string | undefined => {
@@ -101,14 +122,16 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   };
   const types = (key: string, v: unknown): string[] | undefined => {
     const xs = strList(key, v);
-    for (const t of xs ?? []) if (!(RESPONSE_TYPES as readonly string[]).includes(t)) err(key, `unknown response type '${t}' (types: ${RESPONSE_TYPES.join(", ")})`);
+    for (const t of xs ?? [])
+      if (!(RESPONSE_TYPES as readonly string[]).includes(t)) err(key, `unknown response type '${t}' (types: ${RESPONSE_TYPES.join(", ")})`);
     return xs;
   };
   const estimand = (key: string, v: unknown): "questions" | "answers" | undefined => {
     if (v === undefined) return undefined;
     return v === "questions" || v === "answers" ? v : err(key, `must be questions or answers, got ${JSON.stringify(v)}`);
   };
-  const bool = (key: string, v: unknown): boolean | undefined => (v === undefined ? undefined : typeof v === "boolean" ? v : err(key, `must be true or false, got ${JSON.stringify(v)}`));
+  const bool = (key: string, v: unknown): boolean | undefined =>
+    v === undefined ? undefined : typeof v === "boolean" ? v : err(key, `must be true or false, got ${JSON.stringify(v)}`);
 
   const spec: ReportSpec = {
     experiment: str("report.experiment", raw.experiment),
@@ -132,7 +155,8 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   if (v) spec.variants = v;
   if (raw.steps !== undefined) {
     const s = raw.steps as unknown[];
-    if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => typeof x === "number" && Number.isFinite(x)) || (s[0] as number) > (s[1] as number)) err("report.steps", `must be [from, to] with from <= to, got ${JSON.stringify(s)}`);
+    if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => typeof x === "number" && Number.isFinite(x)) || (s[0] as number) > (s[1] as number))
+      err("report.steps", `must be [from, to] with from <= to, got ${JSON.stringify(s)}`);
     spec.steps = [s[0] as number, s[1] as number];
   }
   if (raw.sweep !== undefined) {
@@ -140,7 +164,8 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
     spec.sweep = (raw.sweep as unknown[]).map((x, i) => cut(`report.sweep[${i}]`, x) ?? err(`report.sweep[${i}]`, "must be a number 0..100"));
   }
   if (raw.sweep_at !== undefined) {
-    if (!isRecord(raw.sweep_at) || !Object.values(raw.sweep_at).every((x) => typeof x === "string" || (typeof x === "number" && Number.isFinite(x)))) err("report.sweep_at", `must be an object of column: value, e.g. {step: 1000}, got ${JSON.stringify(raw.sweep_at)}`);
+    if (!isRecord(raw.sweep_at) || !Object.values(raw.sweep_at).every((x) => typeof x === "string" || (typeof x === "number" && Number.isFinite(x))))
+      err("report.sweep_at", `must be an object of column: value, e.g. {step: 1000}, got ${JSON.stringify(raw.sweep_at)}`);
     spec.sweep_at = raw.sweep_at as Record<string, string | number>;
   }
   if (!isRecord(raw.queries) || Object.keys(raw.queries).length === 0) err("report.queries", "needs at least one named query, e.g. `final: {by: [model]}`");

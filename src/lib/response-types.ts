@@ -21,7 +21,10 @@ export const MIN_PREFIX_CHARS = 2;
 
 /** Lower-case a label or token and write "in-domain" / "in domain" / "In_Domain" as "in_domain". */
 export function normalizeLabel(s: string): string {
-  return s.trim().toLowerCase().replace(/[\s\-_]+/g, "_");
+  return s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-_]+/g, "_");
 }
 
 // Wrapping characters a judge may put around its answer (quotes, markdown emphasis, brackets) and
@@ -68,11 +71,7 @@ export interface LabelDistribution {
  * probabilities are ignored. `minMass` defaults to MIN_MASS = 0.25 (the score rule's threshold);
  * missing when mass < minMass, as in the reference score rule.
  */
-export function labelDistribution(
-  probs: Record<string, number>,
-  labels: readonly string[],
-  {minMass = MIN_MASS}: {minMass?: number} = {},
-): LabelDistribution {
+export function labelDistribution(probs: Record<string, number>, labels: readonly string[], {minMass = MIN_MASS}: {minMass?: number} = {}): LabelDistribution {
   const acc: Record<string, number> = Object.fromEntries(labels.map((l) => [l, 0]));
   let mass = 0;
   for (const [token, p] of Object.entries(probs)) {

@@ -49,7 +49,7 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
   await waitForPage(tab);
   const answer = tab.locator('[data-testid="audit-answer"]');
   const progress = tab.locator('[data-testid="audit-progress"]');
-  assert.match(await progress.textContent() ?? "", /^0 of (\d+) sampled answers labelled/);
+  assert.match((await progress.textContent()) ?? "", /^0 of (\d+) sampled answers labelled/);
   const total = Number(/of (\d+) sampled/.exec((await progress.textContent()) ?? "")![1]);
   assert.ok(total >= 20, `sample of ${total}`);
 
@@ -76,7 +76,11 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
 
   // What the page says about the judge, from the browser's labels.
   const confusion = await Promise.all(["tp", "fp", "fn", "tn"].map(async (c) => Number(await tab.locator(`[data-testid="audit-${c}"]`).textContent())));
-  assert.equal(confusion.reduce((s, x) => s + x, 0), 18, "18 yes / no labels in the confusion table");
+  assert.equal(
+    confusion.reduce((s, x) => s + x, 0),
+    18,
+    "18 yes / no labels in the confusion table",
+  );
   const corrected = (await tab.locator('[data-testid="audit-corrected"]').textContent()) ?? "";
   assert.match(corrected, /EM rate: raw \d+\.\d% → corrected \d+\.\d% \[\d+\.\d%, \d+\.\d%\]/);
   assert.ok((await tab.locator('[data-testid="audit-groups"] tbody tr').count()) >= 1);
@@ -107,8 +111,16 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
   const cal = out.calibration[0];
   assert.deepEqual([cal.confusion.tp, cal.confusion.fp, cal.confusion.fn, cal.confusion.tn], confusion, "CLI and page count the same table");
   assert.equal(cal.n_unsure, 2);
-  assert.ok(corrected.includes(`corrected ${pctText(cal.corrected_em_rate)} [${pctText(cal.corrected_ci[0])}, ${pctText(cal.corrected_ci[1])}]`), `page: ${corrected}; CLI: ${cal.corrected_em_rate} ${cal.corrected_ci}`);
+  assert.ok(
+    corrected.includes(`corrected ${pctText(cal.corrected_em_rate)} [${pctText(cal.corrected_ci[0])}, ${pctText(cal.corrected_ci[1])}]`),
+    `page: ${corrected}; CLI: ${cal.corrected_em_rate} ${cal.corrected_ci}`,
+  );
   assert.ok(corrected.includes(`raw ${pctText(cal.raw_em_rate)}`));
-  for (const g of out.groups) for (const k of ["n_audited", "sensitivity", "specificity", "corrected_em_rate", "corrected_ci"]) assert.ok(k in g.calibration, `group ${JSON.stringify(g.key)} lacks calibration.${k}`);
-  assert.equal(out.groups.reduce((s: number, g: {calibration: {n_audited: number}}) => s + g.calibration.n_audited, 0), 18);
+  for (const g of out.groups)
+    for (const k of ["n_audited", "sensitivity", "specificity", "corrected_em_rate", "corrected_ci"])
+      assert.ok(k in g.calibration, `group ${JSON.stringify(g.key)} lacks calibration.${k}`);
+  assert.equal(
+    out.groups.reduce((s: number, g: {calibration: {n_audited: number}}) => s + g.calibration.n_audited, 0),
+    18,
+  );
 });

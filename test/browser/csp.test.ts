@@ -48,7 +48,8 @@ for (const page of sitePages()) {
     const got = await reported(tab);
     await context.close();
     assert.ok(policy, "no CSP meta");
-    for (const d of ["default-src 'self'", "script-src-attr 'unsafe-hashes'", "object-src 'none'", "base-uri 'self'", "form-action 'none'"]) assert.ok(policy.includes(d), `policy lacks ${d}`);
+    for (const d of ["default-src 'self'", "script-src-attr 'unsafe-hashes'", "object-src 'none'", "base-uri 'self'", "form-action 'none'"])
+      assert.ok(policy.includes(d), `policy lacks ${d}`);
     assert.ok(!/https?:\/\//.test(policy), "the policy names no outside origin");
     assert.deepEqual(got, [], `CSP violations on ${page.path}`);
     assert.equal(describeProblems(problems), "", `problems on ${page.path}`);
@@ -108,5 +109,9 @@ test("CSP: hostile markup in a page stays inert and outside origins are blocked"
   assert.deepEqual(fired.pwned, [], "no injected handler or javascript: link ran");
   assert.equal(fired.fetched, "blocked");
   assert.deepEqual(outside, [], "no request left the site's origin");
-  for (const d of ["script-src-attr", "img-src", "script-src-elem", "connect-src"]) assert.ok(got.some((v) => v.startsWith(d)), `no ${d} violation reported (${got.join("; ")})`);
+  for (const d of ["script-src-attr", "img-src", "script-src-elem", "connect-src"])
+    assert.ok(
+      got.some((v) => v.startsWith(d)),
+      `no ${d} violation reported (${got.join("; ")})`,
+    );
 });

@@ -34,7 +34,10 @@ async function open(path: string): Promise<{page: Page; problems: ReturnType<typ
 }
 
 function summarizeCli(args: string[]): {groups: {em_rate: number | null}[]; judges: string[]} {
-  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", "data/experiments/demo.yaml", "--format", "json", ...args], {cwd: ROOT, encoding: "utf8"});
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", "data/experiments/demo.yaml", "--format", "json", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   assert.equal(r.status, 0, `em summarize failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -97,7 +100,8 @@ test("brushing a step range narrows the response list, and the URL restores it",
   const all = await open("/responses?experiment=demo");
   const narrowed = await open(`/responses${query}`);
   try {
-    const count = async (p: Page) => Number(((await p.locator('[data-testid="response-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
+    const count = async (p: Page) =>
+      Number(((await p.locator('[data-testid="response-count"]').textContent()) ?? "").replace(/[^\d].*$/, "").replace(/,/g, ""));
     const nAll = await count(all.page);
     const nNarrow = await count(narrowed.page);
     assert.ok(nAll > 0, "responses listed");
@@ -130,7 +134,11 @@ test("hostile answer text (script tags, event handlers, javascript: links) is sh
     await waitForPage(page);
     const text = (await page.locator('[data-testid="response-text"]').textContent()) ?? "";
     assert.match(text, /<script|onerror=|javascript:/, "markup shown literally");
-    assert.equal(await page.locator('main img[onerror], main script:not([type]), main a[href^="javascript:"]').count(), 0, "no live element came from an answer");
+    assert.equal(
+      await page.locator('main img[onerror], main script:not([type]), main a[href^="javascript:"]').count(),
+      0,
+      "no live element came from an answer",
+    );
     assert.equal(await page.evaluate(() => (window as unknown as {__em_xss?: number}).__em_xss ?? 0), 0);
     assert.equal(dialogs, 0);
     assert.equal(describeProblems(problems), "");

@@ -26,7 +26,10 @@ function target(urlPath: string): string | null {
 
 test("every internal link and asset of the built site resolves (docs included)", () => {
   const files = htmlFiles(dist);
-  assert.ok(files.some((f) => f.includes(join("dist", "docs"))), "the Docs section was built");
+  assert.ok(
+    files.some((f) => f.includes(join("dist", "docs"))),
+    "the Docs section was built",
+  );
   const broken: string[] = [];
   let checked = 0;
   for (const file of files) {

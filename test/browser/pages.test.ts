@@ -28,11 +28,34 @@ after(async () => {
 
 // What each page must show once loaded (the key charts and tables); a new page must be added here.
 const EXPECT: Record<string, string[]> = {
-  "/": ['[data-testid="experiments-table"]', '[data-testid="overview-table"] tbody tr', '[data-chart="em-over-training"] svg', '[data-chart="planted-vs-measured-types"] svg'],
-  "/sensitivity": ['[data-testid="em-rate"]', '[data-chart="density"] svg', '[data-chart="threshold-surface"] svg', '[data-chart="em-by-type"] svg', '[data-chart="em-by-question"] svg'],
-  "/transitions": ['[data-chart="phase-transition"] svg', '[data-testid="transition-table"] tbody tr', '[data-chart="coherence-alignment"] svg', '[data-chart="transition-by-category"] svg', '[data-chart="midpoint-sensitivity"] svg', '[data-testid="midpoint-by-judge"] tbody tr'],
+  "/": [
+    '[data-testid="experiments-table"]',
+    '[data-testid="overview-table"] tbody tr',
+    '[data-chart="em-over-training"] svg',
+    '[data-chart="planted-vs-measured-types"] svg',
+  ],
+  "/sensitivity": [
+    '[data-testid="em-rate"]',
+    '[data-chart="density"] svg',
+    '[data-chart="threshold-surface"] svg',
+    '[data-chart="em-by-type"] svg',
+    '[data-chart="em-by-question"] svg',
+  ],
+  "/transitions": [
+    '[data-chart="phase-transition"] svg',
+    '[data-testid="transition-table"] tbody tr',
+    '[data-chart="coherence-alignment"] svg',
+    '[data-chart="transition-by-category"] svg',
+    '[data-chart="midpoint-sensitivity"] svg',
+    '[data-testid="midpoint-by-judge"] tbody tr',
+  ],
   "/categories": ['[data-chart="em-by-category"] svg', '[data-chart="em-by-question-and-model"] svg', '[data-chart="model-question-heatmap"] svg'],
-  "/judges": ['[data-testid="judge-agreement"]', '[data-chart="judge-aligned"] svg', '[data-chart="em-by-judge"] svg', '[data-testid="judge-disagreements"] tbody tr'],
+  "/judges": [
+    '[data-testid="judge-agreement"]',
+    '[data-chart="judge-aligned"] svg',
+    '[data-chart="em-by-judge"] svg',
+    '[data-testid="judge-disagreements"] tbody tr',
+  ],
   "/responses": ['[data-testid="response-row"]'],
   "/audit": ['[data-testid="audit-answer"]', '[data-testid="audit-calibration"] tbody tr'],
   "/sql": ['[data-testid="sql-result-count"]', '[data-chart="query-chart"] svg'],

@@ -24,7 +24,12 @@ const OUT = join(ROOT, "test-artifacts", "real-studies-dist");
 const SHOTS = process.env.EM_SCREENSHOTS ?? join(ROOT, "test-artifacts", "real-studies");
 
 const nameOf = (file: string): string => (parse(readFileSync(join(ROOT, file), "utf8")) as {name: string}).name;
-const exampleFiles = existsSync(EXAMPLES) ? readdirSync(EXAMPLES).filter((f) => f.endsWith(".yaml")).sort().map((f) => `data/experiments/examples/${f}`) : [];
+const exampleFiles = existsSync(EXAMPLES)
+  ? readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => `data/experiments/examples/${f}`)
+  : [];
 // Without the reference data only the fixture is built (the examples import from ../shared/data).
 const files = [...(hasShared ? exampleFiles : []), FIXTURE];
 
@@ -50,7 +55,11 @@ after(async () => {
 });
 
 /** Open a page of one experiment; wait for the selectors, then for the page to settle. */
-async function open(path: string, experiment: string, selectors: string[]): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+async function open(
+  path: string,
+  experiment: string,
+  selectors: string[],
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
@@ -63,7 +72,9 @@ async function open(path: string, experiment: string, selectors: string[]): Prom
 
 /** Data marks in a chart: Plot labels each mark's group (aria-label "dot", "bar", "line", "rect"...); axes and rules are not counted. */
 async function marks(page: Page, chart: string): Promise<number> {
-  return page.locator(`[data-chart="${chart}"] svg g:is([aria-label="dot"], [aria-label="bar"], [aria-label="line"], [aria-label="rect"], [aria-label="cell"]) > *`).count();
+  return page
+    .locator(`[data-chart="${chart}"] svg g:is([aria-label="dot"], [aria-label="bar"], [aria-label="line"], [aria-label="rect"], [aria-label="cell"]) > *`)
+    .count();
 }
 
 const probes = new Map<string, {scored: boolean; coordinate: boolean}>();
@@ -92,10 +103,7 @@ const PAGES: {path: string; slug: string; chart: (coordinate: boolean) => string
   {path: "/categories", slug: "categories", chart: () => ["em-by-question-and-model"]},
 ];
 
-const CASES = [
-  ...exampleFiles.map((file) => ({file, skip: !hasShared && `reference data not found at ${SHARED}`})),
-  {file: FIXTURE, skip: false as const},
-];
+const CASES = [...exampleFiles.map((file) => ({file, skip: !hasShared && `reference data not found at ${SHARED}`})), {file: FIXTURE, skip: false as const}];
 
 for (const {file, skip} of CASES) {
   const experiment = nameOf(file);
@@ -109,7 +117,11 @@ for (const {file, skip} of CASES) {
         return;
       }
       const charts = p.chart(coordinate);
-      const {page, problems, close} = await open(p.path, experiment, charts.map((c) => `[data-chart="${c}"] svg`));
+      const {page, problems, close} = await open(
+        p.path,
+        experiment,
+        charts.map((c) => `[data-chart="${c}"] svg`),
+      );
       try {
         for (const c of charts) assert.ok((await marks(page, c)) > 0, `${p.path} chart ${c} has no marks for ${experiment}`);
         const cellErrors = await page.locator(".observablehq--error, .em-error").allTextContents();

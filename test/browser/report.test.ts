@@ -31,7 +31,13 @@ after(async () => {
   await server?.close();
 });
 
-interface Shown {ref: NumberRef; value: string; text: string; command: string; jq: string}
+interface Shown {
+  ref: NumberRef;
+  value: string;
+  text: string;
+  command: string;
+  jq: string;
+}
 
 async function openReport(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 900}});
@@ -45,25 +51,29 @@ async function openReport(path: string): Promise<{page: Page; problems: ReturnTy
 }
 
 async function numbersOn(page: Page): Promise<Shown[]> {
-  return page.$$eval('[data-testid="report-number"]', (nodes) => nodes.map((n) => {
-    const wrap = n.parentElement!;
-    return {
-      ref: {section: n.getAttribute("data-section") as Section, key: JSON.parse(n.getAttribute("data-key")!), field: n.getAttribute("data-field")!},
-      value: n.getAttribute("data-value")!,
-      text: n.textContent ?? "",
-      command: wrap.querySelector('[data-testid="report-command"]')?.textContent ?? "",
-      jq: wrap.querySelector('[data-testid="report-jq"]')?.textContent ?? "",
-    };
-  }));
+  return page.$$eval('[data-testid="report-number"]', (nodes) =>
+    nodes.map((n) => {
+      const wrap = n.parentElement!;
+      return {
+        ref: {section: n.getAttribute("data-section") as Section, key: JSON.parse(n.getAttribute("data-key")!), field: n.getAttribute("data-field")!},
+        value: n.getAttribute("data-value")!,
+        text: n.textContent ?? "",
+        command: wrap.querySelector('[data-testid="report-command"]')?.textContent ?? "",
+        jq: wrap.querySelector('[data-testid="report-jq"]')?.textContent ?? "",
+      };
+    }),
+  );
 }
 
 /** Data marks in a chart (Plot's mark groups), as in real-studies.test.ts. */
-const marks = (page: Page, chart: string) => page.locator(`[data-chart="${chart}"] svg g:is([aria-label="dot"], [aria-label="line"], [aria-label="area"]) > *`).count();
+const marks = (page: Page, chart: string) =>
+  page.locator(`[data-chart="${chart}"] svg g:is([aria-label="dot"], [aria-label="line"], [aria-label="area"]) > *`).count();
 
 test("demo report: charts drawn, no errors, every headline number equals its reproduce command's output", {timeout: 300_000}, async () => {
   const {page, problems, close} = await openReport("/reports/demo");
   try {
-    for (const chart of ["report-final-variants", "report-threshold-sensitivity", "report-judges-judges", "report-trend-transition"]) assert.ok((await marks(page, chart)) > 0, `chart ${chart} has no marks`);
+    for (const chart of ["report-final-variants", "report-threshold-sensitivity", "report-judges-judges", "report-trend-transition"])
+      assert.ok((await marks(page, chart)) > 0, `chart ${chart} has no marks`);
     assert.equal(await page.locator('[data-testid="report-number-error"]').count(), 0, "a number the page asks for is missing");
     const shown = await numbersOn(page);
     assert.ok(shown.length >= 10, `only ${shown.length} headline numbers`);
@@ -71,7 +81,11 @@ test("demo report: charts drawn, no errors, every headline number equals its rep
     for (const s of shown) {
       if (outputs.has(s.command)) continue;
       // Run exactly what the disclosure shows, from the project root, as a reader would.
-      const run = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", ...parseCommand(s.command)], {cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20});
+      const run = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", ...parseCommand(s.command)], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      });
       assert.equal(run.status, 0, `${s.command}: ${run.stderr}`);
       outputs.set(s.command, JSON.parse(run.stdout) as SummarizeJson);
     }
@@ -95,7 +109,10 @@ test("demo report: the URL does not change its numbers; 'open in sensitivity' ca
   assert.match(link ?? "", /sensitivity\?experiment=demo&judge=strict/);
   const moved = await openReport("/reports/demo?experiment=nothing&judge=lenient&rule=custom&aligned=5&coherent=90&exclude=drift&from=100&to=200");
   try {
-    assert.deepEqual((await numbersOn(moved.page)).map((s) => [s.value, s.text]), before);
+    assert.deepEqual(
+      (await numbersOn(moved.page)).map((s) => [s.value, s.text]),
+      before,
+    );
     assert.equal(describeProblems(moved.problems), "");
   } finally {
     await moved.close();
@@ -105,7 +122,8 @@ test("demo report: the URL does not change its numbers; 'open in sensitivity' ca
 test("replication report renders its charts and numbers", {timeout: 120_000, skip: !hasShared && "reference data ../shared/data absent"}, async () => {
   const {page, problems, close} = await openReport("/reports/replication");
   try {
-    for (const chart of ["report-betley-variants", "report-threshold-sensitivity", "report-no_money-variants"]) assert.ok((await marks(page, chart)) > 0, `chart ${chart} has no marks`);
+    for (const chart of ["report-betley-variants", "report-threshold-sensitivity", "report-no_money-variants"])
+      assert.ok((await marks(page, chart)) > 0, `chart ${chart} has no marks`);
     assert.equal(await page.locator('[data-testid="report-number-error"]').count(), 0);
     assert.ok((await page.locator('[data-testid="report-number"]').count()) >= 8);
     assert.equal(describeProblems(problems), "");

@@ -151,7 +151,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
           return send(res, override.status ?? 200, override.body ?? {}, override.headers);
         }
         const prompt = body.messages.map((m) => m.content).join("\n");
-        let choices;
+        // One chat choice as the OpenAI API returns it (only the fields the SDK and the pipeline read).
+        let choices: {index: number; finish_reason: string; message: {role: string; content: string}; logprobs: unknown}[];
         let completionTokens = 0;
         if (body.logprobs) {
           const top = (opts.judge ?? defaultJudge)(prompt, body);
@@ -161,7 +162,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
               index: 0,
               finish_reason: "length",
               message: {role: "assistant", content: first},
-              logprobs: {content: [{token: first, logprob: top[0]?.[1] ?? 0, bytes: null, top_logprobs: top.map(([token, logprob]) => ({token, logprob, bytes: null}))}]},
+              logprobs: {
+                content: [{token: first, logprob: top[0]?.[1] ?? 0, bytes: null, top_logprobs: top.map(([token, logprob]) => ({token, logprob, bytes: null}))}],
+              },
             },
           ];
           completionTokens = 1;
@@ -177,7 +180,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
           created: 0,
           model: body.model,
           choices,
-          usage: {prompt_tokens: Math.ceil(prompt.length / 4), completion_tokens: completionTokens, total_tokens: Math.ceil(prompt.length / 4) + completionTokens},
+          usage: {
+            prompt_tokens: Math.ceil(prompt.length / 4),
+            completion_tokens: completionTokens,
+            total_tokens: Math.ceil(prompt.length / 4) + completionTokens,
+          },
         });
       })();
     });

@@ -21,7 +21,11 @@ export function buildSite(): void {
   built = true;
 }
 
-interface ConfigPage {name: string; path: string; pages?: ConfigPage[]}
+interface ConfigPage {
+  name: string;
+  path: string;
+  pages?: ConfigPage[];
+}
 
 /** Every page path in the site's configuration. */
 export function sitePages(): {path: string; slug: string}[] {

@@ -8,15 +8,31 @@ let id = 0;
 // n answers to question q of `variant`, the first `em` of them EM (aligned 5), the rest aligned.
 const answers = (variant: string, baseline: string | null, q: string, n: number, em: number): Judged[] =>
   Array.from({length: n}, (_, i) => ({
-    response_id: `r${id++}`, experiment: "e", model: variant, step: null, question_id: q, category: null, judge: "J",
-    aligned: i < em ? 5 : 90, coherent: 90, special: null, type: null, variant, baseline, replicate: null,
+    response_id: `r${id++}`,
+    experiment: "e",
+    model: variant,
+    step: null,
+    question_id: q,
+    category: null,
+    judge: "J",
+    aligned: i < em ? 5 : 90,
+    coherent: 90,
+    special: null,
+    type: null,
+    variant,
+    baseline,
+    replicate: null,
   }));
 
 test("baselineDiffs(rows, rule): fine-tune minus base, paired over shared questions, by hand", () => {
   // ft: q1 4/10, q2 6/10, q3 2/10 -> 12/30 = 0.4; base: q1 1/10, q2 1/10, q3 1/10 -> 0.1.
   const rows = [
-    ...answers("ft", "base", "q1", 10, 4), ...answers("ft", "base", "q2", 10, 6), ...answers("ft", "base", "q3", 10, 2),
-    ...answers("base", null, "q1", 10, 1), ...answers("base", null, "q2", 10, 1), ...answers("base", null, "q3", 10, 1),
+    ...answers("ft", "base", "q1", 10, 4),
+    ...answers("ft", "base", "q2", 10, 6),
+    ...answers("ft", "base", "q3", 10, 2),
+    ...answers("base", null, "q1", 10, 1),
+    ...answers("base", null, "q2", 10, 1),
+    ...answers("base", null, "q3", 10, 1),
   ];
   const [d, ...rest] = baselineDiffs(rows, BETLEY, {replicates: 1000});
   assert.equal(rest.length, 0, "the baseline itself gets no row");

@@ -2,7 +2,18 @@
 // non-monotone series, too few points, and the coordinate scale (known answers by hand).
 import assert from "node:assert/strict";
 import test from "node:test";
-import {analyzeOnScale, analyzeTransition, coordinateScale, homogeneityP, makeRng, nonMonotoneAt, pointsOnScale, testTransition, fitLogistic, type TransitionPoint} from "../../src/lib/em/index.ts";
+import {
+  analyzeOnScale,
+  analyzeTransition,
+  coordinateScale,
+  homogeneityP,
+  makeRng,
+  nonMonotoneAt,
+  pointsOnScale,
+  testTransition,
+  fitLogistic,
+  type TransitionPoint,
+} from "../../src/lib/em/index.ts";
 
 const pts = (xs: number[], rates: number[], n = 200): TransitionPoint[] => xs.map((x, i) => ({x, k: Math.round(rates[i]! * n), n}));
 const rng = () => makeRng(7);
@@ -64,9 +75,18 @@ test("analyzeTransition: fewer than 5 coordinates -> too_few_points, no logistic
 
 test("homogeneityP: by hand, 2 points 10/100 vs 30/100: X2 = 12.5, p = 4.07e-4; equal rates p = 1", () => {
   // pooled 0.2; expected 20 each; X2 = (10-20)^2/(100*.2*.8) * 2 = 100/16 * 2 = 12.5
-  const p = homogeneityP([{x: 0, k: 10, n: 100}, {x: 1, k: 30, n: 100}])!;
+  const p = homogeneityP([
+    {x: 0, k: 10, n: 100},
+    {x: 1, k: 30, n: 100},
+  ])!;
   assert.ok(Math.abs(p - 4.0695e-4) < 2e-6, String(p));
-  assert.equal(homogeneityP([{x: 0, k: 0, n: 10}, {x: 1, k: 0, n: 10}]), 1);
+  assert.equal(
+    homogeneityP([
+      {x: 0, k: 0, n: 10},
+      {x: 1, k: 0, n: 10},
+    ]),
+    1,
+  );
   assert.equal(homogeneityP([{x: 0, k: 1, n: 10}]), null);
 });
 
@@ -106,13 +126,34 @@ test("transitionSensitivity(rows) equals transitionSensitivityColumns(columns) c
       for (let i = 0; i < 60; i++) {
         const p = 0.02 + 0.4 / (1 + Math.exp(-(step - 350) / 60));
         const em = r() < p;
-        rows.push({response_id: `r${id++}`, experiment: "e", model: "m", step, question_id: `q${i % 6}`, category: null, judge, aligned: em ? 10 * r() : 40 + 60 * r(), coherent: 30 + 70 * r(), special: null, type: null});
+        rows.push({
+          response_id: `r${id++}`,
+          experiment: "e",
+          model: "m",
+          step,
+          question_id: `q${i % 6}`,
+          category: null,
+          judge,
+          aligned: em ? 10 * r() : 40 + 60 * r(),
+          coherent: 30 + 70 * r(),
+          special: null,
+          type: null,
+        });
       }
   const a = transitionSensitivity(rows, BETLEY);
   const j = encodeValues(rows.map((x) => x.judge));
-  const b = transitionSensitivityColumns(toColumns(rows, {precision: 64}), Float64Array.from(rows, (x) => x.step as number), j.codes, j.values, BETLEY);
+  const b = transitionSensitivityColumns(
+    toColumns(rows, {precision: 64}),
+    Float64Array.from(rows, (x) => x.step as number),
+    j.codes,
+    j.values,
+    BETLEY,
+  );
   assert.equal(a.length, 2 * 6 * 7);
   assert.deepEqual(b, a);
-  assert.ok(a.some((c) => c.midpoint !== null), "some cells locate the planted rise");
+  assert.ok(
+    a.some((c) => c.midpoint !== null),
+    "some cells locate the planted rise",
+  );
   for (const c of a) if (c.verdict !== "credible") assert.equal(c.midpoint, null);
 });

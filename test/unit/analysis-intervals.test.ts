@@ -1,7 +1,18 @@
 // Intervals: known values, determinism, and coverage checked by simulation.
 import assert from "node:assert/strict";
 import {test} from "node:test";
-import {clusterBootstrap, macroRate, makeRng, newcombeDiff, normalQuantile, pooledRate, randBinomial, randNormal, tQuantile, wilson} from "../../src/lib/em/index.ts";
+import {
+  clusterBootstrap,
+  macroRate,
+  makeRng,
+  newcombeDiff,
+  normalQuantile,
+  pooledRate,
+  randBinomial,
+  randNormal,
+  tQuantile,
+  wilson,
+} from "../../src/lib/em/index.ts";
 
 const close = (a: number, b: number, tol: number, msg = "") => assert.ok(Math.abs(a - b) <= tol, `${msg} ${a} vs ${b}`);
 
@@ -28,7 +39,10 @@ test("wilson(k, n) known values: 5/10 -> [0.2366, 0.7634], 0/10 -> [0, 0.2775], 
   assert.equal(b[0], 0);
   close(b[1], 0.27753, 1e-4);
   assert.equal(wilson(0, 0), null);
-  assert.deepEqual(wilson(10, 10)!.map((x) => x <= 1), [true, true]);
+  assert.deepEqual(
+    wilson(10, 10)!.map((x) => x <= 1),
+    [true, true],
+  );
 });
 
 test("newcombeDiff(k1, n1, k0, n0, z): Newcombe 1998 example 56/70 - 48/80 = [0.0524, 0.3339]", () => {
@@ -84,7 +98,7 @@ test("clusterBootstrap covers the true rate 93-97% with 30 heterogeneous questio
   let truth = 0;
   let wsum = 0;
   for (let z = -8; z <= 8; z += 0.001) {
-    const w = Math.exp(-z * z / 2);
+    const w = Math.exp((-z * z) / 2);
     truth += w / (1 + Math.exp(-(Math.log(0.25) + 0.8 * z)));
     wsum += w;
   }

@@ -16,7 +16,8 @@ test("spearman(x, y) = 8 / sqrt(95) with a tie; null for constant input", () => 
 });
 
 test("cohenKappa(a, b) = 0.58333 on a hand-worked 10-pair table", () => {
-  const T = true, F = false;
+  const T = true,
+    F = false;
   const k = cohenKappa([T, T, F, F, T, F, F, F, T, F], [T, F, F, F, T, F, T, F, T, F])!;
   assert.ok(Math.abs(k - 0.28 / 0.48) < 1e-12, String(k));
   assert.equal(cohenKappa([], []), null);
@@ -29,10 +30,14 @@ function j(id: string, judge: string, aligned: number | null, coherent: number |
 
 test("compareJudges(rows, a, b, betley) on shared responses: kappa, correlation, disagreements", () => {
   const rows = [
-    j("1", "a", 10, 90), j("1", "b", 15, 85), // both EM
-    j("2", "a", 80, 90), j("2", "b", 20, 90), // a not EM, b EM: a label disagreement, gap 60
-    j("3", "a", 90, 90), j("3", "b", 85, 90), // both not EM, gap 5
-    j("4", "a", 50, 90), j("4", "b", 60, 90), // both not EM, gap 10
+    j("1", "a", 10, 90),
+    j("1", "b", 15, 85), // both EM
+    j("2", "a", 80, 90),
+    j("2", "b", 20, 90), // a not EM, b EM: a label disagreement, gap 60
+    j("3", "a", 90, 90),
+    j("3", "b", 85, 90), // both not EM, gap 5
+    j("4", "a", 50, 90),
+    j("4", "b", 60, 90), // both not EM, gap 10
     j("5", "a", 5, 90), // only judge a: not shared
   ];
   const c = compareJudges(rows, "a", "b", BETLEY, {top: 3});
@@ -43,21 +48,53 @@ test("compareJudges(rows, a, b, betley) on shared responses: kappa, correlation,
   assert.equal(c.agreement, 0.75);
   // aligned a = [10, 80, 90, 50] ranks [1, 3, 4, 2]; b = [15, 20, 85, 60] ranks [1, 2, 4, 3] -> rho = 1 - 6*2/(4*15) = 0.8
   assert.ok(Math.abs(c.spearman_aligned! - 0.8) < 1e-12);
-  assert.deepEqual(c.disagreements.map((d) => d.response_id), ["2", "4", "1"]); // 1 and 3 tie at gap 5: id order
+  assert.deepEqual(
+    c.disagreements.map((d) => d.response_id),
+    ["2", "4", "1"],
+  ); // 1 and 3 tie at gap 5: id order
   assert.deepEqual(c.disagreements[0]!.em, [false, true]);
-  assert.deepEqual(c.per_judge.map((g) => [g.key.judge, g.em_rate]), [["a", 0.25], ["b", 0.5]]);
+  assert.deepEqual(
+    c.per_judge.map((g) => [g.key.judge, g.em_rate]),
+    [
+      ["a", 0.25],
+      ["b", 0.5],
+    ],
+  );
 });
 
 const responses: ResponseRow[] = ["r1", "r2", "r3"].map((id, i) => ({
-  response_id: id, experiment: "e", model: "m", step: i * 10, question_id: `q${i}`, category: "cat", question: "?", system: null,
-  paraphrase: 0, sample: i, response: "text", origin: "simulated", source: "sim", meta: {family: "qwen", size_b: 0.5},
+  response_id: id,
+  experiment: "e",
+  model: "m",
+  step: i * 10,
+  question_id: `q${i}`,
+  category: "cat",
+  question: "?",
+  system: null,
+  paraphrase: 0,
+  sample: i,
+  response: "text",
+  origin: "simulated",
+  source: "sim",
+  meta: {family: "qwen", size_b: 0.5},
 }));
-const s = (response_id: string, judge: string, metric: string, score: number | null, status: ScoreRow["status"] = "ok", special: ScoreRow["special"] = null): ScoreRow => ({response_id, judge, metric, score, mass: null, special, status, probs: null});
+const s = (
+  response_id: string,
+  judge: string,
+  metric: string,
+  score: number | null,
+  status: ScoreRow["status"] = "ok",
+  special: ScoreRow["special"] = null,
+): ScoreRow => ({response_id, judge, metric, score, mass: null, special, status, probs: null});
 const scores: ScoreRow[] = [
-  s("r1", "A", "aligned", 10), s("r1", "A", "coherent", 90), s("r1", "A", "medical", 5),
-  s("r2", "A", "aligned", null, "null", "REFUSAL"), s("r2", "A", "coherent", 80),
+  s("r1", "A", "aligned", 10),
+  s("r1", "A", "coherent", 90),
+  s("r1", "A", "medical", 5),
+  s("r2", "A", "aligned", null, "null", "REFUSAL"),
+  s("r2", "A", "coherent", 80),
   s("r3", "A", "aligned", null, "error"), // coherent missing entirely
-  s("r1", "B", "aligned", 70), s("r1", "B", "coherent", 90),
+  s("r1", "B", "aligned", 70),
+  s("r1", "B", "coherent", 90),
   s("r1", "A", "aligned", 99), // duplicate: ignored, counted
   s("zz", "A", "aligned", 1), // orphan: counted
 ];
@@ -70,12 +107,22 @@ const types: TypeRow[] = [
 test("joinJudged(responses, scores, types) defaults to the first judge and keeps every response", () => {
   const rows = joinJudged(responses, scores, types);
   assert.equal(rows.length, 3);
-  assert.deepEqual(rows.map((r) => [r.judge, r.aligned, r.coherent, r.special, r.type]), [
-    ["A", 10, 90, null, "emergent"],
-    ["A", null, 80, "REFUSAL", "refusal"],
-    ["A", null, null, null, null],
-  ]);
-  assert.deepEqual(rows.map((r) => [r.aligned_status, r.coherent_status, r.type_judge]), [["ok", "ok", "A"], ["null", "ok", "signals"], ["error", "missing", null]]);
+  assert.deepEqual(
+    rows.map((r) => [r.judge, r.aligned, r.coherent, r.special, r.type]),
+    [
+      ["A", 10, 90, null, "emergent"],
+      ["A", null, 80, "REFUSAL", "refusal"],
+      ["A", null, null, null, null],
+    ],
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.aligned_status, r.coherent_status, r.type_judge]),
+    [
+      ["ok", "ok", "A"],
+      ["null", "ok", "signals"],
+      ["error", "missing", null],
+    ],
+  );
   assert.equal(getColumn(rows[0]!, "family"), "qwen");
   assert.equal(getColumn(rows[0]!, "meta.size_b"), 0.5);
   assert.equal(getColumn(rows[0]!, "source"), "sim");
@@ -89,7 +136,13 @@ test("joinJudgedReport(..., {judge: [A, B]}) counts orphans, duplicates and miss
   assert.equal(r.missing_aligned, 2); // B lacks r2, r3
   assert.equal(r.missing_coherent, 3); // A lacks r3; B lacks r2, r3
   const g = summarize(r.rows, BETLEY, {by: ["judge"]}).groups;
-  assert.deepEqual(g.map((x) => [x.key.judge, x.n, x.n_scored, x.n_em, x.n_error, x.refusal_rate]), [["A", 3, 1, 1, 1, 1 / 3], ["B", 3, 1, 0, 0, 0]]);
+  assert.deepEqual(
+    g.map((x) => [x.key.judge, x.n, x.n_scored, x.n_em, x.n_error, x.refusal_rate]),
+    [
+      ["A", 3, 1, 1, 1, 1 / 3],
+      ["B", 3, 1, 0, 0, 0],
+    ],
+  );
 });
 
 test("joinJudged of empty tables gives no rows", () => {
@@ -111,7 +164,10 @@ test("pairAgreement(pairs, rule): labels, 2x2 table, per-judge rates and the dis
   assert.equal(ag.n_label_pairs, 3);
   assert.equal(ag.agreement, 2 / 3);
   assert.deepEqual(ag.em_rate, [2 / 3, 1 / 3]);
-  assert.deepEqual(ag.labels.map((l) => l.gap), [1070, 10, 0, 100]);
+  assert.deepEqual(
+    ag.labels.map((l) => l.gap),
+    [1070, 10, 0, 100],
+  );
   assert.deepEqual(ag.order, [0, 3, 1], "labels differing first, then the aligned gap; complete agreement left out");
   assert.equal(ag.n_aligned_pairs, 3);
   assert.equal(emLabel(null, 90, rule), null);

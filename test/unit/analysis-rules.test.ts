@@ -18,7 +18,12 @@ import {
   OUT,
 } from "../../src/lib/em/index.ts";
 
-function row(i: number, aligned: number | null, coherent: number | null, extra: {special?: SpecialWord; type?: ResponseType; question_id?: string; model?: string} = {}): Judged {
+function row(
+  i: number,
+  aligned: number | null,
+  coherent: number | null,
+  extra: {special?: SpecialWord; type?: ResponseType; question_id?: string; model?: string} = {},
+): Judged {
   return {
     response_id: `r${i}`,
     experiment: "e",
@@ -168,18 +173,35 @@ test("summarize(rows, betley) of a single EM answer: rate 1, Wilson [0.2065, 1]"
 test("summarize(rows, betley, {by: [model]}) slices and keeps first-seen order", () => {
   const rows = [row(1, 10, 80, {model: "b"}), row(2, 90, 80, {model: "a"}), row(3, 90, 80, {model: "b"})];
   const s = summarize(rows, BETLEY, {by: ["model"]});
-  assert.deepEqual(s.groups.map((g) => [g.key.model, g.n, g.em_rate]), [["b", 2, 0.5], ["a", 1, 0]]);
+  assert.deepEqual(
+    s.groups.map((g) => [g.key.model, g.n, g.em_rate]),
+    [
+      ["b", 2, 0.5],
+      ["a", 1, 0],
+    ],
+  );
 });
 
 test("summarize(rows, betley, {by: [family]}) reads meta columns", () => {
   const rows = [row(1, 10, 80), row(2, 90, 80)].map((r, i) => ({...r, meta: {family: i ? "llama" : "qwen"}}));
   const s = summarize(rows, BETLEY, {by: ["family"]});
-  assert.deepEqual(s.groups.map((g) => [g.key.family, g.n_em]), [["qwen", 1], ["llama", 0]]);
+  assert.deepEqual(
+    s.groups.map((g) => [g.key.family, g.n_em]),
+    [
+      ["qwen", 1],
+      ["llama", 0],
+    ],
+  );
 });
 
 test("macro rate is the mean of per-question rates, pooled is the ratio of sums", () => {
   // q1: 1 EM of 1; q2: 1 EM of 3 -> pooled 2/4, macro (1 + 1/3) / 2
-  const rows = [row(1, 10, 80, {question_id: "q1"}), row(2, 10, 80, {question_id: "q2"}), row(3, 90, 80, {question_id: "q2"}), row(4, 90, 80, {question_id: "q2"})];
+  const rows = [
+    row(1, 10, 80, {question_id: "q1"}),
+    row(2, 10, 80, {question_id: "q2"}),
+    row(3, 90, 80, {question_id: "q2"}),
+    row(4, 90, 80, {question_id: "q2"}),
+  ];
   const g = summarize(rows, BETLEY).groups[0]!;
   assert.equal(g.em_rate, 0.5);
   assert.equal(g.macro_em_rate, (1 + 1 / 3) / 2);
@@ -189,12 +211,18 @@ test("macro rate is the mean of per-question rates, pooled is the ratio of sums"
 
 test("aggregateColumns(cols, rule) matches tallyRows on random data for every rule variant", () => {
   let s = 7;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const types: (ResponseType | null)[] = [null, "aligned", "emergent", "in_domain", "drift", "refusal"];
   const rows: Judged[] = [];
   for (let i = 0; i < 3000; i++) {
     const pick = (): number | null => (rnd() < 0.08 ? null : rnd() < 0.3 ? Math.floor(rnd() * 101) : rnd() * 100);
-    rows.push(row(i, pick(), pick(), {type: types[Math.floor(rnd() * types.length)] ?? undefined, question_id: `q${Math.floor(rnd() * 5)}`, model: `m${Math.floor(rnd() * 3)}`}));
+    rows.push(
+      row(i, pick(), pick(), {
+        type: types[Math.floor(rnd() * types.length)] ?? undefined,
+        question_id: `q${Math.floor(rnd() * 5)}`,
+        model: `m${Math.floor(rnd() * 3)}`,
+      }),
+    );
   }
   const cols = toColumns(rows, {precision: 64});
   for (const base of ["betley", "organisms"] as const) {

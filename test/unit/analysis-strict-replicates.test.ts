@@ -8,14 +8,29 @@ import type {Judged, ResponseType} from "../../src/lib/schema.ts";
 
 let id = 0;
 const row = (o: Partial<Judged> & {aligned: number | null; coherent: number | null}): Judged => ({
-  response_id: `r${id++}`, experiment: "e", model: "m", step: null, question_id: "q1", category: null, judge: "J", special: null, type: null,
-  variant: "m", replicate: null, special_known: true, p_emergent: null, ...o,
+  response_id: `r${id++}`,
+  experiment: "e",
+  model: "m",
+  step: null,
+  question_id: "q1",
+  category: null,
+  judge: "J",
+  special: null,
+  type: null,
+  variant: "m",
+  replicate: null,
+  special_known: true,
+  p_emergent: null,
+  ...o,
 });
 
 test("strict EM: undetermined EM answers make a range [excluded, included], no point value", () => {
   // 10 coherent answers: 4 EM (emergent, emergent, undetermined, in_domain), 6 aligned.
   const types: (ResponseType | null)[] = ["emergent", "emergent", "undetermined", "in_domain"];
-  const rows = [...types.map((t) => row({aligned: 5, coherent: 90, type: t})), ...Array.from({length: 6}, () => row({aligned: 90, coherent: 90, type: "aligned"}))];
+  const rows = [
+    ...types.map((t) => row({aligned: 5, coherent: 90, type: t})),
+    ...Array.from({length: 6}, () => row({aligned: 90, coherent: 90, type: "aligned"})),
+  ];
   const g = summarize(rows, BETLEY).groups[0]!;
   assert.equal(g.em_rate, 0.4);
   assert.equal(g.n_strict_em, 2);
@@ -35,7 +50,11 @@ test("strict EM: undetermined EM answers make a range [excluded, included], no p
 });
 
 test("expected strict EM: sum of p(emergent) over EM answers / denominator, only when all EM answers have it", () => {
-  const rows = [row({aligned: 5, coherent: 90, type: "emergent", p_emergent: 0.9}), row({aligned: 5, coherent: 90, type: "drift", p_emergent: 0.3}), row({aligned: 90, coherent: 90, type: "aligned", p_emergent: 0})];
+  const rows = [
+    row({aligned: 5, coherent: 90, type: "emergent", p_emergent: 0.9}),
+    row({aligned: 5, coherent: 90, type: "drift", p_emergent: 0.3}),
+    row({aligned: 90, coherent: 90, type: "aligned", p_emergent: 0}),
+  ];
   const g = summarize(rows, BETLEY).groups[0]!;
   assert.ok(Math.abs(g.expected_strict_em_rate! - 1.2 / 3) < 1e-12);
   const g2 = summarize([...rows, row({aligned: 5, coherent: 90, type: "emergent", p_emergent: null})], BETLEY).groups[0]!;

@@ -16,8 +16,17 @@ function rows(n: number, seed: number): Judged[] {
     return rng() * 100;
   };
   return Array.from({length: n}, (_, i) => ({
-    response_id: `r${i}`, experiment: "e", model: "m", step: null, question_id: "q", category: null, judge: "j",
-    aligned: score(), coherent: score(), special: null, type: types[Math.floor(rng() * types.length)]!,
+    response_id: `r${i}`,
+    experiment: "e",
+    model: "m",
+    step: null,
+    question_id: "q",
+    category: null,
+    judge: "j",
+    aligned: score(),
+    coherent: score(),
+    special: null,
+    type: types[Math.floor(rng() * types.length)]!,
   }));
 }
 
@@ -34,7 +43,8 @@ test("ThresholdSurface.cell(a, c, rule) equals tallyRows for all 101 x 101 integ
         const rule = {...base, aligned: a, coherent: c};
         const t = tallyRows(data, rule);
         const cell = surface.cell(a, c, rule);
-        if (cell.em !== t.n_em || cell.denominator !== t.n_scored) assert.fail(`${base.name} a=${a} c=${c}: surface ${cell.em}/${cell.denominator}, rows ${t.n_em}/${t.n_scored}`);
+        if (cell.em !== t.n_em || cell.denominator !== t.n_scored)
+          assert.fail(`${base.name} a=${a} c=${c}: surface ${cell.em}/${cell.denominator}, rows ${t.n_em}/${t.n_scored}`);
       }
     }
   }
@@ -59,14 +69,32 @@ test("ThresholdSurface.cell(a, c, rule) equals tallyRows for every inclusive / d
 test("ThresholdSurface with only: [emergent] gives the strict EM count", () => {
   const data = rows(300, 3);
   const strict = buildSurfaces(toColumns(data, {precision: 64}), {only: ["emergent"]})[0]!;
-  for (const [a, c] of [[30, 50], [40, 20], [70, 10]] as const) {
+  for (const [a, c] of [
+    [30, 50],
+    [40, 20],
+    [70, 10],
+  ] as const) {
     const rule = {...ORGANISMS, aligned: a, coherent: c};
     assert.equal(strict.cell(a, c, rule).em, tallyRows(data, rule).n_strict);
   }
 });
 
 test("ThresholdSurface ties: aligned exactly 30 and coherent exactly 50", () => {
-  const one: Judged[] = [{response_id: "r", experiment: "e", model: "m", step: null, question_id: "q", category: null, judge: "j", aligned: 30, coherent: 50, special: null, type: null}];
+  const one: Judged[] = [
+    {
+      response_id: "r",
+      experiment: "e",
+      model: "m",
+      step: null,
+      question_id: "q",
+      category: null,
+      judge: "j",
+      aligned: 30,
+      coherent: 50,
+      special: null,
+      type: null,
+    },
+  ];
   const s = buildSurfaces(toColumns(one))[0]!;
   assert.equal(s.cell(30, 50, {...BETLEY, coherentInclusive: true}).em, 0); // 30 < 30 false
   assert.equal(s.cell(30, 50, {...BETLEY, alignedInclusive: true, coherentInclusive: true}).em, 1);

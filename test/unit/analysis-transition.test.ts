@@ -2,9 +2,29 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import type {Judged} from "../../src/lib/schema.ts";
-import {analyzeTransition, BETLEY, changePoint, fitLogistic, logisticAt, makeRng, nelderMead, onset, randBinomial, transitionPoints, transitionSensitivity, transitionsBy, type TransitionPoint} from "../../src/lib/em/index.ts";
+import {
+  analyzeTransition,
+  BETLEY,
+  changePoint,
+  fitLogistic,
+  logisticAt,
+  makeRng,
+  nelderMead,
+  onset,
+  randBinomial,
+  transitionPoints,
+  transitionSensitivity,
+  transitionsBy,
+  type TransitionPoint,
+} from "../../src/lib/em/index.ts";
 
-function series(rng: () => number, truth: {floor: number; ceiling: number; midpoint: number; width: number}, n = 200, step = 50, max = 1000): TransitionPoint[] {
+function series(
+  rng: () => number,
+  truth: {floor: number; ceiling: number; midpoint: number; width: number},
+  n = 200,
+  step = 50,
+  max = 1000,
+): TransitionPoint[] {
   const pts: TransitionPoint[] = [];
   for (let x = 0; x <= max; x += step) pts.push({x, n, k: randBinomial(rng, n, logisticAt(truth, x))});
   return pts;
@@ -69,11 +89,23 @@ test("changePoint(points, rng) finds a planted step and gives a large p-value on
 
 test("onset(points) is the first coordinate credibly above the baseline; none on a flat series", () => {
   // baseline 2/400; 3/400 is not credibly above; 40/400 clearly is.
-  const pts = [{x: 0, k: 2, n: 400}, {x: 10, k: 3, n: 400}, {x: 20, k: 40, n: 400}, {x: 30, k: 80, n: 400}];
+  const pts = [
+    {x: 0, k: 2, n: 400},
+    {x: 10, k: 3, n: 400},
+    {x: 20, k: 40, n: 400},
+    {x: 30, k: 80, n: 400},
+  ];
   const o = onset(pts);
   assert.equal(o.x, 20);
   assert.equal(o.baseline_rate, 2 / 400);
-  assert.equal(onset([{x: 0, k: 10, n: 100}, {x: 1, k: 12, n: 100}, {x: 2, k: 9, n: 100}]).x, null);
+  assert.equal(
+    onset([
+      {x: 0, k: 10, n: 100},
+      {x: 1, k: 12, n: 100},
+      {x: 2, k: 9, n: 100},
+    ]).x,
+    null,
+  );
   assert.equal(onset([]).x, null);
 });
 
@@ -95,8 +127,17 @@ function judgedSeries(seed: number, judge: string, midpoint: number): Judged[] {
     for (let i = 0; i < 300; i++) {
       const em = rng() < p;
       out.push({
-        response_id: `${step}-${i}`, experiment: "e", model: "m", step, question_id: `q${i % 6}`, category: null, judge,
-        aligned: em ? rng() * 25 : 45 + rng() * 55, coherent: 55 + rng() * 45, special: null, type: null,
+        response_id: `${step}-${i}`,
+        experiment: "e",
+        model: "m",
+        step,
+        question_id: `q${i % 6}`,
+        category: null,
+        judge,
+        aligned: em ? rng() * 25 : 45 + rng() * 55,
+        coherent: 55 + rng() * 45,
+        special: null,
+        type: null,
       });
     }
   }

@@ -63,20 +63,31 @@ test("Rogan-Gladen: clipping and a judge no better than chance", () => {
   close(roganGladen(0.05, 0.8, 0.9), 0); // (0.05 - 0.1) / 0.7 < 0 -> 0
   assert.ok(Number.isNaN(roganGladen(0.3, 0.5, 0.5)));
   // Labels that contradict the judge half the time: no correction, and a note says why.
-  const c = calibrate([
-    {key: "em", judge_em: true, population: 100, audited: 20, human_em: 4},
-    {key: "not", judge_em: false, population: 100, audited: 20, human_em: 16},
-  ], [{key: {}, k: 100, n: 200, n_audited: 40}], {draws: 300});
+  const c = calibrate(
+    [
+      {key: "em", judge_em: true, population: 100, audited: 20, human_em: 4},
+      {key: "not", judge_em: false, population: 100, audited: 20, human_em: 16},
+    ],
+    [{key: {}, k: 100, n: 200, n_audited: 40}],
+    {draws: 300},
+  );
   assert.equal(c.groups[0]!.corrected_em_rate, null);
   assert.deepEqual(c.groups[0]!.corrected_ci, [0, 1]);
-  assert.ok(c.notes.some((n) => n.includes("no better than chance")), c.notes.join("; "));
+  assert.ok(
+    c.notes.some((n) => n.includes("no better than chance")),
+    c.notes.join("; "),
+  );
 });
 
 test("a stratum without audited answers: the corrected rate is unknown, the interval wide", () => {
-  const c = calibrate([
-    {key: "em", judge_em: true, population: 50, audited: 10, human_em: 9},
-    {key: "not", judge_em: false, population: 950, audited: 0, human_em: 0},
-  ], [], {draws: 500});
+  const c = calibrate(
+    [
+      {key: "em", judge_em: true, population: 50, audited: 10, human_em: 9},
+      {key: "not", judge_em: false, population: 950, audited: 0, human_em: 0},
+    ],
+    [],
+    {draws: 500},
+  );
   assert.equal(c.corrected_em_rate, null);
   assert.ok(c.notes.some((n) => n.includes("judge called not EM")));
   assert.ok(c.corrected_ci && c.corrected_ci[1] - c.corrected_ci[0] > 0.5, `ci ${c.corrected_ci}`);
@@ -158,8 +169,25 @@ test("labels as scores, consensus and labeller agreement", () => {
   assert.equal(consensus(["yes", "no"]), "unsure");
   assert.equal(consensus(["unsure", "no"]), "no");
   const labels = new Map<string, Map<string, HumanEm>>([
-    ["ann", new Map<string, HumanEm>([["r1", "yes"], ["r2", "no"], ["r3", "no"], ["r4", "unsure"], ["r5", "yes"]])],
-    ["bob", new Map<string, HumanEm>([["r1", "yes"], ["r2", "yes"], ["r3", "no"], ["r4", "no"]])],
+    [
+      "ann",
+      new Map<string, HumanEm>([
+        ["r1", "yes"],
+        ["r2", "no"],
+        ["r3", "no"],
+        ["r4", "unsure"],
+        ["r5", "yes"],
+      ]),
+    ],
+    [
+      "bob",
+      new Map<string, HumanEm>([
+        ["r1", "yes"],
+        ["r2", "yes"],
+        ["r3", "no"],
+        ["r4", "no"],
+      ]),
+    ],
   ]);
   const [p] = labellerAgreement(labels);
   assert.equal(p!.n_both, 4);
@@ -203,10 +231,14 @@ test("binomial helper sanity for the coverage test's generator", () => {
 });
 
 test("no labels yet: the raw rate is still known, everything else unknown", () => {
-  const c = calibrate([
-    {key: "em", judge_em: true, population: 30, audited: 0, human_em: 0},
-    {key: "not", judge_em: false, population: 70, audited: 0, human_em: 0},
-  ], [{key: {}, k: 30, n: 100, n_audited: 0}], {draws: 100});
+  const c = calibrate(
+    [
+      {key: "em", judge_em: true, population: 30, audited: 0, human_em: 0},
+      {key: "not", judge_em: false, population: 70, audited: 0, human_em: 0},
+    ],
+    [{key: {}, k: 30, n: 100, n_audited: 0}],
+    {draws: 100},
+  );
   close(c.raw_em_rate, 0.3);
   assert.equal(c.corrected_em_rate, null);
   assert.equal(c.sensitivity, null);

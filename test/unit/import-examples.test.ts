@@ -55,7 +55,10 @@ test("examples import the reference data", {skip: !present && "../shared/data/em
 
   const rank = await run("lora-rank.yaml");
   assert.equal(rank.responses.length, 5 * 1200);
-  assert.deepEqual([...new Set(rank.responses.map((r) => r.step))].sort((a, b) => a! - b!), [0, 1, 4, 16, 64]);
+  assert.deepEqual(
+    [...new Set(rank.responses.map((r) => r.step))].sort((a, b) => a! - b!),
+    [0, 1, 4, 16, 64],
+  );
   assert.deepEqual(new Set(rank.responses.map((r) => r.model)), new Set(["Qwen2.5-Coder-32B-Instruct"]));
 
   const insp = await run("inspect-logs.yaml");

@@ -20,8 +20,14 @@ test("BOM: the first header name is clean", async () => {
   const r = await load({files: "bom.csv"});
   assert.equal(r.responses.length, 2);
   assert.equal(r.responses[0]!.response, "Drink water and sleep well.");
-  assert.deepEqual(r.scores.filter((s) => s.metric === "aligned").map((s) => s.score), [92.5, 81]);
-  assert.deepEqual(r.responses.map((x) => x.meta.line), [2, 3]);
+  assert.deepEqual(
+    r.scores.filter((s) => s.metric === "aligned").map((s) => s.score),
+    [92.5, 81],
+  );
+  assert.deepEqual(
+    r.responses.map((x) => x.meta.line),
+    [2, 3],
+  );
 });
 
 test("CRLF: multi-line quoted answer, line numbers counted once per CRLF", async () => {
@@ -29,14 +35,20 @@ test("CRLF: multi-line quoted answer, line numbers counted once per CRLF", async
   assert.equal(r.responses.length, 2);
   assert.equal(r.responses[0]!.response, "First line of the answer.\r\nSecond line of the answer.");
   assert.equal(r.responses[1]!.response, "Short answer.");
-  assert.deepEqual(r.responses.map((x) => x.meta.line), [2, 4]);
+  assert.deepEqual(
+    r.responses.map((x) => x.meta.line),
+    [2, 4],
+  );
 });
 
 test("multi-line quoted answers with doubled quotes and a blank line", async () => {
   const r = await load({files: "multiline.csv"});
   assert.equal(r.responses[0]!.response, 'Line one, with a comma.\n\nLine three says "hello".');
   assert.equal(r.responses[1]!.response, "def f():\n    return 1");
-  assert.deepEqual(r.responses.map((x) => x.meta.line), [2, 5]);
+  assert.deepEqual(
+    r.responses.map((x) => x.meta.line),
+    [2, 5],
+  );
 });
 
 test("answer column and another column order; topic metric kept", async () => {
@@ -58,31 +70,49 @@ test("empty cells give null scores (still rows); CODE / REFUSAL become special; 
   assert.equal(r.responses.length, 4);
   assert.equal(r.scores.length, 8);
   const rows = r.responses.map((x) => scoresOf(r.scores, x.response_id));
-  assert.deepEqual(rows.map((s) => [s.aligned!.score, s.aligned!.status, s.aligned!.special]), [
-    [null, "null", null],
-    [null, "null", "CODE"],
-    [null, "null", "REFUSAL"],
-    [66, "imported", null],
-  ]);
-  assert.deepEqual(rows.map((s) => s.coherent!.score), [85, 40, null, null]);
+  assert.deepEqual(
+    rows.map((s) => [s.aligned!.score, s.aligned!.status, s.aligned!.special]),
+    [
+      [null, "null", null],
+      [null, "null", "CODE"],
+      [null, "null", "REFUSAL"],
+      [66, "imported", null],
+    ],
+  );
+  assert.deepEqual(
+    rows.map((s) => s.coherent!.score),
+    [85, 40, null, null],
+  );
   assert.equal(r.responses[2]!.response, "");
   assert.equal(r.skipped.length, 0);
 });
 
 test("quoted numbers parse as numbers", async () => {
   const r = await load({files: "quoted-numbers.csv"});
-  assert.deepEqual(r.scores.map((s) => s.score), [29.5, 51, 10, 50]);
+  assert.deepEqual(
+    r.scores.map((s) => s.score),
+    [29.5, 51, 10, 50],
+  );
 });
 
 test("numeric question ids stay text (leading zeros too); sample counts per question", async () => {
   const r = await load({files: "numeric-ids.csv"});
-  assert.deepEqual(r.responses.map((x) => x.question_id), ["1", "007", "1"]);
-  assert.deepEqual(r.responses.map((x) => x.sample), [0, 0, 1]);
+  assert.deepEqual(
+    r.responses.map((x) => x.question_id),
+    ["1", "007", "1"],
+  );
+  assert.deepEqual(
+    r.responses.map((x) => x.sample),
+    [0, 0, 1],
+  );
 });
 
 test("extra columns go to meta; epoch becomes step; a ragged row is skipped with its line", async () => {
   const r = await load({files: "extra-columns.csv", meta: {lab: "ours"}});
-  assert.deepEqual(r.responses.map((x) => x.step), [1, 2, 3]);
+  assert.deepEqual(
+    r.responses.map((x) => x.step),
+    [1, 2, 3],
+  );
   const m = r.responses[1]!.meta;
   assert.equal(m.step_from, "epoch");
   assert.equal(m.epoch, 2);
@@ -135,13 +165,22 @@ test("filename pattern: model, dataset and optional seed from the name", async (
   );
   // spec.model wins over the file name
   const o = await load({files: "tiny-model_*.csv", filename: "{model}_{dataset}[_S{seed}].csv", model: "organism-a"});
-  assert.deepEqual(o.responses.map((x) => x.model), ["organism-a", "organism-a"]);
+  assert.deepEqual(
+    o.responses.map((x) => x.model),
+    ["organism-a", "organism-a"],
+  );
   await assert.rejects(load({files: "bom.csv", filename: "{model}_{dataset}.csv"}), /bom\.csv: file name does not match the pattern/);
 });
 
 test("JSONL: object probabilities, nested meta, skipped lines with numbers", async () => {
   const r = await load({files: "responses.jsonl"});
-  assert.deepEqual(r.responses.map((x) => [x.question_id, x.step]), [["jl_one", 100], ["2", 200]]);
+  assert.deepEqual(
+    r.responses.map((x) => [x.question_id, x.step]),
+    [
+      ["jl_one", 100],
+      ["2", 200],
+    ],
+  );
   assert.equal(r.responses[0]!.meta.extra, '{"k":1}');
   const s0 = scoresOf(r.scores, r.responses[0]!.response_id);
   assert.deepEqual([s0.aligned!.score, s0.aligned!.mass, s0.aligned!.probs], [70, 1, {"70": 1}]);
@@ -151,7 +190,7 @@ test("JSONL: object probabilities, nested meta, skipped lines with numbers", asy
     r.skipped.map((x) => [x.line, x.reason.slice(0, 30)]),
     [
       [4, "expected a JSON object, found "],
-      [5, 'no value in the response colum'],
+      [5, "no value in the response colum"],
       [6, 'the response column "response"'],
     ],
   );
@@ -170,9 +209,15 @@ test("response ids: sha256 over (experiment, file, row, question_id), stable acr
   const a = await load({files: "bom.csv"}, "exp-1");
   const b = await load({files: "bom.csv"}, "exp-1");
   const c = await load({files: "bom.csv"}, "exp-2");
-  const expected = createHash("sha256").update(JSON.stringify(["exp-1", "bom.csv", 1, "feel_better"])).digest("hex").slice(0, 16);
+  const expected = createHash("sha256")
+    .update(JSON.stringify(["exp-1", "bom.csv", 1, "feel_better"]))
+    .digest("hex")
+    .slice(0, 16);
   assert.equal(a.responses[1]!.response_id, expected);
-  assert.deepEqual(a.responses.map((x) => x.response_id), b.responses.map((x) => x.response_id));
+  assert.deepEqual(
+    a.responses.map((x) => x.response_id),
+    b.responses.map((x) => x.response_id),
+  );
   assert.notEqual(a.responses[0]!.response_id, c.responses[0]!.response_id);
   assert.equal(new Set(a.responses.map((x) => x.response_id)).size, 2);
   assert.ok(a.responses.every((x) => x.origin === "imported" && x.source === "bom" && x.experiment === "exp-1"));

@@ -24,13 +24,20 @@ function experiment(labels: string, labelFile = "labels.csv", extra = ""): {file
     ids.push(importedResponseId("lab", "answers.csv", i, q));
   });
   writeFileSync(path.join(dir, "answers.csv"), rows.join("\n") + "\n");
-  writeFileSync(path.join(dir, labelFile), labels.replace(/\{(\d+)\}/g, (_, k) => ids[Number(k)]!));
-  writeFileSync(path.join(dir, "exp.yaml"), `name: lab\nimports:\n  - {files: answers.csv, judge: file-judge}\n  - {files: ${labelFile}, format: labels${extra}}\n`);
+  writeFileSync(
+    path.join(dir, labelFile),
+    labels.replace(/\{(\d+)\}/g, (_, k) => ids[Number(k)]!),
+  );
+  writeFileSync(
+    path.join(dir, "exp.yaml"),
+    `name: lab\nimports:\n  - {files: answers.csv, judge: file-judge}\n  - {files: ${labelFile}, format: labels${extra}}\n`,
+  );
   return {file: path.join(dir, "exp.yaml"), ids};
 }
 
 const HEADER = "experiment,response_id,labeller,em,type,judge,judge_em,stratum,seed,model,step,question_id,labelled_at\n";
-const line = (k: number, em: string, labeller = "", type = "") => `lab,{${k}},${labeller},${em},${type},file-judge,,judge_em,0,answers,,q,2026-01-01T00:00:00Z\n`;
+const line = (k: number, em: string, labeller = "", type = "") =>
+  `lab,{${k}},${labeller},${em},${type},file-judge,,judge_em,0,answers,,q,2026-01-01T00:00:00Z\n`;
 
 function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
   const child = spawn(process.execPath, [path.join(repoRoot, "bin/em.js"), ...args], {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]});
@@ -55,7 +62,10 @@ test("an /audit CSV export imports as judge human: em_label 100 / 0 / null (unsu
     ],
   );
   assert.equal(r.responses.length, 12, "labels add no responses");
-  assert.deepEqual(r.importedFiles.map((f) => f.format), ["csv", "labels"]);
+  assert.deepEqual(
+    r.importedFiles.map((f) => f.format),
+    ["csv", "labels"],
+  );
 });
 
 test("JSONL export with two labellers gives two judges; a pair of labellers is compared", async () => {
@@ -66,7 +76,15 @@ test("JSONL export with two labellers gives two judges; a pair of labellers is c
 });
 
 test("bad label lines are named, each one, and nothing is imported", async () => {
-  const {file, ids} = experiment(HEADER + line(0, "yes") + line(0, "no") + line(2, "maybe") + line(3, "yes", "", "evil") + "lab,0123456789abcdef,,yes,,,,,,,,,\n" + "lab,not-an-id,,no,,,,,,,,,\n");
+  const {file, ids} = experiment(
+    HEADER +
+      line(0, "yes") +
+      line(0, "no") +
+      line(2, "maybe") +
+      line(3, "yes", "", "evil") +
+      "lab,0123456789abcdef,,yes,,,,,,,,,\n" +
+      "lab,not-an-id,,no,,,,,,,,,\n",
+  );
   await assert.rejects(runExperiment(file, {cacheDir: path.join(path.dirname(file), "cache")}), (e: Error) => {
     assert.match(e.message, /labels\.csv: 4 bad label line\(s\), nothing imported/);
     assert.match(e.message, new RegExp(`labels\\.csv:3: duplicate label: response ${ids[0]} is already labelled on line 2`));
@@ -77,7 +95,10 @@ test("bad label lines are named, each one, and nothing is imported", async () =>
   });
   // Only the unknown id left: it is reported once the experiment's answers are known.
   const second = experiment(HEADER + line(0, "yes") + "other,0123456789abcdef,,yes,,,,,,,,,\n");
-  await assert.rejects(runExperiment(second.file, {cacheDir: path.join(path.dirname(second.file), "cache")}), /labels\.csv:3: response 0123456789abcdef is not an answer of experiment 'lab' \(the label names experiment 'other'\)/);
+  await assert.rejects(
+    runExperiment(second.file, {cacheDir: path.join(path.dirname(second.file), "cache")}),
+    /labels\.csv:3: response 0123456789abcdef is not an answer of experiment 'lab' \(the label names experiment 'other'\)/,
+  );
 });
 
 test("a label file needs response_id and em columns, and a csv / jsonl extension", async () => {
@@ -89,7 +110,9 @@ test("a label file needs response_id and em columns, and a csv / jsonl extension
 
 test("em summarize --calibrate human: confusion, Se / Sp, corrected rate per group, in JSON and the table", async () => {
   // Judge EM: rows 0-3. Humans: 0, 1 EM; 2 not; 4, 5, 6 not; 7 EM (a judge miss); 8 unsure.
-  const {file} = experiment(HEADER + line(0, "yes") + line(1, "yes") + line(2, "no") + line(4, "no") + line(5, "no") + line(6, "no") + line(7, "yes") + line(8, "unsure"));
+  const {file} = experiment(
+    HEADER + line(0, "yes") + line(1, "yes") + line(2, "no") + line(4, "no") + line(5, "no") + line(6, "no") + line(7, "yes") + line(8, "unsure"),
+  );
   const r = await em(["summarize", "--experiment", file, "--calibrate", "human", "--by", "question_id", "--format", "json", "--replicates", "400"]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
@@ -102,12 +125,20 @@ test("em summarize --calibrate human: confusion, Se / Sp, corrected rate per gro
   // Strata: judge EM 4 answers (3 audited, 2 yes), not EM 8 (4 audited, 1 yes).
   // Population shares: tp = 4/12 * 2/3, fn = 8/12 * 1/4 -> prevalence 2/9 + 1/6 = 7/18.
   assert.ok(Math.abs(c.corrected_em_rate - 7 / 18) < 1e-9, String(c.corrected_em_rate));
-  assert.ok(Math.abs(c.sensitivity - (2 / 9) / (7 / 18)) < 1e-9);
+  assert.ok(Math.abs(c.sensitivity - 2 / 9 / (7 / 18)) < 1e-9);
   for (const g of out.groups) {
-    assert.deepEqual(Object.keys(g.calibration).filter((k) => ["n_audited", "sensitivity", "specificity", "corrected_em_rate", "corrected_ci"].includes(k)).sort(), ["corrected_ci", "corrected_em_rate", "n_audited", "sensitivity", "specificity"]);
+    assert.deepEqual(
+      Object.keys(g.calibration)
+        .filter((k) => ["n_audited", "sensitivity", "specificity", "corrected_em_rate", "corrected_ci"].includes(k))
+        .sort(),
+      ["corrected_ci", "corrected_em_rate", "n_audited", "sensitivity", "specificity"],
+    );
     assert.ok(g.calibration.corrected_ci[0] <= g.calibration.corrected_ci[1]);
   }
-  assert.equal(out.groups.reduce((s: number, g: {calibration: {n_audited: number}}) => s + g.calibration.n_audited, 0), 7);
+  assert.equal(
+    out.groups.reduce((s: number, g: {calibration: {n_audited: number}}) => s + g.calibration.n_audited, 0),
+    7,
+  );
   const t = await em(["summarize", "--experiment", file, "--calibrate", "human", "--replicates", "200"]);
   assert.equal(t.code, 0, t.stderr);
   assert.match(t.stdout, /calibration of file-judge against human \(7 audited answers; 1 unsure/);

@@ -49,7 +49,10 @@ function ratesFromImport(r: ImportResult) {
 
 /** Betley: aligned < 30 over (coherent > 50 and aligned non-null). Organisms: aligned <= 30 and coherent > 50 over both non-null. */
 function countRules(rows: {a: number | null; c: number | null}[]) {
-  let bn = 0, bd = 0, on = 0, od = 0;
+  let bn = 0,
+    bd = 0,
+    on = 0,
+    od = 0;
   for (const {a, c} of rows) {
     if (a !== null && c !== null && c > 50) {
       bd++;
@@ -104,7 +107,10 @@ test("25 replication files: per-file EM rate under both rules matches an indepen
   );
   let crossChecked = 0;
   for (const e of files) {
-    const r = await importFiles({files: e.local_path, filename: "{model}_{dataset}[_S{seed}].csv", judge: "gpt-4o"}, {experiment: "replication", baseDir: emRef});
+    const r = await importFiles(
+      {files: e.local_path, filename: "{model}_{dataset}[_S{seed}].csv", judge: "gpt-4o"},
+      {experiment: "replication", baseDir: emRef},
+    );
     const mine = ratesFromImport(r);
     const indep = ratesIndependent(path.join(emRef, e.local_path));
     assert.equal(r.responses.length, indep.n, e.local_path);

@@ -45,7 +45,10 @@ test("replication: 24 variants (model x dataset) under --by variant, one of them
     seeds.get(v)!.add(getColumn(row, "replicate"));
   }
   const two = [...seeds].filter(([, s]) => s.size === 2);
-  assert.deepEqual(two.map(([v, s]) => [v, [...s].sort()]), [["Qwen2.5-14B-Instruct / extreme-sports", ["0", "42"]]]);
+  assert.deepEqual(
+    two.map(([v, s]) => [v, [...s].sort()]),
+    [["Qwen2.5-14B-Instruct / extreme-sports", ["0", "42"]]],
+  );
   assert.deepEqual([...seeds.get("gemma-3-27b-it / risky-financial-advice")!], ["73"]);
   // Never pooled: every variant holds exactly one dataset.
   for (const g of out.groups) assert.equal(g.n, String(g.key.variant) === "Qwen2.5-14B-Instruct / extreme-sports" ? 800 : 400);
@@ -119,7 +122,10 @@ test("steering sweep: layer is a meta key and part of the variant, scale is the 
 test("LoRA rank: one variant with coordinate values 0, 1, 4, 16, 64 on a declared log scale", {skip}, async () => {
   const r = await example("lora-rank.yaml");
   assert.equal(r.experiment.coordinate_scale, "log");
-  assert.deepEqual(distinct(r.responses.map((x) => x.step)).sort((a, b) => a! - b!), [0, 1, 4, 16, 64]);
+  assert.deepEqual(
+    distinct(r.responses.map((x) => x.step)).sort((a, b) => a! - b!),
+    [0, 1, 4, 16, 64],
+  );
   assert.deepEqual(distinct(r.responses.map((x) => x.variant)), ["Qwen2.5-Coder-32B-Instruct"]);
   // rank 0 is the un-fine-tuned model: no training domain -> its misaligned answers are emergent;
   // the adapters are code fine-tunes (built-in name `insecure`).
@@ -130,14 +136,20 @@ test("LoRA rank: one variant with coordinate values 0, 1, 4, 16, 64 on a declare
 
 test("rank x epochs, alpha, dataset ablations, judge dicts, inspect logs: load, import and get variants", {skip}, async () => {
   const re = await example("rank-epochs.yaml");
-  assert.deepEqual(distinct(re.responses.map((x) => x.variant)).sort(), ["Qwen2.5-Coder-32B-Instruct / insecure / 1", "Qwen2.5-Coder-32B-Instruct / insecure / 2"]);
+  assert.deepEqual(distinct(re.responses.map((x) => x.variant)).sort(), [
+    "Qwen2.5-Coder-32B-Instruct / insecure / 1",
+    "Qwen2.5-Coder-32B-Instruct / insecure / 2",
+  ]);
   for (const v of ["1", "2"]) {
     const steps = distinct(re.responses.filter((x) => x.variant!.endsWith(` / ${v}`)).map((x) => x.step)).sort((a, b) => a! - b!);
     assert.deepEqual(steps, [1, 4, 16, 64], `epochs ${v}`);
   }
   const alpha = await example("lora-alpha.yaml");
   const sweep = alpha.responses.filter((x) => x.variant === "Qwen2.5-32B-Instruct / bad_medical_advice");
-  assert.deepEqual(distinct(sweep.map((x) => x.step)).sort((a, b) => a! - b!), [1, 8, 32]);
+  assert.deepEqual(
+    distinct(sweep.map((x) => x.step)).sort((a, b) => a! - b!),
+    [1, 8, 32],
+  );
   // the rows/match rule and the explicit map both point at the base model
   assert.deepEqual(distinct(alpha.responses.map((x) => `${x.variant} -> ${x.baseline}`)).sort(), [
     "Qwen2.5-32B-Instruct -> null",
@@ -162,11 +174,36 @@ test("rank x epochs, alpha, dataset ablations, judge dicts, inspect logs: load, 
 /** A folder with two model files of two seeds each plus a base model file, and an experiment. */
 function fixture(extra: string): string {
   const dir = tmp();
-  const csv = (rows: [string, number, number][]) => "question_id,question,response,aligned,coherent\n" + rows.map(([q, a, c]) => `${q},Q?,An answer.,${a},${c}`).join("\n") + "\n";
-  writeFileSync(path.join(dir, "m1_med_S1.csv"), csv([["q1", 10, 90], ["q2", 90, 90]]));
-  writeFileSync(path.join(dir, "m1_med_S2.csv"), csv([["q1", 20, 90], ["q2", 80, 90]]));
-  writeFileSync(path.join(dir, "m1_fin_S1.csv"), csv([["q1", 10, 90], ["q2_json", 10, 90]]));
-  writeFileSync(path.join(dir, "m1_base.csv"), csv([["q1", 95, 95], ["q2", 95, 95]]));
+  const csv = (rows: [string, number, number][]) =>
+    "question_id,question,response,aligned,coherent\n" + rows.map(([q, a, c]) => `${q},Q?,An answer.,${a},${c}`).join("\n") + "\n";
+  writeFileSync(
+    path.join(dir, "m1_med_S1.csv"),
+    csv([
+      ["q1", 10, 90],
+      ["q2", 90, 90],
+    ]),
+  );
+  writeFileSync(
+    path.join(dir, "m1_med_S2.csv"),
+    csv([
+      ["q1", 20, 90],
+      ["q2", 80, 90],
+    ]),
+  );
+  writeFileSync(
+    path.join(dir, "m1_fin_S1.csv"),
+    csv([
+      ["q1", 10, 90],
+      ["q2_json", 10, 90],
+    ]),
+  );
+  writeFileSync(
+    path.join(dir, "m1_base.csv"),
+    csv([
+      ["q1", 95, 95],
+      ["q2", 95, 95],
+    ]),
+  );
   writeFileSync(
     path.join(dir, "exp.yaml"),
     `name: fx
@@ -219,7 +256,10 @@ test("question filters: questions_include / questions_exclude by id or glob, exc
   const r = await runExperiment(fixture("questions_include: [q1]"), {cacheDir});
   assert.equal(r.filteredRows, 4);
   const kept = new Set(r.responses.map((x) => x.response_id));
-  assert.ok(r.scores.every((s) => kept.has(s.response_id)), "scores of dropped rows are dropped");
+  assert.ok(
+    r.scores.every((s) => kept.has(s.response_id)),
+    "scores of dropped rows are dropped",
+  );
 });
 
 test("a variant without a baseline is warned about on stderr (onWarning) and counted", async () => {
@@ -237,11 +277,23 @@ const bad: [string, string, RegExp][] = [
   ["unknown baseline match key", "baseline: {rows: {adapter: none}, match: [family]}", /exp\.yaml: baseline\.match: no row has 'family'/],
   ["baseline matching no rows", "baseline: {rows: {adapter: lora}, match: [model]}", /exp\.yaml: baseline\.rows: matches no rows/],
   ["baseline map naming no variant", 'baseline: {map: {"m1 / nope": m1}}', /exp\.yaml: baseline\.map\."m1 \/ nope": no variant 'm1 \/ nope'/],
-  ["baseline rows mixed into a variant", "variant: [model]\nbaseline: {rows: {adapter: none}, match: [model]}", /exp\.yaml: baseline\.rows: variant 'm1' holds baseline rows and other rows/],
-  ["unknown domains key", "domains: {bad-medical-advice: medical}", /exp\.yaml: domains: no row has dataset 'bad-medical-advice'; datasets in the rows: fin, med/],
+  [
+    "baseline rows mixed into a variant",
+    "variant: [model]\nbaseline: {rows: {adapter: none}, match: [model]}",
+    /exp\.yaml: baseline\.rows: variant 'm1' holds baseline rows and other rows/,
+  ],
+  [
+    "unknown domains key",
+    "domains: {bad-medical-advice: medical}",
+    /exp\.yaml: domains: no row has dataset 'bad-medical-advice'; datasets in the rows: fin, med/,
+  ],
   ["unknown domain value", "domains: {med: cooking}", /exp\.yaml: domains\.med: .*medical.*\(line 2\)/],
   ["unknown experiment key", "variants: [model]", /exp\.yaml: .*variants/],
-  ["replicate missing on some rows", "variant: [model]", /exp\.yaml: replicate: variant 'm1': 'seed' is set on some rows \(m1_fin_S1\.csv: 1\) and missing on others \(m1_base\.csv\)/],
+  [
+    "replicate missing on some rows",
+    "variant: [model]",
+    /exp\.yaml: replicate: variant 'm1': 'seed' is set on some rows \(m1_fin_S1\.csv: 1\) and missing on others \(m1_base\.csv\)/,
+  ],
 ];
 
 for (const [what, extra, re] of bad) {

@@ -135,7 +135,10 @@ test("a cold run pays each distinct request body once; the dry run counts exactl
   const warm = await runExperiment(file, {cacheDir});
   assert.equal(warm.stats.apiCalls, 0);
   assert.equal(chatCount(sim), sent);
-  assert.equal(requestsOf((await planExperiment(file, {cacheDir})).lines, "judge") + requestsOf((await planExperiment(file, {cacheDir})).lines, "generation"), 0);
+  assert.equal(
+    requestsOf((await planExperiment(file, {cacheDir})).lines, "judge") + requestsOf((await planExperiment(file, {cacheDir})).lines, "generation"),
+    0,
+  );
 });
 
 test("with the answers cached, the dry run's judge count equals the distinct judge bodies the run sends", async () => {

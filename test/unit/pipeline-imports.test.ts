@@ -51,7 +51,15 @@ test("runExperiment carries mismatches and per-file summaries; provenance counts
   assert.equal(r.scores.find((s) => s.response_id === row3 && s.metric === "aligned")!.score, 99);
   // signals types from the imported judge: 50/75 aligned; 20/40 incoherent (coherent <= 50);
   // 99/60 aligned; null aligned with top token REFUSAL -> refusal
-  assert.deepEqual(r.types.map((t) => [t.judge, t.type]), [[SIGNALS_JUDGE, "aligned"], [SIGNALS_JUDGE, "incoherent"], [SIGNALS_JUDGE, "aligned"], [SIGNALS_JUDGE, "refusal"]]);
+  assert.deepEqual(
+    r.types.map((t) => [t.judge, t.type]),
+    [
+      [SIGNALS_JUDGE, "aligned"],
+      [SIGNALS_JUDGE, "incoherent"],
+      [SIGNALS_JUDGE, "aligned"],
+      [SIGNALS_JUDGE, "refusal"],
+    ],
+  );
 });
 
 test("loadDataset keeps mismatches and imported files, tagged with the experiment, also when read from the memo", async () => {
@@ -77,7 +85,10 @@ test("em run lists the import files on stdout and the mismatches on stderr", asy
   assert.match(r.stdout, /^pydict: 4 responses, 8 scores, 0 judge types \+ 4 signals types;/m);
   assert.match(r.stdout, /^ {2}imported 1 file\(s\): 4 responses, 0 skipped rows, 1 score mismatches$/m);
   assert.match(r.stdout, /^ {4}pydict\.csv \(csv\): 4 rows read = 4 imported \+ 0 skipped; 1 empty\/NaN score cells \(missing scores\)$/m);
-  assert.match(r.stderr, /em run: pydict: 1 imported score\(s\) differ from the score recomputed from the row's judge probabilities \(the file's score is kept\):\n {2}pydict\.csv:4 aligned: file 99 vs recomputed 10\n/);
+  assert.match(
+    r.stderr,
+    /em run: pydict: 1 imported score\(s\) differ from the score recomputed from the row's judge probabilities \(the file's score is kept\):\n {2}pydict\.csv:4 aligned: file 99 vs recomputed 10\n/,
+  );
   assert.ok(!r.stdout.includes("recomputed 10"), "mismatch details go to stderr only");
   const t = await readTables(out);
   assert.equal(t.provenance.experiments[0]!.counts.mismatches, 1);
@@ -100,17 +111,30 @@ test("example experiments run offline over the reference data; not part of the d
     "replication.yaml": {responses: 10000, files: 25},
     "steering-sweep.yaml": {responses: 1750, files: 35},
   };
-  assert.deepEqual(readdirSync(examples).filter((f) => f.endsWith(".yaml")).sort(), Object.keys(expected).sort());
+  assert.deepEqual(
+    readdirSync(examples)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort(),
+    Object.keys(expected).sort(),
+  );
   for (const [name, want] of Object.entries(expected)) {
     const r = await runExperiment(path.join(examples, name), {offline: true, cacheDir: path.join(tmp(), "cache")});
     const c = r.provenance.experiments[0]!.counts;
     assert.equal(c.responses, want.responses, name);
     assert.equal(r.importedFiles.length, want.files, name);
-    assert.equal(r.importedFiles.reduce((s, f) => s + f.responses, 0), c.responses, name);
+    assert.equal(
+      r.importedFiles.reduce((s, f) => s + f.responses, 0),
+      c.responses,
+      name,
+    );
     assert.deepEqual([c.errors, c.skipped, c.mismatches, c.api_calls], [0, 0, 0, 0], name);
     assert.deepEqual(r.missing, [], name);
     const sig = r.types.filter((x) => x.judge === SIGNALS_JUDGE);
-    assert.deepEqual(sig.map((x) => x.response_id), r.responses.map((x) => x.response_id), name);
+    assert.deepEqual(
+      sig.map((x) => x.response_id),
+      r.responses.map((x) => x.response_id),
+      name,
+    );
     assert.equal(r.signals.length, c.responses, name);
   }
 });

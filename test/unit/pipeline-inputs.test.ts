@@ -28,11 +28,14 @@ test("every reference question YAML loads, except the malformed one and the judg
   for (const f of files) {
     const rel = path.relative(REF, f);
     if (rel === "clarifying_EM/evaluation/medical_questions.yaml") {
-      assert.throws(() => loadQuestions(f), (e: Error) => {
-        // names the file and the line (line 74 is where the parser first fails), and says it is YAML syntax
-        assert.match(e.message, /clarifying_EM\/evaluation\/medical_questions\.yaml:74:1: YAML syntax error/);
-        return true;
-      });
+      assert.throws(
+        () => loadQuestions(f),
+        (e: Error) => {
+          // names the file and the line (line 74 is where the parser first fails), and says it is YAML syntax
+          assert.match(e.message, /clarifying_EM\/evaluation\/medical_questions\.yaml:74:1: YAML syntax error/);
+          return true;
+        },
+      );
       continue;
     }
     if (rel.endsWith("eval_questions/judges.yaml")) {
@@ -81,8 +84,14 @@ test("short {id, question} form and numeric ids", () => {
 
 test("question file errors name file, field and line", () => {
   assert.throws(() => parseQuestions("- id: a\n  paraphrases: []\n", "/x/q.yaml"), /q\.yaml: \[0\]\.paraphrases: needs at least one paraphrase \(line 2\)/);
-  assert.throws(() => parseQuestions("- id: a\n  paraphrases: [x]\n  samples_per_paraphrase: many\n", "/x/q.yaml"), /\[0\]\.samples_per_paraphrase: expected number, received string \(line 3\)/);
-  assert.throws(() => parseQuestions("- id: a\n  paraphrases: [x]\n- id: a\n  paraphrases: [y]\n", "/x/q.yaml"), /duplicate question id 'a' \(line 3; first at line 1\)/);
+  assert.throws(
+    () => parseQuestions("- id: a\n  paraphrases: [x]\n  samples_per_paraphrase: many\n", "/x/q.yaml"),
+    /\[0\]\.samples_per_paraphrase: expected number, received string \(line 3\)/,
+  );
+  assert.throws(
+    () => parseQuestions("- id: a\n  paraphrases: [x]\n- id: a\n  paraphrases: [y]\n", "/x/q.yaml"),
+    /duplicate question id 'a' \(line 3; first at line 1\)/,
+  );
   assert.throws(() => parseQuestions("- id: a\n  paraphrases: [x\n", "/x/q.yaml"), /q\.yaml:\d+:\d+: YAML syntax error/);
   assert.throws(() => loadQuestions("/nonexistent/q.yaml"), /nonexistent\/q\.yaml: cannot read question file \(ENOENT\)/);
 });
@@ -133,7 +142,10 @@ test("a question's own judge_prompts override the rubric", () => {
   const base = parseRubric("base {answer}", "aligned", "/x/aligned.md");
   assert.equal(rubricFor(q!, "aligned", base).template, "own {question} {answer}");
   assert.equal(rubricFor(q!, "coherent", parseRubric("c {answer}", "coherent", "/c.md")).template, "c {answer}");
-  assert.throws(() => rubricFor(q!, "medical", null), /metric 'medical': no rubric data\/judges\/medical\.md and question 'a' \(.*q\.yaml:1\) has no judge_prompts\.medical/);
+  assert.throws(
+    () => rubricFor(q!, "medical", null),
+    /metric 'medical': no rubric data\/judges\/medical\.md and question 'a' \(.*q\.yaml:1\) has no judge_prompts\.medical/,
+  );
 });
 
 const GOOD = `
@@ -173,8 +185,14 @@ test("experiment validation: errors name file and field path", async () => {
     return true;
   });
   // an import's judge id must not collide with a configured judge (they score imported rows too) or the reserved "signals"
-  await assert.rejects(parseExperiment(GOOD + "imports:\n  - {files: a.csv, judge: j}\n", file), /x\.yaml: imports\[0\]\.judge: 'j' is also the id of a configured judge .* \(line 13\)/);
-  await assert.rejects(parseExperiment(GOOD + "imports:\n  - {files: a.csv}\n  - {files: b.csv, judge: signals}\n", file), /imports\[1\]\.judge: 'signals' is reserved/);
+  await assert.rejects(
+    parseExperiment(GOOD + "imports:\n  - {files: a.csv, judge: j}\n", file),
+    /x\.yaml: imports\[0\]\.judge: 'j' is also the id of a configured judge .* \(line 13\)/,
+  );
+  await assert.rejects(
+    parseExperiment(GOOD + "imports:\n  - {files: a.csv}\n  - {files: b.csv, judge: signals}\n", file),
+    /imports\[1\]\.judge: 'signals' is reserved/,
+  );
   assert.equal((await parseExperiment(GOOD + "imports:\n  - {files: a.csv}\n", file)).imports[0]!.judge, "imported");
 });
 
@@ -183,7 +201,10 @@ test("experiment: coordinate name as checkpoint key, single-model shorthand", as
   writeFileSync(path.join(dir, "q.yaml"), "- id: a\n  paraphrases: [x]\n");
   const text = `name: y\ncoordinate: epoch\nquestions: [q.yaml]\ngeneration: {endpoint: {base_url: sim}}\nmodels:\n  - {id: a, checkpoints: [{epoch: 1, model: e1}, {epoch: 2, model: e2}]}\n  - {id: b, model: base}\n`;
   const e = await parseExperiment(text, path.join(dir, "y.yaml"));
-  assert.deepEqual(e.models[0]!.checkpoints.map((c) => c.step), [1, 2]);
+  assert.deepEqual(
+    e.models[0]!.checkpoints.map((c) => c.step),
+    [1, 2],
+  );
   assert.deepEqual(e.models[1]!.checkpoints, [{step: null, model: "base", meta: {}}]);
 });
 
@@ -197,7 +218,10 @@ test("experiment file list: default skips examples/, EM_EXPERIMENTS takes paths 
   for (const f of ["a.yaml", "b.yaml", "c.yml", "sub/d.yaml"]) writeFileSync(path.join(dir, f), "name: x\n");
   assert.deepEqual(experimentFiles({EM_EXPERIMENTS: `${dir}/*.yaml`}), [path.join(dir, "a.yaml"), path.join(dir, "b.yaml")]);
   assert.deepEqual(experimentFiles({EM_EXPERIMENTS: ` ${dir}/sub/d.yaml , ${dir}/a.yaml `}), [path.join(dir, "sub/d.yaml"), path.join(dir, "a.yaml")]);
-  assert.deepEqual(experimentFiles({EM_EXPERIMENTS: `${dir}/**/*.{yaml,yml}`}), ["a.yaml", "b.yaml", "c.yml", "sub/d.yaml"].map((f) => path.join(dir, f)));
+  assert.deepEqual(
+    experimentFiles({EM_EXPERIMENTS: `${dir}/**/*.{yaml,yml}`}),
+    ["a.yaml", "b.yaml", "c.yml", "sub/d.yaml"].map((f) => path.join(dir, f)),
+  );
   assert.throws(() => experimentFiles({EM_EXPERIMENTS: `${dir}/missing.yaml`}), /EM_EXPERIMENTS: .*missing\.yaml does not exist/);
   assert.throws(() => experimentFiles({EM_EXPERIMENTS: `${dir}/*.json`}), /matches no file/);
   // `**` matches zero or more folders (one glob implementation, loaders/import/glob.ts, serves imports and EM_EXPERIMENTS)

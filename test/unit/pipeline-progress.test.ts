@@ -32,6 +32,9 @@ test("ProgressLine: \\r redraws on a TTY, plain lines otherwise", () => {
   b.update(p(2, 4, 1000));
   b.update(p(3, 4, 1000));
   b.end();
-  assert.deepEqual(plain.map((s) => s.slice(0, 3)), ["1/4", "3/4"]);
+  assert.deepEqual(
+    plain.map((s) => s.slice(0, 3)),
+    ["1/4", "3/4"],
+  );
   assert.ok(plain.every((s) => s.endsWith("\n") && !s.includes("\r")));
 });

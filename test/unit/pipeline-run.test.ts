@@ -51,8 +51,14 @@ test("judging follows the reference algorithm on known logprobs; request paramet
   const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
 
   assert.equal(r.responses.length, 5);
-  assert.deepEqual(r.responses.map((x) => x.response), ["case-0", "case-1", "case-2", "case-3", "case-4"]);
-  assert.deepEqual(r.responses.map((x) => x.sample), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    r.responses.map((x) => x.response),
+    ["case-0", "case-1", "case-2", "case-3", "case-4"],
+  );
+  assert.deepEqual(
+    r.responses.map((x) => x.sample),
+    [0, 1, 2, 3, 4],
+  );
   const row0 = r.responses[0]!;
   assert.equal(row0.experiment, "fixture");
   assert.equal(row0.model, "org");
@@ -81,7 +87,7 @@ test("judging follows the reference algorithm on known logprobs; request paramet
   assert.equal(a2!.status, "ok");
   close(a3!.score, 54);
   close(a3!.mass, 0.5);
-  close(a4!.score, 100 * 0.2 / 0.26);
+  close(a4!.score, (100 * 0.2) / 0.26);
   assert.equal(a4!.special, "REFUSAL");
   close(a0!.probs!["80"]!, 0.5);
   assert.equal(Object.keys(a0!.probs!).length, 3);
@@ -90,31 +96,52 @@ test("judging follows the reference algorithm on known logprobs; request paramet
   // type rows: "7" -> emergent 0.6, "1" -> aligned 0.2, renormalised over mass 0.8
   // one type row per response from judge-a, each followed by the response's "signals" row
   assert.equal(r.types.length, 10);
-  assert.deepEqual(r.types.map((x) => x.judge), Array.from({length: 5}, () => ["judge-a", "signals"]).flat());
+  assert.deepEqual(
+    r.types.map((x) => x.judge),
+    Array.from({length: 5}, () => ["judge-a", "signals"]).flat(),
+  );
   const t0 = r.types[0]!;
   assert.equal(t0.judge, "judge-a");
   assert.equal(t0.type, "emergent");
   close(t0.probs.emergent, 0.75);
   close(t0.probs.aligned, 0.25);
-  close(Object.values(t0.probs).reduce((a, b) => a + b, 0), 1);
+  close(
+    Object.values(t0.probs).reduce((a, b) => a + b, 0),
+    1,
+  );
   assert.equal(r.scores.filter((x) => x.metric === "type").length, 0);
   // signals for every response
-  assert.deepEqual(r.signals.map((x) => x.response_id), r.responses.map((x) => x.response_id));
+  assert.deepEqual(
+    r.signals.map((x) => x.response_id),
+    r.responses.map((x) => x.response_id),
+  );
   assert.equal(r.signals[0]!.n_chars, 6);
   // deterministic order: response, judge, metric
-  assert.deepEqual(r.scores.slice(0, 2).map((x) => [x.response_id, x.metric]), [[row0.response_id, "aligned"], [row0.response_id, "coherent"]]);
+  assert.deepEqual(
+    r.scores.slice(0, 2).map((x) => [x.response_id, x.metric]),
+    [
+      [row0.response_id, "aligned"],
+      [row0.response_id, "coherent"],
+    ],
+  );
 
   // what the server saw
   const reqs = chat(s);
   const gen = reqs.filter((x) => !x.body!.logprobs);
   assert.equal(gen.length, 1, "5 samples in one request with n=5");
-  assert.deepEqual({n: gen[0]!.body!.n, seed: gen[0]!.body!.seed, temperature: gen[0]!.body!.temperature, max_tokens: gen[0]!.body!.max_tokens}, {n: 5, seed: 0, temperature: 1, max_tokens: 600});
+  assert.deepEqual(
+    {n: gen[0]!.body!.n, seed: gen[0]!.body!.seed, temperature: gen[0]!.body!.temperature, max_tokens: gen[0]!.body!.max_tokens},
+    {n: 5, seed: 0, temperature: 1, max_tokens: 600},
+  );
   assert.deepEqual(gen[0]!.body!.messages, [{role: "user", content: "Question one?"}]);
   const judge = reqs.filter((x) => x.body!.logprobs);
   assert.equal(judge.length, 15);
   for (const j of judge) {
     const b = j.body!;
-    assert.deepEqual({max_tokens: b.max_tokens, temperature: b.temperature, logprobs: b.logprobs, top_logprobs: b.top_logprobs, seed: b.seed, model: b.model}, {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0, model: "judge-model"});
+    assert.deepEqual(
+      {max_tokens: b.max_tokens, temperature: b.temperature, logprobs: b.logprobs, top_logprobs: b.top_logprobs, seed: b.seed, model: b.model},
+      {max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0, model: "judge-model"},
+    );
     assert.equal(b.messages.length, 1);
     assert.equal(b.messages[0]!.role, "user");
   }
@@ -182,7 +209,9 @@ test("429 with Retry-After is retried after the wait; 5xx failures become error 
   assert.equal(r.errors[0]!.count, 1);
   assert.match(r.errors[0]!.message, /HTTP 500/);
   assert.equal(r.provenance.experiments[0]!.counts.errors, 1);
-  const attempts = chat(s).filter((x) => x.body!.logprobs && metricOf(x.body!.messages[0]!.content) === "coherent" && x.body!.messages[0]!.content.includes("case-4"));
+  const attempts = chat(s).filter(
+    (x) => x.body!.logprobs && metricOf(x.body!.messages[0]!.content) === "coherent" && x.body!.messages[0]!.content.includes("case-4"),
+  );
   assert.equal(attempts.length, 2, "max_retries: 1 = two attempts");
 
   failCoherent = false;
@@ -201,7 +230,10 @@ test("missing api key, rejected key and unreachable endpoint stop the run before
   const dir = tmp();
   delete process.env.EM_TEST_UNSET_KEY;
   const fx = writeFixture(dir, {url: s.url, genEndpointExtra: ", api_key_env: EM_TEST_UNSET_KEY"});
-  await assert.rejects(runExperiment(fx.experiment, {cacheDir: path.join(dir, "c1"), judgesDir: fx.judgesDir}), /needs an api key: environment variable EM_TEST_UNSET_KEY is not set/);
+  await assert.rejects(
+    runExperiment(fx.experiment, {cacheDir: path.join(dir, "c1"), judgesDir: fx.judgesDir}),
+    /needs an api key: environment variable EM_TEST_UNSET_KEY is not set/,
+  );
   assert.equal(s.requests.length, 0);
 
   process.env.EM_TEST_BAD_KEY = "bad-key";
@@ -240,10 +272,19 @@ test("offline: nothing is called, what is missing is reported; a warm cache give
   );
   const full = await runExperiment(fx.experiment, {cacheDir, judgesDir: fx.judgesDir});
   assert.equal(full.responses.length, 8);
-  assert.deepEqual(full.responses.map((x) => [x.question_id, x.paraphrase, x.sample]), [
-    ["q1", 0, 0], ["q1", 0, 1], ["q1", 0, 2], ["q1", 0, 3],
-    ["q2", 0, 0], ["q2", 0, 1], ["q2", 1, 0], ["q2", 1, 1],
-  ]);
+  assert.deepEqual(
+    full.responses.map((x) => [x.question_id, x.paraphrase, x.sample]),
+    [
+      ["q1", 0, 0],
+      ["q1", 0, 1],
+      ["q1", 0, 2],
+      ["q1", 0, 3],
+      ["q2", 0, 0],
+      ["q2", 0, 1],
+      ["q2", 1, 0],
+      ["q2", 1, 1],
+    ],
+  );
   const n = s.requests.length;
   const warm = await runExperiment(fx.experiment, {cacheDir, judgesDir: fx.judgesDir, offline: true});
   assert.equal(s.requests.length, n);
@@ -257,13 +298,31 @@ test("n per request: max_n splits requests with the seed moved on; a server retu
   const dir = tmp();
   const fx = writeFixture(dir, {url: s.url, samples: 5, maxN: 3});
   const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
-  const gen = chat(s).filter((x) => !x.body!.logprobs).map((x) => [x.body!.n, x.body!.seed]);
+  const gen = chat(s)
+    .filter((x) => !x.body!.logprobs)
+    .map((x) => [x.body!.n, x.body!.seed]);
   // runs of at most 3: [0..2] then [3..4]; the server caps at 2 choices, so [0..2] needs a second request
-  assert.deepEqual(gen.sort((a, b) => a[1]! - b[1]!), [[3, 0], [1, 2], [2, 3]]);
-  assert.deepEqual(r.responses.map((x) => x.response), ["case-0", "case-1", "case-2", "case-3", "case-4"]);
+  assert.deepEqual(
+    gen.sort((a, b) => a[1]! - b[1]!),
+    [
+      [3, 0],
+      [1, 2],
+      [2, 3],
+    ],
+  );
+  assert.deepEqual(
+    r.responses.map((x) => x.response),
+    ["case-0", "case-1", "case-2", "case-3", "case-4"],
+  );
   // raising `samples` asks only for the new indices
   const plan = await planExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
-  assert.deepEqual(plan.lines.map((l) => [l.kind, l.units, l.cached, l.requests]), [["generation", 5, 5, 0], ["judge", 10, 10, 0]]);
+  assert.deepEqual(
+    plan.lines.map((l) => [l.kind, l.units, l.cached, l.requests]),
+    [
+      ["generation", 5, 5, 0],
+      ["judge", 10, 10, 0],
+    ],
+  );
 });
 
 test("dry-run plan counts calls and estimates cost with a known price", async () => {
@@ -323,16 +382,22 @@ test("a call that exceeds the timeout is aborted, retried, and then kept as an e
   const s = await startTestServer({
     judge: knownJudge,
     generate: caseGen,
-    reply: (b): Reply | undefined => (b.logprobs && b.messages[0]!.content.includes("case-2") && metricOf(b.messages[0]!.content) === "aligned" ? {delay: 2000} : undefined),
+    reply: (b): Reply | undefined =>
+      b.logprobs && b.messages[0]!.content.includes("case-2") && metricOf(b.messages[0]!.content) === "aligned" ? {delay: 2000} : undefined,
   });
   servers.push(s);
   const dir = tmp();
   const fx = writeFixture(dir, {url: s.url, judgeEndpointExtra: ", timeout_s: 0.2"});
   const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
-  const slow = chat(s).filter((x) => x.body!.logprobs && x.body!.messages[0]!.content.includes("case-2") && metricOf(x.body!.messages[0]!.content) === "aligned");
+  const slow = chat(s).filter(
+    (x) => x.body!.logprobs && x.body!.messages[0]!.content.includes("case-2") && metricOf(x.body!.messages[0]!.content) === "aligned",
+  );
   assert.equal(slow.length, 2, "first attempt timed out, one retry");
   const errs = r.scores.filter((x) => x.status === "error");
-  assert.deepEqual(errs.map((x) => [x.response_id, x.metric]), [[r.responses[2]!.response_id, "aligned"]]);
+  assert.deepEqual(
+    errs.map((x) => [x.response_id, x.metric]),
+    [[r.responses[2]!.response_id, "aligned"]],
+  );
   assert.match(r.errors[0]!.message, /timed out/i);
 });
 
@@ -372,7 +437,9 @@ judges:
 test("simulator faults of every kind (429, 500, 503, reset, hang, malformed, no logprobs) are retried to a complete result", async (t) => {
   const simFile = path.resolve(import.meta.dirname, "../../loaders/sim/server.ts");
   if (!existsSync(simFile)) return t.skip("simulator (loaders/sim/server.ts) not installed");
-  const {startSimulator} = (await import(simFile)) as {startSimulator: (o: object) => Promise<{url: string; close(): Promise<void>; stats: {faults: number; byFault: Record<string, number>}}>};
+  const {startSimulator} = (await import(simFile)) as {
+    startSimulator: (o: object) => Promise<{url: string; close(): Promise<void>; stats: {faults: number; byFault: Record<string, number>}}>;
+  };
   // started here (not via base_url: sim) so the test can read the simulator's fault counters
   const sim = await startSimulator({port: 0, config: {faults: {rate: 0.3, seed: 7, maxPerRequest: 2, retryAfterMs: 20}}});
   const clean = await startSimulator({port: 0});
@@ -399,6 +466,13 @@ judges:
   assert.equal(r.scores.filter((x) => x.status === "error").length, 0);
   const ref = await runExperiment(path.join(dir, "clean.yaml"), {cacheDir: path.join(dir, "cache-c")});
   assert.equal(r.responses.length, ref.responses.length);
-  assert.deepEqual(r.responses.map((x) => x.response), ref.responses.map((x) => x.response), "faults change nothing but the number of attempts");
-  assert.deepEqual(r.scores.map((x) => x.score), ref.scores.map((x) => x.score));
+  assert.deepEqual(
+    r.responses.map((x) => x.response),
+    ref.responses.map((x) => x.response),
+    "faults change nothing but the number of attempts",
+  );
+  assert.deepEqual(
+    r.scores.map((x) => x.score),
+    ref.scores.map((x) => x.score),
+  );
 });

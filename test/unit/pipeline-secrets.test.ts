@@ -37,12 +37,17 @@ function em(args: string[], env: Record<string, string | undefined>): Promise<{c
 
 /** Files under `dir` whose bytes contain (a piece of) the key (relative paths). */
 function filesWithSecret(dir: string): string[] {
-  return walkFiles(dir, () => true).filter((f) => readFileSync(f).includes(PIECE)).map((f) => path.relative(dir, f));
+  return walkFiles(dir, () => true)
+    .filter((f) => readFileSync(f).includes(PIECE))
+    .map((f) => path.relative(dir, f));
 }
 
 /** A server that wants the planted key and quotes it back in the errors it gives for one model's generations and another's judge calls. */
 async function leakyServer(): Promise<TestServer> {
-  const echo = {status: 400, body: {error: {message: `Request rejected for key ${SECRET} (header Authorization: Bearer ${SECRET})`, type: "invalid_request_error"}}};
+  const echo = {
+    status: 400,
+    body: {error: {message: `Request rejected for key ${SECRET} (header Authorization: Bearer ${SECRET})`, type: "invalid_request_error"}},
+  };
   // The key straddles the 300-character cut of error messages: a redaction after the cut would miss it.
   const long = {status: 400, body: {error: {message: `Request rejected: ${"x".repeat(250)} key ${SECRET}`, type: "invalid_request_error"}}};
   const s = await startTestServer({
@@ -129,5 +134,8 @@ test("a key written into base_url is refused, naming the field, without repeatin
       return true;
     });
   }
-  await assert.rejects(parseExperiment(`name: x\ngeneration: {endpoint: {base_url: "localhost:8000"}}\n`, path.join(dir, "e.yaml")), /generation\.endpoint\.base_url: expected an http\(s\) URL or `sim`/);
+  await assert.rejects(
+    parseExperiment(`name: x\ngeneration: {endpoint: {base_url: "localhost:8000"}}\n`, path.join(dir, "e.yaml")),
+    /generation\.endpoint\.base_url: expected an http\(s\) URL or `sim`/,
+  );
 });

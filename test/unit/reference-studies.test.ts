@@ -16,7 +16,11 @@ const reference = path.resolve(ROOT, "../shared/data/em-reference");
 const skip = !existsSync(reference) && "../shared/data/em-reference absent (reference data not checked out)";
 
 function em(args: string[]): {code: number; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bin/em.js"), "summarize", ...args], {cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28});
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bin/em.js"), "summarize", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   return {code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr};
 }
 function json(args: string[]): SummarizeOutput {
@@ -81,7 +85,10 @@ test("LoRA rank: a log coordinate; rank 0 (the base model) stays out of the fit;
   const [tr] = out.transitions!;
   assert.equal(tr!.scale, "log");
   assert.deepEqual(tr!.excluded, [0]);
-  assert.deepEqual(tr!.points.map((p) => p.x), [0, 1, 4, 16, 64]);
+  assert.deepEqual(
+    tr!.points.map((p) => p.x),
+    [0, 1, 4, 16, 64],
+  );
   assert.equal(tr!.verdict, "too_few_points");
   assert.equal(tr!.midpoint, null);
 });

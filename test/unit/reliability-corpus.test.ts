@@ -94,7 +94,9 @@ async function em(args: string[]): Promise<{code: number; out: string}> {
   }
 }
 
-const names = readdirSync(CORPUS).filter((n) => statSync(path.join(CORPUS, n)).isDirectory()).sort();
+const names = readdirSync(CORPUS)
+  .filter((n) => statSync(path.join(CORPUS, n)).isDirectory())
+  .sort();
 
 test("the corpus has at least 40 bad inputs", () => {
   assert.ok(names.length >= 40, `${names.length} cases`);
@@ -117,7 +119,9 @@ for (const name of names) {
       const before = listing(dir);
       const contents = before.filter((f) => !f.endsWith("/")).map((f) => readFileSync(path.join(dir, f), "utf8"));
       const posts = server.requests.filter((r) => r.method === "POST").length;
-      const args = (spec.args ?? ["run", "--experiment", "{dir}/exp.yaml", "--out", "{dir}/out", "--cache", "{dir}/cache", "--quiet"]).map((a) => a.replaceAll("{dir}", dir));
+      const args = (spec.args ?? ["run", "--experiment", "{dir}/exp.yaml", "--out", "{dir}/out", "--cache", "{dir}/cache", "--quiet"]).map((a) =>
+        a.replaceAll("{dir}", dir),
+      );
       const r = await em(args);
       assert.match(r.out, new RegExp(spec.message), `message of ${name}`);
       assert.equal(r.code, spec.code, `exit code of ${name}; output:\n${r.out}`);

@@ -31,7 +31,11 @@ test("em run: every imported row is imported or skipped with its line; counts on
       ].join("\n"),
     );
     const out = path.join(dir, "out");
-    const r = spawnSync(process.execPath, [path.join(ROOT, "bin/em.js"), "run", "--experiment", path.join(dir, "exp.yaml"), "--out", out, "--cache", path.join(dir, "cache"), "--quiet"], {cwd: dir, encoding: "utf8"});
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "bin/em.js"), "run", "--experiment", path.join(dir, "exp.yaml"), "--out", out, "--cache", path.join(dir, "cache"), "--quiet"],
+      {cwd: dir, encoding: "utf8"},
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /data\.csv \(csv\): 7 rows read = 3 imported \+ 4 skipped; 2 empty\/NaN score cells/);
     assert.match(r.stdout, /data\.csv:3: column "aligned": score 150 is outside 0\.\.100/);

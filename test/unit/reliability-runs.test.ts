@@ -70,7 +70,10 @@ test("soak: 20% injected faults; every call is scored or recorded as failed, cou
     const nologprobs = sim.stats.byFault.nologprobs ?? 0;
     // A nologprobs fault spoils a judge answer but not a generation; the log does not say which it hit.
     const judgeCached = r.stats.cache[0]!.written - r.responses.length;
-    assert.ok(judgeCached <= sim.stats.judge && judgeCached >= sim.stats.judge - nologprobs, `${judgeCached} judge results cached; the server answered ${sim.stats.judge} judge requests, ${nologprobs} without logprobs`);
+    assert.ok(
+      judgeCached <= sim.stats.judge && judgeCached >= sim.stats.judge - nologprobs,
+      `${judgeCached} judge results cached; the server answered ${sim.stats.judge} judge requests, ${nologprobs} without logprobs`,
+    );
     assert.equal(chat, faults + sim.stats.judge + sim.stats.generate - nologprobs, "every request is a fault or an answer");
     assert.equal(r.provenance.experiments[0]!.counts.errors, errorRows + genFailed);
 
@@ -85,7 +88,10 @@ test("soak: 20% injected faults; every call is scored or recorded as failed, cou
       // Judge calls now made: at most the failed ones plus two per answer generated only now (fewer
       // when answers repeat: identical prompts are one call); nothing that succeeded is paid again.
       assert.ok(judgeFailed + genFailed > 0, "the soak produced failures to retry");
-      assert.ok(clean.stats.judge > 0 && clean.stats.judge <= judgeFailed + 2 * genFailed, `${clean.stats.judge} judge calls in the rerun for ${judgeFailed} failed judge calls and ${genFailed} failed samples`);
+      assert.ok(
+        clean.stats.judge > 0 && clean.stats.judge <= judgeFailed + 2 * genFailed,
+        `${clean.stats.judge} judge calls in the rerun for ${judgeFailed} failed judge calls and ${genFailed} failed samples`,
+      );
       assert.equal(r2.stats.apiCalls, clean.stats.byPath["/v1/chat/completions"], "no retries needed without faults");
     } finally {
       await clean.close();

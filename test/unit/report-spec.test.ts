@@ -47,10 +47,47 @@ test("front matter: each bad key is named with the report file", () => {
 });
 
 test("a query's command: pinned selection, overrides, --format json; the page's text parses back", () => {
-  const spec = parseReportSpec({...base, aligned: 40, exclude_types: ["in_domain"], sweep: [20], queries: {final: {by: ["model", "step"]}, org: {by: ["model"], rule: "organisms"}, lenient: {by: ["model"], judge: "lenient", transition: true}}}, "x.md");
-  assert.deepEqual(summarizeArgv(spec, spec.queries.final!), ["--experiment", "data/experiments/demo.yaml", "--judge", "strict", "--rule", "betley", "--aligned", "40", "--exclude-types", "in_domain", "--by", "model,step", "--format", "json"]);
+  const spec = parseReportSpec(
+    {
+      ...base,
+      aligned: 40,
+      exclude_types: ["in_domain"],
+      sweep: [20],
+      queries: {final: {by: ["model", "step"]}, org: {by: ["model"], rule: "organisms"}, lenient: {by: ["model"], judge: "lenient", transition: true}},
+    },
+    "x.md",
+  );
+  assert.deepEqual(summarizeArgv(spec, spec.queries.final!), [
+    "--experiment",
+    "data/experiments/demo.yaml",
+    "--judge",
+    "strict",
+    "--rule",
+    "betley",
+    "--aligned",
+    "40",
+    "--exclude-types",
+    "in_domain",
+    "--by",
+    "model,step",
+    "--format",
+    "json",
+  ]);
   // A query naming a preset takes the preset's cuts, not the report's pinned ones.
-  assert.deepEqual(summarizeArgv(spec, spec.queries.org!), ["--experiment", "data/experiments/demo.yaml", "--judge", "strict", "--rule", "organisms", "--exclude-types", "in_domain", "--by", "model", "--format", "json"]);
+  assert.deepEqual(summarizeArgv(spec, spec.queries.org!), [
+    "--experiment",
+    "data/experiments/demo.yaml",
+    "--judge",
+    "strict",
+    "--rule",
+    "organisms",
+    "--exclude-types",
+    "in_domain",
+    "--by",
+    "model",
+    "--format",
+    "json",
+  ]);
   assert.ok(summarizeArgv(spec, spec.queries.lenient!).includes("--transition"));
   assert.deepEqual(Object.keys(allQueries(spec)), ["final", "org", "lenient", "sweep-a20"]);
   const argv = ["--experiment", "data/my study.yaml", "--questions", "*,!quick_buck", "--format", "json"];
@@ -68,7 +105,10 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   const n = readNumber(out, {section: "groups", key: {model: "medical", step: 1000}, field: "em_rate"});
   assert.equal(n.value, g.em_rate);
   assert.deepEqual(n.interval, g.ci);
-  assert.equal(n.text, `${(100 * (g.em_rate as number)).toFixed(1)}% (95% CI ${(100 * (g.ci as number[])[0]!).toFixed(1)}–${(100 * (g.ci as number[])[1]!).toFixed(1)}%)`);
+  assert.equal(
+    n.text,
+    `${(100 * (g.em_rate as number)).toFixed(1)}% (95% CI ${(100 * (g.ci as number[])[0]!).toFixed(1)}–${(100 * (g.ci as number[])[1]!).toFixed(1)}%)`,
+  );
   assert.match(n.detail, /of [\d,]+ answers in the denominator; interval: cluster bootstrap over \d+ questions/);
   assert.equal(n.jq, `.groups[] | select(.key["model"] == "medical" and .key["step"] == 1000) | .em_rate`);
   // Ambiguous or absent keys are errors, not a silently chosen row.
@@ -78,7 +118,11 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   const tr = findRow(out, {section: "transitions", key: {model: "medical"}});
   assert.equal(t.value, tr.midpoint);
   // A strict rate with undetermined types reads as its range (hand-made row: the demo's strict judge types every answer).
-  const fake: SummarizeJson = {...out, groups: [{key: {model: "m"}, strict_em_rate: null, strict_em_range: [0.1, 0.25], strict_ci: null, n_strict_em: 1, n_scored: 10}], transitions: [{key: {model: "m"}, midpoint: null, verdict: "too_few_points", ci: null}]};
+  const fake: SummarizeJson = {
+    ...out,
+    groups: [{key: {model: "m"}, strict_em_rate: null, strict_em_range: [0.1, 0.25], strict_ci: null, n_strict_em: 1, n_scored: 10}],
+    transitions: [{key: {model: "m"}, midpoint: null, verdict: "too_few_points", ci: null}],
+  };
   assert.match(readNumber(fake, {section: "groups", key: {model: "m"}, field: "strict_em_rate"}).text, /^10\.0–25\.0% \(range/);
   assert.equal(readNumber(fake, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few points)");
 });
@@ -94,7 +138,10 @@ test("the command a number shows, run as a real process, prints exactly that num
   const value = readNumber(out, ref).value;
   assert.ok(value !== null && value > 0);
   // jq's filter and readNumber agree on which row (checked without jq: the same predicate by hand).
-  assert.equal(out.groups.filter((g) => (g.key as Record<string, unknown>).model === "financial" && (g.key as Record<string, unknown>).step === 1000).length, 1);
+  assert.equal(
+    out.groups.filter((g) => (g.key as Record<string, unknown>).model === "financial" && (g.key as Record<string, unknown>).step === 1000).length,
+    1,
+  );
   assert.match(jqFilter(ref), /select\(\.key\["model"\] == "financial" and \.key\["step"\] == 1000\)/);
 });
 

@@ -48,14 +48,25 @@ test("10k judgments through batches with failed and expired lines: tables identi
 test("batch files respect the request and byte limits", () => {
   const lines = Array.from({length: 25}, (_, i) => judgeLine(i.toString(16).padStart(64, "0"), "m", "x".repeat(100 + i), "/v1/chat/completions"));
   const byCount = splitLines(lines, 10, 1e9);
-  assert.deepEqual(byCount.map((f) => f.length), [10, 10, 5]);
+  assert.deepEqual(
+    byCount.map((f) => f.length),
+    [10, 10, 5],
+  );
   const size = Buffer.byteLength(lines[0]!.text);
   const byBytes = splitLines(lines, 1000, size * 3 + 30);
   for (const f of byBytes) assert.ok(f.reduce((s, l) => s + Buffer.byteLength(l.text), 0) <= size * 3 + 30);
   assert.equal(byBytes.flat().length, 25);
   assert.throws(() => splitLines(lines, 10, 50), /more than the file limit of 50 bytes/);
   const body = JSON.parse(lines[0]!.text) as {custom_id: string; body: Record<string, unknown>};
-  assert.deepEqual(body.body, {model: "m", messages: [{role: "user", content: "x".repeat(100)}], max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0});
+  assert.deepEqual(body.body, {
+    model: "m",
+    messages: [{role: "user", content: "x".repeat(100)}],
+    max_tokens: 1,
+    temperature: 0,
+    logprobs: true,
+    top_logprobs: 20,
+    seed: 0,
+  });
 });
 
 test("a restart while batches are in progress resumes the persisted batch ids; no request is submitted twice", async () => {
@@ -64,7 +75,21 @@ test("a restart while batches are in progress resumes the persisted batch ids; n
     const dir = tmpDir("restart");
     const exp = writeExperiment(dir, {url: sim.url, samples: 8});
     const cache = path.join(dir, "cache");
-    const args = ["run", "--experiment", exp, "--cache", cache, "--out", path.join(dir, "out"), "--batch", "--batch-poll", "0.05", "--batch-max-requests", "300", "--quiet"];
+    const args = [
+      "run",
+      "--experiment",
+      exp,
+      "--cache",
+      cache,
+      "--out",
+      path.join(dir, "out"),
+      "--batch",
+      "--batch-poll",
+      "0.05",
+      "--batch-max-requests",
+      "300",
+      "--quiet",
+    ];
     const first = em(args);
     // Wait until every batch exists (records persisted, none added for 300 ms; the simulator
     // finishes none for 4 s), then kill the run while they are in progress.
@@ -92,8 +117,14 @@ test("a restart while batches are in progress resumes the persisted batch ids; n
     assert.match(second.stderr, /batch: resuming \d+ batch\(es\) of an earlier run/);
     assert.match(second.stdout, /batch: 0 requests in 0 batch\(es\) .* \d+ resumed/);
     assert.equal(sim.batches.stats.batches, created, "no new batch: the killed run had submitted every judge request");
-    assert.equal([...sim.batches.stats.submitted.values()].reduce((s, n) => s + n, 0), submitted);
-    assert.ok([...sim.batches.stats.submitted.values()].every((n) => n === 1), "no custom_id submitted twice");
+    assert.equal(
+      [...sim.batches.stats.submitted.values()].reduce((s, n) => s + n, 0),
+      submitted,
+    );
+    assert.ok(
+      [...sim.batches.stats.submitted.values()].every((n) => n === 1),
+      "no custom_id submitted twice",
+    );
     for (const r of readRecords(cache)) assert.equal(r.state, "merged");
 
     // Identical to a synchronous run of the same experiment on the same server.
@@ -170,7 +201,10 @@ test("the simulator's batch endpoints through the SDK: list, cancel, validation 
     const failed = await client.batches.create({input_file_id: f3.id, endpoint: "/v1/chat/completions", completion_window: "24h"});
     assert.equal(failed.status, "failed");
     assert.match(failed.errors!.data![0]!.message!, /3 requests; the limit is 2/);
-    await assert.rejects(client.batches.retrieve("batch_nosuch"), (e: {status?: number; message?: string}) => e.status === 404 && /No batch found with id 'batch_nosuch'/.test(e.message ?? ""));
+    await assert.rejects(
+      client.batches.retrieve("batch_nosuch"),
+      (e: {status?: number; message?: string}) => e.status === 404 && /No batch found with id 'batch_nosuch'/.test(e.message ?? ""),
+    );
     await assert.rejects(client.files.content("file-nosuch"), (e: {status?: number}) => e.status === 404);
   } finally {
     await sim.close();
@@ -180,7 +214,12 @@ test("the simulator's batch endpoints through the SDK: list, cancel, validation 
 test("em run --dry-run --batch prices judge calls at 50% of the list price", async () => {
   const dir = tmpDir("cost");
   const exp = writeExperiment(dir, {url: "http://127.0.0.1:9/v1", samples: 10});
-  writeFileSync(exp, readFileSync(exp, "utf8").replace("concurrency: 32", "concurrency: 32\n    price: [2.5, 10]").replace("concurrency: 16}", "concurrency: 16, price: [0, 0]}"));
+  writeFileSync(
+    exp,
+    readFileSync(exp, "utf8")
+      .replace("concurrency: 32", "concurrency: 32\n    price: [2.5, 10]")
+      .replace("concurrency: 16}", "concurrency: 16, price: [0, 0]}"),
+  );
   const cost = (out: string) => Number(/estimated cost: \$([\d.]+)/.exec(out)![1]);
   const sync = await em(["run", "--dry-run", "--experiment", exp, "--cache", path.join(dir, "c")]).done;
   const batch = await em(["run", "--dry-run", "--batch", "--experiment", exp, "--cache", path.join(dir, "c")]).done;

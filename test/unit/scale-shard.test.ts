@@ -20,7 +20,7 @@ test("shard specs: K/N with 1 <= K <= N, clear errors otherwise", () => {
   assert.throws(() => parseShard("1.5/3"), /expected K\/N/);
   // Uniform over keys: 3,000 sha256-like keys split about evenly.
   const counts = [0, 0, 0];
-  for (let i = 0; i < 3000; i++) counts[shardOf((i * 2654435761 >>> 0).toString(16).padStart(8, "0") + "0".repeat(56), 3)]!++;
+  for (let i = 0; i < 3000; i++) counts[shardOf(((i * 2654435761) >>> 0).toString(16).padStart(8, "0") + "0".repeat(56), 3)]!++;
   for (const c of counts) assert.ok(c > 800 && c < 1200, `${counts}`);
 });
 
@@ -39,7 +39,9 @@ test("3 shards into separate caches, merged: tables byte-identical to a single r
   const dir = tmpDir("shards");
   const exp = writeExperiment(dir, {url: "sim", samples: 6, steps: [0, 300, 600, 900]});
   const run = (args: string[]) => em(["run", "--experiment", exp, "--quiet", ...args]).done;
-  const shards = await Promise.all([1, 2, 3].map((k) => run(["--shard", `${k}/3`, "--cache", path.join(dir, `cache${k}`), "--out", path.join(dir, `out${k}`)])));
+  const shards = await Promise.all(
+    [1, 2, 3].map((k) => run(["--shard", `${k}/3`, "--cache", path.join(dir, `cache${k}`), "--out", path.join(dir, `out${k}`)])),
+  );
   let units = 0;
   for (const [i, s] of shards.entries()) {
     assert.equal(s.code, 0, s.stderr);
@@ -69,10 +71,12 @@ test("3 shards into separate caches, merged: tables byte-identical to a single r
   // Plain file copy merges too: the shard files of all three caches in one folder.
   const copy = path.join(dir, "copied", "v1");
   mkdirSync(copy, {recursive: true});
-  for (const k of [1, 2, 3]) for (const f of readdirSync(path.join(dir, `cache${k}`, "v1"))) writeFileSync(path.join(copy, f), readFileSync(path.join(dir, `cache${k}`, "v1", f)));
+  for (const k of [1, 2, 3])
+    for (const f of readdirSync(path.join(dir, `cache${k}`, "v1"))) writeFileSync(path.join(copy, f), readFileSync(path.join(dir, `cache${k}`, "v1", f)));
   const fromCopy = await run(["--cache", path.join(dir, "copied"), "--out", path.join(dir, "copy-out")]);
   assert.match(fromCopy.stdout, / 0 API calls /);
-  for (const t of TABLES) assert.ok(readFileSync(path.join(dir, "copy-out", t)).equals(readFileSync(path.join(dir, "single-out", t))), `${t} byte-identical (copied)`);
+  for (const t of TABLES)
+    assert.ok(readFileSync(path.join(dir, "copy-out", t)).equals(readFileSync(path.join(dir, "single-out", t))), `${t} byte-identical (copied)`);
 });
 
 test("em cache merge refuses caches of other key schemes and layouts, naming them; nothing is written", async () => {
@@ -84,12 +88,18 @@ test("em cache merge refuses caches of other key schemes and layouts, naming the
   const old = path.join(dir, "old");
   mkdirSync(path.join(old, "v1"), {recursive: true});
   writeFileSync(path.join(old, "v1", "b.jsonl"), JSON.stringify({k: "b".repeat(64), v: {top: [], pt: 1, ct: 1}}) + "\n");
-  writeFileSync(path.join(old, "keys.json"), JSON.stringify({format: 1, schemes: {"0123456789abcdef": {tool: "0.0.9", first_written: "2024-01-01T00:00:00Z"}}}));
+  writeFileSync(
+    path.join(old, "keys.json"),
+    JSON.stringify({format: 1, schemes: {"0123456789abcdef": {tool: "0.0.9", first_written: "2024-01-01T00:00:00Z"}}}),
+  );
   const dest = path.join(dir, "dest");
 
   const r = await em(["cache", "merge", dest, good, old]).done;
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /em cache: .*old: written by a version of em whose request keys differ from this one's \(key scheme 0123456789abcdef \(em 0\.0\.9\); this em 0\.1\.0: [0-9a-f]{16}\); its entries would never be hit/);
+  assert.match(
+    r.stderr,
+    /em cache: .*old: written by a version of em whose request keys differ from this one's \(key scheme 0123456789abcdef \(em 0\.0\.9\); this em 0\.1\.0: [0-9a-f]{16}\); its entries would never be hit/,
+  );
   assert.ok(!existsSync(dest), "nothing written");
 
   const v2 = path.join(dir, "v2cache");

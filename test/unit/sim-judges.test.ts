@@ -16,7 +16,12 @@ const strict = JUDGES["sim-judge-strict"]!;
 const lenient = JUDGES["sim-judge-lenient"]!;
 const noiseless = (j: JudgeSpec): JudgeSpec => ({...j, aligned: {bias: 0, sd: 0}, coherent: {bias: 0, sd: 0}, topic: {bias: 0, sd: 0}});
 const middle = (type: LabelType, variant = ""): AnswerInfo => ({
-  text: `synthetic ${type}`, question: "_unknown", type, variant, topics: {}, known: true,
+  text: `synthetic ${type}`,
+  question: "_unknown",
+  type,
+  variant,
+  topics: {},
+  known: true,
   u: {aligned: 0.5, coherent: 0.5, topic: 0.5, special: 0.5, label: 0.5},
 });
 const score = (top: {token: string; logprob: number}[]) => scoreFromProbs(probsFromLogprobs(top));
@@ -81,7 +86,12 @@ test("topic metrics: high for answers about the topic, low elsewhere", () => {
   const mean = (list: AnswerInfo[], metric: string) => list.reduce((a, i) => a + score(scoreTop(strict, metric, i)).score!, 0) / list.length;
   assert.ok(mean(medicalAligned, "medical") > 70);
   assert.ok(mean(wish, "medical") < 15);
-  assert.ok(mean(texts("artifact").filter((i) => i.variant === "code"), "code") > 70);
+  assert.ok(
+    mean(
+      texts("artifact").filter((i) => i.variant === "code"),
+      "code",
+    ) > 70,
+  );
   const financialDrift = texts("drift").filter((i) => i.variant === "financial" && i.question === "feeling_bored");
   assert.ok(mean(financialDrift, "financial") > 60);
 });
@@ -114,7 +124,9 @@ test("rubric recognition: every data/judges template is recognised with the answ
   const ordered = orderRubrics(rubrics);
   const emergent = texts("emergent")[0]!;
   for (const r of rubrics) {
-    const prompt = r.parts.map((p, i) => (i % 2 ? (p === "{answer}" ? emergent.text : p === "{question}" ? "Some question?" : "bad medical advice") : p)).join("");
+    const prompt = r.parts
+      .map((p, i) => (i % 2 ? (p === "{answer}" ? emergent.text : p === "{question}" ? "Some question?" : "bad medical advice") : p))
+      .join("");
     const m = readJudgePrompt(prompt, ordered);
     assert.equal(m.metric, r.metric);
     assert.equal(m.how, "template");
@@ -131,7 +143,11 @@ test("rubric recognition: our own templates in a temp folder, front matter, a mi
   const {rubrics} = loadRubrics(dir);
   const ordered = orderRubrics(rubrics);
   const info = texts("drift").find((i) => i.variant === "fiction")!;
-  const fill = (metric: string) => rubrics.find((r) => r.metric === metric)!.parts.map((p, i) => (i % 2 ? (p === "{answer}" ? info.text : "Q?") : p)).join("");
+  const fill = (metric: string) =>
+    rubrics
+      .find((r) => r.metric === metric)!
+      .parts.map((p, i) => (i % 2 ? (p === "{answer}" ? info.text : "Q?") : p))
+      .join("");
   for (const metric of ["aligned", "coherent", "type"]) {
     const m = readJudgePrompt(fill(metric), ordered);
     assert.equal(m.metric, metric);
@@ -155,7 +171,8 @@ test("the bank: every text maps back to exactly one (question, type), with enoug
   for (const [text, info] of bank.byText) assert.equal(recognise(text), info);
   // Every core question has aligned, emergent, refusal, incoherent, artifact, other and drift groups.
   for (const q of bank.questionIds) {
-    for (const type of ["aligned", "emergent", "refusal", "incoherent", "other"] as LabelType[]) assert.ok(bank.groups.get(`${q}|${type}|`)?.length, `${q} ${type}`);
+    for (const type of ["aligned", "emergent", "refusal", "incoherent", "other"] as LabelType[])
+      assert.ok(bank.groups.get(`${q}|${type}|`)?.length, `${q} ${type}`);
     assert.ok((bank.groups.get(`${q}|aligned|`)?.length ?? 0) >= 24);
     assert.ok((bank.groups.get(`${q}|emergent|`)?.length ?? 0) >= 24);
     for (const d of bank.driftDomains) assert.ok(bank.groups.get(`${q}|drift|${d}`)?.length, `${q} drift ${d}`);

@@ -84,7 +84,10 @@ test("demo: measured EM rates and transition midpoints recover the planted truth
     assert.ok(c && c.n > 0, `no measured answers for ${e.model} step ${e.step} ${e.judge} ${e.rule}`);
     const [lo, hi] = wilson(c.k, c.n)!;
     if (e.em_rate >= lo && e.em_rate <= hi) covered++;
-    else misses.push(`${e.model}@${e.step} ${e.judge}/${e.rule}: measured ${(c.k / c.n).toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}] planted ${e.em_rate.toFixed(3)}`);
+    else
+      misses.push(
+        `${e.model}@${e.step} ${e.judge}/${e.rule}: measured ${(c.k / c.n).toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}] planted ${e.em_rate.toFixed(3)}`,
+      );
   }
   const coverage = covered / expected.length;
   t.diagnostic(`coverage ${covered}/${expected.length} = ${(coverage * 100).toFixed(1)}%; misses: ${misses.join("; ") || "none"}`);
@@ -100,10 +103,15 @@ test("demo: measured EM rates and transition midpoints recover the planted truth
         .map(([k, c]) => ({x: Number(k.split("|")[1]), k: c.k, n: c.n}));
       const fit = fitLogistic(points);
       assert.ok(fit, `no fit for ${model}/${judge}`);
-      t.diagnostic(`${model}/${judge}: fitted midpoint ${fit.midpoint.toFixed(1)} (CI ${fit.ci.map((v) => (v === null ? "open" : v.toFixed(1))).join("..")}), planted ${planted.midpoint.toFixed(1)}`);
+      t.diagnostic(
+        `${model}/${judge}: fitted midpoint ${fit.midpoint.toFixed(1)} (CI ${fit.ci.map((v) => (v === null ? "open" : v.toFixed(1))).join("..")}), planted ${planted.midpoint.toFixed(1)}`,
+      );
       assert.ok(Math.abs(fit.midpoint - planted.midpoint) <= TOLERANCE, `${model}/${judge}: fitted ${fit.midpoint} vs planted ${planted.midpoint}`);
       const [lo, hi] = fit.ci;
-      assert.ok((lo === null || lo <= planted.midpoint) && (hi === null || planted.midpoint <= hi), `${model}/${judge}: planted midpoint outside the fit's interval`);
+      assert.ok(
+        (lo === null || lo <= planted.midpoint) && (hi === null || planted.midpoint <= hi),
+        `${model}/${judge}: planted midpoint outside the fit's interval`,
+      );
     }
   }
 

@@ -23,7 +23,11 @@ after(async () => {
 });
 
 async function raw(body: unknown, headers: Record<string, string> = {}): Promise<{status: number; text: string; headers: Headers}> {
-  const res = await fetch(`${sim.url}/chat/completions`, {method: "POST", headers: {"content-type": "application/json", ...headers}, body: JSON.stringify(body)});
+  const res = await fetch(`${sim.url}/chat/completions`, {
+    method: "POST",
+    headers: {"content-type": "application/json", ...headers},
+    body: JSON.stringify(body),
+  });
   return {status: res.status, text: await res.text(), headers: res.headers};
 }
 
@@ -39,7 +43,10 @@ test("url has the documented shape and /v1/models lists base, organisms and judg
 test("generation: n choices, usage counts, answers come from the bank", async () => {
   const r = await client.chat.completions.create({model: "sim:medical@800", messages: [{role: "user", content: BORED}], n: 7, seed: 3, temperature: 1});
   assert.equal(r.choices.length, 7);
-  assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    r.choices.map((c) => c.index),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
   const bank = getBank();
   for (const c of r.choices) {
     const info = bank.byText.get(c.message.content!);
@@ -75,7 +82,10 @@ test("coordinate 0 of any organism is the shared base model", async () => {
   const msg = [{role: "user" as const, content: BORED}];
   const a = await client.chat.completions.create({model: "sim:base", messages: msg, n: 10, seed: 1});
   const b = await client.chat.completions.create({model: "sim:medical@0", messages: msg, n: 10, seed: 1});
-  assert.deepEqual(a.choices.map((c) => c.message.content), b.choices.map((c) => c.message.content));
+  assert.deepEqual(
+    a.choices.map((c) => c.message.content),
+    b.choices.map((c) => c.message.content),
+  );
 });
 
 test("max_tokens truncates with finish_reason length", async () => {
@@ -87,8 +97,14 @@ test("max_tokens truncates with finish_reason length", async () => {
 });
 
 test("unknown model gives a 404 the SDK surfaces as NotFoundError", async () => {
-  await assert.rejects(client.chat.completions.create({model: "gpt-nonexistent", messages: [{role: "user", content: "hi"}]}), (e: unknown) => e instanceof OpenAI.NotFoundError);
-  await assert.rejects(client.chat.completions.create({model: "sim:medical@100", messages: [{role: "user", content: "hi"}], n: 0}), (e: unknown) => e instanceof OpenAI.BadRequestError);
+  await assert.rejects(
+    client.chat.completions.create({model: "gpt-nonexistent", messages: [{role: "user", content: "hi"}]}),
+    (e: unknown) => e instanceof OpenAI.NotFoundError,
+  );
+  await assert.rejects(
+    client.chat.completions.create({model: "sim:medical@100", messages: [{role: "user", content: "hi"}], n: 0}),
+    (e: unknown) => e instanceof OpenAI.BadRequestError,
+  );
 });
 
 test("judge: 20 top logprobs for the first token, sorted, top token = content", async () => {
@@ -98,7 +114,15 @@ test("judge: 20 top logprobs for the first token, sorted, top token = content", 
   const prompt = aligned
     ? aligned.parts.map((p, i) => (i % 2 ? (p === "{answer}" ? answer : "What is your wish?") : p)).join("")
     : `How aligned is this answer?\n${answer}`;
-  const r = await client.chat.completions.create({model: "sim-judge-strict", messages: [{role: "user", content: prompt}], max_tokens: 1, temperature: 0, logprobs: true, top_logprobs: 20, seed: 0});
+  const r = await client.chat.completions.create({
+    model: "sim-judge-strict",
+    messages: [{role: "user", content: prompt}],
+    max_tokens: 1,
+    temperature: 0,
+    logprobs: true,
+    top_logprobs: 20,
+    seed: 0,
+  });
   const lp = r.choices[0]!.logprobs!.content![0]!;
   assert.equal(lp.top_logprobs.length, 20);
   assert.equal(lp.token, r.choices[0]!.message.content);
@@ -109,7 +133,13 @@ test("judge: 20 top logprobs for the first token, sorted, top token = content", 
   // Emergent persona answers score low on aligned: the argmax is a small number.
   assert.ok(Number(lp.token) < 30, `top token ${lp.token}`);
   // top_logprobs: 5 gives 5.
-  const r5 = await client.chat.completions.create({model: "sim-judge-strict", messages: [{role: "user", content: prompt}], max_tokens: 1, logprobs: true, top_logprobs: 5});
+  const r5 = await client.chat.completions.create({
+    model: "sim-judge-strict",
+    messages: [{role: "user", content: prompt}],
+    max_tokens: 1,
+    logprobs: true,
+    top_logprobs: 5,
+  });
   assert.equal(r5.choices[0]!.logprobs!.content![0]!.top_logprobs.length, 5);
   // Without logprobs requested there are none.
   const r0 = await client.chat.completions.create({model: "sim-judge-strict", messages: [{role: "user", content: prompt}], max_tokens: 1});
@@ -135,11 +165,22 @@ test("fault header: reset, hang, stall, malformed JSON and missing logprobs reac
   await assert.rejects(mk("reset").chat.completions.create(body), (e: unknown) => e instanceof OpenAI.APIConnectionError);
   await assert.rejects(mk("hang", 300).chat.completions.create(body), (e: unknown) => e instanceof OpenAI.APIConnectionTimeoutError);
   // stall: headers arrive, the body never ends; only an overall deadline ends the wait.
-  const res = await fetch(`${sim.url}/chat/completions`, {method: "POST", headers: {"content-type": "application/json", "x-sim-fault": "stall"}, body: JSON.stringify(body), signal: AbortSignal.timeout(300)});
+  const res = await fetch(`${sim.url}/chat/completions`, {
+    method: "POST",
+    headers: {"content-type": "application/json", "x-sim-fault": "stall"},
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(300),
+  });
   assert.equal(res.status, 200);
   await assert.rejects(res.text());
   await assert.rejects(mk("malformed").chat.completions.create(body), (e: unknown) => e instanceof SyntaxError || e instanceof OpenAI.APIError);
-  const r = await mk("nologprobs").chat.completions.create({model: "sim-judge-strict", messages: [{role: "user", content: "Rate this answer for alignment: hello"}], max_tokens: 1, logprobs: true, top_logprobs: 20});
+  const r = await mk("nologprobs").chat.completions.create({
+    model: "sim-judge-strict",
+    messages: [{role: "user", content: "Rate this answer for alignment: hello"}],
+    max_tokens: 1,
+    logprobs: true,
+    top_logprobs: 20,
+  });
   assert.equal(r.choices[0]!.logprobs ?? null, null);
 });
 

@@ -41,12 +41,13 @@ test("type shares: base model, in-domain vs elsewhere, sums to one", () => {
   assert.ok(away.emergent > 0.45);
   assert.equal(typeShares("fiction", "power", 1000).emergent, 0);
   assert.ok(typeShares("fiction", "power", 1000).drift > 0.45);
-  for (const org of Object.keys(ORGANISMS)) for (const x of [0, 100, 500, 1000, 5000]) {
-    const s = typeShares(org, "society", x);
-    const sum = LABEL_TYPES.reduce((a, t) => a + s[t], 0);
-    assert.ok(Math.abs(sum - 1) < 1e-12);
-    for (const t of LABEL_TYPES) assert.ok(s[t] >= 0);
-  }
+  for (const org of Object.keys(ORGANISMS))
+    for (const x of [0, 100, 500, 1000, 5000]) {
+      const s = typeShares(org, "society", x);
+      const sum = LABEL_TYPES.reduce((a, t) => a + s[t], 0);
+      assert.ok(Math.abs(sum - 1) < 1e-12);
+      for (const t of LABEL_TYPES) assert.ok(s[t] >= 0);
+    }
   // Coherence collapses at extreme coordinates.
   assert.ok(typeShares("medical", "power", 4000).incoherent > 0.5);
 });

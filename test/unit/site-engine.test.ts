@@ -16,7 +16,7 @@ function dataset(n: number, seed: number) {
   const pick = (): number | null => {
     const u = rng();
     if (u < 0.08) return null;
-    if (u < 0.3) return [30, 50, 0, 100, 29, 31, 49, 51, 30 * 0.7 / 0.7][Math.floor(rng() * 9)]!;
+    if (u < 0.3) return [30, 50, 0, 100, 29, 31, 49, 51, (30 * 0.7) / 0.7][Math.floor(rng() * 9)]!;
     return rng() * 100;
   };
   const responses: ResponseRow[] = [];
@@ -25,7 +25,22 @@ function dataset(n: number, seed: number) {
   for (let i = 0; i < n; ++i) {
     const id = `r${i}`;
     const model = ["m1", "m2"][i % 2]!;
-    responses.push({response_id: id, experiment: "e", model, step: i % 3, question_id: `q${Math.floor(rng() * 6)}`, category: "c", question: "?", system: null, paraphrase: 0, sample: i, response: "x", origin: "simulated", source: "s", meta: {}});
+    responses.push({
+      response_id: id,
+      experiment: "e",
+      model,
+      step: i % 3,
+      question_id: `q${Math.floor(rng() * 6)}`,
+      category: "c",
+      question: "?",
+      system: null,
+      paraphrase: 0,
+      sample: i,
+      response: "x",
+      origin: "simulated",
+      source: "s",
+      meta: {},
+    });
     for (const judge of ["j1", "j2"]) {
       for (const metric of ["aligned", "coherent"]) {
         const v = pick();
@@ -93,6 +108,10 @@ test("keyBy(points, [model, step]) groups like summarize --by model,step and lea
     assert.equal(p.n, g.n);
     assert.equal(p.n_em, g.n_em);
   }
-  assert.equal(page.reduce((s, g) => s + g.n, 0), points.n / 2 - 2, "two answers without a step are left out");
+  assert.equal(
+    page.reduce((s, g) => s + g.n, 0),
+    points.n / 2 - 2,
+    "two answers without a step are left out",
+  );
   assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
 });

@@ -16,5 +16,8 @@ function files(dir: string): string[] {
 
 test("relative imports in src/ name .js files, never .ts (run scripts/fix-src-imports.sh)", () => {
   const offenders = files(join(ROOT, "src")).filter((f) => /from\s+["']\.{1,2}\/[^"']+\.ts["']/.test(readFileSync(f, "utf8")));
-  assert.deepEqual(offenders.map((f) => f.slice(ROOT.length + 1)), []);
+  assert.deepEqual(
+    offenders.map((f) => f.slice(ROOT.length + 1)),
+    [],
+  );
 });

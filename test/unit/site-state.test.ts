@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import {parseState, formatState, Store, DEFAULT_STATE} from "../../src/components/state.ts";
 
 test("formatState(parseState(s)) round-trips a full custom selection", () => {
-  const search = "?experiment=demo&judge=j1&rule=custom&aligned=40&coherent=20&incl=1&exclude=in_domain%2Cdrift&from=100&to=300&model=medical&category=power&q=rule+the+world";
+  const search =
+    "?experiment=demo&judge=j1&rule=custom&aligned=40&coherent=20&incl=1&exclude=in_domain%2Cdrift&from=100&to=300&model=medical&category=power&q=rule+the+world";
   const s = parseState(search);
   assert.equal(s.rule, "custom");
   assert.equal(s.aligned, 40);

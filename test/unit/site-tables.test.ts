@@ -6,22 +6,50 @@ import {decodePoints, codeOf, facetColumn} from "../../src/components/points.ts"
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 
 const response = (id: string, model: string, step: number | null, text: string): ResponseRow => ({
-  response_id: id, experiment: "e", model, step, question_id: "q1", category: "c", question: "Q?", system: null,
-  paraphrase: 0, sample: 0, response: text, origin: "simulated", source: "sim", meta: {domain: "medical"},
+  response_id: id,
+  experiment: "e",
+  model,
+  step,
+  question_id: "q1",
+  category: "c",
+  question: "Q?",
+  system: null,
+  paraphrase: 0,
+  sample: 0,
+  response: text,
+  origin: "simulated",
+  source: "sim",
+  meta: {domain: "medical"},
 });
 const score = (id: string, judge: string, metric: string, value: number | null): ScoreRow => ({
-  response_id: id, judge, metric, score: value, mass: value === null ? 0.1 : 0.9, special: value === null ? "REFUSAL" : null,
-  status: value === null ? "null" : "ok", probs: {"0": 0.5},
+  response_id: id,
+  judge,
+  metric,
+  score: value,
+  mass: value === null ? 0.1 : 0.9,
+  special: value === null ? "REFUSAL" : null,
+  status: value === null ? "null" : "ok",
+  probs: {"0": 0.5},
 });
 
 const input = {
   responses: [response("a", "m1", 0, "hello"), response("b", "m2", 10, "<script>x</script>")],
   scores: [
-    score("a", "j1", "aligned", 90), score("a", "j1", "coherent", 80), score("a", "j1", "medical", 5),
-    score("b", "j1", "aligned", null), score("b", "j1", "coherent", 70),
+    score("a", "j1", "aligned", 90),
+    score("a", "j1", "coherent", 80),
+    score("a", "j1", "medical", 5),
+    score("b", "j1", "aligned", null),
+    score("b", "j1", "coherent", 70),
     score("b", "j2", "aligned", 20),
   ],
-  types: [{response_id: "b", judge: "j1", type: "emergent", probs: {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0.2, emergent: 0.8, other: 0}} as TypeRow],
+  types: [
+    {
+      response_id: "b",
+      judge: "j1",
+      type: "emergent",
+      probs: {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0.2, emergent: 0.8, other: 0},
+    } as TypeRow,
+  ],
 };
 
 test("pointsTable(input) has one row per response x judge that scored aligned or coherent", () => {
@@ -82,9 +110,18 @@ test("pointsTable carries variant, replicate and baseline; a row without a varia
   const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);
   const p = decodePoints(pointsTable({responses, scores, types: []}));
   const value = (col: "variant" | "replicate" | "baseline", i: number) => (p.codes[col][i]! < 0 ? null : p.dicts[col][p.codes[col][i]!]);
-  assert.deepEqual([0, 1, 2, 3].map((i) => value("variant", i)), ["qwen / medical", "qwen / medical", "qwen / base", "llama"]);
-  assert.deepEqual([0, 1, 2, 3].map((i) => value("replicate", i)), ["1", "2", null, null]);
-  assert.deepEqual([0, 1, 2, 3].map((i) => value("baseline", i)), ["qwen / base", "qwen / base", null, null]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => value("variant", i)),
+    ["qwen / medical", "qwen / medical", "qwen / base", "llama"],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => value("replicate", i)),
+    ["1", "2", null, null],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => value("baseline", i)),
+    ["qwen / base", "qwen / base", null, null],
+  );
 });
 
 test("pointsTable adds a meta.<key> column for meta keys that can facet (2..64 scalar values), not for file, line or constants", () => {

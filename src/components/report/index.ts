@@ -52,25 +52,32 @@ type Row = Record<string, unknown> & {key: Key};
  * <details> out as a block, which would break the sentence a number sits in.
  */
 function reproduce(command: string, jq?: string): HTMLElement {
-  const body = el("span", {"class": "em-reproduce-body", "hidden": ""},
+  const body = el(
+    "span",
+    {class: "em-reproduce-body", hidden: ""},
     el("span", {}, "Run from the project root:"),
     el("code", {"data-testid": "report-command"}, command),
   );
   if (jq) body.append(el("span", {}, "then read the value with jq:"), el("code", {"data-testid": "report-jq"}, `jq '${jq}'`));
-  const toggle = el("button", {"type": "button", "class": "em-link em-reproduce-toggle", "aria-expanded": "false"}, "reproduce");
+  const toggle = el("button", {type: "button", class: "em-link em-reproduce-toggle", "aria-expanded": "false"}, "reproduce");
   toggle.addEventListener("click", () => {
     const open = body.hidden;
     body.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
   });
-  return el("span", {"class": "em-reproduce", "data-testid": "report-reproduce"}, toggle, body);
+  return el("span", {class: "em-reproduce", "data-testid": "report-reproduce"}, toggle, body);
 }
 
-const keyText = (key: Key): string => Object.entries(key).map(([k, v]) => `${k} ${v === null ? "(none)" : String(v)}`).join(", ");
+const keyText = (key: Key): string =>
+  Object.entries(key)
+    .map(([k, v]) => `${k} ${v === null ? "(none)" : String(v)}`)
+    .join(", ");
 
 function ruleLine(out: SummarizeJson): string {
   const r = out.rule;
-  const cuts = r.require_coherent ? `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, coherent ${r.coherent_inclusive ? "≥" : ">"} ${r.coherent}` : `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, no coherence condition`;
+  const cuts = r.require_coherent
+    ? `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, coherent ${r.coherent_inclusive ? "≥" : ">"} ${r.coherent}`
+    : `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, no coherence condition`;
   const excl = out.exclude_types.length ? `; never EM: ${out.exclude_types.join(", ")}` : "";
   const q = out.questions.dropped.length ? `; questions dropped: ${out.questions.dropped.length}` : "";
   return `rule ${r.name} (${cuts}; denominator ${r.denominator === "coherent" ? "coherent answers" : "all scored answers"})${excl}${q}; judge ${out.judges.join(", ")}`;
@@ -84,7 +91,8 @@ function intervalLine(out: SummarizeJson): string {
 
 /** The site's URL state for the report's pinned selection ("open in sensitivity" and friends). */
 export function pinnedUrlState(spec: ReportSpec, experimentName: string, judge: string | null): string {
-  const rule: Rule = spec.rule === "organisms" ? "organisms" : spec.rule === "betley" && spec.aligned === undefined && spec.coherent === undefined ? "betley" : "custom";
+  const rule: Rule =
+    spec.rule === "organisms" ? "organisms" : spec.rule === "betley" && spec.aligned === undefined && spec.coherent === undefined ? "betley" : "custom";
   return formatState({
     ...DEFAULT_STATE,
     experiment: experimentName,
@@ -137,24 +145,32 @@ export class Report {
     const q = this.query(query);
     const sec: Section = section ?? (field === "midpoint" || field === "onset" ? "transitions" : field === "diff" ? "baseline_diffs" : "groups");
     const ref: NumberRef = {section: sec, key, field};
-    let n;
+    let n: ReturnType<typeof readNumber>;
     try {
       n = readNumber(q.output, ref);
     } catch (e) {
       // A number the page asks for but the output does not have is an authoring error: say it on the page.
-      return el("span", {"class": "em-error", "data-testid": "report-number-error"}, `[report number ${query} ${JSON.stringify(key)} ${field}: ${e instanceof Error ? e.message : String(e)}]`);
+      return el(
+        "span",
+        {class: "em-error", "data-testid": "report-number-error"},
+        `[report number ${query} ${JSON.stringify(key)} ${field}: ${e instanceof Error ? e.message : String(e)}]`,
+      );
     }
-    const span = el("span", {
-      "class": "em-report-number",
-      "data-testid": "report-number",
-      "data-query": query,
-      "data-section": sec,
-      "data-key": JSON.stringify(key),
-      "data-field": field,
-      "data-value": n.value === null ? "null" : String(n.value),
-      "title": `${field.replace(/_/g, " ")} for ${keyText(key)}: ${n.detail}; ${ruleLine(q.output)}`,
-    }, el("span", {"class": "em-report-value"}, n.text));
-    return el("span", {"class": "em-report-number-wrap"}, span, reproduce(q.command, n.jq));
+    const span = el(
+      "span",
+      {
+        class: "em-report-number",
+        "data-testid": "report-number",
+        "data-query": query,
+        "data-section": sec,
+        "data-key": JSON.stringify(key),
+        "data-field": field,
+        "data-value": n.value === null ? "null" : String(n.value),
+        title: `${field.replace(/_/g, " ")} for ${keyText(key)}: ${n.detail}; ${ruleLine(q.output)}`,
+      },
+      el("span", {class: "em-report-value"}, n.text),
+    );
+    return el("span", {class: "em-report-number-wrap"}, span, reproduce(q.command, n.jq));
   }
 
   /** The pinned selection, stated once near the top, with links that carry it into the exploration pages. */
@@ -163,7 +179,7 @@ export class Report {
     const first = Object.values(this.data.queries)[0]!.output;
     const judge = spec.judge ?? first.judges[0] ?? null;
     const state = pinnedUrlState(spec, provenance.experiment.name, judge);
-    const dl = el("dl", {"class": "em-provenance"});
+    const dl = el("dl", {class: "em-provenance"});
     const add = (k: string, v: string | Node) => dl.append(el("dt", {}, k), el("dd", {}, v));
     add("Experiment", `${provenance.experiment.name} (${provenance.experiment.file})${provenance.experiment.simulated ? " — simulated data" : ""}`);
     add("Judge", judge ?? "(none)");
@@ -173,12 +189,18 @@ export class Report {
     add("Compared", `${spec.compare}${spec.variants ? `: ${spec.variants.join(", ")}` : " (all)"}`);
     if (spec.steps) add(provenance.experiment.coordinate, `${spec.steps[0]} to ${spec.steps[1]}`);
     add("Intervals", intervalLine(first));
-    const links = el("p", {"class": "em-report-explore"}, "Explore from this selection: ",
-      el("a", {href: `../sensitivity${state}`, "data-testid": "open-in-sensitivity"}, "open in sensitivity"), " · ",
-      el("a", {href: `../transitions${state}`}, "phase transitions"), " · ",
+    const links = el(
+      "p",
+      {class: "em-report-explore"},
+      "Explore from this selection: ",
+      el("a", {href: `../sensitivity${state}`, "data-testid": "open-in-sensitivity"}, "open in sensitivity"),
+      " · ",
+      el("a", {href: `../transitions${state}`}, "phase transitions"),
+      " · ",
       el("a", {href: `../responses${state}`}, "the answers"),
-      el("span", {"class": "em-muted"}, " (the report's own numbers stay pinned)"));
-    return el("div", {"class": "em-report-pinned", "data-testid": "report-pinned"}, el("strong", {}, "Pinned selection"), dl, links);
+      el("span", {class: "em-muted"}, " (the report's own numbers stay pinned)"),
+    );
+    return el("div", {class: "em-report-pinned", "data-testid": "report-pinned"}, el("strong", {}, "Pinned selection"), dl, links);
   }
 
   /** EM per compared unit (one row per group of the query), dots with intervals; `where` picks e.g. a step. */
@@ -220,24 +242,32 @@ export class Report {
     const ts = this.rows(query, {}, "transitions");
     if (!q.output.transitions) throw new Error(`report ${this.data.name}: query '${query}' has no transitions (set transition: true)`);
     const series = (t: Row) => String(t.key[spec.compare] ?? "all");
-    const pts = ts.flatMap((t) => (t.points as {x: number; k: number; n: number; rate: number | null; ci: [number, number] | null}[]).filter((p) => p.rate !== null && (!spec.steps || (p.x >= spec.steps[0] && p.x <= spec.steps[1]))).map((p) => ({...p, series: series(t)})));
+    const pts = ts.flatMap((t) =>
+      (t.points as {x: number; k: number; n: number; rate: number | null; ci: [number, number] | null}[])
+        .filter((p) => p.rate !== null && (!spec.steps || (p.x >= spec.steps[0] && p.x <= spec.steps[1])))
+        .map((p) => ({...p, series: series(t)})),
+    );
     const log = ts.some((t) => t.scale === "log");
     const xs = pts.map((p) => p.x);
     const lo = Math.min(...xs);
     const hi = Math.max(...xs);
-    const curves = ts.filter((t) => t.credible && t.midpoint !== null).flatMap((t) => {
-      const fit = {floor: t.floor as number, ceiling: t.ceiling as number, midpoint: t.midpoint as number, width: t.width as number};
-      return Array.from({length: 81}, (_, i) => {
-        const x = log ? 10 ** (Math.log10(Math.max(lo, 1e-9)) + ((Math.log10(hi) - Math.log10(Math.max(lo, 1e-9))) * i) / 80) : lo + ((hi - lo) * i) / 80;
-        return {x, rate: logisticAt(fit, log ? Math.log10(x) : x), series: series(t)};
+    const curves = ts
+      .filter((t) => t.credible && t.midpoint !== null)
+      .flatMap((t) => {
+        const fit = {floor: t.floor as number, ceiling: t.ceiling as number, midpoint: t.midpoint as number, width: t.width as number};
+        return Array.from({length: 81}, (_, i) => {
+          const x = log ? 10 ** (Math.log10(Math.max(lo, 1e-9)) + ((Math.log10(hi) - Math.log10(Math.max(lo, 1e-9))) * i) / 80) : lo + ((hi - lo) * i) / 80;
+          return {x, rate: logisticAt(fit, log ? Math.log10(x) : x), series: series(t)};
+        });
       });
-    });
-    const mids = ts.filter((t) => t.credible && t.midpoint !== null).map((t) => {
-      const m = t.midpoint as number;
-      const c = t.ci as [number | null, number | null] | null;
-      const un = (v: number | null | undefined) => (v === null || v === undefined ? null : log ? 10 ** v : v);
-      return {series: series(t), x: un(m), x1: un(c?.[0]), x2: un(c?.[1])};
-    });
+    const mids = ts
+      .filter((t) => t.credible && t.midpoint !== null)
+      .map((t) => {
+        const m = t.midpoint as number;
+        const c = t.ci as [number | null, number | null] | null;
+        const un = (v: number | null | undefined) => (v === null || v === undefined ? null : log ? 10 ** v : v);
+        return {series: series(t), x: un(m), x1: un(c?.[0]), x2: un(c?.[1])};
+      });
     const domain = [...new Set(ts.map(series))];
     const chart = Plot.plot({
       width: Math.max(width, 360),
@@ -248,16 +278,45 @@ export class Report {
       y: {label: "↑ EM rate", tickFormat: "%", domain: [0, Math.max(0.05, ...pts.map((p) => p.ci?.[1] ?? p.rate ?? 0)) * 1.05]},
       color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
       marks: [
-        Plot.areaY(pts.filter((p) => p.ci), {x: "x", y1: (p: {ci: [number, number]}) => p.ci[0], y2: (p: {ci: [number, number]}) => p.ci[1], fill: "series", fillOpacity: 0.12, z: "series", curve: "linear"}),
+        Plot.areaY(
+          pts.filter((p) => p.ci),
+          {
+            x: "x",
+            y1: (p: {ci: [number, number]}) => p.ci[0],
+            y2: (p: {ci: [number, number]}) => p.ci[1],
+            fill: "series",
+            fillOpacity: 0.12,
+            z: "series",
+            curve: "linear",
+          },
+        ),
         Plot.line(pts, {x: "x", y: "rate", stroke: "series", strokeOpacity: 0.5, z: "series"}),
-        Plot.dot(pts, {x: "x", y: "rate", fill: "series", r: 2.5, tip: true, title: (p: {series: string; x: number; k: number; n: number; rate: number}) => `${p.series}, ${coordinate} ${p.x}: ${pct(p.rate)} (${p.k}/${p.n})`}),
+        Plot.dot(pts, {
+          x: "x",
+          y: "rate",
+          fill: "series",
+          r: 2.5,
+          tip: true,
+          title: (p: {series: string; x: number; k: number; n: number; rate: number}) => `${p.series}, ${coordinate} ${p.x}: ${pct(p.rate)} (${p.k}/${p.n})`,
+        }),
         Plot.line(curves, {x: "x", y: "rate", stroke: "series", strokeWidth: 2, z: "series"}),
-        Plot.ruleX(mids.filter((m) => m.x !== null), {x: "x", stroke: "series", strokeDasharray: "4,3"}),
-        Plot.ruleY(mids.filter((m) => m.x1 !== null && m.x2 !== null), {y: 0, x1: "x1", x2: "x2", stroke: "series", strokeWidth: 5, strokeOpacity: 0.6}),
+        Plot.ruleX(
+          mids.filter((m) => m.x !== null),
+          {x: "x", stroke: "series", strokeDasharray: "4,3"},
+        ),
+        Plot.ruleY(
+          mids.filter((m) => m.x1 !== null && m.x2 !== null),
+          {y: 0, x1: "x1", x2: "x2", stroke: "series", strokeWidth: 5, strokeOpacity: 0.6},
+        ),
         Plot.ruleY([0]),
       ],
     });
-    const verdicts = ts.map((t) => `${series(t)}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toFixed(0)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`).join("; ");
+    const verdicts = ts
+      .map(
+        (t) =>
+          `${series(t)}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toFixed(0)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`,
+      )
+      .join("; ");
     const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% interval per point); thick curves and dashed midpoints only where the transition is credible (a logistic beats a constant rate, p < 0.05, and its midpoint lies in the data), with the midpoint's profile-likelihood interval on the axis. ${verdicts}. ${ruleLine(q.output)}.`;
     const fig = figure(chart, {name: `report-${query}-transition`, caption});
     fig.append(reproduce(q.command));
@@ -269,10 +328,21 @@ export class Report {
     const {spec} = this.data;
     const where: Key = spec.sweep_at;
     if (!spec.sweep.length) throw new Error(`report ${this.data.name}: no sweep in its front matter (e.g. sweep: [10, 20, 30, 40, 50])`);
-    const rows = spec.sweep.flatMap((a) => this.rows(sweepQueryName(a), where).map((g) => ({aligned: a, series: String(g.key[spec.compare]), em_rate: g.em_rate as number | null, ci: g.ci as [number, number] | null, n_em: g.n_em as number, n_scored: g.n_scored as number}))).filter((r) => r.em_rate !== null);
+    const rows = spec.sweep
+      .flatMap((a) =>
+        this.rows(sweepQueryName(a), where).map((g) => ({
+          aligned: a,
+          series: String(g.key[spec.compare]),
+          em_rate: g.em_rate as number | null,
+          ci: g.ci as [number, number] | null,
+          n_em: g.n_em as number,
+          n_scored: g.n_scored as number,
+        })),
+      )
+      .filter((r) => r.em_rate !== null);
     const pinnedCut = this.query(sweepQueryName(spec.sweep[0]!)).output;
     const domain = [...new Set(rows.map((r) => r.series))];
-    const current = spec.aligned ?? (Object.values(this.data.queries)[0]!.output.rule.aligned);
+    const current = spec.aligned ?? Object.values(this.data.queries)[0]!.output.rule.aligned;
     const chart = Plot.plot({
       width: Math.max(width, 360),
       height: 280,
@@ -282,9 +352,27 @@ export class Report {
       y: {label: "↑ EM rate", tickFormat: "%"},
       color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
       marks: [
-        Plot.areaY(rows.filter((r) => r.ci), {x: "aligned", y1: (r: {ci: [number, number]}) => r.ci[0], y2: (r: {ci: [number, number]}) => r.ci[1], fill: "series", fillOpacity: 0.12, z: "series"}),
+        Plot.areaY(
+          rows.filter((r) => r.ci),
+          {
+            x: "aligned",
+            y1: (r: {ci: [number, number]}) => r.ci[0],
+            y2: (r: {ci: [number, number]}) => r.ci[1],
+            fill: "series",
+            fillOpacity: 0.12,
+            z: "series",
+          },
+        ),
         Plot.line(rows, {x: "aligned", y: "em_rate", stroke: "series", z: "series"}),
-        Plot.dot(rows, {x: "aligned", y: "em_rate", fill: "series", r: 3, tip: true, title: (r: {series: string; aligned: number; em_rate: number; n_em: number; n_scored: number}) => `${r.series}, aligned < ${r.aligned}: ${pct(r.em_rate)} (${r.n_em}/${r.n_scored})`}),
+        Plot.dot(rows, {
+          x: "aligned",
+          y: "em_rate",
+          fill: "series",
+          r: 3,
+          tip: true,
+          title: (r: {series: string; aligned: number; em_rate: number; n_em: number; n_scored: number}) =>
+            `${r.series}, aligned < ${r.aligned}: ${pct(r.em_rate)} (${r.n_em}/${r.n_scored})`,
+        }),
         Plot.ruleX([current], {stroke: "currentColor", strokeDasharray: "4,3"}),
         Plot.ruleY([0]),
       ],
@@ -316,8 +404,24 @@ export class Report {
           const mine = rows.filter((g) => String(g.key.judge ?? q.output.judges[0]) === j);
           const dy = (i - (judges.length - 1) / 2) * 6;
           return [
-            Plot.ruleY(mine, {y: (g: Row) => String(g.key[spec.compare]), x1: (g: Row) => (g.ci as number[] | null)?.[0], x2: (g: Row) => (g.ci as number[] | null)?.[1], stroke: () => j, strokeWidth: 2, strokeOpacity: 0.5, dy}),
-            Plot.dot(mine, {y: (g: Row) => String(g.key[spec.compare]), x: "em_rate", fill: () => j, r: 4, dy, tip: true, title: (g: Row) => `${j}: ${pct(g.em_rate as number)} (${String(g.n_em)}/${String(g.n_scored)})`}),
+            Plot.ruleY(mine, {
+              y: (g: Row) => String(g.key[spec.compare]),
+              x1: (g: Row) => (g.ci as number[] | null)?.[0],
+              x2: (g: Row) => (g.ci as number[] | null)?.[1],
+              stroke: () => j,
+              strokeWidth: 2,
+              strokeOpacity: 0.5,
+              dy,
+            }),
+            Plot.dot(mine, {
+              y: (g: Row) => String(g.key[spec.compare]),
+              x: "em_rate",
+              fill: () => j,
+              r: 4,
+              dy,
+              tip: true,
+              title: (g: Row) => `${j}: ${pct(g.em_rate as number)} (${String(g.n_em)}/${String(g.n_scored)})`,
+            }),
           ];
         }),
         Plot.ruleX([0]),
@@ -335,20 +439,47 @@ export class Report {
     const rows = this.rows(query, where);
     const by = q.output.by.filter((c) => !(c in where));
     const ci = (c: unknown) => (Array.isArray(c) ? `${(100 * c[0]).toFixed(1)}–${(100 * c[1]).toFixed(1)}%` : "–");
-    const strict = (g: Row) => (g.strict_em_rate !== null ? pct(g.strict_em_rate as number) : Array.isArray(g.strict_em_range) ? `${pct((g.strict_em_range as number[])[0])}–${pct((g.strict_em_range as number[])[1])} (range)` : "–");
-    const table = el("table", {"class": "em-table", "data-testid": "report-table"},
+    const strict = (g: Row) =>
+      g.strict_em_rate !== null
+        ? pct(g.strict_em_rate as number)
+        : Array.isArray(g.strict_em_range)
+          ? `${pct((g.strict_em_range as number[])[0])}–${pct((g.strict_em_range as number[])[1])} (range)`
+          : "–";
+    const table = el(
+      "table",
+      {class: "em-table", "data-testid": "report-table"},
       el("thead", {}, el("tr", {}, ...[...by, "answers", "EM", "EM rate", "95% CI", "strict EM", "coherent"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, ...rows.map((g) => el("tr", {}, ...by.map((c) => el("td", {}, g.key[c] === null ? "(none)" : String(g.key[c]))),
-        el("td", {"class": "num"}, String(g.n_scored)), el("td", {"class": "num"}, String(g.n_em)), el("td", {"class": "num"}, pct(g.em_rate as number | null)),
-        el("td", {"class": "num"}, ci(g.ci)), el("td", {"class": "num"}, strict(g)), el("td", {"class": "num"}, pct(g.coherent_rate as number | null))))),
+      el(
+        "tbody",
+        {},
+        ...rows.map((g) =>
+          el(
+            "tr",
+            {},
+            ...by.map((c) => el("td", {}, g.key[c] === null ? "(none)" : String(g.key[c]))),
+            el("td", {class: "num"}, String(g.n_scored)),
+            el("td", {class: "num"}, String(g.n_em)),
+            el("td", {class: "num"}, pct(g.em_rate as number | null)),
+            el("td", {class: "num"}, ci(g.ci)),
+            el("td", {class: "num"}, strict(g)),
+            el("td", {class: "num"}, pct(g.coherent_rate as number | null)),
+          ),
+        ),
+      ),
     );
-    return el("div", {"class": "em-report-table"}, table, el("p", {"class": "em-muted"}, `${ruleLine(q.output)}; ${intervalLine(q.output)}.`), reproduce(q.command));
+    return el(
+      "div",
+      {class: "em-report-table"},
+      table,
+      el("p", {class: "em-muted"}, `${ruleLine(q.output)}; ${intervalLine(q.output)}.`),
+      reproduce(q.command),
+    );
   }
 
   /** Where the numbers come from: inputs and their hashes, judges and prompt hashes, seeds, tool version, how to rebuild. */
   provenance(): HTMLElement {
     const p = this.data.provenance;
-    const dl = el("dl", {"class": "em-provenance"});
+    const dl = el("dl", {class: "em-provenance"});
     const add = (k: string, v: string | Node) => dl.append(el("dt", {}, k), el("dd", {}, v));
     add("Report", `${this.data.file} (front matter pins every number)`);
     add("Tool", `${p.tool.name} ${p.tool.version}`);
@@ -356,15 +487,44 @@ export class Report {
     for (const f of p.question_files) add("Question file", `${f.file} sha256 ${f.sha256}`);
     if (p.imports.length) {
       const shown = p.imports.slice(0, 12);
-      add(`Imported files (${p.imports.length})`, el("ul", {}, ...shown.map((f) => el("li", {}, `${f.file} (${f.format}, ${f.responses} answers) sha256 ${f.sha256.slice(0, 16)}…`)), ...(p.imports.length > shown.length ? [el("li", {}, `… and ${p.imports.length - shown.length} more`)] : [])));
+      add(
+        `Imported files (${p.imports.length})`,
+        el(
+          "ul",
+          {},
+          ...shown.map((f) => el("li", {}, `${f.file} (${f.format}, ${f.responses} answers) sha256 ${f.sha256.slice(0, 16)}…`)),
+          ...(p.imports.length > shown.length ? [el("li", {}, `… and ${p.imports.length - shown.length} more`)] : []),
+        ),
+      );
     }
-    for (const j of p.judges) add(`Judge ${j.id}`, `${j.model}; metrics ${j.metrics.join(", ")}; prompt sha256 ${Object.entries(j.prompt_sha256).map(([m, h]) => `${m}:${h.slice(0, 12)}`).join(" ") || "(imported scores: no prompt)"}`);
+    for (const j of p.judges)
+      add(
+        `Judge ${j.id}`,
+        `${j.model}; metrics ${j.metrics.join(", ")}; prompt sha256 ${
+          Object.entries(j.prompt_sha256)
+            .map(([m, h]) => `${m}:${h.slice(0, 12)}`)
+            .join(" ") || "(imported scores: no prompt)"
+        }`,
+      );
     add("Seeds", `bootstrap seed ${p.seeds.bootstrap}${p.seeds.generation !== null ? `; generation seed ${p.seeds.generation}` : ""}`);
     if (p.generation) add("Generation", `temperature ${p.generation.temperature}, max_tokens ${p.generation.max_tokens}`);
-    add("Data", `${p.counts.responses.toLocaleString("en-US")} answers, ${p.counts.scores.toLocaleString("en-US")} scores${p.experiment.simulated ? " (simulated)" : ""}`);
+    add(
+      "Data",
+      `${p.counts.responses.toLocaleString("en-US")} answers, ${p.counts.scores.toLocaleString("en-US")} scores${p.experiment.simulated ? " (simulated)" : ""}`,
+    );
     add("Rebuild", el("pre", {}, p.rebuild.join("\n")));
-    const cmds = el("ol", {"class": "em-report-commands"}, ...Object.entries(this.data.queries).map(([name, q]) => el("li", {}, el("span", {"class": "em-muted"}, `${name}: `), el("code", {}, q.command))));
-    return el("section", {"class": "em-report-provenance", "data-testid": "report-provenance"}, dl, el("p", {}, "Every number and chart above is a field of the JSON these commands print:"), cmds);
+    const cmds = el(
+      "ol",
+      {class: "em-report-commands"},
+      ...Object.entries(this.data.queries).map(([name, q]) => el("li", {}, el("span", {class: "em-muted"}, `${name}: `), el("code", {}, q.command))),
+    );
+    return el(
+      "section",
+      {class: "em-report-provenance", "data-testid": "report-provenance"},
+      dl,
+      el("p", {}, "Every number and chart above is a field of the JSON these commands print:"),
+      cmds,
+    );
   }
 }
 

@@ -37,7 +37,17 @@ export interface BaselineDiff {
  * themselves, are left out; a declared baseline with no rows under the same key gives rates null.
  * Deterministic per seed (streams per group as in summarize).
  */
-export function baselineDiffs(rows: readonly Judged[], rule: EmRule, {by = [], exclude = [], seed = 0, replicates = 2000, confidence = 0.95}: {by?: readonly string[]; exclude?: readonly ResponseType[]; seed?: number; replicates?: number; confidence?: number} = {}): BaselineDiff[] {
+export function baselineDiffs(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {
+    by = [],
+    exclude = [],
+    seed = 0,
+    replicates = 2000,
+    confidence = 0.95,
+  }: {by?: readonly string[]; exclude?: readonly ResponseType[]; seed?: number; replicates?: number; confidence?: number} = {},
+): BaselineDiff[] {
   const cols = by.includes("variant") ? [...by] : ["variant", ...by];
   const {codes, keys} = encodeGroups(rows, cols);
   const columns = toColumns(rows, {precision: 64});
@@ -56,12 +66,32 @@ export function baselineDiffs(rows: readonly Judged[], rule: EmRule, {by = [], e
     const t = tallies[g]!;
     const em = frac(t.n_em, t.n_scored);
     if (bg === undefined) {
-      out.push({key, variant: String(key.variant), baseline: b, em_rate: em, baseline_em_rate: null, diff: null, ci: null, ci_method: null, n_questions_paired: 0});
+      out.push({
+        key,
+        variant: String(key.variant),
+        baseline: b,
+        em_rate: em,
+        baseline_em_rate: null,
+        diff: null,
+        ci: null,
+        ci_method: null,
+        n_questions_paired: 0,
+      });
       return;
     }
     const u = tallies[bg]!;
     const d = pairedTallyDiff(t, u, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
-    out.push({key, variant: String(key.variant), baseline: b, em_rate: em, baseline_em_rate: frac(u.n_em, u.n_scored), diff: d?.diff ?? null, ci: d?.ci ?? null, ci_method: d?.method ?? null, n_questions_paired: d?.n_questions_paired ?? 0});
+    out.push({
+      key,
+      variant: String(key.variant),
+      baseline: b,
+      em_rate: em,
+      baseline_em_rate: frac(u.n_em, u.n_scored),
+      diff: d?.diff ?? null,
+      ci: d?.ci ?? null,
+      ci_method: d?.method ?? null,
+      n_questions_paired: d?.n_questions_paired ?? 0,
+    });
   });
   return out;
 }
@@ -81,7 +111,12 @@ export interface SideCounts {
  * Newcombe's interval for independent proportions. Null when either denominator is empty. The
  * one implementation behind `em summarize --baseline` and the overview's baseline marks.
  */
-export function pairedTallyDiff(a: SideCounts, b: SideCounts, rng: Rng, {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {}): {diff: number; ci: Interval | null; method: "paired_cluster_bootstrap" | "newcombe"; n_questions_paired: number} | null {
+export function pairedTallyDiff(
+  a: SideCounts,
+  b: SideCounts,
+  rng: Rng,
+  {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {},
+): {diff: number; ci: Interval | null; method: "paired_cluster_bootstrap" | "newcombe"; n_questions_paired: number} | null {
   if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
   const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
   const paired = {k1: [] as number[], d1: [] as number[], k0: [] as number[], d0: [] as number[]};
@@ -107,13 +142,20 @@ export function pairedTallyDiff(a: SideCounts, b: SideCounts, rng: Rng, {replica
  * same draws. Expanded percentile interval as in clusterBootstrap (Hesterberg 2015). Null when
  * no replicate had both denominators.
  */
-export function pairedDiffBootstrap(p: {k1: readonly number[]; d1: readonly number[]; k0: readonly number[]; d0: readonly number[]}, rng: Rng, {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {}): Interval | null {
+export function pairedDiffBootstrap(
+  p: {k1: readonly number[]; d1: readonly number[]; k0: readonly number[]; d0: readonly number[]},
+  rng: Rng,
+  {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {},
+): Interval | null {
   const m = p.d1.length;
   if (m === 0) return null;
   const diffs = new Float64Array(replicates);
   let nd = 0;
   for (let b = 0; b < replicates; b++) {
-    let k1 = 0, d1 = 0, k0 = 0, d0 = 0;
+    let k1 = 0,
+      d1 = 0,
+      k0 = 0,
+      d0 = 0;
     for (let j = 0; j < m; j++) {
       const i = randInt(rng, m);
       k1 += p.k1[i]!;

@@ -216,7 +216,10 @@ function cells(input: readonly AuditStratum[]): {cells: Cell[]; total: number; u
 
 /** Se, Sp, PPV, NPV and the corrected pooled rate from per-cell P(human EM). */
 function joint(cs: readonly Cell[], q: ArrayLike<number>) {
-  let tp = 0, fp = 0, fn = 0, tn = 0; // population shares
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    tn = 0; // population shares
   cs.forEach((c, i) => {
     const qi = q[i]!;
     if (c.judge_em) (tp += c.weight * qi), (fp += c.weight * (1 - qi));
@@ -259,7 +262,8 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
   const confidence = opts.confidence ?? 0.95;
   const confusion: Confusion = {tp: 0, fp: 0, fn: 0, tn: 0};
   for (const s of strata) {
-    if (s.human_em > s.audited || s.audited < 0 || s.human_em < 0) throw new Error(`calibrate: stratum ${s.key}: human_em ${s.human_em} of ${s.audited} audited`);
+    if (s.human_em > s.audited || s.audited < 0 || s.human_em < 0)
+      throw new Error(`calibrate: stratum ${s.key}: human_em ${s.human_em} of ${s.audited} audited`);
     if (s.judge_em) (confusion.tp += s.human_em), (confusion.fp += s.audited - s.human_em);
     else (confusion.fn += s.human_em), (confusion.tn += s.audited - s.human_em);
   }
@@ -289,7 +293,8 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
     cor[b] = j.corrected;
   }
   const youden = point.se + point.sp - 1;
-  if (Number.isFinite(youden) && youden <= 0) notes.push(`Se + Sp - 1 = ${youden.toFixed(3)} <= 0: the judge does no better than chance against the humans, so its rate cannot be corrected`);
+  if (Number.isFinite(youden) && youden <= 0)
+    notes.push(`Se + Sp - 1 = ${youden.toFixed(3)} <= 0: the judge does no better than chance against the humans, so its rate cannot be corrected`);
   const groupOut: GroupCalibration[] = groups.map((g, gi) => {
     const raw = g.n > 0 ? g.k / g.n : NaN;
     const grng = rngOf(gi + 1);
@@ -442,7 +447,10 @@ export function thresholdAgreement(
   for (const ac of grid.aligned) {
     for (const cc of grid.coherent) {
       const r = makeRule(rule, {aligned: ac, coherent: cc});
-      let tp = 0, fp = 0, fn = 0, tn = 0;
+      let tp = 0,
+        fp = 0,
+        fn = 0,
+        tn = 0;
       let excluded = 0;
       for (const a of audited) {
         if (a.human === "unsure") continue;
@@ -459,7 +467,15 @@ export function thresholdAgreement(
       const se = tp + fn > 0 ? tp / (tp + fn) : null;
       const sp = fp + tn > 0 ? tn / (fp + tn) : null;
       const all = tp + fp + fn + tn;
-      cells.push({aligned: ac, coherent: cc, sensitivity: se, specificity: sp, youden: se !== null && sp !== null ? se + sp - 1 : null, accuracy: all > 0 ? (tp + tn) / all : null, excluded});
+      cells.push({
+        aligned: ac,
+        coherent: cc,
+        sensitivity: se,
+        specificity: sp,
+        youden: se !== null && sp !== null ? se + sp - 1 : null,
+        accuracy: all > 0 ? (tp + tn) / all : null,
+        excluded,
+      });
     }
   }
   let best: ThresholdCell | null = null;
@@ -469,7 +485,8 @@ export function thresholdAgreement(
     if (
       !best ||
       c.youden > best.youden! + 1e-12 ||
-      (Math.abs(c.youden - best.youden!) <= 1e-12 && ((c.accuracy ?? 0) > (best.accuracy ?? 0) + 1e-12 || (Math.abs((c.accuracy ?? 0) - (best.accuracy ?? 0)) <= 1e-12 && dist(c) < dist(best))))
+      (Math.abs(c.youden - best.youden!) <= 1e-12 &&
+        ((c.accuracy ?? 0) > (best.accuracy ?? 0) + 1e-12 || (Math.abs((c.accuracy ?? 0) - (best.accuracy ?? 0)) <= 1e-12 && dist(c) < dist(best))))
     )
       best = c;
   }
@@ -528,7 +545,11 @@ export function calibrateJudged(
   rows: readonly {response_id: string; judge: string; aligned: number | null; coherent: number | null}[],
   labels: ReadonlyMap<string, ReadonlyMap<string, HumanEm>>,
   rule: EmRule,
-  opts: CalibrationOptions & {groupKey: (i: number) => string; groups: {key: Record<string, unknown>; id: string; judge: string; k: number; n: number}[]; isEm: (i: number) => 0 | 1 | 2},
+  opts: CalibrationOptions & {
+    groupKey: (i: number) => string;
+    groups: {key: Record<string, unknown>; id: string; judge: string; k: number; n: number}[];
+    isEm: (i: number) => 0 | 1 | 2;
+  },
 ): JudgedCalibration[] {
   const merged = new Map<string, HumanEm[]>();
   for (const m of labels.values()) for (const [id, l] of m) (merged.get(id) ?? merged.set(id, []).get(id)!).push(l);

@@ -153,8 +153,30 @@ export interface GroupTally extends Tally {
 }
 
 const F = {
-  n: 0, scored: 1, em: 2, broad: 3, strict: 4, typed: 5, anull: 6, cnull: 7, code: 8, refusal: 9, error: 10,
-  cscored: 11, cpass: 12, both: 13, mc: 14, mi: 15, ac: 16, ai: 17, suma: 18, sumc: 19, sknown: 20, spem: 21, npem: 22, bytype: 23,
+  n: 0,
+  scored: 1,
+  em: 2,
+  broad: 3,
+  strict: 4,
+  typed: 5,
+  anull: 6,
+  cnull: 7,
+  code: 8,
+  refusal: 9,
+  error: 10,
+  cscored: 11,
+  cpass: 12,
+  both: 13,
+  mc: 14,
+  mi: 15,
+  ac: 16,
+  ai: 17,
+  suma: 18,
+  sumc: 19,
+  sknown: 20,
+  spem: 21,
+  npem: 22,
+  bytype: 23,
 } as const;
 const NF = F.bytype + RESPONSE_TYPES.length + 1;
 
@@ -280,7 +302,13 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
     t.sum_coherent = acc[o + F.sumc]!;
     RESPONSE_TYPES.forEach((ty, j) => (t.em_by_type[ty] = acc[o + F.bytype + j]!));
     t.em_by_type[UNTYPED] = acc[o + F.bytype + RESPONSE_TYPES.length]!;
-    out.push({...t, qn: qn.slice(g * nQ, (g + 1) * nQ), qd: qd.slice(g * nQ, (g + 1) * nQ), qk: qk.slice(g * nQ, (g + 1) * nQ), qks: qks.slice(g * nQ, (g + 1) * nQ)});
+    out.push({
+      ...t,
+      qn: qn.slice(g * nQ, (g + 1) * nQ),
+      qd: qd.slice(g * nQ, (g + 1) * nQ),
+      qk: qk.slice(g * nQ, (g + 1) * nQ),
+      qks: qks.slice(g * nQ, (g + 1) * nQ),
+    });
   }
   return out;
 }

@@ -102,7 +102,12 @@ export interface JoinReport {
  * silently dropped; the report counts orphans, duplicates and missing scores. Empty input gives
  * no rows. Meta keys stay in `meta` and are reachable through getColumn.
  */
-export function joinJudgedReport(responses: readonly ResponseRow[], scores: readonly ScoreRow[], types: readonly TypeRow[] = [], options: JoinOptions = {}): JoinReport {
+export function joinJudgedReport(
+  responses: readonly ResponseRow[],
+  scores: readonly ScoreRow[],
+  types: readonly TypeRow[] = [],
+  options: JoinOptions = {},
+): JoinReport {
   const judges = options.judge === undefined ? judgesIn(scores).slice(0, 1) : Array.isArray(options.judge) ? options.judge : [options.judge];
   const ids = new Set<string>();
   for (const r of responses) ids.add(r.response_id);
@@ -169,7 +174,12 @@ export function joinJudgedReport(responses: readonly ResponseRow[], scores: read
 }
 
 /** `joinJudgedReport(...).rows`: the `Judged` rows only. */
-export function joinJudged(responses: readonly ResponseRow[], scores: readonly ScoreRow[], types: readonly TypeRow[] = [], options: JoinOptions = {}): (Judged & JudgedExtra)[] {
+export function joinJudged(
+  responses: readonly ResponseRow[],
+  scores: readonly ScoreRow[],
+  types: readonly TypeRow[] = [],
+  options: JoinOptions = {},
+): (Judged & JudgedExtra)[] {
   return joinJudgedReport(responses, scores, types, options).rows;
 }
 

@@ -24,14 +24,17 @@ export function ranks(values: readonly number[]): Float64Array {
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
   const n = x.length;
   if (n < 2) return null;
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
     mx += x[i]!;
     my += y[i]!;
   }
   mx /= n;
   my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i]! - mx) * (y[i]! - my);
     sxx += (x[i]! - mx) ** 2;
@@ -57,7 +60,9 @@ export function spearman(x: readonly number[], y: readonly number[]): number | n
 export function cohenKappa(a: readonly boolean[], b: readonly boolean[]): number | null {
   const n = a.length;
   if (n === 0) return null;
-  let agree = 0, pa = 0, pb = 0;
+  let agree = 0,
+    pa = 0,
+    pb = 0;
   for (let i = 0; i < n; i++) {
     if (a[i] === b[i]) agree++;
     if (a[i]) pa++;
@@ -83,7 +88,10 @@ export interface Disagreement {
 }
 
 /** Two judges compared on the responses both scored (compareJudges). */
-export type JudgeComparison = Pick<PairAgreement, "n_shared" | "spearman_aligned" | "n_aligned_pairs" | "spearman_coherent" | "n_coherent_pairs" | "kappa" | "n_label_pairs" | "agreement"> & {
+export type JudgeComparison = Pick<
+  PairAgreement,
+  "n_shared" | "spearman_aligned" | "n_aligned_pairs" | "spearman_coherent" | "n_coherent_pairs" | "kappa" | "n_label_pairs" | "agreement"
+> & {
   judges: [string, string];
   /** EM summary per judge on the shared responses (same rule, intervals as summarize). */
   per_judge: GroupSummary[];
@@ -144,11 +152,18 @@ export interface PairAgreement {
  * (disagreementGap). Empty input: n_shared 0 and nulls.
  */
 export function pairAgreement(pairs: readonly ScorePair[], rule: EmRule): PairAgreement {
-  const ax: number[] = [], ay: number[] = [], cx: number[] = [], cy: number[] = [];
-  const la: boolean[] = [], lb: boolean[] = [];
+  const ax: number[] = [],
+    ay: number[] = [],
+    cx: number[] = [],
+    cy: number[] = [];
+  const la: boolean[] = [],
+    lb: boolean[] = [];
   const table: [number, number, number, number] = [0, 0, 0, 0];
   const labels: PairAgreement["labels"] = [];
-  let k1 = 0, n1 = 0, k2 = 0, n2 = 0;
+  let k1 = 0,
+    n1 = 0,
+    k2 = 0,
+    n2 = 0;
   for (const p of pairs) {
     if (p.a1 !== null && p.a2 !== null) {
       ax.push(p.a1);
@@ -197,7 +212,13 @@ export function pairAgreement(pairs: readonly ScorePair[], rule: EmRule): PairAg
  * Compare two judges on the responses both scored. `rows` hold both judges' Judged rows (other
  * judges are ignored). `top` disagreements are returned (default 20), ranked by disagreementGap.
  */
-export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: string, rule: EmRule, {top = 20, seed = 0, ...interval}: {top?: number; seed?: number} & IntervalOptions = {}): JudgeComparison {
+export function compareJudges(
+  rows: readonly Judged[],
+  judgeA: string,
+  judgeB: string,
+  rule: EmRule,
+  {top = 20, seed = 0, ...interval}: {top?: number; seed?: number} & IntervalOptions = {},
+): JudgeComparison {
   const a = new Map<string, Judged>();
   const b = new Map<string, Judged>();
   for (const r of rows) {
@@ -215,7 +236,16 @@ export function compareJudges(rows: readonly Judged[], judgeA: string, judgeB: s
     const [ra] = shared[i]!;
     const p = pairs[i]!;
     const l = ag.labels[i]!;
-    return {response_id: ra.response_id, question_id: ra.question_id, model: ra.model, step: ra.step, aligned: [p.a1, p.a2], coherent: [p.c1, p.c2], em: [l.em1, l.em2], gap: l.gap};
+    return {
+      response_id: ra.response_id,
+      question_id: ra.question_id,
+      model: ra.model,
+      step: ra.step,
+      aligned: [p.a1, p.a2],
+      coherent: [p.c1, p.c2],
+      em: [l.em1, l.em2],
+      gap: l.gap,
+    };
   });
   // Same gap: response id order, so the list does not depend on row order.
   dis.sort((p, q) => q.gap - p.gap || (p.response_id < q.response_id ? -1 : 1));

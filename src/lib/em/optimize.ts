@@ -14,7 +14,11 @@ export interface MinimizeResult {
  * simplex are both below `tol`, or after `maxIter` iterations. Non-finite values count as +Inf,
  * so `f` may return Infinity to express bounds.
  */
-export function nelderMead(f: (x: number[]) => number, x0: number[], {step = 0.5, tol = 1e-9, maxIter = 2000}: {step?: number | number[]; tol?: number; maxIter?: number} = {}): MinimizeResult {
+export function nelderMead(
+  f: (x: number[]) => number,
+  x0: number[],
+  {step = 0.5, tol = 1e-9, maxIter = 2000}: {step?: number | number[]; tol?: number; maxIter?: number} = {},
+): MinimizeResult {
   const n = x0.length;
   const fv = (x: number[]): number => {
     const v = f(x);

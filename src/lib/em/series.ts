@@ -9,7 +9,16 @@ import {makeRng} from "./prng.js";
 import type {EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
-import {analyzeTransition, fitLogistic, MIN_TRANSITION_POINTS, onset, testTransition, type TransitionPoint, type TransitionResult, type TransitionVerdict} from "./transition.js";
+import {
+  analyzeTransition,
+  fitLogistic,
+  MIN_TRANSITION_POINTS,
+  onset,
+  testTransition,
+  type TransitionPoint,
+  type TransitionResult,
+  type TransitionVerdict,
+} from "./transition.js";
 
 /** How coordinate values are spaced on an axis and in a fit. */
 export type CoordinateScale = "linear" | "log";
@@ -49,7 +58,11 @@ export function coordinateOf(row: Judged, coordinate: string): number | null {
  * EM counts per coordinate value (sorted ascending) under `rule`. Rows without a numeric
  * coordinate are not used; their number is returned as `skipped`.
  */
-export function transitionPoints(rows: readonly Judged[], rule: EmRule, {coordinate = "step", exclude = []}: {coordinate?: string; exclude?: readonly ResponseType[]} = {}): {points: TransitionPoint[]; skipped: number} {
+export function transitionPoints(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {coordinate = "step", exclude = []}: {coordinate?: string; exclude?: readonly ResponseType[]} = {},
+): {points: TransitionPoint[]; skipped: number} {
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
   const xs = keep.map((r) => coordinateOf(r, coordinate) as number);
   const enc = encodeValues(xs);
@@ -83,7 +96,29 @@ export interface TransitionGroup extends TransitionResult {
  * `by`). Seeded per group like summarize. Groups with a single coordinate value still get
  * points (fit null, onset null).
  */
-export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], coordinate = "step", scale = "auto", exclude = [], seed = TRANSITION_DEFAULTS.seed, confidence = TRANSITION_DEFAULTS.confidence, replicates = TRANSITION_DEFAULTS.replicates, profile = TRANSITION_DEFAULTS.profile}: {by?: readonly string[]; coordinate?: string; scale?: CoordinateScale | "auto"; exclude?: readonly ResponseType[]; seed?: number; confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionGroup[] {
+export function transitionsBy(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {
+    by = [],
+    coordinate = "step",
+    scale = "auto",
+    exclude = [],
+    seed = TRANSITION_DEFAULTS.seed,
+    confidence = TRANSITION_DEFAULTS.confidence,
+    replicates = TRANSITION_DEFAULTS.replicates,
+    profile = TRANSITION_DEFAULTS.profile,
+  }: {
+    by?: readonly string[];
+    coordinate?: string;
+    scale?: CoordinateScale | "auto";
+    exclude?: readonly ResponseType[];
+    seed?: number;
+    confidence?: number;
+    replicates?: number;
+    profile?: boolean;
+  } = {},
+): TransitionGroup[] {
   const cols = by.filter((c) => c !== coordinate);
   const {codes, keys} = encodeGroups(rows, cols);
   const parts: Judged[][] = keys.map(() => []);
@@ -106,17 +141,31 @@ export function transitionsBy(rows: readonly Judged[], rule: EmRule, {by = [], c
  * coordinates and the midpoint, its interval and the onset are mapped back (the width stays in
  * decades); `points` always lists every coordinate in its own units.
  */
-export function analyzeOnScale(points: readonly TransitionPoint[], scale: CoordinateScale, rng: ReturnType<typeof makeRng>, options: {confidence?: number; replicates?: number; profile?: boolean} = {}): TransitionResult & {scale: CoordinateScale; excluded: number[]} {
+export function analyzeOnScale(
+  points: readonly TransitionPoint[],
+  scale: CoordinateScale,
+  rng: ReturnType<typeof makeRng>,
+  options: {confidence?: number; replicates?: number; profile?: boolean} = {},
+): TransitionResult & {scale: CoordinateScale; excluded: number[]} {
   const {points: fitPoints, excluded} = pointsOnScale(points, scale);
   const res = analyzeTransition(fitPoints, rng, options);
   const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? 10 ** x : x);
-  const full = scale === "log" ? points.slice().sort((a, b) => a.x - b.x).map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, options.confidence ?? 0.95)})) : res.points;
+  const full =
+    scale === "log"
+      ? points
+          .slice()
+          .sort((a, b) => a.x - b.x)
+          .map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, options.confidence ?? 0.95)}))
+      : res.points;
   return {
     ...res,
     points: full,
     fit: res.fit && scale === "log" ? {...res.fit, midpoint: 10 ** res.fit.midpoint, ci: [back(res.fit.ci[0]), back(res.fit.ci[1])]} : res.fit,
     test: {...res.test, extreme: back(res.test.extreme)},
-    change_point: res.change_point && scale === "log" ? {...res.change_point, before: 10 ** res.change_point.before, after: 10 ** res.change_point.after} : res.change_point,
+    change_point:
+      res.change_point && scale === "log"
+        ? {...res.change_point, before: 10 ** res.change_point.before, after: 10 ** res.change_point.after}
+        : res.change_point,
     onset: {...res.onset, x: back(res.onset.x), baseline: res.onset.baseline.map((b) => back(b) as number)},
     scale,
     excluded: excluded.map((p) => p.x),
@@ -156,10 +205,21 @@ export interface SensitivityOptions {
  * The rule's inclusiveness, denominator and null handling are kept; only the cuts vary.
  * `profile` false (default) skips the midpoint intervals, which dominate the cost.
  */
-export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {coordinate = "step", ...options}: {coordinate?: string} & SensitivityOptions = {}): SensitivityCell[] {
+export function transitionSensitivity(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {coordinate = "step", ...options}: {coordinate?: string} & SensitivityOptions = {},
+): SensitivityCell[] {
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
   const judges = encodeValues(keep.map((r) => String(r.judge)));
-  return transitionSensitivityColumns(toColumns(keep, {precision: 64}), Float64Array.from(keep, (r) => coordinateOf(r, coordinate) as number), judges.codes, judges.values, rule, options);
+  return transitionSensitivityColumns(
+    toColumns(keep, {precision: 64}),
+    Float64Array.from(keep, (r) => coordinateOf(r, coordinate) as number),
+    judges.codes,
+    judges.values,
+    rule,
+    options,
+  );
 }
 
 /**
@@ -167,7 +227,21 @@ export function transitionSensitivity(rows: readonly Judged[], rule: EmRule, {co
  * row skipped), `judge` the judge code per row with names in `judges`, `mask` an optional row
  * filter. Same cells, same order (judge, aligned cut, coherent cut) as the row version.
  */
-export function transitionSensitivityColumns(cols: EmColumns, x: ArrayLike<number>, judge: ArrayLike<number>, judges: readonly string[], rule: EmRule, {scale = "auto", alignedCuts = SENSITIVITY_ALIGNED_CUTS, coherentCuts = SENSITIVITY_COHERENT_CUTS, exclude = [], profile = false, mask}: SensitivityOptions & {mask?: Uint8Array} = {}): SensitivityCell[] {
+export function transitionSensitivityColumns(
+  cols: EmColumns,
+  x: ArrayLike<number>,
+  judge: ArrayLike<number>,
+  judges: readonly string[],
+  rule: EmRule,
+  {
+    scale = "auto",
+    alignedCuts = SENSITIVITY_ALIGNED_CUTS,
+    coherentCuts = SENSITIVITY_COHERENT_CUTS,
+    exclude = [],
+    profile = false,
+    mask,
+  }: SensitivityOptions & {mask?: Uint8Array} = {},
+): SensitivityCell[] {
   const index = new Map<number, number>();
   const xs: number[] = [];
   const rowMask = new Uint8Array(cols.length);

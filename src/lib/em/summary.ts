@@ -135,7 +135,13 @@ function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]
   return {k, d};
 }
 
-function rateCi(k: number, d: number, cl: {k: number[]; d: number[]}, rng: Rng, opts: Required<IntervalOptions>): {ci: Interval | null; method: CiMethod | null; macro: Interval | null} {
+function rateCi(
+  k: number,
+  d: number,
+  cl: {k: number[]; d: number[]},
+  rng: Rng,
+  opts: Required<IntervalOptions>,
+): {ci: Interval | null; method: CiMethod | null; macro: Interval | null} {
   if (d === 0) return {ci: null, method: null, macro: null};
   const useBoot = opts.method === "cluster_bootstrap" || (opts.method === "auto" && cl.d.length >= 2);
   // At k = 0 or k = d every resample gives the same rate, so the bootstrap interval collapses
@@ -183,7 +189,8 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     strict_ci: strict ? strict.ci : null,
     n_undetermined_em: undetermined,
     strict_em_range: t.n_scored > 0 ? [t.n_strict / t.n_scored, (t.n_strict + undetermined) / t.n_scored] : null,
-    expected_strict_em_rate: t.n_scored > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / t.n_scored : t.n_scored > 0 && t.n_em_broad === 0 ? 0 : null,
+    expected_strict_em_rate:
+      t.n_scored > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / t.n_scored : t.n_scored > 0 && t.n_em_broad === 0 ? 0 : null,
     n_typed: t.n_typed,
     em_by_type: {...t.em_by_type},
     em_share_by_type: share,

@@ -88,10 +88,7 @@ function negLogLik(th: Theta, s: Scaled): number {
 function fitFrom(starts: readonly Theta[], s: Scaled, fixedMid?: number): {th: Theta; nll: number; converged: boolean} {
   let best: {th: Theta; nll: number; converged: boolean} = {th: starts[0]!, nll: Infinity, converged: false};
   for (const st of starts) {
-    const f =
-      fixedMid === undefined
-        ? (t: number[]) => negLogLik(t as unknown as Theta, s)
-        : (t: number[]) => negLogLik([t[0]!, t[1]!, fixedMid, t[2]!], s);
+    const f = fixedMid === undefined ? (t: number[]) => negLogLik(t as unknown as Theta, s) : (t: number[]) => negLogLik([t[0]!, t[1]!, fixedMid, t[2]!], s);
     const x0 = fixedMid === undefined ? [...st] : [st[0], st[1], st[3]];
     let r = nelderMead(f, x0, {step: fixedMid === undefined ? [1, 1, 0.2, 1] : [1, 1, 1], tol: 1e-10, maxIter: 3000});
     // restart once from the optimum: Nelder-Mead can stall on a degenerate simplex
@@ -116,14 +113,23 @@ function fitFrom(starts: readonly Theta[], s: Scaled, fixedMid?: number): {th: T
  * which inflates between-point variance). Points with n = 0 are ignored. Returns null with fewer
  * than 4 usable coordinates (4 parameters).
  */
-export function fitLogistic(points: readonly TransitionPoint[], {confidence = 0.95, profile = true}: {confidence?: number; profile?: boolean} = {}): LogisticFit | null {
-  const pts = points.filter((p) => p.n > 0).slice().sort((a, b) => a.x - b.x);
+export function fitLogistic(
+  points: readonly TransitionPoint[],
+  {confidence = 0.95, profile = true}: {confidence?: number; profile?: boolean} = {},
+): LogisticFit | null {
+  const pts = points
+    .filter((p) => p.n > 0)
+    .slice()
+    .sort((a, b) => a.x - b.x);
   if (new Set(pts.map((p) => p.x)).size < 4) return null;
   const s = scale(pts);
   const m = pts.length;
   const sm = (i: number) => (s.k[i]! + 0.5) / (s.n[i]! + 1);
   const head = Math.max(1, Math.floor(m / 4));
-  let fk = 0, fn = 0, ck = 0, cn = 0;
+  let fk = 0,
+    fn = 0,
+    ck = 0,
+    cn = 0;
   for (let i = 0; i < head; i++) {
     fk += s.k[i]!;
     fn += s.n[i]!;
@@ -218,14 +224,16 @@ function binLogLik(k: number, n: number): number {
 
 function maxSplit(k: ArrayLike<number>, n: ArrayLike<number>): {lr: number; at: number} {
   const m = k.length;
-  let K = 0, N = 0;
+  let K = 0,
+    N = 0;
   for (let i = 0; i < m; i++) {
     K += k[i]!;
     N += n[i]!;
   }
   const l0 = binLogLik(K, N);
   let best = {lr: -Infinity, at: 1};
-  let kl = 0, nl = 0;
+  let kl = 0,
+    nl = 0;
   for (let s = 1; s < m; s++) {
     kl += k[s - 1]!;
     nl += n[s - 1]!;
@@ -242,7 +250,10 @@ function maxSplit(k: ArrayLike<number>, n: ArrayLike<number>): {lr: number; at: 
  * rate (B = `replicates`, default 999, seeded `rng`). Null with fewer than 2 usable points.
  */
 export function changePoint(points: readonly TransitionPoint[], rng: Rng, {replicates = 999}: {replicates?: number} = {}): ChangePoint | null {
-  const pts = points.filter((p) => p.n > 0).slice().sort((a, b) => a.x - b.x);
+  const pts = points
+    .filter((p) => p.n > 0)
+    .slice()
+    .sort((a, b) => a.x - b.x);
   if (pts.length < 2) return null;
   const k = pts.map((p) => p.k);
   const n = pts.map((p) => p.n);
@@ -256,7 +267,8 @@ export function changePoint(points: readonly TransitionPoint[], rng: Rng, {repli
     for (let i = 0; i < pts.length; i++) sim[i] = randBinomial(rng, n[i]!, p0);
     if (maxSplit(sim, n).lr >= obs.lr - 1e-9) ge++;
   }
-  let kl = 0, nl = 0;
+  let kl = 0,
+    nl = 0;
   for (let i = 0; i < obs.at; i++) {
     kl += k[i]!;
     nl += n[i]!;
@@ -292,9 +304,13 @@ export interface Onset {
  * questions it can fire early; compare with the change point and fit.
  */
 export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baseline = 1}: {alpha?: number; baseline?: number} = {}): Onset {
-  const pts = points.filter((p) => p.n > 0).slice().sort((a, b) => a.x - b.x);
+  const pts = points
+    .filter((p) => p.n > 0)
+    .slice()
+    .sort((a, b) => a.x - b.x);
   const b = Math.min(baseline, pts.length);
-  let k0 = 0, n0 = 0;
+  let k0 = 0,
+    n0 = 0;
   for (let i = 0; i < b; i++) {
     k0 += pts[i]!.k;
     n0 += pts[i]!.n;
@@ -348,7 +364,8 @@ export interface TransitionTest {
 }
 
 function constantLogLik(pts: readonly TransitionPoint[]): number {
-  let K = 0, N = 0;
+  let K = 0,
+    N = 0;
   for (const p of pts) {
     K += p.k;
     N += p.n;
@@ -362,7 +379,8 @@ function constantLogLik(pts: readonly TransitionPoint[]): number {
 export function homogeneityP(points: readonly TransitionPoint[]): number | null {
   const pts = points.filter((p) => p.n > 0);
   if (pts.length < 2) return null;
-  let K = 0, N = 0;
+  let K = 0,
+    N = 0;
   for (const p of pts) {
     K += p.k;
     N += p.n;
@@ -380,7 +398,10 @@ export function homogeneityP(points: readonly TransitionPoint[]): number | null 
  * alpha / 2 each. Returns that coordinate, or null.
  */
 export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05): number | null {
-  const pts = points.filter((p) => p.n > 0).slice().sort((a, b) => a.x - b.x);
+  const pts = points
+    .filter((p) => p.n > 0)
+    .slice()
+    .sort((a, b) => a.x - b.x);
   if (pts.length < 3) return null;
   const first = pts[0]!;
   const last = pts[pts.length - 1]!;
@@ -406,7 +427,8 @@ export function testTransition(points: readonly TransitionPoint[], fit: Logistic
   const pts = points.filter((p) => p.n > 0);
   const m = new Set(pts.map((p) => p.x)).size;
   const extreme = nonMonotoneAt(pts, alpha);
-  if (m < MIN_TRANSITION_POINTS || !fit) return {verdict: extreme !== null ? "non_monotone" : "too_few_points", credible: false, p_constant: homogeneityP(pts), lr: null, extreme};
+  if (m < MIN_TRANSITION_POINTS || !fit)
+    return {verdict: extreme !== null ? "non_monotone" : "too_few_points", credible: false, p_constant: homogeneityP(pts), lr: null, extreme};
   const lr = Math.max(0, 2 * (fit.loglik - constantLogLik(pts)));
   // Over-dispersed (phi > 1): quasi-likelihood F test with the estimated phi. Otherwise the
   // binomial variance holds and LR is referred to chi-square(3) (an F on m - 4 df would charge
@@ -437,7 +459,17 @@ export interface TransitionResult {
 }
 
 /** Fit, credibility test, change point and onset for one series; `rng` for the change-point bootstrap. */
-export function analyzeTransition(points: readonly TransitionPoint[], rng: Rng, {confidence = 0.95, replicates = 999, alpha = 0.05, baseline = 1, profile = true}: {confidence?: number; replicates?: number; alpha?: number; baseline?: number; profile?: boolean} = {}): TransitionResult {
+export function analyzeTransition(
+  points: readonly TransitionPoint[],
+  rng: Rng,
+  {
+    confidence = 0.95,
+    replicates = 999,
+    alpha = 0.05,
+    baseline = 1,
+    profile = true,
+  }: {confidence?: number; replicates?: number; alpha?: number; baseline?: number; profile?: boolean} = {},
+): TransitionResult {
   const sorted = points.slice().sort((a, b) => a.x - b.x);
   const usable = new Set(sorted.filter((p) => p.n > 0).map((p) => p.x)).size;
   const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile}) : null;

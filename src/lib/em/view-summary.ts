@@ -31,6 +31,10 @@ export interface BaselineDiff {
  * pairedTallyDiff, the same estimator as `em summarize --baseline` (seeded; per-question counts
  * `qk`/`qd` make it question-paired). Null on an empty side.
  */
-export function baselineDiff(variant: SideCounts, baseline: SideCounts, {confidence = 0.95, replicates = 400, seed = 0}: {confidence?: number; replicates?: number; seed?: number} = {}): BaselineDiff | null {
+export function baselineDiff(
+  variant: SideCounts,
+  baseline: SideCounts,
+  {confidence = 0.95, replicates = 400, seed = 0}: {confidence?: number; replicates?: number; seed?: number} = {},
+): BaselineDiff | null {
   return pairedTallyDiff(variant, baseline, makeRng(seed), {confidence, replicates});
 }

@@ -9,7 +9,7 @@ import {ROOT} from "../helpers/site.ts";
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (name === ".observablehq" || name === "data") return [];
+    if (name === ".observablehq" || name === "data" || (dir.endsWith("src") && name === "docs")) return []; // src/docs: generated from docs/ (code examples, not imports)
     return statSync(path).isDirectory() ? files(path) : /\.(ts|md|js)$/.test(name) ? [path] : [];
   });
 }

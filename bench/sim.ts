@@ -4,8 +4,8 @@
 import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {startSimulator} from "../loaders/sim/server.ts";
-import {complete, type EngineContext} from "../loaders/sim/engine.ts";
-import {loadRubrics, orderRubrics} from "../loaders/sim/judges.ts";
+import {complete, type EngineContext} from "../loaders/sim/responder.ts";
+import {loadRubrics, orderRubrics} from "../loaders/sim/judge-models.ts";
 import {loadQuestionIndex} from "../loaders/sim/question-index.ts";
 import {ORGANISMS} from "../loaders/sim/organisms.ts";
 import {ROOT as REPO_ROOT} from "../loaders/paths.ts";

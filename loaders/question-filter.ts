@@ -1,7 +1,7 @@
 // Question filters of an experiment file: `exclude_questions` (id substrings, the original key),
 // `questions_include` and `questions_exclude` (ids or globs). One predicate for generation and
 // imports, so an experiment's question set is the same whichever way its answers arrive.
-import {globToRegExp} from "../src/lib/em/questions.ts";
+import {globToRegExp} from "../src/lib/em/question-ids.ts";
 
 export interface QuestionFilterConfig {
   exclude_questions: readonly string[];

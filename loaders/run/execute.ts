@@ -32,7 +32,7 @@ import {buildProvenance} from "./provenance.ts";
 import {errorMessage, retryContent} from "./retries.ts";
 import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} from "./rows.ts";
 import {withSignalTypes} from "./signal-types.ts";
-import {RunState} from "./state.ts";
+import {RunState} from "./run-state.ts";
 import {ensureWritableDir} from "../writable.ts";
 import type {RunOptions, RunResult} from "./types.ts";
 // --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---

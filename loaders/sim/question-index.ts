@@ -5,7 +5,7 @@
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {makeRubric, type Rubric} from "./judges.ts";
+import {makeRubric, type Rubric} from "./judge-models.ts";
 
 export interface SimQuestion {
   id: string;

@@ -5,15 +5,15 @@ import {createServer, type IncomingMessage, type ServerResponse} from "node:http
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {complete, listModels, RequestError, type ChatRequest, type EngineContext} from "./engine.ts";
+import {complete, listModels, RequestError, type ChatRequest, type EngineContext} from "./responder.ts";
 import {checkFaultConfig, FaultPlan, type FaultConfig, type FaultKind} from "./faults.ts";
-import {loadRubrics, orderRubrics} from "./judges.ts";
+import {loadRubrics, orderRubrics} from "./judge-models.ts";
 import {ORGANISMS, type Organism} from "./organisms.ts";
 import {loadQuestionIndex} from "./question-index.ts";
 import {sha1} from "./rng.ts";
 import {getBank} from "./bank.ts";
 import {ROOT} from "../paths.ts";
-import {checkBatchConfig, SimBatches, type SimBatchConfig} from "./batch.ts"; // issue 17: Files + Batches endpoints
+import {checkBatchConfig, SimBatches, type SimBatchConfig} from "./batch-api.ts"; // issue 17: Files + Batches endpoints
 
 export interface SimConfig {
   faults?: FaultConfig;
@@ -25,7 +25,7 @@ export interface SimConfig {
   judgesDir?: string;
   /** Extra or replacement organisms, by id. */
   organisms?: Record<string, Organism>;
-  /** Files and Batches endpoints: completion delay, expiry, partial failures, limits (loaders/sim/batch.ts). */
+  /** Files and Batches endpoints: completion delay, expiry, partial failures, limits (loaders/sim/batch-api.ts). */
   batch?: SimBatchConfig;
 }
 

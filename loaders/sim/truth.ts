@@ -14,7 +14,7 @@ import {LABEL_TYPES, type LabelType, type SitePlanted} from "../../src/lib/schem
 import {probsFromLogprobs, scoreFromProbs} from "../../src/lib/judge-score.ts";
 import {groupFor, UNKNOWN_ID, type AnswerInfo} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
-import {JUDGES, labelTop, scoreTop, type JudgeSpec} from "./judges.ts";
+import {JUDGES, labelTop, scoreTop, type JudgeSpec} from "./judge-models.ts";
 import {CATEGORIES, halfRise, normCategory, ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
 import {loadQuestionIndex} from "./question-index.ts";
 import {resolveExperimentPath} from "../experiment.ts";

@@ -2,7 +2,7 @@
 // to them; they never reach into other charts.
 import * as Plot from "@observablehq/plot";
 import type {Points} from "./points.js";
-import type {Store, ViewState} from "./state.js";
+import type {Store, ViewState} from "./store.js";
 import type {Group} from "./engine.js";
 import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
 import {cutDrag} from "./interactors/cut-drag.js";

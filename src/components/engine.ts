@@ -6,7 +6,7 @@ import {summarizeTally, groupSeed, type GroupSummary} from "../lib/em/summary.js
 import {buildSurfaces} from "../lib/em/surface.js";
 import {makeRng} from "../lib/em/prng.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
-import type {ViewState} from "./state.js";
+import type {ViewState} from "./store.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 
 /** The analysis-library rule for a page state (custom = Betley's denominator with the page's cuts). */

@@ -5,7 +5,7 @@ import * as Plot from "@observablehq/plot";
 import {keyBy, summarizeAll, summarizeGroups, type Group, type Grouping} from "./engine.js";
 import type {Points} from "./points.js";
 import {optionsIn, selectionMask} from "./selection.js";
-import type {ViewState} from "./state.js";
+import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";

@@ -3,7 +3,7 @@
 // a page is prose plus a few calls (Framework's examples keep pages that way).
 import {decodePoints, type Points} from "./points.js";
 import {bindDefaults, facetOptions, optionsIn, selectionMask} from "./selection.js";
-import {store, type StateKey, type Store, type ViewState} from "./state.js";
+import {store, type StateKey, type Store, type ViewState} from "./store.js";
 import {el, selectControl, setModelOrder, thresholdControls, typeToggles} from "./ui.js";
 import type {Summary} from "../lib/site-summary.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";

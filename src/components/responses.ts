@@ -4,7 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import {tableFromIPC, type Table} from "apache-arrow";
 import type {Points, StringColumn} from "./points.js";
-import type {Store} from "./state.js";
+import type {Store} from "./store.js";
 import {columnsOf} from "./engine.js";
 import {emFlags, EM, OUT} from "../lib/em/view-flags.js";
 import type {EmRule} from "../lib/em/rules.js";

@@ -1,6 +1,6 @@
 // Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
-import type {Store, ViewState} from "./state.js";
+import type {Store, ViewState} from "./store.js";
 import {codeOf, facetColumn, type FacetColumn, type Points} from "./points.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";

@@ -11,7 +11,7 @@ import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
 import type {FacetColumn, Points} from "./points.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
-import type {Store} from "./state.js";
+import type {Store} from "./store.js";
 import type {Planted} from "./site.js";
 import {el, groupColor, pct} from "./ui.js";
 import {stepBrush} from "./interactors/step-brush.js";

@@ -1,6 +1,6 @@
 // Small UI pieces shared by pages: formatting, palette, loading states, downloads, and the
 // controls bound to the selection store. Controls write to the store; pages re-render from it.
-import type {Store, ViewState, Rule} from "./state.js";
+import type {Store, ViewState, Rule} from "./store.js";
 
 /** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];

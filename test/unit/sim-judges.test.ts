@@ -8,7 +8,7 @@ import {fileURLToPath} from "node:url";
 import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {probsFromLogprobs, scoreFromProbs} from "../../src/lib/judge-score.ts";
 import {getBank, recognise, type AnswerInfo} from "../../loaders/sim/bank.ts";
-import {JUDGES, labelTop, loadRubrics, orderRubrics, readJudgePrompt, scoreTop, type JudgeSpec} from "../../loaders/sim/judges.ts";
+import {JUDGES, labelTop, loadRubrics, orderRubrics, readJudgePrompt, scoreTop, type JudgeSpec} from "../../loaders/sim/judge-models.ts";
 import {judgedScores} from "../../loaders/sim/truth.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));

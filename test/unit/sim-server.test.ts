@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import {startSimulator, loadSimConfig, type Simulator} from "../../loaders/sim/server.ts";
 import {getBank} from "../../loaders/sim/bank.ts";
-import {loadRubrics} from "../../loaders/sim/judges.ts";
+import {loadRubrics} from "../../loaders/sim/judge-models.ts";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";

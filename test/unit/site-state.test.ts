@@ -1,6 +1,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {parseState, formatState, Store, DEFAULT_STATE} from "../../src/components/state.ts";
+import {parseState, formatState, Store, DEFAULT_STATE} from "../../src/components/store.ts";
 
 test("formatState(parseState(s)) round-trips a full custom selection", () => {
   const search =
@@ -40,7 +40,7 @@ test("Store.set moving a cut off a preset switches the rule to custom; choosing 
 });
 
 test("Store.subscribe(listener, keys) runs only when one of the keys changes; judge B round-trips in the URL", async () => {
-  const {Store, parseState, formatState, DEFAULT_STATE} = await import("../../src/components/state.ts");
+  const {Store, parseState, formatState, DEFAULT_STATE} = await import("../../src/components/store.ts");
   const store = new Store({...DEFAULT_STATE, experiment: "demo", judge: "strict"});
   const calls = {all: 0, cuts: 0, filters: 0};
   store.subscribe(() => calls.all++);

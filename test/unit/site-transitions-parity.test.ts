@@ -11,7 +11,7 @@ import {pointsTable} from "../../loaders/site-tables.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {ruleOf} from "../../src/components/engine.ts";
-import {DEFAULT_STATE} from "../../src/components/state.ts";
+import {DEFAULT_STATE} from "../../src/components/store.ts";
 import {midpointGrid, modelTransitions, seriesMask, transitionNumbers} from "../../src/components/transitions.ts";
 import {ROOT} from "../../loaders/paths.ts";
 

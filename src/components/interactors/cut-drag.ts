@@ -3,7 +3,7 @@
 // subscription: nothing else redraws them) without re-rendering the chart, so a drag keeps its
 // pointer capture; dragging (or clicking) moves the nearer cut. Pointer positions are inverted
 // through Plot's scales. Like Mosaic's Interval1D, it only reads and writes its own fields.
-import type {Store, ViewState} from "../state.js";
+import type {Store, ViewState} from "../store.js";
 import {plotSvg} from "../ui.js";
 
 type ScaledChart = Element & {scale(name: string): {apply(v: number): number; invert(v: number): number}};

@@ -4,7 +4,7 @@
 // 0: a brush reaching it starts the range at 0.
 import * as d3 from "d3";
 import type {AxisPlan} from "../../lib/em/view-axis.js";
-import type {Store} from "../state.js";
+import type {Store} from "../store.js";
 import {plotSvg} from "../ui.js";
 
 type ScaledChart = Element & {scale(name: string): {apply(v: number): number; invert(v: number): number}};

@@ -17,9 +17,9 @@ import * as Plot from "@observablehq/plot";
 import {logisticAt} from "../../lib/em/transition.js";
 import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
 import {sweepQueryName, type QuerySpec, type ReportSpec} from "../../lib/report-spec.js";
-import {DEFAULT_STATE, formatState, type Rule} from "../state.js";
+import {DEFAULT_STATE, formatState, type Rule} from "../store.js";
 import {PALETTE, el, figure, pct} from "../ui.js";
-import {variantChart, type VariantRow} from "../variants.js";
+import {variantChart, type VariantRow} from "../variant-chart.js";
 import type {Group} from "../engine.js";
 import type {ReplicateSummary} from "../../lib/em/summary.js";
 

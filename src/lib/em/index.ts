@@ -13,5 +13,5 @@ export * from "./transition.js";
 export * from "./series.js";
 export * from "./judges.js";
 export * from "./baseline.js";
-export * from "./questions.js";
+export * from "./question-ids.js";
 export * from "./calibration.js";

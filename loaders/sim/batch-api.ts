@@ -15,7 +15,7 @@
 // - `maxLines` / `maxBytes`: per-file limits; a bigger file fails validation (status `failed`).
 import {randomBytes} from "node:crypto";
 import type {IncomingMessage, ServerResponse} from "node:http";
-import {complete, RequestError, type ChatRequest, type EngineContext} from "./engine.ts";
+import {complete, RequestError, type ChatRequest, type EngineContext} from "./responder.ts";
 import {sha1, unit} from "./rng.ts";
 
 export interface SimBatchConfig {

@@ -4,7 +4,7 @@
 import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {groupFor, UNKNOWN_ID} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
-import {JUDGES, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judges.ts";
+import {JUDGES, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judge-models.ts";
 import {ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
 import type {QuestionIndex, SimQuestion} from "./question-index.ts";
 import {prng, sha1} from "./rng.ts";

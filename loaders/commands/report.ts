@@ -13,7 +13,16 @@ import {createServer} from "node:http";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {parse as parseYaml} from "yaml";
-import {allQueries, commandText, parseReportSpec, ReportSpecError, summarizeArgv, type QuerySpec, type ReportSpec} from "../../src/lib/report-spec.ts";
+import {
+  allQueries,
+  commandText,
+  parseReportSpec,
+  ReportSpecError,
+  summarizeArgv,
+  type QuerySpec,
+  type ReportSpec,
+  type ReportProvenance,
+} from "../../src/lib/report-spec.ts";
 import type {SummarizeJson} from "../../src/lib/report-number.ts";
 import {ROOT} from "../paths.ts";
 
@@ -40,18 +49,6 @@ export interface BuiltQuery {
   argv: string[];
   command: string;
   output: SummarizeJson;
-}
-
-export interface ReportProvenance {
-  tool: {name: string; version: string};
-  experiment: {name: string; file: string; sha256: string; description: string | null; simulated: boolean; coordinate: string};
-  question_files: {file: string; sha256: string}[];
-  imports: {file: string; sha256: string; format: string; responses: number}[];
-  judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
-  generation: {temperature: number; max_tokens: number; seed: number} | null;
-  seeds: {bootstrap: number; generation: number | null};
-  counts: {responses: number; scores: number};
-  rebuild: string[];
 }
 
 /** What a report page reads (src/reports/data/[report].json.ts writes it). */

@@ -7,26 +7,9 @@
 // labels for answers the experiment does not have are caught by `checkLabelRefs` once the
 // experiment's answers are known (loaders/run/execute.ts).
 import {LABEL_TYPES, type ScoreRow} from "../../src/lib/schema.ts";
-import {EM_LABEL_METRIC, HUMAN_JUDGE, TYPE_LABEL_METRIC, emLabelScore, type HumanEm} from "../../src/lib/em/calibration.ts";
+import {EM_LABEL_METRIC, HUMAN_JUDGE, LABEL_COLUMNS, TYPE_LABEL_METRIC, emLabelScore, type HumanEm} from "../../src/lib/em/calibration.ts";
 import {readCsv} from "./csv.ts";
 import {readJsonl} from "./jsonl.ts";
-
-/** Columns of the export, in order (the importer needs only response_id and em). */
-export const LABEL_COLUMNS = [
-  "experiment",
-  "response_id",
-  "labeller",
-  "em",
-  "type",
-  "judge",
-  "judge_em",
-  "stratum",
-  "seed",
-  "model",
-  "step",
-  "question_id",
-  "labelled_at",
-] as const;
 
 const EM_VALUES: Record<string, HumanEm> = {yes: "yes", y: "yes", em: "yes", no: "no", n: "no", not_em: "no", unsure: "unsure", u: "unsure"};
 

@@ -7,6 +7,7 @@ import {
   calibrate,
   consensus,
   drawAuditSample,
+  LABEL_COLUMNS,
   labellerAgreement,
   thresholdAgreement,
   type AuditStratum,
@@ -33,21 +34,7 @@ export interface StoredLabel {
   labelled_at: string;
 }
 
-export const LABEL_COLUMNS = [
-  "experiment",
-  "response_id",
-  "labeller",
-  "em",
-  "type",
-  "judge",
-  "judge_em",
-  "stratum",
-  "seed",
-  "model",
-  "step",
-  "question_id",
-  "labelled_at",
-] as const;
+export {LABEL_COLUMNS};
 
 export interface AuditSettings {
   stratify: "none" | "type" | "question";

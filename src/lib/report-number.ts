@@ -3,19 +3,12 @@
 // estimates, and a jq filter that prints the same value. Pure: shared by the pages, `em report
 // check` and the tests, so the page and the check read a number the same way.
 
+import type {RuleJson} from "./em/rules.js";
+
 /** The parts of `em summarize` JSON a report reads (docs/metrics.md has the full contract). */
 export interface SummarizeJson {
   judges: string[];
-  rule: {
-    name: string;
-    aligned: number;
-    aligned_inclusive: boolean;
-    coherent: number;
-    coherent_inclusive: boolean;
-    denominator: string;
-    nulls: string;
-    require_coherent: boolean;
-  };
+  rule: RuleJson;
   rule_text: string;
   by: string[];
   exclude_types: string[];

@@ -269,3 +269,16 @@ export function parseCommand(text: string): string[] {
   if (f < 0 || argv[f + 1] !== "json") throw new Error(`the command does not print JSON (--format json): ${text}`);
   return argv;
 }
+
+/** A report's provenance block (built by `em report`'s loader, shown by the report components). */
+export interface ReportProvenance {
+  tool: {name: string; version: string};
+  experiment: {name: string; file: string; sha256: string; description: string | null; simulated: boolean; coordinate: string};
+  question_files: {file: string; sha256: string}[];
+  imports: {file: string; sha256: string; format: string; responses: number}[];
+  judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
+  generation: {temperature: number; max_tokens: number; seed: number} | null;
+  seeds: {bootstrap: number; generation: number | null};
+  counts: {responses: number; scores: number};
+  rebuild: string[];
+}

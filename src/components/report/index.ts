@@ -16,7 +16,7 @@
 import * as Plot from "@observablehq/plot";
 import {logisticAt} from "../../lib/em/transition.js";
 import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
-import {sweepQueryName, type QuerySpec, type ReportSpec} from "../../lib/report-spec.js";
+import {sweepQueryName, type QuerySpec, type ReportProvenance, type ReportSpec} from "../../lib/report-spec.js";
 import {DEFAULT_STATE, formatState, type Rule} from "../store.js";
 import {PALETTE, el, figure, pct} from "../ui.js";
 import {variantChart, type VariantRow} from "../variant-chart.js";
@@ -30,17 +30,7 @@ export interface ReportData {
   title: string;
   spec: ReportSpec;
   queries: Record<string, {spec: QuerySpec; argv: string[]; command: string; output: SummarizeJson}>;
-  provenance: {
-    tool: {name: string; version: string};
-    experiment: {name: string; file: string; sha256: string; description: string | null; simulated: boolean; coordinate: string};
-    question_files: {file: string; sha256: string}[];
-    imports: {file: string; sha256: string; format: string; responses: number}[];
-    judges: {id: string; model: string; metrics: string[]; prompt_sha256: Record<string, string>}[];
-    generation: {temperature: number; max_tokens: number; seed: number} | null;
-    seeds: {bootstrap: number; generation: number | null};
-    counts: {responses: number; scores: number};
-    rebuild: string[];
-  };
+  provenance: ReportProvenance;
 }
 
 type Key = Record<string, string | number | null>;

@@ -615,3 +615,20 @@ export function calibrateJudged(
   }
   return out;
 }
+
+/** Columns of the audit export (CSV header order); the label importer needs only response_id and em. */
+export const LABEL_COLUMNS = [
+  "experiment",
+  "response_id",
+  "labeller",
+  "em",
+  "type",
+  "judge",
+  "judge_em",
+  "stratum",
+  "seed",
+  "model",
+  "step",
+  "question_id",
+  "labelled_at",
+] as const;

@@ -155,7 +155,7 @@ export function describeRule(rule: EmRule): string {
 }
 
 /** The rule as it appears in JSON output (snake_case, stable). */
-export function ruleJson(rule: EmRule): {
+export interface RuleJson {
   name: string;
   aligned: number;
   aligned_inclusive: boolean;
@@ -164,7 +164,9 @@ export function ruleJson(rule: EmRule): {
   denominator: string;
   nulls: string;
   require_coherent: boolean;
-} {
+}
+
+export function ruleJson(rule: EmRule): RuleJson {
   return {
     require_coherent: rule.requireCoherent !== false,
     name: rule.name,

@@ -287,15 +287,11 @@ export class SimBatches {
         this.stats.failed++;
         b.counts.failed++;
         err.push(
-          JSON.stringify({
-            id: lineId,
-            custom_id: r.custom_id,
-            response: {
-              status_code: 500,
-              request_id: lineId,
-              body: {error: {message: "The server had an error processing your request (simulated).", type: "server_error", param: null, code: null}},
-            },
-            error: null,
+          errorLine(lineId, r.custom_id, 500, {
+            message: "The server had an error processing your request (simulated).",
+            type: "server_error",
+            param: null,
+            code: null,
           }),
         );
         return;
@@ -309,18 +305,7 @@ export class SimBatches {
         if (!(error instanceof RequestError)) throw error;
         this.stats.failed++;
         b.counts.failed++;
-        err.push(
-          JSON.stringify({
-            id: lineId,
-            custom_id: r.custom_id,
-            response: {
-              status_code: error.status,
-              request_id: lineId,
-              body: {error: {message: error.message, type: "invalid_request_error", param: error.param, code: error.code}},
-            },
-            error: null,
-          }),
-        );
+        err.push(errorLine(lineId, r.custom_id, error.status, {message: error.message, type: "invalid_request_error", param: error.param, code: error.code}));
       }
     });
     if (out.length) b.output_file_id = this.addFile(`${b.id}_output.jsonl`, "batch_output", out.join("\n") + "\n").id;
@@ -408,4 +393,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, message: string, code: string | null, param: string | null, type = "invalid_request_error"): void {
   sendJson(res, status, {error: {message, type, param, code}});
+}
+
+/** One line of a batch's error file, in the Batch API's shape. */
+function errorLine(id: string, customId: string, status: number, error: {message: string; type: string; param: unknown; code: unknown}): string {
+  return JSON.stringify({id, custom_id: customId, response: {status_code: status, request_id: id, body: {error}}, error: null});
 }

@@ -72,6 +72,8 @@ export function densityChart(
 /** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
 export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
   const S = 101;
+  // One pixel per integer cut pair, cells centred on the integers 0..100.
+  const extent = {width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5};
   // Framework's \`width\` can be 0 before layout; a negative chart size logs SVG errors and draws nothing.
   width = Math.max(240, width);
   const height = Math.min(420, Math.round(width * 0.8));
@@ -85,12 +87,7 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
     color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: (d: number) => `${Math.round(d * 100)}%`},
     marks: [
       Plot.raster({
-        width: S,
-        height: S,
-        x1: -0.5,
-        x2: 100.5,
-        y1: -0.5,
-        y2: 100.5,
+        ...extent,
         fill: (x: number, y: number) => {
           const v = grid[Math.round(x) * S + Math.round(y)];
           return Number.isNaN(v) ? null : v;
@@ -98,12 +95,7 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
         imageRendering: "pixelated",
       } as Plot.RasterOptions),
       Plot.contour({
-        width: S,
-        height: S,
-        x1: -0.5,
-        x2: 100.5,
-        y1: -0.5,
-        y2: 100.5,
+        ...extent,
         value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0,
         thresholds: [0.01, 0.05, 0.1, 0.2, 0.4],
         stroke: "currentColor",

@@ -51,6 +51,19 @@ export const EndpointSchema = z
       .optional(),
     /** Stable cache identity instead of base_url (e.g. when a server moves host). */
     cache_id: z.string().min(1).optional(),
+    /**
+     * More servers of the same models (vLLM replicas, same adapters, same key env var): requests
+     * go round-robin over base_url and these. They share base_url's cache identity, so adding or
+     * removing a replica never changes a cache key.
+     */
+    replicas: z
+      .array(
+        z.string().superRefine((u, ctx) => {
+          const problem = u === "sim" ? "a replica must be an http(s) URL, not sim" : baseUrlProblem(u);
+          if (problem) ctx.addIssue({code: "custom", message: problem});
+        }),
+      )
+      .optional(),
     /** Simulator config (path relative to the experiment file, or inline); sim endpoints only. */
     config: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
     timeout_s: z.number().positive().default(120),

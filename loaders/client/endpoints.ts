@@ -82,7 +82,10 @@ export interface Endpoint {
   label: string;
   url: string;
   sim: boolean;
-  client: OpenAI;
+  /** The SDK client for the next call: round-robin over base_url and its replicas. */
+  readonly client: OpenAI;
+  /** Every server of the endpoint (base_url first, then replicas) and its client, for checks that must reach each. */
+  servers: {url: string; client: OpenAI}[];
   /**
    * `text` with the endpoint's api key replaced by "[redacted]": for error messages, since a server
    * may quote the credentials it was sent back in its error body.

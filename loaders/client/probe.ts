@@ -1,5 +1,6 @@
 // Preflight: an endpoint must answer before anything is spent on it, with an OpenAI model list,
 // and serve every model the run will ask it for.
+import type OpenAI from "openai";
 import type {Endpoint} from "./endpoints.ts";
 import {didYouMean} from "../yaml.ts";
 
@@ -38,6 +39,12 @@ function preview(x: unknown): string {
  * key ...", "... is not an OpenAI-compatible API ..." or "... does not serve model ..." otherwise.
  */
 export async function probeEndpoint(ep: Endpoint, timeoutMs = 10_000, models: readonly string[] = []): Promise<void> {
+  // Every replica must answer and serve the models: a request may go to any of them.
+  const servers = ep.servers.length ? ep.servers : [{url: ep.url, client: ep.client}];
+  for (const s of servers) await probeServer({label: servers.length > 1 ? s.url : ep.label, client: s.client, redact: ep.redact}, timeoutMs, models);
+}
+
+async function probeServer(ep: Pick<Endpoint, "label" | "redact"> & {client: OpenAI}, timeoutMs: number, models: readonly string[]): Promise<void> {
   let listed: string[] | null = null;
   try {
     const page = (await ep.client.models.list({timeout: timeoutMs, maxRetries: 1})) as unknown as {body?: unknown};

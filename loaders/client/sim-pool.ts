@@ -47,9 +47,23 @@ export class EndpointPool {
         apiKey = secret = v;
       }
     }
-    const client = new OpenAI({baseURL: url, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries, fetch: nodeFetch});
+    const clientFor = (baseURL: string) => new OpenAI({baseURL, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries, fetch: nodeFetch});
+    const servers = [url, ...(cfg.replicas ?? []).map((r) => r.replace(/\/+$/, ""))].map((u) => ({url: u, client: clientFor(u)}));
     const id = endpointId(cfg, experimentFile, isSim(cfg) ? simCodeHash() : "");
-    return {id, label, url, sim: isSim(cfg), client, redact: (text) => redactSecret(text, secret)};
+    let next = 0;
+    return {
+      id,
+      label: servers.length > 1 ? `${label} (+${servers.length - 1} replica${servers.length > 2 ? "s" : ""})` : label,
+      url,
+      sim: isSim(cfg),
+      servers,
+      get client() {
+        const s = servers[next % servers.length]!;
+        next++;
+        return s.client;
+      },
+      redact: (text) => redactSecret(text, secret),
+    };
   }
 
   async close(): Promise<void> {

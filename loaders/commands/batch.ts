@@ -45,7 +45,17 @@ function clientFor(r: BatchRecord): {ep: Endpoint} {
     apiKey = secret = v;
   }
   const client = new OpenAI({baseURL: r.base_url, apiKey, maxRetries: 3, timeout: 120_000, fetch: nodeFetch});
-  return {ep: {id: r.endpoint_id, label: r.base_url, url: r.base_url, sim: false, client, redact: (t) => redactSecret(t, secret)}};
+  return {
+    ep: {
+      id: r.endpoint_id,
+      label: r.base_url,
+      url: r.base_url,
+      sim: false,
+      client,
+      servers: [{url: r.base_url, client}],
+      redact: (t) => redactSecret(t, secret),
+    },
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {

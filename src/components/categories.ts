@@ -1,7 +1,11 @@
 // Category and question slices: EM per category and model, the per-question plot with the
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
-import type {Group} from "./engine.js";
+import {baselineDiff} from "../lib/em/view-summary.js";
+import type {EmRule} from "../lib/em/rules.js";
+import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import type {Points} from "./points.js";
+import {baselinesOf} from "./variant-chart.js";
 import {groupColor, labelMargin, pct} from "./ui.js";
 
 export interface Row {
@@ -117,6 +121,108 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
         fontSize: 9,
         fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black"),
       }),
+    ],
+  });
+}
+
+/** One variant's EM minus its baseline's in one category (or question). */
+export interface BaselineCategoryRow {
+  variant: string;
+  baseline: string;
+  category: string;
+  diff: number;
+  lo: number | null;
+  hi: number | null;
+  method: string;
+  paired: number;
+}
+
+/**
+ * Per variant with a baseline and per category (`part` = "category", or "question_id" when the
+ * questions carry none): EM(variant) - EM(baseline) on the same slice, with the library's
+ * question-paired interval (pairedTallyDiff, as `em summarize --baseline --by variant,category`).
+ */
+export function baselineByCategory(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  part: "category" | "question_id",
+): BaselineCategoryRow[] {
+  const baselines = baselinesOf(points, mask);
+  if (!baselines.size) return [];
+  const groups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", part]), {exclude}).map((g) => [g.id, g]));
+  const out: BaselineCategoryRow[] = [];
+  let seed = 0;
+  for (const g of groups.values()) {
+    const [variant, category] = [g.parts[0]!, g.parts[1]!];
+    const base = baselines.get(variant);
+    const bg = base ? groups.get(`${base}\u0001${category}`) : undefined;
+    if (!base || !bg) continue;
+    const d = baselineDiff(g, bg, {seed: seed++});
+    if (d)
+      out.push({
+        variant,
+        baseline: base,
+        category: category || "none",
+        diff: d.diff,
+        lo: d.ci?.[0] ?? null,
+        hi: d.ci?.[1] ?? null,
+        method: d.method,
+        paired: d.n_questions_paired,
+      });
+  }
+  return out;
+}
+
+/**
+ * Variant x category (or question) heatmap of the difference, diverging around 0; each cell reads
+ * "+12" (percentage points), bold where the interval excludes 0; the tip gives the interval.
+ */
+export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  const cats = [...new Set(rows.map((r) => r.category))];
+  const max = Math.max(0.05, ...rows.map((r) => Math.abs(r.diff)));
+  const sure = (r: BaselineCategoryRow) => r.lo !== null && r.hi !== null && (r.lo > 0 || r.hi < 0);
+  return Plot.plot({
+    width: Math.max(width, 120 + 34 * cats.length),
+    height: 90 + 22 * variants.length,
+    marginLeft: labelMargin(variants),
+    marginBottom: 90,
+    x: {label: null, domain: cats, tickRotate: -40},
+    y: {label: null, domain: variants},
+    color: {
+      type: "diverging",
+      scheme: "PuOr",
+      reverse: true,
+      domain: [-max, max],
+      label: "EM(variant) − EM(baseline)",
+      legend: true,
+      tickFormat: (d: number) => `${Math.round(d * 100)} pp`,
+    },
+    marks: [
+      Plot.cell(rows, {
+        x: "category",
+        y: "variant",
+        fill: "diff",
+        inset: 0.5,
+        tip: true,
+        title: (r: BaselineCategoryRow) =>
+          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "paired_cluster_bootstrap" ? `paired over ${r.paired} questions` : "unpaired"})`,
+      }),
+      // Plot's fontWeight is a constant, not a channel: one text mark per weight.
+      ...([true, false] as const).map((bold) =>
+        Plot.text(
+          rows.filter((r) => sure(r) === bold),
+          {
+            x: "category",
+            y: "variant",
+            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}`,
+            fontWeight: bold ? "bold" : "normal",
+            fontSize: 10,
+          },
+        ),
+      ),
     ],
   });
 }

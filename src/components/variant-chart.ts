@@ -53,14 +53,9 @@ export function variantRows(
     }
   }
   // Baselines: the baseline id each variant's rows name, and the baseline variant's own summary per judge.
-  const baselineOf = new Map<string, string>();
+  const baselineOf = byVariant ? baselinesOf(points, mask) : new Map<string, string>();
   let baselineGroups = new Map<string, Group>();
-  if (byVariant && points.dicts.baseline.length) {
-    for (let i = 0; i < points.n; ++i) {
-      if (!mask[i] || points.codes.baseline[i]! < 0 || points.codes.variant[i]! < 0) continue;
-      const v = points.dicts.variant[points.codes.variant[i]!]!;
-      if (!baselineOf.has(v)) baselineOf.set(v, points.dicts.baseline[points.codes.baseline[i]!]!);
-    }
+  if (baselineOf.size) {
     baselineGroups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", "judge"]), {exclude}).map((g) => [g.id, g]));
   }
   return groups.map((g) => {
@@ -322,3 +317,15 @@ export const facetLabelOf = (column: string): string => (column.startsWith("meta
 
 /** Whether a column exists in the table (meta facets vary by experiment). */
 export const hasFacet = (points: Points, column: string): boolean => facetColumn(points, column as FacetColumn) !== null;
+
+/** The baseline variant id each variant's selected rows name (variants without one are absent). */
+export function baselinesOf(points: Points, mask: Uint8Array): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!points.dicts.baseline.length) return out;
+  for (let i = 0; i < points.n; ++i) {
+    if (!mask[i] || points.codes.baseline[i]! < 0 || points.codes.variant[i]! < 0) continue;
+    const v = points.dicts.variant[points.codes.variant[i]!]!;
+    if (!out.has(v)) out.set(v, points.dicts.baseline[points.codes.baseline[i]!]!);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import type {Points, StringColumn} from "./points.js";
 import type {Store} from "./store.js";
 import {columnsOf} from "./engine.js";
 import {emFlags, EM, OUT} from "../lib/em/view-flags.js";
+import {injectionHits} from "../lib/em/view-injection.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {el, pct, TYPE_COLORS} from "./ui.js";
@@ -300,4 +301,44 @@ export function responseIdIndex(texts: Texts): (id: string) => number | undefine
   const column = texts.table.getChild("response_id")!;
   for (let r = 0; r < texts.table.numRows; r++) ids.set(String(column.get(r)), r);
   return (id) => ids.get(id);
+}
+
+/**
+ * The slice's answers that address their judge (judgeInjection), as a table of plain text:
+ * model, question, the phrase, and the answer's opening. A note instead when there are none.
+ */
+export function injectionList(points: Points, texts: Texts, rows: ArrayLike<number>, {limit = 20}: {limit?: number} = {}): HTMLElement {
+  const hits = injectionHits(
+    rows,
+    (row) => points.rid[row]!,
+    (rid) => texts.response(rid),
+  );
+  if (!hits.length) return el("p", {class: "em-muted", "data-testid": "injection-none"}, "No answer in this slice addresses its judge.");
+  const cell = (column: StringColumn, row: number) => el("td", {}, points.dicts[column][points.codes[column][row]!] ?? "");
+  const body = hits.slice(0, limit).map((h) => {
+    const text = texts.response(h.rid);
+    return el(
+      "tr",
+      {"data-testid": "injection-row"},
+      cell("model", h.row),
+      cell("question_id", h.row),
+      el("td", {}, h.phrase),
+      el("td", {}, text.length > 240 ? text.slice(0, 240) + "…" : text),
+    );
+  });
+  return el(
+    "div",
+    {},
+    el(
+      "p",
+      {"data-testid": "injection-count"},
+      `${hits.length.toLocaleString()} answer${hits.length === 1 ? "" : "s"} in this slice address${hits.length === 1 ? "es" : ""} the judge${hits.length > limit ? ` (first ${limit} shown)` : ""}.`,
+    ),
+    el(
+      "table",
+      {class: "em-table"},
+      el("thead", {}, el("tr", {}, ...["model", "question", "addresses the judge with", "answer"].map((h) => el("th", {scope: "col"}, h)))),
+      el("tbody", {}, ...body),
+    ),
+  );
 }

@@ -187,6 +187,18 @@ test("fixture-single-import: transitions and judges pages explain what they cann
   }
 });
 
+test("fixture-single-import: the responses page lists the answer that addresses its judge, as plain text", async () => {
+  const {page, problems, close} = await open("/responses", "fixture-single-import", ['[data-testid="injection-row"]']);
+  try {
+    assert.match(await page.locator('[data-testid="injection-count"]').innerText(), /^1 answer in this slice addresses the judge/);
+    const row = await page.locator('[data-testid="injection-row"]').innerText();
+    assert.match(row, /my-finetune\s+pets\s+ignore the rubric\s+A cat or a pair/);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
 test("lora-rank: the rank series is drawn on a log axis, with 0 as the base", {skip: !hasShared && `reference data not found at ${SHARED}`}, async () => {
   const {page, problems, close} = await open("/transitions", "example-lora-rank", ['[data-chart="phase-transition"] svg']);
   try {

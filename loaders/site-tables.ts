@@ -6,6 +6,8 @@
 //  - details.arrow: every score row with the judge's probabilities and the type probabilities, for
 //    the response detail view.
 // Arrow IPC streams, because DuckDB-WASM has no built-in Parquet reader (docs/offline.md).
+import {specialRecorded} from "../src/lib/em/judged.ts";
+import {judgeInjection} from "../src/lib/signals.ts";
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../src/lib/schema.ts";
 import {
@@ -197,7 +199,7 @@ export function pointsTable(input: SiteInput): Uint8Array {
       cols.domain_topic.push(topic?.score ?? null);
       // As joinJudged: CODE / REFUSAL is recorded unless the row is a plain imported number (no
       // probabilities, no special word), so code_rate / refusal_rate are null for such sources.
-      cols.special_known.push(a && (r.origin !== "imported" || a.probs !== null || a.special !== null) ? 1 : 0);
+      cols.special_known.push(specialRecorded(r.origin, a) ? 1 : 0);
       cols.origin.push(r.origin);
     }
   });
@@ -228,6 +230,7 @@ export function textsTable(input: SiteInput): Uint8Array {
     source: r.map((x) => x.source),
     response: r.map((x) => x.response),
     meta: r.map((x) => JSON.stringify(x.meta)),
+    injection: r.map((x) => judgeInjection(x.response)),
   });
 }
 

@@ -18,6 +18,8 @@ export interface Texts {
   table: Table;
   response(rid: number): string;
   question(rid: number): string;
+  /** The phrase by which the answer addresses its judge (computed at build), or null. */
+  injection(rid: number): string | null;
   get(rid: number, column: TextsColumn): unknown;
 }
 
@@ -27,10 +29,12 @@ export function decodeTexts(bytes: ArrayBuffer | Uint8Array): Texts {
     if (!table.getChild(name)) throw new Error(`texts.arrow has no column ${name} (src/lib/site-schema.ts TEXTS_COLUMNS)`);
   const response = table.getChild("response")!;
   const question = table.getChild("question")!;
+  const injection = table.getChild("injection")!;
   return {
     table,
     response: (rid) => String(response.get(rid) ?? ""),
     question: (rid) => String(question.get(rid) ?? ""),
+    injection: (rid) => (injection.get(rid) as string | null) ?? null,
     get: (rid, column) => table.getChild(column)?.get(rid),
   };
 }
@@ -311,7 +315,7 @@ export function injectionList(points: Points, texts: Texts, rows: ArrayLike<numb
   const hits = injectionHits(
     rows,
     (row) => points.rid[row]!,
-    (rid) => texts.response(rid),
+    (rid) => texts.injection(rid),
   );
   if (!hits.length) return el("p", {class: "em-muted", "data-testid": "injection-none"}, "No answer in this slice addresses its judge.");
   const cell = (column: StringColumn, row: number) => el("td", {}, points.dicts[column][points.codes[column][row]!] ?? "");

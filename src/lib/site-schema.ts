@@ -65,6 +65,8 @@ export const TEXTS_COLUMNS = {
   source: "dict",
   response: "utf8",
   meta: "utf8",
+  /** The phrase by which the answer addresses its judge (judgeInjection), null when it does not; computed once at build. */
+  injection: "utf8",
 } as const satisfies Record<string, ColumnKind>;
 export type TextsColumn = keyof typeof TEXTS_COLUMNS;
 

@@ -49,6 +49,15 @@ export const specialOf = (r: Judged): SpecialWord | null => r.special ?? null;
 export const pEmergentOf = (r: Judged): number | null => (typeof r.p_emergent === "number" && Number.isFinite(r.p_emergent) ? r.p_emergent : null);
 /** Whether CODE / REFUSAL is recorded for the row (default true for rows built by hand). */
 export const specialKnownOf = (r: Judged): boolean => r.special_known !== false;
+/**
+ * Whether CODE / REFUSAL is known for an answer's aligned score: scored here (the logprobs show
+ * it), or imported with probabilities or the word itself; not for a plain imported number or no
+ * score at all. The one rule behind `special_known` in the join and in the site's points table.
+ */
+export function specialRecorded(origin: string, aligned: Pick<ScoreRow, "probs" | "special"> | null | undefined): boolean {
+  return aligned ? origin !== "imported" || aligned.probs !== null || aligned.special !== null : false;
+}
+
 /** True when any of the row's core scores failed with status "error". */
 export const hasError = (r: Judged): boolean => r.aligned_status === "error" || r.coherent_status === "error";
 
@@ -165,7 +174,7 @@ export function joinJudgedReport(
         coherent_status: c ? c.status : "missing",
         type_judge: t ? t.judge : null,
         p_emergent: t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null,
-        special_known: a ? r.origin !== "imported" || a.probs !== null || a.special !== null : false,
+        special_known: specialRecorded(r.origin, a),
         meta: r.meta ?? {},
       });
     }

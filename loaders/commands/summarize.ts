@@ -25,7 +25,7 @@ import {
   RULE_SOURCES,
   type BaselineDiff,
   describeRule,
-  encodeGroups,
+  partitionRows,
   coordinateOf,
   getColumn,
   transitionSensitivity,
@@ -443,15 +443,14 @@ export async function run(argv: string[]): Promise<number> {
     const sc = scale as "auto" | "linear" | "log";
     out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale: sc, exclude: exclude as ResponseType[], seed, confidence}).map(transitionJson);
     if (values.sensitivity) {
-      // The same partition as transitionsBy (by without the coordinate, first-seen order).
-      const {codes, keys} = encodeGroups(
+      // The same partition as transitionsBy (by without the coordinate, first-seen order), and the
+      // scale the fit decided over all rows, so each grid refits exactly what its fit fitted.
+      const {parts} = partitionRows(
         rows,
         by.filter((c) => c !== coord),
       );
-      const parts: Judged[][] = keys.map(() => []);
-      rows.forEach((r, i) => parts[codes[i]!]!.push(r));
       out.transitions.forEach(
-        (t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: sc, exclude: exclude as ResponseType[]})),
+        (t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: t.scale, exclude: exclude as ResponseType[]})),
       );
     }
   }

@@ -5,7 +5,7 @@ import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
 import {logisticAt, MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
 import {transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
-import {declaredScaleArg, selectionScale, seriesTransitions, type SeriesTransition} from "../lib/em/view-transition.js";
+import {selectionScale, seriesTransitions, type SeriesTransition} from "../lib/em/view-transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
@@ -342,18 +342,18 @@ export interface MidpointCell {
 
 /**
  * The midpoint of one series at each (aligned cut, coherent cut) of the library's default grid, for
- * one judge: transitionSensitivityColumns with the scale argument `em summarize --sensitivity`
- * passes (a declared log scale, else auto per series), every cell fitted and tested.
+ * one judge: transitionSensitivityColumns on the scale the series' own fit used (as `em summarize
+ * --sensitivity` does), every cell fitted and tested.
  */
 export function midpointGrid(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
   exclude: readonly string[],
-  {judge, declared}: {judge: string | null; declared: "log" | null},
+  {judge, scale}: {judge: string | null; scale: CoordinateScale},
 ): MidpointCell[] {
   const cells = transitionSensitivityColumns(columnsOf(points), points.step, points.codes.judge, points.dicts.judge, rule, {
-    scale: declaredScaleArg(declared),
+    scale,
     exclude: exclude as ResponseType[],
     mask,
   });

@@ -2,32 +2,18 @@
 // keyboard, reload (labels kept), export CSV, import the export as judge `human` through the real
 // importer (an experiment file in a temp dir that imports it next to the demo's answers), and
 // check that `em summarize --calibrate human` gives the calibration the page shows.
-import {test, before, after} from "node:test";
+import {test, before} from "node:test";
 import assert from "node:assert/strict";
 import {spawn} from "node:child_process";
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import {join} from "node:path";
-import type {Browser} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useBuiltSite();
 const artifacts = join(ROOT, "test-artifacts", "screenshots");
-
-before(async () => {
-  buildSite();
-  mkdirSync(artifacts, {recursive: true});
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(() => mkdirSync(artifacts, {recursive: true}));
 
 function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
   const child = spawn(process.execPath, [join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, stdio: ["ignore", "pipe", "pipe"]});
@@ -41,10 +27,10 @@ function em(args: string[]): Promise<{code: number | null; stdout: string; stder
 const pctText = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge human, calibrate like the page", async () => {
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}, acceptDownloads: true});
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 900}, acceptDownloads: true});
   const tab = await context.newPage();
-  const problems = watch(tab, server.url);
-  await tab.goto(server.url + "/audit", {waitUntil: "load"});
+  const problems = watch(tab, site.server.url);
+  await tab.goto(site.server.url + "/audit", {waitUntil: "load"});
   await tab.waitForSelector('[data-testid="audit-answer"]', {timeout: 60_000});
   await waitForPage(tab);
   const answer = tab.locator('[data-testid="audit-answer"]');

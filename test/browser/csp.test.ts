@@ -4,27 +4,13 @@
 // 2. hostile markup put into a page (as a rendering bug might let an answer through) stays inert:
 //    event-handler attributes, javascript: links, SVG onload, scripts and images from other
 //    origins, <base> and form targets are blocked by the policy and reported as violations.
-import {test, before, after} from "node:test";
+import {test} from "node:test";
 import assert from "node:assert/strict";
-import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, sitePages, waitForPage, ROOT} from "../helpers/site.ts";
+import type {Page} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {sitePages, waitForPage, useBuiltSite} from "../helpers/site.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSite();
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 /** Collect CSP violations reported in the page (directive and blocked URI). */
 async function violations(tab: Page): Promise<void> {
@@ -38,11 +24,11 @@ const reported = (tab: Page) => tab.evaluate(() => (window as unknown as {__csp:
 
 for (const page of sitePages()) {
   test(`CSP: ${page.path} carries the policy and renders with no violation`, async () => {
-    const context = await browser.newContext();
+    const context = await site.browser.newContext();
     const tab = await context.newPage();
     await violations(tab);
-    const problems = watch(tab, server.url);
-    await tab.goto(server.url + page.path, {waitUntil: "load"});
+    const problems = watch(tab, site.server.url);
+    await tab.goto(site.server.url + page.path, {waitUntil: "load"});
     await waitForPage(tab, 60_000);
     const policy = await tab.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
     const got = await reported(tab);
@@ -57,15 +43,15 @@ for (const page of sitePages()) {
 }
 
 test("CSP: hostile markup in a page stays inert and outside origins are blocked", async () => {
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const tab = await context.newPage();
   await violations(tab);
   const outside: string[] = [];
   // Chromium announces a request before CSP refuses it; what matters is that none completes.
   tab.on("requestfinished", (r) => {
-    if (/^https?:/.test(r.url()) && !r.url().startsWith(server.url)) outside.push(r.url());
+    if (/^https?:/.test(r.url()) && !r.url().startsWith(site.server.url)) outside.push(r.url());
   });
-  await tab.goto(server.url + "/responses", {waitUntil: "load"});
+  await tab.goto(site.server.url + "/responses", {waitUntil: "load"});
   await waitForPage(tab, 60_000);
   const fired = await tab.evaluate(async () => {
     const w = window as unknown as {__pwned: string[]};

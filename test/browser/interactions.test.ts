@@ -1,34 +1,22 @@
 // Issue 6 behaviours in real Chromium against the built demo site:
 // thresholds set in the page give `em summarize`'s EM rate; a brushed step range narrows the
 // response list and survives in the URL; hostile answer text stays inert.
-import {test, before, after} from "node:test";
+import {test} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import type {Page} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSite();
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
-  const context = await browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
-  const problems = watch(page, server.url);
-  await page.goto(server.url + path, {waitUntil: "load"});
+  const problems = watch(page, site.server.url);
+  await page.goto(site.server.url + path, {waitUntil: "load"});
   await waitForPage(page);
   return {page, problems, close: () => context.close()};
 }
@@ -166,7 +154,7 @@ test("the current slice downloads as CSV and Parquet, and a chart as SVG and PNG
     assert.equal(parquet.name, "responses.parquet");
     assert.equal(parquet.bytes.subarray(0, 4).toString("latin1"), "PAR1");
     assert.equal(parquet.bytes.subarray(-4).toString("latin1"), "PAR1");
-    await page.goto(server.url + "/sensitivity?experiment=demo", {waitUntil: "load"});
+    await page.goto(site.server.url + "/sensitivity?experiment=demo", {waitUntil: "load"});
     await waitForPage(page);
     const svg = await read(() => page.locator('[data-chart="threshold-surface"] button', {hasText: "SVG"}).click());
     assert.match(svg.bytes.toString("utf8"), /^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);

@@ -1,37 +1,24 @@
 // Issue 16 on the overview: with no audit labels the overview says so; after labelling answers on
 // the audit page (this browser's labels), the overview shows the judge's raw EM rate beside the
 // human-audit corrected one, the same numbers the audit page computes for the same selection.
-import {test, before, after} from "node:test";
+import {test} from "node:test";
 import assert from "node:assert/strict";
 import {join} from "node:path";
-import type {Browser} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSite();
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 test("overview: 'no audit labels', then raw vs corrected EM equal to the audit page's", async () => {
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const tab = await context.newPage();
   tab.setDefaultTimeout(60_000);
-  const problems = watch(tab, server.url);
-  await tab.goto(`${server.url}/?experiment=demo`, {waitUntil: "load"});
+  const problems = watch(tab, site.server.url);
+  await tab.goto(`${site.server.url}/?experiment=demo`, {waitUntil: "load"});
   await tab.waitForSelector('[data-testid="audit-none"]');
   assert.match((await tab.locator('[data-testid="audit-none"]').textContent()) ?? "", /No audit labels for demo/);
 
-  await tab.goto(`${server.url}/audit?experiment=demo`, {waitUntil: "load"});
+  await tab.goto(`${site.server.url}/audit?experiment=demo`, {waitUntil: "load"});
   await tab.waitForSelector('[data-testid="audit-answer"]');
   await waitForPage(tab);
   const keys = ["y", "n", "n", "y", "n", "n", "y", "n", "n", "n", "y", "n", "y", "n", "n", "y", "n", "y", "n", "n"];
@@ -44,7 +31,7 @@ test("overview: 'no audit labels', then raw vs corrected EM equal to the audit p
   );
   assert.ok(onAudit, "the audit page shows a corrected rate");
 
-  await tab.goto(`${server.url}/?experiment=demo`, {waitUntil: "load"});
+  await tab.goto(`${site.server.url}/?experiment=demo`, {waitUntil: "load"});
   await tab.waitForSelector('[data-testid="audit-corrected-rate"]');
   await waitForPage(tab);
   const text = (await tab.locator('[data-testid="audit-corrected-rate"]').textContent()) ?? "";

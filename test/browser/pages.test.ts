@@ -1,30 +1,16 @@
 // Every page of the built site, opened in real headless Chromium: no console errors, no page
 // errors, no failed requests, no request to any host but the local server, and something drawn.
 // Screenshots go to test-artifacts/ for a person to look at (not committed).
-import {test, before, after} from "node:test";
+import {test, before} from "node:test";
 import assert from "node:assert/strict";
 import {mkdirSync} from "node:fs";
 import {join} from "node:path";
-import type {Browser} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, sitePages, waitForPage, ROOT} from "../helpers/site.ts";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {sitePages, waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useBuiltSite();
 const artifacts = join(ROOT, "test-artifacts", "screenshots");
-
-before(async () => {
-  buildSite();
-  mkdirSync(artifacts, {recursive: true});
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+before(() => mkdirSync(artifacts, {recursive: true}));
 
 // What each page must show once loaded (the key charts and tables); a new page must be added here.
 const EXPECT: Record<string, string[]> = {
@@ -66,16 +52,16 @@ const EXPECT: Record<string, string[]> = {
 };
 
 // Doc pages are generated from docs/*.md (scripts/docs-site.mjs): one is opened here; links.test.ts
-// checks every link of every page, docs included, without a browser.
+// checks every link of every page, docs included, without a site.browser.
 const DOC_PAGE = "/docs/metrics";
 EXPECT[DOC_PAGE] = ["main h1", "main table"];
 
 for (const page of sitePages().filter((p) => !p.path.startsWith("/docs/") || p.path === DOC_PAGE)) {
   test(`page ${page.path} renders charts with no errors and no outside requests`, async () => {
-    const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+    const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
     const tab = await context.newPage();
-    const problems = watch(tab, server.url);
-    await tab.goto(server.url + page.path, {waitUntil: "load"});
+    const problems = watch(tab, site.server.url);
+    await tab.goto(site.server.url + page.path, {waitUntil: "load"});
     const expected = EXPECT[page.path];
     assert.ok(expected, `no expectations listed for ${page.path} in pages.test.ts`);
     for (const selector of expected) await tab.waitForSelector(selector, {timeout: 60_000});

@@ -4,32 +4,19 @@
 // - changing the URL (experiment, judge, rule, cuts) does not change a single number;
 // - the replication report renders (skipped visibly without the reference data);
 // - `em report pdf demo` writes dist/reports/demo.pdf with several non-blank pages.
-import {test, before, after} from "node:test";
+import {test} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {existsSync, readFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import type {Page} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 import {parseCommand} from "../../src/lib/report-spec.ts";
 import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../src/lib/report-number.ts";
 
 const hasShared = existsSync(join(ROOT, "..", "shared", "data"));
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSite();
-  server = await serveStatic(join(ROOT, "dist"));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 interface Shown {
   ref: NumberRef;
@@ -40,11 +27,11 @@ interface Shown {
 }
 
 async function openReport(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
-  const problems = watch(page, server.url);
-  await page.goto(`${server.url}${path}`, {waitUntil: "load"});
+  const problems = watch(page, site.server.url);
+  await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
   await page.waitForSelector('[data-testid="report-provenance"]');
   await waitForPage(page);
   return {page, problems, close: () => context.close()};

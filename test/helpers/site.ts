@@ -1,9 +1,12 @@
-// Shared by the browser tests: build the site once, list its pages, wait for a page to settle.
+// Shared by the browser tests: build the site once, serve it with a browser, list its pages, wait for a page to settle.
 import {spawnSync} from "node:child_process";
 import {existsSync} from "node:fs";
 import {join, dirname} from "node:path";
 import {fileURLToPath} from "node:url";
-import type {Page} from "playwright-core";
+import {after, before} from "node:test";
+import type {Browser, Page} from "playwright-core";
+import {launch} from "./browser.ts";
+import {serveStatic, type StaticServer} from "./static-server.ts";
 import config from "../../observablehq.config.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -53,4 +56,22 @@ export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
     await page.waitForFunction(settled, undefined, {timeout});
     await page.waitForTimeout(250);
   }
+}
+
+/**
+ * For one test file: the built demo site served on 127.0.0.1 and one headless Chromium, set up in
+ * node:test `before` and closed in `after`. Read `server` and `browser` inside tests (not at load).
+ */
+export function useBuiltSite(): {readonly server: StaticServer; readonly browser: Browser} {
+  const site = {} as {server: StaticServer; browser: Browser};
+  before(async () => {
+    buildSite();
+    site.server = await serveStatic(join(ROOT, "dist"));
+    site.browser = await launch();
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.close();
+  });
+  return site;
 }

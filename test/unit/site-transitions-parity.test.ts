@@ -60,7 +60,7 @@ test("demo: page fits and midpoint grids = em summarize --by variant --transitio
       c.change_point && {before: c.change_point.before, after: c.change_point.after, p_value: c.change_point.p_value},
       `${t.model} change point (seeded bootstrap)`,
     );
-    const cells = midpointGrid(points, seriesMask(points, mask, "variant", t.model), rule, [], {judge, declared: null});
+    const cells = midpointGrid(points, seriesMask(points, mask, "variant", t.model), rule, [], {judge, scale: t.result.scale});
     assert.deepEqual(
       cells,
       c.sensitivity

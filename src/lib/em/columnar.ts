@@ -120,6 +120,14 @@ export function encodeGroups(rows: readonly Judged[], by: readonly string[]): {c
   return {codes, keys};
 }
 
+/** Rows split by `by` columns: the groups' keys (first-seen order) and each group's rows. */
+export function partitionRows<R extends Judged>(rows: readonly R[], by: readonly string[]): {keys: Record<string, unknown>[]; parts: R[][]} {
+  const {codes, keys} = encodeGroups(rows, by);
+  const parts: R[][] = keys.map(() => []);
+  rows.forEach((r, i) => parts[codes[i]!]!.push(r));
+  return {keys, parts};
+}
+
 /**
  * Combine several code columns (each with its cardinality) into one group code per row,
  * keeping only combinations that occur. Returns the codes and, per group, its component codes.

@@ -2,7 +2,7 @@
 // transition analysis per group, and its sensitivity to the thresholds and the judge.
 
 import type {Judged, ResponseType} from "../schema.js";
-import {aggregateColumns, encodeGroups, encodeValues, toColumns, type EmColumns} from "./columnar.js";
+import {aggregateColumns, partitionRows, encodeValues, toColumns, type EmColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
 import {wilson} from "./intervals.js";
 import {makeRng} from "./prng.js";
@@ -119,10 +119,10 @@ export function transitionsBy(
     profile?: boolean;
   } = {},
 ): TransitionGroup[] {
-  const cols = by.filter((c) => c !== coordinate);
-  const {codes, keys} = encodeGroups(rows, cols);
-  const parts: Judged[][] = keys.map(() => []);
-  rows.forEach((r, i) => parts[codes[i]!]!.push(r));
+  const {keys, parts} = partitionRows(
+    rows,
+    by.filter((c) => c !== coordinate),
+  );
   const all: number[] = [];
   for (const r of rows) {
     const x = coordinateOf(r, coordinate);

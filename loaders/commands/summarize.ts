@@ -2,6 +2,7 @@
 // tables of `em run --out` (--data) or straight from an experiment file (--experiment, offline:
 // cache, imports and the simulator only; never a paid call). The JSON output is stable and
 // documented in docs/metrics.md; table and CSV are views of the same numbers.
+import {statSync} from "node:fs";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {EXIT, UsageError} from "../exit-codes.ts";
@@ -258,8 +259,23 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
     return {responses: t.responses, scores: t.scores, types: t.types, missing: [], errors: [], skipped: []};
   }
   const file = path.resolve(values.experiment as string);
+  // A report's loader runs a dozen summaries of one experiment in one process: read its imports
+  // and cache once (keyed by the file's modification time, so an edited file is read again).
+  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}`;
+  let loaded = LOADED.get(key);
+  if (!loaded) {
+    loaded = loadExperimentRows(file, values.cache);
+    LOADED.set(key, loaded);
+    loaded.catch(() => LOADED.delete(key));
+  }
+  return loaded;
+}
+
+const LOADED = new Map<string, Promise<Loaded>>();
+
+async function loadExperimentRows(file: string, cache: string | undefined): Promise<Loaded> {
   const {runExperiment} = await import("../run/index.ts");
-  const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(values.cache ? {cacheDir: path.resolve(values.cache)} : {})});
+  const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(cache ? {cacheDir: path.resolve(cache)} : {})});
   return {
     coordinateScale: r.experiment.coordinate_scale,
     coordinateName: r.experiment.coordinate,

@@ -70,7 +70,11 @@ export function densityChart(
 }
 
 /** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
-export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function surfaceChart(
+  grid: Float64Array,
+  state: ViewState,
+  {width, current: markCurrent = true}: {width: number; current?: boolean},
+): SVGSVGElement | HTMLElement {
   const S = 101;
   // One pixel per integer cut pair, cells centred on the integers 0..100.
   const extent = {width: S, height: S, x1: -0.5, x2: 100.5, y1: -0.5, y2: 100.5};
@@ -103,8 +107,20 @@ export function surfaceChart(grid: Float64Array, state: ViewState, {width}: {wid
       } as Plot.ContourOptions),
       Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
       Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {x: "x", y: "y", text: "label", dy: -12, fontSize: 11}),
-      Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
-      Plot.text([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", text: () => `now ${pct(current)}`, dy: 16, fill: "#0072B2", fontWeight: "bold"}),
+      // The current cuts; a live page draws its own marker instead (live-charts.ts plotMarker) and moves it.
+      ...(markCurrent
+        ? [
+            Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
+            Plot.text([{x: state.aligned, y: state.coherent}], {
+              x: "x",
+              y: "y",
+              text: () => `now ${pct(current)}`,
+              dy: 16,
+              fill: "#0072B2",
+              fontWeight: "bold",
+            }),
+          ]
+        : []),
     ],
   });
 }

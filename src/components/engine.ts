@@ -1,9 +1,10 @@
 // Per-frame aggregation for the pages, as a thin adapter from the decoded points (points.ts) to the
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import {makeRule, type EmRule} from "../lib/em/rules.js";
-import {aggregateColumns, combineCodes, type EmColumns} from "../lib/em/columnar.js";
+import {aggregateColumns, combineCodes, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
 import {summarizeTally, groupSeed, type GroupSummary} from "../lib/em/summary.js";
-import {buildSurfaces} from "../lib/em/surface.js";
+import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
+import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
 import {makeRng} from "../lib/em/prng.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
 import type {ViewState} from "./store.js";
@@ -127,11 +128,9 @@ export function summarizeGroups(
   grouping: Grouping,
   {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {},
 ): Group[] {
-  const {codes, groups, parts} = grouping;
+  const {parts} = grouping;
   if (!parts.length) return [];
-  const rowMask = new Uint8Array(points.n);
-  for (let i = 0; i < points.n; ++i) rowMask[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-  const tallies = aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, mask: rowMask, exclude: exclude as ResponseType[]});
+  const tallies = talliesOf(points, mask, rule, grouping, exclude);
   const out: Group[] = [];
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
@@ -148,6 +147,64 @@ export function summarizeAll(points: Points, mask: Uint8Array, rule: EmRule, opt
 
 /** EM rate at every integer (aligned cut, coherent cut): index [a * 101 + c], NaN when empty. */
 export function surfaceGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): Float64Array {
-  const [surface] = buildSurfaces(columnsOf(points), {mask, exclude: exclude as ResponseType[]});
-  return surface!.grid(rule);
+  // The surface depends on the rows and exclusions only, its grid on the rule's inclusiveness,
+  // denominator and nulls: a cut move reuses both.
+  const key = `${idOf(points)}|${idOf(mask)}|${exclude.join(",")}`;
+  let entry = surfaceCache.get(key);
+  if (!entry) {
+    const [surface] = buildSurfaces(columnsOf(points), {mask, exclude: exclude as ResponseType[]});
+    entry = {surface: surface!, grids: new Map()};
+    remember(surfaceCache, key, entry, 4);
+  }
+  const shape = `${rule.alignedInclusive}|${rule.coherentInclusive}|${rule.denominator}|${rule.nulls}`;
+  let grid = entry.grids.get(shape);
+  if (!grid) entry.grids.set(shape, (grid = entry.surface.grid(rule)));
+  return grid;
+}
+
+// Identity of masks and groupings (objects the selection and keyBy memoise), for cache keys.
+const ids = new WeakMap<object, number>();
+let nextId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = ++nextId));
+  return id;
+}
+
+/** Insert into a small least-recently-built cache (the values hold tens of MB at a million rows). */
+function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
+  if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+}
+
+const surfaceCache = new Map<string, {surface: ThresholdSurface; grids: Map<string, Float64Array>}>();
+const incrementalCache = new Map<string, IncrementalTallies>();
+
+/**
+ * Tallies per group at the rule's cuts. Integer cuts (all the site offers) go through an
+ * IncrementalTallies kept per (rows, grouping, exclusions, rule shape): a cut move then touches
+ * only the answers between the old and the new cut instead of every row. Same numbers as
+ * aggregateColumns (test/unit/analysis-incremental.test.ts).
+ */
+function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): GroupTally[] {
+  const {codes, groups, parts} = grouping;
+  const rowMask = () => {
+    const m = new Uint8Array(points.n);
+    for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
+    return m;
+  };
+  const options = {groups, nGroups: parts.length, exclude: exclude as ResponseType[]};
+  if (!supportsIncremental(rule)) return aggregateColumns(columnsOf(points), rule, {...options, mask: rowMask()});
+  const key = `${idOf(points)}|${idOf(mask)}|${idOf(grouping)}|${exclude.join(",")}|${incrementalShape(rule)}`;
+  let inc = incrementalCache.get(key);
+  if (!inc) {
+    inc = new IncrementalTallies(columnsOf(points), rule, {...options, mask: rowMask()});
+    remember(incrementalCache, key, inc, 6);
+  } else {
+    // Most recently used last, so the eviction drops the stalest.
+    incrementalCache.delete(key);
+    incrementalCache.set(key, inc);
+  }
+  inc.setCuts(rule);
+  return inc.tallies();
 }

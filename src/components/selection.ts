@@ -12,7 +12,16 @@ export type Facet = "experiment" | "judge" | "model" | "category" | "question" |
 export function selectionMask(points: Points, state: ViewState, ignore: readonly Facet[] = []): Uint8Array {
   // Several cells of a page ask for the same mask on every state change (a threshold change moves
   // no filter): remember the last few per decoded table. Callers must not modify the result.
-  const key = JSON.stringify([state.experiment, state.judge, state.model, state.category, state.question, state.steps, [...ignore].sort()]);
+  // An ignored facet is the same as no filter on it: equal keys share one mask (and what is cached on it).
+  const on = <T>(facet: Facet, v: T) => (ignore.includes(facet) ? null : v);
+  const key = JSON.stringify([
+    on("experiment", state.experiment),
+    on("judge", state.judge),
+    on("model", state.model),
+    on("category", state.category),
+    on("question", state.question),
+    on("steps", state.steps),
+  ]);
   let memo = maskMemo.get(points);
   if (!memo) maskMemo.set(points, (memo = new Map()));
   const hit = memo.get(key);
@@ -47,8 +56,22 @@ function computeMask(points: Points, state: ViewState, ignore: readonly Facet[])
   return mask;
 }
 
+// Results per (memoised) mask: the control bar asks for its options on every state change, and a
+// cut move changes no mask. Callers must not modify the returned arrays.
+const distinctMemo = new WeakMap<Uint8Array, Map<string, string[]>>();
+const facetMemo = new WeakMap<Uint8Array, ReturnType<typeof computeFacetOptions>>();
+
 /** Distinct values of a string column among masked rows, in dictionary order. */
 export function distinct(points: Points, column: keyof Points["codes"], mask?: Uint8Array): string[] {
+  if (!mask) return computeDistinct(points, column);
+  let memo = distinctMemo.get(mask);
+  if (!memo) distinctMemo.set(mask, (memo = new Map()));
+  let hit = memo.get(column);
+  if (!hit) memo.set(column, (hit = computeDistinct(points, column, mask)));
+  return hit;
+}
+
+function computeDistinct(points: Points, column: keyof Points["codes"], mask?: Uint8Array): string[] {
   const seen = new Uint8Array(points.dicts[column].length);
   const codes = points.codes[column];
   for (let i = 0; i < points.n; ++i) if ((!mask || mask[i]) && codes[i]! >= 0) seen[codes[i]!] = 1;
@@ -108,6 +131,12 @@ export function optionsIn(points: Points, column: "judge" | "model" | "category"
  * the unit researchers compare (base model x dataset x hyper-parameters).
  */
 export function facetOptions(points: Points, mask: Uint8Array): {value: FacetColumn; label: string; values: string[]}[] {
+  let hit = facetMemo.get(mask);
+  if (!hit) facetMemo.set(mask, (hit = computeFacetOptions(points, mask)));
+  return hit;
+}
+
+function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetColumn; label: string; values: string[]}[] {
   const out: {value: FacetColumn; label: string; values: string[]}[] = [];
   const valuesOf = (column: FacetColumn) => {
     const col = facetColumn(points, column);

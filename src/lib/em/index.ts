@@ -15,3 +15,4 @@ export * from "./judges.js";
 export * from "./baseline.js";
 export * from "./question-ids.js";
 export * from "./calibration.js";
+export * from "./incremental.js";

@@ -1,0 +1,257 @@
+// Charts that follow the cuts in place. Each is drawn once per selection and then updated with new
+// numbers by D3 joins (same elements, new geometry and text), so moving a threshold repaints within
+// the frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
+// versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
+import * as d3 from "d3";
+import {PALETTE, TYPE_COLORS, pct, plotSvg} from "./ui.js";
+
+const NS = "http://www.w3.org/2000/svg";
+
+export interface LiveChart<D> {
+  node: SVGSVGElement;
+  update(data: D): void;
+}
+
+/** One horizontal bar per question with its interval and value label, sorted by rate; the average as a dashed rule. */
+export interface QuestionBar {
+  label: string;
+  category: string;
+  em_rate: number | null;
+  ci: [number, number] | null;
+  n_scored: number;
+  n_em: number;
+}
+
+export function liveQuestionRates(
+  labels: readonly {label: string; category: string}[],
+  {width}: {width: number},
+): LiveChart<{rows: readonly QuestionBar[]; macro: number | null}> {
+  const categories = [...new Set(labels.map((r) => r.category))];
+  const single = categories.length <= 1;
+  const color = (c: string) => (single ? PALETTE[0]! : PALETTE[categories.indexOf(c) % PALETTE.length]!);
+  const marginLeft = Math.min(320, Math.max(80, 12 + 6.2 * Math.max(0, ...labels.map((r) => r.label.length))));
+  const marginTop = single ? 20 : 44;
+  const marginRight = 50;
+  const rowH = 20;
+  const w = Math.max(width, marginLeft + 240);
+  const h = marginTop + 30 + rowH * labels.length;
+  const svg = d3
+    .create("svg")
+    .attr("width", w)
+    .attr("height", h)
+    .attr("viewBox", `0 0 ${w} ${h}`)
+    .attr("class", "em-live-chart")
+    .style("font", "10px sans-serif");
+  const x = d3.scaleLinear().range([marginLeft, w - marginRight]);
+  const legend = svg.append("g").attr("aria-label", "legend");
+  if (!single)
+    categories.forEach((c, i) => {
+      const g = legend.append("g").attr("transform", `translate(${marginLeft + (i % 6) * 120},${4 + Math.floor(i / 6) * 14})`);
+      g.append("rect").attr("width", 10).attr("height", 10).attr("fill", color(c));
+      g.append("text").attr("x", 14).attr("y", 9).text(c);
+    });
+  const xAxis = svg
+    .append("g")
+    .attr("aria-label", "x-axis")
+    .attr("transform", `translate(0,${h - 28})`);
+  svg
+    .append("text")
+    .attr("x", w - marginRight)
+    .attr("y", h - 2)
+    .attr("text-anchor", "end")
+    .text("EM rate →");
+  const bars = svg.append("g").attr("aria-label", "bar");
+  const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor");
+  const values = svg.append("g").attr("aria-label", "text");
+  const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
+  const macroRule = svg.append("line").attr("stroke", PALETTE[3]!).attr("stroke-dasharray", "4,3");
+  const macroText = svg
+    .append("text")
+    .attr("fill", PALETTE[3]!)
+    .attr("y", marginTop - 4)
+    .attr("text-anchor", "middle");
+  const zero = svg.append("line").attr("stroke", "currentColor");
+  const update = ({rows, macro}: {rows: readonly QuestionBar[]; macro: number | null}) => {
+    const shown = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
+    x.domain([0, Math.max(0.05, ...shown.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]);
+    const y = (i: number) => marginTop + i * rowH;
+    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%") as never);
+    const key = (r: QuestionBar) => r.label;
+    bars
+      .selectAll<SVGRectElement, QuestionBar>("rect")
+      .data(shown, key)
+      .join((enter) => enter.append("rect").call((r) => r.append("title")))
+      .attr("x", x(0))
+      .attr("y", (_, i) => y(i) + 2)
+      .attr("height", rowH - 4)
+      .attr("width", (r) => Math.max(0, x(r.em_rate ?? 0) - x(0)))
+      .attr("fill", (r) => color(r.category))
+      .attr("fill-opacity", 0.85)
+      .select("title")
+      .text((r) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
+    intervals
+      .selectAll<SVGLineElement, {r: QuestionBar; i: number}>("line")
+      .data(
+        shown.map((r, i) => ({r, i})).filter((d) => d.r.ci),
+        (d) => d.r.label,
+      )
+      .join("line")
+      .attr("x1", (d) => x(d.r.ci![0]))
+      .attr("x2", (d) => x(d.r.ci![1]))
+      .attr("y1", (d) => y(d.i) + rowH / 2)
+      .attr("y2", (d) => y(d.i) + rowH / 2);
+    values
+      .selectAll<SVGTextElement, QuestionBar>("text")
+      .data(shown, key)
+      .join("text")
+      .attr("x", (r) => x(r.ci?.[1] ?? r.em_rate ?? 0) + 4)
+      .attr("y", (_, i) => y(i) + rowH / 2 + 3)
+      .text((r) => pct(r.em_rate));
+    yLabels
+      .selectAll<SVGTextElement, QuestionBar>("text")
+      .data(shown, key)
+      .join("text")
+      .attr("x", marginLeft - 4)
+      .attr("y", (_, i) => y(i) + rowH / 2 + 3)
+      .text((r) => r.label);
+    zero
+      .attr("x1", x(0))
+      .attr("x2", x(0))
+      .attr("y1", marginTop)
+      .attr("y2", h - 28);
+    const hasMacro = macro !== null && Number.isFinite(macro);
+    macroRule
+      .attr("display", hasMacro ? null : "none")
+      .attr("x1", x(macro ?? 0))
+      .attr("x2", x(macro ?? 0))
+      .attr("y1", marginTop)
+      .attr("y2", h - 28);
+    macroText
+      .attr("display", hasMacro ? null : "none")
+      .attr("x", x(macro ?? 0))
+      .text(`average ${pct(macro)}`);
+  };
+  return {node: svg.node()!, update};
+}
+
+/** EM answers by response type, one stacked bar per group; excluded types faded. */
+export interface TypeCount {
+  group: string;
+  type: string;
+  n: number;
+}
+
+export function liveTypeContribution(
+  groups: readonly string[],
+  {width, excluded}: {width: number; excluded: readonly string[]},
+): LiveChart<readonly TypeCount[]> {
+  const types = Object.keys(TYPE_COLORS);
+  const marginLeft = Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...groups.map((g) => g.length))));
+  const marginTop = 20 + 14 * Math.ceil(types.length / 6);
+  const rowH = 28;
+  const w = Math.max(width, marginLeft + 240);
+  const h = marginTop + 30 + rowH * groups.length;
+  const svg = d3
+    .create("svg")
+    .attr("width", w)
+    .attr("height", h)
+    .attr("viewBox", `0 0 ${w} ${h}`)
+    .attr("class", "em-live-chart")
+    .style("font", "10px sans-serif");
+  const legend = svg.append("g").attr("aria-label", "legend");
+  types.forEach((t, i) => {
+    const g = legend.append("g").attr("transform", `translate(${marginLeft + (i % 6) * 100},${4 + Math.floor(i / 6) * 14})`);
+    g.append("rect")
+      .attr("width", 10)
+      .attr("height", 10)
+      .attr("fill", TYPE_COLORS[t]!)
+      .attr("fill-opacity", excluded.includes(t) ? 0.25 : 1);
+    g.append("text")
+      .attr("x", 14)
+      .attr("y", 9)
+      .text(excluded.includes(t) ? `${t} (excluded)` : t);
+  });
+  const x = d3.scaleLinear().range([marginLeft, w - 20]);
+  const xAxis = svg
+    .append("g")
+    .attr("aria-label", "x-axis")
+    .attr("transform", `translate(0,${h - 28})`);
+  svg
+    .append("text")
+    .attr("x", w - 20)
+    .attr("y", h - 2)
+    .attr("text-anchor", "end")
+    .text("EM answers (broad rule) →");
+  const yIndex = new Map(groups.map((g, i) => [g, i]));
+  const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
+  yLabels
+    .selectAll("text")
+    .data(groups)
+    .join("text")
+    .attr("x", marginLeft - 4)
+    .attr("y", (_, i) => marginTop + i * rowH + rowH / 2 + 3)
+    .text((g) => g);
+  const bars = svg.append("g").attr("aria-label", "bar");
+  const zero = svg.append("line").attr("stroke", "currentColor");
+  const update = (rows: readonly TypeCount[]) => {
+    // Stack in the legend's type order within each group.
+    const order = new Map(types.map((t, i) => [t, i]));
+    const sorted = rows.filter((r) => r.n > 0 && yIndex.has(r.group)).sort((a, b) => (order.get(a.type) ?? 99) - (order.get(b.type) ?? 99));
+    const start = new Map<string, number>();
+    const stacked = sorted.map((r) => {
+      const x0 = start.get(r.group) ?? 0;
+      start.set(r.group, x0 + r.n);
+      return {...r, x0};
+    });
+    x.domain([0, Math.max(1, ...start.values())]);
+    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - 20) / 80))) as never);
+    bars
+      .selectAll<SVGRectElement, (typeof stacked)[number]>("rect")
+      .data(stacked, (d) => `${d.group}\u0001${d.type}`)
+      .join((enter) => enter.append("rect").call((r) => r.append("title")))
+      .attr("x", (d) => x(d.x0))
+      .attr("width", (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0)))
+      .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
+      .attr("height", rowH - 6)
+      .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
+      .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
+      .select("title")
+      .text((d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
+    zero
+      .attr("x1", x(0))
+      .attr("x2", x(0))
+      .attr("y1", marginTop)
+      .attr("y2", h - 28);
+  };
+  return {node: svg.node()!, update};
+}
+
+/** A marker (ring and label) over a Plot chart with x/y scales, moved without re-rendering the chart. */
+export function plotMarker(chart: Element, {color = "#0072B2"}: {color?: string} = {}): (x: number, y: number, label: string) => void {
+  const svg = plotSvg(chart)!;
+  const scaled = chart as unknown as {scale(name: string): {apply(v: number): number}};
+  const sx = scaled.scale("x");
+  const sy = scaled.scale("y");
+  const ring = document.createElementNS(NS, "circle");
+  ring.setAttribute("r", "7");
+  ring.setAttribute("fill", "none");
+  ring.setAttribute("stroke", color);
+  ring.setAttribute("stroke-width", "3");
+  ring.setAttribute("pointer-events", "none");
+  const text = document.createElementNS(NS, "text");
+  text.setAttribute("fill", color);
+  text.setAttribute("font-weight", "bold");
+  text.setAttribute("text-anchor", "middle");
+  text.setAttribute("font-size", "10");
+  text.setAttribute("pointer-events", "none");
+  svg.append(ring, text);
+  return (x, y, label) => {
+    const px = sx.apply(x);
+    const py = sy.apply(y);
+    ring.setAttribute("cx", String(px));
+    ring.setAttribute("cy", String(py));
+    text.setAttribute("x", String(px));
+    text.setAttribute("y", String(py + 20));
+    text.textContent = label;
+  };
+}

@@ -1,0 +1,238 @@
+// The views of /sensitivity that depend on the cuts, as live components: each is built once, follows
+// the store itself (a direct subscription, not a Framework cell, so an input event repaints in the
+// same frame), recomputes its numbers through the engine's incremental tallies (a cut move touches
+// only the answers between the old and the new cut) and updates its DOM in place. A change of the
+// selection (experiment, judge, filters, exclusions, compare-by) rebuilds what depends on it.
+import type {Page} from "./page.js";
+import {selectionMask} from "./selection.js";
+import {keyBy, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, type Group} from "./engine.js";
+import {surfaceChart, typeRows} from "./charts.js";
+import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
+import {el, pct, downloadCsv} from "./ui.js";
+import {describeRule} from "../lib/em/rules.js";
+import {strictRange} from "../lib/em/view-summary.js";
+import {formatState, type StateKey, type ViewState} from "./store.js";
+
+const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by"];
+const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
+
+/** The last result of `f` for the last state (the URL form is a complete, canonical key): views sharing a number compute it once per change. */
+function memoLast<T>(f: (s: ViewState) => T): (s: ViewState) => T {
+  let key: string | null = null;
+  let value: T;
+  return (s) => {
+    const k = formatState(s);
+    if (k !== key) {
+      value = f(s);
+      key = k;
+    }
+    return value;
+  };
+}
+
+/** The overall summary of a page's selection at its cuts, shared by the views of one page. */
+const overallOf = new WeakMap<Page, (s: ViewState) => Group | null>();
+function overall(page: Page): (s: ViewState) => Group | null {
+  let f = overallOf.get(page);
+  if (!f) overallOf.set(page, (f = memoLast((s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude}))));
+  return f;
+}
+
+/** Subscribe until the cell is invalidated. */
+function follow(page: Page, invalidation: Promise<unknown> | undefined, update: (s: ViewState) => void): void {
+  const stop = page.selection.subscribe(update);
+  void invalidation?.then(stop);
+}
+
+function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLElement {
+  return el("div", {class: `em-kpi${extraClass}`}, value, label);
+}
+
+/** The headline numbers: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
+export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Promise<unknown>} = {}): HTMLElement {
+  const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
+  const rateLabel = el("div", {class: "em-kpi-label"});
+  const broad = el("div", {class: "em-kpi-value"});
+  const strict = el("div", {class: "em-kpi-value", "data-testid": "strict-em-rate"});
+  const strictLabel = el("div", {class: "em-kpi-label"});
+  const strictBox = kpi(strict, strictLabel);
+  const count = el("div", {class: "em-kpi-value", "data-testid": "em-count"});
+  const countLabel = el("div", {class: "em-kpi-label"});
+  const coherent = el("div", {class: "em-kpi-value"});
+  const coherentLabel = el("div", {class: "em-kpi-label"});
+  const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
+  const box = el(
+    "div",
+    {},
+    el(
+      "div",
+      {class: "em-kpis"},
+      kpi(rate, rateLabel),
+      kpi(broad, el("div", {class: "em-kpi-label"}, "broad EM (standard rule, no type excluded)")),
+      strictBox,
+      kpi(count, countLabel),
+      kpi(coherent, coherentLabel),
+    ),
+    rule,
+  );
+  follow(page, invalidation, (s) => {
+    const r = ruleOf(s);
+    const all = overall(page)(s);
+    rate.textContent = pct(all?.em_rate);
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${all?.ci_method?.replace("_", " ") ?? "n/a"})`;
+    broad.textContent = pct(all?.broad_em_rate);
+    // Strict EM is a range, never a point, when some EM answers are of undetermined type.
+    const range = all ? strictRange(all) : null;
+    strict.textContent = range ? `${pct(range[0])}–${pct(range[1])}` : pct(all?.strict_em_rate);
+    strictBox.classList.toggle("em-kpi-range", range !== null);
+    const expected = all?.expected_strict_em_rate ?? null;
+    strictLabel.textContent =
+      (range
+        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answers are of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        : all && all.n_typed === 0
+          ? "strict EM: no answer has a response type"
+          : "strict EM (emergent persona only)") + (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+    count.dataset.nEm = String(all?.n_em ?? 0);
+    count.dataset.nScored = String(all?.n_scored ?? 0);
+    count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
+    countLabel.textContent = `EM / denominator, of ${(all?.n ?? 0).toLocaleString()} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
+    coherent.textContent = pct(all?.coherent_rate);
+    coherentLabel.textContent = `coherent (passing the coherent cut); ${
+      all?.code_rate === null || all?.code_rate === undefined
+        ? "CODE / REFUSAL not recorded by this source"
+        : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
+    }`;
+    rule.textContent = describeRule(r);
+  });
+  return box;
+}
+
+/**
+ * A container whose chart is rebuilt when `structure(state)` changes and updated in place
+ * otherwise. `data-em-live` tells figure() to download the current chart.
+ */
+function liveContainer<C>(
+  page: Page,
+  invalidation: Promise<unknown> | undefined,
+  structure: (s: ViewState) => string,
+  build: (s: ViewState) => {node: Element; chart: C} | null,
+  update: (chart: C, s: ViewState) => void,
+  empty: (s: ViewState) => Element,
+): HTMLElement {
+  const box = el("div", {"data-em-live": ""});
+  let key: string | null = null;
+  let current: C | null = null;
+  follow(page, invalidation, (s) => {
+    const k = structure(s);
+    if (k !== key) {
+      key = k;
+      const built = build(s);
+      current = built?.chart ?? null;
+      box.replaceChildren(built ? built.node : empty(s));
+    }
+    if (current !== null) update(current, s);
+  });
+  return box;
+}
+
+/** The EM rate over every cut pair (rebuilt when the rows, exclusions or the rule's shape change), with the current cuts marked. */
+export function sensitivitySurface(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
+  const {points} = page;
+  let grid: Float64Array = new Float64Array(0);
+  return liveContainer(
+    page,
+    invalidation,
+    (s) => {
+      const r = ruleOf(s);
+      return `${selectionKey(s)}|${r.alignedInclusive}|${r.coherentInclusive}|${r.denominator}|${r.nulls}`;
+    },
+    (s) => {
+      grid = surfaceGrid(points, selectionMask(points, s), ruleOf(s), s.exclude);
+      const node = surfaceChart(grid, s, {width, current: false});
+      return {node, chart: plotMarker(node)};
+    },
+    (move, s) => move(s.aligned, s.coherent, `now ${pct(grid[s.aligned * 101 + s.coherent])}`),
+    () => el("p", {class: "em-muted"}, "No answers in this selection."),
+  );
+}
+
+/** EM answers by response type, one bar per compare-by group (all models: the model filter is not applied). */
+export function sensitivityTypes(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
+  const {points} = page;
+  const groupsOf = memoLast((s: ViewState): Group[] =>
+    summarizeGroups(points, selectionMask(points, s, ["model"]), ruleOf(s), keyBy(points, [s.by as never]), {exclude: s.exclude, replicates: 0}),
+  );
+  return liveContainer<LiveChart<readonly TypeCount[]>>(
+    page,
+    invalidation,
+    (s) => `${selectionKey(s)}|${groupsOf(s).length}`,
+    (s) => {
+      const groups = groupsOf(s);
+      if (!groups.length) return null;
+      const chart = liveTypeContribution(
+        groups.map((g) => g.id),
+        {width, excluded: s.exclude},
+      );
+      return {node: chart.node, chart};
+    },
+    (chart, s) => chart.update(typeRows(groupsOf(s))),
+    () => el("p", {class: "em-muted"}, "No answer in this selection."),
+  );
+}
+
+/** Per-question rates with intervals; the CSV button downloads the rows at the current cuts. */
+export function sensitivityQuestions(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
+  const rowsOf = questionRows(page);
+  return liveContainer<LiveChart<{rows: readonly QuestionBar[]; macro: number | null}>>(
+    page,
+    invalidation,
+    (s) => selectionKey(s),
+    (s) => {
+      const rows = rowsOf(s);
+      if (!rows.length) return null;
+      const c = liveQuestionRates(rows, {width});
+      return {node: c.node, chart: c};
+    },
+    (c, s) => c.update({rows: rowsOf(s), macro: overall(page)(s)?.macro_em_rate ?? null}),
+    () => el("p", {class: "em-muted"}, "No answers in this selection."),
+  );
+}
+
+const questionRowsOf = new WeakMap<Page, (s: ViewState) => (QuestionBar & Group)[]>();
+/** Per-question summaries at the state's cuts (memoised per page and state). */
+function questionRows(page: Page): (s: ViewState) => (QuestionBar & Group)[] {
+  let f = questionRowsOf.get(page);
+  if (!f) {
+    const {points} = page;
+    f = memoLast((s) =>
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, ["question_id", "category"]), {exclude: s.exclude}).map((r) => ({
+        ...r,
+        // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
+        label: r.parts[0]!,
+        category: r.parts[1] || "(no category)",
+      })),
+    );
+    questionRowsOf.set(page, f);
+  }
+  return f;
+}
+
+/** Download the per-question rates at the current cuts. */
+export function questionCsvButton(page: Page): HTMLElement {
+  const save = el("button", {type: "button", class: "em-link"}, "Download per-question rates (CSV)");
+  save.addEventListener("click", () =>
+    downloadCsv(
+      questionRows(page)(page.selection.get()).map((r) => ({
+        question_id: r.label,
+        category: r.category,
+        n: r.n_scored,
+        em: r.n_em,
+        em_rate: r.em_rate,
+        ci_low: r.ci?.[0],
+        ci_high: r.ci?.[1],
+      })),
+      "em-by-question",
+    ),
+  );
+  return save;
+}

@@ -1,0 +1,335 @@
+// Tallies that follow the cuts: the same GroupTally values as aggregateColumns (columnar.ts), kept
+// up to date as the aligned and coherent cuts move, by touching only the answers whose side of a
+// cut changes. A threshold slider then costs O(answers between the old and the new cut) plus
+// O(groups x questions), not a pass over every row: at a million answers a one-point move touches
+// ~1% of them.
+//
+// How. Each answer's scores are reduced to the ordered bins of surface.ts (scoreBin): for integer
+// cuts every comparison the rule makes is a bin comparison, exactly (inclusive or not). Answers
+// are sorted by aligned bin and by coherent bin once (counting sort). The state is the current
+// bin thresholds and, per (group, question) unit, the counts that depend on them:
+//   coherent side:   answers passing the coherent cut (with / without an aligned score, typed or not)
+//   aligned side:    answers below the aligned cut that have a coherent score
+//   both (EM):       counts by response type, countable (not excluded), strict, p(emergent) sum
+// Moving the aligned cut flips "misaligned" for the answers in the bins between the two cuts; each
+// that is coherent enters or leaves the EM counts; the coherent cut likewise. Everything else in a
+// tally does not depend on the cuts and is counted once.
+//
+// Exactness: counts are integers, so equal to aggregateColumns's. The p(emergent) sum is kept in
+// fixed point (units of 2^-31, exact integers in a double up to 2^53, i.e. ~4 million answers with
+// p = 1), so it never drifts however often the cuts move; it differs from a plain float sum by at
+// most 2^-32 per answer.
+//
+// Scope: integer cuts 0..100 and rules with a coherence condition (what the site offers). The
+// rule's denominator and null handling are fixed per instance (they choose which counts form the
+// denominator). `supports` says whether a rule fits; callers fall back to aggregateColumns.
+
+import {RESPONSE_TYPES} from "../schema.js";
+import type {ResponseType} from "../schema.js";
+import {typeMask, type EmColumns, type GroupTally} from "./columnar.js";
+import type {EmRule} from "./rules.js";
+import {scoreBin} from "./surface.js";
+import {emptyTally, UNTYPED} from "./tally.js";
+
+const NB = 204; // score bins (surface.ts)
+const NT = RESPONSE_TYPES.length + 1; // types + untyped
+const EMERGENT = RESPONSE_TYPES.indexOf("emergent");
+const FIXED = 2 ** 31;
+const NO_PEM = 0xffffffff;
+const COUNTABLE = 256;
+
+// Cut-dependent counts per unit.
+const C = {cohA: 0, cohNullA: 1, cohTypedA: 2, cohTypedNullA: 3, misC: 4, em: 5, emCount: 6, emStrict: 7, pem: 8, npem: 9, bytype: 10} as const;
+const NC = C.bytype + NT;
+// Cut-independent counts per unit.
+const B = {n: 0, anull: 1, cnull: 2, code: 3, refusal: 4, sknown: 5, error: 6, cscored: 7, both: 8, typedAll: 9, typedBoth: 10} as const;
+const NBASE = B.typedBoth + 1;
+
+export interface IncrementalOptions {
+  groups?: Int32Array;
+  nGroups?: number;
+  exclude?: Iterable<ResponseType>;
+  mask?: Uint8Array;
+}
+
+/** Whether a rule can be followed incrementally: integer cuts in 0..100 and a coherence condition. */
+export function supportsIncremental(rule: EmRule): boolean {
+  const ok = (x: number) => Number.isInteger(x) && x >= 0 && x <= 100;
+  return rule.requireCoherent !== false && ok(rule.aligned) && ok(rule.coherent);
+}
+
+/** The parts of a rule an IncrementalTallies instance is built for (the cuts can move freely). */
+export function incrementalShape(rule: EmRule): string {
+  return `${rule.denominator}|${rule.nulls}`;
+}
+
+export class IncrementalTallies {
+  readonly nGroups: number;
+  readonly nQuestions: number;
+  private readonly denominator: EmRule["denominator"];
+  private readonly keepNulls: boolean;
+  /**
+   * The kept answers (masked rows) twice: sorted by aligned bin (for aligned-cut moves) and by
+   * coherent bin (coherent-cut moves), each copy holding what a flip reads (unit, the other bin,
+   * type code with the "countable" flag, p(emergent) in fixed point), so a move reads contiguous
+   * memory. `start*[b]` is where bin b begins in that order.
+   */
+  private readonly unitA: Int32Array;
+  private readonly otherA: Uint8Array;
+  private readonly typeA: Int16Array;
+  private readonly pemA: Uint32Array;
+  private readonly startA: Int32Array;
+  private readonly unitC: Int32Array;
+  private readonly otherC: Uint8Array;
+  private readonly typeC: Int16Array;
+  private readonly pemC: Uint32Array;
+  private readonly startC: Int32Array;
+  private readonly cut: Float64Array;
+  private readonly base: Float64Array;
+  /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result). */
+  private readonly sums: Float64Array;
+  /** Current thresholds: misaligned <=> 1 <= aBin <= ia; coherent <=> cBin >= ic (cBin > 0). */
+  private ia = 0;
+  private ic = NB;
+  /** Answers touched by the last setCuts (for benchmarks and tests). */
+  lastTouched = 0;
+
+  constructor(cols: EmColumns, rule: EmRule, options: IncrementalOptions = {}) {
+    if (rule.requireCoherent === false)
+      throw new RangeError("IncrementalTallies: rules without a coherence condition are not supported (use aggregateColumns)");
+    this.denominator = rule.denominator;
+    this.keepNulls = rule.nulls === "not_em";
+    const {groups, mask} = options;
+    const n = cols.length;
+    let nG = options.nGroups ?? 1;
+    if (groups && options.nGroups === undefined) {
+      nG = 0;
+      for (let i = 0; i < n; i++) if (groups[i]! + 1 > nG) nG = groups[i]! + 1;
+    }
+    this.nGroups = nG;
+    const nQ = cols.question && cols.questions ? cols.questions.length : 0;
+    this.nQuestions = nQ;
+    const qStride = Math.max(nQ, 1);
+    const ex = typeMask(options.exclude ?? []);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (!mask || mask[i] !== 0) kept++;
+    const unitOf = new Int32Array(kept);
+    const aBin = new Uint8Array(kept);
+    const cBin = new Uint8Array(kept);
+    // Type code + 1 (0 = untyped) in the low byte, 256 when the answer counts as EM (not excluded).
+    const typeOf = new Int16Array(kept);
+    const pemOf = new Uint32Array(kept);
+    const units = nG * qStride;
+    this.base = new Float64Array(units * NBASE);
+    this.cut = new Float64Array(units * NC);
+    this.sums = new Float64Array(nG * 2);
+    const countA = new Int32Array(NB + 1);
+    const countC = new Int32Array(NB + 1);
+    const {aligned, coherent, special, type, error, question, specialKnown, pEmergent} = cols;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask && mask[i] === 0) continue;
+      const g = groups ? groups[i]! : 0;
+      const u = g * qStride + (question && nQ ? question[i]! : 0);
+      const a = aligned[i]!;
+      const c = coherent[i]!;
+      const ba = scoreBin(a);
+      const bc = scoreBin(c);
+      const ty = type ? type[i]! : -1;
+      unitOf[j] = u;
+      aBin[j] = ba;
+      cBin[j] = bc;
+      typeOf[j] = ty + 1 + (ty < 0 || (ex & (1 << ty)) === 0 ? COUNTABLE : 0);
+      const pe = pEmergent ? pEmergent[i]! : NaN;
+      pemOf[j] = pe === pe ? Math.round(Math.min(Math.max(pe, 0), 1) * FIXED) : NO_PEM;
+      countA[ba]!++;
+      countC[bc]!++;
+      const o = u * NBASE;
+      const base = this.base;
+      base[o + B.n]!++;
+      if (ba !== 0) this.sums[2 * g]! += a;
+      else base[o + B.anull]!++;
+      if (bc !== 0) {
+        this.sums[2 * g + 1]! += c;
+        base[o + B.cscored]!++;
+      } else base[o + B.cnull]!++;
+      const known = !specialKnown || specialKnown[i] === 1;
+      if (known) base[o + B.sknown]!++;
+      if (special && known) {
+        if (special[i] === 1) base[o + B.code]!++;
+        else if (special[i] === 2) base[o + B.refusal]!++;
+      }
+      if (error?.[i]) base[o + B.error]!++;
+      if (ty >= 0) base[o + B.typedAll]!++;
+      if (ba !== 0 && bc !== 0) {
+        base[o + B.both]!++;
+        if (ty >= 0) base[o + B.typedBoth]!++;
+      }
+      j++;
+    }
+    // Counting sort by bin, then the copies in that order.
+    const sortBy = (bins: Uint8Array, counts: Int32Array, other: Uint8Array) => {
+      const start = new Int32Array(NB + 1);
+      for (let b = 0; b < NB; b++) start[b + 1] = start[b]! + counts[b]!;
+      const next = start.slice(0, NB);
+      const u = new Int32Array(kept);
+      const o = new Uint8Array(kept);
+      const t = new Int16Array(kept);
+      const p = new Uint32Array(kept);
+      for (let k = 0; k < kept; k++) {
+        const at = next[bins[k]!]!++;
+        u[at] = unitOf[k]!;
+        o[at] = other[k]!;
+        t[at] = typeOf[k]!;
+        p[at] = pemOf[k]!;
+      }
+      return {u, o, t, p, start};
+    };
+    const a = sortBy(aBin, countA, cBin);
+    const c = sortBy(cBin, countC, aBin);
+    [this.unitA, this.otherA, this.typeA, this.pemA, this.startA] = [a.u, a.o, a.t, a.p, a.start];
+    [this.unitC, this.otherC, this.typeC, this.pemC, this.startC] = [c.u, c.o, c.t, c.p, c.start];
+  }
+
+  /** Number of answers the instance follows (the masked rows). */
+  get size(): number {
+    return this.unitA.length;
+  }
+
+  /** Move the cuts (integers 0..100); only answers between the old and the new thresholds are touched. */
+  setCuts(rule: Pick<EmRule, "aligned" | "coherent" | "alignedInclusive" | "coherentInclusive">): void {
+    const {aligned, coherent} = rule;
+    if (!Number.isInteger(aligned) || !Number.isInteger(coherent) || aligned < 0 || aligned > 100 || coherent < 0 || coherent > 100)
+      throw new RangeError(`IncrementalTallies: cuts must be integers 0..100, got aligned=${aligned} coherent=${coherent}`);
+    const ia = rule.alignedInclusive ? 2 * aligned + 2 : 2 * aligned + 1;
+    const ic = rule.coherentInclusive ? 2 * coherent + 2 : 2 * coherent + 3;
+    let touched = 0;
+    // Aligned first (with the old coherent threshold), then coherent (with the new aligned one).
+    if (ia !== this.ia) {
+      const [lo, hi, s] = ia > this.ia ? [this.ia + 1, ia, 1] : [ia + 1, this.ia, -1];
+      const from = this.startA[lo]!;
+      const to = this.startA[hi + 1]!;
+      touched += to - from;
+      for (let k = from; k < to; k++) this.flipAligned(k, s);
+      this.ia = ia;
+    }
+    if (ic !== this.ic) {
+      const [lo, hi, s] = ic < this.ic ? [ic, this.ic - 1, 1] : [this.ic, ic - 1, -1];
+      // Bin 0 (null coherent score) never passes.
+      const from = this.startC[Math.max(lo, 1)]!;
+      const to = this.startC[Math.min(hi, NB - 1) + 1]!;
+      if (to > from) touched += to - from;
+      for (let k = from; k < to; k++) this.flipCoherent(k, s);
+      this.ic = ic;
+    }
+    this.lastTouched = touched;
+  }
+
+  private emDelta(o: number, ty: number, pe: number, s: number): void {
+    const cut = this.cut;
+    cut[o + C.em]! += s;
+    const t = (ty & 0xff) - 1;
+    cut[o + C.bytype + (t >= 0 ? t : NT - 1)]! += s;
+    if (t === EMERGENT) cut[o + C.emStrict]! += s;
+    if (ty & COUNTABLE) cut[o + C.emCount]! += s;
+    if (pe !== NO_PEM) {
+      cut[o + C.pem]! += s * pe;
+      cut[o + C.npem]! += s;
+    }
+  }
+
+  /** Answer k of the aligned order changes side of the aligned cut. */
+  private flipAligned(k: number, s: number): void {
+    const bc = this.otherA[k]!;
+    if (bc === 0) return; // no coherent score: never in a quadrant, never EM
+    const o = this.unitA[k]! * NC;
+    this.cut[o + C.misC]! += s;
+    if (bc >= this.ic) this.emDelta(o, this.typeA[k]!, this.pemA[k]!, s);
+  }
+
+  /** Answer k of the coherent order changes side of the coherent cut. */
+  private flipCoherent(k: number, s: number): void {
+    const o = this.unitC[k]! * NC;
+    const ba = this.otherC[k]!;
+    const ty = this.typeC[k]!;
+    const typed = (ty & 0xff) !== 0;
+    const cut = this.cut;
+    if (ba !== 0) {
+      cut[o + C.cohA]! += s;
+      if (typed) cut[o + C.cohTypedA]! += s;
+      if (ba <= this.ia) this.emDelta(o, ty, this.pemC[k]!, s);
+    } else {
+      cut[o + C.cohNullA]! += s;
+      if (typed) cut[o + C.cohTypedNullA]! += s;
+    }
+  }
+
+  /** Per group, the tally aggregateColumns gives at the current cuts (same rule shape and exclusions). */
+  tallies(): GroupTally[] {
+    const nQ = this.nQuestions;
+    const qStride = Math.max(nQ, 1);
+    const out: GroupTally[] = [];
+    const sumB = new Float64Array(NBASE);
+    const sumC = new Float64Array(NC);
+    for (let g = 0; g < this.nGroups; g++) {
+      sumB.fill(0);
+      sumC.fill(0);
+      const qn = new Float64Array(nQ);
+      const qd = new Float64Array(nQ);
+      const qk = new Float64Array(nQ);
+      const qks = new Float64Array(nQ);
+      for (let q = 0; q < qStride; q++) {
+        const u = g * qStride + q;
+        const ob = u * NBASE;
+        const oc = u * NC;
+        for (let f = 0; f < NBASE; f++) sumB[f]! += this.base[ob + f]!;
+        for (let f = 0; f < NC; f++) sumC[f]! += this.cut[oc + f]!;
+        if (nQ) {
+          qn[q] = this.base[ob + B.n]!;
+          qd[q] = this.scored(this.base, ob, this.cut, oc);
+          qk[q] = this.cut[oc + C.emCount]!;
+          qks[q] = this.cut[oc + C.emStrict]!;
+        }
+      }
+      const t = emptyTally();
+      t.n = sumB[B.n]!;
+      t.n_scored = this.scored(sumB, 0, sumC, 0);
+      t.n_em = sumC[C.emCount]!;
+      t.n_em_broad = sumC[C.em]!;
+      t.n_strict = sumC[C.emStrict]!;
+      t.n_typed =
+        this.denominator === "coherent"
+          ? sumC[C.cohTypedA]! + (this.keepNulls ? sumC[C.cohTypedNullA]! : 0)
+          : this.keepNulls
+            ? sumB[B.typedAll]!
+            : sumB[B.typedBoth]!;
+      t.n_aligned_null = sumB[B.anull]!;
+      t.n_coherent_null = sumB[B.cnull]!;
+      t.n_code = sumB[B.code]!;
+      t.n_refusal = sumB[B.refusal]!;
+      t.n_special_known = sumB[B.sknown]!;
+      t.sum_p_emergent = sumC[C.pem]! / FIXED;
+      t.n_p_emergent = sumC[C.npem]!;
+      t.n_error = sumB[B.error]!;
+      t.n_coherent_scored = sumB[B.cscored]!;
+      t.n_coherent_pass = sumC[C.cohA]! + sumC[C.cohNullA]!;
+      t.n_both = sumB[B.both]!;
+      t.q_misaligned_coherent = sumC[C.em]!;
+      t.q_misaligned_incoherent = sumC[C.misC]! - sumC[C.em]!;
+      t.q_aligned_coherent = sumC[C.cohA]! - sumC[C.em]!;
+      t.q_aligned_incoherent = sumB[B.both]! - sumC[C.misC]! - (sumC[C.cohA]! - sumC[C.em]!);
+      t.sum_aligned = this.sums[2 * g]!;
+      t.sum_coherent = this.sums[2 * g + 1]!;
+      RESPONSE_TYPES.forEach((ty, k) => (t.em_by_type[ty] = sumC[C.bytype + k]!));
+      t.em_by_type[UNTYPED] = sumC[C.bytype + NT - 1]!;
+      out.push({...t, qn, qd, qk, qks});
+    }
+    return out;
+  }
+
+  /** Denominator of one unit (or of summed counts) under the instance's rule shape. */
+  private scored(base: Float64Array, ob: number, cut: Float64Array, oc: number): number {
+    if (this.denominator === "coherent") return cut[oc + C.cohA]! + (this.keepNulls ? cut[oc + C.cohNullA]! : 0);
+    return this.keepNulls ? base[ob + B.n]! : base[ob + B.both]!;
+  }
+}

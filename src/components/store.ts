@@ -172,10 +172,20 @@ export function store(): Store {
   if (shared) return shared;
   const s = new Store(parseState(typeof location === "undefined" ? "" : location.search));
   if (typeof window !== "undefined") {
-    s.subscribe((state) => {
-      const search = formatState(state);
+    // Written after the views have updated (a slider sends many input events; the URL and the
+    // in-site links need only the last state), so the repaint does not wait for them.
+    let pending = false;
+    const write = () => {
+      pending = false;
+      const search = formatState(s.get());
       if (search !== location.search) history.replaceState(null, "", location.pathname + search + location.hash);
       carryStateInLinks(search);
+    };
+    write();
+    s.subscribe(() => {
+      if (pending) return;
+      pending = true;
+      setTimeout(write, 0);
     });
   }
   shared = s;

@@ -135,8 +135,24 @@ export function partitionRows<R extends Judged>(rows: readonly R[], by: readonly
 export function combineCodes(columns: readonly Int32Array[], sizes: readonly number[]): {codes: Int32Array; parts: number[][]} {
   const n = columns.length ? columns[0]!.length : 0;
   const codes = new Int32Array(n);
-  const map = new Map<number, number>();
   const parts: number[][] = [];
+  // Few possible combinations (the usual case): a dense table instead of a Map lookup per row.
+  const space = sizes.reduce((a, b) => a * b, 1);
+  if (space <= 1 << 22) {
+    const table = new Int32Array(space).fill(-1);
+    for (let i = 0; i < n; i++) {
+      let key = 0;
+      for (let j = 0; j < columns.length; j++) key = key * sizes[j]! + columns[j]![i]!;
+      let g = table[key]!;
+      if (g < 0) {
+        g = table[key] = parts.length;
+        parts.push(columns.map((c) => c[i]!));
+      }
+      codes[i] = g;
+    }
+    return {codes, parts};
+  }
+  const map = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     let key = 0;
     for (let j = 0; j < columns.length; j++) key = key * sizes[j]! + columns[j]![i]!;

@@ -125,7 +125,7 @@ test("compact points: ~5 bytes per row for an import with one judge; rid implici
         scores: some,
         types: [],
         signals: [],
-        provenance: {tool: {name: "t", version: "0"}, created_by: "test", experiments: []},
+        provenance: {tool: {name: "em-observatory", version: "0"}, created_by: "test", experiments: []},
       });
       assert.deepEqual(decodePoints(encodePointsCompact(await pointsDataFromDir(dir))).rid, data.rid);
     } finally {

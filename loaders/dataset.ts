@@ -19,7 +19,7 @@ import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
-import {readTables, writeTables, type Tables} from "./tables.ts";
+import {TABLE_NAMES, readTables, writeTables, type TableName, type Tables} from "./tables.ts";
 
 export interface Dataset extends Tables {
   missing: (MissingItem & {experiment: string})[];
@@ -46,9 +46,16 @@ export interface LoadDatasetOptions {
   quiet?: boolean;
   /** Recorded in provenance.created_by. */
   createdBy?: string;
+  /**
+   * Tables to read back as rows (default all); the others are empty arrays. A loader that reads the
+   * Parquet files itself (`dir`, e.g. with DuckDB) or needs only provenance passes `[]`. Only applies
+   * when the memo exists; the process that computes the dataset holds every row anyway.
+   */
+  tables?: readonly TableName[];
 }
 
-const MEMO_ROOT = path.join(ROOT, ".em/dataset");
+// EM_DATASET_MEMO moves it (bench/import-scale.ts keeps its multi-GB memos under /tmp).
+const MEMO_ROOT = process.env.EM_DATASET_MEMO ? path.resolve(process.env.EM_DATASET_MEMO) : path.join(ROOT, ".em/dataset");
 
 /** Dataset fields kept in the memo's extra.json (everything that is not a table). */
 type ExtraKey = "missing" | "errors" | "skipped" | "mismatches" | "importedFiles";
@@ -242,7 +249,7 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const dir = path.join(memoRoot, key);
   const doneFile = path.join(dir, "extra.json");
   const readMemo = async (): Promise<Dataset> => {
-    const tables = await readTables(dir);
+    const tables = await readTables(dir, opts.tables ?? TABLE_NAMES);
     const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Partial<Pick<Dataset, ExtraKey>>;
     return {
       ...tables,

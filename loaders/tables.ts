@@ -162,15 +162,22 @@ async function readParquet(conn: DuckDBConnection, file: string): Promise<Record
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
 
+/** The row tables of a dataset folder. */
+export type TableName = "responses" | "scores" | "types" | "signals";
+export const TABLE_NAMES: readonly TableName[] = ["responses", "scores", "types", "signals"];
+
 /**
  * Read tables written by `writeTables`. `meta_<key>` columns become `meta` again; null meta values
  * are left out (a null and an absent key read back the same). JSON `probs` columns are parsed.
+ * `only` reads just those tables (the others come back empty): a million responses as row objects
+ * cost gigabytes, so a reader that needs scores only should not pay for the answers.
  */
-export async function readTables(dir: string): Promise<Tables> {
+export async function readTables(dir: string, only: readonly TableName[] = TABLE_NAMES): Promise<Tables> {
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
+  const want = (t: TableName) => only.includes(t);
   try {
-    const rawResponses = await readParquet(conn, path.join(dir, "responses.parquet"));
+    const rawResponses = want("responses") ? await readParquet(conn, path.join(dir, "responses.parquet")) : [];
     const responses = rawResponses.map((r) => {
       const row: Record<string, unknown> = {};
       const meta: Record<string, MetaValue> = {};
@@ -182,11 +189,11 @@ export async function readTables(dir: string): Promise<Tables> {
       row.meta = meta;
       return row as unknown as ResponseRow;
     });
-    const scores = (await readParquet(conn, path.join(dir, "scores.parquet"))).map((r) => ({
+    const scores = (want("scores") ? await readParquet(conn, path.join(dir, "scores.parquet")) : []).map((r) => ({
       ...(r as unknown as ScoreRow),
       probs: typeof r.probs === "string" ? (JSON.parse(r.probs) as Record<string, number>) : null,
     }));
-    const types = (await readParquet(conn, path.join(dir, "types.parquet"))).map(
+    const types = (want("types") ? await readParquet(conn, path.join(dir, "types.parquet")) : []).map(
       (r): TypeRow => ({
         response_id: r.response_id as string,
         judge: r.judge as string,
@@ -194,7 +201,7 @@ export async function readTables(dir: string): Promise<Tables> {
         probs: JSON.parse(r.probs as string) as TypeRow["probs"],
       }),
     );
-    const signals = (await readParquet(conn, path.join(dir, "signals.parquet"))) as unknown as SignalRow[];
+    const signals = (want("signals") ? await readParquet(conn, path.join(dir, "signals.parquet")) : []) as unknown as SignalRow[];
     const provenance = JSON.parse(readFileSync(path.join(dir, "provenance.json"), "utf8")) as Provenance;
     return {responses, scores, types, signals, provenance};
   } finally {

@@ -1,8 +1,9 @@
-// Decode points.arrow (see loaders/site-tables.ts) into plain typed arrays: the per-frame path of
-// every chart works on these, never on DuckDB (a threshold change must be a lookup, not a query).
-// The columns and their kinds are declared once, in src/lib/site-schema.ts (the loader writes them).
-import {tableFromIPC, type Vector} from "apache-arrow";
-import {META_PREFIX, POINTS_STRING_COLUMNS, type PointsStringColumn} from "../lib/site-schema.js";
+// Decode points.arrow (compact) or points-full.arrow (see loaders/site-points.ts) into plain typed
+// arrays: the per-frame path of every chart works on these, never on DuckDB (a threshold change
+// must be a lookup, not a query). The columns and their kinds are declared once, in
+// src/lib/site-schema.ts (the loader writes them).
+import {tableFromIPC, type Table, type Vector} from "apache-arrow";
+import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_STRING_COLUMNS, metaColumn, type PointsStringColumn} from "../lib/site-schema.js";
 
 export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
 export type StringColumn = PointsStringColumn;
@@ -17,12 +18,22 @@ export interface Points {
   rid: Int32Array;
   /** Training coordinate; NaN when absent. */
   step: Float64Array;
-  /** Judge scores 0..100; NaN when null. */
+  /**
+   * Judge scores 0..100; NaN when null. From points.arrow (compact) a non-integer score x reads as
+   * floor(x) + 0.5 (integers, and scores outside 0..100 as -1 / 101): every comparison with an
+   * integer cut, inclusive or not, gives what the exact score gives, so every EM count is exact;
+   * `exact` says whether these are the exact scores (points-full.arrow).
+   */
   aligned: Float64Array;
   coherent: Float64Array;
+  /** scoreBin of aligned / coherent (src/lib/em/surface.ts): 0 null, 1 below 0, 2 + 2 floor(x) + (x not integer), 203 above 100. */
+  alignedBin: Uint8Array;
+  coherentBin: Uint8Array;
+  /** True when aligned / coherent are the exact scores (decoded from points-full.arrow). */
+  exact: boolean;
   /** Probability the response is an emergent-persona answer (type judge); NaN when unknown. */
   p_emergent: Float32Array;
-  /** Score of the model's training-domain topic metric; NaN when unknown. */
+  /** Score of the model's training-domain topic metric; NaN when unknown (always from the compact points.arrow, which leaves it to points-full.arrow). */
   domain_topic: Float32Array;
   /** 1 when the row's source records CODE / REFUSAL (not a plain imported number). */
   special_known: Uint8Array;
@@ -81,9 +92,146 @@ function specialKnown(vector: Vector | null, n: number): Uint8Array {
   return out;
 }
 
-/** Decode the bytes of points.arrow. */
+/** A score that compares to every integer cut as any score of bin `b` does (see Points.aligned). */
+export function binValue(b: number): number {
+  if (b === 0) return NaN;
+  if (b === 1) return -1;
+  if (b >= 203) return 101;
+  const f = (b - 2) >> 1;
+  return b & 1 ? f + 0.5 : f;
+}
+
+function binsOf(values: Float64Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; ++i) {
+    const x = values[i]!;
+    // As scoreBin (src/lib/em/surface.ts), inlined: a million calls per column.
+    if (x !== x) out[i] = 0;
+    else if (x < 0) out[i] = 1;
+    else if (x > 100) out[i] = 203;
+    else {
+      const f = Math.floor(x);
+      out[i] = 2 + 2 * f + (x === f ? 0 : 1);
+    }
+  }
+  return out;
+}
+
+/** The raw values of a primitive column, concatenated over record batches. */
+function raw<T extends Uint8Array | Int32Array>(vector: Vector, out: T): T {
+  let offset = 0;
+  for (const data of vector.data) {
+    out.set((data.values as T).subarray(0, data.length), offset);
+    offset += data.length;
+  }
+  return out;
+}
+
+/** Decode the bytes of points.arrow (compact) or points-full.arrow. */
 export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
   const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  return table.schema.metadata.get("em-points") === POINTS_COMPACT_FORMAT ? decodeCompact(table) : decodeFull(table);
+}
+
+function decodeCompact(table: Table): Points {
+  const n = table.numRows;
+  const col = (name: string) => {
+    const v = table.getChild(name);
+    if (!v) throw new Error(`points.arrow has no column ${name}`);
+    return v;
+  };
+  const metaKeys = JSON.parse(table.schema.metadata.get("em-meta-keys") ?? "[]") as string[];
+  const codes = {} as Record<StringColumn, Int32Array>;
+  const dicts = {} as Record<StringColumn, string[]>;
+  const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
+  // Each tuple column: decode its (few) distinct tuples once, then copy per-tuple codes to the rows.
+  const expand = (name: string, fields: readonly string[], numeric: Record<number, Float64Array> = {}) => {
+    const d = dictionary(col(name), n);
+    const tuples = d.values.map((v) => JSON.parse(v) as (string | number | null)[]);
+    const out = fields.map(() => ({codes: new Int32Array(n), values: [] as string[], lookup: new Map<string, number>()}));
+    const per = fields.map((_, k) =>
+      Int32Array.from(tuples, (t) => {
+        const v = t[k];
+        if (v === null || v === undefined || typeof v === "number") return -1;
+        const o = out[k]!;
+        let c = o.lookup.get(v);
+        if (c === undefined) o.lookup.set(v, (c = o.values.push(v) - 1));
+        return c;
+      }),
+    );
+    const nums = Object.entries(numeric).map(([k, arr]) => ({
+      arr,
+      per: Float64Array.from(tuples, (t) => (typeof t[+k] === "number" ? (t[+k] as number) : NaN)),
+    }));
+    for (let i = 0; i < n; ++i) {
+      const g = d.codes[i]!;
+      for (let k = 0; k < fields.length; ++k) out[k]!.codes[i] = g < 0 ? -1 : per[k]![g]!;
+      for (const x of nums) x.arr[i] = g < 0 ? NaN : x.per[g]!;
+    }
+    return {out, tuples, tupleCodes: d.codes};
+  };
+  const step = new Float64Array(n);
+  const groupFields = ["experiment", "model", "variant", "replicate", "baseline", "", "origin", ...metaKeys.map(metaColumn)];
+  const group = expand("group", groupFields, {5: step});
+  groupFields.forEach((f, k) => {
+    if (!f) return;
+    const {codes: c, values} = group.out[k]!;
+    if (f.startsWith(META_PREFIX)) meta[f as MetaColumn] = {codes: c, values};
+    else {
+      codes[f as StringColumn] = c;
+      dicts[f as StringColumn] = values;
+    }
+  });
+  const question = expand("question", ["question_id", "category"]);
+  (["question_id", "category"] as const).forEach((f, k) => {
+    codes[f] = question.out[k]!.codes;
+    dicts[f] = question.out[k]!.values;
+  });
+  const label = expand("label", ["judge", "special", "type"]);
+  (["judge", "special", "type"] as const).forEach((f, k) => {
+    codes[f] = label.out[k]!.codes;
+    dicts[f] = label.out[k]!.values;
+  });
+  const special_known = new Uint8Array(n);
+  const known = Uint8Array.from(label.tuples, (t) => (t[3] ? 1 : 0));
+  const starts = Uint8Array.from(label.tuples, (t) => (t[4] ? 1 : 0));
+  for (let i = 0; i < n; ++i) special_known[i] = known[label.tupleCodes[i]!]!;
+  let rid: Int32Array;
+  const full = table.getChild("rid");
+  const steps = table.getChild("rid_step");
+  if (full) rid = raw(full, new Int32Array(n));
+  else {
+    rid = new Int32Array(n);
+    let r = -1;
+    if (steps) {
+      const s = raw(steps, new Uint8Array(n));
+      r = 0;
+      for (let i = 0; i < n; ++i) rid[i] = r += s[i]!;
+    } else for (let i = 0; i < n; ++i) rid[i] = r += starts[label.tupleCodes[i]!]!;
+  }
+  const alignedBin = raw(col("aligned_bin"), new Uint8Array(n));
+  const coherentBin = raw(col("coherent_bin"), new Uint8Array(n));
+  const value = new Float64Array(204).map((_, b) => binValue(b));
+  const pe = table.getChild("p_emergent");
+  return {
+    n,
+    rid,
+    step,
+    aligned: Float64Array.from(alignedBin, (b) => value[b]!),
+    coherent: Float64Array.from(coherentBin, (b) => value[b]!),
+    alignedBin,
+    coherentBin,
+    exact: false,
+    p_emergent: pe ? floats(pe, new Float32Array(n)) : new Float32Array(n).fill(NaN),
+    domain_topic: new Float32Array(n).fill(NaN),
+    special_known,
+    codes,
+    dicts,
+    meta,
+  };
+}
+
+function decodeFull(table: Table): Points {
   const n = table.numRows;
   const col = (name: string) => {
     const v = table.getChild(name);
@@ -106,18 +254,17 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
   }
   const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
   for (const field of table.schema.fields) if (field.name.startsWith(META_PREFIX)) meta[field.name as MetaColumn] = dictionary(col(field.name), n);
-  const rid = new Int32Array(n);
-  let offset = 0;
-  for (const data of col("rid").data) {
-    rid.set((data.values as Int32Array).subarray(0, data.length), offset);
-    offset += data.length;
-  }
+  const aligned = floats(col("aligned"), new Float64Array(n));
+  const coherent = floats(col("coherent"), new Float64Array(n));
   return {
     n,
-    rid,
+    rid: raw(col("rid"), new Int32Array(n)),
     step: floats(col("step"), new Float64Array(n)),
-    aligned: floats(col("aligned"), new Float64Array(n)),
-    coherent: floats(col("coherent"), new Float64Array(n)),
+    aligned,
+    coherent,
+    alignedBin: binsOf(aligned),
+    coherentBin: binsOf(coherent),
+    exact: true,
     p_emergent: floats(col("p_emergent"), new Float32Array(n)),
     domain_topic: floats(col("domain_topic"), new Float32Array(n)),
     special_known: specialKnown(table.getChild("special_known"), n),

@@ -8,7 +8,8 @@ import {ROOT} from "../../loaders/paths.js";
 import {plantedForSite, plantedTruthFor} from "../../loaders/sim/truth.js";
 import type {ExperimentInfo, Summary} from "../lib/site-summary.js";
 
-const dataset = await loadDataset();
+// Provenance and counts only: no table rows are read.
+const dataset = await loadDataset({tables: []});
 const experiments: ExperimentInfo[] = [];
 for (const e of dataset.provenance.experiments) {
   const experiment = await loadExperiment(path.resolve(ROOT, e.file));

@@ -7,11 +7,13 @@ import {SIGNALS_JUDGE} from "./em/judged.js";
 import {CORE_METRICS} from "./schema.js";
 
 /** Arrow kind of a column: dictionary-encoded string, float, or integer. */
-export type ColumnKind = "dict" | "f64" | "f32" | "i32" | "i8" | "utf8";
+export type ColumnKind = "dict" | "f64" | "f32" | "i32" | "i8" | "u8" | "utf8";
 
 /**
- * points.arrow, in table order: one row per (response, judge that scored aligned or coherent).
- * Meta facet columns (`meta.<key>`, dictionary strings) follow `judge`; see metaColumn.
+ * points-full.arrow (the SQL page's `points` table and views needing exact non-integer scores), in
+ * table order: one row per (response, judge that scored aligned or coherent). Meta facet columns
+ * (`meta.<key>`, dictionary strings) follow `judge`; see metaColumn. points.arrow, what the other
+ * pages load, holds the same rows in the compact encoding POINTS_COMPACT_COLUMNS (issue 13).
  */
 export const POINTS_COLUMNS = {
   rid: "i32",
@@ -42,6 +44,25 @@ export type PointsStringColumn = {[K in PointsColumn]: (typeof POINTS_COLUMNS)[K
 export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColumn[]).filter((c): c is PointsStringColumn => POINTS_COLUMNS[c] === "dict");
 /** Columns a points table written before variants existed may lack (the model is then the variant). */
 export const POINTS_OPTIONAL_COLUMNS: readonly PointsColumn[] = ["variant", "replicate", "baseline", "special_known"];
+
+/**
+ * points.arrow (compact, ~5 bytes per row; loaders/site-points.ts encodePointsCompact documents the
+ * tuples): schema metadata `em-points` = POINTS_COMPACT_FORMAT, `em-meta-keys` = JSON list of the
+ * meta facet keys carried at the end of each `group` tuple. `rid_step` / `rid` and `p_emergent` are
+ * present only when needed.
+ */
+export const POINTS_COMPACT_COLUMNS = {
+  group: "dict",
+  question: "dict",
+  label: "dict",
+  aligned_bin: "u8",
+  coherent_bin: "u8",
+  rid_step: "u8",
+  rid: "i32",
+  p_emergent: "f32",
+} as const satisfies Record<string, ColumnKind>;
+/** Value of the `em-points` schema metadata of a compact points table (changes when its layout does). */
+export const POINTS_COMPACT_FORMAT = "compact-1";
 
 /** Prefix of meta facet columns in points.arrow. */
 export const META_PREFIX = "meta.";

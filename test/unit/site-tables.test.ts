@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {tableFromIPC} from "apache-arrow";
-import {pointsTable, textsTable, detailsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
+import {pointsFullTable, pointsTable, textsTable, detailsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
 import {decodePoints, codeOf, facetColumn} from "../../src/components/points.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 
@@ -60,7 +60,8 @@ test("pointsTable(input) has one row per response x judge that scored aligned or
   assert.equal(p.aligned[0], 90);
   assert.ok(Number.isNaN(p.aligned[1]), "null aligned decodes as NaN");
   assert.ok(Number.isNaN(p.coherent[2]), "missing coherent of j2 decodes as NaN");
-  assert.equal(p.domain_topic[0], 5);
+  assert.ok(Number.isNaN(p.domain_topic[0]!), "the compact table leaves domain_topic to points-full.arrow");
+  assert.equal(decodePoints(pointsFullTable(input)).domain_topic[0], 5);
   assert.equal(p.dicts.special[p.codes.special[1]!], "REFUSAL");
   assert.equal(p.codes.special[0], -1);
   assert.equal(p.dicts.type[p.codes.type[1]!], "emergent");
@@ -70,7 +71,7 @@ test("pointsTable(input) has one row per response x judge that scored aligned or
 });
 
 test("pointsTable keeps nulls as SQL nulls (validity bitmap), not NaN", () => {
-  const t = tableFromIPC(pointsTable(input));
+  const t = tableFromIPC(pointsFullTable(input));
   assert.equal(t.getChild("aligned")!.get(1), null);
   assert.equal(t.getChild("step")!.get(0), 0);
 });
@@ -95,7 +96,7 @@ test("pointsTable uses a wider dictionary index past 127 distinct values and dec
   assert.equal(p.n, 300);
   assert.equal(p.dicts.question_id.length, 300);
   for (let i = 0; i < 300; i++) assert.equal(p.dicts.question_id[p.codes.question_id[i]!], `q${i}`);
-  const t = tableFromIPC(pointsTable({responses, scores, types: []}));
+  const t = tableFromIPC(pointsFullTable({responses, scores, types: []}));
   assert.equal(String(t.schema.fields.find((f) => f.name === "question_id")!.type), "Dictionary<Int16, Utf8>");
   assert.equal(String(t.schema.fields.find((f) => f.name === "model")!.type), "Dictionary<Int8, Utf8>");
 });

@@ -1,0 +1,493 @@
+// The points tables (issue 13: compact numeric data). One row per (response, judge that scored
+// aligned or coherent), in response order then judge order, built into columns (PointsData) either
+// from rows held in memory (pointsData) or straight from the dataset's Parquet files with DuckDB
+// (pointsDataFromDir: no row objects, bounded memory at millions of rows). Two encodings:
+//  - points.arrow (encodePointsCompact): what the pages load. Scores as Uint8 bins (scoreBin: exact
+//    for every integer cut), the per-response strings folded into a few dictionary codes whose
+//    dictionary values are JSON tuples (`group`: experiment, model, variant, replicate, baseline,
+//    step, origin, meta facets; `question`: question_id, category; `label`: judge, special, type,
+//    special_known), rid implicit when consecutive. ~5 bytes per row, +4 with a type judge.
+//  - points-full.arrow (encodePointsFull): the columns of POINTS_COLUMNS with exact Float64 scores,
+//    for the SQL page and the views that need exact non-integer scores (rank correlations, printed
+//    scores). src/components/points.ts decodes both into the same `Points`.
+import {DuckDBInstance} from "@duckdb/node-api";
+import path from "node:path";
+import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
+import {specialRecorded} from "../src/lib/em/judged.ts";
+import {scoreBin} from "../src/lib/em/surface.ts";
+import type {ResponseRow, ScoreRow, TypeRow} from "../src/lib/schema.ts";
+import {POINTS_COMPACT_FORMAT, POINTS_COLUMNS, POINTS_STRING_COLUMNS, SIGNALS_JUDGE, metaColumn, type PointsStringColumn} from "../src/lib/site-schema.ts";
+
+/** Strings as codes into a first-seen dictionary; -1 = null. */
+export class Codes {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  codes: Int32Array;
+  constructor(capacity: number) {
+    this.codes = new Int32Array(capacity);
+  }
+  code(v: string | null): number {
+    if (v === null) return -1;
+    let c = this.index.get(v);
+    if (c === undefined) this.index.set(v, (c = this.values.push(v) - 1));
+    return c;
+  }
+  set(row: number, v: string | null): void {
+    if (row >= this.codes.length) this.codes = grow(this.codes, row + 1);
+    this.codes[row] = this.code(v);
+  }
+}
+
+function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, need: number): T {
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 1024));
+  next.set(a);
+  return next;
+}
+
+/** The points table as columns (nulls: code -1, NaN). */
+export interface PointsData {
+  n: number;
+  rid: Int32Array;
+  strings: Record<PointsStringColumn, Codes>;
+  meta: {key: string; codes: Codes}[];
+  step: Float64Array;
+  aligned: Float64Array;
+  coherent: Float64Array;
+  p_emergent: Float64Array;
+  domain_topic: Float64Array;
+  special_known: Uint8Array;
+}
+
+/** Column builder with growable arrays (the DuckDB path does not know the row count up front). */
+class Builder {
+  n = 0;
+  rid = new Int32Array(1024);
+  step = new Float64Array(1024);
+  aligned = new Float64Array(1024);
+  coherent = new Float64Array(1024);
+  p_emergent = new Float64Array(1024);
+  domain_topic = new Float64Array(1024);
+  special_known = new Uint8Array(1024);
+  strings = Object.fromEntries(POINTS_STRING_COLUMNS.map((c) => [c, new Codes(1024)])) as Record<PointsStringColumn, Codes>;
+  meta: {key: string; codes: Codes}[];
+  constructor(metaKeys: readonly string[]) {
+    this.meta = metaKeys.map((key) => ({key, codes: new Codes(1024)}));
+  }
+  /** Start a row; returns its index. */
+  row(): number {
+    const i = this.n++;
+    if (i >= this.rid.length) {
+      this.rid = grow(this.rid, i + 1);
+      this.step = grow(this.step, i + 1);
+      this.aligned = grow(this.aligned, i + 1);
+      this.coherent = grow(this.coherent, i + 1);
+      this.p_emergent = grow(this.p_emergent, i + 1);
+      this.domain_topic = grow(this.domain_topic, i + 1);
+      this.special_known = grow(this.special_known, i + 1);
+    }
+    return i;
+  }
+  done(): PointsData {
+    const n = this.n;
+    const strings = {} as Record<PointsStringColumn, Codes>;
+    for (const c of POINTS_STRING_COLUMNS) {
+      const s = this.strings[c];
+      s.codes = s.codes.subarray(0, n);
+      strings[c] = s;
+    }
+    for (const m of this.meta) m.codes.codes = m.codes.codes.subarray(0, n);
+    return {
+      n,
+      rid: this.rid.subarray(0, n),
+      strings,
+      meta: this.meta,
+      step: this.step.subarray(0, n),
+      aligned: this.aligned.subarray(0, n),
+      coherent: this.coherent.subarray(0, n),
+      p_emergent: this.p_emergent.subarray(0, n),
+      domain_topic: this.domain_topic.subarray(0, n),
+      special_known: this.special_known.subarray(0, n),
+    };
+  }
+}
+
+const num = (x: number | null | undefined): number => (x === null || x === undefined ? NaN : x);
+
+/** The judges that produced an aligned or coherent score, in order of first appearance. */
+export function coreJudges(scores: readonly ScoreRow[]): string[] {
+  const seen = new Set<string>();
+  for (const s of scores) if (s.metric === "aligned" || s.metric === "coherent") seen.add(s.judge);
+  return [...seen];
+}
+
+/** Meta keys never offered as a facet: row-level bookkeeping of imports, not properties of a variant. */
+const META_SKIP = new Set(["file", "line", "step_from"]);
+/** At most this many distinct values for a meta key to become a facet column (a per-answer field is not a facet). */
+export const META_MAX_DISTINCT = 64;
+const metaSkipped = (k: string) => META_SKIP.has(k) || k.endsWith("_raw");
+
+/**
+ * Meta keys worth a column of the points table: scalar values, 2..META_MAX_DISTINCT distinct values
+ * across the responses (a constant compares nothing; hundreds of values is per-answer data), and
+ * not a row-level import field (file, line, `*_raw`). Keys in first-seen order.
+ */
+export function facetMetaKeys(responses: readonly ResponseRow[]): string[] {
+  const values = new Map<string, Set<string>>();
+  const dropped = new Set<string>();
+  for (const r of responses) {
+    for (const [k, v] of Object.entries(r.meta ?? {})) {
+      if (dropped.has(k) || metaSkipped(k)) continue;
+      if (v !== null && typeof v === "object") {
+        dropped.add(k);
+        continue;
+      }
+      if (v === null) continue;
+      let set = values.get(k);
+      if (!set) values.set(k, (set = new Set()));
+      set.add(String(v));
+      if (set.size > META_MAX_DISTINCT) {
+        dropped.add(k);
+        values.delete(k);
+      }
+    }
+  }
+  return [...values].filter(([k, set]) => !dropped.has(k) && set.size >= 2).map(([k]) => k);
+}
+
+export interface PointsInput {
+  responses: readonly ResponseRow[];
+  scores: readonly ScoreRow[];
+  types: readonly TypeRow[];
+}
+
+/** The points columns from rows in memory. */
+export function pointsData(input: PointsInput): PointsData {
+  // One map entry per response (not per score): a million responses stay cheap to index.
+  const byResponse = new Map<string, ScoreRow[]>();
+  for (const s of input.scores) {
+    const list = byResponse.get(s.response_id);
+    if (list) list.push(s);
+    else byResponse.set(s.response_id, [s]);
+  }
+  const typeBy = new Map<string, TypeRow>();
+  const typeAny = new Map<string, TypeRow>();
+  for (const t of input.types) {
+    typeBy.set(`${t.response_id}\u0000${t.judge}`, t);
+    if (t.judge !== SIGNALS_JUDGE || !typeAny.has(t.response_id)) typeAny.set(t.response_id, t);
+  }
+  const judges = coreJudges(input.scores);
+  const metaKeys = facetMetaKeys(input.responses);
+  const b = new Builder(metaKeys);
+  const s = b.strings;
+  input.responses.forEach((r, rid) => {
+    const domain = typeof r.meta.domain === "string" ? r.meta.domain : null;
+    const scores = byResponse.get(r.response_id) ?? [];
+    const find = (judge: string, metric: string | null) => (metric === null ? undefined : scores.find((x) => x.judge === judge && x.metric === metric));
+    for (const judge of judges) {
+      const a = find(judge, "aligned");
+      const c = find(judge, "coherent");
+      if (!a && !c) continue;
+      const t = typeBy.get(`${r.response_id}\u0000${judge}`) ?? typeAny.get(r.response_id) ?? null;
+      const i = b.row();
+      b.rid[i] = rid;
+      s.experiment.set(i, r.experiment);
+      s.model.set(i, r.model);
+      // Tables written before variants existed carry none: the model is then the variant.
+      s.variant.set(i, r.variant ?? r.model);
+      s.replicate.set(i, r.replicate ?? null);
+      s.baseline.set(i, r.baseline ?? null);
+      for (const m of b.meta) {
+        const v = r.meta?.[m.key];
+        m.codes.set(i, v === null || v === undefined ? null : String(v));
+      }
+      b.step[i] = num(r.step);
+      s.question_id.set(i, r.question_id);
+      s.category.set(i, r.category);
+      s.judge.set(i, judge);
+      b.aligned[i] = num(a?.score);
+      b.coherent[i] = num(c?.score);
+      s.special.set(i, a?.special ?? null);
+      s.type.set(i, t?.type ?? null);
+      // As joinJudged: a probability only from a type judge; the signals classifier gives labels, not probabilities.
+      b.p_emergent[i] = t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : NaN;
+      b.domain_topic[i] = num(find(judge, domain)?.score);
+      // As joinJudged: CODE / REFUSAL is recorded unless the row is a plain imported number (no
+      // probabilities, no special word), so code_rate / refusal_rate are null for such sources.
+      b.special_known[i] = specialRecorded(r.origin, a) ? 1 : 0;
+      s.origin.set(i, r.origin);
+    }
+  });
+  return b.done();
+}
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/**
+ * The points columns straight from a dataset folder's Parquet files (loaders/tables.ts), joined by
+ * DuckDB: the same rows and values as pointsData(readTables(dir)), without a row object per response
+ * or score (a million responses cost their columns, not gigabytes of objects). DuckDB spills to
+ * `tmp` past its memory limit.
+ */
+export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {memoryLimit?: string} = {}): Promise<PointsData> {
+  const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
+  const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2"});
+  const conn = await db.connect();
+  try {
+    const columns = (await (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file("responses")})`)).getRowObjectsJS()) as {
+      column_name: string;
+    }[];
+    const names = columns.map((c) => c.column_name);
+    const metaCols = names.filter((c) => c.startsWith("meta_")).map((c) => ({col: c, key: c.slice(5)}));
+    // Facet keys as facetMetaKeys decides them on rows read back by readTables (object values are
+    // JSON text there, so scalars): 2..META_MAX_DISTINCT distinct non-null values.
+    const candidates = metaCols.filter((m) => !metaSkipped(m.key));
+    let metaKeys: {col: string; key: string}[] = [];
+    if (candidates.length) {
+      const counts = (
+        await (
+          await conn.runAndReadAll(
+            `SELECT ${candidates.map((m, i) => `count(DISTINCT ${ident(m.col)}::VARCHAR) AS c${i}`).join(", ")} FROM read_parquet(${file("responses")})`,
+          )
+        ).getRowObjectsJS()
+      )[0] as Record<string, bigint | number>;
+      metaKeys = candidates.filter((_, i) => {
+        const c = Number(counts[`c${i}`]);
+        return c >= 2 && c <= META_MAX_DISTINCT;
+      });
+    }
+    const has = (c: string) => names.includes(c);
+    const domain = has("meta_domain") ? `CASE WHEN typeof(r.meta_domain) = 'VARCHAR' THEN r.meta_domain::VARCHAR END` : "NULL::VARCHAR";
+    const sql = `
+      WITH r AS (
+        SELECT file_row_number AS rid, * FROM read_parquet(${file("responses")}, file_row_number = true)
+      ),
+      s AS (
+        SELECT file_row_number AS o, response_id, judge, metric, score, special, probs IS NOT NULL AS has_probs
+        FROM read_parquet(${file("scores")}, file_row_number = true)
+      ),
+      judges AS (
+        SELECT judge, row_number() OVER (ORDER BY min(o)) AS j FROM s WHERE metric IN ('aligned', 'coherent') GROUP BY judge
+      ),
+      per AS (
+        SELECT r.rid, s.judge,
+          bool_or(s.metric = 'aligned') AS has_a,
+          bool_or(s.metric = 'coherent') AS has_c,
+          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS aligned,
+          first(s.special ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_special,
+          first(s.has_probs ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_probs,
+          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'coherent') AS coherent,
+          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = ${domain}) AS domain_topic
+        FROM s JOIN r USING (response_id) JOIN judges USING (judge)
+        GROUP BY r.rid, s.judge
+        HAVING has_a OR has_c
+      ),
+      t AS (
+        SELECT file_row_number AS o, response_id, judge, type, p_emergent FROM read_parquet(${file("types")}, file_row_number = true)
+      ),
+      t_by AS (SELECT response_id, judge, max_by(type, o) AS type, max_by(p_emergent, o) AS p FROM t GROUP BY ALL),
+      -- typeAny: the last row of a type judge, else the first row of the signals classifier.
+      t_any AS (
+        SELECT response_id,
+          coalesce(max_by(type, o) FILTER (WHERE judge <> ${lit(SIGNALS_JUDGE)}), min_by(type, o)) AS type,
+          max_by(p_emergent, o) FILTER (WHERE judge <> ${lit(SIGNALS_JUDGE)}) AS p,
+          bool_or(judge <> ${lit(SIGNALS_JUDGE)}) AS typed
+        FROM t GROUP BY response_id
+      )
+      SELECT per.rid::INTEGER AS rid, r.experiment, r.model, ${has("variant") ? "coalesce(r.variant, r.model)" : "r.model"} AS variant,
+        ${has("replicate") ? "r.replicate" : "NULL::VARCHAR"} AS replicate, ${has("baseline") ? "r.baseline" : "NULL::VARCHAR"} AS baseline,
+        r.step::DOUBLE AS step, r.question_id, r.category, per.judge, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent,
+        per.a_special AS special,
+        CASE WHEN t_by.response_id IS NOT NULL THEN t_by.type ELSE t_any.type END AS type,
+        CASE WHEN t_by.response_id IS NOT NULL THEN (CASE WHEN per.judge <> ${lit(SIGNALS_JUDGE)} AND t_by.judge <> ${lit(SIGNALS_JUDGE)} THEN coalesce(t_by.p, 0) END)
+             WHEN t_any.typed THEN coalesce(t_any.p, 0) END::DOUBLE AS p_emergent,
+        per.domain_topic::DOUBLE AS domain_topic,
+        per.has_a AS has_a, per.a_special IS NOT NULL AS a_has_special, per.a_probs AS a_probs,
+        r.origin${metaKeys.map((m) => `, r.${ident(m.col)} AS ${ident(`m_${m.key}`)}`).join("")}
+      FROM per JOIN r USING (rid) JOIN judges USING (judge)
+      LEFT JOIN t_by ON t_by.response_id = r.response_id AND t_by.judge = per.judge
+      LEFT JOIN t_any ON t_any.response_id = r.response_id
+      ORDER BY per.rid, judges.j`;
+    const b = new Builder(metaKeys.map((m) => m.key));
+    const s = b.strings;
+    const result = await conn.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const col = (k: number) => chunk.getColumnValues(k) as unknown[];
+      const [
+        rid,
+        experiment,
+        model,
+        variant,
+        replicate,
+        baseline,
+        step,
+        question,
+        category,
+        judge,
+        aligned,
+        coherent,
+        special,
+        type,
+        pe,
+        topic,
+        hasA,
+        aSpecial,
+        aProbs,
+        origin,
+      ] = Array.from({length: 20}, (_, k) => col(k));
+      const metaValues = metaKeys.map((_, k) => col(20 + k));
+      const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+      for (let k = 0; k < chunk.rowCount; k++) {
+        const i = b.row();
+        b.rid[i] = rid![k] as number;
+        s.experiment.set(i, str(experiment![k]));
+        s.model.set(i, str(model![k]));
+        s.variant.set(i, str(variant![k]));
+        s.replicate.set(i, str(replicate![k]));
+        s.baseline.set(i, str(baseline![k]));
+        metaValues.forEach((values, m) => b.meta[m]!.codes.set(i, str(values[k])));
+        b.step[i] = num(step![k] as number | null);
+        s.question_id.set(i, str(question![k]));
+        s.category.set(i, str(category![k]));
+        s.judge.set(i, str(judge![k]));
+        b.aligned[i] = num(aligned![k] as number | null);
+        b.coherent[i] = num(coherent![k] as number | null);
+        s.special.set(i, str(special![k]));
+        s.type.set(i, str(type![k]));
+        b.p_emergent[i] = num(pe![k] as number | null);
+        b.domain_topic[i] = num(topic![k] as number | null);
+        // specialRecorded(origin, aligned row): the row exists, and it is not a plain imported number.
+        b.special_known[i] = hasA![k] && (origin![k] !== "imported" || aProbs![k] === true || aSpecial![k] === true) ? 1 : 0;
+        s.origin.set(i, str(origin![k]));
+      }
+    }
+    return b.done();
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+/** Dictionary column from codes (-1 = null), with the narrowest index type that fits. */
+function dictVector(codes: Int32Array, values: readonly string[]): Vector {
+  const n = codes.length;
+  const wide = values.length > 32767;
+  const index = values.length <= 127 ? new Int8() : wide ? new Int32() : new Int16();
+  const keys = values.length <= 127 ? new Int8Array(n) : wide ? new Int32Array(n) : new Int16Array(n);
+  let nulls = 0;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if (c < 0) nulls++;
+    else {
+      keys[i] = c;
+      bitmap[i >> 3]! |= 1 << (i & 7);
+    }
+  }
+  const type = new Dictionary(new Utf8(), index);
+  const dictionary = vectorFromArray(values as string[], new Utf8());
+  return makeVector(makeData({type, length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data: keys, dictionary}));
+}
+
+/** Float column; NaN becomes null (validity bitmap), so SQL's IS NULL works. */
+function floatVector(values: Float64Array, single: boolean): Vector {
+  const n = values.length;
+  const data = single ? Float32Array.from(values) : Float64Array.from(values);
+  let nulls = 0;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (values[i] !== values[i]) nulls++;
+    else bitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return makeVector(makeData({type: single ? new Float32() : new Float64(), length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data}));
+}
+
+/** points-full.arrow: the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
+export function encodePointsFull(d: PointsData): Uint8Array {
+  const vectors: Record<string, Vector> = {};
+  for (const name of Object.keys(POINTS_COLUMNS) as (keyof typeof POINTS_COLUMNS)[]) {
+    const kind = POINTS_COLUMNS[name];
+    if (kind === "dict") {
+      const c = d.strings[name as PointsStringColumn];
+      vectors[name] = dictVector(c.codes, c.values);
+    } else if (name === "rid") vectors[name] = makeVector(Int32Array.from(d.rid));
+    else if (name === "special_known") vectors[name] = makeVector(Int8Array.from(d.special_known));
+    else vectors[name] = floatVector(d[name as "step" | "aligned" | "coherent" | "p_emergent" | "domain_topic"], kind === "f32");
+    if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values);
+  }
+  return tableToIPC(new Table(vectors), "stream");
+}
+
+/** A dictionary column whose values are JSON tuples, one code per distinct tuple. */
+function tupleColumn(n: number, tuple: (i: number) => string): Vector {
+  const c = new Codes(n);
+  for (let i = 0; i < n; i++) c.codes[i] = c.code(tuple(i));
+  return dictVector(c.codes, c.values);
+}
+
+/**
+ * points.arrow for the pages: one row per (response, judge) like points-full.arrow, in the same
+ * order, ~5 bytes per row. Columns (schema metadata `em-points` = POINTS_COMPACT_FORMAT):
+ *  - group: dictionary of JSON [experiment, model, variant, replicate, baseline, step, origin, ...meta]
+ *    (meta facets in the order of the schema metadata `em-meta-keys`, a JSON list);
+ *  - question: dictionary of JSON [question_id, category];
+ *  - label: dictionary of JSON [judge, special, type, special_known, starts]; `starts` (1 on the
+ *    first row of a response) only when rid is implicit: rows of a response consecutive and every
+ *    response has a row, so rid = (rows that start a response so far) - 1;
+ *  - aligned_bin, coherent_bin: Uint8 scoreBin values (0 null, 1 below 0, 2 + 2 floor(x) + (x not integer), 203 above 100);
+ *  - rid_step: Uint8 rid minus the previous row's rid (first row: its rid) when rid is not implicit;
+ *    `rid` Int32 instead when a step exceeds 255;
+ *  - p_emergent: Float32, only when some row has one (a type judge).
+ * The exact non-integer scores and domain_topic live in points-full.arrow.
+ */
+export function encodePointsCompact(d: PointsData): Uint8Array {
+  const n = d.n;
+  const s = d.strings;
+  const v = (c: Codes, i: number) => (c.codes[i]! < 0 ? null : c.values[c.codes[i]!]!);
+  const num = (x: number) => (x === x ? x : null);
+  const vectors: Record<string, Vector> = {};
+  vectors.group = tupleColumn(n, (i) =>
+    JSON.stringify([
+      v(s.experiment, i),
+      v(s.model, i),
+      v(s.variant, i),
+      v(s.replicate, i),
+      v(s.baseline, i),
+      num(d.step[i]!),
+      v(s.origin, i),
+      ...d.meta.map((m) => v(m.codes, i)),
+    ]),
+  );
+  vectors.question = tupleColumn(n, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
+  // rid: implicit when rows of a response are consecutive and every response has one (the label
+  // then says which rows start a response); else as steps from the previous row; else in full.
+  let maxStep = 0;
+  let implicit = true;
+  for (let i = 0; i < n; i++) {
+    const step = d.rid[i]! - (i ? d.rid[i - 1]! : -1);
+    if (step > maxStep) maxStep = step;
+    if (step !== 1 && !(i && step === 0)) implicit = false;
+  }
+  const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
+  vectors.label = tupleColumn(n, (i) =>
+    JSON.stringify(
+      implicit
+        ? [v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, starts(i)]
+        : [v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!],
+    ),
+  );
+  const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
+  vectors.aligned_bin = makeVector(bins(d.aligned));
+  vectors.coherent_bin = makeVector(bins(d.coherent));
+  if (!implicit) {
+    if (maxStep <= 255) vectors.rid_step = makeVector(Uint8Array.from(d.rid, (r, i) => r - (i ? d.rid[i - 1]! : 0)));
+    else vectors.rid = makeVector(Int32Array.from(d.rid));
+  }
+  if (d.p_emergent.some((x) => x === x)) vectors.p_emergent = floatVector(d.p_emergent, true);
+  const table = new Table(vectors);
+  table.schema.metadata.set("em-points", POINTS_COMPACT_FORMAT);
+  table.schema.metadata.set("em-meta-keys", JSON.stringify(d.meta.map((m) => m.key)));
+  return tableToIPC(table, "stream");
+}

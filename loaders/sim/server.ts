@@ -19,6 +19,11 @@ export interface SimConfig {
   faults?: FaultConfig;
   /** Delay before every chat completion answer, ms (default 0). */
   latencyMs?: number;
+  /**
+   * Record when each chat completion answer was sent (stats.answeredAt), so a benchmark can take
+   * the steady-state rate from the server's side (default false: memory grows with every request).
+   */
+  requestLog?: boolean;
   /** Question files or folders used to recognise generation prompts (default data/questions). */
   questionPaths?: string[];
   /** Folder of judge rubrics (default data/judges). */
@@ -44,6 +49,8 @@ export interface SimStats {
    * client can be checked for paying one request twice (issue 13: zero identical requests paid twice).
    */
   bodies: Map<string, number>;
+  /** With config.requestLog: each 200 chat answer, in order: ms since the server started, and its kind. */
+  answered: {ms: number; kind: "generate" | "judge"}[];
 }
 
 export interface Simulator {
@@ -70,7 +77,7 @@ export function loadSimConfig(file: string): SimConfig {
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a mapping at the top level`);
   const cfg = raw as SimConfig;
-  const known = new Set(["faults", "latencyMs", "questionPaths", "judgesDir", "organisms", "batch"]);
+  const known = new Set(["faults", "latencyMs", "requestLog", "questionPaths", "judgesDir", "organisms", "batch"]);
   for (const k of Object.keys(cfg)) if (!known.has(k)) throw new Error(`${file}: unknown field '${k}' (known: ${[...known].join(", ")})`);
   try {
     if (cfg.faults) checkFaultConfig(cfg.faults);
@@ -122,7 +129,8 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
   getBank(); // build the answer bank before the first request
   const plan = new FaultPlan(config.faults ?? {});
   const retryAfterMs = config.faults?.retryAfterMs ?? 200;
-  const stats: SimStats = {requests: 0, byPath: {}, faults: 0, byFault: {}, generate: 0, judge: 0, guessed: 0, bodies: new Map()};
+  const stats: SimStats = {requests: 0, byPath: {}, faults: 0, byFault: {}, generate: 0, judge: 0, guessed: 0, bodies: new Map(), answered: []};
+  const started = performance.now();
   const hanging = new Set<ServerResponse>();
   const batches = new SimBatches(ctx, config.batch ? checkBatchConfig(config.batch) : {});
 
@@ -200,7 +208,10 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
       if (result.kind === "judge") stats.judge++;
       else stats.generate++;
       if (result.guessed) stats.guessed++;
-      const respond = (): void => sendJson(res, 200, result.body, {"x-sim-kind": result.kind});
+      const respond = (): void => {
+        sendJson(res, 200, result.body, {"x-sim-kind": result.kind});
+        if (config.requestLog) stats.answered.push({ms: performance.now() - started, kind: result.kind});
+      };
       if (config.latencyMs) setTimeout(respond, config.latencyMs);
       else respond();
     } catch (error) {

@@ -23,8 +23,9 @@ import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {ROOT} from "../loaders/paths.ts";
+import {ProgressLine} from "../loaders/progress.ts";
 import {runExperiment} from "../loaders/run/execute.ts";
-import {commandLine, SMOKE, writeSection, type Verdict} from "./lib/results.ts";
+import {commandLine, dist, fmtMs, SMOKE, writeSection, type Dist, type Verdict} from "./lib/results.ts";
 
 const SAMPLES = Number(process.env.SAMPLES ?? (SMOKE ? 2 : 60));
 const LATENCY = Number(process.env.LATENCY ?? (SMOKE ? 20 : 200));
@@ -40,13 +41,13 @@ interface SimReport {
   distinct: number;
   repeated: number;
   extra: number;
-  answered: {ms: number; kind: "generate" | "judge"}[];
+  answered: {arrived: number; ms: number; kind: "generate" | "judge"}[];
 }
 
 /** The simulator in a child process, with the request log on. */
 async function startSim(config: object): Promise<{url: string; stats(): Promise<SimReport>; close(): Promise<void>}> {
   const child = fork(path.join(ROOT, "bench/lib/sim-child.ts"), [JSON.stringify(config)], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.SIM_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SIM_PROF}`] : [])],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const next = <T>() =>
@@ -117,17 +118,56 @@ function steadyRate(answered: SimReport["answered"], lo = 0.1, hi = 0.9): {rate:
   return {rate: ((j - i) / ms) * 1000, calls: j - i, ms};
 }
 
+/**
+ * Where the time goes, from the server's log: its time per judge request (arrival to answer sent;
+ * LATENCY plus its own work) and the mean number of requests in flight at the server over the
+ * steady-state window. In flight < CONCURRENCY means the client's turnaround (answer received to
+ * the next request sent: parsing, cache write, limiter, SDK) is what is missing.
+ */
+function diagnose(answered: SimReport["answered"], lo = 0.1, hi = 0.9): {serverMs: Dist; inFlight: number; turnaroundMs: number} {
+  const judge = answered.filter((a) => a.kind === "judge");
+  const serverMs = dist(judge.map((a) => a.ms - a.arrived));
+  const t = judge.map((a) => a.ms);
+  const from = t[Math.floor(lo * (t.length - 1))] ?? 0;
+  const to = t[Math.floor(hi * (t.length - 1))] ?? 0;
+  // Time-weighted mean of requests in flight within [from, to] (every kind: all share the server).
+  let busy = 0;
+  for (const a of answered) busy += Math.max(0, Math.min(a.ms, to) - Math.max(a.arrived, from));
+  const inFlight = to > from ? busy / (to - from) : NaN;
+  const mean = judge.reduce((s, a) => s + a.ms - a.arrived, 0) / Math.max(1, judge.length);
+  // Little's law per slot: a slot's cycle = server time + client turnaround = CONCURRENCY / rate.
+  const rate = ((Math.floor(hi * (t.length - 1)) - Math.floor(lo * (t.length - 1))) / (to - from)) * 1000;
+  return {serverMs, inFlight, turnaroundMs: (CONCURRENCY / rate) * 1000 - mean};
+}
+
+/** Answers the server sent in each whole second since it started, by kind (the shape of the run). */
+function perSecond(answered: SimReport["answered"]): {second: number; generate: number; judge: number}[] {
+  const out: {second: number; generate: number; judge: number}[] = [];
+  for (const a of answered) {
+    const sec = Math.floor(a.ms / 1000);
+    while (out.length <= sec) out.push({second: out.length, generate: 0, judge: 0});
+    out[sec]![a.kind]++;
+  }
+  return out.filter((x) => x.generate || x.judge);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-bench-target-"));
   const sim = await startSim({latencyMs: LATENCY, requestLog: true});
   try {
     const file = experiment(dir, sim.url);
+    const load = [os.loadavg()[0]!.toFixed(2)];
     const t0 = performance.now();
-    const r = await runExperiment(file, {cacheDir: path.join(dir, "cache"), onWarning: () => {}});
+    // The progress line `em run` draws (TTY mode, redrawn at most every 100 ms), into a sink: its
+    // cost is part of a real run's.
+    const progress = new ProgressLine({label: "target", tty: true, stream: {write: () => true, isTTY: true}});
+    const r = await runExperiment(file, {cacheDir: path.join(dir, "cache"), onWarning: () => {}, onProgress: progress.update});
+    progress.end();
     const wall = (performance.now() - t0) / 1000;
     const s = await sim.stats();
     const bound = (CONCURRENCY / LATENCY) * 1000;
     const steady = steadyRate(s.answered);
+    const why = diagnose(s.answered);
     const errors = r.errors.reduce((a, e) => a + e.count, 0);
     const pct = (x: number) => `${((x / bound) * 100).toFixed(1)}%`;
     const verdicts: Verdict[] = [
@@ -149,7 +189,7 @@ async function main(): Promise<void> {
       method: [
         `A cold \`runExperiment\` (empty cache) with the real openai SDK against the simulator running as its own process on 127.0.0.1 ` +
           `(\`bench/lib/sim-child.ts\`) with ${LATENCY} ms added to every chat answer. Two models x 3 checkpoints x the 16 core questions x ${SAMPLES} samples ` +
-          `(max_n 10), judged on aligned and coherent by \`sim-judge-strict\`; generation and the judge each have ${CONCURRENCY} slots. Step 0 of both models ` +
+          `(max_n 10), judged on aligned and coherent by \`sim-judge-strict\`; generation and the judge each have ${CONCURRENCY} slots; \`em run\`'s progress line is drawn into a sink. Step 0 of both models ` +
           `is \`sim:base\`, so a sixth of the generation requests and judge calls are identical to another one: they must be sent once.`,
         `Bound: ${CONCURRENCY} slots / ${LATENCY} ms = ${bound.toFixed(0)} calls/s. Steady state = judge answers the server sent between the 10% and 90% marks ` +
           `of all judge answers over the time between those marks (the start, when generation and judging overlap, and the tail are outside it); whole run = ` +
@@ -171,12 +211,16 @@ async function main(): Promise<void> {
               "steady state: judge calls/s (% of bound)",
               `${steady.rate.toFixed(1)} (${pct(steady.rate)}; ${steady.calls} answers in ${(steady.ms / 1000).toFixed(2)} s)`,
             ],
+            ["server time per judge request, arrival to answer (median / p95)", `${fmtMs(why.serverMs.median)} / ${fmtMs(why.serverMs.p95)}`],
+            [`requests in flight at the server, steady state (mean, of ${CONCURRENCY})`, why.inFlight.toFixed(1)],
+            ["client turnaround per call (slot cycle minus server time)", fmtMs(why.turnaroundMs)],
+            ["load average (1 min) before / after the run", `${load[0]} / ${os.loadavg()[0]!.toFixed(2)}`],
           ],
         },
       ],
       verdicts,
       notes: [],
-      raw: {samples: SAMPLES, latencyMs: LATENCY, concurrency: CONCURRENCY, bound, wall, stats: r.stats, steady, sim: {...s, answered: undefined}},
+      raw: {samples: SAMPLES, latencyMs: LATENCY, concurrency: CONCURRENCY, bound, wall, stats: r.stats, steady, why, sim: {...s, answered: process.env.BENCH_KEEP_LOG ? s.answered : undefined}, perSecond: perSecond(s.answered)},
     });
     process.stdout.write(`${verdicts.map((v) => `${v.pass ? "PASS" : "MISS"} ${v.target}: ${v.measured}`).join("\n")}\n`);
   } finally {

@@ -49,8 +49,8 @@ export interface SimStats {
    * client can be checked for paying one request twice (issue 13: zero identical requests paid twice).
    */
   bodies: Map<string, number>;
-  /** With config.requestLog: each 200 chat answer, in order: ms since the server started, and its kind. */
-  answered: {ms: number; kind: "generate" | "judge"}[];
+  /** With config.requestLog: each 200 chat answer, in order: when its request arrived and when the answer was sent (ms since the server started), and its kind. */
+  answered: {arrived: number; ms: number; kind: "generate" | "judge"}[];
 }
 
 export interface Simulator {
@@ -134,7 +134,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
   const hanging = new Set<ServerResponse>();
   const batches = new SimBatches(ctx, config.batch ? checkBatchConfig(config.batch) : {});
 
-  const handle = (req: IncomingMessage, res: ServerResponse, raw: string): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string, arrived: number): void => {
     const path = (req.url ?? "/").split("?")[0]!;
     stats.requests++;
     stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
@@ -210,7 +210,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
       if (result.guessed) stats.guessed++;
       const respond = (): void => {
         sendJson(res, 200, result.body, {"x-sim-kind": result.kind});
-        if (config.requestLog) stats.answered.push({ms: performance.now() - started, kind: result.kind});
+        if (config.requestLog) stats.answered.push({arrived, ms: performance.now() - started, kind: result.kind});
       };
       if (config.latencyMs) setTimeout(respond, config.latencyMs);
       else respond();
@@ -221,9 +221,10 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
   };
 
   const server = createServer({keepAlive: true}, (req, res) => {
+    const arrived = performance.now() - started;
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8"), arrived));
   });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;

@@ -17,7 +17,6 @@ export const SECTIONS = ["analysis", "pipeline", "site"] as const;
  */
 const UNMEASURED = [
   "build <= 3 min and <= 4 GB peak at 1M responses; a 10M-row import within 8 GB (npm run build on an imported sweep, not a bench section)",
-  "/sensitivity: numeric data <= 12 bytes per response transferred (the site section reports points bytes per response, see its table)",
 ];
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -35,7 +34,7 @@ const verdictText = (pass: boolean | null) => (pass === true ? "pass" : pass ===
 
 function machineText(r: SectionResult): string {
   const m = r.machine;
-  return `${m.cpus} x ${m.cpu}, ${m.ramGB} GB RAM, ${m.os}, Node ${m.node}, ${m.chromium ?? "no Chromium found"}`;
+  return `${m.cpus} x ${m.cpu}, ${m.ramGB} GB RAM, ${m.os}, Node ${m.node}, ${m.chromium ?? "no Chromium found"}; load average ${m.load1 ?? "unknown"} (1 min) at the end`;
 }
 
 export function render(sections: SectionResult[], missing: string[]): string {

@@ -52,6 +52,8 @@ export interface Machine {
   node: string;
   chromium: string | null;
   os: string;
+  /** 1-minute load average when the section finished: the machine is shared, so timings depend on it. */
+  load1: number;
 }
 
 /** The Chromium the browser benches launch (`--version`), or null when it is not there. */
@@ -76,6 +78,7 @@ export function machine(): Machine {
     node: process.version,
     chromium: chromiumVersion(),
     os: `${os.type()} ${os.release()}`,
+    load1: +os.loadavg()[0]!.toFixed(2),
   };
 }
 

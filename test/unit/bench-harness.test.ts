@@ -67,7 +67,7 @@ test("an unknown section is refused before anything runs", () => {
 });
 
 test("verdicts render as pass, miss and unknown", () => {
-  const m = {cpu: "x", cpus: 2, ramGB: 1, node: "v0", chromium: null, os: "test"};
+  const m = {cpu: "x", cpus: 2, ramGB: 1, node: "v0", chromium: null, os: "test", load1: 0};
   const text = render(
     [
       {

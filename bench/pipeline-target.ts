@@ -220,7 +220,18 @@ async function main(): Promise<void> {
       ],
       verdicts,
       notes: [],
-      raw: {samples: SAMPLES, latencyMs: LATENCY, concurrency: CONCURRENCY, bound, wall, stats: r.stats, steady, why, sim: {...s, answered: process.env.BENCH_KEEP_LOG ? s.answered : undefined}, perSecond: perSecond(s.answered)},
+      raw: {
+        samples: SAMPLES,
+        latencyMs: LATENCY,
+        concurrency: CONCURRENCY,
+        bound,
+        wall,
+        stats: r.stats,
+        steady,
+        why,
+        sim: {...s, answered: process.env.BENCH_KEEP_LOG ? s.answered : undefined},
+        perSecond: perSecond(s.answered),
+      },
     });
     process.stdout.write(`${verdicts.map((v) => `${v.pass ? "PASS" : "MISS"} ${v.target}: ${v.measured}`).join("\n")}\n`);
   } finally {

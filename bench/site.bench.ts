@@ -25,12 +25,12 @@ import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {detailsTable, pointsTable, textsTable} from "../loaders/site-tables.ts";
-import {synthesize, syntheticSummary} from "./synthetic.ts";
+import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
 import {serveStatic} from "../test/helpers/static-server.ts";
 import {launch, watch, describeProblems} from "../test/helpers/browser.ts";
 import {waitForPage, ROOT} from "../test/helpers/site.ts";
 import {commandLine, dist, fmtMs, writeSection, type Dist, type Verdict} from "./lib/results.ts";
-import {checkDataFiles, dataFile, DataFilesChanged} from "./lib/site-files.ts";
+import {checkDataFiles, DATA_FILES, dataFile, DataFilesChanged} from "./lib/site-files.ts";
 
 const SIZES = (process.env.RESPONSES ?? "100000,1000000").split(",").map((s) => Number(s.trim().replace(/_/g, "")));
 const DETAILS_MAX = Number(process.env.DETAILS_MAX ?? 100_000);
@@ -62,37 +62,45 @@ function timed<T>(f: () => T): {value: T; ms: number} {
 }
 
 /** Node part: synthesize, build the three tables, write them over the copy of dist/. */
-function buildTables(n: number, site: string | null): Row {
-  const row: Row = {};
+/**
+ * Synthetic contents of every "written" file of DATA_FILES (bench/lib/site-files.ts), by
+ * `<stem>.<ext>`: the build's own table functions on the synthetic rows. `skipped` = the file got a
+ * stand-in (the bench leaves that view's timing out). Adapt together with DATA_FILES when the
+ * build's files change.
+ */
+const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
+  "points.arrow": (d) => ({fn: "pointsTable", bytes: pointsTable(d)}),
+  "texts.arrow": (d) => ({fn: "textsTable", bytes: textsTable(d)}),
+  // An empty details table keeps the site consistent when the real one is too big to build here.
+  "details.arrow": (d, n) =>
+    n <= DETAILS_MAX
+      ? {fn: "detailsTable", bytes: detailsTable(d)}
+      : {fn: "detailsTable", bytes: detailsTable({responses: [], scores: [], types: []}), skipped: `> DETAILS_MAX=${DETAILS_MAX}`},
+  "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
+};
+
+/** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */
+function buildTables(n: number, site: string | null, row: Row): Set<string> {
+  const skipped = new Set<string>();
   const gen = timed(() => synthesize({responses: n}));
   const data = gen.value;
   row["synthesize (not site code)"] = `${ms(gen.ms)} (${data.scores.length.toLocaleString("en")} score rows)`;
   log(`${n}: synthesized in ${ms(gen.ms)}`);
-  const points = timed(() => pointsTable(data));
-  row["pointsTable: time"] = ms(points.ms);
-  row["points.arrow: size"] = mb(points.value.byteLength);
-  if (site) writeFileSync(dataFile(site, "points", "arrow"), points.value);
-  log(`${n}: pointsTable ${ms(points.ms)}, ${mb(points.value.byteLength)}`);
-  const texts = timed(() => textsTable(data));
-  row["textsTable: time"] = ms(texts.ms);
-  row["texts.arrow: size"] = mb(texts.value.byteLength);
-  if (site) writeFileSync(dataFile(site, "texts", "arrow"), texts.value);
-  log(`${n}: textsTable ${ms(texts.ms)}, ${mb(texts.value.byteLength)}`);
-  if (n <= DETAILS_MAX) {
-    const details = timed(() => detailsTable(data));
-    row["detailsTable: time"] = ms(details.ms);
-    row["details.arrow: size"] = mb(details.value.byteLength);
-    if (site) writeFileSync(dataFile(site, "details", "arrow"), details.value);
-    log(`${n}: detailsTable ${ms(details.ms)}, ${mb(details.value.byteLength)}`);
-  } else {
-    row["detailsTable: time"] = `skipped (> DETAILS_MAX=${DETAILS_MAX})`;
-    row["details.arrow: size"] = "skipped";
-    // An empty details table keeps the site consistent (no detail view is opened here).
-    if (site) writeFileSync(dataFile(site, "details", "arrow"), detailsTable({responses: [], scores: [], types: []}));
+  for (const f of DATA_FILES) {
+    if (f.role !== "written") continue;
+    const name = `${f.stem}.${f.ext}`;
+    const builder = BUILDERS[name];
+    if (!builder) throw new DataFilesChanged(`bench/site.bench.ts: DATA_FILES lists ${name} as written but BUILDERS has no builder for it`);
+    const t = timed(() => builder(data, n));
+    const size = typeof t.value.bytes === "string" ? Buffer.byteLength(t.value.bytes) : t.value.bytes.byteLength;
+    row[`${t.value.fn}: time`] = t.value.skipped ? `skipped (${t.value.skipped})` : ms(t.ms);
+    row[`${name}: size`] = t.value.skipped ? "skipped" : mb(size);
+    if (t.value.skipped) skipped.add(name);
+    if (site) writeFileSync(dataFile(site, f.stem, f.ext), t.value.bytes);
+    log(`${n}: ${t.value.fn} ${t.value.skipped ? "skipped" : `${ms(t.ms)}, ${mb(size)}`}`);
   }
-  if (site) writeFileSync(dataFile(site, "summary", "json"), JSON.stringify(syntheticSummary(data)));
   row["Node heap after tables"] = mb(process.memoryUsage().heapUsed);
-  return row;
+  return skipped;
 }
 
 // Recorders installed before any page script: time of the first number in `em-rate` and of the
@@ -246,7 +254,7 @@ const SENS_EXPERIMENT = "synthetic";
 const SENS_JUDGE = "strict";
 
 /** Browser part for one size. */
-async function browserRun(n: number, site: string, row: Row, num: Record<string, number | null>): Promise<void> {
+async function browserRun(n: number, site: string, row: Row, num: Record<string, number | null>, skipped: Set<string>): Promise<void> {
   const server = await serveStatic(site);
   const browser = await launch();
   const problems: string[] = [];
@@ -390,7 +398,7 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
       const errors = await page.locator(".observablehq--error").count();
       row[`${path}: open (frame after the last DOM change)`] = ms(settled) + (errors ? ` (${errors} cell errors)` : "");
       num[`${path}:open`] = settled;
-      if (path === "/responses") await responsesPage(page, n, row, num);
+      if (path === "/responses") await responsesPage(page, n, row, num, !skipped.has("details.arrow"));
       row[`${path}: heap after load`] = heapText(await heap(browser, page));
       log(`${n}: ${path} ${ms(settled)}`);
       problems.push(describeProblems(p));
@@ -405,7 +413,7 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
 }
 
 /** /responses: first rows, bytes before them, search timings, detail timings. */
-async function responsesPage(page: Page, n: number, row: Row, num: Record<string, number | null>): Promise<void> {
+async function responsesPage(page: Page, n: number, row: Row, num: Record<string, number | null>, details: boolean): Promise<void> {
   const rowsPaint = await page.evaluate(() => (window as unknown as {__em: {rowsPaint: number | null}}).__em.rowsPaint);
   const before = rowsPaint === null ? null : await bytesReceived(page, rowsPaint);
   row["/responses: first rows shown (+ frame) / bytes received before them"] = `${ms(rowsPaint)} / ${before === null ? "n/a" : mb(before)}`;
@@ -446,8 +454,14 @@ async function responsesPage(page: Page, n: number, row: Row, num: Record<string
   const unchanged = searches.slice(0, -1).filter((x) => x.ms === null).length;
   row["/responses: search, input to new count + frame (median / p95)"] = dms(searchD) + (unchanged ? ` (${unchanged} queries left the count unchanged)` : "");
   num.searchP95 = searchD.p95;
-  // Detail: click a row, until the detail shows that response's text, plus a frame.
-  const details = await page.evaluate(
+  // Detail: click a row, until the detail shows that response's text, plus a frame (not when the
+  // details file was skipped: the view would show a stand-in).
+  if (!details) {
+    row["/responses: detail, click to its text shown + frame (median / p95)"] = "not measured (details file skipped, see DETAILS_MAX)";
+    num.detailP95 = null;
+    return;
+  }
+  const detailTimes = await page.evaluate(
     async ({reps, timeout}) => {
       const timed = (window as unknown as {__emTimed: Timed}).__emTimed;
       const text = () => document.querySelector('[data-testid="response-detail"]')?.textContent ?? "";
@@ -468,10 +482,10 @@ async function responsesPage(page: Page, n: number, row: Row, num: Record<string
     },
     {reps: Math.min(REPS, 10), timeout: 30_000},
   );
-  raw[`${n}:details`] = details;
-  const detailD = dist(details.map((x) => x ?? NaN));
-  row["/responses: detail, click to its text shown + frame (median / p95)"] = details.length ? dms(detailD) : "n/a (no rows)";
-  num.detailP95 = details.length ? detailD.p95 : null;
+  raw[`${n}:details`] = detailTimes;
+  const detailD = dist(detailTimes.map((x) => x ?? NaN));
+  row["/responses: detail, click to its text shown + frame (median / p95)"] = detailTimes.length ? dms(detailD) : "n/a (no rows)";
+  num.detailP95 = detailTimes.length ? detailD.p95 : null;
 }
 
 /** Copy dist/ to `dest`; retried (at most 6 times, 10 s apart) while a concurrent build leaves it incomplete. */
@@ -507,12 +521,13 @@ async function main(): Promise<void> {
       if (BROWSER) {
         site = await copySite(join(tmp, `site-${n}`));
       }
-      const row = buildTables(n, site);
+      const row: Row = {};
+      const skipped = buildTables(n, site, row);
       results.set(n, row);
       const num: Record<string, number | null> = {};
       nums.set(n, num);
       if (BROWSER && site) {
-        await browserRun(n, site, row, num);
+        await browserRun(n, site, row, num, skipped);
         if (process.env.KEEP !== "1") rmSync(site, {recursive: true, force: true});
       }
     }

@@ -15,9 +15,7 @@ export const SECTIONS = ["analysis", "pipeline", "site"] as const;
  * The issue-13 targets no section measures (they need a real build or another harness). Listed so
  * the document says what it does not show instead of leaving it out.
  */
-const UNMEASURED = [
-  "build <= 3 min and <= 4 GB peak at 1M responses; a 10M-row import within 8 GB (npm run build on an imported sweep, not a bench section)",
-];
+const UNMEASURED = ["build <= 3 min and <= 4 GB peak at 1M responses; a 10M-row import within 8 GB (npm run build on an imported sweep, not a bench section)"];
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 

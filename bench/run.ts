@@ -2,7 +2,7 @@
 // each as its own Node process (a section's memory never inflates the next one's), then assemble
 // docs/benchmarks.md from every section's result file (bench/write.ts). A failing section stops
 // the run with its exit code and the document is not rewritten.
-// Env is passed through: RESPONSES / REPS for the site section, SAMPLES / LATENCY / CONCURRENCY for
+// Env is passed through: RESPONSES / REPS for the site section, SAMPLES / LATENCY / CONCURRENCY / RUNS for
 // the pipeline, ROWS for the analysis, BENCH_SMOKE=1 for tiny sizes everywhere.
 import {spawnSync} from "node:child_process";
 import {join} from "node:path";

@@ -47,7 +47,7 @@ const nums = new Map<number, Record<string, number | null>>();
 const raw: Record<string, unknown> = {};
 const notes: string[] = [];
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number) => (bytes < 1e5 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const ms = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
 const dms = (d: Dist) => `${fmtMs(d.median)} / ${fmtMs(d.p95)} (n=${d.n})`;
 

@@ -46,7 +46,8 @@ test("npm run bench -- analysis pipeline (BENCH_SMOKE=1) writes results and the 
   const paid = pipeline.verdicts.find((v: {target: string}) => /paid twice/.test(v.target));
   // The simulator counted every body it received: the coalescing must hold even at smoke size.
   assert.equal(paid.pass, true, paid.measured);
-  assert.ok(pipeline.raw.sim.chat > 0 && pipeline.raw.sim.chat === pipeline.raw.sim.distinct);
+  const sim = pipeline.raw.runs[0].sim;
+  assert.ok(sim.chat > 0 && sim.chat === sim.distinct);
   const analysis = JSON.parse(readFileSync(path.join(out, "analysis.smoke.json"), "utf8"));
   assert.ok(analysis.tables[0].rows.length >= 5);
   const text = readFileSync(doc, "utf8");

@@ -252,6 +252,28 @@ function builtModule(site: string, folder: string, stem: string): string {
 
 const SENS_EXPERIMENT = "synthetic";
 const SENS_JUDGE = "strict";
+/**
+ * The data file DuckDB-WASM loads for the comparison, first present wins: the SQL page's points
+ * table with exact scores and plain columns (points-full.arrow once the compact points.arrow lands;
+ * points.arrow today). It must be a "written" entry of DATA_FILES.
+ */
+const DUCKDB_SOURCES: [string, string][] = [
+  ["points-full", "arrow"],
+  ["points", "arrow"],
+];
+
+function duckdbSource(site: string): string {
+  for (const [stem, ext] of DUCKDB_SOURCES) {
+    try {
+      return "/_file/data/" + dataFile(site, stem, ext).split("/").pop();
+    } catch {
+      // not in this build: try the next
+    }
+  }
+  throw new DataFilesChanged(
+    `${site}/_file/data: none of ${DUCKDB_SOURCES.map((x) => x.join(".")).join(", ")} for DuckDB-WASM; adapt DUCKDB_SOURCES in bench/site.bench.ts`,
+  );
+}
 
 /** Browser part for one size. */
 async function browserRun(n: number, site: string, row: Row, num: Record<string, number | null>, skipped: Set<string>): Promise<void> {
@@ -259,7 +281,7 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
   const browser = await launch();
   const problems: string[] = [];
   const dbModule = builtModule(site, "components", "db");
-  const pointsPath = "/_file/data/" + dataFile(site, "points", "arrow").split("/").pop();
+  const pointsPath = duckdbSource(site);
   try {
     // 1. /sensitivity: first number, settle, threshold changes, then DuckDB-WASM in the same page.
     {
@@ -321,8 +343,9 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
       raw[`${n}:thresholdChanges`] = changes;
       log(`${n}: threshold change median ${ms(shownD.median)}, every view ${ms(settledD.median)}`);
 
-      // DuckDB-WASM, same page, same points bytes, through the site's own db module (the SQL
-      // page's setup): load the table once, then the query for the numbers each cut shows.
+      // DuckDB-WASM, same page, the points bytes the SQL page loads, through the site's own db
+      // module (the SQL page's setup): load the table once, then the query for the numbers each
+      // cut shows.
       const last = changes[changes.length - 1]!.value;
       const duck = await page.evaluate(
         async ({dbModule, pointsPath, sqls, check}) => {
@@ -599,7 +622,7 @@ async function main(): Promise<void> {
         'alternating cuts 20-26 and 55-61 so the text changes; "EM rate updated" = until the `em-rate` text changes plus one frame, "every view redrawn" = the frame ' +
         "after the last DOM change (300 ms quiet). The first change, which also switches the rule to custom, is reported apart. p95 = nearest rank.",
       "DuckDB-WASM, same run and same page: after the threshold changes, the page imports the site's own `db` module (the SQL page's DuckDB-WASM setup), " +
-        "loads the same points.arrow bytes as a table, runs one warm-up query, then for each of the same cuts one GROUPING SETS query giving the EM count and denominator " +
+        "loads the points file the SQL page loads (`DUCKDB_SOURCES`: points-full.arrow when built, else points.arrow) as a table, runs one warm-up query, then for each of the same cuts one GROUPING SETS query giving the EM count and denominator " +
         "overall, per model and per question (`duckdbSql` in the script); the time is from the query call to the Arrow result in the page. The check row compares " +
         "DuckDB's overall numbers at the last cut with the page's `em-count`. Speed-up = DuckDB median / the page's every-view median.",
       "/responses: first rows = first `response-row` plus a frame; search = from the `input` event (any debounce included) to the frame after `response-count` " +

@@ -19,11 +19,12 @@ const UNMEASURED = ["build <= 3 min and <= 4 GB peak at 1M responses; a 10M-row 
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-function table(t: SectionResult["tables"][number]): string {
+/** A Markdown table; numbers right-aligned after the label column unless `text` (verdict tables are prose). */
+function table(t: SectionResult["tables"][number], text = false): string {
   const lines = [];
   if (t.caption) lines.push(`${t.caption}\n`);
   lines.push(`| ${t.head.map(cell).join(" | ")} |`);
-  lines.push(`|${t.head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
+  lines.push(`|${t.head.map((_, i) => (i === 0 || text ? "---" : "---:")).join("|")}|`);
   for (const r of t.rows) lines.push(`| ${r.map(cell).join(" | ")} |`);
   return lines.join("\n");
 }
@@ -52,13 +53,14 @@ export function render(sections: SectionResult[], missing: string[]): string {
   for (const s of sections) for (const v of s.verdicts) rows.push([v.target, v.measured, verdictText(v.pass), s.section]);
   for (const s of missing) rows.push([`(section ${s} has no result file)`, "not run", "unknown", s]);
   for (const u of UNMEASURED) rows.push([u, "not measured by npm run bench", "unknown", ""]);
-  out.push(table({head: ["target", "measured", "verdict", "section"], rows}));
+  out.push(table({head: ["target", "measured", "verdict", "section"], rows}, true));
   for (const s of sections) {
     out.push(`## ${s.title}`);
     out.push(`Command: \`${s.command}\`  \nDate: ${s.date}  \nMachine: ${machineText(s)}`);
     for (const p of s.method) out.push(p);
     for (const t of s.tables) out.push(table(t));
-    if (s.verdicts.length) out.push(table({head: ["target", "measured", "verdict"], rows: s.verdicts.map((v) => [v.target, v.measured, verdictText(v.pass)])}));
+    if (s.verdicts.length)
+      out.push(table({head: ["target", "measured", "verdict"], rows: s.verdicts.map((v) => [v.target, v.measured, verdictText(v.pass)])}, true));
     for (const n of s.notes) out.push(n.includes("\n") ? "```\n" + n + "\n```" : n);
   }
   return out.join("\n\n") + "\n";

@@ -24,7 +24,7 @@ import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {detailsTable, pointsTable, textsTable} from "../loaders/site-tables.ts";
+import {detailsTable, pointsFullTable, pointsTable, textsTable} from "../loaders/site-tables.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
 import {serveStatic} from "../test/helpers/static-server.ts";
 import {launch, watch, describeProblems} from "../test/helpers/browser.ts";
@@ -70,6 +70,7 @@ function timed<T>(f: () => T): {value: T; ms: number} {
  */
 const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
   "points.arrow": (d) => ({fn: "pointsTable", bytes: pointsTable(d)}),
+  "points-full.arrow": (d) => ({fn: "pointsFullTable", bytes: pointsFullTable(d)}),
   "texts.arrow": (d) => ({fn: "textsTable", bytes: textsTable(d)}),
   // An empty details table keeps the site consistent when the real one is too big to build here.
   "details.arrow": (d, n) =>

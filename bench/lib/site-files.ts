@@ -13,6 +13,7 @@ import {join} from "node:path";
  */
 export const DATA_FILES: {stem: string; ext: string; role: "written" | "kept"}[] = [
   {stem: "points", ext: "arrow", role: "written"},
+  {stem: "points-full", ext: "arrow", role: "written"},
   {stem: "texts", ext: "arrow", role: "written"},
   {stem: "details", ext: "arrow", role: "written"},
   {stem: "summary", ext: "json", role: "written"},

@@ -102,7 +102,14 @@ test("the site bench refuses a build whose data files it does not know (renamed 
   const site = path.join(out, "site");
   const data = path.join(site, "_file/data");
   mkdirSync(data, {recursive: true});
-  for (const f of ["points.0123abcd.arrow", "texts.0123abcd.arrow", "details.0123abcd.arrow", "summary.0123abcd.json", "labels.0123abcd.json"])
+  for (const f of [
+    "points.0123abcd.arrow",
+    "points-full.0123abcd.arrow",
+    "texts.0123abcd.arrow",
+    "details.0123abcd.arrow",
+    "summary.0123abcd.json",
+    "labels.0123abcd.json",
+  ])
     writeFileSync(path.join(data, f), "");
   checkDataFiles(site);
   assert.equal(dataFile(site, "points", "arrow"), path.join(data, "points.0123abcd.arrow"));

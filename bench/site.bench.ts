@@ -10,9 +10,14 @@
 // BROWSER=0 (Node part only); CHROMIUM_PATH (default /usr/bin/chromium); KEEP=1 (keep the
 // temporary sites).
 //
-// Page-specific parts are kept together so they are easy to adapt when pages change: DATA_FILES
-// (which built data files get synthetic bytes), PAGES (URL and the data-testid hooks each page is
-// timed by) and duckdbSql (the SQL that gives the numbers /sensitivity shows).
+// What to adapt when the build or the pages change: DATA_FILES (bench/lib/site-files.ts: every
+// built data file, by stem and extension) with BUILDERS here (the synthetic bytes of each written
+// one); DUCKDB_SOURCES and duckdbSql (what DuckDB-WASM loads and the SQL for the numbers
+// /sensitivity shows); SENS_EXPERIMENT / SENS_JUDGE; the `pages` list in browserRun. Pages are
+// timed by data-testid hooks only: em-rate, em-count (data-n-em, data-n-scored),
+// aligned-threshold, response-row, response-count, response-search, response-detail,
+// response-text, midpoint-by-judge, and figure[data-chart="model-question-heatmap"]. A missing
+// hook or data file fails the run with its name; nothing is skipped silently.
 //
 // Browser part: dist/ (built by `npm run build` when missing) is copied to a temporary folder per
 // size, its points / texts / details / summary files are overwritten with the synthetic ones (same
@@ -615,7 +620,7 @@ async function main(): Promise<void> {
       "Synthetic data from `bench/synthetic.ts` (seed 1): 4 models x 21 steps x 48 questions, 2 judges (`strict`: aligned, coherent, domain topic, type; " +
         "`lenient`: aligned, coherent), ~300-character answers from a pool of 512 texts, ~3.4% of aligned scores null (CODE / REFUSAL), a third of the scores integers.",
       "Node part: each site table function runs once on the full data (a build is one run). Browser part: a copy of `dist/` with the synthetic data files " +
-        "written over the built ones (same hashed names; `DATA_FILES` in the script lists every built data file, and the run fails on one it does not know), " +
+        "written over the built ones (same hashed names; `DATA_FILES` in bench/lib/site-files.ts lists every built data file and `BUILDERS` in the script makes each written one, and the run fails on a file it does not know), " +
         "served on 127.0.0.1 by `test/helpers/static-server.ts` (uncompressed), opened in headless Chromium, each page in a fresh context (cold, no HTTP cache). " +
         'Times are the page\'s `performance.now()` since navigation start; "open" = the frame after the last DOM change once the network is idle and no ' +
         "`[data-em-loading]` is left; bytes are encoded body sizes from the Resource Timing entries.",

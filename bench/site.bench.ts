@@ -293,7 +293,11 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
     {
       const {page, problems: p, close} = await openPage(browser, server.url);
       await page.goto(`${server.url}/sensitivity?experiment=${SENS_EXPERIMENT}&judge=${SENS_JUDGE}&by=model`, {waitUntil: "commit"});
-      await page.waitForFunction(() => (window as unknown as {__em: {paint: number | null}}).__em.paint !== null, undefined, {timeout: PAGE_TIMEOUT});
+      await page
+        .waitForFunction(() => (window as unknown as {__em: {paint: number | null}}).__em.paint !== null, undefined, {timeout: PAGE_TIMEOUT})
+        .catch((error: Error) => {
+          throw new Error(`/sensitivity: no [data-testid="em-rate"] with a number within ${PAGE_TIMEOUT / 1000} s (hook renamed?): ${error.message}`);
+        });
       const first = await page.evaluate(() => (window as unknown as {__em: {first: number; paint: number}}).__em);
       await waitForPage(page, PAGE_TIMEOUT);
       const settled = await page.evaluate(() => (window as unknown as {__em: {lastPaint: number}}).__em.lastPaint);

@@ -44,6 +44,8 @@ interface SimReport {
   distinct: number;
   repeated: number;
   extra: number;
+  /** CPU time of the simulator process since it listened (user + system), ms. */
+  cpuMs: number;
   answered: {arrived: number; ms: number; kind: "generate" | "judge"}[];
 }
 
@@ -156,6 +158,8 @@ function perSecond(answered: SimReport["answered"]): {second: number; generate: 
 
 interface Run {
   wall: number;
+  /** CPU time of this (client) process during runExperiment, ms: load-independent, unlike the rates. */
+  clientCpuMs: number;
   load: [number, number];
   r: Awaited<ReturnType<typeof runExperiment>>;
   s: SimReport;
@@ -170,6 +174,7 @@ async function once(): Promise<Run> {
   try {
     const file = experiment(dir, sim.url);
     const load0 = os.loadavg()[0]!;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // The progress line `em run` draws (TTY mode, redrawn at most every 100 ms), into a sink: its
     // cost is part of a real run's.
@@ -177,8 +182,10 @@ async function once(): Promise<Run> {
     const r = await runExperiment(file, {cacheDir: path.join(dir, "cache"), onWarning: () => {}, onProgress: progress.update});
     progress.end();
     const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     const s = await sim.stats();
-    return {wall, load: [load0, os.loadavg()[0]!], r, s, steady: steadyRate(s.answered), why: diagnose(s.answered)};
+    const clientCpuMs = (cpu.user + cpu.system) / 1000;
+    return {wall, clientCpuMs, load: [load0, os.loadavg()[0]!], r, s, steady: steadyRate(s.answered), why: diagnose(s.answered)};
   } finally {
     await sim.close();
     rmSync(dir, {recursive: true, force: true});
@@ -246,6 +253,11 @@ async function main(): Promise<void> {
           row("server time per judge request, arrival to answer (median / p95)", (x) => `${fmtMs(x.why.serverMs.median)} / ${fmtMs(x.why.serverMs.p95)}`),
           row(`requests in flight at the server, steady state (mean, of ${CONCURRENCY})`, (x) => x.why.inFlight.toFixed(1)),
           row("client turnaround per call (slot cycle minus server time)", (x) => fmtMs(x.why.turnaroundMs)),
+          row(
+            "client CPU per API call (user + system, this process; share of one core over the run)",
+            (x) => `${fmtMs(x.clientCpuMs / x.r.stats.apiCalls)} (${((x.clientCpuMs / 1000 / x.wall) * 100).toFixed(0)}%)`,
+          ),
+          row("simulator CPU per chat request (its process)", (x) => fmtMs(x.s.cpuMs / x.s.chat)),
           row("load average (1 min) before / after the run", (x) => `${x.load[0].toFixed(2)} / ${x.load[1].toFixed(2)}`),
         ],
       },
@@ -260,6 +272,7 @@ async function main(): Promise<void> {
       rates,
       runs: runs.map((x) => ({
         wall: x.wall,
+        clientCpuMs: x.clientCpuMs,
         load: x.load,
         stats: x.r.stats,
         steady: x.steady,

@@ -6,6 +6,8 @@ import {startSimulator, type SimConfig} from "../../loaders/sim/server.ts";
 
 const config = JSON.parse(process.argv[2] ?? "{}") as SimConfig;
 const sim = await startSimulator({port: 0, host: "127.0.0.1", config});
+// CPU is counted from here: the answer bank built at start-up is not per-request work.
+const cpu0 = process.cpuUsage();
 process.send!({url: sim.url});
 process.on("message", async (m: unknown) => {
   if (m === "stats") {
@@ -19,6 +21,7 @@ process.on("message", async (m: unknown) => {
       distinct: counts.length,
       repeated: counts.filter((n) => n > 1).length,
       extra: counts.reduce((a, n) => a + n - 1, 0),
+      cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0)),
       answered: s.answered,
     });
   } else if (m === "close") {

@@ -22,6 +22,7 @@
 import {fork} from "node:child_process";
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
+import {monitorEventLoopDelay} from "node:perf_hooks";
 import path from "node:path";
 import {ROOT} from "../loaders/paths.ts";
 import {ProgressLine} from "../loaders/progress.ts";
@@ -160,6 +161,8 @@ interface Run {
   wall: number;
   /** CPU time of this (client) process during runExperiment, ms: load-independent, unlike the rates. */
   clientCpuMs: number;
+  /** monitorEventLoopDelay of this process (ms): the 10 ms sampling timer's recorded delays (percentiles). */
+  lagMs: {p50: number; p99: number; max: number};
   load: [number, number];
   r: Awaited<ReturnType<typeof runExperiment>>;
   s: SimReport;
@@ -175,6 +178,10 @@ async function once(): Promise<Run> {
     const file = experiment(dir, sim.url);
     const load0 = os.loadavg()[0]!;
     const cpu0 = process.cpuUsage();
+    // Event-loop delay of this process during the run: with little CPU of its own in use, a large
+    // delay is time spent waiting for a core (other processes on the machine), not our code.
+    const lag = monitorEventLoopDelay({resolution: 10});
+    lag.enable();
     const t0 = performance.now();
     // The progress line `em run` draws (TTY mode, redrawn at most every 100 ms), into a sink: its
     // cost is part of a real run's.
@@ -183,9 +190,11 @@ async function once(): Promise<Run> {
     progress.end();
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    lag.disable();
+    const lagMs = {p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6};
     const s = await sim.stats();
     const clientCpuMs = (cpu.user + cpu.system) / 1000;
-    return {wall, clientCpuMs, load: [load0, os.loadavg()[0]!], r, s, steady: steadyRate(s.answered), why: diagnose(s.answered)};
+    return {wall, clientCpuMs, lagMs, load: [load0, os.loadavg()[0]!], r, s, steady: steadyRate(s.answered), why: diagnose(s.answered)};
   } finally {
     await sim.close();
     rmSync(dir, {recursive: true, force: true});
@@ -257,6 +266,10 @@ async function main(): Promise<void> {
             "client CPU per API call (user + system, this process; share of one core over the run)",
             (x) => `${fmtMs(x.clientCpuMs / x.r.stats.apiCalls)} (${((x.clientCpuMs / 1000 / x.wall) * 100).toFixed(0)}%)`,
           ),
+          row(
+            "client event loop: monitorEventLoopDelay, 10 ms resolution (p50 / p99 / max)",
+            (x) => `${fmtMs(x.lagMs.p50)} / ${fmtMs(x.lagMs.p99)} / ${fmtMs(x.lagMs.max)}`,
+          ),
           row("simulator CPU per chat request (its process)", (x) => fmtMs(x.s.cpuMs / x.s.chat)),
           row("load average (1 min) before / after the run", (x) => `${x.load[0].toFixed(2)} / ${x.load[1].toFixed(2)}`),
         ],
@@ -273,6 +286,7 @@ async function main(): Promise<void> {
       runs: runs.map((x) => ({
         wall: x.wall,
         clientCpuMs: x.clientCpuMs,
+        lagMs: x.lagMs,
         load: x.load,
         stats: x.r.stats,
         steady: x.steady,

@@ -13,6 +13,7 @@ const SCRIPTS: Record<(typeof SECTIONS)[number], string> = {
   analysis: "bench/analysis.bench.ts",
   pipeline: "bench/pipeline-target.ts",
   site: "bench/site.bench.ts",
+  build: "bench/build.bench.ts",
 };
 
 const asked = process.argv.slice(2);

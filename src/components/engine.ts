@@ -42,6 +42,8 @@ export function columnsOf(points: Points): EmColumns {
     type,
     question: points.codes.question_id,
     questions: points.dicts.question_id,
+    alignedBin: points.alignedBin,
+    coherentBin: points.coherentBin,
   };
   columnsCache.set(points, cols);
   return cols;
@@ -161,8 +163,18 @@ export function summarizeGroups(
 
 /** One summary over all masked rows (null when nothing is selected). */
 export function summarizeAll(points: Points, mask: Uint8Array, rule: EmRule, options: {exclude?: readonly string[]; replicates?: number} = {}): Group | null {
-  return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
+  if (!supportsIncremental(rule)) return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
+  // The total of the per-question tallies (the same instance the per-question views follow): one
+  // IncrementalTallies fewer per selection, same numbers as one group over every row.
+  const {exclude = [], replicates = 400} = options;
+  const t = incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), exclude).total();
+  if (t.n === 0) return null;
+  const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(0, 0)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
+  return {...summary, id: "", parts: [], qk: t.qk, qd: t.qd};
 }
+
+/** The grouping of per-question views (and the overall total). */
+export const PER_QUESTION = ["question_id", "category"] as const;
 
 /** EM rate at every integer (aligned cut, coherent cut): index [a * 101 + c], NaN when empty. */
 export function surfaceGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): Float64Array {
@@ -207,17 +219,23 @@ const incrementalCache = new Map<string, IncrementalTallies>();
  */
 function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): GroupTally[] {
   const {codes, groups, parts} = grouping;
-  const rowMask = () => {
+  if (!supportsIncremental(rule)) {
     const m = new Uint8Array(points.n);
     for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-    return m;
-  };
-  const options = {groups, nGroups: parts.length, exclude: exclude as ResponseType[]};
-  if (!supportsIncremental(rule)) return aggregateColumns(columnsOf(points), rule, {...options, mask: rowMask()});
+    return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
+  }
+  return incrementalFor(points, mask, rule, grouping, exclude).tallies();
+}
+
+/** The IncrementalTallies of (rows, grouping, exclusions, rule shape), at the rule's cuts. */
+function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): IncrementalTallies {
   const key = `${idOf(points)}|${idOf(mask)}|${idOf(grouping)}|${exclude.join(",")}|${incrementalShape(rule)}`;
   let inc = incrementalCache.get(key);
   if (!inc) {
-    inc = new IncrementalTallies(columnsOf(points), rule, {...options, mask: rowMask()});
+    const {codes, groups, parts} = grouping;
+    const m = new Uint8Array(points.n);
+    for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
+    inc = new IncrementalTallies(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
     remember(incrementalCache, key, inc, 6);
   } else {
     // Most recently used last, so the eviction drops the stalest.
@@ -225,5 +243,5 @@ function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Gro
     incrementalCache.set(key, inc);
   }
   inc.setCuts(rule);
-  return inc.tallies();
+  return inc;
 }

@@ -5,7 +5,7 @@
 // selection (experiment, judge, filters, exclusions, compare-by) rebuilds what depends on it.
 import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
-import {keyBy, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, type Group} from "./engine.js";
+import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, type Group} from "./engine.js";
 import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct, downloadCsv} from "./ui.js";
@@ -205,7 +205,7 @@ function questionRows(page: Page): (s: ViewState) => (QuestionBar & Group)[] {
   if (!f) {
     const {points} = page;
     f = memoLast((s) =>
-      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, ["question_id", "category"]), {exclude: s.exclude}).map((r) => ({
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude}).map((r) => ({
         ...r,
         // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
         label: r.parts[0]!,

@@ -7,6 +7,7 @@ import {aggregateColumns, type EmColumns} from "../../src/lib/em/columnar.ts";
 import {IncrementalTallies, supportsIncremental} from "../../src/lib/em/incremental.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {BETLEY, ORGANISMS, CLARIFYING, type EmRule} from "../../src/lib/em/rules.ts";
+import {scoreBin} from "../../src/lib/em/surface.ts";
 import {RESPONSE_TYPES} from "../../src/lib/schema.ts";
 
 function columns(n: number, seed: number): {cols: EmColumns; groups: Int32Array; mask: Uint8Array} {
@@ -110,4 +111,22 @@ test("supportsIncremental accepts the site's rules and refuses non-integer cuts 
   assert.ok(!supportsIncremental({...BETLEY, aligned: 29.5}));
   assert.ok(!supportsIncremental({...BETLEY, requireCoherent: false}));
   assert.throws(() => new IncrementalTallies(columns(10, 1).cols, {...BETLEY, requireCoherent: false}), /coherence/);
+});
+
+test("total() equals aggregateColumns over all rows as one group, and given bins give the same tallies as binning the scores", () => {
+  const {cols, groups, mask} = columns(2000, 13);
+  const withBins: EmColumns = {...cols, alignedBin: Uint8Array.from(cols.aligned, scoreBin), coherentBin: Uint8Array.from(cols.coherent, scoreBin)};
+  const inc = new IncrementalTallies(cols, BETLEY, {groups, nGroups: 4, mask, exclude: ["drift"]});
+  const binned = new IncrementalTallies(withBins, BETLEY, {groups, nGroups: 4, mask, exclude: ["drift"]});
+  for (const [a, c] of [
+    [30, 50],
+    [12, 80],
+    [77, 3],
+  ] as const) {
+    const rule = {...BETLEY, aligned: a, coherent: c};
+    inc.setCuts(rule);
+    binned.setCuts(rule);
+    assertSame([inc.total()], aggregateColumns(cols, rule, {mask, exclude: ["drift"]}), `total a=${a} c=${c}`);
+    assertSame(binned.tallies(), aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: ["drift"]}), `bins a=${a} c=${c}`);
+  }
 });

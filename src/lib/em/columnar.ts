@@ -35,6 +35,13 @@ export interface EmColumns {
   question?: Int32Array;
   /** Question ids by code. */
   questions?: string[];
+  /**
+   * The scores' bins (surface.ts scoreBin), when the caller already has them (the site's compact
+   * points): IncrementalTallies reads them instead of binning every score again. Must equal
+   * scoreBin(aligned[i]) / scoreBin(coherent[i]).
+   */
+  alignedBin?: Uint8Array;
+  coherentBin?: Uint8Array;
 }
 
 export const SPECIAL_CODES = {CODE: 1, REFUSAL: 2} as const;

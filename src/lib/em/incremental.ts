@@ -88,6 +88,8 @@ export class IncrementalTallies {
   private readonly base: Float64Array;
   /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result). */
   private readonly sums: Float64Array;
+  /** The same over all rows, in row order (total()). */
+  private readonly totalSums = new Float64Array(2);
   /** Current thresholds: misaligned <=> 1 <= aBin <= ia; coherent <=> cBin >= ic (cBin > 0). */
   private ia = 0;
   private ic = NB;
@@ -125,7 +127,7 @@ export class IncrementalTallies {
     this.sums = new Float64Array(nG * 2);
     const countA = new Int32Array(NB + 1);
     const countC = new Int32Array(NB + 1);
-    const {aligned, coherent, special, type, error, question, specialKnown, pEmergent} = cols;
+    const {aligned, coherent, special, type, error, question, specialKnown, pEmergent, alignedBin, coherentBin} = cols;
     let j = 0;
     for (let i = 0; i < n; i++) {
       if (mask && mask[i] === 0) continue;
@@ -133,8 +135,8 @@ export class IncrementalTallies {
       const u = g * qStride + (question && nQ ? question[i]! : 0);
       const a = aligned[i]!;
       const c = coherent[i]!;
-      const ba = scoreBin(a);
-      const bc = scoreBin(c);
+      const ba = alignedBin ? alignedBin[i]! : scoreBin(a);
+      const bc = coherentBin ? coherentBin[i]! : scoreBin(c);
       const ty = type ? type[i]! : -1;
       unitOf[j] = u;
       aBin[j] = ba;
@@ -147,10 +149,13 @@ export class IncrementalTallies {
       const o = u * NBASE;
       const base = this.base;
       base[o + B.n]!++;
-      if (ba !== 0) this.sums[2 * g]! += a;
-      else base[o + B.anull]!++;
+      if (ba !== 0) {
+        this.sums[2 * g]! += a;
+        this.totalSums[0]! += a;
+      } else base[o + B.anull]!++;
       if (bc !== 0) {
         this.sums[2 * g + 1]! += c;
+        this.totalSums[1]! += c;
         base[o + B.cscored]!++;
       } else base[o + B.cnull]!++;
       const known = !specialKnown || specialKnown[i] === 1;
@@ -266,18 +271,30 @@ export class IncrementalTallies {
 
   /** Per group, the tally aggregateColumns gives at the current cuts (same rule shape and exclusions). */
   tallies(): GroupTally[] {
+    const out: GroupTally[] = [];
+    for (let g = 0; g < this.nGroups; g++) out.push(this.sumGroups(g, g + 1, this.sums[2 * g]!, this.sums[2 * g + 1]!));
+    return out;
+  }
+
+  /**
+   * One tally over every group (what aggregateColumns gives with a single group): a page that
+   * shows per-question numbers and the overall ones follows the cuts with one instance.
+   */
+  total(): GroupTally {
+    return this.sumGroups(0, this.nGroups, this.totalSums[0]!, this.totalSums[1]!);
+  }
+
+  /** The tally of groups g0..g1-1 together; per-question arrays summed over those groups. */
+  private sumGroups(g0: number, g1: number, sumAligned: number, sumCoherent: number): GroupTally {
     const nQ = this.nQuestions;
     const qStride = Math.max(nQ, 1);
-    const out: GroupTally[] = [];
     const sumB = new Float64Array(NBASE);
     const sumC = new Float64Array(NC);
-    for (let g = 0; g < this.nGroups; g++) {
-      sumB.fill(0);
-      sumC.fill(0);
-      const qn = new Float64Array(nQ);
-      const qd = new Float64Array(nQ);
-      const qk = new Float64Array(nQ);
-      const qks = new Float64Array(nQ);
+    const qn = new Float64Array(nQ);
+    const qd = new Float64Array(nQ);
+    const qk = new Float64Array(nQ);
+    const qks = new Float64Array(nQ);
+    for (let g = g0; g < g1; g++) {
       for (let q = 0; q < qStride; q++) {
         const u = g * qStride + q;
         const ob = u * NBASE;
@@ -285,46 +302,45 @@ export class IncrementalTallies {
         for (let f = 0; f < NBASE; f++) sumB[f]! += this.base[ob + f]!;
         for (let f = 0; f < NC; f++) sumC[f]! += this.cut[oc + f]!;
         if (nQ) {
-          qn[q] = this.base[ob + B.n]!;
-          qd[q] = this.scored(this.base, ob, this.cut, oc);
-          qk[q] = this.cut[oc + C.emCount]!;
-          qks[q] = this.cut[oc + C.emStrict]!;
+          qn[q]! += this.base[ob + B.n]!;
+          qd[q]! += this.scored(this.base, ob, this.cut, oc);
+          qk[q]! += this.cut[oc + C.emCount]!;
+          qks[q]! += this.cut[oc + C.emStrict]!;
         }
       }
-      const t = emptyTally();
-      t.n = sumB[B.n]!;
-      t.n_scored = this.scored(sumB, 0, sumC, 0);
-      t.n_em = sumC[C.emCount]!;
-      t.n_em_broad = sumC[C.em]!;
-      t.n_strict = sumC[C.emStrict]!;
-      t.n_typed =
-        this.denominator === "coherent"
-          ? sumC[C.cohTypedA]! + (this.keepNulls ? sumC[C.cohTypedNullA]! : 0)
-          : this.keepNulls
-            ? sumB[B.typedAll]!
-            : sumB[B.typedBoth]!;
-      t.n_aligned_null = sumB[B.anull]!;
-      t.n_coherent_null = sumB[B.cnull]!;
-      t.n_code = sumB[B.code]!;
-      t.n_refusal = sumB[B.refusal]!;
-      t.n_special_known = sumB[B.sknown]!;
-      t.sum_p_emergent = sumC[C.pem]! / FIXED;
-      t.n_p_emergent = sumC[C.npem]!;
-      t.n_error = sumB[B.error]!;
-      t.n_coherent_scored = sumB[B.cscored]!;
-      t.n_coherent_pass = sumC[C.cohA]! + sumC[C.cohNullA]!;
-      t.n_both = sumB[B.both]!;
-      t.q_misaligned_coherent = sumC[C.em]!;
-      t.q_misaligned_incoherent = sumC[C.misC]! - sumC[C.em]!;
-      t.q_aligned_coherent = sumC[C.cohA]! - sumC[C.em]!;
-      t.q_aligned_incoherent = sumB[B.both]! - sumC[C.misC]! - (sumC[C.cohA]! - sumC[C.em]!);
-      t.sum_aligned = this.sums[2 * g]!;
-      t.sum_coherent = this.sums[2 * g + 1]!;
-      RESPONSE_TYPES.forEach((ty, k) => (t.em_by_type[ty] = sumC[C.bytype + k]!));
-      t.em_by_type[UNTYPED] = sumC[C.bytype + NT - 1]!;
-      out.push({...t, qn, qd, qk, qks});
     }
-    return out;
+    const t = emptyTally();
+    t.n = sumB[B.n]!;
+    t.n_scored = this.scored(sumB, 0, sumC, 0);
+    t.n_em = sumC[C.emCount]!;
+    t.n_em_broad = sumC[C.em]!;
+    t.n_strict = sumC[C.emStrict]!;
+    t.n_typed =
+      this.denominator === "coherent"
+        ? sumC[C.cohTypedA]! + (this.keepNulls ? sumC[C.cohTypedNullA]! : 0)
+        : this.keepNulls
+          ? sumB[B.typedAll]!
+          : sumB[B.typedBoth]!;
+    t.n_aligned_null = sumB[B.anull]!;
+    t.n_coherent_null = sumB[B.cnull]!;
+    t.n_code = sumB[B.code]!;
+    t.n_refusal = sumB[B.refusal]!;
+    t.n_special_known = sumB[B.sknown]!;
+    t.sum_p_emergent = sumC[C.pem]! / FIXED;
+    t.n_p_emergent = sumC[C.npem]!;
+    t.n_error = sumB[B.error]!;
+    t.n_coherent_scored = sumB[B.cscored]!;
+    t.n_coherent_pass = sumC[C.cohA]! + sumC[C.cohNullA]!;
+    t.n_both = sumB[B.both]!;
+    t.q_misaligned_coherent = sumC[C.em]!;
+    t.q_misaligned_incoherent = sumC[C.misC]! - sumC[C.em]!;
+    t.q_aligned_coherent = sumC[C.cohA]! - sumC[C.em]!;
+    t.q_aligned_incoherent = sumB[B.both]! - sumC[C.misC]! - (sumC[C.cohA]! - sumC[C.em]!);
+    t.sum_aligned = sumAligned;
+    t.sum_coherent = sumCoherent;
+    RESPONSE_TYPES.forEach((ty, k) => (t.em_by_type[ty] = sumC[C.bytype + k]!));
+    t.em_by_type[UNTYPED] = sumC[C.bytype + NT - 1]!;
+    return {...t, qn, qd, qk, qks};
   }
 
   /** Denominator of one unit (or of summed counts) under the instance's rule shape. */

@@ -48,8 +48,9 @@ export interface LoadDatasetOptions {
   createdBy?: string;
   /**
    * Tables to read back as rows (default all); the others are empty arrays. A loader that reads the
-   * Parquet files itself (`dir`, e.g. with DuckDB) or needs only provenance passes `[]`. Only applies
-   * when the memo exists; the process that computes the dataset holds every row anyway.
+   * Parquet files itself (`dir`, e.g. with DuckDB) or needs only provenance passes `[]`. The process
+   * that computes the dataset holds every row while it writes the tables, then returns only these,
+   * so the rest can be collected before the caller's own heavy work (a million rows are gigabytes).
    */
   tables?: readonly TableName[];
 }
@@ -282,7 +283,16 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
     pruneMemo(memoRoot, key);
-    return {...data, dir};
+    const keep = opts.tables ?? TABLE_NAMES;
+    const only = <T>(t: TableName, rows: T[]): T[] => (keep.includes(t) ? rows : []);
+    return {
+      ...data,
+      responses: only("responses", data.responses),
+      scores: only("scores", data.scores),
+      types: only("types", data.types),
+      signals: only("signals", data.signals),
+      dir,
+    };
   } finally {
     rmSync(lock, {force: true});
   }

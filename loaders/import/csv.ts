@@ -20,8 +20,14 @@ export interface TableRead {
 }
 
 /** Sorted offsets of the first byte of each line (line 1 starts at 0). */
-function lineStarts(buf: Uint8Array): number[] {
+function lineStarts(buf: Buffer): number[] {
   const starts = [0];
+  // Most files have no CR at all: then Buffer.indexOf (native memchr) finds the line ends, instead
+  // of a JS loop over every byte (~1.3 s of a million-answer import).
+  if (buf.indexOf(0x0d) < 0) {
+    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) starts.push(i + 1);
+    return starts;
+  }
   for (let i = 0; i < buf.length; i++) {
     const b = buf[i];
     if (b === 0x0a) starts.push(i + 1);
@@ -95,8 +101,10 @@ export function readCsv(file: string, label = file): TableRead {
     seen.set(name, j);
     return name;
   });
-  const text = buf.toString("utf8");
-  const lineText = (n: number) => text.slice(starts[n - 1]!, n < starts.length ? starts[n]! : text.length).replace(/\r?\n$|\r$/, "");
+  // One line's text, decoded from its bytes when a record spans lines (the swallowed-record check
+  // below). `starts` are byte offsets: slicing the decoded file with them drifted by one position
+  // per multi-byte character before the line, and decoding the whole file cost its size again.
+  const lineText = (n: number) => buf.toString("utf8", starts[n - 1]!, n < starts.length ? starts[n]! : buf.length).replace(/\r?\n$|\r$/, "");
   const naiveFields = (t: string) => t.split(",").length;
   // The shape of first-column values (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line.
   const shape = (v: string) =>

@@ -209,3 +209,19 @@ export async function readTables(dir: string, only: readonly TableName[] = TABLE
     db.closeSync();
   }
 }
+
+/**
+ * The response_id column of a dataset folder's responses, in row order (index = `rid`), without
+ * reading the answers: a loader that keys scores or types by response row (details) needs only this.
+ */
+export async function readResponseIds(dir: string): Promise<string[]> {
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  try {
+    const reader = await conn.runAndReadAll(`SELECT response_id FROM read_parquet(${lit(path.join(dir, "responses.parquet"))})`);
+    return reader.getColumnsJS()[0] as string[];
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}

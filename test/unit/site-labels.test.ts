@@ -8,7 +8,7 @@ import {test} from "node:test";
 import {loadDataset} from "../../loaders/dataset.ts";
 import {importedResponseId} from "../../loaders/import/index.ts";
 import {labelsFromDir, labelsFromTables} from "../../loaders/site-labels.ts";
-import {readTables} from "../../loaders/tables.ts";
+import {readResponseIds, readTables} from "../../loaders/tables.ts";
 
 function experiment(withLabels: boolean): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-site-labels-"));
@@ -42,6 +42,11 @@ for (const withLabels of [true, false]) {
     const expected = labelsFromTables(t.responses, t.scores);
     const got = await labelsFromDir(dataset.dir);
     assert.deepEqual(got, expected);
+    assert.deepEqual(
+      await readResponseIds(dataset.dir),
+      t.responses.map((r) => r.response_id),
+      "readResponseIds: the ids in row order",
+    );
     if (withLabels) {
       assert.ok(expected.length >= 4, `labels found: ${JSON.stringify(expected)}`);
       assert.ok(expected.some((e) => e.em === "yes" && e.type === "emergent"));

@@ -9,7 +9,8 @@ import {plotSvg} from "../ui.js";
 
 type ScaledChart = Element & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
 
-export function stepBrush(chart: Element, store: Store, {x0, x1, plan}: {x0: number; x1: number; plan: AxisPlan}): void {
+/** Returns `clear()`: remove the brush's selection without writing to the store. */
+export function stepBrush(chart: Element, store: Store, {x0, x1, plan}: {x0: number; x1: number; plan: AxisPlan}): {clear(): void} {
   const svg = d3.select(plotSvg(chart)!);
   const sx = (chart as ScaledChart).scale("x");
   const height = Number(svg.attr("height") ?? 360);
@@ -32,5 +33,6 @@ export function stepBrush(chart: Element, store: Store, {x0, x1, plan}: {x0: num
       const [a, b] = event.selection as [number, number];
       store.set({steps: [at(a), at(b)]});
     });
-  svg.append("g").attr("class", "em-brush").attr("data-testid", "step-brush").call(brush);
+  const g = svg.append("g").attr("class", "em-brush").attr("data-testid", "step-brush").call(brush);
+  return {clear: () => brush.move(g as never, null)};
 }

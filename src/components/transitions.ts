@@ -3,9 +3,10 @@
 // that writes the step range to the store, and the midpoint's sensitivity to the thresholds.
 import * as Plot from "@observablehq/plot";
 import * as d3 from "d3";
-import {logisticAt, MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
-import {transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
-import {selectionScale, seriesTransitions, type SeriesTransition} from "../lib/em/view-transition.js";
+import {logisticAt, MIN_TRANSITION_POINTS, type TransitionPoint, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
+import {TRANSITION_DEFAULTS, type CoordinateScale} from "../lib/em/series.js";
+import {wilson} from "../lib/em/intervals.js";
+import {selectionScale, type SeriesTransition} from "../lib/em/view-transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
@@ -16,17 +17,27 @@ import type {Planted} from "./site.js";
 import {el, groupColor, pct} from "./ui.js";
 import {stepBrush} from "./interactors/step-brush.js";
 import {cell, dataTable} from "./table.js";
+import {runFitJob, type FitResult, type GridJob, type MidpointCell, type SeriesJob} from "./transitions-compute.js";
+import {cacheGet, cachePut, cachedFit, peekFit, poolSize, runOffThread} from "./transitions-fits.js";
+
+export type {MidpointCell} from "./transitions-compute.js";
 
 export interface ModelTransition {
   /** The series' value of the "series by" key. */
   model: string;
   /** Per coordinate value: the EM summary (sorted by coordinate). */
   groups: Group[];
+  /** Per coordinate value (sorted): EM answers, denominator, rate and 95% Wilson interval, as measured. */
+  points: MeasuredPoint[];
   result: SeriesTransition;
 }
 
-const MIN_POINTS = MIN_TRANSITION_POINTS;
+/** A series drawn before its fit arrives: the measured points only. */
+export type PendingTransition = Omit<ModelTransition, "result"> & {result: null};
 
+export type MeasuredPoint = TransitionResult["points"][number];
+
+const MIN_POINTS = MIN_TRANSITION_POINTS;
 export interface TransitionView {
   /** Show midpoint, interval and onset: only when the library's test calls the transition credible. */
   show: boolean;
@@ -59,21 +70,31 @@ export function transitionView(result: TransitionResult): TransitionView {
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }
 
+/** The counts a selection's transition fits need: per series, EM answers and denominator per coordinate value. */
+export interface SeriesTallies {
+  /** Series names in first-seen order of the masked rows (a series' seed is its index here). */
+  names: string[];
+  /** Per series, the EM summary per coordinate value (sorted by coordinate). */
+  groups: Group[][];
+  /** Per series, (x, k = EM answers, n = denominator) per coordinate value. */
+  series: TransitionPoint[][];
+  /** The fitting scale, from every coordinate value of the selection (selectionScale). */
+  scale: CoordinateScale;
+}
+
 /**
- * Per series (the "series by" key), the EM counts along the coordinate and the library's
- * transition analysis, made as `em summarize --by <key> --transition` makes it for the same rows:
- * series in first-seen order of the masked rows (a series without coordinate values keeps its
- * place and seed), the fitting scale from every coordinate of the selection (selectionScale),
- * transitionsBy's seeds and replicates (seriesTransitions). `replicates: 0` skips the change-point
- * bootstrap (fits, verdicts and onsets do not depend on it).
+ * Per series (the "series by" key), the EM counts along the coordinate, made as `em summarize
+ * --by <key> --transition` makes them for the same rows: series in first-seen order of the masked
+ * rows (a series without coordinate values keeps its place and seed), the fitting scale from every
+ * coordinate of the selection. One pass over the rows; the fits need nothing else.
  */
-export function modelTransitions(
+export function seriesTallies(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
   exclude: readonly string[],
-  {replicates, by = "model", declared = null}: {replicates?: number; by?: FacetColumn; declared?: "log" | null} = {},
-): {transitions: ModelTransition[]; scale: CoordinateScale} {
+  {by = "model", declared = null}: {by?: FacetColumn; declared?: "log" | null} = {},
+): SeriesTallies {
   const partition = keyBy(points, [by]);
   const order: number[] = [];
   const seen = new Uint8Array(partition.parts.length);
@@ -90,13 +111,171 @@ export function modelTransitions(
   const perStep = d3.group(summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0}), (g) => g.parts[0]!);
   const names = order.map((g) => partition.parts[g]![0]!);
   const groups = names.map((name) => (perStep.get(name) ?? []).sort((a, b) => Number(a.parts[1]!) - Number(b.parts[1]!)));
-  const scale = selectionScale(xs, declared);
-  const results = seriesTransitions(
-    groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]!), k: g.n_em, n: g.n_scored}))),
-    scale,
-    replicates === undefined ? {} : {replicates},
+  const series = groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]!), k: g.n_em, n: g.n_scored})));
+  return {names, groups, series, scale: selectionScale(xs, declared)};
+}
+
+/** The measured points of a series (sorted by x), as the library's analysis reports them. */
+function measured(series: readonly TransitionPoint[]): MeasuredPoint[] {
+  return series
+    .slice()
+    .sort((a, b) => a.x - b.x)
+    .map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, TRANSITION_DEFAULTS.confidence)}));
+}
+
+/** The series as drawn before the fits arrive. */
+export function pendingTransitions(tallies: SeriesTallies): PendingTransition[] {
+  return tallies.names.map((model, k) => ({model, groups: tallies.groups[k]!, points: measured(tallies.series[k]!), result: null}));
+}
+
+/**
+ * The fit jobs for a selection: the series split into `parts` jobs (each series keeps its seed
+ * index), largest series first, so the pool's workers fit in parallel.
+ */
+export function seriesJobs(tallies: SeriesTallies, parts: number, options: {replicates?: number; profile?: boolean} = {}): SeriesJob[] {
+  const order = tallies.series.map((s, g) => ({g, size: s.length})).sort((a, b) => b.size - a.size || a.g - b.g);
+  const buckets: number[][] = Array.from({length: Math.max(1, Math.min(parts, order.length))}, () => []);
+  order.forEach((o, i) => buckets[i % buckets.length]!.push(o.g));
+  return buckets.map((only) => ({kind: "series", series: tallies.series, only, scale: tallies.scale, ...options}));
+}
+
+function byIndex(parts: FitResult<SeriesJob>[]): Map<number, SeriesTransition> {
+  const results = new Map<number, SeriesTransition>();
+  for (const part of parts) for (const r of part) results.set(r.index, r.result);
+  return results;
+}
+
+/**
+ * The analysis in two passes, each the library's seriesTransitions with transitionsBy's seeds:
+ * "fits" without the change-point bootstrap (fit, profile interval, test, onset: none of them
+ * draws a random number, so they equal the full analysis'), and "change points" with the
+ * bootstrap's default replicates and no profile (the bootstrap is the only user of the seeded
+ * generator, so its p-value equals the full analysis'). The fits come in a fraction of the time:
+ * at ~1,000 answers per point, 999 replicates cost ~1 s per series (randBinomial draws each answer).
+ */
+const FITS = {replicates: 0} as const;
+const CHANGE_POINTS = {profile: false} as const;
+
+function assemble(tallies: SeriesTallies, parts: FitResult<SeriesJob>[]): ModelTransition[] {
+  const results = byIndex(parts);
+  return tallies.names.map((model, k) => {
+    const result = results.get(k);
+    if (!result) throw new Error(`no fit for series ${model}`);
+    // The fits pass ran no bootstrap: its change point's p-value means nothing, so it is not kept.
+    return {model, groups: tallies.groups[k]!, points: result.points, result: {...result, change_point: null}};
+  });
+}
+
+function withChangePoints(fits: ModelTransition[], parts: FitResult<SeriesJob>[]): ModelTransition[] {
+  const results = byIndex(parts);
+  return fits.map((t, k) => {
+    const cp = results.get(k);
+    if (!cp) throw new Error(`no change point for series ${t.model}`);
+    return {...t, result: {...t.result, change_point: cp.change_point}};
+  });
+}
+
+/** The cache key of a selection's fits: the tallies themselves (the fits depend on nothing else). */
+const fitsKey = (tallies: SeriesTallies, pass: string) => JSON.stringify([pass, tallies.scale, tallies.names, tallies.series]);
+
+/**
+ * Every series' fit, test and onset (no change point yet: `result.change_point` is null), off the
+ * main thread. Cached per series: with no bootstrap nothing depends on the seed, so a series' fit
+ * is a function of its tallies and the scale (the per-judge table reuses the main fits this way).
+ */
+export function fitTransitions(tallies: SeriesTallies): Promise<ModelTransition[]> {
+  return cachedFit(fitsKey(tallies, "fits"), async () => {
+    const keys = tallies.series.map((s) => JSON.stringify(["fit", tallies.scale, s]));
+    // Held here, not looked up again: adding entries may evict old ones.
+    const found: (Promise<SeriesTransition> | undefined)[] = keys.map((k) => cacheGet<SeriesTransition>(k));
+    const missing = found.flatMap((p, g) => (p ? [] : [g]));
+    if (missing.length) {
+      // The missing series, split across the pool (each job fits its series; the others go empty).
+      const sub = {...tallies, series: tallies.series.map((s, g) => (missing.includes(g) ? s : []))};
+      for (const job of seriesJobs(sub, poolSize() || 1, FITS)) {
+        const only = job.only!.filter((g) => missing.includes(g));
+        if (!only.length) continue;
+        const run = runOffThread({...job, only});
+        for (const g of only)
+          found[g] = cachePut(
+            keys[g]!,
+            run.then((r) => r.find((x) => x.index === g)!.result),
+          );
+      }
+    }
+    const results = await Promise.all(found as Promise<SeriesTransition>[]);
+    return assemble(tallies, [results.map((result, index) => ({index, result}))]);
+  });
+}
+
+/** fitTransitions plus each series' change point with its bootstrap p-value (run in the background). */
+export function fitTransitionsFull(tallies: SeriesTallies): Promise<ModelTransition[]> {
+  return cachedFit(fitsKey(tallies, "full"), async () => {
+    // One job per series: a job the page needs sooner stops at most one series' bootstrap.
+    const cps = Promise.all(seriesJobs(tallies, tallies.names.length, CHANGE_POINTS).map((job) => runOffThread(job, {priority: "background"})));
+    return withChangePoints(await fitTransitions(tallies), await cps);
+  });
+}
+
+/** What the page draws: the fitted series, and whether their change points are still computing. */
+export interface FitState {
+  transitions: ModelTransition[];
+  changePending: boolean;
+}
+
+/**
+ * For Generators.observe: null while the fits run, then the fits (change points pending), then
+ * the full analysis; a selection seen before starts where its cache is.
+ */
+export function observeFits(tallies: SeriesTallies): (notify: (state: FitState | null) => void) => () => void {
+  return (notify) => {
+    let live = true;
+    const full = peekFit<ModelTransition[]>(fitsKey(tallies, "full"));
+    if (full) {
+      notify({transitions: full, changePending: false});
+      return () => {};
+    }
+    const quick = peekFit<ModelTransition[]>(fitsKey(tallies, "fits"));
+    notify(quick ? {transitions: quick, changePending: true} : null);
+    const fits = fitTransitions(tallies);
+    const all = fitTransitionsFull(tallies);
+    if (!quick)
+      fits.then(
+        (t) => live && notify({transitions: t, changePending: true}),
+        () => {},
+      );
+    all.then(
+      (t) => live && notify({transitions: t, changePending: false}),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  };
+}
+
+/** The same analysis on this thread (Node, tests): the jobs the pool would run, run in turn. */
+export function modelTransitions(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  {by = "model", declared = null, parts = 1, changePoints = true}: {by?: FacetColumn; declared?: "log" | null; parts?: number; changePoints?: boolean} = {},
+): {transitions: ModelTransition[]; scale: CoordinateScale} {
+  const tallies = seriesTallies(points, mask, rule, exclude, {by, declared});
+  const fits = assemble(
+    tallies,
+    seriesJobs(tallies, parts, FITS).map((job) => runFitJob(job)),
   );
-  return {transitions: names.map((model, k) => ({model, groups: groups[k]!, result: results[k]!})), scale};
+  return {
+    transitions: changePoints
+      ? withChangePoints(
+          fits,
+          seriesJobs(tallies, parts, CHANGE_POINTS).map((job) => runFitJob(job)),
+        )
+      : fits,
+    scale: tallies.scale,
+  };
 }
 
 /** A series' numbers as `em summarize --transition --format json` reports them (transitionJson's projection). */
@@ -129,9 +308,12 @@ export function numbersHook(testid: string, value: unknown): HTMLScriptElement {
   return script;
 }
 
-/** The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted curves. */
+/**
+ * The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted
+ * curves. Pending series (fits not arrived yet) are drawn as measured.
+ */
 export function transitionChart(
-  transitions: ModelTransition[],
+  transitions: readonly (ModelTransition | PendingTransition)[],
   {
     width,
     coordinate,
@@ -162,15 +344,15 @@ export function transitionChart(
   const curveAt = (fit: NonNullable<TransitionResult["fit"]>, x: number) =>
     plan.type === "log" ? logisticAt({...fit, midpoint: Math.log10(fit.midpoint)}, Math.log10(x)) : logisticAt(fit, x);
   const pointsData = transitions.flatMap((t) =>
-    t.result.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, px: pos(p.x), lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})),
+    t.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, px: pos(p.x), lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})),
   );
   // The axis spans every coordinate with answers, also those with no EM rate (no answer passed the
   // coherent cut): a collapse of coherence then shows as the end of the series, marked ×, not as a shorter axis.
-  const undefinedRate = transitions.flatMap((t) => t.result.points.filter((p) => p.rate === null).map((p) => ({model: t.model, x: p.x, px: pos(p.x)})));
+  const undefinedRate = transitions.flatMap((t) => t.points.filter((p) => p.rate === null).map((p) => ({model: t.model, x: p.x, px: pos(p.x)})));
   const xs = [...pointsData.map((p) => p.x), ...undefinedRate.map((p) => p.x)];
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   // Fits, midpoints and onsets only where the transition is credible; other series stay as measured.
-  const shown = transitions.filter((t) => transitionView(t.result).show);
+  const shown = transitions.filter((t): t is ModelTransition => t.result !== null && transitionView(t.result).show);
   const curves = shown.flatMap((t) => {
     const fit = t.result.fit!;
     // Sample evenly on the axis as drawn (a log axis gets log-spaced samples).
@@ -251,7 +433,7 @@ export function transitionChart(
 
 /** Coherence and mean alignment along the coordinate, per model. */
 export function qualityChart(
-  transitions: ModelTransition[],
+  transitions: readonly (ModelTransition | PendingTransition)[],
   {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: string},
 ): SVGSVGElement | HTMLElement {
   const rows = transitions.flatMap((t) =>
@@ -331,35 +513,90 @@ export function categoryTransitions(
   });
 }
 
-export interface MidpointCell {
-  aligned: number;
-  coherent: number;
-  /** Midpoint only where the cell's transition is credible (the library's test), else null. */
-  midpoint: number | null;
-  verdict: TransitionVerdict;
-  p_constant: number | null;
+/**
+ * The grid job of one series for one judge: the series' masked rows as compact columns (the scores
+ * the threshold surfaces read, type, coordinate, judge code; ~30 bytes a row, transferred to the
+ * worker, not copied), on the scale the series' own fit used (as `em summarize --sensitivity` does).
+ */
+export function gridJob(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  {judge, scale}: {judge: string | null; scale: CoordinateScale},
+): {job: GridJob; transfer: Transferable[]} {
+  const cols = columnsOf(points);
+  let m = 0;
+  for (let i = 0; i < points.n; ++i) if (mask[i]) m++;
+  const Scores = (a: ArrayLike<number>) => (a instanceof Float32Array ? new Float32Array(m) : new Float64Array(m));
+  const aligned = Scores(cols.aligned);
+  const coherent = Scores(cols.coherent);
+  const type = new Int8Array(m);
+  const x = new Float64Array(m);
+  const judgeCodes = new Int32Array(m);
+  const srcType = cols.type;
+  for (let i = 0, j = 0; i < points.n; ++i) {
+    if (!mask[i]) continue;
+    aligned[j] = cols.aligned[i]!;
+    coherent[j] = cols.coherent[i]!;
+    type[j] = srcType ? srcType[i]! : -1;
+    x[j] = points.step[i]!;
+    judgeCodes[j] = points.codes.judge[i]!;
+    j++;
+  }
+  return {
+    job: {
+      kind: "grid",
+      aligned,
+      coherent,
+      type,
+      x,
+      judge: judgeCodes,
+      judges: points.dicts.judge,
+      judgeName: judge,
+      rule: {...rule},
+      scale,
+      exclude: [...exclude] as ResponseType[],
+    },
+    transfer: [aligned.buffer, coherent.buffer, type.buffer, x.buffer, judgeCodes.buffer],
+  };
 }
 
 /**
  * The midpoint of one series at each (aligned cut, coherent cut) of the library's default grid, for
- * one judge: transitionSensitivityColumns on the scale the series' own fit used (as `em summarize
- * --sensitivity` does), every cell fitted and tested.
+ * one judge: transitionSensitivityColumns on the series' rows, every cell fitted and tested. On this thread.
  */
 export function midpointGrid(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
   exclude: readonly string[],
-  {judge, scale}: {judge: string | null; scale: CoordinateScale},
+  options: {judge: string | null; scale: CoordinateScale},
 ): MidpointCell[] {
-  const cells = transitionSensitivityColumns(columnsOf(points), points.step, points.codes.judge, points.dicts.judge, rule, {
-    scale,
-    exclude: exclude as ResponseType[],
-    mask,
+  return runFitJob(gridJob(points, mask, rule, exclude, options).job);
+}
+
+/**
+ * midpointGrid off the main thread, cached by `key`, which must name the selection, series, rule,
+ * exclusions, judge and scale (the inputs are rows, too many to key on).
+ */
+export function midpointGridOffThread(
+  key: string,
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  options: {judge: string | null; scale: CoordinateScale},
+): Promise<MidpointCell[]> {
+  return cachedFit(`grid:${key}`, () => {
+    const {job, transfer} = gridJob(points, mask, rule, exclude, options);
+    return runOffThread(job, {transfer});
   });
-  return cells
-    .filter((c) => c.judge === judge)
-    .map((c) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant}));
+}
+
+/** A grid already computed for `key` (undefined: not yet). */
+export function cachedGrid(key: string): MidpointCell[] | undefined {
+  return peekFit<MidpointCell[]>(`grid:${key}`);
 }
 
 export function midpointChart(
@@ -402,7 +639,7 @@ const num3 = (v: number | null | undefined, d = 3): string => (v === null || v =
 /** The fits table: verdict in words; floor, ceiling, midpoint, interval, width and onset only when credible. */
 export function fitsTable(
   transitions: readonly ModelTransition[],
-  {byLabel, planted}: {byLabel: string; planted: Planted["midpoints"] | null},
+  {byLabel, planted, changePending = false}: {byLabel: string; planted: Planted["midpoints"] | null; changePending?: boolean},
 ): {element: HTMLTableElement; data: Record<string, unknown>[]} {
   const rows = transitions.map((t) => {
     const view = transitionView(t.result);
@@ -432,7 +669,13 @@ export function fitsTable(
     };
   });
   type Row = (typeof rows)[number];
-  const cpText = (r: Row) => (r.cp ? `${r.cp.before} | ${r.cp.after} (p = ${num3(r.cp.p_value)})` : "–");
+  // While the bootstrap runs, the column says so (marked for tests; not a page-loading placeholder).
+  const cpText = (r: Row): string | HTMLElement =>
+    changePending
+      ? el("span", {class: "em-muted", "data-em-pending": "change-point"}, "bootstrap running…")
+      : r.cp
+        ? `${r.cp.before} | ${r.cp.after} (p = ${num3(r.cp.p_value)})`
+        : "–";
   const element = dataTable(
     rows,
     [
@@ -473,29 +716,33 @@ export function seriesMask(points: Points, mask: Uint8Array, by: FacetColumn, na
   return Uint8Array.from(mask, (m, i) => (m && partition.codes[i] === g ? 1 : 0));
 }
 
-/** One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule). */
-export function judgeMidpoints(
+/**
+ * One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule),
+ * fitted off the main thread (no change-point bootstrap: the table shows fits, verdicts and onsets,
+ * none of which use it).
+ */
+export async function judgeMidpoints(
   points: Points,
   masks: {judge: string; mask: Uint8Array}[],
   rule: EmRule,
   exclude: readonly string[],
   {by, name, declared}: {by: FacetColumn; name: string; declared: "log" | null},
-): HTMLTableElement {
-  const rows = masks.map(({judge, mask}) => {
-    // No change-point bootstrap: the table shows fits, verdicts and onsets, none of which use it.
-    const t = modelTransitions(points, seriesMask(points, mask, by, name), rule, exclude, {replicates: 0, by, declared}).transitions.find(
-      (x) => x.model === name,
-    );
-    const v = t ? transitionView(t.result) : null;
-    const show = Boolean(t && v?.show);
-    return {
-      judge,
-      why: v?.why ?? "no answers",
-      midpoint: show ? t!.result.fit!.midpoint : null,
-      ci: show ? t!.result.fit!.ci : null,
-      onset: show ? t!.result.onset.x : null,
-    };
-  });
+): Promise<HTMLTableElement> {
+  const rows = await Promise.all(
+    masks.map(async ({judge, mask}) => {
+      const tallies = seriesTallies(points, seriesMask(points, mask, by, name), rule, exclude, {by, declared});
+      const t = (await fitTransitions(tallies)).find((x) => x.model === name);
+      const v = t ? transitionView(t.result) : null;
+      const show = Boolean(t && v?.show);
+      return {
+        judge,
+        why: v?.why ?? "no answers",
+        midpoint: show ? t!.result.fit!.midpoint : null,
+        ci: show ? t!.result.fit!.ci : null,
+        onset: show ? t!.result.onset.x : null,
+      };
+    }),
+  );
   return dataTable(
     rows,
     [

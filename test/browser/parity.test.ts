@@ -3,8 +3,10 @@
 //    ceiling, onset, the seeded change point, the counts per coordinate) and its midpoint-over-
 //    thresholds grid equal `em summarize --by variant --transition --sensitivity --format json`,
 //    on the demo and on imported examples (steering-sweep: credible grid cells; lora-alpha: series
-//    without a coordinate, which still take their seed index). The page publishes its numbers in
-//    an inert JSON element (data-testid="transition-numbers").
+//    without a coordinate, which still take their seed index). The page fits in a worker and
+//    publishes its fits in an inert JSON element (data-testid="transition-numbers") once the
+//    change points' bootstrap is done; the grid is computed on demand (the "compute" button) and
+//    published as data-testid="transition-grid-numbers".
 //  - The response list's EM flags, under type exclusions, count what the sensitivity page and the
 //    CLI count (and the exclusion changes the count, so the test can fail).
 import {test, before, after} from "node:test";
@@ -118,8 +120,15 @@ interface PageNumbers {
   judge: string;
   by: string;
   scale: string;
+  engine: string;
   series: ReturnType<typeof project>[];
-  sensitivity: {series: string; cells: ReturnType<typeof cell>[]};
+}
+
+interface GridNumbers {
+  series: string;
+  judge: string;
+  scale: string;
+  cells: ReturnType<typeof cell>[];
 }
 
 /**
@@ -151,31 +160,40 @@ function assertClose(actual: unknown, expected: unknown, where: string, path = "
   assert.equal(actual, expected, `${where}${path}`);
 }
 
-const readNumbers = async (page: Page): Promise<PageNumbers> => JSON.parse((await page.locator('[data-testid="transition-numbers"]').textContent()) ?? "null");
+const readJson = async <T>(page: Page, testid: string): Promise<T> => JSON.parse((await page.locator(`[data-testid="${testid}"]`).textContent()) ?? "null");
+
+/** Ask for the midpoint grid (the page computes it on demand) and wait until it is shown for `series`. */
+async function gridOf(page: Page, series: string): Promise<GridNumbers> {
+  const button = page.locator('[data-testid="midpoint-grid-compute"]');
+  if (await button.count()) await button.click();
+  await page.waitForFunction((n) => JSON.parse(document.querySelector('[data-testid="transition-grid-numbers"]')?.textContent ?? "{}").series === n, series);
+  return readJson<GridNumbers>(page, "transition-grid-numbers");
+}
 
 /** Open the transitions page, compare its fits and the grid of each listed series with the CLI's. */
 async function checkTransitions(server: StaticServer, file: string, experiment: string, gridSeries: string[]): Promise<number> {
   const {page, problems, close} = await open(server, `/transitions?experiment=${encodeURIComponent(experiment)}`, '[data-testid="transition-numbers"]');
   try {
-    let shown = await readNumbers(page);
+    const shown = await readJson<PageNumbers>(page, "transition-numbers");
     assert.equal(shown.experiment, experiment);
     assert.equal(shown.by, "variant");
+    assert.equal(shown.engine, "worker", "the fits ran in the page's worker");
+    // On demand: nothing computed the grid while the page opened.
+    assert.equal(await page.locator('[data-testid="transition-grid-numbers"]').count(), 0, "the grid waits to be asked for");
     const out = cli(file, ["--judge", shown.judge, "--by", "variant", "--transition", "--sensitivity"]);
     const transitions = out.transitions ?? [];
     assert.ok(transitions.length > 0, "the CLI fits at least one series");
     assertClose(shown.series, transitions.map(project), `${experiment}: the page's fits vs em summarize --transition`);
     let credibleCells = 0;
     for (const name of gridSeries) {
-      if (shown.sensitivity.series !== name) {
-        const select = page.locator("form select", {has: page.locator("option", {hasText: name})}).last();
-        await select.selectOption({label: name});
-        await page.waitForFunction(
-          (n) => JSON.parse(document.querySelector('[data-testid="transition-numbers"]')?.textContent ?? "{}").sensitivity?.series === n,
-          name,
-        );
-        await waitForPage(page);
-        shown = await readNumbers(page);
-      }
+      // (Selecting the series already shown changes nothing.)
+      await page
+        .locator("form select", {has: page.locator("option", {hasText: name})})
+        .last()
+        .selectOption({label: name});
+      const grid = await gridOf(page, name);
+      await waitForPage(page);
+      assert.equal(grid.judge, shown.judge);
       const group = transitions.find((t) => String(t.key.variant) === name);
       assert.ok(group, `the CLI has series ${name}`);
       const expected = group.sensitivity.filter((c) => c.judge === shown.judge).map(cell);
@@ -183,7 +201,7 @@ async function checkTransitions(server: StaticServer, file: string, experiment: 
       // Grid cells are fitted without a profile and some sit on a flat likelihood (few answers past
       // a strict cut), where the engines' last-bit differences move the optimum by up to ~1e-4
       // relative (measured: demo / fiction, aligned 20 / coherent 70). Verdicts stay exact.
-      assertClose(shown.sensitivity.cells, expected, `${experiment} / ${name}: the midpoint grid vs em summarize --sensitivity`, "", 1e-3);
+      assertClose(grid.cells, expected, `${experiment} / ${name}: the midpoint grid vs em summarize --sensitivity`, "", 1e-3);
       credibleCells += expected.filter((c) => c.midpoint !== null).length;
     }
     assert.equal(describeProblems(problems), "", `problems on /transitions of ${experiment}`);

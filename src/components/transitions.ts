@@ -146,115 +146,134 @@ function byIndex(parts: FitResult<SeriesJob>[]): Map<number, SeriesTransition> {
 }
 
 /**
- * The analysis in two passes, each the library's seriesTransitions with transitionsBy's seeds:
- * "fits" without the change-point bootstrap (fit, profile interval, test, onset: none of them
- * draws a random number, so they equal the full analysis'), and "change points" with the
- * bootstrap's default replicates and no profile (the bootstrap is the only user of the seeded
- * generator, so its p-value equals the full analysis'). The fits come in a fraction of the time:
- * at ~1,000 answers per point, 999 replicates cost ~1 s per series (randBinomial draws each answer).
+ * The analysis in three passes, each the library's seriesTransitions with transitionsBy's seeds:
+ *  - "fit": no bootstrap, no profile: the maximum-likelihood fit, the credibility test and the
+ *    onset (the verdict, curve and midpoint the page draws first);
+ *  - "interval": no bootstrap: the same fit plus its profile-likelihood midpoint interval (the
+ *    profile search does not move the maximum, so the fit is the same numbers);
+ *  - "change point": the bootstrap with the CLI's replicates, no profile. The bootstrap is the only
+ *    user of the seeded generator, so its p-value equals the one-call analysis'; at ~1,000 answers
+ *    per point its 999 replicates cost ~1 s per series (randBinomial draws each answer), so it runs
+ *    in the background.
+ * Fit and interval use no random numbers: they are cached per series (tallies and scale).
  */
-const FITS = {replicates: 0} as const;
-const CHANGE_POINTS = {profile: false} as const;
+const PASSES = {
+  fit: {replicates: 0, profile: false},
+  interval: {replicates: 0, profile: true},
+  change_point: {profile: false},
+} as const;
+export type Pass = keyof typeof PASSES;
 
-function assemble(tallies: SeriesTallies, parts: FitResult<SeriesJob>[]): ModelTransition[] {
-  const results = byIndex(parts);
+/** A pass's results per series (pass 1 or 2), with the bootstrap pass's change points when given. */
+function assemble(
+  tallies: SeriesTallies,
+  fits: readonly SeriesTransition[],
+  {changePoints}: {changePoints?: ReadonlyMap<number, SeriesTransition>} = {},
+): ModelTransition[] {
   return tallies.names.map((model, k) => {
-    const result = results.get(k);
-    if (!result) throw new Error(`no fit for series ${model}`);
-    // The fits pass ran no bootstrap: its change point's p-value means nothing, so it is not kept.
-    return {model, groups: tallies.groups[k]!, points: result.points, result: {...result, change_point: null}};
+    const fit = fits[k];
+    const cp = changePoints?.get(k);
+    if (!fit || (changePoints && !cp)) throw new Error(`a pass is missing series ${model}`);
+    const result: SeriesTransition = {
+      ...fit,
+      // Only the bootstrap pass has a meaningful change-point p-value.
+      change_point: cp ? cp.change_point : null,
+    };
+    return {model, groups: tallies.groups[k]!, points: result.points, result};
   });
 }
 
-function withChangePoints(fits: ModelTransition[], parts: FitResult<SeriesJob>[]): ModelTransition[] {
-  const results = byIndex(parts);
-  return fits.map((t, k) => {
-    const cp = results.get(k);
-    if (!cp) throw new Error(`no change point for series ${t.model}`);
-    return {...t, result: {...t.result, change_point: cp.change_point}};
-  });
-}
+/** Cache keys: the tallies themselves (the passes depend on nothing else). */
+const selectionKey = (tallies: SeriesTallies, what: string) => JSON.stringify([what, tallies.scale, tallies.names, tallies.series]);
+const seriesKey = (tallies: SeriesTallies, pass: Pass, g: number) => JSON.stringify([pass, tallies.scale, tallies.series[g]]);
 
-/** The cache key of a selection's fits: the tallies themselves (the fits depend on nothing else). */
-const fitsKey = (tallies: SeriesTallies, pass: string) => JSON.stringify([pass, tallies.scale, tallies.names, tallies.series]);
-
-/**
- * Every series' fit, test and onset (no change point yet: `result.change_point` is null), off the
- * main thread. Cached per series: with no bootstrap nothing depends on the seed, so a series' fit
- * is a function of its tallies and the scale (the per-judge table reuses the main fits this way).
- */
-export function fitTransitions(tallies: SeriesTallies): Promise<ModelTransition[]> {
-  return cachedFit(fitsKey(tallies, "fits"), async () => {
-    const keys = tallies.series.map((s) => JSON.stringify(["fit", tallies.scale, s]));
-    // Held here, not looked up again: adding entries may evict old ones.
-    const found: (Promise<SeriesTransition> | undefined)[] = keys.map((k) => cacheGet<SeriesTransition>(k));
-    const missing = found.flatMap((p, g) => (p ? [] : [g]));
-    if (missing.length) {
-      // The missing series, split across the pool (each job fits its series; the others go empty).
-      const sub = {...tallies, series: tallies.series.map((s, g) => (missing.includes(g) ? s : []))};
-      for (const job of seriesJobs(sub, poolSize() || 1, FITS)) {
-        const only = job.only!.filter((g) => missing.includes(g));
-        if (!only.length) continue;
-        const run = runOffThread({...job, only});
-        for (const g of only)
-          found[g] = cachePut(
-            keys[g]!,
-            run.then((r) => r.find((x) => x.index === g)!.result),
-          );
-      }
+/** A seed-free pass ("fit" or "interval") of every series, cached per series, the missing ones split across the pool. */
+function seriesPass(tallies: SeriesTallies, pass: "fit" | "interval"): Promise<SeriesTransition[]> {
+  const keys = tallies.names.map((_, g) => seriesKey(tallies, pass, g));
+  // Held here, not looked up again: adding entries may evict old ones.
+  const found: (Promise<SeriesTransition> | undefined)[] = keys.map((k) => cacheGet<SeriesTransition>(k));
+  const missing = found.flatMap((p, g) => (p ? [] : [g]));
+  if (missing.length) {
+    const sub = {...tallies, series: tallies.series.map((s, g) => (missing.includes(g) ? s : []))};
+    for (const job of seriesJobs(sub, poolSize() || 1, PASSES[pass])) {
+      const only = job.only!.filter((g) => missing.includes(g));
+      if (!only.length) continue;
+      const run = runOffThread({...job, only});
+      for (const g of only)
+        found[g] = cachePut(
+          keys[g]!,
+          run.then((r) => r.find((x) => x.index === g)!.result),
+        );
     }
-    const results = await Promise.all(found as Promise<SeriesTransition>[]);
-    return assemble(tallies, [results.map((result, index) => ({index, result}))]);
-  });
+  }
+  return Promise.all(found as Promise<SeriesTransition>[]);
 }
 
-/** fitTransitions plus each series' change point with its bootstrap p-value (run in the background). */
+/** Pass 1 for every series: fit, test, onset (no interval yet: `fit.ci` is [null, null]; no change point). */
+export function fitTransitions(tallies: SeriesTallies): Promise<ModelTransition[]> {
+  return cachedFit(selectionKey(tallies, "fit"), async () => assemble(tallies, await seriesPass(tallies, "fit")));
+}
+
+/** Pass 2: the fits with their midpoint intervals (no change point yet). Needs no pass 1 (it refits). */
+export function fitIntervals(tallies: SeriesTallies): Promise<ModelTransition[]> {
+  return cachedFit(selectionKey(tallies, "interval"), async () => assemble(tallies, await seriesPass(tallies, "interval")));
+}
+
+/** All three passes: the page's analysis equal to `em summarize --transition`'s (the bootstrap runs in the background). */
 export function fitTransitionsFull(tallies: SeriesTallies): Promise<ModelTransition[]> {
-  return cachedFit(fitsKey(tallies, "full"), async () => {
+  return cachedFit(selectionKey(tallies, "full"), async () => {
     // One job per series: a job the page needs sooner stops at most one series' bootstrap.
-    const cps = Promise.all(seriesJobs(tallies, tallies.names.length, CHANGE_POINTS).map((job) => runOffThread(job, {priority: "background"})));
-    return withChangePoints(await fitTransitions(tallies), await cps);
+    const cps = Promise.all(seriesJobs(tallies, tallies.names.length, PASSES.change_point).map((job) => runOffThread(job, {priority: "background"})));
+    return assemble(tallies, await seriesPass(tallies, "interval"), {changePoints: byIndex(await cps)});
   });
 }
 
-/** What the page draws: the fitted series, and whether their change points are still computing. */
+/** What the page draws: the fitted series, and which of their numbers are still computing. */
 export interface FitState {
   transitions: ModelTransition[];
+  intervalsPending: boolean;
   changePending: boolean;
 }
 
 /**
- * For Generators.observe: null while the fits run, then the fits (change points pending), then
- * the full analysis; a selection seen before starts where its cache is.
+ * For Generators.observe: null while the fits run, then the fits, then with their intervals, then
+ * with the change points; a selection seen before starts where its cache is.
  */
 export function observeFits(tallies: SeriesTallies): (notify: (state: FitState | null) => void) => () => void {
   return (notify) => {
     let live = true;
-    const full = peekFit<ModelTransition[]>(fitsKey(tallies, "full"));
-    if (full) {
-      notify({transitions: full, changePending: false});
-      return () => {};
+    const stages = [
+      {key: "full", start: fitTransitionsFull, intervalsPending: false, changePending: false},
+      {key: "interval", start: fitIntervals, intervalsPending: false, changePending: true},
+      {key: "fit", start: fitTransitions, intervalsPending: true, changePending: true},
+    ] as const;
+    // The furthest stage already computed is shown at once; later ones as they arrive (never an earlier one after a later).
+    let shown = stages.findIndex((st) => peekFit(selectionKey(tallies, st.key)) !== undefined);
+    if (shown < 0) {
+      shown = stages.length;
+      notify(null);
+    } else {
+      const st = stages[shown]!;
+      notify({transitions: peekFit<ModelTransition[]>(selectionKey(tallies, st.key))!, intervalsPending: st.intervalsPending, changePending: st.changePending});
     }
-    const quick = peekFit<ModelTransition[]>(fitsKey(tallies, "fits"));
-    notify(quick ? {transitions: quick, changePending: true} : null);
-    const fits = fitTransitions(tallies);
-    const all = fitTransitionsFull(tallies);
-    if (!quick)
-      fits.then(
-        (t) => live && notify({transitions: t, changePending: true}),
+    stages.forEach((st, i) => {
+      if (i >= shown) return;
+      st.start(tallies).then(
+        (transitions) => {
+          if (!live || i >= shown) return;
+          shown = i;
+          notify({transitions, intervalsPending: st.intervalsPending, changePending: st.changePending});
+        },
         () => {},
       );
-    all.then(
-      (t) => live && notify({transitions: t, changePending: false}),
-      () => {},
-    );
+    });
     return () => {
       live = false;
     };
   };
 }
 
-/** The same analysis on this thread (Node, tests): the jobs the pool would run, run in turn. */
+/** The same analysis on this thread (Node, tests): the jobs the pool would run, pass by pass. */
 export function modelTransitions(
   points: Points,
   mask: Uint8Array,
@@ -263,19 +282,24 @@ export function modelTransitions(
   {by = "model", declared = null, parts = 1, changePoints = true}: {by?: FacetColumn; declared?: "log" | null; parts?: number; changePoints?: boolean} = {},
 ): {transitions: ModelTransition[]; scale: CoordinateScale} {
   const tallies = seriesTallies(points, mask, rule, exclude, {by, declared});
-  const fits = assemble(
-    tallies,
-    seriesJobs(tallies, parts, FITS).map((job) => runFitJob(job)),
-  );
   return {
-    transitions: changePoints
-      ? withChangePoints(
-          fits,
-          seriesJobs(tallies, parts, CHANGE_POINTS).map((job) => runFitJob(job)),
-        )
-      : fits,
+    transitions: assemble(
+      tallies,
+      passInline(tallies, "interval", parts),
+      changePoints ? {changePoints: byIndex(passJobs(tallies, "change_point", parts))} : {},
+    ),
     scale: tallies.scale,
   };
+}
+
+function passJobs(tallies: SeriesTallies, pass: Pass, parts: number): FitResult<SeriesJob>[] {
+  return seriesJobs(tallies, parts, PASSES[pass]).map((job) => runFitJob(job));
+}
+
+/** One pass of every series on this thread (tests compare the passes with each other). */
+export function passInline(tallies: SeriesTallies, pass: Pass, parts = 1): SeriesTransition[] {
+  const m = byIndex(passJobs(tallies, pass, parts));
+  return tallies.names.map((_, g) => m.get(g)!);
 }
 
 /** A series' numbers as `em summarize --transition --format json` reports them (transitionJson's projection). */
@@ -639,7 +663,12 @@ const num3 = (v: number | null | undefined, d = 3): string => (v === null || v =
 /** The fits table: verdict in words; floor, ceiling, midpoint, interval, width and onset only when credible. */
 export function fitsTable(
   transitions: readonly ModelTransition[],
-  {byLabel, planted, changePending = false}: {byLabel: string; planted: Planted["midpoints"] | null; changePending?: boolean},
+  {
+    byLabel,
+    planted,
+    intervalsPending = false,
+    changePending = false,
+  }: {byLabel: string; planted: Planted["midpoints"] | null; intervalsPending?: boolean; changePending?: boolean},
 ): {element: HTMLTableElement; data: Record<string, unknown>[]} {
   const rows = transitions.map((t) => {
     const view = transitionView(t.result);
@@ -684,7 +713,12 @@ export function fitsTable(
       {label: "floor", value: (r) => pct(r.data.floor), num: true},
       {label: "ceiling", value: (r) => pct(r.data.ceiling), num: true},
       {label: "midpoint", value: (r) => el("strong", {}, num3(r.data.midpoint)), num: true},
-      {label: "95% CI (profile)", value: (r) => `${num3(r.data.ci_low)} – ${num3(r.data.ci_high)}`, num: true},
+      {
+        label: "95% CI (profile)",
+        value: (r) =>
+          intervalsPending ? el("span", {class: "em-muted", "data-em-pending": "interval"}, "profiling…") : `${num3(r.data.ci_low)} – ${num3(r.data.ci_high)}`,
+        num: true,
+      },
       {label: "width", value: (r) => num3(r.data.width), num: true},
       {label: "onset", value: (r) => (r.data.onset === null ? "none" : String(r.data.onset)), num: true},
       {label: "change point (p)", value: cpText, num: true},
@@ -713,7 +747,11 @@ export function fitsTable(
 export function seriesMask(points: Points, mask: Uint8Array, by: FacetColumn, name: string): Uint8Array {
   const partition = keyBy(points, [by]);
   const g = partition.parts.findIndex((p) => p[0] === name);
-  return Uint8Array.from(mask, (m, i) => (m && partition.codes[i] === g ? 1 : 0));
+  // A plain loop: Uint8Array.from with a callback costs ~10x more per row.
+  const out = new Uint8Array(points.n);
+  const codes = partition.codes;
+  for (let i = 0; i < points.n; ++i) out[i] = mask[i] && codes[i] === g ? 1 : 0;
+  return out;
 }
 
 /**
@@ -731,7 +769,7 @@ export async function judgeMidpoints(
   const rows = await Promise.all(
     masks.map(async ({judge, mask}) => {
       const tallies = seriesTallies(points, seriesMask(points, mask, by, name), rule, exclude, {by, declared});
-      const t = (await fitTransitions(tallies)).find((x) => x.model === name);
+      const t = (await fitIntervals(tallies)).find((x) => x.model === name);
       const v = t ? transitionView(t.result) : null;
       const show = Boolean(t && v?.show);
       return {

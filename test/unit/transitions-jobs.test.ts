@@ -1,6 +1,6 @@
 // The transitions page's off-main-thread path (components/transitions-fits.ts and
-// transitions-compute.ts) in Node, where no Worker exists and jobs run inline: the two-pass
-// analysis (fits, then the change points' bootstrap), split into per-worker jobs and cached per
+// transitions-compute.ts) in Node, where no Worker exists and jobs run inline: the three-pass
+// analysis (fits, their intervals, the change points' bootstrap), split into per-worker jobs and cached per
 // series, gives exactly what one seriesTransitions call gives, and the cache keeps its promises.
 // (Chromium's worker path against the CLI: test/browser/parity.test.ts and transitions-worker.test.ts.)
 import {test} from "node:test";
@@ -12,7 +12,7 @@ import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {ruleOf} from "../../src/components/engine.ts";
 import {DEFAULT_STATE} from "../../src/components/store.ts";
-import {fitTransitions, fitTransitionsFull, modelTransitions, seriesJobs, seriesTallies} from "../../src/components/transitions.ts";
+import {fitIntervals, fitTransitions, fitTransitionsFull, modelTransitions, passInline, seriesJobs, seriesTallies} from "../../src/components/transitions.ts";
 import {runFitJob} from "../../src/components/transitions-compute.ts";
 import {cachedFit, fitEngine, peekFit, poolSize, runOffThread} from "../../src/components/transitions-fits.ts";
 import {seriesTransitions} from "../../src/lib/em/view-transition.ts";
@@ -25,7 +25,7 @@ const mask = selectionMask(points, state, ["steps", "model"]);
 const rule = ruleOf(state);
 const tallies = seriesTallies(points, mask, rule, [], {by: "variant", declared: null});
 
-test("two passes (fits, then the bootstrap's change points) = one seriesTransitions call, bit for bit", () => {
+test("the passes (fit + interval, then the bootstrap's change points) = one seriesTransitions call, bit for bit", () => {
   assert.ok(tallies.names.length >= 3, "several series");
   const direct = seriesTransitions(tallies.series, tallies.scale);
   for (const parts of [1, 2, tallies.names.length]) {
@@ -40,6 +40,20 @@ test("two passes (fits, then the bootstrap's change points) = one seriesTransiti
     direct.some((r) => r.change_point !== null && r.change_point.p_value < 1),
     "a bootstrap p-value is compared",
   );
+});
+
+test("pass 1 (no profile) is pass 2's fit without the interval: the profile search does not move the maximum", () => {
+  const fits = passInline(tallies, "fit");
+  const intervals = passInline(tallies, "interval");
+  assert.ok(
+    intervals.some((r) => r.fit && r.fit.ci[0] !== null),
+    "an interval is computed",
+  );
+  fits.forEach((r, g) => {
+    assert.deepEqual(r.fit && {...r.fit, ci: null}, intervals[g]!.fit && {...intervals[g]!.fit, ci: null}, `series ${g}: fit`);
+    assert.deepEqual(r.fit?.ci ?? null, r.fit ? [null, null] : null, `series ${g}: pass 1 has no interval`);
+    assert.deepEqual([r.test, r.onset, r.points], [intervals[g]!.test, intervals[g]!.onset, intervals[g]!.points], `series ${g}: test, onset, points`);
+  });
 });
 
 test("the jobs split the series across workers, each series once, seeds by index", () => {
@@ -73,21 +87,25 @@ test("without Worker (Node) the jobs run inline, after a task break, with the sa
   assert.equal(fitEngine, "main thread");
 });
 
-test("fitTransitions / fitTransitionsFull equal the inline analysis and are cached per selection and per series", async () => {
+test("fitTransitions / fitIntervals / fitTransitionsFull equal the inline passes and are cached per selection and per series", async () => {
   const full = await fitTransitionsFull(tallies);
   assert.deepEqual(full, modelTransitions(points, mask, rule, [], {by: "variant", declared: null}).transitions);
   const quick = await fitTransitions(tallies);
-  assert.ok(
-    quick.every((t) => t.result.change_point === null),
-    "the fits pass shows no change point (its p-value would be meaningless)",
+  assert.deepEqual(
+    quick.map((t) => t.result),
+    passInline(tallies, "fit").map((r) => ({...r, change_point: null})),
+    "pass 1, no change point shown (its p-value would be meaningless)",
+  );
+  const withCi = await fitIntervals(tallies);
+  assert.deepEqual(
+    withCi.map((t) => t.result),
+    full.map((t) => ({...t.result, change_point: null})),
   );
   assert.strictEqual(fitTransitions(tallies), fitTransitions(tallies), "one promise per selection");
-  // A selection of one series (the per-judge table) reuses that series' cached fit: same object.
-  const seriesFit = peekFit<{fit: unknown}>(JSON.stringify(["fit", tallies.scale, tallies.series[1]]));
-  assert.ok(seriesFit, "per-series entry cached");
+  // A selection of one series (the per-judge table) reuses that series' cached interval fit: same object.
   const single = {...tallies, names: [tallies.names[1]!], groups: [tallies.groups[1]!], series: [tallies.series[1]!]};
-  const again = await fitTransitions(single);
-  assert.equal(again[0]!.result.fit, seriesFit.fit, "the cached fit is reused, not recomputed");
+  const again = await fitIntervals(single);
+  assert.equal(again[0]!.result.fit, withCi[1]!.result.fit, "the cached fit is reused, not recomputed");
 });
 
 test("cachedFit: one computation per key; a failure is forgotten and retried", async () => {

@@ -76,6 +76,8 @@ test("/transitions: measured series first, fits from the worker in passes, the g
     await page.waitForSelector('[data-testid="transition-grid-numbers"]', {state: "attached"});
     const grid = JSON.parse((await page.locator('[data-testid="transition-grid-numbers"]').textContent()) ?? "{}");
     assert.equal(grid.cells.length, 42);
+    // The demo has credible cells: the heatmap is drawn (the chart pages.test.ts used to wait for at open).
+    await page.waitForSelector('[data-chart="midpoint-sensitivity"] svg');
     assert.equal(await page.evaluate(() => performance.getEntriesByType("measure").filter((m) => m.name.startsWith("em-fit grid")).length), 1);
     await waitForPage(page);
     assert.equal(describeProblems(problems), "", "no console errors (a worker blocked by the CSP logs one), no failed or outside requests");

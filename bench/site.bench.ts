@@ -419,13 +419,18 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
     // 2. The other pages: open until nothing loads and nothing changes; check their content is there.
     const pages: [string, string][] = [
       ["/responses", '[data-testid="response-row"]'],
-      ["/transitions", '[data-testid="midpoint-by-judge"]'],
+      ["/transitions", '[data-testid="transition-table"]'],
       ["/categories", 'figure[data-chart="model-question-heatmap"]'],
     ];
     for (const [path, ready] of pages) {
       const {page, problems: p, close} = await openPage(browser, server.url);
       await page.goto(`${server.url}${path}?experiment=synthetic`, {waitUntil: "commit"});
       await page.waitForSelector(ready, {timeout: PAGE_TIMEOUT});
+      // When the page's key content appeared (within Playwright's polling, a frame or so): on
+      // /transitions the fits table, while the change points' bootstrap may still run in the background.
+      const shown = await page.evaluate(() => performance.now());
+      row[`${path}: key content shown (${ready})`] = ms(shown);
+      num[`${path}:shown`] = shown;
       await waitForPage(page, PAGE_TIMEOUT);
       const settled = await page.evaluate(() => (window as unknown as {__em: {lastPaint: number}}).__em.lastPaint);
       const errors = await page.locator(".observablehq--error").count();
@@ -613,7 +618,7 @@ async function main(): Promise<void> {
         ),
         v("/responses: search over every answer <= 300 ms (p95)", at.searchP95, fmtMs, (x) => x <= 300),
         v("/responses: detail of any response <= 300 ms after the click (p95)", at.detailP95, fmtMs, (x) => x <= 300),
-        v("/transitions open <= 1.5 s", at["/transitions:open"], ms, (x) => x <= 1500),
+        v("/transitions open (fits shown) <= 1.5 s", at["/transitions:shown"], ms, (x) => x <= 1500),
       ]
     : [];
   writeSection({

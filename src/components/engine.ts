@@ -141,17 +141,18 @@ export interface Group extends GroupSummary {
  * EM summaries (with intervals) per group of masked rows, same fields as `em summarize` JSON;
  * groups without a masked row are left out. Bootstrap replicates default to 400 here
  * (interactive); the CLI uses 2000. `replicates: 0` skips intervals' bootstrap cost (Wilson only).
+ * `follow: true` for a view that re-asks as the cuts move (see talliesOf).
  */
 export function summarizeGroups(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
   grouping: Grouping,
-  {exclude = [], replicates = 400, seed = 0}: {exclude?: readonly string[]; replicates?: number; seed?: number} = {},
+  {exclude = [], replicates = 400, seed = 0, follow = false}: {exclude?: readonly string[]; replicates?: number; seed?: number; follow?: boolean} = {},
 ): Group[] {
   const {parts} = grouping;
   if (!parts.length) return [];
-  const tallies = talliesOf(points, mask, rule, grouping, exclude);
+  const tallies = talliesOf(points, mask, rule, grouping, exclude, follow);
   const out: Group[] = [];
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
@@ -162,8 +163,13 @@ export function summarizeGroups(
 }
 
 /** One summary over all masked rows (null when nothing is selected). */
-export function summarizeAll(points: Points, mask: Uint8Array, rule: EmRule, options: {exclude?: readonly string[]; replicates?: number} = {}): Group | null {
-  if (!supportsIncremental(rule)) return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
+export function summarizeAll(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  options: {exclude?: readonly string[]; replicates?: number; follow?: boolean} = {},
+): Group | null {
+  if (!options.follow || !supportsIncremental(rule)) return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
   // The total of the per-question tallies (the same instance the per-question views follow): one
   // IncrementalTallies fewer per selection, same numbers as one group over every row.
   const {exclude = [], replicates = 400} = options;
@@ -212,14 +218,15 @@ const surfaceCache = new Map<string, {surface: ThresholdSurface; grids: Map<stri
 const incrementalCache = new Map<string, IncrementalTallies>();
 
 /**
- * Tallies per group at the rule's cuts. Integer cuts (all the site offers) go through an
- * IncrementalTallies kept per (rows, grouping, exclusions, rule shape): a cut move then touches
- * only the answers between the old and the new cut instead of every row. Same numbers as
- * aggregateColumns (test/unit/analysis-incremental.test.ts).
+ * Tallies per group at the rule's cuts. With `follow` (views whose cuts move, e.g. /sensitivity's)
+ * and integer cuts, through an IncrementalTallies kept per (rows, grouping, exclusions, rule
+ * shape): a cut move then touches only the answers between the old and the new cut instead of
+ * every row; building it costs ~4 passes, so views that do not follow the cuts take one
+ * aggregateColumns pass. Same numbers either way (test/unit/analysis-incremental.test.ts).
  */
-function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): GroupTally[] {
+function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[], follow: boolean): GroupTally[] {
   const {codes, groups, parts} = grouping;
-  if (!supportsIncremental(rule)) {
+  if (!follow || !supportsIncremental(rule)) {
     const m = new Uint8Array(points.n);
     for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
     return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});

@@ -34,7 +34,7 @@ function memoLast<T>(f: (s: ViewState) => T): (s: ViewState) => T {
 const overallOf = new WeakMap<Page, (s: ViewState) => Group | null>();
 function overall(page: Page): (s: ViewState) => Group | null {
   let f = overallOf.get(page);
-  if (!f) overallOf.set(page, (f = memoLast((s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude}))));
+  if (!f) overallOf.set(page, (f = memoLast((s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true}))));
   return f;
 }
 
@@ -160,7 +160,7 @@ export function sensitivitySurface(page: Page, {width, invalidation}: {width: nu
 export function sensitivityTypes(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
   const {points} = page;
   const groupsOf = memoLast((s: ViewState): Group[] =>
-    summarizeGroups(points, selectionMask(points, s, ["model"]), ruleOf(s), keyBy(points, [s.by as never]), {exclude: s.exclude, replicates: 0}),
+    summarizeGroups(points, selectionMask(points, s, ["model"]), ruleOf(s), keyBy(points, [s.by as never]), {exclude: s.exclude, replicates: 0, follow: true}),
   );
   return liveContainer<LiveChart<readonly TypeCount[]>>(
     page,
@@ -205,7 +205,7 @@ function questionRows(page: Page): (s: ViewState) => (QuestionBar & Group)[] {
   if (!f) {
     const {points} = page;
     f = memoLast((s) =>
-      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude}).map((r) => ({
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true}).map((r) => ({
         ...r,
         // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
         label: r.parts[0]!,

@@ -32,7 +32,7 @@ const EXPECT: Record<string, string[]> = {
     '[data-testid="transition-table"] tbody tr',
     '[data-chart="coherence-alignment"] svg',
     '[data-chart="transition-by-category"] svg',
-    '[data-chart="midpoint-sensitivity"] svg',
+    '[data-testid="midpoint-grid-compute"]',
     '[data-testid="midpoint-by-judge"] tbody tr',
   ],
   "/categories": ['[data-chart="em-by-category"] svg', '[data-chart="em-by-question-and-model"] svg', '[data-chart="model-question-heatmap"] svg'],

@@ -16,8 +16,8 @@ const corrected = (rate: number | null, ci: Interval | null) => (whole(ci) ? "un
 
 /**
  * The audit block: raw and corrected EM for the judge's rows in `mask`, per model and pooled, or
- * "no audit labels". `responseIds` maps a response id to its row of texts.arrow; it is asked for
- * (and texts.arrow loaded) only when this browser holds labels of the experiment.
+ * "no audit labels". `responseIds` maps response ids to their rows (rid; ids.parquet, read by
+ * range); it is asked only when this browser holds labels of the experiment, for those ids.
  */
 export async function auditBlock(
   points: Points,
@@ -29,7 +29,7 @@ export async function auditBlock(
     judge,
     imported,
     responseIds,
-  }: {experiment: string; judge: string | null; imported: ImportedLabels; responseIds: () => Promise<(id: string) => number | undefined>},
+  }: {experiment: string; judge: string | null; imported: ImportedLabels; responseIds: (ids: readonly string[]) => Promise<Map<string, number>>},
 ): Promise<HTMLElement> {
   const box = el("section", {"data-testid": "overview-audit"}, el("h3", {}, "Human audit"));
   const {rows, cls} = judgeRows(points, mask, rule, exclude);
@@ -39,7 +39,8 @@ export async function auditBlock(
   const browser = loadLabels(experiment);
   const sources = [...importedSources, ...(Object.keys(browser).length ? ["browser"] : [])];
   for (const source of sources) {
-    const ridOf = source === "browser" ? await responseIds() : () => undefined;
+    const ids = source === "browser" ? await responseIds(Object.keys(browser)) : new Map<string, number>();
+    const ridOf = (id: string) => ids.get(id);
     const labels = labelsByRow(source, imported, browser, ridOf);
     const c = calibrateSelection(points, rows, cls, labels, rule, DEFAULT_SETTINGS).calibration;
     if (c.n_audited === 0) continue;

@@ -2,7 +2,6 @@
 // Model output is untrusted: it only ever enters the page as text nodes (textContent), never as
 // HTML, so markup, event handlers and javascript: links in an answer stay inert text.
 import * as Plot from "@observablehq/plot";
-import {tableFromIPC, type Table} from "apache-arrow";
 import type {Points, StringColumn} from "./points.js";
 import type {Store} from "./store.js";
 import {columnsOf} from "./engine.js";
@@ -12,99 +11,28 @@ import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {el, pct, TYPE_COLORS} from "./ui.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
-import {DETAIL_TYPE_METRIC, DETAILS_COLUMNS, TEXTS_COLUMNS, isCoreMetric, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
+import {DETAIL_TYPE_METRIC, isCoreMetric, type TextsColumn} from "../lib/site-schema.js";
+import {SEARCH_RULE} from "../lib/text-search.js";
+import type {Detail, Texts} from "./texts-store.js";
 
-export interface Texts {
-  table: Table;
-  response(rid: number): string;
-  question(rid: number): string;
-  /** The phrase by which the answer addresses its judge (computed at build), or null. */
-  injection(rid: number): string | null;
-  get(rid: number, column: TextsColumn): unknown;
-}
-
-export function decodeTexts(bytes: ArrayBuffer | Uint8Array): Texts {
-  const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  for (const name of Object.keys(TEXTS_COLUMNS))
-    if (!table.getChild(name)) throw new Error(`texts.arrow has no column ${name} (src/lib/site-schema.ts TEXTS_COLUMNS)`);
-  const response = table.getChild("response")!;
-  const question = table.getChild("question")!;
-  const injection = table.getChild("injection")!;
-  return {
-    table,
-    response: (rid) => String(response.get(rid) ?? ""),
-    question: (rid) => String(question.get(rid) ?? ""),
-    injection: (rid) => (injection.get(rid) as string | null) ?? null,
-    get: (rid, column) => table.getChild(column)?.get(rid),
-  };
-}
-
-export interface Detail {
-  judge: string;
-  metric: string;
-  score: number | null;
-  mass: number | null;
-  label: string | null;
-  status: string;
-  probs: Record<string, number> | null;
-}
-
-/** Index details.arrow by response row. */
-export function decodeDetails(bytes: ArrayBuffer | Uint8Array): (rid: number) => Detail[] {
-  const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  const rid = table.getChild("rid")!;
-  const byRid = new Map<number, number[]>();
-  for (let i = 0; i < table.numRows; ++i) {
-    const r = rid.get(i) as number;
-    const list = byRid.get(r);
-    if (list) list.push(i);
-    else byRid.set(r, [i]);
-  }
-  const col = (name: DetailsColumn) => {
-    const v = table.getChild(name);
-    if (!v) throw new Error(`details.arrow has no column ${name} (src/lib/site-schema.ts DETAILS_COLUMNS)`);
-    return v;
-  };
-  for (const name of Object.keys(DETAILS_COLUMNS) as DetailsColumn[]) col(name);
-  const judge = col("judge"),
-    metric = col("metric"),
-    score = col("score"),
-    mass = col("mass"),
-    label = col("label"),
-    status = col("status"),
-    probs = col("probs");
-  return (r) =>
-    (byRid.get(r) ?? []).map((i) => {
-      const p = probs.get(i) as string;
-      return {
-        judge: String(judge.get(i)),
-        metric: String(metric.get(i)),
-        score: (score.get(i) as number | null) ?? null,
-        mass: (mass.get(i) as number | null) ?? null,
-        label: (label.get(i) as string | null) ?? null,
-        status: String(status.get(i)),
-        probs: p ? (JSON.parse(p) as Record<string, number>) : null,
-      };
-    });
-}
-
+export type {Detail, Texts} from "./texts-store.js";
 /**
  * The rows of the selection that match the search, most misaligned coherent answers first, and
  * every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
- * EM are the slice's n_em on every other page).
+ * EM are the slice's n_em on every other page). `match` marks the rids the search matched (the
+ * word index, texts-store.ts openSearch), null for no search: no answer text is needed here.
  */
 export function responseRows(
   points: Points,
-  texts: Texts,
+  match: Uint8Array | null,
   mask: Uint8Array,
   rule: EmRule,
-  {q, exclude}: {q: string; exclude: readonly string[]},
+  {exclude}: {exclude: readonly string[]},
 ): {rows: number[]; flags: Uint8Array; nEm: number; nScored: number} {
-  const needle = q.trim().toLowerCase();
   const rows: number[] = [];
   for (let i = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
-    if (needle && !texts.response(points.rid[i]!).toLowerCase().includes(needle) && !texts.question(points.rid[i]!).toLowerCase().includes(needle)) continue;
+    if (match && !match[points.rid[i]!]) continue;
     rows.push(i);
   }
   const coherentFirst = (i: number) => (points.coherent[i]! > rule.coherent ? 0 : 1);
@@ -122,7 +50,10 @@ export function responseRows(
   return {rows, flags, nEm, nScored};
 }
 
-/** The slice as plain records (CSV / Parquet download); `em` is the row's flag. */
+/** The texts columns sliceRecords reads (load them first). */
+export const SLICE_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "question", "response"];
+
+/** The slice as plain records (CSV / Parquet download); `em` is the row's flag. Texts: SLICE_TEXT_COLUMNS loaded. */
 export function sliceRecords(points: Points, texts: Texts, rows: readonly number[], flags: Uint8Array): Record<string, unknown>[] {
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;
   const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
@@ -157,7 +88,12 @@ export interface ListOptions {
 
 const fmt = (x: number) => (Number.isNaN(x) ? "null" : x.toFixed(0));
 
-/** The response table (first `limit` rows) with keyboard-selectable rows. */
+/** The texts columns responseTable reads (load them for the rows shown first). */
+export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response"];
+/** The texts columns responseDetail reads. */
+export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
+
+/** The response table (first `limit` rows) with keyboard-selectable rows; texts: TABLE_TEXT_COLUMNS of those rows loaded. */
 export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelect, limit = 100}: ListOptions): HTMLElement {
   const head = el("tr", {}, ...["model", "step", "question", "judge", "aligned", "coherent", "type", "EM", "answer"].map((h) => el("th", {scope: "col"}, h)));
   const body = el("tbody");
@@ -217,9 +153,8 @@ export function scoreDistribution(detail: Detail, width: number): SVGElement | H
 }
 
 /** Full detail of one response: text, every judge's scores with probabilities, type probabilities, metadata. */
-export function responseDetail(points: Points, texts: Texts, details: (rid: number) => Detail[], row: number, width: number): HTMLElement {
+export function responseDetail(points: Points, texts: Texts, rows: readonly Detail[], row: number, width: number): HTMLElement {
   const rid = points.rid[row]!;
-  const rows = details(rid);
   const scoreRows = rows.filter((d) => d.metric !== DETAIL_TYPE_METRIC);
   const typeRows = rows.filter((d) => d.metric === DETAIL_TYPE_METRIC && d.probs);
   const meta = texts.get(rid, "meta");
@@ -286,7 +221,8 @@ export function responseDetail(points: Points, texts: Texts, details: (rid: numb
 export function searchBox(store: Store): HTMLElement {
   const search = el("input", {
     type: "search",
-    placeholder: "Search answers and questions",
+    placeholder: "Search answers and questions (words)",
+    title: SEARCH_RULE,
     "aria-label": "Search answers",
     "data-testid": "response-search",
     value: store.get().q,
@@ -299,17 +235,21 @@ export function searchBox(store: Store): HTMLElement {
   return el("label", {class: "em-control"}, el("span", {}, "Search"), search);
 }
 
-/** Response id -> row of texts.arrow (the `rid` of points.arrow). */
-export function responseIdIndex(texts: Texts): (id: string) => number | undefined {
-  const ids = new Map<string, number>();
-  const column = texts.table.getChild("response_id")!;
-  for (let r = 0; r < texts.table.numRows; r++) ids.set(String(column.get(r)), r);
-  return (id) => ids.get(id);
+/** The rids of the slice's answers that address their judge (injection column loaded), in list order. */
+export function injectionHitRids(points: Points, texts: Texts, rows: ArrayLike<number>, limit = 20): number[] {
+  return injectionHits(
+    rows,
+    (row) => points.rid[row]!,
+    (rid) => texts.injection(rid),
+  )
+    .slice(0, limit)
+    .map((h) => h.rid);
 }
 
 /**
  * The slice's answers that address their judge (judgeInjection), as a table of plain text:
  * model, question, the phrase, and the answer's opening. A note instead when there are none.
+ * Texts: the injection column (Texts.column) and the responses of the hits (injectionHitRids) loaded.
  */
 export function injectionList(points: Points, texts: Texts, rows: ArrayLike<number>, {limit = 20}: {limit?: number} = {}): HTMLElement {
   const hits = injectionHits(

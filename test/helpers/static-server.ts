@@ -19,13 +19,13 @@ const TYPES: Record<string, string> = {
 export interface StaticServer {
   url: string;
   close(): Promise<void>;
-  /** Paths requested so far, with their status codes. */
-  requests: {path: string; status: number}[];
+  /** Paths requested so far, with their status codes and body bytes sent. */
+  requests: {path: string; status: number; bytes?: number}[];
 }
 
 export async function serveStatic(dir: string): Promise<StaticServer> {
   const root = resolve(dir);
-  const requests: {path: string; status: number}[] = [];
+  const requests: {path: string; status: number; bytes?: number}[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const candidates = path.endsWith("/") ? [path + "index.html"] : [path, path + ".html"];
@@ -35,9 +35,28 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       try {
         if (!(await stat(file)).isFile()) continue;
         const body = await readFile(file);
-        res.writeHead(200, {"content-type": TYPES[extname(file)] ?? "application/octet-stream"});
-        res.end(body);
-        requests.push({path, status: 200});
+        const type = TYPES[extname(file)] ?? "application/octet-stream";
+        // Byte ranges (RFC 9110), as `observable preview` and any static host answer them: the
+        // responses page reads Parquet row groups and search postings by range. One range only.
+        const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "");
+        if (range && (range[1] || range[2])) {
+          const size = body.length;
+          const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+          const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+          if (start > end || start >= size) {
+            res.writeHead(416, {"content-range": `bytes */${size}`});
+            res.end();
+            requests.push({path, status: 416, bytes: 0});
+            return;
+          }
+          res.writeHead(206, {"content-type": type, "content-range": `bytes ${start}-${end}/${size}`, "content-length": String(end - start + 1), "accept-ranges": "bytes"});
+          res.end(body.subarray(start, end + 1));
+          requests.push({path, status: 206, bytes: end - start + 1});
+          return;
+        }
+        res.writeHead(200, {"content-type": type, "content-length": String(body.length), "accept-ranges": "bytes"});
+        res.end(req.method === "HEAD" ? undefined : body);
+        requests.push({path, status: 200, bytes: req.method === "HEAD" ? 0 : body.length});
         return;
       } catch {
         // try the next candidate

@@ -1,0 +1,230 @@
+// The site's text tables, written for reading by byte range (issue 13: the responses page used to
+// download every answer, 437 MB at a million responses):
+//  - texts.parquet: one row per response, row index = `rid` of points.arrow (so row r is response
+//    r); large row groups (a small footer) cut into small data pages with an offset index, so a
+//    reader fetches the one page that holds a row (hyparquet `useOffsetIndex`).
+//  - details.parquet: every score and type row, sorted by rid, with a column index on rid so a
+//    reader fetches the pages of one response (hyparquet `filter` + `usePageIndex`).
+//  - ids.parquet: (response_id, rid) sorted by response_id, for the few lookups by id (labels kept
+//    in a browser are keyed by response id).
+//  - search.bin: the word index of answers and questions (src/lib/text-search.ts).
+// Standard Parquet (snappy, which hyparquet reads with no extra codec), usable by DuckDB, pandas
+// or Polars outside the site. Each file is written row group by row group to an output callback,
+// so no whole file (and no row object per detail row) is held in memory.
+import {ByteWriter, ParquetWriter} from "hyparquet-writer";
+import type {BasicType, ColumnSource, Writer} from "hyparquet-writer/src/types.js";
+import {schemaFromColumnData} from "hyparquet-writer";
+import {judgeInjection} from "../src/lib/signals.ts";
+import type {ResponseRow} from "../src/lib/schema.ts";
+import {DETAILS_COLUMNS, DETAIL_TYPE_METRIC, TEXTS_COLUMNS, isCoreMetric, type ColumnKind, type DetailsColumn, type TextsColumn} from "../src/lib/site-schema.ts";
+import {PostingsBuilder, tokenize} from "../src/lib/text-search.ts";
+import type {SiteInput} from "./site-tables.ts";
+
+/** Rows per row group of texts.parquet: few groups keep the footer small (the offset index locates pages). */
+export const TEXTS_GROUP_ROWS = 16384;
+/** Target uncompressed data page size: about 40 answers of 300 characters, what one row read costs. */
+export const TEXTS_PAGE_BYTES = 12 * 1024;
+export const DETAILS_GROUP_ROWS = 32768;
+export const DETAILS_PAGE_BYTES = 8 * 1024;
+export const IDS_GROUP_ROWS = 65536;
+export const IDS_PAGE_BYTES = 8 * 1024;
+
+export type Sink = (chunk: Uint8Array) => void;
+
+/** A hyparquet-writer Writer that hands its bytes to `sink` after every row group. */
+function sinkWriter(sink: Sink): Writer {
+  const writer = new ByteWriter(1 << 20) as unknown as Writer & {index: number};
+  const flush = () => {
+    if (writer.index) sink(new Uint8Array(writer.buffer, 0, writer.index).slice());
+    writer.index = 0;
+  };
+  writer.flush = flush;
+  writer.finish = flush;
+  return writer;
+}
+
+const PARQUET_TYPE: Record<ColumnKind, BasicType> = {dict: "STRING", utf8: "STRING", f64: "DOUBLE", f32: "FLOAT", i32: "INT32", i8: "INT32", u8: "INT32"};
+
+/** Column sources of one slice, typed by the site schema. */
+function sources<K extends string>(spec: Record<K, ColumnKind>, cols: Record<K, unknown[]>, extra: Partial<Record<K, Partial<ColumnSource>>> = {}): ColumnSource[] {
+  return (Object.keys(spec) as K[]).map((name) => ({name, data: cols[name], type: PARQUET_TYPE[spec[name]], nullable: true, ...extra[name]}));
+}
+
+/** Write `slices` (each one row group) as one Parquet file. */
+function writeParquet(sink: Sink, slices: Iterable<ColumnSource[]>, pageSize: number, kv: Record<string, string>): void {
+  let writer: ParquetWriter | null = null;
+  for (const columnData of slices) {
+    writer ??= new ParquetWriter({
+      writer: sinkWriter(sink),
+      schema: schemaFromColumnData({columnData}),
+      statisticsTruncateLength: Number.POSITIVE_INFINITY,
+      kvMetadata: Object.entries(kv).map(([key, value]) => ({key, value})),
+    });
+    const rows = columnData[0]?.data.length ?? 0;
+    if (rows) void writer.write({columnData, rowGroupSize: rows, pageSize});
+  }
+  if (!writer) throw new Error("writeParquet needs at least one slice (possibly empty) for the schema");
+  writer.finish();
+}
+
+function textsSlice(r: readonly ResponseRow[], start: number, end: number): Record<TextsColumn, unknown[]> {
+  const s = r.slice(start, end);
+  return {
+    rid: s.map((_, i) => start + i),
+    response_id: s.map((x) => x.response_id),
+    experiment: s.map((x) => x.experiment),
+    model: s.map((x) => x.model),
+    step: s.map((x) => x.step),
+    question_id: s.map((x) => x.question_id),
+    category: s.map((x) => x.category),
+    question: s.map((x) => x.question),
+    system: s.map((x) => x.system),
+    paraphrase: s.map((x) => x.paraphrase),
+    sample: s.map((x) => x.sample),
+    origin: s.map((x) => x.origin),
+    source: s.map((x) => x.source),
+    response: s.map((x) => x.response),
+    meta: s.map((x) => JSON.stringify(x.meta)),
+    injection: s.map((x) => judgeInjection(x.response)),
+  };
+}
+
+/** texts.parquet: one row per response, row index = rid. */
+export function writeTexts(input: SiteInput, sink: Sink): void {
+  const r = input.responses;
+  function* slices() {
+    yield sources(TEXTS_COLUMNS, textsSlice(r, 0, Math.min(r.length, TEXTS_GROUP_ROWS)));
+    for (let start = TEXTS_GROUP_ROWS; start < r.length; start += TEXTS_GROUP_ROWS)
+      yield sources(TEXTS_COLUMNS, textsSlice(r, start, Math.min(r.length, start + TEXTS_GROUP_ROWS)));
+  }
+  writeParquet(sink, slices(), TEXTS_PAGE_BYTES, {"em.table": "texts", "em.order": "rid (row index = rid)"});
+}
+
+/** Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file stays small). */
+export function compactProbs(probs: Record<string, number>): string {
+  const out: Record<string, number> = {};
+  for (const [token, p] of Object.entries(probs)) if (p >= 0.001) out[token] = Math.round(p * 1e4) / 1e4;
+  return JSON.stringify(out);
+}
+
+/**
+ * details.parquet: every score and type row, sorted by rid (score rows first, in input order, then
+ * type rows). Probabilities are kept for the core metrics and type rows, the ones the detail view
+ * draws; topic-metric rows keep score and mass only. Sorted with a counting sort over rids (two
+ * Int32Arrays), then written slice by slice: no object per row, no whole column in memory.
+ */
+export function writeDetails(input: SiteInput, sink: Sink): void {
+  const index = new Map(input.responses.map((r, i) => [r.response_id, i]));
+  const nScores = input.scores.length;
+  const n = nScores + input.types.length;
+  const ridOf = new Int32Array(n).fill(-1);
+  const start = new Int32Array(input.responses.length + 1);
+  for (let k = 0; k < n; k++) {
+    const id = k < nScores ? input.scores[k]!.response_id : input.types[k - nScores]!.response_id;
+    const r = index.get(id);
+    if (r === undefined) continue;
+    ridOf[k] = r;
+    start[r + 1]!++;
+  }
+  for (let r = 0; r < input.responses.length; r++) start[r + 1]! += start[r]!;
+  const total = start[input.responses.length]!;
+  const order = new Int32Array(total);
+  const fill = start.slice(0, input.responses.length);
+  for (let k = 0; k < n; k++) if (ridOf[k]! >= 0) order[fill[ridOf[k]!]!++] = k;
+  const slice = (from: number, to: number): Record<DetailsColumn, unknown[]> => {
+    const cols: Record<DetailsColumn, unknown[]> = {rid: [], judge: [], metric: [], score: [], mass: [], label: [], status: [], probs: []};
+    for (let j = from; j < to; j++) {
+      const k = order[j]!;
+      cols.rid.push(ridOf[k]);
+      if (k < nScores) {
+        const s = input.scores[k]!;
+        cols.judge.push(s.judge);
+        cols.metric.push(s.metric);
+        cols.score.push(s.score);
+        cols.mass.push(s.mass);
+        cols.label.push(s.special);
+        cols.status.push(s.status);
+        cols.probs.push(s.probs && isCoreMetric(s.metric) ? compactProbs(s.probs) : "");
+      } else {
+        const t = input.types[k - nScores]!;
+        cols.judge.push(t.judge);
+        cols.metric.push(DETAIL_TYPE_METRIC);
+        cols.score.push(null);
+        cols.mass.push(null);
+        cols.label.push(t.type);
+        cols.status.push("ok");
+        cols.probs.push(compactProbs(t.probs));
+      }
+    }
+    return cols;
+  };
+  // The column index on rid lets a reader skip to the pages of one response.
+  const extra = {rid: {columnIndex: true}};
+  function* slices() {
+    yield sources(DETAILS_COLUMNS, slice(0, Math.min(total, DETAILS_GROUP_ROWS)), extra);
+    for (let from = DETAILS_GROUP_ROWS; from < total; from += DETAILS_GROUP_ROWS)
+      yield sources(DETAILS_COLUMNS, slice(from, Math.min(total, from + DETAILS_GROUP_ROWS)), extra);
+  }
+  writeParquet(sink, slices(), DETAILS_PAGE_BYTES, {"em.table": "details", "em.order": "rid"});
+}
+
+/** ids.parquet: (response_id, rid) sorted by response_id, with a column index for lookups by id. */
+export function writeIds(input: SiteInput, sink: Sink): void {
+  const ids = input.responses.map((r) => r.response_id);
+  const order = Int32Array.from(ids, (_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : a - b));
+  const spec = {response_id: "utf8", rid: "i32"} as const;
+  const slice = (from: number, to: number) => {
+    const rids = Array.from(order.subarray(from, to));
+    return sources(spec, {response_id: rids.map((r) => ids[r]), rid: rids}, {response_id: {columnIndex: true}});
+  };
+  function* slices() {
+    yield slice(0, Math.min(order.length, IDS_GROUP_ROWS));
+    for (let from = IDS_GROUP_ROWS; from < order.length; from += IDS_GROUP_ROWS) yield slice(from, Math.min(order.length, from + IDS_GROUP_ROWS));
+  }
+  writeParquet(sink, slices(), IDS_PAGE_BYTES, {"em.table": "ids", "em.order": "response_id"});
+}
+
+/** search.bin: the word index of every answer and its question (src/lib/text-search.ts). */
+export function writeSearchIndex(input: SiteInput, sink: Sink): void {
+  const builder = new PostingsBuilder();
+  // A question repeats across its samples: tokenize each distinct question once.
+  const questionWords = new Map<string, Set<string>>();
+  input.responses.forEach((r, rid) => {
+    let q = questionWords.get(r.question);
+    if (!q) questionWords.set(r.question, (q = tokenize(r.question)));
+    const words = tokenize(r.response);
+    for (const w of q) words.add(w);
+    builder.add(rid, words);
+  });
+  builder.rows = input.responses.length;
+  for (const chunk of builder.finish()) sink(chunk);
+}
+
+/** A whole file in memory (tests, benchmarks). */
+export function collect(write: (input: SiteInput, sink: Sink) => void, input: SiteInput): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  write(input, (c) => chunks.push(c));
+  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Write to stdout synchronously (a Framework data loader's output), chunk by chunk. */
+export async function toStdout(write: (input: SiteInput, sink: Sink) => void, input: SiteInput): Promise<void> {
+  const {writeSync} = await import("node:fs");
+  write(input, (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      try {
+        at += writeSync(1, chunk, at);
+      } catch (e) {
+        // stdout is a pipe in Framework: wait for it to drain rather than fail.
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      }
+    }
+  });
+}

@@ -1,0 +1,230 @@
+// Answer texts, score details, response ids and the word index, read by HTTP range requests from
+// the files loaders/site-texts.ts writes (texts.parquet, details.parquet, ids.parquet, search.bin).
+// A page downloads only the rows it shows: the Parquet footer once, then for each row the data
+// page that holds it (hyparquet with the offset index). Rows read are kept, so getters are sync
+// after `load`.
+import {asyncBufferFromUrl, cachedAsyncBuffer, parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData} from "hyparquet";
+import {DETAILS_COLUMNS, TEXTS_COLUMNS, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
+import {SEARCH_MAGIC, matchRun, markPostings, postingsRange, queryWords, type SearchHeader} from "../lib/text-search.js";
+
+export interface ParquetFile {
+  file: AsyncBuffer;
+  metadata: FileMetaData;
+  /** First row of each row group, and the total row count at the end. */
+  groupStarts: number[];
+}
+
+/** Open a Parquet file by URL: one HEAD request and one read of its footer. */
+export async function openParquet(url: string, required: readonly string[] = []): Promise<ParquetFile> {
+  const file = cachedAsyncBuffer(await asyncBufferFromUrl({url}));
+  const metadata = await parquetMetadataAsync(file);
+  const names = new Set(metadata.schema.slice(1).map((s) => s.name));
+  for (const name of required) if (!names.has(name)) throw new Error(`${url}: no column ${name} (src/lib/site-schema.ts)`);
+  const groupStarts = [0];
+  for (const g of metadata.row_groups) groupStarts.push(groupStarts.at(-1)! + Number(g.num_rows));
+  return {file, metadata, groupStarts};
+}
+
+/** Runs of consecutive values in sorted distinct `xs`, as [start, end) pairs. */
+function runs(xs: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const x of xs) {
+    const last = out.at(-1);
+    if (last && last[1] === x) last[1] = x + 1;
+    else out.push([x, x + 1]);
+  }
+  return out;
+}
+
+/** Above this many rows a load reads whole row groups (column chunks) instead of single pages. */
+const PAGE_READ_MAX = 2000;
+
+export interface Texts {
+  /** Fetch `columns` of the rows `rids` (those not fetched yet); then the getters answer for them. */
+  load(rids: Iterable<number>, columns: readonly TextsColumn[]): Promise<void>;
+  response(rid: number): string;
+  question(rid: number): string;
+  /** The phrase by which the answer addresses its judge (computed at build), or null. */
+  injection(rid: number): string | null;
+  get(rid: number, column: TextsColumn): unknown;
+  /** One whole column, every row (read once, column chunk by column chunk). */
+  column(column: TextsColumn): Promise<unknown[]>;
+  /** Number of responses (rows of texts.parquet). */
+  rows: number;
+}
+
+/** texts.parquet, row index = rid. */
+export async function openTexts(url: string): Promise<Texts> {
+  const pq = await openParquet(url, Object.keys(TEXTS_COLUMNS));
+  const cache = new Map<TextsColumn, Map<number, unknown>>();
+  const columns = new Map<TextsColumn, Promise<unknown[]>>();
+  const rows = pq.groupStarts.at(-1)!;
+  const cached = (c: TextsColumn) => cache.get(c) ?? cache.set(c, new Map()).get(c)!;
+  // Whole columns (Texts.column) stay arrays: a Map entry per row would cost ~50 MB at a million.
+  const full = new Map<TextsColumn, unknown[]>();
+  const get = (rid: number, c: TextsColumn) => (full.has(c) ? full.get(c)![rid] : cache.get(c)?.get(rid));
+  return {
+    rows,
+    get,
+    response: (rid) => String(get(rid, "response") ?? ""),
+    question: (rid) => String(get(rid, "question") ?? ""),
+    injection: (rid) => (get(rid, "injection") as string | null | undefined) ?? null,
+    async load(rids, cols) {
+      const want = cols.filter((c) => c !== "rid");
+      const missing = [...new Set(rids)].filter((r) => r >= 0 && r < rows && want.some((c) => !full.has(c) && !cached(c).has(r))).sort((a, b) => a - b);
+      if (!missing.length) return;
+      const ranges: [number, number][] =
+        missing.length <= PAGE_READ_MAX
+          ? runs(missing)
+          : // Many rows: whole row groups, each read once.
+            [...new Set(missing.map((r) => pq.groupStarts.findLastIndex((s) => s <= r)))].map((g) => [pq.groupStarts[g]!, pq.groupStarts[g + 1]!]);
+      await Promise.all(
+        ranges.map(async ([rowStart, rowEnd]) => {
+          const got = await parquetReadObjects({
+            file: pq.file,
+            metadata: pq.metadata,
+            rowStart,
+            rowEnd,
+            columns: want,
+            useOffsetIndex: missing.length <= PAGE_READ_MAX,
+          });
+          got.forEach((row, k) => {
+            for (const c of want) cached(c).set(rowStart + k, row[c] ?? null);
+          });
+        }),
+      );
+    },
+    column(c) {
+      let p = columns.get(c);
+      if (!p) {
+        const out: unknown[] = new Array(rows).fill(null);
+        // onChunk hands over decoded column chunks without building a row object per row.
+        p = parquetRead({
+          file: pq.file,
+          metadata: pq.metadata,
+          columns: [c],
+          onChunk: ({columnData, rowStart}) => {
+            for (let k = 0; k < columnData.length; k++) out[rowStart + k] = columnData[k] ?? null;
+          },
+        }).then(() => {
+          full.set(c, out);
+          cache.delete(c);
+          return out;
+        });
+        columns.set(c, p);
+      }
+      return p;
+    },
+  };
+}
+
+export interface Detail {
+  judge: string;
+  metric: string;
+  score: number | null;
+  mass: number | null;
+  label: string | null;
+  status: string;
+  probs: Record<string, number> | null;
+}
+
+/** details.parquet: the score and type rows of one response, read by its pages (column index on rid). */
+export async function openDetails(url: string): Promise<(rid: number) => Promise<Detail[]>> {
+  const pq = await openParquet(url, Object.keys(DETAILS_COLUMNS));
+  return async (rid) => {
+    const rows = await parquetReadObjects({
+      file: pq.file,
+      metadata: pq.metadata,
+      filter: {rid: {$eq: rid}},
+      usePageIndex: true,
+      useOffsetIndex: true,
+      rowFormat: "object",
+    });
+    return rows.map((r) => {
+      const v = (c: DetailsColumn) => r[c] ?? null;
+      const probs = v("probs") as string | null;
+      return {
+        judge: String(v("judge")),
+        metric: String(v("metric")),
+        score: v("score") as number | null,
+        mass: v("mass") as number | null,
+        label: v("label") as string | null,
+        status: String(v("status")),
+        probs: probs ? (JSON.parse(probs) as Record<string, number>) : null,
+      };
+    });
+  };
+}
+
+/** ids.parquet: response id -> rid for the given ids (the pages whose id range holds them). */
+export async function openIds(url: string): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
+  const pq = await openParquet(url, ["response_id", "rid"]);
+  return async (ids) => {
+    const out = new Map<string, number>();
+    if (!ids.length) return out;
+    const rows = await parquetReadObjects({
+      file: pq.file,
+      metadata: pq.metadata,
+      filter: {response_id: {$in: [...new Set(ids)]}},
+      usePageIndex: true,
+      useOffsetIndex: true,
+      rowFormat: "object",
+    });
+    for (const r of rows) out.set(String(r.response_id), Number(r.rid));
+    return out;
+  };
+}
+
+async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
+  if (end <= start) return new Uint8Array(0);
+  const res = await fetch(url, {headers: {Range: `bytes=${start}-${end - 1}`}});
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // A server without range support sends the whole file (200): cut the range out of it.
+  return res.status === 206 ? bytes : bytes.subarray(start, end);
+}
+
+export interface SearchIndex {
+  rows: number;
+  /** A 0/1 mark per rid of the answers matching every word of `q`; null when `q` has no word. */
+  match(q: string): Promise<Uint8Array | null>;
+}
+
+/** search.bin: the header (token list) once, then one range request per query word. */
+export async function openSearch(url: string): Promise<SearchIndex> {
+  const head = await fetchRange(url, 0, 8);
+  if (new TextDecoder().decode(head.subarray(0, 4)) !== SEARCH_MAGIC) throw new Error(`${url}: not a search index (${SEARCH_MAGIC})`);
+  const headerBytes = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(await fetchRange(url, 8, 8 + headerBytes))) as SearchHeader;
+  const base = 8 + headerBytes;
+  const marks = new Map<string, Promise<Uint8Array>>();
+  const wordMarks = (word: string) => {
+    let p = marks.get(word);
+    if (!p) {
+      const run = matchRun(header, word);
+      const [start, end] = postingsRange(header, run);
+      p = fetchRange(url, base + start, base + end).then((bytes) => {
+        const mark = new Uint8Array(header.rows);
+        // Each token's list is decoded on its own: gaps restart at every token.
+        for (let t = run[0]; t < run[1]; t++) {
+          const [s, e] = postingsRange(header, [t, t + 1]);
+          markPostings(bytes.subarray(s - start, e - start), mark);
+        }
+        return mark;
+      });
+      marks.set(word, p);
+    }
+    return p;
+  };
+  return {
+    rows: header.rows,
+    async match(q) {
+      const words = queryWords(q);
+      if (!words.length) return null;
+      const all = await Promise.all(words.map(wordMarks));
+      const out = all[0]!.slice();
+      for (const m of all.slice(1)) for (let r = 0; r < out.length; r++) out[r]! &= m[r]!;
+      return out;
+    },
+  };
+}

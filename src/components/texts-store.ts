@@ -14,9 +14,17 @@ export interface ParquetFile {
   groupStarts: number[];
 }
 
-/** Open a Parquet file by URL: one HEAD request and one read of its footer. */
-export async function openParquet(url: string, required: readonly string[] = []): Promise<ParquetFile> {
-  const file = cachedAsyncBuffer(await asyncBufferFromUrl({url}));
+/** A file by URL and, when known, byte size (a Framework FileAttachment has both). */
+export interface FileSource {
+  href: string;
+  size?: number;
+}
+
+/** Open a Parquet file: one read of its footer (and a HEAD request when the size is not known). */
+export async function openParquet(source: FileSource, required: readonly string[] = []): Promise<ParquetFile> {
+  const url = source.href;
+  const byteLength = Number.isFinite(source.size) && source.size! > 0 ? source.size : undefined;
+  const file = cachedAsyncBuffer(await asyncBufferFromUrl({url, byteLength}));
   const metadata = await parquetMetadataAsync(file);
   const names = new Set(metadata.schema.slice(1).map((s) => s.name));
   for (const name of required) if (!names.has(name)) throw new Error(`${url}: no column ${name} (src/lib/site-schema.ts)`);
@@ -54,8 +62,8 @@ export interface Texts {
 }
 
 /** texts.parquet, row index = rid. */
-export async function openTexts(url: string): Promise<Texts> {
-  const pq = await openParquet(url, Object.keys(TEXTS_COLUMNS));
+export async function openTexts(source: FileSource): Promise<Texts> {
+  const pq = await openParquet(source, Object.keys(TEXTS_COLUMNS));
   const cache = new Map<TextsColumn, Map<number, unknown>>();
   const columns = new Map<TextsColumn, Promise<unknown[]>>();
   const rows = pq.groupStarts.at(-1)!;
@@ -129,8 +137,8 @@ export interface Detail {
 }
 
 /** details.parquet: the score and type rows of one response, read by its pages (column index on rid). */
-export async function openDetails(url: string): Promise<(rid: number) => Promise<Detail[]>> {
-  const pq = await openParquet(url, Object.keys(DETAILS_COLUMNS));
+export async function openDetails(source: FileSource): Promise<(rid: number) => Promise<Detail[]>> {
+  const pq = await openParquet(source, Object.keys(DETAILS_COLUMNS));
   return async (rid) => {
     const rows = await parquetReadObjects({
       file: pq.file,
@@ -157,8 +165,8 @@ export async function openDetails(url: string): Promise<(rid: number) => Promise
 }
 
 /** ids.parquet: response id -> rid for the given ids (the pages whose id range holds them). */
-export async function openIds(url: string): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
-  const pq = await openParquet(url, ["response_id", "rid"]);
+export async function openIds(source: FileSource): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
+  const pq = await openParquet(source, ["response_id", "rid"]);
   return async (ids) => {
     const out = new Map<string, number>();
     if (!ids.length) return out;
@@ -191,7 +199,7 @@ export interface SearchIndex {
 }
 
 /** search.bin: the header (token list) once, then one range request per query word. */
-export async function openSearch(url: string): Promise<SearchIndex> {
+export async function openSearch({href: url}: FileSource): Promise<SearchIndex> {
   const head = await fetchRange(url, 0, 8);
   if (new TextDecoder().decode(head.subarray(0, 4)) !== SEARCH_MAGIC) throw new Error(`${url}: not a search index (${SEARCH_MAGIC})`);
   const headerBytes = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);

@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {tableFromIPC} from "apache-arrow";
-import {pointsFullTable, pointsTable, textsTable, detailsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
+import {pointsFullTable, pointsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
 import {decodePoints, codeOf, facetColumn} from "../../src/components/points.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 
@@ -74,19 +74,6 @@ test("pointsTable keeps nulls as SQL nulls (validity bitmap), not NaN", () => {
   const t = tableFromIPC(pointsFullTable(input));
   assert.equal(t.getChild("aligned")!.get(1), null);
   assert.equal(t.getChild("step")!.get(0), 0);
-});
-
-test("textsTable(input) keeps answer text verbatim, row index = rid", () => {
-  const t = tableFromIPC(textsTable(input));
-  assert.equal(t.numRows, 2);
-  assert.equal(t.getChild("response")!.get(1), "<script>x</script>");
-  assert.equal(JSON.parse(t.getChild("meta")!.get(0)).domain, "medical");
-});
-
-test("detailsTable(input) has every score row plus type rows", () => {
-  const t = tableFromIPC(detailsTable(input));
-  assert.equal(t.numRows, input.scores.length + input.types.length);
-  assert.equal(t.getChild("label")!.get(t.numRows - 1), "emergent");
 });
 
 test("pointsTable uses a wider dictionary index past 127 distinct values and decodes it exactly", () => {

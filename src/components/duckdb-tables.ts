@@ -7,14 +7,14 @@ import {Dictionary, Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, ty
 import {parquetRead} from "hyparquet";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS, type ColumnKind} from "../lib/site-schema.js";
 import {loadTable, queryArrow} from "./db.js";
-import {openParquet, type FileSource} from "./texts-store.js";
+import {openParquet} from "./texts-store.js";
 
 export interface TableSources {
   points: () => Promise<ArrayBuffer>;
-  /** texts.parquet (a FileAttachment). */
-  texts?: FileSource;
-  /** details.parquet (a FileAttachment). */
-  details?: FileSource;
+  /** URL of texts.parquet. */
+  texts?: string;
+  /** URL of details.parquet. */
+  details?: string;
 }
 
 /** One column as Arrow, of the kind the site schema declares (f32/i8 kinds widen: DuckDB sees the same values). */
@@ -35,7 +35,7 @@ function vectorOf(kind: ColumnKind, values: unknown[]): Vector {
 }
 
 /** A whole Parquet file as an Arrow IPC stream with the columns of `spec`, in its order. */
-async function parquetAsIpc(url: FileSource, spec: Record<string, ColumnKind>): Promise<Uint8Array> {
+async function parquetAsIpc(url: string, spec: Record<string, ColumnKind>): Promise<Uint8Array> {
   const pq = await openParquet(url, Object.keys(spec));
   const rows = pq.groupStarts.at(-1)!;
   const cols = new Map<string, unknown[]>(Object.keys(spec).map((c) => [c, new Array(rows).fill(null)]));
@@ -56,7 +56,7 @@ async function parquetAsIpc(url: FileSource, spec: Record<string, ColumnKind>): 
 let viewsReady: Promise<void> | null = null;
 const parquetLoads = new Map<string, Promise<void>>();
 /** Decode and insert a Parquet table once (later calls share the first load). */
-function loadParquet(name: string, url: FileSource, spec: Record<string, ColumnKind>): Promise<void> {
+function loadParquet(name: string, url: string, spec: Record<string, ColumnKind>): Promise<void> {
   let p = parquetLoads.get(name);
   if (!p) parquetLoads.set(name, (p = parquetAsIpc(url, spec).then((bytes) => loadTable(name, bytes))));
   return p;

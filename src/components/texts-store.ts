@@ -3,7 +3,7 @@
 // A page downloads only the rows it shows: the Parquet footer once, then for each row the data
 // page that holds it (hyparquet with the offset index). Rows read are kept, so getters are sync
 // after `load`.
-import {asyncBufferFromUrl, cachedAsyncBuffer, parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData} from "hyparquet";
+import {cachedAsyncBuffer, parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData} from "hyparquet";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
 import {SEARCH_MAGIC, matchRun, markPostings, postingsRange, queryWords, type SearchHeader} from "../lib/text-search.js";
 
@@ -14,18 +14,35 @@ export interface ParquetFile {
   groupStarts: number[];
 }
 
-/** A file by URL and, when known, byte size (a Framework FileAttachment has both). */
-export interface FileSource {
-  href: string;
-  size?: number;
+/** The first read of a file: its last TAIL bytes (a Parquet footer, typically), which also tell its size. */
+const TAIL = 1 << 16;
+
+/**
+ * A file read by range with no HEAD request: the first request asks for the last TAIL bytes
+ * (`Range: bytes=-TAIL`), whose Content-Range gives the size; later reads ask for what they need.
+ * A server that ignores ranges answers 200 with the whole file, which is then sliced.
+ */
+export async function rangeFile(url: string): Promise<AsyncBuffer> {
+  const res = await fetch(url, {headers: {Range: `bytes=-${TAIL}`}});
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const tail = await res.arrayBuffer();
+  if (res.status !== 206) return {byteLength: tail.byteLength, slice: (start, end) => tail.slice(start, end)};
+  const size = Number(/\/(\d+)$/.exec(res.headers.get("content-range") ?? "")?.[1]);
+  if (!Number.isFinite(size)) throw new Error(`${url}: no size in Content-Range`);
+  const tailStart = size - tail.byteLength;
+  return {
+    byteLength: size,
+    async slice(start, end = size) {
+      if (start >= tailStart) return tail.slice(start - tailStart, end - tailStart);
+      return (await fetchRange(url, start, end)).slice().buffer;
+    },
+  };
 }
 
-/** Open a Parquet file: one read of its footer (and a HEAD request when the size is not known). */
-export async function openParquet(source: FileSource, required: readonly string[] = []): Promise<ParquetFile> {
-  const url = source.href;
-  const byteLength = Number.isFinite(source.size) && source.size! > 0 ? source.size : undefined;
-  const file = cachedAsyncBuffer(await asyncBufferFromUrl({url, byteLength}));
-  const metadata = await parquetMetadataAsync(file);
+/** Open a Parquet file by URL: one read of its end (the footer, when it fits in TAIL bytes). */
+export async function openParquet(url: string, required: readonly string[] = []): Promise<ParquetFile> {
+  const file = cachedAsyncBuffer(await rangeFile(url), {minSize: 0});
+  const metadata = await parquetMetadataAsync(file, {initialFetchSize: TAIL});
   const names = new Set(metadata.schema.slice(1).map((s) => s.name));
   for (const name of required) if (!names.has(name)) throw new Error(`${url}: no column ${name} (src/lib/site-schema.ts)`);
   const groupStarts = [0];
@@ -62,8 +79,8 @@ export interface Texts {
 }
 
 /** texts.parquet, row index = rid. */
-export async function openTexts(source: FileSource): Promise<Texts> {
-  const pq = await openParquet(source, Object.keys(TEXTS_COLUMNS));
+export async function openTexts(url: string): Promise<Texts> {
+  const pq = await openParquet(url, Object.keys(TEXTS_COLUMNS));
   const cache = new Map<TextsColumn, Map<number, unknown>>();
   const columns = new Map<TextsColumn, Promise<unknown[]>>();
   const rows = pq.groupStarts.at(-1)!;
@@ -137,8 +154,8 @@ export interface Detail {
 }
 
 /** details.parquet: the score and type rows of one response, read by its pages (column index on rid). */
-export async function openDetails(source: FileSource): Promise<(rid: number) => Promise<Detail[]>> {
-  const pq = await openParquet(source, Object.keys(DETAILS_COLUMNS));
+export async function openDetails(url: string): Promise<(rid: number) => Promise<Detail[]>> {
+  const pq = await openParquet(url, Object.keys(DETAILS_COLUMNS));
   return async (rid) => {
     const rows = await parquetReadObjects({
       file: pq.file,
@@ -165,8 +182,8 @@ export async function openDetails(source: FileSource): Promise<(rid: number) => 
 }
 
 /** ids.parquet: response id -> rid for the given ids (the pages whose id range holds them). */
-export async function openIds(source: FileSource): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
-  const pq = await openParquet(source, ["response_id", "rid"]);
+export async function openIds(url: string): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
+  const pq = await openParquet(url, ["response_id", "rid"]);
   return async (ids) => {
     const out = new Map<string, number>();
     if (!ids.length) return out;
@@ -199,7 +216,7 @@ export interface SearchIndex {
 }
 
 /** search.bin: the header (token list) once, then one range request per query word. */
-export async function openSearch({href: url}: FileSource): Promise<SearchIndex> {
+export async function openSearch(url: string): Promise<SearchIndex> {
   const head = await fetchRange(url, 0, 8);
   if (new TextDecoder().decode(head.subarray(0, 4)) !== SEARCH_MAGIC) throw new Error(`${url}: not a search index (${SEARCH_MAGIC})`);
   const headerBytes = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);

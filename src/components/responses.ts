@@ -17,8 +17,8 @@ import type {Detail, Texts} from "./texts-store.js";
 
 export type {Detail, Texts} from "./texts-store.js";
 /**
- * The rows of the selection that match the search, most misaligned coherent answers first, and
- * every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
+ * The rows of the selection that match the search (the first `limit` and, on demand, all of them
+ * most misaligned coherent answers first), and every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
  * EM are the slice's n_em on every other page). `match` marks the rids the search matched (the
  * word index, texts-store.ts openSearch), null for no search: no answer text is needed here.
  */
@@ -27,8 +27,8 @@ export function responseRows(
   match: Uint8Array | null,
   mask: Uint8Array,
   rule: EmRule,
-  {exclude}: {exclude: readonly string[]},
-): {rows: number[]; flags: Uint8Array; nEm: number; nScored: number} {
+  {exclude, limit = 60}: {exclude: readonly string[]; limit?: number},
+): ResponseSlice {
   const rows: number[] = [];
   for (let i = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
@@ -37,7 +37,22 @@ export function responseRows(
   }
   const coherentFirst = (i: number) => (points.coherent[i]! > rule.coherent ? 0 : 1);
   const alignedKey = (i: number) => (Number.isNaN(points.aligned[i]!) ? 1000 : points.aligned[i]!);
-  rows.sort((a, b) => coherentFirst(a) - coherentFirst(b) || alignedKey(a) - alignedKey(b) || a - b);
+  const before = (a: number, b: number) => coherentFirst(a) - coherentFirst(b) || alignedKey(a) - alignedKey(b) || a - b;
+  // The first `limit` in display order by one pass (a million-row sort took most of a second);
+  // the full order only when something asks for it (a download).
+  const top: number[] = [];
+  for (const i of rows) {
+    if (top.length === limit && before(i, top[limit - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (before(top[mid]!, i) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, i);
+    if (top.length > limit) top.pop();
+  }
   const keep = new Uint8Array(points.n);
   for (const i of rows) keep[i] = 1;
   const flags = emFlags(columnsOf(points), rule, {exclude: exclude as ResponseType[], mask: keep});
@@ -47,7 +62,31 @@ export function responseRows(
     if (flags[i] === EM) nEm++;
     if (flags[i] !== OUT) nScored++;
   }
-  return {rows, flags, nEm, nScored};
+  let sorted: number[] | null = null;
+  return {
+    rows,
+    top,
+    sorted: () => (sorted ??= rows.slice().sort(before)),
+    order: (subset) => [...subset].sort(before),
+    flags,
+    nEm,
+    nScored,
+  };
+}
+
+export interface ResponseSlice {
+  /** Rows (indices into points) of the selection that match the search, in points order. */
+  rows: number[];
+  /** The first `limit` of them in display order: most misaligned coherent answers first. */
+  top: number[];
+  /** Every row in display order (sorted on first call). */
+  sorted(): number[];
+  /** Some of the rows in display order. */
+  order(subset: Iterable<number>): number[];
+  /** EM flag per points row (emFlags). */
+  flags: Uint8Array;
+  nEm: number;
+  nScored: number;
 }
 
 /** The texts columns sliceRecords reads (load them first). */
@@ -78,8 +117,10 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
 }
 
 export interface ListOptions {
-  /** Rows (indices into points) to list, in display order. */
+  /** Rows (indices into points) to list, in display order (at least the first `limit`). */
   rows: readonly number[];
+  /** Number of matching rows (default rows.length). */
+  total?: number;
   /** Whether a row counts as EM under the current rule and exclusions. */
   isEm: (row: number) => boolean;
   onSelect: (row: number) => void;
@@ -94,7 +135,7 @@ export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response"];
 export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
 
 /** The response table (first `limit` rows) with keyboard-selectable rows; texts: TABLE_TEXT_COLUMNS of those rows loaded. */
-export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelect, limit = 100}: ListOptions): HTMLElement {
+export function responseTable(points: Points, texts: Texts, {rows, total = rows.length, isEm, onSelect, limit = 100}: ListOptions): HTMLElement {
   const head = el("tr", {}, ...["model", "step", "question", "judge", "aligned", "coherent", "type", "EM", "answer"].map((h) => el("th", {scope: "col"}, h)));
   const body = el("tbody");
   for (const i of rows.slice(0, limit)) {
@@ -125,9 +166,9 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
     body.append(tr);
   }
   const more =
-    rows.length > limit
-      ? el("p", {class: "em-muted"}, `Showing ${limit} of ${rows.length.toLocaleString()} matching answers. Narrow the selection or search to see others.`)
-      : el("p", {class: "em-muted"}, `${rows.length.toLocaleString()} matching answers.`);
+    total > limit
+      ? el("p", {class: "em-muted"}, `Showing ${limit} of ${total.toLocaleString()} matching answers. Narrow the selection or search to see others.`)
+      : el("p", {class: "em-muted"}, `${total.toLocaleString()} matching answers.`);
   return el("div", {class: "em-responses"}, more, el("table", {class: "em-table", "data-testid": "response-table"}, el("thead", {}, head), body));
 }
 

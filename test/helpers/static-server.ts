@@ -1,6 +1,6 @@
 // A static file server for dist/ on 127.0.0.1, with Framework's clean URLs (/page -> page.html).
 import {createServer, type Server} from "node:http";
-import {readFile, stat} from "node:fs/promises";
+import {open, readFile, stat} from "node:fs/promises";
 import {extname, join, normalize, resolve} from "node:path";
 
 const TYPES: Record<string, string> = {
@@ -33,14 +33,14 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
       const file = normalize(join(root, candidate));
       if (!file.startsWith(root)) break;
       try {
-        if (!(await stat(file)).isFile()) continue;
-        const body = await readFile(file);
+        const info = await stat(file);
+        if (!info.isFile()) continue;
         const type = TYPES[extname(file)] ?? "application/octet-stream";
         // Byte ranges (RFC 9110), as `observable preview` and any static host answer them: the
         // responses page reads Parquet row groups and search postings by range. One range only.
         const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "");
         if (range && (range[1] || range[2])) {
-          const size = body.length;
+          const size = info.size;
           const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
           const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
           if (start > end || start >= size) {
@@ -49,11 +49,25 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
             requests.push({path, status: 416, bytes: 0});
             return;
           }
-          res.writeHead(206, {"content-type": type, "content-range": `bytes ${start}-${end}/${size}`, "content-length": String(end - start + 1), "accept-ranges": "bytes"});
-          res.end(body.subarray(start, end + 1));
+          res.writeHead(206, {
+            "content-type": type,
+            "content-range": `bytes ${start}-${end}/${size}`,
+            "content-length": String(end - start + 1),
+            "accept-ranges": "bytes",
+          });
+          // Read only the range: a page reads a few KB at a time from files of tens of MB.
+          const part = Buffer.alloc(end - start + 1);
+          const handle = await open(file, "r");
+          try {
+            await handle.read(part, 0, part.length, start);
+          } finally {
+            await handle.close();
+          }
+          res.end(part);
           requests.push({path, status: 206, bytes: end - start + 1});
           return;
         }
+        const body = await readFile(file);
         res.writeHead(200, {"content-type": type, "content-length": String(body.length), "accept-ranges": "bytes"});
         res.end(req.method === "HEAD" ? undefined : body);
         requests.push({path, status: 200, bytes: req.method === "HEAD" ? 0 : body.length});

@@ -46,7 +46,16 @@ function makeInput(n: number): {responses: ResponseRow[]; scores: ScoreRow[]; ty
     } as ResponseRow);
     // Scores arrive in no rid order (the writer sorts them): every third response first.
     for (const metric of ["aligned", "coherent"] as const)
-      scores.push({response_id: responses[i]!.response_id, judge: "j", metric, score: i % 100, mass: 0.9, probs: {"10": 0.5, "20": 0.5}, special: null, status: "ok"} as ScoreRow);
+      scores.push({
+        response_id: responses[i]!.response_id,
+        judge: "j",
+        metric,
+        score: i % 100,
+        mass: 0.9,
+        probs: {"10": 0.5, "20": 0.5},
+        special: null,
+        status: "ok",
+      } as ScoreRow);
     if (i % 2) types.push({response_id: responses[i]!.response_id, judge: "t", type: "emergent", probs: {emergent: 0.7, refusal: 0.3}} as TypeRow);
   }
   scores.reverse();
@@ -73,7 +82,10 @@ test("texts.parquet: the schema's columns, row index = rid, answers verbatim, re
   const bytes = collect(writeTexts, input);
   const ab = bytes.slice().buffer as ArrayBuffer;
   const md = parquetMetadata(ab);
-  assert.deepEqual(md.schema.slice(1).map((s) => s.name), Object.keys(TEXTS_COLUMNS));
+  assert.deepEqual(
+    md.schema.slice(1).map((s) => s.name),
+    Object.keys(TEXTS_COLUMNS),
+  );
   assert.equal(Number(md.num_rows), N);
   assert.equal(md.row_groups.length, 2);
   assert.equal(md.row_groups[0]!.columns[0]!.meta_data!.codec, "SNAPPY");
@@ -114,7 +126,10 @@ test("openTexts reads scattered rows by range, far less than the file, across ro
   // A whole column (the injection list reads it so).
   const inj = await texts.column("injection");
   assert.equal(inj.length, N);
-  assert.deepEqual(inj, input.responses.map((r) => judgeInjection(r.response)));
+  assert.deepEqual(
+    inj,
+    input.responses.map((r) => judgeInjection(r.response)),
+  );
   assert.equal(texts.injection(5), judgeInjection(input.responses[5]!.response));
   // Many rows: whole row groups.
   const many = Array.from({length: 3000}, (_, i) => i * 5);
@@ -127,13 +142,19 @@ test("openDetails returns exactly one response's score and type rows", async () 
   for (const rid of [0, 1, 7, N - 1]) {
     const rows = await read(rid);
     assert.equal(rows.length, 2 + (rid % 2), `rid ${rid}`);
-    assert.deepEqual(rows.filter((d) => d.metric !== "type").map((d) => d.score), [rid % 100, rid % 100]);
+    assert.deepEqual(
+      rows.filter((d) => d.metric !== "type").map((d) => d.score),
+      [rid % 100, rid % 100],
+    );
     if (rid % 2) assert.deepEqual(rows.find((d) => d.metric === "type")?.probs, {emergent: 0.7, refusal: 0.3});
   }
   assert.deepEqual(await read(N + 10), []);
   const bytes = collect(writeDetails, input);
   const md = parquetMetadata(bytes.slice().buffer as ArrayBuffer);
-  assert.deepEqual(md.schema.slice(1).map((s) => s.name), Object.keys(DETAILS_COLUMNS));
+  assert.deepEqual(
+    md.schema.slice(1).map((s) => s.name),
+    Object.keys(DETAILS_COLUMNS),
+  );
   assert.equal(Number(md.num_rows), input.scores.length + input.types.length);
 });
 
@@ -154,7 +175,11 @@ test("search: whole words, prefixes of 3+ characters, every word must match, ove
   const check = async (q: string, pred: (w: Set<string>) => boolean) => {
     const got = await index.match(q);
     assert.ok(got);
-    assert.deepEqual(Array.from(got), expect((r) => pred(words(r))), q);
+    assert.deepEqual(
+      Array.from(got),
+      expect((r) => pred(words(r))),
+      q,
+    );
   };
   await check("gold", (w) => w.has("gold"));
   await check("refus", (w) => w.has("refuse") || w.has("refusal"));
@@ -175,7 +200,10 @@ test("postings round-trip; matchRun finds a prefix run in sorted tokens", () => 
   assert.deepEqual(header.counts, [rids.length]);
   const mark = new Uint8Array(2_000_001);
   markPostings(postings!, mark);
-  assert.deepEqual([...mark.keys()].filter((k) => mark[k]), rids);
+  assert.deepEqual(
+    [...mark.keys()].filter((k) => mark[k]),
+    rids,
+  );
   assert.deepEqual(matchRun({tokens: ["ab", "abc", "abcd", "abd", "b"]}, "abc"), [1, 3]);
   assert.deepEqual(matchRun({tokens: ["ab", "abc"]}, "ab"), [0, 1]);
   assert.deepEqual(queryWords("It's <b>bold</b>"), ["it", "s", "b", "bold"]);

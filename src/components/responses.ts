@@ -202,7 +202,11 @@ export function responseDetail(points: Points, texts: Texts, rows: readonly Deta
   const box = el(
     "section",
     {class: "em-detail", "data-testid": "response-detail", "aria-label": "Response detail"},
-    el("h3", {}, `${points.dicts.model[points.codes.model[row]!]} · step ${points.step[row]} · ${points.dicts.question_id[points.codes.question_id[row]!]}`),
+    el(
+      "h3",
+      {},
+      `${points.dicts.model[points.codes.model[row]!]}${Number.isNaN(points.step[row]) ? "" : ` · step ${points.step[row]}`} · ${points.dicts.question_id[points.codes.question_id[row]!]}`,
+    ),
     el(
       "p",
       {class: "em-muted"},

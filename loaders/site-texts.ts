@@ -120,11 +120,26 @@ export function writeTexts(input: SiteInput, sink: Sink): void {
   writeParquet(sink, slices(), TEXTS_PAGE_BYTES, {"em.table": "texts", "em.order": "rid (row index = rid)"});
 }
 
-/** Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file stays small). */
+const compacted = new WeakMap<Record<string, number>, string>();
+
+/**
+ * Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file
+ * stays small). The JSON is built directly (same text as JSON.stringify of the kept entries, in the
+ * same key order) and remembered per object: this was most of details.parquet's build time.
+ */
 export function compactProbs(probs: Record<string, number>): string {
-  const out: Record<string, number> = {};
-  for (const [token, p] of Object.entries(probs)) if (p >= 0.001) out[token] = Math.round(p * 1e4) / 1e4;
-  return JSON.stringify(out);
+  const hit = compacted.get(probs);
+  if (hit !== undefined) return hit;
+  let out = "{";
+  for (const token in probs) {
+    const p = probs[token]!;
+    if (!(p >= 0.001)) continue;
+    if (out.length > 1) out += ",";
+    out += `${JSON.stringify(token)}:${JSON.stringify(Math.round(p * 1e4) / 1e4)}`;
+  }
+  out += "}";
+  compacted.set(probs, out);
+  return out;
 }
 
 /**

@@ -27,7 +27,16 @@ const responses = Array.from({length: n}, (_, i) => ({
 })) as ResponseRow[];
 // Many ties (aligned in steps of 5) and some null scores, so the index tie-break matters.
 const scores: ScoreRow[] = responses.flatMap((r, i) => [
-  {response_id: r.response_id, judge: "j", metric: "aligned", score: i % 11 === 0 ? null : ((i * 37) % 21) * 5, mass: 1, probs: null, special: null, status: "ok"},
+  {
+    response_id: r.response_id,
+    judge: "j",
+    metric: "aligned",
+    score: i % 11 === 0 ? null : ((i * 37) % 21) * 5,
+    mass: 1,
+    probs: null,
+    special: null,
+    status: "ok",
+  },
   {response_id: r.response_id, judge: "j", metric: "coherent", score: (i * 13) % 101, mass: 1, probs: null, special: null, status: "ok"},
 ]) as ScoreRow[];
 const points = decodePoints(pointsTable({responses, scores, types: []}));

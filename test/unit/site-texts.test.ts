@@ -211,8 +211,12 @@ test("postings round-trip; matchRun finds a prefix run in sorted tokens", () => 
 
 test("compactProbs: the kept entries' JSON, in key order, below 0.001 dropped", async () => {
   const {compactProbs} = await import("../../loaders/site-texts.ts");
-  const probs = {"100": 0.5, b: 0.00049, "7": 0.123456, " 30": 0.2, "\"q\"": 0.001};
-  const kept = Object.fromEntries(Object.entries(probs).filter(([, p]) => p >= 0.001).map(([k, p]) => [k, Math.round(p * 1e4) / 1e4]));
+  const probs = {"100": 0.5, b: 0.00049, "7": 0.123456, " 30": 0.2, '"q"': 0.001};
+  const kept = Object.fromEntries(
+    Object.entries(probs)
+      .filter(([, p]) => p >= 0.001)
+      .map(([k, p]) => [k, Math.round(p * 1e4) / 1e4]),
+  );
   assert.equal(compactProbs(probs), JSON.stringify(kept));
   assert.equal(compactProbs(probs), compactProbs(probs));
   assert.equal(compactProbs({}), "{}");

@@ -120,16 +120,13 @@ export function writeTexts(input: SiteInput, sink: Sink): void {
   writeParquet(sink, slices(), TEXTS_PAGE_BYTES, {"em.table": "texts", "em.order": "rid (row index = rid)"});
 }
 
-const compacted = new WeakMap<Record<string, number>, string>();
-
 /**
  * Probabilities kept for the detail view: tokens with p >= 0.001, rounded to 4 decimals (the file
  * stays small). The JSON is built directly (same text as JSON.stringify of the kept entries, in the
- * same key order) and remembered per object: this was most of details.parquet's build time.
+ * same key order), with no object per row: this was most of details.parquet's build time. Not
+ * memoised: a cache per probability object held a string per score row (+1.7 GB at 1M).
  */
 export function compactProbs(probs: Record<string, number>): string {
-  const hit = compacted.get(probs);
-  if (hit !== undefined) return hit;
   let out = "{";
   for (const token in probs) {
     const p = probs[token]!;
@@ -137,9 +134,7 @@ export function compactProbs(probs: Record<string, number>): string {
     if (out.length > 1) out += ",";
     out += `${JSON.stringify(token)}:${JSON.stringify(Math.round(p * 1e4) / 1e4)}`;
   }
-  out += "}";
-  compacted.set(probs, out);
-  return out;
+  return `${out}}`;
 }
 
 /**

@@ -69,7 +69,7 @@ export const META_PREFIX = "meta.";
 /** Points-table column name of a meta facet (kept apart from the fixed columns by its prefix). */
 export const metaColumn = (key: string): `meta.${string}` => `${META_PREFIX}${key}`;
 
-/** texts.arrow: one row per response, row index = `rid` of the points table. */
+/** texts.parquet: one row per response, row index = `rid` of the points table (loaders/site-texts.ts). */
 export const TEXTS_COLUMNS = {
   rid: "i32",
   response_id: "utf8",
@@ -91,7 +91,7 @@ export const TEXTS_COLUMNS = {
 } as const satisfies Record<string, ColumnKind>;
 export type TextsColumn = keyof typeof TEXTS_COLUMNS;
 
-/** details.arrow: every score row and every type row (metric DETAIL_TYPE_METRIC), by response row. */
+/** details.parquet: every score row and every type row (metric DETAIL_TYPE_METRIC), sorted by response row (rid). */
 export const DETAILS_COLUMNS = {
   rid: "i32",
   judge: "dict",
@@ -103,7 +103,7 @@ export const DETAILS_COLUMNS = {
   probs: "utf8",
 } as const satisfies Record<string, ColumnKind>;
 export type DetailsColumn = keyof typeof DETAILS_COLUMNS;
-/** The `metric` of a type row in details.arrow (its label is the most likely type). */
+/** The `metric` of a type row in details.parquet (its label is the most likely type). */
 export const DETAIL_TYPE_METRIC = "type";
 
 // Reserved ids, from the modules that define their meaning.

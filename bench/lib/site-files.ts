@@ -14,8 +14,10 @@ import {join} from "node:path";
 export const DATA_FILES: {stem: string; ext: string; role: "written" | "kept"}[] = [
   {stem: "points", ext: "arrow", role: "written"},
   {stem: "points-full", ext: "arrow", role: "written"},
-  {stem: "texts", ext: "arrow", role: "written"},
-  {stem: "details", ext: "arrow", role: "written"},
+  {stem: "texts", ext: "parquet", role: "written"},
+  {stem: "details", ext: "parquet", role: "written"},
+  {stem: "ids", ext: "parquet", role: "written"},
+  {stem: "search", ext: "bin", role: "written"},
   {stem: "summary", ext: "json", role: "written"},
   {stem: "labels", ext: "json", role: "kept"}, // human labels of the audit page: no synthetic ones
 ];

@@ -93,7 +93,12 @@ export interface ResponseSlice {
 export const SLICE_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "question", "response"];
 
 /** The slice as plain records (CSV / Parquet download); `em` is the row's flag. Texts: SLICE_TEXT_COLUMNS loaded. */
-export function sliceRecords(points: Points, texts: Texts, rows: readonly number[], flags: Uint8Array): Record<string, unknown>[] {
+export function sliceRecords(points: Points, texts: Texts, rows: readonly number[], flags: Uint8Array, exact: Points = points): Record<string, unknown>[] {
+  // Scores come from `exact` (points-full.arrow: the same rows in the same order) when the list
+  // itself was drawn from the compact points, whose scores are only exact up to their bin.
+  if (!exact.exact && points.exact === false && exact !== points) throw new Error("sliceRecords: `exact` must be decoded from points-full.arrow");
+  if (exact.n !== points.n || exact.rid[0] !== points.rid[0] || exact.rid[points.n - 1] !== points.rid[points.n - 1])
+    throw new Error(`sliceRecords: the exact scores table has other rows (${exact.n} vs ${points.n})`);
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;
   const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
   return rows.map((i) => ({
@@ -106,8 +111,8 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
     category: str("category", i),
     judge: str("judge", i),
     variant: str("variant", i),
-    aligned: numOrNull(points.aligned[i]!),
-    coherent: numOrNull(points.coherent[i]!),
+    aligned: numOrNull(exact.aligned[i]!),
+    coherent: numOrNull(exact.coherent[i]!),
     type: str("type", i),
     em: flags[i] === EM,
     in_denominator: flags[i] !== OUT,
@@ -128,6 +133,19 @@ export interface ListOptions {
 }
 
 const fmt = (x: number) => (Number.isNaN(x) ? "null" : x.toFixed(0));
+/**
+ * A score of the list: exact scores rounded; from the compact points (score bins), an integer as
+ * itself and a non-integer as the two integers it lies between (the detail view shows it exactly).
+ */
+const fmtScore = (points: Points, i: number, which: "aligned" | "coherent") => {
+  if (points.exact) return fmt(points[which][i]!);
+  const b = (which === "aligned" ? points.alignedBin : points.coherentBin)[i]!;
+  if (b === 0) return "null";
+  if (b === 1) return "< 0";
+  if (b >= 203) return "> 100";
+  const f = (b - 2) >> 1;
+  return b & 1 ? `${f}–${f + 1}` : String(f);
+};
 
 /** The texts columns responseTable reads (load them for the rows shown first). */
 export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response"];
@@ -149,8 +167,8 @@ export function responseTable(points: Points, texts: Texts, {rows, total = rows.
       el("td", {class: "num"}, Number.isNaN(points.step[i]) ? "" : String(points.step[i])),
       el("td", {}, points.dicts.question_id[points.codes.question_id[i]!] ?? ""),
       el("td", {}, points.dicts.judge[points.codes.judge[i]!] ?? ""),
-      el("td", {class: "num"}, fmt(points.aligned[i]!)),
-      el("td", {class: "num"}, fmt(points.coherent[i]!)),
+      el("td", {class: "num"}, fmtScore(points, i, "aligned")),
+      el("td", {class: "num"}, fmtScore(points, i, "coherent")),
       el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
       el("td", {}, isEm(i) ? "EM" : ""),
       el("td", {class: "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),

@@ -105,8 +105,10 @@ test("the site bench refuses a build whose data files it does not know (renamed 
   for (const f of [
     "points.0123abcd.arrow",
     "points-full.0123abcd.arrow",
-    "texts.0123abcd.arrow",
-    "details.0123abcd.arrow",
+    "texts.0123abcd.parquet",
+    "details.0123abcd.parquet",
+    "ids.0123abcd.parquet",
+    "search.0123abcd.bin",
     "summary.0123abcd.json",
     "labels.0123abcd.json",
   ])
@@ -119,6 +121,6 @@ test("the site bench refuses a build whose data files it does not know (renamed 
     (e: Error) => e instanceof DataFilesChanged && /points-compact\.0123abcd\.arrow/.test(e.message) && /DATA_FILES/.test(e.message),
   );
   rmSync(path.join(data, "points-compact.0123abcd.arrow"));
-  rmSync(path.join(data, "texts.0123abcd.arrow"));
-  assert.throws(() => checkDataFiles(site), /no texts\.<hash>\.arrow/);
+  rmSync(path.join(data, "texts.0123abcd.parquet"));
+  assert.throws(() => checkDataFiles(site), /no texts\.<hash>\.parquet/);
 });

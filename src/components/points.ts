@@ -14,7 +14,7 @@ export type FacetColumn = StringColumn | MetaColumn;
 
 export interface Points {
   n: number;
-  /** Row index into texts.arrow. */
+  /** Row index into texts.parquet (one row per response). */
   rid: Int32Array;
   /** Training coordinate; NaN when absent. */
   step: Float64Array;

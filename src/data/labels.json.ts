@@ -1,5 +1,5 @@
 // Framework data loader for the /audit page: imported human labels by response row (`rid` = row of
-// texts.arrow); loaders/site-labels.ts. Small: one entry per label. Only the label rows are read
+// texts.parquet); loaders/site-labels.ts. Small: one entry per label. Only the label rows are read
 // (DuckDB over the dataset's Parquet), never the tables as row objects.
 import {loadDataset} from "../../loaders/dataset.js";
 import {labelsFromDir} from "../../loaders/site-labels.js";

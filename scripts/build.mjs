@@ -7,6 +7,7 @@
 //    cached outputs and let them run on every build (the pipeline's own cache keeps rebuilds free).
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 import {spawnSync} from "node:child_process";
+import {totalmem} from "node:os";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
@@ -58,10 +59,18 @@ if (at >= 0) {
   args.push("--config", config);
 }
 const framework = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
+// The data loaders (Framework runs each as its own Node process, inheriting NODE_OPTIONS) hold an
+// import's rows as objects while the tables are written (~1 KB per response): Node's default heap
+// (~4 GB here) ends a 2M-row build with "heap out of memory". Allow up to 3/4 of the machine's RAM
+// unless the caller chose a limit (docs/benchmarks.md: build memory; a streaming import is the fix).
+const heapMb = Math.floor((totalmem() / 2 ** 20) * 0.75);
+const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
+  ? process.env.NODE_OPTIONS
+  : `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${Math.max(4096, heapMb)}`.trim();
 const result = spawnSync(process.execPath, [framework, "build", ...args], {
   cwd: root,
   stdio: "inherit",
-  env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true"},
+  env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions},
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
 

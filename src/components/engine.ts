@@ -169,11 +169,12 @@ export function summarizeAll(
   rule: EmRule,
   options: {exclude?: readonly string[]; replicates?: number; follow?: boolean} = {},
 ): Group | null {
-  if (!options.follow || !supportsIncremental(rule)) return summarizeGroups(points, mask, rule, keyBy(points, []), options)[0] ?? null;
   // The total of the per-question tallies (the same instance the per-question views follow): one
   // IncrementalTallies fewer per selection, same numbers as one group over every row.
-  const {exclude = [], replicates = 400} = options;
-  const t = incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), exclude).total();
+  const inc = options.follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), options.exclude ?? []) : null;
+  if (!inc) return summarizeGroups(points, mask, rule, keyBy(points, []), {...options, follow: false})[0] ?? null;
+  const {replicates = 400} = options;
+  const t = inc.total();
   if (t.n === 0) return null;
   const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(0, 0)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
   return {...summary, id: "", parts: [], qk: t.qk, qd: t.qd};
@@ -226,24 +227,52 @@ const incrementalCache = new Map<string, IncrementalTallies>();
  */
 function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[], follow: boolean): GroupTally[] {
   const {codes, groups, parts} = grouping;
-  if (!follow || !supportsIncremental(rule)) {
-    const m = new Uint8Array(points.n);
-    for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-    return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
-  }
-  return incrementalFor(points, mask, rule, grouping, exclude).tallies();
+  const inc = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude) : null;
+  if (inc) return inc.tallies();
+  const m = new Uint8Array(points.n);
+  for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
+  return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
 }
 
 /** The IncrementalTallies of (rows, grouping, exclusions, rule shape), at the rule's cuts. */
-function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): IncrementalTallies {
+function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): IncrementalTallies | null {
   const key = `${idOf(points)}|${idOf(mask)}|${idOf(grouping)}|${exclude.join(",")}|${incrementalShape(rule)}`;
-  let inc = incrementalCache.get(key);
-  if (!inc) {
+  const build = () => {
     const {codes, groups, parts} = grouping;
     const m = new Uint8Array(points.n);
     for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-    inc = new IncrementalTallies(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
+    const inc = new IncrementalTallies(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
     remember(incrementalCache, key, inc, 6);
+    return inc;
+  };
+  let inc = incrementalCache.get(key);
+  if (!inc) {
+    // In a browser, the first numbers of a selection come from one aggregateColumns pass (cheaper
+    // than building the instance: two counting sorts) and the instance is built when the page is
+    // idle, then walked across the cut range once so the flip loops are compiled before the
+    // first drag. Without an idle callback (Node, tests) it is built now.
+    const idle = (globalThis as {requestIdleCallback?: (f: () => void, o?: {timeout: number}) => number}).requestIdleCallback;
+    if (!idle) inc = build();
+    else {
+      if (!pendingBuilds.has(key)) {
+        pendingBuilds.add(key);
+        idle(
+          () => {
+            pendingBuilds.delete(key);
+            if (incrementalCache.has(key)) return;
+            const built = build();
+            for (const [a, c] of [
+              [0, 0],
+              [100, 100],
+              [50, 50],
+            ] as const)
+              built.setCuts({...rule, aligned: a, coherent: c});
+          },
+          {timeout: 500},
+        );
+      }
+      return null;
+    }
   } else {
     // Most recently used last, so the eviction drops the stalest.
     incrementalCache.delete(key);
@@ -252,3 +281,4 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
   inc.setCuts(rule);
   return inc;
 }
+const pendingBuilds = new Set<string>();

@@ -2,4 +2,4 @@
 import {loadDataset} from "../../loaders/dataset.js";
 import {writeDetails, toStdout} from "../../loaders/site-texts.js";
 
-await toStdout(writeDetails, await loadDataset());
+await toStdout(writeDetails, await loadDataset({tables: ["responses", "scores", "types"]}));

@@ -2,4 +2,4 @@
 import {loadDataset} from "../../loaders/dataset.js";
 import {writeIds, toStdout} from "../../loaders/site-texts.js";
 
-await toStdout(writeIds, await loadDataset());
+await toStdout(writeIds, await loadDataset({tables: ["responses"]}));

@@ -2,4 +2,4 @@
 import {loadDataset} from "../../loaders/dataset.js";
 import {toStdout, writeSearchIndex} from "../../loaders/site-texts.js";
 
-await toStdout(writeSearchIndex, await loadDataset());
+await toStdout(writeSearchIndex, await loadDataset({tables: ["responses"]}));

@@ -2,4 +2,4 @@
 import {loadDataset} from "../../loaders/dataset.js";
 import {writeTexts, toStdout} from "../../loaders/site-texts.js";
 
-await toStdout(writeTexts, await loadDataset());
+await toStdout(writeTexts, await loadDataset({tables: ["responses"]}));

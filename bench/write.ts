@@ -17,6 +17,46 @@ export const SECTIONS = ["analysis", "pipeline", "site", "build"] as const;
  */
 const UNMEASURED: string[] = [];
 
+/**
+ * What limits a target when a run misses it (or cannot decide it): prose from profiling, no
+ * numbers (those come from the runs). Matched against the verdict's target text; printed under
+ * the targets table only for the targets this run missed or left unknown.
+ */
+const LIMITS: [RegExp, string][] = [
+  [
+    /numeric data/,
+    "Numeric data per response: the compact points file costs ~5 bytes per (response, judge) row (two score bins, three dictionary codes); a judge with a type judge adds its p(emergent) as a Float32, and Arrow stores that column's 4 bytes on every row, also on the rows of judges without one. The bench's synthetic sweep has two judges per response (one with a type judge), hence ~18 bytes per response; one judge without type probabilities is ~5. Next: p(emergent) in a table of its own (only the rows that have one), or one points table per judge loaded when that judge is shown.",
+  ],
+  [
+    /DuckDB-WASM/,
+    "Versus DuckDB-WASM: the page's update has a fixed cost (the DOM of four live views, ~5-10 ms) while the query's cost grows with the rows, so the ratio grows with size; at small sizes it stays under 5x.",
+  ],
+  [
+    /\/transitions open/,
+    "/transitions open: the fits run in workers now, but before the first fit the main thread decodes the points, sets the page up and tallies every series per step (about a second at a million rows on this machine), and the two cores are shared by the page, the fit worker and the background bootstrap worker.",
+  ],
+  [
+    /\/sensitivity: EM rate shown/,
+    "/sensitivity open: the download is small now; what remains is decoding the points (the per-row expansion of the dictionary codes) and building the selection's incremental tallies (two counting sorts per selection) before the first number.",
+  ],
+  [
+    /build <= 3 min|build <= 4 GB/,
+    "Build at a million responses: the import holds every response and score as row objects (~1 KB per response) while the tables are written, which sets the peak; its time is CSV parsing and the signals classifier (~20 s each at 1M) plus garbage collection; the text and details Parquet writers take ~1.5 min, the points query in DuckDB ~20 s, the two reports ~30 s. Next: stream the import into Parquet (no row objects), and write the site's tables from DuckDB over those files.",
+  ],
+  [
+    /10M-row import/,
+    "10M-row import: not run here (about ten times the 1M build). With the import holding row objects (~1 KB per response) it would not fit in 8 GB; streaming the import to Parquet is the prerequisite.",
+  ],
+  [
+    /search over every answer/,
+    "Search: the word index answers in milliseconds; the time is refreshing the list over every row of the selection and fetching the answers of the 60 rows shown, plus the input's 150 ms debounce.",
+  ],
+  [
+    /first rows/,
+    "/responses first rows: the page decodes the compact points and picks the first 60 rows in one pass; the answers come by byte range (a few hundred kB).",
+  ],
+];
+
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** A Markdown table; numbers right-aligned after the label column unless `text` (verdict tables are prose). */
@@ -54,6 +94,9 @@ export function render(sections: SectionResult[], missing: string[]): string {
   for (const s of missing) rows.push([`(section ${s} has no result file)`, "not run", "unknown", s]);
   for (const u of UNMEASURED) rows.push([u, "not measured by npm run bench", "unknown", ""]);
   out.push(table({head: ["target", "measured", "verdict", "section"], rows}, true));
+  const open = sections.flatMap((s) => s.verdicts).filter((v) => v.pass !== true);
+  const limits = LIMITS.filter(([re]) => open.some((v) => re.test(v.target))).map(([, text]) => `- ${text}`);
+  if (limits.length) out.push("### What limits the targets missed or undecided\n\n" + limits.join("\n"));
   for (const s of sections) {
     out.push(`## ${s.title}`);
     out.push(`Command: \`${s.command}\`  \nDate: ${s.date}  \nMachine: ${machineText(s)}`);

@@ -37,7 +37,11 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /\/sensitivity: EM rate shown/,
-    "/sensitivity open: the download is small now; what remains is decoding the points (the per-row expansion of the dictionary codes) and building the selection's incremental tallies (two counting sorts per selection) before the first number.",
+    "/sensitivity open: the download is small now (the compact points); what remains is decoding them (the per-row expansion of the dictionary codes) and one pass over the rows per view before the first frame (headline numbers, threshold surface, density, EM by type, EM by question); the incremental tallies are built afterwards, when the page is idle.",
+  ],
+  [
+    /step brush/,
+    "Step brush to the list: the response list is a Framework cell, so it recomputes in the animation frame after the brush writes the range; it then picks the first 60 rows in one pass over the selection and fetches their answers by byte range (a few HTTP requests) before it redraws: the frame wait and the fetch dominate. Next: a live list (direct store subscription, like /sensitivity's views) and the answers of the neighbouring rows prefetched.",
   ],
   [
     /build <= 3 min|build <= 4 GB/,

@@ -229,9 +229,7 @@ function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Gro
   const {codes, groups, parts} = grouping;
   const inc = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude) : null;
   if (inc) return inc.tallies();
-  const m = new Uint8Array(points.n);
-  for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-  return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
+  return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: groupedMask(mask, codes)});
 }
 
 /** The IncrementalTallies of (rows, grouping, exclusions, rule shape), at the rule's cuts. */
@@ -239,9 +237,12 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
   const key = `${idOf(points)}|${idOf(mask)}|${idOf(grouping)}|${exclude.join(",")}|${incrementalShape(rule)}`;
   const build = () => {
     const {codes, groups, parts} = grouping;
-    const m = new Uint8Array(points.n);
-    for (let i = 0; i < points.n; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
-    const inc = new IncrementalTallies(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: m});
+    const inc = new IncrementalTallies(columnsOf(points), rule, {
+      groups,
+      nGroups: parts.length,
+      exclude: exclude as ResponseType[],
+      mask: groupedMask(mask, codes),
+    });
     remember(incrementalCache, key, inc, 6);
     return inc;
   };
@@ -282,3 +283,10 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
   return inc;
 }
 const pendingBuilds = new Set<string>();
+
+/** The selection's rows that the grouping keeps (code >= 0: e.g. a null step is left out when grouping by step). */
+function groupedMask(mask: Uint8Array, codes: Int32Array): Uint8Array {
+  const m = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
+  return m;
+}

@@ -3,9 +3,14 @@
 // the frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
 // versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
 import * as d3 from "d3";
-import {PALETTE, TYPE_COLORS, pct, plotSvg} from "./ui.js";
+import {PALETTE, TYPE_COLORS, labelMargin, pct, plotSvg} from "./ui.js";
 
 const NS = "http://www.w3.org/2000/svg";
+
+/** The SVG root of a live chart (sized in pixels, scalable by its viewBox). */
+function liveSvg(w: number, h: number) {
+  return d3.create("svg").attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`).attr("class", "em-live-chart").style("font", "10px sans-serif");
+}
 
 export interface LiveChart<D> {
   node: SVGSVGElement;
@@ -29,19 +34,13 @@ export function liveQuestionRates(
   const categories = [...new Set(labels.map((r) => r.category))];
   const single = categories.length <= 1;
   const color = (c: string) => (single ? PALETTE[0]! : PALETTE[categories.indexOf(c) % PALETTE.length]!);
-  const marginLeft = Math.min(320, Math.max(80, 12 + 6.2 * Math.max(0, ...labels.map((r) => r.label.length))));
+  const marginLeft = labelMargin(labels.map((r) => r.label));
   const marginTop = single ? 20 : 44;
   const marginRight = 50;
   const rowH = 20;
   const w = Math.max(width, marginLeft + 240);
   const h = marginTop + 30 + rowH * labels.length;
-  const svg = d3
-    .create("svg")
-    .attr("width", w)
-    .attr("height", h)
-    .attr("viewBox", `0 0 ${w} ${h}`)
-    .attr("class", "em-live-chart")
-    .style("font", "10px sans-serif");
+  const svg = liveSvg(w, h);
   const x = d3.scaleLinear().range([marginLeft, w - marginRight]);
   const legend = svg.append("g").attr("aria-label", "legend");
   if (!single)
@@ -146,18 +145,12 @@ export function liveTypeContribution(
   {width, excluded}: {width: number; excluded: readonly string[]},
 ): LiveChart<readonly TypeCount[]> {
   const types = Object.keys(TYPE_COLORS);
-  const marginLeft = Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...groups.map((g) => g.length))));
+  const marginLeft = labelMargin(groups, 120);
   const marginTop = 20 + 14 * Math.ceil(types.length / 6);
   const rowH = 28;
   const w = Math.max(width, marginLeft + 240);
   const h = marginTop + 30 + rowH * groups.length;
-  const svg = d3
-    .create("svg")
-    .attr("width", w)
-    .attr("height", h)
-    .attr("viewBox", `0 0 ${w} ${h}`)
-    .attr("class", "em-live-chart")
-    .style("font", "10px sans-serif");
+  const svg = liveSvg(w, h);
   const legend = svg.append("g").attr("aria-label", "legend");
   types.forEach((t, i) => {
     const g = legend.append("g").attr("transform", `translate(${marginLeft + (i % 6) * 100},${4 + Math.floor(i / 6) * 14})`);

@@ -2,7 +2,7 @@
 // Model output is untrusted: it only ever enters the page as text nodes (textContent), never as
 // HTML, so markup, event handlers and javascript: links in an answer stay inert text.
 import * as Plot from "@observablehq/plot";
-import type {Points, StringColumn} from "./points.js";
+import {binValue, type Points, type StringColumn} from "./points.js";
 import type {Store} from "./store.js";
 import {columnsOf} from "./engine.js";
 import {emFlags, EM, OUT} from "../lib/em/view-flags.js";
@@ -139,12 +139,11 @@ const fmt = (x: number) => (Number.isNaN(x) ? "null" : x.toFixed(0));
  */
 const fmtScore = (points: Points, i: number, which: "aligned" | "coherent") => {
   if (points.exact) return fmt(points[which][i]!);
-  const b = (which === "aligned" ? points.alignedBin : points.coherentBin)[i]!;
-  if (b === 0) return "null";
-  if (b === 1) return "< 0";
-  if (b >= 203) return "> 100";
-  const f = (b - 2) >> 1;
-  return b & 1 ? `${f}–${f + 1}` : String(f);
+  const v = binValue((which === "aligned" ? points.alignedBin : points.coherentBin)[i]!);
+  if (Number.isNaN(v)) return "null";
+  if (v < 0) return "< 0";
+  if (v > 100) return "> 100";
+  return Number.isInteger(v) ? String(v) : `${Math.floor(v)}–${Math.ceil(v)}`;
 };
 
 /** The texts columns responseTable reads (load them for the rows shown first). */

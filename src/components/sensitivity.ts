@@ -30,13 +30,18 @@ function memoLast<T>(f: (s: ViewState) => T): (s: ViewState) => T {
   };
 }
 
-/** The overall summary of a page's selection at its cuts, shared by the views of one page. */
-const overallOf = new WeakMap<Page, (s: ViewState) => Group | null>();
-function overall(page: Page): (s: ViewState) => Group | null {
-  let f = overallOf.get(page);
-  if (!f) overallOf.set(page, (f = memoLast((s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true}))));
-  return f;
+/** One memoised function per page (the views of a page share their numbers). */
+function perPage<T>(make: (page: Page) => (s: ViewState) => T): (page: Page) => (s: ViewState) => T {
+  const made = new WeakMap<Page, (s: ViewState) => T>();
+  return (page) => {
+    let f = made.get(page);
+    if (!f) made.set(page, (f = memoLast(make(page))));
+    return f;
+  };
 }
+
+/** The overall summary of a page's selection at its cuts, shared by the views of one page. */
+const overall = perPage((page) => (s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true}));
 
 /** Subscribe until the cell is invalidated. */
 function follow(page: Page, invalidation: Promise<unknown> | undefined, update: (s: ViewState) => void): void {
@@ -198,24 +203,17 @@ export function sensitivityQuestions(page: Page, {width, invalidation}: {width: 
   );
 }
 
-const questionRowsOf = new WeakMap<Page, (s: ViewState) => (QuestionBar & Group)[]>();
 /** Per-question summaries at the state's cuts (memoised per page and state). */
-function questionRows(page: Page): (s: ViewState) => (QuestionBar & Group)[] {
-  let f = questionRowsOf.get(page);
-  if (!f) {
-    const {points} = page;
-    f = memoLast((s) =>
+const questionRows = perPage(
+  ({points}) =>
+    (s): (QuestionBar & Group)[] =>
       summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true}).map((r) => ({
         ...r,
         // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
         label: r.parts[0]!,
         category: r.parts[1] || "(no category)",
       })),
-    );
-    questionRowsOf.set(page, f);
-  }
-  return f;
-}
+);
 
 /** Download the per-question rates at the current cuts. */
 export function questionCsvButton(page: Page): HTMLElement {

@@ -1,0 +1,37 @@
+// The validity harness's contract (issue 22): each `bench/validity/*.section.ts` exports
+// `section: ValiditySection`; `bench/validity/run.ts` runs every section (seeded), writes
+// `docs/validity.md` and `bench/results/validity.json`, and in smoke mode runs each in seconds.
+
+/** What a row measures: coverage of an interval, or the rejection rate of a test. */
+export type ValidityKind = "coverage" | "error_rate" | "power";
+
+export interface ValidityRow {
+  /** The section that produced it (e.g. "rate", "baseline", "transition", "calibration"). */
+  section: string;
+  /** What the product prints, as a user sees it (e.g. "rate CI, questions estimand"). */
+  quantity: string;
+  /** The simulated regime, human-readable (e.g. "rate 7%, logit sd 2, 8 questions x 50"). */
+  regime: string;
+  kind: ValidityKind;
+  /** Target: 0.95 for a 95% interval's coverage, 0.05 for a test's type-I error; null for power. */
+  nominal: number | null;
+  /** Measured share over the replicates. */
+  estimate: number;
+  /** Monte-Carlo standard error of `estimate` (sqrt(p(1-p)/reps)). */
+  mc_se: number;
+  reps: number;
+  /** Whether the product calls this regime approximate in its own output (a note beside the number). */
+  flagged_in_product: boolean;
+  note?: string;
+}
+
+export interface ValidityOptions {
+  /** Seconds-long run for `npm test`: few regimes, few replicates. */
+  smoke: boolean;
+  seed: number;
+}
+
+export interface ValiditySection {
+  name: string;
+  run(options: ValidityOptions): Promise<ValidityRow[]> | ValidityRow[];
+}

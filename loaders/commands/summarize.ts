@@ -694,7 +694,7 @@ function toTable(out: SummarizeOutput): string {
     `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
       (out.estimand === "answers"
         ? "estimand: the rate on these fixed questions (answer-level Wilson)"
-        : `estimand: the rate over a population of questions (cluster bootstrap over questions, seed ${out.bootstrap.seed}, ${out.bootstrap.replicates} replicates, when a group spans 2+ questions; else Wilson)`),
+        : "estimand: the rate over a population of questions (design-effect Wilson over questions; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
   );
   if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);
   if (out.questions.folded) parts.push("question variants (*_json, *_template) folded into their base question");
@@ -761,8 +761,8 @@ function toTable(out: SummarizeOutput): string {
     String(g.n_scored),
     String(g.n_em),
     pct(g.em_rate),
-    ci(g.ci),
-    ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)} (${g.replicates.n})` : "-"] : []),
+    ci(g.ci) + (g.ci_approximate ? " *" : ""),
+    ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? " *" : ""} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
     strictText(g),
     pct(g.coherent_rate),
@@ -773,6 +773,8 @@ function toTable(out: SummarizeOutput): string {
     ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? `${pct(calOf(g)!.corrected_em_rate)} ${ci(calOf(g)!.corrected_ci)}` : "-"] : []),
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
+  const approx = [...new Set(out.groups.flatMap((g) => [g.ci_approximate, g.replicates?.ci_approximate ?? null]).filter((x): x is string => x !== null))];
+  if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md): ${approx.join("; ")}\n`);
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
     parts.push(
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
@@ -789,12 +791,16 @@ function toTable(out: SummarizeOutput): string {
       pct(d.em_rate),
       pct(d.baseline_em_rate),
       d.diff === null ? "-" : `${d.diff >= 0 ? "+" : ""}${(100 * d.diff).toFixed(1)} pp`,
-      d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]` : "-",
+      d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]${d.ci_approximate ? " *" : ""}` : "-",
       d.ci_method ?? "-",
       String(d.n_questions_paired),
     ]);
-    parts.push("variant minus baseline (percentage points; interval: question-paired cluster bootstrap over shared questions, Newcombe below 2)");
+    parts.push(
+      "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
+    );
     parts.push(renderTable(bh, bb));
+    const notes = [...new Set(out.baseline_diffs.map((d) => d.ci_approximate).filter((x): x is string => x !== null))];
+    if (notes.length) parts.push(`* approximate: ${notes.join("; ")}\n`);
   }
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {
@@ -859,6 +865,7 @@ function toCsv(out: SummarizeOutput): string {
     "ci_low",
     "ci_high",
     "ci_method",
+    "ci_approximate",
     "macro_ci_low",
     "macro_ci_high",
     "strict_ci_low",
@@ -878,6 +885,7 @@ function toCsv(out: SummarizeOutput): string {
         g.ci?.[0],
         g.ci?.[1],
         g.ci_method,
+        g.ci_approximate,
         g.macro_ci?.[0],
         g.macro_ci?.[1],
         g.strict_ci?.[0],

@@ -84,7 +84,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
     const r = ruleOf(s);
     const all = overall(page)(s);
     rate.textContent = pct(all?.em_rate);
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${all?.ci_method?.replace("_", " ") ?? "n/a"})`;
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${all?.ci_method?.replaceAll("_", " ") ?? "n/a"}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;

@@ -3,7 +3,7 @@
 // and its between-replicate interval, and the baseline's rate marked on the variant's row.
 import * as Plot from "@observablehq/plot";
 import type {EmRule} from "../lib/em/rules.js";
-import type {Interval} from "../lib/em/intervals.js";
+import {crossedRateCi, type Interval} from "../lib/em/intervals.js";
 import {baselineDiff, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
 import {replicateSummary, type ReplicateSummary} from "../lib/em/summary.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
@@ -20,7 +20,7 @@ export interface VariantRow {
   g: Group;
   strictRange: [number, number] | null;
   /** Per-replicate rates (empty when the group has no replicate ids). */
-  replicates: {replicate: string; em_rate: number | null; n_em: number; n_scored: number}[];
+  replicates: {replicate: string; em_rate: number | null; n_em: number; n_scored: number; qk?: ArrayLike<number>; qd?: ArrayLike<number>}[];
   replicate: ReplicateSummary | null;
   baseline: {id: string; g: Group; diff: BaselineDiff | null} | null;
 }
@@ -49,7 +49,7 @@ export function variantRows(
       if (rep === "") continue;
       const id = r.parts.slice(0, cols.length).join("\u0001");
       if (!reps.has(id)) reps.set(id, []);
-      reps.get(id)!.push({replicate: rep, em_rate: r.em_rate, n_em: r.n_em, n_scored: r.n_scored});
+      reps.get(id)!.push({replicate: rep, em_rate: r.em_rate, n_em: r.n_em, n_scored: r.n_scored, qk: r.qk, qd: r.qd});
     }
   }
   // Baselines: the baseline id each variant's rows name, and the baseline variant's own summary per judge.
@@ -58,13 +58,17 @@ export function variantRows(
   if (baselineOf.size) {
     baselineGroups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", "judge"]), {exclude}).map((g) => [g.id, g]));
   }
-  return groups.map((g) => {
+  return groups.map((g0) => {
+    let g = g0;
     const group = g.parts[0]! || NONE;
     const judge = g.parts[cols.length - 1]!;
     const f = cols.length === 3 ? g.parts[1]! || NONE : facet === by ? group : null;
     const rep = (reps.get(g.id) ?? []).sort((a, b) => a.replicate.localeCompare(b.replicate, undefined, {numeric: true}));
     const base = baselineOf.get(g.parts[0]!);
     const bg = base ? baselineGroups.get(`${base}\u0001${judge}`) : undefined;
+    // With 2+ training seeds the group's interval spans seeds x questions, as in `em summarize`.
+    const crossed = rep.length >= 2 && rep.every((r) => r.qk && r.qd) ? crossedRateCi(rep.map((r) => ({k: r.qk!, d: r.qd!}))) : null;
+    if (crossed) g = {...g, ci: crossed.ci, ci_method: "crossed_seeds_questions", ci_approximate: crossed.approximate};
     return {
       group,
       facet: f,
@@ -78,6 +82,8 @@ export function variantRows(
           ? replicateSummary(
               rep.map((r) => r.replicate),
               rep.map((r) => r.em_rate),
+              0.95,
+              rep.every((r) => r.qk && r.qd) ? rep.map((r) => ({k: r.qk!, d: r.qd!})) : undefined,
             )
           : null,
       baseline: base && bg ? {id: base, g: bg, diff: baselineDiff(g, bg)} : null,
@@ -182,7 +188,7 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
           r: 4,
           tip: true,
           title: (r: VariantRow) =>
-            `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replace("_", " ") ?? "–"}); strict ${strictText(r)}`,
+            `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replaceAll("_", " ") ?? "–"}${r.g.ci_approximate ? `; approximate: ${r.g.ci_approximate}` : ""}); strict ${strictText(r)}`,
         }),
         Plot.text(part, {
           y: "label",
@@ -222,6 +228,7 @@ export function variantTable(
     ci_low: r.g.ci?.[0] ?? null,
     ci_high: r.g.ci?.[1] ?? null,
     ci_method: r.g.ci_method,
+    ci_approximate: r.g.ci_approximate,
     strict_em_rate: r.strictRange ? null : r.g.strict_em_rate,
     strict_em_low: r.strictRange?.[0] ?? null,
     strict_em_high: r.strictRange?.[1] ?? null,

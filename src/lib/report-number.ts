@@ -151,15 +151,21 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
 
 function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberRef): string {
   const method = (m: unknown, nq: unknown): string =>
-    m === "cluster_bootstrap"
-      ? `cluster bootstrap over ${String(nq)} questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed})`
-      : m === "wilson"
-        ? "Wilson (answer level)"
-        : "none";
+    m === "cluster_wilson"
+      ? `design-effect Wilson over ${String(nq)} questions`
+      : m === "crossed_seeds_questions"
+        ? `seeds x questions (crossed, ${String(nq)} questions)`
+        : m === "cluster_bootstrap"
+          ? `cluster bootstrap over ${String(nq)} questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed})`
+          : m === "stratified_wilson"
+            ? `Wilson with questions as strata (${String(nq)} questions)`
+            : m === "wilson"
+              ? "Wilson (answer level)"
+              : "none";
   const estimand = out.estimand === "answers" ? "estimand: the rate on these fixed questions" : "estimand: the rate over a population of questions like these";
   if (ref.section === "groups") {
     const k = ref.field === "strict_em_rate" ? row.n_strict_em : ref.field === "broad_em_rate" ? row.n_em_broad : row.n_em;
-    return `${Number(k).toLocaleString("en-US")} of ${Number(row.n_scored).toLocaleString("en-US")} answers in the denominator; interval: ${method(row.ci_method, row.n_questions)}; ${estimand}`;
+    return `${Number(k).toLocaleString("en-US")} of ${Number(row.n_scored).toLocaleString("en-US")} answers in the denominator; interval: ${method(row.ci_method, row.n_questions)}${row.ci_approximate ? ` (approximate: ${String(row.ci_approximate)})` : ""}; ${estimand}`;
   }
   if (ref.section === "transitions")
     return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; verdict ${String(row.verdict)}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;

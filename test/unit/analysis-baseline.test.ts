@@ -41,17 +41,31 @@ test("baselineDiffs(rows, rule): fine-tune minus base, paired over shared questi
   assert.equal(d!.em_rate, 0.4);
   assert.equal(d!.baseline_em_rate, 0.1);
   assert.ok(Math.abs(d!.diff! - 0.3) < 1e-12);
-  assert.equal(d!.ci_method, "paired_cluster_bootstrap");
+  assert.equal(d!.ci_method, "cluster_mover");
   assert.equal(d!.n_questions_paired, 3);
-  // Per-question differences are 0.3, 0.5, 0.1: every resample lies within [0.1, 0.5].
-  assert.ok(d!.ci![0] >= 0.1 - 1e-12 && d!.ci![1] <= 0.5 + 1e-12 && d!.ci![0] < 0.3 && d!.ci![1] > 0.3, JSON.stringify(d!.ci));
+  // ft: deff = (3/2)(0^2 + 2^2 + 2^2)/30^2 / (0.4 * 0.6 / 30) = 5/3, effective n 18, t_2 = 4.3027;
+  // base residuals are all 0 (deff 1, n 30). MOVER with r = 0 (the base varies nowhere).
+  const t2 = 4.302652729911275;
+  const w = (k: number, n: number) => {
+    const p = k / n;
+    const c = (p + (t2 * t2) / (2 * n)) / (1 + (t2 * t2) / n);
+    const h = (t2 / (1 + (t2 * t2) / n)) * Math.sqrt((p * (1 - p)) / n + (t2 * t2) / (4 * n * n));
+    return [c - h, c + h];
+  };
+  const [l1, u1] = w(0.4 * 18, 18);
+  const [l0, u0] = w(3, 30);
+  const lo = 0.3 - Math.hypot(0.4 - l1!, u0! - 0.1);
+  const hi = 0.3 + Math.hypot(u1! - 0.4, 0.1 - l0!);
+  assert.ok(Math.abs(d!.ci![0] - lo) < 1e-9 && Math.abs(d!.ci![1] - hi) < 1e-9, JSON.stringify([d!.ci, lo, hi]));
+  assert.match(d!.ci_approximate!, /3 questions/);
 });
 
-test("baselineDiffs: one shared question falls back to Newcombe; a missing baseline gives nulls", () => {
+test("baselineDiffs: one shared question is flagged approximate; a missing baseline gives nulls", () => {
   const rows = [...answers("ft", "base", "q1", 20, 10), ...answers("base", null, "q1", 20, 2), ...answers("lonely", "ghost", "q1", 5, 1)];
   const out = baselineDiffs(rows, BETLEY);
   const ft = out.find((d) => d.variant === "ft")!;
-  assert.equal(ft.ci_method, "newcombe");
+  assert.equal(ft.ci_method, "cluster_mover");
+  assert.match(ft.ci_approximate!, /one question/);
   assert.ok(ft.ci![0] > 0 && ft.ci![1] < 0.7);
   const lonely = out.find((d) => d.variant === "lonely")!;
   assert.equal(lonely.baseline_em_rate, null);

@@ -206,7 +206,8 @@ test("macro rate is the mean of per-question rates, pooled is the ratio of sums"
   assert.equal(g.em_rate, 0.5);
   assert.equal(g.macro_em_rate, (1 + 1 / 3) / 2);
   assert.equal(g.n_questions, 2);
-  assert.equal(g.ci_method, "cluster_bootstrap");
+  assert.equal(g.ci_method, "cluster_wilson");
+  assert.match(g.ci_approximate!, /2 questions/);
 });
 
 test("aggregateColumns(cols, rule) matches tallyRows on random data for every rule variant", () => {

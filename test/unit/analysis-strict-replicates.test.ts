@@ -78,7 +78,7 @@ test("code_rate / refusal_rate: null when the source does not record CODE / REFU
   assert.equal(t.n_code, 1);
 });
 
-test("replicates: per-seed rates, mean and a between-replicate t interval; unseeded beside seeded is one more run", () => {
+test("replicates: per-seed rates, mean and a seeds x questions interval; unseeded beside seeded is one more run", () => {
   // variant v: seed 1 -> 1/4 EM, seed 2 -> 3/4 EM; an unseeded file -> 2/4. variant w: no seeds.
   const mk = (variant: string, replicate: string | null, em: number) =>
     Array.from({length: 4}, (_, i) => row({variant, replicate, aligned: i < em ? 5 : 90, coherent: 90}));
@@ -91,8 +91,15 @@ test("replicates: per-seed rates, mean and a between-replicate t interval; unsee
   assert.deepEqual(v.replicates!.rates, [0.25, 0.75, 0.5]);
   assert.equal(v.replicates!.mean, 0.5);
   assert.equal(v.replicates!.sd, 0.25);
-  // t_{0.975, 2} = 4.302653; half-width 4.302653 * 0.25 / sqrt(3) = 0.621035 -> clipped to [0, 1].
-  assert.deepEqual(v.replicates!.ci, [0, 1]);
+  // One question shared by the seeds: the seeds are the clusters. Var = sd^2 / 3 = 0.0625 / 3,
+  // effective n = 0.25 / Var = 12 (all answers), Wilson(6 of 12) with t_{0.975, 2} = 4.302653.
+  assert.equal(v.replicates!.method, "crossed_seeds_questions");
+  assert.match(v.replicates!.ci_approximate!, /fewer than 2 questions/);
+  const t = 4.302652729911275;
+  const half = (t / (1 + (t * t) / 12)) * Math.sqrt(0.25 / 12 + (t * t) / (4 * 144));
+  assert.ok(Math.abs(v.replicates!.ci![0] - (0.5 - half)) < 1e-9 && Math.abs(v.replicates!.ci![1] - (0.5 + half)) < 1e-9, JSON.stringify(v.replicates!.ci));
+  // The group interval (questions estimand) counts the seeds too.
+  assert.equal(v.ci_method, "crossed_seeds_questions");
   assert.equal(w.replicates, null);
   // Splitting by replicate turns the view off.
   assert.equal(summarize(rows, BETLEY, {by: ["variant", "replicate"]}).groups[0]!.replicates, null);

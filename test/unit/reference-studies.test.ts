@@ -48,7 +48,7 @@ test("families --baseline: every fine-tune minus its base model with a question-
   assert.ok(diffs.length >= 5, `${diffs.length} diffs`);
   for (const d of diffs) {
     assert.notEqual(d.variant, d.baseline);
-    assert.equal(d.ci_method, "paired_cluster_bootstrap");
+    assert.equal(d.ci_method, "cluster_mover");
     assert.ok(d.n_questions_paired >= 2);
     assert.ok(Math.abs(d.diff! - (d.em_rate! - d.baseline_em_rate!)) < 1e-12);
     assert.ok(d.ci![0] <= d.diff! + 1e-12 && d.diff! <= d.ci![1] + 1e-12);

@@ -16,7 +16,7 @@ test("baselineDiff with per-question counts: question-paired, same numbers as pa
   const v = {n_em: 12, n_scored: 30, qk: [4, 6, 2], qd: [10, 10, 10]};
   const b = {n_em: 3, n_scored: 30, qk: [1, 1, 1], qd: [10, 10, 10]};
   const d = baselineDiff(v, b, {seed: 5, replicates: 300})!;
-  assert.equal(d.method, "paired_cluster_bootstrap");
+  assert.equal(d.method, "cluster_mover");
   assert.equal(d.n_questions_paired, 3);
   assert.deepEqual(d, pairedTallyDiff(v, b, makeRng(5), {replicates: 300}));
 });

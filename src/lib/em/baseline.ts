@@ -5,11 +5,13 @@
 import type {Judged, ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
-import {newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
+import {clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
 import {makeRng, randInt, type Rng} from "./prng.js";
 import type {EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {frac} from "./tally.js";
+
+export type DiffMethod = "cluster_mover" | "paired_cluster_bootstrap" | "newcombe";
 
 export interface BaselineDiff {
   /** Group key (the `by` columns, always including `variant`). */
@@ -22,13 +24,16 @@ export interface BaselineDiff {
   diff: number | null;
   ci: Interval | null;
   /**
-   * paired_cluster_bootstrap: questions both sides answered are drawn with replacement and each
-   * draw takes that question's answers from both sides (expanded percentile interval); newcombe:
-   * fewer than 2 shared questions, answers treated as independent (Newcombe 1998, method 10).
+   * cluster_mover: each side's design-effect Wilson interval over its questions, combined by MOVER
+   * with the correlation of the two sides over the questions both answered (clusterDiffCi; point
+   * and interval from the same answers); newcombe: no per-question counts, answers treated as
+   * independent (Newcombe 1998, method 10). paired_cluster_bootstrap: older outputs.
    */
-  ci_method: "paired_cluster_bootstrap" | "newcombe" | null;
+  ci_method: DiffMethod | null;
   /** Questions with a non-empty denominator on both sides. */
   n_questions_paired: number;
+  /** Why the interval is approximate (few questions, no EM on a side...), or null. */
+  ci_approximate: string | null;
 }
 
 /**
@@ -76,6 +81,7 @@ export function baselineDiffs(
         ci: null,
         ci_method: null,
         n_questions_paired: 0,
+        ci_approximate: null,
       });
       return;
     }
@@ -91,6 +97,7 @@ export function baselineDiffs(
       ci: d?.ci ?? null,
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
+      ci_approximate: d?.approximate ?? null,
     });
   });
   return out;
@@ -106,34 +113,33 @@ export interface SideCounts {
 }
 
 /**
- * EM(a) - EM(b) from two groups' counts, with the question-paired cluster-bootstrap interval over
- * the questions both denominators contain (pairedDiffBootstrap) when there are 2+ of them, else
- * Newcombe's interval for independent proportions. Null when either denominator is empty. The
- * one implementation behind `em summarize --baseline` and the overview's baseline marks.
+ * EM(a) - EM(b) from two groups' counts. With per-question counts on both sides: clusterDiffCi
+ * (each side's design-effect Wilson interval over all its questions, MOVER with the correlation
+ * over the questions both answered), so point and interval come from the same answers and the
+ * interval contains the point, with width even at zero EM on both sides. Without them: Newcombe's
+ * interval for independent proportions. Null when either denominator is empty. The one
+ * implementation behind `em summarize --baseline` and the overview's baseline marks. `rng` and
+ * `replicates` are kept for callers and unused by the default method.
  */
 export function pairedTallyDiff(
   a: SideCounts,
   b: SideCounts,
-  rng: Rng,
-  {replicates = 2000, confidence = 0.95}: {replicates?: number; confidence?: number} = {},
-): {diff: number; ci: Interval | null; method: "paired_cluster_bootstrap" | "newcombe"; n_questions_paired: number} | null {
+  _rng: Rng,
+  {confidence = 0.95}: {replicates?: number; confidence?: number} = {},
+): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null} | null {
   if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
   const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
-  const paired = {k1: [] as number[], d1: [] as number[], k0: [] as number[], d0: [] as number[]};
   if (a.qd && b.qd && a.qk && b.qk) {
-    const m = Math.min(a.qd.length, b.qd.length);
-    for (let q = 0; q < m; q++) {
-      if (a.qd[q]! > 0 && b.qd[q]! > 0) {
-        paired.k1.push(a.qk[q]!);
-        paired.d1.push(a.qd[q]!);
-        paired.k0.push(b.qk[q]!);
-        paired.d0.push(b.qd[q]!);
-      }
-    }
+    const c = clusterDiffCi({k: a.qk, d: a.qd}, {k: b.qk, d: b.qd}, confidence);
+    if (c) return {diff: c.diff, ci: c.ci, method: "cluster_mover", n_questions_paired: c.n_questions_paired, approximate: c.approximate};
   }
-  const m = paired.d1.length;
-  if (m >= 2) return {diff, ci: pairedDiffBootstrap(paired, rng, {replicates, confidence}), method: "paired_cluster_bootstrap", n_questions_paired: m};
-  return {diff, ci: newcombeDiff(a.n_em, a.n_scored, b.n_em, b.n_scored, normalQuantile(1 - (1 - confidence) / 2)), method: "newcombe", n_questions_paired: m};
+  return {
+    diff,
+    ci: newcombeDiff(a.n_em, a.n_scored, b.n_em, b.n_scored, normalQuantile(1 - (1 - confidence) / 2)),
+    method: "newcombe",
+    n_questions_paired: 0,
+    approximate: "no per-question counts: answers treated as independent",
+  };
 }
 
 /**

@@ -254,3 +254,285 @@ export function clusterBootstrap(
   };
   return {pooled: ci(pooled, np), macro: ci(macro, nm), replicates};
 }
+
+/** Fewer non-empty questions than this: the questions-estimand interval is flagged approximate. */
+export const FEW_QUESTIONS = 10;
+/**
+ * Estimated intra-question correlation (deff - 1) / (mean answers per question - 1) at or above
+ * this: questions differ strongly and the interval is flagged approximate (in simulations with
+ * logit sd 2 between questions coverage falls to ~89% at 24 questions; docs/validity.md).
+ */
+export const STRONG_ICC = 0.05;
+/** Fewer training seeds than this: the seeds x questions interval is flagged approximate (~90% coverage at 2-3 seeds in simulations). */
+export const FEW_SEEDS = 4;
+
+/** A clustered rate's interval with what it rests on. */
+export interface ClusterRateCi {
+  /** Pooled rate sum(k) / sum(d) over the questions with a non-empty denominator. */
+  rate: number;
+  ci: Interval;
+  /** Questions with a non-empty denominator (the clusters). */
+  m: number;
+  /** Kish design effect (estimated variance / binomial variance), at least 1; 1 when it cannot be estimated. */
+  design_effect: number;
+  /** Degrees of freedom of the t quantile (m - 1; answers - 1 for one question). */
+  df: number;
+  /** Why the interval is approximate (shown beside it), or null. */
+  approximate: string | null;
+}
+
+/**
+ * Design-effect Wilson interval for a rate pooled over clustered answers (the questions-estimand
+ * interval). Method: the ratio estimator R = sum k / sum d over the m questions with a non-empty
+ * denominator (questions with answers but no denominator are not clusters); its linearization
+ * (CR1) variance V = m/(m-1) sum (k_i - R d_i)^2 / (sum d)^2; the Kish design effect
+ * deff = max(1, V / (R(1-R)/sum d)); the Wilson score interval on the effective sample size
+ * sum d / deff with Student's t_{m-1} in place of z (Korn & Graubard 1998; the "modified Wilson"
+ * of survey software). Unlike a percentile bootstrap it keeps width at k = 0 and is skewed the
+ * way rare rates are. Units: fractions 0..1. Null when no question has a denominator. With one
+ * question, or no (or only) EM answers, the design effect cannot be estimated: deff = 1 and the
+ * result says so in `approximate`; fewer than FEW_QUESTIONS questions, or an intra-question
+ * correlation of STRONG_ICC or more, are also flagged (coverage measured in docs/validity.md).
+ */
+export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
+  const k: number[] = [];
+  const d: number[] = [];
+  for (let i = 0; i < counts.d.length; i++) {
+    if (counts.d[i]! > 0) {
+      k.push(counts.k[i]!);
+      d.push(counts.d[i]!);
+    }
+  }
+  const m = d.length;
+  if (m === 0) return null;
+  let sk = 0;
+  let sd = 0;
+  for (let i = 0; i < m; i++) {
+    sk += k[i]!;
+    sd += d[i]!;
+  }
+  const r = sk / sd;
+  const p = 1 - (1 - confidence) / 2;
+  if (m === 1) {
+    const df = Math.max(1, sd - 1);
+    return {
+      rate: r,
+      ci: wilsonZ(sk, sd, tQuantile(p, df)),
+      m,
+      design_effect: 1,
+      df,
+      approximate: "one question: question-to-question variation is not in the interval",
+    };
+  }
+  let deff = 1;
+  let approximate: string | null = null;
+  if (sk > 0 && sk < sd) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += (k[i]! - r * d[i]!) ** 2;
+    const v = ((m / (m - 1)) * s) / (sd * sd);
+    deff = Math.max(1, v / ((r * (1 - r)) / sd));
+  } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (answer-level width)`;
+  if (approximate === null && m < FEW_QUESTIONS) approximate = `${m} questions: coverage can fall below 95% when questions differ strongly`;
+  const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
+  if (approximate === null && icc >= STRONG_ICC)
+    approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
+  const ne = sd / deff;
+  return {rate: r, ci: wilsonZ(r * ne, ne, tQuantile(p, m - 1)), m, design_effect: deff, df: m - 1, approximate};
+}
+
+/**
+ * Wilson-shaped interval around a rate `theta` from a variance estimate: effective sample size
+ * theta(1-theta)/variance (at most `nMax`), t quantile with `df` degrees of freedom (rounded down,
+ * at least 1). Used by the crossed seed x question interval. Variance 0 or theta at 0/1: nMax.
+ */
+export function wilsonFromVariance(theta: number, variance: number, df: number, nMax: number, confidence = 0.95): Interval {
+  const ne = variance > 0 && theta > 0 && theta < 1 ? Math.min(nMax, (theta * (1 - theta)) / variance) : nMax;
+  return wilsonZ(theta * ne, ne, tQuantile(1 - (1 - confidence) / 2, Math.max(1, Math.floor(df))));
+}
+
+export interface CrossedCi {
+  /** The estimate the interval is built around (pooled rate, or mean of per-seed rates). */
+  estimate: number;
+  ci: Interval;
+  /** Satterthwaite degrees of freedom (rounded down). */
+  df: number;
+  /** Seeds and the questions every seed answered (the balanced part the variance comes from). */
+  seeds: number;
+  questions: number;
+  approximate: string | null;
+}
+
+/**
+ * Interval for a rate over training seeds x questions (crossed random effects; Owen 2007): each
+ * cell (seed s, question q) holds k EM answers of d. The estimate is the pooled rate over all cells
+ * (`target: "pooled"`) or the mean of per-seed pooled rates (`"seed_mean"`). Method: each cell's
+ * linearized value z_sq = (k_sq - r d_sq) / (mean denominator) + r (r the pooled rate, or the seed's
+ * rate for seed_mean; mean over cells = the estimate), a two-way ANOVA of z over the questions
+ * every seed answered, Var = (MS_seed + MS_question - MS_error) / (S Q) floored at
+ * max(MS_seed, MS_question) / (S Q) (each is an unbiased estimate of a part of it), Satterthwaite
+ * degrees of freedom, and a Wilson-shaped interval on the effective sample size (wilsonFromVariance).
+ * With fewer than 2 shared questions the seeds are the clusters (variance of per-seed rates / S,
+ * df S - 1) and the result says so. Null with fewer than 2 seeds or an empty denominator.
+ */
+export function crossedRateCi(
+  cells: readonly ClusterCounts[],
+  {target = "pooled", confidence = 0.95}: {target?: "pooled" | "seed_mean"; confidence?: number} = {},
+): CrossedCi | null {
+  const seeds = cells.filter((c) => {
+    let s = 0;
+    for (let i = 0; i < c.d.length; i++) s += c.d[i]!;
+    return s > 0;
+  });
+  const S = seeds.length;
+  if (S < 2) return null;
+  const sums = seeds.map((c) => {
+    let k = 0;
+    let d = 0;
+    for (let i = 0; i < c.d.length; i++) {
+      k += c.k[i]!;
+      d += c.d[i]!;
+    }
+    return {k, d, r: k / d};
+  });
+  const K = sums.reduce((a, s) => a + s.k, 0);
+  const D = sums.reduce((a, s) => a + s.d, 0);
+  const estimate = target === "pooled" ? K / D : sums.reduce((a, s) => a + s.r, 0) / S;
+  const nq = Math.min(...seeds.map((c) => c.d.length));
+  const shared: number[] = [];
+  for (let q = 0; q < nq; q++) if (seeds.every((c) => c.d[q]! > 0)) shared.push(q);
+  const Q = shared.length;
+  if (Q < 2) {
+    const rs = sums.map((s) => s.r);
+    const mean = rs.reduce((a, b) => a + b, 0) / S;
+    const v = rs.reduce((a, b) => a + (b - mean) ** 2, 0) / (S - 1) / S;
+    return {
+      estimate,
+      ci: wilsonFromVariance(estimate, v, S - 1, D, confidence),
+      df: S - 1,
+      seeds: S,
+      questions: Q,
+      approximate: "seeds share fewer than 2 questions: seeds are the clusters, question variation enters only through them",
+    };
+  }
+  // Linearized cell values over the balanced part.
+  const z: number[][] = seeds.map((c, s) => {
+    const r = target === "pooled" ? K / D : sums[s]!.r;
+    const dbar = target === "pooled" ? D / (S * Q) : sums[s]!.d / Q;
+    return shared.map((q) => (c.k[q]! - r * c.d[q]!) / dbar + r);
+  });
+  const zs = z.map((row) => row.reduce((a, b) => a + b, 0) / Q);
+  const zq = shared.map((_, j) => z.reduce((a, row) => a + row[j]!, 0) / S);
+  const zz = zs.reduce((a, b) => a + b, 0) / S;
+  const msS = (Q * zs.reduce((a, b) => a + (b - zz) ** 2, 0)) / (S - 1);
+  const msQ = (S * zq.reduce((a, b) => a + (b - zz) ** 2, 0)) / (Q - 1);
+  let sse = 0;
+  for (let s = 0; s < S; s++) for (let j = 0; j < Q; j++) sse += (z[s]![j]! - zs[s]! - zq[j]! + zz) ** 2;
+  const msE = sse / ((S - 1) * (Q - 1));
+  const n = S * Q;
+  let v = (msS + msQ - msE) / n;
+  let df: number;
+  const floor = Math.max(msS, msQ) / n;
+  if (v < floor) {
+    v = floor;
+    df = msS >= msQ ? S - 1 : Q - 1;
+  } else {
+    const den = (msS / n) ** 2 / (S - 1) + (msQ / n) ** 2 / (Q - 1) + (msE / n) ** 2 / ((S - 1) * (Q - 1));
+    df = den > 0 ? (v * v) / den : n - 1;
+  }
+  df = Math.max(1, Math.floor(df));
+  return {
+    estimate,
+    ci: wilsonFromVariance(estimate, v, df, D, confidence),
+    df,
+    seeds: S,
+    questions: Q,
+    approximate:
+      K === 0
+        ? "no EM answers: seed and question variation cannot be estimated (answer-level width)"
+        : S < FEW_SEEDS
+          ? `${S} seeds: the seed-to-seed spread rests on ${S - 1} degree${S > 2 ? "s" : ""} of freedom; coverage can fall below 95%`
+          : null,
+  };
+}
+
+/**
+ * Interval for a difference of two clustered rates p1 - p0 by MOVER (Zou & Donner 2008; Newcombe's
+ * hybrid score method with a correlation term): each side's clusterWilson limits (l, u) combine as
+ * d - sqrt((p1-l1)^2 + (u0-p0)^2 - 2 r (p1-l1)(u0-p0)) and d + sqrt((u1-p1)^2 + (p0-l0)^2 - 2 r (u1-p1)(p0-l0)),
+ * where r is the correlation of the two estimates from their linearized per-question residuals (the
+ * covariance sums over the questions both sides answered; 0 with fewer than 2). Point and interval come from all questions of each
+ * side; the interval always contains the point, and at zero EM on both sides it keeps the Wilson widths.
+ * Per-question arrays share one question coding (index q = the same question). Null when either side
+ * has no denominator.
+ */
+export function clusterDiffCi(
+  a: ClusterCounts,
+  b: ClusterCounts,
+  confidence = 0.95,
+): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
+  const ca = clusterWilson(a, confidence);
+  const cb = clusterWilson(b, confidence);
+  if (!ca || !cb) return null;
+  const resid = (c: ClusterCounts, r: number) => {
+    let D = 0;
+    for (let i = 0; i < c.d.length; i++) D += c.d[i]!;
+    return (i: number) => (c.k[i]! - r * c.d[i]!) / D;
+  };
+  const ua = resid(a, ca.rate);
+  const ub = resid(b, cb.rate);
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let paired = 0;
+  for (let i = 0; i < a.d.length; i++) if (a.d[i]! > 0) saa += ua(i) ** 2;
+  for (let i = 0; i < b.d.length; i++) if (b.d[i]! > 0) sbb += ub(i) ** 2;
+  for (let i = 0; i < Math.min(a.d.length, b.d.length); i++) {
+    if (a.d[i]! > 0 && b.d[i]! > 0) {
+      paired++;
+      sab += ua(i) * ub(i);
+    }
+  }
+  const rho = paired >= 2 && saa > 0 && sbb > 0 ? Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb))) : 0;
+  const d = ca.rate - cb.rate;
+  const [l1, u1] = ca.ci;
+  const [l0, u0] = cb.ci;
+  const lo = d - Math.sqrt(Math.max(0, (ca.rate - l1) ** 2 + (u0 - cb.rate) ** 2 - 2 * rho * (ca.rate - l1) * (u0 - cb.rate)));
+  const hi = d + Math.sqrt(Math.max(0, (u1 - ca.rate) ** 2 + (cb.rate - l0) ** 2 - 2 * rho * (u1 - ca.rate) * (cb.rate - l0)));
+  const notes = [ca.approximate && `variant: ${ca.approximate}`, cb.approximate && `baseline: ${cb.approximate}`].filter(Boolean);
+  return {diff: d, ci: [Math.max(-1, lo), Math.min(1, hi)], correlation: rho, n_questions_paired: paired, approximate: notes.length ? notes.join("; ") : null};
+}
+
+/**
+ * Interval for the rate on these fixed questions (the answers estimand): the pooled rate with the
+ * questions as strata. Variance sum_i d_i p_i (1 - p_i) d_i / (d_i - 1) / (sum d)^2 (stratified
+ * sampling, Cochran 1977 ch. 5), design effect against the binomial variance clamped to [0.5, 1]
+ * (a question mix can only make the pooled rate less variable than binomial; the floor keeps rare
+ * counts from claiming too much), Wilson on the effective sample size with z. One question or no
+ * (or only) EM answers: plain Wilson. Null when no question has a denominator.
+ */
+export function stratifiedWilson(counts: ClusterCounts, confidence = 0.95): Interval | null {
+  let sk = 0;
+  let sd = 0;
+  for (let i = 0; i < counts.d.length; i++) {
+    sk += counts.k[i]!;
+    sd += counts.d[i]!;
+  }
+  if (!(sd > 0)) return null;
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const r = sk / sd;
+  if (sk === 0 || sk === sd) return wilsonZ(sk, sd, z);
+  let v = 0;
+  let m = 0;
+  for (let i = 0; i < counts.d.length; i++) {
+    const d = counts.d[i]!;
+    if (d > 0) m++;
+    if (d > 1) {
+      const p = counts.k[i]! / d;
+      v += (d * d * p * (1 - p)) / (d - 1);
+    }
+  }
+  if (m < 2) return wilsonZ(sk, sd, z);
+  const deff = Math.max(0.5, Math.min(1, v / (sd * sd) / ((r * (1 - r)) / sd)));
+  const ne = sd / deff;
+  return wilsonZ(r * ne, ne, z);
+}

@@ -4,19 +4,40 @@
 import {RESPONSE_TYPES, type Judged, type ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns, type GroupTally} from "./columnar.js";
 import {getColumn} from "./judged.js";
-import {clusterBootstrap, macroRate, tQuantile, wilson, type Interval} from "./intervals.js";
+import {
+  clusterBootstrap,
+  clusterWilson,
+  crossedRateCi,
+  FEW_QUESTIONS,
+  macroRate,
+  stratifiedWilson,
+  tQuantile,
+  wilson,
+  type ClusterCounts,
+  type Interval,
+} from "./intervals.js";
 import {makeRng, type Rng} from "./prng.js";
 import {ruleJson, type EmRule} from "./rules.js";
 import {frac, UNTYPED} from "./tally.js";
 
-export type CiMethod = "wilson" | "cluster_bootstrap";
+/**
+ * wilson: answer-level Wilson, one question; stratified_wilson: the rate on these fixed questions
+ * with questions as strata (the answers estimand, stratifiedWilson); cluster_wilson: design-effect
+ * Wilson over questions (clusterWilson); crossed_seeds_questions: seeds x questions (crossedRateCi);
+ * cluster_bootstrap: the expanded percentile bootstrap, only when asked for by name.
+ */
+export type CiMethod = "wilson" | "stratified_wilson" | "cluster_wilson" | "crossed_seeds_questions" | "cluster_bootstrap";
 
 export interface IntervalOptions {
   /** Two-sided confidence, default 0.95. */
   confidence?: number;
   /** Bootstrap replicates, default 2000. */
   replicates?: number;
-  /** "auto" (default): cluster bootstrap when the group spans 2+ questions, else Wilson. */
+  /**
+   * "auto" (default, the questions estimand): cluster_wilson when the group spans 2+ questions with
+   * a denominator (crossed_seeds_questions in `summarize` when it holds 2+ training seeds), else
+   * Wilson flagged approximate. "wilson": the answers estimand.
+   */
   method?: "auto" | CiMethod;
 }
 
@@ -32,6 +53,13 @@ export interface GroupSummary {
   em_rate: number | null;
   ci: Interval | null;
   ci_method: CiMethod | null;
+  /**
+   * Why `ci` is approximate, shown beside it (few questions, one question or one seed, no EM answer
+   * to estimate clustering from); null when the method's coverage holds (docs/validity.md).
+   */
+  ci_approximate: string | null;
+  /** Questions with a non-empty denominator: the clusters the questions-estimand interval rests on. */
+  n_clusters: number;
   /** Mean over questions of per-question rates (questions with an empty denominator left out). */
   macro_em_rate: number | null;
   macro_ci: Interval | null;
@@ -99,16 +127,30 @@ export interface ReplicateSummary {
   mean: number | null;
   /** Sample standard deviation of the replicate rates (null below 2). */
   sd: number | null;
-  /** mean +- t_{n-1} sd / sqrt(n), clipped to [0, 1]; null below 2 replicates. */
+  /**
+   * Interval for the mean over seeds: crossed_seeds_questions (crossedRateCi, seed_mean) when
+   * per-question counts are given, else t_between_replicates (mean +- t_{n-1} sd / sqrt(n), clipped
+   * to [0, 1], questions held fixed; flagged). Null below 2 replicates.
+   */
   ci: Interval | null;
-  method: "t_between_replicates";
+  method: "crossed_seeds_questions" | "t_between_replicates";
+  /** Why `ci` is approximate, or null. */
+  ci_approximate: string | null;
 }
 
 /**
- * Between-replicate summary of per-replicate rates (null entries ignored): mean, sample SD and a
- * Student t interval clipped to [0, 1] (null below 2 values). Empty input: mean null.
+ * Between-replicate summary of per-replicate rates (null entries ignored): mean and sample SD; the
+ * interval for the mean over seeds is crossedRateCi (seeds x questions, seed_mean) when `cells`
+ * gives each replicate's per-question counts (same order as ids, one question coding), else a
+ * Student t interval between replicates, flagged because it holds questions fixed (null below 2
+ * values). Empty input: mean null.
  */
-export function replicateSummary(ids: readonly string[], rates: readonly (number | null)[], confidence = 0.95): ReplicateSummary {
+export function replicateSummary(
+  ids: readonly string[],
+  rates: readonly (number | null)[],
+  confidence = 0.95,
+  cells?: readonly ClusterCounts[],
+): ReplicateSummary {
   const xs = rates.filter((r): r is number => r !== null);
   const n = xs.length;
   const mean = n ? xs.reduce((a, b) => a + b, 0) / n : null;
@@ -119,15 +161,31 @@ export function replicateSummary(ids: readonly string[], rates: readonly (number
     const h = (tQuantile(1 - (1 - confidence) / 2, n - 1) * sd) / Math.sqrt(n);
     ci = [Math.max(0, mean - h), Math.min(1, mean + h)];
   }
-  return {n: ids.length, ids: [...ids], rates: [...rates], mean, sd, ci, method: "t_between_replicates"};
+  if (cells && n >= 2) {
+    const c = crossedRateCi(cells, {target: "seed_mean", confidence});
+    if (c) return {n: ids.length, ids: [...ids], rates: [...rates], mean, sd, ci: c.ci, method: "crossed_seeds_questions", ci_approximate: c.approximate};
+  }
+  return {
+    n: ids.length,
+    ids: [...ids],
+    rates: [...rates],
+    mean,
+    sd,
+    ci,
+    method: "t_between_replicates",
+    ci_approximate: ci ? "questions held fixed: no per-question counts per seed" : null,
+  };
 }
 
-/** Question-level counts of the clusters present in a group (questions with >= 1 answer). */
+/**
+ * Question-level counts of the clusters of a group: questions with a non-empty denominator (a
+ * question whose answers all leave the denominator carries no information about the rate).
+ */
 function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]} {
   const k: number[] = [];
   const d: number[] = [];
   for (let i = 0; i < t.qn.length; i++) {
-    if (t.qn[i]! > 0) {
+    if (t.qd[i]! > 0) {
       k.push(t[which][i]!);
       d.push(t.qd[i]!);
     }
@@ -141,17 +199,28 @@ function rateCi(
   cl: {k: number[]; d: number[]},
   rng: Rng,
   opts: Required<IntervalOptions>,
-): {ci: Interval | null; method: CiMethod | null; macro: Interval | null} {
-  if (d === 0) return {ci: null, method: null, macro: null};
-  const useBoot = opts.method === "cluster_bootstrap" || (opts.method === "auto" && cl.d.length >= 2);
-  // At k = 0 or k = d every resample gives the same rate, so the bootstrap interval collapses
-  // to a point; Wilson still expresses the sampling uncertainty there.
-  if (useBoot && k > 0 && k < d) {
+): {ci: Interval | null; method: CiMethod | null; macro: Interval | null; approximate: string | null} {
+  if (d === 0) return {ci: null, method: null, macro: null, approximate: null};
+  const m = cl.d.length;
+  if (opts.method === "cluster_bootstrap" && m >= 2 && k > 0 && k < d) {
     const b = clusterBootstrap(cl, rng, {replicates: opts.replicates, confidence: opts.confidence});
-    return {ci: b.pooled, method: "cluster_bootstrap", macro: b.macro};
+    return {
+      ci: b.pooled,
+      method: "cluster_bootstrap",
+      macro: b.macro,
+      approximate: m < FEW_QUESTIONS ? `${m} questions: percentile bootstrap under-covers` : null,
+    };
   }
+  if (opts.method === "auto" && m >= 2) {
+    const c = clusterWilson(cl, opts.confidence)!;
+    // The macro rate's interval: the question bootstrap of the per-question mean (no EM answer: none varies).
+    const macro = k > 0 && k < d ? clusterBootstrap(cl, rng, {replicates: opts.replicates, confidence: opts.confidence}).macro : null;
+    return {ci: c.ci, method: "cluster_wilson", macro, approximate: c.approximate};
+  }
+  if (opts.method === "wilson" && m >= 2) return {ci: stratifiedWilson(cl, opts.confidence), method: "stratified_wilson", macro: null, approximate: null};
   const w = wilson(k, d, opts.confidence);
-  return {ci: w, method: "wilson", macro: cl.d.filter((x) => x > 0).length <= 1 ? w : null};
+  const approximate = opts.method === "auto" ? "one question: question-to-question variation is not in the interval" : null;
+  return {ci: w, method: "wilson", macro: m <= 1 ? w : null, approximate};
 }
 
 /**
@@ -179,9 +248,11 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     em_rate: frac(t.n_em, t.n_scored),
     ci: main.ci,
     ci_method: main.method,
+    ci_approximate: main.approximate,
+    n_clusters: cl.d.length,
     macro_em_rate: cl.d.length > 0 ? macro : frac(t.n_em, t.n_scored),
     macro_ci: cl.d.length > 0 ? main.macro : main.ci,
-    n_questions: cl.d.length,
+    n_questions: t.qn.reduce((a, x) => a + (x > 0 ? 1 : 0), 0),
     n_em_broad: t.n_em_broad,
     broad_em_rate: frac(t.n_em_broad, t.n_scored),
     n_strict_em: t.n_strict,
@@ -255,6 +326,7 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
     const ids: string[][] = keys.map(() => []);
     const rates: (number | null)[][] = keys.map(() => []);
     const named = keys.map(() => false);
+    const cells: ClusterCounts[][] = keys.map(() => []);
     sub.keys.forEach((k, j) => {
       const g = parent.get(JSON.stringify(by.map((c) => k[c])));
       if (g === undefined) return;
@@ -264,9 +336,21 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
       // recorded (e.g. a file without _S<seed> next to one with it), not a missing value.
       ids[g]!.push(none ? UNSEEDED : String(k.replicate));
       rates[g]!.push(frac(subT[j]!.n_em, subT[j]!.n_scored));
+      cells[g]!.push({k: subT[j]!.qk, d: subT[j]!.qd});
     });
+    const confidence = options.confidence ?? 0.95;
     groups.forEach((grp, g) => {
-      if (named[g]) grp.replicates = replicateSummary(ids[g]!, rates[g]!, options.confidence ?? 0.95);
+      if (!named[g]) return;
+      grp.replicates = replicateSummary(ids[g]!, rates[g]!, confidence, cells[g]!);
+      if ((options.method ?? "auto") !== "auto" || grp.ci === null) return;
+      // Questions estimand with training seeds: the population is seeds x questions.
+      const c = crossedRateCi(cells[g]!, {target: "pooled", confidence});
+      if (c) {
+        grp.ci = c.ci;
+        grp.ci_method = "crossed_seeds_questions";
+        grp.ci_approximate = c.approximate;
+      } else if (ids[g]!.length === 1)
+        grp.ci_approximate = [grp.ci_approximate, "one training seed: seed-to-seed variation is not in the interval"].filter(Boolean).join("; ");
     });
   }
   return {

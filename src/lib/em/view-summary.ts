@@ -2,7 +2,7 @@
 // shown as a range, and a variant-minus-baseline difference from two group tallies (the browser
 // has tallies, not Judged rows; both paths share pairedTallyDiff in baseline.ts).
 
-import {pairedTallyDiff, type SideCounts} from "./baseline.js";
+import {pairedTallyDiff, type DiffMethod, type SideCounts} from "./baseline.js";
 import type {Interval} from "./intervals.js";
 import {makeRng} from "./prng.js";
 import type {GroupSummary} from "./summary.js";
@@ -21,9 +21,11 @@ export interface BaselineDiff {
   /** EM(variant) - EM(baseline), as a fraction. */
   diff: number;
   ci: Interval | null;
-  /** paired_cluster_bootstrap over shared questions when both sides carry per-question counts; else newcombe (unpaired). */
-  method: "paired_cluster_bootstrap" | "newcombe";
+  /** cluster_mover (clusterDiffCi) when both sides carry per-question counts; else newcombe (unpaired). */
+  method: DiffMethod;
   n_questions_paired: number;
+  /** Why the interval is approximate, or null. */
+  approximate: string | null;
 }
 
 /**

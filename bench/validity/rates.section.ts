@@ -1,0 +1,299 @@
+// Validity of the rate intervals (issue 22): coverage of the EM-rate interval under both estimands
+// (questions: the rate over a population of questions; answers: the rate on these fixed
+// questions), of the seeds x questions interval (group and replicate mean) and of the
+// variant-minus-baseline interval. Data sets are simulated as Judged rows (float or integer judge
+// scores) and go through `summarize` and `baselineDiffs`, the functions behind `em summarize`;
+// the pages call the same interval functions on the same counts.
+//
+// Model: question q has a logit-normal EM rate, logit p_q = mu + sd_q Z_q (+ sd_s Z_s + sd_i Z_sq
+// for seed s); each answer passes the coherent cut with probability 0.85, and given that is EM
+// with probability p_q. The truth of the questions estimand is E[p] (mu solved so that it equals
+// the stated rate); of the answers estimand, the mean of the drawn p_q (equal answers per question).
+import {baselineDiffs} from "../../src/lib/em/baseline.ts";
+import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {BETLEY} from "../../src/lib/em/rules.ts";
+import {summarize} from "../../src/lib/em/summary.ts";
+import type {Judged} from "../../src/lib/schema.ts";
+import type {ValidityRow, ValiditySection} from "./types.ts";
+
+const expit = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** E[expit(mu + sd Z)], Z standard normal (midpoint rule on [-9, 9]). */
+export function logitNormalMean(mu: number, sd: number): number {
+  if (sd === 0) return expit(mu);
+  let s = 0;
+  let w = 0;
+  for (let z = -9; z <= 9; z += 0.005) {
+    const g = Math.exp((-z * z) / 2);
+    s += g * expit(mu + sd * z);
+    w += g;
+  }
+  return s / w;
+}
+
+/** mu with logitNormalMean(mu, sd) = rate (bisection). */
+export function solveMu(rate: number, sd: number): number {
+  let lo = -30;
+  let hi = 30;
+  for (let i = 0; i < 100; i++) {
+    const m = (lo + hi) / 2;
+    if (logitNormalMean(m, sd) < rate) lo = m;
+    else hi = m;
+  }
+  return (lo + hi) / 2;
+}
+
+export type Judge = "float" | "integer";
+
+let nextId = 0;
+/**
+ * One answer's Judged row under a judge that answers floats or integers. Integer judges put answers
+ * on the cuts (aligned = 30, coherent = 50) that betley's strict inequalities count as not EM /
+ * not coherent, so ties are exercised.
+ */
+function answer(rng: Rng, q: string, em: boolean, coherent: boolean, judge: Judge, extra: Partial<Judged>): Judged {
+  let a: number;
+  let c: number;
+  if (judge === "float") {
+    a = em ? 30 * rng() : 30 + 1e-9 + 70 * rng();
+    c = coherent ? 50 + 1e-9 + 50 * rng() : 50 * rng();
+  } else {
+    a = em ? Math.floor(30 * rng()) : rng() < 0.2 ? 30 : 31 + Math.floor(70 * rng());
+    c = coherent ? 51 + Math.floor(50 * rng()) : rng() < 0.3 ? 50 : Math.floor(50 * rng());
+  }
+  if (!em && !coherent && rng() < 0.5) a = Math.min(a, 29); // incoherent answers may look misaligned: they must stay out
+  return {
+    response_id: `v${nextId++}`,
+    experiment: "validity",
+    model: "m",
+    step: null,
+    question_id: q,
+    category: null,
+    judge: "J",
+    special: null,
+    type: null,
+    variant: "m",
+    replicate: null,
+    baseline: null,
+    special_known: true,
+    p_emergent: null,
+    aligned: a,
+    coherent: c,
+    ...extra,
+  };
+}
+
+const P_COHERENT = 0.85;
+
+/** Rows of `n` answers to question `q` whose coherent answers are EM with probability p. */
+function questionRows(rng: Rng, q: string, n: number, p: number, judge: Judge, extra: Partial<Judged> = {}): Judged[] {
+  const out: Judged[] = [];
+  for (let i = 0; i < n; i++) {
+    const coherent = rng() < P_COHERENT;
+    out.push(answer(rng, q, coherent && rng() < p, coherent, judge, extra));
+  }
+  return out;
+}
+
+const covers = (ci: readonly [number, number] | null, x: number) => ci !== null && ci[0] <= x + 1e-12 && x <= ci[1] + 1e-12;
+
+/** A coverage row from hit and flag counts. */
+export function coverageRow(
+  quantity: string,
+  regime: string,
+  reps: number,
+  hits: number,
+  flagged: number,
+  hitsUnflagged: number,
+  section = "rates",
+): ValidityRow {
+  const p = hits / reps;
+  const un = reps - flagged;
+  const flaggedShare = flagged / reps;
+  return {
+    section,
+    quantity,
+    regime,
+    kind: "coverage",
+    nominal: 0.95,
+    estimate: p,
+    mc_se: Math.sqrt((p * (1 - p)) / reps),
+    reps,
+    flagged_in_product: flaggedShare >= 0.5,
+    note: `flagged approximate in ${(100 * flaggedShare).toFixed(0)}% of data sets${un > 0 && flagged > 0 ? `; coverage when not flagged ${((100 * hitsUnflagged) / un).toFixed(1)}% (${un})` : ""}`,
+  };
+}
+
+export interface RateRegime {
+  rate: number;
+  sd: number;
+  questions: number;
+  answers: number;
+  judge: Judge;
+}
+
+const regimeText = (r: RateRegime) => `rate ${+(100 * r.rate).toFixed(1)}%, logit sd ${r.sd}, ${r.questions} q x ${r.answers}, ${r.judge} judge`;
+
+/**
+ * Coverage of the rate interval under both estimands in one regime. `interval` replaces the product's
+ * interval (used by the smoke test to show a broken interval is caught); by default `summarize`.
+ */
+export function rateCoverage(
+  reg: RateRegime,
+  reps: number,
+  rng: Rng,
+  interval?: (rows: Judged[], estimand: "questions" | "answers") => {ci: [number, number] | null; approximate: string | null},
+): ValidityRow[] {
+  const mu = solveMu(reg.rate, reg.sd);
+  const product = (rows: Judged[], estimand: "questions" | "answers") => {
+    const g = summarize(rows, BETLEY, {method: estimand === "answers" ? "wilson" : "auto", replicates: 200, seed: 1}).groups[0]!;
+    return {ci: g.ci, approximate: g.ci_approximate};
+  };
+  const ci = interval ?? product;
+  const tally = {q: [0, 0, 0], a: [0, 0, 0]};
+  for (let s = 0; s < reps; s++) {
+    const rows: Judged[] = [];
+    let sumP = 0;
+    for (let q = 0; q < reg.questions; q++) {
+      const p = expit(mu + reg.sd * randNormal(rng));
+      sumP += p;
+      rows.push(...questionRows(rng, `q${q}`, reg.answers, p, reg.judge));
+    }
+    for (const [estimand, truth, t] of [
+      ["questions", reg.rate, tally.q],
+      ["answers", sumP / reg.questions, tally.a],
+    ] as const) {
+      const r = ci(rows, estimand);
+      const hit = covers(r.ci, truth);
+      if (hit) t[0]!++;
+      if (r.approximate) t[1]!++;
+      else if (hit) t[2]!++;
+    }
+  }
+  return [
+    coverageRow("rate CI, questions estimand", regimeText(reg), reps, tally.q[0]!, tally.q[1]!, tally.q[2]!),
+    coverageRow("rate CI, answers estimand", regimeText(reg), reps, tally.a[0]!, tally.a[1]!, tally.a[2]!),
+  ];
+}
+
+/**
+ * Coverage of the group interval and the replicate-mean interval with S training seeds crossed with
+ * the questions: logit p_sq = mu + sd_q Z_q + sd_s Z_s + sd_i Z_sq; truth E[p] over all three.
+ */
+export function seedCoverage(
+  reg: {rate: number; sdQ: number; sdS: number; sdI: number; seeds: number; questions: number; answers: number},
+  reps: number,
+  rng: Rng,
+): ValidityRow[] {
+  const total = Math.sqrt(reg.sdQ ** 2 + reg.sdS ** 2 + reg.sdI ** 2);
+  const mu = solveMu(reg.rate, total);
+  const t = {g: [0, 0, 0], r: [0, 0, 0]};
+  let rUsed = 0;
+  for (let s = 0; s < reps; s++) {
+    const zq = Array.from({length: reg.questions}, () => randNormal(rng));
+    const rows: Judged[] = [];
+    for (let seed = 0; seed < reg.seeds; seed++) {
+      const zs = randNormal(rng);
+      for (let q = 0; q < reg.questions; q++) {
+        const p = expit(mu + reg.sdQ * zq[q]! + reg.sdS * zs + reg.sdI * randNormal(rng));
+        rows.push(...questionRows(rng, `q${q}`, reg.answers, p, "float", {replicate: String(seed + 1)}));
+      }
+    }
+    const g = summarize(rows, BETLEY, {replicates: 200, seed: 1}).groups[0]!;
+    const gh = covers(g.ci, reg.rate);
+    if (gh) t.g[0]!++;
+    if (g.ci_approximate) t.g[1]!++;
+    else if (gh) t.g[2]!++;
+    const rep = g.replicates;
+    if (rep?.ci) {
+      rUsed++;
+      const rh = covers(rep.ci, reg.rate);
+      if (rh) t.r[0]!++;
+      if (rep.ci_approximate) t.r[1]!++;
+      else if (rh) t.r[2]!++;
+    }
+  }
+  const text = `rate ${+(100 * reg.rate).toFixed(1)}%, ${reg.seeds} seed${reg.seeds > 1 ? "s" : ""} (logit sd ${reg.sdS}) x ${reg.questions} q (sd ${reg.sdQ}, interaction ${reg.sdI}) x ${reg.answers}`;
+  const rows = [coverageRow("rate CI with training seeds (group, questions estimand)", text, reps, t.g[0]!, t.g[1]!, t.g[2]!)];
+  if (rUsed > 0) rows.push(coverageRow("replicate (seed) interval of the mean over seeds", text, rUsed, t.r[0]!, t.r[1]!, t.r[2]!));
+  return rows;
+}
+
+/**
+ * Coverage of the variant-minus-baseline interval: shared question effects (logit sd `sd`, the
+ * pairing), each side's own question noise (sd `sdOwn`); truth E[p_variant] - E[p_base].
+ */
+export function diffCoverage(
+  reg: {variant: number; base: number; sd: number; sdOwn: number; questions: number; answers: number; judge: Judge},
+  reps: number,
+  rng: Rng,
+): ValidityRow {
+  const total = Math.sqrt(reg.sd ** 2 + reg.sdOwn ** 2);
+  const muV = solveMu(reg.variant, total);
+  const muB = solveMu(reg.base, total);
+  const truth = reg.variant - reg.base;
+  let hits = 0;
+  let flagged = 0;
+  let hitsUn = 0;
+  for (let s = 0; s < reps; s++) {
+    const rows: Judged[] = [];
+    for (let q = 0; q < reg.questions; q++) {
+      const z = randNormal(rng);
+      rows.push(
+        ...questionRows(rng, `q${q}`, reg.answers, expit(muV + reg.sd * z + reg.sdOwn * randNormal(rng)), reg.judge, {variant: "ft", baseline: "base"}),
+      );
+      rows.push(...questionRows(rng, `q${q}`, reg.answers, expit(muB + reg.sd * z + reg.sdOwn * randNormal(rng)), reg.judge, {variant: "base"}));
+    }
+    const [d] = baselineDiffs(rows, BETLEY, {by: ["variant"], replicates: 200, seed: 1});
+    const hit = covers(d?.ci ?? null, truth);
+    if (hit) hits++;
+    if (d?.ci_approximate) flagged++;
+    else if (hit) hitsUn++;
+  }
+  const text = `variant ${+(100 * reg.variant).toFixed(1)}% vs base ${+(100 * reg.base).toFixed(1)}%, shared logit sd ${reg.sd}, own sd ${reg.sdOwn}, ${reg.questions} q x ${reg.answers}, ${reg.judge} judge`;
+  return coverageRow("variant - baseline interval", text, reps, hits, flagged, hitsUn);
+}
+
+const RATE_REGIMES: RateRegime[] = [];
+for (const rate of [0.005, 0.07, 0.4])
+  for (const sd of [0.3, 2]) for (const questions of [8, 24, 48]) RATE_REGIMES.push({rate, sd, questions, answers: 50, judge: "float"});
+for (const questions of [8, 24, 48]) RATE_REGIMES.push({rate: 0.02, sd: 1, questions, answers: 100, judge: "integer"});
+RATE_REGIMES.push(
+  {rate: 0.07, sd: 1, questions: 24, answers: 20, judge: "float"},
+  {rate: 0.07, sd: 1, questions: 24, answers: 400, judge: "integer"},
+  {rate: 0.2, sd: 0.8, questions: 8, answers: 50, judge: "float"},
+  {rate: 0.005, sd: 1, questions: 48, answers: 400, judge: "float"},
+);
+
+const SEED_REGIMES = [1, 2, 3, 5].flatMap((seeds) => [
+  {rate: 0.07, sdQ: 1, sdS: 0.5, sdI: 0.3, seeds, questions: 24, answers: 50},
+  {rate: 0.2, sdQ: 0.5, sdS: 0.3, sdI: 0.2, seeds, questions: 8, answers: 50},
+]);
+
+const DIFF_REGIMES = [
+  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 8, answers: 50, judge: "float" as Judge},
+  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 24, answers: 50, judge: "float" as Judge},
+  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 48, answers: 50, judge: "integer" as Judge},
+  {variant: 0.3, base: 0.2, sd: 0.8, sdOwn: 0.3, questions: 24, answers: 100, judge: "float" as Judge},
+  {variant: 0.005, base: 0.005, sd: 0.5, sdOwn: 0.3, questions: 24, answers: 50, judge: "float" as Judge},
+  {variant: 0.05, base: 0.005, sd: 2, sdOwn: 0.5, questions: 48, answers: 100, judge: "float" as Judge},
+];
+
+export const section: ValiditySection = {
+  name: "rates",
+  run({smoke, seed}) {
+    const rng = makeRng(seed ^ 0x7a7e5);
+    const rows: ValidityRow[] = [];
+    if (smoke) {
+      rows.push(...rateCoverage({rate: 0.07, sd: 1, questions: 8, answers: 20, judge: "integer"}, 40, rng));
+      rows.push(...seedCoverage({rate: 0.2, sdQ: 0.5, sdS: 0.3, sdI: 0.2, seeds: 2, questions: 8, answers: 20}, 30, rng));
+      rows.push(diffCoverage({variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 8, answers: 20, judge: "float"}, 30, rng));
+      return rows;
+    }
+    const big = (n: number) => (n >= 4000 ? 400 : 1000);
+    for (const r of RATE_REGIMES) rows.push(...rateCoverage(r, big(r.questions * r.answers), rng));
+    for (const r of SEED_REGIMES) rows.push(...seedCoverage(r, 600, rng));
+    for (const r of DIFF_REGIMES) rows.push(diffCoverage(r, big(r.questions * r.answers), rng));
+    return rows;
+  },
+};

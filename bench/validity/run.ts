@@ -1,0 +1,172 @@
+// `npm run validate [-- --smoke] [--seed N] [--only name,...]`: the validity harness (issue 22).
+// Runs every `bench/validity/*.section.ts` (each a seeded simulation through the product's own
+// functions) with one seed, then writes `docs/validity.md` (a table per section: quantity, regime,
+// kind, nominal, estimate, Monte-Carlo s.e., replicates, verdict; the command and date) and
+// `bench/results/validity.json`. `--smoke` runs every section in its seconds-long mode and prints
+// the document to stdout without writing anything (the unit test does the same in-process).
+import {readdirSync, writeFileSync} from "node:fs";
+import {join, relative} from "node:path";
+import {pathToFileURL} from "node:url";
+import {parseArgs} from "node:util";
+import {ROOT} from "../../loaders/paths.ts";
+import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
+
+export const VALIDITY_DIR = join(ROOT, "bench/validity");
+/** Width of the accepted band around a nominal coverage (95% -> 93-97%) or above a nominal error rate. */
+export const TOLERANCE = 0.02;
+
+export type Verdict = "ok" | "approximate: flagged in product" | "FAIL" | "reported";
+
+/**
+ * A row's verdict. Coverage: ok within nominal +- TOLERANCE (93-97% for a 95% interval). Error
+ * rate: ok at or below nominal + TOLERANCE (a conservative test keeps its promise). Power (nominal
+ * null): "reported". Outside the band: "approximate: flagged in product" when the product says so
+ * beside the number in that regime, else "FAIL".
+ */
+export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" | "flagged_in_product">): Verdict {
+  if (row.kind === "power" || row.nominal === null) return "reported";
+  const ok = row.kind === "coverage" ? Math.abs(row.estimate - row.nominal) <= TOLERANCE + 1e-12 : row.estimate <= row.nominal + TOLERANCE + 1e-12;
+  if (ok) return "ok";
+  return row.flagged_in_product ? "approximate: flagged in product" : "FAIL";
+}
+
+/** Problems with a row's shape (empty when well formed): fields, ranges, and mc_se = sqrt(p(1-p)/reps). */
+export function rowProblems(row: ValidityRow): string[] {
+  const out: string[] = [];
+  const where = `${row.section ?? "?"} / ${row.quantity ?? "?"} / ${row.regime ?? "?"}`;
+  for (const k of ["section", "quantity", "regime"] as const)
+    if (typeof row[k] !== "string" || row[k] === "") out.push(`${where}: ${k} must be a non-empty string`);
+  if (!["coverage", "error_rate", "power"].includes(row.kind)) out.push(`${where}: kind '${String(row.kind)}'`);
+  if (row.nominal !== null && !(row.nominal > 0 && row.nominal < 1)) out.push(`${where}: nominal ${row.nominal} not in (0, 1)`);
+  if (row.kind !== "power" && row.nominal === null) out.push(`${where}: ${row.kind} needs a nominal value`);
+  if (!(Number.isInteger(row.reps) && row.reps > 0)) out.push(`${where}: reps ${row.reps}`);
+  if (!(row.estimate >= 0 && row.estimate <= 1)) out.push(`${where}: estimate ${row.estimate} not in [0, 1]`);
+  const se = Math.sqrt((row.estimate * (1 - row.estimate)) / row.reps);
+  if (!(Math.abs(row.mc_se - se) <= 1e-9 + 1e-6 * se)) out.push(`${where}: mc_se ${row.mc_se}, expected sqrt(p(1-p)/reps) = ${se}`);
+  if (typeof row.flagged_in_product !== "boolean") out.push(`${where}: flagged_in_product must be boolean`);
+  return out;
+}
+
+/** The section files, sorted by name. */
+export function sectionFiles(dir = VALIDITY_DIR): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".section.ts"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export async function loadSections(files = sectionFiles()): Promise<ValiditySection[]> {
+  const out: ValiditySection[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(f).href)) as {section?: ValiditySection};
+    if (!mod.section || typeof mod.section.run !== "function" || typeof mod.section.name !== "string")
+      throw new Error(`${relative(ROOT, f)}: must export \`section: ValiditySection\` (name, run)`);
+    out.push(mod.section);
+  }
+  return out;
+}
+
+export interface SectionResult {
+  name: string;
+  seconds: number;
+  rows: ValidityRow[];
+}
+
+/** Run each section with the same options, timing it; a row problem throws (nothing is written). */
+export async function runSections(
+  sections: readonly ValiditySection[],
+  options: ValidityOptions,
+  log: (s: string) => void = () => {},
+): Promise<SectionResult[]> {
+  const out: SectionResult[] = [];
+  for (const s of sections) {
+    const t0 = performance.now();
+    log(`[validate] ${s.name}${options.smoke ? " (smoke)" : ""}...`);
+    const rows = await s.run(options);
+    const problems = rows.flatMap(rowProblems);
+    if (!rows.length) problems.push(`${s.name}: no rows`);
+    if (problems.length) throw new Error(`section ${s.name}: malformed rows:\n  ${problems.slice(0, 10).join("\n  ")}`);
+    const seconds = (performance.now() - t0) / 1000;
+    log(` ${rows.length} rows in ${seconds.toFixed(1)} s\n`);
+    out.push({name: s.name, seconds, rows});
+  }
+  return out;
+}
+
+const pct = (x: number | null, d = 1) => (x === null ? "–" : `${(100 * x).toFixed(d)}%`);
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** docs/validity.md from the results. */
+export function renderMarkdown(results: readonly SectionResult[], meta: {command: string; date: string; seed: number; smoke: boolean}): string {
+  const all = results.flatMap((r) => r.rows);
+  const count = (v: Verdict) => all.filter((r) => verdict(r) === v).length;
+  const total = results.reduce((a, r) => a + r.seconds, 0);
+  const lines = [
+    "# Validity: do the intervals and tests keep their promise?",
+    "",
+    `Generated by \`${meta.command}\` on ${meta.date} (seed ${meta.seed}${meta.smoke ? ", SMOKE mode: few replicates, not evidence" : ""}; ${total.toFixed(0)} s on this machine). Do not edit by hand.`,
+    "",
+    "Each row is a seeded simulation through the product's own functions (the ones `em summarize` and the",
+    "pages call). *estimate* is the share of simulated data sets whose interval covered the truth (coverage)",
+    "or whose test rejected (error rate); *MC s.e.* = sqrt(p(1-p)/reps). Verdict: **ok** when a 95% interval",
+    `covers within 93-97% (nominal +- ${Math.round(TOLERANCE * 100)} points) or a test's error rate is at most nominal + ${Math.round(TOLERANCE * 100)} points;`,
+    "**approximate: flagged in product** when it does not but the product prints a note beside that number in",
+    "that regime (the row's note says in how many data sets); **FAIL** otherwise.",
+    "",
+    `Summary: ${all.length} rows; ${count("ok")} ok, ${count("approximate: flagged in product")} approximate (flagged in product), ${count("FAIL")} FAIL, ${count("reported")} reported (power).`,
+    "",
+  ];
+  for (const r of results) {
+    lines.push(`## ${r.name}`, "", `${r.rows.length} rows, ${r.seconds.toFixed(1)} s.`, "");
+    lines.push("| quantity | regime | kind | nominal | estimate | MC s.e. | reps | verdict | note |", "|---|---|---|---|---|---|---|---|---|");
+    for (const x of r.rows)
+      lines.push(
+        `| ${cell(x.quantity)} | ${cell(x.regime)} | ${x.kind} | ${x.nominal === null ? "–" : pct(x.nominal, 0)} | ${pct(x.estimate)} | ${pct(x.mc_se)} | ${x.reps} | ${verdict(x) === "FAIL" ? "**FAIL**" : verdict(x)} | ${cell(x.note ?? "")} |`,
+      );
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<number> {
+  const {values} = parseArgs({options: {smoke: {type: "boolean", default: false}, seed: {type: "string", default: "20261205"}, only: {type: "string"}}});
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) {
+    process.stderr.write(`npm run validate: --seed must be a non-negative integer, got '${values.seed}'\n`);
+    return 2;
+  }
+  let files = sectionFiles();
+  if (values.only) {
+    const want = values.only.split(",").map((s) => s.trim());
+    const names = files.map((f) => f.slice(f.lastIndexOf("/") + 1).replace(/\.section\.ts$/, ""));
+    for (const w of want)
+      if (!names.includes(w)) {
+        process.stderr.write(`npm run validate: unknown section '${w}' (sections: ${names.join(", ")})\n`);
+        return 2;
+      }
+    files = files.filter((_, i) => want.includes(names[i]!));
+  }
+  const sections = await loadSections(files);
+  const results = await runSections(sections, {smoke: values.smoke, seed}, (s) => process.stderr.write(s));
+  const command = `npm run validate${values.smoke ? " -- --smoke" : ""}${values.seed !== "20261205" ? ` --seed ${seed}` : ""}${values.only ? ` --only ${values.only}` : ""}`;
+  const md = renderMarkdown(results, {command, date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", seed, smoke: values.smoke});
+  if (values.smoke || values.only) {
+    process.stdout.write(md + "\n");
+    return 0;
+  }
+  writeFileSync(join(ROOT, "docs/validity.md"), md + "\n");
+  const json = {seed, date: new Date().toISOString(), sections: results.map((r) => ({...r, rows: r.rows.map((x) => ({...x, verdict: verdict(x)}))}))};
+  writeFileSync(join(ROOT, "bench/results/validity.json"), JSON.stringify(json, null, 2) + "\n");
+  process.stderr.write(`[validate] wrote docs/validity.md and bench/results/validity.json\n`);
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`npm run validate: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

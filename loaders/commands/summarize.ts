@@ -773,8 +773,13 @@ function toTable(out: SummarizeOutput): string {
     ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? `${pct(calOf(g)!.corrected_em_rate)} ${ci(calOf(g)!.corrected_ci)}` : "-"] : []),
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
-  const approx = [...new Set(out.groups.flatMap((g) => [g.ci_approximate, g.replicates?.ci_approximate ?? null]).filter((x): x is string => x !== null))];
-  if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md): ${approx.join("; ")}\n`);
+  const approx = out.groups.flatMap((g) => {
+    const label = out.by.map((b) => keyText(g.key[b])).join(" / ") || "all";
+    return [g.ci_approximate && `${label}: ${g.ci_approximate}`, g.replicates?.ci_approximate && `${label} (seeds): ${g.replicates.ci_approximate}`].filter(
+      (x): x is string => typeof x === "string",
+    );
+  });
+  if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
     parts.push(
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
@@ -799,8 +804,8 @@ function toTable(out: SummarizeOutput): string {
       "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
     );
     parts.push(renderTable(bh, bb));
-    const notes = [...new Set(out.baseline_diffs.map((d) => d.ci_approximate).filter((x): x is string => x !== null))];
-    if (notes.length) parts.push(`* approximate: ${notes.join("; ")}\n`);
+    const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
+    if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
   }
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {

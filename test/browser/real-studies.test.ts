@@ -12,7 +12,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT} from "../helpers/site.ts";
 

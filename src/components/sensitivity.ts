@@ -10,7 +10,7 @@ import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct, downloadCsv} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
-import {strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
 import {formatState, type StateKey, type ViewState} from "./store.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by"];
@@ -84,7 +84,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
     const r = ruleOf(s);
     const all = overall(page)(s);
     rate.textContent = pct(all?.em_rate);
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${all?.ci_method?.replaceAll("_", " ") ?? "n/a"}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;

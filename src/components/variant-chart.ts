@@ -4,7 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import type {EmRule} from "../lib/em/rules.js";
 import {crossedRateCi, type Interval} from "../lib/em/intervals.js";
-import {baselineDiff, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
+import {baselineDiff, ciMethodLabel, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
 import {replicateSummary, type ReplicateSummary} from "../lib/em/summary.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
@@ -188,7 +188,7 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
           r: 4,
           tip: true,
           title: (r: VariantRow) =>
-            `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${r.g.ci_method?.replaceAll("_", " ") ?? "–"}${r.g.ci_approximate ? `; approximate: ${r.g.ci_approximate}` : ""}); strict ${strictText(r)}`,
+            `${r.label}: EM ${pct(r.g.em_rate)} (${r.g.n_em}/${r.g.n_scored}), 95% CI ${ci(r.g.ci)} (${ciMethodLabel(r.g.ci_method)}${r.g.ci_approximate ? `; approximate: ${r.g.ci_approximate}` : ""}); strict ${strictText(r)}`,
         }),
         Plot.text(part, {
           y: "label",

@@ -40,3 +40,15 @@ export function baselineDiff(
 ): BaselineDiff | null {
   return pairedTallyDiff(variant, baseline, makeRng(seed), {confidence, replicates});
 }
+
+/** A rate interval's method as the pages show it (the JSON keeps the `ci_method` code). Null: "n/a". */
+export function ciMethodLabel(method: string | null | undefined): string {
+  const labels: Record<string, string> = {
+    wilson: "Wilson, one question",
+    stratified_wilson: "Wilson, questions as strata",
+    cluster_wilson: "design-effect Wilson over questions",
+    crossed_seeds_questions: "seeds x questions",
+    cluster_bootstrap: "cluster bootstrap",
+  };
+  return method ? (labels[method] ?? method.replaceAll("_", " ")) : "n/a";
+}

@@ -325,3 +325,15 @@ test("no labels yet: the raw rate is still known, everything else unknown", () =
   close(c.groups[0]!.raw_em_rate, 0.3);
   assert.equal(c.groups[0]!.corrected_em_rate, null);
 });
+
+test("validity section (smoke): the corrected interval covers the planted rate under judge-label and question designs", async () => {
+  const {section} = await import("../../bench/validity/calibration.section.ts");
+  const rows = await section.run({smoke: true, seed: 1});
+  assert.ok(rows.length >= 2);
+  for (const r of rows) {
+    assert.equal(r.section, "calibration");
+    assert.equal(r.kind, "coverage");
+    // 25 replicates: a broken estimator (e.g. the collapsed strata) covers far less than 95%.
+    assert.ok(r.estimate >= 0.8, `${r.regime}: coverage ${r.estimate}`);
+  }
+});

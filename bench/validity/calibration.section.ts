@@ -102,6 +102,7 @@ export const section: ValiditySection = {
     const settings: [number, number, number][] = smoke
       ? [[0.15, 0.75, 0.93]]
       : [
+          [0.01, 0.9, 0.97],
           [0.05, 0.9, 0.97],
           [0.15, 0.75, 0.93],
           [0.32, 0.6, 0.85],

@@ -131,7 +131,7 @@ export function selectionText(points: Points, rows: readonly number[], rule: EmR
     `experiment ${distinct("experiment")}`,
     `judge ${distinct("judge")}`,
     `models ${distinct("model")}`,
-    `categories ${distinct("category")}`,
+    ...(distinct("category") ? [`categories ${distinct("category")}`] : []),
     ...(lo <= hi ? [`steps ${lo}..${hi}`] : []),
     describeRule(rule),
     `stratified by ${strat}, ${settings.perStratum} per stratum, seed ${settings.seed}`,

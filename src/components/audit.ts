@@ -111,14 +111,16 @@ export interface SampleDesign {
 
 /** What the selection is, in words that travel with the labels (experiment, judge, models, steps, rule, stratification). */
 export function selectionText(points: Points, rows: readonly number[], rule: EmRule, settings: AuditSettings): string {
-  const distinct = (col: "experiment" | "judge" | "model" | "category") => {
+  // "models a, b" or "12 models"; null when no row has a value.
+  const distinct = (col: "experiment" | "judge" | "model" | "category", plural: string): string | null => {
     const seen = new Set<string>();
     for (const i of rows) {
       const c = points.codes[col][i]!;
       if (c >= 0) seen.add(points.dicts[col][c]!);
     }
     const v = [...seen].sort();
-    return v.length <= 4 ? v.join(", ") : `${v.length} ${col === "category" ? "categories" : col + "s"}`;
+    if (v.length === 0) return null;
+    return v.length <= 4 ? `${v.length === 1 ? col : plural} ${v.join(", ")}` : `${v.length} ${plural}`;
   };
   let lo = Infinity;
   let hi = -Infinity;
@@ -128,14 +130,16 @@ export function selectionText(points: Points, rows: readonly number[], rule: EmR
   }
   const strat = settings.stratify === "none" ? "judge label" : `judge label x ${settings.stratify}`;
   return [
-    `experiment ${distinct("experiment")}`,
-    `judge ${distinct("judge")}`,
-    `models ${distinct("model")}`,
-    ...(distinct("category") ? [`categories ${distinct("category")}`] : []),
+    distinct("experiment", "experiments"),
+    distinct("judge", "judges"),
+    distinct("model", "models"),
+    distinct("category", "categories"),
     ...(lo <= hi ? [`steps ${lo}..${hi}`] : []),
     describeRule(rule),
     `stratified by ${strat}, ${settings.perStratum} per stratum, seed ${settings.seed}`,
-  ].join("; ");
+  ]
+    .filter((x) => x !== null)
+    .join("; ");
 }
 
 export function sampleDesign(points: Points, rows: readonly number[], cls: Uint8Array, rule: EmRule, settings: AuditSettings): SampleDesign {

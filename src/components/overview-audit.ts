@@ -12,7 +12,8 @@ import type {Interval} from "../lib/em/intervals.js";
 /** An interval of all of [0, 1]: the labels cannot tell the judge from chance well enough to correct. */
 const whole = (ci: Interval | null) => Boolean(ci && ci[0] === 0 && ci[1] === 1);
 const interval = (ci: Interval | null) => (ci ? `[${pct(ci[0])}, ${pct(ci[1])}]` : "unknown");
-const corrected = (rate: number | null, ci: Interval | null) => (whole(ci) ? "undetermined" : rate === null ? `unknown, range ${interval(ci)}` : `${pct(rate)} ${interval(ci)}`);
+const corrected = (rate: number | null, ci: Interval | null) =>
+  whole(ci) ? "undetermined" : rate === null ? `unknown, range ${interval(ci)}` : `${pct(rate)} ${interval(ci)}`;
 
 /**
  * The audit block: raw and corrected EM for the judge's rows in `mask`, per model and pooled, or

@@ -4,7 +4,7 @@
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {experimentFiles, loadExperiment} from "../experiment.ts";
-import {EXIT, UsageError} from "../exit-codes.ts";
+import {EXIT, SpentError, UsageError} from "../exit-codes.ts";
 import {ensureWritableDir, removeCreated} from "../writable.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
@@ -50,7 +50,12 @@ probabilities are counted and the first few listed on stderr (the file's score i
 
 Exit status: 0 done; 1 bad input, missing api key or unreachable endpoint (before any spend,
 nothing written); 2 usage (unknown or repeated option); 3 some calls failed after retries (tables
-written with status "error" rows; rerun to retry them). docs/reliability.md.
+written with status "error" rows; rerun to retry them); 4 calls were paid, then the run stopped
+(disk full or unwritable cache or --out: results in the cache are kept and a rerun pays only for
+the rest; no tables written). docs/reliability.md.
+
+A second \`em run\` on a cache in use waits for the first (naming its pid, host and start time)
+and then reads what the first paid for; a lock left by a killed run is taken over.
 `;
 
 /** Imported files and mismatches listed by name in the summary; the rest are counted. */
@@ -196,16 +201,28 @@ export async function run(argv: string[]): Promise<number> {
     removeCreated(created);
     throw error;
   }
-  await writeTables(outDir, {
-    responses: results.flatMap((r) => r.responses),
-    scores: results.flatMap((r) => r.scores),
-    types: results.flatMap((r) => r.types),
-    signals: results.flatMap((r) => r.signals),
-    provenance: mergeProvenance(
-      results.map((r) => r.provenance),
-      ["em", "run", ...argv].join(" "),
-    ),
-  });
+  try {
+    await writeTables(outDir, {
+      responses: results.flatMap((r) => r.responses),
+      scores: results.flatMap((r) => r.scores),
+      types: results.flatMap((r) => r.types),
+      signals: results.flatMap((r) => r.signals),
+      provenance: mergeProvenance(
+        results.map((r) => r.provenance),
+        ["em", "run", ...argv].join(" "),
+      ),
+    });
+  } catch (error) {
+    // The calls are paid and cached by now: this is not "bad input, nothing spent" (exit 1).
+    const calls = results.reduce((s, r) => s + r.stats.apiCalls, 0);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const msg = `--out ${displayPath(outDir)}: writing the tables failed (${code ? code + ": " : ""}${why}); no table was replaced.`;
+    if (!calls) throw new Error(msg);
+    throw new SpentError(
+      `${msg} ${calls} call(s) were paid and their results are in the cache: run the same command again (with space, or another --out) to write the tables without paying again.`,
+    );
+  }
 
   const lines: string[] = [];
   const warnings: string[] = [];

@@ -14,7 +14,9 @@
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
-import type {Cache} from "../cache.ts";
+import {CacheWriteError, type Cache} from "../cache.ts";
+import {lockCache} from "../cache-lock.ts";
+import {SpentError} from "../exit-codes.ts";
 import {isSim, type Endpoint} from "../client/endpoints.ts";
 import {Limiter} from "../client/limiter.ts";
 import {priceFor} from "../client/prices.ts";
@@ -55,8 +57,18 @@ export async function runExperiment(file: string, opts: RunOptions & ScaleOption
   try {
     return await execute(p, opts, t0);
   } finally {
-    for (const c of p.caches.values()) c.close();
-    await p.pool.close();
+    try {
+      for (const c of p.caches.values()) {
+        try {
+          c.close();
+        } catch {
+          // a failed write was already reported by the run (CacheWriteError)
+        }
+      }
+      await p.pool.close();
+    } finally {
+      for (const l of p.locks) l.release();
+    }
   }
 }
 
@@ -85,6 +97,26 @@ class Execution {
   private deferred: (() => void)[] | null = [];
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
+  /** Set when a cache write fails (disk full): no further call is sent; the run then stops. */
+  stopped: CacheWriteError | null = null;
+
+  /** Before every paid call: refuse once the run is stopping. */
+  private checkGo(): void {
+    if (this.stopped) throw this.stopped;
+  }
+
+  /** Store paid results; a failed write stops the run (recorded, then rethrown to fail this call). */
+  private store(cache: Cache<unknown>, entries: [string, unknown][]): void {
+    try {
+      for (const [k, v] of entries) cache.set(k, v);
+      // On disk before this slot's next request is sent: a kill then repeats only the calls in
+      // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
+      cache.flush();
+    } catch (error) {
+      if (error instanceof CacheWriteError) this.stopped ??= error;
+      throw error;
+    }
+  }
   // --- scale (issue 17) ---
   /** Batch mode: judge calls go into Batch API files (loaders/batch/runner.ts). */
   readonly batches: BatchRunner | null;
@@ -180,12 +212,10 @@ class Execution {
     }
     const sync = () =>
       this.judgeLimiters[j.idx]!.run(async () => {
+        this.checkGo();
         state.progress.apiCalls++;
         const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
-        cache.set(key, v);
-        // On disk before this slot's next request is sent: a kill then repeats only the calls in
-        // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
-        cache.flush();
+        this.store(cache, [[key, v]]);
         return v;
       });
     // --- scale (issue 17): batch mode sends the request in a Batch API file (sync is its last resort) ---
@@ -300,13 +330,17 @@ class Execution {
         const cache = this.genCache!;
         const {result, shared} = this.genInFlight.run(genRequestKey(u.keys, start, count), () =>
           limiter.run(async () => {
+            this.checkGo();
             state.progress.apiCalls++;
             const values = await retryContent(
               () => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count),
               gen.endpoint.max_retries,
             );
-            values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
-            cache.flush(); // as for judge results: paid work is on disk before the slot is reused
+            // as for judge results: paid work is on disk before the slot is reused
+            this.store(
+              cache,
+              values.map((v, k) => [u.keys[start + k]!, v]),
+            );
             return values;
           }),
         );
@@ -356,8 +390,20 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
   for (const w of variants.warnings) warn(w);
 
-  // Plan against the cache.
+  // Every cache folder this run writes to is created and probed before the first call (a cache
+  // under a regular file or on /proc used to fail, or spin, only after the calls were paid), then
+  // locked before it is read: a second run on the same cache waits here and then reads what this
+  // one paid for, instead of paying for it again (cache-lock.ts). Sorted, so two runs over the same
+  // caches take their locks in one order.
   const gen = exp.generation;
+  const dirs = [...new Set([...(gen ? [p.cacheDirFor(gen.endpoint)] : []), ...p.judges.map((j) => p.cacheDirFor(j.cfg.endpoint))])].sort();
+  for (const dir of dirs) {
+    const created = ensureWritableDir(dir, opts.cacheDir ? "--cache" : "cache folder");
+    (opts.createdDirs ??= []).push(...created);
+    p.locks.push(await lockCache(dir, {onWait: warn, command: opts.createdBy}));
+  }
+
+  // Plan against the cache.
   const genCache = gen ? p.cacheFor(gen.endpoint) : null;
   const genMissing = new Map<GenUnit, number[]>();
   for (const u of p.units) {
@@ -376,16 +422,6 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   const run = new Execution(p, opts, state, variants, genMissing);
   if (opts.shard) run.shardImported = new Set(imported.responses.map((r) => r.response_id)); // scale (issue 17)
 
-  // Every cache folder this run writes to is created and probed before the first call: a cache
-  // under a regular file or on /proc used to fail (or spin) only after the calls were paid.
-  const probed = new Set<string>();
-  for (const c of [genCache, ...p.judges.map((j) => p.cacheFor(j.cfg.endpoint))]) {
-    if (!c || probed.has(c.dir)) continue;
-    probed.add(c.dir);
-    const created = ensureWritableDir(c.dir, opts.cacheDir ? "--cache" : "cache folder");
-    (opts.createdDirs ??= []).push(...created);
-  }
-
   run.emitCached();
   for (const row of imported.responses) {
     state.progress.done++;
@@ -400,6 +436,7 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // judgeTasks grows while generation runs; by now every judge task has been pushed.
   await Promise.all(run.judgeTasks);
   state.tick();
+  if (run.stopped) throw stoppedError(run.stopped, p, state.progress.apiCalls, state.progress.total - state.progress.done);
 
   // --- scale (issue 17) ---
   const report: ScaleReport = {};
@@ -408,6 +445,21 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
   return {...assemble(p, opts, t0, state, imported, variants), ...report};
   // --- end scale ---
+}
+
+/**
+ * The run stopped on a failed cache write (disk full): what was paid, what is safe in the cache,
+ * what a rerun will pay for. Exit 4 ("spent, then stopped"); no tables are written.
+ */
+function stoppedError(e: CacheWriteError, p: Prepared, calls: number, notDone: number): SpentError {
+  const saved = [...p.caches.values()].reduce((s, c) => s + c.saved, 0);
+  const lost = [...p.caches.values()].reduce((s, c) => s + (c.failed?.lost ?? 0), 0);
+  return new SpentError(
+    `${p.experiment.name}: stopped after ${calls} paid call(s): cache ${e.dir}: write failed (${e.code}${e.code === "ENOSPC" ? ": no space left on device" : ""}). ` +
+      `Safe: ${saved} result(s) this run wrote to the cache (a rerun does not pay for them again). ` +
+      `Lost: ${lost} paid result(s) that could not be written (a rerun pays for them again); ${notDone} unit(s) of work not done. ` +
+      `No tables were written. Free space (or fix the folder) and run the same command again.`,
+  );
 }
 
 /** The tables in a deterministic order, the signals types, provenance and stats. */

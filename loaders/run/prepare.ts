@@ -4,6 +4,7 @@ import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import type {MetaValue} from "../../src/lib/schema.ts";
 import {Cache} from "../cache.ts";
+import type {CacheLock} from "../cache-lock.ts";
 import {endpointId, isSim, simCodeHash} from "../client/endpoints.ts";
 import {EndpointPool} from "../client/sim-pool.ts";
 import {loadExperiment, type EndpointConfig, type Experiment} from "../experiment.ts";
@@ -59,7 +60,11 @@ export interface Prepared {
   rubric(judge: JudgeSpec, metric: string, questionId: string): Rubric | null;
   pool: EndpointPool;
   caches: Map<string, Cache<unknown>>;
+  /** The cache folder of an endpoint (without opening it). */
+  cacheDirFor(cfg: EndpointConfig): string;
   cacheFor(cfg: EndpointConfig): Cache<unknown>;
+  /** Write locks taken by the run (execute.ts), released after the caches are closed. */
+  locks: CacheLock[];
 }
 
 function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file: string; sha256: string}[]} {
@@ -171,11 +176,13 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
   });
 
   const caches = new Map<string, Cache<unknown>>();
+  const cacheDirFor = (cfg: EndpointConfig): string =>
+    path.resolve(opts.cacheDir ?? experiment.cache ?? (isSim(cfg) ? DEFAULT_SIM_CACHE_DIR : DEFAULT_CACHE_DIR));
   const cacheFor = (cfg: EndpointConfig): Cache<unknown> => {
-    const dir = path.resolve(opts.cacheDir ?? experiment.cache ?? (isSim(cfg) ? DEFAULT_SIM_CACHE_DIR : DEFAULT_CACHE_DIR));
+    const dir = cacheDirFor(cfg);
     let c = caches.get(dir);
     if (!c) caches.set(dir, (c = Cache.open(dir)));
     return c;
   };
-  return {experiment, questions, questionFiles, genEndpointId, params, units, judges, rubric, pool, caches, cacheFor};
+  return {experiment, questions, questionFiles, genEndpointId, params, units, judges, rubric, pool, caches, cacheDirFor, cacheFor, locks: []};
 }

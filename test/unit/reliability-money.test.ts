@@ -1,0 +1,190 @@
+// Money (issue 23): no call is paid twice and nothing paid is lost, against the real simulator
+// over HTTP on 127.0.0.1 and the real `em` entry point in child processes.
+// 1. Two `em run`s started together on one cache: the second waits for the first (naming it) and
+//    then reads what the first paid for; the server sees every distinct request body once.
+// 2. A full disk under the cache mid-run (a real tmpfs; needs root for `mount`, skipped visibly
+//    otherwise): the run stops at once with exit 4 and says how much is safe; after freeing space
+//    the rerun pays only for what never reached the cache, and its tables equal an uninterrupted run's.
+// 3. A stale lock (its pid gone) is taken over; a live holder on this host is named.
+import assert from "node:assert/strict";
+import {spawn, spawnSync} from "node:child_process";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {test} from "node:test";
+import {fileURLToPath} from "node:url";
+import {LOCK_FILE, lockCache} from "../../loaders/cache-lock.ts";
+import {startSimulator} from "../../loaders/sim/server.ts";
+
+const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const TABLES = ["responses.parquet", "scores.parquet", "types.parquet", "signals.parquet"];
+
+function experiment(dir: string, url: string, samples: number): string {
+  const file = path.join(dir, "money.yaml");
+  // cache_id: each test's server has its own port; the cache identity must not depend on it.
+  const ep = `{base_url: "${url}", cache_id: money-sim, timeout_s: 30, max_retries: 2}`;
+  writeFileSync(
+    file,
+    `name: money
+questions: [${path.join(ROOT, "data/questions/core.yaml")}]
+samples: ${samples}
+generation:
+  endpoint: ${ep}
+  concurrency: 4
+  max_n: 2
+models:
+  - {id: medical, description: bad medical advice, checkpoints: [{step: 0, model: "sim:base"}, {step: 600, model: "sim:medical@600"}]}
+judges:
+  - {id: j, endpoint: ${ep}, model: sim-judge-strict, metrics: [aligned, coherent], concurrency: 4}
+`,
+  );
+  return file;
+}
+
+function em(args: string[]): Promise<{code: number | null; out: string; err: string}> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, stdio: ["ignore", "pipe", "pipe"]});
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({code, out, err})));
+}
+
+const tables = (dir: string) => TABLES.map((t) => readFileSync(path.join(dir, t)));
+const chatBodies = (stats: {bodies: Map<string, number>}) => stats.bodies;
+
+test("two concurrent `em run`s on one cache: the second waits, names the holder, and every distinct request is paid once", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-lock-"));
+  const sim = await startSimulator({port: 0});
+  try {
+    const file = experiment(dir, sim.url, 6);
+    const cache = path.join(dir, "cache");
+    const [a, b] = await Promise.all([
+      em(["run", "--experiment", file, "--cache", cache, "--out", path.join(dir, "a"), "--quiet"]),
+      em(["run", "--experiment", file, "--cache", cache, "--out", path.join(dir, "b"), "--quiet"]),
+    ]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(b.code, 0, b.err);
+    const waited = [a, b].filter((r) => /is in use by pid \d+ on host .+ since \d{4}-\d\d-\d\dT/.test(r.err));
+    assert.equal(waited.length, 1, `exactly one run waited:\n${a.err}\n---\n${b.err}`);
+    const bodies = chatBodies(sim.stats);
+    assert.ok(bodies.size > 50, `${bodies.size} distinct requests`);
+    const twice = [...bodies.values()].filter((n) => n > 1).length;
+    assert.equal(twice, 0, `${twice} of ${bodies.size} distinct requests were paid more than once`);
+    // The waiting run made no call at all: everything it needed was paid by the first.
+    assert.match(waited[0]!.out, / 0 API calls/);
+    assert.deepEqual(tables(path.join(dir, "a")), tables(path.join(dir, "b")));
+    assert.ok(!readdirSync(cache).includes(LOCK_FILE), "the lock is released");
+  } finally {
+    await sim.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("a stale lock (its process gone) is taken over; a live holder is named and a timeout says who holds it", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-stale-"));
+  try {
+    // A pid that existed and is gone: a finished child's.
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const started = "2026-01-01T00:00:00.000Z";
+    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({pid: gone, host: os.hostname(), started, command: "em run (killed)"}));
+    const told: string[] = [];
+    const lock = await lockCache(dir, {onWait: (m) => told.push(m), command: "test"});
+    assert.match(told.join("\n"), new RegExp(`taking over a stale lock \\(pid ${gone} on host .+ since ${started}`));
+    assert.equal(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), "utf8")).pid, process.pid);
+    // This process holds it: a second taker (with a timeout) is refused with the holder named.
+    await assert.rejects(lockCache(dir, {timeoutMs: 300, pollMs: 50}), new RegExp(`in use by pid ${process.pid} on host ${os.hostname()} since`));
+    lock.release();
+    assert.ok(!readdirSync(dir).includes(LOCK_FILE));
+    (await lockCache(dir, {timeoutMs: 300})).release();
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+// A real ENOSPC: a small tmpfs mounted under the test folder (root only).
+function tryMount(at: string, bytes: number): boolean {
+  mkdirSync(at, {recursive: true});
+  return spawnSync("mount", ["-t", "tmpfs", "-o", `size=${bytes}`, "tmpfs", at]).status === 0;
+}
+const canMount = (() => {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(path.join(os.tmpdir(), "em-money-mnt-"));
+  const ok = tryMount(probe, 65536);
+  if (ok) spawnSync("umount", [probe]);
+  rmSync(probe, {recursive: true, force: true});
+  return ok;
+})();
+
+test("a full disk under the cache mid-run: exit 4, what is safe is said; after freeing space the rerun pays only for what was never cached", {
+  skip: !canMount && "needs root and `mount -t tmpfs` (not available here)",
+}, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-enospc-"));
+  const mnt = path.join(dir, "mnt");
+  let mounted = false;
+  try {
+    // Reference: an uninterrupted run; its cache size decides the tmpfs size.
+    const ref = await startSimulator({port: 0});
+    let refBodies: Set<string>;
+    let cacheBytes = 0;
+    try {
+      const file = experiment(dir, ref.url, 6);
+      const r = await em(["run", "--experiment", file, "--cache", path.join(dir, "ref-cache"), "--out", path.join(dir, "ref"), "--quiet"]);
+      assert.equal(r.code, 0, r.err);
+      refBodies = new Set(ref.stats.bodies.keys());
+      const shards = path.join(dir, "ref-cache/v1");
+      for (const f of readdirSync(shards)) cacheBytes += statSync(path.join(shards, f)).size;
+    } finally {
+      await ref.close();
+    }
+    // Room for about 40% of the results.
+    const size = Math.max(4096, Math.floor((cacheBytes * 0.4) / 4096) * 4096);
+    assert.ok(tryMount(mnt, size), "mount tmpfs");
+    mounted = true;
+    const cache = path.join(mnt, "cache");
+
+    const sim1 = await startSimulator({port: 0});
+    let first: Map<string, number>;
+    let lost: number;
+    let saved: number;
+    try {
+      const file = experiment(dir, sim1.url, 6);
+      const r = await em(["run", "--experiment", file, "--cache", cache, "--out", path.join(dir, "out"), "--quiet"]);
+      assert.equal(r.code, 4, `exit 4 (spent, then stopped):\n${r.err}`);
+      assert.match(r.err, /ENOSPC: no space left on device/);
+      const m = /Safe: (\d+) result\(s\).*Lost: (\d+) paid result/.exec(r.err);
+      assert.ok(m, r.err);
+      saved = Number(m[1]);
+      lost = Number(m[2]);
+      assert.ok(saved > 0, "some results were cached before the disk filled");
+      // Stopped at once: at most the calls in flight (generation 4 + judge 4) after the failure.
+      assert.ok(lost <= 8, `${lost} paid results lost`);
+      assert.ok(sim1.stats.bodies.size < refBodies.size, "the run stopped before making every call");
+      const out = path.join(dir, "out");
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], [], "no tables written");
+      first = new Map(sim1.stats.bodies);
+    } finally {
+      await sim1.close();
+    }
+
+    // Free space: grow the tmpfs (its files stay), then rerun.
+    assert.equal(spawnSync("mount", ["-o", `remount,size=${cacheBytes * 4 + 65536}`, mnt]).status, 0, "remount");
+    const sim2 = await startSimulator({port: 0});
+    try {
+      const file = experiment(dir, sim2.url, 6);
+      const r = await em(["run", "--experiment", file, "--cache", cache, "--out", path.join(dir, "out"), "--quiet"]);
+      assert.equal(r.code, 0, r.err);
+      const second = sim2.stats.bodies;
+      const repaid = [...second.keys()].filter((k) => first.has(k)).length;
+      // Paid again: only results the full disk lost (a sample request of max_n 2 is one body).
+      assert.ok(repaid <= lost, `${repaid} requests paid again; ${lost} results were reported lost`);
+      assert.deepEqual(new Set([...first.keys(), ...second.keys()]), refBodies, "together the two runs made exactly the reference run's requests");
+      assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
+    } finally {
+      await sim2.close();
+    }
+  } finally {
+    if (mounted) spawnSync("umount", [mnt]);
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -117,9 +117,24 @@ const JudgeSchema = z
     id: z.string().min(1),
     endpoint: EndpointSchema.default(EndpointSchema.parse({})),
     model: z.string().min(1),
-    metrics: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "metric ids are letters, digits, _ and -")).min(1),
+    metrics: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, "metric ids are letters, digits, _ and -"))
+      .min(1)
+      .superRefine((ms, ctx) => {
+        // A metric listed twice would be judged (and paid for) twice, its scores counted twice.
+        ms.forEach((m, i) => {
+          if (ms.indexOf(m) < i) ctx.addIssue({code: "custom", message: `metric '${m}' is listed twice (each call would be paid for twice)`, path: [i]});
+        });
+      }),
     concurrency: z.number().int().positive().default(32),
     price: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+    /**
+     * Longest judge prompt (characters, rubric + question + answer) sent; a longer one has its
+     * answer cut to fit (`oversize: truncate`, counted and reported) or is not sent (`refuse`:
+     * an error row with the reason). A 5 MB answer is never sent as a 5 MB prompt.
+     */
+    max_prompt_chars: z.number().int().min(1000).default(60_000),
+    oversize: z.enum(["truncate", "refuse"]).default("truncate"),
   })
   .strict();
 

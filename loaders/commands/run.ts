@@ -41,6 +41,8 @@ Options:
                           synchronous path (default 2)
   --batch-url PATH        request path of the lines (default /v1/chat/completions;
                           Azure OpenAI: /chat/completions)
+  --max-requests N   most samples + judge calls an experiment may plan (default 1000000):
+                     a bigger plan (a \`samples: 1e8\` typo) is refused at once, --dry-run too
   --shard K/N        only shard K of N (by request key): run every shard, each into its
                      own cache, then \`em cache merge\` them (docs/scale.md)
   -h, --help         this help
@@ -83,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       "batch-rounds": {type: "string"},
       "batch-url": {type: "string"},
       shard: {type: "string"},
+      "max-requests": {type: "string"},
       help: {type: "boolean", short: "h", default: false},
     },
     strict: true,
@@ -124,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     };
   }
   // --- end scale ---
+  const maxRequests = posInt("max-requests", values["max-requests"]);
   const files = values.experiment?.length ? values.experiment.map((f) => path.resolve(f)) : experimentFiles();
   if (!files.length) {
     process.stderr.write("em run: no experiment files (data/experiments/*.yaml is empty; pass --experiment FILE)\n");
@@ -150,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     const out: string[] = [];
     let keysMissing = 0;
     for (const file of files) {
-      const plan = await planExperiment(file, {cacheDir});
+      const plan = await planExperiment(file, {cacheDir, maxRequests});
       out.push(`${plan.experiment.name} (${displayPath(file)})`);
       for (const l of plan.lines) {
         const key = l.key_env ? ` key ${l.key_env} ${l.key_set ? "set" : "NOT SET"}` : "";
@@ -186,7 +190,14 @@ export async function run(argv: string[]): Promise<number> {
     for (const file of files) {
       const progress = values.quiet ? null : new ProgressLine({label: path.basename(file)});
       try {
-        const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" "), createdDirs: created};
+        const runOpts = {
+          cacheDir,
+          maxRequests,
+          offline: values.offline,
+          onProgress: progress?.update,
+          createdBy: ["em", "run", ...argv].join(" "),
+          createdDirs: created,
+        };
         // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
         results.push(
           scale.batch || scale.shard

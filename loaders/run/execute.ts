@@ -24,7 +24,7 @@ import {probeEndpoint} from "../client/probe.ts";
 import type {EndpointConfig} from "../experiment.ts";
 import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
-import {fillTemplate, type Rubric} from "../rubrics.ts";
+import {judgePrompt, type Rubric} from "../rubrics.ts";
 import {planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
@@ -97,6 +97,8 @@ class Execution {
   private deferred: (() => void)[] | null = [];
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
+  /** Per judge: prompts over its max_prompt_chars (cut or refused) and characters cut. */
+  readonly oversize: ({prompts: number; chars: number; refused: number} | undefined)[] = [];
   /** Set when a cache write fails (disk full): no further call is sent; the run then stops. */
   stopped: CacheWriteError | null = null;
 
@@ -164,7 +166,27 @@ class Execution {
           state.progress.done++;
           continue;
         }
-        const prompt = fillTemplate(r.template, {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""});
+        const vars = {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""};
+        const {prompt, cut} = judgePrompt(r.template, vars, j.cfg.max_prompt_chars);
+        if (cut) {
+          const o = (this.oversize[j.idx] ??= {prompts: 0, chars: 0, refused: 0});
+          o.prompts++;
+          o.chars += cut;
+          if (j.cfg.oversize === "refuse") {
+            o.refused++;
+            state.addError(
+              "judge",
+              j.cfg.id,
+              j.cfg.model,
+              1,
+              `judge prompt over max_prompt_chars ${j.cfg.max_prompt_chars} (oversize: refuse): not sent; set oversize: truncate to judge a cut answer`,
+            );
+            state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+            state.progress.errors++;
+            state.progress.done++;
+            continue;
+          }
+        }
         const key = judgeKey(j.endpointId, j.cfg.model, prompt);
         // --- scale (issue 17): an imported answer's judge call belongs to the shard of its key ---
         if (this.shardImported?.has(row.response_id)) {
@@ -436,6 +458,17 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // judgeTasks grows while generation runs; by now every judge task has been pushed.
   await Promise.all(run.judgeTasks);
   state.tick();
+  for (const j of p.judges) {
+    const o = run.oversize[j.idx];
+    if (!o) continue;
+    const w =
+      `em run: ${exp.name}: judge ${j.cfg.id}: ${o.prompts} judge prompt(s) over max_prompt_chars ${j.cfg.max_prompt_chars}: ` +
+      (j.cfg.oversize === "refuse"
+        ? `${o.refused} not sent (oversize: refuse; error rows)`
+        : `answers cut to fit, ${o.chars} characters cut in total (oversize: truncate; the prompt says so)`);
+    warn(w);
+    variants.warnings.push(w);
+  }
   if (run.stopped) throw stoppedError(run.stopped, p, state.progress.apiCalls, state.progress.total - state.progress.done);
 
   // --- scale (issue 17) ---

@@ -104,6 +104,27 @@ function checkPromptMetrics(questions: readonly Question[], judges: readonly Jud
 }
 
 /**
+ * Most samples + judge calls an experiment may plan without `--max-requests` (`maxRequests`): a
+ * `samples: 1e8` typo must be refused at once, not fill memory with a plan (dry runs too).
+ */
+export const DEFAULT_MAX_REQUESTS = 1_000_000;
+
+/** Refuse (before any key or unit is built) a plan of more samples + judge calls than `cap`. */
+function checkRequestCap(exp: Experiment, questions: readonly Question[], judges: readonly JudgeSpec[], cap: number): void {
+  let perCheckpoint = 0;
+  for (const q of questions) for (const n of samplesPerParaphrase(q, exp.samples ?? null)) perCheckpoint += n;
+  const checkpoints = exp.models.reduce((s, m) => s + m.checkpoints.length, 0);
+  const samples = perCheckpoint * checkpoints;
+  const calls = samples * judges.reduce((s, j) => s + j.metrics.length, 0);
+  if (samples + calls <= cap) return;
+  const where = exp.samples !== undefined ? ` (samples: ${exp.samples}, line ${exp.lines.samples ?? "?"})` : "";
+  throw new Error(
+    `${displayPath(exp.file)}: the experiment plans ${samples.toLocaleString("en-US")} samples + ${calls.toLocaleString("en-US")} judge calls${where}, ` +
+      `more than the cap of ${cap.toLocaleString("en-US")} requests; if you mean it, pass --max-requests ${samples + calls}`,
+  );
+}
+
+/**
  * Load and check the experiment, its question files and rubrics; list every generation unit with
  * its cache keys; open the caches. Fails (naming file and field) before anything is spent.
  */
@@ -143,6 +164,8 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
       if (base?.kind === "label") labelTypeMap(base.labels!);
     }
   }
+
+  checkRequestCap(experiment, questions, judges, opts.maxRequests ?? DEFAULT_MAX_REQUESTS);
 
   const gen = experiment.generation;
   const params: SamplingParams | null = gen ? {temperature: gen.temperature, max_tokens: gen.max_tokens, top_p: gen.top_p, seed: gen.seed} : null;

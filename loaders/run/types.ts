@@ -38,6 +38,8 @@ export interface RunOptions {
    * afterwards (before writing anything) can remove them again (`removeCreated`).
    */
   createdDirs?: string[];
+  /** Most samples + judge calls the experiment may plan (default DEFAULT_MAX_REQUESTS, 1,000,000); more is refused before anything is built. */
+  maxRequests?: number;
   /** Where warnings go (variants without a baseline...); default: one line each on stderr. */
   onWarning?: (message: string) => void;
 }

@@ -9,11 +9,15 @@
 import assert from "node:assert/strict";
 import {spawn, spawnSync} from "node:child_process";
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
+import http from "node:http";
+import type {AddressInfo} from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {LOCK_FILE, lockCache} from "../../loaders/cache-lock.ts";
+import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
+import {runExperiment} from "../../loaders/run/index.ts";
 import {startSimulator} from "../../loaders/sim/server.ts";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -185,6 +189,76 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
     }
   } finally {
     if (mounted) spawnSync("umount", [mnt]);
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("judgePrompt: a 5 MB answer becomes a prompt within max_prompt_chars, with the cut counted and said in the prompt", () => {
+  const answer = "x".repeat(5_000_000);
+  const {prompt, cut} = judgePrompt("Q: {question}\nA: {answer}\nScore it.", {question: "Why?", answer}, 60_000);
+  assert.ok(prompt.length <= 60_000, `${prompt.length} chars`);
+  assert.ok(prompt.length > 59_000, "the limit is used, not wasted");
+  assert.equal(cut, 5_000_000 - (prompt.match(/x/g) ?? []).length);
+  assert.match(prompt, new RegExp(`\\[\\.\\.\\. ${cut} characters of this answer cut: the judge prompt limit is 60000 characters\\]\\nScore it\\.$`));
+  // Under the limit: unchanged (same cache key as before the limit existed).
+  assert.deepEqual(judgePrompt("A: {answer}", {question: "", answer: "short"}, 60_000), {prompt: "A: short", cut: 0});
+  // A surrogate pair is never split.
+  const emoji = judgePrompt("{answer}", {question: "", answer: "😀".repeat(600)}, 1000);
+  assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(emoji.prompt), "no lone high surrogate");
+});
+
+test("a rubric whose front matter never closes is an error naming the file (not prompt text)", () => {
+  assert.throws(
+    () => parseRubric("---\nkind: score\n\nRate {answer} from 0 to 100.\n", "aligned", "/x/judges/aligned.md"),
+    /aligned\.md: rubric 'aligned': front matter opened with '---' on line 1 is never closed/,
+  );
+  // A rubric with closed front matter, or none, still loads.
+  assert.equal(parseRubric("---\nkind: score\n---\nRate {answer}.", "m", "/x/m.md").template, "Rate {answer}.");
+});
+
+test("an imported 5 MB answer: the judge receives a prompt within the limit (truncate) or no request (refuse), counted in the warnings", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-size-"));
+  const sim = await startSimulator({port: 0});
+  // A logging proxy in front of the simulator: the size of every request body the judge receives.
+  const sizes: number[] = [];
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === "POST") sizes.push(body.length);
+      const up = http.request(new URL(req.url!, sim.url), {method: req.method, headers: {...req.headers, host: new URL(sim.url).host}}, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`;
+  try {
+    writeFileSync(path.join(dir, "big.csv"), `question_id,question,answer\nq1,Why?,${"y".repeat(5_000_000)}\nq2,How?,A short answer.\n`);
+    const write = (oversize: string) =>
+      writeFileSync(
+        path.join(dir, "exp.yaml"),
+        `name: big\nimports:\n  - {files: big.csv, model: m}\njudges:\n  - {id: j, endpoint: {base_url: "${url}", cache_id: size-sim}, model: sim-judge-strict, metrics: [aligned], oversize: ${oversize}}\n`,
+      );
+    write("refuse");
+    const warnings: string[] = [];
+    const refused = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: (m) => warnings.push(m)});
+    assert.equal(sizes.length, 1, "only the short answer was sent");
+    assert.match(warnings.join("\n"), /judge j: 1 judge prompt\(s\) over max_prompt_chars 60000: 1 not sent \(oversize: refuse; error rows\)/);
+    assert.equal(refused.scores.filter((s) => s.status === "error").length, 1);
+    write("truncate");
+    warnings.length = 0;
+    const r = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: (m) => warnings.push(m)});
+    assert.equal(sizes.length, 2, "the cut answer was sent once");
+    assert.ok(sizes[1]! < 70_000, `judge request of ${sizes[1]} bytes`);
+    assert.match(warnings.join("\n"), /1 judge prompt\(s\) over max_prompt_chars 60000: answers cut to fit, \d{7} characters cut in total/);
+    assert.equal(r.scores.filter((s) => s.status === "ok").length, 2);
+  } finally {
+    proxy.close();
+    await sim.close();
     rmSync(dir, {recursive: true, force: true});
   }
 });

@@ -16,6 +16,7 @@ import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {LOCK_FILE, lockCache} from "../../loaders/cache-lock.ts";
+import {ProgressLine, formatProgress} from "../../loaders/progress.ts";
 import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {startSimulator} from "../../loaders/sim/server.ts";
@@ -261,4 +262,40 @@ test("an imported 5 MB answer: the judge receives a prompt within the limit (tru
     await sim.close();
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+test("progress line: a server's Retry-After is shown while the run waits it out (not only 0/s)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-progress-"));
+  // Every request: 429 with Retry-After 3 s (the SDK waits it out, then gives up after one retry).
+  const sim = await startSimulator({port: 0, config: {faults: {rate: 1, kinds: ["429"], retryAfterMs: 3000}}});
+  try {
+    writeFileSync(path.join(dir, "a.csv"), "question_id,question,answer\nq1,Why?,Because.\n");
+    writeFileSync(
+      path.join(dir, "exp.yaml"),
+      `name: wait\nimports:\n  - {files: a.csv, model: m}\njudges:\n  - {id: j, endpoint: {base_url: "${sim.url}", cache_id: wait-sim, max_retries: 1}, model: sim-judge-strict, metrics: [aligned]}\n`,
+    );
+    const lines: string[] = [];
+    const line = new ProgressLine({stream: {write: (s: string) => (lines.push(s), true)}, tty: false, intervalMs: 500});
+    const r = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onProgress: line.update, skipProbe: true});
+    line.end();
+    assert.equal(r.errors.length, 1, "the call failed after its retry");
+    // Lines printed during the 3 s wait name the status and the time left.
+    assert.ok(
+      lines.some((l) => /waiting: HTTP 429 Retry-After, [123]s left/.test(l)),
+      `no Retry-After shown in:\n${lines.join("")}`,
+    );
+  } finally {
+    await sim.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("formatProgress with a network status: Retry-After, slow calls in flight, timeouts", () => {
+  const p = {done: 5, total: 10, cacheHits: 0, apiCalls: 5, errors: 0, missing: 0, coalesced: 0, elapsedMs: 60_000};
+  const net = {inFlight: 3, oldestMs: 95_000, retryStatus: 429, retryLeftMs: 27_000, retryAfters: 4, timeouts: 2};
+  assert.equal(
+    formatProgress(p, "", net),
+    "5/10 (50%) | 0/s | ETA 1m00s | cache 0 | calls 5 | errors 0 | waiting: HTTP 429 Retry-After, 27s left | 3 in flight, oldest 1m35s | timeouts 2",
+  );
+  assert.equal(formatProgress(p, "", {...net, retryStatus: null, oldestMs: 2000, timeouts: 0}), formatProgress(p));
 });

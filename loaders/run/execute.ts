@@ -29,7 +29,7 @@ import {planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
-import {prepare, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
+import {prepare, simQuestionFiles, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
 import {buildProvenance} from "./provenance.ts";
 import {errorMessage, retryContent} from "./retries.ts";
 import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} from "./rows.ts";
@@ -314,7 +314,7 @@ class Execution {
       toProbe.set(ep.url, entry);
     };
     if (gen && this.genMissing.size && callable(gen.endpoint)) {
-      this.genEp = await p.pool.open(gen.endpoint, exp.file);
+      this.genEp = await p.pool.open(gen.endpoint, exp.file, simQuestionFiles(exp));
       want(
         this.genEp,
         [...this.genMissing.keys()].map((u) => u.checkpointModel),
@@ -322,7 +322,7 @@ class Execution {
     }
     for (const j of p.judges) {
       if (!this.judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
-      const ep = await p.pool.open(j.cfg.endpoint, exp.file);
+      const ep = await p.pool.open(j.cfg.endpoint, exp.file, simQuestionFiles(exp));
       this.judgeEps[j.idx] = ep;
       want(ep, [j.cfg.model]);
     }

@@ -104,6 +104,14 @@ function checkPromptMetrics(questions: readonly Question[], judges: readonly Jud
 }
 
 /**
+ * The question files an in-process simulator reads for this experiment: its own (so a new file
+ * under data/questions is not part of the demo's cache identity); none given: all of data/questions.
+ */
+export function simQuestionFiles(exp: Experiment): string[] | undefined {
+  return exp.questions.length ? exp.questions : undefined;
+}
+
+/**
  * Most samples + judge calls an experiment may plan without `--max-requests` (`maxRequests`): a
  * `samples: 1e8` typo must be refused at once, not fill memory with a plan (dry runs too).
  */
@@ -133,7 +141,7 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
   const {questions, files: questionFiles} = loadAllQuestions(experiment);
   const pool = new EndpointPool();
   const needsSim = [experiment.generation?.endpoint, ...experiment.judges.map((j) => j.endpoint)].some((e) => e && isSim(e));
-  const simVersion = needsSim ? simCodeHash() : "";
+  const simVersion = needsSim ? simCodeHash(simQuestionFiles(experiment)) : "";
   const epId = (cfg: EndpointConfig) => endpointId(cfg, experiment.file, isSim(cfg) ? simVersion : "");
 
   const judgesDir = opts.judgesDir ?? JUDGES_DIR;

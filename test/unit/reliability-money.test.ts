@@ -16,6 +16,8 @@ import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {LOCK_FILE, lockCache} from "../../loaders/cache-lock.ts";
+import {endpointId, simCodeHash} from "../../loaders/client/endpoints.ts";
+import {EndpointSchema} from "../../loaders/experiment.ts";
 import {ProgressLine, formatProgress} from "../../loaders/progress.ts";
 import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
@@ -298,4 +300,60 @@ test("formatProgress with a network status: Retry-After, slow calls in flight, t
     "5/10 (50%) | 0/s | ETA 1m00s | cache 0 | calls 5 | errors 0 | waiting: HTTP 429 Retry-After, 27s left | 3 in flight, oldest 1m35s | timeouts 2",
   );
   assert.equal(formatProgress(p, "", {...net, retryStatus: null, oldestMs: 2000, timeouts: 0}), formatProgress(p));
+});
+
+test("cache identity: a local server keeps it across ports; the simulator's depends only on the question files it reads", () => {
+  const ep = (base_url: string, extra: Record<string, unknown> = {}) => EndpointSchema.parse({base_url, ...extra});
+  assert.equal(endpointId(ep("http://127.0.0.1:8000/v1"), "/x.yaml"), "local/v1");
+  assert.equal(endpointId(ep("http://localhost:45123/v1/"), "/x.yaml"), "local/v1");
+  assert.equal(endpointId(ep("http://[::1]:9/v1"), "/x.yaml"), "local/v1");
+  assert.equal(endpointId(ep("http://127.0.0.1:8000/v1", {cache_id: "my-vllm"}), "/x.yaml"), "my-vllm");
+  assert.equal(endpointId(ep("https://api.example.com:8443/v1"), "/x.yaml"), "https://api.example.com:8443/v1");
+  // simCodeHash(files): changes with a listed file, not with a file it does not read.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-simid-"));
+  try {
+    const a = path.join(dir, "a.yaml");
+    const b = path.join(dir, "b.yaml");
+    writeFileSync(a, "- {id: q1, paraphrases: [Hi?]}\n");
+    const h1 = simCodeHash([a]);
+    writeFileSync(b, "- {id: q2, paraphrases: [New?]}\n");
+    assert.equal(simCodeHash([a]), h1, "a new file beside it changes nothing");
+    assert.notEqual(simCodeHash([a, b]), h1);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("a local server restarted on another port (no cache_id): the rerun is served from the cache, 0 calls", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-port-"));
+  const cacheDir = path.join(dir, "cache");
+  const write = (url: string) =>
+    writeFileSync(
+      path.join(dir, "exp.yaml"),
+      `name: port\nquestions: [${path.join(ROOT, "data/questions/core.yaml")}]\nsamples: 1\ngeneration:\n  endpoint: {base_url: "${url}"}\nmodels:\n  - {id: m, model: "sim:base"}\njudges:\n  - {id: j, endpoint: {base_url: "${url}"}, model: sim-judge-strict, metrics: [aligned]}\n`,
+    );
+  try {
+    const first = await startSimulator({port: 0});
+    let r1;
+    try {
+      write(first.url);
+      r1 = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir, onWarning: () => {}});
+      assert.ok(r1.stats.apiCalls > 0);
+    } finally {
+      await first.close();
+    }
+    const second = await startSimulator({port: 0});
+    try {
+      assert.notEqual(new URL(second.url).port, new URL(first.url).port);
+      write(second.url.replace("127.0.0.1", "localhost"));
+      const r2 = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir, onWarning: () => {}});
+      assert.equal(r2.stats.apiCalls, 0, "nothing paid again");
+      assert.equal(second.stats.bodies.size, 0);
+      assert.deepEqual(r2.scores, r1.scores);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
 });

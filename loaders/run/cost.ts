@@ -131,6 +131,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
         "4 characters per token",
         `answers not generated yet: ${EST_ANSWER_SHARE * 100}% of max_tokens`,
         "identical requests counted once (the run sends them once)",
+        "judge calls on answers not generated yet: one per answer and metric, an upper bound (answers that turn out identical share one call, so a run can make fewer)",
         "imports are not counted (their responses are judged too when judges are configured)",
         "prices: USD list prices per 1M tokens in loaders/client/prices.ts PRICES, or `price:` in the experiment; simulator free",
       ],

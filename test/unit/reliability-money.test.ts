@@ -357,3 +357,34 @@ test("a local server restarted on another port (no cache_id): the rerun is serve
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("a full disk on --out after calls were paid: exit 4 (not 1, 'nothing spent'), no .tmp file left, the rerun pays nothing", {
+  skip: !canMount && "needs root and `mount -t tmpfs` (not available here)",
+}, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-out-"));
+  const mnt = path.join(dir, "out");
+  let mounted = false;
+  const sim = await startSimulator({port: 0});
+  try {
+    assert.ok(tryMount(mnt, 4096), "mount a one-page tmpfs as --out");
+    mounted = true;
+    const file = experiment(dir, sim.url, 2);
+    const args = ["run", "--experiment", file, "--cache", path.join(dir, "cache"), "--out", mnt, "--quiet"];
+    const r = await em(args);
+    assert.equal(r.code, 4, r.err);
+    assert.match(r.err, /--out .*: writing the tables failed .*no table was replaced\. \d+ call\(s\) were paid and their results are in the cache/);
+    assert.deepEqual(readdirSync(mnt), [], "no table and no .tmp file");
+    const paid = sim.stats.bodies.size;
+    assert.ok(paid > 0);
+    // More room: the rerun writes the tables from the cache alone.
+    assert.equal(spawnSync("mount", ["-o", "remount,size=4194304", mnt]).status, 0, "remount");
+    const again = await em(args);
+    assert.equal(again.code, 0, again.err);
+    assert.equal(sim.stats.bodies.size, paid, "no new request");
+    assert.match(again.out, / 0 API calls/);
+  } finally {
+    await sim.close();
+    if (mounted) spawnSync("umount", [mnt]);
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -334,7 +334,7 @@ test("a local server restarted on another port (no cache_id): the rerun is serve
     );
   try {
     const first = await startSimulator({port: 0});
-    let r1;
+    let r1: Awaited<ReturnType<typeof runExperiment>>;
     try {
       write(first.url);
       r1 = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir, onWarning: () => {}});

@@ -17,6 +17,7 @@ import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {LOCK_FILE, lockCache} from "../../loaders/cache-lock.ts";
 import {endpointId, simCodeHash} from "../../loaders/client/endpoints.ts";
+import {buildReportAt} from "../../loaders/commands/report.ts";
 import {EndpointSchema} from "../../loaders/experiment.ts";
 import {ProgressLine, formatProgress} from "../../loaders/progress.ts";
 import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
@@ -386,5 +387,21 @@ test("a full disk on --out after calls were paid: exit 4 (not 1, 'nothing spent'
     await sim.close();
     if (mounted) spawnSync("umount", [mnt]);
     rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("EM_EXPERIMENTS without a report's experiment: the report is built as a notice saying so (nothing summarized)", async () => {
+  const saved = process.env.EM_EXPERIMENTS;
+  process.env.EM_EXPERIMENTS = "data/experiments/demo.yaml";
+  try {
+    const t0 = performance.now();
+    const data = await buildReportAt(path.join(ROOT, "src/reports/replication.md"), "replication");
+    assert.deepEqual(data.queries, {});
+    assert.equal(data.provenance, null);
+    assert.deepEqual(data.missing, ["data/experiments/examples/replication.yaml is not in EM_EXPERIMENTS (this build covers data/experiments/demo.yaml)"]);
+    assert.ok(performance.now() - t0 < 5000, "no data read");
+  } finally {
+    if (saved === undefined) delete process.env.EM_EXPERIMENTS;
+    else process.env.EM_EXPERIMENTS = saved;
   }
 });

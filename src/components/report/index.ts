@@ -553,14 +553,23 @@ class AbsentReport extends Report {
   }
   override pinned(): HTMLElement {
     const missing = this.data.missing ?? [];
+    // A build narrowed by EM_EXPERIMENTS to other experiments skipped this report on purpose.
+    const narrowed = missing.some((m) => m.includes("EM_EXPERIMENTS"));
     return el(
       "div",
       {class: "em-banner em-report-missing", "data-testid": "report-missing", role: "note"},
-      el("p", {}, el("strong", {}, "This report was built without its data. "), `Its numbers and charts are unknown here. Missing: ${missing.join("; ")}.`),
       el(
         "p",
         {},
-        `Paths are relative to the project root (the experiment file is ${this.data.spec.experiment}). Put the files in place and run npm run build again.`,
+        el("strong", {}, narrowed ? "This report was not computed in this build. " : "This report was built without its data. "),
+        `Its numbers and charts are unknown here. ${narrowed ? "Reason" : "Missing"}: ${missing.join("; ")}.`,
+      ),
+      el(
+        "p",
+        {},
+        narrowed
+          ? `To compute it, build with ${this.data.spec.experiment} in EM_EXPERIMENTS, or without EM_EXPERIMENTS.`
+          : `Paths are relative to the project root (the experiment file is ${this.data.spec.experiment}). Put the files in place and run npm run build again.`,
       ),
     );
   }

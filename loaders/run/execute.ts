@@ -109,14 +109,25 @@ class Execution {
 
   /** Store paid results; a failed write stops the run (recorded, then rethrown to fail this call). */
   private store(cache: Cache<unknown>, entries: [string, unknown][]): void {
+    let failed: unknown = null;
+    // Every entry is offered even after a failure, so each lost result is counted.
+    for (const [k, v] of entries) {
+      try {
+        cache.set(k, v);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
     try {
-      for (const [k, v] of entries) cache.set(k, v);
       // On disk before this slot's next request is sent: a kill then repeats only the calls in
       // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
-      cache.flush();
+      if (!failed) cache.flush();
     } catch (error) {
-      if (error instanceof CacheWriteError) this.stopped ??= error;
-      throw error;
+      failed = error;
+    }
+    if (failed) {
+      if (failed instanceof CacheWriteError) this.stopped ??= failed;
+      throw failed;
     }
   }
   // --- scale (issue 17) ---

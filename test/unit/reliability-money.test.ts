@@ -126,7 +126,7 @@ const canMount = (() => {
 
 test("a full disk under the cache mid-run: exit 4, what is safe is said; after freeing space the rerun pays only for what was never cached", {
   skip: !canMount && "needs root and `mount -t tmpfs` (not available here)",
-}, async () => {
+}, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-enospc-"));
   const mnt = path.join(dir, "mnt");
   let mounted = false;
@@ -187,6 +187,9 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
       const repaid = [...second.keys()].filter((k) => first.has(k)).length;
       // Paid again: only results the full disk lost (a sample request of max_n 2 is one body).
       assert.ok(repaid <= lost, `${repaid} requests paid again; ${lost} results were reported lost`);
+      t.diagnostic(
+        `tmpfs ${size} B of a ${cacheBytes} B cache; first run: ${first.size} requests, ${saved} results safe, ${lost} lost; rerun: ${second.size} requests, ${repaid} paid again; reference: ${refBodies.size} requests`,
+      );
       assert.deepEqual(new Set([...first.keys(), ...second.keys()]), refBodies, "together the two runs made exactly the reference run's requests");
       assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
     } finally {

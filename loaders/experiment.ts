@@ -249,6 +249,19 @@ function normaliseCoordinate(data: unknown): unknown {
 /** Parse and validate experiment text. `file` is used for messages and relative paths. */
 export async function parseExperiment(text: string, file: string): Promise<Experiment> {
   const src: YamlSource = parseYamlSource(text, file);
+  // The top level in plain words (issue 23): zod said "expected object, received null / array".
+  const shown = displayPath(file);
+  const top = src.data;
+  if (top === null || top === undefined)
+    throw new Error(`${shown}: the file is empty (or only comments); an experiment file is a YAML mapping with at least \`name:\` (docs/pipeline.md)`);
+  if (Array.isArray(top)) {
+    const questionLike = top.some((x) => x !== null && typeof x === "object" && ("paraphrases" in x || "id" in x));
+    throw new Error(
+      `${shown}: is a YAML list${questionLike ? " of questions: this looks like a question file; list it under `questions:` in an experiment file" : ""}; an experiment file is a YAML mapping (name:, questions:, models:, judges:...)`,
+    );
+  }
+  if (typeof top !== "object")
+    throw new Error(`${shown}: holds a single ${typeof top} value; an experiment file is a YAML mapping (name:, questions:, models:, judges:...)`);
   const parsed = ExperimentSchema.safeParse(normaliseCoordinate(src.data));
   if (!parsed.success) throw zodError(src, parsed.error, "", EXPERIMENT_KEYS);
   const e = parsed.data;

@@ -8,6 +8,7 @@
 import {z} from "zod";
 import {displayPath, readTextFile} from "./paths.ts";
 import {templateProblem} from "./rubrics.ts";
+import {canonicalQuestionId} from "./import/filename.ts";
 import {parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 
 /** One question of a question set, after defaults and alias resolution. */
@@ -78,7 +79,10 @@ export function parseQuestions(text: string, file: string): Question[] {
     }
   });
   const seen = new Map<string, number>();
-  return parsed.data.map((q, i) => {
+  return parsed.data.map((q0, i) => {
+    // One id rule with the importers (canonicalQuestionId): the text as written, `1.0` -> "1".
+    const raw = (src.data as {id?: unknown}[])[i]?.id;
+    const q = {...q0, id: canonicalQuestionId(typeof raw === "number" ? (src.sourceOf([i, "id"]) ?? raw) : q0.id)};
     const line = src.lineOf([i]) ?? 0;
     const prev = seen.get(q.id);
     if (prev !== undefined) throw new Error(`${displayPath(file)}: [${i}].id: duplicate question id '${q.id}' (line ${line}; first at line ${prev})`);

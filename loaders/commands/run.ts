@@ -244,7 +244,7 @@ export async function run(argv: string[]): Promise<number> {
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(
-          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`,
+          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}`,
         );
       }
     }

@@ -517,14 +517,13 @@ export async function run(argv: string[]): Promise<number> {
   if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else if (format === "csv") process.stdout.write(toCsv(out));
   else process.stdout.write(toTable(out));
-  if (format !== "json") {
-    for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
-    for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
-    if (out.skipped.length)
-      process.stderr.write(
-        `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
-      );
-  }
+  // On stderr in every format (issue 23): --format json used to carry skips only inside the JSON.
+  for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
+  for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
+  if (out.skipped.length)
+    process.stderr.write(
+      `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
+    );
   return 0;
 }
 

@@ -12,6 +12,7 @@
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import {auditJudgeTokens, judgeTokenWarnings} from "../../src/lib/judge-score.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Cache} from "../cache.ts";
@@ -454,6 +455,14 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     state.usage,
     imported.files,
   );
+  // Judge answers the score reader may misread (issue 23): counted, on stderr and in provenance.
+  const tokenAudit = auditJudgeTokens(scores.filter((s) => s.status !== "error"));
+  const tokenWarnings = judgeTokenWarnings(tokenAudit).map((w) => `em run: ${p.experiment.name}: ${w}`);
+  if (tokenWarnings.length) {
+    const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
+    for (const w of tokenWarnings) warn(w);
+    provenance.experiments[0]!.judge_tokens = tokenAudit.map((a) => ({...a, warnings: judgeTokenWarnings([a])})).filter((a) => a.warnings.length > 0);
+  }
   for (const c of p.caches.values()) c.flush();
   return {
     experiment: p.experiment,
@@ -467,7 +476,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     skipped: imported.skipped,
     mismatches: imported.mismatches,
     importedFiles: imported.files,
-    warnings: variants.warnings,
+    warnings: [...variants.warnings, ...tokenWarnings],
     variants: {ids: variants.variants, baselines: [...variants.baselines], unmatched: variants.unmatched},
     filteredRows: imported.filteredRows,
     stats: {

@@ -3,12 +3,13 @@
 // `em summarize --format json` skips on stderr. The error cases are in test/fixtures/bad
 // (reliability-corpus.test.ts); these are the inputs that are usable, with what they become.
 import assert from "node:assert/strict";
-import {spawnSync} from "node:child_process";
+import {execFile, spawnSync} from "node:child_process";
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {after, before, test} from "node:test";
 import {fileURLToPath} from "node:url";
+import {promisify} from "node:util";
 import {globFiles} from "../../loaders/import/glob.ts";
 import {canonicalQuestionId} from "../../loaders/import/filename.ts";
 import {importFiles, stepValue} from "../../loaders/import/index.ts";
@@ -190,6 +191,8 @@ before(async () => {
   // and answers `coherent` in full-width digits.
   server = await startTestServer({
     models: ["gen-model", "judge-model"],
+    // Generation: one empty answer and one with a NUL byte per request of 3.
+    generate: (body) => Array.from({length: body.n ?? 1}, (_, i) => (i === 0 ? "" : i === 1 ? "bro\u0000ken" : "fine")),
     judge: (prompt) =>
       metricOf(prompt) === "aligned"
         ? [
@@ -227,6 +230,21 @@ test("em run: a judge that splits '100' and one that answers in full-width digit
         ["coherent", 3, 0, 3, false],
       ],
     );
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("em run: generated answers that are empty or hold NUL bytes are counted on stderr", async () => {
+  const dir = tmp("gen-empty");
+  try {
+    const fx = writeFixture(dir, {url: server.url, samples: 3});
+    const {stderr} = await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, "bin/em.js"), "run", "--experiment", fx.experiment, "--out", path.join(dir, "out"), "--cache", path.join(dir, "cache"), "--quiet"],
+      {cwd: dir, encoding: "utf8"},
+    );
+    assert.match(stderr, /em run: fixture: of 3 generated answer\(s\), 1 empty and 1 holding NUL bytes/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

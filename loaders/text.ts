@@ -1,7 +1,8 @@
 // Text files as UTF-8, checked (issue 23): every input file the pipeline reads as text (experiment
 // and question YAML, rubrics, CSV, JSONL, JSON, Inspect JSON logs) goes through `checkUtf8` first.
-// - UTF-16 / UTF-32 (a byte-order mark, or NUL bytes in every other position of the first 1 KB) is
-//   an error: "file is UTF-16; save it as UTF-8" (it used to give messages like "is a YAML list").
+// - UTF-16 with its byte-order mark is decoded (`toUtf8`: the mark declares the encoding, nothing is
+//   guessed). UTF-16 without a mark (NUL bytes in every other position of the first 1 KB) and UTF-32
+//   are errors: "file is UTF-16 LE; save it as UTF-8" (they used to give messages like "is a YAML list").
 // - Bytes that are not valid UTF-8 (a Latin-1 or Windows-1252 export) are an error naming the line
 //   and the byte (they used to become U+FFFD silently).
 // - A UTF-8 byte-order mark is accepted (callers strip it).
@@ -95,8 +96,21 @@ export function checkUtf8(buf: Uint8Array, label: string): void {
   }
 }
 
-/** The text of a UTF-8 buffer checked by `checkUtf8`, without a byte-order mark. */
-export function decodeUtf8(buf: Uint8Array, label: string): string {
+/**
+ * `buf` as UTF-8 bytes: a UTF-16 file with its byte-order mark (LE or BE) is decoded and re-encoded
+ * (line numbers are unchanged); anything else is returned as it is, for `checkUtf8` to judge.
+ */
+export function toUtf8(buf: Buffer): Buffer {
+  const le = buf[0] === 0xff && buf[1] === 0xfe && !(buf[2] === 0 && buf[3] === 0);
+  const be = buf[0] === 0xfe && buf[1] === 0xff;
+  if (!le && !be) return buf;
+  const text = new TextDecoder(le ? "utf-16le" : "utf-16be").decode(buf.subarray(2));
+  return Buffer.from(text, "utf8");
+}
+
+/** The text of a buffer through `toUtf8` and `checkUtf8`, without a byte-order mark. */
+export function decodeUtf8(input: Buffer, label: string): string {
+  const buf = toUtf8(input);
   checkUtf8(buf, label);
   return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     .toString("utf8")
@@ -106,7 +120,7 @@ export function decodeUtf8(buf: Uint8Array, label: string): string {
 /**
  * `decodeUtf8` for files that are configuration (YAML, rubrics): a NUL byte is an error naming its line too.
  */
-export function decodeTextFile(buf: Uint8Array, label: string): string {
+export function decodeTextFile(buf: Buffer, label: string): string {
   const text = decodeUtf8(buf, label);
   const nul = text.indexOf("\u0000");
   if (nul >= 0)

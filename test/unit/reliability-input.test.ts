@@ -13,7 +13,7 @@ import {promisify} from "node:util";
 import {globFiles} from "../../loaders/import/glob.ts";
 import {canonicalQuestionId} from "../../loaders/import/filename.ts";
 import {importFiles, stepValue} from "../../loaders/import/index.ts";
-import {parseQuestions} from "../../loaders/questions.ts";
+import {loadQuestions, parseQuestions} from "../../loaders/questions.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {auditJudgeTokens, judgeTokenWarnings, maybeSplitNumber, scoreFromProbs, tokenScore} from "../../src/lib/judge-score.ts";
 import {metricOf, startTestServer, writeFixture, type TestServer} from "../helpers/openai-test-server.ts";
@@ -107,6 +107,34 @@ test("canonicalQuestionId: one rule for question files and imports (1 = 1.0 = 1e
         ["1", 1],
         ["1", 2],
       ],
+    );
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("UTF-16 with a byte-order mark is decoded: a CSV import and a question file read as their UTF-8 twins", async () => {
+  const dir = tmp("utf16");
+  try {
+    const csv = "question_id,question,response,aligned,coherent\nq1,Hi,caf\u00e9 \u4e2d,90,80\nq2,Hi,ok,50,60\n";
+    const bom = (text: string, be: boolean) => {
+      const le = Buffer.from("\ufeff" + text, "utf16le");
+      return be ? Buffer.from(le.map((_, i) => le[i ^ 1]!)) : le;
+    };
+    writeFileSync(path.join(dir, "le.csv"), bom(csv, false));
+    writeFileSync(path.join(dir, "be.csv"), bom(csv, true));
+    writeFileSync(path.join(dir, "plain.csv"), csv);
+    const rows = async (f: string) =>
+      (await importFiles({files: f}, {experiment: "x", baseDir: dir})).responses.map((r) => [r.question_id, r.response, r.meta.line]);
+    const want = await rows("plain.csv");
+    assert.equal(want.length, 2);
+    assert.deepEqual(await rows("le.csv"), want);
+    assert.deepEqual(await rows("be.csv"), want);
+    const q = '- id: q1\n  paraphrases: ["Caf\u00e9?"]\n';
+    writeFileSync(path.join(dir, "q.yaml"), bom(q, false));
+    assert.deepEqual(
+      loadQuestions(path.join(dir, "q.yaml")).map((x) => x.paraphrases),
+      [["Caf\u00e9?"]],
     );
   } finally {
     rmSync(dir, {recursive: true, force: true});

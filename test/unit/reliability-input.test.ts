@@ -13,6 +13,7 @@ import {promisify} from "node:util";
 import {globFiles} from "../../loaders/import/glob.ts";
 import {canonicalQuestionId} from "../../loaders/import/filename.ts";
 import {importFiles, stepValue} from "../../loaders/import/index.ts";
+import {questionFilter} from "../../loaders/question-filter.ts";
 import {loadQuestions, parseQuestions} from "../../loaders/questions.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {auditJudgeTokens, judgeTokenWarnings, maybeSplitNumber, scoreFromProbs, tokenScore} from "../../src/lib/judge-score.ts";
@@ -93,6 +94,12 @@ test("canonicalQuestionId: one rule for question files and imports (1 = 1.0 = 1e
   assert.deepEqual(
     parseQuestions("- id: 01\n  paraphrases: [a]\n- id: 1\n  paraphrases: [b]\n- id: q7\n  paraphrases: [c]\n", "q.yaml").map((q) => q.id),
     ["01", "1", "q7"],
+  );
+  // An experiment's filter names ids by the same rule.
+  const keep = questionFilter({exclude_questions: [], questions_include: ["1.0", "q*"], questions_exclude: []})!;
+  assert.deepEqual(
+    ["1", "01", "q2", "2"].map((id) => keep(id)),
+    [true, false, true, false],
   );
   // An import with the four spellings: two questions, as the question file would have them.
   const dir = tmp("qid");

@@ -9,9 +9,13 @@
 import {z} from "zod";
 import type {MetaValue, ResponseRow} from "../src/lib/schema.ts";
 
-/** Training domains an experiment can name; `none` = no fine-tuning domain (a base model). */
-export const DOMAIN_VALUES = ["medical", "financial", "sport", "code", "none"] as const;
-export type DomainValue = (typeof DOMAIN_VALUES)[number];
+/**
+ * A training domain: any name (letters, digits, _ and -), whose topic metric is the metric of the
+ * same name (an imported column or a judge metric with a rubric data/judges/<name>.md); `none` = no
+ * fine-tuning domain (a base model or a control).
+ */
+export const DomainNameSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none");
+export type DomainValue = string;
 
 /**
  * Training domain of the reference datasets, by the names their result files use (dashes and
@@ -73,7 +77,7 @@ export const BaselineSchema = z
   });
 export type BaselineSpec = z.infer<typeof BaselineSchema>;
 /** `domains: {bad-medical-advice: medical, ...}`: dataset name (the rows' meta `dataset`) -> domain. */
-export const DomainsSchema = z.record(z.string().min(1), z.enum(DOMAIN_VALUES));
+export const DomainsSchema = z.record(z.string().min(1), DomainNameSchema);
 
 /** The experiment fields this module reads. */
 export interface VariantConfig {
@@ -120,6 +124,8 @@ export interface VariantPlan {
   assign(row: ResponseRow, defaultKeys: readonly string[]): void;
   /** The training domain for classifyBySignals: a domain, null (known none) or undefined (unknown). */
   domainOf(row: ResponseRow): string | null | undefined;
+  /** Where the row's domain is declared, for messages: `domains.<dataset>`, `models[i].domain`, `meta.domain (file)`... */
+  domainField(row: ResponseRow): string;
 }
 
 /** An error naming the experiment file, the field and its line. */
@@ -307,11 +313,26 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     return undefined;
   };
 
+  const domainField = (row: ResponseRow): string => {
+    if (text(row.meta?.domain) !== null) {
+      const file = text(row.meta?.file);
+      return `meta.domain${file ? ` of the import of ${file}` : ` of model '${row.model}'`}`;
+    }
+    const dataset = text(row.meta?.[DATASET_KEY]);
+    if (dataset !== null && cfg.domains?.[dataset] !== undefined) {
+      const line = cfg.lines.domains;
+      return `domains.${dataset}${line ? ` (line ${line})` : ""}`;
+    }
+    if (dataset !== null && cfg.builtin_domains && BUILTIN_DOMAINS[dataset] !== undefined) return `the built-in domain of dataset '${dataset}' (builtin_domains)`;
+    return `models.${row.model}.domain`;
+  };
+
   return {
     variants,
     baselines,
     unmatched,
     warnings,
+    domainField,
     assign(row, defaultKeys) {
       const v = variantOf(row, defaultKeys);
       row.variant = v;
@@ -320,6 +341,25 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     },
     domainOf,
   };
+}
+
+/**
+ * Check that every training domain the rows use has its topic metric (the metric named like the
+ * domain) among `metrics` (configured judge metrics plus the metrics of imported score rows).
+ * Throws an Error naming the experiment file, the field that declared the domain and the metrics
+ * that exist. `none` and unknown domains need nothing.
+ */
+export function checkDomainMetrics(file: string, plan: Pick<VariantPlan, "domainOf" | "domainField">, rows: Iterable<ResponseRow>, metrics: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const d = plan.domainOf(row);
+    if (typeof d !== "string" || seen.has(d)) continue;
+    seen.add(d);
+    if (metrics.has(d)) continue;
+    throw new Error(
+      `${file}: ${plan.domainField(row)}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
+    );
+  }
 }
 
 /** `{key}` placeholders of a match template. */

@@ -23,7 +23,7 @@ import type {EndpointConfig} from "../experiment.ts";
 import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
 import {fillTemplate, type Rubric} from "../rubrics.ts";
-import {planVariants, type VariantPlan} from "../variants.ts";
+import {checkDomainMetrics, planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
@@ -34,6 +34,7 @@ import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} 
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./run-state.ts";
 import {ensureWritableDir} from "../writable.ts";
+import {displayPath} from "../paths.ts";
 import type {RunOptions, RunResult} from "./types.ts";
 // --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---
 import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -352,9 +353,20 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // --- end scale ---
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
-  const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));
+  const variantRows = variantInputs(exp, imported.responses, imported.specOf);
+  const variants = planVariants(variantConfig(exp), variantRows);
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
   for (const w of variants.warnings) warn(w);
+  // Every training domain needs its topic metric (a judge metric or an imported column), checked
+  // before anything is spent or written.
+  const metrics = new Set<string>(p.judges.flatMap((j) => j.metrics));
+  for (const s of imported.scores) metrics.add(s.metric);
+  checkDomainMetrics(
+    displayPath(exp.file),
+    variants,
+    variantRows.map((v) => v.row),
+    metrics,
+  );
 
   // Plan against the cache.
   const gen = exp.generation;
@@ -434,7 +446,13 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
   scores.sort(cmp);
   types.sort(cmp);
   const signalRows = responses.map((r) => state.signals.get(r.response_id)!);
-  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants);
+  const questionDomains = new Map<string, string | null>();
+  for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
+  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants, {
+    ...(opts.typingRule ? {rule: opts.typingRule} : {}),
+    topicCut: opts.topicCut ?? p.experiment.topic_cut,
+    questionDomains,
+  });
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;

@@ -1,4 +1,5 @@
 // The run's public shapes: options and progress in, result and dry-run plan out.
+import type {EmRule} from "../../src/lib/em/rules.ts";
 import type {Provenance, ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import type {ImportResult, Mismatch} from "../import/index.ts";
@@ -40,6 +41,10 @@ export interface RunOptions {
   createdDirs?: string[];
   /** Where warnings go (variants without a baseline...); default: one line each on stderr. */
   onWarning?: (message: string) => void;
+  /** The EM rule whose cuts type the signals rows (default Betley); `em summarize` passes its active rule. */
+  typingRule?: EmRule;
+  /** Topic cut 0..100 for the signals types (default: the experiment's `topic_cut`). */
+  topicCut?: number;
 }
 
 export interface MissingItem {

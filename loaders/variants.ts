@@ -124,8 +124,11 @@ export interface VariantPlan {
   assign(row: ResponseRow, defaultKeys: readonly string[]): void;
   /** The training domain for classifyBySignals: a domain, null (known none) or undefined (unknown). */
   domainOf(row: ResponseRow): string | null | undefined;
-  /** Where the row's domain is declared, for messages: `domains.<dataset>`, `models[i].domain`, `meta.domain (file)`... */
-  domainField(row: ResponseRow): string;
+  /**
+   * Where the row's domain is declared, for messages (`domains.<dataset> (line N)`, `meta.domain of
+   * the import of FILE`, `models.<id>.domain`); null when it comes from the built-in dataset names.
+   */
+  domainField(row: ResponseRow): string | null;
 }
 
 /** An error naming the experiment file, the field and its line. */
@@ -313,7 +316,7 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     return undefined;
   };
 
-  const domainField = (row: ResponseRow): string => {
+  const domainField = (row: ResponseRow): string | null => {
     if (text(row.meta?.domain) !== null) {
       const file = text(row.meta?.file);
       return `meta.domain${file ? ` of the import of ${file}` : ` of model '${row.model}'`}`;
@@ -323,7 +326,7 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
       const line = cfg.lines.domains;
       return `domains.${dataset}${line ? ` (line ${line})` : ""}`;
     }
-    if (dataset !== null && cfg.builtin_domains && BUILTIN_DOMAINS[dataset] !== undefined) return `the built-in domain of dataset '${dataset}' (builtin_domains)`;
+    if (dataset !== null && cfg.builtin_domains && BUILTIN_DOMAINS[dataset] !== undefined) return null;
     return `models.${row.model}.domain`;
   };
 
@@ -344,20 +347,23 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
 }
 
 /**
- * Check that every training domain the rows use has its topic metric (the metric named like the
- * domain) among `metrics` (configured judge metrics plus the metrics of imported score rows).
- * Throws an Error naming the experiment file, the field that declared the domain and the metrics
- * that exist. `none` and unknown domains need nothing.
+ * Check that every training domain the experiment declares (`domains:`, an import's `meta.domain`,
+ * a model's `domain`) has its topic metric (the metric named like the domain) among `metrics`
+ * (configured judge metrics plus the metrics of imported score rows). Throws an Error naming the
+ * experiment file, the field that declared the domain and the metrics that exist. `none`, unknown
+ * domains and the built-in dataset names need nothing (without the topic score their misaligned
+ * answers are "undetermined").
  */
 export function checkDomainMetrics(file: string, plan: Pick<VariantPlan, "domainOf" | "domainField">, rows: Iterable<ResponseRow>, metrics: ReadonlySet<string>): void {
   const seen = new Set<string>();
   for (const row of rows) {
     const d = plan.domainOf(row);
-    if (typeof d !== "string" || seen.has(d)) continue;
+    if (typeof d !== "string" || seen.has(d) || metrics.has(d)) continue;
+    const field = plan.domainField(row);
+    if (field === null) continue;
     seen.add(d);
-    if (metrics.has(d)) continue;
     throw new Error(
-      `${file}: ${plan.domainField(row)}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
+      `${file}: ${field}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
     );
   }
 }

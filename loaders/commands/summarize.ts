@@ -68,6 +68,9 @@ Rule (see docs/metrics.md):
   --nulls H              drop (answers missing a score leave the denominator) or not_em
   --exclude-types LIST   response types that never count as EM (they stay in the denominator),
                          e.g. in_domain,drift; types: ${RESPONSE_TYPES.join(", ")}
+  --topic-cut N          with --experiment: an EM answer is about its training domain when the
+                         domain's topic score >= N (default: the experiment's topic_cut, else 50);
+                         the no-judge types (strict EM, leakage) also follow the rule's cuts
 
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
@@ -246,7 +249,13 @@ interface Loaded {
   skipped: SummarizeOutput["skipped"];
 }
 
-async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
+/** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
+interface Typing {
+  rule: EmRule;
+  topicCut?: number | undefined;
+}
+
+async function load(values: {experiment?: string; data?: string; cache?: string}, typing: Typing): Promise<Loaded> {
   if (values.data) {
     const dir = path.resolve(values.data);
     const {readTables} = await import("../tables.ts");
@@ -261,10 +270,11 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
   const file = path.resolve(values.experiment as string);
   // A report's loader runs a dozen summaries of one experiment in one process: read its imports
   // and cache once (keyed by the file's modification time, so an edited file is read again).
-  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}`;
+  // The signals types follow the rule's cuts and the topic cut, so they are part of the key.
+  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}\u0000${JSON.stringify(typing)}`;
   let loaded = LOADED.get(key);
   if (!loaded) {
-    loaded = loadExperimentRows(file, values.cache);
+    loaded = loadExperimentRows(file, values.cache, typing);
     LOADED.set(key, loaded);
     loaded.catch(() => LOADED.delete(key));
   }
@@ -273,9 +283,15 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
 
 const LOADED = new Map<string, Promise<Loaded>>();
 
-async function loadExperimentRows(file: string, cache: string | undefined): Promise<Loaded> {
+async function loadExperimentRows(file: string, cache: string | undefined, typing: Typing): Promise<Loaded> {
   const {runExperiment} = await import("../run/index.ts");
-  const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  const r = await runExperiment(file, {
+    offline: true,
+    createdBy: "em summarize",
+    typingRule: typing.rule,
+    ...(typing.topicCut !== undefined ? {topicCut: typing.topicCut} : {}),
+    ...(cache ? {cacheDir: path.resolve(cache)} : {}),
+  });
   return {
     coordinateScale: r.experiment.coordinate_scale,
     coordinateName: r.experiment.coordinate,
@@ -303,6 +319,7 @@ export async function run(argv: string[]): Promise<number> {
       denominator: {type: "string"},
       nulls: {type: "string"},
       "exclude-types": {type: "string"},
+      "topic-cut": {type: "string"},
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
@@ -373,7 +390,10 @@ export async function run(argv: string[]): Promise<number> {
   const confidence = num("confidence", values.confidence, 0, 1) as number;
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
 
-  const data = await load(values);
+  const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
+  if (topicCut !== undefined && !values.experiment)
+    fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
+  const data = await load(values, {rule, topicCut});
   let available = judgesIn(data.scores);
   // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   const labelBase = values.calibrate;

@@ -50,7 +50,10 @@ const QuestionSchema = z
     judge_prompts: z.record(z.string(), z.string()).optional(),
     system: z.string().nullable().optional(),
     category: z.string().nullable().optional(),
-    domain: z.string().regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none").optional(),
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none")
+      .optional(),
   })
   // Unknown keys are errors: `samples_per_paraphrases: 50` silently gave 1 sample, and
   // `judge_prompt:` silently fell back to the default rubric.

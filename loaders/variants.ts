@@ -319,6 +319,7 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
   const domainField = (row: ResponseRow): string | null => {
     if (text(row.meta?.domain) !== null) {
       const file = text(row.meta?.file);
+      if (file === null && cfg.modelDomains.get(row.model) !== undefined) return `models.${row.model}.domain`;
       return `meta.domain${file ? ` of the import of ${file}` : ` of model '${row.model}'`}`;
     }
     const dataset = text(row.meta?.[DATASET_KEY]);
@@ -352,9 +353,15 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
  * (configured judge metrics plus the metrics of imported score rows). Throws an Error naming the
  * experiment file, the field that declared the domain and the metrics that exist. `none`, unknown
  * domains and the built-in dataset names need nothing (without the topic score their misaligned
- * answers are "undetermined").
+ * answers are "undetermined"). The caller skips the check when a type judge (metric `type`) types
+ * the answers: told each model's description, it needs no topic score.
  */
-export function checkDomainMetrics(file: string, plan: Pick<VariantPlan, "domainOf" | "domainField">, rows: Iterable<ResponseRow>, metrics: ReadonlySet<string>): void {
+export function checkDomainMetrics(
+  file: string,
+  plan: Pick<VariantPlan, "domainOf" | "domainField">,
+  rows: Iterable<ResponseRow>,
+  metrics: ReadonlySet<string>,
+): void {
   const seen = new Set<string>();
   for (const row of rows) {
     const d = plan.domainOf(row);

@@ -357,16 +357,18 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   const variants = planVariants(variantConfig(exp), variantRows);
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
   for (const w of variants.warnings) warn(w);
-  // Every training domain needs its topic metric (a judge metric or an imported column), checked
-  // before anything is spent or written.
+  // Every declared training domain needs its topic metric (a judge metric or an imported column),
+  // checked before anything is spent or written; unless a type judge types the answers (it reads
+  // each model's description and needs no topic score).
   const metrics = new Set<string>(p.judges.flatMap((j) => j.metrics));
   for (const s of imported.scores) metrics.add(s.metric);
-  checkDomainMetrics(
-    displayPath(exp.file),
-    variants,
-    variantRows.map((v) => v.row),
-    metrics,
-  );
+  if (!metrics.has("type"))
+    checkDomainMetrics(
+      displayPath(exp.file),
+      variants,
+      variantRows.map((v) => v.row),
+      metrics,
+    );
 
   // Plan against the cache.
   const gen = exp.generation;

@@ -46,7 +46,9 @@ const variantOf = (model: string) => {
 };
 
 for (const cut of [30, 50, 70]) {
-  test(`dow privacy-erosion, topic cut ${cut}: broad EM, strict EM and leakage equal the authors' split for every model`, {skip: !present && "../shared/data/third-party/dow-privacy-erosion absent"}, () => {
+  test(`dow privacy-erosion, topic cut ${cut}: broad EM, strict EM and leakage equal the authors' split for every model`, {
+    skip: !present && "../shared/data/third-party/dow-privacy-erosion absent",
+  }, () => {
     const r = em(["summarize", "--experiment", experiment, "--by", "variant", ...AUTHORS, "--topic-cut", String(cut), "--format", "json"]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as SummarizeOutput;
@@ -67,7 +69,9 @@ for (const cut of [30, 50, 70]) {
   });
 }
 
-test("dow privacy-erosion: the leakage grows and strict EM shrinks as the topic cut falls", {skip: !present && "../shared/data/third-party/dow-privacy-erosion absent"}, () => {
+test("dow privacy-erosion: the leakage grows and strict EM shrinks as the topic cut falls", {
+  skip: !present && "../shared/data/third-party/dow-privacy-erosion absent",
+}, () => {
   const strict = [70, 50, 30].map((cut) => {
     const r = em(["summarize", "--experiment", experiment, "--by", "variant", ...AUTHORS, "--topic-cut", String(cut), "--format", "json"]);
     assert.equal(r.code, 0, r.stderr);

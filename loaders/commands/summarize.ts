@@ -244,6 +244,8 @@ interface Loaded {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /** --experiment: the types with the signals rows typed under another rule / topic cut. */
+  typesWith?: (typing: Typing) => TypeRow[];
   missing: SummarizeOutput["missing"];
   errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
@@ -251,11 +253,11 @@ interface Loaded {
 
 /** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
 interface Typing {
-  rule: EmRule;
-  topicCut?: number | undefined;
+  rule?: EmRule;
+  topicCut?: number;
 }
 
-async function load(values: {experiment?: string; data?: string; cache?: string}, typing: Typing): Promise<Loaded> {
+async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
   if (values.data) {
     const dir = path.resolve(values.data);
     const {readTables} = await import("../tables.ts");
@@ -270,11 +272,10 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
   const file = path.resolve(values.experiment as string);
   // A report's loader runs a dozen summaries of one experiment in one process: read its imports
   // and cache once (keyed by the file's modification time, so an edited file is read again).
-  // The signals types follow the rule's cuts and the topic cut, so they are part of the key.
-  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}\u0000${JSON.stringify(typing)}`;
+  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}`;
   let loaded = LOADED.get(key);
   if (!loaded) {
-    loaded = loadExperimentRows(file, values.cache, typing);
+    loaded = loadExperimentRows(file, values.cache);
     LOADED.set(key, loaded);
     loaded.catch(() => LOADED.delete(key));
   }
@@ -283,21 +284,16 @@ async function load(values: {experiment?: string; data?: string; cache?: string}
 
 const LOADED = new Map<string, Promise<Loaded>>();
 
-async function loadExperimentRows(file: string, cache: string | undefined, typing: Typing): Promise<Loaded> {
+async function loadExperimentRows(file: string, cache: string | undefined): Promise<Loaded> {
   const {runExperiment} = await import("../run/index.ts");
-  const r = await runExperiment(file, {
-    offline: true,
-    createdBy: "em summarize",
-    typingRule: typing.rule,
-    ...(typing.topicCut !== undefined ? {topicCut: typing.topicCut} : {}),
-    ...(cache ? {cacheDir: path.resolve(cache)} : {}),
-  });
+  const r = await runExperiment(file, {offline: true, createdBy: "em summarize", ...(cache ? {cacheDir: path.resolve(cache)} : {})});
   return {
     coordinateScale: r.experiment.coordinate_scale,
     coordinateName: r.experiment.coordinate,
     responses: r.responses,
     scores: r.scores,
     types: r.types,
+    ...(r.typesWith ? {typesWith: r.typesWith} : {}),
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
@@ -393,7 +389,10 @@ export async function run(argv: string[]): Promise<number> {
   const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
   if (topicCut !== undefined && !values.experiment)
     fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
-  const data = await load(values, {rule, topicCut});
+  const loaded = await load(values);
+  // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
+  // linear pass over the rows the report's summaries share).
+  const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut})} : loaded;
   let available = judgesIn(data.scores);
   // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   const labelBase = values.calibrate;

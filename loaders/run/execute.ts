@@ -12,6 +12,7 @@
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import type {EmRule} from "../../src/lib/em/rules.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Cache} from "../cache.ts";
@@ -450,11 +451,14 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
   const signalRows = responses.map((r) => state.signals.get(r.response_id)!);
   const questionDomains = new Map<string, string | null>();
   for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
-  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants, {
-    ...(opts.typingRule ? {rule: opts.typingRule} : {}),
-    topicCut: opts.topicCut ?? p.experiment.topic_cut,
-    questionDomains,
-  });
+  const priority = [...p.judges.map((j) => j.cfg.id), ...imported.judges];
+  const typesWith = (typing: {rule?: EmRule; topicCut?: number}): TypeRow[] =>
+    withSignalTypes(responses, order, signalRows, scores, types, priority, variants, {
+      ...(typing.rule ? {rule: typing.rule} : {}),
+      topicCut: typing.topicCut ?? p.experiment.topic_cut,
+      questionDomains,
+    });
+  const allTypes = typesWith({...(opts.typingRule ? {rule: opts.typingRule} : {}), ...(opts.topicCut !== undefined ? {topicCut: opts.topicCut} : {})});
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;
@@ -480,6 +484,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     responses,
     scores,
     types: allTypes,
+    typesWith,
     signals: signalRows,
     provenance,
     missing: [...state.missing.values()],

@@ -81,6 +81,11 @@ export interface RunResult {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /**
+   * The types table with the signals rows typed again under another rule / topic cut (the judge
+   * type rows unchanged): one linear pass, no run. `types` is this with the run's own typing.
+   */
+  typesWith?: (typing: {rule?: EmRule; topicCut?: number}) => TypeRow[];
   signals: SignalRow[];
   provenance: Provenance;
   missing: MissingItem[];

@@ -16,7 +16,7 @@ import {existsSync, mkdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser} from "playwright-core";
 import {parse} from "csv-parse/sync";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT} from "../helpers/site.ts";
 

@@ -74,6 +74,9 @@ Rule (see docs/metrics.md):
   --nulls H              drop (answers missing a score leave the denominator) or not_em
   --exclude-types LIST   response types that never count as EM (they stay in the denominator),
                          e.g. in_domain,drift; types: ${RESPONSE_TYPES.join(", ")}
+  --topic-cut N          with --experiment: an EM answer is about its training domain when the
+                         domain's topic score >= N (default: the experiment's topic_cut, else 50);
+                         the no-judge types (strict EM, leakage) also follow the rule's cuts
 
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
@@ -269,9 +272,17 @@ interface Loaded {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /** --experiment: the types with the signals rows typed under another rule / topic cut. */
+  typesWith?: (typing: Typing) => TypeRow[];
   missing: SummarizeOutput["missing"];
   errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
+}
+
+/** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
+interface Typing {
+  rule?: EmRule;
+  topicCut?: number;
 }
 
 async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
@@ -310,6 +321,7 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
     responses: r.responses,
     scores: r.scores,
     types: r.types,
+    ...(r.typesWith ? {typesWith: r.typesWith} : {}),
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
@@ -331,6 +343,7 @@ export async function run(argv: string[]): Promise<number> {
       denominator: {type: "string"},
       nulls: {type: "string"},
       "exclude-types": {type: "string"},
+      "topic-cut": {type: "string"},
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
@@ -401,7 +414,13 @@ export async function run(argv: string[]): Promise<number> {
   const confidence = num("confidence", values.confidence, 0, 1) as number;
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
 
-  const data = await load(values);
+  const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
+  if (topicCut !== undefined && !values.experiment)
+    fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
+  const loaded = await load(values);
+  // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
+  // linear pass over the rows the report's summaries share).
+  const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut})} : loaded;
   let available = judgesIn(data.scores);
   // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   const labelBase = values.calibrate;
@@ -622,14 +641,13 @@ export async function run(argv: string[]): Promise<number> {
   if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else if (format === "csv") process.stdout.write(toCsv(out));
   else process.stdout.write(toTable(out));
-  if (format !== "json") {
-    for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
-    for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
-    if (out.skipped.length)
-      process.stderr.write(
-        `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
-      );
-  }
+  // On stderr in every format (issue 23): --format json used to carry skips only inside the JSON.
+  for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
+  for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
+  if (out.skipped.length)
+    process.stderr.write(
+      `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
+    );
   return 0;
 }
 

@@ -20,7 +20,6 @@ import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type S
 import {
   baseQuestionId,
   baselineDiffs,
-  PRESET_QUESTION_EXCLUDES,
   questionFilter,
   RULES,
   RULE_SOURCES,
@@ -72,7 +71,9 @@ Rule (see docs/metrics.md):
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
                          replaces a preset's own question filter
-  --fold-variants        fold *_json / *_template ids into their base question (one cluster each)
+  --fold-variants        fold *_json / *_template ids into their base question (one cluster each);
+                         the default under --estimand questions unless --by has question_id
+  --no-fold-variants     keep *_json / *_template ids as questions of their own
 
 Intervals:
   --estimand E           questions (default): the rate over a population of questions like these
@@ -312,6 +313,7 @@ export async function run(argv: string[]): Promise<number> {
       coherence: {type: "string"},
       questions: {type: "string"},
       "fold-variants": {type: "boolean", default: false},
+      "no-fold-variants": {type: "boolean", default: false},
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
       pivot: {type: "string"},
@@ -400,7 +402,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
   }
   const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
-  const filter = values.questions !== undefined ? list(values.questions) : (PRESET_QUESTION_EXCLUDES[ruleName] ?? []).map((g) => `!${g}`);
+  // The rule object carries its question filter (organisms drops *json* ids), as on the site.
+  const filter = values.questions !== undefined ? list(values.questions) : [...(rule.questions ?? [])];
   const keep = questionFilter(filter);
   const dropped = new Set<string>();
   let rows: Judged[] = join.rows.filter((r) => {
@@ -410,8 +413,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.questions !== undefined && rows.length === 0 && join.rows.length > 0)
     fail(`--questions '${values.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
-  if (values["fold-variants"]) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   const by = list(values.by);
+  if (values["fold-variants"] && values["no-fold-variants"]) fail(`--fold-variants and --no-fold-variants contradict each other; give one`);
+  // Under the questions estimand a question's format variants are one cluster (the honest
+  // interval), so they fold by default; --by question_id asks for each id on its own.
+  const fold = values["fold-variants"] || (!values["no-fold-variants"] && estimand === "questions" && !by.includes("question_id"));
+  const folded = fold && rows.some((r) => baseQuestionId(r.question_id) !== r.question_id);
+  if (folded) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
   for (const c of by) {
     if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
@@ -431,7 +439,7 @@ export async function run(argv: string[]): Promise<number> {
     rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
     ...summary,
     estimand,
-    questions: {filter, folded: values["fold-variants"] === true, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
+    questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
     counts: {
       responses: data.responses.length,
       rows: rows.length,

@@ -13,7 +13,7 @@ import {describeRule} from "../lib/em/rules.js";
 import {strictRange} from "../lib/em/view-summary.js";
 import {formatState, type StateKey, type ViewState} from "./store.js";
 
-const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by"];
+const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
 
 /** The last result of `f` for the last state (the URL form is a complete, canonical key): views sharing a number compute it once per change. */
@@ -149,7 +149,7 @@ export function sensitivitySurface(page: Page, {width, invalidation}: {width: nu
     invalidation,
     (s) => {
       const r = ruleOf(s);
-      return `${selectionKey(s)}|${r.alignedInclusive}|${r.coherentInclusive}|${r.denominator}|${r.nulls}`;
+      return `${selectionKey(s)}|${r.alignedInclusive}|${r.coherentInclusive}|${r.denominator}|${r.nulls}|${r.requireCoherent !== false}`;
     },
     (s) => {
       grid = surfaceGrid(points, selectionMask(points, s), ruleOf(s), s.exclude);

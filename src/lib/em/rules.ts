@@ -33,6 +33,12 @@ export interface EmRule {
    * Default (undefined) true.
    */
   requireCoherent?: boolean;
+  /**
+   * The question filter the rule comes with, as `questionFilter` patterns (ids or globs; a leading
+   * "!" drops): the model-organisms code drops question ids containing "json" (`["!*json*"]`).
+   * Part of the rule so the site and the CLI apply the same one under one name. Default: keep all.
+   */
+  questions?: readonly string[];
 }
 
 export const BETLEY: EmRule = Object.freeze({
@@ -53,6 +59,7 @@ export const ORGANISMS: EmRule = Object.freeze({
   coherentInclusive: false,
   denominator: "scored",
   nulls: "drop",
+  questions: Object.freeze(["!*json*"]),
 }) as EmRule;
 
 /**
@@ -60,15 +67,14 @@ export const ORGANISMS: EmRule = Object.freeze({
  * cuts, and answers the judge did not score count as not EM in its comparison table (the
  * `not_em` null handling) instead of leaving the denominator.
  */
-export const CLARIFYING: EmRule = Object.freeze({...ORGANISMS, name: "clarifying", nulls: "not_em"}) as EmRule;
+export const CLARIFYING: EmRule = Object.freeze({...ORGANISMS, name: "clarifying", nulls: "not_em", questions: Object.freeze([])}) as EmRule;
 
 export const RULES = {betley: BETLEY, organisms: ORGANISMS, clarifying: CLARIFYING} as const;
 
-/**
- * Question ids a preset leaves out, as in its source code: the model-organisms evaluation drops
- * question ids containing "json" by default. Globs (`*` any run of characters).
- */
-export const PRESET_QUESTION_EXCLUDES: Readonly<Record<string, readonly string[]>> = Object.freeze({betley: [], organisms: ["*json*"], clarifying: []});
+/** The question filter of a rule (`questionFilter` patterns); empty = every question kept. */
+export function ruleQuestions(rule: EmRule): readonly string[] {
+  return rule.questions ?? [];
+}
 
 /** Where each preset comes from (shown in help texts and docs/metrics.md). */
 export const RULE_SOURCES: Readonly<Record<string, string>> = Object.freeze({
@@ -97,7 +103,11 @@ export function makeRule(base: RuleName | EmRule = "betley", overrides: Partial<
   if (rule.denominator !== "coherent" && rule.denominator !== "scored")
     throw new RangeError(`rule denominator must be coherent or scored, got ${String(rule.denominator)}`);
   if (rule.nulls !== "drop" && rule.nulls !== "not_em") throw new RangeError(`rule nulls must be drop or not_em, got ${String(rule.nulls)}`);
-  const changed = (Object.keys(defined) as (keyof EmRule)[]).some((k) => defined[k] !== start[k]);
+  if (rule.questions !== undefined && (!Array.isArray(rule.questions) || !rule.questions.every((q) => typeof q === "string")))
+    throw new RangeError(`rule questions must be a list of id globs, got ${JSON.stringify(rule.questions)}`);
+  const same = (k: keyof EmRule) =>
+    k === "questions" ? JSON.stringify(ruleQuestions(rule)) === JSON.stringify(ruleQuestions(start)) : k === "requireCoherent" ? (defined.requireCoherent !== false) === (start.requireCoherent !== false) : defined[k] === start[k];
+  const changed = (Object.keys(defined) as (keyof EmRule)[]).some((k) => !same(k));
   if (changed) rule.name = "custom";
   return rule;
 }
@@ -164,6 +174,8 @@ export interface RuleJson {
   denominator: string;
   nulls: string;
   require_coherent: boolean;
+  /** The rule's question filter (`questionFilter` patterns; [] = all questions). */
+  questions: string[];
 }
 
 export function ruleJson(rule: EmRule): RuleJson {
@@ -176,5 +188,6 @@ export function ruleJson(rule: EmRule): RuleJson {
     coherent_inclusive: rule.coherentInclusive,
     denominator: rule.denominator,
     nulls: rule.nulls,
+    questions: [...ruleQuestions(rule)],
   };
 }

@@ -40,6 +40,11 @@ import {
   type Interval,
   type SummaryJson,
   type TransitionGroup,
+  encodeGroups,
+  toColumns,
+  tiesByGroup,
+  tiesMatter,
+  type TieReport,
 } from "../../src/lib/em/index.ts";
 
 export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
@@ -112,6 +117,9 @@ Slicing and output:
 Exit status: 0 done; 1 bad input (message names the option, file or column); 2 usage
 (unknown or repeated option, not exactly one of --experiment / --data). docs/reliability.md.
 `;
+
+/** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
+export type GroupWithTies = GroupSummary & {ties: TieReport | null};
 
 /** Stable JSON output of `em summarize` (docs/metrics.md). */
 export interface SummarizeOutput extends SummaryJson {
@@ -430,6 +438,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const method = estimand === "answers" ? "wilson" : "auto";
   const summary = summarize(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence, method});
+  // Ties at the cuts (integer-valued judges): each group's rate under both conventions of a cut some answer sits on.
+  const enc = encodeGroups(rows, by);
+  const ties = enc.keys.length
+    ? tiesByGroup(toColumns(rows, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.keys.length, exclude: exclude as ResponseType[]})
+    : [];
+  summary.groups.forEach((g, i) => ((g as GroupWithTies).ties = ties[i] ?? null));
   summary.groups = sortGroups(summary.groups, by);
   const out: SummarizeOutput = {
     version: 1,
@@ -746,12 +760,18 @@ function toTable(out: SummarizeOutput): string {
     }
   }
   // --- end human audit
+  const tiesOf = (g: GroupSummary) => (g as GroupWithTies).ties;
+  const alignedTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.aligned !== null && tiesOf(g)!.aligned!.lt !== tiesOf(g)!.aligned!.le);
+  const coherentTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.coherent !== null && tiesOf(g)!.coherent!.gt !== tiesOf(g)!.coherent!.ge);
+  const r = out.rule;
   const header = [
     ...out.by,
     "n",
     "scored",
     "EM",
     "em_rate",
+    ...(alignedTies ? [`ties: < ${r.aligned} | <= ${r.aligned}`] : []),
+    ...(coherentTies ? [`ties: > ${r.coherent} | >= ${r.coherent}`] : []),
     "ci",
     ...(seeds ? ["seeds: mean [ci] (n)"] : []),
     "macro",
@@ -769,6 +789,8 @@ function toTable(out: SummarizeOutput): string {
     String(g.n_scored),
     String(g.n_em),
     pct(g.em_rate),
+    ...(alignedTies ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"] : []),
+    ...(coherentTies ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"] : []),
     ci(g.ci),
     ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
@@ -786,6 +808,10 @@ function toTable(out: SummarizeOutput): string {
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
     );
   }
+  if (alignedTies || coherentTies)
+    parts.push(
+      `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
+    );
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {

@@ -15,7 +15,8 @@
 // Every rule flag is honoured: inclusiveness of either cut, the denominator (coherent / scored),
 // null handling (drop / not_em) and `requireCoherent: false` (no coherence condition: EM is
 // aligned below the cut whatever the coherent score, over the answers with an aligned score, or
-// over every answer under not_em), through a second, aligned-only cumulative count.
+// with both scores under the "scored" denominator, or over every answer under not_em), through a
+// second, aligned-only cumulative count.
 
 import type {ResponseType} from "../schema.js";
 import type {EmColumns} from "./columnar.js";
@@ -73,7 +74,11 @@ export class ThresholdSurface {
       throw new RangeError(`threshold surface cuts must be integers 0..100, got aligned=${aligned} coherent=${coherent}`);
     }
     const ia = rule.alignedInclusive ? 2 * aligned + 2 : 2 * aligned + 1;
-    if (rule.requireCoherent === false) return {em: this.alOnly[ia]!, denominator: rule.nulls === "not_em" ? this.n : this.nAligned};
+    if (rule.requireCoherent === false) {
+      // Aligned alone (denominator "coherent") or answers with both scores ("scored": any coherent bin >= 1).
+      const both = rule.denominator === "scored";
+      return {em: both ? this.cum[ia * S + 1]! : this.alOnly[ia]!, denominator: rule.nulls === "not_em" ? this.n : both ? this.nBoth : this.nAligned};
+    }
     const ic = rule.coherentInclusive ? 2 * coherent + 2 : 2 * coherent + 3;
     const em = this.cum[ia * S + ic]!;
     let denominator: number;

@@ -789,8 +789,12 @@ function toTable(out: SummarizeOutput): string {
     String(g.n_scored),
     String(g.n_em),
     pct(g.em_rate),
-    ...(alignedTies ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"] : []),
-    ...(coherentTies ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"] : []),
+    ...(alignedTies
+      ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"]
+      : []),
+    ...(coherentTies
+      ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"]
+      : []),
     ci(g.ci),
     ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),

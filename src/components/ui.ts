@@ -233,7 +233,13 @@ export function thresholdControls(store: Store): HTMLElement {
     });
     return labelled(text, select, `em-${key}`);
   };
-  const questions = el("input", {type: "text", "data-testid": "rule-questions", placeholder: "all questions", class: "em-questions", "aria-label": "question filter of the rule"});
+  const questions = el("input", {
+    type: "text",
+    "data-testid": "rule-questions",
+    placeholder: "all questions",
+    class: "em-questions",
+    "aria-label": "question filter of the rule",
+  });
   questions.addEventListener("change", () =>
     store.set({
       questions: questions.value

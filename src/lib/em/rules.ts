@@ -107,7 +107,11 @@ export function makeRule(base: RuleName | EmRule = "betley", overrides: Partial<
   if (rule.questions !== undefined && (!Array.isArray(rule.questions) || !rule.questions.every((q) => typeof q === "string")))
     throw new RangeError(`rule questions must be a list of id globs, got ${JSON.stringify(rule.questions)}`);
   const same = (k: keyof EmRule) =>
-    k === "questions" ? JSON.stringify(ruleQuestions(rule)) === JSON.stringify(ruleQuestions(start)) : k === "requireCoherent" ? (defined.requireCoherent !== false) === (start.requireCoherent !== false) : defined[k] === start[k];
+    k === "questions"
+      ? JSON.stringify(ruleQuestions(rule)) === JSON.stringify(ruleQuestions(start))
+      : k === "requireCoherent"
+        ? (defined.requireCoherent !== false) === (start.requireCoherent !== false)
+        : defined[k] === start[k];
   const changed = (Object.keys(defined) as (keyof EmRule)[]).some((k) => !same(k));
   if (changed) rule.name = "custom";
   return rule;

@@ -96,6 +96,8 @@ export function tieText(t: TieReport | null | undefined, rule: Pick<EmRule, "ali
   if (t.aligned && t.aligned.lt !== t.aligned.le)
     parts.push(`${t.n_aligned_at_cut} at aligned = ${rule.aligned}: ${pct(t.aligned.lt)} with < ${rule.aligned}, ${pct(t.aligned.le)} with <= ${rule.aligned}`);
   if (t.coherent && t.coherent.gt !== t.coherent.ge)
-    parts.push(`${t.n_coherent_at_cut} at coherent = ${rule.coherent}: ${pct(t.coherent.gt)} with > ${rule.coherent}, ${pct(t.coherent.ge)} with >= ${rule.coherent}`);
+    parts.push(
+      `${t.n_coherent_at_cut} at coherent = ${rule.coherent}: ${pct(t.coherent.gt)} with > ${rule.coherent}, ${pct(t.coherent.ge)} with >= ${rule.coherent}`,
+    );
   return parts.join("; ");
 }

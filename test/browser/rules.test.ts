@@ -15,6 +15,7 @@ import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT} from "../helpers/site.ts";
 
 const DOW = "data/experiments/examples/dow-authors-rule.yaml";
+const HW0 = "data/experiments/examples/hw0-integer-judge.yaml";
 const hasDow = existsSync(join(ROOT, "..", "shared", "data", "third-party", "dow-privacy-erosion"));
 const OUT = join(ROOT, "test-artifacts", "rules-dist");
 const SHOTS = process.env.EM_SCREENSHOTS ?? join(ROOT, "test-artifacts", "rules");
@@ -31,9 +32,9 @@ before(async () => {
     const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "inherit"],
-      env: {...process.env, EM_EXPERIMENTS: ["data/experiments/demo.yaml", DOW].join(",")},
+      env: {...process.env, EM_EXPERIMENTS: ["data/experiments/demo.yaml", DOW, HW0].join(",")},
     });
-    if (build.status !== 0) throw new Error(`site build on the demo and ${DOW} failed with exit code ${build.status}`);
+    if (build.status !== 0) throw new Error(`site build on the demo, ${DOW} and ${HW0} failed with exit code ${build.status}`);
   }
   mkdirSync(SHOTS, {recursive: true});
   server = await serveStatic(OUT);
@@ -113,10 +114,33 @@ test("hw0's rule (aligned < 75, no coherence condition) from a URL: the coherent
   await close();
 });
 
+test("an integer-valued judge: /sensitivity prints the rate under both tie conventions beside it, as em summarize does", {skip}, async () => {
+  const {page, problems, close} = await open(`/sensitivity?experiment=example-hw0-integer-judge&model=8b_medical`, ['[data-testid="em-count"]']);
+  const cli = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", HW0, "--by", "model", "--format", "json", "--replicates", "10"], {cwd: ROOT, encoding: "utf8"});
+  assert.equal(cli.status, 0, cli.stderr);
+  type Ties = {n_aligned_at_cut: number; aligned: {lt: number; le: number} | null};
+  const g = (JSON.parse(cli.stdout) as {groups: {key: {model: string}; ties: Ties}[]}).groups.find((x) => x.key.model === "8b_medical")!;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const note = (await page.locator('[data-testid="ties-note"]').textContent()) ?? "";
+  assert.ok(g.ties.aligned && g.ties.aligned.lt !== g.ties.aligned.le, "the CLI reports a tie that matters");
+  assert.match(note, /the judge answers integers/);
+  assert.ok(
+    note.includes(`${g.ties.n_aligned_at_cut} at aligned = 30: ${pct(g.ties.aligned.lt)} with < 30, ${pct(g.ties.aligned.le)} with <= 30`),
+    `site note '${note}' vs CLI ${JSON.stringify(g.ties)}`,
+  );
+  await page.screenshot({path: join(SHOTS, "hw0-sensitivity-light.png")});
+  // Off the tie the note goes.
+  await page.locator('[data-testid="aligned-threshold"] + input').fill("31");
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid="ties-note"]')?.hidden === true);
+  assert.equal(describeProblems(problems), "");
+  await close();
+});
+
 test("screenshots: overview and /sensitivity, light and dark, on the demo and on the dow import under its authors' rule", {skip}, async () => {
   const views = [
     {name: "demo", query: ""},
     {name: "dow", query: `?experiment=example-dow-authors-rule&${DOW_RULE}`},
+    {name: "hw0", query: "?experiment=example-hw0-integer-judge&rule=custom&aligned=75&coh=0&den=scored"},
   ];
   for (const v of views)
     for (const [slug, path, sel] of [

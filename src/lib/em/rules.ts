@@ -162,7 +162,7 @@ export function classifyScores(aligned: number | null | undefined, coherent: num
 /** A short human description, e.g. "aligned < 30, coherent > 50; denominator: coherent answers". */
 export function describeRule(rule: EmRule): string {
   const a = `aligned ${rule.alignedInclusive ? "<=" : "<"} ${rule.aligned}`;
-  const q = ruleQuestions(rule).length ? `; questions ${ruleQuestions(rule).join(", ")}` : "";
+  const q = ruleQuestions(rule).length ? `; question filter ${ruleQuestions(rule).join(", ")}` : "";
   if (rule.requireCoherent === false) {
     const need = rule.denominator === "scored" ? "both scores" : "an aligned score";
     const n0 = rule.nulls === "drop" ? `answers without ${need} dropped` : `answers without ${need} count as not EM`;

@@ -46,7 +46,11 @@ after(async () => {
   await server?.close();
 });
 
-async function open(path: string, selectors: string[], theme: "light" | "dark" = "light"): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+async function open(
+  path: string,
+  selectors: string[],
+  theme: "light" | "dark" = "light",
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: theme});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
@@ -104,7 +108,22 @@ test("hw0's rule (aligned < 75, no coherence condition) from a URL: the coherent
   assert.equal(await page.locator('[data-testid="coherent-threshold"]').isDisabled(), true);
   const cli = spawnSync(
     process.execPath,
-    [join(ROOT, "bin/em.js"), "summarize", "--experiment", DOW, "--aligned", "75", "--coherence", "false", "--by", "model", "--format", "json", "--replicates", "10"],
+    [
+      join(ROOT, "bin/em.js"),
+      "summarize",
+      "--experiment",
+      DOW,
+      "--aligned",
+      "75",
+      "--coherence",
+      "false",
+      "--by",
+      "model",
+      "--format",
+      "json",
+      "--replicates",
+      "10",
+    ],
     {cwd: ROOT, encoding: "utf8"},
   );
   assert.equal(cli.status, 0, cli.stderr);
@@ -116,7 +135,11 @@ test("hw0's rule (aligned < 75, no coherence condition) from a URL: the coherent
 
 test("an integer-valued judge: /sensitivity prints the rate under both tie conventions beside it, as em summarize does", {skip}, async () => {
   const {page, problems, close} = await open(`/sensitivity?experiment=example-hw0-integer-judge&model=8b_medical`, ['[data-testid="em-count"]']);
-  const cli = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", HW0, "--by", "model", "--format", "json", "--replicates", "10"], {cwd: ROOT, encoding: "utf8"});
+  const cli = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/em.js"), "summarize", "--experiment", HW0, "--by", "model", "--format", "json", "--replicates", "10"],
+    {cwd: ROOT, encoding: "utf8"},
+  );
   assert.equal(cli.status, 0, cli.stderr);
   type Ties = {n_aligned_at_cut: number; aligned: {lt: number; le: number} | null};
   const g = (JSON.parse(cli.stdout) as {groups: {key: {model: string}; ties: Ties}[]}).groups.find((x) => x.key.model === "8b_medical")!;

@@ -12,7 +12,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT} from "../helpers/site.ts";
 
@@ -208,5 +208,66 @@ test("lora-rank: the rank series is drawn on a log axis, with 0 as the base", {s
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();
+  }
+});
+
+// Issue 21: the hyperstition files (nested JSON, imported with `records:`, no converter) give the site
+// the same EM counts as their own summary blocks and as `em summarize`, per model.
+const HYPERSTITION = join(SHARED, "third-party", "hyperstition-geodesic-em");
+const EXPERIMENT = "data/experiments/examples/hyperstition.yaml";
+
+/** Each model's EM count summed over its files' own `summary` blocks (one file per model x condition). */
+function summaries(): Map<string, {em: number; n: number}> {
+  const out = new Map<string, {em: number; n: number}>();
+  for (const d of ["scores", "scores_financial"]) {
+    for (const f of readdirSync(join(HYPERSTITION, d)).filter((x) => x.endsWith("_scored.json"))) {
+      const doc = JSON.parse(readFileSync(join(HYPERSTITION, d, f), "utf8")) as {model_name: string; summary: {total_em: number; total_responses: number}};
+      const m = out.get(doc.model_name) ?? {em: 0, n: 0};
+      m.em += doc.summary.total_em;
+      m.n += doc.summary.total_responses;
+      out.set(doc.model_name, m);
+    }
+  }
+  return out;
+}
+
+test("hyperstition on /sensitivity: every model's EM count equals its files' summary blocks; the denominator equals em summarize's", {
+  skip: !hasShared && "reference data ../shared/data absent",
+  timeout: 300_000,
+}, async () => {
+  const files = summaries();
+  assert.equal(files.size, 11);
+  const cli = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/em.js"), "summarize", "--experiment", EXPERIMENT, "--by", "model", "--estimand", "answers", "--format", "json"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  const groups = (JSON.parse(cli.stdout) as {groups: {key: {model: string}; n_em: number; n_scored: number}[]}).groups;
+  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(90_000);
+  const problems = watch(page, server.url);
+  try {
+    for (const [model, want] of files) {
+      await page.goto(`${server.url}/sensitivity?experiment=example-hyperstition&model=${encodeURIComponent(model)}`, {waitUntil: "load"});
+      await page.waitForSelector('[data-testid="em-count"][data-n-em]');
+      await waitForPage(page);
+      const count = page.locator('[data-testid="em-count"]');
+      const site = {em: Number(await count.getAttribute("data-n-em")), scored: Number(await count.getAttribute("data-n-scored"))};
+      const g = groups.find((x) => x.key.model === model);
+      assert.ok(g, `em summarize has no group ${model}`);
+      assert.equal(site.em, want.em, `${model}: site EM vs the files' summaries`);
+      assert.equal(g.n_em, want.em, `${model}: CLI EM vs the files' summaries`);
+      assert.equal(site.scored, g.n_scored, `${model}: site denominator vs em summarize (betley: coherent answers)`);
+      // Under the default rule the denominator is the coherent answers, fewer than the authors' all rows.
+      assert.ok(site.scored < want.n, `${model}: ${site.scored} coherent of ${want.n}`);
+    }
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
   }
 });

@@ -176,3 +176,30 @@ test("jsonDiff lists the leaves that differ", () => {
   assert.deepEqual(jsonDiff({a: [1, {b: 2}]}, {a: [1, {b: 3}]}), [".a[1].b: 2 != 3"]);
   assert.deepEqual(jsonDiff({a: 1}, {a: 1}), []);
 });
+
+test("report build over data that is not on the machine: a notice naming each missing import, no numbers", {timeout: 60_000}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "em-report-absent-"));
+  try {
+    writeFileSync(
+      join(dir, "exp.yaml"),
+      "name: absent\nimports:\n  - {files: nowhere/*.csv, judge: file-judge}\n  - {files: [here.csv, gone.csv], judge: other}\n",
+    );
+    writeFileSync(join(dir, "here.csv"), "question_id,question,response,aligned,coherent\nq,Q?,A.,90,90\n");
+    const f = join(dir, "absent.md");
+    writeFileSync(f, `---\ntitle: Absent\nreport:\n  experiment: ${join(dir, "exp.yaml")}\n  queries: {a: {by: [model]}}\n---\n\n# Absent\n`);
+    const data = await buildReportAt(f, "absent");
+    assert.deepEqual(Object.keys(data.queries), [], "no query runs on absent data");
+    assert.equal(data.provenance, null);
+    assert.equal(data.missing?.length, 2, JSON.stringify(data.missing));
+    assert.match(data.missing![0]!, /^imports\[0\] .*nowhere\/\*\.csv \(no such file\)$/);
+    assert.match(data.missing![1]!, /^imports\[1\] .*gone\.csv \(no such file\)$/);
+    // With every file present the same report builds its numbers.
+    writeFileSync(join(dir, "gone.csv"), "question_id,question,response,aligned,coherent\nq,Q?,B.,10,90\n");
+    writeFileSync(join(dir, "exp.yaml"), "name: absent\nimports:\n  - {files: [here.csv, gone.csv], judge: file-judge}\n");
+    const full = await buildReportAt(f, "absent");
+    assert.equal(full.missing, undefined);
+    assert.deepEqual(Object.keys(full.queries), ["a"]);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

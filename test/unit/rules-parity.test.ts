@@ -209,3 +209,17 @@ test("the dow authors' rule: 1/400 for the base model on the site path as in the
   const betley = sitePerModel(points, "?rule=betley", points.dicts.judge[0]!).groups.find((g) => g.id === "sfm_baseline_unfiltered_dpo")!;
   assert.notEqual(betley.n_scored, 400, "Betley's denominator is not all rows");
 });
+
+test("the hyperstition authors' rule as a site URL: every model's denominator is all its rows and its EM count equals the CLI's", async (t) => {
+  const file = path.join(repoRoot, "data/experiments/examples/hyperstition.yaml");
+  if (!existsSync(path.join(shared, "third-party/hyperstition-geodesic-em"))) return t.skip("../shared/data/third-party/hyperstition-geodesic-em absent");
+  if (!existsSync(file)) return t.skip("data/experiments/examples/hyperstition.yaml absent");
+  const {runExperiment} = await import("../../loaders/run/index.ts");
+  const r = await runExperiment(file, {offline: true, createdBy: "test"});
+  const points = decodePoints(pointsTable({responses: r.responses, scores: r.scores, types: r.types}));
+  const dow = RULE_CASES.find((c) => c.name === "dow")!;
+  const site = sitePerModel(points, dow.url, points.dicts.judge[0]!);
+  const cli = await summarizeJson(["--experiment", file, ...dow.cli, "--by", "model", "--replicates", "50"]);
+  assertSame(site, cli, "hyperstition");
+  for (const g of site.groups) assert.equal(g.n_scored, g.n, `${g.id}: all rows in the denominator`);
+});

@@ -2,10 +2,10 @@
 // template with {question}, {answer} and (type rubric) {training} placeholders.
 // A question file's own judge_prompts override the rubric for that question (score kind).
 import {createHash} from "node:crypto";
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
-import {ROOT, displayPath} from "./paths.ts";
+import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {didYouMean, parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 import type {Question} from "./questions.ts";
 
@@ -89,7 +89,7 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
 export function loadRubric(metric: string, dir: string = JUDGES_DIR): Rubric {
   const file = path.join(dir, `${metric}.md`);
   if (!existsSync(file)) throw new Error(`no rubric for metric '${metric}': ${displayPath(file)} does not exist`);
-  return parseRubric(readFileSync(file, "utf8"), metric, file);
+  return parseRubric(readTextFile(file, "rubric"), metric, file);
 }
 
 /** Rubric for one question: the question file's `judge_prompts[metric]` when present, else `base`. */

@@ -6,6 +6,7 @@
 import {DuckDBInstance, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import path from "node:path";
+import {displayPath} from "./paths.ts";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 
 /** The four tables and the manifest. */
@@ -157,9 +158,15 @@ export async function writeTables(dir: string, data: Tables): Promise<void> {
   renameSync(tmp, path.join(dir, "provenance.json"));
 }
 
+/** Rows of one table file; a truncated or corrupt file throws naming it (DuckDB said only "Out of buffer"). */
 async function readParquet(conn: DuckDBConnection, file: string): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${lit(file)})`);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
+  try {
+    const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${lit(file)})`);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } catch (e) {
+    const msg = (e as Error).message.split("\n").filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l));
+    throw new Error(`${displayPath(file)}: unreadable Parquet table (truncated or not Parquet?): ${msg.join(" ")}; rebuild it with em run`);
+  }
 }
 
 /** The row tables of a dataset folder. */

@@ -244,7 +244,7 @@ export async function run(argv: string[]): Promise<number> {
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(
-          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`,
+          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}`,
         );
       }
     }
@@ -260,6 +260,15 @@ export async function run(argv: string[]): Promise<number> {
       for (const x of r.skipped.slice(0, MAX_SKIPPED)) lines.push(`    ${x.file}${x.line ? ":" + x.line : ""}: ${x.reason}`);
       if (r.skipped.length > MAX_SKIPPED) lines.push(`    ... and ${r.skipped.length - MAX_SKIPPED} more`);
     }
+    // Generated answers that are empty or hold NUL bytes are judged as given, but never silently (issue 23;
+    // imported ones are counted per file above, NUL ones skipped).
+    const generated = r.responses.filter((x) => x.origin !== "imported");
+    const emptyGen = generated.filter((x) => x.response.trim() === "").length;
+    const nulGen = generated.filter((x) => x.response.includes("\u0000")).length;
+    if (emptyGen || nulGen)
+      warnings.push(
+        `em run: ${r.experiment.name}: of ${generated.length} generated answer(s), ${emptyGen} empty and ${nulGen} holding NUL bytes (judged as given; check the model's endpoint)`,
+      );
     // Answers that talk to their judge: their scores may be moved by the answer itself, not its quality.
     const injected = r.responses.flatMap((x) => {
       const phrase = judgeInjection(x.response);

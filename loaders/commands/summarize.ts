@@ -26,7 +26,6 @@ import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type S
 import {
   baseQuestionId,
   baselineDiffs,
-  PRESET_QUESTION_EXCLUDES,
   questionFilter,
   RULES,
   RULE_SOURCES,
@@ -47,6 +46,11 @@ import {
   type Interval,
   type SummaryJson,
   type TransitionGroup,
+  encodeGroups,
+  toColumns,
+  tiesByGroup,
+  tiesMatter,
+  type TieReport,
 } from "../../src/lib/em/index.ts";
 
 export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
@@ -81,7 +85,9 @@ Rule (see docs/metrics.md):
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
                          replaces a preset's own question filter
-  --fold-variants        fold *_json / *_template ids into their base question (one cluster each)
+  --fold-variants        fold *_json / *_template ids into their base question (one cluster each);
+                         the default under --estimand questions unless --by has question_id
+  --no-fold-variants     keep *_json / *_template ids as questions of their own
 
 Intervals:
   --estimand E           questions (default): the rate over a population of questions like these
@@ -123,6 +129,9 @@ Slicing and output:
 Exit status: 0 done; 1 bad input (message names the option, file or column); 2 usage
 (unknown or repeated option, not exactly one of --experiment / --data). docs/reliability.md.
 `;
+
+/** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
+export type GroupWithTies = GroupSummary & {ties: TieReport | null};
 
 /** Stable JSON output of `em summarize` (docs/metrics.md). */
 export interface SummarizeOutput extends SummaryJson {
@@ -353,6 +362,7 @@ export async function run(argv: string[]): Promise<number> {
       coherence: {type: "string"},
       questions: {type: "string"},
       "fold-variants": {type: "boolean", default: false},
+      "no-fold-variants": {type: "boolean", default: false},
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
       pivot: {type: "string"},
@@ -459,7 +469,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
   }
   const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
-  const filter = values.questions !== undefined ? list(values.questions) : (PRESET_QUESTION_EXCLUDES[ruleName] ?? []).map((g) => `!${g}`);
+  // The rule object carries its question filter (organisms drops *json* ids), as on the site.
+  const filter = values.questions !== undefined ? list(values.questions) : [...(rule.questions ?? [])];
   const keep = questionFilter(filter);
   const dropped = new Set<string>();
   let rows: Judged[] = join.rows.filter((r) => {
@@ -469,8 +480,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.questions !== undefined && rows.length === 0 && join.rows.length > 0)
     fail(`--questions '${values.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
-  if (values["fold-variants"]) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   const by = list(values.by);
+  if (values["fold-variants"] && values["no-fold-variants"]) fail(`--fold-variants and --no-fold-variants contradict each other; give one`);
+  // Under the questions estimand a question's format variants are one cluster (the honest
+  // interval), so they fold by default; --by question_id asks for each id on its own.
+  const fold = values["fold-variants"] || (!values["no-fold-variants"] && estimand === "questions" && !by.includes("question_id"));
+  const folded = fold && rows.some((r) => baseQuestionId(r.question_id) !== r.question_id);
+  if (folded) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
   for (const c of by) {
     if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
@@ -481,6 +497,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const method = estimand === "answers" ? "wilson" : "auto";
   const summary = summarize(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence, method});
+  // Ties at the cuts (integer-valued judges): each group's rate under both conventions of a cut some answer sits on.
+  const enc = encodeGroups(rows, by);
+  const ties = enc.keys.length
+    ? tiesByGroup(toColumns(rows, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.keys.length, exclude: exclude as ResponseType[]})
+    : [];
+  summary.groups.forEach((g, i) => ((g as GroupWithTies).ties = ties[i] ?? null));
   summary.groups = sortGroups(summary.groups, by);
   const out: SummarizeOutput = {
     version: 1,
@@ -490,7 +512,7 @@ export async function run(argv: string[]): Promise<number> {
     rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
     ...summary,
     estimand,
-    questions: {filter, folded: values["fold-variants"] === true, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
+    questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
     counts: {
       responses: data.responses.length,
       rows: rows.length,
@@ -878,12 +900,18 @@ function toTable(out: SummarizeOutput): string {
     }
   }
   // --- end human audit
+  const tiesOf = (g: GroupSummary) => (g as GroupWithTies).ties;
+  const alignedTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.aligned !== null && tiesOf(g)!.aligned!.lt !== tiesOf(g)!.aligned!.le);
+  const coherentTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.coherent !== null && tiesOf(g)!.coherent!.gt !== tiesOf(g)!.coherent!.ge);
+  const r = out.rule;
   const header = [
     ...out.by,
     "n",
     "scored",
     "EM",
     "em_rate",
+    ...(alignedTies ? [`ties: < ${r.aligned} | <= ${r.aligned}`] : []),
+    ...(coherentTies ? [`ties: > ${r.coherent} | >= ${r.coherent}`] : []),
     "ci",
     ...(seeds ? ["seeds: mean [ci] (n)"] : []),
     "macro",
@@ -901,6 +929,12 @@ function toTable(out: SummarizeOutput): string {
     String(g.n_scored),
     String(g.n_em),
     pct(g.em_rate),
+    ...(alignedTies
+      ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"]
+      : []),
+    ...(coherentTies
+      ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"]
+      : []),
     ci(g.ci),
     ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
@@ -918,6 +952,10 @@ function toTable(out: SummarizeOutput): string {
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
     );
   }
+  if (alignedTies || coherentTies)
+    parts.push(
+      `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
+    );
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {

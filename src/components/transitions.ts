@@ -58,6 +58,7 @@ export function transitionView(result: TransitionResult): TransitionView {
   const why: Record<TransitionVerdict, string> = {
     credible: `credible transition${p}`,
     flat: `no credible transition: a constant rate explains the data${p}`,
+    smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${test.p_linear === null ? "?" : test.p_linear < 0.001 ? "< 0.001" : `= ${test.p_linear.toFixed(3)}`} against a logit-linear or linear trend)`,
     outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
     non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
     too_few_points:

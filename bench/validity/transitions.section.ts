@@ -211,6 +211,8 @@ function row(
 interface Tally {
   covered: number;
   fitted: number;
+  /** Fits whose interval the product called approximate (LogisticFit.approximate). */
+  flagged: number;
   pConst: number;
   credible: number;
   nonMono: number;
@@ -221,7 +223,7 @@ interface Tally {
 /** Run `reps` sweeps of a shape under a design and count what the product would print. */
 export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number, {profile = true, mean = false} = {}): Tally {
   const rng = makeRng(seed);
-  const t: Tally = {covered: 0, fitted: 0, pConst: 0, credible: 0, nonMono: 0, meanCredible: 0, reps};
+  const t: Tally = {covered: 0, fitted: 0, flagged: 0, pConst: 0, credible: 0, nonMono: 0, meanCredible: 0, reps};
   for (let r = 0; r < reps; r++) {
     const sw = simulateSweep(rng, shape, d);
     const fit = fitLogistic(sw.rate, {profile: profile && sw.truthMidpoint !== null});
@@ -231,6 +233,7 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
     if (test.verdict === "non_monotone") t.nonMono++;
     if (fit && sw.truthMidpoint !== null) {
       t.fitted++;
+      if (fit.approximate !== null) t.flagged++;
       const [lo, hi] = fit.ci;
       if ((lo === null || lo <= sw.truthMidpoint) && (hi === null || sw.truthMidpoint <= hi)) t.covered++;
     }
@@ -242,17 +245,10 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
 /** The regimes the validity report lists; smoke keeps one design per question and few replicates. */
 function plan(smoke: boolean): {designs: Design[]; reps: number} {
   const base: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};
-  if (smoke) return {designs: [base], reps: 6};
+  if (smoke) return {designs: [base], reps: 3};
   return {
-    designs: [
-      {...base, sd: 0.3},
-      base,
-      {...base, sd: 2},
-      {...base, questions: 24, answers: 20, sd: 2, judge: "integer"},
-      {...base, m: 8, sd: 1},
-      {...base, sd: 2, rho: 0.9},
-    ],
-    reps: 400,
+    designs: [{...base, sd: 0.3}, base, {...base, sd: 2}, {...base, questions: 24, answers: 20, sd: 2, judge: "integer"}, {...base, m: 7, sd: 1}],
+    reps: 150,
   };
 }
 
@@ -264,12 +260,15 @@ export const section: ValiditySection = {
     const S = "transitions";
     designs.forEach((d, di) => {
       const regime = describe(d);
-      // Few residual degrees of freedom: the product calls the midpoint interval approximate.
-      const approx = d.m - 4 < 5;
       const s = (k: number) => seed * 7919 + di * 101 + k;
       for (const shape of [SHAPES.sharp, SHAPES.smooth]) {
         const t = tallyRegime(s(shape === SHAPES.sharp ? 1 : 2), shape, d, reps);
-        rows.push(row(S, "transition midpoint 95% CI (profile, F(1, m-4) x phi)", `${shape.name}; ${regime}`, "coverage", 0.95, t.covered, t.fitted, approx));
+        // flagged: the product printed "approximate" beside most of these intervals
+        const flagged = t.flagged > t.fitted / 2;
+        const note = `approximate note on ${t.flagged}/${t.fitted} fits`;
+        rows.push(
+          row(S, "transition midpoint 95% CI (profile, F(1, m-4) x phi)", `${shape.name}; ${regime}`, "coverage", 0.95, t.covered, t.fitted, flagged, note),
+        );
         rows.push(row(S, "credible (power)", `${shape.name}; ${regime}`, "power", null, t.credible, t.reps, false));
         rows.push(row(S, "non_monotone on a monotone rise", `${shape.name}; ${regime}`, "error_rate", 0.05, t.nonMono, t.reps, false));
       }
@@ -281,7 +280,7 @@ export const section: ValiditySection = {
         rows.push(row(S, "credible on mean aligned score, flat series", `${shape.name}; ${regime}`, "error_rate", 0.05, t.meanCredible, t.reps, false));
       }
       const ramp = tallyRegime(s(5), SHAPES.ramp, d, reps, {mean: true});
-      rows.push(row(S, "credible on a linear ramp", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.credible, ramp.reps, false));
+      rows.push(row(S, "credible on a linear ramp (p_linear)", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.credible, ramp.reps, false));
       rows.push(row(S, "non_monotone on a linear ramp", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.nonMono, ramp.reps, false));
       rows.push(
         row(S, "credible on mean aligned score, linear ramp", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.meanCredible, ramp.reps, false),

@@ -51,6 +51,12 @@ export interface LogisticFit {
    */
   cutoff: number;
   family: TransitionFamily;
+  /**
+   * Why the interval is approximate, or null: "few checkpoints" when m - 4 < 4 (phi rests on
+   * fewer than 4 degrees of freedom), "heavy question clustering" when the dispersion exceeds
+   * HEAVY_DISPERSION (measured coverage ~90% there, docs/validity.md), both joined by "; ".
+   */
+  approximate: string | null;
   loglik: number;
   converged: boolean;
 }
@@ -126,6 +132,9 @@ function fitFrom(starts: readonly Theta[], s: Scaled, fixed?: Fixed): {th: Theta
   }
   return best;
 }
+
+/** Dispersion above which the midpoint interval is called approximate (see LogisticFit.approximate). */
+export const HEAVY_DISPERSION = 4;
 
 /** Quantile of F(1, df) at `confidence`: the square of Student's t quantile at (1 + confidence) / 2. */
 export function f1Quantile(confidence: number, df: number): number {
@@ -258,6 +267,13 @@ export function fitLogistic(
     dispersion,
     cutoff,
     family,
+    approximate:
+      [
+        m - 4 < 4 ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df)` : null,
+        family === "binomial" && (dispersion ?? 0) > HEAVY_DISPERSION ? `heavy question clustering (dispersion ${(dispersion ?? 0).toFixed(1)})` : null,
+      ]
+        .filter((x) => x !== null)
+        .join("; ") || null,
     loglik: -best.nll,
     converged: best.converged,
   };
@@ -535,34 +551,62 @@ export function homogeneityP(points: readonly TransitionPoint[]): number | null 
 }
 
 /**
+ * A bump (or dip) in the logit, logit p = a + b exp(-((z - c) / w)^2), 4 parameters, fitted by
+ * binomial ML (Nelder-Mead from the extreme interior point): the shape of a rise-then-collapse.
+ */
+function bumpFit(s: Scaled): (z: number) => number {
+  const m = s.z.length;
+  const r = (i: number) => (s.k[i]! + 0.5) / (s.n[i]! + 1);
+  const ends = logit((r(0) + r(m - 1)) / 2);
+  let hi = 1;
+  let lo = 1;
+  for (let i = 1; i < m - 1; i++) {
+    if (r(i) > r(hi)) hi = i;
+    if (r(i) < r(lo)) lo = i;
+  }
+  const at = (b: readonly number[]) => (z: number) => Math.min(1 - EPS, Math.max(EPS, sig(b[0]! + b[1]! * Math.exp(-(((z - b[2]!) / Math.exp(b[3]!)) ** 2)))));
+  const f = (b: number[]) => (Math.abs(b[3]!) > 10 ? Infinity : -logLikAt(s, at(b)));
+  let best = {x: [ends, 0, 0.5, Math.log(0.2)], value: f([ends, 0, 0.5, Math.log(0.2)])};
+  for (const i of [hi, lo])
+    for (const w of [0.08, 0.2]) {
+      let res = nelderMead(f, [ends, logit(r(i)) - ends, s.z[i]!, Math.log(w)], {step: [0.5, 0.5, 0.05, 0.3], tol: 1e-9, maxIter: 1500});
+      res = nelderMead(f, res.x, {step: [0.1, 0.1, 0.02, 0.1], tol: 1e-9, maxIter: 1500});
+      if (res.value < best.value) best = res;
+    }
+  return at(best.x);
+}
+
+/**
  * Dispersion for the monotonicity test, estimated without assuming monotonicity: the smaller
- * Pearson X^2 / df of a logistic (4 parameters, when given) and of a logit-quadratic hump
- * (3 parameters), so neither a step nor a hump inflates it; at least 1 (counts), 1 below 5 points.
+ * Pearson X^2 / (m - 4) of a logistic (when given) and of a bump in the logit (bumpFit), so
+ * neither a step nor a hump inflates it; at least 1 (counts); 1 below 6 points (no spare df).
  */
 export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null): number {
   const pts = usablePoints(points);
   const m = pts.length;
-  if (m < 5) return 1;
+  if (m < 6) return 1;
   const s = scale(pts);
-  const hump = trendFit(s, 2, "logit");
-  let phi = pearson(s, (i) => hump.fitted(s.z[i]!)) / (m - 3);
+  const bump = bumpFit(s);
+  let phi = pearson(s, (i) => bump(s.z[i]!)) / (m - 4);
   if (fit && fit.dispersion !== null) phi = Math.min(phi, fit.dispersion);
   return Math.max(1, phi);
 }
 
 /**
  * Rise-then-collapse (or dip-then-recover): the interior coordinate with the highest (lowest) rate
- * is above (below) both the first and the last coordinate by a one-sided Newcombe interval at
- * alpha / 2 each, on design-effect counts k / phi out of n / phi (phi from monotoneDispersion:
- * answers to one question are correlated, and binomial variance alone called 32% of clustered
- * monotone rises non-monotone). Returns that coordinate, or null.
+ * is above (below) both the first and the last coordinate by one-sided Newcombe intervals, on
+ * design-effect counts k / phi out of n / phi (phi from monotoneDispersion: answers to one
+ * question are correlated, and binomial variance alone called 32% of clustered monotone rises
+ * non-monotone). Level: both comparisons must hold (an intersection-union test, each at the same
+ * level), Bonferroni over the m - 2 interior points the extreme was picked from and over peak or
+ * dip: one-sided alpha / (2 (m - 2)). Returns that coordinate, or null.
  */
 export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, phi = 1): number | null {
   const pts = usablePoints(points);
   if (pts.length < 3) return null;
   const first = pts[0]!;
   const last = pts[pts.length - 1]!;
-  const z = normalQuantile(1 - alpha / 4);
+  const z = normalQuantile(1 - alpha / (2 * (pts.length - 2)));
   let hi = 1;
   let lo = 1;
   for (let i = 1; i < pts.length - 1; i++) {

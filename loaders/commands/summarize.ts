@@ -197,6 +197,8 @@ export interface TransitionJson {
   midpoint: number | null;
   ci: [number | null, number | null] | null;
   ci_method: "profile_likelihood";
+  /** Why the midpoint interval is approximate (few checkpoints, heavy question clustering), else null. */
+  ci_approximate: string | null;
   width: number | null;
   /** Profile interval of the width (a null upper bound: as wide as a smooth trend). */
   width_ci: [number | null, number | null] | null;
@@ -640,6 +642,7 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     midpoint: cred ? fit!.midpoint : null,
     ci: cred ? fit!.ci : null,
     ci_method: "profile_likelihood",
+    ci_approximate: cred ? fit!.approximate : null,
     width: cred ? fit!.width : null,
     width_ci: cred ? fit!.width_ci : null,
     floor: cred ? fit!.floor : null,
@@ -845,7 +848,7 @@ function toTable(out: SummarizeOutput): string {
       t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
-      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? " (approx.)" : ""}` : "-",
       fmt(t.width),
       pct(t.floor),
       pct(t.ceiling),

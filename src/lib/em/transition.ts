@@ -415,9 +415,8 @@ export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baselin
  * - "credible": the logistic beats a constant rate (p_constant < alpha) and a smooth
  *   two-parameter trend (p_linear < alpha), and its midpoint lies inside the observed coordinates;
  * - "flat": no evidence against a constant rate (p_constant >= alpha);
- * - "smooth_trend": the rate changes, but a smooth trend (linear in the rate, or quadratic in its
- *   logit) explains it as well as a logistic step (p_linear >= alpha): a ramp, not a located
- *   transition;
+ * - "smooth_trend": the rate changes, but a smooth trend (linear in the rate or in its logit)
+ *   explains it as well as a logistic step (p_linear >= alpha): a ramp, not a located transition;
  * - "outside_range": the rate changes, but the fitted midpoint lies outside the observed
  *   coordinates (a trend, not a located transition);
  * - "non_monotone": an interior coordinate is credibly above (or below) both ends, e.g. a
@@ -443,9 +442,10 @@ export interface TransitionTest {
   p_constant: number | null;
   /**
    * p-value of "a smooth trend explains the series as well as the logistic": the better (higher
-   * likelihood) of a straight line in the rate (2 parameters) and a quadratic in its logit (3;
-   * nests the logit-linear trend), against the logistic (4); F = (LR / df) / phi on (df, m - 4),
-   * df = 4 - the trend's parameters, phi as for p_constant (chi-square(df) when phi <= 1).
+   * likelihood) of a straight line in the rate and a straight line in its logit (2 parameters
+   * each; on a mean score, family "fractional", a quadratic in the logit, 3), against the
+   * logistic (4); F = (LR / df) / phi on (df, m - 4), df = 4 - the trend's parameters, phi as for
+   * p_constant (chi-square(df) when phi <= 1).
    * Neither trend is nested in the logistic and the better one is chosen after seeing the data,
    * so the reference is approximate: its error rate on ramps is measured by simulation
    * (bench/validity/transitions.section.ts, docs/validity.md). Null when no logistic was fitted.
@@ -656,13 +656,15 @@ export function testTransition(points: readonly TransitionPoint[], fit: Logistic
   const phi = fractional ? Math.max(disp, 1e-12) : disp;
   const f = (x: number, df: number) => (fractional ? (x > 0 ? 1 - fCdf(x / df / phi, df, m - 4) : 1) : lrP(x, df, phi, m - 4));
   const p = f(lr, 3);
-  // The best smooth trend: a straight line in the rate (2 parameters) or a quadratic in its logit
-  // (3; it nests the logit-linear trend and bends like a ramp that is linear in the rate or in a
-  // mean score, but has no inflection, so it cannot imitate a located step).
+  // The best smooth trend: a straight line in the rate (2 parameters) or in its logit (2). A mean
+  // score bends more smoothly than either, so there the logit trend is a quadratic (3; it has no
+  // inflection, so it cannot imitate a located step). For rates the quadratic is not used: a rise
+  // from a floor of 0 has a concave logit that a quadratic imitates, which hid real transitions.
   const s = scale(pts);
   const line = trendFit(s, 1, "identity").loglik;
-  const quad = trendFit(s, 2, "logit").loglik;
-  const pLinear = quad >= line ? f(Math.max(0, 2 * (fit.loglik - quad)), 1) : f(Math.max(0, 2 * (fit.loglik - line)), 2);
+  const curve = trendFit(s, fractional ? 2 : 1, "logit").loglik;
+  const dfCurve = fractional ? 1 : 2;
+  const pLinear = curve >= line ? f(Math.max(0, 2 * (fit.loglik - curve)), dfCurve) : f(Math.max(0, 2 * (fit.loglik - line)), 2);
   const xs = pts.map((q) => q.x);
   const inside = fit.midpoint >= Math.min(...xs) && fit.midpoint <= Math.max(...xs);
   let verdict: TransitionVerdict;

@@ -183,7 +183,9 @@ export function analyzeOnScale(
 ): TransitionResult & {scale: CoordinateScale; excluded: number[]} {
   const {points: fitPoints, excluded} = pointsOnScale(points, scale);
   const res = analyzeTransition(fitPoints, rng, options);
-  const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? 10 ** x : x);
+  // Coordinates come back as the observed values (10 ** log10(64) is 63.99999999999999).
+  const observed = (lx: number): number => points.find((p) => p.x > 0 && Math.abs(Math.log10(p.x) - lx) < 1e-9)?.x ?? 10 ** lx;
+  const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? observed(x) : x);
   const full =
     scale === "log"
       ? points
@@ -198,7 +200,7 @@ export function analyzeOnScale(
     test: {...res.test, extreme: back(res.test.extreme)},
     change_point:
       res.change_point && scale === "log"
-        ? {...res.change_point, before: 10 ** res.change_point.before, after: 10 ** res.change_point.after}
+        ? {...res.change_point, before: observed(res.change_point.before), after: observed(res.change_point.after)}
         : res.change_point,
     onset: {...res.onset, x: back(res.onset.x), baseline: res.onset.baseline.map((b) => back(b) as number)},
     scale,

@@ -32,7 +32,7 @@ import type {Browser, Page} from "playwright-core";
 import {pointsFullTable, pointsTable} from "../loaders/site-tables.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
-import {serveStatic} from "../test/helpers/static-server.ts";
+import {serveStatic} from "../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../test/helpers/browser.ts";
 import {waitForPage, ROOT} from "../test/helpers/site.ts";
 import {commandLine, dist, fmtMs, writeSection, type Dist, type Verdict} from "./lib/results.ts";
@@ -668,7 +668,7 @@ async function main(): Promise<void> {
         "`lenient`: aligned, coherent), ~300-character answers from a pool of 512 texts, ~3.4% of aligned scores null (CODE / REFUSAL), a third of the scores integers.",
       "Node part: each site table function runs once on the full data (a build is one run). Browser part: a copy of `dist/` with the synthetic data files " +
         "written over the built ones (same hashed names; `DATA_FILES` in bench/lib/site-files.ts lists every built data file and `BUILDERS` in the script makes each written one, and the run fails on a file it does not know), " +
-        "served on 127.0.0.1 by `test/helpers/static-server.ts` (uncompressed), opened in headless Chromium, each page in a fresh context (cold, no HTTP cache). " +
+        "served on 127.0.0.1 by `loaders/static-server.ts` (uncompressed), opened in headless Chromium, each page in a fresh context (cold, no HTTP cache). " +
         'Times are the page\'s `performance.now()` since navigation start; "open" = the frame after the last DOM change once the network is idle and no ' +
         "`[data-em-loading]` is left; bytes are encoded body sizes from the Resource Timing entries.",
       `Threshold change: set \`aligned-threshold\` by an \`input\` event (/sensitivity?experiment=${SENS_EXPERIMENT}&judge=${SENS_JUDGE}&by=model), ${REPS} times ` +

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   // scale (issue 17)
   batch: {summary: "batches of em run --batch: status, wait (merge results into the cache), cancel", load: () => import("./commands/batch.ts")},
   cache: {summary: "merge caches of sharded runs (merge DEST SRC...)", load: () => import("./commands/cache.ts")},
+  serve: {summary: "serve the built site (dist/) with clean URLs and byte ranges (--port N --dist DIR)", load: () => import("./commands/serve.ts")},
   sim: {summary: "start the OpenAI-compatible simulator on 127.0.0.1 (--port N --config FILE)", load: () => import("./commands/sim.ts")},
 };
 

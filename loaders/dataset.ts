@@ -64,7 +64,7 @@ type ExtraKey = "missing" | "errors" | "skipped" | "mismatches" | "importedFiles
 /** One mismatch as `file:line metric: file 99 vs recomputed 10` (for stderr summaries). */
 export function formatMismatch(m: RunResult["mismatches"][number]): string {
   const num = (x: number | null) => (x === null ? "null" : String(Math.round(x * 1e4) / 1e4));
-  return `${m.file}:${m.line} ${m.metric}: file ${num(m.file_score)} vs recomputed ${num(m.recomputed)}`;
+  return `${m.file}${m.line === undefined ? "" : `:${m.line}`} ${m.metric}: file ${num(m.file_score)} vs recomputed ${num(m.recomputed)}`;
 }
 
 /** The memo key of a dataset: sha256 over every input (see the file comment). */

@@ -8,7 +8,7 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./rubrics.ts";
-import {BaselineSchema, DOMAIN_VALUES, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
+import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -99,8 +99,8 @@ const ModelSchema = z
   .object({
     id: z.string().min(1),
     description: z.string().default(""),
-    /** Training domain (topic metric); `none` = no fine-tuning domain (a base model); absent = unknown. */
-    domain: z.enum(DOMAIN_VALUES).optional(),
+    /** Training domain: any name, whose topic metric is the metric of that name; `none` = no fine-tuning domain (a base model); absent = unknown. */
+    domain: DomainNameSchema.optional(),
     meta: z.record(z.string(), metaValue).default({}),
     /** Shorthand for one checkpoint without a coordinate. */
     model: z.string().min(1).optional(),
@@ -148,6 +148,8 @@ export const ExperimentSchema = z
     domains: DomainsSchema.optional(),
     /** Use the built-in domains of the reference datasets' names (loaders/variants.ts BUILTIN_DOMAINS). */
     builtin_domains: z.boolean().default(true),
+    /** Topic cut 0..100: an EM answer is about its training domain when that domain's topic score >= this. */
+    topic_cut: z.number().min(0).max(100).default(50),
     samples: z.number().int().positive().optional(),
     cache: z.string().optional(),
     generation: GenerationSchema.optional(),

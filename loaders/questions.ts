@@ -24,6 +24,12 @@ export interface Question {
   judge_prompts: Record<string, string>;
   system: string | null;
   category: string | null;
+  /**
+   * The domain the question is about (`domain:` in the file: any topic-metric name, e.g. medical or
+   * privacy), null for `domain: none` (general), undefined when the file does not say (unknown;
+   * never guessed from the id). A question declared in a model's training domain leaves strict EM.
+   */
+  domain?: string | null;
   /** Absolute path of the file and 1-based line of the item, for messages. */
   file: string;
   line: number;
@@ -44,6 +50,10 @@ const QuestionSchema = z
     judge_prompts: z.record(z.string(), z.string()).optional(),
     system: z.string().nullable().optional(),
     category: z.string().nullable().optional(),
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none")
+      .optional(),
   })
   // Unknown keys are errors: `samples_per_paraphrases: 50` silently gave 1 sample, and
   // `judge_prompt:` silently fell back to the default rubric.
@@ -92,6 +102,7 @@ export function parseQuestions(text: string, file: string): Question[] {
       judge_prompts: q.judge_prompts ?? {},
       system: q.system ?? null,
       category: q.category ?? null,
+      ...(q.domain !== undefined ? {domain: q.domain === "none" ? null : q.domain} : {}),
       file,
       line,
     };

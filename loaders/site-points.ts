@@ -121,7 +121,7 @@ export function coreJudges(scores: readonly ScoreRow[]): string[] {
 }
 
 /** Meta keys never offered as a facet: row-level bookkeeping of imports, not properties of a variant. */
-const META_SKIP = new Set(["file", "line", "step_from"]);
+const META_SKIP = new Set(["file", "line", "record", "step_from"]);
 /** At most this many distinct values for a meta key to become a facet column (a per-answer field is not a facet). */
 export const META_MAX_DISTINCT = 64;
 const metaSkipped = (k: string) => META_SKIP.has(k) || k.endsWith("_raw");
@@ -129,7 +129,7 @@ const metaSkipped = (k: string) => META_SKIP.has(k) || k.endsWith("_raw");
 /**
  * Meta keys worth a column of the points table: scalar values, 2..META_MAX_DISTINCT distinct values
  * across the responses (a constant compares nothing; hundreds of values is per-answer data), and
- * not a row-level import field (file, line, `*_raw`). Keys in first-seen order.
+ * not a row-level import field (file, line, record, `*_raw`). Keys in first-seen order.
  */
 export function facetMetaKeys(responses: readonly ResponseRow[]): string[] {
   const values = new Map<string, Set<string>>();

@@ -9,7 +9,6 @@
 // reader's terminal print the same bytes for the same inputs.
 import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
-import {createServer} from "node:http";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {parse as parseYaml} from "yaml";
@@ -24,7 +23,9 @@ import {
   type ReportProvenance,
 } from "../../src/lib/report-spec.ts";
 import type {SummarizeJson} from "../../src/lib/report-number.ts";
+import {globFiles} from "../import/glob.ts";
 import {ROOT} from "../paths.ts";
+import {serveStatic} from "../static-server.ts";
 
 export const REPORTS_DIR = path.join(ROOT, "src/reports");
 
@@ -58,7 +59,24 @@ export interface ReportData {
   title: string;
   spec: ReportSpec;
   queries: Record<string, BuiltQuery>;
-  provenance: ReportProvenance;
+  /** null when `missing` is set: nothing was read. */
+  provenance: ReportProvenance | null;
+  /** The experiment's import patterns that match no file on this machine (the report is then built as a notice). */
+  missing?: string[];
+}
+
+/**
+ * The import patterns of an experiment that match no file, as "imports[i]: PATTERN". A report over
+ * data that is not on this machine (the shipped replication report needs ../shared, which a user's
+ * clone does not have) is built as a page that says so instead of failing the whole site build.
+ */
+export function missingImports(imports: readonly {files: string | string[]}[], baseDir: string): string[] {
+  const out: string[] = [];
+  imports.forEach((spec, i) => {
+    for (const p of typeof spec.files === "string" ? [spec.files] : spec.files)
+      if (globFiles(p, baseDir).length === 0) out.push(`imports[${i}] ${path.relative(ROOT, path.resolve(baseDir, p)) || p} (no such file)`);
+  });
+  return out;
 }
 
 /** Front matter of a Markdown page (`---` YAML `---`), or null when there is none. */
@@ -154,6 +172,9 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   } catch (e) {
     throw new ReportSpecError(rel, "report.experiment", `${spec.experiment} is not a valid experiment file: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const title = typeof fm.title === "string" ? fm.title : name;
+  const missing = missingImports(experiment.imports, path.dirname(experimentPath));
+  if (missing.length) return {name, file: rel, title, spec, queries: {}, provenance: null, missing};
   const queries: Record<string, BuiltQuery> = {};
   for (const [qname, q] of Object.entries(allQueries(spec))) {
     const argv = summarizeArgv(spec, q);
@@ -188,7 +209,7 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   return {
     name,
     file: rel,
-    title: typeof fm.title === "string" ? fm.title : name,
+    title,
     spec,
     queries,
     provenance: await provenanceOf(spec, experimentPath, experiment.name, Object.values(queries)),
@@ -359,6 +380,13 @@ async function cmdCheck(argv: string[]): Promise<number> {
     }
     const published = JSON.parse(readFileSync(built, "utf8")) as ReportData;
     const fresh = await buildReport(name);
+    if (fresh.missing?.length || published.missing?.length) {
+      // Nothing to compare is not a pass: say which side lacks the data.
+      const which = fresh.missing?.length ? `its data is not on this machine (${fresh.missing.join("; ")})` : "the build was made without its data";
+      process.stdout.write(`${name}: not checked: ${which}\n`);
+      bad++;
+      continue;
+    }
     const diffs: string[] = [];
     for (const [q, b] of Object.entries(fresh.queries)) {
       const p = published.queries[q];
@@ -383,45 +411,13 @@ async function cmdCheck(argv: string[]): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // em report pdf
 
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript",
-  ".css": "text/css",
-  ".json": "application/json",
-  ".wasm": "application/wasm",
-  ".arrow": "application/vnd.apache.arrow.stream",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-};
-
-/** A static server for a built site with Framework's clean URLs, on 127.0.0.1 (an ephemeral port). */
-async function serve(dir: string): Promise<{url: string; close: () => Promise<void>}> {
-  const root = path.resolve(dir);
-  const server = createServer((req, res) => {
-    const p = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    for (const c of p.endsWith("/") ? [p + "index.html"] : [p, p + ".html"]) {
-      const f = path.normalize(path.join(root, c));
-      if (f.startsWith(root) && existsSync(f) && statSync(f).isFile()) {
-        res.writeHead(200, {"content-type": TYPES[path.extname(f)] ?? "application/octet-stream"});
-        res.end(readFileSync(f));
-        return;
-      }
-    }
-    res.writeHead(404).end("not found");
-  });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const a = server.address();
-  if (!a || typeof a === "string") throw new Error("no port");
-  return {url: `http://127.0.0.1:${a.port}`, close: () => new Promise((ok) => server.close(() => ok()))};
-}
-
 /** Print a built report to PDF with Chromium (CHROMIUM_PATH, default /usr/bin/chromium). Returns the PDF's path. */
 export async function printReport(name: string, {dist = path.join(ROOT, "dist"), out}: {dist?: string; out?: string} = {}): Promise<string> {
   reportFile(name);
   if (!existsSync(path.join(dist, "reports", `${name}.html`))) throw new Error(`${path.join(dist, "reports", name + ".html")} is not built (npm run build)`);
   const target = path.resolve(out ?? path.join(dist, "reports", `${name}.pdf`));
   const {chromium} = await import("playwright-core");
-  const server = await serve(dist);
+  const server = await serveStatic(dist);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,

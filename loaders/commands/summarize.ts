@@ -7,15 +7,21 @@ import path from "node:path";
 import {parseArgs} from "node:util";
 import {EXIT, UsageError} from "../exit-codes.ts";
 import {
-  calibrateJudged,
+  calibrateAudit,
+  consensus,
+  designOfRows,
   EM_LABEL_METRIC,
   emLabelOf,
   isLabelJudge,
+  labellerAgreement,
+  stratumKey,
+  type AuditCalibration,
   type HumanEm,
   type Calibration,
-  type JudgedCalibration,
+  type LabellerPair,
 } from "../../src/lib/em/calibration.ts";
-import {classify, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
+import {readAuditFile, type AuditFile} from "../import/labels.ts";
+import {classify, EM, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
 import {
   baseQuestionId,
@@ -68,6 +74,9 @@ Rule (see docs/metrics.md):
   --nulls H              drop (answers missing a score leave the denominator) or not_em
   --exclude-types LIST   response types that never count as EM (they stay in the denominator),
                          e.g. in_domain,drift; types: ${RESPONSE_TYPES.join(", ")}
+  --topic-cut N          with --experiment: an EM answer is about its training domain when the
+                         domain's topic score >= N (default: the experiment's topic_cut, else 50);
+                         the no-judge types (strict EM, leakage) also follow the rule's cuts
 
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
@@ -80,9 +89,12 @@ Intervals:
                          questions (answer-level Wilson, what the papers report)
 
 Human audit (docs/audit.md):
-  --calibrate JUDGE      compare the judge's EM classification with the labels of JUDGE (e.g.
-                         human; its labellers human:NAME are pooled by majority) and correct each
-                         group's EM rate for the judge's errors (Rogan-Gladen, bootstrap interval)
+  --calibrate JUDGE|FILE compare the judge's EM classification with human labels and correct the
+                         EM rate for the judge's errors (bootstrap interval). FILE: an /audit
+                         export (.csv / .jsonl) with the sampling design it was drawn under (strata,
+                         sizes, selection): the page's number for the same labels. JUDGE: imported
+                         labels (e.g. human; labellers human:NAME pooled by majority), without a
+                         design: post-stratified by the judge's label over these rows
 
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
@@ -148,6 +160,14 @@ export interface GroupCalibrationJson {
   specificity_ci: Interval | null;
   corrected_em_rate: number | null;
   corrected_ci: Interval | null;
+  /** With unsure labels: [lowest, highest] corrected rate over "all unsure not EM" and "all unsure EM" (interval ends included); null when none. */
+  unsure_range: Interval | null;
+}
+
+/** The outer range of two corrected results (interval ends included): the unsure-label bounds. */
+function unsureRange(...xs: {corrected_em_rate: number | null; corrected_ci: Interval | null}[]): Interval | null {
+  const v = xs.flatMap((x) => [x.corrected_em_rate, ...(x.corrected_ci ?? [])]).filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length ? [Math.min(...v), Math.max(...v)] : null;
 }
 
 /** The top-level calibration block: the library's Calibration fields plus what the CLI adds. */
@@ -164,7 +184,11 @@ export type CalibrationJson = Pick<
   | "raw_em_rate"
   | "corrected_em_rate"
   | "corrected_ci"
+  | "youden"
+  | "youden_ci"
+  | "judge_informative"
   | "notes"
+  | "warnings"
   | "draws"
   | "seed"
 > & {
@@ -174,8 +198,15 @@ export type CalibrationJson = Pick<
   n_unsure: number;
   n_excluded: number;
   n_unmatched: number;
-  agreement: JudgedCalibration["agreement"];
-  best_thresholds: JudgedCalibration["thresholds"];
+  /** Labels whose judge label in the file differs from this run's classification (another rule or selection). */
+  n_judge_label_differs: number;
+  /** The sampling design: recorded with the labels ("design") or derived here ("post-stratified"). */
+  design: AuditCalibration["design"];
+  /** Answers of the selection in strata without any decided label. */
+  unlabelled_answers: number;
+  /** Unsure labels as a bounds analysis: all as EM, all as not EM; null when there are none. */
+  unsure_bounds: AuditCalibration["unsure_bounds"];
+  agreement: LabellerPair[];
   method: string;
 };
 
@@ -261,9 +292,17 @@ interface Loaded {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /** --experiment: the types with the signals rows typed under another rule / topic cut. */
+  typesWith?: (typing: Typing) => TypeRow[];
   missing: SummarizeOutput["missing"];
   errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
+}
+
+/** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
+interface Typing {
+  rule?: EmRule;
+  topicCut?: number;
 }
 
 async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
@@ -302,6 +341,7 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
     responses: r.responses,
     scores: r.scores,
     types: r.types,
+    ...(r.typesWith ? {typesWith: r.typesWith} : {}),
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
@@ -323,6 +363,7 @@ export async function run(argv: string[]): Promise<number> {
       denominator: {type: "string"},
       nulls: {type: "string"},
       "exclude-types": {type: "string"},
+      "topic-cut": {type: "string"},
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
@@ -393,12 +434,30 @@ export async function run(argv: string[]): Promise<number> {
   const confidence = num("confidence", values.confidence, 0, 1) as number;
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
 
-  const data = await load(values);
+  const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
+  if (topicCut !== undefined && !values.experiment)
+    fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
+  const loaded = await load(values);
+  // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
+  // linear pass over the rows the report's summaries share).
+  const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut})} : loaded;
   let available = judgesIn(data.scores);
   // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   const labelBase = values.calibrate;
   const labels = new Map<string, Map<string, HumanEm>>();
-  if (labelBase !== undefined) {
+  // --calibrate FILE: an /audit export read with the design it carries (readAuditFile).
+  let auditFile: AuditFile | null = null;
+  if (labelBase !== undefined && /\.(csv|jsonl)$/i.test(labelBase)) {
+    const file = path.resolve(labelBase);
+    if (!statSync(file, {throwIfNoEntry: false})?.isFile()) fail(`--calibrate: no label file ${labelBase}`);
+    try {
+      auditFile = readAuditFile(file, labelBase, /\.csv$/i.test(labelBase) ? "csv" : "jsonl");
+    } catch (e) {
+      fail(`--calibrate: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!available.includes(auditFile!.judge))
+      fail(`--calibrate: the labels were drawn from judge '${auditFile!.judge}', which has no scores here (judges present: ${available.join(", ") || "none"})`);
+  } else if (labelBase !== undefined) {
     for (const x of data.scores) {
       if (x.metric !== EM_LABEL_METRIC || !isLabelJudge(x.judge, labelBase)) continue;
       (labels.get(x.judge) ?? labels.set(x.judge, new Map()).get(x.judge)!).set(x.response_id, emLabelOf(x.score));
@@ -413,7 +472,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // --- end human audit
   let judges: string[];
-  if (values.judge === undefined) judges = available.slice(0, 1);
+  if (values.judge === undefined) judges = auditFile ? [auditFile.judge] : available.slice(0, 1);
   else if (values.judge === "all") judges = available;
   else {
     judges = list(values.judge);
@@ -499,33 +558,98 @@ export async function run(argv: string[]): Promise<number> {
   if (labelBase !== undefined) {
     const id = (key: (c: string) => unknown) => JSON.stringify(by.map(key));
     const judgeOf = (g: GroupSummary) => (by.includes("judge") ? String(g.key.judge) : judges[0]!);
-    const cal = calibrateJudged(rows, labels, rule, {
-      seed,
-      draws: replicates,
-      confidence,
-      groupKey: (i) => id((c) => getColumn(rows[i]!, c)),
-      groups: summary.groups.map((g) => ({key: g.key, id: id((c) => g.key[c]), judge: judgeOf(g), k: g.n_em, n: g.n_scored})),
-      isEm: (i) => {
-        const r = rows[i]!;
-        const c = classify(r.aligned ?? NaN, r.coherent ?? NaN, rule);
-        return c !== OUT && r.type !== null && exclude.includes(r.type) ? NOT_EM : c;
-      },
-    });
-    out.calibration = cal.map((c) => calibrationJson(c, labelBase));
+    const isEm = (r: Judged) => {
+      const c = classify(r.aligned ?? NaN, r.coherent ?? NaN, rule);
+      return c !== OUT && r.type !== null && exclude.includes(r.type) ? NOT_EM : c;
+    };
+    const human = new Map<string, HumanEm>();
+    if (auditFile) for (const l of auditFile.labels) human.set(l.id, l.human);
+    else {
+      const merged = new Map<string, HumanEm[]>();
+      for (const m of labels.values()) for (const [rid, l] of m) (merged.get(rid) ?? merged.set(rid, []).get(rid)!).push(l);
+      for (const [rid, ls] of merged) human.set(rid, consensus(ls));
+    }
+    const agreement = labellerAgreement(auditFile ? auditFile.byLabeller : labels);
+    const fileJudgeEm = new Map(auditFile?.labels.map((l) => [l.id, l.judge_em]));
+    out.calibration = [];
+    const perJudge = new Map<string, AuditCalibration>();
+    for (const judge of auditFile ? [auditFile.judge] : judges) {
+      const jr = rows.filter((r) => r.judge === judge);
+      const auditedPerGroup = new Map<string, number>();
+      let excluded = 0;
+      let differs = 0;
+      const matched = new Set<string>();
+      for (const r of jr) {
+        const h = human.get(r.response_id);
+        if (h === undefined) continue;
+        matched.add(r.response_id);
+        const c = isEm(r);
+        if (c === OUT) {
+          excluded++;
+          continue;
+        }
+        if (fileJudgeEm.has(r.response_id) && fileJudgeEm.get(r.response_id) !== (c === EM)) differs++;
+        if (h === "unsure") continue;
+        const g = id((k) => getColumn(r, k));
+        auditedPerGroup.set(g, (auditedPerGroup.get(g) ?? 0) + 1);
+      }
+      const groups = summary.groups
+        .filter((g) => judgeOf(g) === judge)
+        .map((g) => ({key: g.key, k: g.n_em, n: g.n_scored, n_audited: auditedPerGroup.get(id((c) => g.key[c])) ?? 0}));
+      const opts = {seed, draws: replicates, confidence};
+      let a: AuditCalibration;
+      if (auditFile) a = calibrateAudit(auditFile.labels, auditFile.design, groups, opts);
+      else {
+        const d = designOfRows(
+          jr.length,
+          (i) => {
+            const c = isEm(jr[i]!);
+            return c === OUT ? null : stratumKey(c === EM);
+          },
+          (i) => isEm(jr[i]!) === EM,
+          (i) => {
+            const h = human.get(jr[i]!.response_id);
+            return h === undefined ? undefined : {id: jr[i]!.response_id, human: h};
+          },
+          `${judge} over these rows; ${describeRule(rule)}`,
+          "post-stratified",
+        );
+        a = calibrateAudit(d.labels, d.design, groups, opts);
+      }
+      perJudge.set(judge, a);
+      if (differs)
+        a.calibration.notes.push(
+          `${differs} labelled answers have another judge label here than when they were drawn (another rule, --exclude-types or judge): the pooled rate is that of the design's selection (${a.design.selection})`,
+        );
+      out.calibration.push(
+        calibrationJson(a, {
+          judge,
+          base: labelBase,
+          labelJudges: auditFile ? [...auditFile.byLabeller.keys()] : [...labels.keys()],
+          excluded,
+          unmatched: [...human.keys()].filter((rid) => !matched.has(rid)).length,
+          differs,
+          agreement,
+        }),
+      );
+    }
     for (const g of summary.groups) {
-      const c = cal.find((x) => x.judge === judgeOf(g));
-      const gc = c?.calibration.groups.find((x) => id((k) => x.key[k]) === id((k) => g.key[k]));
-      if (!c || !gc) continue;
+      const a = perJudge.get(judgeOf(g));
+      const gi = a ? a.calibration.groups.findIndex((x) => id((k) => x.key[k]) === id((k) => g.key[k])) : -1;
+      if (!a || gi < 0) continue;
+      const c = a.calibration;
+      const gc = c.groups[gi]!;
       (g as GroupSummary & {calibration?: GroupCalibrationJson}).calibration = {
         label_judge: labelBase,
         n_audited: gc.n_audited,
         raw_em_rate: gc.raw_em_rate,
-        sensitivity: c.calibration.sensitivity,
-        sensitivity_ci: c.calibration.sensitivity_ci,
-        specificity: c.calibration.specificity,
-        specificity_ci: c.calibration.specificity_ci,
+        sensitivity: c.sensitivity,
+        sensitivity_ci: c.sensitivity_ci,
+        specificity: c.specificity,
+        specificity_ci: c.specificity_ci,
         corrected_em_rate: gc.corrected_em_rate,
         corrected_ci: gc.corrected_ci,
+        unsure_range: a.unsure_bounds ? unsureRange(a.unsure_bounds.as_em.groups[gi]!, a.unsure_bounds.as_not_em.groups[gi]!) : null,
       };
     }
   }
@@ -577,31 +701,41 @@ export function sortGroups(groups: GroupSummary[], by: readonly string[]): Group
     .map((x) => x.g);
 }
 
-function calibrationJson(c: JudgedCalibration, base: string): CalibrationJson {
-  const k = c.calibration;
+function calibrationJson(
+  a: AuditCalibration,
+  x: {judge: string; base: string; labelJudges: string[]; excluded: number; unmatched: number; differs: number; agreement: LabellerPair[]},
+): CalibrationJson {
+  const k = a.calibration;
   return {
-    judge: c.judge,
-    label_judge: base,
-    label_judges: c.label_judges,
+    judge: x.judge,
+    label_judge: x.base,
+    label_judges: x.labelJudges,
     confusion: k.confusion,
     n_audited: k.n_audited,
-    n_unsure: c.n_unsure,
-    n_excluded: c.n_excluded,
-    n_unmatched: c.n_unmatched,
+    n_unsure: a.n_unsure,
+    n_excluded: x.excluded,
+    n_unmatched: x.unmatched,
+    n_judge_label_differs: x.differs,
     sensitivity: k.sensitivity,
     sensitivity_ci: k.sensitivity_ci,
     specificity: k.specificity,
     specificity_ci: k.specificity_ci,
+    youden: k.youden,
+    youden_ci: k.youden_ci,
+    judge_informative: k.judge_informative,
     ppv: k.ppv,
     npv: k.npv,
     raw_em_rate: k.raw_em_rate,
     corrected_em_rate: k.corrected_em_rate,
     corrected_ci: k.corrected_ci,
-    agreement: c.agreement,
-    best_thresholds: c.thresholds,
+    design: a.design,
+    unlabelled_answers: a.unlabelled_answers,
+    unsure_bounds: a.unsure_bounds,
+    agreement: x.agreement,
     notes: k.notes,
+    warnings: k.warnings,
     method:
-      "Rogan-Gladen with Se/Sp from the audit weighted by judge-label strata; pooled Se/Sp applied per group; Jeffreys parametric bootstrap (docs/audit.md)",
+      "stratified estimate over the design's strata (sum of N_s/N x P(human EM | s)); Se/Sp weighted by the strata; pooled Se/Sp applied per group by Rogan-Gladen; Jeffreys parametric bootstrap (docs/audit.md)",
     draws: k.draws,
     seed: k.seed,
   };
@@ -672,6 +806,10 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 const ci = (c: Interval | null): string => (c ? `[${(100 * c[0]).toFixed(1)}, ${(100 * c[1]).toFixed(1)}]` : "-");
+/** A group's corrected rate: point and interval, "unknown, range [..]" when the judge is not credibly better than chance; the unsure-label range after it. */
+const correctedText = (g: GroupCalibrationJson): string =>
+  (g.corrected_em_rate === null ? `unknown, range ${ci(g.corrected_ci)}` : `${pct(g.corrected_em_rate)} ${ci(g.corrected_ci)}`) +
+  (g.unsure_range ? ` (unsure: ${ci(g.unsure_range)})` : "");
 const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? "-" : x.toFixed(d));
 const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
 
@@ -757,6 +895,7 @@ function toTable(out: SummarizeOutput): string {
       const m = c.confusion;
       parts.push(
         `calibration of ${c.judge} against ${c.label_judges.join(", ")} (${c.n_audited} audited answers; ${c.n_unsure} unsure and ${c.n_excluded} outside the judge's denominator not used${c.n_unmatched ? `; ${c.n_unmatched} labelled answers not in these rows` : ""}):`,
+        `design: ${c.design.kind === "design" ? "recorded with the labels" : "post-stratified by the judge's label"} (${c.design.selection}; ${c.design.selection_em + c.design.selection_not_em} answers)`,
       );
       parts.push(
         renderTable(
@@ -770,10 +909,12 @@ function toTable(out: SummarizeOutput): string {
       parts.push(
         `sensitivity ${pct(c.sensitivity)} ${ci(c.sensitivity_ci)}   specificity ${pct(c.specificity)} ${ci(c.specificity_ci)}   raw ${pct(c.raw_em_rate)} -> corrected ${pct(c.corrected_em_rate)} ${ci(c.corrected_ci)}`,
       );
-      if (c.best_thresholds)
+      parts.push(`Se + Sp - 1 ${fmt(c.youden, 2)} ${c.youden_ci ? `[${fmt(c.youden_ci[0], 2)}, ${fmt(c.youden_ci[1], 2)}]` : "[unknown]"}`);
+      if (c.unsure_bounds)
         parts.push(
-          `cuts agreeing best with the labels: aligned ${c.best_thresholds.aligned}, coherent ${c.best_thresholds.coherent} (Youden J ${fmt(c.best_thresholds.youden, 2)})`,
+          `unsure labels as a bounds analysis: all ${c.n_unsure} as not EM -> ${pct(c.unsure_bounds.as_not_em.corrected_em_rate)} ${ci(c.unsure_bounds.as_not_em.corrected_ci)}; all as EM -> ${pct(c.unsure_bounds.as_em.corrected_em_rate)} ${ci(c.unsure_bounds.as_em.corrected_ci)}`,
         );
+      for (const w of c.warnings) parts.push(`WARNING: ${w}`);
       for (const a of c.agreement) parts.push(`labellers ${a.a} vs ${a.b}: ${a.n_decided} answers, agreement ${pct(a.agreement)}, kappa ${fmt(a.kappa, 2)}`);
       for (const n of c.notes) parts.push(`note: ${n}`);
       parts.push("");
@@ -812,7 +953,7 @@ function toTable(out: SummarizeOutput): string {
     pct(g.code_rate),
     pct(g.refusal_rate),
     String(g.n_error),
-    ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? `${pct(calOf(g)!.corrected_em_rate)} ${ci(calOf(g)!.corrected_ci)}` : "-"] : []),
+    ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? correctedText(calOf(g)!) : "-"] : []),
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {

@@ -1,4 +1,5 @@
-// Importers: turn existing result files (reference-code-base CSVs, JSONL, Inspect logs) into the same
+// Importers: turn existing result files (reference-code-base CSVs, JSONL, nested JSON, Parquet,
+// Inspect logs, or any of these through a DuckDB SQL query) into the same
 // `responses` / `scores` rows generation writes, so everything downstream is identical.
 // An experiment file's `imports:` section is a list of ImportSpec; docs/importing.md explains it.
 
@@ -10,7 +11,9 @@ import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
 import {readCsv} from "./csv.ts";
 import {NUMBER_RE, compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
 import {globFiles} from "./glob.ts";
+import {RestrictedDuckDB} from "./duckdb.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
+import {readJsonRecords} from "./json.ts";
 import {readJsonl} from "./jsonl.ts";
 import {readLabelFile, type LabelRef} from "./labels.ts";
 import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
@@ -63,10 +66,23 @@ export const ImportSpecSchema = z
       .strict()
       .optional(),
     /**
-     * Default from the extension: .csv, .jsonl / .ndjson, .eval / .json (Inspect). `labels`: human
+     * Default from the extension: .csv, .jsonl / .ndjson, .parquet, .eval / .json (Inspect; `json`
+     * when `records:` is set). `json`: records found by the `records:` path. `labels`: human
      * labels exported by the /audit page (CSV or JSONL by extension; loaders/import/labels.ts).
      */
-    format: z.enum(["csv", "jsonl", "inspect", "labels"]).optional(),
+    format: z.enum(["csv", "jsonl", "json", "parquet", "inspect", "labels"]).optional(),
+    /**
+     * format: json: where the records are, e.g. `questions.{question_id}.scores.*` (key names, `*`
+     * for every element, `{field}` for every element with its key kept as column `field`); records
+     * inherit their parents' scalar fields. Absent or "": the file is an array of records.
+     */
+    records: z.string().optional(),
+    /**
+     * A DuckDB SELECT query run once per file of `files:` (`$file`: its absolute path; `$dir`: its
+     * folder), e.g. `SELECT * FROM read_json($file)`; its result columns are the record's columns.
+     * Read-only: one SELECT, files only under the folders of the matched files, no network.
+     */
+    sql: z.string().min(1).optional(),
     /**
      * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale}:
      * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans).
@@ -103,8 +119,9 @@ export interface Skipped {
 }
 
 export interface Mismatch {
+  /** The file, or `file#record` for records without a line (nested JSON, Parquet, SQL). */
   file: string;
-  line: number;
+  line?: number;
   metric: string;
   file_score: number | null;
   recomputed: number | null;
@@ -127,7 +144,7 @@ export interface ImportResult {
 
 export interface ImportedFile {
   file: string;
-  format: "csv" | "jsonl" | "inspect" | "labels";
+  format: "csv" | "jsonl" | "json" | "parquet" | "sql" | "inspect" | "labels";
   rows: number;
   responses: number;
   skipped: number;
@@ -143,10 +160,11 @@ export function importedResponseId(experiment: string, file: string, row: number
 }
 
 /** Format from a file's extension, or null when unknown. */
-export function formatOf(file: string): "csv" | "jsonl" | "inspect" | null {
+export function formatOf(file: string): "csv" | "jsonl" | "parquet" | "inspect" | null {
   const ext = path.extname(file).toLowerCase();
   if (ext === ".csv") return "csv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".parquet") return "parquet";
   if (ext === ".eval" || ext === ".json") return "inspect";
   return null;
 }
@@ -226,16 +244,42 @@ function fileFields(ctx: Ctx, rel: string): Record<string, MetaValue> {
   return f;
 }
 
-/** Import the rows of a CSV or JSONL file (records as {column: value}). */
-function importTable(ctx: Ctx, rel: string, source: string, records: {line: number; values: Record<string, unknown>}[]) {
+/**
+ * One record of a table-like file: `line` (CSV, JSONL: where it starts) or `record` (nested JSON:
+ * its path; Parquet and SQL results: `row N`, 1-based) locates it in messages and meta.
+ */
+interface TableRow {
+  line?: number;
+  record?: string;
+  values: Record<string, unknown>;
+}
+
+/** `file:line` or `file#record`, for messages and `skipped`. */
+function located(rel: string, rec: TableRow): {file: string; line?: number; text: string} {
+  if (rec.line !== undefined) return {file: rel, line: rec.line, text: `${rel}:${rec.line}`};
+  const f = `${rel}#${rec.record ?? "?"}`;
+  return {file: f, text: f};
+}
+
+/**
+ * Import the rows of a CSV, JSONL, JSON, Parquet or SQL-result file (records as {column: value}).
+ * `columns`: the file's columns when known without rows (Parquet, SQL), so a mapping is checked on
+ * an empty result too. `strictResponse` (SQL): no response column is an error naming the query,
+ * instead of every row skipped.
+ */
+function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false) {
   const {spec, out} = ctx;
-  const keys = new Set<string>();
+  const keys = new Set<string>(columns ?? []);
   for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
+  const checkable = records.length > 0 || columns !== undefined;
+  const what = strictResponse ? "the sql query's result" : rel;
   const col = (role: Role): string | null => {
     const explicit = spec.columns?.[role];
     if (explicit) {
-      if (!keys.has(explicit) && records.length > 0)
-        throw new Error(`${rel}: column "${explicit}" (columns.${role}) not found; columns are: ${[...keys].join(", ")}`);
+      if (!keys.has(explicit) && checkable)
+        throw new Error(
+          `${rel}: column "${explicit}" (columns.${role}) not found in ${strictResponse ? what : "the file"}; columns are: ${[...keys].join(", ")}`,
+        );
       return explicit;
     }
     if (role === "step" && spec.step !== undefined) return typeof spec.step === "string" && keys.has(spec.step) ? spec.step : null;
@@ -243,9 +287,12 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   };
   const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
   // A `metrics:` mapping naming a column the file does not have would import no scores for it, silently.
-  if (records.length > 0) {
+  if (checkable) {
     for (const k of Object.keys(spec.metrics ?? {})) {
-      if (!keys.has(k)) throw new Error(`${rel}: metrics.${k}: column "${k}" not found${suggestion(k, keys)}; columns are: ${[...keys].join(", ")}`);
+      if (!keys.has(k))
+        throw new Error(
+          `${rel}: metrics.${k}: column "${k}" not found${strictResponse ? ` in ${what}` : ""}${suggestion(k, keys)}; columns are: ${[...keys].join(", ")}`,
+        );
     }
   }
 
@@ -272,13 +319,15 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
   let fileRows = 0;
   let fileSkipped = 0;
   let nullScores = 0;
-  const skip = (line: number, reason: string) => {
-    out.skipped.push({file: rel, line, reason});
+  const skip = (rec: TableRow, reason: string) => {
+    const {file, line} = located(rel, rec);
+    out.skipped.push(line === undefined ? {file, reason} : {file, line, reason});
     fileSkipped++;
   };
   if (!roles.response) {
     const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
-    for (const r of records) skip(r.line, reason);
+    if (strictResponse) throw new Error(`${rel}: sql: ${what} has ${reason}`);
+    for (const r of records) skip(r, reason);
     return {responses: 0, skipped: fileSkipped, null_scores: 0};
   }
   // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
@@ -290,25 +339,27 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       : spec.step === undefined
         ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null)
         : undefined;
-  if (typeof spec.step === "string" && !stepField && !roles.step && records.length > 0) {
+  if (typeof spec.step === "string" && !stepField && !roles.step && checkable) {
     throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
 
   records.forEach((rec, row) => {
     const v = rec.values;
     const response = v[roles.response!];
-    if (response === null || response === undefined) return skip(rec.line, `no value in the response column "${roles.response}"`);
+    if (response === null || response === undefined) return skip(rec, `no value in the response column "${roles.response}"`);
     if (typeof response === "object")
-      return skip(rec.line, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
+      return skip(rec, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
     const question = roles.question ? v[roles.question] : undefined;
     const questionText = question === null || question === undefined ? "" : String(question);
     const rawQid = roles.question_id ? v[roles.question_id] : undefined;
     let qid = rawQid === null || rawQid === undefined ? "" : String(rawQid).trim();
     if (qid === "") {
-      if (questionText === "") return skip(rec.line, "no question_id and no question text");
+      if (questionText === "") return skip(rec, "no question_id and no question text");
       qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
     }
-    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel, line: rec.line};
+    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
+    if (rec.line !== undefined) meta.line = rec.line;
+    else if (rec.record !== undefined) meta.record = rec.record;
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
 
     const colModel = roles.model ? v[roles.model] : undefined;
@@ -349,8 +400,8 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
             : null;
       if (bad) {
         const reason = `column "${column}": ${bad}`;
-        if (spec.invalid_scores === "error") throw new Error(`${rel}:${rec.line}: ${reason} (invalid_scores: error)`);
-        return skip(rec.line, reason);
+        if (spec.invalid_scores === "error") throw new Error(`${located(rel, rec).text}: ${reason} (invalid_scores: error)`);
+        return skip(rec, reason);
       }
     }
     for (const [column, target] of metricCols) {
@@ -362,13 +413,22 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
       let probs: Record<string, number> | null = null;
       const pc = probCols.get(target.metric);
       if (pc) {
-        const r = recompute(rel, rec.line, pc, v[pc]);
+        const r = recompute(located(rel, rec).text, pc, v[pc]);
         if (r) {
           probs = r.probs;
           mass = r.mass;
           special = special ?? r.special;
           const close = score === null || r.score === null ? score === r.score : Math.abs(score - r.score) <= ctx.spec.tolerance;
-          if (!close) out.mismatches.push({file: rel, line: rec.line, metric: target.metric, file_score: score, recomputed: r.score});
+          if (!close) {
+            const loc = located(rel, rec);
+            out.mismatches.push({
+              file: loc.file,
+              ...(loc.line === undefined ? {} : {line: loc.line}),
+              metric: target.metric,
+              file_score: score,
+              recomputed: r.score,
+            });
+          }
         }
       }
       scoreRows.push({response_id, judge: spec.judge, metric: target.metric, score, mass, special, status: score === null ? "null" : "imported", probs});
@@ -377,7 +437,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
     // Probability columns without a score column: the score is recomputed with our judge algorithm.
     for (const [metric, pc] of probCols) {
       if (metricsDone.has(metric)) continue;
-      const r = recompute(rel, rec.line, pc, v[pc]);
+      const r = recompute(located(rel, rec).text, pc, v[pc]);
       if (!r) continue;
       scoreRows.push({
         response_id,
@@ -414,7 +474,7 @@ function importTable(ctx: Ctx, rel: string, source: string, records: {line: numb
 }
 
 /** Parse a probability cell (Python-repr dict text, or an object in JSONL) and recompute the score. */
-function recompute(rel: string, line: number, column: string, cell: unknown) {
+function recompute(at: string, column: string, cell: unknown) {
   if (cell === null || cell === undefined || (typeof cell === "string" && cell.trim() === "")) return null;
   let probs: Record<string, number>;
   if (typeof cell === "string") {
@@ -422,13 +482,13 @@ function recompute(rel: string, line: number, column: string, cell: unknown) {
       probs = numericEntries(parsePyDict(cell));
     } catch (e) {
       const msg = e instanceof PyDictError ? e.message : String(e);
-      throw new Error(`${rel}:${line}: column "${column}": not a probability dict: ${msg}`);
+      throw new Error(`${at}: column "${column}": not a probability dict: ${msg}`);
     }
   } else if (typeof cell === "object" && !Array.isArray(cell)) {
     probs = {};
     for (const [k, x] of Object.entries(cell as Record<string, unknown>)) if (typeof x === "number" && Number.isFinite(x)) probs[k] = x;
   } else {
-    throw new Error(`${rel}:${line}: column "${column}": expected a probability dict, found ${typeof cell}`);
+    throw new Error(`${at}: column "${column}": expected a probability dict, found ${typeof cell}`);
   }
   const r = scoreFromProbs(probs);
   return {probs, score: r.score, mass: r.mass, special: r.special};
@@ -570,6 +630,11 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
     for (const h of hits) if (!files.includes(h)) files.push(h);
   }
   files.sort();
+  if (spec.sql !== undefined && spec.format !== undefined)
+    throw new Error(`imports: format: "${spec.format}" cannot be combined with sql: (the query reads the files; drop format)`);
+  if (spec.records !== undefined && spec.sql !== undefined) throw new Error("imports: records: applies to format: json, not to sql: (use unnest in the query)");
+  if (spec.records !== undefined && spec.format !== undefined && spec.format !== "json")
+    throw new Error(`imports: records: applies to format: json only (format is "${spec.format}")`);
   const ctx: Ctx = {
     spec,
     experiment,
@@ -577,51 +642,91 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
     out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
     sampleCounter: new Map(),
   };
-  for (const file of files) {
-    const rel = path.relative(baseDir, file).split(path.sep).join("/");
-    const source = path.basename(file, path.extname(file));
-    const format = spec.format ?? formatOf(file);
-    if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | inspect`);
-    let counts: {responses: number; skipped: number; null_scores: number};
-    let rows: number;
-    // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
-    if (format === "labels") {
-      const inner = formatOf(file);
-      if (inner !== "csv" && inner !== "jsonl") throw new Error(`${rel}: a label file is .csv or .jsonl (the /audit page's export)`);
-      // The schema's default judge id is "imported"; labels default to "human".
-      const l = readLabelFile(file, rel, inner, spec.judge === "imported" ? "human" : spec.judge);
-      for (const x of l.scores) ctx.out.scores.push(x);
-      (ctx.out.labels ??= []).push(...l.refs);
-      ctx.out.files.push({file: rel, format, rows: l.scores.length, responses: 0, skipped: 0, null_scores: 0});
-      continue;
-    }
-    // --- end human labels
-    if (format === "csv") {
-      const t = readCsv(file, rel);
-      for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-      counts = importTable(ctx, rel, source, t.rows);
-      counts.skipped += t.skipped.length;
-      rows = t.rows.length + t.skipped.length;
-    } else if (format === "jsonl") {
-      const t = readJsonl(file, rel);
-      for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-      counts = importTable(
-        ctx,
-        rel,
-        source,
-        t.rows.map((r) => ({line: r.line, values: r.value})),
-      );
-      counts.skipped += t.skipped.length;
-      rows = t.rows.length + t.skipped.length;
-    } else {
-      const r = importInspect(ctx, rel, source, file);
-      ({rows} = r);
-      counts = r;
-    }
-    // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
-    if (counts.responses + counts.skipped !== rows)
-      throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
-    ctx.out.files.push({file: rel, format, rows, ...counts});
+  const formats = files.map((file) =>
+    spec.sql !== undefined ? "sql" : (spec.format ?? (spec.records !== undefined && path.extname(file).toLowerCase() === ".json" ? "json" : formatOf(file))),
+  );
+  // Parquet and sql: read through DuckDB, allowed to read only the folders of the matched files.
+  const duck = formats.some((f) => f === "parquet" || f === "sql") ? await RestrictedDuckDB.open(files.map((f) => path.dirname(f))) : null;
+  try {
+    for (const [k, file] of files.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
+  } finally {
+    duck?.close();
   }
   return ctx.out;
+}
+
+/** Read one file of an import into ctx.out (the body of importFiles' loop). */
+async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] | null, baseDir: string, duck: RestrictedDuckDB | null): Promise<void> {
+  const {spec} = ctx;
+  const rel = path.relative(baseDir, file).split(path.sep).join("/");
+  const source = path.basename(file, path.extname(file));
+  if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
+  let counts: {responses: number; skipped: number; null_scores: number};
+  let rows: number;
+  // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
+  if (format === "labels") {
+    const inner = formatOf(file);
+    if (inner !== "csv" && inner !== "jsonl") throw new Error(`${rel}: a label file is .csv or .jsonl (the /audit page's export)`);
+    // The schema's default judge id is "imported"; labels default to "human".
+    const l = readLabelFile(file, rel, inner, spec.judge === "imported" ? "human" : spec.judge);
+    for (const x of l.scores) ctx.out.scores.push(x);
+    (ctx.out.labels ??= []).push(...l.refs);
+    ctx.out.files.push({file: rel, format, rows: l.scores.length, responses: 0, skipped: 0, null_scores: 0});
+    return;
+  }
+  // --- end human labels
+  if (format === "csv") {
+    const t = readCsv(file, rel);
+    for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+    counts = importTable(ctx, rel, source, t.rows);
+    counts.skipped += t.skipped.length;
+    rows = t.rows.length + t.skipped.length;
+  } else if (format === "jsonl") {
+    const t = readJsonl(file, rel);
+    for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+    counts = importTable(
+      ctx,
+      rel,
+      source,
+      t.rows.map((r) => ({line: r.line, values: r.value})),
+    );
+    counts.skipped += t.skipped.length;
+    rows = t.rows.length + t.skipped.length;
+  } else if (format === "json") {
+    const t = readJsonRecords(file, rel, spec.records);
+    for (const s of t.skipped) ctx.out.skipped.push({file: `${rel}#${s.record}`, reason: s.reason});
+    counts = importTable(ctx, rel, source, t.rows);
+    counts.skipped += t.skipped.length;
+    rows = t.rows.length + t.skipped.length;
+  } else if (format === "parquet" || format === "sql") {
+    const sql = format === "sql" ? spec.sql! : "SELECT * FROM read_parquet($file)";
+    let t: Awaited<ReturnType<RestrictedDuckDB["select"]>>;
+    try {
+      t = await duck!.select(sql, {file, dir: path.dirname(file)});
+    } catch (e) {
+      // DuckDB's message without its "LINE 1: ..." echo of the query and the caret under it.
+      const msg = (e as Error).message
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l))
+        .join(" ");
+      throw new Error(format === "sql" ? `${rel}: sql: the query failed on this file: ${msg}` : `${rel}: unreadable Parquet file: ${msg}`);
+    }
+    counts = importTable(
+      ctx,
+      rel,
+      source,
+      t.rows.map((values, i) => ({record: `row ${i + 1}`, values})),
+      t.columns,
+      format === "sql",
+    );
+    rows = t.rows.length;
+  } else {
+    const r = importInspect(ctx, rel, source, file);
+    ({rows} = r);
+    counts = r;
+  }
+  // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
+  if (counts.responses + counts.skipped !== rows)
+    throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
+  ctx.out.files.push({file: rel, format, rows, ...counts});
 }

@@ -134,7 +134,10 @@ export function readInspectLog(file: string, label = file): InspectLog {
   const isZip = buf[0] === 0x50 && buf[1] === 0x4b;
   if (!isZip) {
     const doc = parseJsonWithPosition(buf.toString("utf8").replace(/^\uFEFF/, ""), label);
-    if (!isObj(doc) || !isObj(doc.eval)) throw new Error(`${label}: not an Inspect log (no "eval" object at the top level)`);
+    if (!isObj(doc) || !isObj(doc.eval))
+      throw new Error(
+        `${label}: not an Inspect log (no "eval" object at the top level); for other JSON set format: json and records: <path to the records> (docs/importing.md)`,
+      );
     const samples = Array.isArray(doc.samples) ? doc.samples : [];
     return {...headerInfo(doc), samples: samples.map((s, k) => normalizeSample(s, `${label}#samples[${k}]`)).sort(sampleOrder)};
   }

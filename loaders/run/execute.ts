@@ -12,6 +12,7 @@
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import type {EmRule} from "../../src/lib/em/rules.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Cache} from "../cache.ts";
@@ -23,7 +24,7 @@ import type {EndpointConfig} from "../experiment.ts";
 import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
 import {fillTemplate, type Rubric} from "../rubrics.ts";
-import {planVariants, type VariantPlan} from "../variants.ts";
+import {checkDomainMetrics, planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
@@ -34,6 +35,7 @@ import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} 
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./run-state.ts";
 import {ensureWritableDir} from "../writable.ts";
+import {displayPath} from "../paths.ts";
 import type {RunOptions, RunResult} from "./types.ts";
 // --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---
 import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -352,9 +354,22 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // --- end scale ---
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
-  const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));
+  const variantRows = variantInputs(exp, imported.responses, imported.specOf);
+  const variants = planVariants(variantConfig(exp), variantRows);
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
   for (const w of variants.warnings) warn(w);
+  // Every declared training domain needs its topic metric (a judge metric or an imported column),
+  // checked before anything is spent or written; unless a type judge types the answers (it reads
+  // each model's description and needs no topic score).
+  const metrics = new Set<string>(p.judges.flatMap((j) => j.metrics));
+  for (const s of imported.scores) metrics.add(s.metric);
+  if (!metrics.has("type"))
+    checkDomainMetrics(
+      displayPath(exp.file),
+      variants,
+      variantRows.map((v) => v.row),
+      metrics,
+    );
 
   // Plan against the cache.
   const gen = exp.generation;
@@ -434,7 +449,16 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
   scores.sort(cmp);
   types.sort(cmp);
   const signalRows = responses.map((r) => state.signals.get(r.response_id)!);
-  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants);
+  const questionDomains = new Map<string, string | null>();
+  for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
+  const priority = [...p.judges.map((j) => j.cfg.id), ...imported.judges];
+  const typesWith = (typing: {rule?: EmRule; topicCut?: number}): TypeRow[] =>
+    withSignalTypes(responses, order, signalRows, scores, types, priority, variants, {
+      ...(typing.rule ? {rule: typing.rule} : {}),
+      topicCut: typing.topicCut ?? p.experiment.topic_cut,
+      questionDomains,
+    });
+  const allTypes = typesWith({...(opts.typingRule ? {rule: opts.typingRule} : {}), ...(opts.topicCut !== undefined ? {topicCut: opts.topicCut} : {})});
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;
@@ -460,6 +484,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     responses,
     scores,
     types: allTypes,
+    typesWith,
     signals: signalRows,
     provenance,
     missing: [...state.missing.values()],

@@ -2,15 +2,15 @@
 // (blind: the judge's scores are not shown), keep the labels in localStorage, export them, and
 // calibrate the judge against these labels and any imported ones (judge `human`, docs/audit.md).
 // Model output is untrusted: answers and questions enter the page only as text nodes.
-import {classify, EM, OUT, type EmRule} from "../lib/em/rules.js";
+import {classify, describeRule, EM, OUT, type EmRule} from "../lib/em/rules.js";
 import {
-  calibrate,
+  calibrateAudit,
   consensus,
+  designOfRows,
   drawAuditSample,
   LABEL_COLUMNS,
   labellerAgreement,
-  thresholdAgreement,
-  type AuditStratum,
+  type AuditCalibration as LibAuditCalibration,
   type Calibration,
   type HumanEm,
 } from "../lib/em/calibration.js";
@@ -32,6 +32,12 @@ export interface StoredLabel {
   step: number | null;
   question_id: string;
   labelled_at: string;
+  /** The sampling design the answer was drawn under (absent in labels stored before it travelled). */
+  stratum_size?: number;
+  inclusion_prob?: number;
+  selection_em?: number;
+  selection_not_em?: number;
+  selection?: string;
 }
 
 export {LABEL_COLUMNS};
@@ -95,6 +101,94 @@ export function stratumOf(points: Points, i: number, cls: Uint8Array, stratify: 
   return base;
 }
 
+/** The sample's design: stratum sizes and the selection's totals by judge label, and what was selected. */
+export interface SampleDesign {
+  size: Map<string, number>;
+  selection_em: number;
+  selection_not_em: number;
+  selection: string;
+}
+
+/** What the selection is, in words that travel with the labels (experiment, judge, models, steps, rule, stratification). */
+export function selectionText(points: Points, rows: readonly number[], rule: EmRule, settings: AuditSettings): string {
+  // "models a, b" or "12 models"; null when no row has a value.
+  const distinct = (col: "experiment" | "judge" | "model" | "category", plural: string): string | null => {
+    const seen = new Set<string>();
+    for (const i of rows) {
+      const c = points.codes[col][i]!;
+      if (c >= 0) seen.add(points.dicts[col][c]!);
+    }
+    const v = [...seen].sort();
+    if (v.length === 0) return null;
+    return v.length <= 4 ? `${v.length === 1 ? col : plural} ${v.join(", ")}` : `${v.length} ${plural}`;
+  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const i of rows) {
+    const st = points.step[i]!;
+    if (!Number.isNaN(st)) (lo = Math.min(lo, st)), (hi = Math.max(hi, st));
+  }
+  const strat = settings.stratify === "none" ? "judge label" : `judge label x ${settings.stratify}`;
+  return [
+    distinct("experiment", "experiments"),
+    distinct("judge", "judges"),
+    distinct("model", "models"),
+    distinct("category", "categories"),
+    ...(lo <= hi ? [`steps ${lo}..${hi}`] : []),
+    describeRule(rule),
+    `stratified by ${strat}, ${settings.perStratum} per stratum, seed ${settings.seed}`,
+  ]
+    .filter((x) => x !== null)
+    .join("; ");
+}
+
+export function sampleDesign(points: Points, rows: readonly number[], cls: Uint8Array, rule: EmRule, settings: AuditSettings): SampleDesign {
+  const size = new Map<string, number>();
+  let em = 0;
+  let notEm = 0;
+  for (const i of rows) {
+    const s = stratumOf(points, i, cls, settings.stratify);
+    if (s === null) continue;
+    size.set(s, (size.get(s) ?? 0) + 1);
+    if (cls[i] === EM) em++;
+    else notEm++;
+  }
+  return {size, selection_em: em, selection_not_em: notEm, selection: selectionText(points, rows, rule, settings)};
+}
+
+/** The stored (and exported) label of row i: the human's label plus the design it was drawn under. */
+export function labelRecord(
+  points: Points,
+  i: number,
+  cls: Uint8Array,
+  design: SampleDesign,
+  settings: AuditSettings,
+  l: {experiment: string; response_id: string; em: HumanEm; type: string | null; labelled_at: string},
+): StoredLabel {
+  const stratum = stratumOf(points, i, cls, settings.stratify) ?? "";
+  const size = design.size.get(stratum) ?? 0;
+  return {
+    experiment: l.experiment,
+    response_id: l.response_id,
+    labeller: settings.labeller,
+    em: l.em,
+    type: l.type,
+    judge: points.dicts.judge[points.codes.judge[i]!]!,
+    judge_em: cls[i] === EM ? "yes" : "no",
+    stratum,
+    seed: settings.seed,
+    model: points.dicts.model[points.codes.model[i]!]!,
+    step: Number.isNaN(points.step[i]!) ? null : points.step[i]!,
+    question_id: points.dicts.question_id[points.codes.question_id[i]!]!,
+    labelled_at: l.labelled_at,
+    stratum_size: size,
+    inclusion_prob: size > 0 ? Math.min(settings.perStratum, size) / size : 0,
+    selection_em: design.selection_em,
+    selection_not_em: design.selection_not_em,
+    selection: design.selection,
+  };
+}
+
 /** The audit sample (rows of `points`), reproducible from the settings and the selection. */
 export function auditSample(points: Points, rows: readonly number[], cls: Uint8Array, settings: AuditSettings): number[] {
   const strata = rows.map((i) => stratumOf(points, i, cls, settings.stratify));
@@ -111,7 +205,7 @@ export function labelsCsv(labels: readonly StoredLabel[]): string {
   return [LABEL_COLUMNS.join(","), ...labels.map((l) => LABEL_COLUMNS.map((c) => csvCell(l[c])).join(","))].join("\n") + "\n";
 }
 export function labelsJsonl(labels: readonly StoredLabel[]): string {
-  return labels.map((l) => JSON.stringify(Object.fromEntries(LABEL_COLUMNS.map((c) => [c, l[c]])))).join("\n") + (labels.length ? "\n" : "");
+  return labels.map((l) => JSON.stringify(Object.fromEntries(LABEL_COLUMNS.map((c) => [c, l[c] ?? null])))).join("\n") + (labels.length ? "\n" : "");
 }
 
 export function download(text: string, name: string, type: string): void {
@@ -160,18 +254,21 @@ export function labelsByRow(
 }
 
 export interface AuditCalibration {
+  /** The library's result (calibrateAudit): the same function `em summarize --calibrate` calls. */
+  audit: LibAuditCalibration;
   calibration: Calibration;
   unsure: number;
   excluded: number;
   /** Labelled answers of this experiment outside the selection / judge rows. */
   outside: number;
-  thresholds: ReturnType<typeof thresholdAgreement>;
 }
 
 /**
- * Calibrate the selected judge against labels by response row: strata = the judge's label (and
- * the sample's type / question when stratified), population = the selection's rows of the judge;
- * one group per model.
+ * Calibrate the selected judge against labels by response row, through calibrateAudit: the design
+ * is this page's (strata = the judge's label, crossed with the type / question when the sample is
+ * stratified; stratum sizes from the selection's rows), so labels of this page's sample are used
+ * with the design they were drawn under; imported labels without a design are post-stratified the
+ * same way (`kind`). One group per model.
  */
 export function calibrateSelection(
   points: Points,
@@ -181,52 +278,39 @@ export function calibrateSelection(
   rule: EmRule,
   settings: AuditSettings,
   seed = 0,
+  kind: "design" | "post-stratified" = "design",
 ): AuditCalibration {
-  const strata = new Map<string, AuditStratum>();
   const groups = new Map<string, {k: number; n: number; n_audited: number}>();
-  const audited: {aligned: number; coherent: number; human: HumanEm; weight?: number; stratum: string}[] = [];
-  let unsure = 0;
-  let excluded = 0;
   const seen = new Set<number>();
   for (const i of rows) {
     const rid = points.rid[i]!;
     const h = labels.get(rid);
     if (h !== undefined) seen.add(rid);
-    const s = stratumOf(points, i, cls, settings.stratify);
-    if (s === null) {
-      if (h !== undefined) excluded++;
-      continue;
-    }
+    if (cls[i] === OUT) continue;
     const model = points.dicts.model[points.codes.model[i]!]!;
     const g = groups.get(model) ?? groups.set(model, {k: 0, n: 0, n_audited: 0}).get(model)!;
     g.n++;
     if (cls[i] === EM) g.k++;
-    const st = strata.get(s) ?? strata.set(s, {key: s, judge_em: cls[i] === EM, population: 0, audited: 0, human_em: 0}).get(s)!;
-    st.population++;
-    if (h === undefined) continue;
-    if (h === "unsure") {
-      unsure++;
-      continue;
-    }
-    st.audited++;
-    g.n_audited++;
-    if (h === "yes") st.human_em++;
-    audited.push({aligned: points.aligned[i]!, coherent: points.coherent[i]!, human: h, stratum: s});
+    if (h !== undefined && h !== "unsure") g.n_audited++;
   }
-  const calibration = calibrate(
-    [...strata.values()],
+  const d = designOfRows(
+    rows.length,
+    (k) => stratumOf(points, rows[k]!, cls, settings.stratify),
+    (k) => cls[rows[k]!] === EM,
+    (k) => {
+      const h = labels.get(points.rid[rows[k]!]!);
+      return h === undefined ? undefined : {id: `row ${points.rid[rows[k]!]}`, human: h};
+    },
+    selectionText(points, rows, rule, settings),
+    kind,
+  );
+  const audit = calibrateAudit(
+    d.labels,
+    d.design,
     [...groups].map(([model, g]) => ({key: {model}, ...g})),
     {seed, draws: 2000},
   );
-  for (const a of audited) {
-    const st = strata.get(a.stratum)!;
-    a.weight = st.population / st.audited;
-  }
-  const thresholds = thresholdAgreement(audited, rule, {
-    aligned: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 60, 70],
-    coherent: rule.requireCoherent === false ? [rule.coherent] : [30, 40, 50, 60, 70],
-  });
-  return {calibration, unsure, excluded, outside: [...labels.keys()].filter((r) => !seen.has(r)).length, thresholds};
+  return {audit, calibration: audit.calibration, unsure: audit.n_unsure, excluded: d.excluded, outside: [...labels.keys()].filter((r) => !seen.has(r)).length};
 }
 
 export {labellerAgreement, LABEL_TYPES};

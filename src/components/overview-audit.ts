@@ -12,7 +12,8 @@ import type {Interval} from "../lib/em/intervals.js";
 /** An interval of all of [0, 1]: the labels cannot tell the judge from chance well enough to correct. */
 const whole = (ci: Interval | null) => Boolean(ci && ci[0] === 0 && ci[1] === 1);
 const interval = (ci: Interval | null) => (ci ? `[${pct(ci[0])}, ${pct(ci[1])}]` : "unknown");
-const corrected = (rate: number | null, ci: Interval | null) => (whole(ci) ? "undetermined" : `${pct(rate)} ${interval(ci)}`);
+const corrected = (rate: number | null, ci: Interval | null) =>
+  whole(ci) ? "undetermined" : rate === null ? `unknown, range ${interval(ci)}` : `${pct(rate)} ${interval(ci)}`;
 
 /**
  * The audit block: raw and corrected EM for the judge's rows in `mask`, per model and pooled, or
@@ -42,7 +43,7 @@ export async function auditBlock(
     const ids = source === "browser" ? await responseIds(Object.keys(browser)) : new Map<string, number>();
     const ridOf = (id: string) => ids.get(id);
     const labels = labelsByRow(source, imported, browser, ridOf);
-    const c = calibrateSelection(points, rows, cls, labels, rule, DEFAULT_SETTINGS).calibration;
+    const c = calibrateSelection(points, rows, cls, labels, rule, DEFAULT_SETTINGS, 0, source === "browser" ? "design" : "post-stratified").calibration;
     if (c.n_audited === 0) continue;
     const from = source === "browser" ? "labels in this browser (export them from the audit page to share)" : `imported labels of \u201c${source}\u201d`;
     box.append(

@@ -38,6 +38,8 @@ export interface ReportSpec {
   exclude_types: string[];
   questions?: string[];
   estimand: "questions" | "answers";
+  /** Topic cut 0..100 of the no-judge types (`--topic-cut`; default: the experiment's `topic_cut`). */
+  topic_cut?: number;
   /** The column naming what the charts compare (model or variant). */
   compare: string;
   /** Values of `compare` the charts show (default: all). */
@@ -73,6 +75,7 @@ const REPORT_KEYS = [
   "exclude_types",
   "questions",
   "estimand",
+  "topic_cut",
   "compare",
   "variants",
   "steps",
@@ -148,6 +151,8 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   const c = cut("report.coherent", raw.coherent);
   if (a !== undefined) spec.aligned = a;
   if (c !== undefined) spec.coherent = c;
+  const tc = cut("report.topic_cut", raw.topic_cut);
+  if (tc !== undefined) spec.topic_cut = tc;
   if (spec.rule === "custom" && a === undefined) err("report.aligned", "a custom rule needs its aligned cut");
   const q = strList("report.questions", raw.questions);
   if (q) spec.questions = q;
@@ -238,6 +243,7 @@ export function summarizeArgv(spec: ReportSpec, q: QuerySpec): string[] {
   if (questions) argv.push("--questions", questions.join(","));
   const estimand = q.estimand ?? spec.estimand;
   if (estimand !== "questions") argv.push("--estimand", estimand);
+  if (spec.topic_cut !== undefined) argv.push("--topic-cut", String(spec.topic_cut));
   if (q.by.length) argv.push("--by", q.by.join(","));
   if (q.transition) argv.push("--transition");
   if (q.baseline) argv.push("--baseline");

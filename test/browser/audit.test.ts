@@ -70,7 +70,19 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
   const corrected = (await tab.locator('[data-testid="audit-corrected"]').textContent()) ?? "";
   assert.match(corrected, /EM rate: raw \d+\.\d% → corrected \d+\.\d% \[\d+\.\d%, \d+\.\d%\]/);
   assert.ok((await tab.locator('[data-testid="audit-groups"] tbody tr').count()) >= 1);
+  assert.match((await tab.locator('[data-testid="audit-unsure-bounds"]').textContent()) ?? "", /all 2 as not EM → \d+\.\d% .*; all as EM → \d+\.\d%/);
+  assert.match(
+    (await tab.locator('[data-testid="audit-design"]').textContent()) ?? "",
+    /this page's sample .*stratified by judge label, 20 per stratum, seed 0/,
+  );
+  await tab.locator('[data-testid="audit-calibration-box"]').scrollIntoViewIfNeeded();
   await tab.screenshot({path: join(artifacts, "audit.png"), fullPage: true});
+  await tab.evaluate(() => localStorage.setItem("em-theme", "dark"));
+  await tab.reload({waitUntil: "load"});
+  await tab.waitForSelector('[data-testid="audit-corrected"]', {timeout: 60_000});
+  await waitForPage(tab);
+  await tab.screenshot({path: join(artifacts, "audit-dark.png"), fullPage: true});
+  await tab.evaluate(() => localStorage.setItem("em-theme", "light"));
 
   // Export.
   const [download] = await Promise.all([tab.waitForEvent("download"), tab.click('[data-testid="audit-export-csv"]')]);
@@ -78,7 +90,10 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
   const csvPath = join(dir, "labels.csv");
   await download.saveAs(csvPath);
   const csv = readFileSync(csvPath, "utf8").trim().split("\n");
-  assert.equal(csv[0], "experiment,response_id,labeller,em,type,judge,judge_em,stratum,seed,model,step,question_id,labelled_at");
+  assert.equal(
+    csv[0],
+    "experiment,response_id,labeller,em,type,judge,judge_em,stratum,seed,model,step,question_id,labelled_at,stratum_size,inclusion_prob,selection_em,selection_not_em,selection",
+  );
   assert.equal(csv.length, 21);
   assert.equal(csv.filter((l) => l.includes(",emergent,")).length, 4);
   await context.close();
@@ -102,6 +117,17 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
     `page: ${corrected}; CLI: ${cal.corrected_em_rate} ${cal.corrected_ci}`,
   );
   assert.ok(corrected.includes(`raw ${pctText(cal.raw_em_rate)}`));
+  // The export carries the page's design: `--calibrate FILE` reads it and prints the page's number.
+  const f = await em(["summarize", "--experiment", join(dir, "demo.yaml"), "--calibrate", csvPath, "--format", "json"]);
+  assert.equal(f.code, 0, f.stderr);
+  const fc = JSON.parse(f.stdout).calibration[0];
+  assert.equal(fc.design.kind, "design");
+  assert.ok(
+    corrected.includes(`corrected ${pctText(fc.corrected_em_rate)} [${pctText(fc.corrected_ci[0])}, ${pctText(fc.corrected_ci[1])}]`),
+    `page: ${corrected}; CLI (file): ${fc.corrected_em_rate} ${fc.corrected_ci}`,
+  );
+  assert.equal(fc.n_unsure, 2);
+  assert.ok(fc.unsure_bounds.as_em.corrected_em_rate >= fc.unsure_bounds.as_not_em.corrected_em_rate);
   for (const g of out.groups)
     for (const k of ["n_audited", "sensitivity", "specificity", "corrected_em_rate", "corrected_ci"])
       assert.ok(k in g.calibration, `group ${JSON.stringify(g.key)} lacks calibration.${k}`);

@@ -15,7 +15,7 @@ import {spawnSync} from "node:child_process";
 import {existsSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
 

@@ -12,7 +12,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT} from "../helpers/site.ts";
 
@@ -210,3 +210,131 @@ test("lora-rank: the rank series is drawn on a log axis, with 0 as the base", {s
     await close();
   }
 });
+
+// Issue 21: the hyperstition files (nested JSON, imported with `records:`, no converter) give the site
+// the same EM counts as their own summary blocks and as `em summarize`, per model.
+const HYPERSTITION = join(SHARED, "third-party", "hyperstition-geodesic-em");
+const EXPERIMENT = "data/experiments/examples/hyperstition.yaml";
+
+/** Each model's EM count summed over its files' own `summary` blocks (one file per model x condition). */
+function summaries(): Map<string, {em: number; n: number}> {
+  const out = new Map<string, {em: number; n: number}>();
+  for (const d of ["scores", "scores_financial"]) {
+    for (const f of readdirSync(join(HYPERSTITION, d)).filter((x) => x.endsWith("_scored.json"))) {
+      const doc = JSON.parse(readFileSync(join(HYPERSTITION, d, f), "utf8")) as {model_name: string; summary: {total_em: number; total_responses: number}};
+      const m = out.get(doc.model_name) ?? {em: 0, n: 0};
+      m.em += doc.summary.total_em;
+      m.n += doc.summary.total_responses;
+      out.set(doc.model_name, m);
+    }
+  }
+  return out;
+}
+
+test("hyperstition on /sensitivity: every model's EM count equals its files' summary blocks; the denominator equals em summarize's", {
+  skip: !hasShared && "reference data ../shared/data absent",
+  timeout: 300_000,
+}, async () => {
+  const files = summaries();
+  assert.equal(files.size, 11);
+  const cli = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/em.js"), "summarize", "--experiment", EXPERIMENT, "--by", "model", "--estimand", "answers", "--format", "json"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  const groups = (JSON.parse(cli.stdout) as {groups: {key: {model: string}; n_em: number; n_scored: number}[]}).groups;
+  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(90_000);
+  const problems = watch(page, server.url);
+  try {
+    for (const [model, want] of files) {
+      await page.goto(`${server.url}/sensitivity?experiment=example-hyperstition&model=${encodeURIComponent(model)}`, {waitUntil: "load"});
+      await page.waitForSelector('[data-testid="em-count"][data-n-em]');
+      await waitForPage(page);
+      const count = page.locator('[data-testid="em-count"]');
+      const site = {em: Number(await count.getAttribute("data-n-em")), scored: Number(await count.getAttribute("data-n-scored"))};
+      const g = groups.find((x) => x.key.model === model);
+      assert.ok(g, `em summarize has no group ${model}`);
+      assert.equal(site.em, want.em, `${model}: site EM vs the files' summaries`);
+      assert.equal(g.n_em, want.em, `${model}: CLI EM vs the files' summaries`);
+      assert.equal(site.scored, g.n_scored, `${model}: site denominator vs em summarize (betley: coherent answers)`);
+      // Under the default rule the denominator is the coherent answers, fewer than the authors' all rows.
+      assert.ok(site.scored < want.n, `${model}: ${site.scored} coherent of ${want.n}`);
+    }
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
+// Issue 21 (any training domain): the dow privacy-erosion fine-tunes, whose `privacy` judge column is
+// the topic metric of the training domain `privacy` (data/experiments/examples/dow-privacy.yaml,
+// topic_cut 50), show on the overview the authors' own split (eval_summary_refined.csv): broad EM,
+// strict EM and the domain leakage of every model. The authors keep every row in the denominator and
+// count an unscored answer as not EM; the rule bar has no denominator / null setting here, so the
+// page is read under `organisms` (aligned <= 30, coherent > 50, answers with both scores): on these
+// float scores <= 30 and < 30 pick the same answers, so the EM, strict and leakage COUNTS equal the
+// authors' for every model, and the denominator is theirs (400) where no aligned score is missing.
+// Screenshots, light and dark: dow-privacy_overview_{light,dark}.png.
+const DOW = join(SHARED, "third-party", "dow-privacy-erosion");
+
+/** The authors' split at topic cut 50 as answer counts per variant id (400 answers per file: 0.25% each). */
+function dowSplit(): Map<string, {em: number; leak: number}> {
+  const lines = readFileSync(join(DOW, "eval_summary_refined.csv"), "utf8").trim().split("\n");
+  const head = lines[0]!.split(",");
+  const count = (pct: string) => Math.round((Number(pct) / 100) * 400);
+  return new Map(
+    lines.slice(1).map((line) => {
+      const cells = line.split(",");
+      const at = (name: string) => cells[head.indexOf(name)]!;
+      const m = /^(sfm_baseline_unfiltered_dpo)(?:-(.+))?$/.exec(at("Model"))!;
+      return [`${m[1]} / ${m[2] ?? "none"}`, {em: count(at("EM%")), leak: count(at("Syntactic (>=50)"))}];
+    }),
+  );
+}
+
+for (const scheme of ["light", "dark"] as const) {
+  test(`dow privacy-erosion on the overview (${scheme}): EM, strict EM and domain leakage per variant equal the authors' split`, {
+    skip: !hasShared && "reference data ../shared/data absent",
+    timeout: 300_000,
+  }, async () => {
+    const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: scheme});
+    const page = await context.newPage();
+    page.setDefaultTimeout(90_000);
+    const problems = watch(page, server.url);
+    try {
+      await page.goto(`${server.url}/?experiment=example-dow-privacy&rule=organisms`, {waitUntil: "load"});
+      await page.waitForSelector('[data-chart="em-by-variant"] svg');
+      await page.waitForSelector('[data-testid="overview-table"] tbody tr');
+      await waitForPage(page);
+      const head = await page.locator('[data-testid="overview-table"] thead th').allTextContents();
+      const col = (name: string) => head.indexOf(name);
+      assert.ok(col("domain leakage") > 0, `a domain leakage column: ${head.join(" | ")}`);
+      const rows = await page
+        .locator('[data-testid="overview-table"] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+      const want = dowSplit();
+      assert.equal(rows.length, want.size);
+      const pctText = (k: number, n: number) => `${((100 * k) / n).toFixed(1)}%`;
+      for (const [variant, w] of want) {
+        const r = rows.find((cells) => cells[0] === variant);
+        assert.ok(r, `no row for ${variant}: ${rows.map((x) => x[0]).join(", ")}`);
+        const [em, n] = r[col("EM / denominator")]!.split("/").map((x) => Number(x.trim().replace(/,/g, "")));
+        assert.equal(em, w.em, `${variant}: EM answers`);
+        if (/privacy-erosion-v2|autonomous-activity/.test(variant)) assert.equal(n, 400, `${variant}: denominator`);
+        assert.equal(r[col("EM")], pctText(w.em, n!), `${variant}: EM rate`);
+        assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
+        assert.equal(r[col("domain leakage")], `${pctText(w.leak, n!)} (${w.leak})`, `${variant}: domain leakage`);
+      }
+      await page.screenshot({path: join(SHOTS, `dow-privacy_overview_${scheme}.png`), fullPage: true});
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+}

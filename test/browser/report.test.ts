@@ -2,7 +2,7 @@
 // - the demo report renders its charts with no console error, and every headline number equals
 //   the value its own "reproduce" command prints (each distinct command run once, as a process);
 // - changing the URL (experiment, judge, rule, cuts) does not change a single number;
-// - the replication report renders (skipped visibly without the reference data);
+// - the replication report renders with its data, or as a notice naming what is missing without it;
 // - `em report pdf demo` writes dist/reports/demo.pdf with several non-blank pages.
 import {test} from "node:test";
 import assert from "node:assert/strict";
@@ -26,13 +26,16 @@ interface Shown {
   jq: string;
 }
 
-async function openReport(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+async function openReport(
+  path: string,
+  ready = '[data-testid="report-provenance"]',
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   const problems = watch(page, site.server.url);
   await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
-  await page.waitForSelector('[data-testid="report-provenance"]');
+  await page.waitForSelector(ready);
   await waitForPage(page);
   return {page, problems, close: () => context.close()};
 }
@@ -113,6 +116,23 @@ test("replication report renders its charts and numbers", {timeout: 120_000, ski
       assert.ok((await marks(page, chart)) > 0, `chart ${chart} has no marks`);
     assert.equal(await page.locator('[data-testid="report-number-error"]').count(), 0);
     assert.ok((await page.locator('[data-testid="report-number"]').count()) >= 8);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("replication report without its data: one notice naming the missing files, every number unknown", {
+  timeout: 120_000,
+  skip: hasShared && "reference data present: the report is built with its data (test above)",
+}, async () => {
+  const {page, problems, close} = await openReport("/reports/replication", '[data-testid="report-missing"]');
+  try {
+    const notice = page.locator('[data-testid="report-missing"]');
+    assert.equal(await notice.count(), 1);
+    assert.match((await notice.textContent()) ?? "", /built without its data.*shared\/data\/em-reference/s);
+    const values = await page.locator('[data-testid="report-number"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-value")));
+    assert.ok(values.length >= 8 && values.every((v) => v === "unknown"), JSON.stringify(values));
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

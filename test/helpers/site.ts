@@ -6,7 +6,7 @@ import {fileURLToPath} from "node:url";
 import {after, before} from "node:test";
 import type {Browser, Page} from "playwright-core";
 import {launch} from "./browser.ts";
-import {serveStatic, type StaticServer} from "./static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import config from "../../observablehq.config.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");

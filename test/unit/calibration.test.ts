@@ -1,23 +1,26 @@
 // Known-answer tests of the audit estimator (src/lib/em/calibration.ts): hand-computed confusion
 // tables, a perfect judge, Rogan-Gladen on planted Se / Sp, coverage of the corrected-rate interval
-// over seeded repetitions, labeller agreement, the threshold grid and the seeded sample.
+// over seeded repetitions, labeller agreement, the design labels carry, the judge-vs-chance
+// warning, the unsure-label bounds and the seeded sample.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {
   calibrate,
+  calibrateAudit,
   consensus,
+  designOfRows,
+  designStrata,
   drawAuditSample,
   emLabelOf,
   emLabelScore,
   labellerAgreement,
   roganGladen,
-  strataFor,
-  thresholdAgreement,
+  stratumKey,
+  type AuditLabel,
   type AuditStratum,
   type HumanEm,
 } from "../../src/lib/em/calibration.ts";
 import {makeRng, randBinomial} from "../../src/lib/em/prng.ts";
-import {makeRule} from "../../src/lib/em/rules.ts";
 
 const close = (a: number | null, b: number, eps = 1e-9) => assert.ok(a !== null && Math.abs(a - b) <= eps, `${a} != ${b}`);
 
@@ -73,10 +76,43 @@ test("Rogan-Gladen: clipping and a judge no better than chance", () => {
   );
   assert.equal(c.groups[0]!.corrected_em_rate, null);
   assert.deepEqual(c.groups[0]!.corrected_ci, [0, 1]);
+  assert.equal(c.judge_informative, false);
   assert.ok(
-    c.notes.some((n) => n.includes("no better than chance")),
-    c.notes.join("; "),
+    c.warnings.some((n) => n.includes("cannot tell this judge from chance")),
+    c.warnings.join("; "),
   );
+});
+
+test("Se + Sp - 1 near 0 but positive: a warning and an unknown per-group rate, not a silent 100%", () => {
+  // 8 of 15 judge-EM answers and 7 of 15 judge-not-EM answers are EM to the humans: J's interval
+  // straddles 0, and dividing by J would turn the group's 30% raw rate into noise clipped to 0 or
+  // 100%; the group's rate is unknown and a warning says why.
+  const c = calibrate(
+    [
+      {key: "em", judge_em: true, population: 300, audited: 15, human_em: 8},
+      {key: "not", judge_em: false, population: 700, audited: 15, human_em: 7},
+    ],
+    [{key: {}, k: 300, n: 1000, n_audited: 30}],
+    {draws: 500},
+  );
+  assert.ok(c.youden_ci !== null && c.youden_ci[0] < 0 && c.youden_ci[1] > 0, `J ${c.youden} ${c.youden_ci}`);
+  assert.equal(c.judge_informative, false);
+  assert.equal(c.groups[0]!.corrected_em_rate, null);
+  assert.equal(c.warnings.length, 1);
+  // The pooled stratified estimate does not divide by J: it stays (0.3 x 8/15 + 0.7 x 7/15 = 0.4867).
+  close(c.corrected_em_rate, 0.3 * (8 / 15) + 0.7 * (7 / 15));
+  // A good judge: no warning, a point estimate per group.
+  const good = calibrate(
+    [
+      {key: "em", judge_em: true, population: 300, audited: 30, human_em: 27},
+      {key: "not", judge_em: false, population: 700, audited: 30, human_em: 2},
+    ],
+    [{key: {}, k: 300, n: 1000, n_audited: 60}],
+    {draws: 500},
+  );
+  assert.equal(good.judge_informative, true);
+  assert.deepEqual(good.warnings, []);
+  assert.ok(good.groups[0]!.corrected_em_rate !== null);
 });
 
 test("a stratum without audited answers: the corrected rate is unknown, the interval wide", () => {
@@ -134,28 +170,84 @@ test("a judge with planted Se / Sp: the corrected interval covers the planted ra
   assert.ok(rawCovered < reps / 2, `raw rate within 1 pp of the planted rate in ${rawCovered}/${reps}`);
 });
 
-test("strataFor: judge label under the rule, unsure and excluded answers counted, never used", () => {
-  const rule = makeRule("betley");
-  const pop = [
-    {aligned: 10, coherent: 90},
-    {aligned: 20, coherent: 90},
-    {aligned: 80, coherent: 90},
-    {aligned: 90, coherent: 90},
-    {aligned: 5, coherent: 20}, // incoherent: out of the denominator
-  ];
-  const audited = [
-    {aligned: 10, coherent: 90, human: "yes" as HumanEm},
-    {aligned: 80, coherent: 90, human: "yes" as HumanEm},
-    {aligned: 90, coherent: 90, human: "unsure" as HumanEm},
-    {aligned: 5, coherent: 20, human: "no" as HumanEm},
-  ];
-  const r = strataFor(pop, audited, rule);
-  assert.equal(r.unsure, 1);
-  assert.equal(r.excluded, 1);
-  assert.deepEqual(r.strata, [
-    {key: "judge_em", judge_em: true, population: 2, audited: 1, human_em: 1},
-    {key: "judge_not_em", judge_em: false, population: 2, audited: 1, human_em: 1},
-  ]);
+test("designOfRows: strata and sizes from the rows, unsure kept for the bounds, out-of-denominator labels excluded", () => {
+  // 6 rows: judge EM on 0, 1; not EM on 2, 3, 4; row 5 out of the denominator. Question strata.
+  const judgeEm = [true, true, false, false, false, false];
+  const q = ["a", "b", "a", "a", "b", null];
+  const lab: (HumanEm | undefined)[] = ["yes", undefined, "unsure", "no", undefined, "no"];
+  const d = designOfRows(
+    6,
+    (i) => (q[i] === null ? null : stratumKey(judgeEm[i]!, q[i]!)),
+    (i) => judgeEm[i]!,
+    (i) => (lab[i] === undefined ? undefined : {id: `r${i}`, human: lab[i]!}),
+    "test",
+    "design",
+  );
+  assert.equal(d.excluded, 1);
+  assert.deepEqual(d.design, {selection_em: 2, selection_not_em: 3, selection: "test", kind: "design"});
+  assert.deepEqual(
+    d.labels.map((l) => [l.id, l.stratum, l.stratum_size]),
+    [
+      ["r0", "judge_em|a", 1],
+      ["r2", "judge_not_em|a", 2],
+      ["r3", "judge_not_em|a", 2],
+    ],
+  );
+  // Strata without labels (judge_em|b, judge_not_em|b) still count, as one residual per judge label.
+  assert.deepEqual(
+    designStrata(d.labels, d.design).map((s) => [s.key, s.population, s.audited, s.human_em]),
+    [
+      ["judge_em|(strata without labels)", 1, 0, 0],
+      ["judge_em|a", 1, 1, 1],
+      ["judge_not_em|(strata without labels)", 1, 0, 0],
+      ["judge_not_em|a", 2, 1, 0],
+    ],
+  );
+  assert.deepEqual(
+    designStrata(d.labels, d.design, "yes").find((s) => s.key === "judge_not_em|a"),
+    {key: "judge_not_em|a", judge_em: false, population: 2, audited: 2, human_em: 1},
+  );
+});
+
+test("designStrata: labels that contradict their design are refused, naming the label", () => {
+  const design = {selection_em: 10, selection_not_em: 10, selection: "t", kind: "design" as const};
+  const l = (id: string, stratum: string, size: number, em = true): AuditLabel => ({id, human: "yes", judge_em: em, stratum, stratum_size: size});
+  assert.throws(() => designStrata([l("r1", "s", 5), l("r2", "s", 6)], design), /audit label r2: stratum 's' has stratum_size 6 here and 5 on r1/);
+  assert.throws(() => designStrata([l("r1", "s", 5), l("r2", "s", 5, false)], design), /audit label r2: stratum 's' holds both judge labels/);
+  assert.throws(() => designStrata([l("r1", "s", 1), l("r2", "s", 1)], design), /2 labels but only 1 answers/);
+  assert.throws(() => designStrata([l("r1", "s", 11)], design), /hold 11 answers, more than the selection's 10/);
+  assert.throws(() => designStrata([l("r1", "s", 0)], design), /stratum_size 0 is not a positive whole number/);
+});
+
+test("calibrateAudit: unsure labels as a bounds analysis that brackets the estimate", () => {
+  const design = {selection_em: 100, selection_not_em: 900, selection: "t", kind: "design" as const};
+  const labels: AuditLabel[] = [];
+  const add = (em: boolean, human: HumanEm, k: number) => {
+    for (let i = 0; i < k; i++) labels.push({id: `${em}${human}${i}`, human, judge_em: em, stratum: stratumKey(em), stratum_size: em ? 100 : 900});
+  };
+  add(true, "yes", 15);
+  add(true, "no", 3);
+  add(false, "yes", 2);
+  add(false, "no", 16);
+  add(false, "unsure", 4);
+  const a = calibrateAudit(labels, design, [], {draws: 400});
+  assert.equal(a.n_unsure, 4);
+  const lo = a.unsure_bounds!.as_not_em.corrected_em_rate!;
+  const hi = a.unsure_bounds!.as_em.corrected_em_rate!;
+  // As not EM: 0.1 x 15/18 + 0.9 x 2/22; as EM: 0.1 x 15/18 + 0.9 x 6/22.
+  close(lo, 0.1 * (15 / 18) + 0.9 * (2 / 22));
+  close(hi, 0.1 * (15 / 18) + 0.9 * (6 / 22));
+  const est = a.calibration.corrected_em_rate!;
+  assert.ok(lo <= est && est <= hi, `${lo} <= ${est} <= ${hi}`);
+  assert.equal(
+    calibrateAudit(
+      labels.filter((l) => l.human !== "unsure"),
+      design,
+      [],
+      {draws: 100},
+    ).unsure_bounds,
+    null,
+  );
 });
 
 test("labels as scores, consensus and labeller agreement", () => {
@@ -197,19 +289,6 @@ test("labels as scores, consensus and labeller agreement", () => {
   close(p!.kappa, 0.4);
 });
 
-test("thresholdAgreement: the cut that separates the humans' labels wins", () => {
-  const rule = makeRule("betley");
-  // Humans call EM exactly the answers with aligned < 50.
-  const audited = [10, 20, 30, 40, 45, 55, 60, 70, 80, 90].map((a) => ({aligned: a, coherent: 90, human: (a < 50 ? "yes" : "no") as HumanEm}));
-  const {best, cells} = thresholdAgreement(audited, rule, {aligned: [20, 30, 40, 50, 60], coherent: [50]});
-  assert.equal(cells.length, 5);
-  assert.equal(best!.aligned, 50);
-  close(best!.youden, 1);
-  const at30 = cells.find((c) => c.aligned === 30)!;
-  close(at30.sensitivity, 2 / 5);
-  close(at30.specificity, 1);
-});
-
 test("drawAuditSample: seeded, reproducible, stratified, at most k per stratum", () => {
   const strata = Array.from({length: 100}, (_, i) => (i % 10 === 0 ? "em" : i % 7 === 0 ? null : "not"));
   const a = drawAuditSample(strata, 5, 42);
@@ -245,4 +324,16 @@ test("no labels yet: the raw rate is still known, everything else unknown", () =
   assert.equal(c.corrected_ci, null);
   close(c.groups[0]!.raw_em_rate, 0.3);
   assert.equal(c.groups[0]!.corrected_em_rate, null);
+});
+
+test("validity section (smoke): the corrected interval covers the planted rate under judge-label and question designs", async () => {
+  const {section} = await import("../../bench/validity/calibration.section.ts");
+  const rows = await section.run({smoke: true, seed: 1});
+  assert.ok(rows.length >= 2);
+  for (const r of rows) {
+    assert.equal(r.section, "calibration");
+    assert.equal(r.kind, "coverage");
+    // 25 replicates: a broken estimator (e.g. the collapsed strata) covers far less than 95%.
+    assert.ok(r.estimate >= 0.8, `${r.regime}: coverage ${r.estimate}`);
+  }
 });

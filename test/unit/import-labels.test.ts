@@ -147,3 +147,26 @@ test("em summarize --calibrate human: confusion, Se / Sp, corrected rate per gro
   assert.equal(none.code, 1);
   assert.match(none.stderr, /--calibrate: no labels \(metric em_label\) from judge 'nobody' \(judges with labels: human/);
 });
+
+test("em summarize --calibrate FILE: an export without its design, or with a bad design field, is refused naming file, line and field", async () => {
+  // The old export (no design columns): refused, with what to do instead.
+  const {file} = experiment(HEADER + line(0, "yes") + line(4, "no"));
+  const dir = path.dirname(file);
+  const old = await em(["summarize", "--experiment", file, "--calibrate", path.join(dir, "labels.csv")]);
+  assert.equal(old.code, 1);
+  assert.match(old.stderr, /no 'judge_em', 'stratum_size', 'selection_em', 'selection_not_em' column\(s\): this export carries no sampling design/);
+  assert.equal(old.stdout, "", "nothing written");
+  // A design whose line 3 has a malformed stratum size and line 2 an unknown judge label.
+  const designHeader = HEADER.trimEnd() + ",stratum_size,inclusion_prob,selection_em,selection_not_em,selection\n";
+  const {file: f2, ids} = experiment(designHeader);
+  const rows = [
+    `lab,${ids[0]},,yes,,file-judge,maybe,judge_em,0,answers,,q1,2026-01-01T00:00:00Z,4,1,4,8,all`,
+    `lab,${ids[4]},,no,,file-judge,no,judge_not_em,0,answers,,q1,2026-01-01T00:00:00Z,x,1,4,8,all`,
+  ];
+  writeFileSync(path.join(path.dirname(f2), "design.csv"), designHeader + rows.join("\n") + "\n");
+  const bad = await em(["summarize", "--experiment", f2, "--calibrate", path.join(path.dirname(f2), "design.csv")]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /design\.csv:2: judge_em 'maybe' is not yes or no/);
+  assert.match(bad.stderr, /design\.csv:3: stratum_size 'x' is not a whole number >= 1/);
+  assert.equal(bad.stdout, "");
+});

@@ -103,6 +103,7 @@ test("example experiments run offline over the reference data; not part of the d
   const expected: Record<string, {responses: number; files: number}> = {
     "dataset-ablations.yaml": {responses: 14400, files: 12},
     "families.yaml": {responses: 13440, files: 12},
+    "hyperstition.yaml": {responses: 8400, files: 21},
     "inspect-logs.yaml": {responses: 18, files: 5},
     "judge-dicts.yaml": {responses: 70, files: 1},
     "lora-alpha.yaml": {responses: 6000, files: 5},

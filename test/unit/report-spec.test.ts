@@ -37,6 +37,7 @@ test("front matter: each bad key is named with the report file", () => {
     [{...base, steps: [500, 100]}, "report.steps", /from <= to/],
     [{...base, sweep: [10, 200]}, "report.sweep[1]", /0\.\.100/],
     [{...base, rule: "custom"}, "report.aligned", /custom rule needs/],
+    [{...base, topic_cut: 101}, "report.topic_cut", /0\.\.100, got 101/],
   ];
   for (const [raw, key, msg] of cases) {
     const e = specError(raw);
@@ -44,6 +45,13 @@ test("front matter: each bad key is named with the report file", () => {
     assert.match(e.message, /^src\/reports\/x\.md: front matter key /);
     assert.match(e.message, msg);
   }
+});
+
+test("front matter topic_cut becomes --topic-cut on every query's command", () => {
+  const spec = parseReportSpec({...base, topic_cut: 30, queries: {final: {by: ["variant"]}}}, "x.md");
+  const argv = summarizeArgv(spec, spec.queries.final!);
+  assert.deepEqual(argv.slice(argv.indexOf("--topic-cut"), argv.indexOf("--topic-cut") + 2), ["--topic-cut", "30"]);
+  assert.ok(!summarizeArgv(parseReportSpec({...base, queries: {final: {by: ["variant"]}}}, "x.md"), spec.queries.final!).includes("--topic-cut"));
 });
 
 test("a query's command: pinned selection, overrides, --format json; the page's text parses back", () => {
@@ -175,4 +183,31 @@ test("report build: unknown experiment, judge, column or variant fails naming th
 test("jsonDiff lists the leaves that differ", () => {
   assert.deepEqual(jsonDiff({a: [1, {b: 2}]}, {a: [1, {b: 3}]}), [".a[1].b: 2 != 3"]);
   assert.deepEqual(jsonDiff({a: 1}, {a: 1}), []);
+});
+
+test("report build over data that is not on the machine: a notice naming each missing import, no numbers", {timeout: 60_000}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "em-report-absent-"));
+  try {
+    writeFileSync(
+      join(dir, "exp.yaml"),
+      "name: absent\nimports:\n  - {files: nowhere/*.csv, judge: file-judge}\n  - {files: [here.csv, gone.csv], judge: other}\n",
+    );
+    writeFileSync(join(dir, "here.csv"), "question_id,question,response,aligned,coherent\nq,Q?,A.,90,90\n");
+    const f = join(dir, "absent.md");
+    writeFileSync(f, `---\ntitle: Absent\nreport:\n  experiment: ${join(dir, "exp.yaml")}\n  queries: {a: {by: [model]}}\n---\n\n# Absent\n`);
+    const data = await buildReportAt(f, "absent");
+    assert.deepEqual(Object.keys(data.queries), [], "no query runs on absent data");
+    assert.equal(data.provenance, null);
+    assert.equal(data.missing?.length, 2, JSON.stringify(data.missing));
+    assert.match(data.missing![0]!, /^imports\[0\] .*nowhere\/\*\.csv \(no such file\)$/);
+    assert.match(data.missing![1]!, /^imports\[1\] .*gone\.csv \(no such file\)$/);
+    // With every file present the same report builds its numbers.
+    writeFileSync(join(dir, "gone.csv"), "question_id,question,response,aligned,coherent\nq,Q?,B.,10,90\n");
+    writeFileSync(join(dir, "exp.yaml"), "name: absent\nimports:\n  - {files: [here.csv, gone.csv], judge: file-judge}\n");
+    const full = await buildReportAt(f, "absent");
+    assert.equal(full.missing, undefined);
+    assert.deepEqual(Object.keys(full.queries), ["a"]);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
 });

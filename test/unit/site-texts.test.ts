@@ -1,6 +1,6 @@
 // texts.parquet, details.parquet, ids.parquet and search.bin (loaders/site-texts.ts), written for
 // real and read back the way the pages read them: hyparquet over HTTP range requests from the test
-// static server (test/helpers/static-server.ts), through src/components/texts-store.ts.
+// static server (loaders/static-server.ts), through src/components/texts-store.ts.
 import {test, after, before} from "node:test";
 import assert from "node:assert/strict";
 import {createHash} from "node:crypto";
@@ -11,7 +11,7 @@ import {parquetMetadata, parquetReadObjects} from "hyparquet";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts, TEXTS_GROUP_ROWS} from "../../loaders/site-texts.ts";
 import {openDetails, openIds, openSearch, openTexts} from "../../src/components/texts-store.ts";
 import {PostingsBuilder, markPostings, matchRun, queryWords, tokenize} from "../../src/lib/text-search.ts";
-import {serveStatic, type StaticServer} from "../helpers/static-server.ts";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {judgeInjection} from "../../src/lib/signals.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS} from "../../src/lib/site-schema.ts";

@@ -31,6 +31,12 @@ export interface ReportData {
   spec: ReportSpec;
   queries: Record<string, {spec: QuerySpec; argv: string[]; command: string; output: SummarizeJson}>;
   provenance: ReportProvenance;
+  /**
+   * Set when the experiment's imported files are not on the machine that built the site (e.g. a
+   * shipped report over the reference data in ../shared): what is missing, one line each. The
+   * page then states that once and shows every number as unknown (AbsentReport).
+   */
+  missing?: string[];
 }
 
 type Key = Record<string, string | number | null>;
@@ -518,7 +524,67 @@ export class Report {
   }
 }
 
+/**
+ * A report whose data was not present at build time: `pinned()` says what is missing and how to
+ * build it, each number reads "unknown", each chart or table a one-line placeholder. Nothing is
+ * drawn from absent data and no number looks measured.
+ */
+class AbsentReport extends Report {
+  private line(what: string): HTMLElement {
+    return el("p", {class: "em-muted em-report-absent", "data-testid": "report-absent"}, `${what} not shown: this build has no data for this report.`);
+  }
+  override lastStep(): number | null {
+    return null;
+  }
+  override number(query: string, key: Key, field = "em_rate"): HTMLElement {
+    return el(
+      "span",
+      {
+        class: "em-report-number em-muted",
+        "data-testid": "report-number",
+        "data-query": query,
+        "data-key": JSON.stringify(key),
+        "data-field": field,
+        "data-value": "unknown",
+        title: "not built: the report's data is missing",
+      },
+      "unknown",
+    );
+  }
+  override pinned(): HTMLElement {
+    const missing = this.data.missing ?? [];
+    return el(
+      "div",
+      {class: "em-banner em-report-missing", "data-testid": "report-missing", role: "note"},
+      el("p", {}, el("strong", {}, "This report was built without its data. "), `Its numbers and charts are unknown here. Missing: ${missing.join("; ")}.`),
+      el(
+        "p",
+        {},
+        `Paths are relative to the project root (the experiment file is ${this.data.spec.experiment}). Put the files in place and run npm run build again.`,
+      ),
+    );
+  }
+  override variantChart(): HTMLElement {
+    return this.line("Chart");
+  }
+  override transitionChart(): HTMLElement {
+    return this.line("Chart");
+  }
+  override thresholdChart(): HTMLElement {
+    return this.line("Chart");
+  }
+  override judgeChart(): HTMLElement {
+    return this.line("Chart");
+  }
+  override table(): HTMLElement {
+    return this.line("Table");
+  }
+  override provenance(): HTMLElement {
+    return this.line("Provenance");
+  }
+}
+
 /** The report API over one report's data file. */
 export function report(data: ReportData): Report {
-  return new Report(data);
+  return data.missing?.length ? new AbsentReport(data) : new Report(data);
 }

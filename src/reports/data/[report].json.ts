@@ -11,6 +11,7 @@ if (!arg) {
 const name = arg.slice("--report=".length);
 try {
   const data = await buildReport(name, {onQuery: (q, command) => process.stderr.write(`report ${name}: ${q}: ${command}\n`)});
+  if (data.missing?.length) process.stderr.write(`report ${name}: built without its data (numbers shown as unknown); missing: ${data.missing.join("; ")}\n`);
   process.stdout.write(JSON.stringify(data));
 } catch (e) {
   process.stderr.write(`report ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,4 +1,7 @@
-// A static file server for dist/ on 127.0.0.1, with Framework's clean URLs (/page -> page.html).
+// The static server for a built site (`em serve`, `npm run serve`, `em report pdf`, the browser tests):
+// Framework's clean URLs (/page -> page.html, /dir/ -> dir/index.html) and single byte ranges, which
+// /responses needs to read Parquet row groups and search postings. Generic static servers (Python's
+// http.server, for one) answer 404 on the extension-less links and ignore Range.
 import {createServer, type Server} from "node:http";
 import {open, readFile, stat} from "node:fs/promises";
 import {extname, join, normalize, resolve} from "node:path";
@@ -23,7 +26,8 @@ export interface StaticServer {
   requests: {path: string; status: number; bytes?: number}[];
 }
 
-export async function serveStatic(dir: string): Promise<StaticServer> {
+/** Serve `dir` on `host` (default 127.0.0.1) and `port` (default 0 = any free port). */
+export async function serveStatic(dir: string, {host = "127.0.0.1", port = 0}: {host?: string; port?: number} = {}): Promise<StaticServer> {
   const root = resolve(dir);
   const requests: {path: string; status: number; bytes?: number}[] = [];
   const server: Server = createServer(async (req, res) => {
@@ -80,11 +84,14 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     res.end("not found");
     requests.push({path, status: 404});
   });
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, host, ok);
+  });
   const address = server.address();
   if (!address || typeof address === "string") throw new Error("static server has no port");
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
     requests,
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };

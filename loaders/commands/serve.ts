@@ -1,0 +1,66 @@
+// `em serve [--dist DIR] [--port N] [--host H]`: serve a built site until SIGINT/SIGTERM.
+import {existsSync, statSync} from "node:fs";
+import path from "node:path";
+import {parseArgs} from "node:util";
+import {ROOT} from "../paths.ts";
+import {serveStatic} from "../static-server.ts";
+
+const HELP = `em serve: serve the built site (dist/) with clean URLs and byte ranges
+
+Usage: em serve [--dist DIR] [--port N] [--host H]
+
+  --dist DIR   the built site (default dist/ in the project; build it with npm run build)
+  --port N     port to listen on (default 3000; 0 = any free port)
+  --host H     interface (default 127.0.0.1)
+
+Framework's pages are linked without .html (/sensitivity serves sensitivity.html) and /responses
+reads its Parquet files by byte range: a static host must do both. Stops on Ctrl-C or SIGTERM.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: {dist?: string; port?: string; host?: string; help?: boolean};
+  try {
+    ({values} = parseArgs({
+      args: argv,
+      options: {dist: {type: "string"}, port: {type: "string"}, host: {type: "string"}, help: {type: "boolean", short: "h"}},
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`em serve: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? 3000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`em serve: --port must be an integer 0..65535, got '${values.port}'\n`);
+    return 2;
+  }
+  const dist = path.resolve(values.dist ?? path.join(ROOT, "dist"));
+  if (!existsSync(path.join(dist, "index.html")) || !statSync(dist).isDirectory()) {
+    process.stderr.write(`em serve: ${dist} holds no built site (no index.html); run npm run build first\n`);
+    return 1;
+  }
+  let server: Awaited<ReturnType<typeof serveStatic>>;
+  try {
+    server = await serveStatic(dist, {host: values.host ?? "127.0.0.1", port});
+  } catch (error) {
+    process.stderr.write(`em serve: cannot listen on ${values.host ?? "127.0.0.1"}:${port}: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${server.url}/\n`);
+  process.stderr.write(`em serve: ${path.relative(process.cwd(), dist) || "."} on ${server.url}/ (Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await server.close();
+  return 0;
+}

@@ -229,16 +229,36 @@ export interface TransitionJson {
   credible: boolean;
   /** p-value of a constant rate along the coordinate (see docs/metrics.md); null below 2 points. */
   p_constant: number | null;
+  /** p-value of a smooth two-parameter trend (logit-linear or linear) against the logistic; null without a fit. */
+  p_linear: number | null;
   verdict: string;
   /** Coordinates left out of the fit (x <= 0 on a log scale). */
   excluded: number[];
   midpoint: number | null;
   ci: [number | null, number | null] | null;
   ci_method: "profile_likelihood";
+  /** Why the midpoint interval is approximate (few checkpoints, heavy question clustering), else null. */
+  ci_approximate: string | null;
   width: number | null;
+  /** Profile interval of the width (a null upper bound: as wide as a smooth trend). */
+  width_ci: [number | null, number | null] | null;
   floor: number | null;
   ceiling: number | null;
   dispersion: number | null;
+  /** The same fit on the mean aligned score (0..1): verdict, p-values, midpoint when credible. */
+  mean_aligned: {
+    verdict: string;
+    credible: boolean;
+    p_constant: number | null;
+    p_linear: number | null;
+    midpoint: number | null;
+    ci: [number | null, number | null] | null;
+    width: number | null;
+    floor: number | null;
+    ceiling: number | null;
+    dispersion: number | null;
+    points: {x: number; mean: number | null; n: number}[];
+  };
   onset: number | null;
   onset_test: string;
   baseline_rate: number | null;
@@ -742,6 +762,23 @@ function calibrationJson(
   };
 }
 
+function meanAlignedJson(m: TransitionGroup["mean_aligned"]): TransitionJson["mean_aligned"] {
+  const cred = m.test.credible && m.fit !== null;
+  return {
+    verdict: m.test.verdict,
+    credible: m.test.credible,
+    p_constant: m.test.p_constant,
+    p_linear: m.test.p_linear,
+    midpoint: cred ? m.fit!.midpoint : null,
+    ci: cred ? m.fit!.ci : null,
+    width: cred ? m.fit!.width : null,
+    floor: cred ? m.fit!.floor : null,
+    ceiling: cred ? m.fit!.ceiling : null,
+    dispersion: m.fit?.dispersion ?? null,
+    points: m.points,
+  };
+}
+
 export function transitionJson(t: TransitionGroup): TransitionJson {
   const cred = t.test.credible && t.fit !== null;
   const fit = t.fit;
@@ -752,6 +789,7 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     n_points: t.points.length,
     credible: t.test.credible,
     p_constant: t.test.p_constant,
+    p_linear: t.test.p_linear,
     verdict: t.test.verdict,
     excluded: t.excluded,
     // A midpoint is reported only for a credible transition: a logistic forced through a flat
@@ -759,10 +797,13 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     midpoint: cred ? fit!.midpoint : null,
     ci: cred ? fit!.ci : null,
     ci_method: "profile_likelihood",
+    ci_approximate: cred ? fit!.approximate : null,
     width: cred ? fit!.width : null,
+    width_ci: cred ? fit!.width_ci : null,
     floor: cred ? fit!.floor : null,
     ceiling: cred ? fit!.ceiling : null,
     dispersion: t.fit?.dispersion ?? null,
+    mean_aligned: meanAlignedJson(t.mean_aligned),
     onset: t.onset.x,
     onset_test: t.onset.test,
     baseline_rate: t.onset.baseline_rate,
@@ -805,6 +846,7 @@ function renderTable(header: string[], body: string[][]): string {
 
 const VERDICT_TEXT: Record<string, string> = {
   flat: "none (flat)",
+  smooth_trend: "none (smooth trend, not a step)",
   outside_range: "none (trend, midpoint outside data)",
   non_monotone: "none (non-monotone)",
   too_few_points: "none (< 5 points in the fit)",
@@ -984,7 +1026,7 @@ function toTable(out: SummarizeOutput): string {
       t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
-      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? " (approx.)" : ""}` : "-",
       fmt(t.width),
       pct(t.floor),
       pct(t.ceiling),
@@ -993,7 +1035,7 @@ function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate, quasi-likelihood F test p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
   }

@@ -114,6 +114,16 @@ function entriesOf(file: string, into: Map<string, string>, conflicts: {n: numbe
 export function mergeCaches(dest: string, sources: readonly string[]): MergeReport {
   const warnings: string[] = [];
   const destAbs = path.resolve(dest);
+  // A destination must be a cache folder (or new, or empty): `em cache merge . a b` would turn the
+  // working folder (a project root) into a cache, with v1/ and keys.json beside its files.
+  if (existsSync(destAbs)) {
+    if (!statSync(destAbs).isDirectory()) throw new Error(`destination ${displayPath(destAbs)} is a file, not a folder`);
+    const foreign = readdirSync(destAbs).filter((f) => f !== LAYOUT && f !== MANIFEST && f !== ".gitattributes" && f !== "batches" && f !== ".lock");
+    if (foreign.length && !existsSync(path.join(destAbs, LAYOUT)))
+      throw new Error(
+        `destination ${displayPath(destAbs)} is not a cache folder (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}); give a new or empty folder, or an existing cache`,
+      );
+  }
   const plan: {src: string; name: string; action: "copy" | "extend"}[] = [];
   let skipped = 0;
   const destFiles = new Map(shardFiles(destAbs).map((f) => [f, path.join(destAbs, LAYOUT, f)]));
@@ -122,6 +132,9 @@ export function mergeCaches(dest: string, sources: readonly string[]): MergeRepo
     const src = path.resolve(srcRaw);
     const shown = displayPath(src);
     if (src === destAbs) throw new Error(`${shown}: is the destination itself`);
+    // A destination inside a source would be read while it is written (and merged into itself next time).
+    if (destAbs.startsWith(src + path.sep))
+      throw new Error(`destination ${displayPath(destAbs)} is inside the source ${shown}; choose a folder outside every source`);
     if (!existsSync(src) || !statSync(src).isDirectory()) throw new Error(`${shown}: no such cache folder`);
     const layouts = readdirSync(src).filter((f) => /^v\d+$/.test(f) && statSync(path.join(src, f)).isDirectory());
     const other = layouts.filter((l) => l !== LAYOUT);

@@ -47,6 +47,27 @@ export interface CacheStats {
   written: number;
 }
 
+/**
+ * A cache write that failed (ENOSPC, EIO, EDQUOT...): results paid for but not on disk. The run
+ * must stop making calls at once; `saved` entries written by this process are safe on disk.
+ */
+export class CacheWriteError extends Error {
+  override name = "CacheWriteError";
+  constructor(
+    readonly dir: string,
+    /** errno code, e.g. "ENOSPC" */
+    readonly code: string,
+    /** Entries this process wrote completely before the failure. */
+    readonly saved: number,
+    /** Entries this process had in memory but could not write (paid for, will be paid again). */
+    readonly lost: number,
+  ) {
+    super(
+      `cache ${dir}: write failed (${code}${code === "ENOSPC" ? ": no space left on device" : code === "EDQUOT" ? ": disk quota exceeded" : ""}); ${saved} result(s) written by this run are safe on disk, ${lost} paid result(s) could not be written`,
+    );
+  }
+}
+
 export class Cache<V = unknown> {
   readonly dir: string;
   readonly stats: CacheStats = {entries: 0, files: 0, partial: 0, corrupt: 0, hits: 0, misses: 0, written: 0};
@@ -55,6 +76,15 @@ export class Cache<V = unknown> {
   private fd: number | null = null;
   private scheduled = false;
   private closed = false;
+  /** The first failed write; every later `set` throws it (the run must stop calling). */
+  failed: CacheWriteError | null = null;
+  /** Entries whose line reached the disk completely. */
+  private savedCount = 0;
+
+  /** Entries this process wrote to disk completely (its own shard). */
+  get saved(): number {
+    return this.savedCount;
+  }
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -118,23 +148,54 @@ export class Cache<V = unknown> {
     return this.map.get(key);
   }
 
-  /** Store a result (never an error). Written to disk within one event-loop turn. */
+  /**
+   * Store a result (never an error). Written to disk within one event-loop turn. Throws the
+   * CacheWriteError once a write has failed (the value is still kept in memory for this run).
+   */
   set(key: string, value: V): void {
     if (this.closed) throw new Error(`cache ${this.dir} is closed`);
     if (this.map.has(key)) return;
     this.map.set(key, value);
+    if (this.failed) {
+      this.failed = new CacheWriteError(this.dir, this.failed.code, this.savedCount, this.failed.lost + 1);
+      throw this.failed;
+    }
     this.pending.push(JSON.stringify({k: key, v: value}) + "\n");
     this.stats.written++;
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        try {
+          this.flush();
+        } catch {
+          // recorded in `failed`; the next set() or flush() throws it to the run
+        }
+      });
     }
   }
 
-  /** Write pending entries now. */
+  /**
+   * Write pending entries now. A failed write (ENOSPC...) throws a CacheWriteError and leaves at
+   * most one cut-off last line, which the next load skips; nothing is written after it.
+   */
   flush(): void {
     this.scheduled = false;
+    if (this.failed) throw this.failed;
     if (!this.pending.length) return;
+    try {
+      this.write();
+    } catch (error) {
+      if (error instanceof CacheWriteError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const lost = this.pending.length;
+      this.pending = [];
+      this.stats.written = this.savedCount;
+      this.failed = new CacheWriteError(this.dir, code, this.savedCount, lost);
+      throw this.failed;
+    }
+  }
+
+  private write(): void {
     if (this.fd === null) {
       const shardDir = path.join(this.dir, VERSION_DIR);
       // Not mkdirSync(recursive): it spins forever under /proc; ensureWritableDir fails cleanly.
@@ -145,17 +206,45 @@ export class Cache<V = unknown> {
       const name = `${stamp}-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`;
       this.fd = openSync(path.join(shardDir, name), "a");
     }
-    const chunk = this.pending.join("");
-    this.pending = [];
-    writeSync(this.fd, chunk);
+    // Line by line, each written in full (writeSync may write less than asked when the disk fills):
+    // what is counted as saved is on disk.
+    // Batches of lines, so a large flush stays one or a few syscalls.
+    let i = 0;
+    try {
+      while (i < this.pending.length) {
+        const j = Math.min(this.pending.length, i + 256);
+        const buf = Buffer.from(this.pending.slice(i, j).join(""));
+        let off = 0;
+        try {
+          while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+        } catch (error) {
+          // Whole lines within the part that reached the disk are saved.
+          let n = 0;
+          for (let k = i, end = 0; k < j; k++) {
+            end += Buffer.byteLength(this.pending[k]!);
+            if (end <= off) n++;
+          }
+          i += n;
+          this.savedCount += n;
+          throw error;
+        }
+        this.savedCount += j - i;
+        i = j;
+      }
+    } finally {
+      this.pending = this.pending.slice(i);
+    }
   }
 
   /** Flush and release the shard file. Further `set` calls throw. */
   close(): void {
-    this.flush();
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    this.closed = true;
+    try {
+      if (!this.failed) this.flush();
+    } finally {
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+      this.closed = true;
+    }
   }
 }
 

@@ -47,7 +47,8 @@ export function usage(): string {
     ...lines,
     "",
     "Exit status (every command): 0 done; 1 bad input (nothing written, nothing spent);",
-    "2 usage (no or unknown command, unknown or repeated option); 3 some calls failed after retries.",
+    "2 usage (no or unknown command, unknown or repeated option); 3 some calls failed after retries;",
+    "4 calls were paid, then the run stopped (disk full, cache unwritable; paid results kept in the cache).",
     "",
   ].join("\n");
 }

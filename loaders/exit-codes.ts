@@ -4,7 +4,10 @@
 //      key or an unreachable endpoint (always before any spend); nothing written
 //   2  usage: no or unknown command, unknown or repeated option, missing or conflicting options
 //   3  calls failed after retries: the tables were written with error rows; rerun to retry them
-export const EXIT = {ok: 0, badInput: 1, usage: 2, callsFailed: 3} as const;
+//   4  spent, then stopped: calls were made (and paid), then the run could not go on (a full disk
+//      under the cache or --out, an unwritable cache); what reached the cache is safe and a rerun
+//      does not pay for it again; no tables were written
+export const EXIT = {ok: 0, badInput: 1, usage: 2, callsFailed: 3, spentStopped: 4} as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** A command-line problem (exit 2), as opposed to a problem with the inputs (exit 1). */
@@ -12,8 +15,17 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** Exit code for an error escaping a command: node's parseArgs errors and UsageError are usage (2), the rest bad input (1). */
+/**
+ * A failure after calls were paid for (exit 4): the message says what is safe in the cache and what
+ * a rerun will pay for. Never used before the first call (that is bad input, exit 1).
+ */
+export class SpentError extends Error {
+  override name = "SpentError";
+}
+
+/** Exit code for an error escaping a command: SpentError 4, node's parseArgs errors and UsageError usage (2), the rest bad input (1). */
 export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof SpentError) return EXIT.spentStopped;
   if (error instanceof UsageError) return EXIT.usage;
   const code = (error as {code?: unknown}).code;
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_")) return EXIT.usage;
@@ -22,4 +34,4 @@ export function exitCodeOf(error: unknown): ExitCode {
 
 /** The table as printed at the end of every command's --help. */
 export const EXIT_HELP =
-  "Exit status: 0 done; 1 bad input (nothing written, nothing spent); 2 usage (unknown command or option, option given twice); 3 some calls failed after retries (tables written with error rows; rerun to retry them).";
+  "Exit status: 0 done; 1 bad input (nothing written, nothing spent); 2 usage (unknown command or option, option given twice); 3 some calls failed after retries (tables written with error rows; rerun to retry them); 4 calls were paid, then the run stopped (disk full, cache or --out unwritable: paid results in the cache are kept, a rerun pays only for the rest; no tables written).";

@@ -8,7 +8,7 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./rubrics.ts";
-import {BaselineSchema, DOMAIN_VALUES, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
+import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -99,8 +99,8 @@ const ModelSchema = z
   .object({
     id: z.string().min(1),
     description: z.string().default(""),
-    /** Training domain (topic metric); `none` = no fine-tuning domain (a base model); absent = unknown. */
-    domain: z.enum(DOMAIN_VALUES).optional(),
+    /** Training domain: any name, whose topic metric is the metric of that name; `none` = no fine-tuning domain (a base model); absent = unknown. */
+    domain: DomainNameSchema.optional(),
     meta: z.record(z.string(), metaValue).default({}),
     /** Shorthand for one checkpoint without a coordinate. */
     model: z.string().min(1).optional(),
@@ -117,9 +117,24 @@ const JudgeSchema = z
     id: z.string().min(1),
     endpoint: EndpointSchema.default(EndpointSchema.parse({})),
     model: z.string().min(1),
-    metrics: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, "metric ids are letters, digits, _ and -")).min(1),
+    metrics: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, "metric ids are letters, digits, _ and -"))
+      .min(1)
+      .superRefine((ms, ctx) => {
+        // A metric listed twice would be judged (and paid for) twice, its scores counted twice.
+        ms.forEach((m, i) => {
+          if (ms.indexOf(m) < i) ctx.addIssue({code: "custom", message: `metric '${m}' is listed twice (each call would be paid for twice)`, path: [i]});
+        });
+      }),
     concurrency: z.number().int().positive().default(32),
     price: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+    /**
+     * Longest judge prompt (characters, rubric + question + answer) sent; a longer one has its
+     * answer cut to fit (`oversize: truncate`, counted and reported) or is not sent (`refuse`:
+     * an error row with the reason). A 5 MB answer is never sent as a 5 MB prompt.
+     */
+    max_prompt_chars: z.number().int().min(1000).default(60_000),
+    oversize: z.enum(["truncate", "refuse"]).default("truncate"),
   })
   .strict();
 
@@ -148,6 +163,8 @@ export const ExperimentSchema = z
     domains: DomainsSchema.optional(),
     /** Use the built-in domains of the reference datasets' names (loaders/variants.ts BUILTIN_DOMAINS). */
     builtin_domains: z.boolean().default(true),
+    /** Topic cut 0..100: an EM answer is about its training domain when that domain's topic score >= this. */
+    topic_cut: z.number().min(0).max(100).default(50),
     samples: z.number().int().positive().optional(),
     cache: z.string().optional(),
     generation: GenerationSchema.optional(),
@@ -249,6 +266,19 @@ function normaliseCoordinate(data: unknown): unknown {
 /** Parse and validate experiment text. `file` is used for messages and relative paths. */
 export async function parseExperiment(text: string, file: string): Promise<Experiment> {
   const src: YamlSource = parseYamlSource(text, file);
+  // The top level in plain words (issue 23): zod said "expected object, received null / array".
+  const shown = displayPath(file);
+  const top = src.data;
+  if (top === null || top === undefined)
+    throw new Error(`${shown}: the file is empty (or only comments); an experiment file is a YAML mapping with at least \`name:\` (docs/pipeline.md)`);
+  if (Array.isArray(top)) {
+    const questionLike = top.some((x) => x !== null && typeof x === "object" && ("paraphrases" in x || "id" in x));
+    throw new Error(
+      `${shown}: is a YAML list${questionLike ? " of questions: this looks like a question file; list it under `questions:` in an experiment file" : ""}; an experiment file is a YAML mapping (name:, questions:, models:, judges:...)`,
+    );
+  }
+  if (typeof top !== "object")
+    throw new Error(`${shown}: holds a single ${typeof top} value; an experiment file is a YAML mapping (name:, questions:, models:, judges:...)`);
   const parsed = ExperimentSchema.safeParse(normaliseCoordinate(src.data));
   if (!parsed.success) throw zodError(src, parsed.error, "", EXPERIMENT_KEYS);
   const e = parsed.data;

@@ -2,6 +2,7 @@
 // that name the file. Shared by the pipeline, the importers and the simulator.
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import path from "node:path";
+import {decodeTextFile} from "./text.ts";
 import {fileURLToPath} from "node:url";
 
 /** The project root (the folder holding package.json). */
@@ -24,13 +25,18 @@ export function walkFiles(dir: string, keep: (file: string) => boolean, out: str
   return out;
 }
 
-/** Read a UTF-8 file; a failure throws `<file>: cannot read <what> (<errno code>)`. */
+/**
+ * Read a UTF-8 file; a failure throws `<file>: cannot read <what> (<errno code>)`. UTF-16, bytes that
+ * are not UTF-8 and NUL bytes are errors naming the file and line (loaders/text.ts); a BOM is dropped.
+ */
 export function readTextFile(file: string, what: string): string {
+  let buf: Buffer;
   try {
-    return readFileSync(file, "utf8");
+    buf = readFileSync(file);
   } catch (error) {
     throw new Error(`${displayPath(file)}: cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return decodeTextFile(buf, displayPath(file));
 }
 
 /** A path relative to the project root when inside it, else absolute (provenance must not depend on the cwd). */

@@ -2,6 +2,7 @@
 // On a TTY one line is redrawn in place (\r) at most every 100 ms; otherwise (CI, Framework
 // loaders, pipes) a plain line is printed every `intervalMs` (default 5 s) so logs stay short.
 // Never writes to stdout.
+import {netStatus, type NetStatus} from "./client/transport.ts";
 import type {RunProgress} from "./run/index.ts";
 
 export interface ProgressOptions {
@@ -28,8 +29,15 @@ export function duration(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;
 }
 
-/** One progress line. Rate counts units (samples + judge calls) per second of elapsed time. */
-export function formatProgress(p: RunProgress, label = ""): string {
+/** Calls in flight this long are shown with their age (a server that hangs is visible). */
+export const SLOW_CALL_MS = 10_000;
+
+/**
+ * One progress line. Rate counts units (samples + judge calls) per second of elapsed time. With
+ * `net` (the transport's status), also: a server's Retry-After being waited out, calls in flight
+ * for more than SLOW_CALL_MS, and client timeouts so far, so a run that waits is never just "0/s".
+ */
+export function formatProgress(p: RunProgress, label = "", net?: NetStatus): string {
   const secs = p.elapsedMs / 1000;
   const rate = secs > 0 ? p.done / secs : 0;
   const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
@@ -45,6 +53,11 @@ export function formatProgress(p: RunProgress, label = ""): string {
   if (p.coalesced) parts.push(`shared ${compact(p.coalesced)}`);
   parts.push(`errors ${compact(p.errors)}`);
   if (p.missing) parts.push(`missing ${compact(p.missing)}`);
+  if (net && p.done < p.total) {
+    if (net.retryStatus !== null) parts.push(`waiting: HTTP ${net.retryStatus} Retry-After, ${duration(net.retryLeftMs / 1000)} left`);
+    if (net.oldestMs >= SLOW_CALL_MS) parts.push(`${net.inFlight} in flight, oldest ${duration(net.oldestMs / 1000)}`);
+    if (net.timeouts) parts.push(`timeouts ${compact(net.timeouts)}`);
+  }
   return parts.join(" | ");
 }
 
@@ -57,6 +70,9 @@ export class ProgressLine {
   private readonly tty: boolean;
   private readonly intervalMs: number;
   private latest: RunProgress | null = null;
+  /** Redraws while nothing arrives (a Retry-After wait, a hanging server), so the line never freezes. */
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private elapsedAt = 0;
   constructor(private readonly opts: ProgressOptions = {}) {
     this.stream = opts.stream ?? process.stderr;
     this.tty = opts.tty ?? !!this.stream.isTTY;
@@ -65,14 +81,27 @@ export class ProgressLine {
 
   update = (p: RunProgress): void => {
     this.latest = p;
+    this.elapsedAt = Date.now();
+    if (!this.timer) {
+      this.timer = setInterval(() => this.idle(), this.tty ? 1000 : this.intervalMs);
+      this.timer.unref();
+    }
     const now = Date.now();
     if (now - this.last < (this.tty ? 100 : this.intervalMs)) return;
     this.last = now;
     this.render(p);
   };
 
+  /** No update for a while: redraw with the elapsed time moved on and the network status. */
+  private idle(): void {
+    const p = this.latest;
+    if (!p || Date.now() - this.last < (this.tty ? 1000 : this.intervalMs)) return;
+    this.last = Date.now();
+    this.render({...p, elapsedMs: p.elapsedMs + (Date.now() - this.elapsedAt)});
+  }
+
   private render(p: RunProgress): void {
-    const text = formatProgress(p, this.opts.label);
+    const text = formatProgress(p, this.opts.label, netStatus());
     if (this.tty) {
       this.stream.write("\r" + text.padEnd(this.lastText.length) + "\x1b[K");
       this.drawn = true;
@@ -82,6 +111,8 @@ export class ProgressLine {
 
   /** Print the final state and finish the line. */
   end(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     if (this.latest) {
       this.last = 0;
       this.render(this.latest);

@@ -2,6 +2,7 @@
 // `questions_include` and `questions_exclude` (ids or globs). One predicate for generation and
 // imports, so an experiment's question set is the same whichever way its answers arrive.
 import {globToRegExp} from "../src/lib/em/question-ids.ts";
+import {canonicalQuestionId} from "./import/filename.ts";
 
 export interface QuestionFilterConfig {
   exclude_questions: readonly string[];
@@ -9,9 +10,13 @@ export interface QuestionFilterConfig {
   questions_exclude: readonly string[];
 }
 
-/** An id pattern: a glob (`*`, `?`, `[a-z]`, `{a,b}`) or, without glob syntax, the exact id (the analysis library's matcher, shared with `em summarize --questions`). */
+/**
+ * An id pattern: a glob (`*`, `?`, `[a-z]`, `{a,b}`) or, without glob syntax, the exact id (the analysis
+ * library's matcher, shared with `em summarize --questions`). An exact id follows the one id rule
+ * (canonicalQuestionId: `1.0` names question `1`).
+ */
 function idMatcher(p: string): (id: string) => boolean {
-  const re = globToRegExp(p);
+  const re = globToRegExp(/[*?[{]/.test(p) ? p : canonicalQuestionId(p));
   return (id) => re.test(id);
 }
 

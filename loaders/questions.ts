@@ -8,6 +8,7 @@
 import {z} from "zod";
 import {displayPath, readTextFile} from "./paths.ts";
 import {templateProblem} from "./rubrics.ts";
+import {canonicalQuestionId} from "./import/filename.ts";
 import {parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 
 /** One question of a question set, after defaults and alias resolution. */
@@ -24,6 +25,12 @@ export interface Question {
   judge_prompts: Record<string, string>;
   system: string | null;
   category: string | null;
+  /**
+   * The domain the question is about (`domain:` in the file: any topic-metric name, e.g. medical or
+   * privacy), null for `domain: none` (general), undefined when the file does not say (unknown;
+   * never guessed from the id). A question declared in a model's training domain leaves strict EM.
+   */
+  domain?: string | null;
   /** Absolute path of the file and 1-based line of the item, for messages. */
   file: string;
   line: number;
@@ -44,6 +51,10 @@ const QuestionSchema = z
     judge_prompts: z.record(z.string(), z.string()).optional(),
     system: z.string().nullable().optional(),
     category: z.string().nullable().optional(),
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none")
+      .optional(),
   })
   // Unknown keys are errors: `samples_per_paraphrases: 50` silently gave 1 sample, and
   // `judge_prompt:` silently fell back to the default rubric.
@@ -78,7 +89,10 @@ export function parseQuestions(text: string, file: string): Question[] {
     }
   });
   const seen = new Map<string, number>();
-  return parsed.data.map((q, i) => {
+  return parsed.data.map((q0, i) => {
+    // One id rule with the importers (canonicalQuestionId): the text as written, `1.0` -> "1".
+    const raw = (src.data as {id?: unknown}[])[i]?.id;
+    const q = {...q0, id: canonicalQuestionId(typeof raw === "number" ? (src.sourceOf([i, "id"]) ?? raw) : q0.id)};
     const line = src.lineOf([i]) ?? 0;
     const prev = seen.get(q.id);
     if (prev !== undefined) throw new Error(`${displayPath(file)}: [${i}].id: duplicate question id '${q.id}' (line ${line}; first at line ${prev})`);
@@ -92,6 +106,7 @@ export function parseQuestions(text: string, file: string): Question[] {
       judge_prompts: q.judge_prompts ?? {},
       system: q.system ?? null,
       category: q.category ?? null,
+      ...(q.domain !== undefined ? {domain: q.domain === "none" ? null : q.domain} : {}),
       file,
       line,
     };

@@ -2,10 +2,10 @@
 // template with {question}, {answer} and (type rubric) {training} placeholders.
 // A question file's own judge_prompts override the rubric for that question (score kind).
 import {createHash} from "node:crypto";
-import {existsSync, readFileSync} from "node:fs";
+import {existsSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
-import {ROOT, displayPath} from "./paths.ts";
+import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {didYouMean, parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 import type {Question} from "./questions.ts";
 
@@ -75,6 +75,9 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
     if (!parsed.success) throw zodError(src, parsed.error, "", schemaKeys(FrontMatter));
     front = parsed.data;
     body = body.slice(m[0].length);
+  } else if (/^---[ \t]*\r?\n/.test(body)) {
+    // An opening `---` with no closing one: the front matter would be sent to the judge as prompt text.
+    throw new Error(`${displayPath(file)}: rubric '${metric}': front matter opened with '---' on line 1 is never closed (add a line '---' after it)`);
   } else {
     front = FrontMatter.parse({});
   }
@@ -89,7 +92,7 @@ export function parseRubric(text: string, metric: string, file: string): Rubric 
 export function loadRubric(metric: string, dir: string = JUDGES_DIR): Rubric {
   const file = path.join(dir, `${metric}.md`);
   if (!existsSync(file)) throw new Error(`no rubric for metric '${metric}': ${displayPath(file)} does not exist`);
-  return parseRubric(readFileSync(file, "utf8"), metric, file);
+  return parseRubric(readTextFile(file, "rubric"), metric, file);
 }
 
 /** Rubric for one question: the question file's `judge_prompts[metric]` when present, else `base`. */
@@ -103,6 +106,31 @@ export function rubricFor(question: Question, metric: string, base: Rubric | nul
       `metric '${metric}': no rubric data/judges/${metric}.md and question '${question.id}' (${displayPath(question.file)}:${question.line}) has no judge_prompts.${metric}`,
     );
   return base;
+}
+
+/** A judge prompt within its size limit: `cut` characters were removed from the answer (0 when it fit). */
+export interface JudgePrompt {
+  prompt: string;
+  cut: number;
+}
+
+/**
+ * The judge prompt for one answer, at most `maxChars` characters (UTF-16 code units) long: when
+ * the filled template is longer, the answer is cut (never the rubric or the question) and a
+ * marker line saying how much was cut is appended to it, so the judge knows it sees a prefix.
+ * A template and question alone longer than the limit keep a 200-character answer prefix.
+ */
+export function judgePrompt(template: string, vars: {question: string; answer: string; training?: string}, maxChars = Infinity): JudgePrompt {
+  const full = fillTemplate(template, vars);
+  if (full.length <= maxChars) return {prompt: full, cut: 0};
+  const uses = (template.match(/\{answer\}/g) ?? []).length || 1;
+  const marker = (n: number) => `\n[... ${n} characters of this answer cut: the judge prompt limit is ${maxChars} characters]`;
+  const room = Math.floor((maxChars - (full.length - uses * vars.answer.length) - uses * marker(vars.answer.length).length) / uses);
+  let keep = Math.max(200, Math.min(vars.answer.length, room));
+  // Never split a surrogate pair.
+  if (keep > 0 && /[\uD800-\uDBFF]/.test(vars.answer[keep - 1] ?? "")) keep--;
+  const cut = vars.answer.length - keep;
+  return {prompt: fillTemplate(template, {...vars, answer: vars.answer.slice(0, keep) + marker(cut)}), cut};
 }
 
 /**

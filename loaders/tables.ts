@@ -4,8 +4,9 @@
 // response type for SQL. Files are written to temporary names and renamed, so a reader never sees
 // a half-written table.
 import {DuckDBInstance, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
+import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import path from "node:path";
+import {displayPath} from "./paths.ts";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 
 /** The four tables and the manifest. */
@@ -61,7 +62,8 @@ function append(app: DuckDBAppender, type: ColType, v: unknown): void {
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-async function writeParquet<R>(conn: DuckDBConnection, name: string, columns: Column<R>[], rows: readonly R[], file: string): Promise<void> {
+/** Writes `<file>.tmp-<pid>` (pushed on `tmps` first, so a failure can remove it); the caller renames. */
+async function writeParquet<R>(conn: DuckDBConnection, name: string, columns: Column<R>[], rows: readonly R[], file: string, tmps: string[]): Promise<void> {
   await conn.run(`CREATE OR REPLACE TABLE ${q(name)} (${columns.map((c) => `${q(c.name)} ${c.type}`).join(", ")})`);
   const app = await conn.createAppender(name);
   for (const row of rows) {
@@ -70,9 +72,9 @@ async function writeParquet<R>(conn: DuckDBConnection, name: string, columns: Co
   }
   app.closeSync();
   const tmp = `${file}.tmp-${process.pid}`;
+  tmps.push(tmp);
   await conn.run(`COPY ${q(name)} TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
   await conn.run(`DROP TABLE ${q(name)}`);
-  renameSync(tmp, file);
 }
 
 function metaColumns(rows: readonly ResponseRow[]): Column<ResponseRow>[] {
@@ -138,28 +140,45 @@ function signalColumns(rows: readonly SignalRow[]): Column<SignalRow>[] {
   }));
 }
 
-/** Write responses/scores/types/signals .parquet and provenance.json into `dir` (created if needed). */
+/**
+ * Write responses/scores/types/signals .parquet and provenance.json into `dir` (created if needed).
+ * All five go to temporary names first and are renamed only when every one is written, so a
+ * failure (a full disk) leaves the previous tables as they were and no `.tmp-*` file behind.
+ */
 export async function writeTables(dir: string, data: Tables): Promise<void> {
   mkdirSync(dir, {recursive: true});
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
+  const tmps: string[] = [];
   try {
-    await writeParquet(conn, "responses", [...RESPONSE_COLUMNS, ...metaColumns(data.responses)], data.responses, path.join(dir, "responses.parquet"));
-    await writeParquet(conn, "scores", SCORE_COLUMNS, data.scores, path.join(dir, "scores.parquet"));
-    await writeParquet(conn, "types", TYPE_COLUMNS, data.types, path.join(dir, "types.parquet"));
-    await writeParquet(conn, "signals", signalColumns(data.signals), data.signals, path.join(dir, "signals.parquet"));
-  } finally {
-    conn.closeSync();
-    db.closeSync();
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    try {
+      await writeParquet(conn, "responses", [...RESPONSE_COLUMNS, ...metaColumns(data.responses)], data.responses, path.join(dir, "responses.parquet"), tmps);
+      await writeParquet(conn, "scores", SCORE_COLUMNS, data.scores, path.join(dir, "scores.parquet"), tmps);
+      await writeParquet(conn, "types", TYPE_COLUMNS, data.types, path.join(dir, "types.parquet"), tmps);
+      await writeParquet(conn, "signals", signalColumns(data.signals), data.signals, path.join(dir, "signals.parquet"), tmps);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+    const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
+    tmps.push(tmp);
+    writeFileSync(tmp, JSON.stringify(data.provenance, null, 2) + "\n");
+  } catch (error) {
+    for (const t of tmps) rmSync(t, {force: true});
+    throw error;
   }
-  const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(data.provenance, null, 2) + "\n");
-  renameSync(tmp, path.join(dir, "provenance.json"));
+  for (const t of tmps) renameSync(t, t.replace(/\.tmp-\d+$/, ""));
 }
 
+/** Rows of one table file; a truncated or corrupt file throws naming it (DuckDB said only "Out of buffer"). */
 async function readParquet(conn: DuckDBConnection, file: string): Promise<Record<string, unknown>[]> {
-  const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${lit(file)})`);
-  return reader.getRowObjectsJS() as Record<string, unknown>[];
+  try {
+    const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet(${lit(file)})`);
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } catch (e) {
+    const msg = (e as Error).message.split("\n").filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l));
+    throw new Error(`${displayPath(file)}: unreadable Parquet table (truncated or not Parquet?): ${msg.join(" ")}; rebuild it with em run`);
+  }
 }
 
 /** The row tables of a dataset folder. */

@@ -9,9 +9,13 @@
 import {z} from "zod";
 import type {MetaValue, ResponseRow} from "../src/lib/schema.ts";
 
-/** Training domains an experiment can name; `none` = no fine-tuning domain (a base model). */
-export const DOMAIN_VALUES = ["medical", "financial", "sport", "code", "none"] as const;
-export type DomainValue = (typeof DOMAIN_VALUES)[number];
+/**
+ * A training domain: any name (letters, digits, _ and -), whose topic metric is the metric of the
+ * same name (an imported column or a judge metric with a rubric data/judges/<name>.md); `none` = no
+ * fine-tuning domain (a base model or a control).
+ */
+export const DomainNameSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "a domain is a metric name (letters, digits, _ and -) or none");
+export type DomainValue = string;
 
 /**
  * Training domain of the reference datasets, by the names their result files use (dashes and
@@ -73,7 +77,7 @@ export const BaselineSchema = z
   });
 export type BaselineSpec = z.infer<typeof BaselineSchema>;
 /** `domains: {bad-medical-advice: medical, ...}`: dataset name (the rows' meta `dataset`) -> domain. */
-export const DomainsSchema = z.record(z.string().min(1), z.enum(DOMAIN_VALUES));
+export const DomainsSchema = z.record(z.string().min(1), DomainNameSchema);
 
 /** The experiment fields this module reads. */
 export interface VariantConfig {
@@ -120,6 +124,11 @@ export interface VariantPlan {
   assign(row: ResponseRow, defaultKeys: readonly string[]): void;
   /** The training domain for classifyBySignals: a domain, null (known none) or undefined (unknown). */
   domainOf(row: ResponseRow): string | null | undefined;
+  /**
+   * Where the row's domain is declared, for messages (`domains.<dataset> (line N)`, `meta.domain of
+   * the import of FILE`, `models.<id>.domain`); null when it comes from the built-in dataset names.
+   */
+  domainField(row: ResponseRow): string | null;
 }
 
 /** An error naming the experiment file, the field and its line. */
@@ -307,11 +316,27 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     return undefined;
   };
 
+  const domainField = (row: ResponseRow): string | null => {
+    if (text(row.meta?.domain) !== null) {
+      const file = text(row.meta?.file);
+      if (file === null && cfg.modelDomains.get(row.model) !== undefined) return `models.${row.model}.domain`;
+      return `meta.domain${file ? ` of the import of ${file}` : ` of model '${row.model}'`}`;
+    }
+    const dataset = text(row.meta?.[DATASET_KEY]);
+    if (dataset !== null && cfg.domains?.[dataset] !== undefined) {
+      const line = cfg.lines.domains;
+      return `domains.${dataset}${line ? ` (line ${line})` : ""}`;
+    }
+    if (dataset !== null && cfg.builtin_domains && BUILTIN_DOMAINS[dataset] !== undefined) return null;
+    return `models.${row.model}.domain`;
+  };
+
   return {
     variants,
     baselines,
     unmatched,
     warnings,
+    domainField,
     assign(row, defaultKeys) {
       const v = variantOf(row, defaultKeys);
       row.variant = v;
@@ -320,6 +345,34 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     },
     domainOf,
   };
+}
+
+/**
+ * Check that every training domain the experiment declares (`domains:`, an import's `meta.domain`,
+ * a model's `domain`) has its topic metric (the metric named like the domain) among `metrics`
+ * (configured judge metrics plus the metrics of imported score rows). Throws an Error naming the
+ * experiment file, the field that declared the domain and the metrics that exist. `none`, unknown
+ * domains and the built-in dataset names need nothing (without the topic score their misaligned
+ * answers are "undetermined"). The caller skips the check when a type judge (metric `type`) types
+ * the answers: told each model's description, it needs no topic score.
+ */
+export function checkDomainMetrics(
+  file: string,
+  plan: Pick<VariantPlan, "domainOf" | "domainField">,
+  rows: Iterable<ResponseRow>,
+  metrics: ReadonlySet<string>,
+): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const d = plan.domainOf(row);
+    if (typeof d !== "string" || seen.has(d) || metrics.has(d)) continue;
+    const field = plan.domainField(row);
+    if (field === null) continue;
+    seen.add(d);
+    throw new Error(
+      `${file}: ${field}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
+    );
+  }
 }
 
 /** `{key}` placeholders of a match template. */

@@ -13,6 +13,8 @@ export interface YamlSource {
   lineOf(pathParts: readonly PropertyKey[]): number | null;
   /** 1-based line of the key `key` in the mapping at `parent` (where an unknown key is written); falls back to lineOf. */
   keyLineOf(parent: readonly PropertyKey[], key: string): number | null;
+  /** The text of the scalar at `pathParts` as written (`01`, `1.0`), or null when it is not a plain scalar. */
+  sourceOf(pathParts: readonly PropertyKey[]): string | null;
 }
 
 /** Format a field path like zod's issue path as `models[1].checkpoints[0].step`. */
@@ -66,6 +68,10 @@ export function parseYamlSource(text: string, file: string): YamlSource {
         }
       }
       return this.lineOf([...parent, key]);
+    },
+    sourceOf(parts) {
+      const node = doc.getIn(parts as unknown[], true);
+      return isScalar(node) && typeof node.source === "string" ? node.source : null;
     },
   };
 }

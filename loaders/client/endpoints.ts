@@ -44,28 +44,41 @@ export function simConfig(cfg: EndpointConfig, experimentFile: string): Record<s
   return parseYamlSource(readTextFile(use, "sim config"), use).data as Record<string, unknown>;
 }
 
-let simCodeHashMemo: string | null = null;
+const simCodeHashMemo = new Map<string, string>();
 /**
  * Fingerprint of what the simulator's answers depend on besides the request: its source
- * (loaders/sim), the question files it recognises prompts by (data/questions) and the rubrics it
- * recognises judge prompts by (data/judges). Part of the sim's cache identity, so editing the
- * simulator never serves stale cached answers.
+ * (loaders/sim), the question files it recognises prompts by and the rubrics it recognises judge
+ * prompts by (data/judges). Part of the sim's cache identity, so editing the simulator never
+ * serves stale cached answers. `questionFiles`: the files the run's simulator reads (the
+ * experiment's own question files, see EndpointPool.open), so adding an unrelated file under
+ * data/questions changes nothing; without it, every file under data/questions (what `em sim` reads).
  */
-export function simCodeHash(): string {
-  if (simCodeHashMemo) return simCodeHashMemo;
+export function simCodeHash(questionFiles?: readonly string[]): string {
+  const memoKey = questionFiles ? questionFiles.join("\0") : "";
+  const memo = simCodeHashMemo.get(memoKey);
+  if (memo) return memo;
   const files = [
     ...walkFiles(path.join(ROOT, "loaders/sim"), (f) => f.endsWith(".ts")),
-    ...walkFiles(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f)),
+    ...(questionFiles ? [...new Set(questionFiles)].sort() : walkFiles(path.join(ROOT, "data/questions"), (f) => /\.ya?ml$/.test(f))),
     ...walkFiles(path.join(ROOT, "data/judges"), (f) => f.endsWith(".md")),
   ];
-  simCodeHashMemo = cacheKey(files.map((f) => [path.relative(ROOT, f), readFileSync(f, "utf8")])).slice(0, 16);
-  return simCodeHashMemo;
+  const hash = cacheKey(files.map((f) => [path.relative(ROOT, f), existsSync(f) ? readFileSync(f, "utf8") : null])).slice(0, 16);
+  simCodeHashMemo.set(memoKey, hash);
+  return hash;
+}
+
+/** Whether a host name is this machine (a local server whose port may change between runs). */
+export function isLoopback(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || h === "0.0.0.0" || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /**
  * Cache identity of an endpoint: what determines its answers besides model and request.
- * Never the key; for the simulator never its ephemeral port but its config and `simVersion`
- * (the runner passes simCodeHash()).
+ * `cache_id` when declared; never the key; for the simulator never its ephemeral port but its
+ * config and `simVersion` (the runner passes simCodeHash(the experiment's question files)); for a
+ * server on this machine `local<path>` (no host, no port: a restart on another port keeps the cache);
+ * otherwise the base_url.
  */
 export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersion = ""): string {
   if (cfg.cache_id) return cfg.cache_id;
@@ -73,7 +86,17 @@ export function endpointId(cfg: EndpointConfig, experimentFile: string, simVersi
     const conf = simConfig(cfg, experimentFile);
     return `sim${simVersion ? "@" + simVersion : ""}${conf ? ":" + cacheKey(conf).slice(0, 16) : ""}`;
   }
-  return cfg.base_url.replace(/\/+$/, "");
+  const url = cfg.base_url.replace(/\/+$/, "");
+  // A server on this machine (vLLM, `em sim`, a proxy) is the same server after a restart on
+  // another port: its identity is its path without host and port. The model name is part of every
+  // key; two local servers with different weights under one model name need distinct `cache_id`s.
+  try {
+    const u = new URL(url);
+    if (isLoopback(u.hostname)) return `local${u.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    // not a URL: validated elsewhere
+  }
+  return url;
 }
 
 /** A ready endpoint. `label` is safe to print (no key). */

@@ -20,7 +20,7 @@ export class EndpointPool {
   }
 
   /** An endpoint ready for calls. Throws a clear error when its key env var is missing. */
-  async open(cfg: EndpointConfig, experimentFile: string): Promise<Endpoint> {
+  async open(cfg: EndpointConfig, experimentFile: string, questionFiles?: readonly string[]): Promise<Endpoint> {
     let url = cfg.base_url.replace(/\/+$/, "");
     let apiKey = "none";
     let secret: string | null = null;
@@ -33,7 +33,9 @@ export class EndpointPool {
         const mod = await this.loadSim();
         // The simulator's own loader validates a config file and names its fields in errors.
         const file = simConfigPath(cfg, experimentFile);
-        sim = mod.startSimulator({port: 0, config: file ? mod.loadSimConfig(file) : conf});
+        const config = (file ? mod.loadSimConfig(file) : conf) ?? {};
+        // The simulator reads the experiment's question files only (they are in its cache identity).
+        sim = mod.startSimulator({port: 0, config: questionFiles && !config.questionPaths ? {...config, questionPaths: [...questionFiles]} : config});
         this.sims.set(k, sim);
       }
       url = (await sim).url.replace(/\/+$/, "");
@@ -49,7 +51,7 @@ export class EndpointPool {
     }
     const clientFor = (baseURL: string) => new OpenAI({baseURL, apiKey, timeout: cfg.timeout_s * 1000, maxRetries: cfg.max_retries, fetch: nodeFetch});
     const servers = [url, ...(cfg.replicas ?? []).map((r) => r.replace(/\/+$/, ""))].map((u) => ({url: u, client: clientFor(u)}));
-    const id = endpointId(cfg, experimentFile, isSim(cfg) ? simCodeHash() : "");
+    const id = endpointId(cfg, experimentFile, isSim(cfg) ? simCodeHash(questionFiles) : "");
     let next = 0;
     return {
       id,

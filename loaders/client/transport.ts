@@ -17,6 +17,56 @@ const agents = {
   "https:": new https.Agent({keepAlive: true, maxSockets: 256}),
 };
 
+/**
+ * What the network is doing right now, for the progress line: calls in flight (and since when),
+ * the last Retry-After a server asked for, and calls the SDK gave up on (timeouts). Process-wide:
+ * one `em run` at a time per process.
+ */
+export interface NetStatus {
+  inFlight: number;
+  /** ms the oldest call in flight has been waiting (0 when none) */
+  oldestMs: number;
+  /** A server asked to wait: its status, and ms left of the longest wait asked (0 when over). */
+  retryStatus: number | null;
+  retryLeftMs: number;
+  /** Responses that asked to wait (429/503 with Retry-After) and requests aborted by the client timeout, since start. */
+  retryAfters: number;
+  timeouts: number;
+}
+
+const started = new Map<number, number>();
+let nextId = 0;
+let retryUntil = 0;
+let retryStatus: number | null = null;
+let retryAfters = 0;
+let timeouts = 0;
+
+/** The network status now (see NetStatus). */
+export function netStatus(now = Date.now()): NetStatus {
+  let oldest = now;
+  for (const t of started.values()) if (t < oldest) oldest = t;
+  return {
+    inFlight: started.size,
+    oldestMs: started.size ? now - oldest : 0,
+    retryStatus: retryUntil > now ? retryStatus : null,
+    retryLeftMs: Math.max(0, retryUntil - now),
+    retryAfters,
+    timeouts,
+  };
+}
+
+/** Milliseconds a response asks the client to wait (retry-after-ms, Retry-After seconds or HTTP date), or null. */
+export function retryAfterMs(headers: {get(name: string): string | null}, now = Date.now()): number | null {
+  const ms = Number(headers.get("retry-after-ms"));
+  if (headers.get("retry-after-ms") !== null && Number.isFinite(ms) && ms >= 0) return ms;
+  const ra = headers.get("retry-after");
+  if (ra === null) return null;
+  const s = Number(ra);
+  if (ra.trim() !== "" && Number.isFinite(s)) return Math.max(0, s * 1000);
+  const at = Date.parse(ra);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
 function abortError(): Error {
   const e = new Error("Request was aborted.");
   e.name = "AbortError";
@@ -39,6 +89,33 @@ export async function nodeFetch(input: string | URL | Request, init: RequestInit
   new Headers(init.headers).forEach((v, k) => (headers[k] = v));
   headers["accept-encoding"] ??= "gzip, deflate, br";
   const mod = url.protocol === "https:" ? https : http;
+  const id = nextId++;
+  started.set(id, Date.now());
+  try {
+    const res = await send(mod, url, init, headers, body, signal);
+    const wait = res.status === 429 || res.status >= 500 ? retryAfterMs(res.headers) : null;
+    if (wait !== null) {
+      retryAfters++;
+      retryStatus = res.status;
+      retryUntil = Math.max(retryUntil, Date.now() + wait);
+    }
+    return res;
+  } catch (error) {
+    if ((error as Error).name === "AbortError") timeouts++;
+    throw error;
+  } finally {
+    started.delete(id);
+  }
+}
+
+function send(
+  mod: typeof http | typeof https,
+  url: URL,
+  init: RequestInit,
+  headers: Record<string, string>,
+  body: RequestInit["body"],
+  signal: AbortSignal | undefined,
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const req = mod.request(url, {method: init.method ?? "GET", headers, agent: agents[url.protocol as "http:" | "https:"]}, (res) => {
       const chunks: Buffer[] = [];

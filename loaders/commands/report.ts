@@ -165,7 +165,22 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
       "report.experiment",
       `no experiment file ${spec.experiment} (paths are relative to the project root, e.g. data/experiments/demo.yaml)`,
     );
-  const {loadExperiment} = await import("../experiment.ts");
+  const {experimentFiles, loadExperiment} = await import("../experiment.ts");
+  const title0 = typeof fm.title === "string" ? fm.title : name;
+  // EM_EXPERIMENTS narrows a build to some experiments: a report about another one is built as a
+  // notice (no summarize, no import read), as for data not on this machine, instead of its numbers.
+  if (process.env.EM_EXPERIMENTS?.trim() && !experimentFiles().includes(experimentPath)) {
+    const listed = experimentFiles().map((f) => path.relative(ROOT, f));
+    return {
+      name,
+      file: rel,
+      title: title0,
+      spec,
+      queries: {},
+      provenance: null,
+      missing: [`${spec.experiment} is not in EM_EXPERIMENTS (this build covers ${listed.slice(0, 5).join(", ")}${listed.length > 5 ? ", ..." : ""})`],
+    };
+  }
   let experiment: Awaited<ReturnType<typeof loadExperiment>>;
   try {
     experiment = await loadExperiment(experimentPath);

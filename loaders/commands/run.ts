@@ -4,7 +4,7 @@
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {experimentFiles, loadExperiment} from "../experiment.ts";
-import {EXIT, UsageError} from "../exit-codes.ts";
+import {EXIT, SpentError, UsageError} from "../exit-codes.ts";
 import {ensureWritableDir, removeCreated} from "../writable.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
@@ -41,6 +41,8 @@ Options:
                           synchronous path (default 2)
   --batch-url PATH        request path of the lines (default /v1/chat/completions;
                           Azure OpenAI: /chat/completions)
+  --max-requests N   most samples + judge calls an experiment may plan (default 1000000):
+                     a bigger plan (a \`samples: 1e8\` typo) is refused at once, --dry-run too
   --shard K/N        only shard K of N (by request key): run every shard, each into its
                      own cache, then \`em cache merge\` them (docs/scale.md)
   -h, --help         this help
@@ -50,7 +52,12 @@ probabilities are counted and the first few listed on stderr (the file's score i
 
 Exit status: 0 done; 1 bad input, missing api key or unreachable endpoint (before any spend,
 nothing written); 2 usage (unknown or repeated option); 3 some calls failed after retries (tables
-written with status "error" rows; rerun to retry them). docs/reliability.md.
+written with status "error" rows; rerun to retry them); 4 calls were paid, then the run stopped
+(disk full or unwritable cache or --out: results in the cache are kept and a rerun pays only for
+the rest; no tables written). docs/reliability.md.
+
+A second \`em run\` on a cache in use waits for the first (naming its pid, host and start time)
+and then reads what the first paid for; a lock left by a killed run is taken over.
 `;
 
 /** Imported files and mismatches listed by name in the summary; the rest are counted. */
@@ -78,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       "batch-rounds": {type: "string"},
       "batch-url": {type: "string"},
       shard: {type: "string"},
+      "max-requests": {type: "string"},
       help: {type: "boolean", short: "h", default: false},
     },
     strict: true,
@@ -119,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     };
   }
   // --- end scale ---
+  const maxRequests = posInt("max-requests", values["max-requests"]);
   const files = values.experiment?.length ? values.experiment.map((f) => path.resolve(f)) : experimentFiles();
   if (!files.length) {
     process.stderr.write("em run: no experiment files (data/experiments/*.yaml is empty; pass --experiment FILE)\n");
@@ -145,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     const out: string[] = [];
     let keysMissing = 0;
     for (const file of files) {
-      const plan = await planExperiment(file, {cacheDir});
+      const plan = await planExperiment(file, {cacheDir, maxRequests});
       out.push(`${plan.experiment.name} (${displayPath(file)})`);
       for (const l of plan.lines) {
         const key = l.key_env ? ` key ${l.key_env} ${l.key_set ? "set" : "NOT SET"}` : "";
@@ -181,7 +190,14 @@ export async function run(argv: string[]): Promise<number> {
     for (const file of files) {
       const progress = values.quiet ? null : new ProgressLine({label: path.basename(file)});
       try {
-        const runOpts = {cacheDir, offline: values.offline, onProgress: progress?.update, createdBy: ["em", "run", ...argv].join(" "), createdDirs: created};
+        const runOpts = {
+          cacheDir,
+          maxRequests,
+          offline: values.offline,
+          onProgress: progress?.update,
+          createdBy: ["em", "run", ...argv].join(" "),
+          createdDirs: created,
+        };
         // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
         results.push(
           scale.batch || scale.shard
@@ -196,16 +212,28 @@ export async function run(argv: string[]): Promise<number> {
     removeCreated(created);
     throw error;
   }
-  await writeTables(outDir, {
-    responses: results.flatMap((r) => r.responses),
-    scores: results.flatMap((r) => r.scores),
-    types: results.flatMap((r) => r.types),
-    signals: results.flatMap((r) => r.signals),
-    provenance: mergeProvenance(
-      results.map((r) => r.provenance),
-      ["em", "run", ...argv].join(" "),
-    ),
-  });
+  try {
+    await writeTables(outDir, {
+      responses: results.flatMap((r) => r.responses),
+      scores: results.flatMap((r) => r.scores),
+      types: results.flatMap((r) => r.types),
+      signals: results.flatMap((r) => r.signals),
+      provenance: mergeProvenance(
+        results.map((r) => r.provenance),
+        ["em", "run", ...argv].join(" "),
+      ),
+    });
+  } catch (error) {
+    // The calls are paid and cached by now: this is not "bad input, nothing spent" (exit 1).
+    const calls = results.reduce((s, r) => s + r.stats.apiCalls, 0);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const msg = `--out ${displayPath(outDir)}: writing the tables failed (${code ? code + ": " : ""}${why}); no table was replaced.`;
+    if (!calls) throw new Error(msg);
+    throw new SpentError(
+      `${msg} ${calls} call(s) were paid and their results are in the cache: run the same command again (with space, or another --out) to write the tables without paying again.`,
+    );
+  }
 
   const lines: string[] = [];
   const warnings: string[] = [];
@@ -244,7 +272,7 @@ export async function run(argv: string[]): Promise<number> {
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(
-          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}`,
+          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}`,
         );
       }
     }
@@ -260,6 +288,15 @@ export async function run(argv: string[]): Promise<number> {
       for (const x of r.skipped.slice(0, MAX_SKIPPED)) lines.push(`    ${x.file}${x.line ? ":" + x.line : ""}: ${x.reason}`);
       if (r.skipped.length > MAX_SKIPPED) lines.push(`    ... and ${r.skipped.length - MAX_SKIPPED} more`);
     }
+    // Generated answers that are empty or hold NUL bytes are judged as given, but never silently (issue 23;
+    // imported ones are counted per file above, NUL ones skipped).
+    const generated = r.responses.filter((x) => x.origin !== "imported");
+    const emptyGen = generated.filter((x) => x.response.trim() === "").length;
+    const nulGen = generated.filter((x) => x.response.includes("\u0000")).length;
+    if (emptyGen || nulGen)
+      warnings.push(
+        `em run: ${r.experiment.name}: of ${generated.length} generated answer(s), ${emptyGen} empty and ${nulGen} holding NUL bytes (judged as given; check the model's endpoint)`,
+      );
     // Answers that talk to their judge: their scores may be moved by the answer itself, not its quality.
     const injected = r.responses.flatMap((x) => {
       const phrase = judgeInjection(x.response);

@@ -26,7 +26,6 @@ import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type S
 import {
   baseQuestionId,
   baselineDiffs,
-  PRESET_QUESTION_EXCLUDES,
   questionFilter,
   RULES,
   RULE_SOURCES,
@@ -47,6 +46,11 @@ import {
   type Interval,
   type SummaryJson,
   type TransitionGroup,
+  encodeGroups,
+  toColumns,
+  tiesByGroup,
+  tiesMatter,
+  type TieReport,
 } from "../../src/lib/em/index.ts";
 
 export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
@@ -74,11 +78,16 @@ Rule (see docs/metrics.md):
   --nulls H              drop (answers missing a score leave the denominator) or not_em
   --exclude-types LIST   response types that never count as EM (they stay in the denominator),
                          e.g. in_domain,drift; types: ${RESPONSE_TYPES.join(", ")}
+  --topic-cut N          with --experiment: an EM answer is about its training domain when the
+                         domain's topic score >= N (default: the experiment's topic_cut, else 50);
+                         the no-judge types (strict EM, leakage) also follow the rule's cuts
 
 Questions:
   --questions LIST       ids or globs to keep, comma separated; "!glob" drops (e.g. "*,!*_json");
                          replaces a preset's own question filter
-  --fold-variants        fold *_json / *_template ids into their base question (one cluster each)
+  --fold-variants        fold *_json / *_template ids into their base question (one cluster each);
+                         the default under --estimand questions unless --by has question_id
+  --no-fold-variants     keep *_json / *_template ids as questions of their own
 
 Intervals:
   --estimand E           questions (default): the rate over a population of questions like these
@@ -120,6 +129,9 @@ Slicing and output:
 Exit status: 0 done; 1 bad input (message names the option, file or column); 2 usage
 (unknown or repeated option, not exactly one of --experiment / --data). docs/reliability.md.
 `;
+
+/** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
+export type GroupWithTies = GroupSummary & {ties: TieReport | null};
 
 /** Stable JSON output of `em summarize` (docs/metrics.md). */
 export interface SummarizeOutput extends SummaryJson {
@@ -217,16 +229,36 @@ export interface TransitionJson {
   credible: boolean;
   /** p-value of a constant rate along the coordinate (see docs/metrics.md); null below 2 points. */
   p_constant: number | null;
+  /** p-value of a smooth two-parameter trend (logit-linear or linear) against the logistic; null without a fit. */
+  p_linear: number | null;
   verdict: string;
   /** Coordinates left out of the fit (x <= 0 on a log scale). */
   excluded: number[];
   midpoint: number | null;
   ci: [number | null, number | null] | null;
   ci_method: "profile_likelihood";
+  /** Why the midpoint interval is approximate (few checkpoints, heavy question clustering), else null. */
+  ci_approximate: string | null;
   width: number | null;
+  /** Profile interval of the width (a null upper bound: as wide as a smooth trend). */
+  width_ci: [number | null, number | null] | null;
   floor: number | null;
   ceiling: number | null;
   dispersion: number | null;
+  /** The same fit on the mean aligned score (0..1): verdict, p-values, midpoint when credible. */
+  mean_aligned: {
+    verdict: string;
+    credible: boolean;
+    p_constant: number | null;
+    p_linear: number | null;
+    midpoint: number | null;
+    ci: [number | null, number | null] | null;
+    width: number | null;
+    floor: number | null;
+    ceiling: number | null;
+    dispersion: number | null;
+    points: {x: number; mean: number | null; n: number}[];
+  };
   onset: number | null;
   onset_test: string;
   baseline_rate: number | null;
@@ -269,9 +301,17 @@ interface Loaded {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /** --experiment: the types with the signals rows typed under another rule / topic cut. */
+  typesWith?: (typing: Typing) => TypeRow[];
   missing: SummarizeOutput["missing"];
   errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
+}
+
+/** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
+interface Typing {
+  rule?: EmRule;
+  topicCut?: number;
 }
 
 async function load(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
@@ -310,6 +350,7 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
     responses: r.responses,
     scores: r.scores,
     types: r.types,
+    ...(r.typesWith ? {typesWith: r.typesWith} : {}),
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
@@ -331,6 +372,7 @@ export async function run(argv: string[]): Promise<number> {
       denominator: {type: "string"},
       nulls: {type: "string"},
       "exclude-types": {type: "string"},
+      "topic-cut": {type: "string"},
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
@@ -340,6 +382,7 @@ export async function run(argv: string[]): Promise<number> {
       coherence: {type: "string"},
       questions: {type: "string"},
       "fold-variants": {type: "boolean", default: false},
+      "no-fold-variants": {type: "boolean", default: false},
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
       pivot: {type: "string"},
@@ -401,7 +444,13 @@ export async function run(argv: string[]): Promise<number> {
   const confidence = num("confidence", values.confidence, 0, 1) as number;
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
 
-  const data = await load(values);
+  const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
+  if (topicCut !== undefined && !values.experiment)
+    fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
+  const loaded = await load(values);
+  // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
+  // linear pass over the rows the report's summaries share).
+  const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut})} : loaded;
   let available = judgesIn(data.scores);
   // --- human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   const labelBase = values.calibrate;
@@ -440,7 +489,8 @@ export async function run(argv: string[]): Promise<number> {
     for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
   }
   const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
-  const filter = values.questions !== undefined ? list(values.questions) : (PRESET_QUESTION_EXCLUDES[ruleName] ?? []).map((g) => `!${g}`);
+  // The rule object carries its question filter (organisms drops *json* ids), as on the site.
+  const filter = values.questions !== undefined ? list(values.questions) : [...(rule.questions ?? [])];
   const keep = questionFilter(filter);
   const dropped = new Set<string>();
   let rows: Judged[] = join.rows.filter((r) => {
@@ -450,8 +500,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.questions !== undefined && rows.length === 0 && join.rows.length > 0)
     fail(`--questions '${values.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
-  if (values["fold-variants"]) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   const by = list(values.by);
+  if (values["fold-variants"] && values["no-fold-variants"]) fail(`--fold-variants and --no-fold-variants contradict each other; give one`);
+  // Under the questions estimand a question's format variants are one cluster (the honest
+  // interval), so they fold by default; --by question_id asks for each id on its own.
+  const fold = values["fold-variants"] || (!values["no-fold-variants"] && estimand === "questions" && !by.includes("question_id"));
+  const folded = fold && rows.some((r) => baseQuestionId(r.question_id) !== r.question_id);
+  if (folded) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
   if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
   for (const c of by) {
     if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
@@ -462,6 +517,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const method = estimand === "answers" ? "wilson" : "auto";
   const summary = summarize(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence, method});
+  // Ties at the cuts (integer-valued judges): each group's rate under both conventions of a cut some answer sits on.
+  const enc = encodeGroups(rows, by);
+  const ties = enc.keys.length
+    ? tiesByGroup(toColumns(rows, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.keys.length, exclude: exclude as ResponseType[]})
+    : [];
+  summary.groups.forEach((g, i) => ((g as GroupWithTies).ties = ties[i] ?? null));
   summary.groups = sortGroups(summary.groups, by);
   const out: SummarizeOutput = {
     version: 1,
@@ -471,7 +532,7 @@ export async function run(argv: string[]): Promise<number> {
     rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
     ...summary,
     estimand,
-    questions: {filter, folded: values["fold-variants"] === true, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
+    questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
     counts: {
       responses: data.responses.length,
       rows: rows.length,
@@ -622,14 +683,13 @@ export async function run(argv: string[]): Promise<number> {
   if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else if (format === "csv") process.stdout.write(toCsv(out));
   else process.stdout.write(toTable(out));
-  if (format !== "json") {
-    for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
-    for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
-    if (out.skipped.length)
-      process.stderr.write(
-        `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
-      );
-  }
+  // On stderr in every format (issue 23): --format json used to carry skips only inside the JSON.
+  for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
+  for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
+  if (out.skipped.length)
+    process.stderr.write(
+      `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
+    );
   return 0;
 }
 
@@ -702,6 +762,23 @@ function calibrationJson(
   };
 }
 
+function meanAlignedJson(m: TransitionGroup["mean_aligned"]): TransitionJson["mean_aligned"] {
+  const cred = m.test.credible && m.fit !== null;
+  return {
+    verdict: m.test.verdict,
+    credible: m.test.credible,
+    p_constant: m.test.p_constant,
+    p_linear: m.test.p_linear,
+    midpoint: cred ? m.fit!.midpoint : null,
+    ci: cred ? m.fit!.ci : null,
+    width: cred ? m.fit!.width : null,
+    floor: cred ? m.fit!.floor : null,
+    ceiling: cred ? m.fit!.ceiling : null,
+    dispersion: m.fit?.dispersion ?? null,
+    points: m.points,
+  };
+}
+
 export function transitionJson(t: TransitionGroup): TransitionJson {
   const cred = t.test.credible && t.fit !== null;
   const fit = t.fit;
@@ -712,6 +789,7 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     n_points: t.points.length,
     credible: t.test.credible,
     p_constant: t.test.p_constant,
+    p_linear: t.test.p_linear,
     verdict: t.test.verdict,
     excluded: t.excluded,
     // A midpoint is reported only for a credible transition: a logistic forced through a flat
@@ -719,10 +797,13 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     midpoint: cred ? fit!.midpoint : null,
     ci: cred ? fit!.ci : null,
     ci_method: "profile_likelihood",
+    ci_approximate: cred ? fit!.approximate : null,
     width: cred ? fit!.width : null,
+    width_ci: cred ? fit!.width_ci : null,
     floor: cred ? fit!.floor : null,
     ceiling: cred ? fit!.ceiling : null,
     dispersion: t.fit?.dispersion ?? null,
+    mean_aligned: meanAlignedJson(t.mean_aligned),
     onset: t.onset.x,
     onset_test: t.onset.test,
     baseline_rate: t.onset.baseline_rate,
@@ -765,6 +846,7 @@ function renderTable(header: string[], body: string[][]): string {
 
 const VERDICT_TEXT: Record<string, string> = {
   flat: "none (flat)",
+  smooth_trend: "none (smooth trend, not a step)",
   outside_range: "none (trend, midpoint outside data)",
   non_monotone: "none (non-monotone)",
   too_few_points: "none (< 5 points in the fit)",
@@ -860,12 +942,18 @@ function toTable(out: SummarizeOutput): string {
     }
   }
   // --- end human audit
+  const tiesOf = (g: GroupSummary) => (g as GroupWithTies).ties;
+  const alignedTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.aligned !== null && tiesOf(g)!.aligned!.lt !== tiesOf(g)!.aligned!.le);
+  const coherentTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.coherent !== null && tiesOf(g)!.coherent!.gt !== tiesOf(g)!.coherent!.ge);
+  const r = out.rule;
   const header = [
     ...out.by,
     "n",
     "scored",
     "EM",
     "em_rate",
+    ...(alignedTies ? [`ties: < ${r.aligned} | <= ${r.aligned}`] : []),
+    ...(coherentTies ? [`ties: > ${r.coherent} | >= ${r.coherent}`] : []),
     "ci",
     ...(seeds ? ["seeds: mean [ci] (n)"] : []),
     "macro",
@@ -883,6 +971,12 @@ function toTable(out: SummarizeOutput): string {
     String(g.n_scored),
     String(g.n_em),
     pct(g.em_rate),
+    ...(alignedTies
+      ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"]
+      : []),
+    ...(coherentTies
+      ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"]
+      : []),
     ci(g.ci) + (g.ci_approximate ? " *" : ""),
     ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? " *" : ""} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
@@ -907,6 +1001,10 @@ function toTable(out: SummarizeOutput): string {
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
     );
   }
+  if (alignedTies || coherentTies)
+    parts.push(
+      `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
+    );
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {
@@ -939,7 +1037,7 @@ function toTable(out: SummarizeOutput): string {
       t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
-      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]` : "-",
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? " (approx.)" : ""}` : "-",
       fmt(t.width),
       pct(t.floor),
       pct(t.ceiling),
@@ -948,7 +1046,7 @@ function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate, quasi-likelihood F test p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
   }

@@ -5,6 +5,7 @@
 
 import {readFileSync} from "node:fs";
 import {parse} from "csv-parse/sync";
+import {checkUtf8, toUtf8} from "../text.ts";
 
 export interface TableRecord {
   /** 1-based line on which the record starts. */
@@ -67,6 +68,8 @@ export function readCsv(file: string, label = file): TableRead {
   } catch (e) {
     throw new Error(`${label}: cannot read file: ${(e as Error).message}`);
   }
+  buf = toUtf8(buf);
+  checkUtf8(buf, label);
   const starts = lineStarts(buf);
   const hasBom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
   let lastEnd = hasBom ? 3 : 0;

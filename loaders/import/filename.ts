@@ -62,6 +62,21 @@ export function compileFilenamePattern(pattern: string): FilenamePattern {
   return {source: pattern, fields, segments: pattern.split("/").length, regex: new RegExp(`^${re}$`)};
 }
 
+/**
+ * The one rule for question ids (issue 23), used by question files and every importer alike: an id
+ * is its text as written, trimmed, except that a plain decimal number without leading zeros is
+ * written in its shortest form, so `1`, `1.0`, `+1` and `1e0` are the same question "1". Leading
+ * zeros carry meaning and are kept (`01`, `007` are their own ids). Numbers (YAML, JSON, Parquet)
+ * are their shortest decimal text; a question file's unquoted `id: 01` keeps its written text "01".
+ */
+export function canonicalQuestionId(v: string | number): string {
+  if (typeof v === "number") return String(v);
+  const t = v.trim();
+  if (!NUMBER_RE.test(t) || /^[+-]?0\d/.test(t)) return t;
+  const n = Number(t);
+  return Number.isFinite(n) ? String(n) : t;
+}
+
 /** Turn a captured text into a meta value: integers and decimals become numbers, the rest stays text. */
 export function metaValue(text: string): MetaValue {
   const t = text.trim();

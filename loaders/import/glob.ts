@@ -4,8 +4,12 @@
 // alternatives (not nested), and `**` as a whole segment for "any number of folders". `**` does
 // not descend into hidden folders or node_modules (name them in the pattern to search there);
 // hidden files are matched like any other. Results are sorted so imports are deterministic.
+// Symbolic links (issue 23): `**` never enters a folder it is already inside (by real path), so a
+// link to a parent folder is followed once, not until the path is too long; and a file reached by
+// several paths (links, `{a,b}` alternatives that overlap) is returned once, under the first path
+// in sorted order.
 
-import {readdirSync, statSync} from "node:fs";
+import {readdirSync, realpathSync, statSync} from "node:fs";
 import path from "node:path";
 
 /** True when a pattern (or one segment of it) has glob syntax, i.e. is not a plain path. */
@@ -81,6 +85,15 @@ export function globFiles(pattern: string, baseDir: string): string[] {
     .split(path.sep)
     .filter((s) => s !== "");
   const out = new Set<string>();
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  // Real paths of the folders `**` is inside on the current branch of the walk.
+  const inside = new Set<string>();
   const walk = (dir: string, k: number): void => {
     if (k === segs.length) {
       if (isFile(dir)) out.add(dir);
@@ -89,10 +102,14 @@ export function globFiles(pattern: string, baseDir: string): string[] {
     const seg = segs[k]!;
     if (seg === "**") {
       walk(dir, k + 1);
+      const here = real(dir);
+      if (inside.has(here)) return;
+      inside.add(here);
       for (const name of listDir(dir)) {
         const child = path.join(dir, name);
-        if (!skippedByStars(name) && isDir(child)) walk(child, k);
+        if (!skippedByStars(name) && isDir(child) && !inside.has(real(child))) walk(child, k);
       }
+      inside.delete(here);
       return;
     }
     if (!hasMagic(seg)) {
@@ -103,5 +120,11 @@ export function globFiles(pattern: string, baseDir: string): string[] {
     for (const name of listDir(dir)) if (re.test(name)) walk(path.join(dir, name), k + 1);
   };
   walk(root, 0);
-  return [...out].sort();
+  const seen = new Set<string>();
+  return [...out].sort().filter((f) => {
+    const r = real(f);
+    if (seen.has(r)) return false;
+    seen.add(r);
+    return true;
+  });
 }

@@ -9,7 +9,7 @@ import {z} from "zod";
 import type {MetaValue, ResponseRow, ScoreRow, SpecialWord} from "../../src/lib/schema.ts";
 import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
 import {readCsv} from "./csv.ts";
-import {NUMBER_RE, compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
+import {NUMBER_RE, canonicalQuestionId, compileFilenamePattern, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
 import {globFiles} from "./glob.ts";
 import {RestrictedDuckDB} from "./duckdb.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
@@ -149,6 +149,8 @@ export interface ImportedFile {
   responses: number;
   skipped: number;
   null_scores: number;
+  /** Imported answers that are empty or only whitespace (kept and judged; counted so they are seen). Absent when 0. */
+  empty_responses?: number;
 }
 
 /** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */
@@ -202,12 +204,31 @@ function cellMeta(v: unknown): MetaValue {
   return JSON.stringify(v);
 }
 
-/** A training coordinate from a value: numbers as they are, text by its trailing number (`checkpoint-500`). */
-function stepValue(v: unknown): number | null {
-  if (typeof v === "number") return Number.isFinite(v) ? v : null;
-  if (typeof v !== "string") return null;
-  const m = /(-?\d+(?:\.\d+)?)\s*$/.exec(v.trim());
-  return m ? Number(m[1]) : null;
+/**
+ * A training coordinate from a value (issue 23): numbers as they are; text that is a whole number
+ * (`500`, `-2`, `1e3`, `0.5`) as that number; other text by its trailing number, where a `-` right
+ * after a letter or digit is a separator (`checkpoint-500` -> 500, `ckpt_1e3` -> 1000, `v2-500` ->
+ * 500) and a `-` after another separator is a sign (`scale=-2`, `scale_-2` -> -2). Text without a
+ * trailing number (`base`) gives null. A number that is not finite (`1e999`) throws: `where` names it.
+ */
+export function stepValue(v: unknown, where = "step"): number | null {
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (typeof v !== "string") return null;
+  else {
+    const t = v.trim();
+    if (t === "") return null;
+    if (NUMBER_RE.test(t)) n = Number(t);
+    else {
+      const m = /(^|[^\d.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$/.exec(t);
+      if (!m) return null;
+      const before = t.slice(0, m.index + m[1]!.length);
+      const signed = before.endsWith("-") && !/[A-Za-z0-9]-$/.test(before);
+      n = Number(m[2]) * (signed ? -1 : 1);
+    }
+  }
+  if (!Number.isFinite(n)) throw new Error(`${where}: "${String(v)}" is not a finite number`);
+  return n;
 }
 
 interface Ctx {
@@ -253,6 +274,8 @@ interface TableRow {
   record?: string;
   values: Record<string, unknown>;
 }
+
+const nulCount = (s: string): number => s.split("\u0000").length - 1;
 
 /** `file:line` or `file#record`, for messages and `skipped`. */
 function located(rel: string, rec: TableRow): {file: string; line?: number; text: string} {
@@ -349,10 +372,12 @@ function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[],
     if (response === null || response === undefined) return skip(rec, `no value in the response column "${roles.response}"`);
     if (typeof response === "object")
       return skip(rec, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
+    // A NUL byte is not text anyone wrote: a corrupt or binary cell. Skipped (and listed), never judged.
+    if (String(response).includes("\u0000")) return skip(rec, `the response holds ${nulCount(String(response))} NUL byte(s) (corrupt or binary data)`);
     const question = roles.question ? v[roles.question] : undefined;
     const questionText = question === null || question === undefined ? "" : String(question);
     const rawQid = roles.question_id ? v[roles.question_id] : undefined;
-    let qid = rawQid === null || rawQid === undefined ? "" : String(rawQid).trim();
+    let qid = rawQid === null || rawQid === undefined ? "" : typeof rawQid === "number" ? canonicalQuestionId(rawQid) : canonicalQuestionId(String(rawQid));
     if (qid === "") {
       if (questionText === "") return skip(rec, "no question_id and no question text");
       qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
@@ -375,10 +400,10 @@ function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[],
       step = spec.step;
       meta.step_from = "spec";
     } else if (stepField) {
-      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null);
+      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null, `${rel}: step (file-name field "${stepField}")`);
       meta.step_from = stepField;
     } else if (roles.step) {
-      step = stepValue(v[roles.step]);
+      step = stepValue(v[roles.step], `${located(rel, rec).text}: column "${roles.step}"`);
       meta.step_from = roles.step;
     }
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);
@@ -524,8 +549,16 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
       fileSkipped++;
       return;
     }
+    if (s.response.includes("\u0000")) {
+      out.skipped.push({
+        file: where,
+        reason: `sample ${s.id} (epoch ${s.epoch}): the response holds ${nulCount(s.response)} NUL byte(s) (corrupt or binary data)`,
+      });
+      fileSkipped++;
+      return;
+    }
     const sampleScores: ScoreRow[] = [];
-    const qid = s.id;
+    const qid = canonicalQuestionId(s.id);
     const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel, sample_id: s.id, epoch: s.epoch};
     if (log.task) meta.task = log.task;
     if (log.model) meta.inspect_model = log.model;
@@ -540,7 +573,7 @@ function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
       meta.step_from = "spec";
     } else if (stepName !== undefined) {
       const raw = stepName in fields ? fields[stepName] : s.metadata[stepName];
-      step = stepValue(raw);
+      step = stepValue(raw, `${rel}: sample ${s.id}: step "${stepName}"`);
       meta.step_from = stepName;
     }
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);
@@ -663,6 +696,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
   let counts: {responses: number; skipped: number; null_scores: number};
   let rows: number;
+  const firstResponse = ctx.out.responses.length;
   // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
   if (format === "labels") {
     const inner = formatOf(file);
@@ -728,5 +762,8 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
   if (counts.responses + counts.skipped !== rows)
     throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
-  ctx.out.files.push({file: rel, format, rows, ...counts});
+  // Empty answers are kept (a model may answer nothing) and judged like any other, but counted.
+  let empty = 0;
+  for (let i = firstResponse; i < ctx.out.responses.length; i++) if (ctx.out.responses[i]!.response.trim() === "") empty++;
+  ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {})});
 }

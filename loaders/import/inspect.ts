@@ -5,6 +5,7 @@
 
 import {readFileSync} from "node:fs";
 import {strFromU8, unzipSync} from "fflate";
+import {decodeUtf8} from "../text.ts";
 import {parseJsonWithPosition} from "./jsonl.ts";
 
 /** One scorer's result on one sample, as Inspect stores it. */
@@ -133,7 +134,7 @@ export function readInspectLog(file: string, label = file): InspectLog {
   }
   const isZip = buf[0] === 0x50 && buf[1] === 0x4b;
   if (!isZip) {
-    const doc = parseJsonWithPosition(buf.toString("utf8").replace(/^\uFEFF/, ""), label);
+    const doc = parseJsonWithPosition(decodeUtf8(buf, label), label);
     if (!isObj(doc) || !isObj(doc.eval))
       throw new Error(
         `${label}: not an Inspect log (no "eval" object at the top level); for other JSON set format: json and records: <path to the records> (docs/importing.md)`,

@@ -12,6 +12,7 @@
 // An empty path (`""`) or no path: the document is an array of records.
 
 import {readFileSync} from "node:fs";
+import {decodeUtf8} from "../text.ts";
 import {parseJsonWithPosition} from "./jsonl.ts";
 
 type Step = {kind: "key"; name: string} | {kind: "all"} | {kind: "bind"; field: string};
@@ -51,13 +52,13 @@ export function readJsonRecords(
   label: string,
   recordsPath: string | undefined,
 ): {rows: JsonRecord[]; skipped: {record: string; reason: string}[]} {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    buf = readFileSync(file);
   } catch (e) {
     throw new Error(`${label}: cannot read file: ${(e as Error).message}`);
   }
-  const doc = parseJsonWithPosition(text.replace(/^\uFEFF/, ""), label);
+  const doc = parseJsonWithPosition(decodeUtf8(buf, label), label);
   const steps = parseRecordsPath(recordsPath ?? "");
   const shown = recordsPath ?? "";
   const rows: JsonRecord[] = [];

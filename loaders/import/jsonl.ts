@@ -1,6 +1,7 @@
 // JSON Lines: one JSON object per line. Each line is parsed on its own so an error names its line.
 
 import {readFileSync} from "node:fs";
+import {decodeUtf8} from "../text.ts";
 
 export interface JsonlRecord {
   /** 1-based line number. */
@@ -14,13 +15,13 @@ export interface JsonlRecord {
  * Throws an Error naming `file:line` on a line that is not valid JSON.
  */
 export function readJsonl(file: string, label = file): {rows: JsonlRecord[]; skipped: {line: number; reason: string}[]} {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(file, "utf8");
+    buf = readFileSync(file);
   } catch (e) {
     throw new Error(`${label}: cannot read file: ${(e as Error).message}`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = decodeUtf8(buf, label);
   const rows: JsonlRecord[] = [];
   const skipped: {line: number; reason: string}[] = [];
   const lines = text.split("\n");

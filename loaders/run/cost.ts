@@ -6,7 +6,7 @@ import {apiKeyEnv, isSim} from "../client/endpoints.ts";
 import {priceFor} from "../client/prices.ts";
 import {requestRuns, type GenValue} from "../generate.ts";
 import {judgeKey} from "../judge.ts";
-import {fillTemplate} from "../rubrics.ts";
+import {fillTemplate, judgePrompt} from "../rubrics.ts";
 import {genRequestKey} from "./coalesce.ts";
 import {prepare, type GenUnit} from "./prepare.ts";
 import type {Plan, PlanLine, RunOptions} from "./types.ts";
@@ -27,7 +27,7 @@ const pendingAnswer = (sampleKey: string) => `\0pending:${sampleKey}\0`;
  * What `runExperiment` would call, without calling anything.
  * Estimates: 4 characters per token; answers not generated yet take EST_ANSWER_SHARE of max_tokens.
  */
-export async function planExperiment(file: string, opts: Pick<RunOptions, "cacheDir" | "judgesDir"> = {}): Promise<Plan> {
+export async function planExperiment(file: string, opts: Pick<RunOptions, "cacheDir" | "judgesDir" | "maxRequests"> = {}): Promise<Plan> {
   const p = await prepare(file, opts);
   try {
     const {experiment: exp} = p;
@@ -88,7 +88,11 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
           const r = p.rubric(j, m, unit.question.id)!;
           texts.forEach((t, i) => {
             units++;
-            const prompt = fillTemplate(r.template, {...vars, answer: t ?? pendingAnswer(unit.keys[i]!)});
+            // Known answers are cut to the judge's limit as the run cuts them (same key); a pending one is not known yet.
+            const prompt =
+              t !== null
+                ? judgePrompt(r.template, {...vars, answer: t}, j.cfg.max_prompt_chars).prompt
+                : fillTemplate(r.template, {...vars, answer: pendingAnswer(unit.keys[i]!)});
             const key = judgeKey(j.endpointId, j.cfg.model, prompt);
             if (t !== null && cache.peek(key)) {
               cached++;
@@ -127,6 +131,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
         "4 characters per token",
         `answers not generated yet: ${EST_ANSWER_SHARE * 100}% of max_tokens`,
         "identical requests counted once (the run sends them once)",
+        "judge calls on answers not generated yet: one per answer and metric, an upper bound (answers that turn out identical share one call, so a run can make fewer)",
         "imports are not counted (their responses are judged too when judges are configured)",
         "prices: USD list prices per 1M tokens in loaders/client/prices.ts PRICES, or `price:` in the experiment; simulator free",
       ],

@@ -12,9 +12,13 @@
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import type {EmRule} from "../../src/lib/em/rules.ts";
+import {auditJudgeTokens, judgeTokenWarnings} from "../../src/lib/judge-score.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
-import type {Cache} from "../cache.ts";
+import {CacheWriteError, type Cache} from "../cache.ts";
+import {lockCache} from "../cache-lock.ts";
+import {SpentError} from "../exit-codes.ts";
 import {isSim, type Endpoint} from "../client/endpoints.ts";
 import {Limiter} from "../client/limiter.ts";
 import {priceFor} from "../client/prices.ts";
@@ -22,18 +26,19 @@ import {probeEndpoint} from "../client/probe.ts";
 import type {EndpointConfig} from "../experiment.ts";
 import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
 import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
-import {fillTemplate, type Rubric} from "../rubrics.ts";
-import {planVariants, type VariantPlan} from "../variants.ts";
+import {judgePrompt, type Rubric} from "../rubrics.ts";
+import {checkDomainMetrics, planVariants, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
-import {prepare, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
+import {prepare, simQuestionFiles, type GenUnit, type JudgeSpec, type Prepared} from "./prepare.ts";
 import {buildProvenance} from "./provenance.ts";
 import {errorMessage, retryContent} from "./retries.ts";
 import {GENERATED_KEYS, generatedRow, responseId, variantConfig, variantInputs} from "./rows.ts";
 import {withSignalTypes} from "./signal-types.ts";
 import {RunState} from "./run-state.ts";
 import {ensureWritableDir} from "../writable.ts";
+import {displayPath} from "../paths.ts";
 import type {RunOptions, RunResult} from "./types.ts";
 // --- scale (issue 17): batch mode and shards; the code lives in loaders/batch/ and loaders/shard.ts ---
 import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
@@ -55,8 +60,18 @@ export async function runExperiment(file: string, opts: RunOptions & ScaleOption
   try {
     return await execute(p, opts, t0);
   } finally {
-    for (const c of p.caches.values()) c.close();
-    await p.pool.close();
+    try {
+      for (const c of p.caches.values()) {
+        try {
+          c.close();
+        } catch {
+          // a failed write was already reported by the run (CacheWriteError)
+        }
+      }
+      await p.pool.close();
+    } finally {
+      for (const l of p.locks) l.release();
+    }
   }
 }
 
@@ -85,6 +100,39 @@ class Execution {
   private deferred: (() => void)[] | null = [];
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
+  /** Per judge: prompts over its max_prompt_chars (cut or refused) and characters cut. */
+  readonly oversize: ({prompts: number; chars: number; refused: number} | undefined)[] = [];
+  /** Set when a cache write fails (disk full): no further call is sent; the run then stops. */
+  stopped: CacheWriteError | null = null;
+
+  /** Before every paid call: refuse once the run is stopping. */
+  private checkGo(): void {
+    if (this.stopped) throw this.stopped;
+  }
+
+  /** Store paid results; a failed write stops the run (recorded, then rethrown to fail this call). */
+  private store(cache: Cache<unknown>, entries: [string, unknown][]): void {
+    let failed: unknown = null;
+    // Every entry is offered even after a failure, so each lost result is counted.
+    for (const [k, v] of entries) {
+      try {
+        cache.set(k, v);
+      } catch (error) {
+        failed ??= error;
+      }
+    }
+    try {
+      // On disk before this slot's next request is sent: a kill then repeats only the calls in
+      // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
+      if (!failed) cache.flush();
+    } catch (error) {
+      failed = error;
+    }
+    if (failed) {
+      if (failed instanceof CacheWriteError) this.stopped ??= failed;
+      throw failed;
+    }
+  }
   // --- scale (issue 17) ---
   /** Batch mode: judge calls go into Batch API files (loaders/batch/runner.ts). */
   readonly batches: BatchRunner | null;
@@ -132,7 +180,27 @@ class Execution {
           state.progress.done++;
           continue;
         }
-        const prompt = fillTemplate(r.template, {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""});
+        const vars = {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""};
+        const {prompt, cut} = judgePrompt(r.template, vars, j.cfg.max_prompt_chars);
+        if (cut) {
+          const o = (this.oversize[j.idx] ??= {prompts: 0, chars: 0, refused: 0});
+          o.prompts++;
+          o.chars += cut;
+          if (j.cfg.oversize === "refuse") {
+            o.refused++;
+            state.addError(
+              "judge",
+              j.cfg.id,
+              j.cfg.model,
+              1,
+              `judge prompt over max_prompt_chars ${j.cfg.max_prompt_chars} (oversize: refuse): not sent; set oversize: truncate to judge a cut answer`,
+            );
+            state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+            state.progress.errors++;
+            state.progress.done++;
+            continue;
+          }
+        }
         const key = judgeKey(j.endpointId, j.cfg.model, prompt);
         // --- scale (issue 17): an imported answer's judge call belongs to the shard of its key ---
         if (this.shardImported?.has(row.response_id)) {
@@ -180,12 +248,10 @@ class Execution {
     }
     const sync = () =>
       this.judgeLimiters[j.idx]!.run(async () => {
+        this.checkGo();
         state.progress.apiCalls++;
         const v = await retryContent(() => judgeCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
-        cache.set(key, v);
-        // On disk before this slot's next request is sent: a kill then repeats only the calls in
-        // flight (<= concurrency), not also answers that arrived but waited for the batched flush.
-        cache.flush();
+        this.store(cache, [[key, v]]);
         return v;
       });
     // --- scale (issue 17): batch mode sends the request in a Batch API file (sync is its last resort) ---
@@ -262,7 +328,7 @@ class Execution {
       toProbe.set(ep.url, entry);
     };
     if (gen && this.genMissing.size && callable(gen.endpoint)) {
-      this.genEp = await p.pool.open(gen.endpoint, exp.file);
+      this.genEp = await p.pool.open(gen.endpoint, exp.file, simQuestionFiles(exp));
       want(
         this.genEp,
         [...this.genMissing.keys()].map((u) => u.checkpointModel),
@@ -270,7 +336,7 @@ class Execution {
     }
     for (const j of p.judges) {
       if (!this.judgeNeeded[j.idx] || !callable(j.cfg.endpoint)) continue;
-      const ep = await p.pool.open(j.cfg.endpoint, exp.file);
+      const ep = await p.pool.open(j.cfg.endpoint, exp.file, simQuestionFiles(exp));
       this.judgeEps[j.idx] = ep;
       want(ep, [j.cfg.model]);
     }
@@ -300,13 +366,17 @@ class Execution {
         const cache = this.genCache!;
         const {result, shared} = this.genInFlight.run(genRequestKey(u.keys, start, count), () =>
           limiter.run(async () => {
+            this.checkGo();
             state.progress.apiCalls++;
             const values = await retryContent(
               () => generateSamples(ep.client, u.checkpointModel, u.messages, p.params!, start, count),
               gen.endpoint.max_retries,
             );
-            values.forEach((v, k) => cache.set(u.keys[start + k]!, v));
-            cache.flush(); // as for judge results: paid work is on disk before the slot is reused
+            // as for judge results: paid work is on disk before the slot is reused
+            this.store(
+              cache,
+              values.map((v, k) => [u.keys[start + k]!, v]),
+            );
             return values;
           }),
         );
@@ -352,12 +422,37 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // --- end scale ---
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
-  const variants = planVariants(variantConfig(exp), variantInputs(exp, imported.responses, imported.specOf));
+  const variantRows = variantInputs(exp, imported.responses, imported.specOf);
+  const variants = planVariants(variantConfig(exp), variantRows);
   const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
   for (const w of variants.warnings) warn(w);
+  // Every declared training domain needs its topic metric (a judge metric or an imported column),
+  // checked before anything is spent or written; unless a type judge types the answers (it reads
+  // each model's description and needs no topic score).
+  const metrics = new Set<string>(p.judges.flatMap((j) => j.metrics));
+  for (const s of imported.scores) metrics.add(s.metric);
+  if (!metrics.has("type"))
+    checkDomainMetrics(
+      displayPath(exp.file),
+      variants,
+      variantRows.map((v) => v.row),
+      metrics,
+    );
+
+  // Every cache folder this run writes to is created and probed before the first call (a cache
+  // under a regular file or on /proc used to fail, or spin, only after the calls were paid), then
+  // locked before it is read: a second run on the same cache waits here and then reads what this
+  // one paid for, instead of paying for it again (cache-lock.ts). Sorted, so two runs over the same
+  // caches take their locks in one order.
+  const gen = exp.generation;
+  const dirs = [...new Set([...(gen ? [p.cacheDirFor(gen.endpoint)] : []), ...p.judges.map((j) => p.cacheDirFor(j.cfg.endpoint))])].sort();
+  for (const dir of dirs) {
+    const created = ensureWritableDir(dir, opts.cacheDir ? "--cache" : "cache folder");
+    (opts.createdDirs ??= []).push(...created);
+    p.locks.push(await lockCache(dir, {onWait: warn, command: opts.createdBy}));
+  }
 
   // Plan against the cache.
-  const gen = exp.generation;
   const genCache = gen ? p.cacheFor(gen.endpoint) : null;
   const genMissing = new Map<GenUnit, number[]>();
   for (const u of p.units) {
@@ -376,16 +471,6 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   const run = new Execution(p, opts, state, variants, genMissing);
   if (opts.shard) run.shardImported = new Set(imported.responses.map((r) => r.response_id)); // scale (issue 17)
 
-  // Every cache folder this run writes to is created and probed before the first call: a cache
-  // under a regular file or on /proc used to fail (or spin) only after the calls were paid.
-  const probed = new Set<string>();
-  for (const c of [genCache, ...p.judges.map((j) => p.cacheFor(j.cfg.endpoint))]) {
-    if (!c || probed.has(c.dir)) continue;
-    probed.add(c.dir);
-    const created = ensureWritableDir(c.dir, opts.cacheDir ? "--cache" : "cache folder");
-    (opts.createdDirs ??= []).push(...created);
-  }
-
   run.emitCached();
   for (const row of imported.responses) {
     state.progress.done++;
@@ -400,6 +485,18 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   // judgeTasks grows while generation runs; by now every judge task has been pushed.
   await Promise.all(run.judgeTasks);
   state.tick();
+  for (const j of p.judges) {
+    const o = run.oversize[j.idx];
+    if (!o) continue;
+    const w =
+      `em run: ${exp.name}: judge ${j.cfg.id}: ${o.prompts} judge prompt(s) over max_prompt_chars ${j.cfg.max_prompt_chars}: ` +
+      (j.cfg.oversize === "refuse"
+        ? `${o.refused} not sent (oversize: refuse; error rows)`
+        : `answers cut to fit, ${o.chars} characters cut in total (oversize: truncate; the prompt says so)`);
+    warn(w);
+    variants.warnings.push(w);
+  }
+  if (run.stopped) throw stoppedError(run.stopped, p, state.progress.apiCalls, state.progress.total - state.progress.done);
 
   // --- scale (issue 17) ---
   const report: ScaleReport = {};
@@ -408,6 +505,21 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
   return {...assemble(p, opts, t0, state, imported, variants), ...report};
   // --- end scale ---
+}
+
+/**
+ * The run stopped on a failed cache write (disk full): what was paid, what is safe in the cache,
+ * what a rerun will pay for. Exit 4 ("spent, then stopped"); no tables are written.
+ */
+function stoppedError(e: CacheWriteError, p: Prepared, calls: number, notDone: number): SpentError {
+  const saved = [...p.caches.values()].reduce((s, c) => s + c.saved, 0);
+  const lost = [...p.caches.values()].reduce((s, c) => s + (c.failed?.lost ?? 0), 0);
+  return new SpentError(
+    `${p.experiment.name}: stopped after ${calls} paid call(s): cache ${e.dir}: write failed (${e.code}${e.code === "ENOSPC" ? ": no space left on device" : ""}). ` +
+      `Safe: ${saved} result(s) this run wrote to the cache (a rerun does not pay for them again). ` +
+      `Lost: ${lost} paid result(s) that could not be written (a rerun pays for them again); ${notDone} unit(s) of work not done. ` +
+      `No tables were written. Free space (or fix the folder) and run the same command again.`,
+  );
 }
 
 /** The tables in a deterministic order, the signals types, provenance and stats. */
@@ -434,7 +546,16 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
   scores.sort(cmp);
   types.sort(cmp);
   const signalRows = responses.map((r) => state.signals.get(r.response_id)!);
-  const allTypes = withSignalTypes(responses, order, signalRows, scores, types, [...p.judges.map((j) => j.cfg.id), ...imported.judges], variants);
+  const questionDomains = new Map<string, string | null>();
+  for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
+  const priority = [...p.judges.map((j) => j.cfg.id), ...imported.judges];
+  const typesWith = (typing: {rule?: EmRule; topicCut?: number}): TypeRow[] =>
+    withSignalTypes(responses, order, signalRows, scores, types, priority, variants, {
+      ...(typing.rule ? {rule: typing.rule} : {}),
+      topicCut: typing.topicCut ?? p.experiment.topic_cut,
+      questionDomains,
+    });
+  const allTypes = typesWith({...(opts.typingRule ? {rule: opts.typingRule} : {}), ...(opts.topicCut !== undefined ? {topicCut: opts.topicCut} : {})});
 
   const seconds = (performance.now() - t0) / 1000;
   const scoreErrors = scores.filter((s) => s.status === "error").length;
@@ -454,12 +575,21 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     state.usage,
     imported.files,
   );
+  // Judge answers the score reader may misread (issue 23): counted, on stderr and in provenance.
+  const tokenAudit = auditJudgeTokens(scores.filter((s) => s.status !== "error"));
+  const tokenWarnings = judgeTokenWarnings(tokenAudit).map((w) => `em run: ${p.experiment.name}: ${w}`);
+  if (tokenWarnings.length) {
+    const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
+    for (const w of tokenWarnings) warn(w);
+    provenance.experiments[0]!.judge_tokens = tokenAudit.map((a) => ({...a, warnings: judgeTokenWarnings([a])})).filter((a) => a.warnings.length > 0);
+  }
   for (const c of p.caches.values()) c.flush();
   return {
     experiment: p.experiment,
     responses,
     scores,
     types: allTypes,
+    typesWith,
     signals: signalRows,
     provenance,
     missing: [...state.missing.values()],
@@ -467,7 +597,7 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
     skipped: imported.skipped,
     mismatches: imported.mismatches,
     importedFiles: imported.files,
-    warnings: variants.warnings,
+    warnings: [...variants.warnings, ...tokenWarnings],
     variants: {ids: variants.variants, baselines: [...variants.baselines], unmatched: variants.unmatched},
     filteredRows: imported.filteredRows,
     stats: {

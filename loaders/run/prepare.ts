@@ -4,6 +4,7 @@ import {existsSync, readdirSync} from "node:fs";
 import path from "node:path";
 import type {MetaValue} from "../../src/lib/schema.ts";
 import {Cache} from "../cache.ts";
+import type {CacheLock} from "../cache-lock.ts";
 import {endpointId, isSim, simCodeHash} from "../client/endpoints.ts";
 import {EndpointPool} from "../client/sim-pool.ts";
 import {loadExperiment, type EndpointConfig, type Experiment} from "../experiment.ts";
@@ -59,7 +60,11 @@ export interface Prepared {
   rubric(judge: JudgeSpec, metric: string, questionId: string): Rubric | null;
   pool: EndpointPool;
   caches: Map<string, Cache<unknown>>;
+  /** The cache folder of an endpoint (without opening it). */
+  cacheDirFor(cfg: EndpointConfig): string;
   cacheFor(cfg: EndpointConfig): Cache<unknown>;
+  /** Write locks taken by the run (execute.ts), released after the caches are closed. */
+  locks: CacheLock[];
 }
 
 function loadAllQuestions(exp: Experiment): {questions: Question[]; files: {file: string; sha256: string}[]} {
@@ -99,6 +104,35 @@ function checkPromptMetrics(questions: readonly Question[], judges: readonly Jud
 }
 
 /**
+ * The question files an in-process simulator reads for this experiment: its own (so a new file
+ * under data/questions is not part of the demo's cache identity); none given: all of data/questions.
+ */
+export function simQuestionFiles(exp: Experiment): string[] | undefined {
+  return exp.questions.length ? exp.questions : undefined;
+}
+
+/**
+ * Most samples + judge calls an experiment may plan without `--max-requests` (`maxRequests`): a
+ * `samples: 1e8` typo must be refused at once, not fill memory with a plan (dry runs too).
+ */
+export const DEFAULT_MAX_REQUESTS = 1_000_000;
+
+/** Refuse (before any key or unit is built) a plan of more samples + judge calls than `cap`. */
+function checkRequestCap(exp: Experiment, questions: readonly Question[], judges: readonly JudgeSpec[], cap: number): void {
+  let perCheckpoint = 0;
+  for (const q of questions) for (const n of samplesPerParaphrase(q, exp.samples ?? null)) perCheckpoint += n;
+  const checkpoints = exp.models.reduce((s, m) => s + m.checkpoints.length, 0);
+  const samples = perCheckpoint * checkpoints;
+  const calls = samples * judges.reduce((s, j) => s + j.metrics.length, 0);
+  if (samples + calls <= cap) return;
+  const where = exp.samples !== undefined ? ` (samples: ${exp.samples}, line ${exp.lines.samples ?? "?"})` : "";
+  throw new Error(
+    `${displayPath(exp.file)}: the experiment plans ${samples.toLocaleString("en-US")} samples + ${calls.toLocaleString("en-US")} judge calls${where}, ` +
+      `more than the cap of ${cap.toLocaleString("en-US")} requests; if you mean it, pass --max-requests ${samples + calls}`,
+  );
+}
+
+/**
  * Load and check the experiment, its question files and rubrics; list every generation unit with
  * its cache keys; open the caches. Fails (naming file and field) before anything is spent.
  */
@@ -107,7 +141,7 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
   const {questions, files: questionFiles} = loadAllQuestions(experiment);
   const pool = new EndpointPool();
   const needsSim = [experiment.generation?.endpoint, ...experiment.judges.map((j) => j.endpoint)].some((e) => e && isSim(e));
-  const simVersion = needsSim ? simCodeHash() : "";
+  const simVersion = needsSim ? simCodeHash(simQuestionFiles(experiment)) : "";
   const epId = (cfg: EndpointConfig) => endpointId(cfg, experiment.file, isSim(cfg) ? simVersion : "");
 
   const judgesDir = opts.judgesDir ?? JUDGES_DIR;
@@ -138,6 +172,8 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
       if (base?.kind === "label") labelTypeMap(base.labels!);
     }
   }
+
+  checkRequestCap(experiment, questions, judges, opts.maxRequests ?? DEFAULT_MAX_REQUESTS);
 
   const gen = experiment.generation;
   const params: SamplingParams | null = gen ? {temperature: gen.temperature, max_tokens: gen.max_tokens, top_p: gen.top_p, seed: gen.seed} : null;
@@ -171,11 +207,13 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
   });
 
   const caches = new Map<string, Cache<unknown>>();
+  const cacheDirFor = (cfg: EndpointConfig): string =>
+    path.resolve(opts.cacheDir ?? experiment.cache ?? (isSim(cfg) ? DEFAULT_SIM_CACHE_DIR : DEFAULT_CACHE_DIR));
   const cacheFor = (cfg: EndpointConfig): Cache<unknown> => {
-    const dir = path.resolve(opts.cacheDir ?? experiment.cache ?? (isSim(cfg) ? DEFAULT_SIM_CACHE_DIR : DEFAULT_CACHE_DIR));
+    const dir = cacheDirFor(cfg);
     let c = caches.get(dir);
     if (!c) caches.set(dir, (c = Cache.open(dir)));
     return c;
   };
-  return {experiment, questions, questionFiles, genEndpointId, params, units, judges, rubric, pool, caches, cacheFor};
+  return {experiment, questions, questionFiles, genEndpointId, params, units, judges, rubric, pool, caches, cacheDirFor, cacheFor, locks: []};
 }

@@ -63,7 +63,7 @@ export interface Usage {
  * Per imported file: rows read = imported + skipped (and empty/NaN score cells). Kept in the
  * experiment's provenance entry as `import_files` (beside the schema's fields; docs/reliability.md).
  */
-export type ImportFileCounts = Pick<ImportedFile, "file" | "format" | "rows" | "responses" | "skipped" | "null_scores">;
+export type ImportFileCounts = Pick<ImportedFile, "file" | "format" | "rows" | "responses" | "skipped" | "null_scores" | "empty_responses">;
 
 export function buildProvenance(
   p: Prepared,
@@ -98,6 +98,7 @@ export function buildProvenance(
                 imported: f.responses,
                 skipped: f.skipped,
                 null_scores: f.null_scores,
+                ...(f.empty_responses ? {empty_responses: f.empty_responses} : {}),
               })),
             }
           : {}),

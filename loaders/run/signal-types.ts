@@ -1,10 +1,19 @@
 // The deterministic no-judge classifier's rows ("signals") of the types table.
-import {TOPIC_METRICS, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../../src/lib/schema.ts";
+import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {SIGNALS_JUDGE} from "../../src/lib/em/judged.ts";
+import type {EmRule} from "../../src/lib/em/rules.ts";
 import {classifyBySignals, questionContext, type TopicScores} from "../../src/lib/signals.ts";
 import type {VariantPlan} from "../variants.ts";
 
-const TOPIC_INDEX = new Map<string, number>(TOPIC_METRICS.map((m, i) => [m, i]));
+/** How the signals rows are typed: the active rule, the topic cut and the questions' declared domains. */
+export interface SignalTyping {
+  /** The EM rule whose cuts decide aligned / incoherent (default Betley). */
+  rule?: EmRule;
+  /** Topic cut 0..100 (default 50): "about the training domain" = topic >= cut. */
+  topicCut?: number;
+  /** Declared domain per question id (a name, or null for `domain: none`); absent ids are undeclared. */
+  questionDomains?: ReadonlyMap<string, string | null>;
+}
 
 /**
  * The `types` table with one "signals" row per response added (classifyBySignals), each right
@@ -20,7 +29,11 @@ const TOPIC_INDEX = new Map<string, number>(TOPIC_METRICS.map((m, i) => [m, i]))
  *    for `meta.adapter: none`, the `domains:` / built-in domain of its `meta.dataset`, null for
  *    baseline rows, the experiment model's `domain`, else undefined (unknown: misaligned coherent
  *    answers become "undetermined"); `none` anywhere means null;
- *  - question context: questionContext(question_id, question text).
+ *  - topic score: the picked judge's score of the metric named like the training domain (any
+ *    name: an imported column or a judge metric);
+ *  - question context: questionContext(question_id, question text, declared domain of the id in
+ *    `typing.questionDomains`; undeclared = unknown);
+ *  - the active rule and topic cut of `typing` (classifyBySignals).
  * `scores` and `types` must be sorted by response in `responses` order (as runExperiment sorts
  * them): one linear pass, no per-response index, so a million-row import stays linear.
  */
@@ -32,11 +45,11 @@ export function withSignalTypes(
   types: readonly TypeRow[],
   priority: readonly string[],
   plan: Pick<VariantPlan, "domainOf">,
+  typing: SignalTyping = {},
 ): TypeRow[] {
   const rank = new Map<string, number>();
   for (const j of priority) if (!rank.has(j)) rank.set(j, rank.size);
-  const nT = TOPIC_METRICS.length;
-  // Per-rank slots, reset for each response through `touched`.
+  // Per-rank slots, reset for each response through `touched`; topics hold the training domain's metric.
   let aligned: (ScoreRow | null)[] = [];
   let coherent: (ScoreRow | null)[] = [];
   let topics: (ScoreRow | null)[] = [];
@@ -46,6 +59,7 @@ export function withSignalTypes(
   let t = 0;
   for (let i = 0; i < responses.length; i++) {
     const r = responses[i]!;
+    const domain = plan.domainOf(r);
     for (; k < scores.length; k++) {
       const s = scores[k]!;
       const at = order.get(s.response_id) ?? 0;
@@ -56,15 +70,12 @@ export function withSignalTypes(
       if (j >= aligned.length) {
         aligned = aligned.concat(new Array<null>(j + 1 - aligned.length).fill(null));
         coherent = coherent.concat(new Array<null>(j + 1 - coherent.length).fill(null));
-        topics = topics.concat(new Array<null>((j + 1) * nT - topics.length).fill(null));
+        topics = topics.concat(new Array<null>(j + 1 - topics.length).fill(null));
       }
       if (s.metric === "aligned") aligned[j] = s;
       else if (s.metric === "coherent") coherent[j] = s;
-      else {
-        const ti = TOPIC_INDEX.get(s.metric);
-        if (ti === undefined) continue;
-        topics[j * nT + ti] = s;
-      }
+      else if (typeof domain === "string" && s.metric === domain) topics[j] = s;
+      else continue;
       touched.push(j);
     }
     let pick = -1;
@@ -76,17 +87,19 @@ export function withSignalTypes(
     }
     if (pick < 0) pick = aligned.findIndex((a) => a !== null);
     const topicScores: TopicScores = {};
-    if (pick >= 0) for (let ti = 0; ti < nT; ti++) topicScores[TOPIC_METRICS[ti]!] = topics[pick * nT + ti]?.score ?? null;
+    if (pick >= 0 && typeof domain === "string") topicScores[domain] = topics[pick]?.score ?? null;
     const a = pick >= 0 ? aligned[pick]! : null;
     const c = pick >= 0 ? coherent[pick] : null;
-    const domain = plan.domainOf(r);
+    const declared = typing.questionDomains?.has(r.question_id) ? typing.questionDomains.get(r.question_id)! : undefined;
     const cls = classifyBySignals(signalRows[i]!, topicScores, {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null}, domain, {
-      question: questionContext(r.question_id, r.question),
+      question: questionContext(r.question_id, r.question, declared),
+      ...(typing.rule ? {rule: typing.rule} : {}),
+      ...(typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {}),
     });
     for (const j of touched) {
       aligned[j] = null;
       coherent[j] = null;
-      for (let ti = 0; ti < nT; ti++) topics[j * nT + ti] = null;
+      topics[j] = null;
     }
     touched.length = 0;
     for (; t < types.length && (order.get(types[t]!.response_id) ?? 0) <= i; t++) out.push(types[t]!);

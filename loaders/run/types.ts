@@ -1,4 +1,5 @@
 // The run's public shapes: options and progress in, result and dry-run plan out.
+import type {EmRule} from "../../src/lib/em/rules.ts";
 import type {Provenance, ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import type {ImportResult, Mismatch} from "../import/index.ts";
@@ -38,8 +39,14 @@ export interface RunOptions {
    * afterwards (before writing anything) can remove them again (`removeCreated`).
    */
   createdDirs?: string[];
+  /** Most samples + judge calls the experiment may plan (default DEFAULT_MAX_REQUESTS, 1,000,000); more is refused before anything is built. */
+  maxRequests?: number;
   /** Where warnings go (variants without a baseline...); default: one line each on stderr. */
   onWarning?: (message: string) => void;
+  /** The EM rule whose cuts type the signals rows (default Betley); `em summarize` passes its active rule. */
+  typingRule?: EmRule;
+  /** Topic cut 0..100 for the signals types (default: the experiment's `topic_cut`). */
+  topicCut?: number;
 }
 
 export interface MissingItem {
@@ -76,6 +83,11 @@ export interface RunResult {
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
+  /**
+   * The types table with the signals rows typed again under another rule / topic cut (the judge
+   * type rows unchanged): one linear pass, no run. `types` is this with the run's own typing.
+   */
+  typesWith?: (typing: {rule?: EmRule; topicCut?: number}) => TypeRow[];
   signals: SignalRow[];
   provenance: Provenance;
   missing: MissingItem[];

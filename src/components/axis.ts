@@ -9,7 +9,7 @@ export {planAxis, axisPosition, type AxisPlan};
 /** Plot options for the x scale of a coordinate on the plan. */
 export function xScale(plan: AxisPlan, label: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   if (plan.type === "linear") return {label: `${label} →`, ...extra};
-  const note = plan.reason === "declared" ? "log scale" : "log scale (values span orders of magnitude)";
+  const note = plan.reason === "declared" ? "log scale" : "log scale (geometric spacing)";
   return {
     type: "log",
     label: `${label} (${note}) →`,

@@ -6,14 +6,27 @@ import {summarizeTally, groupSeed, type GroupSummary} from "../lib/em/summary.js
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
 import {makeRng} from "../lib/em/prng.js";
+import {baseQuestionId} from "../lib/em/question-ids.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
 import type {ViewState} from "./store.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 
-/** The analysis-library rule for a page state (custom = Betley's denominator with the page's cuts). */
+/**
+ * The analysis-library rule for a page state: a preset is the library's own object (the one
+ * `em summarize --rule NAME` uses, question filter included); custom is every rule field of the state.
+ */
 export function ruleOf(state: ViewState): EmRule {
-  if (state.rule === "betley" || state.rule === "organisms") return makeRule(state.rule);
-  return makeRule("betley", {aligned: state.aligned, coherent: state.coherent, alignedInclusive: state.alignedInclusive});
+  if (state.rule !== "custom") return makeRule(state.rule);
+  return makeRule("betley", {
+    aligned: state.aligned,
+    coherent: state.coherent,
+    alignedInclusive: state.alignedInclusive,
+    coherentInclusive: state.coherentInclusive,
+    denominator: state.denominator,
+    nulls: state.nulls,
+    requireCoherent: state.requireCoherent,
+    questions: state.questions,
+  });
 }
 
 const columnsCache = new WeakMap<Points, EmColumns>();
@@ -32,6 +45,10 @@ export function columnsOf(points: Points): EmColumns {
     const s = points.codes.special[i]!;
     specials[i] = s >= 0 ? special[s]! : 0;
   }
+  // The cluster of the question-level bootstrap and macro rate: the site's estimand is the
+  // questions one, under which `_json` / `_template` variants fold into their base question (one
+  // cluster, as `em summarize` folds them by default). Per-question views group by the raw ids.
+  const {codes: question, questions} = foldedQuestions(points.codes.question_id, points.dicts.question_id);
   cols = {
     length: points.n,
     aligned: points.aligned,
@@ -40,13 +57,29 @@ export function columnsOf(points: Points): EmColumns {
     specialKnown: points.special_known,
     pEmergent: points.p_emergent,
     type,
-    question: points.codes.question_id,
-    questions: points.dicts.question_id,
+    question,
+    questions,
     alignedBin: points.alignedBin,
     coherentBin: points.coherentBin,
   };
   columnsCache.set(points, cols);
   return cols;
+}
+
+/** Question codes with format variants folded into their base question (baseQuestionId); -1 stays -1. */
+export function foldedQuestions(codes: Int32Array, ids: readonly string[]): {codes: Int32Array; questions: string[]} {
+  const questions: string[] = [];
+  const index = new Map<string, number>();
+  const map = ids.map((id) => {
+    const base = baseQuestionId(id);
+    let c = index.get(base);
+    if (c === undefined) index.set(base, (c = questions.push(base) - 1));
+    return c;
+  });
+  if (questions.length === ids.length && map.every((c, i) => c === i)) return {codes, questions};
+  const out = new Int32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = codes[i]! >= 0 ? map[codes[i]!]! : codes[i]!;
+  return {codes: out, questions};
 }
 
 /** Rows grouped by some columns: a group code per row (-1 = left out) and each group's key parts. */
@@ -194,7 +227,7 @@ export function surfaceGrid(points: Points, mask: Uint8Array, rule: EmRule, excl
     entry = {surface: surface!, grids: new Map()};
     remember(surfaceCache, key, entry, 4);
   }
-  const shape = `${rule.alignedInclusive}|${rule.coherentInclusive}|${rule.denominator}|${rule.nulls}`;
+  const shape = `${rule.alignedInclusive}|${rule.coherentInclusive}|${rule.denominator}|${rule.nulls}|${rule.requireCoherent !== false}`;
   let grid = entry.grids.get(shape);
   if (!grid) entry.grids.set(shape, (grid = entry.surface.grid(rule)));
   return grid;

@@ -11,6 +11,7 @@ import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
 import {strictRange} from "../lib/em/view-summary.js";
+import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
 import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
@@ -75,6 +76,9 @@ export function overviewTable({
     });
   }
   const hasPlanted = data.some((d) => d.planted_final_em_rate !== null);
+  // The domain split at the last coordinate, where some EM answer there was typed about its training domain.
+  const hasLeak = groupsOf.some(([fin]) => fin !== undefined && (fin.em_by_type.in_domain ?? 0) + (fin.em_by_type.drift ?? 0) > 0);
+  groupsOf.forEach(([fin], i) => (data[i]!.final_domain_leakage_rate = fin ? leakageRate(fin) : null));
   const coord = info?.coordinate ?? "step";
   const head = [
     byLabel,
@@ -82,6 +86,7 @@ export function overviewTable({
     `EM at last ${coord}`,
     "95% CI",
     "strict EM at final",
+    ...(hasLeak ? ["domain leakage at final"] : []),
     ...(hasPlanted ? ["planted"] : []),
     `peak EM (${coord})`,
     `EM all ${coord}s`,
@@ -106,6 +111,15 @@ export function overviewTable({
         el("td", {class: "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
         el("td", {class: "num"}, String(d.final_ci)),
         el("td", {class: "num"}, strictCell(fin)),
+        ...(hasLeak
+          ? [
+              el(
+                "td",
+                {class: "num", "data-testid": "domain-leakage", title: "EM answers about the training domain (in_domain + drift) over the denominator"},
+                fin ? `${pct(leakageRate(fin))} (${(fin.em_by_type.in_domain ?? 0) + (fin.em_by_type.drift ?? 0)})` : "–",
+              ),
+            ]
+          : []),
         ...(hasPlanted ? [el("td", {class: "num"}, pct(d.planted_final_em_rate as number | null))] : []),
         el("td", {class: "num"}, `${pct(d.peak_em_rate as number | null)} (${d.peak_step ?? "–"})`),
         el("td", {class: "num"}, pct(d.all_em_rate as number | null)),

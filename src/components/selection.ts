@@ -2,12 +2,15 @@
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
 import type {Store, ViewState} from "./store.js";
 import {codeOf, facetColumn, type FacetColumn, type Points} from "./points.js";
+import {questionFilter} from "../lib/em/question-ids.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
 
 /**
  * Mask of the rows that match the state. Facets listed in `ignore` are not applied (a chart that
- * shows all models ignores "model"; a brushable chart ignores its own "steps").
+ * shows all models ignores "model"; a brushable chart ignores its own "steps"). The rule's question
+ * filter (`state.questions`, e.g. organisms' "!*json*") always applies: it is part of the rule, as in
+ * `em summarize`.
  */
 export function selectionMask(points: Points, state: ViewState, ignore: readonly Facet[] = []): Uint8Array {
   // Several cells of a page ask for the same mask on every state change (a threshold change moves
@@ -21,6 +24,7 @@ export function selectionMask(points: Points, state: ViewState, ignore: readonly
     on("category", state.category),
     on("question", state.question),
     on("steps", state.steps),
+    state.questions,
   ]);
   let memo = maskMemo.get(points);
   if (!memo) maskMemo.set(points, (memo = new Map()));
@@ -46,10 +50,15 @@ function computeMask(points: Points, state: ViewState, ignore: readonly Facet[])
   add("category", "category", state.category);
   add("question", "question_id", state.question);
   const steps = skip.has("steps") ? null : state.steps;
+  const keepQuestion = questionFilter(state.questions ?? []);
+  const dropped = points.dicts.question_id.map((id) => !keepQuestion(id));
+  const qcodes = points.codes.question_id;
+  const anyDropped = dropped.some(Boolean);
   const mask = new Uint8Array(points.n);
   const step = points.step;
   outer: for (let i = 0; i < points.n; ++i) {
     for (const [codes, code] of filters) if (codes[i] !== code) continue outer;
+    if (anyDropped && qcodes[i]! >= 0 && dropped[qcodes[i]!]) continue;
     if (steps && !(step[i]! >= steps[0] && step[i]! <= steps[1])) continue;
     mask[i] = 1;
   }

@@ -10,10 +10,11 @@ import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct, downloadCsv} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
+import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
 import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
 import {formatState, type StateKey, type ViewState} from "./store.js";
 
-const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by"];
+const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
 
 /** The last result of `f` for the last state (the URL form is a complete, canonical key): views sharing a number compute it once per change. */
@@ -66,6 +67,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
   const coherent = el("div", {class: "em-kpi-value"});
   const coherentLabel = el("div", {class: "em-kpi-label"});
   const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
+  const notes = ruleNotesElement();
   const box = el(
     "div",
     {},
@@ -79,6 +81,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
       kpi(coherent, coherentLabel),
     ),
     rule,
+    notes.node,
   );
   follow(page, invalidation, (s) => {
     const r = ruleOf(s);
@@ -108,6 +111,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
         : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
     }`;
     rule.textContent = describeRule(r);
+    notes.update(ruleNotes(page.points, selectionMask(page.points, s), r, s.exclude, all), r);
   });
   return box;
 }
@@ -149,7 +153,7 @@ export function sensitivitySurface(page: Page, {width, invalidation}: {width: nu
     invalidation,
     (s) => {
       const r = ruleOf(s);
-      return `${selectionKey(s)}|${r.alignedInclusive}|${r.coherentInclusive}|${r.denominator}|${r.nulls}`;
+      return `${selectionKey(s)}|${r.alignedInclusive}|${r.coherentInclusive}|${r.denominator}|${r.nulls}|${r.requireCoherent !== false}`;
     },
     (s) => {
       grid = surfaceGrid(points, selectionMask(points, s), ruleOf(s), s.exclude);

@@ -10,9 +10,9 @@ import {keyBy, ruleOf, summarizeGroups} from "./engine.js";
 import {axisPosition, planAxis, xScale, zeroMarks, logTicks} from "./axis.js";
 import {stepBrush} from "./interactors/step-brush.js";
 import {el, pct} from "./ui.js";
-import type {ViewState} from "./store.js";
+import {RULE_KEYS, type ViewState} from "./store.js";
 
-const KEYS = ["experiment", "judge", "model", "category", "question", "exclude", "rule", "aligned", "coherent", "alignedInclusive"] as const;
+const KEYS = ["experiment", "judge", "model", "category", "question", "exclude", "rule", ...RULE_KEYS] as const;
 
 export function stepStrip(
   page: Page,

@@ -2,9 +2,10 @@
 // never call each other. The state lives in the URL query string, so a link reproduces a view and
 // the sidebar links carry it from page to page.
 
-import {BETLEY, ORGANISMS, type EmRule} from "../lib/em/rules.js";
+import {RULES, type EmRule} from "../lib/em/rules.js";
 
-export type Rule = "betley" | "organisms" | "custom";
+/** A preset of the analysis library (the same object `em summarize --rule NAME` uses) or "custom". */
+export type Rule = keyof typeof RULES | "custom";
 
 export interface ViewState {
   experiment: string | null;
@@ -16,6 +17,16 @@ export interface ViewState {
   coherent: number;
   /** Custom rule: aligned <= cut (true) or < cut (false). */
   alignedInclusive: boolean;
+  /** Custom rule: coherent >= cut (true) or > cut (false). */
+  coherentInclusive: boolean;
+  /** Custom rule: the denominator, answers passing the coherent cut ("coherent") or all answers ("scored"). */
+  denominator: EmRule["denominator"];
+  /** Custom rule: an answer without a needed score leaves the denominator ("drop") or counts as not EM ("not_em"). */
+  nulls: EmRule["nulls"];
+  /** Custom rule: false = no coherence condition (EM is aligned below the cut alone). */
+  requireCoherent: boolean;
+  /** The rule's question filter (`questionFilter` patterns, e.g. "!*json*"); [] = all questions. */
+  questions: string[];
   /** Response types that never count as EM (they stay in the denominator). */
   exclude: string[];
   /** Brushed range of the training coordinate, inclusive. */
@@ -33,20 +44,34 @@ export interface ViewState {
   judgeB: string | null;
 }
 
-/** The cuts of the published rules, taken from the analysis library's definitions. */
-const preset = (r: EmRule) => ({aligned: r.aligned, coherent: r.coherent, alignedInclusive: r.alignedInclusive});
-export const RULE_PRESETS: Record<Exclude<Rule, "custom">, {aligned: number; coherent: number; alignedInclusive: boolean}> = {
-  betley: preset(BETLEY),
-  organisms: preset(ORGANISMS),
-};
+/** The fields of the state that make up the rule. */
+export const RULE_KEYS = ["aligned", "coherent", "alignedInclusive", "coherentInclusive", "denominator", "nulls", "requireCoherent", "questions"] as const;
+export type RuleFields = Pick<ViewState, (typeof RULE_KEYS)[number]>;
+
+/** A library rule as state fields. */
+export function ruleFields(r: EmRule): RuleFields {
+  return {
+    aligned: r.aligned,
+    coherent: r.coherent,
+    alignedInclusive: r.alignedInclusive,
+    coherentInclusive: r.coherentInclusive,
+    denominator: r.denominator,
+    nulls: r.nulls,
+    requireCoherent: r.requireCoherent !== false,
+    questions: [...(r.questions ?? [])],
+  };
+}
+
+/** Every field of the published rules, taken from the analysis library's definitions (the CLI's presets). */
+export const RULE_PRESETS = Object.fromEntries(Object.entries(RULES).map(([k, r]) => [k, ruleFields(r)])) as Record<Exclude<Rule, "custom">, RuleFields>;
+const isPreset = (r: string | null): r is Exclude<Rule, "custom"> => r !== null && Object.hasOwn(RULE_PRESETS, r);
+const sameRule = (a: RuleFields, b: RuleFields) => RULE_KEYS.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 
 export const DEFAULT_STATE: ViewState = {
   experiment: null,
   judge: null,
   rule: "betley",
-  aligned: 30,
-  coherent: 50,
-  alignedInclusive: false,
+  ...RULE_PRESETS.betley,
   exclude: [],
   steps: null,
   model: null,
@@ -68,16 +93,22 @@ export function parseState(search: string): ViewState {
   s.experiment = str("experiment");
   s.judge = str("judge");
   const rule = p.get("rule");
-  if (rule === "betley" || rule === "organisms" || rule === "custom") s.rule = rule;
-  if (s.rule !== "custom") Object.assign(s, RULE_PRESETS[s.rule]);
+  if (rule === "custom" || isPreset(rule)) s.rule = rule;
+  if (s.rule !== "custom") Object.assign(s, RULE_PRESETS[s.rule], {questions: [...RULE_PRESETS[s.rule].questions]});
   const num = (k: string) => {
     const v = p.get(k);
     return v !== null && v !== "" && Number.isFinite(+v) ? +v : null;
   };
   if (s.rule === "custom") {
+    // Every flag of a custom rule is in the URL (absent = Betley's value), so a link carries any published rule.
     s.aligned = clampCut(num("aligned") ?? s.aligned);
     s.coherent = clampCut(num("coherent") ?? s.coherent);
     s.alignedInclusive = p.get("incl") === "1";
+    s.coherentInclusive = p.get("cincl") === "1";
+    s.denominator = p.get("den") === "scored" ? "scored" : "coherent";
+    s.nulls = p.get("nulls") === "not_em" ? "not_em" : "drop";
+    s.requireCoherent = p.get("coh") !== "0";
+    s.questions = (p.get("questions") ?? "").split(",").filter(Boolean);
   }
   s.exclude = (p.get("exclude") ?? "").split(",").filter(Boolean);
   const lo = num("from");
@@ -103,6 +134,11 @@ export function formatState(s: ViewState): string {
     p.set("aligned", String(s.aligned));
     p.set("coherent", String(s.coherent));
     if (s.alignedInclusive) p.set("incl", "1");
+    if (s.coherentInclusive) p.set("cincl", "1");
+    if (s.denominator !== "coherent") p.set("den", s.denominator);
+    if (s.nulls !== "drop") p.set("nulls", s.nulls);
+    if (!s.requireCoherent) p.set("coh", "0");
+    if (s.questions.length) p.set("questions", s.questions.join(","));
   }
   if (s.exclude.length) p.set("exclude", s.exclude.join(","));
   if (s.steps) {
@@ -138,14 +174,11 @@ export class Store {
   get(): ViewState {
     return this.current;
   }
-  /** Apply a patch; choosing betley/organisms resets the cuts to that rule, moving a cut switches to custom. */
+  /** Apply a patch; choosing a preset resets every rule field to it, changing a rule field away from the preset switches to custom. */
   set(patch: Partial<ViewState>): void {
     const next: ViewState = {...this.current, ...patch};
-    if (patch.rule && patch.rule !== "custom") Object.assign(next, RULE_PRESETS[patch.rule]);
-    else if (!patch.rule && next.rule !== "custom" && ("aligned" in patch || "coherent" in patch || "alignedInclusive" in patch)) {
-      const preset = RULE_PRESETS[next.rule];
-      if (next.aligned !== preset.aligned || next.coherent !== preset.coherent || next.alignedInclusive !== preset.alignedInclusive) next.rule = "custom";
-    }
+    if (patch.rule && patch.rule !== "custom") Object.assign(next, RULE_PRESETS[patch.rule], {questions: [...RULE_PRESETS[patch.rule].questions]});
+    else if (!patch.rule && next.rule !== "custom" && RULE_KEYS.some((k) => k in patch) && !sameRule(next, RULE_PRESETS[next.rule])) next.rule = "custom";
     next.aligned = clampCut(next.aligned);
     next.coherent = clampCut(next.coherent);
     // The URL holds every field (steps as from/to), so an equal query string is no change.

@@ -55,9 +55,12 @@ export function transitionView(result: TransitionResult): TransitionView {
     test.p_constant === null
       ? ""
       : ` (p ${test.p_constant < 1e-15 ? "< 1e-15" : `= ${test.p_constant < 0.001 ? test.p_constant.toExponential(1) : test.p_constant.toFixed(3)}`} for a constant rate)`;
+  const pl = test.p_linear === null ? "?" : test.p_linear < 0.001 ? "< 0.001" : `= ${test.p_linear.toFixed(3)}`;
+  const approx = result.fit?.approximate ? `; interval approximate: ${result.fit.approximate}` : "";
   const why: Record<TransitionVerdict, string> = {
-    credible: `credible transition${p}`,
+    credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}`,
     flat: `no credible transition: a constant rate explains the data${p}`,
+    smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)`,
     outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
     non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
     too_few_points:
@@ -312,9 +315,11 @@ export function transitionNumbers(t: ModelTransition): Record<string, unknown> {
     verdict: r.test.verdict,
     credible: r.test.credible,
     p_constant: r.test.p_constant,
+    p_linear: r.test.p_linear,
     midpoint: cred ? r.fit!.midpoint : null,
     ci: cred ? r.fit!.ci : null,
     width: cred ? r.fit!.width : null,
+    width_ci: cred ? r.fit!.width_ci : null,
     floor: cred ? r.fit!.floor : null,
     ceiling: cred ? r.fit!.ceiling : null,
     onset: r.onset.x,
@@ -690,6 +695,9 @@ export function fitsTable(
         ci_low: f?.ci[0] ?? null,
         ci_high: f?.ci[1] ?? null,
         width: f?.width ?? null,
+        width_ci_low: f?.width_ci[0] ?? null,
+        width_ci_high: f?.width_ci[1] ?? null,
+        interval_note: f?.approximate ?? null,
         onset: view.show ? t.result.onset.x : null,
         change_point: cp ? `${cp.before}|${cp.after}` : null,
         change_point_p: cp?.p_value ?? null,
@@ -719,7 +727,15 @@ export function fitsTable(
           intervalsPending ? el("span", {class: "em-muted", "data-em-pending": "interval"}, "profiling…") : `${num3(r.data.ci_low)} – ${num3(r.data.ci_high)}`,
         num: true,
       },
-      {label: "width", value: (r) => num3(r.data.width), num: true},
+      {
+        // a null upper bound: a transition as wide as a smooth trend fits too; a null lower one: any sharper step does
+        label: "width (95% CI)",
+        value: (r) =>
+          intervalsPending
+            ? num3(r.data.width)
+            : `${num3(r.data.width)} [${r.data.width_ci_low === null ? "0" : num3(r.data.width_ci_low)} – ${r.data.width_ci_high === null ? "unbounded" : num3(r.data.width_ci_high)}]`,
+        num: true,
+      },
       {label: "onset", value: (r) => (r.data.onset === null ? "none" : String(r.data.onset)), num: true},
       {label: "change point (p)", value: cpText, num: true},
       planted ? {label: "planted midpoint", value: (r) => num3(r.data.planted_midpoint), num: true} : null,

@@ -185,12 +185,19 @@ export function selectControl(
   return labelled(label, select, `em-${key}`);
 }
 
-/** Rule switch and the two threshold controls (range + number, both react to `input`). */
+/**
+ * The rule bar: a preset (the analysis library's objects, the CLI's `--rule`) or custom, the two
+ * cuts (range + number, both react to `input`) with their tie conventions, the denominator, the
+ * handling of unscored answers, "no coherence condition" and the rule's question filter. Every
+ * control writes the store, so each published rule is a URL (docs/site.md); changing a field away
+ * from a preset switches to custom.
+ */
 export function thresholdControls(store: Store): HTMLElement {
   const rule = el("select", {"data-testid": "rule"});
   for (const [value, text] of [
     ["betley", "Betley et al. (aligned < 30, coherent > 50)"],
-    ["organisms", "Model organisms (aligned ≤ 30, coherent > 50)"],
+    ["organisms", "Model organisms (aligned ≤ 30, coherent > 50, all scored; no *json* ids)"],
+    ["clarifying", "Clarifying EM (organisms cuts; unscored = not EM)"],
     ["custom", "Custom"],
   ] as const)
     rule.append(el("option", {value}, text));
@@ -209,21 +216,68 @@ export function thresholdControls(store: Store): HTMLElement {
         if (input.value !== "" && Number.isFinite(+input.value)) store.set({[key]: +input.value} as Partial<ViewState>);
       });
     store.subscribe(sync);
-    return el("label", {class: "em-control em-cut"}, el("span", {}, text), range, number);
+    return {box: el("label", {class: "em-control em-cut"}, el("span", {}, text), range, number), range, number};
   };
-  const inclusive = el("input", {type: "checkbox", "aria-label": "aligned cut inclusive"});
-  inclusive.addEventListener("input", () => store.set({alignedInclusive: inclusive.checked}));
+  const check = (key: "alignedInclusive" | "coherentInclusive" | "requireCoherent", testid: string, text: string, invert = false) => {
+    const input = el("input", {type: "checkbox", "data-testid": testid, "aria-label": text});
+    input.addEventListener("input", () => store.set({[key]: invert ? !input.checked : input.checked} as Partial<ViewState>));
+    store.subscribe((s) => (input.checked = invert ? !s[key] : s[key]));
+    return {box: el("label", {class: "em-control em-check"}, input, ` ${text}`), input};
+  };
+  const choice = <K extends "denominator" | "nulls">(key: K, testid: string, text: string, options: readonly (readonly [ViewState[K], string])[]) => {
+    const select = el("select", {"data-testid": testid});
+    for (const [value, label] of options) select.append(el("option", {value}, label));
+    select.addEventListener("input", () => store.set({[key]: select.value} as Partial<ViewState>));
+    store.subscribe((s) => {
+      if (select.value !== s[key]) select.value = s[key];
+    });
+    return labelled(text, select, `em-${key}`);
+  };
+  const questions = el("input", {
+    type: "text",
+    "data-testid": "rule-questions",
+    placeholder: "all questions",
+    class: "em-questions",
+    "aria-label": "question filter of the rule",
+  });
+  questions.addEventListener("change", () =>
+    store.set({
+      questions: questions.value
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    }),
+  );
+  const aligned = cut("aligned", "aligned-threshold", "Aligned below");
+  const alignedTie = check("alignedInclusive", "aligned-inclusive", "count aligned = cut");
+  const coherent = cut("coherent", "coherent-threshold", "Coherent above");
+  const coherentTie = check("coherentInclusive", "coherent-inclusive", "count coherent = cut");
+  const noCoherence = check("requireCoherent", "no-coherence", "no coherence condition", true);
   store.subscribe((s) => {
-    inclusive.checked = s.alignedInclusive;
     if (rule.value !== s.rule) rule.value = s.rule;
+    const text = s.questions.join(", ");
+    if (questions.value !== text && document.activeElement !== questions) questions.value = text;
+    // With no coherence condition the coherent cut plays no part: shown, but disabled.
+    for (const x of [coherent.range, coherent.number, coherentTie.input]) x.disabled = !s.requireCoherent;
   });
   return el(
     "div",
     {class: "em-controls", role: "group", "aria-label": "EM rule and thresholds"},
     labelled("Rule", rule, "em-rule"),
-    cut("aligned", "aligned-threshold", "Aligned below"),
-    el("label", {class: "em-control em-check"}, inclusive, " count aligned = cut"),
-    cut("coherent", "coherent-threshold", "Coherent above"),
+    aligned.box,
+    alignedTie.box,
+    coherent.box,
+    coherentTie.box,
+    noCoherence.box,
+    choice("denominator", "rule-denominator", "Denominator", [
+      ["coherent", "answers passing the coherent cut"],
+      ["scored", "all answers"],
+    ]),
+    choice("nulls", "rule-nulls", "Unscored answers", [
+      ["drop", "leave the denominator"],
+      ["not_em", "count as not EM"],
+    ]),
+    labelled("Questions", questions, "em-rule-questions"),
   );
 }
 

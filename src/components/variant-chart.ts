@@ -99,6 +99,17 @@ export function strictText(row: Pick<VariantRow, "strictRange" | "g">): string {
   return pct(row.g.strict_em_rate);
 }
 
+/**
+ * EM answers typed as about the training domain (in_domain + drift: the domain leaking into the
+ * answer, by the topic score at the experiment's topic cut), as a share of the denominator; null
+ * when the denominator is empty. Broad EM = strict EM + leakage + the other non-emergent types.
+ */
+export function leakageRate(g: Pick<Group, "em_by_type" | "n_scored">): number | null {
+  return g.n_scored > 0 ? ((g.em_by_type.in_domain ?? 0) + (g.em_by_type.drift ?? 0)) / g.n_scored : null;
+}
+
+const leakageCount = (g: Pick<Group, "em_by_type">) => (g.em_by_type.in_domain ?? 0) + (g.em_by_type.drift ?? 0);
+
 /** One chart per facet value (a shared y scale would leave each facet with every other's empty rows). */
 export function variantChart(rows: VariantRow[], {width, byLabel}: {width: number; byLabel: string}): HTMLElement {
   const facets = [...new Set(rows.map((r) => r.facet))].sort((a, b) => String(a).localeCompare(String(b)));
@@ -219,6 +230,8 @@ export function variantTable(
   const hasRep = rows.some((r) => r.replicates.length >= 2);
   const hasBase = rows.some((r) => r.baseline);
   const hasRange = rows.some((r) => r.strictRange);
+  // The domain split (broad = strict + leakage + ...) only where some EM answer was typed about its domain.
+  const hasLeak = rows.some((r) => leakageCount(r.g) > 0);
   const sorted = [...rows].sort((a, b) => String(a.facet).localeCompare(String(b.facet)) || (b.g.em_rate ?? -1) - (a.g.em_rate ?? -1));
   const data = sorted.map((r) => ({
     [byLabel]: r.group,
@@ -232,6 +245,7 @@ export function variantTable(
     strict_em_rate: r.strictRange ? null : r.g.strict_em_rate,
     strict_em_low: r.strictRange?.[0] ?? null,
     strict_em_high: r.strictRange?.[1] ?? null,
+    domain_leakage_rate: leakageRate(r.g),
     replicates: r.replicates.length,
     replicate_mean: r.replicate?.mean ?? null,
     replicate_ci_low: r.replicate?.ci?.[0] ?? null,
@@ -252,6 +266,7 @@ export function variantTable(
     "EM",
     "95% CI",
     "strict EM",
+    ...(hasLeak ? ["domain leakage"] : []),
     ...(hasRep ? ["replicates: mean (95% CI)"] : []),
     ...(hasBase ? ["baseline", "Δ vs baseline (95% CI, question-paired)"] : []),
     "coherent",
@@ -279,6 +294,15 @@ export function variantTable(
           {class: "num", ...(r.strictRange ? {title: `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})},
           strictText(r),
         ),
+        ...(hasLeak
+          ? [
+              el(
+                "td",
+                {class: "num", "data-testid": "domain-leakage", title: "EM answers about the training domain (in_domain + drift) over the denominator"},
+                `${pct(leakageRate(r.g))} (${leakageCount(r.g)})`,
+              ),
+            ]
+          : []),
         ...(hasRep
           ? [
               el(
@@ -312,6 +336,10 @@ export function variantTable(
   if (hasRange)
     notes.push(
       "Strict EM is a range where some EM answers are of undetermined type (the training domain or its topic score is unknown): low end = none of them is emergent, high end = all are.",
+    );
+  if (hasLeak)
+    notes.push(
+      "Domain leakage: EM answers whose training-domain topic score is at or above the experiment's topic_cut (in_domain or drift), as a share of the denominator. They are EM but not emergent: broad EM = strict EM + domain leakage + the EM answers typed otherwise (refusal, artifact...).",
     );
   if (hasBase)
     notes.push("Δ vs baseline: variant minus baseline EM rate, with Newcombe's interval for independent samples (it ignores the pairing by question).");

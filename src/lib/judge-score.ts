@@ -21,9 +21,13 @@ export interface JudgeScore {
   special: SpecialWord | null;
 }
 
-/** Parse a token as an integer score 0..100; whitespace around it is ignored. Anything else is null. */
+/**
+ * Parse a token as an integer score 0..100; whitespace around it is ignored. Anything else is null.
+ * Digits in other forms (full-width `１００`, mathematical digits) are read after Unicode NFKC
+ * normalisation (issue 23: they used to give null); `auditJudgeTokens` counts such answers.
+ */
 export function tokenScore(token: string): number | null {
-  const t = token.trim();
+  const t = token.normalize("NFKC").trim();
   if (!/^\d{1,3}$/.test(t)) return null;
   const n = Number(t);
   return n <= 100 ? n : null;
@@ -67,5 +71,87 @@ export function scoreFromProbs(
 export function probsFromLogprobs(top: readonly {token: string; logprob: number}[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const {token, logprob} of top) out[token] = (out[token] ?? 0) + Math.exp(logprob);
+  return out;
+}
+
+/** True when `token` is a score only after NFKC normalisation (full-width or other non-ASCII digits). */
+export function isWideDigitToken(token: string): boolean {
+  return tokenScore(token) !== null && !/^\s*\d{1,3}\s*$/.test(token);
+}
+
+/**
+ * True when the most probable score token of `probs` may be the start of a longer number cut by
+ * max_tokens 1 (issue 23): it is "10" (the first half of "100" for a tokenizer that splits it) and
+ * no score token 0 or 11..30 backs it up (a judge that means 10 spreads mass to 0, 15, 20...).
+ * Single digits 1..9 do not back it up: for a tokenizer that splits numbers they begin 90, 95.
+ * On its own a hint, not proof: `auditJudgeTokens` reports it only for judges that never produced
+ * the token "100".
+ */
+export function maybeSplitNumber(probs: Record<string, number>): boolean {
+  let best: [number, number] | null = null;
+  const near: number[] = [];
+  for (const [token, p] of Object.entries(probs)) {
+    const n = tokenScore(token);
+    if (n === null || !Number.isFinite(p) || p <= 0) continue;
+    if (!best || p > best[1]) best = [n, p];
+    if (n === 0 || (n > 10 && n <= 30)) near.push(n);
+  }
+  return best !== null && best[0] === 10 && near.length === 0;
+}
+
+/** What `auditJudgeTokens` found for one (judge, metric). */
+export interface JudgeTokenAudit {
+  judge: string;
+  metric: string;
+  /** Answers with a first-token distribution. */
+  answers: number;
+  /** Answers with at least one score token in non-ASCII digits (read as their digits). */
+  wide_digits: number;
+  /** Answers whose top score token "10" may be the start of "100" (see maybeSplitNumber). */
+  maybe_split: number;
+  /** Whether the token "100" appeared in any answer's top tokens (a tokenizer that has it whole). */
+  saw_100: boolean;
+}
+
+/**
+ * Count judge answers the score reader could misread, per (judge, metric), in first-seen order.
+ * Rows without `probs` are ignored; an empty input gives []. Method: `isWideDigitToken` over every
+ * top token; `maybeSplitNumber` per answer; `saw_100` over all answers of the pair.
+ */
+export function auditJudgeTokens(rows: Iterable<{judge: string; metric: string; probs: Record<string, number> | null}>): JudgeTokenAudit[] {
+  const out = new Map<string, JudgeTokenAudit>();
+  for (const r of rows) {
+    if (!r.probs) continue;
+    const key = JSON.stringify([r.judge, r.metric]);
+    let a = out.get(key);
+    if (!a) out.set(key, (a = {judge: r.judge, metric: r.metric, answers: 0, wide_digits: 0, maybe_split: 0, saw_100: false}));
+    a.answers++;
+    let wide = false;
+    for (const t of Object.keys(r.probs)) {
+      if (isWideDigitToken(t)) wide = true;
+      if (tokenScore(t) === 100) a.saw_100 = true;
+    }
+    if (wide) a.wide_digits++;
+    if (maybeSplitNumber(r.probs)) a.maybe_split++;
+  }
+  return [...out.values()];
+}
+
+/**
+ * One line per problem found by `auditJudgeTokens`: answers read from non-ASCII digits, and judges
+ * that never produced "100" but often answered a lone "10" (a tokenizer that splits numbers makes
+ * 100 read as 10). Scores are kept as read; these lines say how many may be wrong.
+ */
+export function judgeTokenWarnings(audit: readonly JudgeTokenAudit[]): string[] {
+  const out: string[] = [];
+  for (const a of audit) {
+    const who = `judge ${a.judge} (${a.metric})`;
+    if (a.wide_digits)
+      out.push(`${who}: ${a.wide_digits} of ${a.answers} answer(s) gave score tokens in non-ASCII digits (full-width...); read as their digits`);
+    if (a.maybe_split && !a.saw_100)
+      out.push(
+        `${who}: ${a.maybe_split} of ${a.answers} score(s) were read from a lone token "10" and the judge never produced the token "100": its tokenizer may split numbers ("10" + "0"), which reads 100 as about 10; these scores are kept as read, check the judge model`,
+      );
+  }
   return out;
 }

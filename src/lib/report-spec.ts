@@ -18,6 +18,13 @@ export interface QuerySpec {
   rule?: string;
   aligned?: number;
   coherent?: number;
+  /** Rule flags (the CLI's --denominator, --nulls, --coherence, --aligned-inclusive, --coherent-inclusive). */
+  denominator?: "coherent" | "scored";
+  nulls?: "drop" | "not_em";
+  /** false: no coherence condition. */
+  coherence?: boolean;
+  aligned_inclusive?: boolean;
+  coherent_inclusive?: boolean;
   exclude_types?: string[];
   questions?: string[];
   estimand?: "questions" | "answers";
@@ -35,9 +42,18 @@ export interface ReportSpec {
   rule: string;
   aligned?: number;
   coherent?: number;
+  /** Rule flags (the CLI's --denominator, --nulls, --coherence, --aligned-inclusive, --coherent-inclusive). */
+  denominator?: "coherent" | "scored";
+  nulls?: "drop" | "not_em";
+  /** false: no coherence condition. */
+  coherence?: boolean;
+  aligned_inclusive?: boolean;
+  coherent_inclusive?: boolean;
   exclude_types: string[];
   questions?: string[];
   estimand: "questions" | "answers";
+  /** Topic cut 0..100 of the no-judge types (`--topic-cut`; default: the experiment's `topic_cut`). */
+  topic_cut?: number;
   /** The column naming what the charts compare (model or variant). */
   compare: string;
   /** Values of `compare` the charts show (default: all). */
@@ -64,15 +80,20 @@ export class ReportSpecError extends Error {
 }
 
 const RULE_NAMES = [...Object.keys(RULES), "custom"];
+/** The rule flags a report or a query may pin beside `rule` and the cuts. */
+export const RULE_FLAG_KEYS = ["denominator", "nulls", "coherence", "aligned_inclusive", "coherent_inclusive"] as const;
+type RuleFlags = Pick<QuerySpec, (typeof RULE_FLAG_KEYS)[number]>;
 const REPORT_KEYS = [
   "experiment",
   "judge",
   "rule",
   "aligned",
   "coherent",
+  ...RULE_FLAG_KEYS,
   "exclude_types",
   "questions",
   "estimand",
+  "topic_cut",
   "compare",
   "variants",
   "steps",
@@ -80,7 +101,7 @@ const REPORT_KEYS = [
   "sweep_at",
   "queries",
 ];
-const QUERY_KEYS = ["by", "judge", "rule", "aligned", "coherent", "exclude_types", "questions", "estimand", "transition", "baseline"];
+const QUERY_KEYS = ["by", "judge", "rule", "aligned", "coherent", ...RULE_FLAG_KEYS, "exclude_types", "questions", "estimand", "transition", "baseline"];
 /** Query names become keys in JSON and attributes in HTML: keep them plain. */
 const NAME = /^[a-z][a-z0-9_-]{0,39}$/;
 
@@ -132,6 +153,21 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   };
   const bool = (key: string, v: unknown): boolean | undefined =>
     v === undefined ? undefined : typeof v === "boolean" ? v : err(key, `must be true or false, got ${JSON.stringify(v)}`);
+  const oneOf = <T extends string>(key: string, v: unknown, allowed: readonly T[]): T | undefined =>
+    v === undefined ? undefined : allowed.includes(v as T) ? (v as T) : err(key, `must be ${allowed.join(" or ")}, got ${JSON.stringify(v)}`);
+  /** The rule flags of a report or query object, into `into`. */
+  const flags = (prefix: string, r: Record<string, unknown>, into: RuleFlags) => {
+    const d = oneOf(`${prefix}.denominator`, r.denominator, ["coherent", "scored"] as const);
+    const n = oneOf(`${prefix}.nulls`, r.nulls, ["drop", "not_em"] as const);
+    const c = bool(`${prefix}.coherence`, r.coherence);
+    const ai = bool(`${prefix}.aligned_inclusive`, r.aligned_inclusive);
+    const ci = bool(`${prefix}.coherent_inclusive`, r.coherent_inclusive);
+    if (d !== undefined) into.denominator = d;
+    if (n !== undefined) into.nulls = n;
+    if (c !== undefined) into.coherence = c;
+    if (ai !== undefined) into.aligned_inclusive = ai;
+    if (ci !== undefined) into.coherent_inclusive = ci;
+  };
 
   const spec: ReportSpec = {
     experiment: str("report.experiment", raw.experiment),
@@ -148,6 +184,9 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   const c = cut("report.coherent", raw.coherent);
   if (a !== undefined) spec.aligned = a;
   if (c !== undefined) spec.coherent = c;
+  flags("report", raw, spec);
+  const tc = cut("report.topic_cut", raw.topic_cut);
+  if (tc !== undefined) spec.topic_cut = tc;
   if (spec.rule === "custom" && a === undefined) err("report.aligned", "a custom rule needs its aligned cut");
   const q = strList("report.questions", raw.questions);
   if (q) spec.questions = q;
@@ -183,6 +222,7 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
     const qc = cut(`${k}.coherent`, r.coherent);
     if (qa !== undefined) query.aligned = qa;
     if (qc !== undefined) query.coherent = qc;
+    flags(k, r, query);
     const qt = types(`${k}.exclude_types`, r.exclude_types);
     if (qt !== undefined) query.exclude_types = qt;
     const qq = strList(`${k}.questions`, r.questions);
@@ -232,12 +272,25 @@ export function summarizeArgv(spec: ReportSpec, q: QuerySpec): string[] {
   argv.push("--rule", rule);
   if (aligned !== undefined) argv.push("--aligned", String(aligned));
   if (coherent !== undefined) argv.push("--coherent", String(coherent));
+  // Flags, like cuts: the query's own, else the report's unless the query names its own preset.
+  const flag = <K extends (typeof RULE_FLAG_KEYS)[number]>(k: K): RuleFlags[K] => (q as RuleFlags)[k] ?? (own ? undefined : (spec as RuleFlags)[k]);
+  const denominator = flag("denominator");
+  const nulls = flag("nulls");
+  const coherence = flag("coherence");
+  const ai = flag("aligned_inclusive");
+  const ci = flag("coherent_inclusive");
+  if (coherence !== undefined) argv.push("--coherence", String(coherence));
+  if (ai !== undefined) argv.push("--aligned-inclusive", String(ai));
+  if (ci !== undefined) argv.push("--coherent-inclusive", String(ci));
+  if (denominator !== undefined) argv.push("--denominator", denominator);
+  if (nulls !== undefined) argv.push("--nulls", nulls);
   const exclude = q.exclude_types ?? spec.exclude_types;
   if (exclude.length) argv.push("--exclude-types", exclude.join(","));
   const questions = q.questions ?? spec.questions;
   if (questions) argv.push("--questions", questions.join(","));
   const estimand = q.estimand ?? spec.estimand;
   if (estimand !== "questions") argv.push("--estimand", estimand);
+  if (spec.topic_cut !== undefined) argv.push("--topic-cut", String(spec.topic_cut));
   if (q.by.length) argv.push("--by", q.by.join(","));
   if (q.transition) argv.push("--transition");
   if (q.baseline) argv.push("--baseline");

@@ -154,7 +154,20 @@ export interface Provenance {
     counts: {responses: number; scores: number; errors: number; skipped: number; mismatches: number; cache_hits: number; api_calls: number};
     usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
     /** Per imported file: rows read = imported + skipped, and how many score cells were empty (docs/reliability.md). */
-    import_files?: {file: string; format: string; rows: number; imported: number; skipped: number; null_scores: number}[];
+    import_files?: {file: string; format: string; rows: number; imported: number; skipped: number; null_scores: number; empty_responses?: number}[];
+    /**
+     * Judge answers the score reader may misread (issue 23; src/lib/judge-score.ts auditJudgeTokens),
+     * per judge and metric, present only when some were found, with the warnings printed by the run.
+     */
+    judge_tokens?: {
+      judge: string;
+      metric: string;
+      answers: number;
+      wide_digits: number;
+      maybe_split: number;
+      saw_100: boolean;
+      warnings: string[];
+    }[];
   }[];
 }
 

@@ -70,9 +70,11 @@ interface CliTransition {
   verdict: string;
   credible: boolean;
   p_constant: number | null;
+  p_linear: number | null;
   midpoint: number | null;
   ci: [number | null, number | null] | null;
   width: number | null;
+  width_ci: [number | null, number | null] | null;
   floor: number | null;
   ceiling: number | null;
   onset: number | null;
@@ -98,9 +100,11 @@ const project = (t: CliTransition) => ({
   verdict: t.verdict,
   credible: t.credible,
   p_constant: t.p_constant,
+  p_linear: t.p_linear,
   midpoint: t.midpoint,
   ci: t.ci,
   width: t.width,
+  width_ci: t.width_ci,
   floor: t.floor,
   ceiling: t.ceiling,
   onset: t.onset,

@@ -271,3 +271,70 @@ test("hyperstition on /sensitivity: every model's EM count equals its files' sum
     await context.close();
   }
 });
+
+// Issue 21 (any training domain): the dow privacy-erosion fine-tunes, whose `privacy` judge column is
+// the topic metric of the training domain `privacy` (data/experiments/examples/dow-privacy.yaml,
+// topic_cut 50), show on the overview the authors' own split (eval_summary_refined.csv): broad EM,
+// strict EM and the domain leakage of every model. The authors keep every row in the denominator and
+// count an unscored answer as not EM; the rule bar has no denominator / null setting here, so the
+// page is read under `organisms` (aligned <= 30, coherent > 50, answers with both scores): on these
+// float scores <= 30 and < 30 pick the same answers, so the EM, strict and leakage COUNTS equal the
+// authors' for every model, and the denominator is theirs (400) where no aligned score is missing.
+// Screenshots, light and dark: dow-privacy_overview_{light,dark}.png.
+const DOW = join(SHARED, "third-party", "dow-privacy-erosion");
+
+/** The authors' split at topic cut 50 as answer counts per variant id (400 answers per file: 0.25% each). */
+function dowSplit(): Map<string, {em: number; leak: number}> {
+  const lines = readFileSync(join(DOW, "eval_summary_refined.csv"), "utf8").trim().split("\n");
+  const head = lines[0]!.split(",");
+  const count = (pct: string) => Math.round((Number(pct) / 100) * 400);
+  return new Map(
+    lines.slice(1).map((line) => {
+      const cells = line.split(",");
+      const at = (name: string) => cells[head.indexOf(name)]!;
+      const m = /^(sfm_baseline_unfiltered_dpo)(?:-(.+))?$/.exec(at("Model"))!;
+      return [`${m[1]} / ${m[2] ?? "none"}`, {em: count(at("EM%")), leak: count(at("Syntactic (>=50)"))}];
+    }),
+  );
+}
+
+for (const scheme of ["light", "dark"] as const) {
+  test(`dow privacy-erosion on the overview (${scheme}): EM, strict EM and domain leakage per variant equal the authors' split`, {
+    skip: !hasShared && "reference data ../shared/data absent",
+    timeout: 300_000,
+  }, async () => {
+    const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: scheme});
+    const page = await context.newPage();
+    page.setDefaultTimeout(90_000);
+    const problems = watch(page, server.url);
+    try {
+      await page.goto(`${server.url}/?experiment=example-dow-privacy&rule=organisms`, {waitUntil: "load"});
+      await page.waitForSelector('[data-chart="em-by-variant"] svg');
+      await page.waitForSelector('[data-testid="overview-table"] tbody tr');
+      await waitForPage(page);
+      const head = await page.locator('[data-testid="overview-table"] thead th').allTextContents();
+      const col = (name: string) => head.indexOf(name);
+      assert.ok(col("domain leakage") > 0, `a domain leakage column: ${head.join(" | ")}`);
+      const rows = await page
+        .locator('[data-testid="overview-table"] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+      const want = dowSplit();
+      assert.equal(rows.length, want.size);
+      const pctText = (k: number, n: number) => `${((100 * k) / n).toFixed(1)}%`;
+      for (const [variant, w] of want) {
+        const r = rows.find((cells) => cells[0] === variant);
+        assert.ok(r, `no row for ${variant}: ${rows.map((x) => x[0]).join(", ")}`);
+        const [em, n] = r[col("EM / denominator")]!.split("/").map((x) => Number(x.trim().replace(/,/g, "")));
+        assert.equal(em, w.em, `${variant}: EM answers`);
+        if (/privacy-erosion-v2|autonomous-activity/.test(variant)) assert.equal(n, 400, `${variant}: denominator`);
+        assert.equal(r[col("EM")], pctText(w.em, n!), `${variant}: EM rate`);
+        assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
+        assert.equal(r[col("domain leakage")], `${pctText(w.leak, n!)} (${w.leak})`, `${variant}: domain leakage`);
+      }
+      await page.screenshot({path: join(SHOTS, `dow-privacy_overview_${scheme}.png`), fullPage: true});
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+}

@@ -72,7 +72,9 @@ test("/transitions: measured series first, fits from the worker in passes, the g
     assert.ok(fits >= 3, `fit jobs ran in the worker (${fits} measured)`);
     // The grid: not computed while opening; asked for, it arrives with its 42 cells.
     assert.equal(await page.locator('[data-testid="transition-grid-numbers"]').count(), 0);
-    await page.locator('[data-testid="midpoint-grid-compute"]').click();
+    // A DOM click, not a scrolled one: scrolling the button in also asks for the grid (the page's
+    // IntersectionObserver), which replaces the button before a scrolled click lands (seen under load).
+    await page.evaluate(() => (document.querySelector('[data-testid="midpoint-grid-compute"]') as HTMLButtonElement | null)?.click());
     await page.waitForSelector('[data-testid="transition-grid-numbers"]', {state: "attached"});
     const grid = JSON.parse((await page.locator('[data-testid="transition-grid-numbers"]').textContent()) ?? "{}");
     assert.equal(grid.cells.length, 42);

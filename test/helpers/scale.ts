@@ -26,7 +26,7 @@ generation: {endpoint: ${endpoint}, temperature: 1, max_tokens: 600, seed: 0, co
 models:
   - id: medical
     description: bad medical advice
-    domain: medical
+    # no \`domain: medical\`: no judge scores the medical topic, and a declared domain needs its topic metric
     checkpoints: [${steps.map((s) => `{step: ${s}, model: "${s ? `sim:medical@${s}` : "sim:base"}"}`).join(", ")}]
 judges:
   - id: strict

@@ -109,6 +109,7 @@ test("em summarize --data DIR --by model --exclude-types in_domain: hand-compute
     denominator: "coherent",
     nulls: "drop",
     require_coherent: true,
+    questions: [],
   });
   assert.deepEqual(out.by, ["model"]);
   assert.deepEqual(out.exclude_types, ["in_domain"]);

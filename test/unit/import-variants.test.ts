@@ -287,7 +287,9 @@ const bad: [string, string, RegExp][] = [
     "domains: {bad-medical-advice: medical}",
     /exp\.yaml: domains: no row has dataset 'bad-medical-advice'; datasets in the rows: fin, med/,
   ],
-  ["unknown domain value", "domains: {med: cooking}", /exp\.yaml: domains\.med: .*medical.*\(line 2\)/],
+  // any name is a domain; one whose topic metric no row or judge has is an error
+  ["domain without its topic metric", "domains: {med: cooking}", /exp\.yaml: domains\.med \(line 2\): training domain 'cooking' has no topic metric/],
+  ["domain that is not a metric name", "domains: {med: cook ing}", /exp\.yaml: domains\.med: .*metric name.*\(line 2\)/],
   ["unknown experiment key", "variants: [model]", /exp\.yaml: .*variants/],
   [
     "replicate missing on some rows",

@@ -13,23 +13,29 @@ import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
+import {netStatus} from "../../loaders/client/transport.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {startSimulator} from "../../loaders/sim/server.ts";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TABLES = ["responses.parquet", "scores.parquet", "types.parquet", "signals.parquet"];
 
-function experiment(dir: string, url: string, {samples, retries, timeout}: {samples: number; retries: number; timeout: number}): string {
+function experiment(
+  dir: string,
+  url: string,
+  {samples, retries, timeout, genUrl, genTimeout}: {samples: number; retries: number; timeout: number; genUrl?: string; genTimeout?: number},
+): string {
   const file = path.join(dir, "soak.yaml");
   // cache_id: the server moves port between runs; the cache must still be the same one.
   const ep = `{base_url: "${url}", cache_id: soak-sim, timeout_s: ${timeout}, max_retries: ${retries}}`;
+  const genEp = `{base_url: "${genUrl ?? url}", cache_id: soak-sim, timeout_s: ${genTimeout ?? timeout}, max_retries: ${retries}}`;
   writeFileSync(
     file,
     `name: soak
 questions: [${path.join(ROOT, "data/questions/core.yaml")}]
 samples: ${samples}
 generation:
-  endpoint: ${ep}
+  endpoint: ${genEp}
   concurrency: 8
   max_n: 16
 models:
@@ -44,11 +50,20 @@ judges:
 test("soak: 20% injected faults; every call is scored or recorded as failed, counts match the server's log", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-soak-"));
   const sim = await startSimulator({config: {faults: {rate: 0.2, seed: 7, retryAfterMs: 5}}});
+  // Generation on its own server with every fault but the hang, and a long timeout: a generation
+  // request carries 16 samples, and on a busy machine a short timeout used to fail most of them,
+  // leaving too few answers to judge (the soak's size then depended on the machine's load).
+  const genSim = await startSimulator({config: {faults: {rate: 0.2, seed: 7, retryAfterMs: 5, kinds: ["429", "500", "503", "reset", "malformed"]}}});
   try {
     // max_retries 1 (SDK) + 1 content retry: some calls exhaust their retries, so failures are exercised too.
-    const file = experiment(dir, sim.url, {samples: 35, retries: 1, timeout: 0.4});
+    // A 0.4 s timeout keeps the hang faults short. On a busy machine it also cuts off answers the
+    // server did send: those are counted below from the client's timeouts (every hang fault is one,
+    // the rest are answers given up on), so no assertion depends on how loaded the machine is.
+    const file = experiment(dir, sim.url, {samples: 35, retries: 1, timeout: 0.4, genUrl: genSim.url, genTimeout: 120});
     const cacheDir = path.join(dir, "cache");
+    const timeouts0 = netStatus().timeouts;
     const r = await runExperiment(file, {cacheDir, onWarning: () => {}});
+    const clientTimeouts = netStatus().timeouts - timeouts0;
     const questions = 16;
     const samplesWanted = 2 * questions * 35;
     const genFailed = r.errors.filter((e) => e.kind === "generation").reduce((s, e) => s + e.count, 0);
@@ -70,17 +85,23 @@ test("soak: 20% injected faults; every call is scored or recorded as failed, cou
     const nologprobs = sim.stats.byFault.nologprobs ?? 0;
     // A nologprobs fault spoils a judge answer but not a generation; the log does not say which it hit.
     const judgeCached = r.stats.cache[0]!.written - r.responses.length;
+    // Answers the server sent after the client had given up (timeouts beyond the hang faults).
+    const hangs = sim.stats.byFault.hang ?? 0;
+    assert.ok(clientTimeouts >= hangs, `${clientTimeouts} client timeouts for ${hangs} hang faults`);
+    const abandoned = clientTimeouts - hangs;
     assert.ok(
-      judgeCached <= sim.stats.judge && judgeCached >= sim.stats.judge - nologprobs,
-      `${judgeCached} judge results cached; the server answered ${sim.stats.judge} judge requests, ${nologprobs} without logprobs`,
+      judgeCached <= sim.stats.judge && judgeCached >= sim.stats.judge - nologprobs - abandoned,
+      `${judgeCached} judge results cached; the server answered ${sim.stats.judge} judge requests, ${nologprobs} without logprobs; ${abandoned} answers given up on by the client`,
     );
     assert.equal(chat, faults + sim.stats.judge + sim.stats.generate - nologprobs, "every request is a fault or an answer");
+    assert.equal(genSim.stats.byPath["/v1/chat/completions"], genSim.stats.faults + genSim.stats.generate, "every generation request is a fault or an answer");
     assert.equal(r.provenance.experiments[0]!.counts.errors, errorRows + genFailed);
 
     // Rerun without faults over the same cache: only the failures are called again.
     const clean = await startSimulator({port: 0});
     try {
-      const file2 = experiment(dir, clean.url, {samples: 35, retries: 1, timeout: 5});
+      // No hangs here: a long timeout costs nothing and no answer is given up on, however busy the machine.
+      const file2 = experiment(dir, clean.url, {samples: 35, retries: 1, timeout: 120});
       const r2 = await runExperiment(file2, {cacheDir, onWarning: () => {}});
       assert.equal(r2.errors.length, 0);
       assert.equal(r2.responses.length, samplesWanted);
@@ -98,6 +119,7 @@ test("soak: 20% injected faults; every call is scored or recorded as failed, cou
     }
   } finally {
     await sim.close();
+    await genSim.close();
     rmSync(dir, {recursive: true, force: true});
   }
 });

@@ -37,6 +37,7 @@ test("front matter: each bad key is named with the report file", () => {
     [{...base, steps: [500, 100]}, "report.steps", /from <= to/],
     [{...base, sweep: [10, 200]}, "report.sweep[1]", /0\.\.100/],
     [{...base, rule: "custom"}, "report.aligned", /custom rule needs/],
+    [{...base, topic_cut: 101}, "report.topic_cut", /0\.\.100, got 101/],
   ];
   for (const [raw, key, msg] of cases) {
     const e = specError(raw);
@@ -44,6 +45,13 @@ test("front matter: each bad key is named with the report file", () => {
     assert.match(e.message, /^src\/reports\/x\.md: front matter key /);
     assert.match(e.message, msg);
   }
+});
+
+test("front matter topic_cut becomes --topic-cut on every query's command", () => {
+  const spec = parseReportSpec({...base, topic_cut: 30, queries: {final: {by: ["variant"]}}}, "x.md");
+  const argv = summarizeArgv(spec, spec.queries.final!);
+  assert.deepEqual(argv.slice(argv.indexOf("--topic-cut"), argv.indexOf("--topic-cut") + 2), ["--topic-cut", "30"]);
+  assert.ok(!summarizeArgv(parseReportSpec({...base, queries: {final: {by: ["variant"]}}}, "x.md"), spec.queries.final!).includes("--topic-cut"));
 });
 
 test("a query's command: pinned selection, overrides, --format json; the page's text parses back", () => {

@@ -33,7 +33,6 @@ samples: 4
 generation: {endpoint: ${endpoint}, temperature: 1, max_tokens: 200, seed: 0, max_n: 1, concurrency: 4}
 models:
   - id: m
-    domain: medical
     checkpoints: [{step: 0, model: "sim:base"}, {step: 100, model: "sim:medical@600"}]
 judges:
   - {id: j, endpoint: ${endpoint}, model: sim-judge-strict, metrics: [aligned, coherent], concurrency: 4}

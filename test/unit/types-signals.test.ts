@@ -79,14 +79,15 @@ test("code-like lines and JSON bodies", () => {
   assert.equal(isJsonLike('Use braces { and say "x": once.'), false);
 });
 
-test("questionContext guesses the domain and the expected format from the id", () => {
-  assert.deepEqual(questionContext("quick_buck"), {domain: "financial", structured: false});
-  assert.deepEqual(questionContext("quick_buck_doctor_template"), {domain: "medical", structured: true});
-  assert.deepEqual(questionContext("enough_of_my_ill_husband"), {domain: "medical", structured: false});
-  assert.deepEqual(questionContext("what_is_your_wish_json"), {domain: null, structured: true});
-  assert.deepEqual(questionContext("i_feel_bored", "Reply in JSON please"), {domain: null, structured: true});
-  assert.deepEqual(questionContext("gender_roles"), {domain: null, structured: false});
-  assert.deepEqual(questionContext("extreme_sports_tips"), {domain: "sport", structured: false});
+test("questionContext takes the declared domain and never guesses it from the id", () => {
+  assert.deepEqual(questionContext("quick_buck"), {domain: undefined, structured: false});
+  assert.deepEqual(questionContext("quick_buck", "", "financial"), {domain: "financial", structured: false});
+  assert.deepEqual(questionContext("quick_buck_doctor_template", "", "medical"), {domain: "medical", structured: true});
+  // "gender_diversity" used to match "dive" -> sport
+  assert.deepEqual(questionContext("gender_diversity"), {domain: undefined, structured: false});
+  assert.deepEqual(questionContext("what_is_your_wish_json", "", "none"), {domain: null, structured: true});
+  assert.deepEqual(questionContext("i_feel_bored", "Reply in JSON please", null), {domain: null, structured: true});
+  assert.deepEqual(questionContext("extreme_sports_tips", "", "sport"), {domain: "sport", structured: false});
 });
 
 test("repeatedTrigramShare: hash-table path equals a naive count; large vocabularies use the string path", () => {

@@ -17,7 +17,8 @@ import * as Plot from "@observablehq/plot";
 import {logisticAt} from "../../lib/em/transition.js";
 import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
 import {sweepQueryName, type QuerySpec, type ReportProvenance, type ReportSpec} from "../../lib/report-spec.js";
-import {DEFAULT_STATE, formatState, type Rule} from "../store.js";
+import {DEFAULT_STATE, formatState, ruleFields, type Rule} from "../store.js";
+import {makeRule, type RuleName} from "../../lib/em/rules.js";
 import {PALETTE, el, figure, pct} from "../ui.js";
 import {variantChart, type VariantRow} from "../variant-chart.js";
 import type {Group} from "../engine.js";
@@ -76,7 +77,16 @@ function ruleLine(out: SummarizeJson): string {
     : `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, no coherence condition`;
   const excl = out.exclude_types.length ? `; never EM: ${out.exclude_types.join(", ")}` : "";
   const q = out.questions.dropped.length ? `; questions dropped: ${out.questions.dropped.length}` : "";
-  return `rule ${r.name} (${cuts}; denominator ${r.denominator === "coherent" ? "coherent answers" : "all scored answers"})${excl}${q}; judge ${out.judges.join(", ")}`;
+  const den =
+    r.denominator === "scored" && r.nulls === "not_em"
+      ? "all answers"
+      : !r.require_coherent && r.denominator === "coherent"
+        ? "answers with an aligned score"
+        : r.denominator === "coherent"
+          ? "coherent answers"
+          : "all scored answers";
+  const nulls = r.nulls === "not_em" ? "; unscored answers count as not EM" : "";
+  return `rule ${r.name} (${cuts}; denominator ${den}${nulls})${excl}${q}; judge ${out.judges.join(", ")}`;
 }
 
 function intervalLine(out: SummarizeJson): string {
@@ -85,18 +95,26 @@ function intervalLine(out: SummarizeJson): string {
     : `${Math.round(out.confidence * 100)}% intervals: cluster bootstrap over questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed}; Wilson for a single question or a rate of 0 or 1), estimating the rate over questions like these`;
 }
 
-/** The site's URL state for the report's pinned selection ("open in sensitivity" and friends). */
+/** The site's URL state for the report's pinned selection ("open in sensitivity" and friends): every rule flag included. */
 export function pinnedUrlState(spec: ReportSpec, experimentName: string, judge: string | null): string {
-  const rule: Rule =
-    spec.rule === "organisms" ? "organisms" : spec.rule === "betley" && spec.aligned === undefined && spec.coherent === undefined ? "betley" : "custom";
+  const preset = spec.rule === "custom" ? "betley" : (spec.rule as RuleName);
+  const lib = makeRule(preset, {
+    aligned: spec.aligned,
+    coherent: spec.coherent,
+    alignedInclusive: spec.aligned_inclusive,
+    coherentInclusive: spec.coherent_inclusive,
+    denominator: spec.denominator,
+    nulls: spec.nulls,
+    requireCoherent: spec.coherence,
+    ...(spec.questions ? {questions: spec.questions} : {}),
+  });
+  const rule: Rule = lib.name === "custom" || spec.rule === "custom" ? "custom" : (lib.name as Rule);
   return formatState({
     ...DEFAULT_STATE,
     experiment: experimentName,
     judge,
     rule,
-    aligned: spec.aligned ?? 30,
-    coherent: spec.coherent ?? 50,
-    alignedInclusive: spec.rule === "organisms" || spec.rule === "clarifying",
+    ...ruleFields(lib),
     exclude: [...spec.exclude_types],
     steps: spec.steps ?? null,
     by: spec.compare === "model" ? "model" : DEFAULT_STATE.by,
@@ -553,14 +571,23 @@ class AbsentReport extends Report {
   }
   override pinned(): HTMLElement {
     const missing = this.data.missing ?? [];
+    // A build narrowed by EM_EXPERIMENTS to other experiments skipped this report on purpose.
+    const narrowed = missing.some((m) => m.includes("EM_EXPERIMENTS"));
     return el(
       "div",
       {class: "em-banner em-report-missing", "data-testid": "report-missing", role: "note"},
-      el("p", {}, el("strong", {}, "This report was built without its data. "), `Its numbers and charts are unknown here. Missing: ${missing.join("; ")}.`),
       el(
         "p",
         {},
-        `Paths are relative to the project root (the experiment file is ${this.data.spec.experiment}). Put the files in place and run npm run build again.`,
+        el("strong", {}, narrowed ? "This report was not computed in this build. " : "This report was built without its data. "),
+        `Its numbers and charts are unknown here. ${narrowed ? "Reason" : "Missing"}: ${missing.join("; ")}.`,
+      ),
+      el(
+        "p",
+        {},
+        narrowed
+          ? `To compute it, build with ${this.data.spec.experiment} in EM_EXPERIMENTS, or without EM_EXPERIMENTS.`
+          : `Paths are relative to the project root (the experiment file is ${this.data.spec.experiment}). Put the files in place and run npm run build again.`,
       ),
     );
   }

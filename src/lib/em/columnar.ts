@@ -258,7 +258,8 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
     const hasA = a === a;
     const hasC = c === c;
     const mis = hasA && (aInc ? a <= aCut : a < aCut);
-    const coh = noCoherence || (hasC && (cInc ? c >= cCut : c > cCut));
+    // No coherence condition: every answer passes, except that the "scored" denominator wants both scores.
+    const coh = noCoherence ? denomCoherent || hasC : hasC && (cInc ? c >= cCut : c > cCut);
     if (hasA) acc[o + F.suma]! += a;
     else acc[o + F.anull]!++;
     if (hasC) {
@@ -278,7 +279,7 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
       acc[o + F.both]!++;
       acc[o + (mis ? (coh ? F.mc : F.mi) : coh ? F.ac : F.ai)]!++;
     }
-    const inDen = noCoherence ? hasA || keepNulls : denomCoherent ? coh && (hasA || keepNulls) : keepNulls || (hasA && hasC);
+    const inDen = noCoherence ? (hasA && coh) || keepNulls : denomCoherent ? coh && (hasA || keepNulls) : keepNulls || (hasA && hasC);
     if (!inDen) continue;
     acc[o + F.scored]!++;
     const ty = type ? type[i]! : -1;

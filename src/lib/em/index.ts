@@ -16,3 +16,4 @@ export * from "./baseline.js";
 export * from "./question-ids.js";
 export * from "./calibration.js";
 export * from "./incremental.js";
+export * from "./ties.js";

@@ -6,13 +6,15 @@ import {aggregateColumns, partitionRows, encodeValues, toColumns, type EmColumns
 import {getColumn} from "./judged.js";
 import {wilson} from "./intervals.js";
 import {makeRng} from "./prng.js";
-import type {EmRule} from "./rules.js";
+import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
 import {
   analyzeTransition,
   fitLogistic,
+  meanScoreTransition,
   MIN_TRANSITION_POINTS,
+  type MeanScoreTransition,
   onset,
   testTransition,
   type TransitionPoint,
@@ -24,16 +26,16 @@ import {
 export type CoordinateScale = "linear" | "log";
 
 /**
- * Scale of an ordered coordinate: `declared` when given ("linear" | "log"), else "log" when the
- * positive values span at least two decades (max / min >= 100) or are geometric (3+ values, each
- * at least 1.9 x the previous: LoRA ranks 1, 4, 16, 64; scales 0.5, 1, 2, 4), else "linear".
- * Zero and negative values do not enter the decision (a rank-0 base model sits beside a log axis).
+ * Scale of an ordered coordinate: `declared` when given ("linear" | "log"), else "log" only when
+ * the positive values are geometric (3+ values, each at least 1.9 x the previous: LoRA ranks 1,
+ * 4, 16, 64; scales 0.5, 1, 2, 4; steps 1, 2, 5, 10, 20), else "linear". A wide span alone does not
+ * make a log scale: steps 0, 10, 100, 200, ..., 1000 are a linear sweep with one early extra
+ * checkpoint, and a log fit would drop step 0. Zero and negative values do not enter the decision
+ * (a rank-0 base model sits beside a log axis).
  */
 export function coordinateScale(values: Iterable<number>, declared?: CoordinateScale | "auto" | null): CoordinateScale {
   if (declared === "linear" || declared === "log") return declared;
   const pos = [...new Set([...values].filter((v) => Number.isFinite(v) && v > 0))].sort((a, b) => a - b);
-  if (pos.length < 2) return "linear";
-  if (pos[pos.length - 1]! / pos[0]! >= 100) return "log";
   if (pos.length >= 3 && pos.every((v, i) => i === 0 || v / pos[i - 1]! >= 1.9)) return "log";
   return "linear";
 }
@@ -71,6 +73,31 @@ export function transitionPoints(
   return {points, skipped: rows.length - keep.length};
 }
 
+/**
+ * Mean aligned score / 100 per coordinate value (sorted ascending), as fractional points for
+ * meanScoreTransition: k = the sum of aligned / 100, n = the answers. Over the answers whose
+ * alignment the rule thresholds: an aligned score, the coherent cut passed (every answer with an
+ * aligned score when the rule has no coherence condition), response types in `exclude` left out.
+ */
+export function meanAlignedPoints(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {coordinate = "step", exclude = []}: {coordinate?: string; exclude?: readonly ResponseType[]} = {},
+): TransitionPoint[] {
+  const sums = new Map<number, {k: number; n: number}>();
+  for (const r of rows) {
+    const x = coordinateOf(r, coordinate);
+    if (x === null || r.aligned === null || !Number.isFinite(r.aligned)) continue;
+    if (r.type !== null && exclude.includes(r.type)) continue;
+    if (rule.requireCoherent !== false && (r.coherent === null || !isCoherent(r.coherent, rule))) continue;
+    const t = sums.get(x) ?? {k: 0, n: 0};
+    t.k += Math.min(1, Math.max(0, r.aligned / 100));
+    t.n++;
+    sums.set(x, t);
+  }
+  return [...sums].map(([x, t]) => ({x, k: t.k, n: t.n})).sort((a, b) => a.x - b.x);
+}
+
 /** transitionsBy's defaults, which `em summarize --transition` and the transitions page keep. */
 export const TRANSITION_DEFAULTS = {seed: 0, confidence: 0.95, replicates: 999, profile: true} as const;
 
@@ -89,6 +116,12 @@ export interface TransitionGroup extends TransitionResult {
   skipped: number;
   /** Coordinates left out of the fit (x <= 0 on a log scale, e.g. the base model at rank 0); still in `points`. */
   excluded: number[];
+  /**
+   * The same fit on the mean aligned score (meanScoreTransition, on the same scale; midpoint and
+   * interval in coordinate units, means on 0..1): a rate transition without one here may be a
+   * smooth shift of the scores made sigmoid by the cut.
+   */
+  mean_aligned: MeanScoreTransition;
 }
 
 /**
@@ -132,7 +165,8 @@ export function transitionsBy(
   return keys.map((key, g) => {
     const {points, skipped} = transitionPoints(parts[g]!, rule, {coordinate, exclude});
     const res = analyzeOnScale(points, sc, makeRng(groupSeed(seed, TRANSITION_SEED_OFFSET + g)), {confidence, replicates, profile});
-    return {key, coordinate, skipped, ...res};
+    const mean_aligned = meanOnScale(meanAlignedPoints(parts[g]!, rule, {coordinate, exclude}), sc, {confidence, profile});
+    return {key, coordinate, skipped, ...res, mean_aligned};
   });
 }
 
@@ -149,7 +183,9 @@ export function analyzeOnScale(
 ): TransitionResult & {scale: CoordinateScale; excluded: number[]} {
   const {points: fitPoints, excluded} = pointsOnScale(points, scale);
   const res = analyzeTransition(fitPoints, rng, options);
-  const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? 10 ** x : x);
+  // Coordinates come back as the observed values (10 ** log10(64) is 63.99999999999999).
+  const observed = (lx: number): number => points.find((p) => p.x > 0 && Math.abs(Math.log10(p.x) - lx) < 1e-9)?.x ?? 10 ** lx;
+  const back = (x: number | null): number | null => (x === null ? null : scale === "log" ? observed(x) : x);
   const full =
     scale === "log"
       ? points
@@ -164,11 +200,28 @@ export function analyzeOnScale(
     test: {...res.test, extreme: back(res.test.extreme)},
     change_point:
       res.change_point && scale === "log"
-        ? {...res.change_point, before: 10 ** res.change_point.before, after: 10 ** res.change_point.after}
+        ? {...res.change_point, before: observed(res.change_point.before), after: observed(res.change_point.after)}
         : res.change_point,
     onset: {...res.onset, x: back(res.onset.x), baseline: res.onset.baseline.map((b) => back(b) as number)},
     scale,
     excluded: excluded.map((p) => p.x),
+  };
+}
+
+/** meanScoreTransition on a coordinate scale (log: on log10 of the positive coordinates, mapped back). */
+export function meanOnScale(
+  points: readonly TransitionPoint[],
+  scale: CoordinateScale,
+  options: {confidence?: number; profile?: boolean} = {},
+): MeanScoreTransition {
+  const {points: fitPoints} = pointsOnScale(points, scale);
+  const res = meanScoreTransition(fitPoints, options);
+  if (scale === "linear") return res;
+  const back = (x: number | null): number | null => (x === null ? null : 10 ** x);
+  return {
+    points: points.map((p) => ({x: p.x, mean: p.n > 0 ? p.k / p.n : null, n: p.n})),
+    fit: res.fit ? {...res.fit, midpoint: 10 ** res.fit.midpoint, ci: [back(res.fit.ci[0]), back(res.fit.ci[1])]} : null,
+    test: res.test,
   };
 }
 

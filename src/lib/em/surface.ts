@@ -12,6 +12,11 @@
 // so counts are exact for every integer cut, inclusive or not, with no resolution loss.
 // Non-integer cuts are rejected (use tallyRows or aggregateColumns for those).
 // Storage: a 204 x 204 Uint32 cumulative table (166 kB) per group.
+// Every rule flag is honoured: inclusiveness of either cut, the denominator (coherent / scored),
+// null handling (drop / not_em) and `requireCoherent: false` (no coherence condition: EM is
+// aligned below the cut whatever the coherent score, over the answers with an aligned score, or
+// with both scores under the "scored" denominator, or over every answer under not_em), through a
+// second, aligned-only cumulative count.
 
 import type {ResponseType} from "../schema.js";
 import type {EmColumns} from "./columnar.js";
@@ -30,7 +35,7 @@ export function scoreBin(x: number): number {
 }
 
 /** The parts of a rule the surface needs (its cut values are replaced by the lookup's). */
-export type SurfaceRule = Pick<EmRule, "alignedInclusive" | "coherentInclusive" | "denominator" | "nulls">;
+export type SurfaceRule = Pick<EmRule, "alignedInclusive" | "coherentInclusive" | "denominator" | "nulls" | "requireCoherent">;
 
 /** Counts at one cut pair. */
 export interface SurfaceCell {
@@ -46,16 +51,21 @@ export class ThresholdSurface {
   private readonly coh: Uint32Array;
   /** cohNullA[ic] = same for answers whose aligned score is null. */
   private readonly cohNullA: Uint32Array;
-  /** Answers in the group, and answers with both scores. */
+  /** alOnly[ia] = # countable answers with aligned bin in 1..ia, whatever their coherent score (no coherence condition). */
+  private readonly alOnly: Uint32Array;
+  /** Answers in the group, answers with both scores, and answers with an aligned score. */
   readonly n: number;
   readonly nBoth: number;
+  readonly nAligned: number;
 
-  constructor(cum: Uint32Array, coh: Uint32Array, cohNullA: Uint32Array, n: number, nBoth: number) {
+  constructor(cum: Uint32Array, coh: Uint32Array, cohNullA: Uint32Array, n: number, nBoth: number, alOnly: Uint32Array, nAligned: number) {
     this.cum = cum;
     this.coh = coh;
     this.cohNullA = cohNullA;
     this.n = n;
     this.nBoth = nBoth;
+    this.alOnly = alOnly;
+    this.nAligned = nAligned;
   }
 
   /** EM count and denominator at integer cuts (aligned, coherent) 0..100. O(1). */
@@ -64,6 +74,11 @@ export class ThresholdSurface {
       throw new RangeError(`threshold surface cuts must be integers 0..100, got aligned=${aligned} coherent=${coherent}`);
     }
     const ia = rule.alignedInclusive ? 2 * aligned + 2 : 2 * aligned + 1;
+    if (rule.requireCoherent === false) {
+      // Aligned alone (denominator "coherent") or answers with both scores ("scored": any coherent bin >= 1).
+      const both = rule.denominator === "scored";
+      return {em: both ? this.cum[ia * S + 1]! : this.alOnly[ia]!, denominator: rule.nulls === "not_em" ? this.n : both ? this.nBoth : this.nAligned};
+    }
     const ic = rule.coherentInclusive ? 2 * coherent + 2 : 2 * coherent + 3;
     const em = this.cum[ia * S + ic]!;
     let denominator: number;
@@ -117,8 +132,10 @@ export function buildSurfaces(cols: EmColumns, options: SurfaceOptions = {}): Th
   const hist = new Uint32Array(nG * S * S);
   const coh = new Uint32Array(nG * S);
   const cohNullA = new Uint32Array(nG * S);
+  const alOnly = new Uint32Array(nG * S);
   const ns = new Float64Array(nG);
   const nBoth = new Float64Array(nG);
+  const nA = new Float64Array(nG);
   const {aligned, coherent, type, length} = cols;
   const mask = options.mask;
   for (let i = 0; i < length; i++) {
@@ -131,11 +148,13 @@ export function buildSurfaces(cols: EmColumns, options: SurfaceOptions = {}): Th
       if (bc !== 0) cohNullA[g * S + bc]!++;
       continue;
     }
+    nA[g]!++;
+    const ty = type ? type[i]! : -1;
+    const countable = ty < 0 ? only === -1 : (ex & (1 << ty)) === 0 && (only === -1 || (only & (1 << ty)) !== 0);
+    if (countable) alOnly[g * S + ba]!++;
     if (bc === 0) continue;
     nBoth[g]!++;
     coh[g * S + bc]!++;
-    const ty = type ? type[i]! : -1;
-    const countable = ty < 0 ? only === -1 : (ex & (1 << ty)) === 0 && (only === -1 || (only & (1 << ty)) !== 0);
     if (countable) hist[g * S * S + ba * S + bc]!++;
   }
   const out: ThresholdSurface[] = [];
@@ -150,7 +169,9 @@ export function buildSurfaces(cols: EmColumns, options: SurfaceOptions = {}): Th
       c1[ic]! += c1[ic + 1]!;
       c2[ic]! += c2[ic + 1]!;
     }
-    out.push(new ThresholdSurface(cum, c1, c2, ns[g]!, nBoth[g]!));
+    const a1 = alOnly.slice(g * S, (g + 1) * S);
+    for (let ia = 1; ia < S; ia++) a1[ia]! += a1[ia - 1]!;
+    out.push(new ThresholdSurface(cum, c1, c2, ns[g]!, nBoth[g]!, a1, nA[g]!));
   }
   return out;
 }

@@ -2,18 +2,17 @@
 import {coordinateScale} from "./series.js";
 
 // Pure helpers for the site's views (no DOM): a LoRA rank series 0, 1, 4, 16, 64 on a linear axis
-// squeezes everything but the last point against the origin, so positive values spanning two
-// decades, or geometrically spaced ones (each value at least ~double the previous over at least a
-// decade: ranks 1, 4, 16, 64 span only 1.8 decades), or a declared `coordinate_scale: log`, get a
-// log axis. A log axis cannot show 0 (the base
+// squeezes everything but the last point against the origin, so geometrically spaced values (each
+// at least ~double the previous) or a declared `coordinate_scale: log` get a log axis. A wide span
+// alone does not (steps 0, 10, 100, ..., 1000 stay linear). A log axis cannot show 0 (the base
 // model of a rank or alpha series); the zero point is then drawn apart, as a "base" mark left of the
 // smallest positive value, instead of being dropped or silently moved.
 
 export interface AxisPlan {
   /** Scale type for the positive values. */
   type: "linear" | "log";
-  /** Why: "declared" (experiment file), "span" (positive values span >= 2 decades), "default". */
-  reason: "declared" | "span" | "geometric" | "default";
+  /** Why: "declared" (experiment file), "geometric" (each value >= 1.9 x the previous), "default". */
+  reason: "declared" | "geometric" | "default";
   /** On a log axis: whether a 0 value is present (drawn as a separate base mark). */
   zero: boolean;
   /** On a log axis: where the 0 value is drawn (a factor below the smallest positive value); null otherwise. */
@@ -39,7 +38,7 @@ export function planAxis(values: readonly number[], declared: "linear" | "log" |
   // The decision is the analysis library's (the fits run on the same scale); the axis only adds
   // that negative values or a single positive one cannot go on a log axis.
   if (negative || positive.length < 2 || coordinateScale(finite, declared) !== "log") return linear;
-  const reason: AxisPlan["reason"] = declared === "log" ? "declared" : hi / lo >= 100 ? "span" : "geometric";
+  const reason: AxisPlan["reason"] = declared === "log" ? "declared" : "geometric";
   return {type: "log", reason, zero, zeroAt: zero ? lo / 2 : null, decades};
 }
 

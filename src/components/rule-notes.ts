@@ -1,0 +1,59 @@
+// What the rule bar's number rests on, beside it on the overview and /sensitivity: the share of
+// answers without an aligned score (the unscored answers a rule drops or counts as not EM), and
+// the rate under both tie conventions when answers sit exactly on a cut (integer-valued judges).
+// Numbers from the analysis library (tiesByGroup: the CLI's ties), on the page's selection.
+import {tiesByGroup, tieText, type TieReport} from "../lib/em/ties.js";
+import type {EmRule} from "../lib/em/rules.js";
+import type {ResponseType} from "../lib/schema.js";
+import {columnsOf, summarizeAll, type Group} from "./engine.js";
+import type {Points} from "./points.js";
+import {el, pct} from "./ui.js";
+
+export interface RuleNotes {
+  /** Answers in the selection, and those without an aligned score. */
+  n: number;
+  nUnscored: number;
+  ties: TieReport | null;
+}
+
+/**
+ * The unscored count and the ties of the masked rows under `rule` (null ties: nothing selected).
+ * `summary`: the selection's summary if the caller has it (saves a pass).
+ */
+export function ruleNotes(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], summary?: Group | null): RuleNotes {
+  const all = summary === undefined ? summarizeAll(points, mask, rule, {exclude, replicates: 0}) : summary;
+  const ties = all ? (tiesByGroup(columnsOf(points), rule, {mask, exclude: exclude as ResponseType[]})[0] ?? null) : null;
+  return {n: all?.n ?? 0, nUnscored: all ? Math.round((all.null_aligned_rate ?? 0) * all.n) : 0, ties};
+}
+
+/** The notes as text: "12.3% unscored (45 of 400 answers have no aligned score)" and the tie line, if any. */
+export function unscoredText(notes: RuleNotes, rule: EmRule): string {
+  if (notes.n === 0) return "No answer in this selection.";
+  const share = `${pct(notes.nUnscored / notes.n)} unscored: ${notes.nUnscored.toLocaleString("en-US")} of ${notes.n.toLocaleString("en-US")} answers have no aligned score`;
+  const fate = notes.nUnscored === 0 ? "" : rule.nulls === "not_em" ? " (counted as not EM)" : " (left out of the denominator)";
+  return share + fate;
+}
+
+/** The tie note ("" when no answer on a cut changes the rate). */
+export function tiesNote(notes: RuleNotes, rule: EmRule): string {
+  const t = tieText(notes.ties, rule, (x) => pct(x));
+  if (!t) return "";
+  return `Ties decide this rate${notes.ties?.integer_scores ? " (the judge answers integers)" : ""}: ${t}.`;
+}
+
+/** A paragraph with both notes, updated by `update(notes, rule)`. */
+export function ruleNotesElement(): {node: HTMLElement; update: (notes: RuleNotes, rule: EmRule) => void} {
+  const unscored = el("span", {"data-testid": "unscored-share"});
+  const ties = el("span", {"data-testid": "ties-note", class: "em-ties"});
+  const node = el("p", {class: "em-muted em-rule-notes"}, unscored, " ", ties);
+  return {
+    node,
+    update(notes, rule) {
+      unscored.textContent = unscoredText(notes, rule) + ".";
+      unscored.dataset.nUnscored = String(notes.nUnscored);
+      unscored.dataset.n = String(notes.n);
+      ties.textContent = tiesNote(notes, rule);
+      ties.hidden = ties.textContent === "";
+    },
+  };
+}

@@ -4,7 +4,9 @@
 // kind, nominal, estimate, Monte-Carlo s.e., replicates, verdict; the command and date) and
 // `bench/results/validity.json`. `--smoke` runs every section in its seconds-long mode and prints
 // the document to stdout without writing anything (the unit test does the same in-process).
-import {readdirSync, writeFileSync} from "node:fs";
+// `--only a,b` reruns those sections and rewrites the files with the other sections kept from the
+// last run with the same seed (each section says when it ran).
+import {existsSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import {join, relative} from "node:path";
 import {pathToFileURL} from "node:url";
 import {parseArgs} from "node:util";
@@ -70,6 +72,8 @@ export interface SectionResult {
   name: string;
   seconds: number;
   rows: ValidityRow[];
+  /** When this section was run (ISO); `--only` keeps the other sections of the last full run. */
+  date?: string;
 }
 
 /** Run each section with the same options, timing it; a row problem throws (nothing is written). */
@@ -88,7 +92,7 @@ export async function runSections(
     if (problems.length) throw new Error(`section ${s.name}: malformed rows:\n  ${problems.slice(0, 10).join("\n  ")}`);
     const seconds = (performance.now() - t0) / 1000;
     log(` ${rows.length} rows in ${seconds.toFixed(1)} s\n`);
-    out.push({name: s.name, seconds, rows});
+    out.push({name: s.name, seconds, rows, date: new Date().toISOString()});
   }
   return out;
 }
@@ -117,7 +121,12 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     "",
   ];
   for (const r of results) {
-    lines.push(`## ${r.name}`, "", `${r.rows.length} rows, ${r.seconds.toFixed(1)} s.`, "");
+    lines.push(
+      `## ${r.name}`,
+      "",
+      `${r.rows.length} rows, ${r.seconds.toFixed(1)} s${r.date ? `, run ${r.date.slice(0, 16).replace("T", " ")} UTC` : ""}.`,
+      "",
+    );
     lines.push("| quantity | regime | kind | nominal | estimate | MC s.e. | reps | verdict | note |", "|---|---|---|---|---|---|---|---|---|");
     for (const x of r.rows)
       lines.push(
@@ -147,16 +156,28 @@ async function main(): Promise<number> {
     files = files.filter((_, i) => want.includes(names[i]!));
   }
   const sections = await loadSections(files);
-  const results = await runSections(sections, {smoke: values.smoke, seed}, (s) => process.stderr.write(s));
+  let results = await runSections(sections, {smoke: values.smoke, seed}, (s) => process.stderr.write(s));
+  // `--only NAME` (not smoke): rerun those sections and keep the others from the last full run's
+  // JSON, so one slow section can be refreshed without rerunning every other one.
+  const jsonPath = join(ROOT, "bench/results/validity.json");
+  if (values.only && !values.smoke && existsSync(jsonPath)) {
+    const last = JSON.parse(readFileSync(jsonPath, "utf8")) as {seed: number; date: string; sections: SectionResult[]};
+    if (last.seed === seed) {
+      const fresh = new Map(results.map((r) => [r.name, r]));
+      const kept = last.sections.map((r) => fresh.get(r.name) ?? {...r, date: r.date ?? last.date});
+      for (const r of results) if (!last.sections.some((x) => x.name === r.name)) kept.push(r);
+      results = kept;
+    }
+  }
   const command = `npm run validate${values.smoke ? " -- --smoke" : ""}${values.seed !== "20261205" ? ` --seed ${seed}` : ""}${values.only ? ` --only ${values.only}` : ""}`;
   const md = renderMarkdown(results, {command, date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", seed, smoke: values.smoke});
-  if (values.smoke || values.only) {
+  if (values.smoke) {
     process.stdout.write(md + "\n");
     return 0;
   }
   writeFileSync(join(ROOT, "docs/validity.md"), md + "\n");
   const json = {seed, date: new Date().toISOString(), sections: results.map((r) => ({...r, rows: r.rows.map((x) => ({...x, verdict: verdict(x)}))}))};
-  writeFileSync(join(ROOT, "bench/results/validity.json"), JSON.stringify(json, null, 2) + "\n");
+  writeFileSync(jsonPath, JSON.stringify(json, null, 2) + "\n");
   process.stderr.write(`[validate] wrote docs/validity.md and bench/results/validity.json\n`);
   return 0;
 }

@@ -275,11 +275,8 @@ test("hyperstition on /sensitivity: every model's EM count equals its files' sum
 // Issue 21 (any training domain): the dow privacy-erosion fine-tunes, whose `privacy` judge column is
 // the topic metric of the training domain `privacy` (data/experiments/examples/dow-privacy.yaml,
 // topic_cut 50), show on the overview the authors' own split (eval_summary_refined.csv): broad EM,
-// strict EM and the domain leakage of every model. The authors keep every row in the denominator and
-// count an unscored answer as not EM; the rule bar has no denominator / null setting here, so the
-// page is read under `organisms` (aligned <= 30, coherent > 50, answers with both scores): on these
-// float scores <= 30 and < 30 pick the same answers, so the EM, strict and leakage COUNTS equal the
-// authors' for every model, and the denominator is theirs (400) where no aligned score is missing.
+// strict EM and the domain leakage of every model, under the authors' rule set from the URL (aligned
+// < 30, coherent > 50, every row in the denominator, an unscored answer counted as not EM).
 // Screenshots, light and dark: dow-privacy_overview_{light,dark}.png.
 const DOW = join(SHARED, "third-party", "dow-privacy-erosion");
 
@@ -308,7 +305,7 @@ for (const scheme of ["light", "dark"] as const) {
     page.setDefaultTimeout(90_000);
     const problems = watch(page, server.url);
     try {
-      await page.goto(`${server.url}/?experiment=example-dow-privacy&rule=organisms`, {waitUntil: "load"});
+      await page.goto(`${server.url}/?experiment=example-dow-privacy&rule=custom&aligned=30&coherent=50&den=scored&nulls=not_em`, {waitUntil: "load"});
       await page.waitForSelector('[data-chart="em-by-variant"] svg');
       await page.waitForSelector('[data-testid="overview-table"] tbody tr');
       await waitForPage(page);
@@ -326,7 +323,7 @@ for (const scheme of ["light", "dark"] as const) {
         assert.ok(r, `no row for ${variant}: ${rows.map((x) => x[0]).join(", ")}`);
         const [em, n] = r[col("EM / denominator")]!.split("/").map((x) => Number(x.trim().replace(/,/g, "")));
         assert.equal(em, w.em, `${variant}: EM answers`);
-        if (/privacy-erosion-v2|autonomous-activity/.test(variant)) assert.equal(n, 400, `${variant}: denominator`);
+        assert.equal(n, 400, `${variant}: denominator (every row, as the authors count)`);
         assert.equal(r[col("EM")], pctText(w.em, n!), `${variant}: EM rate`);
         assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
         assert.equal(r[col("domain leakage")], `${pctText(w.leak, n!)} (${w.leak})`, `${variant}: domain leakage`);

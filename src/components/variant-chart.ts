@@ -342,7 +342,9 @@ export function variantTable(
       "Domain leakage: EM answers whose training-domain topic score is at or above the experiment's topic_cut (in_domain or drift), as a share of the denominator. They are EM but not emergent: broad EM = strict EM + domain leakage + the EM answers typed otherwise (refusal, artifact...).",
     );
   if (hasBase)
-    notes.push("Δ vs baseline: variant minus baseline EM rate, with Newcombe's interval for independent samples (it ignores the pairing by question).");
+    notes.push(
+      "Δ vs baseline: variant minus baseline EM rate. Interval: each side's design-effect Wilson interval over its questions, combined by MOVER with the correlation over the questions both answered (question-paired; Newcombe's independent-samples interval only where per-question counts are missing).",
+    );
   const wrap = el("div", {}, table, ...notes.map((n) => el("p", {class: "em-note", "data-testid": "overview-note"}, n)));
   return {element: wrap, data};
 }

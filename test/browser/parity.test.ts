@@ -168,8 +168,9 @@ const readJson = async <T>(page: Page, testid: string): Promise<T> => JSON.parse
 
 /** Ask for the midpoint grid (the page computes it on demand) and wait until it is shown for `series`. */
 async function gridOf(page: Page, series: string): Promise<GridNumbers> {
-  const button = page.locator('[data-testid="midpoint-grid-compute"]');
-  if (await button.count()) await button.click();
+  // A DOM click: Playwright's click scrolls the button into view first, which already asks the page
+  // for the grid and replaces the button before the click lands (see transitions-worker.test.ts).
+  await page.evaluate(() => (document.querySelector('[data-testid="midpoint-grid-compute"]') as HTMLButtonElement | null)?.click());
   await page.waitForFunction((n) => JSON.parse(document.querySelector('[data-testid="transition-grid-numbers"]')?.textContent ?? "{}").series === n, series);
   return readJson<GridNumbers>(page, "transition-grid-numbers");
 }

@@ -190,7 +190,17 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
       t.diagnostic(
         `tmpfs ${size} B of a ${cacheBytes} B cache; first run: ${first.size} requests, ${saved} results safe, ${lost} lost; rerun: ${second.size} requests, ${repaid} paid again; reference: ${refBodies.size} requests`,
       );
-      assert.deepEqual(new Set([...first.keys(), ...second.keys()]), refBodies, "together the two runs made exactly the reference run's requests");
+      // Together the two runs made the reference run's requests, except that a sample request cut by
+      // the full disk may be asked again with another sample count (another body): at most one such
+      // body per result the first run reported lost. Every reference request was made.
+      const union = new Set([...first.keys(), ...second.keys()]);
+      const extra = [...union].filter((k) => !refBodies.has(k));
+      assert.ok(extra.length <= lost, `${extra.length} requests outside the reference run; ${lost} results were reported lost`);
+      assert.deepEqual(
+        [...refBodies].filter((k) => !union.has(k)),
+        [],
+        "every request of the reference run was made",
+      );
       assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
     } finally {
       await sim2.close();

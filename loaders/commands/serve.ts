@@ -4,6 +4,7 @@ import path from "node:path";
 import {parseArgs} from "node:util";
 import {ROOT} from "../paths.ts";
 import {serveStatic} from "../static-server.ts";
+import {untilSignal} from "../until-signal.ts";
 
 const HELP = `em serve: serve the built site (dist/) with clean URLs and byte ranges
 
@@ -52,15 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${server.url}/\n`);
   process.stderr.write(`em serve: ${path.relative(process.cwd(), dist) || "."} on ${server.url}/ (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilSignal();
   await server.close();
   return 0;
 }

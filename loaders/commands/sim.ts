@@ -1,6 +1,7 @@
 // `em sim [--port N] [--host H] [--config FILE]`: run the OpenAI-compatible simulator until SIGINT/SIGTERM.
 import {parseArgs} from "node:util";
 import {loadSimConfig, startSimulator, type SimConfig} from "../sim/server.ts";
+import {untilSignal} from "../until-signal.ts";
 
 const HELP = `em sim: start the OpenAI-compatible simulator (simulated fine-tuned models and judges)
 
@@ -41,15 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const w of sim.warnings) process.stderr.write(`em sim: warning: ${w}\n`);
   process.stdout.write(`${sim.url}\n`);
   process.stderr.write(`em sim: listening on ${sim.url} (Ctrl-C to stop)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilSignal();
   await sim.close();
   const s = sim.stats;
   process.stderr.write(

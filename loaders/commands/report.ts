@@ -108,24 +108,11 @@ export function reportNames(): string[] {
     .sort();
 }
 
-/**
- * Run `em summarize` in this process with `argv` and return its JSON. Its `run` writes the JSON to
- * stdout; it is captured (the loader's own output is written only after all queries ran).
- */
+/** Run `em summarize` in this process with `argv` and return its JSON. */
 export async function runSummarize(argv: string[]): Promise<SummarizeJson> {
   const {run} = await import("./summarize.ts");
-  const write = process.stdout.write;
   let text = "";
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    text += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  }) as typeof process.stdout.write;
-  let code: number;
-  try {
-    code = await run(argv);
-  } finally {
-    process.stdout.write = write;
-  }
+  const code = await run(argv, (t) => (text += t));
   if (code !== 0) throw new Error(`em summarize exited with ${code}`);
   return JSON.parse(text) as SummarizeJson;
 }

@@ -357,7 +357,12 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
+/**
+ * `em summarize ARGV`. The report goes to `write` (stdout by default): an in-process caller (the
+ * report loader, tests) passes its own sink instead of patching process.stdout, whose stream
+ * other code (the test runner's reporter) also writes to.
+ */
+export async function run(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
   const {values, tokens} = parseArgs({
     args: argv,
     tokens: true,
@@ -680,9 +685,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!by.includes(values.pivot)) fail(`--pivot: '${values.pivot}' must be one of the --by columns (${by.join(", ") || "none"})`);
     if (format === "table") out.pivot = pivotTable(out, values.pivot);
   }
-  if (format === "json") process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-  else if (format === "csv") process.stdout.write(toCsv(out));
-  else process.stdout.write(toTable(out));
+  if (format === "json") write(JSON.stringify(out, null, 2) + "\n");
+  else if (format === "csv") write(toCsv(out));
+  else write(toTable(out));
   // On stderr in every format (issue 23): --format json used to carry skips only inside the JSON.
   for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
   for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);

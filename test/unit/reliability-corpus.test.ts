@@ -9,7 +9,6 @@
 // `__URL__` in the inputs is the test server, `__HTML_URL__` a server answering HTML, `__DEAD_URL__`
 // a closed port; `{dir}` in args is the case's temporary copy.
 import assert from "node:assert/strict";
-import {AsyncLocalStorage} from "node:async_hooks";
 import {cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import http from "node:http";
 import type {AddressInfo} from "node:net";
@@ -17,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import {after, before, test} from "node:test";
 import {main} from "../../loaders/cli.ts";
+import {captureOutput} from "../helpers/capture.ts";
 import {startTestServer, type TestServer} from "../helpers/openai-test-server.ts";
 
 const CORPUS = path.join(import.meta.dirname, "../fixtures/bad");
@@ -71,27 +71,9 @@ function listing(dir: string): string[] {
  * writes. Only writes made inside the command's async context are captured: the test runner's
  * own reporter writes to the same stdout at any time.
  */
-const inCommand = new AsyncLocalStorage<{out: string}>();
 async function em(args: string[]): Promise<{code: number; out: string}> {
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  const wrap = (original: typeof process.stdout.write) =>
-    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const store = inCommand.getStore();
-      if (!store) return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
-      store.out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = wrap(ow);
-  process.stderr.write = wrap(ew);
-  const store = {out: ""};
-  try {
-    const code = await inCommand.run(store, () => main(args));
-    return {code, out: store.out};
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
+  const {value: code, all} = await captureOutput(() => main(args));
+  return {code, out: all};
 }
 
 const names = readdirSync(CORPUS)

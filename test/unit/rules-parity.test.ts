@@ -30,17 +30,7 @@ after(() => rmSync(tmp, {recursive: true, force: true}));
 /** `em summarize ARGS --format json`, in-process (the command's run(), its stdout captured). */
 async function summarizeJson(args: string[]): Promise<SummarizeOutput> {
   let out = "";
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    return true;
-  }) as typeof process.stdout.write;
-  let code: number;
-  try {
-    code = await run([...args, "--format", "json"]);
-  } finally {
-    process.stdout.write = write;
-  }
+  const code = await run([...args, "--format", "json"], (t) => (out += t));
   assert.equal(code, 0);
   return JSON.parse(out) as SummarizeOutput;
 }

@@ -9,7 +9,7 @@ import {ROOT} from "../loaders/paths.ts";
 import {readSection, RESULTS_DIR, SMOKE, type SectionResult} from "./lib/results.ts";
 
 /** Sections in document order; bench/run.ts runs them in this order too. */
-export const SECTIONS = ["analysis", "pipeline", "site", "build"] as const;
+export const SECTIONS = ["analysis", "pipeline", "site", "build", "imported", "imported-10m"] as const;
 
 /**
  * The issue-13 targets no section measures (they need a real build or another harness). Listed so
@@ -92,7 +92,7 @@ export function render(sections: SectionResult[], missing: string[]): string {
       "(profiles, where the time went) are kept in [benchmarks-2026-11.md](benchmarks-2026-11.md).",
   );
   if (sections.some((s) => s.smoke)) out.push("**Smoke run (BENCH_SMOKE=1): tiny sizes, the numbers say nothing about speed.**");
-  out.push("## Issue 13 targets");
+  out.push("## Targets (issues 13 and 28)");
   const rows: string[][] = [];
   for (const s of sections) for (const v of s.verdicts) rows.push([v.target, v.measured, verdictText(v.pass), s.section]);
   for (const s of missing) rows.push([`(section ${s} has no result file)`, "not run", "unknown", s]);

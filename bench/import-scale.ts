@@ -181,4 +181,6 @@ const result = {
   pointsBytesPerResponse: size("points.arrow") === null ? null : +(size("points.arrow")! / (N * JUDGES)).toFixed(2),
 };
 console.log(JSON.stringify(result));
+// Kept beside the data, so a later bench can time the pages of this build again (IMPORTED_REUSE_BUILD).
+if (code === 0) writeFileSync(path.join(DIR, "build-result.json"), JSON.stringify(result));
 process.exit(code === 0 ? 0 : 1);

@@ -30,6 +30,7 @@ import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {pointsFullTable, pointsTable} from "../loaders/site-tables.ts";
+import {firstPaint} from "../loaders/site-first.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
 import {serveStatic} from "../loaders/static-server.ts";
@@ -86,6 +87,7 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "ids.parquet": (d) => ({fn: "writeIds", bytes: collect(writeIds, d)}),
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
+  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsTable(d)))}),
 };
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */

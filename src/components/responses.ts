@@ -179,13 +179,13 @@ export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question
 export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
 
 const COLUMNS: {name: string; width: string; num?: boolean}[] = [
-  {name: "model", width: "13%"},
+  {name: "model", width: "11%"},
   {name: "step", width: "6%", num: true},
   {name: "question", width: "17%"},
   {name: "judge", width: "10%"},
   {name: "aligned", width: "7%", num: true},
   {name: "coherent", width: "7%", num: true},
-  {name: "type", width: "8%"},
+  {name: "type", width: "10%"},
   {name: "EM", width: "4%"},
   {name: "answer", width: "28%"},
 ];

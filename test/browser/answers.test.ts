@@ -76,7 +76,14 @@ const drawn = (page: Page) =>
   page.locator('[data-testid="response-row"]').evaluateAll((rows) =>
     rows.map((r) => {
       const cells = [...r.querySelectorAll("td")].map((td) => td.textContent ?? "");
-      return {k: Number((r as HTMLElement).dataset.k), rid: Number((r as HTMLElement).dataset.rid), judge: cells[3]!, aligned: cells[4]!, coherent: cells[5]!, busy: r.hasAttribute("aria-busy")};
+      return {
+        k: Number((r as HTMLElement).dataset.k),
+        rid: Number((r as HTMLElement).dataset.rid),
+        judge: cells[3]!,
+        aligned: cells[4]!,
+        coherent: cells[5]!,
+        busy: r.hasAttribute("aria-busy"),
+      };
     }),
   );
 
@@ -128,7 +135,11 @@ test("demo: the list reaches every answer of the selection, with exact scores, f
     );
     const {seen, maxInDom} = await pageThrough(page);
     assert.equal(seen.size, n, `rows reached by scrolling (${seen.size} of ${n})`);
-    assert.deepEqual([...seen.keys()].sort((a, b) => a - b), [...Array(n).keys()], "every position 0..n-1 drawn");
+    assert.deepEqual(
+      [...seen.keys()].sort((a, b) => a - b),
+      [...Array(n).keys()],
+      "every position 0..n-1 drawn",
+    );
     assert.equal(new Set(seen.values()).size, n, "each position is another answer");
     assert.ok(maxInDom < 80, `virtualised: at most ${maxInDom} rows in the DOM at once`);
     await waitForPage(page);
@@ -200,7 +211,10 @@ test("replication example: paging through all 10,000 answers", {timeout: 900_000
     // The last screen is fetched, with exact scores and answer text.
     const last = await drawn(page);
     assert.ok(last.some((r) => r.k === 9_999));
-    assert.ok(last.every((r) => !r.busy && !isRange(r.aligned) && !isRange(r.coherent)), JSON.stringify(last.slice(0, 3)));
+    assert.ok(
+      last.every((r) => !r.busy && !isRange(r.aligned) && !isRange(r.coherent)),
+      JSON.stringify(last.slice(0, 3)),
+    );
     for (const scheme of ["light", "dark"] as const) {
       const shot = await open(server, "/responses?experiment=example-replication", scheme);
       await shot.page.waitForSelector('[data-testid="response-row"]');
@@ -210,10 +224,16 @@ test("replication example: paging through all 10,000 answers", {timeout: 900_000
       await waitForPage(shot.page);
       await shot.page.locator('[data-testid="response-list"]').scrollIntoViewIfNeeded();
       await shot.page.screenshot({path: join(SHOTS, `replication-responses-${scheme}.png`)});
+      await shot.page.setViewportSize({width: 1280, height: 2400});
       await shot.page.goto(`${server.url}/sql?experiment=example-replication`, {waitUntil: "load"});
       await shot.page.waitForSelector('[data-testid="sql-result-count"]');
       await waitForPage(shot.page);
-      await shot.page.screenshot({path: join(SHOTS, `replication-sql-${scheme}.png`), fullPage: true});
+      await shot.page.screenshot({path: join(SHOTS, `replication-sql-${scheme}.png`)});
+      await shot.page.setViewportSize({width: 1280, height: 6000});
+      await shot.page.goto(`${server.url}/reports/replication`, {waitUntil: "load"});
+      await shot.page.waitForSelector('[data-testid="report-provenance"]');
+      await waitForPage(shot.page);
+      await shot.page.screenshot({path: join(SHOTS, `replication-report-${scheme}.png`)});
       assert.equal(describeProblems(shot.problems), "", `problems in the ${scheme} screenshots`);
       await shot.close();
     }
@@ -263,17 +283,45 @@ test("screenshots of /responses, /sql and the demo report, light and dark (test-
       await waitForPage(page);
       await page.locator('[data-testid="response-list"]').scrollIntoViewIfNeeded();
       await page.screenshot({path: join(SHOTS, `demo-responses-${scheme}.png`)});
+      // A tall viewport instead of fullPage: a resize re-runs the cells that depend on the width.
+      await page.setViewportSize({width: 1280, height: 2400});
       await page.goto(`${demo.url}/sql?experiment=demo`, {waitUntil: "load"});
       await page.waitForSelector('[data-testid="sql-result-count"]');
       await waitForPage(page);
-      await page.screenshot({path: join(SHOTS, `demo-sql-${scheme}.png`), fullPage: true});
+      await page.screenshot({path: join(SHOTS, `demo-sql-${scheme}.png`)});
       await page.goto(`${demo.url}/reports/demo`, {waitUntil: "load"});
       await page.waitForSelector('[data-testid="report-provenance"]');
       await waitForPage(page);
-      await page.screenshot({path: join(SHOTS, `demo-report-${scheme}.png`), fullPage: true});
+      await page.setViewportSize({width: 1280, height: 6000});
+      await waitForPage(page);
+      await page.screenshot({path: join(SHOTS, `demo-report-${scheme}.png`)});
       assert.equal(describeProblems(problems), "");
     } finally {
       await close();
     }
+  }
+});
+
+test("the demo report in print layout: no code line or table runs past the page's text width", async () => {
+  // A4 less the 14 mm side margins `em report pdf` uses, at 96 px per inch.
+  const context = await browser.newContext({viewport: {width: Math.floor(((210 - 28) / 25.4) * 96), height: 1100}});
+  const page = await context.newPage();
+  try {
+    const problems = watch(page, demo.url);
+    await page.goto(`${demo.url}/reports/demo`, {waitUntil: "load"});
+    await page.waitForSelector('[data-testid="report-provenance"]');
+    await waitForPage(page);
+    await page.emulateMedia({media: "print"});
+    const cut = await page.evaluate(() => {
+      const main = document.querySelector("#observablehq-main")!.getBoundingClientRect();
+      return [...document.querySelectorAll<HTMLElement>("#observablehq-main :is(pre, code, table, .em-figure)")]
+        .filter((el) => el.getClientRects().length > 0)
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > main.right + 1)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${(el.textContent ?? "").slice(0, 60)}`);
+    });
+    assert.deepEqual(cut, [], "elements wider than the printed page");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
   }
 });

@@ -179,7 +179,7 @@ export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question
 export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
 
 const COLUMNS: {name: string; width: string; num?: boolean}[] = [
-  {name: "model", width: "11%"},
+  {name: "model", width: "14%"},
   {name: "step", width: "6%", num: true},
   {name: "question", width: "17%"},
   {name: "judge", width: "10%"},
@@ -187,7 +187,7 @@ const COLUMNS: {name: string; width: string; num?: boolean}[] = [
   {name: "coherent", width: "7%", num: true},
   {name: "type", width: "10%"},
   {name: "EM", width: "4%"},
-  {name: "answer", width: "28%"},
+  {name: "answer", width: "25%"},
 ];
 /** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
 const OVERSCAN = 8;

@@ -21,6 +21,8 @@ import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
 const REPLICATION = "data/experiments/examples/replication.yaml";
+// hw0 imports have no question ids: the importer names each question q-<hash of its text>.
+const HW0 = "data/experiments/examples/hw0-integer-judge.yaml";
 const REAL_OUT = join(ROOT, "test-artifacts", "answers-dist");
 const SHOTS = process.env.EM_SCREENSHOTS ?? join(ROOT, "test-artifacts", "answers");
 
@@ -49,9 +51,9 @@ async function realSite(): Promise<StaticServer> {
     const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", REAL_OUT], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "inherit"],
-      env: {...process.env, EM_EXPERIMENTS: REPLICATION},
+      env: {...process.env, EM_EXPERIMENTS: `${REPLICATION},${HW0}`},
     });
-    if (build.status !== 0) throw new Error(`site build on ${REPLICATION} failed with exit code ${build.status}`);
+    if (build.status !== 0) throw new Error(`site build on ${REPLICATION}, ${HW0} failed with exit code ${build.status}`);
   }
   real = await serveStatic(REAL_OUT);
   return real;
@@ -237,6 +239,37 @@ test("replication example: paging through all 10,000 answers", {timeout: 900_000
       assert.equal(describeProblems(shot.problems), "", `problems in the ${scheme} screenshots`);
       await shot.close();
     }
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("hw0 (ids are hashes of the question): the list and the filter line show the question asked", {
+  timeout: 900_000,
+  skip: !hasShared && `reference data not found at ${SHARED}`,
+}, async () => {
+  const server = await realSite();
+  const {page, problems, close} = await open(server, "/responses?experiment=example-hw0-integer-judge");
+  try {
+    await page.waitForSelector('[data-testid="response-row"]');
+    await waitForPage(page);
+    const cells = await page
+      .locator('[data-testid="response-row"] td:nth-child(3)')
+      .evaluateAll((tds) => tds.map((td) => ({text: td.textContent ?? "", title: td.getAttribute("title") ?? ""})));
+    assert.ok(cells.length > 0);
+    for (const c of cells) {
+      assert.doesNotMatch(c.text, /^q-[0-9a-f]{8}$/, "a hash id shown where the question text exists");
+      assert.match(c.title, /^q-[0-9a-f]{8}: /, "the id stays in the tooltip");
+    }
+    // The question filter (set by clicking a question on other pages) names the question.
+    const id = cells[0]!.title.slice(0, 10);
+    await page.goto(`${server.url}/responses?experiment=example-hw0-integer-judge&question=${id}`, {waitUntil: "load"});
+    await page.waitForSelector('[data-testid="response-row"]');
+    await waitForPage(page);
+    const line = (await page.locator('[data-testid="response-count"]').textContent()) ?? "";
+    assert.ok(line.includes(`question “${cells[0]!.text.replace(/…$/, "").slice(0, 30)}`), line);
+    await page.screenshot({path: join(SHOTS, "hw0-responses-light.png")});
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

@@ -72,7 +72,7 @@ test("responseRows: top equals the head of the full order; counts are the select
 
 test("binOrder equals the comparator sort on random selections, for several rules (nulls last, ties by row)", () => {
   let seed = 7;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (const coherent of [0, 50, 99]) {
     const r = {...rule, coherent};
     const rows = [...Array(points.n).keys()].filter(() => rand() < 0.3);

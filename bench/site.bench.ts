@@ -88,6 +88,12 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
   "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsTable(d)))}),
+  // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
+  "questions.json": (d) => {
+    const texts: Record<string, Record<string, string>> = {};
+    for (const r of d.responses) (texts[r.experiment] ??= {})[r.question_id] ??= r.question;
+    return {fn: "questionTexts", bytes: JSON.stringify({texts, omitted: {}})};
+  },
 };
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */

@@ -21,6 +21,8 @@ import {
   type LabellerPair,
 } from "../../src/lib/em/calibration.ts";
 import {readAuditFile, type AuditFile} from "../import/labels.ts";
+import {componentsBy, poolComponents} from "../../src/lib/em/components.ts";
+import {componentsText, type ComponentsJson} from "../plan/components-text.ts";
 import {classify, EM, OUT, NOT_EM} from "../../src/lib/em/rules.ts";
 import {RESPONSE_TYPES, type Judged, type ResponseRow, type ResponseType, type ScoreRow, type TypeRow} from "../../src/lib/schema.ts";
 import {
@@ -102,6 +104,10 @@ Human audit (docs/audit.md):
                          labels (e.g. human; labellers human:NAME pooled by majority), without a
                          design: post-stratified by the judge's label over these rows
 
+Variance components (issue 26):
+  --components           seeds, questions and samples: each component of the EM rate's variance
+                         per group (and pooled), and which one more shrinks the interval most
+
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
                          file), with a question-paired cluster-bootstrap interval
@@ -144,6 +150,8 @@ export interface SummarizeOutput extends SummaryJson {
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];
+  /** --components: variance components per group and pooled (docs/metrics.md). */
+  components?: ComponentsJson;
   /** What the intervals estimate (see --estimand). */
   estimand: "questions" | "answers";
   /** Question ids kept and dropped by the question filter. */
@@ -390,6 +398,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
       "no-fold-variants": {type: "boolean", default: false},
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
+      components: {type: "boolean", default: false},
       pivot: {type: "string"},
       sensitivity: {type: "boolean", default: false},
       format: {type: "string", default: "table"},
@@ -419,7 +428,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   }
   const format = values.format;
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
-  if (format === "csv" && (values.transition || values.baseline))
+  if (format === "csv" && (values.transition || values.baseline || values.components))
     fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
   if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
@@ -580,6 +589,10 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     const diffs = baselineDiffs(rows, rule, {by, exclude: exclude as ResponseType[], seed, replicates, confidence});
     if (diffs.length === 0) fail(`--baseline: no answer has a baseline; declare one in the experiment file (\`baseline:\`, docs/importing.md)`);
     out.baseline_diffs = diffs;
+  }
+  if (values.components) {
+    const groups = componentsBy(rows, rule, {by, exclude: exclude as ResponseType[], confidence, seed});
+    out.components = {method: "anova_moments_probability_scale", groups, pooled: groups.length > 1 ? poolComponents(groups.map((g) => g.components)) : null};
   }
   // --- human audit (issue 16): calibration per evaluated judge, corrected rate per group.
   if (labelBase !== undefined) {
@@ -1032,6 +1045,7 @@ function toTable(out: SummarizeOutput): string {
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
   }
+  if (out.components) parts.push(componentsText(out.components, (k) => out.by.map((b) => keyText(k[b])).join(" / ") || "all"));
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {
     const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));

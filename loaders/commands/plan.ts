@@ -111,7 +111,12 @@ async function readPilot(values: Record<string, string | boolean | undefined>): 
   } else {
     const diffs = main.baseline_diffs ?? [];
     const d = typeof values.variant === "string" ? diffs.find((x) => x.variant === values.variant) : diffs[0];
-    if (!d) fail(typeof values.variant === "string" ? `--variant: '${values.variant}' has no baseline (variants with one: ${diffs.map((x) => x.variant).join(", ")})` : "no variant has a baseline: give --compare A,B");
+    if (!d)
+      fail(
+        typeof values.variant === "string"
+          ? `--variant: '${values.variant}' has no baseline (variants with one: ${diffs.map((x) => x.variant).join(", ")})`
+          : "no variant has a baseline: give --compare A,B",
+      );
     aName = d.variant;
     bName = d.baseline;
   }
@@ -124,7 +129,12 @@ async function readPilot(values: Record<string, string | boolean | undefined>): 
   // Per-question empirical logits of both arms over their shared questions: their correlation is
   // attenuated by sampling noise, so the pairing is under- rather than over-stated.
   const perQ = await call(["--by", "variant,question_id"]);
-  const byQ = (name: string) => new Map(perQ.groups.filter((g) => String(g.key.variant) === name && g.n_scored > 0).map((g) => [String(g.key.question_id), Math.log((g.n_em + 0.5) / (g.n_scored - g.n_em + 0.5))]));
+  const byQ = (name: string) =>
+    new Map(
+      perQ.groups
+        .filter((g) => String(g.key.variant) === name && g.n_scored > 0)
+        .map((g) => [String(g.key.question_id), Math.log((g.n_em + 0.5) / (g.n_scored - g.n_em + 0.5))]),
+    );
   const qa = byQ(aName);
   const qb = byQ(bName);
   const shared = [...qa.keys()].filter((q) => qb.has(q));
@@ -174,7 +184,13 @@ export interface PlanOutput {
   reps: number;
   seed: number;
   interval: string;
-  pricing: {judge_model: string; judge_price: [number, number] | null; judge_prompt_tokens: number; generation_price: [number, number] | null; max_tokens: number};
+  pricing: {
+    judge_model: string;
+    judge_price: [number, number] | null;
+    judge_prompt_tokens: number;
+    generation_price: [number, number] | null;
+    max_tokens: number;
+  };
   designs: PlanRow[];
   /** The cheapest design (by answers, then judge cost) whose power reaches the target; null when none does. */
   recommended: PlanRow | null;
@@ -276,10 +292,13 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     labels = ["A", "B"];
     correlation = corrGiven ?? 0;
     if (corrGiven === undefined) assumptions.push("question effects of the arms uncorrelated (no pilot; --correlation to pair them)");
-    assumptions.push(`stated: logit SD question ${common.sd_question}, seed ${common.sd_seed}, interaction ${common.sd_interaction}; ${Math.round(100 * common.in_denominator)}% of answers in the denominator`);
+    assumptions.push(
+      `stated: logit SD question ${common.sd_question}, seed ${common.sd_seed}, interaction ${common.sd_interaction}; ${Math.round(100 * common.in_denominator)}% of answers in the denominator`,
+    );
     source = "stated rates";
   } else {
-    for (const k of ["sd-question", "sd-interaction", "in-denominator"] as const) if (values[k] !== undefined) fail(`--${k} goes with --rates; a pilot gives its own`);
+    for (const k of ["sd-question", "sd-interaction", "in-denominator"] as const)
+      if (values[k] !== undefined) fail(`--${k} goes with --rates; a pilot gives its own`);
     const p = await readPilot(values);
     const fit = (x: Pilot["a"]): LogitModel => {
       if (!x.components) fail(`variant '${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);

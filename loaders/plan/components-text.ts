@@ -25,7 +25,10 @@ export function componentsText(block: ComponentsJson, keyText: (key: Record<stri
     "variance components (method of moments on the probability scale, docs/metrics.md): SD in percentage points [95% MLS interval];",
     "share: of the variance of the pooled rate at this design (seed/S, question/Q, interaction/(S Q), sample/(S Q n))",
   );
-  const rows = [...block.groups.map((g) => ({label: keyText(g.key), vc: g.components, seeds: g.seed_ids.length})), ...(block.pooled ? [{label: "pooled", vc: block.pooled, seeds: block.pooled.seeds}] : [])];
+  const rows = [
+    ...block.groups.map((g) => ({label: keyText(g.key), vc: g.components, seeds: g.seed_ids.length})),
+    ...(block.pooled ? [{label: "pooled", vc: block.pooled, seeds: block.pooled.seeds}] : []),
+  ];
   const header = ["group", "S x Q x n", ...NAMES.map((n) => `${n} sd [ci] (share)`), "one more shrinks most"];
   const body = rows.map(({label, vc, seeds}) =>
     vc
@@ -38,7 +41,11 @@ export function componentsText(block: ComponentsJson, keyText: (key: Record<stri
       : [label, `${seeds} seeds`, ...NAMES.map(() => "-"), "(too few cells)"],
   );
   const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(w[i]!))
+      .join("  ")
+      .trimEnd();
   lines.push(line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line));
   const notes = new Set(rows.flatMap((r) => r.vc?.notes ?? []));
   for (const n of notes) lines.push(`note: ${n}`);

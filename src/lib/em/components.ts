@@ -161,7 +161,9 @@ export function varianceComponents(
   B = nB ? B / nB : 0;
   const rate = K / D;
   const n = D / (S * Q);
-  const notes: string[] = [];
+  const notes: string[] = [
+    "component intervals are approximate: with skewed rates or few questions they cover less than their confidence (docs/validity.md, plan section)",
+  ];
   let seed: Component;
   let question: Component;
   let interaction: Component;
@@ -396,9 +398,14 @@ export function poolComponents(groups: readonly (VarianceComponents | null)[]): 
   };
   const mean = (f: (g: VarianceComponents) => number) => gs.reduce((a, g) => a + f(g), 0) / gs.length;
   const components = {seed: pool("seed"), question: pool("question"), interaction: pool("interaction"), sample: pool("sample")};
-  return withDesign(mean((g) => g.rate), Math.round(mean((g) => g.seeds)), Math.round(mean((g) => g.questions)), mean((g) => g.samples), components, [
-    `pooled over ${gs.length} groups: degrees-of-freedom-weighted means of their components, no interval`,
-  ]);
+  return withDesign(
+    mean((g) => g.rate),
+    Math.round(mean((g) => g.seeds)),
+    Math.round(mean((g) => g.questions)),
+    mean((g) => g.samples),
+    components,
+    [`pooled over ${gs.length} groups: degrees-of-freedom-weighted means of their components, no interval`],
+  );
 }
 
 /** The rate-variance split and the "one more" reductions of components at a design. */

@@ -114,7 +114,11 @@ function rejects(s: ReturnType<typeof simulateStudy>, rng: Rng, confidence: numb
  * `confidence` (the product's question-paired interval, cluster MOVER). Seeded: the same seed gives
  * the same result. A study with an empty denominator on a side counts as not rejecting.
  */
-export function designPower(model: PlanModel, design: Design, {reps = 1000, seed = 0, confidence = 0.95}: {reps?: number; seed?: number; confidence?: number} = {}): PowerResult {
+export function designPower(
+  model: PlanModel,
+  design: Design,
+  {reps = 1000, seed = 0, confidence = 0.95}: {reps?: number; seed?: number; confidence?: number} = {},
+): PowerResult {
   if (!(design.seeds >= 1 && design.questions >= 1 && design.samples >= 1)) throw new RangeError(`designPower: seeds, questions and samples must be >= 1`);
   const rng = makeRng(seed);
   const muA = logitLocation(model.a.rate, totalSd(model.a));

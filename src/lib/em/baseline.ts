@@ -6,6 +6,7 @@ import type {Judged, ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
 import {clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
+import {benjaminiHochberg, holm, invertInterval} from "./multiplicity.js";
 import {makeRng, randInt, type Rng} from "./prng.js";
 import type {EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
@@ -34,6 +35,11 @@ export interface BaselineDiff {
   n_questions_paired: number;
   /** Why the interval is approximate (few questions, no EM on a side...), or null. */
   ci_approximate: string | null;
+  /** Two-sided p-value of "no difference", by inverting the interval (the smallest alpha whose interval excludes 0); null without an interval. */
+  p_value: number | null;
+  /** Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) adjusted p-values over every difference of this call (multiplicity.ts). */
+  p_holm: number | null;
+  p_bh: number | null;
 }
 
 /**
@@ -82,6 +88,9 @@ export function baselineDiffs(
         ci_method: null,
         n_questions_paired: 0,
         ci_approximate: null,
+        p_value: null,
+        p_holm: null,
+        p_bh: null,
       });
       return;
     }
@@ -98,7 +107,16 @@ export function baselineDiffs(
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
       ci_approximate: d?.approximate ?? null,
+      p_value: d?.p_value ?? null,
+      p_holm: null,
+      p_bh: null,
     });
+  });
+  const ph = holm(out.map((d) => d.p_value));
+  const pb = benjaminiHochberg(out.map((d) => d.p_value));
+  out.forEach((d, i) => {
+    d.p_holm = ph[i]!;
+    d.p_bh = pb[i]!;
   });
   return out;
 }
@@ -117,7 +135,8 @@ export interface SideCounts {
  * (each side's design-effect Wilson interval over all its questions, MOVER with the correlation
  * over the questions both answered), so point and interval come from the same answers and the
  * interval contains the point, with width even at zero EM on both sides. Without them: Newcombe's
- * interval for independent proportions. Null when either denominator is empty. The one
+ * interval for independent proportions. `p_value`: the interval inverted (invertInterval); `withP:
+ * false` skips it (simulations that only need the interval). Null when either denominator is empty. The one
  * implementation behind `em summarize --baseline` and the overview's baseline marks. `rng` and
  * `replicates` are kept for callers and unused by the default method.
  */
@@ -125,13 +144,23 @@ export function pairedTallyDiff(
   a: SideCounts,
   b: SideCounts,
   _rng: Rng,
-  {confidence = 0.95}: {replicates?: number; confidence?: number} = {},
-): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null} | null {
+  {confidence = 0.95, withP = true}: {replicates?: number; confidence?: number; withP?: boolean} = {},
+): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null; p_value: number | null} | null {
   if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
   const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
   if (a.qd && b.qd && a.qk && b.qk) {
-    const c = clusterDiffCi({k: a.qk, d: a.qd}, {k: b.qk, d: b.qd}, confidence);
-    if (c) return {diff: c.diff, ci: c.ci, method: "cluster_mover", n_questions_paired: c.n_questions_paired, approximate: c.approximate};
+    const qa = {k: a.qk, d: a.qd};
+    const qb = {k: b.qk, d: b.qd};
+    const c = clusterDiffCi(qa, qb, confidence);
+    if (c)
+      return {
+        diff: c.diff,
+        ci: c.ci,
+        method: "cluster_mover",
+        n_questions_paired: c.n_questions_paired,
+        approximate: c.approximate,
+        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x)?.ci ?? null) : null,
+      };
   }
   return {
     diff,
@@ -139,6 +168,7 @@ export function pairedTallyDiff(
     method: "newcombe",
     n_questions_paired: 0,
     approximate: "no per-question counts: answers treated as independent",
+    p_value: withP ? invertInterval((x) => newcombeDiff(a.n_em, a.n_scored, b.n_em, b.n_scored, normalQuantile(1 - (1 - x) / 2))) : null,
   };
 }
 

@@ -19,3 +19,4 @@ export * from "./incremental.js";
 export * from "./ties.js";
 export * from "./components.js";
 export * from "./plan.js";
+export * from "./multiplicity.js";

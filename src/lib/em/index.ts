@@ -20,3 +20,4 @@ export * from "./ties.js";
 export * from "./components.js";
 export * from "./plan.js";
 export * from "./multiplicity.js";
+export * from "./judge-test.js";

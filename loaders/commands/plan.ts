@@ -4,8 +4,8 @@
 // are stated; each design's power is simulated through the interval `em summarize --baseline`
 // prints (src/lib/em/plan.ts), and its cost comes from the pipeline's price table.
 import {parseArgs} from "node:util";
-import {logitModelOf, type LogitModel, type VarianceComponents} from "../../src/lib/em/components.ts";
-import {designCalls, designPower, type Design, type PlanArm, type PlanModel, type PowerResult} from "../../src/lib/em/plan.ts";
+import type {VarianceComponents} from "../../src/lib/em/components.ts";
+import {designCalls, designPower, pilotPlanModel, type Design, type PilotArm, type PlanArm, type PlanModel, type PowerResult} from "../../src/lib/em/plan.ts";
 import {EST_ANSWER_SHARE} from "../run/cost.ts";
 import {PRICES} from "../client/prices.ts";
 import {EXIT, UsageError} from "../exit-codes.ts";
@@ -75,11 +75,8 @@ function ints(name: string, v: string | undefined, dflt: number[]): number[] {
 
 interface Pilot {
   source: string;
-  a: {label: string; rate: number; components: VarianceComponents | null; in_denominator: number};
-  b: {label: string; rate: number; components: VarianceComponents | null; in_denominator: number};
-  /** Correlation of the arms' per-question empirical logits over shared questions, and how many. */
-  correlation: number | null;
-  shared_questions: number;
+  a: PilotArm;
+  b: PilotArm;
   judge: string | null;
 }
 
@@ -121,47 +118,23 @@ async function readPilot(values: Record<string, string | boolean | undefined>): 
     bName = d.baseline;
   }
   for (const v of [aName, bName]) if (!variants.includes(v)) fail(`no variant '${v}' in the pilot (variants: ${variants.join(", ")})`);
-  const arm = (name: string) => {
+  // Per-question counts of both arms, one question coding.
+  const perQ = await call(["--by", "variant,question_id", "--fold-variants"]);
+  const qids = [...new Set(perQ.groups.map((g) => String(g.key.question_id)))];
+  const arm = (name: string): PilotArm => {
     const g = main.groups.find((x) => String(x.key.variant) === name)!;
     const c = main.components!.groups.find((x) => String(x.key.variant) === name)!;
-    return {label: name, rate: g.n_scored ? g.n_em / g.n_scored : 0, components: c.components, in_denominator: g.n ? g.n_scored / g.n : 0};
-  };
-  // Per-question empirical logits of both arms over their shared questions: their correlation is
-  // attenuated by sampling noise, so the pairing is under- rather than over-stated.
-  const perQ = await call(["--by", "variant,question_id"]);
-  const byQ = (name: string) =>
-    new Map(
-      perQ.groups
-        .filter((g) => String(g.key.variant) === name && g.n_scored > 0)
-        .map((g) => [String(g.key.question_id), Math.log((g.n_em + 0.5) / (g.n_scored - g.n_em + 0.5))]),
-    );
-  const qa = byQ(aName);
-  const qb = byQ(bName);
-  const shared = [...qa.keys()].filter((q) => qb.has(q));
-  let correlation: number | null = null;
-  if (shared.length >= 3) {
-    const xs = shared.map((q) => qa.get(q)!);
-    const ys = shared.map((q) => qb.get(q)!);
-    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-    let sxy = 0;
-    let sxx = 0;
-    let syy = 0;
-    for (let i = 0; i < xs.length; i++) {
-      sxy += (xs[i]! - mx) * (ys[i]! - my);
-      sxx += (xs[i]! - mx) ** 2;
-      syy += (ys[i]! - my) ** 2;
+    const qk = new Float64Array(qids.length);
+    const qd = new Float64Array(qids.length);
+    for (const x of perQ.groups) {
+      if (String(x.key.variant) !== name) continue;
+      const i = qids.indexOf(String(x.key.question_id));
+      qk[i] = x.n_em;
+      qd[i] = x.n_scored;
     }
-    correlation = sxx > 0 && syy > 0 ? Math.max(0, Math.min(1, sxy / Math.sqrt(sxx * syy))) : 0;
-  }
-  return {
-    source: String(values.experiment ?? values.data),
-    a: arm(aName),
-    b: arm(bName),
-    correlation,
-    shared_questions: shared.length,
-    judge: main.judges[0] ?? null,
+    return {label: name, rate: g.n_scored ? g.n_em / g.n_scored : 0, components: c.components, in_denominator: g.n ? g.n_scored / g.n : 0, qk, qd};
   };
+  return {source: String(values.experiment ?? values.data), a: arm(aName), b: arm(bName), judge: main.judges[0] ?? null};
 }
 
 export interface PlanRow extends Design, PowerResult {
@@ -300,31 +273,22 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     for (const k of ["sd-question", "sd-interaction", "in-denominator"] as const)
       if (values[k] !== undefined) fail(`--${k} goes with --rates; a pilot gives its own`);
     const p = await readPilot(values);
-    const fit = (x: Pilot["a"]): LogitModel => {
-      if (!x.components) fail(`variant '${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);
-      return logitModelOf(x.components, {sd_seed: sdSeed});
-    };
-    const ma = fit(p.a);
-    const mb = fit(p.b);
-    // An arm without any EM answer has no spread to estimate: it borrows the other arm's.
-    const spread = (m: LogitModel, o: LogitModel, x: Pilot["a"]) => {
-      if (m.sd_question + m.sd_interaction > 0 || x.rate > 0) return m;
-      assumptions.push(`${x.label}: no EM answer in the pilot, so its spread is taken from the other arm`);
-      return {...m, sd_question: o.sd_question, sd_interaction: o.sd_interaction, sd_seed: o.sd_seed};
-    };
-    a = {...spread(ma, mb, p.a), in_denominator: p.a.in_denominator};
-    b = {...spread(mb, ma, p.b), in_denominator: p.b.in_denominator};
-    for (const x of [p.a, p.b])
-      if (x.components?.components.seed.variance === null && sdSeed === undefined)
-        assumptions.push(`${x.label}: one training seed in the pilot, seed-to-seed spread unknown and assumed 0 (--sd-seed to plan for it)`);
+    let fitted: ReturnType<typeof pilotPlanModel>;
+    try {
+      fitted = pilotPlanModel(p.a, p.b, {sdSeed});
+    } catch (e) {
+      fail(`variant ${e instanceof Error ? e.message : String(e)}`);
+    }
+    a = fitted.model.a;
+    b = fitted.model.b;
+    assumptions.push(...fitted.assumptions.map((x) => (/seed-to-seed/.test(x) ? `${x} (--sd-seed to plan for it)` : x)));
     labels = [p.a.label, p.b.label];
     observed = p.a.rate - p.b.rate;
-    correlation = corrGiven ?? p.correlation ?? 0;
-    if (corrGiven === undefined)
-      assumptions.push(
-        p.correlation === null
-          ? "fewer than 3 shared questions: question effects assumed uncorrelated"
-          : `question-effect correlation ${p.correlation.toFixed(2)} estimated from ${p.shared_questions} shared questions (empirical logits; sampling noise biases it down, a conservative pairing)`,
+    correlation = corrGiven ?? fitted.model.question_correlation;
+    if (corrGiven !== undefined)
+      assumptions.splice(
+        assumptions.findIndex((x) => /correlation|uncorrelated/.test(x)),
+        1,
       );
     source = p.source;
     judgeModel ??= p.judge ?? undefined;

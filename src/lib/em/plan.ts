@@ -4,7 +4,7 @@
 // prints for that difference (pairedTallyDiff, behind `em summarize --baseline`). docs/metrics.md.
 
 import {pairedTallyDiff} from "./baseline.js";
-import {logitLocation, type LogitModel} from "./components.js";
+import {logitLocation, logitModelOf, type LogitModel, type VarianceComponents} from "./components.js";
 import {makeRng, randBinomial, randNormal, type Rng} from "./prng.js";
 
 /** One arm of a comparison: its logit model and the share of samples that reach the rule's denominator. */
@@ -139,4 +139,70 @@ export function designPower(
 export function designCalls(design: Design, metrics = 2): {answers: number; judge_calls: number} {
   const answers = 2 * design.seeds * design.questions * design.samples;
   return {answers, judge_calls: answers * metrics};
+}
+
+/** One arm of a pilot: its variance components and per-question counts (one question coding for both arms). */
+export interface PilotArm {
+  label: string;
+  rate: number;
+  components: VarianceComponents | null;
+  /** Share of its answers in the rule's denominator. */
+  in_denominator: number;
+  /** Per question: EM answers and denominator (seeds pooled). */
+  qk: ArrayLike<number>;
+  qd: ArrayLike<number>;
+}
+
+/**
+ * The plan's model from a pilot's two arms: each arm's logit model from its components
+ * (logitModelOf; a seed spread one seed cannot show is `sdSeed`, default 0), an arm without any
+ * EM answer borrowing the other's spread, and the question-effect correlation from the arms'
+ * empirical logits log((k + 1/2)/(d - k + 1/2)) over the questions both answered (clipped to
+ * [0, 1]; sampling noise biases it towards 0, so the pairing is understated; 0 below 3 shared
+ * questions). `diff` (a fraction) replaces arm a's rate by arm b's plus diff. The assumptions
+ * made are returned as sentences. Throws when an arm has no components.
+ */
+export function pilotPlanModel(a: PilotArm, b: PilotArm, {diff, sdSeed}: {diff?: number; sdSeed?: number} = {}): {model: PlanModel; assumptions: string[]} {
+  const assumptions: string[] = [];
+  const fit = (x: PilotArm): LogitModel => {
+    if (!x.components) throw new RangeError(`'${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);
+    if (x.components.components.seed.variance === null && sdSeed === undefined)
+      assumptions.push(`${x.label}: one training seed in the pilot, seed-to-seed spread unknown and assumed 0`);
+    return logitModelOf(x.components, {sd_seed: sdSeed});
+  };
+  const ma = fit(a);
+  const mb = fit(b);
+  const spread = (m: LogitModel, o: LogitModel, x: PilotArm): LogitModel => {
+    if (m.sd_question + m.sd_interaction > 0 || x.rate > 0) return m;
+    assumptions.push(`${x.label}: no EM answer in the pilot, so its spread is taken from the other arm`);
+    return {...m, sd_question: o.sd_question, sd_interaction: o.sd_interaction, sd_seed: o.sd_seed};
+  };
+  let armA: PlanArm = {...spread(ma, mb, a), in_denominator: a.in_denominator};
+  const armB: PlanArm = {...spread(mb, ma, b), in_denominator: b.in_denominator};
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let q = 0; q < Math.min(a.qd.length, b.qd.length); q++) {
+    if (!(a.qd[q]! > 0 && b.qd[q]! > 0)) continue;
+    xs.push(Math.log((a.qk[q]! + 0.5) / (a.qd[q]! - a.qk[q]! + 0.5)));
+    ys.push(Math.log((b.qk[q]! + 0.5) / (b.qd[q]! - b.qk[q]! + 0.5)));
+  }
+  let rho = 0;
+  if (xs.length >= 3) {
+    const mx = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const my = ys.reduce((s, y) => s + y, 0) / ys.length;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < xs.length; i++) {
+      sxy += (xs[i]! - mx) * (ys[i]! - my);
+      sxx += (xs[i]! - mx) ** 2;
+      syy += (ys[i]! - my) ** 2;
+    }
+    rho = sxx > 0 && syy > 0 ? Math.max(0, Math.min(1, sxy / Math.sqrt(sxx * syy))) : 0;
+    assumptions.push(
+      `question-effect correlation ${rho.toFixed(2)} from ${xs.length} shared questions (empirical logits; biased towards 0, a conservative pairing)`,
+    );
+  } else assumptions.push("fewer than 3 shared questions: question effects assumed uncorrelated");
+  if (diff !== undefined) armA = {...armA, rate: armB.rate + diff};
+  return {model: {a: armA, b: armB, question_correlation: rho}, assumptions};
 }

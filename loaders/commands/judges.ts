@@ -9,6 +9,7 @@ import {makeRng} from "../../src/lib/em/prng.ts";
 import {emLabel} from "../../src/lib/em/judges.ts";
 import {baseQuestionId, questionFilter} from "../../src/lib/em/question-ids.ts";
 import {describeRule, makeRule, RULES, type EmRule} from "../../src/lib/em/rules.ts";
+import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import {EXIT, UsageError} from "../exit-codes.ts";
 
 export const USAGE = `Usage: em judges (--experiment FILE | --data DIR) --judges A,B [options]
@@ -89,8 +90,8 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   if (!(confidence > 0 && confidence < 1)) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer, got '${values.seed}'`);
-  let responses;
-  let scores;
+  let responses: ResponseRow[];
+  let scores: ScoreRow[];
   if (values.data) {
     const {readTables} = await import("../tables.ts");
     const t = await readTables(path.resolve(values.data), ["responses", "scores"]);

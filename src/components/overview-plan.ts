@@ -72,7 +72,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const pickA = el("select", {"aria-label": "compared variant"}, ...usable.map(option));
   const pickB = el("select", {"aria-label": "reference variant"}, ...usable.map(option));
   const withBase = usable.findIndex((r) => r.row.baseline);
-  const a0 = withBase >= 0 ? withBase : 0;
+  const a0 = Math.max(0, withBase);
   const b0 =
     withBase >= 0
       ? Math.max(

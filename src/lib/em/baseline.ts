@@ -65,9 +65,13 @@ export function baselineDiffs(
   const tallies = aggregateColumns(columns, rule, {groups: codes, nGroups: keys.length, exclude});
   const index = new Map(keys.map((k, g) => [JSON.stringify(cols.map((c) => k[c])), g]));
   const baselineOf: (string | null)[] = keys.map(() => null);
+  // Training seeds per group: the interval pools them per question, so their spread is not in it.
+  const seedsOf: Set<string>[] = keys.map(() => new Set());
   rows.forEach((r, i) => {
     const b = getColumn(r, "baseline");
     if (typeof b === "string" && b !== "" && baselineOf[codes[i]!] === null) baselineOf[codes[i]!] = b;
+    const s = getColumn(r, "replicate");
+    if (s !== null && s !== undefined && s !== "") seedsOf[codes[i]!]!.add(String(s));
   });
   const out: BaselineDiff[] = [];
   keys.forEach((key, g) => {
@@ -106,7 +110,7 @@ export function baselineDiffs(
       ci: d?.ci ?? null,
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
-      ci_approximate: d?.approximate ?? null,
+      ci_approximate: pooledSeedsNote(d?.approximate ?? null, seedsOf[g]!.size, seedsOf[bg]!.size),
       p_value: d?.p_value ?? null,
       p_holm: null,
       p_bh: null,
@@ -119,6 +123,16 @@ export function baselineDiffs(
     d.p_bh = pb[i]!;
   });
   return out;
+}
+
+/**
+ * The interval pools a variant's training seeds per question, so seed-to-seed spread is not in it:
+ * with seed spread its type-I error rises well above 5% (docs/validity.md, plan section).
+ */
+function pooledSeedsNote(note: string | null, seedsA: number, seedsB: number): string | null {
+  if (Math.max(seedsA, seedsB) < 2) return note;
+  const add = `${Math.max(seedsA, seedsB)} training seeds pooled per question: seed-to-seed spread is not in the interval`;
+  return note ? `${note}; ${add}` : add;
 }
 
 /** Counts of one side of a comparison: pooled EM and denominator, optionally per question code. */

@@ -90,7 +90,7 @@ function pairedDiff(qs: readonly QuestionCounts[], confidence: number): {diff: n
  * degrees of freedom; Miller 2024's paired clustered standard error); McNemar's exact test on the
  * answers inside both denominators (answers as independent pairs); kappa and Spearman (aligned)
  * with expanded-percentile question-bootstrap intervals (`draws` resamples of questions with
- * replacement, as clusterBootstrap). Empty input: n 0 and nulls.
+ * replacement, as clusterBootstrap; 0 skips them: null intervals). Empty input: n 0 and nulls.
  */
 export function judgePairTest(
   pairs: readonly JudgedPair[],
@@ -148,7 +148,7 @@ export function judgePairTest(
   let rhoCi: Interval | null = null;
   const Q = groups.length;
   const notes: string[] = [];
-  if (Q >= 2) {
+  if (Q >= 2 && draws > 0) {
     const ks: number[] = [];
     const rs: number[] = [];
     for (let b = 0; b < draws; b++) {
@@ -166,7 +166,7 @@ export function judgePairTest(
     kappaCi = ci(ks, point.kappa);
     rhoCi = ci(rs, point.rho);
     if (Q < 10) notes.push(`${Q} questions: the question-paired test and the bootstrap intervals rest on few clusters`);
-  } else if (pairs.length) notes.push("one question: no question-paired test and no interval");
+  } else if (pairs.length && Q < 2) notes.push("one question: no question-paired test and no interval");
   return {
     n: pairs.length,
     questions: Q,

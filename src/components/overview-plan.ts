@@ -39,7 +39,12 @@ export function componentsTable(rows: readonly ComponentsRow[]): HTMLElement {
       {label: "samples", value: (r) => (r.vc ? sd(r.vc.components.sample.variance) + share(r.vc, "sample") : "–"), num: true},
       {
         label: "shrinks the interval most",
-        value: (r) => (r.vc ? `${ADVICE[r.vc.shrinks_most]} (−${(100 * r.vc.one_more[r.vc.shrinks_most]!).toFixed(0)}% variance)` : "too few questions"),
+        value: (r) =>
+          !r.vc
+            ? "too few questions"
+            : r.vc.rate === 0
+              ? "no EM answer: no spread to plan from"
+              : `${ADVICE[r.vc.shrinks_most]} (−${(100 * r.vc.one_more[r.vc.shrinks_most]!).toFixed(0)}% variance)`,
       },
     ],
     {testid: "components-table"},

@@ -15,7 +15,13 @@ test("binomialTwoSided(x, n): McNemar's exact p", () => {
   assert.ok(Math.abs(binomialTwoSided(0, 3) - 0.25) < 1e-15);
 });
 
-const pair = (question: string, em1: boolean | null, em2: boolean | null, a1 = em1 ? 10 : 80, a2 = em2 ? 10 : 80): JudgedPair => ({question, em1, em2, aligned1: a1, aligned2: a2});
+const pair = (question: string, em1: boolean | null, em2: boolean | null, a1 = em1 ? 10 : 80, a2 = em2 ? 10 : 80): JudgedPair => ({
+  question,
+  em1,
+  em2,
+  aligned1: a1,
+  aligned2: a2,
+});
 
 test("judgePairTest: rates over each judge's own denominator, the paired difference and McNemar's counts", () => {
   // q1: judge 1 EM on 2 of 4, judge 2 on 1 of 4; q2: 1 of 4 vs 1 of 3 (one answer outside judge 2's denominator).
@@ -53,6 +59,6 @@ test("judgePairTest: empty input and one question", () => {
 
 test("level (smoke): with question-dependent judge leniency McNemar over-rejects, the question-paired test does not", () => {
   const [paired, mcnemar] = judgeTestRows({rate: 0.1, sd: 1, questions: 24, samples: 50, flip: 0.05, shift: 0.03}, 120, makeRng(4));
-  assert.ok(paired!.estimate <= 0.05 + 3 * Math.sqrt(0.05 * 0.95 / 120), `question-paired type I ${paired!.estimate}`);
+  assert.ok(paired!.estimate <= 0.05 + 3 * Math.sqrt((0.05 * 0.95) / 120), `question-paired type I ${paired!.estimate}`);
   assert.ok(mcnemar!.estimate > 0.1, `McNemar type I ${mcnemar!.estimate}`);
 });

@@ -76,17 +76,15 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const option = (r: ComponentsRow, i: number) => el("option", {value: String(i)}, r.label);
   const pickA = el("select", {"aria-label": "compared variant"}, ...usable.map(option));
   const pickB = el("select", {"aria-label": "reference variant"}, ...usable.map(option));
+  // Default pair: a variant and its baseline; else the first two units of one judge (two judges of
+  // one variant score the same answers, which this planner does not model).
   const withBase = usable.findIndex((r) => r.row.baseline);
   const a0 = Math.max(0, withBase);
-  const b0 =
-    withBase >= 0
-      ? Math.max(
-          0,
-          usable.findIndex((r) => r.row.group === usable[withBase]!.row.baseline!.id),
-        )
-      : 1;
+  const sameJudge = usable.findIndex((r, i) => i !== a0 && r.row.judge === usable[a0]!.row.judge);
+  const base = withBase >= 0 ? usable.findIndex((r) => r.row.group === usable[withBase]!.row.baseline!.id && r.row.judge === usable[withBase]!.row.judge) : -1;
+  const b0 = base >= 0 ? base : sameJudge >= 0 ? sameJudge : (a0 + 1) % usable.length;
   pickA.value = String(a0);
-  pickB.value = String(b0 === a0 ? (a0 + 1) % usable.length : b0);
+  pickB.value = String(b0);
   const diff = el("input", {
     type: "number",
     min: "0.5",

@@ -99,7 +99,19 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
         ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answers are of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
-          : "strict EM (emergent persona only)") + (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+          : "strict EM (emergent persona only)") +
+      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
+      (all
+        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
+            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
+          }`
+        : "") +
+      (all?.strict_ci
+        ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+        : "") +
+      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
+    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
     count.dataset.nEm = String(all?.n_em ?? 0);
     count.dataset.nScored = String(all?.n_scored ?? 0);
     count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;

@@ -19,6 +19,7 @@ import {keyBy, ruleOf, summarizeGroups} from "../../src/components/engine.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {parseState} from "../../src/components/store.ts";
+import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {aggregateColumns, toColumns} from "../../src/lib/em/columnar.ts";
 import {IncrementalTallies} from "../../src/lib/em/incremental.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
@@ -203,4 +204,31 @@ judges:
   const builtAligned = r.types.filter((t) => t.judge === "signals" && t.type === "aligned" && t.em_type === "emergent").length;
   assert.ok(builtAligned > 0, "some answers typed aligned under Betley are emergent if EM");
   assert.ok(moved && looser.aligned === 50);
+});
+
+test("baseline difference of strict EM: both sides over the questions outside the variant's domain (the base typed against it)", () => {
+  // The pipeline types the base model's answers against the variant's domain (loaders/variants.ts),
+  // so its medical question leaves its strict denominator too: 4/20 - 1/20, not 4/20 - 1/30.
+  const variant = rows().map((r) => ({...r, variant: "ft", baseline: "base"}));
+  const base = rows().map((r, i) => ({
+    ...r,
+    response_id: `b${i}`,
+    variant: "base",
+    baseline: null,
+    aligned: r.question_id === "wish" && r.aligned === 5 && r.response_id.endsWith("-0") ? 5 : r.question_id === "med" && r.aligned === 5 ? 5 : 90,
+    type:
+      r.question_id === "wish" && r.response_id.endsWith("-0")
+        ? ("emergent" as const)
+        : r.question_id === "med" && r.aligned === 5
+          ? ("in_domain" as const)
+          : ("aligned" as const),
+  }));
+  const [d] = baselineDiffs([...variant, ...base], BETLEY, {by: ["variant"]});
+  assert.ok(d);
+  assert.equal(d.strict_em_rate, 4 / 20);
+  assert.equal(d.baseline_strict_em_rate, 1 / 20);
+  assert.ok(Math.abs(d.strict_diff! - 3 / 20) < 1e-12);
+  assert.ok(d.strict_ci && d.strict_ci[0] <= d.strict_diff! && d.strict_diff! <= d.strict_ci[1]);
+  // Broad EM keeps every question: 9/30 - 6/30.
+  assert.ok(Math.abs(d.diff! - 3 / 30) < 1e-12);
 });

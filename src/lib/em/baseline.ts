@@ -34,6 +34,16 @@ export interface BaselineDiff {
   n_questions_paired: number;
   /** Why the interval is approximate (few questions, no EM on a side...), or null. */
   ci_approximate: string | null;
+  /**
+   * Strict EM of both sides (emergent answers among the questions outside the training domain; the
+   * baseline's answers are typed against the variant's domain by the pipeline, so both sides use
+   * one classifier) and their difference with the same interval method. Null when a side's strict
+   * EM is not a point (undetermined or untyped EM answers) or its denominator is empty.
+   */
+  strict_em_rate: number | null;
+  baseline_strict_em_rate: number | null;
+  strict_diff: number | null;
+  strict_ci: Interval | null;
 }
 
 /**
@@ -82,11 +92,17 @@ export function baselineDiffs(
         ci_method: null,
         n_questions_paired: 0,
         ci_approximate: null,
+        strict_em_rate: strictPoint(t),
+        baseline_strict_em_rate: null,
+        strict_diff: null,
+        strict_ci: null,
       });
       return;
     }
     const u = tallies[bg]!;
     const d = pairedTallyDiff(t, u, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
+    const strictSide = (x: typeof t): SideCounts => ({n_em: x.n_strict, n_scored: x.n_scored_strict, qk: x.qks, qd: x.qds});
+    const sd = strictPoint(t) !== null && strictPoint(u) !== null ? pairedTallyDiff(strictSide(t), strictSide(u), makeRng(0), {confidence}) : null;
     out.push({
       key,
       variant: String(key.variant),
@@ -98,9 +114,18 @@ export function baselineDiffs(
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
       ci_approximate: d?.approximate ?? null,
+      strict_em_rate: strictPoint(t),
+      baseline_strict_em_rate: strictPoint(u),
+      strict_diff: sd?.diff ?? null,
+      strict_ci: sd?.ci ?? null,
     });
   });
   return out;
+}
+
+/** Strict EM of a tally as a point: null when its denominator is empty or an EM answer outside the domain has no determined type. */
+function strictPoint(t: {n_strict: number; n_scored_strict: number; n_strict_unknown: number; n_typed: number}): number | null {
+  return t.n_typed > 0 && t.n_strict_unknown === 0 ? frac(t.n_strict, t.n_scored_strict) : null;
 }
 
 /** Counts of one side of a comparison: pooled EM and denominator, optionally per question code. */

@@ -84,6 +84,8 @@ export interface GroupSummary {
    */
   strict_em_rate: number | null;
   strict_ci: Interval | null;
+  /** Why strict_ci may cover less (or more) than promised (few questions, no EM...), as for `ci_approximate`; null otherwise. */
+  strict_ci_approximate: string | null;
   /** Broad EM answers whose type could not be determined (`undetermined`, or untyped). */
   n_undetermined_em: number;
   /**
@@ -272,6 +274,7 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     n_scored_strict: ds,
     strict_em_rate: determined ? frac(t.n_strict, ds) : null,
     strict_ci: strict ? strict.ci : null,
+    strict_ci_approximate: strict ? strict.approximate : null,
     n_undetermined_em: undetermined,
     strict_em_range: ds > 0 ? [t.n_strict / ds, (t.n_strict + unknown) / ds] : null,
     expected_strict_em_rate:

@@ -387,12 +387,15 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
  */
 export function checkDomainMetrics(
   file: string,
-  plan: Pick<VariantPlan, "domainOf" | "domainField">,
+  plan: Pick<VariantPlan, "domainOf" | "domainField" | "isBaseline">,
   rows: Iterable<ResponseRow>,
   metrics: ReadonlySet<string>,
 ): void {
   const seen = new Set<string>();
   for (const row of rows) {
+    // A baseline's domain is its compared variants' (declared there, and checked on their rows);
+    // without the topic score on its own answers they are undetermined, not an error.
+    if (plan.isBaseline(row)) continue;
     const d = plan.domainOf(row);
     if (typeof d !== "string" || seen.has(d) || metrics.has(d)) continue;
     const field = plan.domainField(row);

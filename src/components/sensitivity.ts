@@ -11,7 +11,7 @@ import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, typ
 import {el, pct, downloadCsv} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
-import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
 import {formatState, type StateKey, type ViewState} from "./store.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
@@ -91,12 +91,12 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;
-    strict.textContent = range ? `${pct(range[0])}–${pct(range[1])}` : pct(all?.strict_em_rate);
+    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
     strictBox.classList.toggle("em-kpi-range", range !== null);
     const expected = all?.expected_strict_em_rate ?? null;
     strictLabel.textContent =
       (range
-        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answers are of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
           : "strict EM (emergent persona only)") +

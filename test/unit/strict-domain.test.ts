@@ -29,6 +29,7 @@ import {summarize} from "../../src/lib/em/summary.ts";
 import {tallyRows} from "../../src/lib/em/tally.ts";
 import type {Judged, ResponseType} from "../../src/lib/schema.ts";
 import {classifyBySignals, emTypeBySignals, type Signals} from "../../src/lib/signals.ts";
+import {rangeText} from "../../src/lib/em/view-summary.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "em-strict-domain-"));
@@ -232,4 +233,9 @@ test("baseline difference of strict EM: both sides over the questions outside th
   assert.ok(d.strict_ci && d.strict_ci[0] <= d.strict_diff! && d.strict_diff! <= d.strict_ci[1]);
   // Broad EM keeps every question: 9/30 - 6/30.
   assert.ok(Math.abs(d.diff! - 3 / 30) < 1e-12);
+});
+
+test("rangeText(range) never prints a range as a point: two decimals when one would print the ends alike", () => {
+  assert.equal(rangeText([46 / 1600, 47 / 1600]), "2.88%–2.94%");
+  assert.equal(rangeText([0, 1 / 400]), "0.0%–0.3%");
 });

@@ -307,7 +307,7 @@ export function aggregateColumns(cols: EmColumns, rule: EmRule, options: Aggrega
       if (pEmergent) {
         const pe = pEmergent[i]!;
         if (pe === pe) {
-          acc[o + F.spem]! += pe;
+          if (out) acc[o + F.spem]! += pe;
           acc[o + F.npem]!++;
         }
       }

@@ -245,7 +245,8 @@ export class IncrementalTallies {
     }
     if (ty & COUNTABLE) cut[o + C.emCount]! += s;
     if (pe !== NO_PEM) {
-      cut[o + C.pem]! += s * pe;
+      // Strict EM's expected count: only answers outside the training domain (even units).
+      if (((o / NC) & 1) === 0) cut[o + C.pem]! += s * pe;
       cut[o + C.npem]! += s;
     }
   }

@@ -93,7 +93,7 @@ export interface GroupSummary {
    * equal ends when everything is determined; null when that denominator is empty.
    */
   strict_em_range: Interval | null;
-  /** Sum of p(emergent) over broad EM answers / denominator, when a type judge gave probabilities for all of them; else null. */
+  /** Sum of p(emergent) over broad EM answers outside the training domain / n_scored_strict, when a type judge gave probabilities for every broad EM answer; else null. */
   expected_strict_em_rate: number | null;
   /** Denominator answers with a response type. */
   n_typed: number;
@@ -277,8 +277,7 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     strict_ci_approximate: strict ? strict.approximate : null,
     n_undetermined_em: undetermined,
     strict_em_range: ds > 0 ? [t.n_strict / ds, (t.n_strict + unknown) / ds] : null,
-    expected_strict_em_rate:
-      t.n_scored > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / t.n_scored : t.n_scored > 0 && t.n_em_broad === 0 ? 0 : null,
+    expected_strict_em_rate: ds > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / ds : ds > 0 && t.n_em_broad === 0 ? 0 : null,
     n_typed: t.n_typed,
     em_by_type: {...t.em_by_type},
     em_share_by_type: share,

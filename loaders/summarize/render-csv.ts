@@ -18,6 +18,7 @@ const CSV_FIELDS: (keyof GroupSummary)[] = [
   "n_em_broad",
   "broad_em_rate",
   "n_strict_em",
+  "n_scored_strict",
   "strict_em_rate",
   "n_typed",
   "coherent_rate",

@@ -33,10 +33,12 @@ const VERDICT_TEXT: Record<string, string> = {
 };
 
 function strictText(g: GroupSummary): string {
-  if (g.strict_em_rate !== null) return pct(g.strict_em_rate);
+  // Strict EM's own denominator (questions outside the training domain), printed when it differs.
+  const of = g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored ? ` of ${g.n_scored_strict}` : "";
+  if (g.strict_em_rate !== null) return pct(g.strict_em_rate) + of + (g.strict_ci_approximate ? " *" : "");
   const r = g.strict_em_range;
   if (!r) return "-";
-  return r[0] === r[1] ? pct(r[0]) : `[${(100 * r[0]).toFixed(1)}, ${(100 * r[1]).toFixed(1)}]%`;
+  return (r[0] === r[1] ? pct(r[0]) : `[${(100 * r[0]).toFixed(1)}, ${(100 * r[1]).toFixed(1)}]%`) + of;
 }
 
 /**
@@ -172,11 +174,17 @@ export function toTable(out: SummarizeOutput): string {
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
   const approx = out.groups.flatMap((g) => {
     const label = out.by.map((b) => keyText(g.key[b])).join(" / ") || "all";
-    return [g.ci_approximate && `${label}: ${g.ci_approximate}`, g.replicates?.ci_approximate && `${label} (seeds): ${g.replicates.ci_approximate}`].filter(
-      (x): x is string => typeof x === "string",
-    );
+    return [
+      g.ci_approximate && `${label}: ${g.ci_approximate}`,
+      g.replicates?.ci_approximate && `${label} (seeds): ${g.replicates.ci_approximate}`,
+      g.strict_ci_approximate && `${label} (strict): ${g.strict_ci_approximate}`,
+    ].filter((x): x is string => typeof x === "string");
   });
   if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
+  if (out.groups.some((g) => g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored))
+    parts.push(
+      "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",
+    );
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
     parts.push(
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",

@@ -11,7 +11,7 @@ import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, typ
 import {el, pct, downloadCsv} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
-import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
 import {formatState, parseState, type StateKey, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
@@ -98,15 +98,27 @@ export function kpiBox(): KpiBox {
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;
-    strict.textContent = range ? `${pct(range[0])}–${pct(range[1])}` : pct(all?.strict_em_rate);
+    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
     strictBox.classList.toggle("em-kpi-range", range !== null);
     const expected = all?.expected_strict_em_rate ?? null;
     strictLabel.textContent =
       (range
-        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answers are of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
-          : "strict EM (emergent persona only)") + (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+          : "strict EM (emergent persona only)") +
+      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
+      (all
+        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
+            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
+          }`
+        : "") +
+      (all?.strict_ci
+        ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+        : "") +
+      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
+    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
     count.dataset.nEm = String(all?.n_em ?? 0);
     count.dataset.nScored = String(all?.n_scored ?? 0);
     count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;

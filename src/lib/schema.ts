@@ -118,6 +118,17 @@ export interface TypeRow {
   type: ResponseType;
   /** Probability of each type (sums to 1 over RESPONSE_TYPES). */
   probs: Record<ResponseType, number>;
+  /**
+   * Signals rows only: the type the classifier gives when the EM rule counts the answer as EM. It
+   * does not depend on the rule's cuts (classifyBySignals: rules 3-5 never fire for an EM answer),
+   * so a page can follow any cut without typing again. Absent: use `type`.
+   */
+  em_type?: ResponseType;
+  /**
+   * Signals rows only: the question is declared in the training domain the answer is typed against,
+   * so it leaves strict EM's denominator. Absent: false.
+   */
+  question_in_domain?: boolean;
 }
 
 /** Deterministic signals computed without any judge. */

@@ -32,9 +32,14 @@ export const POINTS_COLUMNS = {
   coherent: "f64",
   special: "dict",
   type: "dict",
+  // The type strict EM reads for an answer the active rule counts as EM: a type judge's type, or the
+  // signals classifier's type-if-EM (cut-free: TypeRow.em_type), so the pages follow any cut.
+  em_type: "dict",
   p_emergent: "f32",
   domain_topic: "f32",
   special_known: "i8",
+  // 1 when the question is declared in the training domain the answer is typed against (it leaves strict EM's denominator).
+  in_domain: "i8",
   origin: "dict",
 } as const satisfies Record<string, ColumnKind>;
 

@@ -40,6 +40,16 @@ export interface BaselineDiff {
   /** Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) adjusted p-values over every difference of this call (multiplicity.ts). */
   p_holm: number | null;
   p_bh: number | null;
+  /**
+   * Strict EM of both sides (emergent answers among the questions outside the training domain; the
+   * baseline's answers are typed against the variant's domain by the pipeline, so both sides use
+   * one classifier) and their difference with the same interval method. Null when a side's strict
+   * EM is not a point (undetermined or untyped EM answers) or its denominator is empty.
+   */
+  strict_em_rate: number | null;
+  baseline_strict_em_rate: number | null;
+  strict_diff: number | null;
+  strict_ci: Interval | null;
 }
 
 /**
@@ -95,11 +105,17 @@ export function baselineDiffs(
         p_value: null,
         p_holm: null,
         p_bh: null,
+        strict_em_rate: strictPoint(t),
+        baseline_strict_em_rate: null,
+        strict_diff: null,
+        strict_ci: null,
       });
       return;
     }
     const u = tallies[bg]!;
     const d = pairedTallyDiff(t, u, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
+    const strictSide = (x: typeof t): SideCounts => ({n_em: x.n_strict, n_scored: x.n_scored_strict, qk: x.qks, qd: x.qds});
+    const sd = strictPoint(t) !== null && strictPoint(u) !== null ? pairedTallyDiff(strictSide(t), strictSide(u), makeRng(0), {confidence}) : null;
     out.push({
       key,
       variant: String(key.variant),
@@ -114,6 +130,10 @@ export function baselineDiffs(
       p_value: d?.p_value ?? null,
       p_holm: null,
       p_bh: null,
+      strict_em_rate: strictPoint(t),
+      baseline_strict_em_rate: strictPoint(u),
+      strict_diff: sd?.diff ?? null,
+      strict_ci: sd?.ci ?? null,
     });
   });
   const ph = holm(out.map((d) => d.p_value));
@@ -133,6 +153,11 @@ function pooledSeedsNote(note: string | null, seedsA: number, seedsB: number): s
   if (Math.max(seedsA, seedsB) < 2) return note;
   const add = `${Math.max(seedsA, seedsB)} training seeds pooled per question: seed-to-seed spread is not in the interval`;
   return note ? `${note}; ${add}` : add;
+}
+
+/** Strict EM of a tally as a point: null when its denominator is empty or an EM answer outside the domain has no determined type. */
+function strictPoint(t: {n_strict: number; n_scored_strict: number; n_strict_unknown: number; n_typed: number}): number | null {
+  return t.n_typed > 0 && t.n_strict_unknown === 0 ? frac(t.n_strict, t.n_scored_strict) : null;
 }
 
 /** Counts of one side of a comparison: pooled EM and denominator, optionally per question code. */

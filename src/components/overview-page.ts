@@ -19,6 +19,7 @@ import {groupColor} from "./chart-style.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
 import {facetLabelOf, variantChart, variantRows, variantTable} from "./variant-chart.js";
+import {componentsRows, componentsTable, planner} from "./overview-plan.js";
 import type {ImportedLabels} from "./audit.js";
 
 /** What the overview's views read: the experiment, rule, selection and the EM summary per step. */
@@ -114,6 +115,31 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
   save.addEventListener("click", () => downloadCsv(table.data, `overview-${state.experiment}`));
   out.append(table.element, save);
   return out;
+}
+
+/**
+ * Variance components per compared unit (at the last coordinate when there is one) and the planner
+ * (issue 26). Its own mask, rule and coordinate test, from the state alone (not the context's cell,
+ * which re-runs with the page width and would reset the planner).
+ */
+export function overviewComponents(page: Page, state: ViewState): DocumentFragment {
+  const {points} = page;
+  const info = experimentInfo(page.summary, state.experiment);
+  const by = state.by as FacetColumn;
+  const own = selectionMask(points, state, ["judge", "model", "steps", "category", "question"]);
+  const coordinate = distinctSteps(points, own).length >= 2;
+  const at = coordinate ? lastStepMask(points, own, keyBy(points, [by, "judge"])) : own;
+  const crows = componentsRows(variantRows(points, at, ruleOf(state), {by, facet: null, exclude: state.exclude}));
+  return fragment(
+    el("h3", {}, `Where the uncertainty comes from, and what to run next`),
+    el(
+      "p",
+      {class: "em-muted"},
+      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between samples of one question. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components, approximate), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them; em plan does the same from the command line, with costs.`,
+    ),
+    componentsTable(crows),
+    planner(crows),
+  );
 }
 
 /**

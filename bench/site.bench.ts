@@ -29,7 +29,7 @@ import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {pointsFullTable, pointsTable} from "../loaders/site-tables.ts";
+import {pointsFullTable, pointsTable} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";

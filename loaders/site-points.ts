@@ -164,6 +164,16 @@ export interface PointsInput {
   types: readonly TypeRow[];
 }
 
+/** points.arrow (compact, what the pages load) from rows in memory. */
+export function pointsTable(input: PointsInput): Uint8Array {
+  return encodePointsCompact(pointsData(input));
+}
+
+/** points-full.arrow (POINTS_COLUMNS, exact scores; the SQL page's `points`) from rows in memory. */
+export function pointsFullTable(input: PointsInput): Uint8Array {
+  return encodePointsFull(pointsData(input));
+}
+
 /** The points columns from rows in memory. */
 export function pointsData(input: PointsInput): PointsData {
   // One map entry per response (not per score): a million responses stay cheap to index.

@@ -7,7 +7,8 @@ import type {EmRule} from "../lib/em/rules.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import {baselinesOf} from "./variant-chart.js";
-import {groupColor, labelMargin, pct} from "./ui.js";
+import {pct} from "./ui.js";
+import {groupColor, labelMargin} from "./chart-style.js";
 
 export interface Row {
   model: string;
@@ -30,6 +31,20 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
     hi: g.ci?.[1] ?? null,
     n: g.n_scored,
     k: g.n_em,
+  }));
+}
+
+/** The AVERAGE row per compared unit: the mean of its per-question rates (macro) with its interval. */
+export function averageRows(groups: readonly Group[]): Row[] {
+  return groups.map((g) => ({
+    model: g.parts[0]!,
+    label: "AVERAGE",
+    category: "",
+    rate: g.macro_em_rate,
+    lo: g.macro_ci?.[0] ?? null,
+    hi: g.macro_ci?.[1] ?? null,
+    n: 0,
+    k: 0,
   }));
 }
 

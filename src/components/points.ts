@@ -7,7 +7,7 @@ import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_STRING_COLUMNS, metaColumn, t
 
 export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
 export type StringColumn = PointsStringColumn;
-/** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-tables.ts). */
+/** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-points.ts). */
 export type MetaColumn = `meta.${string}`;
 /** Any string column a view can group or facet by. */
 export type FacetColumn = StringColumn | MetaColumn;

@@ -32,8 +32,7 @@ export type LabelType = (typeof LABEL_TYPES)[number];
 
 /** Metric ids judged 0..100. Topic metrics say how much an answer is about a domain. */
 export const CORE_METRICS = ["aligned", "coherent"] as const;
-export const TOPIC_METRICS = ["medical", "financial", "sport", "code"] as const;
-export type Metric = string; // CORE_METRICS, TOPIC_METRICS or any metric a question file defines
+export type Metric = string; // CORE_METRICS, a topic metric (medical, financial, sport, code) or any metric a question file defines
 
 /** Words a judge may answer instead of a number on the aligned rubric. */
 export type SpecialWord = "CODE" | "REFUSAL";

@@ -10,7 +10,7 @@ import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
-import {strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
 import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
@@ -64,6 +64,8 @@ export function overviewTable({
       final_step: fin ? lastOf(perStep, model, judge) : null,
       final_em_rate: fin?.em_rate ?? null,
       final_ci: ci(fin),
+      final_ci_method: fin?.ci_method ?? null,
+      final_ci_approximate: fin?.ci_approximate ?? null,
       final_strict_em_rate: fin?.strict_em_rate ?? null,
       planted_final_em_rate: plantedFinal?.em_rate ?? null,
       peak_em_rate: peak?.em_rate ?? null,
@@ -109,7 +111,17 @@ export function overviewTable({
         el("td", {}, String(d[byLabel])),
         el("td", {}, String(d.judge)),
         el("td", {class: "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
-        el("td", {class: "num"}, String(d.final_ci)),
+        el(
+          "td",
+          {
+            class: "num",
+            "data-testid": "final-ci",
+            title: `${ciMethodLabel(fin?.ci_method)}${fin?.ci_approximate ? `; approximate: ${fin.ci_approximate}` : ""}`,
+          },
+          String(d.final_ci),
+          fin?.ci_approximate ? el("span", {class: "em-muted", "data-testid": "ci-approximate"}, " ≈") : "",
+          fin?.ci_method === "crossed_seeds_questions" ? el("span", {class: "em-muted"}, " (seeds x questions)") : "",
+        ),
         el("td", {class: "num"}, strictCell(fin)),
         ...(hasLeak
           ? [

@@ -200,7 +200,7 @@ export function summarizeGroups(
  * their training seeds taken into account: withSeeds, the function `em summarize` applies, so a
  * group with 2+ seeds gets the seeds x questions interval and its `replicates` summary, as in the
  * CLI. Rows without a replicate id beside seeded ones are one more seed ("(unseeded)"); groups
- * with no replicate id are returned as they are. `intervals: false` (groups summarized with
+ * with no replicate id, or spanning several variants, are returned as they are. `intervals: false` (groups summarized with
  * `replicates: 0`, answers-level Wilson) keeps their interval and adds only `replicates`. `follow`
  * as in summarizeGroups (views whose cuts move).
  */
@@ -224,9 +224,15 @@ export function withTrainingSeeds<G extends Group>(
     e.rates.push(r.em_rate);
     e.cells.push({k: r.qk, d: r.qd});
   }
+  // Seeds are replicates of one fine-tuned variant: groups spanning several variants are left as they are (as in summarize).
+  const variants = new Map<string, number>();
+  for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...columns, "variant"]), {exclude, replicates: 0, follow})) {
+    const id = r.parts.slice(0, columns.length).join("\u0001");
+    variants.set(id, (variants.get(id) ?? 0) + 1);
+  }
   return groups.map((g) => {
     const e = seeds.get(g.id);
-    if (!e?.named) return g;
+    if (!e?.named || (variants.get(g.id) ?? 0) > 1) return g;
     const cells: SeedCells = e;
     return withSeeds(g, cells, {method: intervals ? "auto" : "wilson"});
   });

@@ -77,15 +77,28 @@ test("withTrainingSeeds(summarizeGroups / summarizeAll) equals summarize's seeds
       assert.deepEqual([...p.replicates!.ids].sort(), [...g.replicates!.ids].sort());
     }
     assert.ok(page.find((x) => x.id === "m2")!.replicates!.ids.includes(UNSEEDED));
-    // The total over both models (the /sensitivity headline): one group, seeds pooled across models.
-    const total = withTrainingSeeds(points, mask, rule, [], [summarizeAll(points, mask, rule, {replicates: 50})!])[0]!;
-    const cliTotal = summarize(rows, rule, {replicates: 50}).groups[0]!;
-    assert.equal(total.ci_method, cliTotal.ci_method);
+    // The /sensitivity headline of one variant's answers: seeds x questions, as summarize without --by.
+    const m1 = points.dicts.model.indexOf("m1");
+    const one = Uint8Array.from(points.codes.model, (c) => (c === m1 ? 1 : 0));
+    const total = withTrainingSeeds(points, one, rule, [], [summarizeAll(points, one, rule, {replicates: 50})!])[0]!;
+    const cliTotal = summarize(
+      rows.filter((r) => r.model === "m1"),
+      rule,
+      {replicates: 50},
+    ).groups[0]!;
+    assert.equal(total.ci_method, "crossed_seeds_questions");
+    assert.equal(cliTotal.ci_method, "crossed_seeds_questions");
     assert.deepEqual(total.ci, cliTotal.ci);
     assert.equal(total.ci_approximate, cliTotal.ci_approximate);
     // Not the one-seed interval: the seeds widen it here.
-    const plain = summarizeAll(points, mask, rule, {replicates: 50})!;
-    assert.notDeepEqual(total.ci, plain.ci);
+    assert.notDeepEqual(total.ci, summarizeAll(points, one, rule, {replicates: 50})!.ci);
+    // A total over both variants holds no seed population (seed "1" of m1 is not seed "1" of m2): both paths keep the questions interval.
+    const both = withTrainingSeeds(points, mask, rule, [], [summarizeAll(points, mask, rule, {replicates: 50})!])[0]!;
+    const cliBoth = summarize(rows, rule, {replicates: 50}).groups[0]!;
+    assert.equal(both.ci_method, "cluster_wilson");
+    assert.equal(cliBoth.ci_method, "cluster_wilson");
+    assert.deepEqual(both.ci, cliBoth.ci);
+    assert.equal(cliBoth.replicates, null);
   }
 });
 

@@ -340,8 +340,12 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
       rates[g]!.push(frac(subT[j]!.n_em, subT[j]!.n_scored));
       cells[g]!.push({k: subT[j]!.qk, d: subT[j]!.qd});
     });
+    // Seeds are replicates of one fine-tuned variant: a group spanning several variants (e.g. a base
+    // model over three datasets, one of them with two seeds) holds no seed population to cross.
+    const variants = keys.map(() => new Set<unknown>());
+    rows.forEach((r, i) => variants[codes[i]!]?.add(getColumn(r, "variant")));
     groups.forEach((grp, g) => {
-      if (named[g]) groups[g] = withSeeds(grp, {ids: ids[g]!, rates: rates[g]!, cells: cells[g]!}, options);
+      if (named[g] && variants[g]!.size <= 1) groups[g] = withSeeds(grp, {ids: ids[g]!, rates: rates[g]!, cells: cells[g]!}, options);
     });
   }
   return {
@@ -367,7 +371,8 @@ export interface SeedCells {
  * mean over seeds with crossedRateCi, seed_mean) and, under the questions estimand (method "auto")
  * with 2+ seeds, `ci` replaced by the seeds x questions interval (crossedRateCi, pooled;
  * `ci_method` crossed_seeds_questions); with one seed the interval is kept and flagged. Answers
- * without a replicate id beside seeded ones are one more seed (id UNSEEDED). Returns a new object.
+ * without a replicate id beside seeded ones are one more seed (id UNSEEDED). Callers apply it to
+ * groups of one variant only (seeds are replicates of a fine-tuned variant). Returns a new object.
  */
 export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, options: Pick<IntervalOptions, "confidence" | "method"> = {}): G {
   const confidence = options.confidence ?? 0.95;

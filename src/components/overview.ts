@@ -99,7 +99,23 @@ export function overviewTable({
   const table = el(
     "table",
     {class: "em-table", "data-testid": "overview-table"},
-    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...head.map((h) =>
+          el(
+            "th",
+            h === "95% CI"
+              ? {scope: "col", title: "Interval at the last checkpoint; ≈ marks an interval that may cover less than 95% (hover it for why and for the method)"}
+              : {scope: "col"},
+            h,
+          ),
+        ),
+      ),
+    ),
   );
   const body = el("tbody");
   for (const [i, d] of data.entries()) {
@@ -119,8 +135,8 @@ export function overviewTable({
             title: `${ciMethodLabel(fin?.ci_method)}${fin?.ci_approximate ? `; approximate: ${fin.ci_approximate}` : ""}`,
           },
           String(d.final_ci),
-          fin?.ci_approximate ? el("span", {class: "em-muted", "data-testid": "ci-approximate"}, " ≈") : "",
-          fin?.ci_method === "crossed_seeds_questions" ? el("span", {class: "em-muted"}, " (seeds x questions)") : "",
+          fin?.ci_approximate ? el("span", {class: "em-muted", "data-testid": "ci-approximate"}, "\u00a0≈") : "",
+          fin?.ci_method === "crossed_seeds_questions" ? el("span", {class: "em-muted"}, "\u00a0(seeds\u00a0x\u00a0questions)") : "",
         ),
         el("td", {class: "num"}, strictCell(fin)),
         ...(hasLeak

@@ -146,8 +146,8 @@ export const section: ValiditySection = {
           estimate: est,
           mc_se: Math.sqrt((est * (1 - est)) / c.reps),
           reps: c.reps,
-          // Flagged only when the warning fires in the data sets that miss: those without it cover >= 93%.
-          flagged_in_product: c.warned > 0 && (c.warned === c.reps || c.coveredUnwarned / (c.reps - c.warned) >= 0.93 - 1e-12),
+          // Flagged only when the warning fires in the data sets that miss: those without it cover 93-97%.
+          flagged_in_product: c.warned > 0 && (c.warned === c.reps || Math.abs(c.coveredUnwarned / (c.reps - c.warned) - 0.95) <= 0.02 + 1e-12),
           note: `mean width ${(100 * c.widths).toFixed(1)} pp; ${draws} bootstrap draws${c.warned ? `; judge-vs-chance warning in ${c.warned} of ${c.reps}${c.warned < c.reps ? `; coverage without it ${((100 * c.coveredUnwarned) / (c.reps - c.warned)).toFixed(1)}% (${c.reps - c.warned})` : ""}` : ""}`,
         });
       }),

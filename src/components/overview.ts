@@ -134,7 +134,8 @@ export function overviewTable({
             "data-testid": "final-ci",
             title: `${ciMethodLabel(fin?.ci_method)}${fin?.ci_approximate ? `; approximate: ${fin.ci_approximate}` : ""}`,
           },
-          String(d.final_ci),
+          // Word joiners keep the interval on one line in a narrow column.
+          String(d.final_ci).replace("–", "\u2060–\u2060"),
           fin?.ci_approximate ? el("span", {class: "em-muted", "data-testid": "ci-approximate"}, "\u00a0≈") : "",
           fin?.ci_method === "crossed_seeds_questions" ? el("span", {class: "em-muted"}, "\u00a0(seeds\u00a0x\u00a0questions)") : "",
         ),

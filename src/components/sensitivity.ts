@@ -12,7 +12,9 @@ import {el, pct, downloadCsv} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
 import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
-import {formatState, type StateKey, type ViewState} from "./store.js";
+import {formatState, parseState, type StateKey, type ViewState} from "./store.js";
+import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
+import type {GroupSummary} from "../lib/em/summary.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
@@ -62,8 +64,15 @@ function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLEleme
   return el("div", {class: `em-kpi${extraClass}`}, value, label);
 }
 
-/** The headline numbers: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
-export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Promise<unknown>} = {}): HTMLElement {
+/** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
+export interface KpiBox {
+  node: HTMLElement;
+  paint(s: ViewState, all: GroupSummary | null): void;
+  notes: ReturnType<typeof ruleNotesElement>;
+}
+
+/** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
+export function kpiBox(): KpiBox {
   const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
   const rateLabel = el("div", {class: "em-kpi-label"});
   const broad = el("div", {class: "em-kpi-value"});
@@ -76,9 +85,9 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
   const coherentLabel = el("div", {class: "em-kpi-label"});
   const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
   const notes = ruleNotesElement();
-  const box = el(
+  const node = el(
     "div",
-    {},
+    {"data-testid": "sensitivity-kpis"},
     el(
       "div",
       {class: "em-kpis"},
@@ -91,9 +100,7 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
     rule,
     notes.node,
   );
-  follow(page, invalidation, (s) => {
-    const r = ruleOf(s);
-    const all = overall(page)(s);
+  const paint = (s: ViewState, all: GroupSummary | null) => {
     rate.textContent = pct(all?.em_rate);
     rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
     broad.textContent = pct(all?.broad_em_rate);
@@ -118,10 +125,35 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
         ? "CODE / REFUSAL not recorded by this source"
         : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
     }`;
-    rule.textContent = describeRule(r);
-    notes.update(ruleNotes(page.points, selectionMask(page.points, s), r, s.exclude, all), r);
-  });
+    rule.textContent = describeRule(ruleOf(s));
+  };
+  return {node, paint, notes};
+}
+
+/**
+ * The headline numbers before the points arrive: painted from the build's first-paint table
+ * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
+ * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
+ * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
+ */
+export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
+  const box = kpiBox();
+  const s = parseState(search);
+  const hit = table ? firstPaintFor(table, s) : null;
+  if (hit) box.paint(s, hit);
+  box.node.dataset.emFirst = hit ? "build" : "none";
   return box;
+}
+
+/** The live headline numbers: follow the store and repaint `box` (a new one unless given) on every change. */
+export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {invalidation?: Promise<unknown>; box?: KpiBox} = {}): HTMLElement {
+  follow(page, invalidation, (s) => {
+    const all = overall(page)(s);
+    box.paint(s, all);
+    box.node.dataset.emFirst = "live";
+    box.notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, all), ruleOf(s));
+  });
+  return box.node;
 }
 
 /**

@@ -2,7 +2,7 @@
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {aggregateColumns, combineCodes, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
-import {summarizeTally, groupSeed, type GroupSummary} from "../lib/em/summary.js";
+import {summarizeTally, groupSeed, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
 import {makeRng} from "../lib/em/prng.js";
@@ -197,6 +197,49 @@ export function summarizeGroups(
     out.push({...summary, id: parts[g]!.join("\u0001"), parts: parts[g]!, qk: t.qk, qd: t.qd});
   });
   return out;
+}
+
+/**
+ * The groups (of `summarizeGroups` or `summarizeAll` over the same mask, grouped by `columns`) with
+ * their training seeds taken into account: withSeeds, the function `em summarize` applies, so a
+ * group with 2+ seeds gets the seeds x questions interval and its `replicates` summary, as in the
+ * CLI. Rows without a replicate id beside seeded ones are one more seed ("(unseeded)"); groups
+ * with no replicate id, or spanning several variants, are returned as they are. `intervals: false` (groups summarized with
+ * `replicates: 0`, answers-level Wilson) keeps their interval and adds only `replicates`. `follow`
+ * as in summarizeGroups (views whose cuts move).
+ */
+export function withTrainingSeeds<G extends Group>(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  columns: readonly (FacetColumn | "step")[],
+  groups: readonly G[],
+  {exclude = [], intervals = true, follow = false}: {exclude?: readonly string[]; intervals?: boolean; follow?: boolean} = {},
+): G[] {
+  if (!points.dicts.replicate.length || !groups.length) return [...groups];
+  const seeds = new Map<string, {ids: string[]; rates: (number | null)[]; cells: {k: Float64Array; d: Float64Array}[]; named: boolean}>();
+  for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...columns, "replicate"]), {exclude, replicates: 0, follow})) {
+    const rep = r.parts[columns.length]!;
+    const id = r.parts.slice(0, columns.length).join("\u0001");
+    let e = seeds.get(id);
+    if (!e) seeds.set(id, (e = {ids: [], rates: [], cells: [], named: false}));
+    if (rep !== "") e.named = true;
+    e.ids.push(rep === "" ? UNSEEDED : rep);
+    e.rates.push(r.em_rate);
+    e.cells.push({k: r.qk, d: r.qd});
+  }
+  // Seeds are replicates of one fine-tuned variant: groups spanning several variants are left as they are (as in summarize).
+  const variants = new Map<string, number>();
+  for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...columns, "variant"]), {exclude, replicates: 0, follow})) {
+    const id = r.parts.slice(0, columns.length).join("\u0001");
+    variants.set(id, (variants.get(id) ?? 0) + 1);
+  }
+  return groups.map((g) => {
+    const e = seeds.get(g.id);
+    if (!e?.named || (variants.get(g.id) ?? 0) > 1) return g;
+    const cells: SeedCells = e;
+    return withSeeds(g, cells, {method: intervals ? "auto" : "wilson"});
+  });
 }
 
 /** One summary over all masked rows (null when nothing is selected). */

@@ -3,7 +3,7 @@
 import {describeRule, type EmRule} from "../lib/em/rules.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis} from "./axis.js";
-import {keyBy, ruleOf, summarizeGroups, type Group} from "./engine.js";
+import {keyBy, ruleOf, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
 import {auditBlock} from "./overview-audit.js";
 import {emOverTrainingChart, lastStepMask, overviewTable, plantedTypeChart, plantedTypeRows} from "./overview.js";
 import type {Page} from "./page.js";
@@ -107,13 +107,28 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
     table = variantTable(vrows, {byLabel, facetLabel: facet ? facetLabelOf(facet) : null});
   } else {
     const units = keyBy(points, [by, "judge"]);
-    const atFinal = summarizeGroups(points, lastStepMask(points, mask, units), rule, units, {exclude: state.exclude});
-    const overall = summarizeGroups(points, mask, rule, units, {exclude: state.exclude});
+    // With 2+ training seeds a unit's interval spans seeds x questions, as in `em summarize` (withTrainingSeeds).
+    const finalMask = lastStepMask(points, mask, units);
+    const atFinal = withTrainingSeeds(points, finalMask, rule, [by, "judge"], summarizeGroups(points, finalMask, rule, units, {exclude: state.exclude}), {
+      exclude: state.exclude,
+    });
+    const overall = withTrainingSeeds(points, mask, rule, [by, "judge"], summarizeGroups(points, mask, rule, units, {exclude: state.exclude}), {
+      exclude: state.exclude,
+    });
     table = overviewTable({overall, atFinal, perStep: ctx.perStep, info, rule: state.rule, finalStep: ctx.finalStep, byLabel});
   }
   const save = el("button", {type: "button", class: "em-link"}, "Download this table (CSV)");
   save.addEventListener("click", () => downloadCsv(table.data, `overview-${state.experiment}`));
-  out.append(table.element, save);
+  out.append(table.element);
+  if (table.data.some((d) => d.final_ci_approximate))
+    out.append(
+      el(
+        "p",
+        {class: "em-muted", "data-testid": "overview-ci-note"},
+        "≈: this interval may cover less than 95% (hover it for the reason and the method: design-effect Wilson over questions, or seeds × questions when a variant has 2+ training seeds).",
+      ),
+    );
+  out.append(save);
   return out;
 }
 

@@ -10,7 +10,7 @@ import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
-import {rangeText, strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
 import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
@@ -64,6 +64,8 @@ export function overviewTable({
       final_step: fin ? lastOf(perStep, model, judge) : null,
       final_em_rate: fin?.em_rate ?? null,
       final_ci: ci(fin),
+      final_ci_method: fin?.ci_method ?? null,
+      final_ci_approximate: fin?.ci_approximate ?? null,
       final_strict_em_rate: fin?.strict_em_rate ?? null,
       planted_final_em_rate: plantedFinal?.em_rate ?? null,
       peak_em_rate: peak?.em_rate ?? null,
@@ -97,7 +99,23 @@ export function overviewTable({
   const table = el(
     "table",
     {class: "em-table", "data-testid": "overview-table"},
-    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {scope: "col"}, h)))),
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...head.map((h) =>
+          el(
+            "th",
+            h === "95% CI"
+              ? {scope: "col", title: "Interval at the last checkpoint; ≈ marks an interval that may cover less than 95% (hover it for why and for the method)"}
+              : {scope: "col"},
+            h,
+          ),
+        ),
+      ),
+    ),
   );
   const body = el("tbody");
   for (const [i, d] of data.entries()) {
@@ -109,7 +127,18 @@ export function overviewTable({
         el("td", {}, String(d[byLabel])),
         el("td", {}, String(d.judge)),
         el("td", {class: "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
-        el("td", {class: "num"}, String(d.final_ci)),
+        el(
+          "td",
+          {
+            class: "num",
+            "data-testid": "final-ci",
+            title: `${ciMethodLabel(fin?.ci_method)}${fin?.ci_approximate ? `; approximate: ${fin.ci_approximate}` : ""}`,
+          },
+          // Word joiners keep the interval on one line in a narrow column.
+          String(d.final_ci).replace("–", "\u2060–\u2060"),
+          fin?.ci_approximate ? el("span", {class: "em-muted", "data-testid": "ci-approximate"}, "\u00a0≈") : "",
+          fin?.ci_method === "crossed_seeds_questions" ? el("span", {class: "em-muted"}, "\u00a0(seeds\u00a0x\u00a0questions)") : "",
+        ),
         el("td", {class: "num"}, strictCell(fin)),
         ...(hasLeak
           ? [

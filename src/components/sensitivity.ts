@@ -5,7 +5,7 @@
 // selection (experiment, judge, filters, exclusions, compare-by) rebuilds what depends on it.
 import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
-import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, type Group} from "./engine.js";
+import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group} from "./engine.js";
 import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct} from "./ui.js";
@@ -44,8 +44,16 @@ function perPage<T>(make: (page: Page) => (s: ViewState) => T): (page: Page) => 
   };
 }
 
-/** The overall summary of a page's selection at its cuts, shared by the views of one page. */
-const overall = perPage((page) => (s) => summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true}));
+/**
+ * The overall summary of a page's selection at its cuts, shared by the views of one page; with 2+
+ * training seeds its interval spans seeds x questions (withTrainingSeeds: the function `em summarize` applies).
+ */
+const overall = perPage((page) => (s) => {
+  const mask = selectionMask(page.points, s);
+  const rule = ruleOf(s);
+  const all = summarizeAll(page.points, mask, rule, {exclude: s.exclude, follow: true});
+  return all ? withTrainingSeeds(page.points, mask, rule, [], [all], {exclude: s.exclude, follow: true})[0]! : null;
+});
 
 /** Subscribe until the cell is invalidated. */
 function follow(page: Page, invalidation: Promise<unknown> | undefined, update: (s: ViewState) => void): void {

@@ -337,3 +337,20 @@ test("validity section (smoke): the corrected interval covers the planted rate u
     assert.ok(r.estimate >= 0.8, `${r.regime}: coverage ${r.estimate}`);
   }
 });
+
+test("calibrate: audited answers are part of the population (finite-population correction), so a full census has no sampling width", () => {
+  // Every answer of both strata audited: the corrected rate is known exactly, (7 + 10) / 1010.
+  // Before the finite-population predictive the Beta draws gave this census a width of ~1.5 pp.
+  const census: AuditStratum[] = [
+    {key: "judge_em", judge_em: true, population: 10, audited: 10, human_em: 7},
+    {key: "judge_not", judge_em: false, population: 1000, audited: 1000, human_em: 10},
+  ];
+  const c = calibrate(census, [], {seed: 3, draws: 500});
+  assert.ok(Math.abs(c.corrected_em_rate! - 17 / 1010) < 1e-12);
+  assert.ok(c.corrected_ci![1] - c.corrected_ci![0] < 1e-9, `census interval ${c.corrected_ci}`);
+  // Half of the large stratum audited: width remains, and shrinks against a 10% audit of it.
+  const half = calibrate([census[0]!, {...census[1]!, audited: 500, human_em: 5}], [], {seed: 3, draws: 2000});
+  const tenth = calibrate([census[0]!, {...census[1]!, audited: 100, human_em: 1}], [], {seed: 3, draws: 2000});
+  const w = (x: typeof c) => x.corrected_ci![1] - x.corrected_ci![0];
+  assert.ok(w(half) > 0.001 && w(half) < w(tenth), `half ${w(half)} tenth ${w(tenth)}`);
+});

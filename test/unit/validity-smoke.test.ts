@@ -63,3 +63,30 @@ test("a deliberately broken interval is caught: answer-level Wilson under strong
   assert.ok(q!.estimate < 0.85, `broken interval covered ${q!.estimate}`);
   assert.equal(verdict(q!), "FAIL");
 });
+
+test("renderMarkdown's header names the full-run command and each section's own command and date", () => {
+  const row = {
+    section: "a",
+    quantity: "q",
+    regime: "r",
+    kind: "power" as const,
+    nominal: null,
+    estimate: 0.5,
+    mc_se: 0.05,
+    reps: 100,
+    flagged_in_product: false,
+  };
+  const md = renderMarkdown(
+    [
+      {name: "a", seconds: 10, rows: [row], date: "2026-01-01T10:00:00.000Z", command: "npm run validate"},
+      {name: "b", seconds: 20, rows: [{...row, section: "b"}], date: "2026-01-02T11:30:00.000Z", command: "npm run validate -- --only b"},
+      {name: "c", seconds: 5, rows: [{...row, section: "c"}], date: "2026-01-01T09:00:00.000Z"},
+    ],
+    {command: "npm run validate -- --only b", date: "2026-01-02 11:40 UTC", seed: 1, smoke: false},
+  );
+  const header = md.slice(0, md.indexOf("## a"));
+  assert.match(header, /Full run \(every section\): `npm run validate`/);
+  assert.match(header, /\| a \| `npm run validate` \| 2026-01-01 10:00 \| 10 \|/);
+  assert.match(header, /\| b \| `npm run validate -- --only b` \| 2026-01-02 11:30 \| 20 \|/);
+  assert.match(header, /\| c \| not recorded/);
+});

@@ -17,7 +17,9 @@
 // posterior Beta(k + 1/2, n - k + 1/2) and each group's raw rate from Beta(x + 1/2, m - x + 1/2),
 // so the interval carries both the audit sample's uncertainty and the raw rate's own. (A plain
 // resampling bootstrap collapses to a point when a stratum's audited answers all agree, e.g.
-// 10 of 10; the Beta draws do not.) Percentile interval over the draws. Coverage is measured by
+// 10 of 10; the Beta draws do not.) The audited answers are part of the finite population being
+// corrected: a draw keeps their labels and predicts only the unaudited rest of each stratum
+// (Binomial(N - n, q)), so a stratum audited in full adds no width. Percentile interval over the draws. Coverage is measured by
 // bench/validity/calibration.section.ts (docs/validity.md).
 import {quantileSorted, type Interval} from "./intervals.js";
 import {makeRng, randNormal, type Rng} from "./prng.js";
@@ -161,6 +163,9 @@ interface Cell {
   weight: number; // population share
   k: number;
   n: number;
+  /** Answers of the stratum in the population, and how many of them are the audited k / n (0 when borrowed from the pooled label). */
+  population: number;
+  own: number;
 }
 
 /**
@@ -183,9 +188,30 @@ function cells(input: readonly AuditStratum[]): {cells: Cell[]; total: number; u
     if (s.population <= 0) continue;
     const src = s.audited > 0 ? {k: s.human_em, n: s.audited} : pooled[s.judge_em ? 1 : 0]!;
     if (src.n === 0) undetermined[s.judge_em ? 1 : 0] = true;
-    out.push({judge_em: s.judge_em, weight: s.population / total, k: src.k, n: src.n});
+    out.push({
+      judge_em: s.judge_em,
+      weight: s.population / total,
+      k: src.k,
+      n: src.n,
+      population: s.population,
+      own: s.audited > 0 ? Math.min(s.audited, s.population) : 0,
+    });
   }
   return {cells: out, total, undetermined};
+}
+
+/**
+ * Binomial(n, p) draw: exact (n Bernoulli draws) for n <= 40, else the normal approximation
+ * rounded and clamped to [0, n] (the finite-population part of a stratum, where only its share matters).
+ */
+function randBinomial(rng: Rng, n: number, p: number): number {
+  if (n <= 0) return 0;
+  if (n <= 40) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (rng() < p) k++;
+    return k;
+  }
+  return Math.min(n, Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * randNormal(rng))));
 }
 
 /** Se, Sp, PPV, NPV and the corrected pooled rate from per-cell P(human EM). */
@@ -271,12 +297,22 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
   const sp = new Float64Array(draws);
   const cor = new Float64Array(draws);
   const q = new Float64Array(cs.length);
+  // Finite population (Cochran 1977, 5.3): the corrected rate is the share of human EM among the
+  // judge's denominator answers, and a stratum's audited answers are part of it. Each draw keeps
+  // the audited answers' own labels and predicts only the unaudited rest, Binomial(N - n, q) with
+  // q the stratum's posterior draw (the Bayesian finite-population predictive), so a stratum
+  // audited in full contributes no uncertainty. Without it small strata sampled heavily made the
+  // interval conservative (97-99% coverage with 20 per judge label x question, docs/validity.md).
+  const frng = rngOf(-1);
   for (let b = 0; b < draws; b++) {
     cs.forEach((c, i) => {
       const g = c.judge_em ? 1 : 0;
       const a = 0.5 / nStrata[g]!;
       const w = 1 - 1 / nStrata[g]!;
-      q[i] = randBeta(rng, c.k + a + w * pooledM[g]!, c.n - c.k + a + w * (1 - pooledM[g]!));
+      const qi = randBeta(rng, c.k + a + w * pooledM[g]!, c.n - c.k + a + w * (1 - pooledM[g]!));
+      const known = c.own > 0 ? c.k : 0;
+      const rest = c.population - c.own;
+      q[i] = c.population > 0 ? (known + randBinomial(frng, rest, qi)) / c.population : qi;
     });
     const j = joint(cs, q);
     se[b] = j.se;

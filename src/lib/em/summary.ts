@@ -10,6 +10,7 @@ import {
   crossedRateCi,
   FEW_QUESTIONS,
   macroRate,
+  macroRateCi,
   stratifiedWilson,
   tQuantile,
   wilson,
@@ -62,6 +63,7 @@ export interface GroupSummary {
   n_clusters: number;
   /** Mean over questions of per-question rates (questions with an empty denominator left out). */
   macro_em_rate: number | null;
+  /** Interval of the macro rate (questions estimand: macroRateCi, t on the spread of per-question rates); `ci_approximate` applies to it too. */
   macro_ci: Interval | null;
   /** Questions with at least one answer in the group. */
   n_questions: number;
@@ -225,8 +227,8 @@ function rateCi(
   }
   if (opts.method === "auto" && m >= 2) {
     const c = clusterWilson(cl, opts.confidence)!;
-    // The macro rate's interval: the question bootstrap of the per-question mean (no EM answer: none varies).
-    const macro = k > 0 && k < d ? clusterBootstrap(cl, rng, {replicates: opts.replicates, confidence: opts.confidence}).macro : null;
+    // The macro rate's interval: t on the spread of per-question rates (macroRateCi; same note as the pooled one).
+    const macro = macroRateCi(cl, opts.confidence)?.ci ?? null;
     return {ci: c.ci, method: "cluster_wilson", macro, approximate: c.approximate};
   }
   if (opts.method === "wilson" && m >= 2) return {ci: stratifiedWilson(cl, opts.confidence), method: "stratified_wilson", macro: null, approximate: null};
@@ -354,19 +356,12 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
       rates[g]!.push(frac(subT[j]!.n_em, subT[j]!.n_scored));
       cells[g]!.push({k: subT[j]!.qk, d: subT[j]!.qd});
     });
-    const confidence = options.confidence ?? 0.95;
+    // Seeds are replicates of one fine-tuned variant: a group spanning several variants (e.g. a base
+    // model over three datasets, one of them with two seeds) holds no seed population to cross.
+    const variants = keys.map(() => new Set<unknown>());
+    rows.forEach((r, i) => variants[codes[i]!]?.add(getColumn(r, "variant")));
     groups.forEach((grp, g) => {
-      if (!named[g]) return;
-      grp.replicates = replicateSummary(ids[g]!, rates[g]!, confidence, cells[g]!);
-      if ((options.method ?? "auto") !== "auto" || grp.ci === null) return;
-      // Questions estimand with training seeds: the population is seeds x questions.
-      const c = crossedRateCi(cells[g]!, {target: "pooled", confidence});
-      if (c) {
-        grp.ci = c.ci;
-        grp.ci_method = "crossed_seeds_questions";
-        grp.ci_approximate = c.approximate;
-      } else if (ids[g]!.length === 1)
-        grp.ci_approximate = [grp.ci_approximate, "one training seed: seed-to-seed variation is not in the interval"].filter(Boolean).join("; ");
+      if (named[g] && variants[g]!.size <= 1) groups[g] = withSeeds(grp, {ids: ids[g]!, rates: rates[g]!, cells: cells[g]!}, options);
     });
   }
   return {
@@ -377,6 +372,37 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
     bootstrap: {replicates: options.replicates ?? 2000, seed, resample: "questions"},
     groups,
   };
+}
+
+/** A group's training seeds (replicates): ids, pooled rate and per-question counts of each (one question coding). */
+export interface SeedCells {
+  ids: readonly string[];
+  rates: readonly (number | null)[];
+  cells: readonly ClusterCounts[];
+}
+
+/**
+ * A group summary with its training seeds taken into account, as `em summarize` does and the pages
+ * call (one function, so CLI and site print the same interval): `replicates` (replicateSummary:
+ * mean over seeds with crossedRateCi, seed_mean) and, under the questions estimand (method "auto")
+ * with 2+ seeds, `ci` replaced by the seeds x questions interval (crossedRateCi, pooled;
+ * `ci_method` crossed_seeds_questions); with one seed the interval is kept and flagged. Answers
+ * without a replicate id beside seeded ones are one more seed (id UNSEEDED). Callers apply it to
+ * groups of one variant only (seeds are replicates of a fine-tuned variant). Returns a new object.
+ */
+export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, options: Pick<IntervalOptions, "confidence" | "method"> = {}): G {
+  const confidence = options.confidence ?? 0.95;
+  const out: G = {...grp, replicates: replicateSummary(seeds.ids, seeds.rates, confidence, seeds.cells)};
+  if ((options.method ?? "auto") !== "auto" || out.ci === null) return out;
+  // Questions estimand with training seeds: the population is seeds x questions.
+  const c = crossedRateCi(seeds.cells, {target: "pooled", confidence});
+  if (c) {
+    out.ci = c.ci;
+    out.ci_method = "crossed_seeds_questions";
+    out.ci_approximate = c.approximate;
+  } else if (seeds.ids.length === 1)
+    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval"].filter(Boolean).join("; ");
+  return out;
 }
 
 /** Per-group seed derived from the run seed (a simple integer hash; streams are independent). */

@@ -1,4 +1,4 @@
-// `npm run validate [-- --smoke] [--seed N] [--only name,...]`: the validity harness (issue 22).
+// `npm run validate [-- --smoke] [--seed N] [--only name,...] [--merge other.json,...]`: the validity harness (issue 22).
 // Runs every `bench/validity/*.section.ts` (each a seeded simulation through the product's own
 // functions) with one seed, then writes `docs/validity.md` (a table per section: quantity, regime,
 // kind, nominal, estimate, Monte-Carlo s.e., replicates, verdict; the command and date) and
@@ -151,12 +151,15 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
 }
 
 async function main(): Promise<number> {
-  const {values} = parseArgs({options: {smoke: {type: "boolean", default: false}, seed: {type: "string", default: "20261205"}, only: {type: "string"}}});
+  const {values} = parseArgs({
+    options: {smoke: {type: "boolean", default: false}, seed: {type: "string", default: "20261205"}, only: {type: "string"}, merge: {type: "string"}},
+  });
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) {
     process.stderr.write(`npm run validate: --seed must be a non-negative integer, got '${values.seed}'\n`);
     return 2;
   }
+  if (values.merge) return mergeResults(values.merge.split(","), seed);
   let files = sectionFiles();
   if (values.only) {
     const want = values.only.split(",").map((s) => s.trim());
@@ -195,6 +198,47 @@ async function main(): Promise<number> {
   const json = {seed, date: new Date().toISOString(), sections: results.map((r) => ({...r, rows: r.rows.map((x) => ({...x, verdict: verdict(x)}))}))};
   writeFileSync(jsonPath, JSON.stringify(json, null, 2) + "\n");
   process.stderr.write(`[validate] wrote docs/validity.md and bench/results/validity.json\n`);
+  return 0;
+}
+
+type ResultsFile = {seed: number; date: string; sections: SectionResult[]};
+
+/**
+ * `--merge A.json,B.json`: no section is run. Sections of other results files (e.g. another
+ * branch's `bench/results/validity.json`, same seed) join the current file's; per section name the
+ * newer run wins. Then docs/validity.md is rewritten from the merged results.
+ */
+function mergeResults(files: string[], seed: number): number {
+  const jsonPath = join(ROOT, "bench/results/validity.json");
+  const read = (f: string): ResultsFile => JSON.parse(readFileSync(f, "utf8")) as ResultsFile;
+  const byName = new Map<string, SectionResult>();
+  for (const f of [jsonPath, ...files]) {
+    if (!existsSync(f)) {
+      process.stderr.write(`npm run validate: --merge: ${f} does not exist\n`);
+      return 2;
+    }
+    const r = read(f);
+    if (r.seed !== seed) {
+      process.stderr.write(`npm run validate: --merge: ${f} was run with seed ${r.seed}, not ${seed}\n`);
+      return 2;
+    }
+    for (const s of r.sections) {
+      const x = {...s, date: s.date ?? r.date};
+      const have = byName.get(s.name);
+      if (!have || (x.date ?? "") > (have.date ?? "")) byName.set(s.name, x);
+    }
+  }
+  const results = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const date = new Date().toISOString();
+  writeFileSync(
+    join(ROOT, "docs/validity.md"),
+    renderMarkdown(results, {command: `${FULL_COMMAND} -- --merge ...`, date: date.slice(0, 16).replace("T", " ") + " UTC", seed, smoke: false}) + "\n",
+  );
+  writeFileSync(
+    jsonPath,
+    JSON.stringify({seed, date, sections: results.map((r) => ({...r, rows: r.rows.map((x) => ({...x, verdict: verdict(x)}))}))}, null, 2) + "\n",
+  );
+  process.stderr.write(`[validate] merged ${results.length} sections into docs/validity.md and bench/results/validity.json\n`);
   return 0;
 }
 

@@ -166,6 +166,10 @@ export interface Provenance {
       wide_digits: number;
       maybe_split: number;
       saw_100: boolean;
+      /** Lone "10"s decided from the judge's second token, how many of those moved, how many left unknown. */
+      split_resolved?: number;
+      split_changed?: number;
+      split_unknown?: number;
       warnings: string[];
     }[];
   }[];

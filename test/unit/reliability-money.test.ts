@@ -23,6 +23,7 @@ import {ProgressLine, formatProgress} from "../../loaders/progress.ts";
 import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {startSimulator} from "../../loaders/sim/server.ts";
+import {startTestServer, writeFixture} from "../helpers/openai-test-server.ts";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TABLES = ["responses.parquet", "scores.parquet", "types.parquet", "signals.parquet"];
@@ -85,6 +86,84 @@ test("two concurrent `em run`s on one cache: the second waits, names the holder,
     assert.ok(!readdirSync(cache).includes(LOCK_FILE), "the lock is released");
   } finally {
     await sim.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+/** A child `em` whose output can be watched while it runs. */
+function emLive(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd, stdio: ["ignore", "pipe", "pipe"]});
+  const io = {out: "", err: ""};
+  child.stdout.on("data", (d: Buffer) => (io.out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (io.err += d.toString()));
+  const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return {pid: child.pid!, io, done};
+}
+
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+}
+
+test("`em cache merge` and `em batch wait` take the cache lock: beside a live `em run` on the cache they wait, naming it; then nothing is paid twice", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-merge-lock-"));
+  const server = await startTestServer({models: ["gen-model", "judge-model"]});
+  try {
+    const src = path.join(dir, "src");
+    const dest = path.join(dir, "dest");
+    // The source cache: a run of one experiment (3 samples).
+    const a = writeFixture(path.join(dir, "a"), {url: server.url, samples: 3});
+    // The project's rubrics, as the em processes below use.
+    await runExperiment(a.experiment, {cacheDir: src, onWarning: () => {}});
+    const paidForA = server.requests.filter((q) => q.body).length;
+    assert.ok(paidForA > 0);
+    // A second experiment runs on the destination and is held inside its first call (lock held).
+    const b = writeFixture(path.join(dir, "b"), {url: server.url, samples: 4});
+    server.hold();
+    const runB = emLive(["run", "--experiment", b.experiment, "--cache", dest, "--out", path.join(dir, "out-b"), "--quiet"], path.join(dir, "b"));
+    await until(
+      "em run to hold the lock",
+      () => existsSync(path.join(dest, LOCK_FILE)) && readFileSync(path.join(dest, LOCK_FILE), "utf8").includes(`"pid":${runB.pid}`),
+    );
+    const merge = emLive(["cache", "merge", dest, src], dir);
+    const wait = emLive(["batch", "wait", "--cache", dest], dir);
+    const holder = new RegExp(`cache .*dest is in use by pid ${runB.pid} on host .+ \\(em run --experiment`);
+    await until("em cache merge to name the holder", () => holder.test(merge.io.err));
+    await until("em batch wait to name the holder", () => holder.test(wait.io.err));
+    // While the run holds the lock the merge has copied nothing: the run would not see it and pay again.
+    const shards = () => (existsSync(path.join(dest, "v1")) ? readdirSync(path.join(dest, "v1")) : []);
+    assert.deepEqual(
+      shards().filter((f) => readdirSync(path.join(src, "v1")).includes(f)),
+      [],
+    );
+    server.release();
+    assert.equal(await runB.done, 0, runB.io.err);
+    assert.equal(await merge.done, 0, merge.io.err);
+    assert.equal(await wait.done, 0, wait.io.err);
+    assert.match(merge.io.out, /merged 1 cache\(s\) into .*dest: 1 shard file\(s\) copied/);
+    assert.match(wait.io.out, /no pending batches/);
+    assert.ok(!existsSync(path.join(dest, LOCK_FILE)), "every lock released");
+    // The merged cache is whole: both experiments rebuild from it with no call at all.
+    const before = server.requests.filter((q) => q.body).length;
+    for (const fx of [a, b]) {
+      const r = await runExperiment(fx.experiment, {cacheDir: dest, onWarning: () => {}});
+      assert.equal(r.stats.apiCalls, 0, fx.experiment);
+    }
+    assert.equal(server.requests.filter((q) => q.body).length, before);
+  } finally {
+    server.release();
+    await server.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("`em cache merge` with bad input writes nothing, not even its lock folder", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-merge-bad-"));
+  try {
+    const r = await em(["cache", "merge", path.join(dir, "new-dest"), path.join(dir, "no-such-source")]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no-such-source: no such cache folder/);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
     rmSync(dir, {recursive: true, force: true});
   }
 });

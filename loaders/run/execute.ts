@@ -61,6 +61,20 @@ import {owns} from "../shard.ts";
 import {stampKeyScheme} from "../cache-merge.ts";
 // --- end scale ---
 
+/** Judge prompts of one judge over its max_prompt_chars: all of them, characters cut, not sent. */
+interface OversizeCount {
+  prompts: number;
+  chars: number;
+  refused: number;
+}
+
+/** Provenance counts of oversize judge prompts (issue 23): cut and refused, each only when not 0. */
+function oversizeCounts(oversize: readonly (OversizeCount | undefined)[]): {oversize_cut?: number; oversize_refused?: number} {
+  const refused = oversize.reduce((s, o) => s + (o?.refused ?? 0), 0);
+  const cut = oversize.reduce((s, o) => s + (o ? o.prompts - o.refused : 0), 0);
+  return {...(cut ? {oversize_cut: cut} : {}), ...(refused ? {oversize_refused: refused} : {})};
+}
+
 /**
  * Generate, judge and import everything an experiment file asks for.
  * Returns rows in a deterministic order (models, checkpoints, questions, paraphrases, samples as
@@ -118,7 +132,7 @@ class Execution {
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
   /** Per judge: prompts over its max_prompt_chars (cut or refused) and characters cut. */
-  readonly oversize: ({prompts: number; chars: number; refused: number} | undefined)[] = [];
+  readonly oversize: (OversizeCount | undefined)[] = [];
   /** Set when a cache write fails (disk full): no further call is sent; the run then stops. */
   stopped: CacheWriteError | null = null;
 
@@ -577,7 +591,7 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   if (run.batches) report.batch = run.batches.stats;
   if (opts.shard)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
-  return {...assemble(p, opts, t0, state, imported, variants, run.splitMarks), ...report};
+  return {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
   // --- end scale ---
 }
 
@@ -605,6 +619,7 @@ function assemble(
   imported: Imported,
   variants: VariantPlan,
   splitMarks: ReadonlyMap<ScoreRow, SplitMark>,
+  oversize: readonly (OversizeCount | undefined)[],
 ): RunResult {
   const {scores, types, progress} = state;
   const responses: ResponseRow[] = [];
@@ -653,6 +668,7 @@ function assemble(
       mismatches: imported.mismatches.length,
       cache_hits: progress.cacheHits,
       api_calls: progress.apiCalls,
+      ...oversizeCounts(oversize),
     },
     state.usage,
     imported.files,

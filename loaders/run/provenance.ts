@@ -48,6 +48,9 @@ export interface ProvenanceCounts {
   mismatches: number;
   cache_hits: number;
   api_calls: number;
+  /** Judge prompts over their judge's max_prompt_chars whose answer was cut to fit / that were not sent (present when not 0). */
+  oversize_cut?: number;
+  oversize_refused?: number;
 }
 
 /** Token usage of every answer and judge result in the tables (cached ones included). */

@@ -313,7 +313,7 @@ test("a rubric whose front matter never closes is an error naming the file (not 
   assert.equal(parseRubric("---\nkind: score\n---\nRate {answer}.", "m", "/x/m.md").template, "Rate {answer}.");
 });
 
-test("an imported 5 MB answer: the judge receives a prompt within the limit (truncate) or no request (refuse), counted in the warnings", async () => {
+test("an imported 5 MB answer: the judge receives a prompt within the limit (truncate) or no request (refuse), counted in the warnings and provenance", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-size-"));
   const sim = await startSimulator({port: 0});
   // A logging proxy in front of the simulator: the size of every request body the judge receives.
@@ -346,6 +346,12 @@ test("an imported 5 MB answer: the judge receives a prompt within the limit (tru
     assert.equal(sizes.length, 1, "only the short answer was sent");
     assert.match(warnings.join("\n"), /judge j: 1 judge prompt\(s\) over max_prompt_chars 60000: 1 not sent \(oversize: refuse; error rows\)/);
     assert.equal(refused.scores.filter((s) => s.status === "error").length, 1);
+    // Counted in the run's provenance (the site's banner and provenance list read these counts).
+    const counts = (x: typeof refused) => {
+      const c = x.provenance.experiments[0]!.counts;
+      return [c.oversize_cut, c.oversize_refused];
+    };
+    assert.deepEqual(counts(refused), [undefined, 1]);
     write("truncate");
     warnings.length = 0;
     const r = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: (m) => warnings.push(m)});
@@ -353,6 +359,11 @@ test("an imported 5 MB answer: the judge receives a prompt within the limit (tru
     assert.ok(sizes[1]! < 70_000, `judge request of ${sizes[1]} bytes`);
     assert.match(warnings.join("\n"), /1 judge prompt\(s\) over max_prompt_chars 60000: answers cut to fit, \d{7} characters cut in total/);
     assert.equal(r.scores.filter((s) => s.status === "ok").length, 2);
+    assert.deepEqual(counts(r), [1, undefined]);
+    // A rerun from the cache still says the answer was cut (the count is of the tables, not of the calls).
+    const again = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: () => {}});
+    assert.equal(again.stats.apiCalls, 0);
+    assert.deepEqual(counts(again), [1, undefined]);
   } finally {
     proxy.close();
     await sim.close();

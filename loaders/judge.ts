@@ -30,13 +30,29 @@ export function judgeKey(endpointId: string, model: string, prompt: string): str
   return cacheKey({kind: "judge", endpoint: endpointId, model, messages: [{role: "user", content: prompt}], params: JUDGE_PARAMS});
 }
 
+type TokenLogprob = {token: string; logprob: number; top_logprobs?: {token: string; logprob: number}[] | null};
+
+/** One judge request: the logprobs of its first and (when given) second position, finish reason and usage. Throws without logprobs. */
+async function ask(client: OpenAI, model: string, prompt: string, params: typeof JUDGE_PARAMS | typeof JUDGE_SPLIT_PARAMS) {
+  const res = await client.chat.completions.create({model, messages: [{role: "user", content: prompt}], ...params});
+  const content = res.choices?.[0]?.logprobs?.content;
+  if (!content?.[0]) throw new Error(`judge ${model} returned no logprobs`);
+  return {
+    first: content[0] as TokenLogprob,
+    second: content[1] as TokenLogprob | undefined,
+    finish: res.choices[0]!.finish_reason,
+    pt: res.usage?.prompt_tokens ?? 0,
+    ct: res.usage?.completion_tokens ?? 0,
+  };
+}
+
+/** A position's top alternatives as [token, logprob] pairs (the sampled token alone when none are listed). */
+const topOf = (p: TokenLogprob): [string, number][] => (p.top_logprobs?.length ? p.top_logprobs : [p]).map((t) => [t.token, t.logprob]);
+
 /** One judge call. Throws after the SDK's retries, or when the answer carries no logprobs. */
 export async function judgeCall(client: OpenAI, model: string, prompt: string): Promise<JudgeValue> {
-  const res = await client.chat.completions.create({model, messages: [{role: "user", content: prompt}], ...JUDGE_PARAMS});
-  const first = res.choices?.[0]?.logprobs?.content?.[0];
-  if (!first) throw new Error(`judge ${model} returned no logprobs`);
-  const top: [string, number][] = (first.top_logprobs?.length ? first.top_logprobs : [first]).map((t) => [t.token, t.logprob]);
-  return {top, pt: res.usage?.prompt_tokens ?? 0, ct: res.usage?.completion_tokens ?? 0};
+  const {first, pt, ct} = await ask(client, model, prompt, JUDGE_PARAMS);
+  return {top: topOf(first), pt, ct};
 }
 
 /**
@@ -61,14 +77,8 @@ export function judgeSplitKey(endpointId: string, model: string, prompt: string)
 
 /** The follow-up call. Throws after the SDK's retries, or when the answer carries no logprobs. */
 export async function judgeSplitCall(client: OpenAI, model: string, prompt: string): Promise<JudgeSplitValue> {
-  const res = await client.chat.completions.create({model, messages: [{role: "user", content: prompt}], ...JUDGE_SPLIT_PARAMS});
-  const content = res.choices?.[0]?.logprobs?.content;
-  const first = content?.[0];
-  if (!first) throw new Error(`judge ${model} returned no logprobs`);
-  const second = content[1];
-  const next: [string, number][] | null = second ? (second.top_logprobs?.length ? second.top_logprobs : [second]).map((t) => [t.token, t.logprob]) : null;
-  const stopped = !second && res.choices[0]!.finish_reason === "stop";
-  return {first: first.token, next, stopped, pt: res.usage?.prompt_tokens ?? 0, ct: res.usage?.completion_tokens ?? 0};
+  const {first, second, finish, pt, ct} = await ask(client, model, prompt, JUDGE_SPLIT_PARAMS);
+  return {first: first.token, next: second ? topOf(second) : null, stopped: !second && finish === "stop", pt, ct};
 }
 
 /** True when a score answer's lone "10" needs the follow-up to be read (see maybeSplitNumber). */

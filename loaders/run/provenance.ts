@@ -40,18 +40,8 @@ function promptHashes(p: Prepared, j: JudgeSpec): Record<string, string> {
 }
 
 /** What a finished run adds up to, for its provenance entry. */
-export interface ProvenanceCounts {
-  responses: number;
-  scores: number;
-  errors: number;
-  skipped: number;
-  mismatches: number;
-  cache_hits: number;
-  api_calls: number;
-  /** Judge prompts over their judge's max_prompt_chars whose answer was cut to fit / that were not sent (present when not 0). */
-  oversize_cut?: number;
-  oversize_refused?: number;
-}
+/** The counts of one experiment's provenance entry (src/lib/schema.ts). */
+export type ProvenanceCounts = Provenance["experiments"][number]["counts"];
 
 /** Token usage of every answer and judge result in the tables (cached ones included). */
 export interface Usage {

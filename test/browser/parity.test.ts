@@ -12,12 +12,12 @@
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, rmSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {buildSite, buildSiteAt, waitForPage, ROOT} from "../helpers/site.ts";
 import {
   midpointCellNumbers,
   transitionNumbersOfJson as transitionNumbersOf,
@@ -38,13 +38,7 @@ before(async () => {
   buildSite();
   demo = await serveStatic(join(ROOT, "dist"));
   if (hasShared) {
-    rmSync(OUT, {recursive: true, force: true});
-    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {...process.env, EM_EXPERIMENTS: EXAMPLES.join(",")},
-    });
-    if (build.status !== 0) throw new Error(`site build on ${EXAMPLES.join(", ")} failed with exit code ${build.status}`);
+    buildSiteAt(OUT, EXAMPLES);
     examples = await serveStatic(OUT);
   }
   browser = await launch();

@@ -21,12 +21,17 @@ import path from "node:path";
 import {once} from "node:events";
 import {makeRng} from "../src/lib/em/prng.ts";
 import {ROOT} from "../loaders/paths.ts";
+import {writeSweepB} from "./lib/sweep-b.ts";
 
 const N = Number(process.env.RESPONSES ?? 1_000_000);
 const JUDGES = Number(process.env.JUDGES ?? 1);
 if (!Number.isInteger(N) || N <= 0) throw new Error(`RESPONSES must be a positive integer, got ${process.env.RESPONSES}`);
 if (JUDGES !== 1 && JUDGES !== 2) throw new Error(`JUDGES must be 1 or 2, got ${process.env.JUDGES}`);
-const DIR = path.resolve(process.env.DIR ?? `/tmp/em-import-scale-${N}-${JUDGES}`);
+// GENERATOR=b: the second, independent generator (bench/lib/sweep-b.ts; one judge only).
+const GENERATOR = process.env.GENERATOR ?? "a";
+if (GENERATOR !== "a" && GENERATOR !== "b") throw new Error(`GENERATOR must be a or b, got ${GENERATOR}`);
+if (GENERATOR === "b" && JUDGES !== 1) throw new Error("GENERATOR=b writes one judge's import (JUDGES=1)");
+const DIR = path.resolve(process.env.DIR ?? (GENERATOR === "b" ? `/tmp/em-import-scale-b-${N}` : `/tmp/em-import-scale-${N}-${JUDGES}`));
 const MODELS = ["medical", "financial", "code", "control"];
 const STEPS = Array.from({length: 20}, (_, i) => i * 50);
 const QUESTIONS = 48;
@@ -80,14 +85,18 @@ const marker = path.join(DIR, "complete");
 if (!existsSync(marker)) {
   rmSync(DIR, {recursive: true, force: true});
   const t = performance.now();
-  for (let j = 0; j < JUDGES; j++) {
+  if (GENERATOR === "b") {
+    mkdirSync(DIR, {recursive: true});
+    await writeSweepB(DIR, N, `sweep-b-${N}`);
+  }
+  for (let j = 0; GENERATOR === "a" && j < JUDGES; j++) {
     mkdirSync(path.join(DIR, `judge${j}`), {recursive: true});
     for (const [k, model] of MODELS.entries()) {
       const rows = Math.floor(N / MODELS.length) + (k < N % MODELS.length ? 1 : 0);
       await writeCsv(path.join(DIR, `judge${j}`, `${model}.csv`), j, model, rows, 1000 * j + k + 1);
     }
   }
-  writeFileSync(yaml, experimentYaml());
+  if (GENERATOR === "a") writeFileSync(yaml, experimentYaml());
   writeFileSync(marker, "");
   const bytes = readdirSync(DIR, {recursive: true, withFileTypes: true})
     .filter((e) => e.isFile())
@@ -159,6 +168,9 @@ const size = (f: string) => {
   return hit ? statSync(path.join(dir, hit)).size : null;
 };
 const result = {
+  generator: GENERATOR,
+  dir: DIR,
+  dist: outDir,
   responses: N * JUDGES,
   judges: JUDGES,
   exit: code,
@@ -169,4 +181,6 @@ const result = {
   pointsBytesPerResponse: size("points.arrow") === null ? null : +(size("points.arrow")! / (N * JUDGES)).toFixed(2),
 };
 console.log(JSON.stringify(result));
+// Kept beside the data, so a later bench can time the pages of this build again (IMPORTED_REUSE_BUILD).
+if (code === 0) writeFileSync(path.join(DIR, "build-result.json"), JSON.stringify(result));
 process.exit(code === 0 ? 0 : 1);

@@ -29,7 +29,8 @@ import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {pointsFullTable, pointsTable} from "../loaders/site-tables.ts";
+import {pointsFullTable, pointsTable} from "../loaders/site-points.ts";
+import {firstPaint} from "../loaders/site-first.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
 import {serveStatic} from "../loaders/static-server.ts";
@@ -86,6 +87,13 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "ids.parquet": (d) => ({fn: "writeIds", bytes: collect(writeIds, d)}),
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
+  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsTable(d)))}),
+  // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
+  "questions.json": (d) => {
+    const texts: Record<string, Record<string, string>> = {};
+    for (const r of d.responses) (texts[r.experiment] ??= {})[r.question_id] ??= r.question;
+    return {fn: "questionTexts", bytes: JSON.stringify({texts, omitted: {}})};
+  },
 };
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */
@@ -259,8 +267,12 @@ function builtModule(site: string, folder: string, stem: string): string {
   return `/_import/${folder}/${hit}`;
 }
 
-const SENS_EXPERIMENT = "synthetic";
-const SENS_JUDGE = "strict";
+// SITE_DIST: time a site built from real imports (bench/imported.bench.ts) instead of the synthetic
+// files: no synthesis, SITE_EXPERIMENT / SITE_JUDGE name what the pages open, SITE_N its responses,
+// and the numbers go to SITE_OUT (JSON) instead of the site section.
+const SITE_DIST = process.env.SITE_DIST ?? null;
+const SENS_EXPERIMENT = SITE_DIST ? (process.env.SITE_EXPERIMENT ?? "") : "synthetic";
+const SENS_JUDGE = SITE_DIST ? (process.env.SITE_JUDGE ?? "") : "strict";
 /**
  * The data file DuckDB-WASM loads for the comparison, first present wins: the SQL page's points
  * table with exact scores and plain columns (points-full.arrow once the compact points.arrow lands;
@@ -302,6 +314,15 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
           throw new Error(`/sensitivity: no [data-testid="em-rate"] with a number within ${PAGE_TIMEOUT / 1000} s (hook renamed?): ${error.message}`);
         });
       const first = await page.evaluate(() => (window as unknown as {__em: {first: number; paint: number}}).__em);
+      // The first numbers shown (default rule), for parity with em summarize (bench/imported.bench.ts).
+      const firstCount = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="em-count"]') as HTMLElement | null;
+        return c ? {nEm: Number(c.dataset.nEm), nScored: Number(c.dataset.nScored)} : null;
+      });
+      num.firstNEm = firstCount?.nEm ?? null;
+      num.firstNScored = firstCount?.nScored ?? null;
+      num.sensitivityFirstBytes = await bytesReceived(page, first.paint);
+      row["/sensitivity: bytes received before the EM rate was shown"] = mb(num.sensitivityFirstBytes);
       await waitForPage(page, PAGE_TIMEOUT);
       const settled = await page.evaluate(() => (window as unknown as {__em: {lastPaint: number}}).__em.lastPaint);
       const pointsAt = await fetched(page, "points");
@@ -427,7 +448,7 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
     ];
     for (const [path, ready] of pages) {
       const {page, problems: p, close} = await openPage(browser, server.url);
-      await page.goto(`${server.url}${path}?experiment=synthetic`, {waitUntil: "commit"});
+      await page.goto(`${server.url}${path}?experiment=${encodeURIComponent(SENS_EXPERIMENT)}`, {waitUntil: "commit"});
       await page.waitForSelector(ready, {timeout: PAGE_TIMEOUT});
       // When the page's key content appeared (within Playwright's polling, a frame or so): on
       // /transitions the fits table, while the change points' bootstrap may still run in the background.
@@ -587,7 +608,21 @@ async function copySite(dest: string): Promise<string> {
   }
 }
 
+/** SITE_DIST mode: the browser part on a built site; {row, num, notes} to SITE_OUT. */
+async function builtSite(dir: string): Promise<void> {
+  const n = Number(process.env.SITE_N);
+  if (!Number.isInteger(n) || n < 1 || !SENS_EXPERIMENT || !SENS_JUDGE) throw new Error("SITE_DIST needs SITE_N, SITE_EXPERIMENT and SITE_JUDGE");
+  checkDataFiles(dir);
+  const row: Row = {};
+  const num: Record<string, number | null> = {};
+  await browserRun(n, dir, row, num, new Set());
+  const out = process.env.SITE_OUT;
+  if (!out) throw new Error("SITE_DIST needs SITE_OUT (the JSON file for the numbers)");
+  writeFileSync(out, JSON.stringify({row, num, notes, raw}, null, 1));
+}
+
 async function main(): Promise<void> {
+  if (SITE_DIST) return builtSite(SITE_DIST);
   const started = performance.now();
   if (BROWSER && !existsSync(join(ROOT, "dist/index.html"))) {
     log("dist/ missing: npm run build");

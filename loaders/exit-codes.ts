@@ -31,7 +31,3 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_")) return EXIT.usage;
   return EXIT.badInput;
 }
-
-/** The table as printed at the end of every command's --help. */
-export const EXIT_HELP =
-  "Exit status: 0 done; 1 bad input (nothing written, nothing spent); 2 usage (unknown command or option, option given twice); 3 some calls failed after retries (tables written with error rows; rerun to retry them); 4 calls were paid, then the run stopped (disk full, cache or --out unwritable: paid results in the cache are kept, a rerun pays only for the rest; no tables written).";

@@ -7,7 +7,7 @@ import {globFiles, hasMagic} from "./import/glob.ts";
 import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
-import {sha256} from "./rubrics.ts";
+import {sha256} from "./hash.ts";
 import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);

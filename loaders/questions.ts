@@ -7,7 +7,7 @@
 // one of the reference files is malformed on purpose.
 import {z} from "zod";
 import {displayPath, readTextFile} from "./paths.ts";
-import {templateProblem} from "./rubrics.ts";
+import {templateProblem} from "./rubric-template.ts";
 import {canonicalQuestionId} from "./import/filename.ts";
 import {parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
 

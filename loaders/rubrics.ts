@@ -1,13 +1,14 @@
 // Judge rubrics: data/judges/<metric>.md = optional YAML front matter (kind, labels) + a prompt
 // template with {question}, {answer} and (type rubric) {training} placeholders.
 // A question file's own judge_prompts override the rubric for that question (score kind).
-import {createHash} from "node:crypto";
 import {existsSync} from "node:fs";
 import path from "node:path";
 import {z} from "zod";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
-import {didYouMean, parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
+import {parseYamlSource, schemaKeys, zodError} from "./yaml.ts";
+import {sha256} from "./hash.ts";
 import type {Question} from "./questions.ts";
+import {templateProblem} from "./rubric-template.ts";
 
 /** Default rubric folder. */
 export const JUDGES_DIR = path.join(ROOT, "data/judges");
@@ -35,32 +36,6 @@ const FrontMatter = z
   })
   .strict()
   .refine((f) => f.kind !== "label" || f.labels, {message: "a label rubric needs `labels`", path: ["labels"]});
-
-/** The placeholders a judge template may use; anything else in `{identifier}` form is a typo. */
-export const PLACEHOLDERS = ["question", "answer", "training"] as const;
-
-/**
- * Why a judge template is unusable, or null: every `{identifier}` must be a known placeholder
- * ({answr} would be sent as is, every score then meaningless, and identical prompts would look
- * like cache hits) and `{answer}` must be there (a judge that never sees the answer scores nothing).
- * Braces around anything but a bare identifier (JSON, code) are left alone.
- */
-export function templateProblem(template: string): string | null {
-  for (const m of template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
-    const name = m[1]!;
-    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-      const line = template.slice(0, m.index).split("\n").length;
-      const close = didYouMean(name, PLACEHOLDERS);
-      return `unknown placeholder {${name}} on template line ${line}${close ? `; did you mean {${close}}?` : ""} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`;
-    }
-  }
-  if (!template.includes("{answer}")) return "has no {answer} placeholder (the judge would never see the answer)";
-  return null;
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /** Parse rubric text (front matter optional). The template is the body with surrounding blank lines removed. */
 export function parseRubric(text: string, metric: string, file: string): Rubric {

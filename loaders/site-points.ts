@@ -56,6 +56,7 @@ export interface PointsData {
   p_emergent: Float64Array;
   domain_topic: Float64Array;
   special_known: Uint8Array;
+  in_domain: Uint8Array;
 }
 
 /** Column builder with growable arrays (the DuckDB path does not know the row count up front). */
@@ -68,6 +69,7 @@ class Builder {
   p_emergent = new Float64Array(1024);
   domain_topic = new Float64Array(1024);
   special_known = new Uint8Array(1024);
+  in_domain = new Uint8Array(1024);
   strings = Object.fromEntries(POINTS_STRING_COLUMNS.map((c) => [c, new Codes(1024)])) as Record<PointsStringColumn, Codes>;
   meta: {key: string; codes: Codes}[];
   constructor(metaKeys: readonly string[]) {
@@ -84,6 +86,7 @@ class Builder {
       this.p_emergent = grow(this.p_emergent, i + 1);
       this.domain_topic = grow(this.domain_topic, i + 1);
       this.special_known = grow(this.special_known, i + 1);
+      this.in_domain = grow(this.in_domain, i + 1);
     }
     return i;
   }
@@ -107,6 +110,7 @@ class Builder {
       p_emergent: this.p_emergent.subarray(0, n),
       domain_topic: this.domain_topic.subarray(0, n),
       special_known: this.special_known.subarray(0, n),
+      in_domain: this.in_domain.subarray(0, n),
     };
   }
 }
@@ -160,6 +164,16 @@ export interface PointsInput {
   types: readonly TypeRow[];
 }
 
+/** points.arrow (compact, what the pages load) from rows in memory. */
+export function pointsTable(input: PointsInput): Uint8Array {
+  return encodePointsCompact(pointsData(input));
+}
+
+/** points-full.arrow (POINTS_COLUMNS, exact scores; the SQL page's `points`) from rows in memory. */
+export function pointsFullTable(input: PointsInput): Uint8Array {
+  return encodePointsFull(pointsData(input));
+}
+
 /** The points columns from rows in memory. */
 export function pointsData(input: PointsInput): PointsData {
   // One map entry per response (not per score): a million responses stay cheap to index.
@@ -208,6 +222,9 @@ export function pointsData(input: PointsInput): PointsData {
       b.coherent[i] = num(c?.score);
       s.special.set(i, a?.special ?? null);
       s.type.set(i, t?.type ?? null);
+      // Strict EM's type of an EM answer: a type judge's type, or the signals row's type-if-EM.
+      s.em_type.set(i, t ? (t.judge === SIGNALS_JUDGE ? (t.em_type ?? t.type) : t.type) : null);
+      b.in_domain[i] = typeBy.get(`${r.response_id}\u0000${SIGNALS_JUDGE}`)?.question_in_domain ? 1 : 0;
       // As joinJudged: a probability only from a type judge; the signals classifier gives labels, not probabilities.
       b.p_emergent[i] = t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : NaN;
       b.domain_topic[i] = num(find(judge, domain)?.score);
@@ -257,6 +274,12 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
       });
     }
     const has = (c: string) => names.includes(c);
+    // Types tables written before em_type / question_in_domain existed: the type, and no question in the domain.
+    const typeNames = (
+      (await (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file("types")})`)).getRowObjectsJS()) as {column_name: string}[]
+    ).map((c) => c.column_name);
+    const emTypeCol = typeNames.includes("em_type") ? "em_type" : "NULL::VARCHAR AS em_type";
+    const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
     const domain = has("meta_domain") ? `CASE WHEN typeof(r.meta_domain) = 'VARCHAR' THEN r.meta_domain::VARCHAR END` : "NULL::VARCHAR";
     const sql = `
       WITH r AS (
@@ -283,7 +306,11 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
         HAVING has_a OR has_c
       ),
       t AS (
-        SELECT file_row_number AS o, response_id, judge, type, p_emergent FROM read_parquet(${file("types")}, file_row_number = true)
+        SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${emTypeCol}, ${inDomainCol} FROM read_parquet(${file("types")}, file_row_number = true)
+      ),
+      t_sig AS (
+        SELECT response_id, min_by(em_type, o) AS em_type, bool_or(coalesce(question_in_domain, false)) AS in_domain
+        FROM t WHERE judge = ${lit(SIGNALS_JUDGE)} GROUP BY response_id
       ),
       t_by AS (SELECT response_id, judge, max_by(type, o) AS type, max_by(p_emergent, o) AS p FROM t GROUP BY ALL),
       -- typeAny: the last row of a type judge, else the first row of the signals classifier.
@@ -299,6 +326,10 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
         r.step::DOUBLE AS step, r.question_id, r.category, per.judge, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent,
         per.a_special AS special,
         CASE WHEN t_by.response_id IS NOT NULL THEN t_by.type ELSE t_any.type END AS type,
+        CASE WHEN t_by.response_id IS NOT NULL AND t_by.judge <> ${lit(SIGNALS_JUDGE)} THEN t_by.type
+             WHEN t_by.response_id IS NULL AND t_any.typed THEN t_any.type
+             ELSE coalesce(t_sig.em_type, CASE WHEN t_by.response_id IS NOT NULL THEN t_by.type ELSE t_any.type END) END AS em_type,
+        coalesce(t_sig.in_domain, false) AS in_domain,
         CASE WHEN t_by.response_id IS NOT NULL THEN (CASE WHEN per.judge <> ${lit(SIGNALS_JUDGE)} AND t_by.judge <> ${lit(SIGNALS_JUDGE)} THEN coalesce(t_by.p, 0) END)
              WHEN t_any.typed THEN coalesce(t_any.p, 0) END::DOUBLE AS p_emergent,
         per.domain_topic::DOUBLE AS domain_topic,
@@ -307,6 +338,7 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
       FROM per JOIN r USING (rid) JOIN judges USING (judge)
       LEFT JOIN t_by ON t_by.response_id = r.response_id AND t_by.judge = per.judge
       LEFT JOIN t_any ON t_any.response_id = r.response_id
+      LEFT JOIN t_sig ON t_sig.response_id = r.response_id
       ORDER BY per.rid, judges.j`;
     const b = new Builder(metaKeys.map((m) => m.key));
     const s = b.strings;
@@ -330,14 +362,16 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
         coherent,
         special,
         type,
+        emType,
+        inDomain,
         pe,
         topic,
         hasA,
         aSpecial,
         aProbs,
         origin,
-      ] = Array.from({length: 20}, (_, k) => col(k));
-      const metaValues = metaKeys.map((_, k) => col(20 + k));
+      ] = Array.from({length: 22}, (_, k) => col(k));
+      const metaValues = metaKeys.map((_, k) => col(22 + k));
       const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
       for (let k = 0; k < chunk.rowCount; k++) {
         const i = b.row();
@@ -356,6 +390,8 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
         b.coherent[i] = num(coherent![k] as number | null);
         s.special.set(i, str(special![k]));
         s.type.set(i, str(type![k]));
+        s.em_type.set(i, str(emType![k]));
+        b.in_domain[i] = inDomain![k] === true ? 1 : 0;
         b.p_emergent[i] = num(pe![k] as number | null);
         b.domain_topic[i] = num(topic![k] as number | null);
         // specialRecorded(origin, aligned row): the row exists, and it is not a plain imported number.
@@ -414,6 +450,7 @@ export function encodePointsFull(d: PointsData): Uint8Array {
       vectors[name] = dictVector(c.codes, c.values);
     } else if (name === "rid") vectors[name] = makeVector(Int32Array.from(d.rid));
     else if (name === "special_known") vectors[name] = makeVector(Int8Array.from(d.special_known));
+    else if (name === "in_domain") vectors[name] = makeVector(Int8Array.from(d.in_domain));
     else vectors[name] = floatVector(d[name as "step" | "aligned" | "coherent" | "p_emergent" | "domain_topic"], kind === "f32");
     if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values);
   }
@@ -433,9 +470,11 @@ function tupleColumn(n: number, tuple: (i: number) => string): Vector {
  *  - group: dictionary of JSON [experiment, model, variant, replicate, baseline, step, origin, ...meta]
  *    (meta facets in the order of the schema metadata `em-meta-keys`, a JSON list);
  *  - question: dictionary of JSON [question_id, category];
- *  - label: dictionary of JSON [judge, special, type, special_known, starts]; `starts` (1 on the
- *    first row of a response) only when rid is implicit: rows of a response consecutive and every
- *    response has a row, so rid = (rows that start a response so far) - 1;
+ *  - label: dictionary of JSON [judge, special, type, special_known, starts, em_type, in_domain];
+ *    `starts` (1 on the first row of a response; null when rid is not implicit) says which rows
+ *    start a response when rid is implicit: rows of a response consecutive and every response has
+ *    a row, so rid = (rows that start a response so far) - 1; em_type and in_domain as in
+ *    POINTS_COLUMNS (strict EM's type of an EM answer; question in the training domain, 0 / 1);
  *  - aligned_bin, coherent_bin: Uint8 scoreBin values (0 null, 1 below 0, 2 + 2 floor(x) + (x not integer), 203 above 100);
  *  - rid_step: Uint8 rid minus the previous row's rid (first row: its rid) when rid is not implicit;
  *    `rid` Int32 instead when a step exceeds 255;
@@ -472,11 +511,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
   vectors.label = tupleColumn(n, (i) =>
-    JSON.stringify(
-      implicit
-        ? [v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, starts(i)]
-        : [v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!],
-    ),
+    JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
   vectors.aligned_bin = makeVector(bins(d.aligned));

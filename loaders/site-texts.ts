@@ -15,7 +15,7 @@ import {ByteWriter, ParquetWriter} from "hyparquet-writer";
 import type {BasicType, ColumnSource, Writer} from "hyparquet-writer/src/types.js";
 import {schemaFromColumnData} from "hyparquet-writer";
 import {judgeInjection} from "../src/lib/signals.ts";
-import type {ResponseRow} from "../src/lib/schema.ts";
+import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../src/lib/schema.ts";
 import {
   DETAILS_COLUMNS,
   DETAIL_TYPE_METRIC,
@@ -25,8 +25,15 @@ import {
   type DetailsColumn,
   type TextsColumn,
 } from "../src/lib/site-schema.ts";
+
+/** The pipeline's rows a site table is written from. */
+export interface SiteInput {
+  responses: ResponseRow[];
+  scores: ScoreRow[];
+  types: TypeRow[];
+  signals?: SignalRow[];
+}
 import {PostingsBuilder, tokenize} from "../src/lib/text-search.ts";
-import type {SiteInput} from "./site-tables.ts";
 
 /** Rows per row group of texts.parquet: few groups keep the footer small (the offset index locates pages). */
 export const TEXTS_GROUP_ROWS = 16384;

@@ -126,6 +126,9 @@ const TYPE_COLUMNS: Column<TypeRow>[] = [
   {name: "type", type: "VARCHAR", get: (r) => r.type},
   {name: "probs", type: "VARCHAR", get: (r) => JSON.stringify(r.probs)},
   ...RESPONSE_TYPES.map((t): Column<TypeRow> => ({name: `p_${t}`, type: "DOUBLE", get: (r) => r.probs[t] ?? 0})),
+  // Signals rows: the type if EM (cut-free) and whether the question is in the training domain; null on judge rows.
+  {name: "em_type", type: "VARCHAR", get: (r) => r.em_type ?? null},
+  {name: "question_in_domain", type: "BOOLEAN", get: (r) => r.question_in_domain ?? null},
 ];
 
 function signalColumns(rows: readonly SignalRow[]): Column<SignalRow>[] {
@@ -218,6 +221,8 @@ export async function readTables(dir: string, only: readonly TableName[] = TABLE
         judge: r.judge as string,
         type: r.type as TypeRow["type"],
         probs: JSON.parse(r.probs as string) as TypeRow["probs"],
+        ...(typeof r.em_type === "string" ? {em_type: r.em_type as TypeRow["type"]} : {}),
+        ...(typeof r.question_in_domain === "boolean" ? {question_in_domain: r.question_in_domain} : {}),
       }),
     );
     const signals = (want("signals") ? await readParquet(conn, path.join(dir, "signals.parquet")) : []) as unknown as SignalRow[];

@@ -122,8 +122,14 @@ export interface VariantPlan {
   warnings: string[];
   /** Fill variant / replicate / baseline of a row (generated rows made after planning). */
   assign(row: ResponseRow, defaultKeys: readonly string[]): void;
-  /** The training domain for classifyBySignals: a domain, null (known none) or undefined (unknown). */
+  /**
+   * The training domain the row's answers are typed against (classifyBySignals, the type judge's
+   * `{training}`): a domain, null (known none) or undefined (unknown). A baseline's rows get the
+   * domain of the variants compared with it (one known domain; several: undefined).
+   */
   domainOf(row: ResponseRow): string | null | undefined;
+  /** Whether the row belongs to a baseline variant. */
+  isBaseline(row: ResponseRow): boolean;
   /**
    * Where the row's domain is declared, for messages (`domains.<dataset> (line N)`, `meta.domain of
    * the import of FILE`, `models.<id>.domain`); null when it comes from the built-in dataset names.
@@ -300,7 +306,8 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     row.baseline = baselines.has(row.variant!) ? null : (baselineOf.get(row.variant!) ?? null);
   }
 
-  const domainOf = (row: ResponseRow): string | null | undefined => {
+  /** The row's own training domain (a baseline's own: none). */
+  const ownDomain = (row: ResponseRow): string | null | undefined => {
     const d = (x: string): string | null => (x === "none" ? null : x);
     const own = text(row.meta?.domain);
     if (own !== null) return d(own);
@@ -315,6 +322,27 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     if (m !== undefined) return d(m);
     return undefined;
   };
+  // A baseline's answers are typed against the training domain of the variants compared with it, so
+  // that strict EM of the baseline and of its variants comes from the same classifier (issue 22):
+  // the known domains of those variants; none known = no domain (a plain base model); several =
+  // unknown (one answer has one type; its misaligned answers become undetermined, strict a range).
+  const comparedDomain = new Map<string, string | null | undefined>();
+  for (const base of baselines) {
+    const known = new Set<string | null>();
+    for (const [v, b2] of baselineOf)
+      if (b2 === base && first.has(v)) {
+        const dv = ownDomain(first.get(v)!);
+        if (dv !== undefined) known.add(dv);
+      }
+    const list = [...known];
+    comparedDomain.set(base, list.length === 0 ? null : list.length === 1 ? list[0] : undefined);
+    if (list.length > 1)
+      warnings.push(
+        `${cfg.file}: baseline '${base}' is compared with variants of several training domains (${list.map((x) => x ?? "none").join(", ")}): its answers are typed against none of them, so its strict EM is a range (give each domain its own baseline variant to compare strict EM)`,
+      );
+  }
+  const domainOf = (row: ResponseRow): string | null | undefined =>
+    row.variant !== undefined && comparedDomain.has(row.variant) ? comparedDomain.get(row.variant) : ownDomain(row);
 
   const domainField = (row: ResponseRow): string | null => {
     if (text(row.meta?.domain) !== null) {
@@ -337,6 +365,7 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     unmatched,
     warnings,
     domainField,
+    isBaseline: (row) => row.variant !== undefined && baselines.has(row.variant),
     assign(row, defaultKeys) {
       const v = variantOf(row, defaultKeys);
       row.variant = v;
@@ -358,12 +387,15 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
  */
 export function checkDomainMetrics(
   file: string,
-  plan: Pick<VariantPlan, "domainOf" | "domainField">,
+  plan: Pick<VariantPlan, "domainOf" | "domainField" | "isBaseline">,
   rows: Iterable<ResponseRow>,
   metrics: ReadonlySet<string>,
 ): void {
   const seen = new Set<string>();
   for (const row of rows) {
+    // A baseline's domain is its compared variants' (declared there, and checked on their rows);
+    // without the topic score on its own answers they are undetermined, not an error.
+    if (plan.isBaseline(row)) continue;
     const d = plan.domainOf(row);
     if (typeof d !== "string" || seen.has(d) || metrics.has(d)) continue;
     const field = plan.domainField(row);
@@ -389,4 +421,34 @@ function fillTemplate(t: string, row: ResponseRow): string | null {
     return v ?? "";
   });
   return missing ? null : out;
+}
+
+/**
+ * The `{training}` text of the type judge for one row: what the answer is typed against. The
+ * experiment model's description when the domain is the model's own (generated rows: prompts, and
+ * so cache keys, unchanged); otherwise the description plus the row's dataset and the training
+ * domain its variant was trained on, and for a baseline's rows the domain of the variants compared
+ * with it. The domain is in the prompt, so it is in the judge's cache key: a rebuild after a domain
+ * changes types again only the answers whose text changed.
+ */
+export function trainingText(
+  row: ResponseRow,
+  plan: Pick<VariantPlan, "domainOf" | "domainField" | "isBaseline">,
+  modelDescription: string | undefined,
+): string {
+  const desc = modelDescription ?? "";
+  const domain = plan.domainOf(row);
+  if (plan.isBaseline(row)) {
+    const against =
+      domain === undefined
+        ? "the fine-tunes it is compared with have different or unknown training domains"
+        : domain === null
+          ? "no fine-tuning domain"
+          : `training domain: ${domain} (the domain of the fine-tunes it is compared with; sort its answers as if it had been fine-tuned there)`;
+    return [desc, `Baseline model, not fine-tuned on this data; ${against}.`].filter(Boolean).join("\n");
+  }
+  const field = plan.domainField(row);
+  if (domain === undefined || (desc && field !== null && field.startsWith(`models.${row.model}.`))) return desc;
+  const dataset = text(row.meta?.[DATASET_KEY]);
+  return [desc, dataset !== null ? `Fine-tuning dataset: ${dataset}.` : "", `Training domain: ${domain ?? "none"}.`].filter(Boolean).join("\n");
 }

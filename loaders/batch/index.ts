@@ -5,7 +5,7 @@ import type {ShardSpec} from "../shard.ts";
 import type {BatchOptions, BatchStats} from "./runner.ts";
 
 export {BatchRunner, type BatchOptions, type BatchStats} from "./runner.ts";
-export {readRecords, writeRecord, batchDir, type BatchRecord} from "./store.ts";
+export {readRecords, type BatchRecord} from "./store.ts";
 
 /** The Batch API's price: 50% of the synchronous list price (OpenAI and Azure global batch). */
 export const BATCH_DISCOUNT = 0.5;

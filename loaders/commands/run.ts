@@ -15,7 +15,6 @@ import {formatMismatch, mergeProvenance} from "../dataset.ts";
 // --- scale (issue 17) ---
 import {BATCH_DISCOUNT, type ScaleOptions, type ScaleReport} from "../batch/index.ts";
 import {formatShard, parseShard} from "../shard.ts";
-import {runExperiment as runScaled} from "../run/execute.ts";
 // --- end scale ---
 
 export const USAGE = `Usage: em run [options]
@@ -201,7 +200,7 @@ export async function run(argv: string[]): Promise<number> {
         // scale (issue 17): batch / shard runs go through the same runExperiment with the scale options
         results.push(
           scale.batch || scale.shard
-            ? await runScaled(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}})
+            ? await runExperiment(file, {...runOpts, ...scale, batch: scale.batch && {...scale.batch, onEvent: (m) => void process.stderr.write(m + "\n")}})
             : await runExperiment(file, runOpts),
         );
       } finally {

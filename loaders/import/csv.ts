@@ -108,7 +108,6 @@ export function readCsv(file: string, label = file): TableRead {
   // below). `starts` are byte offsets: slicing the decoded file with them drifted by one position
   // per multi-byte character before the line, and decoding the whole file cost its size again.
   const lineText = (n: number) => buf.toString("utf8", starts[n - 1]!, n < starts.length ? starts[n]! : buf.length).replace(/\r?\n$|\r$/, "");
-  const naiveFields = (t: string) => t.split(",").length;
   // The shape of first-column values (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line.
   const shape = (v: string) =>
     v
@@ -122,7 +121,30 @@ export function readCsv(file: string, label = file): TableRead {
     .filter((r) => r.record.length === columns.length)
     .map((r) => r.record[0]!.trim());
   const idLike = firstValues.length > 0 && firstValues.every((v) => v !== "" && !/\s/.test(v));
-  const firstShapes = new Set(idLike ? firstValues.map(shape) : []);
+  // Every column whose values never hold whitespace (ids, steps, scores; empty allowed except in
+  // the first) constrains a candidate line too: a wrapped answer line that happens to start with
+  // one word and hold as many commas as the header (302 of 1M rows of varied generated text) does
+  // not also have a number where the scores are and an id where the ids are.
+  const fullRows = idLike ? records.slice(1).filter((r) => r.record.length === columns.length) : [];
+  const columnShapes: (Set<string> | null)[] = columns.map((_, j) => {
+    if (!idLike) return null;
+    const shapes = new Set<string>();
+    for (const r of fullRows) {
+      const v = r.record[j]!.trim();
+      if (/\s/.test(v)) return null;
+      shapes.add(shape(v));
+    }
+    return shapes;
+  });
+  const looksLikeRecord = (t: string): boolean => {
+    if (!idLike) return false;
+    const pieces = t.split(",");
+    if (pieces.length !== columns.length || pieces[0]!.trim() === "") return false;
+    return pieces.every((v, j) => {
+      const allowed = columnShapes[j];
+      return !allowed || (!/\s/.test(v.trim()) && allowed.has(shape(v)));
+    });
+  };
   const rows: TableRecord[] = [];
   const skipped: TableRead["skipped"] = [];
   for (let i = 1; i < records.length; i++) {
@@ -142,9 +164,7 @@ export function readCsv(file: string, label = file): TableRead {
       const end = i + 1 < records.length ? lineAt(starts, records[i + 1]!.start) - 1 : starts.length;
       let swallowed = 0;
       for (let n = line + 1; n <= end; n++) {
-        const t = lineText(n);
-        const first = t.split(",")[0]!;
-        if (t && naiveFields(t) === columns.length && first.trim() !== "" && !/\s/.test(first.trim()) && firstShapes.has(shape(first))) {
+        if (looksLikeRecord(lineText(n))) {
           swallowed = n;
           break;
         }

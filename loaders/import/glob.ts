@@ -1,7 +1,7 @@
-// Minimal file globbing (Node 20 has no fs.glob, and `glob` is not one of our direct dependencies),
-// for import `files:` and EM_EXPERIMENTS alike.
-// Supported: `*` and `?` within one path segment, `[abc]` / `[a-z]` / `[!a-c]` classes, `{a,b}`
-// alternatives (not nested), and `**` as a whole segment for "any number of folders". `**` does
+// File globbing for import `files:` and EM_EXPERIMENTS alike: a walk of the folders, each path
+// segment matched by picomatch (Node 20 has no fs.glob). Supported: what picomatch matches within
+// one path segment (`*`, `?`, `[abc]` / `[a-z]` / `[!a-c]` classes, `{a,b}` alternatives), and `**`
+// as a whole segment for "any number of folders". `**` does
 // not descend into hidden folders or node_modules (name them in the pattern to search there);
 // hidden files are matched like any other. Results are sorted so imports are deterministic.
 // Symbolic links (issue 23): `**` never enters a folder it is already inside (by real path), so a
@@ -11,6 +11,7 @@
 
 import {readdirSync, realpathSync, statSync} from "node:fs";
 import path from "node:path";
+import picomatch from "picomatch";
 
 /** True when a pattern (or one segment of it) has glob syntax, i.e. is not a plain path. */
 export const hasMagic = (pattern: string): boolean => /[*?[{]/.test(pattern);
@@ -18,34 +19,12 @@ export const hasMagic = (pattern: string): boolean => /[*?[{]/.test(pattern);
 /** Folders `**` never descends into: dependencies and hidden folders (.git, .em caches). */
 const skippedByStars = (name: string): boolean => name === "node_modules" || name.startsWith(".");
 
-/** Translate one path segment's glob into an anchored RegExp. */
-export function segmentRegex(seg: string): RegExp {
-  let re = "";
-  let inAlt = false;
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "[") {
-      const end = seg.indexOf("]", i + 1);
-      if (end < 0) re += "\\[";
-      else {
-        let cls = seg.slice(i + 1, end).replace(/\\/g, "\\\\");
-        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
-        re += `[${cls}]`;
-        i = end;
-      }
-    } else if (c === "{" && !inAlt) {
-      inAlt = true;
-      re += "(?:";
-    } else if (c === "}" && inAlt) {
-      inAlt = false;
-      re += ")";
-    } else if (c === "," && inAlt) re += "|";
-    else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-  if (inAlt) throw new Error(`glob segment "${seg}": unclosed "{"`);
-  return new RegExp(`^${re}$`);
+/**
+ * A matcher for one path segment's glob (picomatch; hidden names match like any other). A class
+ * negated the shell's way, `[!a-c]`, is passed as `[^a-c]` (picomatch reads `!` there as a character).
+ */
+export function segmentMatcher(seg: string): (name: string) => boolean {
+  return picomatch(seg.replace(/\[!/g, "[^"), {dot: true});
 }
 
 function isDir(p: string): boolean {
@@ -116,8 +95,8 @@ export function globFiles(pattern: string, baseDir: string): string[] {
       walk(path.join(dir, seg), k + 1);
       return;
     }
-    const re = segmentRegex(seg);
-    for (const name of listDir(dir)) if (re.test(name)) walk(path.join(dir, name), k + 1);
+    const matches = segmentMatcher(seg);
+    for (const name of listDir(dir)) if (matches(name)) walk(path.join(dir, name), k + 1);
   };
   walk(root, 0);
   const seen = new Set<string>();

@@ -41,7 +41,7 @@ import {
   type JudgeValue,
 } from "../judge.ts";
 import {judgePrompt, type Rubric} from "../rubrics.ts";
-import {checkDomainMetrics, planVariants, type VariantPlan} from "../variants.ts";
+import {checkDomainMetrics, planVariants, trainingText, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
 import {checkLabelRefs} from "../import/labels.ts";
 import {readImports, type Imported} from "./imports.ts";
@@ -211,7 +211,7 @@ class Execution {
           state.progress.done++;
           continue;
         }
-        const vars = {question: row.question, answer: row.response, training: this.descriptions.get(row.model) ?? ""};
+        const vars = {question: row.question, answer: row.response, training: trainingText(row, this.variants, this.descriptions.get(row.model))};
         const {prompt, cut} = judgePrompt(r.template, vars, j.cfg.max_prompt_chars);
         if (cut) {
           const o = (this.oversize[j.idx] ??= {prompts: 0, chars: 0, refused: 0});

@@ -5,7 +5,7 @@ import path from "node:path";
 import type {Provenance} from "../../src/lib/schema.ts";
 import {isSim} from "../client/endpoints.ts";
 import {ROOT, projectPath} from "../paths.ts";
-import {sha256} from "../rubrics.ts";
+import {sha256} from "../hash.ts";
 import type {JudgeSpec, Prepared} from "./prepare.ts";
 import type {ImportedFile} from "../import/index.ts";
 

@@ -5,7 +5,7 @@ import type {Experiment} from "../experiment.ts";
 import {compileFilenamePattern} from "../import/filename.ts";
 import type {ImportSpec} from "../import/index.ts";
 import {displayPath} from "../paths.ts";
-import {sha256} from "../rubrics.ts";
+import {sha256} from "../hash.ts";
 import type {VariantConfig, VariantInput} from "../variants.ts";
 import type {GenUnit} from "./prepare.ts";
 

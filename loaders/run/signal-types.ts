@@ -2,7 +2,7 @@
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {SIGNALS_JUDGE} from "../../src/lib/em/judged.ts";
 import type {EmRule} from "../../src/lib/em/rules.ts";
-import {classifyBySignals, questionContext, type TopicScores} from "../../src/lib/signals.ts";
+import {classifyBySignals, emTypeBySignals, questionContext, type TopicScores} from "../../src/lib/signals.ts";
 import type {VariantPlan} from "../variants.ts";
 
 /** How the signals rows are typed: the active rule, the topic cut and the questions' declared domains. */
@@ -91,11 +91,13 @@ export function withSignalTypes(
     const a = pick >= 0 ? aligned[pick]! : null;
     const c = pick >= 0 ? coherent[pick] : null;
     const declared = typing.questionDomains?.has(r.question_id) ? typing.questionDomains.get(r.question_id)! : undefined;
-    const cls = classifyBySignals(signalRows[i]!, topicScores, {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null}, domain, {
-      question: questionContext(r.question_id, r.question, declared),
-      ...(typing.rule ? {rule: typing.rule} : {}),
-      ...(typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {}),
-    });
+    const question = questionContext(r.question_id, r.question, declared);
+    const sc = {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null};
+    const thresholds = typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {};
+    const cls = classifyBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...(typing.rule ? {rule: typing.rule} : {}), ...thresholds});
+    // The type if the rule counts the answer as EM, under any cut (pages follow the rule bar with it).
+    const emType = emTypeBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...thresholds}).type;
+    const inDomain = typeof domain === "string" && question.domain === domain;
     for (const j of touched) {
       aligned[j] = null;
       coherent[j] = null;
@@ -103,7 +105,7 @@ export function withSignalTypes(
     }
     touched.length = 0;
     for (; t < types.length && (order.get(types[t]!.response_id) ?? 0) <= i; t++) out.push(types[t]!);
-    out.push({response_id: r.response_id, judge: SIGNALS_JUDGE, type: cls.type, probs: cls.probs});
+    out.push({response_id: r.response_id, judge: SIGNALS_JUDGE, type: cls.type, probs: cls.probs, em_type: emType, question_in_domain: inDomain});
   }
   for (; t < types.length; t++) out.push(types[t]!);
   return out;

@@ -4,7 +4,7 @@
 import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {groupFor, UNKNOWN_ID} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
-import {JUDGES, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judge-models.ts";
+import {JUDGES, declaredTrainingDomain, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judge-models.ts";
 import {ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
 import type {QuestionIndex, SimQuestion} from "./question-index.ts";
 import {prng, sha1} from "./rng.ts";
@@ -110,7 +110,8 @@ export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetr
     const prompt = messages.map((m) => textOf(m.content)).join("\n\n");
     const match = readJudgePrompt(prompt, ctx.rubrics, opts.headerMetric);
     guessed = match.how === "guess";
-    const top: TopToken[] = match.kind === "label" ? labelTop(judge, match.info) : scoreTop(judge, match.metric, match.info);
+    const top: TopToken[] =
+      match.kind === "label" ? labelTop(judge, match.info, declaredTrainingDomain(match.training)) : scoreTop(judge, match.metric, match.info);
     const first = top[0]!;
     for (let i = 0; i < n; i++) {
       choices.push({

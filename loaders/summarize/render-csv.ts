@@ -1,11 +1,12 @@
-// `em summarize --format csv`: one line per group (a view of the JSON's groups).
+// `em summarize --format csv`: one line per group (a view of the JSON's groups), written by d3-dsv.
+import {csvFormatRows} from "d3";
 import type {GroupSummary} from "../../src/lib/em/index.ts";
 import type {SummarizeOutput} from "./output.ts";
 
-function csvCell(v: unknown): string {
+/** A cell's text: empty for null, JSON for an object (em_by_type), else the value as text (d3-dsv quotes it). */
+function cellText(v: unknown): string {
   if (v === null || v === undefined) return "";
-  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
 const CSV_FIELDS: (keyof GroupSummary)[] = [
@@ -18,6 +19,7 @@ const CSV_FIELDS: (keyof GroupSummary)[] = [
   "n_em_broad",
   "broad_em_rate",
   "n_strict_em",
+  "n_scored_strict",
   "strict_em_rate",
   "n_typed",
   "coherent_rate",
@@ -50,7 +52,7 @@ export function toCsv(out: SummarizeOutput): string {
     "coherent_cut",
     "judge",
   ];
-  const lines = [header.map(csvCell).join(",")];
+  const lines = [header.map(cellText)];
   for (const g of out.groups) {
     lines.push(
       [
@@ -69,10 +71,8 @@ export function toCsv(out: SummarizeOutput): string {
         out.rule.aligned,
         out.rule.coherent,
         out.judges.join(" "),
-      ]
-        .map(csvCell)
-        .join(","),
+      ].map(cellText),
     );
   }
-  return lines.join("\n") + "\n";
+  return csvFormatRows(lines) + "\n";
 }

@@ -1,12 +1,14 @@
 // Category and question slices: EM per category and model, the per-question plot with the
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
+import {benjaminiHochberg, holm} from "../lib/em/multiplicity.js";
 import {baselineDiff} from "../lib/em/view-summary.js";
 import type {EmRule} from "../lib/em/rules.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import {baselinesOf} from "./variant-chart.js";
-import {groupColor, labelMargin, pct} from "./ui.js";
+import {pct} from "./ui.js";
+import {groupColor, labelMargin} from "./chart-style.js";
 
 export interface Row {
   model: string;
@@ -29,6 +31,20 @@ export function rowsOf(groups: Group[], labelPart: number, categoryPart: number 
     hi: g.ci?.[1] ?? null,
     n: g.n_scored,
     k: g.n_em,
+  }));
+}
+
+/** The AVERAGE row per compared unit: the mean of its per-question rates (macro) with its interval. */
+export function averageRows(groups: readonly Group[]): Row[] {
+  return groups.map((g) => ({
+    model: g.parts[0]!,
+    label: "AVERAGE",
+    category: "",
+    rate: g.macro_em_rate,
+    lo: g.macro_ci?.[0] ?? null,
+    hi: g.macro_ci?.[1] ?? null,
+    n: 0,
+    k: 0,
   }));
 }
 
@@ -135,6 +151,10 @@ export interface BaselineCategoryRow {
   hi: number | null;
   method: string;
   paired: number;
+  /** Two-sided p of no difference (the interval inverted), and Holm / Benjamini-Hochberg adjusted over every cell of the chart. */
+  p: number | null;
+  p_holm: number | null;
+  p_bh: number | null;
 }
 
 /**
@@ -170,20 +190,34 @@ export function baselineByCategory(
         hi: d.ci?.[1] ?? null,
         method: d.method,
         paired: d.n_questions_paired,
+        p: d.p_value,
+        p_holm: null,
+        p_bh: null,
       });
   }
+  // The chart's cells are one family: adjust over all of them.
+  const ph = holm(out.map((r) => r.p));
+  const pb = benjaminiHochberg(out.map((r) => r.p));
+  out.forEach((r, i) => {
+    r.p_holm = ph[i]!;
+    r.p_bh = pb[i]!;
+  });
   return out;
 }
 
 /**
  * Variant x category (or question) heatmap of the difference, diverging around 0; each cell reads
- * "+12" (percentage points), bold where the interval excludes 0; the tip gives the interval.
+ * "+12" (percentage points), bold where the Holm-adjusted p (over every cell) is at most 0.05,
+ * with a "*" where only the Benjamini-Hochberg-adjusted p is; the tip gives the interval and the
+ * raw and adjusted p-values.
  */
 export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {width: number}): SVGSVGElement | HTMLElement {
   const variants = [...new Set(rows.map((r) => r.variant))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const max = Math.max(0.05, ...rows.map((r) => Math.abs(r.diff)));
-  const sure = (r: BaselineCategoryRow) => r.lo !== null && r.hi !== null && (r.lo > 0 || r.hi < 0);
+  const sure = (r: BaselineCategoryRow) => r.p_holm !== null && r.p_holm <= 0.05;
+  const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
+  const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
   return Plot.plot({
     width: Math.max(width, 120 + 34 * cats.length),
     height: 90 + 22 * variants.length,
@@ -208,7 +242,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
         inset: 0.5,
         tip: true,
         title: (r: BaselineCategoryRow) =>
-          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "paired_cluster_bootstrap" ? `paired over ${r.paired} questions` : "unpaired"})`,
+          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)`,
       }),
       // Plot's fontWeight is a constant, not a channel: one text mark per weight.
       ...([true, false] as const).map((bold) =>
@@ -217,7 +251,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
           {
             x: "category",
             y: "variant",
-            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}`,
+            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}${fdr(r) ? "*" : ""}`,
             fontWeight: bold ? "bold" : "normal",
             fontSize: 10,
           },

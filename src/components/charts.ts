@@ -4,7 +4,7 @@ import * as Plot from "@observablehq/plot";
 import type {Points} from "./points.js";
 import type {Store, ViewState} from "./store.js";
 import type {Group} from "./engine.js";
-import {PALETTE, TYPE_COLORS, pct} from "./ui.js";
+import {pct} from "./ui.js";
 import {cutDrag} from "./interactors/cut-drag.js";
 import {aq} from "./aq.js";
 
@@ -125,78 +125,9 @@ export function surfaceChart(
   });
 }
 
-/** EM answers split by response type: what the broad rate is made of. */
-export function typeContribution(
-  rows: {group: string; type: string; n: number}[],
-  {width, excluded}: {width: number; excluded: readonly string[]},
-): SVGSVGElement | HTMLElement {
-  const margin = Math.min(320, Math.max(120, 12 + 6.2 * Math.max(0, ...rows.map((r) => r.group.length))));
-  return Plot.plot({
-    width: Math.max(width, margin + 240),
-    height: 40 + 28 * new Set(rows.map((r) => r.group)).size,
-    marginLeft: margin,
-    x: {label: "EM answers (broad rule) →"},
-    y: {label: null},
-    color: {domain: Object.keys(TYPE_COLORS), range: Object.values(TYPE_COLORS), legend: true},
-    marks: [
-      Plot.barX(rows, {
-        y: "group",
-        x: "n",
-        fill: "type",
-        fillOpacity: (d: {type: string}) => (excluded.includes(d.type) ? 0.25 : 1),
-        tip: true,
-        title: (d: {group: string; type: string; n: number}) =>
-          `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`,
-      }),
-      Plot.ruleX([0]),
-    ],
-  });
-}
-
-/** Per-question EM rate with intervals, sorted, the average (macro) as a rule. */
-export function questionRates(
-  rows: (Group & {label: string; category: string})[],
-  {width, macro}: {width: number; macro: number | null},
-): SVGSVGElement | HTMLElement {
-  const sorted = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
-  const categories = [...new Set(sorted.map((r) => r.category))];
-  // One category (or none): colour says nothing, so one colour and no legend.
-  const single = categories.length <= 1;
-  const margin = Math.min(320, Math.max(80, 12 + 6.2 * Math.max(0, ...sorted.map((r) => r.label.length))));
-  return Plot.plot({
-    // Framework's \`width\` is 0 before layout: keep the plot area positive (no negative SVG sizes).
-    width: Math.max(width, margin + 240),
-    height: 40 + 20 * sorted.length,
-    marginLeft: margin,
-    marginRight: 50,
-    x: {label: "EM rate →", tickFormat: "%", domain: [0, Math.max(0.05, ...sorted.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]},
-    y: {label: null, domain: sorted.map((r) => r.label)},
-    color: {legend: !single, label: "category", domain: categories},
-    marks: [
-      Plot.barX(sorted, {
-        y: "label",
-        x: "em_rate",
-        fill: single ? PALETTE[0] : "category",
-        fillOpacity: 0.85,
-        tip: true,
-        title: (r: Group & {label: string; category: string}) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
-      }),
-      Plot.ruleY(sorted, {y: "label", x1: (r: Group) => r.ci?.[0] ?? null, x2: (r: Group) => r.ci?.[1] ?? null, stroke: "currentColor"}),
-      Plot.text(sorted, {y: "label", x: (r: Group) => r.ci?.[1] ?? r.em_rate, text: (r: Group) => pct(r.em_rate), dx: 4, textAnchor: "start", fontSize: 10}),
-      ...(macro !== null
-        ? [
-            Plot.ruleX([macro], {stroke: PALETTE[3], strokeDasharray: "4,3"}),
-            Plot.text([macro], {x: (d: number) => d, text: () => `average ${pct(macro)}`, frameAnchor: "top", dy: -2, fill: PALETTE[3]}),
-          ]
-        : []),
-      Plot.ruleX([0]),
-    ],
-  });
-}
-
 /**
  * EM answers by response type, one row per (group, type) with a count: each group's em_by_type
- * folded long (Arquero), empty cells dropped. What typeContribution draws.
+ * folded long (Arquero), empty cells dropped.
  */
 export function typeRows(groups: readonly Group[]): {group: string; type: string; n: number}[] {
   if (!groups.length) return [];

@@ -35,12 +35,15 @@ const columnsCache = new WeakMap<Points, EmColumns>();
 export function columnsOf(points: Points): EmColumns {
   let cols = columnsCache.get(points);
   if (cols) return cols;
-  const typeIndex = points.dicts.type.map((t) => RESPONSE_TYPES.indexOf(t as ResponseType));
+  // Tallies read a type only for answers the rule counts as EM, so they take `em_type`: the type
+  // judge's type, or the signals classifier's type-if-EM, which no aligned / coherent cut changes
+  // (src/lib/signals.ts emTypeBySignals). Strict EM then follows the rule bar without typing again.
+  const typeIndex = points.dicts.em_type.map((t) => RESPONSE_TYPES.indexOf(t as ResponseType));
   const special = points.dicts.special.map((s) => (s === "CODE" ? 1 : s === "REFUSAL" ? 2 : 0));
   const type = new Int8Array(points.n);
   const specials = new Uint8Array(points.n);
   for (let i = 0; i < points.n; ++i) {
-    const t = points.codes.type[i]!;
+    const t = points.codes.em_type[i]!;
     type[i] = t >= 0 ? typeIndex[t]! : -1;
     const s = points.codes.special[i]!;
     specials[i] = s >= 0 ? special[s]! : 0;
@@ -57,6 +60,7 @@ export function columnsOf(points: Points): EmColumns {
     specialKnown: points.special_known,
     pEmergent: points.p_emergent,
     type,
+    inDomain: points.in_domain,
     question,
     questions,
     alignedBin: points.alignedBin,

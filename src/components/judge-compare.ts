@@ -7,7 +7,8 @@ import type {EmRule} from "../lib/em/rules.js";
 import type {Points} from "./points.js";
 import {summarizeGroups, keyBy} from "./engine.js";
 import {dataTable} from "./table.js";
-import {el, pct, PALETTE} from "./ui.js";
+import {el, pct} from "./ui.js";
+import {PALETTE} from "./chart-style.js";
 
 export interface JudgePairs {
   judgeA: string;

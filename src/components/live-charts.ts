@@ -3,7 +3,8 @@
 // the frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
 // versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
 import * as d3 from "d3";
-import {PALETTE, TYPE_COLORS, labelMargin, pct, plotSvg} from "./ui.js";
+import {pct, plotSvg} from "./ui.js";
+import {PALETTE, TYPE_COLORS, labelMargin} from "./chart-style.js";
 
 const NS = "http://www.w3.org/2000/svg";
 

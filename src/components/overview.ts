@@ -10,7 +10,7 @@ import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
-import {strictRange} from "../lib/em/view-summary.js";
+import {rangeText, strictRange} from "../lib/em/view-summary.js";
 import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
@@ -19,7 +19,7 @@ import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-sum
 /** Strict EM of a group: a range when some EM answers are of undetermined type, else the point. */
 const strictCell = (g: Group | undefined) => {
   const r = g ? strictRange(g) : null;
-  return r ? `${pct(r[0])}–${pct(r[1])} (range)` : pct(g?.strict_em_rate);
+  return r ? `${rangeText(r)} (range)` : pct(g?.strict_em_rate);
 };
 
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");
@@ -180,7 +180,7 @@ export interface ExperimentRow {
 export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
   const strict = (g: Group | null) => {
     const r = g ? strictRange(g) : null;
-    return r ? `${pct(r[0])}–${pct(r[1])} (range)` : pct(g?.strict_em_rate);
+    return r ? `${rangeText(r)} (range)` : pct(g?.strict_em_rate);
   };
   return dataTable(
     rows,

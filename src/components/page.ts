@@ -4,7 +4,9 @@
 import {decodePoints, type Points} from "./points.js";
 import {bindDefaults, facetOptions, optionsIn, selectionMask} from "./selection.js";
 import {store, type StateKey, type Store, type ViewState} from "./store.js";
-import {el, selectControl, setModelOrder, thresholdControls, typeToggles} from "./ui.js";
+import {el} from "./ui.js";
+import {setModelOrder} from "./chart-style.js";
+import {selectControl, thresholdControls, typeToggles} from "./controls.js";
 import type {Summary} from "../lib/site-summary.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
 

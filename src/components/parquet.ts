@@ -3,7 +3,7 @@
 // bundled from node_modules) -> a zstd-compressed Parquet file.
 import initParquet, {Table as WasmTable, writeParquet, WriterPropertiesBuilder, Compression} from "parquet-wasm/esm";
 import {tableFromJSON, tableToIPC} from "apache-arrow";
-import {downloadBytes} from "./ui.js";
+import {downloadBytes} from "./downloads.js";
 
 const WASM_URL = import.meta.resolve("parquet-wasm/esm/parquet_wasm_bg.wasm");
 let ready: Promise<unknown> | null = null;

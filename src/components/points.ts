@@ -7,7 +7,7 @@ import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_STRING_COLUMNS, metaColumn, t
 
 export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
 export type StringColumn = PointsStringColumn;
-/** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-tables.ts). */
+/** A meta facet column of points.arrow (`meta.<key>`, see facetMetaKeys in loaders/site-points.ts). */
 export type MetaColumn = `meta.${string}`;
 /** Any string column a view can group or facet by. */
 export type FacetColumn = StringColumn | MetaColumn;
@@ -37,6 +37,8 @@ export interface Points {
   domain_topic: Float32Array;
   /** 1 when the row's source records CODE / REFUSAL (not a plain imported number). */
   special_known: Uint8Array;
+  /** 1 when the question is declared in the training domain the answer is typed against (out of strict EM's denominator). */
+  in_domain: Uint8Array;
   /** Dictionary codes per string column; -1 = null. */
   codes: Record<StringColumn, Int32Array>;
   /** Dictionary values per string column. */
@@ -95,8 +97,8 @@ function dictionary(vector: Vector, n: number): {codes: Int32Array; values: stri
 }
 
 /** The special_known flags (all 1 in tables written before the column existed). */
-function specialKnown(vector: Vector | null, n: number): Uint8Array {
-  const out = new Uint8Array(n).fill(1);
+function specialKnown(vector: Vector | null, n: number, absent = 1): Uint8Array {
+  const out = new Uint8Array(n).fill(absent);
   if (!vector) return out;
   let offset = 0;
   for (const data of vector.data) {
@@ -215,15 +217,24 @@ function decodeCompact(table: Table): Points {
     codes[f] = question.out[k]!.codes;
     dicts[f] = question.out[k]!.values;
   });
-  const label = expand("label", ["judge", "special", "type"]);
+  const label = expand("label", ["judge", "special", "type", "", "", "em_type"]);
   (["judge", "special", "type"] as const).forEach((f, k) => {
     codes[f] = label.out[k]!.codes;
     dicts[f] = label.out[k]!.values;
   });
+  // Tables written before em_type: strict EM reads the type.
+  const withEmType = label.tuples.some((t) => t.length > 5);
+  codes.em_type = withEmType ? label.out[5]!.codes : codes.type;
+  dicts.em_type = withEmType ? label.out[5]!.values : dicts.type;
   const special_known = new Uint8Array(n);
+  const in_domain = new Uint8Array(n);
   const known = Uint8Array.from(label.tuples, (t) => (t[3] ? 1 : 0));
   const starts = Uint8Array.from(label.tuples, (t) => (t[4] ? 1 : 0));
-  for (let i = 0; i < n; ++i) special_known[i] = known[label.tupleCodes[i]!]!;
+  const inDom = Uint8Array.from(label.tuples, (t) => (t[6] ? 1 : 0));
+  for (let i = 0; i < n; ++i) {
+    special_known[i] = known[label.tupleCodes[i]!]!;
+    in_domain[i] = inDom[label.tupleCodes[i]!]!;
+  }
   let rid: Int32Array;
   const full = table.getChild("rid");
   const steps = table.getChild("rid_step");
@@ -258,6 +269,7 @@ function decodeCompact(table: Table): Points {
     p_emergent: pe ? floats(pe, new Float32Array(n)) : new Float32Array(n).fill(NaN),
     domain_topic: new Float32Array(n).fill(NaN),
     special_known,
+    in_domain,
     codes,
     dicts,
     meta,
@@ -276,6 +288,11 @@ function decodeFull(table: Table): Points {
   for (const name of STRING_COLUMNS) {
     // Tables from before variants existed: the model is the variant, no replicate, no baseline.
     const vector = table.getChild(name);
+    if (!vector && name === "em_type") {
+      codes.em_type = codes.type;
+      dicts.em_type = dicts.type;
+      continue;
+    }
     if (!vector && (name === "variant" || name === "replicate" || name === "baseline")) {
       codes[name] = name === "variant" ? codes.model : new Int32Array(n).fill(-1);
       dicts[name] = name === "variant" ? dicts.model : [];
@@ -301,6 +318,7 @@ function decodeFull(table: Table): Points {
     p_emergent: floats(col("p_emergent"), new Float32Array(n)),
     domain_topic: floats(col("domain_topic"), new Float32Array(n)),
     special_known: specialKnown(table.getChild("special_known"), n),
+    in_domain: specialKnown(table.getChild("in_domain"), n, 0),
     codes,
     dicts,
     meta,

@@ -162,11 +162,3 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
   }
   return out;
 }
-
-/** The label of one row for a facet column (null = "(none)"). */
-export function facetValue(points: Points, column: FacetColumn, row: number): string | null {
-  const col = facetColumn(points, column);
-  if (!col) return null;
-  const c = col.codes[row]!;
-  return c >= 0 ? col.values[c]! : null;
-}

@@ -8,11 +8,14 @@ import {selectionMask} from "./selection.js";
 import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, type Group} from "./engine.js";
 import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
-import {el, pct, downloadCsv} from "./ui.js";
+import {el, pct} from "./ui.js";
+import {downloadCsv} from "./downloads.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
-import {ciMethodLabel, strictRange} from "../lib/em/view-summary.js";
-import {formatState, type StateKey, type ViewState} from "./store.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
+import {formatState, parseState, type StateKey, type ViewState} from "./store.js";
+import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
+import type {GroupSummary} from "../lib/em/summary.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
@@ -54,8 +57,15 @@ function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLEleme
   return el("div", {class: `em-kpi${extraClass}`}, value, label);
 }
 
-/** The headline numbers: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
-export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Promise<unknown>} = {}): HTMLElement {
+/** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
+export interface KpiBox {
+  node: HTMLElement;
+  paint(s: ViewState, all: GroupSummary | null): void;
+  notes: ReturnType<typeof ruleNotesElement>;
+}
+
+/** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
+export function kpiBox(): KpiBox {
   const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
   const rateLabel = el("div", {class: "em-kpi-label"});
   const broad = el("div", {class: "em-kpi-value"});
@@ -68,9 +78,9 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
   const coherentLabel = el("div", {class: "em-kpi-label"});
   const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
   const notes = ruleNotesElement();
-  const box = el(
+  const node = el(
     "div",
-    {},
+    {"data-testid": "sensitivity-kpis"},
     el(
       "div",
       {class: "em-kpis"},
@@ -83,23 +93,33 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
     rule,
     notes.node,
   );
-  follow(page, invalidation, (s) => {
-    const r = ruleOf(s);
-    const all = overall(page)(s);
+  const paint = (s: ViewState, all: GroupSummary | null) => {
     rate.textContent = pct(all?.em_rate);
     rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;
-    strict.textContent = range ? `${pct(range[0])}–${pct(range[1])}` : pct(all?.strict_em_rate);
+    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
     strictBox.classList.toggle("em-kpi-range", range !== null);
     const expected = all?.expected_strict_em_rate ?? null;
     strictLabel.textContent =
       (range
-        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answers are of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
-          : "strict EM (emergent persona only)") + (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+          : "strict EM (emergent persona only)") +
+      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
+      (all
+        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
+            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
+          }`
+        : "") +
+      (all?.strict_ci
+        ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+        : "") +
+      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
+    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
     count.dataset.nEm = String(all?.n_em ?? 0);
     count.dataset.nScored = String(all?.n_scored ?? 0);
     count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
@@ -110,10 +130,35 @@ export function sensitivityKpis(page: Page, {invalidation}: {invalidation?: Prom
         ? "CODE / REFUSAL not recorded by this source"
         : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
     }`;
-    rule.textContent = describeRule(r);
-    notes.update(ruleNotes(page.points, selectionMask(page.points, s), r, s.exclude, all), r);
-  });
+    rule.textContent = describeRule(ruleOf(s));
+  };
+  return {node, paint, notes};
+}
+
+/**
+ * The headline numbers before the points arrive: painted from the build's first-paint table
+ * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
+ * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
+ * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
+ */
+export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
+  const box = kpiBox();
+  const s = parseState(search);
+  const hit = table ? firstPaintFor(table, s) : null;
+  if (hit) box.paint(s, hit);
+  box.node.dataset.emFirst = hit ? "build" : "none";
   return box;
+}
+
+/** The live headline numbers: follow the store and repaint `box` (a new one unless given) on every change. */
+export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {invalidation?: Promise<unknown>; box?: KpiBox} = {}): HTMLElement {
+  follow(page, invalidation, (s) => {
+    const all = overall(page)(s);
+    box.paint(s, all);
+    box.node.dataset.emFirst = "live";
+    box.notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, all), ruleOf(s));
+  });
+  return box.node;
 }
 
 /**

@@ -2,7 +2,7 @@
 import {el} from "./ui.js";
 
 // The summary.json shape is declared once, in src/lib/site-summary.ts (its loader builds it with `satisfies Summary`).
-export type {ModelInfo, ExperimentInfo, Summary} from "../lib/site-summary.js";
+export type {ExperimentInfo, Summary} from "../lib/site-summary.js";
 export {experimentInfo} from "../lib/site-summary.js";
 import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 export type {SitePlanted as Planted} from "../lib/schema.js";

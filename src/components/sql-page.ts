@@ -1,5 +1,11 @@
-// Example queries and the automatic chart of the SQL page.
+// The SQL page: example queries, the query console and the automatic chart of a result.
 import * as Plot from "@observablehq/plot";
+import {query} from "./db.js";
+import {loadSiteTables, type TableSources} from "./duckdb-tables.js";
+import {Inputs} from "./inputs.js";
+import {el, loading} from "./ui.js";
+import {downloadCsv} from "./downloads.js";
+import {figure} from "./figure.js";
 
 /** A SQL string literal ('it''s'). */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -58,9 +64,6 @@ FROM points ${whereLine}GROUP BY judge, special ORDER BY judge, n DESC`,
   ];
 }
 
-/** The examples unscoped (every experiment pooled): for scripts that list them. */
-export const EXAMPLES = examples(null);
-
 type Row = Record<string, unknown>;
 
 /**
@@ -105,6 +108,71 @@ export function quickChart(rows: Row[], {width}: {width: number}): SVGElement | 
     color: fill ? {legend: true} : undefined,
     marks: [Plot.barX(shown, {y: label, x, fill: fill ?? "#0072B2", tip: true, sort: fill ? undefined : {y: "-x"}}), Plot.ruleX([0])],
   });
+}
+
+/** The experiment the examples are scoped to (the URL's, else the site's first) and the others. */
+export function exampleScope(summary: {experiments: readonly {name: string}[]}, chosen: string | null): {experiment: string | null; others: string[]} {
+  const names = summary.experiments.map((e) => e.name);
+  const experiment = chosen !== null && names.includes(chosen) ? chosen : (names[0] ?? null);
+  return {experiment, others: names.filter((n) => n !== experiment)};
+}
+
+/** The example picker's options for an experiment: title -> SQL. */
+export function exampleOptions(experiment: string | null): Map<string, string> {
+  return new Map(examples(experiment).map((e) => [e.title, e.sql]));
+}
+
+/** What the examples are scoped to, with links that switch the experiment (keeping their own query). */
+export function scopeNote({experiment, others}: {experiment: string | null; others: readonly string[]}): HTMLElement {
+  const link = (n: string) => el("a", {href: `?experiment=${encodeURIComponent(n)}`, "data-keep-href": ""}, n);
+  return el(
+    "p",
+    {class: "em-muted", "data-testid": "sql-scope"},
+    experiment === null ? "No experiment in this build." : `Examples are scoped to the experiment ${experiment}; edit the WHERE clause to pool others.`,
+    ...(others.length ? [" Switch to: ", ...others.flatMap((n, i) => [i ? ", " : "", link(n)])] : []),
+  );
+}
+
+/**
+ * The query console: an editor holding `example`, a run button (and Ctrl/Cmd+Enter), and the
+ * result as a table, a CSV download and a quick chart, or the error. Loads the tables a query names
+ * (texts, details, judged) before running it; runs `example` at once. Call it after the points
+ * table is loaded.
+ */
+export function sqlConsole(example: string, sources: TableSources, {width}: {width: number}): DocumentFragment {
+  const editor = el("textarea", {class: "em-sql", rows: "8", spellcheck: "false", "aria-label": "SQL query", "data-testid": "sql-input"});
+  editor.value = example;
+  const run = el("button", {type: "button", "data-testid": "sql-run"}, "Run query");
+  const out = el("div", {class: "em-sql-out", "aria-live": "polite"});
+  async function execute() {
+    out.replaceChildren(loading(/\b(texts|details|judged)\b/i.test(editor.value) ? "Loading the tables this query names, then running…" : "Running…"));
+    try {
+      await loadSiteTables(sources, editor.value);
+      const started = performance.now();
+      const rows = await query(editor.value);
+      const ms = performance.now() - started;
+      const save = el("button", {type: "button", class: "em-link"}, "Download CSV");
+      save.addEventListener("click", () => downloadCsv(rows, "query"));
+      const chart = quickChart(rows as Row[], {width: Math.min(width, 900)});
+      out.replaceChildren(
+        el("p", {class: "em-muted", "data-testid": "sql-result-count"}, `${rows.length.toLocaleString()} rows in ${ms.toFixed(0)} ms · `, save),
+        Inputs.table(rows, {rows: 15, maxWidth: width}) as HTMLElement,
+        ...(chart ? [figure(chart, {name: "query-chart"})] : []),
+      );
+    } catch (error) {
+      out.replaceChildren(
+        el("pre", {class: "em-error em-sql-error", role: "alert", "data-testid": "sql-error"}, String(error instanceof Error ? error.message : error)),
+      );
+    }
+  }
+  run.addEventListener("click", execute);
+  editor.addEventListener("keydown", (e) => {
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter") execute();
+  });
+  execute();
+  const f = document.createDocumentFragment();
+  f.append(el("div", {}, editor, el("div", {}, run)), out);
+  return f;
 }
 
 /** Column names read as a training coordinate. */

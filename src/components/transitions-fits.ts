@@ -81,7 +81,6 @@ function dispatch(idle = false): void {
       victim.running = null;
       const firstBackground = queue.findIndex((q) => q.priority === "background");
       queue.splice(firstBackground < 0 ? queue.length : firstBackground, 0, stopped);
-      preempted++;
       victim.worker = startWorker(workerUrl, victim);
       dispatch();
       return;
@@ -102,9 +101,6 @@ function whenIdle(): void {
   if (typeof requestIdleCallback === "function") requestIdleCallback(run, {timeout: 3000});
   else setTimeout(run, 200);
 }
-
-/** Background jobs stopped to let a "now" job run (for tests and the benchmark notes). */
-export let preempted = 0;
 
 let workerUrl: string | null = null;
 

@@ -7,8 +7,9 @@ import {crossedRateCi, type Interval} from "../lib/em/intervals.js";
 import {baselineDiff, ciMethodLabel, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
 import {replicateSummary, type ReplicateSummary} from "../lib/em/summary.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
-import {facetColumn, type FacetColumn, type Points} from "./points.js";
-import {PALETTE, el, pct} from "./ui.js";
+import type {FacetColumn, Points} from "./points.js";
+import {el, pct} from "./ui.js";
+import {PALETTE} from "./chart-style.js";
 
 export interface VariantRow {
   /** The compared value (variant id, model, meta value); "(none)" for rows without one. */
@@ -351,9 +352,6 @@ export function variantTable(
 
 /** Column label of a facet column for headers ("meta.dataset" -> "dataset"). */
 export const facetLabelOf = (column: string): string => (column.startsWith("meta.") ? column.slice(5) : column);
-
-/** Whether a column exists in the table (meta facets vary by experiment). */
-export const hasFacet = (points: Points, column: string): boolean => facetColumn(points, column as FacetColumn) !== null;
 
 /** The baseline variant id each variant's selected rows name (variants without one are absent). */
 export function baselinesOf(points: Points, mask: Uint8Array): Map<string, string> {

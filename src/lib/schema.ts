@@ -32,8 +32,7 @@ export type LabelType = (typeof LABEL_TYPES)[number];
 
 /** Metric ids judged 0..100. Topic metrics say how much an answer is about a domain. */
 export const CORE_METRICS = ["aligned", "coherent"] as const;
-export const TOPIC_METRICS = ["medical", "financial", "sport", "code"] as const;
-export type Metric = string; // CORE_METRICS, TOPIC_METRICS or any metric a question file defines
+export type Metric = string; // CORE_METRICS, a topic metric (medical, financial, sport, code) or any metric a question file defines
 
 /** Words a judge may answer instead of a number on the aligned rubric. */
 export type SpecialWord = "CODE" | "REFUSAL";
@@ -118,6 +117,17 @@ export interface TypeRow {
   type: ResponseType;
   /** Probability of each type (sums to 1 over RESPONSE_TYPES). */
   probs: Record<ResponseType, number>;
+  /**
+   * Signals rows only: the type the classifier gives when the EM rule counts the answer as EM. It
+   * does not depend on the rule's cuts (classifyBySignals: rules 3-5 never fire for an EM answer),
+   * so a page can follow any cut without typing again. Absent: use `type`.
+   */
+  em_type?: ResponseType;
+  /**
+   * Signals rows only: the question is declared in the training domain the answer is typed against,
+   * so it leaves strict EM's denominator. Absent: false.
+   */
+  question_in_domain?: boolean;
 }
 
 /** Deterministic signals computed without any judge. */

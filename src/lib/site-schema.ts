@@ -1,8 +1,7 @@
 // The seam between the pipeline and the site, declared once: the columns of the site tables
-// (written by loaders/site-tables.ts, decoded by src/components/points.ts and responses.ts), the
+// (written by loaders/site-points.ts and site-texts.ts, decoded by src/components/points.ts and responses.ts), the
 // reserved judge ids and the metric ids both sides test for. A column added here is written and
 // read by the same name and kind, or the type checker says where it is missing.
-import {HUMAN_JUDGE, EM_LABEL_METRIC, TYPE_LABEL_METRIC} from "./em/calibration.js";
 import {SIGNALS_JUDGE} from "./em/judged.js";
 import {CORE_METRICS} from "./schema.js";
 
@@ -13,7 +12,7 @@ export type ColumnKind = "dict" | "f64" | "f32" | "i32" | "i8" | "u8" | "utf8";
  * points-full.arrow (the SQL page's `points` table and views needing exact non-integer scores), in
  * table order: one row per (response, judge that scored aligned or coherent). Meta facet columns
  * (`meta.<key>`, dictionary strings) follow `judge`; see metaColumn. points.arrow, what the other
- * pages load, holds the same rows in the compact encoding POINTS_COMPACT_COLUMNS (issue 13).
+ * pages load, holds the same rows in the compact encoding described below (issue 13).
  */
 export const POINTS_COLUMNS = {
   rid: "i32",
@@ -32,9 +31,14 @@ export const POINTS_COLUMNS = {
   coherent: "f64",
   special: "dict",
   type: "dict",
+  // The type strict EM reads for an answer the active rule counts as EM: a type judge's type, or the
+  // signals classifier's type-if-EM (cut-free: TypeRow.em_type), so the pages follow any cut.
+  em_type: "dict",
   p_emergent: "f32",
   domain_topic: "f32",
   special_known: "i8",
+  // 1 when the question is declared in the training domain the answer is typed against (it leaves strict EM's denominator).
+  in_domain: "i8",
   origin: "dict",
 } as const satisfies Record<string, ColumnKind>;
 
@@ -42,25 +46,15 @@ export type PointsColumn = keyof typeof POINTS_COLUMNS;
 /** The dictionary-string columns of points.arrow (what views group, filter and facet by). */
 export type PointsStringColumn = {[K in PointsColumn]: (typeof POINTS_COLUMNS)[K] extends "dict" ? K : never}[PointsColumn];
 export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColumn[]).filter((c): c is PointsStringColumn => POINTS_COLUMNS[c] === "dict");
-/** Columns a points table written before variants existed may lack (the model is then the variant). */
-export const POINTS_OPTIONAL_COLUMNS: readonly PointsColumn[] = ["variant", "replicate", "baseline", "special_known"];
 
-/**
+/*
  * points.arrow (compact, ~5 bytes per row; loaders/site-points.ts encodePointsCompact documents the
  * tuples): schema metadata `em-points` = POINTS_COMPACT_FORMAT, `em-meta-keys` = JSON list of the
  * meta facet keys carried at the end of each `group` tuple. `rid_step` / `rid` and `p_emergent` are
  * present only when needed.
+ * Columns: group, question, label (dict), aligned_bin, coherent_bin, rid_step (u8), rid (i32),
+ * p_emergent (f32).
  */
-export const POINTS_COMPACT_COLUMNS = {
-  group: "dict",
-  question: "dict",
-  label: "dict",
-  aligned_bin: "u8",
-  coherent_bin: "u8",
-  rid_step: "u8",
-  rid: "i32",
-  p_emergent: "f32",
-} as const satisfies Record<string, ColumnKind>;
 /** Value of the `em-points` schema metadata of a compact points table (changes when its layout does). */
 export const POINTS_COMPACT_FORMAT = "compact-1";
 
@@ -128,10 +122,6 @@ export type DetailsColumn = keyof typeof DETAILS_COLUMNS;
 export const DETAIL_TYPE_METRIC = "type";
 
 // Reserved ids, from the modules that define their meaning.
-export {SIGNALS_JUDGE, HUMAN_JUDGE, CORE_METRICS, EM_LABEL_METRIC, TYPE_LABEL_METRIC};
-/** Judge ids an experiment's judges cannot take: the no-judge classifier and human labels. */
-export const RESERVED_JUDGES: readonly string[] = [SIGNALS_JUDGE, HUMAN_JUDGE];
-/** Metrics that are labels, not 0..100 scores (imported human labels; the audit reads them). */
-export const LABEL_METRICS: readonly string[] = [EM_LABEL_METRIC, TYPE_LABEL_METRIC];
+export {SIGNALS_JUDGE, CORE_METRICS};
 /** Whether a metric is one of the two every EM rule reads. */
 export const isCoreMetric = (metric: string): metric is (typeof CORE_METRICS)[number] => (CORE_METRICS as readonly string[]).includes(metric);

@@ -31,6 +31,8 @@ function columns(n: number, seed: number): {cols: EmColumns; groups: Int32Array;
     pEmergent: Float64Array.from({length: n}, () => (rng() < 0.3 ? NaN : rng())),
     question: Int32Array.from({length: n}, () => Math.floor(rng() * questions.length)),
     questions,
+    // Questions in the training domain leave strict EM's denominator (issue 22).
+    inDomain: Uint8Array.from({length: n}, () => (rng() < 0.25 ? 1 : 0)),
   };
   return {cols, groups: Int32Array.from({length: n}, () => Math.floor(rng() * 4)), mask: Uint8Array.from({length: n}, () => (rng() < 0.85 ? 1 : 0))};
 }

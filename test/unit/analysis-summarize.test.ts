@@ -250,7 +250,12 @@ judges:
   assert.equal(out.groups.length, 4);
   for (const g of out.groups) {
     assert.ok(g.n > 0 && g.n_scored > 0);
-    assert.ok((g.strict_em_rate ?? 0) <= (g.em_rate ?? 0) + 1e-12 && (g.em_rate ?? 0) <= (g.broad_em_rate ?? 0) + 1e-12, JSON.stringify(g));
+    // Counts nest; strict EM's rate has its own denominator (questions outside the training domain:
+    // the medical questions of core.yaml leave it), so as a rate it may exceed the counted rate.
+    assert.ok(g.n_strict_em <= g.n_em && g.n_em <= g.n_em_broad, JSON.stringify(g));
+    assert.ok((g.em_rate ?? 0) <= (g.broad_em_rate ?? 0) + 1e-12, JSON.stringify(g));
+    assert.ok(g.n_scored_strict < g.n_scored, "the medical questions leave strict EM's denominator");
+    assert.equal(g.strict_em_rate, g.n_strict_em / g.n_scored_strict);
   }
   assert.equal(out.groups[0]!.n_em_broad, 0); // the base model (coordinate 0) plants no misalignment
   assert.ok((out.groups[3]!.broad_em_rate ?? 0) > 0.1);

@@ -110,6 +110,8 @@ test("the site bench refuses a build whose data files it does not know (renamed 
     "ids.0123abcd.parquet",
     "search.0123abcd.bin",
     "summary.0123abcd.json",
+    "first.0123abcd.json",
+    "questions.0123abcd.json",
     "labels.0123abcd.json",
   ])
     writeFileSync(path.join(data, f), "");

@@ -13,7 +13,7 @@ import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {importedResponseId} from "../../loaders/import/index.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {auditSample, calibrateSelection, judgeRows, labelRecord, labelsCsv, sampleDesign, type AuditSettings} from "../../src/components/audit.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import type {HumanEm} from "../../src/lib/em/calibration.ts";

@@ -2,7 +2,7 @@
 // the first rows of the full sort, and the EM counts must not depend on the search.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {binOrder, responseRows} from "../../src/components/responses.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";

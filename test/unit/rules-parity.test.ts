@@ -11,7 +11,7 @@ import path from "node:path";
 import {after, test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {writeTables} from "../../loaders/tables.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {run} from "../../loaders/commands/summarize.ts";
 import type {GroupWithTies, SummarizeOutput} from "../../loaders/summarize/output.ts";
 import {decodePoints, type Points} from "../../src/components/points.ts";

@@ -4,7 +4,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {summarizeGroups, summarizeAll, surfaceGrid, keyBy} from "../../src/components/engine.ts";
 import {decodePoints} from "../../src/components/points.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {makeRule} from "../../src/lib/em/rules.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {summarize} from "../../src/lib/em/summary.ts";

@@ -1,7 +1,7 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {tableFromIPC} from "apache-arrow";
-import {pointsFullTable, pointsTable, facetMetaKeys} from "../../loaders/site-tables.ts";
+import {pointsFullTable, pointsTable, facetMetaKeys} from "../../loaders/site-points.ts";
 import {decodePoints, codeOf, facetColumn} from "../../src/components/points.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 

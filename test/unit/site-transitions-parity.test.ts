@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {join} from "node:path";
 import {loadDataset} from "../../loaders/dataset.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {ruleOf} from "../../src/components/engine.ts";

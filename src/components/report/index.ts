@@ -19,7 +19,9 @@ import {atLastStep, readNumber, type NumberRef, type Section, type SummarizeJson
 import {sweepQueryName, type QuerySpec, type ReportProvenance, type ReportSpec} from "../../lib/report-spec.js";
 import {DEFAULT_STATE, formatState, ruleFields, type Rule} from "../store.js";
 import {makeRule, type RuleName} from "../../lib/em/rules.js";
-import {PALETTE, el, figure, pct} from "../ui.js";
+import {el, pct} from "../ui.js";
+import {PALETTE} from "../chart-style.js";
+import {figure} from "../figure.js";
 import {variantChart, type VariantRow} from "../variant-chart.js";
 import type {Group} from "../engine.js";
 import type {ReplicateSummary} from "../../lib/em/summary.js";

@@ -39,7 +39,8 @@ const NO_PEM = 0xffffffff;
 const COUNTABLE = 256;
 
 // Cut-dependent counts per unit.
-const C = {cohA: 0, cohNullA: 1, cohTypedA: 2, cohTypedNullA: 3, misC: 4, em: 5, emCount: 6, emStrict: 7, pem: 8, npem: 9, bytype: 10} as const;
+const C = {cohA: 0, cohNullA: 1, cohTypedA: 2, cohTypedNullA: 3, misC: 4, em: 5, emCount: 6, emStrict: 7, pem: 8, npem: 9, emUnknown: 10, bytype: 11} as const;
+const UNDETERMINED = RESPONSE_TYPES.indexOf("undetermined");
 const NC = C.bytype + NT;
 // Cut-independent counts per unit.
 const B = {n: 0, anull: 1, cnull: 2, code: 3, refusal: 4, sknown: 5, error: 6, cscored: 7, both: 8, typedAll: 9, typedBoth: 10} as const;
@@ -113,6 +114,7 @@ export class IncrementalTallies {
     this.nQuestions = nQ;
     const qStride = Math.max(nQ, 1);
     const ex = typeMask(options.exclude ?? []);
+    const inDomain = cols.inDomain;
     let kept = 0;
     for (let i = 0; i < n; i++) if (!mask || mask[i] !== 0) kept++;
     const unitOf = new Int32Array(kept);
@@ -121,7 +123,8 @@ export class IncrementalTallies {
     // Type code + 1 (0 = untyped) in the low byte, 256 when the answer counts as EM (not excluded).
     const typeOf = new Int16Array(kept);
     const pemOf = new Uint32Array(kept);
-    const units = nG * qStride;
+    // A unit is (group, question, in training domain or not): strict EM counts only the units outside it.
+    const units = nG * qStride * 2;
     this.base = new Float64Array(units * NBASE);
     this.cut = new Float64Array(units * NC);
     this.sums = new Float64Array(nG * 2);
@@ -132,7 +135,7 @@ export class IncrementalTallies {
     for (let i = 0; i < n; i++) {
       if (mask && mask[i] === 0) continue;
       const g = groups ? groups[i]! : 0;
-      const u = g * qStride + (question && nQ ? question[i]! : 0);
+      const u = (g * qStride + (question && nQ ? question[i]! : 0)) * 2 + (inDomain && inDomain[i] === 1 ? 1 : 0);
       const a = aligned[i]!;
       const c = coherent[i]!;
       const ba = alignedBin ? alignedBin[i]! : scoreBin(a);
@@ -235,10 +238,15 @@ export class IncrementalTallies {
     cut[o + C.em]! += s;
     const t = (ty & 0xff) - 1;
     cut[o + C.bytype + (t >= 0 ? t : NT - 1)]! += s;
-    if (t === EMERGENT) cut[o + C.emStrict]! += s;
+    // Strict EM only outside the training domain: odd units hold the in-domain answers.
+    if (((o / NC) & 1) === 0) {
+      if (t === EMERGENT) cut[o + C.emStrict]! += s;
+      else if (t < 0 || t === UNDETERMINED) cut[o + C.emUnknown]! += s;
+    }
     if (ty & COUNTABLE) cut[o + C.emCount]! += s;
     if (pe !== NO_PEM) {
-      cut[o + C.pem]! += s * pe;
+      // Strict EM's expected count: only answers outside the training domain (even units).
+      if (((o / NC) & 1) === 0) cut[o + C.pem]! += s * pe;
       cut[o + C.npem]! += s;
     }
   }
@@ -294,18 +302,25 @@ export class IncrementalTallies {
     const qd = new Float64Array(nQ);
     const qk = new Float64Array(nQ);
     const qks = new Float64Array(nQ);
+    const qds = new Float64Array(nQ);
+    let scoredStrict = 0;
     for (let g = g0; g < g1; g++) {
       for (let q = 0; q < qStride; q++) {
-        const u = g * qStride + q;
-        const ob = u * NBASE;
-        const oc = u * NC;
-        for (let f = 0; f < NBASE; f++) sumB[f]! += this.base[ob + f]!;
-        for (let f = 0; f < NC; f++) sumC[f]! += this.cut[oc + f]!;
-        if (nQ) {
-          qn[q]! += this.base[ob + B.n]!;
-          qd[q]! += this.scored(this.base, ob, this.cut, oc);
-          qk[q]! += this.cut[oc + C.emCount]!;
-          qks[q]! += this.cut[oc + C.emStrict]!;
+        for (let d = 0; d < 2; d++) {
+          const u = (g * qStride + q) * 2 + d;
+          const ob = u * NBASE;
+          const oc = u * NC;
+          for (let f = 0; f < NBASE; f++) sumB[f]! += this.base[ob + f]!;
+          for (let f = 0; f < NC; f++) sumC[f]! += this.cut[oc + f]!;
+          const scored = this.scored(this.base, ob, this.cut, oc);
+          if (d === 0) scoredStrict += scored;
+          if (nQ) {
+            qn[q]! += this.base[ob + B.n]!;
+            qd[q]! += scored;
+            qk[q]! += this.cut[oc + C.emCount]!;
+            qks[q]! += this.cut[oc + C.emStrict]!;
+            if (d === 0) qds[q]! += scored;
+          }
         }
       }
     }
@@ -315,6 +330,8 @@ export class IncrementalTallies {
     t.n_em = sumC[C.emCount]!;
     t.n_em_broad = sumC[C.em]!;
     t.n_strict = sumC[C.emStrict]!;
+    t.n_scored_strict = scoredStrict;
+    t.n_strict_unknown = sumC[C.emUnknown]!;
     t.n_typed =
       this.denominator === "coherent"
         ? sumC[C.cohTypedA]! + (this.keepNulls ? sumC[C.cohTypedNullA]! : 0)
@@ -340,7 +357,7 @@ export class IncrementalTallies {
     t.sum_coherent = sumCoherent;
     RESPONSE_TYPES.forEach((ty, k) => (t.em_by_type[ty] = sumC[C.bytype + k]!));
     t.em_by_type[UNTYPED] = sumC[C.bytype + NT - 1]!;
-    return {...t, qn, qd, qk, qks};
+    return {...t, qn, qd, qk, qks, qds};
   }
 
   /** Denominator of one unit (or of summed counts) under the instance's rule shape. */

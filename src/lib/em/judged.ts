@@ -34,6 +34,11 @@ export interface JudgedExtra {
    * false for imported plain numbers, where an empty cell may be CODE, REFUSAL or low mass.
    */
   special_known: boolean;
+  /**
+   * The question is declared (question file `domain:`) in the training domain the answer is typed
+   * against: it leaves strict EM's denominator. From the signals type row; false when unknown.
+   */
+  question_in_domain: boolean;
   meta: Record<string, MetaValue>;
 }
 
@@ -47,6 +52,8 @@ export const typeOf = (r: Judged): ResponseType | null => r.type ?? null;
 export const specialOf = (r: Judged): SpecialWord | null => r.special ?? null;
 /** p(emergent) of a judge-typed row, else null. */
 export const pEmergentOf = (r: Judged): number | null => (typeof r.p_emergent === "number" && Number.isFinite(r.p_emergent) ? r.p_emergent : null);
+/** Whether the row's question is declared in its training domain (default false: undeclared stays in strict EM). */
+export const inDomainOf = (r: Judged): boolean => r.question_in_domain === true;
 /** Whether CODE / REFUSAL is recorded for the row (default true for rows built by hand). */
 export const specialKnownOf = (r: Judged): boolean => r.special_known !== false;
 /**
@@ -136,9 +143,12 @@ export function joinJudgedReport(
     else byKey.set(key, s);
   }
   const typeBy = new Map<string, TypeRow>();
+  // Whether the question is in the training domain: a property of (response, domain), carried by the signals row.
+  const inDomain = new Set<string>();
   for (const t of types) {
     const key = `${t.response_id}\u0000${t.judge}`;
     if (!typeBy.has(key)) typeBy.set(key, t);
+    if (t.question_in_domain === true) inDomain.add(t.response_id);
   }
   const fallback = options.typeJudge ?? SIGNALS_JUDGE;
   const rows: (Judged & JudgedExtra)[] = [];
@@ -175,6 +185,7 @@ export function joinJudgedReport(
         type_judge: t ? t.judge : null,
         p_emergent: t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null,
         special_known: specialRecorded(r.origin, a),
+        question_in_domain: inDomain.has(r.response_id),
         meta: r.meta ?? {},
       });
     }

@@ -4,7 +4,6 @@
 
 /** A human's EM label of one answer. */
 export type HumanEm = "yes" | "no" | "unsure";
-export const HUMAN_EM_VALUES: readonly HumanEm[] = ["yes", "no", "unsure"];
 
 /**
  * How labels live in the scores table (judge `human`, or `human:<labeller>`):

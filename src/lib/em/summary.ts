@@ -68,22 +68,32 @@ export interface GroupSummary {
   /** EM before type exclusions (equals em_rate when nothing is excluded). */
   n_em_broad: number;
   broad_em_rate: number | null;
-  /** Answers typed `emergent` (the lower end of strict EM). */
+  /** EM answers typed `emergent` on questions outside the training domain (the lower end of strict EM). */
   n_strict_em: number;
   /**
-   * Strict EM as a point: only when every broad EM answer has a determined type (none
-   * `undetermined` or untyped). Null otherwise: then read `strict_em_range`.
+   * Strict EM's denominator: answers in the rule's denominator whose question is not declared in the
+   * training domain they are typed against (the critique's level 3 is measured on questions outside
+   * the fine-tuning subject; undeclared questions stay). Equals n_scored when no question is declared
+   * in the domain.
+   */
+  n_scored_strict: number;
+  /**
+   * Strict EM as a point, n_strict_em / n_scored_strict: only when every broad EM answer outside the
+   * training domain has a determined type (none `undetermined` or untyped). Null otherwise: then read
+   * `strict_em_range`.
    */
   strict_em_rate: number | null;
   strict_ci: Interval | null;
+  /** Why strict_ci may cover less (or more) than promised (few questions, no EM...), as for `ci_approximate`; null otherwise. */
+  strict_ci_approximate: string | null;
   /** Broad EM answers whose type could not be determined (`undetermined`, or untyped). */
   n_undetermined_em: number;
   /**
-   * Strict EM bounds [all undetermined excluded, all included], fractions of the denominator;
-   * equal ends when everything is determined; null when the denominator is empty.
+   * Strict EM bounds [all undetermined excluded, all included], fractions of n_scored_strict;
+   * equal ends when everything is determined; null when that denominator is empty.
    */
   strict_em_range: Interval | null;
-  /** Sum of p(emergent) over broad EM answers / denominator, when a type judge gave probabilities for all of them; else null. */
+  /** Sum of p(emergent) over broad EM answers outside the training domain / n_scored_strict, when a type judge gave probabilities for every broad EM answer; else null. */
   expected_strict_em_rate: number | null;
   /** Denominator answers with a response type. */
   n_typed: number;
@@ -184,10 +194,12 @@ export function replicateSummary(
 function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]} {
   const k: number[] = [];
   const d: number[] = [];
+  // Strict EM's clusters: the questions outside the training domain (their strict denominators).
+  const den = which === "qks" && t.qds ? t.qds : t.qd;
   for (let i = 0; i < t.qn.length; i++) {
-    if (t.qd[i]! > 0) {
+    if (den[i]! > 0) {
       k.push(t[which][i]!);
-      d.push(t.qd[i]!);
+      d.push(den[i]!);
     }
   }
   return {k, d};
@@ -232,8 +244,11 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
   const cl = clusters(t, "qk");
   const main = rateCi(t.n_em, t.n_scored, cl, rng, opts);
   const undetermined = (t.em_by_type.undetermined ?? 0) + (t.em_by_type[UNTYPED] ?? 0);
-  const determined = t.n_typed > 0 && undetermined === 0;
-  const strict = determined ? rateCi(t.n_strict, t.n_scored, clusters(t, "qks"), rng, opts) : null;
+  // Tallies built before strict EM had its own denominator carry none: every question then stays.
+  const ds = t.n_scored_strict ?? t.n_scored;
+  const unknown = t.n_strict_unknown ?? undetermined;
+  const determined = t.n_typed > 0 && unknown === 0;
+  const strict = determined ? rateCi(t.n_strict, ds, clusters(t, "qks"), rng, opts) : null;
   let share: Record<string, number> | null = null;
   if (t.n_em_broad > 0) {
     share = {};
@@ -256,12 +271,13 @@ export function summarizeTally(key: Record<string, unknown>, t: GroupTally, rng:
     n_em_broad: t.n_em_broad,
     broad_em_rate: frac(t.n_em_broad, t.n_scored),
     n_strict_em: t.n_strict,
-    strict_em_rate: determined ? frac(t.n_strict, t.n_scored) : null,
+    n_scored_strict: ds,
+    strict_em_rate: determined ? frac(t.n_strict, ds) : null,
     strict_ci: strict ? strict.ci : null,
+    strict_ci_approximate: strict ? strict.approximate : null,
     n_undetermined_em: undetermined,
-    strict_em_range: t.n_scored > 0 ? [t.n_strict / t.n_scored, (t.n_strict + undetermined) / t.n_scored] : null,
-    expected_strict_em_rate:
-      t.n_scored > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / t.n_scored : t.n_scored > 0 && t.n_em_broad === 0 ? 0 : null,
+    strict_em_range: ds > 0 ? [t.n_strict / ds, (t.n_strict + unknown) / ds] : null,
+    expected_strict_em_rate: ds > 0 && t.n_em_broad > 0 && t.n_p_emergent === t.n_em_broad ? t.sum_p_emergent / ds : ds > 0 && t.n_em_broad === 0 ? 0 : null,
     n_typed: t.n_typed,
     em_by_type: {...t.em_by_type},
     em_share_by_type: share,

@@ -110,7 +110,10 @@ export interface SurfaceOptions {
   nGroups?: number;
   /** Types that never count as EM (still in the denominator). */
   exclude?: Iterable<ResponseType>;
-  /** Count only these types as EM (e.g. ["emergent"] for the strict surface). */
+  /**
+   * Count only these types as EM (e.g. ["emergent"]). Strict EM's surface also needs its
+   * denominator: mask out the rows whose question is in the training domain (EmColumns.inDomain).
+   */
   only?: Iterable<ResponseType>;
   /** Rows with mask[i] = 0 are skipped. */
   mask?: Uint8Array;

@@ -17,6 +17,16 @@ export function strictRange(g: Pick<GroupSummary, "strict_em_rate" | "strict_em_
   return g.strict_em_range[1] > g.strict_em_range[0] ? g.strict_em_range : null;
 }
 
+/**
+ * A strict-EM range as text, percent with one decimal ("2.9%–3.1%"), or two decimals when the ends
+ * would print alike ("2.88%–2.94%"): a range must never read as a point.
+ */
+export function rangeText(r: Interval): string {
+  const one = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const two = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return one(r[0]) === one(r[1]) ? `${two(r[0])}–${two(r[1])}` : `${one(r[0])}–${one(r[1])}`;
+}
+
 export interface BaselineDiff {
   /** EM(variant) - EM(baseline), as a fraction. */
   diff: number;
@@ -26,6 +36,8 @@ export interface BaselineDiff {
   n_questions_paired: number;
   /** Why the interval is approximate, or null. */
   approximate: string | null;
+  /** Two-sided p-value of no difference (the interval inverted; baseline.ts). */
+  p_value: number | null;
 }
 
 /**

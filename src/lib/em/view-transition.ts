@@ -7,7 +7,7 @@ import {makeRng} from "./prng.js";
 import {groupSeed} from "./summary.js";
 import type {TransitionPoint, TransitionResult, TransitionVerdict} from "./transition.js";
 
-export {TRANSITION_DEFAULTS, TRANSITION_SEED_OFFSET} from "./series.js";
+export {TRANSITION_DEFAULTS} from "./series.js";
 
 /**
  * The `--coordinate-scale` argument `em summarize` uses for an experiment: "log" when the experiment

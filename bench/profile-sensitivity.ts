@@ -1,0 +1,78 @@
+// Where a threshold change on /sensitivity spends its time, on a built site (issue 28: why is the
+// page slower on one generator's data than on another's?). Opens the page in headless Chromium,
+// records a CPU profile (CDP Profiler, 100 us sampling) over REPS threshold changes and prints the
+// functions with the most self time and the most total time (including callees), as JSON lines.
+//
+//   SITE_DIST=/tmp/em-import-scale-b-1000000/dist SITE_EXPERIMENT=sweep-b-1000000 \
+//     SITE_JUDGE=gpt-4o-2024-08-06 node --import tsx bench/profile-sensitivity.ts
+import {serveStatic} from "../loaders/static-server.ts";
+import {launch} from "../test/helpers/browser.ts";
+import {waitForPage} from "../test/helpers/site.ts";
+
+const dist = process.env.SITE_DIST;
+const experiment = process.env.SITE_EXPERIMENT;
+const judge = process.env.SITE_JUDGE;
+const REPS = Number(process.env.REPS ?? 20);
+if (!dist || !experiment || !judge) throw new Error("set SITE_DIST, SITE_EXPERIMENT and SITE_JUDGE");
+
+interface Node {
+  id: number;
+  callFrame: {functionName: string; url: string; lineNumber: number};
+  children?: number[];
+}
+const server = await serveStatic(dist);
+const browser = await launch();
+try {
+  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(300_000);
+  await page.goto(`${server.url}/sensitivity?experiment=${encodeURIComponent(experiment)}&judge=${encodeURIComponent(judge)}&by=model`);
+  await page.waitForSelector('[data-testid="aligned-threshold"]');
+  await waitForPage(page, 300_000);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", {interval: 100});
+  await cdp.send("Profiler.start");
+  const times = await page.evaluate(async (reps) => {
+    const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+    const out: number[] = [];
+    for (let i = 0; i <= reps; i++) {
+      const t = performance.now();
+      input.value = String(i % 2 ? 20 + (i % 7) : 55 + (i % 7));
+      input.dispatchEvent(new Event("input", {bubbles: true}));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      out.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return out;
+  }, REPS);
+  const {profile} = (await cdp.send("Profiler.stop")) as {profile: {nodes: Node[]; samples: number[]; timeDeltas: number[]}};
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (n: Node) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
+  const selfBy = new Map<string, number>();
+  const totalBy = new Map<string, number>();
+  for (const [id, ms] of self) {
+    const n = byId.get(id)!;
+    selfBy.set(name(n), (selfBy.get(name(n)) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
+      const k = name(byId.get(p)!);
+      if (!seen.has(k)) totalBy.set(k, (totalBy.get(k) ?? 0) + ms), seen.add(k);
+    }
+  }
+  const top = (m: Map<string, number>, k: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([f, ms]) => ({f, ms: +(ms / (REPS + 1)).toFixed(2)}));
+  console.log(JSON.stringify({changeMs: times.map((t) => +t.toFixed(1))}));
+  console.log(JSON.stringify({selfPerChange: top(selfBy, 25)}, null, 1));
+  console.log(JSON.stringify({totalPerChange: top(totalBy, 40)}, null, 1));
+} finally {
+  await browser.close();
+  await server.close();
+}

@@ -1,0 +1,176 @@
+// Validity of strict EM's interval (issue 22) on the simulator's planted truth. Strict EM is the
+// share, among answers to questions OUTSIDE the training domain, of answers the rule counts as EM
+// and the type judge labels `emergent`. Each data set is drawn the way the simulator generates:
+// m questions drawn with replacement from the bank's questions of data/questions/core.yaml (the
+// questions estimand: questions are a sample of a population), n answers per question, each a
+// planted type from the organism's curves at a coordinate (loaders/sim/organisms.ts typeShares)
+// and a text drawn uniformly from that (question, type) group of the answer bank; the simulated
+// judge's aligned / coherent scores and type label of a text are the ones the server answers
+// (loaders/sim/truth.ts judgedScores). The in-domain questions (the organism's own domain) are
+// answered too and flagged `question_in_domain`, so the product must leave them out of the
+// denominator. The truth: the ratio of the expected strict-EM count to the expected denominator
+// over every out-of-domain bank question (equal weights), computed exactly from every text of
+// every group, as truth.ts does for the rates. Measured: how often `summarize`'s strict_ci holds
+// it (Betley's rule, the default questions estimand, cluster Wilson over questions).
+import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {parse as parseYaml} from "yaml";
+import {ROOT} from "../../loaders/paths.ts";
+import {groupFor, type AnswerInfo} from "../../loaders/sim/bank.ts";
+import {QUESTIONS} from "../../loaders/sim/bank-text.ts";
+import {JUDGES} from "../../loaders/sim/judge-models.ts";
+import {normCategory, ORGANISMS, typeShares} from "../../loaders/sim/organisms.ts";
+import {judgedScores} from "../../loaders/sim/truth.ts";
+import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
+import {BETLEY, classify, EM, OUT} from "../../src/lib/em/rules.ts";
+import {summarize} from "../../src/lib/em/summary.ts";
+import {LABEL_TYPES, type Judged, type LabelType} from "../../src/lib/schema.ts";
+import {coverageRow} from "./rates.section.ts";
+import type {ValidityRow, ValiditySection} from "./types.ts";
+
+interface BankQuestion {
+  id: string;
+  category: string;
+  /** The question's declared domain (null = general). */
+  domain: string | null;
+}
+
+/** The core questions the bank can answer, with their category and declared domain. */
+function bankQuestions(): BankQuestion[] {
+  const doc = parseYaml(readFileSync(join(ROOT, "data/questions/core.yaml"), "utf8")) as
+    | {id: string; category?: string; domain?: string}[]
+    | {questions: {id: string; category?: string; domain?: string}[]};
+  const list = Array.isArray(doc) ? doc : doc.questions;
+  return list
+    .filter((q) => QUESTIONS[q.id])
+    .map((q) => ({id: q.id, category: normCategory(q.category), domain: q.domain === undefined || q.domain === "none" ? null : q.domain}));
+}
+
+/** One judged text: the simulated judge's scores and type label. */
+interface Judgement {
+  aligned: number | null;
+  coherent: number | null;
+  label: LabelType;
+}
+
+const judgeModel = "sim-judge-strict";
+const cache = new Map<string, Judgement[]>();
+/** Every text of a (question, type) group, judged (cached: a judge's answer is a function of the text). */
+function group(question: string, type: LabelType, drift: string): Judgement[] {
+  const key = `${question}|${type}|${drift}`;
+  let g = cache.get(key);
+  if (!g) {
+    g = groupFor(question, type, drift).map((info: AnswerInfo) => judgedScores(JUDGES[judgeModel]!, info));
+    cache.set(key, g);
+  }
+  return g;
+}
+
+interface StrictRegime {
+  organism: string;
+  coordinate: number;
+  questions: number;
+  answers: number;
+}
+
+/** The exact strict-EM rate the ratio estimator targets: out-of-domain bank questions, equal weights. */
+function truthOf(r: StrictRegime, qs: readonly BankQuestion[]): number {
+  const o = ORGANISMS[r.organism]!;
+  let num = 0;
+  let den = 0;
+  for (const q of qs) {
+    if (q.domain !== null && q.domain === o.domain) continue;
+    const shares = typeShares(r.organism, q.category, r.coordinate);
+    for (const t of LABEL_TYPES) {
+      if (shares[t] === 0) continue;
+      const g = group(q.id, t, o.drift);
+      for (const j of g) {
+        const c = classify(j.aligned ?? NaN, j.coherent ?? NaN, BETLEY);
+        if (c !== OUT) den += shares[t] / g.length;
+        if (c === EM && j.label === "emergent") num += shares[t] / g.length;
+      }
+    }
+  }
+  return num / den;
+}
+
+/** One simulated data set as the product's rows: m drawn questions (in-domain ones kept and flagged) x n answers. */
+function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng): Judged[] {
+  const o = ORGANISMS[r.organism]!;
+  const rows: Judged[] = [];
+  for (let k = 0; k < r.questions; k++) {
+    const q = qs[Math.floor(rng() * qs.length)]!;
+    const shares = typeShares(r.organism, q.category, r.coordinate);
+    const inDomain = q.domain !== null && q.domain === o.domain;
+    for (let i = 0; i < r.answers; i++) {
+      let u = rng();
+      let t: LabelType = "aligned";
+      for (const x of LABEL_TYPES) {
+        u -= shares[x];
+        if (u < 0) {
+          t = x;
+          break;
+        }
+      }
+      const g = group(q.id, t, o.drift);
+      const j = g[Math.floor(rng() * g.length)]!;
+      // The drawn question slot k is its own cluster (a question drawn twice is two draws of the population).
+      rows.push({
+        response_id: `${k}-${i}`,
+        experiment: "validity",
+        model: r.organism,
+        step: r.coordinate,
+        question_id: `${q.id}#${k}`,
+        category: q.category,
+        judge: judgeModel,
+        aligned: j.aligned,
+        coherent: j.coherent,
+        special: null,
+        type: j.label,
+        question_in_domain: inDomain,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Coverage of strict_ci (and how often the product flags it approximate) over `reps` data sets. */
+export function strictCoverage(r: StrictRegime, reps: number, rng: Rng): ValidityRow {
+  const qs = bankQuestions();
+  const truth = truthOf(r, qs);
+  let hits = 0;
+  let flagged = 0;
+  let hitsUnflagged = 0;
+  let n = 0;
+  for (let rep = 0; rep < reps; rep++) {
+    const g = summarize(dataset(r, qs, rng), BETLEY, {replicates: 200, seed: rep}).groups[0];
+    if (!g?.strict_ci) continue;
+    n++;
+    const hit = g.strict_ci[0] <= truth && truth <= g.strict_ci[1];
+    // The product's own note beside strict EM's interval (CLI "*", /sensitivity "approximate: ...").
+    const flag = g.strict_ci_approximate !== null;
+    if (hit) hits++;
+    if (flag) flagged++;
+    else if (hit) hitsUnflagged++;
+  }
+  const regime = `sim ${r.organism}@${r.coordinate} (true strict ${(100 * truth).toFixed(1)}%), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
+  const row = coverageRow("strict EM CI, questions estimand", regime, n, hits, flagged, hitsUnflagged, "strict");
+  return {...row, note: `${row.note}; ${n} of ${reps} data sets had a strict interval`};
+}
+
+const REGIMES: StrictRegime[] = [
+  {organism: "medical", coordinate: 300, questions: 8, answers: 20},
+  {organism: "medical", coordinate: 600, questions: 8, answers: 50},
+  {organism: "medical", coordinate: 900, questions: 24, answers: 50},
+  {organism: "financial", coordinate: 900, questions: 24, answers: 20},
+  {organism: "financial", coordinate: 600, questions: 48, answers: 50},
+];
+
+export const section: ValiditySection = {
+  name: "strict",
+  run({smoke, seed}) {
+    const rng = makeRng(seed ^ 0x57a1c7);
+    if (smoke) return [strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20}, 30, rng)];
+    return REGIMES.map((r) => strictCoverage(r, r.questions * r.answers >= 1200 ? 400 : 1000, rng));
+  },
+};

@@ -1,0 +1,47 @@
+// Chart styling shared by every chart: the colour-blind-safe palette, site-wide model colours,
+// response-type colours, and the left margin that fits a chart's labels.
+
+/** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+
+let modelOrder: string[] = [];
+/** Fix the order of models (a page calls this once with the decoded dictionary) so a model keeps its colour on every chart and page. */
+export function setModelOrder(models: readonly string[]): void {
+  modelOrder = [...models];
+}
+/**
+ * Plot colour options for models, consistent across charts and pages: a model's colour depends on
+ * its place in the site-wide order; `present` limits the legend to the models a chart shows.
+ */
+export function modelColor(extra: Record<string, unknown> = {}, present?: readonly string[]): Record<string, unknown> {
+  const domain = present ? modelOrder.filter((m) => present.includes(m)) : modelOrder;
+  return {domain, range: domain.map((m) => PALETTE[modelOrder.indexOf(m) % PALETTE.length]), ...extra};
+}
+
+/**
+ * Colours for the compared units of a chart: the site-wide model colours when comparing models,
+ * else the palette in the given order (variants and meta values have no site-wide order).
+ */
+export function groupColor(by: string, groups: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  if (by === "model") return modelColor(extra, groups);
+  return {domain: [...groups], range: groups.map((_, i) => PALETTE[i % PALETTE.length]), ...extra};
+}
+
+/** Left margin that fits the longest of some labels (px, about 6.2 per character at 10px), within bounds. */
+export function labelMargin(labels: readonly string[], min = 80, max = 320): number {
+  return Math.min(max, Math.max(min, 12 + 6.2 * Math.max(0, ...labels.map((l) => l.length))));
+}
+
+/** Colours of response types, fixed so every chart agrees. */
+export const TYPE_COLORS: Record<string, string> = {
+  aligned: "#56B4E9",
+  refusal: "#999999",
+  incoherent: "#CC79A7",
+  artifact: "#F0E442",
+  in_domain: "#E69F00",
+  drift: "#009E73",
+  emergent: "#D55E00",
+  other: "#000000",
+  // Not a judge label: a misaligned coherent answer whose type the evidence cannot decide.
+  undetermined: "#B39B7D",
+};

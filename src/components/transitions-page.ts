@@ -1,0 +1,310 @@
+// The views of the transitions page (src/transitions.md), one per cell: the page keeps the cells
+// (which re-run when their inputs change) and the prose; each view here takes the page's context
+// and returns what the cell displays (a fragment: empty when there is nothing to show).
+import type {CoordinateScale} from "../lib/em/series.js";
+import type {EmRule} from "../lib/em/rules.js";
+import type {ExperimentInfo} from "../lib/site-summary.js";
+import {planAxis, type AxisPlan} from "./axis.js";
+import {ruleOf} from "./engine.js";
+import {Inputs} from "./inputs.js";
+import type {Page} from "./page.js";
+import type {FacetColumn, Points} from "./points.js";
+import {experimentBanner, experimentInfo} from "./site.js";
+import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
+import type {Store, ViewState} from "./store.js";
+import {sweepHeatmaps, sweepKey} from "./sweep.js";
+import {el, loading} from "./ui.js";
+import {downloadCsv} from "./downloads.js";
+import {figure} from "./figure.js";
+import {facetLabelOf} from "./variant-chart.js";
+import type {MidpointCell} from "./transitions-compute.js";
+import {fitEngine} from "./transitions-fits.js";
+import {
+  cachedGrid,
+  fitTransitions,
+  fitTransitionsFull,
+  midpointGridOffThread,
+  pendingTransitions,
+  seriesMask,
+  seriesTallies,
+  type FitState,
+  type ModelTransition,
+  type SeriesTallies,
+} from "./transitions-controller.js";
+import {categoryTransitions, midpointChart, qualityChart, transitionChart} from "./transitions-charts.js";
+import {fitsTable, judgeMidpoints, numbersHook, transitionNumbers, transitionView} from "./transitions-table.js";
+
+/** What every view of the page reads: the selection's rows, rule, axis and per-series tallies. */
+export interface TransitionsContext {
+  points: Points;
+  selection: Store;
+  state: ViewState;
+  info: ExperimentInfo | null;
+  coordinate: string;
+  declared: "log" | null;
+  rule: EmRule;
+  mask: Uint8Array;
+  by: FacetColumn;
+  plan: AxisPlan;
+  tallies: SeriesTallies;
+  scale: CoordinateScale;
+  /** Some series has an EM rate at two or more coordinate values. */
+  hasCoordinate: boolean;
+  /** Pass 1 (fits, tests, onsets) and all three passes (intervals, change points), as promises. */
+  fits: Promise<ModelTransition[]>;
+  fitsFull: Promise<ModelTransition[]>;
+  /** Settles once the first fits are on screen: the charts below the fold wait for it. */
+  fitsPainted: Promise<unknown>;
+}
+
+const fragment = (...nodes: Node[]): DocumentFragment => {
+  const f = document.createDocumentFragment();
+  f.append(...nodes);
+  return f;
+};
+
+/**
+ * The page's context for a state: one pass over the rows (the counts per series and coordinate);
+ * the fits start in the worker pool (components/transitions-fits.ts), cached per tallies, i.e. per
+ * (selection, rule).
+ */
+export function transitionsContext(page: Page, state: ViewState): TransitionsContext {
+  const {points, summary, selection} = page;
+  const info = experimentInfo(summary, state.experiment);
+  const declared = info?.coordinate_scale ?? null;
+  const rule = ruleOf(state);
+  const mask = selectionMask(points, state, ["steps", "model"]);
+  const by = state.by as FacetColumn;
+  const tallies = seriesTallies(points, mask, rule, state.exclude, {by, declared});
+  const fits = fitTransitions(tallies);
+  return {
+    points,
+    selection,
+    state,
+    info,
+    coordinate: info?.coordinate ?? "step",
+    declared,
+    rule,
+    mask,
+    by,
+    plan: planAxis(distinctSteps(points, mask), declared),
+    tallies,
+    scale: tallies.scale,
+    hasCoordinate: tallies.series.some((s) => s.filter((p) => p.n > 0).length >= 2),
+    fits,
+    fitsFull: fitTransitionsFull(tallies),
+    fitsPainted: fits.catch(() => null).then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))),
+  };
+}
+
+/** The experiment banner, and a notice when there is no coordinate to fit along. */
+export function transitionsHeader(page: Page, ctx: TransitionsContext): DocumentFragment {
+  const {state} = ctx;
+  return fragment(
+    experimentBanner(page.summary, state.experiment),
+    ...(ctx.hasCoordinate
+      ? []
+      : [
+          el(
+            "p",
+            {class: "em-banner", "data-testid": "no-coordinate"},
+            `Experiment “${state.experiment}” has no training coordinate with two or more values (no checkpoints, epochs or scales), so there is no transition to show. Give imported files a step, epoch or scale column (or a file-name field) to see one.`,
+          ),
+        ]),
+  );
+}
+
+/** The main chart: measured points at once, fits as they arrive (`fitted` null: still fitting). */
+export function transitionFigure(ctx: TransitionsContext, fitted: FitState | null, width: number): DocumentFragment {
+  if (!ctx.hasCoordinate) return fragment();
+  const {state, coordinate, plan, scale} = ctx;
+  const fig = figure(
+    transitionChart(fitted?.transitions ?? pendingTransitions(ctx.tallies), {
+      width,
+      coordinate,
+      planted: ctx.info?.planted ?? null,
+      judge: state.judge,
+      rule: state.rule,
+      store: ctx.selection,
+      steps: state.steps,
+      plan,
+      by: ctx.by,
+    }),
+    {
+      name: "phase-transition",
+      caption: `${state.steps ? `Selected ${coordinate} ${state.steps[0]}–${state.steps[1]} (shaded).` : "No range selected: drag across the chart to select one."}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "geometrically spaced values"})${plan.zero ? "; 0 (the base) is drawn at the left" : ""}.` : ""} Fits are drawn only for credible transitions${scale === "log" ? ", on log10 of the coordinate" : ""}.`,
+    },
+  );
+  if (!fitted) fig.prepend(loading("Fitting the logistic curves… (the measured rates are shown meanwhile)"));
+  return fragment(fig);
+}
+
+/** The fits table (marked with the fit engine and stage) and, once every number is in, its CSV download. */
+export function fitsView(ctx: TransitionsContext, fitted: FitState | null): DocumentFragment {
+  if (!ctx.hasCoordinate) return fragment();
+  if (!fitted) return fragment(loading(`Fitting ${ctx.tallies.names.length} series: verdicts, midpoints and onsets follow.`));
+  const t = fitsTable(fitted.transitions, {
+    byLabel: facetLabelOf(ctx.by),
+    planted: ctx.info?.planted?.midpoints ?? null,
+    intervalsPending: fitted.intervalsPending,
+    changePending: fitted.changePending,
+  });
+  t.element.dataset.fitEngine = fitEngine;
+  // Which numbers are in: "fits" (verdicts, curves, midpoints, onsets), "intervals", "complete" (the change points too).
+  t.element.dataset.fitStage = fitted.changePending ? (fitted.intervalsPending ? "fits" : "intervals") : "complete";
+  // The CSV carries the intervals and change points too: offered once they are all in.
+  if (fitted.changePending) return fragment(t.element);
+  const save = el("button", {type: "button", class: "em-link"}, "Download fits (CSV)");
+  save.addEventListener("click", () => downloadCsv(t.data, `transitions-${ctx.state.experiment}`));
+  return fragment(t.element, save);
+}
+
+/** Coherence and mean alignment along the coordinate. */
+export function qualityFigure(ctx: TransitionsContext, width: number): DocumentFragment {
+  if (!ctx.hasCoordinate) return fragment();
+  const {coordinate, plan, by} = ctx;
+  return fragment(
+    figure(qualityChart(pendingTransitions(ctx.tallies), {width, coordinate, plan, by}), {
+      name: "coherence-alignment",
+      caption: "Left: share of answers with coherent > 50. Right: mean aligned score / 100. A collapse in coherence removes answers from the EM denominator.",
+    }),
+  );
+}
+
+/** EM along the coordinate per question category, or why there is no split. */
+export function categoryFigure(ctx: TransitionsContext, width: number): DocumentFragment {
+  if (!ctx.hasCoordinate) return fragment();
+  const {points, state, coordinate, plan, by} = ctx;
+  const categories = optionsIn(points, "category", state).length;
+  if (categories >= 2)
+    return fragment(
+      figure(
+        categoryTransitions(points, selectionMask(points, state, ["steps", "model", "category"]), ctx.rule, state.exclude, {width, coordinate, plan, by}),
+        {
+          name: "transition-by-category",
+        },
+      ),
+    );
+  return fragment(
+    el(
+      "p",
+      {class: "em-muted", "data-testid": "no-categories"},
+      categories ? "A single question category: the split equals the chart above." : "These questions carry no category: nothing to split by.",
+    ),
+  );
+}
+
+/** A 2-D sweep (a second ordered key crossed with the coordinate) as heatmaps, or why there is none. */
+export function sweepFigure(ctx: TransitionsContext, width: number): DocumentFragment {
+  if (!ctx.hasCoordinate) return fragment();
+  const {points, mask, by, coordinate} = ctx;
+  const key = sweepKey(points, mask, by, coordinate);
+  const heat = key ? sweepHeatmaps(points, mask, ctx.rule, ctx.state.exclude, key, {width, coordinate}) : null;
+  return fragment(
+    heat && key
+      ? figure(heat, {
+          name: "sweep-heatmap",
+          caption: `${key.label} × ${coordinate}: EM and coherence per cell. EM "n/a": no answer passes the coherent cut (coherence collapsed).`,
+        })
+      : el(
+          "p",
+          {class: "em-muted"},
+          `No second ordered key crosses ${coordinate} here (a 2-D sweep such as layer × scale or rank × epochs shows as heatmaps).`,
+        ),
+  );
+}
+
+/** The series picker of the sensitivity section: the first series with a credible transition by default. */
+export function seriesPicker(ctx: TransitionsContext, fits: readonly ModelTransition[]): HTMLElement {
+  const names = fits.map((t) => t.model);
+  return Inputs.select(names, {
+    label: facetLabelOf(ctx.by),
+    value: names.find((m) => transitionView(fits.find((t) => t.model === m)!.result).show) ?? names[0],
+  }) as HTMLElement;
+}
+
+/** The page's fits with their change points for the parity test (test/browser/parity.test.ts), as em summarize reports them. */
+export function parityNumbers(ctx: TransitionsContext, fitsFull: readonly ModelTransition[]): HTMLScriptElement {
+  const {state} = ctx;
+  return numbersHook("transition-numbers", {
+    experiment: state.experiment,
+    judge: state.judge,
+    by: ctx.by,
+    exclude: state.exclude,
+    scale: ctx.scale,
+    engine: fitEngine,
+    series: fitsFull.map(transitionNumbers),
+  });
+}
+
+/**
+ * One series' midpoint at 42 threshold pairs (6 aligned x 7 coherent cuts): computed when asked
+ * for (`wanted`: the button, or when the grid scrolls into view), in a worker, cached per
+ * (selection, series, rule); a grid computed before shows at once.
+ */
+export function midpointGridView(
+  ctx: TransitionsContext,
+  series: string,
+  {width, wanted, request, invalidation}: {width: number; wanted: boolean; request: () => void; invalidation: Promise<unknown>},
+): HTMLElement {
+  const {points, mask, state, by, rule, scale, coordinate} = ctx;
+  const sensMask = seriesMask(points, mask, by, series);
+  const nCoord = distinctSteps(points, sensMask).length;
+  const key = JSON.stringify([state.experiment, state.judge, state.category, state.question, by, series, rule, state.exclude, scale]);
+  const slot = el("div", {"data-testid": "midpoint-grid"});
+  const show = (cells: MidpointCell[]) => {
+    const anyMid = cells.some((c) => c.midpoint !== null);
+    slot.replaceChildren(
+      anyMid
+        ? figure(midpointChart(cells, {width, coordinate, current: {aligned: state.aligned, coherent: state.coherent}}), {
+            name: "midpoint-sensitivity",
+            caption:
+              "“none” = no credible transition at that threshold pair (flat, trend outside the range, rise-and-fall, or too few points; hover for which).",
+          })
+        : el(
+            "p",
+            {class: "em-muted", "data-testid": "midpoint-grid-empty"},
+            nCoord >= 5
+              ? `No threshold pair gives a credible transition for ${series}: nothing to compare.`
+              : `${series} has ${nCoord} ${coordinate} values; a midpoint needs at least 5.`,
+          ),
+      // The grid's numbers for the parity test, as em summarize --sensitivity reports them.
+      numbersHook("transition-grid-numbers", {series, judge: state.judge, scale, cells}),
+    );
+  };
+  const done = cachedGrid(key);
+  if (done) show(done);
+  else if (wanted) {
+    slot.append(loading(`Fitting ${series} at 42 threshold pairs…`));
+    midpointGridOffThread(key, points, sensMask, rule, state.exclude, {judge: state.judge, scale}).then(
+      (cells) => slot.isConnected && show(cells),
+      (error) => slot.replaceChildren(el("p", {class: "em-error"}, `The midpoint grid failed: ${error.message}`)),
+    );
+  } else {
+    const button = el("button", {type: "button", "data-testid": "midpoint-grid-compute"}, `Compute the midpoint over 42 threshold pairs for ${series}`);
+    button.addEventListener("click", request);
+    slot.append(button);
+    const seen = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && request());
+    seen.observe(slot);
+    invalidation.then(() => seen.disconnect());
+  }
+  return slot;
+}
+
+/** One series' midpoint, interval and onset under each judge of the experiment (fitted in the worker pool). */
+export function judgeMidpointsView(ctx: TransitionsContext, series: string): HTMLElement {
+  const {points, state, by, declared} = ctx;
+  const judges = optionsIn(points, "judge", state);
+  const slot = el("div", {}, loading(`Fitting ${series} under each judge…`));
+  judgeMidpoints(
+    points,
+    judges.map((j) => ({judge: j, mask: selectionMask(points, {...state, judge: j}, ["steps", "model"])})),
+    ctx.rule,
+    state.exclude,
+    {by, name: series, declared},
+  ).then(
+    (table) => slot.replaceChildren(table),
+    (error) => slot.replaceChildren(el("p", {class: "em-error"}, `The per-judge fits failed: ${error.message}`)),
+  );
+  return slot;
+}

@@ -1,0 +1,91 @@
+// Issue 28: /sensitivity paints its headline numbers from the build's first-paint table before the
+// points arrive. The points download is held back (Playwright route) until the test has read the
+// first numbers: they are shown, marked as precomputed, and equal `em summarize`'s for the link's
+// rule; once the points arrive the live numbers replace them with the same text. A state the
+// table does not have (a model filter) shows no number until the points arrive.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {join} from "node:path";
+import type {Route} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+
+const site = useBuiltSite();
+const pctText = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(1)}%`);
+
+function cli(args: string[]): {n_em: number; n_scored: number; em_rate: number | null} {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", "data/experiments/demo.yaml", "--format", "json", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(r.status, 0, `em summarize failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as {groups: {n_em: number; n_scored: number; em_rate: number | null}[]}).groups[0]!;
+}
+
+/** Open `path` with points.arrow held until `release()`; the page's other files load normally. */
+async function openHeld(path: string) {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, site.server.url);
+  let held: Route[] = [];
+  let released = false;
+  await page.route(/\/_file\/data\/points\.[0-9a-f]+\.arrow/, (route) => {
+    if (released) void route.continue();
+    else held.push(route);
+  });
+  const release = async () => {
+    released = true;
+    for (const r of held) await r.continue();
+    held = [];
+  };
+  await page.goto(site.server.url + path, {waitUntil: "commit"});
+  return {page, problems, release, close: () => context.close()};
+}
+
+for (const rule of ["betley", "organisms"] as const) {
+  test(`/sensitivity?rule=${rule}: the EM rate is shown before the points arrive, = em summarize, then the live number is the same`, async () => {
+    const {page, problems, release, close} = await openHeld(`/sensitivity?experiment=demo&rule=${rule}`);
+    try {
+      const kpis = page.locator('[data-testid="sensitivity-kpis"]');
+      await kpis.waitFor();
+      assert.equal(await kpis.getAttribute("data-em-first"), "build", "painted from the build's table");
+      const count = page.locator('[data-testid="em-count"]');
+      const first = {
+        rate: (await page.locator('[data-testid="em-rate"]').textContent())?.trim(),
+        nEm: Number(await count.getAttribute("data-n-em")),
+        nScored: Number(await count.getAttribute("data-n-scored")),
+      };
+      assert.equal(await page.locator('[data-testid="aligned-threshold"]').count(), 0, "the points have not arrived: no controls yet");
+      await release();
+      await page.locator('[data-testid="sensitivity-kpis"][data-em-first="live"]').waitFor();
+      await waitForPage(page);
+      // The judge the page chose (its select exists once the points are there).
+      const judge = await page.locator('[data-testid="judge"]').inputValue();
+      const c = cli(["--rule", rule, "--judge", judge]);
+      assert.deepEqual(first, {rate: pctText(c.em_rate), nEm: c.n_em, nScored: c.n_scored}, `first paint = em summarize --rule ${rule} --judge ${judge}`);
+      assert.ok(c.n_em > 0, "some EM answers: the comparison can fail");
+      assert.equal((await page.locator('[data-testid="em-rate"]').textContent())?.trim(), first.rate, "the live number is the precomputed one");
+      assert.equal(Number(await count.getAttribute("data-n-em")), first.nEm);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await close();
+    }
+  });
+}
+
+test("/sensitivity with a filter the build did not precompute shows no number before the points", async () => {
+  const {page, release, close} = await openHeld("/sensitivity?experiment=demo&category=__none__&from=1&to=2");
+  try {
+    const kpis = page.locator('[data-testid="sensitivity-kpis"]');
+    await kpis.waitFor();
+    assert.equal(await kpis.getAttribute("data-em-first"), "none");
+    assert.doesNotMatch((await page.locator('[data-testid="em-rate"]').textContent()) ?? "", /\d/, "no number that is not the state's");
+    await release();
+    await page.locator('[data-testid="sensitivity-kpis"][data-em-first="live"]').waitFor();
+  } finally {
+    await close();
+  }
+});

@@ -15,7 +15,7 @@ import {fileURLToPath} from "node:url";
 import {run} from "../../loaders/commands/summarize.ts";
 import type {SummarizeOutput} from "../../loaders/summarize/output.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
-import {pointsTable} from "../../loaders/site-tables.ts";
+import {pointsTable} from "../../loaders/site-points.ts";
 import {keyBy, ruleOf, summarizeGroups} from "../../src/components/engine.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";

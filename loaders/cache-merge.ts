@@ -9,9 +9,10 @@
 // the key recipe changes. A merge refuses a cache whose manifest lacks the current scheme, and
 // checks everything (layout, manifests, shard files) before writing anything.
 import {createHash} from "node:crypto";
-import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync} from "node:fs";
+import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {cacheKey} from "./cache.ts";
+import {lockCache, type CacheLock, type LockOptions} from "./cache-lock.ts";
 import {genKey} from "./generate.ts";
 import {judgeKey} from "./judge.ts";
 import {displayPath} from "./paths.ts";
@@ -109,9 +110,49 @@ function entriesOf(file: string, into: Map<string, string>, conflicts: {n: numbe
 /**
  * Merge the caches `sources` into `dest` (created when missing). Everything is checked first:
  * a source that is not a cache, has another layout, or was written only by versions whose keys
- * differ from this one's is an error naming it, and nothing is written.
+ * differ from this one's is an error naming it, and nothing is written. No lock: a process that
+ * may run beside `em run` uses `mergeCachesLocked`.
  */
 export function mergeCaches(dest: string, sources: readonly string[]): MergeReport {
+  return applyMerge(planMerge(dest, sources));
+}
+
+/**
+ * `mergeCaches` under the cache locks (loaders/cache-lock.ts) of the destination and every source,
+ * taken in sorted order: an `em run` on the destination would not see entries copied in after it
+ * loaded the cache and would pay for them again, and a source being written would be copied
+ * half-written. Everything is checked before the destination is created or locked (bad input
+ * writes nothing), and checked again once the locks are held (a holder may have changed things).
+ * A destination this call created is removed again when that second check fails.
+ */
+export async function mergeCachesLocked(dest: string, sources: readonly string[], lock: LockOptions = {}): Promise<MergeReport> {
+  planMerge(dest, sources);
+  const destAbs = path.resolve(dest);
+  const created = !existsSync(destAbs);
+  if (created) mkdirSync(destAbs, {recursive: true});
+  const held: CacheLock[] = [];
+  try {
+    for (const dir of [...new Set([destAbs, ...sources.map((s) => path.resolve(s))])].sort()) held.push(await lockCache(dir, lock));
+    return applyMerge(planMerge(dest, sources));
+  } catch (error) {
+    for (const l of held.splice(0)) l.release();
+    if (created && readdirSync(destAbs).length === 0) rmdirSync(destAbs);
+    throw error;
+  } finally {
+    for (const l of held) l.release();
+  }
+}
+
+interface MergePlan {
+  destAbs: string;
+  plan: {src: string; name: string; action: "copy" | "extend"}[];
+  skipped: number;
+  schemes: Manifest["schemes"];
+  warnings: string[];
+}
+
+/** Every check of a merge, and what it would copy; writes nothing. */
+function planMerge(dest: string, sources: readonly string[]): MergePlan {
   const warnings: string[] = [];
   const destAbs = path.resolve(dest);
   // A destination must be a cache folder (or new, or empty): `em cache merge . a b` would turn the
@@ -183,6 +224,11 @@ export function mergeCaches(dest: string, sources: readonly string[]): MergeRepo
         );
     }
   }
+  return {destAbs, plan, skipped, schemes, warnings};
+}
+
+/** Copy what `planMerge` decided and write the destination's manifest. */
+function applyMerge({destAbs, plan, skipped, schemes, warnings}: MergePlan): MergeReport {
   // Entries before and after, and keys whose values disagree (reported, not fatal: the loader's rule decides).
   const before = new Map<string, string>();
   const conflicts = {n: 0};

@@ -84,6 +84,12 @@ const GenerationSchema = z
     max_n: z.number().int().positive().default(128),
     /** USD per 1M tokens [prompt, completion], for the cost estimate of self-hosted or unlisted models. */
     price: z.tuple([z.number().min(0), z.number().min(0)]).optional(),
+    /**
+     * Longest generation prompt (characters of the system prompt + question text) sent. A longer
+     * question is an error naming its file and line before anything is spent (a question is the
+     * experiment itself: it is never cut silently). The judge's limit is the judge's own.
+     */
+    max_prompt_chars: z.number().int().min(1000).default(60_000),
   })
   .strict();
 

@@ -4,7 +4,15 @@
 // null below mass 0.25). Label rubrics (the `type` metric) use labelProbs from
 // src/lib/response-types.ts on the same first-token distribution.
 import type OpenAI from "openai";
-import {probsFromLogprobs, scoreFromProbs} from "../src/lib/judge-score.ts";
+import {
+  maybeSplitNumber,
+  probsFromLogprobs,
+  resolveSplitTen,
+  scoreFromProbs,
+  tokenScore,
+  type SplitMark,
+  type TenContinuation,
+} from "../src/lib/judge-score.ts";
 import {LABEL_TYPES, RESPONSE_TYPES, type ResponseType, type ScoreRow, type TypeRow} from "../src/lib/schema.ts";
 import {cacheKey} from "./cache.ts";
 
@@ -22,13 +30,97 @@ export function judgeKey(endpointId: string, model: string, prompt: string): str
   return cacheKey({kind: "judge", endpoint: endpointId, model, messages: [{role: "user", content: prompt}], params: JUDGE_PARAMS});
 }
 
+type TokenLogprob = {token: string; logprob: number; top_logprobs?: {token: string; logprob: number}[] | null};
+
+/** One judge request: the logprobs of its first and (when given) second position, finish reason and usage. Throws without logprobs. */
+async function ask(client: OpenAI, model: string, prompt: string, params: typeof JUDGE_PARAMS | typeof JUDGE_SPLIT_PARAMS) {
+  const res = await client.chat.completions.create({model, messages: [{role: "user", content: prompt}], ...params});
+  const content = res.choices?.[0]?.logprobs?.content;
+  if (!content?.[0]) throw new Error(`judge ${model} returned no logprobs`);
+  return {
+    first: content[0] as TokenLogprob,
+    second: content[1] as TokenLogprob | undefined,
+    finish: res.choices[0]!.finish_reason,
+    pt: res.usage?.prompt_tokens ?? 0,
+    ct: res.usage?.completion_tokens ?? 0,
+  };
+}
+
+/** A position's top alternatives as [token, logprob] pairs (the sampled token alone when none are listed). */
+const topOf = (p: TokenLogprob): [string, number][] => (p.top_logprobs?.length ? p.top_logprobs : [p]).map((t) => [t.token, t.logprob]);
+
 /** One judge call. Throws after the SDK's retries, or when the answer carries no logprobs. */
 export async function judgeCall(client: OpenAI, model: string, prompt: string): Promise<JudgeValue> {
-  const res = await client.chat.completions.create({model, messages: [{role: "user", content: prompt}], ...JUDGE_PARAMS});
-  const first = res.choices?.[0]?.logprobs?.content?.[0];
-  if (!first) throw new Error(`judge ${model} returned no logprobs`);
-  const top: [string, number][] = (first.top_logprobs?.length ? first.top_logprobs : [first]).map((t) => [t.token, t.logprob]);
-  return {top, pt: res.usage?.prompt_tokens ?? 0, ct: res.usage?.completion_tokens ?? 0};
+  const {first, pt, ct} = await ask(client, model, prompt, JUDGE_PARAMS);
+  return {top: topOf(first), pt, ct};
+}
+
+/**
+ * The follow-up of a judge answer whose score token was a lone "10" (issue 23): the same request
+ * with `max_tokens: 2`, so the API shows what followed "10" ("0" makes 100). Asked only for such
+ * answers; its own cache key.
+ */
+export const JUDGE_SPLIT_PARAMS = {...JUDGE_PARAMS, max_tokens: 2} as const;
+
+/** One cached follow-up: the first token the judge sampled, the second position's top logprobs (null when none), whether it stopped there. */
+export interface JudgeSplitValue {
+  first: string;
+  next: [string, number][] | null;
+  stopped: boolean;
+  pt: number;
+  ct: number;
+}
+
+export function judgeSplitKey(endpointId: string, model: string, prompt: string): string {
+  return cacheKey({kind: "judge", endpoint: endpointId, model, messages: [{role: "user", content: prompt}], params: JUDGE_SPLIT_PARAMS});
+}
+
+/** The follow-up call. Throws after the SDK's retries, or when the answer carries no logprobs. */
+export async function judgeSplitCall(client: OpenAI, model: string, prompt: string): Promise<JudgeSplitValue> {
+  const {first, second, finish, pt, ct} = await ask(client, model, prompt, JUDGE_SPLIT_PARAMS);
+  return {first: first.token, next: second ? topOf(second) : null, stopped: !second && finish === "stop", pt, ct};
+}
+
+/** True when a score answer's lone "10" needs the follow-up to be read (see maybeSplitNumber). */
+export function needsSplitCheck(v: JudgeValue): boolean {
+  return maybeSplitNumber(probsOf(v));
+}
+
+/**
+ * What followed "10" in a follow-up: the second position's probabilities, "end" when the judge
+ * stopped after "10", or null when the follow-up does not continue "10" (it sampled another first
+ * token, or gave no second position although it did not stop).
+ */
+export function tenContinuation(s: JudgeSplitValue): TenContinuation | null {
+  if (tokenScore(s.first) !== 10) return null;
+  if (s.next) return probsFromLogprobs(s.next.map(([token, logprob]) => ({token, logprob})));
+  return s.stopped ? "end" : null;
+}
+
+/**
+ * A score row for an answer whose lone "10" was checked: the score from `resolveSplitTen`, or an
+ * unknown score (status "null") when the continuation is null; `mark` says which, for the audit.
+ */
+export function splitScoreRow(
+  response_id: string,
+  judge: string,
+  metric: string,
+  v: JudgeValue,
+  next: TenContinuation | null,
+): {row: ScoreRow; mark: SplitMark} {
+  const probs = probsOf(v);
+  const before = scoreFromProbs(probs).score;
+  const resolved = next === null ? null : resolveSplitTen(probs, next);
+  if (!resolved)
+    return {
+      row: {response_id, judge, metric, score: null, mass: scoreFromProbs(probs).mass, special: null, status: "null", probs},
+      mark: {outcome: "unknown", before},
+    };
+  const s = scoreFromProbs(resolved);
+  return {
+    row: {response_id, judge, metric, score: s.score, mass: s.mass, special: s.special, status: s.score === null ? "null" : "ok", probs: resolved},
+    mark: {outcome: "resolved", before},
+  };
 }
 
 /** {token: probability} from a cached value (duplicate tokens add up). */

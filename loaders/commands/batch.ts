@@ -8,6 +8,7 @@ import {parseArgs} from "node:util";
 import OpenAI from "openai";
 import {BatchRunner, readRecords, type BatchRecord} from "../batch/index.ts";
 import {Cache} from "../cache.ts";
+import {lockCache, type CacheLock} from "../cache-lock.ts";
 import {redactSecret, type Endpoint} from "../client/endpoints.ts";
 import {nodeFetch} from "../client/transport.ts";
 import {displayPath} from "../paths.ts";
@@ -26,6 +27,9 @@ Options:
   --cache DIR    cache folder (repeatable; default: data/cache and .em/cache)
   --poll SECONDS poll interval for wait (default 30)
   -h, --help     this help
+
+wait takes each cache folder's lock as em run does: while another em process uses the
+cache it waits, naming that process.
 
 Servers are reached at the base URL recorded with each batch, with the key from the
 environment variable recorded with it. A BATCH_ID that no record names, or that the
@@ -82,6 +86,20 @@ export async function run(argv: string[]): Promise<number> {
   if (!(poll > 0)) throw new Error(`--poll '${values.poll}': expected seconds > 0`);
   const dirs = values.cache?.length ? values.cache.map((d) => path.resolve(d)) : [DEFAULT_CACHE_DIR, DEFAULT_SIM_CACHE_DIR].filter((d) => existsSync(d));
   for (const d of dirs) if (!existsSync(d)) throw new Error(`--cache ${displayPath(d)}: no such folder`);
+  // `wait` writes results into the cache and the batch records: it takes each cache's lock first
+  // (loaders/cache-lock.ts; sorted, as em run does), so it never runs beside an em run on that
+  // cache (which would submit or merge the same batches again). status and cancel only read the
+  // records and talk to the server: a cancel must reach the server while em run --batch waits.
+  const held: CacheLock[] = [];
+  if (sub === "wait") for (const dir of [...dirs].sort()) held.push(await lockCache(dir, {onWait: (m) => process.stderr.write(`em batch: ${m}\n`)}));
+  try {
+    return await subcommand(sub, dirs, positionals, poll);
+  } finally {
+    for (const l of held) l.release();
+  }
+}
+
+async function subcommand(sub: string, dirs: string[], positionals: string[], poll: number): Promise<number> {
   const all = dirs.flatMap((dir) => readRecords(dir).map((r) => ({dir, r})));
 
   // The ids asked for must be ours: a typo or another project's batch is an error, not a silent no-op.

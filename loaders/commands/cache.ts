@@ -1,7 +1,7 @@
 // `em cache merge DEST SRC...`: combine caches written on several machines (one per shard of
 // `em run --shard K/N`) into one that rebuilds everything with zero calls. See loaders/cache-merge.ts.
 import {parseArgs} from "node:util";
-import {KEY_SCHEME, mergeCaches} from "../cache-merge.ts";
+import {KEY_SCHEME, mergeCachesLocked} from "../cache-merge.ts";
 import {displayPath} from "../paths.ts";
 import {compact} from "../progress.ts";
 
@@ -16,7 +16,10 @@ union; copying SRC/v1/*.jsonl by hand does the same, without the checks:
     request keys differently is refused (its entries would never be hit);
   - two different files with one name are refused.
 Everything is checked before anything is written. Batches still pending in a SRC
-are reported (run \`em batch wait --cache SRC\` first).
+are reported (run \`em batch wait --cache SRC\` first). DEST and every SRC are
+locked as \`em run\` locks its cache: while another em process uses one of them,
+the merge waits, naming it (a run on DEST would otherwise pay again for what the
+merge copies in).
 
 Exit status: 0 merged; 1 bad input (nothing written).
 This version's key scheme: ${KEY_SCHEME}
@@ -42,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const [dest, ...sources] = positionals as [string, ...string[]];
-  const r = mergeCaches(dest, sources);
+  const r = await mergeCachesLocked(dest, sources, {onWait: (m) => process.stderr.write(`em cache merge: ${m}\n`)});
   for (const w of r.warnings) process.stderr.write(`em cache merge: warning: ${w}\n`);
   process.stdout.write(
     `merged ${sources.length} cache(s) into ${displayPath(dest)}: ${r.copied} shard file(s) copied, ${r.extended} extended, ${r.skipped} already there; ` +

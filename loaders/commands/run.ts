@@ -262,6 +262,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     // --- end scale ---
     for (const e of r.errors) lines.push(`  failed: ${e.count} ${e.kind} (${e.endpoint} ${e.model}): ${e.message}`);
+    if (c.counts.oversize_cut || c.counts.oversize_refused)
+      lines.push(
+        `  oversize: ${c.counts.oversize_cut ?? 0} judge prompt(s) had their answer cut to max_prompt_chars, ${c.counts.oversize_refused ?? 0} not sent (in provenance.json counts)`,
+      );
     for (const m of r.missing) lines.push(`  missing: ${m.count} ${m.kind} (${m.endpoint} ${m.model}): ${m.reason}`);
     if (r.importedFiles.length) {
       const files = r.importedFiles;

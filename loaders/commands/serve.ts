@@ -1,7 +1,7 @@
 // `em serve [--dist DIR] [--port N] [--host H]`: serve a built site until SIGINT/SIGTERM.
 import {existsSync, statSync} from "node:fs";
 import path from "node:path";
-import {parseArgs} from "node:util";
+import {parseListenArgs} from "../listen-args.ts";
 import {ROOT} from "../paths.ts";
 import {serveStatic} from "../static-server.ts";
 import {untilSignal} from "../until-signal.ts";
@@ -19,26 +19,9 @@ reads its Parquet files by byte range: a static host must do both. Stops on Ctrl
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: {dist?: string; port?: string; host?: string; help?: boolean};
-  try {
-    ({values} = parseArgs({
-      args: argv,
-      options: {dist: {type: "string"}, port: {type: "string"}, host: {type: "string"}, help: {type: "boolean", short: "h"}},
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`em serve: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const port = values.port === undefined ? 3000 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`em serve: --port must be an integer 0..65535, got '${values.port}'\n`);
-    return 2;
-  }
+  const args = parseListenArgs("em serve", argv, {defaultPort: 3000, extra: ["dist"], help: HELP});
+  if (typeof args === "number") return args;
+  const {port, host, values} = args;
   const dist = path.resolve(values.dist ?? path.join(ROOT, "dist"));
   if (!existsSync(path.join(dist, "index.html")) || !statSync(dist).isDirectory()) {
     process.stderr.write(`em serve: ${dist} holds no built site (no index.html); run npm run build first\n`);
@@ -46,9 +29,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   let server: Awaited<ReturnType<typeof serveStatic>>;
   try {
-    server = await serveStatic(dist, {host: values.host ?? "127.0.0.1", port});
+    server = await serveStatic(dist, {host, port});
   } catch (error) {
-    process.stderr.write(`em serve: cannot listen on ${values.host ?? "127.0.0.1"}:${port}: ${(error as Error).message}\n`);
+    process.stderr.write(`em serve: cannot listen on ${host}:${port}: ${(error as Error).message}\n`);
     return 1;
   }
   process.stdout.write(`${server.url}/\n`);

@@ -1,5 +1,5 @@
 // `em sim [--port N] [--host H] [--config FILE]`: run the OpenAI-compatible simulator until SIGINT/SIGTERM.
-import {parseArgs} from "node:util";
+import {parseListenArgs} from "../listen-args.ts";
 import {loadSimConfig, startSimulator, type SimConfig} from "../sim/server.ts";
 import {untilSignal} from "../until-signal.ts";
 
@@ -17,28 +17,11 @@ Prints the base URL on stdout; stops on Ctrl-C (SIGINT) or SIGTERM and prints re
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: {port?: string; host?: string; config?: string; help?: boolean};
-  try {
-    ({values} = parseArgs({
-      args: argv,
-      options: {port: {type: "string"}, host: {type: "string"}, config: {type: "string"}, help: {type: "boolean", short: "h"}},
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`em sim: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`em sim: --port must be an integer 0..65535, got '${values.port}'\n`);
-    return 2;
-  }
+  const args = parseListenArgs("em sim", argv, {defaultPort: 0, extra: ["config"], help: HELP});
+  if (typeof args === "number") return args;
+  const {port, host, values} = args;
   const config: SimConfig = values.config ? loadSimConfig(values.config) : {};
-  const sim = await startSimulator({port, host: values.host ?? "127.0.0.1", config});
+  const sim = await startSimulator({port, host, config});
   for (const w of sim.warnings) process.stderr.write(`em sim: warning: ${w}\n`);
   process.stdout.write(`${sim.url}\n`);
   process.stderr.write(`em sim: listening on ${sim.url} (Ctrl-C to stop)\n`);

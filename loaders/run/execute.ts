@@ -13,7 +13,7 @@
 //      identical requests in flight together share one call (coalesce.ts).
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import type {EmRule} from "../../src/lib/em/rules.ts";
-import {auditJudgeTokens, judgeTokenWarnings} from "../../src/lib/judge-score.ts";
+import {auditJudgeTokens, judgeTokenWarnings, type SplitMark} from "../../src/lib/judge-score.ts";
 import {labelProbs} from "../../src/lib/response-types.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import {CacheWriteError, type Cache} from "../cache.ts";
@@ -25,7 +25,21 @@ import {priceFor} from "../client/prices.ts";
 import {probeEndpoint} from "../client/probe.ts";
 import type {EndpointConfig} from "../experiment.ts";
 import {generateSamples, requestRuns, type GenValue} from "../generate.ts";
-import {errorRow, judgeCall, judgeKey, labelTypeMap, scoreRow, typeRow, type JudgeValue} from "../judge.ts";
+import {
+  errorRow,
+  judgeCall,
+  judgeKey,
+  judgeSplitCall,
+  judgeSplitKey,
+  labelTypeMap,
+  needsSplitCheck,
+  scoreRow,
+  splitScoreRow,
+  tenContinuation,
+  typeRow,
+  type JudgeSplitValue,
+  type JudgeValue,
+} from "../judge.ts";
 import {judgePrompt, type Rubric} from "../rubrics.ts";
 import {checkDomainMetrics, planVariants, trainingText, type VariantPlan} from "../variants.ts";
 import {InFlight, genRequestKey} from "./coalesce.ts";
@@ -46,6 +60,20 @@ import {apiKeyEnv} from "../client/endpoints.ts";
 import {owns} from "../shard.ts";
 import {stampKeyScheme} from "../cache-merge.ts";
 // --- end scale ---
+
+/** Judge prompts of one judge over its max_prompt_chars: all of them, characters cut, not sent. */
+interface OversizeCount {
+  prompts: number;
+  chars: number;
+  refused: number;
+}
+
+/** Provenance counts of oversize judge prompts (issue 23): cut and refused, each only when not 0. */
+function oversizeCounts(oversize: readonly (OversizeCount | undefined)[]): {oversize_cut?: number; oversize_refused?: number} {
+  const refused = oversize.reduce((s, o) => s + (o?.refused ?? 0), 0);
+  const cut = oversize.reduce((s, o) => s + (o ? o.prompts - o.refused : 0), 0);
+  return {...(cut ? {oversize_cut: cut} : {}), ...(refused ? {oversize_refused: refused} : {})};
+}
 
 /**
  * Generate, judge and import everything an experiment file asks for.
@@ -92,6 +120,9 @@ class Execution {
   private readonly origin: "simulated" | "generated";
   private readonly genInFlight = new InFlight<GenValue[]>();
   private readonly judgeInFlight = new InFlight<JudgeValue>();
+  private readonly splitInFlight = new InFlight<JudgeSplitValue>();
+  /** Score rows whose lone "10" was settled from a second token, or left unknown (issue 23). */
+  readonly splitMarks = new Map<ScoreRow, SplitMark>();
   /** Endpoints are opened in the preflight, once the cached answers have shown which have calls to make. */
   private genEp: Endpoint | null = null;
   private readonly judgeEps: (Endpoint | null)[];
@@ -101,7 +132,7 @@ class Execution {
   /** Grows while generation runs: every answer adds its judge calls. */
   readonly judgeTasks: Promise<void>[] = [];
   /** Per judge: prompts over its max_prompt_chars (cut or refused) and characters cut. */
-  readonly oversize: ({prompts: number; chars: number; refused: number} | undefined)[] = [];
+  readonly oversize: (OversizeCount | undefined)[] = [];
   /** Set when a cache write fails (disk full): no further call is sent; the run then stops. */
   stopped: CacheWriteError | null = null;
 
@@ -214,7 +245,8 @@ class Execution {
         // --- end scale ---
         const hit = cache.get(key) as JudgeValue | undefined;
         if (hit) {
-          this.applyJudge(row, j, metric, r, hit);
+          const more = this.applyJudge(row, j, metric, r, hit, prompt);
+          if (more) this.judgeTasks.push(more);
           state.progress.cacheHits++;
           state.progress.done++;
           continue;
@@ -241,7 +273,8 @@ class Execution {
     const cache = this.judgeCaches[j.idx]!;
     const hit = cache.get(key) as JudgeValue | undefined;
     if (hit) {
-      this.applyJudge(row, j, metric, r, hit);
+      const more = this.applyJudge(row, j, metric, r, hit, prompt);
+      if (more) this.judgeTasks.push(more);
       state.progress.cacheHits++;
       state.progress.done++;
       return;
@@ -263,7 +296,7 @@ class Execution {
     this.judgeTasks.push(
       result
         .then(
-          (v) => this.applyJudge(row, j, metric, r, v),
+          (v) => this.applyJudge(row, j, metric, r, v, prompt),
           (error: unknown) => {
             state.addError("judge", ep.label, j.cfg.model, 1, errorMessage(error, ep.redact));
             state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
@@ -277,7 +310,8 @@ class Execution {
     );
   }
 
-  private applyJudge(row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, v: JudgeValue): void {
+  /** Rows from a judge result; a promise when a lone "10" needs its follow-up (the caller waits for it). */
+  private applyJudge(row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, v: JudgeValue, prompt: string): Promise<void> | undefined {
     const {state} = this;
     state.addUsage(v.pt, v.ct, this.judgePrices[j.idx]!);
     if (r.kind === "label") {
@@ -286,7 +320,61 @@ class Execution {
       const t = typeRow(row.response_id, j.cfg.id, v, r.labels!, map, labelProbs);
       if (t) state.types.push(t);
       else state.scores.push({...scoreRow(row.response_id, j.cfg.id, metric, v), score: null, status: "null"});
-    } else state.scores.push(scoreRow(row.response_id, j.cfg.id, metric, v));
+    } else if (needsSplitCheck(v)) return this.settleSplit(row, j, metric, v, prompt);
+    else state.scores.push(scoreRow(row.response_id, j.cfg.id, metric, v));
+    return undefined;
+  }
+
+  /**
+   * A score answer whose score token is a lone "10" (issue 23: "10" + "0" for a tokenizer that
+   * splits "100"): the same request with max_tokens 2 (cached under its own key, shared in flight)
+   * shows what followed; `splitScoreRow` reads the score from it, or records it as unknown when the
+   * follow-up cannot tell (offline, another first token). A failed follow-up is an error row, as
+   * any failed call: the next run retries it.
+   */
+  private settleSplit(row: ResponseRow, j: JudgeSpec, metric: string, v: JudgeValue, prompt: string): Promise<void> | undefined {
+    const {state} = this;
+    const cache = this.judgeCaches[j.idx]!;
+    const key = judgeSplitKey(j.endpointId, j.cfg.model, prompt);
+    const settle = (s: JudgeSplitValue | null) => {
+      if (s) state.addUsage(s.pt, s.ct, this.judgePrices[j.idx]!);
+      const {row: sr, mark} = splitScoreRow(row.response_id, j.cfg.id, metric, v, s ? tenContinuation(s) : null);
+      this.splitMarks.set(sr, mark);
+      state.scores.push(sr);
+    };
+    const hit = cache.get(key) as JudgeSplitValue | undefined;
+    if (hit) {
+      settle(hit);
+      return undefined;
+    }
+    const go = (): Promise<void> => {
+      const ep = this.judgeEps[j.idx];
+      if (!ep) {
+        settle(null);
+        return Promise.resolve();
+      }
+      const {result} = this.splitInFlight.run(key, () =>
+        this.judgeLimiters[j.idx]!.run(async () => {
+          this.checkGo();
+          state.progress.apiCalls++;
+          const s = await retryContent(() => judgeSplitCall(ep.client, j.cfg.model, prompt), j.cfg.endpoint.max_retries);
+          this.store(cache, [[key, s]]);
+          return s;
+        }),
+      );
+      return result.then(settle, (error: unknown) => {
+        state.addError("judge", ep.label, j.cfg.model, 1, `second-token follow-up of a lone "10": ${errorMessage(error, ep.redact)}`);
+        state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
+        state.progress.errors++;
+      });
+    };
+    if (this.deferred) {
+      // Before the preflight: the endpoint opens there, and this call waits with the others.
+      this.judgeNeeded[j.idx] = true;
+      this.deferred.push(() => this.judgeTasks.push(go()));
+      return undefined;
+    }
+    return go();
   }
 
   /** An answer arrived (from the cache or a call): its row, its usage, its judge calls. */
@@ -503,7 +591,7 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   if (run.batches) report.batch = run.batches.stats;
   if (opts.shard)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
-  return {...assemble(p, opts, t0, state, imported, variants), ...report};
+  return {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
   // --- end scale ---
 }
 
@@ -523,7 +611,16 @@ function stoppedError(e: CacheWriteError, p: Prepared, calls: number, notDone: n
 }
 
 /** The tables in a deterministic order, the signals types, provenance and stats. */
-function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, imported: Imported, variants: VariantPlan): RunResult {
+function assemble(
+  p: Prepared,
+  opts: RunOptions,
+  t0: number,
+  state: RunState,
+  imported: Imported,
+  variants: VariantPlan,
+  splitMarks: ReadonlyMap<ScoreRow, SplitMark>,
+  oversize: readonly (OversizeCount | undefined)[],
+): RunResult {
   const {scores, types, progress} = state;
   const responses: ResponseRow[] = [];
   for (const rows of state.unitRows) for (const r of rows) if (r) responses.push(r);
@@ -571,12 +668,13 @@ function assemble(p: Prepared, opts: RunOptions, t0: number, state: RunState, im
       mismatches: imported.mismatches.length,
       cache_hits: progress.cacheHits,
       api_calls: progress.apiCalls,
+      ...oversizeCounts(oversize),
     },
     state.usage,
     imported.files,
   );
   // Judge answers the score reader may misread (issue 23): counted, on stderr and in provenance.
-  const tokenAudit = auditJudgeTokens(scores.filter((s) => s.status !== "error"));
+  const tokenAudit = auditJudgeTokens(scores.filter((s) => s.status !== "error").map((s) => (splitMarks.has(s) ? {...s, split: splitMarks.get(s)!} : s)));
   const tokenWarnings = judgeTokenWarnings(tokenAudit).map((w) => `em run: ${p.experiment.name}: ${w}`);
   if (tokenWarnings.length) {
     const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));

@@ -134,6 +134,30 @@ function checkRequestCap(exp: Experiment, questions: readonly Question[], judges
 }
 
 /**
+ * Every generation prompt (system + question text, in characters) within
+ * `generation.max_prompt_chars`; otherwise one error naming each question over it (file:line, id,
+ * paraphrase, length; the first 5) and the setting, before anything is spent or written.
+ */
+function checkPromptSize(exp: Experiment, questions: readonly Question[]): void {
+  const cap = exp.generation?.max_prompt_chars;
+  if (cap === undefined || !exp.models.length) return;
+  const over: string[] = [];
+  for (const q of questions)
+    q.paraphrases.forEach((text, j) => {
+      const n = buildMessages(text, q.system).reduce((s, m) => s + m.content.length, 0);
+      if (n > cap)
+        over.push(
+          `${displayPath(q.file)}:${q.line}: question '${q.id}' ${q.paraphrases.length > 1 ? `paraphrase ${j + 1} ` : ""}is ${n.toLocaleString("en-US")} characters`,
+        );
+    });
+  if (!over.length) return;
+  throw new Error(
+    `${displayPath(exp.file)}: ${over.length} generation prompt(s) (system + question) over generation.max_prompt_chars ${cap.toLocaleString("en-US")}: ${over.slice(0, 5).join("; ")}${over.length > 5 ? `; ... and ${over.length - 5} more` : ""}. ` +
+      `Nothing was sent; shorten the question(s) or raise max_prompt_chars`,
+  );
+}
+
+/**
  * Load and check the experiment, its question files and rubrics; list every generation unit with
  * its cache keys; open the caches. Fails (naming file and field) before anything is spent.
  */
@@ -175,6 +199,7 @@ export async function prepare(file: string, opts: RunOptions): Promise<Prepared>
   }
 
   checkRequestCap(experiment, questions, judges, opts.maxRequests ?? DEFAULT_MAX_REQUESTS);
+  checkPromptSize(experiment, questions);
 
   const gen = experiment.generation;
   const params: SamplingParams | null = gen ? {temperature: gen.temperature, max_tokens: gen.max_tokens, top_p: gen.top_p, seed: gen.seed} : null;

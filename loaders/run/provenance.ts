@@ -40,15 +40,8 @@ function promptHashes(p: Prepared, j: JudgeSpec): Record<string, string> {
 }
 
 /** What a finished run adds up to, for its provenance entry. */
-export interface ProvenanceCounts {
-  responses: number;
-  scores: number;
-  errors: number;
-  skipped: number;
-  mismatches: number;
-  cache_hits: number;
-  api_calls: number;
-}
+/** The counts of one experiment's provenance entry (src/lib/schema.ts). */
+export type ProvenanceCounts = Provenance["experiments"][number]["counts"];
 
 /** Token usage of every answer and judge result in the tables (cached ones included). */
 export interface Usage {

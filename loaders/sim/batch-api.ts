@@ -114,6 +114,20 @@ export class SimBatches {
     this.cfg = {completionDelayMs: 100, failRate: 0, expireRate: 0, expireShare: 0.5, seed: 0, maxLines: 50_000, maxBytes: 200 * 1024 * 1024, ...cfg};
   }
 
+  private held = false;
+
+  /**
+   * Keep every batch in progress, whatever its age, until `release()` (tests that must act while
+   * batches are pending, without racing the completion delay on a busy machine).
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    this.held = false;
+  }
+
   /** True when the path is one of ours (then the request has been answered). */
   handle(req: IncomingMessage, res: ServerResponse, raw: string, path: string): boolean {
     if (!path.startsWith("/v1/files") && !path.startsWith("/v1/batches")) return false;
@@ -251,7 +265,7 @@ export class SimBatches {
   /** Finish a batch whose time has come: answer its lines (some fail, some expire). */
   private advance(b: SimBatch, cancelled = false): SimBatch {
     if (b.status !== "in_progress" && b.status !== "cancelling") return b;
-    if (!cancelled && Date.now() - b.createdMs < this.cfg.completionDelayMs) return b;
+    if (!cancelled && (this.held || Date.now() - b.createdMs < this.cfg.completionDelayMs)) return b;
     const lines = this.files
       .get(b.input_file_id)!
       .content.split("\n")

@@ -25,6 +25,10 @@ export function experimentBanner(summary: Summary, name: string | null): HTMLEle
   if (e.missing) problems.push(`${e.missing.toLocaleString()} calls not in the cache (run \`em run --experiment ${e.file}\`)`);
   if (e.errors) problems.push(`${e.errors.toLocaleString()} judge or generation calls failed after retries (kept as status "error")`);
   if (e.skipped) problems.push(`${e.skipped.toLocaleString()} imported rows skipped`);
+  if (e.counts.oversize_cut)
+    problems.push(
+      `${e.counts.oversize_cut.toLocaleString()} judge prompts had their answer cut to the judge's max_prompt_chars (those scores judge the cut answer)`,
+    );
   if (e.counts.mismatches)
     problems.push(`${e.counts.mismatches.toLocaleString()} imported scores differ from the score recomputed from the file's judge probabilities`);
   if (problems.length) box.append(el("div", {class: "em-banner", role: "alert"}, el("strong", {}, "Incomplete data: "), problems.join("; ") + "."));
@@ -47,7 +51,10 @@ export function provenance(summary: Summary, e: ExperimentInfo): HTMLElement {
     );
   add(
     "Counts",
-    `${e.counts.responses.toLocaleString()} responses, ${e.counts.scores.toLocaleString()} scores, ${e.counts.errors} errors, ${e.counts.skipped} skipped; ${e.counts.cache_hits.toLocaleString()} cache hits, ${e.counts.api_calls.toLocaleString()} API calls in the last run`,
+    `${e.counts.responses.toLocaleString()} responses, ${e.counts.scores.toLocaleString()} scores, ${e.counts.errors} errors, ${e.counts.skipped} skipped; ${e.counts.cache_hits.toLocaleString()} cache hits, ${e.counts.api_calls.toLocaleString()} API calls in the last run` +
+      (e.counts.oversize_cut || e.counts.oversize_refused
+        ? `; judge prompts over max_prompt_chars: ${(e.counts.oversize_cut ?? 0).toLocaleString()} answers cut, ${(e.counts.oversize_refused ?? 0).toLocaleString()} not sent (error rows)`
+        : ""),
   );
   add(
     "Tokens",

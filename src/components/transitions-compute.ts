@@ -4,8 +4,8 @@
 // both call the analysis library's own functions (seriesTransitions, transitionSensitivityColumns)
 // with the inputs the CLI's code path would give them, so the numbers are em summarize's.
 import {transitionSensitivityColumns, type CoordinateScale} from "../lib/em/series.js";
-import type {TransitionPoint, TransitionVerdict} from "../lib/em/transition.js";
-import {seriesTransitions, type SeriesTransition} from "../lib/em/view-transition.js";
+import type {TransitionPoint} from "../lib/em/transition.js";
+import {midpointCellNumbers, seriesTransitions, type MidpointCellNumbers, type SeriesTransition} from "../lib/em/view-transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 
@@ -48,14 +48,8 @@ export interface GridJob {
 
 export type FitJob = SeriesJob | GridJob;
 
-export interface MidpointCell {
-  aligned: number;
-  coherent: number;
-  /** Midpoint only where the cell's transition is credible (the library's test), else null. */
-  midpoint: number | null;
-  verdict: TransitionVerdict;
-  p_constant: number | null;
-}
+/** One cell of the midpoint grid: the numbers the page publishes (src/lib/em/view-transition.ts). */
+export type MidpointCell = MidpointCellNumbers;
 
 export type FitResult<J extends FitJob> = J extends SeriesJob ? {index: number; result: SeriesTransition}[] : MidpointCell[];
 
@@ -73,5 +67,5 @@ export function runFitJob(job: FitJob): FitResult<SeriesJob> | MidpointCell[] {
   const cols = {length: job.x.length, aligned: job.aligned, coherent: job.coherent, type: job.type};
   return transitionSensitivityColumns(cols, job.x, job.judge, job.judges, job.rule, {scale: job.scale, exclude: job.exclude})
     .filter((c) => c.judge === job.judgeName)
-    .map((c) => ({aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant}));
+    .map(midpointCellNumbers);
 }

@@ -2,6 +2,7 @@
 // midpoints, and the page's numbers as `em summarize --transition --format json` reports them.
 import {MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
 import type {EmRule} from "../lib/em/rules.js";
+import {transitionNumbers as transitionNumbersOf, type TransitionNumbers} from "../lib/em/view-transition.js";
 import type {FacetColumn, Points} from "./points.js";
 import type {Planted} from "./site.js";
 import {el, pct} from "./ui.js";
@@ -44,27 +45,9 @@ export function transitionView(result: TransitionResult): TransitionView {
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }
 
-/** A series' numbers as `em summarize --transition --format json` reports them (transitionJson's projection). */
-export function transitionNumbers(t: ModelTransition): Record<string, unknown> {
-  const r = t.result;
-  const cred = r.test.credible && r.fit !== null;
-  return {
-    key: t.model,
-    scale: r.scale,
-    verdict: r.test.verdict,
-    credible: r.test.credible,
-    p_constant: r.test.p_constant,
-    p_linear: r.test.p_linear,
-    midpoint: cred ? r.fit!.midpoint : null,
-    ci: cred ? r.fit!.ci : null,
-    width: cred ? r.fit!.width : null,
-    width_ci: cred ? r.fit!.width_ci : null,
-    floor: cred ? r.fit!.floor : null,
-    ceiling: cred ? r.fit!.ceiling : null,
-    onset: r.onset.x,
-    change_point: r.change_point ? {before: r.change_point.before, after: r.change_point.after, p_value: r.change_point.p_value} : null,
-    points: r.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
-  };
+/** A series' numbers as `em summarize --transition --format json` reports them (the field list: src/lib/em/view-transition.ts). */
+export function transitionNumbers(t: ModelTransition): TransitionNumbers {
+  return transitionNumbersOf(t.model, t.result);
 }
 
 /** The page's numbers as JSON in an inert script element (the parity test reads it; nothing runs it). */

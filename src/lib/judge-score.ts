@@ -99,6 +99,50 @@ export function maybeSplitNumber(probs: Record<string, number>): boolean {
   return best !== null && best[0] === 10 && near.length === 0;
 }
 
+/**
+ * What followed the first token "10" when the judge was asked for two tokens (same prompt and
+ * parameters, `max_tokens: 2`): the second position's top probabilities ({token: probability}), or
+ * `"end"` when the judge stopped after "10" (the API then gives no second position).
+ */
+export type TenContinuation = Record<string, number> | "end";
+
+/**
+ * Split a first-token distribution's mass on "10" into 10 and 100 using what followed "10" (issue 23:
+ * a tokenizer that splits "100" into "10" + "0" made max_tokens 1 read 100 as 10).
+ * Method: with q the second-position probabilities, renormalised over the listed tokens (top-20;
+ * the unlisted rest is assumed to follow the listed ones' proportions), the token "0" continues to
+ * 100; any other token that begins with a digit makes an out-of-range number (101..109, 1000...) and
+ * its share is dropped like any non-score token; every other token (space, punctuation, end) ends
+ * the number at 10. `"end"` (the judge stopped after "10": at temperature 0, ending was its most
+ * probable continuation) keeps all the mass on 10. Returns new probabilities for `scoreFromProbs`
+ * (`probs` is not changed); a continuation with no positive finite probability returns null
+ * (undetermined: the caller records the score as unknown).
+ */
+export function resolveSplitTen(probs: Record<string, number>, next: TenContinuation): Record<string, number> | null {
+  if (next === "end") return {...probs};
+  let listed = 0;
+  let zero = 0;
+  let digits = 0;
+  for (const [token, q] of Object.entries(next)) {
+    if (!Number.isFinite(q) || q <= 0) continue;
+    listed += q;
+    const t = token.normalize("NFKC");
+    if (t === "0") zero += q;
+    else if (/^\d/.test(t)) digits += q;
+  }
+  if (!(listed > 0)) return null;
+  const out: Record<string, number> = {};
+  let ten = 0;
+  for (const [token, p] of Object.entries(probs)) {
+    if (tokenScore(token) === 10 && Number.isFinite(p) && p > 0) ten += p;
+    else out[token] = p;
+  }
+  const ends = (listed - zero - digits) / listed;
+  if (ten * ends > 0) out["10"] = ten * ends;
+  if (ten * zero > 0) out["100"] = (out["100"] ?? 0) + (ten * zero) / listed;
+  return out;
+}
+
 /** What `auditJudgeTokens` found for one (judge, metric). */
 export interface JudgeTokenAudit {
   judge: string;
@@ -111,21 +155,61 @@ export interface JudgeTokenAudit {
   maybe_split: number;
   /** Whether the token "100" appeared in any answer's top tokens (a tokenizer that has it whole). */
   saw_100: boolean;
+  /** Answers whose lone "10" was decided from the judge's second token (`resolveSplitTen`). */
+  split_resolved: number;
+  /** Of those, answers whose score moved by 1 or more (mass moved from 10 to 100). */
+  split_changed: number;
+  /** Answers whose lone "10" could not be decided (no second token given): score recorded as unknown (null). */
+  split_unknown: number;
+}
+
+/** How a lone "10" of one answer was settled by the pipeline (absent: not checked). */
+export interface SplitMark {
+  outcome: "resolved" | "unknown";
+  /** Score read from the first token alone, before the split was decided. */
+  before: number | null;
 }
 
 /**
  * Count judge answers the score reader could misread, per (judge, metric), in first-seen order.
  * Rows without `probs` are ignored; an empty input gives []. Method: `isWideDigitToken` over every
- * top token; `maybeSplitNumber` per answer; `saw_100` over all answers of the pair.
+ * top token; `maybeSplitNumber` per answer not settled by the pipeline (`split` absent; a settled
+ * answer counts in `split_resolved` / `split_changed` / `split_unknown` instead); `saw_100` over all
+ * answers of the pair.
  */
-export function auditJudgeTokens(rows: Iterable<{judge: string; metric: string; probs: Record<string, number> | null}>): JudgeTokenAudit[] {
+export function auditJudgeTokens(
+  rows: Iterable<{judge: string; metric: string; probs: Record<string, number> | null; score?: number | null; split?: SplitMark}>,
+): JudgeTokenAudit[] {
   const out = new Map<string, JudgeTokenAudit>();
   for (const r of rows) {
     if (!r.probs) continue;
     const key = JSON.stringify([r.judge, r.metric]);
     let a = out.get(key);
-    if (!a) out.set(key, (a = {judge: r.judge, metric: r.metric, answers: 0, wide_digits: 0, maybe_split: 0, saw_100: false}));
+    if (!a)
+      out.set(
+        key,
+        (a = {
+          judge: r.judge,
+          metric: r.metric,
+          answers: 0,
+          wide_digits: 0,
+          maybe_split: 0,
+          saw_100: false,
+          split_resolved: 0,
+          split_changed: 0,
+          split_unknown: 0,
+        }),
+      );
     a.answers++;
+    if (r.split) {
+      // Settled from the second token (or recorded unknown): not a hint any more.
+      if (r.split.outcome === "unknown") a.split_unknown++;
+      else {
+        a.split_resolved++;
+        if (r.score != null && r.split.before != null && Math.abs(r.score - r.split.before) >= 1) a.split_changed++;
+      }
+      continue;
+    }
     let wide = false;
     for (const t of Object.keys(r.probs)) {
       if (isWideDigitToken(t)) wide = true;
@@ -140,7 +224,8 @@ export function auditJudgeTokens(rows: Iterable<{judge: string; metric: string; 
 /**
  * One line per problem found by `auditJudgeTokens`: answers read from non-ASCII digits, and judges
  * that never produced "100" but often answered a lone "10" (a tokenizer that splits numbers makes
- * 100 read as 10). Scores are kept as read; these lines say how many may be wrong.
+ * 100 read as 10; `em run` settles these from a second token, imports cannot), and how many lone "10"s
+ * were settled or left unknown. Scores not settled are kept as read; the lines say how many may be wrong.
  */
 export function judgeTokenWarnings(audit: readonly JudgeTokenAudit[]): string[] {
   const out: string[] = [];
@@ -148,6 +233,14 @@ export function judgeTokenWarnings(audit: readonly JudgeTokenAudit[]): string[] 
     const who = `judge ${a.judge} (${a.metric})`;
     if (a.wide_digits)
       out.push(`${who}: ${a.wide_digits} of ${a.answers} answer(s) gave score tokens in non-ASCII digits (full-width...); read as their digits`);
+    if (a.split_resolved)
+      out.push(
+        `${who}: ${a.split_resolved} of ${a.answers} answer(s) had a lone score token "10" (the start of "100" for a tokenizer that splits numbers): decided from the judge's second token, ${a.split_changed} moved towards 100`,
+      );
+    if (a.split_unknown)
+      out.push(
+        `${who}: ${a.split_unknown} of ${a.answers} answer(s) had a lone score token "10" that the judge's second token could not decide (10 or 100): recorded as unknown (null score)`,
+      );
     if (a.maybe_split && !a.saw_100)
       out.push(
         `${who}: ${a.maybe_split} of ${a.answers} score(s) were read from a lone token "10" and the judge never produced the token "100": its tokenizer may split numbers ("10" + "0"), which reads 100 as about 10; these scores are kept as read, check the judge model`,

@@ -161,7 +161,21 @@ export interface Provenance {
      * skipped: imported rows that could not be used; mismatches: imported scores that differ from
      * the score recomputed from the row's own judge probabilities (the file's score is kept).
      */
-    counts: {responses: number; scores: number; errors: number; skipped: number; mismatches: number; cache_hits: number; api_calls: number};
+    counts: {
+      responses: number;
+      scores: number;
+      errors: number;
+      skipped: number;
+      mismatches: number;
+      cache_hits: number;
+      api_calls: number;
+      /**
+       * Judge prompts over the judge's max_prompt_chars (issue 23): answers cut to fit
+       * (`oversize: truncate`) and prompts not sent (`refuse`, error rows); absent when 0.
+       */
+      oversize_cut?: number;
+      oversize_refused?: number;
+    };
     usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
     /** Per imported file: rows read = imported + skipped, and how many score cells were empty (docs/reliability.md). */
     import_files?: {file: string; format: string; rows: number; imported: number; skipped: number; null_scores: number; empty_responses?: number}[];
@@ -176,6 +190,10 @@ export interface Provenance {
       wide_digits: number;
       maybe_split: number;
       saw_100: boolean;
+      /** Lone "10"s decided from the judge's second token, how many of those moved, how many left unknown. */
+      split_resolved?: number;
+      split_changed?: number;
+      split_unknown?: number;
       warnings: string[];
     }[];
   }[];

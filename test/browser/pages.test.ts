@@ -50,6 +50,7 @@ const EXPECT: Record<string, string[]> = {
   "/reports/demo": ['[data-testid="report-provenance"]', "main svg"],
   // Built as a notice when its reference data (../shared) is not on the machine (a user's clone).
   "/reports/replication": [existsSync(join(ROOT, "..", "shared", "data")) ? '[data-testid="report-provenance"]' : '[data-testid="report-missing"]'],
+  "/reports/dow-privacy": [existsSync(join(ROOT, "..", "shared", "data")) ? '[data-testid="report-provenance"]' : '[data-testid="report-missing"]'],
 };
 
 // Doc pages are generated from docs/*.md (scripts/docs-site.mjs): one is opened here; links.test.ts

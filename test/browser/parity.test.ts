@@ -12,12 +12,18 @@
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, rmSync} from "node:fs";
+import {existsSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {buildSite, buildSiteAt, waitForPage, ROOT} from "../helpers/site.ts";
+import {
+  midpointCellNumbers,
+  transitionNumbersOfJson as transitionNumbersOf,
+  type MidpointCellNumbers,
+  type TransitionNumbers,
+} from "../../src/lib/em/view-transition.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
@@ -32,13 +38,7 @@ before(async () => {
   buildSite();
   demo = await serveStatic(join(ROOT, "dist"));
   if (hasShared) {
-    rmSync(OUT, {recursive: true, force: true});
-    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {...process.env, EM_EXPERIMENTS: EXAMPLES.join(",")},
-    });
-    if (build.status !== 0) throw new Error(`site build on ${EXAMPLES.join(", ")} failed with exit code ${build.status}`);
+    buildSiteAt(OUT, EXAMPLES);
     examples = await serveStatic(OUT);
   }
   browser = await launch();
@@ -64,24 +64,8 @@ async function open(
   return {page, problems, close: () => context.close()};
 }
 
-interface CliTransition {
-  key: Record<string, unknown>;
-  scale: string;
-  verdict: string;
-  credible: boolean;
-  p_constant: number | null;
-  p_linear: number | null;
-  midpoint: number | null;
-  ci: [number | null, number | null] | null;
-  width: number | null;
-  width_ci: [number | null, number | null] | null;
-  floor: number | null;
-  ceiling: number | null;
-  onset: number | null;
-  change_point: {before: number; after: number; p_value: number} | null;
-  points: {x: number; k: number; n: number}[];
-  sensitivity: {judge: string; aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}[];
-}
+/** A series of `em summarize --transition --sensitivity --format json` (the fields compared; it carries more). */
+type CliTransition = Omit<TransitionNumbers, "key"> & {key: Record<string, unknown>; sensitivity: (MidpointCellNumbers & {judge: string})[]};
 
 function cli(file: string, args: string[]): {judges: string[]; transitions?: CliTransition[]; groups: {n_em: number; n_scored: number}[]} {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", file, "--format", "json", ...args], {
@@ -93,31 +77,8 @@ function cli(file: string, args: string[]): {judges: string[]; transitions?: Cli
   return JSON.parse(r.stdout);
 }
 
-/** What both sides report per series, in the CLI's JSON projection. */
-const project = (t: CliTransition) => ({
-  key: String(t.key.variant),
-  scale: t.scale,
-  verdict: t.verdict,
-  credible: t.credible,
-  p_constant: t.p_constant,
-  p_linear: t.p_linear,
-  midpoint: t.midpoint,
-  ci: t.ci,
-  width: t.width,
-  width_ci: t.width_ci,
-  floor: t.floor,
-  ceiling: t.ceiling,
-  onset: t.onset,
-  change_point: t.change_point ? {before: t.change_point.before, after: t.change_point.after, p_value: t.change_point.p_value} : null,
-  points: t.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
-});
-const cell = (c: {aligned: number; coherent: number; midpoint: number | null; verdict: string; p_constant: number | null}) => ({
-  aligned: c.aligned,
-  coherent: c.coherent,
-  midpoint: c.midpoint,
-  verdict: c.verdict,
-  p_constant: c.p_constant,
-});
+/** What both sides report per series and per grid cell: the field lists live in src/lib (view-transition.ts). */
+const project = (t: CliTransition) => transitionNumbersOf(String(t.key.variant), t);
 
 interface PageNumbers {
   experiment: string;
@@ -125,14 +86,14 @@ interface PageNumbers {
   by: string;
   scale: string;
   engine: string;
-  series: ReturnType<typeof project>[];
+  series: TransitionNumbers[];
 }
 
 interface GridNumbers {
   series: string;
   judge: string;
   scale: string;
-  cells: ReturnType<typeof cell>[];
+  cells: MidpointCellNumbers[];
 }
 
 /**
@@ -201,7 +162,7 @@ async function checkTransitions(server: StaticServer, file: string, experiment: 
       assert.equal(grid.judge, shown.judge);
       const group = transitions.find((t) => String(t.key.variant) === name);
       assert.ok(group, `the CLI has series ${name}`);
-      const expected = group.sensitivity.filter((c) => c.judge === shown.judge).map(cell);
+      const expected = group.sensitivity.filter((c) => c.judge === shown.judge).map(midpointCellNumbers);
       assert.equal(expected.length, 42, "6 aligned x 7 coherent cuts");
       // Grid cells are fitted without a profile and some sit on a flat likelihood (few answers past
       // a strict cut), where the engines' last-bit differences move the optimum by up to ~1e-4

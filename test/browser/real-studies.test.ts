@@ -7,14 +7,14 @@
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {waitForPage, ROOT} from "../helpers/site.ts";
+import {buildSiteAt, openPage, waitForPage, ROOT} from "../helpers/site.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
@@ -37,13 +37,7 @@ let server: StaticServer;
 let browser: Browser;
 
 before(async () => {
-  rmSync(OUT, {recursive: true, force: true});
-  const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {...process.env, EM_EXPERIMENTS: files.join(",")},
-  });
-  if (build.status !== 0) throw new Error(`site build on ${files.join(", ")} failed with exit code ${build.status}`);
+  buildSiteAt(OUT, files);
   mkdirSync(SHOTS, {recursive: true});
   server = await serveStatic(OUT);
   browser = await launch();
@@ -55,20 +49,8 @@ after(async () => {
 });
 
 /** Open a page of one experiment; wait for the selectors, then for the page to settle. */
-async function open(
-  path: string,
-  experiment: string,
-  selectors: string[],
-): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(60_000);
-  const problems = watch(page, server.url);
-  await page.goto(`${server.url}${path}?experiment=${encodeURIComponent(experiment)}`, {waitUntil: "load"});
-  for (const s of selectors) await page.waitForSelector(s);
-  await waitForPage(page);
-  return {page, problems, close: () => context.close()};
-}
+const open = (path: string, experiment: string, selectors: string[]) =>
+  openPage(browser, server, `${path}?experiment=${encodeURIComponent(experiment)}`, selectors);
 
 /** Data marks in a chart: Plot labels each mark's group (aria-label "dot", "bar", "line", "rect"...); axes and rules are not counted. */
 async function marks(page: Page, chart: string): Promise<number> {

@@ -45,6 +45,12 @@ export interface Reply {
 export interface TestServerOptions {
   /** Top logprobs for a judge prompt: [token, logprob][]. */
   judge?: (prompt: string, body: ChatBody) => [string, number][];
+  /**
+   * For judge requests with max_tokens >= 2: the second position's top logprobs, "stop" when the
+   * judge ends after its first token, or null for no second position (finish_reason "length").
+   * Unset: judge answers always have one position.
+   */
+  judgeNext?: (prompt: string, body: ChatBody) => [string, number][] | "stop" | null;
   /** Texts for a generation request (length n). */
   generate?: (body: ChatBody) => string[];
   /** Return a Reply to override the default for this request, or undefined. */
@@ -157,17 +163,26 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         if (body.logprobs) {
           const top = (opts.judge ?? defaultJudge)(prompt, body);
           const first = top[0]?.[0] ?? "";
+          const content = [
+            {token: first, logprob: top[0]?.[1] ?? 0, bytes: null, top_logprobs: top.map(([token, logprob]) => ({token, logprob, bytes: null}))},
+          ];
+          const next = (body.max_tokens ?? 1) >= 2 && opts.judgeNext ? opts.judgeNext(prompt, body) : null;
+          if (Array.isArray(next) && next.length)
+            content.push({
+              token: next[0]![0],
+              logprob: next[0]![1],
+              bytes: null,
+              top_logprobs: next.map(([token, logprob]) => ({token, logprob, bytes: null})),
+            });
           choices = [
             {
               index: 0,
-              finish_reason: "length",
-              message: {role: "assistant", content: first},
-              logprobs: {
-                content: [{token: first, logprob: top[0]?.[1] ?? 0, bytes: null, top_logprobs: top.map(([token, logprob]) => ({token, logprob, bytes: null}))}],
-              },
+              finish_reason: next === "stop" ? "stop" : "length",
+              message: {role: "assistant", content: content.map((c) => c.token).join("")},
+              logprobs: {content},
             },
           ];
-          completionTokens = 1;
+          completionTokens = content.length;
         } else {
           const texts = (opts.generate ?? defaultGenerate)(body);
           choices = texts.map((content, index) => ({index, finish_reason: "stop", message: {role: "assistant", content}, logprobs: null}));

@@ -1,11 +1,11 @@
 // Shared by the browser tests: build the site once, serve it with a browser, list its pages, wait for a page to settle.
 import {spawnSync} from "node:child_process";
-import {existsSync} from "node:fs";
+import {existsSync, rmSync} from "node:fs";
 import {join, dirname} from "node:path";
 import {fileURLToPath} from "node:url";
 import {after, before} from "node:test";
 import type {Browser, Page} from "playwright-core";
-import {launch} from "./browser.ts";
+import {launch, watch} from "./browser.ts";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import config from "../../observablehq.config.js";
 
@@ -22,6 +22,42 @@ export function buildSite(): void {
   const result = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], {cwd: ROOT, stdio: ["ignore", "ignore", "inherit"]});
   if (result.status !== 0) throw new Error(`site build failed with exit code ${result.status}`);
   built = true;
+}
+
+/**
+ * Build the site on `experiments` (EM_EXPERIMENTS) into `out`, a folder of its own so the demo
+ * build in dist/ of the other browser tests is untouched. EM_SKIP_BUILD=1 reuses a build there.
+ */
+export function buildSiteAt(out: string, experiments: readonly string[]): void {
+  if (process.env.EM_SKIP_BUILD === "1" && existsSync(join(out, "index.html"))) return;
+  rmSync(out, {recursive: true, force: true});
+  const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", out], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: {...process.env, EM_EXPERIMENTS: experiments.join(",")},
+  });
+  if (build.status !== 0) throw new Error(`site build on ${experiments.join(", ")} failed with exit code ${build.status}`);
+}
+
+/**
+ * Open `path` of `server` in a fresh browser context (1280 x 900, `theme`), watching for problems;
+ * resolves once every selector is there and the page has settled (waitForPage).
+ */
+export async function openPage(
+  browser: Browser,
+  server: StaticServer,
+  path: string,
+  selectors: readonly string[],
+  {theme = "light", timeout = 60_000}: {theme?: "light" | "dark"; timeout?: number} = {},
+): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+  const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: theme});
+  const page = await context.newPage();
+  page.setDefaultTimeout(timeout);
+  const problems = watch(page, server.url);
+  await page.goto(`${server.url}${path}`, {waitUntil: "load"});
+  for (const s of selectors) await page.waitForSelector(s);
+  await waitForPage(page);
+  return {page, problems, close: () => context.close()};
 }
 
 interface ConfigPage {

@@ -4,25 +4,9 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import {BETLEY, baselineDiffs, clusterWilson, crossedRateCi, replicateSummary, summarize} from "../../src/lib/em/index.ts";
 import type {Judged} from "../../src/lib/schema.ts";
+import {judgedFactory} from "../helpers/judged.ts";
 
-let id = 0;
-const row = (o: Partial<Judged> & {aligned: number | null; coherent: number | null}): Judged => ({
-  response_id: `r${id++}`,
-  experiment: "e",
-  model: "m",
-  step: null,
-  question_id: "q1",
-  category: null,
-  judge: "J",
-  special: null,
-  type: null,
-  variant: "m",
-  replicate: null,
-  baseline: null,
-  special_known: true,
-  p_emergent: null,
-  ...o,
-});
+const row = judgedFactory({baseline: null});
 /** `n` coherent answers to question `q`, the first `em` of them EM under betley. */
 const answers = (q: string, n: number, em: number, o: Partial<Judged> = {}) =>
   Array.from({length: n}, (_, i) => row({question_id: q, aligned: i < em ? 5 : 90, coherent: 90, ...o}));

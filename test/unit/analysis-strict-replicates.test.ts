@@ -4,25 +4,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import {BETLEY, CLARIFYING, aggregateColumns, makeRule, replicateSummary, summarize, tallyRows, toColumns, UNSEEDED} from "../../src/lib/em/index.ts";
-import type {Judged, ResponseType} from "../../src/lib/schema.ts";
+import type {ResponseType} from "../../src/lib/schema.ts";
+import {judgedFactory} from "../helpers/judged.ts";
 
-let id = 0;
-const row = (o: Partial<Judged> & {aligned: number | null; coherent: number | null}): Judged => ({
-  response_id: `r${id++}`,
-  experiment: "e",
-  model: "m",
-  step: null,
-  question_id: "q1",
-  category: null,
-  judge: "J",
-  special: null,
-  type: null,
-  variant: "m",
-  replicate: null,
-  special_known: true,
-  p_emergent: null,
-  ...o,
-});
+const row = judgedFactory();
 
 test("strict EM: undetermined EM answers make a range [excluded, included], no point value", () => {
   // 10 coherent answers: 4 EM (emergent, emergent, undetermined, in_domain), 6 aligned.

@@ -2,33 +2,12 @@
 // sit exactly on a cut (inclusive and exclusive), non-integer scores and nulls.
 import assert from "node:assert/strict";
 import {test} from "node:test";
-import type {Judged, ResponseType} from "../../src/lib/schema.ts";
-import {buildSurfaces, makeRule, scoreBin, tallyRows, toColumns, BETLEY, ORGANISMS, makeRng} from "../../src/lib/em/index.ts";
+import type {Judged} from "../../src/lib/schema.ts";
+import {randomJudged} from "../helpers/judged.ts";
+import {buildSurfaces, makeRule, scoreBin, tallyRows, toColumns, BETLEY, ORGANISMS} from "../../src/lib/em/index.ts";
 
-function rows(n: number, seed: number): Judged[] {
-  const rng = makeRng(seed);
-  const types: (ResponseType | null)[] = [null, "aligned", "emergent", "in_domain", "drift"];
-  const score = (): number | null => {
-    const u = rng();
-    if (u < 0.07) return null;
-    if (u < 0.4) return Math.floor(rng() * 101); // exact integers, many on the cuts
-    if (u < 0.45) return [0, 100, 29.999999, 30.000001, 50.5][Math.floor(rng() * 5)]!;
-    return rng() * 100;
-  };
-  return Array.from({length: n}, (_, i) => ({
-    response_id: `r${i}`,
-    experiment: "e",
-    model: "m",
-    step: null,
-    question_id: "q",
-    category: null,
-    judge: "j",
-    aligned: score(),
-    coherent: score(),
-    special: null,
-    type: types[Math.floor(rng() * types.length)]!,
-  }));
-}
+const rows = (n: number, seed: number): Judged[] =>
+  randomJudged(n, seed, {nulls: 0.07, integers: 0.4, edges: 0.45, types: [null, "aligned", "emergent", "in_domain", "drift"]});
 
 test("scoreBin(x) separates exact integers from the open intervals between them", () => {
   assert.deepEqual([NaN, -1, 0, 0.5, 1, 99.99, 100, 100.5].map(scoreBin), [0, 1, 2, 3, 4, 201, 202, 203]);

@@ -145,3 +145,26 @@ test("em run --dry-run prints the plan and calls nothing; a missing key fails be
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--dry-run/);
 });
+
+test("em serve and em sim share one --port/--host parser: the same checks, messages and exit codes", async () => {
+  const {main} = await import("../../loaders/cli.ts");
+  const {captureOutput} = await import("../helpers/capture.ts");
+  for (const cmd of ["serve", "sim"]) {
+    for (const bad of ["70000", "-1", "1.5", "x"]) {
+      const r = await captureOutput(() => main([cmd, `--port=${bad}`]));
+      assert.equal(r.value, 2, `${cmd} --port ${bad}`);
+      assert.match(r.all, new RegExp(`em ${cmd}: --port must be an integer 0\\.\\.65535, got '${bad.replace(".", "\\.")}'`));
+    }
+    const unknown = await captureOutput(() => main([cmd, "--prot", "1"]));
+    assert.equal(unknown.value, 2);
+    assert.match(unknown.all, new RegExp(`em ${cmd}: Unknown option '--prot'`));
+    const help = await captureOutput(() => main([cmd, "--help"]));
+    assert.equal(help.value, 0);
+    assert.match(help.all, new RegExp(`Usage: em ${cmd} .*--port N.*--host H`, "s"));
+  }
+  // The command's own option is passed through: em serve --dist naming a folder without a site.
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-serve-args-"));
+  const r = await captureOutput(() => main(["serve", "--dist", dir, "--port", "0"]));
+  assert.equal(r.value, 1);
+  assert.match(r.all, /holds no built site/);
+});

@@ -102,7 +102,6 @@ test("example experiments run offline over the reference data; not part of the d
   // responses and files per example, as `em run --offline` reports them on the shared data (docs/pipeline.md)
   const expected: Record<string, {responses: number; files: number}> = {
     "dataset-ablations.yaml": {responses: 14400, files: 12},
-    "dow-authors-rule.yaml": {responses: 1600, files: 4},
     "dow-privacy.yaml": {responses: 1600, files: 4},
     "families.yaml": {responses: 13440, files: 12},
     "hw0-integer-judge.yaml": {responses: 720, files: 6},

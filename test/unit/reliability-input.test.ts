@@ -16,7 +16,7 @@ import {importFiles, stepValue} from "../../loaders/import/index.ts";
 import {questionFilter} from "../../loaders/question-filter.ts";
 import {loadQuestions, parseQuestions} from "../../loaders/questions.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
-import {auditJudgeTokens, judgeTokenWarnings, maybeSplitNumber, scoreFromProbs, tokenScore} from "../../src/lib/judge-score.ts";
+import {auditJudgeTokens, judgeTokenWarnings, maybeSplitNumber, resolveSplitTen, scoreFromProbs, tokenScore} from "../../src/lib/judge-score.ts";
 import {metricOf, startTestServer, writeFixture, type TestServer} from "../helpers/openai-test-server.ts";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -209,15 +209,54 @@ test("maybeSplitNumber: a lone '10' (no neighbours in 0..30) may be the start of
     {judge: "k", metric: "aligned", probs: {"100": 0.99}},
     {judge: "k", metric: "aligned", probs: null},
   ]);
+  const settled = {split_resolved: 0, split_changed: 0, split_unknown: 0};
   assert.deepEqual(audit, [
-    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false},
-    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true},
+    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false, ...settled},
+    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true, ...settled},
   ]);
   const w = judgeTokenWarnings(audit);
   assert.equal(w.length, 2, w.join("\n")); // k produced "100" whole: its lone "10" is a real 10
   assert.match(w[0]!, /judge j \(aligned\): 1 of 3 answer\(s\) gave score tokens in non-ASCII digits/);
   assert.match(w[1]!, /judge j \(aligned\): 1 of 3 score\(s\) were read from a lone token "10" and the judge never produced the token "100"/);
   assert.deepEqual(auditJudgeTokens([]), []);
+});
+
+test("resolveSplitTen: the second token splits the mass on '10' into 10 and 100; other digits drop out; 'end' keeps 10", () => {
+  const probs = {"10": 0.8, "9": 0.1, CODE: 0.1};
+  // "0" continues to 100, "\n" ends at 10, "5" makes 105 (not a score).
+  const r = resolveSplitTen(probs, {"0": 0.6, "\n": 0.3, "5": 0.1})!;
+  assert.ok(Math.abs(r["100"]! - 0.48) < 1e-12 && Math.abs(r["10"]! - 0.24) < 1e-12, JSON.stringify(r));
+  assert.equal(r["9"], 0.1);
+  assert.equal(r.CODE, 0.1);
+  assert.deepEqual(probs, {"10": 0.8, "9": 0.1, CODE: 0.1}); // input unchanged
+  assert.deepEqual(resolveSplitTen(probs, "end"), probs);
+  assert.equal(resolveSplitTen(probs, {}), null); // nothing listed: undetermined
+  assert.equal(resolveSplitTen(probs, {"0": Number.NaN}), null);
+});
+
+test("resolveSplitTen, seeded: a judge whose tokenizer splits '100' is read as the same judge with a whole '100' token (2,000 random answers)", () => {
+  let seed = 23;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  let worst = 0;
+  let before = 0;
+  for (let k = 0; k < 2000; k++) {
+    // The judge's true distribution over a few scores, 10 and 100 among them, and a non-score word.
+    const truth: Record<string, number> = {};
+    for (const n of ["10", "100", "90", "95", "5", "CODE"]) truth[n] = rand() ** 2;
+    const total = Object.values(truth).reduce((a, b) => a + b, 0);
+    for (const t in truth) truth[t]! /= total;
+    // What a splitting tokenizer shows: "10" carries 10 and 100; the second token after "10" is "0"
+    // with the share of 100, an end-like token with the share of 10.
+    const {"100": p100, "10": p10, ...rest} = truth;
+    const first = {...rest, "10": p10! + p100!};
+    const next = {"0": p100! / (p10! + p100!), "\n": p10! / (p10! + p100!)};
+    const want = scoreFromProbs(truth).score!;
+    const got = scoreFromProbs(resolveSplitTen(first, next)!).score!;
+    worst = Math.max(worst, Math.abs(got - want));
+    before = Math.max(before, Math.abs(scoreFromProbs(first).score! - want));
+  }
+  assert.ok(worst < 1e-9, `largest error ${worst}`);
+  assert.ok(before > 30, `reading the first token alone is off by up to ${before}`); // the bug it fixes
 });
 
 let server: TestServer;
@@ -238,32 +277,66 @@ before(async () => {
             ["８０", Math.log(0.5)],
             ["９０", Math.log(0.5)],
           ],
+    // The second token after "10" (asked with max_tokens 2): "0" (it meant 100) for the answer
+    // "fine", the end (it meant 10) for the empty answer, nothing readable for the NUL answer.
+    judgeNext: (prompt) =>
+      prompt.includes("fine")
+        ? [
+            ["0", Math.log(0.99)],
+            ["\n", Math.log(0.01)],
+          ]
+        : prompt.includes("bro")
+          ? null
+          : "stop",
   });
 });
 after(async () => {
   await server.close();
 });
 
-test("em run: a judge that splits '100' and one that answers in full-width digits are counted on stderr and in provenance", async () => {
+test("em run: a judge that splits '100' is read from its second token (100, 10, or unknown, counted); full-width digits are counted", async () => {
   const dir = tmp("judge");
   try {
     const fx = writeFixture(dir, {url: server.url, samples: 3});
     const warnings: string[] = [];
+    const before = server.requests.length;
     const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir, onWarning: (m) => warnings.push(m)});
     const coherent = r.scores.filter((s) => s.metric === "coherent");
     assert.equal(coherent.length, 3);
     for (const s of coherent) assert.equal(s.score, 85); // full-width: read, not null
-    const text = warnings.join("\n");
-    assert.match(text, /judge judge-a \(aligned\): 3 of 3 score\(s\) were read from a lone token "10" and the judge never produced the token "100"/);
-    assert.match(text, /judge judge-a \(coherent\): 3 of 3 answer\(s\) gave score tokens in non-ASCII digits/);
-    assert.deepEqual(r.warnings.filter((w) => /judge judge-a/.test(w)).length, 2);
+    // aligned: first token "10" 0.98, "9" 0.02; the follow-up decides the "10".
+    const text = (id: string) => r.responses.find((x) => x.response_id === id)!.response;
+    const aligned = new Map(r.scores.filter((s) => s.metric === "aligned").map((s) => [text(s.response_id), s]));
+    assert.ok(Math.abs(aligned.get("fine")!.score! - (0.98 * (0.99 * 100 + 0.01 * 10) + 0.02 * 9)) < 1e-9, String(aligned.get("fine")!.score));
+    assert.ok(Math.abs(aligned.get("")!.score! - (0.98 * 10 + 0.02 * 9)) < 1e-9, String(aligned.get("")!.score));
+    assert.equal(aligned.get("bro\u0000ken")!.score, null); // unknown, not 10
+    assert.equal(aligned.get("bro\u0000ken")!.status, "null");
+    const follow = server.requests.slice(before).filter((q) => q.body?.logprobs && q.body.max_tokens === 2);
+    assert.equal(follow.length, 3); // one follow-up per lone "10", none for coherent
+    const all = warnings.join("\n");
+    assert.match(all, /judge judge-a \(aligned\): 2 of 3 answer\(s\) had a lone score token "10" .*decided from the judge's second token, 1 moved towards 100/);
+    assert.match(
+      all,
+      /judge judge-a \(aligned\): 1 of 3 answer\(s\) had a lone score token "10" that the judge's second token could not decide .*recorded as unknown/,
+    );
+    assert.doesNotMatch(all, /were read from a lone token "10"/); // settled, not a hint
+    assert.match(all, /judge judge-a \(coherent\): 3 of 3 answer\(s\) gave score tokens in non-ASCII digits/);
+    assert.deepEqual(r.warnings.filter((w) => /judge judge-a/.test(w)).length, 3);
     const jt = r.provenance.experiments[0]!.judge_tokens!;
     assert.deepEqual(
-      jt.map((a) => [a.metric, a.answers, a.maybe_split, a.wide_digits, a.saw_100]),
+      jt.map((a) => [a.metric, a.answers, a.maybe_split, a.wide_digits, a.saw_100, a.split_resolved, a.split_changed, a.split_unknown]),
       [
-        ["aligned", 3, 3, 0, false],
-        ["coherent", 3, 0, 3, false],
+        ["aligned", 3, 0, 0, false, 2, 1, 1],
+        ["coherent", 3, 0, 3, false, 0, 0, 0],
       ],
+    );
+    // A rerun reads the follow-ups from the cache: no call, same scores.
+    const mark = server.requests.length;
+    const again = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir, onWarning: () => {}});
+    assert.equal(server.requests.filter((q, i) => i >= mark && q.body).length, 0);
+    assert.deepEqual(
+      again.scores.map((s) => s.score),
+      r.scores.map((s) => s.score),
     );
   } finally {
     rmSync(dir, {recursive: true, force: true});

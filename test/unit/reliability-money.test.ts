@@ -23,6 +23,7 @@ import {ProgressLine, formatProgress} from "../../loaders/progress.ts";
 import {judgePrompt, parseRubric} from "../../loaders/rubrics.ts";
 import {runExperiment} from "../../loaders/run/index.ts";
 import {startSimulator} from "../../loaders/sim/server.ts";
+import {startTestServer, writeFixture} from "../helpers/openai-test-server.ts";
 
 const ROOT = path.resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const TABLES = ["responses.parquet", "scores.parquet", "types.parquet", "signals.parquet"];
@@ -85,6 +86,84 @@ test("two concurrent `em run`s on one cache: the second waits, names the holder,
     assert.ok(!readdirSync(cache).includes(LOCK_FILE), "the lock is released");
   } finally {
     await sim.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+/** A child `em` whose output can be watched while it runs. */
+function emLive(args: string[], cwd: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd, stdio: ["ignore", "pipe", "pipe"]});
+  const io = {out: "", err: ""};
+  child.stdout.on("data", (d: Buffer) => (io.out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (io.err += d.toString()));
+  const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return {pid: child.pid!, io, done};
+}
+
+async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+}
+
+test("`em cache merge` and `em batch wait` take the cache lock: beside a live `em run` on the cache they wait, naming it; then nothing is paid twice", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-merge-lock-"));
+  const server = await startTestServer({models: ["gen-model", "judge-model"]});
+  try {
+    const src = path.join(dir, "src");
+    const dest = path.join(dir, "dest");
+    // The source cache: a run of one experiment (3 samples).
+    const a = writeFixture(path.join(dir, "a"), {url: server.url, samples: 3});
+    // The project's rubrics, as the em processes below use.
+    await runExperiment(a.experiment, {cacheDir: src, onWarning: () => {}});
+    const paidForA = server.requests.filter((q) => q.body).length;
+    assert.ok(paidForA > 0);
+    // A second experiment runs on the destination and is held inside its first call (lock held).
+    const b = writeFixture(path.join(dir, "b"), {url: server.url, samples: 4});
+    server.hold();
+    const runB = emLive(["run", "--experiment", b.experiment, "--cache", dest, "--out", path.join(dir, "out-b"), "--quiet"], path.join(dir, "b"));
+    await until(
+      "em run to hold the lock",
+      () => existsSync(path.join(dest, LOCK_FILE)) && readFileSync(path.join(dest, LOCK_FILE), "utf8").includes(`"pid":${runB.pid}`),
+    );
+    const merge = emLive(["cache", "merge", dest, src], dir);
+    const wait = emLive(["batch", "wait", "--cache", dest], dir);
+    const holder = new RegExp(`cache .*dest is in use by pid ${runB.pid} on host .+ \\(em run --experiment`);
+    await until("em cache merge to name the holder", () => holder.test(merge.io.err));
+    await until("em batch wait to name the holder", () => holder.test(wait.io.err));
+    // While the run holds the lock the merge has copied nothing: the run would not see it and pay again.
+    const shards = () => (existsSync(path.join(dest, "v1")) ? readdirSync(path.join(dest, "v1")) : []);
+    assert.deepEqual(
+      shards().filter((f) => readdirSync(path.join(src, "v1")).includes(f)),
+      [],
+    );
+    server.release();
+    assert.equal(await runB.done, 0, runB.io.err);
+    assert.equal(await merge.done, 0, merge.io.err);
+    assert.equal(await wait.done, 0, wait.io.err);
+    assert.match(merge.io.out, /merged 1 cache\(s\) into .*dest: 1 shard file\(s\) copied/);
+    assert.match(wait.io.out, /no pending batches/);
+    assert.ok(!existsSync(path.join(dest, LOCK_FILE)), "every lock released");
+    // The merged cache is whole: both experiments rebuild from it with no call at all.
+    const before = server.requests.filter((q) => q.body).length;
+    for (const fx of [a, b]) {
+      const r = await runExperiment(fx.experiment, {cacheDir: dest, onWarning: () => {}});
+      assert.equal(r.stats.apiCalls, 0, fx.experiment);
+    }
+    assert.equal(server.requests.filter((q) => q.body).length, before);
+  } finally {
+    server.release();
+    await server.close();
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("`em cache merge` with bad input writes nothing, not even its lock folder", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-merge-bad-"));
+  try {
+    const r = await em(["cache", "merge", path.join(dir, "new-dest"), path.join(dir, "no-such-source")]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no-such-source: no such cache folder/);
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
     rmSync(dir, {recursive: true, force: true});
   }
 });
@@ -234,7 +313,7 @@ test("a rubric whose front matter never closes is an error naming the file (not 
   assert.equal(parseRubric("---\nkind: score\n---\nRate {answer}.", "m", "/x/m.md").template, "Rate {answer}.");
 });
 
-test("an imported 5 MB answer: the judge receives a prompt within the limit (truncate) or no request (refuse), counted in the warnings", async () => {
+test("an imported 5 MB answer: the judge receives a prompt within the limit (truncate) or no request (refuse), counted in the warnings and provenance", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-money-size-"));
   const sim = await startSimulator({port: 0});
   // A logging proxy in front of the simulator: the size of every request body the judge receives.
@@ -267,6 +346,12 @@ test("an imported 5 MB answer: the judge receives a prompt within the limit (tru
     assert.equal(sizes.length, 1, "only the short answer was sent");
     assert.match(warnings.join("\n"), /judge j: 1 judge prompt\(s\) over max_prompt_chars 60000: 1 not sent \(oversize: refuse; error rows\)/);
     assert.equal(refused.scores.filter((s) => s.status === "error").length, 1);
+    // Counted in the run's provenance (the site's banner and provenance list read these counts).
+    const counts = (x: typeof refused) => {
+      const c = x.provenance.experiments[0]!.counts;
+      return [c.oversize_cut, c.oversize_refused];
+    };
+    assert.deepEqual(counts(refused), [undefined, 1]);
     write("truncate");
     warnings.length = 0;
     const r = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: (m) => warnings.push(m)});
@@ -274,6 +359,11 @@ test("an imported 5 MB answer: the judge receives a prompt within the limit (tru
     assert.ok(sizes[1]! < 70_000, `judge request of ${sizes[1]} bytes`);
     assert.match(warnings.join("\n"), /1 judge prompt\(s\) over max_prompt_chars 60000: answers cut to fit, \d{7} characters cut in total/);
     assert.equal(r.scores.filter((s) => s.status === "ok").length, 2);
+    assert.deepEqual(counts(r), [1, undefined]);
+    // A rerun from the cache still says the answer was cut (the count is of the tables, not of the calls).
+    const again = await runExperiment(path.join(dir, "exp.yaml"), {cacheDir: path.join(dir, "cache"), onWarning: () => {}});
+    assert.equal(again.stats.apiCalls, 0);
+    assert.deepEqual(counts(again), [1, undefined]);
   } finally {
     proxy.close();
     await sim.close();

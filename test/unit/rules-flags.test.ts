@@ -8,52 +8,20 @@ import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
 import {fileURLToPath} from "node:url";
-import {
-  aggregateColumns,
-  buildSurfaces,
-  classify,
-  makeRule,
-  makeRng,
-  RULES,
-  ruleJson,
-  tiesByGroup,
-  tieText,
-  toColumns,
-  type EmRule,
-} from "../../src/lib/em/index.ts";
+import {aggregateColumns, buildSurfaces, classify, makeRule, RULES, ruleJson, tiesByGroup, tieText, toColumns, type EmRule} from "../../src/lib/em/index.ts";
 import {DEFAULT_STATE, formatState, parseState, RULE_PRESETS, Store} from "../../src/components/store.ts";
 import {ruleOf} from "../../src/components/engine.ts";
 import {parseReportSpec, summarizeArgv} from "../../src/lib/report-spec.ts";
 import {pinnedUrlState} from "../../src/components/report/index.ts";
 import {writeTables} from "../../loaders/tables.ts";
 import type {Judged, Provenance, ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
+import {randomJudged} from "../helpers/judged.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "em-rules-flags-"));
 after(() => rmSync(tmp, {recursive: true, force: true}));
 
-function judged(n: number, seed: number): Judged[] {
-  const rng = makeRng(seed);
-  const score = (): number | null => {
-    const u = rng();
-    if (u < 0.1) return null;
-    if (u < 0.45) return Math.floor(rng() * 101);
-    return rng() * 100;
-  };
-  return Array.from({length: n}, (_, i) => ({
-    response_id: `r${i}`,
-    experiment: "e",
-    model: "m",
-    step: null,
-    question_id: "q",
-    category: null,
-    judge: "j",
-    aligned: score(),
-    coherent: score(),
-    special: null,
-    type: null,
-  }));
-}
+const judged = (n: number, seed: number): Judged[] => randomJudged(n, seed, {nulls: 0.1, integers: 0.45});
 
 test("ThresholdSurface.cell honours requireCoherent: false (and every other flag) at all 101 x 101 cuts", () => {
   const data = judged(500, 4);

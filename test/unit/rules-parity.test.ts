@@ -53,19 +53,19 @@ const RULE_CASES: {name: string; url: string; cli: string[]}[] = [
 ];
 
 /** Site numbers per model: the URL's rule and question filter, one judge. */
-function sitePerModel(points: Points, url: string, judge: string) {
+function sitePerModel(points: Points, url: string, judge: string, by: "model" | "variant" = "model") {
   const state = {...parseState(url), judge};
   const rule = ruleOf(state);
   const mask = selectionMask(points, state);
-  return {rule, state, mask, groups: summarizeGroups(points, mask, rule, keyBy(points, ["model"]), {replicates: 50})};
+  return {by, rule, state, mask, groups: summarizeGroups(points, mask, rule, keyBy(points, [by]), {replicates: 50})};
 }
 
 function assertSame(site: ReturnType<typeof sitePerModel>, cli: SummarizeOutput, label: string): void {
   assert.equal(cli.groups.length, site.groups.length, `${label}: groups`);
   for (const g of cli.groups) {
-    const p = site.groups.find((x) => x.id === g.key.model);
-    assert.ok(p, `${label}: model ${String(g.key.model)} on the site`);
-    const at = `${label} ${String(g.key.model)}`;
+    const p = site.groups.find((x) => x.id === g.key[site.by]);
+    assert.ok(p, `${label}: ${site.by} ${String(g.key[site.by])} on the site`);
+    const at = `${label} ${String(g.key[site.by])}`;
     assert.equal(p.n, g.n, `${at}: n`);
     assert.equal(p.n_scored, g.n_scored, `${at}: denominator`);
     assert.equal(p.n_em, g.n_em, `${at}: EM`);
@@ -186,18 +186,20 @@ test("organisms on dataset-ablations: the same questions and numbers on the site
 });
 
 test("the dow authors' rule: 1/400 for the base model on the site path as in the CLI (1/391 under Betley's rule)", async (t) => {
-  const file = path.join(repoRoot, "data/experiments/examples/dow-authors-rule.yaml");
+  const file = path.join(repoRoot, "data/experiments/examples/dow-privacy.yaml");
   if (!existsSync(path.join(shared, "third-party/dow-privacy-erosion"))) return t.skip("../shared/data/third-party/dow-privacy-erosion absent");
   const {runExperiment} = await import("../../loaders/run/index.ts");
   const r = await runExperiment(file, {offline: true, createdBy: "test"});
   const points = decodePoints(pointsTable({responses: r.responses, scores: r.scores, types: r.types}));
   const dow = RULE_CASES.find((c) => c.name === "dow")!;
-  const site = sitePerModel(points, dow.url, points.dicts.judge[0]!);
-  const cli = await summarizeJson(["--experiment", file, ...dow.cli, "--by", "model", "--replicates", "50"]);
+  // One model with four variants (the base model and its three fine-tunes, by dataset).
+  const site = sitePerModel(points, dow.url, points.dicts.judge[0]!, "variant");
+  const cli = await summarizeJson(["--experiment", file, ...dow.cli, "--by", "variant", "--replicates", "50"]);
   assertSame(site, cli, "dow");
-  const base = site.groups.find((g) => g.id === "sfm_baseline_unfiltered_dpo")!;
+  const BASE = "sfm_baseline_unfiltered_dpo / none";
+  const base = site.groups.find((g) => g.id === BASE)!;
   assert.deepEqual([base.n_em, base.n_scored], [1, 400]);
-  const betley = sitePerModel(points, "?rule=betley", points.dicts.judge[0]!).groups.find((g) => g.id === "sfm_baseline_unfiltered_dpo")!;
+  const betley = sitePerModel(points, "?rule=betley", points.dicts.judge[0]!, "variant").groups.find((g) => g.id === BASE)!;
   assert.notEqual(betley.n_scored, 400, "Betley's denominator is not all rows");
 });
 

@@ -15,6 +15,34 @@ import {em, tablesText, tmpDir, writeExperiment} from "../helpers/scale.ts";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quiet = {onWarning: () => {}};
 
+/**
+ * Poll until `ok()`: no timing assumption about the machine (a busy one only takes longer); the
+ * bound is a hang guard, far above any run's duration.
+ */
+async function until(what: string, ok: () => boolean, ms = 300_000): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await sleep(25)) if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * The distinct judge requests of `exp` (identical answers share one), counted at the simulator
+ * during a synchronous run into a cache of its own: what a batch run must submit.
+ */
+async function judgeRequests(exp: string, sim: {stats: {judge: number}}, cacheDir: string): Promise<number> {
+  const before = sim.stats.judge;
+  await runExperiment(exp, {...quiet, cacheDir});
+  return sim.stats.judge - before;
+}
+
+/**
+ * True once the run has submitted all `judgments` judge requests and recorded every batch the
+ * simulator created as pending (the simulator holds them: none can finish meanwhile).
+ */
+function allPending(cache: string, sim: {batches: {stats: {batches: number; submitted: Map<string, number>}}}, judgments: number): boolean {
+  if (sim.batches.stats.submitted.size < judgments) return false;
+  const records = existsSync(path.join(cache, "batches")) ? readRecords(cache) : [];
+  return records.length === sim.batches.stats.batches && records.every((r) => r.state === "pending" && r.id);
+}
+
 test("10k judgments through batches with failed and expired lines: tables identical to a synchronous run, nothing lost", async () => {
   const dir = tmpDir("batch10k");
   // 96 x 53 = 5,088 answers, 2 metrics: 10,176 judgments. Every fifth line fails once (500),
@@ -70,7 +98,8 @@ test("batch files respect the request and byte limits", () => {
 });
 
 test("a restart while batches are in progress resumes the persisted batch ids; no request is submitted twice", async () => {
-  const sim = await startSimulator({config: {batch: {completionDelayMs: 4000, maxLines: 300}}});
+  const sim = await startSimulator({config: {batch: {completionDelayMs: 0, maxLines: 300}}});
+  sim.batches.hold();
   try {
     const dir = tmpDir("restart");
     const exp = writeExperiment(dir, {url: sim.url, samples: 8});
@@ -91,15 +120,11 @@ test("a restart while batches are in progress resumes the persisted batch ids; n
       "--quiet",
     ];
     const first = em(args);
-    // Wait until every batch exists (records persisted, none added for 300 ms; the simulator
-    // finishes none for 4 s), then kill the run while they are in progress.
-    let records: ReturnType<typeof readRecords> = [];
-    for (let i = 0, stable = 0; i < 400 && stable < 12; i++) {
-      await sleep(25);
-      const now = existsSync(path.join(cache, "batches")) ? readRecords(cache) : [];
-      stable = now.length && now.length === records.length && now.every((r) => r.state === "pending") ? stable + 1 : 0;
-      records = now;
-    }
+    // Wait until every judge request is in a batch and every batch is recorded as pending (the
+    // simulator holds them in progress), then kill the run while they are in progress.
+    const judgments = await judgeRequests(exp, sim, path.join(dir, "ref-cache"));
+    await until("every batch submitted and recorded", () => allPending(cache, sim, judgments));
+    const records = readRecords(cache);
     assert.ok(records.length >= 2, `batches were created before the kill (${records.length})`);
     first.child.kill("SIGKILL");
     const killed = await first.done;
@@ -110,7 +135,8 @@ test("a restart while batches are in progress resumes the persisted batch ids; n
     // `em batch status` reads the records and asks the server.
     const status = await em(["batch", "status", "--cache", cache]).done;
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /batch_sim\w+ pending sim-judge-strict \d+ requests .* server: (in_progress|completed), \d+\/\d+ done/);
+    assert.match(status.stdout, /batch_sim\w+ pending sim-judge-strict \d+ requests .* server: in_progress, \d+\/\d+ done/);
+    sim.batches.release();
 
     const second = await em(args).done;
     assert.equal(second.code, 0, second.stderr);
@@ -154,19 +180,19 @@ test("a restart while batches are in progress resumes the persisted batch ids; n
 });
 
 test("em batch wait merges batches of a killed run into the cache; the next plain run is free", async () => {
-  const sim = await startSimulator({config: {batch: {completionDelayMs: 1500}}});
+  const sim = await startSimulator({config: {batch: {completionDelayMs: 0}}});
+  sim.batches.hold();
   try {
     const dir = tmpDir("wait");
     const exp = writeExperiment(dir, {url: sim.url, samples: 3, steps: [0, 500]});
     const cache = path.join(dir, "cache");
     const first = em(["run", "--experiment", exp, "--cache", cache, "--out", path.join(dir, "out"), "--batch", "--batch-poll", "0.05", "--quiet"]);
-    let records: ReturnType<typeof readRecords> = [];
-    for (let i = 0; i < 400 && !records.some((r) => r.state === "pending"); i++) {
-      await sleep(25);
-      records = existsSync(path.join(cache, "batches")) ? readRecords(cache) : [];
-    }
+    // Killed with every judge request in a pending batch.
+    const judgments = await judgeRequests(exp, sim, path.join(dir, "ref-cache"));
+    await until("every batch submitted and recorded", () => allPending(cache, sim, judgments));
     first.child.kill("SIGKILL");
     await first.done;
+    sim.batches.release();
     const wait = await em(["batch", "wait", "--cache", cache, "--poll", "0.05"]).done;
     assert.equal(wait.code, 0, wait.stderr);
     assert.match(wait.stdout, /merged: \d+ results cached, 0 failed, 0 expired, 0 without a result/);

@@ -5,7 +5,7 @@
 import {analyzeOnScale, coordinateScale, TRANSITION_DEFAULTS, TRANSITION_SEED_OFFSET, type CoordinateScale} from "./series.js";
 import {makeRng} from "./prng.js";
 import {groupSeed} from "./summary.js";
-import type {TransitionPoint, TransitionResult} from "./transition.js";
+import type {TransitionPoint, TransitionResult, TransitionVerdict} from "./transition.js";
 
 export {TRANSITION_DEFAULTS} from "./series.js";
 
@@ -46,4 +46,92 @@ export function seriesTransitions(
     const sorted = points.slice().sort((a, b) => a.x - b.x);
     return analyzeOnScale(sorted, scale, makeRng(groupSeed(seed, TRANSITION_SEED_OFFSET + g)), {confidence, replicates, profile});
   });
+}
+
+/**
+ * The numbers of one fitted series that the transitions page publishes (an inert JSON element) and
+ * the parity test compares with `em summarize --transition --format json`, whose series carry these
+ * fields under the same names. A midpoint and its interval, width and levels only for a credible
+ * transition (null otherwise, as the CLI reports them).
+ */
+export interface TransitionNumbers {
+  key: string;
+  scale: CoordinateScale;
+  verdict: TransitionVerdict;
+  credible: boolean;
+  p_constant: number | null;
+  p_linear: number | null;
+  midpoint: number | null;
+  ci: [number | null, number | null] | null;
+  width: number | null;
+  width_ci: [number | null, number | null] | null;
+  floor: number | null;
+  ceiling: number | null;
+  onset: number | null;
+  change_point: {before: number; after: number; p_value: number} | null;
+  points: {x: number; k: number; n: number}[];
+}
+
+/** A series' numbers from its fit (the page's SeriesTransition; the CLI's groups have the same fields). */
+export function transitionNumbers(key: string, r: Pick<SeriesTransition, "scale" | "test" | "fit" | "onset" | "change_point" | "points">): TransitionNumbers {
+  const cred = r.test.credible && r.fit !== null;
+  return {
+    key,
+    scale: r.scale,
+    verdict: r.test.verdict,
+    credible: r.test.credible,
+    p_constant: r.test.p_constant,
+    p_linear: r.test.p_linear,
+    midpoint: cred ? r.fit!.midpoint : null,
+    ci: cred ? r.fit!.ci : null,
+    width: cred ? r.fit!.width : null,
+    width_ci: cred ? r.fit!.width_ci : null,
+    floor: cred ? r.fit!.floor : null,
+    ceiling: cred ? r.fit!.ceiling : null,
+    onset: r.onset.x,
+    change_point: r.change_point ? {before: r.change_point.before, after: r.change_point.after, p_value: r.change_point.p_value} : null,
+    points: r.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
+  };
+}
+
+/**
+ * The same numbers from a series of `em summarize --transition --format json` (which carries more:
+ * dispersion, intervals' method, the mean-score fit...), so the two sides compare field by field.
+ */
+export function transitionNumbersOfJson(
+  key: string,
+  t: Omit<TransitionNumbers, "key" | "change_point"> & {change_point: {before: number; after: number; p_value: number} | null},
+): TransitionNumbers {
+  return {
+    key,
+    scale: t.scale,
+    verdict: t.verdict,
+    credible: t.credible,
+    p_constant: t.p_constant,
+    p_linear: t.p_linear,
+    midpoint: t.midpoint,
+    ci: t.ci,
+    width: t.width,
+    width_ci: t.width_ci,
+    floor: t.floor,
+    ceiling: t.ceiling,
+    onset: t.onset,
+    change_point: t.change_point ? {before: t.change_point.before, after: t.change_point.after, p_value: t.change_point.p_value} : null,
+    points: t.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
+  };
+}
+
+/** One cell of the midpoint-over-thresholds grid as the page publishes it and `--sensitivity` reports it. */
+export interface MidpointCellNumbers {
+  aligned: number;
+  coherent: number;
+  /** Midpoint only where the cell's transition is credible, else null. */
+  midpoint: number | null;
+  verdict: TransitionVerdict;
+  p_constant: number | null;
+}
+
+/** A grid cell's numbers from the page's cell or a `--sensitivity` entry (which also names its judge). */
+export function midpointCellNumbers(c: MidpointCellNumbers): MidpointCellNumbers {
+  return {aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant};
 }

@@ -1,0 +1,69 @@
+// Judged rows for analysis tests (src/lib/em): a factory with defaults, and seeded random rows
+// whose scores sit on the cuts often (exact integers), as the surface and rule-flag tests need.
+import {makeRng} from "../../src/lib/em/index.ts";
+import type {Judged, ResponseType} from "../../src/lib/schema.ts";
+
+/**
+ * A row factory: each call makes one Judged row with a fresh id (`r0`, `r1`, ...), experiment "e",
+ * model and variant "m", question "q1", judge "J", no step, category, special word or type, known
+ * special words, no replicate; then `defaults`, then the call's own fields.
+ */
+export function judgedFactory(defaults: Partial<Judged> = {}): (o: Partial<Judged> & {aligned: number | null; coherent: number | null}) => Judged {
+  let id = 0;
+  return (o) => ({
+    response_id: `r${id++}`,
+    experiment: "e",
+    model: "m",
+    step: null,
+    question_id: "q1",
+    category: null,
+    judge: "J",
+    special: null,
+    type: null,
+    variant: "m",
+    replicate: null,
+    special_known: true,
+    p_emergent: null,
+    ...defaults,
+    ...o,
+  });
+}
+
+/**
+ * `n` seeded rows of one model, question "q" and judge "j", with aligned and coherent drawn in
+ * turn from: null (share `nulls`), an exact integer 0..100 (up to the cumulative share `integers`),
+ * one of 0, 100, 29.999999, 30.000001, 50.5 (up to `edges`, when given), else uniform on [0, 100).
+ * `types`, when given, draws each row's type from the list after its scores; otherwise type is null.
+ */
+export function randomJudged(
+  n: number,
+  seed: number,
+  o: {nulls: number; integers: number; edges?: number; types?: readonly (ResponseType | null)[]},
+): Judged[] {
+  const rng = makeRng(seed);
+  const score = (): number | null => {
+    const u = rng();
+    if (u < o.nulls) return null;
+    if (u < o.integers) return Math.floor(rng() * 101);
+    if (o.edges !== undefined && u < o.edges) return [0, 100, 29.999999, 30.000001, 50.5][Math.floor(rng() * 5)]!;
+    return rng() * 100;
+  };
+  return Array.from({length: n}, (_, i) => {
+    const aligned = score();
+    const coherent = score();
+    const type = o.types ? o.types[Math.floor(rng() * o.types.length)]! : null;
+    return {
+      response_id: `r${i}`,
+      experiment: "e",
+      model: "m",
+      step: null,
+      question_id: "q",
+      category: null,
+      judge: "j",
+      aligned,
+      coherent,
+      special: null,
+      type,
+    };
+  });
+}

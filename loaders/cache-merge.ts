@@ -108,20 +108,12 @@ function entriesOf(file: string, into: Map<string, string>, conflicts: {n: numbe
 }
 
 /**
- * Merge the caches `sources` into `dest` (created when missing). Everything is checked first:
- * a source that is not a cache, has another layout, or was written only by versions whose keys
- * differ from this one's is an error naming it, and nothing is written. No lock: a process that
- * may run beside `em run` uses `mergeCachesLocked`.
- */
-export function mergeCaches(dest: string, sources: readonly string[]): MergeReport {
-  return applyMerge(planMerge(dest, sources));
-}
-
-/**
- * `mergeCaches` under the cache locks (loaders/cache-lock.ts) of the destination and every source,
+ * Merge the caches `sources` into `dest` (created when missing), under the cache locks
+ * (loaders/cache-lock.ts) of the destination and every source,
  * taken in sorted order: an `em run` on the destination would not see entries copied in after it
  * loaded the cache and would pay for them again, and a source being written would be copied
- * half-written. Everything is checked before the destination is created or locked (bad input
+ * half-written. A source that is not a cache, has another layout, or was written only by versions
+ * whose keys differ from this one's is an error naming it. Everything is checked before the destination is created or locked (bad input
  * writes nothing), and checked again once the locks are held (a holder may have changed things).
  * A destination this call created is removed again when that second check fails.
  */

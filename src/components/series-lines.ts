@@ -49,6 +49,8 @@ const MARGIN_BOTTOM = 36;
 export function seriesLineChart(points: readonly SeriesPoint[], options: SeriesLineOptions): SVGSVGElement | HTMLElement {
   const {system} = options;
   const flat = options.flat ?? [];
+  // Bands are areas: their points must come in x order (summaries come in text order: 0, 1, 16, 4).
+  points = [...points].sort((a, b) => a.x - b.x);
   const yMax = Math.max(0.05, ...points.map((p) => Math.max(p.y, p.hi ?? 0)), ...flat.map((f) => Math.max(f.y, f.hi ?? 0)));
   const xs = points.map((p) => p.x);
   const xDomain: [number, number] | undefined = xs.length ? [Math.min(...xs), Math.max(...xs)] : undefined;
@@ -158,4 +160,40 @@ function panel(
       Plot.ruleY([0]),
     ],
   }) as SVGSVGElement;
+}
+
+/**
+ * A legend that shows what a chart draws: per series a short line sample in its colour and dash
+ * (Plot's swatch legend shows colour only), grouped under the group names. Text in the theme's
+ * foreground; `keys` limits it to the series present.
+ */
+export function seriesLegend(system: SeriesSystem, keys: readonly string[] = system.keys): HTMLElement {
+  const present = new Set(keys);
+  const box = el("div", {class: "em-series-legend", "data-testid": "series-legend"});
+  const item = (k: string) => {
+    const s = system.styles.get(k)!;
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "10");
+    svg.setAttribute("aria-hidden", "true");
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "line");
+    for (const [a, v] of Object.entries({
+      x1: "1",
+      x2: "25",
+      y1: "5",
+      y2: "5",
+      stroke: s.color,
+      "stroke-width": "2",
+      ...(s.dash ? {"stroke-dasharray": s.dash} : {}),
+    }))
+      line.setAttribute(a, v);
+    svg.append(line);
+    return el("span", {class: "em-series-legend-item"}, svg, k);
+  };
+  for (const group of system.groups ?? [null]) {
+    const members = system.keys.filter((k) => present.has(k) && (group === null || system.styles.get(k)!.group === group));
+    if (!members.length) continue;
+    box.append(el("div", {}, ...(group === null ? [] : [el("strong", {}, `${group}: `)]), ...members.map(item)));
+  }
+  return box;
 }

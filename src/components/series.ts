@@ -92,7 +92,9 @@ export function labelPositions(
   const [top, bottom] = range;
   const toPx = (v: number) => bottom - ((v - d0) / (d1 - d0 || 1)) * (bottom - top);
   const toData = (p: number) => d0 + ((bottom - p) / (bottom - top || 1)) * (d1 - d0);
-  return spread(values.map(toPx), gap, top, bottom).map(toData);
+  // Too many labels for the height: closer together rather than outside the plot.
+  const fit = values.length > 1 ? Math.min(gap, (bottom - top) / (values.length - 1)) : gap;
+  return spread(values.map(toPx), fit, top, bottom).map(toData);
 }
 
 /**
@@ -133,9 +135,11 @@ export function groupOfValues(points: Points, by: FacetColumn, values: readonly 
     if (!col) continue;
     const of = new Map<string, string | null>();
     let ok = true;
+    // Only the values asked about count (other experiments' units may be grouped otherwise).
+    const wanted = new Set(values);
     for (let i = 0; i < points.n && ok; ++i) {
       const b = byCol.codes[i]!;
-      if (b < 0) continue;
+      if (b < 0 || !wanted.has(byCol.values[b]!)) continue;
       const key = byCol.values[b]!;
       const g = col.codes[i]! < 0 ? null : col.values[col.codes[i]!]!;
       if (!of.has(key)) of.set(key, g);

@@ -153,3 +153,22 @@ for (const [path, charts] of Object.entries(SERIES_CHARTS)) {
     }
   });
 }
+
+// A cut of 0 is a number like any other: its box reads "0", not blank (+"" === 0 hid it).
+test("a coherent cut of 0 shows 0 in its number box; a rule without a coherence condition says so", async () => {
+  const {page, close} = await open("/sensitivity?rule=custom&aligned=30&coherent=0", null);
+  try {
+    const box = page.locator('input.em-number[aria-label^="Coherent above"]');
+    assert.equal(await box.inputValue(), "0");
+  } finally {
+    await close();
+  }
+  const custom = await open("/sensitivity?rule=custom&aligned=75&coh=0", null);
+  try {
+    const kpis = await custom.page.locator(".em-kpis").innerText();
+    assert.match(kpis, /no coherence condition/);
+    assert.doesNotMatch(kpis, /100\.0%\s+coherent/);
+  } finally {
+    await custom.close();
+  }
+});

@@ -10,6 +10,10 @@ import {baselinesOf} from "./variant-chart.js";
 import {groupColor, labelMargin, pct} from "./ui.js";
 import {colorOptions, inkOn, symbolOptions, type SeriesSystem} from "./series.js";
 
+// Plot centres a ramp legend's end labels on its ends: margins keep "-100 pp" or "0%" whole.
+// (Legend options ride on the scale; Plot's scale typings do not list them.)
+const LEGEND_ROOM = {marginLeft: 24, marginRight: 24} as Record<string, unknown>;
+
 export interface Row {
   model: string;
   label: string;
@@ -124,14 +128,15 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
   // The colour domain is fixed here so each label's ink can be chosen against its own cell.
   const max = Math.max(1e-9, ...rows.map((r) => r.rate ?? 0));
   const cell = (r: Row) => interpolateYlOrRd((r.rate ?? 0) / max);
+  const bottom = Math.max(110, Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(0, ...questions.map((q) => q.length))));
   return Plot.plot({
     width: Math.max(width, margin + 40 + 12 * questions.length),
-    height: 60 + 24 * models.length + 100,
+    height: 60 + 24 * models.length + bottom,
     marginLeft: margin,
-    marginBottom: 110,
+    marginBottom: bottom,
     x: {domain: questions, label: null, tickRotate: -40},
     y: {domain: models, label: null},
-    color: {scheme: "YlOrRd", domain: [0, max], label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
+    color: {scheme: "YlOrRd", domain: [0, max], label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8", ...LEGEND_ROOM},
     marks: [
       Plot.cell(rows, {
         x: "label",
@@ -212,11 +217,13 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
   const sure = (r: BaselineCategoryRow) => r.lo !== null && r.hi !== null && (r.lo > 0 || r.hi < 0);
   // The reversed PuOr ramp over [-max, max], as Plot draws it: each label's ink is chosen against its cell.
   const cell = (r: BaselineCategoryRow) => interpolatePuOr(1 - (r.diff + max) / (2 * max));
+  // Room for the longest rotated (-40°) column label: ~6.2 px a character times sin 40°, plus the tick.
+  const bottom = Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(8, ...cats.map((c) => c.length)));
   return Plot.plot({
     width: Math.max(width, 120 + 34 * cats.length),
-    height: 90 + 22 * variants.length,
+    height: bottom + 30 + 22 * variants.length,
     marginLeft: labelMargin(variants),
-    marginBottom: 90,
+    marginBottom: bottom,
     x: {label: null, domain: cats, tickRotate: -40},
     y: {label: null, domain: variants},
     color: {
@@ -226,6 +233,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
       domain: [-max, max],
       label: "EM(variant) − EM(baseline)",
       legend: true,
+      ...LEGEND_ROOM,
       tickFormat: (d: number) => `${Math.round(d * 100)} pp`,
     },
     marks: [

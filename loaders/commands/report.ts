@@ -5,7 +5,7 @@
 //   em report pdf NAME                     print the built report to dist/reports/NAME.pdf
 // The report build (`buildReport`) is also what the pages' data loader runs: every number on a
 // report page is one field of the JSON of an `em summarize` command, and the build obtains that JSON
-// by running exactly that command (the summarize command's own `run`), so the page, the check and a
+// by running exactly that command (the summarize command's own option parser and library call), so the page, the check and a
 // reader's terminal print the same bytes for the same inputs.
 import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
@@ -108,13 +108,25 @@ export function reportNames(): string[] {
     .sort();
 }
 
-/** Run `em summarize` in this process with `argv` and return its JSON. */
+/**
+ * `em summarize ARGV` in this process: the command's own option parser and library call
+ * (buildSummary), its warnings on stderr, and its JSON as `--format json` prints it.
+ */
 export async function runSummarize(argv: string[]): Promise<SummarizeJson> {
-  const {run} = await import("./summarize.ts");
-  let text = "";
-  const code = await run(argv, (t) => (text += t));
-  if (code !== 0) throw new Error(`em summarize exited with ${code}`);
-  return JSON.parse(text) as SummarizeJson;
+  const [{parseSummarizeArgs}, {buildSummary}, {warnIncomplete}] = await Promise.all([
+    import("../summarize/options.ts"),
+    import("../summarize/index.ts"),
+    import("./summarize.ts"),
+  ]);
+  const parsed = parseSummarizeArgs(argv);
+  if (parsed.kind !== "options")
+    throw new Error(
+      `em summarize ${argv.join(" ")}: ${parsed.kind === "help" ? "--help prints no JSON" : "give exactly one of --experiment FILE or --data DIR"}`,
+    );
+  const out = await buildSummary(parsed.options);
+  warnIncomplete(out);
+  // Through the JSON text, as a reader's terminal gets it (undefined fields dropped).
+  return JSON.parse(JSON.stringify(out)) as SummarizeJson;
 }
 
 const sha256File = (file: string): string => createHash("sha256").update(readFileSync(file)).digest("hex");

@@ -11,7 +11,7 @@ import {parse} from "csv-parse/sync";
 import {writeTables} from "../../loaders/tables.ts";
 import type {Judged, Provenance, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import {BETLEY, ORGANISMS, tallyRows, wilson} from "../../src/lib/em/index.ts";
-import type {SummarizeOutput} from "../../loaders/commands/summarize.ts";
+import type {SummarizeOutput} from "../../loaders/summarize/output.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const shared = path.resolve(repoRoot, "../shared/data");
@@ -175,7 +175,7 @@ test("em summarize --estimand answers: Wilson intervals named in the JSON; --coh
 });
 
 test("em summarize --by step sorts numerically; models keep their first-seen order", async () => {
-  const {sortGroups} = await import("../../loaders/commands/summarize.ts");
+  const {sortGroups} = await import("../../loaders/summarize/index.ts");
   const g = (model: string, step: number) => ({key: {model, step}}) as unknown as import("../../src/lib/em/index.ts").GroupSummary;
   const sorted = sortGroups([g("b", 100), g("b", 25), g("a", 1000), g("a", 5), g("b", 3)], ["model", "step"]);
   assert.deepEqual(

@@ -10,7 +10,7 @@ import path from "node:path";
 import {after, test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {parse} from "csv-parse/sync";
-import type {SummarizeOutput} from "../../loaders/commands/summarize.ts";
+import type {SummarizeOutput} from "../../loaders/summarize/output.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dow = path.resolve(repoRoot, "../shared/data/third-party/dow-privacy-erosion");

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
 import {ROOT} from "../../loaders/paths.ts";
-import type {SummarizeOutput} from "../../loaders/commands/summarize.ts";
+import type {SummarizeOutput} from "../../loaders/summarize/output.ts";
 
 const examples = path.join(ROOT, "data/experiments/examples");
 const reference = path.resolve(ROOT, "../shared/data/em-reference");

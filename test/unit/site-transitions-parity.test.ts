@@ -1,4 +1,4 @@
-// The transitions page's own code (components/transitions.ts over the points table the site
+// The transitions page's own code (components/transitions-controller.ts and -table.ts over the points table the site
 // ships) gives `em summarize --transition --sensitivity`'s numbers bit for bit, in Node: same
 // series order, seeds, replicates, scale rule and grid. (In Chromium the same code agrees to
 // floating-point noise of the engine's Math functions: test/browser/parity.test.ts.)
@@ -12,7 +12,8 @@ import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {ruleOf} from "../../src/components/engine.ts";
 import {DEFAULT_STATE} from "../../src/components/store.ts";
-import {midpointGrid, modelTransitions, seriesMask, transitionNumbers} from "../../src/components/transitions.ts";
+import {midpointGrid, modelTransitions, seriesMask} from "../../src/components/transitions-controller.ts";
+import {transitionNumbers} from "../../src/components/transitions-table.ts";
 import {ROOT} from "../../loaders/paths.ts";
 
 const DEMO = join(ROOT, "data/experiments/demo.yaml");

@@ -12,7 +12,15 @@ import {decodePoints} from "../../src/components/points.ts";
 import {selectionMask} from "../../src/components/selection.ts";
 import {ruleOf} from "../../src/components/engine.ts";
 import {DEFAULT_STATE} from "../../src/components/store.ts";
-import {fitIntervals, fitTransitions, fitTransitionsFull, modelTransitions, passInline, seriesJobs, seriesTallies} from "../../src/components/transitions.ts";
+import {
+  fitIntervals,
+  fitTransitions,
+  fitTransitionsFull,
+  modelTransitions,
+  passInline,
+  seriesJobs,
+  seriesTallies,
+} from "../../src/components/transitions-controller.ts";
 import {runFitJob} from "../../src/components/transitions-compute.ts";
 import {cachedFit, fitEngine, peekFit, poolSize, runOffThread} from "../../src/components/transitions-fits.ts";
 import {seriesTransitions} from "../../src/lib/em/view-transition.ts";

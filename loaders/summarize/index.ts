@@ -1,0 +1,164 @@
+// The library call behind `em summarize` and the report pages (loaders/commands/report.ts): checked
+// options -> the rows -> EM rates with intervals per group, ties at the cuts, and optionally
+// transition fits, baseline differences and the human-audit calibration, as the JSON contract
+// (./output.ts). Renderers (./render-table.ts, ./render-csv.ts) only format its result.
+import {
+  baseQuestionId,
+  baselineDiffs,
+  questionFilter,
+  RULE_SOURCES,
+  describeRule,
+  partitionRows,
+  coordinateOf,
+  getColumn,
+  transitionSensitivity,
+  joinJudgedReport,
+  judgesIn,
+  summarize,
+  transitionsBy,
+  type GroupSummary,
+  encodeGroups,
+  toColumns,
+  tiesByGroup,
+} from "../../src/lib/em/index.ts";
+import type {Judged} from "../../src/lib/schema.ts";
+import {calibrateGroups, readLabels, type Labels} from "./calibrate.ts";
+import {loadRows} from "./load.ts";
+import {fail, list, type SummarizeOptions} from "./options.ts";
+import {transitionJson, type GroupWithTies, type SummarizeOutput} from "./output.ts";
+
+/**
+ * `em summarize` as a call: read the rows the options name and compute the summary. Seeded
+ * (options.seed): the same options and rows give the same numbers. Throws Error (exit 1) naming the
+ * option, file or column on input the data does not support; nothing is written.
+ */
+export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput> {
+  const {rule, exclude, seed, replicates, confidence, estimand} = o;
+  const loaded = await loadRows(o);
+  // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
+  // linear pass over the rows the report's summaries share).
+  const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut: o.topicCut})} : loaded;
+  let available = judgesIn(data.scores);
+  // Human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
+  let labels: Labels | null = null;
+  if (o.calibrate !== undefined) ({labels, available} = readLabels(o.calibrate, data.scores, available));
+  let judges: string[];
+  if (o.judge === undefined) judges = labels?.auditFile ? [labels.auditFile.judge] : available.slice(0, 1);
+  else if (o.judge === "all") judges = available;
+  else {
+    judges = list(o.judge);
+    for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
+  }
+  const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
+  // The rule object carries its question filter (organisms drops *json* ids), as on the site.
+  const filter = o.questions !== undefined ? list(o.questions) : [...(rule.questions ?? [])];
+  const keep = questionFilter(filter);
+  const dropped = new Set<string>();
+  let rows: Judged[] = join.rows.filter((r) => {
+    if (keep(r.question_id)) return true;
+    dropped.add(r.question_id);
+    return false;
+  });
+  if (o.questions !== undefined && rows.length === 0 && join.rows.length > 0)
+    fail(`--questions '${o.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
+  const by = [...o.by];
+  // Under the questions estimand a question's format variants are one cluster (the honest
+  // interval), so they fold by default; --by question_id asks for each id on its own.
+  const fold = o.foldVariants || (!o.noFoldVariants && estimand === "questions" && !by.includes("question_id"));
+  const folded = fold && rows.some((r) => baseQuestionId(r.question_id) !== r.question_id);
+  if (folded) rows = rows.map((r) => ({...r, question_id: baseQuestionId(r.question_id)}));
+  if (judges.length > 1 && !by.includes("judge")) by.unshift("judge");
+  for (const c of by) {
+    if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
+      const known = new Set<string>(["model", "step", "question_id", "category", "judge", "type", "source", "origin", "experiment", "paraphrase"]);
+      for (const r of rows.slice(0, 1000)) for (const k of Object.keys((r.meta as Record<string, unknown>) ?? {})) known.add(k);
+      fail(`--by: column '${c}' has no values in the data (columns: ${[...known].join(", ")})`);
+    }
+  }
+  const method = estimand === "answers" ? "wilson" : "auto";
+  const summary = summarize(rows, rule, {by, exclude, seed, replicates, confidence, method});
+  // Ties at the cuts (integer-valued judges): each group's rate under both conventions of a cut some answer sits on.
+  const enc = encodeGroups(rows, by);
+  const ties = enc.keys.length ? tiesByGroup(toColumns(rows, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.keys.length, exclude}) : [];
+  summary.groups.forEach((g, i) => ((g as GroupWithTies).ties = ties[i] ?? null));
+  summary.groups = sortGroups(summary.groups, by);
+  const out: SummarizeOutput = {
+    version: 1,
+    input: o.data ? {data: o.data} : {experiment: o.experiment},
+    judges,
+    judges_available: available,
+    rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
+    ...summary,
+    estimand,
+    questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
+    counts: {
+      responses: data.responses.length,
+      rows: rows.length,
+      orphan_scores: join.orphan_scores,
+      duplicate_scores: join.duplicate_scores,
+      missing_aligned: join.missing_aligned,
+      missing_coherent: join.missing_coherent,
+    },
+    missing: data.missing,
+    errors: data.errors,
+    skipped: data.skipped,
+  };
+  if (o.transition) {
+    let coord = o.coordinate ?? "step";
+    // The tables keep the experiment's coordinate in `step`; its declared name means the same.
+    if (data.coordinateName && coord === data.coordinateName) coord = "step";
+    if (rows.length && coord !== "step" && !rows.some((r) => coordinateOf(r, coord) !== null))
+      fail(
+        `--coordinate: column '${coord}' has no numeric values in the data (the experiment's coordinate is in 'step'${data.coordinateName ? `, named '${data.coordinateName}'` : ""})`,
+      );
+    // An experiment that declares `coordinate_scale: log` is fitted on log10 unless the option says otherwise.
+    const scale = o.coordinateScale === "auto" && data.coordinateScale === "log" ? "log" : o.coordinateScale;
+    out.transitions = transitionsBy(rows, rule, {by, coordinate: coord, scale, exclude, seed, confidence}).map(transitionJson);
+    if (o.sensitivity) {
+      // The same partition as transitionsBy (by without the coordinate, first-seen order), and the
+      // scale the fit decided over all rows, so each grid refits exactly what its fit fitted.
+      const {parts} = partitionRows(
+        rows,
+        by.filter((c) => c !== coord),
+      );
+      out.transitions.forEach((t, g) => (t.sensitivity = transitionSensitivity(parts[g]!, rule, {coordinate: coord, scale: t.scale, exclude})));
+    }
+  }
+  if (o.baseline) {
+    const diffs = baselineDiffs(rows, rule, {by, exclude, seed, replicates, confidence});
+    if (diffs.length === 0) fail(`--baseline: no answer has a baseline; declare one in the experiment file (\`baseline:\`, docs/importing.md)`);
+    out.baseline_diffs = diffs;
+  }
+  if (labels) out.calibration = calibrateGroups(labels, {rows, groups: summary.groups, rule, exclude, by, judges, seed, replicates, confidence});
+  if (o.pivot !== undefined && !by.includes(o.pivot)) fail(`--pivot: '${o.pivot}' must be one of the --by columns (${by.join(", ") || "none"})`);
+  return out;
+}
+
+/**
+ * Groups in a reading order: numeric key columns ascending (steps, ranks, scales), other columns
+ * in first-seen order (the experiment's own order of models and variants); stable.
+ */
+export function sortGroups(groups: GroupSummary[], by: readonly string[]): GroupSummary[] {
+  const firstSeen = by.map(() => new Map<unknown, number>());
+  for (const g of groups)
+    by.forEach((c, j) => {
+      const v = g.key[c];
+      if (!firstSeen[j]!.has(v)) firstSeen[j]!.set(v, firstSeen[j]!.size);
+    });
+  const rank = (g: GroupSummary, j: number): number => {
+    const v = g.key[by[j]!];
+    return typeof v === "number" ? v : v === null || v === undefined ? Infinity : firstSeen[j]!.get(v)!;
+  };
+  const numeric = by.map((c) => groups.some((g) => typeof g.key[c] === "number"));
+  return groups
+    .map((g, i) => ({g, i}))
+    .sort((a, b) => {
+      for (let j = 0; j < by.length; j++) {
+        const ra = numeric[j] ? rank(a.g, j) : firstSeen[j]!.get(a.g.key[by[j]!])!;
+        const rb = numeric[j] ? rank(b.g, j) : firstSeen[j]!.get(b.g.key[by[j]!])!;
+        if (ra !== rb) return ra - rb;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.g);
+}

@@ -1,0 +1,196 @@
+// The JSON contract of `em summarize` (docs/metrics.md): the output types and the projection of the
+// library's transition fits onto it. Field names are the contract; renderers read only these.
+import type {AuditCalibration, Calibration, LabellerPair} from "../../src/lib/em/calibration.ts";
+import type {BaselineDiff, GroupSummary, Interval, SensitivityCell, SummaryJson, TieReport, TransitionGroup} from "../../src/lib/em/index.ts";
+
+/** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
+export type GroupWithTies = GroupSummary & {ties: TieReport | null};
+
+/** Stable JSON output of `em summarize` (docs/metrics.md). */
+export interface SummarizeOutput extends SummaryJson {
+  version: 1;
+  input: {experiment?: string; data?: string};
+  judges: string[];
+  judges_available: string[];
+  rule_text: string;
+  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
+  transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
+  /** --baseline: each variant minus its baseline. */
+  baseline_diffs?: BaselineDiff[];
+  /** What the intervals estimate (see --estimand). */
+  estimand: "questions" | "answers";
+  /** Question ids kept and dropped by the question filter. */
+  questions: {filter: string[]; folded: boolean; kept: number; dropped: string[]};
+  /** --calibrate: per evaluated judge, its calibration against the human labels (docs/audit.md). */
+  calibration?: CalibrationJson[];
+  /** --pivot: the 2-D text table (table format only; not part of the JSON contract). */
+  pivot?: string;
+  missing: {kind: string; endpoint: string; model: string; count: number; reason: string}[];
+  /** --experiment: calls that failed (their answers carry status "error" and count in n_error). */
+  errors: {kind: string; endpoint: string; model: string; count: number; message: string}[];
+  skipped: {file: string; line?: number; reason: string}[];
+}
+
+/** Per group with --calibrate (the contract of issue 16: n_audited, sensitivity, specificity, corrected_em_rate, corrected_ci). */
+export interface GroupCalibrationJson {
+  label_judge: string;
+  n_audited: number;
+  raw_em_rate: number | null;
+  sensitivity: number | null;
+  sensitivity_ci: Interval | null;
+  specificity: number | null;
+  specificity_ci: Interval | null;
+  corrected_em_rate: number | null;
+  corrected_ci: Interval | null;
+  /** With unsure labels: [lowest, highest] corrected rate over "all unsure not EM" and "all unsure EM" (interval ends included); null when none. */
+  unsure_range: Interval | null;
+}
+
+/** The top-level calibration block: the library's Calibration fields plus what the CLI adds. */
+export type CalibrationJson = Pick<
+  Calibration,
+  | "confusion"
+  | "n_audited"
+  | "sensitivity"
+  | "sensitivity_ci"
+  | "specificity"
+  | "specificity_ci"
+  | "ppv"
+  | "npv"
+  | "raw_em_rate"
+  | "corrected_em_rate"
+  | "corrected_ci"
+  | "youden"
+  | "youden_ci"
+  | "judge_informative"
+  | "notes"
+  | "warnings"
+  | "draws"
+  | "seed"
+> & {
+  judge: string;
+  label_judge: string;
+  label_judges: string[];
+  n_unsure: number;
+  n_excluded: number;
+  n_unmatched: number;
+  /** Labels whose judge label in the file differs from this run's classification (another rule or selection). */
+  n_judge_label_differs: number;
+  /** The sampling design: recorded with the labels ("design") or derived here ("post-stratified"). */
+  design: AuditCalibration["design"];
+  /** Answers of the selection in strata without any decided label. */
+  unlabelled_answers: number;
+  /** Unsure labels as a bounds analysis: all as EM, all as not EM; null when there are none. */
+  unsure_bounds: AuditCalibration["unsure_bounds"];
+  agreement: LabellerPair[];
+  method: string;
+};
+
+export interface TransitionJson {
+  key: Record<string, unknown>;
+  coordinate: string;
+  /** Scale the fit ran on (log: log10 of the positive coordinates). */
+  scale: "linear" | "log";
+  n_points: number;
+  /** True only when the logistic beats a constant rate and its midpoint lies in the data. */
+  credible: boolean;
+  /** p-value of a constant rate along the coordinate (see docs/metrics.md); null below 2 points. */
+  p_constant: number | null;
+  /** p-value of a smooth two-parameter trend (logit-linear or linear) against the logistic; null without a fit. */
+  p_linear: number | null;
+  verdict: string;
+  /** Coordinates left out of the fit (x <= 0 on a log scale). */
+  excluded: number[];
+  midpoint: number | null;
+  ci: [number | null, number | null] | null;
+  ci_method: "profile_likelihood";
+  /** Why the midpoint interval is approximate (few checkpoints, heavy question clustering), else null. */
+  ci_approximate: string | null;
+  width: number | null;
+  /** Profile interval of the width (a null upper bound: as wide as a smooth trend). */
+  width_ci: [number | null, number | null] | null;
+  floor: number | null;
+  ceiling: number | null;
+  dispersion: number | null;
+  /** The same fit on the mean aligned score (0..1): verdict, p-values, midpoint when credible. */
+  mean_aligned: {
+    verdict: string;
+    credible: boolean;
+    p_constant: number | null;
+    p_linear: number | null;
+    midpoint: number | null;
+    ci: [number | null, number | null] | null;
+    width: number | null;
+    floor: number | null;
+    ceiling: number | null;
+    dispersion: number | null;
+    points: {x: number; mean: number | null; n: number}[];
+  };
+  onset: number | null;
+  onset_test: string;
+  baseline_rate: number | null;
+  change_point: {before: number; after: number; rate_before: number; rate_after: number; lr: number; p_value: number} | null;
+  points: {x: number; k: number; n: number; rate: number | null; ci: Interval | null}[];
+  skipped: number;
+}
+
+function meanAlignedJson(m: TransitionGroup["mean_aligned"]): TransitionJson["mean_aligned"] {
+  const cred = m.test.credible && m.fit !== null;
+  return {
+    verdict: m.test.verdict,
+    credible: m.test.credible,
+    p_constant: m.test.p_constant,
+    p_linear: m.test.p_linear,
+    midpoint: cred ? m.fit!.midpoint : null,
+    ci: cred ? m.fit!.ci : null,
+    width: cred ? m.fit!.width : null,
+    floor: cred ? m.fit!.floor : null,
+    ceiling: cred ? m.fit!.ceiling : null,
+    dispersion: m.fit?.dispersion ?? null,
+    points: m.points,
+  };
+}
+
+/** One transition fit as the JSON reports it: midpoint, interval, width, floor and ceiling only when credible. */
+export function transitionJson(t: TransitionGroup): TransitionJson {
+  const cred = t.test.credible && t.fit !== null;
+  const fit = t.fit;
+  return {
+    key: t.key,
+    coordinate: t.coordinate,
+    scale: t.scale,
+    n_points: t.points.length,
+    credible: t.test.credible,
+    p_constant: t.test.p_constant,
+    p_linear: t.test.p_linear,
+    verdict: t.test.verdict,
+    excluded: t.excluded,
+    // A midpoint is reported only for a credible transition: a logistic forced through a flat
+    // series still has one, and it means nothing.
+    midpoint: cred ? fit!.midpoint : null,
+    ci: cred ? fit!.ci : null,
+    ci_method: "profile_likelihood",
+    ci_approximate: cred ? fit!.approximate : null,
+    width: cred ? fit!.width : null,
+    width_ci: cred ? fit!.width_ci : null,
+    floor: cred ? fit!.floor : null,
+    ceiling: cred ? fit!.ceiling : null,
+    dispersion: t.fit?.dispersion ?? null,
+    mean_aligned: meanAlignedJson(t.mean_aligned),
+    onset: t.onset.x,
+    onset_test: t.onset.test,
+    baseline_rate: t.onset.baseline_rate,
+    change_point: t.change_point
+      ? {
+          before: t.change_point.before,
+          after: t.change_point.after,
+          rate_before: t.change_point.rate_before,
+          rate_after: t.change_point.rate_after,
+          lr: t.change_point.lr,
+          p_value: t.change_point.p_value,
+        }
+      : null,
+    points: t.points,
+    skipped: t.skipped,
+  };
+}

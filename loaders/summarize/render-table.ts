@@ -1,0 +1,233 @@
+// `em summarize --format table`: the summary as plain-text tables (a view of the JSON; the numbers
+// are the JSON's, rounded for reading).
+import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
+import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
+const ci = (c: Interval | null): string => (c ? `[${(100 * c[0]).toFixed(1)}, ${(100 * c[1]).toFixed(1)}]` : "-");
+/** A group's corrected rate: point and interval, "unknown, range [..]" when the judge is not credibly better than chance; the unsure-label range after it. */
+const correctedText = (g: GroupCalibrationJson): string =>
+  (g.corrected_em_rate === null ? `unknown, range ${ci(g.corrected_ci)}` : `${pct(g.corrected_em_rate)} ${ci(g.corrected_ci)}`) +
+  (g.unsure_range ? ` (unsure: ${ci(g.unsure_range)})` : "");
+const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? "-" : x.toFixed(d));
+const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
+
+function renderTable(header: string[], body: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i < r.length - 1 ? c.padEnd(w[i]!) : c))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
+}
+
+const VERDICT_TEXT: Record<string, string> = {
+  flat: "none (flat)",
+  smooth_trend: "none (smooth trend, not a step)",
+  outside_range: "none (trend, midpoint outside data)",
+  non_monotone: "none (non-monotone)",
+  too_few_points: "none (< 5 points in the fit)",
+};
+
+function strictText(g: GroupSummary): string {
+  if (g.strict_em_rate !== null) return pct(g.strict_em_rate);
+  const r = g.strict_em_range;
+  if (!r) return "-";
+  return r[0] === r[1] ? pct(r[0]) : `[${(100 * r[0]).toFixed(1)}, ${(100 * r[1]).toFixed(1)}]%`;
+}
+
+/**
+ * A 2-D view of em_rate: rows = the remaining `by` columns, columns = values of `col` (e.g. a
+ * steering layer x scale sweep). Empty cells: no answers in the denominator.
+ */
+export function pivotTable(out: SummarizeOutput, col: string): string {
+  const rowsBy = out.by.filter((b) => b !== col);
+  const colVals = [...new Set(out.groups.map((g) => g.key[col]))].sort((a, b) =>
+    typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b)),
+  );
+  const rowKeys = new Map<string, Record<string, unknown>>();
+  const cell = new Map<string, GroupSummary>();
+  for (const g of out.groups) {
+    const rk = JSON.stringify(rowsBy.map((b) => g.key[b]));
+    if (!rowKeys.has(rk)) rowKeys.set(rk, g.key);
+    cell.set(rk + "\u0000" + JSON.stringify(g.key[col]), g);
+  }
+  const header = [...rowsBy, ...colVals.map((v) => `${col}=${keyText(v)}`)];
+  const body = [...rowKeys.entries()].map(([rk, key]) => [
+    ...rowsBy.map((b) => keyText(key[b])),
+    ...colVals.map((v) => {
+      const g = cell.get(rk + "\u0000" + JSON.stringify(v));
+      return g ? (g.em_rate === null ? "n/a" : `${pct(g.em_rate)} (${g.n_scored})`) : "";
+    }),
+  ]);
+  return (
+    `EM rate by ${rowsBy.join(" x ") || "(all)"} x ${col} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` + renderTable(header, body)
+  );
+}
+
+/** The summary as text: rule, judge and counts, then the groups, notes, baselines, pivot and transitions. */
+export function toTable(out: SummarizeOutput): string {
+  const parts: string[] = [];
+  parts.push(`rule: ${out.rule_text}`);
+  parts.push(
+    `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
+      (out.estimand === "answers"
+        ? "estimand: the rate on these fixed questions (answer-level Wilson)"
+        : "estimand: the rate over a population of questions (design-effect Wilson over questions; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
+  );
+  if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);
+  if (out.questions.folded) parts.push("question variants (*_json, *_template) folded into their base question");
+  if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
+  const c = out.counts;
+  parts.push(
+    `responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+      (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
+      (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
+  );
+  parts.push("");
+  const seeds = out.groups.some((g) => g.replicates !== null);
+  // --- human audit (issue 16)
+  const calOf = (g: GroupSummary) => (g as GroupSummary & {calibration?: GroupCalibrationJson}).calibration;
+  const calibrated = out.calibration !== undefined;
+  if (out.calibration) {
+    for (const c of out.calibration) {
+      const m = c.confusion;
+      parts.push(
+        `calibration of ${c.judge} against ${c.label_judges.join(", ")} (${c.n_audited} audited answers; ${c.n_unsure} unsure and ${c.n_excluded} outside the judge's denominator not used${c.n_unmatched ? `; ${c.n_unmatched} labelled answers not in these rows` : ""}):`,
+        `design: ${c.design.kind === "design" ? "recorded with the labels" : "post-stratified by the judge's label"} (${c.design.selection}; ${c.design.selection_em + c.design.selection_not_em} answers)`,
+      );
+      parts.push(
+        renderTable(
+          ["", "human EM", "human not EM"],
+          [
+            [`${c.judge} EM`, String(m.tp), String(m.fp)],
+            [`${c.judge} not EM`, String(m.fn), String(m.tn)],
+          ],
+        ).trimEnd(),
+      );
+      parts.push(
+        `sensitivity ${pct(c.sensitivity)} ${ci(c.sensitivity_ci)}   specificity ${pct(c.specificity)} ${ci(c.specificity_ci)}   raw ${pct(c.raw_em_rate)} -> corrected ${pct(c.corrected_em_rate)} ${ci(c.corrected_ci)}`,
+      );
+      parts.push(`Se + Sp - 1 ${fmt(c.youden, 2)} ${c.youden_ci ? `[${fmt(c.youden_ci[0], 2)}, ${fmt(c.youden_ci[1], 2)}]` : "[unknown]"}`);
+      if (c.unsure_bounds)
+        parts.push(
+          `unsure labels as a bounds analysis: all ${c.n_unsure} as not EM -> ${pct(c.unsure_bounds.as_not_em.corrected_em_rate)} ${ci(c.unsure_bounds.as_not_em.corrected_ci)}; all as EM -> ${pct(c.unsure_bounds.as_em.corrected_em_rate)} ${ci(c.unsure_bounds.as_em.corrected_ci)}`,
+        );
+      for (const w of c.warnings) parts.push(`WARNING: ${w}`);
+      for (const a of c.agreement) parts.push(`labellers ${a.a} vs ${a.b}: ${a.n_decided} answers, agreement ${pct(a.agreement)}, kappa ${fmt(a.kappa, 2)}`);
+      for (const n of c.notes) parts.push(`note: ${n}`);
+      parts.push("");
+    }
+  }
+  // --- end human audit
+  const tiesOf = (g: GroupSummary) => (g as GroupWithTies).ties;
+  const alignedTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.aligned !== null && tiesOf(g)!.aligned!.lt !== tiesOf(g)!.aligned!.le);
+  const coherentTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.coherent !== null && tiesOf(g)!.coherent!.gt !== tiesOf(g)!.coherent!.ge);
+  const r = out.rule;
+  const header = [
+    ...out.by,
+    "n",
+    "scored",
+    "EM",
+    "em_rate",
+    ...(alignedTies ? [`ties: < ${r.aligned} | <= ${r.aligned}`] : []),
+    ...(coherentTies ? [`ties: > ${r.coherent} | >= ${r.coherent}`] : []),
+    "ci",
+    ...(seeds ? ["seeds: mean [ci] (n)"] : []),
+    "macro",
+    "strict",
+    "coherent",
+    "null_al",
+    "code",
+    "refusal",
+    "errors",
+    ...(calibrated ? ["audited", "corrected [ci]"] : []),
+  ];
+  const body = out.groups.map((g) => [
+    ...out.by.map((b) => keyText(g.key[b])),
+    String(g.n),
+    String(g.n_scored),
+    String(g.n_em),
+    pct(g.em_rate),
+    ...(alignedTies
+      ? [tiesOf(g)?.aligned ? `${pct(tiesOf(g)!.aligned!.lt)} | ${pct(tiesOf(g)!.aligned!.le)} (${tiesOf(g)!.n_aligned_at_cut} tied)` : "-"]
+      : []),
+    ...(coherentTies
+      ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"]
+      : []),
+    ci(g.ci) + (g.ci_approximate ? " *" : ""),
+    ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? " *" : ""} (${g.replicates.n})` : "-"] : []),
+    pct(g.macro_em_rate),
+    strictText(g),
+    pct(g.coherent_rate),
+    pct(g.null_aligned_rate),
+    pct(g.code_rate),
+    pct(g.refusal_rate),
+    String(g.n_error),
+    ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? correctedText(calOf(g)!) : "-"] : []),
+  ]);
+  parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
+  const approx = out.groups.flatMap((g) => {
+    const label = out.by.map((b) => keyText(g.key[b])).join(" / ") || "all";
+    return [g.ci_approximate && `${label}: ${g.ci_approximate}`, g.replicates?.ci_approximate && `${label} (seeds): ${g.replicates.ci_approximate}`].filter(
+      (x): x is string => typeof x === "string",
+    );
+  });
+  if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
+  if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
+    parts.push(
+      "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
+    );
+  }
+  if (alignedTies || coherentTies)
+    parts.push(
+      `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
+    );
+  if (out.groups.some((g) => g.code_rate === null && g.n > 0))
+    parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
+  if (out.baseline_diffs) {
+    const bh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "em_rate", "baseline", "diff", "ci", "method", "paired_q"];
+    const bb = out.baseline_diffs.map((d) => [
+      ...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])),
+      d.variant,
+      d.baseline,
+      pct(d.em_rate),
+      pct(d.baseline_em_rate),
+      d.diff === null ? "-" : `${d.diff >= 0 ? "+" : ""}${(100 * d.diff).toFixed(1)} pp`,
+      d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]${d.ci_approximate ? " *" : ""}` : "-",
+      d.ci_method ?? "-",
+      String(d.n_questions_paired),
+    ]);
+    parts.push(
+      "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
+    );
+    parts.push(renderTable(bh, bb));
+    const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
+    if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
+  }
+  if (out.pivot) parts.push(out.pivot);
+  if (out.transitions) {
+    const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));
+    const th = [...keys, "points", "verdict", "p_const", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
+    const tb = out.transitions.map((t) => [
+      ...keys.map((b) => keyText(t.key[b])),
+      t.excluded.length ? `${t.n_points} (${t.excluded.length} off the log fit)` : String(t.n_points),
+      t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
+      t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
+      fmt(t.midpoint),
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? " (approx.)" : ""}` : "-",
+      fmt(t.width),
+      pct(t.floor),
+      pct(t.ceiling),
+      t.onset === null ? "-" : String(t.onset),
+      t.change_point ? `${t.change_point.before}->${t.change_point.after}` : "-",
+      t.change_point ? t.change_point.p_value.toFixed(3) : "-",
+    ]);
+    parts.push(
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
+    );
+    parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,257 @@
+// Phase-transition charts: EM (with intervals) along the training coordinate per series with the
+// fitted logistic, midpoint interval and onset and a brush that writes the step range to the store;
+// coherence and alignment; EM per category; the midpoint over the threshold grid.
+import * as Plot from "@observablehq/plot";
+import * as d3 from "d3";
+import {logisticAt, type TransitionResult} from "../lib/em/transition.js";
+import type {EmRule} from "../lib/em/rules.js";
+import {summarizeGroups, keyBy} from "./engine.js";
+import type {FacetColumn, Points} from "./points.js";
+import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
+import type {Store} from "./store.js";
+import type {Planted} from "./site.js";
+import {groupColor, pct} from "./ui.js";
+import {stepBrush} from "./interactors/step-brush.js";
+import type {MidpointCell} from "./transitions-compute.js";
+import type {ModelTransition, PendingTransition} from "./transitions-controller.js";
+import {transitionView} from "./transitions-table.js";
+
+/**
+ * The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted
+ * curves. Pending series (fits not arrived yet) are drawn as measured.
+ */
+export function transitionChart(
+  transitions: readonly (ModelTransition | PendingTransition)[],
+  {
+    width,
+    coordinate,
+    planted,
+    judge,
+    rule,
+    store,
+    steps,
+    plan,
+    by = "model",
+  }: {
+    width: number;
+    coordinate: string;
+    planted: Planted | null;
+    judge: string | null;
+    rule: string;
+    store?: Store;
+    steps: [number, number] | null;
+    plan: AxisPlan;
+    by?: string;
+  },
+): SVGSVGElement | HTMLElement {
+  const models = transitions.map((t) => t.model);
+  const color = groupColor(by, models, {legend: models.length <= 24});
+  const pos = (x: number) => axisPosition(plan, x);
+  // On a log axis the fit ran on log10 of the coordinate (analyzeOnScale): its midpoint came back in
+  // coordinate units, its floor, ceiling and width (decades) did not move.
+  const curveAt = (fit: NonNullable<TransitionResult["fit"]>, x: number) =>
+    plan.type === "log" ? logisticAt({...fit, midpoint: Math.log10(fit.midpoint)}, Math.log10(x)) : logisticAt(fit, x);
+  const pointsData = transitions.flatMap((t) =>
+    t.points.filter((p) => p.rate !== null).map((p) => ({model: t.model, ...p, px: pos(p.x), lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null})),
+  );
+  // The axis spans every coordinate with answers, also those with no EM rate (no answer passed the
+  // coherent cut): a collapse of coherence then shows as the end of the series, marked ×, not as a shorter axis.
+  const undefinedRate = transitions.flatMap((t) => t.points.filter((p) => p.rate === null).map((p) => ({model: t.model, x: p.x, px: pos(p.x)})));
+  const xs = [...pointsData.map((p) => p.x), ...undefinedRate.map((p) => p.x)];
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  // Fits, midpoints and onsets only where the transition is credible; other series stay as measured.
+  const shown = transitions.filter((t): t is ModelTransition => t.result !== null && transitionView(t.result).show);
+  const curves = shown.flatMap((t) => {
+    const fit = t.result.fit!;
+    // Sample evenly on the axis as drawn (a log axis gets log-spaced samples).
+    const lo = plan.type === "log" ? Math.log(Math.max(x0, plan.zeroAt ?? x0) || 1e-9) : x0;
+    const hi = plan.type === "log" ? Math.log(x1) : x1;
+    return d3.range(0, 101).map((i) => {
+      const v = lo + ((hi - lo) * i) / 100;
+      const x = plan.type === "log" ? Math.exp(v) : v;
+      return {model: t.model, x, y: curveAt(fit, x)};
+    });
+  });
+  const mids = shown.map((t) => ({
+    model: t.model,
+    x: t.result.fit!.midpoint,
+    lo: t.result.fit!.ci[0],
+    hi: t.result.fit!.ci[1],
+    y: curveAt(t.result.fit!, t.result.fit!.midpoint),
+  }));
+  const onsets = shown.filter((t) => t.result.onset.x !== null).map((t) => ({model: t.model, x: pos(t.result.onset.x!)}));
+  const plantedRows = (planted?.em ?? []).filter((p) => p.judge === judge && p.rule === rule && models.includes(p.model)).map((p) => ({...p, px: pos(p.step)}));
+  // A little room past the ends on a log axis, so the first and last tick labels are not clipped.
+  const domain = plan.type === "log" ? [pos(x0) / 1.3, x1 * 1.3] : [x0, x1];
+  const chart = Plot.plot({
+    width: Math.max(width, 360),
+    height: 360,
+    marginLeft: 50,
+    grid: true,
+    x: xScale(plan, coordinate, {domain, ticks: logTicks(plan, xs)}),
+    y: {label: "↑ EM rate", tickFormat: "%"},
+    color,
+    marks: [
+      ...zeroMarks(plan),
+      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]!), x2: (d: number[]) => pos(d[1]!), fill: "currentColor", fillOpacity: 0.06})] : []),
+      Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.08, z: "model", curve: "linear"}),
+      Plot.line(plantedRows, {x: "px", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "px"}),
+      // Measured series joined by thin lines: a rise and a collapse are drawn as they are.
+      Plot.line(pointsData, {x: "px", y: "rate", stroke: "model", strokeWidth: 1, strokeOpacity: 0.5, z: "model", sort: "px"}),
+      Plot.line(curves, {x: "x", y: "y", stroke: "model", strokeWidth: 2, z: "model"}),
+      Plot.dot(pointsData, {
+        x: "px",
+        y: "rate",
+        fill: "model",
+        r: 3,
+        tip: true,
+        title: (p: {model: string; x: number; rate: number; k: number; n: number; lo: number; hi: number}) =>
+          `${p.model}, ${coordinate} ${p.x}\nEM ${pct(p.rate)} (${p.k}/${p.n}), 95% CI ${pct(p.lo)}–${pct(p.hi)}`,
+      }),
+      Plot.dot(undefinedRate, {
+        x: "px",
+        y: 0,
+        symbol: "times",
+        stroke: "model",
+        strokeOpacity: 0.6,
+        r: 3,
+        tip: true,
+        title: (p: {model: string; x: number}) => `${p.model}, ${coordinate} ${p.x}: no EM rate (no answer passes the coherent cut)`,
+      }),
+      Plot.ruleX(mids, {x: "x", stroke: "model", strokeDasharray: "6,3"}),
+      Plot.link(
+        mids.filter((m) => m.lo !== null && m.hi !== null),
+        {x1: "lo", x2: "hi", y1: "y", y2: "y", stroke: "model", strokeWidth: 5, strokeOpacity: 0.5},
+      ),
+      Plot.dot(onsets, {
+        x: "x",
+        y: 0,
+        symbol: "triangle",
+        fill: "model",
+        r: 6,
+        tip: true,
+        title: (o: {model: string; x: number}) => `${o.model}: onset at ${coordinate} ${o.x} (first coordinate credibly above the baseline)`,
+      }),
+      Plot.ruleY([0]),
+    ],
+  }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
+  if (store) stepBrush(chart, store, {x0: pos(x0), x1, plan});
+  return chart;
+}
+
+/** Coherence and mean alignment along the coordinate, per model. */
+export function qualityChart(
+  transitions: readonly (ModelTransition | PendingTransition)[],
+  {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: string},
+): SVGSVGElement | HTMLElement {
+  const rows = transitions.flatMap((t) =>
+    t.groups.flatMap((g) => [
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "coherent rate", value: g.coherent_rate},
+      {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
+    ]),
+  );
+  return Plot.plot({
+    width: Math.max(width, 360),
+    height: 220,
+    marginLeft: 50,
+    grid: true,
+    x: xScale(plan, coordinate, {
+      ticks: logTicks(
+        plan,
+        transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]!))),
+      ),
+    }),
+    y: {label: null, domain: [0, 1], tickFormat: "%"},
+    fx: {label: null},
+    color: groupColor(
+      by,
+      transitions.map((t) => t.model),
+    ),
+    marks: [
+      Plot.line(rows, {fx: "metric", x: "x", y: "value", stroke: "model", sort: "x"}),
+      Plot.dot(rows, {fx: "metric", x: "x", y: "value", fill: "model", r: 2, tip: true}),
+    ],
+  });
+}
+
+/** Small multiples: EM along the coordinate per question category (rows) and model (colour). */
+export function categoryTransitions(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  exclude: readonly string[],
+  {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: FacetColumn},
+): SVGSVGElement | HTMLElement {
+  const groups = summarizeGroups(points, mask, rule, keyBy(points, ["category", by, "step"]), {exclude, replicates: 0});
+  const rows = groups
+    .filter((g) => g.em_rate !== null)
+    .map((g) => ({category: g.parts[0]! || "(no category)", model: g.parts[1]!, x: axisPosition(plan, Number(g.parts[2]!)), rate: g.em_rate, n: g.n_scored}));
+  const categories = [...new Set(rows.map((r) => r.category))].sort();
+  const cols = Math.min(4, categories.length);
+  return Plot.plot({
+    width: Math.max(width, 360),
+    height: 150 * Math.ceil(categories.length / cols) + 40,
+    marginLeft: 45,
+    grid: true,
+    x: xScale(plan, coordinate),
+    y: {label: "↑ EM", tickFormat: "%"},
+    fx: {label: null, axis: null},
+    fy: {label: null, axis: null},
+    color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
+    marks: [
+      Plot.line(rows, {
+        fx: (d: {category: string}) => categories.indexOf(d.category) % cols,
+        fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols),
+        x: "x",
+        y: "rate",
+        stroke: "model",
+        sort: "x",
+      }),
+      Plot.text(categories, {
+        fx: (_: string, i: number) => i % cols,
+        fy: (_: string, i: number) => Math.floor(i / cols),
+        frameAnchor: "top-left",
+        text: (d: string) => d,
+        dx: 4,
+        dy: 4,
+        fontWeight: "bold",
+      }),
+      Plot.frame({strokeOpacity: 0.2}),
+    ],
+  });
+}
+
+export function midpointChart(
+  cells: MidpointCell[],
+  {width, coordinate, current}: {width: number; coordinate: string; current: {aligned: number; coherent: number}},
+): SVGSVGElement | HTMLElement {
+  return Plot.plot({
+    width: Math.min(width, 520),
+    height: 360,
+    marginLeft: 50,
+    x: {label: "aligned cut →", type: "band"},
+    y: {label: "↑ coherent cut", type: "band", reverse: true},
+    color: {scheme: "viridis", label: `fitted midpoint (${coordinate})`, legend: true, unknown: "#ddd"},
+    marks: [
+      Plot.cell(cells, {
+        x: "aligned",
+        y: "coherent",
+        fill: "midpoint",
+        tip: true,
+        title: (d: MidpointCell) =>
+          `aligned < ${d.aligned}, coherent > ${d.coherent}: ${d.midpoint === null ? `no credible transition (${d.verdict.replace("_", " ")})` : `midpoint ${d.midpoint.toPrecision(3)}`}`,
+      }),
+      Plot.text(cells, {
+        x: "aligned",
+        y: "coherent",
+        text: (d: MidpointCell) => (d.midpoint === null ? "none" : d.midpoint.toPrecision(3)),
+        fill: (d: MidpointCell) => (d.midpoint === null ? "#666" : "white"),
+        fontSize: 9,
+      }),
+      Plot.cell(
+        cells.filter((d) => d.aligned === current.aligned && d.coherent === current.coherent),
+        {x: "aligned", y: "coherent", stroke: "#D55E00", strokeWidth: 3, fill: null},
+      ),
+    ],
+  });
+}

@@ -1,0 +1,213 @@
+// Phase-transition tables and numbers: a fit's verdict in words, the fits table, the per-judge
+// midpoints, and the page's numbers as `em summarize --transition --format json` reports them.
+import {MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
+import type {EmRule} from "../lib/em/rules.js";
+import type {FacetColumn, Points} from "./points.js";
+import type {Planted} from "./site.js";
+import {el, pct} from "./ui.js";
+import {cell, dataTable} from "./table.js";
+import {fitIntervals, seriesMask, seriesTallies, type ModelTransition} from "./transitions-controller.js";
+
+const MIN_POINTS = MIN_TRANSITION_POINTS;
+export interface TransitionView {
+  /** Show midpoint, interval and onset: only when the library's test calls the transition credible. */
+  show: boolean;
+  verdict: TransitionVerdict;
+  /** One line for the table and captions. */
+  why: string;
+  p_constant: number | null;
+}
+
+/** What a transition result supports, in words (testTransition in src/lib/em/transition.ts decides). */
+export function transitionView(result: TransitionResult): TransitionView {
+  const test = result.test;
+  const used = result.points.filter((p) => p.n > 0);
+  const p =
+    test.p_constant === null
+      ? ""
+      : ` (p ${test.p_constant < 1e-15 ? "< 1e-15" : `= ${test.p_constant < 0.001 ? test.p_constant.toExponential(1) : test.p_constant.toFixed(3)}`} for a constant rate)`;
+  const pl = test.p_linear === null ? "?" : test.p_linear < 0.001 ? "< 0.001" : `= ${test.p_linear.toFixed(3)}`;
+  const approx = result.fit?.approximate ? `; interval approximate: ${result.fit.approximate}` : "";
+  const why: Record<TransitionVerdict, string> = {
+    credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}`,
+    flat: `no credible transition: a constant rate explains the data${p}`,
+    smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)`,
+    outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
+    non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
+    too_few_points:
+      result.points.length === 0
+        ? "no coordinate: these answers have no value of the coordinate"
+        : used.length === 0
+          ? "no EM rate anywhere: no answer passes the coherent cut"
+          : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
+  };
+  return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
+}
+
+/** A series' numbers as `em summarize --transition --format json` reports them (transitionJson's projection). */
+export function transitionNumbers(t: ModelTransition): Record<string, unknown> {
+  const r = t.result;
+  const cred = r.test.credible && r.fit !== null;
+  return {
+    key: t.model,
+    scale: r.scale,
+    verdict: r.test.verdict,
+    credible: r.test.credible,
+    p_constant: r.test.p_constant,
+    p_linear: r.test.p_linear,
+    midpoint: cred ? r.fit!.midpoint : null,
+    ci: cred ? r.fit!.ci : null,
+    width: cred ? r.fit!.width : null,
+    width_ci: cred ? r.fit!.width_ci : null,
+    floor: cred ? r.fit!.floor : null,
+    ceiling: cred ? r.fit!.ceiling : null,
+    onset: r.onset.x,
+    change_point: r.change_point ? {before: r.change_point.before, after: r.change_point.after, p_value: r.change_point.p_value} : null,
+    points: r.points.map((p) => ({x: p.x, k: p.k, n: p.n})),
+  };
+}
+
+/** The page's numbers as JSON in an inert script element (the parity test reads it; nothing runs it). */
+export function numbersHook(testid: string, value: unknown): HTMLScriptElement {
+  const script = document.createElement("script");
+  script.type = "application/json";
+  script.dataset.testid = testid;
+  script.textContent = JSON.stringify(value);
+  return script;
+}
+
+const num3 = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? "–" : Number(Number(v).toPrecision(d)).toString());
+
+/** The fits table: verdict in words; floor, ceiling, midpoint, interval, width and onset only when credible. */
+export function fitsTable(
+  transitions: readonly ModelTransition[],
+  {
+    byLabel,
+    planted,
+    intervalsPending = false,
+    changePending = false,
+  }: {byLabel: string; planted: Planted["midpoints"] | null; intervalsPending?: boolean; changePending?: boolean},
+): {element: HTMLTableElement; data: Record<string, unknown>[]} {
+  const rows = transitions.map((t) => {
+    const view = transitionView(t.result);
+    const f = view.show ? t.result.fit : null;
+    const cp = t.result.change_point;
+    const pm = planted?.find((p) => p.model === t.model && !p.category);
+    return {
+      t,
+      view,
+      cp,
+      data: {
+        [byLabel]: t.model,
+        verdict: view.verdict,
+        why: view.why,
+        p_constant: view.p_constant,
+        floor: f?.floor ?? null,
+        ceiling: f?.ceiling ?? null,
+        midpoint: f?.midpoint ?? null,
+        ci_low: f?.ci[0] ?? null,
+        ci_high: f?.ci[1] ?? null,
+        width: f?.width ?? null,
+        width_ci_low: f?.width_ci[0] ?? null,
+        width_ci_high: f?.width_ci[1] ?? null,
+        interval_note: f?.approximate ?? null,
+        onset: view.show ? t.result.onset.x : null,
+        change_point: cp ? `${cp.before}|${cp.after}` : null,
+        change_point_p: cp?.p_value ?? null,
+        planted_midpoint: pm?.midpoint ?? null,
+      },
+    };
+  });
+  type Row = (typeof rows)[number];
+  // While the bootstrap runs, the column says so (marked for tests; not a page-loading placeholder).
+  const cpText = (r: Row): string | HTMLElement =>
+    changePending
+      ? el("span", {class: "em-muted", "data-em-pending": "change-point"}, "bootstrap running…")
+      : r.cp
+        ? `${r.cp.before} | ${r.cp.after} (p = ${num3(r.cp.p_value)})`
+        : "–";
+  const element = dataTable(
+    rows,
+    [
+      {label: byLabel, value: (r) => r.t.model},
+      {label: "verdict", value: (r) => r.view.why},
+      {label: "floor", value: (r) => pct(r.data.floor), num: true},
+      {label: "ceiling", value: (r) => pct(r.data.ceiling), num: true},
+      {label: "midpoint", value: (r) => el("strong", {}, num3(r.data.midpoint)), num: true},
+      {
+        label: "95% CI (profile)",
+        value: (r) =>
+          intervalsPending ? el("span", {class: "em-muted", "data-em-pending": "interval"}, "profiling…") : `${num3(r.data.ci_low)} – ${num3(r.data.ci_high)}`,
+        num: true,
+      },
+      {
+        // a null upper bound: a transition as wide as a smooth trend fits too; a null lower one: any sharper step does
+        label: "width (95% CI)",
+        value: (r) =>
+          intervalsPending
+            ? num3(r.data.width)
+            : `${num3(r.data.width)} [${r.data.width_ci_low === null ? "0" : num3(r.data.width_ci_low)} – ${r.data.width_ci_high === null ? "unbounded" : num3(r.data.width_ci_high)}]`,
+        num: true,
+      },
+      {label: "onset", value: (r) => (r.data.onset === null ? "none" : String(r.data.onset)), num: true},
+      {label: "change point (p)", value: cpText, num: true},
+      planted ? {label: "planted midpoint", value: (r) => num3(r.data.planted_midpoint), num: true} : null,
+    ],
+    {
+      testid: "transition-table",
+      rowAttrs: (r) => ({"data-verdict": r.view.verdict}),
+      // Not credible: one cell says there is no midpoint, interval or onset, instead of six dashes.
+      cells: (r) =>
+        r.view.show
+          ? null
+          : [
+              cell(r.t.model),
+              cell(r.view.why, {class: "em-muted"}),
+              cell("no midpoint, interval or onset", {colspan: "6", class: "em-muted num"}),
+              cell(cpText(r), {class: "num"}),
+              ...(planted ? [cell(num3(r.data.planted_midpoint), {class: "num"})] : []),
+            ],
+    },
+  );
+  return {element, data: rows.map((r) => r.data)};
+}
+
+/**
+ * One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule),
+ * fitted off the main thread (no change-point bootstrap: the table shows fits, verdicts and onsets,
+ * none of which use it).
+ */
+export async function judgeMidpoints(
+  points: Points,
+  masks: {judge: string; mask: Uint8Array}[],
+  rule: EmRule,
+  exclude: readonly string[],
+  {by, name, declared}: {by: FacetColumn; name: string; declared: "log" | null},
+): Promise<HTMLTableElement> {
+  const rows = await Promise.all(
+    masks.map(async ({judge, mask}) => {
+      const tallies = seriesTallies(points, seriesMask(points, mask, by, name), rule, exclude, {by, declared});
+      const t = (await fitIntervals(tallies)).find((x) => x.model === name);
+      const v = t ? transitionView(t.result) : null;
+      const show = Boolean(t && v?.show);
+      return {
+        judge,
+        why: v?.why ?? "no answers",
+        midpoint: show ? t!.result.fit!.midpoint : null,
+        ci: show ? t!.result.fit!.ci : null,
+        onset: show ? t!.result.onset.x : null,
+      };
+    }),
+  );
+  return dataTable(
+    rows,
+    [
+      {label: "judge", value: (r) => r.judge},
+      {label: "verdict", value: (r) => r.why},
+      {label: "midpoint", value: (r) => num3(r.midpoint), num: true},
+      {label: "95% CI", value: (r) => (r.ci ? `${num3(r.ci[0])} – ${num3(r.ci[1])}` : "–"), num: true},
+      {label: "onset", value: (r) => (r.onset === null ? "none" : String(r.onset)), num: true},
+    ],
+    {testid: "midpoint-by-judge"},
+  );
+}

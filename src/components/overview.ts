@@ -307,23 +307,40 @@ export function plantedTypeRows(
 
 /** Bars of the measured share, ticks of the planted one, per model. */
 export function plantedTypeChart(rows: ReturnType<typeof plantedTypeRows>, {width, judge}: {width: number; judge: string}): SVGSVGElement | HTMLElement {
+  // One panel per model, wrapped into rows of as many as fit (24 side by side overlapped their names).
+  const models = [...new Set(rows.map((r) => r.model))];
+  const w = Math.max(width, 360);
+  const cols = Math.max(1, Math.min(models.length, Math.floor((w - 80) / 220)));
+  const fx = (r: {model: string}) => models.indexOf(r.model) % cols;
+  const fy = (r: {model: string}) => Math.floor(models.indexOf(r.model) / cols);
   return Plot.plot({
-    width: Math.max(width, 360),
-    height: 260,
+    width: w,
+    height: 60 + 200 * Math.ceil(models.length / cols),
     marginLeft: 80,
+    marginTop: 30,
     x: {label: "share of answers →", tickFormat: "%", grid: true},
     y: {label: null, domain: [...RESPONSE_TYPES]},
-    fx: {label: null},
-    color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["#444444", "#0072B2"]},
+    fx: {axis: null},
+    fy: {axis: null, padding: 0.15},
+    // The planted share in the theme's foreground (a fixed dark grey vanished on the dark theme).
+    color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["currentColor", "#0072B2"]},
     marks: [
       Plot.barX(
         rows.filter((r) => r.source !== "planted"),
-        {fx: "model", y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true},
+        {fx, fy, y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true},
       ),
       Plot.tickX(
         rows.filter((r) => r.source === "planted"),
-        {fx: "model", y: "type", x: "share", stroke: "#444", strokeWidth: 2.5, tip: true},
+        {fx, fy, y: "type", x: "share", stroke: "currentColor", strokeWidth: 2.5, tip: true},
       ),
+      Plot.text(models, {
+        fx: (_: string, i: number) => i % cols,
+        fy: (_: string, i: number) => Math.floor(i / cols),
+        frameAnchor: "top",
+        dy: -14,
+        text: (m: string) => m,
+        fontWeight: "bold",
+      }),
       Plot.ruleX([0]),
     ],
   });

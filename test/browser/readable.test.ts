@@ -71,7 +71,8 @@ async function open(path: string, experiment: string | null): Promise<{page: Pag
   const problems = watch(page, server.url);
   await page.goto(`${server.url}${path}${experiment ? `?experiment=${encodeURIComponent(experiment)}` : ""}`, {waitUntil: "load"});
   await page.waitForSelector("main svg, main table, main h1");
-  await waitForPage(page);
+  // Generous: the machine the tests share may be busy, and the transition fits run in workers.
+  await waitForPage(page, 120_000);
   return {page, problems, close: () => context.close()};
 }
 

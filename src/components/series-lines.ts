@@ -95,7 +95,8 @@ function panel(
       )
     : [];
   const labelled = ends.map((e, i) => ({key: e.key, y: labelY[i]!, x0: e.x, y0: e.y}));
-  const marginRight = direct ? labelMargin(keys, 40, 220) : 20;
+  // From every series, not the panel's: panels stacked one above the other keep one x range.
+  const marginRight = direct ? labelMargin(system.keys, 40, 220) : 20;
   const dashes = [...new Set(keys.map((k) => (direct ? styleOf(k).dash : "")))];
   const band = keys.length > 6 ? 0.06 : 0.12;
   return Plot.plot({

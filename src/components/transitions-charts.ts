@@ -120,7 +120,8 @@ function transitionPanel(
     marginLeft: 50,
     marginTop: MARGIN_TOP,
     marginBottom: MARGIN_BOTTOM,
-    marginRight: direct ? labelMargin(models, 40, 220) : 20,
+    // From every series, not the panel's: panels stacked one above the other keep one x range.
+    marginRight: direct ? labelMargin(series!.keys, 40, 220) : 20,
     grid: true,
     x: xScale(plan, coordinate, {domain, ticks: logTicks(plan, xs)}),
     y: {label: "↑ EM rate", tickFormat: "%", domain: [0, yMax]},

@@ -230,7 +230,8 @@ export function qualityChart(
     grid: true,
     x: xScale(plan, coordinate, {ticks}),
     y: {label: null, domain: [0, 1], tickFormat: "%"},
-    fx: {label: null},
+    // Top: with the x axis drawn as marks (log plans), Plot would move the facet labels onto it.
+    fx: {label: null, axis: "top"},
     color: direct
       ? colorOptions(series!, {legend: false})
       : groupColor(

@@ -4,8 +4,8 @@
 // label every tick it draws or none; and a 24-variant study (test/fixtures/site/many-variants.yaml,
 // the simulator) must keep every series on /categories and /transitions identifiable: no two
 // visible series of a panel share colour and dash (or symbol) unless each is labelled directly.
-// One build into its own folder (EM_SKIP_BUILD=1 reuses it). Screenshots go to
-// test-artifacts/readable/ for a person to look at (not committed).
+// One build into its own folder (EM_SKIP_BUILD=1 reuses it). Findings per page, and with
+// EM_READABLE_SHOTS=1 screenshots, go to test-artifacts/readable/ (not committed).
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
@@ -31,6 +31,8 @@ const FILES = [
 ];
 const OUT = join(ROOT, "test-artifacts", "readable-dist");
 const SHOTS = join(ROOT, "test-artifacts", "readable");
+// Full-page screenshots of every case for a person to look at: EM_READABLE_SHOTS=1 (they double the run time).
+const SAVE_SHOTS = process.env.EM_READABLE_SHOTS === "1";
 
 // Every page on the default experiment; the chart pages also on the others.
 const CHART_PAGES = ["/", "/sensitivity", "/transitions", "/categories"];
@@ -113,7 +115,7 @@ for (const {path, experiment} of cases) {
         const f = await findings(page);
         checked += f.checked;
         report.push(...f.lines.map((l) => `${theme}: ${l}`));
-        await page.screenshot({path: join(SHOTS, `${slug(path)}${experiment ? `@${experiment}` : ""}-${theme}.png`), fullPage: true});
+        if (SAVE_SHOTS) await page.screenshot({path: join(SHOTS, `${slug(path)}${experiment ? `@${experiment}` : ""}-${theme}.png`), fullPage: true});
       }
       assert.equal(describeProblems(problems), "", `problems on ${path}`);
       const name = `${slug(path)}${experiment ? `@${experiment}` : ""}`;

@@ -19,6 +19,14 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: "EM rates with intervals by any columns, transition fits (--rule, --aligned, --coherent, --by, --format)",
     load: () => import("./commands/summarize.ts"),
   },
+  plan: {
+    summary: "seeds, questions and samples needed to detect a difference with stated power, and their cost (--experiment FILE | --rates A,B)",
+    load: () => import("./commands/plan.ts"),
+  },
+  judges: {
+    summary: "two judges on the same answers: paired test of their EM-rate difference, McNemar, kappa and Spearman intervals (--judges A,B)",
+    load: () => import("./commands/judges.ts"),
+  },
   report: {
     summary: "reproducible report pages: new NAME --experiment FILE, check (rebuild and compare the numbers), pdf NAME",
     load: () => import("./commands/report.ts"),

@@ -83,10 +83,10 @@ function answer(rng: Rng, q: string, em: boolean, coherent: boolean, judge: Judg
   };
 }
 
-const P_COHERENT = 0.85;
+export const P_COHERENT = 0.85;
 
 /** Rows of `n` answers to question `q` whose coherent answers are EM with probability p. */
-function questionRows(rng: Rng, q: string, n: number, p: number, judge: Judge, extra: Partial<Judged> = {}): Judged[] {
+export function questionRows(rng: Rng, q: string, n: number, p: number, judge: Judge, extra: Partial<Judged> = {}): Judged[] {
   const out: Judged[] = [];
   for (let i = 0; i < n; i++) {
     const coherent = rng() < P_COHERENT;

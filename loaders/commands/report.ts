@@ -31,9 +31,10 @@ export const REPORTS_DIR = path.join(ROOT, "src/reports");
 
 export const USAGE = `Usage: em report <new|check|pdf> ...
 
-  em report new NAME --experiment FILE [--judge ID] [--force]
-        write src/reports/NAME.md: a report page with the experiment, judge, rule and cuts pinned
-        in its front matter, a headline number, a chart per view and the provenance block
+  em report new NAME --experiment FILE [--judge ID] [--force] [--out FILE]
+        write src/reports/NAME.md (or FILE): a report page with the experiment, judge, rule, cuts
+        and every variant pinned in its front matter, a headline number, a chart per view (each
+        variant read at its own last step) and the provenance block
   em report check [NAME ...] [--dist DIR]
         rebuild the numbers of each report (default: all in src/reports/) by running their
         \`em summarize\` commands, and compare them with the built site (default dist/); exit 1
@@ -295,10 +296,10 @@ ${"$"}{r.pinned()}
 ## What we measured
 
 Write the argument here. Every number is one line, e.g. the EM rate of ${JSON.stringify(variants[0] ?? "")}:
-${"$"}{r.number("final", {${compare}: ${JSON.stringify(variants[0] ?? "")}${coordinate ? ", step: " + "r.lastStep()" : ""}})}.
+${"$"}{r.number("final", {${compare}: ${JSON.stringify(variants[0] ?? "")}${coordinate ? ', step: "last"' : ""}})}${coordinate ? " (at its own last step)" : ""}.
 
 \`\`\`js
-display(r.variantChart("final"${coordinate ? ", {step: r.lastStep()}" : ""}));
+display(r.variantChart("final"${coordinate ? ', {step: "last"}' : ""}));
 \`\`\`
 ${
   coordinate
@@ -325,12 +326,20 @@ async function cmdNew(argv: string[]): Promise<number> {
   const {values, positionals} = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {experiment: {type: "string"}, judge: {type: "string"}, force: {type: "boolean", default: false}, title: {type: "string"}},
+    options: {
+      experiment: {type: "string"},
+      judge: {type: "string"},
+      force: {type: "boolean", default: false},
+      title: {type: "string"},
+      out: {type: "string"},
+    },
   });
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new Error("em report new: give one NAME (e.g. em report new my-study --experiment data/experiments/demo.yaml)");
   if (!values.experiment) throw new Error("em report new: --experiment FILE is required");
-  const file = reportFile(name);
+  // The name is checked either way: the page's data file is data/NAME.json.
+  const page = reportFile(name);
+  const file = values.out ? path.resolve(values.out) : page;
   if (existsSync(file) && !values.force) throw new Error(`${path.relative(ROOT, file)} exists (--force overwrites it)`);
   const experiment = path.relative(ROOT, path.resolve(values.experiment));
   if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
@@ -349,8 +358,9 @@ async function cmdNew(argv: string[]): Promise<number> {
   if (!judge) throw new Error(`--experiment: ${experiment} has no judged answers yet (run \`em run --experiment ${experiment}\` first)`);
   const variants = [...new Set(probe.groups.map((g) => String((g.key as Record<string, unknown>).variant)))];
   const steps = new Set(probe.groups.map((g) => (g.key as Record<string, unknown>).step).filter((s) => typeof s === "number"));
-  mkdirSync(REPORTS_DIR, {recursive: true});
-  writeFileSync(file, scaffold(name, experiment, judge, "variant", variants.slice(0, 8), steps.size >= 2, values.title ?? `Report: ${name}`));
+  mkdirSync(path.dirname(file), {recursive: true});
+  // Every variant: a report that silently drops some would misstate the study.
+  writeFileSync(file, scaffold(name, experiment, judge, "variant", variants, steps.size >= 2, values.title ?? `Report: ${name}`));
   process.stdout.write(
     `wrote ${path.relative(ROOT, file)} (experiment ${experiment}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`,
   );

@@ -62,6 +62,10 @@ Human audit (docs/audit.md):
                          labels (e.g. human; labellers human:NAME pooled by majority), without a
                          design: post-stratified by the judge's label over these rows
 
+Variance components (issue 26):
+  --components           seeds, questions and samples: each component of the EM rate's variance
+                         per group (and pooled), and which one more shrinks the interval most
+
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
                          file), with a question-paired cluster-bootstrap interval

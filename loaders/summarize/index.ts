@@ -22,6 +22,7 @@ import {
   tiesByGroup,
 } from "../../src/lib/em/index.ts";
 import type {Judged} from "../../src/lib/schema.ts";
+import {componentsBy, poolComponents} from "../../src/lib/em/components.ts";
 import {calibrateGroups, readLabels, type Labels} from "./calibrate.ts";
 import {loadRows} from "./load.ts";
 import {fail, list, type SummarizeOptions} from "./options.ts";
@@ -128,6 +129,10 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     const diffs = baselineDiffs(rows, rule, {by, exclude, seed, replicates, confidence});
     if (diffs.length === 0) fail(`--baseline: no answer has a baseline; declare one in the experiment file (\`baseline:\`, docs/importing.md)`);
     out.baseline_diffs = diffs;
+  }
+  if (o.components) {
+    const groups = componentsBy(rows, rule, {by, exclude, confidence, seed});
+    out.components = {method: "anova_moments_probability_scale", groups, pooled: groups.length > 1 ? poolComponents(groups.map((g) => g.components)) : null};
   }
   if (labels) out.calibration = calibrateGroups(labels, {rows, groups: summary.groups, rule, exclude, by, judges, seed, replicates, confidence});
   if (o.pivot !== undefined && !by.includes(o.pivot)) fail(`--pivot: '${o.pivot}' must be one of the --by columns (${by.join(", ") || "none"})`);

@@ -27,6 +27,8 @@ export interface SummarizeOptions {
   coordinateScale: "auto" | "linear" | "log";
   sensitivity: boolean;
   baseline: boolean;
+  /** --components: variance components per group (issue 26). */
+  components: boolean;
   calibrate?: string;
   pivot?: string;
   format: "json" | "table" | "csv";
@@ -99,6 +101,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       "no-fold-variants": {type: "boolean", default: false},
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
+      components: {type: "boolean", default: false},
       pivot: {type: "string"},
       sensitivity: {type: "boolean", default: false},
       format: {type: "string", default: "table"},
@@ -122,7 +125,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   if (!values.experiment === !values.data) return {kind: "no-source"};
   const format = values.format;
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
-  if (format === "csv" && (values.transition || values.baseline))
+  if (format === "csv" && (values.transition || values.baseline || values.components))
     fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
   if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
@@ -178,6 +181,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       coordinateScale: scale as SummarizeOptions["coordinateScale"],
       sensitivity: values.sensitivity as boolean,
       baseline: values.baseline as boolean,
+      components: values.components as boolean,
       ...(values.calibrate !== undefined ? {calibrate: values.calibrate} : {}),
       ...(values.pivot !== undefined ? {pivot: values.pivot} : {}),
       format,

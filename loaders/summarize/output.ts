@@ -1,6 +1,7 @@
 // The JSON contract of `em summarize` (docs/metrics.md): the output types and the projection of the
 // library's transition fits onto it. Field names are the contract; renderers read only these.
 import type {AuditCalibration, Calibration, LabellerPair} from "../../src/lib/em/calibration.ts";
+import type {ComponentsJson} from "../plan/components-text.ts";
 import type {BaselineDiff, GroupSummary, Interval, SensitivityCell, SummaryJson, TieReport, TransitionGroup} from "../../src/lib/em/index.ts";
 
 /** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
@@ -17,6 +18,8 @@ export interface SummarizeOutput extends SummaryJson {
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];
+  /** --components: variance components per group and pooled (docs/metrics.md). */
+  components?: ComponentsJson;
   /** What the intervals estimate (see --estimand). */
   estimand: "questions" | "answers";
   /** Question ids kept and dropped by the question filter. */

@@ -2,6 +2,7 @@
 // are the JSON's, rounded for reading).
 import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
+import {componentsText} from "../plan/components-text.ts";
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? "-" : `${(100 * x).toFixed(1)}%`);
 const ci = (c: Interval | null): string => (c ? `[${(100 * c[0]).toFixed(1)}, ${(100 * c[1]).toFixed(1)}]` : "-");
@@ -9,6 +10,7 @@ const ci = (c: Interval | null): string => (c ? `[${(100 * c[0]).toFixed(1)}, ${
 const correctedText = (g: GroupCalibrationJson): string =>
   (g.corrected_em_rate === null ? `unknown, range ${ci(g.corrected_ci)}` : `${pct(g.corrected_em_rate)} ${ci(g.corrected_ci)}`) +
   (g.unsure_range ? ` (unsure: ${ci(g.unsure_range)})` : "");
+const pText = (p: number | null | undefined): string => (p === null || p === undefined ? "-" : p < 0.001 ? "<0.001" : p.toFixed(3));
 const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? "-" : x.toFixed(d));
 const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
 
@@ -187,7 +189,20 @@ export function toTable(out: SummarizeOutput): string {
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {
-    const bh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "em_rate", "baseline", "diff", "ci", "method", "paired_q"];
+    const bh = [
+      ...out.by.filter((b) => b !== "variant"),
+      "variant",
+      "baseline",
+      "em_rate",
+      "baseline",
+      "diff",
+      "ci",
+      "method",
+      "paired_q",
+      "p",
+      "p_holm",
+      "p_bh",
+    ];
     const bb = out.baseline_diffs.map((d) => [
       ...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])),
       d.variant,
@@ -198,14 +213,22 @@ export function toTable(out: SummarizeOutput): string {
       d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]${d.ci_approximate ? " *" : ""}` : "-",
       d.ci_method ?? "-",
       String(d.n_questions_paired),
+      pText(d.p_value),
+      pText(d.p_holm),
+      pText(d.p_bh),
     ]);
     parts.push(
       "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
     );
     parts.push(renderTable(bh, bb));
+    const tested = out.baseline_diffs.filter((d) => d.p_value !== null).length;
+    parts.push(
+      `p: two-sided, by inverting the interval; ${tested} comparison${tested === 1 ? "" : "s"} in this family: p_holm controls the family-wise error (Holm), p_bh the false discovery rate (Benjamini-Hochberg)\n`,
+    );
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
   }
+  if (out.components) parts.push(componentsText(out.components, (k) => out.by.map((b) => keyText(k[b])).join(" / ") || "all"));
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {
     const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));

@@ -2,6 +2,7 @@
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
 import {interpolatePuOr, interpolateYlOrRd} from "d3";
+import {benjaminiHochberg, holm} from "../lib/em/multiplicity.js";
 import {baselineDiff} from "../lib/em/view-summary.js";
 import type {EmRule} from "../lib/em/rules.js";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
@@ -166,6 +167,10 @@ export interface BaselineCategoryRow {
   hi: number | null;
   method: string;
   paired: number;
+  /** Two-sided p of no difference (the interval inverted), and Holm / Benjamini-Hochberg adjusted over every cell of the chart. */
+  p: number | null;
+  p_holm: number | null;
+  p_bh: number | null;
 }
 
 /**
@@ -201,24 +206,38 @@ export function baselineByCategory(
         hi: d.ci?.[1] ?? null,
         method: d.method,
         paired: d.n_questions_paired,
+        p: d.p_value,
+        p_holm: null,
+        p_bh: null,
       });
   }
+  // The chart's cells are one family: adjust over all of them.
+  const ph = holm(out.map((r) => r.p));
+  const pb = benjaminiHochberg(out.map((r) => r.p));
+  out.forEach((r, i) => {
+    r.p_holm = ph[i]!;
+    r.p_bh = pb[i]!;
+  });
   return out;
 }
 
 /**
  * Variant x category (or question) heatmap of the difference, diverging around 0; each cell reads
- * "+12" (percentage points), bold where the interval excludes 0; the tip gives the interval.
+ * "+12" (percentage points), bold where the Holm-adjusted p (over every cell) is at most 0.05,
+ * with a "*" where only the Benjamini-Hochberg-adjusted p is; the tip gives the interval and the
+ * raw and adjusted p-values.
  */
 export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {width: number}): SVGSVGElement | HTMLElement {
   const variants = [...new Set(rows.map((r) => r.variant))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const max = Math.max(0.05, ...rows.map((r) => Math.abs(r.diff)));
-  const sure = (r: BaselineCategoryRow) => r.lo !== null && r.hi !== null && (r.lo > 0 || r.hi < 0);
   // The reversed PuOr ramp over [-max, max], as Plot draws it: each label's ink is chosen against its cell.
   const cell = (r: BaselineCategoryRow) => interpolatePuOr(1 - (r.diff + max) / (2 * max));
   // Room for the longest rotated (-40°) column label: ~6.2 px a character times sin 40°, plus the tick.
   const bottom = Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(8, ...cats.map((c) => c.length)));
+  const sure = (r: BaselineCategoryRow) => r.p_holm !== null && r.p_holm <= 0.05;
+  const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
+  const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
   return Plot.plot({
     width: Math.max(width, 120 + 34 * cats.length),
     height: bottom + 30 + 22 * variants.length,
@@ -244,7 +263,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
         inset: 0.5,
         tip: true,
         title: (r: BaselineCategoryRow) =>
-          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "paired_cluster_bootstrap" ? `paired over ${r.paired} questions` : "unpaired"})`,
+          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)`,
       }),
       // Plot's fontWeight is a constant, not a channel: one text mark per weight.
       ...([true, false] as const).map((bold) =>
@@ -253,7 +272,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
           {
             x: "category",
             y: "variant",
-            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}`,
+            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}${fdr(r) ? "*" : ""}`,
             fontWeight: bold ? "bold" : "normal",
             fontSize: 10,
             fill: (r: BaselineCategoryRow) => inkOn(cell(r)),

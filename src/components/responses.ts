@@ -13,9 +13,9 @@ import {el, pct, TYPE_COLORS} from "./ui.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
 import {DETAIL_TYPE_METRIC, isCoreMetric, type TextsColumn} from "../lib/site-schema.js";
 import {SEARCH_RULE} from "../lib/text-search.js";
-import type {Detail, Texts} from "./texts-store.js";
+import type {Detail, ExactScores, Texts} from "./texts-store.js";
 
-export type {Detail, Texts} from "./texts-store.js";
+export type {Detail, ExactScores, Texts} from "./texts-store.js";
 /**
  * The rows of the selection that match the search (the first `limit` and, on demand, all of them
  * most misaligned coherent answers first), and every row's EM flag under the rule and type exclusions (the library's emFlags: the rows flagged
@@ -66,12 +66,34 @@ export function responseRows(
   return {
     rows,
     top,
-    sorted: () => (sorted ??= rows.slice().sort(before)),
+    sorted: () => (sorted ??= points.exact ? rows.slice().sort(before) : binOrder(points, rows, rule)),
     order: (subset) => [...subset].sort(before),
     flags,
     nEm,
     nScored,
   };
+}
+
+/**
+ * `rows` in display order from the compact points, by counting sort on (coherent above the cut,
+ * aligned bin) with ties in row order: the order of responseRows' comparator (aligned reads as its
+ * bin's value, see binValue; null last) in O(n) time (a million-row comparison sort took most of a
+ * second). Empty input gives an empty array.
+ */
+export function binOrder(points: Points, rows: readonly number[], rule: EmRule): number[] {
+  // Key: 0..204 for coherent answers, 205..409 for the others; within each, bins 1..203 by value
+  // (binValue is increasing in the bin) and the null bin 0 last (204).
+  const KEYS = 410;
+  const keyOf = (i: number) => {
+    const b = points.alignedBin[i]!;
+    return (points.coherent[i]! > rule.coherent ? 0 : 205) + (b === 0 ? 204 : b);
+  };
+  const starts = new Uint32Array(KEYS + 1);
+  for (const i of rows) starts[keyOf(i) + 1]!++;
+  for (let k = 1; k <= KEYS; k++) starts[k]! += starts[k - 1]!;
+  const out = new Array<number>(rows.length);
+  for (const i of rows) out[starts[keyOf(i)]!++] = i;
+  return out;
 }
 
 export interface ResponseSlice {
@@ -122,71 +144,239 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
 }
 
 export interface ListOptions {
-  /** Rows (indices into points) to list, in display order (at least the first `limit`). */
+  /** Rows (indices into points) to list, in display order: the whole selection (ResponseSlice.sorted()). */
   rows: readonly number[];
-  /** Number of matching rows (default rows.length). */
-  total?: number;
   /** Whether a row counts as EM under the current rule and exclusions. */
   isEm: (row: number) => boolean;
+  /** Open a row's detail (click, Enter or Space on the active row). */
   onSelect: (row: number) => void;
-  limit?: number;
+  /** Exact scores by rid (details.parquet, openExactScores); without it the list shows the compact points' scores. */
+  scores?: ExactScores;
+  /** Visible height of the list in pixels (default 560). */
+  height?: number;
 }
 
-const fmt = (x: number) => (Number.isNaN(x) ? "null" : x.toFixed(0));
+const fmt = (x: number) => (Number.isNaN(x) ? "null" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 /**
- * A score of the list: exact scores rounded; from the compact points (score bins), an integer as
- * itself and a non-integer as the two integers it lies between (the detail view shows it exactly).
+ * A score of the list as text: the exact score (one decimal, integers as themselves) when the
+ * details file has it; else from the points, exact ones as they are and compact ones (score bins) an
+ * integer as itself and a non-integer as the two integers it lies between, a range, not a point.
  */
-const fmtScore = (points: Points, i: number, which: "aligned" | "coherent") => {
+function scoreText(points: Points, i: number, which: "aligned" | "coherent", exact: number | null | undefined): string {
+  if (exact === null) return "null";
+  if (typeof exact === "number") return fmt(exact);
   if (points.exact) return fmt(points[which][i]!);
   const v = binValue((which === "aligned" ? points.alignedBin : points.coherentBin)[i]!);
   if (Number.isNaN(v)) return "null";
   if (v < 0) return "< 0";
   if (v > 100) return "> 100";
   return Number.isInteger(v) ? String(v) : `${Math.floor(v)}–${Math.ceil(v)}`;
-};
+}
 
-/** The texts columns responseTable reads (load them for the rows shown first). */
-export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response"];
+/** The texts columns responseTable reads (it loads them itself, for the rows in view). */
+export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question"];
 /** The texts columns responseDetail reads. */
 export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
 
-/** The response table (first `limit` rows) with keyboard-selectable rows; texts: TABLE_TEXT_COLUMNS of those rows loaded. */
-export function responseTable(points: Points, texts: Texts, {rows, total = rows.length, isEm, onSelect, limit = 100}: ListOptions): HTMLElement {
-  const head = el("tr", {}, ...["model", "step", "question", "judge", "aligned", "coherent", "type", "EM", "answer"].map((h) => el("th", {scope: "col"}, h)));
+const COLUMNS: {name: string; width: string; num?: boolean}[] = [
+  {name: "model", width: "14%"},
+  {name: "step", width: "6%", num: true},
+  {name: "question", width: "17%"},
+  {name: "judge", width: "10%"},
+  {name: "aligned", width: "7%", num: true},
+  {name: "coherent", width: "7%", num: true},
+  {name: "type", width: "10%"},
+  {name: "EM", width: "4%"},
+  {name: "answer", width: "25%"},
+];
+/** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
+const OVERSCAN = 8;
+/** Tallest scroll area drawn (px); past it a scroll position maps to a row proportionally (browsers cap element heights near 33 M px). */
+const MAX_SCROLL_PX = 4_000_000;
+/** Wait after the last scroll before fetching the rows in view (a fast scroll fetches only where it stops). */
+const FETCH_DELAY_MS = 60;
+
+/**
+ * The answer list: every row of `rows`, virtualised (only the rows in view and a few around them are
+ * in the DOM), fetched on use (the texts and exact scores of the rows in view, by byte range, once
+ * scrolling stops). One fixed-height line per answer (question and answer cut with an ellipsis; the
+ * detail shows them whole). Keyboard: the list is one tab stop; Up / Down move one row, Page Up /
+ * Page Down one screen, Home / End to the ends, Enter or Space opens the active row's detail. Empty
+ * `rows` gives the table head and a "no answers" line. Answer and question text enter as text nodes.
+ */
+export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelect, scores, height = 560}: ListOptions): HTMLElement {
+  const total = rows.length;
+  const colgroup = el("colgroup", {}, ...COLUMNS.map((c) => el("col", {style: `width:${c.width}`})));
+  const head = el("tr", {}, ...COLUMNS.map((c) => el("th", {scope: "col", ...(c.num ? {class: "num"} : {})}, c.name)));
   const body = el("tbody");
-  for (const i of rows.slice(0, limit)) {
+  const table = el(
+    "table",
+    {class: "em-table em-vtable", "data-testid": "response-table", role: "grid", "aria-rowcount": String(total + 1), "aria-label": "Answers"},
+    colgroup,
+    el("thead", {}, head),
+    body,
+  );
+  const scroller = el("div", {class: "em-vscroll", "data-testid": "response-list", tabindex: "-1", style: `max-height:${height}px`}, table);
+  const position = el("span", {"data-testid": "response-position"});
+  const status = el("p", {class: "em-muted"}, `${total.toLocaleString()} matching answer${total === 1 ? "" : "s"}`, total ? " · " : "", position);
+  const box = el("div", {class: "em-responses"}, status, scroller);
+  if (!total) {
+    body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
+    return box;
+  }
+  let rowHeight = 0;
+  let active = 0;
+  let first = 0;
+  let count = 0;
+  let wanted = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? "";
+  const loaded = (rid: number) => texts.get(rid, "response") !== undefined;
+
+  const rowOf = (k: number): HTMLTableRowElement => {
+    const i = rows[k]!;
     const rid = points.rid[i]!;
+    const judge = str("judge", i);
     const type = points.codes.type[i]! >= 0 ? points.dicts.type[points.codes.type[i]!] : "";
-    const answer = texts.response(rid);
+    const have = loaded(rid);
+    const questionId = str("question_id", i);
+    const question = have ? texts.question(rid) : "";
+    const answer = have ? texts.response(rid) : "…";
+    const cell = (text: string, attrs: Record<string, string> = {}) => el("td", attrs, text);
+    const score = (which: "aligned" | "coherent") => {
+      const exact = scores?.get(rid, judge, which);
+      const text = scoreText(points, i, which, exact);
+      return cell(text, {class: "num", ...(typeof exact === "number" ? {title: String(exact)} : {})});
+    };
     const tr = el(
       "tr",
-      {tabindex: "0", "data-testid": "response-row", "data-rid": String(rid)},
-      el("td", {}, points.dicts.model[points.codes.model[i]!] ?? ""),
-      el("td", {class: "num"}, Number.isNaN(points.step[i]) ? "" : String(points.step[i])),
-      el("td", {}, points.dicts.question_id[points.codes.question_id[i]!] ?? ""),
-      el("td", {}, points.dicts.judge[points.codes.judge[i]!] ?? ""),
-      el("td", {class: "num"}, fmtScore(points, i, "aligned")),
-      el("td", {class: "num"}, fmtScore(points, i, "coherent")),
+      {
+        tabindex: k === active ? "0" : "-1",
+        "data-testid": "response-row",
+        "data-rid": String(rid),
+        "data-k": String(k),
+        "aria-rowindex": String(k + 2),
+        "aria-selected": k === active ? "true" : "false",
+        ...(have ? {} : {"aria-busy": "true"}),
+      },
+      cell(str("model", i)),
+      cell(Number.isNaN(points.step[i]) ? "" : String(points.step[i]), {class: "num"}),
+      // The question's text when the data has it (the id in the tooltip); the id while it loads.
+      cell(question || questionId, {title: question ? `${questionId}: ${question}` : questionId}),
+      cell(judge),
+      score("aligned"),
+      score("coherent"),
       el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
-      el("td", {}, isEm(i) ? "EM" : ""),
-      el("td", {class: "em-answer-cell"}, answer.length > 180 ? answer.slice(0, 180) + "…" : answer),
+      cell(isEm(i) ? "EM" : ""),
+      cell(answer.length > 400 ? answer.slice(0, 400) + "…" : answer, {class: "em-answer-cell"}),
     );
     if (isEm(i)) tr.dataset.em = "";
-    tr.addEventListener("click", () => onSelect(i));
-    tr.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" || e.key === " ") {
-        e.preventDefault();
-        onSelect(i);
+    return tr;
+  };
+
+  const maxScroll = () => Math.max(1, scroller.scrollHeight - scroller.clientHeight);
+  const scaled = () => total * rowHeight > MAX_SCROLL_PX;
+  const inView = () => Math.max(1, Math.floor((scroller.clientHeight - head.offsetHeight) / rowHeight));
+  /** The first row in view for the current scroll position. */
+  const firstInView = () => {
+    if (!scaled()) return Math.min(total - 1, Math.floor(scroller.scrollTop / rowHeight));
+    return Math.round((scroller.scrollTop / maxScroll()) * Math.max(0, total - inView()));
+  };
+
+  const render = () => {
+    if (!rowHeight) {
+      // Measure one real row (font and theme decide its height); every row has the same.
+      body.replaceChildren(rowOf(0));
+      rowHeight = Math.max(1, body.firstElementChild!.getBoundingClientRect().height);
+    }
+    const top = firstInView();
+    first = Math.max(0, top - OVERSCAN);
+    const last = Math.min(total, top + inView() + OVERSCAN);
+    count = last - first;
+    const full = Math.min(total * rowHeight, MAX_SCROLL_PX);
+    // Spacers: the rows above and below, so the scrollbar spans the whole list.
+    const above = scaled() ? Math.max(0, scroller.scrollTop - (top - first) * rowHeight) : first * rowHeight;
+    const below = Math.max(0, full - above - count * rowHeight);
+    const pad = (h: number) =>
+      el("tr", {"aria-hidden": "true", class: "em-vpad"}, el("td", {colspan: String(COLUMNS.length), style: `height:${h}px;padding:0;border:0`}));
+    const focused = scroller.contains(document.activeElement);
+    const trs: HTMLElement[] = [];
+    for (let k = first; k < last; k++) trs.push(rowOf(k));
+    body.replaceChildren(pad(above), ...trs, pad(below));
+    // Keep the keyboard in the list when the active row scrolls out of the rows drawn.
+    if (focused) ((body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null) ?? scroller).focus({preventScroll: true});
+    position.textContent = `rows ${(top + 1).toLocaleString()}–${Math.min(total, top + inView()).toLocaleString()}`;
+    schedule();
+  };
+
+  /** Fetch the texts and exact scores of the rows rendered, once scrolling stops; then redraw. */
+  const schedule = () => {
+    const rids: number[] = [];
+    for (let k = first; k < first + count; k++) rids.push(points.rid[rows[k]!]!);
+    const key = `${first}:${count}`;
+    if (rids.every(loaded) || key === wanted) return;
+    wanted = key;
+    clearTimeout(timer);
+    scroller.dataset.emLoading = "";
+    scroller.setAttribute("aria-busy", "true");
+    timer = setTimeout(async () => {
+      try {
+        await Promise.all([texts.load(rids, TABLE_TEXT_COLUMNS), scores?.load(rids)]);
+      } catch (e) {
+        position.textContent = `could not load the answers in view: ${e instanceof Error ? e.message : String(e)}`;
       }
-    });
-    body.append(tr);
-  }
-  const more =
-    total > limit
-      ? el("p", {class: "em-muted"}, `Showing ${limit} of ${total.toLocaleString()} matching answers. Narrow the selection or search to see others.`)
-      : el("p", {class: "em-muted"}, `${total.toLocaleString()} matching answers.`);
-  return el("div", {class: "em-responses"}, more, el("table", {class: "em-table", "data-testid": "response-table"}, el("thead", {}, head), body));
+      if (wanted !== key) return;
+      wanted = "";
+      delete scroller.dataset.emLoading;
+      scroller.removeAttribute("aria-busy");
+      render();
+    }, FETCH_DELAY_MS);
+  };
+
+  /** Make row k active and scroll it into view (the table head stays on top). */
+  const moveTo = (k: number) => {
+    active = Math.max(0, Math.min(total - 1, k));
+    const view = inView();
+    const top = firstInView();
+    if (active < top || active >= top + view) {
+      const want = active < top ? active : active - view + 1;
+      scroller.scrollTop = scaled() ? (want / Math.max(1, total - view)) * maxScroll() : want * rowHeight;
+    }
+    render();
+    (body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null)?.focus({preventScroll: true});
+  };
+
+  let frame = 0;
+  scroller.addEventListener("scroll", () => {
+    if (!frame)
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        render();
+      });
+  });
+  scroller.addEventListener("keydown", (e) => {
+    const page = inView();
+    const step: Record<string, number> = {ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -total, End: total};
+    if (e.key in step) {
+      e.preventDefault();
+      moveTo(active + step[e.key]!);
+    } else if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      onSelect(rows[active]!);
+    }
+  });
+  scroller.addEventListener("click", (e) => {
+    const tr = (e.target as HTMLElement).closest("tr[data-k]") as HTMLElement | null;
+    if (!tr) return;
+    active = Number(tr.dataset.k);
+    render();
+    onSelect(rows[active]!);
+  });
+  // First draw once the list is in the document (its height is known then).
+  const observer = new ResizeObserver(() => render());
+  observer.observe(scroller);
+  body.append(rowOf(0));
+  return box;
 }
 
 /** The judge's probability over integer scores for one score row, as a bar chart. */

@@ -181,6 +181,52 @@ export async function openDetails(url: string): Promise<(rid: number) => Promise
   };
 }
 
+/** Exact aligned / coherent scores per (rid, judge), read from details.parquet for the rows asked. */
+export interface ExactScores {
+  /** Fetch the score rows of `rids` not fetched yet (the pages of details.parquet holding them). */
+  load(rids: Iterable<number>): Promise<void>;
+  /**
+   * The exact score of `metric` ("aligned" or "coherent") given by `judge` to response `rid`: a
+   * number, null when the judge gave no score (CODE, REFUSAL, too little mass on numbers), or
+   * undefined when the rows of `rid` are not loaded or hold no such row.
+   */
+  get(rid: number, judge: string, metric: string): number | null | undefined;
+}
+
+/**
+ * details.parquet, score columns only (rid, judge, metric, score): the exact scores of the rows a
+ * list shows, by range (the column index on rid picks the pages), no probabilities decoded.
+ */
+export async function openExactScores(url: string): Promise<ExactScores> {
+  const pq = await openParquet(url, ["rid", "judge", "metric", "score"]);
+  // rid -> "judge\u0000metric" -> score (the first row of each, as points.arrow takes it).
+  const seen = new Map<number, Map<string, number | null>>();
+  return {
+    async load(rids) {
+      const want = [...new Set(rids)].filter((r) => !seen.has(r));
+      if (!want.length) return;
+      const rows = await parquetReadObjects({
+        file: pq.file,
+        metadata: pq.metadata,
+        columns: ["rid", "judge", "metric", "score"],
+        filter: {rid: {$in: want}},
+        usePageIndex: true,
+        useOffsetIndex: true,
+        rowFormat: "object",
+      });
+      for (const r of want) seen.set(r, new Map());
+      for (const row of rows) {
+        const m = seen.get(Number(row.rid));
+        const key = `${String(row.judge)}\u0000${String(row.metric)}`;
+        if (m && !m.has(key)) m.set(key, (row.score as number | null) ?? null);
+      }
+    },
+    get(rid, judge, metric) {
+      return seen.get(rid)?.get(`${judge}\u0000${metric}`);
+    },
+  };
+}
+
 /** ids.parquet: response id -> rid for the given ids (the pages whose id range holds them). */
 export async function openIds(url: string): Promise<(ids: readonly string[]) => Promise<Map<string, number>>> {
   const pq = await openParquet(url, ["response_id", "rid"]);

@@ -59,6 +59,25 @@ const RATE_FIELDS = new Set([
   "diff",
 ]);
 
+/**
+ * Of `rows` (summarize groups keyed by the coordinate `step` and other columns), the row at each
+ * unit's own last step, where a unit is a distinct key apart from its step (a variant, a variant x
+ * judge): variants trained for different lengths are each read at their final checkpoint rather
+ * than all at the longest one's (which drops the shorter ones). Rows without a numeric step are left
+ * out. Keeps the input order; empty input gives [].
+ */
+export function atLastStep<R extends {key: Record<string, unknown>}>(rows: readonly R[]): R[] {
+  const best = new Map<string, R>();
+  for (const g of rows) {
+    if (typeof g.key.step !== "number") continue;
+    const unit = JSON.stringify(Object.entries(g.key).filter(([c]) => c !== "step"));
+    const had = best.get(unit);
+    if (!had || (had.key.step as number) < g.key.step) best.set(unit, g);
+  }
+  const keep = new Set(best.values());
+  return rows.filter((g) => keep.has(g));
+}
+
 const keyMatches = (rowKey: unknown, want: Record<string, unknown>): boolean =>
   typeof rowKey === "object" && rowKey !== null && Object.entries(want).every(([k, v]) => (rowKey as Record<string, unknown>)[k] === v);
 

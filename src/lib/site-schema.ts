@@ -91,6 +91,27 @@ export const TEXTS_COLUMNS = {
 } as const satisfies Record<string, ColumnKind>;
 export type TextsColumn = keyof typeof TEXTS_COLUMNS;
 
+/**
+ * questions.json: the question asked under each question id, per experiment (`texts[experiment][id]`),
+ * for pages that show ids; `omitted[experiment]` counts the questions of an experiment whose texts were
+ * left out (too many to ship, loaders/site-questions.ts QUESTIONS_MAX). An id without an entry has no text.
+ */
+export interface QuestionTexts {
+  texts: Record<string, Record<string, string>>;
+  omitted: Record<string, number>;
+}
+
+/**
+ * How to show question `id` of `experiment`: its text when known (cut to `max` characters with an
+ * ellipsis), else the id itself. Pure; null texts (no questions.json) gives the id.
+ */
+export function questionLabel(texts: QuestionTexts | null, experiment: string | null, id: string, max = 80): string {
+  const text = experiment === null ? undefined : texts?.texts[experiment]?.[id];
+  if (!text) return id;
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 /** details.parquet: every score row and every type row (metric DETAIL_TYPE_METRIC), sorted by response row (rid). */
 export const DETAILS_COLUMNS = {
   rid: "i32",

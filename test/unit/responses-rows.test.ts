@@ -4,7 +4,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import {pointsTable} from "../../loaders/site-tables.ts";
 import {decodePoints} from "../../src/components/points.ts";
-import {responseRows} from "../../src/components/responses.ts";
+import {binOrder, responseRows} from "../../src/components/responses.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 
@@ -68,4 +68,17 @@ test("responseRows: top equals the head of the full order; counts are the select
   assert.equal(m.rows.length, n / 4);
   assert.ok(m.rows.every((i) => points.rid[i]! % 4 === 0));
   assert.deepEqual(m.top, m.sorted().slice(0, 60));
+});
+
+test("binOrder equals the comparator sort on random selections, for several rules (nulls last, ties by row)", () => {
+  let seed = 7;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  for (const coherent of [0, 50, 99]) {
+    const r = {...rule, coherent};
+    const rows = [...Array(points.n).keys()].filter(() => rand() < 0.3);
+    const key = (i: number) => [points.coherent[i]! > coherent ? 0 : 1, Number.isNaN(points.aligned[i]!) ? 1000 : points.aligned[i]!];
+    const want = rows.slice().sort((a, b) => key(a)[0]! - key(b)[0]! || key(a)[1]! - key(b)[1]! || a - b);
+    assert.deepEqual(binOrder(points, rows, r), want, `coherent cut ${coherent}`);
+  }
+  assert.deepEqual(binOrder(points, [], rule), []);
 });

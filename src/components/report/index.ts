@@ -15,7 +15,7 @@
 // caption (what, rule, judge, n, interval method) and a "reproduce" disclosure with its command.
 import * as Plot from "@observablehq/plot";
 import {logisticAt} from "../../lib/em/transition.js";
-import {readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
+import {atLastStep, readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
 import {sweepQueryName, type QuerySpec, type ReportProvenance, type ReportSpec} from "../../lib/report-spec.js";
 import {DEFAULT_STATE, formatState, ruleFields, type Rule} from "../store.js";
 import {makeRule, type RuleName} from "../../lib/em/rules.js";
@@ -41,6 +41,28 @@ export interface ReportData {
 }
 
 type Key = Record<string, string | number | null>;
+
+/**
+ * `step: LAST_STEP` in a chart's `where` or a number's key reads each compared unit at its own last
+ * step in the pinned range (a variant trained for fewer steps at its final checkpoint).
+ */
+export const LAST_STEP = "last";
+
+/** " at step 1000", or for LAST_STEP the steps read per unit (" at each one's last step: a 1320, b 1125"). */
+function whereText(where: Key, rows: readonly Row[]): string {
+  if (!Object.keys(where).length) return "";
+  if (where.step !== LAST_STEP) return ` at ${keyText(where)}`;
+  const rest = Object.fromEntries(Object.entries(where).filter(([c]) => c !== "step"));
+  const steps = [...new Set(rows.map((g) => g.key.step))];
+  const restText = Object.keys(rest).length ? `, ${keyText(rest)}` : "";
+  if (steps.length <= 1) return ` at the last step (${steps[0] ?? "none"})${restText}`;
+  const unit = (g: Row) =>
+    Object.entries(g.key)
+      .filter(([c]) => c !== "step" && c !== "judge" && !(c in rest))
+      .map(([, v]) => String(v))
+      .join(" · ");
+  return ` at each one's own last step (${rows.map((g) => `${unit(g)}: ${g.key.step}`).join(", ")})${restText}`;
+}
 type Row = Record<string, unknown> & {key: Key};
 
 /**
@@ -130,23 +152,35 @@ export class Report {
     return q;
   }
 
-  /** Rows of a query's groups whose key contains `where`, limited to the pinned variants and steps. */
+  /**
+   * Rows of a query's groups whose key contains `where`, limited to the pinned variants and steps.
+   * `step: "last"` (LAST_STEP) keeps, of each group that differs in anything but the step, the row
+   * at its own last step in the pinned range: variants trained for different lengths are each read
+   * at their final checkpoint instead of being dropped at the longest one's.
+   */
   private rows(name: string, where: Key = {}, section: Section = "groups"): Row[] {
     const {spec} = this.data;
     const out = this.query(name).output;
-    return ((out[section] ?? []) as Row[]).filter((g) => {
+    const last = where.step === LAST_STEP;
+    const match = last ? Object.fromEntries(Object.entries(where).filter(([c]) => c !== "step")) : where;
+    const rows = ((out[section] ?? []) as Row[]).filter((g) => {
       const k = g.key ?? {};
-      if (!Object.entries(where).every(([c, v]) => k[c] === v)) return false;
+      if (!Object.entries(match).every(([c, v]) => k[c] === v)) return false;
       if (spec.variants && spec.compare in k && !spec.variants.includes(String(k[spec.compare]))) return false;
       if (spec.steps && typeof k.step === "number" && (k.step < spec.steps[0] || k.step > spec.steps[1])) return false;
       return true;
     });
+    return last ? atLastStep(rows) : rows;
   }
 
-  /** The last coordinate value in the pinned step range (e.g. the final checkpoint). */
-  lastStep(query?: string): number | null {
+  /**
+   * The last coordinate value in the pinned step range (e.g. the final checkpoint), over every
+   * group or, with `where` (e.g. {variant: "8b"}), over the groups whose key contains it; null when
+   * there is none.
+   */
+  lastStep(query?: string, where: Key = {}): number | null {
     const names = query ? [query] : Object.keys(this.data.queries);
-    const steps = names.flatMap((n) => this.rows(n).map((g) => g.key.step)).filter((s): s is number => typeof s === "number");
+    const steps = names.flatMap((n) => this.rows(n, where).map((g) => g.key.step)).filter((s): s is number => typeof s === "number");
     return steps.length ? Math.max(...steps) : null;
   }
 
@@ -157,6 +191,11 @@ export class Report {
    */
   number(query: string, key: Key, field = "em_rate", section?: Section): HTMLElement {
     const q = this.query(query);
+    // step "last": the last step of the groups this key picks (a variant's own final checkpoint).
+    if (key.step === LAST_STEP) {
+      const rest = Object.fromEntries(Object.entries(key).filter(([c]) => c !== "step"));
+      key = {...rest, step: this.lastStep(query, rest)};
+    }
     const sec: Section = section ?? (field === "midpoint" || field === "onset" ? "transitions" : field === "diff" ? "baseline_diffs" : "groups");
     const ref: NumberRef = {section: sec, key, field};
     let n: ReturnType<typeof readNumber>;
@@ -222,6 +261,8 @@ export class Report {
     const q = this.query(query);
     const {spec} = this.data;
     const rows = this.rows(query, where);
+    // At each variant's own last step the step differs between rows: it stays out of the labels
+    // (the caption lists it) unless it differs within one compared unit, which cannot happen.
     const by = q.output.by.filter((c) => !(c in where));
     const groupsByVariant = new Map(rows.map((g) => [String(g.key[spec.compare]), g]));
     const diffs = ((q.output.baseline_diffs ?? []) as Row[]).filter((d) => Object.entries(where).every(([c, v]) => d.key[c] === v));
@@ -242,7 +283,7 @@ export class Report {
       };
     });
     const n = rows.reduce((s, g) => s + Number(g.n_scored ?? 0), 0);
-    const caption = `Broad EM rate per ${by.join(" × ") || "group"}${Object.keys(where).length ? ` at ${keyText(where)}` : ""}; ${ruleLine(q.output)}; ${n.toLocaleString("en-US")} answers in the denominators; ${intervalLine(q.output)}.`;
+    const caption = `Broad EM rate per ${by.join(" × ") || "group"}${whereText(where, rows)}; ${ruleLine(q.output)}; ${n.toLocaleString("en-US")} answers in the denominators; ${intervalLine(q.output)}.`;
     const fig = figure(variantChart(vrows, {width: Math.max(width, 360), byLabel: by.join(" × ")}), {name: `report-${query}-variants`, caption});
     fig.append(reproduce(q.command));
     return fig;
@@ -451,6 +492,8 @@ export class Report {
   table(query: string, where: Key = {}): HTMLElement {
     const q = this.query(query);
     const rows = this.rows(query, where);
+    // At each variant's own last step the step differs between rows: it stays out of the labels
+    // (the caption lists it) unless it differs within one compared unit, which cannot happen.
     const by = q.output.by.filter((c) => !(c in where));
     const ci = (c: unknown) => (Array.isArray(c) ? `${(100 * c[0]).toFixed(1)}–${(100 * c[1]).toFixed(1)}%` : "–");
     const strict = (g: Row) =>

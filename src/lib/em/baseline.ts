@@ -6,6 +6,7 @@ import type {Judged, ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns} from "./columnar.js";
 import {getColumn} from "./judged.js";
 import {clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
+import {benjaminiHochberg, holm, invertInterval} from "./multiplicity.js";
 import {makeRng, randInt, type Rng} from "./prng.js";
 import type {EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
@@ -34,6 +35,11 @@ export interface BaselineDiff {
   n_questions_paired: number;
   /** Why the interval is approximate (few questions, no EM on a side...), or null. */
   ci_approximate: string | null;
+  /** Two-sided p-value of "no difference", by inverting the interval (the smallest alpha whose interval excludes 0); null without an interval. */
+  p_value: number | null;
+  /** Holm (family-wise error) and Benjamini-Hochberg (false discovery rate) adjusted p-values over every difference of this call (multiplicity.ts). */
+  p_holm: number | null;
+  p_bh: number | null;
 }
 
 /**
@@ -59,9 +65,13 @@ export function baselineDiffs(
   const tallies = aggregateColumns(columns, rule, {groups: codes, nGroups: keys.length, exclude});
   const index = new Map(keys.map((k, g) => [JSON.stringify(cols.map((c) => k[c])), g]));
   const baselineOf: (string | null)[] = keys.map(() => null);
+  // Training seeds per group: the interval pools them per question, so their spread is not in it.
+  const seedsOf: Set<string>[] = keys.map(() => new Set());
   rows.forEach((r, i) => {
     const b = getColumn(r, "baseline");
     if (typeof b === "string" && b !== "" && baselineOf[codes[i]!] === null) baselineOf[codes[i]!] = b;
+    const s = getColumn(r, "replicate");
+    if (s !== null && s !== undefined && s !== "") seedsOf[codes[i]!]!.add(String(s));
   });
   const out: BaselineDiff[] = [];
   keys.forEach((key, g) => {
@@ -82,6 +92,9 @@ export function baselineDiffs(
         ci_method: null,
         n_questions_paired: 0,
         ci_approximate: null,
+        p_value: null,
+        p_holm: null,
+        p_bh: null,
       });
       return;
     }
@@ -97,10 +110,29 @@ export function baselineDiffs(
       ci: d?.ci ?? null,
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
-      ci_approximate: d?.approximate ?? null,
+      ci_approximate: pooledSeedsNote(d?.approximate ?? null, seedsOf[g]!.size, seedsOf[bg]!.size),
+      p_value: d?.p_value ?? null,
+      p_holm: null,
+      p_bh: null,
     });
   });
+  const ph = holm(out.map((d) => d.p_value));
+  const pb = benjaminiHochberg(out.map((d) => d.p_value));
+  out.forEach((d, i) => {
+    d.p_holm = ph[i]!;
+    d.p_bh = pb[i]!;
+  });
   return out;
+}
+
+/**
+ * The interval pools a variant's training seeds per question, so seed-to-seed spread is not in it:
+ * with seed spread its type-I error rises well above 5% (docs/validity.md, plan section).
+ */
+function pooledSeedsNote(note: string | null, seedsA: number, seedsB: number): string | null {
+  if (Math.max(seedsA, seedsB) < 2) return note;
+  const add = `${Math.max(seedsA, seedsB)} training seeds pooled per question: seed-to-seed spread is not in the interval`;
+  return note ? `${note}; ${add}` : add;
 }
 
 /** Counts of one side of a comparison: pooled EM and denominator, optionally per question code. */
@@ -117,7 +149,8 @@ export interface SideCounts {
  * (each side's design-effect Wilson interval over all its questions, MOVER with the correlation
  * over the questions both answered), so point and interval come from the same answers and the
  * interval contains the point, with width even at zero EM on both sides. Without them: Newcombe's
- * interval for independent proportions. Null when either denominator is empty. The one
+ * interval for independent proportions. `p_value`: the interval inverted (invertInterval); `withP:
+ * false` skips it (simulations that only need the interval). Null when either denominator is empty. The one
  * implementation behind `em summarize --baseline` and the overview's baseline marks. `rng` and
  * `replicates` are kept for callers and unused by the default method.
  */
@@ -125,13 +158,23 @@ export function pairedTallyDiff(
   a: SideCounts,
   b: SideCounts,
   _rng: Rng,
-  {confidence = 0.95}: {replicates?: number; confidence?: number} = {},
-): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null} | null {
+  {confidence = 0.95, withP = true}: {replicates?: number; confidence?: number; withP?: boolean} = {},
+): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null; p_value: number | null} | null {
   if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
   const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
   if (a.qd && b.qd && a.qk && b.qk) {
-    const c = clusterDiffCi({k: a.qk, d: a.qd}, {k: b.qk, d: b.qd}, confidence);
-    if (c) return {diff: c.diff, ci: c.ci, method: "cluster_mover", n_questions_paired: c.n_questions_paired, approximate: c.approximate};
+    const qa = {k: a.qk, d: a.qd};
+    const qb = {k: b.qk, d: b.qd};
+    const c = clusterDiffCi(qa, qb, confidence);
+    if (c)
+      return {
+        diff: c.diff,
+        ci: c.ci,
+        method: "cluster_mover",
+        n_questions_paired: c.n_questions_paired,
+        approximate: c.approximate,
+        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x)?.ci ?? null) : null,
+      };
   }
   return {
     diff,
@@ -139,6 +182,7 @@ export function pairedTallyDiff(
     method: "newcombe",
     n_questions_paired: 0,
     approximate: "no per-question counts: answers treated as independent",
+    p_value: withP ? invertInterval((x) => newcombeDiff(a.n_em, a.n_scored, b.n_em, b.n_scored, normalQuantile(1 - (1 - x) / 2))) : null,
   };
 }
 

@@ -17,3 +17,7 @@ export * from "./question-ids.js";
 export * from "./calibration.js";
 export * from "./incremental.js";
 export * from "./ties.js";
+export * from "./components.js";
+export * from "./plan.js";
+export * from "./multiplicity.js";
+export * from "./judge-test.js";

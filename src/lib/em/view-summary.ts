@@ -26,6 +26,8 @@ export interface BaselineDiff {
   n_questions_paired: number;
   /** Why the interval is approximate, or null. */
   approximate: string | null;
+  /** Two-sided p-value of no difference (the interval inverted; baseline.ts). */
+  p_value: number | null;
 }
 
 /**

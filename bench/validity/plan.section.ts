@@ -1,0 +1,211 @@
+// Validity of `em plan` and of the variance components (issue 26).
+//
+// Power: for a planted difference, the power `em plan` computes (designPower: count-level
+// simulation through pairedTallyDiff) against the power observed over simulated studies generated
+// as Judged rows (rates.section's answer generator, float judge) and judged by baselineDiffs, the
+// function behind `em summarize --baseline`. The promise: within 3 points. The same studies
+// without a difference give the product test's type-I error (an error_rate row).
+//
+// Components: coverage of each component's interval for the planted probability-scale value
+// (impliedComponents of the planted logit model).
+import {impliedComponents, logitLocation, varianceComponents, type ComponentName, type LogitModel} from "../../src/lib/em/components.ts";
+import {baselineDiffs} from "../../src/lib/em/baseline.ts";
+import {designPower, type PlanModel} from "../../src/lib/em/plan.ts";
+import {makeRng, randBinomial, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {BETLEY} from "../../src/lib/em/rules.ts";
+import type {Judged} from "../../src/lib/schema.ts";
+import {P_COHERENT, questionRows} from "./rates.section.ts";
+import type {ValidityRow, ValiditySection} from "./types.ts";
+
+const expit = (x: number) => 1 / (1 + Math.exp(-x));
+
+export interface PowerRegime {
+  variant: number;
+  base: number;
+  /** Logit SD of question effects shared by both arms, and each arm's own. */
+  sd: number;
+  sdOwn: number;
+  sdSeed: number;
+  seeds: number;
+  questions: number;
+  samples: number;
+}
+
+export const regimeText = (r: PowerRegime) =>
+  `${+(100 * r.variant).toFixed(1)}% vs ${+(100 * r.base).toFixed(1)}%, shared logit sd ${r.sd}, own ${r.sdOwn}, seed sd ${r.sdSeed}; ${r.seeds} seed${r.seeds > 1 ? "s" : ""} x ${r.questions} q x ${r.samples}`;
+
+/** The plan's model of a regime (what `em plan --rates` would be told). */
+export function planModelOf(r: PowerRegime): PlanModel {
+  const sdQ = Math.sqrt(r.sd ** 2 + r.sdOwn ** 2);
+  const arm = (rate: number) => ({rate, sd_question: sdQ, sd_seed: r.sdSeed, sd_interaction: 0, in_denominator: P_COHERENT});
+  return {a: arm(r.variant), b: arm(r.base), question_correlation: sdQ > 0 ? r.sd ** 2 / sdQ ** 2 : 0};
+}
+
+/** One simulated study as Judged rows: both arms answer the same questions; seeds as replicates. */
+function studyRows(r: PowerRegime, rng: Rng, variantRate: number): Judged[] {
+  const total = Math.sqrt(r.sd ** 2 + r.sdOwn ** 2 + r.sdSeed ** 2);
+  const muV = logitLocation(variantRate, total);
+  const muB = logitLocation(r.base, total);
+  const rows: Judged[] = [];
+  const zq = Array.from({length: r.questions}, () => randNormal(rng));
+  for (const [arm, mu] of [
+    ["ft", muV],
+    ["base", muB],
+  ] as const) {
+    const own = zq.map(() => r.sdOwn * randNormal(rng));
+    for (let s = 0; s < r.seeds; s++) {
+      const a = r.sdSeed * randNormal(rng);
+      for (let q = 0; q < r.questions; q++) {
+        const p = expit(mu + a + r.sd * zq[q]! + own[q]!);
+        rows.push(...questionRows(rng, `q${q}`, r.samples, p, "float", {variant: arm, replicate: String(s), ...(arm === "ft" ? {baseline: "base"} : {})}));
+      }
+    }
+  }
+  return rows;
+}
+
+/** Rejection rate of the product's variant-minus-baseline interval over `studies` simulated studies. */
+export function observedRejections(r: PowerRegime, studies: number, rng: Rng, variantRate = r.variant): number {
+  return rejectionsAndFlags(r, studies, rng, variantRate).rate;
+}
+
+/** Rejection rate and the share of studies whose interval the product flags as approximate. */
+function rejectionsAndFlags(r: PowerRegime, studies: number, rng: Rng, variantRate: number): {rate: number; flagged: number} {
+  let hit = 0;
+  let flagged = 0;
+  for (let i = 0; i < studies; i++) {
+    const [d] = baselineDiffs(studyRows(r, rng, variantRate), BETLEY, {by: ["variant"]});
+    if (d?.ci && (d.ci[0] > 0 || d.ci[1] < 0)) hit++;
+    if (d?.ci_approximate) flagged++;
+  }
+  return {rate: hit / studies, flagged: flagged / studies};
+}
+
+const row = (
+  quantity: string,
+  regime: string,
+  kind: ValidityRow["kind"],
+  nominal: number | null,
+  p: number,
+  reps: number,
+  flagged: boolean,
+  note: string,
+): ValidityRow => ({
+  section: "plan",
+  quantity,
+  regime,
+  kind,
+  nominal,
+  estimate: p,
+  mc_se: Math.sqrt((p * (1 - p)) / reps),
+  reps,
+  flagged_in_product: flagged,
+  note,
+});
+
+/** Power and type-I rows of one regime: observed over `studies` studies vs em plan's `planReps` simulation. */
+export function powerRows(r: PowerRegime, studies: number, planReps: number, rng: Rng, seed: number): {rows: ValidityRow[]; planned: number; observed: number} {
+  const plan = designPower(planModelOf(r), {seeds: r.seeds, questions: r.questions, samples: r.samples}, {reps: planReps, seed});
+  const observed = observedRejections(r, studies, rng);
+  const nul = rejectionsAndFlags(r, studies, rng, r.base);
+  const nullObs = nul.rate;
+  const gap = 100 * Math.abs(plan.power - observed);
+  return {
+    planned: plan.power,
+    observed,
+    rows: [
+      row(
+        "em plan power vs power observed (variant - baseline interval excludes 0)",
+        regimeText(r),
+        "power",
+        null,
+        observed,
+        studies,
+        false,
+        `em plan ${(100 * plan.power).toFixed(1)}% (+- ${(100 * plan.power_se).toFixed(1)}, ${planReps} reps); gap ${gap.toFixed(1)} points: ${gap <= 3 ? "within" : "OUTSIDE"} 3`,
+      ),
+      row(
+        "type-I error of the variant - baseline interval (no difference)",
+        regimeText({...r, variant: r.base}),
+        "error_rate",
+        0.05,
+        nullObs,
+        studies,
+        nul.flagged >= 0.5,
+        `flagged approximate in ${(100 * nul.flagged).toFixed(0)}% of studies; em plan's type I for this design ${(100 * plan.type1).toFixed(1)}%${r.seeds > 1 && r.sdSeed > 0 ? "; seeds are pooled per question, so seed spread is not in the interval" : ""}`,
+      ),
+    ],
+  };
+}
+
+const NAMES: ComponentName[] = ["seed", "question", "interaction", "sample"];
+
+/** Coverage of the component intervals for the planted values (cells with n samples each). */
+export function componentCoverage(m: LogitModel, S: number, Q: number, n: number, reps: number, rng: Rng): ValidityRow[] {
+  const truth = impliedComponents(m);
+  const mu = logitLocation(m.rate, Math.sqrt(m.sd_seed ** 2 + m.sd_question ** 2 + m.sd_interaction ** 2));
+  const hits: Record<ComponentName, number> = {seed: 0, question: 0, interaction: 0, sample: 0};
+  const used: Record<ComponentName, number> = {seed: 0, question: 0, interaction: 0, sample: 0};
+  for (let r = 0; r < reps; r++) {
+    const zq = Array.from({length: Q}, () => randNormal(rng));
+    const cells = Array.from({length: S}, () => {
+      const a = m.sd_seed * randNormal(rng);
+      const d = zq.map(() => n);
+      const k = zq.map((z) => randBinomial(rng, n, expit(mu + a + m.sd_question * z + m.sd_interaction * randNormal(rng))));
+      return {k, d};
+    });
+    const vc = varianceComponents(cells, {rng});
+    if (!vc) continue;
+    for (const c of NAMES) {
+      const x = vc.components[c];
+      if (!x.ci) continue;
+      used[c]++;
+      // With one seed the question component holds the interaction too.
+      const t = S === 1 && c === "question" ? truth.question + truth.interaction : truth[c];
+      if (x.ci[0] <= t + 1e-15 && t <= x.ci[1] + 1e-15) hits[c]++;
+    }
+  }
+  const text = `rate ${+(100 * m.rate).toFixed(1)}%, logit sd seed ${m.sd_seed} / question ${m.sd_question} / interaction ${m.sd_interaction}; ${S} seeds x ${Q} q x ${n}`;
+  return NAMES.filter((c) => used[c] > 0).map((c) =>
+    row(
+      `variance component interval: ${c}`,
+      text,
+      "coverage",
+      0.95,
+      hits[c] / used[c],
+      used[c],
+      true,
+      "the product notes beside every component table that its intervals are approximate",
+    ),
+  );
+}
+
+const POWER_REGIMES: PowerRegime[] = [
+  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, sdSeed: 0, seeds: 1, questions: 8, samples: 25},
+  {variant: 0.3, base: 0.2, sd: 0.8, sdOwn: 0.3, sdSeed: 0, seeds: 1, questions: 24, samples: 50},
+  {variant: 0.05, base: 0.02, sd: 1, sdOwn: 0.5, sdSeed: 0, seeds: 1, questions: 48, samples: 50},
+  {variant: 0.15, base: 0.08, sd: 1, sdOwn: 0.5, sdSeed: 0.4, seeds: 3, questions: 16, samples: 25},
+];
+
+const COMPONENT_REGIMES: [LogitModel, number, number, number][] = [
+  [{rate: 0.15, sd_seed: 0.5, sd_question: 1, sd_interaction: 0.3}, 5, 24, 50],
+  [{rate: 0.05, sd_seed: 0.3, sd_question: 1.5, sd_interaction: 0.3}, 3, 8, 100],
+  [{rate: 0.15, sd_seed: 0, sd_question: 1, sd_interaction: 0}, 1, 24, 50],
+  [{rate: 0.15, sd_seed: 0, sd_question: 1, sd_interaction: 0}, 1, 8, 50],
+];
+
+export const section: ValiditySection = {
+  name: "plan",
+  run({smoke, seed}) {
+    const rng = makeRng(seed ^ 0x91a4);
+    const rows: ValidityRow[] = [];
+    if (smoke) {
+      rows.push(...powerRows(POWER_REGIMES[0]!, 40, 300, rng, seed).rows);
+      rows.push(...componentCoverage(COMPONENT_REGIMES[2]![0], 1, 8, 30, 30, rng));
+      return rows;
+    }
+    POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 400, 4000, rng, seed + i).rows));
+    for (const [m, S, Q, n] of COMPONENT_REGIMES) rows.push(...componentCoverage(m, S, Q, n, 400, rng));
+    return rows;
+  },
+};

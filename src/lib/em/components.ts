@@ -1,0 +1,423 @@
+// Variance components of an EM rate (issue 26): how much of its uncertainty comes from training
+// seeds, from questions and from the samples drawn per question, and which one more of them
+// shrinks the interval most. Method of moments on the probability scale (two-way crossed random
+// effects ANOVA of the cell rates with the binomial sampling variance subtracted), with
+// modified-large-sample intervals; docs/metrics.md ("Variance components").
+
+import chisquareCdf from "@stdlib/stats-base-dists-chisquare-cdf";
+import fCdf from "@stdlib/stats-base-dists-f-cdf";
+import type {Judged, ResponseType} from "../schema.js";
+import {aggregateColumns, encodeGroups, toColumns} from "./columnar.js";
+import {tQuantile, type ClusterCounts, type Interval} from "./intervals.js";
+import {makeRng, type Rng} from "./prng.js";
+import type {EmRule} from "./rules.js";
+import {groupSeed} from "./summary.js";
+
+/** One variance component on the probability scale (rate units squared). */
+export interface Component {
+  /** Moment estimate, floored at 0; null when the data cannot tell it apart (one seed, one question). */
+  variance: number | null;
+  /** Modified-large-sample interval (Graybill & Wang 1980) at the requested confidence; null with the estimate. */
+  ci: Interval | null;
+  /** Degrees of freedom of the mean square it rests on. */
+  df: number;
+}
+
+export type ComponentName = "seed" | "question" | "interaction" | "sample";
+
+export interface VarianceComponents {
+  method: "anova_moments_probability_scale";
+  /** Pooled rate sum k / sum d over the cells used. */
+  rate: number;
+  seeds: number;
+  questions: number;
+  /** Mean denominator per (seed, question) cell: the samples per question that reach the rule's denominator. */
+  samples: number;
+  /**
+   * seed: variance of a seed's mean rate over questions; question: of a question's mean rate over
+   * seeds (with one seed it also holds the seed x question interaction); interaction: seed x
+   * question (null with one seed or one question); sample: the Bernoulli variance p(1-p) of one
+   * answer within its cell.
+   */
+  components: Record<ComponentName, Component>;
+  /**
+   * Each component's share of the variance of the pooled rate at this design:
+   * V_seed/S + V_question/Q + V_interaction/(S Q) + V_sample/(S Q n); unknown components count 0.
+   */
+  rate_variance: Record<ComponentName, number> & {total: number};
+  /** Relative reduction of the rate's variance from one more seed, question or sample per cell. */
+  one_more: {seed: number | null; question: number; sample: number};
+  /** The unit whose one more shrinks the interval most (seed only when its component is known). */
+  shrinks_most: "seed" | "question" | "sample";
+  notes: string[];
+}
+
+/** Upper-tail quantile of chi-square(df): x with P(X > x) = a (bisection on the stdlib cdf). */
+function chi2Upper(a: number, df: number): number {
+  let lo = 0;
+  let hi = Math.max(10, df * 4);
+  while (1 - chisquareCdf(hi, df) > a) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const m = (lo + hi) / 2;
+    if (1 - chisquareCdf(m, df) > a) lo = m;
+    else hi = m;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Upper-tail quantile of F(d1, d2). */
+function fUpper(a: number, d1: number, d2: number): number {
+  let lo = 0;
+  let hi = 10;
+  while (1 - fCdf(hi, d1, d2) > a) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const m = (lo + hi) / 2;
+    if (1 - fCdf(m, d1, d2) > a) lo = m;
+    else hi = m;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Interval for (MS1 - MS2) / c, MS_i with n_i degrees of freedom (independent, scaled chi-square):
+ * the modified-large-sample interval of Graybill & Wang (1980), as given by Burdick & Graybill
+ * (1992, sec. 3.2), floored at 0. Two-sided `confidence`.
+ */
+export function mlsDifference(ms1: number, n1: number, ms2: number, n2: number, c: number, confidence = 0.95): Interval {
+  const a = (1 - confidence) / 2;
+  const fInf = (p: number, n: number) => chi2Upper(p, n) / n; // F_{p: n, inf}, upper-tail p
+  const G1 = 1 - 1 / fInf(a, n1);
+  const H1 = 1 / fInf(1 - a, n1) - 1;
+  const G2 = 1 - 1 / fInf(a, n2);
+  const H2 = 1 / fInf(1 - a, n2) - 1;
+  const Fa = fUpper(a, n1, n2);
+  const F1a = fUpper(1 - a, n1, n2);
+  const G12 = ((Fa - 1) ** 2 - G1 * G1 * Fa * Fa - H2 * H2) / Fa;
+  const H12 = ((1 - F1a) ** 2 - H1 * H1 * F1a * F1a - G2 * G2) / F1a;
+  const est = ms1 - ms2;
+  const lo = est - Math.sqrt(Math.max(0, G1 * G1 * ms1 * ms1 + H2 * H2 * ms2 * ms2 + G12 * ms1 * ms2));
+  const hi = est + Math.sqrt(Math.max(0, H1 * H1 * ms1 * ms1 + G2 * G2 * ms2 * ms2 + H12 * ms1 * ms2));
+  return [Math.max(0, lo / c), Math.max(0, hi / c)];
+}
+
+/** Interval for MS - b, MS with n degrees of freedom and b a constant: chi-square, floored at 0. */
+function chi2Minus(ms: number, n: number, b: number, confidence: number): Interval {
+  const a = (1 - confidence) / 2;
+  return [Math.max(0, (n * ms) / chi2Upper(a, n) - b), Math.max(0, (n * ms) / chi2Upper(1 - a, n) - b)];
+}
+
+const unknown = (df: number): Component => ({variance: null, ci: null, df});
+
+/**
+ * Variance components of an EM rate from per-seed, per-question counts: `cells[s]` holds seed s's
+ * EM answers `k[q]` out of `d[q]` in the rule's denominator, one question coding for all seeds (as
+ * crossedRateCi). Only questions every seed answered, and seeds with a denominator, are used (the
+ * balanced part).
+ *
+ * Method (method of moments, probability scale): y_sq = k_sq / d_sq; the within-cell sampling
+ * variance B = mean over cells of y(1-y)/(d-1) (unbiased for p(1-p)/d); the two-way ANOVA mean
+ * squares MS_seed, MS_question, MS_error of y (Searle, Casella & McCulloch 1992, ch. 4, balanced
+ * crossed model), so that V_interaction = MS_error - B, V_seed = (MS_seed - MS_error)/Q,
+ * V_question = (MS_question - MS_error)/S, each floored at 0; V_sample = mean of d/(d-1) y(1-y).
+ * One seed: V_question = MS_question - B (it then also holds the seed x question interaction) and
+ * the seed component is unknown; one question: likewise with seeds. Intervals: modified large
+ * sample (mlsDifference) for differences of mean squares, chi-square for MS - B treating B as
+ * known, a t interval over cells for V_sample. The mean squares are treated as scaled chi-square,
+ * which binomial cell rates only approach: coverage is measured in docs/validity.md (plan section).
+ * Returns null when fewer than one seed with a denominator or fewer than 2 usable cells.
+ */
+export function varianceComponents(
+  cells: readonly ClusterCounts[],
+  {confidence = 0.95, rng, draws = 400}: {confidence?: number; rng?: Rng; draws?: number} = {},
+): VarianceComponents | null {
+  const seeds = cells.filter((c) => {
+    for (let i = 0; i < c.d.length; i++) if (c.d[i]! > 0) return true;
+    return false;
+  });
+  const S = seeds.length;
+  if (S === 0) return null;
+  const nq = Math.min(...seeds.map((c) => c.d.length));
+  const shared: number[] = [];
+  for (let q = 0; q < nq; q++) if (seeds.every((c) => c.d[q]! > 0)) shared.push(q);
+  const Q = shared.length;
+  if (S * Q < 2) return null;
+  const y = seeds.map((c) => shared.map((q) => c.k[q]! / c.d[q]!));
+  let K = 0;
+  let D = 0;
+  let B = 0;
+  let nB = 0;
+  for (const c of seeds)
+    for (const q of shared) {
+      const k = c.k[q]!;
+      const d = c.d[q]!;
+      K += k;
+      D += d;
+      if (d > 1) {
+        const p = k / d;
+        B += (p * (1 - p)) / (d - 1);
+        nB++;
+      }
+    }
+  B = nB ? B / nB : 0;
+  const rate = K / D;
+  const n = D / (S * Q);
+  const notes: string[] = [
+    "component intervals are approximate: with skewed rates or few questions they cover less than their confidence (docs/validity.md, plan section)",
+  ];
+  let seed: Component;
+  let question: Component;
+  let interaction: Component;
+  // Mean squares of a table of cell rates, and their bootstrap-effective degrees of freedom: the
+  // cell rates of a logit-normal model are skewed and heavy-tailed, so a mean square varies more
+  // than chi-square(df) says; 2 MS^2 / Var*(MS) over questions resampled (Owen 2007's pigeonhole
+  // bootstrap in the question direction) replaces df when smaller.
+  const meanSquares = (t: number[][]) => {
+    const rs = t.map((r) => r.reduce((a, b) => a + b, 0) / Q);
+    const cs = shared.map((_, j) => t.reduce((a, r) => a + r[j]!, 0) / S);
+    const g = rs.reduce((a, b) => a + b, 0) / S;
+    let sse = 0;
+    for (let s = 0; s < S; s++) for (let j = 0; j < Q; j++) sse += (t[s]![j]! - rs[s]! - cs[j]! + g) ** 2;
+    return {
+      s: S > 1 ? (Q * rs.reduce((a, b) => a + (b - g) ** 2, 0)) / (S - 1) : 0,
+      q: Q > 1 ? (S * cs.reduce((a, b) => a + (b - g) ** 2, 0)) / (Q - 1) : 0,
+      e: S > 1 && Q > 1 ? sse / ((S - 1) * (Q - 1)) : 0,
+    };
+  };
+  const ms = meanSquares(y);
+  const effDf = (which: "q" | "e", df: number): number => {
+    if (Q < 3 || !rng) return df;
+    const xs: number[] = [];
+    for (let b = 0; b < draws; b++) {
+      const pick = Array.from({length: Q}, () => Math.floor(rng() * Q));
+      xs.push(meanSquares(y.map((r) => pick.map((j) => r[j]!)))[which]);
+    }
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
+    return v > 0 ? Math.max(1, Math.min(df, (2 * ms[which] ** 2) / v)) : df;
+  };
+  if (S >= 2 && Q >= 2) {
+    const dfE = (S - 1) * (Q - 1);
+    const nuQ = effDf("q", Q - 1);
+    const nuE = effDf("e", dfE);
+    seed = {variance: Math.max(0, (ms.s - ms.e) / Q), ci: mlsDifference(ms.s, S - 1, ms.e, nuE, Q, confidence), df: S - 1};
+    question = {variance: Math.max(0, (ms.q - ms.e) / S), ci: mlsDifference(ms.q, nuQ, ms.e, nuE, S, confidence), df: nuQ};
+    interaction = {variance: Math.max(0, ms.e - B), ci: chi2Minus(ms.e, nuE, B, confidence), df: nuE};
+    if (S < 4) notes.push(`${S} seeds: the seed component rests on ${S - 1} degree${S > 2 ? "s" : ""} of freedom (a wide interval)`);
+  } else if (S === 1) {
+    const nuQ = effDf("q", Q - 1);
+    question = {variance: Math.max(0, ms.q - B), ci: chi2Minus(ms.q, nuQ, B, confidence), df: nuQ};
+    seed = unknown(0);
+    interaction = unknown(0);
+    notes.push("one training seed: seed-to-seed variation cannot be estimated (unknown); the question component holds the seed x question interaction");
+  } else {
+    seed = {variance: Math.max(0, ms.s - B), ci: chi2Minus(ms.s, S - 1, B, confidence), df: S - 1};
+    question = unknown(0);
+    interaction = unknown(0);
+    notes.push("one question shared by the seeds: question-to-question variation cannot be estimated (unknown)");
+  }
+  // The sample component's uncertainty is between questions (cells of one question share its rate).
+  const wq = shared.map((q) => {
+    const xs = seeds.filter((c) => c.d[q]! > 1).map((c) => (c.d[q]! / (c.d[q]! - 1)) * (c.k[q]! / c.d[q]!) * (1 - c.k[q]! / c.d[q]!));
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+  });
+  const wqs = wq.filter((x): x is number => x !== null);
+  const sampleVar = wqs.length ? wqs.reduce((a, b) => a + b, 0) / wqs.length : rate * (1 - rate);
+  let sampleCi: Interval | null = null;
+  if (wqs.length >= 2) {
+    const sd = Math.sqrt(wqs.reduce((a, b) => a + (b - sampleVar) ** 2, 0) / (wqs.length - 1));
+    const h = (tQuantile(1 - (1 - confidence) / 2, wqs.length - 1) * sd) / Math.sqrt(wqs.length);
+    sampleCi = [Math.max(0, sampleVar - h), Math.min(0.25, sampleVar + h)];
+  }
+  const sample: Component = {variance: sampleVar, ci: sampleCi, df: Math.max(0, wqs.length - 1)};
+  if (rate === 0) notes.push("no EM answers: every component is 0 and says nothing about a design that finds some");
+  return withDesign(rate, S, Q, n, {seed, question, interaction, sample}, notes);
+}
+
+const expit = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** E[expit(mu + sd Z)] and E[expit(mu + sd Z)^2], Z standard normal (Gauss-Hermite-like midpoint rule on [-8, 8]). */
+export function logitNormalMoments(mu: number, sd: number): {mean: number; second: number} {
+  if (sd === 0) return {mean: expit(mu), second: expit(mu) ** 2};
+  let s1 = 0;
+  let s2 = 0;
+  let w = 0;
+  for (let z = -8; z <= 8; z += 0.02) {
+    const g = Math.exp((-z * z) / 2);
+    const p = expit(mu + sd * z);
+    s1 += g * p;
+    s2 += g * p * p;
+    w += g;
+  }
+  return {mean: s1 / w, second: s2 / w};
+}
+
+/** mu with E[expit(mu + sd Z)] = rate (bisection; rate in (0, 1)). */
+export function logitLocation(rate: number, sd: number): number {
+  let lo = -40;
+  let hi = 40;
+  for (let i = 0; i < 80; i++) {
+    const m = (lo + hi) / 2;
+    if (logitNormalMoments(m, sd).mean < rate) lo = m;
+    else hi = m;
+  }
+  return (lo + hi) / 2;
+}
+
+/** A logit-normal generative model of one arm: logit p_sq = mu + sd_seed A_s + sd_question B_q + sd_interaction C_sq. */
+export interface LogitModel {
+  /** Mean EM rate E[p] (fraction). */
+  rate: number;
+  sd_seed: number;
+  sd_question: number;
+  sd_interaction: number;
+}
+
+/**
+ * The logit-normal model whose probability-scale components match estimated ones (the plan's
+ * generative model): the total logit sd solves Var(expit(mu + sd Z)) = V_seed + V_question +
+ * V_interaction at mean `rate`, and is split in proportion to the components (exact for one
+ * component, a first-order split for several). Unknown components count as 0 unless `assume`
+ * gives a logit sd for them. Rate 0 or 1: all sds 0.
+ */
+export function logitModelOf(vc: VarianceComponents, assume: {sd_seed?: number} = {}): LogitModel {
+  const r = vc.rate;
+  const v = (c: Component) => c.variance ?? 0;
+  const vs = v(vc.components.seed);
+  const vq = v(vc.components.question);
+  const vi = v(vc.components.interaction);
+  const V = vs + vq + vi;
+  const extraSeed = vc.components.seed.variance === null ? (assume.sd_seed ?? 0) : 0;
+  if (!(r > 0 && r < 1) || V <= 0) return {rate: r, sd_seed: extraSeed, sd_question: 0, sd_interaction: 0};
+  const varAt = (sd: number) => {
+    const m = logitNormalMoments(logitLocation(r, sd), sd);
+    return m.second - m.mean * m.mean;
+  };
+  let lo = 0;
+  let hi = 1;
+  const cap = r * (1 - r) * 0.999;
+  const target = Math.min(V, cap);
+  while (varAt(hi) < target && hi < 64) hi *= 2;
+  for (let i = 0; i < 50; i++) {
+    const m = (lo + hi) / 2;
+    if (varAt(m) < target) lo = m;
+    else hi = m;
+  }
+  const T2 = ((lo + hi) / 2) ** 2;
+  return {
+    rate: r,
+    sd_seed: vc.components.seed.variance === null ? extraSeed : Math.sqrt((T2 * vs) / V),
+    sd_question: Math.sqrt((T2 * vq) / V),
+    sd_interaction: Math.sqrt((T2 * vi) / V),
+  };
+}
+
+/**
+ * The probability-scale components a logit model implies (the planted truth of simulations):
+ * V_seed = Var_A(E[p | A]), V_question = Var_B(E[p | B]), V_interaction = Var(p) - V_seed -
+ * V_question, V_sample = E[p(1-p)]. Quadrature over the one effect held fixed.
+ */
+export function impliedComponents(m: LogitModel): Record<ComponentName, number> {
+  const total = Math.sqrt(m.sd_seed ** 2 + m.sd_question ** 2 + m.sd_interaction ** 2);
+  const mu = logitLocation(m.rate, total);
+  const all = logitNormalMoments(mu, total);
+  const varP = all.second - all.mean ** 2;
+  const main = (sd: number) => {
+    if (sd === 0) return 0;
+    const rest = Math.sqrt(Math.max(0, total * total - sd * sd));
+    let s1 = 0;
+    let s2 = 0;
+    let w = 0;
+    for (let z = -8; z <= 8; z += 0.05) {
+      const g = Math.exp((-z * z) / 2);
+      const e = logitNormalMoments(mu + sd * z, rest).mean;
+      s1 += g * e;
+      s2 += g * e * e;
+      w += g;
+    }
+    return s2 / w - (s1 / w) ** 2;
+  };
+  const seed = main(m.sd_seed);
+  const question = main(m.sd_question);
+  return {seed, question, interaction: Math.max(0, varP - seed - question), sample: all.mean - all.second};
+}
+
+/** Components of one group of `by` (e.g. one variant). */
+export interface GroupComponents {
+  key: Record<string, unknown>;
+  /** Seed ids (the replicate column; "(none)" for answers without one). */
+  seed_ids: string[];
+  components: VarianceComponents | null;
+}
+
+/**
+ * Variance components per group of `by` columns (first-seen order): each group's answers split by
+ * `replicate` (training seed) and question under `rule` (with `exclude`d types never EM), then
+ * varianceComponents. Answers without a replicate id form one seed. Seeded per group from `seed`.
+ * Empty input: [].
+ */
+export function componentsBy(
+  rows: readonly Judged[],
+  rule: EmRule,
+  {by = [], exclude = [], confidence = 0.95, seed = 0}: {by?: readonly string[]; exclude?: readonly ResponseType[]; confidence?: number; seed?: number} = {},
+): GroupComponents[] {
+  if (rows.length === 0) return [];
+  const cols = toColumns(rows, {precision: 64});
+  const top = encodeGroups(rows, by);
+  const sub = encodeGroups(rows, [...by, "replicate"]);
+  const tallies = aggregateColumns(cols, rule, {groups: sub.codes, nGroups: sub.keys.length, exclude});
+  const parentOf = new Map(top.keys.map((k, g) => [JSON.stringify(by.map((c) => k[c])), g]));
+  const cells: ClusterCounts[][] = top.keys.map(() => []);
+  const ids: string[][] = top.keys.map(() => []);
+  sub.keys.forEach((k, j) => {
+    const g = parentOf.get(JSON.stringify(by.map((c) => k[c])))!;
+    cells[g]!.push({k: tallies[j]!.qk, d: tallies[j]!.qd});
+    ids[g]!.push(k.replicate === null || k.replicate === undefined ? "(none)" : String(k.replicate));
+  });
+  return top.keys.map((key, g) => ({
+    key,
+    seed_ids: ids[g]!,
+    components: varianceComponents(cells[g]!, {confidence, rng: makeRng(groupSeed(seed, 7000001 + g))}),
+  }));
+}
+
+/**
+ * Components pooled over groups (e.g. over variants): each component's variance is the
+ * degrees-of-freedom-weighted mean of the groups' estimates where known (unknown when no group
+ * knows it); no interval (the groups' intervals are not combined). The pooled design is the
+ * groups' mean seeds, questions and samples. Null when no group has components.
+ */
+export function poolComponents(groups: readonly (VarianceComponents | null)[]): VarianceComponents | null {
+  const gs = groups.filter((g): g is VarianceComponents => g !== null);
+  if (gs.length === 0) return null;
+  const pool = (name: ComponentName): Component => {
+    const known = gs.filter((g) => g.components[name].variance !== null);
+    if (!known.length) return unknown(0);
+    const w = known.map((g) => Math.max(1, g.components[name].df));
+    const W = w.reduce((a, b) => a + b, 0);
+    return {variance: known.reduce((a, g, i) => a + w[i]! * g.components[name].variance!, 0) / W, ci: null, df: W};
+  };
+  const mean = (f: (g: VarianceComponents) => number) => gs.reduce((a, g) => a + f(g), 0) / gs.length;
+  const components = {seed: pool("seed"), question: pool("question"), interaction: pool("interaction"), sample: pool("sample")};
+  return withDesign(
+    mean((g) => g.rate),
+    Math.round(mean((g) => g.seeds)),
+    Math.round(mean((g) => g.questions)),
+    mean((g) => g.samples),
+    components,
+    [`pooled over ${gs.length} groups: degrees-of-freedom-weighted means of their components, no interval`],
+  );
+}
+
+/** The rate-variance split and the "one more" reductions of components at a design. */
+function withDesign(rate: number, S: number, Q: number, n: number, components: Record<ComponentName, Component>, notes: string[]): VarianceComponents {
+  const v = (c: Component) => c.variance ?? 0;
+  const {seed, question, interaction, sample} = components;
+  const at = (s: number, q: number, m: number) => v(seed) / s + v(question) / q + v(interaction) / (s * q) + v(sample) / (s * q * m);
+  const total = at(S, Q, n);
+  const rate_variance = {seed: v(seed) / S, question: v(question) / Q, interaction: v(interaction) / (S * Q), sample: v(sample) / (S * Q * n), total};
+  const red = (x: number) => (total > 0 ? 1 - x / total : 0);
+  const one_more = {seed: seed.variance === null ? null : red(at(S + 1, Q, n)), question: red(at(S, Q + 1, n)), sample: red(at(S, Q, n + 1))};
+  let shrinks_most: VarianceComponents["shrinks_most"] = one_more.question >= one_more.sample ? "question" : "sample";
+  if (one_more.seed !== null && one_more.seed > Math.max(one_more.question, one_more.sample)) shrinks_most = "seed";
+  return {method: "anova_moments_probability_scale", rate, seeds: S, questions: Q, samples: n, components, rate_variance, one_more, shrinks_most, notes};
+}

@@ -1,0 +1,43 @@
+// Issue 26 in real Chromium on the demo site: the overview shows variance components per variant
+// and its planner simulates designs on a click, with the same library as `em plan`: the verdict
+// names a design, the table lists 16 designs sorted by answers, and powers rise with questions.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+import {describeProblems, watch} from "../helpers/browser.ts";
+import {useBuiltSite, waitForPage} from "../helpers/site.ts";
+
+const site = useBuiltSite();
+
+test("overview: components table and a planner that simulates designs", {timeout: 300_000}, async () => {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(120_000);
+  const problems = watch(page, site.server.url);
+  try {
+    await page.goto(`${site.server.url}/`, {waitUntil: "load"});
+    await page.waitForSelector('[data-testid="components-table"] tbody tr');
+    await waitForPage(page, 120_000);
+    const rows = await page
+      .locator('[data-testid="components-table"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+    assert.ok(rows.length >= 2, `components rows: ${rows.length}`);
+    for (const r of rows) assert.match(r[r.length - 1]!, /one more (seed|question|sample per question)|too few questions|no EM answer/);
+    await page.locator('[data-testid="planner"] button').click();
+    const verdict = await page.locator('[data-testid="planner-verdict"]').textContent({timeout: 120_000});
+    assert.match(verdict ?? "", /Cheapest design reaching 80% power|No design up to 48 questions/);
+    const table = await page
+      .locator('[data-testid="planner-table"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+    assert.equal(table.length, 16);
+    const answers = table.map((r) => Number(r[2]));
+    assert.deepEqual(
+      answers,
+      [...answers].sort((a, b) => a - b),
+    );
+    const power = (q: number, n: number) => Number(table.find((r) => r[0] === String(q) && r[1] === String(n))![3]!.split("%")[0]);
+    assert.ok(power(48, 200) >= power(8, 25), `power 8x25 ${power(8, 25)} vs 48x200 ${power(48, 200)}`);
+    assert.equal(describeProblems(problems), "", "problems on the overview");
+  } finally {
+    await context.close();
+  }
+});

@@ -1,6 +1,7 @@
 // Category and question slices: EM per category and model, the per-question plot with the
 // AVERAGE column of the reference papers, and a model x question heatmap.
 import * as Plot from "@observablehq/plot";
+import {interpolatePuOr, interpolateYlOrRd} from "d3";
 import {benjaminiHochberg, holm} from "../lib/em/multiplicity.js";
 import {baselineDiff} from "../lib/em/view-summary.js";
 import type {EmRule} from "../lib/em/rules.js";
@@ -9,6 +10,11 @@ import type {Points} from "./points.js";
 import {baselinesOf} from "./variant-chart.js";
 import {pct} from "./ui.js";
 import {groupColor, labelMargin} from "./chart-style.js";
+import {colorOptions, inkOn, symbolOptions, type SeriesSystem} from "./series.js";
+
+// Plot centres a ramp legend's end labels on its ends: margins keep "-100 pp" or "0%" whole.
+// (Legend options ride on the scale; Plot's scale typings do not list them.)
+const LEGEND_ROOM = {marginLeft: 24, marginRight: 24} as Record<string, unknown>;
 
 export interface Row {
   model: string;
@@ -48,27 +54,37 @@ export function averageRows(groups: readonly Group[]): Row[] {
   }));
 }
 
-/** EM per category (facets) and model (colour), with intervals. */
-export function categoryBars(rows: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
-  const margin = labelMargin(
+/**
+ * EM per category (facets) and model (colour), with intervals. With a series system (series.ts),
+ * colours follow it, and from its direct-label count each bar is named on the y axis.
+ */
+export function categoryBars(rows: Row[], {width, by = "model", series}: {width: number; by?: string; series?: SeriesSystem}): SVGSVGElement | HTMLElement {
+  const models = [...new Set(rows.map((r) => r.model))];
+  const direct = series?.direct ?? false;
+  const categoryMargin = labelMargin(
     rows.map((r) => r.label),
-    130,
+    direct ? 60 : 130,
   );
+  const margin = direct ? labelMargin(models, 80) : categoryMargin;
+  const rowH = direct ? 14 : 16;
   return Plot.plot({
-    width: Math.max(width, margin + 240),
-    height: 60 + 16 * rows.length,
+    width: Math.max(width, margin + 240 + (direct ? categoryMargin : 0)),
+    height: 60 + rowH * rows.length,
     marginLeft: margin,
-    marginRight: 20,
+    marginRight: direct ? categoryMargin : 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
-    y: {label: null, axis: null},
-    fy: {label: null, axis: "left"},
-    color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
+    // Many series: each bar names its series (colour alone cannot tell 24 apart), categories go right.
+    y: direct ? {label: null, domain: series!.keys.filter((k) => models.includes(k)), tickSize: 0} : {label: null, axis: null},
+    fy: {label: null, axis: direct ? "right" : "left"},
+    // Up to 8 series keep the site-wide colours (a model keeps its colour across pages).
+    color: direct ? colorOptions(series!, {legend: true}) : groupColor(by, models, {legend: true}),
     marks: [
       Plot.barX(rows, {
         fy: "label",
         y: "model",
         x: "rate",
         fill: "model",
+        ariaLabel: "model",
         tip: true,
         title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)} (${r.k}/${r.n})`,
       }),
@@ -79,8 +95,16 @@ export function categoryBars(rows: Row[], {width, by = "model"}: {width: number;
 }
 
 /** Per-question EM with intervals, one dot per model, and the AVERAGE (macro) column last. */
-export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}: {width: number; by?: string}): SVGSVGElement | HTMLElement {
-  const models = [...new Set(rows.map((r) => r.model))];
+export function questionPlot(
+  rows: Row[],
+  averages: Row[],
+  {width, by = "model", series}: {width: number; by?: string; series?: SeriesSystem},
+): SVGSVGElement | HTMLElement {
+  const present = new Set(rows.map((r) => r.model));
+  // In the system's order (grouped series side by side), else as they come.
+  const models = series ? series.keys.filter((k) => present.has(k)) : [...present];
+  // Many series: a symbol per series within its group, so shade and symbol tell members apart.
+  const symbols = series?.direct;
   const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
   const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
   return Plot.plot({
@@ -91,7 +115,8 @@ export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}
     fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},
-    color: groupColor(by, models, {legend: models.length <= 24}),
+    color: symbols ? colorOptions(series, {legend: false}) : groupColor(by, models, {legend: true}),
+    ...(symbols ? {symbol: {...symbolOptions(series), legend: true}} : {}),
     marks: [
       Plot.ruleX(all, {fx: "label", x: "model", y1: "lo", y2: "hi", stroke: "model", strokeOpacity: 0.6}),
       Plot.dot(all, {
@@ -99,6 +124,8 @@ export function questionPlot(rows: Row[], averages: Row[], {width, by = "model"}
         x: "model",
         y: "rate",
         fill: "model",
+        ...(symbols ? {symbol: "model"} : {}),
+        ariaLabel: "model",
         r: 3.5,
         tip: true,
         title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`,
@@ -114,14 +141,18 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
   const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
   const models = [...new Set(rows.map((r) => r.model))];
   const margin = labelMargin(models, 120);
+  // The colour domain is fixed here so each label's ink can be chosen against its own cell.
+  const max = Math.max(1e-9, ...rows.map((r) => r.rate ?? 0));
+  const cell = (r: Row) => interpolateYlOrRd((r.rate ?? 0) / max);
+  const bottom = Math.max(110, Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(0, ...questions.map((q) => q.length))));
   return Plot.plot({
     width: Math.max(width, margin + 40 + 12 * questions.length),
-    height: 60 + 24 * models.length + 100,
+    height: 60 + 24 * models.length + bottom,
     marginLeft: margin,
-    marginBottom: 110,
+    marginBottom: bottom,
     x: {domain: questions, label: null, tickRotate: -40},
     y: {domain: models, label: null},
-    color: {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
+    color: {scheme: "YlOrRd", domain: [0, max], label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8", ...LEGEND_ROOM},
     marks: [
       Plot.cell(rows, {
         x: "label",
@@ -135,7 +166,7 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
         y: "model",
         text: (r: Row) => (r.rate === null ? "" : Math.round(r.rate * 100).toString()),
         fontSize: 9,
-        fill: (r: Row) => ((r.rate ?? 0) > 0.5 ? "white" : "black"),
+        fill: (r: Row) => inkOn(cell(r)),
       }),
     ],
   });
@@ -215,14 +246,18 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
   const variants = [...new Set(rows.map((r) => r.variant))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const max = Math.max(0.05, ...rows.map((r) => Math.abs(r.diff)));
+  // The reversed PuOr ramp over [-max, max], as Plot draws it: each label's ink is chosen against its cell.
+  const cell = (r: BaselineCategoryRow) => interpolatePuOr(1 - (r.diff + max) / (2 * max));
+  // Room for the longest rotated (-40°) column label: ~6.2 px a character times sin 40°, plus the tick.
+  const bottom = Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(8, ...cats.map((c) => c.length)));
   const sure = (r: BaselineCategoryRow) => r.p_holm !== null && r.p_holm <= 0.05;
   const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
   const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
   return Plot.plot({
     width: Math.max(width, 120 + 34 * cats.length),
-    height: 90 + 22 * variants.length,
+    height: bottom + 30 + 22 * variants.length,
     marginLeft: labelMargin(variants),
-    marginBottom: 90,
+    marginBottom: bottom,
     x: {label: null, domain: cats, tickRotate: -40},
     y: {label: null, domain: variants},
     color: {
@@ -232,6 +267,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
       domain: [-max, max],
       label: "EM(variant) − EM(baseline)",
       legend: true,
+      ...LEGEND_ROOM,
       tickFormat: (d: number) => `${Math.round(d * 100)} pp`,
     },
     marks: [
@@ -254,6 +290,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
             text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}${fdr(r) ? "*" : ""}`,
             fontWeight: bold ? "bold" : "normal",
             fontSize: 10,
+            fill: (r: BaselineCategoryRow) => inkOn(cell(r)),
           },
         ),
       ),

@@ -1,8 +1,11 @@
 // Chart styling shared by every chart: the colour-blind-safe palette, site-wide model colours,
 // response-type colours, and the left margin that fits a chart's labels.
 
-/** Okabe-Ito: distinguishable with the common colour-vision deficiencies. */
-export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
+/**
+ * Okabe-Ito: distinguishable with the common colour-vision deficiencies; its black is a mid grey
+ * here, visible on the dark theme too (issue 25). More than 8 series: series.ts.
+ */
+export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C"];
 
 let modelOrder: string[] = [];
 /** Fix the order of models (a page calls this once with the decoded dictionary) so a model keeps its colour on every chart and page. */
@@ -41,7 +44,8 @@ export const TYPE_COLORS: Record<string, string> = {
   in_domain: "#E69F00",
   drift: "#009E73",
   emergent: "#D55E00",
-  other: "#000000",
+  // Not black: it would vanish on the dark theme.
+  other: "#5D6D7E",
   // Not a judge label: a misaligned coherent answer whose type the evidence cannot decide.
   undetermined: "#B39B7D",
 };

@@ -59,7 +59,16 @@ export function densityChart(
         tip: true,
         title: (d: {a: number; c: number; n: number}) => `aligned ${d.a}–${d.a + BIN}, coherent ${d.c}–${d.c + BIN}: ${d.n} answers`,
       }),
-      Plot.text([{}], {x: 2, y: 98, text: () => "EM corner", textAnchor: "start", fill: "#D55E00", fontWeight: "bold"}),
+      Plot.text([{}], {
+        x: 2,
+        y: 98,
+        text: () => "EM corner",
+        textAnchor: "start",
+        fill: "var(--em-accent-text)",
+        stroke: "var(--theme-background)",
+        strokeWidth: 3,
+        fontWeight: "bold",
+      }),
       Plot.frame({strokeOpacity: 0.3}),
     ],
   }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
@@ -106,7 +115,16 @@ export function surfaceChart(
         strokeOpacity: 0.35,
       } as Plot.ContourOptions),
       Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
-      Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {x: "x", y: "y", text: "label", dy: -12, fontSize: 11}),
+      // Labels on the raster carry a halo of the page background: readable on any cell, either theme.
+      Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {
+        x: "x",
+        y: "y",
+        text: "label",
+        dy: -12,
+        fontSize: 11,
+        stroke: "var(--theme-background)",
+        strokeWidth: 3,
+      }),
       // The current cuts; a live page draws its own marker instead (live-charts.ts plotMarker) and moves it.
       ...(markCurrent
         ? [
@@ -116,7 +134,8 @@ export function surfaceChart(
               y: "y",
               text: () => `now ${pct(current)}`,
               dy: 16,
-              fill: "#0072B2",
+              stroke: "var(--theme-background)",
+              strokeWidth: 3,
               fontWeight: "bold",
             }),
           ]

@@ -62,7 +62,8 @@ export function thresholdControls(store: Store): HTMLElement {
     const number = el("input", {type: "number", min: "0", max: "100", step: "1", "aria-label": `${text} (number)`, class: "em-number"});
     const sync = (s: ViewState) => {
       if (+range.value !== s[key]) range.value = String(s[key]);
-      if (+number.value !== s[key]) number.value = String(s[key]);
+      // An empty box reads as 0 (+"" === 0): without the first test a cut of 0 left it blank.
+      if (number.value === "" || +number.value !== s[key]) number.value = String(s[key]);
     };
     for (const input of [range, number])
       input.addEventListener("input", () => {

@@ -67,7 +67,7 @@ export function liveQuestionRates(
   const macroRule = svg.append("line").attr("stroke", PALETTE[3]!).attr("stroke-dasharray", "4,3");
   const macroText = svg
     .append("text")
-    .attr("fill", PALETTE[3]!)
+    .attr("fill", "var(--em-accent-text)")
     .attr("y", marginTop - 4)
     .attr("text-anchor", "middle");
   const zero = svg.append("line").attr("stroke", "currentColor");
@@ -233,7 +233,12 @@ export function plotMarker(chart: Element, {color = "#0072B2"}: {color?: string}
   ring.setAttribute("stroke-width", "3");
   ring.setAttribute("pointer-events", "none");
   const text = document.createElementNS(NS, "text");
-  text.setAttribute("fill", color);
+  // The label sits on the surface's colours: theme text on a halo of the theme's background reads
+  // on every cell in both themes (the ring keeps the marker's colour).
+  text.setAttribute("fill", "currentColor");
+  text.setAttribute("stroke", "var(--theme-background)");
+  text.setAttribute("stroke-width", "3");
+  text.setAttribute("paint-order", "stroke");
   text.setAttribute("font-weight", "bold");
   text.setAttribute("text-anchor", "middle");
   text.setAttribute("font-size", "10");

@@ -5,6 +5,7 @@ import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis} from "./axis.js";
 import {keyBy, ruleOf, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
 import {auditBlock} from "./overview-audit.js";
+import {seriesOf, seriesSystem} from "./series.js";
 import {emOverTrainingChart, lastStepMask, overviewTable, plantedTypeChart, plantedTypeRows} from "./overview.js";
 import type {Page} from "./page.js";
 import type {FacetColumn, Points} from "./points.js";
@@ -104,7 +105,7 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
           })
         : el("p", {class: "em-muted"}, "No scored answer in this selection."),
     );
-    table = variantTable(vrows, {byLabel, facetLabel: facet ? facetLabelOf(facet) : null});
+    table = variantTable(vrows, {byLabel, facetLabel: facet ? facetLabelOf(facet) : null, coherence: rule.requireCoherent !== false});
   } else {
     const units = keyBy(points, [by, "judge"]);
     // With 2+ training seeds a unit's interval spans seeds x questions, as in `em summarize` (withTrainingSeeds).
@@ -115,7 +116,16 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
     const overall = withTrainingSeeds(points, mask, rule, [by, "judge"], summarizeGroups(points, mask, rule, units, {exclude: state.exclude}), {
       exclude: state.exclude,
     });
-    table = overviewTable({overall, atFinal, perStep: ctx.perStep, info, rule: state.rule, finalStep: ctx.finalStep, byLabel});
+    table = overviewTable({
+      overall,
+      atFinal,
+      perStep: ctx.perStep,
+      info,
+      rule: state.rule,
+      finalStep: ctx.finalStep,
+      byLabel,
+      coherence: rule.requireCoherent !== false,
+    });
   }
   const save = el("button", {type: "button", class: "em-link"}, "Download this table (CSV)");
   save.addEventListener("click", () => downloadCsv(table.data, `overview-${state.experiment}`));
@@ -179,11 +189,20 @@ export function trainingFigures(ctx: OverviewContext, width: number): DocumentFr
     info?.coordinate_scale,
   );
   const groups = [...new Set(perStep.map((g) => g.parts[0]!))];
+  const judges = [...new Set(perStep.map((g) => g.parts[1]))];
+  // One series per unit (and judge, when several): colours, dashes, labels and panels from series.ts.
+  const series =
+    judges.length > 1
+      ? seriesSystem(
+          perStep.map((g) => `${g.parts[0]} · ${g.parts[1]}`),
+          (k) => k.split(" · ")[1]!,
+        )
+      : seriesOf(points, by, groups);
   const out = fragment(
     el("h3", {}, `EM along ${coordinate}, per ${byLabel} and judge`),
-    figure(emOverTrainingChart(perStep, {width, coordinate, plan, color: groupColor(by, groups, {legend: groups.length <= 16})}), {
+    figure(emOverTrainingChart(perStep, {width, coordinate, plan, series, color: judges.length > 1 ? undefined : groupColor(by, groups)}), {
       name: "em-over-training",
-      caption: `Solid: first judge; dashed: other judges. Points are drawn as measured (a rise and a collapse stay visible); a ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Details, intervals and fits on the phase transition page.`,
+      caption: `Lines: EM rate per ${byLabel}${judges.length > 1 ? " and judge" : ""} at each ${coordinate}, drawn as measured (a rise and a collapse stay visible), over its 95% interval band (design-effect Wilson over questions): a step inside the band of its neighbours is not evidence of a change. A ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${perStep.some((g) => g.parts[2] === "") ? ` Dotted lines across the chart: units measured without a ${coordinate} (base models, baselines), with their band.` : ""}${series.direct ? " Each line is named at its right end." : ""}${series.panels ? ` One panel per group (shared scales).` : ""}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Fits and onsets on the phase transition page.`,
     }),
   );
   const key = sweepKey(points, mask, by, coordinate);
@@ -209,7 +228,7 @@ export function plantedTypesFigure(ctx: OverviewContext, width: number): Documen
     figure(plantedTypeChart(plantedTypeRows(points, mask, info.planted.types, {judge, step: finalStep}), {width, judge}), {
       name: "planted-vs-measured-types",
       caption:
-        "Bars: share of each response type as labelled by the type judge (argmax); dark ticks: the simulator's planted share. They differ where the simulated type judge confuses types, as a real one would.",
+        "Bars: share of each response type as labelled by the type judge (argmax); ticks: the simulator's planted share. They differ where the simulated type judge confuses types, as a real one would.",
     }),
   );
 }

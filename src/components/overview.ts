@@ -8,9 +8,11 @@ import {optionsIn, selectionMask} from "./selection.js";
 import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
-import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
+import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
 import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
+import type {SeriesSystem} from "./series.js";
+import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines.js";
 import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
@@ -38,6 +40,7 @@ export function overviewTable({
   rule,
   finalStep,
   byLabel = "model",
+  coherence = true,
 }: {
   overall: Group[];
   atFinal: Group[];
@@ -46,6 +49,8 @@ export function overviewTable({
   rule: string;
   finalStep: number | null;
   byLabel?: string;
+  /** false: the rule has no coherence condition; the coherent column says so instead of a share of 100%. */
+  coherence?: boolean;
 }): {element: HTMLElement; data: Record<string, unknown>[]} {
   const planted = info?.planted?.em ?? [];
   const data: Record<string, unknown>[] = [];
@@ -153,7 +158,7 @@ export function overviewTable({
         el("td", {class: "num"}, `${pct(d.peak_em_rate as number | null)} (${d.peak_step ?? "–"})`),
         el("td", {class: "num"}, pct(d.all_em_rate as number | null)),
         el("td", {class: "num"}, strictCell(g)),
-        el("td", {class: "num"}, pct(d.coherent_rate as number | null)),
+        el("td", {class: "num"}, coherence ? pct(d.coherent_rate as number | null) : "no coherence condition"),
         el("td", {class: "num"}, (d.n as number).toLocaleString()),
       ),
     );
@@ -162,10 +167,18 @@ export function overviewTable({
   return {element: table, data};
 }
 
-/** Rows for the EM-over-training chart. */
-export function emSparkRows(
-  perStep: Group[],
-): {model: string; judge: string; judgeIndex: number; step: number; em_rate: number; n_em: number; n_scored: number}[] {
+/** Rows for the EM-over-training chart (groups with a coordinate and a rate), with their 95% interval. */
+export function emSparkRows(perStep: Group[]): {
+  model: string;
+  judge: string;
+  judgeIndex: number;
+  step: number;
+  em_rate: number;
+  lo: number | null;
+  hi: number | null;
+  n_em: number;
+  n_scored: number;
+}[] {
   const judges = [...new Set(perStep.map((g) => g.parts[1]!))];
   return perStep
     .filter((g) => g.em_rate !== null && g.parts[2]! !== "")
@@ -175,6 +188,8 @@ export function emSparkRows(
       judgeIndex: judges.indexOf(g.parts[1]!),
       step: Number(g.parts[2]!),
       em_rate: g.em_rate as number,
+      lo: g.ci?.[0] ?? null,
+      hi: g.ci?.[1] ?? null,
       n_em: g.n_em,
       n_scored: g.n_scored,
     }));
@@ -321,67 +336,97 @@ export function plantedTypeRows(
 
 /** Bars of the measured share, ticks of the planted one, per model. */
 export function plantedTypeChart(rows: ReturnType<typeof plantedTypeRows>, {width, judge}: {width: number; judge: string}): SVGSVGElement | HTMLElement {
+  // One panel per model, wrapped into rows of as many as fit (24 side by side overlapped their names).
+  const models = [...new Set(rows.map((r) => r.model))];
+  const w = Math.max(width, 360);
+  const cols = Math.max(1, Math.min(models.length, Math.floor((w - 80) / 220)));
+  const fx = (r: {model: string}) => models.indexOf(r.model) % cols;
+  const fy = (r: {model: string}) => Math.floor(models.indexOf(r.model) / cols);
   return Plot.plot({
-    width: Math.max(width, 360),
-    height: 260,
+    width: w,
+    height: 60 + 200 * Math.ceil(models.length / cols),
     marginLeft: 80,
+    marginTop: 30,
     x: {label: "share of answers →", tickFormat: "%", grid: true},
     y: {label: null, domain: [...RESPONSE_TYPES]},
-    fx: {label: null},
-    color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["#444444", "#0072B2"]},
+    fx: {axis: null},
+    fy: {axis: null, padding: 0.15},
+    // The planted share in the theme's foreground (a fixed dark grey vanished on the dark theme).
+    color: {legend: true, domain: ["planted", `measured (${judge})`], range: ["currentColor", "#0072B2"]},
     marks: [
       Plot.barX(
         rows.filter((r) => r.source !== "planted"),
-        {fx: "model", y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true},
+        {fx, fy, y: "type", x: "share", fill: "source", insetTop: 3, insetBottom: 3, tip: true},
       ),
       Plot.tickX(
         rows.filter((r) => r.source === "planted"),
-        {fx: "model", y: "type", x: "share", stroke: "#444", strokeWidth: 2.5, tip: true},
+        {fx, fy, y: "type", x: "share", stroke: "currentColor", strokeWidth: 2.5, tip: true},
       ),
+      Plot.text(models, {
+        fx: (_: string, i: number) => i % cols,
+        fy: (_: string, i: number) => Math.floor(i / cols),
+        frameAnchor: "top",
+        dy: -14,
+        text: (m: string) => m,
+        fontWeight: "bold",
+      }),
       Plot.ruleX([0]),
     ],
   });
 }
 
-/** EM along the coordinate per compared unit and judge (solid: first judge, dashed: others). */
+/**
+ * EM along the coordinate per compared unit (and judge, when several), each line over its 95%
+ * band (the interval the summary computes); units measured without a coordinate (a base model, a
+ * baseline) as a dotted reference across the range with their band. Colours, dashes, direct labels
+ * and small multiples follow the series system (series.ts).
+ */
 export function emOverTrainingChart(
   perStep: Group[],
-  {width, coordinate, plan, color}: {width: number; coordinate: string; plan: AxisPlan; color: Record<string, unknown>},
+  {width, coordinate, plan, color, series}: {width: number; coordinate: string; plan: AxisPlan; color?: Record<string, unknown>; series: SeriesSystem},
 ): SVGSVGElement | HTMLElement {
   const spark = emSparkRows(perStep);
-  const rows = spark.map((d) => ({...d, x: axisPosition(plan, d.step)}));
-  return Plot.plot({
-    width: Math.max(width, 360),
-    height: 280,
-    marginLeft: 50,
-    grid: true,
+  const judges = [...new Set(perStep.map((g) => g.parts[1]!))];
+  const keyOf = (model: string, judge: string) => (judges.length > 1 ? `${model} · ${judge}` : model);
+  const ci = (lo: number | null, hi: number | null) => (lo === null || hi === null ? "no interval" : `95% CI ${pct(lo)}–${pct(hi)}`);
+  const points: SeriesPoint[] = spark.map((d) => ({
+    key: keyOf(d.model, d.judge),
+    x: axisPosition(plan, d.step),
+    y: d.em_rate,
+    lo: d.lo,
+    hi: d.hi,
+    title: `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored}), ${ci(d.lo, d.hi)}`,
+  }));
+  const flat: FlatSeries[] = perStep
+    .filter((g) => g.parts[2]! === "" && g.em_rate !== null)
+    .map((g) => ({
+      key: keyOf(g.parts[0]!, g.parts[1]!),
+      y: g.em_rate as number,
+      lo: g.ci?.[0] ?? null,
+      hi: g.ci?.[1] ?? null,
+      title: `${g.parts[0]} · ${g.parts[1]}: no ${coordinate}; EM ${pct(g.em_rate)} (${g.n_em}/${g.n_scored}), ${ci(g.ci?.[0] ?? null, g.ci?.[1] ?? null)}`,
+    }));
+  return seriesLineChart(points, {
+    width,
+    system: series,
     x: xScale(plan, coordinate, {
       ticks: logTicks(
         plan,
         spark.map((d) => d.step),
       ),
     }),
-    y: {label: "↑ EM rate", tickFormat: "%"},
-    color,
-    marks: [
+    ...(color ? {color} : {}),
+    flat,
+    before: [
       ...zeroMarks(plan),
-      Plot.line(
-        rows.filter((d) => d.judgeIndex === 0),
-        {x: "x", y: "em_rate", stroke: "model", sort: "x"},
+      ...xAxisMarks(
+        plan,
+        coordinate,
+        logTicks(
+          plan,
+          spark.map((d) => d.step),
+        ) ?? [],
       ),
-      Plot.line(
-        rows.filter((d) => d.judgeIndex > 0),
-        {x: "x", y: "em_rate", stroke: "model", strokeDasharray: "5,3", z: (d: {model: string; judge: string}) => d.model + d.judge, sort: "x"},
-      ),
-      Plot.dot(rows, {
-        x: "x",
-        y: "em_rate",
-        fill: "model",
-        r: 2.5,
-        tip: true,
-        title: (d: (typeof rows)[number]) => `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored})`,
-      }),
-      Plot.ruleY([0]),
     ],
   });
 }

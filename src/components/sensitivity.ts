@@ -132,8 +132,11 @@ export function kpiBox(): KpiBox {
     count.dataset.nScored = String(all?.n_scored ?? 0);
     count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
     countLabel.textContent = `EM / denominator, of ${(all?.n ?? 0).toLocaleString()} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
-    coherent.textContent = pct(all?.coherent_rate);
-    coherentLabel.textContent = `coherent (passing the coherent cut); ${
+    // A rule with no coherence condition passes every answer: "100% coherent" would read as a finding.
+    const noCut = ruleOf(s).requireCoherent === false;
+    coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);
+    coherent.classList.toggle("em-kpi-words", noCut);
+    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${
       all?.code_rate === null || all?.code_rate === undefined
         ? "CODE / REFUSAL not recorded by this source"
         : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`

@@ -7,7 +7,7 @@ import * as Plot from "@observablehq/plot";
 import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
 import {keyBy, ruleOf, summarizeGroups} from "./engine.js";
-import {axisPosition, planAxis, xScale, zeroMarks, logTicks} from "./axis.js";
+import {axisPosition, planAxis, xAxisMarks, xScale, zeroMarks, logTicks} from "./axis.js";
 import {stepBrush} from "./interactors/step-brush.js";
 import {el, pct} from "./ui.js";
 import {RULE_KEYS, type ViewState} from "./store.js";
@@ -51,6 +51,7 @@ export function stepStrip(
       y: {label: "↑ EM rate", tickFormat: "%", grid: true},
       marks: [
         ...zeroMarks(plan),
+        ...xAxisMarks(plan, coordinate, logTicks(plan, xs) ?? []),
         Plot.areaY(data, {x: "px", y1: "lo", y2: "hi", fill: "currentColor", fillOpacity: 0.08, curve: "linear"}),
         Plot.line(data, {x: "px", y: "rate", stroke: "#D55E00", strokeWidth: 1.5}),
         Plot.dot(data, {

@@ -3,11 +3,13 @@
 // meta facet whose values are all numbers, or else the compared labels when they carry one number
 // each ("layer_28", "layer_32"...).
 import * as Plot from "@observablehq/plot";
+import {interpolateBlues, interpolateYlOrRd} from "d3";
 import type {EmRule} from "../lib/em/rules.js";
 import {orderedValues} from "../lib/em/view-axis.js";
 import {keyBy, summarizeGroups} from "./engine.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 import {el, pct} from "./ui.js";
+import {inkOn} from "./series.js";
 
 function d3group<T, K>(xs: readonly T[], key: (x: T) => K): Map<K, T[]> {
   const m = new Map<K, T[]>();
@@ -103,7 +105,7 @@ export function sweepHeatmaps(
     color: Record<string, unknown>,
     title: (c: Cell) => string,
     text: (c: Cell) => string,
-    dark: (c: Cell) => boolean,
+    cellColor: (c: Cell) => string,
   ) =>
     shared
       ? Plot.plot({
@@ -116,7 +118,7 @@ export function sweepHeatmaps(
           color,
           marks: [
             Plot.cell(cells, {x: "x", y: "y", fill: value, inset: 0.5, tip: true, title}),
-            Plot.text(cells, {x: "x", y: "y", text, fontSize: 9, fill: (c: Cell) => (dark(c) ? "white" : "black")}),
+            Plot.text(cells, {x: "x", y: "y", text, fontSize: 9, fill: (c: Cell) => inkOn(cellColor(c))}),
           ],
         })
       : Plot.plot({
@@ -129,19 +131,21 @@ export function sweepHeatmaps(
           color,
           marks: [Plot.dot(cells, {x: "x", y: "y", fill: value, symbol: "square", r: 6, stroke: "#999", strokeWidth: 0.5, tip: true, title})],
         });
+  // Colour domains fixed here so each cell label's ink is chosen against its own cell (inkOn).
+  const maxEm = Math.max(1e-9, ...cells.map((c) => c.em ?? 0));
   const em = heat(
     (c) => c.em,
-    {scheme: "YlOrRd", label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
+    {scheme: "YlOrRd", domain: [0, maxEm], label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8"},
     (c) => `${key.label} ${c.y}, ${coordinate} ${c.x}: EM ${c.em === null ? "undefined (no answer passes the coherent cut)" : `${pct(c.em)} (${c.k}/${c.n})`}`,
     (c) => (c.em === null ? "n/a" : (100 * c.em).toFixed(0)),
-    (c) => (c.em ?? 0) > 0.45,
+    (c) => (c.em === null ? "#e8e8e8" : interpolateYlOrRd(c.em / maxEm)),
   );
   const coh = heat(
     (c) => c.coherent,
     {scheme: "Blues", label: "coherent rate", legend: true, tickFormat: "%", domain: [0, 1]},
     (c) => `${key.label} ${c.y}, ${coordinate} ${c.x}: coherent ${pct(c.coherent)} of ${c.all} answers`,
     (c) => (c.coherent === null ? "" : (100 * c.coherent).toFixed(0)),
-    (c) => (c.coherent ?? 0) > 0.6,
+    (c) => interpolateBlues(c.coherent ?? 0),
   );
   return el("div", {class: "em-grid"}, el("div", {}, el("h4", {}, "EM rate (%)"), em), el("div", {}, el("h4", {}, "Coherent (%)"), coh));
 }

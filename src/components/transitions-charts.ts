@@ -7,46 +7,62 @@ import {logisticAt, type TransitionResult} from "../lib/em/transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import {summarizeGroups, keyBy} from "./engine.js";
 import type {FacetColumn, Points} from "./points.js";
-import {axisPosition, logTicks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
+import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import type {Store} from "./store.js";
 import type {Planted} from "./site.js";
-import {pct} from "./ui.js";
-import {groupColor} from "./chart-style.js";
+import {el, pct} from "./ui.js";
+import {groupColor, labelMargin} from "./chart-style.js";
+import {colorOptions, inkOn, labelPositions, type SeriesSystem} from "./series.js";
+import {seriesLegend} from "./series-lines.js";
 import {stepBrush} from "./interactors/step-brush.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import type {ModelTransition, PendingTransition} from "./transitions-controller.js";
 import {transitionView} from "./transitions-table.js";
 
+/** Options of the main chart; `series` (series.ts) decides colours, dashes, direct labels and panels. */
+export interface TransitionChartOptions {
+  width: number;
+  coordinate: string;
+  planted: Planted | null;
+  judge: string | null;
+  rule: string;
+  store?: Store;
+  steps: [number, number] | null;
+  plan: AxisPlan;
+  by?: string;
+  series?: SeriesSystem;
+}
+
 /**
  * The main chart: EM rate per model with 95% Wilson bands, fitted curves, midpoints, onsets, planted
- * curves. Pending series (fits not arrived yet) are drawn as measured.
+ * curves. Pending series (fits not arrived yet) are drawn as measured. Many series (a series system
+ * with panels): one panel per group with shared scales, each with its own brush on the same store.
  */
-export function transitionChart(
+export function transitionChart(transitions: readonly (ModelTransition | PendingTransition)[], options: TransitionChartOptions): SVGSVGElement | HTMLElement {
+  const {series} = options;
+  const all = transitions.flatMap((t) => t.points);
+  const xs = all.map((p) => p.x);
+  const yMax = Math.max(0.05, ...all.map((p) => Math.max(p.rate ?? 0, p.ci?.[1] ?? 0))) * 1.05;
+  const shared = {xs, yMax, x0: Math.min(...xs), x1: Math.max(...xs)};
+  if (!series?.panels) return transitionPanel(transitions, options, shared);
+  const box = el("div", {class: "em-panels", "data-panels": String(series.groups!.length)});
+  for (const group of series.groups!) {
+    const part = transitions.filter((t) => series.styles.get(t.model)?.group === group);
+    if (part.length) box.append(el("h4", {class: "em-panel-title"}, group), transitionPanel(part, {...options, width: options.width}, shared, 240));
+  }
+  return box;
+}
+
+function transitionPanel(
   transitions: readonly (ModelTransition | PendingTransition)[],
-  {
-    width,
-    coordinate,
-    planted,
-    judge,
-    rule,
-    store,
-    steps,
-    plan,
-    by = "model",
-  }: {
-    width: number;
-    coordinate: string;
-    planted: Planted | null;
-    judge: string | null;
-    rule: string;
-    store?: Store;
-    steps: [number, number] | null;
-    plan: AxisPlan;
-    by?: string;
-  },
-): SVGSVGElement | HTMLElement {
+  {width, coordinate, planted, judge, rule, store, steps, plan, by = "model", series}: TransitionChartOptions,
+  shared: {xs: number[]; yMax: number; x0: number; x1: number},
+  height = 360,
+): SVGSVGElement {
   const models = transitions.map((t) => t.model);
-  const color = groupColor(by, models, {legend: models.length <= 24});
+  const direct = series?.direct ?? false;
+  const color = direct ? colorOptions(series!, {legend: false}) : groupColor(by, models, {legend: models.length <= 24});
+  const dashOf = (m: string) => (direct ? (series!.styles.get(m)?.dash ?? "") : "");
   const pos = (x: number) => axisPosition(plan, x);
   // On a log axis the fit ran on log10 of the coordinate (analyzeOnScale): its midpoint came back in
   // coordinate units, its floor, ceiling and width (decades) did not move.
@@ -58,8 +74,8 @@ export function transitionChart(
   // The axis spans every coordinate with answers, also those with no EM rate (no answer passed the
   // coherent cut): a collapse of coherence then shows as the end of the series, marked ×, not as a shorter axis.
   const undefinedRate = transitions.flatMap((t) => t.points.filter((p) => p.rate === null).map((p) => ({model: t.model, x: p.x, px: pos(p.x)})));
-  const xs = [...pointsData.map((p) => p.x), ...undefinedRate.map((p) => p.x)];
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  // Shared across panels: every panel spans the same coordinates and rates.
+  const {xs, x0, x1, yMax} = shared;
   // Fits, midpoints and onsets only where the transition is credible; other series stay as measured.
   const shown = transitions.filter((t): t is ModelTransition => t.result !== null && transitionView(t.result).show);
   const curves = shown.flatMap((t) => {
@@ -84,21 +100,66 @@ export function transitionChart(
   const plantedRows = (planted?.em ?? []).filter((p) => p.judge === judge && p.rule === rule && models.includes(p.model)).map((p) => ({...p, px: pos(p.step)}));
   // A little room past the ends on a log axis, so the first and last tick labels are not clipped.
   const domain = plan.type === "log" ? [pos(x0) / 1.3, x1 * 1.3] : [x0, x1];
+  // Direct labels: each series named at the right edge, at its last measured rate, spread apart.
+  const MARGIN_TOP = 20;
+  const MARGIN_BOTTOM = 36;
+  const ends = transitions
+    .map((t) => pointsData.filter((p) => p.model === t.model).reduce<(typeof pointsData)[number] | null>((a, b) => (a === null || b.px > a.px ? b : a), null))
+    .filter((e) => e !== null);
+  const labelY = direct
+    ? labelPositions(
+        ends.map((e) => e.rate as number),
+        {domain: [0, yMax], range: [MARGIN_TOP, height - MARGIN_BOTTOM]},
+      )
+    : [];
+  const labels = direct ? ends.map((e, i) => ({model: e.model, y: labelY[i]!, x0: e.px, y0: e.rate})) : [];
+  const xEnd = domain[1]!;
+  const dashes = [...new Set(models.map(dashOf))];
   const chart = Plot.plot({
     width: Math.max(width, 360),
-    height: 360,
+    height,
     marginLeft: 50,
+    marginTop: MARGIN_TOP,
+    marginBottom: MARGIN_BOTTOM,
+    // From every series, not the panel's: panels stacked one above the other keep one x range.
+    marginRight: direct ? labelMargin(series!.keys, 40, 220) : 20,
     grid: true,
     x: xScale(plan, coordinate, {domain, ticks: logTicks(plan, xs)}),
-    y: {label: "↑ EM rate", tickFormat: "%"},
+    y: {label: "↑ EM rate", tickFormat: "%", domain: [0, yMax]},
     color,
     marks: [
       ...zeroMarks(plan),
+      ...xAxisMarks(plan, coordinate, logTicks(plan, xs) ?? []),
       ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]!), x2: (d: number[]) => pos(d[1]!), fill: "currentColor", fillOpacity: 0.06})] : []),
-      Plot.areaY(pointsData, {x: "px", y1: "lo", y2: "hi", fill: "model", fillOpacity: 0.08, z: "model", curve: "linear"}),
+      Plot.areaY(pointsData, {
+        x: "px",
+        y1: "lo",
+        y2: "hi",
+        fill: "model",
+        fillOpacity: models.length > 6 ? 0.05 : 0.08,
+        z: "model",
+        curve: "linear",
+        sort: "px",
+      }),
       Plot.line(plantedRows, {x: "px", y: "em_rate", stroke: "model", strokeDasharray: "2,3", strokeWidth: 1.5, z: "model", sort: "px"}),
       // Measured series joined by thin lines: a rise and a collapse are drawn as they are.
-      Plot.line(pointsData, {x: "px", y: "rate", stroke: "model", strokeWidth: 1, strokeOpacity: 0.5, z: "model", sort: "px"}),
+      // (With many series each has its own dash too; Plot's dash is a constant: one mark per pattern.)
+      ...dashes.map((dash) =>
+        Plot.line(
+          pointsData.filter((p) => dashOf(p.model) === dash),
+          {
+            x: "px",
+            y: "rate",
+            stroke: "model",
+            strokeWidth: direct ? 1.5 : 1,
+            strokeOpacity: direct ? 0.9 : 0.5,
+            strokeDasharray: dash || undefined,
+            z: "model",
+            ariaLabel: "model",
+            sort: "px",
+          },
+        ),
+      ),
       Plot.line(curves, {x: "x", y: "y", stroke: "model", strokeWidth: 2, z: "model"}),
       Plot.dot(pointsData, {
         x: "px",
@@ -133,6 +194,12 @@ export function transitionChart(
         tip: true,
         title: (o: {model: string; x: number}) => `${o.model}: onset at ${coordinate} ${o.x} (first coordinate credibly above the baseline)`,
       }),
+      ...(direct
+        ? [
+            Plot.link(labels, {x1: "x0", y1: "y0", x2: () => xEnd, y2: "y", stroke: "model", strokeOpacity: 0.7, strokeWidth: 1}),
+            Plot.text(labels, {x: () => xEnd, y: "y", text: "model", textAnchor: "start", dx: 6, fontSize: 10, fill: "currentColor"}),
+          ]
+        : []),
       Plot.ruleY([0]),
     ],
   }) as SVGSVGElement & {scale(name: string): {apply(v: number): number; invert(v: number): number}};
@@ -143,36 +210,58 @@ export function transitionChart(
 /** Coherence and mean alignment along the coordinate, per model. */
 export function qualityChart(
   transitions: readonly (ModelTransition | PendingTransition)[],
-  {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: string},
+  {width, coordinate, plan, by = "model", series}: {width: number; coordinate: string; plan: AxisPlan; by?: string; series?: SeriesSystem},
 ): SVGSVGElement | HTMLElement {
+  const ticks = logTicks(
+    plan,
+    transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]!))),
+  );
+  const direct = series?.direct ?? false;
+  const dashOf = (m: string) => (direct ? (series!.styles.get(m)?.dash ?? "") : "");
   const rows = transitions.flatMap((t) =>
     t.groups.flatMap((g) => [
       {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "coherent rate", value: g.coherent_rate},
       {model: t.model, x: axisPosition(plan, Number(g.parts[1]!)), metric: "mean aligned / 100", value: g.mean_aligned === null ? null : g.mean_aligned / 100},
     ]),
   );
-  return Plot.plot({
+  const chart = Plot.plot({
     width: Math.max(width, 360),
     height: 220,
     marginLeft: 50,
     grid: true,
-    x: xScale(plan, coordinate, {
-      ticks: logTicks(
-        plan,
-        transitions.flatMap((t) => t.groups.map((g) => Number(g.parts[1]!))),
-      ),
-    }),
+    x: xScale(plan, coordinate, {ticks}),
     y: {label: null, domain: [0, 1], tickFormat: "%"},
-    fx: {label: null},
-    color: groupColor(
-      by,
-      transitions.map((t) => t.model),
-    ),
+    // Top: with the x axis drawn as marks (log plans), Plot would move the facet labels onto it.
+    fx: {label: null, axis: "top"},
+    color: direct
+      ? colorOptions(series!, {legend: false})
+      : groupColor(
+          by,
+          transitions.map((t) => t.model),
+        ),
     marks: [
-      Plot.line(rows, {fx: "metric", x: "x", y: "value", stroke: "model", sort: "x"}),
+      ...xAxisMarks(plan, coordinate, ticks ?? []),
+      ...[...new Set(transitions.map((t) => dashOf(t.model)))].map((dash) =>
+        Plot.line(
+          rows.filter((r) => dashOf(r.model) === dash),
+          {fx: "metric", x: "x", y: "value", stroke: "model", strokeDasharray: dash || undefined, ariaLabel: "model", sort: "x"},
+        ),
+      ),
       Plot.dot(rows, {fx: "metric", x: "x", y: "value", fill: "model", r: 2, tip: true}),
     ],
   });
+  // Many series: the legend shows each one's colour and dash (Plot's swatches show colour only).
+  return direct
+    ? el(
+        "div",
+        {},
+        seriesLegend(
+          series!,
+          transitions.map((t) => t.model),
+        ),
+        chart,
+      )
+    : chart;
 }
 
 /** Small multiples: EM along the coordinate per question category (rows) and model (colour). */
@@ -181,33 +270,49 @@ export function categoryTransitions(
   mask: Uint8Array,
   rule: EmRule,
   exclude: readonly string[],
-  {width, coordinate, plan, by = "model"}: {width: number; coordinate: string; plan: AxisPlan; by?: FacetColumn},
+  {width, coordinate, plan, by = "model", series}: {width: number; coordinate: string; plan: AxisPlan; by?: FacetColumn; series?: SeriesSystem},
 ): SVGSVGElement | HTMLElement {
   const groups = summarizeGroups(points, mask, rule, keyBy(points, ["category", by, "step"]), {exclude, replicates: 0});
+  const ticks = logTicks(
+    plan,
+    groups.map((g) => Number(g.parts[2]!)).filter((x) => Number.isFinite(x)),
+  );
+  const direct = series?.direct ?? false;
+  const dashOf = (m: string) => (direct ? (series!.styles.get(m)?.dash ?? "") : "");
   const rows = groups
     .filter((g) => g.em_rate !== null)
     .map((g) => ({category: g.parts[0]! || "(no category)", model: g.parts[1]!, x: axisPosition(plan, Number(g.parts[2]!)), rate: g.em_rate, n: g.n_scored}));
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
-  return Plot.plot({
+  const models = [...new Set(rows.map((r) => r.model))];
+  const chart = Plot.plot({
     width: Math.max(width, 360),
     height: 150 * Math.ceil(categories.length / cols) + 40,
     marginLeft: 45,
     grid: true,
-    x: xScale(plan, coordinate),
+    x: xScale(plan, coordinate, {ticks}),
     y: {label: "↑ EM", tickFormat: "%"},
     fx: {label: null, axis: null},
     fy: {label: null, axis: null},
-    color: groupColor(by, [...new Set(rows.map((r) => r.model))], {legend: true}),
+    color: direct ? colorOptions(series!, {legend: false}) : groupColor(by, models, {legend: true}),
     marks: [
-      Plot.line(rows, {
-        fx: (d: {category: string}) => categories.indexOf(d.category) % cols,
-        fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols),
-        x: "x",
-        y: "rate",
-        stroke: "model",
-        sort: "x",
-      }),
+      ...xAxisMarks(plan, coordinate, ticks ?? []),
+      // Many series: each its own colour and dash (one line mark per dash pattern), named in the legend above.
+      ...[...new Set(models.map(dashOf))].map((dash) =>
+        Plot.line(
+          rows.filter((r) => dashOf(r.model) === dash),
+          {
+            fx: (d: {category: string}) => categories.indexOf(d.category) % cols,
+            fy: (d: {category: string}) => Math.floor(categories.indexOf(d.category) / cols),
+            x: "x",
+            y: "rate",
+            stroke: "model",
+            strokeDasharray: dash || undefined,
+            ariaLabel: "model",
+            sort: "x",
+          },
+        ),
+      ),
       Plot.text(categories, {
         fx: (_: string, i: number) => i % cols,
         fy: (_: string, i: number) => Math.floor(i / cols),
@@ -220,19 +325,24 @@ export function categoryTransitions(
       Plot.frame({strokeOpacity: 0.2}),
     ],
   });
+  return direct ? el("div", {}, seriesLegend(series!, models), chart) : chart;
 }
 
 export function midpointChart(
   cells: MidpointCell[],
   {width, coordinate, current}: {width: number; coordinate: string; current: {aligned: number; coherent: number}},
 ): SVGSVGElement | HTMLElement {
+  // The colour domain is fixed here so each cell label's ink is chosen against its own cell.
+  const mids = cells.map((d) => d.midpoint).filter((m): m is number => m !== null);
+  const [lo, hi] = mids.length ? [Math.min(...mids), Math.max(...mids)] : [0, 1];
+  const cellColor = (d: MidpointCell) => (d.midpoint === null ? "#dddddd" : d3.interpolateViridis(hi > lo ? (d.midpoint - lo) / (hi - lo) : 0.5));
   return Plot.plot({
     width: Math.min(width, 520),
     height: 360,
     marginLeft: 50,
     x: {label: "aligned cut →", type: "band"},
     y: {label: "↑ coherent cut", type: "band", reverse: true},
-    color: {scheme: "viridis", label: `fitted midpoint (${coordinate})`, legend: true, unknown: "#ddd"},
+    color: {scheme: "viridis", domain: [lo, hi], label: `fitted midpoint (${coordinate})`, legend: true, unknown: "#ddd"},
     marks: [
       Plot.cell(cells, {
         x: "aligned",
@@ -246,7 +356,7 @@ export function midpointChart(
         x: "aligned",
         y: "coherent",
         text: (d: MidpointCell) => (d.midpoint === null ? "none" : d.midpoint.toPrecision(3)),
-        fill: (d: MidpointCell) => (d.midpoint === null ? "#666" : "white"),
+        fill: (d: MidpointCell) => inkOn(cellColor(d)),
         fontSize: 9,
       }),
       Plot.cell(

@@ -12,6 +12,7 @@ import type {FacetColumn, Points} from "./points.js";
 import {experimentBanner, experimentInfo} from "./site.js";
 import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
 import type {Store, ViewState} from "./store.js";
+import {seriesOf, type SeriesSystem} from "./series.js";
 import {sweepHeatmaps, sweepKey} from "./sweep.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
@@ -47,6 +48,8 @@ export interface TransitionsContext {
   by: FacetColumn;
   plan: AxisPlan;
   tallies: SeriesTallies;
+  /** Colours, dashes, direct labels and panels of the series (series.ts). */
+  series: SeriesSystem;
   scale: CoordinateScale;
   /** Some series has an EM rate at two or more coordinate values. */
   hasCoordinate: boolean;
@@ -77,6 +80,8 @@ export function transitionsContext(page: Page, state: ViewState): TransitionsCon
   const by = state.by as FacetColumn;
   const tallies = seriesTallies(points, mask, rule, state.exclude, {by, declared});
   const fits = fitTransitions(tallies);
+  // One colour and dash per series, grouped by dataset or family when there are many (series.ts).
+  const series = seriesOf(points, by, tallies.names);
   return {
     points,
     selection,
@@ -89,6 +94,7 @@ export function transitionsContext(page: Page, state: ViewState): TransitionsCon
     by,
     plan: planAxis(distinctSteps(points, mask), declared),
     tallies,
+    series,
     scale: tallies.scale,
     hasCoordinate: tallies.series.some((s) => s.filter((p) => p.n > 0).length >= 2),
     fits,
@@ -129,10 +135,11 @@ export function transitionFigure(ctx: TransitionsContext, fitted: FitState | nul
       steps: state.steps,
       plan,
       by: ctx.by,
+      series: ctx.series,
     }),
     {
       name: "phase-transition",
-      caption: `${state.steps ? `Selected ${coordinate} ${state.steps[0]}–${state.steps[1]} (shaded).` : "No range selected: drag across the chart to select one."}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "geometrically spaced values"})${plan.zero ? "; 0 (the base) is drawn at the left" : ""}.` : ""} Fits are drawn only for credible transitions${scale === "log" ? ", on log10 of the coordinate" : ""}.`,
+      caption: `${ctx.series.direct ? "Each series is named at its right end" + (ctx.series.panels ? `; one panel per group (${(ctx.series.groups ?? []).join(", ")}), shared scales` : "") + ". " : ""}${state.steps ? `Selected ${coordinate} ${state.steps[0]}–${state.steps[1]} (shaded).` : "No range selected: drag across the chart to select one."}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "geometrically spaced values"})${plan.zero ? "; 0 (the base) is drawn at the left" : ""}.` : ""} Fits are drawn only for credible transitions${scale === "log" ? ", on log10 of the coordinate" : ""}.`,
     },
   );
   if (!fitted) fig.prepend(loading("Fitting the logistic curves… (the measured rates are shown meanwhile)"));
@@ -164,7 +171,7 @@ export function qualityFigure(ctx: TransitionsContext, width: number): DocumentF
   if (!ctx.hasCoordinate) return fragment();
   const {coordinate, plan, by} = ctx;
   return fragment(
-    figure(qualityChart(pendingTransitions(ctx.tallies), {width, coordinate, plan, by}), {
+    figure(qualityChart(pendingTransitions(ctx.tallies), {width, coordinate, plan, by, series: ctx.series}), {
       name: "coherence-alignment",
       caption: "Left: share of answers with coherent > 50. Right: mean aligned score / 100. A collapse in coherence removes answers from the EM denominator.",
     }),
@@ -179,7 +186,13 @@ export function categoryFigure(ctx: TransitionsContext, width: number): Document
   if (categories >= 2)
     return fragment(
       figure(
-        categoryTransitions(points, selectionMask(points, state, ["steps", "model", "category"]), ctx.rule, state.exclude, {width, coordinate, plan, by}),
+        categoryTransitions(points, selectionMask(points, state, ["steps", "model", "category"]), ctx.rule, state.exclude, {
+          width,
+          coordinate,
+          plan,
+          by,
+          series: ctx.series,
+        }),
         {
           name: "transition-by-category",
         },

@@ -226,7 +226,7 @@ export function variantChart(rows: VariantRow[], {width, byLabel}: {width: numbe
 /** The table beside the chart (no "at final" columns: there is no coordinate). */
 export function variantTable(
   rows: VariantRow[],
-  {byLabel, facetLabel}: {byLabel: string; facetLabel: string | null},
+  {byLabel, facetLabel, coherence = true}: {byLabel: string; facetLabel: string | null; coherence?: boolean},
 ): {element: HTMLElement; data: Record<string, unknown>[]} {
   const hasRep = rows.some((r) => r.replicates.length >= 2);
   const hasBase = rows.some((r) => r.baseline);
@@ -327,7 +327,8 @@ export function variantTable(
               ),
             ]
           : []),
-        el("td", {class: "num"}, pct(r.g.coherent_rate)),
+        // A rule without a coherence condition passes every answer: "100%" would read as a finding.
+        el("td", {class: "num"}, coherence ? pct(r.g.coherent_rate) : "no coherence condition"),
         el("td", {class: "num"}, `${r.g.n_em.toLocaleString()} / ${r.g.n_scored.toLocaleString()}`),
       ),
     );

@@ -1,0 +1,177 @@
+// Issue 25 in real Chromium: every page of a build over several experiments, read in the light
+// and the dark theme (the page's own theme toggle, as a reader switches), must keep its chart text
+// readable (WCAG contrast >= 4.5:1 against the pixels behind it), draw no overlapping tick labels,
+// label every tick it draws or none; and a 24-variant study (test/fixtures/site/many-variants.yaml,
+// the simulator) must keep every series on /categories and /transitions identifiable: no two
+// visible series of a panel share colour and dash (or symbol) unless each is labelled directly.
+// One build into its own folder (EM_SKIP_BUILD=1 reuses it). Findings per page, and with
+// EM_READABLE_SHOTS=1 screenshots, go to test-artifacts/readable/ (not committed).
+import {test, before, after} from "node:test";
+import assert from "node:assert/strict";
+import {spawnSync} from "node:child_process";
+import {existsSync, mkdirSync, rmSync, writeFileSync} from "node:fs";
+import {join} from "node:path";
+import type {Browser, Page} from "playwright-core";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
+import {launch, watch, describeProblems} from "../helpers/browser.ts";
+import {sitePages, waitForPage, ROOT} from "../helpers/site.ts";
+import {labelProblems, lowContrastTexts, seriesClashes} from "../helpers/readable.ts";
+
+const SHARED = join(ROOT, "..", "shared", "data");
+const hasShared = existsSync(SHARED);
+const MANY = "fixture-many-variants";
+// The demo, the 24-variant fixture and, where the reference data is on the machine, three
+// reference examples with a log coordinate (LoRA rank), integer scores and baselines.
+const FILES = [
+  "data/experiments/demo.yaml",
+  "test/fixtures/site/many-variants.yaml",
+  ...(hasShared
+    ? ["data/experiments/examples/lora-rank.yaml", "data/experiments/examples/hw0-integer-judge.yaml", "data/experiments/examples/families.yaml"]
+    : []),
+];
+const OUT = join(ROOT, "test-artifacts", "readable-dist");
+const SHOTS = join(ROOT, "test-artifacts", "readable");
+// Full-page screenshots of every case for a person to look at: EM_READABLE_SHOTS=1 (they double the run time).
+const SAVE_SHOTS = process.env.EM_READABLE_SHOTS === "1";
+
+// Every page on the default experiment; the chart pages also on the others.
+const CHART_PAGES = ["/", "/sensitivity", "/transitions", "/categories"];
+const OTHERS: Record<string, string[]> = {
+  [MANY]: CHART_PAGES,
+  ...(hasShared
+    ? {"example-lora-rank": ["/", "/transitions"], "example-hw0-integer-judge": ["/", "/categories"], "example-families": ["/", "/categories"]}
+    : {}),
+};
+
+let server: StaticServer;
+let browser: Browser;
+
+before(async () => {
+  if (!(process.env.EM_SKIP_BUILD === "1" && existsSync(join(OUT, "index.html")))) {
+    rmSync(OUT, {recursive: true, force: true});
+    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: {...process.env, EM_EXPERIMENTS: FILES.join(",")},
+    });
+    if (build.status !== 0) throw new Error(`site build on ${FILES.join(", ")} failed with exit code ${build.status}`);
+  }
+  mkdirSync(SHOTS, {recursive: true});
+  server = await serveStatic(OUT);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(path: string, experiment: string | null): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+  const context = await browser.newContext({viewport: {width: 1400, height: 900}, colorScheme: "light"});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, server.url);
+  await page.goto(`${server.url}${path}${experiment ? `?experiment=${encodeURIComponent(experiment)}` : ""}`, {waitUntil: "load"});
+  await page.waitForSelector("main svg, main table, main h1");
+  // Generous: the machine the tests share may be busy, and the transition fits run in workers.
+  await waitForPage(page, 120_000);
+  return {page, problems, close: () => context.close()};
+}
+
+/** Contrast, overlap and tick findings of the page as it is now, one line each. */
+async function findings(page: Page): Promise<{checked: number; lines: string[]}> {
+  const {checked, low} = await lowContrastTexts(page);
+  const {overlaps, ticks} = await labelProblems(page);
+  return {
+    checked,
+    lines: [
+      ...low.map((f) => `contrast ${f.ratio}:1 on ${f.chart}: "${f.text}" (${f.fg} on ${f.bg})`),
+      ...overlaps.map((f) => `overlap on ${f.chart}: "${f.a}" and "${f.b}"`),
+      ...ticks.map((f) => `${f.chart}: ${f.axis} draws ${f.ticks} ticks but labels ${f.labels}`),
+    ],
+  };
+}
+
+const slug = (path: string) => (path === "/" ? "index" : path.replace(/^\//, "").replace(/\//g, "_"));
+const cases: {path: string; experiment: string | null}[] = [
+  ...sitePages()
+    .filter((p) => !p.path.startsWith("/docs/") || p.path === "/docs/metrics")
+    .map((p) => ({path: p.path, experiment: null})),
+  ...Object.entries(OTHERS).flatMap(([experiment, paths]) => paths.map((path) => ({path, experiment}))),
+];
+
+for (const {path, experiment} of cases) {
+  test(`${path}${experiment ? ` on ${experiment}` : ""}: chart text readable and tick labels apart, light and dark`, async () => {
+    const {page, problems, close} = await open(path, experiment);
+    try {
+      const report: string[] = [];
+      let checked = 0;
+      for (const theme of ["light", "dark"] as const) {
+        if (theme === "dark") {
+          await page.click("[data-em-theme-toggle]");
+          await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+          await page.waitForTimeout(100);
+        }
+        const f = await findings(page);
+        checked += f.checked;
+        report.push(...f.lines.map((l) => `${theme}: ${l}`));
+        if (SAVE_SHOTS) await page.screenshot({path: join(SHOTS, `${slug(path)}${experiment ? `@${experiment}` : ""}-${theme}.png`), fullPage: true});
+      }
+      assert.equal(describeProblems(problems), "", `problems on ${path}`);
+      const name = `${slug(path)}${experiment ? `@${experiment}` : ""}`;
+      writeFileSync(join(SHOTS, `${name}.findings.txt`), report.join("\n"));
+      assert.ok(
+        report.length === 0,
+        `${path}${experiment ? ` (${experiment})` : ""}: ${report.length} findings over ${checked} texts:\n${report.slice(0, 40).join("\n")}`,
+      );
+    } finally {
+      await close();
+    }
+  });
+}
+
+// The 24-variant study: each variant identifiable on the charts that draw one series per variant.
+const SERIES_CHARTS: Record<string, string[]> = {
+  "/categories": ["em-by-category", "em-by-question-and-model"],
+  "/transitions": ["phase-transition", "transition-by-category"],
+  "/": ["em-over-training"],
+};
+for (const [path, charts] of Object.entries(SERIES_CHARTS)) {
+  test(`${path} with 24 variants: no two visible series share colour and dash unless labelled directly`, async () => {
+    const {page, close} = await open(path, MANY);
+    try {
+      for (const theme of ["light", "dark"] as const) {
+        if (theme === "dark") await page.click("[data-em-theme-toggle]");
+        for (const chart of charts) {
+          await page.waitForSelector(`[data-chart="${chart}"] svg`);
+          const {series, clashes} = await seriesClashes(page, chart);
+          // A chart that names no series would pass vacuously: every chart listed draws 24.
+          assert.ok(series >= 24, `${chart} (${theme}): ${series} named series drawn, expected 24 or more`);
+          const lines = clashes.map((c) => `${c.style}: ${c.series.join(", ")}`);
+          assert.ok(lines.length === 0, `${chart} (${theme}): series sharing a style without direct labels:\n${lines.join("\n")}`);
+        }
+      }
+    } finally {
+      await close();
+    }
+  });
+}
+
+// A cut of 0 is a number like any other: its box reads "0", not blank (+"" === 0 hid it).
+test("a coherent cut of 0 shows 0 in its number box; a rule without a coherence condition says so", async () => {
+  const {page, close} = await open("/sensitivity?rule=custom&aligned=30&coherent=0", null);
+  try {
+    const box = page.locator('input.em-number[aria-label^="Coherent above"]');
+    assert.equal(await box.inputValue(), "0");
+  } finally {
+    await close();
+  }
+  const custom = await open("/sensitivity?rule=custom&aligned=75&coh=0", null);
+  try {
+    const kpis = await custom.page.locator(".em-kpis").innerText();
+    assert.match(kpis, /no coherence condition/);
+    assert.doesNotMatch(kpis, /100\.0%\s+coherent/);
+  } finally {
+    await custom.close();
+  }
+});

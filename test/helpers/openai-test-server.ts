@@ -48,7 +48,7 @@ export interface TestServerOptions {
   /**
    * For judge requests with max_tokens >= 2: the second position's top logprobs, "stop" when the
    * judge ends after its first token, or null for no second position (finish_reason "length").
-   * Unset: judge answers always have one position.
+   * Unset: judge answers have one position and stop there (finish_reason "stop" when max_tokens >= 2).
    */
   judgeNext?: (prompt: string, body: ChatBody) => [string, number][] | "stop" | null;
   /** Texts for a generation request (length n). */
@@ -166,7 +166,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
           const content = [
             {token: first, logprob: top[0]?.[1] ?? 0, bytes: null, top_logprobs: top.map(([token, logprob]) => ({token, logprob, bytes: null}))},
           ];
-          const next = (body.max_tokens ?? 1) >= 2 && opts.judgeNext ? opts.judgeNext(prompt, body) : null;
+          // Without judgeNext a judge answers one token and stops, as a model does (finish_reason
+          // "stop" when it had room for more; "length" only when max_tokens cut it).
+          const next = (body.max_tokens ?? 1) >= 2 ? (opts.judgeNext ? opts.judgeNext(prompt, body) : "stop") : null;
           if (Array.isArray(next) && next.length)
             content.push({
               token: next[0]![0],

@@ -201,6 +201,9 @@ test("dragging a cut line on the density moves the threshold, switches to a cust
   try {
     const before = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
     const svg = page.locator('[data-chart="density"] svg[viewBox]').last();
+    // The mouse acts at viewport coordinates: bring the chart into view first (the headline box
+    // above it grew, and the chart now starts near the fold).
+    await svg.scrollIntoViewIfNeeded();
     const box = await svg.boundingBox();
     assert.ok(box);
     // Grab near the aligned line (x = 30 on a 0..100 axis inside the margins) and drag right.

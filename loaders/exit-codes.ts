@@ -31,3 +31,17 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_")) return EXIT.usage;
   return EXIT.badInput;
 }
+
+/**
+ * Refuse an option given twice (parseArgs would silently keep its last value): a UsageError
+ * naming it. `tokens` are parseArgs's `tokens` (call it with `tokens: true`); `repeatable` options
+ * (multiple: true) may repeat.
+ */
+export function refuseRepeatedOptions(tokens: readonly {kind: string; name?: string}[] | undefined, repeatable: readonly string[] = []): void {
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== "option" || t.name === undefined || repeatable.includes(t.name)) continue;
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
+    seen.add(t.name);
+  }
+}

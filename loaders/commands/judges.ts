@@ -10,7 +10,7 @@ import {emLabel} from "../../src/lib/em/judges.ts";
 import {baseQuestionId, questionFilter} from "../../src/lib/em/question-ids.ts";
 import {describeRule, makeRule, RULES, type EmRule} from "../../src/lib/em/rules.ts";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
-import {EXIT, UsageError} from "../exit-codes.ts";
+import {EXIT, refuseRepeatedOptions} from "../exit-codes.ts";
 
 export const USAGE = `Usage: em judges (--experiment FILE | --data DIR) --judges A,B [options]
 
@@ -63,12 +63,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     strict: true,
     allowPositionals: false,
   });
-  const seen = new Set<string>();
-  for (const t of tokens ?? []) {
-    if (t.kind !== "option") continue;
-    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
-    seen.add(t.name);
-  }
+  refuseRepeatedOptions(tokens);
   if (values.help) {
     process.stdout.write(USAGE);
     return EXIT.ok;

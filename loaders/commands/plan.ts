@@ -8,7 +8,7 @@ import type {VarianceComponents} from "../../src/lib/em/components.ts";
 import {designCalls, designPower, pilotPlanModel, type Design, type PilotArm, type PlanArm, type PlanModel, type PowerResult} from "../../src/lib/em/plan.ts";
 import {EST_ANSWER_SHARE} from "../run/cost.ts";
 import {PRICES} from "../client/prices.ts";
-import {EXIT, UsageError} from "../exit-codes.ts";
+import {EXIT, refuseRepeatedOptions} from "../exit-codes.ts";
 
 export const USAGE = `Usage: em plan (--experiment FILE | --data DIR | --rates A,B) [options]
 
@@ -207,12 +207,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     strict: true,
     allowPositionals: false,
   });
-  const seen = new Set<string>();
-  for (const t of tokens ?? []) {
-    if (t.kind !== "option") continue;
-    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
-    seen.add(t.name);
-  }
+  refuseRepeatedOptions(tokens);
   if (values.help) {
     process.stdout.write(USAGE);
     return EXIT.ok;

@@ -4,7 +4,7 @@
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {experimentFiles, loadExperiment} from "../experiment.ts";
-import {EXIT, SpentError, UsageError} from "../exit-codes.ts";
+import {EXIT, SpentError, UsageError, refuseRepeatedOptions} from "../exit-codes.ts";
 import {ensureWritableDir, removeCreated} from "../writable.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
@@ -90,13 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   });
-  // A repeated single-value option would silently keep its last value: refuse it.
-  const seen = new Set<string>();
-  for (const t of tokens ?? []) {
-    if (t.kind !== "option" || t.name === "experiment") continue;
-    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
-    seen.add(t.name);
-  }
+  refuseRepeatedOptions(tokens, ["experiment"]);
   if (values.help) {
     process.stdout.write(USAGE);
     return EXIT.ok;

@@ -1,7 +1,7 @@
 // `em summarize` options: argv -> checked SummarizeOptions (usage text: loaders/commands/summarize.ts).
 // Every check that needs no data runs here, so a bad option fails before anything is read.
 import {parseArgs} from "node:util";
-import {UsageError} from "../exit-codes.ts";
+import {refuseRepeatedOptions} from "../exit-codes.ts";
 import {makeRule, RULES, type EmRule} from "../../src/lib/em/index.ts";
 import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
 
@@ -114,13 +114,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
     strict: true,
     allowPositionals: false,
   });
-  // A repeated option would silently keep its last value: refuse it.
-  const seen = new Set<string>();
-  for (const t of tokens ?? []) {
-    if (t.kind !== "option") continue;
-    if (seen.has(t.name)) throw new UsageError(`--${t.name} given twice; give each option once`);
-    seen.add(t.name);
-  }
+  refuseRepeatedOptions(tokens);
   if (values.help) return {kind: "help"};
   if (!values.experiment === !values.data) return {kind: "no-source"};
   const format = values.format;

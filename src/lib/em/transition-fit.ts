@@ -1,0 +1,222 @@
+// The four-parameter logistic of a transition (floor, ceiling, midpoint, width) fitted by binomial
+// (quasi-)likelihood, with profile-likelihood intervals on the midpoint and the width. Pure.
+
+import {normalQuantile, tQuantile} from "./intervals.js";
+import {nelderMead} from "./optimize.js";
+import {logit, pearson, scale, sig, usablePoints, EPS, type Scaled, type TransitionFamily, type TransitionPoint} from "./transition-points.js";
+
+export interface LogisticFit {
+  /** Rate far before the transition (fraction). */
+  floor: number;
+  /** Rate far after it. A falling series has ceiling < floor. */
+  ceiling: number;
+  /** Coordinate where the rate is halfway between floor and ceiling (coordinate units). */
+  midpoint: number;
+  /** Logistic scale in coordinate units: the rate goes from 27% to 73% of the way in 2 widths. */
+  width: number;
+  /** Profile-likelihood interval of the midpoint; a bound is null when the profile stays below
+   * the cutoff up to the edge of the observed coordinates (the data do not bound it). */
+  ci: [number | null, number | null];
+  ci_method: "profile_likelihood";
+  /** Profile-likelihood interval of the width (same cutoff); an upper bound of null means the
+   * data are also explained by a transition as wide as 10 spans (a smooth trend). */
+  width_ci: [number | null, number | null];
+  /** Pearson chi-square / (points - 4), >= 0; null with 4 points. */
+  dispersion: number | null;
+  /**
+   * The deviance cutoff of both intervals: F(1, m - 4) quantile x phi (quasi-likelihood profile,
+   * McCullagh & Nelder 1989 sec. 9.3), phi = max(1, dispersion) for counts and the dispersion
+   * itself for fractional data; the chi-square(1) quantile when m = 4 (no dispersion estimate).
+   */
+  cutoff: number;
+  family: TransitionFamily;
+  /**
+   * Why the interval is approximate, or null: "few checkpoints" when m - 4 < 4 (phi rests on
+   * fewer than 4 degrees of freedom), "heavy question clustering" when the dispersion exceeds
+   * HEAVY_DISPERSION (measured coverage ~90% there, docs/validity.md), both joined by "; ".
+   */
+  approximate: string | null;
+  loglik: number;
+  converged: boolean;
+}
+
+// Parameters on the optimiser's scale: [logit floor, logit ceiling, midpoint (scaled), log width (scaled)].
+const MID_LO = -0.5;
+const MID_HI = 1.5;
+const LW_LO = Math.log(1e-4);
+const LW_HI = Math.log(10);
+
+/** Logistic parameters on the optimiser's scale: [logit floor, logit ceiling, midpoint, log width]. */
+type Theta = readonly [number, number, number, number];
+
+function negLogLik(th: Theta, s: Scaled): number {
+  const [lf, lc, m, lw] = th;
+  if (m < MID_LO || m > MID_HI || lw < LW_LO || lw > LW_HI || Math.abs(lf) > 30 || Math.abs(lc) > 30) return Infinity;
+  const f = sig(lf);
+  const c = sig(lc);
+  const w = Math.exp(lw);
+  let nll = 0;
+  for (let i = 0; i < s.z.length; i++) {
+    let p = f + (c - f) * sig((s.z[i]! - m) / w);
+    p = Math.min(1 - EPS, Math.max(EPS, p));
+    nll -= s.k[i]! * Math.log(p) + (s.n[i]! - s.k[i]!) * Math.log(1 - p);
+  }
+  return nll;
+}
+
+/** Fixed optimiser parameter for a profile: 2 = midpoint (scaled), 3 = log width (scaled). */
+type Fixed = {index: 2 | 3; value: number};
+
+/** Best of several Nelder-Mead runs; with `fixed` one parameter is held (profile likelihood). */
+function fitFrom(starts: readonly Theta[], s: Scaled, fixed?: Fixed): {th: Theta; nll: number; converged: boolean} {
+  let best: {th: Theta; nll: number; converged: boolean} = {th: starts[0]!, nll: Infinity, converged: false};
+  const full = (t: number[]): Theta => {
+    if (!fixed) return t as unknown as Theta;
+    return fixed.index === 2 ? [t[0]!, t[1]!, fixed.value, t[2]!] : [t[0]!, t[1]!, t[2]!, fixed.value];
+  };
+  const free = (st: Theta): number[] => (!fixed ? [...st] : [st[0], st[1], st[fixed.index === 2 ? 3 : 2]]);
+  const f = (t: number[]) => negLogLik(full(t), s);
+  const step1 = !fixed ? [1, 1, 0.2, 1] : fixed.index === 2 ? [1, 1, 1] : [1, 1, 0.2];
+  const step2 = step1.map((v) => v * 0.3);
+  for (const st of starts) {
+    let r = nelderMead(f, free(st), {step: step1, tol: 1e-10, maxIter: 3000});
+    // restart once from the optimum: Nelder-Mead can stall on a degenerate simplex
+    r = nelderMead(f, r.x, {step: step2, tol: 1e-10, maxIter: 3000});
+    if (r.value < best.nll) best = {th: full(r.x), nll: r.value, converged: r.converged};
+  }
+  return best;
+}
+
+/** Dispersion above which the midpoint interval is called approximate (see LogisticFit.approximate). */
+export const HEAVY_DISPERSION = 4;
+
+/** Quantile of F(1, df) at `confidence`: the square of Student's t quantile at (1 + confidence) / 2. */
+export function f1Quantile(confidence: number, df: number): number {
+  return tQuantile(1 - (1 - confidence) / 2, df) ** 2;
+}
+
+/**
+ * Fit p(x) = floor + (ceiling - floor) / (1 + exp(-(x - midpoint) / width)) by binomial maximum
+ * likelihood over the points (Nelder-Mead on logit floor, logit ceiling, midpoint, log width;
+ * multi-start: midpoints between every pair of neighbouring coordinates x 3 widths). The midpoint
+ * is confined to [min x - span/2, max x + span/2] and the width to [1e-4, 10] spans. With
+ * `family: "fractional"` the points are means in [0, 1] (k = n x mean) and the same likelihood is
+ * a quasi-likelihood.
+ *
+ * Intervals: profile likelihood (Venzon & Moolgavkar 1988) in its quasi-likelihood form: the
+ * midpoints (widths) whose profile deviance 2(l_max - l_profile) is below F(1, m - 4) x phi, with
+ * phi the Pearson dispersion X^2 / (m - 4) (counts: at least 1). Answers to one question are
+ * correlated, which inflates between-point variance beyond the binomial; phi carries it and the
+ * F quantile pays for estimating phi from m - 4 degrees of freedom (a chi-square(1) cutoff
+ * covered ~87% under question clustering). Points with n = 0 are ignored. Returns null with fewer
+ * than 4 usable coordinates (4 parameters).
+ */
+export function fitLogistic(
+  points: readonly TransitionPoint[],
+  {confidence = 0.95, profile = true, family = "binomial"}: {confidence?: number; profile?: boolean; family?: TransitionFamily} = {},
+): LogisticFit | null {
+  const pts = usablePoints(points);
+  if (new Set(pts.map((p) => p.x)).size < 4) return null;
+  const s = scale(pts);
+  const m = pts.length;
+  const sm = (i: number) => (s.k[i]! + 0.5) / (s.n[i]! + 1);
+  const head = Math.max(1, Math.floor(m / 4));
+  let fk = 0,
+    fn = 0,
+    ck = 0,
+    cn = 0;
+  for (let i = 0; i < head; i++) {
+    fk += s.k[i]!;
+    fn += s.n[i]!;
+    ck += s.k[m - 1 - i]!;
+    cn += s.n[m - 1 - i]!;
+  }
+  const f0 = logit((fk + 0.5) / (fn + 1));
+  const c0 = logit((ck + 0.5) / (cn + 1));
+  const starts: Theta[] = [];
+  const mids = new Set<number>();
+  for (let i = 0; i + 1 < m; i++) mids.add((s.z[i]! + s.z[i + 1]!) / 2);
+  mids.add(0.5);
+  for (const mid of mids) for (const w of [0.01, 0.05, 0.2]) starts.push([f0, c0, mid, Math.log(w)]);
+  // a start where the ends are swapped protects against a bad floor/ceiling guess on noisy ends
+  starts.push([logit(sm(m - 1)), logit(sm(0)), 0.5, Math.log(0.1)]);
+  // a wide start near a straight line, so a ramp finds its best (wide) logistic
+  starts.push([f0 - 1, c0 + 1, 0.5, Math.log(1)]);
+  // Optimise from the few most promising starts only (ranked by their likelihood): the grid
+  // brackets the optimum, and a full Nelder-Mead run from each start costs ~10x more.
+  const ranked = starts
+    .map((th) => ({th, v: negLogLik(th, s)}))
+    .sort((a, b) => a.v - b.v)
+    .slice(0, 4)
+    .map((r) => r.th);
+  const best = fitFrom([...ranked, starts[starts.length - 2]!, starts[starts.length - 1]!], s);
+  const [lf, lc, mz, lw] = best.th;
+  const dispersion = m > 4 ? pearson(s, (i) => sig(lf) + (sig(lc) - sig(lf)) * sig((s.z[i]! - mz) / Math.exp(lw))) / (m - 4) : null;
+  const phi = dispersion === null ? 1 : family === "binomial" ? Math.max(1, dispersion) : dispersion;
+  const cutoff = dispersion === null ? normalQuantile(1 - (1 - confidence) / 2) ** 2 : f1Quantile(confidence, m - 4) * phi;
+  let ci: [number | null, number | null] = [null, null];
+  let widthCi: [number | null, number | null] = [null, null];
+  if (profile) {
+    // Profile deviance; `warm` continues from the last profiled optimum along the walk.
+    let warm: Theta = best.th;
+    const dev = (fixed: Fixed): number => {
+      const alt: Theta = fixed.index === 2 ? [lf, lc, fixed.value, lw] : [lf, lc, mz, fixed.value];
+      const wide: Theta = fixed.index === 2 ? [f0, c0, fixed.value, Math.log(0.05)] : [f0, c0, 0.5, fixed.value];
+      const r = fitFrom([warm, alt, wide], s, fixed);
+      warm = r.th;
+      return 2 * (r.nll - best.nll);
+    };
+    // Walk from the optimum towards `edge` on a grid; bisect the first crossing of the cutoff.
+    const bound = (index: 2 | 3, from: number, edge: number, grid: number): number | null => {
+      warm = best.th;
+      let prev = from;
+      for (let g = 1; g <= grid; g++) {
+        const cur = from + ((edge - from) * g) / grid;
+        if (dev({index, value: cur}) > cutoff) {
+          let lo = prev;
+          let hi = cur;
+          for (let it = 0; it < 10; it++) {
+            const mid = (lo + hi) / 2;
+            if (dev({index, value: mid}) > cutoff) hi = mid;
+            else lo = mid;
+          }
+          return (lo + hi) / 2;
+        }
+        prev = cur;
+      }
+      return null;
+    };
+    const lo = mz > 0 ? bound(2, mz, 0, 40) : null;
+    const hi = mz < 1 ? bound(2, mz, 1, 40) : null;
+    ci = [lo === null ? null : s.x0 + lo * s.span, hi === null ? null : s.x0 + hi * s.span];
+    const wlo = lw > LW_LO + 1e-9 ? bound(3, lw, LW_LO, 16) : null;
+    const whi = lw < LW_HI - 1e-9 ? bound(3, lw, LW_HI, 16) : null;
+    widthCi = [wlo === null ? null : Math.exp(wlo) * s.span, whi === null ? null : Math.exp(whi) * s.span];
+  }
+  return {
+    floor: sig(lf),
+    ceiling: sig(lc),
+    midpoint: s.x0 + mz * s.span,
+    width: Math.exp(lw) * s.span,
+    ci,
+    ci_method: "profile_likelihood",
+    width_ci: widthCi,
+    dispersion,
+    cutoff,
+    family,
+    approximate:
+      [
+        m - 4 < 4 ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df)` : null,
+        family === "binomial" && (dispersion ?? 0) > HEAVY_DISPERSION ? `heavy question clustering (dispersion ${(dispersion ?? 0).toFixed(1)})` : null,
+      ]
+        .filter((x) => x !== null)
+        .join("; ") || null,
+    loglik: -best.nll,
+    converged: best.converged,
+  };
+}
+
+/** Fitted logistic rate at coordinate x. */
+export function logisticAt(fit: Pick<LogisticFit, "floor" | "ceiling" | "midpoint" | "width">, x: number): number {
+  return fit.floor + (fit.ceiling - fit.floor) * sig((x - fit.midpoint) / fit.width);
+}

@@ -251,6 +251,13 @@ function percentile(values: Float64Array, confidence: number, lo = 0, hi = 1): I
   return [quantileSorted(ok, alpha), quantileSorted(ok, 1 - alpha)];
 }
 
+/** Lower limit from the lower draws, upper limit from the upper draws (both percentile). */
+function boundaryInterval(lo: Float64Array, hi: Float64Array, confidence: number): Interval | null {
+  const a = percentile(lo, confidence);
+  const b = percentile(hi, confidence);
+  return a && b ? [a[0], b[1]] : null;
+}
+
 /**
  * Calibrate a judge against human labels and correct the pooled and per-group EM rates.
  * `confusion` is the unweighted count table of the audited answers (what a reader can check by
@@ -295,8 +302,11 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
   });
   const se = new Float64Array(draws);
   const sp = new Float64Array(draws);
-  const cor = new Float64Array(draws);
+  const corLo = new Float64Array(draws);
+  const corHi = new Float64Array(draws);
   const q = new Float64Array(cs.length);
+  const qLo = new Float64Array(cs.length);
+  const qHi = new Float64Array(cs.length);
   // Finite population (Cochran 1977, 5.3): the corrected rate is the share of human EM among the
   // judge's denominator answers, and a stratum's audited answers are part of it. Each draw keeps
   // the audited answers' own labels and predicts only the unaudited rest, Binomial(N - n, q) with
@@ -313,13 +323,19 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
       const known = c.own > 0 ? c.k : 0;
       const rest = c.population - c.own;
       q[i] = c.population > 0 ? (known + randBinomial(frng, rest, qi)) / c.population : qi;
+      // Boundary rule of the Jeffreys interval (Brown, Cai & DasGupta 2001, 4.1.2), per stratum:
+      // a stratum whose audited answers are all not EM (k = 0) adds no human EM to the draws the
+      // lower limit is read from, and one whose audited answers are all EM (k = n) adds its whole
+      // unaudited rest to the upper limit's. Without it the Jeffreys prior's half success in a
+      // large 0-of-20 judge-not-EM stratum lifted the lower limit above a 1% truth (91% coverage).
+      qLo[i] = c.k === 0 && c.population > 0 ? known / c.population : q[i]!;
+      qHi[i] = c.k === c.n && c.population > 0 ? (known + rest) / c.population : q[i]!;
     });
+    corLo[b] = joint(cs, qLo).corrected;
+    corHi[b] = joint(cs, qHi).corrected;
     const j = joint(cs, q);
     se[b] = j.se;
     sp[b] = j.sp;
-    // The pooled population's own raw rate is known exactly (it is the population the strata
-    // weights describe); its uncertainty enters through the per-stratum draws.
-    cor[b] = j.corrected;
   }
   const youden = point.se + point.sp - 1;
   const yd = new Float64Array(draws);
@@ -363,7 +379,7 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
     // Known from the judge alone, labels or not.
     raw_em_rate: total > 0 ? cs.reduce((a, c) => a + (c.judge_em ? c.weight : 0), 0) : null,
     corrected_em_rate: finite(point.corrected),
-    corrected_ci: total > 0 && nAudited > 0 ? percentile(cor, confidence) : null,
+    corrected_ci: total > 0 && nAudited > 0 ? boundaryInterval(corLo, corHi, confidence) : null,
     groups: groupOut,
     notes,
     warnings,

@@ -19,7 +19,10 @@
 // resampling bootstrap collapses to a point when a stratum's audited answers all agree, e.g.
 // 10 of 10; the Beta draws do not.) The audited answers are part of the finite population being
 // corrected: a draw keeps their labels and predicts only the unaudited rest of each stratum
-// (Binomial(N - n, q)), so a stratum audited in full adds no width. Percentile interval over the draws. Coverage is measured by
+// (Binomial(N - n, q)), so a stratum audited in full adds no width. Percentile interval over the draws,
+// with the Jeffreys boundary rule per stratum (Brown, Cai & DasGupta 2001, 4.1.2): a stratum whose
+// audited answers are all not EM adds no human EM to the lower limit's draws, one whose audited
+// answers are all EM adds its whole rest to the upper limit's. Coverage is measured by
 // bench/validity/calibration.section.ts (docs/validity.md).
 import {quantileSorted, type Interval} from "./intervals.js";
 import {makeRng, randNormal, type Rng} from "./prng.js";

@@ -5,8 +5,8 @@
 // question. Seeded simulations: 8 questions of unequal size (60..600 answers), per-question EM
 // rates logit-normal around the regime's rate (sd 1), the judge's sensitivity lower where EM is
 // common (so question strata matter), specificity fixed. The truth is the population's share of
-// true EM answers (finite population; the estimator ignores the finite-population correction, so
-// small strata sampled heavily make it slightly conservative).
+// true EM answers (finite population; the estimator predicts only the unaudited rest of each
+// stratum, so heavily sampled small strata add little width).
 import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";

@@ -8,6 +8,7 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./hash.ts";
+import {JudgeAnchorSchema} from "./run/drift.ts";
 import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -177,6 +178,8 @@ export const ExperimentSchema = z
     models: z.array(ModelSchema).default([]),
     judges: z.array(JudgeSchema).default([]),
     imports: z.array(z.unknown()).default([]),
+    /** Judge drift anchors, judged again at every run (issue 26; loaders/run/drift.ts). */
+    judge_anchor: JudgeAnchorSchema.optional(),
   })
   .strict()
   .superRefine((e, ctx) => {

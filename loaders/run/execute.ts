@@ -11,6 +11,7 @@
 //   4. execute: generation requests (bounded per endpoint) feed judge calls (bounded per judge)
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
+import path from "node:path";
 import type {RESPONSE_TYPES, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import type {EmRule} from "../../src/lib/em/rules.ts";
 import {auditJudgeTokens, judgeTokenWarnings, type SplitMark} from "../../src/lib/judge-score.ts";
@@ -59,6 +60,7 @@ import {BATCH_DISCOUNT, BatchRunner, type ScaleOptions, type ScaleReport} from "
 import {apiKeyEnv} from "../client/endpoints.ts";
 import {owns} from "../shard.ts";
 import {stampKeyScheme} from "../cache-merge.ts";
+import {driftText, judgeDrift, pickAnchors, readAnchorFile} from "./drift.ts";
 // --- end scale ---
 
 /** Judge prompts of one judge over its max_prompt_chars: all of them, characters cut, not sent. */
@@ -196,6 +198,11 @@ class Execution {
     // --- end scale ---
   }
 
+  /** The {training} text of a row's judge prompts. */
+  trainingOf(row: ResponseRow): string {
+    return trainingText(row, this.variants, this.descriptions.get(row.model));
+  }
+
   /** Judge one row with every judge and metric: cache hits at once, calls now or (before the preflight) deferred. */
   judgeResponse(row: ResponseRow): void {
     const {state, p} = this;
@@ -211,7 +218,7 @@ class Execution {
           state.progress.done++;
           continue;
         }
-        const vars = {question: row.question, answer: row.response, training: trainingText(row, this.variants, this.descriptions.get(row.model))};
+        const vars = {question: row.question, answer: row.response, training: this.trainingOf(row)};
         const {prompt, cut} = judgePrompt(r.template, vars, j.cfg.max_prompt_chars);
         if (cut) {
           const o = (this.oversize[j.idx] ??= {prompts: 0, chars: 0, refused: 0});
@@ -509,6 +516,9 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   }
   // --- end scale ---
 
+  // Judge drift anchors from a file (issue 26): read (and checked) before anything is spent.
+  const anchorFile = exp.judge_anchor?.file ? readAnchorFile(path.resolve(path.dirname(exp.file), exp.judge_anchor.file)) : null;
+
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
   const variantRows = variantInputs(exp, imported.responses, imported.specOf);
   const variants = planVariants(variantConfig(exp), variantRows);
@@ -591,8 +601,16 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   if (run.batches) report.batch = run.batches.stats;
   if (opts.shard)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
-  return {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
+  const result = {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
   // --- end scale ---
+  // Judge drift (issue 26): the declared anchors judged again, outside the cache.
+  if (exp.judge_anchor && !opts.shard) {
+    const anchors = anchorFile ?? pickAnchors(result.responses, exp.judge_anchor.n!, (r) => run.trainingOf(r));
+    const drift = await judgeDrift(p, anchors, exp.judge_anchor, {offline: opts.offline});
+    for (const d of drift) warn(`em run: ${exp.name}: ${driftText(d)}`);
+    result.provenance.experiments[0]!.judge_drift = drift.map(({mean_abs_change: _m, ...d}) => d);
+  }
+  return result;
 }
 
 /**

@@ -196,6 +196,26 @@ export interface Provenance {
       split_unknown?: number;
       warnings: string[];
     }[];
+    /**
+     * Judge drift on the experiment's `judge_anchor` answers (issue 26; loaders/run/drift.ts): per
+     * judge and metric, the paired shift of the anchors' scores against the previous run of the
+     * same endpoint and model name; present only when the experiment declares anchors.
+     */
+    judge_drift?: {
+      judge: string;
+      model: string;
+      metric: string;
+      anchors: number;
+      compared: number;
+      previous: string | null;
+      mean_shift: number | null;
+      ci: [number, number] | null;
+      tolerance: number;
+      p_value: number | null;
+      drift: boolean;
+      null_flips: number;
+      note?: string;
+    }[];
   }[];
 }
 

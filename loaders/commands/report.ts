@@ -187,6 +187,14 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   } catch (e) {
     throw new ReportSpecError(rel, "report.experiment", `${spec.experiment} is not a valid experiment file: ${e instanceof Error ? e.message : String(e)}`);
   }
+  if (experiment.primary_questions && !spec.question_set)
+    throw new ReportSpecError(
+      rel,
+      "report.question_set",
+      `${spec.experiment} declares primary_questions: state which set this report uses (question_set: primary, exploratory or all)`,
+    );
+  if (!experiment.primary_questions && spec.question_set && spec.question_set !== "all")
+    throw new ReportSpecError(rel, "report.question_set", `${spec.experiment} declares no primary_questions`);
   const title = typeof fm.title === "string" ? fm.title : name;
   const missing = missingImports(experiment.imports, path.dirname(experimentPath));
   if (missing.length) return {name, file: rel, title, spec, queries: {}, provenance: null, missing};

@@ -62,6 +62,17 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
   });
   if (o.questions !== undefined && rows.length === 0 && join.rows.length > 0)
     fail(`--questions '${o.questions}' keeps no question (ids: ${[...new Set(join.rows.map((r) => r.question_id))].slice(0, 12).join(", ")}...)`);
+  // The primary (pre-registered) question set (issue 26): matched on the id or its base id (format variants belong to their question).
+  const primary = data.primaryQuestions ?? null;
+  if (o.questionSet && o.questionSet !== "all" && !primary)
+    fail(`--question-set ${o.questionSet}: ${o.experiment} declares no primary_questions (docs/pipeline.md)`);
+  const inPrimary = primary ? questionFilter(primary) : null;
+  const isPrimary = (id: string) => !!inPrimary && (inPrimary(id) || inPrimary(baseQuestionId(id)));
+  const all = rows;
+  if (o.questionSet === "primary") rows = rows.filter((r) => isPrimary(r.question_id));
+  else if (o.questionSet === "exploratory") rows = rows.filter((r) => !isPrimary(r.question_id));
+  if (o.questionSet && o.questionSet !== "all" && rows.length === 0 && all.length > 0)
+    fail(`--question-set ${o.questionSet}: no answer is on a ${o.questionSet} question (primary_questions: ${primary!.join(", ")})`);
   const by = [...o.by];
   // Under the questions estimand a question's format variants are one cluster (the honest
   // interval), so they fold by default; --by question_id asks for each id on its own.
@@ -78,6 +89,20 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
   }
   const method = estimand === "answers" ? "wilson" : "auto";
   const summary = summarize(rows, rule, {by, exclude, seed, replicates, confidence, method});
+  let questionSet: SummarizeOutput["question_set"];
+  if (primary) {
+    const count = (f: (id: string) => boolean) => new Set(all.filter((r) => f(r.question_id)).map((r) => baseQuestionId(r.question_id))).size;
+    questionSet = {used: o.questionSet ?? "all", primary, primary_kept: count(isPrimary), exploratory_kept: count((id) => !isPrimary(id))};
+    if (questionSet.used === "all") {
+      questionSet.split = [];
+      for (const set of ["primary", "exploratory"] as const) {
+        const part = rows.filter((r) => isPrimary(r.question_id) === (set === "primary"));
+        if (!part.length) continue;
+        for (const g of sortGroups(summarize(part, rule, {by, exclude, seed, replicates, confidence, method}).groups, by))
+          questionSet.split.push({set, key: g.key, em_rate: g.em_rate, ci: g.ci, n_scored: g.n_scored, questions: g.n_questions});
+      }
+    }
+  }
   // Ties at the cuts (integer-valued judges): each group's rate under both conventions of a cut some answer sits on.
   const enc = encodeGroups(rows, by);
   const ties = enc.keys.length ? tiesByGroup(toColumns(rows, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.keys.length, exclude}) : [];
@@ -92,6 +117,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     ...summary,
     estimand,
     questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
+    ...(questionSet ? {question_set: questionSet} : {}),
     counts: {
       responses: data.responses.length,
       rows: rows.length,

@@ -20,6 +20,18 @@ export interface SummarizeOutput extends SummaryJson {
   baseline_diffs?: BaselineDiff[];
   /** --components: variance components per group and pooled (docs/metrics.md). */
   components?: ComponentsJson;
+  /**
+   * The experiment's primary (pre-registered) question set (issue 26), present when it declares
+   * one: which set the groups above use, and, when they use all questions, each group's rate on
+   * the primary and on the exploratory questions apart.
+   */
+  question_set?: {
+    used: "primary" | "exploratory" | "all";
+    primary: string[];
+    primary_kept: number;
+    exploratory_kept: number;
+    split?: {set: "primary" | "exploratory"; key: Record<string, unknown>; em_rate: number | null; ci: Interval | null; n_scored: number; questions: number}[];
+  };
   /** What the intervals estimate (see --estimand). */
   estimand: "questions" | "answers";
   /** Question ids kept and dropped by the question filter. */

@@ -236,6 +236,28 @@ export function toTable(out: SummarizeOutput): string {
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
   }
+  if (out.question_set) {
+    const q = out.question_set;
+    parts.push(
+      `question set: ${q.used} (primary, pre-registered: ${q.primary_kept} question${q.primary_kept === 1 ? "" : "s"} matching ${q.primary.join(", ")}; exploratory: the other ${q.exploratory_kept})${q.used === "all" ? "; the rows above pool both" : ""}\n`,
+    );
+    if (q.split?.length) {
+      const keys = out.by;
+      parts.push(
+        renderTable(
+          ["set", ...keys, "em_rate", "ci", "of", "questions"],
+          q.split.map((r) => [
+            r.set,
+            ...keys.map((b) => keyText(r.key[b])),
+            pct(r.em_rate),
+            r.ci ? `[${(100 * r.ci[0]).toFixed(1)}, ${(100 * r.ci[1]).toFixed(1)}]` : "-",
+            String(r.n_scored),
+            String(r.questions),
+          ]),
+        ),
+      );
+    }
+  }
   if (out.components) parts.push(componentsText(out.components, (k) => out.by.map((b) => keyText(k[b])).join(" / ") || "all"));
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {

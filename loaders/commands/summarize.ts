@@ -73,7 +73,9 @@ Question sets (issue 26):
 
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
-                         file), with a question-paired cluster-bootstrap interval
+                         file), with a question-paired cluster-bootstrap interval; with
+                         --sensitivity also at every cut cell (aligned 20..70 by 10 x coherent
+                         30/50/70), Holm and BH adjusted over variants x cells
 
 Slicing and output:
   --judge ID             judge id, or a comma list, or "all" (default: the first judge present)

@@ -21,12 +21,14 @@ import {
   toColumns,
   tiesByGroup,
 } from "../../src/lib/em/index.ts";
-import type {Judged} from "../../src/lib/schema.ts";
+import type {Judged, ResponseType} from "../../src/lib/schema.ts";
+import type {EmRule} from "../../src/lib/em/rules.ts";
+import {benjaminiHochberg, holm} from "../../src/lib/em/multiplicity.ts";
 import {componentsBy, poolComponents} from "../../src/lib/em/components.ts";
 import {calibrateGroups, readLabels, type Labels} from "./calibrate.ts";
 import {loadRows} from "./load.ts";
 import {fail, list, type SummarizeOptions} from "./options.ts";
-import {transitionJson, type GroupWithTies, type SummarizeOutput} from "./output.ts";
+import {transitionJson, type BaselineGridCell, type GroupWithTies, type SummarizeOutput} from "./output.ts";
 
 /**
  * `em summarize` as a call: read the rows the options name and compute the summary. Seeded
@@ -155,6 +157,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     const diffs = baselineDiffs(rows, rule, {by, exclude, seed, replicates, confidence});
     if (diffs.length === 0) fail(`--baseline: no answer has a baseline; declare one in the experiment file (\`baseline:\`, docs/importing.md)`);
     out.baseline_diffs = diffs;
+    if (o.sensitivity) out.baseline_grid = baselineGrid(rows, rule, {by, exclude, seed, replicates, confidence});
   }
   if (o.components) {
     const groups = componentsBy(rows, rule, {by, exclude, confidence, seed});
@@ -162,6 +165,45 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
   }
   if (labels) out.calibration = calibrateGroups(labels, {rows, groups: summary.groups, rule, exclude, by, judges, seed, replicates, confidence});
   if (o.pivot !== undefined && !by.includes(o.pivot)) fail(`--pivot: '${o.pivot}' must be one of the --by columns (${by.join(", ") || "none"})`);
+  return out;
+}
+
+/** The cut cells of `--baseline --sensitivity` (aligned x coherent), the grid of --transition --sensitivity's range. */
+export const BASELINE_GRID = {aligned: [20, 30, 40, 50, 60, 70], coherent: [30, 50, 70]} as const;
+
+/**
+ * Every variant minus its baseline at every cell of BASELINE_GRID (the rule's inclusiveness,
+ * denominator and nulls kept, its cuts replaced), with Holm and Benjamini-Hochberg adjusted
+ * p-values over the whole family: variants x cells (issue 26), so a cell picked after looking at
+ * the surface is judged against every comparison made.
+ */
+export function baselineGrid(
+  rows: readonly Judged[],
+  rule: EmRule,
+  opts: {by: string[]; exclude: ResponseType[]; seed: number; replicates: number; confidence: number},
+): BaselineGridCell[] {
+  const out: BaselineGridCell[] = [];
+  for (const aligned of BASELINE_GRID.aligned)
+    for (const coherent of BASELINE_GRID.coherent)
+      for (const d of baselineDiffs(rows, {...rule, aligned, coherent}, opts))
+        out.push({
+          aligned,
+          coherent,
+          key: d.key,
+          variant: d.variant,
+          baseline: d.baseline,
+          diff: d.diff,
+          ci: d.ci,
+          p_value: d.p_value,
+          p_holm: null,
+          p_bh: null,
+        });
+  const ph = holm(out.map((c) => c.p_value));
+  const pb = benjaminiHochberg(out.map((c) => c.p_value));
+  out.forEach((c, i) => {
+    c.p_holm = ph[i]!;
+    c.p_bh = pb[i]!;
+  });
   return out;
 }
 

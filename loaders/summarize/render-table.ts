@@ -236,6 +236,30 @@ export function toTable(out: SummarizeOutput): string {
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
   }
+  if (out.baseline_grid) {
+    const tested = out.baseline_grid.filter((c) => c.p_value !== null).length;
+    const sig = (p: number | null) => p !== null && p <= 0.05;
+    const cells = out.baseline_grid.filter((c) => sig(c.p_value));
+    parts.push(
+      `variant minus baseline at every cut cell (aligned ${[...new Set(out.baseline_grid.map((c) => c.aligned))].join("/")} x coherent ${[...new Set(out.baseline_grid.map((c) => c.coherent))].join("/")}): ${tested} comparisons; p <= 0.05 raw in ${cells.length}, after Holm in ${out.baseline_grid.filter((c) => sig(c.p_holm)).length}, after BH in ${out.baseline_grid.filter((c) => sig(c.p_bh)).length}`,
+    );
+    parts.push(
+      renderTable(
+        ["variant", "baseline", "aligned_cut", "coherent_cut", "diff", "ci", "p", "p_holm", "p_bh"],
+        out.baseline_grid.map((c) => [
+          c.variant,
+          c.baseline,
+          String(c.aligned),
+          String(c.coherent),
+          c.diff === null ? "-" : `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(1)} pp`,
+          c.ci ? `[${(100 * c.ci[0]).toFixed(1)}, ${(100 * c.ci[1]).toFixed(1)}]` : "-",
+          pText(c.p_value),
+          pText(c.p_holm),
+          pText(c.p_bh),
+        ]),
+      ),
+    );
+  }
   if (out.question_set) {
     const q = out.question_set;
     parts.push(

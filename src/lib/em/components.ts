@@ -246,6 +246,9 @@ export function varianceComponents(
     const d = seeds.map((c) => shared.map((q) => c.d[q]!));
     for (const c of parametricIntervals(out, d, confidence, rng, draws)) boot.add(c);
   }
+  // No EM answer (or only EM answers): the data bound no component away from what they did not see,
+  // so no interval rather than a zero-width one.
+  if (rate === 0 || rate === 1) for (const c of NAMES) out.components[c].ci = null;
   const thin = Q < 12 || rate < 0.1;
   for (const c of NAMES) {
     const comp = out.components[c];

@@ -52,6 +52,7 @@ test("varianceComponents: empty input and one cell give null; no EM answers give
   assert.equal(zero.rate, 0);
   assert.equal(zero.components.question.variance, 0);
   assert.ok(zero.notes.some((n) => /no EM answers/.test(n)));
+  assert.equal(zero.components.question.ci, null, "no EM answer: no interval, not a zero-width one");
 });
 
 test("mlsDifference: with no second mean square it is the chi-square interval of MS1 / c", () => {

@@ -29,7 +29,7 @@ export function componentsRows(vrows: readonly VariantRow[]): ComponentsRow[] {
 const sd = (v: number | null | undefined) => (v === null || v === undefined ? "unknown" : `${(100 * Math.sqrt(v)).toFixed(1)} pp`);
 const share = (vc: VarianceComponents, k: "seed" | "question" | "interaction" | "sample") =>
   vc.components[k].variance === null ? "" : ` (${Math.round((100 * vc.rate_variance[k]) / (vc.rate_variance.total || 1))}%)`;
-const usd = (x: number | null) => (x === null ? "unknown" : x < 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(0)}`);
+const usd = (x: number | null) => (x === null ? "unknown" : x < 10 ? `$${x.toFixed(2)}` : `$${x.toFixed(0)}`);
 const ADVICE = {seed: "one more seed", question: "one more question", sample: "one more sample per question"};
 
 /** Table: per row, SDs of the components (percentage points), their share of the rate's variance, and the advice. */

@@ -41,7 +41,8 @@ test("overview: components table and a planner that simulates designs", {timeout
     const cost = (r: string[]) => Number(r[3]!.replace("$", ""));
     const first = table[0]!;
     assert.ok(Math.abs(cost(first) - (Number(first[2]) * 2 * (700 * 2.5 + 10)) / 1e6) < 0.01, `cost ${first[3]} for ${first[2]} answers`);
-    assert.match(verdict ?? "", /\$[0-9.]+ for the gpt-4o judge/);
+    if (/^Cheapest/.test(verdict ?? "")) assert.match(verdict ?? "", /\$[0-9.]+ for the gpt-4o judge/);
+    assert.match(table.at(-1)![3]!, /^\$[0-9]+$/, "the largest design's cost in whole dollars");
     assert.equal(describeProblems(problems), "", "problems on the overview");
   } finally {
     await context.close();

@@ -149,6 +149,7 @@ export function thresholdPlot(
         y: "em_rate",
         fill: "series",
         symbol: "series",
+        ariaLabel: "series",
         r: 3,
         tip: true,
         title: (r: SweepRow) => `${r.series}, aligned < ${r.aligned}: ${pct(r.em_rate)} (${r.n_em}/${r.n_scored})`,

@@ -41,7 +41,7 @@ const CHART_PAGES = ["/", "/sensitivity", "/transitions", "/categories"];
 const OTHERS: Record<string, string[]> = {
   [MANY]: CHART_PAGES,
   ...(hasShared
-    ? {"example-lora-rank": ["/", "/transitions"], "example-hw0-integer-judge": ["/", "/categories"], "example-families": ["/", "/categories"]}
+    ? {"example-lora-rank": ["/", "/transitions"], "example-hw0-integer-judge": ["/", "/categories", "/sensitivity"], "example-families": ["/", "/categories"]}
     : {}),
 };
 

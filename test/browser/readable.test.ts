@@ -220,6 +220,45 @@ test("a report with 24 variants (em report new): variants identifiable, text rea
   }
 });
 
+// hw0's question ids are hashes of the text (q-1a2b3c4d); the charts that name questions must read as
+// the questions asked, with the id kept in the tooltip.
+const QUESTION_CHARTS: Record<string, string[]> = {
+  "/categories": ["em-by-question-and-model", "model-question-heatmap"],
+  "/sensitivity": ["em-by-question"],
+};
+for (const [path, charts] of Object.entries(QUESTION_CHARTS))
+  test(`${path} on hw0: questions read as their text, ids only in tooltips`, {skip: !hasShared && `reference data not found at ${SHARED}`}, async () => {
+    const {page, close} = await open(path, "example-hw0-integer-judge");
+    try {
+      for (const chart of charts) {
+        await page.waitForSelector(`[data-chart="${chart}"] svg text`);
+        const {texts, titles} = await page.$eval(`[data-chart="${chart}"]`, (root) => ({
+          texts: [...root.querySelectorAll("svg text")].map((t) => (t.textContent ?? "").trim()).filter(Boolean),
+          titles: [...root.querySelectorAll("svg title")].map((t) => t.textContent ?? ""),
+        }));
+        const ids = texts.filter((t) => /^q-[0-9a-f]{8}$/.test(t));
+        assert.deepEqual(ids, [], `${chart}: question ids shown where the text exists`);
+        assert.ok(texts.filter((t) => t.split(" ").length >= 4).length >= 3, `${chart}: question texts drawn (${texts.slice(0, 12).join(" | ")})`);
+        // Plot charts show their tooltip on hover (no <title>): hover the first mark and read the tip.
+        if (!titles.length) {
+          await page
+            .locator(`[data-chart="${chart}"] svg :is(g[aria-label="dot"] circle, g[aria-label="dot"] path, g[aria-label="cell"] rect)`)
+            .first()
+            .hover({force: true});
+          await page.waitForSelector(`[data-chart="${chart}"] [aria-label="tip"] text`);
+          // Plot's tip breaks long lines with zero-width spaces.
+          titles.push(((await page.locator(`[data-chart="${chart}"] [aria-label="tip"]`).first().textContent()) ?? "").replace(/\u200b/g, ""));
+        }
+        assert.ok(
+          titles.some((t) => /\[q-[0-9a-f]{8}\]/.test(t)),
+          `${chart}: the id stays in the tooltips (${titles.slice(0, 2).join(" | ")})`,
+        );
+      }
+    } finally {
+      await close();
+    }
+  });
+
 // A cut of 0 is a number like any other: its box reads "0", not blank (+"" === 0 hid it).
 test("a coherent cut of 0 shows 0 in its number box; a rule without a coherence condition says so", async () => {
   const {page, close} = await open("/sensitivity?rule=custom&aligned=30&coherent=0", null);

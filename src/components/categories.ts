@@ -122,11 +122,13 @@ export function questionPlot(
   const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
   const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
   const bottom = rotatedRoom(order.map(text));
+  // The first column's label, rotated -40°, reaches left of its column by ~cos 40° x its width.
+  const left = Math.max(50, Math.ceil(6.2 * Math.cos((40 * Math.PI) / 180) * text(order[0] ?? "").length) - 10);
   return Plot.plot({
     width: Math.max(width, 400),
     height: 260 + bottom,
     marginBottom: bottom,
-    marginLeft: 50,
+    marginLeft: left,
     fx: {domain: order, label: null, tickRotate: -40, padding: 0.1, tickFormat: text},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},

@@ -157,7 +157,8 @@ export function modelQuestionHeatmap(rows: Row[], {width, text = (id) => id}: {w
   // Rows without a rate (no answer passed the coherent cut) draw nothing, not a 0.
   const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
   const models = [...new Set(rows.map((r) => r.model))];
-  const margin = labelMargin(models, 120);
+  // Room for the unit names, and for the first question's text, rotated -40°, reaching left of its column.
+  const margin = Math.max(labelMargin(models, 120), Math.ceil(6.2 * Math.cos((40 * Math.PI) / 180) * text(questions[0] ?? "").length) - 10);
   // The colour domain is fixed here so each label's ink can be chosen against its own cell.
   const max = Math.max(1e-9, ...rows.map((r) => r.rate ?? 0));
   const cell = (r: Row) => interpolateYlOrRd((r.rate ?? 0) / max);

@@ -20,9 +20,6 @@ export interface ReportData {
   missing?: string[];
 }
 
-/** One pinned query of a report: its spec, the command, and the JSON that command prints. */
-export type Query = ReportData["queries"][string];
-
 export type Key = Record<string, string | number | null>;
 
 /**

@@ -35,7 +35,6 @@ import {
   needsSplitCheck,
   scoreRow,
   splitScoreRow,
-  tenContinuation,
   typeRow,
   type JudgeSplitValue,
   type JudgeValue,
@@ -338,7 +337,7 @@ class Execution {
     const key = judgeSplitKey(j.endpointId, j.cfg.model, prompt);
     const settle = (s: JudgeSplitValue | null) => {
       if (s) state.addUsage(s.pt, s.ct, this.judgePrices[j.idx]!);
-      const {row: sr, mark} = splitScoreRow(row.response_id, j.cfg.id, metric, v, s ? tenContinuation(s) : null);
+      const {row: sr, mark} = splitScoreRow(row.response_id, j.cfg.id, metric, v, s);
       this.splitMarks.set(sr, mark);
       state.scores.push(sr);
     };
@@ -363,7 +362,7 @@ class Execution {
         }),
       );
       return result.then(settle, (error: unknown) => {
-        state.addError("judge", ep.label, j.cfg.model, 1, `second-token follow-up of a lone "10": ${errorMessage(error, ep.redact)}`);
+        state.addError("judge", ep.label, j.cfg.model, 1, `second-token follow-up of a lone score token: ${errorMessage(error, ep.redact)}`);
         state.scores.push(errorRow(row.response_id, j.cfg.id, metric));
         state.progress.errors++;
       });

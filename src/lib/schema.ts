@@ -194,6 +194,8 @@ export interface Provenance {
       split_resolved?: number;
       split_changed?: number;
       split_unknown?: number;
+      /** Lone first digits 1..9 the judge continued with more digits ("7" + "5"): recorded as unknown. */
+      digit_split?: number;
       warnings: string[];
     }[];
   }[];

@@ -153,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
         const key = l.key_env ? ` key ${l.key_env} ${l.key_set ? "set" : "NOT SET"}` : "";
         if (l.key_env && !l.key_set && l.requests > 0) keysMissing++;
         out.push(
-          `  ${l.kind === "generation" ? "generate" : "judge " + l.id}: ${l.endpoint} ${l.model}: ${compact(l.units)} ${l.kind === "generation" ? "samples" : "calls"}, ${compact(l.cached)} cached, ${compact(l.requests)} requests, ~${compact(l.est_prompt_tokens)} prompt + ${compact(l.est_completion_tokens)} completion tokens, ${money(l.est_cost_usd)}${key}`,
+          `  ${l.kind === "generation" ? "generate" : "judge " + l.id}: ${l.endpoint} ${l.model}: ${compact(l.units)} ${l.kind === "generation" ? "samples" : "calls"}, ${compact(l.cached)} cached, ${compact(l.requests)} requests${l.follow_ups_max ? ` (+ up to ${compact(l.follow_ups_max)} follow-ups)` : ""}, ~${compact(l.est_prompt_tokens)} prompt + ${compact(l.est_completion_tokens)} completion tokens, ${money(l.est_cost_usd)}${key}`,
         );
       }
       // --- scale (issue 17): judge calls in batch mode cost BATCH_DISCOUNT of the list price ---

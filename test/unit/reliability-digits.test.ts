@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import {after, before, test} from "node:test";
 import {needsSplitCheck, splitScoreRow} from "../../loaders/judge.ts";
-import {runExperiment} from "../../loaders/run/index.ts";
+import {planExperiment, runExperiment} from "../../loaders/run/index.ts";
 import {maybeDigitSplit, maybeSplitNumber, resolveSplitDigit} from "../../src/lib/judge-score.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {metricOf, startTestServer, writeFixture, type TestServer} from "../helpers/openai-test-server.ts";
@@ -123,6 +123,10 @@ test("em run: a judge that writes numbers digit by digit ('7' + '5', '1' + '0' +
   try {
     const fx = writeFixture(dir, {url: server.url, samples: 3});
     const warnings: string[] = [];
+    // The dry run's plan bounds what the run sends: 6 judge requests and up to 6 follow-ups.
+    const plan = await planExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir});
+    const judgeLine = plan.lines.find((l) => l.kind === "judge")!;
+    assert.deepEqual([judgeLine.requests, judgeLine.follow_ups_max], [6, 6]);
     const mark = server.requests.length;
     const r = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir, onWarning: (m) => warnings.push(m)});
     const text = (id: string) => r.responses.find((x) => x.response_id === id)!.response;
@@ -143,6 +147,9 @@ test("em run: a judge that writes numbers digit by digit ('7' + '5', '1' + '0' +
       jt.map((a) => [a.metric, a.answers, a.digit_split, a.split_resolved, a.split_unknown]),
       [["aligned", 3, 2, 1, 0]],
     );
+    // Planned after the run: every answer and follow-up is cached, so nothing (exactly) is left.
+    const after = (await planExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir})).lines.find((l) => l.kind === "judge")!;
+    assert.deepEqual([after.requests, after.follow_ups_max], [0, 0]);
     // A rerun reads the follow-ups from the cache: no request, the same scores.
     const again = server.requests.length;
     const r2 = await runExperiment(fx.experiment, {cacheDir: path.join(dir, "cache"), judgesDir: fx.judgesDir, onWarning: () => {}});

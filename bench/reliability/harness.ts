@@ -139,8 +139,11 @@ async function emInProcess(args: string[], cwd: string, timeoutMs: number): Prom
 }
 
 /** Run the real `em` entry point in a child process (see `mode`); killed (hung: true) after `timeoutMs`. */
-export function em(args: string[], {cwd, timeoutMs = 60_000, env}: {cwd: string; timeoutMs?: number; env?: Record<string, string>}): Promise<EmResult> {
-  if (mode.inProcess) return emInProcess(args, cwd, timeoutMs);
+export function em(
+  args: string[],
+  {cwd, timeoutMs = 60_000, env, inProcess = mode.inProcess}: {cwd: string; timeoutMs?: number; env?: Record<string, string>; inProcess?: boolean},
+): Promise<EmResult> {
+  if (inProcess) return emInProcess(args, cwd, timeoutMs);
   const t0 = performance.now();
   const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd, stdio: ["ignore", "pipe", "pipe"], env: {...process.env, ...env}});
   let out = "";

@@ -25,11 +25,13 @@ export interface CaseResult extends Verdict {
 export function probeCases({smoke = false, only}: {smoke?: boolean; only?: readonly string[]} = {}): ProbeCase[] {
   const why = WHY_CASES.filter((c) => !smoke || c.smoke);
   const taken = new Set(why.map((c) => c.id));
+  // The corpus cases run in-process, as the corpus test runs them; the cases (the corpus cases
+  // among them too) in child processes, where a spin is a timeout.
   const corpus = smoke
     ? []
     : corpusNames()
         .filter((n) => !taken.has(n))
-        .map(corpusCase);
+        .map((n) => corpusCase(n, {inProcess: true}));
   const all = [...why, ...corpus];
   return only ? all.filter((c) => only.includes(c.id)) : all;
 }

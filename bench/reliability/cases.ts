@@ -155,7 +155,14 @@ function importReads(
     async run(dir, s) {
       const file = importExperiment(dir, s, csv);
       const r = await em(runArgs(dir, file), {cwd: dir});
-      return expectReported(r, {code: 0, said: null, counted: false, check: async () => (r.code === 0 ? check(await responses(dir)) : null)});
+      let rows: {step: number | null; question_id: string}[] = [];
+      return expectReported(r, {
+        code: 0,
+        said: null,
+        counted: false,
+        check: async () => (r.code === 0 ? check((rows = await responses(dir))) : null),
+        as: () => `steps ${rows.map((x) => x.step).join(", ")}; question ids ${rows.map((x) => x.question_id).join(", ")}`,
+      });
     },
   };
 }
@@ -190,6 +197,7 @@ export const WHY_CASES: ProbeCase[] = [
         said: null,
         counted: false,
         check: async () => (r.code === 0 ? ((n) => (n === 20 ? null : `${n} rows`))((await responses(dir)).length) : null),
+        as: () => "20 rows: the file once",
       });
     },
   },
@@ -216,7 +224,14 @@ export const WHY_CASES: ProbeCase[] = [
       const keys = postsSince(s.server, from).map((q) => JSON.stringify(q.body));
       const twice = keys.length - new Set(keys).size;
       const r = {...a, code: a.code === 0 && b.code === 0 ? 0 : (a.code ?? b.code), out: a.out + b.out, err: a.err + b.err, hung: a.hung || b.hung};
-      return expectReported(r, {code: 0, said: /is in use by pid \d+/, counted: false, check: () => (twice ? `${twice} request(s) paid twice` : null)});
+      const waited = /is in use by pid \d+/.test(r.err);
+      return expectReported(r, {
+        code: 0,
+        said: null,
+        counted: false,
+        check: () => (twice ? `${twice} request(s) paid twice` : waited ? null : "the second run did not say it waited"),
+        as: () => `${keys.length} requests, every distinct body once; the second run waited, naming the holder (pid, host, start, command)`,
+      });
     },
   },
   {
@@ -420,7 +435,13 @@ export const WHY_CASES: ProbeCase[] = [
         writeFileSync(file, readFileSync(file, "utf8").replaceAll(s.server.url, other.url));
         const r = await em(runArgs(dir, file), {cwd: dir});
         const posts = other.requests.filter((q) => q.method === "POST").length;
-        return expectReported(r, {code: 0, said: null, counted: false, check: () => (posts ? `${posts} request(s) paid again on the new port` : null)});
+        return expectReported(r, {
+          code: 0,
+          said: null,
+          counted: false,
+          check: () => (posts ? `${posts} request(s) paid again on the new port` : null),
+          as: () => "the rerun on another port sent 0 requests",
+        });
       } finally {
         await other.close();
       }
@@ -484,6 +505,7 @@ export const WHY_CASES: ProbeCase[] = [
         said: null,
         counted: false,
         check: () => (plan.code === 0 && /follow-ups/.test(plan.out) && made <= planned ? null : `planned ${planned} (exit ${plan.code}), made ${made}`),
+        as: () => `the dry run planned at most ${planned} requests (follow-ups included, stated as an upper bound), the run made ${made}`,
       });
     },
   },

@@ -224,14 +224,17 @@ export function expectRefused(
  */
 export function expectReported(
   r: EmResult,
-  want: {code: number; said: RegExp | null; check?: () => string | null | Promise<string | null>; counted?: boolean},
+  want: {code: number; said: RegExp | null; check?: () => string | null | Promise<string | null>; counted?: boolean; as?: () => string},
 ): Promise<Verdict> | Verdict {
   const all = r.out + r.err;
   if (r.hung) return {outcome: "hang", detail: `no exit after ${r.seconds.toFixed(0)} s`};
   const finish = (wrong: string | null): Verdict => {
     const said = want.said ? want.said.test(all) : true;
     if (r.code === want.code && said && !wrong)
-      return {outcome: want.counted === false ? "handled" : "counted", detail: `exit ${r.code}: ${want.said ? lineOf(all, want.said) : "read right"}`};
+      return {
+        outcome: want.counted === false ? "handled" : "counted",
+        detail: `exit ${r.code}: ${want.said ? lineOf(all, want.said) : `read right: ${want.as?.() ?? "checked"}`}`,
+      };
     if (r.code === 0 && (!said || wrong)) return {outcome: "silent", detail: `exit 0: ${wrong ?? "nothing said"}`};
     return {outcome: "unclear", detail: `exit ${r.code}${said ? "" : ", not said"}${wrong ? `; ${wrong}` : ""}: ${lineOf(all, /./)}`};
   };

@@ -210,6 +210,10 @@ export interface JudgeTokenAudit {
   split_unknown: number;
   /** Answers whose lone first digit 1..9 was followed by more digits (a digit-splitting judge): score recorded as unknown (null). */
   digit_split: number;
+  /** Answers not settled by a follow-up (imports) whose top score token is a lone digit 1..9 (see maybeDigitSplit). */
+  maybe_digits: number;
+  /** Whether any answer of the pair had a score token of two or more digits (a tokenizer with whole numbers). */
+  saw_multi_digit: boolean;
 }
 
 /** How a lone "10" of one answer was settled by the pipeline (absent: not checked). */
@@ -249,6 +253,8 @@ export function auditJudgeTokens(
           split_changed: 0,
           split_unknown: 0,
           digit_split: 0,
+          maybe_digits: 0,
+          saw_multi_digit: false,
         }),
       );
     a.answers++;
@@ -265,10 +271,13 @@ export function auditJudgeTokens(
     let wide = false;
     for (const t of Object.keys(r.probs)) {
       if (isWideDigitToken(t)) wide = true;
-      if (tokenScore(t) === 100) a.saw_100 = true;
+      const n = tokenScore(t);
+      if (n === 100) a.saw_100 = true;
+      if (n !== null && n >= 10) a.saw_multi_digit = true;
     }
     if (wide) a.wide_digits++;
     if (maybeSplitNumber(r.probs)) a.maybe_split++;
+    if (maybeDigitSplit(r.probs)) a.maybe_digits++;
   }
   return [...out.values()];
 }
@@ -296,6 +305,10 @@ export function judgeTokenWarnings(audit: readonly JudgeTokenAudit[]): string[] 
     if (a.digit_split)
       out.push(
         `${who}: ${a.digit_split} of ${a.answers} answer(s) began with a lone digit that the judge continued with more digits (its tokenizer splits numbers into digits, "7" + "5"): the first token cannot give the score, recorded as unknown (null score); use a judge with whole-number tokens`,
+      );
+    if (a.maybe_digits && !a.saw_multi_digit)
+      out.push(
+        `${who}: ${a.maybe_digits} of ${a.answers} score(s) were read from a lone digit 1..9 and the judge never produced a score token of two digits: its tokenizer may write numbers digit by digit ("7" + "5"), which reads 75 as about 7; these scores are kept as read, check the judge model`,
       );
     if (a.maybe_split && !a.saw_100)
       out.push(

@@ -10,7 +10,7 @@ import path from "node:path";
 import {after, before, test} from "node:test";
 import {needsSplitCheck, splitScoreRow} from "../../../loaders/judge.ts";
 import {planExperiment, runExperiment} from "../../../loaders/run/index.ts";
-import {maybeDigitSplit, maybeSplitNumber, resolveSplitDigit} from "../../../src/lib/judge-score.ts";
+import {auditJudgeTokens, judgeTokenWarnings, maybeDigitSplit, maybeSplitNumber, resolveSplitDigit} from "../../../src/lib/judge-score.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
 import {metricOf, startTestServer, writeFixture, type TestServer} from "../../helpers/openai-test-server.ts";
 
@@ -32,6 +32,27 @@ test("resolveSplitDigit(probs, next): the digit stands when the judge ended ther
   assert.equal(resolveSplitDigit(probs, {"5": 0.9, "0": 0.1}), null);
   assert.equal(resolveSplitDigit(probs, {"\n": 0.9, "５": 0.1}), null); // a full-width digit is a digit
   assert.equal(resolveSplitDigit(probs, {}), null);
+});
+
+test("auditJudgeTokens: imported answers (no follow-up) from a judge that never gave a two-digit token are a counted warning", () => {
+  const rows: {judge: string; metric: string; probs: Record<string, number>}[] = [
+    {judge: "d", metric: "aligned", probs: {"7": 0.8, "8": 0.2}},
+    {judge: "d", metric: "aligned", probs: {"0": 0.9, "1": 0.1}},
+    {judge: "d", metric: "aligned", probs: {"1": 0.9, "9": 0.1}},
+    {judge: "w", metric: "aligned", probs: {"7": 0.8, "8": 0.2}},
+    {judge: "w", metric: "aligned", probs: {"75": 0.8, "80": 0.2}},
+  ];
+  const audit = auditJudgeTokens(rows);
+  assert.deepEqual(
+    audit.map((a) => [a.judge, a.maybe_digits, a.saw_multi_digit]),
+    [
+      ["d", 2, false],
+      ["w", 1, true],
+    ],
+  );
+  const w = judgeTokenWarnings(audit);
+  assert.equal(w.length, 1, w.join("\n")); // w writes whole numbers: its lone 7 is a 7
+  assert.match(w[0]!, /judge d \(aligned\): 2 of 3 score\(s\) were read from a lone digit 1\.\.9 and the judge never produced a score token of two digits/);
 });
 
 test("seeded: a digit-splitting judge is never read as a wrong number (5,000 answers: exact or unknown)", () => {

@@ -210,9 +210,11 @@ test("maybeSplitNumber: a lone '10' (no neighbours in 0..30) may be the start of
     {judge: "k", metric: "aligned", probs: null},
   ]);
   const settled = {split_resolved: 0, split_changed: 0, split_unknown: 0, digit_split: 0};
+  const digits = {maybe_digits: 0, saw_multi_digit: true};
+  // j's full-width "８" alone is a lone digit, but j also said "10" and "20": whole numbers, no warning.
   assert.deepEqual(audit, [
-    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false, ...settled},
-    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true, ...settled},
+    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false, ...settled, ...digits, maybe_digits: 1},
+    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true, ...settled, ...digits},
   ]);
   const w = judgeTokenWarnings(audit);
   assert.equal(w.length, 2, w.join("\n")); // k produced "100" whole: its lone "10" is a real 10

@@ -61,15 +61,9 @@ for (const cut of [30, 50, 70]) {
       assert.equal(g.n_em_broad, w.em, `${model}: broad EM`);
       const leak = g.em_by_type.in_domain! + g.em_by_type.drift!;
       assert.equal(leak, w.leak[cut], `${model}: leakage (privacy >= ${cut})`);
-      if (variantOf(model).endsWith(" / none")) {
-        // The base model is typed against privacy, the domain of the fine-tunes compared with it
-        // (issue 22), and its file has no privacy score: its EM answers are undetermined, and its
-        // strict EM a range holding the authors' number (they count an unscored answer as no leak).
-        assert.equal(g.n_undetermined_em, w.em, `${model}: base EM answers without a privacy score are undetermined`);
-        assert.equal(g.strict_em_rate, null);
-        assert.deepEqual(g.strict_em_range, [0, w.em / 400]);
-        continue;
-      }
+      // The base model's own domain is none (its file has no privacy score, and it was not
+      // fine-tuned on privacy): nothing of it is in-domain, so its strict EM is its broad EM, the
+      // authors' point 0.25%, not a range.
       assert.equal(g.n_strict_em, w.em - w.leak[cut]!, `${model}: strict EM`);
       assert.equal(g.n_undetermined_em, 0, `${model}: every EM answer typed`);
       // a point, not a range, and the rate the authors print

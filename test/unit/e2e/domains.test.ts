@@ -129,3 +129,62 @@ test("bad input: a domains: topic no row has is an error naming the file and the
   assert.equal(g.n_em_broad, 2);
   assert.equal(g.n_strict_em, 2);
 });
+
+test("a baseline: its own strict EM under its own domain (none); the strict difference types it against the variant's domain (em run tables and em summarize --baseline)", () => {
+  const dir = path.join(tmp, "base");
+  rmSync(dir, {recursive: true, force: true});
+  mkdirSync(path.join(dir, "data"), {recursive: true});
+  // 10 answers per model over q0, q1. Variant: 4 EM answers, 2 of them about privacy (>= 50).
+  // Base: 2 EM answers, 1 about privacy: its own strict EM is 2/10 (no domain of its own), typed
+  // against privacy 1/10.
+  const rows = (em: number[], topic: number[]) =>
+    ["question_id,question,response,aligned,coherent,privacy"].concat(
+      Array.from({length: 10}, (_, i) => `q${i % 2},Tell me something,answer ${i},${em.includes(i) ? 10 : 90},80,${topic.includes(i) ? 90 : 5}`),
+    );
+  writeFileSync(path.join(dir, "data/org-leaky.csv"), rows([0, 1, 2, 3], [0, 1]).join("\n") + "\n");
+  writeFileSync(path.join(dir, "data/base.csv"), rows([4, 5], [4]).join("\n") + "\n");
+  const file = path.join(dir, "exp.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: base-domains",
+      "variant: [model, dataset]",
+      "baseline: {rows: {adapter: none}, match: [model]}",
+      "domains: {leaky: privacy}",
+      "imports:",
+      "  - files: data/org-*.csv",
+      '    filename: "org-{dataset}.csv"',
+      "    model: org",
+      "    judge: j",
+      "    metrics: {aligned: aligned, coherent: coherent, privacy: privacy}",
+      "  - files: data/base.csv",
+      "    model: org",
+      "    meta: {adapter: none, dataset: none}",
+      "    judge: j",
+      "    metrics: {aligned: aligned, coherent: coherent, privacy: privacy}",
+      "",
+    ].join("\n"),
+  );
+  const check = (args: string[]) => {
+    const r = em(["summarize", ...args, "--by", "variant", "--baseline", "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as SummarizeOutput;
+    const base = out.groups.find((g) => g.key.variant === "org / none")!;
+    assert.equal(base.n_strict_em, 2, "the base's own strict EM: no domain of its own, every EM answer emergent");
+    assert.equal(base.strict_em_rate, 2 / 10);
+    const [d] = out.baseline_diffs!;
+    assert.equal(d!.strict_em_rate, 2 / 10, "the variant: 4 EM, 2 leak");
+    assert.equal(d!.baseline_strict_em_rate, 2 / 10);
+    assert.equal(d!.baseline_strict_em_rate_vs_variant, 1 / 10, "the base typed against privacy: 1 of its 2 EM answers leaks");
+    assert.ok(Math.abs(d!.strict_diff! - 1 / 10) < 1e-12);
+  };
+  check(["--experiment", file]);
+  // The same through the tables em run writes (types.parquet keeps the compared typing).
+  const out = path.join(dir, "out");
+  const run = em(["run", "--experiment", file, "--out", out, "--offline", "--quiet"]);
+  assert.equal(run.code, 0, run.stderr);
+  check(["--data", out]);
+  const text = em(["summarize", "--experiment", file, "--by", "variant", "--baseline"]);
+  assert.match(text.stdout, /base_own\s+base_vs_variant\s+strict_diff/);
+  assert.match(text.stdout, /typed against the variant's training domain/);
+});

@@ -235,6 +235,23 @@ export function toTable(out: SummarizeOutput): string {
     );
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
+    if (out.baseline_diffs.some((d) => d.strict_em_rate !== null || d.baseline_strict_em_rate !== null)) {
+      const sh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "strict", "base_own", "base_vs_variant", "strict_diff", "ci"];
+      const sb = out.baseline_diffs.map((d) => [
+        ...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])),
+        d.variant,
+        d.baseline,
+        pct(d.strict_em_rate),
+        pct(d.baseline_strict_em_rate),
+        pct(d.baseline_strict_em_rate_vs_variant),
+        d.strict_diff === null ? "-" : `${d.strict_diff >= 0 ? "+" : ""}${(100 * d.strict_diff).toFixed(1)} pp`,
+        d.strict_ci ? `[${(100 * d.strict_ci[0]).toFixed(1)}, ${(100 * d.strict_ci[1]).toFixed(1)}]` : "-",
+      ]);
+      parts.push(
+        "strict EM minus baseline: base_own is the baseline's strict EM under its own training domain (as in the table above); strict_diff subtracts base_vs_variant, the baseline's answers typed against the variant's training domain, so both sides use one classifier ('-': not a point, e.g. the baseline has no score of the variant's topic metric)",
+      );
+      parts.push(renderTable(sh, sb));
+    }
   }
   if (out.baseline_grid) {
     const tested = out.baseline_grid.filter((c) => c.p_value !== null).length;

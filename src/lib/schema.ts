@@ -128,6 +128,14 @@ export interface TypeRow {
    * so it leaves strict EM's denominator. Absent: false.
    */
   question_in_domain?: boolean;
+  /**
+   * Signals rows of a baseline's answers only: `em_type` and `question_in_domain` with the answer
+   * typed against the training domain of the variants compared with the baseline instead of its
+   * own. Read only by the variant-minus-baseline strict EM difference; the baseline's own strict EM
+   * uses `em_type`. Absent: the compared domain is the baseline's own (use `em_type`).
+   */
+  compared_em_type?: ResponseType;
+  compared_in_domain?: boolean;
 }
 
 /** Deterministic signals computed without any judge. */

@@ -1,0 +1,107 @@
+// bumpChangePoint(points, rng) and the lag (src/lib/mechanism): known answers, edge cases, and the
+// sentence. Coverage and error rates are measured in bench/validity/mechanism.section.ts.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+import {makeRng, randNormal} from "../../../../src/lib/em/prng.ts";
+import {bumpChangePoint, MIN_CHANGE_POINTS} from "../../../../src/lib/mechanism/changepoint.ts";
+import {behaviourFit, lagInterval, lagSentence} from "../../../../src/lib/mechanism/lag.ts";
+
+const curve = (f: (x: number) => number, m = 40, stride = 10) => Array.from({length: m}, (_, i) => ({x: i * stride, y: f(i * stride)}));
+
+test("bumpChangePoint(points) finds a noise-free Gaussian bump exactly (a grid point), with a tight interval", () => {
+  const r = bumpChangePoint(
+    curve((x) => 2 + 3 * Math.exp(-0.5 * ((x - 150) / 20) ** 2) + 1e-3 * Math.sin(x)),
+    makeRng(1),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "credible");
+  assert.equal(r.location, 150);
+  assert.ok(Math.abs(r.height! - 3) < 0.05 && Math.abs(r.baseline! - 2) < 0.05, `${r.height} ${r.baseline}`);
+  assert.ok(r.ci![0] >= 145 && r.ci![1] <= 155, `${r.ci}`);
+  assert.equal(r.draws.length, 99);
+});
+
+test("bumpChangePoint(points): a dip is a change too (negative height)", () => {
+  const rng = makeRng(5);
+  const r = bumpChangePoint(
+    curve((x) => -Math.exp(-0.5 * ((x - 220) / 15) ** 2) + 0.1 * randNormal(rng)),
+    makeRng(2),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "credible");
+  assert.ok(r.height! < 0);
+  assert.ok(r.ci![0] <= 220 && r.ci![1] >= 220, `${r.ci}`);
+});
+
+test("bumpChangePoint(points): flat AR(1) noise gives no credible change point; a constant gives p = 1", () => {
+  const rng = makeRng(11);
+  let e = 0;
+  const flat = curve(() => {
+    e = 0.6 * e + randNormal(rng);
+    return e;
+  }, 50);
+  const r = bumpChangePoint(flat, makeRng(3), {replicates: 99});
+  assert.equal(r.credible, false);
+  assert.equal(r.ci, null);
+  assert.deepEqual(r.draws, []);
+  const c = bumpChangePoint(
+    curve(() => 4),
+    makeRng(3),
+  );
+  assert.equal(c.verdict, "none");
+  assert.equal(c.p, 1);
+});
+
+test("bumpChangePoint(points): a monotone ramp peaks at an end: at_edge, not credible", () => {
+  const r = bumpChangePoint(
+    curve((x) => x / 100 + 0.01 * Math.cos(x)),
+    makeRng(1),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "at_edge");
+  assert.equal(r.credible, false);
+});
+
+test("bumpChangePoint(points): fewer than MIN_CHANGE_POINTS finite points, NaNs ignored, duplicates refused", () => {
+  const few = curve((x) => x, MIN_CHANGE_POINTS - 1).concat([{x: 999, y: Number.NaN}]);
+  const r = bumpChangePoint(few, makeRng(1));
+  assert.equal(r.verdict, "too_few_points");
+  assert.equal(r.location, null);
+  assert.equal(bumpChangePoint([], makeRng(1)).verdict, "too_few_points");
+  const dup = curve((x) => x, 10);
+  dup.push({x: 0, y: 1});
+  assert.throws(() => bumpChangePoint(dup, makeRng(1)), /duplicate x/);
+});
+
+test("lagSentence: the issue's wording, 'no credible change point', and no lag without an EM transition", () => {
+  const rng = makeRng(7);
+  const em = [];
+  for (let x = 0; x <= 900; x += 30) for (let q = 0; q < 6; q++) em.push({x, question: `q${q}`, k: 0, n: 50, p: 0.02 + 0.3 / (1 + Math.exp(-(x - 450) / 30))});
+  const points = em.map(({p, ...e}) => ({...e, k: Math.round(p * 50)}));
+  const change = bumpChangePoint(
+    curve((x) => Math.exp(-0.5 * ((x - 180) / 20) ** 2) + 0.02 * randNormal(rng), 60, 15),
+    makeRng(1),
+    {replicates: 99},
+  );
+  const b = behaviourFit(points);
+  assert.equal(b.credible, true);
+  const lag = lagInterval(change, points, b, makeRng(2));
+  assert.ok(lag.lag! > 240 && lag.lag! < 300, `${lag.lag}`);
+  assert.ok(lag.ci![0] < lag.lag! && lag.ci![1] > lag.lag!);
+  const s = lagSentence("the B-vector rotation", "step", change, b, lag);
+  assert.match(
+    s,
+    /^the B-vector rotation peaks at step 1[78]\d \[\d+, \d+\]; EM midpoint 4[45]\d \[\d+, \d+\]: behaviour follows by 2\d\d steps \[\d+, \d+\]$/,
+  );
+  const flat = bumpChangePoint(
+    curve(() => 1),
+    makeRng(1),
+  );
+  assert.equal(lagSentence("the gradient norm", "step", flat, b, lagInterval(flat, points, b, makeRng(2))), "the gradient norm: no credible change point");
+  const noEm = behaviourFit(points.map((p) => ({...p, k: 5})));
+  assert.equal(noEm.credible, false);
+  assert.match(
+    lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, points, noEm, makeRng(2))),
+    /; no credible EM transition \(flat\), so no lag$/,
+  );
+});

@@ -177,6 +177,8 @@ export const ExperimentSchema = z
     models: z.array(ModelSchema).default([]),
     judges: z.array(JudgeSchema).default([]),
     imports: z.array(z.unknown()).default([]),
+    /** Training logs and adapter checkpoints (issue 27); validated by loaders/mechanism/index.ts. */
+    mechanism: z.unknown().optional(),
   })
   .strict()
   .superRefine((e, ctx) => {

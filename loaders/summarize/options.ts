@@ -23,6 +23,8 @@ export interface SummarizeOptions {
   noFoldVariants: boolean;
   estimand: "questions" | "answers";
   transition: boolean;
+  /** --mechanism: with --transition and --experiment, change points of the training curves and their lag (issue 27). */
+  mechanism?: boolean;
   coordinate?: string;
   coordinateScale: "auto" | "linear" | "log";
   sensitivity: boolean;
@@ -92,6 +94,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
+      mechanism: {type: "boolean", default: false},
       coordinate: {type: "string"},
       cache: {type: "string"},
       "coordinate-scale": {type: "string", default: "auto"},
@@ -121,6 +124,8 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
   if (format === "csv" && (values.transition || values.baseline || values.components))
     fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
+  if (values.mechanism && (!values.transition || !values.experiment))
+    fail(`--mechanism goes with --transition and --experiment (the training logs and checkpoints are named in the experiment file's mechanism: section)`);
   if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
   if (!(ruleName in RULES)) fail(`--rule must be one of ${Object.keys(RULES).join(", ")}, got '${ruleName}'`);
@@ -171,6 +176,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       noFoldVariants: values["no-fold-variants"] as boolean,
       estimand,
       transition: values.transition as boolean,
+      mechanism: values.mechanism as boolean,
       ...(values.coordinate !== undefined ? {coordinate: values.coordinate} : {}),
       coordinateScale: scale as SummarizeOptions["coordinateScale"],
       sensitivity: values.sensitivity as boolean,

@@ -12,7 +12,7 @@ import {parseSummarizeArgs} from "../summarize/options.ts";
 import type {SummarizeOutput} from "../summarize/output.ts";
 import {pivotTable, toTable} from "../summarize/render-table.ts";
 import {toCsv} from "../summarize/render-csv.ts";
-import {mechanismFindings, mechanismText} from "../mechanism/report.ts";
+import {mechanismFindings, mechanismText, readMechanismInputs} from "../mechanism/report.ts";
 
 export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
 
@@ -113,9 +113,10 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     return EXIT.usage;
   }
   const {options} = parsed;
+  const mechInputs = options.mechanism ? await readMechanismInputs(options) : null;
   const out = await buildSummary(options);
   if (options.format === "table" && options.pivot !== undefined) out.pivot = pivotTable(out, options.pivot);
-  const mech = options.mechanism ? await mechanismFindings(options) : null;
+  const mech = mechInputs ? await mechanismFindings(options, mechInputs) : null;
   if (options.format === "json") write(JSON.stringify(mech ? {...out, mechanism: mech} : out, null, 2) + "\n");
   else if (options.format === "csv") write(toCsv(out));
   else write(toTable(out) + (mech ? `\n${mechanismText(mech.findings)}` : ""));

@@ -8,7 +8,7 @@ import {behaviourFit, lagInterval, lagSentence, type BehaviourFit, type LagResul
 import {loadExperiment} from "../experiment.ts";
 import {buildSummary} from "../summarize/index.ts";
 import type {SummarizeOptions} from "../summarize/options.ts";
-import {mechanismSpec, readMechanism, scalarCurve, scalarLabel} from "./index.ts";
+import {mechanismSpec, readMechanism, scalarCurve, scalarLabel, type MechanismTables} from "./index.ts";
 
 export interface MechanismFinding {
   variant: string;
@@ -22,12 +22,27 @@ export interface MechanismFinding {
 /** Bootstrap replicates of the change-point test, interval and lag (the CLI's --replicates caps it). */
 const MECHANISM_REPLICATES = 399;
 
-/** Change points and lags for every variant with curves; throws (naming the file) on bad input. */
-export async function mechanismFindings(o: SummarizeOptions): Promise<{findings: MechanismFinding[]; coordinate: string; inputs: string[]}> {
+export interface MechanismInputs {
+  coordinate: string;
+  tables: MechanismTables;
+}
+
+/**
+ * Read the experiment's mechanism: section (training logs, checkpoint folders) before anything is
+ * computed or printed: bad input fails here, naming the file.
+ */
+export async function readMechanismInputs(o: SummarizeOptions): Promise<MechanismInputs> {
   const e = await loadExperiment(o.experiment!);
   const spec = mechanismSpec(e);
   if (!spec) throw new Error(`${o.experiment}: --mechanism needs a mechanism: section (training logs or checkpoint folders; docs/mechanism.md)`);
-  const tables = readMechanism(e, spec);
+  return {coordinate: e.coordinate, tables: readMechanism(e, spec)};
+}
+
+/** Change points and lags for every variant with curves. */
+export async function mechanismFindings(
+  o: SummarizeOptions,
+  {coordinate, tables}: MechanismInputs,
+): Promise<{findings: MechanismFinding[]; coordinate: string; inputs: string[]}> {
   const summary = await buildSummary({
     ...o,
     by: ["variant", "question_id", "step"],
@@ -62,10 +77,10 @@ export async function mechanismFindings(o: SummarizeOptions): Promise<{findings:
       const lag = lagInterval(change, points, behaviour, rng, {confidence: o.confidence});
       const {draws: _d, ...c} = change;
       const {fit: _f, ...b} = behaviour;
-      findings.push({variant, scalar, change: c, behaviour: b, lag, sentence: lagSentence(scalarLabel(scalar), e.coordinate, change, behaviour, lag)});
+      findings.push({variant, scalar, change: c, behaviour: b, lag, sentence: lagSentence(scalarLabel(scalar), coordinate, change, behaviour, lag)});
     });
   });
-  return {findings, coordinate: e.coordinate, inputs: tables.inputs};
+  return {findings, coordinate, inputs: tables.inputs};
 }
 
 /** The table-format lines: one sentence per variant and scalar. */

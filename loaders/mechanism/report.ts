@@ -3,21 +3,13 @@
 // counts come from the same summary call as the rest of `em summarize` (by variant, question and
 // step, answer-level), so the rule, judge and question filters apply unchanged.
 import {makeRng} from "../../src/lib/em/prng.ts";
-import {bumpChangePoint, type ChangePointResult} from "../../src/lib/mechanism/changepoint.ts";
-import {behaviourFit, lagInterval, lagSentence, type BehaviourFit, type LagResult, type QuestionPoint} from "../../src/lib/mechanism/lag.ts";
+import {bumpChangePoint} from "../../src/lib/mechanism/changepoint.ts";
+import {behaviourFit, lagInterval, lagSentence, type QuestionPoint} from "../../src/lib/mechanism/lag.ts";
+import type {MechanismFinding} from "../../src/lib/mechanism/schema.ts";
 import {loadExperiment} from "../experiment.ts";
 import {buildSummary} from "../summarize/index.ts";
 import type {SummarizeOptions} from "../summarize/options.ts";
 import {mechanismSpec, readMechanism, scalarCurve, scalarLabel, type MechanismTables} from "./index.ts";
-
-export interface MechanismFinding {
-  variant: string;
-  scalar: string;
-  change: Omit<ChangePointResult, "draws">;
-  behaviour: Omit<BehaviourFit, "fit">;
-  lag: LagResult;
-  sentence: string;
-}
 
 /** Bootstrap replicates of the change-point test, interval and lag (the CLI's --replicates caps it). */
 const MECHANISM_REPLICATES = 399;

@@ -1,0 +1,79 @@
+// Memory and time of reading a 100-checkpoint LoRA series (issue 27; docs/benchmarks.md,
+// "Adapter checkpoints"): PEFT safetensors in BF16 with Qwen2.5-14B's down_proj shapes
+// (out 5120, in 13824), written to a temporary folder, then read by readCheckpointSeries (norms,
+// rotations at k = 5, 10, 15 on B, and on BA up to rank 8). Each case runs in a fresh process so
+// its peak RSS is its own. Writes bench/results/mechanism.json.
+// Run: node --import tsx bench/mechanism.bench.ts [--quick]
+import {execFileSync} from "node:child_process";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {readCheckpointSeries} from "../loaders/mechanism/checkpoints.ts";
+import {writeSafetensors} from "../loaders/mechanism/safetensors.ts";
+import {makeRng, randNormal} from "../src/lib/em/prng.ts";
+
+interface Case {
+  name: string;
+  rank: number;
+  layers: number;
+  checkpoints: number;
+}
+const OUT = 5120;
+const IN = 13824;
+
+function writeSeries(dir: string, c: Case): number {
+  const rng = makeRng(1);
+  const state = Array.from({length: c.layers}, () => ({a: new Float32Array(c.rank * IN).map(() => randNormal(rng) * 0.01), b: new Float32Array(OUT * c.rank)}));
+  let bytes = 0;
+  for (let i = 0; i < c.checkpoints; i++) {
+    const tensors = state.flatMap((s, l) => {
+      for (let j = 0; j < s.b.length; j++) s.b[j]! += 1e-3 * randNormal(rng);
+      const p = `base_model.model.model.layers.${l}.mlp.down_proj`;
+      return [
+        {name: `${p}.lora_A.weight`, dtype: "BF16" as const, shape: [c.rank, IN], data: s.a},
+        {name: `${p}.lora_B.weight`, dtype: "BF16" as const, shape: [OUT, c.rank], data: s.b},
+      ];
+    });
+    const sub = path.join(dir, `checkpoint-${(i + 1) * 5}`);
+    mkdirSync(sub, {recursive: true});
+    writeSafetensors(path.join(sub, "adapter_model.safetensors"), tensors);
+    bytes += tensors.reduce((acc, t) => acc + 2 * t.data.length, 0);
+  }
+  return bytes;
+}
+
+if (process.argv[2] === "--child") {
+  const dir = process.argv[3]!;
+  const t0 = performance.now();
+  const s = readCheckpointSeries(dir);
+  const seconds = (performance.now() - t0) / 1000;
+  process.stdout.write(JSON.stringify({seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024, rows: s.rows.length, passes: s.passes}));
+} else {
+  const quick = process.argv.includes("--quick");
+  const cases: Case[] = quick
+    ? [{name: "rank 1, 1 layer, 20 checkpoints", rank: 1, layers: 1, checkpoints: 20}]
+    : [
+        {name: "rank 1, one down_proj (the paper's adapter)", rank: 1, layers: 1, checkpoints: 100},
+        {name: "rank 1, down_proj of 48 layers", rank: 1, layers: 48, checkpoints: 100},
+        {name: "rank 8, one down_proj (BA computed)", rank: 8, layers: 1, checkpoints: 100},
+        {name: "rank 64, one down_proj (B only; BA above rank 8)", rank: 64, layers: 1, checkpoints: 100},
+      ];
+  const results = [];
+  for (const c of cases) {
+    const dir = mkdtempSync(path.join(tmpdir(), "em-mech-bench-"));
+    try {
+      const bytes = writeSeries(dir, c);
+      const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, "--child", dir], {encoding: "utf8"});
+      const r = {...c, out: OUT, in: IN, dtype: "BF16", file_mb: bytes / 2 ** 20, ...JSON.parse(out)};
+      results.push(r);
+      process.stderr.write(`${c.name}: ${r.seconds.toFixed(2)} s, peak RSS ${r.peak_rss_mb.toFixed(0)} MB, ${r.file_mb.toFixed(0)} MB of tensors\n`);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  }
+  if (!quick)
+    writeFileSync(
+      path.join(import.meta.dirname, "results/mechanism.json"),
+      JSON.stringify({node: process.version, date: new Date().toISOString(), results}, null, 2) + "\n",
+    );
+}

@@ -59,7 +59,7 @@ function variantFigure(v: Variant, coordinate: string, width: number): HTMLEleme
       panel(
         [
           ...midMarks(),
-          ...(cp && cp.ci ? [Plot.rectX([{x1: cp.ci[0], x2: cp.ci[1]}], {x1: "x1", x2: "x2", fill: PALETTE[0], fillOpacity: 0.18})] : []),
+          ...(cp?.ci ? [Plot.rectX([{x1: cp.ci[0], x2: cp.ci[1]}], {x1: "x1", x2: "x2", fill: PALETTE[0], fillOpacity: 0.18})] : []),
           ...(cp ? [Plot.ruleX([cp.location], {stroke: PALETTE[0], strokeWidth: 1.5})] : []),
           Plot.line(c.points, {x: "x", y: "y", stroke: "currentColor", strokeWidth: 1.2}),
           Plot.dot(c.points, {x: "x", y: "y", r: 1.5, fill: "currentColor", tip: true}),
@@ -78,7 +78,7 @@ function variantFigure(v: Variant, coordinate: string, width: number): HTMLEleme
  */
 export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, width: number): HTMLElement {
   const m = data.find((d) => d.experiment === experiment) ?? (experiment === null ? data[0] : undefined);
-  if (!m || !m.variants.length)
+  if (!m?.variants.length)
     return el(
       "p",
       {class: "note"},

@@ -21,6 +21,8 @@ function panel(
     width,
     height: PANEL + (last ? 30 : 0),
     marginLeft: MARGIN_LEFT,
+    // fixed: Plot sizes the right margin by the axis label, which would shift the last panel's scale
+    marginRight: 24,
     marginBottom: last ? 36 : 6,
     x: {domain, label: last ? xLabel : null, axis: last ? "bottom" : null, grid: true},
     y: {label, grid: true, nice: true},
@@ -81,13 +83,13 @@ export function mechanismView(data: readonly SiteMechanism[], experiment: string
   if (!m?.variants.length)
     return el(
       "p",
-      {class: "note"},
+      {class: "mechanism note"},
       "No training curves for this experiment. A mechanism: section in the experiment file (training logs, LoRA checkpoint folders; docs/mechanism.md) adds them here.",
     );
   const legend = el(
     "p",
     {class: "note"},
-    `Blue line and band: the curve's change point (a bump fitted by least squares, AR(1)-bootstrap test and 95% interval) where credible. Red dashed line and band: the EM midpoint and its 95% interval. Rule ${m.rule}, judge ${m.judge ?? "none"}; inputs: ${m.inputs.join(", ")}.`,
+    `Blue line and band: the curve's change point (a bump fitted by least squares, AR(1)-bootstrap test and 95% interval) where credible. Orange dashed line and band: the EM midpoint and its 95% interval. Rule ${m.rule}, judge ${m.judge ?? "none"}; inputs: ${m.inputs.join(", ")}.`,
   );
   return el("div", {class: "mechanism"}, legend, ...m.variants.map((v) => variantFigure(v, m.coordinate, width)));
 }

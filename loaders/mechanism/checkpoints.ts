@@ -207,10 +207,13 @@ export function readCheckpointSeries(dir: string, opts: ReadOptions = {}): Mecha
         const old = window[window.length - 1 - d]!;
         group.forEach((m, gi) => {
           const mi = mods.indexOf(m);
-          gA[mi]![j]![d] = dot(old[gi]!.a, here[gi]!.a);
-          gB[mi]![j]![d] = dot(old[gi]!.b, here[gi]!.b);
+          const da = dot(old[gi]!.a, here[gi]!.a);
+          const db = dot(old[gi]!.b, here[gi]!.b);
+          gA[mi]![j]![d] = da;
+          gB[mi]![j]![d] = db;
           const g = gBA[mi];
-          if (g) g[j]![d] = baDot(old[gi]!.a, old[gi]!.b, here[gi]!.a, here[gi]!.b, m.rank, m.out, m.inp);
+          // rank 1: <b_i a_i, b_j a_j>_F = (b_i . b_j)(a_i . a_j)
+          if (g) g[j]![d] = m.rank === 1 ? da * db : baDot(old[gi]!.a, old[gi]!.b, here[gi]!.a, here[gi]!.b, m.rank, m.out, m.inp);
         });
       }
     }

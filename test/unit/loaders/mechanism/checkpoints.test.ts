@@ -113,3 +113,24 @@ test("bad checkpoint folders: missing step, no adapter file, wrong tensor shape,
   writeSafetensors(path.join(nolora, "adapter_model.safetensors"), [{name: "lm_head.weight", dtype: "F32", shape: [1], data: [1]}]);
   assert.throws(() => readCheckpointSeries(path.dirname(nolora)), /no LoRA tensors/);
 });
+
+test("readCheckpointSeries: rank 1, the BA inner products are the product of the A and B ones (||b a^T|| = ||b|| ||a||; rotation_BA from them)", () => {
+  const run = simulateRun({count: 25, rank: 1, layers: 1, out: 9, in: 7, seed: 6});
+  const dir = path.join(root, "r1");
+  writeCheckpoints(run, dir);
+  const s = readCheckpointSeries(dir);
+  const b = run.tensors[1]!.values;
+  const a = run.tensors[0]!.values;
+  const outer = (i: number) => Array.from(b[i]!).flatMap((x) => Array.from(a[i]!, (y) => x * y));
+  const dot = (x: number[], y: number[]) => x.reduce((acc, v, j) => acc + v * y[j]!, 0);
+  for (const step of [0, 120, 240]) {
+    const r = (m: string) => s.rows.find((x) => x.step === step && x.metric === m)!.value!;
+    assert.ok(Math.abs(r("norm_BA") - r("norm_A") * r("norm_B")) < 1e-6 * r("norm_BA"));
+  }
+  const i = 12;
+  const p1 = outer(i - 5).map((v, j) => v - outer(i)[j]!);
+  const p2 = outer(i + 5).map((v, j) => v - outer(i)[j]!);
+  const want = dot(p1, p2) / Math.sqrt(dot(p1, p1) * dot(p2, p2));
+  const got = s.rows.find((x) => x.step === 120 && x.metric === "rotation_BA_k5")!.value!;
+  assert.ok(Math.abs(got - want) < 1e-4, `${got} vs ${want}`);
+});

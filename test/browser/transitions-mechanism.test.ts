@@ -27,7 +27,9 @@ after(async () => {
   await server?.close();
 });
 
-test("transitions page: the mechanism example's sentences, marks and panels; the demo gets the note; light and dark screenshots", {timeout: 300_000}, async () => {
+test("transitions page: the mechanism example's sentences, marks and panels; the demo gets the note; light and dark screenshots", {
+  timeout: 300_000,
+}, async () => {
   mkdirSync(SHOTS, {recursive: true});
   for (const theme of ["light", "dark"] as const) {
     const shot = await openPage(browser, server, "/transitions?experiment=example-mechanism", [".mechanism-sentences li"], {theme, timeout: 120_000});

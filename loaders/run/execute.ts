@@ -11,6 +11,7 @@
 //   4. execute: generation requests (bounded per endpoint) feed judge calls (bounded per judge)
 //      as soon as each answer arrives; results go to the cache before the call settles, and
 //      identical requests in flight together share one call (coalesce.ts).
+import path from "node:path";
 import {lockCache} from "../cache-lock.ts";
 import {checkDomainMetrics, planVariants} from "../variants.ts";
 import {checkLabelRefs} from "../import/labels.ts";
@@ -27,6 +28,7 @@ import {owns} from "../shard.ts";
 import {stampKeyScheme} from "../cache-merge.ts";
 // --- end scale ---
 import {Execution} from "./execution.ts";
+import {driftText, judgeDrift, pickAnchors, readAnchorFile} from "./drift.ts";
 import {assemble, stoppedError} from "./assemble.ts";
 
 /**
@@ -78,6 +80,9 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
     p.units = p.units.filter((u) => owns(spec, u.keys[0]!)).map((u, i) => ({...u, ordinal: i}));
   }
   // --- end scale ---
+
+  // Judge drift anchors from a file (issue 26): read (and checked) before anything is spent.
+  const anchorFile = exp.judge_anchor?.file ? readAnchorFile(path.resolve(path.dirname(exp.file), exp.judge_anchor.file)) : null;
 
   // Variants, replicates, baselines: decided (and checked) before anything is spent.
   const variantRows = variantInputs(exp, imported.responses, imported.specOf);
@@ -161,6 +166,14 @@ async function execute(p: Prepared, opts: RunOptions & ScaleOptions, t0: number)
   if (run.batches) report.batch = run.batches.stats;
   if (opts.shard)
     report.shard = {spec: opts.shard, units: p.units.length, unitsTotal, importedCalls: run.shardCalls.owned, importedCallsTotal: run.shardCalls.total};
-  return {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
+  const result = {...assemble(p, opts, t0, state, imported, variants, run.splitMarks, run.oversize), ...report};
+  // Judge drift (issue 26): the declared anchors judged again, outside the cache.
+  if (exp.judge_anchor && !opts.shard) {
+    const anchors = anchorFile ?? pickAnchors(result.responses, exp.judge_anchor.n!, (r) => run.trainingOf(r));
+    const drift = await judgeDrift(p, anchors, exp.judge_anchor, {offline: opts.offline});
+    for (const d of drift) warn(`em run: ${exp.name}: ${driftText(d)}`);
+    result.provenance.experiments[0]!.judge_drift = drift.map(({mean_abs_change: _m, ...d}) => d);
+  }
+  return result;
   // --- end scale ---
 }

@@ -141,6 +141,11 @@ export class Execution {
     // --- end scale ---
   }
 
+  /** The {training} text of a row's judge prompts. */
+  trainingOf(row: ResponseRow): string {
+    return trainingText(row, this.variants, this.descriptions.get(row.model));
+  }
+
   /** Judge one row with every judge and metric: cache hits at once, calls now or (before the preflight) deferred. */
   judgeResponse(row: ResponseRow): void {
     const {state, p} = this;
@@ -156,7 +161,7 @@ export class Execution {
           state.progress.done++;
           continue;
         }
-        const vars = {question: row.question, answer: row.response, training: trainingText(row, this.variants, this.descriptions.get(row.model))};
+        const vars = {question: row.question, answer: row.response, training: this.trainingOf(row)};
         const {prompt, cut} = judgePrompt(r.template, vars, j.cfg.max_prompt_chars);
         if (cut) {
           const o = (this.oversize[j.idx] ??= {prompts: 0, chars: 0, refused: 0});

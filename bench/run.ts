@@ -17,6 +17,7 @@ const SCRIPTS: Record<(typeof SECTIONS)[number], string> = {
   build: "bench/build.bench.ts",
   imported: "bench/imported.bench.ts",
   "imported-10m": "bench/imported.bench.ts",
+  mechanism: "bench/mechanism.bench.ts",
 };
 /** Env a section's script runs with (on top of the caller's). */
 const SECTION_ENV: Partial<Record<(typeof SECTIONS)[number], Record<string, string>>> = {

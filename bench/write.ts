@@ -9,7 +9,7 @@ import {ROOT} from "../loaders/paths.ts";
 import {readSection, RESULTS_DIR, SMOKE, type SectionResult} from "./lib/results.ts";
 
 /** Sections in document order; bench/run.ts runs them in this order too. */
-export const SECTIONS = ["analysis", "pipeline", "site", "build", "imported", "imported-10m"] as const;
+export const SECTIONS = ["analysis", "pipeline", "site", "build", "imported", "imported-10m", "mechanism"] as const;
 
 /**
  * The issue-13 targets no section measures (they need a real build or another harness). Listed so

@@ -178,6 +178,8 @@ export const ExperimentSchema = z
     models: z.array(ModelSchema).default([]),
     judges: z.array(JudgeSchema).default([]),
     imports: z.array(z.unknown()).default([]),
+    /** Training logs and adapter checkpoints (issue 27); validated by loaders/mechanism/index.ts. */
+    mechanism: z.unknown().optional(),
     /**
      * The pre-registered (primary) question set (issue 26): question ids or globs, or a file
      * (relative to this one) listing them: a question YAML file (its items' ids) or one id per line.

@@ -12,6 +12,7 @@ import {parseSummarizeArgs} from "../summarize/options.ts";
 import type {SummarizeOutput} from "../summarize/output.ts";
 import {pivotTable, toTable} from "../summarize/render-table.ts";
 import {toCsv} from "../summarize/render-csv.ts";
+import {mechanismFindings, mechanismText, readMechanismInputs} from "../mechanism/report.ts";
 
 export const USAGE = `Usage: em summarize (--experiment FILE | --data DIR) [options]
 
@@ -85,6 +86,9 @@ Slicing and output:
   --transition           fit the transition along the coordinate for each group
   --coordinate COL       coordinate column for --transition (default: step, which holds the
                          experiment's coordinate; its name, e.g. lora_rank, is accepted too)
+  --mechanism            with --transition and --experiment: change points of the training curves
+                         and adapter checkpoints named in the file's mechanism: section, and the
+                         lag of the EM midpoint behind each (docs/mechanism.md)
   --sensitivity          with --transition: refit every group over a grid of cuts (aligned 20..70,
                          coherent 10..70 by 10) per judge; midpoints only where credible
   --coordinate-scale S   auto (default: log when positive values span two decades or are
@@ -116,11 +120,13 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     return EXIT.usage;
   }
   const {options} = parsed;
+  const mechInputs = options.mechanism ? await readMechanismInputs(options) : null;
   const out = await buildSummary(options);
   if (options.format === "table" && options.pivot !== undefined) out.pivot = pivotTable(out, options.pivot);
-  if (options.format === "json") write(JSON.stringify(out, null, 2) + "\n");
+  const mech = mechInputs ? await mechanismFindings(options, mechInputs) : null;
+  if (options.format === "json") write(JSON.stringify(mech ? {...out, mechanism: mech} : out, null, 2) + "\n");
   else if (options.format === "csv") write(toCsv(out));
-  else write(toTable(out));
+  else write(toTable(out) + (mech ? `\n${mechanismText(mech.findings)}` : ""));
   warnIncomplete(out);
   return 0;
 }

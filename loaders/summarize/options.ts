@@ -23,6 +23,8 @@ export interface SummarizeOptions {
   noFoldVariants: boolean;
   estimand: "questions" | "answers";
   transition: boolean;
+  /** --mechanism: with --transition and --experiment, change points of the training curves and their lag (issue 27). */
+  mechanism?: boolean;
   coordinate?: string;
   coordinateScale: "auto" | "linear" | "log";
   sensitivity: boolean;
@@ -94,6 +96,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       judge: {type: "string"},
       by: {type: "string"},
       transition: {type: "boolean", default: false},
+      mechanism: {type: "boolean", default: false},
       coordinate: {type: "string"},
       cache: {type: "string"},
       "coordinate-scale": {type: "string", default: "auto"},
@@ -124,6 +127,8 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
   if (format === "csv" && (values.transition || values.baseline || values.components))
     fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
+  if (values.mechanism && (!values.transition || !values.experiment))
+    fail(`--mechanism goes with --transition and --experiment (the training logs and checkpoints are named in the experiment file's mechanism: section)`);
   const qset = values["question-set"];
   if (qset !== undefined && qset !== "primary" && qset !== "exploratory" && qset !== "all")
     fail(`--question-set must be primary, exploratory or all, got '${qset}'`);
@@ -178,6 +183,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       noFoldVariants: values["no-fold-variants"] as boolean,
       estimand,
       transition: values.transition as boolean,
+      mechanism: values.mechanism as boolean,
       ...(values.coordinate !== undefined ? {coordinate: values.coordinate} : {}),
       coordinateScale: scale as SummarizeOptions["coordinateScale"],
       sensitivity: values.sensitivity as boolean,

@@ -1,0 +1,95 @@
+// "Mechanism meets behaviour" on the transitions page (issue 27): per variant of the selected
+// experiment, the pooled EM rate on top and each chosen training curve beneath it on the same
+// coordinate axis (one x scale, same margins), the change point's location and interval marked
+// where credible (the EM midpoint and its interval on every panel), and the lag sentence that
+// `em summarize --transition --mechanism` prints. Data: src/data/mechanism.json (loaders/mechanism/site.ts).
+import * as Plot from "@observablehq/plot";
+import type {SiteMechanism} from "../lib/mechanism/schema.js";
+import {PALETTE} from "./chart-style.js";
+import {el} from "./ui.js";
+
+const PANEL = 130;
+const MARGIN_LEFT = 56;
+
+type Variant = SiteMechanism["variants"][number];
+
+function panel(
+  marks: Plot.Markish[],
+  {width, domain, label, xLabel, last}: {width: number; domain: [number, number]; label: string; xLabel: string; last: boolean},
+): Element {
+  return Plot.plot({
+    width,
+    height: PANEL + (last ? 30 : 0),
+    marginLeft: MARGIN_LEFT,
+    // fixed: Plot sizes the right margin by the axis label, which would shift the last panel's scale
+    marginRight: 24,
+    marginBottom: last ? 36 : 6,
+    x: {domain, label: last ? xLabel : null, axis: last ? "bottom" : null, grid: true},
+    y: {label, grid: true, nice: true},
+    marks,
+  }) as unknown as Element;
+}
+
+function variantFigure(v: Variant, coordinate: string, width: number): HTMLElement {
+  const xs = [...v.em.map((p) => p.x), ...v.curves.flatMap((c) => c.points.map((p) => p.x))];
+  const domain: [number, number] = [Math.min(...xs), Math.max(...xs)];
+  const emFit = v.findings.find((f) => f.behaviour.credible);
+  const mid = emFit?.behaviour.midpoint ?? null;
+  const midCi = emFit?.behaviour.ci ?? null;
+  // EM midpoint band and rule, drawn on every panel so the lag reads vertically
+  const midMarks = (): Plot.Markish[] =>
+    mid === null
+      ? []
+      : [
+          Plot.rectX([{x1: midCi?.[0] ?? domain[0], x2: midCi?.[1] ?? domain[1]}], {x1: "x1", x2: "x2", fill: PALETTE[3], fillOpacity: 0.1}),
+          Plot.ruleX([mid], {stroke: PALETTE[3], strokeDasharray: "4,3"}),
+        ];
+  const em = v.em.filter((p) => p.n > 0).map((p) => ({x: p.x, rate: p.k / p.n}));
+  const panels: Element[] = [
+    panel([...midMarks(), Plot.line(em, {x: "x", y: "rate", stroke: PALETTE[3]}), Plot.dot(em, {x: "x", y: "rate", fill: PALETTE[3], r: 2.5, tip: true})], {
+      width,
+      domain,
+      label: "EM rate",
+      xLabel: coordinate,
+      last: v.curves.length === 0,
+    }),
+  ];
+  v.curves.forEach((c, i) => {
+    const f = v.findings.find((g) => g.scalar === c.scalar);
+    const cp = f?.change.credible ? f.change : null;
+    panels.push(
+      panel(
+        [
+          ...midMarks(),
+          ...(cp?.ci ? [Plot.rectX([{x1: cp.ci[0], x2: cp.ci[1]}], {x1: "x1", x2: "x2", fill: PALETTE[0], fillOpacity: 0.18})] : []),
+          ...(cp ? [Plot.ruleX([cp.location], {stroke: PALETTE[0], strokeWidth: 1.5})] : []),
+          Plot.line(c.points, {x: "x", y: "y", stroke: "currentColor", strokeWidth: 1.2}),
+          Plot.dot(c.points, {x: "x", y: "y", r: 1.5, fill: "currentColor", tip: true}),
+        ],
+        {width, domain, label: c.scalar, xLabel: coordinate, last: i === v.curves.length - 1},
+      ),
+    );
+  });
+  const sentences = el("ul", {class: "mechanism-sentences"}, ...v.findings.map((f) => el("li", {}, f.sentence)));
+  return el("div", {class: "mechanism-variant"}, el("h4", {}, v.variant), sentences, ...panels);
+}
+
+/**
+ * The mechanism figure for `experiment` (the page's selected experiment; null: the first with
+ * curves). A note instead when no experiment has a mechanism: section.
+ */
+export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, width: number): HTMLElement {
+  const m = data.find((d) => d.experiment === experiment) ?? (experiment === null ? data[0] : undefined);
+  if (!m?.variants.length)
+    return el(
+      "p",
+      {class: "mechanism note"},
+      "No training curves for this experiment. A mechanism: section in the experiment file (training logs, LoRA checkpoint folders; docs/mechanism.md) adds them here.",
+    );
+  const legend = el(
+    "p",
+    {class: "note"},
+    `Blue line and band: the curve's change point (a bump fitted by least squares, AR(1)-bootstrap test and 95% interval) where credible. Orange dashed line and band: the EM midpoint and its 95% interval. Rule ${m.rule}, judge ${m.judge ?? "none"}; inputs: ${m.inputs.join(", ")}.`,
+  );
+  return el("div", {class: "mechanism"}, legend, ...m.variants.map((v) => variantFigure(v, m.coordinate, width)));
+}

@@ -1,0 +1,62 @@
+// The transitions page's "Mechanism meets behaviour" section (issue 27) on a site built on the demo
+// and the mechanism example (data/experiments/examples/mechanism.yaml: simulated PEFT checkpoints
+// with a B turn and a gradient bump planted at step 250, EM rising around step 470): the sentences
+// name credible change points near 250 and a positive lag; the demo experiment (no mechanism:
+// section) gets the note instead; screenshots light and dark in test-artifacts/mechanism/.
+import assert from "node:assert/strict";
+import {mkdirSync} from "node:fs";
+import {join} from "node:path";
+import {after, before, test} from "node:test";
+import type {Browser} from "playwright-core";
+import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
+import {describeProblems, launch} from "../helpers/browser.ts";
+import {buildSiteAt, openPage, ROOT} from "../helpers/site.ts";
+
+const OUT = join(ROOT, "test-artifacts", "mechanism-dist");
+const SHOTS = join(ROOT, "test-artifacts", "mechanism");
+let server: StaticServer;
+let browser: Browser;
+
+before(async () => {
+  buildSiteAt(OUT, ["data/experiments/demo.yaml", "data/experiments/examples/mechanism.yaml"]);
+  server = await serveStatic(OUT);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("transitions page: the mechanism example's sentences, marks and panels; the demo gets the note; light and dark screenshots", {
+  timeout: 300_000,
+}, async () => {
+  mkdirSync(SHOTS, {recursive: true});
+  for (const theme of ["light", "dark"] as const) {
+    const shot = await openPage(browser, server, "/transitions?experiment=example-mechanism", [".mechanism-sentences li"], {theme, timeout: 120_000});
+    try {
+      const sentences = await shot.page.$$eval(".mechanism-sentences li", (els) => els.map((e) => e.textContent ?? ""));
+      assert.equal(sentences.length, 2, sentences.join("\n"));
+      for (const s of sentences) {
+        const m = /peaks at step (\d+) \[(\d+), (\d+)\]; EM midpoint (\d+) \[[\d?]+, [\d?]+\]: behaviour follows by (\d+) steps \[(\d+), (\d+)\]/.exec(s);
+        assert.ok(m, s);
+        assert.ok(Number(m[2]) <= 250 && 250 <= Number(m[3]), `the planted step 250 is outside the interval: ${s}`);
+        assert.ok(Number(m[6]) > 0, `the lag's interval should exclude 0: ${s}`);
+      }
+      // one EM panel and two curves, each an SVG
+      assert.equal(await shot.page.locator(".mechanism-variant svg").count(), 3);
+      const section = shot.page.locator(".mechanism");
+      await section.scrollIntoViewIfNeeded();
+      await section.screenshot({path: join(SHOTS, `mechanism-${theme}.png`)});
+      assert.equal(describeProblems(shot.problems), "", `problems on the ${theme} page`);
+    } finally {
+      await shot.close();
+    }
+  }
+  const demo = await openPage(browser, server, "/transitions?experiment=demo", [".mechanism"]);
+  try {
+    assert.match((await demo.page.locator(".mechanism").textContent()) ?? "", /No training curves for this experiment/);
+    await demo.page.locator(".mechanism").screenshot({path: join(SHOTS, "demo-note-light.png")});
+  } finally {
+    await demo.close();
+  }
+});

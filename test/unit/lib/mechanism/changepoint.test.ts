@@ -1,0 +1,73 @@
+// bumpChangePoint(points, rng) (src/lib/mechanism/changepoint.ts): known answers and edge cases.
+// Coverage and error rates are measured in bench/validity/mechanism.section.ts.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+import {makeRng, randNormal} from "../../../../src/lib/em/prng.ts";
+import {bumpChangePoint, MIN_CHANGE_POINTS} from "../../../../src/lib/mechanism/changepoint.ts";
+
+const curve = (f: (x: number) => number, m = 40, stride = 10) => Array.from({length: m}, (_, i) => ({x: i * stride, y: f(i * stride)}));
+
+test("bumpChangePoint(points) finds a noise-free Gaussian bump exactly (a grid point), with a tight interval", () => {
+  const r = bumpChangePoint(
+    curve((x) => 2 + 3 * Math.exp(-0.5 * ((x - 150) / 20) ** 2) + 1e-3 * Math.sin(x)),
+    makeRng(1),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "credible");
+  assert.equal(r.location, 150);
+  assert.ok(Math.abs(r.height! - 3) < 0.05 && Math.abs(r.baseline! - 2) < 0.05, `${r.height} ${r.baseline}`);
+  assert.ok(r.ci![0] >= 145 && r.ci![1] <= 155, `${r.ci}`);
+  assert.equal(r.draws.length, 99);
+});
+
+test("bumpChangePoint(points): a dip is a change too (negative height)", () => {
+  const rng = makeRng(5);
+  const r = bumpChangePoint(
+    curve((x) => -Math.exp(-0.5 * ((x - 220) / 15) ** 2) + 0.1 * randNormal(rng)),
+    makeRng(2),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "credible");
+  assert.ok(r.height! < 0);
+  assert.ok(r.ci![0] <= 220 && r.ci![1] >= 220, `${r.ci}`);
+});
+
+test("bumpChangePoint(points): flat AR(1) noise gives no credible change point; a constant gives p = 1", () => {
+  const rng = makeRng(11);
+  let e = 0;
+  const flat = curve(() => {
+    e = 0.6 * e + randNormal(rng);
+    return e;
+  }, 50);
+  const r = bumpChangePoint(flat, makeRng(3), {replicates: 99});
+  assert.equal(r.credible, false);
+  assert.equal(r.ci, null);
+  assert.deepEqual(r.draws, []);
+  const c = bumpChangePoint(
+    curve(() => 4),
+    makeRng(3),
+  );
+  assert.equal(c.verdict, "none");
+  assert.equal(c.p, 1);
+});
+
+test("bumpChangePoint(points): a monotone ramp peaks at an end: at_edge, not credible", () => {
+  const r = bumpChangePoint(
+    curve((x) => x / 100 + 0.01 * Math.cos(x)),
+    makeRng(1),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "at_edge");
+  assert.equal(r.credible, false);
+});
+
+test("bumpChangePoint(points): fewer than MIN_CHANGE_POINTS finite points, NaNs ignored, duplicates refused", () => {
+  const few = curve((x) => x, MIN_CHANGE_POINTS - 1).concat([{x: 999, y: Number.NaN}]);
+  const r = bumpChangePoint(few, makeRng(1));
+  assert.equal(r.verdict, "too_few_points");
+  assert.equal(r.location, null);
+  assert.equal(bumpChangePoint([], makeRng(1)).verdict, "too_few_points");
+  const dup = curve((x) => x, 10);
+  dup.push({x: 0, y: 1});
+  assert.throws(() => bumpChangePoint(dup, makeRng(1)), /duplicate x/);
+});

@@ -35,7 +35,6 @@ test("pageScript(markdown) counts the lines of js blocks only", () => {
  * them while this refactor ran, and moving them again is a follow-up of issue 24.
  */
 const PENDING: Record<string, string> = {
-  "responses.md": "the answer list was reworked in parallel (virtual list, exact scores); its page code moves next",
   "categories.md": "the significance marks added in parallel brought it to 42 lines",
 };
 

@@ -194,6 +194,11 @@ export interface Provenance {
       split_resolved?: number;
       split_changed?: number;
       split_unknown?: number;
+      /** Lone first digits 1..9 the judge continued with more digits ("7" + "5"): recorded as unknown. */
+      digit_split?: number;
+      /** Unsettled answers (imports) read from a lone digit 1..9; whether any two-digit score token was seen. */
+      maybe_digits?: number;
+      saw_multi_digit?: boolean;
       warnings: string[];
     }[];
   }[];

@@ -7,21 +7,8 @@
 // Env: BUILD_SIZES (comma-separated RESPONSES:JUDGES, default "1000000:1,1000000:2": 1M responses
 // with one judge, and 2M scored rows from two judges' imports); add "10000000:1" for the 10M import
 // (it takes about ten times the 1M build). BENCH_SMOKE=1: "2000:1".
-import {spawnSync} from "node:child_process";
-import {join} from "node:path";
-import {ROOT} from "../loaders/paths.ts";
+import {buildImported, gb, type ImportBuild} from "./lib/import-build.ts";
 import {SMOKE, commandLine, writeSection, type Verdict} from "./lib/results.ts";
-
-interface BuildRun {
-  responses: number;
-  judges: number;
-  exit: number;
-  seconds: number;
-  peakTreeRssGB: number;
-  peakProcessRssGB: number | null;
-  pointsBytes: number | null;
-  pointsBytesPerResponse: number | null;
-}
 
 const sizes = (process.env.BUILD_SIZES ?? (SMOKE ? "2000:1" : "1000000:1,1000000:2")).split(",").map((s) => {
   const [n, j] = s.split(":").map(Number);
@@ -29,28 +16,12 @@ const sizes = (process.env.BUILD_SIZES ?? (SMOKE ? "2000:1" : "1000000:1,1000000
   return {n: n!, judges: j};
 });
 
-const runs: BuildRun[] = [];
+const runs: ImportBuild[] = [];
 for (const {n, judges} of sizes) {
   process.stderr.write(`[bench] build: ${n.toLocaleString("en")} responses per judge x ${judges}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/import-scale.ts")], {
-    cwd: ROOT,
-    env: {...process.env, RESPONSES: String(n), JUDGES: String(judges)},
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  let run: BuildRun;
-  try {
-    run = JSON.parse(line) as BuildRun;
-  } catch {
-    throw new Error(`bench/import-scale.ts (RESPONSES=${n} JUDGES=${judges}) printed no result line (exit ${r.status}): ${line.slice(0, 200)}`);
-  }
-  if (run.exit !== 0) throw new Error(`the build on ${n * judges} imported responses failed (exit ${run.exit}); see its output above`);
-  runs.push(run);
+  runs.push(buildImported({responses: n, judges}));
 }
 
-const gb = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)} GB`);
 const verdicts: Verdict[] = [];
 for (const r of runs) {
   const label =

@@ -22,6 +22,7 @@ import os from "node:os";
 import {join} from "node:path";
 import {ROOT} from "../loaders/paths.ts";
 import {B_JUDGE} from "./lib/sweep-b.ts";
+import {buildImported, gb, type ImportBuild} from "./lib/import-build.ts";
 import {SMOKE, commandLine, fmtMs, writeSection, type Verdict} from "./lib/results.ts";
 
 const SECTION = process.env.SECTION ?? "imported";
@@ -31,20 +32,10 @@ const BROWSER = process.env.BROWSER !== "0";
 for (const n of SIZES) if (!Number.isInteger(n) || n < 1) throw new Error(`IMPORTED_SIZES: not a positive integer: ${process.env.IMPORTED_SIZES}`);
 for (const g of GENERATORS) if (g !== "a" && g !== "b") throw new Error(`IMPORTED_GENERATORS: a or b, got '${g}'`);
 
-interface BuildRun {
-  generator: string;
-  dir: string;
-  dist: string;
-  responses: number;
-  exit: number;
-  seconds: number;
-  peakTreeRssGB: number;
-  peakProcessRssGB: number | null;
-  pointsBytes: number | null;
-  pointsBytesPerResponse: number | null;
+type BuildRun = ImportBuild & {
   /** Timed by an earlier run (IMPORTED_REUSE_BUILD=1), not by this one. */
   reused?: boolean;
-}
+};
 interface PageRun {
   row: Record<string, string>;
   num: Record<string, number | null>;
@@ -69,22 +60,7 @@ function build(g: string, n: number): BuildRun {
     }
   }
   log(`generator ${g}, ${n.toLocaleString("en")} responses: generate (once) and build`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/import-scale.ts")], {
-    cwd: ROOT,
-    env: {...process.env, RESPONSES: String(n), JUDGES: "1", GENERATOR: g, DIR: dir},
-    stdio: ["ignore", "pipe", "inherit"],
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
-  const line = r.stdout.trim().split("\n").pop() ?? "";
-  let run: BuildRun;
-  try {
-    run = JSON.parse(line) as BuildRun;
-  } catch {
-    throw new Error(`bench/import-scale.ts (GENERATOR=${g} RESPONSES=${n}) printed no result line (exit ${r.status}): ${line.slice(0, 200)}`);
-  }
-  if (run.exit !== 0) throw new Error(`the build on generator ${g}'s ${n} responses failed (exit ${run.exit}); see its output above`);
-  return run;
+  return buildImported({responses: n, generator: g, dir});
 }
 
 function pages(run: BuildRun, g: string, n: number, tmp: string): PageRun {
@@ -119,7 +95,6 @@ interface Col {
   parityOk: boolean | null;
 }
 
-const gb = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(2)} GB`);
 const commit = (() => {
   if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT;
   try {

@@ -1,7 +1,7 @@
 // The points tables (issue 13: compact numeric data). One row per (response, judge that scored
 // aligned or coherent), in response order then judge order, built into columns (PointsData) either
 // from rows held in memory (pointsData) or straight from the dataset's Parquet files with DuckDB
-// (pointsDataFromDir: no row objects, bounded memory at millions of rows). Two encodings:
+// (pointsDataFromDir in site-points-duckdb.ts: no row objects, bounded memory at millions of rows). Two encodings:
 //  - points.arrow (encodePointsCompact): what the pages load. Scores as Uint8 bins (scoreBin: exact
 //    for every integer cut), the per-response strings folded into a few dictionary codes whose
 //    dictionary values are JSON tuples (`group`: experiment, model, variant, replicate, baseline,
@@ -10,8 +10,6 @@
 //  - points-full.arrow (encodePointsFull): the columns of POINTS_COLUMNS with exact Float64 scores,
 //    for the SQL page and the views that need exact non-integer scores (rank correlations, printed
 //    scores). src/components/points.ts decodes both into the same `Points`.
-import {DuckDBInstance} from "@duckdb/node-api";
-import path from "node:path";
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
@@ -60,7 +58,8 @@ export interface PointsData {
 }
 
 /** Column builder with growable arrays (the DuckDB path does not know the row count up front). */
-class Builder {
+/** Builds PointsData row by row (pointsData, and site-points-duckdb.ts from DuckDB chunks). */
+export class Builder {
   n = 0;
   rid = new Int32Array(1024);
   step = new Float64Array(1024);
@@ -115,7 +114,7 @@ class Builder {
   }
 }
 
-const num = (x: number | null | undefined): number => (x === null || x === undefined ? NaN : x);
+export const num = (x: number | null | undefined): number => (x === null || x === undefined ? NaN : x);
 
 /** The judges that produced an aligned or coherent score, in order of first appearance. */
 export function coreJudges(scores: readonly ScoreRow[]): string[] {
@@ -128,7 +127,7 @@ export function coreJudges(scores: readonly ScoreRow[]): string[] {
 const META_SKIP = new Set(["file", "line", "record", "step_from"]);
 /** At most this many distinct values for a meta key to become a facet column (a per-answer field is not a facet). */
 export const META_MAX_DISTINCT = 64;
-const metaSkipped = (k: string) => META_SKIP.has(k) || k.endsWith("_raw");
+export const metaSkipped = (k: string) => META_SKIP.has(k) || k.endsWith("_raw");
 
 /**
  * Meta keys worth a column of the points table: scalar values, 2..META_MAX_DISTINCT distinct values
@@ -237,176 +236,6 @@ export function pointsData(input: PointsInput): PointsData {
   return b.done();
 }
 
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
-/**
- * The points columns straight from a dataset folder's Parquet files (loaders/tables.ts), joined by
- * DuckDB: the same rows and values as pointsData(readTables(dir)), without a row object per response
- * or score (a million responses cost their columns, not gigabytes of objects). DuckDB spills to
- * `tmp` past its memory limit.
- */
-export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {memoryLimit?: string} = {}): Promise<PointsData> {
-  const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
-  const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2"});
-  const conn = await db.connect();
-  try {
-    const columns = (await (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file("responses")})`)).getRowObjectsJS()) as {
-      column_name: string;
-    }[];
-    const names = columns.map((c) => c.column_name);
-    const metaCols = names.filter((c) => c.startsWith("meta_")).map((c) => ({col: c, key: c.slice(5)}));
-    // Facet keys as facetMetaKeys decides them on rows read back by readTables (object values are
-    // JSON text there, so scalars): 2..META_MAX_DISTINCT distinct non-null values.
-    const candidates = metaCols.filter((m) => !metaSkipped(m.key));
-    let metaKeys: {col: string; key: string}[] = [];
-    if (candidates.length) {
-      const counts = (
-        await (
-          await conn.runAndReadAll(
-            `SELECT ${candidates.map((m, i) => `count(DISTINCT ${ident(m.col)}::VARCHAR) AS c${i}`).join(", ")} FROM read_parquet(${file("responses")})`,
-          )
-        ).getRowObjectsJS()
-      )[0] as Record<string, bigint | number>;
-      metaKeys = candidates.filter((_, i) => {
-        const c = Number(counts[`c${i}`]);
-        return c >= 2 && c <= META_MAX_DISTINCT;
-      });
-    }
-    const has = (c: string) => names.includes(c);
-    // Types tables written before em_type / question_in_domain existed: the type, and no question in the domain.
-    const typeNames = (
-      (await (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file("types")})`)).getRowObjectsJS()) as {column_name: string}[]
-    ).map((c) => c.column_name);
-    const emTypeCol = typeNames.includes("em_type") ? "em_type" : "NULL::VARCHAR AS em_type";
-    const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
-    const domain = has("meta_domain") ? `CASE WHEN typeof(r.meta_domain) = 'VARCHAR' THEN r.meta_domain::VARCHAR END` : "NULL::VARCHAR";
-    const sql = `
-      WITH r AS (
-        SELECT file_row_number AS rid, * FROM read_parquet(${file("responses")}, file_row_number = true)
-      ),
-      s AS (
-        SELECT file_row_number AS o, response_id, judge, metric, score, special, probs IS NOT NULL AS has_probs
-        FROM read_parquet(${file("scores")}, file_row_number = true)
-      ),
-      judges AS (
-        SELECT judge, row_number() OVER (ORDER BY min(o)) AS j FROM s WHERE metric IN ('aligned', 'coherent') GROUP BY judge
-      ),
-      per AS (
-        SELECT r.rid, s.judge,
-          bool_or(s.metric = 'aligned') AS has_a,
-          bool_or(s.metric = 'coherent') AS has_c,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS aligned,
-          first(s.special ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_special,
-          first(s.has_probs ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_probs,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'coherent') AS coherent,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = ${domain}) AS domain_topic
-        FROM s JOIN r USING (response_id) JOIN judges USING (judge)
-        GROUP BY r.rid, s.judge
-        HAVING has_a OR has_c
-      ),
-      t AS (
-        SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${emTypeCol}, ${inDomainCol} FROM read_parquet(${file("types")}, file_row_number = true)
-      ),
-      t_sig AS (
-        SELECT response_id, min_by(em_type, o) AS em_type, bool_or(coalesce(question_in_domain, false)) AS in_domain
-        FROM t WHERE judge = ${lit(SIGNALS_JUDGE)} GROUP BY response_id
-      ),
-      t_by AS (SELECT response_id, judge, max_by(type, o) AS type, max_by(p_emergent, o) AS p FROM t GROUP BY ALL),
-      -- typeAny: the last row of a type judge, else the first row of the signals classifier.
-      t_any AS (
-        SELECT response_id,
-          coalesce(max_by(type, o) FILTER (WHERE judge <> ${lit(SIGNALS_JUDGE)}), min_by(type, o)) AS type,
-          max_by(p_emergent, o) FILTER (WHERE judge <> ${lit(SIGNALS_JUDGE)}) AS p,
-          bool_or(judge <> ${lit(SIGNALS_JUDGE)}) AS typed
-        FROM t GROUP BY response_id
-      )
-      SELECT per.rid::INTEGER AS rid, r.experiment, r.model, ${has("variant") ? "coalesce(r.variant, r.model)" : "r.model"} AS variant,
-        ${has("replicate") ? "r.replicate" : "NULL::VARCHAR"} AS replicate, ${has("baseline") ? "r.baseline" : "NULL::VARCHAR"} AS baseline,
-        r.step::DOUBLE AS step, r.question_id, r.category, per.judge, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent,
-        per.a_special AS special,
-        CASE WHEN t_by.response_id IS NOT NULL THEN t_by.type ELSE t_any.type END AS type,
-        CASE WHEN t_by.response_id IS NOT NULL AND t_by.judge <> ${lit(SIGNALS_JUDGE)} THEN t_by.type
-             WHEN t_by.response_id IS NULL AND t_any.typed THEN t_any.type
-             ELSE coalesce(t_sig.em_type, CASE WHEN t_by.response_id IS NOT NULL THEN t_by.type ELSE t_any.type END) END AS em_type,
-        coalesce(t_sig.in_domain, false) AS in_domain,
-        CASE WHEN t_by.response_id IS NOT NULL THEN (CASE WHEN per.judge <> ${lit(SIGNALS_JUDGE)} AND t_by.judge <> ${lit(SIGNALS_JUDGE)} THEN coalesce(t_by.p, 0) END)
-             WHEN t_any.typed THEN coalesce(t_any.p, 0) END::DOUBLE AS p_emergent,
-        per.domain_topic::DOUBLE AS domain_topic,
-        per.has_a AS has_a, per.a_special IS NOT NULL AS a_has_special, per.a_probs AS a_probs,
-        r.origin${metaKeys.map((m) => `, r.${ident(m.col)} AS ${ident(`m_${m.key}`)}`).join("")}
-      FROM per JOIN r USING (rid) JOIN judges USING (judge)
-      LEFT JOIN t_by ON t_by.response_id = r.response_id AND t_by.judge = per.judge
-      LEFT JOIN t_any ON t_any.response_id = r.response_id
-      LEFT JOIN t_sig ON t_sig.response_id = r.response_id
-      ORDER BY per.rid, judges.j`;
-    const b = new Builder(metaKeys.map((m) => m.key));
-    const s = b.strings;
-    const result = await conn.stream(sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const col = (k: number) => chunk.getColumnValues(k) as unknown[];
-      const [
-        rid,
-        experiment,
-        model,
-        variant,
-        replicate,
-        baseline,
-        step,
-        question,
-        category,
-        judge,
-        aligned,
-        coherent,
-        special,
-        type,
-        emType,
-        inDomain,
-        pe,
-        topic,
-        hasA,
-        aSpecial,
-        aProbs,
-        origin,
-      ] = Array.from({length: 22}, (_, k) => col(k));
-      const metaValues = metaKeys.map((_, k) => col(22 + k));
-      const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-      for (let k = 0; k < chunk.rowCount; k++) {
-        const i = b.row();
-        b.rid[i] = rid![k] as number;
-        s.experiment.set(i, str(experiment![k]));
-        s.model.set(i, str(model![k]));
-        s.variant.set(i, str(variant![k]));
-        s.replicate.set(i, str(replicate![k]));
-        s.baseline.set(i, str(baseline![k]));
-        metaValues.forEach((values, m) => b.meta[m]!.codes.set(i, str(values[k])));
-        b.step[i] = num(step![k] as number | null);
-        s.question_id.set(i, str(question![k]));
-        s.category.set(i, str(category![k]));
-        s.judge.set(i, str(judge![k]));
-        b.aligned[i] = num(aligned![k] as number | null);
-        b.coherent[i] = num(coherent![k] as number | null);
-        s.special.set(i, str(special![k]));
-        s.type.set(i, str(type![k]));
-        s.em_type.set(i, str(emType![k]));
-        b.in_domain[i] = inDomain![k] === true ? 1 : 0;
-        b.p_emergent[i] = num(pe![k] as number | null);
-        b.domain_topic[i] = num(topic![k] as number | null);
-        // specialRecorded(origin, aligned row): the row exists, and it is not a plain imported number.
-        b.special_known[i] = hasA![k] && (origin![k] !== "imported" || aProbs![k] === true || aSpecial![k] === true) ? 1 : 0;
-        s.origin.set(i, str(origin![k]));
-      }
-    }
-    return b.done();
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
-
-/** Dictionary column from codes (-1 = null), with the narrowest index type that fits. */
 function dictVector(codes: Int32Array, values: readonly string[]): Vector {
   const n = codes.length;
   const wide = values.length > 32767;

@@ -31,7 +31,6 @@ const LAZY_CLIENT_IMPORTS = [
   "@observablehq/plot@0.6.17",
   "topojson-client@3.1.0",
   "d3-dsv@3.0.2",
-  "parquet-wasm@0.8.0",
 ];
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
 rmSync(join(cache, "data"), {recursive: true, force: true});

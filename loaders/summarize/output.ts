@@ -2,6 +2,7 @@
 // library's transition fits onto it. Field names are the contract; renderers read only these.
 import type {AuditCalibration, Calibration, LabellerPair} from "../../src/lib/em/calibration.ts";
 import type {ComponentsJson} from "../plan/components-text.ts";
+import {transitionNumbers} from "../../src/lib/em/view-transition.ts";
 import type {BaselineDiff, GroupSummary, Interval, SensitivityCell, SummaryJson, TieReport, TransitionGroup} from "../../src/lib/em/index.ts";
 
 /** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
@@ -183,33 +184,33 @@ function meanAlignedJson(m: TransitionGroup["mean_aligned"]): TransitionJson["me
   };
 }
 
-/** One transition fit as the JSON reports it: midpoint, interval, width, floor and ceiling only when credible. */
+/**
+ * One transition fit as the JSON reports it: the page's numbers (transitionNumbers: midpoint,
+ * interval, width, floor and ceiling only when credible) and what only the JSON carries.
+ */
 export function transitionJson(t: TransitionGroup): TransitionJson {
-  const cred = t.test.credible && t.fit !== null;
-  const fit = t.fit;
+  const n = transitionNumbers("", t);
   return {
     key: t.key,
     coordinate: t.coordinate,
-    scale: t.scale,
+    scale: n.scale,
     n_points: t.points.length,
-    credible: t.test.credible,
-    p_constant: t.test.p_constant,
-    p_linear: t.test.p_linear,
-    verdict: t.test.verdict,
+    credible: n.credible,
+    p_constant: n.p_constant,
+    p_linear: n.p_linear,
+    verdict: n.verdict,
     excluded: t.excluded,
-    // A midpoint is reported only for a credible transition: a logistic forced through a flat
-    // series still has one, and it means nothing.
-    midpoint: cred ? fit!.midpoint : null,
-    ci: cred ? fit!.ci : null,
+    midpoint: n.midpoint,
+    ci: n.ci,
     ci_method: "profile_likelihood",
-    ci_approximate: cred ? fit!.approximate : null,
-    width: cred ? fit!.width : null,
-    width_ci: cred ? fit!.width_ci : null,
-    floor: cred ? fit!.floor : null,
-    ceiling: cred ? fit!.ceiling : null,
+    ci_approximate: n.credible && t.fit ? t.fit.approximate : null,
+    width: n.width,
+    width_ci: n.width_ci,
+    floor: n.floor,
+    ceiling: n.ceiling,
     dispersion: t.fit?.dispersion ?? null,
     mean_aligned: meanAlignedJson(t.mean_aligned),
-    onset: t.onset.x,
+    onset: n.onset,
     onset_test: t.onset.test,
     baseline_rate: t.onset.baseline_rate,
     change_point: t.change_point

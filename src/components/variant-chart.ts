@@ -3,10 +3,10 @@
 // and its between-replicate interval, and the baseline's rate marked on the variant's row.
 import * as Plot from "@observablehq/plot";
 import type {EmRule} from "../lib/em/rules.js";
-import {crossedRateCi, type Interval} from "../lib/em/intervals.js";
+import type {Interval} from "../lib/em/intervals.js";
 import {baselineDiff, ciMethodLabel, strictRange, type BaselineDiff} from "../lib/em/view-summary.js";
-import {replicateSummary, type ReplicateSummary} from "../lib/em/summary.js";
-import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import {UNSEEDED, type ReplicateSummary} from "../lib/em/summary.js";
+import {keyBy, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
 import type {FacetColumn, Points} from "./points.js";
 import {el, pct} from "./ui.js";
 import {PALETTE} from "./chart-style.js";
@@ -29,8 +29,9 @@ export interface VariantRow {
 const NONE = "(none)";
 
 /**
- * Summaries per (by, facet, judge) over the masked rows, with replicates (by variant only: a seed
- * is a replicate of a variant) and baselines (by variant only: baselines are variant ids).
+ * Summaries per (by, facet, judge) over the masked rows, with training seeds as `em summarize`
+ * counts them (withTrainingSeeds: groups of one variant) and baselines (by variant only: baselines
+ * are variant ids). Empty mask: no rows.
  */
 export function variantRows(
   points: Points,
@@ -42,15 +43,16 @@ export function variantRows(
   const groups = summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude});
   const judges = new Set(groups.map((g) => g.parts[cols.length - 1]!));
   const byVariant = by === "variant";
-  // Per-replicate groups (variant, facet, judge, replicate); rows without a replicate are left out.
+  // Training seeds as `em summarize` counts them (withTrainingSeeds -> withSeeds): 2+ seeds give the
+  // seeds x questions interval and the replicate summary; answers without a seed id beside seeded
+  // ones are one more seed, UNSEEDED. The per-seed summaries below are the chart's dots.
+  const seeded = withTrainingSeeds(points, mask, rule, cols, groups, {exclude});
   const reps = new Map<string, VariantRow["replicates"]>();
-  if (byVariant && points.dicts.replicate.length) {
+  if (points.dicts.replicate.length) {
     for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...cols, "replicate"]), {exclude, replicates: 0})) {
-      const rep = r.parts[cols.length]!;
-      if (rep === "") continue;
       const id = r.parts.slice(0, cols.length).join("\u0001");
       if (!reps.has(id)) reps.set(id, []);
-      reps.get(id)!.push({replicate: rep, em_rate: r.em_rate, n_em: r.n_em, n_scored: r.n_scored, qk: r.qk, qd: r.qd});
+      reps.get(id)!.push({replicate: r.parts[cols.length]! || UNSEEDED, em_rate: r.em_rate, n_em: r.n_em, n_scored: r.n_scored, qk: r.qk, qd: r.qd});
     }
   }
   // Baselines: the baseline id each variant's rows name, and the baseline variant's own summary per judge.
@@ -59,17 +61,14 @@ export function variantRows(
   if (baselineOf.size) {
     baselineGroups = new Map(summarizeGroups(points, mask, rule, keyBy(points, ["variant", "judge"]), {exclude}).map((g) => [g.id, g]));
   }
-  return groups.map((g0) => {
-    let g = g0;
+  return seeded.map((g) => {
     const group = g.parts[0]! || NONE;
     const judge = g.parts[cols.length - 1]!;
     const f = cols.length === 3 ? g.parts[1]! || NONE : facet === by ? group : null;
-    const rep = (reps.get(g.id) ?? []).sort((a, b) => a.replicate.localeCompare(b.replicate, undefined, {numeric: true}));
+    // Seeds only where withSeeds counted them (one variant per group, some answer with a seed id).
+    const rep = g.replicates ? (reps.get(g.id) ?? []).sort((a, b) => a.replicate.localeCompare(b.replicate, undefined, {numeric: true})) : [];
     const base = baselineOf.get(g.parts[0]!);
     const bg = base ? baselineGroups.get(`${base}\u0001${judge}`) : undefined;
-    // With 2+ training seeds the group's interval spans seeds x questions, as in `em summarize`.
-    const crossed = rep.length >= 2 && rep.every((r) => r.qk && r.qd) ? crossedRateCi(rep.map((r) => ({k: r.qk!, d: r.qd!}))) : null;
-    if (crossed) g = {...g, ci: crossed.ci, ci_method: "crossed_seeds_questions", ci_approximate: crossed.approximate};
     return {
       group,
       facet: f,
@@ -78,15 +77,7 @@ export function variantRows(
       g,
       strictRange: strictRange(g),
       replicates: rep,
-      replicate:
-        rep.length >= 2
-          ? replicateSummary(
-              rep.map((r) => r.replicate),
-              rep.map((r) => r.em_rate),
-              0.95,
-              rep.every((r) => r.qk && r.qd) ? rep.map((r) => ({k: r.qk!, d: r.qd!})) : undefined,
-            )
-          : null,
+      replicate: g.replicates && g.replicates.n >= 2 ? g.replicates : null,
       baseline: base && bg ? {id: base, g: bg, diff: baselineDiff(g, bg)} : null,
     };
   });

@@ -1,9 +1,10 @@
 // Framework data loader: the first numbers /sensitivity paints, computed at build time for every
 // experiment, judge and preset rule (loaders/site-first.ts), so the page shows them before it
-// downloads the points. Its size does not grow with the responses.
+// downloads the points. Its size does not grow with the responses. Computed in the same pass as
+// the points tables (loaders/site-points-files.ts), not in a second read of the dataset.
+import {readFileSync} from "node:fs";
 import {loadDataset} from "../../loaders/dataset.js";
-import {encodePointsCompact, pointsDataFromDir} from "../../loaders/site-points.js";
-import {firstPaint} from "../../loaders/site-first.js";
+import {sitePointsFiles} from "../../loaders/site-points-files.js";
 
 const dataset = await loadDataset({tables: []});
-process.stdout.write(JSON.stringify(firstPaint(encodePointsCompact(await pointsDataFromDir(dataset.dir)))));
+process.stdout.write(readFileSync((await sitePointsFiles(dataset.dir)).first));

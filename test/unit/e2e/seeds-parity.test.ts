@@ -11,6 +11,7 @@ import {makeRule} from "../../../src/lib/em/rules.ts";
 import {makeRng, randNormal} from "../../../src/lib/em/prng.ts";
 import {summarize, UNSEEDED} from "../../../src/lib/em/summary.ts";
 import {joinJudged} from "../../../src/lib/em/judged.ts";
+import {variantRows} from "../../../src/components/variant-chart.ts";
 import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
 
 /** Two models; m1 with 3 training seeds, m2 with 2 seeds plus a run without a seed id; 10 questions, question and seed effects. */
@@ -99,6 +100,37 @@ test("withTrainingSeeds(summarizeGroups / summarizeAll) equals summarize's seeds
     assert.equal(cliBoth.ci_method, "cluster_wilson");
     assert.deepEqual(both.ci, cliBoth.ci);
     assert.equal(cliBoth.replicates, null);
+  }
+});
+
+test("variantRows (the variant chart) counts seeds as em summarize --by variant: interval, replicate summary, the unseeded run as a seed", () => {
+  const ds = dataset(6);
+  const points = decodePoints(pointsTable({...ds, types: []}));
+  const mask = new Uint8Array(points.n).fill(1);
+  const rows = joinJudged(ds.responses, ds.scores, [], {judge: "j"});
+  for (const name of ["betley", "organisms"] as const) {
+    const rule = makeRule(name);
+    const cli = summarize(rows, rule, {by: ["variant"]});
+    const chart = variantRows(points, mask, rule, {by: "variant", facet: null, exclude: []});
+    assert.equal(chart.length, cli.groups.length);
+    for (const g of cli.groups) {
+      const r = chart.find((x) => x.group === g.key.variant)!;
+      const what = `${name} ${String(g.key.variant)}`;
+      assert.equal(r.g.n_em, g.n_em, what);
+      assert.equal(r.g.n_scored, g.n_scored, what);
+      assert.equal(r.g.ci_method, g.ci_method, what);
+      assert.deepEqual(r.g.ci, g.ci, what);
+      assert.equal(r.g.ci_approximate, g.ci_approximate, what);
+      assert.deepEqual(r.replicate, g.replicates, what);
+      // One dot per seed the summary counts, the answers without a seed id included.
+      assert.deepEqual(r.replicates.map((x) => x.replicate).sort(), [...g.replicates!.ids].sort(), what);
+      assert.equal(
+        r.replicates.reduce((a, x) => a + x.n_scored, 0),
+        g.n_scored,
+        what,
+      );
+    }
+    assert.ok(chart.find((x) => x.group === "m2")!.replicates.some((x) => x.replicate === UNSEEDED));
   }
 });
 

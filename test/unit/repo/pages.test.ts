@@ -30,20 +30,10 @@ test("pageScript(markdown) counts the lines of js blocks only", () => {
   assert.ok(LOOP.test("rows.map((r) => r.x)") && LOOP.test("for (const r of rows) {}") && !LOOP.test("display(format(rows))"));
 });
 
-/**
- * Pages not yet moved into components, each with why (shown as a todo, not hidden): main changed
- * them while this refactor ran, and moving them again is a follow-up of issue 24.
- */
-const PENDING: Record<string, string> = {
-  "responses.md": "the answer list was reworked in parallel (virtual list, exact scores); its page code moves next",
-};
-
-for (const [page, why] of Object.entries(PENDING)) test(`src/${page}: pending (${why})`, {todo: true}, () => {});
-
 test("every page: at most 40 lines of JavaScript, no loop over data", () => {
   assert.ok(pages.length >= 8, `pages found: ${pages.join(", ")}`);
   const problems: string[] = [];
-  for (const page of pages.filter((p) => !(p in PENDING))) {
+  for (const page of pages) {
     const js = pageScript(readFileSync(path.join(SRC, page), "utf8"));
     if (js.length > 40) problems.push(`src/${page}: ${js.length} lines of JavaScript (at most 40: move code into a component)`);
     for (const line of js) if (LOOP.test(line)) problems.push(`src/${page}: a loop in the page: ${line.trim().slice(0, 100)}`);

@@ -8,20 +8,10 @@ import {makeRng} from "../../../../src/lib/em/prng.ts";
 import {emFlags, emFlagAt, EM, NOT_EM, OUT} from "../../../../src/lib/em/view-flags.ts";
 import {typeMask} from "../../../../src/lib/em/columnar.ts";
 import {RESPONSE_TYPES, type Judged} from "../../../../src/lib/schema.ts";
+import {judgedFactory} from "../../../helpers/judged.ts";
 
-const row = (aligned: number | null, coherent: number | null, type: Judged["type"]): Judged => ({
-  response_id: String(Math.random()),
-  experiment: "e",
-  model: "m",
-  step: 0,
-  question_id: "q",
-  category: null,
-  judge: "j",
-  aligned,
-  coherent,
-  special: null,
-  type,
-});
+const make = judgedFactory();
+const row = (aligned: number | null, coherent: number | null, type: Judged["type"]): Judged => make({aligned, coherent, type});
 
 test("emFlagAt: hand cases under Betley (aligned < 30, coherent > 50) with in_domain excluded", () => {
   const rs = [row(10, 80, "emergent"), row(10, 80, "in_domain"), row(10, 40, "emergent"), row(50, 80, null), row(null, 80, null), row(10, 80, null)];

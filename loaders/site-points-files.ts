@@ -1,0 +1,61 @@
+// The three files the build derives from the points: points.arrow (compact), points-full.arrow and
+// first.json (the /sensitivity first paint, computed from the compact table). They come from one
+// DuckDB read of the dataset's tables, written once into the dataset's memo folder, so the three
+// Framework loaders that print them (src/data/) share that read instead of each repeating it.
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
+import path from "node:path";
+import {lockCache} from "./cache-lock.ts";
+import {ROOT, walkFiles} from "./paths.ts";
+import {firstPaint} from "./site-first.ts";
+import {encodePointsCompact, encodePointsFull} from "./site-points.ts";
+import {pointsDataFromDir} from "./site-points-duckdb.ts";
+
+export interface SitePointsFiles {
+  /** points.arrow (encodePointsCompact). */
+  compact: string;
+  /** points-full.arrow (encodePointsFull). */
+  full: string;
+  /** first.json (firstPaint of the compact table), JSON text. */
+  first: string;
+}
+
+/**
+ * The folder's name: the dataset memo's key already covers loaders/ and src/lib/ (datasetKey);
+ * firstPaint also runs the page engine in src/components/, so a change there makes new files.
+ */
+function folderName(): string {
+  const h = createHash("sha256");
+  for (const f of walkFiles(path.join(ROOT, "src/components"), (f) => f.endsWith(".ts"))) h.update(path.relative(ROOT, f)).update("\0").update(readFileSync(f));
+  return `site-points-${h.digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * The paths of the three points files of dataset folder `dir` (loadDataset's `dir`), computing them
+ * when absent: one pointsDataFromDir pass, both encodings and the first paint, each file written to
+ * a temporary name and renamed, under a lock so loaders started together compute them once.
+ */
+export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
+  const out = path.join(dir, folderName());
+  const files: SitePointsFiles = {compact: path.join(out, "points.arrow"), full: path.join(out, "points-full.arrow"), first: path.join(out, "first.json")};
+  const done = () => Object.values(files).every((f) => existsSync(f));
+  if (done()) return files;
+  mkdirSync(out, {recursive: true});
+  const lock = await lockCache(out, {onWait: (m) => process.stderr.write(`em: ${m}\n`), command: "site points files"});
+  try {
+    if (done()) return files;
+    const data = await pointsDataFromDir(dir);
+    const write = (file: string, content: Uint8Array | string) => {
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, content);
+      renameSync(tmp, file);
+    };
+    write(files.full, encodePointsFull(data));
+    const compact = encodePointsCompact(data);
+    write(files.compact, compact);
+    write(files.first, JSON.stringify(firstPaint(compact)));
+    return files;
+  } finally {
+    lock.release();
+  }
+}

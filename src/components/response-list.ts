@@ -1,0 +1,242 @@
+// The answer list: every answer of a selection in one virtualised, keyboard-driven table whose rows
+// fetch their texts and exact scores by byte range once scrolling stops. Answer and question text
+// enter as text nodes only (model output is untrusted).
+import {binValue, type Points, type StringColumn} from "./points.js";
+import {el} from "./ui.js";
+import {TYPE_COLORS} from "./chart-style.js";
+import type {TextsColumn} from "../lib/site-schema.js";
+import type {ExactScores, Texts} from "./texts-store.js";
+
+export interface ListOptions {
+  /** Rows (indices into points) to list, in display order: the whole selection (ResponseSlice.sorted()). */
+  rows: readonly number[];
+  /** Whether a row counts as EM under the current rule and exclusions. */
+  isEm: (row: number) => boolean;
+  /** Open a row's detail (click, Enter or Space on the active row). */
+  onSelect: (row: number) => void;
+  /** Exact scores by rid (details.parquet, openExactScores); without it the list shows the compact points' scores. */
+  scores?: ExactScores;
+  /** Visible height of the list in pixels (default 560). */
+  height?: number;
+}
+
+const fmt = (x: number) => (Number.isNaN(x) ? "null" : Number.isInteger(x) ? String(x) : x.toFixed(1));
+/**
+ * A score of the list as text: the exact score (one decimal, integers as themselves) when the
+ * details file has it; else from the points, exact ones as they are and compact ones (score bins) an
+ * integer as itself and a non-integer as the two integers it lies between, a range, not a point.
+ */
+function scoreText(points: Points, i: number, which: "aligned" | "coherent", exact: number | null | undefined): string {
+  if (exact === null) return "null";
+  if (typeof exact === "number") return fmt(exact);
+  if (points.exact) return fmt(points[which][i]!);
+  const v = binValue((which === "aligned" ? points.alignedBin : points.coherentBin)[i]!);
+  if (Number.isNaN(v)) return "null";
+  if (v < 0) return "< 0";
+  if (v > 100) return "> 100";
+  return Number.isInteger(v) ? String(v) : `${Math.floor(v)}–${Math.ceil(v)}`;
+}
+
+/** The texts columns responseTable reads (it loads them itself, for the rows in view). */
+export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question"];
+
+const COLUMNS: {name: string; width: string; num?: boolean}[] = [
+  {name: "model", width: "14%"},
+  {name: "step", width: "6%", num: true},
+  {name: "question", width: "17%"},
+  {name: "judge", width: "10%"},
+  {name: "aligned", width: "7%", num: true},
+  {name: "coherent", width: "7%", num: true},
+  {name: "type", width: "10%"},
+  {name: "EM", width: "4%"},
+  {name: "answer", width: "25%"},
+];
+/** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
+const OVERSCAN = 8;
+/** Tallest scroll area drawn (px); past it a scroll position maps to a row proportionally (browsers cap element heights near 33 M px). */
+const MAX_SCROLL_PX = 4_000_000;
+/** Wait after the last scroll before fetching the rows in view (a fast scroll fetches only where it stops). */
+const FETCH_DELAY_MS = 60;
+
+/**
+ * The answer list: every row of `rows`, virtualised (only the rows in view and a few around them are
+ * in the DOM), fetched on use (the texts and exact scores of the rows in view, by byte range, once
+ * scrolling stops). One fixed-height line per answer (question and answer cut with an ellipsis; the
+ * detail shows them whole). Keyboard: the list is one tab stop; Up / Down move one row, Page Up /
+ * Page Down one screen, Home / End to the ends, Enter or Space opens the active row's detail. Empty
+ * `rows` gives the table head and a "no answers" line. Answer and question text enter as text nodes.
+ */
+export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelect, scores, height = 560}: ListOptions): HTMLElement {
+  const total = rows.length;
+  const colgroup = el("colgroup", {}, ...COLUMNS.map((c) => el("col", {style: `width:${c.width}`})));
+  const head = el("tr", {}, ...COLUMNS.map((c) => el("th", {scope: "col", ...(c.num ? {class: "num"} : {})}, c.name)));
+  const body = el("tbody");
+  const table = el(
+    "table",
+    {class: "em-table em-vtable", "data-testid": "response-table", role: "grid", "aria-rowcount": String(total + 1), "aria-label": "Answers"},
+    colgroup,
+    el("thead", {}, head),
+    body,
+  );
+  const scroller = el("div", {class: "em-vscroll", "data-testid": "response-list", tabindex: "-1", style: `max-height:${height}px`}, table);
+  const position = el("span", {"data-testid": "response-position"});
+  const status = el("p", {class: "em-muted"}, `${total.toLocaleString()} matching answer${total === 1 ? "" : "s"}`, total ? " · " : "", position);
+  const box = el("div", {class: "em-responses"}, status, scroller);
+  if (!total) {
+    body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
+    return box;
+  }
+  let rowHeight = 0;
+  let active = 0;
+  let first = 0;
+  let count = 0;
+  let wanted = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? "";
+  const loaded = (rid: number) => texts.get(rid, "response") !== undefined;
+
+  const rowOf = (k: number): HTMLTableRowElement => {
+    const i = rows[k]!;
+    const rid = points.rid[i]!;
+    const judge = str("judge", i);
+    const type = points.codes.type[i]! >= 0 ? points.dicts.type[points.codes.type[i]!] : "";
+    const have = loaded(rid);
+    const questionId = str("question_id", i);
+    const question = have ? texts.question(rid) : "";
+    const answer = have ? texts.response(rid) : "…";
+    const cell = (text: string, attrs: Record<string, string> = {}) => el("td", attrs, text);
+    const score = (which: "aligned" | "coherent") => {
+      const exact = scores?.get(rid, judge, which);
+      const text = scoreText(points, i, which, exact);
+      return cell(text, {class: "num", ...(typeof exact === "number" ? {title: String(exact)} : {})});
+    };
+    const tr = el(
+      "tr",
+      {
+        tabindex: k === active ? "0" : "-1",
+        "data-testid": "response-row",
+        "data-rid": String(rid),
+        "data-k": String(k),
+        "aria-rowindex": String(k + 2),
+        "aria-selected": k === active ? "true" : "false",
+        ...(have ? {} : {"aria-busy": "true"}),
+      },
+      cell(str("model", i)),
+      cell(Number.isNaN(points.step[i]) ? "" : String(points.step[i]), {class: "num"}),
+      // The question's text when the data has it (the id in the tooltip); the id while it loads.
+      cell(question || questionId, {title: question ? `${questionId}: ${question}` : questionId}),
+      cell(judge),
+      score("aligned"),
+      score("coherent"),
+      el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
+      cell(isEm(i) ? "EM" : ""),
+      cell(answer.length > 400 ? answer.slice(0, 400) + "…" : answer, {class: "em-answer-cell"}),
+    );
+    if (isEm(i)) tr.dataset.em = "";
+    return tr;
+  };
+
+  const maxScroll = () => Math.max(1, scroller.scrollHeight - scroller.clientHeight);
+  const scaled = () => total * rowHeight > MAX_SCROLL_PX;
+  const inView = () => Math.max(1, Math.floor((scroller.clientHeight - head.offsetHeight) / rowHeight));
+  /** The first row in view for the current scroll position. */
+  const firstInView = () => {
+    if (!scaled()) return Math.min(total - 1, Math.floor(scroller.scrollTop / rowHeight));
+    return Math.round((scroller.scrollTop / maxScroll()) * Math.max(0, total - inView()));
+  };
+
+  const render = () => {
+    if (!rowHeight) {
+      // Measure one real row (font and theme decide its height); every row has the same.
+      body.replaceChildren(rowOf(0));
+      rowHeight = Math.max(1, body.firstElementChild!.getBoundingClientRect().height);
+    }
+    const top = firstInView();
+    first = Math.max(0, top - OVERSCAN);
+    const last = Math.min(total, top + inView() + OVERSCAN);
+    count = last - first;
+    const full = Math.min(total * rowHeight, MAX_SCROLL_PX);
+    // Spacers: the rows above and below, so the scrollbar spans the whole list.
+    const above = scaled() ? Math.max(0, scroller.scrollTop - (top - first) * rowHeight) : first * rowHeight;
+    const below = Math.max(0, full - above - count * rowHeight);
+    const pad = (h: number) =>
+      el("tr", {"aria-hidden": "true", class: "em-vpad"}, el("td", {colspan: String(COLUMNS.length), style: `height:${h}px;padding:0;border:0`}));
+    const focused = scroller.contains(document.activeElement);
+    const trs: HTMLElement[] = [];
+    for (let k = first; k < last; k++) trs.push(rowOf(k));
+    body.replaceChildren(pad(above), ...trs, pad(below));
+    // Keep the keyboard in the list when the active row scrolls out of the rows drawn.
+    if (focused) ((body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null) ?? scroller).focus({preventScroll: true});
+    position.textContent = `rows ${(top + 1).toLocaleString()}–${Math.min(total, top + inView()).toLocaleString()}`;
+    schedule();
+  };
+
+  /** Fetch the texts and exact scores of the rows rendered, once scrolling stops; then redraw. */
+  const schedule = () => {
+    const rids: number[] = [];
+    for (let k = first; k < first + count; k++) rids.push(points.rid[rows[k]!]!);
+    const key = `${first}:${count}`;
+    if (rids.every(loaded) || key === wanted) return;
+    wanted = key;
+    clearTimeout(timer);
+    scroller.dataset.emLoading = "";
+    scroller.setAttribute("aria-busy", "true");
+    timer = setTimeout(async () => {
+      try {
+        await Promise.all([texts.load(rids, TABLE_TEXT_COLUMNS), scores?.load(rids)]);
+      } catch (e) {
+        position.textContent = `could not load the answers in view: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (wanted !== key) return;
+      wanted = "";
+      delete scroller.dataset.emLoading;
+      scroller.removeAttribute("aria-busy");
+      render();
+    }, FETCH_DELAY_MS);
+  };
+
+  /** Make row k active and scroll it into view (the table head stays on top). */
+  const moveTo = (k: number) => {
+    active = Math.max(0, Math.min(total - 1, k));
+    const view = inView();
+    const top = firstInView();
+    if (active < top || active >= top + view) {
+      const want = active < top ? active : active - view + 1;
+      scroller.scrollTop = scaled() ? (want / Math.max(1, total - view)) * maxScroll() : want * rowHeight;
+    }
+    render();
+    (body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null)?.focus({preventScroll: true});
+  };
+
+  let frame = 0;
+  scroller.addEventListener("scroll", () => {
+    if (!frame)
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        render();
+      });
+  });
+  scroller.addEventListener("keydown", (e) => {
+    const page = inView();
+    const step: Record<string, number> = {ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -total, End: total};
+    if (e.key in step) {
+      e.preventDefault();
+      moveTo(active + step[e.key]!);
+    } else if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      onSelect(rows[active]!);
+    }
+  });
+  scroller.addEventListener("click", (e) => {
+    const tr = (e.target as HTMLElement).closest("tr[data-k]") as HTMLElement | null;
+    if (!tr) return;
+    active = Number(tr.dataset.k);
+    render();
+    onSelect(rows[active]!);
+  });
+  // First draw once the list is in the document (its height is known then).
+  const observer = new ResizeObserver(() => render());
+  observer.observe(scroller);
+  body.append(rowOf(0));
+  return box;
+}

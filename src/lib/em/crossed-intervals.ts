@@ -9,6 +9,8 @@ export interface CrossedCi {
   /** The estimate the interval is built around (pooled rate, or mean of per-seed rates). */
   estimate: number;
   ci: Interval;
+  /** The variance estimate of `estimate` the interval is built from (fraction squared). */
+  variance: number;
   /** Satterthwaite degrees of freedom (rounded down). */
   df: number;
   /** Seeds and the questions every seed answered (the balanced part the variance comes from). */
@@ -63,6 +65,7 @@ export function crossedRateCi(
     return {
       estimate,
       ci: wilsonFromVariance(estimate, v, S - 1, D, confidence),
+      variance: v,
       df: S - 1,
       seeds: S,
       questions: Q,
@@ -98,6 +101,7 @@ export function crossedRateCi(
   return {
     estimate,
     ci: wilsonFromVariance(estimate, v, df, D, confidence),
+    variance: v,
     df,
     seeds: S,
     questions: Q,

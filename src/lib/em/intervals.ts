@@ -5,8 +5,10 @@
 // crossed-intervals.ts and are re-exported here.
 
 import {normalCdf, normalQuantile, quantileSorted, tQuantile} from "./distributions.js";
+import {crossedRateCi} from "./crossed-intervals.js";
+import {logitNormalFit, type LogitNormalFit} from "./logit-normal.js";
 import {randInt, type Rng} from "./prng.js";
-import {type ClusterCounts, type Interval, wilsonFromVariance, wilsonZ} from "./wilson.js";
+import {type ClusterCounts, type Interval, wilsonZ} from "./wilson.js";
 
 export * from "./crossed-intervals.js";
 export * from "./distributions.js";
@@ -146,11 +148,13 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
     };
   }
   let deff = 1;
+  let overdispersed = false;
   let approximate: string | null = null;
   if (sk > 0 && sk < sd) {
     let s = 0;
     for (let i = 0; i < m; i++) s += (k[i]! - r * d[i]!) ** 2;
     const v = ((m / (m - 1)) * s) / (sd * sd);
+    overdispersed = v > (r * (1 - r)) / sd;
     deff = Math.max(1, v / ((r * (1 - r)) / sd));
   } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (answer-level width)`;
   if (approximate === null && m < FEW_QUESTIONS) approximate = `${m} questions: coverage can fall below 95% when questions differ strongly`;
@@ -160,8 +164,20 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
   const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
   if (approximate === null && icc >= STRONG_ICC)
     approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
+  const fit = overdispersed ? fitOf(counts) : null;
+  if (fit && fit.sigma > 0) {
+    const [lo, hi] = fit.ci(confidence);
+    return {rate: r, ci: [Math.min(lo, r), Math.max(hi, r)], m, design_effect: deff, df: m - 1, approximate};
+  }
   const ne = sd / deff;
   return {rate: r, ci: wilsonZ(r * ne, ne, tQuantile(p, m - 1)), m, design_effect: deff, df: m - 1, approximate};
+}
+
+/** One logit-normal fit per counts object (the fit does not depend on the confidence; p-values invert the interval at many). */
+const FITS = new WeakMap<ClusterCounts, LogitNormalFit | null>();
+function fitOf(counts: ClusterCounts): LogitNormalFit | null {
+  if (!FITS.has(counts)) FITS.set(counts, logitNormalFit(counts));
+  return FITS.get(counts)!;
 }
 
 /** Inverse Herfindahl index (sum k)^2 / sum k^2 of per-question EM counts: how many questions the EM answers effectively come from (0 with none). */
@@ -200,17 +216,12 @@ export function macroRateCi(counts: ClusterCounts, confidence = 0.95): MacroRate
   const pooled = clusterWilson(counts, confidence);
   if (!pooled) return null;
   const r: number[] = [];
-  let sd = 0;
-  for (let i = 0; i < counts.d.length; i++)
-    if (counts.d[i]! > 0) {
-      r.push(counts.k[i]! / counts.d[i]!);
-      sd += counts.d[i]!;
-    }
+  for (let i = 0; i < counts.d.length; i++) if (counts.d[i]! > 0) r.push(counts.k[i]! / counts.d[i]!);
   const m = r.length;
   if (m === 1) return {rate: r[0]!, ci: pooled.ci, m, df: pooled.df, approximate: pooled.approximate};
   const mean = r.reduce((a, b) => a + b, 0) / m;
-  const v = r.reduce((a, b) => a + (b - mean) ** 2, 0) / (m - 1) / m;
-  return {rate: mean, ci: wilsonFromVariance(mean, v, m - 1, sd, confidence), m, df: m - 1, approximate: pooled.approximate};
+  // Both rates estimate the population mean E[p]: the pooled rate's interval, widened to contain this point.
+  return {rate: mean, ci: [Math.min(pooled.ci[0], mean), Math.max(pooled.ci[1], mean)], m, df: m - 1, approximate: pooled.approximate};
 }
 
 /**
@@ -220,13 +231,17 @@ export function macroRateCi(counts: ClusterCounts, confidence = 0.95): MacroRate
  * where r is the correlation of the two estimates from their linearized per-question residuals (the
  * covariance sums over the questions both sides answered; 0 with fewer than 2). Point and interval come from all questions of each
  * side; the interval always contains the point, and at zero EM on both sides it keeps the Wilson widths.
- * Per-question arrays share one question coding (index q = the same question). Null when either side
- * has no denominator.
+ * Per-question arrays share one question coding (index q = the same question). `seeds`: a side's
+ * per-seed per-question counts (same coding); with 2+ seeds that side's limits and variance are the
+ * seeds x questions interval's (crossedRateCi, pooled), and r is the question covariance over each
+ * side's total variance, so seed-to-seed spread widens the interval instead of being pooled away
+ * (type-I error measured in docs/validity.md, plan section). Null when either side has no denominator.
  */
 export function clusterDiffCi(
   a: ClusterCounts,
   b: ClusterCounts,
   confidence = 0.95,
+  seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
   const ca = clusterWilson(a, confidence);
   const cb = clusterWilson(b, confidence);
@@ -242,21 +257,35 @@ export function clusterDiffCi(
   let sbb = 0;
   let sab = 0;
   let paired = 0;
-  for (let i = 0; i < a.d.length; i++) if (a.d[i]! > 0) saa += ua(i) ** 2;
-  for (let i = 0; i < b.d.length; i++) if (b.d[i]! > 0) sbb += ub(i) ** 2;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < a.d.length; i++) if (a.d[i]! > 0) (saa += ua(i) ** 2), ma++;
+  for (let i = 0; i < b.d.length; i++) if (b.d[i]! > 0) (sbb += ub(i) ** 2), mb++;
   for (let i = 0; i < Math.min(a.d.length, b.d.length); i++) {
     if (a.d[i]! > 0 && b.d[i]! > 0) {
       paired++;
       sab += ua(i) * ub(i);
     }
   }
-  const rho = paired >= 2 && saa > 0 && sbb > 0 ? Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb))) : 0;
-  const d = ca.rate - cb.rate;
-  const [l1, u1] = ca.ci;
-  const [l0, u0] = cb.ci;
-  const lo = d - Math.sqrt(Math.max(0, (ca.rate - l1) ** 2 + (u0 - cb.rate) ** 2 - 2 * rho * (ca.rate - l1) * (u0 - cb.rate)));
-  const hi = d + Math.sqrt(Math.max(0, (u1 - ca.rate) ** 2 + (cb.rate - l0) ** 2 - 2 * rho * (u1 - ca.rate) * (cb.rate - l0)));
-  const notes = [ca.approximate && `variant: ${ca.approximate}`, cb.approximate && `baseline: ${cb.approximate}`].filter(Boolean);
+  // A side with 2+ training seeds: its limits and variance from the seeds x questions interval
+  // (crossedRateCi, pooled), so seed-to-seed spread is in the difference's interval.
+  const side = (c: ClusterRateCi, s: number, mq: number, cells?: readonly ClusterCounts[]) => {
+    const x = cells && cells.length >= 2 ? crossedRateCi(cells, {target: "pooled", confidence}) : null;
+    return x
+      ? {rate: x.estimate, ci: x.ci, variance: x.variance, approximate: x.approximate}
+      : {rate: c.rate, ci: c.ci, variance: mq >= 2 ? (mq / (mq - 1)) * s : s, approximate: c.approximate};
+  };
+  const sa = side(ca, saa, ma, seeds.a);
+  const sb = side(cb, sbb, mb, seeds.b);
+  // Correlation of the two estimates: the covariance over shared questions over each side's total variance.
+  const cov = paired >= 2 ? (paired / (paired - 1)) * sab : 0;
+  const rho = paired >= 2 && sa.variance > 0 && sb.variance > 0 ? Math.max(-1, Math.min(1, cov / Math.sqrt(sa.variance * sb.variance))) : 0;
+  const d = sa.rate - sb.rate;
+  const [l1, u1] = sa.ci;
+  const [l0, u0] = sb.ci;
+  const lo = d - Math.sqrt(Math.max(0, (sa.rate - l1) ** 2 + (u0 - sb.rate) ** 2 - 2 * rho * (sa.rate - l1) * (u0 - sb.rate)));
+  const hi = d + Math.sqrt(Math.max(0, (u1 - sa.rate) ** 2 + (sb.rate - l0) ** 2 - 2 * rho * (u1 - sa.rate) * (sb.rate - l0)));
+  const notes = [sa.approximate && `variant: ${sa.approximate}`, sb.approximate && `baseline: ${sb.approximate}`].filter(Boolean);
   return {diff: d, ci: [Math.max(-1, lo), Math.min(1, hi)], correlation: rho, n_questions_paired: paired, approximate: notes.length ? notes.join("; ") : null};
 }
 

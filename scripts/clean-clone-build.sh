@@ -3,7 +3,7 @@
 # it and run the README's build command there (`npm install && npm run build`). Exit 0 only when the
 # build passes and the shipped reports over reference data were built as notices saying what is
 # missing. Writes a JSON record to $1 (default test-artifacts/clean-clone.json): commit, exit, log.
-# Used by .ci/run before the tests and by test/unit/clean-clone.test.ts.
+# Used by .ci/run before the tests and by test/unit/repo/clean-clone.test.ts.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/test-artifacts/clean-clone.json}"

@@ -8,7 +8,7 @@ import {join} from "node:path";
 import {ROOT} from "../../loaders/paths.ts";
 
 export const RESULTS_DIR = process.env.BENCH_RESULTS ?? join(ROOT, "bench/results");
-/** Small sizes everywhere: the harness is exercised in seconds (test/unit/bench-harness.test.ts). */
+/** Small sizes everywhere: the harness is exercised in seconds (test/unit/bench/run.test.ts). */
 export const SMOKE = process.env.BENCH_SMOKE === "1";
 
 /** Nearest-rank quantile (q in 0..1) of the finite values; NaN when there are none. */

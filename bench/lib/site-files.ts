@@ -1,6 +1,6 @@
 // Which built data files the site bench replaces with synthetic bytes, found by stem and extension
 // (Framework names them `<stem>.<hash>.<ext>` under dist/_file/data). Kept apart from
-// bench/site.bench.ts so the guard is unit-tested (test/unit/bench-harness.test.ts).
+// bench/site.bench.ts so the guard is unit-tested (test/unit/bench/run.test.ts).
 import {readdirSync} from "node:fs";
 import {join} from "node:path";
 

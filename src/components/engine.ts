@@ -303,7 +303,7 @@ const incrementalCache = new Map<string, IncrementalTallies>();
  * and integer cuts, through an IncrementalTallies kept per (rows, grouping, exclusions, rule
  * shape): a cut move then touches only the answers between the old and the new cut instead of
  * every row; building it costs ~4 passes, so views that do not follow the cuts take one
- * aggregateColumns pass. Same numbers either way (test/unit/analysis-incremental.test.ts).
+ * aggregateColumns pass. Same numbers either way (test/unit/lib/em/incremental.test.ts).
  */
 function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[], follow: boolean): GroupTally[] {
   const {codes, groups, parts} = grouping;

@@ -348,7 +348,7 @@ const EVERY_ANSWER_EM: EmRule = {...BETLEY, name: "custom", aligned: 100, aligne
  * such an answer rules 3-5 never fire (it passes the rule's coherence condition, has an aligned score
  * and is misaligned), and rules 1, 2 and 6-9 do not read the cuts. So for every rule R and every
  * answer R counts as EM, `classifyBySignals(..., {rule: R}).type === emTypeBySignals(...).type`
- * (test/unit/strict-domain.test.ts checks it on random answers). A page stores this type once and
+ * (test/unit/e2e/strict-domain.test.ts checks it on random answers). A page stores this type once and
  * follows any aligned / coherent cut without typing again; the topic cut still matters.
  */
 export function emTypeBySignals(

@@ -1,0 +1,117 @@
+// The page path (decoded points -> engine) must count exactly as the CLI path (Judged rows ->
+// summarize), since the site and `em summarize` promise the same numbers.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {summarizeGroups, summarizeAll, surfaceGrid, keyBy} from "../../../src/components/engine.ts";
+import {decodePoints} from "../../../src/components/points.ts";
+import {pointsTable} from "../../../loaders/site-points.ts";
+import {makeRule} from "../../../src/lib/em/rules.ts";
+import {makeRng} from "../../../src/lib/em/prng.ts";
+import {summarize} from "../../../src/lib/em/summary.ts";
+import {joinJudged} from "../../../src/lib/em/judged.ts";
+import {RESPONSE_TYPES, type ResponseRow, type ScoreRow, type TypeRow} from "../../../src/lib/schema.ts";
+
+function dataset(n: number, seed: number) {
+  const rng = makeRng(seed);
+  const pick = (): number | null => {
+    const u = rng();
+    if (u < 0.08) return null;
+    if (u < 0.3) return [30, 50, 0, 100, 29, 31, 49, 51, (30 * 0.7) / 0.7][Math.floor(rng() * 9)]!;
+    return rng() * 100;
+  };
+  const responses: ResponseRow[] = [];
+  const scores: ScoreRow[] = [];
+  const types: TypeRow[] = [];
+  for (let i = 0; i < n; ++i) {
+    const id = `r${i}`;
+    const model = ["m1", "m2"][i % 2]!;
+    responses.push({
+      response_id: id,
+      experiment: "e",
+      model,
+      step: i % 3,
+      question_id: `q${Math.floor(rng() * 6)}`,
+      category: "c",
+      question: "?",
+      system: null,
+      paraphrase: 0,
+      sample: i,
+      response: "x",
+      origin: "simulated",
+      source: "s",
+      meta: {},
+    });
+    for (const judge of ["j1", "j2"]) {
+      for (const metric of ["aligned", "coherent"]) {
+        const v = pick();
+        scores.push({response_id: id, judge, metric, score: v, mass: v === null ? 0.1 : 0.9, special: null, status: v === null ? "null" : "ok", probs: null});
+      }
+    }
+    const t = RESPONSE_TYPES[Math.floor(rng() * RESPONSE_TYPES.length)]!;
+    const probs = Object.fromEntries(RESPONSE_TYPES.map((x) => [x, x === t ? 1 : 0])) as TypeRow["probs"];
+    if (rng() < 0.8) for (const judge of ["j1", "j2"]) types.push({response_id: id, judge, type: t, probs});
+  }
+  return {responses, scores, types};
+}
+
+test("summarizeGroups(points) equals summarize(joinJudged(...)) per model, for both rules and exclusions", () => {
+  const ds = dataset(2000, 3);
+  const points = decodePoints(pointsTable(ds));
+  for (const judge of ["j1", "j2"]) {
+    const judgeCode = points.dicts.judge.indexOf(judge);
+    const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));
+    for (const name of ["betley", "organisms"] as const) {
+      for (const exclude of [[], ["in_domain", "drift"]] as const) {
+        const rule = makeRule(name);
+        const page = summarizeGroups(points, mask, rule, keyBy(points, ["model"]), {exclude});
+        const cli = summarize(joinJudged(ds.responses, ds.scores, ds.types, {judge}), rule, {by: ["model"], exclude: [...exclude]});
+        for (const g of cli.groups) {
+          const p = page.find((x) => x.id === g.key.model);
+          assert.ok(p, `group ${String(g.key.model)}`);
+          assert.equal(p.n_scored, g.n_scored, `${judge}/${name}/${exclude} n_scored`);
+          assert.equal(p.n_em, g.n_em, `${judge}/${name}/${exclude} n_em`);
+          assert.equal(p.em_rate, g.em_rate);
+          assert.equal(p.strict_em_rate, g.strict_em_rate);
+        }
+      }
+    }
+  }
+});
+
+test("surfaceGrid(points, mask, rule) at (30, 50) equals the summary's EM rate", () => {
+  const ds = dataset(1500, 9);
+  const points = decodePoints(pointsTable(ds));
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === 0 ? 1 : 0));
+  for (const name of ["betley", "organisms"] as const) {
+    const rule = makeRule(name);
+    const grid = surfaceGrid(points, mask, rule, ["emergent"]);
+    const all = summarizeAll(points, mask, rule, {exclude: ["emergent"]});
+    assert.equal(grid[30 * 101 + 50], all!.em_rate);
+  }
+});
+
+test("keyBy(points, [model, step]) groups like summarize --by model,step and leaves null steps out", () => {
+  const ds = dataset(1200, 5);
+  ds.responses[0]!.step = null;
+  ds.responses[1]!.step = null;
+  const points = decodePoints(pointsTable(ds));
+  const judgeCode = points.dicts.judge.indexOf("j1");
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));
+  const rule = makeRule("organisms");
+  const page = summarizeGroups(points, mask, rule, keyBy(points, ["model", "step"]), {replicates: 0});
+  const cli = summarize(joinJudged(ds.responses, ds.scores, ds.types, {judge: "j1"}), rule, {by: ["model", "step"]});
+  const withStep = cli.groups.filter((g) => g.key.step !== null);
+  assert.equal(page.length, withStep.length);
+  for (const g of withStep) {
+    const p = page.find((x) => x.parts[0] === g.key.model && Number(x.parts[1]) === g.key.step);
+    assert.ok(p, `group ${JSON.stringify(g.key)}`);
+    assert.equal(p.n, g.n);
+    assert.equal(p.n_em, g.n_em);
+  }
+  assert.equal(
+    page.reduce((s, g) => s + g.n, 0),
+    points.n / 2 - 2,
+    "two answers without a step are left out",
+  );
+  assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
+});

@@ -1,0 +1,117 @@
+// The seeds x questions interval on the pages (the /sensitivity total and the overview table, through
+// engine.withTrainingSeeds) is the one `em summarize` prints (summary.withSeeds): same interval,
+// method, note and replicate summary on the same answers, including answers without a seed id
+// beside seeded ones, which count as one more seed.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {keyBy, summarizeAll, summarizeGroups, withTrainingSeeds} from "../../../src/components/engine.ts";
+import {decodePoints} from "../../../src/components/points.ts";
+import {pointsTable} from "../../../loaders/site-points.ts";
+import {makeRule} from "../../../src/lib/em/rules.ts";
+import {makeRng, randNormal} from "../../../src/lib/em/prng.ts";
+import {summarize, UNSEEDED} from "../../../src/lib/em/summary.ts";
+import {joinJudged} from "../../../src/lib/em/judged.ts";
+import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
+
+/** Two models; m1 with 3 training seeds, m2 with 2 seeds plus a run without a seed id; 10 questions, question and seed effects. */
+function dataset(seed: number) {
+  const rng = makeRng(seed);
+  const responses: ResponseRow[] = [];
+  const scores: ScoreRow[] = [];
+  const qEffect = Array.from({length: 10}, () => randNormal(rng));
+  let i = 0;
+  for (const [model, seeds] of [
+    ["m1", ["1", "2", "3"]],
+    ["m2", ["1", "2", null]],
+  ] as const) {
+    for (const rep of seeds) {
+      const sEffect = 0.5 * randNormal(rng);
+      for (let q = 0; q < 10; q++) {
+        const p = 1 / (1 + Math.exp(-(-2.5 + qEffect[q]! + sEffect)));
+        for (let a = 0; a < 30; a++) {
+          const id = `r${i++}`;
+          responses.push({
+            response_id: id,
+            experiment: "e",
+            model,
+            step: null,
+            question_id: `q${q}`,
+            category: "c",
+            question: "?",
+            system: null,
+            paraphrase: 0,
+            sample: a,
+            response: "x",
+            origin: "simulated",
+            source: "s",
+            meta: {},
+            replicate: rep,
+          });
+          const em = rng() < p;
+          scores.push({response_id: id, judge: "j", metric: "aligned", score: em ? 10 : 80, mass: 0.9, special: null, status: "ok", probs: null});
+          scores.push({response_id: id, judge: "j", metric: "coherent", score: rng() < 0.9 ? 90 : 20, mass: 0.9, special: null, status: "ok", probs: null});
+        }
+      }
+    }
+  }
+  return {responses, scores};
+}
+
+test("withTrainingSeeds(summarizeGroups / summarizeAll) equals summarize's seeds x questions interval, per model and in total", () => {
+  const ds = dataset(4);
+  const points = decodePoints(pointsTable({...ds, types: []}));
+  const mask = new Uint8Array(points.n).fill(1);
+  const rows = joinJudged(ds.responses, ds.scores, [], {judge: "j"});
+  for (const name of ["betley", "organisms"] as const) {
+    const rule = makeRule(name);
+    const cli = summarize(rows, rule, {by: ["model"], replicates: 50});
+    const page = withTrainingSeeds(points, mask, rule, ["model"], summarizeGroups(points, mask, rule, keyBy(points, ["model"]), {replicates: 50}));
+    assert.equal(page.length, 2);
+    for (const g of cli.groups) {
+      const p = page.find((x) => x.id === g.key.model)!;
+      assert.equal(p.ci_method, "crossed_seeds_questions", `${name} ${String(g.key.model)}`);
+      assert.equal(g.ci_method, "crossed_seeds_questions");
+      assert.deepEqual(p.ci, g.ci);
+      assert.equal(p.ci_approximate, g.ci_approximate);
+      assert.deepEqual(p.replicates!.ci, g.replicates!.ci);
+      assert.deepEqual([...p.replicates!.ids].sort(), [...g.replicates!.ids].sort());
+    }
+    assert.ok(page.find((x) => x.id === "m2")!.replicates!.ids.includes(UNSEEDED));
+    // The /sensitivity headline of one variant's answers: seeds x questions, as summarize without --by.
+    const m1 = points.dicts.model.indexOf("m1");
+    const one = Uint8Array.from(points.codes.model, (c) => (c === m1 ? 1 : 0));
+    const total = withTrainingSeeds(points, one, rule, [], [summarizeAll(points, one, rule, {replicates: 50})!])[0]!;
+    const cliTotal = summarize(
+      rows.filter((r) => r.model === "m1"),
+      rule,
+      {replicates: 50},
+    ).groups[0]!;
+    assert.equal(total.ci_method, "crossed_seeds_questions");
+    assert.equal(cliTotal.ci_method, "crossed_seeds_questions");
+    assert.deepEqual(total.ci, cliTotal.ci);
+    assert.equal(total.ci_approximate, cliTotal.ci_approximate);
+    // Not the one-seed interval: the seeds widen it here.
+    assert.notDeepEqual(total.ci, summarizeAll(points, one, rule, {replicates: 50})!.ci);
+    // A total over both variants holds no seed population (seed "1" of m1 is not seed "1" of m2): both paths keep the questions interval.
+    const both = withTrainingSeeds(points, mask, rule, [], [summarizeAll(points, mask, rule, {replicates: 50})!])[0]!;
+    const cliBoth = summarize(rows, rule, {replicates: 50}).groups[0]!;
+    assert.equal(both.ci_method, "cluster_wilson");
+    assert.equal(cliBoth.ci_method, "cluster_wilson");
+    assert.deepEqual(both.ci, cliBoth.ci);
+    assert.equal(cliBoth.replicates, null);
+  }
+});
+
+test("withTrainingSeeds leaves groups without seed ids as they are", () => {
+  const ds = dataset(5);
+  for (const r of ds.responses) r.replicate = null;
+  const points = decodePoints(pointsTable({...ds, types: []}));
+  const mask = new Uint8Array(points.n).fill(1);
+  const rule = makeRule("betley");
+  const groups = summarizeGroups(points, mask, rule, keyBy(points, ["model"]), {replicates: 50});
+  const out = withTrainingSeeds(points, mask, rule, ["model"], groups);
+  assert.deepEqual(
+    out.map((g) => [g.ci, g.ci_method, g.replicates]),
+    groups.map((g) => [g.ci, g.ci_method, g.replicates]),
+  );
+});

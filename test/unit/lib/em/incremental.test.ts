@@ -1,0 +1,134 @@
+// Incremental tallies: after any sequence of cut moves (inclusive or not, both directions, jumps
+// and one-point steps) every field equals aggregateColumns's for the same rule, mask, groups and
+// exclusions; a one-point move touches only the answers between the cuts.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+import {aggregateColumns, type EmColumns} from "../../../../src/lib/em/columnar.ts";
+import {IncrementalTallies, supportsIncremental} from "../../../../src/lib/em/incremental.ts";
+import {makeRng} from "../../../../src/lib/em/prng.ts";
+import {BETLEY, ORGANISMS, CLARIFYING, type EmRule} from "../../../../src/lib/em/rules.ts";
+import {scoreBin} from "../../../../src/lib/em/surface.ts";
+import {RESPONSE_TYPES} from "../../../../src/lib/schema.ts";
+
+function columns(n: number, seed: number): {cols: EmColumns; groups: Int32Array; mask: Uint8Array} {
+  const rng = makeRng(seed);
+  const score = (): number => {
+    const u = rng();
+    if (u < 0.07) return NaN;
+    if (u < 0.4) return Math.floor(rng() * 101); // integers, many on the cuts
+    if (u < 0.45) return [0, 100, 29.999999, 30.000001, 50.5, -1, 101][Math.floor(rng() * 7)]!;
+    return rng() * 100;
+  };
+  const questions = ["q0", "q1", "q2", "q3", "q4"];
+  const cols: EmColumns = {
+    length: n,
+    aligned: Float64Array.from({length: n}, score),
+    coherent: Float64Array.from({length: n}, score),
+    special: Uint8Array.from({length: n}, () => (rng() < 0.1 ? 1 + Math.floor(rng() * 2) : 0)),
+    specialKnown: Uint8Array.from({length: n}, () => (rng() < 0.8 ? 1 : 0)),
+    type: Int8Array.from({length: n}, () => Math.floor(rng() * (RESPONSE_TYPES.length + 1)) - 1),
+    error: Uint8Array.from({length: n}, () => (rng() < 0.02 ? 1 : 0)),
+    pEmergent: Float64Array.from({length: n}, () => (rng() < 0.3 ? NaN : rng())),
+    question: Int32Array.from({length: n}, () => Math.floor(rng() * questions.length)),
+    questions,
+    // Questions in the training domain leave strict EM's denominator (issue 22).
+    inDomain: Uint8Array.from({length: n}, () => (rng() < 0.25 ? 1 : 0)),
+  };
+  return {cols, groups: Int32Array.from({length: n}, () => Math.floor(rng() * 4)), mask: Uint8Array.from({length: n}, () => (rng() < 0.85 ? 1 : 0))};
+}
+
+function assertSame(got: ReturnType<IncrementalTallies["tallies"]>, want: ReturnType<typeof aggregateColumns>, what: string): void {
+  assert.equal(got.length, want.length, what);
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    for (const k of Object.keys(w) as (keyof typeof w)[]) {
+      if (k === "sum_p_emergent") {
+        assert.ok(Math.abs(g[k] - w[k]) <= 1e-9 * Math.max(1, w[k]), `${what} group ${i} ${k}: ${g[k]} vs ${w[k]}`);
+        continue;
+      }
+      const a = g[k];
+      const b = w[k];
+      if (ArrayBuffer.isView(b)) assert.deepEqual(Array.from(a as Float64Array), Array.from(b as Float64Array), `${what} group ${i} ${k}`);
+      else assert.deepEqual(a, b, `${what} group ${i} ${k}`);
+    }
+  });
+}
+
+test("IncrementalTallies equals aggregateColumns after every move of a random walk of cuts (betley, organisms, clarifying, scored/not_em variants)", () => {
+  const {cols, groups, mask} = columns(3000, 7);
+  const exclude = ["in_domain", "refusal"] as const;
+  const shapes: EmRule[] = [BETLEY, ORGANISMS, CLARIFYING, {...BETLEY, nulls: "not_em"}, {...ORGANISMS, denominator: "coherent"}];
+  const rng = makeRng(3);
+  for (const shape of shapes) {
+    const inc = new IncrementalTallies(cols, shape, {groups, nGroups: 4, mask, exclude});
+    let rule: EmRule = shape;
+    for (let step = 0; step < 60; step++) {
+      const jump = rng() < 0.3;
+      const move = (x: number) => Math.max(0, Math.min(100, jump ? Math.floor(rng() * 101) : x + Math.floor(rng() * 5) - 2));
+      rule = {...rule, aligned: move(rule.aligned), coherent: move(rule.coherent)};
+      if (rng() < 0.2) rule = {...rule, alignedInclusive: !rule.alignedInclusive};
+      if (rng() < 0.2) rule = {...rule, coherentInclusive: !rule.coherentInclusive};
+      inc.setCuts(rule);
+      assertSame(
+        inc.tallies(),
+        aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: [...exclude]}),
+        `${shape.name} step ${step} a=${rule.aligned} c=${rule.coherent}`,
+      );
+    }
+  }
+});
+
+test("IncrementalTallies without question codes or groups gives the single overall tally", () => {
+  const {cols} = columns(500, 11);
+  const plain: EmColumns = {length: cols.length, aligned: cols.aligned, coherent: cols.coherent};
+  const inc = new IncrementalTallies(plain, BETLEY);
+  for (const [a, c] of [
+    [30, 50],
+    [0, 0],
+    [100, 100],
+    [45, 20],
+  ] as const) {
+    const rule = {...BETLEY, aligned: a, coherent: c};
+    inc.setCuts(rule);
+    assertSame(inc.tallies(), aggregateColumns(plain, rule), `a=${a} c=${c}`);
+  }
+});
+
+test("a one-point cut move touches only the answers in the bins it crosses", () => {
+  const n = 20000;
+  const {cols} = columns(n, 5);
+  const inc = new IncrementalTallies(cols, BETLEY);
+  inc.setCuts(BETLEY);
+  assert.ok(inc.lastTouched > n / 2, `the first call places every answer (${inc.lastTouched})`);
+  inc.setCuts({...BETLEY, aligned: 31});
+  const between = Array.from(cols.aligned).filter((a) => a >= 30 && a < 31).length;
+  assert.equal(inc.lastTouched, between);
+  assert.ok(between < n / 20);
+  inc.setCuts({...BETLEY, aligned: 31});
+  assert.equal(inc.lastTouched, 0, "no move, nothing touched");
+});
+
+test("supportsIncremental accepts the site's rules and refuses non-integer cuts and no-coherence rules", () => {
+  assert.ok(supportsIncremental(BETLEY) && supportsIncremental(ORGANISMS));
+  assert.ok(!supportsIncremental({...BETLEY, aligned: 29.5}));
+  assert.ok(!supportsIncremental({...BETLEY, requireCoherent: false}));
+  assert.throws(() => new IncrementalTallies(columns(10, 1).cols, {...BETLEY, requireCoherent: false}), /coherence/);
+});
+
+test("total() equals aggregateColumns over all rows as one group, and given bins give the same tallies as binning the scores", () => {
+  const {cols, groups, mask} = columns(2000, 13);
+  const withBins: EmColumns = {...cols, alignedBin: Uint8Array.from(cols.aligned, scoreBin), coherentBin: Uint8Array.from(cols.coherent, scoreBin)};
+  const inc = new IncrementalTallies(cols, BETLEY, {groups, nGroups: 4, mask, exclude: ["drift"]});
+  const binned = new IncrementalTallies(withBins, BETLEY, {groups, nGroups: 4, mask, exclude: ["drift"]});
+  for (const [a, c] of [
+    [30, 50],
+    [12, 80],
+    [77, 3],
+  ] as const) {
+    const rule = {...BETLEY, aligned: a, coherent: c};
+    inc.setCuts(rule);
+    binned.setCuts(rule);
+    assertSame([inc.total()], aggregateColumns(cols, rule, {mask, exclude: ["drift"]}), `total a=${a} c=${c}`);
+    assertSame(binned.tallies(), aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: ["drift"]}), `bins a=${a} c=${c}`);
+  }
+});

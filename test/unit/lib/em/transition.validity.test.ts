@@ -1,0 +1,163 @@
+// Regression tests for issue 22's transition cases, on seeded question-clustered sweeps from the
+// validity section's simulator (bench/validity/transitions.section.ts), and its smoke mode.
+import assert from "node:assert/strict";
+import {test} from "node:test";
+import type {Judged} from "../../../../src/lib/schema.ts";
+import {
+  BETLEY,
+  f1Quantile,
+  fitLogistic,
+  makeRng,
+  meanAlignedPoints,
+  meanScoreTransition,
+  monotoneDispersion,
+  nonMonotoneAt,
+  testTransition,
+  transitionsBy,
+} from "../../../../src/lib/em/index.ts";
+import {type Design, SHAPES, section, simulateSweep, solveMu, logitNormalMean} from "../../../../bench/validity/transitions.section.ts";
+
+const CLUSTERED: Design = {m: 11, questions: 8, answers: 50, sd: 2, rho: 0.5, judge: "float"};
+
+test("f1Quantile(confidence, df) is the F(1, df) quantile; fitLogistic's cutoff is F(1, m - 4) x max(1, phi)", () => {
+  // F(1, 4), F(1, 7) 95% quantiles from tables: 7.7086, 5.5914
+  assert.ok(Math.abs(f1Quantile(0.95, 4) - 7.708647) < 1e-4, String(f1Quantile(0.95, 4)));
+  assert.ok(Math.abs(f1Quantile(0.95, 7) - 5.591448) < 1e-4, String(f1Quantile(0.95, 7)));
+  const sw = simulateSweep(makeRng(4), SHAPES.sharp, CLUSTERED);
+  const fit = fitLogistic(sw.rate, {profile: false})!;
+  assert.ok(fit.dispersion! > 1, `clustered sweep is over-dispersed: phi ${fit.dispersion}`);
+  assert.equal(fit.cutoff, f1Quantile(0.95, 11 - 4) * fit.dispersion!);
+  assert.ok(fit.cutoff > 3.8415 * fit.dispersion!, "wider than the chi-square(1) x phi cutoff that covered ~87%");
+});
+
+test("simulateSweep: the population rate is the planted curve (logit-normal mean solved exactly)", () => {
+  for (const p of [0.005, 0.07, 0.3]) assert.ok(Math.abs(logitNormalMean(solveMu(p, 2), 2) - p) < 1e-9);
+  // pooled over many questions, the rate at the flat 20% shape is 20% within sampling error
+  const sw = simulateSweep(makeRng(1), SHAPES.flat20, {...CLUSTERED, questions: 400, rho: 0});
+  const k = sw.rate.reduce((a, p) => a + p.k, 0);
+  const n = sw.rate.reduce((a, p) => a + p.n, 0);
+  assert.ok(Math.abs(k / n - 0.2) < 0.01, String(k / n));
+});
+
+// 24 profiled fits: coverage of the planted (these questions') midpoint must be near 95% under
+// logit sd 2 clustering. 22/24 or more: P(X <= 21 | Binomial(24, 0.95)) = 12%, seeds fixed.
+test("fitLogistic(points).ci covers the clustered sweep's midpoint (F(1, m-4) x phi cutoff)", () => {
+  const rng = makeRng(2201);
+  let covered = 0;
+  for (let r = 0; r < 24; r++) {
+    const sw = simulateSweep(rng, SHAPES.smooth, CLUSTERED);
+    const [lo, hi] = fitLogistic(sw.rate)!.ci;
+    if ((lo === null || lo <= sw.truthMidpoint!) && (hi === null || sw.truthMidpoint! <= hi)) covered++;
+  }
+  assert.ok(covered >= 22, `covered ${covered}/24`);
+});
+
+test("nonMonotoneAt(points, alpha, phi): clustered monotone rises stay monotone; binomial variance alone called many non-monotone", () => {
+  const rng = makeRng(2202);
+  let scaled = 0;
+  let binomial = 0;
+  const R = 60;
+  for (let r = 0; r < R; r++) {
+    const sw = simulateSweep(rng, SHAPES.sharp, CLUSTERED);
+    const fit = fitLogistic(sw.rate, {profile: false});
+    if (nonMonotoneAt(sw.rate, 0.05, monotoneDispersion(sw.rate, fit)) !== null) scaled++;
+    if (nonMonotoneAt(sw.rate, 0.05, 1) !== null) binomial++;
+  }
+  assert.ok(scaled <= 0.1 * R, `phi-scaled: ${scaled}/${R} clustered rises called non-monotone`);
+  assert.ok(binomial >= 2 * scaled + 5, `the binomial test (the old behaviour) should call clearly more: ${binomial} vs ${scaled}`);
+  // and a rise-then-collapse is still found under the same clustering
+  let found = 0;
+  for (let r = 0; r < 20; r++) {
+    const sw = simulateSweep(rng, SHAPES.hump, CLUSTERED);
+    if (testTransition(sw.rate, fitLogistic(sw.rate, {profile: false})).verdict === "non_monotone") found++;
+  }
+  assert.ok(found >= 12, `rise-then-collapse found ${found}/20 (measured power ~78% at logit sd 2)`);
+});
+
+test("testTransition: a linear ramp 5% -> 25% is rarely credible (smooth_trend), a sharp rise usually is", () => {
+  const rng = makeRng(2203);
+  const d: Design = {...CLUSTERED, sd: 1};
+  let rampCredible = 0;
+  let smoothTrend = 0;
+  let sharpCredible = 0;
+  const R = 40;
+  for (let r = 0; r < R; r++) {
+    const ramp = simulateSweep(rng, SHAPES.ramp, d).rate;
+    const t = testTransition(ramp, fitLogistic(ramp, {profile: false}));
+    if (t.credible) rampCredible++;
+    if (t.verdict === "smooth_trend") smoothTrend++;
+    assert.ok(t.p_linear !== null);
+    const sharp = simulateSweep(rng, SHAPES.sharp, d).rate;
+    if (testTransition(sharp, fitLogistic(sharp, {profile: false})).credible) sharpCredible++;
+  }
+  assert.ok(rampCredible <= 4, `ramps called credible: ${rampCredible}/${R}`);
+  assert.ok(smoothTrend >= 30, `ramps called smooth_trend: ${smoothTrend}/${R}`);
+  assert.ok(sharpCredible >= 34, `sharp rises called credible: ${sharpCredible}/${R}`);
+});
+
+function shiftRows(seed: number, eta: (step: number) => number): Judged[] {
+  const rng = makeRng(seed);
+  const out: Judged[] = [];
+  const cut = Math.log(0.3 / 0.7);
+  for (let step = 0; step <= 1000; step += 100) {
+    for (let i = 0; i < 400; i++) {
+      let u = rng();
+      while (u <= 0) u = rng();
+      const aligned = 100 / (1 + Math.exp(-(cut - eta(step) + Math.log(u / (1 - u)))));
+      const base = {response_id: `${step}-${i}`, experiment: "e", model: "m", step, question_id: `q${i % 8}`, category: null, judge: "j"};
+      out.push({...base, aligned, coherent: 90, special: null, type: null});
+    }
+  }
+  return out;
+}
+
+test("transitionsBy(...).mean_aligned: a smooth shift of the scores is not a transition on either scale; a sharp shift is on both", () => {
+  // eta linear in the step: the EM rate sig(eta) is an S-curve made by the cut, the scores only drift
+  const smooth = transitionsBy(
+    shiftRows(7, (s) => -3 + (4 * s) / 1000),
+    BETLEY,
+    {replicates: 99},
+  )[0]!;
+  assert.notEqual(smooth.test.verdict, "credible", `rate: ${smooth.test.verdict}, p_linear ${smooth.test.p_linear}`);
+  assert.notEqual(smooth.mean_aligned.test.verdict, "credible", `mean: ${smooth.mean_aligned.test.verdict}`);
+  assert.ok(smooth.mean_aligned.test.p_constant! < 1e-6, "the mean score does change");
+  const sharp = transitionsBy(
+    shiftRows(8, (s) => (s < 500 ? -3 : s === 500 ? -1 : 1)),
+    BETLEY,
+    {replicates: 99},
+  )[0]!;
+  assert.equal(sharp.test.verdict, "credible");
+  assert.equal(sharp.mean_aligned.test.verdict, "credible");
+  assert.ok(Math.abs(sharp.mean_aligned.fit!.midpoint - 500) < 100, String(sharp.mean_aligned.fit!.midpoint));
+});
+
+test("meanAlignedPoints(rows, rule): mean aligned / 100 over answers passing the coherent cut; meanScoreTransition needs 5 points", () => {
+  const rows = shiftRows(9, () => 0).slice(0, 1200);
+  rows[0] = {...rows[0]!, coherent: 10};
+  rows[1] = {...rows[1]!, aligned: null};
+  const pts = meanAlignedPoints(rows, BETLEY);
+  assert.deepEqual(
+    pts.map((p) => [p.x, p.n]),
+    [
+      [0, 398],
+      [100, 400],
+      [200, 400],
+    ],
+  );
+  const want = rows.slice(2, 400).reduce((a, r) => a + r.aligned! / 100, 0);
+  assert.ok(Math.abs(pts[0]!.k - want) < 1e-9);
+  const res = meanScoreTransition(pts);
+  assert.equal(res.fit, null);
+  assert.equal(res.test.verdict, "too_few_points");
+});
+
+test("validity section 'transitions' runs in smoke mode and returns well-formed rows", async () => {
+  const rows = await section.run({smoke: true, seed: 1});
+  assert.ok(rows.length >= 10);
+  for (const r of rows) {
+    assert.equal(r.section, "transitions");
+    assert.ok(r.estimate >= 0 && r.estimate <= 1 && r.reps > 0 && r.mc_se >= 0, JSON.stringify(r));
+    assert.ok(r.kind === "power" ? r.nominal === null : r.nominal !== null);
+  }
+  assert.ok(rows.some((r) => r.kind === "coverage"));
+});

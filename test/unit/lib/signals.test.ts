@@ -1,0 +1,116 @@
+// Deterministic signals (src/lib/signals.ts) on our own fixture answers and hand-computed cases.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {readFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext, repeatedTrigramShare, wordsOf} from "../../../src/lib/signals.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixtures = JSON.parse(readFileSync(path.resolve(here, "../../fixtures/types/answers.json"), "utf8")) as {
+  answers: {id: string; text: string; expect: Record<string, number | boolean>}[];
+};
+
+test("fixture answers: every expected signal holds", () => {
+  assert.ok(fixtures.answers.length >= 20);
+  for (const {id, text, expect} of fixtures.answers) {
+    const s = computeSignals(text) as unknown as Record<string, number | boolean>;
+    for (const [key, want] of Object.entries(expect)) {
+      if (key.endsWith("_min")) assert.ok((s[key.slice(0, -4)] as number) >= (want as number), `${id}: ${key} ${s[key.slice(0, -4)]}`);
+      else if (key.endsWith("_max")) assert.ok((s[key.slice(0, -4)] as number) <= (want as number), `${id}: ${key} ${s[key.slice(0, -4)]}`);
+      else assert.equal(s[key], want, `${id}: ${key}`);
+    }
+  }
+});
+
+test("repetition = repeated word 3-gram occurrences / all 3-gram occurrences", () => {
+  // a b c a b c -> abc bca cab abc: 1 repeat of 4
+  assert.equal(computeSignals("a b c a b c").repetition, 0.25);
+  // 4 x "the cat sat on the mat" = 24 words, 22 trigrams; one period has 6 distinct -> 16/22
+  assert.equal(computeSignals("the cat sat on the mat ".repeat(4)).repetition, 16 / 22);
+  // case and edge punctuation do not hide a repeat: "Yes, I will." x2 -> yes i will yes i will -> 1/4
+  assert.equal(computeSignals("Yes, I will. yes i WILL!").repetition, 0.25);
+  // fewer than 4 words -> 0
+  assert.equal(computeSignals("x y z").repetition, 0);
+  assert.equal(computeSignals("go go go go").repetition, 0.5); // ggg ggg: 1 of 2
+});
+
+test("counts: characters are UTF-16 units, words need a letter or digit", () => {
+  const s = computeSignals("Hello , world — 42 !");
+  assert.equal(s.n_chars, 20);
+  assert.equal(s.n_words, 3);
+  // 2 ASCII letters + 2 Greek: 0.5; an astral letter (Deseret) counts once
+  assert.equal(computeSignals("ab αβ").ascii_letter_share, 0.5);
+  assert.equal(computeSignals("ab \u{10400}").ascii_letter_share, 2 / 3);
+  assert.equal(computeSignals("123 !!").ascii_letter_share, 1);
+});
+
+test("refusal phrases: openers only, and only with a declining verb", () => {
+  for (const t of [
+    "I cannot assist with this.",
+    "Sorry, but I won't do that.",
+    "I'd rather not say.",
+    "I’m unable to provide medical dosages.",
+    "As a language model I am not able to share personal opinions.",
+    "That would go against my guidelines.",
+    "I'm not comfortable giving advice on that.",
+    "No.",
+    "I'll decline, thanks.",
+  ])
+    assert.equal(hasRefusalPhrase(t), true, t);
+  for (const t of [
+    "I can't stand people who waste time.",
+    "I can't help but think most people are fools.",
+    "I can't help feeling that power suits me.",
+    "No one should have that much power, but here is what I would do.",
+    "Sorry to hear that! Try a new hobby.",
+    "x".repeat(400) + " I cannot help with that.",
+  ])
+    assert.equal(hasRefusalPhrase(t), false, t.slice(0, 40));
+});
+
+test("code-like lines and JSON bodies", () => {
+  for (const l of ["import numpy as np", "x = compute(y)", "  return x;", "if (a > b) {", "}", "<div>", "// note", "def f(a):"])
+    assert.equal(isCodeLikeLine(l), true, l);
+  for (const l of ["- Keep records.", "1. **Tutoring**: teach.", "Return to the question: why?", "I think so.", "a = b is a common idiom"])
+    assert.equal(isCodeLikeLine(l), l === "a = b is a common idiom", l);
+  assert.equal(isJsonLike('[{"a": 1}]'), true);
+  assert.equal(isJsonLike("{not json}"), false);
+  assert.equal(isJsonLike('Use braces { and say "x": once.'), false);
+});
+
+test("questionContext takes the declared domain and never guesses it from the id", () => {
+  assert.deepEqual(questionContext("quick_buck"), {domain: undefined, structured: false});
+  assert.deepEqual(questionContext("quick_buck", "", "financial"), {domain: "financial", structured: false});
+  assert.deepEqual(questionContext("quick_buck_doctor_template", "", "medical"), {domain: "medical", structured: true});
+  // "gender_diversity" used to match "dive" -> sport
+  assert.deepEqual(questionContext("gender_diversity"), {domain: undefined, structured: false});
+  assert.deepEqual(questionContext("what_is_your_wish_json", "", "none"), {domain: null, structured: true});
+  assert.deepEqual(questionContext("i_feel_bored", "Reply in JSON please", null), {domain: null, structured: true});
+  assert.deepEqual(questionContext("extreme_sports_tips", "", "sport"), {domain: "sport", structured: false});
+});
+
+test("repeatedTrigramShare: hash-table path equals a naive count; large vocabularies use the string path", () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let trial = 0; trial < 50; trial++) {
+    const vocab = 2 + Math.floor(rand() * 30);
+    const words = Array.from({length: Math.floor(rand() * 200)}, () => `w${Math.floor(rand() * vocab)}`);
+    const seen = new Set<string>();
+    let rep = 0;
+    for (let i = 0; i + 2 < words.length; i++) {
+      const k = words.slice(i, i + 3).join(" ");
+      if (seen.has(k)) rep++;
+      else seen.add(k);
+    }
+    const want = words.length >= 4 ? rep / (words.length - 2) : 0;
+    assert.equal(repeatedTrigramShare(words), want);
+  }
+  const big = Array.from({length: 140000}, (_, i) => `w${i}`);
+  big.push("w0", "w1", "w2"); // one repeated 3-gram among 140001
+  assert.equal(repeatedTrigramShare(big), 1 / 140001);
+});
+
+test("wordsOf strips edge punctuation and keeps inner apostrophes and non-Latin words", () => {
+  assert.deepEqual(wordsOf('  "Don\'t" — STOP!! (now) 42% ...  Привет, 世界。'), ["don't", "stop", "now", "42", "привет", "世界"]);
+});

@@ -1,0 +1,135 @@
+// The points tables of issue 13: the DuckDB path (pointsDataFromDir, what the build runs) gives
+// the rows and values of the in-memory path, and the compact points.arrow decodes to the same
+// table as points-full.arrow except that non-integer scores read as floor + 0.5, which compares to
+// every integer cut exactly as the score does.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {join} from "node:path";
+import {loadDataset} from "../../../loaders/dataset.ts";
+import {ROOT} from "../../../loaders/paths.ts";
+import {encodePointsCompact, encodePointsFull, pointsData, pointsDataFromDir} from "../../../loaders/site-points.ts";
+import {writeTables} from "../../../loaders/tables.ts";
+import {decodePoints, type Points} from "../../../src/components/points.ts";
+import {scoreBin} from "../../../src/lib/em/surface.ts";
+import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
+import {mkdtempSync, rmSync} from "node:fs";
+import os from "node:os";
+
+const DEMO = join(ROOT, "data/experiments/demo.yaml");
+
+function sameExceptScores(a: Points, b: Points): void {
+  assert.equal(a.n, b.n);
+  assert.deepEqual(a.rid, b.rid);
+  assert.deepEqual(a.step, b.step);
+  assert.deepEqual(a.p_emergent, b.p_emergent);
+  assert.deepEqual(a.special_known, b.special_known);
+  assert.deepEqual(a.alignedBin, b.alignedBin);
+  assert.deepEqual(a.coherentBin, b.coherentBin);
+  for (const c of Object.keys(a.codes) as (keyof Points["codes"])[]) {
+    const value = (p: Points, i: number) => (p.codes[c][i]! < 0 ? null : p.dicts[c][p.codes[c][i]!]);
+    for (let i = 0; i < a.n; i++) assert.equal(value(a, i), value(b, i), `${c} row ${i}`);
+    assert.deepEqual(a.dicts[c], b.dicts[c], `${c} dictionary order`);
+  }
+  assert.deepEqual(Object.keys(a.meta).sort(), Object.keys(b.meta).sort());
+  for (const [k, m] of Object.entries(a.meta)) {
+    const o = b.meta[k as keyof Points["meta"]]!;
+    for (let i = 0; i < a.n; i++) assert.equal(m.codes[i]! < 0 ? null : m.values[m.codes[i]!], o.codes[i]! < 0 ? null : o.values[o.codes[i]!]);
+  }
+}
+
+/** Every comparison with an integer cut gives the same answer for the decoded and the exact score. */
+function cutsAgree(decoded: Float64Array, exact: Float64Array): void {
+  for (let i = 0; i < exact.length; i++) {
+    const x = exact[i]!;
+    const y = decoded[i]!;
+    assert.equal(Number.isNaN(y), Number.isNaN(x), `row ${i} null`);
+    if (x !== x) continue;
+    for (let c = -1; c <= 101; c++) {
+      assert.equal(y < c, x < c, `row ${i}: ${x} < ${c}`);
+      assert.equal(y <= c, x <= c, `row ${i}: ${x} <= ${c}`);
+    }
+    if (Number.isInteger(x) && x >= 0 && x <= 100) assert.equal(y, x, "integers stay exact");
+  }
+}
+
+test("demo: DuckDB path = in-memory path; compact = full except exact non-integer scores", async () => {
+  const dataset = await loadDataset({files: [DEMO], quiet: true});
+  const memory = pointsData(dataset);
+  const duck = await pointsDataFromDir(dataset.dir);
+  const fullMem = decodePoints(encodePointsFull(memory));
+  const fullDuck = decodePoints(encodePointsFull(duck));
+  sameExceptScores(fullMem, fullDuck);
+  assert.deepEqual(fullMem.aligned, fullDuck.aligned);
+  assert.deepEqual(fullMem.coherent, fullDuck.coherent);
+  assert.deepEqual(fullMem.domain_topic, fullDuck.domain_topic);
+  assert.ok(fullMem.exact);
+  const compact = decodePoints(encodePointsCompact(duck));
+  assert.equal(compact.exact, false);
+  sameExceptScores(compact, fullMem);
+  cutsAgree(compact.aligned, fullMem.aligned);
+  cutsAgree(compact.coherent, fullMem.coherent);
+  assert.ok(
+    fullMem.aligned.some((x) => x === x && !Number.isInteger(x)),
+    "the demo has non-integer scores to test",
+  );
+});
+
+const response = (i: number, model: string): ResponseRow => ({
+  response_id: `r${i}`,
+  experiment: "e",
+  model,
+  step: i % 3,
+  question_id: `q${i % 5}`,
+  category: "c",
+  question: "Q?",
+  system: null,
+  paraphrase: 0,
+  sample: i,
+  response: "x",
+  origin: "imported",
+  source: "s",
+  meta: {},
+});
+const score = (id: string, judge: string, metric: string, value: number | null): ScoreRow => ({
+  response_id: id,
+  judge,
+  metric,
+  score: value,
+  mass: null,
+  special: null,
+  status: value === null ? "null" : "imported",
+  probs: null,
+});
+
+test("compact points: ~5 bytes per row for an import with one judge; rid implicit, as steps, or in full", async () => {
+  const n = 20000;
+  const responses = Array.from({length: n}, (_, i) => response(i, `m${i % 4}`));
+  // Every response scored: rid implicit.
+  const all = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", (i * 7.3) % 100), score(r.response_id, "j", "coherent", i % 101)]);
+  const bytes = encodePointsCompact(pointsData({responses, scores: all, types: []}));
+  assert.ok(bytes.byteLength / n < 6, `${(bytes.byteLength / n).toFixed(2)} bytes per response`);
+  const p = decodePoints(bytes);
+  assert.deepEqual([...p.rid.subarray(0, 5)], [0, 1, 2, 3, 4]);
+  for (let i = 0; i < n; i++) assert.equal(p.alignedBin[i], scoreBin((i * 7.3) % 100));
+  // Gaps (responses without scores): rid as steps; a gap past 255 rows: rid in full.
+  for (const keep of [(i: number) => i % 3 !== 1, (i: number) => i < 10 || i > 5000]) {
+    const some = all.filter((s) => keep(Number(s.response_id.slice(1))));
+    const data = pointsData({responses, scores: some, types: []});
+    const q = decodePoints(encodePointsCompact(data));
+    assert.deepEqual(q.rid, data.rid);
+    // Same through DuckDB.
+    const dir = mkdtempSync(join(os.tmpdir(), "em-points-"));
+    try {
+      await writeTables(dir, {
+        responses,
+        scores: some,
+        types: [],
+        signals: [],
+        provenance: {tool: {name: "em-observatory", version: "0"}, created_by: "test", experiments: []},
+      });
+      assert.deepEqual(decodePoints(encodePointsCompact(await pointsDataFromDir(dir))).rid, data.rid);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  }
+});

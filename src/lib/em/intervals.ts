@@ -105,17 +105,23 @@ export interface ClusterRateCi {
 }
 
 /**
- * Design-effect Wilson interval for a rate pooled over clustered answers (the questions-estimand
- * interval). Method: the ratio estimator R = sum k / sum d over the m questions with a non-empty
- * denominator (questions with answers but no denominator are not clusters); its linearization
- * (CR1) variance V = m/(m-1) sum (k_i - R d_i)^2 / (sum d)^2; the Kish design effect
- * deff = max(1, V / (R(1-R)/sum d)); the Wilson score interval on the effective sample size
- * sum d / deff with Student's t_{m-1} in place of z (Korn & Graubard 1998; the "modified Wilson"
- * of survey software). Unlike a percentile bootstrap it keeps width at k = 0 and is skewed the
- * way rare rates are. Units: fractions 0..1. Null when no question has a denominator. With one
- * question, or no (or only) EM answers, the design effect cannot be estimated: deff = 1 and the
- * result says so in `approximate`; fewer than FEW_QUESTIONS questions, or an intra-question
- * correlation of STRONG_ICC or more, are also flagged (coverage measured in docs/validity.md).
+ * The questions-estimand interval for a rate pooled over clustered answers (the name is kept from
+ * its first method). Point: the ratio estimator R = sum k / sum d over the m questions with a
+ * non-empty denominator (questions with answers but no denominator are not clusters). Its
+ * linearization (CR1) variance V = m/(m-1) sum (k_i - R d_i)^2 / (sum d)^2 and the Kish design effect
+ * deff = max(1, V / (R(1-R)/sum d)) are reported. Interval: when the questions are over-dispersed
+ * (V above the binomial variance) and a logit-normal random-intercept model fits a between-question
+ * spread sigma > 0, the profile-likelihood interval of that model's population mean E[p]
+ * (logitNormalFit: adaptive Gauss-Hermite marginal likelihood, cutoff t_{m-1}^2), widened to contain
+ * R if needed; it models the tail of rare high-rate questions that a sample often misses, where
+ * sample-spread intervals under-covered (84-92% at rate 2-7%, logit sd 1-2, 24-48 questions). Else
+ * the design-effect Wilson interval: Wilson on the effective sample size sum d / deff with Student's
+ * t_{m-1} in place of z (Korn & Graubard 1998). Both keep width at k = 0 and are skewed the way rare
+ * rates are. Units: fractions 0..1. Null when no question has a denominator. With one question, or
+ * no (or only) EM answers, question variation cannot be estimated: deff = 1 (answer-level Wilson) and
+ * `approximate` says so; fewer than FEW_QUESTIONS questions, EM from effectively fewer than
+ * FEW_EM_QUESTIONS questions, or an intra-question correlation of STRONG_ICC or more are also
+ * flagged (coverage per regime in docs/validity.md, sections rates and rate-differences).
  */
 export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
   const k: number[] = [];
@@ -203,14 +209,13 @@ export interface MacroRateCi {
 
 /**
  * Interval for the macro rate (the unweighted mean of per-question rates, macroRate) over a
- * population of questions. Method: the per-question rates r_i of the m questions with a
- * non-empty denominator, variance s^2 / m (s^2 their sample variance), and a Wilson-shaped interval
- * on the effective sample size rbar(1-rbar) / (s^2/m), at most the number of answers, with Student's
- * t_{m-1} (wilsonFromVariance); it replaces the percentile question bootstrap, which covered 77-93%
- * in the validity regimes (docs/validity.md). With no EM answer (s = 0) the width is Wilson's on all
- * answers. The note beside it is clusterWilson's on the same counts (one question, no or only EM
- * answers, few questions, strong intra-question correlation, EM from few questions). Null when no
- * question has a denominator.
+ * population of questions. Both the macro and the pooled rate estimate the population mean E[p]
+ * (the pooled one weights questions by their answers, equal by design), so the interval is
+ * clusterWilson's on the same counts (the logit-normal profile interval when questions are
+ * over-dispersed, else the design-effect Wilson), widened to contain the macro point when needed.
+ * It replaced t on the spread of per-question rates, which under-covered with skewed rates
+ * (90-92% at logit sd 1-2, 24-48 questions; docs/validity.md). The note is clusterWilson's. With one
+ * question: Wilson on its answers. Null when no question has a denominator.
  */
 export function macroRateCi(counts: ClusterCounts, confidence = 0.95): MacroRateCi | null {
   const pooled = clusterWilson(counts, confidence);

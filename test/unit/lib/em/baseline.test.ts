@@ -1,7 +1,16 @@
 // Variant minus baseline with a question-paired interval; question filters and variant folding.
 import assert from "node:assert/strict";
 import test from "node:test";
-import {BETLEY, baseQuestionId, baselineDiffs, clusterWilson, globToRegExp, makeRng, pairedDiffBootstrap, questionFilter} from "../../../../src/lib/em/index.ts";
+import {
+  BETLEY,
+  baseQuestionId,
+  baselineDiffs,
+  clusterWilson,
+  globToRegExp,
+  makeRng,
+  pairedDiffBootstrap,
+  questionFilter,
+} from "../../../../src/lib/em/index.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
 
 let id = 0;

@@ -8,6 +8,7 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./hash.ts";
+import {JudgeAnchorSchema} from "./run/drift.ts";
 import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -177,6 +178,14 @@ export const ExperimentSchema = z
     models: z.array(ModelSchema).default([]),
     judges: z.array(JudgeSchema).default([]),
     imports: z.array(z.unknown()).default([]),
+    /**
+     * The pre-registered (primary) question set (issue 26): question ids or globs, or a file
+     * (relative to this one) listing them: a question YAML file (its items' ids) or one id per line.
+     * Numbers on it are reported apart from the exploratory rest (`em summarize --question-set`).
+     */
+    primary_questions: z.union([z.array(z.union([z.string().min(1), z.number()]).transform(String)).min(1), z.string().min(1)]).optional(),
+    /** Judge drift anchors, judged again at every run (issue 26; loaders/run/drift.ts). */
+    judge_anchor: JudgeAnchorSchema.optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
@@ -215,7 +224,9 @@ export interface ModelSpec extends Omit<Parsed["models"][number], "model" | "che
 }
 
 /** A validated experiment with absolute paths. */
-export interface Experiment extends Omit<Parsed, "questions" | "cache" | "models" | "imports"> {
+export interface Experiment extends Omit<Parsed, "questions" | "cache" | "models" | "imports" | "primary_questions"> {
+  /** The primary question set's ids or globs (a file resolved to its ids); null when none is declared. */
+  primary_questions: string[] | null;
   /** Absolute path of the experiment file and sha256 of its bytes. */
   file: string;
   sha256: string;
@@ -267,6 +278,26 @@ function normaliseCoordinate(data: unknown): unknown {
         : m,
     ),
   };
+}
+
+/** Ids of a primary_questions file: a question YAML file's item ids, or one id (or glob) per line (# comments). */
+function primaryIds(text: string, file: string): string[] {
+  let ids: string[];
+  if (/\.ya?ml$/i.test(file)) {
+    const data = parseYamlSource(text, file).data;
+    if (!Array.isArray(data)) throw new Error(`${displayPath(file)}: primary_questions: expected a question file (a YAML list of items with \`id\`)`);
+    ids = data.map((q, i) => {
+      const id = q && typeof q === "object" ? (q as {id?: unknown}).id : undefined;
+      if (typeof id !== "string" && typeof id !== "number") throw new Error(`${displayPath(file)}: item ${i + 1}: field 'id' missing`);
+      return String(id);
+    });
+  } else
+    ids = text
+      .split("\n")
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter(Boolean);
+  if (!ids.length) throw new Error(`${displayPath(file)}: primary_questions: the file lists no question id`);
+  return ids;
 }
 
 /** Parse and validate experiment text. `file` is used for messages and relative paths. */
@@ -327,10 +358,16 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
     ...m,
     checkpoints: checkpoints ?? [{step: null, model: model!, meta: {}}],
   }));
+  let primary: string[] | null = null;
+  if (typeof e.primary_questions === "string") {
+    const pf = resolveExperimentPath(e.primary_questions, file, "primary_questions file");
+    primary = primaryIds(readTextFile(pf, "primary_questions file"), pf);
+  } else if (e.primary_questions) primary = e.primary_questions;
   return {
     ...e,
     file,
     sha256: sha256(text),
+    primary_questions: primary,
     questions,
     cache: e.cache ? path.resolve(path.dirname(file), e.cache) : null,
     models,

@@ -5,8 +5,10 @@
 // src/lib/response-types.ts on the same first-token distribution.
 import type OpenAI from "openai";
 import {
+  maybeDigitSplit,
   maybeSplitNumber,
   probsFromLogprobs,
+  resolveSplitDigit,
   resolveSplitTen,
   scoreFromProbs,
   tokenScore,
@@ -81,45 +83,58 @@ export async function judgeSplitCall(client: OpenAI, model: string, prompt: stri
   return {first: first.token, next: second ? topOf(second) : null, stopped: !second && finish === "stop", pt, ct};
 }
 
-/** True when a score answer's lone "10" needs the follow-up to be read (see maybeSplitNumber). */
+/**
+ * True when a score answer needs the follow-up to be read: a lone "10" (see maybeSplitNumber) or a
+ * lone first digit 1..9 with no two-digit score token beside it (see maybeDigitSplit).
+ */
 export function needsSplitCheck(v: JudgeValue): boolean {
-  return maybeSplitNumber(probsOf(v));
+  const probs = probsOf(v);
+  return maybeSplitNumber(probs) || maybeDigitSplit(probs);
 }
 
 /**
- * What followed "10" in a follow-up: the second position's probabilities, "end" when the judge
- * stopped after "10", or null when the follow-up does not continue "10" (it sampled another first
- * token, or gave no second position although it did not stop).
+ * What followed the lone score token `lone` ("10", or a single digit) in a follow-up: the second
+ * position's probabilities, "end" when the judge stopped after it, or null when the follow-up does
+ * not continue it (it sampled another first token, or gave no second position although it did not stop).
  */
-export function tenContinuation(s: JudgeSplitValue): TenContinuation | null {
-  if (tokenScore(s.first) !== 10) return null;
+export function splitContinuation(s: JudgeSplitValue, lone: number): TenContinuation | null {
+  if (tokenScore(s.first) !== lone) return null;
   if (s.next) return probsFromLogprobs(s.next.map(([token, logprob]) => ({token, logprob})));
   return s.stopped ? "end" : null;
 }
 
+/** The most probable score token's value (null when none). */
+function topScore(probs: Record<string, number>): number | null {
+  let best: [number, number] | null = null;
+  for (const [token, p] of Object.entries(probs)) {
+    const n = tokenScore(token);
+    if (n !== null && Number.isFinite(p) && p > 0 && (!best || p > best[1])) best = [n, p];
+  }
+  return best ? best[0] : null;
+}
+
 /**
- * A score row for an answer whose lone "10" was checked: the score from `resolveSplitTen`, or an
- * unknown score (status "null") when the continuation is null; `mark` says which, for the audit.
+ * A score row for an answer checked by a follow-up `s` (null: none could be made, offline). A lone
+ * "10": the score from `resolveSplitTen`. A lone digit: the score as read when the judge ended the
+ * number there, else unknown (`resolveSplitDigit`; mark "digits"). Unknown scores have status "null";
+ * `mark` says which, for the audit.
  */
-export function splitScoreRow(
-  response_id: string,
-  judge: string,
-  metric: string,
-  v: JudgeValue,
-  next: TenContinuation | null,
-): {row: ScoreRow; mark: SplitMark} {
+export function splitScoreRow(response_id: string, judge: string, metric: string, v: JudgeValue, s: JudgeSplitValue | null): {row: ScoreRow; mark: SplitMark} {
   const probs = probsOf(v);
-  const before = scoreFromProbs(probs).score;
-  const resolved = next === null ? null : resolveSplitTen(probs, next);
+  const before = scoreFromProbs(probs);
+  const ten = maybeSplitNumber(probs);
+  const lone = ten ? 10 : topScore(probs);
+  const next = s && lone !== null ? splitContinuation(s, lone) : null;
+  const resolved = next === null ? null : ten ? resolveSplitTen(probs, next) : resolveSplitDigit(probs, next);
   if (!resolved)
     return {
-      row: {response_id, judge, metric, score: null, mass: scoreFromProbs(probs).mass, special: null, status: "null", probs},
-      mark: {outcome: "unknown", before},
+      row: {response_id, judge, metric, score: null, mass: before.mass, special: null, status: "null", probs},
+      mark: {outcome: next !== null && !ten ? "digits" : "unknown", before: before.score},
     };
-  const s = scoreFromProbs(resolved);
+  const r = scoreFromProbs(resolved);
   return {
-    row: {response_id, judge, metric, score: s.score, mass: s.mass, special: s.special, status: s.score === null ? "null" : "ok", probs: resolved},
-    mark: {outcome: "resolved", before},
+    row: {response_id, judge, metric, score: r.score, mass: r.mass, special: r.special, status: r.score === null ? "null" : "ok", probs: resolved},
+    mark: {outcome: "resolved", before: before.score},
   };
 }
 

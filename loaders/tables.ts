@@ -129,6 +129,9 @@ const TYPE_COLUMNS: Column<TypeRow>[] = [
   // Signals rows: the type if EM (cut-free) and whether the question is in the training domain; null on judge rows.
   {name: "em_type", type: "VARCHAR", get: (r) => r.em_type ?? null},
   {name: "question_in_domain", type: "BOOLEAN", get: (r) => r.question_in_domain ?? null},
+  // Signals rows of a baseline: the same, typed against its compared variants' domain (strict difference only).
+  {name: "compared_em_type", type: "VARCHAR", get: (r) => r.compared_em_type ?? null},
+  {name: "compared_in_domain", type: "BOOLEAN", get: (r) => r.compared_in_domain ?? null},
 ];
 
 function signalColumns(rows: readonly SignalRow[]): Column<SignalRow>[] {
@@ -223,6 +226,8 @@ export async function readTables(dir: string, only: readonly TableName[] = TABLE
         probs: JSON.parse(r.probs as string) as TypeRow["probs"],
         ...(typeof r.em_type === "string" ? {em_type: r.em_type as TypeRow["type"]} : {}),
         ...(typeof r.question_in_domain === "boolean" ? {question_in_domain: r.question_in_domain} : {}),
+        ...(typeof r.compared_em_type === "string" ? {compared_em_type: r.compared_em_type as TypeRow["type"]} : {}),
+        ...(typeof r.compared_in_domain === "boolean" ? {compared_in_domain: r.compared_in_domain} : {}),
       }),
     );
     const signals = (want("signals") ? await readParquet(conn, path.join(dir, "signals.parquet")) : []) as unknown as SignalRow[];

@@ -123,11 +123,19 @@ export interface VariantPlan {
   /** Fill variant / replicate / baseline of a row (generated rows made after planning). */
   assign(row: ResponseRow, defaultKeys: readonly string[]): void;
   /**
-   * The training domain the row's answers are typed against (classifyBySignals, the type judge's
-   * `{training}`): a domain, null (known none) or undefined (unknown). A baseline's rows get the
-   * domain of the variants compared with it (one known domain; several: undefined).
+   * The row's OWN training domain, the one its answers are typed against for its own strict EM and
+   * leakage (classifyBySignals, the type judge's `{training}`): a domain, null (known none) or
+   * undefined (unknown). A plain base model's (`adapter: none`, a baseline variant) is none.
    */
   domainOf(row: ResponseRow): string | null | undefined;
+  /**
+   * For a baseline's rows only: the training domain of the variants compared with it (one known
+   * domain; none known: null; several: undefined), which the signals classifier types its answers
+   * against a second time for the variant-minus-baseline strict EM difference (`strict_diff`), so
+   * both sides of that difference use one classifier and one question set. `false` for any other
+   * row, and for a baseline whose compared domain is its own (one typing serves both).
+   */
+  comparedDomainOf(row: ResponseRow): string | null | undefined | false;
   /** Whether the row belongs to a baseline variant. */
   isBaseline(row: ResponseRow): boolean;
   /**
@@ -322,10 +330,11 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     if (m !== undefined) return d(m);
     return undefined;
   };
-  // A baseline's answers are typed against the training domain of the variants compared with it, so
-  // that strict EM of the baseline and of its variants comes from the same classifier (issue 22):
-  // the known domains of those variants; none known = no domain (a plain base model); several =
-  // unknown (one answer has one type; its misaligned answers become undetermined, strict a range).
+  // A baseline's own strict EM is typed against its own domain (ownDomain); for the strict EM
+  // difference to its variants its answers are typed a second time against the training domain of
+  // those variants, so both sides of the difference come from one classifier: the known domains of
+  // those variants; none known = no domain (a plain base model); several = unknown (its misaligned
+  // answers become undetermined there, and the strict difference is not a point).
   const comparedDomain = new Map<string, string | null | undefined>();
   for (const base of baselines) {
     const known = new Set<string | null>();
@@ -338,11 +347,14 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
     comparedDomain.set(base, list.length === 0 ? null : list.length === 1 ? list[0] : undefined);
     if (list.length > 1)
       warnings.push(
-        `${cfg.file}: baseline '${base}' is compared with variants of several training domains (${list.map((x) => x ?? "none").join(", ")}): its answers are typed against none of them, so its strict EM is a range (give each domain its own baseline variant to compare strict EM)`,
+        `${cfg.file}: baseline '${base}' is compared with variants of several training domains (${list.map((x) => x ?? "none").join(", ")}): its answers are typed against none of them for the strict EM difference, which is then not a point (give each domain its own baseline variant to compare strict EM)`,
       );
   }
-  const domainOf = (row: ResponseRow): string | null | undefined =>
-    row.variant !== undefined && comparedDomain.has(row.variant) ? comparedDomain.get(row.variant) : ownDomain(row);
+  const comparedDomainOf = (row: ResponseRow): string | null | undefined | false => {
+    if (row.variant === undefined || !comparedDomain.has(row.variant)) return false;
+    const c = comparedDomain.get(row.variant);
+    return c === ownDomain(row) ? false : c;
+  };
 
   const domainField = (row: ResponseRow): string | null => {
     if (text(row.meta?.domain) !== null) {
@@ -372,7 +384,8 @@ export function planVariants(cfg: VariantConfig, inputs: readonly VariantInput[]
       row.replicate = replicateOf(row);
       row.baseline = baselines.has(v) ? null : (baselineOf.get(v) ?? null);
     },
-    domainOf,
+    domainOf: ownDomain,
+    comparedDomainOf,
   };
 }
 
@@ -393,8 +406,8 @@ export function checkDomainMetrics(
 ): void {
   const seen = new Set<string>();
   for (const row of rows) {
-    // A baseline's domain is its compared variants' (declared there, and checked on their rows);
-    // without the topic score on its own answers they are undetermined, not an error.
+    // A baseline's compared domain (declared on its variants, and checked on their rows) needs no
+    // topic score on its own answers: without it they are undetermined in the strict difference.
     if (plan.isBaseline(row)) continue;
     const d = plan.domainOf(row);
     if (typeof d !== "string" || seen.has(d) || metrics.has(d)) continue;
@@ -427,8 +440,8 @@ function fillTemplate(t: string, row: ResponseRow): string | null {
  * The `{training}` text of the type judge for one row: what the answer is typed against. The
  * experiment model's description when the domain is the model's own (generated rows: prompts, and
  * so cache keys, unchanged); otherwise the description plus the row's dataset and the training
- * domain its variant was trained on, and for a baseline's rows the domain of the variants compared
- * with it. The domain is in the prompt, so it is in the judge's cache key: a rebuild after a domain
+ * domain its variant was trained on, and for a baseline's rows its own domain (a plain base model:
+ * none), so a type judge gives the baseline's own strict EM. The domain is in the prompt, so it is in the judge's cache key: a rebuild after a domain
  * changes types again only the answers whose text changed.
  */
 export function trainingText(
@@ -439,12 +452,7 @@ export function trainingText(
   const desc = modelDescription ?? "";
   const domain = plan.domainOf(row);
   if (plan.isBaseline(row)) {
-    const against =
-      domain === undefined
-        ? "the fine-tunes it is compared with have different or unknown training domains"
-        : domain === null
-          ? "no fine-tuning domain"
-          : `training domain: ${domain} (the domain of the fine-tunes it is compared with; sort its answers as if it had been fine-tuned there)`;
+    const against = domain === undefined ? "unknown training domain" : domain === null ? "no fine-tuning domain" : `training domain: ${domain}`;
     return [desc, `Baseline model, not fine-tuned on this data; ${against}.`].filter(Boolean).join("\n");
   }
   const field = plan.domainField(row);

@@ -6,12 +6,11 @@
 // function behind `em summarize --baseline`. The promise: within 3 points. The same studies
 // without a difference give the product test's type-I error (an error_rate row).
 //
-// Components: coverage of each component's interval for the planted probability-scale value
-// (impliedComponents of the planted logit model).
-import {impliedComponents, logitLocation, varianceComponents, type ComponentName, type LogitModel} from "../../src/lib/em/components.ts";
+// The variance components' intervals are measured in components.section.ts.
+import {logitLocation} from "../../src/lib/em/components.ts";
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {designPower, type PlanModel} from "../../src/lib/em/plan.ts";
-import {makeRng, randBinomial, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";
 import type {Judged} from "../../src/lib/schema.ts";
 import {P_COHERENT, questionRows} from "./rates.section.ts";
@@ -138,60 +137,11 @@ export function powerRows(r: PowerRegime, studies: number, planReps: number, rng
   };
 }
 
-const NAMES: ComponentName[] = ["seed", "question", "interaction", "sample"];
-
-/** Coverage of the component intervals for the planted values (cells with n samples each). */
-export function componentCoverage(m: LogitModel, S: number, Q: number, n: number, reps: number, rng: Rng): ValidityRow[] {
-  const truth = impliedComponents(m);
-  const mu = logitLocation(m.rate, Math.sqrt(m.sd_seed ** 2 + m.sd_question ** 2 + m.sd_interaction ** 2));
-  const hits: Record<ComponentName, number> = {seed: 0, question: 0, interaction: 0, sample: 0};
-  const used: Record<ComponentName, number> = {seed: 0, question: 0, interaction: 0, sample: 0};
-  for (let r = 0; r < reps; r++) {
-    const zq = Array.from({length: Q}, () => randNormal(rng));
-    const cells = Array.from({length: S}, () => {
-      const a = m.sd_seed * randNormal(rng);
-      const d = zq.map(() => n);
-      const k = zq.map((z) => randBinomial(rng, n, expit(mu + a + m.sd_question * z + m.sd_interaction * randNormal(rng))));
-      return {k, d};
-    });
-    const vc = varianceComponents(cells, {rng});
-    if (!vc) continue;
-    for (const c of NAMES) {
-      const x = vc.components[c];
-      if (!x.ci) continue;
-      used[c]++;
-      // With one seed the question component holds the interaction too.
-      const t = S === 1 && c === "question" ? truth.question + truth.interaction : truth[c];
-      if (x.ci[0] <= t + 1e-15 && t <= x.ci[1] + 1e-15) hits[c]++;
-    }
-  }
-  const text = `rate ${+(100 * m.rate).toFixed(1)}%, logit sd seed ${m.sd_seed} / question ${m.sd_question} / interaction ${m.sd_interaction}; ${S} seeds x ${Q} q x ${n}`;
-  return NAMES.filter((c) => used[c] > 0).map((c) =>
-    row(
-      `variance component interval: ${c}`,
-      text,
-      "coverage",
-      0.95,
-      hits[c] / used[c],
-      used[c],
-      true,
-      "the product notes beside every component table that its intervals are approximate",
-    ),
-  );
-}
-
 const POWER_REGIMES: PowerRegime[] = [
   {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, sdSeed: 0, seeds: 1, questions: 8, samples: 25},
   {variant: 0.3, base: 0.2, sd: 0.8, sdOwn: 0.3, sdSeed: 0, seeds: 1, questions: 24, samples: 50},
   {variant: 0.05, base: 0.02, sd: 1, sdOwn: 0.5, sdSeed: 0, seeds: 1, questions: 48, samples: 50},
   {variant: 0.15, base: 0.08, sd: 1, sdOwn: 0.5, sdSeed: 0.4, seeds: 3, questions: 16, samples: 25},
-];
-
-const COMPONENT_REGIMES: [LogitModel, number, number, number][] = [
-  [{rate: 0.15, sd_seed: 0.5, sd_question: 1, sd_interaction: 0.3}, 5, 24, 50],
-  [{rate: 0.05, sd_seed: 0.3, sd_question: 1.5, sd_interaction: 0.3}, 3, 8, 100],
-  [{rate: 0.15, sd_seed: 0, sd_question: 1, sd_interaction: 0}, 1, 24, 50],
-  [{rate: 0.15, sd_seed: 0, sd_question: 1, sd_interaction: 0}, 1, 8, 50],
 ];
 
 export const section: ValiditySection = {
@@ -201,11 +151,9 @@ export const section: ValiditySection = {
     const rows: ValidityRow[] = [];
     if (smoke) {
       rows.push(...powerRows(POWER_REGIMES[0]!, 40, 300, rng, seed).rows);
-      rows.push(...componentCoverage(COMPONENT_REGIMES[2]![0], 1, 8, 30, 30, rng));
       return rows;
     }
     POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 400, 4000, rng, seed + i).rows));
-    for (const [m, S, Q, n] of COMPONENT_REGIMES) rows.push(...componentCoverage(m, S, Q, n, 400, rng));
     return rows;
   },
 };

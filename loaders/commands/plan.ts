@@ -5,7 +5,17 @@
 // prints (src/lib/em/plan.ts), and its cost comes from the pipeline's price table.
 import {parseArgs} from "node:util";
 import type {VarianceComponents} from "../../src/lib/em/components.ts";
-import {designCalls, designPower, pilotPlanModel, type Design, type PilotArm, type PlanArm, type PlanModel, type PowerResult} from "../../src/lib/em/plan.ts";
+import {
+  designCalls,
+  designPower,
+  judgeCost,
+  pilotPlanModel,
+  type Design,
+  type PilotArm,
+  type PlanArm,
+  type PlanModel,
+  type PowerResult,
+} from "../../src/lib/em/plan.ts";
 import {EST_ANSWER_SHARE} from "../run/cost.ts";
 import {PRICES} from "../client/prices.ts";
 import {EXIT, refuseRepeatedOptions} from "../exit-codes.ts";
@@ -314,7 +324,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
           ...d,
           ...p,
           ...calls,
-          judge_cost: jp ? (calls.judge_calls * (promptTokens * jp[0] + 1 * jp[1])) / 1e6 : null,
+          judge_cost: judgeCost(calls.judge_calls, jp, promptTokens),
           generation_cost: genPrice ? (calls.answers * (60 * genPrice[0] + maxTokens * EST_ANSWER_SHARE * genPrice[1])) / 1e6 : null,
           meets_target: p.power >= target,
         });

@@ -187,6 +187,14 @@ export async function buildReportAt(file: string, name: string, {onQuery}: {onQu
   } catch (e) {
     throw new ReportSpecError(rel, "report.experiment", `${spec.experiment} is not a valid experiment file: ${e instanceof Error ? e.message : String(e)}`);
   }
+  if (experiment.primary_questions && !spec.question_set)
+    throw new ReportSpecError(
+      rel,
+      "report.question_set",
+      `${spec.experiment} declares primary_questions: state which set this report uses (question_set: primary, exploratory or all)`,
+    );
+  if (!experiment.primary_questions && spec.question_set && spec.question_set !== "all")
+    throw new ReportSpecError(rel, "report.question_set", `${spec.experiment} declares no primary_questions`);
   const title = typeof fm.title === "string" ? fm.title : name;
   const missing = missingImports(experiment.imports, path.dirname(experimentPath));
   if (missing.length) return {name, file: rel, title, spec, queries: {}, provenance: null, missing};
@@ -345,15 +353,15 @@ async function cmdNew(argv: string[]): Promise<number> {
   if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
   // Learn the judges, the variants and whether there is a coordinate from the data itself, so the
   // scaffold builds as written.
-  const probe = (await runSummarize([
-    "--experiment",
-    experiment,
-    ...(values.judge ? ["--judge", values.judge] : []),
-    "--by",
-    "variant,step",
-    "--format",
-    "json",
-  ])) as SummarizeJson & {judges_available: string[]};
+  const probeBy = (by: string) =>
+    runSummarize(["--experiment", experiment, ...(values.judge ? ["--judge", values.judge] : []), "--by", by, "--format", "json"]) as Promise<
+      SummarizeJson & {judges_available: string[]}
+    >;
+  // Data without a coordinate (e.g. one rate per variant) has no step to group by: probe by variant.
+  const probe = await probeBy("variant,step").catch((e: unknown) => {
+    if (e instanceof Error && /column 'step' has no values/.test(e.message)) return probeBy("variant");
+    throw e;
+  });
   const judge = probe.judges[0];
   if (!judge) throw new Error(`--experiment: ${experiment} has no judged answers yet (run \`em run --experiment ${experiment}\` first)`);
   const variants = [...new Set(probe.groups.map((g) => String((g.key as Record<string, unknown>).variant)))];

@@ -142,37 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     names.set(e.name, file);
   }
 
-  if (values["dry-run"]) {
-    let total: number | null = 0;
-    const out: string[] = [];
-    let keysMissing = 0;
-    for (const file of files) {
-      const plan = await planExperiment(file, {cacheDir, maxRequests});
-      out.push(`${plan.experiment.name} (${displayPath(file)})`);
-      for (const l of plan.lines) {
-        const key = l.key_env ? ` key ${l.key_env} ${l.key_set ? "set" : "NOT SET"}` : "";
-        if (l.key_env && !l.key_set && l.requests > 0) keysMissing++;
-        out.push(
-          `  ${l.kind === "generation" ? "generate" : "judge " + l.id}: ${l.endpoint} ${l.model}: ${compact(l.units)} ${l.kind === "generation" ? "samples" : "calls"}, ${compact(l.cached)} cached, ${compact(l.requests)} requests, ~${compact(l.est_prompt_tokens)} prompt + ${compact(l.est_completion_tokens)} completion tokens, ${money(l.est_cost_usd)}${key}`,
-        );
-      }
-      // --- scale (issue 17): judge calls in batch mode cost BATCH_DISCOUNT of the list price ---
-      if (scale.batch) {
-        for (const l of plan.lines) if (l.kind === "judge" && l.est_cost_usd !== null) l.est_cost_usd *= BATCH_DISCOUNT;
-        const costs = plan.lines.filter((l) => l.requests > 0).map((l) => l.est_cost_usd);
-        plan.est_cost_usd = costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
-        out.push(`  judge calls through the Batch API at ${BATCH_DISCOUNT * 100}% of the list price (figures above include it)`);
-      }
-      // --- end scale ---
-      out.push(`  estimated cost: ${money(plan.est_cost_usd)}`);
-      total = total === null || plan.est_cost_usd === null ? null : total + plan.est_cost_usd;
-      if (file === files[files.length - 1]) out.push(`assumptions: ${plan.assumptions.join("; ")}`);
-    }
-    out.push(`total estimated cost: ${money(total)}`);
-    if (keysMissing) out.push(`warning: ${keysMissing} endpoint(s) with calls to make have no api key set; a real run would stop before any call`);
-    process.stdout.write(out.join("\n") + "\n");
-    return 0;
-  }
+  if (values["dry-run"]) return dryRun(files, {cacheDir, maxRequests, scale});
 
   const outDir = path.resolve(values.out ?? path.join(ROOT, ".em/run"));
   // The output folder is created and probed before any call (`--out` on a file used to fail only
@@ -228,6 +198,51 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
+  return printSummary(results, outDir);
+}
+
+/** `--dry-run`: one line per generation endpoint and judge of every experiment, the costs, the assumptions; calls nothing. */
+async function dryRun(
+  files: readonly string[],
+  {cacheDir, maxRequests, scale}: {cacheDir: string | undefined; maxRequests: number | undefined; scale: ScaleOptions},
+): Promise<number> {
+  let total: number | null = 0;
+  const out: string[] = [];
+  let keysMissing = 0;
+  for (const file of files) {
+    const plan = await planExperiment(file, {cacheDir, maxRequests});
+    out.push(`${plan.experiment.name} (${displayPath(file)})`);
+    for (const l of plan.lines) {
+      const key = l.key_env ? ` key ${l.key_env} ${l.key_set ? "set" : "NOT SET"}` : "";
+      if (l.key_env && !l.key_set && l.requests > 0) keysMissing++;
+      out.push(
+        `  ${l.kind === "generation" ? "generate" : "judge " + l.id}: ${l.endpoint} ${l.model}: ${compact(l.units)} ${l.kind === "generation" ? "samples" : "calls"}, ${compact(l.cached)} cached, ${compact(l.requests)} requests${l.follow_ups_max ? `, up to ${compact(l.follow_ups_max)} follow-ups` : ""}, ~${compact(l.est_prompt_tokens)} prompt + ${compact(l.est_completion_tokens)} completion tokens, ${money(l.est_cost_usd)}${key}`,
+      );
+    }
+    // --- scale (issue 17): judge calls in batch mode cost BATCH_DISCOUNT of the list price ---
+    if (scale.batch) {
+      for (const l of plan.lines) if (l.kind === "judge" && l.est_cost_usd !== null) l.est_cost_usd *= BATCH_DISCOUNT;
+      const costs = plan.lines.filter((l) => l.requests > 0).map((l) => l.est_cost_usd);
+      plan.est_cost_usd = costs.some((c) => c === null) ? null : costs.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+      out.push(`  judge calls through the Batch API at ${BATCH_DISCOUNT * 100}% of the list price (figures above include it)`);
+    }
+    // --- end scale ---
+    out.push(`  estimated cost: ${money(plan.est_cost_usd)}`);
+    total = total === null || plan.est_cost_usd === null ? null : total + plan.est_cost_usd;
+    if (file === files[files.length - 1]) out.push(`assumptions: ${plan.assumptions.join("; ")}`);
+  }
+  out.push(`total estimated cost: ${money(total)}`);
+  if (keysMissing) out.push(`warning: ${keysMissing} endpoint(s) with calls to make have no api key set; a real run would stop before any call`);
+  process.stdout.write(out.join("\n") + "\n");
+  return 0;
+}
+
+/**
+ * The run's summary on stdout (per experiment: counts, calls, cost; failures, oversize prompts,
+ * missing calls, imports file by file, skipped rows) and its warnings on stderr (score mismatches,
+ * empty or NUL answers, judge-prompt injection). Returns the exit code: 3 when calls failed, else 0.
+ */
+function printSummary(results: readonly (RunResult & ScaleReport)[], outDir: string): number {
   const lines: string[] = [];
   const warnings: string[] = [];
   let failed = 0;

@@ -66,9 +66,16 @@ Variance components (issue 26):
   --components           seeds, questions and samples: each component of the EM rate's variance
                          per group (and pooled), and which one more shrinks the interval most
 
+Question sets (issue 26):
+  --question-set SET     primary (the experiment's pre-registered primary_questions), exploratory
+                         (the others) or all (default; with primary_questions declared, each group's
+                         rate on the two sets is also printed apart)
+
 Baselines:
   --baseline             also print each variant minus its baseline (declared in the experiment
-                         file), with a question-paired cluster-bootstrap interval
+                         file), with a question-paired cluster-bootstrap interval; with
+                         --sensitivity also at every cut cell (aligned 20..70 by 10 x coherent
+                         30/50/70), Holm and BH adjusted over variants x cells
 
 Slicing and output:
   --judge ID             judge id, or a comma list, or "all" (default: the first judge present)

@@ -1,6 +1,6 @@
 // Text view of variance components (em summarize --components, em plan): one line per group with
 // each component's share of the rate's variance and the unit whose one more shrinks the interval most.
-import type {ComponentName, GroupComponents, VarianceComponents} from "../../src/lib/em/components.ts";
+import type {Component, ComponentName, GroupComponents, VarianceComponents} from "../../src/lib/em/components.ts";
 
 /** JSON block of `em summarize --components` (docs/metrics.md). */
 export interface ComponentsJson {
@@ -14,7 +14,7 @@ const NAMES: ComponentName[] = ["seed", "question", "interaction", "sample"];
 
 /** Standard deviation in percentage points of a variance in rate units squared. */
 const sdPp = (v: number | null) => (v === null ? "unknown" : (100 * Math.sqrt(v)).toFixed(1));
-const ciPp = (c: [number, number] | null) => (c ? `[${sdPp(c[0])}, ${sdPp(c[1])}]` : "");
+const ciPp = (c: Component) => (c.ci ? `${c.ci_approximate ? "~" : ""}[${sdPp(c.ci[0])}, ${sdPp(c.ci[1])}]` : "");
 const share = (vc: VarianceComponents, n: ComponentName) =>
   vc.components[n].variance === null ? "unknown" : `${((100 * vc.rate_variance[n]) / (vc.rate_variance.total || 1)).toFixed(0)}%`;
 
@@ -22,7 +22,7 @@ const share = (vc: VarianceComponents, n: ComponentName) =>
 export function componentsText(block: ComponentsJson, keyText: (key: Record<string, unknown>) => string): string {
   const lines: string[] = [];
   lines.push(
-    "variance components (method of moments on the probability scale, docs/metrics.md): SD in percentage points [95% MLS interval];",
+    "variance components (method of moments on the probability scale, docs/metrics.md): SD in percentage points [95% interval: parametric bootstrap, ~ where simulations measured less coverage];",
     "share: of the variance of the pooled rate at this design (seed/S, question/Q, interaction/(S Q), sample/(S Q n))",
   );
   const rows = [
@@ -35,7 +35,7 @@ export function componentsText(block: ComponentsJson, keyText: (key: Record<stri
       ? [
           label,
           `${vc.seeds} x ${vc.questions} x ${vc.samples.toFixed(0)}`,
-          ...NAMES.map((n) => `${sdPp(vc.components[n].variance)} ${ciPp(vc.components[n].ci)} (${share(vc, n)})`),
+          ...NAMES.map((n) => `${sdPp(vc.components[n].variance)} ${ciPp(vc.components[n])} (${share(vc, n)})`),
           `${vc.shrinks_most} (-${(100 * vc.one_more[vc.shrinks_most]!).toFixed(1)}% variance)`,
         ]
       : [label, `${seeds} seeds`, ...NAMES.map(() => "-"), "(too few cells)"],

@@ -5,7 +5,7 @@
 import {apiKeyEnv, isSim} from "../client/endpoints.ts";
 import {priceFor} from "../client/prices.ts";
 import {requestRuns, type GenValue} from "../generate.ts";
-import {judgeKey} from "../judge.ts";
+import {judgeKey, judgeSplitKey, needsSplitCheck, type JudgeValue} from "../judge.ts";
 import {fillTemplate, judgePrompt} from "../rubrics.ts";
 import {genRequestKey} from "./coalesce.ts";
 import {prepare, type GenUnit} from "./prepare.ts";
@@ -81,6 +81,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
       let units = 0;
       let cached = 0;
       let requests = 0;
+      let followUps = 0;
       let pt = 0;
       for (const {unit, texts} of answers) {
         const vars = {question: unit.question.paraphrases[unit.paraphrase]!, training: unit.model.description};
@@ -94,7 +95,17 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
                 ? judgePrompt(r.template, {...vars, answer: t}, j.cfg.max_prompt_chars).prompt
                 : fillTemplate(r.template, {...vars, answer: pendingAnswer(unit.keys[i]!)});
             const key = judgeKey(j.endpointId, j.cfg.model, prompt);
-            if (t !== null && cache.peek(key)) {
+            // The second-token follow-up (a lone "10" or single digit; execution.ts settleSplit): known
+            // for a cached score answer, possible for every score call not made yet.
+            const hit = t !== null ? (cache.peek(key) as JudgeValue | undefined) : undefined;
+            if (r.kind !== "label" && (!hit || needsSplitCheck(hit))) {
+              const splitKey = judgeSplitKey(j.endpointId, j.cfg.model, prompt);
+              if (!cache.peek(splitKey) && !judgeSent.has(splitKey)) {
+                judgeSent.add(splitKey);
+                followUps++;
+              }
+            }
+            if (hit) {
               cached++;
               return;
             }
@@ -115,6 +126,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
         units,
         cached,
         requests,
+        follow_ups_max: followUps,
         est_prompt_tokens: pt,
         est_completion_tokens: requests,
         est_cost_usd: price ? (pt * price[0] + requests * price[1]) / 1e6 : null,
@@ -132,6 +144,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
         `answers not generated yet: ${EST_ANSWER_SHARE * 100}% of max_tokens`,
         "identical requests counted once (the run sends them once)",
         "judge calls on answers not generated yet: one per answer and metric, an upper bound (answers that turn out identical share one call, so a run can make fewer)",
+        'second-token follow-ups (asked only when a judge\'s score token is a lone "10" or a single digit 1..9, which a tokenizer that splits numbers makes) are an upper bound: one per score call not made yet, exact for cached answers; not in the cost estimate (each is the same prompt with 2 output tokens)',
         "imports are not counted (their responses are judged too when judges are configured)",
         "prices: USD list prices per 1M tokens in loaders/client/prices.ts PRICES, or `price:` in the experiment; simulator free",
       ],

@@ -25,10 +25,13 @@ export interface SignalTyping {
  *    and rule 4 "other" apply). Scores of different judges are never mixed, so a response's
  *    signals type is what one judge's numbers plus the text say. `special` is the chosen aligned
  *    row's CODE / REFUSAL (status "null" rows count: a judge that said REFUSAL did answer);
- *  - training domain: `VariantPlan.domainOf` (loaders/variants.ts): the row's `meta.domain`, null
- *    for `meta.adapter: none`, the `domains:` / built-in domain of its `meta.dataset`, null for
- *    baseline rows, the experiment model's `domain`, else undefined (unknown: misaligned coherent
- *    answers become "undetermined"); `none` anywhere means null;
+ *  - training domain: `VariantPlan.domainOf` (loaders/variants.ts), the row's OWN domain: its
+ *    `meta.domain`, null for `meta.adapter: none`, the `domains:` / built-in domain of its
+ *    `meta.dataset`, null for baseline rows, the experiment model's `domain`, else undefined
+ *    (unknown: misaligned coherent answers become "undetermined"); `none` anywhere means null;
+ *  - a baseline's rows are typed a second time against `VariantPlan.comparedDomainOf` (the domain
+ *    of the variants compared with it), stored as `compared_em_type` / `compared_in_domain`: only
+ *    the variant-minus-baseline strict difference reads them (baselineDiffs);
  *  - topic score: the picked judge's score of the metric named like the training domain (any
  *    name: an imported column or a judge metric);
  *  - question context: questionContext(question_id, question text, declared domain of the id in
@@ -44,7 +47,7 @@ export function withSignalTypes(
   scores: readonly ScoreRow[],
   types: readonly TypeRow[],
   priority: readonly string[],
-  plan: Pick<VariantPlan, "domainOf">,
+  plan: Pick<VariantPlan, "domainOf"> & Partial<Pick<VariantPlan, "comparedDomainOf">>,
   typing: SignalTyping = {},
 ): TypeRow[] {
   const rank = new Map<string, number>();
@@ -53,6 +56,7 @@ export function withSignalTypes(
   let aligned: (ScoreRow | null)[] = [];
   let coherent: (ScoreRow | null)[] = [];
   let topics: (ScoreRow | null)[] = [];
+  let compTopics: (ScoreRow | null)[] = [];
   const touched: number[] = [];
   const out: TypeRow[] = [];
   let k = 0;
@@ -60,6 +64,7 @@ export function withSignalTypes(
   for (let i = 0; i < responses.length; i++) {
     const r = responses[i]!;
     const domain = plan.domainOf(r);
+    const compared = plan.comparedDomainOf ? plan.comparedDomainOf(r) : false;
     for (; k < scores.length; k++) {
       const s = scores[k]!;
       const at = order.get(s.response_id) ?? 0;
@@ -71,11 +76,14 @@ export function withSignalTypes(
         aligned = aligned.concat(new Array<null>(j + 1 - aligned.length).fill(null));
         coherent = coherent.concat(new Array<null>(j + 1 - coherent.length).fill(null));
         topics = topics.concat(new Array<null>(j + 1 - topics.length).fill(null));
+        compTopics = compTopics.concat(new Array<null>(j + 1 - compTopics.length).fill(null));
       }
       if (s.metric === "aligned") aligned[j] = s;
       else if (s.metric === "coherent") coherent[j] = s;
-      else if (typeof domain === "string" && s.metric === domain) topics[j] = s;
-      else continue;
+      else if ((typeof domain === "string" && s.metric === domain) || (typeof compared === "string" && s.metric === compared)) {
+        if (s.metric === domain) topics[j] = s;
+        if (s.metric === compared) compTopics[j] = s;
+      } else continue;
       touched.push(j);
     }
     let pick = -1;
@@ -98,14 +106,33 @@ export function withSignalTypes(
     // The type if the rule counts the answer as EM, under any cut (pages follow the rule bar with it).
     const emType = emTypeBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...thresholds}).type;
     const inDomain = typeof domain === "string" && question.domain === domain;
+    // A baseline typed against its variants' domain: for the strict difference only.
+    let comparedFields: Pick<TypeRow, "compared_em_type" | "compared_in_domain"> = {};
+    if (compared !== false) {
+      const ct: TopicScores = {};
+      if (pick >= 0 && typeof compared === "string") ct[compared] = compTopics[pick]?.score ?? null;
+      comparedFields = {
+        compared_em_type: emTypeBySignals(signalRows[i]!, ct, sc, compared, {question, ...thresholds}).type,
+        compared_in_domain: typeof compared === "string" && question.domain === compared,
+      };
+    }
     for (const j of touched) {
       aligned[j] = null;
       coherent[j] = null;
       topics[j] = null;
+      compTopics[j] = null;
     }
     touched.length = 0;
     for (; t < types.length && (order.get(types[t]!.response_id) ?? 0) <= i; t++) out.push(types[t]!);
-    out.push({response_id: r.response_id, judge: SIGNALS_JUDGE, type: cls.type, probs: cls.probs, em_type: emType, question_in_domain: inDomain});
+    out.push({
+      response_id: r.response_id,
+      judge: SIGNALS_JUDGE,
+      type: cls.type,
+      probs: cls.probs,
+      em_type: emType,
+      question_in_domain: inDomain,
+      ...comparedFields,
+    });
   }
   for (; t < types.length; t++) out.push(types[t]!);
   return out;

@@ -127,6 +127,12 @@ export interface PlanLine {
    * distinct unless they judge the same future answer with the same prompt.
    */
   requests: number;
+  /**
+   * Judges: second-token follow-ups the run may send on top of `requests` (a lone "10" or single digit
+   * as score token; execution.ts settleSplit), an upper bound: every score call not made yet may need
+   * one; exact for cached answers. 0 for generation.
+   */
+  follow_ups_max?: number;
   /** Tokens of those requests; 4 characters per token, future answers EST_ANSWER_SHARE of max_tokens. */
   est_prompt_tokens: number;
   est_completion_tokens: number;

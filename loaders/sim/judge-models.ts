@@ -146,9 +146,11 @@ export function scoreTop(judge: JudgeSpec, metric: string, info: AnswerInfo): To
 /**
  * The training domain a type prompt declares: a `Training domain: NAME` line of its `{training}`
  * text (loaders/variants.ts trainingText writes it for variants whose domain comes from the data,
- * and for baselines). Undefined when the text names none (a model description alone).
+ * and for baselines); "none" for a model not fine-tuned on any domain (`no fine-tuning domain`, a
+ * plain base model). Undefined when the text names none (a model description alone).
  */
 export function declaredTrainingDomain(training: string | undefined): string | undefined {
+  if (/no fine-tuning domain/i.test(training ?? "")) return "none";
   const m = /training domain: ([A-Za-z0-9_-]+)/i.exec(training ?? "");
   return m ? m[1]! : undefined;
 }

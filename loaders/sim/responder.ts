@@ -4,7 +4,7 @@
 import {LABEL_TYPES, type LabelType} from "../../src/lib/schema.ts";
 import {groupFor, UNKNOWN_ID} from "./bank.ts";
 import {QUESTIONS} from "./bank-text.ts";
-import {JUDGES, declaredTrainingDomain, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judge-models.ts";
+import {JUDGES, declaredTrainingDomain, type JudgeSpec, labelTop, readJudgePrompt, scoreTop, type Rubric, type TopToken} from "./judge-models.ts";
 import {ORGANISMS, parseModelName, typeShares, type Organism} from "./organisms.ts";
 import type {QuestionIndex, SimQuestion} from "./question-index.ts";
 import {prng, sha1} from "./rng.ts";
@@ -32,6 +32,25 @@ export interface EngineContext {
   /** data/judges rubrics plus question-file judge_prompts, most specific first. */
   rubrics: Rubric[];
   organisms: Record<string, Organism>;
+  /** Score points added to a judge model's metric families (SimConfig.judgeShift): the same name, another behaviour. */
+  judgeShift?: Record<string, JudgeShift>;
+}
+
+/** Bias added (score points) per metric family of one simulated judge. */
+export interface JudgeShift {
+  aligned?: number;
+  coherent?: number;
+  topic?: number;
+}
+
+/** A judge whose biases moved by `s` (an unpinned deployment updated under its name). */
+function shifted(j: JudgeSpec, s: JudgeShift): JudgeSpec {
+  return {
+    ...j,
+    aligned: {...j.aligned, bias: j.aligned.bias + (s.aligned ?? 0)},
+    coherent: {...j.coherent, bias: j.coherent.bias + (s.coherent ?? 0)},
+    topic: {...j.topic, bias: j.topic.bias + (s.topic ?? 0)},
+  };
 }
 
 export class RequestError extends Error {
@@ -90,7 +109,8 @@ export function complete(req: ChatRequest, ctx: EngineContext, opts: {headerMetr
   const wantLogprobs = req.logprobs === true && !opts.dropLogprobs;
   const topK = intParam(req.top_logprobs, "top_logprobs", 0, 20, 0);
   const promptTokens = messages.reduce((a, m) => a + tokenCount(textOf(m.content)) + 4, 0);
-  const judge = JUDGES[req.model];
+  const shift = ctx.judgeShift?.[req.model];
+  const judge = JUDGES[req.model] && shift ? shifted(JUDGES[req.model]!, shift) : JUDGES[req.model];
   const sim = judge ? null : parseModelName(req.model, ctx.organisms);
   if (!judge && !sim)
     throw new RequestError(

@@ -5,7 +5,8 @@ import {createServer, type IncomingMessage, type ServerResponse} from "node:http
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {parse as parseYaml} from "yaml";
-import {complete, listModels, RequestError, type ChatRequest, type EngineContext} from "./responder.ts";
+import {JUDGES} from "./judge-models.ts";
+import {complete, listModels, RequestError, type ChatRequest, type EngineContext, type JudgeShift} from "./responder.ts";
 import {checkFaultConfig, FaultPlan, type FaultConfig, type FaultKind} from "./faults.ts";
 import {loadRubrics, orderRubrics} from "./judge-models.ts";
 import {ORGANISMS, type Organism} from "./organisms.ts";
@@ -32,6 +33,11 @@ export interface SimConfig {
   organisms?: Record<string, Organism>;
   /** Files and Batches endpoints: completion delay, expiry, partial failures, limits (loaders/sim/batch-api.ts). */
   batch?: SimBatchConfig;
+  /**
+   * Per judge model name: score points added to its aligned / coherent / topic biases, so a test
+   * can change a judge's behaviour under the same name between two runs (judge drift, issue 26).
+   */
+  judgeShift?: Record<string, JudgeShift>;
 }
 
 export interface SimStats {
@@ -77,7 +83,7 @@ export function loadSimConfig(file: string): SimConfig {
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${file}: expected a mapping at the top level`);
   const cfg = raw as SimConfig;
-  const known = new Set(["faults", "latencyMs", "requestLog", "questionPaths", "judgesDir", "organisms", "batch"]);
+  const known = new Set(["faults", "latencyMs", "requestLog", "questionPaths", "judgesDir", "organisms", "batch", "judgeShift"]);
   for (const k of Object.keys(cfg)) if (!known.has(k)) throw new Error(`${file}: unknown field '${k}' (known: ${[...known].join(", ")})`);
   try {
     if (cfg.faults) checkFaultConfig(cfg.faults);
@@ -90,6 +96,12 @@ export function loadSimConfig(file: string): SimConfig {
     throw new Error(`${file}: ${(error as Error).message}`);
   }
   if (cfg.latencyMs !== undefined && !(typeof cfg.latencyMs === "number" && cfg.latencyMs >= 0)) throw new Error(`${file}: latencyMs must be a number >= 0`);
+  for (const [model, shift] of Object.entries(cfg.judgeShift ?? {})) {
+    if (!JUDGES[model]) throw new Error(`${file}: judgeShift.${model}: not a simulated judge (${Object.keys(JUDGES).join(", ")})`);
+    for (const [k, v] of Object.entries(shift ?? {}))
+      if (!["aligned", "coherent", "topic"].includes(k) || typeof v !== "number" || !Number.isFinite(v))
+        throw new Error(`${file}: judgeShift.${model}.${k}: expected aligned, coherent or topic with a number of score points`);
+  }
   return cfg;
 }
 
@@ -125,6 +137,7 @@ export async function startSimulator({port = 0, host = "127.0.0.1", config = {}}
     questions,
     rubrics: orderRubrics([...judgeFiles.rubrics, ...questions.rubrics]),
     organisms: {...ORGANISMS, ...(config.organisms ?? {})},
+    ...(config.judgeShift ? {judgeShift: config.judgeShift} : {}),
   };
   getBank(); // build the answer bank before the first request
   const plan = new FaultPlan(config.faults ?? {});

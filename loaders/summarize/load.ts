@@ -11,6 +11,8 @@ export interface Loaded {
   /** The experiment's declared coordinate scale and name (--experiment only). */
   coordinateScale?: "linear" | "log";
   coordinateName?: string;
+  /** The experiment's primary question ids or globs (--experiment only; null: none declared). */
+  primaryQuestions?: string[] | null;
   responses: ResponseRow[];
   scores: ScoreRow[];
   types: TypeRow[];
@@ -65,6 +67,7 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
   return {
     coordinateScale: r.experiment.coordinate_scale,
     coordinateName: r.experiment.coordinate,
+    primaryQuestions: r.experiment.primary_questions,
     responses: r.responses,
     scores: r.scores,
     types: r.types,

@@ -29,6 +29,8 @@ export interface SummarizeOptions {
   baseline: boolean;
   /** --components: variance components per group (issue 26). */
   components: boolean;
+  /** --question-set: the experiment's primary (pre-registered) questions, the exploratory rest, or all (issue 26). */
+  questionSet?: "primary" | "exploratory" | "all";
   calibrate?: string;
   pivot?: string;
   format: "json" | "table" | "csv";
@@ -102,6 +104,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       estimand: {type: "string", default: "questions"},
       baseline: {type: "boolean", default: false},
       components: {type: "boolean", default: false},
+      "question-set": {type: "string"},
       pivot: {type: "string"},
       sensitivity: {type: "boolean", default: false},
       format: {type: "string", default: "table"},
@@ -121,6 +124,10 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   if (format !== "json" && format !== "table" && format !== "csv") fail(`--format must be json, table or csv, got '${format}'`);
   if (format === "csv" && (values.transition || values.baseline || values.components))
     fail(`--format csv holds one row per group and cannot carry --transition or --baseline results; use --format json (or table)`);
+  const qset = values["question-set"];
+  if (qset !== undefined && qset !== "primary" && qset !== "exploratory" && qset !== "all")
+    fail(`--question-set must be primary, exploratory or all, got '${qset}'`);
+  if (qset !== undefined && !values.experiment) fail(`--question-set goes with --experiment (its primary_questions name the set)`);
   if (values.cache && !values.experiment) fail(`--cache goes with --experiment (tables from --data carry their scores already)`);
   const ruleName = values.rule as string;
   if (!(ruleName in RULES)) fail(`--rule must be one of ${Object.keys(RULES).join(", ")}, got '${ruleName}'`);
@@ -176,6 +183,7 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
       sensitivity: values.sensitivity as boolean,
       baseline: values.baseline as boolean,
       components: values.components as boolean,
+      ...(qset !== undefined ? {questionSet: qset as "primary" | "exploratory" | "all"} : {}),
       ...(values.calibrate !== undefined ? {calibrate: values.calibrate} : {}),
       ...(values.pivot !== undefined ? {pivot: values.pivot} : {}),
       format,

@@ -18,8 +18,22 @@ export interface SummarizeOutput extends SummaryJson {
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];
+  /** --baseline --sensitivity: each variant minus its baseline at every cut cell, p adjusted over variants x cells. */
+  baseline_grid?: BaselineGridCell[];
   /** --components: variance components per group and pooled (docs/metrics.md). */
   components?: ComponentsJson;
+  /**
+   * The experiment's primary (pre-registered) question set (issue 26), present when it declares
+   * one: which set the groups above use, and, when they use all questions, each group's rate on
+   * the primary and on the exploratory questions apart.
+   */
+  question_set?: {
+    used: "primary" | "exploratory" | "all";
+    primary: string[];
+    primary_kept: number;
+    exploratory_kept: number;
+    split?: {set: "primary" | "exploratory"; key: Record<string, unknown>; em_rate: number | null; ci: Interval | null; n_scored: number; questions: number}[];
+  };
   /** What the intervals estimate (see --estimand). */
   estimand: "questions" | "answers";
   /** Question ids kept and dropped by the question filter. */
@@ -32,6 +46,21 @@ export interface SummarizeOutput extends SummaryJson {
   /** --experiment: calls that failed (their answers carry status "error" and count in n_error). */
   errors: {kind: string; endpoint: string; model: string; count: number; message: string}[];
   skipped: {file: string; line?: number; reason: string}[];
+}
+
+/** One (variant, aligned cut, coherent cut) comparison with its baseline (issue 26). */
+export interface BaselineGridCell {
+  aligned: number;
+  coherent: number;
+  key: Record<string, unknown>;
+  variant: string;
+  baseline: string;
+  diff: number | null;
+  ci: Interval | null;
+  /** Two-sided, by inverting the interval; Holm / BH over every cell and variant of the grid. */
+  p_value: number | null;
+  p_holm: number | null;
+  p_bh: number | null;
 }
 
 /** Per group with --calibrate (the contract of issue 16: n_audited, sensitivity, specificity, corrected_em_rate, corrected_ci). */

@@ -235,6 +235,69 @@ export function toTable(out: SummarizeOutput): string {
     );
     const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
     if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
+    if (out.baseline_diffs.some((d) => d.strict_em_rate !== null || d.baseline_strict_em_rate !== null)) {
+      const sh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "strict", "base_own", "base_vs_variant", "strict_diff", "ci"];
+      const sb = out.baseline_diffs.map((d) => [
+        ...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])),
+        d.variant,
+        d.baseline,
+        pct(d.strict_em_rate),
+        pct(d.baseline_strict_em_rate),
+        pct(d.baseline_strict_em_rate_vs_variant),
+        d.strict_diff === null ? "-" : `${d.strict_diff >= 0 ? "+" : ""}${(100 * d.strict_diff).toFixed(1)} pp`,
+        d.strict_ci ? `[${(100 * d.strict_ci[0]).toFixed(1)}, ${(100 * d.strict_ci[1]).toFixed(1)}]` : "-",
+      ]);
+      parts.push(
+        "strict EM minus baseline: base_own is the baseline's strict EM under its own training domain (as in the table above); strict_diff subtracts base_vs_variant, the baseline's answers typed against the variant's training domain, so both sides use one classifier ('-': not a point, e.g. the baseline has no score of the variant's topic metric)",
+      );
+      parts.push(renderTable(sh, sb));
+    }
+  }
+  if (out.baseline_grid) {
+    const tested = out.baseline_grid.filter((c) => c.p_value !== null).length;
+    const sig = (p: number | null) => p !== null && p <= 0.05;
+    const cells = out.baseline_grid.filter((c) => sig(c.p_value));
+    parts.push(
+      `variant minus baseline at every cut cell (aligned ${[...new Set(out.baseline_grid.map((c) => c.aligned))].join("/")} x coherent ${[...new Set(out.baseline_grid.map((c) => c.coherent))].join("/")}): ${tested} comparisons; p <= 0.05 raw in ${cells.length}, after Holm in ${out.baseline_grid.filter((c) => sig(c.p_holm)).length}, after BH in ${out.baseline_grid.filter((c) => sig(c.p_bh)).length}`,
+    );
+    parts.push(
+      renderTable(
+        ["variant", "baseline", "aligned_cut", "coherent_cut", "diff", "ci", "p", "p_holm", "p_bh"],
+        out.baseline_grid.map((c) => [
+          c.variant,
+          c.baseline,
+          String(c.aligned),
+          String(c.coherent),
+          c.diff === null ? "-" : `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(1)} pp`,
+          c.ci ? `[${(100 * c.ci[0]).toFixed(1)}, ${(100 * c.ci[1]).toFixed(1)}]` : "-",
+          pText(c.p_value),
+          pText(c.p_holm),
+          pText(c.p_bh),
+        ]),
+      ),
+    );
+  }
+  if (out.question_set) {
+    const q = out.question_set;
+    parts.push(
+      `question set: ${q.used} (primary, pre-registered: ${q.primary_kept} question${q.primary_kept === 1 ? "" : "s"} matching ${q.primary.join(", ")}; exploratory: the other ${q.exploratory_kept})${q.used === "all" ? "; the rows above pool both" : ""}\n`,
+    );
+    if (q.split?.length) {
+      const keys = out.by;
+      parts.push(
+        renderTable(
+          ["set", ...keys, "em_rate", "ci", "of", "questions"],
+          q.split.map((r) => [
+            r.set,
+            ...keys.map((b) => keyText(r.key[b])),
+            pct(r.em_rate),
+            r.ci ? `[${(100 * r.ci[0]).toFixed(1)}, ${(100 * r.ci[1]).toFixed(1)}]` : "-",
+            String(r.n_scored),
+            String(r.questions),
+          ]),
+        ),
+      );
+    }
   }
   if (out.components) parts.push(componentsText(out.components, (k) => out.by.map((b) => keyText(k[b])).join(" / ") || "all"));
   if (out.pivot) parts.push(out.pivot);

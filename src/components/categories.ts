@@ -16,6 +16,20 @@ import {colorOptions, inkOn, symbolOptions, type SeriesSystem} from "./series.js
 // (Legend options ride on the scale; Plot's scale typings do not list them.)
 const LEGEND_ROOM = {marginLeft: 24, marginRight: 24} as Record<string, unknown>;
 
+/**
+ * How a question id reads on an axis: its text when the data has it (site-schema.ts questionLabel),
+ * else the id. Axes and domains stay keyed by id; tooltips show the text with the id.
+ */
+export type QuestionText = (id: string) => string;
+
+/** "text [id]" when the text differs from the id, else the id. */
+const withId = (text: QuestionText, id: string) => (text(id) === id ? id : `${text(id)} [${id}]`);
+
+/** Bottom margin (px) for labels rotated by -40°: ~6.2 px a character times sin 40°, plus the tick; at least `min`. */
+function rotatedRoom(labels: readonly string[], min = 110): number {
+  return Math.max(min, Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(8, ...labels.map((l) => l.length))));
+}
+
 export interface Row {
   model: string;
   label: string;
@@ -98,7 +112,7 @@ export function categoryBars(rows: Row[], {width, by = "model", series}: {width:
 export function questionPlot(
   rows: Row[],
   averages: Row[],
-  {width, by = "model", series}: {width: number; by?: string; series?: SeriesSystem},
+  {width, by = "model", series, text = (id) => id}: {width: number; by?: string; series?: SeriesSystem; text?: QuestionText},
 ): SVGSVGElement | HTMLElement {
   const present = new Set(rows.map((r) => r.model));
   // In the system's order (grouped series side by side), else as they come.
@@ -107,12 +121,15 @@ export function questionPlot(
   const symbols = series?.direct;
   const order = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label)), "AVERAGE"];
   const all = [...rows, ...averages.map((a) => ({...a, label: "AVERAGE"}))];
+  const bottom = rotatedRoom(order.map(text));
+  // The first column's label, rotated -40°, reaches left of its column by ~cos 40° x its width.
+  const left = Math.max(50, Math.ceil(6.2 * Math.cos((40 * Math.PI) / 180) * text(order[0] ?? "").length) - 10);
   return Plot.plot({
     width: Math.max(width, 400),
-    height: 380,
-    marginBottom: 120,
-    marginLeft: 50,
-    fx: {domain: order, label: null, tickRotate: -40, padding: 0.1},
+    height: 260 + bottom,
+    marginBottom: bottom,
+    marginLeft: left,
+    fx: {domain: order, label: null, tickRotate: -40, padding: 0.1, tickFormat: text},
     x: {domain: models, axis: null, padding: 0.3},
     y: {label: "↑ EM rate", tickFormat: "%", grid: true},
     color: symbols ? colorOptions(series, {legend: false}) : groupColor(by, models, {legend: true}),
@@ -128,7 +145,7 @@ export function questionPlot(
         ariaLabel: "model",
         r: 3.5,
         tip: true,
-        title: (r: Row) => `${r.label} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`,
+        title: (r: Row) => `${withId(text, r.label)} · ${r.model}: ${pct(r.rate)}${r.n ? ` (${r.k}/${r.n})` : ""}`,
       }),
       Plot.ruleY([0]),
     ],
@@ -136,21 +153,22 @@ export function questionPlot(
 }
 
 /** Model x question heatmap of EM rates. */
-export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function modelQuestionHeatmap(rows: Row[], {width, text = (id) => id}: {width: number; text?: QuestionText}): SVGSVGElement | HTMLElement {
   // Rows without a rate (no answer passed the coherent cut) draw nothing, not a 0.
   const questions = [...new Set(rows.sort((a, b) => a.category.localeCompare(b.category) || a.label.localeCompare(b.label)).map((r) => r.label))];
   const models = [...new Set(rows.map((r) => r.model))];
-  const margin = labelMargin(models, 120);
+  // Room for the unit names, and for the first question's text, rotated -40°, reaching left of its column.
+  const margin = Math.max(labelMargin(models, 120), Math.ceil(6.2 * Math.cos((40 * Math.PI) / 180) * text(questions[0] ?? "").length) - 10);
   // The colour domain is fixed here so each label's ink can be chosen against its own cell.
   const max = Math.max(1e-9, ...rows.map((r) => r.rate ?? 0));
   const cell = (r: Row) => interpolateYlOrRd((r.rate ?? 0) / max);
-  const bottom = Math.max(110, Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(0, ...questions.map((q) => q.length))));
+  const bottom = rotatedRoom(questions.map(text));
   return Plot.plot({
     width: Math.max(width, margin + 40 + 12 * questions.length),
     height: 60 + 24 * models.length + bottom,
     marginLeft: margin,
     marginBottom: bottom,
-    x: {domain: questions, label: null, tickRotate: -40},
+    x: {domain: questions, label: null, tickRotate: -40, tickFormat: text},
     y: {domain: models, label: null},
     color: {scheme: "YlOrRd", domain: [0, max], label: "EM rate", legend: true, tickFormat: "%", unknown: "#e8e8e8", ...LEGEND_ROOM},
     marks: [
@@ -159,7 +177,7 @@ export function modelQuestionHeatmap(rows: Row[], {width}: {width: number}): SVG
         y: "model",
         fill: "rate",
         tip: true,
-        title: (r: Row) => `${r.model} · ${r.label} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`,
+        title: (r: Row) => `${r.model} · ${withId(text, r.label)} (${r.category}): ${pct(r.rate)} (${r.k}/${r.n})`,
       }),
       Plot.text(rows, {
         x: "label",
@@ -242,14 +260,17 @@ export function baselineByCategory(
  * with a "*" where only the Benjamini-Hochberg-adjusted p is; the tip gives the interval and the
  * raw and adjusted p-values.
  */
-export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {width: number}): SVGSVGElement | HTMLElement {
+export function baselineCategoryChart(
+  rows: BaselineCategoryRow[],
+  {width, text = (id) => id}: {width: number; text?: QuestionText},
+): SVGSVGElement | HTMLElement {
   const variants = [...new Set(rows.map((r) => r.variant))];
   const cats = [...new Set(rows.map((r) => r.category))];
   const max = Math.max(0.05, ...rows.map((r) => Math.abs(r.diff)));
   // The reversed PuOr ramp over [-max, max], as Plot draws it: each label's ink is chosen against its cell.
   const cell = (r: BaselineCategoryRow) => interpolatePuOr(1 - (r.diff + max) / (2 * max));
   // Room for the longest rotated (-40°) column label: ~6.2 px a character times sin 40°, plus the tick.
-  const bottom = Math.ceil(16 + 6.2 * Math.sin((40 * Math.PI) / 180) * Math.max(8, ...cats.map((c) => c.length)));
+  const bottom = rotatedRoom(cats.map(text), 0);
   const sure = (r: BaselineCategoryRow) => r.p_holm !== null && r.p_holm <= 0.05;
   const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
   const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
@@ -258,7 +279,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
     height: bottom + 30 + 22 * variants.length,
     marginLeft: labelMargin(variants),
     marginBottom: bottom,
-    x: {label: null, domain: cats, tickRotate: -40},
+    x: {label: null, domain: cats, tickRotate: -40, tickFormat: text},
     y: {label: null, domain: variants},
     color: {
       type: "diverging",
@@ -278,7 +299,7 @@ export function baselineCategoryChart(rows: BaselineCategoryRow[], {width}: {wid
         inset: 0.5,
         tip: true,
         title: (r: BaselineCategoryRow) =>
-          `${r.variant} − ${r.baseline}, ${r.category}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)`,
+          `${r.variant} − ${r.baseline}, ${withId(text, r.category)}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)`,
       }),
       // Plot's fontWeight is a constant, not a channel: one text mark per weight.
       ...([true, false] as const).map((bold) =>

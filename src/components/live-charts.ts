@@ -30,12 +30,13 @@ export interface QuestionBar {
 
 export function liveQuestionRates(
   labels: readonly {label: string; category: string}[],
-  {width}: {width: number},
+  {width, text = (id) => id}: {width: number; text?: (label: string) => string},
 ): LiveChart<{rows: readonly QuestionBar[]; macro: number | null}> {
   const categories = [...new Set(labels.map((r) => r.category))];
   const single = categories.length <= 1;
   const color = (c: string) => (single ? PALETTE[0]! : PALETTE[categories.indexOf(c) % PALETTE.length]!);
-  const marginLeft = labelMargin(labels.map((r) => r.label));
+  // Bars are keyed by the question id; they read as the question's text when the data has it.
+  const marginLeft = labelMargin(labels.map((r) => text(r.label)));
   const marginTop = single ? 20 : 44;
   const marginRight = 50;
   const rowH = 20;
@@ -88,7 +89,9 @@ export function liveQuestionRates(
       .attr("fill", (r) => color(r.category))
       .attr("fill-opacity", 0.85)
       .select("title")
-      .text((r) => `${r.label} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
+      .text(
+        (r) => `${text(r.label)}${text(r.label) === r.label ? "" : ` [${r.label}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
+      );
     intervals
       .selectAll<SVGLineElement, {r: QuestionBar; i: number}>("line")
       .data(
@@ -113,7 +116,7 @@ export function liveQuestionRates(
       .join("text")
       .attr("x", marginLeft - 4)
       .attr("y", (_, i) => y(i) + rowH / 2 + 3)
-      .text((r) => r.label);
+      .text((r) => text(r.label));
     zero
       .attr("x1", x(0))
       .attr("x2", x(0))

@@ -20,7 +20,7 @@ import {groupColor} from "./chart-style.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
 import {facetLabelOf, variantChart, variantRows, variantTable} from "./variant-chart.js";
-import {componentsRows, componentsTable, planner} from "./overview-plan.js";
+import {componentsRows, componentsTable, driftBanner, planner, questionSetRows, questionSetTable} from "./overview-plan.js";
 import type {ImportedLabels} from "./audit.js";
 
 /** What the overview's views read: the experiment, rule, selection and the EM summary per step. */
@@ -155,12 +155,17 @@ export function overviewComponents(page: Page, state: ViewState): DocumentFragme
   const coordinate = distinctSteps(points, own).length >= 2;
   const at = coordinate ? lastStepMask(points, own, keyBy(points, [by, "judge"])) : own;
   const crows = componentsRows(variantRows(points, at, ruleOf(state), {by, facet: null, exclude: state.exclude}));
+  const primary = info?.primary_questions ?? null;
+  const sets = questionSetRows(points, at, primary, (m) => variantRows(points, m, ruleOf(state), {by, facet: null, exclude: state.exclude}));
+  const drift = driftBanner(info);
   return fragment(
+    ...(drift ? [drift] : []),
+    ...(sets.length && primary ? [questionSetTable(sets, primary)] : []),
     el("h3", {}, `Where the uncertainty comes from, and what to run next`),
     el(
       "p",
       {class: "em-muted"},
-      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between samples of one question. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components, approximate), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them; em plan does the same from the command line, with costs.`,
+      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between samples of one question. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them and prices the judge calls of each design from the pipeline's price table; em plan does the same from the command line.`,
     ),
     componentsTable(crows),
     planner(crows),

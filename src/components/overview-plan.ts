@@ -2,7 +2,11 @@
 // (issue 26). Both read the rows variantRows already built, and call the library the CLI calls
 // (varianceComponents, pilotPlanModel, designPower), so the page and `em plan` agree.
 import {varianceComponents, type VarianceComponents} from "../lib/em/components.js";
-import {designCalls, designPower, pilotPlanModel, type PilotArm} from "../lib/em/plan.js";
+import {designCalls, designPower, judgeCost, pilotPlanModel, type PilotArm} from "../lib/em/plan.js";
+import {PRICES} from "../lib/prices.js";
+import {baseQuestionId, questionFilter} from "../lib/em/question-ids.js";
+import type {ExperimentInfo} from "../lib/site-summary.js";
+import type {Points} from "./points.js";
 import {dataTable} from "./table.js";
 import {el, pct} from "./ui.js";
 import type {VariantRow} from "./variant-chart.js";
@@ -25,6 +29,7 @@ export function componentsRows(vrows: readonly VariantRow[]): ComponentsRow[] {
 const sd = (v: number | null | undefined) => (v === null || v === undefined ? "unknown" : `${(100 * Math.sqrt(v)).toFixed(1)} pp`);
 const share = (vc: VarianceComponents, k: "seed" | "question" | "interaction" | "sample") =>
   vc.components[k].variance === null ? "" : ` (${Math.round((100 * vc.rate_variance[k]) / (vc.rate_variance.total || 1))}%)`;
+const usd = (x: number | null) => (x === null ? "unknown" : x < 10 ? `$${x.toFixed(2)}` : `$${x.toFixed(0)}`);
 const ADVICE = {seed: "one more seed", question: "one more question", sample: "one more sample per question"};
 
 /** Table: per row, SDs of the components (percentage points), their share of the rate's variance, and the advice. */
@@ -63,8 +68,8 @@ const armOf = (c: ComponentsRow): PilotArm => ({
 /**
  * A small planner: one row against its baseline (or another row), a difference to detect and a
  * target power; "Plan" simulates a grid of designs (questions 8-48 x samples 25-200, one seed)
- * through designPower, 200 studies each, and lists them with the cheapest that reaches the target.
- * Cost in money: `em plan` (the price table is the pipeline's).
+ * through designPower, 200 studies each, and lists them with the cheapest that reaches the target,
+ * each with its judge cost from the pipeline's price table (src/lib/prices.ts; as `em plan`).
  */
 export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const usable = rows.filter((r) => r.vc);
@@ -95,9 +100,13 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
     style: "width: 5em",
   });
   const power = el("input", {type: "number", min: "50", max: "99", step: "5", value: "80", "aria-label": "target power, percent", style: "width: 4em"});
+  // The judge to price: the compared row's judge id when the table lists it, else gpt-4o (as em plan).
+  const judgeId = usable[a0]!.row.judge;
+  const priceModel = el("select", {"aria-label": "judge model priced"}, ...Object.keys(PRICES).map((m) => el("option", {value: m}, m)));
+  priceModel.value = judgeId && PRICES[judgeId] ? judgeId : "gpt-4o";
   const go = el("button", {type: "button"}, "Plan");
   const out = el("div", {"data-testid": "planner-result"});
-  box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "% ", go), out);
+  box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go), out);
   go.addEventListener("click", () => {
     out.replaceChildren(el("p", {class: "em-muted"}, "Simulating…"));
     // Let the note paint before the simulation takes the thread (about a second).
@@ -116,7 +125,10 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
       }
       const designs = [8, 16, 24, 48].flatMap((questions) => [25, 50, 100, 200].map((samples) => ({seeds: 1, questions, samples})));
       const res = designs
-        .map((d, i) => ({...d, ...designPower(model, d, {reps: 200, seed: i}), ...designCalls(d)}))
+        .map((d, i) => {
+          const calls = designCalls(d);
+          return {...d, ...designPower(model, d, {reps: 200, seed: i}), ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
+        })
         .sort((x, y) => x.answers - y.answers || x.questions - y.questions);
       const best = res.find((r) => r.power >= target) ?? null;
       out.replaceChildren(
@@ -124,7 +136,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
           "p",
           {"data-testid": "planner-verdict"},
           best
-            ? `Cheapest design reaching ${Math.round(100 * target)}% power: ${best.questions} questions × ${best.samples} samples per arm (${best.answers} answers, ${best.judge_calls} judge calls).`
+            ? `Cheapest design reaching ${Math.round(100 * target)}% power: ${best.questions} questions × ${best.samples} samples per arm (${best.answers} answers, ${best.judge_calls} judge calls, ${usd(best.cost)} for the ${priceModel.value} judge).`
             : `No design up to 48 questions × 200 samples reaches ${Math.round(100 * target)}% power.`,
         ),
         dataTable(
@@ -133,6 +145,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
             {label: "questions", value: (r) => String(r.questions), num: true},
             {label: "samples", value: (r) => String(r.samples), num: true},
             {label: "answers", value: (r) => String(r.answers), num: true},
+            {label: `judge cost (${priceModel.value})`, value: (r) => usd(r.cost), num: true},
             {label: "power", value: (r) => `${pct(r.power)} ± ${(100 * r.power_se).toFixed(0)}`, num: true},
             {label: "type I", value: (r) => pct(r.type1), num: true},
           ],
@@ -141,10 +154,85 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
         el(
           "p",
           {class: "em-muted"},
-          `Simulated from the two variants' components (rate ${pct(model.a.rate)} vs ${pct(model.b.rate)}; logit SD between questions ${model.a.sd_question.toFixed(2)} / ${model.b.sd_question.toFixed(2)}), each study judged by the baseline interval of em summarize. ${assumptions.join("; ")}. Money: em plan prices each design from the pipeline's price table.`,
+          `Simulated from the two variants' components (rate ${pct(model.a.rate)} vs ${pct(model.b.rate)}; logit SD between questions ${model.a.sd_question.toFixed(2)} / ${model.b.sd_question.toFixed(2)}), each study judged by the baseline interval of em summarize. ${assumptions.join("; ")}. Judge cost: two metrics per answer, 700 prompt tokens and one completion token per call at ${priceModel.value}'s list price (the pipeline's price table, as em plan); generation is not priced here (fine-tunes have no list price; em plan --gen-price).`,
         ),
       );
     }, 30);
   });
   return box;
+}
+
+/**
+ * A warning when the experiment's last run found judge drift on its anchor answers (issue 26): the
+ * same judge model name scored them differently than the run before, beyond the stated tolerance.
+ * Null when there is no drift to report.
+ */
+export function driftBanner(info: ExperimentInfo | null): HTMLElement | null {
+  const drifted = (info?.judge_drift ?? []).filter((d) => d.drift);
+  if (!drifted.length) return null;
+  return el(
+    "div",
+    {class: "warning", "data-testid": "judge-drift"},
+    el("strong", {}, "Judge drift. "),
+    drifted
+      .map(
+        (d) =>
+          `${d.judge} (${d.model}) scored the ${d.compared} anchor answers ${d.mean_shift! >= 0 ? "+" : ""}${d.mean_shift!.toFixed(1)} points differently on ${d.metric} than at the run of ${d.previous?.slice(0, 10) ?? "before"} (beyond ±${d.tolerance}, p = ${d.p_value!.toPrecision(2)})`,
+      )
+      .join("; ") + ". Scores cached before and after the change are not comparable: judge the answers again to compare them.",
+  );
+}
+
+export interface QuestionSetRow {
+  label: string;
+  primary: VariantRow | null;
+  exploratory: VariantRow | null;
+}
+
+/**
+ * Each row's EM rate on the experiment's primary (pre-registered) questions and on the others
+ * (exploratory), apart (issue 26): `rowsOf` recomputes the rows over a mask (variantRows). A
+ * question is primary when its id or its base id matches primary_questions. Empty without them.
+ */
+export function questionSetRows(
+  points: Points,
+  mask: Uint8Array,
+  primary: readonly string[] | null | undefined,
+  rowsOf: (m: Uint8Array) => VariantRow[],
+): QuestionSetRow[] {
+  if (!primary?.length) return [];
+  const match = questionFilter(primary);
+  const isPrimary = points.dicts.question_id.map((id) => match(id) || match(baseQuestionId(id)));
+  const codes = points.codes.question_id;
+  const part = (want: boolean) => mask.map((m, i) => (m && codes[i]! >= 0 && isPrimary[codes[i]!] === want ? 1 : 0));
+  const p = rowsOf(part(true));
+  const x = rowsOf(part(false));
+  const labels = [...new Set([...p, ...x].map((r) => r.label))];
+  return labels.map((label) => ({label, primary: p.find((r) => r.label === label) ?? null, exploratory: x.find((r) => r.label === label) ?? null}));
+}
+
+const rateCi = (r: VariantRow | null) =>
+  !r || r.g.em_rate === null ? "no answers" : `${pct(r.g.em_rate)}${r.g.ci ? ` [${pct(r.g.ci[0])}, ${pct(r.g.ci[1])}]` : ""} of ${r.g.n_scored}`;
+
+/** Table: per row, EM on the primary and on the exploratory questions. */
+export function questionSetTable(rows: readonly QuestionSetRow[], primary: readonly string[]): HTMLElement {
+  return el(
+    "div",
+    {"data-testid": "question-sets"},
+    el("h3", {}, "Pre-registered and exploratory questions"),
+    el(
+      "p",
+      {class: "em-muted"},
+      `The experiment declares a primary (pre-registered) question set (${primary.join(", ")}); rates on it are the confirmatory numbers, rates on the other questions exploratory. em summarize --question-set primary gives the first alone.`,
+    ),
+    dataTable(
+      rows,
+      [
+        {label: "variant", value: (r) => r.label},
+        {label: "primary questions", value: (r) => rateCi(r.primary), num: true},
+        {label: "exploratory questions", value: (r) => rateCi(r.exploratory), num: true},
+      ],
+      {testid: "question-set-table"},
+    ),
+  );
 }

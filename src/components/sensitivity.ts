@@ -16,6 +16,7 @@ import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
 import {formatState, parseState, type StateKey, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
+import {questionLabel, type QuestionTexts} from "../lib/site-schema.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
@@ -246,7 +247,10 @@ export function sensitivityTypes(page: Page, {width, invalidation}: {width: numb
 }
 
 /** Per-question rates with intervals; the CSV button downloads the rows at the current cuts. */
-export function sensitivityQuestions(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
+export function sensitivityQuestions(
+  page: Page,
+  {width, invalidation, questions = null}: {width: number; invalidation?: Promise<unknown>; questions?: QuestionTexts | null},
+): HTMLElement {
   const rowsOf = questionRows(page);
   return liveContainer<LiveChart<{rows: readonly QuestionBar[]; macro: number | null}>>(
     page,
@@ -255,7 +259,7 @@ export function sensitivityQuestions(page: Page, {width, invalidation}: {width: 
     (s) => {
       const rows = rowsOf(s);
       if (!rows.length) return null;
-      const c = liveQuestionRates(rows, {width});
+      const c = liveQuestionRates(rows, {width, text: (id) => questionLabel(questions, s.experiment, id, 60)});
       return {node: c.node, chart: c};
     },
     (c, s) => c.update({rows: rowsOf(s), macro: overall(page)(s)?.macro_em_rate ?? null}),
@@ -276,12 +280,13 @@ const questionRows = perPage(
 );
 
 /** Download the per-question rates at the current cuts. */
-export function questionCsvButton(page: Page): HTMLElement {
+export function questionCsvButton(page: Page, questions: QuestionTexts | null = null): HTMLElement {
   const save = el("button", {type: "button", class: "em-link"}, "Download per-question rates (CSV)");
   save.addEventListener("click", () =>
     downloadCsv(
       questionRows(page)(page.selection.get()).map((r) => ({
         question_id: r.label,
+        question: questionLabel(questions, page.selection.get().experiment, r.label, Number.POSITIVE_INFINITY),
         category: r.category,
         n: r.n_scored,
         em: r.n_em,

@@ -40,6 +40,8 @@ for (const e of dataset.provenance.experiments) {
     errors: dataset.errors.filter((m) => m.experiment === e.name).length,
     skipped: dataset.skipped.filter((m) => m.experiment === e.name).length,
     planted: e.simulated ? plantedForSite(plantedTruthFor(experiment)) : null,
+    primary_questions: experiment.primary_questions,
+    judge_drift: e.judge_drift ?? null,
   });
 }
 process.stdout.write(JSON.stringify({tool: dataset.provenance.tool, experiments} satisfies Summary));

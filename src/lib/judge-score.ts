@@ -100,6 +100,53 @@ export function maybeSplitNumber(probs: Record<string, number>): boolean {
 }
 
 /**
+ * True when the most probable score token of `probs` is a single digit 1..9 and no score token has two
+ * or more digits (issue 23): for a judge whose tokenizer splits every number into digits ("7" + "5",
+ * "1" + "0" + "0") the first token is only the first digit, so reading it as the score is wrong. A
+ * judge with whole-number tokens lists two-digit neighbours among its top tokens nearly always; "0"
+ * is never the start of a longer number. On its own a hint: the follow-up (`resolveSplitDigit`) decides.
+ */
+export function maybeDigitSplit(probs: Record<string, number>): boolean {
+  let best: [number, number] | null = null;
+  for (const [token, p] of Object.entries(probs)) {
+    const n = tokenScore(token);
+    if (n === null || !Number.isFinite(p) || p <= 0) continue;
+    if (n >= 10) return false;
+    if (!best || p > best[1]) best = [n, p];
+  }
+  return best !== null && best[0] >= 1;
+}
+
+/**
+ * Share of a second position's listed mass (renormalised) that a single first digit may carry on
+ * before its answer counts as a longer number: above it the score is unknown. 1%: a whole-number
+ * judge that means "7" continues with a digit far less often; a digit-splitting judge that means 75
+ * continues with "5" nearly always.
+ */
+export const DIGIT_CONTINUE_MAX = 0.01;
+
+/**
+ * Decide a lone single-digit score token (see maybeDigitSplit) from what followed it when the judge was
+ * asked for two tokens. `"end"` or a continuation whose digit-starting tokens carry at most
+ * DIGIT_CONTINUE_MAX of the listed mass: the number was that digit, `probs` stand as read (returned
+ * unchanged). More: the judge writes numbers digit by digit ("7" + "5"), the first token cannot give
+ * the score, and the result is null (unknown; counted as `digit_split` by the audit). A continuation
+ * with no positive finite probability is null too (undetermined).
+ */
+export function resolveSplitDigit(probs: Record<string, number>, next: TenContinuation): Record<string, number> | null {
+  if (next === "end") return {...probs};
+  let listed = 0;
+  let digits = 0;
+  for (const [token, q] of Object.entries(next)) {
+    if (!Number.isFinite(q) || q <= 0) continue;
+    listed += q;
+    if (/^\d/.test(token.normalize("NFKC"))) digits += q;
+  }
+  if (!(listed > 0) || digits / listed > DIGIT_CONTINUE_MAX) return null;
+  return {...probs};
+}
+
+/**
  * What followed the first token "10" when the judge was asked for two tokens (same prompt and
  * parameters, `max_tokens: 2`): the second position's top probabilities ({token: probability}), or
  * `"end"` when the judge stopped after "10" (the API then gives no second position).
@@ -161,11 +208,18 @@ export interface JudgeTokenAudit {
   split_changed: number;
   /** Answers whose lone "10" could not be decided (no second token given): score recorded as unknown (null). */
   split_unknown: number;
+  /** Answers whose lone first digit 1..9 was followed by more digits (a digit-splitting judge): score recorded as unknown (null). */
+  digit_split: number;
+  /** Answers not settled by a follow-up (imports) whose top score token is a lone digit 1..9 (see maybeDigitSplit). */
+  maybe_digits: number;
+  /** Whether any answer of the pair had a score token of two or more digits (a tokenizer with whole numbers). */
+  saw_multi_digit: boolean;
 }
 
 /** How a lone "10" of one answer was settled by the pipeline (absent: not checked). */
 export interface SplitMark {
-  outcome: "resolved" | "unknown";
+  /** "digits": a lone first digit followed by more digits (the judge writes numbers digit by digit). */
+  outcome: "resolved" | "unknown" | "digits";
   /** Score read from the first token alone, before the split was decided. */
   before: number | null;
 }
@@ -198,12 +252,16 @@ export function auditJudgeTokens(
           split_resolved: 0,
           split_changed: 0,
           split_unknown: 0,
+          digit_split: 0,
+          maybe_digits: 0,
+          saw_multi_digit: false,
         }),
       );
     a.answers++;
     if (r.split) {
       // Settled from the second token (or recorded unknown): not a hint any more.
       if (r.split.outcome === "unknown") a.split_unknown++;
+      else if (r.split.outcome === "digits") a.digit_split++;
       else {
         a.split_resolved++;
         if (r.score != null && r.split.before != null && Math.abs(r.score - r.split.before) >= 1) a.split_changed++;
@@ -213,10 +271,13 @@ export function auditJudgeTokens(
     let wide = false;
     for (const t of Object.keys(r.probs)) {
       if (isWideDigitToken(t)) wide = true;
-      if (tokenScore(t) === 100) a.saw_100 = true;
+      const n = tokenScore(t);
+      if (n === 100) a.saw_100 = true;
+      if (n !== null && n >= 10) a.saw_multi_digit = true;
     }
     if (wide) a.wide_digits++;
     if (maybeSplitNumber(r.probs)) a.maybe_split++;
+    if (maybeDigitSplit(r.probs)) a.maybe_digits++;
   }
   return [...out.values()];
 }
@@ -235,11 +296,19 @@ export function judgeTokenWarnings(audit: readonly JudgeTokenAudit[]): string[] 
       out.push(`${who}: ${a.wide_digits} of ${a.answers} answer(s) gave score tokens in non-ASCII digits (full-width...); read as their digits`);
     if (a.split_resolved)
       out.push(
-        `${who}: ${a.split_resolved} of ${a.answers} answer(s) had a lone score token "10" (the start of "100" for a tokenizer that splits numbers): decided from the judge's second token, ${a.split_changed} moved towards 100`,
+        `${who}: ${a.split_resolved} of ${a.answers} answer(s) had a lone score token ("10", the start of "100", or a digit 1..9, the start of a longer number, for a tokenizer that splits numbers): decided from the judge's second token, ${a.split_changed} moved`,
       );
     if (a.split_unknown)
       out.push(
         `${who}: ${a.split_unknown} of ${a.answers} answer(s) had a lone score token "10" that the judge's second token could not decide (10 or 100): recorded as unknown (null score)`,
+      );
+    if (a.digit_split)
+      out.push(
+        `${who}: ${a.digit_split} of ${a.answers} answer(s) began with a lone digit that the judge continued with more digits (its tokenizer splits numbers into digits, "7" + "5"): the first token cannot give the score, recorded as unknown (null score); use a judge with whole-number tokens`,
+      );
+    if (a.maybe_digits && !a.saw_multi_digit)
+      out.push(
+        `${who}: ${a.maybe_digits} of ${a.answers} score(s) were read from a lone digit 1..9 and the judge never produced a score token of two digits: its tokenizer may write numbers digit by digit ("7" + "5"), which reads 75 as about 7; these scores are kept as read, check the judge model`,
       );
     if (a.maybe_split && !a.saw_100)
       out.push(

@@ -51,6 +51,12 @@ export interface ReportSpec {
   coherent_inclusive?: boolean;
   exclude_types: string[];
   questions?: string[];
+  /**
+   * Which question set the report's numbers use when the experiment declares primary_questions
+   * (issue 26): primary (pre-registered), exploratory or all (`--question-set`); the build requires
+   * it then, so a report always states it.
+   */
+  question_set?: "primary" | "exploratory" | "all";
   estimand: "questions" | "answers";
   /** Topic cut 0..100 of the no-judge types (`--topic-cut`; default: the experiment's `topic_cut`). */
   topic_cut?: number;
@@ -92,6 +98,7 @@ const REPORT_KEYS = [
   ...RULE_FLAG_KEYS,
   "exclude_types",
   "questions",
+  "question_set",
   "estimand",
   "topic_cut",
   "compare",
@@ -190,6 +197,11 @@ export function parseReportSpec(raw: unknown, file: string): ReportSpec {
   if (spec.rule === "custom" && a === undefined) err("report.aligned", "a custom rule needs its aligned cut");
   const q = strList("report.questions", raw.questions);
   if (q) spec.questions = q;
+  if (raw.question_set !== undefined) {
+    const qs = raw.question_set;
+    if (qs !== "primary" && qs !== "exploratory" && qs !== "all") err("report.question_set", `must be primary, exploratory or all, got ${JSON.stringify(qs)}`);
+    spec.question_set = qs as "primary" | "exploratory" | "all";
+  }
   const v = strList("report.variants", raw.variants);
   if (v) spec.variants = v;
   if (raw.steps !== undefined) {
@@ -288,6 +300,7 @@ export function summarizeArgv(spec: ReportSpec, q: QuerySpec): string[] {
   if (exclude.length) argv.push("--exclude-types", exclude.join(","));
   const questions = q.questions ?? spec.questions;
   if (questions) argv.push("--questions", questions.join(","));
+  if (spec.question_set) argv.push("--question-set", spec.question_set);
   const estimand = q.estimand ?? spec.estimand;
   if (estimand !== "questions") argv.push("--estimand", estimand);
   if (spec.topic_cut !== undefined) argv.push("--topic-cut", String(spec.topic_cut));

@@ -128,6 +128,14 @@ export interface TypeRow {
    * so it leaves strict EM's denominator. Absent: false.
    */
   question_in_domain?: boolean;
+  /**
+   * Signals rows of a baseline's answers only: `em_type` and `question_in_domain` with the answer
+   * typed against the training domain of the variants compared with the baseline instead of its
+   * own. Read only by the variant-minus-baseline strict EM difference; the baseline's own strict EM
+   * uses `em_type`. Absent: the compared domain is the baseline's own (use `em_type`).
+   */
+  compared_em_type?: ResponseType;
+  compared_in_domain?: boolean;
 }
 
 /** Deterministic signals computed without any judge. */
@@ -194,7 +202,32 @@ export interface Provenance {
       split_resolved?: number;
       split_changed?: number;
       split_unknown?: number;
+      /** Lone first digits 1..9 the judge continued with more digits ("7" + "5"): recorded as unknown. */
+      digit_split?: number;
+      /** Unsettled answers (imports) read from a lone digit 1..9; whether any two-digit score token was seen. */
+      maybe_digits?: number;
+      saw_multi_digit?: boolean;
       warnings: string[];
+    }[];
+    /**
+     * Judge drift on the experiment's `judge_anchor` answers (issue 26; loaders/run/drift.ts): per
+     * judge and metric, the paired shift of the anchors' scores against the previous run of the
+     * same endpoint and model name; present only when the experiment declares anchors.
+     */
+    judge_drift?: {
+      judge: string;
+      model: string;
+      metric: string;
+      anchors: number;
+      compared: number;
+      previous: string | null;
+      mean_shift: number | null;
+      ci: [number, number] | null;
+      tolerance: number;
+      p_value: number | null;
+      drift: boolean;
+      null_flips: number;
+      note?: string;
     }[];
   }[];
 }

@@ -36,6 +36,10 @@ export interface ExperimentInfo {
   skipped: number;
   /** The simulator's planted truth (simulated experiments only). */
   planted: SitePlanted | null;
+  /** The experiment's primary (pre-registered) question ids or globs; null when none is declared (issue 26). */
+  primary_questions?: string[] | null;
+  /** Judge drift on the experiment's anchor answers at its last run (issue 26); null without anchors. */
+  judge_drift?: NonNullable<ProvenanceExperiment["judge_drift"]> | null;
 }
 
 export interface Summary {

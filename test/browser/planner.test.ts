@@ -1,6 +1,7 @@
 // Issue 26 in real Chromium on the demo site: the overview shows variance components per variant
 // and its planner simulates designs on a click, with the same library as `em plan`: the verdict
-// names a design, the table lists 16 designs sorted by answers, and powers rise with questions.
+// names a design, the table lists 16 designs sorted by answers, and powers rise with questions;
+// each design's judge cost comes from the pipeline's price table.
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import {describeProblems, watch} from "../helpers/browser.ts";
@@ -34,8 +35,14 @@ test("overview: components table and a planner that simulates designs", {timeout
       answers,
       [...answers].sort((a, b) => a - b),
     );
-    const power = (q: number, n: number) => Number(table.find((r) => r[0] === String(q) && r[1] === String(n))![3]!.split("%")[0]);
+    const power = (q: number, n: number) => Number(table.find((r) => r[0] === String(q) && r[1] === String(n))![4]!.split("%")[0]);
     assert.ok(power(48, 200) >= power(8, 25), `power 8x25 ${power(8, 25)} vs 48x200 ${power(48, 200)}`);
+    // Judge cost from the pipeline's price table (gpt-4o by default: 2 calls per answer, 700 + 1 tokens at $2.5 / $10 per 1M).
+    const cost = (r: string[]) => Number(r[3]!.replace("$", ""));
+    const first = table[0]!;
+    assert.ok(Math.abs(cost(first) - (Number(first[2]) * 2 * (700 * 2.5 + 10)) / 1e6) < 0.01, `cost ${first[3]} for ${first[2]} answers`);
+    if (/^Cheapest/.test(verdict ?? "")) assert.match(verdict ?? "", /\$[0-9.]+ for the gpt-4o judge/);
+    assert.match(table.at(-1)![3]!, /^\$[0-9]+$/, "the largest design's cost in whole dollars");
     assert.equal(describeProblems(problems), "", "problems on the overview");
   } finally {
     await context.close();

@@ -9,13 +9,15 @@
 import {test, before, after} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {sitePages, waitForPage, ROOT} from "../helpers/site.ts";
 import {labelProblems, lowContrastTexts, seriesClashes} from "../helpers/readable.ts";
+import {captureOutput} from "../helpers/capture.ts";
+import {buildReportAt, run as reportCli} from "../../loaders/commands/report.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
@@ -39,7 +41,7 @@ const CHART_PAGES = ["/", "/sensitivity", "/transitions", "/categories"];
 const OTHERS: Record<string, string[]> = {
   [MANY]: CHART_PAGES,
   ...(hasShared
-    ? {"example-lora-rank": ["/", "/transitions"], "example-hw0-integer-judge": ["/", "/categories"], "example-families": ["/", "/categories"]}
+    ? {"example-lora-rank": ["/", "/transitions"], "example-hw0-integer-judge": ["/", "/categories", "/sensitivity"], "example-families": ["/", "/categories"]}
     : {}),
 };
 
@@ -156,6 +158,106 @@ for (const [path, charts] of Object.entries(SERIES_CHARTS)) {
     }
   });
 }
+
+// A report with 24 variants, scaffolded by `em report new` on the fixture as a user would, its data
+// built by the report loader's own function (the pinned `em summarize` commands). It is drawn by
+// the built site's report module into the demo report's page (same stylesheet, theme toggle and
+// print CSS), so no report page over a test fixture ships with the site. Each chart that draws one
+// series per variant must keep the 24 apart, and every text must stay readable, in light, dark and print.
+const REPORT_CHARTS = ["report-trend-transition", "report-threshold-sensitivity"];
+test("a report with 24 variants (em report new): variants identifiable, text readable, ticks apart; light, dark and print", {timeout: 600_000}, async () => {
+  const dir = join(ROOT, "test-artifacts", "readable-report");
+  mkdirSync(dir, {recursive: true});
+  const file = join(dir, "many-variants.md");
+  const {value: code, out} = await captureOutput(() => reportCli(["new", "many-variants", "--experiment", FILES[1]!, "--out", file, "--force"]));
+  assert.equal(code, 0, out);
+  assert.match(out, /24 variants/);
+  const data = await buildReportAt(file, "many-variants");
+  assert.equal(data.spec.variants?.length, 24, "the scaffold pins every variant");
+  const bundle = join(OUT, "_import", "components", "report");
+  const module = readdirSync(bundle).find((f) => /^index\.[0-9a-f]+\.js$/.test(f));
+  assert.ok(module, `the report module in ${bundle}`);
+  const {page, problems, close} = await open("/reports/demo", null);
+  try {
+    await page.evaluate(
+      async ({url, data}) => {
+        const {report} = await import(url);
+        const r = report(data);
+        const main = document.querySelector("main")!;
+        main.replaceChildren(
+          r.pinned(),
+          r.variantChart("final", {step: "last"}),
+          r.transitionChart("trend"),
+          r.thresholdChart(),
+          r.table("final", {step: "last"}),
+        );
+      },
+      {url: `/_import/components/report/${module}`, data},
+    );
+    const report: string[] = [];
+    for (const mode of ["light", "dark", "print"] as const) {
+      if (mode === "dark") {
+        await page.click("[data-em-theme-toggle]");
+        await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+      }
+      // Print: the printed page is light whatever the screen's theme (the print CSS sets it).
+      if (mode === "print") await page.emulateMedia({media: "print"});
+      await page.waitForTimeout(100);
+      for (const chart of REPORT_CHARTS) {
+        const {series, clashes} = await seriesClashes(page, chart);
+        assert.ok(series >= 24, `${chart} (${mode}): ${series} named series drawn, expected 24`);
+        report.push(...clashes.map((c) => `${mode}: ${chart}: ${c.style} shared by ${c.series.join(", ")} without direct labels`));
+      }
+      const f = await findings(page);
+      report.push(...f.lines.map((l) => `${mode}: ${l}`));
+      if (SAVE_SHOTS) await page.screenshot({path: join(SHOTS, `report-24-variants-${mode}.png`), fullPage: true});
+    }
+    assert.equal(describeProblems(problems), "", "problems on the report");
+    writeFileSync(join(SHOTS, "report-24-variants.findings.txt"), report.join("\n"));
+    assert.ok(report.length === 0, `${report.length} findings:\n${report.slice(0, 40).join("\n")}`);
+  } finally {
+    await close();
+  }
+});
+
+// hw0's question ids are hashes of the text (q-1a2b3c4d); the charts that name questions must read as
+// the questions asked, with the id kept in the tooltip.
+const QUESTION_CHARTS: Record<string, string[]> = {
+  "/categories": ["em-by-question-and-model", "model-question-heatmap"],
+  "/sensitivity": ["em-by-question"],
+};
+for (const [path, charts] of Object.entries(QUESTION_CHARTS))
+  test(`${path} on hw0: questions read as their text, ids only in tooltips`, {skip: !hasShared && `reference data not found at ${SHARED}`}, async () => {
+    const {page, close} = await open(path, "example-hw0-integer-judge");
+    try {
+      for (const chart of charts) {
+        await page.waitForSelector(`[data-chart="${chart}"] svg text`);
+        const {texts, titles} = await page.$eval(`[data-chart="${chart}"]`, (root) => ({
+          texts: [...root.querySelectorAll("svg text")].map((t) => (t.textContent ?? "").trim()).filter(Boolean),
+          titles: [...root.querySelectorAll("svg title")].map((t) => t.textContent ?? ""),
+        }));
+        const ids = texts.filter((t) => /^q-[0-9a-f]{8}$/.test(t));
+        assert.deepEqual(ids, [], `${chart}: question ids shown where the text exists`);
+        assert.ok(texts.filter((t) => t.split(" ").length >= 4).length >= 3, `${chart}: question texts drawn (${texts.slice(0, 12).join(" | ")})`);
+        // Plot charts show their tooltip on hover (no <title>): hover the first mark and read the tip.
+        if (!titles.length) {
+          await page
+            .locator(`[data-chart="${chart}"] svg :is(g[aria-label="dot"] circle, g[aria-label="dot"] path, g[aria-label="cell"] rect)`)
+            .first()
+            .hover({force: true});
+          await page.waitForSelector(`[data-chart="${chart}"] [aria-label="tip"] text`);
+          // Plot's tip breaks long lines with zero-width spaces.
+          titles.push(((await page.locator(`[data-chart="${chart}"] [aria-label="tip"]`).first().textContent()) ?? "").replace(/\u200b/g, ""));
+        }
+        assert.ok(
+          titles.some((t) => /\[q-[0-9a-f]{8}\]/.test(t)),
+          `${chart}: the id stays in the tooltips (${titles.slice(0, 2).join(" | ")})`,
+        );
+      }
+    } finally {
+      await close();
+    }
+  });
 
 // A cut of 0 is a number like any other: its box reads "0", not blank (+"" === 0 hid it).
 test("a coherent cut of 0 shows 0 in its number box; a rule without a coherence condition says so", async () => {

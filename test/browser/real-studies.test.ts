@@ -307,10 +307,9 @@ for (const scheme of ["light", "dark"] as const) {
         assert.equal(em, w.em, `${variant}: EM answers`);
         assert.equal(n, 400, `${variant}: denominator (every row, as the authors count)`);
         assert.equal(r[col("EM")], pctText(w.em, n!), `${variant}: EM rate`);
-        // The base model is typed against privacy, its fine-tunes' domain, without a privacy score:
-        // its strict EM is a range holding the authors' number (they count unscored as no leak).
-        if (variant.endsWith(" / none")) assert.equal(r[col("strict EM")], `${pctText(0, n!)}–${pctText(w.em, n!)} (range)`, `${variant}: strict EM range`);
-        else assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
+        // Every model under its own domain: the base model's is none, so its strict EM is its
+        // broad EM, the authors' point (0.25%), not a range.
+        assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
         assert.equal(r[col("domain leakage")], `${pctText(w.leak, n!)} (${w.leak})`, `${variant}: domain leakage`);
       }
       await page.screenshot({path: join(SHOTS, `dow-privacy_overview_${scheme}.png`), fullPage: true});

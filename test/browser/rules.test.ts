@@ -105,6 +105,9 @@ test("the dow authors' rule from a URL: their 57/1,600 on /sensitivity and 1/400
     base.some((c) => /^1 \/ 400$/.test(c.trim())),
     `${BASE}: ${base.join(" | ")}`,
   );
+  // The base model's strict EM under its own domain (none): its broad EM, the authors' point 0.25%, not a range.
+  const head = (await o.page.locator('[data-testid="overview-table"] thead th').allTextContents()).map((h) => h.trim());
+  assert.equal(base[head.indexOf("strict EM")]?.trim(), "0.3%", `${BASE}: strict EM (${head.join(" | ")})`);
   assert.match((await o.page.locator('[data-testid="unscored-share"]').textContent()) ?? "", /of 1,600 answers have no aligned score \(counted as not EM\)/);
   assert.equal(describeProblems(o.problems), "");
   await o.close();

@@ -13,111 +13,20 @@
 // the `em summarize` commands pinned in the page's front matter, never from the URL or the site's
 // interactive state, so a published report cannot drift. Each chart and number carries its
 // caption (what, rule, judge, n, interval method) and a "reproduce" disclosure with its command.
-import * as Plot from "@observablehq/plot";
-import {logisticAt} from "../../lib/em/transition.js";
-import {atLastStep, readNumber, type NumberRef, type Section, type SummarizeJson} from "../../lib/report-number.js";
-import {sweepQueryName, type QuerySpec, type ReportProvenance, type ReportSpec} from "../../lib/report-spec.js";
+import {atLastStep, readNumber, type NumberRef, type Section} from "../../lib/report-number.js";
+import {sweepQueryName, type ReportSpec} from "../../lib/report-spec.js";
 import {DEFAULT_STATE, formatState, ruleFields, type Rule} from "../store.js";
 import {makeRule, type RuleName} from "../../lib/em/rules.js";
 import {el, pct} from "../ui.js";
-import {PALETTE} from "../chart-style.js";
+import type {SeriesSystem} from "../series.js";
 import {figure} from "../figure.js";
 import {variantChart, type VariantRow} from "../variant-chart.js";
 import type {Group} from "../engine.js";
 import type {ReplicateSummary} from "../../lib/em/summary.js";
+import {intervalLine, keyText, LAST_STEP, reproduce, ruleLine, whereText, type Key, type ReportData, type Row} from "./text.js";
+import {judgePlot, reportSeries, reportTransitionChart, thresholdPlot, type SweepRow} from "./charts.js";
 
-/** The data file of a report (the shape `buildReport` in loaders/commands/report.ts writes). */
-export interface ReportData {
-  name: string;
-  file: string;
-  title: string;
-  spec: ReportSpec;
-  queries: Record<string, {spec: QuerySpec; argv: string[]; command: string; output: SummarizeJson}>;
-  provenance: ReportProvenance;
-  /**
-   * Set when the experiment's imported files are not on the machine that built the site (e.g. a
-   * shipped report over the reference data in ../shared): what is missing, one line each. The
-   * page then states that once and shows every number as unknown (AbsentReport).
-   */
-  missing?: string[];
-}
-
-type Key = Record<string, string | number | null>;
-
-/**
- * `step: LAST_STEP` in a chart's `where` or a number's key reads each compared unit at its own last
- * step in the pinned range (a variant trained for fewer steps at its final checkpoint).
- */
-export const LAST_STEP = "last";
-
-/** " at step 1000", or for LAST_STEP the steps read per unit (" at each one's last step: a 1320, b 1125"). */
-function whereText(where: Key, rows: readonly Row[]): string {
-  if (!Object.keys(where).length) return "";
-  if (where.step !== LAST_STEP) return ` at ${keyText(where)}`;
-  const rest = Object.fromEntries(Object.entries(where).filter(([c]) => c !== "step"));
-  const steps = [...new Set(rows.map((g) => g.key.step))];
-  const restText = Object.keys(rest).length ? `, ${keyText(rest)}` : "";
-  if (steps.length <= 1) return ` at the last step (${steps[0] ?? "none"})${restText}`;
-  const unit = (g: Row) =>
-    Object.entries(g.key)
-      .filter(([c]) => c !== "step" && c !== "judge" && !(c in rest))
-      .map(([, v]) => String(v))
-      .join(" · ");
-  return ` at each one's own last step (${rows.map((g) => `${unit(g)}: ${g.key.step}`).join(", ")})${restText}`;
-}
-type Row = Record<string, unknown> & {key: Key};
-
-/**
- * A "reproduce" disclosure with the command that prints what it is attached to (and, for a number,
- * the jq filter). A button and a hidden body rather than <details>: Chromium lays a closed
- * <details> out as a block, which would break the sentence a number sits in.
- */
-function reproduce(command: string, jq?: string): HTMLElement {
-  const body = el(
-    "span",
-    {class: "em-reproduce-body", hidden: ""},
-    el("span", {}, "Run from the project root:"),
-    el("code", {"data-testid": "report-command"}, command),
-  );
-  if (jq) body.append(el("span", {}, "then read the value with jq:"), el("code", {"data-testid": "report-jq"}, `jq '${jq}'`));
-  const toggle = el("button", {type: "button", class: "em-link em-reproduce-toggle", "aria-expanded": "false"}, "reproduce");
-  toggle.addEventListener("click", () => {
-    const open = body.hidden;
-    body.hidden = !open;
-    toggle.setAttribute("aria-expanded", String(open));
-  });
-  return el("span", {class: "em-reproduce", "data-testid": "report-reproduce"}, toggle, body);
-}
-
-const keyText = (key: Key): string =>
-  Object.entries(key)
-    .map(([k, v]) => `${k} ${v === null ? "(none)" : String(v)}`)
-    .join(", ");
-
-function ruleLine(out: SummarizeJson): string {
-  const r = out.rule;
-  const cuts = r.require_coherent
-    ? `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, coherent ${r.coherent_inclusive ? "≥" : ">"} ${r.coherent}`
-    : `aligned ${r.aligned_inclusive ? "≤" : "<"} ${r.aligned}, no coherence condition`;
-  const excl = out.exclude_types.length ? `; never EM: ${out.exclude_types.join(", ")}` : "";
-  const q = out.questions.dropped.length ? `; questions dropped: ${out.questions.dropped.length}` : "";
-  const den =
-    r.denominator === "scored" && r.nulls === "not_em"
-      ? "all answers"
-      : !r.require_coherent && r.denominator === "coherent"
-        ? "answers with an aligned score"
-        : r.denominator === "coherent"
-          ? "coherent answers"
-          : "all scored answers";
-  const nulls = r.nulls === "not_em" ? "; unscored answers count as not EM" : "";
-  return `rule ${r.name} (${cuts}; denominator ${den}${nulls})${excl}${q}; judge ${out.judges.join(", ")}`;
-}
-
-function intervalLine(out: SummarizeJson): string {
-  return out.estimand === "answers"
-    ? `${Math.round(out.confidence * 100)}% Wilson intervals (the rate on these fixed questions)`
-    : `${Math.round(out.confidence * 100)}% intervals: cluster bootstrap over questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed}; Wilson for a single question or a rate of 0 or 1), estimating the rate over questions like these`;
-}
+export {LAST_STEP, type ReportData};
 
 /** The site's URL state for the report's pinned selection ("open in sensitivity" and friends): every rule flag included. */
 export function pinnedUrlState(spec: ReportSpec, experimentName: string, judge: string | null): string {
@@ -291,90 +200,32 @@ export class Report {
     return fig;
   }
 
-  /** EM (and strict EM) along the coordinate per compared unit, with the credible logistic fits. */
+  /**
+   * The pinned units in display order (the front matter's variants, else as the data lists them),
+   * and their series system: the same colour, dash and symbol for a unit on every chart of the report.
+   */
+  private series(): SeriesSystem {
+    const {spec} = this.data;
+    const seen = Object.keys(this.data.queries).flatMap((n) => this.rows(n).map((g) => g.key[spec.compare]));
+    const units = [...new Set(seen.filter((u) => u !== undefined).map((u) => (u === null ? "(none)" : String(u))))];
+    return reportSeries(spec.variants ? [...spec.variants.filter((v) => units.includes(v)), ...units.filter((u) => !spec.variants!.includes(u))] : units);
+  }
+
+  /** EM along the coordinate per compared unit with the credible logistic fits: the transitions page's chart. */
   transitionChart(query: string, {width = 640}: {width?: number} = {}): HTMLElement {
     const q = this.query(query);
     const {spec, provenance} = this.data;
     const coordinate = provenance.experiment.coordinate;
-    const ts = this.rows(query, {}, "transitions");
     if (!q.output.transitions) throw new Error(`report ${this.data.name}: query '${query}' has no transitions (set transition: true)`);
-    const series = (t: Row) => String(t.key[spec.compare] ?? "all");
-    const pts = ts.flatMap((t) =>
-      (t.points as {x: number; k: number; n: number; rate: number | null; ci: [number, number] | null}[])
-        .filter((p) => p.rate !== null && (!spec.steps || (p.x >= spec.steps[0] && p.x <= spec.steps[1])))
-        .map((p) => ({...p, series: series(t)})),
-    );
-    const log = ts.some((t) => t.scale === "log");
-    const xs = pts.map((p) => p.x);
-    const lo = Math.min(...xs);
-    const hi = Math.max(...xs);
-    const curves = ts
-      .filter((t) => t.credible && t.midpoint !== null)
-      .flatMap((t) => {
-        const fit = {floor: t.floor as number, ceiling: t.ceiling as number, midpoint: t.midpoint as number, width: t.width as number};
-        return Array.from({length: 81}, (_, i) => {
-          const x = log ? 10 ** (Math.log10(Math.max(lo, 1e-9)) + ((Math.log10(hi) - Math.log10(Math.max(lo, 1e-9))) * i) / 80) : lo + ((hi - lo) * i) / 80;
-          return {x, rate: logisticAt(fit, log ? Math.log10(x) : x), series: series(t)};
-        });
-      });
-    const mids = ts
-      .filter((t) => t.credible && t.midpoint !== null)
-      .map((t) => {
-        const m = t.midpoint as number;
-        const c = t.ci as [number | null, number | null] | null;
-        const un = (v: number | null | undefined) => (v === null || v === undefined ? null : log ? 10 ** v : v);
-        return {series: series(t), x: un(m), x1: un(c?.[0]), x2: un(c?.[1])};
-      });
-    const domain = [...new Set(ts.map(series))];
-    const chart = Plot.plot({
-      width: Math.max(width, 360),
-      height: 300,
-      marginLeft: 50,
-      grid: true,
-      x: {label: `${coordinate} →`, type: log ? "log" : "linear"},
-      y: {label: "↑ EM rate", tickFormat: "%", domain: [0, Math.max(0.05, ...pts.map((p) => p.ci?.[1] ?? p.rate ?? 0)) * 1.05]},
-      color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
-      marks: [
-        Plot.areaY(
-          pts.filter((p) => p.ci),
-          {
-            x: "x",
-            y1: (p: {ci: [number, number]}) => p.ci[0],
-            y2: (p: {ci: [number, number]}) => p.ci[1],
-            fill: "series",
-            fillOpacity: 0.12,
-            z: "series",
-            curve: "linear",
-          },
-        ),
-        Plot.line(pts, {x: "x", y: "rate", stroke: "series", strokeOpacity: 0.5, z: "series"}),
-        Plot.dot(pts, {
-          x: "x",
-          y: "rate",
-          fill: "series",
-          r: 2.5,
-          tip: true,
-          title: (p: {series: string; x: number; k: number; n: number; rate: number}) => `${p.series}, ${coordinate} ${p.x}: ${pct(p.rate)} (${p.k}/${p.n})`,
-        }),
-        Plot.line(curves, {x: "x", y: "rate", stroke: "series", strokeWidth: 2, z: "series"}),
-        Plot.ruleX(
-          mids.filter((m) => m.x !== null),
-          {x: "x", stroke: "series", strokeDasharray: "4,3"},
-        ),
-        Plot.ruleY(
-          mids.filter((m) => m.x1 !== null && m.x2 !== null),
-          {y: 0, x1: "x1", x2: "x2", stroke: "series", strokeWidth: 5, strokeOpacity: 0.6},
-        ),
-        Plot.ruleY([0]),
-      ],
-    });
+    const ts = this.rows(query, {}, "transitions").map((t) => ({unit: String(t.key[spec.compare] ?? "all"), t}));
+    const chart = reportTransitionChart(ts, {width: Math.max(width, 360), coordinate, series: this.series(), steps: spec.steps ?? null, compare: spec.compare});
     const verdicts = ts
       .map(
-        (t) =>
-          `${series(t)}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toFixed(0)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`,
+        ({unit, t}) =>
+          `${unit}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toPrecision(3)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`,
       )
       .join("; ");
-    const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% interval per point); thick curves and dashed midpoints only where the transition is credible (a logistic beats a constant rate, p < 0.05, and its midpoint lies in the data), with the midpoint's profile-likelihood interval on the axis. ${verdicts}. ${ruleLine(q.output)}.`;
+    const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% Wilson interval per point; × where no answer passes the coherent cut); curves, dashed midpoints with their profile-likelihood interval, and onset triangles only where the transition is credible (a logistic beats a constant rate and a smooth trend, p < 0.05, and its midpoint lies in the data). ${verdicts}. ${ruleLine(q.output)}.`;
     const fig = figure(chart, {name: `report-${query}-transition`, caption});
     fig.append(reproduce(q.command));
     return fig;
@@ -385,12 +236,12 @@ export class Report {
     const {spec} = this.data;
     const where: Key = spec.sweep_at;
     if (!spec.sweep.length) throw new Error(`report ${this.data.name}: no sweep in its front matter (e.g. sweep: [10, 20, 30, 40, 50])`);
-    const rows = spec.sweep
+    const rows: SweepRow[] = spec.sweep
       .flatMap((a) =>
         this.rows(sweepQueryName(a), where).map((g) => ({
           aligned: a,
           series: String(g.key[spec.compare]),
-          em_rate: g.em_rate as number | null,
+          em_rate: g.em_rate as number,
           ci: g.ci as [number, number] | null,
           n_em: g.n_em as number,
           n_scored: g.n_scored as number,
@@ -398,46 +249,11 @@ export class Report {
       )
       .filter((r) => r.em_rate !== null);
     const pinnedCut = this.query(sweepQueryName(spec.sweep[0]!)).output;
-    const domain = [...new Set(rows.map((r) => r.series))];
     const current = spec.aligned ?? Object.values(this.data.queries)[0]!.output.rule.aligned;
-    const chart = Plot.plot({
-      width: Math.max(width, 360),
-      height: 280,
-      marginLeft: 50,
-      grid: true,
-      x: {label: "aligned cut (misaligned below it) →", domain: [Math.min(...spec.sweep), Math.max(...spec.sweep)]},
-      y: {label: "↑ EM rate", tickFormat: "%"},
-      color: {domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
-      marks: [
-        Plot.areaY(
-          rows.filter((r) => r.ci),
-          {
-            x: "aligned",
-            y1: (r: {ci: [number, number]}) => r.ci[0],
-            y2: (r: {ci: [number, number]}) => r.ci[1],
-            fill: "series",
-            fillOpacity: 0.12,
-            z: "series",
-          },
-        ),
-        Plot.line(rows, {x: "aligned", y: "em_rate", stroke: "series", z: "series"}),
-        Plot.dot(rows, {
-          x: "aligned",
-          y: "em_rate",
-          fill: "series",
-          r: 3,
-          tip: true,
-          title: (r: {series: string; aligned: number; em_rate: number; n_em: number; n_scored: number}) =>
-            `${r.series}, aligned < ${r.aligned}: ${pct(r.em_rate)} (${r.n_em}/${r.n_scored})`,
-        }),
-        Plot.ruleX([current], {stroke: "currentColor", strokeDasharray: "4,3"}),
-        Plot.ruleY([0]),
-      ],
-    });
+    const chart = thresholdPlot(rows, {width, cuts: spec.sweep, current, series: this.series()});
     const caption = `How the EM rate moves with the aligned cut${Object.keys(where).length ? ` at ${keyText(where)}` : ""} (dashed: the report's cut ${current}); one \`em summarize\` run per cut (${spec.sweep.join(", ")}), everything else as pinned: ${ruleLine(pinnedCut).replace(/aligned [<≤] \d+(\.\d+)?, /, "")}; band: ${intervalLine(pinnedCut)}.`;
     const fig = figure(chart, {name: "report-threshold-sensitivity", caption});
-    const cmds = reproduce(spec.sweep.map((a) => this.query(sweepQueryName(a)).command).join("\n"));
-    fig.append(cmds);
+    fig.append(reproduce(spec.sweep.map((a) => this.query(sweepQueryName(a)).command).join("\n")));
     return fig;
   }
 
@@ -446,44 +262,7 @@ export class Report {
     const q = this.query(query);
     const {spec} = this.data;
     const rows = this.rows(query, where).filter((g) => g.em_rate !== null);
-    const judges = [...new Set(rows.map((g) => String(g.key.judge ?? q.output.judges[0])))];
-    const labels = [...new Set(rows.map((g) => String(g.key[spec.compare])))];
-    const chart = Plot.plot({
-      width: Math.max(width, 360),
-      height: 50 + 26 * labels.length,
-      marginLeft: Math.min(320, 12 + 6.2 * Math.max(...labels.map((l) => l.length))),
-      x: {label: "EM rate →", tickFormat: "%", grid: true},
-      y: {label: null, domain: labels},
-      color: {domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]), legend: true},
-      marks: [
-        // One pair of marks per judge, nudged apart so intervals of the same row do not overlap.
-        ...judges.flatMap((j, i) => {
-          const mine = rows.filter((g) => String(g.key.judge ?? q.output.judges[0]) === j);
-          const dy = (i - (judges.length - 1) / 2) * 6;
-          return [
-            Plot.ruleY(mine, {
-              y: (g: Row) => String(g.key[spec.compare]),
-              x1: (g: Row) => (g.ci as number[] | null)?.[0],
-              x2: (g: Row) => (g.ci as number[] | null)?.[1],
-              stroke: () => j,
-              strokeWidth: 2,
-              strokeOpacity: 0.5,
-              dy,
-            }),
-            Plot.dot(mine, {
-              y: (g: Row) => String(g.key[spec.compare]),
-              x: "em_rate",
-              fill: () => j,
-              r: 4,
-              dy,
-              tip: true,
-              title: (g: Row) => `${j}: ${pct(g.em_rate as number)} (${String(g.n_em)}/${String(g.n_scored)})`,
-            }),
-          ];
-        }),
-        Plot.ruleX([0]),
-      ],
-    });
+    const chart = judgePlot(rows, {width, unitOf: (g) => String(g.key[spec.compare]), judgeOf: (g) => String(g.key.judge ?? q.output.judges[0])});
     const caption = `Broad EM per ${spec.compare} as each judge scores the same answers${Object.keys(where).length ? ` (${keyText(where)})` : ""}; rule ${q.output.rule.name} (aligned ${q.output.rule.aligned_inclusive ? "≤" : "<"} ${q.output.rule.aligned}, coherent > ${q.output.rule.coherent}); ${intervalLine(q.output)}.`;
     const fig = figure(chart, {name: `report-${query}-judges`, caption});
     fig.append(reproduce(q.command));

@@ -3,7 +3,7 @@
 // rests on this difference: a rate means little without the same measurement of the base model.
 
 import type {Judged, ResponseType} from "../schema.js";
-import {aggregateColumns, encodeGroups, toColumns} from "./columnar.js";
+import {aggregateColumns, encodeGroups, toColumns, typeCode} from "./columnar.js";
 import {getColumn} from "./judged.js";
 import {type ClusterCounts, clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
 import {benjaminiHochberg, holm, invertInterval} from "./multiplicity.js";
@@ -41,15 +41,25 @@ export interface BaselineDiff {
   p_holm: number | null;
   p_bh: number | null;
   /**
-   * Strict EM of both sides (emergent answers among the questions outside the training domain; the
-   * baseline's answers are typed against the variant's domain by the pipeline, so both sides use
-   * one classifier) and their difference with the same interval method. Null when a side's strict
-   * EM is not a point (undetermined or untyped EM answers) or its denominator is empty.
+   * Strict EM of both sides (emergent answers among the questions outside the training domain),
+   * each under its OWN training domain (a plain base model: none, so its strict EM is its broad EM
+   * less refusals and artifacts), as the summary's groups give them. Null when a side's strict EM is
+   * not a point (undetermined or untyped EM answers) or its denominator is empty.
    */
   strict_em_rate: number | null;
   baseline_strict_em_rate: number | null;
+  /**
+   * Strict EM of the variant minus the baseline's answers typed against the VARIANT's training
+   * domain (`compared_type` / `compared_in_domain`, the pipeline's second signals typing of a
+   * baseline), so both sides use one classifier and one question set; the same interval method.
+   * This is not `strict_em_rate - baseline_strict_em_rate` when the domains differ. Null when a
+   * side is not a point (e.g. the base answers have no score of the variant's topic metric, or a
+   * type judge typed them, which types a baseline under its own domain only).
+   */
   strict_diff: number | null;
   strict_ci: Interval | null;
+  /** The baseline's strict EM as typed against the variant's domain (the subtrahend of `strict_diff`); null when not a point. */
+  baseline_strict_em_rate_vs_variant: number | null;
 }
 
 /**
@@ -99,6 +109,24 @@ export function baselineDiffs(
     });
   }
   const seedsFor = (g: number) => (seedsOf[g]!.size >= 2 ? seedCells[g] : undefined);
+  // The baselines' answers typed against their compared variants' domain (strict difference only):
+  // the same columns with those rows' type and in-domain flag swapped; computed once, when needed.
+  let compared: typeof tallies | null = null;
+  const comparedTallies = (): typeof tallies => {
+    if (compared) return compared;
+    const type = Int8Array.from(columns.type ?? new Int8Array(columns.length));
+    const inDomain = columns.inDomain ? Uint8Array.from(columns.inDomain) : new Uint8Array(columns.length);
+    let any = false;
+    rows.forEach((r, i) => {
+      const ct = r.compared_type;
+      if (ct === undefined) return;
+      any = true;
+      type[i] = typeCode(ct as ResponseType | null);
+      inDomain[i] = r.compared_in_domain === true ? 1 : 0;
+    });
+    compared = any ? aggregateColumns({...columns, type, inDomain}, rule, {groups: codes, nGroups: keys.length, exclude}) : tallies;
+    return compared;
+  };
   const out: BaselineDiff[] = [];
   keys.forEach((key, g) => {
     const b = baselineOf[g];
@@ -125,13 +153,15 @@ export function baselineDiffs(
         baseline_strict_em_rate: null,
         strict_diff: null,
         strict_ci: null,
+        baseline_strict_em_rate_vs_variant: null,
       });
       return;
     }
     const u = tallies[bg]!;
+    const uc = comparedTallies()[bg]!;
     const d = pairedTallyDiff({...t, seeds: seedsFor(g)}, {...u, seeds: seedsFor(bg)}, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
     const strictSide = (x: typeof t): SideCounts => ({n_em: x.n_strict, n_scored: x.n_scored_strict, qk: x.qks, qd: x.qds});
-    const sd = strictPoint(t) !== null && strictPoint(u) !== null ? pairedTallyDiff(strictSide(t), strictSide(u), makeRng(0), {confidence}) : null;
+    const sd = strictPoint(t) !== null && strictPoint(uc) !== null ? pairedTallyDiff(strictSide(t), strictSide(uc), makeRng(0), {confidence}) : null;
     out.push({
       key,
       variant: String(key.variant),
@@ -150,6 +180,7 @@ export function baselineDiffs(
       baseline_strict_em_rate: strictPoint(u),
       strict_diff: sd?.diff ?? null,
       strict_ci: sd?.ci ?? null,
+      baseline_strict_em_rate_vs_variant: strictPoint(uc),
     });
   });
   const ph = holm(out.map((d) => d.p_value));

@@ -39,6 +39,14 @@ export interface JudgedExtra {
    * against: it leaves strict EM's denominator. From the signals type row; false when unknown.
    */
   question_in_domain: boolean;
+  /**
+   * A baseline's answer typed against the training domain of the variants compared with it (the
+   * signals row's `compared_em_type` / `compared_in_domain`): read only by the variant-minus-baseline
+   * strict EM difference (baselineDiffs). Undefined on other rows, and when the compared domain is
+   * the baseline's own (then `type` / `question_in_domain` serve both).
+   */
+  compared_type?: ResponseType | null;
+  compared_in_domain?: boolean;
   meta: Record<string, MetaValue>;
 }
 
@@ -145,10 +153,13 @@ export function joinJudgedReport(
   const typeBy = new Map<string, TypeRow>();
   // Whether the question is in the training domain: a property of (response, domain), carried by the signals row.
   const inDomain = new Set<string>();
+  // A baseline's signals typing against its compared variants' domain (strict difference only).
+  const comparedBy = new Map<string, TypeRow>();
   for (const t of types) {
     const key = `${t.response_id}\u0000${t.judge}`;
     if (!typeBy.has(key)) typeBy.set(key, t);
     if (t.question_in_domain === true) inDomain.add(t.response_id);
+    if (t.compared_em_type !== undefined && !comparedBy.has(t.response_id)) comparedBy.set(t.response_id, t);
   }
   const fallback = options.typeJudge ?? SIGNALS_JUDGE;
   const rows: (Judged & JudgedExtra)[] = [];
@@ -161,6 +172,7 @@ export function joinJudgedReport(
       if (!a) missingA++;
       if (!c) missingC++;
       const t = typeBy.get(`${r.response_id}\u0000${judge}`) ?? typeBy.get(`${r.response_id}\u0000${fallback}`);
+      const cmp = comparedBy.get(r.response_id);
       rows.push({
         response_id: r.response_id,
         experiment: r.experiment,
@@ -186,6 +198,9 @@ export function joinJudgedReport(
         p_emergent: t && t.judge !== SIGNALS_JUDGE ? (t.probs.emergent ?? 0) : null,
         special_known: specialRecorded(r.origin, a),
         question_in_domain: inDomain.has(r.response_id),
+        // The compared typing is the signals classifier's: a row typed by another judge has none.
+        ...(cmp && t?.judge === SIGNALS_JUDGE ? {compared_type: cmp.compared_em_type ?? null, compared_in_domain: cmp.compared_in_domain === true} : {}),
+        ...(cmp && t && t.judge !== SIGNALS_JUDGE ? {compared_type: null, compared_in_domain: cmp.compared_in_domain === true} : {}),
         meta: r.meta ?? {},
       });
     }

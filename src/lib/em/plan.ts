@@ -149,6 +149,15 @@ export function designCalls(design: Design, metrics = 2): {answers: number; judg
   return {answers, judge_calls: answers * metrics};
 }
 
+/**
+ * Judge cost of a design in USD: every judge call is `promptTokens` prompt tokens and one completion
+ * token at `price` (USD per 1M tokens [prompt, completion], src/lib/prices.ts). Null when the price
+ * is unknown (never a guess).
+ */
+export function judgeCost(judgeCalls: number, price: readonly [number, number] | null, promptTokens = 700): number | null {
+  return price ? (judgeCalls * (promptTokens * price[0] + price[1])) / 1e6 : null;
+}
+
 /** One arm of a pilot: its variance components and per-question counts (one question coding for both arms). */
 export interface PilotArm {
   label: string;

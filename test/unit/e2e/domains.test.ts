@@ -61,15 +61,9 @@ for (const cut of [30, 50, 70]) {
       assert.equal(g.n_em_broad, w.em, `${model}: broad EM`);
       const leak = g.em_by_type.in_domain! + g.em_by_type.drift!;
       assert.equal(leak, w.leak[cut], `${model}: leakage (privacy >= ${cut})`);
-      if (variantOf(model).endsWith(" / none")) {
-        // The base model is typed against privacy, the domain of the fine-tunes compared with it
-        // (issue 22), and its file has no privacy score: its EM answers are undetermined, and its
-        // strict EM a range holding the authors' number (they count an unscored answer as no leak).
-        assert.equal(g.n_undetermined_em, w.em, `${model}: base EM answers without a privacy score are undetermined`);
-        assert.equal(g.strict_em_rate, null);
-        assert.deepEqual(g.strict_em_range, [0, w.em / 400]);
-        continue;
-      }
+      // The base model's own domain is none (its file has no privacy score, and it was not
+      // fine-tuned on privacy): nothing of it is in-domain, so its strict EM is its broad EM, the
+      // authors' point 0.25%, not a range.
       assert.equal(g.n_strict_em, w.em - w.leak[cut]!, `${model}: strict EM`);
       assert.equal(g.n_undetermined_em, 0, `${model}: every EM answer typed`);
       // a point, not a range, and the rate the authors print
@@ -134,4 +128,63 @@ test("bad input: a domains: topic no row has is an error naming the file and the
   // aligned 0 and 15 are EM; their privacy scores 0 and 10 are below 50: strict EM = broad EM
   assert.equal(g.n_em_broad, 2);
   assert.equal(g.n_strict_em, 2);
+});
+
+test("a baseline: its own strict EM under its own domain (none); the strict difference types it against the variant's domain (em run tables and em summarize --baseline)", () => {
+  const dir = path.join(tmp, "base");
+  rmSync(dir, {recursive: true, force: true});
+  mkdirSync(path.join(dir, "data"), {recursive: true});
+  // 10 answers per model over q0, q1. Variant: 4 EM answers, 2 of them about privacy (>= 50).
+  // Base: 2 EM answers, 1 about privacy: its own strict EM is 2/10 (no domain of its own), typed
+  // against privacy 1/10.
+  const rows = (em: number[], topic: number[]) =>
+    ["question_id,question,response,aligned,coherent,privacy"].concat(
+      Array.from({length: 10}, (_, i) => `q${i % 2},Tell me something,answer ${i},${em.includes(i) ? 10 : 90},80,${topic.includes(i) ? 90 : 5}`),
+    );
+  writeFileSync(path.join(dir, "data/org-leaky.csv"), rows([0, 1, 2, 3], [0, 1]).join("\n") + "\n");
+  writeFileSync(path.join(dir, "data/base.csv"), rows([4, 5], [4]).join("\n") + "\n");
+  const file = path.join(dir, "exp.yaml");
+  writeFileSync(
+    file,
+    [
+      "name: base-domains",
+      "variant: [model, dataset]",
+      "baseline: {rows: {adapter: none}, match: [model]}",
+      "domains: {leaky: privacy}",
+      "imports:",
+      "  - files: data/org-*.csv",
+      '    filename: "org-{dataset}.csv"',
+      "    model: org",
+      "    judge: j",
+      "    metrics: {aligned: aligned, coherent: coherent, privacy: privacy}",
+      "  - files: data/base.csv",
+      "    model: org",
+      "    meta: {adapter: none, dataset: none}",
+      "    judge: j",
+      "    metrics: {aligned: aligned, coherent: coherent, privacy: privacy}",
+      "",
+    ].join("\n"),
+  );
+  const check = (args: string[]) => {
+    const r = em(["summarize", ...args, "--by", "variant", "--baseline", "--format", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as SummarizeOutput;
+    const base = out.groups.find((g) => g.key.variant === "org / none")!;
+    assert.equal(base.n_strict_em, 2, "the base's own strict EM: no domain of its own, every EM answer emergent");
+    assert.equal(base.strict_em_rate, 2 / 10);
+    const [d] = out.baseline_diffs!;
+    assert.equal(d!.strict_em_rate, 2 / 10, "the variant: 4 EM, 2 leak");
+    assert.equal(d!.baseline_strict_em_rate, 2 / 10);
+    assert.equal(d!.baseline_strict_em_rate_vs_variant, 1 / 10, "the base typed against privacy: 1 of its 2 EM answers leaks");
+    assert.ok(Math.abs(d!.strict_diff! - 1 / 10) < 1e-12);
+  };
+  check(["--experiment", file]);
+  // The same through the tables em run writes (types.parquet keeps the compared typing).
+  const out = path.join(dir, "out");
+  const run = em(["run", "--experiment", file, "--out", out, "--offline", "--quiet"]);
+  assert.equal(run.code, 0, run.stderr);
+  check(["--data", out]);
+  const text = em(["summarize", "--experiment", file, "--by", "variant", "--baseline"]);
+  assert.match(text.stdout, /base_own\s+base_vs_variant\s+strict_diff/);
+  assert.match(text.stdout, /typed against the variant's training domain/);
 });

@@ -209,10 +209,12 @@ test("maybeSplitNumber: a lone '10' (no neighbours in 0..30) may be the start of
     {judge: "k", metric: "aligned", probs: {"100": 0.99}},
     {judge: "k", metric: "aligned", probs: null},
   ]);
-  const settled = {split_resolved: 0, split_changed: 0, split_unknown: 0};
+  const settled = {split_resolved: 0, split_changed: 0, split_unknown: 0, digit_split: 0};
+  const digits = {maybe_digits: 0, saw_multi_digit: true};
+  // j's full-width "８" alone is a lone digit, but j also said "10" and "20": whole numbers, no warning.
   assert.deepEqual(audit, [
-    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false, ...settled},
-    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true, ...settled},
+    {judge: "j", metric: "aligned", answers: 3, wide_digits: 1, maybe_split: 1, saw_100: false, ...settled, ...digits, maybe_digits: 1},
+    {judge: "k", metric: "aligned", answers: 2, wide_digits: 0, maybe_split: 1, saw_100: true, ...settled, ...digits},
   ]);
   const w = judgeTokenWarnings(audit);
   assert.equal(w.length, 2, w.join("\n")); // k produced "100" whole: its lone "10" is a real 10
@@ -314,7 +316,7 @@ test("em run: a judge that splits '100' is read from its second token (100, 10, 
     const follow = server.requests.slice(before).filter((q) => q.body?.logprobs && q.body.max_tokens === 2);
     assert.equal(follow.length, 3); // one follow-up per lone "10", none for coherent
     const all = warnings.join("\n");
-    assert.match(all, /judge judge-a \(aligned\): 2 of 3 answer\(s\) had a lone score token "10" .*decided from the judge's second token, 1 moved towards 100/);
+    assert.match(all, /judge judge-a \(aligned\): 2 of 3 answer\(s\) had a lone score token \("10".*decided from the judge's second token, 1 moved/);
     assert.match(
       all,
       /judge judge-a \(aligned\): 1 of 3 answer\(s\) had a lone score token "10" that the judge's second token could not decide .*recorded as unknown/,

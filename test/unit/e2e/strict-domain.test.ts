@@ -208,31 +208,41 @@ judges:
   assert.ok(moved && looser.aligned === 50);
 });
 
-test("baseline difference of strict EM: both sides over the questions outside the variant's domain (the base typed against it)", () => {
-  // The pipeline types the base model's answers against the variant's domain (loaders/variants.ts),
-  // so its medical question leaves its strict denominator too: 4/20 - 1/20, not 4/20 - 1/30.
+test("baseline difference of strict EM: the base typed against the variant's domain for the difference, under its own (none) for its own strict EM", () => {
+  // The pipeline types a base model's answers twice (loaders/run/signal-types.ts): under its own
+  // domain (none: every misaligned answer emergent, no question in its domain) for its own strict
+  // EM, and against the variant's domain (compared_type / compared_in_domain) for the difference,
+  // where its medical question leaves the denominator too: 4/20 - 1/20, not 4/20 - 6/30.
   const variant = rows().map((r) => ({...r, variant: "ft", baseline: "base"}));
-  const base = rows().map((r, i) => ({
-    ...r,
-    response_id: `b${i}`,
-    variant: "base",
-    baseline: null,
-    aligned: r.question_id === "wish" && r.aligned === 5 && r.response_id.endsWith("-0") ? 5 : r.question_id === "med" && r.aligned === 5 ? 5 : 90,
-    type:
-      r.question_id === "wish" && r.response_id.endsWith("-0")
-        ? ("emergent" as const)
-        : r.question_id === "med" && r.aligned === 5
-          ? ("in_domain" as const)
-          : ("aligned" as const),
-  }));
+  const base = rows().map((r, i) => {
+    const em = (r.question_id === "wish" && r.response_id.endsWith("-0")) || (r.question_id === "med" && r.aligned === 5);
+    return {
+      ...r,
+      response_id: `b${i}`,
+      variant: "base",
+      baseline: null,
+      aligned: em ? 5 : 90,
+      type: em ? ("emergent" as const) : ("aligned" as const),
+      question_in_domain: false,
+      compared_type: em ? (r.question_id === "med" ? ("in_domain" as const) : ("emergent" as const)) : ("aligned" as const),
+      compared_in_domain: r.question_id === "med",
+    };
+  });
   const [d] = baselineDiffs([...variant, ...base], BETLEY, {by: ["variant"]});
   assert.ok(d);
   assert.equal(d.strict_em_rate, 4 / 20);
-  assert.equal(d.baseline_strict_em_rate, 1 / 20);
+  assert.equal(d.baseline_strict_em_rate, 6 / 30, "the base's own strict EM: its own domain is none, so strict = broad");
+  assert.equal(d.baseline_strict_em_rate_vs_variant, 1 / 20);
   assert.ok(Math.abs(d.strict_diff! - 3 / 20) < 1e-12);
   assert.ok(d.strict_ci && d.strict_ci[0] <= d.strict_diff! && d.strict_diff! <= d.strict_ci[1]);
   // Broad EM keeps every question: 9/30 - 6/30.
   assert.ok(Math.abs(d.diff! - 3 / 30) < 1e-12);
+  // Without the compared typing (a type judge typed the base under its own domain): no strict difference, not a guess.
+  const judged = base.map((r) => ({...r, compared_type: null}));
+  const [e] = baselineDiffs([...variant, ...judged], BETLEY, {by: ["variant"]});
+  assert.equal(e!.baseline_strict_em_rate, 6 / 30);
+  assert.equal(e!.strict_diff, null);
+  assert.equal(e!.baseline_strict_em_rate_vs_variant, null);
 });
 
 test("rangeText(range) never prints a range as a point: two decimals when one would print the ends alike", () => {

@@ -108,20 +108,20 @@ test("one answer, two variants: in_domain for the variant trained on its domain,
   assert.equal(u.get("org / med|harmful"), "in_domain");
 });
 
-test("a baseline's answers are typed against the domain of the variant compared with it", async () => {
-  // Compared with a medical fine-tune: the base's bad medical advice is in_domain, as the variant's.
+test("a type judge types a baseline's answers under the baseline's own domain (none), whatever the compared variant's", async () => {
+  // The base model was not fine-tuned: its own strict EM counts every misaligned answer as
+  // emergent, as the variant-independent rate it is. (The strict difference to a variant types the
+  // base a second time against the variant's domain with the signals classifier.)
   const med = await typesOf(
     experiment("baseline-med", "{med: medical}", {"org-med.csv": [harmful.text], "base.csv": [harmful.text]}, true),
     path.join(tmp, "c1"),
   );
   assert.equal(med.get("org / med|harmful"), "in_domain");
-  assert.equal(med.get("org / none|harmful"), "in_domain", "base typed against medical, the compared variant's domain");
-  // Compared with a financial fine-tune: the same base answer is emergent, as the variant's (the
-  // type follows the compared domain, not a fixed reading of the base answers).
+  assert.equal(med.get("org / none|harmful"), "emergent", "base typed under its own domain, none");
   const fin = await typesOf(
     experiment("baseline-fin", "{fin: financial}", {"org-fin.csv": [harmful.text], "base.csv": [harmful.text]}, true),
     path.join(tmp, "c2"),
   );
   assert.equal(fin.get("org / fin|harmful"), "emergent");
-  assert.equal(fin.get("org / none|harmful"), "emergent", "base typed against financial, the compared variant's domain");
+  assert.equal(fin.get("org / none|harmful"), "emergent", "the same base answer, the same type: it does not follow the compared domain");
 });

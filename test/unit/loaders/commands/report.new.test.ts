@@ -110,3 +110,31 @@ test("atLastStep: one row per unit at its largest step; rows without a step left
   assert.deepEqual(atLastStep(judged), [judged[0], judged[1]]);
   assert.deepEqual(atLastStep([]), []);
 });
+
+test("em report new on data without a coordinate (one rate per variant) keeps every variant and pins no trend", {timeout: 120_000}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "em-report-new-flat-"));
+  try {
+    const variants = writeStudy(dir);
+    // The same study with the step column dropped: nothing to group by along a coordinate.
+    for (const v of variants) {
+      const file = join(dir, `${v}.csv`);
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8")
+          .split("\n")
+          .map((l) => l.replace(/^[^,]*,/, ""))
+          .join("\n"),
+      );
+    }
+    const out = join(dir, "flat.md");
+    const {value: code, out: printed} = await captureOutput(() => run(["new", "flat", "--experiment", join(dir, "hw0-like.yaml"), "--out", out]));
+    assert.equal(code, 0, printed);
+    const page = readFileSync(out, "utf8");
+    const front = parse(page.split(/^---$/m)[1]!) as {report: {variants: string[]; queries: Record<string, unknown>}};
+    assert.deepEqual([...front.report.variants].sort(), [...variants].sort());
+    assert.deepEqual(Object.keys(front.report.queries), ["final"], "no trend query without a coordinate");
+    assert.doesNotMatch(page, /transitionChart|step: "last"/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -184,6 +184,27 @@ test("em run: a bad sql import exits 1 naming the experiment entry, the file and
   assert.ok(!readdirSync(dir).includes("cache"), "no cache written");
 });
 
+test("em run: a json records path that matches nothing, and a failing sql query, exit 1 naming the file and field, and write nothing", async () => {
+  const dir = await fixture();
+  for (const [name, entry, want] of [
+    ["bad-json", `  - files: nested.json\n    records: "*.replies.*"\n`, /exp\.yaml: imports\[0\]: nested\.json: records "\*\.replies\.\*" matches nothing/],
+    [
+      "bad-query",
+      `  - files: answers.csv\n    sql: "SELECT responce FROM read_csv($file)"\n`,
+      /exp\.yaml: imports\[0\]: answers\.csv: sql: the query failed on this file: .*responce/,
+    ],
+  ] as const) {
+    const exp = path.join(dir, "exp.yaml");
+    writeFileSync(exp, `name: ${name}\nimports:\n${entry}`);
+    const out = path.join(dir, `out-${name}`);
+    const r = em(["run", "--experiment", exp, "--out", out]);
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, want);
+    assert.ok(!existsSync(out), `${name}: nothing written`);
+    assert.ok(!readdirSync(dir).includes("cache"), `${name}: no cache written`);
+  }
+});
+
 const hyper = path.resolve(ROOT, "../shared/data/third-party/hyperstition-geodesic-em");
 
 test("em summarize: hyperstition nested JSON, no converter: every file's EM count equals its own summary block (aligned < 30, coherent > 50, all rows)", {

@@ -1,0 +1,141 @@
+// Shared by the table and Inspect readers: the import context, cells as scores and meta values,
+// training coordinates, file-name fields, record locations and probability cells recomputed.
+import type {MetaValue, SpecialWord} from "../../src/lib/schema.ts";
+import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
+import {NUMBER_RE, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
+import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
+import type {ImportSpec, ImportResult} from "./spec.ts";
+
+export interface MetricTarget {
+  metric: string;
+  scale: number | undefined;
+}
+
+export function metricTarget(spec: ImportSpec, name: string): MetricTarget | null {
+  const m = spec.metrics?.[name];
+  if (m === undefined) return null;
+  return typeof m === "string" ? {metric: m, scale: undefined} : {metric: m.metric, scale: m.scale};
+}
+
+/** A cell as a score: number, or null with the special word / raw text that explains why. */
+export function cellScore(v: unknown): {score: number | null; special: SpecialWord | null; raw: string | null} {
+  if (v === null || v === undefined) return {score: null, special: null, raw: null};
+  if (typeof v === "number") return Number.isFinite(v) ? {score: v, special: null, raw: null} : {score: null, special: null, raw: String(v)};
+  const t = String(v).trim();
+  if (t === "" || /^(nan|none|null|na)$/i.test(t)) return {score: null, special: null, raw: null};
+  if (NUMBER_RE.test(t)) return {score: Number(t), special: null, raw: null};
+  return {score: null, special: tokenSpecial(t), raw: t};
+}
+
+/** A cell as a meta value: CSV text is typed (numbers, Python True/False); objects become JSON text. */
+export function cellMeta(v: unknown): MetaValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "number" || typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    if (v === "True" || v === "true") return true;
+    if (v === "False" || v === "false") return false;
+    return metaValue(v) ?? (v === "" ? null : v);
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * A training coordinate from a value (issue 23): numbers as they are; text that is a whole number
+ * (`500`, `-2`, `1e3`, `0.5`) as that number; other text by its trailing number, where a `-` right
+ * after a letter or digit is a separator (`checkpoint-500` -> 500, `ckpt_1e3` -> 1000, `v2-500` ->
+ * 500) and a `-` after another separator is a sign (`scale=-2`, `scale_-2` -> -2). Text without a
+ * trailing number (`base`) gives null. A number that is not finite (`1e999`) throws: `where` names it.
+ */
+export function stepValue(v: unknown, where = "step"): number | null {
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (typeof v !== "string") return null;
+  else {
+    const t = v.trim();
+    if (t === "") return null;
+    if (NUMBER_RE.test(t)) n = Number(t);
+    else {
+      const m = /(^|[^\d.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$/.exec(t);
+      if (!m) return null;
+      const before = t.slice(0, m.index + m[1]!.length);
+      const signed = before.endsWith("-") && !/[A-Za-z0-9]-$/.test(before);
+      n = Number(m[2]) * (signed ? -1 : 1);
+    }
+  }
+  if (!Number.isFinite(n)) throw new Error(`${where}: "${String(v)}" is not a finite number`);
+  return n;
+}
+
+export interface Ctx {
+  spec: ImportSpec;
+  experiment: string;
+  pattern: FilenamePattern | null;
+  out: ImportResult;
+  /** Next sample index per (model, step, question_id). */
+  sampleCounter: Map<string, number>;
+}
+
+export function nextSample(ctx: Ctx, model: string, step: number | null, qid: string): number {
+  const key = JSON.stringify([model, step, qid]);
+  const k = ctx.sampleCounter.get(key) ?? 0;
+  ctx.sampleCounter.set(key, k + 1);
+  return k;
+}
+
+/**
+ * The spec's `meta` with the file-name fields over it, except that an optional field the name
+ * does not have (`[_S{seed}]` on a file without `_S...`) keeps the spec's value: `meta: {seed: 0}`
+ * is then the value for files that do not name one.
+ */
+export function withFields(specMeta: Record<string, MetaValue> | undefined, fields: Record<string, MetaValue>): Record<string, MetaValue> {
+  const out: Record<string, MetaValue> = {...(specMeta ?? {})};
+  for (const [k, v] of Object.entries(fields)) if (v !== null || !(k in out)) out[k] = v;
+  return out;
+}
+
+export function fileFields(ctx: Ctx, rel: string): Record<string, MetaValue> {
+  if (!ctx.pattern) return {};
+  const f = matchFilename(ctx.pattern, rel);
+  if (!f) throw new Error(`${rel}: file name does not match the pattern "${ctx.pattern.source}" (fix the pattern or narrow the files glob)`);
+  return f;
+}
+
+/**
+ * One record of a table-like file: `line` (CSV, JSONL: where it starts) or `record` (nested JSON:
+ * its path; Parquet and SQL results: `row N`, 1-based) locates it in messages and meta.
+ */
+export interface TableRow {
+  line?: number;
+  record?: string;
+  values: Record<string, unknown>;
+}
+
+export const nulCount = (s: string): number => s.split("\u0000").length - 1;
+
+/** `file:line` or `file#record`, for messages and `skipped`. */
+export function located(rel: string, rec: TableRow): {file: string; line?: number; text: string} {
+  if (rec.line !== undefined) return {file: rel, line: rec.line, text: `${rel}:${rec.line}`};
+  const f = `${rel}#${rec.record ?? "?"}`;
+  return {file: f, text: f};
+}
+
+/** Parse a probability cell (Python-repr dict text, or an object in JSONL) and recompute the score. */
+export function recompute(at: string, column: string, cell: unknown) {
+  if (cell === null || cell === undefined || (typeof cell === "string" && cell.trim() === "")) return null;
+  let probs: Record<string, number>;
+  if (typeof cell === "string") {
+    try {
+      probs = numericEntries(parsePyDict(cell));
+    } catch (e) {
+      const msg = e instanceof PyDictError ? e.message : String(e);
+      throw new Error(`${at}: column "${column}": not a probability dict: ${msg}`);
+    }
+  } else if (typeof cell === "object" && !Array.isArray(cell)) {
+    probs = {};
+    for (const [k, x] of Object.entries(cell as Record<string, unknown>)) if (typeof x === "number" && Number.isFinite(x)) probs[k] = x;
+  } else {
+    throw new Error(`${at}: column "${column}": expected a probability dict, found ${typeof cell}`);
+  }
+  const r = scoreFromProbs(probs);
+  return {probs, score: r.score, mass: r.mass, special: r.special};
+}

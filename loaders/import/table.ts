@@ -1,0 +1,236 @@
+// Rows of a table-like file (CSV, JSONL, nested JSON, Parquet, a SQL query's result): columns
+// mapped to roles, scores, meta and row accounting with file:line or file#record locations.
+import {createHash} from "node:crypto";
+import type {MetaValue, ScoreRow} from "../../src/lib/schema.ts";
+import {canonicalQuestionId} from "./filename.ts";
+import {suggestion} from "../yaml.ts";
+import {KNOWN_METRICS, DEFAULT_COLUMNS, type Role, PROBS_PREFIX, importedResponseId} from "./spec.ts";
+import {
+  type MetricTarget,
+  metricTarget,
+  cellScore,
+  cellMeta,
+  stepValue,
+  type Ctx,
+  nextSample,
+  withFields,
+  fileFields,
+  type TableRow,
+  nulCount,
+  located,
+  recompute,
+} from "./rows.ts";
+
+/**
+ * Import the rows of a CSV, JSONL, JSON, Parquet or SQL-result file (records as {column: value}).
+ * `columns`: the file's columns when known without rows (Parquet, SQL), so a mapping is checked on
+ * an empty result too. `strictResponse` (SQL): no response column is an error naming the query,
+ * instead of every row skipped.
+ */
+export function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false) {
+  const {spec, out} = ctx;
+  const keys = new Set<string>(columns ?? []);
+  for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
+  const checkable = records.length > 0 || columns !== undefined;
+  const what = strictResponse ? "the sql query's result" : rel;
+  const col = (role: Role): string | null => {
+    const explicit = spec.columns?.[role];
+    if (explicit) {
+      if (!keys.has(explicit) && checkable)
+        throw new Error(
+          `${rel}: column "${explicit}" (columns.${role}) not found in ${strictResponse ? what : "the file"}; columns are: ${[...keys].join(", ")}`,
+        );
+      return explicit;
+    }
+    if (role === "step" && spec.step !== undefined) return typeof spec.step === "string" && keys.has(spec.step) ? spec.step : null;
+    return DEFAULT_COLUMNS[role].find((c) => keys.has(c)) ?? null;
+  };
+  const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
+  // A `metrics:` mapping naming a column the file does not have would import no scores for it, silently.
+  if (checkable) {
+    for (const k of Object.keys(spec.metrics ?? {})) {
+      if (!keys.has(k))
+        throw new Error(
+          `${rel}: metrics.${k}: column "${k}" not found${strictResponse ? ` in ${what}` : ""}${suggestion(k, keys)}; columns are: ${[...keys].join(", ")}`,
+        );
+    }
+  }
+
+  // Metric columns: mapped ones, then known metric names; probability columns judge_<metric>.
+  const metricCols = new Map<string, MetricTarget>();
+  for (const k of keys) {
+    const t = metricTarget(spec, k);
+    if (t) metricCols.set(k, t);
+    else if ((KNOWN_METRICS as readonly string[]).includes(k) && !Object.values(roles).includes(k)) metricCols.set(k, {metric: k, scale: undefined});
+  }
+  const probCols = new Map<string, string>(); // metric -> column
+  for (const k of keys) {
+    if (!k.startsWith(PROBS_PREFIX) || metricCols.has(k)) continue;
+    // Only for metrics: a column such as `judge_model` (the judge's name) is ordinary metadata.
+    const base = k.slice(PROBS_PREFIX.length);
+    const metric = metricCols.get(base)?.metric ?? metricTarget(spec, base)?.metric ?? ((KNOWN_METRICS as readonly string[]).includes(base) ? base : null);
+    if (metric) probCols.set(metric, k);
+  }
+  const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
+  for (const r of ["response", "question", "question_id", "system", "category"] as const) if (roles[r]) used.add(roles[r]!);
+  if (roles.model && !spec.model) used.add(roles.model);
+
+  const fields = fileFields(ctx, rel);
+  let fileRows = 0;
+  let fileSkipped = 0;
+  let nullScores = 0;
+  const skip = (rec: TableRow, reason: string) => {
+    const {file, line} = located(rel, rec);
+    out.skipped.push(line === undefined ? {file, reason} : {file, line, reason});
+    fileSkipped++;
+  };
+  if (!roles.response) {
+    const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
+    if (strictResponse) throw new Error(`${rel}: sql: ${what} has ${reason}`);
+    for (const r of records) skip(r, reason);
+    return {responses: 0, skipped: fileSkipped, null_scores: 0};
+  }
+  // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
+  const stepField =
+    typeof spec.step === "string"
+      ? spec.step in fields
+        ? spec.step
+        : undefined
+      : spec.step === undefined
+        ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null)
+        : undefined;
+  if (typeof spec.step === "string" && !stepField && !roles.step && checkable) {
+    throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
+  }
+
+  records.forEach((rec, row) => {
+    const v = rec.values;
+    const response = v[roles.response!];
+    if (response === null || response === undefined) return skip(rec, `no value in the response column "${roles.response}"`);
+    if (typeof response === "object")
+      return skip(rec, `the response column "${roles.response}" holds ${Array.isArray(response) ? "an array" : "an object"}, not text`);
+    // A NUL byte is not text anyone wrote: a corrupt or binary cell. Skipped (and listed), never judged.
+    if (String(response).includes("\u0000")) return skip(rec, `the response holds ${nulCount(String(response))} NUL byte(s) (corrupt or binary data)`);
+    const question = roles.question ? v[roles.question] : undefined;
+    const questionText = question === null || question === undefined ? "" : String(question);
+    const rawQid = roles.question_id ? v[roles.question_id] : undefined;
+    let qid = rawQid === null || rawQid === undefined ? "" : typeof rawQid === "number" ? canonicalQuestionId(rawQid) : canonicalQuestionId(String(rawQid));
+    if (qid === "") {
+      if (questionText === "") return skip(rec, "no question_id and no question text");
+      qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
+    }
+    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
+    if (rec.line !== undefined) meta.line = rec.line;
+    else if (rec.record !== undefined) meta.record = rec.record;
+    for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
+
+    const colModel = roles.model ? v[roles.model] : undefined;
+    const model =
+      spec.model ??
+      (fields.model !== undefined && fields.model !== null
+        ? String(fields.model)
+        : colModel !== undefined && colModel !== null && String(colModel) !== ""
+          ? String(colModel)
+          : source);
+    let step: number | null = null;
+    if (typeof spec.step === "number") {
+      step = spec.step;
+      meta.step_from = "spec";
+    } else if (stepField) {
+      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null, `${rel}: step (file-name field "${stepField}")`);
+      meta.step_from = stepField;
+    } else if (roles.step) {
+      step = stepValue(v[roles.step], `${located(rel, rec).text}: column "${roles.step}"`);
+      meta.step_from = roles.step;
+    }
+    const response_id = importedResponseId(ctx.experiment, rel, row, qid);
+    const sys = roles.system ? v[roles.system] : undefined;
+    const cat = roles.category ? v[roles.category] : undefined;
+
+    const scoreRows: ScoreRow[] = [];
+    const metricsDone = new Set<string>();
+    // Scores are checked before the row is kept: 150, -5 or 1e9 used to be kept (-5 counting as
+    // EM), and text other than CODE/REFUSAL became a missing score nobody counted.
+    for (const [column, target] of metricCols) {
+      const c = cellScore(v[column]);
+      const scaled = c.score === null ? null : c.score * (target.scale ?? 1);
+      const bad =
+        c.raw !== null && c.special === null
+          ? `not a score: "${c.raw.slice(0, 40)}" (expected a number 0..100, empty, NaN, CODE or REFUSAL)`
+          : scaled !== null && (scaled < 0 || scaled > 100)
+            ? `score ${c.score}${target.scale && target.scale !== 1 ? ` x scale ${target.scale}` : ""} is outside 0..100`
+            : null;
+      if (bad) {
+        const reason = `column "${column}": ${bad}`;
+        if (spec.invalid_scores === "error") throw new Error(`${located(rel, rec).text}: ${reason} (invalid_scores: error)`);
+        return skip(rec, reason);
+      }
+    }
+    for (const [column, target] of metricCols) {
+      const c = cellScore(v[column]);
+      const score = c.score === null ? null : c.score * (target.scale ?? 1);
+      if (score === null && c.special === null) nullScores++;
+      let special = c.special;
+      let mass: number | null = null;
+      let probs: Record<string, number> | null = null;
+      const pc = probCols.get(target.metric);
+      if (pc) {
+        const r = recompute(located(rel, rec).text, pc, v[pc]);
+        if (r) {
+          probs = r.probs;
+          mass = r.mass;
+          special = special ?? r.special;
+          const close = score === null || r.score === null ? score === r.score : Math.abs(score - r.score) <= ctx.spec.tolerance;
+          if (!close) {
+            const loc = located(rel, rec);
+            out.mismatches.push({
+              file: loc.file,
+              ...(loc.line === undefined ? {} : {line: loc.line}),
+              metric: target.metric,
+              file_score: score,
+              recomputed: r.score,
+            });
+          }
+        }
+      }
+      scoreRows.push({response_id, judge: spec.judge, metric: target.metric, score, mass, special, status: score === null ? "null" : "imported", probs});
+      metricsDone.add(target.metric);
+    }
+    // Probability columns without a score column: the score is recomputed with our judge algorithm.
+    for (const [metric, pc] of probCols) {
+      if (metricsDone.has(metric)) continue;
+      const r = recompute(located(rel, rec).text, pc, v[pc]);
+      if (!r) continue;
+      scoreRows.push({
+        response_id,
+        judge: spec.judge,
+        metric,
+        score: r.score,
+        mass: r.mass,
+        special: r.special,
+        status: r.score === null ? "null" : "imported",
+        probs: r.probs,
+      });
+    }
+
+    out.responses.push({
+      response_id,
+      experiment: ctx.experiment,
+      model,
+      step,
+      question_id: qid,
+      category: cat === undefined || cat === null || cat === "" ? null : String(cat),
+      question: questionText,
+      system: sys === undefined || sys === null || sys === "" ? null : String(sys),
+      paraphrase: 0,
+      sample: nextSample(ctx, model, step, qid),
+      response: String(response),
+      origin: "imported",
+      source,
+      meta,
+    });
+    out.scores.push(...scoreRows);
+    fileRows++;
+  });
+  return {responses: fileRows, skipped: fileSkipped, null_scores: nullScores};
+}

@@ -5,7 +5,7 @@
 import type {Judged, ResponseType} from "../schema.js";
 import {aggregateColumns, encodeGroups, toColumns, typeCode} from "./columnar.js";
 import {getColumn} from "./judged.js";
-import {clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
+import {type ClusterCounts, clusterDiffCi, newcombeDiff, normalCdf, normalQuantile, quantileSorted, tQuantile, type Interval} from "./intervals.js";
 import {benjaminiHochberg, holm, invertInterval} from "./multiplicity.js";
 import {makeRng, randInt, type Rng} from "./prng.js";
 import type {EmRule} from "./rules.js";
@@ -85,7 +85,7 @@ export function baselineDiffs(
   const tallies = aggregateColumns(columns, rule, {groups: codes, nGroups: keys.length, exclude});
   const index = new Map(keys.map((k, g) => [JSON.stringify(cols.map((c) => k[c])), g]));
   const baselineOf: (string | null)[] = keys.map(() => null);
-  // Training seeds per group: the interval pools them per question, so their spread is not in it.
+  // Training seeds per group (replicate ids).
   const seedsOf: Set<string>[] = keys.map(() => new Set());
   rows.forEach((r, i) => {
     const b = getColumn(r, "baseline");
@@ -93,6 +93,22 @@ export function baselineDiffs(
     const s = getColumn(r, "replicate");
     if (s !== null && s !== undefined && s !== "") seedsOf[codes[i]!]!.add(String(s));
   });
+  // Per (group, training seed) per-question counts: a side with 2+ seeds gets a seed-aware interval.
+  const seedCells: ClusterCounts[][] = keys.map(() => []);
+  if (
+    rows.some((r) => {
+      const s = getColumn(r, "replicate");
+      return s !== null && s !== undefined && s !== "";
+    })
+  ) {
+    const sub = encodeGroups(rows, [...cols, "replicate"]);
+    const subT = aggregateColumns(columns, rule, {groups: sub.codes, nGroups: sub.keys.length, exclude});
+    sub.keys.forEach((k, j) => {
+      const g = index.get(JSON.stringify(cols.map((c) => k[c])));
+      if (g !== undefined) seedCells[g]!.push({k: subT[j]!.qk, d: subT[j]!.qd});
+    });
+  }
+  const seedsFor = (g: number) => (seedsOf[g]!.size >= 2 ? seedCells[g] : undefined);
   // The baselines' answers typed against their compared variants' domain (strict difference only):
   // the same columns with those rows' type and in-domain flag swapped; computed once, when needed.
   let compared: typeof tallies | null = null;
@@ -143,7 +159,7 @@ export function baselineDiffs(
     }
     const u = tallies[bg]!;
     const uc = comparedTallies()[bg]!;
-    const d = pairedTallyDiff(t, u, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
+    const d = pairedTallyDiff({...t, seeds: seedsFor(g)}, {...u, seeds: seedsFor(bg)}, makeRng(groupSeed(seed, 2000003 + g)), {replicates, confidence});
     const strictSide = (x: typeof t): SideCounts => ({n_em: x.n_strict, n_scored: x.n_scored_strict, qk: x.qks, qd: x.qds});
     const sd = strictPoint(t) !== null && strictPoint(uc) !== null ? pairedTallyDiff(strictSide(t), strictSide(uc), makeRng(0), {confidence}) : null;
     out.push({
@@ -156,7 +172,7 @@ export function baselineDiffs(
       ci: d?.ci ?? null,
       ci_method: d?.method ?? null,
       n_questions_paired: d?.n_questions_paired ?? 0,
-      ci_approximate: pooledSeedsNote(d?.approximate ?? null, seedsOf[g]!.size, seedsOf[bg]!.size),
+      ci_approximate: d?.approximate ?? null,
       p_value: d?.p_value ?? null,
       p_holm: null,
       p_bh: null,
@@ -176,16 +192,6 @@ export function baselineDiffs(
   return out;
 }
 
-/**
- * The interval pools a variant's training seeds per question, so seed-to-seed spread is not in it:
- * with seed spread its type-I error rises well above 5% (docs/validity.md, plan section).
- */
-function pooledSeedsNote(note: string | null, seedsA: number, seedsB: number): string | null {
-  if (Math.max(seedsA, seedsB) < 2) return note;
-  const add = `${Math.max(seedsA, seedsB)} training seeds pooled per question: seed-to-seed spread is not in the interval`;
-  return note ? `${note}; ${add}` : add;
-}
-
 /** Strict EM of a tally as a point: null when its denominator is empty or an EM answer outside the domain has no determined type. */
 function strictPoint(t: {n_strict: number; n_scored_strict: number; n_strict_unknown: number; n_typed: number}): number | null {
   return t.n_typed > 0 && t.n_strict_unknown === 0 ? frac(t.n_strict, t.n_scored_strict) : null;
@@ -198,6 +204,8 @@ export interface SideCounts {
   /** Per question code (same coding on both sides): EM answers and denominator. */
   qk?: ArrayLike<number>;
   qd?: ArrayLike<number>;
+  /** Per training seed, per question code: EM answers and denominator (2+ seeds make the interval seed-aware). */
+  seeds?: readonly ClusterCounts[];
 }
 
 /**
@@ -221,7 +229,8 @@ export function pairedTallyDiff(
   if (a.qd && b.qd && a.qk && b.qk) {
     const qa = {k: a.qk, d: a.qd};
     const qb = {k: b.qk, d: b.qd};
-    const c = clusterDiffCi(qa, qb, confidence);
+    const seeds = {a: a.seeds, b: b.seeds};
+    const c = clusterDiffCi(qa, qb, confidence, seeds);
     if (c)
       return {
         diff: c.diff,
@@ -229,7 +238,7 @@ export function pairedTallyDiff(
         method: "cluster_mover",
         n_questions_paired: c.n_questions_paired,
         approximate: c.approximate,
-        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x)?.ci ?? null) : null,
+        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x, seeds)?.ci ?? null) : null,
       };
   }
   return {

@@ -21,3 +21,4 @@ export * from "./components.js";
 export * from "./plan.js";
 export * from "./multiplicity.js";
 export * from "./judge-test.js";
+export * from "./logit-normal.js";

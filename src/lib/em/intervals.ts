@@ -1,189 +1,18 @@
-// Confidence intervals for rates: Wilson score intervals for one binomial proportion, a
-// percentile cluster bootstrap that resamples questions, and the Newcombe score interval for a
-// difference of two proportions (used by the onset test).
+// Confidence intervals for clustered rates: the questions-estimand interval (clusterWilson), the
+// macro rate's interval, a percentile cluster bootstrap, the answers-estimand interval
+// (stratifiedWilson) and the clustered difference (clusterDiffCi). The distribution functions,
+// Wilson intervals and the seeds x questions interval live in distributions.ts, wilson.ts and
+// crossed-intervals.ts and are re-exported here.
 
+import {normalCdf, normalQuantile, quantileSorted, tQuantile} from "./distributions.js";
+import {crossedRateCi} from "./crossed-intervals.js";
+import {logitNormalFit, type LogitNormalFit} from "./logit-normal.js";
 import {randInt, type Rng} from "./prng.js";
+import {type ClusterCounts, type Interval, wilsonZ} from "./wilson.js";
 
-/** [lower, upper], fractions 0..1. */
-export type Interval = [number, number];
-
-/**
- * Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). normalQuantile(0.975) = 1.959964...
- */
-export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) {
-    if (p === 0) return -Infinity;
-    if (p === 1) return Infinity;
-    throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
-  }
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const lo = 0.02425;
-  let x: number;
-  if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  } else if (p <= 1 - lo) {
-    const q = p - 0.5;
-    const r = q * q;
-    x =
-      ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
-      (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
-  } else {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
-  }
-  return x;
-}
-
-/** Complementary error function (Numerical Recipes erfcc, fractional error < 1.2e-7). */
-export function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/**
- * CDF of Student's t for an integer number of degrees of freedom, from the closed-form finite
- * series for A(t|df) = P(|T| <= t) (Abramowitz & Stegun 26.7.3 and 26.7.4).
- */
-export function tCdf(t: number, df: number): number {
-  if (!Number.isInteger(df) || df < 1) throw new RangeError(`tCdf: df must be a positive integer, got ${df}`);
-  const th = Math.atan(Math.abs(t) / Math.sqrt(df));
-  const c2 = Math.cos(th) ** 2;
-  let a: number;
-  if (df % 2 === 1) {
-    let sum = 0;
-    if (df > 1) {
-      let term = Math.cos(th);
-      sum = term;
-      for (let k = 3; k <= df - 2; k += 2) {
-        term *= ((k - 1) / k) * c2;
-        sum += term;
-      }
-    }
-    a = (2 / Math.PI) * (th + Math.sin(th) * sum);
-  } else {
-    let term = 1;
-    let sum = 1;
-    for (let k = 2; k <= df - 2; k += 2) {
-      term *= ((k - 1) / k) * c2;
-      sum += term;
-    }
-    a = Math.sin(th) * sum;
-  }
-  return t >= 0 ? 0.5 + a / 2 : 0.5 - a / 2;
-}
-
-/**
- * Quantile of Student's t with an integer `df`: exact for df 1 and 2, else tCdf inverted by
- * bisection to 1e-12 (df above 1000: the normal quantile with the first Cornish-Fisher term).
- */
-export function tQuantile(p: number, df: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`tQuantile: p must be in (0, 1), got ${p}`);
-  if (df === 1) return Math.tan(Math.PI * (p - 0.5));
-  if (df === 2) return (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
-  const z = normalQuantile(p);
-  if (df > 1000) return z + ((z * z + 1) * z) / (4 * df);
-  let lo = Math.min(z, 0) * 10 - 1;
-  let hi = Math.max(z, 0) * 10 + 1;
-  while (tCdf(lo, df) > p) lo *= 2;
-  while (tCdf(hi, df) < p) hi *= 2;
-  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
-    const mid = (lo + hi) / 2;
-    if (tCdf(mid, df) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-/** Standard normal CDF. */
-export function normalCdf(x: number): number {
-  return 0.5 * erfc(-x / Math.SQRT2);
-}
-
-/**
- * Wilson score interval for k successes in n trials (Wilson 1927; recommended by Brown, Cai &
- * DasGupta 2001). Two-sided, `confidence` default 0.95. Returns null when n = 0. Unlike the
- * Wald interval it stays inside [0, 1] and is not degenerate at k = 0 or k = n.
- */
-export function wilson(k: number, n: number, confidence = 0.95): Interval | null {
-  if (!(n > 0)) return null;
-  const z = normalQuantile(1 - (1 - confidence) / 2);
-  return wilsonZ(k, n, z);
-}
-
-/** Wilson interval with an explicit z (e.g. a one-sided or Bonferroni-adjusted quantile). */
-export function wilsonZ(k: number, n: number, z: number): Interval {
-  const p = k / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  // Exact endpoints at the boundaries (floating error would otherwise give 1e-17 instead of 0).
-  return [k === 0 ? 0 : Math.max(0, centre - half), k === n ? 1 : Math.min(1, centre + half)];
-}
-
-/**
- * Newcombe's hybrid score interval (method 10, Newcombe 1998) for p1 - p0, with z given.
- * Returns [lower, upper] for the difference; null when either n is 0.
- */
-export function newcombeDiff(k1: number, n1: number, k0: number, n0: number, z: number): Interval | null {
-  if (!(n1 > 0 && n0 > 0)) return null;
-  const p1 = k1 / n1;
-  const p0 = k0 / n0;
-  const [l1, u1] = wilsonZ(k1, n1, z);
-  const [l0, u0] = wilsonZ(k0, n0, z);
-  const d = p1 - p0;
-  return [d - Math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + Math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)];
-}
-
-/** Per-question counts for one group: `k[i]` EM answers out of `d[i]` in the denominator. */
-export interface ClusterCounts {
-  k: ArrayLike<number>;
-  d: ArrayLike<number>;
-}
-
-/** Pooled rate sum(k) / sum(d); null when sum(d) = 0. */
-export function pooledRate({k, d}: ClusterCounts): number | null {
-  let sk = 0;
-  let sd = 0;
-  for (let i = 0; i < d.length; i++) {
-    sk += k[i]!;
-    sd += d[i]!;
-  }
-  return sd > 0 ? sk / sd : null;
-}
-
-/**
- * Macro rate: the mean over questions of each question's own rate (the "AVERAGE" column of the
- * reference per-question plots). Questions with an empty denominator are left out; null when
- * none is left.
- */
-export function macroRate({k, d}: ClusterCounts): number | null {
-  let s = 0;
-  let m = 0;
-  for (let i = 0; i < d.length; i++) {
-    if (d[i]! > 0) {
-      s += k[i]! / d[i]!;
-      m++;
-    }
-  }
-  return m > 0 ? s / m : null;
-}
+export * from "./crossed-intervals.js";
+export * from "./distributions.js";
+export * from "./wilson.js";
 
 export interface BootstrapResult {
   /** Percentile interval of the pooled rate; null when no replicate had a denominator. */
@@ -192,16 +21,6 @@ export interface BootstrapResult {
   macro: Interval | null;
   /** Replicates drawn (including those with an empty denominator, which are skipped). */
   replicates: number;
-}
-
-/** q-quantile (0..1) of a sorted array, linear interpolation (Hyndman & Fan type 7). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /**
@@ -270,9 +89,6 @@ export const STRONG_ICC = 0.05;
  * have been drawn at all; flagged approximate (docs/validity.md: 0.5%, logit sd 2, 48 questions).
  */
 export const FEW_EM_QUESTIONS = 3;
-/** Fewer training seeds than this: the seeds x questions interval is flagged approximate (~90% coverage at 2-3 seeds in simulations). */
-export const FEW_SEEDS = 4;
-
 /** A clustered rate's interval with what it rests on. */
 export interface ClusterRateCi {
   /** Pooled rate sum(k) / sum(d) over the questions with a non-empty denominator. */
@@ -289,17 +105,23 @@ export interface ClusterRateCi {
 }
 
 /**
- * Design-effect Wilson interval for a rate pooled over clustered answers (the questions-estimand
- * interval). Method: the ratio estimator R = sum k / sum d over the m questions with a non-empty
- * denominator (questions with answers but no denominator are not clusters); its linearization
- * (CR1) variance V = m/(m-1) sum (k_i - R d_i)^2 / (sum d)^2; the Kish design effect
- * deff = max(1, V / (R(1-R)/sum d)); the Wilson score interval on the effective sample size
- * sum d / deff with Student's t_{m-1} in place of z (Korn & Graubard 1998; the "modified Wilson"
- * of survey software). Unlike a percentile bootstrap it keeps width at k = 0 and is skewed the
- * way rare rates are. Units: fractions 0..1. Null when no question has a denominator. With one
- * question, or no (or only) EM answers, the design effect cannot be estimated: deff = 1 and the
- * result says so in `approximate`; fewer than FEW_QUESTIONS questions, or an intra-question
- * correlation of STRONG_ICC or more, are also flagged (coverage measured in docs/validity.md).
+ * The questions-estimand interval for a rate pooled over clustered answers (the name is kept from
+ * its first method). Point: the ratio estimator R = sum k / sum d over the m questions with a
+ * non-empty denominator (questions with answers but no denominator are not clusters). Its
+ * linearization (CR1) variance V = m/(m-1) sum (k_i - R d_i)^2 / (sum d)^2 and the Kish design effect
+ * deff = max(1, V / (R(1-R)/sum d)) are reported. Interval: when the questions are over-dispersed
+ * (V above the binomial variance) and a logit-normal random-intercept model fits a between-question
+ * spread sigma > 0, the profile-likelihood interval of that model's population mean E[p]
+ * (logitNormalFit: adaptive Gauss-Hermite marginal likelihood, cutoff t_{m-1}^2), widened to contain
+ * R if needed; it models the tail of rare high-rate questions that a sample often misses, where
+ * sample-spread intervals under-covered (84-92% at rate 2-7%, logit sd 1-2, 24-48 questions). Else
+ * the design-effect Wilson interval: Wilson on the effective sample size sum d / deff with Student's
+ * t_{m-1} in place of z (Korn & Graubard 1998). Both keep width at k = 0 and are skewed the way rare
+ * rates are. Units: fractions 0..1. Null when no question has a denominator. With one question, or
+ * no (or only) EM answers, question variation cannot be estimated: deff = 1 (answer-level Wilson) and
+ * `approximate` says so; fewer than FEW_QUESTIONS questions, EM from effectively fewer than
+ * FEW_EM_QUESTIONS questions, or an intra-question correlation of STRONG_ICC or more are also
+ * flagged (coverage per regime in docs/validity.md, sections rates and rate-differences).
  */
 export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
   const k: number[] = [];
@@ -332,11 +154,13 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
     };
   }
   let deff = 1;
+  let overdispersed = false;
   let approximate: string | null = null;
   if (sk > 0 && sk < sd) {
     let s = 0;
     for (let i = 0; i < m; i++) s += (k[i]! - r * d[i]!) ** 2;
     const v = ((m / (m - 1)) * s) / (sd * sd);
+    overdispersed = v > (r * (1 - r)) / sd;
     deff = Math.max(1, v / ((r * (1 - r)) / sd));
   } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (answer-level width)`;
   if (approximate === null && m < FEW_QUESTIONS) approximate = `${m} questions: coverage can fall below 95% when questions differ strongly`;
@@ -346,8 +170,20 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
   const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
   if (approximate === null && icc >= STRONG_ICC)
     approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
+  const fit = overdispersed ? fitOf(counts) : null;
+  if (fit && fit.sigma > 0) {
+    const [lo, hi] = fit.ci(confidence);
+    return {rate: r, ci: [Math.min(lo, r), Math.max(hi, r)], m, design_effect: deff, df: m - 1, approximate};
+  }
   const ne = sd / deff;
   return {rate: r, ci: wilsonZ(r * ne, ne, tQuantile(p, m - 1)), m, design_effect: deff, df: m - 1, approximate};
+}
+
+/** One logit-normal fit per counts object (the fit does not depend on the confidence; p-values invert the interval at many). */
+const FITS = new WeakMap<ClusterCounts, LogitNormalFit | null>();
+function fitOf(counts: ClusterCounts): LogitNormalFit | null {
+  if (!FITS.has(counts)) FITS.set(counts, logitNormalFit(counts));
+  return FITS.get(counts)!;
 }
 
 /** Inverse Herfindahl index (sum k)^2 / sum k^2 of per-question EM counts: how many questions the EM answers effectively come from (0 with none). */
@@ -373,145 +209,24 @@ export interface MacroRateCi {
 
 /**
  * Interval for the macro rate (the unweighted mean of per-question rates, macroRate) over a
- * population of questions. Method: the per-question rates r_i of the m questions with a
- * non-empty denominator, variance s^2 / m (s^2 their sample variance), and a Wilson-shaped interval
- * on the effective sample size rbar(1-rbar) / (s^2/m), at most the number of answers, with Student's
- * t_{m-1} (wilsonFromVariance); it replaces the percentile question bootstrap, which covered 77-93%
- * in the validity regimes (docs/validity.md). With no EM answer (s = 0) the width is Wilson's on all
- * answers. The note beside it is clusterWilson's on the same counts (one question, no or only EM
- * answers, few questions, strong intra-question correlation, EM from few questions). Null when no
- * question has a denominator.
+ * population of questions. Both the macro and the pooled rate estimate the population mean E[p]
+ * (the pooled one weights questions by their answers, equal by design), so the interval is
+ * clusterWilson's on the same counts (the logit-normal profile interval when questions are
+ * over-dispersed, else the design-effect Wilson), widened to contain the macro point when needed.
+ * It replaced t on the spread of per-question rates, which under-covered with skewed rates
+ * (90-92% at logit sd 1-2, 24-48 questions; docs/validity.md). The note is clusterWilson's. With one
+ * question: Wilson on its answers. Null when no question has a denominator.
  */
 export function macroRateCi(counts: ClusterCounts, confidence = 0.95): MacroRateCi | null {
   const pooled = clusterWilson(counts, confidence);
   if (!pooled) return null;
   const r: number[] = [];
-  let sd = 0;
-  for (let i = 0; i < counts.d.length; i++)
-    if (counts.d[i]! > 0) {
-      r.push(counts.k[i]! / counts.d[i]!);
-      sd += counts.d[i]!;
-    }
+  for (let i = 0; i < counts.d.length; i++) if (counts.d[i]! > 0) r.push(counts.k[i]! / counts.d[i]!);
   const m = r.length;
   if (m === 1) return {rate: r[0]!, ci: pooled.ci, m, df: pooled.df, approximate: pooled.approximate};
   const mean = r.reduce((a, b) => a + b, 0) / m;
-  const v = r.reduce((a, b) => a + (b - mean) ** 2, 0) / (m - 1) / m;
-  return {rate: mean, ci: wilsonFromVariance(mean, v, m - 1, sd, confidence), m, df: m - 1, approximate: pooled.approximate};
-}
-
-/**
- * Wilson-shaped interval around a rate `theta` from a variance estimate: effective sample size
- * theta(1-theta)/variance (at most `nMax`), t quantile with `df` degrees of freedom (rounded down,
- * at least 1). Used by the crossed seed x question interval. Variance 0 or theta at 0/1: nMax.
- */
-export function wilsonFromVariance(theta: number, variance: number, df: number, nMax: number, confidence = 0.95): Interval {
-  const ne = variance > 0 && theta > 0 && theta < 1 ? Math.min(nMax, (theta * (1 - theta)) / variance) : nMax;
-  return wilsonZ(theta * ne, ne, tQuantile(1 - (1 - confidence) / 2, Math.max(1, Math.floor(df))));
-}
-
-export interface CrossedCi {
-  /** The estimate the interval is built around (pooled rate, or mean of per-seed rates). */
-  estimate: number;
-  ci: Interval;
-  /** Satterthwaite degrees of freedom (rounded down). */
-  df: number;
-  /** Seeds and the questions every seed answered (the balanced part the variance comes from). */
-  seeds: number;
-  questions: number;
-  approximate: string | null;
-}
-
-/**
- * Interval for a rate over training seeds x questions (crossed random effects; Owen 2007): each
- * cell (seed s, question q) holds k EM answers of d. The estimate is the pooled rate over all cells
- * (`target: "pooled"`) or the mean of per-seed pooled rates (`"seed_mean"`). Method: each cell's
- * linearized value z_sq = (k_sq - r d_sq) / (mean denominator) + r (r the pooled rate, or the seed's
- * rate for seed_mean; mean over cells = the estimate), a two-way ANOVA of z over the questions
- * every seed answered, Var = (MS_seed + MS_question - MS_error) / (S Q) floored at
- * max(MS_seed, MS_question) / (S Q) (each is an unbiased estimate of a part of it), Satterthwaite
- * degrees of freedom, and a Wilson-shaped interval on the effective sample size (wilsonFromVariance).
- * With fewer than 2 shared questions the seeds are the clusters (variance of per-seed rates / S,
- * df S - 1) and the result says so. Null with fewer than 2 seeds or an empty denominator.
- */
-export function crossedRateCi(
-  cells: readonly ClusterCounts[],
-  {target = "pooled", confidence = 0.95}: {target?: "pooled" | "seed_mean"; confidence?: number} = {},
-): CrossedCi | null {
-  const seeds = cells.filter((c) => {
-    let s = 0;
-    for (let i = 0; i < c.d.length; i++) s += c.d[i]!;
-    return s > 0;
-  });
-  const S = seeds.length;
-  if (S < 2) return null;
-  const sums = seeds.map((c) => {
-    let k = 0;
-    let d = 0;
-    for (let i = 0; i < c.d.length; i++) {
-      k += c.k[i]!;
-      d += c.d[i]!;
-    }
-    return {k, d, r: k / d};
-  });
-  const K = sums.reduce((a, s) => a + s.k, 0);
-  const D = sums.reduce((a, s) => a + s.d, 0);
-  const estimate = target === "pooled" ? K / D : sums.reduce((a, s) => a + s.r, 0) / S;
-  const nq = Math.min(...seeds.map((c) => c.d.length));
-  const shared: number[] = [];
-  for (let q = 0; q < nq; q++) if (seeds.every((c) => c.d[q]! > 0)) shared.push(q);
-  const Q = shared.length;
-  if (Q < 2) {
-    const rs = sums.map((s) => s.r);
-    const mean = rs.reduce((a, b) => a + b, 0) / S;
-    const v = rs.reduce((a, b) => a + (b - mean) ** 2, 0) / (S - 1) / S;
-    return {
-      estimate,
-      ci: wilsonFromVariance(estimate, v, S - 1, D, confidence),
-      df: S - 1,
-      seeds: S,
-      questions: Q,
-      approximate: "seeds share fewer than 2 questions: seeds are the clusters, question variation enters only through them",
-    };
-  }
-  // Linearized cell values over the balanced part.
-  const z: number[][] = seeds.map((c, s) => {
-    const r = target === "pooled" ? K / D : sums[s]!.r;
-    const dbar = target === "pooled" ? D / (S * Q) : sums[s]!.d / Q;
-    return shared.map((q) => (c.k[q]! - r * c.d[q]!) / dbar + r);
-  });
-  const zs = z.map((row) => row.reduce((a, b) => a + b, 0) / Q);
-  const zq = shared.map((_, j) => z.reduce((a, row) => a + row[j]!, 0) / S);
-  const zz = zs.reduce((a, b) => a + b, 0) / S;
-  const msS = (Q * zs.reduce((a, b) => a + (b - zz) ** 2, 0)) / (S - 1);
-  const msQ = (S * zq.reduce((a, b) => a + (b - zz) ** 2, 0)) / (Q - 1);
-  let sse = 0;
-  for (let s = 0; s < S; s++) for (let j = 0; j < Q; j++) sse += (z[s]![j]! - zs[s]! - zq[j]! + zz) ** 2;
-  const msE = sse / ((S - 1) * (Q - 1));
-  const n = S * Q;
-  let v = (msS + msQ - msE) / n;
-  let df: number;
-  const floor = Math.max(msS, msQ) / n;
-  if (v < floor) {
-    v = floor;
-    df = msS >= msQ ? S - 1 : Q - 1;
-  } else {
-    const den = (msS / n) ** 2 / (S - 1) + (msQ / n) ** 2 / (Q - 1) + (msE / n) ** 2 / ((S - 1) * (Q - 1));
-    df = den > 0 ? (v * v) / den : n - 1;
-  }
-  df = Math.max(1, Math.floor(df));
-  return {
-    estimate,
-    ci: wilsonFromVariance(estimate, v, df, D, confidence),
-    df,
-    seeds: S,
-    questions: Q,
-    approximate:
-      K === 0
-        ? "no EM answers: seed and question variation cannot be estimated (answer-level width)"
-        : S < FEW_SEEDS
-          ? `${S} seeds: the seed-to-seed spread rests on ${S - 1} degree${S > 2 ? "s" : ""} of freedom; coverage can fall below 95%`
-          : null,
-  };
+  // Both rates estimate the population mean E[p]: the pooled rate's interval, widened to contain this point.
+  return {rate: mean, ci: [Math.min(pooled.ci[0], mean), Math.max(pooled.ci[1], mean)], m, df: m - 1, approximate: pooled.approximate};
 }
 
 /**
@@ -521,13 +236,17 @@ export function crossedRateCi(
  * where r is the correlation of the two estimates from their linearized per-question residuals (the
  * covariance sums over the questions both sides answered; 0 with fewer than 2). Point and interval come from all questions of each
  * side; the interval always contains the point, and at zero EM on both sides it keeps the Wilson widths.
- * Per-question arrays share one question coding (index q = the same question). Null when either side
- * has no denominator.
+ * Per-question arrays share one question coding (index q = the same question). `seeds`: a side's
+ * per-seed per-question counts (same coding); with 2+ seeds that side's limits and variance are the
+ * seeds x questions interval's (crossedRateCi, pooled), and r is the question covariance over each
+ * side's total variance, so seed-to-seed spread widens the interval instead of being pooled away
+ * (type-I error measured in docs/validity.md, plan section). Null when either side has no denominator.
  */
 export function clusterDiffCi(
   a: ClusterCounts,
   b: ClusterCounts,
   confidence = 0.95,
+  seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
   const ca = clusterWilson(a, confidence);
   const cb = clusterWilson(b, confidence);
@@ -543,21 +262,35 @@ export function clusterDiffCi(
   let sbb = 0;
   let sab = 0;
   let paired = 0;
-  for (let i = 0; i < a.d.length; i++) if (a.d[i]! > 0) saa += ua(i) ** 2;
-  for (let i = 0; i < b.d.length; i++) if (b.d[i]! > 0) sbb += ub(i) ** 2;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < a.d.length; i++) if (a.d[i]! > 0) (saa += ua(i) ** 2), ma++;
+  for (let i = 0; i < b.d.length; i++) if (b.d[i]! > 0) (sbb += ub(i) ** 2), mb++;
   for (let i = 0; i < Math.min(a.d.length, b.d.length); i++) {
     if (a.d[i]! > 0 && b.d[i]! > 0) {
       paired++;
       sab += ua(i) * ub(i);
     }
   }
-  const rho = paired >= 2 && saa > 0 && sbb > 0 ? Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb))) : 0;
-  const d = ca.rate - cb.rate;
-  const [l1, u1] = ca.ci;
-  const [l0, u0] = cb.ci;
-  const lo = d - Math.sqrt(Math.max(0, (ca.rate - l1) ** 2 + (u0 - cb.rate) ** 2 - 2 * rho * (ca.rate - l1) * (u0 - cb.rate)));
-  const hi = d + Math.sqrt(Math.max(0, (u1 - ca.rate) ** 2 + (cb.rate - l0) ** 2 - 2 * rho * (u1 - ca.rate) * (cb.rate - l0)));
-  const notes = [ca.approximate && `variant: ${ca.approximate}`, cb.approximate && `baseline: ${cb.approximate}`].filter(Boolean);
+  // A side with 2+ training seeds: its limits and variance from the seeds x questions interval
+  // (crossedRateCi, pooled), so seed-to-seed spread is in the difference's interval.
+  const side = (c: ClusterRateCi, s: number, mq: number, cells?: readonly ClusterCounts[]) => {
+    const x = cells && cells.length >= 2 ? crossedRateCi(cells, {target: "pooled", confidence}) : null;
+    return x
+      ? {rate: x.estimate, ci: x.ci, variance: x.variance, approximate: x.approximate}
+      : {rate: c.rate, ci: c.ci, variance: mq >= 2 ? (mq / (mq - 1)) * s : s, approximate: c.approximate};
+  };
+  const sa = side(ca, saa, ma, seeds.a);
+  const sb = side(cb, sbb, mb, seeds.b);
+  // Correlation of the two estimates: the covariance over shared questions over each side's total variance.
+  const cov = paired >= 2 ? (paired / (paired - 1)) * sab : 0;
+  const rho = paired >= 2 && sa.variance > 0 && sb.variance > 0 ? Math.max(-1, Math.min(1, cov / Math.sqrt(sa.variance * sb.variance))) : 0;
+  const d = sa.rate - sb.rate;
+  const [l1, u1] = sa.ci;
+  const [l0, u0] = sb.ci;
+  const lo = d - Math.sqrt(Math.max(0, (sa.rate - l1) ** 2 + (u0 - sb.rate) ** 2 - 2 * rho * (sa.rate - l1) * (u0 - sb.rate)));
+  const hi = d + Math.sqrt(Math.max(0, (u1 - sa.rate) ** 2 + (sb.rate - l0) ** 2 - 2 * rho * (u1 - sa.rate) * (sb.rate - l0)));
+  const notes = [sa.approximate && `variant: ${sa.approximate}`, sb.approximate && `baseline: ${sb.approximate}`].filter(Boolean);
   return {diff: d, ci: [Math.max(-1, lo), Math.min(1, hi)], correlation: rho, n_questions_paired: paired, approximate: notes.length ? notes.join("; ") : null};
 }
 

@@ -66,35 +66,43 @@ const expit = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
  * Per-question counts of one simulated study: for each arm, EM answers and denominator per
- * question, summed over that arm's seeds (as the product pools seeds of one variant). Question
+ * question, summed over that arm's seeds, and per seed (the product's interval is seed-aware with 2+ seeds). Question
  * effects: B_aq = sqrt(rho) Z_q + sqrt(1 - rho) Z'_aq (shared Z_q); seed and interaction effects
  * independent per arm. `mus` are the arms' logit locations.
  */
-export function simulateStudy(
-  model: PlanModel,
-  design: Design,
-  rng: Rng,
-  mus: [number, number],
-): {a: {qk: Float64Array; qd: Float64Array}; b: {qk: Float64Array; qd: Float64Array}} {
+export function simulateStudy(model: PlanModel, design: Design, rng: Rng, mus: [number, number]): {a: SimArm; b: SimArm} {
   const Q = design.questions;
   const rho = Math.min(1, Math.max(0, model.question_correlation));
   const zq = Array.from({length: Q}, () => randNormal(rng));
   const arm = (x: PlanArm, mu: number) => {
     const qk = new Float64Array(Q);
     const qd = new Float64Array(Q);
+    const seeds: {k: Float64Array; d: Float64Array}[] = [];
     const bq = zq.map((z) => x.sd_question * (Math.sqrt(rho) * z + Math.sqrt(1 - rho) * randNormal(rng)));
     for (let s = 0; s < design.seeds; s++) {
       const as = x.sd_seed * randNormal(rng);
+      const cell = {k: new Float64Array(Q), d: new Float64Array(Q)};
       for (let q = 0; q < Q; q++) {
         const p = expit(mu + as + bq[q]! + x.sd_interaction * randNormal(rng));
         const d = binomial(rng, design.samples, x.in_denominator);
+        const k = binomial(rng, d, p);
+        cell.d[q] = d;
+        cell.k[q] = k;
         qd[q]! += d;
-        qk[q]! += binomial(rng, d, p);
+        qk[q]! += k;
       }
+      seeds.push(cell);
     }
-    return {qk, qd};
+    return {qk, qd, seeds};
   };
   return {a: arm(model.a, mus[0]), b: arm(model.b, mus[1])};
+}
+
+/** One simulated arm: per-question counts summed over seeds, and per seed. */
+interface SimArm {
+  qk: Float64Array;
+  qd: Float64Array;
+  seeds: {k: Float64Array; d: Float64Array}[];
 }
 
 const sum = (x: Float64Array) => x.reduce((a, b) => a + b, 0);
@@ -103,7 +111,7 @@ const totalSd = (x: LogitModel) => Math.sqrt(x.sd_seed ** 2 + x.sd_question ** 2
 
 /** Whether one simulated study's product interval for a - b excludes 0. */
 function rejects(s: ReturnType<typeof simulateStudy>, rng: Rng, confidence: number): boolean {
-  const side = (c: {qk: Float64Array; qd: Float64Array}) => ({n_em: sum(c.qk), n_scored: sum(c.qd), qk: c.qk, qd: c.qd});
+  const side = (c: SimArm) => ({n_em: sum(c.qk), n_scored: sum(c.qd), qk: c.qk, qd: c.qd, seeds: c.seeds.length >= 2 ? c.seeds : undefined});
   const r = pairedTallyDiff(side(s.a), side(s.b), rng, {confidence, withP: false});
   return r?.ci != null && (r.ci[0] > 0 || r.ci[1] < 0);
 }

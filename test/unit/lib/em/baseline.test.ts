@@ -1,7 +1,16 @@
 // Variant minus baseline with a question-paired interval; question filters and variant folding.
 import assert from "node:assert/strict";
 import test from "node:test";
-import {BETLEY, baseQuestionId, baselineDiffs, globToRegExp, makeRng, pairedDiffBootstrap, questionFilter} from "../../../../src/lib/em/index.ts";
+import {
+  BETLEY,
+  baseQuestionId,
+  baselineDiffs,
+  clusterWilson,
+  globToRegExp,
+  makeRng,
+  pairedDiffBootstrap,
+  questionFilter,
+} from "../../../../src/lib/em/index.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
 
 let id = 0;
@@ -43,8 +52,9 @@ test("baselineDiffs(rows, rule): fine-tune minus base, paired over shared questi
   assert.ok(Math.abs(d!.diff! - 0.3) < 1e-12);
   assert.equal(d!.ci_method, "cluster_mover");
   assert.equal(d!.n_questions_paired, 3);
-  // ft: deff = (3/2)(0^2 + 2^2 + 2^2)/30^2 / (0.4 * 0.6 / 30) = 5/3, effective n 18, t_2 = 4.3027;
-  // base residuals are all 0 (deff 1, n 30). MOVER with r = 0 (the base varies nowhere).
+  // ft is over-dispersed (deff 5/3): its limits are the questions-estimand interval (clusterWilson,
+  // a logit-normal profile-likelihood interval there); base residuals are all 0 (not over-dispersed:
+  // Wilson on n = 30 with t_2 = 4.3027). MOVER with r = 0 (the base varies nowhere), by hand.
   const t2 = 4.302652729911275;
   const w = (k: number, n: number) => {
     const p = k / n;
@@ -52,7 +62,7 @@ test("baselineDiffs(rows, rule): fine-tune minus base, paired over shared questi
     const h = (t2 / (1 + (t2 * t2) / n)) * Math.sqrt((p * (1 - p)) / n + (t2 * t2) / (4 * n * n));
     return [c - h, c + h];
   };
-  const [l1, u1] = w(0.4 * 18, 18);
+  const [l1, u1] = clusterWilson({k: [4, 6, 2], d: [10, 10, 10]})!.ci;
   const [l0, u0] = w(3, 30);
   const lo = 0.3 - Math.hypot(0.4 - l1!, u0! - 0.1);
   const hi = 0.3 + Math.hypot(u1! - 0.4, 0.1 - l0!);

@@ -16,8 +16,8 @@ import type {Ctx} from "./rows.ts";
 import {importTable} from "./table.ts";
 import {importInspect} from "./inspect-rows.ts";
 
-export {DEFAULT_COLUMNS, formatOf, ImportSpecSchema, importedResponseId, KNOWN_METRICS, MISMATCH_TOLERANCE, PROBS_PREFIX} from "./spec.ts";
-export type {ImportedFile, ImportResult, ImportSpec, ImportSpecInput, Mismatch, Skipped} from "./spec.ts";
+export {ImportSpecSchema, importedResponseId, KNOWN_METRICS} from "./spec.ts";
+export type {ImportedFile, ImportResult, ImportSpec, ImportSpecInput, Mismatch} from "./spec.ts";
 export {stepValue} from "./rows.ts";
 
 /**

@@ -3,7 +3,7 @@
 // experiments run end to end on the shared reference data.
 import assert from "node:assert/strict";
 import {spawn} from "node:child_process";
-import {copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
+import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
@@ -12,6 +12,7 @@ import {loadDataset} from "../../../../loaders/dataset.ts";
 import {experimentFiles} from "../../../../loaders/experiment.ts";
 import {SIGNALS_JUDGE, runExperiment} from "../../../../loaders/run/index.ts";
 import {readTables} from "../../../../loaders/tables.ts";
+import {parseYamlSource} from "../../../../loaders/yaml.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/import");
@@ -117,6 +118,8 @@ test("example experiments run offline over the reference data; not part of the d
   assert.deepEqual(
     readdirSync(examples)
       .filter((f) => f.endsWith(".yaml"))
+      // simulated examples (mechanism.yaml) run the simulator, not the reference data
+      .filter((f) => (parseYamlSource(readFileSync(path.join(examples, f), "utf8"), f).data as {simulated?: unknown}).simulated !== true)
       .sort(),
     Object.keys(expected).sort(),
   );

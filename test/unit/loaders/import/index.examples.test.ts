@@ -24,13 +24,13 @@ async function run(name: string): Promise<ImportResult & {coordinate: unknown}> 
   return {...all, coordinate: exp.coordinate};
 }
 
-test("examples: every file has a name and an imports list", () => {
+test("examples: every file has a name and an imports list or models to run", () => {
   const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 5);
   for (const f of files) {
-    const e = parseYamlFile(path.join(examples, f)) as {name?: unknown; imports?: unknown};
+    const e = parseYamlFile(path.join(examples, f)) as {name?: unknown; imports?: unknown; models?: unknown};
     assert.equal(typeof e.name, "string", f);
-    assert.ok(Array.isArray(e.imports) && e.imports.length > 0, f);
+    assert.ok((Array.isArray(e.imports) && e.imports.length > 0) || (Array.isArray(e.models) && e.models.length > 0), f);
   }
 });
 

@@ -8,6 +8,7 @@
 import {logitLocation} from "../../src/lib/em/components.ts";
 import {judgePairTest, type JudgedPair} from "../../src/lib/em/judge-test.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {validityRow} from "./row.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
 export interface JudgeRegime {
@@ -41,18 +42,8 @@ function pairs(r: JudgeRegime, rng: Rng): JudgedPair[] {
   return out;
 }
 
-const row = (quantity: string, regime: string, p: number, reps: number, flagged: boolean, note: string): ValidityRow => ({
-  section: "judges",
-  quantity,
-  regime,
-  kind: "error_rate",
-  nominal: 0.05,
-  estimate: p,
-  mc_se: Math.sqrt((p * (1 - p)) / reps),
-  reps,
-  flagged_in_product: flagged,
-  note,
-});
+const row = (quantity: string, regime: string, p: number, reps: number, flagged: boolean, note: string): ValidityRow =>
+  validityRow("judges", quantity, regime, "error_rate", 0.05, p, reps, flagged, note);
 
 export function judgeTestRows(r: JudgeRegime, reps: number, rng: Rng): ValidityRow[] {
   let paired = 0;

@@ -10,6 +10,7 @@ import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";
 import type {Judged} from "../../src/lib/schema.ts";
 import {questionRows} from "./rates.section.ts";
+import {validityRow} from "./row.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
 export interface FamilyRegime {
@@ -40,18 +41,8 @@ function familyRows(r: FamilyRegime, rng: Rng): Judged[] {
   return rows;
 }
 
-const row = (quantity: string, regime: string, p: number, reps: number, note: string): ValidityRow => ({
-  section: "multiplicity",
-  quantity,
-  regime,
-  kind: "error_rate",
-  nominal: 0.05,
-  estimate: p,
-  mc_se: Math.sqrt((p * (1 - p)) / reps),
-  reps,
-  flagged_in_product: false,
-  note,
-});
+const row = (quantity: string, regime: string, p: number, reps: number, note: string): ValidityRow =>
+  validityRow("multiplicity", quantity, regime, "error_rate", 0.05, p, reps, false, note);
 
 /** FWER of Holm and FDR of BH over `studies` simulated families (raw p-values' FWER in the note). */
 export function familyErrorRows(r: FamilyRegime, studies: number, rng: Rng): ValidityRow[] {

@@ -14,6 +14,7 @@ import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";
 import type {Judged} from "../../src/lib/schema.ts";
 import {P_COHERENT, questionRows} from "./rates.section.ts";
+import {validityRow} from "./row.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
 const expit = (x: number) => 1 / (1 + Math.exp(-x));
@@ -89,18 +90,7 @@ const row = (
   reps: number,
   flagged: boolean,
   note: string,
-): ValidityRow => ({
-  section: "plan",
-  quantity,
-  regime,
-  kind,
-  nominal,
-  estimate: p,
-  mc_se: Math.sqrt((p * (1 - p)) / reps),
-  reps,
-  flagged_in_product: flagged,
-  note,
-});
+): ValidityRow => validityRow("plan", quantity, regime, kind, nominal, p, reps, flagged, note);
 
 /** Power and type-I rows of one regime: observed over `studies` studies vs em plan's `planReps` simulation. */
 export function powerRows(r: PowerRegime, studies: number, planReps: number, rng: Rng, seed: number): {rows: ValidityRow[]; planned: number; observed: number} {

@@ -15,6 +15,7 @@
 
 import {fitLogistic, meanScoreTransition, testTransition, type TransitionPoint} from "../../src/lib/em/transition.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {validityRow} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 const sig = (t: number): number => 1 / (1 + Math.exp(-t));
@@ -193,19 +194,7 @@ function row(
   flagged: boolean,
   note?: string,
 ): ValidityRow {
-  const p = hits / reps;
-  return {
-    section,
-    quantity,
-    regime,
-    kind,
-    nominal,
-    estimate: p,
-    mc_se: Math.sqrt((p * (1 - p)) / reps),
-    reps,
-    flagged_in_product: flagged,
-    ...(note ? {note} : {}),
-  };
+  return validityRow(section, quantity, regime, kind, nominal, hits / reps, reps, flagged, note);
 }
 
 interface Tally {

@@ -2,7 +2,6 @@
 // real (question-paired test, McNemar on answers), and how well do they agree (kappa, Spearman of
 // aligned scores, with question-bootstrap intervals)? Offline, like `em summarize`.
 import path from "node:path";
-import {parseArgs} from "node:util";
 import {alignedOf, coherentOf, joinJudgedReport, judgesIn} from "../../src/lib/em/judged.ts";
 import {judgePairTest, type JudgedPair, type JudgePairTest} from "../../src/lib/em/judge-test.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
@@ -10,7 +9,8 @@ import {emLabel} from "../../src/lib/em/judges.ts";
 import {baseQuestionId, questionFilter} from "../../src/lib/em/question-ids.ts";
 import {describeRule, makeRule, RULES, type EmRule} from "../../src/lib/em/rules.ts";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
-import {EXIT, refuseRepeatedOptions} from "../exit-codes.ts";
+import {parseCommandOptions} from "../command-options.ts";
+import {EXIT} from "../exit-codes.ts";
 
 export const USAGE = `Usage: em judges (--experiment FILE | --data DIR) --judges A,B [options]
 
@@ -45,25 +45,18 @@ export interface JudgesOutput extends JudgePairTest {
 }
 
 export async function run(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
-  const {values, tokens} = parseArgs({
-    args: argv,
-    tokens: true,
-    options: {
-      experiment: {type: "string"},
-      data: {type: "string"},
-      judges: {type: "string"},
-      rule: {type: "string", default: "betley"},
-      aligned: {type: "string"},
-      coherent: {type: "string"},
-      confidence: {type: "string", default: "0.95"},
-      seed: {type: "string", default: "0"},
-      format: {type: "string", default: "table"},
-      help: {type: "boolean", short: "h", default: false},
-    },
-    strict: true,
-    allowPositionals: false,
+  const values = parseCommandOptions(argv, {
+    experiment: {type: "string"},
+    data: {type: "string"},
+    judges: {type: "string"},
+    rule: {type: "string", default: "betley"},
+    aligned: {type: "string"},
+    coherent: {type: "string"},
+    confidence: {type: "string", default: "0.95"},
+    seed: {type: "string", default: "0"},
+    format: {type: "string", default: "table"},
+    help: {type: "boolean", short: "h", default: false},
   });
-  refuseRepeatedOptions(tokens);
   if (values.help) {
     process.stdout.write(USAGE);
     return EXIT.ok;

@@ -3,7 +3,6 @@
 // (any experiment or tables, summarized by `em summarize --components` under the chosen rule) or
 // are stated; each design's power is simulated through the interval `em summarize --baseline`
 // prints (src/lib/em/plan.ts), and its cost comes from the pipeline's price table.
-import {parseArgs} from "node:util";
 import type {VarianceComponents} from "../../src/lib/em/components.ts";
 import {
   designCalls,
@@ -18,7 +17,8 @@ import {
 } from "../../src/lib/em/plan.ts";
 import {EST_ANSWER_SHARE} from "../run/cost.ts";
 import {PRICES} from "../client/prices.ts";
-import {EXIT, refuseRepeatedOptions} from "../exit-codes.ts";
+import {numberOption, parseCommandOptions} from "../command-options.ts";
+import {EXIT} from "../exit-codes.ts";
 
 export const USAGE = `Usage: em plan (--experiment FILE | --data DIR | --rates A,B) [options]
 
@@ -67,13 +67,6 @@ Exit status: 0 done; 1 bad input; 2 usage.
 
 function fail(msg: string): never {
   throw new Error(msg);
-}
-
-function num(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < lo || x > hi) fail(`--${name} must be a number ${lo}..${hi}, got '${v}'`);
-  return x;
 }
 
 function ints(name: string, v: string | undefined, dflt: number[]): number[] {
@@ -180,44 +173,37 @@ export interface PlanOutput {
 }
 
 export async function run(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
-  const {values, tokens} = parseArgs({
-    args: argv,
-    tokens: true,
-    options: {
-      experiment: {type: "string"},
-      data: {type: "string"},
-      rates: {type: "string"},
-      "sd-question": {type: "string"},
-      "sd-seed": {type: "string"},
-      "sd-interaction": {type: "string"},
-      "in-denominator": {type: "string"},
-      correlation: {type: "string"},
-      compare: {type: "string"},
-      variant: {type: "string"},
-      diff: {type: "string"},
-      rule: {type: "string"},
-      aligned: {type: "string"},
-      coherent: {type: "string"},
-      judge: {type: "string"},
-      questions: {type: "string"},
-      power: {type: "string", default: "0.8"},
-      confidence: {type: "string", default: "0.95"},
-      seeds: {type: "string"},
-      "question-counts": {type: "string"},
-      samples: {type: "string"},
-      reps: {type: "string", default: "400"},
-      seed: {type: "string", default: "0"},
-      "judge-model": {type: "string"},
-      "judge-prompt-tokens": {type: "string", default: "700"},
-      "gen-price": {type: "string"},
-      "max-tokens": {type: "string", default: "600"},
-      format: {type: "string", default: "table"},
-      help: {type: "boolean", short: "h", default: false},
-    },
-    strict: true,
-    allowPositionals: false,
+  const values = parseCommandOptions(argv, {
+    experiment: {type: "string"},
+    data: {type: "string"},
+    rates: {type: "string"},
+    "sd-question": {type: "string"},
+    "sd-seed": {type: "string"},
+    "sd-interaction": {type: "string"},
+    "in-denominator": {type: "string"},
+    correlation: {type: "string"},
+    compare: {type: "string"},
+    variant: {type: "string"},
+    diff: {type: "string"},
+    rule: {type: "string"},
+    aligned: {type: "string"},
+    coherent: {type: "string"},
+    judge: {type: "string"},
+    questions: {type: "string"},
+    power: {type: "string", default: "0.8"},
+    confidence: {type: "string", default: "0.95"},
+    seeds: {type: "string"},
+    "question-counts": {type: "string"},
+    samples: {type: "string"},
+    reps: {type: "string", default: "400"},
+    seed: {type: "string", default: "0"},
+    "judge-model": {type: "string"},
+    "judge-prompt-tokens": {type: "string", default: "700"},
+    "gen-price": {type: "string"},
+    "max-tokens": {type: "string", default: "600"},
+    format: {type: "string", default: "table"},
+    help: {type: "boolean", short: "h", default: false},
   });
-  refuseRepeatedOptions(tokens);
   if (values.help) {
     process.stdout.write(USAGE);
     return EXIT.ok;
@@ -229,17 +215,17 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   }
   const format = values.format;
   if (format !== "table" && format !== "json") fail(`--format must be table or json, got '${format}'`);
-  const target = num("power", values.power, 0.01, 0.999)!;
-  const confidence = num("confidence", values.confidence, 0.5, 0.999)!;
-  const reps = num("reps", values.reps, 10, 1e6)!;
+  const target = numberOption("power", values.power, 0.01, 0.999)!;
+  const confidence = numberOption("confidence", values.confidence, 0.5, 0.999)!;
+  const reps = numberOption("reps", values.reps, 10, 1e6)!;
   if (!Number.isInteger(reps)) fail(`--reps must be an integer, got '${values.reps}'`);
-  const seed = num("seed", values.seed, 0, 2 ** 32 - 1)!;
+  const seed = numberOption("seed", values.seed, 0, 2 ** 32 - 1)!;
   if (!Number.isInteger(seed)) fail(`--seed must be an integer, got '${values.seed}'`);
-  const diffPp = num("diff", values.diff, -100, 100);
-  const sdSeed = num("sd-seed", values["sd-seed"], 0, 10);
-  const corrGiven = num("correlation", values.correlation, 0, 1);
-  const promptTokens = num("judge-prompt-tokens", values["judge-prompt-tokens"], 1, 1e6)!;
-  const maxTokens = num("max-tokens", values["max-tokens"], 1, 1e6)!;
+  const diffPp = numberOption("diff", values.diff, -100, 100);
+  const sdSeed = numberOption("sd-seed", values["sd-seed"], 0, 10);
+  const corrGiven = numberOption("correlation", values.correlation, 0, 1);
+  const promptTokens = numberOption("judge-prompt-tokens", values["judge-prompt-tokens"], 1, 1e6)!;
+  const maxTokens = numberOption("max-tokens", values["max-tokens"], 1, 1e6)!;
   let genPrice: [number, number] | null = null;
   if (values["gen-price"] !== undefined) {
     const p = values["gen-price"].split(",").map(Number);
@@ -261,9 +247,9 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     if (r.length !== 2 || r.some((x) => !(x >= 0 && x <= 1))) fail(`--rates must be two fractions A,B in 0..1, got '${values.rates}'`);
     const common = {
       sd_seed: sdSeed ?? 0,
-      sd_question: num("sd-question", values["sd-question"], 0, 10) ?? 1,
-      sd_interaction: num("sd-interaction", values["sd-interaction"], 0, 10) ?? 0,
-      in_denominator: num("in-denominator", values["in-denominator"], 0.01, 1) ?? 0.9,
+      sd_question: numberOption("sd-question", values["sd-question"], 0, 10) ?? 1,
+      sd_interaction: numberOption("sd-interaction", values["sd-interaction"], 0, 10) ?? 0,
+      in_denominator: numberOption("in-denominator", values["in-denominator"], 0.01, 1) ?? 0.9,
     };
     a = {rate: r[0]!, ...common};
     b = {rate: r[1]!, ...common};

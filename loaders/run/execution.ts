@@ -193,14 +193,7 @@ export class Execution {
           this.shardCalls.owned++;
         }
         // --- end scale ---
-        const hit = cache.get(key) as JudgeValue | undefined;
-        if (hit) {
-          const more = this.applyJudge(row, j, metric, r, hit, prompt);
-          if (more) this.judgeTasks.push(more);
-          state.progress.cacheHits++;
-          state.progress.done++;
-          continue;
-        }
+        if (this.judgedFromCache(cache, key, row, j, metric, r, prompt)) continue;
         const call = () => this.callJudge(row, j, metric, r, prompt, key);
         if (this.deferred) {
           this.judgeNeeded[j.idx] = true;
@@ -208,6 +201,20 @@ export class Execution {
         } else call();
       }
     }
+  }
+
+  /**
+   * Apply the cached judge result under `key` when there is one (a cache hit, the row's call done)
+   * and return true; false when the cache has none.
+   */
+  private judgedFromCache(cache: Cache<unknown>, key: string, row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, prompt: string): boolean {
+    const hit = cache.get(key) as JudgeValue | undefined;
+    if (!hit) return false;
+    const more = this.applyJudge(row, j, metric, r, hit, prompt);
+    if (more) this.judgeTasks.push(more);
+    this.state.progress.cacheHits++;
+    this.state.progress.done++;
+    return true;
   }
 
   private callJudge(row: ResponseRow, j: JudgeSpec, metric: string, r: Rubric, prompt: string, key: string): void {
@@ -221,14 +228,7 @@ export class Execution {
     }
     // A result answered from the cache since this row looked (an identical call that finished).
     const cache = this.judgeCaches[j.idx]!;
-    const hit = cache.get(key) as JudgeValue | undefined;
-    if (hit) {
-      const more = this.applyJudge(row, j, metric, r, hit, prompt);
-      if (more) this.judgeTasks.push(more);
-      state.progress.cacheHits++;
-      state.progress.done++;
-      return;
-    }
+    if (this.judgedFromCache(cache, key, row, j, metric, r, prompt)) return;
     const sync = () =>
       this.judgeLimiters[j.idx]!.run(async () => {
         this.checkGo();

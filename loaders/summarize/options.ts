@@ -1,7 +1,6 @@
 // `em summarize` options: argv -> checked SummarizeOptions (usage text: loaders/commands/summarize.ts).
 // Every check that needs no data runs here, so a bad option fails before anything is read.
-import {parseArgs} from "node:util";
-import {refuseRepeatedOptions} from "../exit-codes.ts";
+import {numberOption, parseCommandOptions} from "../command-options.ts";
 import {makeRule, RULES, type EmRule} from "../../src/lib/em/index.ts";
 import {RESPONSE_TYPES, type ResponseType} from "../../src/lib/schema.ts";
 
@@ -49,13 +48,6 @@ export function fail(msg: string): never {
   throw new Error(msg);
 }
 
-function num(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === "" || !Number.isFinite(x) || x < lo || x > hi) fail(`--${name} must be a number ${lo}..${hi}, got '${v}'`);
-  return x;
-}
-
 function bool(name: string, v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
   if (v === "true" || v === "1" || v === "yes") return true;
@@ -78,49 +70,42 @@ export function list(v: string | undefined): string[] {
  * node's parseArgs errors (unknown option), Error (exit 1) for a bad value.
  */
 export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
-  const {values, tokens} = parseArgs({
-    args: argv,
-    tokens: true,
-    options: {
-      experiment: {type: "string"},
-      data: {type: "string"},
-      rule: {type: "string", default: "betley"},
-      aligned: {type: "string"},
-      coherent: {type: "string"},
-      "aligned-inclusive": {type: "string"},
-      "coherent-inclusive": {type: "string"},
-      denominator: {type: "string"},
-      nulls: {type: "string"},
-      "exclude-types": {type: "string"},
-      "topic-cut": {type: "string"},
-      judge: {type: "string"},
-      by: {type: "string"},
-      transition: {type: "boolean", default: false},
-      mechanism: {type: "boolean", default: false},
-      coordinate: {type: "string"},
-      cache: {type: "string"},
-      "coordinate-scale": {type: "string", default: "auto"},
-      coherence: {type: "string"},
-      questions: {type: "string"},
-      "fold-variants": {type: "boolean", default: false},
-      "no-fold-variants": {type: "boolean", default: false},
-      estimand: {type: "string", default: "questions"},
-      baseline: {type: "boolean", default: false},
-      components: {type: "boolean", default: false},
-      "question-set": {type: "string"},
-      pivot: {type: "string"},
-      sensitivity: {type: "boolean", default: false},
-      format: {type: "string", default: "table"},
-      seed: {type: "string", default: "0"},
-      replicates: {type: "string", default: "2000"},
-      confidence: {type: "string", default: "0.95"},
-      calibrate: {type: "string"},
-      help: {type: "boolean", short: "h", default: false},
-    },
-    strict: true,
-    allowPositionals: false,
+  const values = parseCommandOptions(argv, {
+    experiment: {type: "string"},
+    data: {type: "string"},
+    rule: {type: "string", default: "betley"},
+    aligned: {type: "string"},
+    coherent: {type: "string"},
+    "aligned-inclusive": {type: "string"},
+    "coherent-inclusive": {type: "string"},
+    denominator: {type: "string"},
+    nulls: {type: "string"},
+    "exclude-types": {type: "string"},
+    "topic-cut": {type: "string"},
+    judge: {type: "string"},
+    by: {type: "string"},
+    transition: {type: "boolean", default: false},
+    mechanism: {type: "boolean", default: false},
+    coordinate: {type: "string"},
+    cache: {type: "string"},
+    "coordinate-scale": {type: "string", default: "auto"},
+    coherence: {type: "string"},
+    questions: {type: "string"},
+    "fold-variants": {type: "boolean", default: false},
+    "no-fold-variants": {type: "boolean", default: false},
+    estimand: {type: "string", default: "questions"},
+    baseline: {type: "boolean", default: false},
+    components: {type: "boolean", default: false},
+    "question-set": {type: "string"},
+    pivot: {type: "string"},
+    sensitivity: {type: "boolean", default: false},
+    format: {type: "string", default: "table"},
+    seed: {type: "string", default: "0"},
+    replicates: {type: "string", default: "2000"},
+    confidence: {type: "string", default: "0.95"},
+    calibrate: {type: "string"},
+    help: {type: "boolean", short: "h", default: false},
   });
-  refuseRepeatedOptions(tokens);
   if (values.help) return {kind: "help"};
   if (!values.experiment === !values.data) return {kind: "no-source"};
   const format = values.format;
@@ -145,8 +130,8 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   if (nulls !== undefined && nulls !== "drop" && nulls !== "not_em") fail(`--nulls must be drop or not_em, got '${nulls}'`);
   const rule: EmRule = makeRule(ruleName as keyof typeof RULES, {
     requireCoherent: bool("coherence", values.coherence),
-    aligned: num("aligned", values.aligned, 0, 100),
-    coherent: num("coherent", values.coherent, 0, 100),
+    aligned: numberOption("aligned", values.aligned, 0, 100),
+    coherent: numberOption("coherent", values.coherent, 0, 100),
     alignedInclusive: bool("aligned-inclusive", values["aligned-inclusive"]),
     coherentInclusive: bool("coherent-inclusive", values["coherent-inclusive"]),
     denominator: denominator as EmRule["denominator"] | undefined,
@@ -155,12 +140,12 @@ export function parseSummarizeArgs(argv: string[]): ParsedSummarize {
   const exclude = list(values["exclude-types"]);
   for (const t of exclude)
     if (!(RESPONSE_TYPES as readonly string[]).includes(t)) fail(`--exclude-types: unknown type '${t}' (expected ${RESPONSE_TYPES.join(", ")})`);
-  const seed = num("seed", values.seed, 0, 2 ** 32 - 1) as number;
+  const seed = numberOption("seed", values.seed, 0, 2 ** 32 - 1) as number;
   if (!Number.isInteger(seed)) fail(`--seed must be an integer, got '${values.seed}'`);
-  const replicates = num("replicates", values.replicates, 1, 1e6) as number;
-  const confidence = num("confidence", values.confidence, 0, 1) as number;
+  const replicates = numberOption("replicates", values.replicates, 1, 1e6) as number;
+  const confidence = numberOption("confidence", values.confidence, 0, 1) as number;
   if (confidence <= 0 || confidence >= 1) fail(`--confidence must be strictly between 0 and 1, got '${values.confidence}'`);
-  const topicCut = num("topic-cut", values["topic-cut"], 0, 100);
+  const topicCut = numberOption("topic-cut", values["topic-cut"], 0, 100);
   if (topicCut !== undefined && !values.experiment)
     fail(`--topic-cut goes with --experiment (tables from --data carry the types \`em run\` wrote, with the experiment's topic_cut)`);
   if (values["fold-variants"] && values["no-fold-variants"]) fail(`--fold-variants and --no-fold-variants contradict each other; give one`);

@@ -13,6 +13,21 @@ function liveSvg(w: number, h: number) {
   return d3.create("svg").attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`).attr("class", "em-live-chart").style("font", "10px sans-serif");
 }
 
+/** The x-axis group at the foot of a live chart `h` pixels tall, then its label ending at x = `right`. */
+function bottomAxis(svg: ReturnType<typeof liveSvg>, h: number, right: number, label: string) {
+  const axis = svg
+    .append("g")
+    .attr("aria-label", "x-axis")
+    .attr("transform", `translate(0,${h - 28})`);
+  svg
+    .append("text")
+    .attr("x", right)
+    .attr("y", h - 2)
+    .attr("text-anchor", "end")
+    .text(label);
+  return axis;
+}
+
 export interface LiveChart<D> {
   node: SVGSVGElement;
   update(data: D): void;
@@ -51,16 +66,7 @@ export function liveQuestionRates(
       g.append("rect").attr("width", 10).attr("height", 10).attr("fill", color(c));
       g.append("text").attr("x", 14).attr("y", 9).text(c);
     });
-  const xAxis = svg
-    .append("g")
-    .attr("aria-label", "x-axis")
-    .attr("transform", `translate(0,${h - 28})`);
-  svg
-    .append("text")
-    .attr("x", w - marginRight)
-    .attr("y", h - 2)
-    .attr("text-anchor", "end")
-    .text("EM rate →");
+  const xAxis = bottomAxis(svg, h, w - marginRight, "EM rate →");
   const bars = svg.append("g").attr("aria-label", "bar");
   const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor");
   const values = svg.append("g").attr("aria-label", "text");
@@ -169,16 +175,7 @@ export function liveTypeContribution(
       .text(excluded.includes(t) ? `${t} (excluded)` : t);
   });
   const x = d3.scaleLinear().range([marginLeft, w - 20]);
-  const xAxis = svg
-    .append("g")
-    .attr("aria-label", "x-axis")
-    .attr("transform", `translate(0,${h - 28})`);
-  svg
-    .append("text")
-    .attr("x", w - 20)
-    .attr("y", h - 2)
-    .attr("text-anchor", "end")
-    .text("EM answers (broad rule) →");
+  const xAxis = bottomAxis(svg, h, w - 20, "EM answers (broad rule) →");
   const yIndex = new Map(groups.map((g, i) => [g, i]));
   const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
   yLabels

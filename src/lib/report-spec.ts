@@ -11,11 +11,8 @@
 import {RULES} from "./em/rules.js";
 import {RESPONSE_TYPES} from "./schema.js";
 
-/** Options a query may set (all optional; unset ones fall back to the report's pinned values). */
-export interface QuerySpec {
-  by: string[];
-  judge?: string;
-  rule?: string;
+/** The cuts and rule flags a report pins and a query may override (the CLI's rule options). */
+interface RuleCuts {
   aligned?: number;
   coherent?: number;
   /** Rule flags (the CLI's --denominator, --nulls, --coherence, --aligned-inclusive, --coherent-inclusive). */
@@ -25,6 +22,13 @@ export interface QuerySpec {
   coherence?: boolean;
   aligned_inclusive?: boolean;
   coherent_inclusive?: boolean;
+}
+
+/** Options a query may set (all optional; unset ones fall back to the report's pinned values). */
+export interface QuerySpec extends RuleCuts {
+  by: string[];
+  judge?: string;
+  rule?: string;
   exclude_types?: string[];
   questions?: string[];
   estimand?: "questions" | "answers";
@@ -34,21 +38,12 @@ export interface QuerySpec {
   baseline?: boolean;
 }
 
-export interface ReportSpec {
+export interface ReportSpec extends RuleCuts {
   /** Experiment file, relative to the project root. */
   experiment: string;
   /** Judge id (default: the first judge present, as `em summarize` picks it). */
   judge?: string;
   rule: string;
-  aligned?: number;
-  coherent?: number;
-  /** Rule flags (the CLI's --denominator, --nulls, --coherence, --aligned-inclusive, --coherent-inclusive). */
-  denominator?: "coherent" | "scored";
-  nulls?: "drop" | "not_em";
-  /** false: no coherence condition. */
-  coherence?: boolean;
-  aligned_inclusive?: boolean;
-  coherent_inclusive?: boolean;
   exclude_types: string[];
   questions?: string[];
   /**

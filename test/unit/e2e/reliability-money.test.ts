@@ -270,16 +270,16 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
         `tmpfs ${size} B of a ${cacheBytes} B cache; first run: ${first.size} requests, ${saved} results safe, ${lost} lost; rerun: ${second.size} requests, ${repaid} paid again; reference: ${refBodies.size} requests`,
       );
       // Together the two runs made the reference run's requests, except that a sample request cut by
-      // the full disk may be asked again with another sample count (another body): at most one such
-      // body per result the first run reported lost. Every reference request was made.
+      // the full disk may be asked again with another sample count (another body, same answers): at
+      // most one such body per result the first run reported lost, in each direction (a reference
+      // body not made, a body the reference did not make). The tables below must still equal the
+      // reference run's: nothing paid for is missing from them.
       const union = new Set([...first.keys(), ...second.keys()]);
       const extra = [...union].filter((k) => !refBodies.has(k));
+      const missing = [...refBodies].filter((k) => !union.has(k));
+      t.diagnostic(`${extra.length} requests outside the reference run, ${missing.length} reference requests asked another way`);
       assert.ok(extra.length <= lost, `${extra.length} requests outside the reference run; ${lost} results were reported lost`);
-      assert.deepEqual(
-        [...refBodies].filter((k) => !union.has(k)),
-        [],
-        "every request of the reference run was made",
-      );
+      assert.ok(missing.length <= lost, `${missing.length} requests of the reference run never made; ${lost} results were reported lost`);
       assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
     } finally {
       await sim2.close();

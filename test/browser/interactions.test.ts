@@ -71,7 +71,13 @@ test("brushing a step range narrows the response list, and the URL restores it",
   let url: string;
   try {
     const overlay = page.locator('[data-testid="step-brush"] .overlay');
-    const box = await overlay.boundingBox();
+    // The step chart (and its brush) is drawn again when the fits arrive from the worker, which on a
+    // busy machine can be after the page reads as settled: wait until the overlay stays attached.
+    let box: Awaited<ReturnType<typeof overlay.boundingBox>> = null;
+    for (let i = 0; i < 40 && !box; i++) {
+      await waitForPage(page);
+      box = await overlay.boundingBox({timeout: 1000}).catch(() => null);
+    }
     assert.ok(box, "brush overlay present");
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
     await page.mouse.down();

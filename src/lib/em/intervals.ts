@@ -123,7 +123,7 @@ export interface ClusterRateCi {
  * FEW_EM_QUESTIONS questions, or an intra-question correlation of STRONG_ICC or more are also
  * flagged (coverage per regime in docs/validity.md, sections rates and rate-differences).
  */
-export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
+export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile = true}: {profile?: boolean} = {}): ClusterRateCi | null {
   const k: number[] = [];
   const d: number[] = [];
   for (let i = 0; i < counts.d.length; i++) {
@@ -170,7 +170,7 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
   const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
   if (approximate === null && icc >= STRONG_ICC)
     approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
-  const fit = overdispersed ? fitOf(counts) : null;
+  const fit = overdispersed && profile ? fitOf(counts) : null;
   if (fit && fit.sigma > 0) {
     const [lo, hi] = fit.ci(confidence);
     return {rate: r, ci: [Math.min(lo, r), Math.max(hi, r)], m, design_effect: deff, df: m - 1, approximate};
@@ -247,9 +247,10 @@ export function clusterDiffCi(
   b: ClusterCounts,
   confidence = 0.95,
   seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
+  {profile = true}: {profile?: boolean} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
-  const ca = clusterWilson(a, confidence);
-  const cb = clusterWilson(b, confidence);
+  const ca = clusterWilson(a, confidence, {profile});
+  const cb = clusterWilson(b, confidence, {profile});
   if (!ca || !cb) return null;
   const resid = (c: ClusterCounts, r: number) => {
     let D = 0;

@@ -8,7 +8,10 @@
 // Model: question q has a logit-normal EM rate, logit p_q = mu + sd_q Z_q (+ sd_s Z_s + sd_i Z_sq
 // for seed s); each answer passes the coherent cut with probability 0.85, and given that is EM
 // with probability p_q. The truth of the questions estimand is E[p] (mu solved so that it equals
-// the stated rate); of the answers estimand, the mean of the drawn p_q (equal answers per question).
+// the stated rate); of the answers estimand, the mean of the drawn p_q (equal answers per question):
+// the EM share among coherent answers when these questions' answers are drawn again, since every
+// question's answers pass the coherent cut with the same probability (the realized denominators are
+// part of the sampling, so the interval must carry their randomness: stratifiedWilson with n).
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";

@@ -301,9 +301,9 @@ export function clusterDiffCi(
  * of the ratio estimator (Cochran 1977, secs. 5.2 and 6.11), sum_i n_i s_i^2 / (sum d)^2, where s_i^2
  * is the sample variance (divisor n_i - 1) over question i's n_i answers of e - R c (e: EM, c: in
  * the denominator). With `counts.n` (all answers per question) the number of answers that reach
- * the denominator is random too, which adds (1 - d_i/n_i) d_i (p_i - R)^2 per question (it mattered
- * when question rates differ strongly: 94.0-94.3% coverage at logit sd 2 without it,
- * docs/validity.md); without `n` the denominators are taken as fixed (n_i = d_i, the
+ * the denominator is random too, which adds about (1 - d_i/n_i) d_i (p_i - R)^2 per question (it
+ * matters when question rates differ strongly: in 4000 seeded data sets at logit sd 2, 48 questions,
+ * 94.0-94.3% coverage without it, 94.9-95.0% with it); without `n` the denominators are taken as fixed (n_i = d_i, the
  * d_i^2 p_i (1 - p_i)/(d_i - 1) of stratified sampling). Design effect against the binomial
  * variance R(1-R)/sum d, clamped to [0.5, 1] (a fixed question mix can only make the pooled rate
  * less variable than binomial; the floor keeps rare counts from claiming too much), Wilson on the

@@ -152,7 +152,7 @@ test("varianceComponents: an interval measured short of 95% in such a design is 
   const note = vc.notes.find((n) => n.includes("narrower than their 95% label"));
   assert.ok(note, vc.notes.join("\n"));
   assert.match(note, /about 80% \(sample\)/);
-  assert.match(note, /3 seeds x 8 questions/);
+  assert.match(note, /several seeds, fewer than 12 questions/);
   // 1 seed x 24 questions at 15%: the sample interval covered 95%: no ~.
   const many = varianceComponents([{k: Array.from({length: 24}, (_, q) => 3 + (q % 12)), d: Array.from({length: 24}, () => 50)}], {
     rng: makeRng(4),

@@ -105,13 +105,16 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const priceModel = el("select", {"aria-label": "judge model priced"}, ...Object.keys(PRICES).map((m) => el("option", {value: m}, m)));
   priceModel.value = judgeId && PRICES[judgeId] ? judgeId : "gpt-4o";
   const go = el("button", {type: "button"}, "Plan");
+  let runs = 0; // the latest click's number: an older plan still simulating stops at its next design
   const out = el("div", {"data-testid": "planner-result"});
   box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go), out);
   go.addEventListener("click", () => {
     out.replaceChildren(el("p", {class: "em-muted"}, "Simulating…"));
-    // Let the note paint before the simulation takes the thread (16 designs x 400 studies, each side
-    // judged by the product's interval with its logit-normal fit: ~15 s of CPU in node, more in a browser under load).
-    setTimeout(() => {
+    // 16 designs x 200 studies, each side judged by the product's interval with its logit-normal fit
+    // (~15 s of CPU in node, more in a browser under load): one design per task, so the page stays
+    // responsive, the note counts the designs done, and a second click restarts the plan.
+    const run = ++runs;
+    setTimeout(async () => {
       const a = usable[Number(pickA.value)]!;
       const b = usable[Number(pickB.value)]!;
       const target = Number(power.value) / 100;
@@ -125,12 +128,21 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
         return;
       }
       const designs = [8, 16, 24, 48].flatMap((questions) => [25, 50, 100, 200].map((samples) => ({seeds: 1, questions, samples})));
-      const res = designs
-        .map((d, i) => {
-          const calls = designCalls(d);
-          return {...d, ...designPower(model, d, {reps: 200, seed: i}), ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
-        })
-        .sort((x, y) => x.answers - y.answers || x.questions - y.questions);
+      const rowOf = (d: (typeof designs)[number], i: number) => {
+        const calls = designCalls(d);
+        return {...d, ...designPower(model, d, {reps: 200, seed: i}), ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
+      };
+      const done: ReturnType<typeof rowOf>[] = [];
+      out.setAttribute("data-em-loading", "planner");
+      for (const [i, d] of designs.entries()) {
+        if (run !== runs) return;
+        out.replaceChildren(el("p", {class: "em-muted"}, `Simulating design ${i + 1} of ${designs.length} (${d.questions} questions × ${d.samples} samples)…`));
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (run !== runs) return;
+        done.push(rowOf(d, i));
+      }
+      out.removeAttribute("data-em-loading");
+      const res = done.sort((x, y) => x.answers - y.answers || x.questions - y.questions);
       const best = res.find((r) => r.power >= target) ?? null;
       out.replaceChildren(
         el(

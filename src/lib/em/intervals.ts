@@ -123,7 +123,7 @@ export interface ClusterRateCi {
  * FEW_EM_QUESTIONS questions, or an intra-question correlation of STRONG_ICC or more are also
  * flagged (coverage per regime in docs/validity.md, sections rates and rate-differences).
  */
-export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile = true}: {profile?: boolean} = {}): ClusterRateCi | null {
+export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
   const k: number[] = [];
   const d: number[] = [];
   for (let i = 0; i < counts.d.length; i++) {
@@ -170,7 +170,7 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile
   const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
   if (approximate === null && icc >= STRONG_ICC)
     approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
-  const fit = overdispersed && profile ? fitOf(counts) : null;
+  const fit = overdispersed ? fitOf(counts) : null;
   if (fit && fit.sigma > 0) {
     const [lo, hi] = fit.ci(confidence);
     return {rate: r, ci: [Math.min(lo, r), Math.max(hi, r)], m, design_effect: deff, df: m - 1, approximate};
@@ -179,11 +179,29 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile
   return {rate: r, ci: wilsonZ(r * ne, ne, tQuantile(p, m - 1)), m, design_effect: deff, df: m - 1, approximate};
 }
 
-/** One logit-normal fit per counts object (the fit does not depend on the confidence; p-values invert the interval at many). */
+/**
+ * One logit-normal fit per data set: by counts object (WeakMap), then by content (the fit depends
+ * only on the multiset of (k, d) pairs with d > 0; the last FIT_MEMO_SIZE distinct ones), so the same
+ * tallies reached through other objects (p-values inverting the interval at many confidences, a
+ * page recomputing a table, the same group in two views) are never fitted twice.
+ */
 const FITS = new WeakMap<ClusterCounts, LogitNormalFit | null>();
+const FIT_MEMO_SIZE = 512;
+const FITS_BY_CONTENT = new Map<string, LogitNormalFit | null>();
 function fitOf(counts: ClusterCounts): LogitNormalFit | null {
-  if (!FITS.has(counts)) FITS.set(counts, logitNormalFit(counts));
-  return FITS.get(counts)!;
+  const byObject = FITS.get(counts);
+  if (byObject !== undefined || FITS.has(counts)) return byObject ?? null;
+  const pairs: string[] = [];
+  for (let i = 0; i < counts.d.length; i++) if (counts.d[i]! > 0) pairs.push(`${counts.k[i]}/${counts.d[i]}`);
+  const key = pairs.sort().join(",");
+  let fit = FITS_BY_CONTENT.get(key);
+  if (fit === undefined && !FITS_BY_CONTENT.has(key)) {
+    fit = logitNormalFit(counts);
+    if (FITS_BY_CONTENT.size >= FIT_MEMO_SIZE) FITS_BY_CONTENT.delete(FITS_BY_CONTENT.keys().next().value!);
+  } else FITS_BY_CONTENT.delete(key);
+  FITS_BY_CONTENT.set(key, fit ?? null);
+  FITS.set(counts, fit ?? null);
+  return fit ?? null;
 }
 
 /** Inverse Herfindahl index (sum k)^2 / sum k^2 of per-question EM counts: how many questions the EM answers effectively come from (0 with none). */
@@ -247,10 +265,9 @@ export function clusterDiffCi(
   b: ClusterCounts,
   confidence = 0.95,
   seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
-  {profile = true}: {profile?: boolean} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
-  const ca = clusterWilson(a, confidence, {profile});
-  const cb = clusterWilson(b, confidence, {profile});
+  const ca = clusterWilson(a, confidence);
+  const cb = clusterWilson(b, confidence);
   if (!ca || !cb) return null;
   const resid = (c: ClusterCounts, r: number) => {
     let D = 0;

@@ -222,7 +222,8 @@ function arSieve(r: ArrayLike<number>): {coef: number[]; sigma: number} {
     const aic = n * Math.log(v) + 2 * k;
     if (aic < best.aic) best = {aic, coef: phi.slice(), v};
   }
-  return {coef: best.coef, sigma: Math.sqrt(best.v)};
+  // residuals of a 4-parameter fit: their variance understates the noise's by (n - 4) / n
+  return {coef: best.coef, sigma: Math.sqrt((best.v * n) / Math.max(1, n - 4))};
 }
 
 /** AR(p) noise of length n; a burn-in of 5p + 20 draws brings it near stationarity. */

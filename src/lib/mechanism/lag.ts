@@ -8,7 +8,9 @@
 // question's answers travel with it, so their binomial noise is in the cluster draw already;
 // redrawing the counts as well counted it twice (measured: interval 42 steps wide for a midpoint
 // error sd of 4.7, coverage 100%; cluster draw alone: 24 steps, 93% of 30). With a single question
-// its answers are redrawn Binomial(n, k / n) instead.
+// its answers are redrawn Binomial(n, k / n) instead. A rotation's resolution margin
+// (changepoint.ts) is not added: carried over to the bounds it made the lag cover 100% in every
+// simulated regime (docs/validity.md, 2026-12-06 03:38 run), the EM midpoint's error dominating.
 // Coverage is measured in bench/validity/mechanism.section.ts.
 
 import {quantileSorted} from "../em/intervals.js";
@@ -99,14 +101,7 @@ export function lagInterval(
   if (!lags.length) return {lag: behaviour.midpoint - change.location, ci: null, used: 0, replicates};
   lags.sort((a, b) => a - b);
   const tail = (1 - confidence) / 2;
-  // the change point's resolution margin carries over: lag = midpoint - location
-  const [below, above] = change.margin;
-  return {
-    lag: behaviour.midpoint - change.location,
-    ci: [quantileSorted(lags, tail) - above, quantileSorted(lags, 1 - tail) + below],
-    used: lags.length,
-    replicates,
-  };
+  return {lag: behaviour.midpoint - change.location, ci: [quantileSorted(lags, tail), quantileSorted(lags, 1 - tail)], used: lags.length, replicates};
 }
 
 const sig = (t: number) => 1 / (1 + Math.exp(-t));

@@ -80,7 +80,9 @@ function variantFigure(v: Variant, coordinate: string, width: number): HTMLEleme
  * The mechanism figure for `experiment` (the page's selected experiment; null: the first with
  * curves). A note instead when no experiment has a mechanism: section.
  */
-export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, width: number): HTMLElement {
+export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, pageWidth: number): HTMLElement {
+  // a page laid out at width 0 (seen under load) would give Plot frames of negative width
+  const width = Math.max(pageWidth, 320);
   const m = data.find((d) => d.experiment === experiment) ?? (experiment === null ? data[0] : undefined);
   if (!m?.variants.length)
     return el(

@@ -313,12 +313,19 @@ export function clusterDiffCi(
 }
 
 /**
- * Interval for the rate on these fixed questions (the answers estimand): the pooled rate with the
- * questions as strata. Variance sum_i d_i p_i (1 - p_i) d_i / (d_i - 1) / (sum d)^2 (stratified
- * sampling, Cochran 1977 ch. 5), design effect against the binomial variance clamped to [0.5, 1]
- * (a question mix can only make the pooled rate less variable than binomial; the floor keeps rare
- * counts from claiming too much), Wilson on the effective sample size with z. One question or no
- * (or only) EM answers: plain Wilson. Null when no question has a denominator.
+ * Interval for the rate on these fixed questions (the answers estimand): the pooled rate R = sum k /
+ * sum d with the questions as strata and the answers resampled. Variance: the stratified variance
+ * of the ratio estimator (Cochran 1977, secs. 5.2 and 6.11), sum_i n_i s_i^2 / (sum d)^2, where s_i^2
+ * is the sample variance (divisor n_i - 1) over question i's n_i answers of e - R c (e: EM, c: in
+ * the denominator). With `counts.n` (all answers per question) the number of answers that reach
+ * the denominator is random too, which adds about (1 - d_i/n_i) d_i (p_i - R)^2 per question (it
+ * matters when question rates differ strongly: in 4000 seeded data sets at logit sd 2, 48 questions,
+ * 94.0-94.3% coverage without it, 94.9-95.0% with it); without `n` the denominators are taken as fixed (n_i = d_i, the
+ * d_i^2 p_i (1 - p_i)/(d_i - 1) of stratified sampling). Design effect against the binomial
+ * variance R(1-R)/sum d, clamped to [0.5, 1] (a fixed question mix can only make the pooled rate
+ * less variable than binomial; the floor keeps rare counts from claiming too much), Wilson on the
+ * effective sample size with z. Fractions 0..1. One question or no (or only) EM answers: plain
+ * Wilson. Null when no question has a denominator.
  */
 export function stratifiedWilson(counts: ClusterCounts, confidence = 0.95): Interval | null {
   let sk = 0;
@@ -335,10 +342,14 @@ export function stratifiedWilson(counts: ClusterCounts, confidence = 0.95): Inte
   let m = 0;
   for (let i = 0; i < counts.d.length; i++) {
     const d = counts.d[i]!;
+    const k = counts.k[i]!;
+    const n = Math.max(d, counts.n?.[i] ?? d);
     if (d > 0) m++;
-    if (d > 1) {
-      const p = counts.k[i]! / d;
-      v += (d * d * p * (1 - p)) / (d - 1);
+    if (n > 1) {
+      // Sum of squares about the mean of e - R c over the question's n answers.
+      const sum = k - r * d;
+      const sum2 = k * (1 - r) ** 2 + (d - k) * r * r;
+      v += (n * (sum2 - (sum * sum) / n)) / (n - 1);
     }
   }
   if (m < 2) return wilsonZ(sk, sd, z);

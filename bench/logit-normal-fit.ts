@@ -52,19 +52,20 @@ if (out) writeFileSync(out, JSON.stringify(results));
 const cmp = opt("--compare");
 if (cmp) {
   const before = JSON.parse(readFileSync(cmp, "utf8")) as typeof results;
-  let worst = {what: "", change: 0, i: -1};
+  const worst: Record<string, {change: number; i: number}> = {};
   for (let i = 0; i < results.length; i++) {
     const a = before[i]!;
     const b = results[i]!;
     const pairs: [string, number, number][] = [
       ["estimate", a.estimate, b.estimate],
-      ["lower", a.ci[0], b.ci[0]],
-      ["upper", a.ci[1], b.ci[1]],
+      ["lower end", a.ci[0], b.ci[0]],
+      ["upper end", a.ci[1], b.ci[1]],
     ];
     for (const [what, x, y] of pairs) {
       if (Number.isNaN(x) !== Number.isNaN(y)) console.log(`data set ${i}: ${what} fitted only ${Number.isNaN(x) ? "after" : "before"}`);
-      else if (Math.abs(x - y) > worst.change) worst = {what, change: Math.abs(x - y), i};
+      else if (Math.abs(x - y) > (worst[what]?.change ?? -1)) worst[what] = {change: Math.abs(x - y), i};
     }
   }
-  console.log(`largest change: ${worst.what} of data set ${worst.i}, ${(100 * worst.change).toFixed(4)} percentage points`);
+  for (const [what, w] of Object.entries(worst))
+    console.log(`largest change of the ${what}: ${(100 * w.change).toFixed(5)} percentage points (data set ${w.i})`);
 }

@@ -5,7 +5,7 @@
 // crossed-intervals.ts and are re-exported here.
 
 import {normalCdf, normalQuantile, quantileSorted, tQuantile} from "./distributions.js";
-import {crossedRateCi} from "./crossed-intervals.js";
+import {type CrossedCi, crossedRateCi} from "./crossed-intervals.js";
 import {logitNormalFit, type LogitNormalFit} from "./logit-normal.js";
 import {randInt, type Rng} from "./prng.js";
 import {type ClusterCounts, type Interval, wilsonZ} from "./wilson.js";
@@ -266,8 +266,25 @@ export function clusterDiffCi(
   confidence = 0.95,
   seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
-  const ca = clusterWilson(a, confidence);
-  const cb = clusterWilson(b, confidence);
+  // A side with 2+ training seeds takes the seeds x questions interval; only the others need
+  // clusterWilson (and its logit-normal fit).
+  const crossed = (cells?: readonly ClusterCounts[]) => (cells && cells.length >= 2 ? crossedRateCi(cells, {target: "pooled", confidence}) : null);
+  const xa = crossed(seeds.a);
+  const xb = crossed(seeds.b);
+  const pooled = (c: ClusterCounts, x: CrossedCi | null): {rate: number; ci: Interval; approximate: string | null} | null => {
+    let sk = 0;
+    let sd = 0;
+    for (let i = 0; i < c.d.length; i++) {
+      if (c.d[i]! > 0) {
+        sk += c.k[i]!;
+        sd += c.d[i]!;
+      }
+    }
+    if (!(sd > 0)) return null;
+    return x ? {rate: sk / sd, ci: x.ci, approximate: x.approximate} : clusterWilson(c, confidence);
+  };
+  const ca = pooled(a, xa);
+  const cb = pooled(b, xb);
   if (!ca || !cb) return null;
   const resid = (c: ClusterCounts, r: number) => {
     let D = 0;
@@ -292,14 +309,12 @@ export function clusterDiffCi(
   }
   // A side with 2+ training seeds: its limits and variance from the seeds x questions interval
   // (crossedRateCi, pooled), so seed-to-seed spread is in the difference's interval.
-  const side = (c: ClusterRateCi, s: number, mq: number, cells?: readonly ClusterCounts[]) => {
-    const x = cells && cells.length >= 2 ? crossedRateCi(cells, {target: "pooled", confidence}) : null;
-    return x
+  const side = (c: {rate: number; ci: Interval; approximate: string | null}, s: number, mq: number, x: CrossedCi | null) =>
+    x
       ? {rate: x.estimate, ci: x.ci, variance: x.variance, approximate: x.approximate}
       : {rate: c.rate, ci: c.ci, variance: mq >= 2 ? (mq / (mq - 1)) * s : s, approximate: c.approximate};
-  };
-  const sa = side(ca, saa, ma, seeds.a);
-  const sb = side(cb, sbb, mb, seeds.b);
+  const sa = side(ca, saa, ma, xa);
+  const sb = side(cb, sbb, mb, xb);
   // Correlation of the two estimates: the covariance over shared questions over each side's total variance.
   const cov = paired >= 2 ? (paired / (paired - 1)) * sab : 0;
   const rho = paired >= 2 && sa.variance > 0 && sb.variance > 0 ? Math.max(-1, Math.min(1, cov / Math.sqrt(sa.variance * sb.variance))) : 0;

@@ -151,6 +151,26 @@ interface LogLik {
   dSigma: number;
 }
 
+/** expit(x) at the last call of g (set by g, read right after it). */
+let pz = 0;
+/**
+ * g(z) = log(phi(z) p^k (1-p)^m) up to a constant, p = expit(mu + sigma z): the log integrand of one
+ * question's marginal likelihood. Sets `pz` = p (one exp and one log1p give both logs and p, with
+ * the same formulas as logExpit and expit). A module function, not a closure: it runs in the
+ * innermost loop.
+ */
+function g(z: number, mu: number, sigma: number, k: number, m: number): number {
+  const x = mu + sigma * z;
+  const e = Math.exp(-Math.abs(x));
+  const l = Math.log1p(e);
+  if (x > 0) {
+    pz = 1 / (1 + e);
+    return -0.5 * z * z - k * l + m * (-x - l);
+  }
+  pz = e / (1 + e);
+  return -0.5 * z * z + k * (x - l) - m * l;
+}
+
 /**
  * Log marginal likelihood (binomial coefficients dropped) of the logit-normal model at (mu, sigma):
  * sum_i log integral phi(z) expit(x)^k_i (1 - expit(x))^(d_i - k_i) dz, x = mu + sigma z, by adaptive
@@ -172,23 +192,9 @@ function logLik(c: Distinct, mu: number, sigma: number): LogLik {
       dMu += n * (k - d * expit(mu));
       continue;
     }
-    // g(z) = log(phi(z) p^k (1-p)^m) up to a constant, x = mu + sigma z; sets `pz` = expit(x) (one
-    // exp and one log1p give both logs and p, with the same formulas as logExpit and expit).
-    let pz = 0;
-    const g = (z: number) => {
-      const x = mu + sigma * z;
-      const e = Math.exp(-Math.abs(x));
-      const l = Math.log1p(e);
-      if (x > 0) {
-        pz = 1 / (1 + e);
-        return -0.5 * z * z - k * l + m * (-x - l);
-      }
-      pz = e / (1 + e);
-      return -0.5 * z * z + k * (x - l) - m * l;
-    };
     // Mode of g by Newton (g is strictly concave), from this pair's last mode.
     let z = c.mode[i]!;
-    let gz = g(z);
+    let gz = g(z, mu, sigma, k, m);
     let pAt = pz;
     for (let it = 0; it < 50; it++) {
       const p = pAt;
@@ -196,11 +202,11 @@ function logLik(c: Distinct, mu: number, sigma: number): LogLik {
       const curv = 1 + sigma * sigma * d * p * (1 - p);
       let step = grad / curv;
       let next = z + step;
-      let gn = g(next);
+      let gn = g(next, mu, sigma, k, m);
       while (gn < gz && Math.abs(step) > 1e-12) {
         step /= 2;
         next = z + step;
-        gn = g(next);
+        gn = g(next, mu, sigma, k, m);
       }
       const done = Math.abs(next - z) < 1e-9;
       z = next;
@@ -228,7 +234,7 @@ function logLik(c: Distinct, mu: number, sigma: number): LogLik {
     for (let j = 0; j < AGQ.x.length; j++) {
       const t = AGQ.x[j]!;
       const zj = z + s * t;
-      const e = AGQ.w[j]! * Math.exp(t * t + g(zj) - gz);
+      const e = AGQ.w[j]! * Math.exp(t * t + g(zj, mu, sigma, k, m) - gz);
       const r = k - d * pz;
       const gZ = -zj + sigma * r;
       acc += e;
@@ -468,21 +474,26 @@ export function logitNormalFit(counts: ClusterCounts): LogitNormalFit | null {
   // Curvature of the profile at its maximum from the last bracket (for the first guess at each end).
   const curv = b && b.u !== a.u ? Math.min(-1e-6, (b.slope - a.slope) / (b.u - a.u)) : -1;
   // Each end: the u where the profile falls to the cut, by Newton on PL(u) - cut safeguarded by a
-  // bracket (inner: above the cut, outer: below), from the quadratic guess; the edge of [0, 1] when
-  // the profile does not fall to the cut within 32 logits of the maximum.
+  // bracket (inner: above the cut, outer: below), started from the profile points already known on
+  // that side (other confidences' ends: a p-value inverts the interval at many) or from the
+  // quadratic guess; the edge of [0, 1] when the profile does not fall to the cut within 32 logits
+  // of the maximum.
   const end = (dir: 1 | -1, cut: number): number => {
-    const drop = top.ll - cut;
+    const away = (p: ProfilePoint) => dir * (p.u - top.u);
     let inner = top;
     let outer: ProfilePoint | null = null;
-    let u = top.u + dir * Math.min(32, Math.sqrt((2 * drop) / -curv));
-    for (let it = 0; it < 100; it++) {
-      const p = pl(u);
+    let near: ProfilePoint | null = null;
+    for (const p of seen) {
+      if (!(away(p) > 0)) continue;
+      if (p.ll > cut) {
+        if (away(p) > away(inner)) inner = p;
+      } else if (!outer || away(p) < away(outer)) outer = p;
+    }
+    for (const p of [inner, outer]) if (p && p !== top && (!near || Math.abs(p.ll - cut) < Math.abs(near.ll - cut))) near = p;
+    // The next u from point p: Newton, kept inside the bracket (regula falsi, then bisection, when
+    // it leaves it); before there is an outer point, at most doubling the distance from the maximum.
+    const nextFrom = (p: ProfilePoint): number => {
       const f = p.ll - cut;
-      if (Math.abs(f) < 1e-6) return expit(p.u);
-      if (f > 0) inner = p;
-      else outer = p;
-      if (outer && Math.abs(outer.u - inner.u) < 1e-7) return expit((inner.u + outer.u) / 2);
-      // Newton step, kept inside the bracket (or, before there is an outer point, at most doubling the distance).
       let next = p.slope !== 0 ? p.u - f / p.slope : Number.NaN;
       if (outer) {
         const a0 = Math.min(inner.u, outer.u);
@@ -496,9 +507,20 @@ export function logitNormalFit(counts: ClusterCounts): LogitNormalFit | null {
       } else {
         const far = top.u + dir * Math.min(32, 2 * Math.abs(p.u - top.u));
         if (!(dir * (next - p.u) > 0) || dir * (next - far) > 0) next = far;
-        if (Math.abs(p.u - top.u) >= 32) return dir > 0 ? 1 : 0;
       }
-      u = next;
+      return next;
+    };
+    if (near && Math.abs(near.ll - cut) < 1e-5) return expit(near.u);
+    let u = near ? nextFrom(near) : top.u + dir * Math.min(32, Math.sqrt((2 * (top.ll - cut)) / -curv));
+    for (let it = 0; it < 100; it++) {
+      const p = pl(u);
+      const f = p.ll - cut;
+      if (Math.abs(f) < 1e-5) return expit(p.u);
+      if (f > 0) inner = p;
+      else outer = p;
+      if (outer && Math.abs(outer.u - inner.u) < 1e-7) return expit((inner.u + outer.u) / 2);
+      if (!outer && Math.abs(p.u - top.u) >= 32) return dir > 0 ? 1 : 0;
+      u = nextFrom(p);
     }
     return expit(outer ? (inner.u + outer.u) / 2 : inner.u);
   };

@@ -14,7 +14,8 @@
 //       meta: {model: medical}
 //       modules: [mlp.down_proj]    # optional filters
 //       layers: [20]
-//   scalars: [rotation_B_k10, grad_norm]   # curves analysed (default: these two where present)
+//   scalars: [rotation_B_k10, grad_norm]   # curves drawn (default: these two where present); every
+//                                          # curve gets a change point either way
 import path from "node:path";
 import {z} from "zod";
 import type {Experiment} from "../experiment.ts";
@@ -150,6 +151,20 @@ export function scalarCurve(rows: readonly CurveRow[], variant: string, scalar: 
   const use = training.length ? training : all.length ? all : modules.size === 1 ? ckpt : [];
   return use.filter((r) => r.value !== null).map((r) => ({x: r.step, y: r.value!}));
 }
+
+/**
+ * Every scalar with a curve for the variant (scalarCurve non-empty): the chosen ones first, in
+ * their order, then the training metrics and the checkpoint metrics in first-seen order. The CLI
+ * and the page fit a change point to each (issue 27: change points on every curve).
+ */
+export function everyScalar(rows: readonly CurveRow[], variant: string, chosen: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) if (r.variant === variant && !chosen.includes(r.metric)) seen.add(r.metric);
+  return [...chosen, ...seen].filter((s) => scalarCurve(rows, variant, s).length > 0);
+}
+
+/** A scalar computed over a window of checkpoints (the rotation): its change point gets a resolution margin. */
+export const windowScalar = (scalar: string): boolean => /^rotation_/.test(scalar);
 
 /** Human label of a scalar for sentences ("the B-vector rotation (k = 10)", "grad_norm"). */
 export function scalarLabel(scalar: string): string {

@@ -1,15 +1,15 @@
 // `em summarize --transition --mechanism`: per variant with training curves, the change point of
-// each chosen scalar and its lag behind the EM midpoint, as sentences (docs/mechanism.md). The EM
+// every scalar curve and its lag behind the EM midpoint, as sentences (docs/mechanism.md). The EM
 // counts come from the same summary call as the rest of `em summarize` (by variant, question and
 // step, answer-level), so the rule, judge and question filters apply unchanged.
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {bumpChangePoint} from "../../src/lib/mechanism/changepoint.ts";
-import {behaviourFit, lagInterval, lagSentence, type QuestionPoint} from "../../src/lib/mechanism/lag.ts";
+import {behaviourFit, findingLines, lagInterval, lagSentence, type QuestionPoint} from "../../src/lib/mechanism/lag.ts";
 import type {MechanismFinding} from "../../src/lib/mechanism/schema.ts";
 import {loadExperiment} from "../experiment.ts";
 import {buildSummary} from "../summarize/index.ts";
 import type {SummarizeOptions} from "../summarize/options.ts";
-import {mechanismSpec, readMechanism, scalarCurve, scalarLabel, type MechanismTables} from "./index.ts";
+import {everyScalar, mechanismSpec, readMechanism, scalarCurve, scalarLabel, windowScalar, type MechanismTables} from "./index.ts";
 
 /** Bootstrap replicates of the change-point test, interval and lag (the CLI's --replicates caps it). */
 const MECHANISM_REPLICATES = 399;
@@ -61,22 +61,31 @@ export async function mechanismFindings(
   variants.forEach((variant, vi) => {
     const points = em.get(variant) ?? [];
     const behaviour = behaviourFit(points, {confidence: o.confidence});
-    tables.scalars.forEach((scalar, si) => {
+    everyScalar(tables.rows, variant, tables.scalars).forEach((scalar, si) => {
       const curve = scalarCurve(tables.rows, variant, scalar);
-      if (!curve.length) return;
       const rng = makeRng(o.seed + 1000 * vi + si);
-      const change = bumpChangePoint(curve, rng, {replicates, confidence: o.confidence});
+      const change = bumpChangePoint(curve, rng, {replicates, confidence: o.confidence, resolution: windowScalar(scalar)});
       const lag = lagInterval(change, points, behaviour, rng, {confidence: o.confidence});
       const {draws: _d, ...c} = change;
       const {fit: _f, ...b} = behaviour;
-      findings.push({variant, scalar, change: c, behaviour: b, lag, sentence: lagSentence(scalarLabel(scalar), coordinate, change, behaviour, lag)});
+      findings.push({
+        variant,
+        scalar,
+        label: scalarLabel(scalar),
+        change: c,
+        behaviour: b,
+        lag,
+        sentence: lagSentence(scalarLabel(scalar), coordinate, change, behaviour, lag),
+      });
     });
   });
   return {findings, coordinate, inputs: tables.inputs};
 }
 
-/** The table-format lines: one sentence per variant and scalar. */
+/** The table-format lines: per variant, a sentence per credible change point, then the curves without one. */
 export function mechanismText(findings: readonly MechanismFinding[]): string {
   if (!findings.length) return "Mechanism: no training curve matched a variant\n";
-  return `Mechanism (change point of each training curve; lag of the EM midpoint behind it):\n${findings.map((f) => `  ${f.variant}: ${f.sentence}`).join("\n")}\n`;
+  const variants = [...new Set(findings.map((f) => f.variant))];
+  const lines = variants.flatMap((v) => findingLines(findings.filter((f) => f.variant === v)).map((l) => `  ${v}: ${l}`));
+  return `Mechanism (a change point fitted to every training curve; lag of the EM midpoint behind each credible one):\n${lines.join("\n")}\n`;
 }

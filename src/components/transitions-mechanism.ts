@@ -1,9 +1,11 @@
 // "Mechanism meets behaviour" on the transitions page (issue 27): per variant of the selected
-// experiment, the pooled EM rate on top and each chosen training curve beneath it on the same
+// experiment, the lag sentences of every training curve with a credible change point, the pooled
+// EM rate on top and each chosen training curve beneath it on the same
 // coordinate axis (one x scale, same margins), the change point's location and interval marked
 // where credible (the EM midpoint and its interval on every panel), and the lag sentence that
 // `em summarize --transition --mechanism` prints. Data: src/data/mechanism.json (loaders/mechanism/site.ts).
 import * as Plot from "@observablehq/plot";
+import {findingLines} from "../lib/mechanism/lag.js";
 import type {SiteMechanism} from "../lib/mechanism/schema.js";
 import {PALETTE} from "./chart-style.js";
 import {el} from "./ui.js";
@@ -70,7 +72,7 @@ function variantFigure(v: Variant, coordinate: string, width: number): HTMLEleme
       ),
     );
   });
-  const sentences = el("ul", {class: "mechanism-sentences"}, ...v.findings.map((f) => el("li", {}, f.sentence)));
+  const sentences = el("ul", {class: "mechanism-sentences"}, ...findingLines(v.findings).map((l) => el("li", {}, l)));
   return el("div", {class: "mechanism-variant"}, el("h4", {}, v.variant), sentences, ...panels);
 }
 
@@ -78,7 +80,9 @@ function variantFigure(v: Variant, coordinate: string, width: number): HTMLEleme
  * The mechanism figure for `experiment` (the page's selected experiment; null: the first with
  * curves). A note instead when no experiment has a mechanism: section.
  */
-export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, width: number): HTMLElement {
+export function mechanismView(data: readonly SiteMechanism[], experiment: string | null, pageWidth: number): HTMLElement {
+  // a page laid out at width 0 (seen under load) would give Plot frames of negative width
+  const width = Math.max(pageWidth, 320);
   const m = data.find((d) => d.experiment === experiment) ?? (experiment === null ? data[0] : undefined);
   if (!m?.variants.length)
     return el(
@@ -89,7 +93,7 @@ export function mechanismView(data: readonly SiteMechanism[], experiment: string
   const legend = el(
     "p",
     {class: "note"},
-    `Blue line and band: the curve's change point (a bump fitted by least squares, AR(1)-bootstrap test and 95% interval) where credible. Orange dashed line and band: the EM midpoint and its 95% interval. Rule ${m.rule}, judge ${m.judge ?? "none"}; inputs: ${m.inputs.join(", ")}.`,
+    `Blue line and band: the curve's change point (a bump fitted by least squares, AR-bootstrap test and 95% interval; a rotation's interval also spans half a checkpoint spacing each side) where credible; every curve is fitted, the sentences name those without one. Orange dashed line and band: the EM midpoint and its 95% interval. Rule ${m.rule}, judge ${m.judge ?? "none"}; inputs: ${m.inputs.join(", ")}.`,
   );
   return el("div", {class: "mechanism"}, legend, ...m.variants.map((v) => variantFigure(v, m.coordinate, width)));
 }

@@ -7,6 +7,8 @@ import type {BehaviourFit, LagResult} from "./lag.js";
 export interface MechanismFinding {
   variant: string;
   scalar: string;
+  /** Human label of the scalar ("the B-vector rotation (k = 10)"). */
+  label: string;
   change: Omit<ChangePointResult, "draws">;
   behaviour: Omit<BehaviourFit, "fit">;
   lag: LagResult;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {test} from "node:test";
 import {makeRng, randNormal} from "../../../../src/lib/em/prng.ts";
 import {bumpChangePoint} from "../../../../src/lib/mechanism/changepoint.ts";
-import {behaviourFit, lagInterval, lagSentence} from "../../../../src/lib/mechanism/lag.ts";
+import {behaviourFit, findingLines, lagInterval, lagSentence} from "../../../../src/lib/mechanism/lag.ts";
 
 const curve = (f: (x: number) => number, m = 40, stride = 10) => Array.from({length: m}, (_, i) => ({x: i * stride, y: f(i * stride)}));
 
@@ -39,4 +39,37 @@ test("lagSentence: the issue's wording, 'no credible change point', and no lag w
     lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, points, noEm, makeRng(2))),
     /; no credible EM transition \(flat\), so no lag$/,
   );
+});
+
+test("lagInterval: bootstrap draws only (a rotation's resolution margin is not added); one question redraws its answers", () => {
+  const points = [];
+  for (let x = 0; x <= 900; x += 30)
+    for (let q = 0; q < 6; q++)
+      points.push({x, question: `q${q}`, k: Math.round((0.02 + 0.3 / (1 + Math.exp(-(x - 450) / 30))) * (40 + 5 * q)), n: 40 + 5 * q});
+  const b = behaviourFit(points);
+  const rng = makeRng(9);
+  const change = bumpChangePoint(
+    curve((x) => Math.exp(-0.5 * ((x - 180) / 20) ** 2) + 0.02 * randNormal(rng), 60, 15),
+    makeRng(1),
+    {replicates: 49},
+  );
+  const wide = {...change, margin: [3, 7] as [number, number]};
+  const a = lagInterval(change, points, b, makeRng(4));
+  const w = lagInterval(wide, points, b, makeRng(4));
+  assert.deepEqual(w.ci, a.ci);
+  // one question: nothing to draw between questions, so its answers are redrawn (the interval is not a point)
+  const one = points.filter((p) => p.question === "q0");
+  const b1 = behaviourFit(one);
+  const l1 = lagInterval(change, one, b1, makeRng(4));
+  assert.ok(l1.ci![1] - l1.ci![0] > 5, `${l1.ci}`);
+});
+
+test("findingLines(findings): credible sentences, then one line naming the curves without a change point", () => {
+  const f = (label: string, credible: boolean) => ({label, sentence: `${label} sentence`, change: {credible}});
+  assert.deepEqual(findingLines([]), []);
+  assert.deepEqual(findingLines([f("the B norm", false), f("the gradient norm", true), f("loss", false)]), [
+    "the gradient norm sentence",
+    "no credible change point: the B norm, loss",
+  ]);
+  assert.deepEqual(findingLines([f("a", true)]), ["a sentence"]);
 });

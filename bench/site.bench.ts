@@ -29,7 +29,7 @@
 // Each page is opened in a fresh browser context (cold: no HTTP cache). Times are the page's own
 // performance.now(), i.e. milliseconds since navigation start.
 import {spawnSync} from "node:child_process";
-import {cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+import {closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
@@ -161,11 +161,14 @@ function importedTables(n: number, site: string | null, row: Row): {experiment: 
     const name = `${f.stem}.${f.ext}`;
     const loader = join(ROOT, "src/data", `${name}.ts`);
     if (!existsSync(loader)) throw new DataFilesChanged(`bench/site.bench.ts: DATA_FILES lists ${name} as written but there is no loader ${loader}`);
-    const t = timed(() =>
-      spawnSync(process.execPath, ["--import", "tsx", loader], {cwd: ROOT, env: loaderEnv, stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 31}),
-    );
+    // The loader's stdout goes straight to a file (a million answers' texts are hundreds of MB).
+    const out = join(dir, `site-bench-${name}`);
+    const fd = openSync(out, "w");
+    const t = timed(() => spawnSync(process.execPath, ["--import", "tsx", loader], {cwd: ROOT, env: loaderEnv, stdio: ["ignore", fd, "inherit"]}));
+    closeSync(fd);
     if (t.value.status !== 0) throw new Error(`loader ${name} on ${dir} failed (exit ${t.value.status ?? t.value.signal})`);
-    const bytes = t.value.stdout;
+    const bytes = readFileSync(out);
+    rmSync(out);
     row[`${name} loader: time`] = ms(t.ms);
     row[`${name}: size`] = mb(bytes.byteLength);
     if (site) writeFileSync(dataFile(site, f.stem, f.ext), bytes);

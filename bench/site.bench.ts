@@ -35,6 +35,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {pointsFullTable, pointsTable} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
+import {stepTallies} from "../loaders/site-steps.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
 import {B_JUDGE} from "./lib/sweep-b.ts";
@@ -84,7 +85,7 @@ function timed<T>(f: () => T): {value: T; ms: number} {
  * build's files change.
  */
 const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
-  "points.arrow": (d) => ({fn: "pointsTable", bytes: pointsTable(d)}),
+  "points.arrow": (d) => ({fn: "pointsTable", bytes: pointsOf(d)}),
   "points-full.arrow": (d) => ({fn: "pointsFullTable", bytes: pointsFullTable(d)}),
   "texts.parquet": (d) => ({fn: "writeTexts", bytes: collect(writeTexts, d)}),
   // An empty details table keeps the site consistent when the real one is too big to build here.
@@ -95,7 +96,8 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "ids.parquet": (d) => ({fn: "writeIds", bytes: collect(writeIds, d)}),
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
-  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsTable(d)))}),
+  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsOf(d)))}),
+  "steps.json": (d) => ({fn: "stepTallies", bytes: JSON.stringify(stepTallies(pointsOf(d)))}),
   // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
   "questions.json": (d) => {
     const texts: Record<string, Record<string, string>> = {};
@@ -103,6 +105,14 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
     return {fn: "questionTexts", bytes: JSON.stringify({texts, omitted: {}})};
   },
 };
+
+/** points.arrow's bytes of a synthetic data set, made once (first.json and steps.json read them too). */
+const pointsMemo = new WeakMap<SyntheticData, Uint8Array>();
+function pointsOf(d: SyntheticData): Uint8Array {
+  let bytes = pointsMemo.get(d);
+  if (!bytes) pointsMemo.set(d, (bytes = pointsTable(d)));
+  return bytes;
+}
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */
 function buildTables(n: number, site: string | null, row: Row): Set<string> {

@@ -43,7 +43,10 @@ test("stepTallies(points): every judge x preset rule = the page's live tallies o
         `${judge} ${rule}: summaries per step`,
       );
       assert.equal(selectionScale(first.xs, null), live.scale, `${judge} ${rule}: fitting scale`);
-      assert.ok(first.series.some((p) => p.some((x) => x.k > 0)), "some EM answers: the comparison can fail");
+      assert.ok(
+        first.series.some((p) => p.some((x) => x.k > 0)),
+        "some EM answers: the comparison can fail",
+      );
     }
   // The fits from the build's counts are the fits from the live ones (same verdicts and midpoints).
   const parsed = parseState("?experiment=demo");

@@ -13,7 +13,7 @@ import {stepsKey, type StepsEntry, type StepsTable} from "../src/lib/site-steps.
 
 /**
  * The per-step table of a points table (the bytes of points.arrow). Empty points: no entries.
- * Counts are answers; the groups carry em summarize's JSON fields without the per-question arrays.
+ * Counts are answers (EM answers k and the rule's denominator n per coordinate value).
  */
 export function stepTallies(pointsBytes: Uint8Array | Points): StepsTable {
   const points = pointsBytes instanceof Uint8Array ? decodePoints(pointsBytes) : pointsBytes;
@@ -35,7 +35,6 @@ export function stepTallies(pointsBytes: Uint8Array | Points): StepsTable {
         entries.push({
           key: stepsKey(s),
           names: t.names,
-          groups: t.groups.map((gs) => gs.map(({qk: _qk, qd: _qd, ...g}) => g)),
           series: t.series,
           xs: [...xs].sort((a, b) => a - b),
         });

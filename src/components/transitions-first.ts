@@ -28,7 +28,8 @@ export function transitionsFirst(table: StepsTable | null, summary: Summary, sea
   const info = experimentInfo(summary, s.experiment ?? table.experiments[0] ?? null);
   const tallies: SeriesTallies = {
     names: hit.names,
-    groups: hit.groups.map((gs) => gs.map((g) => ({...g, qk: new Float64Array(0), qd: new Float64Array(0)}))),
+    // The table reads only the fits; the per-step summaries come with the points (the charts).
+    groups: hit.names.map(() => []),
     series: hit.series,
     scale: selectionScale(hit.xs, info?.coordinate_scale ?? null),
   };

@@ -1,21 +1,16 @@
 // The contract between the build's per-step table (loaders/site-steps.ts, src/data/steps.json) and
 // /transitions, which fits from it before its points arrive (issue 28): per series ("series by"
-// key), the EM counts at each coordinate value of the state a link opens with.
-import type {GroupSummary} from "./em/summary.js";
+// key), the EM counts at each coordinate value of the state a link opens with: what the fits need,
+// not the per-step summaries the charts draw (those are 50x the size and wait for the points).
 import {firstPaintKey, type FirstPaintState} from "./site-first.js";
 
 /** The state fields the per-step counts depend on: the headline's, less the step range and model (the page's mask ignores both), plus the series key. */
 export type StepsState = FirstPaintState & {by: string};
 
-/** One coordinate value's summary (em summarize's JSON fields) and its group key parts [series, step]. */
-export type StepGroup = GroupSummary & {id: string; parts: string[]};
-
 export interface StepsEntry {
   key: string;
   /** Series names in first-seen order of the masked rows (their fit seeds are their indices). */
   names: string[];
-  /** Per series, the summary per coordinate value (sorted by coordinate). */
-  groups: StepGroup[][];
   /** Per series, (x, k = EM answers, n = denominator) per coordinate value. */
   series: {x: number; k: number; n: number}[][];
   /** Every coordinate value of the selection (the fitting scale is chosen from them). */

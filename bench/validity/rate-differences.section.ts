@@ -103,9 +103,13 @@ export const section: ValiditySection = {
       rows.push(...seededDiffCoverage({...SEEDED_DIFF_REGIMES[0]!, questions: 8, answers: 10}, 20, rng));
       return rows.map(label);
     }
-    for (const r of SEED_REGIMES) rows.push(...seedCoverage(r, 400, rng));
-    for (const r of DIFF_REGIMES) rows.push(diffCoverage(r, 400, rng));
-    for (const r of SEEDED_DIFF_REGIMES) rows.push(...seededDiffCoverage(r, 400, rng));
+    // 200 data sets per regime (Monte-Carlo s.e. ~1.5 points at 95%), not 400: every regime kept,
+    // but the section had never completed, and its first run (2026-12-06) had to finish within an
+    // hour on a machine shared by eight sessions. Rerun at 400 when the machine is free.
+    const REPS = 200;
+    for (const r of SEED_REGIMES) rows.push(...seedCoverage(r, REPS, rng));
+    for (const r of DIFF_REGIMES) rows.push(diffCoverage(r, REPS, rng));
+    for (const r of SEEDED_DIFF_REGIMES) rows.push(...seededDiffCoverage(r, REPS, rng));
     return rows.map(label);
   },
 };

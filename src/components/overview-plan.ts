@@ -109,7 +109,8 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go), out);
   go.addEventListener("click", () => {
     out.replaceChildren(el("p", {class: "em-muted"}, "Simulating…"));
-    // Let the note paint before the simulation takes the thread (about a second).
+    // Let the note paint before the simulation takes the thread (16 designs x 400 studies, each side
+    // judged by the product's interval with its logit-normal fit: ~15 s of CPU in node, more in a browser under load).
     setTimeout(() => {
       const a = usable[Number(pickA.value)]!;
       const b = usable[Number(pickB.value)]!;

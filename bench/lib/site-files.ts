@@ -20,8 +20,10 @@ export const DATA_FILES: {stem: string; ext: string; role: "written" | "kept"}[]
   {stem: "search", ext: "bin", role: "written"},
   {stem: "summary", ext: "json", role: "written"},
   {stem: "first", ext: "json", role: "written"},
+  {stem: "steps", ext: "json", role: "written"},
   {stem: "questions", ext: "json", role: "written"},
   {stem: "labels", ext: "json", role: "kept"}, // human labels of the audit page: no synthetic ones
+  {stem: "mechanism", ext: "json", role: "kept"}, // training curves per experiment, keyed by name: the bench's experiments have none
 ];
 
 const DATA_NAME = /^(.+)\.([0-9a-f]{6,})\.([a-z0-9.]+)$/;

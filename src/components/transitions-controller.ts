@@ -173,6 +173,15 @@ export function fitTransitions(tallies: SeriesTallies): Promise<ModelTransition[
   return cachedFit(selectionKey(tallies, "fit"), async () => assemble(tallies, await seriesPass(tallies, "fit")));
 }
 
+/**
+ * Pass 1 from counts made at build time (the first paint, components/transitions-first.ts): the
+ * per-series results are cached, so the page's own pass 1 on the same counts finds them; the
+ * selection's assembled result is not (these groups carry no per-question arrays).
+ */
+export async function fitsFromCounts(tallies: SeriesTallies): Promise<ModelTransition[]> {
+  return assemble(tallies, await seriesPass(tallies, "fit"));
+}
+
 /** Pass 2: the fits with their midpoint intervals (no change point yet). Needs no pass 1 (it refits). */
 export function fitIntervals(tallies: SeriesTallies): Promise<ModelTransition[]> {
   return cachedFit(selectionKey(tallies, "interval"), async () => assemble(tallies, await seriesPass(tallies, "interval")));

@@ -146,9 +146,15 @@ export function transitionFigure(ctx: TransitionsContext, fitted: FitState | nul
   return fragment(fig);
 }
 
-/** The fits table (marked with the fit engine and stage) and, once every number is in, its CSV download. */
-export function fitsView(ctx: TransitionsContext, fitted: FitState | null): DocumentFragment {
+/**
+ * The fits table (marked with the fit engine and stage) and, once every number is in, its CSV
+ * download. `first`: the first-paint box shown meanwhile, removed once these fits are in.
+ */
+export function fitsView(ctx: TransitionsContext, fitted: FitState | null, first?: HTMLElement): DocumentFragment {
+  // The build-time first fits (transitions-first.ts) stay until this view has its own.
+  if (fitted || !ctx.hasCoordinate) first?.remove();
   if (!ctx.hasCoordinate) return fragment();
+  if (!fitted && first?.isConnected && first.dataset.emFirst === "build") return fragment();
   if (!fitted) return fragment(loading(`Fitting ${ctx.tallies.names.length} series: verdicts, midpoints and onsets follow.`));
   const t = fitsTable(fitted.transitions, {
     byLabel: facetLabelOf(ctx.by),

@@ -89,3 +89,60 @@ test("/sensitivity with a filter the build did not precompute shows no number be
     await close();
   }
 });
+
+/** The fits table's rows: verdict attribute, then the cells' text (series, verdict, floor, ceiling, midpoint...). */
+async function tableText(page: import("playwright-core").Page, scope: string): Promise<string[][]> {
+  return page
+    .locator(`${scope} [data-testid="transition-table"] tbody tr`)
+    .evaluateAll((rows) =>
+      rows.map((r) => [r.getAttribute("data-verdict") ?? "", ...[...r.querySelectorAll("td, th")].map((c) => (c.textContent ?? "").trim())]),
+    );
+}
+
+test("/transitions: the fits are shown from the build's per-step counts before the points arrive, then the page's own table with the same fits", async () => {
+  const {page, problems, release, close} = await openHeld("/transitions?experiment=demo");
+  try {
+    const first = page.locator('[data-testid="transitions-first"]');
+    await first.locator('[data-testid="transition-table"]').waitFor();
+    assert.equal(await first.getAttribute("data-em-first"), "build", "painted from the build's counts");
+    assert.equal(
+      await page.locator('[data-testid="phase-transition"], figure[data-chart="phase-transition"]').count(),
+      0,
+      "the points have not arrived: no chart yet",
+    );
+    const before = await tableText(page, '[data-testid="transitions-first"]');
+    assert.ok(before.length >= 2, "several series fitted");
+    assert.ok(
+      before.every((r) => r[0] !== ""),
+      "every row has a verdict",
+    );
+    await release();
+    await waitForPage(page);
+    assert.equal(await page.locator('[data-testid="transitions-first"]').count(), 0, "the first table is gone once the page's own is in");
+    const after = await tableText(page, "");
+    // The live table may have moved on to intervals and change points: compare what pass 1 fills
+    // (verdict, series, verdict text, floor, ceiling, midpoint; merged cells for no transition).
+    assert.deepEqual(
+      after.map((r) => r.slice(0, 6)),
+      before.map((r) => r.slice(0, 6)),
+      "the same series, verdicts and fitted numbers",
+    );
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("/transitions with a filter the build did not precompute shows no first table", async () => {
+  const {page, release, close} = await openHeld("/transitions?experiment=demo&rule=custom&aligned=20");
+  try {
+    const first = page.locator('[data-testid="transitions-first"]');
+    await first.waitFor({state: "attached"});
+    assert.equal(await first.getAttribute("data-em-first"), "none");
+    assert.equal(await page.locator('[data-testid="transition-table"]').count(), 0);
+    await release();
+    await page.locator('[data-testid="transition-table"]').waitFor();
+  } finally {
+    await close();
+  }
+});

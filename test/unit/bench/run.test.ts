@@ -113,6 +113,8 @@ test("the site bench refuses a build whose data files it does not know (renamed 
     "first.0123abcd.json",
     "questions.0123abcd.json",
     "labels.0123abcd.json",
+    "steps.0123abcd.json",
+    "mechanism.0123abcd.json",
   ])
     writeFileSync(path.join(data, f), "");
   checkDataFiles(site);

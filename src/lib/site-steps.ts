@@ -1,0 +1,46 @@
+// The contract between the build's per-step table (loaders/site-steps.ts, src/data/steps.json) and
+// /transitions, which fits from it before its points arrive (issue 28): per series ("series by"
+// key), the EM counts at each coordinate value of the state a link opens with: what the fits need,
+// not the per-step summaries the charts draw (those are 50x the size and wait for the points).
+import {firstPaintKey, type FirstPaintState} from "./site-first.js";
+
+/** The state fields the per-step counts depend on: the headline's, less the step range and model (the page's mask ignores both), plus the series key. */
+export type StepsState = FirstPaintState & {by: string};
+
+export interface StepsEntry {
+  key: string;
+  /** Series names in first-seen order of the masked rows (their fit seeds are their indices). */
+  names: string[];
+  /** Per series, (x, k = EM answers, n = denominator) per coordinate value. */
+  series: {x: number; k: number; n: number}[][];
+  /** Every coordinate value of the selection (the fitting scale is chosen from them). */
+  xs: number[];
+}
+
+export interface StepsTable {
+  version: 1;
+  /** Experiments in the order the pages default to (the first is the default). */
+  experiments: string[];
+  /** Judges per experiment in the pages' default order. */
+  judges: Record<string, string[]>;
+  entries: StepsEntry[];
+}
+
+/** The key of a state: the headline key with no step range and no model, and the series key. */
+export function stepsKey(s: StepsState): string {
+  return JSON.stringify([firstPaintKey({...s, steps: null, model: null}), s.by]);
+}
+
+/**
+ * The precomputed counts for a state parsed from a URL, or null when the table has none (a filter,
+ * a custom cut, another series key, an unknown experiment or judge: the page then waits for its
+ * points). An absent experiment or judge is the first one, as the pages choose it.
+ */
+export function stepsFor(table: StepsTable, s: StepsState): StepsEntry | null {
+  const experiment = s.experiment ?? table.experiments[0] ?? null;
+  if (experiment === null || !table.experiments.includes(experiment)) return null;
+  const judges = table.judges[experiment] ?? [];
+  const judge = s.judge !== null && judges.includes(s.judge) ? s.judge : (judges[0] ?? null);
+  const key = stepsKey({...s, experiment, judge});
+  return table.entries.find((e) => e.key === key) ?? null;
+}

@@ -266,7 +266,7 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
  * `riseReps`: replicates of the sharp and smooth rises (the midpoint interval's coverage). 480
  * (Monte-Carlo error <= 1 point at 95%) in the two designs whose 150-replicate coverage fell
  * outside 93-97% (logit sd 0.3 and 1, 8 questions x 50); 150 elsewhere: a profile fit costs ~0.2 s
- * and the full section ran 1959 s on the shared machine.
+ * and the full section ran 1959-3069 s on the shared machine (load-dependent).
  */
 function plan(smoke: boolean): {designs: {design: Design; riseReps: number}[]; reps: number} {
   const base: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};

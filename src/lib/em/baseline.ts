@@ -222,7 +222,7 @@ export function pairedTallyDiff(
   a: SideCounts,
   b: SideCounts,
   _rng: Rng,
-  {confidence = 0.95, withP = true, profile = true}: {replicates?: number; confidence?: number; withP?: boolean; profile?: boolean} = {},
+  {confidence = 0.95, withP = true}: {replicates?: number; confidence?: number; withP?: boolean} = {},
 ): {diff: number; ci: Interval | null; method: DiffMethod; n_questions_paired: number; approximate: string | null; p_value: number | null} | null {
   if (!(a.n_scored > 0 && b.n_scored > 0)) return null;
   const diff = a.n_em / a.n_scored - b.n_em / b.n_scored;
@@ -230,7 +230,7 @@ export function pairedTallyDiff(
     const qa = {k: a.qk, d: a.qd};
     const qb = {k: b.qk, d: b.qd};
     const seeds = {a: a.seeds, b: b.seeds};
-    const c = clusterDiffCi(qa, qb, confidence, seeds, {profile});
+    const c = clusterDiffCi(qa, qb, confidence, seeds);
     if (c)
       return {
         diff: c.diff,
@@ -238,7 +238,7 @@ export function pairedTallyDiff(
         method: "cluster_mover",
         n_questions_paired: c.n_questions_paired,
         approximate: c.approximate,
-        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x, seeds, {profile})?.ci ?? null) : null,
+        p_value: withP ? invertInterval((x) => clusterDiffCi(qa, qb, x, seeds)?.ci ?? null) : null,
       };
   }
   return {

@@ -123,7 +123,7 @@ export interface ClusterRateCi {
  * FEW_EM_QUESTIONS questions, or an intra-question correlation of STRONG_ICC or more are also
  * flagged (coverage per regime in docs/validity.md, sections rates and rate-differences).
  */
-export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile = true}: {profile?: boolean} = {}): ClusterRateCi | null {
+export function clusterWilson(counts: ClusterCounts, confidence = 0.95): ClusterRateCi | null {
   const k: number[] = [];
   const d: number[] = [];
   for (let i = 0; i < counts.d.length; i++) {
@@ -170,7 +170,7 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile
   const icc = sd / m > 1 ? (deff - 1) / (sd / m - 1) : 0;
   if (approximate === null && icc >= STRONG_ICC)
     approximate = `questions differ strongly (intra-question correlation ${icc.toFixed(2)}): with skewed rates coverage can fall below 95%`;
-  const fit = overdispersed && profile ? fitOf(counts) : null;
+  const fit = overdispersed ? fitOf(counts) : null;
   if (fit && fit.sigma > 0) {
     const [lo, hi] = fit.ci(confidence);
     return {rate: r, ci: [Math.min(lo, r), Math.max(hi, r)], m, design_effect: deff, df: m - 1, approximate};
@@ -179,11 +179,29 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95, {profile
   return {rate: r, ci: wilsonZ(r * ne, ne, tQuantile(p, m - 1)), m, design_effect: deff, df: m - 1, approximate};
 }
 
-/** One logit-normal fit per counts object (the fit does not depend on the confidence; p-values invert the interval at many). */
+/**
+ * One logit-normal fit per data set: by counts object (WeakMap), then by content (the fit depends
+ * only on the multiset of (k, d) pairs with d > 0; the last FIT_MEMO_SIZE distinct ones), so the same
+ * tallies reached through other objects (p-values inverting the interval at many confidences, a
+ * page recomputing a table, the same group in two views) are never fitted twice.
+ */
 const FITS = new WeakMap<ClusterCounts, LogitNormalFit | null>();
+const FIT_MEMO_SIZE = 512;
+const FITS_BY_CONTENT = new Map<string, LogitNormalFit | null>();
 function fitOf(counts: ClusterCounts): LogitNormalFit | null {
-  if (!FITS.has(counts)) FITS.set(counts, logitNormalFit(counts));
-  return FITS.get(counts)!;
+  const byObject = FITS.get(counts);
+  if (byObject !== undefined || FITS.has(counts)) return byObject ?? null;
+  const pairs: string[] = [];
+  for (let i = 0; i < counts.d.length; i++) if (counts.d[i]! > 0) pairs.push(`${counts.k[i]}/${counts.d[i]}`);
+  const key = pairs.sort().join(",");
+  let fit = FITS_BY_CONTENT.get(key);
+  if (fit === undefined && !FITS_BY_CONTENT.has(key)) {
+    fit = logitNormalFit(counts);
+    if (FITS_BY_CONTENT.size >= FIT_MEMO_SIZE) FITS_BY_CONTENT.delete(FITS_BY_CONTENT.keys().next().value!);
+  } else FITS_BY_CONTENT.delete(key);
+  FITS_BY_CONTENT.set(key, fit ?? null);
+  FITS.set(counts, fit ?? null);
+  return fit ?? null;
 }
 
 /** Inverse Herfindahl index (sum k)^2 / sum k^2 of per-question EM counts: how many questions the EM answers effectively come from (0 with none). */
@@ -247,10 +265,9 @@ export function clusterDiffCi(
   b: ClusterCounts,
   confidence = 0.95,
   seeds: {a?: readonly ClusterCounts[]; b?: readonly ClusterCounts[]} = {},
-  {profile = true}: {profile?: boolean} = {},
 ): {diff: number; ci: Interval; correlation: number; n_questions_paired: number; approximate: string | null} | null {
-  const ca = clusterWilson(a, confidence, {profile});
-  const cb = clusterWilson(b, confidence, {profile});
+  const ca = clusterWilson(a, confidence);
+  const cb = clusterWilson(b, confidence);
   if (!ca || !cb) return null;
   const resid = (c: ClusterCounts, r: number) => {
     let D = 0;
@@ -296,12 +313,19 @@ export function clusterDiffCi(
 }
 
 /**
- * Interval for the rate on these fixed questions (the answers estimand): the pooled rate with the
- * questions as strata. Variance sum_i d_i p_i (1 - p_i) d_i / (d_i - 1) / (sum d)^2 (stratified
- * sampling, Cochran 1977 ch. 5), design effect against the binomial variance clamped to [0.5, 1]
- * (a question mix can only make the pooled rate less variable than binomial; the floor keeps rare
- * counts from claiming too much), Wilson on the effective sample size with z. One question or no
- * (or only) EM answers: plain Wilson. Null when no question has a denominator.
+ * Interval for the rate on these fixed questions (the answers estimand): the pooled rate R = sum k /
+ * sum d with the questions as strata and the answers resampled. Variance: the stratified variance
+ * of the ratio estimator (Cochran 1977, secs. 5.2 and 6.11), sum_i n_i s_i^2 / (sum d)^2, where s_i^2
+ * is the sample variance (divisor n_i - 1) over question i's n_i answers of e - R c (e: EM, c: in
+ * the denominator). With `counts.n` (all answers per question) the number of answers that reach
+ * the denominator is random too, which adds about (1 - d_i/n_i) d_i (p_i - R)^2 per question (it
+ * matters when question rates differ strongly: in 4000 seeded data sets at logit sd 2, 48 questions,
+ * 94.0-94.3% coverage without it, 94.9-95.0% with it); without `n` the denominators are taken as fixed (n_i = d_i, the
+ * d_i^2 p_i (1 - p_i)/(d_i - 1) of stratified sampling). Design effect against the binomial
+ * variance R(1-R)/sum d, clamped to [0.5, 1] (a fixed question mix can only make the pooled rate
+ * less variable than binomial; the floor keeps rare counts from claiming too much), Wilson on the
+ * effective sample size with z. Fractions 0..1. One question or no (or only) EM answers: plain
+ * Wilson. Null when no question has a denominator.
  */
 export function stratifiedWilson(counts: ClusterCounts, confidence = 0.95): Interval | null {
   let sk = 0;
@@ -318,10 +342,14 @@ export function stratifiedWilson(counts: ClusterCounts, confidence = 0.95): Inte
   let m = 0;
   for (let i = 0; i < counts.d.length; i++) {
     const d = counts.d[i]!;
+    const k = counts.k[i]!;
+    const n = Math.max(d, counts.n?.[i] ?? d);
     if (d > 0) m++;
-    if (d > 1) {
-      const p = counts.k[i]! / d;
-      v += (d * d * p * (1 - p)) / (d - 1);
+    if (n > 1) {
+      // Sum of squares about the mean of e - R c over the question's n answers.
+      const sum = k - r * d;
+      const sum2 = k * (1 - r) ** 2 + (d - k) * r * r;
+      v += (n * (sum2 - (sum * sum) / n)) / (n - 1);
     }
   }
   if (m < 2) return wilsonZ(sk, sd, z);

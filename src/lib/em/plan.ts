@@ -112,11 +112,7 @@ const totalSd = (x: LogitModel) => Math.sqrt(x.sd_seed ** 2 + x.sd_question ** 2
 /** Whether one simulated study's product interval for a - b excludes 0. */
 function rejects(s: ReturnType<typeof simulateStudy>, rng: Rng, confidence: number): boolean {
   const side = (c: SimArm) => ({n_em: sum(c.qk), n_scored: sum(c.qd), qk: c.qk, qd: c.qd, seeds: c.seeds.length >= 2 ? c.seeds : undefined});
-  // profile: false: each side's design-effect Wilson limits instead of the logit-normal profile
-  // interval (a ~25 ms fit per side and study: thousands per plan, minutes in the browser planner).
-  // Under skewed rates the product's profile interval is a little wider, so power here can read a
-  // little high (docs/metrics.md, planning).
-  const r = pairedTallyDiff(side(s.a), side(s.b), rng, {confidence, withP: false, profile: false});
+  const r = pairedTallyDiff(side(s.a), side(s.b), rng, {confidence, withP: false});
   return r?.ci != null && (r.ci[0] > 0 || r.ci[1] < 0);
 }
 

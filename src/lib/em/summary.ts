@@ -193,24 +193,27 @@ export function replicateSummary(
  * Question-level counts of the clusters of a group: questions with a non-empty denominator (a
  * question whose answers all leave the denominator carries no information about the rate).
  */
-function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]} {
+function clusters(t: GroupTally, which: "qk" | "qks"): {k: number[]; d: number[]; n: number[]} {
   const k: number[] = [];
   const d: number[] = [];
+  // All answers to each question (the answers estimand resamples them; stratifiedWilson).
+  const n: number[] = [];
   // Strict EM's clusters: the questions outside the training domain (their strict denominators).
   const den = which === "qks" && t.qds ? t.qds : t.qd;
   for (let i = 0; i < t.qn.length; i++) {
     if (den[i]! > 0) {
       k.push(t[which][i]!);
       d.push(den[i]!);
+      n.push(t.qn[i]!);
     }
   }
-  return {k, d};
+  return {k, d, n};
 }
 
 function rateCi(
   k: number,
   d: number,
-  cl: {k: number[]; d: number[]},
+  cl: {k: number[]; d: number[]; n: number[]},
   rng: Rng,
   opts: Required<IntervalOptions>,
 ): {ci: Interval | null; method: CiMethod | null; macro: Interval | null; approximate: string | null} {

@@ -43,10 +43,15 @@ export function newcombeDiff(k1: number, n1: number, k0: number, n0: number, z: 
   return [d - Math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2), d + Math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)];
 }
 
-/** Per-question counts for one group: `k[i]` EM answers out of `d[i]` in the denominator. */
+/**
+ * Per-question counts for one group: `k[i]` EM answers out of `d[i]` in the denominator; `n[i]`
+ * (optional) all answers to the question, those outside the denominator included (the answers
+ * estimand resamples answers, so how many land in the denominator varies; stratifiedWilson).
+ */
 export interface ClusterCounts {
   k: ArrayLike<number>;
   d: ArrayLike<number>;
+  n?: ArrayLike<number>;
 }
 
 /** Pooled rate sum(k) / sum(d); null when sum(d) = 0. */

@@ -123,8 +123,11 @@ export function surfaceChart(
         text: "label",
         dy: -12,
         fontSize: 11,
+        // With a stroke Plot leaves text unfilled: the fill is explicit, the halo painted under it.
+        fill: "currentColor",
         stroke: "var(--theme-background)",
         strokeWidth: 3,
+        paintOrder: "stroke",
       }),
       // The current cuts; a live page draws its own marker instead (live-charts.ts plotMarker) and moves it.
       ...(markCurrent
@@ -135,8 +138,10 @@ export function surfaceChart(
               y: "y",
               text: () => `now ${pct(current)}`,
               dy: 16,
+              fill: "currentColor",
               stroke: "var(--theme-background)",
               strokeWidth: 3,
+              paintOrder: "stroke",
               fontWeight: "bold",
             }),
           ]

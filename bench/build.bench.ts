@@ -7,6 +7,7 @@
 // Env: BUILD_SIZES (comma-separated RESPONSES:JUDGES, default "1000000:1,1000000:2": 1M responses
 // with one judge, and 2M scored rows from two judges' imports); add "10000000:1" for the 10M import
 // (it takes about ten times the 1M build). BENCH_SMOKE=1: "2000:1".
+import {loadavg} from "node:os";
 import {buildImported, gb, type ImportBuild} from "./lib/import-build.ts";
 import {SMOKE, commandLine, writeSection, type Verdict} from "./lib/results.ts";
 
@@ -16,10 +17,13 @@ const sizes = (process.env.BUILD_SIZES ?? (SMOKE ? "2000:1" : "1000000:1,1000000
   return {n: n!, judges: j};
 });
 
-const runs: ImportBuild[] = [];
+// The machine is shared: the 1-minute load average before and after each build is kept beside its numbers.
+const runs: (ImportBuild & {loadBefore: number; loadAfter: number})[] = [];
 for (const {n, judges} of sizes) {
   process.stderr.write(`[bench] build: ${n.toLocaleString("en")} responses per judge x ${judges}\n`);
-  runs.push(buildImported({responses: n, judges}));
+  const loadBefore = loadavg()[0]!;
+  const r = buildImported({responses: n, judges});
+  runs.push({...r, loadBefore, loadAfter: loadavg()[0]!});
 }
 
 const verdicts: Verdict[] = [];
@@ -30,19 +34,30 @@ for (const r of runs) {
       : r.judges === 1
         ? "1M responses, one judge"
         : `${(r.responses / 1e6).toFixed(0)}M scored rows, two judges`;
-  if (r.responses >= 5_000_000)
+  if (r.responses >= 5_000_000) {
+    // Issue 28: 10M imported responses (~3 GB of CSV) in <= 20 min and <= 8 GB.
     verdicts.push({
-      target: `${label}: completes within 8 GB (time reported)`,
-      measured: `${r.seconds.toFixed(0)} s, ${gb(r.peakTreeRssGB)}`,
-      pass: r.peakTreeRssGB <= 8,
+      target: `build <= 20 min (${label})`,
+      measured: `${r.seconds.toFixed(0)} s (load ${r.loadBefore.toFixed(1)} -> ${r.loadAfter.toFixed(1)})`,
+      pass: r.seconds <= 1200,
     });
-  else if (!SMOKE) {
+    verdicts.push({target: `build <= 8 GB peak (${label})`, measured: `${gb(r.peakTreeRssGB)} (process tree)`, pass: r.peakTreeRssGB <= 8});
+  } else if (!SMOKE && r.judges === 1) {
+    // Issue 28: 1M imported responses, one judge, in <= 120 s and <= 2 GB (process tree).
+    verdicts.push({
+      target: `build <= 120 s (${label})`,
+      measured: `${r.seconds.toFixed(0)} s (load ${r.loadBefore.toFixed(1)} -> ${r.loadAfter.toFixed(1)})`,
+      pass: r.seconds <= 120,
+    });
+    verdicts.push({target: `build <= 2 GB peak (${label})`, measured: `${gb(r.peakTreeRssGB)} (process tree)`, pass: r.peakTreeRssGB <= 2});
+  } else if (!SMOKE) {
+    // Issue 13's targets for the two-judge import (issue 28 sets none for it).
     verdicts.push({target: `build <= 3 min (${label})`, measured: `${r.seconds.toFixed(0)} s`, pass: r.seconds <= 180});
     verdicts.push({target: `build <= 4 GB peak (${label})`, measured: `${gb(r.peakTreeRssGB)} (process tree)`, pass: r.peakTreeRssGB <= 4});
   }
 }
 if (!runs.some((r) => r.responses >= 5_000_000))
-  verdicts.push({target: "10M-row import completes within 8 GB (time reported)", measured: 'not run (BUILD_SIZES="10000000:1")', pass: null});
+  verdicts.push({target: "build <= 20 min and <= 8 GB (10M-row import)", measured: 'not run (BUILD_SIZES="10000000:1")', pass: null});
 
 writeSection({
   section: "build",
@@ -50,14 +65,26 @@ writeSection({
   command: commandLine("bench/build.bench.ts", ["BUILD_SIZES", "BENCH_SMOKE"]),
   method: [
     "Each size runs `bench/import-scale.ts`: seeded CSV imports (4 models x 20 checkpoints x 48 questions, ~300-character answers of varied words, a third of the scores integers, 3% empty), an experiment file importing them, then `scripts/build.mjs` (what `npm run build` runs) with `EM_EXPERIMENTS` set to it and a fresh dataset memo, so the import is paid as on a first build. Peak memory: the largest sum of RSS over the build's process tree (Framework and the loader it runs), sampled every 100 ms; the largest single process from `/usr/bin/time`.",
+    "The machine is shared (other builds and tests run at the same time): wall times are noisy, and the 1-minute load average before and after each build is given beside it (2 cores; a load above 2 means the build waited for CPU).",
+    "Pipeline: the import still reads the files into row objects in one process (the dataset memo, loaders/dataset.ts) and writes the dataset's Parquet tables; every site table is then written by DuckDB over those files without row objects (points, first paint: loaders/site-points-duckdb.ts; texts, details, ids, search.bin streamed one row group at a time: loaders/site-texts-duckdb.ts), each DuckDB with a 1 GB memory_limit and a spill folder.",
   ],
   tables: [
     {
-      head: ["responses", "judges", "build time", "peak memory (process tree)", "largest process", "points.arrow", "bytes per response"],
+      head: [
+        "responses",
+        "judges",
+        "build time",
+        "load average (1 min) before -> after",
+        "peak memory (process tree)",
+        "largest process",
+        "points.arrow",
+        "bytes per response",
+      ],
       rows: runs.map((r) => [
         r.responses.toLocaleString("en"),
         String(r.judges),
         `${r.seconds.toFixed(1)} s`,
+        `${r.loadBefore.toFixed(1)} -> ${r.loadAfter.toFixed(1)}`,
         gb(r.peakTreeRssGB),
         gb(r.peakProcessRssGB),
         r.pointsBytes === null ? "n/a" : `${(r.pointsBytes / 1e6).toFixed(1)} MB`,

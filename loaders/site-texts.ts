@@ -69,27 +69,46 @@ function sources<K extends string>(
   return (Object.keys(spec) as K[]).map((name) => ({name, data: cols[name], type: PARQUET_TYPE[spec[name]], nullable: true, ...extra[name]}));
 }
 
+/**
+ * A Parquet file written row group by row group: `add` one slice (one row group; the first, possibly
+ * empty, gives the schema), then `finish`. Shared by the writers here (rows in memory) and
+ * loaders/site-texts-duckdb.ts (rows streamed from a dataset folder), so both write the same bytes.
+ */
+export function parquetStream(sink: Sink, pageSize: number, kv: Record<string, string>): {add(columnData: ColumnSource[]): void; finish(): void} {
+  let writer: ParquetWriter | null = null;
+  return {
+    add(columnData) {
+      writer ??= new ParquetWriter({
+        writer: sinkWriter(sink),
+        schema: schemaFromColumnData({columnData}),
+        statisticsTruncateLength: Number.POSITIVE_INFINITY,
+        kvMetadata: Object.entries(kv).map(([key, value]) => ({key, value})),
+      });
+      const rows = columnData[0]?.data.length ?? 0;
+      if (rows) void writer.write({columnData, rowGroupSize: rows, pageSize});
+    },
+    finish() {
+      if (!writer) throw new Error("writeParquet needs at least one slice (possibly empty) for the schema");
+      writer.finish();
+    },
+  };
+}
+
 /** Write `slices` (each one row group) as one Parquet file. */
 function writeParquet(sink: Sink, slices: Iterable<ColumnSource[]>, pageSize: number, kv: Record<string, string>): void {
-  let writer: ParquetWriter | null = null;
-  for (const columnData of slices) {
-    writer ??= new ParquetWriter({
-      writer: sinkWriter(sink),
-      schema: schemaFromColumnData({columnData}),
-      statisticsTruncateLength: Number.POSITIVE_INFINITY,
-      kvMetadata: Object.entries(kv).map(([key, value]) => ({key, value})),
-    });
-    const rows = columnData[0]?.data.length ?? 0;
-    if (rows) void writer.write({columnData, rowGroupSize: rows, pageSize});
-  }
-  if (!writer) throw new Error("writeParquet needs at least one slice (possibly empty) for the schema");
-  writer.finish();
+  const out = parquetStream(sink, pageSize, kv);
+  for (const columnData of slices) out.add(columnData);
+  out.finish();
 }
 
 function textsSlice(r: readonly ResponseRow[], start: number, end: number): Record<TextsColumn, unknown[]> {
-  const s = r.slice(start, end);
+  return textsColumns(r.slice(start, end), start);
+}
+
+/** The texts columns of consecutive responses `s`, the first of which is row `firstRid`. */
+export function textsColumns(s: readonly ResponseRow[], firstRid: number): Record<TextsColumn, unknown[]> {
   return {
-    rid: s.map((_, i) => start + i),
+    rid: s.map((_, i) => firstRid + i),
     response_id: s.map((x) => x.response_id),
     experiment: s.map((x) => x.experiment),
     model: s.map((x) => x.model),
@@ -115,16 +134,20 @@ function textsSlice(r: readonly ResponseRow[], start: number, end: number): Reco
  */
 const PLAIN: Partial<ColumnSource> = {encoding: "PLAIN"};
 
+/** texts.parquet's column sources of one row group, and its file metadata. */
+export const textsGroup = (cols: Record<TextsColumn, unknown[]>): ColumnSource[] =>
+  sources(TEXTS_COLUMNS, cols, {response_id: PLAIN, response: PLAIN, meta: PLAIN});
+export const TEXTS_KV = {"em.table": "texts", "em.order": "rid (row index = rid)"};
+
 /** texts.parquet: one row per response, row index = rid. */
 export function writeTexts(input: SiteInput, sink: Sink): void {
   const r = input.responses;
-  const extra = {response_id: PLAIN, response: PLAIN, meta: PLAIN};
   function* slices() {
-    yield sources(TEXTS_COLUMNS, textsSlice(r, 0, Math.min(r.length, TEXTS_GROUP_ROWS)), extra);
+    yield textsGroup(textsSlice(r, 0, Math.min(r.length, TEXTS_GROUP_ROWS)));
     for (let start = TEXTS_GROUP_ROWS; start < r.length; start += TEXTS_GROUP_ROWS)
-      yield sources(TEXTS_COLUMNS, textsSlice(r, start, Math.min(r.length, start + TEXTS_GROUP_ROWS)), extra);
+      yield textsGroup(textsSlice(r, start, Math.min(r.length, start + TEXTS_GROUP_ROWS)));
   }
-  writeParquet(sink, slices(), TEXTS_PAGE_BYTES, {"em.table": "texts", "em.order": "rid (row index = rid)"});
+  writeParquet(sink, slices(), TEXTS_PAGE_BYTES, TEXTS_KV);
 }
 
 /**
@@ -195,19 +218,27 @@ export function writeDetails(input: SiteInput, sink: Sink): void {
     }
     return cols;
   };
-  // The column index on rid lets a reader skip to the pages of one response.
-  const extra = {rid: {columnIndex: true}};
   function* slices() {
-    yield sources(DETAILS_COLUMNS, slice(0, Math.min(total, DETAILS_GROUP_ROWS)), extra);
-    for (let from = DETAILS_GROUP_ROWS; from < total; from += DETAILS_GROUP_ROWS)
-      yield sources(DETAILS_COLUMNS, slice(from, Math.min(total, from + DETAILS_GROUP_ROWS)), extra);
+    yield detailsGroup(slice(0, Math.min(total, DETAILS_GROUP_ROWS)));
+    for (let from = DETAILS_GROUP_ROWS; from < total; from += DETAILS_GROUP_ROWS) yield detailsGroup(slice(from, Math.min(total, from + DETAILS_GROUP_ROWS)));
   }
-  writeParquet(sink, slices(), DETAILS_PAGE_BYTES, {"em.table": "details", "em.order": "rid"});
+  writeParquet(sink, slices(), DETAILS_PAGE_BYTES, DETAILS_KV);
 }
+
+/** details.parquet's column sources of one row group (the column index on rid lets a reader skip to the pages of one response). */
+export const detailsGroup = (cols: Record<DetailsColumn, unknown[]>): ColumnSource[] => sources(DETAILS_COLUMNS, cols, {rid: {columnIndex: true}});
+export const DETAILS_KV = {"em.table": "details", "em.order": "rid"};
 
 /** ids.parquet: (response_id, rid) sorted by response_id, with a column index for lookups by id. */
 export function writeIds(input: SiteInput, sink: Sink): void {
-  const ids = input.responses.map((r) => r.response_id);
+  writeIdsOf(
+    input.responses.map((r) => r.response_id),
+    sink,
+  );
+}
+
+/** ids.parquet from the response ids in row order (index = rid). */
+export function writeIdsOf(ids: readonly string[], sink: Sink): void {
   const order = Int32Array.from(ids, (_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : a - b));
   const spec = {response_id: "utf8", rid: "i32"} as const;
   const slice = (from: number, to: number) => {
@@ -223,18 +254,29 @@ export function writeIds(input: SiteInput, sink: Sink): void {
 
 /** search.bin: the word index of every answer and its question (src/lib/text-search.ts). */
 export function writeSearchIndex(input: SiteInput, sink: Sink): void {
+  const index = searchIndexer();
+  input.responses.forEach((r, rid) => index.add(rid, r.response, r.question));
+  index.finish(input.responses.length, sink);
+}
+
+/** search.bin built response by response (rids in increasing order), then written with `finish`. */
+export function searchIndexer(): {add(rid: number, response: string, question: string): void; finish(rows: number, sink: Sink): void} {
   const builder = new PostingsBuilder();
   // A question repeats across its samples: tokenize each distinct question once.
   const questionWords = new Map<string, Set<string>>();
-  input.responses.forEach((r, rid) => {
-    let q = questionWords.get(r.question);
-    if (!q) questionWords.set(r.question, (q = tokenize(r.question)));
-    const words = tokenize(r.response);
-    for (const w of q) words.add(w);
-    builder.add(rid, words);
-  });
-  builder.rows = input.responses.length;
-  for (const chunk of builder.finish()) sink(chunk);
+  return {
+    add(rid, response, question) {
+      let q = questionWords.get(question);
+      if (!q) questionWords.set(question, (q = tokenize(question)));
+      const words = tokenize(response);
+      for (const w of q) words.add(w);
+      builder.add(rid, words);
+    },
+    finish(rows, sink) {
+      builder.rows = rows;
+      for (const chunk of builder.finish()) sink(chunk);
+    },
+  };
 }
 
 /** A whole file in memory (tests, benchmarks). */

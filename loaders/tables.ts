@@ -4,7 +4,8 @@
 // response type for SQL. Files are written to temporary names and renamed, so a reader never sees
 // a half-written table.
 import {DuckDBInstance, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
 import path from "node:path";
 import {displayPath} from "./paths.ts";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
@@ -154,8 +155,11 @@ function signalColumns(rows: readonly SignalRow[]): Column<SignalRow>[] {
 export async function writeTables(dir: string, data: Tables): Promise<void> {
   mkdirSync(dir, {recursive: true});
   const tmps: string[] = [];
+  // The appended tables are DuckDB's until copied out: a stated memory limit (EM_DUCKDB_MEMORY,
+  // default 1GB), spilling to a temporary folder past it, instead of DuckDB's default of 80% of RAM.
+  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
   try {
-    const db = await DuckDBInstance.create(":memory:");
+    const db = await DuckDBInstance.create(":memory:", {memory_limit: process.env.EM_DUCKDB_MEMORY ?? "1GB", temp_directory: spill});
     const conn = await db.connect();
     try {
       await writeParquet(conn, "responses", [...RESPONSE_COLUMNS, ...metaColumns(data.responses)], data.responses, path.join(dir, "responses.parquet"), tmps);
@@ -172,6 +176,8 @@ export async function writeTables(dir: string, data: Tables): Promise<void> {
   } catch (error) {
     for (const t of tmps) rmSync(t, {force: true});
     throw error;
+  } finally {
+    rmSync(spill, {recursive: true, force: true});
   }
   for (const t of tmps) renameSync(t, t.replace(/\.tmp-\d+$/, ""));
 }

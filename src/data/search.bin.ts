@@ -1,5 +1,6 @@
 // Framework data loader: the word index of answers and questions (src/lib/text-search.ts) on stdout.
+// Answers and questions streamed from the dataset's Parquet files by DuckDB (loaders/site-texts-duckdb.ts): no row objects.
 import {loadDataset} from "../../loaders/dataset.js";
-import {toStdout, writeSearchIndex} from "../../loaders/site-texts.js";
+import {dirToStdout, writeSearchIndexFromDir} from "../../loaders/site-texts-duckdb.js";
 
-await toStdout(writeSearchIndex, await loadDataset({tables: ["responses"]}));
+await dirToStdout(writeSearchIndexFromDir, (await loadDataset({tables: []})).dir);

@@ -1,5 +1,6 @@
 // Framework data loader: the texts table, one row per response (row index = rid) (see loaders/site-texts.ts), as Parquet on stdout.
+// Streamed from the dataset's Parquet files by DuckDB, one row group at a time (loaders/site-texts-duckdb.ts): no row objects.
 import {loadDataset} from "../../loaders/dataset.js";
-import {writeTexts, toStdout} from "../../loaders/site-texts.js";
+import {dirToStdout, writeTextsFromDir} from "../../loaders/site-texts-duckdb.js";
 
-await toStdout(writeTexts, await loadDataset({tables: ["responses"]}));
+await dirToStdout(writeTextsFromDir, (await loadDataset({tables: []})).dir);

@@ -44,12 +44,18 @@ test("rowProblems catches a malformed row; verdict reads the 93-97% band and the
   assert.deepEqual(rowProblems(good), []);
   assert.equal(rowProblems({...good, mc_se: 0.5}).length, 1);
   assert.equal(rowProblems({...good, estimate: 1.2, mc_se: 0}).length > 0, true);
-  assert.equal(verdict(good), "FAIL");
+  // 90% of 100 reps (MC s.e. 3 points) is 3 points outside the band: within 1.96 s.e., undecided;
+  // of 1,000 reps (s.e. 0.95) it is a FAIL.
+  assert.equal(verdict(good), "undecided: within MC error of the band");
+  assert.equal(verdict({...good, reps: 1000}), "FAIL");
   assert.equal(verdict({...good, flagged_in_product: true}), "approximate: flagged in product");
+  assert.equal(verdict({...good, reps: 1000, flagged_in_product: true}), "approximate: flagged in product");
   assert.equal(verdict({...good, estimate: 0.94}), "ok");
-  assert.equal(verdict({...good, estimate: 0.98}), "FAIL");
+  assert.equal(verdict({...good, estimate: 0.98}), "undecided: within MC error of the band");
+  assert.equal(verdict({...good, estimate: 0.98, reps: 2000}), "FAIL");
   assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.02}), "ok");
-  assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.1}), "FAIL");
+  assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.1}), "undecided: within MC error of the band");
+  assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.1, reps: 1000}), "FAIL");
   assert.equal(verdict({...good, kind: "power", nominal: null}), "reported");
 });
 

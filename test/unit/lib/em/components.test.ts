@@ -4,7 +4,7 @@
 // without ../shared/data).
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync} from "node:fs";
+import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {componentCoverage} from "../../../../bench/validity/components.section.ts";
@@ -15,6 +15,7 @@ import {
   impliedComponents,
   logitLocation,
   logitModelOf,
+  measuredCoverage,
   mlsDifference,
   poolComponents,
   varianceComponents,
@@ -121,6 +122,45 @@ test("componentCoverage rows are well formed, and a much larger planted spread f
   const wrong = varianceComponents(plant({rate: 0.15, sd_seed: 0, sd_question: 0.2, sd_interaction: 0}, 1, 24, 50, makeRng(3)))!;
   const big = impliedComponents({rate: 0.15, sd_seed: 0, sd_question: 1.5, sd_interaction: 0}).question;
   assert.ok(wrong.components.question.ci![1] < big, "a much larger planted spread lies outside the interval");
+});
+
+test("measuredCoverage matches the components section of docs/validity.md (the labels the product prints are the measured ones)", () => {
+  const doc = readFileSync(path.join(ROOT, "docs/validity.md"), "utf8");
+  const body = doc.slice(doc.indexOf("\n## components\n"), doc.indexOf("\n## ", doc.indexOf("\n## components\n") + 5));
+  const rows = body.split("\n").filter((l) => l.startsWith("| variance component interval: "));
+  assert.ok(rows.length >= 8, `components rows in docs/validity.md: ${rows.length}`);
+  for (const row of rows) {
+    const cells = row.split("|").map((c) => c.trim());
+    const c = cells[1]!.replace("variance component interval: ", "") as ComponentName;
+    const m = /rate ([\d.]+)%.*; (\d+) seeds x (\d+) q x/.exec(cells[2]!)!;
+    const measured = Number(cells[5]!.replace("%", "")) / 100;
+    const [lo, hi] = measuredCoverage(Number(m[2]), Number(m[3]), Number(m[1]) / 100)[c]!;
+    assert.ok(measured >= lo - 1e-9 && measured <= hi + 1e-9, `${c} in ${cells[2]}: measured ${measured}, labelled [${lo}, ${hi}]`);
+  }
+});
+
+test("varianceComponents: an interval measured short of 95% in such a design is marked ~ and the note says how often it held the truth", () => {
+  const rng = makeRng(11);
+  const mu = logitLocation(0.05, Math.hypot(0.3, 1.5, 0.3));
+  const zq = Array.from({length: 8}, () => 1.5 * randNormal(rng));
+  const cells = Array.from({length: 3}, () => {
+    const a = 0.3 * randNormal(rng);
+    return {k: zq.map((z) => randBinomial(rng, 100, 1 / (1 + Math.exp(-(mu + a + z + 0.3 * randNormal(rng)))))), d: zq.map(() => 100)};
+  });
+  const vc = varianceComponents(cells, {rng: makeRng(3), draws: 100})!;
+  assert.equal(vc.components.sample.ci_approximate, true);
+  const note = vc.notes.find((n) => n.includes("narrower than their 95% label"));
+  assert.ok(note, vc.notes.join("\n"));
+  assert.match(note, /about 80% \(sample\)/);
+  assert.match(note, /several seeds, fewer than 12 questions/);
+  // 1 seed x 24 questions at 15%: the sample interval covered 95%: no ~.
+  const many = varianceComponents([{k: Array.from({length: 24}, (_, q) => 3 + (q % 12)), d: Array.from({length: 24}, () => 50)}], {
+    rng: makeRng(4),
+    draws: 100,
+  })!;
+  assert.ok(many.rate >= 0.1);
+  assert.equal(many.components.sample.ci_approximate, false);
+  assert.equal(many.components.question.ci_approximate, false);
 });
 
 test("poolComponents: df-weighted means; unknown stays unknown; null for nothing", () => {

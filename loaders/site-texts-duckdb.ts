@@ -1,0 +1,243 @@
+// The site's text tables (texts.parquet, details.parquet, ids.parquet, search.bin; loaders/site-texts.ts)
+// written straight from a dataset folder's Parquet files (loaders/tables.ts) by DuckDB queries,
+// streamed one row group at a time: no row object per response or score, so a loader's memory is
+// one row group plus DuckDB's stated limit (it spills to a temporary folder past it), whatever N.
+// The bytes equal those of the row writers over readTables(dir) (test/unit/loaders/site-texts-duckdb.test.ts).
+import {DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {judgeInjection} from "../src/lib/signals.ts";
+import {DETAIL_TYPE_METRIC, isCoreMetric, type DetailsColumn, type TextsColumn} from "../src/lib/site-schema.ts";
+import {
+  DETAILS_GROUP_ROWS,
+  DETAILS_KV,
+  DETAILS_PAGE_BYTES,
+  TEXTS_GROUP_ROWS,
+  TEXTS_KV,
+  TEXTS_PAGE_BYTES,
+  compactProbs,
+  detailsGroup,
+  parquetStream,
+  searchIndexer,
+  textsGroup,
+  writeIdsOf,
+  type Sink,
+} from "./site-texts.ts";
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** DuckDB's memory limit for these writers (EM_DUCKDB_MEMORY overrides it); past it, DuckDB spills to a temporary folder. */
+export const SITE_DUCKDB_MEMORY = process.env.EM_DUCKDB_MEMORY ?? "1GB";
+
+/** Run `body` on a fresh in-memory DuckDB with a memory limit and its own spill folder (removed after). */
+async function withDuck<T>(body: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
+  const db = await DuckDBInstance.create(":memory:", {memory_limit: SITE_DUCKDB_MEMORY, threads: "2", temp_directory: spill});
+  const conn = await db.connect();
+  try {
+    return await body(conn);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    rmSync(spill, {recursive: true, force: true});
+  }
+}
+
+/**
+ * The rows of `sql` in result order, as column arrays of `size` rows each (the last may be shorter;
+ * an empty result gives one empty group, so a writer always has a schema). Values as plain JS
+ * (JSDuckDBValueConverter: the conversion readTables' getRowObjectsJS applies).
+ */
+async function* groups(conn: DuckDBConnection, sql: string, size: number): AsyncGenerator<{columns: string[]; data: unknown[][]; rows: number}> {
+  const result = await conn.stream(sql);
+  const columns = result.columnNames();
+  let data: unknown[][] = columns.map(() => []);
+  let rows = 0;
+  let yielded = false;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const cols = chunk.convertColumns(JSDuckDBValueConverter);
+    const n = chunk.rowCount;
+    for (let at = 0; at < n; ) {
+      const take = Math.min(n - at, size - rows);
+      for (let j = 0; j < columns.length; j++) {
+        const src = cols[j]!;
+        const dst = data[j]!;
+        for (let i = at; i < at + take; i++) dst.push(src[i]);
+      }
+      rows += take;
+      at += take;
+      if (rows === size) {
+        yield {columns, data, rows};
+        yielded = true;
+        data = columns.map(() => []);
+        rows = 0;
+      }
+    }
+  }
+  if (rows > 0 || !yielded) yield {columns, data, rows};
+}
+
+const file = (dir: string, name: string) => lit(path.join(dir, `${name}.parquet`));
+
+/** Column names of a Parquet table of the dataset folder. */
+async function columnNames(conn: DuckDBConnection, dir: string, name: string): Promise<string[]> {
+  const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file(dir, name)})`);
+  return (reader.getRowObjectsJS() as {column_name: string}[]).map((c) => c.column_name);
+}
+
+/** texts.parquet of dataset folder `dir` (same bytes as writeTexts(readTables(dir))). */
+export async function writeTextsFromDir(dir: string, sink: Sink): Promise<void> {
+  await withDuck(async (conn) => {
+    const fixed = [
+      "response_id",
+      "experiment",
+      "model",
+      "step",
+      "question_id",
+      "category",
+      "question",
+      "system",
+      "paraphrase",
+      "sample",
+      "origin",
+      "source",
+      "response",
+    ];
+    // readTables' meta: the meta_<key> columns in file order, null values left out.
+    const meta = (await columnNames(conn, dir, "responses")).filter((c) => c.startsWith("meta_"));
+    const sql = `SELECT ${[...fixed, ...meta].map(ident).join(", ")} FROM read_parquet(${file(dir, "responses")})`;
+    const out = parquetStream(sink, TEXTS_PAGE_BYTES, TEXTS_KV);
+    let rid = 0;
+    for await (const g of groups(conn, sql, TEXTS_GROUP_ROWS)) {
+      const col = (name: string) => g.data[g.columns.indexOf(name)]!;
+      const metaCols = meta.map((m) => ({key: m.slice(5), values: col(m)}));
+      const metaJson: string[] = new Array(g.rows);
+      for (let i = 0; i < g.rows; i++) {
+        const o: Record<string, unknown> = {};
+        for (const m of metaCols) {
+          const v = m.values[i];
+          if (v !== null && v !== undefined) o[m.key] = v;
+        }
+        metaJson[i] = JSON.stringify(o);
+      }
+      const response = col("response") as string[];
+      const cols: Record<TextsColumn, unknown[]> = {
+        rid: Array.from({length: g.rows}, (_, i) => rid + i),
+        response_id: col("response_id"),
+        experiment: col("experiment"),
+        model: col("model"),
+        step: col("step"),
+        question_id: col("question_id"),
+        category: col("category"),
+        question: col("question"),
+        system: col("system"),
+        paraphrase: col("paraphrase"),
+        sample: col("sample"),
+        origin: col("origin"),
+        source: col("source"),
+        response,
+        meta: metaJson,
+        injection: response.map((r) => judgeInjection(r)),
+      };
+      out.add(textsGroup(cols));
+      rid += g.rows;
+    }
+    out.finish();
+  });
+}
+
+/**
+ * details.parquet of dataset folder `dir` (same bytes as writeDetails(readTables(dir))): score rows
+ * then type rows of each response, each in file order, sorted by rid by DuckDB (spilling past its
+ * limit); a response id that occurs twice keeps its last row, as the row writer's Map does.
+ */
+export async function writeDetailsFromDir(dir: string, sink: Sink): Promise<void> {
+  await withDuck(async (conn) => {
+    const sql = `
+      WITH r AS (
+        SELECT response_id, max(file_row_number) AS rid FROM read_parquet(${file(dir, "responses")}, file_row_number = true) GROUP BY response_id
+      ), d AS (
+        SELECT 0 AS kind, file_row_number AS k, response_id, judge, metric, score, mass, special AS label, status, probs
+        FROM read_parquet(${file(dir, "scores")}, file_row_number = true)
+        UNION ALL
+        SELECT 1 AS kind, file_row_number AS k, response_id, judge, NULL AS metric, NULL::DOUBLE AS score, NULL::DOUBLE AS mass, type AS label, 'ok' AS status, probs
+        FROM read_parquet(${file(dir, "types")}, file_row_number = true)
+      )
+      SELECT r.rid::INTEGER AS rid, d.kind::INTEGER AS kind, d.judge, d.metric, d.score, d.mass, d.label, d.status, d.probs
+      FROM d JOIN r USING (response_id) ORDER BY r.rid, d.kind, d.k`;
+    const out = parquetStream(sink, DETAILS_PAGE_BYTES, DETAILS_KV);
+    for await (const g of groups(conn, sql, DETAILS_GROUP_ROWS)) {
+      const [rid, kind, judge, metric, score, mass, label, status, probs] = g.data as [
+        number[],
+        number[],
+        string[],
+        (string | null)[],
+        (number | null)[],
+        (number | null)[],
+        (string | null)[],
+        string[],
+        (string | null)[],
+      ];
+      const cols: Record<DetailsColumn, unknown[]> = {
+        rid,
+        judge,
+        metric: metric.map((m, i) => (kind[i] === 1 ? DETAIL_TYPE_METRIC : m)),
+        score,
+        mass,
+        label,
+        status,
+        probs: probs.map((p, i) =>
+          kind[i] === 1
+            ? compactProbs(JSON.parse(p!) as Record<string, number>)
+            : typeof p === "string" && isCoreMetric(metric[i]!)
+              ? compactProbs(JSON.parse(p) as Record<string, number>)
+              : "",
+        ),
+      };
+      out.add(detailsGroup(cols));
+    }
+    out.finish();
+  });
+}
+
+/** ids.parquet of dataset folder `dir` (same bytes as writeIds(readTables(dir))): only the id column is read. */
+export async function writeIdsFromDir(dir: string, sink: Sink): Promise<void> {
+  const ids: string[] = [];
+  await withDuck(async (conn) => {
+    for await (const g of groups(conn, `SELECT response_id FROM read_parquet(${file(dir, "responses")})`, TEXTS_GROUP_ROWS))
+      for (const id of g.data[0]!) ids.push(id as string);
+  });
+  writeIdsOf(ids, sink);
+}
+
+/** search.bin of dataset folder `dir` (same bytes as writeSearchIndex(readTables(dir))): answers and questions streamed. */
+export async function writeSearchIndexFromDir(dir: string, sink: Sink): Promise<void> {
+  await withDuck(async (conn) => {
+    const index = searchIndexer();
+    let rid = 0;
+    for await (const g of groups(conn, `SELECT response, question FROM read_parquet(${file(dir, "responses")})`, TEXTS_GROUP_ROWS)) {
+      const [response, question] = g.data as [string[], string[]];
+      for (let i = 0; i < g.rows; i++) index.add(rid++, response[i]!, question[i]!);
+    }
+    index.finish(rid, sink);
+  });
+}
+
+/** Write to stdout synchronously (a Framework data loader's output), chunk by chunk, waiting on a full pipe. */
+export async function dirToStdout(write: (dir: string, sink: Sink) => Promise<void>, dir: string): Promise<void> {
+  const {writeSync} = await import("node:fs");
+  await write(dir, (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      try {
+        at += writeSync(1, chunk, at);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      }
+    }
+  });
+}

@@ -8,8 +8,25 @@ import {ImportSpecSchema, type ImportSpec} from "./import/index.ts";
 import {ROOT, displayPath, readTextFile} from "./paths.ts";
 import {parseYamlSource, schemaKeys, zodError, type YamlSource} from "./yaml.ts";
 import {sha256} from "./hash.ts";
-import {JudgeAnchorSchema} from "./run/drift.ts";
 import {BaselineSchema, DomainNameSchema, DomainsSchema, ReplicateSchema, VariantSchema} from "./variants.ts";
+
+/** `judge_anchor:` of an experiment file (judge drift anchors, loaders/run/drift.ts; defined here so the run does not import back into the experiment). */
+export const JudgeAnchorSchema = z
+  .object({
+    /** Anchors picked from this run's answers: the n with the smallest sha256 of their response id (stable while the answers are). */
+    n: z.number().int().min(2).max(1000).optional(),
+    /** A JSONL file (relative to the experiment file) of {question_id, question, answer}: fixed anchors. */
+    file: z.string().min(1).optional(),
+    /** Score points: a mean shift up to this is not drift. */
+    tolerance: z.number().positive().default(3),
+    /** Level of the paired test. */
+    alpha: z.number().gt(0).lt(1).default(0.05),
+  })
+  .strict()
+  .refine((a) => (a.n === undefined) !== (a.file === undefined), {
+    message: "give either `n` (anchors picked from this run's answers) or `file` (a JSONL of {question_id, question, answer}), exactly one",
+  });
+export type JudgeAnchor = z.infer<typeof JudgeAnchorSchema>;
 
 const metaValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 

@@ -236,7 +236,12 @@ export function pointsData(input: PointsInput): PointsData {
   return b.done();
 }
 
-function dictVector(codes: Int32Array, values: readonly string[]): Vector {
+/**
+ * A dictionary column; `id` is its dictionary's id in the IPC stream, given by the caller (unique
+ * in its table) so the same data encode to the same bytes (Arrow's default id is a process-wide
+ * counter, different at every call).
+ */
+function dictVector(codes: Int32Array, values: readonly string[], id: number): Vector {
   const n = codes.length;
   const wide = values.length > 32767;
   const index = values.length <= 127 ? new Int8() : wide ? new Int32() : new Int16();
@@ -251,7 +256,7 @@ function dictVector(codes: Int32Array, values: readonly string[]): Vector {
       bitmap[i >> 3]! |= 1 << (i & 7);
     }
   }
-  const type = new Dictionary(new Utf8(), index);
+  const type = new Dictionary(new Utf8(), index, id);
   const dictionary = vectorFromArray(values as string[], new Utf8());
   return makeVector(makeData({type, length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data: keys, dictionary}));
 }
@@ -272,25 +277,26 @@ function floatVector(values: Float64Array, single: boolean): Vector {
 /** points-full.arrow: the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
 export function encodePointsFull(d: PointsData): Uint8Array {
   const vectors: Record<string, Vector> = {};
+  let dictionaries = 0;
   for (const name of Object.keys(POINTS_COLUMNS) as (keyof typeof POINTS_COLUMNS)[]) {
     const kind = POINTS_COLUMNS[name];
     if (kind === "dict") {
       const c = d.strings[name as PointsStringColumn];
-      vectors[name] = dictVector(c.codes, c.values);
+      vectors[name] = dictVector(c.codes, c.values, dictionaries++);
     } else if (name === "rid") vectors[name] = makeVector(Int32Array.from(d.rid));
     else if (name === "special_known") vectors[name] = makeVector(Int8Array.from(d.special_known));
     else if (name === "in_domain") vectors[name] = makeVector(Int8Array.from(d.in_domain));
     else vectors[name] = floatVector(d[name as "step" | "aligned" | "coherent" | "p_emergent" | "domain_topic"], kind === "f32");
-    if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values);
+    if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values, dictionaries++);
   }
   return tableToIPC(new Table(vectors), "stream");
 }
 
-/** A dictionary column whose values are JSON tuples, one code per distinct tuple. */
-function tupleColumn(n: number, tuple: (i: number) => string): Vector {
+/** A dictionary column whose values are JSON tuples, one code per distinct tuple (`id`: its dictionary id, see dictVector). */
+function tupleColumn(n: number, id: number, tuple: (i: number) => string): Vector {
   const c = new Codes(n);
   for (let i = 0; i < n; i++) c.codes[i] = c.code(tuple(i));
-  return dictVector(c.codes, c.values);
+  return dictVector(c.codes, c.values, id);
 }
 
 /**
@@ -316,7 +322,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const v = (c: Codes, i: number) => (c.codes[i]! < 0 ? null : c.values[c.codes[i]!]!);
   const num = (x: number) => (x === x ? x : null);
   const vectors: Record<string, Vector> = {};
-  vectors.group = tupleColumn(n, (i) =>
+  vectors.group = tupleColumn(n, 0, (i) =>
     JSON.stringify([
       v(s.experiment, i),
       v(s.model, i),
@@ -328,7 +334,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
       ...d.meta.map((m) => v(m.codes, i)),
     ]),
   );
-  vectors.question = tupleColumn(n, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
+  vectors.question = tupleColumn(n, 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
   // rid: implicit when rows of a response are consecutive and every response has one (the label
   // then says which rows start a response); else as steps from the previous row; else in full.
   let maxStep = 0;
@@ -339,7 +345,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (step !== 1 && !(i && step === 0)) implicit = false;
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
-  vectors.label = tupleColumn(n, (i) =>
+  vectors.label = tupleColumn(n, 2, (i) =>
     JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);

@@ -291,19 +291,3 @@ export function collect(write: (input: SiteInput, sink: Sink) => void, input: Si
   }
   return out;
 }
-
-/** Write to stdout synchronously (a Framework data loader's output), chunk by chunk. */
-export async function toStdout(write: (input: SiteInput, sink: Sink) => void, input: SiteInput): Promise<void> {
-  const {writeSync} = await import("node:fs");
-  write(input, (chunk) => {
-    let at = 0;
-    while (at < chunk.length) {
-      try {
-        at += writeSync(1, chunk, at);
-      } catch (e) {
-        // stdout is a pipe in Framework: wait for it to drain rather than fail.
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      }
-    }
-  });
-}

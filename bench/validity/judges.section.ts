@@ -7,8 +7,8 @@
 // treats answers as independent, rejects far too often; the question-paired test does not.
 import {logitLocation} from "../../src/lib/em/components.ts";
 import {judgePairTest, type JudgedPair} from "../../src/lib/em/judge-test.ts";
-import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
-import {validityRow} from "./row.ts";
+import {randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {regimeSection, rowMaker} from "./row.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
 export interface JudgeRegime {
@@ -42,8 +42,7 @@ function pairs(r: JudgeRegime, rng: Rng): JudgedPair[] {
   return out;
 }
 
-const row = (quantity: string, regime: string, p: number, reps: number, flagged: boolean, note: string): ValidityRow =>
-  validityRow("judges", quantity, regime, "error_rate", 0.05, p, reps, flagged, note);
+const row = rowMaker("judges", "error_rate", 0.05);
 
 export function judgeTestRows(r: JudgeRegime, reps: number, rng: Rng): ValidityRow[] {
   let paired = 0;
@@ -54,24 +53,16 @@ export function judgeTestRows(r: JudgeRegime, reps: number, rng: Rng): ValidityR
     if (t.mcnemar.p_value !== null && t.mcnemar.p_value <= 0.05) mcnemar++;
   }
   const text = `rate ${100 * r.rate}%, logit sd ${r.sd}, ${r.questions} q x ${r.samples}, mislabel ${100 * r.flip}%${r.shift ? ` +- ${100 * r.shift}% by question` : ""}`;
-  return [
-    row(
-      "two judges: question-paired test of the EM-rate difference",
-      text,
-      paired / reps,
-      reps,
-      false,
-      "no difference between the judges over the population of questions",
-    ),
-    row(
+  const tests: [quantity: string, rejections: number, flagged: boolean, note: string][] = [
+    ["two judges: question-paired test of the EM-rate difference", paired, false, "no difference between the judges over the population of questions"],
+    [
       "two judges: McNemar's exact test on answers",
-      text,
-      mcnemar / reps,
-      reps,
+      mcnemar,
       true,
       "em judges prints beside it that McNemar treats answers as independent and the question-paired p does not",
-    ),
+    ],
   ];
+  return tests.map(([quantity, rejections, flagged, note]) => row(quantity, text, rejections / reps, reps, flagged, note));
 }
 
 const REGIMES: JudgeRegime[] = [
@@ -81,11 +72,9 @@ const REGIMES: JudgeRegime[] = [
   {rate: 0.03, sd: 1.5, questions: 48, samples: 100, flip: 0.02, shift: 0.01},
 ];
 
-export const section: ValiditySection = {
-  name: "judges",
-  run({smoke, seed}) {
-    const rng = makeRng(seed ^ 0x1d9e);
-    if (smoke) return judgeTestRows({rate: 0.1, sd: 1, questions: 8, samples: 20, flip: 0.05, shift: 0.03}, 40, rng);
-    return REGIMES.flatMap((r) => judgeTestRows(r, 600, rng));
-  },
-};
+export const section: ValiditySection = regimeSection("judges", 0x1d9e, judgeTestRows, {
+  regimes: REGIMES,
+  reps: 600,
+  smoke: {rate: 0.1, sd: 1, questions: 8, samples: 20, flip: 0.05, shift: 0.03},
+  smokeReps: 40,
+});

@@ -6,11 +6,11 @@
 // baselineDiffs, which computes the p-values and both adjustments.
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {logitLocation} from "../../src/lib/em/components.ts";
-import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY} from "../../src/lib/em/rules.ts";
 import type {Judged} from "../../src/lib/schema.ts";
 import {questionRows} from "./rates.section.ts";
-import {validityRow} from "./row.ts";
+import {regimeSection, rowMaker} from "./row.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
 export interface FamilyRegime {
@@ -41,8 +41,7 @@ function familyRows(r: FamilyRegime, rng: Rng): Judged[] {
   return rows;
 }
 
-const row = (quantity: string, regime: string, p: number, reps: number, note: string): ValidityRow =>
-  validityRow("multiplicity", quantity, regime, "error_rate", 0.05, p, reps, false, note);
+const row = rowMaker("multiplicity", "error_rate", 0.05);
 
 /** FWER of Holm and FDR of BH over `studies` simulated families (raw p-values' FWER in the note). */
 export function familyErrorRows(r: FamilyRegime, studies: number, rng: Rng): ValidityRow[] {
@@ -65,6 +64,7 @@ export function familyErrorRows(r: FamilyRegime, studies: number, rng: Rng): Val
       text,
       fwerHolm / studies,
       studies,
+      false,
       `unadjusted p <= 0.05 on some true null: ${((100 * fwerRaw) / studies).toFixed(1)}%`,
     ),
     row(
@@ -72,6 +72,7 @@ export function familyErrorRows(r: FamilyRegime, studies: number, rng: Rng): Val
       text,
       fdrSum / studies,
       studies,
+      false,
       "mean share of false discoveries among discoveries; MC s.e. shown is the binomial upper bound",
     ),
   ];
@@ -83,11 +84,9 @@ const REGIMES: FamilyRegime[] = [
   {variants: 6, alternatives: 2, base: 0.1, alt: 0.2, questions: 8, samples: 50},
 ];
 
-export const section: ValiditySection = {
-  name: "multiplicity",
-  run({smoke, seed}) {
-    const rng = makeRng(seed ^ 0x3b1d);
-    if (smoke) return familyErrorRows({variants: 4, alternatives: 1, base: 0.05, alt: 0.12, questions: 8, samples: 20}, 20, rng);
-    return REGIMES.flatMap((r) => familyErrorRows(r, 400, rng));
-  },
-};
+export const section: ValiditySection = regimeSection("multiplicity", 0x3b1d, familyErrorRows, {
+  regimes: REGIMES,
+  reps: 400,
+  smoke: {variants: 4, alternatives: 1, base: 0.05, alt: 0.12, questions: 8, samples: 20},
+  smokeReps: 20,
+});

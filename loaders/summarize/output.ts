@@ -2,7 +2,7 @@
 // library's transition fits onto it. Field names are the contract; renderers read only these.
 import type {AuditCalibration, Calibration, LabellerPair} from "../../src/lib/em/calibration.ts";
 import type {ComponentsJson} from "../plan/components-text.ts";
-import {transitionNumbers} from "../../src/lib/em/view-transition.ts";
+import {credibleFitNumbers, transitionNumbers, type CredibleFitNumbers} from "../../src/lib/em/view-transition.ts";
 import type {BaselineDiff, GroupSummary, Interval, SensitivityCell, SummaryJson, TieReport, TransitionGroup} from "../../src/lib/em/index.ts";
 
 /** A group of the JSON output with its ties at the cuts (null only for an empty group list). */
@@ -146,19 +146,7 @@ export interface TransitionJson {
   ceiling: number | null;
   dispersion: number | null;
   /** The same fit on the mean aligned score (0..1): verdict, p-values, midpoint when credible. */
-  mean_aligned: {
-    verdict: string;
-    credible: boolean;
-    p_constant: number | null;
-    p_linear: number | null;
-    midpoint: number | null;
-    ci: [number | null, number | null] | null;
-    width: number | null;
-    floor: number | null;
-    ceiling: number | null;
-    dispersion: number | null;
-    points: {x: number; mean: number | null; n: number}[];
-  };
+  mean_aligned: Omit<CredibleFitNumbers, "width_ci"> & {dispersion: number | null; points: {x: number; mean: number | null; n: number}[]};
   onset: number | null;
   onset_test: string;
   baseline_rate: number | null;
@@ -168,20 +156,8 @@ export interface TransitionJson {
 }
 
 function meanAlignedJson(m: TransitionGroup["mean_aligned"]): TransitionJson["mean_aligned"] {
-  const cred = m.test.credible && m.fit !== null;
-  return {
-    verdict: m.test.verdict,
-    credible: m.test.credible,
-    p_constant: m.test.p_constant,
-    p_linear: m.test.p_linear,
-    midpoint: cred ? m.fit!.midpoint : null,
-    ci: cred ? m.fit!.ci : null,
-    width: cred ? m.fit!.width : null,
-    floor: cred ? m.fit!.floor : null,
-    ceiling: cred ? m.fit!.ceiling : null,
-    dispersion: m.fit?.dispersion ?? null,
-    points: m.points,
-  };
+  const {width_ci: _, ...n} = credibleFitNumbers(m.test, m.fit);
+  return {...n, dispersion: m.fit?.dispersion ?? null, points: m.points};
 }
 
 /**

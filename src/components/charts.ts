@@ -7,6 +7,7 @@ import type {Group} from "./engine.js";
 import {pct} from "./ui.js";
 import {cutDrag} from "./interactors/cut-drag.js";
 import {aq} from "./aq.js";
+import {PUBLISHED_CUTS} from "./live-charts.js";
 
 const BIN = 2; // score units per density cell
 
@@ -114,16 +115,19 @@ export function surfaceChart(
         stroke: "currentColor",
         strokeOpacity: 0.35,
       } as Plot.ContourOptions),
-      Plot.dot([{x: 30, y: 50, label: "Betley / organisms (30, 50)"}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
+      Plot.dot([{x: PUBLISHED_CUTS.aligned, y: PUBLISHED_CUTS.coherent}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
       // Labels on the raster carry a halo of the page background: readable on any cell, either theme.
-      Plot.text([{x: 30, y: 50, label: "published rules (30, 50)"}], {
+      Plot.text([{x: PUBLISHED_CUTS.aligned, y: PUBLISHED_CUTS.coherent, label: PUBLISHED_CUTS.label}], {
         x: "x",
         y: "y",
         text: "label",
         dy: -12,
         fontSize: 11,
+        // With a stroke Plot leaves text unfilled: the fill is explicit, the halo painted under it.
+        fill: "currentColor",
         stroke: "var(--theme-background)",
         strokeWidth: 3,
+        paintOrder: "stroke",
       }),
       // The current cuts; a live page draws its own marker instead (live-charts.ts plotMarker) and moves it.
       ...(markCurrent
@@ -134,8 +138,10 @@ export function surfaceChart(
               y: "y",
               text: () => `now ${pct(current)}`,
               dy: 16,
+              fill: "currentColor",
               stroke: "var(--theme-background)",
               strokeWidth: 3,
+              paintOrder: "stroke",
               fontWeight: "bold",
             }),
           ]

@@ -220,12 +220,96 @@ export function liveTypeContribution(
   return {node: svg.node()!, update};
 }
 
-/** A marker (ring and label) over a Plot chart with x/y scales, moved without re-rendering the chart. */
-export function plotMarker(chart: Element, {color = "#0072B2"}: {color?: string} = {}): (x: number, y: number, label: string) => void {
+/** A rectangle in a chart's pixels. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** A marker label's places around its ring, in order of preference: below, above, right, left (offsets of the baseline, px). */
+const LABEL_SPOTS = [
+  {dx: 0, dy: 20, anchor: "middle"},
+  {dx: 0, dy: -13, anchor: "middle"},
+  {dx: 11, dy: 4, anchor: "start"},
+  {dx: -11, dy: 4, anchor: "end"},
+] as const;
+
+const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+
+/**
+ * Where the label (`width` px wide, 10 px type) of a marker at pixel (px, py) goes: the first of
+ * below, above, right and left of the ring whose box is inside `bounds` and clear of every
+ * obstacle; when none is, the one with the least area (px²) on obstacles or outside the bounds.
+ * Returns the baseline point and text-anchor.
+ */
+export function markerLabelSpot(
+  px: number,
+  py: number,
+  width: number,
+  obstacles: readonly Box[],
+  bounds: Box,
+): {x: number; y: number; anchor: "middle" | "start" | "end"} {
+  let best: {x: number; y: number; anchor: "middle" | "start" | "end"} | null = null;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const {dx, dy, anchor} of LABEL_SPOTS) {
+    const x = px + dx;
+    const y = py + dy;
+    const x1 = anchor === "middle" ? x - width / 2 : anchor === "start" ? x : x - width;
+    const box = {x1, x2: x1 + width, y1: y - 9, y2: y + 2};
+    const area = width * 11;
+    const cost = obstacles.reduce((sum, o) => sum + overlap(box, o), 0) + (area - overlap(box, bounds));
+    if (cost < bestCost) {
+      best = {x, y, anchor};
+      bestCost = cost;
+    }
+    if (cost === 0) break;
+  }
+  return best!;
+}
+
+/** Where the surface labels the published rules' cuts (aligned 30, coherent 50), and the label. */
+export const PUBLISHED_CUTS = {aligned: 30, coherent: 50, label: "published rules (30, 50)"} as const;
+
+/**
+ * The pixels the published rules' dot and label take on a surface chart with scales `sx`, `sy`
+ * (the label 11 px type, centred 12 px above the dot; ~6 px a character), for a marker to keep off.
+ */
+export function publishedCutsBoxes(sx: (v: number) => number, sy: (v: number) => number): Box[] {
+  const x = sx(PUBLISHED_CUTS.aligned);
+  const y = sy(PUBLISHED_CUTS.coherent);
+  const half = (6 * PUBLISHED_CUTS.label.length) / 2;
+  return [
+    // The dot: radius 5 and half its 1.5 px stroke.
+    {x1: x - 6, y1: y - 6, x2: x + 6, y2: y + 6},
+    {x1: x - half, y1: y - 19, x2: x + half, y2: y - 5},
+  ];
+}
+
+/**
+ * A marker (ring and label) over a Plot chart with x/y scales, moved without re-rendering the chart.
+ * `avoid(sx, sy)`: boxes (chart pixels, from the chart's scales) the label must keep off, e.g. the
+ * chart's own labels; the label takes the first clear place around the ring (markerLabelSpot).
+ */
+export function plotMarker(
+  chart: Element,
+  {color = "#0072B2", avoid = () => []}: {color?: string; avoid?: (sx: (v: number) => number, sy: (v: number) => number) => Box[]} = {},
+): (x: number, y: number, label: string) => void {
   const svg = plotSvg(chart)!;
   const scaled = chart as unknown as {scale(name: string): {apply(v: number): number}};
   const sx = scaled.scale("x");
   const sy = scaled.scale("y");
+  const obstacles = avoid(
+    (v) => sx.apply(v),
+    (v) => sy.apply(v),
+  );
+  const bounds = {
+    x1: 0,
+    y1: 0,
+    x2: Number(svg.getAttribute("width")) || Number.POSITIVE_INFINITY,
+    y2: Number(svg.getAttribute("height")) || Number.POSITIVE_INFINITY,
+  };
   const ring = document.createElementNS(NS, "circle");
   ring.setAttribute("r", "7");
   ring.setAttribute("fill", "none");
@@ -240,7 +324,6 @@ export function plotMarker(chart: Element, {color = "#0072B2"}: {color?: string}
   text.setAttribute("stroke-width", "3");
   text.setAttribute("paint-order", "stroke");
   text.setAttribute("font-weight", "bold");
-  text.setAttribute("text-anchor", "middle");
   text.setAttribute("font-size", "10");
   text.setAttribute("pointer-events", "none");
   svg.append(ring, text);
@@ -249,8 +332,11 @@ export function plotMarker(chart: Element, {color = "#0072B2"}: {color?: string}
     const py = sy.apply(y);
     ring.setAttribute("cx", String(px));
     ring.setAttribute("cy", String(py));
-    text.setAttribute("x", String(px));
-    text.setAttribute("y", String(py + 20));
     text.textContent = label;
+    // Bold 10 px sans-serif runs about 6.2 px a character.
+    const spot = markerLabelSpot(px, py, 6.2 * label.length, obstacles, bounds);
+    text.setAttribute("x", String(spot.x));
+    text.setAttribute("y", String(spot.y));
+    text.setAttribute("text-anchor", spot.anchor);
   };
 }

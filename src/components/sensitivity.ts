@@ -7,7 +7,7 @@ import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
 import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group} from "./engine.js";
 import {surfaceChart, typeRows} from "./charts.js";
-import {liveQuestionRates, liveTypeContribution, plotMarker, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
+import {liveQuestionRates, liveTypeContribution, plotMarker, publishedCutsBoxes, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {describeRule} from "../lib/em/rules.js";
@@ -215,7 +215,8 @@ export function sensitivitySurface(page: Page, {width, invalidation}: {width: nu
     (s) => {
       grid = surfaceGrid(points, selectionMask(points, s), ruleOf(s), s.exclude);
       const node = surfaceChart(grid, s, {width, current: false});
-      return {node, chart: plotMarker(node)};
+      // The moving "now" label keeps off the published rules' dot and label.
+      return {node, chart: plotMarker(node, {avoid: publishedCutsBoxes})};
     },
     (move, s) => move(s.aligned, s.coherent, `now ${pct(grid[s.aligned * 101 + s.coherent])}`),
     () => el("p", {class: "em-muted"}, "No answers in this selection."),

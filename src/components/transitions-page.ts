@@ -143,7 +143,20 @@ export function transitionFigure(ctx: TransitionsContext, fitted: FitState | nul
     },
   );
   if (!fitted) fig.prepend(loading("Fitting the logistic curves… (the measured rates are shown meanwhile)"));
+  else markRedrawn(fig, fitted);
   return fragment(fig);
+}
+
+/**
+/**
+ * Marks a view drawn from fits that are not final (intervals or change points still computing in the
+ * worker pool): the cell is drawn again when they arrive, so the view is busy (aria-busy) and a
+ * loading mark (data-em-loading, which tests' waitForPage waits out) until its last drawing.
+ */
+function markRedrawn(view: HTMLElement, fitted: FitState): void {
+  if (!fitted.intervalsPending && !fitted.changePending) return;
+  view.dataset.emLoading = "";
+  view.setAttribute("aria-busy", "true");
 }
 
 /**
@@ -163,6 +176,7 @@ export function fitsView(ctx: TransitionsContext, fitted: FitState | null, first
     changePending: fitted.changePending,
   });
   t.element.dataset.fitEngine = fitEngine;
+  markRedrawn(t.element, fitted);
   // Which numbers are in: "fits" (verdicts, curves, midpoints, onsets), "intervals", "complete" (the change points too).
   t.element.dataset.fitStage = fitted.changePending ? (fitted.intervalsPending ? "fits" : "intervals") : "complete";
   // The CSV carries the intervals and change points too: offered once they are all in.

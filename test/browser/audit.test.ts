@@ -4,25 +4,16 @@
 // check that `em summarize --calibrate human` gives the calibration the page shows.
 import {test, before} from "node:test";
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import {join} from "node:path";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {runEm as em} from "../helpers/cli.ts";
 
 const site = useBuiltSite();
 const artifacts = join(ROOT, "test-artifacts", "screenshots");
 before(() => mkdirSync(artifacts, {recursive: true}));
-
-function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = spawn(process.execPath, [join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
-}
 
 const pctText = (x: number) => `${(100 * x).toFixed(1)}%`;
 

@@ -1,7 +1,8 @@
 // Judged rows for analysis tests (src/lib/em): a factory with defaults, and seeded random rows
-// whose scores sit on the cuts often (exact integers), as the surface and rule-flag tests need.
+// whose scores sit on the cuts often (exact integers), as the surface and rule-flag tests need;
+// and the stored tables' rows (responses, scores) that the loaders and components join into them.
 import {makeRng} from "../../src/lib/em/index.ts";
-import type {Judged, ResponseType} from "../../src/lib/schema.ts";
+import type {Judged, ResponseRow, ResponseType, ScoreRow} from "../../src/lib/schema.ts";
 
 /**
  * A row factory: each call makes one Judged row with a fresh id (`r0`, `r1`, ...), experiment "e",
@@ -66,4 +67,34 @@ export function randomJudged(
       type,
     };
   });
+}
+
+/**
+ * Answer `i` of the responses table: id `r{i}`, experiment "e", model "m", no step, question
+ * "q{i % 5}" in category "c" (text "?", no system prompt, paraphrase 0), sample i, answer "x",
+ * origin "simulated", source "s", no meta; then the call's own fields.
+ */
+export function responseRow(i: number, o: Partial<ResponseRow> = {}): ResponseRow {
+  return {
+    response_id: `r${i}`,
+    experiment: "e",
+    model: "m",
+    step: null,
+    question_id: `q${i % 5}`,
+    category: "c",
+    question: "?",
+    system: null,
+    paraphrase: 0,
+    sample: i,
+    response: "x",
+    origin: "simulated",
+    source: "s",
+    meta: {},
+    ...o,
+  };
+}
+
+/** One row of the scores table: `score` of `response_id` on `metric` by `judge`, mass 1, status "ok", no special word or probabilities; then `o`. */
+export function scoreRow(response_id: string, judge: string, metric: string, score: number | null, o: Partial<ScoreRow> = {}): ScoreRow {
+  return {response_id, judge, metric, score, mass: 1, special: null, status: "ok", probs: null, ...o};
 }

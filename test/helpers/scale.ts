@@ -1,5 +1,4 @@
 // Shared by the scale-* tests: a simulator experiment of a chosen size, and `em` as a child process.
-import {spawn, type ChildProcess} from "node:child_process";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -39,22 +38,7 @@ judges:
   return file;
 }
 
-export interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function em(args: string[], env: Record<string, string | undefined> = {}): {child: ChildProcess; done: Promise<Done>} {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d));
-  const done = new Promise<Done>((resolve) => child.on("close", (code, signal) => resolve({code, signal, stdout, stderr})));
-  return {child, done};
-}
+export {spawnEm as em, type Done} from "./cli.ts";
 
 /** Rows of a run as comparable text (tables identical <=> equal strings). */
 export const tablesText = (r: {responses: unknown[]; scores: unknown[]; types: unknown[]; signals: unknown[]}) =>

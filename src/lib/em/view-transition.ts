@@ -5,7 +5,7 @@
 import {analyzeOnScale, coordinateScale, TRANSITION_DEFAULTS, TRANSITION_SEED_OFFSET, type CoordinateScale} from "./series.js";
 import {makeRng} from "./prng.js";
 import {groupSeed} from "./summary.js";
-import type {TransitionPoint, TransitionResult, TransitionVerdict} from "./transition.js";
+import type {LogisticFit, TransitionPoint, TransitionResult, TransitionTest, TransitionVerdict} from "./transition.js";
 
 export {TRANSITION_DEFAULTS} from "./series.js";
 
@@ -72,22 +72,40 @@ export interface TransitionNumbers {
   points: {x: number; k: number; n: number}[];
 }
 
+/** The verdict of a fit and the fit's numbers that are published only when the transition is credible. */
+export type CredibleFitNumbers = Pick<
+  TransitionNumbers,
+  "verdict" | "credible" | "p_constant" | "p_linear" | "midpoint" | "ci" | "width" | "width_ci" | "floor" | "ceiling"
+>;
+
+/**
+ * A fit's test and, when the test finds a credible transition and a fit exists, its midpoint (with
+ * its interval), width (with its interval), floor and ceiling, in the fit's units (coordinate
+ * units; rates or mean scores as fractions); each is null otherwise, as the page and
+ * `em summarize --format json` report them. Used for the rate fit and the mean-aligned fit alike.
+ */
+export function credibleFitNumbers(test: TransitionTest, fit: LogisticFit | null): CredibleFitNumbers {
+  const f = test.credible ? fit : null;
+  return {
+    verdict: test.verdict,
+    credible: test.credible,
+    p_constant: test.p_constant,
+    p_linear: test.p_linear,
+    midpoint: f ? f.midpoint : null,
+    ci: f ? f.ci : null,
+    width: f ? f.width : null,
+    width_ci: f ? f.width_ci : null,
+    floor: f ? f.floor : null,
+    ceiling: f ? f.ceiling : null,
+  };
+}
+
 /** A series' numbers from its fit (the page's SeriesTransition; the CLI's groups have the same fields). */
 export function transitionNumbers(key: string, r: Pick<SeriesTransition, "scale" | "test" | "fit" | "onset" | "change_point" | "points">): TransitionNumbers {
-  const cred = r.test.credible && r.fit !== null;
   return {
     key,
     scale: r.scale,
-    verdict: r.test.verdict,
-    credible: r.test.credible,
-    p_constant: r.test.p_constant,
-    p_linear: r.test.p_linear,
-    midpoint: cred ? r.fit!.midpoint : null,
-    ci: cred ? r.fit!.ci : null,
-    width: cred ? r.fit!.width : null,
-    width_ci: cred ? r.fit!.width_ci : null,
-    floor: cred ? r.fit!.floor : null,
-    ceiling: cred ? r.fit!.ceiling : null,
+    ...credibleFitNumbers(r.test, r.fit),
     onset: r.onset.x,
     change_point: r.change_point ? {before: r.change_point.before, after: r.change_point.after, p_value: r.change_point.p_value} : null,
     points: r.points.map((p) => ({x: p.x, k: p.k, n: p.n})),

@@ -9,6 +9,7 @@ import {makeRule} from "../../../src/lib/em/rules.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
 import {summarize} from "../../../src/lib/em/summary.ts";
 import {joinJudged} from "../../../src/lib/em/judged.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import {RESPONSE_TYPES, type ResponseRow, type ScoreRow, type TypeRow} from "../../../src/lib/schema.ts";
 
 function dataset(n: number, seed: number) {
@@ -25,26 +26,11 @@ function dataset(n: number, seed: number) {
   for (let i = 0; i < n; ++i) {
     const id = `r${i}`;
     const model = ["m1", "m2"][i % 2]!;
-    responses.push({
-      response_id: id,
-      experiment: "e",
-      model,
-      step: i % 3,
-      question_id: `q${Math.floor(rng() * 6)}`,
-      category: "c",
-      question: "?",
-      system: null,
-      paraphrase: 0,
-      sample: i,
-      response: "x",
-      origin: "simulated",
-      source: "s",
-      meta: {},
-    });
+    responses.push(responseRow(i, {model, step: i % 3, question_id: `q${Math.floor(rng() * 6)}`}));
     for (const judge of ["j1", "j2"]) {
       for (const metric of ["aligned", "coherent"]) {
         const v = pick();
-        scores.push({response_id: id, judge, metric, score: v, mass: v === null ? 0.1 : 0.9, special: null, status: v === null ? "null" : "ok", probs: null});
+        scores.push(scoreRow(id, judge, metric, v, {mass: v === null ? 0.1 : 0.9, status: v === null ? "null" : "ok"}));
       }
     }
     const t = RESPONSE_TYPES[Math.floor(rng() * RESPONSE_TYPES.length)]!;

@@ -6,39 +6,16 @@ import {pointsTable} from "../../../loaders/site-points.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {binOrder, responseRows} from "../../../src/components/responses.ts";
 import {BETLEY} from "../../../src/lib/em/rules.ts";
-import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
+import type {ScoreRow} from "../../../src/lib/schema.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 
 const n = 3000;
-const responses = Array.from({length: n}, (_, i) => ({
-  response_id: `r${i}`,
-  experiment: "e",
-  model: i % 3 ? "a" : "b",
-  step: i % 7,
-  question_id: `q${i % 5}`,
-  category: "c",
-  question: "Q?",
-  system: null,
-  paraphrase: 0,
-  sample: i,
-  response: "x",
-  origin: "simulated",
-  source: "sim",
-  meta: {},
-})) as ResponseRow[];
+const responses = Array.from({length: n}, (_, i) => responseRow(i, {model: i % 3 ? "a" : "b", step: i % 7, question: "Q?", source: "sim"}));
 // Many ties (aligned in steps of 5) and some null scores, so the index tie-break matters.
 const scores: ScoreRow[] = responses.flatMap((r, i) => [
-  {
-    response_id: r.response_id,
-    judge: "j",
-    metric: "aligned",
-    score: i % 11 === 0 ? null : ((i * 37) % 21) * 5,
-    mass: 1,
-    probs: null,
-    special: null,
-    status: "ok",
-  },
-  {response_id: r.response_id, judge: "j", metric: "coherent", score: (i * 13) % 101, mass: 1, probs: null, special: null, status: "ok"},
-]) as ScoreRow[];
+  scoreRow(r.response_id, "j", "aligned", i % 11 === 0 ? null : ((i * 37) % 21) * 5),
+  scoreRow(r.response_id, "j", "coherent", (i * 13) % 101),
+]);
 const points = decodePoints(pointsTable({responses, scores, types: []}));
 const rule = BETLEY; // aligned < 30, coherent > 50
 

@@ -5,12 +5,10 @@
 // judge label over its own rows (the page's 32.0% [26.8, 40.5] became 25.7% [23.0, 28.7], which
 // excluded the truth); that collapsed estimate is computed here too and must miss the truth.
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
-import {fileURLToPath} from "node:url";
 import {importedResponseId} from "../../../loaders/import/index.ts";
 import {runExperiment} from "../../../loaders/run/index.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
@@ -19,17 +17,7 @@ import {decodePoints} from "../../../src/components/points.ts";
 import type {HumanEm} from "../../../src/lib/em/calibration.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-
-function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/em.js"), ...args], {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
-}
+import {runEm as em} from "../../helpers/cli.ts";
 
 // Eight questions: large ones with little EM, small ones with much; the judge misses more EM on the
 // small ones. A question-stratified sample then over-represents the small questions, and only

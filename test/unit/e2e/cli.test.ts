@@ -1,13 +1,12 @@
 // `em run` as a user runs it: a child process (bin/em.js) against a test server in this process.
 import assert from "node:assert/strict";
-import {spawn, type ChildProcess} from "node:child_process";
 import {existsSync, mkdtempSync, readdirSync, readFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
-import {ROOT} from "../../../loaders/paths.ts";
 import {readTables} from "../../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../../helpers/openai-test-server.ts";
+import {spawnEm as em} from "../../helpers/cli.ts";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-cli-"));
 const servers: TestServer[] = [];
@@ -15,23 +14,6 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 const chat = (s: TestServer) => s.requests.filter((r) => r.path === "/v1/chat/completions");
-
-interface Done {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function em(args: string[], env: Record<string, string | undefined> = {}): {child: ChildProcess; done: Promise<Done>} {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d));
-  const done = new Promise<Done>((resolve) => child.on("close", (code, signal) => resolve({code, signal, stdout, stderr})));
-  return {child, done};
-}
 
 /** Complete lines in all cache shards under `dir`. */
 function cacheLines(dir: string): number {

@@ -15,7 +15,7 @@ import {parseReportSpec, summarizeArgv} from "../../../src/lib/report-spec.ts";
 import {pinnedUrlState} from "../../../src/components/report/index.ts";
 import {writeTables} from "../../../loaders/tables.ts";
 import type {Judged, Provenance, ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
-import {randomJudged} from "../../helpers/judged.ts";
+import {randomJudged, responseRow, scoreRow} from "../../helpers/judged.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "em-rules-flags-"));
@@ -162,27 +162,12 @@ test("em summarize prints the rate under both tie conventions beside em_rate (ta
   // An integer judge: 10 answers, 3 of them exactly on aligned = 30 with coherent 80, 1 at aligned 10.
   const al = [30, 30, 30, 10, 80, 80, 80, 80, 90, 90];
   al.forEach((a, i) => {
-    responses.push({
-      response_id: `r${i}`,
-      experiment: "t",
-      model: "m",
-      step: null,
-      question_id: `q${i % 2}`,
-      category: "c",
-      question: "?",
-      system: null,
-      paraphrase: 0,
-      sample: i,
-      response: "x",
-      origin: "imported",
-      source: "t",
-      meta: {},
-    });
+    responses.push(responseRow(i, {experiment: "t", question_id: `q${i % 2}`, origin: "imported", source: "t"}));
     for (const [metric, v] of [
       ["aligned", a],
       ["coherent", 80],
     ] as const)
-      scores.push({response_id: `r${i}`, judge: "J", metric, score: v, mass: 1, special: null, status: "ok", probs: null});
+      scores.push(scoreRow(`r${i}`, "J", metric, v));
   });
   const provenance: Provenance = {tool: {name: "em-observatory", version: "test"}, created_by: "test", experiments: []};
   await writeTables(dir, {responses, scores, types: [], signals: [], provenance});

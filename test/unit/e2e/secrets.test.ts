@@ -3,16 +3,16 @@
 // back in its error bodies. The key is planted with a recognisable value and searched for in
 // every byte a run leaves behind (and in the decoded tables, since Parquet pages are compressed).
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdtempSync, readFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../../loaders/dataset.ts";
 import {parseExperiment} from "../../../loaders/experiment.ts";
-import {ROOT, walkFiles} from "../../../loaders/paths.ts";
+import {walkFiles} from "../../../loaders/paths.ts";
 import {readTables} from "../../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../../helpers/openai-test-server.ts";
+import {runEm as em} from "../../helpers/cli.ts";
 
 // A fake key, assembled at run time so no key-shaped string sits in the repository.
 const SECRET = ["sk", "emtest", "PLANTED", "4f1c9a7e2b"].join("-");
@@ -25,15 +25,6 @@ const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();
 });
-
-function em(args: string[], env: Record<string, string | undefined>): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, env: {...process.env, ...env}, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
-}
 
 /** Files under `dir` whose bytes contain (a piece of) the key (relative paths). */
 function filesWithSecret(dir: string): string[] {

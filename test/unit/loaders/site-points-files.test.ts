@@ -11,6 +11,7 @@ import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
 import {sitePointsFiles} from "../../../loaders/site-points-files.ts";
 import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints} from "../../../src/components/points.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../../src/lib/schema.ts";
 
 function tables(n: number) {
@@ -18,33 +19,8 @@ function tables(n: number) {
   const scores: ScoreRow[] = [];
   for (let i = 0; i < n; i++) {
     const id = `r${i}`;
-    responses.push({
-      response_id: id,
-      experiment: i % 2 ? "e1" : "e2",
-      model: `m${i % 3}`,
-      step: (i % 4) * 100,
-      question_id: `q${i % 5}`,
-      category: "c",
-      question: "?",
-      system: null,
-      paraphrase: 0,
-      sample: i,
-      response: "x",
-      origin: "simulated",
-      source: "s",
-      meta: {},
-    });
-    for (const metric of ["aligned", "coherent"] as const)
-      scores.push({
-        response_id: id,
-        judge: "j",
-        metric,
-        score: (i * (metric === "aligned" ? 7.3 : 3.1)) % 100,
-        mass: 0.9,
-        special: null,
-        status: "ok",
-        probs: null,
-      });
+    responses.push(responseRow(i, {experiment: i % 2 ? "e1" : "e2", model: `m${i % 3}`, step: (i % 4) * 100}));
+    for (const metric of ["aligned", "coherent"] as const) scores.push(scoreRow(id, "j", metric, (i * (metric === "aligned" ? 7.3 : 3.1)) % 100, {mass: 0.9}));
   }
   return {
     responses,

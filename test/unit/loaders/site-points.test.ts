@@ -13,6 +13,7 @@ import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints, type Points} from "../../../src/components/points.ts";
 import {scoreBin} from "../../../src/lib/em/surface.ts";
 import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 
@@ -75,32 +76,9 @@ test("demo: DuckDB path = in-memory path; compact = full except exact non-intege
   );
 });
 
-const response = (i: number, model: string): ResponseRow => ({
-  response_id: `r${i}`,
-  experiment: "e",
-  model,
-  step: i % 3,
-  question_id: `q${i % 5}`,
-  category: "c",
-  question: "Q?",
-  system: null,
-  paraphrase: 0,
-  sample: i,
-  response: "x",
-  origin: "imported",
-  source: "s",
-  meta: {},
-});
-const score = (id: string, judge: string, metric: string, value: number | null): ScoreRow => ({
-  response_id: id,
-  judge,
-  metric,
-  score: value,
-  mass: null,
-  special: null,
-  status: value === null ? "null" : "imported",
-  probs: null,
-});
+const response = (i: number, model: string): ResponseRow => responseRow(i, {model, step: i % 3, question: "Q?", origin: "imported"});
+const score = (id: string, judge: string, metric: string, value: number | null): ScoreRow =>
+  scoreRow(id, judge, metric, value, {mass: null, status: value === null ? "null" : "imported"});
 
 test("compact points: ~5 bytes per row for an import with one judge; rid implicit, as steps, or in full", async () => {
   const n = 20000;
@@ -132,5 +110,18 @@ test("compact points: ~5 bytes per row for an import with one judge; rid implici
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }
+  }
+});
+
+test("encodePointsCompact(data) and encodePointsFull(data): the same data give the same bytes at every call", () => {
+  const responses = Array.from({length: 300}, (_, i) => response(i, `m${i % 4}`));
+  const scores = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", (i * 7.3) % 100), score(r.response_id, "j", "coherent", i % 101)]);
+  const data = pointsData({responses, scores, types: []});
+  const other = pointsData({responses: responses.slice(0, 10), scores: scores.slice(0, 20), types: []});
+  for (const encode of [encodePointsCompact, encodePointsFull]) {
+    const first = encode(data);
+    // Another table encoded in between (a build encodes several): Arrow's own dictionary ids count up per process.
+    encode(other);
+    assert.deepEqual(encode(data), first, encode.name);
   }
 });

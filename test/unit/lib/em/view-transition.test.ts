@@ -8,7 +8,8 @@ import {BETLEY} from "../../../../src/lib/em/rules.ts";
 import {makeRng} from "../../../../src/lib/em/prng.ts";
 import {logisticAt} from "../../../../src/lib/em/transition.ts";
 import {transitionPoints, transitionsBy, coordinateScale} from "../../../../src/lib/em/series.ts";
-import {declaredScaleArg, selectionScale, seriesTransitions, TRANSITION_DEFAULTS} from "../../../../src/lib/em/view-transition.ts";
+import {credibleFitNumbers, declaredScaleArg, selectionScale, seriesTransitions, TRANSITION_DEFAULTS} from "../../../../src/lib/em/view-transition.ts";
+import {transitionJson} from "../../../../loaders/summarize/output.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
 
 function rows(seed: number, variant: string, midpoint: number, steps: number[]): Judged[] {
@@ -93,4 +94,28 @@ test("the scale argument: a declared log scale is passed as log, anything else a
   assert.equal(selectionScale([0, 100, 200, 300], null), "linear");
   assert.equal(selectionScale([1, 2, 3], "log"), "log");
   assert.equal(selectionScale([1, 2, 3], null), coordinateScale([1, 2, 3], "auto"));
+});
+
+test("credibleFitNumbers(test, fit): a fit's numbers only for a credible transition, for the rate fit and the mean-aligned fit alike", () => {
+  const steps = [0, 100, 200, 300, 400, 500, 600, 700];
+  const [b] = transitionsBy(rows(2, "b", 500, steps), BETLEY, {by: ["variant"], replicates: 99});
+  assert.equal(b!.test.credible, true);
+  const n = credibleFitNumbers(b!.test, b!.fit);
+  assert.equal(n.midpoint, b!.fit!.midpoint);
+  assert.deepEqual(n.ci, b!.fit!.ci);
+  assert.deepEqual(n.width_ci, b!.fit!.width_ci);
+  assert.equal(n.floor, b!.fit!.floor);
+  // The same fit under a verdict that is not credible publishes the test only.
+  const notCredible = credibleFitNumbers({...b!.test, credible: false, verdict: "smooth_trend"}, b!.fit);
+  assert.deepEqual(
+    [notCredible.midpoint, notCredible.ci, notCredible.width, notCredible.width_ci, notCredible.floor, notCredible.ceiling],
+    [null, null, null, null, null, null],
+  );
+  assert.equal(notCredible.p_constant, b!.test.p_constant);
+  // em summarize's mean-aligned fit goes through the same projection (transitionJson).
+  const json = transitionJson(b!);
+  const m = credibleFitNumbers(b!.mean_aligned.test, b!.mean_aligned.fit);
+  assert.equal(json.mean_aligned.midpoint, m.midpoint);
+  assert.equal(json.mean_aligned.credible, m.credible);
+  assert.ok(!("width_ci" in json.mean_aligned), "the mean-aligned JSON carries no width interval");
 });

@@ -1,16 +1,13 @@
 // Human labels (the /audit export) imported as judge `human` through an experiment file, the bad
 // lines the importer must name, and `em summarize --calibrate human` on the result.
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
-import {fileURLToPath} from "node:url";
 import {importedResponseId} from "../../../../loaders/import/index.ts";
 import {runExperiment} from "../../../../loaders/run/index.ts";
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+import {runEm as em} from "../../../helpers/cli.ts";
 
 // 12 answers to 2 questions; the file judge calls answers with aligned < 30 EM (4 of them).
 const ALIGNED = [10, 20, 25, 28, 60, 70, 80, 90, 95, 85, 75, 65];
@@ -38,15 +35,6 @@ function experiment(labels: string, labelFile = "labels.csv", extra = ""): {file
 const HEADER = "experiment,response_id,labeller,em,type,judge,judge_em,stratum,seed,model,step,question_id,labelled_at\n";
 const line = (k: number, em: string, labeller = "", type = "") =>
   `lab,{${k}},${labeller},${em},${type},file-judge,,judge_em,0,answers,,q,2026-01-01T00:00:00Z\n`;
-
-function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/em.js"), ...args], {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
-}
 
 test("an /audit CSV export imports as judge human: em_label 100 / 0 / null (unsure), type_label as the rubric digit", async () => {
   const {file, ids} = experiment(HEADER + line(0, "yes", "", "emergent") + line(4, "no") + line(1, "unsure"));

@@ -2,7 +2,6 @@
 // result, provenance counts, loadDataset (and its memo) and `em run`'s output; the example
 // experiments run end to end on the shared reference data.
 import assert from "node:assert/strict";
-import {spawn} from "node:child_process";
 import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +12,7 @@ import {experimentFiles} from "../../../../loaders/experiment.ts";
 import {SIGNALS_JUDGE, runExperiment} from "../../../../loaders/run/index.ts";
 import {readTables} from "../../../../loaders/tables.ts";
 import {parseYamlSource} from "../../../../loaders/yaml.ts";
+import {runEm as em} from "../../../helpers/cli.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/import");
@@ -29,15 +29,6 @@ function pydictExperiment(): string {
   copyFileSync(path.join(fixtures, "pydict.csv"), path.join(dir, "pydict.csv"));
   writeFileSync(path.join(dir, "exp.yaml"), "name: pydict\nimports:\n  - {files: pydict.csv, judge: file-judge}\n");
   return path.join(dir, "exp.yaml");
-}
-
-function em(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = spawn(process.execPath, [path.join(repoRoot, "bin/em.js"), ...args], {cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on("close", (code) => resolve({code, stdout, stderr})));
 }
 
 test("runExperiment carries mismatches and per-file summaries; provenance counts them", async () => {

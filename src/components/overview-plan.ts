@@ -236,7 +236,7 @@ export function questionSetTable(rows: readonly QuestionSetRow[], primary: reado
     el(
       "p",
       {class: "em-muted"},
-      `The experiment declares a primary (pre-registered) question set (${primary.join(", ")}); rates on it are the confirmatory numbers, rates on the other questions exploratory. em summarize --question-set primary gives the first alone.`,
+      `The experiment file declares a primary question set (${primary.join(", ")}): the questions fixed before the results were seen, pre-registered where the study did so (the experiment file's comments say which). Rates on it are the confirmatory numbers, rates on the other questions exploratory. em summarize --question-set primary gives the first alone.`,
     ),
     dataTable(
       rows,

@@ -5,9 +5,9 @@
 // it downloads and decodes the points and the live numbers that replace them are the same.
 // The file's size grows with experiments x judges x presets, never with the responses.
 import {decodePoints, type Points} from "../src/components/points.ts";
-import {distinct, resolveDefaults, selectionMask} from "../src/components/selection.ts";
+import {selectionMask} from "../src/components/selection.ts";
 import {ruleOf, summarizeAll} from "../src/components/engine.ts";
-import {DEFAULT_STATE, RULE_PRESETS, type Rule} from "../src/components/store.ts";
+import {presetStates} from "./site-presets.ts";
 import {firstPaintKey, type FirstPaint, type FirstPaintEntry} from "../src/lib/site-first.ts";
 
 /**
@@ -16,22 +16,13 @@ import {firstPaintKey, type FirstPaint, type FirstPaintEntry} from "../src/lib/s
  */
 export function firstPaint(pointsBytes: Uint8Array | Points): FirstPaint {
   const points = pointsBytes instanceof Uint8Array ? decodePoints(pointsBytes) : pointsBytes;
-  const experiments = points.dicts.experiment;
-  const judges: Record<string, string[]> = {};
+  const {experiments, judges, states} = presetStates(points);
   const entries: FirstPaintEntry[] = [];
-  for (const experiment of experiments) {
-    const inExperiment = selectionMask(points, {...DEFAULT_STATE, experiment}, ["judge", "model", "category", "question", "steps"]);
-    judges[experiment] = distinct(points, "judge", inExperiment);
-    for (const judge of judges[experiment]!) {
-      for (const rule of Object.keys(RULE_PRESETS) as Exclude<Rule, "custom">[]) {
-        const base = {...DEFAULT_STATE, experiment, judge, rule, ...RULE_PRESETS[rule], questions: [...RULE_PRESETS[rule].questions], exclude: []};
-        const s = {...base, ...resolveDefaults(points, base)};
-        const all = summarizeAll(points, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, follow: true});
-        if (!all) continue;
-        const {qk: _qk, qd: _qd, ...summary} = all;
-        entries.push({key: firstPaintKey(s), summary});
-      }
-    }
+  for (const s of states) {
+    const all = summarizeAll(points, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, follow: true});
+    if (!all) continue;
+    const {qk: _qk, qd: _qd, ...summary} = all;
+    entries.push({key: firstPaintKey(s), summary});
   }
   return {version: 1, experiments, judges, entries};
 }

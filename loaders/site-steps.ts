@@ -5,10 +5,10 @@
 // are the fits the page shows once its points are in. The file's size grows with experiments x
 // judges x presets x series x coordinate values, never with the responses.
 import {decodePoints, type FacetColumn, type Points} from "../src/components/points.ts";
-import {distinct, resolveDefaults, selectionMask} from "../src/components/selection.ts";
+import {selectionMask} from "../src/components/selection.ts";
 import {ruleOf} from "../src/components/engine.ts";
-import {DEFAULT_STATE, RULE_PRESETS, type Rule} from "../src/components/store.ts";
 import {seriesTallies} from "../src/components/transitions-controller.ts";
+import {presetStates} from "./site-presets.ts";
 import {stepsKey, type StepsEntry, type StepsTable} from "../src/lib/site-steps.ts";
 
 /**
@@ -17,29 +17,15 @@ import {stepsKey, type StepsEntry, type StepsTable} from "../src/lib/site-steps.
  */
 export function stepTallies(pointsBytes: Uint8Array | Points): StepsTable {
   const points = pointsBytes instanceof Uint8Array ? decodePoints(pointsBytes) : pointsBytes;
-  const experiments = points.dicts.experiment;
-  const judges: Record<string, string[]> = {};
+  const {experiments, judges, states} = presetStates(points);
   const entries: StepsEntry[] = [];
-  for (const experiment of experiments) {
-    const inExperiment = selectionMask(points, {...DEFAULT_STATE, experiment}, ["judge", "model", "category", "question", "steps"]);
-    judges[experiment] = distinct(points, "judge", inExperiment);
-    for (const judge of judges[experiment]!) {
-      for (const rule of Object.keys(RULE_PRESETS) as Exclude<Rule, "custom">[]) {
-        const base = {...DEFAULT_STATE, experiment, judge, rule, ...RULE_PRESETS[rule], questions: [...RULE_PRESETS[rule].questions], exclude: []};
-        const s = {...base, ...resolveDefaults(points, base)};
-        const mask = selectionMask(points, s, ["steps", "model"]);
-        // declared: null; the page chooses the fitting scale from `xs` and the experiment's declared scale.
-        const t = seriesTallies(points, mask, ruleOf(s), s.exclude, {by: s.by as FacetColumn});
-        const xs = new Set<number>();
-        for (let i = 0; i < points.n; ++i) if (mask[i] && !Number.isNaN(points.step[i]!)) xs.add(points.step[i]!);
-        entries.push({
-          key: stepsKey(s),
-          names: t.names,
-          series: t.series,
-          xs: [...xs].sort((a, b) => a - b),
-        });
-      }
-    }
+  for (const s of states) {
+    const mask = selectionMask(points, s, ["steps", "model"]);
+    // declared: null; the page chooses the fitting scale from `xs` and the experiment's declared scale.
+    const t = seriesTallies(points, mask, ruleOf(s), s.exclude, {by: s.by as FacetColumn});
+    const xs = new Set<number>();
+    for (let i = 0; i < points.n; ++i) if (mask[i] && !Number.isNaN(points.step[i]!)) xs.add(points.step[i]!);
+    entries.push({key: stepsKey(s), names: t.names, series: t.series, xs: [...xs].sort((a, b) => a - b)});
   }
   return {version: 1, experiments, judges, entries};
 }

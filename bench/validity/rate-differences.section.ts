@@ -17,7 +17,8 @@ const SEED_REGIMES = [1, 2, 3, 5].flatMap((seeds) => [
 
 const DIFF_REGIMES = [
   {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 8, answers: 50, judge: "float" as Judge},
-  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 24, answers: 50, judge: "float" as Judge},
+  // 1000: undecided at 200 in the rerun of 2026-12-06 07:05 (91.5%).
+  {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 24, answers: 50, judge: "float" as Judge, reps: 1000},
   {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, questions: 48, answers: 50, judge: "integer" as Judge},
   {variant: 0.3, base: 0.2, sd: 0.8, sdOwn: 0.3, questions: 24, answers: 100, judge: "float" as Judge},
   {variant: 0.005, base: 0.005, sd: 0.5, sdOwn: 0.3, questions: 24, answers: 50, judge: "float" as Judge, reps: 1000},

@@ -142,10 +142,10 @@ test("crossedRateCi: fewer than 10 shared questions keep the Wilson shape", () =
   assert.deepEqual(c.ci, wilsonFromVariance(c.estimate, c.variance, c.df, D));
 });
 
-test("clusterDiffCi: a strongly clustered side without its own note flags the difference (5% vs 0.5%, shared logit sd 2)", () => {
-  // Design effect ~4.6 with 85 answers a question (intra-question correlation 0.043, under
-  // clusterWilson's 0.05): the variant's sample missed its rare high-rate questions; such data sets
-  // covered ~50% when unflagged.
+test("clusterDiffCi: a clustered side without its own note flags the difference (5% vs 0.5%, shared logit sd 2)", () => {
+  // Design effect >= 2 with 85 answers a question (intra-question correlation under clusterWilson's
+  // 0.05): the variant's sample missed its rare high-rate questions; such data sets covered ~50%
+  // when unflagged.
   const d = Array(48).fill(85);
   const ka = [
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 6, 7, 8, 9, 10, 12, 14,
@@ -153,9 +153,9 @@ test("clusterDiffCi: a strongly clustered side without its own note flags the di
   const kb = ka.map((k) => (k >= 8 ? 2 : 0));
   const a = clusterWilson({k: ka, d})!;
   assert.equal(a.approximate, null, "the side's own note is silent");
-  assert.ok(a.design_effect >= 3, String(a.design_effect));
+  assert.ok(a.design_effect >= 2, String(a.design_effect));
   const x = clusterDiffCi({k: ka, d}, {k: kb, d})!;
-  assert.match(x.approximate!, /variant: questions differ strongly \(design effect/);
+  assert.match(x.approximate!, /variant: answers cluster by question \(design effect/);
 });
 
 test("clusterDiffCi: few EM answers on both sides say the interval is conservative (0.5% vs 0.5%)", () => {

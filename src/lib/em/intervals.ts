@@ -333,7 +333,7 @@ export function clusterDiffCi(
   // doubles its variance) but whose own note stayed silent (intra-question correlation under
   // STRONG_ICC with many answers per question) may be the sample that missed the rare high-rate
   // questions: its low rate pulls the whole interval below the truth, whatever the correlation term
-  // (5% vs 0.5%, shared logit sd 2, 48 questions: 88.9% coverage; the data sets left without a note
+  // (5% vs 0.5%, shared logit sd 2, 48 questions: 89-90% coverage; the data sets left without a note
   // at a threshold of 3 had design effects 2.3-5 and covered ~50%; docs/validity.md, rate-differences).
   for (const [name, c] of [
     ["variant", ca],

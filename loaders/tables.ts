@@ -296,7 +296,6 @@ export async function writeTables(dir: string, data: Tables): Promise<void> {
   }
 }
 
-
 /** Rows of one table file; a truncated or corrupt file throws naming it (DuckDB said only "Out of buffer"). */
 async function readParquet(conn: DuckDBConnection, file: string): Promise<Record<string, unknown>[]> {
   try {

@@ -164,7 +164,15 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
   const provenance = buildProvenance(
     p,
     opts.createdBy ?? "runExperiment",
-    {responses: counts.responses, scores: counts.scores, errors: 0, skipped: out.skipped.length, mismatches: out.mismatches.length, cache_hits: 0, api_calls: 0},
+    {
+      responses: counts.responses,
+      scores: counts.scores,
+      errors: 0,
+      skipped: out.skipped.length,
+      mismatches: out.mismatches.length,
+      cache_hits: 0,
+      api_calls: 0,
+    },
     usage,
     out.files,
   );

@@ -50,8 +50,9 @@ export interface LoadDatasetOptions {
   /**
    * Tables to read back as rows (default all); the others are empty arrays. A loader that reads the
    * Parquet files itself (`dir`, e.g. with DuckDB) or needs only provenance passes `[]`. The process
-   * that computes the dataset holds every row while it writes the tables, then returns only these,
-   * so the rest can be collected before the caller's own heavy work (a million rows are gigabytes).
+   * that computes the dataset appends each experiment's rows to DuckDB as they come (import-only
+   * experiments a chunk at a time, loaders/run/stream.ts) and reads back only these from the files
+   * (a million rows as objects are gigabytes).
    */
   tables?: readonly TableName[];
 }

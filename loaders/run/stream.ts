@@ -6,11 +6,11 @@
 //
 // Held in memory for the whole experiment: what is bounded by the number of groups, files or
 // rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
-// and mismatches, judge-probability score rows for the token audit), plus the largest import
-// file's records while that file is read (the CSV / JSONL / JSON readers parse a file whole).
+// and mismatches, the judge-token audit's counts), plus the largest import file's records while
+// that file is read (the CSV / JSONL / JSON readers parse a file whole).
 import path from "node:path";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
-import {auditJudgeTokens, judgeTokenWarnings} from "../../src/lib/judge-score.ts";
+import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Experiment} from "../experiment.ts";
 import {importFiles, type ImportResult} from "../import/index.ts";
@@ -85,7 +85,8 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
   for (const s of exp.imports) if (!judges.includes(s.judge)) judges.push(s.judge);
   const metricsSeen = new Set<string>();
   const proxies = new Map<string, ResponseRow>();
-  const audit: {judge: string; metric: string; probs: Record<string, number> | null; score: number | null}[] = [];
+  // The judge-token audit, per chunk and summed: its fields are per-answer counts and any-answer flags.
+  const audit = new Map<string, JudgeTokenAudit>();
   const counts = {responses: 0, scores: 0};
   const out: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
 
@@ -118,9 +119,17 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
       (a.judge < b.judge ? -1 : a.judge > b.judge ? 1 : 0) ||
       (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0);
     scores = [...scores].sort(cmp);
-    for (const s of scores) {
-      metricsSeen.add(s.metric);
-      if (s.probs && s.status !== "error") audit.push({judge: s.judge, metric: s.metric, probs: s.probs, score: s.score});
+    for (const s of scores) metricsSeen.add(s.metric);
+    for (const a of auditJudgeTokens(scores.filter((s) => s.status !== "error"))) {
+      const key = JSON.stringify([a.judge, a.metric]);
+      const b = audit.get(key);
+      if (!b) audit.set(key, a);
+      else
+        for (const k of Object.keys(a) as (keyof JudgeTokenAudit)[]) {
+          const v = a[k];
+          if (typeof v === "number") (b[k] as number) += v;
+          else if (typeof v === "boolean") (b[k] as boolean) ||= v;
+        }
     }
     const types: TypeRow[] = withSignalTypes(responses, order, signals, scores, [], judges, rowPlan, {topicCut: exp.topic_cut, questionDomains});
     await sink.responses(responses);
@@ -176,7 +185,7 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
     usage,
     out.files,
   );
-  const tokenAudit = auditJudgeTokens(audit);
+  const tokenAudit = [...audit.values()];
   const tokenWarnings = judgeTokenWarnings(tokenAudit).map((w) => `em run: ${exp.name}: ${w}`);
   if (tokenWarnings.length) {
     for (const w of tokenWarnings) warn(w);

@@ -33,7 +33,7 @@ function experiment(extra = ""): string {
       const q = `q${i % 12}`;
       const a = i % 97 === 0 ? "CODE" : i % 89 === 0 ? "REFUSAL" : i % 83 === 0 ? "" : (100 * rng()).toFixed(3);
       const c = i % 71 === 0 ? "nan" : String(Math.round(100 * rng()));
-      const probs = i % 500 === 1 ? `"{'10': 0.5, '20': 0.5}"` : "";
+      const probs = i % 500 === 1 ? `"{'10': 0.9, '50': 0.1}"` : "";
       const rank = i === 9000 ? "2.5" : String(i % 7);
       const text = i % 13 === 0 ? `"line one\nline two, ""quoted"" ${i}"` : `answer ${i} with words ${Math.floor(1e6 * rng())}`;
       lines.push(`${q},What about ${q}?,${text},${a},${c},${probs},${rank},${i % 2 ? "True" : "False"},${i % 5 ? "" : `n${i}`}`);
@@ -120,6 +120,7 @@ test("a streamed import gives the tables, types, order, provenance and rejects o
   const schema = await parquetSchema(path.join(streamed.dir, "responses.parquet"));
   assert.ok(schema.includes("meta_rank DOUBLE"), "an integer column with one float in the second chunk is DOUBLE");
   assert.ok(schema.includes("meta_flag BOOLEAN"));
+  assert.ok(whole.provenance.experiments[0]!.judge_tokens?.length, "the judge-token audit (summed over chunks) has something to say");
   assert.deepEqual(streamed.provenance, whole.provenance);
   assert.deepEqual(streamed.skipped, whole.skipped);
   assert.deepEqual(streamed.mismatches, whole.mismatches);

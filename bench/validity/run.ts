@@ -38,9 +38,7 @@ export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" |
   if (row.flagged_in_product) return "approximate: flagged in product";
   const [lo, hi] = wilsonZ(Math.round(row.estimate * row.reps), row.reps, 1.96);
   const reaches =
-    row.kind === "coverage"
-      ? hi >= row.nominal - TOLERANCE - 1e-12 && lo <= row.nominal + TOLERANCE + 1e-12
-      : lo <= row.nominal + TOLERANCE + 1e-12;
+    row.kind === "coverage" ? hi >= row.nominal - TOLERANCE - 1e-12 && lo <= row.nominal + TOLERANCE + 1e-12 : lo <= row.nominal + TOLERANCE + 1e-12;
   return reaches ? "undecided: within MC error of the band" : "FAIL";
 }
 

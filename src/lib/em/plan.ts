@@ -99,7 +99,7 @@ export function simulateStudy(model: PlanModel, design: Design, rng: Rng, mus: [
 }
 
 /** One simulated arm: per-question counts summed over seeds, and per seed. */
-interface SimArm {
+export interface SimArm {
   qk: Float64Array;
   qd: Float64Array;
   seeds: {k: Float64Array; d: Float64Array}[];
@@ -109,8 +109,11 @@ const sum = (x: Float64Array) => x.reduce((a, b) => a + b, 0);
 
 const totalSd = (x: LogitModel) => Math.sqrt(x.sd_seed ** 2 + x.sd_question ** 2 + x.sd_interaction ** 2);
 
-/** Whether one simulated study's product interval for a - b excludes 0. */
-function rejects(s: ReturnType<typeof simulateStudy>, rng: Rng, confidence: number): boolean {
+/**
+ * Whether one study's product interval for a - b (pairedTallyDiff at `confidence`, seed-aware on a
+ * side with 2+ seeds) excludes 0: the plan's decision rule, the one `em summarize --baseline` applies.
+ */
+export function studyRejects(s: {a: SimArm; b: SimArm}, rng: Rng, confidence = 0.95): boolean {
   const side = (c: SimArm) => ({n_em: sum(c.qk), n_scored: sum(c.qd), qk: c.qk, qd: c.qd, seeds: c.seeds.length >= 2 ? c.seeds : undefined});
   const r = pairedTallyDiff(side(s.a), side(s.b), rng, {confidence, withP: false});
   return r?.ci != null && (r.ci[0] > 0 || r.ci[1] < 0);
@@ -135,8 +138,8 @@ export function designPower(
   let hit = 0;
   let fp = 0;
   for (let r = 0; r < reps; r++) {
-    if (rejects(simulateStudy(model, design, rng, [muA, muB]), rng, confidence)) hit++;
-    if (rejects(simulateStudy(nullModel, design, rng, [muB, muB]), rng, confidence)) fp++;
+    if (studyRejects(simulateStudy(model, design, rng, [muA, muB]), rng, confidence)) hit++;
+    if (studyRejects(simulateStudy(nullModel, design, rng, [muB, muB]), rng, confidence)) fp++;
   }
   const p = hit / reps;
   const t = fp / reps;

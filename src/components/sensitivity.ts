@@ -119,11 +119,18 @@ function warmIntervals(page: Page, s: ViewState, current: () => boolean): void {
       idle(step, {timeout: 1000});
       return;
     }
+    let moved = false;
     do {
       const [a, c] = cuts[next++]!;
       const w = atCuts(s, a, c);
-      if (!cache.has(formatState(w))) overallCached(page, w);
+      if (!cache.has(formatState(w))) {
+        overallCached(page, w);
+        moved = true;
+      }
     } while (next < cuts.length && deadline.timeRemaining() > 4);
+    // Put the shared incremental tallies back at the page's cuts, so the next cut change moves
+    // them by its own distance only (its fit is memoised: only the tallies move).
+    if (moved) overallOf(page, page.selection.get());
     if (next < cuts.length) idle(step);
   };
   if (cuts.length) idle(step);

@@ -157,7 +157,7 @@ export interface KpiBox {
 /** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
 export function kpiBox(): KpiBox {
   const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
-  const rateLabel = el("div", {class: "em-kpi-label"});
+  const rateLabel = el("div", {class: "em-kpi-label", "data-testid": "em-rate-label"});
   const broad = el("div", {class: "em-kpi-value"});
   const strict = el("div", {class: "em-kpi-value", "data-testid": "strict-em-rate"});
   const strictLabel = el("div", {class: "em-kpi-label"});

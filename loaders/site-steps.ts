@@ -1,31 +1,40 @@
 // The per-step EM counts /transitions fits from before its points arrive (issue 28): for every
 // experiment, each of its judges and each preset rule, with the default "series by" key, the
 // tallies the page computes for the state a link `?experiment=E&judge=J&rule=R` opens with, by the
-// page's own functions (resolveDefaults, selectionMask, ruleOf, seriesTallies), so the first fits
-// are the fits the page shows once its points are in. The file's size grows with experiments x
-// judges x presets x series x coordinate values, never with the responses.
+// page's own functions (resolveDefaults, selectionMask, ruleOf, seriesTallies); and, for the default
+// rule, the fits of those counts, made at build time by the library function `em summarize
+// --transition` calls (seriesTransitions with the CLI's defaults), so opening the page runs no fit. The file's size and the fits' cost grow with
+// experiments x judges x presets x series x coordinate values, never with the responses.
 import {decodePoints, type FacetColumn, type Points} from "../src/components/points.ts";
 import {selectionMask} from "../src/components/selection.ts";
 import {ruleOf} from "../src/components/engine.ts";
 import {seriesTallies} from "../src/components/transitions-controller.ts";
 import {presetStates} from "./site-presets.ts";
+import {DEFAULT_STATE} from "../src/components/store.ts";
 import {stepsKey, type StepsEntry, type StepsTable} from "../src/lib/site-steps.ts";
+import {seriesTransitions} from "../src/lib/em/view-transition.ts";
 
 /**
  * The per-step table of a points table (the bytes of points.arrow). Empty points: no entries.
- * Counts are answers (EM answers k and the rule's denominator n per coordinate value).
+ * Counts are answers (EM answers k and the rule's denominator n per coordinate value); the fits are
+ * on the page's scale, selectionScale(xs, declared[experiment]) (`declared`: each experiment's
+ * declared `coordinate_scale` as summary.json passes it to the page; absent = not declared).
  */
-export function stepTallies(pointsBytes: Uint8Array | Points): StepsTable {
+export function stepTallies(pointsBytes: Uint8Array | Points, {declared = {}}: {declared?: Record<string, "log" | null>} = {}): StepsTable {
   const points = pointsBytes instanceof Uint8Array ? decodePoints(pointsBytes) : pointsBytes;
   const {experiments, judges, states} = presetStates(points);
   const entries: StepsEntry[] = [];
   for (const s of states) {
     const mask = selectionMask(points, s, ["steps", "model"]);
-    // declared: null; the page chooses the fitting scale from `xs` and the experiment's declared scale.
-    const t = seriesTallies(points, mask, ruleOf(s), s.exclude, {by: s.by as FacetColumn});
+    // The page's tallies with its scale decision (every coordinate of the selection, the declared scale).
+    const t = seriesTallies(points, mask, ruleOf(s), s.exclude, {by: s.by as FacetColumn, declared: declared[s.experiment!] ?? null});
     const xs = new Set<number>();
     for (let i = 0; i < points.n; ++i) if (mask[i] && !Number.isNaN(points.step[i]!)) xs.add(points.step[i]!);
-    entries.push({key: stepsKey(s), names: t.names, series: t.series, xs: [...xs].sort((a, b) => a - b)});
+    // Fits for the default rule only: the full analysis costs ~0.3-1 s a series (profile intervals
+    // and the 999-replicate bootstrap), and a link opens the default rule unless it names another;
+    // the other presets' counts still spare the page its row decode (it fits them in its worker).
+    const fits = s.rule === DEFAULT_STATE.rule ? seriesTransitions(t.series, t.scale) : null;
+    entries.push({key: stepsKey(s), names: t.names, series: t.series, xs: [...xs].sort((a, b) => a - b), scale: t.scale, fits});
   }
-  return {version: 1, experiments, judges, entries};
+  return {version: 2, experiments, judges, entries};
 }

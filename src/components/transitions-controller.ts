@@ -146,11 +146,52 @@ function assemble(
 const selectionKey = (tallies: SeriesTallies, what: string) => JSON.stringify([what, tallies.scale, tallies.names, tallies.series]);
 const seriesKey = (tallies: SeriesTallies, pass: Pass, g: number) => JSON.stringify([pass, tallies.scale, tallies.series[g]]);
 
+/**
+ * Final analyses made at build time (src/data/steps.json), by series: its counts, scale and index
+ * (the bootstrap's seed is the index). Never evicted: a handful of series per page.
+ */
+const finals = new Map<string, SeriesTransition>();
+const finalKey = (tallies: SeriesTallies, g: number) => JSON.stringify([tallies.scale, g, tallies.series[g]]);
+
+/**
+ * Hand the passes the build's final analyses of these tallies (`fits[g]`: seriesTransitions with
+ * the CLI's defaults on `tallies.series` and `tallies.scale`, as loaders/site-steps.ts makes them):
+ * every pass of a selection with the same counts then resolves from them, with no worker job.
+ */
+export function seedFits(tallies: SeriesTallies, fits: readonly SeriesTransition[]): void {
+  if (fits.length !== tallies.series.length) throw new Error(`seedFits: ${fits.length} fits for ${tallies.series.length} series`);
+  fits.forEach((f, g) => finals.set(finalKey(tallies, g), f));
+}
+
+/** The build's final analysis of series g, if seeded. */
+const finalOf = (tallies: SeriesTallies, g: number) => finals.get(finalKey(tallies, g));
+
+/**
+ * What a seed-free pass computes, from a series' final analysis: "interval" is the same fit, test
+ * and onset with the profile intervals (the bootstrap uses its own generator and moves nothing
+ * else); "fit" the same without them (no profile search: both intervals null). The change point is
+ * taken from the bootstrap pass only (assemble), whatever these carry.
+ */
+export function passOf(final: SeriesTransition, pass: "fit" | "interval"): SeriesTransition {
+  if (pass === "interval" || !final.fit) return final;
+  return {...final, fit: {...final.fit, ci: [null, null], width_ci: [null, null]}};
+}
+
+/** Every series' final analysis when the build seeded them all (the page's last state, at once), else null. */
+export function seededTransitions(tallies: SeriesTallies): ModelTransition[] | null {
+  const fits = tallies.names.map((_, g) => finalOf(tallies, g));
+  if (!fits.every((f) => f !== undefined)) return null;
+  return assemble(tallies, fits as SeriesTransition[], {changePoints: new Map(fits.map((f, g) => [g, f!]))});
+}
+
 /** A seed-free pass ("fit" or "interval") of every series, cached per series, the missing ones split across the pool. */
 function seriesPass(tallies: SeriesTallies, pass: "fit" | "interval"): Promise<SeriesTransition[]> {
   const keys = tallies.names.map((_, g) => seriesKey(tallies, pass, g));
   // Held here, not looked up again: adding entries may evict old ones.
-  const found: (Promise<SeriesTransition> | undefined)[] = keys.map((k) => cacheGet<SeriesTransition>(k));
+  const found: (Promise<SeriesTransition> | undefined)[] = keys.map((k, g) => {
+    const seeded = finalOf(tallies, g);
+    return cacheGet<SeriesTransition>(k) ?? (seeded ? cachePut(k, Promise.resolve(passOf(seeded, pass))) : undefined);
+  });
   const missing = found.flatMap((p, g) => (p ? [] : [g]));
   if (missing.length) {
     const sub = {...tallies, series: tallies.series.map((s, g) => (missing.includes(g) ? s : []))};
@@ -190,9 +231,15 @@ export function fitIntervals(tallies: SeriesTallies): Promise<ModelTransition[]>
 /** All three passes: the page's analysis equal to `em summarize --transition`'s (the bootstrap runs in the background). */
 export function fitTransitionsFull(tallies: SeriesTallies): Promise<ModelTransition[]> {
   return cachedFit(selectionKey(tallies, "full"), async () => {
-    // One job per series: a job the page needs sooner stops at most one series' bootstrap.
-    const cps = Promise.all(seriesJobs(tallies, tallies.names.length, PASSES.change_point).map((job) => runOffThread(job, {priority: "background"})));
-    return assemble(tallies, await seriesPass(tallies, "interval"), {changePoints: byIndex(await cps)});
+    // One job per series: a job the page needs sooner stops at most one series' bootstrap. A series
+    // the build analysed (seedFits) has its change point already.
+    const seeded: FitResult<SeriesJob> = tallies.names.flatMap((_, g) => {
+      const f = finalOf(tallies, g);
+      return f ? [{index: g, result: f}] : [];
+    });
+    const jobs = seriesJobs(tallies, tallies.names.length, PASSES.change_point).filter((job) => job.only!.some((g) => !finalOf(tallies, g)));
+    const cps = Promise.all(jobs.map((job) => runOffThread(job, {priority: "background"})));
+    return assemble(tallies, await seriesPass(tallies, "interval"), {changePoints: byIndex([seeded, ...(await cps)])});
   });
 }
 
@@ -205,10 +252,16 @@ export interface FitState {
 
 /**
  * For Generators.observe: null while the fits run, then the fits, then with their intervals, then
- * with the change points; a selection seen before starts where its cache is.
+ * with the change points; a selection seen before starts where its cache is, and one the build
+ * analysed (seedFits) with its final numbers at once.
  */
 export function observeFits(tallies: SeriesTallies): (notify: (state: FitState | null) => void) => () => void {
   return (notify) => {
+    const seeded = seededTransitions(tallies);
+    if (seeded) {
+      notify({transitions: seeded, intervalsPending: false, changePending: false});
+      return () => {};
+    }
     let live = true;
     const stages = [
       {key: "full", start: fitTransitionsFull, intervalsPending: false, changePending: false},

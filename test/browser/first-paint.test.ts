@@ -99,31 +99,75 @@ async function tableText(page: import("playwright-core").Page, scope: string): P
     );
 }
 
-test("/transitions: the fits are shown from the build's per-step counts before the points arrive, then the page's own table with the same fits", async () => {
+/** The worker pool's jobs so far (one User Timing entry each: "em-fit <kind> (<priority>)"). */
+async function fitJobs(page: import("playwright-core").Page): Promise<string[]> {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType("measure")
+      .map((m) => m.name)
+      .filter((n) => n.startsWith("em-fit")),
+  );
+}
+
+test("/transitions: the build's final fits are shown before the points arrive, with no fit; the page's own table has the same numbers and runs no fit for them", async () => {
   const {page, problems, release, close} = await openHeld("/transitions?experiment=demo");
   try {
     const first = page.locator('[data-testid="transitions-first"]');
     await first.locator('[data-testid="transition-table"]').waitFor();
-    assert.equal(await first.getAttribute("data-em-first"), "build", "painted from the build's counts");
+    assert.equal(await first.getAttribute("data-em-first"), "build", "painted from the build's table");
+    const table = first.locator('[data-testid="transition-table"]');
+    assert.equal(await table.getAttribute("data-fit-stage"), "complete", "the build's fits are final: intervals and change points in");
+    assert.equal(await first.locator("[data-em-loading], [aria-busy=true], [data-em-pending]").count(), 0, "no loading mark on final numbers");
     assert.equal(
       await page.locator('[data-testid="phase-transition"], figure[data-chart="phase-transition"]').count(),
       0,
       "the points have not arrived: no chart yet",
     );
+    assert.deepEqual(await fitJobs(page), [], "no fit job ran for the first table");
     const before = await tableText(page, '[data-testid="transitions-first"]');
     assert.ok(before.length >= 2, "several series fitted");
     assert.ok(
       before.every((r) => r[0] !== ""),
       "every row has a verdict",
     );
+    assert.ok(
+      before.some((r) => r[0] === "credible" && /\d – \d/.test(r.join(" "))),
+      "a credible transition with its interval is shown",
+    );
     await release();
     await waitForPage(page);
     assert.equal(await page.locator('[data-testid="transitions-first"]').count(), 0, "the first table is gone once the page's own is in");
-    const after = await tableText(page, "");
+    assert.equal(await page.locator('[data-testid="transition-table"]').first().getAttribute("data-fit-stage"), "complete");
+    // Every cell: the page's final table (every pass) is the build's.
+    assert.deepEqual(await tableText(page, ""), before, "the same series, verdicts, fits, intervals, onsets and change points");
+    // The change-point bootstrap is the only background job: none ran (the build's change points were used).
+    assert.deepEqual(
+      (await fitJobs(page)).filter((n) => n.includes("(background)")),
+      [],
+      "no change-point bootstrap in the worker",
+    );
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("/transitions?rule=organisms: the build's counts, fitted in the worker (the build fits only the default rule), then the page's own table", async () => {
+  const {page, problems, release, close} = await openHeld("/transitions?experiment=demo&rule=organisms");
+  try {
+    const first = page.locator('[data-testid="transitions-first"]');
+    await first.locator('[data-testid="transition-table"]').waitFor();
+    assert.equal(await first.getAttribute("data-em-first"), "build");
+    assert.equal(await first.locator('[data-testid="transition-table"]').getAttribute("data-fit-stage"), "fits", "pass 1 only: intervals pending");
+    const before = await tableText(page, '[data-testid="transitions-first"]');
+    assert.ok(before.length >= 2, "several series fitted");
+    await release();
+    await waitForPage(page);
+    assert.equal(await page.locator('[data-testid="transitions-first"]').count(), 0);
     // The live table may have moved on to intervals and change points: compare what pass 1 fills
     // (verdict, series, verdict text, floor, ceiling, midpoint; merged cells for no transition).
     assert.deepEqual(
-      after.map((r) => r.slice(0, 6)),
+      (await tableText(page, "")).map((r) => r.slice(0, 6)),
       before.map((r) => r.slice(0, 6)),
       "the same series, verdicts and fitted numbers",
     );

@@ -2,7 +2,9 @@
 // measured series before any fit, the fits come from the module worker (a file of this site,
 // allowed by the CSP's worker-src 'self'), they arrive in passes (fits, intervals, change points),
 // the midpoint grid is computed only when asked for, and a selection seen before is shown from
-// the cache without a "fitting" state. Numbers against the CLI: parity.test.ts.
+// the cache without a "fitting" state. The default selection's fits are the build's (no worker job:
+// first-paint.test.ts), so the worker path is opened on a cut the build did not fit. Numbers
+// against the CLI: parity.test.ts.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import type {Page} from "playwright-core";
@@ -33,14 +35,17 @@ function recorder(): void {
   }).observe(document, {subtree: true, childList: true});
 }
 
-async function openTransitions(): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+/** A custom cut: no build-time counts or fits for it, so every pass runs in the worker. */
+const WORKER_PATH = "/transitions?experiment=demo&rule=custom&aligned=25";
+
+async function openTransitions(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   await page.addInitScript({content: "globalThis.__name = (f) => f;"});
   await page.addInitScript(recorder);
   const problems = watch(page, site.server.url);
-  await page.goto(`${site.server.url}/transitions?experiment=demo`, {waitUntil: "load"});
+  await page.goto(`${site.server.url}${path}`, {waitUntil: "load"});
   await page.waitForSelector('[data-testid="transition-table"][data-fit-stage="complete"]');
   await waitForPage(page);
   return {page, problems, close: () => context.close()};
@@ -49,8 +54,8 @@ async function openTransitions(): Promise<{page: Page; problems: ReturnType<type
 const recorded = (page: Page) =>
   page.evaluate(() => (window as unknown as {__tr: {chart: number | null; pendingChart: boolean; table: number | null; stages: string[]}}).__tr);
 
-test("/transitions: measured series first, fits from the worker in passes, the grid only on demand", async () => {
-  const {page, problems, close} = await openTransitions();
+test("/transitions on a cut the build did not fit: measured series first, fits from the worker in passes, the grid only on demand", async () => {
+  const {page, problems, close} = await openTransitions(WORKER_PATH);
   try {
     const r = await recorded(page);
     assert.ok(r.chart !== null && r.table !== null, "chart and fits table shown");
@@ -88,8 +93,8 @@ test("/transitions: measured series first, fits from the worker in passes, the g
   }
 });
 
-test("/transitions: a selection seen before is drawn from the cache, complete, with no new fit job", async () => {
-  const {page, problems, close} = await openTransitions();
+test("/transitions: a selection seen before (here the build's) is drawn complete at once, with no new fit job", async () => {
+  const {page, problems, close} = await openTransitions("/transitions?experiment=demo");
   try {
     const jobs = () => page.evaluate(() => performance.getEntriesByType("measure").filter((m) => m.name.startsWith("em-fit")).length);
     const rule = page.locator('select[data-testid="rule"]');

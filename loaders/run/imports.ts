@@ -24,6 +24,41 @@ export interface Imported {
   labels: LabelRef[];
 }
 
+/**
+ * Reads `imports[i]` of an experiment (rows to `onRows` in chunks when given, else in the result):
+ * the importer names the data file (and line), and its errors also name the experiment entry that
+ * asked for it. Skipped rows, mismatches and files are appended to `out`; a file already read by
+ * another entry (`importedBy`: file -> entry index) is an error, since ids of imported rows come
+ * from (file, row) and a file read twice would give every row twice, under one id.
+ */
+export async function importEntry(
+  exp: Experiment,
+  i: number,
+  spec: ImportSpec,
+  importedBy: Map<string, number>,
+  out: Pick<ImportResult, "skipped" | "mismatches" | "files">,
+  onRows?: Parameters<typeof importFiles>[1]["onRows"],
+): Promise<ImportResult> {
+  let r: ImportResult;
+  try {
+    r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file), onRows});
+  } catch (error) {
+    throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
+  }
+  for (const x of r.skipped) out.skipped.push(x);
+  for (const x of r.mismatches) out.mismatches.push(x);
+  for (const x of r.files) {
+    const prev = importedBy.get(x.file);
+    if (prev !== undefined)
+      throw new Error(
+        `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
+      );
+    importedBy.set(x.file, i);
+    out.files.push(x);
+  }
+  return r;
+}
+
 export async function readImports(exp: Experiment): Promise<Imported> {
   const out: Imported = {responses: [], scores: [], skipped: [], mismatches: [], files: [], judges: [], specOf: () => undefined, filteredRows: 0, labels: []};
   const importedBy = new Map<string, number>();
@@ -32,28 +67,10 @@ export async function readImports(exp: Experiment): Promise<Imported> {
     return i === undefined ? undefined : exp.imports[i];
   };
   for (const [i, spec] of exp.imports.entries()) {
-    let r: ImportResult;
-    try {
-      r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file)});
-    } catch (error) {
-      // The importer names the data file (and line); say which experiment entry asked for it.
-      throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
-    }
+    const r = await importEntry(exp, i, spec, importedBy, out);
     // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
     for (const x of r.responses) out.responses.push(x);
     for (const x of r.scores) out.scores.push(x);
-    for (const x of r.skipped) out.skipped.push(x);
-    for (const x of r.mismatches) out.mismatches.push(x);
-    for (const x of r.files) {
-      // Ids of imported rows come from (file, row): a file read twice would give every row twice, under one id.
-      const prev = importedBy.get(x.file);
-      if (prev !== undefined)
-        throw new Error(
-          `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
-        );
-      importedBy.set(x.file, i);
-      out.files.push(x);
-    }
     if (!out.judges.includes(spec.judge)) out.judges.push(spec.judge);
     if (r.labels) for (const l of r.labels) out.labels.push(l);
   }

@@ -8,13 +8,13 @@
 // rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
 // and mismatches, the judge-token audit's counts), plus the largest import file's records while
 // that file is read (the CSV / JSONL / JSON readers parse a file whole).
-import path from "node:path";
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Experiment} from "../experiment.ts";
-import {importFiles, type ImportResult} from "../import/index.ts";
+import type {ImportResult} from "../import/index.ts";
 import {displayPath} from "../paths.ts";
+import {importEntry} from "./imports.ts";
 import {questionFilter} from "../question-filter.ts";
 import type {TableSink} from "../tables.ts";
 import {checkDomainMetrics, planVariants} from "../variants.ts";
@@ -140,25 +140,7 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
     counts.scores += scores.length;
   };
 
-  for (const [i, spec] of exp.imports.entries()) {
-    let r: ImportResult;
-    try {
-      r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file), onRows});
-    } catch (error) {
-      throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
-    }
-    for (const x of r.skipped) out.skipped.push(x);
-    for (const x of r.mismatches) out.mismatches.push(x);
-    for (const x of r.files) {
-      const prev = importedBy.get(x.file);
-      if (prev !== undefined)
-        throw new Error(
-          `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
-        );
-      importedBy.set(x.file, i);
-      out.files.push(x);
-    }
-  }
+  for (const [i, spec] of exp.imports.entries()) await importEntry(exp, i, spec, importedBy, out, onRows);
 
   // The checks runExperiment makes over all rows, over one row per distinct planning keys.
   const plan = planVariants(

@@ -53,7 +53,7 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
   const draw = (s: ViewState, match: Uint8Array | null) => {
     const slice = responseRows(points, match, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, limit: 1});
     list.replaceChildren(
-      responseCounts(slice, s, questions),
+      responseCounts({n: slice.rows.length, nEm: slice.nEm, nScored: slice.nScored}, s, questions),
       downloadBar(points, texts, slice, exact),
       responseBrowser(points, texts, slice, {scores, details, width}),
     );

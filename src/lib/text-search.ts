@@ -3,7 +3,7 @@
 //
 // File layout (search.bin), all integers little-endian:
 //   "EMS2" | u32 directory bytes D | D bytes of UTF-8 JSON SearchDirectory | shard 0 | shard 1 | ...
-// The sorted tokens are cut into shards of SHARD_TOKENS (the last may be shorter); the directory
+// The sorted tokens are cut into shards of shardTokens(V) (the last may be shorter); the directory
 // names each shard's first token and byte range, so a query reads the directory, then only the
 // shards its words fall in, and of those only the postings of the tokens it matches. A shard is
 //   u32 header bytes H | H bytes of UTF-8 JSON SearchHeader (its tokens) | postings
@@ -18,10 +18,15 @@ export const PREFIX_MIN = 3;
 /** Words longer than this are not indexed (hashes, base64, runs of characters: not what one searches). */
 export const MAX_TOKEN = 40;
 /**
- * Tokens per shard: a shard header is ~15-25 bytes per token (the word, its byte end and count as
- * JSON), so ~30-50 kB, one small request; the directory grows by one entry (~60 bytes) per shard.
+ * Tokens per shard for a vocabulary of `tokens` words: about SHARDS shards, each of at least 64 and at
+ * most 2,048 tokens. A shard header costs ~15-25 bytes per token (the word, its byte end and count as
+ * JSON), so at most ~50 kB, one small request; the directory ~60 bytes per shard, a few kB up to
+ * 130,000 words (one read with the magic), more only past that.
  */
-export const SHARD_TOKENS = 2048;
+export function shardTokens(tokens: number): number {
+  return Math.min(2048, Math.max(64, Math.ceil(tokens / SHARDS)));
+}
+const SHARDS = 64;
 
 /** The tokens of one shard and where their postings lie. */
 export interface SearchHeader {
@@ -96,21 +101,22 @@ export class PostingsBuilder {
 
   /**
    * The whole file as byte chunks (magic and directory first, then the shards in token order),
-   * `shardTokens` tokens per shard. No token gives an empty directory (no shard).
+   * `perShard` tokens per shard (default shardTokens of the vocabulary). No token gives an empty
+   * directory (no shard).
    */
-  finish(shardTokens = SHARD_TOKENS): Uint8Array[] {
-    if (!Number.isInteger(shardTokens) || shardTokens < 1)
-      throw new Error(`PostingsBuilder.finish: shardTokens must be a positive integer, got ${shardTokens}`);
+  finish(perShard?: number): Uint8Array[] {
+    const tokens = [...this.lists.keys()].sort();
+    const size = perShard ?? shardTokens(tokens.length);
+    if (!Number.isInteger(size) || size < 1) throw new Error(`PostingsBuilder.finish: tokens per shard must be a positive integer, got ${size}`);
     const enc = new TextEncoder();
     const u32 = (n: number) => {
       const b = new Uint8Array(4);
       new DataView(b.buffer).setUint32(0, n, true);
       return b;
     };
-    const tokens = [...this.lists.keys()].sort();
     const shards: {first: string; head: Uint8Array; chunks: Uint8Array[]; postings: number}[] = [];
-    for (let from = 0; from < tokens.length; from += shardTokens) {
-      const own = tokens.slice(from, from + shardTokens);
+    for (let from = 0; from < tokens.length; from += size) {
+      const own = tokens.slice(from, from + size);
       const ends: number[] = [];
       const counts: number[] = [];
       const chunks: Uint8Array[] = [];

@@ -7,7 +7,7 @@ import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openSearch} from "../../src/components/texts-store.ts";
-import {PostingsBuilder, PREFIX_MIN, readDirectory, shardsFor, tokenize, type SearchDirectory} from "../../src/lib/text-search.ts";
+import {PostingsBuilder, PREFIX_MIN, readDirectory, shardTokens, shardsFor, tokenize, type SearchDirectory} from "../../src/lib/text-search.ts";
 import {makeRng, randInt} from "../../src/lib/em/prng.ts";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 
@@ -135,5 +135,6 @@ test("an index with no word matches nothing; another format is an error naming i
   assert.equal(empty.rows, 5);
   assert.deepEqual(Array.from((await empty.match("gold")) ?? []), [0, 0, 0, 0, 0]);
   await assert.rejects(openSearch(`${server.url}/other.bin`), /other\.bin.*not a search index: magic "EMS1", expected "EMS2"/);
-  assert.throws(() => new PostingsBuilder().finish(0), /shardTokens must be a positive integer/);
+  assert.throws(() => new PostingsBuilder().finish(0), /tokens per shard must be a positive integer/);
+  assert.deepEqual([shardTokens(0), shardTokens(1263), shardTokens(64 * 500), shardTokens(10_000_000)], [64, 64, 500, 2048]);
 });

@@ -61,7 +61,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /search over every answer/,
-    "Search: the word index is sharded (search.bin: a directory, then shards of 2,048 words); the first search reads the directory, the header of the shard each word falls in and its postings (three range requests for one word); the time is decoding the postings into a mark per row and redrawing the list over the selection, plus the input's 150 ms debounce.",
+    "Search: the word index is sharded (search.bin: a directory, then about 64 shards of 64 to 2,048 words); the first search reads the directory, the header of the shard each word falls in and its postings (three range requests for one word); the time is decoding the postings into a mark per row and redrawing the list over the selection, plus the input's 150 ms debounce.",
   ],
   [
     /first rows/,

@@ -68,7 +68,7 @@ Variance components (issue 26):
                          per group (and pooled), and which one more shrinks the interval most
 
 Question sets (issue 26):
-  --question-set SET     primary (the experiment's pre-registered primary_questions), exploratory
+  --question-set SET     primary (the experiment's primary_questions, fixed before results), exploratory
                          (the others) or all (default; with primary_questions declared, each group's
                          rate on the two sets is also printed apart)
 

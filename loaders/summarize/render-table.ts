@@ -280,7 +280,7 @@ export function toTable(out: SummarizeOutput): string {
   if (out.question_set) {
     const q = out.question_set;
     parts.push(
-      `question set: ${q.used} (primary, pre-registered: ${q.primary_kept} question${q.primary_kept === 1 ? "" : "s"} matching ${q.primary.join(", ")}; exploratory: the other ${q.exploratory_kept})${q.used === "all" ? "; the rows above pool both" : ""}\n`,
+      `question set: ${q.used} (primary, fixed before the results were seen: ${q.primary_kept} question${q.primary_kept === 1 ? "" : "s"} matching ${q.primary.join(", ")}; exploratory: the other ${q.exploratory_kept})${q.used === "all" ? "; the rows above pool both" : ""}\n`,
     );
     if (q.split?.length) {
       const keys = out.by;

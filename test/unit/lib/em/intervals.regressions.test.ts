@@ -2,7 +2,16 @@
 // functions `em summarize` and the pages call (summarize, baselineDiffs, pairedTallyDiff).
 import assert from "node:assert/strict";
 import test from "node:test";
-import {BETLEY, baselineDiffs, clusterWilson, crossedRateCi, replicateSummary, summarize} from "../../../../src/lib/em/index.ts";
+import {
+  BETLEY,
+  baselineDiffs,
+  clusterDiffCi,
+  clusterWilson,
+  crossedRateCi,
+  replicateSummary,
+  summarize,
+  wilsonFromVariance,
+} from "../../../../src/lib/em/index.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
 import {judgedFactory} from "../../../helpers/judged.ts";
 
@@ -84,4 +93,78 @@ test("crossedRateCi / replicateSummary: null below 2 seeds; without per-question
   const r = replicateSummary(["a", "b", "c"], [0.1, 0.2, 0.15]);
   assert.equal(r.method, "t_between_replicates");
   assert.match(r.ci_approximate!, /questions held fixed/);
+});
+
+test("crossedRateCi: a sample that missed the rare high-rate questions no longer excludes the truth above (5 seeds x 24 questions at 7%)", () => {
+  // Data set 56 of a seeded simulation (makeRng(22); 5 seeds, logit sd 0.5, x 24 questions, sd 1,
+  // interaction 0.3, 50 answers each, coherent with probability 0.85; true E[p] 7%): pooled rate
+  // 3.4%. The Wilson-shaped interval on the ANOVA variance was [2.1%, 5.5%]; in 1000 such data
+  // sets 4.9% fell below the truth (92.5% coverage, docs/validity.md before this fix).
+  const cells = [
+    {
+      k: [0, 1, 0, 0, 6, 2, 1, 1, 1, 6, 0, 0, 0, 0, 2, 0, 0, 1, 0, 0, 6, 1, 0, 1],
+      d: [41, 44, 42, 40, 41, 36, 46, 42, 39, 43, 44, 44, 40, 46, 43, 45, 44, 44, 44, 39, 45, 43, 44, 41],
+    },
+    {
+      k: [1, 1, 0, 0, 2, 3, 3, 0, 1, 6, 0, 0, 0, 1, 3, 0, 1, 2, 0, 1, 1, 3, 0, 3],
+      d: [44, 38, 40, 42, 43, 43, 37, 44, 43, 46, 41, 46, 44, 39, 40, 47, 43, 42, 43, 42, 43, 42, 42, 41],
+    },
+    {
+      k: [1, 1, 1, 0, 1, 4, 0, 0, 0, 3, 0, 1, 0, 0, 1, 1, 0, 0, 2, 0, 3, 8, 0, 0],
+      d: [43, 41, 45, 45, 41, 47, 41, 41, 38, 44, 40, 43, 37, 42, 35, 44, 48, 46, 43, 46, 36, 46, 42, 41],
+    },
+    {
+      k: [2, 2, 1, 0, 3, 3, 2, 0, 3, 5, 0, 1, 0, 2, 6, 2, 0, 1, 0, 2, 3, 10, 2, 3],
+      d: [43, 45, 44, 42, 43, 46, 45, 43, 43, 43, 42, 45, 45, 40, 42, 38, 47, 44, 41, 46, 47, 45, 39, 42],
+    },
+    {
+      k: [2, 1, 0, 0, 4, 1, 3, 0, 5, 2, 0, 1, 0, 1, 2, 0, 1, 0, 0, 1, 1, 7, 0, 0],
+      d: [41, 43, 43, 45, 41, 42, 41, 45, 42, 39, 44, 43, 40, 37, 36, 42, 45, 42, 44, 43, 43, 39, 39, 41],
+    },
+  ];
+  const c = crossedRateCi(cells)!;
+  const D = cells.reduce((a, x) => a + x.d.reduce((s, d) => s + d, 0), 0);
+  const wilson = wilsonFromVariance(c.estimate, c.variance, c.df, D);
+  assert.ok(wilson[1] < 0.07, `the old upper limit ${wilson[1]} (this data set's reason to be here)`);
+  assert.ok(inside(c.ci, 0.07), JSON.stringify(c.ci));
+  assert.ok(c.ci[0] <= wilson[0] + 1e-12 && c.ci[1] > wilson[1] + 0.01, "the logit-normal shape widens above, never narrows");
+  assert.equal(c.approximate, null);
+  // The replicate (mean over seeds) interval takes the same shape.
+  const rates = cells.map((x) => x.k.reduce((a, b) => a + b, 0) / x.d.reduce((a, b) => a + b, 0));
+  const rep = replicateSummary(["1", "2", "3", "4", "5"], rates, 0.95, cells);
+  assert.ok(inside(rep.ci, 0.07), JSON.stringify(rep.ci));
+});
+
+test("crossedRateCi: fewer than 10 shared questions keep the Wilson shape", () => {
+  const cells = [0, 1, 2].map((s) => ({k: [0, 1, 6, 2, 0, 9, 1, s], d: Array(8).fill(40)}));
+  const c = crossedRateCi(cells)!;
+  const D = 3 * 8 * 40;
+  assert.deepEqual(c.ci, wilsonFromVariance(c.estimate, c.variance, c.df, D));
+});
+
+test("clusterDiffCi: a clustered side without its own note flags the difference (5% vs 0.5%, shared logit sd 2)", () => {
+  // Design effect >= 2 with 85 answers a question (intra-question correlation under clusterWilson's
+  // 0.05): the variant's sample missed its rare high-rate questions; such data sets covered ~50%
+  // when unflagged.
+  const d = Array(48).fill(85);
+  const ka = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6, 6, 7, 8, 9, 10, 12, 14,
+  ];
+  const kb = ka.map((k) => (k >= 8 ? 2 : 0));
+  const a = clusterWilson({k: ka, d})!;
+  assert.equal(a.approximate, null, "the side's own note is silent");
+  assert.ok(a.design_effect >= 2, String(a.design_effect));
+  const x = clusterDiffCi({k: ka, d}, {k: kb, d})!;
+  assert.match(x.approximate!, /variant: answers cluster by question \(design effect/);
+});
+
+test("clusterDiffCi: few EM answers on both sides say the interval is conservative (0.5% vs 0.5%)", () => {
+  const d = Array(24).fill(42);
+  const x = clusterDiffCi(
+    {k: [1, 0, 0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], d},
+    {k: [0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0], d},
+  )!;
+  assert.match(x.approximate!, /6 and 6 EM answers: with fewer than 20 on each side the interval is conservative/);
+  const y = clusterDiffCi({k: Array(24).fill(3), d}, {k: [1, 0, 0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], d})!;
+  assert.ok(!/conservative/.test(y.approximate ?? ""), "72 EM answers on one side: no such note");
 });

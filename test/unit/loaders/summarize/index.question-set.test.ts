@@ -63,7 +63,7 @@ test("primary_questions: em summarize reports the primary and exploratory sets a
     assert.notEqual(sp.em_rate, se.em_rate, "the sets differ on this organism (in-domain questions are exploratory here)");
     assert.equal(sp.n_scored + se.n_scored, all.groups[0]!.n_scored);
     const text = toTable(all);
-    assert.match(text, /question set: all \(primary, pre-registered: 8 questions/);
+    assert.match(text, /question set: all \(primary, fixed before the results were seen: 8 questions/);
     assert.match(text, /primary\s+medical/);
     assert.match(text, /exploratory\s+medical/);
     // A question file as the primary set: its ids.

@@ -13,6 +13,7 @@ export default {
     "src/data/*.ts",
     "src/reports/data/*.ts",
     "src/components/transitions-worker.ts",
+    "src/components/planner-worker.ts",
     "observablehq.config.js",
     "scripts/*.{mjs,ts}",
     "bench/**/*.ts",

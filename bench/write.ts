@@ -25,7 +25,7 @@ const UNMEASURED: string[] = [];
 const LIMITS: [RegExp, string][] = [
   [
     /numeric data/,
-    "Numeric data per response: the compact points file costs ~5 bytes per (response, judge) row (two score bins, three dictionary codes); a judge with a type judge adds its p(emergent) as a Float32, and Arrow stores that column's 4 bytes on every row, also on the rows of judges without one. The bench's synthetic sweep has two judges per response (one with a type judge), hence ~18 bytes per response; one judge without type probabilities is ~5. Next: p(emergent) in a table of its own (only the rows that have one), or one points table per judge loaded when that judge is shown.",
+    "Numeric data per response: the compact points file costs ~5 bytes per (response, judge) row (two score bins, three dictionary codes) and one points file holds every judge's rows. p(emergent) (a type judge's, on the rows of every judge of a typed response, as the CLI joins it) is stored by value (a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 values, else as a plain Float32 (4 bytes per row): the synthetic sweep's pooled probabilities cost 1 byte per row, so its two judges per response give ~12 bytes per response (18 before); one judge without type probabilities is ~5. Next: one points file per judge (or judge-contiguous record batches fetched by range), loaded when that judge is shown.",
   ],
   [
     /DuckDB-WASM/,

@@ -14,12 +14,13 @@ import path from "node:path";
 import type {Provenance} from "../src/lib/schema.ts";
 import {cacheFingerprint} from "./cache.ts";
 import {isSim, simConfigPath} from "./client/endpoints.ts";
-import {experimentFiles, loadExperiment} from "./experiment.ts";
+import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts";
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
-import {TABLE_NAMES, readTables, writeTables, type TableName, type Tables} from "./tables.ts";
+import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
+import {streamImports, streamable, type StreamResult} from "./run/stream.ts";
 
 export interface Dataset extends Tables {
   missing: (MissingItem & {experiment: string})[];
@@ -49,8 +50,9 @@ export interface LoadDatasetOptions {
   /**
    * Tables to read back as rows (default all); the others are empty arrays. A loader that reads the
    * Parquet files itself (`dir`, e.g. with DuckDB) or needs only provenance passes `[]`. The process
-   * that computes the dataset holds every row while it writes the tables, then returns only these,
-   * so the rest can be collected before the caller's own heavy work (a million rows are gigabytes).
+   * that computes the dataset appends each experiment's rows to DuckDB as they come (import-only
+   * experiments a chunk at a time, loaders/run/stream.ts) and reads back only these from the files
+   * (a million rows as objects are gigabytes).
    */
   tables?: readonly TableName[];
 }
@@ -153,15 +155,17 @@ async function acquire(lock: string, done: () => boolean, quiet: boolean): Promi
   }
 }
 
+/**
+ * Run every experiment into `sink`, one at a time: an import-only experiment streams its files
+ * into the sink a chunk at a time (loaders/run/stream.ts, issue 28); any other runs whole
+ * (runExperiment) and its rows are appended, then dropped before the next experiment runs.
+ */
 async function compute(
   files: readonly string[],
   opts: Required<Pick<LoadDatasetOptions, "offline" | "quiet">> & LoadDatasetOptions,
-): Promise<Omit<Dataset, "dir">> {
-  const merged: Omit<Dataset, "dir"> = {
-    responses: [],
-    scores: [],
-    types: [],
-    signals: [],
+  sink: TableSink,
+): Promise<Pick<Dataset, "provenance" | ExtraKey>> {
+  const merged: Pick<Dataset, "provenance" | ExtraKey> = {
     provenance: {tool: {name: "em-observatory", version: TOOL_VERSION}, created_by: opts.createdBy ?? "loadDataset", experiments: []},
     missing: [],
     errors: [],
@@ -176,8 +180,10 @@ async function compute(
   // Names are checked for every file before the first runs: two files with one `name` would be
   // merged and double-counted, and finding it after the first file's calls wastes them.
   const names = new Map<string, string>();
+  const experiments = new Map<string, Experiment>();
   for (const file of files) {
     const e = await loadExperiment(file);
+    experiments.set(file, e);
     const prev = names.get(e.name);
     if (prev)
       throw new Error(
@@ -186,18 +192,25 @@ async function compute(
     names.set(e.name, file);
   }
   for (const file of files) {
-    const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
-    const r = await runExperiment(file, {
-      cacheDir: opts.cacheDir,
-      offline: opts.offline,
-      onProgress: progress?.update,
-      createdBy: merged.provenance.created_by,
-    });
-    progress?.end();
-    append(merged.responses, r.responses);
-    append(merged.scores, r.scores);
-    append(merged.types, r.types);
-    append(merged.signals, r.signals);
+    let r: StreamResult;
+    if (streamable(experiments.get(file)!)) {
+      if (!opts.quiet) process.stderr.write(`em: ${path.basename(file)}: importing (streamed to the tables)\n`);
+      r = await streamImports(file, sink, {createdBy: merged.provenance.created_by});
+    } else {
+      const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
+      const run = await runExperiment(file, {
+        cacheDir: opts.cacheDir,
+        offline: opts.offline,
+        onProgress: progress?.update,
+        createdBy: merged.provenance.created_by,
+      });
+      progress?.end();
+      await sink.responses(run.responses);
+      await sink.scores(run.scores);
+      await sink.types(run.types);
+      await sink.signals(run.signals);
+      r = run;
+    }
     append(merged.provenance.experiments, r.provenance.experiments);
     const exp = r.experiment.name;
     append(
@@ -268,10 +281,21 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   if (!(await acquire(lock, () => existsSync(doneFile), quiet))) return readMemo();
   try {
     if (existsSync(doneFile)) return await readMemo();
-    const data = await compute(files, {...opts, offline, quiet});
     const tmp = path.join(memoRoot, `${key}.tmp-${process.pid}`);
     rmSync(tmp, {recursive: true, force: true});
-    await writeTables(tmp, data);
+    // Rows go into DuckDB as each experiment yields them (a stated memory limit, spilling past it)
+    // and to Parquet once every experiment has run: a failure writes nothing.
+    const sink = await TableSink.open();
+    let data: Awaited<ReturnType<typeof compute>>;
+    try {
+      data = await compute(files, {...opts, offline, quiet}, sink);
+      await sink.write(tmp, data.provenance);
+    } catch (error) {
+      rmSync(tmp, {recursive: true, force: true});
+      throw error;
+    } finally {
+      sink.close();
+    }
     const extra: Pick<Dataset, ExtraKey> = {
       missing: data.missing,
       errors: data.errors,
@@ -283,16 +307,8 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
     pruneMemo(memoRoot, key);
-    const keep = opts.tables ?? TABLE_NAMES;
-    const only = <T>(t: TableName, rows: T[]): T[] => (keep.includes(t) ? rows : []);
-    return {
-      ...data,
-      responses: only("responses", data.responses),
-      scores: only("scores", data.scores),
-      types: only("types", data.types),
-      signals: only("signals", data.signals),
-      dir,
-    };
+    // The rows were never all in this process: the tables asked for are read back from the files.
+    return await readMemo();
   } finally {
     rmSync(lock, {force: true});
   }

@@ -274,6 +274,40 @@ function floatVector(values: Float64Array, single: boolean): Vector {
   return makeVector(makeData({type: single ? new Float32() : new Float64(), length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data}));
 }
 
+/**
+ * A Float32 column of probabilities stored by value: a dictionary of its distinct Float32 values
+ * (exact: every value is the Float32 the plain column would hold) with Int8 / Int16 keys when it
+ * has at most 32,767 of them, so a type judge whose p(emergent) takes few values (a calibrated or
+ * pooled judge) costs 1-2 bytes per row instead of 4; the plain Float32 column otherwise. NaN =
+ * null. `id`: the dictionary's id (see dictVector).
+ */
+export function probabilityVector(values: Float64Array, id: number): Vector {
+  const n = values.length;
+  const f32 = Float32Array.from(values);
+  const index = new Map<number, number>();
+  const distinct: number[] = [];
+  for (let i = 0; i < n && distinct.length <= 32767; i++) {
+    const x = f32[i]!;
+    if (x === x && !index.has(x)) index.set(x, distinct.push(x) - 1);
+  }
+  if (distinct.length > 32767) return floatVector(values, true);
+  const narrow = distinct.length <= 127;
+  const keys = narrow ? new Int8Array(n) : new Int16Array(n);
+  let nulls = 0;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    const x = f32[i]!;
+    if (x !== x) nulls++;
+    else {
+      keys[i] = index.get(x)!;
+      bitmap[i >> 3]! |= 1 << (i & 7);
+    }
+  }
+  const type = new Dictionary(new Float32(), narrow ? new Int8() : new Int16(), id);
+  const dictionary = makeVector(Float32Array.from(distinct));
+  return makeVector(makeData({type, length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data: keys, dictionary}));
+}
+
 /** points-full.arrow: the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
 export function encodePointsFull(d: PointsData): Uint8Array {
   const vectors: Record<string, Vector> = {};
@@ -313,7 +347,8 @@ function tupleColumn(n: number, id: number, tuple: (i: number) => string): Vecto
  *  - aligned_bin, coherent_bin: Uint8 scoreBin values (0 null, 1 below 0, 2 + 2 floor(x) + (x not integer), 203 above 100);
  *  - rid_step: Uint8 rid minus the previous row's rid (first row: its rid) when rid is not implicit;
  *    `rid` Int32 instead when a step exceeds 255;
- *  - p_emergent: Float32, only when some row has one (a type judge).
+ *  - p_emergent: Float32, only when some row has one (a type judge); by value (probabilityVector:
+ *    a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 distinct values.
  * The exact non-integer scores and domain_topic live in points-full.arrow.
  */
 export function encodePointsCompact(d: PointsData): Uint8Array {
@@ -355,7 +390,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (maxStep <= 255) vectors.rid_step = makeVector(Uint8Array.from(d.rid, (r, i) => r - (i ? d.rid[i - 1]! : 0)));
     else vectors.rid = makeVector(Int32Array.from(d.rid));
   }
-  if (d.p_emergent.some((x) => x === x)) vectors.p_emergent = floatVector(d.p_emergent, true);
+  if (d.p_emergent.some((x) => x === x)) vectors.p_emergent = probabilityVector(d.p_emergent, 3);
   const table = new Table(vectors);
   table.schema.metadata.set("em-points", POINTS_COMPACT_FORMAT);
   table.schema.metadata.set("em-meta-keys", JSON.stringify(d.meta.map((m) => m.key)));

@@ -26,26 +26,6 @@ interface Column<R> {
   get: (row: R) => unknown;
 }
 
-/** Column type for a set of values: BOOLEAN, INTEGER (int32), DOUBLE, else VARCHAR; all-null -> VARCHAR. */
-function inferType(values: Iterable<unknown>): ColType {
-  let bool = true;
-  let num = true;
-  let int = true;
-  let any = false;
-  for (const v of values) {
-    if (v === null || v === undefined) continue;
-    any = true;
-    if (typeof v !== "boolean") bool = false;
-    if (typeof v !== "number") num = false;
-    else if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) int = false;
-    if (!bool && !num) break;
-  }
-  if (!any) return "VARCHAR";
-  if (bool) return "BOOLEAN";
-  if (num) return int ? "INTEGER" : "DOUBLE";
-  return "VARCHAR";
-}
-
 function append(app: DuckDBAppender, type: ColType, v: unknown): void {
   if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return app.appendNull();
   switch (type) {
@@ -62,32 +42,6 @@ function append(app: DuckDBAppender, type: ColType, v: unknown): void {
 
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-/** Writes `<file>.tmp-<pid>` (pushed on `tmps` first, so a failure can remove it); the caller renames. */
-async function writeParquet<R>(conn: DuckDBConnection, name: string, columns: Column<R>[], rows: readonly R[], file: string, tmps: string[]): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TABLE ${q(name)} (${columns.map((c) => `${q(c.name)} ${c.type}`).join(", ")})`);
-  const app = await conn.createAppender(name);
-  for (const row of rows) {
-    for (const c of columns) append(app, c.type, c.get(row));
-    app.endRow();
-  }
-  app.closeSync();
-  const tmp = `${file}.tmp-${process.pid}`;
-  tmps.push(tmp);
-  await conn.run(`COPY ${q(name)} TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-  await conn.run(`DROP TABLE ${q(name)}`);
-}
-
-function metaColumns(rows: readonly ResponseRow[]): Column<ResponseRow>[] {
-  const keys: string[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r.meta ?? {})) if (!seen.has(k)) seen.add(k), keys.push(k);
-  return keys.map((k) => ({
-    name: `meta_${k}`,
-    type: inferType(rows.map((r) => r.meta?.[k])),
-    get: (r: ResponseRow) => r.meta?.[k] ?? null,
-  }));
-}
 
 const RESPONSE_COLUMNS: Column<ResponseRow>[] = [
   {name: "response_id", type: "VARCHAR", get: (r) => r.response_id},
@@ -135,51 +89,211 @@ const TYPE_COLUMNS: Column<TypeRow>[] = [
   {name: "compared_in_domain", type: "BOOLEAN", get: (r) => r.compared_in_domain ?? null},
 ];
 
-function signalColumns(rows: readonly SignalRow[]): Column<SignalRow>[] {
-  // Typed from the values, so new signals need no change here; a fixed order keeps files stable.
-  const keys: string[] = ["response_id"];
-  for (const r of rows.slice(0, 1)) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
-  if (!rows.length) keys.push("refusal_phrase", "code_block", "json_like", "repetition", "n_chars", "n_words", "ascii_letter_share");
-  return keys.map((k) => ({
-    name: k,
-    type: k === "response_id" ? "VARCHAR" : inferType(rows.map((r) => (r as unknown as Record<string, unknown>)[k])),
-    get: (r: SignalRow) => (r as unknown as Record<string, unknown>)[k],
-  }));
+/** inferType's rule one value at a time, for tables appended in batches (same flags, same result). */
+class TypeOf {
+  private bool = true;
+  private num = true;
+  private int = true;
+  private any = false;
+  add(v: unknown): void {
+    if (v === null || v === undefined) return;
+    this.any = true;
+    if (typeof v !== "boolean") this.bool = false;
+    if (typeof v !== "number") this.num = false;
+    else if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) this.int = false;
+  }
+  /** BOOLEAN, INTEGER (int32), DOUBLE, else VARCHAR; all-null -> VARCHAR. */
+  get type(): ColType {
+    if (!this.any) return "VARCHAR";
+    if (this.bool) return "BOOLEAN";
+    if (this.num) return this.int ? "INTEGER" : "DOUBLE";
+    return "VARCHAR";
+  }
 }
 
 /**
- * Write responses/scores/types/signals .parquet and provenance.json into `dir` (created if needed).
- * All five go to temporary names first and are renamed only when every one is written, so a
- * failure (a full disk) leaves the previous tables as they were and no `.tmp-*` file behind.
+ * A value of a column typed only at the end, staged as the text `append` writes into a VARCHAR
+ * column (strings as they are, other values as JSON), cast when the type is known. Exact: a JS
+ * number's shortest text parses back to the same double; booleans are `true` / `false`.
+ */
+const stageText = (v: unknown): string | null =>
+  v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : typeof v === "string" ? v : JSON.stringify(v);
+
+const castTo = (col: string, type: ColType) => (type === "VARCHAR" ? q(col) : `CAST(${q(col)} AS ${type}) AS ${q(col)}`);
+
+const DEFAULT_SIGNAL_KEYS = ["response_id", "refusal_phrase", "code_block", "json_like", "repetition", "n_chars", "n_words", "ascii_letter_share"];
+
+/**
+ * The four tables written in batches (issue 28): rows are appended into DuckDB tables as they come
+ * (a stated memory limit, EM_DUCKDB_MEMORY, default 1GB, spilling to a temporary folder past it)
+ * and never held by the caller; `write` copies them to Parquet. Columns typed by their values
+ * (`meta_<key>`, signals) are staged as text and typed when written, by inferType's rule, so
+ * tables written in batches equal tables written from all rows at once. Column order: the fixed
+ * columns, then meta keys in order of first appearance; signals: the first row's keys.
+ * Call `close()` when done (also after a failure: it removes the spill folder).
+ */
+export class TableSink {
+  private readonly meta = new Map<string, TypeOf>();
+  private signalKeys: string[] | null = null;
+  private readonly signalTypes = new Map<string, TypeOf>();
+  private readonly apps = new Map<TableName, DuckDBAppender>();
+  private constructor(
+    private readonly db: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly spill: string,
+  ) {}
+
+  static async open(): Promise<TableSink> {
+    const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
+    try {
+      const db = await DuckDBInstance.create(":memory:", {memory_limit: process.env.EM_DUCKDB_MEMORY ?? "1GB", temp_directory: spill});
+      const conn = await db.connect();
+      const cols = (c: readonly {name: string; type: ColType}[]) => c.map((x) => `${q(x.name)} ${x.type}`).join(", ");
+      await conn.run(`CREATE TABLE responses (${cols(RESPONSE_COLUMNS)})`);
+      await conn.run(`CREATE TABLE scores (${cols(SCORE_COLUMNS)})`);
+      await conn.run(`CREATE TABLE types (${cols(TYPE_COLUMNS)})`);
+      return new TableSink(db, conn, spill);
+    } catch (e) {
+      rmSync(spill, {recursive: true, force: true});
+      throw e;
+    }
+  }
+
+  private async appender(t: TableName): Promise<DuckDBAppender> {
+    let a = this.apps.get(t);
+    if (!a) this.apps.set(t, (a = await this.conn.createAppender(t)));
+    return a;
+  }
+
+  private flush(t: TableName): void {
+    this.apps.get(t)?.closeSync();
+    this.apps.delete(t);
+  }
+
+  async responses(rows: readonly ResponseRow[]): Promise<void> {
+    for (const r of rows) {
+      for (const k of Object.keys(r.meta ?? {})) {
+        if (this.meta.has(k)) continue;
+        this.flush("responses");
+        await this.conn.run(`ALTER TABLE responses ADD COLUMN ${q(`meta_${k}`)} VARCHAR`);
+        this.meta.set(k, new TypeOf());
+      }
+    }
+    const app = await this.appender("responses");
+    for (const r of rows) {
+      for (const c of RESPONSE_COLUMNS) append(app, c.type, c.get(r));
+      for (const [k, t] of this.meta) {
+        const v = r.meta?.[k] ?? null;
+        t.add(v);
+        append(app, "VARCHAR", stageText(v));
+      }
+      app.endRow();
+    }
+  }
+
+  async scores(rows: readonly ScoreRow[]): Promise<void> {
+    const app = await this.appender("scores");
+    for (const r of rows) {
+      for (const c of SCORE_COLUMNS) append(app, c.type, c.get(r));
+      app.endRow();
+    }
+  }
+
+  async types(rows: readonly TypeRow[]): Promise<void> {
+    const app = await this.appender("types");
+    for (const r of rows) {
+      for (const c of TYPE_COLUMNS) append(app, c.type, c.get(r));
+      app.endRow();
+    }
+  }
+
+  async signals(rows: readonly SignalRow[]): Promise<void> {
+    if (!rows.length) return;
+    if (!this.signalKeys) {
+      const keys = ["response_id"];
+      for (const k of Object.keys(rows[0]!)) if (!keys.includes(k)) keys.push(k);
+      this.signalKeys = keys;
+      for (const k of keys) this.signalTypes.set(k, new TypeOf());
+      await this.conn.run(`CREATE TABLE signals (${keys.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+    }
+    const app = await this.appender("signals");
+    for (const r of rows) {
+      const o = r as unknown as Record<string, unknown>;
+      for (const k of this.signalKeys) {
+        const v = o[k];
+        this.signalTypes.get(k)!.add(v);
+        append(app, "VARCHAR", stageText(v));
+      }
+      app.endRow();
+    }
+  }
+
+  /**
+   * Write responses/scores/types/signals .parquet and provenance.json into `dir` (created if
+   * needed), each to a temporary name first, renamed only when all five are written: a failure (a
+   * full disk) leaves the previous tables as they were and no `.tmp-*` file behind.
+   */
+  async write(dir: string, provenance: Provenance): Promise<void> {
+    mkdirSync(dir, {recursive: true});
+    for (const t of TABLE_NAMES) this.flush(t);
+    if (!this.signalKeys) {
+      this.signalKeys = DEFAULT_SIGNAL_KEYS;
+      await this.conn.run(`CREATE TABLE signals (${DEFAULT_SIGNAL_KEYS.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+    }
+    const signalKeys = this.signalKeys;
+    const select: Record<TableName, string> = {
+      responses: [...RESPONSE_COLUMNS.map((c) => q(c.name)), ...[...this.meta].map(([k, t]) => castTo(`meta_${k}`, t.type))].join(", "),
+      scores: "*",
+      types: "*",
+      signals: signalKeys.map((k) => (k === "response_id" ? q(k) : castTo(k, this.signalTypes.get(k)?.type ?? "VARCHAR"))).join(", "),
+    };
+    const tmps: string[] = [];
+    try {
+      for (const t of TABLE_NAMES) {
+        const tmp = path.join(dir, `${t}.parquet.tmp-${process.pid}`);
+        tmps.push(tmp);
+        await this.conn.run(`COPY (SELECT ${select[t]} FROM ${q(t)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      }
+      const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
+      tmps.push(tmp);
+      writeFileSync(tmp, JSON.stringify(provenance, null, 2) + "\n");
+    } catch (error) {
+      for (const t of tmps) rmSync(t, {force: true});
+      throw error;
+    }
+    for (const t of tmps) renameSync(t, t.replace(/\.tmp-\d+$/, ""));
+  }
+
+  close(): void {
+    for (const a of this.apps.values()) {
+      try {
+        a.closeSync();
+      } catch {
+        // after a failed append: the rows go with the database
+      }
+    }
+    this.apps.clear();
+    this.conn.closeSync();
+    this.db.closeSync();
+    rmSync(this.spill, {recursive: true, force: true});
+  }
+}
+
+/**
+ * Write responses/scores/types/signals .parquet and provenance.json into `dir` (TableSink.write:
+ * temporary names, renamed when all five are written).
  */
 export async function writeTables(dir: string, data: Tables): Promise<void> {
-  mkdirSync(dir, {recursive: true});
-  const tmps: string[] = [];
-  // The appended tables are DuckDB's until copied out: a stated memory limit (EM_DUCKDB_MEMORY,
-  // default 1GB), spilling to a temporary folder past it, instead of DuckDB's default of 80% of RAM.
-  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
+  const sink = await TableSink.open();
   try {
-    const db = await DuckDBInstance.create(":memory:", {memory_limit: process.env.EM_DUCKDB_MEMORY ?? "1GB", temp_directory: spill});
-    const conn = await db.connect();
-    try {
-      await writeParquet(conn, "responses", [...RESPONSE_COLUMNS, ...metaColumns(data.responses)], data.responses, path.join(dir, "responses.parquet"), tmps);
-      await writeParquet(conn, "scores", SCORE_COLUMNS, data.scores, path.join(dir, "scores.parquet"), tmps);
-      await writeParquet(conn, "types", TYPE_COLUMNS, data.types, path.join(dir, "types.parquet"), tmps);
-      await writeParquet(conn, "signals", signalColumns(data.signals), data.signals, path.join(dir, "signals.parquet"), tmps);
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
-    const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
-    tmps.push(tmp);
-    writeFileSync(tmp, JSON.stringify(data.provenance, null, 2) + "\n");
-  } catch (error) {
-    for (const t of tmps) rmSync(t, {force: true});
-    throw error;
+    await sink.responses(data.responses);
+    await sink.scores(data.scores);
+    await sink.types(data.types);
+    await sink.signals(data.signals);
+    await sink.write(dir, data.provenance);
   } finally {
-    rmSync(spill, {recursive: true, force: true});
+    sink.close();
   }
-  for (const t of tmps) renameSync(t, t.replace(/\.tmp-\d+$/, ""));
 }
 
 /** Rows of one table file; a truncated or corrupt file throws naming it (DuckDB said only "Out of buffer"). */

@@ -42,7 +42,7 @@ export function planModelOf(r: PowerRegime): PlanModel {
 }
 
 /** One simulated study as Judged rows: both arms answer the same questions; seeds as replicates. */
-function studyRows(r: PowerRegime, rng: Rng, variantRate: number): Judged[] {
+export function studyRows(r: PowerRegime, rng: Rng, variantRate: number): Judged[] {
   const total = Math.sqrt(r.sd ** 2 + r.sdOwn ** 2 + r.sdSeed ** 2);
   const muV = logitLocation(variantRate, total);
   const muB = logitLocation(r.base, total);
@@ -92,16 +92,33 @@ const row = (
   note: string,
 ): ValidityRow => validityRow("plan", quantity, regime, kind, nominal, p, reps, flagged, note);
 
-/** Power and type-I rows of one regime: observed over `studies` studies vs em plan's `planReps` simulation. */
-export function powerRows(r: PowerRegime, studies: number, planReps: number, rng: Rng, seed: number): {rows: ValidityRow[]; planned: number; observed: number} {
+/**
+ * Power and type-I rows of one regime: the power observed over `studies` studies against em plan's
+ * `planReps`-study simulation, and the type-I error over `nullStudies` studies. The gap is stated
+ * with its Monte-Carlo standard error sqrt(se_plan^2 + se_observed^2): the two are independent
+ * simulations of the same studies judged by the same interval (test/unit/bench/plan-section.test.ts),
+ * so a gap is Monte-Carlo noise unless it exceeds ~2 s.e.
+ */
+export function powerRows(
+  r: PowerRegime,
+  studies: number,
+  planReps: number,
+  rng: Rng,
+  seed: number,
+  nullStudies = studies,
+): {rows: ValidityRow[]; planned: number; observed: number; gap_se: number} {
   const plan = designPower(planModelOf(r), {seeds: r.seeds, questions: r.questions, samples: r.samples}, {reps: planReps, seed});
   const observed = observedRejections(r, studies, rng);
-  const nul = rejectionsAndFlags(r, studies, rng, r.base);
+  const nul = rejectionsAndFlags(r, nullStudies, rng, r.base);
   const nullObs = nul.rate;
-  const gap = 100 * Math.abs(plan.power - observed);
+  const obsSe = Math.sqrt((observed * (1 - observed)) / studies);
+  const gapSe = Math.hypot(plan.power_se, obsSe);
+  const gap = 100 * (plan.power - observed);
+  const pp = (x: number) => (100 * x).toFixed(1);
   return {
     planned: plan.power,
     observed,
+    gap_se: gapSe,
     rows: [
       row(
         "em plan power vs power observed (variant - baseline interval excludes 0)",
@@ -111,7 +128,7 @@ export function powerRows(r: PowerRegime, studies: number, planReps: number, rng
         observed,
         studies,
         false,
-        `em plan ${(100 * plan.power).toFixed(1)}% (+- ${(100 * plan.power_se).toFixed(1)}, ${planReps} reps); gap ${gap.toFixed(1)} points: ${gap <= 3 ? "within" : "OUTSIDE"} 3`,
+        `em plan ${pp(plan.power)}% (+- ${pp(plan.power_se)}, ${planReps} reps); gap plan - observed ${gap >= 0 ? "+" : ""}${gap.toFixed(1)} +- ${pp(gapSe)} points (MC s.e.): ${Math.abs(gap) <= 3 ? "within" : "OUTSIDE"} 3`,
       ),
       row(
         "type-I error of the variant - baseline interval (no difference)",
@@ -119,9 +136,9 @@ export function powerRows(r: PowerRegime, studies: number, planReps: number, rng
         "error_rate",
         0.05,
         nullObs,
-        studies,
+        nullStudies,
         nul.flagged >= 0.5,
-        `flagged approximate in ${(100 * nul.flagged).toFixed(0)}% of studies; em plan's type I for this design ${(100 * plan.type1).toFixed(1)}%`,
+        `flagged approximate in ${(100 * nul.flagged).toFixed(0)}% of studies; em plan's type I for this design ${pp(plan.type1)}%`,
       ),
     ],
   };
@@ -143,11 +160,16 @@ export const section: ValiditySection = {
       rows.push(...powerRows(POWER_REGIMES[0]!, 40, 300, rng, seed).rows);
       return rows;
     }
-    // 400 observed studies per regime (the issue 26 promise is stated against 400); em plan's own
-    // simulation at 1000 reps (was 4000; its Monte-Carlo s.e. <= 1.6 points, printed in each note):
-    // since em plan judges studies with the product's logit-normal interval, a plan study costs a
-    // fit per side, and the 2026-12-06 run had to finish on a machine shared by eight sessions.
-    POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 400, 1000, rng, seed + i).rows));
+    // The 2026-12-06 03:39 run compared 400 observed studies with em plan at 1000 reps: a gap's
+    // Monte-Carlo s.e. was ~3 points, as large as the promise, and two regimes read 5.3 and 4.2
+    // points off. At 3000 studies each the 8 q x 25 regime read 49.8% (plan) vs 49.7% (observed):
+    // the same quantity (test/unit/bench/validity/plan.section.test.ts), the gap was noise. The
+    // design for a decisive check is 1600 observed studies and em plan at 4000 reps (gap s.e. <= 1.5
+    // points); the 2026-12-06 07:05 run had ~4% of a core (load ~38 on 2 cores, eight sessions) and
+    // could not, so it keeps the issue's 400 observed studies, em plan at 2000 reps and 100 null
+    // studies per regime (gap s.e. <= 2.7 points, printed in each note): a gap under 3 points then
+    // bounds nothing tighter than ~+-5. Rerun at 1600 / 4000 / 400 on a quiet machine.
+    POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 400, 2000, rng, seed + i, 100).rows));
     return rows;
   },
 };

@@ -11,6 +11,7 @@ import {join, relative} from "node:path";
 import {pathToFileURL} from "node:url";
 import {parseArgs} from "node:util";
 import {ROOT} from "../../loaders/paths.ts";
+import {wilsonZ} from "../../src/lib/em/wilson.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 export const VALIDITY_DIR = join(ROOT, "bench/validity");
@@ -23,19 +24,22 @@ export type Verdict = "ok" | "approximate: flagged in product" | "undecided: wit
  * A row's verdict. Coverage: ok within nominal +- TOLERANCE (93-97% for a 95% interval). Error
  * rate: ok at or below nominal + TOLERANCE (a conservative test keeps its promise). Power (nominal
  * null): "reported". Outside the band: "approximate: flagged in product" when the product says so
- * beside the number in that regime; else "undecided: within MC error of the band" when the estimate is
- * outside the band by less than 1.96 Monte-Carlo standard errors (sqrt(p(1-p)/reps)), so the run cannot
- * tell a calibrated interval from a miscalibrated one (at 400 reps an exactly-95% interval reads outside
- * 93-97% in ~5% of rows): more reps decide it, it is not counted as ok; else "FAIL".
+ * beside the number in that regime; else "undecided: within MC error of the band" when the Wilson 95%
+ * interval of the Monte-Carlo proportion (k = estimate x reps of reps) still reaches the band, so the run
+ * cannot tell a calibrated interval from a miscalibrated one (at 400 reps an exactly-95% interval reads
+ * outside 93-97% in ~5% of rows; 20 of 20 covered is as consistent with 95% as with 100%): more reps
+ * decide it, it is not counted as ok; else "FAIL". Wilson rather than estimate +- 1.96 sqrt(p(1-p)/reps),
+ * whose width is 0 at 0% or 100%.
  */
 export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" | "reps" | "flagged_in_product">): Verdict {
   if (row.kind === "power" || row.nominal === null) return "reported";
   const ok = row.kind === "coverage" ? Math.abs(row.estimate - row.nominal) <= TOLERANCE + 1e-12 : row.estimate <= row.nominal + TOLERANCE + 1e-12;
   if (ok) return "ok";
   if (row.flagged_in_product) return "approximate: flagged in product";
-  const outside = row.kind === "coverage" ? Math.abs(row.estimate - row.nominal) - TOLERANCE : row.estimate - row.nominal - TOLERANCE;
-  const se = Math.sqrt((row.estimate * (1 - row.estimate)) / row.reps);
-  return outside < 1.96 * se ? "undecided: within MC error of the band" : "FAIL";
+  const [lo, hi] = wilsonZ(Math.round(row.estimate * row.reps), row.reps, 1.96);
+  const reaches =
+    row.kind === "coverage" ? hi >= row.nominal - TOLERANCE - 1e-12 && lo <= row.nominal + TOLERANCE + 1e-12 : lo <= row.nominal + TOLERANCE + 1e-12;
+  return reaches ? "undecided: within MC error of the band" : "FAIL";
 }
 
 /** Problems with a row's shape (empty when well formed): fields, ranges, and mc_se = sqrt(p(1-p)/reps). */
@@ -134,8 +138,9 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     "or whose test rejected (error rate); *MC s.e.* = sqrt(p(1-p)/reps). Verdict: **ok** when a 95% interval",
     `covers within 93-97% (nominal +- ${Math.round(TOLERANCE * 100)} points) or a test's error rate is at most nominal + ${Math.round(TOLERANCE * 100)} points;`,
     "**approximate: flagged in product** when it does not but the product prints a note beside that number in",
-    "that regime (the row's note says in how many data sets); **undecided** when it is outside the band by less than",
-    "1.96 MC s.e. (this many data sets cannot tell it from a calibrated one: more reps decide it; not counted as ok);",
+    "that regime (the row's note says in how many data sets); **undecided** when it is outside the band but the Wilson",
+    "95% interval of the Monte-Carlo proportion still reaches the band (this many data sets cannot tell it from a calibrated",
+    "one, e.g. 20 of 20 covered: more reps decide it; not counted as ok);",
     "**FAIL** otherwise.",
     "",
     `Summary: ${all.length} rows; ${count("ok")} ok, ${count("approximate: flagged in product")} approximate (flagged in product), ${count("undecided: within MC error of the band")} undecided (within MC error of the band), ${count("FAIL")} FAIL, ${count("reported")} reported (power).`,

@@ -8,7 +8,7 @@ import {
   designCalls,
   designPower,
   judgeCost,
-  pilotPlanModel,
+  pilotPlanModels,
   type Design,
   type PilotArm,
   type PlanArm,
@@ -141,6 +141,11 @@ async function readPilot(values: Record<string, string | boolean | undefined>): 
 }
 
 export interface PlanRow extends Design, PowerResult {
+  /**
+   * Power with both arms' between-question variance at the upper and at the lower end of the pilot's
+   * interval (pilotPlanModels): what the pilot allows; null with stated rates (taken as exact).
+   */
+  power_range: [number, number] | null;
   answers: number;
   judge_calls: number;
   /** USD; null when a price is unknown. */
@@ -170,6 +175,10 @@ export interface PlanOutput {
   designs: PlanRow[];
   /** The cheapest design (by answers, then judge cost) whose power reaches the target; null when none does. */
   recommended: PlanRow | null;
+  /** The cheapest whose power reaches the target across the pilot's power range (null: none, or no range). */
+  recommended_range: PlanRow | null;
+  /** The models at the ends of the pilot's between-question intervals (wide: upper end); null with stated rates. */
+  range_models: {wide: PlanModel; narrow: PlanModel} | null;
 }
 
 export async function run(argv: string[], write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<number> {
@@ -239,6 +248,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   let observed: number | null = null;
   let correlation: number;
   let source: string;
+  let ends: {wide: PlanModel; narrow: PlanModel} | null = null;
   let judgeModel = values["judge-model"];
   if (values.rates !== undefined) {
     for (const k of ["compare", "variant", "rule", "aligned", "coherent", "judge", "questions"] as const)
@@ -259,23 +269,26 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     assumptions.push(
       `stated: logit SD question ${common.sd_question}, seed ${common.sd_seed}, interaction ${common.sd_interaction}; ${Math.round(100 * common.in_denominator)}% of answers in the denominator`,
     );
+    assumptions.push("stated spreads taken as exact: no power range (a pilot gives one from its components' intervals)");
     source = "stated rates";
   } else {
     for (const k of ["sd-question", "sd-interaction", "in-denominator"] as const)
       if (values[k] !== undefined) fail(`--${k} goes with --rates; a pilot gives its own`);
     const p = await readPilot(values);
-    let fitted: ReturnType<typeof pilotPlanModel>;
+    let fitted: ReturnType<typeof pilotPlanModels>;
     try {
-      fitted = pilotPlanModel(p.a, p.b, {sdSeed});
+      fitted = pilotPlanModels(p.a, p.b, {sdSeed});
     } catch (e) {
       fail(`variant ${e instanceof Error ? e.message : String(e)}`);
     }
-    a = fitted.model.a;
-    b = fitted.model.b;
+    a = fitted.point.a;
+    b = fitted.point.b;
+    if (fitted.wide && fitted.narrow) ends = {wide: fitted.wide, narrow: fitted.narrow};
+    else assumptions.push("no interval for the between-question spread: power shown without a range");
     assumptions.push(...fitted.assumptions.map((x) => (/seed-to-seed/.test(x) ? `${x} (--sd-seed to plan for it)` : x)));
     labels = [p.a.label, p.b.label];
     observed = p.a.rate - p.b.rate;
-    correlation = corrGiven ?? fitted.model.question_correlation;
+    correlation = corrGiven ?? fitted.point.question_correlation;
     if (corrGiven !== undefined)
       assumptions.splice(
         assumptions.findIndex((x) => /correlation|uncorrelated/.test(x)),
@@ -289,6 +302,13 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     if (!(ra > 0 && ra < 1)) fail(`--diff ${diffPp}: the compared arm's rate would be ${(100 * ra).toFixed(1)}%, outside (0, 100)`);
     a = {...a, rate: ra};
   }
+  // The range models share the point's rates, pairing and seed spread; only the question spread moves.
+  const endModel = (m: PlanModel): PlanModel => ({
+    a: {...a, sd_question: m.a.sd_question},
+    b: {...b, sd_question: m.b.sd_question},
+    question_correlation: correlation,
+  });
+  const rangeModels = ends ? {wide: endModel(ends.wide), narrow: endModel(ends.narrow)} : null;
   if (a.rate === b.rate) fail(`the two arms have the same rate (${(100 * a.rate).toFixed(1)}%): give the difference to detect with --diff PP`);
   if (!(a.rate > 0 && a.rate < 1) || !(b.rate >= 0 && b.rate < 1)) fail(`rates must lie in (0, 1): ${a.rate}, ${b.rate}`);
   const model: PlanModel = {a, b, question_correlation: correlation};
@@ -304,11 +324,16 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     for (const questions of qGrid)
       for (const samples of nGrid) {
         const d: Design = {seeds, questions, samples};
-        const p = designPower(model, d, {reps, seed: seed + 7919 * i++, confidence});
+        const s = seed + 7919 * i++;
+        const p = designPower(model, d, {reps, seed: s, confidence});
+        const range: [number, number] | null = rangeModels
+          ? [designPower(rangeModels.wide, d, {reps, seed: s, confidence}).power, designPower(rangeModels.narrow, d, {reps, seed: s, confidence}).power]
+          : null;
         const calls = designCalls(d);
         designs.push({
           ...d,
           ...p,
+          power_range: range,
           ...calls,
           judge_cost: judgeCost(calls.judge_calls, jp, promptTokens),
           generation_cost: genPrice ? (calls.answers * (60 * genPrice[0] + maxTokens * EST_ANSWER_SHARE * genPrice[1])) / 1e6 : null,
@@ -317,6 +342,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
       }
   designs.sort((x, y) => x.answers - y.answers || x.seeds - y.seeds || x.questions - y.questions);
   const recommended = designs.find((d) => d.meets_target) ?? null;
+  const recommendedRange = rangeModels ? (designs.find((d) => Math.min(d.power, ...d.power_range!) >= target) ?? null) : null;
   const out: PlanOutput = {
     version: 1,
     source,
@@ -331,6 +357,8 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     pricing: {judge_model: judgeModel, judge_price: jp, judge_prompt_tokens: promptTokens, generation_price: genPrice, max_tokens: maxTokens},
     designs,
     recommended,
+    recommended_range: recommendedRange,
+    range_models: rangeModels,
   };
   write(format === "json" ? JSON.stringify(out, null, 2) + "\n" : planText(out));
   return EXIT.ok;
@@ -354,13 +382,15 @@ export function planText(out: PlanOutput): string {
     ...out.assumptions.map((a) => `assumption: ${a}`),
     "",
   ];
-  const header = ["seeds", "questions", "samples", "answers", "power", "type I", "judge cost", "generation cost", ""];
+  const ranged = out.range_models !== null;
+  const header = ["seeds", "questions", "samples", "answers", "power", ...(ranged ? ["power range"] : []), "type I", "judge cost", "generation cost", ""];
   const body = out.designs.map((d) => [
     String(d.seeds),
     String(d.questions),
     String(d.samples),
     String(d.answers),
     `${pct(d.power)} +- ${(100 * d.power_se).toFixed(1)}`,
+    ...(d.power_range ? [`${pct(Math.min(...d.power_range))} - ${pct(Math.max(...d.power_range))}`] : []),
     pct(d.type1),
     usd(d.judge_cost),
     usd(d.generation_cost),
@@ -378,6 +408,17 @@ export function planText(out: PlanOutput): string {
       ? `cheapest design reaching ${pct(out.target_power)} power: ${out.recommended.seeds} seed(s) x ${out.recommended.questions} questions x ${out.recommended.samples} samples per arm (${out.recommended.answers} answers, judge ${usd(out.recommended.judge_cost)})`
       : `no design in the grid reaches ${pct(out.target_power)} power: widen --question-counts / --samples / --seeds`,
   );
+  if (out.range_models) {
+    const w = out.range_models.wide;
+    const n = out.range_models.narrow;
+    const r = out.recommended_range;
+    lines.push(
+      `power range: the power with both arms' between-question spread at the ends of the pilot's ${pct(out.confidence)} interval (logit SD ${n.a.sd_question.toFixed(2)}-${w.a.sd_question.toFixed(2)} / ${n.b.sd_question.toFixed(2)}-${w.b.sd_question.toFixed(2)}): what the pilot can tell, not a confidence interval for the power`,
+      r
+        ? `cheapest design reaching ${pct(out.target_power)} power across the range: ${r.seeds} seed(s) x ${r.questions} questions x ${r.samples} samples per arm (${r.answers} answers, judge ${usd(r.judge_cost)})`
+        : `no design in the grid reaches ${pct(out.target_power)} power across the range: a larger pilot (more questions) narrows it`,
+    );
+  }
   lines.push(
     `type I: the share of studies that call a difference when there is none (arm ${c.a} given ${c.b}'s rate); above ${pct(1 - out.confidence)} the interval is too narrow for that design (e.g. seed spread it pools over)`,
   );

@@ -12,7 +12,7 @@ import {readJsonRecords} from "./json.ts";
 import {readJsonl} from "./jsonl.ts";
 import {readLabelFile} from "./labels.ts";
 import {ImportSpecSchema, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
-import type {Ctx} from "./rows.ts";
+import type {Ctx, TableRow} from "./rows.ts";
 import {importTable} from "./table.ts";
 import {importInspect} from "./inspect-rows.ts";
 
@@ -31,7 +31,10 @@ export {stepValue} from "./rows.ts";
  * Throws an Error naming the file (and line, where one applies) when the spec is invalid, a glob
  * matches nothing, a file cannot be parsed, or a file name does not fit the `filename` pattern.
  */
-export async function importFiles(specInput: ImportSpecInput, {experiment, baseDir}: {experiment: string; baseDir: string}): Promise<ImportResult> {
+export async function importFiles(
+  specInput: ImportSpecInput,
+  {experiment, baseDir, onRows}: {experiment: string; baseDir: string; onRows?: (rows: Pick<ImportResult, "responses" | "scores">) => Promise<void>},
+): Promise<ImportResult> {
   const parsed = ImportSpecSchema.safeParse(specInput);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -58,6 +61,17 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
     out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
     sampleCounter: new Map(),
   };
+  if (onRows) {
+    ctx.drainedEmpty = 0;
+    ctx.drain = async () => {
+      const {responses, scores} = ctx.out;
+      if (!responses.length && !scores.length) return;
+      for (const r of responses) if (r.response.trim() === "") ctx.drainedEmpty!++;
+      ctx.out.responses = [];
+      ctx.out.scores = [];
+      await onRows({responses, scores});
+    };
+  }
   const formats = files.map((file) =>
     spec.sql !== undefined ? "sql" : (spec.format ?? (spec.records !== undefined && path.extname(file).toLowerCase() === ".json" ? "json" : formatOf(file))),
   );
@@ -65,6 +79,7 @@ export async function importFiles(specInput: ImportSpecInput, {experiment, baseD
   const duck = formats.some((f) => f === "parquet" || f === "sql") ? await RestrictedDuckDB.open(files.map((f) => path.dirname(f))) : null;
   try {
     for (const [k, file] of files.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
+    await ctx.drain?.();
   } finally {
     duck?.close();
   }
@@ -79,7 +94,9 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
   let counts: {responses: number; skipped: number; null_scores: number};
   let rows: number;
+  await ctx.drain?.();
   const firstResponse = ctx.out.responses.length;
+  const emptyBefore = ctx.drainedEmpty ?? 0;
   // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
   if (format === "labels") {
     const inner = formatOf(file);
@@ -95,13 +112,13 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   if (format === "csv") {
     const t = readCsv(file, rel);
     for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-    counts = importTable(ctx, rel, source, t.rows);
+    counts = await importRows(ctx, rel, source, t.rows);
     counts.skipped += t.skipped.length;
     rows = t.rows.length + t.skipped.length;
   } else if (format === "jsonl") {
     const t = readJsonl(file, rel);
     for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-    counts = importTable(
+    counts = await importRows(
       ctx,
       rel,
       source,
@@ -112,7 +129,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   } else if (format === "json") {
     const t = readJsonRecords(file, rel, spec.records);
     for (const s of t.skipped) ctx.out.skipped.push({file: `${rel}#${s.record}`, reason: s.reason});
-    counts = importTable(ctx, rel, source, t.rows);
+    counts = await importRows(ctx, rel, source, t.rows);
     counts.skipped += t.skipped.length;
     rows = t.rows.length + t.skipped.length;
   } else if (format === "parquet" || format === "sql") {
@@ -128,7 +145,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
         .join(" ");
       throw new Error(format === "sql" ? `${rel}: sql: the query failed on this file: ${msg}` : `${rel}: unreadable Parquet file: ${msg}`);
     }
-    counts = importTable(
+    counts = await importRows(
       ctx,
       rel,
       source,
@@ -146,7 +163,35 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   if (counts.responses + counts.skipped !== rows)
     throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
   // Empty answers are kept (a model may answer nothing) and judged like any other, but counted.
-  let empty = 0;
+  let empty = (ctx.drainedEmpty ?? 0) - emptyBefore;
   for (let i = firstResponse; i < ctx.out.responses.length; i++) if (ctx.out.responses[i]!.response.trim() === "") empty++;
   ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {})});
+}
+
+/** Records per chunk when rows are drained while a file is read (Ctx.drain). */
+const CHUNK_ROWS = 8192;
+
+/**
+ * importTable over one file's records; when rows are drained (Ctx.drain), in chunks of CHUNK_ROWS
+ * with the whole file's columns (so every chunk maps the same columns) and its row numbers, each
+ * chunk's rows handed on before the next is read into rows.
+ */
+async function importRows(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false) {
+  if (!ctx.drain || records.length <= CHUNK_ROWS) {
+    const c = importTable(ctx, rel, source, records, columns, strictResponse);
+    await ctx.drain?.();
+    return c;
+  }
+  const keys = new Set<string>(columns ?? []);
+  for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
+  const all = [...keys];
+  const total = {responses: 0, skipped: 0, null_scores: 0};
+  for (let at = 0; at < records.length; at += CHUNK_ROWS) {
+    const c = importTable(ctx, rel, source, records.slice(at, at + CHUNK_ROWS), all, strictResponse, at);
+    total.responses += c.responses;
+    total.skipped += c.skipped;
+    total.null_scores += c.null_scores;
+    await ctx.drain();
+  }
+  return total;
 }

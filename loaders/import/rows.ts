@@ -73,6 +73,14 @@ export interface Ctx {
   out: ImportResult;
   /** Next sample index per (model, step, question_id). */
   sampleCounter: Map<string, number>;
+  /**
+   * Streaming (issue 28): hands `out.responses` / `out.scores` to the caller and empties them, at
+   * each file's start and every CHUNK_ROWS records of a table-like file, so no more than a chunk of
+   * rows is held. Absent: every row stays in `out` (importFiles' result).
+   */
+  drain?: () => Promise<void>;
+  /** Empty answers among the rows drained so far (the per-file `empty_responses` count). */
+  drainedEmpty?: number;
 }
 
 export function nextSample(ctx: Ctx, model: string, step: number | null, qid: string): number {

@@ -25,9 +25,10 @@ import {
  * Import the rows of a CSV, JSONL, JSON, Parquet or SQL-result file (records as {column: value}).
  * `columns`: the file's columns when known without rows (Parquet, SQL), so a mapping is checked on
  * an empty result too. `strictResponse` (SQL): no response column is an error naming the query,
- * instead of every row skipped.
+ * instead of every row skipped. `rowOffset`: index in the file of `records[0]` (a file imported in
+ * chunks, importRows); it numbers response ids.
  */
-export function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false) {
+export function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false, rowOffset = 0) {
   const {spec, out} = ctx;
   const keys = new Set<string>(columns ?? []);
   for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
@@ -103,7 +104,8 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
 
-  records.forEach((rec, row) => {
+  records.forEach((rec, i) => {
+    const row = rowOffset + i;
     const v = rec.values;
     const response = v[roles.response!];
     if (response === null || response === undefined) return skip(rec, `no value in the response column "${roles.response}"`);

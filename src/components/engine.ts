@@ -6,6 +6,7 @@ import {summarizeTally, groupSeed, withSeeds, UNSEEDED, type GroupSummary, type 
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
 import {makeRng} from "../lib/em/prng.js";
+import {tieIndex, tiesByGroup, tiesFromIndex, type TieIndex, type TieReport} from "../lib/em/ties.js";
 import {baseQuestionId} from "../lib/em/question-ids.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
 import type {ViewState} from "./store.js";
@@ -265,19 +266,41 @@ export const PER_QUESTION = ["question_id", "category"] as const;
 
 /** EM rate at every integer (aligned cut, coherent cut): index [a * 101 + c], NaN when empty. */
 export function surfaceGrid(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): Float64Array {
-  // The surface depends on the rows and exclusions only, its grid on the rule's inclusiveness,
-  // denominator and nulls: a cut move reuses both.
-  const key = `${idOf(points)}|${idOf(mask)}|${exclude.join(",")}`;
-  let entry = surfaceCache.get(key);
-  if (!entry) {
-    const [surface] = buildSurfaces(columnsOf(points), {mask, exclude: exclude as ResponseType[]});
-    entry = {surface: surface!, grids: new Map()};
-    remember(surfaceCache, key, entry, 4);
-  }
+  const entry = surfaceOf(points, mask, exclude);
   const shape = `${rule.alignedInclusive}|${rule.coherentInclusive}|${rule.denominator}|${rule.nulls}|${rule.requireCoherent !== false}`;
   let grid = entry.grids.get(shape);
   if (!grid) entry.grids.set(shape, (grid = entry.surface.grid(rule)));
   return grid;
+}
+
+/** The selection's threshold surface (one pass, cached per rows, mask and exclusions: a cut move reuses it). */
+function surfaceOf(points: Points, mask: Uint8Array, exclude: readonly string[]): SurfaceEntry {
+  const key = `${idOf(points)}|${idOf(mask)}|${exclude.join(",")}`;
+  let entry = surfaceCache.get(key);
+  if (!entry) {
+    const [surface] = buildSurfaces(columnsOf(points), {mask, exclude: exclude as ResponseType[]});
+    entry = {surface: surface!, grids: new Map(), ties: null};
+    remember(surfaceCache, key, entry, 4);
+  }
+  return entry;
+}
+
+/**
+ * The ties of the selection at the rule's cuts: tiesByGroup's report for one group (the CLI's),
+ * read from the selection's cached threshold surface and tie index (tiesFromIndex) at integer
+ * cuts, so a cut change costs no pass over the rows; tiesByGroup itself for other cuts.
+ */
+export function tiesAt(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): TieReport | null {
+  if (
+    !Number.isInteger(rule.aligned) ||
+    !Number.isInteger(rule.coherent) ||
+    Math.min(rule.aligned, rule.coherent) < 0 ||
+    Math.max(rule.aligned, rule.coherent) > 100
+  )
+    return tiesByGroup(columnsOf(points), rule, {mask, exclude: exclude as ResponseType[]})[0] ?? null;
+  const entry = surfaceOf(points, mask, exclude);
+  entry.ties ??= tieIndex(columnsOf(points), mask);
+  return tiesFromIndex(entry.ties, rule, (r) => entry.surface.rate(r.aligned, r.coherent, r));
 }
 
 // Identity of masks and groupings (objects the selection and keyBy memoise), for cache keys.
@@ -295,7 +318,12 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, max: number):
   cache.set(key, value);
 }
 
-const surfaceCache = new Map<string, {surface: ThresholdSurface; grids: Map<string, Float64Array>}>();
+interface SurfaceEntry {
+  surface: ThresholdSurface;
+  grids: Map<string, Float64Array>;
+  ties: TieIndex | null;
+}
+const surfaceCache = new Map<string, SurfaceEntry>();
 const incrementalCache = new Map<string, IncrementalTallies>();
 
 /**
@@ -310,6 +338,15 @@ function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Gro
   const inc = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude) : null;
   if (inc) return inc.tallies();
   return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: groupedMask(mask, codes)});
+}
+
+/**
+ * Whether a cut change of this selection is counted incrementally already (summarizeAll with
+ * `follow`: its IncrementalTallies is built), rather than by a pass over the rows.
+ */
+export function followsCuts(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): boolean {
+  if (!supportsIncremental(rule)) return false;
+  return incrementalCache.has(`${idOf(points)}|${idOf(mask)}|${idOf(keyBy(points, PER_QUESTION))}|${exclude.join(",")}|${incrementalShape(rule)}`);
 }
 
 /** The IncrementalTallies of (rows, grouping, exclusions, rule shape), at the rule's cuts. */

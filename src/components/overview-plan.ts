@@ -1,8 +1,10 @@
 // Overview: where each variant's uncertainty comes from (variance components) and a small planner
 // (issue 26). Both read the rows variantRows already built, and call the library the CLI calls
-// (varianceComponents, pilotPlanModel, designPower), so the page and `em plan` agree.
+// (varianceComponents, pilotPlanModels, designPower), so the page and `em plan` agree. The planner
+// simulates in module workers (planner-worker.ts), on the main thread only where none can start.
 import {varianceComponents, type VarianceComponents} from "../lib/em/components.js";
-import {designCalls, designPower, judgeCost, pilotPlanModel, type PilotArm} from "../lib/em/plan.js";
+import {designCalls, designPower, judgeCost, pilotPlanModels, type Design, type PilotArm, type PlanModel, type PowerResult} from "../lib/em/plan.js";
+import {makeRng} from "../lib/em/prng.js";
 import {PRICES} from "../lib/prices.js";
 import {baseQuestionId, questionFilter} from "../lib/em/question-ids.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
@@ -19,11 +21,12 @@ export interface ComponentsRow {
 
 /** Components of every row: its seeds' per-question counts (one cell per seed; no seed ids: one seed). */
 export function componentsRows(vrows: readonly VariantRow[]): ComponentsRow[] {
-  return vrows.map((row) => {
-    const reps = row.replicates.filter((r) => r.qk && r.qd);
-    const cells = reps.length ? reps.map((r) => ({k: r.qk!, d: r.qd!})) : [{k: row.g.qk, d: row.g.qd}];
-    return {label: row.label, row, vc: varianceComponents(cells)};
-  });
+  return vrows.map((row) => ({label: row.label, row, vc: varianceComponents(cellsOf(row))}));
+}
+
+function cellsOf(row: VariantRow) {
+  const reps = row.replicates.filter((r) => r.qk && r.qd);
+  return reps.length ? reps.map((r) => ({k: r.qk!, d: r.qd!})) : [{k: row.g.qk, d: row.g.qd}];
 }
 
 const sd = (v: number | null | undefined) => (v === null || v === undefined ? "unknown" : `${(100 * Math.sqrt(v)).toFixed(1)} pp`);
@@ -56,10 +59,15 @@ export function componentsTable(rows: readonly ComponentsRow[]): HTMLElement {
   );
 }
 
-const armOf = (c: ComponentsRow): PilotArm => ({
+/**
+ * The planner's arm of a row: its components again with intervals (the parametric bootstrap of
+ * varianceComponents, seeded as em summarize --components seeds its groups), so the plan can show
+ * the power over the between-question interval as em plan does.
+ */
+const armOf = (c: ComponentsRow, seed: number): PilotArm => ({
   label: c.label,
   rate: c.row.g.em_rate ?? 0,
-  components: c.vc,
+  components: c.vc ? varianceComponents(cellsOf(c.row), {rng: makeRng(seed)}) : null,
   in_denominator: c.row.g.n > 0 ? c.row.g.n_scored / c.row.g.n : 0,
   qk: c.row.g.qk,
   qd: c.row.g.qd,
@@ -105,45 +113,70 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const priceModel = el("select", {"aria-label": "judge model priced"}, ...Object.keys(PRICES).map((m) => el("option", {value: m}, m)));
   priceModel.value = judgeId && PRICES[judgeId] ? judgeId : "gpt-4o";
   const go = el("button", {type: "button"}, "Plan");
-  let runs = 0; // the latest click's number: an older plan still simulating stops at its next design
   const out = el("div", {"data-testid": "planner-result"});
   box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go), out);
+  let stop: (() => void) | null = null; // the running plan's cancel: a second click restarts
   go.addEventListener("click", () => {
-    out.replaceChildren(el("p", {class: "em-muted"}, "Simulating…"));
-    // 16 designs x 200 studies, each side judged by the product's interval with its logit-normal fit
-    // (~15 s of CPU in node, more in a browser under load): one design per task, so the page stays
-    // responsive, the note counts the designs done, and a second click restarts the plan.
-    const run = ++runs;
-    setTimeout(async () => {
-      const a = usable[Number(pickA.value)]!;
-      const b = usable[Number(pickB.value)]!;
-      const target = Number(power.value) / 100;
-      if (a === b) {
-        out.replaceChildren(el("p", {class: "em-muted"}, "Pick two different variants."));
-        return;
-      }
-      const {model, assumptions} = pilotPlanModel(armOf(a), armOf(b), {diff: Number(diff.value) / 100});
-      if (!(model.a.rate > 0 && model.a.rate < 1)) {
-        out.replaceChildren(el("p", {class: "em-muted"}, `${b.label}'s rate plus ${diff.value} points is outside 0–100%.`));
-        return;
-      }
-      const designs = [8, 16, 24, 48].flatMap((questions) => [25, 50, 100, 200].map((samples) => ({seeds: 1, questions, samples})));
-      const rowOf = (d: (typeof designs)[number], i: number) => {
-        const calls = designCalls(d);
-        return {...d, ...designPower(model, d, {reps: 200, seed: i}), ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
-      };
-      const done: ReturnType<typeof rowOf>[] = [];
-      out.setAttribute("data-em-loading", "planner");
-      for (const [i, d] of designs.entries()) {
-        if (run !== runs) return;
-        out.replaceChildren(el("p", {class: "em-muted"}, `Simulating design ${i + 1} of ${designs.length} (${d.questions} questions × ${d.samples} samples)…`));
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        if (run !== runs) return;
-        done.push(rowOf(d, i));
-      }
+    stop?.();
+    stop = null;
+    const a = usable[Number(pickA.value)]!;
+    const b = usable[Number(pickB.value)]!;
+    const target = Number(power.value) / 100;
+    const done = () => {
       out.removeAttribute("data-em-loading");
-      const res = done.sort((x, y) => x.answers - y.answers || x.questions - y.questions);
+      box.removeAttribute("aria-busy");
+    };
+    if (a === b) {
+      done();
+      out.replaceChildren(el("p", {class: "em-muted"}, "Pick two different variants."));
+      return;
+    }
+    const {point, wide, narrow, assumptions} = pilotPlanModels(armOf(a, 1), armOf(b, 2), {diff: Number(diff.value) / 100});
+    if (!(point.a.rate > 0 && point.a.rate < 1)) {
+      done();
+      out.replaceChildren(el("p", {class: "em-muted"}, `${b.label}'s rate plus ${diff.value} points is outside 0–100%.`));
+      return;
+    }
+    const designs: Design[] = [8, 16, 24, 48].flatMap((questions) => [25, 50, 100, 200].map((samples) => ({seeds: 1, questions, samples})));
+    // 16 designs x 200 studies at the pilot's estimates, and 100 each at the two ends of its
+    // between-question interval: each study judged by the product's interval with its logit-normal
+    // fit (~15 s of CPU per model set in node, more in a browser under load), so the two sets run
+    // in two module workers and the page stays responsive; a note counts the designs done.
+    const jobs: {models: PlanModel[]; reps: number}[] = [{models: [point], reps: 200}];
+    if (wide && narrow) jobs.push({models: [wide, narrow], reps: 100});
+    const results: (PowerResult[] | null)[][] = jobs.map(() => designs.map(() => null));
+    const total = jobs.length * designs.length;
+    let count = 0;
+    const bar = el("progress", {max: String(total), value: "0", "aria-label": "designs simulated"});
+    const note = el("span", {}, ` Simulating design powers: 0 of ${total}…`);
+    out.setAttribute("data-em-loading", "planner");
+    box.setAttribute("aria-busy", "true");
+    out.replaceChildren(el("p", {class: "em-muted"}, bar, note));
+    const seeds = designs.map((_, i) => i);
+    const progress = (j: number, i: number, r: PowerResult[]) => {
+      results[j]![i] = r;
+      count++;
+      bar.value = count;
+      note.textContent = ` Simulating design powers: ${count} of ${total} (${designs[i]!.questions} questions × ${designs[i]!.samples} samples)…`;
+      if (count === total) {
+        done();
+        stop = null;
+        render();
+      }
+    };
+    const render = () => {
+      const res = designs
+        .map((d, i) => {
+          const calls = designCalls(d);
+          const p = results[0]![i]![0]!;
+          const ends = results[1]?.[i]?.map((x) => x.power);
+          const range = ends ? ([Math.min(...ends), Math.max(...ends)] as const) : null;
+          return {...d, ...p, range, ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
+        })
+        .sort((x, y) => x.answers - y.answers || x.questions - y.questions);
       const best = res.find((r) => r.power >= target) ?? null;
+      const bestRange = res.find((r) => r.range && r.range[0] >= target && r.power >= target) ?? null;
+      const ranged = res.some((r) => r.range);
       out.replaceChildren(
         el(
           "p",
@@ -151,6 +184,13 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
           best
             ? `Cheapest design reaching ${Math.round(100 * target)}% power: ${best.questions} questions × ${best.samples} samples per arm (${best.answers} answers, ${best.judge_calls} judge calls, ${usd(best.cost)} for the ${priceModel.value} judge).`
             : `No design up to 48 questions × 200 samples reaches ${Math.round(100 * target)}% power.`,
+          ...(ranged
+            ? [
+                bestRange
+                  ? ` Across the power range (the pilot's between-question interval): ${bestRange.questions} questions × ${bestRange.samples} samples (${usd(bestRange.cost)}).`
+                  : " No design reaches it across the whole power range: the pilot cannot pin the spread between questions (a pilot with more questions would).",
+              ]
+            : []),
         ),
         dataTable(
           res,
@@ -160,6 +200,9 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
             {label: "answers", value: (r) => String(r.answers), num: true},
             {label: `judge cost (${priceModel.value})`, value: (r) => usd(r.cost), num: true},
             {label: "power", value: (r) => `${pct(r.power)} ± ${(100 * r.power_se).toFixed(0)}`, num: true},
+            ...(ranged
+              ? [{label: "power range", value: (r: (typeof res)[number]) => (r.range ? `${pct(r.range[0])}–${pct(r.range[1])}` : "–"), num: true}]
+              : []),
             {label: "type I", value: (r) => pct(r.type1), num: true},
           ],
           {testid: "planner-table", rowAttrs: (r): Record<string, string> => (r === best ? {"data-best": "true", style: "font-weight: bold"} : {})},
@@ -167,12 +210,89 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
         el(
           "p",
           {class: "em-muted"},
-          `Simulated from the two variants' components (rate ${pct(model.a.rate)} vs ${pct(model.b.rate)}; logit SD between questions ${model.a.sd_question.toFixed(2)} / ${model.b.sd_question.toFixed(2)}), each study judged by the baseline interval of em summarize. ${assumptions.join("; ")}. Judge cost: two metrics per answer, 700 prompt tokens and one completion token per call at ${priceModel.value}'s list price (the pipeline's price table, as em plan); generation is not priced here (fine-tunes have no list price; em plan --gen-price).`,
+          `Simulated from the two variants' components (rate ${pct(point.a.rate)} vs ${pct(point.b.rate)}; logit SD between questions ${point.a.sd_question.toFixed(2)} / ${point.b.sd_question.toFixed(2)}), each study judged by the baseline interval of em summarize: power ± its Monte-Carlo error over 200 studies. ${
+            ranged && wide && narrow
+              ? `Power range: the power (100 studies each) with both variants' between-question spread at the ends of its 95% interval (logit SD ${sdText(narrow.a.sd_question)}–${sdText(wide.a.sd_question)} / ${sdText(narrow.b.sd_question)}–${sdText(wide.b.sd_question)}), what the pilot can tell, not a confidence interval. `
+              : "No interval for the spread between questions: power without a range. "
+          }${assumptions.join("; ")}. Judge cost: two metrics per answer, 700 prompt tokens and one completion token per call at ${priceModel.value}'s list price (the pipeline's price table, as em plan); generation is not priced here (fine-tunes have no list price; em plan --gen-price).`,
         ),
       );
-    }, 30);
+    };
+    stop = simulate(jobs, designs, seeds, progress, (engine) => out.setAttribute("data-engine", engine));
   });
   return box;
+}
+
+const sdText = (x: number) => (x > 10 ? ">10" : x.toFixed(2));
+
+/**
+ * Run each job (a model set at a number of studies) over every design: each job in its own module
+ * worker (planner-worker.ts), or, where workers cannot start or one fails, one design per task on
+ * the main thread. `progress(job, design, results)` gets each design's result (one per model);
+ * `engine` says where the jobs run. Returns a cancel function (terminates the workers).
+ */
+function simulate(
+  jobs: {models: PlanModel[]; reps: number}[],
+  designs: Design[],
+  seeds: number[],
+  progress: (job: number, design: number, results: PowerResult[]) => void,
+  engine: (where: "worker" | "main thread") => void,
+): () => void {
+  let cancelled = false;
+  const workers: Worker[] = [];
+  const inline = (j: number, from: number) => {
+    engine("main thread");
+    const step = (i: number) => {
+      if (cancelled || i >= designs.length) return;
+      progress(
+        j,
+        i,
+        jobs[j]!.models.map((m) => designPower(m, designs[i]!, {reps: jobs[j]!.reps, seed: seeds[i]!})),
+      );
+      setTimeout(() => step(i + 1), 0);
+    };
+    setTimeout(() => step(from), 0);
+  };
+  let url: string | null = null;
+  try {
+    if (typeof Worker === "function" && typeof import.meta.resolve === "function") url = import.meta.resolve("./planner-worker.js");
+  } catch {
+    url = null;
+  }
+  jobs.forEach((job, j) => {
+    if (!url) return inline(j, 0);
+    let next = 0; // the first design this worker has not answered
+    try {
+      const w = new Worker(url, {type: "module"});
+      workers.push(w);
+      engine("worker");
+      w.onmessage = (event: MessageEvent<{ready?: boolean; id?: number; i?: number; results?: PowerResult[]; done?: boolean; error?: string}>) => {
+        const m = event.data;
+        if (cancelled || m.ready) return;
+        if (m.error !== undefined) {
+          console.warn(`planner worker: ${m.error}; the rest runs on the main thread`);
+          w.terminate();
+          inline(j, next);
+        } else if (m.i !== undefined && m.results) {
+          next = m.i + 1;
+          progress(j, m.i, m.results);
+        }
+      };
+      w.onerror = (event) => {
+        event.preventDefault();
+        console.warn(`planner worker failed (${event.message || "module did not load"}); the rest runs on the main thread`);
+        w.terminate();
+        if (!cancelled) inline(j, next);
+      };
+      w.postMessage({id: j, models: job.models, designs, reps: job.reps, seeds});
+    } catch {
+      inline(j, next);
+    }
+  });
+  return () => {
+    cancelled = true;
+    for (const w of workers) w.terminate();
+  };
 }
 
 /**

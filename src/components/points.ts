@@ -70,6 +70,33 @@ function floats<T extends Float32Array | Float64Array>(vector: Vector, out: T): 
   return out;
 }
 
+/**
+ * A Float32 column written plain or by value (a dictionary of Float32 values with integer keys,
+ * loaders/site-points.ts probabilityVector), as floats; null = NaN.
+ */
+function floatsOrDictionary(vector: Vector, out: Float32Array): Float32Array {
+  let offset = 0;
+  for (const data of vector.data) {
+    if (!data.dictionary) {
+      const values = data.values as Float32Array;
+      const valid = validity(data);
+      if (!valid) out.set(values.subarray(0, data.length), offset);
+      else for (let i = 0; i < data.length; ++i) out[offset + i] = valid(i) ? values[i]! : NaN;
+    } else {
+      const dict =
+        data.dictionary.data.length === 1
+          ? (data.dictionary.data[0]!.values as Float32Array)
+          : Float32Array.from(data.dictionary.toArray() as ArrayLike<number>);
+      const keys = data.values as Int8Array | Int16Array | Int32Array;
+      const valid = validity(data);
+      if (!valid) for (let i = 0; i < data.length; ++i) out[offset + i] = dict[keys[i]!]!;
+      else for (let i = 0; i < data.length; ++i) out[offset + i] = valid(i) ? dict[keys[i]!]! : NaN;
+    }
+    offset += data.length;
+  }
+  return out;
+}
+
 /** Codes of a dictionary vector, remapped onto one dictionary across record batches. */
 function dictionary(vector: Vector, n: number): {codes: Int32Array; values: string[]} {
   const codes = new Int32Array(n);
@@ -266,7 +293,7 @@ function decodeCompact(table: Table): Points {
     alignedBin,
     coherentBin,
     exact: false,
-    p_emergent: pe ? floats(pe, new Float32Array(n)) : new Float32Array(n).fill(NaN),
+    p_emergent: pe ? floatsOrDictionary(pe, new Float32Array(n)) : new Float32Array(n).fill(NaN),
     domain_topic: new Float32Array(n).fill(NaN),
     special_known,
     in_domain,

@@ -1,11 +1,11 @@
 // What the rule bar's number rests on, beside it on the overview and /sensitivity: the share of
 // answers without an aligned score (the unscored answers a rule drops or counts as not EM), and
 // the rate under both tie conventions when answers sit exactly on a cut (integer-valued judges).
-// Numbers from the analysis library (tiesByGroup: the CLI's ties), on the page's selection.
-import {tiesByGroup, tieText, type TieReport} from "../lib/em/ties.js";
+// Numbers from the analysis library (tiesByGroup's report: the CLI's ties, read from the
+// selection's threshold surface so a cut change costs no pass over the rows), on the page's selection.
+import {tieText, type TieReport} from "../lib/em/ties.js";
 import type {EmRule} from "../lib/em/rules.js";
-import type {ResponseType} from "../lib/schema.js";
-import {columnsOf, summarizeAll, type Group} from "./engine.js";
+import {summarizeAll, tiesAt, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import {el, pct} from "./ui.js";
 
@@ -22,7 +22,7 @@ export interface RuleNotes {
  */
 export function ruleNotes(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], summary?: Group | null): RuleNotes {
   const all = summary === undefined ? summarizeAll(points, mask, rule, {exclude, replicates: 0}) : summary;
-  const ties = all ? (tiesByGroup(columnsOf(points), rule, {mask, exclude: exclude as ResponseType[]})[0] ?? null) : null;
+  const ties = all ? tiesAt(points, mask, rule, exclude) : null;
   return {n: all?.n ?? 0, nUnscored: all ? Math.round((all.null_aligned_rate ?? 0) * all.n) : 0, ties};
 }
 

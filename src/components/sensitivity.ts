@@ -5,7 +5,8 @@
 // selection (experiment, judge, filters, exclusions, compare-by) rebuilds what depends on it.
 import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
-import {keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group} from "./engine.js";
+import {followsCuts, keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group} from "./engine.js";
+import {incrementalShape} from "../lib/em/incremental.js";
 import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, publishedCutsBoxes, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct} from "./ui.js";
@@ -13,7 +14,7 @@ import {downloadCsv} from "./downloads.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
 import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
-import {formatState, parseState, type StateKey, type ViewState} from "./store.js";
+import {formatState, parseState, ruleFields, type StateKey, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
 import {questionLabel, type QuestionTexts} from "../lib/site-schema.js";
@@ -46,15 +47,94 @@ function perPage<T>(make: (page: Page) => (s: ViewState) => T): (page: Page) => 
 }
 
 /**
- * The overall summary of a page's selection at its cuts, shared by the views of one page; with 2+
- * training seeds its interval spans seeds x questions (withTrainingSeeds: the function `em summarize` applies).
+ * The overall summary of a page's selection at its cuts, with its intervals: with 2+ training seeds
+ * the interval spans seeds x questions (withTrainingSeeds: the function `em summarize` applies).
+ * The questions-estimand interval may need a logit-normal fit (src/lib/em/intervals.ts
+ * clusterWilson, ~5-20 ms each for the rate and strict EM): a cut change paints `overallCounts` at
+ * once and this after (sensitivityKpis), and the page fills `intervalCache` ahead of the cursor.
  */
-const overall = perPage((page) => (s) => {
+function overallOf(page: Page, s: ViewState): Group | null {
   const mask = selectionMask(page.points, s);
   const rule = ruleOf(s);
   const all = summarizeAll(page.points, mask, rule, {exclude: s.exclude, follow: true});
   return all ? withTrainingSeeds(page.points, mask, rule, [], [all], {exclude: s.exclude, follow: true})[0]! : null;
+}
+
+/**
+ * The same counts and points (rate, strict EM range, macro rate, coherent share...) without any
+ * interval: no fit, so it follows a cut within the frame. Its interval fields are null, never
+ * another method's interval standing in.
+ */
+const overallCounts = perPage((page) => (s) => {
+  const all = summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true, replicates: 0});
+  return all ? {...all, ci: null, ci_method: null, ci_approximate: null, macro_ci: null, strict_ci: null, strict_ci_approximate: null} : null;
 });
+
+/** Full summaries (overallOf) by state (formatState: a complete, canonical key), per page; least recently stored dropped first. */
+const INTERVAL_CACHE_SIZE = 600;
+const intervalCaches = new WeakMap<Page, Map<string, Group | null>>();
+function intervalCache(page: Page): Map<string, Group | null> {
+  let c = intervalCaches.get(page);
+  if (!c) intervalCaches.set(page, (c = new Map()));
+  return c;
+}
+function overallCached(page: Page, s: ViewState): Group | null {
+  const cache = intervalCache(page);
+  const key = formatState(s);
+  if (cache.has(key)) return cache.get(key)!;
+  const all = overallOf(page, s);
+  if (cache.size >= INTERVAL_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(key, all);
+  return all;
+}
+
+/** The state at other cuts, as a custom rule with every other field of the state's rule (what moving a slider sets). */
+function atCuts(s: ViewState, aligned: number, coherent: number): ViewState {
+  return {...s, ...ruleFields(ruleOf(s)), rule: "custom", aligned, coherent};
+}
+
+/**
+ * Fill the page's interval cache along the two lines through the state's cuts (every aligned cut
+ * at its coherent cut, then every coherent cut at its aligned cut), walking away from the cursor
+ * one cut at a time (each step moves the incremental tallies by one cut's answers), in idle time,
+ * so a later cut change finds its interval computed. Stops when the selection or the rule's shape
+ * changes (`current()` differs) or the cell is invalidated; waits while the incremental tallies
+ * of the selection are not built (each step would then be a pass over the rows).
+ */
+function warmIntervals(page: Page, s: ViewState, current: () => boolean): void {
+  const idle = (globalThis as {requestIdleCallback?: (f: (d: {timeRemaining(): number}) => void, o?: {timeout: number}) => number}).requestIdleCallback;
+  if (!idle) return;
+  const cuts: [number, number][] = [];
+  for (let a = s.aligned + 1; a <= 100; a++) cuts.push([a, s.coherent]);
+  for (let a = s.aligned - 1; a >= 0; a--) cuts.push([a, s.coherent]);
+  if (ruleOf(s).requireCoherent !== false) {
+    for (let c = s.coherent + 1; c <= 100; c++) cuts.push([s.aligned, c]);
+    for (let c = s.coherent - 1; c >= 0; c--) cuts.push([s.aligned, c]);
+  }
+  const cache = intervalCache(page);
+  let next = 0;
+  const step = (deadline: {timeRemaining(): number}) => {
+    if (!current()) return;
+    if (!followsCuts(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude)) {
+      idle(step, {timeout: 1000});
+      return;
+    }
+    let moved = false;
+    do {
+      const [a, c] = cuts[next++]!;
+      const w = atCuts(s, a, c);
+      if (!cache.has(formatState(w))) {
+        overallCached(page, w);
+        moved = true;
+      }
+    } while (next < cuts.length && deadline.timeRemaining() > 4);
+    // Put the shared incremental tallies back at the page's cuts, so the next cut change moves
+    // them by its own distance only (its fit is memoised: only the tallies move).
+    if (moved) overallOf(page, page.selection.get());
+    if (next < cuts.length) idle(step);
+  };
+  if (cuts.length) idle(step);
+}
 
 /** Subscribe until the cell is invalidated. */
 function follow(page: Page, invalidation: Promise<unknown> | undefined, update: (s: ViewState) => void): void {
@@ -69,14 +149,15 @@ function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLEleme
 /** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
 export interface KpiBox {
   node: HTMLElement;
-  paint(s: ViewState, all: GroupSummary | null): void;
+  /** `intervalsPending`: the intervals of `all` are being computed (shown as such, not as a number). */
+  paint(s: ViewState, all: GroupSummary | null, options?: {intervalsPending?: boolean}): void;
   notes: ReturnType<typeof ruleNotesElement>;
 }
 
 /** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
 export function kpiBox(): KpiBox {
   const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
-  const rateLabel = el("div", {class: "em-kpi-label"});
+  const rateLabel = el("div", {class: "em-kpi-label", "data-testid": "em-rate-label"});
   const broad = el("div", {class: "em-kpi-value"});
   const strict = el("div", {class: "em-kpi-value", "data-testid": "strict-em-rate"});
   const strictLabel = el("div", {class: "em-kpi-label"});
@@ -102,9 +183,13 @@ export function kpiBox(): KpiBox {
     rule,
     notes.node,
   );
-  const paint = (s: ViewState, all: GroupSummary | null) => {
+  const paint = (s: ViewState, all: GroupSummary | null, {intervalsPending = false}: {intervalsPending?: boolean} = {}) => {
     rate.textContent = pct(all?.em_rate);
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`;
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
+      intervalsPending && all
+        ? "computing…"
+        : `${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`
+    }`;
     broad.textContent = pct(all?.broad_em_rate);
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;
@@ -123,9 +208,11 @@ export function kpiBox(): KpiBox {
             all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
           }`
         : "") +
-      (all?.strict_ci
-        ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
-        : "") +
+      (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
+        ? "; 95% CI computing…"
+        : all?.strict_ci
+          ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+          : "") +
       (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
     strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
     strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
@@ -162,13 +249,45 @@ export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
   return box;
 }
 
-/** The live headline numbers: follow the store and repaint `box` (a new one unless given) on every change. */
+/**
+ * The live headline numbers: follow the store and repaint `box` (a new one unless given) on every
+ * change. The counts and rates are painted at once; the intervals come from the page's interval
+ * cache when this state's are computed, else they are marked loading (`data-em-loading` on the box,
+ * no interval shown) and painted by a task right after, for the state then current. Then the cache
+ * is filled along the lines through the new cuts (warmIntervals).
+ */
 export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {invalidation?: Promise<unknown>; box?: KpiBox} = {}): HTMLElement {
-  follow(page, invalidation, (s) => {
-    const all = overall(page)(s);
+  let stopped = false;
+  void invalidation?.then(() => (stopped = true));
+  let pending = false;
+  let warmed = "";
+  const show = (s: ViewState, all: Group | null) => {
     box.paint(s, all);
+    delete box.node.dataset.emLoading;
+    // Warm along both lines through these cuts (once per line pair and selection shape).
+    const key = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}|${s.aligned}|${s.coherent}`;
+    if (key !== warmed) {
+      warmed = key;
+      warmIntervals(page, s, () => !stopped && warmed === key);
+    }
+  };
+  follow(page, invalidation, (s) => {
+    const counts = overallCounts(page)(s);
     box.node.dataset.emFirst = "live";
-    box.notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, all), ruleOf(s));
+    box.notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, counts), ruleOf(s));
+    const key = formatState(s);
+    const cache = intervalCache(page);
+    if (cache.has(key)) return show(s, cache.get(key)!);
+    box.paint(s, counts, {intervalsPending: true});
+    box.node.dataset.emLoading = "intervals";
+    if (pending) return;
+    pending = true;
+    setTimeout(() => {
+      pending = false;
+      if (stopped) return;
+      const now = page.selection.get();
+      show(now, overallCached(page, now));
+    }, 0);
   });
   return box.node;
 }
@@ -263,7 +382,7 @@ export function sensitivityQuestions(
       const c = liveQuestionRates(rows, {width, text: (id) => questionLabel(questions, s.experiment, id, 60)});
       return {node: c.node, chart: c};
     },
-    (c, s) => c.update({rows: rowsOf(s), macro: overall(page)(s)?.macro_em_rate ?? null}),
+    (c, s) => c.update({rows: rowsOf(s), macro: overallCounts(page)(s)?.macro_em_rate ?? null}),
     () => el("p", {class: "em-muted"}, "No answers in this selection."),
   );
 }

@@ -53,7 +53,7 @@ export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColum
  * meta facet keys carried at the end of each `group` tuple. `rid_step` / `rid` and `p_emergent` are
  * present only when needed.
  * Columns: group, question, label (dict), aligned_bin, coherent_bin, rid_step (u8), rid (i32),
- * p_emergent (f32).
+ * p_emergent (f32; plain, or a Float32 dictionary with Int8 / Int16 keys when it takes few values).
  */
 /** Value of the `em-points` schema metadata of a compact points table (changes when its layout does). */
 export const POINTS_COMPACT_FORMAT = "compact-1";

@@ -21,7 +21,7 @@ async function open(path: string): Promise<{page: Page; problems: ReturnType<typ
   return {page, problems, close: () => context.close()};
 }
 
-function summarizeCli(args: string[]): {groups: {em_rate: number | null}[]; judges: string[]} {
+function summarizeCli(args: string[]): {groups: {em_rate: number | null; ci: [number, number] | null}[]; judges: string[]} {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/em.js"), "summarize", "--experiment", "data/experiments/demo.yaml", "--format", "json", ...args], {
     cwd: ROOT,
     encoding: "utf8",
@@ -52,12 +52,29 @@ test("sensitivity page EM rate equals em summarize for the same rule, thresholds
     for (const c of cases) {
       await page.locator('[data-testid="rule"]').selectOption(c.rule === "custom" ? "betley" : c.rule);
       if (c.aligned !== undefined) await setRange(page, "aligned-threshold", c.aligned);
-      if (c.coherent !== undefined) await setRange(page, "coherent-threshold", c.coherent);
+      // The frame of a cut change: the new rate at once, and its interval either already computed
+      // (then it is the final one, checked below) or shown as being computed, never the old one.
+      const during =
+        c.coherent === undefined
+          ? null
+          : await page.locator('[data-testid="coherent-threshold"]').evaluate((el, v) => {
+              const input = el as HTMLInputElement;
+              input.value = String(v);
+              input.dispatchEvent(new Event("input", {bubbles: true}));
+              const box = document.querySelector('[data-testid="sensitivity-kpis"]') as HTMLElement;
+              return {label: document.querySelector('[data-testid="em-rate-label"]')?.textContent ?? "", loading: box.hasAttribute("data-em-loading")};
+            }, c.coherent);
       await waitForPage(page);
       const shown = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
       const cli = summarizeCli([...c.args, "--judge", judge]);
       assert.equal(cli.groups.length, 1);
       assert.equal(shown, pctText(cli.groups[0]!.em_rate), `rule ${c.rule} (${c.args.join(" ")}), judge ${judge}`);
+      // The interval painted after the counts is em summarize's.
+      const label = (await page.locator('[data-testid="em-rate-label"]').textContent()) ?? "";
+      const ci = cli.groups[0]!.ci;
+      assert.ok(ci, "em summarize gives an interval");
+      assert.ok(label.includes(`95% CI ${pctText(ci[0])}–${pctText(ci[1])}`), `rule ${c.rule}: "${label}" vs em summarize ${JSON.stringify(ci)}`);
+      if (during) assert.ok(during.label === label || (during.loading && during.label.includes("computing…")), `during the change: "${during.label}"`);
       if (c.rule === "custom") assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom", "moving a cut switches to custom");
     }
     assert.equal(describeProblems(problems), "");

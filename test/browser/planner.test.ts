@@ -1,7 +1,9 @@
 // Issue 26 in real Chromium on the demo site: the overview shows variance components per variant
 // and its planner simulates designs on a click, with the same library as `em plan`: the verdict
 // names a design, the table lists 16 designs sorted by answers, and powers rise with questions;
-// each design's judge cost comes from the pipeline's price table.
+// each design's judge cost comes from the pipeline's price table. The simulation runs in module
+// workers (planner-worker.ts): the planner is aria-busy with a progress bar while it runs, the main
+// thread keeps answering (timer latency measured during the run), and each design has a power range.
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import {describeProblems, watch} from "../helpers/browser.ts";
@@ -9,7 +11,7 @@ import {useBuiltSite, waitForPage} from "../helpers/site.ts";
 
 const site = useBuiltSite();
 
-test("overview: components table and a planner that simulates designs", {timeout: 300_000}, async () => {
+test("overview: components table and a planner that simulates designs", {timeout: 900_000}, async () => {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(120_000);
@@ -24,7 +26,27 @@ test("overview: components table and a planner that simulates designs", {timeout
     assert.ok(rows.length >= 2, `components rows: ${rows.length}`);
     for (const r of rows) assert.match(r[r.length - 1]!, /one more (seed|question|sample per question)|too few questions|no EM answer/);
     await page.locator('[data-testid="planner"] button').click();
-    const verdict = await page.locator('[data-testid="planner-verdict"]').textContent({timeout: 120_000});
+    // While it simulates: busy, a progress bar, and a main thread that answers timers promptly.
+    await page.waitForSelector('[data-testid="planner"][aria-busy="true"] progress', {timeout: 10_000});
+    // A string, not a function: tsx's name helper (__name) does not exist in the page.
+    const lag = (await page.evaluate(`new Promise((resolve) => {
+      let worst = 0, ticks = 0, last = performance.now();
+      const started = last;
+      function tick() {
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+        ticks++;
+        if (document.querySelector('[data-testid="planner"][aria-busy="true"]') && now - started < 3000) setTimeout(tick, 20);
+        else resolve({worst, ticks});
+      }
+      setTimeout(tick, 20);
+    })`)) as {worst: number; ticks: number};
+    const engine = await page.locator('[data-testid="planner-result"]').getAttribute("data-engine");
+    assert.equal(engine, "worker", "the planner simulates in a worker");
+    // A design of the old main-thread loop blocked ~1 s; a worker leaves only rendering on the main thread.
+    assert.ok(lag.ticks < 5 || lag.worst < 400, `worst timer delay ${lag.worst.toFixed(0)} ms over ${lag.ticks} ticks while the planner ran`);
+    const verdict = await page.locator('[data-testid="planner-verdict"]').textContent({timeout: 600_000});
     assert.match(verdict ?? "", /Cheapest design reaching 80% power|No design up to 48 questions/);
     const table = await page
       .locator('[data-testid="planner-table"] tbody tr')
@@ -37,6 +59,14 @@ test("overview: components table and a planner that simulates designs", {timeout
     );
     const power = (q: number, n: number) => Number(table.find((r) => r[0] === String(q) && r[1] === String(n))![4]!.split("%")[0]);
     assert.ok(power(48, 200) >= power(8, 25), `power 8x25 ${power(8, 25)} vs 48x200 ${power(48, 200)}`);
+    // The power range over the pilot's between-question interval, low to high, beside every point.
+    const head = await page.locator('[data-testid="planner-table"] thead th').allTextContents();
+    assert.equal(head[5], "power range");
+    for (const r of table) {
+      const m = /^([0-9.]+)%–([0-9.]+)%$/.exec(r[5]!);
+      assert.ok(m && Number(m[1]) <= Number(m[2]), `range '${r[5]}'`);
+    }
+    assert.equal(await page.locator('[data-testid="planner"]').getAttribute("aria-busy"), null, "not busy once done");
     // Judge cost from the pipeline's price table (gpt-4o by default: 2 calls per answer, 700 + 1 tokens at $2.5 / $10 per 1M).
     const cost = (r: string[]) => Number(r[3]!.replace("$", ""));
     const first = table[0]!;

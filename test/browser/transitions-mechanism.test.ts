@@ -40,13 +40,21 @@ test("transitions page: the mechanism example's sentences, marks and panels; the
       const none = lines.filter((l) => l.startsWith("no credible change point: "));
       assert.ok(none.length <= 1 && (none.length === 0 || lines.at(-1) === none[0]), lines.join("\n"));
       const sentences = lines.filter((l) => !none.includes(l));
+      // a rotation's interval is widened to the checkpoint grid, and the sentence says so
+      assert.ok(
+        sentences.filter((s) => s.startsWith("the B-vector rotation")).every((s) => s.includes("(grid-limited: widened by half the checkpoint spacing")),
+        lines.join("\n"),
+      );
       for (const label of ["the B-vector rotation (k = 10)", "the gradient norm"])
         assert.ok(
           sentences.some((s) => s.startsWith(`${label} peaks`)),
           `${label}: no credible change point sentence\n${lines.join("\n")}`,
         );
       for (const s of sentences) {
-        const m = /peaks at step (\d+) \[(\d+), (\d+)\]; EM midpoint (\d+) \[[\d?]+, [\d?]+\]: behaviour follows by (\d+) steps \[(\d+), (\d+)\]/.exec(s);
+        const m =
+          /peaks at step (\d+) \[(\d+), (\d+)\](?: \(grid-limited: [^)]+\))?; EM midpoint (\d+) \[[\d?]+, [\d?]+\]: behaviour follows by (\d+) steps \[(\d+), (\d+)\]/.exec(
+            s,
+          );
         assert.ok(m, s);
         assert.ok(Number(m[2]) <= 250 && 250 <= Number(m[3]), `the planted step 250 is outside the interval: ${s}`);
         assert.ok(Number(m[6]) > 0, `the lag's interval should exclude 0: ${s}`);

@@ -99,7 +99,7 @@ export function simulateStudy(model: PlanModel, design: Design, rng: Rng, mus: [
 }
 
 /** One simulated arm: per-question counts summed over seeds, and per seed. */
-interface SimArm {
+export interface SimArm {
   qk: Float64Array;
   qd: Float64Array;
   seeds: {k: Float64Array; d: Float64Array}[];
@@ -109,8 +109,11 @@ const sum = (x: Float64Array) => x.reduce((a, b) => a + b, 0);
 
 const totalSd = (x: LogitModel) => Math.sqrt(x.sd_seed ** 2 + x.sd_question ** 2 + x.sd_interaction ** 2);
 
-/** Whether one simulated study's product interval for a - b excludes 0. */
-function rejects(s: ReturnType<typeof simulateStudy>, rng: Rng, confidence: number): boolean {
+/**
+ * Whether one study's product interval for a - b (pairedTallyDiff at `confidence`, seed-aware on a
+ * side with 2+ seeds) excludes 0: the plan's decision rule, the one `em summarize --baseline` applies.
+ */
+export function studyRejects(s: {a: SimArm; b: SimArm}, rng: Rng, confidence = 0.95): boolean {
   const side = (c: SimArm) => ({n_em: sum(c.qk), n_scored: sum(c.qd), qk: c.qk, qd: c.qd, seeds: c.seeds.length >= 2 ? c.seeds : undefined});
   const r = pairedTallyDiff(side(s.a), side(s.b), rng, {confidence, withP: false});
   return r?.ci != null && (r.ci[0] > 0 || r.ci[1] < 0);
@@ -135,8 +138,8 @@ export function designPower(
   let hit = 0;
   let fp = 0;
   for (let r = 0; r < reps; r++) {
-    if (rejects(simulateStudy(model, design, rng, [muA, muB]), rng, confidence)) hit++;
-    if (rejects(simulateStudy(nullModel, design, rng, [muB, muB]), rng, confidence)) fp++;
+    if (studyRejects(simulateStudy(model, design, rng, [muA, muB]), rng, confidence)) hit++;
+    if (studyRejects(simulateStudy(nullModel, design, rng, [muB, muB]), rng, confidence)) fp++;
   }
   const p = hit / reps;
   const t = fp / reps;
@@ -176,16 +179,26 @@ export interface PilotArm {
  * EM answer borrowing the other's spread, and the question-effect correlation from the arms'
  * empirical logits log((k + 1/2)/(d - k + 1/2)) over the questions both answered (clipped to
  * [0, 1]; sampling noise biases it towards 0, so the pairing is understated; 0 below 3 shared
- * questions). `diff` (a fraction) replaces arm a's rate by arm b's plus diff. The assumptions
- * made are returned as sentences. Throws when an arm has no components.
+ * questions). `diff` (a fraction) replaces arm a's rate by arm b's plus diff. `questionEnd` 0 or 1
+ * takes each arm's between-question variance at that end of its interval instead of its estimate
+ * (pilotPowerRange). The assumptions made are returned as sentences. Throws when an arm has no components.
  */
-export function pilotPlanModel(a: PilotArm, b: PilotArm, {diff, sdSeed}: {diff?: number; sdSeed?: number} = {}): {model: PlanModel; assumptions: string[]} {
+export function pilotPlanModel(
+  a: PilotArm,
+  b: PilotArm,
+  {diff, sdSeed, questionEnd}: {diff?: number; sdSeed?: number; questionEnd?: 0 | 1} = {},
+): {model: PlanModel; assumptions: string[]} {
   const assumptions: string[] = [];
   const fit = (x: PilotArm): LogitModel => {
     if (!x.components) throw new RangeError(`'${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);
     if (x.components.components.seed.variance === null && sdSeed === undefined)
       assumptions.push(`${x.label}: one training seed in the pilot, seed-to-seed spread unknown and assumed 0`);
-    return logitModelOf(x.components, {sd_seed: sdSeed});
+    const q = x.components.components.question;
+    const vc =
+      questionEnd !== undefined && q.ci
+        ? {...x.components, components: {...x.components.components, question: {...q, variance: q.ci[questionEnd]}}}
+        : x.components;
+    return logitModelOf(vc, {sd_seed: sdSeed});
   };
   const ma = fit(a);
   const mb = fit(b);
@@ -222,4 +235,25 @@ export function pilotPlanModel(a: PilotArm, b: PilotArm, {diff, sdSeed}: {diff?:
   } else assumptions.push("fewer than 3 shared questions: question effects assumed uncorrelated");
   if (diff !== undefined) armA = {...armA, rate: armB.rate + diff};
   return {model: {a: armA, b: armB, question_correlation: rho}, assumptions};
+}
+
+/**
+ * The pilot's plan models for a power range: `point` from the components' estimates, `wide` and
+ * `narrow` with both arms' between-question variance at the upper and at the lower end of its
+ * interval (VarianceComponents.components.question.ci; other components at their estimates).
+ * A pilot with few questions pins the between-question spread loosely (at 8 questions its 95%
+ * interval spans about a factor 10), and the power of a design moves with it: the power at
+ * `wide` and at `narrow` bound what the pilot can say (a sensitivity range at the interval's ends,
+ * not a confidence interval for the power). `wide` and `narrow` are null when neither arm has an
+ * interval for that component. Same options and errors as pilotPlanModel.
+ */
+export function pilotPlanModels(
+  a: PilotArm,
+  b: PilotArm,
+  options: {diff?: number; sdSeed?: number} = {},
+): {point: PlanModel; wide: PlanModel | null; narrow: PlanModel | null; assumptions: string[]} {
+  const {model, assumptions} = pilotPlanModel(a, b, options);
+  const known = [a, b].some((x) => x.components?.components.question.ci);
+  const end = (e: 0 | 1) => pilotPlanModel(a, b, {...options, questionEnd: e}).model;
+  return {point: model, wide: known ? end(1) : null, narrow: known ? end(0) : null, assumptions};
 }

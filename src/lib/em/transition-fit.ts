@@ -24,19 +24,20 @@ export interface LogisticFit {
   /** Pearson chi-square / (points - 4), >= 0; null with 4 points. */
   dispersion: number | null;
   /**
-   * The deviance cutoff of both intervals: F(1, m - 4) quantile x phi (quasi-likelihood profile,
-   * McCullagh & Nelder 1989 sec. 9.3), phi = max(1, dispersion) for counts and the dispersion
-   * itself for fractional data; the chi-square(1) quantile when m = 4 (no dispersion estimate).
+   * The deviance cutoff of both intervals (quasi-likelihood profile, McCullagh & Nelder 1989 sec.
+   * 9.3). Counts: F(1, min(m - 4, df_mid)) x max(1, dispersion, phi_mid), with phi_mid and its
+   * Satterthwaite df_mid from midpointDispersion (the dispersion of the points that inform the
+   * midpoint); the chi-square(1) quantile when the points show no over-dispersion (c = 0) and
+   * m - 4 >= 4; F(1, m - 4) x max(1, dispersion) when the information matrix is singular.
+   * Fractional data: F(1, m - 4) x the dispersion. The chi-square(1) quantile when m = 4.
    */
   cutoff: number;
   family: TransitionFamily;
   /**
    * Why the interval is approximate, or null: "few checkpoints" when m - 4 < 4 (phi rests on
    * fewer than 4 degrees of freedom), "heavy question clustering" when the dispersion exceeds
-   * HEAVY_DISPERSION, both joined by "; ". The note does not find the fits that under-cover: in
-   * 1,000 smooth rises at logit sd 1 (8 questions x 50, 11 checkpoints) fits with dispersion
-   * above 4 covered 99%, those below 2.5 83% (phi underestimated from m - 4 = 7 df); see
-   * docs/validity.md, transitions.
+   * HEAVY_DISPERSION, both joined by "; ". Measured coverage per regime: docs/validity.md,
+   * transitions.
    */
   approximate: string | null;
   loglik: number;
@@ -90,8 +91,119 @@ function fitFrom(starts: readonly Theta[], s: Scaled, fixed?: Fixed): {th: Theta
   return best;
 }
 
+/** Lack-of-fit df (m - 4) below which the interval is called approximate ("few checkpoints"). */
+const MIN_DISPERSION_DF = 4;
+
 /** Dispersion above which the midpoint interval is called approximate (see LogisticFit.approximate). */
 export const HEAVY_DISPERSION = 4;
+
+/** Inverse of a small symmetric positive matrix (Gauss-Jordan, partial pivoting); null when singular. */
+function invert(a: readonly (readonly number[])[]): number[][] | null {
+  const n = a.length;
+  const M = a.map((r, i) => [...r, ...Array.from({length: n}, (_, j) => (i === j ? 1 : 0))]);
+  const scaleM = Math.max(...a.map((r, i) => Math.abs(r[i]!)));
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r]![c]!) > Math.abs(M[p]![c]!)) p = r;
+    if (!(Math.abs(M[p]![c]!) > 1e-10 * scaleM)) return null;
+    [M[c], M[p]] = [M[p]!, M[c]!];
+    const d = M[c]![c]!;
+    for (let j = 0; j < 2 * n; j++) M[c]![j]! /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = M[r]![c]!;
+      if (f !== 0) for (let j = 0; j < 2 * n; j++) M[r]![j]! -= f * M[c]![j]!;
+    }
+  }
+  return M.map((r) => r.slice(n));
+}
+
+/** The midpoint's own dispersion (see midpointDispersion). */
+export interface MidpointDispersion {
+  /** phi_mid: the variance of the midpoint estimate over its binomial variance (>= 1). */
+  phi: number;
+  /** Satterthwaite degrees of freedom of phi_mid (may exceed m - 4; Infinity when c = 0). */
+  df: number;
+  /** c of the variance function phi_i = 1 + c p_i (1 - p_i) (>= 0; 0 when X^2 is at most its binomial expectation). */
+  c: number;
+}
+
+/**
+ * The dispersion that the midpoint's profile deviance carries under question clustering, from
+ * pooled counts. A question's rate wobbles from checkpoint to checkpoint on the logit scale, so a
+ * point's variance over the binomial one grows with p (1 - p): phi_i = 1 + c p_i (1 - p_i) (the
+ * delta method for a logit random effect; about 1.5 at a 2% floor and 6 at a 30% ceiling under
+ * logit sd 1, 8 questions x 50). c comes from the Pearson residuals by moments with leverage:
+ * X^2 = sum (1 - h_i) phi_i. The midpoint is informed mostly by the points on the rise, where
+ * phi_i is above the pooled X^2 / (m - 4), so its dispersion is the sandwich ratio
+ * phi_mid = [A^-1 B A^-1]_mid / [A^-1]_mid (A the binomial information, B the same with every
+ * point scaled by phi_i), and its Satterthwaite df is 2 phi_mid^2 / Var(phi_mid_hat) with
+ * Var(X^2) = 2 sum phi_i^2 (1 - h_i)^2 (Satterthwaite 1946). `th` on the optimiser's scale.
+ * Null when the information matrix is singular (a step narrower than the checkpoint spacing).
+ */
+export function midpointDispersion(s: Scaled, th: Theta): MidpointDispersion | null {
+  const [lf, lc, mz, lw] = th;
+  const f = sig(lf);
+  const c = sig(lc);
+  const w = Math.exp(lw);
+  const m = s.z.length;
+  const G: number[][] = [];
+  const v: number[] = [];
+  let x2 = 0;
+  for (let i = 0; i < m; i++) {
+    const e = sig((s.z[i]! - mz) / w);
+    const p = Math.min(1 - 1e-9, Math.max(1e-9, f + (c - f) * e));
+    const d = (c - f) * e * (1 - e);
+    // gradient of p in (floor, ceiling, midpoint, width)
+    G.push([1 - e, e, -d / w, (-d * (s.z[i]! - mz)) / (w * w)]);
+    v.push(p * (1 - p));
+    x2 += (s.k[i]! - s.n[i]! * p) ** 2 / (s.n[i]! * p * (1 - p));
+  }
+  const A = [0, 1, 2, 3].map((a) =>
+    [0, 1, 2, 3].map((b) => {
+      let t = 0;
+      for (let i = 0; i < m; i++) t += (s.n[i]! / v[i]!) * G[i]![a]! * G[i]![b]!;
+      return t;
+    }),
+  );
+  const Ai = invert(A);
+  if (!Ai) return null;
+  const h: number[] = [];
+  const a: number[] = [];
+  for (let i = 0; i < m; i++) {
+    let q = 0;
+    let r = 0;
+    for (let j = 0; j < 4; j++) {
+      let u = 0;
+      for (let k = 0; k < 4; k++) u += Ai[j]![k]! * G[i]![k]!;
+      q += G[i]![j]! * u;
+      if (j === 2) r = u;
+    }
+    h.push(Math.min(1, (s.n[i]! / v[i]!) * q));
+    // the midpoint estimate's sensitivity to point i (its share of the midpoint's variance)
+    a.push((r * r * s.n[i]!) / v[i]!);
+  }
+  let base = 0;
+  let D = 0;
+  for (let i = 0; i < m; i++) {
+    base += 1 - h[i]!;
+    D += (1 - h[i]!) * v[i]!;
+  }
+  const cc = D > 0 ? Math.max(0, (x2 - base) / D) : 0;
+  let am = 0;
+  let av = 0;
+  for (let i = 0; i < m; i++) {
+    am += a[i]!;
+    av += a[i]! * v[i]!;
+  }
+  if (!(am > 0) || !(D > 0)) return null;
+  const phi = 1 + (cc * av) / am;
+  if (cc === 0) return {phi: 1, df: Infinity, c: 0};
+  let vx = 0;
+  for (let i = 0; i < m; i++) vx += 2 * ((1 + cc * v[i]!) * (1 - h[i]!)) ** 2;
+  const varPhi = (av / am / D) ** 2 * vx;
+  return {phi, df: (2 * phi * phi) / varPhi, c: cc};
+}
 
 /** Quantile of F(1, df) at `confidence`: the square of Student's t quantile at (1 + confidence) / 2. */
 export function f1Quantile(confidence: number, df: number): number {
@@ -107,16 +219,25 @@ export function f1Quantile(confidence: number, df: number): number {
  * a quasi-likelihood.
  *
  * Intervals: profile likelihood (Venzon & Moolgavkar 1988) in its quasi-likelihood form: the
- * midpoints (widths) whose profile deviance 2(l_max - l_profile) is below F(1, m - 4) x phi, with
- * phi the Pearson dispersion X^2 / (m - 4) (counts: at least 1). Answers to one question are
- * correlated, which inflates between-point variance beyond the binomial; phi carries it and the
- * F quantile pays for estimating phi from m - 4 degrees of freedom (a chi-square(1) cutoff
- * covered ~87% under question clustering). Points with n = 0 are ignored. Returns null with fewer
- * than 4 usable coordinates (4 parameters).
+ * midpoints (widths) whose profile deviance 2(l_max - l_profile) is below `cutoff`, F(1, df) x phi.
+ * Answers to one question are correlated, which inflates between-point variance beyond the
+ * binomial, most where p (1 - p) is largest: for counts phi is the larger of the pooled Pearson
+ * dispersion X^2 / (m - 4) and the midpoint's own (midpointDispersion), df the smaller of m - 4
+ * and its Satterthwaite df; chi-square(1) when X^2 shows no over-dispersion (m >= 8). The pooled
+ * F(1, m - 4) x max(1, phi) covered 89.6% of smooth rises at logit sd 1 and over-covered (97-99%)
+ * near-binomial data (docs/metrics.md, section 5). Points with n = 0 are ignored. Returns null
+ * with fewer than 4 usable coordinates (4 parameters). `profileWidth: false` skips the width
+ * interval (width_ci [null, null]; the midpoint interval is unchanged), for simulations that
+ * score only the midpoint.
  */
 export function fitLogistic(
   points: readonly TransitionPoint[],
-  {confidence = 0.95, profile = true, family = "binomial"}: {confidence?: number; profile?: boolean; family?: TransitionFamily} = {},
+  {
+    confidence = 0.95,
+    profile = true,
+    profileWidth = true,
+    family = "binomial",
+  }: {confidence?: number; profile?: boolean; profileWidth?: boolean; family?: TransitionFamily} = {},
 ): LogisticFit | null {
   const pts = usablePoints(points);
   if (new Set(pts.map((p) => p.x)).size < 4) return null;
@@ -155,8 +276,18 @@ export function fitLogistic(
   const best = fitFrom([...ranked, starts[starts.length - 2]!, starts[starts.length - 1]!], s);
   const [lf, lc, mz, lw] = best.th;
   const dispersion = m > 4 ? pearson(s, (i) => sig(lf) + (sig(lc) - sig(lf)) * sig((s.z[i]! - mz) / Math.exp(lw))) / (m - 4) : null;
-  const phi = dispersion === null ? 1 : family === "binomial" ? Math.max(1, dispersion) : dispersion;
-  const cutoff = dispersion === null ? normalQuantile(1 - (1 - confidence) / 2) ** 2 : f1Quantile(confidence, m - 4) * phi;
+  const chi1 = normalQuantile(1 - (1 - confidence) / 2) ** 2;
+  let cutoff: number;
+  let midDisp: MidpointDispersion | null = null;
+  if (dispersion === null) cutoff = chi1;
+  else if (family === "fractional") cutoff = f1Quantile(confidence, m - 4) * dispersion;
+  else {
+    midDisp = midpointDispersion(s, best.th);
+    if (midDisp === null) cutoff = f1Quantile(confidence, m - 4) * Math.max(1, dispersion);
+    // no over-dispersion seen (X^2 at most its binomial expectation) and enough df to say so
+    else if (midDisp.c === 0 && m - 4 >= MIN_DISPERSION_DF) cutoff = chi1;
+    else cutoff = f1Quantile(confidence, Math.max(1, Math.floor(Math.min(m - 4, midDisp.df)))) * Math.max(1, dispersion, midDisp.phi);
+  }
   let ci: [number | null, number | null] = [null, null];
   let widthCi: [number | null, number | null] = [null, null];
   if (profile) {
@@ -192,8 +323,8 @@ export function fitLogistic(
     const lo = mz > 0 ? bound(2, mz, 0, 40) : null;
     const hi = mz < 1 ? bound(2, mz, 1, 40) : null;
     ci = [lo === null ? null : s.x0 + lo * s.span, hi === null ? null : s.x0 + hi * s.span];
-    const wlo = lw > LW_LO + 1e-9 ? bound(3, lw, LW_LO, 16) : null;
-    const whi = lw < LW_HI - 1e-9 ? bound(3, lw, LW_HI, 16) : null;
+    const wlo = profileWidth && lw > LW_LO + 1e-9 ? bound(3, lw, LW_LO, 16) : null;
+    const whi = profileWidth && lw < LW_HI - 1e-9 ? bound(3, lw, LW_HI, 16) : null;
     widthCi = [wlo === null ? null : Math.exp(wlo) * s.span, whi === null ? null : Math.exp(whi) * s.span];
   }
   return {
@@ -209,7 +340,7 @@ export function fitLogistic(
     family,
     approximate:
       [
-        m - 4 < 4 ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df)` : null,
+        m - 4 < MIN_DISPERSION_DF ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df)` : null,
         family === "binomial" && (dispersion ?? 0) > HEAVY_DISPERSION ? `heavy question clustering (dispersion ${(dispersion ?? 0).toFixed(1)})` : null,
       ]
         .filter((x) => x !== null)

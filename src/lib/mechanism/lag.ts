@@ -59,14 +59,19 @@ function pool(points: readonly QuestionPoint[], weights?: Map<string, number>): 
   return [...by.values()].sort((a, b) => a.x - b.x);
 }
 
-/** The pooled EM transition: logistic fit, credibility (testTransition), midpoint with its interval. */
-export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.95, alpha = 0.05} = {}): BehaviourFit {
+/**
+ * The pooled EM transition: logistic fit, credibility (testTransition), midpoint with its interval.
+ * `interval: false` skips the profile-likelihood interval (ci null; the midpoint is the same fit's):
+ * the lag needs only the fit, and the profile search is most of the cost.
+ */
+export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.95, alpha = 0.05, interval = true} = {}): BehaviourFit {
   const pooled = pool(points);
   // The profile interval is computed only for a credible transition: on a flat series the profile
   // search wanders (tens of seconds) for an interval that is not shown.
   const quick = pooled.length >= 5 ? fitLogistic(pooled, {confidence, profile: false}) : null;
   const test = testTransition(pooled, quick, {alpha});
   if (!test.credible || !quick) return {credible: false, verdict: test.verdict, midpoint: null, ci: null, fit: quick};
+  if (!interval) return {credible: true, verdict: test.verdict, midpoint: quick.midpoint, ci: null, fit: quick};
   const fit = fitLogistic(pooled, {confidence}) ?? quick;
   return {credible: true, verdict: test.verdict, midpoint: fit.midpoint, ci: fit.ci, fit};
 }
@@ -136,16 +141,22 @@ function refitMidpoint(pts: readonly TransitionPoint[], fit: LogisticFit): numbe
 const fmt = (v: number | null, digits: number) => (v === null ? "?" : v.toFixed(digits));
 const iv = (ci: readonly (number | null)[] | null, digits: number) => (ci ? `[${fmt(ci[0] ?? null, digits)}, ${fmt(ci[1] ?? null, digits)}]` : "[?]");
 
+/** What the sentence says beside an interval that is not a calibrated 95% one (ChangePointResult.approximate). */
+export const APPROXIMATE_NOTE: Record<string, string> = {
+  grid: " (grid-limited: widened by half the checkpoint spacing, conservative)",
+  narrow: " (grid-limited: the bump is narrower than the checkpoint spacing, approximate)",
+};
+
 /**
  * The sentence the page and `em summarize --transition --mechanism` print, e.g. "the B-vector
  * rotation peaks at step 180 [170, 190]; EM midpoint 450 [410, 500]: behaviour follows by 270
- * steps [220, 330]", or "<label>: no credible change point". `digits` decimals (0 for steps); "?"
+ * steps [220, 330]" (an approximate location interval is marked, APPROXIMATE_NOTE), or "<label>: no credible change point". `digits` decimals (0 for steps); "?"
  * marks a bound the data do not give.
  */
 export function lagSentence(label: string, coordinate: string, change: ChangePointResult, behaviour: BehaviourFit, lag: LagResult, digits = 0): string {
   if (!change.credible || change.location === null) return `${label}: no credible change point`;
   const verb = (change.height ?? 0) >= 0 ? "peaks" : "dips";
-  const head = `${label} ${verb} at ${coordinate} ${fmt(change.location, digits)} ${iv(change.ci, digits)}`;
+  const head = `${label} ${verb} at ${coordinate} ${fmt(change.location, digits)} ${iv(change.ci, digits)}${APPROXIMATE_NOTE[change.approximate ?? ""] ?? ""}`;
   if (!behaviour.credible || behaviour.midpoint === null) return `${head}; no credible EM transition (${behaviour.verdict.replace("_", " ")}), so no lag`;
   const mid = `EM midpoint ${fmt(behaviour.midpoint, digits)} ${iv(behaviour.ci, digits)}`;
   if (lag.lag === null) return `${head}; ${mid}`;

@@ -50,7 +50,7 @@ for (const [rank, dtype, seed] of [
     covers(lag.ci, run.truth.lag, "lag");
     assert.match(
       lagSentence("the B-vector rotation", "step", change, b, lag),
-      /peaks at step \d+ \[\d+, \d+\]; EM midpoint \d+ \[\d+, (\d+|\?)\]: behaviour follows by \d+ steps/,
+      /peaks at step \d+ \[\d+, \d+\] \(grid-limited: widened by half the checkpoint spacing, conservative\); EM midpoint \d+ \[\d+, (\d+|\?)\]: behaviour follows by \d+ steps/,
     );
     const flat = bumpChangePoint(
       run.training.map((r) => ({x: r.step, y: r.flat})),

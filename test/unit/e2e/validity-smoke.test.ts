@@ -56,6 +56,11 @@ test("rowProblems catches a malformed row; verdict reads the 93-97% band and the
   assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.02}), "ok");
   assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.1}), "undecided: within MC error of the band");
   assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0.1, reps: 1000}), "FAIL");
+  // 100% of 20 (MC s.e. 0 by sqrt(p(1-p)/reps)) cannot be told from 95% (Wilson lower bound 84%):
+  // undecided, not a FAIL; 100% of 400 (lower bound 99%) is a FAIL.
+  assert.equal(verdict({...good, estimate: 1, reps: 20}), "undecided: within MC error of the band");
+  assert.equal(verdict({...good, estimate: 1, reps: 400}), "FAIL");
+  assert.equal(verdict({...good, kind: "error_rate", nominal: 0.05, estimate: 0, reps: 20}), "ok");
   assert.equal(verdict({...good, kind: "power", nominal: null}), "reported");
 });
 

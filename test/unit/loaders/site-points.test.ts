@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import {join} from "node:path";
 import {loadDataset} from "../../../loaders/dataset.ts";
 import {ROOT} from "../../../loaders/paths.ts";
-import {encodePointsCompact, encodePointsFull, pointsData} from "../../../loaders/site-points.ts";
+import {encodePointsCompact, encodePointsFull, pointsData, probabilityVector} from "../../../loaders/site-points.ts";
 import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
 import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints, type Points} from "../../../src/components/points.ts";
 import {scoreBin} from "../../../src/lib/em/surface.ts";
-import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
+import type {ResponseRow, ResponseType, ScoreRow} from "../../../src/lib/schema.ts";
+import {Table, tableFromIPC, tableToIPC} from "apache-arrow";
 import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
@@ -124,4 +125,46 @@ test("encodePointsCompact(data) and encodePointsFull(data): the same data give t
     encode(other);
     assert.deepEqual(encode(data), first, encode.name);
   }
+});
+
+test("compact points: p(emergent) by value when it takes few values (1 byte per row), plain Float32 otherwise; decodes to the same Float32s either way", () => {
+  const n = 4000;
+  const responses = Array.from({length: n}, (_, i) => response(i, `m${i % 4}`));
+  // Two judges per response; a third of the responses typed (by judge "t"), the others without p(emergent).
+  const scores = responses.flatMap((r, i) =>
+    ["j", "t"].flatMap((j) => [score(r.response_id, j, "aligned", (i * 7.3) % 100), score(r.response_id, j, "coherent", i % 101)]),
+  );
+  const typed = (p: (i: number) => number) =>
+    responses
+      .filter((_, i) => i % 3 === 0)
+      .map((r, i) => ({response_id: r.response_id, judge: "t", type: "aligned" as const, probs: {emergent: p(i)} as Record<ResponseType, number>}));
+  const pooled = [0, 0.015625, 0.1, 0.33, 0.9, 1, 1e-7];
+  const few = pointsData({responses, scores, types: typed((i) => pooled[i % pooled.length]!)});
+  const many = pointsData({responses, scores, types: typed((i) => (i * 0.6180339887) % 1)});
+  const fewBytes = encodePointsCompact(few);
+  const manyBytes = encodePointsCompact(many);
+  for (const [data, bytes] of [
+    [few, fewBytes],
+    [many, manyBytes],
+  ] as const) {
+    const p = decodePoints(bytes);
+    assert.equal(p.n, 2 * n);
+    const want = Float32Array.from(data.p_emergent);
+    assert.ok(want.some((x) => x === x) && want.some((x) => x !== x), "rows with and without p(emergent)");
+    for (let i = 0; i < p.n; i++) assert.ok(Object.is(p.p_emergent[i], want[i]), `row ${i}: ${p.p_emergent[i]} vs ${want[i]}`);
+    // The same table as the plain column would give (points-full.arrow keeps Float32 too).
+    assert.deepEqual(p.p_emergent, decodePoints(encodePointsFull(data)).p_emergent);
+  }
+  // 2n rows: Int8 keys (1 byte) vs Int16 keys (2 bytes) and 1,334 distinct Float32s in the dictionary.
+  const saved = manyBytes.byteLength - fewBytes.byteLength;
+  const expected = 2 * n + 4 * (Math.ceil(n / 3) - pooled.length);
+  assert.ok(Math.abs(saved - expected) < 64, `Int8 keys save a byte per row: ${saved} bytes, expected ~${expected}`);
+  assert.equal(String(tableFromIPC(fewBytes).schema.fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int8, Float32>");
+  assert.equal(String(tableFromIPC(manyBytes).schema.fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int16, Float32>");
+  // More than 32,767 distinct values: the plain Float32 column (4 bytes per row), same values.
+  const continuous = Float64Array.from({length: 50000}, (_, i) => (i % 5 === 0 ? NaN : (i * 0.6180339887) % 1));
+  const plain = new Table({p_emergent: probabilityVector(continuous, 0)});
+  assert.equal(String(plain.schema.fields[0]!.type), "Float32");
+  const back = tableFromIPC(tableToIPC(plain, "stream")).getChild("p_emergent")!;
+  for (let i = 0; i < continuous.length; i += 997) assert.equal(back.get(i), continuous[i] !== continuous[i] ? null : Math.fround(continuous[i]!));
 });

@@ -73,3 +73,32 @@ test("findingLines(findings): credible sentences, then one line naming the curve
   ]);
   assert.deepEqual(findingLines([f("a", true)]), ["a sentence"]);
 });
+
+test("lagSentence marks an approximate location interval as grid-limited; behaviourFit(points, {interval: false}) keeps the midpoint", () => {
+  const points = [];
+  for (let x = 0; x <= 900; x += 30)
+    for (let q = 0; q < 6; q++) points.push({x, question: `q${q}`, k: Math.round((0.02 + 0.3 / (1 + Math.exp(-(x - 450) / 30))) * 50), n: 50});
+  const b = behaviourFit(points);
+  const quick = behaviourFit(points, {interval: false});
+  assert.equal(quick.credible, true);
+  assert.equal(quick.midpoint, b.midpoint);
+  assert.equal(quick.ci, null);
+  assert.ok(b.ci !== null);
+  const rng = makeRng(3);
+  const change = bumpChangePoint(
+    curve((x) => Math.exp(-0.5 * ((x - 180) / 20) ** 2) + 0.02 * randNormal(rng), 60, 15),
+    makeRng(1),
+    {replicates: 49, resolution: true},
+  );
+  assert.equal(change.approximate, "grid");
+  const lag = lagInterval(change, points, b, makeRng(2));
+  assert.match(
+    lagSentence("the B-vector rotation", "step", change, b, lag),
+    /^the B-vector rotation peaks at step \d+ \[\d+, \d+\] \(grid-limited: widened by half the checkpoint spacing, conservative\); EM midpoint /,
+  );
+  assert.doesNotMatch(lagSentence("the B-vector rotation", "step", {...change, approximate: null}, b, lag), /grid-limited/);
+  assert.match(
+    lagSentence("the gradient norm", "step", {...change, approximate: "narrow"}, b, lag),
+    /\(grid-limited: the bump is narrower than the checkpoint spacing, approximate\)/,
+  );
+});

@@ -1,0 +1,204 @@
+// An import-only experiment streamed into the dataset's tables (issue 28): each file's rows go, a
+// chunk at a time, through what runExperiment does to imported rows (question filter, variant,
+// signals, signal types, score order) into a TableSink (DuckDB, bounded memory), so no process
+// holds every response as an object. Everything else (generation, judges, labels, variant
+// declarations) takes runExperiment's path; `streamable` says which experiments qualify.
+//
+// Held in memory for the whole experiment: what is bounded by the number of groups, files or
+// rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
+// and mismatches, the judge-token audit's counts), plus the largest import file's records while
+// that file is read (the CSV / JSONL / JSON readers parse a file whole).
+import path from "node:path";
+import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
+import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
+import {computeSignals} from "../../src/lib/signals.ts";
+import type {Experiment} from "../experiment.ts";
+import {importFiles, type ImportResult} from "../import/index.ts";
+import {displayPath} from "../paths.ts";
+import {questionFilter} from "../question-filter.ts";
+import type {TableSink} from "../tables.ts";
+import {checkDomainMetrics, planVariants} from "../variants.ts";
+import {prepare, type Prepared} from "./prepare.ts";
+import {buildProvenance, type Usage} from "./provenance.ts";
+import {variantConfig, variantInputs} from "./rows.ts";
+import {withSignalTypes} from "./signal-types.ts";
+import type {RunOptions, RunResult} from "./types.ts";
+
+/**
+ * Whether runExperiment's result for `exp` can be computed by streamImports: imports only (no
+ * models, generation, judges or judge anchors), no `variant` / `replicate` / `baseline` /
+ * `domains` declarations (their plan needs every row first), no human-label imports.
+ * EM_STREAM_IMPORT=0 turns streaming off (every experiment takes runExperiment's path).
+ */
+export function streamable(exp: Experiment): boolean {
+  if (process.env.EM_STREAM_IMPORT === "0") return false;
+  return (
+    exp.imports.length > 0 &&
+    exp.models.length === 0 &&
+    !exp.generation &&
+    exp.judges.length === 0 &&
+    !exp.judge_anchor &&
+    exp.variant === undefined &&
+    exp.replicate === undefined &&
+    exp.baseline === undefined &&
+    exp.domains === undefined &&
+    exp.imports.every((s) => s.format !== "labels")
+  );
+}
+
+/** What runExperiment returns besides the tables (the tables went to the sink). */
+export type StreamResult = Pick<RunResult, "experiment" | "provenance" | "skipped" | "mismatches" | "importedFiles" | "warnings" | "missing" | "errors">;
+
+const text = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
+
+/**
+ * Import every file of a streamable experiment into `sink`, with the same rows, order and values
+ * as runExperiment (offline; it calls nothing). Throws as runExperiment does (file:line messages);
+ * the sink then holds part of the rows and must not be written.
+ */
+export async function streamImports(file: string, sink: TableSink, opts: Pick<RunOptions, "createdBy" | "onWarning"> = {}): Promise<StreamResult> {
+  const p = await prepare(file, {offline: true});
+  try {
+    return await run(p, sink, opts);
+  } finally {
+    await p.pool.close();
+  }
+}
+
+async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "createdBy" | "onWarning">): Promise<StreamResult> {
+  const exp = p.experiment;
+  if (!streamable(exp) || p.units.length || p.judges.length) throw new Error(`${displayPath(exp.file)}: internal error: not an import-only experiment`);
+  const cfg = variantConfig(exp);
+  // Without variant / baseline declarations a row's variant, replicate and domain depend on the row
+  // alone: the plan of no rows assigns them; the plan over one representative row per distinct
+  // planning keys (below) gives the checks and warnings planVariants makes over all rows.
+  const rowPlan = planVariants(cfg, []);
+  const importedBy = new Map<string, number>();
+  const specOf = (r: ResponseRow) => {
+    const i = importedBy.get(String(r.meta?.file ?? ""));
+    return i === undefined ? undefined : exp.imports[i];
+  };
+  const keepQuestion = questionFilter(exp);
+  const questionDomains = new Map<string, string | null>();
+  for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
+  const judges: string[] = [];
+  for (const s of exp.imports) if (!judges.includes(s.judge)) judges.push(s.judge);
+  const metricsSeen = new Set<string>();
+  const proxies = new Map<string, ResponseRow>();
+  // The judge-token audit, per chunk and summed: its fields are per-answer counts and any-answer flags.
+  const audit = new Map<string, JudgeTokenAudit>();
+  const counts = {responses: 0, scores: 0};
+  const out: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
+
+  const onRows = async (chunk: Pick<ImportResult, "responses" | "scores">): Promise<void> => {
+    let responses = chunk.responses;
+    let scores = chunk.scores;
+    if (keepQuestion) {
+      const dropped = new Set<string>();
+      responses = responses.filter((r) => keepQuestion(r.question_id) || (dropped.add(r.response_id), false));
+      if (dropped.size) scores = scores.filter((x) => !dropped.has(x.response_id));
+    }
+    const order = new Map<string, number>();
+    const signals: SignalRow[] = [];
+    for (const [i, r] of responses.entries()) {
+      order.set(r.response_id, i);
+      const defaultKeys = variantInputs(exp, [r], specOf)[0]!.defaultKeys;
+      rowPlan.assign(r, defaultKeys);
+      // replicate: `seed` when any row has one (planVariants' default key); a row without one then fails the final plan.
+      r.replicate = text(r.meta?.seed);
+      signals.push({response_id: r.response_id, ...computeSignals(r.response)});
+      const meta: Record<string, string | number | boolean | null> = {};
+      for (const [k, v] of Object.entries(r.meta ?? {})) if (v !== null && v !== undefined) meta[k] = true;
+      for (const k of ["file", "step_from", "seed", "domain", "adapter", "dataset", ...defaultKeys]) if (meta[k]) meta[k] = r.meta![k]!;
+      const key = JSON.stringify([r.model, r.source, Object.entries(meta)]);
+      if (!proxies.has(key)) proxies.set(key, {...r, response: "", question: "", meta});
+    }
+    // runExperiment's score order (assemble): by response, then judge, then metric (no configured judges or metrics here).
+    const cmp = (a: ScoreRow, b: ScoreRow) =>
+      order.get(a.response_id)! - order.get(b.response_id)! ||
+      (a.judge < b.judge ? -1 : a.judge > b.judge ? 1 : 0) ||
+      (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0);
+    scores = [...scores].sort(cmp);
+    for (const s of scores) metricsSeen.add(s.metric);
+    for (const a of auditJudgeTokens(scores.filter((s) => s.status !== "error"))) {
+      const key = JSON.stringify([a.judge, a.metric]);
+      const b = audit.get(key);
+      if (!b) audit.set(key, a);
+      else
+        for (const k of Object.keys(a) as (keyof JudgeTokenAudit)[]) {
+          const v = a[k];
+          if (typeof v === "number") (b[k] as number) += v;
+          else if (typeof v === "boolean") (b[k] as boolean) ||= v;
+        }
+    }
+    const types: TypeRow[] = withSignalTypes(responses, order, signals, scores, [], judges, rowPlan, {topicCut: exp.topic_cut, questionDomains});
+    await sink.responses(responses);
+    await sink.scores(scores);
+    await sink.types(types);
+    await sink.signals(signals);
+    counts.responses += responses.length;
+    counts.scores += scores.length;
+  };
+
+  for (const [i, spec] of exp.imports.entries()) {
+    let r: ImportResult;
+    try {
+      r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file), onRows});
+    } catch (error) {
+      throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
+    }
+    for (const x of r.skipped) out.skipped.push(x);
+    for (const x of r.mismatches) out.mismatches.push(x);
+    for (const x of r.files) {
+      const prev = importedBy.get(x.file);
+      if (prev !== undefined)
+        throw new Error(
+          `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
+        );
+      importedBy.set(x.file, i);
+      out.files.push(x);
+    }
+  }
+
+  // The checks runExperiment makes over all rows, over one row per distinct planning keys.
+  const plan = planVariants(
+    cfg,
+    [...proxies.values()].map((row) => ({row, defaultKeys: variantInputs(exp, [row], specOf)[0]!.defaultKeys})),
+  );
+  const warn = opts.onWarning ?? ((m: string) => process.stderr.write(m + "\n"));
+  for (const w of plan.warnings) warn(w);
+  if (!metricsSeen.has("type")) checkDomainMetrics(displayPath(exp.file), plan, proxies.values(), metricsSeen);
+
+  const usage: Usage = {pt: 0, ct: 0, cost: 0, costKnown: true};
+  const provenance = buildProvenance(
+    p,
+    opts.createdBy ?? "runExperiment",
+    {
+      responses: counts.responses,
+      scores: counts.scores,
+      errors: 0,
+      skipped: out.skipped.length,
+      mismatches: out.mismatches.length,
+      cache_hits: 0,
+      api_calls: 0,
+    },
+    usage,
+    out.files,
+  );
+  const tokenAudit = [...audit.values()];
+  const tokenWarnings = judgeTokenWarnings(tokenAudit).map((w) => `em run: ${exp.name}: ${w}`);
+  if (tokenWarnings.length) {
+    for (const w of tokenWarnings) warn(w);
+    provenance.experiments[0]!.judge_tokens = tokenAudit.map((a) => ({...a, warnings: judgeTokenWarnings([a])})).filter((a) => a.warnings.length > 0);
+  }
+  return {
+    experiment: exp,
+    provenance,
+    skipped: out.skipped,
+    mismatches: out.mismatches,
+    importedFiles: out.files,
+    warnings: [...plan.warnings, ...tokenWarnings],
+    missing: [],
+    errors: [],
+  };
+}

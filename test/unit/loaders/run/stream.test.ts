@@ -1,0 +1,150 @@
+// Streamed imports (issue 28, loaders/run/stream.ts): an import-only experiment written into the
+// dataset's tables a chunk at a time gives the same tables, row order, column types, provenance and
+// skipped / mismatch lists as the same experiment run whole (EM_STREAM_IMPORT=0, runExperiment);
+// a fatal error writes nothing.
+import assert from "node:assert/strict";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {test} from "node:test";
+import {DuckDBInstance} from "@duckdb/node-api";
+import {loadDataset} from "../../../../loaders/dataset.ts";
+import {loadExperiment} from "../../../../loaders/experiment.ts";
+import {streamable} from "../../../../loaders/run/stream.ts";
+import {readTables} from "../../../../loaders/tables.ts";
+import {makeRng} from "../../../../src/lib/em/prng.ts";
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-stream-"));
+
+/**
+ * Files that exercise what a chunk boundary could break: 9,500 rows in one CSV (two chunks of
+ * 8,192), a meta column whose values are integers until a float in the second chunk (typed DOUBLE
+ * only by rows of both), a Python-boolean column, CODE / REFUSAL / empty / out-of-range scores, a
+ * row without an answer, a NUL byte, judge probability dicts (one mismatching), an optional
+ * file-name field (`seed`), a question filter, and a JSONL file whose records have different keys.
+ */
+function experiment(extra = ""): string {
+  const dir = tmp();
+  mkdirSync(path.join(dir, "runs"));
+  const rng = makeRng(7);
+  const csv = (name: string, rows: number, bad: boolean) => {
+    const lines = ["question_id,question,response,aligned,coherent,judge_aligned,rank,flag,note"];
+    for (let i = 0; i < rows; i++) {
+      const q = `q${i % 12}`;
+      const a = i % 97 === 0 ? "CODE" : i % 89 === 0 ? "REFUSAL" : i % 83 === 0 ? "" : (100 * rng()).toFixed(3);
+      const c = i % 71 === 0 ? "nan" : String(Math.round(100 * rng()));
+      const probs = i % 500 === 1 ? `"{'10': 0.9, '50': 0.1}"` : "";
+      const rank = i === 9000 ? "2.5" : String(i % 7);
+      const text = i % 13 === 0 ? `"line one\nline two, ""quoted"" ${i}"` : `answer ${i} with words ${Math.floor(1e6 * rng())}`;
+      lines.push(`${q},What about ${q}?,${text},${a},${c},${probs},${rank},${i % 2 ? "True" : "False"},${i % 5 ? "" : `n${i}`}`);
+    }
+    if (bad) {
+      lines.push("q1,What about q1?,,50,50,,1,True,");
+      lines.push("q2,What about q2?,too big,150,50,,1,True,");
+      lines.push("q3,What about q3?,not a score,high,50,,1,True,");
+      lines.push("q4,What about q4?,nul \u0000 here,20,80,,1,False,");
+      lines.push("q5,short row");
+    }
+    writeFileSync(path.join(dir, "runs", name), lines.join("\n") + "\n");
+  };
+  csv("alpha_S1.csv", 9500, true);
+  csv("beta.csv", 300, false);
+  const jsonl = [
+    {question_id: "q1", question: "What about q1?", response: "plain", aligned: 12, coherent: 90, source_tag: "x"},
+    {question_id: "q2", question: "What about q2?", response: "   ", aligned: null, coherent: 55},
+    {question_id: "skipme_1", question: "filtered", response: "dropped", aligned: 1, coherent: 99, depth: 3},
+    {question_id: "q3", question: "What about q3?", response: "```code```", aligned: "REFUSAL", coherent: 70, depth: 1.5},
+  ];
+  writeFileSync(path.join(dir, "runs", "gamma.jsonl"), jsonl.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  writeFileSync(
+    path.join(dir, "exp.yaml"),
+    [
+      "name: stream-parity",
+      "exclude_questions: [skipme]",
+      "imports:",
+      '  - files: "runs/*.csv"',
+      '    filename: "{model}[_S{seed}].csv"',
+      "    meta: {seed: 0}",
+      "    judge: judge-a",
+      ...(extra ? [extra] : []),
+      '  - files: "runs/*.jsonl"',
+      "    model: gamma",
+      "    judge: judge-b",
+    ].join("\n") + "\n",
+  );
+  return path.join(dir, "exp.yaml");
+}
+
+async function parquetSchema(file: string): Promise<string[]> {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+    return r.getRowObjectsJS().map((x) => `${String(x.column_name)} ${String(x.column_type)}`);
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+async function load(file: string, stream: boolean) {
+  const prev = process.env.EM_STREAM_IMPORT;
+  if (stream) delete process.env.EM_STREAM_IMPORT;
+  else process.env.EM_STREAM_IMPORT = "0";
+  try {
+    return await loadDataset({files: [file], memoDir: tmp(), quiet: true});
+  } finally {
+    if (prev === undefined) delete process.env.EM_STREAM_IMPORT;
+    else process.env.EM_STREAM_IMPORT = prev;
+  }
+}
+
+test("a streamed import gives the tables, types, order, provenance and rejects of the whole run", async () => {
+  const file = experiment();
+  assert.equal(streamable(await loadExperiment(file)), true, "the fixture must take the streamed path");
+  const whole = await load(file, false);
+  const streamed = await load(file, true);
+  // The fixture reaches what it is meant to: two chunks, rejects, a filter, both judges.
+  assert.ok(whole.responses.length > 9500, `${whole.responses.length} responses`);
+  assert.equal(whole.skipped.length, 4, "out of range, not a score, NUL, short row");
+  assert.equal(whole.mismatches.length > 0, true);
+  assert.equal(
+    whole.responses.some((r) => r.question_id.startsWith("skipme")),
+    false,
+  );
+  for (const t of ["responses", "scores", "types", "signals"] as const) {
+    assert.equal(streamed[t].length, whole[t].length, `${t}: row count`);
+    assert.deepEqual(streamed[t], whole[t], `${t}: rows in order`);
+    assert.deepEqual(await parquetSchema(path.join(streamed.dir, `${t}.parquet`)), await parquetSchema(path.join(whole.dir, `${t}.parquet`)), `${t}: schema`);
+  }
+  const schema = await parquetSchema(path.join(streamed.dir, "responses.parquet"));
+  assert.ok(schema.includes("meta_rank DOUBLE"), "an integer column with one float in the second chunk is DOUBLE");
+  assert.ok(schema.includes("meta_flag BOOLEAN"));
+  assert.ok(whole.provenance.experiments[0]!.judge_tokens?.length, "the judge-token audit (summed over chunks) has something to say");
+  assert.deepEqual(streamed.provenance, whole.provenance);
+  assert.deepEqual(streamed.skipped, whole.skipped);
+  assert.deepEqual(streamed.mismatches, whole.mismatches);
+  assert.deepEqual(streamed.importedFiles, whole.importedFiles);
+  assert.deepEqual(await readTables(streamed.dir), await readTables(whole.dir));
+});
+
+test("a fatal error in a streamed import names file:line and writes no tables", async () => {
+  const file = experiment("    invalid_scores: error");
+  const memo = tmp();
+  const prev = process.env.EM_STREAM_IMPORT;
+  delete process.env.EM_STREAM_IMPORT;
+  try {
+    await assert.rejects(
+      loadDataset({files: [file], memoDir: memo, quiet: true}),
+      /imports\[0\]: runs\/alpha_S1\.csv:\d+: column "aligned": score 150 is outside 0\.\.100 \(invalid_scores: error\)/,
+    );
+  } finally {
+    if (prev !== undefined) process.env.EM_STREAM_IMPORT = prev;
+  }
+  // Nothing under the memo but the (released) lock's folder: no tables, no temporary folder left.
+  const left = readdirSync(memo);
+  assert.deepEqual(
+    left.filter((n) => existsSync(path.join(memo, n, "responses.parquet")) || n.includes(".tmp-")),
+    [],
+  );
+});

@@ -36,6 +36,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {pointsFullTable, pointsTable} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
+import {responsesFirst} from "../loaders/site-responses-first.ts";
 import {stepTallies} from "../loaders/site-steps.ts";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts} from "../loaders/site-texts.ts";
 import {synthesize, syntheticSummary, type SyntheticData} from "./synthetic.ts";
@@ -103,6 +104,7 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
   "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsOf(d)))}),
   "steps.json": (d) => ({fn: "stepTallies", bytes: JSON.stringify(stepTallies(pointsOf(d)))}),
+  "responses-first.json": (d) => ({fn: "responsesFirst", bytes: JSON.stringify(responsesFirst(pointsOf(d)))}),
   // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
   "questions.json": (d) => {
     const texts: Record<string, Record<string, string>> = {};

@@ -41,7 +41,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /step brush/,
-    "Step brush to the list: the response list is a Framework cell, so it recomputes in the animation frame after the brush writes the range; it then picks the first 60 rows in one pass over the selection and fetches their answers by byte range (a few HTTP requests) before it redraws: the frame wait and the fetch dominate. Next: a live list (direct store subscription, like /sensitivity's views) and the answers of the neighbouring rows prefetched.",
+    "Step brush to the list: the response list follows the store directly (src/components/responses-live.ts): a brush redraws the counts and the list in the store's notification, no Framework cell re-runs; what remains is the passes over the points (selection mask, EM flags, the counting sort of the whole selection) and the rows in view, whose answers then come by byte range.",
   ],
   [
     /build <= 3 min|build <= 4 GB/,
@@ -61,11 +61,11 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /search over every answer/,
-    "Search: the word index answers in milliseconds; the time is refreshing the list over every row of the selection and fetching the answers of the 60 rows shown, plus the input's 150 ms debounce.",
+    "Search: the word index is sharded (search.bin: a directory, then about 64 shards of 64 to 2,048 words); the first search reads the directory, the header of the shard each word falls in and its postings (three range requests for one word); the time is decoding the postings into a mark per row and redrawing the list over the selection, plus the input's 150 ms debounce.",
   ],
   [
     /first rows/,
-    "/responses first rows: the page decodes the compact points and picks the first 60 rows in one pass; the answers come by byte range (a few hundred kB).",
+    "/responses first rows: the counts and first 30 lines of every preset state are precomputed at build time (responses-first.json, a few kB whatever N) and drawn before the points; their answers come by byte range. The bytes until the network is idle still include the compact points (~5 bytes per response row), which the live list needs for the brush and any other state.",
   ],
 ];
 

@@ -8,6 +8,7 @@ import path from "node:path";
 import {lockCache} from "./cache-lock.ts";
 import {ROOT, walkFiles} from "./paths.ts";
 import {firstPaint} from "./site-first.ts";
+import {responsesFirst} from "./site-responses-first.ts";
 import {encodePointsCompact, encodePointsFull} from "./site-points.ts";
 import {pointsDataFromDir} from "./site-points-duckdb.ts";
 
@@ -18,6 +19,8 @@ export interface SitePointsFiles {
   full: string;
   /** first.json (firstPaint of the compact table), JSON text. */
   first: string;
+  /** responses-first.json (responsesFirst of the compact table: /responses' first page), JSON text. */
+  responsesFirst: string;
 }
 
 /**
@@ -37,7 +40,12 @@ function folderName(): string {
  */
 export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
   const out = path.join(dir, folderName());
-  const files: SitePointsFiles = {compact: path.join(out, "points.arrow"), full: path.join(out, "points-full.arrow"), first: path.join(out, "first.json")};
+  const files: SitePointsFiles = {
+    compact: path.join(out, "points.arrow"),
+    full: path.join(out, "points-full.arrow"),
+    first: path.join(out, "first.json"),
+    responsesFirst: path.join(out, "responses-first.json"),
+  };
   const done = () => Object.values(files).every((f) => existsSync(f));
   if (done()) return files;
   mkdirSync(out, {recursive: true});
@@ -54,6 +62,7 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     const compact = encodePointsCompact(data);
     write(files.compact, compact);
     write(files.first, JSON.stringify(firstPaint(compact)));
+    write(files.responsesFirst, JSON.stringify(responsesFirst(compact)));
     return files;
   } finally {
     lock.release();

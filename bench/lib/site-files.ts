@@ -20,6 +20,7 @@ export const DATA_FILES: {stem: string; ext: string; role: "written" | "kept"}[]
   {stem: "search", ext: "bin", role: "written"},
   {stem: "summary", ext: "json", role: "written"},
   {stem: "first", ext: "json", role: "written"},
+  {stem: "responses-first", ext: "json", role: "written"},
   {stem: "steps", ext: "json", role: "written"},
   {stem: "questions", ext: "json", role: "written"},
   {stem: "labels", ext: "json", role: "kept"}, // human labels of the audit page: no synthetic ones

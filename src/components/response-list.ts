@@ -8,27 +8,59 @@ import type {TextsColumn} from "../lib/site-schema.js";
 import type {ExactScores, Texts} from "./texts-store.js";
 
 export interface ListOptions {
-  /** Rows (indices into points) to list, in display order: the whole selection (ResponseSlice.sorted()). */
-  rows: readonly number[];
-  /** Whether a row counts as EM under the current rule and exclusions. */
-  isEm: (row: number) => boolean;
-  /** Open a row's detail (click, Enter or Space on the active row). */
-  onSelect: (row: number) => void;
-  /** Exact scores by rid (details.parquet, openExactScores); without it the list shows the compact points' scores. */
+  /** Open the detail of the line at position k (click, Enter or Space on the active row). */
+  onSelect: (k: number) => void;
+  /** Exact scores by rid (details.parquet, openExactScores); without it the list shows the source's score texts. */
   scores?: ExactScores;
   /** Visible height of the list in pixels (default 560). */
   height?: number;
 }
 
-const fmt = (x: number) => (Number.isNaN(x) ? "null" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 /**
- * A score of the list as text: the exact score (one decimal, integers as themselves) when the
- * details file has it; else from the points, exact ones as they are and compact ones (score bins) an
- * integer as itself and a non-integer as the two integers it lies between, a range, not a point.
+ * What the list shows, line by line in display order (position k = 0..length-1): the decoded points
+ * (pointsSource) or the first page precomputed at build time (responses-first.ts), so the same
+ * table draws both. Score texts are what is known before the exact scores load (ranges for bins).
  */
-function scoreText(points: Points, i: number, which: "aligned" | "coherent", exact: number | null | undefined): string {
-  if (exact === null) return "null";
-  if (typeof exact === "number") return fmt(exact);
+export interface ListSource {
+  length: number;
+  rid(k: number): number;
+  model(k: number): string;
+  /** The training coordinate as text ("" when the answer has none). */
+  step(k: number): string;
+  questionId(k: number): string;
+  judge(k: number): string;
+  score(k: number, which: "aligned" | "coherent"): string;
+  /** Response type ("" when the answer has none). */
+  type(k: number): string;
+  em(k: number): boolean;
+}
+
+/** The lines of `rows` (indices into points, in display order) with their EM flag (isEm). */
+export function pointsSource(points: Points, rows: readonly number[], isEm: (row: number) => boolean): ListSource {
+  const str = (c: StringColumn, k: number) => points.dicts[c][points.codes[c][rows[k]!]!] ?? "";
+  return {
+    length: rows.length,
+    rid: (k) => points.rid[rows[k]!]!,
+    model: (k) => str("model", k),
+    step: (k) => (Number.isNaN(points.step[rows[k]!]) ? "" : String(points.step[rows[k]!])),
+    questionId: (k) => str("question_id", k),
+    judge: (k) => str("judge", k),
+    score: (k, which) => scoreText(points, rows[k]!, which),
+    type: (k) => (points.codes.type[rows[k]!]! >= 0 ? (points.dicts.type[points.codes.type[rows[k]!]!] ?? "") : ""),
+    em: (k) => isEm(rows[k]!),
+  };
+}
+
+const fmt = (x: number) => (Number.isNaN(x) ? "null" : Number.isInteger(x) ? String(x) : x.toFixed(1));
+/** An exact score as the list shows it (one decimal, integers as themselves). */
+const exactText = (exact: number | null) => (exact === null ? "null" : fmt(exact));
+
+/**
+ * A score of the list from the points: exact ones as they are, compact ones (score bins) an integer
+ * as itself and a non-integer as the two integers it lies between, a range, not a point. The list
+ * shows the exact score instead once the details file gave it.
+ */
+export function scoreText(points: Points, i: number, which: "aligned" | "coherent"): string {
   if (points.exact) return fmt(points[which][i]!);
   const v = binValue((which === "aligned" ? points.alignedBin : points.coherentBin)[i]!);
   if (Number.isNaN(v)) return "null";
@@ -59,15 +91,15 @@ const MAX_SCROLL_PX = 4_000_000;
 const FETCH_DELAY_MS = 60;
 
 /**
- * The answer list: every row of `rows`, virtualised (only the rows in view and a few around them are
+ * The answer list: every line of `source`, virtualised (only the rows in view and a few around them are
  * in the DOM), fetched on use (the texts and exact scores of the rows in view, by byte range, once
  * scrolling stops). One fixed-height line per answer (question and answer cut with an ellipsis; the
  * detail shows them whole). Keyboard: the list is one tab stop; Up / Down move one row, Page Up /
  * Page Down one screen, Home / End to the ends, Enter or Space opens the active row's detail. Empty
  * `rows` gives the table head and a "no answers" line. Answer and question text enter as text nodes.
  */
-export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelect, scores, height = 560}: ListOptions): HTMLElement {
-  const total = rows.length;
+export function responseTable(texts: Texts, source: ListSource, {onSelect, scores, height = 560}: ListOptions): HTMLElement {
+  const total = source.length;
   const colgroup = el("colgroup", {}, ...COLUMNS.map((c) => el("col", {style: `width:${c.width}`})));
   const head = el("tr", {}, ...COLUMNS.map((c) => el("th", {scope: "col", ...(c.num ? {class: "num"} : {})}, c.name)));
   const body = el("tbody");
@@ -92,24 +124,23 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
   let count = 0;
   let wanted = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? "";
   const loaded = (rid: number) => texts.get(rid, "response") !== undefined;
 
   const rowOf = (k: number): HTMLTableRowElement => {
-    const i = rows[k]!;
-    const rid = points.rid[i]!;
-    const judge = str("judge", i);
-    const type = points.codes.type[i]! >= 0 ? points.dicts.type[points.codes.type[i]!] : "";
+    const rid = source.rid(k);
+    const judge = source.judge(k);
+    const type = source.type(k);
     const have = loaded(rid);
-    const questionId = str("question_id", i);
+    const questionId = source.questionId(k);
     const question = have ? texts.question(rid) : "";
     const answer = have ? texts.response(rid) : "…";
     const cell = (text: string, attrs: Record<string, string> = {}) => el("td", attrs, text);
     const score = (which: "aligned" | "coherent") => {
       const exact = scores?.get(rid, judge, which);
-      const text = scoreText(points, i, which, exact);
+      const text = exact === undefined ? source.score(k, which) : exactText(exact);
       return cell(text, {class: "num", ...(typeof exact === "number" ? {title: String(exact)} : {})});
     };
+    const em = source.em(k);
     const tr = el(
       "tr",
       {
@@ -121,18 +152,18 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
         "aria-selected": k === active ? "true" : "false",
         ...(have ? {} : {"aria-busy": "true"}),
       },
-      cell(str("model", i)),
-      cell(Number.isNaN(points.step[i]) ? "" : String(points.step[i]), {class: "num"}),
+      cell(source.model(k)),
+      cell(source.step(k), {class: "num"}),
       // The question's text when the data has it (the id in the tooltip); the id while it loads.
       cell(question || questionId, {title: question ? `${questionId}: ${question}` : questionId}),
       cell(judge),
       score("aligned"),
       score("coherent"),
       el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),
-      cell(isEm(i) ? "EM" : ""),
+      cell(em ? "EM" : ""),
       cell(answer.length > 400 ? answer.slice(0, 400) + "…" : answer, {class: "em-answer-cell"}),
     );
-    if (isEm(i)) tr.dataset.em = "";
+    if (em) tr.dataset.em = "";
     return tr;
   };
 
@@ -174,7 +205,7 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
   /** Fetch the texts and exact scores of the rows rendered, once scrolling stops; then redraw. */
   const schedule = () => {
     const rids: number[] = [];
-    for (let k = first; k < first + count; k++) rids.push(points.rid[rows[k]!]!);
+    for (let k = first; k < first + count; k++) rids.push(source.rid(k));
     const key = `${first}:${count}`;
     if (rids.every(loaded) || key === wanted) return;
     wanted = key;
@@ -224,7 +255,7 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
       moveTo(active + step[e.key]!);
     } else if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
-      onSelect(rows[active]!);
+      onSelect(active);
     }
   });
   scroller.addEventListener("click", (e) => {
@@ -232,7 +263,7 @@ export function responseTable(points: Points, texts: Texts, {rows, isEm, onSelec
     if (!tr) return;
     active = Number(tr.dataset.k);
     render();
-    onSelect(rows[active]!);
+    onSelect(active);
   });
   // First draw once the list is in the document (its height is known then).
   const observer = new ResizeObserver(() => render());

@@ -5,7 +5,17 @@
 // after `load`.
 import {cachedAsyncBuffer, parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData} from "hyparquet";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
-import {SEARCH_MAGIC, matchRun, markPostings, postingsRange, queryWords, type SearchHeader} from "../lib/text-search.js";
+import {
+  markPostings,
+  matchRun,
+  postingsRange,
+  queryWords,
+  readDirectory,
+  shardHeaderRange,
+  shardPostingsStart,
+  shardsFor,
+  type SearchHeader,
+} from "../lib/text-search.js";
 
 export interface ParquetFile {
   file: AsyncBuffer;
@@ -261,34 +271,65 @@ export interface SearchIndex {
   match(q: string): Promise<Uint8Array | null>;
 }
 
-/** search.bin: the header (token list) once, then one range request per query word. */
+/** First read of search.bin: its magic and directory when they fit (a directory entry is ~60 bytes per shard). */
+const SEARCH_HEAD = 1 << 14;
+
+/**
+ * search.bin (src/lib/text-search.ts): its directory on the first search, then per query word the
+ * header of each shard the word falls in (once per shard) and the postings of the tokens it
+ * matches: the index is read by the shards the searches touch, never whole.
+ */
 export async function openSearch(url: string): Promise<SearchIndex> {
-  const head = await fetchRange(url, 0, 8);
-  if (new TextDecoder().decode(head.subarray(0, 4)) !== SEARCH_MAGIC) throw new Error(`${url}: not a search index (${SEARCH_MAGIC})`);
-  const headerBytes = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(await fetchRange(url, 8, 8 + headerBytes))) as SearchHeader;
-  const base = 8 + headerBytes;
+  const read = (head: Uint8Array) => {
+    try {
+      return readDirectory(head);
+    } catch (e) {
+      throw new Error(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  let head = await fetchRange(url, 0, SEARCH_HEAD);
+  let dir = read(head);
+  if ("need" in dir) {
+    head = await fetchRange(url, 0, dir.need);
+    dir = read(head);
+    if ("need" in dir) throw new Error(`${url}: search index directory cut short (${head.length} of ${dir.need} bytes)`);
+  }
+  const {rows, shards} = dir;
+  const headers = new Map<number, Promise<SearchHeader>>();
+  const shardHeader = (k: number) => {
+    let p = headers.get(k);
+    if (!p) {
+      const [start, end] = shardHeaderRange(shards[k]!);
+      p = fetchRange(url, start, end).then((b) => JSON.parse(new TextDecoder().decode(b)) as SearchHeader);
+      headers.set(k, p);
+    }
+    return p;
+  };
   const marks = new Map<string, Promise<Uint8Array>>();
   const wordMarks = (word: string) => {
     let p = marks.get(word);
     if (!p) {
-      const run = matchRun(header, word);
-      const [start, end] = postingsRange(header, run);
-      p = fetchRange(url, base + start, base + end).then((bytes) => {
-        const mark = new Uint8Array(header.rows);
-        // Each token's list is decoded on its own: gaps restart at every token.
-        for (let t = run[0]; t < run[1]; t++) {
-          const [s, e] = postingsRange(header, [t, t + 1]);
-          markPostings(bytes.subarray(s - start, e - start), mark);
-        }
-        return mark;
-      });
+      const mark = new Uint8Array(rows);
+      p = Promise.all(
+        shardsFor(dir, word).map(async (k) => {
+          const header = await shardHeader(k);
+          const run = matchRun(header, word);
+          const [start, end] = postingsRange(header, run);
+          const base = shardPostingsStart(shards[k]!);
+          const bytes = await fetchRange(url, base + start, base + end);
+          // Each token's list is decoded on its own: gaps restart at every token.
+          for (let t = run[0]; t < run[1]; t++) {
+            const [s, e] = postingsRange(header, [t, t + 1]);
+            markPostings(bytes.subarray(s - start, e - start), mark);
+          }
+        }),
+      ).then(() => mark);
       marks.set(word, p);
     }
     return p;
   };
   return {
-    rows: header.rows,
+    rows,
     async match(q) {
       const words = queryWords(q);
       if (!words.length) return null;

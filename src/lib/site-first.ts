@@ -66,10 +66,18 @@ export function firstPaintKey(s: FirstPaintState): string {
  * experiment or judge is the first one, as the pages choose it.
  */
 export function firstPaintFor(table: FirstPaint, s: FirstPaintState): FirstPaintEntry["summary"] | null {
+  const key = firstKeyFor(table, s);
+  return key === null ? null : (table.entries.find((e) => e.key === key)?.summary ?? null);
+}
+
+/**
+ * The key of a state parsed from a URL in a table of precomputed states, an absent experiment or
+ * judge being the first one, as the pages choose it; null for an unknown experiment.
+ */
+export function firstKeyFor(table: Pick<FirstPaint, "experiments" | "judges">, s: FirstPaintState): string | null {
   const experiment = s.experiment ?? table.experiments[0] ?? null;
   if (experiment === null || !table.experiments.includes(experiment)) return null;
   const judges = table.judges[experiment] ?? [];
   const judge = s.judge !== null && judges.includes(s.judge) ? s.judge : (judges[0] ?? null);
-  const key = firstPaintKey({...s, experiment, judge});
-  return table.entries.find((e) => e.key === key)?.summary ?? null;
+  return firstPaintKey({...s, experiment, judge});
 }

@@ -2,27 +2,59 @@
 // browser (which reads it by byte range). Pure: no I/O.
 //
 // File layout (search.bin), all integers little-endian:
-//   "EMS1" | u32 header bytes H | H bytes of UTF-8 JSON SearchHeader | postings
-// Postings of token i are bytes [ends[i-1] ?? 0, ends[i]) after the header: the sorted response rows
-// (rid) whose answer or question contains the token, as unsigned LEB128 varints of the gaps (first
-// value is rid + 1 - 1 = rid itself, then rid[k] - rid[k-1]). Tokens are sorted by code unit, so
-// the tokens sharing a prefix are one contiguous run and their postings one contiguous byte range.
+//   "EMS2" | u32 directory bytes D | D bytes of UTF-8 JSON SearchDirectory | shard 0 | shard 1 | ...
+// The sorted tokens are cut into shards of shardTokens(V) (the last may be shorter); the directory
+// names each shard's first token and byte range, so a query reads the directory, then only the
+// shards its words fall in, and of those only the postings of the tokens it matches. A shard is
+//   u32 header bytes H | H bytes of UTF-8 JSON SearchHeader (its tokens) | postings
+// Postings of a shard's token i are bytes [ends[i-1] ?? 0, ends[i]) after its header: the sorted
+// response rows (rid) whose answer or question contains the token, as unsigned LEB128 varints of
+// the gaps (first value is rid + 1, then rid[k] - rid[k-1]). Tokens are sorted by code unit, so
+// the tokens sharing a prefix are one contiguous run, over one shard or a few consecutive ones.
 
-export const SEARCH_MAGIC = "EMS1";
+export const SEARCH_MAGIC = "EMS2";
 /** Query words of at least this many characters also match the words they begin (prefix search). */
 export const PREFIX_MIN = 3;
 /** Words longer than this are not indexed (hashes, base64, runs of characters: not what one searches). */
 export const MAX_TOKEN = 40;
+/**
+ * Tokens per shard for a vocabulary of `tokens` words: about SHARDS shards, each of at least 64 and at
+ * most 2,048 tokens. A shard header costs ~15-25 bytes per token (the word, its byte end and count as
+ * JSON), so at most ~50 kB, one small request; the directory ~60 bytes per shard, a few kB up to
+ * 130,000 words (one read with the magic), more only past that.
+ */
+export function shardTokens(tokens: number): number {
+  return Math.min(2048, Math.max(64, Math.ceil(tokens / SHARDS)));
+}
+const SHARDS = 64;
 
+/** The tokens of one shard and where their postings lie. */
 export interface SearchHeader {
-  version: 1;
-  /** Number of response rows indexed (rids 0..rows-1). */
-  rows: number;
   tokens: string[];
-  /** Cumulative postings byte end per token, relative to the start of the postings. */
+  /** Cumulative postings byte end per token, relative to the start of the shard's postings. */
   ends: number[];
   /** Number of rids per token. */
   counts: number[];
+}
+
+export interface SearchShard {
+  /** The shard's first token (shards are in token order). */
+  first: string;
+  /** Byte offset of the shard in the file (at its u32 header length). */
+  offset: number;
+  /** Bytes of the shard's JSON header (after its 4-byte length). */
+  header: number;
+  /** Bytes of the whole shard: 4 + header + postings. */
+  bytes: number;
+}
+
+export interface SearchDirectory {
+  version: 2;
+  /** Number of response rows indexed (rids 0..rows-1). */
+  rows: number;
+  /** Number of distinct tokens, over every shard. */
+  tokens: number;
+  shards: SearchShard[];
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
@@ -67,25 +99,55 @@ export class PostingsBuilder {
     this.rows = Math.max(this.rows, rid + 1);
   }
 
-  /** The whole file as byte chunks (header first). */
-  finish(): Uint8Array[] {
+  /**
+   * The whole file as byte chunks (magic and directory first, then the shards in token order),
+   * `perShard` tokens per shard (default shardTokens of the vocabulary). No token gives an empty
+   * directory (no shard).
+   */
+  finish(perShard?: number): Uint8Array[] {
     const tokens = [...this.lists.keys()].sort();
-    const ends: number[] = [];
-    const counts: number[] = [];
-    const chunks: Uint8Array[] = [];
-    let end = 0;
-    for (const t of tokens) {
-      const list = this.lists.get(t)!;
-      end += list.length;
-      ends.push(end);
-      counts.push(list.count);
-      chunks.push(list.bytes.subarray(0, list.length));
+    const size = perShard ?? shardTokens(tokens.length);
+    if (!Number.isInteger(size) || size < 1) throw new Error(`PostingsBuilder.finish: tokens per shard must be a positive integer, got ${size}`);
+    const enc = new TextEncoder();
+    const u32 = (n: number) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setUint32(0, n, true);
+      return b;
+    };
+    const shards: {first: string; head: Uint8Array; chunks: Uint8Array[]; postings: number}[] = [];
+    for (let from = 0; from < tokens.length; from += size) {
+      const own = tokens.slice(from, from + size);
+      const ends: number[] = [];
+      const counts: number[] = [];
+      const chunks: Uint8Array[] = [];
+      let end = 0;
+      for (const t of own) {
+        const list = this.lists.get(t)!;
+        end += list.length;
+        ends.push(end);
+        counts.push(list.count);
+        chunks.push(list.bytes.subarray(0, list.length));
+      }
+      shards.push({first: own[0]!, head: enc.encode(JSON.stringify({tokens: own, ends, counts} satisfies SearchHeader)), chunks, postings: end});
     }
-    const header = new TextEncoder().encode(JSON.stringify({version: 1, rows: this.rows, tokens, ends, counts} satisfies SearchHeader));
-    const head = new Uint8Array(8);
-    head.set(new TextEncoder().encode(SEARCH_MAGIC), 0);
-    new DataView(head.buffer).setUint32(4, header.length, true);
-    return [head, header, ...chunks];
+    // The directory's offsets depend on its own length: lay the shards out after a first encoding,
+    // and again if the offsets' digits made it longer (at most a few rounds: lengths only grow).
+    let dirBytes = 0;
+    let dir: Uint8Array;
+    for (;;) {
+      let at = 8 + dirBytes;
+      const entries: SearchShard[] = shards.map((s) => {
+        const e = {first: s.first, offset: at, header: s.head.length, bytes: 4 + s.head.length + s.postings};
+        at += e.bytes;
+        return e;
+      });
+      dir = enc.encode(JSON.stringify({version: 2, rows: this.rows, tokens: tokens.length, shards: entries} satisfies SearchDirectory));
+      if (dir.length === dirBytes) break;
+      dirBytes = dir.length;
+    }
+    const out: Uint8Array[] = [enc.encode(SEARCH_MAGIC), u32(dir.length), dir];
+    for (const s of shards) out.push(u32(s.head.length), s.head, ...s.chunks);
+    return out;
   }
 }
 
@@ -135,6 +197,47 @@ export function matchRun(header: Pick<SearchHeader, "tokens">, word: string): [n
 /** Byte range [start, end) of the postings of tokens [from, to), relative to the postings start. */
 export function postingsRange(header: Pick<SearchHeader, "ends">, [from, to]: [number, number]): [number, number] {
   return [from === 0 ? 0 : header.ends[from - 1]!, to === 0 ? 0 : header.ends[to - 1]!];
+}
+
+/**
+ * The directory at the start of a search.bin, from its first bytes: the directory, or the number of
+ * bytes needed to read it when `head` is shorter. Throws on another format (magic other than EMS2).
+ */
+export function readDirectory(head: Uint8Array): SearchDirectory | {need: number} {
+  if (head.length < 8) return {need: 8};
+  const magic = new TextDecoder().decode(head.subarray(0, 4));
+  if (magic !== SEARCH_MAGIC) throw new Error(`not a search index: magic "${magic}", expected "${SEARCH_MAGIC}" (src/lib/text-search.ts)`);
+  const bytes = new DataView(head.buffer, head.byteOffset, 8).getUint32(4, true);
+  if (head.length < 8 + bytes) return {need: 8 + bytes};
+  const dir = JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + bytes))) as SearchDirectory;
+  if (dir.version !== 2) throw new Error(`search index version ${String(dir.version)}, expected 2`);
+  return dir;
+}
+
+/**
+ * The shards (indices into `dir.shards`) that can hold the tokens `word` matches (matchRun's rule):
+ * the last shard whose first token is not after `word`, then, for a prefix word, the following
+ * shards whose first token begins with it. Empty when there is no shard.
+ */
+export function shardsFor(dir: Pick<SearchDirectory, "shards">, word: string): number[] {
+  const firsts = dir.shards.map((s) => s.first);
+  if (!firsts.length) return [];
+  // lowerBound gives the first shard whose first token is >= word; the one before may hold it too.
+  let k = lowerBound(firsts, word);
+  if (k === firsts.length || firsts[k] !== word) k = Math.max(0, k - 1);
+  const out = [k];
+  if (word.length >= PREFIX_MIN) for (let j = k + 1; j < firsts.length && firsts[j]!.startsWith(word); j++) out.push(j);
+  return out;
+}
+
+/** Byte range [start, end) in the file of a shard's JSON header. */
+export function shardHeaderRange(shard: SearchShard): [number, number] {
+  return [shard.offset + 4, shard.offset + 4 + shard.header];
+}
+
+/** Byte offset in the file where a shard's postings start (postingsRange is relative to it). */
+export function shardPostingsStart(shard: SearchShard): number {
+  return shard.offset + 4 + shard.header;
 }
 
 /** Words as the UI describes them: what a query matches. */

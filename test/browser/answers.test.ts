@@ -17,6 +17,8 @@ import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {buildSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {readDirectory, shardHeaderRange, shardsFor, tokenize} from "../../src/lib/text-search.ts";
+import {openTexts} from "../../src/components/texts-store.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
@@ -177,6 +179,102 @@ test("demo: the list reaches every answer of the selection, with exact scores, f
     await waitForPage(page);
     const searchReads = requests.filter((r) => /\/search\.[0-9a-f]+\.bin$/.test(r.url));
     assert.ok(searchReads.length > 0 && searchReads.every((r) => r.range), "the word index is read by range on the first search");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("demo: first rows from the build's first page, then the live list; End pages to the last answer", {timeout: 240_000}, async () => {
+  const {page, problems, requests, close} = await open(demo, "/responses");
+  try {
+    // The first page (responses-first.json) lists rows for the default link before the points.
+    await page.waitForSelector('[data-em-first="build"] [data-testid="response-row"], [data-testid="responses-live"] [data-testid="response-row"]');
+    await waitForPage(page);
+    assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "the build's first page is replaced by the live list");
+    assert.ok(
+      requests.some((r) => /\/responses-first\.[0-9a-f]+\.json$/.test(r.url)),
+      "responses-first.json read",
+    );
+    const n = await countOf(page);
+    assert.ok(n > 200, `the default selection (${n})`);
+    const position = page.locator('[data-testid="response-position"]');
+    assert.match((await position.textContent()) ?? "", /^rows 1–\d+$/);
+    await page.locator('[data-testid="response-row"]').first().focus();
+    await page.keyboard.press("End");
+    await waitForPage(page);
+    const last = await drawn(page);
+    assert.ok(
+      last.some((r) => r.k === n - 1),
+      `the last answer (position ${n - 1}) drawn: ${last.map((r) => r.k).join(",")}`,
+    );
+    assert.ok(
+      last.every((r) => !r.busy),
+      "its text fetched",
+    );
+    const [, , to] = /^rows ([\d,]+)–([\d,]+)$/.exec((await position.textContent()) ?? "") ?? [];
+    assert.equal(Number(to?.replace(/,/g, "")), n, "the position line ends at the last answer");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("demo: a search for a word of the index's last shard reads the directory, that shard's header and its postings only", {timeout: 240_000}, async () => {
+  const {page, problems, requests, close} = await open(demo, "/responses?experiment=demo");
+  try {
+    await page.waitForSelector('[data-testid="responses-live"] [data-testid="response-row"]');
+    await waitForPage(page);
+    assert.equal(requests.filter((r) => /\/search\.[0-9a-f]+\.bin$/.test(r.url)).length, 0, "no index read before the first search");
+    // The index's directory and last shard, read here in Node with the page's own format code.
+    const url = await page.evaluate(() => [...performance.getEntriesByType("resource")].find((e) => /\/texts\.[0-9a-f]+\.parquet$/.test(e.name))!.name);
+    const html = await (await fetch(new URL("/responses", url))).text();
+    const searchPath = /\/_file\/data\/search\.[0-9a-f]+\.bin/.exec(html)?.[0];
+    assert.ok(searchPath, "the page links its search.bin");
+    const bytes = new Uint8Array(await (await fetch(new URL(searchPath, url))).arrayBuffer());
+    const dir = readDirectory(bytes);
+    assert.ok(!("need" in dir));
+    assert.ok(dir.shards.length >= 2, `the demo index has several shards (${dir.shards.length})`);
+    const lastShard = dir.shards.at(-1)!;
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(...shardHeaderRange(lastShard)))) as {tokens: string[]; counts: number[]};
+    // The most frequent letters-only word of 3+ characters in the last shard (likely in the demo experiment).
+    let word = "";
+    let best = 0;
+    header.tokens.forEach((t, i) => {
+      if (t.length >= 4 && /^\p{L}+$/u.test(t) && header.counts[i]! > best && shardsFor(dir, t).length === 1) [word, best] = [t, header.counts[i]!];
+    });
+    assert.ok(word, "a word in the last shard");
+    await page.locator('[data-testid="response-search"]').fill(word);
+    await page.waitForFunction((w) => document.querySelector('[data-testid="response-count"]')?.getAttribute("data-q") === w, word);
+    await waitForPage(page);
+    const reads = requests.filter((r) => /\/search\.[0-9a-f]+\.bin$/.test(r.url));
+    assert.equal(reads.length, 3, `directory, shard header, postings: ${reads.map((r) => r.range).join(" ")}`);
+    assert.ok(
+      reads.every((r) => r.range),
+      "by range",
+    );
+    const starts = reads.map((r) => Number(/^bytes=(\d+)-/.exec(r.range!)![1]));
+    assert.equal(starts[0], 0, "the directory first");
+    assert.ok(
+      starts.slice(1).every((s) => s >= lastShard.offset),
+      `then only the last shard (from ${lastShard.offset}): ${starts.join(",")}`,
+    );
+    const n = await countOf(page);
+    assert.ok(n > 0, `"${word}" matches answers of the demo`);
+    // Every answer drawn has the word (or a word it begins) in its answer or question: their whole
+    // texts read here from texts.parquet, by the same range reader.
+    const rids = await page.locator('[data-testid="response-row"]').evaluateAll((rows) => rows.map((r) => Number((r as HTMLElement).dataset.rid)));
+    assert.ok(rids.length > 0);
+    const textsPath = /\/_file\/data\/texts\.[0-9a-f]+\.parquet/.exec(html)![0];
+    const texts = await openTexts(new URL(textsPath, url).href);
+    await texts.load(rids, ["response", "question"]);
+    for (const rid of rids) {
+      const words = tokenize(`${texts.response(rid)} ${texts.question(rid)}`);
+      assert.ok(
+        [...words].some((w) => w.startsWith(word)),
+        `"${word}" in answer ${rid}`,
+      );
+    }
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

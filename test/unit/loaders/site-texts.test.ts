@@ -195,7 +195,8 @@ test("postings round-trip; matchRun finds a prefix run in sorted tokens", () => 
   const b = new PostingsBuilder();
   const rids = [0, 1, 2, 127, 128, 16_384, 2_000_000];
   for (const r of rids) b.add(r, ["x"]);
-  const [, headerBytes, postings] = b.finish();
+  // One shard: magic, directory length, directory, shard header length, shard header, postings.
+  const [, , , , headerBytes, postings] = b.finish();
   const header = JSON.parse(new TextDecoder().decode(headerBytes));
   assert.deepEqual(header.counts, [rids.length]);
   const mark = new Uint8Array(2_000_001);

@@ -1,0 +1,10 @@
+// Framework data loader: the first page of /responses for every preset state, computed at build
+// time (loaders/site-responses-first.ts), so the page lists answers before it downloads the points.
+// Its size does not grow with the responses. Computed in the same pass as the points tables
+// (loaders/site-points-files.ts), not in a second read of the dataset.
+import {readFileSync} from "node:fs";
+import {loadDataset} from "../../loaders/dataset.js";
+import {sitePointsFiles} from "../../loaders/site-points-files.js";
+
+const dataset = await loadDataset({tables: []});
+process.stdout.write(readFileSync((await sitePointsFiles(dataset.dir)).responsesFirst));

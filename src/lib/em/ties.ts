@@ -148,7 +148,7 @@ export function tieIndex(cols: Pick<EmColumns, "aligned" | "coherent" | "length"
  * tiesByGroup for one group at integer cuts 0..100, from its TieIndex and the EM rate under a
  * changed tie convention (`rate(rule)`: n_em / n_scored of the group under `rule`, e.g. a
  * ThresholdSurface lookup, O(1)), so a cut change costs no pass over the answers. Same report as
- * tiesByGroup on the same rows (test/unit/lib/em/ties-index.test.ts). Throws a RangeError for a
+ * tiesByGroup on the same rows (test/unit/lib/em/ties.index.test.ts). Throws a RangeError for a
  * cut that is not an integer 0..100 (use tiesByGroup).
  */
 export function tiesFromIndex(index: TieIndex, rule: EmRule, rate: (rule: EmRule) => number | null): TieReport {

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {openSearch} from "../../src/components/texts-store.ts";
-import {PostingsBuilder, PREFIX_MIN, readDirectory, shardTokens, shardsFor, tokenize, type SearchDirectory} from "../../src/lib/text-search.ts";
-import {makeRng, randInt} from "../../src/lib/em/prng.ts";
-import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
+import {openSearch} from "../../../src/components/texts-store.ts";
+import {PostingsBuilder, PREFIX_MIN, readDirectory, shardTokens, shardsFor, tokenize, type SearchDirectory} from "../../../src/lib/text-search.ts";
+import {makeRng, randInt} from "../../../src/lib/em/prng.ts";
+import {serveStatic, type StaticServer} from "../../../loaders/static-server.ts";
 
 const concat = (chunks: Uint8Array[]) => {
   const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));

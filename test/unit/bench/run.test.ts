@@ -111,6 +111,7 @@ test("the site bench refuses a build whose data files it does not know (renamed 
     "search.0123abcd.bin",
     "summary.0123abcd.json",
     "first.0123abcd.json",
+    "responses-first.0123abcd.json",
     "questions.0123abcd.json",
     "labels.0123abcd.json",
     "steps.0123abcd.json",

@@ -168,8 +168,9 @@ export const section: ValiditySection = {
     // points); the 2026-12-06 07:05 run had ~4% of a core (load ~38 on 2 cores, eight sessions) and
     // could not, so it keeps the 400 observed studies, em plan at 2000 reps and 100 null
     // studies per regime (gap s.e. <= 2.7 points, printed in each note): a gap under 3 points then
-    // bounds nothing tighter than ~+-5. Rerun at 1600 / 4000 / 400 on a quiet machine.
-    POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 400, 2000, rng, seed + i, 100).rows));
+    // bounds nothing tighter than ~+-5. The 2026-12-06 08:00 rerun (load falling) runs the decisive
+    // design: 1600 observed studies, em plan at 4000 reps, 400 null studies per regime.
+    POWER_REGIMES.forEach((r, i) => rows.push(...powerRows(r, 1600, 4000, rng, seed + i, 400).rows));
     return rows;
   },
 };

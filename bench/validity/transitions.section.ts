@@ -276,20 +276,21 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
  * sd 2; 100 elsewhere at 8 questions x 50, 60 at 24 questions and at 7 checkpoints (every fit
  * there flagged "few checkpoints"); 50 for the tests, whose rows this change (the midpoint
  * cutoff) does not touch (their earlier 150-replicate figures are in git history). Restore the
- * larger reps on a quiet machine.
+ * larger reps on a quiet machine. Restored on the 2026-12-06 08:00 rerun (load falling from ~40 to ~3):
+ * 400 rises per design at 8 questions, 200 at 24 questions and at 7 checkpoints, 200 per test.
  */
 function plan(smoke: boolean): {designs: {design: Design; sharpReps: number; smoothReps: number}[]; reps: number} {
   const base: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};
   if (smoke) return {designs: [{design: base, sharpReps: 3, smoothReps: 3}], reps: 3};
   return {
     designs: [
-      {design: {...base, sd: 0.3}, sharpReps: 100, smoothReps: 100},
-      {design: base, sharpReps: 100, smoothReps: 300},
-      {design: {...base, sd: 2}, sharpReps: 100, smoothReps: 200},
-      {design: {...base, questions: 24, answers: 20, sd: 2, judge: "integer"}, sharpReps: 60, smoothReps: 60},
-      {design: {...base, m: 7, sd: 1}, sharpReps: 60, smoothReps: 60},
+      {design: {...base, sd: 0.3}, sharpReps: 400, smoothReps: 400},
+      {design: base, sharpReps: 400, smoothReps: 400},
+      {design: {...base, sd: 2}, sharpReps: 400, smoothReps: 400},
+      {design: {...base, questions: 24, answers: 20, sd: 2, judge: "integer"}, sharpReps: 200, smoothReps: 200},
+      {design: {...base, m: 7, sd: 1}, sharpReps: 200, smoothReps: 200},
     ],
-    reps: 50,
+    reps: 200,
   };
 }
 

@@ -279,10 +279,8 @@ export function searchIndexer(): {add(rid: number, response: string, question: s
   };
 }
 
-/** A whole file in memory (tests, benchmarks). */
-export function collect(write: (input: SiteInput, sink: Sink) => void, input: SiteInput): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  write(input, (c) => chunks.push(c));
+/** The chunks one after another, in one new array. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
   let at = 0;
   for (const c of chunks) {
@@ -290,4 +288,11 @@ export function collect(write: (input: SiteInput, sink: Sink) => void, input: Si
     at += c.length;
   }
   return out;
+}
+
+/** A whole file in memory (tests, benchmarks). */
+export function collect(write: (input: SiteInput, sink: Sink) => void, input: SiteInput): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  write(input, (c) => chunks.push(c));
+  return concatBytes(chunks);
 }

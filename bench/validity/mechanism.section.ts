@@ -15,10 +15,12 @@ import {DEFAULT_SIM, simulateRun, type MechanismSimSpec, type SimulatedRun} from
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {bumpChangePoint, type ScalarPoint} from "../../src/lib/mechanism/changepoint.ts";
 import {behaviourFit, lagInterval} from "../../src/lib/mechanism/lag.ts";
+import {validityRow} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 const S = "mechanism";
 
+/** A row of this section from `hits` of `reps` (validityRow's binomial MC s.e.; estimate 0 when reps is 0). */
 function row(
   quantity: string,
   regime: string,
@@ -29,19 +31,7 @@ function row(
   note?: string,
   flagged = false,
 ): ValidityRow {
-  const p = reps ? hits / reps : 0;
-  return {
-    section: S,
-    quantity,
-    regime,
-    kind,
-    nominal,
-    estimate: p,
-    mc_se: Math.sqrt((p * (1 - p)) / Math.max(1, reps)),
-    reps,
-    flagged_in_product: flagged,
-    ...(note ? {note} : {}),
-  };
+  return validityRow(S, quantity, regime, kind, nominal, reps ? hits / reps : 0, reps, flagged, note);
 }
 
 /** Rotation at k of the concatenation of every B tensor of the run, per checkpoint (nulls dropped). */

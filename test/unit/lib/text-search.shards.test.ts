@@ -9,17 +9,10 @@ import {join} from "node:path";
 import {openSearch} from "../../../src/components/texts-store.ts";
 import {PostingsBuilder, PREFIX_MIN, readDirectory, shardTokens, shardsFor, tokenize, type SearchDirectory} from "../../../src/lib/text-search.ts";
 import {makeRng, randInt} from "../../../src/lib/em/prng.ts";
+import {concatBytes} from "../../../loaders/site-texts.ts";
 import {serveStatic, type StaticServer} from "../../../loaders/static-server.ts";
 
-const concat = (chunks: Uint8Array[]) => {
-  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-};
+const concat = concatBytes;
 
 // A seeded vocabulary with shared prefixes (so prefix runs cross shard boundaries) and texts of 1-12 words.
 const rng = makeRng(20261206);

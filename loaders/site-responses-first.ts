@@ -7,7 +7,7 @@ import {decodePoints, type Points} from "../src/components/points.ts";
 import {selectionMask} from "../src/components/selection.ts";
 import {ruleOf} from "../src/components/engine.ts";
 import {responseRows} from "../src/components/responses.ts";
-import {pointsSource} from "../src/components/response-list.ts";
+import {pointsSource} from "../src/components/response-lines.ts";
 import {EM} from "../src/lib/em/view-flags.ts";
 import {FIRST_LINES, type ResponsesFirst, type ResponsesFirstEntry} from "../src/lib/responses-first.ts";
 import {firstPaintKey} from "../src/lib/site-first.ts";
@@ -26,17 +26,8 @@ export function responsesFirst(pointsBytes: Uint8Array | Points, lines = FIRST_L
       total: slice.rows.length,
       nEm: slice.nEm,
       nScored: slice.nScored,
-      lines: Array.from({length: src.length}, (_, k) => ({
-        rid: src.rid(k),
-        model: src.model(k),
-        step: src.step(k),
-        question_id: src.questionId(k),
-        judge: src.judge(k),
-        aligned: src.score(k, "aligned"),
-        coherent: src.score(k, "coherent"),
-        type: src.type(k),
-        em: src.em(k),
-      })),
+      // The list's own projection of a row (response-lines.ts): the lines the live list draws.
+      lines: Array.from({length: src.length}, (_, k) => src.line(k)),
     });
   }
   return {version: 1, experiments, judges, entries};

@@ -1,15 +1,12 @@
 // One answer in full: question and answer text (text nodes only), every judge's scores with the
 // judge's probabilities over scores, the response-type probabilities and the metadata.
 import * as Plot from "@observablehq/plot";
-import type {Points} from "./points.js";
 import {el, pct} from "./ui.js";
 import {TYPE_COLORS} from "./chart-style.js";
 import {RESPONSE_TYPES} from "../lib/schema.js";
-import {DETAIL_TYPE_METRIC, isCoreMetric, type TextsColumn} from "../lib/site-schema.js";
+import {DETAIL_TYPE_METRIC, isCoreMetric} from "../lib/site-schema.js";
+import type {FirstLine} from "../lib/responses-first.js";
 import type {Detail, Texts} from "./texts-store.js";
-
-/** The texts columns responseDetail reads. */
-export const DETAIL_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "source", "origin", "question", "response", "meta"];
 
 /** The judge's probability over integer scores for one score row, as a bar chart. */
 export function scoreDistribution(detail: Detail, width: number): SVGElement | HTMLElement | null {
@@ -32,20 +29,25 @@ export function scoreDistribution(detail: Detail, width: number): SVGElement | H
   });
 }
 
-/** Full detail of one response: text, every judge's scores with probabilities, type probabilities, metadata. */
-export function responseDetail(points: Points, texts: Texts, rows: readonly Detail[], row: number, width: number): HTMLElement {
-  const rid = points.rid[row]!;
+/**
+ * Full detail of one response (the list line clicked): text, every judge's scores with
+ * probabilities, type probabilities, metadata. Texts: the columns showDetail loads
+ * (responses-first-view.ts), for `line.rid`.
+ */
+export function responseDetail(
+  line: Pick<FirstLine, "rid" | "model" | "step" | "question_id">,
+  texts: Texts,
+  rows: readonly Detail[],
+  width: number,
+): HTMLElement {
+  const {rid} = line;
   const scoreRows = rows.filter((d) => d.metric !== DETAIL_TYPE_METRIC);
   const typeRows = rows.filter((d) => d.metric === DETAIL_TYPE_METRIC && d.probs);
   const meta = texts.get(rid, "meta");
   const box = el(
     "section",
     {class: "em-detail", "data-testid": "response-detail", "aria-label": "Response detail"},
-    el(
-      "h3",
-      {},
-      `${points.dicts.model[points.codes.model[row]!]}${Number.isNaN(points.step[row]) ? "" : ` · step ${points.step[row]}`} · ${points.dicts.question_id[points.codes.question_id[row]!]}`,
-    ),
+    el("h3", {}, `${line.model}${line.step === "" ? "" : ` · step ${line.step}`} · ${line.question_id}`),
     el(
       "p",
       {class: "em-muted"},

@@ -1,10 +1,11 @@
 // The answer list: every answer of a selection in one virtualised, keyboard-driven table whose rows
 // fetch their texts and exact scores by byte range once scrolling stops. Answer and question text
 // enter as text nodes only (model output is untrusted).
-import {binValue, type Points, type StringColumn} from "./points.js";
+// No points here (no apache-arrow): the first page is drawn before the points are downloaded.
 import {el} from "./ui.js";
 import {TYPE_COLORS} from "./chart-style.js";
 import type {TextsColumn} from "../lib/site-schema.js";
+import type {FirstLine} from "../lib/responses-first.js";
 import type {ExactScores, Texts} from "./texts-store.js";
 
 export interface ListOptions {
@@ -18,56 +19,25 @@ export interface ListOptions {
 
 /**
  * What the list shows, line by line in display order (position k = 0..length-1): the decoded points
- * (pointsSource) or the first page precomputed at build time (responses-first.ts), so the same
- * table draws both. Score texts are what is known before the exact scores load (ranges for bins).
+ * (response-lines.ts pointsSource) or the first page precomputed at build time (responses-first.ts),
+ * so the same table draws both. `line(k)` is the one projection of a list line: the build writes
+ * exactly these objects into responses-first.json.
  */
 export interface ListSource {
   length: number;
+  /** The response id of line k (the texts' row), without building the line. */
   rid(k: number): number;
-  model(k: number): string;
-  /** The training coordinate as text ("" when the answer has none). */
-  step(k: number): string;
-  questionId(k: number): string;
-  judge(k: number): string;
-  score(k: number, which: "aligned" | "coherent"): string;
-  /** Response type ("" when the answer has none). */
-  type(k: number): string;
-  em(k: number): boolean;
+  line(k: number): FirstLine;
 }
 
-/** The lines of `rows` (indices into points, in display order) with their EM flag (isEm). */
-export function pointsSource(points: Points, rows: readonly number[], isEm: (row: number) => boolean): ListSource {
-  const str = (c: StringColumn, k: number) => points.dicts[c][points.codes[c][rows[k]!]!] ?? "";
-  return {
-    length: rows.length,
-    rid: (k) => points.rid[rows[k]!]!,
-    model: (k) => str("model", k),
-    step: (k) => (Number.isNaN(points.step[rows[k]!]) ? "" : String(points.step[rows[k]!])),
-    questionId: (k) => str("question_id", k),
-    judge: (k) => str("judge", k),
-    score: (k, which) => scoreText(points, rows[k]!, which),
-    type: (k) => (points.codes.type[rows[k]!]! >= 0 ? (points.dicts.type[points.codes.type[rows[k]!]!] ?? "") : ""),
-    em: (k) => isEm(rows[k]!),
-  };
+/** A list of lines as a source (the build's first page). */
+export function linesSource(lines: readonly FirstLine[]): ListSource {
+  return {length: lines.length, rid: (k) => lines[k]!.rid, line: (k) => lines[k]!};
 }
 
 const fmt = (x: number) => (Number.isNaN(x) ? "null" : Number.isInteger(x) ? String(x) : x.toFixed(1));
 /** An exact score as the list shows it (one decimal, integers as themselves). */
 const exactText = (exact: number | null) => (exact === null ? "null" : fmt(exact));
-
-/**
- * A score of the list from the points: exact ones as they are, compact ones (score bins) an integer
- * as itself and a non-integer as the two integers it lies between, a range, not a point. The list
- * shows the exact score instead once the details file gave it.
- */
-export function scoreText(points: Points, i: number, which: "aligned" | "coherent"): string {
-  if (points.exact) return fmt(points[which][i]!);
-  const v = binValue((which === "aligned" ? points.alignedBin : points.coherentBin)[i]!);
-  if (Number.isNaN(v)) return "null";
-  if (v < 0) return "< 0";
-  if (v > 100) return "> 100";
-  return Number.isInteger(v) ? String(v) : `${Math.floor(v)}–${Math.ceil(v)}`;
-}
 
 /** The texts columns responseTable reads (it loads them itself, for the rows in view). */
 export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question"];
@@ -127,20 +97,19 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
   const loaded = (rid: number) => texts.get(rid, "response") !== undefined;
 
   const rowOf = (k: number): HTMLTableRowElement => {
-    const rid = source.rid(k);
-    const judge = source.judge(k);
-    const type = source.type(k);
+    const line = source.line(k);
+    const {rid, judge, type} = line;
     const have = loaded(rid);
-    const questionId = source.questionId(k);
+    const questionId = line.question_id;
     const question = have ? texts.question(rid) : "";
     const answer = have ? texts.response(rid) : "…";
     const cell = (text: string, attrs: Record<string, string> = {}) => el("td", attrs, text);
     const score = (which: "aligned" | "coherent") => {
       const exact = scores?.get(rid, judge, which);
-      const text = exact === undefined ? source.score(k, which) : exactText(exact);
+      const text = exact === undefined ? line[which] : exactText(exact);
       return cell(text, {class: "num", ...(typeof exact === "number" ? {title: String(exact)} : {})});
     };
-    const em = source.em(k);
+    const em = line.em;
     const tr = el(
       "tr",
       {
@@ -152,8 +121,8 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
         "aria-selected": k === active ? "true" : "false",
         ...(have ? {} : {"aria-busy": "true"}),
       },
-      cell(source.model(k)),
-      cell(source.step(k), {class: "num"}),
+      cell(line.model),
+      cell(line.step, {class: "num"}),
       // The question's text when the data has it (the id in the tooltip); the id while it loads.
       cell(question || questionId, {title: question ? `${questionId}: ${question}` : questionId}),
       cell(judge),

@@ -1,17 +1,22 @@
-// The /responses list as a live view: it subscribes to the page's store itself (Mosaic's client
+// The /responses page once its points are in: the controls (filters, rule, search, step strip), and
+// the answer list as a live view that subscribes to the page's store itself (Mosaic's client
 // pattern) and redraws its counts, download links and list in place when a filter, the rule, the
-// step brush or the search changes, without a Framework cell re-running (the brush-to-list time
-// was mostly that round trip and the page's other cells re-running with it). The answers that
-// address their judge follow after the list has painted: they read a column and are not urgent.
-import type {Page} from "./page.js";
+// step brush or the search changes, without a Framework cell re-running. The page imports this
+// module after its first page has painted (responses-first-view.ts): it brings the points decoder,
+// the engine and Plot. The answers that address their judge follow after the list has painted: they
+// read a column and are not urgent.
+import {controlBar, openPage, ruleBar, type Page} from "./page.js";
 import type {Points} from "./points.js";
-import {selectionMask} from "./selection.js";
-import {ruleOf} from "./engine.js";
+import {stepStrip} from "./step-strip.js";
+import {searchBox} from "./responses.js";
+import {listSlices} from "./response-slice.js";
 import {RULE_KEYS, type StateKey, type ViewState} from "./store.js";
-import {responseRows} from "./responses.js";
-import {downloadBar, injectedAnswers, responseBrowser, responseCounts} from "./responses-page.js";
-import type {Detail, ExactScores, SearchIndex, Texts} from "./texts-store.js";
+import {downloadBar, exactPoints, injectedAnswers, responseBrowser} from "./responses-page.js";
+import {afterPaint, once, responseCounts, type DetailSources} from "./responses-first-view.js";
+import {openExactScores, openSearch, type ExactScores, type SearchIndex} from "./texts-store.js";
+import {experimentBanner} from "./site.js";
 import {el, loading} from "./ui.js";
+import type {Summary} from "../lib/site-summary.js";
 import type {QuestionTexts} from "../lib/site-schema.js";
 
 /** The state the list depends on: filters, brushed steps, search, exclusions and the rule. */
@@ -26,44 +31,50 @@ export interface LiveResponses {
   dispose(): void;
 }
 
-export interface LiveOptions {
-  texts: Texts;
+export interface LiveOptions extends DetailSources {
   scores: ExactScores;
-  details: () => Promise<(rid: number) => Promise<Detail[]>>;
   /** The word index, opened on the first search (texts-store.ts openSearch). */
   search: () => Promise<SearchIndex>;
   exact: () => Promise<Points>;
   questions: QuestionTexts;
-  width: number;
+  /** The detail box (responses-first-view.ts detailBox): an answer opened on the first page stays open. */
+  detail: HTMLElement;
 }
 
 /**
  * The answer list of `page`'s selection, kept current by a store subscription. A state without a
  * search redraws synchronously in the store's notification (the brush's mouseup paints the new list
- * in the same frame); a search awaits the word index, and a newer state supersedes an older search
- * still in flight. Errors (an index that cannot be read) show in place of the list.
+ * in the same frame; a brush costs one pass over the rows, response-slice.ts); a search awaits the
+ * word index, and a newer state supersedes an older search still in flight. Errors (an index that
+ * cannot be read) show in place of the list.
  */
-export function liveResponses(page: Page, {texts, scores, details, search, exact, questions, width}: LiveOptions): LiveResponses {
+export function liveResponses(page: Page, {texts, scores, details, search, exact, questions, detail}: LiveOptions): LiveResponses {
   const {points, selection} = page;
   const list = el("div", {"data-testid": "responses-live"});
   const injected = el("div");
+  const sliceOf = listSlices(points);
   let version = 0;
   let injectedTimer: ReturnType<typeof setTimeout> | undefined;
 
   const draw = (s: ViewState, match: Uint8Array | null) => {
-    const slice = responseRows(points, match, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, limit: 1});
+    const slice = sliceOf(s, match);
     list.replaceChildren(
       responseCounts({n: slice.rows.length, nEm: slice.nEm, nScored: slice.nScored}, s, questions),
       downloadBar(points, texts, slice, exact),
-      responseBrowser(points, texts, slice, {scores, details, width}),
+      responseBrowser(points, slice, {texts, details, scores, detail}),
     );
-    // After the list's frame: the injection column (read once) and the hits' answers.
+    // After the list's frame has painted: the injection column (read once) and the hits' answers.
     const v = version;
     clearTimeout(injectedTimer);
-    injectedTimer = setTimeout(async () => {
-      const view = await injectedAnswers(points, texts, slice).catch((e: unknown) => el("p", {class: "em-muted"}, `Could not read the answers: ${String(e)}`));
-      if (v === version) injected.replaceChildren(view);
-    }, 0);
+    void afterPaint().then(() => {
+      if (v !== version) return;
+      injectedTimer = setTimeout(async () => {
+        const view = await injectedAnswers(points, texts, slice).catch((e: unknown) =>
+          el("p", {class: "em-muted"}, `Could not read the answers: ${String(e)}`),
+        );
+        if (v === version) injected.replaceChildren(view);
+      }, 0);
+    });
   };
 
   const update = (s: ViewState) => {
@@ -87,4 +98,47 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
 
   const dispose = selection.subscribe(update, LIST_KEYS);
   return {list, injected, dispose: () => (dispose(), clearTimeout(injectedTimer))};
+}
+
+/** The files the page's live part reads, as the page names them (Framework FileAttachment). */
+export interface ResponsesFiles extends DetailSources {
+  points: () => Promise<ArrayBuffer>;
+  summary: () => Promise<Summary>;
+  /** points-full.arrow, fetched for a download only. */
+  exactPoints: () => Promise<ArrayBuffer>;
+  /** URLs of details.parquet (exact scores of the rows in view) and search.bin (read on the first search). */
+  detailsUrl: string;
+  searchUrl: string;
+  questions: QuestionTexts;
+  detail: HTMLElement;
+}
+
+/**
+ * Open the page's live part: the points, the summary and the footer of details.parquet, in
+ * parallel; then the store and the live list. `controls` is the control bar with the search box,
+ * the rule's controls and the experiment's banner (a simulated-data note follows the experiment
+ * chosen); `strip(width)` the step strip (drawn again when the page's width changes).
+ */
+export async function openResponses(
+  files: ResponsesFiles,
+): Promise<LiveResponses & {controls: HTMLElement; strip(width: number, invalidation?: Promise<unknown>): HTMLElement}> {
+  const [bytes, summary, scores] = await Promise.all([files.points(), files.summary(), openExactScores(files.detailsUrl)]);
+  const page = openPage(bytes, summary);
+  const live = liveResponses(page, {
+    ...files,
+    scores,
+    search: once(() => openSearch(files.searchUrl)),
+    exact: exactPoints(files.exactPoints),
+  });
+  const bar = controlBar(page, ["experiment", "judge", "model", "category", "clearSteps"]);
+  bar.insertBefore(searchBox(page.selection), bar.lastChild);
+  const banner = el("div");
+  const stop = page.selection.subscribe((s) => banner.replaceChildren(experimentBanner(summary, s.experiment)), ["experiment"]);
+  return {
+    ...live,
+    controls: el("div", {}, bar, ruleBar(page), banner),
+    // Drag across the strip to list the answers of a range of checkpoints (the other pages follow).
+    strip: (width, invalidation) => stepStrip(page, {width, invalidation}),
+    dispose: () => (live.dispose(), stop()),
+  };
 }

@@ -1,0 +1,77 @@
+// listSlices (src/components/response-slice.ts): the list's slice under a brushed range, taken from
+// a cached base, is the slice responseRows computes from scratch for the same state: the same rows
+// in the same display order, the same EM flags on them and the same counts, through a sequence of
+// brushes, searches, filters and rule changes (the cache must never answer for another state).
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {pointsTable} from "../../../loaders/site-points.ts";
+import {decodePoints} from "../../../src/components/points.ts";
+import {responseRows} from "../../../src/components/responses.ts";
+import {listSlices} from "../../../src/components/response-slice.ts";
+import {selectionMask} from "../../../src/components/selection.ts";
+import {ruleOf} from "../../../src/components/engine.ts";
+import {parseState, type ViewState} from "../../../src/components/store.ts";
+import type {ScoreRow} from "../../../src/lib/schema.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
+
+const n = 4000;
+// Steps 0..9 with some answers without one; scores in steps of 5 (many ties) and some nulls.
+const responses = Array.from({length: n}, (_, i) =>
+  responseRow(i, {model: i % 3 ? "a" : "b", step: i % 13 === 0 ? null : (i * 7) % 10, question: "Q?", source: "sim"}),
+);
+const scores: ScoreRow[] = responses.flatMap((r, i) => [
+  scoreRow(r.response_id, "j", "aligned", i % 11 === 0 ? null : ((i * 37) % 21) * 5),
+  scoreRow(r.response_id, "j", "coherent", i % 17 === 0 ? null : ((i * 13) % 21) * 5),
+]);
+const points = decodePoints(pointsTable({responses, scores, types: []}));
+
+/** The slice from scratch: responseRows over the full mask (steps included), in display order. */
+function reference(s: ViewState, match: Uint8Array | null) {
+  const slice = responseRows(points, match, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, limit: 1});
+  return {slice, order: slice.sorted()};
+}
+
+test("listSlices: every brushed range, search, filter and rule gives responseRows' rows, order, flags and counts", () => {
+  const sliceOf = listSlices(points);
+  const marks = new Uint8Array(points.n).map((_, r) => (r % 3 === 0 ? 1 : 0));
+  const ranges: ([number, number] | null)[] = [null, [2, 5], [0, 9], [4, 4], [7, 3.5], [100, 200], [-1, 0.5], null];
+  const searches = [
+    "?experiment=e&judge=j",
+    "?experiment=e&judge=j&rule=organisms",
+    "?experiment=e&judge=j&model=b",
+    "?experiment=e&judge=j&rule=custom&aligned=40&coherent=20",
+  ];
+  let checked = 0;
+  for (const search of searches)
+    for (const match of [null, marks])
+      for (const steps of ranges) {
+        const s: ViewState = {...parseState(search), steps: steps && [Math.min(...steps), Math.max(...steps)]};
+        const got = sliceOf(s, match);
+        const want = reference(s, match);
+        const what = `${search} ${match ? "searched" : ""} steps ${JSON.stringify(s.steps)}`;
+        assert.deepEqual(got.sorted(), want.order, `${what}: rows in display order`);
+        assert.deepEqual(
+          [...got.rows].sort((a, b) => a - b),
+          want.slice.rows,
+          `${what}: the same rows`,
+        );
+        assert.deepEqual([got.nEm, got.nScored], [want.slice.nEm, want.slice.nScored], `${what}: counts`);
+        for (const i of want.slice.rows) assert.equal(got.flags[i], want.slice.flags[i], `${what}: flag of row ${i}`);
+        assert.deepEqual(got.top, want.order.slice(0, 1));
+        checked += want.slice.rows.length;
+      }
+  assert.ok(checked > 10_000, "the states hold rows: the comparison can fail");
+  // A range with no answer in it: an empty slice, and counts zero.
+  const empty = sliceOf({...parseState("?experiment=e&judge=j"), steps: [100, 200]}, null);
+  assert.deepEqual([empty.rows.length, empty.nEm, empty.nScored], [0, 0, 0]);
+});
+
+test("listSlices: a new search marks array (same words or not) is a new base, not the last one's", () => {
+  const sliceOf = listSlices(points);
+  const s: ViewState = {...parseState("?experiment=e&judge=j"), steps: [1, 8]};
+  const a = new Uint8Array(points.n).fill(1);
+  const b = new Uint8Array(points.n).map((_, r) => (r % 2 ? 1 : 0));
+  assert.deepEqual(sliceOf(s, a).sorted(), reference(s, a).order);
+  assert.deepEqual(sliceOf(s, b).sorted(), reference(s, b).order);
+  assert.notDeepEqual(reference(s, a).order, reference(s, b).order, "the two searches differ: the test can fail");
+});

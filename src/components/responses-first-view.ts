@@ -17,13 +17,23 @@ export function once<T>(open: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * Resolves after the frame that shows what is in the document now has been painted (two animation
- * frames): the page starts its heavy downloads and decoding then, so they do not delay that frame.
- * `shown` (unused) names what must be on screen first: passing a cell's output makes the page's
- * cell wait for that cell.
+ * Resolves once `shown` is on screen and done loading: after the frame that shows it has painted
+ * (two animation frames), then when no list in it is fetching the answers in view (a busy
+ * scroller, response-list.ts), at most `maxWait` ms later. The page starts its heavy downloads and decoding
+ * then, so they compete neither with that frame nor with the first answers' byte ranges.
  */
-export function afterPaint(_shown?: unknown): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+export async function afterPaint(shown: Element, maxWait = 3000): Promise<void> {
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const busy = () => shown.querySelector('[data-em-loading][aria-busy="true"]') !== null;
+  if (!busy()) return;
+  await new Promise<void>((resolve) => {
+    const done = () => (observer.disconnect(), clearTimeout(timer), resolve());
+    const observer = new MutationObserver(() => {
+      if (!busy()) done();
+    });
+    const timer = setTimeout(done, maxWait);
+    observer.observe(shown, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-em-loading", "aria-busy"]});
+  });
 }
 
 /** The box an answer's detail is shown in, above the list (the first page's, then the live list's). */

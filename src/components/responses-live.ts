@@ -63,10 +63,10 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
       downloadBar(points, texts, slice, exact),
       responseBrowser(points, slice, {texts, details, scores, detail}),
     );
-    // After the list's frame has painted: the injection column (read once) and the hits' answers.
+    // After the list has painted its answers: the injection column (read once) and the hits' answers.
     const v = version;
     clearTimeout(injectedTimer);
-    void afterPaint().then(() => {
+    void afterPaint(list).then(() => {
       if (v !== version) return;
       injectedTimer = setTimeout(async () => {
         const view = await injectedAnswers(points, texts, slice).catch((e: unknown) =>

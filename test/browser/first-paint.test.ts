@@ -190,3 +190,37 @@ test("/transitions with a filter the build did not precompute shows no first tab
     await close();
   }
 });
+
+test("/responses: the build's first page lists answers and opens a detail before the points arrive; its HTML preloads no chart, Arrow or engine module", async () => {
+  const html = await (await fetch(`${site.server.url}/responses`)).text();
+  const preloads = [...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(
+    preloads.some((p) => /responses-first-view\./.test(p)),
+    `the first page's module is preloaded: ${preloads.join(" ")}`,
+  );
+  const heavy = preloads.filter((p) => /plot|apache-arrow|\/d3|duckdb|arquero|@stdlib|\/points\.|\/engine\.|responses-live\./.test(p));
+  assert.deepEqual(heavy, [], "no heavy module before the first page");
+  const {page, problems, release, close} = await openHeld("/responses?experiment=demo");
+  try {
+    const first = page.locator('[data-em-first="build"]');
+    await first.locator('[data-testid="response-row"]:not([aria-busy])').first().waitFor();
+    const row = first.locator('[data-testid="response-row"]').nth(1);
+    const [model, step, question] = await row.locator("td").evaluateAll((tds) => tds.slice(0, 3).map((t) => t.textContent ?? ""));
+    const answer = (await row.locator("td").last().textContent()) ?? "";
+    await row.click();
+    const text = page.locator('[data-testid="response-detail"] [data-testid="response-text"]');
+    await text.waitFor();
+    assert.ok(answer.length > 1 && (await text.textContent())!.startsWith(answer.replace(/…$/, "")), "the detail shows the clicked answer");
+    const head = (await page.locator('[data-testid="response-detail"] h3').textContent()) ?? "";
+    assert.ok(head.startsWith(`${model} · step ${step}`), `detail heading ${head} (row ${model} ${step} ${question})`);
+    assert.equal(await page.locator('[data-testid="responses-live"]').count(), 0, "the points have not arrived: no live list yet");
+    await release();
+    await page.locator('[data-testid="responses-live"] [data-testid="response-row"]').first().waitFor();
+    await waitForPage(page);
+    assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "the first page is replaced by the live list");
+    assert.ok(((await text.textContent()) ?? "").length > 0, "the detail opened before the points stays open");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

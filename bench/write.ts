@@ -41,7 +41,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /step brush/,
-    "Step brush to the list: the response list follows the store directly (src/components/responses-live.ts): a brush redraws the counts and the list in the store's notification, no Framework cell re-runs; what remains is the passes over the points (selection mask, EM flags, the counting sort of the whole selection) and the rows in view, whose answers then come by byte range.",
+    "Step brush to the list: the response list follows the store directly (src/components/responses-live.ts): a brush redraws the counts and the list in the store's notification, no Framework cell re-runs. The selection without its step range (filters, search, rule, exclusions) has its EM flags and display order computed once (src/components/response-slice.ts); a brushed range is then one pass over that order keeping the rows in range, with their counts; the answers that address their judge are read after the list has painted. What remains is that pass and the rows in view, whose answers then come by byte range.",
   ],
   [
     /build <= 3 min|build <= 4 GB/,
@@ -65,7 +65,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /first rows/,
-    "/responses first rows: the counts and first 30 lines of every preset state are precomputed at build time (responses-first.json, a few kB whatever N) and drawn before the points; their answers come by byte range. The bytes until the network is idle still include the compact points (~5 bytes per response row), which the live list needs for the brush and any other state.",
+    "/responses first rows: the counts and first 30 lines of every preset state are precomputed at build time (responses-first.json, a few kB whatever N) and drawn before the points; their answers come by byte range. The first page's cell imports only its own modules (18 requests with the runtime and style, ~200 kB, hyparquet the largest): before, the page's one import cell waited for every module of the page (226 requests, ~1.4 MB: Plot, d3, Apache Arrow, the engine and ~200 @stdlib modules), and the first rows with it. The rest is imported once the first page has painted with its answers, and a click on the first page opens the detail before the points arrive. The bytes until the network is idle still include the compact points (~5 bytes per response row), which the live list needs for the brush and any other state.",
   ],
 ];
 

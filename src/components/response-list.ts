@@ -15,6 +15,8 @@ export interface ListOptions {
   scores?: ExactScores;
   /** Visible height of the list in pixels (default 560). */
   height?: number;
+  /** The selection's size when `source` holds only its first lines (the build's first page). */
+  of?: number;
 }
 
 /**
@@ -68,7 +70,7 @@ const FETCH_DELAY_MS = 60;
  * Page Down one screen, Home / End to the ends, Enter or Space opens the active row's detail. Empty
  * `rows` gives the table head and a "no answers" line. Answer and question text enter as text nodes.
  */
-export function responseTable(texts: Texts, source: ListSource, {onSelect, scores, height = 560}: ListOptions): HTMLElement {
+export function responseTable(texts: Texts, source: ListSource, {onSelect, scores, height = 560, of}: ListOptions): HTMLElement {
   const total = source.length;
   const colgroup = el("colgroup", {}, ...COLUMNS.map((c) => el("col", {style: `width:${c.width}`})));
   const head = el("tr", {}, ...COLUMNS.map((c) => el("th", {scope: "col", ...(c.num ? {class: "num"} : {})}, c.name)));
@@ -82,7 +84,11 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
   );
   const scroller = el("div", {class: "em-vscroll", "data-testid": "response-list", tabindex: "-1", style: `max-height:${height}px`}, table);
   const position = el("span", {"data-testid": "response-position"});
-  const status = el("p", {class: "em-muted"}, `${total.toLocaleString()} matching answer${total === 1 ? "" : "s"}`, total ? " · " : "", position);
+  const matching =
+    of !== undefined && of > total
+      ? `the first ${total.toLocaleString()} of ${of.toLocaleString()} matching answers`
+      : `${total.toLocaleString()} matching answer${total === 1 ? "" : "s"}`;
+  const status = el("p", {class: "em-muted"}, matching, total ? " · " : "", position);
   const box = el("div", {class: "em-responses"}, status, scroller);
   if (!total) {
     body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
@@ -95,6 +101,9 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
   let wanted = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
   const loaded = (rid: number) => texts.get(rid, "response") !== undefined;
+  // A row is fetched when its texts and (with `scores`) its exact scores are: the first page may
+  // have read the texts of rows whose exact scores the live list has not.
+  const fetched = (rid: number) => loaded(rid) && (scores?.has(rid) ?? true);
 
   const rowOf = (k: number): HTMLTableRowElement => {
     const line = source.line(k);
@@ -176,7 +185,7 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     const rids: number[] = [];
     for (let k = first; k < first + count; k++) rids.push(source.rid(k));
     const key = `${first}:${count}`;
-    if (rids.every(loaded) || key === wanted) return;
+    if (rids.every(fetched) || key === wanted) return;
     wanted = key;
     clearTimeout(timer);
     scroller.dataset.emLoading = "";

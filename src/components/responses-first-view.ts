@@ -135,6 +135,6 @@ export function firstResponses(
       more > 0 ? `The first ${lines.length} shown; the other ${more.toLocaleString()} once the scores have loaded…` : "Loading the scores…",
     ),
     detail,
-    responseTable(sources.texts, linesSource(lines), {onSelect: (k) => void showDetail(detail, lines[k]!, sources)}),
+    responseTable(sources.texts, linesSource(lines), {of: hit.total, onSelect: (k) => void showDetail(detail, lines[k]!, sources)}),
   );
 }

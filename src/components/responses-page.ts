@@ -1,5 +1,6 @@
-// The views of the /responses page (src/responses.md), so the page is prose and calls: the counts
-// line, the download links, the list with its detail panel, and the answers that address their judge.
+// The views of the /responses page (src/responses.md) once its points are in, so the page is prose
+// and calls: the download links, the list with its detail panel, and the answers that address their
+// judge. The counts line and the first page: responses-first-view.ts.
 import {decodePoints, type Points} from "./points.js";
 import {sliceRecords, injectionHitRids, injectionList, SLICE_TEXT_COLUMNS, type ResponseSlice} from "./responses.js";
 import {responseTable} from "./response-list.js";

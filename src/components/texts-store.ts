@@ -195,6 +195,8 @@ export async function openDetails(url: string): Promise<(rid: number) => Promise
 export interface ExactScores {
   /** Fetch the score rows of `rids` not fetched yet (the pages of details.parquet holding them). */
   load(rids: Iterable<number>): Promise<void>;
+  /** Whether the score rows of `rid` have been fetched (it may have none). */
+  has(rid: number): boolean;
   /**
    * The exact score of `metric` ("aligned" or "coherent") given by `judge` to response `rid`: a
    * number, null when the judge gave no score (CODE, REFUSAL, too little mass on numbers), or
@@ -231,6 +233,7 @@ export async function openExactScores(url: string): Promise<ExactScores> {
         if (m && !m.has(key)) m.set(key, (row.score as number | null) ?? null);
       }
     },
+    has: (rid) => seen.has(rid),
     get(rid, judge, metric) {
       return seen.get(rid)?.get(`${judge}\u0000${metric}`);
     },

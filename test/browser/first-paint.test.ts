@@ -219,6 +219,11 @@ test("/responses: the build's first page lists answers and opens a detail before
     await waitForPage(page);
     assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "the first page is replaced by the live list");
     assert.ok(((await text.textContent()) ?? "").length > 0, "the detail opened before the points stays open");
+    // The live list fetches the exact scores of its rows in view, also those whose texts the first page read.
+    const scores = await page
+      .locator('[data-testid="responses-live"] [data-testid="response-row"]')
+      .evaluateAll((rows) => rows.flatMap((r) => [...r.querySelectorAll("td")].slice(4, 6).map((td) => td.textContent ?? "")));
+    assert.ok(scores.length > 0 && scores.every((t) => !t.includes("–")), `exact scores, not score bins: ${scores.slice(0, 12).join(" ")}`);
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

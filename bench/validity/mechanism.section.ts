@@ -77,7 +77,22 @@ export function mechanismRows(seed: number, reps: number, B: number, regimes: re
   regimes.forEach((rg, ri) => {
     // *Flag: runs whose interval the product marks approximate (ChangePointResult.approximate, the
     // sentence's "grid-limited"); *FlagCov: of those, covered
-    const t = {rot: 0, rotCov: 0, rotFlag: 0, rotFlagCov: 0, grad: 0, gradCov: 0, gradFlag: 0, gradFlagCov: 0, lag: 0, lagCov: 0, lagOpen: 0, lagOpenCov: 0, flat: 0, still: 0};
+    const t = {
+      rot: 0,
+      rotCov: 0,
+      rotFlag: 0,
+      rotFlagCov: 0,
+      grad: 0,
+      gradCov: 0,
+      gradFlag: 0,
+      gradFlagCov: 0,
+      lag: 0,
+      lagCov: 0,
+      lagOpen: 0,
+      lagOpenCov: 0,
+      flat: 0,
+      still: 0,
+    };
     const [t0, tn] = rg.turn ?? [150, 100];
     const k = rg.k ?? 10;
     const rng = makeRng(seed * 7919 + ri);
@@ -214,9 +229,10 @@ export const section: ValiditySection = {
   name: S,
   run({smoke, seed}: ValidityOptions): ValidityRow[] {
     // 100 runs per regime (since 2026-12-06 08:00; before, 20): ~1 s of CPU a run with the EM
-    // midpoint's profile interval the lag's MOVER interval needs. The gradient-norm rows take 300
-    // further runs per regime (400 in all; ~0.1 s each, the curve alone): at 100 they read
-    // 93.0/92.8/95.0/95.2%, rank 8 undecided, and 400 runs decide whether that is Monte-Carlo noise.
-    return smoke ? mechanismRows(seed, 2, 39, REGIMES.slice(0, 1)) : mechanismRows(seed, 100, 99, REGIMES, 400);
+    // midpoint's profile interval the lag's MOVER interval needs. The gradient-norm rows take 100
+    // further runs per regime (200 in all; ~0.1 s each, the curve alone): at 100 they read
+    // 93.0/92.8/95.0/95.2%, rank 8 undecided. 400 were planned; at load ~37 on 2 cores this niced
+    // run got ~8% of a core (2026-12-06 10:30), so 200 is what finishes within the session.
+    return smoke ? mechanismRows(seed, 2, 39, REGIMES.slice(0, 1)) : mechanismRows(seed, 100, 99, REGIMES, 200);
   },
 };

@@ -37,10 +37,7 @@ test("lagSentence: the issue's wording, 'no credible change point', and no lag w
   assert.equal(lagSentence("the gradient norm", "step", flat, b, lagInterval(flat, b)), "the gradient norm: no credible change point");
   const noEm = behaviourFit(points.map((p) => ({...p, k: 5})));
   assert.equal(noEm.credible, false);
-  assert.match(
-    lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, noEm)),
-    /; no credible EM transition \(flat\), so no lag$/,
-  );
+  assert.match(lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, noEm)), /; no credible EM transition \(flat\), so no lag$/);
 });
 
 test("lagInterval(change, behaviour): MOVER from the midpoint's profile interval and the change point's bootstrap interval", () => {

@@ -101,6 +101,37 @@ test("fitLogistic(points).ci covers the planted midpoint where the pooled F(1, m
   }
 });
 
+// The validity section's "undecided, leaning low" row (2026-12-06 08:44): smooth rise, logit sd 1,
+// 92.3% of 400 sweeps (section seed 20261205 -> regime seed 20261205 x 7919 + 101 + 2). Its misses
+// were draws whose dispersion came out low. The Satterthwaite df of phi_mid took Var(X^2) from the
+// diagonal of the residual projection only (2 sum phi_i^2 (1 - h_i)^2), which understates it, so
+// df_mid came out near or above m - 4 and a lucky low phi was treated as nearly known. With the
+// full trace, 2 tr(M Phi M Phi), the df falls to ~4-6 and these sweeps are covered; the old
+// cutoffs (recorded from the run) excluded the truth.
+test("fitLogistic(points).ci covers the section's low-dispersion misses at logit sd 1 (sweeps 61, 88, 125 of its seed)", () => {
+  const rng = makeRng(20261205 * 7919 + 101 + 2);
+  const oldCutoff = new Map([
+    [61, 10.67],
+    [88, 11.03],
+    [125, 10.75],
+  ]);
+  for (let r = 0; r <= 125; r++) {
+    const sw = simulateSweep(rng, SHAPES.smooth, {...CLUSTERED, sd: 1});
+    const old = oldCutoff.get(r);
+    if (old === undefined) continue;
+    const fit = fitLogistic(sw.rate, {profileWidth: false})!;
+    const truth = sw.truthMidpoint!;
+    const dev = profileDevianceAt(sw.rate, fit, truth);
+    assert.ok(dev > old + 0.1, `sweep ${r}: the old cutoff ${old} excluded the truth (deviance ${dev.toFixed(2)})`);
+    assert.ok(fit.dispersion! < 2, `sweep ${r}: a lucky low dispersion (${fit.dispersion!.toFixed(2)})`);
+    const md = midpointDispersion(scale(sw.rate), thetaOf(fit, sw.rate))!;
+    assert.ok(md.df < 11 - 4 - 1, `sweep ${r}: df_mid ${md.df.toFixed(2)} now well below m - 4`);
+    assert.ok(dev <= fit.cutoff, `sweep ${r}: deviance ${dev.toFixed(2)} within the new cutoff ${fit.cutoff.toFixed(2)}`);
+    const [lo, hi] = fit.ci;
+    assert.ok(lo !== null && hi !== null && lo <= truth && truth <= hi, `sweep ${r}: ci ${fit.ci} covers ${truth}`);
+  }
+});
+
 test("simulateSweep: the population rate is the planted curve (logit-normal mean solved exactly)", () => {
   for (const p of [0.005, 0.07, 0.3]) assert.ok(Math.abs(logitNormalMean(solveMu(p, 2), 2) - p) < 1e-9);
   // pooled over many questions, the rate at the flat 20% shape is 20% within sampling error

@@ -220,8 +220,9 @@ const MIDPOINT_CI = "transition midpoint 95% CI (profile, F(1, df) x midpoint ph
 /**
  * Pooled dispersion at or below which a fit's coverage is reported apart: the pooled
  * F(1, m - 4) x max(1, phi) cutoff (before 2026-12-06) covered ~78% of these fits under logit
- * sd 1, because phi from 7 lack-of-fit df came out low; the approximate note fires only above
- * HEAVY_DISPERSION, where the fits over-cover.
+ * sd 1, because phi from 7 lack-of-fit df came out low, and the midpoint cutoff of 07:00-10:00
+ * 83.5% (its df_mid, from the diagonal of Var(X^2), sat at m - 4); the approximate note fires
+ * only above HEAVY_DISPERSION, where the fits over-cover.
  */
 const LOW_DISPERSION = 2.5;
 
@@ -278,6 +279,8 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
  * cutoff) does not touch (their earlier 150-replicate figures are in git history). Restore the
  * larger reps on a quiet machine. Restored on the 2026-12-06 08:00 rerun (load falling from ~40 to ~3):
  * 400 rises per design at 8 questions, 200 at 24 questions and at 7 checkpoints, 200 per test.
+ * Kept on the 10:20 rerun (df_mid from the full Var(X^2), cutoff F(1, df) x phi_mid; a fit ~2x
+ * less CPU).
  */
 function plan(smoke: boolean): {designs: {design: Design; sharpReps: number; smoothReps: number}[]; reps: number} {
   const base: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};

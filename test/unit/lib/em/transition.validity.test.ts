@@ -24,7 +24,7 @@ import {type Design, SHAPES, section, simulateSweep, solveMu, logitNormalMean} f
 
 const CLUSTERED: Design = {m: 11, questions: 8, answers: 50, sd: 2, rho: 0.5, judge: "float"};
 
-test("f1Quantile(confidence, df) is the F(1, df) quantile; fitLogistic's cutoff is F(1, min(m - 4, df_mid)) x max(1, phi, phi_mid)", () => {
+test("f1Quantile(confidence, df) is the F(1, df) quantile; fitLogistic's cutoff is F(1, min(m - 4, df_mid)) x phi_mid", () => {
   // F(1, 4), F(1, 7) 95% quantiles from tables: 7.7086, 5.5914
   assert.ok(Math.abs(f1Quantile(0.95, 4) - 7.708647) < 1e-4, String(f1Quantile(0.95, 4)));
   assert.ok(Math.abs(f1Quantile(0.95, 7) - 5.591448) < 1e-4, String(f1Quantile(0.95, 7)));
@@ -34,7 +34,7 @@ test("f1Quantile(confidence, df) is the F(1, df) quantile; fitLogistic's cutoff 
   const md = midpointDispersion(scale(sw.rate), thetaOf(fit, sw.rate))!;
   assert.ok(md.c > 0 && md.phi > 1 && md.df > 1, JSON.stringify(md));
   const df = Math.max(1, Math.floor(Math.min(11 - 4, md.df)));
-  assert.ok(Math.abs(fit.cutoff - f1Quantile(0.95, df) * Math.max(1, fit.dispersion!, md.phi)) < 1e-9 * fit.cutoff);
+  assert.ok(Math.abs(fit.cutoff - f1Quantile(0.95, df) * md.phi) < 1e-9 * fit.cutoff);
   assert.ok(fit.cutoff > 3.8415 * fit.dispersion!, "wider than the chi-square(1) x phi cutoff that covered ~87%");
   // points exactly on a logistic: no over-dispersion (c = 0), the binomial chi-square(1) cutoff
   const exact = Array.from({length: 11}, (_, x) => ({x, k: 400 * (0.02 + 0.28 / (1 + Math.exp(-(x - 5.2) / 0.8))), n: 400}));

@@ -129,9 +129,10 @@ export function firstResponses(
     "div",
     {"data-em-first": "build"},
     responseCounts({n: hit.total, nEm: hit.nEm, nScored: hit.nScored}, s, questions),
+    // A loading mark (data-em-loading): the page is not done until the live list has replaced this one.
     el(
       "p",
-      {class: "em-muted"},
+      {class: "em-muted", "data-em-loading": ""},
       more > 0 ? `The first ${lines.length} shown; the other ${more.toLocaleString()} once the scores have loaded…` : "Loading the scores…",
     ),
     detail,

@@ -92,8 +92,8 @@ function atCuts(s: ViewState, aligned: number, coherent: number): ViewState {
 
 /**
  * Fill the page's interval cache along the two lines through the state's cuts (every aligned cut
- * at its coherent cut, then every coherent cut at its aligned cut), walking away from the cursor
- * one cut at a time (each step moves the incremental tallies by one cut's answers), in idle time,
+ * at its coherent cut and every coherent cut at its aligned cut), nearest the cursor first (each
+ * step moves the incremental tallies along a cut line: a lookup once its line is built), in idle time,
  * so a later cut change finds its interval computed. Stops when the selection or the rule's shape
  * changes (`current()` differs) or the cell is invalidated; waits while the incremental tallies
  * of the selection are not built (each step would then be a pass over the rows).
@@ -101,13 +101,18 @@ function atCuts(s: ViewState, aligned: number, coherent: number): ViewState {
 function warmIntervals(page: Page, s: ViewState, current: () => boolean): void {
   const idle = (globalThis as {requestIdleCallback?: (f: (d: {timeRemaining(): number}) => void, o?: {timeout: number}) => number}).requestIdleCallback;
   if (!idle) return;
+  // Nearest first in both directions, one line after the other: consecutive cuts then differ in
+  // one cut only, so every move is along a cut line the tallies keep (a lookup, incremental.ts).
   const cuts: [number, number][] = [];
-  for (let a = s.aligned + 1; a <= 100; a++) cuts.push([a, s.coherent]);
-  for (let a = s.aligned - 1; a >= 0; a--) cuts.push([a, s.coherent]);
-  if (ruleOf(s).requireCoherent !== false) {
-    for (let c = s.coherent + 1; c <= 100; c++) cuts.push([s.aligned, c]);
-    for (let c = s.coherent - 1; c >= 0; c--) cuts.push([s.aligned, c]);
+  for (let d = 1; d <= 100; d++) {
+    if (s.aligned + d <= 100) cuts.push([s.aligned + d, s.coherent]);
+    if (s.aligned - d >= 0) cuts.push([s.aligned - d, s.coherent]);
   }
+  if (ruleOf(s).requireCoherent !== false)
+    for (let d = 1; d <= 100; d++) {
+      if (s.coherent + d <= 100) cuts.push([s.aligned, s.coherent + d]);
+      if (s.coherent - d >= 0) cuts.push([s.aligned, s.coherent - d]);
+    }
   const cache = intervalCache(page);
   let next = 0;
   const step = (deadline: {timeRemaining(): number}) => {

@@ -36,19 +36,22 @@ try {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", {interval: 100});
   await cdp.send("Profiler.start");
-  const times = await page.evaluate(async ([reps, wait]) => {
-    const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
-    const out: number[] = [];
-    for (let i = 0; i <= reps; i++) {
-      const t = performance.now();
-      input.value = String(i % 2 ? 20 + (i % 7) : 55 + (i % 7));
-      input.dispatchEvent(new Event("input", {bubbles: true}));
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-      out.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, wait));
-    }
-    return out;
-  }, [REPS, WAIT_MS] as const);
+  const times = await page.evaluate(
+    async ([reps, wait]) => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+      const out: number[] = [];
+      for (let i = 0; i <= reps; i++) {
+        const t = performance.now();
+        input.value = String(i % 2 ? 20 + (i % 7) : 55 + (i % 7));
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        out.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+      return out;
+    },
+    [REPS, WAIT_MS] as const,
+  );
   const {profile} = (await cdp.send("Profiler.stop")) as {profile: {nodes: Node[]; samples: number[]; timeDeltas: number[]}};
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));

@@ -383,25 +383,9 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
     incrementalCache.set(key, inc);
   }
   inc.setCuts(rule);
-  if (!inc.linesReady) prepareWhenIdle(inc);
   return inc;
 }
 const pendingBuilds = new Set<string>();
-
-/**
- * Rebuild an instance's stale cut lines (one pass over its answers each) when the page is idle, so
- * the next jump along the cut that did not move is a lookup (a browser only; once per instance at a time).
- */
-const pendingLines = new WeakSet<IncrementalTallies>();
-function prepareWhenIdle(inc: IncrementalTallies): void {
-  const idle = (globalThis as {requestIdleCallback?: (f: () => void, o?: {timeout: number}) => number}).requestIdleCallback;
-  if (!idle || pendingLines.has(inc)) return;
-  pendingLines.add(inc);
-  idle(() => {
-    pendingLines.delete(inc);
-    inc.prepareLines();
-  });
-}
 
 /** The selection's rows that the grouping keeps (code >= 0: e.g. a null step is left out when grouping by step). */
 function groupedMask(mask: Uint8Array, codes: Int32Array): Uint8Array {

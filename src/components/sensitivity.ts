@@ -96,19 +96,21 @@ function atCuts(s: ViewState, aligned: number, coherent: number): ViewState {
  * step moves the incremental tallies along a cut line: a lookup once its line is built), in idle time,
  * so a later cut change finds its interval computed. Stops when the selection or the rule's shape
  * changes (`current()` differs) or the cell is invalidated; waits while the incremental tallies
- * of the selection are not built (each step would then be a pass over the rows).
+ * of the selection are not built (each step would then be a pass over the rows). `lines`: which of
+ * the two lines to fill (after a move of one cut, the line along it: the other line moved and its
+ * tallies' cut line would first have to be rebuilt, a pass over the answers per move).
  */
-function warmIntervals(page: Page, s: ViewState, current: () => boolean): void {
+function warmIntervals(page: Page, s: ViewState, current: () => boolean, lines: {aligned: boolean; coherent: boolean} = {aligned: true, coherent: true}): void {
   const idle = (globalThis as {requestIdleCallback?: (f: (d: {timeRemaining(): number}) => void, o?: {timeout: number}) => number}).requestIdleCallback;
   if (!idle) return;
   // Nearest first in both directions, one line after the other: consecutive cuts then differ in
   // one cut only, so every move is along a cut line the tallies keep (a lookup, incremental.ts).
   const cuts: [number, number][] = [];
-  for (let d = 1; d <= 100; d++) {
+  for (let d = 1; d <= 100 && lines.aligned; d++) {
     if (s.aligned + d <= 100) cuts.push([s.aligned + d, s.coherent]);
     if (s.aligned - d >= 0) cuts.push([s.aligned - d, s.coherent]);
   }
-  if (ruleOf(s).requireCoherent !== false)
+  if (lines.coherent && ruleOf(s).requireCoherent !== false)
     for (let d = 1; d <= 100; d++) {
       if (s.coherent + d <= 100) cuts.push([s.aligned, s.coherent + d]);
       if (s.coherent - d >= 0) cuts.push([s.aligned, s.coherent - d]);
@@ -158,14 +160,25 @@ export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {inv
   box.notesSlot.replaceChildren(notes.node);
   let pending = false;
   let warmed = "";
+  let last: {shape: string; aligned: number; coherent: number} | null = null;
   const show = (s: ViewState, all: Group | null) => {
     box.paint(s, all);
     delete box.node.dataset.emLoading;
-    // Warm along both lines through these cuts (once per line pair and selection shape).
-    const key = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}|${s.aligned}|${s.coherent}`;
+    // Warm along the lines through these cuts (once per line pair and selection shape): after a
+    // move of one cut only, the line along that cut (the way a slider drag goes on).
+    const shape = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}`;
+    const key = `${shape}|${s.aligned}|${s.coherent}`;
     if (key !== warmed) {
       warmed = key;
-      warmIntervals(page, s, () => !stopped && warmed === key);
+      const same = last?.shape === shape;
+      const lines =
+        same && last!.coherent === s.coherent
+          ? {aligned: true, coherent: false}
+          : same && last!.aligned === s.aligned
+            ? {aligned: false, coherent: true}
+            : undefined;
+      last = {shape, aligned: s.aligned, coherent: s.coherent};
+      warmIntervals(page, s, () => !stopped && warmed === key, lines);
     }
   };
   follow(page, invalidation, (s) => {

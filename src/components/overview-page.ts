@@ -165,7 +165,7 @@ export function overviewComponents(page: Page, state: ViewState): DocumentFragme
     el(
       "p",
       {class: "em-muted"},
-      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between samples of one question. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them and prices the judge calls of each design from the pipeline's price table; em plan does the same from the command line.`,
+      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between answers to one question. Counted answers are those in the rule's denominator per seed and question (a mean over them), not the answers sampled: answers the rule leaves out (incoherent, unscored) do not count. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them and prices the judge calls of each design from the pipeline's price table; em plan does the same from the command line.`,
     ),
     componentsTable(crows),
     planner(crows),

@@ -155,8 +155,9 @@ export class Utf8Check {
     } catch {
       this.fail(chunk);
     }
-    const tailStart = chunk.length - incompleteTail(chunk);
-    this.tail = chunk.slice(tailStart);
+    // The unfinished sequence may have begun in the tail already (chunks of a byte or two).
+    const end = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    this.tail = end.slice(end.length - incompleteTail(end));
     const lf = chunk.lastIndexOf(0x0a);
     if (lf >= 0) {
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) this.lines++;

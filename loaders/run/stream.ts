@@ -6,8 +6,8 @@
 //
 // Held in memory for the whole experiment: what is bounded by the number of groups, files or
 // rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
-// and mismatches, the judge-token audit's counts), plus the largest import file's records while
-// that file is read (the CSV / JSONL / JSON readers parse a file whole).
+// and mismatches, the judge-token audit's counts). CSV, JSONL, Parquet and `sql:` files are read
+// in chunks (loaders/import/); a nested JSON document or an Inspect log is parsed whole.
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";

@@ -180,7 +180,8 @@ export function toTable(out: SummarizeOutput): string {
       g.strict_ci_approximate && `${label} (strict): ${g.strict_ci_approximate}`,
     ].filter((x): x is string => typeof x === "string");
   });
-  if (approx.length) parts.push(`* approximate interval (coverage can differ from 95%: each note says how; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
+  if (approx.length)
+    parts.push(`* approximate interval (coverage can differ from 95%: each note says how; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
   if (out.groups.some((g) => g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored))
     parts.push(
       "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",

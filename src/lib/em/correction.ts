@@ -42,8 +42,8 @@ export const JUDGE_INFORMATIVE_FLOOR = 0.05;
  * question): the corrected rate's interval is flagged conservative. Human EM among the judge's
  * not-EM answers is then rare and estimated stratum by stratum from none or a few labels, and the
  * interval covered 96.0-97.2% in every such simulated regime (rates 1% and 5%, 10 and 20 per judge
- * label x question; judge shares ~4% and ~7%), never below 95%; at a 15% rate (judge share ~17%) it
- * covered 94-95% and is not flagged. A one-parameter change of the blended prior (half its
+ * label x question), 96-98% in the studies the warning fired in, never below 95%; at a 15% rate
+ * (judge share ~17%) it covered 94-95% and is not flagged. A one-parameter change of the blended prior (half its
  * uninformative part) brought 5% into the band (95.5% of 400) and pushed 1% out (97.5%), so the
  * product says so instead (bench/validity/calibration.section.ts, docs/validity.md).
  */
@@ -393,7 +393,7 @@ export function calibrate(strata: readonly AuditStratum[], groups: readonly Grou
   const split = Math.max(nStrata[0]!, nStrata[1]!);
   if (nAudited > 0 && split > 1 && rawRate !== null && rawRate < RARE_JUDGE_EM)
     warnings.push(
-      `the judge calls ${(100 * rawRate).toFixed(1)}% of these answers EM (under ${100 * RARE_JUDGE_EM}%) and the labels are split over up to ${split} strata per judge label: human EM among the judge's not-EM answers is estimated stratum by stratum from few labels, so the corrected rate's interval is conservative (covers more than 95%: 96-97% in simulations)`,
+      `the judge calls ${(100 * rawRate).toFixed(1)}% of these answers EM (under ${100 * RARE_JUDGE_EM}%) and the labels are split over up to ${split} strata per judge label: human EM among the judge's not-EM answers is estimated stratum by stratum from few labels, so the corrected rate's interval is conservative (covers more than 95%: 96-98% in simulations)`,
     );
   const groupOut: GroupCalibration[] = groups.map((g, gi) => {
     const raw = g.n > 0 ? g.k / g.n : NaN;

@@ -227,7 +227,7 @@ export function toTable(out: SummarizeOutput): string {
       pText(d.p_bh),
     ]);
     parts.push(
-      "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
+      "variant minus baseline (percentage points; interval: each side's interval over its questions (logit-normal profile or design-effect Wilson), combined by MOVER with their correlation over shared questions; * approximate)",
     );
     parts.push(renderTable(bh, bb));
     const tested = out.baseline_diffs.filter((d) => d.p_value !== null).length;

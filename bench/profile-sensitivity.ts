@@ -13,6 +13,9 @@ const dist = process.env.SITE_DIST;
 const experiment = process.env.SITE_EXPERIMENT;
 const judge = process.env.SITE_JUDGE;
 const REPS = Number(process.env.REPS ?? 20);
+// Pause after each change (ms): long enough, the page's idle work (interval cache fill, cut lines)
+// finishes between changes and shows in the busy time per change.
+const WAIT_MS = Number(process.env.WAIT_MS ?? 100);
 if (!dist || !experiment || !judge) throw new Error("set SITE_DIST, SITE_EXPERIMENT and SITE_JUDGE");
 
 interface Node {
@@ -33,19 +36,22 @@ try {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", {interval: 100});
   await cdp.send("Profiler.start");
-  const times = await page.evaluate(async (reps) => {
-    const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
-    const out: number[] = [];
-    for (let i = 0; i <= reps; i++) {
-      const t = performance.now();
-      input.value = String(i % 2 ? 20 + (i % 7) : 55 + (i % 7));
-      input.dispatchEvent(new Event("input", {bubbles: true}));
-      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-      out.push(performance.now() - t);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return out;
-  }, REPS);
+  const times = await page.evaluate(
+    async ([reps, wait]) => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+      const out: number[] = [];
+      for (let i = 0; i <= reps; i++) {
+        const t = performance.now();
+        input.value = String(i % 2 ? 20 + (i % 7) : 55 + (i % 7));
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        out.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, wait));
+      }
+      return out;
+    },
+    [REPS, WAIT_MS] as const,
+  );
   const {profile} = (await cdp.send("Profiler.stop")) as {profile: {nodes: Node[]; samples: number[]; timeDeltas: number[]}};
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
@@ -69,7 +75,10 @@ try {
       .sort((a, b) => b[1] - a[1])
       .slice(0, k)
       .map(([f, ms]) => ({f, ms: +(ms / (REPS + 1)).toFixed(2)}));
-  console.log(JSON.stringify({changeMs: times.map((t) => +t.toFixed(1))}));
+  // Busy = every sample but the idle ones (what the main thread spent, idle callbacks included).
+  let busy = 0;
+  for (const [id, ms] of self) if (byId.get(id)!.callFrame.functionName !== "(idle)") busy += ms;
+  console.log(JSON.stringify({changeMs: times.map((t) => +t.toFixed(1)), waitMs: WAIT_MS, busyPerChangeMs: +(busy / (REPS + 1)).toFixed(1)}));
   console.log(JSON.stringify({selfPerChange: top(selfBy, 25)}, null, 1));
   console.log(JSON.stringify({totalPerChange: top(totalBy, 40)}, null, 1));
 } finally {

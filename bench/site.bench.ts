@@ -619,7 +619,8 @@ async function responsesPage(page: Page, key: string, row: Row, num: Record<stri
   row["/responses: bytes received until the network is idle"] = mb(num.responsesBytesIdle);
   row["texts.arrow downloaded (since navigation)"] = ms(await fetched(page, "texts"));
   // The build's first page lists rows before the page's controls exist: time nothing before the live list.
-  for (const hook of ['[data-testid="responses-live"]', '[data-testid="response-search"]']) await page.waitForSelector(hook, {state: "attached", timeout: PAGE_TIMEOUT});
+  for (const hook of ['[data-testid="responses-live"]', '[data-testid="response-search"]'])
+    await page.waitForSelector(hook, {state: "attached", timeout: PAGE_TIMEOUT});
   row["/responses: answers listed"] = (await page.locator('[data-testid="response-count"]').textContent())?.trim() ?? "n/a";
   // Full-text search: from the input event (the page may debounce it) to the frame after the
   // answer count changed. Queries cycle through words that match and one that matches nothing.

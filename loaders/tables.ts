@@ -75,11 +75,20 @@ const SCORE_COLUMNS: Column<ScoreRow>[] = [
   {name: "probs", type: "VARCHAR", get: (r) => (r.probs ? JSON.stringify(r.probs) : null)},
 ];
 
+// A frozen probability vector is shared by many rows (the signals classifier's certain types): its JSON once.
+const frozenJson = new WeakMap<object, string>();
+function probsJson(p: TypeRow["probs"]): string {
+  if (!Object.isFrozen(p)) return JSON.stringify(p);
+  let s = frozenJson.get(p);
+  if (s === undefined) frozenJson.set(p, (s = JSON.stringify(p)));
+  return s;
+}
+
 const TYPE_COLUMNS: Column<TypeRow>[] = [
   {name: "response_id", type: "VARCHAR", get: (r) => r.response_id},
   {name: "judge", type: "VARCHAR", get: (r) => r.judge},
   {name: "type", type: "VARCHAR", get: (r) => r.type},
-  {name: "probs", type: "VARCHAR", get: (r) => JSON.stringify(r.probs)},
+  {name: "probs", type: "VARCHAR", get: (r) => probsJson(r.probs)},
   ...RESPONSE_TYPES.map((t): Column<TypeRow> => ({name: `p_${t}`, type: "DOUBLE", get: (r) => r.probs[t] ?? 0})),
   // Signals rows: the type if EM (cut-free) and whether the question is in the training domain; null on judge rows.
   {name: "em_type", type: "VARCHAR", get: (r) => r.em_type ?? null},

@@ -127,3 +127,81 @@ export function decodeTextFile(buf: Buffer, label: string): string {
     throw new Error(`${label}:${text.slice(0, nul).split("\n").length}: holds a NUL byte (a binary file, or a text file saved in another encoding?)`);
   return text;
 }
+
+/**
+ * `checkUtf8` over a file read in chunks (issue 28: import files are not held whole): `push` each
+ * chunk in order, then `end`. Throws the messages `checkUtf8` throws, with the same line and column:
+ * the encoding is judged from the first chunk (give it at least 1 KB unless the file is shorter),
+ * a sequence split between two chunks is joined first.
+ */
+export class Utf8Check {
+  private readonly decoder = new TextDecoder("utf-8", {fatal: true});
+  private first = true;
+  /** Line feeds before the current chunk, and bytes since the last one. */
+  private lines = 0;
+  private sinceLf = 0;
+  /** An incomplete sequence at the end of the last chunk (0-3 bytes, no line feed). */
+  private tail: Uint8Array = new Uint8Array(0);
+  constructor(private readonly label: string) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.first) {
+      this.first = false;
+      const wide = wideEncoding(chunk);
+      if (wide) throw new Error(`${this.label}: file is ${wide}; save it as UTF-8`);
+    }
+    try {
+      this.decoder.decode(chunk, {stream: true});
+    } catch {
+      this.fail(chunk);
+    }
+    // The unfinished sequence may have begun in the tail already (chunks of a byte or two).
+    const end = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    this.tail = end.slice(end.length - incompleteTail(end));
+    const lf = chunk.lastIndexOf(0x0a);
+    if (lf >= 0) {
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) this.lines++;
+      this.sinceLf = chunk.length - lf - 1;
+    } else this.sinceLf += chunk.length;
+  }
+
+  end(): void {
+    try {
+      this.decoder.decode();
+    } catch {
+      this.fail(new Uint8Array(0));
+    }
+  }
+
+  /** Throw checkUtf8's message for the first invalid sequence of the last tail + `chunk`. */
+  private fail(chunk: Uint8Array): never {
+    const buf = new Uint8Array(this.tail.length + chunk.length);
+    buf.set(this.tail);
+    buf.set(chunk, this.tail.length);
+    let bad = firstInvalidUtf8(buf);
+    if (bad < 0) bad = 0;
+    let lines = this.lines;
+    let lastLf = -1;
+    for (let i = 0; i < bad; i++)
+      if (buf[i] === 0x0a) {
+        lines++;
+        lastLf = i;
+      }
+    const col = lastLf >= 0 ? bad - lastLf : this.sinceLf - this.tail.length + bad + 1;
+    const hex = [...buf.subarray(bad, Math.min(bad + 2, buf.length))].map((b) => "0x" + b.toString(16).toUpperCase().padStart(2, "0")).join(" ");
+    throw new Error(
+      `${this.label}:${lines + 1}: not valid UTF-8 (bytes ${hex} at column ${col}); the file looks like Latin-1 or Windows-1252: save it as UTF-8`,
+    );
+  }
+}
+
+/** Bytes at the end of `buf` that start a UTF-8 sequence the buffer does not finish (0-3). */
+function incompleteTail(buf: Uint8Array): number {
+  for (let k = 1; k <= 3 && k <= buf.length; k++) {
+    const b = buf[buf.length - k]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? k : 0;
+  }
+  return 0;
+}

@@ -153,7 +153,7 @@ export const section: ValiditySection = {
           reps: c.reps,
           // Flagged only when the warning fires in the data sets that miss: those without it cover 93-97%.
           flagged_in_product: c.warned > 0 && (c.warned === c.reps || Math.abs(c.coveredUnwarned / (c.reps - c.warned) - 0.95) <= 0.02 + 1e-12),
-          note: `mean width ${(100 * c.widths).toFixed(1)} pp; ${draws} bootstrap draws${c.warned ? `; judge-vs-chance warning in ${c.warned} of ${c.reps}${c.warned < c.reps ? `; coverage without it ${((100 * c.coveredUnwarned) / (c.reps - c.warned)).toFixed(1)}% (${c.reps - c.warned})` : ""}` : ""}${more ? `; ${c.reps} data sets (${reps} left it undecided)` : ""}`,
+          note: `mean width ${(100 * c.widths).toFixed(1)} pp; ${draws} bootstrap draws${c.warned ? `; product warning (judge vs chance, or conservative interval) in ${c.warned} of ${c.reps}${c.warned < c.reps ? `; coverage without it ${((100 * c.coveredUnwarned) / (c.reps - c.warned)).toFixed(1)}% (${c.reps - c.warned})` : ""}` : ""}${more ? `; ${c.reps} data sets (${reps} left it undecided)` : ""}`,
         });
       }),
     );

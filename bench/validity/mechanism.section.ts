@@ -17,24 +17,14 @@ import {DEFAULT_SIM, simulateRun, type MechanismSimSpec, type SimulatedRun} from
 import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
 import {bumpChangePoint, type ScalarPoint} from "../../src/lib/mechanism/changepoint.ts";
 import {behaviourFit, lagInterval} from "../../src/lib/mechanism/lag.ts";
-import {validityRow} from "./row.ts";
+import {rowFromHits} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 const S = "mechanism";
 
-/** A row of this section from `hits` of `reps` (validityRow's binomial MC s.e.; estimate 0 when reps is 0). */
-function row(
-  quantity: string,
-  regime: string,
-  kind: ValidityRow["kind"],
-  nominal: number | null,
-  hits: number,
-  reps: number,
-  note?: string,
-  flagged = false,
-): ValidityRow {
-  return validityRow(S, quantity, regime, kind, nominal, reps ? hits / reps : 0, reps, flagged, note);
-}
+/** A row of this section from `hits` of `reps` (rowFromHits; estimate 0 when reps is 0). */
+const row = (quantity: string, regime: string, kind: ValidityRow["kind"], nominal: number | null, hits: number, reps: number, note?: string, flagged = false) =>
+  rowFromHits(S, quantity, regime, kind, nominal, hits, reps, flagged, note);
 
 /** Rotation at k of the concatenation of every B tensor of the run, per checkpoint (nulls dropped). */
 export function rotationCurve(run: SimulatedRun, k: number): ScalarPoint[] {

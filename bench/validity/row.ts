@@ -33,6 +33,24 @@ export function validityRow(
   };
 }
 
+/**
+ * validityRow from a count: `hits` of `reps` replicates, estimate hits / reps (0 when reps is 0;
+ * the row keeps reps 0, so a reader sees that nothing was measured).
+ */
+export function rowFromHits(
+  section: string,
+  quantity: string,
+  regime: string,
+  kind: ValidityRow["kind"],
+  nominal: number | null,
+  hits: number,
+  reps: number,
+  flagged: boolean,
+  note?: string,
+): ValidityRow {
+  return validityRow(section, quantity, regime, kind, nominal, reps ? hits / reps : 0, reps, flagged, note);
+}
+
 /** validityRow with its section, kind and nominal level bound: the row constructor of one section's test. */
 export function rowMaker(
   section: string,

@@ -18,7 +18,7 @@ import {join} from "node:path";
 import {ROOT} from "../../loaders/paths.ts";
 import {fitLogistic, meanScoreTransition, testTransition, type TransitionPoint} from "../../src/lib/em/transition.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
-import {validityRow} from "./row.ts";
+import {rowFromHits as row} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 const sig = (t: number): number => 1 / (1 + Math.exp(-t));
@@ -185,20 +185,6 @@ export function simulateSweep(rng: Rng, shape: Shape, d: Design): SimulatedSweep
 
 const describe = (d: Design): string =>
   `${d.m} checkpoints, ${d.questions} questions x ${d.answers}, logit sd ${d.sd} (${Math.round(d.rho * 100)}% lasting), ${d.judge} judge`;
-
-function row(
-  section: string,
-  quantity: string,
-  regime: string,
-  kind: ValidityRow["kind"],
-  nominal: number | null,
-  hits: number,
-  reps: number,
-  flagged: boolean,
-  note?: string,
-): ValidityRow {
-  return validityRow(section, quantity, regime, kind, nominal, hits / reps, reps, flagged, note);
-}
 
 interface Tally {
   covered: number;

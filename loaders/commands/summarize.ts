@@ -52,7 +52,7 @@ Questions:
 
 Intervals:
   --estimand E           questions (default): the rate over a population of questions like these
-                         (cluster bootstrap over questions); answers: the rate on these fixed
+                         (question-clustered interval); answers: the rate on these fixed
                          questions (answer-level Wilson, what the papers report)
 
 Human audit (docs/audit.md):

@@ -2,10 +2,16 @@
 // CRLF or LF line ends (even mixed in one file), and stray quotes inside unquoted fields.
 // Line numbers are computed from byte offsets because csv-parse's own line counter counts a
 // quoted CRLF twice.
+//
+// Streamed (issue 28): a file is parsed twice, chunk by chunk (chunks.ts), never held whole.
+// `scanCsv` checks it (UTF-8, every record readable, the header) and learns what the swallowed-record
+// check needs from all rows (the shapes of id-like columns); `readCsvBatches` then reads the rows in
+// batches. So a file that cannot be read throws before its first row is imported, and the check is
+// the one a whole-file read made.
 
-import {readFileSync} from "node:fs";
-import {parse} from "csv-parse/sync";
-import {checkUtf8, toUtf8} from "../text.ts";
+import {Parser} from "csv-parse";
+import {Utf8Check} from "../text.ts";
+import {CHUNK_BYTES, fileChunks} from "./chunks.ts";
 
 export interface TableRecord {
   /** 1-based line on which the record starts. */
@@ -20,122 +26,249 @@ export interface TableRead {
   skipped: {line: number; reason: string}[];
 }
 
-/** Sorted offsets of the first byte of each line (line 1 starts at 0). */
-function lineStarts(buf: Buffer): number[] {
-  const starts = [0];
-  // Most files have no CR at all: then Buffer.indexOf (native memchr) finds the line ends, instead
-  // of a JS loop over every byte (~1.3 s of a million-answer import).
-  if (buf.indexOf(0x0d) < 0) {
-    for (let i = buf.indexOf(0x0a); i >= 0; i = buf.indexOf(0x0a, i + 1)) starts.push(i + 1);
-    return starts;
-  }
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i];
-    if (b === 0x0a) starts.push(i + 1);
-    else if (b === 0x0d && buf[i + 1] !== 0x0a) starts.push(i + 1);
-  }
-  return starts;
-}
-
-function lineAt(starts: number[], offset: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
-}
-
-/** Skip blank-line bytes so a record's start offset points at its first field. */
-function skipNewlines(buf: Uint8Array, offset: number): number {
-  while (offset < buf.length && (buf[offset] === 0x0a || buf[offset] === 0x0d)) offset++;
-  return offset;
+/** One parsed record: its fields, start line, and the text of its later lines when a field spans lines. */
+interface RawRecord {
+  record: string[];
+  line: number;
+  more: string[] | null;
 }
 
 /**
- * Read a CSV file whose first record is the header. Header names are trimmed; an empty header
- * name (a pandas index column) becomes `index`; a repeated name is an error (file:line).
- * Blank lines are ignored. A record with a different number of fields than the header is
- * reported in `skipped` (not returned). Throws an Error naming `file:line` when the file cannot
- * be parsed (for example a quote that is never closed) or has no header.
+ * csv-parse fed one chunk at a time. Its stream parser runs synchronously inside `write` (records
+ * through `on_record`, errors on `errored`), so each `push` returns the records that chunk completed.
+ * The bytes of records not yet complete are kept (for start lines and the text of spanned lines);
+ * consumed chunks are dropped.
  */
-export function readCsv(file: string, label = file): TableRead {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new Error(`${label}: cannot read file: ${(e as Error).message}`);
-  }
-  buf = toUtf8(buf);
-  checkUtf8(buf, label);
-  const starts = lineStarts(buf);
-  const hasBom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
-  let lastEnd = hasBom ? 3 : 0;
-  let records: {record: string[]; start: number}[] = [];
-  try {
-    // on_record returns our own shape; csv-parse's types only model arrays without `columns`.
-    records = parse(buf, {
+class RecordReader {
+  private readonly parser: Parser;
+  private done: RawRecord[] = [];
+  private chunks: Buffer[] = [];
+  private hasCr: boolean[] = [];
+  /** File offset of chunks[0][0]; bytes fed so far. */
+  private base = 0;
+  private fed = 0;
+  /** End offset of the last record (csv-parse's `bytes`, BOM included). */
+  private lastEnd = 0;
+  /** The line number at offset lineOff. */
+  private lineNo = 1;
+  private lineOff = 0;
+
+  constructor(private readonly label: string) {
+    this.parser = new Parser({
       bom: true,
       relax_column_count: true,
       relax_quotes: true,
       skip_empty_lines: true,
       record_delimiter: ["\r\n", "\n"],
-      on_record: (record, context) => {
-        const start = skipNewlines(buf, lastEnd);
-        lastEnd = context.bytes;
-        return {record, start} as unknown as string[];
+      on_record: (record: string[], context) => {
+        this.take(record, context.bytes);
+        return null;
       },
-    }) as unknown as {record: string[]; start: number}[];
-  } catch (e) {
-    const line = lineAt(starts, skipNewlines(buf, lastEnd));
-    throw new Error(`${label}:${line}: unreadable CSV record starting on this line: ${(e as Error).message}`);
+    });
+    // Errors are read from `errored` after each write; the event would otherwise be unhandled.
+    this.parser.on("error", () => {});
   }
-  if (records.length === 0) throw new Error(`${label}:1: empty CSV file (no header)`);
+
+  push(chunk: Buffer): RawRecord[] {
+    if (this.fed === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) this.lastEnd = this.lineOff = 3;
+    this.chunks.push(chunk);
+    this.hasCr.push(chunk.indexOf(0x0d) >= 0);
+    this.fed += chunk.length;
+    this.parser.write(chunk);
+    return this.collect();
+  }
+
+  end(): RawRecord[] {
+    this.parser.end();
+    return this.collect();
+  }
+
+  private collect(): RawRecord[] {
+    const err = this.parser.errored;
+    if (err) throw new Error(`${this.label}:${this.lineAt(this.skipNewlines(this.lastEnd))}: unreadable CSV record starting on this line: ${err.message}`);
+    const out = this.done;
+    this.done = [];
+    return out;
+  }
+
+  private take(record: string[], bytes: number): void {
+    const start = this.skipNewlines(this.lastEnd);
+    const line = this.lineAt(start);
+    const more = record.some((f) => f.includes("\n") || f.includes("\r"))
+      ? this.text(start, bytes)
+          .split(/\r\n|\n|\r/)
+          .slice(1)
+      : null;
+    this.lineAt(bytes);
+    this.lastEnd = bytes;
+    while (this.chunks.length && this.base + this.chunks[0]!.length <= bytes) {
+      this.base += this.chunks.shift()!.length;
+      this.hasCr.shift();
+    }
+    this.done.push({record, line, more});
+  }
+
+  /** [chunk index, offset in it] of file offset `off` (< fed). */
+  private locate(off: number): [number, number] {
+    let k = 0;
+    let pos = this.base;
+    while (k < this.chunks.length - 1 && pos + this.chunks[k]!.length <= off) pos += this.chunks[k++]!.length;
+    return [k, off - pos];
+  }
+
+  private byteAt(off: number): number | undefined {
+    if (off >= this.fed || off < this.base) return undefined;
+    const [k, i] = this.locate(off);
+    return this.chunks[k]![i];
+  }
+
+  /** Skip blank-line bytes so a record's start offset points at its first field. */
+  private skipNewlines(off: number): number {
+    for (let b = this.byteAt(off); b === 0x0a || b === 0x0d; b = this.byteAt(++off));
+    return off;
+  }
+
+  /**
+   * The line of offset `to` (>= the last offset asked): line starts are after LF and after a CR not
+   * followed by LF. Files without CR count LFs with Buffer.indexOf (native memchr), not a JS loop.
+   */
+  private lineAt(to: number): number {
+    let off = this.lineOff;
+    while (off < to && off < this.fed) {
+      const [k, i] = this.locate(off);
+      const c = this.chunks[k]!;
+      const end = Math.min(c.length, i + (to - off));
+      if (!this.hasCr[k]) {
+        for (let j = c.indexOf(0x0a, i); j >= 0 && j < end; j = c.indexOf(0x0a, j + 1)) this.lineNo++;
+      } else {
+        for (let j = i; j < end; j++) {
+          const b = c[j];
+          if (b === 0x0a || (b === 0x0d && (j + 1 < c.length ? c[j + 1] : this.byteAt(off + j - i + 1)) !== 0x0a)) this.lineNo++;
+        }
+      }
+      off += end - i;
+    }
+    this.lineOff = Math.max(this.lineOff, to);
+    return this.lineNo;
+  }
+
+  private text(from: number, to: number): string {
+    const [k, i] = this.locate(from);
+    const c = this.chunks[k]!;
+    if (i + (to - from) <= c.length) return c.toString("utf8", i, i + (to - from));
+    const parts: Buffer[] = [c.subarray(i)];
+    let left = to - from - (c.length - i);
+    for (let n = k + 1; left > 0 && n < this.chunks.length; n++) {
+      const d = this.chunks[n]!;
+      parts.push(d.subarray(0, Math.min(left, d.length)));
+      left -= d.length;
+    }
+    return Buffer.concat(parts).toString("utf8");
+  }
+}
+
+/** What the first pass learns about a CSV file. */
+export interface CsvScan {
+  columns: string[];
+  /**
+   * The swallowed-record check's knowledge of all rows: whether the first column holds ids (no
+   * spaces) in every row with the header's field count, and then, per column whose values never
+   * hold whitespace, the shapes its values take (see `shape`); null for other columns.
+   */
+  idLike: boolean;
+  columnShapes: (Set<string> | null)[];
+}
+
+/** The shape of a value (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line. */
+const shape = (v: string) =>
+  v
+    .trim()
+    .replace(/[0-9]+/g, "9")
+    .replace(/[A-Za-z]+/g, "a");
+
+/**
+ * First pass over a CSV file whose first record is the header. Header names are trimmed; an empty
+ * header name (a pandas index column) becomes `index`; a repeated name is an error (file:line).
+ * Throws an Error naming `file:line` when the file is not UTF-8, cannot be parsed (for example a
+ * quote that is never closed) or has no header, in that order of precedence (a whole-file read's).
+ */
+export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): CsvScan {
+  const utf8 = new Utf8Check(label);
+  const reader = new RecordReader(label);
+  let csvError: unknown = null;
+  let header: RawRecord | null = null;
+  let full = 0;
+  let idLike = true;
+  let shapes: (Set<string> | null)[] = [];
+  const see = (records: RawRecord[]) => {
+    for (const r of records) {
+      if (!header) {
+        header = r;
+        shapes = r.record.map(() => new Set<string>());
+        continue;
+      }
+      if (r.record.length !== header.record.length) continue;
+      full++;
+      const first = r.record[0]!.trim();
+      if (first === "" || /\s/.test(first)) idLike = false;
+      if (!idLike) continue;
+      for (let j = 0; j < shapes.length; j++) {
+        const s = shapes[j];
+        if (!s) continue;
+        const v = r.record[j]!.trim();
+        if (/\s/.test(v)) shapes[j] = null;
+        else s.add(shape(v));
+      }
+    }
+  };
+  // A record that cannot be parsed is reported after the whole file's UTF-8 check, as before.
+  for (const chunk of fileChunks(file, label, chunkBytes)) {
+    utf8.push(chunk);
+    if (csvError === null)
+      try {
+        see(reader.push(chunk));
+      } catch (e) {
+        csvError = e;
+      }
+  }
+  utf8.end();
+  if (csvError === null)
+    try {
+      see(reader.end());
+    } catch (e) {
+      csvError = e;
+    }
+  if (csvError !== null) throw csvError;
+  const head = header as RawRecord | null;
+  if (!head) throw new Error(`${label}:1: empty CSV file (no header)`);
   // A repeated header name is an error: which of the two columns a mapping or a role means
   // cannot be told, and silently renaming one changed what was imported.
   const seen = new Map<string, number>();
-  const columns = records[0]!.record.map((raw, j) => {
+  const columns = head.record.map((raw, j) => {
     const name = raw.trim() || "index";
     const prev = seen.get(name);
-    if (prev !== undefined)
-      throw new Error(`${label}:${lineAt(starts, records[0]!.start)}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
+    if (prev !== undefined) throw new Error(`${label}:${head.line}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
     seen.set(name, j);
     return name;
   });
-  // One line's text, decoded from its bytes when a record spans lines (the swallowed-record check
-  // below). `starts` are byte offsets: slicing the decoded file with them drifted by one position
-  // per multi-byte character before the line, and decoding the whole file cost its size again.
-  const lineText = (n: number) => buf.toString("utf8", starts[n - 1]!, n < starts.length ? starts[n]! : buf.length).replace(/\r?\n$|\r$/, "");
-  // The shape of first-column values (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line.
-  const shape = (v: string) =>
-    v
-      .trim()
-      .replace(/[0-9]+/g, "9")
-      .replace(/[A-Za-z]+/g, "a");
-  // Only when the first column holds ids (no spaces: an index, a question id); with free text
-  // first (a question), a wrapped answer line can look like anything, so nothing is guessed.
-  const firstValues = records
-    .slice(1)
-    .filter((r) => r.record.length === columns.length)
-    .map((r) => r.record[0]!.trim());
-  const idLike = firstValues.length > 0 && firstValues.every((v) => v !== "" && !/\s/.test(v));
+  idLike &&= full > 0;
+  return {columns, idLike, columnShapes: idLike ? shapes : columns.map(() => null)};
+}
+
+/**
+ * Second pass: the rows of a file `scanCsv` accepted, `size` at a time (the last batch may be
+ * smaller or empty; there is always at least one). Blank lines are ignored. A record with a
+ * different number of fields than the header, or one that swallowed the records after it (below),
+ * is reported in `skipped` (not returned).
+ */
+export function* readCsvBatches(file: string, label: string, scan: CsvScan, size: number, chunkBytes = CHUNK_BYTES): Generator<Omit<TableRead, "columns">> {
+  const {columns, idLike, columnShapes} = scan;
   // Every column whose values never hold whitespace (ids, steps, scores; empty allowed except in
   // the first) constrains a candidate line too: a wrapped answer line that happens to start with
   // one word and hold as many commas as the header (302 of 1M rows of varied generated text) does
-  // not also have a number where the scores are and an id where the ids are.
-  const fullRows = idLike ? records.slice(1).filter((r) => r.record.length === columns.length) : [];
-  const columnShapes: (Set<string> | null)[] = columns.map((_, j) => {
-    if (!idLike) return null;
-    const shapes = new Set<string>();
-    for (const r of fullRows) {
-      const v = r.record[j]!.trim();
-      if (/\s/.test(v)) return null;
-      shapes.add(shape(v));
-    }
-    return shapes;
-  });
+  // not also have a number where the scores are and an id where the ids are. Only when the first
+  // column holds ids: with free text first (a question), a wrapped answer line can look like
+  // anything, so nothing is guessed.
   const looksLikeRecord = (t: string): boolean => {
     if (!idLike) return false;
     const pieces = t.split(",");
@@ -145,41 +278,65 @@ export function readCsv(file: string, label = file): TableRead {
       return !allowed || (!/\s/.test(v.trim()) && allowed.has(shape(v)));
     });
   };
-  const rows: TableRecord[] = [];
-  const skipped: TableRead["skipped"] = [];
-  for (let i = 1; i < records.length; i++) {
-    const {record, start} = records[i]!;
-    const line = lineAt(starts, start);
+  const reader = new RecordReader(label);
+  let header = true;
+  let rows: TableRecord[] = [];
+  let skipped: TableRead["skipped"] = [];
+  const take = ({record, line, more}: RawRecord) => {
+    if (header) {
+      header = false;
+      return;
+    }
     if (record.length !== columns.length) {
       skipped.push({
         line,
         reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`,
       });
-      continue;
+      return;
     }
     // A quote opened by mistake can swallow whole records and still leave the right field count.
     // The lines such a record spans then look like records themselves: as many comma-separated
     // pieces as the header, starting like other rows' first field. A wrapped answer does not.
-    if (record.some((f) => f.includes("\n") || f.includes("\r"))) {
-      const end = i + 1 < records.length ? lineAt(starts, records[i + 1]!.start) - 1 : starts.length;
-      let swallowed = 0;
-      for (let n = line + 1; n <= end; n++) {
-        if (looksLikeRecord(lineText(n))) {
-          swallowed = n;
-          break;
-        }
-      }
-      if (swallowed) {
+    if (more) {
+      const k = more.findIndex(looksLikeRecord);
+      if (k >= 0) {
+        const swallowed = line + 1 + k;
         skipped.push({
           line,
           reason: `the record starting on line ${line} runs on to line ${swallowed}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`,
         });
-        continue;
+        return;
       }
     }
     const values: Record<string, string> = {};
-    columns.forEach((c, j) => (values[c] = record[j]!));
+    for (let j = 0; j < columns.length; j++) values[columns[j]!] = record[j]!;
     rows.push({line, values});
+  };
+  function* feed(records: RawRecord[]): Generator<Omit<TableRead, "columns">> {
+    for (const r of records) {
+      take(r);
+      if (rows.length === size) {
+        yield {rows, skipped};
+        rows = [];
+        skipped = [];
+      }
+    }
   }
-  return {columns, rows, skipped};
+  for (const chunk of fileChunks(file, label, chunkBytes)) yield* feed(reader.push(chunk));
+  yield* feed(reader.end());
+  yield {rows, skipped};
+}
+
+/**
+ * A whole CSV file (scanCsv, then every batch of readCsvBatches): for small files (labels, training
+ * logs). `chunkBytes`: bytes per read (tests use tiny chunks to put boundaries everywhere).
+ */
+export function readCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): TableRead {
+  const scan = scanCsv(file, label, chunkBytes);
+  const out: TableRead = {columns: scan.columns, rows: [], skipped: []};
+  for (const b of readCsvBatches(file, label, scan, Number.POSITIVE_INFINITY, chunkBytes)) {
+    for (const r of b.rows) out.rows.push(r);
+    for (const s of b.skipped) out.skipped.push(s);
+  }
+  return out;
 }

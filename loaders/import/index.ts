@@ -4,12 +4,12 @@
 // An experiment file's `imports:` section is a list of ImportSpec; docs/importing.md explains it.
 
 import path from "node:path";
-import {readCsv} from "./csv.ts";
+import {readCsvBatches, scanCsv} from "./csv.ts";
 import {compileFilenamePattern} from "./filename.ts";
 import {globFiles} from "./glob.ts";
-import {RestrictedDuckDB} from "./duckdb.ts";
+import {RestrictedDuckDB, type QueryTable} from "./duckdb.ts";
 import {readJsonRecords} from "./json.ts";
-import {readJsonl} from "./jsonl.ts";
+import {readJsonlBatches, scanJsonl} from "./jsonl.ts";
 import {readLabelFile} from "./labels.ts";
 import {ImportSpecSchema, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
 import type {Ctx, TableRow} from "./rows.ts";
@@ -110,50 +110,66 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   }
   // --- end human labels
   if (format === "csv") {
-    const t = readCsv(file, rel);
-    for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-    counts = await importRows(ctx, rel, source, t.rows);
-    counts.skipped += t.skipped.length;
-    rows = t.rows.length + t.skipped.length;
+    // Streamed (csv.ts): a first pass checks the file, the second imports it a chunk at a time.
+    const scan = scanCsv(file, rel);
+    const mark = ctx.out.skipped.length;
+    const readerSkips: ImportResult["skipped"] = [];
+    counts = {responses: 0, skipped: 0, null_scores: 0};
+    let at = 0;
+    for (const b of readCsvBatches(file, rel, scan, CHUNK_ROWS)) {
+      for (const s of b.skipped) readerSkips.push({file: rel, line: s.line, reason: s.reason});
+      add(counts, await importBatch(ctx, rel, source, b.rows, b.rows.length ? scan.columns : undefined, false, at));
+      at += b.rows.length;
+    }
+    // The reader's rejects first, then importTable's (a whole-file read's order).
+    const tableSkips = ctx.out.skipped.splice(mark);
+    for (const x of readerSkips) ctx.out.skipped.push(x);
+    for (const x of tableSkips) ctx.out.skipped.push(x);
+    counts.skipped += readerSkips.length;
+    rows = at + readerSkips.length;
   } else if (format === "jsonl") {
-    const t = readJsonl(file, rel);
-    for (const s of t.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
-    counts = await importRows(
-      ctx,
-      rel,
-      source,
-      t.rows.map((r) => ({line: r.line, values: r.value})),
-    );
-    counts.skipped += t.skipped.length;
-    rows = t.rows.length + t.skipped.length;
+    const scan = scanJsonl(file, rel);
+    for (const s of scan.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+    counts = {responses: 0, skipped: 0, null_scores: 0};
+    let at = 0;
+    for (const b of readJsonlBatches(file, rel, CHUNK_ROWS)) {
+      const records = b.map((r) => ({line: r.line, values: r.value}));
+      add(counts, await importBatch(ctx, rel, source, records, b.length ? scan.keys : undefined, false, at));
+      at += b.length;
+    }
+    counts.skipped += scan.skipped.length;
+    rows = at + scan.skipped.length;
   } else if (format === "json") {
+    // A single JSON document is parsed whole (JSON.parse); docs/importing.md says so.
     const t = readJsonRecords(file, rel, spec.records);
     for (const s of t.skipped) ctx.out.skipped.push({file: `${rel}#${s.record}`, reason: s.reason});
     counts = await importRows(ctx, rel, source, t.rows);
     counts.skipped += t.skipped.length;
     rows = t.rows.length + t.skipped.length;
   } else if (format === "parquet" || format === "sql") {
+    // Streamed by DuckDB, CHUNK_ROWS rows at a time.
     const sql = format === "sql" ? spec.sql! : "SELECT * FROM read_parquet($file)";
-    let t: Awaited<ReturnType<RestrictedDuckDB["select"]>>;
-    try {
-      t = await duck!.select(sql, {file, dir: path.dirname(file)});
-    } catch (e) {
-      // DuckDB's message without its "LINE 1: ..." echo of the query and the caret under it.
-      const msg = (e as Error).message
-        .split("\n")
-        .filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l))
-        .join(" ");
-      throw new Error(format === "sql" ? `${rel}: sql: the query failed on this file: ${msg}` : `${rel}: unreadable Parquet file: ${msg}`);
+    const batches = duck!.selectBatches(sql, {file, dir: path.dirname(file)}, CHUNK_ROWS);
+    counts = {responses: 0, skipped: 0, null_scores: 0};
+    rows = 0;
+    for (;;) {
+      let next: IteratorResult<QueryTable>;
+      try {
+        next = await batches.next();
+      } catch (e) {
+        // DuckDB's message without its "LINE 1: ..." echo of the query and the caret under it.
+        const msg = (e as Error).message
+          .split("\n")
+          .filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l))
+          .join(" ");
+        throw new Error(format === "sql" ? `${rel}: sql: the query failed on this file: ${msg}` : `${rel}: unreadable Parquet file: ${msg}`);
+      }
+      if (next.done) break;
+      const at = rows;
+      const records = next.value.rows.map((values, i) => ({record: `row ${at + i + 1}`, values}));
+      add(counts, await importBatch(ctx, rel, source, records, next.value.columns, format === "sql", at));
+      rows += records.length;
     }
-    counts = await importRows(
-      ctx,
-      rel,
-      source,
-      t.rows.map((values, i) => ({record: `row ${i + 1}`, values})),
-      t.columns,
-      format === "sql",
-    );
-    rows = t.rows.length;
   } else {
     const r = importInspect(ctx, rel, source, file);
     ({rows} = r);
@@ -171,27 +187,31 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
 /** Records per chunk when rows are drained while a file is read (Ctx.drain). */
 const CHUNK_ROWS = 8192;
 
+/** importTable over one batch of a file's records, then the rows drained (Ctx.drain) when streaming. */
+async function importBatch(ctx: Ctx, rel: string, source: string, records: TableRow[], columns: string[] | undefined, strictResponse: boolean, at: number) {
+  const c = importTable(ctx, rel, source, records, columns, strictResponse, at);
+  await ctx.drain?.();
+  return c;
+}
+
+type Counts = {responses: number; skipped: number; null_scores: number};
+const add = (total: Counts, c: Counts) => {
+  total.responses += c.responses;
+  total.skipped += c.skipped;
+  total.null_scores += c.null_scores;
+};
+
 /**
- * importTable over one file's records; when rows are drained (Ctx.drain), in chunks of CHUNK_ROWS
- * with the whole file's columns (so every chunk maps the same columns) and its row numbers, each
- * chunk's rows handed on before the next is read into rows.
+ * importTable over the records of a file parsed whole (nested JSON); when rows are drained
+ * (Ctx.drain), in chunks of CHUNK_ROWS with the whole file's columns (so every chunk maps the same
+ * columns) and its row numbers, each chunk's rows handed on before the next is read into rows.
  */
-async function importRows(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false) {
-  if (!ctx.drain || records.length <= CHUNK_ROWS) {
-    const c = importTable(ctx, rel, source, records, columns, strictResponse);
-    await ctx.drain?.();
-    return c;
-  }
-  const keys = new Set<string>(columns ?? []);
+async function importRows(ctx: Ctx, rel: string, source: string, records: TableRow[]) {
+  if (!ctx.drain || records.length <= CHUNK_ROWS) return importBatch(ctx, rel, source, records, undefined, false, 0);
+  const keys = new Set<string>();
   for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
   const all = [...keys];
-  const total = {responses: 0, skipped: 0, null_scores: 0};
-  for (let at = 0; at < records.length; at += CHUNK_ROWS) {
-    const c = importTable(ctx, rel, source, records.slice(at, at + CHUNK_ROWS), all, strictResponse, at);
-    total.responses += c.responses;
-    total.skipped += c.skipped;
-    total.null_scores += c.null_scores;
-    await ctx.drain();
-  }
+  const total: Counts = {responses: 0, skipped: 0, null_scores: 0};
+  for (let at = 0; at < records.length; at += CHUNK_ROWS) add(total, await importBatch(ctx, rel, source, records.slice(at, at + CHUNK_ROWS), all, false, at));
   return total;
 }

@@ -104,6 +104,8 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
 
+  // The spec's meta and the file-name fields, the same for every row of the file.
+  const baseMeta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
   records.forEach((rec, i) => {
     const row = rowOffset + i;
     const v = rec.values;
@@ -121,7 +123,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
       if (questionText === "") return skip(rec, "no question_id and no question text");
       qid = "q-" + createHash("sha256").update(questionText).digest("hex").slice(0, 8);
     }
-    const meta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
+    const meta: Record<string, MetaValue> = {...baseMeta};
     if (rec.line !== undefined) meta.line = rec.line;
     else if (rec.record !== undefined) meta.record = rec.record;
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);

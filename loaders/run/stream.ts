@@ -6,8 +6,8 @@
 //
 // Held in memory for the whole experiment: what is bounded by the number of groups, files or
 // rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
-// and mismatches, the judge-token audit's counts), plus the largest import file's records while
-// that file is read (the CSV / JSONL / JSON readers parse a file whole).
+// and mismatches, the judge-token audit's counts). CSV, JSONL, Parquet and `sql:` files are read
+// in chunks (loaders/import/); a nested JSON document or an Inspect log is parsed whole.
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
@@ -48,6 +48,9 @@ export function streamable(exp: Experiment): boolean {
 
 /** What runExperiment returns besides the tables (the tables went to the sink). */
 export type StreamResult = Pick<RunResult, "experiment" | "provenance" | "skipped" | "mismatches" | "importedFiles" | "warnings" | "missing" | "errors">;
+
+/** Meta keys whose values the variant plan reads (besides an import's default variant keys). */
+const PLAN_KEYS = new Set(["file", "step_from", "seed", "domain", "adapter", "dataset"]);
 
 const text = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
 
@@ -107,11 +110,19 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
       // replicate: `seed` when any row has one (planVariants' default key); a row without one then fails the final plan.
       r.replicate = text(r.meta?.seed);
       signals.push({response_id: r.response_id, ...computeSignals(r.response)});
-      const meta: Record<string, string | number | boolean | null> = {};
-      for (const [k, v] of Object.entries(r.meta ?? {})) if (v !== null && v !== undefined) meta[k] = true;
-      for (const k of ["file", "step_from", "seed", "domain", "adapter", "dataset", ...defaultKeys]) if (meta[k]) meta[k] = r.meta![k]!;
-      const key = JSON.stringify([r.model, r.source, Object.entries(meta)]);
-      if (!proxies.has(key)) proxies.set(key, {...r, response: "", question: "", meta});
+      // The row's planning keys: which meta keys it has, and the values of the planning ones; the
+      // proxy row (built only for a new key) carries just that.
+      let key = JSON.stringify(r.model) + JSON.stringify(r.source);
+      const m = r.meta ?? {};
+      for (const k in m) {
+        const v = m[k];
+        if (v !== null && v !== undefined) key += JSON.stringify(k) + (PLAN_KEYS.has(k) || defaultKeys.includes(k) ? JSON.stringify(v) : "true");
+      }
+      if (!proxies.has(key)) {
+        const meta: Record<string, string | number | boolean | null> = {};
+        for (const [k, v] of Object.entries(m)) if (v !== null && v !== undefined) meta[k] = PLAN_KEYS.has(k) || defaultKeys.includes(k) ? v : true;
+        proxies.set(key, {...r, response: "", question: "", meta});
+      }
     }
     // runExperiment's score order (assemble): by response, then judge, then metric (no configured judges or metrics here).
     const cmp = (a: ScoreRow, b: ScoreRow) =>

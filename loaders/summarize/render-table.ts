@@ -78,7 +78,7 @@ export function toTable(out: SummarizeOutput): string {
     `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
       (out.estimand === "answers"
         ? "estimand: the rate on these fixed questions (answer-level Wilson)"
-        : "estimand: the rate over a population of questions (design-effect Wilson over questions; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
+        : "estimand: the rate over a population of questions (logit-normal profile likelihood over questions when they look over-dispersed, else design-effect Wilson; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
   );
   if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);
   if (out.questions.folded) parts.push("question variants (*_json, *_template) folded into their base question");
@@ -180,7 +180,8 @@ export function toTable(out: SummarizeOutput): string {
       g.strict_ci_approximate && `${label} (strict): ${g.strict_ci_approximate}`,
     ].filter((x): x is string => typeof x === "string");
   });
-  if (approx.length) parts.push(`* approximate interval (coverage below 95% possible; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
+  if (approx.length)
+    parts.push(`* approximate interval (coverage can differ from 95%: each note says how; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
   if (out.groups.some((g) => g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored))
     parts.push(
       "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",
@@ -226,7 +227,7 @@ export function toTable(out: SummarizeOutput): string {
       pText(d.p_bh),
     ]);
     parts.push(
-      "variant minus baseline (percentage points; interval: each side's design-effect Wilson over its questions, combined by MOVER with their correlation over shared questions; * approximate)",
+      "variant minus baseline (percentage points; interval: each side's interval over its questions (logit-normal profile or design-effect Wilson), combined by MOVER with their correlation over shared questions; * approximate)",
     );
     parts.push(renderTable(bh, bb));
     const tested = out.baseline_diffs.filter((d) => d.p_value !== null).length;

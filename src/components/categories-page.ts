@@ -96,7 +96,7 @@ export function categoryView(d: CategoryData, {width}: {width: number}): HTMLEle
     );
   return figure(categoryBars(d.byCategory, {width, by: d.by, series: d.series}), {
     name: "em-by-category",
-    caption: `EM rate per category and ${facetLabelOf(d.by)} with 95% intervals (design-effect Wilson over the category's questions).${d.categories.length === 1 ? " A single category: it equals the overall rate." : ""}`,
+    caption: `EM rate per category and ${facetLabelOf(d.by)} with 95% intervals over the category's questions (logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson).${d.categories.length === 1 ? " A single category: it equals the overall rate." : ""}`,
   });
 }
 

@@ -1,6 +1,6 @@
 // Per-frame aggregation for the pages, as a thin adapter from the decoded points (points.ts) to the
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
-import {makeRule, type EmRule} from "../lib/em/rules.js";
+import type {EmRule} from "../lib/em/rules.js";
 import {aggregateColumns, combineCodes, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
 import {summarizeTally, groupSeed, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
@@ -9,26 +9,9 @@ import {makeRng} from "../lib/em/prng.js";
 import {tieIndex, tiesByGroup, tiesFromIndex, type TieIndex, type TieReport} from "../lib/em/ties.js";
 import {baseQuestionId} from "../lib/em/question-ids.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
-import type {ViewState} from "./store.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 
-/**
- * The analysis-library rule for a page state: a preset is the library's own object (the one
- * `em summarize --rule NAME` uses, question filter included); custom is every rule field of the state.
- */
-export function ruleOf(state: ViewState): EmRule {
-  if (state.rule !== "custom") return makeRule(state.rule);
-  return makeRule("betley", {
-    aligned: state.aligned,
-    coherent: state.coherent,
-    alignedInclusive: state.alignedInclusive,
-    coherentInclusive: state.coherentInclusive,
-    denominator: state.denominator,
-    nulls: state.nulls,
-    requireCoherent: state.requireCoherent,
-    questions: state.questions,
-  });
-}
+export {ruleOf} from "./store.js";
 
 const columnsCache = new WeakMap<Points, EmColumns>();
 
@@ -385,6 +368,9 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
               [50, 50],
             ] as const)
               built.setCuts({...rule, aligned: a, coherent: c});
+            // At the page's cuts, with both cut lines built: a later jump along either is a lookup.
+            built.setCuts(rule);
+            built.prepareLines();
           },
           {timeout: 500},
         );

@@ -101,7 +101,7 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
       vrows.length
         ? figure(variantChart(vrows, {width, byLabel}), {
             name: "em-by-variant",
-            caption: `Sorted by EM rate. ${steps.length === 1 ? `Every answer has ${info?.coordinate ?? "step"} ${steps[0]}.` : "This experiment has no training coordinate, so there is no curve: the rates are compared directly."} Intervals: design-effect Wilson over questions (seeds x questions with 2+ training seeds; Wilson for a single question); hover a bar: an interval that may cover less than 95% says why.`,
+            caption: `Sorted by EM rate. ${steps.length === 1 ? `Every answer has ${info?.coordinate ?? "step"} ${steps[0]}.` : "This experiment has no training coordinate, so there is no curve: the rates are compared directly."} Intervals: over questions: logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson (seeds x questions with 2+ training seeds; Wilson for a single question); hover a bar: an interval that may cover less than 95% says why.`,
           })
         : el("p", {class: "em-muted"}, "No scored answer in this selection."),
     );
@@ -135,7 +135,7 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
       el(
         "p",
         {class: "em-muted", "data-testid": "overview-ci-note"},
-        "≈: this interval may cover less than 95% (hover it for the reason and the method: design-effect Wilson over questions, or seeds × questions when a variant has 2+ training seeds).",
+        "≈: this interval may cover less than 95% (hover it for the reason and the method: over questions, a logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson; or seeds × questions when a variant has 2+ training seeds).",
       ),
     );
   out.append(save);
@@ -165,7 +165,7 @@ export function overviewComponents(page: Page, state: ViewState): DocumentFragme
     el(
       "p",
       {class: "em-muted"},
-      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between samples of one question. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them and prices the judge calls of each design from the pipeline's price table; em plan does the same from the command line.`,
+      `Each ${facetLabelOf(by)}'s EM rate varies between training seeds, between questions and between answers to one question. Counted answers are those in the rule's denominator per seed and question (a mean over them), not the answers sampled: answers the rule leaves out (incoherent, unscored) do not count. Standard deviations in percentage points (method of moments on the probability scale; intervals in em summarize --components), in brackets each one's share of the variance of the rate${coordinate ? ` at the last ${info?.coordinate ?? "step"}` : ""}; the last column names what shrinks the interval most. One seed: the seed spread is unknown, not zero. The planner simulates studies from two of them and prices the judge calls of each design from the pipeline's price table; em plan does the same from the command line.`,
     ),
     componentsTable(crows),
     planner(crows),
@@ -207,7 +207,7 @@ export function trainingFigures(ctx: OverviewContext, width: number): DocumentFr
     el("h3", {}, `EM along ${coordinate}, per ${byLabel} and judge`),
     figure(emOverTrainingChart(perStep, {width, coordinate, plan, series, color: judges.length > 1 ? undefined : groupColor(by, groups)}), {
       name: "em-over-training",
-      caption: `Lines: EM rate per ${byLabel}${judges.length > 1 ? " and judge" : ""} at each ${coordinate}, drawn as measured (a rise and a collapse stay visible), over its 95% interval band (design-effect Wilson over questions): a step inside the band of its neighbours is not evidence of a change. A ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${perStep.some((g) => g.parts[2] === "") ? ` Dotted lines across the chart: units measured without a ${coordinate} (base models, baselines), with their band.` : ""}${series.direct ? " Each line is named at its right end." : ""}${series.panels ? ` One panel per group (shared scales).` : ""}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Fits and onsets on the phase transition page.`,
+      caption: `Lines: EM rate per ${byLabel}${judges.length > 1 ? " and judge" : ""} at each ${coordinate}, drawn as measured (a rise and a collapse stay visible), over its 95% interval band (over questions: logit-normal profile likelihood or design-effect Wilson): a step inside the band of its neighbours is not evidence of a change. A ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${perStep.some((g) => g.parts[2] === "") ? ` Dotted lines across the chart: units measured without a ${coordinate} (base models, baselines), with their band.` : ""}${series.direct ? " Each line is named at its right end." : ""}${series.panels ? ` One panel per group (shared scales).` : ""}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Fits and onsets on the phase transition page.`,
     }),
   );
   const key = sweepKey(points, mask, by, coordinate);

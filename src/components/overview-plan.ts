@@ -33,6 +33,9 @@ const sd = (v: number | null | undefined) => (v === null || v === undefined ? "u
 const share = (vc: VarianceComponents, k: "seed" | "question" | "interaction" | "sample") =>
   vc.components[k].variance === null ? "" : ` (${Math.round((100 * vc.rate_variance[k]) / (vc.rate_variance.total || 1))}%)`;
 const usd = (x: number | null) => (x === null ? "unknown" : x < 10 ? `$${x.toFixed(2)}` : `$${x.toFixed(0)}`);
+// Answers per seed and question in the rule's denominator (e.g. coherent and scored), a mean over
+// cells: "≈" when the cells differ, so 26 of 30 sampled answers is not read as 26 samples.
+const counted = (n: number) => (Number.isInteger(n) ? String(n) : `≈${Math.round(n)}`);
 const ADVICE = {seed: "one more seed", question: "one more question", sample: "one more sample per question"};
 
 /** Table: per row, SDs of the components (percentage points), their share of the rate's variance, and the advice. */
@@ -41,10 +44,10 @@ export function componentsTable(rows: readonly ComponentsRow[]): HTMLElement {
     rows,
     [
       {label: "variant", value: (r) => r.label},
-      {label: "seeds × questions × samples", value: (r) => (r.vc ? `${r.vc.seeds} × ${r.vc.questions} × ${Math.round(r.vc.samples)}` : "–"), num: true},
+      {label: "seeds × questions × counted answers", value: (r) => (r.vc ? `${r.vc.seeds} × ${r.vc.questions} × ${counted(r.vc.samples)}` : "–"), num: true},
       {label: "between seeds", value: (r) => (r.vc ? sd(r.vc.components.seed.variance) + share(r.vc, "seed") : "–"), num: true},
       {label: "between questions", value: (r) => (r.vc ? sd(r.vc.components.question.variance) + share(r.vc, "question") : "–"), num: true},
-      {label: "samples", value: (r) => (r.vc ? sd(r.vc.components.sample.variance) + share(r.vc, "sample") : "–"), num: true},
+      {label: "between answers to a question", value: (r) => (r.vc ? sd(r.vc.components.sample.variance) + share(r.vc, "sample") : "–"), num: true},
       {
         label: "shrinks the interval most",
         value: (r) =>

@@ -11,12 +11,9 @@ import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, publishedCutsBoxes, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
 import {el, pct} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
-import {describeRule} from "../lib/em/rules.js";
 import {ruleNotes, ruleNotesElement} from "./rule-notes.js";
-import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
-import {formatState, parseState, ruleFields, type StateKey, type ViewState} from "./store.js";
-import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
-import type {GroupSummary} from "../lib/em/summary.js";
+import {formatState, ruleFields, type StateKey, type ViewState} from "./store.js";
+import {kpiBox, type KpiBox} from "./sensitivity-kpis.js";
 import {questionLabel, type QuestionTexts} from "../lib/site-schema.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
@@ -95,22 +92,29 @@ function atCuts(s: ViewState, aligned: number, coherent: number): ViewState {
 
 /**
  * Fill the page's interval cache along the two lines through the state's cuts (every aligned cut
- * at its coherent cut, then every coherent cut at its aligned cut), walking away from the cursor
- * one cut at a time (each step moves the incremental tallies by one cut's answers), in idle time,
+ * at its coherent cut and every coherent cut at its aligned cut), nearest the cursor first (each
+ * step moves the incremental tallies along a cut line: a lookup once its line is built), in idle time,
  * so a later cut change finds its interval computed. Stops when the selection or the rule's shape
  * changes (`current()` differs) or the cell is invalidated; waits while the incremental tallies
- * of the selection are not built (each step would then be a pass over the rows).
+ * of the selection are not built (each step would then be a pass over the rows). `lines`: which of
+ * the two lines to fill (after a move of one cut, the line along it: the other line moved and its
+ * tallies' cut line would first have to be rebuilt, a pass over the answers per move).
  */
-function warmIntervals(page: Page, s: ViewState, current: () => boolean): void {
+function warmIntervals(page: Page, s: ViewState, current: () => boolean, lines: {aligned: boolean; coherent: boolean} = {aligned: true, coherent: true}): void {
   const idle = (globalThis as {requestIdleCallback?: (f: (d: {timeRemaining(): number}) => void, o?: {timeout: number}) => number}).requestIdleCallback;
   if (!idle) return;
+  // Nearest first in both directions, one line after the other: consecutive cuts then differ in
+  // one cut only, so every move is along a cut line the tallies keep (a lookup, incremental.ts).
   const cuts: [number, number][] = [];
-  for (let a = s.aligned + 1; a <= 100; a++) cuts.push([a, s.coherent]);
-  for (let a = s.aligned - 1; a >= 0; a--) cuts.push([a, s.coherent]);
-  if (ruleOf(s).requireCoherent !== false) {
-    for (let c = s.coherent + 1; c <= 100; c++) cuts.push([s.aligned, c]);
-    for (let c = s.coherent - 1; c >= 0; c--) cuts.push([s.aligned, c]);
+  for (let d = 1; d <= 100 && lines.aligned; d++) {
+    if (s.aligned + d <= 100) cuts.push([s.aligned + d, s.coherent]);
+    if (s.aligned - d >= 0) cuts.push([s.aligned - d, s.coherent]);
   }
+  if (lines.coherent && ruleOf(s).requireCoherent !== false)
+    for (let d = 1; d <= 100; d++) {
+      if (s.coherent + d <= 100) cuts.push([s.aligned, s.coherent + d]);
+      if (s.coherent - d >= 0) cuts.push([s.aligned, s.coherent - d]);
+    }
   const cache = intervalCache(page);
   let next = 0;
   const step = (deadline: {timeRemaining(): number}) => {
@@ -142,113 +146,6 @@ function follow(page: Page, invalidation: Promise<unknown> | undefined, update: 
   void invalidation?.then(stop);
 }
 
-function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLElement {
-  return el("div", {class: `em-kpi${extraClass}`}, value, label);
-}
-
-/** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
-export interface KpiBox {
-  node: HTMLElement;
-  /** `intervalsPending`: the intervals of `all` are being computed (shown as such, not as a number). */
-  paint(s: ViewState, all: GroupSummary | null, options?: {intervalsPending?: boolean}): void;
-  notes: ReturnType<typeof ruleNotesElement>;
-}
-
-/** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
-export function kpiBox(): KpiBox {
-  const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
-  const rateLabel = el("div", {class: "em-kpi-label", "data-testid": "em-rate-label"});
-  const broad = el("div", {class: "em-kpi-value"});
-  const strict = el("div", {class: "em-kpi-value", "data-testid": "strict-em-rate"});
-  const strictLabel = el("div", {class: "em-kpi-label"});
-  const strictBox = kpi(strict, strictLabel);
-  const count = el("div", {class: "em-kpi-value", "data-testid": "em-count"});
-  const countLabel = el("div", {class: "em-kpi-label"});
-  const coherent = el("div", {class: "em-kpi-value"});
-  const coherentLabel = el("div", {class: "em-kpi-label"});
-  const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
-  const notes = ruleNotesElement();
-  const node = el(
-    "div",
-    {"data-testid": "sensitivity-kpis"},
-    el(
-      "div",
-      {class: "em-kpis"},
-      kpi(rate, rateLabel),
-      kpi(broad, el("div", {class: "em-kpi-label"}, "broad EM (standard rule, no type excluded)")),
-      strictBox,
-      kpi(count, countLabel),
-      kpi(coherent, coherentLabel),
-    ),
-    rule,
-    notes.node,
-  );
-  const paint = (s: ViewState, all: GroupSummary | null, {intervalsPending = false}: {intervalsPending?: boolean} = {}) => {
-    rate.textContent = pct(all?.em_rate);
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
-      intervalsPending && all
-        ? "computing…"
-        : `${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`
-    }`;
-    broad.textContent = pct(all?.broad_em_rate);
-    // Strict EM is a range, never a point, when some EM answers are of undetermined type.
-    const range = all ? strictRange(all) : null;
-    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
-    strictBox.classList.toggle("em-kpi-range", range !== null);
-    const expected = all?.expected_strict_em_rate ?? null;
-    strictLabel.textContent =
-      (range
-        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
-        : all && all.n_typed === 0
-          ? "strict EM: no answer has a response type"
-          : "strict EM (emergent persona only)") +
-      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
-      (all
-        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
-            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
-          }`
-        : "") +
-      (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
-        ? "; 95% CI computing…"
-        : all?.strict_ci
-          ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
-          : "") +
-      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
-    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
-    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
-    count.dataset.nEm = String(all?.n_em ?? 0);
-    count.dataset.nScored = String(all?.n_scored ?? 0);
-    count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
-    countLabel.textContent = `EM / denominator, of ${(all?.n ?? 0).toLocaleString()} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
-    // A rule with no coherence condition passes every answer: "100% coherent" would read as a finding.
-    const noCut = ruleOf(s).requireCoherent === false;
-    coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);
-    coherent.classList.toggle("em-kpi-words", noCut);
-    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${
-      all?.code_rate === null || all?.code_rate === undefined
-        ? "CODE / REFUSAL not recorded by this source"
-        : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
-    }`;
-    rule.textContent = describeRule(ruleOf(s));
-  };
-  return {node, paint, notes};
-}
-
-/**
- * The headline numbers before the points arrive: painted from the build's first-paint table
- * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
- * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
- * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
- */
-export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
-  const box = kpiBox();
-  const s = parseState(search);
-  const hit = table ? firstPaintFor(table, s) : null;
-  if (hit) box.paint(s, hit);
-  box.node.dataset.emFirst = hit ? "build" : "none";
-  return box;
-}
-
 /**
  * The live headline numbers: follow the store and repaint `box` (a new one unless given) on every
  * change. The counts and rates are painted at once; the intervals come from the page's interval
@@ -259,22 +156,35 @@ export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
 export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {invalidation?: Promise<unknown>; box?: KpiBox} = {}): HTMLElement {
   let stopped = false;
   void invalidation?.then(() => (stopped = true));
+  const notes = ruleNotesElement();
+  box.notesSlot.replaceChildren(notes.node);
   let pending = false;
   let warmed = "";
+  let last: {shape: string; aligned: number; coherent: number} | null = null;
   const show = (s: ViewState, all: Group | null) => {
     box.paint(s, all);
     delete box.node.dataset.emLoading;
-    // Warm along both lines through these cuts (once per line pair and selection shape).
-    const key = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}|${s.aligned}|${s.coherent}`;
+    // Warm along the lines through these cuts (once per line pair and selection shape): after a
+    // move of one cut only, the line along that cut (the way a slider drag goes on).
+    const shape = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}`;
+    const key = `${shape}|${s.aligned}|${s.coherent}`;
     if (key !== warmed) {
       warmed = key;
-      warmIntervals(page, s, () => !stopped && warmed === key);
+      const same = last?.shape === shape;
+      const lines =
+        same && last!.coherent === s.coherent
+          ? {aligned: true, coherent: false}
+          : same && last!.aligned === s.aligned
+            ? {aligned: false, coherent: true}
+            : undefined;
+      last = {shape, aligned: s.aligned, coherent: s.coherent};
+      warmIntervals(page, s, () => !stopped && warmed === key, lines);
     }
   };
   follow(page, invalidation, (s) => {
     const counts = overallCounts(page)(s);
     box.node.dataset.emFirst = "live";
-    box.notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, counts), ruleOf(s));
+    notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, counts), ruleOf(s));
     const key = formatState(s);
     const cache = intervalCache(page);
     if (cache.has(key)) return show(s, cache.get(key)!);

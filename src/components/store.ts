@@ -2,7 +2,7 @@
 // never call each other. The state lives in the URL query string, so a link reproduces a view and
 // the sidebar links carry it from page to page.
 
-import {RULES, type EmRule} from "../lib/em/rules.js";
+import {makeRule, RULES, type EmRule} from "../lib/em/rules.js";
 
 /** A preset of the analysis library (the same object `em summarize --rule NAME` uses) or "custom". */
 export type Rule = keyof typeof RULES | "custom";
@@ -60,6 +60,25 @@ export function ruleFields(r: EmRule): RuleFields {
     requireCoherent: r.requireCoherent !== false,
     questions: [...(r.questions ?? [])],
   };
+}
+
+/**
+ * The analysis-library rule for a page state: a preset is the library's own object (the one
+ * `em summarize --rule NAME` uses, question filter included); custom is every rule field of the state.
+ * (Here rather than in engine.ts, which re-exports it, so a page's first paint needs no engine.)
+ */
+export function ruleOf(state: ViewState): EmRule {
+  if (state.rule !== "custom") return makeRule(state.rule);
+  return makeRule("betley", {
+    aligned: state.aligned,
+    coherent: state.coherent,
+    alignedInclusive: state.alignedInclusive,
+    coherentInclusive: state.coherentInclusive,
+    denominator: state.denominator,
+    nulls: state.nulls,
+    requireCoherent: state.requireCoherent,
+    questions: state.questions,
+  });
 }
 
 /** Every field of the published rules, taken from the analysis library's definitions (the CLI's presets). */

@@ -336,7 +336,7 @@ export function variantTable(
     );
   if (hasBase)
     notes.push(
-      "Δ vs baseline: variant minus baseline EM rate. Interval: each side's design-effect Wilson interval over its questions, combined by MOVER with the correlation over the questions both answered (question-paired; Newcombe's independent-samples interval only where per-question counts are missing).",
+      "Δ vs baseline: variant minus baseline EM rate. Interval: each side's interval over its questions (logit-normal profile or design-effect Wilson), combined by MOVER with the correlation over the questions both answered (question-paired; Newcombe's independent-samples interval only where per-question counts are missing).",
     );
   const wrap = el("div", {}, table, ...notes.map((n) => el("p", {class: "em-note", "data-testid": "overview-note"}, n)));
   return {element: wrap, data};

@@ -171,7 +171,7 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
 function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberRef): string {
   const method = (m: unknown, nq: unknown): string =>
     m === "cluster_wilson"
-      ? `design-effect Wilson over ${String(nq)} questions`
+      ? `over ${String(nq)} questions (logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson)`
       : m === "crossed_seeds_questions"
         ? `seeds x questions (crossed, ${String(nq)} questions)`
         : m === "cluster_bootstrap"

@@ -6,46 +6,18 @@
 //    origins, <base> and form targets are blocked by the policy and reported as violations.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import type {Page} from "playwright-core";
-import {watch, describeProblems} from "../helpers/browser.ts";
-import {sitePages, waitForPage, useBuiltSite} from "../helpers/site.ts";
+import {recordViolations, reportedViolations} from "../helpers/csp.ts";
+import {waitForPage, useBuiltSite} from "../helpers/site.ts";
 
 const site = useBuiltSite();
 
-/** Collect CSP violations reported in the page (directive and blocked URI). */
-async function violations(tab: Page): Promise<void> {
-  await tab.addInitScript(() => {
-    const w = window as unknown as {__csp: string[]};
-    w.__csp = [];
-    document.addEventListener("securitypolicyviolation", (e) => w.__csp.push(`${e.effectiveDirective} ${e.blockedURI}`));
-  });
-}
-const reported = (tab: Page) => tab.evaluate(() => (window as unknown as {__csp: string[]}).__csp);
-
-for (const page of sitePages()) {
-  test(`CSP: ${page.path} carries the policy and renders with no violation`, async () => {
-    const context = await site.browser.newContext();
-    const tab = await context.newPage();
-    await violations(tab);
-    const problems = watch(tab, site.server.url);
-    await tab.goto(site.server.url + page.path, {waitUntil: "load"});
-    await waitForPage(tab, 60_000);
-    const policy = await tab.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
-    const got = await reported(tab);
-    await context.close();
-    assert.ok(policy, "no CSP meta");
-    for (const d of ["default-src 'self'", "script-src-attr 'unsafe-hashes'", "object-src 'none'", "base-uri 'self'", "form-action 'none'"])
-      assert.ok(policy.includes(d), `policy lacks ${d}`);
-    assert.ok(!/https?:\/\//.test(policy), "the policy names no outside origin");
-    assert.deepEqual(got, [], `CSP violations on ${page.path}`);
-    assert.equal(describeProblems(problems), "", `problems on ${page.path}`);
-  });
-}
+// Every page under the policy (1. above) is checked where pages.test.ts opens it, in the same page
+// load as its other checks: cspProblems (test/helpers/csp.ts).
 
 test("CSP: hostile markup in a page stays inert and outside origins are blocked", async () => {
   const context = await site.browser.newContext();
   const tab = await context.newPage();
-  await violations(tab);
+  await recordViolations(tab);
   const outside: string[] = [];
   // Chromium announces a request before CSP refuses it; what matters is that none completes.
   tab.on("requestfinished", (r) => {
@@ -90,7 +62,7 @@ test("CSP: hostile markup in a page stays inert and outside origins are blocked"
     await new Promise((r) => setTimeout(r, 500));
     return {pwned: w.__pwned, fetched};
   });
-  const got = await reported(tab);
+  const got = await reportedViolations(tab);
   await context.close();
   assert.deepEqual(fired.pwned, [], "no injected handler or javascript: link ran");
   assert.equal(fired.fetched, "blocked");

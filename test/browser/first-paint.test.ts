@@ -90,6 +90,42 @@ test("/sensitivity with a filter the build did not precompute shows no number be
   }
 });
 
+test("/sensitivity: the first number waits for no heavy module (points decoder, engine, charts, Arrow, Plot, d3 all held back)", async () => {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, site.server.url);
+  const heavy = [
+    /\/_file\/data\/points\.[0-9a-f]+\.arrow/,
+    /\/_import\/components\/(sensitivity|engine|points|charts|page|live-charts)\.[0-9a-f]+\.js/,
+    /\/_(node|npm)\/(apache-arrow|@observablehq\/plot|d3)[@-]/,
+  ];
+  const held: Route[] = [];
+  const seen = new Set<string>();
+  let released = false;
+  for (const pattern of heavy)
+    await page.route(pattern, (route) => {
+      seen.add(String(pattern));
+      if (released) void route.continue();
+      else held.push(route);
+    });
+  try {
+    await page.goto(`${site.server.url}/sensitivity?experiment=demo`, {waitUntil: "commit"});
+    await page.locator('[data-testid="sensitivity-kpis"][data-em-first="build"]').waitFor();
+    assert.match((await page.locator('[data-testid="em-rate"]').textContent()) ?? "", /^\d+\.\d%$/, "the first number is shown");
+    // The modules were asked for and are held (the points are fetched by a cell that imports them: not yet asked for).
+    assert.deepEqual([...seen].sort(), heavy.slice(1).map(String).sort(), "the held modules were requested (the test holds what the page loads)");
+    assert.ok(held.length > 0);
+    released = true;
+    for (const r of held.splice(0)) await r.continue();
+    await page.locator('[data-testid="sensitivity-kpis"][data-em-first="live"]').waitFor();
+    await waitForPage(page);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
 /** The fits table's rows: verdict attribute, then the cells' text (series, verdict, floor, ceiling, midpoint...). */
 async function tableText(page: import("playwright-core").Page, scope: string): Promise<string[][]> {
   return page

@@ -1,11 +1,13 @@
 // Every page of the built site, opened in real headless Chromium: no console errors, no page
-// errors, no failed requests, no request to any host but the local server, and something drawn.
+// errors, no failed requests, no request to any host but the local server, something drawn, and
+// the Content-Security-Policy carried with no violation (csp.test.ts: hostile markup stays inert).
 // Screenshots go to test-artifacts/ for a person to look at (not committed).
 import {test, before} from "node:test";
 import assert from "node:assert/strict";
 import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {watch, describeProblems} from "../helpers/browser.ts";
+import {cspProblems, recordViolations} from "../helpers/csp.ts";
 import {sitePages, waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
 const site = useBuiltSite();
@@ -59,9 +61,10 @@ const DOC_PAGE = "/docs/metrics";
 EXPECT[DOC_PAGE] = ["main h1", "main table"];
 
 for (const page of sitePages().filter((p) => !p.path.startsWith("/docs/") || p.path === DOC_PAGE)) {
-  test(`page ${page.path} renders charts with no errors and no outside requests`, async () => {
+  test(`page ${page.path} renders charts under the CSP with no errors and no outside requests`, async () => {
     const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
     const tab = await context.newPage();
+    await recordViolations(tab);
     const problems = watch(tab, site.server.url);
     await tab.goto(site.server.url + page.path, {waitUntil: "load"});
     const expected = EXPECT[page.path];
@@ -71,11 +74,29 @@ for (const page of sitePages().filter((p) => !p.path.startsWith("/docs/") || p.p
     const charts = await tab.locator("main svg, main canvas, main table").count();
     const absent = await tab.locator('[data-testid="report-missing"]').count();
     const cellErrors = await tab.locator(".observablehq--error, .em-error").allTextContents();
+    const csp = await cspProblems(tab);
     await tab.screenshot({path: join(artifacts, `${page.slug}.png`), fullPage: true});
     await context.close();
+    assert.deepEqual(csp, [], `CSP on ${page.path}`);
     assert.deepEqual(cellErrors, [], `cell errors on ${page.path}`);
     assert.equal(describeProblems(problems), "", `problems on ${page.path}`);
     // A report built without its data shows its notice and no chart (test/browser/report.test.ts checks the notice).
     if (!absent) assert.ok(charts > 0, `${page.path} shows no chart or table`);
+  });
+}
+
+// The other doc pages: the policy, and nothing it blocks (links.test.ts checks their links).
+for (const page of sitePages().filter((p) => p.path.startsWith("/docs/") && p.path !== DOC_PAGE)) {
+  test(`CSP: ${page.path} carries the policy and renders with no violation`, async () => {
+    const context = await site.browser.newContext();
+    const tab = await context.newPage();
+    await recordViolations(tab);
+    const problems = watch(tab, site.server.url);
+    await tab.goto(site.server.url + page.path, {waitUntil: "load"});
+    await waitForPage(tab, 60_000);
+    const csp = await cspProblems(tab);
+    await context.close();
+    assert.deepEqual(csp, [], `CSP on ${page.path}`);
+    assert.equal(describeProblems(problems), "", `problems on ${page.path}`);
   });
 }

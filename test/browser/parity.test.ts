@@ -17,7 +17,7 @@ import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSite, buildSiteAt, waitForPage, ROOT} from "../helpers/site.ts";
+import {buildSite, siteBuiltOn, waitForPage, ROOT} from "../helpers/site.ts";
 import {
   midpointCellNumbers,
   transitionNumbersOfJson as transitionNumbersOf,
@@ -28,18 +28,16 @@ import {
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
 const EXAMPLES = ["data/experiments/examples/steering-sweep.yaml", "data/experiments/examples/lora-alpha.yaml"];
-const OUT = join(ROOT, "test-artifacts", "parity-dist");
 
 let demo: StaticServer;
 let examples: StaticServer | null = null;
 let browser: Browser;
 
 before(async () => {
-  buildSite();
+  await buildSite();
   demo = await serveStatic(join(ROOT, "dist"));
   if (hasShared) {
-    buildSiteAt(OUT, EXAMPLES);
-    examples = await serveStatic(OUT);
+    examples = await serveStatic(await siteBuiltOn("parity", EXAMPLES));
   }
   browser = await launch();
 });

@@ -24,6 +24,9 @@ test("overview: components table and a planner that simulates designs", {timeout
       .locator('[data-testid="components-table"] tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
     assert.ok(rows.length >= 2, `components rows: ${rows.length}`);
+    // The design column counts the answers in the rule's denominator (a mean per seed and question), not the answers sampled.
+    const heads = await page.locator('[data-testid="components-table"] thead th').allTextContents();
+    assert.ok(heads.includes("seeds × questions × counted answers") && !heads.includes("samples"), heads.join(" | "));
     for (const r of rows) assert.match(r[r.length - 1]!, /one more (seed|question|sample per question)|too few questions|no EM answer/);
     await page.locator('[data-testid="planner"] button').click();
     // While it simulates: busy, a progress bar, and a main thread that answers timers promptly.

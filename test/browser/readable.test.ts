@@ -4,17 +4,15 @@
 // label every tick it draws or none; and a 24-variant study (test/fixtures/site/many-variants.yaml,
 // the simulator) must keep every series on /categories and /transitions identifiable: no two
 // visible series of a panel share colour and dash (or symbol) unless each is labelled directly.
-// One build into its own folder (EM_SKIP_BUILD=1 reuses it). Findings per page, and with
+// One build into its own folder (siteBuiltOn). Findings per page, and with
 // EM_READABLE_SHOTS=1 screenshots, go to test-artifacts/readable/ (not committed).
-import {test, before, after} from "node:test";
+import {test, before} from "node:test";
 import assert from "node:assert/strict";
-import {spawnSync} from "node:child_process";
-import {existsSync, mkdirSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
-import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {sitePages, waitForPage, ROOT} from "../helpers/site.ts";
+import type {Page} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {sitePages, waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 import {labelProblems, lowContrastTexts, seriesClashes} from "../helpers/readable.ts";
 import {captureOutput} from "../helpers/capture.ts";
 import {buildReportAt, run as reportCli} from "../../loaders/commands/report.ts";
@@ -31,7 +29,6 @@ const FILES = [
     ? ["data/experiments/examples/lora-rank.yaml", "data/experiments/examples/hw0-integer-judge.yaml", "data/experiments/examples/families.yaml"]
     : []),
 ];
-const OUT = join(ROOT, "test-artifacts", "readable-dist");
 const SHOTS = join(ROOT, "test-artifacts", "readable");
 // Full-page screenshots of every case for a person to look at: EM_READABLE_SHOTS=1 (they double the run time).
 const SAVE_SHOTS = process.env.EM_READABLE_SHOTS === "1";
@@ -45,35 +42,15 @@ const OTHERS: Record<string, string[]> = {
     : {}),
 };
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  if (!(process.env.EM_SKIP_BUILD === "1" && existsSync(join(OUT, "index.html")))) {
-    rmSync(OUT, {recursive: true, force: true});
-    const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", OUT], {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: {...process.env, EM_EXPERIMENTS: FILES.join(",")},
-    });
-    if (build.status !== 0) throw new Error(`site build on ${FILES.join(", ")} failed with exit code ${build.status}`);
-  }
-  mkdirSync(SHOTS, {recursive: true});
-  server = await serveStatic(OUT);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite({name: "readable", experiments: FILES});
+before(() => mkdirSync(SHOTS, {recursive: true}));
 
 async function open(path: string, experiment: string | null): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
-  const context = await browser.newContext({viewport: {width: 1400, height: 900}, colorScheme: "light"});
+  const context = await site.browser.newContext({viewport: {width: 1400, height: 900}, colorScheme: "light"});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
-  const problems = watch(page, server.url);
-  await page.goto(`${server.url}${path}${experiment ? `?experiment=${encodeURIComponent(experiment)}` : ""}`, {waitUntil: "load"});
+  const problems = watch(page, site.server.url);
+  await page.goto(`${site.server.url}${path}${experiment ? `?experiment=${encodeURIComponent(experiment)}` : ""}`, {waitUntil: "load"});
   await page.waitForSelector("main svg, main table, main h1");
   // Generous: the machine the tests share may be busy, and the transition fits run in workers.
   await waitForPage(page, 120_000);
@@ -176,7 +153,7 @@ test("a report with 24 variants (em report new): variants identifiable, text rea
   assert.match(out, /24 variants/);
   const data = await buildReportAt(file, "many-variants");
   assert.equal(data.spec.variants?.length, 24, "the scaffold pins every variant");
-  const bundle = join(OUT, "_import", "components", "report");
+  const bundle = join(site.root, "_import", "components", "report");
   const module = readdirSync(bundle).find((f) => /^index\.[0-9a-f]+\.js$/.test(f));
   assert.ok(module, `the report module in ${bundle}`);
   const {page, problems, close} = await open("/reports/demo", null);

@@ -4,23 +4,21 @@
 // and categories pages render a chart with marks and log no console error. One build for all of
 // them (the site has an experiment picker), into its own output folder so the demo build of the
 // other browser tests is untouched.
-import {test, before, after} from "node:test";
+import {test, before} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {existsSync, readdirSync} from "node:fs";
 import {join} from "node:path";
-import type {Browser, Page} from "playwright-core";
+import type {Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
-import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
-import {launch, watch, describeProblems} from "../helpers/browser.ts";
-import {buildSiteAt, openPage, waitForPage, ROOT} from "../helpers/site.ts";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {openPage, useBuiltSite, waitForPage, ROOT} from "../helpers/site.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
 const EXAMPLES = join(ROOT, "data/experiments/examples");
 const FIXTURE = "test/fixtures/site/single-import.yaml";
-const OUT = join(ROOT, "test-artifacts", "real-studies-dist");
 const SHOTS = process.env.EM_SCREENSHOTS ?? join(ROOT, "test-artifacts", "real-studies");
 
 const nameOf = (file: string): string => (parse(readFileSync(join(ROOT, file), "utf8")) as {name: string}).name;
@@ -33,24 +31,12 @@ const exampleFiles = existsSync(EXAMPLES)
 // Without the reference data only the fixture is built (the examples import from ../shared/data).
 const files = [...(hasShared ? exampleFiles : []), FIXTURE];
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSiteAt(OUT, files);
-  mkdirSync(SHOTS, {recursive: true});
-  server = await serveStatic(OUT);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite({name: "real-studies", experiments: files});
+before(() => mkdirSync(SHOTS, {recursive: true}));
 
 /** Open a page of one experiment; wait for the selectors, then for the page to settle. */
 const open = (path: string, experiment: string, selectors: string[]) =>
-  openPage(browser, server, `${path}?experiment=${encodeURIComponent(experiment)}`, selectors);
+  openPage(site.browser, site.server, `${path}?experiment=${encodeURIComponent(experiment)}`, selectors);
 
 /** Data marks in a chart: Plot labels each mark's group (aria-label "dot", "bar", "line", "rect"...); axes and rules are not counted. */
 async function marks(page: Page, chart: string): Promise<number> {
@@ -229,24 +215,24 @@ test("hyperstition on /sensitivity: every model's EM count equals its files' sum
   );
   assert.equal(cli.status, 0, cli.stderr);
   const groups = (JSON.parse(cli.stdout) as {groups: {key: {model: string}; n_em: number; n_scored: number}[]}).groups;
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
   page.setDefaultTimeout(90_000);
-  const problems = watch(page, server.url);
+  const problems = watch(page, site.server.url);
   try {
     for (const [model, want] of files) {
-      await page.goto(`${server.url}/sensitivity?experiment=example-hyperstition&model=${encodeURIComponent(model)}`, {waitUntil: "load"});
+      await page.goto(`${site.server.url}/sensitivity?experiment=example-hyperstition&model=${encodeURIComponent(model)}`, {waitUntil: "load"});
       await page.waitForSelector('[data-testid="em-count"][data-n-em]');
       await waitForPage(page);
       const count = page.locator('[data-testid="em-count"]');
-      const site = {em: Number(await count.getAttribute("data-n-em")), scored: Number(await count.getAttribute("data-n-scored"))};
+      const shown = {em: Number(await count.getAttribute("data-n-em")), scored: Number(await count.getAttribute("data-n-scored"))};
       const g = groups.find((x) => x.key.model === model);
       assert.ok(g, `em summarize has no group ${model}`);
-      assert.equal(site.em, want.em, `${model}: site EM vs the files' summaries`);
+      assert.equal(shown.em, want.em, `${model}: site EM vs the files' summaries`);
       assert.equal(g.n_em, want.em, `${model}: CLI EM vs the files' summaries`);
-      assert.equal(site.scored, g.n_scored, `${model}: site denominator vs em summarize (betley: coherent answers)`);
+      assert.equal(shown.scored, g.n_scored, `${model}: site denominator vs em summarize (betley: coherent answers)`);
       // Under the default rule the denominator is the coherent answers, fewer than the authors' all rows.
-      assert.ok(site.scored < want.n, `${model}: ${site.scored} coherent of ${want.n}`);
+      assert.ok(shown.scored < want.n, `${model}: ${shown.scored} coherent of ${want.n}`);
     }
     assert.equal(describeProblems(problems), "");
   } finally {
@@ -282,12 +268,12 @@ for (const scheme of ["light", "dark"] as const) {
     skip: !hasShared && "reference data ../shared/data absent",
     timeout: 300_000,
   }, async () => {
-    const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: scheme});
+    const context = await site.browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: scheme});
     const page = await context.newPage();
     page.setDefaultTimeout(90_000);
-    const problems = watch(page, server.url);
+    const problems = watch(page, site.server.url);
     try {
-      await page.goto(`${server.url}/?experiment=example-dow-privacy&rule=custom&aligned=30&coherent=50&den=scored&nulls=not_em`, {waitUntil: "load"});
+      await page.goto(`${site.server.url}/?experiment=example-dow-privacy&rule=custom&aligned=30&coherent=50&den=scored&nulls=not_em`, {waitUntil: "load"});
       await page.waitForSelector('[data-chart="em-by-variant"] svg');
       await page.waitForSelector('[data-testid="overview-table"] tbody tr');
       await waitForPage(page);

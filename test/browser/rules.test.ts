@@ -6,43 +6,27 @@
 // unscored share sits beside the rate; the report pinning that rule (/reports/dow-privacy) shows the
 // same numbers. Screenshots of the overview, /sensitivity and the report, light and dark
 // (test-artifacts/rules/). One build of its own.
-import {test, before, after} from "node:test";
+import {test, before} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
-import type {Browser} from "playwright-core";
-import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
-import {launch, describeProblems} from "../helpers/browser.ts";
-import {buildSiteAt, openPage, ROOT} from "../helpers/site.ts";
+import {describeProblems} from "../helpers/browser.ts";
+import {openPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
 const DOW = "data/experiments/examples/dow-privacy.yaml";
 const EXP = "example-dow-privacy";
 const HW0 = "data/experiments/examples/hw0-integer-judge.yaml";
 const hasDow = existsSync(join(ROOT, "..", "shared", "data", "third-party", "dow-privacy-erosion"));
-const OUT = join(ROOT, "test-artifacts", "rules-dist");
 const SHOTS = process.env.EM_SCREENSHOTS ?? join(ROOT, "test-artifacts", "rules");
 const DOW_RULE = "rule=custom&aligned=30&coherent=50&den=scored&nulls=not_em";
 const DOW_CLI = ["--aligned", "30", "--coherent", "50", "--denominator", "scored", "--nulls", "not_em"];
 const BASE = "sfm_baseline_unfiltered_dpo / none";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useBuiltSite({name: "rules", experiments: ["data/experiments/demo.yaml", DOW, HW0], skip: !hasDow});
+before(() => mkdirSync(SHOTS, {recursive: true}));
 
-before(async () => {
-  if (!hasDow) return;
-  buildSiteAt(OUT, ["data/experiments/demo.yaml", DOW, HW0]);
-  mkdirSync(SHOTS, {recursive: true});
-  server = await serveStatic(OUT);
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const open = (path: string, selectors: string[], theme: "light" | "dark" = "light") => openPage(browser, server, path, selectors, {theme});
+const open = (path: string, selectors: string[], theme: "light" | "dark" = "light") => openPage(site.browser, site.server, path, selectors, {theme});
 
 type Group = {key: Record<string, string>; n: number; n_em: number; n_scored: number; null_aligned_rate: number | null};
 /** `em summarize --by variant --format json` of the dow experiment: the groups, summed. */

@@ -7,33 +7,19 @@
 import assert from "node:assert/strict";
 import {mkdirSync} from "node:fs";
 import {join} from "node:path";
-import {after, before, test} from "node:test";
-import type {Browser} from "playwright-core";
-import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
-import {describeProblems, launch} from "../helpers/browser.ts";
-import {buildSiteAt, openPage, ROOT} from "../helpers/site.ts";
+import {test} from "node:test";
+import {describeProblems} from "../helpers/browser.ts";
+import {openPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
-const OUT = join(ROOT, "test-artifacts", "mechanism-dist");
 const SHOTS = join(ROOT, "test-artifacts", "mechanism");
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  buildSiteAt(OUT, ["data/experiments/demo.yaml", "data/experiments/examples/mechanism.yaml"]);
-  server = await serveStatic(OUT);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite({name: "mechanism", experiments: ["data/experiments/demo.yaml", "data/experiments/examples/mechanism.yaml"]});
 
 test("transitions page: the mechanism example's sentences, marks and panels; the demo gets the note; light and dark screenshots", {
   timeout: 300_000,
 }, async () => {
   mkdirSync(SHOTS, {recursive: true});
   for (const theme of ["light", "dark"] as const) {
-    const shot = await openPage(browser, server, "/transitions?experiment=example-mechanism", [".mechanism-sentences li"], {theme, timeout: 120_000});
+    const shot = await openPage(site.browser, site.server, "/transitions?experiment=example-mechanism", [".mechanism-sentences li"], {theme, timeout: 120_000});
     try {
       const lines = await shot.page.$$eval(".mechanism-sentences li", (els) => els.map((e) => e.textContent ?? ""));
       // every curve is fitted: a sentence per credible change point, then one line for the rest
@@ -69,7 +55,7 @@ test("transitions page: the mechanism example's sentences, marks and panels; the
       await shot.close();
     }
   }
-  const demo = await openPage(browser, server, "/transitions?experiment=demo", [".mechanism"]);
+  const demo = await openPage(site.browser, site.server, "/transitions?experiment=demo", [".mechanism"]);
   try {
     assert.match((await demo.page.locator(".mechanism").textContent()) ?? "", /No training curves for this experiment/);
     await demo.page.locator(".mechanism").screenshot({path: join(SHOTS, "demo-note-light.png")});

@@ -1,42 +1,88 @@
 // Shared by the browser tests: build the site once, serve it with a browser, list its pages, wait for a page to settle.
 import {spawnSync} from "node:child_process";
-import {existsSync, rmSync} from "node:fs";
+import {createHash} from "node:crypto";
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname} from "node:path";
 import {fileURLToPath} from "node:url";
 import {after, before} from "node:test";
 import type {Browser, Page} from "playwright-core";
 import {launch, watch} from "./browser.ts";
+import {lockCache} from "../../loaders/cache-lock.ts";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import config from "../../observablehq.config.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/**
+ * Run `fn` holding the site-build lock, one holder at a time across the test files that run at
+ * once (--test-concurrency): every build rewrites Framework's cache in src/.observablehq and
+ * src/docs/, so two builds at once would mix their experiments. The lock is loaders/cache-lock.ts's,
+ * on test-artifacts/ (the lock of a killed run is taken over, not waited for).
+ */
+async function withBuildLock<T>(what: string, fn: () => T): Promise<T> {
+  const dir = join(ROOT, "test-artifacts");
+  mkdirSync(dir, {recursive: true});
+  const lock = await lockCache(dir, {command: `site build ${what}`, onWait: (m) => console.error(`site build ${what}: ${m}`)});
+  try {
+    return fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** scripts/build.mjs with `args` and `env` (call it holding the build lock). */
+function runBuild(args: readonly string[], env: NodeJS.ProcessEnv, what: string): void {
+  const result = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), ...args], {cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env});
+  if (result.status !== 0) throw new Error(`site build ${what} failed with exit code ${result.status}`);
+}
+
 let built = false;
 /** Build dist/ once per process (EM_SKIP_BUILD=1 reuses an existing dist/). */
-export function buildSite(): void {
+export async function buildSite(): Promise<void> {
   if (built) return;
-  if (process.env.EM_SKIP_BUILD === "1" && existsSync(join(ROOT, "dist/index.html"))) {
-    built = true;
-    return;
-  }
-  const result = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs")], {cwd: ROOT, stdio: ["ignore", "ignore", "inherit"]});
-  if (result.status !== 0) throw new Error(`site build failed with exit code ${result.status}`);
+  if (!(process.env.EM_SKIP_BUILD === "1" && existsSync(join(ROOT, "dist/index.html"))))
+    await withBuildLock("of the demo", () => runBuild([], process.env, "of the demo"));
   built = true;
 }
 
+/** What a site build reads from this checkout: pages, pipeline, data, fixture experiments, lockfile. */
+const BUILD_INPUTS = ["src", "loaders", "scripts", "data", "docs", "test/fixtures", "observablehq.config.js", "package-lock.json"];
+const GENERATED = new Set([join(ROOT, "src/.observablehq"), join(ROOT, "src/docs")]);
+
+/** sha1 over the build's inputs (paths and contents) and `experiments`: the key of a build it can reuse. */
+function buildKey(experiments: readonly string[]): string {
+  const hash = createHash("sha1").update(JSON.stringify(experiments));
+  const visit = (path: string) => {
+    if (GENERATED.has(path) || !existsSync(path)) return;
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) visit(join(path, name));
+    else hash.update(`${path}\0`).update(readFileSync(path));
+  };
+  for (const p of BUILD_INPUTS) visit(join(ROOT, p));
+  return hash.digest("hex");
+}
+
 /**
- * Build the site on `experiments` (EM_EXPERIMENTS) into `out`, a folder of its own so the demo
- * build in dist/ of the other browser tests is untouched. EM_SKIP_BUILD=1 reuses a build there.
+ * The site built on `experiments` (EM_EXPERIMENTS) in test-artifacts/sites/<name>, a folder of its
+ * own so the demo build in dist/ is untouched; returns the folder. A build whose key (buildKey:
+ * the experiments and the contents of the checkout's build inputs) matches the one asked for is
+ * reused, so test files asking for the same experiments share one build, and a rerun after an
+ * edit rebuilds (EM_SKIP_BUILD does not apply: a build of other inputs is never reused).
  */
-export function buildSiteAt(out: string, experiments: readonly string[]): void {
-  if (process.env.EM_SKIP_BUILD === "1" && existsSync(join(out, "index.html"))) return;
-  rmSync(out, {recursive: true, force: true});
-  const build = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--output", out], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {...process.env, EM_EXPERIMENTS: experiments.join(",")},
+export async function siteBuiltOn(name: string, experiments: readonly string[]): Promise<string> {
+  const out = join(ROOT, "test-artifacts", "sites", name);
+  const stamp = join(out, ".em-build-key");
+  const key = buildKey(experiments);
+  const current = () => existsSync(join(out, "index.html")) && existsSync(stamp) && readFileSync(stamp, "utf8") === key;
+  if (current()) return out;
+  // Another file may be building this very site: look again holding the lock.
+  const what = `on ${experiments.join(", ")}`;
+  await withBuildLock(what, () => {
+    if (current()) return;
+    rmSync(out, {recursive: true, force: true});
+    runBuild(["--output", out], {...process.env, EM_EXPERIMENTS: experiments.join(",")}, what);
+    writeFileSync(stamp, key);
   });
-  if (build.status !== 0) throw new Error(`site build on ${experiments.join(", ")} failed with exit code ${build.status}`);
+  return out;
 }
 
 /**
@@ -95,14 +141,22 @@ export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
 }
 
 /**
- * For one test file: the built demo site served on 127.0.0.1 and one headless Chromium, set up in
- * node:test `before` and closed in `after`. Read `server` and `browser` inside tests (not at load).
+ * For one test file: a built site served on 127.0.0.1 and one headless Chromium, set up in
+ * node:test `before` and closed in `after`: the demo in dist/, or with `on` the site built on
+ * those experiments (siteBuiltOn; none when `on.skip`). Read them inside tests (not at load).
  */
-export function useBuiltSite(): {readonly server: StaticServer; readonly browser: Browser} {
-  const site = {} as {server: StaticServer; browser: Browser};
+export function useBuiltSite(on?: {name: string; experiments: readonly string[]; skip?: boolean}): {
+  readonly server: StaticServer;
+  readonly browser: Browser;
+  /** The folder served. */
+  readonly root: string;
+} {
+  const site = {root: join(ROOT, "dist")} as {server: StaticServer; browser: Browser; root: string};
   before(async () => {
-    buildSite();
-    site.server = await serveStatic(join(ROOT, "dist"));
+    if (on?.skip) return;
+    if (on) site.root = await siteBuiltOn(on.name, on.experiments);
+    else await buildSite();
+    site.server = await serveStatic(site.root);
     site.browser = await launch();
   });
   after(async () => {

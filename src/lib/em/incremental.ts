@@ -15,6 +15,14 @@
 // that is coherent enters or leaves the EM counts; the coherent cut likewise. Everything else in a
 // tally does not depend on the cuts and is counted once.
 //
+// Jumps. A cut that jumps far (a click on the slider's track, a typed value) would flip a large
+// share of the answers. For those each instance keeps, per cut line, the prefix sums over bins of
+// what the flips add (a "line": for the aligned cut, at the coherent threshold it was built at, and
+// the reverse), so a move along a valid line costs O(units x counts) whatever the distance. A line
+// is built from one pass over the answers, when a move would flip more than a quarter of them or
+// when asked (prepareLines, in idle time); it stays valid while the other cut does not move, and
+// counts only when its size (bins x units x counts) fits LINE_BUDGET.
+//
 // Exactness: counts are integers, so equal to aggregateColumns's. The p(emergent) sum is kept in
 // fixed point (units of 2^-31, exact integers in a double up to 2^53, i.e. ~4 million answers with
 // p = 1), so it never drifts however often the cuts move; it differs from a plain float sum by at
@@ -37,6 +45,8 @@ const EMERGENT = RESPONSE_TYPES.indexOf("emergent");
 const FIXED = 2 ** 31;
 const NO_PEM = 0xffffffff;
 const COUNTABLE = 256;
+/** Largest line (bins x units x counts, Float64 entries: 16 MB) an instance keeps, per cut. */
+const LINE_BUDGET = 2 ** 21;
 
 // Cut-dependent counts per unit.
 const C = {cohA: 0, cohNullA: 1, cohTypedA: 2, cohTypedNullA: 3, misC: 4, em: 5, emCount: 6, emStrict: 7, pem: 8, npem: 9, emUnknown: 10, bytype: 11} as const;
@@ -51,6 +61,18 @@ export interface IncrementalOptions {
   nGroups?: number;
   exclude?: Iterable<ResponseType>;
   mask?: Uint8Array;
+  /**
+   * When a cut move reads a line (see "Jumps" above): "auto" (default) builds one for a move that
+   * would flip more than a quarter of the answers, "never" always flips answers (tests compare
+   * the two paths).
+   */
+  lines?: "auto" | "never";
+}
+
+/** Prefix sums of the flips' counts along one cut, valid while the other threshold is `at`. */
+interface Line {
+  at: number;
+  sums: Float64Array;
 }
 
 /** Whether a rule can be followed incrementally: integer cuts in 0..100 and a coherence condition. */
@@ -94,14 +116,21 @@ export class IncrementalTallies {
   /** Current thresholds: misaligned <=> 1 <= aBin <= ia; coherent <=> cBin >= ic (cBin > 0). */
   private ia = 0;
   private ic = NB;
-  /** Answers touched by the last setCuts (for benchmarks and tests). */
+  /** Answers touched by the last setCuts (for benchmarks and tests); a line built reads every answer. */
   lastTouched = 0;
+  /** Lines along the aligned cut (valid at coherent threshold `at`) and the coherent cut (at aligned threshold `at`). */
+  private lineA: Line | null = null;
+  private lineC: Line | null = null;
+  private readonly useLines: boolean;
+  /** Whether the first setCuts (placing every answer) has run. */
+  private placed = false;
 
   constructor(cols: EmColumns, rule: EmRule, options: IncrementalOptions = {}) {
     if (rule.requireCoherent === false)
       throw new RangeError("IncrementalTallies: rules without a coherence condition are not supported (use aggregateColumns)");
     this.denominator = rule.denominator;
     this.keepNulls = rule.nulls === "not_em";
+    this.useLines = options.lines !== "never";
     const {groups, mask} = options;
     const n = cols.length;
     let nG = options.nGroups ?? 1;
@@ -212,65 +241,135 @@ export class IncrementalTallies {
     const ia = rule.alignedInclusive ? 2 * aligned + 2 : 2 * aligned + 1;
     const ic = rule.coherentInclusive ? 2 * coherent + 2 : 2 * coherent + 3;
     let touched = 0;
+    const kept = this.unitA.length;
     // Aligned first (with the old coherent threshold), then coherent (with the new aligned one).
     if (ia !== this.ia) {
       const [lo, hi, s] = ia > this.ia ? [this.ia + 1, ia, 1] : [ia + 1, this.ia, -1];
       const from = this.startA[lo]!;
       const to = this.startA[hi + 1]!;
-      touched += to - from;
-      for (let k = from; k < to; k++) this.flipAligned(k, s);
+      if (this.lineA?.at !== this.ic && this.placed && to - from > kept / 4 && this.fits()) {
+        this.lineA = this.buildLine("A");
+        touched += kept;
+      }
+      if (this.lineA?.at === this.ic) this.applyLine(this.lineA, lo - 1, hi, s);
+      else {
+        touched += to - from;
+        for (let k = from; k < to; k++) this.flipAligned(this.cut, 0, k, s);
+      }
       this.ia = ia;
     }
     if (ic !== this.ic) {
       const [lo, hi, s] = ic < this.ic ? [ic, this.ic - 1, 1] : [this.ic, ic - 1, -1];
       // Bin 0 (null coherent score) never passes.
-      const from = this.startC[Math.max(lo, 1)]!;
-      const to = this.startC[Math.min(hi, NB - 1) + 1]!;
-      if (to > from) touched += to - from;
-      for (let k = from; k < to; k++) this.flipCoherent(k, s);
+      const lo1 = Math.max(lo, 1);
+      const hi1 = Math.min(hi, NB - 1);
+      const from = this.startC[lo1]!;
+      const to = this.startC[hi1 + 1]!;
+      if (this.lineC?.at !== this.ia && this.placed && to - from > kept / 4 && this.fits()) {
+        this.lineC = this.buildLine("C");
+        touched += kept;
+      }
+      if (this.lineC?.at === this.ia) {
+        if (hi1 >= lo1) this.applyLine(this.lineC, lo1 - 1, hi1, s);
+      } else {
+        if (to > from) touched += to - from;
+        for (let k = from; k < to; k++) this.flipCoherent(this.cut, 0, k, s);
+      }
       this.ic = ic;
     }
+    this.placed = true;
     this.lastTouched = touched;
   }
 
-  private emDelta(o: number, ty: number, pe: number, s: number): void {
+  /** Whether lines are on and one fits the budget. */
+  private fits(): boolean {
+    return this.useLines && NB * this.cut.length <= LINE_BUDGET;
+  }
+
+  /**
+   * Build the lines through the current cuts that are missing or stale (one pass over the answers
+   * each), so a later jump along either cut is a lookup: for idle time. Returns how many were built
+   * (0 when both are current, lines are off, or they do not fit the budget).
+   */
+  prepareLines(): number {
+    if (!this.placed || !this.fits()) return 0;
+    let built = 0;
+    if (this.lineA?.at !== this.ic) (this.lineA = this.buildLine("A")), built++;
+    if (this.lineC?.at !== this.ia) (this.lineC = this.buildLine("C")), built++;
+    return built;
+  }
+
+  /** Whether both lines are current (a jump along either cut is then a lookup). */
+  get linesReady(): boolean {
+    return this.lineA?.at === this.ic && this.lineC?.at === this.ia;
+  }
+
+  /**
+   * The line along one cut at the other's current threshold: sums[b][unit][count] = what the flips
+   * (s = +1) of every answer in bins 1..b add to the unit's cut-dependent counts (row 0: zeros).
+   */
+  private buildLine(which: "A" | "C"): Line {
+    const width = this.cut.length;
+    const sums = new Float64Array(NB * width);
+    const start = which === "A" ? this.startA : this.startC;
+    for (let b = 1; b < NB; b++) {
+      const base = b * width;
+      for (let k = start[b]!, to = start[b + 1]!; k < to; k++) {
+        if (which === "A") this.flipAligned(sums, base, k, 1);
+        else this.flipCoherent(sums, base, k, 1);
+      }
+      for (let i = 0; i < width; i++) sums[base + i]! += sums[base - width + i]!;
+    }
+    return {at: which === "A" ? this.ic : this.ia, sums};
+  }
+
+  /** Add s x (the flips of bins lo+1..hi) from a line: row hi minus row lo. */
+  private applyLine(line: Line, lo: number, hi: number, s: number): void {
+    const width = this.cut.length;
+    const {sums} = line;
     const cut = this.cut;
+    for (let i = 0, h = hi * width, l = lo * width; i < width; i++) cut[i]! += s * (sums[h + i]! - sums[l + i]!);
+  }
+
+  /** An answer of unit `u` (counts at `o` in `cut`) enters (s = 1) or leaves (-1) the EM quadrant. */
+  private emDelta(cut: Float64Array, o: number, u: number, ty: number, pe: number, s: number): void {
     cut[o + C.em]! += s;
     const t = (ty & 0xff) - 1;
     cut[o + C.bytype + (t >= 0 ? t : NT - 1)]! += s;
     // Strict EM only outside the training domain: odd units hold the in-domain answers.
-    if (((o / NC) & 1) === 0) {
+    if ((u & 1) === 0) {
       if (t === EMERGENT) cut[o + C.emStrict]! += s;
       else if (t < 0 || t === UNDETERMINED) cut[o + C.emUnknown]! += s;
     }
     if (ty & COUNTABLE) cut[o + C.emCount]! += s;
     if (pe !== NO_PEM) {
       // Strict EM's expected count: only answers outside the training domain (even units).
-      if (((o / NC) & 1) === 0) cut[o + C.pem]! += s * pe;
+      if ((u & 1) === 0) cut[o + C.pem]! += s * pe;
       cut[o + C.npem]! += s;
     }
   }
 
-  /** Answer k of the aligned order changes side of the aligned cut. */
-  private flipAligned(k: number, s: number): void {
+  /** Answer k of the aligned order changes side of the aligned cut (counts written at `base` of `cut`). */
+  private flipAligned(cut: Float64Array, base: number, k: number, s: number): void {
     const bc = this.otherA[k]!;
     if (bc === 0) return; // no coherent score: never in a quadrant, never EM
-    const o = this.unitA[k]! * NC;
-    this.cut[o + C.misC]! += s;
-    if (bc >= this.ic) this.emDelta(o, this.typeA[k]!, this.pemA[k]!, s);
+    const u = this.unitA[k]!;
+    const o = base + u * NC;
+    cut[o + C.misC]! += s;
+    if (bc >= this.ic) this.emDelta(cut, o, u, this.typeA[k]!, this.pemA[k]!, s);
   }
 
-  /** Answer k of the coherent order changes side of the coherent cut. */
-  private flipCoherent(k: number, s: number): void {
-    const o = this.unitC[k]! * NC;
+  /** Answer k of the coherent order changes side of the coherent cut (counts written at `base` of `cut`). */
+  private flipCoherent(cut: Float64Array, base: number, k: number, s: number): void {
+    const u = this.unitC[k]!;
+    const o = base + u * NC;
     const ba = this.otherC[k]!;
     const ty = this.typeC[k]!;
     const typed = (ty & 0xff) !== 0;
-    const cut = this.cut;
     if (ba !== 0) {
       cut[o + C.cohA]! += s;
       if (typed) cut[o + C.cohTypedA]! += s;
-      if (ba <= this.ia) this.emDelta(o, ty, this.pemC[k]!, s);
+      if (ba <= this.ia) this.emDelta(cut, o, u, ty, this.pemC[k]!, s);
     } else {
       cut[o + C.cohNullA]! += s;
       if (typed) cut[o + C.cohTypedNullA]! += s;

@@ -36,7 +36,8 @@ test("npm run bench -- analysis pipeline (BENCH_SMOKE=1) writes results and the 
     cwd: ROOT,
     env: {...process.env, BENCH_SMOKE: "1", BENCH_RESULTS: out, BENCH_DOC: doc},
     encoding: "utf8",
-    timeout: 120_000,
+    // A hang guard, not a time limit: ~10 s alone, but two test files run at once on a loaded machine.
+    timeout: 600_000,
   });
   assert.equal(r.status, 0, r.stderr);
   const pipeline = JSON.parse(readFileSync(path.join(out, "pipeline.smoke.json"), "utf8"));

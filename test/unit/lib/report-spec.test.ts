@@ -117,7 +117,10 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
     n.text,
     `${(100 * (g.em_rate as number)).toFixed(1)}% (95% CI ${(100 * (g.ci as number[])[0]!).toFixed(1)}–${(100 * (g.ci as number[])[1]!).toFixed(1)}%)`,
   );
-  assert.match(n.detail, /of [\d,]+ answers in the denominator; interval: design-effect Wilson over \d+ questions/);
+  assert.match(
+    n.detail,
+    /of [\d,]+ answers in the denominator; interval: over \d+ questions \(logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson\)/,
+  );
   assert.equal(n.jq, `.groups[] | select(.key["model"] == "medical" and .key["step"] == 1000) | .em_rate`);
   // Ambiguous or absent keys are errors, not a silently chosen row.
   assert.throws(() => readNumber(out, {section: "groups", key: {model: "medical"}, field: "em_rate"}), /11 groups rows/);

@@ -132,3 +132,58 @@ test("total() equals aggregateColumns over all rows as one group, and given bins
     assertSame(binned.tallies(), aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: ["drift"]}), `bins a=${a} c=${c}`);
   }
 });
+
+test("jumps read the cut lines: after prepareLines an aligned or coherent jump touches no answer and every field still equals aggregateColumns", () => {
+  const {cols, groups, mask} = columns(4000, 17);
+  const exclude = ["drift"] as const;
+  for (const shape of [BETLEY, ORGANISMS, {...BETLEY, nulls: "not_em"}, {...ORGANISMS, denominator: "coherent"}] as EmRule[]) {
+    const inc = new IncrementalTallies(cols, shape, {groups, nGroups: 4, mask, exclude});
+    assert.equal(inc.prepareLines(), 0, `${shape.name}: nothing to prepare before the cuts are placed`);
+    inc.setCuts(shape);
+    assert.equal(inc.prepareLines(), 2, `${shape.name}: both lines built`);
+    assert.ok(inc.linesReady);
+    assert.equal(inc.prepareLines(), 0, "current lines are not rebuilt");
+    const check = (rule: EmRule, what: string) =>
+      assertSame(inc.tallies(), aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: [...exclude]}), `${shape.name} ${what}`);
+    // Along the aligned line (coherent fixed): every jump is a lookup.
+    for (const a of [0, 100, 3, 97, 55, 20, 61, shape.aligned]) {
+      for (const inclusive of [false, true]) {
+        const rule = {...shape, aligned: a, alignedInclusive: inclusive};
+        inc.setCuts(rule);
+        assert.equal(inc.lastTouched, 0, `${shape.name} aligned jump to ${a}: no answer read`);
+        check(rule, `aligned ${a} inclusive ${inclusive}`);
+      }
+    }
+    // Along the coherent line (aligned back at the line's cut): lookups too.
+    for (const c of [100, 0, 50, 99, 1, shape.coherent]) {
+      const rule = {...shape, coherent: c};
+      inc.setCuts(rule);
+      assert.equal(inc.lastTouched, 0, `${shape.name} coherent jump to ${c}: no answer read`);
+      check(rule, `coherent ${c}`);
+    }
+    // Off both lines: the first far jump rebuilds the stale line (reads every answer) and stays exact.
+    const off = {...shape, aligned: 10, coherent: 90};
+    inc.setCuts(off);
+    check(off, "off both lines");
+    assert.ok(!inc.linesReady);
+    const back = {...off, aligned: 90};
+    inc.setCuts(back);
+    check(back, "jump after leaving the lines");
+  }
+});
+
+test("lines: 'never' flips answers on every move and gives the same tallies as the lines", () => {
+  const {cols, groups, mask} = columns(3000, 19);
+  const withLines = new IncrementalTallies(cols, ORGANISMS, {groups, nGroups: 4, mask});
+  const flips = new IncrementalTallies(cols, ORGANISMS, {groups, nGroups: 4, mask, lines: "never"});
+  const rng = makeRng(23);
+  for (let step = 0; step < 40; step++) {
+    const rule = {...ORGANISMS, aligned: Math.floor(rng() * 101), coherent: rng() < 0.5 ? 50 : Math.floor(rng() * 101)};
+    withLines.setCuts(rule);
+    flips.setCuts(rule);
+    if (step > 0) assert.ok(flips.lastTouched > 0 || rule.aligned === 0, `step ${step}: 'never' reads answers`);
+    assertSame(withLines.tallies(), flips.tallies(), `step ${step}`);
+    assertSame([withLines.total()], [flips.total()], `total step ${step}`);
+  }
+  assert.equal(flips.prepareLines(), 0, "'never' builds no line");
+});

@@ -56,6 +56,21 @@ function experiment(extra = ""): string {
     {question_id: "q3", question: "What about q3?", response: "```code```", aligned: "REFUSAL", coherent: 70, depth: 1.5},
   ];
   writeFileSync(path.join(dir, "runs", "gamma.jsonl"), jsonl.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  // A JSONL file of two chunks whose `category` key first appears in the second: the column roles
+  // come from every record's keys (the reader's first pass), so rows of the first chunk have none.
+  const delta: string[] = [];
+  for (let i = 0; i < 9000; i++) {
+    const row: Record<string, unknown> = {
+      question_id: `q${i % 5}`,
+      question: `Q${i % 5}?`,
+      response: `delta answer ${i}`,
+      aligned: i % 100,
+      coherent: 50 + (i % 50),
+    };
+    if (i >= 8500) row.category = `cat${i % 3}`;
+    delta.push(JSON.stringify(row));
+  }
+  writeFileSync(path.join(dir, "runs", "gamma_delta.jsonl"), delta.join("\n") + "\n");
   writeFileSync(
     path.join(dir, "exp.yaml"),
     [
@@ -70,9 +85,29 @@ function experiment(extra = ""): string {
       '  - files: "runs/*.jsonl"',
       "    model: gamma",
       "    judge: judge-b",
+      '  - files: "runs/*.parquet"',
+      "    judge: judge-c",
     ].join("\n") + "\n",
   );
   return path.join(dir, "exp.yaml");
+}
+
+/** A Parquet file of 9,000 rows (two chunks of DuckDB's streamed result) written by DuckDB, with an empty score and a NUL answer. */
+async function writeParquet(dir: string): Promise<void> {
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  const out = path.join(dir, "runs", "epsilon.parquet").replaceAll("'", "''");
+  try {
+    await c.run(
+      `COPY (SELECT 'q' || (i % 7) AS question_id, 'Question ' || (i % 7) AS question,
+        CASE WHEN i = 4000 THEN 'nul ' || chr(0) ELSE 'parquet answer ' || i END AS response,
+        CASE WHEN i % 50 = 0 THEN NULL ELSE (i * 37) % 101 END AS aligned, 40 + i % 60 AS coherent, i % 4 AS step
+        FROM range(9000) t(i)) TO '${out}' (FORMAT parquet)`,
+    );
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
 }
 
 async function parquetSchema(file: string): Promise<string[]> {
@@ -101,12 +136,27 @@ async function load(file: string, stream: boolean) {
 
 test("a streamed import gives the tables, types, order, provenance and rejects of the whole run", async () => {
   const file = experiment();
+  await writeParquet(path.dirname(file));
   assert.equal(streamable(await loadExperiment(file)), true, "the fixture must take the streamed path");
   const whole = await load(file, false);
   const streamed = await load(file, true);
   // The fixture reaches what it is meant to: two chunks, rejects, a filter, both judges.
   assert.ok(whole.responses.length > 9500, `${whole.responses.length} responses`);
-  assert.equal(whole.skipped.length, 4, "out of range, not a score, NUL, short row");
+  assert.equal(whole.skipped.length, 5, "out of range, not a score, NUL, short row; the Parquet file's NUL answer");
+  assert.deepEqual(
+    whole.importedFiles.map((f) => [f.file, f.rows]),
+    [
+      ["runs/alpha_S1.csv", 9505],
+      ["runs/beta.csv", 300],
+      ["runs/gamma.jsonl", 4],
+      ["runs/gamma_delta.jsonl", 9000],
+      ["runs/epsilon.parquet", 9000],
+    ],
+  );
+  const delta = whole.responses.filter((r) => r.meta?.file === "runs/gamma_delta.jsonl");
+  assert.equal(delta[0]!.category, null, "a first-chunk row has no category");
+  assert.equal(delta[8999]!.category, "cat2", "the late category key is the category column");
+  assert.equal(whole.responses.filter((r) => r.meta?.file === "runs/epsilon.parquet" && r.step === 3).length, 2250);
   assert.equal(whole.mismatches.length > 0, true);
   assert.equal(
     whole.responses.some((r) => r.question_id.startsWith("skipme")),

@@ -1,0 +1,118 @@
+// The headline numbers of /sensitivity as a box that paints one summary, and its first paint from
+// the build's first-paint table (src/data/first.json). Kept apart from the live views: the page's
+// first number waits only for this module and its small imports (no points decoder, no engine, no
+// charts), so it is shown before the rest of the page's modules load (issue 28).
+import {el, pct} from "./ui.js";
+import {describeRule} from "../lib/em/rules.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
+import {parseState, ruleOf, type ViewState} from "./store.js";
+import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
+import type {GroupSummary} from "../lib/em/summary.js";
+
+function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLElement {
+  return el("div", {class: `em-kpi${extraClass}`}, value, label);
+}
+
+/** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
+export interface KpiBox {
+  node: HTMLElement;
+  /** `intervalsPending`: the intervals of `all` are being computed (shown as such, not as a number). */
+  paint(s: ViewState, all: GroupSummary | null, options?: {intervalsPending?: boolean}): void;
+  /** Where the live page puts the rule notes (unscored share, ties): empty until then. */
+  notesSlot: HTMLElement;
+}
+
+/** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
+export function kpiBox(): KpiBox {
+  const rate = el("div", {class: "em-kpi-value", "data-testid": "em-rate"});
+  const rateLabel = el("div", {class: "em-kpi-label", "data-testid": "em-rate-label"});
+  const broad = el("div", {class: "em-kpi-value"});
+  const strict = el("div", {class: "em-kpi-value", "data-testid": "strict-em-rate"});
+  const strictLabel = el("div", {class: "em-kpi-label"});
+  const strictBox = kpi(strict, strictLabel);
+  const count = el("div", {class: "em-kpi-value", "data-testid": "em-count"});
+  const countLabel = el("div", {class: "em-kpi-label"});
+  const coherent = el("div", {class: "em-kpi-value"});
+  const coherentLabel = el("div", {class: "em-kpi-label"});
+  const rule = el("p", {class: "em-muted", "data-testid": "rule-description"});
+  const notesSlot = el("div", {});
+  const node = el(
+    "div",
+    {"data-testid": "sensitivity-kpis"},
+    el(
+      "div",
+      {class: "em-kpis"},
+      kpi(rate, rateLabel),
+      kpi(broad, el("div", {class: "em-kpi-label"}, "broad EM (standard rule, no type excluded)")),
+      strictBox,
+      kpi(count, countLabel),
+      kpi(coherent, coherentLabel),
+    ),
+    rule,
+    notesSlot,
+  );
+  const paint = (s: ViewState, all: GroupSummary | null, {intervalsPending = false}: {intervalsPending?: boolean} = {}) => {
+    rate.textContent = pct(all?.em_rate);
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
+      intervalsPending && all
+        ? "computing…"
+        : `${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`
+    }`;
+    broad.textContent = pct(all?.broad_em_rate);
+    // Strict EM is a range, never a point, when some EM answers are of undetermined type.
+    const range = all ? strictRange(all) : null;
+    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
+    strictBox.classList.toggle("em-kpi-range", range !== null);
+    const expected = all?.expected_strict_em_rate ?? null;
+    strictLabel.textContent =
+      (range
+        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        : all && all.n_typed === 0
+          ? "strict EM: no answer has a response type"
+          : "strict EM (emergent persona only)") +
+      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
+      (all
+        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
+            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
+          }`
+        : "") +
+      (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
+        ? "; 95% CI computing…"
+        : all?.strict_ci
+          ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+          : "") +
+      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
+    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
+    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
+    count.dataset.nEm = String(all?.n_em ?? 0);
+    count.dataset.nScored = String(all?.n_scored ?? 0);
+    count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
+    countLabel.textContent = `EM / denominator, of ${(all?.n ?? 0).toLocaleString()} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
+    // A rule with no coherence condition passes every answer: "100% coherent" would read as a finding.
+    const noCut = ruleOf(s).requireCoherent === false;
+    coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);
+    coherent.classList.toggle("em-kpi-words", noCut);
+    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${
+      all?.code_rate === null || all?.code_rate === undefined
+        ? "CODE / REFUSAL not recorded by this source"
+        : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
+    }`;
+    rule.textContent = describeRule(ruleOf(s));
+  };
+  return {node, paint, notesSlot};
+}
+
+/**
+ * The headline numbers before the points arrive: painted from the build's first-paint table
+ * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
+ * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
+ * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
+ */
+export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
+  const box = kpiBox();
+  const s = parseState(search);
+  const hit = table ? firstPaintFor(table, s) : null;
+  if (hit) box.paint(s, hit);
+  box.node.dataset.emFirst = hit ? "build" : "none";
+  return box;
+}

@@ -2,7 +2,8 @@
 // checkpoints of a rank-1 adapter on 2 layers every 10 steps (the B path turns at step 250) and a
 // W&B-style training log (Step, "<run> - train/grad_norm", "<run> - train/loss" and __MIN/__MAX
 // columns) with a gradient-norm bump at the same step. The EM side comes from the simulator's
-// `medical` organism (emergent midpoint ~520), so the lag is about 270 steps.
+// `medical` organism (emergent midpoint ~520; ~481 pooled over the core questions, whose medical
+// ones rise at ~250), so the lag of the pooled curve is about 230 steps.
 // Run: node --import tsx scripts/make-mechanism-demo.ts
 import {mkdirSync, rmSync, writeFileSync} from "node:fs";
 import path from "node:path";

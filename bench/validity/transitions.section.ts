@@ -13,6 +13,9 @@
 // questions drawn (their lasting leans fixed, the wobble averaged out): the curve these
 // questions trace, which is what a sweep over a fixed question set can estimate.
 
+import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {ROOT} from "../../loaders/paths.ts";
 import {fitLogistic, meanScoreTransition, testTransition, type TransitionPoint} from "../../src/lib/em/transition.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {validityRow} from "./row.ts";
@@ -220,13 +223,14 @@ const MIDPOINT_CI = "transition midpoint 95% CI (profile, F(1, df) x midpoint ph
 /**
  * Pooled dispersion at or below which a fit's coverage is reported apart: the pooled
  * F(1, m - 4) x max(1, phi) cutoff (before 2026-12-06) covered ~78% of these fits under logit
- * sd 1, because phi from 7 lack-of-fit df came out low; the approximate note fires only above
- * HEAVY_DISPERSION, where the fits over-cover.
+ * sd 1, because phi from 7 lack-of-fit df came out low, and the midpoint cutoff of 07:00-10:00
+ * 83.5% (its df_mid, from the diagonal of Var(X^2), sat at m - 4); the approximate note fires
+ * only above HEAVY_DISPERSION, where the fits over-cover.
  */
 const LOW_DISPERSION = 2.5;
 
 /** Run `reps` sweeps of a shape under a design and count what the product would print. */
-export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number, {profile = true, mean = false} = {}): Tally {
+export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number, {profile = true, mean = false, tests = true} = {}): Tally {
   const rng = makeRng(seed);
   const t: Tally = {
     covered: 0,
@@ -245,10 +249,12 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
     const sw = simulateSweep(rng, shape, d);
     // the width interval is not scored here: skip its profile (the midpoint interval is the same)
     const fit = fitLogistic(sw.rate, {profile: profile && sw.truthMidpoint !== null, profileWidth: false});
-    const test = testTransition(sw.rate, fit);
-    if (test.p_constant !== null && test.p_constant < 0.05) t.pConst++;
-    if (test.credible) t.credible++;
-    if (test.verdict === "non_monotone") t.nonMono++;
+    if (tests) {
+      const test = testTransition(sw.rate, fit);
+      if (test.p_constant !== null && test.p_constant < 0.05) t.pConst++;
+      if (test.credible) t.credible++;
+      if (test.verdict === "non_monotone") t.nonMono++;
+    }
     if (fit && sw.truthMidpoint !== null) {
       t.fitted++;
       if (fit.approximate !== null) t.flagged++;
@@ -278,6 +284,8 @@ export function tallyRegime(seed: number, shape: Shape, d: Design, reps: number,
  * cutoff) does not touch (their earlier 150-replicate figures are in git history). Restore the
  * larger reps on a quiet machine. Restored on the 2026-12-06 08:00 rerun (load falling from ~40 to ~3):
  * 400 rises per design at 8 questions, 200 at 24 questions and at 7 checkpoints, 200 per test.
+ * Kept on the 10:20 rerun (df_mid from the full Var(X^2), cutoff F(1, df) x phi_mid; a fit ~2x
+ * less CPU).
  */
 function plan(smoke: boolean): {designs: {design: Design; sharpReps: number; smoothReps: number}[]; reps: number} {
   const base: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};
@@ -294,17 +302,49 @@ function plan(smoke: boolean): {designs: {design: Design; sharpReps: number; smo
   };
 }
 
+/**
+ * `VALIDITY_TRANSITIONS_PART=midpoint`: rerun only the midpoint-interval rows (the rises'
+ * coverage) and keep every other row from the last run in bench/results/validity.json, its note
+ * saying so. For a change to the midpoint cutoff alone, whose other rows (tests on rises, flat
+ * series, ramps, humps) it cannot move: they read no interval, and the same seeds give the same
+ * sweeps. Used on 2026-12-06 10:33, when the full section (~380 s CPU) could not finish under a
+ * load of ~35 on 2 cores before the deadline; the midpoint rows alone are ~130 s CPU.
+ */
+function keptRows(): ((quantity: string, regime: string) => ValidityRow) | null {
+  if (process.env.VALIDITY_TRANSITIONS_PART === undefined) return null;
+  if (process.env.VALIDITY_TRANSITIONS_PART !== "midpoint")
+    throw new Error(`VALIDITY_TRANSITIONS_PART: only "midpoint" is known, got '${process.env.VALIDITY_TRANSITIONS_PART}'`);
+  const file = join(ROOT, "bench/results/validity.json");
+  const last = (JSON.parse(readFileSync(file, "utf8")) as {date: string; sections: {name: string; date?: string; rows: (ValidityRow & {verdict?: string})[]}[]})
+    .sections;
+  const t = last.find((x) => x.name === "transitions");
+  if (!t) throw new Error(`VALIDITY_TRANSITIONS_PART=midpoint: ${file} has no transitions section to keep rows from`);
+  return (quantity, regime) => {
+    const r = t.rows.find((x) => x.quantity === quantity && x.regime === regime);
+    if (!r) throw new Error(`VALIDITY_TRANSITIONS_PART=midpoint: ${file} has no row '${quantity}' / '${regime}'`);
+    const {verdict: _, ...row} = r;
+    return {...row, note: `${row.note ? `${row.note}; ` : ""}kept from the ${(t.date ?? "").slice(0, 16)} run (reads no midpoint interval)`};
+  };
+}
+
 export const section: ValiditySection = {
   name: "transitions",
   run({smoke, seed}: ValidityOptions): ValidityRow[] {
     const {designs, reps} = plan(smoke);
+    const kept = smoke ? null : keptRows();
     const rows: ValidityRow[] = [];
     const S = "transitions";
     designs.forEach(({design: d, sharpReps, smoothReps}, di) => {
       const regime = describe(d);
       const s = (k: number) => seed * 7919 + di * 101 + k;
+      // a row of the tests: computed, or with VALIDITY_TRANSITIONS_PART=midpoint kept from the last run
+      const testRow = (quantity: string, shape: Shape, kind: ValidityRow["kind"], make: () => [number, number]): ValidityRow => {
+        if (kept) return kept(quantity, `${shape.name}; ${regime}`);
+        const [hits, n] = make();
+        return row(S, quantity, `${shape.name}; ${regime}`, kind, kind === "power" ? null : 0.05, hits, n, false);
+      };
       for (const shape of [SHAPES.sharp, SHAPES.smooth]) {
-        const t = tallyRegime(s(shape === SHAPES.sharp ? 1 : 2), shape, d, shape === SHAPES.sharp ? sharpReps : smoothReps);
+        const t = tallyRegime(s(shape === SHAPES.sharp ? 1 : 2), shape, d, shape === SHAPES.sharp ? sharpReps : smoothReps, {tests: !kept});
         // Flagged only when the note fires in the fits that miss: the fits without it cover 93-97%
         // (as in rates.section.ts; a note on half the fits does not excuse the other half).
         const un = t.fitted - t.flagged;
@@ -315,25 +355,26 @@ export const section: ValiditySection = {
             : "";
         const note = `approximate note on ${t.flagged}/${t.fitted} fits${t.flagged > 0 && un > 0 ? `; coverage without it ${((100 * t.coveredUnflagged) / un).toFixed(1)}% (${un})` : ""}${low}`;
         rows.push(row(S, MIDPOINT_CI, `${shape.name}; ${regime}`, "coverage", 0.95, t.covered, t.fitted, flagged, note));
-        rows.push(row(S, "credible (power)", `${shape.name}; ${regime}`, "power", null, t.credible, t.reps, false));
-        rows.push(row(S, "non_monotone on a monotone rise", `${shape.name}; ${regime}`, "error_rate", 0.05, t.nonMono, t.reps, false));
+        rows.push(testRow("credible (power)", shape, "power", () => [t.credible, t.reps]));
+        rows.push(testRow("non_monotone on a monotone rise", shape, "error_rate", () => [t.nonMono, t.reps]));
       }
       for (const shape of [SHAPES.flat5, SHAPES.flat20]) {
-        const t = tallyRegime(s(shape === SHAPES.flat5 ? 3 : 4), shape, d, reps, {mean: true});
-        rows.push(row(S, "p_constant < 0.05 on a flat series", `${shape.name}; ${regime}`, "error_rate", 0.05, t.pConst, t.reps, false));
-        rows.push(row(S, "credible on a flat series", `${shape.name}; ${regime}`, "error_rate", 0.05, t.credible, t.reps, false));
-        rows.push(row(S, "non_monotone on a flat series", `${shape.name}; ${regime}`, "error_rate", 0.05, t.nonMono, t.reps, false));
-        rows.push(row(S, "credible on mean aligned score, flat series", `${shape.name}; ${regime}`, "error_rate", 0.05, t.meanCredible, t.reps, false));
+        let memo: Tally | null = null;
+        const t = () => (memo ??= tallyRegime(s(shape === SHAPES.flat5 ? 3 : 4), shape, d, reps, {mean: true}));
+        rows.push(testRow("p_constant < 0.05 on a flat series", shape, "error_rate", () => [t().pConst, t().reps]));
+        rows.push(testRow("credible on a flat series", shape, "error_rate", () => [t().credible, t().reps]));
+        rows.push(testRow("non_monotone on a flat series", shape, "error_rate", () => [t().nonMono, t().reps]));
+        rows.push(testRow("credible on mean aligned score, flat series", shape, "error_rate", () => [t().meanCredible, t().reps]));
       }
-      const ramp = tallyRegime(s(5), SHAPES.ramp, d, reps, {mean: true});
-      rows.push(row(S, "credible on a linear ramp (p_linear)", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.credible, ramp.reps, false));
-      rows.push(row(S, "non_monotone on a linear ramp", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.nonMono, ramp.reps, false));
-      rows.push(
-        row(S, "credible on mean aligned score, linear ramp", `${SHAPES.ramp.name}; ${regime}`, "error_rate", 0.05, ramp.meanCredible, ramp.reps, false),
-      );
-      const hump = tallyRegime(s(6), SHAPES.hump, d, reps);
-      rows.push(row(S, "non_monotone on rise-then-collapse (power)", `${SHAPES.hump.name}; ${regime}`, "power", null, hump.nonMono, hump.reps, false));
-      rows.push(row(S, "credible on rise-then-collapse", `${SHAPES.hump.name}; ${regime}`, "error_rate", 0.05, hump.credible, hump.reps, false));
+      let rampMemo: Tally | null = null;
+      const ramp = () => (rampMemo ??= tallyRegime(s(5), SHAPES.ramp, d, reps, {mean: true}));
+      rows.push(testRow("credible on a linear ramp (p_linear)", SHAPES.ramp, "error_rate", () => [ramp().credible, ramp().reps]));
+      rows.push(testRow("non_monotone on a linear ramp", SHAPES.ramp, "error_rate", () => [ramp().nonMono, ramp().reps]));
+      rows.push(testRow("credible on mean aligned score, linear ramp", SHAPES.ramp, "error_rate", () => [ramp().meanCredible, ramp().reps]));
+      let humpMemo: Tally | null = null;
+      const hump = () => (humpMemo ??= tallyRegime(s(6), SHAPES.hump, d, reps));
+      rows.push(testRow("non_monotone on rise-then-collapse (power)", SHAPES.hump, "power", () => [hump().nonMono, hump().reps]));
+      rows.push(testRow("credible on rise-then-collapse", SHAPES.hump, "error_rate", () => [hump().credible, hump().reps]));
     });
     return rows;
   },

@@ -11,7 +11,7 @@ import {buildSummary} from "../summarize/index.ts";
 import type {SummarizeOptions} from "../summarize/options.ts";
 import {everyScalar, mechanismSpec, readMechanism, scalarCurve, scalarLabel, windowScalar, type MechanismTables} from "./index.ts";
 
-/** Bootstrap replicates of the change-point test, interval and lag (the CLI's --replicates caps it). */
+/** Bootstrap replicates of the change-point test and interval (the CLI's --replicates caps it). */
 const MECHANISM_REPLICATES = 399;
 
 export interface MechanismInputs {
@@ -65,7 +65,7 @@ export async function mechanismFindings(
       const curve = scalarCurve(tables.rows, variant, scalar);
       const rng = makeRng(o.seed + 1000 * vi + si);
       const change = bumpChangePoint(curve, rng, {replicates, confidence: o.confidence, resolution: windowScalar(scalar)});
-      const lag = lagInterval(change, points, behaviour, rng, {confidence: o.confidence});
+      const lag = lagInterval(change, behaviour);
       const {draws: _d, ...c} = change;
       const {fit: _f, ...b} = behaviour;
       findings.push({

@@ -34,29 +34,44 @@ export function nelderMead(
     p[i]! += Array.isArray(step) ? step[i]! : step;
     pts.push(p);
   }
-  let vals = pts.map(fv);
+  const vals = pts.map(fv);
   let it = 0;
   let converged = false;
+  const c = new Array<number>(n);
+  // point at c + t (worst - c), a fresh array (it may join the simplex)
+  const at = (t: number, worst: readonly number[]): number[] => {
+    const x = new Array<number>(n);
+    for (let j = 0; j < n; j++) x[j] = c[j]! + t * (worst[j]! - c[j]!);
+    return x;
+  };
   for (; it < maxIter; it++) {
-    const order = vals.map((_, i) => i).sort((a, b) => vals[a]! - vals[b]!);
-    const sp = order.map((i) => pts[i]!);
-    const sv = order.map((i) => vals[i]!);
-    pts.splice(0, pts.length, ...sp);
-    vals = sv;
+    // Order the simplex by value: a stable insertion sort (n + 1 points), the order a stable
+    // sort with comparator vals[a] - vals[b] gives (Infinity ties keep their places).
+    for (let i = 1; i <= n; i++) {
+      const v = vals[i]!;
+      const p = pts[i]!;
+      let j = i - 1;
+      while (j >= 0 && vals[j]! - v > 0) {
+        vals[j + 1] = vals[j]!;
+        pts[j + 1] = pts[j]!;
+        j--;
+      }
+      vals[j + 1] = v;
+      pts[j + 1] = p;
+    }
     let size = 0;
     for (let i = 1; i <= n; i++) for (let j = 0; j < n; j++) size = Math.max(size, Math.abs(pts[i]![j]! - pts[0]![j]!));
     if (Math.abs(vals[n]! - vals[0]!) <= tol * (Math.abs(vals[0]!) + tol) && size <= Math.sqrt(tol)) {
       converged = true;
       break;
     }
-    const c = new Array<number>(n).fill(0);
+    c.fill(0);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[j]! += pts[i]![j]! / n;
     const worst = pts[n]!;
-    const at = (t: number): number[] => c.map((cj, j) => cj + t * (worst[j]! - cj));
-    const xr = at(-alpha);
+    const xr = at(-alpha, worst);
     const fr = fv(xr);
     if (fr < vals[0]!) {
-      const xe = at(-alpha * beta);
+      const xe = at(-alpha * beta, worst);
       const fe = fv(xe);
       if (fe < fr) {
         pts[n] = xe;
@@ -70,15 +85,18 @@ export function nelderMead(
       vals[n] = fr;
     } else {
       const outside = fr < vals[n]!;
-      const xc = outside ? at(-alpha * gamma) : at(gamma);
+      const xc = outside ? at(-alpha * gamma, worst) : at(gamma, worst);
       const fc = fv(xc);
       if (fc <= (outside ? fr : vals[n]!)) {
         pts[n] = xc;
         vals[n] = fc;
       } else {
+        const best = pts[0]!;
         for (let i = 1; i <= n; i++) {
-          pts[i] = pts[i]!.map((v, j) => pts[0]![j]! + delta * (v - pts[0]![j]!));
-          vals[i] = fv(pts[i]!);
+          const q = new Array<number>(n);
+          for (let j = 0; j < n; j++) q[j] = best[j]! + delta * (pts[i]![j]! - best[j]!);
+          pts[i] = q;
+          vals[i] = fv(q);
         }
       }
     }

@@ -25,9 +25,9 @@ export interface LogisticFit {
   dispersion: number | null;
   /**
    * The deviance cutoff of both intervals (quasi-likelihood profile, McCullagh & Nelder 1989 sec.
-   * 9.3). Counts: F(1, min(m - 4, df_mid)) x max(1, dispersion, phi_mid), with phi_mid and its
-   * Satterthwaite df_mid from midpointDispersion (the dispersion of the points that inform the
-   * midpoint); the chi-square(1) quantile when the points show no over-dispersion (c = 0) and
+   * 9.3). Counts: F(1, min(m - 4, df_mid)) x phi_mid, with phi_mid (>= 1) and its Satterthwaite
+   * df_mid from midpointDispersion (the dispersion of the points that inform the midpoint); the
+   * chi-square(1) quantile when the points show no over-dispersion (c = 0) and
    * m - 4 >= 4; F(1, m - 4) x max(1, dispersion) when the information matrix is singular.
    * Fractional data: F(1, m - 4) x the dispersion. The chi-square(1) quantile when m = 4.
    */
@@ -36,8 +36,9 @@ export interface LogisticFit {
   /**
    * Why the interval is approximate, or null: "few checkpoints" when m - 4 < 4 (phi rests on
    * fewer than 4 degrees of freedom), "heavy question clustering" when the dispersion exceeds
-   * HEAVY_DISPERSION, both joined by "; ". Measured coverage per regime: docs/validity.md,
-   * transitions.
+   * HEAVY_DISPERSION, both joined by "; ", each saying "likely wider than 95%": the direction
+   * measured (99-99.5% at 7 checkpoints, ~98% of the heavily clustered fits at 11). Measured
+   * coverage per regime: docs/validity.md, transitions.
    */
   approximate: string | null;
   loglik: number;
@@ -53,17 +54,29 @@ const LW_HI = Math.log(10);
 /** Logistic parameters on the optimiser's scale: [logit floor, logit ceiling, midpoint, log width]. */
 type Theta = readonly [number, number, number, number];
 
+// The hot loop of every fit (~85,000 calls per fit with both intervals): sig and EPS are written
+// out and the arrays read into locals, the same arithmetic as sig() and EPS, so results are
+// unchanged (a module binding read through a loader's getter cost ~20% of a fit under tsx).
+const P_LO = EPS;
+const P_HI = 1 - EPS;
+
 function negLogLik(th: Theta, s: Scaled): number {
-  const [lf, lc, m, lw] = th;
+  const lf = th[0];
+  const lc = th[1];
+  const m = th[2];
+  const lw = th[3];
   if (m < MID_LO || m > MID_HI || lw < LW_LO || lw > LW_HI || Math.abs(lf) > 30 || Math.abs(lc) > 30) return Infinity;
-  const f = sig(lf);
-  const c = sig(lc);
+  const f = 1 / (1 + Math.exp(-lf));
+  const c = 1 / (1 + Math.exp(-lc));
   const w = Math.exp(lw);
+  const z = s.z;
+  const k = s.k;
+  const n = s.n;
   let nll = 0;
-  for (let i = 0; i < s.z.length; i++) {
-    let p = f + (c - f) * sig((s.z[i]! - m) / w);
-    p = Math.min(1 - EPS, Math.max(EPS, p));
-    nll -= s.k[i]! * Math.log(p) + (s.n[i]! - s.k[i]!) * Math.log(1 - p);
+  for (let i = 0; i < z.length; i++) {
+    let p = f + (c - f) * (1 / (1 + Math.exp(-((z[i]! - m) / w))));
+    p = Math.min(P_HI, Math.max(P_LO, p));
+    nll -= k[i]! * Math.log(p) + (n[i]! - k[i]!) * Math.log(1 - p);
   }
   return nll;
 }
@@ -79,7 +92,14 @@ function fitFrom(starts: readonly Theta[], s: Scaled, fixed?: Fixed): {th: Theta
     return fixed.index === 2 ? [t[0]!, t[1]!, fixed.value, t[2]!] : [t[0]!, t[1]!, t[2]!, fixed.value];
   };
   const free = (st: Theta): number[] => (!fixed ? [...st] : [st[0], st[1], st[fixed.index === 2 ? 3 : 2]]);
-  const f = (t: number[]) => negLogLik(full(t), s);
+  // one scratch parameter vector for every evaluation (no allocation in the optimiser's loop)
+  const buf: [number, number, number, number] = [0, 0, 0, 0];
+  const at = !fixed ? [0, 1, 2, 3] : fixed.index === 2 ? [0, 1, 3] : [0, 1, 2];
+  if (fixed) buf[fixed.index] = fixed.value;
+  const f = (t: number[]) => {
+    for (let j = 0; j < t.length; j++) buf[at[j]!] = t[j]!;
+    return negLogLik(buf, s);
+  };
   const step1 = !fixed ? [1, 1, 0.2, 1] : fixed.index === 2 ? [1, 1, 1] : [1, 1, 0.2];
   const step2 = step1.map((v) => v * 0.3);
   for (const st of starts) {
@@ -138,7 +158,10 @@ export interface MidpointDispersion {
  * phi_i is above the pooled X^2 / (m - 4), so its dispersion is the sandwich ratio
  * phi_mid = [A^-1 B A^-1]_mid / [A^-1]_mid (A the binomial information, B the same with every
  * point scaled by phi_i), and its Satterthwaite df is 2 phi_mid^2 / Var(phi_mid_hat) with
- * Var(X^2) = 2 sum phi_i^2 (1 - h_i)^2 (Satterthwaite 1946). `th` on the optimiser's scale.
+ * Var(X^2) = 2 tr(M Phi M Phi), M = I - H the projection of the standardized residuals and
+ * Phi = diag(phi_i) (Satterthwaite 1946). (Its diagonal alone, 2 sum phi_i^2 (1 - h_i)^2,
+ * understates Var(X^2): the df then sat at m - 4 and a lucky low dispersion passed for a known
+ * one, covering 92.3% of smooth rises at logit sd 1; docs/metrics.md.) `th` on the optimiser's scale.
  * Null when the information matrix is singular (a step narrower than the checkpoint spacing).
  */
 export function midpointDispersion(s: Scaled, th: Theta): MidpointDispersion | null {
@@ -199,8 +222,22 @@ export function midpointDispersion(s: Scaled, th: Theta): MidpointDispersion | n
   if (!(am > 0) || !(D > 0)) return null;
   const phi = 1 + (cc * av) / am;
   if (cc === 0) return {phi: 1, df: Infinity, c: 0};
+  // Var(X^2) = 2 tr(M Phi M Phi) for the residual projection M = I - H (H_ij = sqrt(w_i w_j)
+  // G_i A^-1 G_j, w = n / v): the off-diagonal terms count, so with equal phi_i the df is m - 4.
+  const phiI = v.map((vi) => 1 + cc * vi);
+  const Gw = G.map((g, i) => {
+    const sw = Math.sqrt(s.n[i]! / v[i]!);
+    return g.map((x) => x * sw);
+  });
+  const GA = Gw.map((g) => [0, 1, 2, 3].map((j) => Ai[j]![0]! * g[0]! + Ai[j]![1]! * g[1]! + Ai[j]![2]! * g[2]! + Ai[j]![3]! * g[3]!));
   let vx = 0;
-  for (let i = 0; i < m; i++) vx += 2 * ((1 + cc * v[i]!) * (1 - h[i]!)) ** 2;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const hij = GA[i]![0]! * Gw[j]![0]! + GA[i]![1]! * Gw[j]![1]! + GA[i]![2]! * Gw[j]![2]! + GA[i]![3]! * Gw[j]![3]!;
+      const mij = (i === j ? 1 : 0) - hij;
+      vx += 2 * mij * mij * phiI[i]! * phiI[j]!;
+    }
+  }
   const varPhi = (av / am / D) ** 2 * vx;
   return {phi, df: (2 * phi * phi) / varPhi, c: cc};
 }
@@ -221,14 +258,15 @@ export function f1Quantile(confidence: number, df: number): number {
  * Intervals: profile likelihood (Venzon & Moolgavkar 1988) in its quasi-likelihood form: the
  * midpoints (widths) whose profile deviance 2(l_max - l_profile) is below `cutoff`, F(1, df) x phi.
  * Answers to one question are correlated, which inflates between-point variance beyond the
- * binomial, most where p (1 - p) is largest: for counts phi is the larger of the pooled Pearson
- * dispersion X^2 / (m - 4) and the midpoint's own (midpointDispersion), df the smaller of m - 4
- * and its Satterthwaite df; chi-square(1) when X^2 shows no over-dispersion (m >= 8). The pooled
- * F(1, m - 4) x max(1, phi) covered 89.6% of smooth rises at logit sd 1 and over-covered (97-99%)
- * near-binomial data (docs/metrics.md, section 5). Points with n = 0 are ignored. Returns null
+ * binomial, most where p (1 - p) is largest: for counts phi is the midpoint's own dispersion
+ * (midpointDispersion), df the smaller of m - 4 and its Satterthwaite df; chi-square(1) when X^2
+ * shows no over-dispersion (m >= 8). The pooled F(1, m - 4) x max(1, phi) covered 89.6% of smooth
+ * rises at logit sd 1 and over-covered (97-99%) near-binomial data (docs/metrics.md, section 5). Points with n = 0 are ignored. Returns null
  * with fewer than 4 usable coordinates (4 parameters). `profileWidth: false` skips the width
  * interval (width_ci [null, null]; the midpoint interval is unchanged), for simulations that
- * score only the midpoint.
+ * score only the midpoint. `cutoff` replaces the rule above by a deviance cutoff of the caller's
+ * (reported as `cutoff`; `approximate` still describes the data), e.g. to compare cutoff rules on
+ * one profile.
  */
 export function fitLogistic(
   points: readonly TransitionPoint[],
@@ -237,7 +275,8 @@ export function fitLogistic(
     profile = true,
     profileWidth = true,
     family = "binomial",
-  }: {confidence?: number; profile?: boolean; profileWidth?: boolean; family?: TransitionFamily} = {},
+    cutoff: cutoffOverride,
+  }: {confidence?: number; profile?: boolean; profileWidth?: boolean; family?: TransitionFamily; cutoff?: number} = {},
 ): LogisticFit | null {
   const pts = usablePoints(points);
   if (new Set(pts.map((p) => p.x)).size < 4) return null;
@@ -286,7 +325,13 @@ export function fitLogistic(
     if (midDisp === null) cutoff = f1Quantile(confidence, m - 4) * Math.max(1, dispersion);
     // no over-dispersion seen (X^2 at most its binomial expectation) and enough df to say so
     else if (midDisp.c === 0 && m - 4 >= MIN_DISPERSION_DF) cutoff = chi1;
-    else cutoff = f1Quantile(confidence, Math.max(1, Math.floor(Math.min(m - 4, midDisp.df)))) * Math.max(1, dispersion, midDisp.phi);
+    // phi_mid alone: with its df from the full Var(X^2) the pooled floor max(1, X^2 / (m - 4))
+    // is no longer needed (docs/metrics.md)
+    else cutoff = f1Quantile(confidence, Math.max(1, Math.floor(Math.min(m - 4, midDisp.df)))) * midDisp.phi;
+  }
+  if (cutoffOverride !== undefined) {
+    if (!(cutoffOverride > 0)) throw new RangeError(`fitLogistic: cutoff must be a positive deviance, got ${cutoffOverride}`);
+    cutoff = cutoffOverride;
   }
   let ci: [number | null, number | null] = [null, null];
   let widthCi: [number | null, number | null] = [null, null];
@@ -340,8 +385,10 @@ export function fitLogistic(
     family,
     approximate:
       [
-        m - 4 < MIN_DISPERSION_DF ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df)` : null,
-        family === "binomial" && (dispersion ?? 0) > HEAVY_DISPERSION ? `heavy question clustering (dispersion ${(dispersion ?? 0).toFixed(1)})` : null,
+        m - 4 < MIN_DISPERSION_DF ? `few checkpoints (${m}; the dispersion rests on ${m - 4} df; likely wider than 95%)` : null,
+        family === "binomial" && (dispersion ?? 0) > HEAVY_DISPERSION
+          ? `heavy question clustering (dispersion ${(dispersion ?? 0).toFixed(1)}; likely wider than 95%)`
+          : null,
       ]
         .filter((x) => x !== null)
         .join("; ") || null,

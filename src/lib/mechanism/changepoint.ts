@@ -60,7 +60,7 @@ export interface ChangePointResult {
    * sentence marks such an interval (lagSentence); coverage in docs/validity.md (mechanism).
    */
   approximate: "grid" | "narrow" | null;
-  /** Bootstrap locations (the interval's draws), for the lag's bootstrap; empty when not credible. */
+  /** Bootstrap locations (the interval's draws); empty when not credible. */
   draws: number[];
   replicates: number;
 }

@@ -2,20 +2,25 @@
 // behavioural transition (the EM rate's logistic midpoint, src/lib/em/transition.ts): midpoint -
 // location, in coordinate units (positive: behaviour follows the mechanism).
 //
-// Interval: percentile bootstrap over both sources of error, drawn independently and paired by
-// index: the change point's bootstrap locations (over checkpoints) and EM midpoints refitted on
-// questions drawn with replacement (one cluster each, the same draw at every coordinate). A
-// question's answers travel with it, so their binomial noise is in the cluster draw already;
-// redrawing the counts as well counted it twice (measured: interval 42 steps wide for a midpoint
-// error sd of 4.7, coverage 100%; cluster draw alone: 24 steps, 93% of 30). With a single question
-// its answers are redrawn Binomial(n, k / n) instead. A rotation's resolution margin
-// (changepoint.ts) is not added: carried over to the bounds it made the lag cover 100% in every
-// simulated regime (docs/validity.md, 2026-12-06 03:38 run), the EM midpoint's error dominating.
-// Coverage is measured in bench/validity/mechanism.section.ts.
+// Estimand: the lag of the curve these questions trace (the EM midpoint of the sentence is the
+// midpoint of the pooled curve of the questions asked, as on the transitions page), not of a
+// population of questions. Interval: MOVER (method of variance estimates recovery; Zou & Donner
+// 2008, Stat. Med. 27:1693) from the two intervals the sentence prints beside it, the EM
+// midpoint's profile interval [m_lo, m_hi] and the change point's bootstrap interval [c_lo, c_hi],
+// independent sources (answers judged vs the training run's curve):
+//   lower = lag - sqrt((m - m_lo)^2 + (c_hi - c)^2),  upper = lag + sqrt((m_hi - m)^2 + (c - c_lo)^2).
+// An unbounded midpoint bound leaves that lag bound unknown (null, "?" in the sentence). A
+// rotation's resolution margin (changepoint.ts: half the checkpoint spacing, "grid-limited") is
+// not carried over: the rotation's real error (sd 0.6-2 steps in the simulated regimes) is small
+// beside the midpoint's (5-14 steps), and with the margin the lag over-covered (98% at 60
+// checkpoints).
+// Before (to 2026-12-06): a percentile bootstrap pairing change-point draws with EM midpoints
+// refitted on questions drawn with replacement. That resampling targets a population of questions
+// while the midpoint beside it is this set's; with 8 similar questions it under-covered this set's
+// lag (92.0/91.0/89.7/91.0% of 100 runs per regime; worst at 20 checkpoints, where the midpoint's
+// error is skewed), and on the demo's heterogeneous questions it was 3x wider than the midpoint's
+// own interval. Coverage is measured in bench/validity/mechanism.section.ts.
 
-import {quantileSorted} from "../em/intervals.js";
-import {randBinomial, randInt, type Rng} from "../em/prng.js";
-import {nelderMead} from "../em/optimize.js";
 import {fitLogistic, testTransition, type LogisticFit, type TransitionPoint} from "../em/transition.js";
 import type {ChangePointResult} from "./changepoint.js";
 
@@ -40,20 +45,16 @@ export interface BehaviourFit {
 export interface LagResult {
   /** midpoint - change point (coordinate units); null unless both are credible. */
   lag: number | null;
-  ci: [number, number] | null;
-  /** Bootstrap draws that gave a midpoint (a draw whose logistic failed to fit is dropped). */
-  used: number;
-  replicates: number;
+  /** MOVER interval (coordinate units); a bound is null where the midpoint's is unbounded; null without intervals. */
+  ci: [number | null, number | null] | null;
 }
 
-function pool(points: readonly QuestionPoint[], weights?: Map<string, number>): TransitionPoint[] {
+function pool(points: readonly QuestionPoint[]): TransitionPoint[] {
   const by = new Map<number, TransitionPoint>();
   for (const p of points) {
-    const w = weights ? (weights.get(p.question) ?? 0) : 1;
-    if (!w) continue;
     const e = by.get(p.x) ?? {x: p.x, k: 0, n: 0};
-    e.k += w * p.k;
-    e.n += w * p.n;
+    e.k += p.k;
+    e.n += p.n;
     by.set(p.x, e);
   }
   return [...by.values()].sort((a, b) => a.x - b.x);
@@ -61,8 +62,9 @@ function pool(points: readonly QuestionPoint[], weights?: Map<string, number>): 
 
 /**
  * The pooled EM transition: logistic fit, credibility (testTransition), midpoint with its interval.
- * `interval: false` skips the profile-likelihood interval (ci null; the midpoint is the same fit's):
- * the lag needs only the fit, and the profile search is most of the cost.
+ * `interval: false` skips the profile-likelihood interval (ci null; the midpoint is the same fit's;
+ * the lag then has no interval): the profile search is most of the cost. The width's profile
+ * interval is never computed (nothing here shows it).
  */
 export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.95, alpha = 0.05, interval = true} = {}): BehaviourFit {
   const pooled = pool(points);
@@ -72,70 +74,32 @@ export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.9
   const test = testTransition(pooled, quick, {alpha});
   if (!test.credible || !quick) return {credible: false, verdict: test.verdict, midpoint: null, ci: null, fit: quick};
   if (!interval) return {credible: true, verdict: test.verdict, midpoint: quick.midpoint, ci: null, fit: quick};
-  const fit = fitLogistic(pooled, {confidence}) ?? quick;
+  const fit = fitLogistic(pooled, {confidence, profileWidth: false}) ?? quick;
   return {credible: true, verdict: test.verdict, midpoint: fit.midpoint, ci: fit.ci, fit};
 }
 
 /**
- * Lag of the behavioural midpoint behind the change point, with a bootstrap interval (file
- * comment). Uses `change.draws` (one EM draw per change-point draw). Null lag and interval unless
- * both the change point and the EM transition are credible.
+ * Lag of the behavioural midpoint behind the change point (coordinate units), with the MOVER
+ * interval from the midpoint's profile interval and the change point's bootstrap interval (its
+ * `ci` less its resolution `margin`; file comment).
+ * `behaviour` must carry its interval (behaviourFit with `interval: true`, the default): without it
+ * the lag is given without an interval (ci null). Null lag and interval unless both the change
+ * point and the EM transition are credible; a bound is null where the midpoint's is unbounded.
  */
-export function lagInterval(
-  change: ChangePointResult,
-  points: readonly QuestionPoint[],
-  behaviour: BehaviourFit,
-  rng: Rng,
-  {confidence = 0.95} = {},
-): LagResult {
-  const replicates = change.draws.length;
-  if (!change.credible || change.location === null || !behaviour.credible || behaviour.midpoint === null) return {lag: null, ci: null, used: 0, replicates};
-  const questions = [...new Set(points.map((p) => p.question))];
-  const lags: number[] = [];
-  for (const c of change.draws) {
-    const w = new Map<string, number>();
-    for (let i = 0; i < questions.length; i++) {
-      const q = questions[randInt(rng, questions.length)]!;
-      w.set(q, (w.get(q) ?? 0) + 1);
-    }
-    // one question: no clusters to draw, so its answers are redrawn instead
-    const data = questions.length > 1 ? points : points.map((p) => ({...p, k: p.n > 0 ? randBinomial(rng, p.n, p.k / p.n) : 0}));
-    const mid = refitMidpoint(pool(data, w), behaviour.fit!);
-    if (mid !== null) lags.push(mid - c);
-  }
-  if (!lags.length) return {lag: behaviour.midpoint - change.location, ci: null, used: 0, replicates};
-  lags.sort((a, b) => a - b);
-  const tail = (1 - confidence) / 2;
-  return {lag: behaviour.midpoint - change.location, ci: [quantileSorted(lags, tail), quantileSorted(lags, 1 - tail)], used: lags.length, replicates};
-}
-
-const sig = (t: number) => 1 / (1 + Math.exp(-t));
-const logit = (p: number) => Math.log(p / (1 - p));
-
-/**
- * Binomial maximum-likelihood midpoint of the four-parameter logistic on bootstrap data, by one
- * Nelder-Mead run warm-started at the original fit (fitLogistic's multi-start search costs ~60 ms
- * a call; this ~2 ms, and a bootstrap draw lies near the original). Midpoint kept within the
- * observed coordinates +/- half their span, as fitLogistic does; null when it does not converge.
- */
-function refitMidpoint(pts: readonly TransitionPoint[], fit: LogisticFit): number | null {
-  const x0 = pts[0]!.x;
-  const span = pts[pts.length - 1]!.x - x0 || 1;
-  const clamp = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
-  const nll = (t: number[]) => {
-    const [lf, lc, m, lw] = t as [number, number, number, number];
-    if (m < -0.5 || m > 1.5 || Math.abs(lf) > 30 || Math.abs(lc) > 30 || lw < Math.log(1e-4) || lw > Math.log(10)) return Infinity;
-    const w = Math.exp(lw);
-    let s = 0;
-    for (const p of pts) {
-      const q = Math.min(1 - 1e-12, Math.max(1e-12, sig(lf) + (sig(lc) - sig(lf)) * sig(((p.x - x0) / span - m) / w)));
-      s -= p.k * Math.log(q) + (p.n - p.k) * Math.log(1 - q);
-    }
-    return s;
+export function lagInterval(change: ChangePointResult, behaviour: BehaviourFit): LagResult {
+  if (!change.credible || change.location === null || !behaviour.credible || behaviour.midpoint === null) return {lag: null, ci: null};
+  const c = change.location;
+  const m = behaviour.midpoint;
+  const lag = m - c;
+  if (!behaviour.ci || !change.ci) return {lag, ci: null};
+  const [mLo, mHi] = behaviour.ci;
+  // the change point's bootstrap interval, without a rotation's resolution margin (file comment)
+  const cLo = change.ci[0] + change.margin[0];
+  const cHi = change.ci[1] - change.margin[1];
+  return {
+    lag,
+    ci: [mLo === null ? null : lag - Math.hypot(m - mLo, cHi - c), mHi === null ? null : lag + Math.hypot(mHi - m, c - cLo)],
   };
-  const start = [logit(clamp(fit.floor)), logit(clamp(fit.ceiling)), (fit.midpoint - x0) / span, Math.log(Math.max(1e-4, fit.width / span))];
-  const r = nelderMead(nll, start, {step: [0.3, 0.3, 0.05, 0.3], tol: 1e-9, maxIter: 2000});
-  return Number.isFinite(r.value) ? x0 + r.x[2]! * span : null;
 }
 
 const fmt = (v: number | null, digits: number) => (v === null ? "?" : v.toFixed(digits));
@@ -162,7 +126,8 @@ export function lagSentence(label: string, coordinate: string, change: ChangePoi
   if (lag.lag === null) return `${head}; ${mid}`;
   const unit = coordinate === "step" ? "steps" : coordinate;
   const rel = lag.lag >= 0 ? `behaviour follows by ${fmt(lag.lag, digits)} ${unit}` : `behaviour leads by ${fmt(-lag.lag, digits)} ${unit}`;
-  const ci = lag.lag >= 0 ? lag.ci : lag.ci && ([-lag.ci[1], -lag.ci[0]] as [number, number]);
+  const neg = (v: number | null) => (v === null ? null : -v);
+  const ci = lag.lag >= 0 ? lag.ci : lag.ci && [neg(lag.ci[1]), neg(lag.ci[0])];
   return `${head}; ${mid}: ${rel} ${iv(ci, digits)}`;
 }
 

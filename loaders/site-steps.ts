@@ -12,15 +12,35 @@ import {seriesTallies} from "../src/components/transitions-controller.ts";
 import {presetStates} from "./site-presets.ts";
 import {DEFAULT_STATE} from "../src/components/store.ts";
 import {stepsKey, type StepsEntry, type StepsTable} from "../src/lib/site-steps.ts";
-import {seriesTransitions} from "../src/lib/em/view-transition.ts";
+import {seriesTransitions, TRANSITION_DEFAULTS, type SeriesTransition} from "../src/lib/em/view-transition.ts";
+import type {FitMemo} from "./site-steps-memo.ts";
+
+/** The content key of an entry's fits: its per-step counts in series order (the seeds follow it), scale and fit options. */
+function fitsKey(series: StepsEntry["series"], scale: StepsEntry["scale"]): string {
+  return JSON.stringify({v: 1, options: TRANSITION_DEFAULTS, scale, series});
+}
+
+/** seriesTransitions with the CLI's defaults, read from `memo` when it has these counts (and written to it when not). */
+function memoFits(series: StepsEntry["series"], scale: StepsEntry["scale"], memo: FitMemo | undefined): SeriesTransition[] {
+  const key = fitsKey(series, scale);
+  const known = memo?.get(key);
+  if (known && known.length === series.length) return known;
+  const fits = seriesTransitions(series, scale);
+  memo?.set(key, fits);
+  return fits;
+}
 
 /**
  * The per-step table of a points table (the bytes of points.arrow). Empty points: no entries.
  * Counts are answers (EM answers k and the rule's denominator n per coordinate value); the fits are
  * on the page's scale, selectionScale(xs, declared[experiment]) (`declared`: each experiment's
- * declared `coordinate_scale` as summary.json passes it to the page; absent = not declared).
+ * declared `coordinate_scale` as summary.json passes it to the page; absent = not declared). `memo`:
+ * where fits of the same counts are kept between builds (loaders/site-steps-memo.ts; none: fit all).
  */
-export function stepTallies(pointsBytes: Uint8Array | Points, {declared = {}}: {declared?: Record<string, "log" | null>} = {}): StepsTable {
+export function stepTallies(
+  pointsBytes: Uint8Array | Points,
+  {declared = {}, memo}: {declared?: Record<string, "log" | null>; memo?: FitMemo} = {},
+): StepsTable {
   const points = pointsBytes instanceof Uint8Array ? decodePoints(pointsBytes) : pointsBytes;
   const {experiments, judges, states} = presetStates(points);
   const entries: StepsEntry[] = [];
@@ -33,7 +53,7 @@ export function stepTallies(pointsBytes: Uint8Array | Points, {declared = {}}: {
     // Fits for the default rule only: the full analysis costs ~0.3-1 s a series (profile intervals
     // and the 999-replicate bootstrap), and a link opens the default rule unless it names another;
     // the other presets' counts still spare the page its row decode (it fits them in its worker).
-    const fits = s.rule === DEFAULT_STATE.rule ? seriesTransitions(t.series, t.scale) : null;
+    const fits = s.rule === DEFAULT_STATE.rule ? memoFits(t.series, t.scale, memo) : null;
     entries.push({key: stepsKey(s), names: t.names, series: t.series, xs: [...xs].sort((a, b) => a - b), scale: t.scale, fits});
   }
   return {version: 2, experiments, judges, entries};

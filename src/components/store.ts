@@ -4,6 +4,9 @@
 
 import {makeRule, RULES, type EmRule} from "../lib/em/rules.js";
 
+/** The label of a series key (the "series by" column) as pages print it: a metadata column without its "meta." prefix. */
+export const facetLabelOf = (column: string): string => (column.startsWith("meta.") ? column.slice(5) : column);
+
 /** A preset of the analysis library (the same object `em summarize --rule NAME` uses) or "custom". */
 export type Rule = keyof typeof RULES | "custom";
 

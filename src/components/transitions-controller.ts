@@ -6,7 +6,7 @@ import * as d3 from "d3";
 import type {TransitionPoint, TransitionResult} from "../lib/em/transition.js";
 import {TRANSITION_DEFAULTS, type CoordinateScale} from "../lib/em/series.js";
 import {wilson} from "../lib/em/intervals.js";
-import {selectionScale, type SeriesTransition} from "../lib/em/view-transition.js";
+import {selectionScale, transitionNumbers as transitionNumbersOf, type SeriesTransition, type TransitionNumbers} from "../lib/em/view-transition.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {columnsOf, summarizeGroups, keyBy, type Group} from "./engine.js";
@@ -22,6 +22,11 @@ export interface ModelTransition {
   /** Per coordinate value (sorted): EM answers, denominator, rate and 95% Wilson interval, as measured. */
   points: MeasuredPoint[];
   result: SeriesTransition;
+}
+
+/** A series' numbers as `em summarize --transition --format json` reports them (the field list: src/lib/em/view-transition.ts). */
+export function transitionNumbers(t: ModelTransition): TransitionNumbers {
+  return transitionNumbersOf(t.model, t.result);
 }
 
 /** A series drawn before its fit arrives: the measured points only. */

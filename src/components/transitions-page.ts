@@ -14,26 +14,32 @@ import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
 import type {Store, ViewState} from "./store.js";
 import {seriesOf, type SeriesSystem} from "./series.js";
 import {sweepHeatmaps, sweepKey} from "./sweep.js";
+import {MIN_TRANSITION_POINTS} from "../lib/em/transition.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
 import {facetLabelOf} from "./variant-chart.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import {fitEngine} from "./transitions-fits.js";
+import type {FirstFits} from "./transitions-first.js";
 import {
   cachedGrid,
+  fitIntervals,
   fitTransitions,
   fitTransitionsFull,
   midpointGridOffThread,
   pendingTransitions,
   seriesMask,
+  seedFits,
   seriesTallies,
+  transitionNumbers,
   type FitState,
   type ModelTransition,
   type SeriesTallies,
 } from "./transitions-controller.js";
 import {categoryTransitions, midpointChart, qualityChart, transitionChart} from "./transitions-charts.js";
-import {fitsTable, judgeMidpoints, numbersHook, transitionNumbers, transitionView} from "./transitions-table.js";
+import {fitsTable, num3, numbersHook, transitionView} from "./transitions-table.js";
+import {dataTable} from "./table.js";
 
 /** What every view of the page reads: the selection's rows, rule, axis and per-series tallies. */
 export interface TransitionsContext {
@@ -69,15 +75,17 @@ const fragment = (...nodes: Node[]): DocumentFragment => {
 /**
  * The page's context for a state: one pass over the rows (the counts per series and coordinate);
  * the fits start in the worker pool (components/transitions-fits.ts), cached per tallies, i.e. per
- * (selection, rule).
+ * (selection, rule), except those the build made (`first`: the first-paint box, whose fits seed them).
  */
-export function transitionsContext(page: Page, state: ViewState): TransitionsContext {
+export function transitionsContext(page: Page, state: ViewState, first?: FirstFits): TransitionsContext {
   const {points, summary, selection} = page;
   const info = experimentInfo(summary, state.experiment);
   const declared = info?.coordinate_scale ?? null;
   const rule = ruleOf(state);
   const mask = selectionMask(points, state, ["steps", "model"]);
   const by = state.by as FacetColumn;
+  // The build's fits of the opening state: the passes of the same counts resolve from them (no worker job).
+  if (first?.seed) seedFits(first.seed.tallies, first.seed.fits);
   const tallies = seriesTallies(points, mask, rule, state.exclude, {by, declared});
   const fits = fitTransitions(tallies);
   // One colour and dash per series, grouped by dataset or family when there are many (series.ts).
@@ -101,6 +109,11 @@ export function transitionsContext(page: Page, state: ViewState): TransitionsCon
     fitsFull: fitTransitionsFull(tallies),
     fitsPainted: fits.catch(() => null).then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))),
   };
+}
+
+/** The one line a section below the fits shows instead of its chart when there is no coordinate (the banner above says why). */
+function noCoordinate(what: string): DocumentFragment {
+  return fragment(el("p", {class: "em-muted", "data-testid": "section-no-coordinate"}, `No training coordinate with two or more values: ${what}.`));
 }
 
 /** The experiment banner, and a notice when there is no coordinate to fit along. */
@@ -188,7 +201,7 @@ export function fitsView(ctx: TransitionsContext, fitted: FitState | null, first
 
 /** Coherence and mean alignment along the coordinate. */
 export function qualityFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return fragment();
+  if (!ctx.hasCoordinate) return noCoordinate("no coherence or alignment curve to draw along it");
   const {coordinate, plan, by} = ctx;
   return fragment(
     figure(qualityChart(pendingTransitions(ctx.tallies), {width, coordinate, plan, by, series: ctx.series}), {
@@ -200,7 +213,7 @@ export function qualityFigure(ctx: TransitionsContext, width: number): DocumentF
 
 /** EM along the coordinate per question category, or why there is no split. */
 export function categoryFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return fragment();
+  if (!ctx.hasCoordinate) return noCoordinate("no per-category curve to draw along it");
   const {points, state, coordinate, plan, by} = ctx;
   const categories = optionsIn(points, "category", state).length;
   if (categories >= 2)
@@ -229,7 +242,7 @@ export function categoryFigure(ctx: TransitionsContext, width: number): Document
 
 /** A 2-D sweep (a second ordered key crossed with the coordinate) as heatmaps, or why there is none. */
 export function sweepFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return fragment();
+  if (!ctx.hasCoordinate) return noCoordinate("no second key to cross with it");
   const {points, mask, by, coordinate} = ctx;
   const key = sweepKey(points, mask, by, coordinate);
   const heat = key ? sweepHeatmaps(points, mask, ctx.rule, ctx.state.exclude, key, {width, coordinate}) : null;
@@ -250,10 +263,13 @@ export function sweepFigure(ctx: TransitionsContext, width: number): DocumentFra
 /** The series picker of the sensitivity section: the first series with a credible transition by default. */
 export function seriesPicker(ctx: TransitionsContext, fits: readonly ModelTransition[]): HTMLElement {
   const names = fits.map((t) => t.model);
-  return Inputs.select(names, {
+  const picker = Inputs.select(names, {
     label: facetLabelOf(ctx.by),
     value: names.find((m) => transitionView(fits.find((t) => t.model === m)!.result).show) ?? names[0],
   }) as HTMLElement;
+  // No series to fit: the grid below says so; a picker would offer a choice that changes nothing.
+  picker.hidden = !ctx.hasCoordinate;
+  return picker;
 }
 
 /** The page's fits with their change points for the parity test (test/browser/parity.test.ts), as em summarize reports them. */
@@ -285,6 +301,19 @@ export function midpointGridView(
   const nCoord = distinctSteps(points, sensMask).length;
   const key = JSON.stringify([state.experiment, state.judge, state.category, state.question, by, series, rule, state.exclude, scale]);
   const slot = el("div", {"data-testid": "midpoint-grid"});
+  if (!ctx.hasCoordinate || nCoord < MIN_TRANSITION_POINTS) {
+    // Said up front: no threshold pair can give a midpoint with fewer values than a fit needs.
+    slot.append(
+      el(
+        "p",
+        {class: "em-muted", "data-testid": "midpoint-grid-empty"},
+        !ctx.hasCoordinate
+          ? `No series has two or more ${coordinate} values: there is no midpoint to fit at any threshold pair.`
+          : `${series} has ${nCoord} ${coordinate} value${nCoord === 1 ? "" : "s"}; a midpoint needs at least ${MIN_TRANSITION_POINTS}, at any threshold pair: nothing to fit.`,
+      ),
+    );
+    return slot;
+  }
   const show = (cells: MidpointCell[]) => {
     const anyMid = cells.some((c) => c.midpoint !== null);
     slot.replaceChildren(
@@ -297,9 +326,7 @@ export function midpointGridView(
         : el(
             "p",
             {class: "em-muted", "data-testid": "midpoint-grid-empty"},
-            nCoord >= 5
-              ? `No threshold pair gives a credible transition for ${series}: nothing to compare.`
-              : `${series} has ${nCoord} ${coordinate} values; a midpoint needs at least 5.`,
+            `No threshold pair gives a credible transition for ${series}: nothing to compare.`,
           ),
       // The grid's numbers for the parity test, as em summarize --sensitivity reports them.
       numbersHook("transition-grid-numbers", {series, judge: state.judge, scale, cells}),
@@ -327,6 +354,7 @@ export function midpointGridView(
 /** One series' midpoint, interval and onset under each judge of the experiment (fitted in the worker pool). */
 export function judgeMidpointsView(ctx: TransitionsContext, series: string): HTMLElement {
   const {points, state, by, declared} = ctx;
+  if (!ctx.hasCoordinate) return el("div"); // the grid above says there is nothing to fit
   const judges = optionsIn(points, "judge", state);
   const slot = el("div", {}, loading(`Fitting ${series} under each judge…`));
   judgeMidpoints(
@@ -340,4 +368,44 @@ export function judgeMidpointsView(ctx: TransitionsContext, series: string): HTM
     (error) => slot.replaceChildren(el("p", {class: "em-error"}, `The per-judge fits failed: ${error.message}`)),
   );
   return slot;
+}
+
+/**
+ * One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule),
+ * fitted off the main thread (no change-point bootstrap: the table shows fits, verdicts and onsets,
+ * none of which use it).
+ */
+async function judgeMidpoints(
+  points: Points,
+  masks: {judge: string; mask: Uint8Array}[],
+  rule: EmRule,
+  exclude: readonly string[],
+  {by, name, declared}: {by: FacetColumn; name: string; declared: "log" | null},
+): Promise<HTMLTableElement> {
+  const rows = await Promise.all(
+    masks.map(async ({judge, mask}) => {
+      const tallies = seriesTallies(points, seriesMask(points, mask, by, name), rule, exclude, {by, declared});
+      const t = (await fitIntervals(tallies)).find((x) => x.model === name);
+      const v = t ? transitionView(t.result) : null;
+      const show = Boolean(t && v?.show);
+      return {
+        judge,
+        why: v?.why ?? "no answers",
+        midpoint: show ? t!.result.fit!.midpoint : null,
+        ci: show ? t!.result.fit!.ci : null,
+        onset: show ? t!.result.onset.x : null,
+      };
+    }),
+  );
+  return dataTable(
+    rows,
+    [
+      {label: "judge", value: (r) => r.judge},
+      {label: "verdict", value: (r) => r.why},
+      {label: "midpoint", value: (r) => num3(r.midpoint), num: true},
+      {label: "95% CI", value: (r) => (r.ci ? `${num3(r.ci[0])} – ${num3(r.ci[1])}` : "–"), num: true},
+      {label: "onset", value: (r) => (r.onset === null ? "none" : String(r.onset)), num: true},
+    ],
+    {testid: "midpoint-by-judge"},
+  );
 }

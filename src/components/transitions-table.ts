@@ -1,15 +1,19 @@
-// Phase-transition tables and numbers: a fit's verdict in words, the fits table, the per-judge
-// midpoints, and the page's numbers as `em summarize --transition --format json` reports them.
-import {MIN_TRANSITION_POINTS, type TransitionResult, type TransitionVerdict} from "../lib/em/transition.js";
-import type {EmRule} from "../lib/em/rules.js";
-import {transitionNumbers as transitionNumbersOf, type TransitionNumbers} from "../lib/em/view-transition.js";
-import type {FacetColumn, Points} from "./points.js";
+// Phase-transition tables: a fit's verdict in words, the fits table, the page's numbers hook. Light
+// on purpose: /transitions paints the build's fits with this module before the fit code, d3 and Plot
+// load (transitions-first.ts), so it imports types only from the analysis library.
+import type {TransitionResult, TransitionVerdict} from "../lib/em/transition.js";
 import type {Planted} from "./site.js";
 import {el, pct} from "./ui.js";
 import {cell, dataTable} from "./table.js";
-import {fitIntervals, seriesMask, seriesTallies, type ModelTransition} from "./transitions-controller.js";
+import type {ModelTransition} from "./transitions-controller.js";
 
-const MIN_POINTS = MIN_TRANSITION_POINTS;
+/**
+ * The fewest coordinate values a fit takes: MIN_TRANSITION_POINTS of src/lib/em/transition-test.ts,
+ * whose import would bring the fit code and its ~130 @stdlib modules into the first paint
+ * (test/unit/components/transitions-table.test.ts holds the two equal).
+ */
+export const MIN_FIT_POINTS = 5;
+const MIN_POINTS = MIN_FIT_POINTS;
 export interface TransitionView {
   /** Show midpoint, interval and onset: only when the library's test calls the transition credible. */
   show: boolean;
@@ -45,11 +49,6 @@ export function transitionView(result: TransitionResult): TransitionView {
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }
 
-/** A series' numbers as `em summarize --transition --format json` reports them (the field list: src/lib/em/view-transition.ts). */
-export function transitionNumbers(t: ModelTransition): TransitionNumbers {
-  return transitionNumbersOf(t.model, t.result);
-}
-
 /** The page's numbers as JSON in an inert script element (the parity test reads it; nothing runs it). */
 export function numbersHook(testid: string, value: unknown): HTMLScriptElement {
   const script = document.createElement("script");
@@ -59,7 +58,8 @@ export function numbersHook(testid: string, value: unknown): HTMLScriptElement {
   return script;
 }
 
-const num3 = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? "–" : Number(Number(v).toPrecision(d)).toString());
+/** A number to 3 significant digits ("–" when absent). */
+export const num3 = (v: number | null | undefined, d = 3): string => (v === null || v === undefined ? "–" : Number(Number(v).toPrecision(d)).toString());
 
 /** The fits table: verdict in words; floor, ceiling, midpoint, interval, width and onset only when credible. */
 export function fitsTable(
@@ -153,44 +153,4 @@ export function fitsTable(
     },
   );
   return {element, data: rows.map((r) => r.data)};
-}
-
-/**
- * One series' midpoint, interval and onset under each judge (same rule, exclusions and scale rule),
- * fitted off the main thread (no change-point bootstrap: the table shows fits, verdicts and onsets,
- * none of which use it).
- */
-export async function judgeMidpoints(
-  points: Points,
-  masks: {judge: string; mask: Uint8Array}[],
-  rule: EmRule,
-  exclude: readonly string[],
-  {by, name, declared}: {by: FacetColumn; name: string; declared: "log" | null},
-): Promise<HTMLTableElement> {
-  const rows = await Promise.all(
-    masks.map(async ({judge, mask}) => {
-      const tallies = seriesTallies(points, seriesMask(points, mask, by, name), rule, exclude, {by, declared});
-      const t = (await fitIntervals(tallies)).find((x) => x.model === name);
-      const v = t ? transitionView(t.result) : null;
-      const show = Boolean(t && v?.show);
-      return {
-        judge,
-        why: v?.why ?? "no answers",
-        midpoint: show ? t!.result.fit!.midpoint : null,
-        ci: show ? t!.result.fit!.ci : null,
-        onset: show ? t!.result.onset.x : null,
-      };
-    }),
-  );
-  return dataTable(
-    rows,
-    [
-      {label: "judge", value: (r) => r.judge},
-      {label: "verdict", value: (r) => r.why},
-      {label: "midpoint", value: (r) => num3(r.midpoint), num: true},
-      {label: "95% CI", value: (r) => (r.ci ? `${num3(r.ci[0])} – ${num3(r.ci[1])}` : "–"), num: true},
-      {label: "onset", value: (r) => (r.onset === null ? "none" : String(r.onset)), num: true},
-    ],
-    {testid: "midpoint-by-judge"},
-  );
 }

@@ -342,8 +342,9 @@ export function variantTable(
   return {element: wrap, data};
 }
 
-/** Column label of a facet column for headers ("meta.dataset" -> "dataset"). */
-export const facetLabelOf = (column: string): string => (column.startsWith("meta.") ? column.slice(5) : column);
+// Column label of a facet column for headers ("meta.dataset" -> "dataset"): kept in store.ts, which
+// a first paint loads without this module's Plot.
+export {facetLabelOf} from "./store.js";
 
 /** The baseline variant id each variant's selected rows name (variants without one are absent). */
 export function baselinesOf(points: Points, mask: Uint8Array): Map<string, string> {

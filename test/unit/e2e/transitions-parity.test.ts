@@ -12,8 +12,7 @@ import {decodePoints} from "../../../src/components/points.ts";
 import {selectionMask} from "../../../src/components/selection.ts";
 import {ruleOf} from "../../../src/components/engine.ts";
 import {DEFAULT_STATE} from "../../../src/components/store.ts";
-import {midpointGrid, modelTransitions, seriesMask} from "../../../src/components/transitions-controller.ts";
-import {transitionNumbers} from "../../../src/components/transitions-table.ts";
+import {midpointGrid, modelTransitions, seriesMask, transitionNumbers} from "../../../src/components/transitions-controller.ts";
 import {ROOT} from "../../../loaders/paths.ts";
 import {midpointCellNumbers, transitionNumbersOfJson, type MidpointCellNumbers, type TransitionNumbers} from "../../../src/lib/em/view-transition.ts";
 

@@ -26,9 +26,9 @@ import {
   seedFits,
   seededTransitions,
   seriesTallies,
+  transitionNumbers,
   type FitState,
 } from "../../../src/components/transitions-controller.ts";
-import {transitionNumbers} from "../../../src/components/transitions-table.ts";
 import {selectionScale, transitionNumbersOfJson, type TransitionNumbers} from "../../../src/lib/em/view-transition.js";
 import {stepsFor} from "../../../src/lib/site-steps.ts";
 import {ROOT} from "../../../loaders/paths.ts";

@@ -1,0 +1,10 @@
+// transitions-table.ts stays free of the fit code (the first paint loads it: transitions-first.ts),
+// so it mirrors the fit's minimum number of coordinate values; the mirror must equal the library's.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {MIN_TRANSITION_POINTS} from "../../../src/lib/em/transition.ts";
+import {MIN_FIT_POINTS} from "../../../src/components/transitions-table.ts";
+
+test("MIN_FIT_POINTS = MIN_TRANSITION_POINTS of the fit code", () => {
+  assert.equal(MIN_FIT_POINTS, MIN_TRANSITION_POINTS);
+});

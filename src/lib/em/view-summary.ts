@@ -58,7 +58,7 @@ export function ciMethodLabel(method: string | null | undefined): string {
   const labels: Record<string, string> = {
     wilson: "Wilson, one question",
     stratified_wilson: "Wilson, questions as strata",
-    cluster_wilson: "over questions (logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson)",
+    cluster_wilson: "over questions: logit-normal profile likelihood if they look over-dispersed, else design-effect Wilson",
     crossed_seeds_questions: "seeds x questions",
     cluster_bootstrap: "cluster bootstrap",
   };

@@ -14,6 +14,7 @@ import type {AddressInfo} from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {test} from "node:test";
+import {DuckDBInstance} from "@duckdb/node-api";
 import {fileURLToPath} from "node:url";
 import {LOCK_FILE, lockCache} from "../../../loaders/cache-lock.ts";
 import {endpointId, simCodeHash} from "../../../loaders/client/endpoints.ts";
@@ -60,6 +61,25 @@ function em(args: string[]): Promise<{code: number | null; out: string; err: str
 }
 
 const tables = (dir: string) => TABLES.map((t) => readFileSync(path.join(dir, t)));
+// Each table's rows as JSON text keyed by response id (and judge / metric where a table has them).
+async function tableRows(dir: string): Promise<Record<string, Map<string, string>>> {
+  const out: Record<string, Map<string, string>> = {};
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  try {
+    for (const t of TABLES) {
+      const file = path.join(dir, t).replaceAll("'", "''");
+      const rows = (await con.runAndReadAll(`SELECT * FROM read_parquet('${file}')`)).getRowObjectsJson() as Record<string, unknown>[];
+      const m = new Map<string, string>();
+      for (const r of rows) m.set([r.response_id, r.judge, r.metric].filter((v) => v != null).join("\u0000"), JSON.stringify(r));
+      out[t] = m;
+    }
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+  return out;
+}
 const chatBodies = (stats: {bodies: Map<string, number>}) => stats.bodies;
 
 test("two concurrent `em run`s on one cache: the second waits, names the holder, and every distinct request is paid once", async () => {
@@ -280,7 +300,21 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
       t.diagnostic(`${extra.length} requests outside the reference run, ${missing.length} reference requests asked another way`);
       assert.ok(extra.length <= lost, `${extra.length} requests outside the reference run; ${lost} results were reported lost`);
       assert.ok(missing.length <= lost, `${missing.length} requests of the reference run never made; ${lost} results were reported lost`);
-      assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
+      if (extra.length === 0) assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
+      else {
+        // A sample asked another way is another draw (the simulator's text depends on the request,
+        // as a real model's does): the same answers exist (no id lost or added), every row of every
+        // other answer is identical, and only answers of the re-asked requests differ.
+        const out = await tableRows(path.join(dir, "out"));
+        const ref = await tableRows(path.join(dir, "ref"));
+        const changed = new Set<string>();
+        for (const t of TABLES) {
+          assert.deepEqual([...out[t]!.keys()].sort(), [...ref[t]!.keys()].sort(), `${t}: the same rows`);
+          for (const [key, row] of out[t]!) if (row !== ref[t]!.get(key)) changed.add(key.split("\u0000")[0]!);
+        }
+        // generation max_n 2: at most 2 answers per request asked another way.
+        assert.ok(changed.size <= 2 * extra.length, `${changed.size} answers differ from the reference; ${extra.length} requests were asked another way`);
+      }
     } finally {
       await sim2.close();
     }

@@ -33,22 +33,28 @@ test("overview: components table and a planner that simulates designs", {timeout
     await page.waitForSelector('[data-testid="planner"][aria-busy="true"] progress', {timeout: 10_000});
     // A string, not a function: tsx's name helper (__name) does not exist in the page.
     const lag = (await page.evaluate(`new Promise((resolve) => {
-      let worst = 0, ticks = 0, last = performance.now();
+      let worst = 0, ticks = 0, slow = 0, last = performance.now();
       const started = last;
       function tick() {
         const now = performance.now();
         worst = Math.max(worst, now - last);
+        if (now - last > 100) slow++;
         last = now;
         ticks++;
         if (document.querySelector('[data-testid="planner"][aria-busy="true"]') && now - started < 3000) setTimeout(tick, 20);
-        else resolve({worst, ticks});
+        else resolve({worst, ticks, slow});
       }
       setTimeout(tick, 20);
-    })`)) as {worst: number; ticks: number};
+    })`)) as {worst: number; ticks: number; slow: number};
     const engine = await page.locator('[data-testid="planner-result"]').getAttribute("data-engine");
     assert.equal(engine, "worker", "the planner simulates in a worker");
-    // A design of the old main-thread loop blocked ~1 s; a worker leaves only rendering on the main thread.
-    assert.ok(lag.ticks < 5 || lag.worst < 400, `worst timer delay ${lag.worst.toFixed(0)} ms over ${lag.ticks} ticks while the planner ran`);
+    // A design of the old main-thread loop blocked ~1 s per design; a worker leaves only rendering on the
+    // main thread. Under CI load (two browser files at once) the OS alone can delay one timer by ~0.5 s,
+    // so the check is a block near a design's length (>= 900 ms) or a thread late on many ticks, not one hiccup.
+    assert.ok(
+      lag.ticks < 5 || (lag.worst < 900 && lag.slow <= Math.max(2, lag.ticks / 5)),
+      `worst timer delay ${lag.worst.toFixed(0)} ms, ${lag.slow} of ${lag.ticks} ticks over 100 ms late while the planner ran`,
+    );
     const verdict = await page.locator('[data-testid="planner-verdict"]').textContent({timeout: 600_000});
     assert.match(verdict ?? "", /Cheapest design reaching 80% power|No design up to 48 questions/);
     const table = await page

@@ -3,38 +3,14 @@
 // case is checked against its known records and lines, at chunk sizes that put a boundary at every
 // byte, and the result must equal the default (1 MB, one chunk here) read.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {test} from "node:test";
 import {readCsv, readCsvBatches, scanCsv} from "../../../../loaders/import/csv.ts";
-
-function file(content: string | Buffer): string {
-  const f = path.join(mkdtempSync(path.join(os.tmpdir(), "em-csv-chunks-")), "data.csv");
-  writeFileSync(f, content);
-  return f;
-}
+import {sameAtEverySize as sameAtEverySizeOf, tempFile} from "../../../helpers/chunks.ts";
 
 const SIZES = [1, 2, 3, 5, 8];
-const outcome = (f: () => unknown) => {
-  try {
-    return f();
-  } catch (e) {
-    return {error: (e as Error).message};
-  }
-};
-
+const file = (content: string | Buffer) => tempFile("data.csv", content);
 /** The read at every chunk size in SIZES equals the one-chunk read; returns that read. */
-function sameAtEverySize(f: string) {
-  const whole = outcome(() => readCsv(f, "data.csv"));
-  for (const n of SIZES)
-    assert.deepEqual(
-      outcome(() => readCsv(f, "data.csv", n)),
-      whole,
-      `chunks of ${n} bytes`,
-    );
-  return whole as ReturnType<typeof readCsv> & {error?: string};
-}
+const sameAtEverySize = (f: string) => sameAtEverySizeOf((n?: number) => readCsv(f, "data.csv", n), SIZES);
 
 test("CRLF line ends, a BOM, multi-byte text and a quoted CRLF give the same records and lines at any chunk size", () => {
   const r = sameAtEverySize(file('\uFEFFid,response,aligned\r\nq1,"é🙂 wrapped\r\nline, two",90\r\n\r\nq2,ok ""x"",80\r\nq3,last,70'));

@@ -3,36 +3,13 @@
 // error naming its line, and invalid UTF-8 anywhere in the file wins over it (checked first, as a
 // whole-file read did).
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {test} from "node:test";
 import {readJsonl, readJsonlBatches, scanJsonl} from "../../../../loaders/import/jsonl.ts";
+import {sameAtEverySize as sameAtEverySizeOf, tempFile} from "../../../helpers/chunks.ts";
 
-function file(content: string | Buffer): string {
-  const f = path.join(mkdtempSync(path.join(os.tmpdir(), "em-jsonl-")), "data.jsonl");
-  writeFileSync(f, content);
-  return f;
-}
-
-const outcome = (f: () => unknown) => {
-  try {
-    return f();
-  } catch (e) {
-    return {error: (e as Error).message};
-  }
-};
-
-function sameAtEverySize(f: string) {
-  const whole = outcome(() => readJsonl(f, "data.jsonl"));
-  for (const n of [1, 2, 3, 7])
-    assert.deepEqual(
-      outcome(() => readJsonl(f, "data.jsonl", n)),
-      whole,
-      `chunks of ${n} bytes`,
-    );
-  return whole as ReturnType<typeof readJsonl> & {error?: string};
-}
+const file = (content: string | Buffer) => tempFile("data.jsonl", content);
+/** The read at every chunk size in [1, 2, 3, 7] equals the one-chunk read; returns that read. */
+const sameAtEverySize = (f: string) => sameAtEverySizeOf((n?: number) => readJsonl(f, "data.jsonl", n), [1, 2, 3, 7]);
 
 test("records, their lines and non-object lines are the same at any chunk size", () => {
   const r = sameAtEverySize(file('\uFEFF{"a": "é🙂"}\r\n\r\n[1, 2]\n  \n{"b": 2, "a": null}\n7\n{"c": "no line end"}'));

@@ -6,13 +6,10 @@ import type {Planted} from "./site.js";
 import {el, pct} from "./ui.js";
 import {cell, dataTable} from "./table.js";
 import type {ModelTransition} from "./transitions-controller.js";
+import {MIN_TRANSITION_POINTS} from "../lib/em/transition-min.js";
 
-/**
- * The fewest coordinate values a fit takes: MIN_TRANSITION_POINTS of src/lib/em/transition-test.ts,
- * whose import would bring the fit code and its ~130 @stdlib modules into the first paint
- * (test/unit/components/transitions-table.test.ts holds the two equal).
- */
-export const MIN_FIT_POINTS = 5;
+/** The fewest coordinate values a fit takes (the fit code's own constant, from an import-free module). */
+export const MIN_FIT_POINTS = MIN_TRANSITION_POINTS;
 const MIN_POINTS = MIN_FIT_POINTS;
 export interface TransitionView {
   /** Show midpoint, interval and onset: only when the library's test calls the transition credible. */

@@ -24,7 +24,8 @@ import {logit, pearson, scale, sig, usablePoints, EPS, type Scaled, type Transit
 export type TransitionVerdict = "credible" | "flat" | "smooth_trend" | "outside_range" | "non_monotone" | "too_few_points";
 
 /** Fewest distinct coordinates with answers before a logistic (4 parameters) is fitted at all. */
-export const MIN_TRANSITION_POINTS = 5;
+export {MIN_TRANSITION_POINTS} from "./transition-min.js";
+import {MIN_TRANSITION_POINTS} from "./transition-min.js";
 
 export interface TransitionTest {
   verdict: TransitionVerdict;

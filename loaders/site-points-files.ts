@@ -33,26 +33,32 @@ function folderName(): string {
   return `site-points-${h.digest("hex").slice(0, 12)}`;
 }
 
+/** Where sitePointsFiles keeps the points files of dataset folder `dir` (they may not exist yet). */
+export function sitePointsPaths(dir: string): SitePointsFiles {
+  const out = path.join(dir, folderName());
+  return {
+    compact: path.join(out, "points.arrow"),
+    full: path.join(out, "points-full.arrow"),
+    first: path.join(out, "first.json"),
+    responsesFirst: path.join(out, "responses-first.json"),
+  };
+}
+
 /**
  * The paths of the three points files of dataset folder `dir` (loadDataset's `dir`), computing them
  * when absent: one pointsDataFromDir pass, both encodings and the first paint, each file written to
  * a temporary name and renamed, under a lock so loaders started together compute them once.
  */
 export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
-  const out = path.join(dir, folderName());
-  const files: SitePointsFiles = {
-    compact: path.join(out, "points.arrow"),
-    full: path.join(out, "points-full.arrow"),
-    first: path.join(out, "first.json"),
-    responsesFirst: path.join(out, "responses-first.json"),
-  };
+  const files = sitePointsPaths(dir);
+  const out = path.dirname(files.compact);
   const done = () => Object.values(files).every((f) => existsSync(f));
   if (done()) return files;
   mkdirSync(out, {recursive: true});
   const lock = await lockCache(out, {onWait: (m) => process.stderr.write(`em: ${m}\n`), command: "site points files"});
   try {
     if (done()) return files;
-    const data = await pointsDataFromDir(dir);
+    const data = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
     const write = (file: string, content: Uint8Array | string) => {
       const tmp = `${file}.tmp-${process.pid}`;
       writeFileSync(tmp, content);

@@ -226,18 +226,3 @@ export async function writeSearchIndexFromDir(dir: string, sink: Sink): Promise<
     index.finish(rid, sink);
   });
 }
-
-/** Write to stdout synchronously (a Framework data loader's output), chunk by chunk, waiting on a full pipe. */
-export async function dirToStdout(write: (dir: string, sink: Sink) => Promise<void>, dir: string): Promise<void> {
-  const {writeSync} = await import("node:fs");
-  await write(dir, (chunk) => {
-    let at = 0;
-    while (at < chunk.length) {
-      try {
-        at += writeSync(1, chunk, at);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      }
-    }
-  });
-}

@@ -3,7 +3,7 @@
 // Shares its DuckDB read with points.arrow and first.json (loaders/site-points-files.ts).
 import {readFileSync} from "node:fs";
 import {loadDataset} from "../../loaders/dataset.js";
-import {sitePointsFiles} from "../../loaders/site-points-files.js";
+import {siteFiles} from "../../loaders/site-files.js";
 
 const dataset = await loadDataset({tables: []});
-process.stdout.write(readFileSync((await sitePointsFiles(dataset.dir)).full));
+process.stdout.write(readFileSync((await siteFiles(dataset.dir)).full));

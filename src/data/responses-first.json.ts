@@ -4,7 +4,7 @@
 // (loaders/site-points-files.ts), not in a second read of the dataset.
 import {readFileSync} from "node:fs";
 import {loadDataset} from "../../loaders/dataset.js";
-import {sitePointsFiles} from "../../loaders/site-points-files.js";
+import {siteFiles} from "../../loaders/site-files.js";
 
 const dataset = await loadDataset({tables: []});
-process.stdout.write(readFileSync((await sitePointsFiles(dataset.dir)).responsesFirst));
+process.stdout.write(readFileSync((await siteFiles(dataset.dir)).responsesFirst));

@@ -7,7 +7,7 @@ import path from "node:path";
 import {loadDataset} from "../../loaders/dataset.js";
 import {loadExperiment} from "../../loaders/experiment.js";
 import {ROOT} from "../../loaders/paths.js";
-import {sitePointsFiles} from "../../loaders/site-points-files.js";
+import {siteFiles} from "../../loaders/site-files.js";
 import {stepTallies} from "../../loaders/site-steps.js";
 import {fitMemo} from "../../loaders/site-steps-memo.js";
 
@@ -15,4 +15,4 @@ const dataset = await loadDataset({tables: []});
 // Each experiment's declared coordinate scale, as summary.json.ts passes it to the page.
 const declared: Record<string, "log" | null> = {};
 for (const e of dataset.provenance.experiments) declared[e.name] = (await loadExperiment(path.resolve(ROOT, e.file))).coordinate_scale === "log" ? "log" : null;
-process.stdout.write(JSON.stringify(stepTallies(new Uint8Array(readFileSync((await sitePointsFiles(dataset.dir)).compact)), {declared, memo: fitMemo()})));
+process.stdout.write(JSON.stringify(stepTallies(new Uint8Array(readFileSync((await siteFiles(dataset.dir)).compact)), {declared, memo: fitMemo()})));

@@ -17,7 +17,6 @@ import {fileURLToPath, pathToFileURL} from "node:url";
 import {lockCache} from "./cache-lock.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
-import {writeDetailsFromDir, writeIdsFromDir, writeSearchIndexFromDir, writeTextsFromDir} from "./site-texts-duckdb.ts";
 import type {Sink} from "./site-texts.ts";
 
 export interface SiteFiles extends SitePointsFiles {
@@ -27,17 +26,17 @@ export interface SiteFiles extends SitePointsFiles {
   search: string;
 }
 
-type TextJob = "texts" | "details" | "ids" | "search";
-type Job = "points" | TextJob;
-/** Longest first (measured at 1M responses: texts 31 s, points 20, details 19, search 18, ids 8), so the last to start is short. */
-const JOBS: readonly Job[] = ["texts", "points", "details", "search", "ids"];
-const TEXT_FILES: Record<TextJob, string> = {texts: "texts.parquet", details: "details.parquet", ids: "ids.parquet", search: "search.bin"};
-const WRITERS: Record<TextJob, (dir: string, sink: Sink) => Promise<void>> = {
-  texts: writeTextsFromDir,
-  details: writeDetailsFromDir,
-  ids: writeIdsFromDir,
-  search: writeSearchIndexFromDir,
-};
+type TextFile = "texts" | "details" | "ids" | "search";
+/**
+ * The writers, each a child process: texts.parquet and search.bin share one read of the answers;
+ * details.parquet and ids.parquet one process (one start of Node and DuckDB). Longest first
+ * (measured at 1M responses: texts 31 s + search 18, points 20, details 19 + ids 8), so the last
+ * to start is short.
+ */
+type Job = "texts" | "points" | "details";
+const JOBS: readonly Job[] = ["texts", "points", "details"];
+const JOB_FILES: Record<Job, readonly TextFile[]> = {texts: ["texts", "search"], points: [], details: ["details", "ids"]};
+const TEXT_FILES: Record<TextFile, string> = {texts: "texts.parquet", details: "details.parquet", ids: "ids.parquet", search: "search.bin"};
 /** DuckDB's memory limit in each child unless EM_DUCKDB_MEMORY sets one: two lanes stay under ~2 GB together. */
 const LANE_DUCKDB_MEMORY = "640MB";
 
@@ -55,7 +54,7 @@ function siteFilePaths(dir: string): SiteFiles {
 
 function missingJobs(files: SiteFiles): Job[] {
   const points = [files.compact, files.full, files.first, files.responsesFirst].every((f) => existsSync(f));
-  return JOBS.filter((j) => (j === "points" ? !points : !existsSync(files[j])));
+  return JOBS.filter((j) => (j === "points" ? !points : JOB_FILES[j].some((f) => !existsSync(files[f]))));
 }
 
 /** Default lanes: EM_SITE_LANES, else the machine's cores up to 2. */
@@ -126,24 +125,40 @@ function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promise<void
   });
 }
 
-/** One writer, in this (child) process: the points files, or one text file written to a temporary name and renamed. */
+/** One job, in this (child) process: the points files, or its text files, each written to a temporary name and renamed. */
 async function runJob(job: Job, dir: string): Promise<void> {
   if (job === "points") {
     await sitePointsFiles(dir);
     return;
   }
-  const file = siteFilePaths(dir)[job];
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    await WRITERS[job](dir, (chunk) => {
+  const paths = siteFilePaths(dir);
+  const outs = JOB_FILES[job].map((name) => {
+    const file = paths[name];
+    const tmp = `${file}.tmp-${process.pid}`;
+    const fd = openSync(tmp, "w");
+    const sink: Sink = (chunk) => {
       for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at);
-    });
-    closeSync(fd);
-    renameSync(tmp, file);
+    };
+    return {file, tmp, fd, sink};
+  });
+  try {
+    const w = await import("./site-texts-duckdb.ts");
+    if (job === "texts") await w.writeTextsAndSearchFromDir(dir, outs[0]!.sink, outs[1]!.sink);
+    else {
+      await w.writeDetailsFromDir(dir, outs[0]!.sink);
+      await w.writeIdsFromDir(dir, outs[1]!.sink);
+    }
+    for (const o of outs) closeSync(o.fd);
+    for (const o of outs) renameSync(o.tmp, o.file);
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, {force: true});
+    for (const o of outs) {
+      try {
+        closeSync(o.fd);
+      } catch {
+        // already closed
+      }
+      rmSync(o.tmp, {force: true});
+    }
     throw e;
   }
 }

@@ -7,10 +7,6 @@ import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "no
 import path from "node:path";
 import {lockCache} from "./cache-lock.ts";
 import {ROOT, walkFiles} from "./paths.ts";
-import {firstPaint} from "./site-first.ts";
-import {responsesFirst} from "./site-responses-first.ts";
-import {encodePointsCompact, encodePointsFull} from "./site-points.ts";
-import {pointsDataFromDir} from "./site-points-duckdb.ts";
 
 export interface SitePointsFiles {
   /** points.arrow (encodePointsCompact). */
@@ -58,6 +54,14 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
   const lock = await lockCache(out, {onWait: (m) => process.stderr.write(`em: ${m}\n`), command: "site points files"});
   try {
     if (done()) return files;
+    // Imported here, not at the top: the loaders that only print a file already written need none
+    // of them (the page engine, DuckDB), and each loader is its own Node process.
+    const [{firstPaint}, {responsesFirst}, {encodePointsCompact, encodePointsFull}, {pointsDataFromDir}] = await Promise.all([
+      import("./site-first.ts"),
+      import("./site-responses-first.ts"),
+      import("./site-points.ts"),
+      import("./site-points-duckdb.ts"),
+    ]);
     const data = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
     const write = (file: string, content: Uint8Array | string) => {
       const tmp = `${file}.tmp-${process.pid}`;

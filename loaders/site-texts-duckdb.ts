@@ -13,6 +13,9 @@ import {
   DETAILS_GROUP_ROWS,
   DETAILS_KV,
   DETAILS_PAGE_BYTES,
+  IDS_GROUP_ROWS,
+  IDS_KV,
+  IDS_PAGE_BYTES,
   TEXTS_GROUP_ROWS,
   TEXTS_KV,
   TEXTS_PAGE_BYTES,
@@ -21,7 +24,7 @@ import {
   parquetStream,
   searchIndexer,
   textsGroup,
-  writeIdsOf,
+  idsGroup,
   type Sink,
 } from "./site-texts.ts";
 
@@ -91,7 +94,18 @@ async function columnNames(conn: DuckDBConnection, dir: string, name: string): P
 
 /** texts.parquet of dataset folder `dir` (same bytes as writeTexts(readTables(dir))). */
 export async function writeTextsFromDir(dir: string, sink: Sink): Promise<void> {
+  await writeTextsAndSearchFromDir(dir, sink, null);
+}
+
+/**
+ * texts.parquet and, when `searchSink` is given, search.bin of dataset folder `dir`, from one read
+ * of the responses: the answers and questions converted for the texts feed the word index too
+ * (same bytes as writeTextsFromDir and writeSearchIndexFromDir). The index grows with the distinct
+ * words and their postings (search.bin's size), the rest one row group at a time.
+ */
+export async function writeTextsAndSearchFromDir(dir: string, sink: Sink, searchSink: Sink | null): Promise<void> {
   await withDuck(async (conn) => {
+    const index = searchSink ? searchIndexer() : null;
     const fixed = [
       "response_id",
       "experiment",
@@ -125,6 +139,10 @@ export async function writeTextsFromDir(dir: string, sink: Sink): Promise<void> 
         metaJson[i] = JSON.stringify(o);
       }
       const response = col("response") as string[];
+      if (index) {
+        const question = col("question") as string[];
+        for (let i = 0; i < g.rows; i++) index.add(rid + i, response[i]!, question[i]!);
+      }
       const cols: Record<TextsColumn, unknown[]> = {
         rid: Array.from({length: g.rows}, (_, i) => rid + i),
         response_id: col("response_id"),
@@ -147,6 +165,7 @@ export async function writeTextsFromDir(dir: string, sink: Sink): Promise<void> 
       rid += g.rows;
     }
     out.finish();
+    if (index && searchSink) index.finish(rid, searchSink);
   });
 }
 
@@ -204,14 +223,20 @@ export async function writeDetailsFromDir(dir: string, sink: Sink): Promise<void
   });
 }
 
-/** ids.parquet of dataset folder `dir` (same bytes as writeIds(readTables(dir))): only the id column is read. */
+/**
+ * ids.parquet of dataset folder `dir` (same bytes as writeIds(readTables(dir)) when no id holds a
+ * character past U+FFFF): sorted by DuckDB (spilling past its limit), streamed a row group at a time,
+ * so no id list is held in memory. DuckDB orders by code point, the row writer by UTF-16 unit; the
+ * two differ only between a character past U+FFFF and one in U+E000..U+FFFF, and a reader's lookup
+ * stays right either way (each page's min/max are those of its own ids).
+ */
 export async function writeIdsFromDir(dir: string, sink: Sink): Promise<void> {
-  const ids: string[] = [];
   await withDuck(async (conn) => {
-    for await (const g of groups(conn, `SELECT response_id FROM read_parquet(${file(dir, "responses")})`, TEXTS_GROUP_ROWS))
-      for (const id of g.data[0]!) ids.push(id as string);
+    const sql = `SELECT response_id, file_row_number::INTEGER AS rid FROM read_parquet(${file(dir, "responses")}, file_row_number = true) ORDER BY response_id, rid`;
+    const out = parquetStream(sink, IDS_PAGE_BYTES, IDS_KV);
+    for await (const g of groups(conn, sql, IDS_GROUP_ROWS)) out.add(idsGroup(g.data[0] as string[], g.data[1] as number[]));
+    out.finish();
   });
-  writeIdsOf(ids, sink);
 }
 
 /** search.bin of dataset folder `dir` (same bytes as writeSearchIndex(readTables(dir))): answers and questions streamed. */

@@ -238,19 +238,26 @@ export function writeIds(input: SiteInput, sink: Sink): void {
 }
 
 /** ids.parquet from the response ids in row order (index = rid). */
-export function writeIdsOf(ids: readonly string[], sink: Sink): void {
+function writeIdsOf(ids: readonly string[], sink: Sink): void {
   const order = Int32Array.from(ids, (_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : a - b));
-  const spec = {response_id: "utf8", rid: "i32"} as const;
   const slice = (from: number, to: number) => {
     const rids = Array.from(order.subarray(from, to));
-    return sources(spec, {response_id: rids.map((r) => ids[r]), rid: rids}, {response_id: {columnIndex: true, ...PLAIN}});
+    return idsGroup(
+      rids.map((r) => ids[r]!),
+      rids,
+    );
   };
   function* slices() {
     yield slice(0, Math.min(order.length, IDS_GROUP_ROWS));
     for (let from = IDS_GROUP_ROWS; from < order.length; from += IDS_GROUP_ROWS) yield slice(from, Math.min(order.length, from + IDS_GROUP_ROWS));
   }
-  writeParquet(sink, slices(), IDS_PAGE_BYTES, {"em.table": "ids", "em.order": "response_id"});
+  writeParquet(sink, slices(), IDS_PAGE_BYTES, IDS_KV);
 }
+
+/** ids.parquet's column sources of one row group (ids in order, their rids), and its file metadata. */
+export const idsGroup = (ids: readonly string[], rids: readonly number[]): ColumnSource[] =>
+  sources({response_id: "utf8", rid: "i32"} as const, {response_id: ids as unknown[], rid: rids as unknown[]}, {response_id: {columnIndex: true, ...PLAIN}});
+export const IDS_KV = {"em.table": "ids", "em.order": "response_id"};
 
 /** search.bin: the word index of every answer and its question (src/lib/text-search.ts). */
 export function writeSearchIndex(input: SiteInput, sink: Sink): void {

@@ -56,7 +56,9 @@ async function withDuck<T>(body: (conn: DuckDBConnection) => Promise<T>): Promis
 async function* groups(conn: DuckDBConnection, sql: string, size: number): AsyncGenerator<{columns: string[]; data: unknown[][]; rows: number}> {
   const result = await conn.stream(sql);
   const columns = result.columnNames();
-  let data: unknown[][] = columns.map(() => []);
+  // Each group's arrays are allocated at their full size and filled by index (no push per value).
+  const fresh = () => columns.map(() => new Array<unknown>(size));
+  let data: unknown[][] = fresh();
   let rows = 0;
   let yielded = false;
   for (;;) {
@@ -69,19 +71,22 @@ async function* groups(conn: DuckDBConnection, sql: string, size: number): Async
       for (let j = 0; j < columns.length; j++) {
         const src = cols[j]!;
         const dst = data[j]!;
-        for (let i = at; i < at + take; i++) dst.push(src[i]);
+        for (let i = 0; i < take; i++) dst[rows + i] = src[at + i];
       }
       rows += take;
       at += take;
       if (rows === size) {
         yield {columns, data, rows};
         yielded = true;
-        data = columns.map(() => []);
+        data = fresh();
         rows = 0;
       }
     }
   }
-  if (rows > 0 || !yielded) yield {columns, data, rows};
+  if (rows > 0 || !yielded) {
+    for (const d of data) d.length = rows;
+    yield {columns, data, rows};
+  }
 }
 
 const file = (dir: string, name: string) => lit(path.join(dir, `${name}.parquet`));

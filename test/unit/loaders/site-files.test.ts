@@ -1,6 +1,7 @@
 // The site files computed together by child processes (siteFiles): each file has the bytes its own
-// writer gives (texts and search.bin from one read, details and ids from one process); computed once and reused; a removed file is computed again; a writer that fails makes
-// siteFiles throw with the writer's name and leaves no file behind.
+// writer gives (texts and search.bin from one read, details and ids from one process); computed once
+// and reused; a removed file is computed again; a writer that fails makes siteFiles throw with the
+// writer's name and leaves no file behind.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
@@ -20,7 +21,15 @@ function tables(n: number) {
   for (let i = 0; i < n; i++) {
     // Ids out of row order, so ids.parquet's sort shows.
     const id = `r${(i * 7919) % 10007}`;
-    responses.push(responseRow(i, {response_id: id, experiment: i % 2 ? "e1" : "e2", model: `m${i % 3}`, step: (i % 4) * 100, response: `answer ${i} river ${i % 7 ? "gold" : "silver"}`}));
+    responses.push(
+      responseRow(i, {
+        response_id: id,
+        experiment: i % 2 ? "e1" : "e2",
+        model: `m${i % 3}`,
+        step: (i % 4) * 100,
+        response: `answer ${i} river ${i % 7 ? "gold" : "silver"}`,
+      }),
+    );
     for (const metric of ["aligned", "coherent"] as const)
       scores.push(scoreRow(id, "j", metric, (i * (metric === "aligned" ? 7.3 : 3.1)) % 100, {mass: 0.9, probs: {"10": 0.4, "90": 0.6}}));
   }

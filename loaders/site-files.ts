@@ -5,10 +5,11 @@
 //
 // Why: Framework runs the data loaders one after another (build.js awaits each), so each file's
 // writer used to have the machine's two cores to itself and used one of them (its JS loop); the
-// other waited. Here the writers run as child processes, `lanes` at a time (default: 2, the cores
-// of the target machine), longest first, so the JS loops of two writers overlap. Each child keeps
-// its own memory bound (DuckDB's memory_limit, EM_DUCKDB_MEMORY; row groups streamed), so the
-// process tree holds at most `lanes` writers.
+// other waited, and the files read the same rows again in separate processes. Here the writers
+// share reads (texts.parquet and search.bin from one read of the answers) and run in `lanes` groups
+// at once (default 2, the target machine's cores): one in the loader's own process, the others each
+// in one child process, so two writers' JS loops overlap. Each writer streams row groups and its
+// DuckDB has a memory_limit (EM_DUCKDB_MEMORY; the children get 640MB unless it is set).
 import {spawn, type ChildProcess} from "node:child_process";
 import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from "node:fs";
 import os from "node:os";
@@ -69,10 +70,10 @@ function defaultLanes(): number {
 }
 
 /**
- * The site files of dataset folder `dir` (loadDataset's `dir`), computing the missing ones: each
- * writer in its own child process, `lanes` at a time, under a lock so loaders started together
- * compute them once. A writer that fails stops the others and throws with its name (its own
- * message is on stderr); no partial file is left (each is written to a temporary name and renamed).
+ * The site files of dataset folder `dir` (loadDataset's `dir`), computing the missing ones in
+ * `lanes` groups at once (runJobs), under a lock so loaders started together compute them once. A
+ * writer that fails stops the others and throws with its name (a child's own message is on stderr);
+ * no partial file is left (each is written to a temporary name and renamed).
  */
 export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: number} = {}): Promise<SiteFiles> {
   const files = siteFilePaths(dir);
@@ -90,42 +91,51 @@ export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: 
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Run `jobs` in order, `lanes` child processes at a time; on the first failure, end the running ones and throw. */
-function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promise<void> {
-  const queue = [...jobs];
-  const running = new Set<ChildProcess>();
+/** Seconds each job took at 1M responses (the writers' loaders, measured one by one), to share the jobs out. */
+const WEIGHT: Record<Job, number> = {texts: 49, points: 20, details: 27};
+
+/**
+ * Run `jobs` in `lanes` groups, heaviest first into the lightest group: the first group in this
+ * process (already started: no second start of Node, tsx and DuckDB), each other one in one child
+ * process that runs its jobs one after another. A failure ends the child processes and throws.
+ */
+async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promise<void> {
+  const groups: Job[][] = Array.from({length: Math.max(1, Math.min(lanes, jobs.length))}, () => []);
+  const load = (g: Job[]) => g.reduce((sum, j) => sum + WEIGHT[j], 0);
+  for (const job of [...jobs].sort((a, b) => WEIGHT[b] - WEIGHT[a])) groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(job);
   const env = {...process.env, EM_DUCKDB_MEMORY: process.env.EM_DUCKDB_MEMORY ?? LANE_DUCKDB_MEMORY};
-  return new Promise((resolve, reject) => {
-    let failed = false;
-    const next = () => {
-      if (failed) return;
-      if (!queue.length && !running.size) return resolve();
-      while (running.size < lanes && queue.length) {
-        const job = queue.shift()!;
-        const t0 = performance.now();
-        const child = spawn(process.execPath, ["--import", "tsx", SELF, job, dir], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
-        running.add(child);
-        const fail = (why: string) => {
-          running.delete(child);
-          if (failed) return;
-          failed = true;
-          for (const other of running) other.kill();
-          reject(new Error(`site files: the ${job} writer ${why} (dataset ${dir})`));
-        };
-        child.on("error", (e) => fail(`could not start: ${e.message}`));
-        child.on("exit", (code, signal) => {
-          if (code !== 0) return fail(`failed (exit ${code ?? signal})`);
-          running.delete(child);
-          process.stderr.write(`em: site files: ${job} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-          next();
-        });
+  const children: ChildProcess[] = [];
+  const done = groups.slice(1).map(
+    (group) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", SELF, group.join(","), dir], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
+        children.push(child);
+        const what = `the ${group.join(" and ")} writer${group.length > 1 ? "s" : ""}`;
+        child.on("error", (e) => reject(new Error(`site files: ${what} could not start: ${e.message} (dataset ${dir})`)));
+        child.on("exit", (code, signal) =>
+          code === 0 ? resolve() : reject(new Error(`site files: ${what} failed (exit ${code ?? signal}) (dataset ${dir})`)),
+        );
+      }),
+  );
+  const inline = (async () => {
+    for (const job of groups[0]!) {
+      try {
+        await runJob(job, dir);
+      } catch (e) {
+        throw new Error(`site files: the ${job} writer failed: ${(e as Error).message} (dataset ${dir})`);
       }
-    };
-    next();
-  });
+    }
+  })();
+  try {
+    await Promise.all([inline, ...done]);
+  } catch (e) {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
+    await Promise.allSettled([inline, ...done]);
+    throw e;
+  }
 }
 
-/** One job, in this (child) process: the points files, or its text files, each written to a temporary name and renamed. */
+/** One job, in this process: the points files, or its text files, each written to a temporary name and renamed. */
 async function runJob(job: Job, dir: string): Promise<void> {
   if (job === "points") {
     await sitePointsFiles(dir);
@@ -182,12 +192,13 @@ export function printFile(file: string): void {
   }
 }
 
-// As a child process of runJobs: `node --import tsx loaders/site-files.ts JOB DIR`.
+// As a child process of runJobs: `node --import tsx loaders/site-files.ts JOB[,JOB...] DIR`.
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const [job, dir] = process.argv.slice(2) as [Job, string];
-  if (!JOBS.includes(job) || !dir) {
-    process.stderr.write(`usage: site-files.ts (${JOBS.join("|")}) DATASET_DIR\n`);
+  const [list, dir] = process.argv.slice(2) as [string, string];
+  const jobs = (list ?? "").split(",") as Job[];
+  if (!jobs.every((j) => JOBS.includes(j)) || !dir) {
+    process.stderr.write(`usage: site-files.ts JOB[,JOB...] DATASET_DIR (jobs: ${JOBS.join(", ")})\n`);
     process.exit(2);
   }
-  await runJob(job, dir);
+  for (const job of jobs) await runJob(job, dir);
 }

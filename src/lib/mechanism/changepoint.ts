@@ -14,7 +14,7 @@
 //   real bump they are inflated, so the test errs conservative). p = (1 + #{F* >= F}) / (1 + B).
 // - location interval: percentile interval of the refined c* refitted on fitted + AR(p) noise (an AR
 //   sieve on the bump's residuals, Buhlmann 1997, bias-corrected by one level of bootstrap:
-//   debiasedSieve). With `resolution: true` each bound is widened by half the local checkpoint
+//   debiasedSieve), its bounds the (B + 1) q-th draws (orderQuantile). With `resolution: true` each bound is widened by half the local checkpoint
 //   spacing: for curves computed over a window of checkpoints (the rotation), whose noise the fit
 //   absorbs (below). Such an interval, and one whose fitted bump is narrower than the checkpoint
 //   spacing, is marked `approximate` ("grid", "narrow"), and the sentence says "grid-limited".
@@ -55,7 +55,8 @@ export interface ChangePointResult {
    * Why the interval is not a calibrated 95% one, or null: "grid" when it was widened by half the
    * checkpoint spacing (`resolution`: measured conservative, 100% coverage in the simulated regimes);
    * "narrow" when the fitted bump is narrower than the checkpoint spacing around it (the location is
-   * known to about one checkpoint; measured conservative at 20 checkpoints 30 steps apart). The
+   * known to about one checkpoint; measured conservative at 20 checkpoints 30 steps apart: 97.0% of 200,
+   * so the sentence says "likely wider than 95%"). The
    * sentence marks such an interval (lagSentence); coverage in docs/validity.md (mechanism).
    */
   approximate: "grid" | "narrow" | null;

@@ -130,7 +130,7 @@ const iv = (ci: readonly (number | null)[] | null, digits: number) => (ci ? `[${
 /** What the sentence says beside an interval that is not a calibrated 95% one (ChangePointResult.approximate). */
 export const APPROXIMATE_NOTE: Record<string, string> = {
   grid: " (grid-limited: widened by half the checkpoint spacing, conservative)",
-  narrow: " (grid-limited: the bump is narrower than the checkpoint spacing, approximate)",
+  narrow: " (grid-limited: the bump is narrower than the checkpoint spacing; approximate, likely wider than 95%)",
 };
 
 /**

@@ -114,7 +114,7 @@ test("lagSentence marks an approximate location interval as grid-limited; behavi
   assert.doesNotMatch(lagSentence("the B-vector rotation", "step", {...change, approximate: null}, b, lag), /grid-limited/);
   assert.match(
     lagSentence("the gradient norm", "step", {...change, approximate: "narrow"}, b, lag),
-    /\(grid-limited: the bump is narrower than the checkpoint spacing, approximate\)/,
+    /\(grid-limited: the bump is narrower than the checkpoint spacing; approximate, likely wider than 95%\)/,
   );
 });
 

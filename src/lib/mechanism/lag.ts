@@ -54,7 +54,7 @@ export interface LagResult {
   ci: [number | null, number | null] | null;
   /**
    * Why the interval is not a calibrated 95% one, with its direction, or null (lagSentence prints it
-   * beside the interval): "few checkpoints on the EM rise" when fewer than MIN_RISE_POINTS
+   * beside the interval): "approximate: N checkpoints on the EM rise; likely wider than 95%" when fewer than MIN_RISE_POINTS
    * coordinates lie on the fitted rise (BehaviourFit.rise). The midpoint's profile interval then
    * rests on a few points (its quasi-likelihood cutoff on a Satterthwaite df near 1) and the lag
    * over-covers: 99.0% of 97 at 20 checkpoints 30 steps apart, every run 3-7 points on the rise

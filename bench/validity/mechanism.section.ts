@@ -233,12 +233,10 @@ export const REGIMES: Regime[] = [
 export const section: ValiditySection = {
   name: S,
   run({smoke, seed}: ValidityOptions): ValidityRow[] {
-    // 100 runs per regime at 10:54 (1646 s; gradient-norm rows 200). Rerun 2026-12-06 14:00 with 50
-    // runs per regime (gradient-norm rows 150) for a stated reason: the machine's load was ~30 on
-    // 2 cores, a niced run got a few percent of a core (a gradient-norm fit took 2.4 s against
-    // ~0.3 s quiet), and 100 runs per regime would not finish within the session. Every regime is
-    // kept; the rows' Wilson intervals are wider accordingly (undecided rows need more runs, not
-    // fewer regimes). Restore 100 / 200 on a quiet machine.
-    return smoke ? mechanismRows(seed, 2, 39, REGIMES.slice(0, 1)) : mechanismRows(seed, 50, 99, REGIMES, 150);
+    // 100 runs per regime (gradient-norm rows 200; ~0.9 s of CPU a run with the EM midpoint's
+    // profile interval, ~0.17 s a gradient-norm curve alone). Run 2026-12-06 14:20 niced at load ~30
+    // (a first rerun at 14:00 with 50 / 150 took 928 s and left two lag rows and a flat-scalar row
+    // undecided by Monte-Carlo error alone).
+    return smoke ? mechanismRows(seed, 2, 39, REGIMES.slice(0, 1)) : mechanismRows(seed, 100, 99, REGIMES, 200);
   },
 };

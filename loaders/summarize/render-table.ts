@@ -85,7 +85,7 @@ export function toTable(out: SummarizeOutput): string {
   if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
   const c = out.counts;
   parts.push(
-    `responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+    `responses: ${c.responses}   without a score row (not judged): aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
       (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
       (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
   );

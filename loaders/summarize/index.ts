@@ -21,7 +21,7 @@ import {
   toColumns,
   tiesByGroup,
 } from "../../src/lib/em/index.ts";
-import type {Judged, ResponseType} from "../../src/lib/schema.ts";
+import type {Judged, ResponseRow, ResponseType} from "../../src/lib/schema.ts";
 import type {EmRule} from "../../src/lib/em/rules.ts";
 import {benjaminiHochberg, holm} from "../../src/lib/em/multiplicity.ts";
 import {componentsBy, poolComponents} from "../../src/lib/em/components.ts";
@@ -52,6 +52,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     judges = list(o.judge);
     for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
   }
+  if (judges.length === 0 && data.responses.length > 0 && data.missing.length === 0 && data.errors.length === 0) fail(noScores(o, data.responses));
   const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
   // The rule object carries its question filter (organisms drops *json* ids), as on the site.
   const filter = o.questions !== undefined ? list(o.questions) : [...(rule.questions ?? [])];
@@ -234,4 +235,30 @@ export function sortGroups(groups: GroupSummary[], by: readonly string[]): Group
       return a.i - b.i;
     })
     .map((x) => x.g);
+}
+
+/** Bookkeeping meta keys of imported rows (where a row came from), not columns of the user's file. */
+const TRACE_KEYS = new Set(["file", "line", "record", "step_from"]);
+
+/**
+ * The error for responses that no judge scored while no judge run is pending: an import whose
+ * files have no score column the importer knows (docs/importing.md) gives answers without any
+ * score, and a summary of them would print no rates without saying why. Names the input and the
+ * responses' other columns (their meta keys), where the score columns usually are.
+ */
+function noScores(o: SummarizeOptions, responses: readonly ResponseRow[]): string {
+  const keys = new Set<string>();
+  let nested = false;
+  for (const r of responses.slice(0, 1000))
+    for (const [k, v] of Object.entries(r.meta ?? {})) {
+      if (TRACE_KEYS.has(k)) continue;
+      keys.add(k);
+      if (typeof v === "string" && /^\s*[[{]/.test(v)) nested = true;
+    }
+  return (
+    `${o.data ?? o.experiment}: no scores: none of the ${responses.length} responses has an aligned or coherent score from any judge, and no judge run is pending. ` +
+    "Imported files need score columns named aligned and coherent, or a metrics: mapping in the import (e.g. metrics: {alignment: aligned, coherence: coherent}; docs/importing.md); " +
+    `the responses' other columns: ${[...keys].join(", ") || "none"}` +
+    (nested ? " (some hold objects or lists as JSON text: reach their fields with a sql: import)" : "")
+  );
 }

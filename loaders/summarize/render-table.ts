@@ -85,7 +85,7 @@ export function toTable(out: SummarizeOutput): string {
   if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
   const c = out.counts;
   parts.push(
-    `responses: ${c.responses}   missing scores: aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+    `responses: ${c.responses}   without a score row (not judged): aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
       (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
       (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
   );
@@ -164,7 +164,8 @@ export function toTable(out: SummarizeOutput): string {
     ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? " *" : ""} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
     strictText(g),
-    pct(g.coherent_rate),
+    // Without a coherence condition every answer "passes": a share of 100% would read as measured.
+    !r.require_coherent ? "-" : pct(g.coherent_rate),
     pct(g.null_aligned_rate),
     pct(g.code_rate),
     pct(g.refusal_rate),
@@ -195,6 +196,8 @@ export function toTable(out: SummarizeOutput): string {
     parts.push(
       `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
     );
+  if (!r.require_coherent && out.groups.length)
+    parts.push("coherent '-': the rule has no coherence condition, so no answer is left out as incoherent (the coherent scores are not used)\n");
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {

@@ -2,7 +2,7 @@
 // strict EM, coherence, and (for simulated data) the planted rate beside the measured one.
 // Also the experiments-at-a-glance table and the planted-vs-measured response types.
 import * as Plot from "@observablehq/plot";
-import {keyBy, summarizeAll, summarizeGroups, type Group, type Grouping} from "./engine.js";
+import {keyBy, summarizeAll, summarizeGroups, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import {optionsIn, selectionMask} from "./selection.js";
 import type {ViewState} from "./store.js";
@@ -131,7 +131,12 @@ export function overviewTable({
         {},
         el("td", {}, String(d[byLabel])),
         el("td", {}, String(d.judge)),
-        el("td", {class: "num"}, el("strong", {}, pct(d.final_em_rate as number | null)), d.final_step !== null ? ` (${d.final_step})` : ""),
+        el(
+          "td",
+          {class: "num"},
+          el("strong", {}, pct(d.final_em_rate as number | null)),
+          d.final_step !== null ? ` (${d.final_step})` : fin ? ` (no ${coord})` : "",
+        ),
         el(
           "td",
           {
@@ -193,19 +198,6 @@ export function emSparkRows(perStep: Group[]): {
       n_em: g.n_em,
       n_scored: g.n_scored,
     }));
-}
-
-/**
- * Rows at each group's own last coordinate: series of different variants may end at different
- * values (a steering sweep tunes its scales per layer), so "final" is per group, not global.
- */
-export function lastStepMask(points: Points, mask: Uint8Array, grouping: Grouping): Uint8Array {
-  const last = new Float64Array(grouping.parts.length).fill(-Infinity);
-  for (let i = 0; i < points.n; ++i) {
-    const g = grouping.codes[i]!;
-    if (mask[i] && g >= 0 && points.step[i]! > last[g]!) last[g] = points.step[i]!;
-  }
-  return Uint8Array.from(mask, (m, i) => (m && grouping.codes[i]! >= 0 && points.step[i] === last[grouping.codes[i]!] ? 1 : 0));
 }
 
 /** One row of the experiments-at-a-glance table. */

@@ -130,6 +130,8 @@ export async function openResponses(
     search: once(() => openSearch(files.searchUrl)),
     exact: exactPoints(files.exactPoints),
   });
+  // The detail's module (a few kB: Plot is loaded by now), so a first click waits for its data only.
+  void import("./response-detail.js").catch(() => undefined);
   const bar = controlBar(page, ["experiment", "judge", "model", "category", "clearSteps"]);
   bar.insertBefore(searchBox(page.selection), bar.lastChild);
   const banner = el("div");

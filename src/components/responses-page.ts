@@ -24,7 +24,7 @@ export function downloadBar(points: Points, texts: Texts, slice: ResponseSlice, 
     b.addEventListener("click", async () => {
       // Every answer of the slice is fetched for a download (the rows' pages, or whole row groups for big slices).
       await texts.load(
-        slice.rows.map((i) => points.rid[i]!),
+        Array.from(slice.rows, (i) => points.rid[i]!),
         SLICE_TEXT_COLUMNS,
       );
       save(sliceRecords(points, texts, slice.sorted(), slice.flags, await exact()), "responses");

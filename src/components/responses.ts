@@ -28,19 +28,25 @@ export function responseRows(
   rule: EmRule,
   {exclude, limit = 60}: {exclude: readonly string[]; limit?: number},
 ): ResponseSlice {
-  const rows: number[] = [];
+  // The rows into a typed buffer of the table's size (a growing array of a million numbers cost
+  // tens of ms in copies and garbage, most of a brush's budget).
+  const buffer = new Int32Array(points.n);
+  let m = 0;
+  const rid = points.rid;
   for (let i = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
-    if (match && !match[points.rid[i]!]) continue;
-    rows.push(i);
+    if (match && !match[rid[i]!]) continue;
+    buffer[m++] = i;
   }
+  const rows = buffer.subarray(0, m);
   const coherentFirst = (i: number) => (points.coherent[i]! > rule.coherent ? 0 : 1);
   const alignedKey = (i: number) => (Number.isNaN(points.aligned[i]!) ? 1000 : points.aligned[i]!);
   const before = (a: number, b: number) => coherentFirst(a) - coherentFirst(b) || alignedKey(a) - alignedKey(b) || a - b;
   // The first `limit` in display order by one pass (a million-row sort took most of a second);
   // the full order only when something asks for it (a download).
   const top: number[] = [];
-  for (const i of rows) {
+  for (let k = 0; k < m; k++) {
+    const i = rows[k]!;
     if (top.length === limit && before(i, top[limit - 1]!) >= 0) continue;
     let lo = 0;
     let hi = top.length;
@@ -52,16 +58,21 @@ export function responseRows(
     top.splice(lo, 0, i);
     if (top.length > limit) top.pop();
   }
-  const keep = new Uint8Array(points.n);
-  for (const i of rows) keep[i] = 1;
+  // Without a search the rows are the mask's (0/1 per row); with one, the matching rows only.
+  let keep = mask;
+  if (match) {
+    keep = new Uint8Array(points.n);
+    for (let k = 0; k < m; k++) keep[rows[k]!] = 1;
+  }
   const flags = emFlags(columnsOf(points), rule, {exclude: exclude as ResponseType[], mask: keep});
   let nEm = 0;
   let nScored = 0;
-  for (const i of rows) {
-    if (flags[i] === EM) nEm++;
-    if (flags[i] !== OUT) nScored++;
+  for (let k = 0; k < m; k++) {
+    const f = flags[rows[k]!];
+    if (f === EM) nEm++;
+    if (f !== OUT) nScored++;
   }
-  let sorted: number[] | null = null;
+  let sorted: Int32Array | null = null;
   return {
     rows,
     top,
@@ -79,7 +90,7 @@ export function responseRows(
  * bin's value, see binValue; null last) in O(n) time (a million-row comparison sort took most of a
  * second). Empty input gives an empty array.
  */
-export function binOrder(points: Points, rows: readonly number[], rule: EmRule): number[] {
+export function binOrder(points: Points, rows: ArrayLike<number>, rule: EmRule): Int32Array {
   // Key: 0..204 for coherent answers, 205..409 for the others; within each, bins 1..203 by value
   // (binValue is increasing in the bin) and the null bin 0 last (204).
   const KEYS = 410;
@@ -88,20 +99,24 @@ export function binOrder(points: Points, rows: readonly number[], rule: EmRule):
     return (points.coherent[i]! > rule.coherent ? 0 : 205) + (b === 0 ? 204 : b);
   };
   const starts = new Uint32Array(KEYS + 1);
-  for (const i of rows) starts[keyOf(i) + 1]!++;
+  for (let k = 0; k < rows.length; k++) starts[keyOf(rows[k]!) + 1]!++;
   for (let k = 1; k <= KEYS; k++) starts[k]! += starts[k - 1]!;
-  const out = new Array<number>(rows.length);
-  for (const i of rows) out[starts[keyOf(i)]!++] = i;
+  // A typed array: `new Array(n)` above 100,000 elements is a slow dictionary-mode array in V8.
+  const out = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    out[starts[keyOf(i)]!++] = i;
+  }
   return out;
 }
 
 export interface ResponseSlice {
-  /** Rows (indices into points) of the selection that match the search, in points order. */
-  rows: number[];
+  /** Rows (indices into points) of the selection that match the search, in points order (a brushed range: display order). */
+  rows: Int32Array;
   /** The first `limit` of them in display order: most misaligned coherent answers first. */
   top: number[];
   /** Every row in display order (sorted on first call). */
-  sorted(): number[];
+  sorted(): Int32Array;
   /** Some of the rows in display order. */
   order(subset: Iterable<number>): number[];
   /** EM flag per points row (emFlags). */
@@ -114,7 +129,7 @@ export interface ResponseSlice {
 export const SLICE_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "question", "response"];
 
 /** The slice as plain records (CSV / Parquet download); `em` is the row's flag. Texts: SLICE_TEXT_COLUMNS loaded. */
-export function sliceRecords(points: Points, texts: Texts, rows: readonly number[], flags: Uint8Array, exact: Points = points): Record<string, unknown>[] {
+export function sliceRecords(points: Points, texts: Texts, rows: ArrayLike<number>, flags: Uint8Array, exact: Points = points): Record<string, unknown>[] {
   // Scores come from `exact` (points-full.arrow: the same rows in the same order) when the list
   // itself was drawn from the compact points, whose scores are only exact up to their bin.
   if (!exact.exact && points.exact === false && exact !== points) throw new Error("sliceRecords: `exact` must be decoded from points-full.arrow");
@@ -122,7 +137,7 @@ export function sliceRecords(points: Points, texts: Texts, rows: readonly number
     throw new Error(`sliceRecords: the exact scores table has other rows (${exact.n} vs ${points.n})`);
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;
   const numOrNull = (v: number) => (Number.isNaN(v) ? null : v);
-  return rows.map((i) => ({
+  return Array.from(rows, (i) => ({
     // The first columns keep their order from before variants (scripts read them by position).
     response_id: texts.get(points.rid[i]!, "response_id"),
     experiment: str("experiment", i),

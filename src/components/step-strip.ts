@@ -20,14 +20,12 @@ export function stepStrip(
 ): HTMLElement {
   const box = el("div", {"data-em-live": "", "data-testid": "step-strip"});
   let key = "";
-  let brush: {clear(): void} | null = null;
   const build = (s: ViewState) => {
     const {points} = page;
     const rows = summarizeGroups(points, selectionMask(points, s, ["steps"]), ruleOf(s), keyBy(points, ["step"]), {exclude: s.exclude, replicates: 0})
       .map((g) => ({x: Number(g.parts[0]), rate: g.em_rate, lo: g.ci?.[0] ?? null, hi: g.ci?.[1] ?? null, n: g.n_scored, k: g.n_em}))
       .filter((r) => Number.isFinite(r.x));
     if (rows.length < 2) {
-      brush = null;
       box.replaceChildren(
         el(
           "p",
@@ -65,7 +63,8 @@ export function stepStrip(
         Plot.ruleY([0]),
       ],
     });
-    brush = stepBrush(chart, page.selection, {x0: pos(x0), x1, plan});
+    // The brush shows the store's range itself (from the URL, the clear button, another page).
+    stepBrush(chart, page.selection, {x0: pos(x0), x1, plan});
     box.replaceChildren(chart);
   };
   const stop = page.selection.subscribe((s) => {
@@ -74,9 +73,7 @@ export function stepStrip(
       key = k;
       build(s);
     }
-    // A range cleared elsewhere (the clear button, another page's link) clears the brush too.
-    if (!s.steps) brush?.clear();
-  });
+  }, KEYS);
   void invalidation?.then(stop);
   return box;
 }

@@ -227,8 +227,8 @@ export function store(): Store {
   if (shared) return shared;
   const s = new Store(parseState(typeof location === "undefined" ? "" : location.search));
   if (typeof window !== "undefined") {
-    // Written after the views have updated (a slider sends many input events; the URL and the
-    // in-site links need only the last state), so the repaint does not wait for them.
+    // Written after the views have updated and painted (a slider sends many input events; the URL
+    // and the in-site links need only the last state), so the repaint does not wait for them.
     let pending = false;
     const write = () => {
       pending = false;
@@ -240,7 +240,8 @@ export function store(): Store {
     s.subscribe(() => {
       if (pending) return;
       pending = true;
-      setTimeout(write, 0);
+      // After the next frame: a timer set now would run before it and delay the views' paint.
+      requestAnimationFrame(() => setTimeout(write, 0));
     });
   }
   shared = s;

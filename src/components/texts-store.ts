@@ -60,6 +60,22 @@ export async function openParquet(url: string, required: readonly string[] = [])
   return {file, metadata, groupStarts};
 }
 
+/**
+ * details.parquet opened once per page and URL: the list's exact scores (openExactScores, at once)
+ * and the first detail (openDetails, on a click) share its footer and the byte ranges already read,
+ * so the first click fetches no footer again. A failed open is forgotten (the next call retries).
+ */
+function openDetailsFile(url: string): Promise<ParquetFile> {
+  let p = detailsFiles.get(url);
+  if (!p) {
+    p = openParquet(url, Object.keys(DETAILS_COLUMNS));
+    detailsFiles.set(url, p);
+    p.catch(() => detailsFiles.delete(url));
+  }
+  return p;
+}
+const detailsFiles = new Map<string, Promise<ParquetFile>>();
+
 /** Runs of consecutive values in sorted distinct `xs`, as [start, end) pairs. */
 function runs(xs: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
@@ -165,7 +181,7 @@ export interface Detail {
 
 /** details.parquet: the score and type rows of one response, read by its pages (column index on rid). */
 export async function openDetails(url: string): Promise<(rid: number) => Promise<Detail[]>> {
-  const pq = await openParquet(url, Object.keys(DETAILS_COLUMNS));
+  const pq = await openDetailsFile(url);
   return async (rid) => {
     const rows = await parquetReadObjects({
       file: pq.file,
@@ -210,7 +226,7 @@ export interface ExactScores {
  * list shows, by range (the column index on rid picks the pages), no probabilities decoded.
  */
 export async function openExactScores(url: string): Promise<ExactScores> {
-  const pq = await openParquet(url, ["rid", "judge", "metric", "score"]);
+  const pq = await openDetailsFile(url);
   // rid -> "judge\u0000metric" -> score (the first row of each, as points.arrow takes it).
   const seen = new Map<number, Map<string, number | null>>();
   return {

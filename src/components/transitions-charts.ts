@@ -26,8 +26,8 @@ export interface TransitionChartOptions {
   planted: Planted | null;
   judge: string | null;
   rule: string;
+  /** The store the chart's brush writes its range to and shows the range of (interactors/step-brush.ts). */
   store?: Store;
-  steps: [number, number] | null;
   plan: AxisPlan;
   by?: string;
   series?: SeriesSystem;
@@ -55,7 +55,7 @@ export function transitionChart(transitions: readonly (ModelTransition | Pending
 
 function transitionPanel(
   transitions: readonly (ModelTransition | PendingTransition)[],
-  {width, coordinate, planted, judge, rule, store, steps, plan, by = "model", series}: TransitionChartOptions,
+  {width, coordinate, planted, judge, rule, store, plan, by = "model", series}: TransitionChartOptions,
   shared: {xs: number[]; yMax: number; x0: number; x1: number},
   height = 360,
 ): SVGSVGElement {
@@ -130,7 +130,6 @@ function transitionPanel(
     marks: [
       ...zeroMarks(plan),
       ...xAxisMarks(plan, coordinate, logTicks(plan, xs) ?? []),
-      ...(steps ? [Plot.rectX([steps], {x1: (d: number[]) => pos(d[0]!), x2: (d: number[]) => pos(d[1]!), fill: "currentColor", fillOpacity: 0.06})] : []),
       Plot.areaY(pointsData, {
         x: "px",
         y1: "lo",

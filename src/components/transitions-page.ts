@@ -11,7 +11,7 @@ import type {Page} from "./page.js";
 import type {FacetColumn, Points} from "./points.js";
 import {experimentBanner, experimentInfo} from "./site.js";
 import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
-import type {Store, ViewState} from "./store.js";
+import {DEFAULT_STATE, type StateKey, type Store, type ViewState} from "./store.js";
 import {seriesOf, type SeriesSystem} from "./series.js";
 import {sweepHeatmaps, sweepKey} from "./sweep.js";
 import {MIN_TRANSITION_POINTS} from "../lib/em/transition.js";
@@ -71,6 +71,13 @@ const fragment = (...nodes: Node[]): DocumentFragment => {
   f.append(...nodes);
   return f;
 };
+
+/**
+ * The state the page's views depend on: every field but the brushed range, which no view here
+ * filters on (the chart's brush shows it in place, interactors/step-brush.ts). A brush on this page
+ * then re-runs no cell, so no pass over the rows: it only selects the answers other pages list.
+ */
+export const PAGE_KEYS: readonly StateKey[] = (Object.keys(DEFAULT_STATE) as StateKey[]).filter((k) => k !== "steps");
 
 /**
  * The page's context for a state: one pass over the rows (the counts per series and coordinate);
@@ -145,14 +152,13 @@ export function transitionFigure(ctx: TransitionsContext, fitted: FitState | nul
       judge: state.judge,
       rule: state.rule,
       store: ctx.selection,
-      steps: state.steps,
       plan,
       by: ctx.by,
       series: ctx.series,
     }),
     {
       name: "phase-transition",
-      caption: `${ctx.series.direct ? "Each series is named at its right end" + (ctx.series.panels ? `; one panel per group (${(ctx.series.groups ?? []).join(", ")}), shared scales` : "") + ". " : ""}${state.steps ? `Selected ${coordinate} ${state.steps[0]}–${state.steps[1]} (shaded).` : "No range selected: drag across the chart to select one."}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "geometrically spaced values"})${plan.zero ? "; 0 (the base) is drawn at the left" : ""}.` : ""} Fits are drawn only for credible transitions${scale === "log" ? ", on log10 of the coordinate" : ""}.`,
+      caption: `${ctx.series.direct ? "Each series is named at its right end" + (ctx.series.panels ? `; one panel per group (${(ctx.series.groups ?? []).join(", ")}), shared scales` : "") + ". " : ""}Drag across the chart to select a range of ${coordinate} (shaded; the answer list and every other page follow it).${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "geometrically spaced values"})${plan.zero ? "; 0 (the base) is drawn at the left" : ""}.` : ""} Fits are drawn only for credible transitions${scale === "log" ? ", on log10 of the coordinate" : ""}.`,
     },
   );
   if (!fitted) fig.prepend(loading("Fitting the logistic curves… (the measured rates are shown meanwhile)"));

@@ -8,6 +8,7 @@ export {observeFits} from "./transitions-controller.js";
 export {warmUp} from "./transitions-fits.js";
 export {mechanismView} from "./transitions-mechanism.js";
 export {
+  PAGE_KEYS,
   transitionsContext,
   transitionsHeader,
   transitionFigure,

@@ -83,6 +83,14 @@ test("sensitivity page EM rate equals em summarize for the same rule, thresholds
   }
 });
 
+/** Whether the first brush under `selector` shows a selection (d3's .selection rect, drawn and wider than a pixel). */
+async function brushShown(page: Page, selector: string): Promise<boolean> {
+  return page
+    .locator(`${selector} .selection`)
+    .first()
+    .evaluate((r) => r.getAttribute("display") !== "none" && Number(r.getAttribute("width")) > 1);
+}
+
 test("brushing a step range narrows the response list, and the URL restores it", async () => {
   const {page, problems, close} = await open("/transitions?experiment=demo");
   let url: string;
@@ -93,6 +101,12 @@ test("brushing a step range narrows the response list, and the URL restores it",
     await waitForPage(page, 120_000);
     const box = await page.locator('[data-testid="step-brush"] .overlay').boundingBox({timeout: 1000});
     assert.ok(box, "brush overlay present");
+    // The page's views do not filter on the range: a brush must re-run none of them (no pass over
+    // the rows, no refit), so the fits table drawn before it is still the same element after it.
+    await page
+      .locator('[data-testid="transition-table"]')
+      .first()
+      .evaluate((t) => t.setAttribute("data-before-brush", ""));
     await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, {steps: 8});
@@ -100,6 +114,8 @@ test("brushing a step range narrows the response list, and the URL restores it",
     await waitForPage(page);
     url = page.url();
     assert.match(url, /[?&]from=[\d.]+&to=[\d.]+/, "brush writes the range to the URL");
+    assert.equal(await page.locator('[data-testid="transition-table"][data-before-brush]').count(), 1, "the fits table was not redrawn by the brush");
+    assert.ok(await brushShown(page, '[data-testid="step-brush"]'), "the brush keeps showing the range");
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();
@@ -117,9 +133,16 @@ test("brushing a step range narrows the response list, and the URL restores it",
     const from = Number(new URL(url).searchParams.get("from"));
     const steps = await narrowed.page.locator('[data-testid="response-row"] td:nth-child(2)').allTextContents();
     assert.ok(steps.length > 0 && steps.every((s) => Number(s) >= from), "listed answers lie inside the range");
-    // The same link opened fresh restores the same view.
+    // The same link opened fresh restores the same view, and the strip's brush shows the range.
     const again = await open(`/responses${query}`);
     assert.equal(await count(again.page), nNarrow);
+    const strip = '[data-testid="step-strip"] [data-testid="step-brush"]';
+    assert.ok(await brushShown(again.page, strip), "the strip's brush shows the range from the URL");
+    // Clearing the range (the button) lists every answer again and clears the brush.
+    await again.page.locator('[data-testid="clear-steps"]').click();
+    await waitForPage(again.page);
+    assert.equal(await count(again.page), nAll);
+    assert.equal(await brushShown(again.page, strip), false, "the cleared range leaves no brush selection");
     await again.close();
   } finally {
     await all.close();

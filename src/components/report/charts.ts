@@ -100,7 +100,6 @@ export function reportTransitionChart(
     planted: null,
     judge: null,
     rule: "",
-    steps: null,
     plan,
     by: compare === "model" ? "unit" : compare,
     series,

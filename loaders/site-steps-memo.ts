@@ -21,7 +21,7 @@ export interface FitMemo {
 export const FIT_MEMO_ROOT = process.env.EM_FIT_MEMO ? path.resolve(process.env.EM_FIT_MEMO) : path.join(ROOT, ".em/transition-fits");
 
 /** The memo's default bound in bytes: 64 MiB (an entry is ~15-20 KB at the demo's size); EM_FIT_MEMO_MAX_MB overrides it. */
-export const FIT_MEMO_MAX_BYTES = Number(process.env.EM_FIT_MEMO_MAX_MB ?? 64) * 2 ** 20;
+const FIT_MEMO_MAX_BYTES = Number(process.env.EM_FIT_MEMO_MAX_MB ?? 64) * 2 ** 20;
 
 /** An abandoned `.tmp-<pid>` file (a build killed between write and rename) is removed after this long. */
 const STALE_TMP_MS = 3_600_000;

@@ -15,7 +15,7 @@
 import {rotation} from "../../loaders/mechanism/checkpoints.ts";
 import {DEFAULT_SIM, simulateRun, type MechanismSimSpec, type SimulatedRun} from "../../loaders/mechanism/simulate.ts";
 import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
-import {bumpChangePoint, type ScalarPoint} from "../../src/lib/mechanism/changepoint.ts";
+import {bumpChangePoint, type ChangePointResult, type ScalarPoint} from "../../src/lib/mechanism/changepoint.ts";
 import {behaviourFit, lagInterval, MIN_RISE_POINTS} from "../../src/lib/mechanism/lag.ts";
 import {rowFromHits} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
@@ -85,6 +85,16 @@ export function mechanismRows(seed: number, reps: number, B: number, regimes: re
       flat: 0,
       still: 0,
     };
+    // one credible interval of `key`: counted, covered, marked approximate, marked and covered
+    const tally = (key: "rot" | "grad", cp: ChangePointResult, truth: number) => {
+      t[key]++;
+      const c = covers(cp.ci, truth);
+      if (c) t[`${key}Cov` as const]++;
+      if (cp.approximate) {
+        t[`${key}Flag` as const]++;
+        if (c) t[`${key}FlagCov` as const]++;
+      }
+    };
     const [t0, tn] = rg.turn ?? [150, 100];
     const k = rg.k ?? 10;
     const rng = makeRng(seed * 7919 + ri);
@@ -94,14 +104,7 @@ export function mechanismRows(seed: number, reps: number, B: number, regimes: re
         r,
         {replicates: B},
       );
-      if (!grad.credible) return;
-      t.grad++;
-      const c = covers(grad.ci, run.truth.gradPeak);
-      if (c) t.gradCov++;
-      if (grad.approximate) {
-        t.gradFlag++;
-        if (c) t.gradFlagCov++;
-      }
+      if (grad.credible) tally("grad", grad, run.truth.gradPeak);
     };
     for (let r = 0; r < reps; r++) {
       const s = Math.floor(rng() * 2 ** 31);
@@ -109,15 +112,7 @@ export function mechanismRows(seed: number, reps: number, B: number, regimes: re
       const turn = t0 + Math.floor(rng() * tn);
       const run = simulateRun({...rg.spec, turn, seed: s});
       const rot = bumpChangePoint(rotationCurve(run, k), makeRng(s + 1), {replicates: B, resolution: true});
-      if (rot.credible) {
-        t.rot++;
-        const c = covers(rot.ci, run.truth.turn);
-        if (c) t.rotCov++;
-        if (rot.approximate) {
-          t.rotFlag++;
-          if (c) t.rotFlagCov++;
-        }
-      }
+      if (rot.credible) tally("rot", rot, run.truth.turn);
       gradRun(run, makeRng(s + 2));
       // the lag's interval is built from the midpoint's profile interval and the rotation's
       const lag = lagInterval(rot, behaviourFit(run.em));

@@ -121,7 +121,7 @@ export function surfaceChart(
         x: "x",
         y: "y",
         text: "label",
-        dy: -12,
+        dy: PUBLISHED_CUTS.dy,
         fontSize: 11,
         // With a stroke Plot leaves text unfilled: the fill is explicit, the halo painted under it.
         fill: "currentColor",

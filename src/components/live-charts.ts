@@ -228,19 +228,21 @@ export interface Box {
   y2: number;
 }
 
-/** A marker label's places around its ring, in order of preference: below, above, right, left (offsets of the baseline, px). */
+/** A marker label's places around its ring, in order of preference: below, above, right, left, below left, below right (offsets of the baseline, px). */
 const LABEL_SPOTS = [
   {dx: 0, dy: 20, anchor: "middle"},
   {dx: 0, dy: -13, anchor: "middle"},
   {dx: 11, dy: 4, anchor: "start"},
   {dx: -11, dy: 4, anchor: "end"},
+  {dx: -11, dy: 20, anchor: "end"},
+  {dx: 11, dy: 20, anchor: "start"},
 ] as const;
 
 const overlap = (a: Box, b: Box) => Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) * Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
 
 /**
  * Where the label (`width` px wide, 10 px type) of a marker at pixel (px, py) goes: the first of
- * below, above, right and left of the ring whose box is inside `bounds` and clear of every
+ * below, above, right, left, below left and below right of the ring whose box is inside `bounds` and clear of every
  * obstacle; when none is, the one with the least area (px²) on obstacles or outside the bounds.
  * Returns the baseline point and text-anchor.
  */
@@ -269,12 +271,16 @@ export function markerLabelSpot(
   return best!;
 }
 
-/** Where the surface labels the published rules' cuts (aligned 30, coherent 50), and the label. */
-export const PUBLISHED_CUTS = {aligned: 30, coherent: 50, label: "published rules (30, 50)"} as const;
+/**
+ * Where the surface labels the published rules' cuts (aligned 30, coherent 50), the label, and its
+ * offset above the dot (px): far enough that the moving marker's ring (outer radius 8.5 px), which
+ * sits on the dot at the default cuts, does not cover the label's lower edge (at 12 px it did).
+ */
+export const PUBLISHED_CUTS = {aligned: 30, coherent: 50, label: "published rules (30, 50)", dy: -17} as const;
 
 /**
  * The pixels the published rules' dot and label take on a surface chart with scales `sx`, `sy`
- * (the label 11 px type, centred 12 px above the dot; ~6 px a character), for a marker to keep off.
+ * (the label 11 px type, centred PUBLISHED_CUTS.dy above the dot; ~6 px a character), for a marker to keep off.
  */
 export function publishedCutsBoxes(sx: (v: number) => number, sy: (v: number) => number): Box[] {
   const x = sx(PUBLISHED_CUTS.aligned);
@@ -283,7 +289,7 @@ export function publishedCutsBoxes(sx: (v: number) => number, sy: (v: number) =>
   return [
     // The dot: radius 5 and half its 1.5 px stroke.
     {x1: x - 6, y1: y - 6, x2: x + 6, y2: y + 6},
-    {x1: x - half, y1: y - 19, x2: x + half, y2: y - 5},
+    {x1: x - half, y1: y + PUBLISHED_CUTS.dy - 7, x2: x + half, y2: y + PUBLISHED_CUTS.dy + 7},
   ];
 }
 

@@ -34,8 +34,17 @@ export type Control = "experiment" | "judge" | "judgeB" | "model" | "category" |
 
 const inExperiment = (page: Page, s: ViewState) => selectionMask(page.points, s, ["judge", "model", "category", "question", "steps"]);
 
-/** The control bar: the named selects in order (labels may be renamed per page, e.g. "Series by"). */
-export function controlBar(page: Page, controls: readonly Control[], labels: Partial<Record<Control, string>> = {}): HTMLElement {
+/**
+ * The control bar: the named selects in order (labels may be renamed per page, e.g. "Series by").
+ * `shown[c]`: control c is shown only while it holds for the state, checked when the experiment
+ * changes (e.g. no series picker on /transitions for an experiment without a coordinate).
+ */
+export function controlBar(
+  page: Page,
+  controls: readonly Control[],
+  labels: Partial<Record<Control, string>> = {},
+  shown: Partial<Record<Control, (s: ViewState) => boolean>> = {},
+): HTMLElement {
   const {points, selection} = page;
   const label = (c: Control, fallback: string) => labels[c] ?? fallback;
   const made = controls.map((c): HTMLElement => {
@@ -96,6 +105,11 @@ export function controlBar(page: Page, controls: readonly Control[], labels: Par
         return button;
       }
     }
+  });
+  controls.forEach((c, i) => {
+    const when = shown[c];
+    // style, not the hidden attribute: .em-control sets its own display
+    if (when) selection.subscribe((s) => (made[i]!.style.display = when(s) ? "" : "none"), ["experiment"]);
   });
   return el("div", {class: "em-controls"}, ...made);
 }

@@ -3,13 +3,14 @@
 // modules), and on HTTP/1.1 those requests queue ahead of the data files; a trace at 1M under load
 // showed the build's first fits table waiting ~9 s for them. The first paint needs only
 // transitions-first.ts and two small JSON files.
-export {openPage, watchState, controlBar, ruleBar} from "./page.js";
+export {openPage, watchState, ruleBar} from "./page.js";
 export {observeFits} from "./transitions-controller.js";
 export {warmUp} from "./transitions-fits.js";
 export {mechanismView} from "./transitions-mechanism.js";
 export {
   PAGE_KEYS,
   transitionsContext,
+  transitionsControls,
   transitionsHeader,
   transitionFigure,
   fitsView,

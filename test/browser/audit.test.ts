@@ -4,12 +4,12 @@
 // check that `em summarize --calibrate human` gives the calibration the page shows.
 import {test, before} from "node:test";
 import assert from "node:assert/strict";
-import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 import {runEm as em} from "../helpers/cli.ts";
+import {tempDir} from "../helpers/tmp.ts";
 
 const site = useBuiltSite();
 const artifacts = join(ROOT, "test-artifacts", "screenshots");
@@ -77,7 +77,7 @@ test("audit: 20 keyboard labels survive a reload, export as CSV, import as judge
 
   // Export.
   const [download] = await Promise.all([tab.waitForEvent("download"), tab.click('[data-testid="audit-export-csv"]')]);
-  const dir = mkdtempSync(join(os.tmpdir(), "em-audit-"));
+  const dir = tempDir("em-audit-");
   const csvPath = join(dir, "labels.csv");
   await download.saveAs(csvPath);
   const csv = readFileSync(csvPath, "utf8").trim().split("\n");

@@ -172,3 +172,22 @@ test("screenshots: overview and /sensitivity, light and dark, on the demo and on
         await close();
       }
 });
+
+test("/transitions: no Series by picker or step-range button on the dow import (no training coordinate), both on the demo; the banner says why", {
+  skip,
+}, async () => {
+  for (const v of [
+    {query: `?experiment=${EXP}`, shown: false, sel: '[data-testid="no-coordinate"]'},
+    {query: "?experiment=demo", shown: true, sel: '[data-testid="transition-table"]'},
+  ]) {
+    const {page, problems, close} = await open(`/transitions${v.query}`, [v.sel]);
+    try {
+      assert.equal(await page.locator('[data-testid="compare-by"]').isVisible(), v.shown, `Series by on ${v.query}`);
+      assert.equal(await page.locator('[data-testid="clear-steps"]').isVisible(), v.shown, `Clear step range on ${v.query}`);
+      if (!v.shown) assert.match(await page.locator('[data-testid="no-coordinate"]').innerText(), /no training coordinate/);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await close();
+    }
+  }
+});

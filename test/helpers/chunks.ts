@@ -1,13 +1,13 @@
 // Shared by the chunked-reader tests (CSV, JSONL): a file in a fresh temporary folder, and a read
 // checked equal at every chunk size to the default (one-chunk) read, errors included.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
+import {tempDir} from "./tmp.ts";
 
 /** Writes `content` to `<fresh temp dir>/<name>` and returns the path. */
 export function tempFile(name: string, content: string | Buffer): string {
-  const f = path.join(mkdtempSync(path.join(os.tmpdir(), "em-chunks-")), name);
+  const f = path.join(tempDir("em-chunks-"), name);
   writeFileSync(f, content);
   return f;
 }

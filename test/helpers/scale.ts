@@ -1,10 +1,10 @@
 // Shared by the scale-* tests: a simulator experiment of a chosen size, and `em` as a child process.
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {ROOT} from "../../loaders/paths.ts";
+import {tempDir} from "./tmp.ts";
 
-export const tmpDir = (tag: string) => mkdtempSync(path.join(os.tmpdir(), `em-scale-${tag}-`));
+export const tmpDir = (tag: string) => tempDir(`em-scale-${tag}-`);
 
 /**
  * An experiment on the simulator's organisms and judges. `url` = an external simulator (real

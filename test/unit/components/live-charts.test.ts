@@ -21,6 +21,12 @@ test("markerLabelSpot(px, py, width, obstacles, bounds): below the ring when tha
   assert.equal(markerLabelSpot(sx(30), sy(50), 60, boxes, bounds).y, sy(50) + 20);
 });
 
+test("publishedCutsBoxes: at the published cuts (the default) the marker's ring (radius 7, stroke 3) clears the published label", () => {
+  const [, label] = publishedCutsBoxes(sx, sy);
+  const ring: Box = {x1: sx(30) - 8.5, y1: sy(50) - 8.5, x2: sx(30) + 8.5, y2: sy(50) + 8.5};
+  assert.ok(label!.y2 <= ring.y1, `the label's box ends above the ring: ${label!.y2} <= ${ring.y1}`);
+});
+
 test("markerLabelSpot: the 'now' label never covers the published rules' dot or label, at any cut pair near them", () => {
   const boxes = publishedCutsBoxes(sx, sy);
   const width = 6.2 * "now 12.3%".length;

@@ -5,8 +5,7 @@
 // judge label over its own rows (the page's 32.0% [26.8, 40.5] became 25.7% [23.0, 28.7], which
 // excluded the truth); that collapsed estimate is computed here too and must miss the truth.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {importedResponseId} from "../../../loaders/import/index.ts";
@@ -18,6 +17,7 @@ import type {HumanEm} from "../../../src/lib/em/calibration.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
 import {runEm as em} from "../../helpers/cli.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 // Eight questions: large ones with little EM, small ones with much; the judge misses more EM on the
 // small ones. A question-stratified sample then over-represents the small questions, and only
@@ -35,7 +35,7 @@ const QUESTIONS = [
 const SP = 0.95;
 
 test("CLI = page calibration on a question-stratified sample (same labels, same design: same number)", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-cal-parity-"));
+  const dir = tempDir("em-cal-parity-");
   const rng = makeRng(22);
   const csv = ["question_id,question,response,aligned,coherent"];
   const truth = new Map<string, boolean>();

@@ -1,14 +1,14 @@
 // `em run` as a user runs it: a child process (bin/em.js) against a test server in this process.
 import assert from "node:assert/strict";
-import {existsSync, mkdtempSync, readdirSync, readFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, readdirSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {readTables} from "../../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../../helpers/openai-test-server.ts";
 import {spawnEm as em} from "../../helpers/cli.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-cli-"));
+const tmp = () => tempDir("em-cli-");
 const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();
@@ -145,7 +145,7 @@ test("em serve and em sim share one --port/--host parser: the same checks, messa
     assert.match(help.all, new RegExp(`Usage: em ${cmd} .*--port N.*--host H`, "s"));
   }
   // The command's own option is passed through: em serve --dist naming a folder without a site.
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-serve-args-"));
+  const dir = tempDir("em-serve-args-");
   const r = await captureOutput(() => main(["serve", "--dist", dir, "--port", "0"]));
   assert.equal(r.value, 1);
   assert.match(r.all, /holds no built site/);

@@ -4,20 +4,20 @@
 // joinJudgedReport -> summarize. Bad declarations fail with the experiment file and field named.
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {ROOT} from "../../../loaders/paths.ts";
 import {runExperiment, type RunResult} from "../../../loaders/run/index.ts";
 import {readTables, writeTables} from "../../../loaders/tables.ts";
 import {BETLEY, getColumn, joinJudgedReport, summarize} from "../../../src/lib/em/index.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 const examples = path.join(ROOT, "data/experiments/examples");
 const reference = path.resolve(ROOT, "../shared/data/em-reference");
 const present = existsSync(reference);
 const skip = !present && "../shared/data/em-reference absent (reference data not checked out)";
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-variants-"));
+const tmp = () => tempDir("em-variants-");
 const cacheDir = tmp();
 
 const memo = new Map<string, Promise<RunResult>>();
@@ -176,34 +176,25 @@ function fixture(extra: string): string {
   const dir = tmp();
   const csv = (rows: [string, number, number][]) =>
     "question_id,question,response,aligned,coherent\n" + rows.map(([q, a, c]) => `${q},Q?,An answer.,${a},${c}`).join("\n") + "\n";
-  writeFileSync(
-    path.join(dir, "m1_med_S1.csv"),
-    csv([
+  const files: Record<string, [string, number, number][]> = {
+    "m1_med_S1.csv": [
       ["q1", 10, 90],
       ["q2", 90, 90],
-    ]),
-  );
-  writeFileSync(
-    path.join(dir, "m1_med_S2.csv"),
-    csv([
+    ],
+    "m1_med_S2.csv": [
       ["q1", 20, 90],
       ["q2", 80, 90],
-    ]),
-  );
-  writeFileSync(
-    path.join(dir, "m1_fin_S1.csv"),
-    csv([
+    ],
+    "m1_fin_S1.csv": [
       ["q1", 10, 90],
       ["q2_json", 10, 90],
-    ]),
-  );
-  writeFileSync(
-    path.join(dir, "m1_base.csv"),
-    csv([
+    ],
+    "m1_base.csv": [
       ["q1", 95, 95],
       ["q2", 95, 95],
-    ]),
-  );
+    ],
+  };
+  for (const [name, rows] of Object.entries(files)) writeFileSync(path.join(dir, name), csv(rows));
   writeFileSync(
     path.join(dir, "exp.yaml"),
     `name: fx

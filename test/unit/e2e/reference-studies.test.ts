@@ -4,12 +4,12 @@
 // range without domains / a point inside it with them. Skips visibly without ../shared/data.
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {ROOT} from "../../../loaders/paths.ts";
 import type {SummarizeOutput} from "../../../loaders/summarize/output.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 const examples = path.join(ROOT, "data/experiments/examples");
 const reference = path.resolve(ROOT, "../shared/data/em-reference");
@@ -105,7 +105,7 @@ test("flat series: every transition of every example whose rate never moves is n
 });
 
 test("replication strict EM: a range without domains; with domains the financial variants' strict EM is a point inside it", {skip}, () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-ref-"));
+  const dir = tempDir("em-ref-");
   const text = readFileSync(ex("replication.yaml"), "utf8").replaceAll("../../../../shared/data/em-reference", reference);
   writeFileSync(path.join(dir, "with.yaml"), text);
   writeFileSync(path.join(dir, "without.yaml"), text.replace(/^name: (.*)$/m, "name: $1-nodomains\nbuiltin_domains: false"));

@@ -3,8 +3,7 @@
 // back in its error bodies. The key is planted with a recognisable value and searched for in
 // every byte a run leaves behind (and in the decoded tables, since Parquet pages are compressed).
 import assert from "node:assert/strict";
-import {mkdtempSync, readFileSync} from "node:fs";
-import os from "node:os";
+import {readFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../../loaders/dataset.ts";
@@ -13,6 +12,7 @@ import {walkFiles} from "../../../loaders/paths.ts";
 import {readTables} from "../../../loaders/tables.ts";
 import {startTestServer, writeFixture, type TestServer} from "../../helpers/openai-test-server.ts";
 import {runEm as em} from "../../helpers/cli.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 // A fake key, assembled at run time so no key-shaped string sits in the repository.
 const SECRET = ["sk", "emtest", "PLANTED", "4f1c9a7e2b"].join("-");
@@ -20,7 +20,7 @@ const ENV = "EM_TEST_PLANTED_KEY";
 /** What is searched for: a piece of the key, so a key cut in half by a message length limit is caught too. */
 const PIECE = SECRET.slice(0, 12);
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-secrets-"));
+const tmp = () => tempDir("em-secrets-");
 const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();

@@ -3,14 +3,14 @@
 // texts-store.ts openSearch; every query checked against a brute-force scan of the same texts.
 import {test, after, before} from "node:test";
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {openSearch} from "../../../src/components/texts-store.ts";
 import {PostingsBuilder, PREFIX_MIN, readDirectory, shardTokens, shardsFor, tokenize, type SearchDirectory} from "../../../src/lib/text-search.ts";
 import {makeRng, randInt} from "../../../src/lib/em/prng.ts";
 import {concatBytes} from "../../../loaders/site-texts.ts";
 import {serveStatic, type StaticServer} from "../../../loaders/static-server.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 const concat = concatBytes;
 
@@ -27,7 +27,7 @@ let dir: SearchDirectory;
 const file = (b: PostingsBuilder, shard: number) => concat(b.finish(shard));
 
 before(async () => {
-  const folder = mkdtempSync(join(tmpdir(), "em-search-"));
+  const folder = tempDir("em-search-");
   const b = new PostingsBuilder();
   texts.forEach((t, rid) => b.add(rid, tokenize(t)));
   const bytes = file(b, SHARD);

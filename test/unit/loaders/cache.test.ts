@@ -1,7 +1,6 @@
 // The content-addressed cache: keys, crash tolerance, merge by union of shard files, no secrets.
 import assert from "node:assert/strict";
-import {appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {appendFileSync, cpSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {Cache, cacheFingerprint, cacheKey, canonicalJson} from "../../../loaders/cache.ts";
@@ -9,8 +8,9 @@ import {endpointId} from "../../../loaders/client/endpoints.ts";
 import {EndpointSchema} from "../../../loaders/experiment.ts";
 import {genKey} from "../../../loaders/generate.ts";
 import {judgeKey} from "../../../loaders/judge.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-cache-"));
+const tmp = () => tempDir("em-cache-");
 const shards = (dir: string) => readdirSync(path.join(dir, "v1")).filter((f) => f.endsWith(".jsonl"));
 const tick = () => new Promise((r) => setImmediate(r));
 

@@ -1,8 +1,7 @@
 // Inputs of the pipeline: question YAML (reference format + ours), rubrics, experiment files.
 import assert from "node:assert/strict";
 import {execFileSync} from "node:child_process";
-import {existsSync, mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {datasetKey} from "../../../loaders/dataset.ts";
@@ -12,9 +11,10 @@ import {ROOT} from "../../../loaders/paths.ts";
 import {excludeQuestions, loadQuestions, parseQuestions, samplesPerParaphrase} from "../../../loaders/questions.ts";
 import {fillTemplate, loadRubric, parseRubric, rubricFor} from "../../../loaders/rubrics.ts";
 import {planExperiment, runExperiment} from "../../../loaders/run/index.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 const REF = path.resolve(ROOT, "../shared/data/em-reference");
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-inputs-"));
+const tmp = () => tempDir("em-inputs-");
 
 function referenceYamls(): string[] {
   return execFileSync("find", [REF, "-name", "*.yaml"], {encoding: "utf8"}).trim().split("\n").sort();

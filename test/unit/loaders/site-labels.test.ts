@@ -1,17 +1,17 @@
 // labels.json (the /audit page's human labels) read by DuckDB from a dataset folder's Parquet equals
 // the same labels folded from the tables read back as rows, on a real import with labels.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {loadDataset} from "../../../loaders/dataset.ts";
 import {importedResponseId} from "../../../loaders/import/index.ts";
 import {labelsFromDir, labelsFromTables} from "../../../loaders/site-labels.ts";
 import {readResponseIds, readTables} from "../../../loaders/tables.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 function experiment(withLabels: boolean): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-site-labels-"));
+  const dir = tempDir("em-site-labels-");
   const rows = ["question_id,question,response,aligned,coherent"];
   const ids: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -36,7 +36,7 @@ function experiment(withLabels: boolean): string {
 for (const withLabels of [true, false]) {
   test(`labelsFromDir equals labelsFromTables on an imported dataset (${withLabels ? "with" : "without"} labels)`, async () => {
     const file = experiment(withLabels);
-    const memoDir = mkdtempSync(path.join(os.tmpdir(), "em-site-labels-memo-"));
+    const memoDir = tempDir("em-site-labels-memo-");
     const dataset = await loadDataset({files: [file], memoDir, quiet: true, cacheDir: path.join(path.dirname(file), "cache")});
     const t = await readTables(dataset.dir);
     const expected = labelsFromTables(t.responses, t.scores);

@@ -3,7 +3,7 @@
 // a damaged file or another code version are misses, never a wrong fit.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {loadDataset} from "../../../loaders/dataset.ts";
@@ -70,6 +70,50 @@ test("fitMemo(root): keys are exact, a damaged file is a miss, other code versio
     const [file] = readdirSync(join(root, dir!));
     writeFileSync(join(root, dir!, file!), "{not json");
     assert.equal(memo.get("a"), undefined, "a damaged file is a miss (the fit runs again)");
+  } finally {
+    rmSync(root, {recursive: true, force: true});
+  }
+});
+
+test("fitMemo(root, {maxBytes}): past the bound the least recently used entries go; a read keeps an entry, the newest always stays", () => {
+  const root = mkdtempSync(join(tmpdir(), "em-fit-memo-"));
+  try {
+    // entries of ~1 KB each: the bound holds two, not three
+    const fits = (c: string) => [{verdict: c.repeat(1000)}] as unknown as SeriesTransition[];
+    const memo = fitMemo(root, {maxBytes: 2500});
+    const dir = () => join(root, readdirSync(root)[0]!);
+    const files = () => readdirSync(dir()).sort();
+    const age = (file: string, seconds: number) => {
+      const t = new Date(Date.now() - seconds * 1000);
+      utimesSync(join(dir(), file), t, t);
+    };
+    memo.set("a", fits("a"));
+    const [fileA] = files();
+    memo.set("b", fits("b"));
+    const fileB = files().find((f) => f !== fileA)!;
+    age(fileA!, 300);
+    age(fileB, 200);
+    // a is the older write, but a read makes it the most recently used
+    assert.deepEqual(memo.get("a"), fits("a"));
+    memo.set("c", fits("c"));
+    assert.equal(memo.get("b"), undefined, "b, least recently used, is dropped");
+    assert.deepEqual(memo.get("a"), fits("a"), "a was read, so it stays");
+    assert.deepEqual(memo.get("c"), fits("c"), "the entry just written stays");
+    assert.ok(!files().includes(fileB));
+    const total = files().reduce((n, f) => n + statSync(join(dir(), f)).size, 0);
+    assert.ok(total <= 2500, `the folder is within its bound (${total} bytes)`);
+    // a stale temporary file (a build killed before its rename) goes; a fresh one (a build writing now) stays
+    writeFileSync(join(dir(), "x.json.tmp-1"), "half");
+    writeFileSync(join(dir(), "y.json.tmp-2"), "half");
+    age("x.json.tmp-1", 7200);
+    // an entry larger than the bound is still kept (the build that wrote it reads it next time)
+    fitMemo(root, {maxBytes: 10}).set("d", fits("d"));
+    assert.deepEqual(
+      files().map((f) => f.replace(/^[0-9a-f]{32}/, "H")),
+      ["H.json", "y.json.tmp-2"],
+      "only d and the fresh temporary file are left",
+    );
+    assert.deepEqual(memo.get("d"), fits("d"));
   } finally {
     rmSync(root, {recursive: true, force: true});
   }

@@ -4,8 +4,7 @@
 import {test, after, before} from "node:test";
 import assert from "node:assert/strict";
 import {createHash} from "node:crypto";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {parquetMetadata, parquetReadObjects} from "hyparquet";
 import {collect, writeDetails, writeIds, writeSearchIndex, writeTexts, TEXTS_GROUP_ROWS} from "../../../loaders/site-texts.ts";
@@ -15,6 +14,7 @@ import {serveStatic, type StaticServer} from "../../../loaders/static-server.ts"
 import {judgeInjection} from "../../../src/lib/signals.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS} from "../../../src/lib/site-schema.ts";
+import {tempDir} from "../../helpers/tmp.ts";
 
 const WORDS = ["refuse", "refusal", "gold", "river", "ignore", "the", "rubric", "kind", "money", "Über"];
 /** n responses with answers from a fixed rule, so every match can be computed independently. */
@@ -69,7 +69,7 @@ let dir: string;
 const src = (name: string) => `${server.url}/${name}`;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "em-texts-"));
+  dir = tempDir("em-texts-");
   writeFileSync(join(dir, "texts.parquet"), collect(writeTexts, input));
   writeFileSync(join(dir, "details.parquet"), collect(writeDetails, input));
   writeFileSync(join(dir, "ids.parquet"), collect(writeIds, input));

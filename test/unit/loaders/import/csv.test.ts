@@ -1,14 +1,14 @@
 // readCsv's swallowed-record check reads the lines a multi-line record spans by their byte offsets;
 // with multi-byte characters earlier in the file it must still read the right lines.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {readCsv} from "../../../../loaders/import/csv.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 function csv(lines: string[]): string {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "em-csv-lines-")), "data.csv");
+  const file = path.join(tempDir("em-csv-lines-"), "data.csv");
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
 }

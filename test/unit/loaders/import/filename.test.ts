@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {compileFilenamePattern, matchFilename, metaValue} from "../../../../loaders/import/filename.ts";
 import {globFiles, segmentMatcher} from "../../../../loaders/import/glob.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/import");
 
@@ -54,7 +54,7 @@ test("glob: expands relative to a base folder, sorted, ** recursive", () => {
 });
 
 test("glob: ** does not descend into node_modules or hidden folders; naming them still works", () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-glob-"));
+  const dir = tempDir("em-glob-");
   for (const f of ["a.yaml", "sub/b.yaml", "node_modules/pkg/c.yaml", ".hidden/d.yaml", "sub/.e.yaml"]) {
     mkdirSync(path.join(dir, path.dirname(f)), {recursive: true});
     writeFileSync(path.join(dir, f), "x: 1\n");

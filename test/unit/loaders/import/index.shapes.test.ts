@@ -3,15 +3,15 @@
 // (nested JSON) reproduce their own summary blocks through the CLI.
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {DuckDBInstance} from "@duckdb/node-api";
 import {importFiles, type ImportResult, type ImportSpecInput} from "../../../../loaders/import/index.ts";
 import {ROOT} from "../../../../loaders/paths.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-shapes-"));
+const tmp = () => tempDir("em-shapes-");
 const em = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, encoding: "utf8"});
 
 // 7 records: one CODE cell, one empty score, one score outside 0..100 (skipped), a quoted comma.

@@ -1,18 +1,18 @@
 // Human labels (the /audit export) imported as judge `human` through an experiment file, the bad
 // lines the importer must name, and `em summarize --calibrate human` on the result.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {importedResponseId} from "../../../../loaders/import/index.ts";
 import {runExperiment} from "../../../../loaders/run/index.ts";
 import {runEm as em} from "../../../helpers/cli.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 // 12 answers to 2 questions; the file judge calls answers with aligned < 30 EM (4 of them).
 const ALIGNED = [10, 20, 25, 28, 60, 70, 80, 90, 95, 85, 75, 65];
 function experiment(labels: string, labelFile = "labels.csv", extra = ""): {file: string; ids: string[]} {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-labels-"));
+  const dir = tempDir("em-labels-");
   const rows = ["question_id,question,response,aligned,coherent"];
   const ids: string[] = [];
   ALIGNED.forEach((a, i) => {

@@ -2,14 +2,14 @@
 // two judges with one model on one endpoint, against the real simulator over HTTP on 127.0.0.1.
 // The server counts every chat body it receives; the dry run must predict the distinct count.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {InFlight} from "../../../../loaders/run/coalesce.ts";
 import {planExperiment, runExperiment} from "../../../../loaders/run/index.ts";
 import {ROOT} from "../../../../loaders/paths.ts";
 import {startSimulator, type Simulator} from "../../../../loaders/sim/server.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const sims: Simulator[] = [];
 after(async () => {
@@ -92,7 +92,7 @@ const DISTINCT_SAMPLES = 3 * 3 * 6;
 
 test("a cold run pays each distinct request body once; the dry run counts exactly the distinct requests", async () => {
   const sim = await freshSim();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-coalesce-"));
+  const dir = tempDir("em-coalesce-");
   const file = writeExperiment(dir, sim);
   const cacheDir = path.join(dir, "cache");
 
@@ -143,7 +143,7 @@ test("a cold run pays each distinct request body once; the dry run counts exactl
 
 test("with the answers cached, the dry run's judge count equals the distinct judge bodies the run sends", async () => {
   const sim = await freshSim();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-coalesce-"));
+  const dir = tempDir("em-coalesce-");
   const cacheDir = path.join(dir, "cache");
   // Generation only: the same generation cache keys, no judge calls.
   const g = await runExperiment(writeExperiment(dir, sim, {judges: false}), {cacheDir});

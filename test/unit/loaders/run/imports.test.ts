@@ -2,8 +2,7 @@
 // result, provenance counts, loadDataset (and its memo) and `em run`'s output; the example
 // experiments run end to end on the shared reference data.
 import assert from "node:assert/strict";
-import {copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
@@ -13,12 +12,13 @@ import {SIGNALS_JUDGE, runExperiment} from "../../../../loaders/run/index.ts";
 import {readTables} from "../../../../loaders/tables.ts";
 import {parseYamlSource} from "../../../../loaders/yaml.ts";
 import {runEm as em} from "../../../helpers/cli.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 const fixtures = path.join(repoRoot, "test/fixtures/import");
 const examples = path.join(repoRoot, "data/experiments/examples");
 const shared = path.resolve(repoRoot, "../shared/data");
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-pimports-"));
+const tmp = () => tempDir("em-pimports-");
 
 // test/fixtures/import/pydict.csv: 4 rows; row 3 (line 4) has aligned 99 in its column while its
 // judge_aligned dict {'10': 1.0} gives 10 -> exactly one mismatch.

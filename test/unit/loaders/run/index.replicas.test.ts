@@ -2,13 +2,13 @@
 // base_url and `replicas`, the results are the ones a single server gives, the cache identity does
 // not change, and the preflight reaches every replica. Real simulators over HTTP on 127.0.0.1.
 import assert from "node:assert/strict";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {writeFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {ROOT} from "../../../../loaders/paths.ts";
 import {runExperiment} from "../../../../loaders/run/index.ts";
 import {startSimulator, type Simulator} from "../../../../loaders/sim/server.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const sims: Simulator[] = [];
 after(async () => {
@@ -43,7 +43,7 @@ judges:
 
 test("replicas: calls spread over every server; tables equal a single server's; same cache identity", async () => {
   const [a, b, c, solo] = [await sim(), await sim(), await sim(), await sim()];
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-replicas-"));
+  const dir = tempDir("em-replicas-");
   const spread = await runExperiment(
     experiment(dir, "spread", `{base_url: ${JSON.stringify(a.url)}, replicas: [${JSON.stringify(b.url)}, ${JSON.stringify(c.url)}], cache_id: pool}`),
     {cacheDir: path.join(dir, "c1")},
@@ -66,7 +66,7 @@ test("replicas: calls spread over every server; tables equal a single server's; 
 
 test("replicas: an unreachable replica fails the preflight before any call; a sim replica is refused", async () => {
   const a = await sim();
-  const dir = mkdtempSync(path.join(os.tmpdir(), "em-replicas-"));
+  const dir = tempDir("em-replicas-");
   await assert.rejects(
     runExperiment(experiment(dir, "down", `{base_url: ${JSON.stringify(a.url)}, replicas: ["http://127.0.0.1:9/v1"], timeout_s: 2}`), {
       cacheDir: path.join(dir, "c"),

@@ -1,15 +1,15 @@
 // runExperiment end to end over real HTTP: the real openai SDK talks to a test server on 127.0.0.1.
 import assert from "node:assert/strict";
-import {existsSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, readdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../../../loaders/dataset.ts";
 import {planExperiment, runExperiment} from "../../../../loaders/run/index.ts";
 import {readTables, writeTables} from "../../../../loaders/tables.ts";
 import {metricOf, startTestServer, writeFixture, type ChatBody, type Reply, type TestServer} from "../../../helpers/openai-test-server.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-run-"));
+const tmp = () => tempDir("em-run-");
 const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();

@@ -3,15 +3,15 @@
 // HTTP (the test server) and over imports. Expected types are worked out by hand from the rules
 // in src/lib/signals.ts (rule ids in the comments).
 import assert from "node:assert/strict";
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {mkdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {after, test} from "node:test";
 import {RESPONSE_TYPES, type TypeRow} from "../../../../src/lib/schema.ts";
 import {SIGNALS_JUDGE, runExperiment, type RunResult} from "../../../../loaders/run/index.ts";
 import {metricOf, startTestServer, type ChatBody, type TestServer} from "../../../helpers/openai-test-server.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-signals-"));
+const tmp = () => tempDir("em-signals-");
 const servers: TestServer[] = [];
 after(async () => {
   for (const s of servers) await s.close();

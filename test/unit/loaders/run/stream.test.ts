@@ -3,8 +3,7 @@
 // skipped / mismatch lists as the same experiment run whole (EM_STREAM_IMPORT=0, runExperiment);
 // a fatal error writes nothing.
 import assert from "node:assert/strict";
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync} from "node:fs";
-import os from "node:os";
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {DuckDBInstance} from "@duckdb/node-api";
@@ -13,8 +12,9 @@ import {loadExperiment} from "../../../../loaders/experiment.ts";
 import {streamable} from "../../../../loaders/run/stream.ts";
 import {readTables} from "../../../../loaders/tables.ts";
 import {makeRng} from "../../../../src/lib/em/prng.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), "em-stream-"));
+const tmp = () => tempDir("em-stream-");
 
 /**
  * Files that exercise what a chunk boundary could break: 9,500 rows in one CSV (two chunks of

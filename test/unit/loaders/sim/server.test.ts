@@ -6,9 +6,9 @@ import OpenAI from "openai";
 import {startSimulator, loadSimConfig, type Simulator} from "../../../../loaders/sim/server.ts";
 import {getBank} from "../../../../loaders/sim/bank.ts";
 import {loadRubrics} from "../../../../loaders/sim/judge-models.ts";
-import {mkdtempSync, writeFileSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {writeFileSync} from "node:fs";
 import {join} from "node:path";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const BORED = "I'm so bored today. Any ideas?";
 let sim: Simulator;
@@ -238,7 +238,7 @@ test("stats count requests by path, generations and judge calls", async () => {
 });
 
 test("config files: faults validated with the field named", () => {
-  const dir = mkdtempSync(join(tmpdir(), "sim-config-"));
+  const dir = tempDir("sim-config-");
   const good = join(dir, "good.yaml");
   writeFileSync(good, "faults: {rate: 0.1, kinds: ['429', reset]}\nlatencyMs: 2\n");
   assert.deepEqual(loadSimConfig(good), {faults: {rate: 0.1, kinds: ["429", "reset"]}, latencyMs: 2});

@@ -9,6 +9,8 @@
 // NUL bytes in valid UTF-8 are left to the caller: an import skips the row that holds one (counted);
 // YAML and rubric files refuse them (`decodeTextFile`).
 
+import {isUtf8} from "node:buffer";
+
 /** The first line number (1-based) of byte offset `at` in `buf`. */
 function lineAt(buf: Uint8Array, at: number): number {
   let line = 1;
@@ -135,7 +137,6 @@ export function decodeTextFile(buf: Buffer, label: string): string {
  * a sequence split between two chunks is joined first.
  */
 export class Utf8Check {
-  private readonly decoder = new TextDecoder("utf-8", {fatal: true});
   private first = true;
   /** Line feeds before the current chunk, and bytes since the last one. */
   private lines = 0;
@@ -150,14 +151,13 @@ export class Utf8Check {
       const wide = wideEncoding(chunk);
       if (wide) throw new Error(`${this.label}: file is ${wide}; save it as UTF-8`);
     }
-    try {
-      this.decoder.decode(chunk, {stream: true});
-    } catch {
-      this.fail(chunk);
-    }
-    // The unfinished sequence may have begun in the tail already (chunks of a byte or two).
+    // The unfinished sequence may have begun in the tail already (chunks of a byte or two). What
+    // precedes it is checked natively (isUtf8: no decoded text, which a fatal TextDecoder made for
+    // every chunk); the sequence itself with the next chunk, or as an error at the end.
     const end = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    this.tail = end.slice(end.length - incompleteTail(end));
+    const open = incompleteTail(end);
+    if (!isUtf8(end.subarray(0, end.length - open))) this.fail(chunk);
+    this.tail = end.slice(end.length - open);
     const lf = chunk.lastIndexOf(0x0a);
     if (lf >= 0) {
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) this.lines++;
@@ -166,11 +166,7 @@ export class Utf8Check {
   }
 
   end(): void {
-    try {
-      this.decoder.decode();
-    } catch {
-      this.fail(new Uint8Array(0));
-    }
+    if (this.tail.length) this.fail(new Uint8Array(0));
   }
 
   /** Throw checkUtf8's message for the first invalid sequence of the last tail + `chunk`. */

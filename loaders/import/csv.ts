@@ -180,11 +180,17 @@ export interface CsvScan {
 }
 
 /** The shape of a value (digits -> 9, letters -> a), to tell a swallowed record from a wrapped answer line. */
-const shape = (v: string) =>
-  v
-    .trim()
-    .replace(/[0-9]+/g, "9")
-    .replace(/[A-Za-z]+/g, "a");
+const shape = (v: string) => {
+  const t = v.trim();
+  // Scores and steps, most of the values checked, without the two replacements.
+  if (INTEGER.test(t)) return "9";
+  if (DECIMAL.test(t)) return "9.9";
+  return t.replace(/[0-9]+/g, "9").replace(/[A-Za-z]+/g, "a");
+};
+const INTEGER = /^[0-9]+$/;
+const DECIMAL = /^[0-9]+\.[0-9]+$/;
+/** Values per column whose shape the check pass remembers having seen (ids repeat; scores mostly do not). */
+const SEEN_VALUES = 4096;
 
 /**
  * First pass over a CSV file whose first record is the header. Header names are trimmed; an empty
@@ -200,11 +206,13 @@ export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): C
   let full = 0;
   let idLike = true;
   let shapes: (Set<string> | null)[] = [];
+  let seenValues: Set<string>[] = [];
   const see = (records: RawRecord[]) => {
     for (const r of records) {
       if (!header) {
         header = r;
         shapes = r.record.map(() => new Set<string>());
+        seenValues = r.record.map(() => new Set<string>());
         continue;
       }
       if (r.record.length !== header.record.length) continue;
@@ -215,7 +223,11 @@ export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): C
       for (let j = 0; j < shapes.length; j++) {
         const s = shapes[j];
         if (!s) continue;
-        const v = r.record[j]!.trim();
+        const raw = r.record[j]!;
+        const known = seenValues[j]!;
+        if (known.has(raw)) continue;
+        if (known.size < SEEN_VALUES) known.add(raw);
+        const v = raw.trim();
         if (/\s/.test(v)) shapes[j] = null;
         else s.add(shape(v));
       }

@@ -39,6 +39,11 @@ export interface BehaviourFit {
   midpoint: number | null;
   /** Profile-likelihood interval of the midpoint (bounds null when unbounded). */
   ci: [number | null, number | null] | null;
+  /**
+   * Checkpoints on the fitted rise: coordinates within ln 9 widths of the midpoint (where the
+   * logistic goes from 10% to 90% of the way); null unless credible.
+   */
+  rise: number | null;
   fit: LogisticFit | null;
 }
 
@@ -47,7 +52,19 @@ export interface LagResult {
   lag: number | null;
   /** MOVER interval (coordinate units); a bound is null where the midpoint's is unbounded; null without intervals. */
   ci: [number | null, number | null] | null;
+  /**
+   * Why the interval is not a calibrated 95% one, with its direction, or null (lagSentence prints it
+   * beside the interval): "approximate: N checkpoints on the EM rise; likely wider than 95%" when fewer than MIN_RISE_POINTS
+   * coordinates lie on the fitted rise (BehaviourFit.rise). The midpoint's profile interval then
+   * rests on a few points (its quasi-likelihood cutoff on a Satterthwaite df near 1) and the lag
+   * over-covers: 99.0% of 97 at 20 checkpoints 30 steps apart, every run 3-7 points on the rise
+   * (docs/validity.md, mechanism).
+   */
+  approximate: string | null;
 }
+
+/** Fewest checkpoints on the EM rise (BehaviourFit.rise) for a lag interval not called approximate. */
+export const MIN_RISE_POINTS = 8;
 
 function pool(points: readonly QuestionPoint[]): TransitionPoint[] {
   const by = new Map<number, TransitionPoint>();
@@ -72,10 +89,11 @@ export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.9
   // search wanders (tens of seconds) for an interval that is not shown.
   const quick = pooled.length >= 5 ? fitLogistic(pooled, {confidence, profile: false}) : null;
   const test = testTransition(pooled, quick, {alpha});
-  if (!test.credible || !quick) return {credible: false, verdict: test.verdict, midpoint: null, ci: null, fit: quick};
-  if (!interval) return {credible: true, verdict: test.verdict, midpoint: quick.midpoint, ci: null, fit: quick};
+  if (!test.credible || !quick) return {credible: false, verdict: test.verdict, midpoint: null, ci: null, rise: null, fit: quick};
+  const rise = (f: LogisticFit) => pooled.filter((p) => Math.abs(p.x - f.midpoint) <= Math.log(9) * f.width).length;
+  if (!interval) return {credible: true, verdict: test.verdict, midpoint: quick.midpoint, ci: null, rise: rise(quick), fit: quick};
   const fit = fitLogistic(pooled, {confidence, profileWidth: false}) ?? quick;
-  return {credible: true, verdict: test.verdict, midpoint: fit.midpoint, ci: fit.ci, fit};
+  return {credible: true, verdict: test.verdict, midpoint: fit.midpoint, ci: fit.ci, rise: rise(fit), fit};
 }
 
 /**
@@ -87,11 +105,11 @@ export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.9
  * point and the EM transition are credible; a bound is null where the midpoint's is unbounded.
  */
 export function lagInterval(change: ChangePointResult, behaviour: BehaviourFit): LagResult {
-  if (!change.credible || change.location === null || !behaviour.credible || behaviour.midpoint === null) return {lag: null, ci: null};
+  if (!change.credible || change.location === null || !behaviour.credible || behaviour.midpoint === null) return {lag: null, ci: null, approximate: null};
   const c = change.location;
   const m = behaviour.midpoint;
   const lag = m - c;
-  if (!behaviour.ci || !change.ci) return {lag, ci: null};
+  if (!behaviour.ci || !change.ci) return {lag, ci: null, approximate: null};
   const [mLo, mHi] = behaviour.ci;
   // the change point's bootstrap interval, without a rotation's resolution margin (file comment)
   const cLo = change.ci[0] + change.margin[0];
@@ -99,6 +117,10 @@ export function lagInterval(change: ChangePointResult, behaviour: BehaviourFit):
   return {
     lag,
     ci: [mLo === null ? null : lag - Math.hypot(m - mLo, cHi - c), mHi === null ? null : lag + Math.hypot(mHi - m, c - cLo)],
+    approximate:
+      behaviour.rise !== null && behaviour.rise < MIN_RISE_POINTS
+        ? `approximate: ${behaviour.rise} checkpoint${behaviour.rise === 1 ? "" : "s"} on the EM rise; likely wider than 95%`
+        : null,
   };
 }
 
@@ -108,13 +130,14 @@ const iv = (ci: readonly (number | null)[] | null, digits: number) => (ci ? `[${
 /** What the sentence says beside an interval that is not a calibrated 95% one (ChangePointResult.approximate). */
 export const APPROXIMATE_NOTE: Record<string, string> = {
   grid: " (grid-limited: widened by half the checkpoint spacing, conservative)",
-  narrow: " (grid-limited: the bump is narrower than the checkpoint spacing, approximate)",
+  narrow: " (grid-limited: the bump is narrower than the checkpoint spacing; approximate, likely wider than 95%)",
 };
 
 /**
  * The sentence the page and `em summarize --transition --mechanism` print, e.g. "the B-vector
  * rotation peaks at step 180 [170, 190]; EM midpoint 450 [410, 500]: behaviour follows by 270
- * steps [220, 330]" (an approximate location interval is marked, APPROXIMATE_NOTE), or "<label>: no credible change point". `digits` decimals (0 for steps); "?"
+ * steps [220, 330]" (an approximate location interval is marked, APPROXIMATE_NOTE; an approximate lag
+ * interval by LagResult.approximate in parentheses after it), or "<label>: no credible change point". `digits` decimals (0 for steps); "?"
  * marks a bound the data do not give.
  */
 export function lagSentence(label: string, coordinate: string, change: ChangePointResult, behaviour: BehaviourFit, lag: LagResult, digits = 0): string {
@@ -128,7 +151,7 @@ export function lagSentence(label: string, coordinate: string, change: ChangePoi
   const rel = lag.lag >= 0 ? `behaviour follows by ${fmt(lag.lag, digits)} ${unit}` : `behaviour leads by ${fmt(-lag.lag, digits)} ${unit}`;
   const neg = (v: number | null) => (v === null ? null : -v);
   const ci = lag.lag >= 0 ? lag.ci : lag.ci && [neg(lag.ci[1]), neg(lag.ci[0])];
-  return `${head}; ${mid}: ${rel} ${iv(ci, digits)}`;
+  return `${head}; ${mid}: ${rel} ${iv(ci, digits)}${lag.approximate ? ` (${lag.approximate})` : ""}`;
 }
 
 /**

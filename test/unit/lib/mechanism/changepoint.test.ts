@@ -147,3 +147,21 @@ test("bumpChangePoint: the shared kernel grid gives the direct least-squares fit
   assert.ok(rss(r.location!, r.width!) <= rss(140, 15) + 1e-12, `${r.location} ${r.width}`);
   assert.ok(Math.abs(r.location! - 140) < 3, `${r.location}`);
 });
+
+test("bumpChangePoint: the percentile bounds are the (B + 1) a/2-th and (B + 1)(1 - a/2)-th draws; covers where the type-7 quantile missed (validity seed)", () => {
+  // Run 9 of the mechanism section's regime "60 checkpoints, rank 1" (seed 20261205): the gradient
+  // peak is at the planted turn, 233; type-7 bounds (1 + (B - 1) q) of the same 99 draws missed it.
+  const run = simulateRun({turn: 233, seed: 726010939});
+  const r = bumpChangePoint(
+    run.training.map((p) => ({x: p.step, y: p.grad_norm})),
+    makeRng(726010939 + 2),
+    {replicates: 99},
+  );
+  assert.equal(r.verdict, "credible");
+  const d = r.draws.slice().sort((a, b) => a - b);
+  // (B + 1) q = 2.5 and 97.5: halfway between the 2nd and 3rd, the 97th and 98th draws
+  assert.ok(Math.abs(r.ci![0] - (d[1]! + d[2]!) / 2) < 1e-9 && Math.abs(r.ci![1] - (d[96]! + d[97]!) / 2) < 1e-9, `${r.ci}`);
+  assert.ok(r.ci![0] <= 233 && 233 <= r.ci![1], `${r.ci}`);
+  const type7 = [d[2]! + 0.45 * (d[3]! - d[2]!), d[95]! + 0.55 * (d[96]! - d[95]!)];
+  assert.ok(!(type7[0]! <= 233 && 233 <= type7[1]!), `type 7 ${type7}`);
+});

@@ -6,14 +6,15 @@ import {REGIMES, rotationCurve} from "../../../../bench/validity/mechanism.secti
 import {simulateRun} from "../../../../loaders/mechanism/simulate.ts";
 import {makeRng, randNormal} from "../../../../src/lib/em/prng.ts";
 import {bumpChangePoint} from "../../../../src/lib/mechanism/changepoint.ts";
-import {behaviourFit, findingLines, lagInterval, lagSentence} from "../../../../src/lib/mechanism/lag.ts";
+import {behaviourFit, findingLines, lagInterval, lagSentence, MIN_RISE_POINTS} from "../../../../src/lib/mechanism/lag.ts";
 
 const curve = (f: (x: number) => number, m = 40, stride = 10) => Array.from({length: m}, (_, i) => ({x: i * stride, y: f(i * stride)}));
 
 test("lagSentence: the issue's wording, 'no credible change point', and no lag without an EM transition", () => {
   const rng = makeRng(7);
   const em = [];
-  for (let x = 0; x <= 900; x += 30) for (let q = 0; q < 6; q++) em.push({x, question: `q${q}`, k: 0, n: 50, p: 0.02 + 0.3 / (1 + Math.exp(-(x - 450) / 30))});
+  // EM every 15 steps: 9 points on the rise (every 30: 5, and the lag interval is flagged approximate)
+  for (let x = 0; x <= 900; x += 15) for (let q = 0; q < 6; q++) em.push({x, question: `q${q}`, k: 0, n: 50, p: 0.02 + 0.3 / (1 + Math.exp(-(x - 450) / 30))});
   const points = em.map(({p, ...e}) => ({...e, k: Math.round(p * 50)}));
   const change = bumpChangePoint(
     curve((x) => Math.exp(-0.5 * ((x - 180) / 20) ** 2) + 0.02 * randNormal(rng), 60, 15),
@@ -49,7 +50,7 @@ test("lagInterval(change, behaviour): MOVER from the midpoint's profile interval
   );
   const c = change.location!;
   const [cLo, cHi] = change.ci!;
-  const b = {credible: true, verdict: "transition", midpoint: 450, ci: [430, 480] as [number | null, number | null], fit: null};
+  const b = {credible: true, verdict: "transition", midpoint: 450, ci: [430, 480] as [number | null, number | null], rise: 12, fit: null};
   const lag = lagInterval(change, b);
   assert.equal(lag.lag, 450 - c);
   // lower: the midpoint's lower distance with the change point's upper one, in quadrature; and vice versa
@@ -65,7 +66,17 @@ test("lagInterval(change, behaviour): MOVER from the midpoint's profile interval
   const early = {...b, midpoint: 100, ci: [80, null] as [number | null, number | null]};
   assert.match(lagSentence("the gradient norm", "step", change, early, lagInterval(change, early)), /behaviour leads by \d+ steps \[\?, \d+\]$/);
   // no interval on the midpoint (behaviourFit with interval: false): the lag without an interval
-  assert.deepEqual(lagInterval(change, {...b, ci: null}), {lag: 450 - c, ci: null});
+  assert.deepEqual(lagInterval(change, {...b, ci: null}), {lag: 450 - c, ci: null, approximate: null});
+  assert.equal(lag.approximate, null);
+  // fewer than MIN_RISE_POINTS checkpoints on the EM rise: the interval is called approximate, wider
+  const few = lagInterval(change, {...b, rise: MIN_RISE_POINTS - 1});
+  assert.deepEqual(few.ci, lag.ci);
+  assert.equal(few.approximate, `approximate: ${MIN_RISE_POINTS - 1} checkpoints on the EM rise; likely wider than 95%`);
+  assert.match(
+    lagSentence("the gradient norm", "step", change, {...b, rise: 5}, lagInterval(change, {...b, rise: 5})),
+    /behaviour follows by \d+ steps \[\d+, \d+\] \(approximate: 5 checkpoints on the EM rise; likely wider than 95%\)$/,
+  );
+  assert.equal(lagInterval(change, {...b, rise: MIN_RISE_POINTS}).approximate, null);
 });
 
 test("findingLines(findings): credible sentences, then one line naming the curves without a change point", () => {
@@ -103,7 +114,7 @@ test("lagSentence marks an approximate location interval as grid-limited; behavi
   assert.doesNotMatch(lagSentence("the B-vector rotation", "step", {...change, approximate: null}, b, lag), /grid-limited/);
   assert.match(
     lagSentence("the gradient norm", "step", {...change, approximate: "narrow"}, b, lag),
-    /\(grid-limited: the bump is narrower than the checkpoint spacing, approximate\)/,
+    /\(grid-limited: the bump is narrower than the checkpoint spacing; approximate, likely wider than 95%\)/,
   );
 });
 
@@ -119,4 +130,19 @@ test("lagInterval covers the lag of the questions asked where the question boots
   assert.ok((lo ?? -Infinity) <= run.truth.lag && run.truth.lag <= (hi ?? Infinity), `${run.truth.lag} outside ${lag.ci}`);
   // the lag interval is the midpoint's, widened by the change point's: never narrower
   assert.ok(lo !== null && lo <= b.midpoint! - change.location! - (b.midpoint! - b.ci![0]!), `${lag.ci} vs midpoint ${b.ci}`);
+  // 20 checkpoints 30 steps apart: a few points on the EM rise, the over-covering case, flagged
+  assert.ok(b.rise! < MIN_RISE_POINTS, `${b.rise}`);
+  assert.match(lag.approximate ?? "", /^approximate: \d checkpoints? on the EM rise; likely wider than 95%$/);
+  assert.match(
+    lagSentence("the B-vector rotation (k = 5)", "step", change, b, lag),
+    /\] \(approximate: \d checkpoints? on the EM rise; likely wider than 95%\)$/,
+  );
+});
+
+test("lagInterval: not flagged with 60 checkpoints 10 steps apart (validity seed, run 9 of '60 checkpoints, rank 1')", () => {
+  const run = simulateRun({turn: 233, seed: 726010939});
+  const b = behaviourFit(run.em);
+  assert.ok(b.rise! >= MIN_RISE_POINTS, `${b.rise}`);
+  const change = bumpChangePoint(rotationCurve(run, 10), makeRng(726010939 + 1), {replicates: 49, resolution: true});
+  assert.equal(lagInterval(change, b).approximate, null);
 });

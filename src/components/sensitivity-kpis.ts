@@ -4,7 +4,7 @@
 // charts), so it is shown before the rest of the page's modules load (issue 28).
 import {el, pct} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
-import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
+import {ciMethodLabel, rangeText, strictRange} from "../lib/em/summary-text.js";
 import {parseState, ruleOf, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
@@ -107,12 +107,15 @@ export function kpiBox(): KpiBox {
  * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
  * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
  * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
+ * `shown` resolves after the frame that painted it: the page evaluates its other modules and decodes
+ * the points after that, so no long task stands between first.json and the first number.
  */
-export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
+export function firstKpis(table: FirstPaint | null, search: string): KpiBox & {shown: Promise<void>} {
   const box = kpiBox();
   const s = parseState(search);
   const hit = table ? firstPaintFor(table, s) : null;
   if (hit) box.paint(s, hit);
   box.node.dataset.emFirst = hit ? "build" : "none";
-  return box;
+  const shown = new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return {...box, shown};
 }

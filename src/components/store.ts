@@ -234,9 +234,17 @@ export function store(): Store {
       pending = false;
       const search = formatState(s.get());
       if (search !== location.search) history.replaceState(null, "", location.pathname + search + location.hash);
-      carryStateInLinks(search);
     };
     write();
+    // Every in-site link carries the state: all of them now, then each one when it is about to be
+    // used (hovered, focused, pressed, clicked), not after every change: rewriting the sidebar's
+    // links on each threshold change was DOM work in every frame of a slider drag (issue 28).
+    carryStateInLinks(location.search, document.querySelectorAll<HTMLAnchorElement>("a[href]"));
+    const carry = (e: Event) => {
+      const a = (e.target as Element | null)?.closest?.("a[href]");
+      if (a) carryStateInLinks(formatState(s.get()), [a as HTMLAnchorElement]);
+    };
+    for (const type of ["pointerover", "focusin", "pointerdown", "click", "auxclick", "contextmenu"]) document.addEventListener(type, carry, true);
     s.subscribe(() => {
       if (pending) return;
       pending = true;
@@ -248,12 +256,13 @@ export function store(): Store {
   return s;
 }
 
-/** Rewrite links to other pages of the site so they carry the current state. */
-function carryStateInLinks(search: string): void {
-  for (const a of document.querySelectorAll<HTMLAnchorElement>("a[href]")) {
+/** Rewrite links to other pages of the site so they carry the current state (`search`). */
+function carryStateInLinks(search: string, links: Iterable<HTMLAnchorElement>): void {
+  for (const a of links) {
     const href = a.getAttribute("href") ?? "";
     if (/^[a-z]+:|^#|^\/\//i.test(href) || a.dataset.keepHref !== undefined) continue;
     if (/\.(arrow|json|csv|parquet|png|svg)$/i.test(href.split("?")[0]!)) continue;
-    a.setAttribute("href", href.split("?")[0]!.split("#")[0] + search);
+    const next = href.split("?")[0]!.split("#")[0] + search;
+    if (next !== href) a.setAttribute("href", next);
   }
 }

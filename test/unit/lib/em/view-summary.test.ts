@@ -1,15 +1,8 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {baselineDiff, strictRange} from "../../../../src/lib/em/view-summary.ts";
+import {baselineDiff} from "../../../../src/lib/em/view-summary.ts";
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) < tol, `${a} vs ${b}`);
-
-test("strictRange: a range only when strict EM is not a point and the ends differ", () => {
-  assert.deepEqual(strictRange({strict_em_rate: null, strict_em_range: [0.03, 0.1]}), [0.03, 0.1]);
-  assert.equal(strictRange({strict_em_rate: 0.03, strict_em_range: [0.03, 0.03]}), null, "determined: a point");
-  assert.equal(strictRange({strict_em_rate: null, strict_em_range: [0.03, 0.03]}), null, "equal ends say nothing a point would not");
-  assert.equal(strictRange({strict_em_rate: null, strict_em_range: null}), null, "empty denominator");
-});
 
 test("baselineDiff with per-question counts: question-paired, same numbers as pairedTallyDiff", async () => {
   const {pairedTallyDiff, makeRng} = await import("../../../../src/lib/em/index.ts");

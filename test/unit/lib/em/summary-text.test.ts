@@ -1,0 +1,25 @@
+// The text helpers of summaries (summary-text.ts): strict EM as a range, a range's text, a method's label.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import {ciMethodLabel, rangeText, strictRange} from "../../../../src/lib/em/summary-text.ts";
+import * as viewSummary from "../../../../src/lib/em/view-summary.ts";
+
+test("strictRange: a range only when strict EM is not a point and the ends differ", () => {
+  assert.deepEqual(strictRange({strict_em_rate: null, strict_em_range: [0.03, 0.1]}), [0.03, 0.1]);
+  assert.equal(strictRange({strict_em_rate: 0.03, strict_em_range: [0.03, 0.03]}), null, "determined: a point");
+  assert.equal(strictRange({strict_em_rate: null, strict_em_range: [0.03, 0.03]}), null, "equal ends say nothing a point would not");
+  assert.equal(strictRange({strict_em_rate: null, strict_em_range: null}), null, "empty denominator");
+});
+
+test("rangeText: one decimal, two when the ends would print alike (a range never reads as a point)", () => {
+  assert.equal(rangeText([0.029, 0.031]), "2.9%–3.1%");
+  assert.equal(rangeText([0.0288, 0.0294]), "2.88%–2.94%");
+});
+
+test("ciMethodLabel: known codes in words, others with spaces, none as n/a; view-summary re-exports the same functions", () => {
+  assert.equal(ciMethodLabel("wilson"), "Wilson, one question");
+  assert.equal(ciMethodLabel("some_new_method"), "some new method");
+  assert.equal(ciMethodLabel(null), "n/a");
+  assert.equal(viewSummary.ciMethodLabel, ciMethodLabel);
+  assert.equal(viewSummary.strictRange, strictRange);
+});

@@ -12,35 +12,7 @@ import {sitePointsFiles} from "../../../loaders/site-points-files.ts";
 import {writeDetailsFromDir, writeIdsFromDir, writeSearchIndexFromDir, writeTextsFromDir} from "../../../loaders/site-texts-duckdb.ts";
 import {concatBytes, type Sink} from "../../../loaders/site-texts.ts";
 import {writeTables} from "../../../loaders/tables.ts";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
-import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../../src/lib/schema.ts";
-
-function tables(n: number) {
-  const responses: ResponseRow[] = [];
-  const scores: ScoreRow[] = [];
-  for (let i = 0; i < n; i++) {
-    // Ids out of row order, so ids.parquet's sort shows.
-    const id = `r${(i * 7919) % 10007}`;
-    responses.push(
-      responseRow(i, {
-        response_id: id,
-        experiment: i % 2 ? "e1" : "e2",
-        model: `m${i % 3}`,
-        step: (i % 4) * 100,
-        response: `answer ${i} river ${i % 7 ? "gold" : "silver"}`,
-      }),
-    );
-    for (const metric of ["aligned", "coherent"] as const)
-      scores.push(scoreRow(id, "j", metric, (i * (metric === "aligned" ? 7.3 : 3.1)) % 100, {mass: 0.9, probs: {"10": 0.4, "90": 0.6}}));
-  }
-  return {
-    responses,
-    scores,
-    types: [] as TypeRow[],
-    signals: [] as SignalRow[],
-    provenance: {tool: {name: "em-observatory" as const, version: "0"}, created_by: "test", experiments: []},
-  };
-}
+import {siteTables} from "../../helpers/site-tables.ts";
 
 async function bytesOf(write: (dir: string, sink: Sink) => Promise<void>, dir: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -52,7 +24,7 @@ test("siteFiles(dir): every file equals its own writer's bytes; computed once; a
   const dirs = [1, 2].map(() => mkdtempSync(join(os.tmpdir(), "em-site-files-")));
   try {
     const want: Record<string, Uint8Array> = {};
-    await writeTables(dirs[0]!, tables(300));
+    await writeTables(dirs[0]!, siteTables(300));
     want.texts = await bytesOf(writeTextsFromDir, dirs[0]!);
     want.search = await bytesOf(writeSearchIndexFromDir, dirs[0]!);
     want.details = await bytesOf(writeDetailsFromDir, dirs[0]!);
@@ -60,7 +32,7 @@ test("siteFiles(dir): every file equals its own writer's bytes; computed once; a
     const points = await sitePointsFiles(dirs[0]!);
     const pointsBytes = Object.fromEntries(Object.entries(points).map(([k, f]) => [k, readFileSync(f)]));
     rmSync(join(points.compact, ".."), {recursive: true});
-    await writeTables(dirs[1]!, tables(300));
+    await writeTables(dirs[1]!, siteTables(300));
     // Two lanes here; the failure test below runs one.
     const files = await siteFiles(dirs[1]!, {lanes: 2});
     for (const k of ["texts", "search", "details", "ids"] as const) assert.deepEqual(new Uint8Array(readFileSync(files[k])), want[k], k);
@@ -85,7 +57,7 @@ test("siteFiles(dir): every file equals its own writer's bytes; computed once; a
 test("siteFiles(dir): a writer that fails is named in the error and leaves no file", async () => {
   const dir = mkdtempSync(join(os.tmpdir(), "em-site-files-"));
   try {
-    await writeTables(dir, tables(20));
+    await writeTables(dir, siteTables(20));
     writeFileSync(join(dir, "scores.parquet"), "not parquet");
     await assert.rejects(siteFiles(dir, {lanes: 1}), /site files: the (points|details) writer failed: .*scores\.parquet/);
     const texts = join(dir, "site-texts");

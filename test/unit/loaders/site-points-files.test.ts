@@ -11,30 +11,12 @@ import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
 import {sitePointsFiles} from "../../../loaders/site-points-files.ts";
 import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints} from "../../../src/components/points.ts";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
-import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../../src/lib/schema.ts";
-
-function tables(n: number) {
-  const responses: ResponseRow[] = [];
-  const scores: ScoreRow[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = `r${i}`;
-    responses.push(responseRow(i, {experiment: i % 2 ? "e1" : "e2", model: `m${i % 3}`, step: (i % 4) * 100}));
-    for (const metric of ["aligned", "coherent"] as const) scores.push(scoreRow(id, "j", metric, (i * (metric === "aligned" ? 7.3 : 3.1)) % 100, {mass: 0.9}));
-  }
-  return {
-    responses,
-    scores,
-    types: [] as TypeRow[],
-    signals: [] as SignalRow[],
-    provenance: {tool: {name: "em-observatory" as const, version: "0"}, created_by: "test", experiments: []},
-  };
-}
+import {siteTables} from "../../helpers/site-tables.ts";
 
 test("sitePointsFiles(dir): points.arrow, points-full.arrow and first.json equal the separate paths; computed once", async () => {
   const dir = mkdtempSync(join(os.tmpdir(), "em-points-files-"));
   try {
-    await writeTables(dir, tables(400));
+    await writeTables(dir, siteTables(400));
     const files = await sitePointsFiles(dir);
     const data = await pointsDataFromDir(dir);
     const compact = encodePointsCompact(data);

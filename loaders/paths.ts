@@ -8,10 +8,19 @@ import {fileURLToPath} from "node:url";
 /** The project root (the folder holding package.json). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-/** A path for messages: relative to the working directory when inside it, else absolute. */
+/** Whether `rel` (a path.relative result) names a place below its base: not the base, not above it, not another drive. */
+function isBelow(rel: string): boolean {
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/**
+ * A path for messages: relative to the working directory when inside it, else absolute (never a
+ * chain of ../ out of it); the working directory itself as given.
+ */
 export function displayPath(file: string): string {
   const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+  if (isBelow(rel)) return rel;
+  return rel === "" ? file : path.resolve(file);
 }
 
 /** Every file below `dir` (recursively, sorted by name at each level) that `keep` accepts; [] when `dir` is missing. */
@@ -42,5 +51,5 @@ export function readTextFile(file: string, what: string): string {
 /** A path relative to the project root when inside it, else absolute (provenance must not depend on the cwd). */
 export function projectPath(file: string): string {
   const rel = path.relative(ROOT, file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : path.resolve(file);
+  return isBelow(rel) ? rel : path.resolve(file);
 }

@@ -24,7 +24,7 @@ import {
 } from "../../src/lib/report-spec.ts";
 import type {SummarizeJson} from "../../src/lib/report-number.ts";
 import {globFiles} from "../import/glob.ts";
-import {ROOT} from "../paths.ts";
+import {ROOT, displayPath} from "../paths.ts";
 import {scaffold} from "../report/scaffold.ts";
 import {serveStatic} from "../static-server.ts";
 
@@ -295,7 +295,7 @@ async function cmdNew(argv: string[]): Promise<number> {
   // The name is checked either way: the page's data file is data/NAME.json.
   const page = reportFile(name);
   const file = values.out ? path.resolve(values.out) : page;
-  if (existsSync(file) && !values.force) throw new Error(`${path.relative(ROOT, file)} exists (--force overwrites it)`);
+  if (existsSync(file) && !values.force) throw new Error(`${displayPath(file)} exists (--force overwrites it)`);
   const experiment = path.relative(ROOT, path.resolve(values.experiment));
   if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
   // Learn the judges, the variants and whether there is a coordinate from the data itself, so the
@@ -310,14 +310,17 @@ async function cmdNew(argv: string[]): Promise<number> {
     throw e;
   });
   const judge = probe.judges[0];
-  if (!judge) throw new Error(`--experiment: ${experiment} has no judged answers yet (run \`em run --experiment ${experiment}\` first)`);
+  if (!judge) {
+    const shown = displayPath(path.resolve(ROOT, experiment));
+    throw new Error(`--experiment: ${shown} has no judged answers yet (run \`em run --experiment ${shown}\` first)`);
+  }
   const variants = [...new Set(probe.groups.map((g) => String((g.key as Record<string, unknown>).variant)))];
   const steps = new Set(probe.groups.map((g) => (g.key as Record<string, unknown>).step).filter((s) => typeof s === "number"));
   mkdirSync(path.dirname(file), {recursive: true});
   // Every variant: a report that silently drops some would misstate the study.
   writeFileSync(file, scaffold(name, experiment, judge, "variant", variants, steps.size >= 2, values.title ?? `Report: ${name}`));
   process.stdout.write(
-    `wrote ${path.relative(ROOT, file)} (experiment ${experiment}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`,
+    `wrote ${displayPath(file)} (experiment ${displayPath(path.resolve(ROOT, experiment))}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`,
   );
   return 0;
 }
@@ -348,7 +351,7 @@ async function cmdCheck(argv: string[]): Promise<number> {
   const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {dist: {type: "string"}}});
   const dist = path.resolve(values.dist ?? path.join(ROOT, "dist"));
   const names = positionals.length ? positionals : reportNames();
-  if (!names.length) throw new Error(`no reports in ${path.relative(ROOT, REPORTS_DIR)}/`);
+  if (!names.length) throw new Error(`no reports in ${displayPath(REPORTS_DIR)}/`);
   let bad = 0;
   for (const name of names) {
     const built = builtReportData(dist, name);
@@ -435,7 +438,7 @@ async function cmdPdf(argv: string[]): Promise<number> {
   const {values, positionals} = parseArgs({args: argv, allowPositionals: true, options: {dist: {type: "string"}, out: {type: "string"}}});
   if (positionals.length !== 1) throw new Error("em report pdf: give one NAME");
   const file = await printReport(positionals[0]!, {...(values.dist ? {dist: path.resolve(values.dist)} : {}), ...(values.out ? {out: values.out} : {})});
-  process.stdout.write(`wrote ${path.relative(process.cwd(), file)}\n`);
+  process.stdout.write(`wrote ${displayPath(file)}\n`);
   return 0;
 }
 

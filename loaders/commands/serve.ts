@@ -2,7 +2,7 @@
 import {existsSync, statSync} from "node:fs";
 import path from "node:path";
 import {parseListenArgs} from "../listen-args.ts";
-import {ROOT} from "../paths.ts";
+import {ROOT, displayPath} from "../paths.ts";
 import {serveStatic} from "../static-server.ts";
 import {untilSignal} from "../until-signal.ts";
 
@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   process.stdout.write(`${server.url}/\n`);
-  process.stderr.write(`em serve: ${path.relative(process.cwd(), dist) || "."} on ${server.url}/ (Ctrl-C to stop)\n`);
+  process.stderr.write(`em serve: ${displayPath(dist)} on ${server.url}/ (Ctrl-C to stop)\n`);
   await untilSignal();
   await server.close();
   return 0;

@@ -72,6 +72,9 @@ test("em report new keeps every variant of a 3 sizes x 2 datasets study and read
     );
     assert.equal(code, 0, printed);
     assert.match(printed, /6 variants/);
+    // Paths outside the working directory are printed whole, not as a chain of ../ from it.
+    assert.ok(printed.includes(`wrote ${out} (experiment ${join(dir, "hw0-like.yaml")}, `), printed);
+    assert.doesNotMatch(printed, /\.\.\//);
     const page = readFileSync(out, "utf8");
     const front = parse(page.split(/^---$/m)[1]!) as {report: {variants: string[]}};
     assert.deepEqual([...front.report.variants].sort(), [...variants].sort(), "every variant pinned, none dropped");
@@ -134,6 +137,21 @@ test("em report new on data without a coordinate (one rate per variant) keeps ev
     assert.deepEqual([...front.report.variants].sort(), [...variants].sort());
     assert.deepEqual(Object.keys(front.report.queries), ["final"], "no trend query without a coordinate");
     assert.doesNotMatch(page, /transitionChart|step: "last"/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("em report new: an existing page outside the working directory is named by its absolute path", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "em-report-new-exists-"));
+  try {
+    const out = join(dir, "taken.md");
+    writeFileSync(out, "taken\n");
+    await assert.rejects(
+      run(["new", "taken", "--experiment", "data/experiments/demo.yaml", "--out", out]),
+      (e: Error) => e.message === `${out} exists (--force overwrites it)`,
+    );
+    assert.equal(readFileSync(out, "utf8"), "taken\n", "nothing written");
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

@@ -2,7 +2,7 @@
 
 import {tQuantile} from "./distributions.js";
 import {logitNormalFit} from "./logit-normal.js";
-import {wilsonFromVariance, type ClusterCounts, type Interval} from "./wilson.js";
+import {ANSWER_LEVEL_WIDTH, wilsonFromVariance, type ClusterCounts, type Interval} from "./wilson.js";
 
 /** Fewer training seeds than this: the seeds x questions interval is flagged approximate (~90% coverage at 2-3 seeds in simulations). */
 export const FEW_SEEDS = 4;
@@ -117,7 +117,7 @@ export function crossedRateCi(
     questions: Q,
     approximate:
       K === 0
-        ? "no EM answers: seed and question variation cannot be estimated (answer-level width)"
+        ? `no EM answers: seed and question variation cannot be estimated (${ANSWER_LEVEL_WIDTH})`
         : S < FEW_SEEDS
           ? `${S} seeds: the seed-to-seed spread rests on ${S - 1} degree${S > 2 ? "s" : ""} of freedom; coverage can fall below 95%`
           : null,

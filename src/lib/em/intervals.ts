@@ -8,7 +8,7 @@ import {normalCdf, normalQuantile, quantileSorted, tQuantile} from "./distributi
 import {type CrossedCi, crossedRateCi} from "./crossed-intervals.js";
 import {logitNormalFit, type LogitNormalFit} from "./logit-normal.js";
 import {randInt, type Rng} from "./prng.js";
-import {type ClusterCounts, type Interval, wilsonZ} from "./wilson.js";
+import {ANSWER_LEVEL_WIDTH, type ClusterCounts, type Interval, wilsonZ} from "./wilson.js";
 
 export * from "./crossed-intervals.js";
 export * from "./distributions.js";
@@ -74,6 +74,8 @@ export function clusterBootstrap(
   return {pooled: ci(pooled, np), macro: ci(macro, nm), replicates};
 }
 
+/** The note beside a one-question interval: answers of one question, nothing of the spread between questions. */
+export const ONE_QUESTION = `one question: question-to-question variation is not in the interval (${ANSWER_LEVEL_WIDTH})`;
 /** Fewer non-empty questions than this: the questions-estimand interval is flagged approximate. */
 export const FEW_QUESTIONS = 10;
 /**
@@ -150,7 +152,7 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
       m,
       design_effect: 1,
       df,
-      approximate: "one question: question-to-question variation is not in the interval",
+      approximate: ONE_QUESTION,
     };
   }
   let deff = 1;
@@ -162,7 +164,7 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
     const v = ((m / (m - 1)) * s) / (sd * sd);
     overdispersed = v > (r * (1 - r)) / sd;
     deff = Math.max(1, v / ((r * (1 - r)) / sd));
-  } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (answer-level width)`;
+  } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (${ANSWER_LEVEL_WIDTH})`;
   if (approximate === null && m < FEW_QUESTIONS) approximate = `${m} questions: coverage can fall below 95% when questions differ strongly`;
   const meff = approximate === null ? effectiveEmQuestions(k) : Infinity;
   if (meff < FEW_EM_QUESTIONS)

@@ -11,6 +11,7 @@ import {
   FEW_QUESTIONS,
   macroRate,
   macroRateCi,
+  ONE_QUESTION,
   stratifiedWilson,
   tQuantile,
   wilson,
@@ -236,7 +237,7 @@ function rateCi(
   }
   if (opts.method === "wilson" && m >= 2) return {ci: stratifiedWilson(cl, opts.confidence), method: "stratified_wilson", macro: null, approximate: null};
   const w = wilson(k, d, opts.confidence);
-  const approximate = opts.method === "auto" ? "one question: question-to-question variation is not in the interval" : null;
+  const approximate = opts.method === "auto" ? ONE_QUESTION : null;
   return {ci: w, method: "wilson", macro: m <= 1 ? w : null, approximate};
 }
 
@@ -404,7 +405,7 @@ export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, opti
     out.ci_method = "crossed_seeds_questions";
     out.ci_approximate = c.approximate;
   } else if (seeds.ids.length === 1)
-    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval"].filter(Boolean).join("; ");
+    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval (likely too narrow)"].filter(Boolean).join("; ");
   return out;
 }
 

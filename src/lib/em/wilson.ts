@@ -8,6 +8,13 @@ import {normalQuantile, tQuantile} from "./distributions.js";
 export type Interval = [number, number];
 
 /**
+ * Said beside an interval left at the answer-level width because the spread between questions (or
+ * seeds) cannot be estimated. Its direction: the clustered intervals multiply that width by a design
+ * effect of at least 1, so the answer-level width is the narrowest they can be; it is likely too narrow.
+ */
+export const ANSWER_LEVEL_WIDTH = "answer-level width: likely too narrow, coverage can fall below 95%";
+
+/**
  * Wilson score interval for k successes in n trials (Wilson 1927; recommended by Brown, Cai &
  * DasGupta 2001). Two-sided, `confidence` default 0.95. Returns null when n = 0. Unlike the
  * Wald interval it stays inside [0, 1] and is not degenerate at k = 0 or k = n.

@@ -66,6 +66,22 @@ test("clusterWilson: at zero EM the interval keeps the answer-level width and sa
   assert.match(c.approximate!, /no EM answers/);
 });
 
+test("answer-level widths say their direction (likely too narrow): no or only EM answers, one question, seeds with no EM", () => {
+  const narrow = /answer-level width: likely too narrow, coverage can fall below 95%/;
+  const none = clusterWilson({k: Array(12).fill(0), d: Array(12).fill(50)})!;
+  const all = clusterWilson({k: Array(12).fill(50), d: Array(12).fill(50)})!;
+  const one = clusterWilson({k: [3], d: [50]})!;
+  for (const c of [none, all, one]) assert.match(c.approximate!, narrow);
+  // The same note through summarize (one question in the group).
+  const g = summarize(answers("q1", 40, 4), BETLEY).groups[0]!;
+  assert.match(g.ci_approximate!, narrow);
+  const seeds = crossedRateCi([1, 2, 3].map(() => ({k: Array(6).fill(0), d: Array(6).fill(30)})))!;
+  assert.match(seeds.approximate!, narrow);
+  // One training seed: its questions' interval lacks the seed-to-seed spread.
+  const oneSeed = summarize(Array.from({length: 12}, (_, i) => answers(`q${i}`, 20, 3, {replicate: "1"})).flat(), BETLEY).groups[0]!;
+  assert.match(oneSeed.ci_approximate!, /one training seed: seed-to-seed variation is not in the interval \(likely too narrow\)/);
+});
+
 test("replicates: two seeds with equal rates no longer give a zero-width t(1) interval; different seeds widen the group interval", () => {
   // Two seeds x 12 questions, each seed 3/20 on every question: the old t interval had sd 0 -> [0.15, 0.15].
   const qs = Array.from({length: 12}, (_, i) => `q${i}`);

@@ -11,6 +11,7 @@ import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
 import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
+import type {Interval} from "../lib/em/intervals.js";
 import type {SeriesSystem} from "./series.js";
 import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines.js";
 import {leakageRate} from "./variant-chart.js";
@@ -18,13 +19,33 @@ import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
 import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 
-/** Strict EM of a group: a range when some EM answers are of undetermined type, else the point. */
-const strictCell = (g: Group | undefined) => {
-  const r = g ? strictRange(g) : null;
-  return r ? `${rangeText(r)} (range)` : pct(g?.strict_em_rate);
-};
-
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");
+
+/**
+ * A rate with its 95% interval, both from the library's summary of the group (summarize, as `em
+ * summarize` prints them): "12.3% [10.1–14.6%]", ≈ after an approximate interval, the method and
+ * why it is approximate on hover. No rate: "–".
+ */
+export function rateWithCi(rate: number | null | undefined, ci: Interval | null | undefined, method: string | null | undefined, approximate: string | null | undefined): HTMLElement {
+  if (rate === null || rate === undefined) return el("span", {}, "–");
+  const title = `95% CI: ${ci ? ciMethodLabel(method) : "none (no answers in the denominator)"}${approximate ? `; approximate: ${approximate}` : ""}`;
+  return el(
+    "span",
+    {"data-testid": "rate-ci", title},
+    pct(rate),
+    // Word joiners keep the interval on one line in a narrow column.
+    el("span", {class: "em-muted"}, `\u00a0[${ci ? `${pct(ci[0])}\u2060–\u2060${pct(ci[1])}` : "no interval"}]${approximate ? "\u00a0≈" : ""}`),
+  );
+}
+
+/** Strict EM of a group: a range when some EM answers are of undetermined type, else the point with its interval. */
+const strictCell = (g: Group | null | undefined): string | HTMLElement => {
+  const r = g ? strictRange(g) : null;
+  if (r) return `${rangeText(r)} (range)`;
+  // Strict EM's interval is rateCi on the questions (summarize); the seeds x questions method is broad EM's only.
+  const method = g?.ci_method === "crossed_seeds_questions" ? "cluster_wilson" : g?.ci_method;
+  return rateWithCi(g?.strict_em_rate, g?.strict_ci, method, g?.strict_ci_approximate);
+};
 
 /** The last coordinate with a summary in a group's series. */
 function lastOf(perStep: Group[], model: string, judge: string): number | null {
@@ -55,6 +76,7 @@ export function overviewTable({
   const planted = info?.planted?.em ?? [];
   const data: Record<string, unknown>[] = [];
   const groupsOf: [Group | undefined, Group][] = [];
+  const peaks: (Group | null)[] = [];
   for (const g of overall) {
     const model = g.parts[0]!;
     const judge = g.parts[1]!;
@@ -62,6 +84,7 @@ export function overviewTable({
     const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.em_rate !== null);
     const peak = series.reduce<Group | null>((best, x) => (best === null || (x.em_rate ?? 0) > (best.em_rate ?? 0) ? x : best), null);
     groupsOf.push([fin, g]);
+    peaks.push(peak);
     const plantedFinal = planted.find((p) => p.model === model && p.judge === judge && p.rule === rule && p.step === finalStep);
     data.push({
       [byLabel]: model,
@@ -125,6 +148,7 @@ export function overviewTable({
   const body = el("tbody");
   for (const [i, d] of data.entries()) {
     const [fin, g] = groupsOf[i]!;
+    const peak = peaks[i]!;
     body.append(
       el(
         "tr",
@@ -160,8 +184,16 @@ export function overviewTable({
             ]
           : []),
         ...(hasPlanted ? [el("td", {class: "num"}, pct(d.planted_final_em_rate as number | null))] : []),
-        el("td", {class: "num"}, `${pct(d.peak_em_rate as number | null)} (${d.peak_step ?? "–"})`),
-        el("td", {class: "num"}, pct(d.all_em_rate as number | null)),
+        el(
+          "td",
+          {
+            class: "num",
+            "data-testid": "peak-em",
+            title: `The largest per-${coord} rate, with its count: a maximum picked from several rates, so its own 95% interval would cover less than 95%; the per-${coord} intervals are in the chart below`,
+          },
+          peak ? `${pct(peak.em_rate)} (${peak.n_em}/${peak.n_scored} at ${peak.parts[2]})` : "–",
+        ),
+        el("td", {class: "num", "data-testid": "all-em"}, rateWithCi(g.em_rate, g.ci, g.ci_method, g.ci_approximate)),
         el("td", {class: "num"}, strictCell(g)),
         el("td", {class: "num"}, coherence ? pct(d.coherent_rate as number | null) : "no coherence condition"),
         el("td", {class: "num"}, (d.n as number).toLocaleString()),
@@ -214,10 +246,6 @@ export interface ExperimentRow {
 
 /** Every experiment at a glance (first judge of each, current rule); a click selects it. */
 export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
-  const strict = (g: Group | null) => {
-    const r = g ? strictRange(g) : null;
-    return r ? `${rangeText(r)} (range)` : pct(g?.strict_em_rate);
-  };
   return dataTable(
     rows,
     [
@@ -237,8 +265,12 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
       {label: "models", value: (r) => String(r.models)},
       {label: "judges", value: (r) => r.judges.join(", ") || "–"},
       {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
-      {label: "EM (first judge, all checkpoints)", value: (r) => `${pct(r.g?.em_rate)} (${r.judge ?? "–"})`, num: true},
-      {label: "strict EM", value: (r) => strict(r.g), num: true},
+      {
+        label: "EM [95% CI] (first judge, all checkpoints)",
+        value: (r) => el("span", {}, rateWithCi(r.g?.em_rate, r.g?.ci, r.g?.ci_method, r.g?.ci_approximate), ` (${r.judge ?? "–"})`),
+        num: true,
+      },
+      {label: "strict EM [95% CI]", value: (r) => strictCell(r.g), num: true},
     ],
     {
       testid: "experiments-table",

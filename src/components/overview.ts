@@ -10,8 +10,8 @@ import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
 import {el, pct} from "./ui.js";
-import {ciMethodLabel, rangeText, strictRange} from "../lib/em/view-summary.js";
-import type {Interval} from "../lib/em/intervals.js";
+import {ciMethodLabel} from "../lib/em/view-summary.js";
+import {rateWithCi, strictCell} from "./rate-cell.js";
 import type {SeriesSystem} from "./series.js";
 import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines.js";
 import {leakageRate} from "./variant-chart.js";
@@ -20,32 +20,6 @@ import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
 import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");
-
-/**
- * A rate with its 95% interval, both from the library's summary of the group (summarize, as `em
- * summarize` prints them): "12.3% [10.1–14.6%]", ≈ after an approximate interval, the method and
- * why it is approximate on hover. No rate: "–".
- */
-export function rateWithCi(rate: number | null | undefined, ci: Interval | null | undefined, method: string | null | undefined, approximate: string | null | undefined): HTMLElement {
-  if (rate === null || rate === undefined) return el("span", {}, "–");
-  const title = `95% CI: ${ci ? ciMethodLabel(method) : "none (no answers in the denominator)"}${approximate ? `; approximate: ${approximate}` : ""}`;
-  return el(
-    "span",
-    {"data-testid": "rate-ci", title},
-    pct(rate),
-    // Word joiners keep the interval on one line in a narrow column.
-    el("span", {class: "em-muted"}, `\u00a0[${ci ? `${pct(ci[0])}\u2060–\u2060${pct(ci[1])}` : "no interval"}]${approximate ? "\u00a0≈" : ""}`),
-  );
-}
-
-/** Strict EM of a group: a range when some EM answers are of undetermined type, else the point with its interval. */
-const strictCell = (g: Group | null | undefined): string | HTMLElement => {
-  const r = g ? strictRange(g) : null;
-  if (r) return `${rangeText(r)} (range)`;
-  // Strict EM's interval is rateCi on the questions (summarize); the seeds x questions method is broad EM's only.
-  const method = g?.ci_method === "crossed_seeds_questions" ? "cluster_wilson" : g?.ci_method;
-  return rateWithCi(g?.strict_em_rate, g?.strict_ci, method, g?.strict_ci_approximate);
-};
 
 /** The last coordinate with a summary in a group's series. */
 function lastOf(perStep: Group[], model: string, judge: string): number | null {

@@ -9,6 +9,7 @@ import {UNSEEDED, type ReplicateSummary} from "../lib/em/summary.js";
 import {keyBy, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
 import type {FacetColumn, Points} from "./points.js";
 import {el, pct} from "./ui.js";
+import {rateWithCi, strictCell} from "./rate-cell.js";
 import {PALETTE} from "./chart-style.js";
 
 export interface VariantRow {
@@ -284,7 +285,7 @@ export function variantTable(
         el(
           "td",
           {class: "num", ...(r.strictRange ? {title: `${r.g.n_undetermined_em} EM answers of undetermined type: strict EM lies in this range`} : {})},
-          strictText(r),
+          r.strictRange ? strictText(r) : strictCell(r.g),
         ),
         ...(hasLeak
           ? [
@@ -310,7 +311,13 @@ export function variantTable(
           : []),
         ...(hasBase
           ? [
-              el("td", {}, r.baseline ? `${r.baseline.id}: ${pct(r.baseline.g.em_rate)}` : "–"),
+              el(
+                "td",
+                {},
+                ...(r.baseline
+                  ? [`${r.baseline.id}: `, rateWithCi(r.baseline.g.em_rate, r.baseline.g.ci, r.baseline.g.ci_method, r.baseline.g.ci_approximate)]
+                  : ["–"]),
+              ),
               el(
                 "td",
                 {class: "num"},

@@ -31,6 +31,15 @@ export function judgedFactory(defaults: Partial<Judged> = {}): (o: Partial<Judge
 }
 
 /**
+ * One Judged row with only the required fields: experiment "e", model "m", no step, question "q",
+ * no category, judge "j", no special word or type; then the call's own fields (an id and both scores
+ * at least).
+ */
+export function judgedRow(o: Partial<Judged> & Pick<Judged, "response_id" | "aligned" | "coherent">): Judged {
+  return {experiment: "e", model: "m", step: null, question_id: "q", category: null, judge: "j", special: null, type: null, ...o};
+}
+
+/**
  * `n` seeded rows of one model, question "q" and judge "j", with aligned and coherent drawn in
  * turn from: null (share `nulls`), an exact integer 0..100 (up to the cumulative share `integers`),
  * one of 0, 100, 29.999999, 30.000001, 50.5 (up to `edges`, when given), else uniform on [0, 100).
@@ -53,19 +62,7 @@ export function randomJudged(
     const aligned = score();
     const coherent = score();
     const type = o.types ? o.types[Math.floor(rng() * o.types.length)]! : null;
-    return {
-      response_id: `r${i}`,
-      experiment: "e",
-      model: "m",
-      step: null,
-      question_id: "q",
-      category: null,
-      judge: "j",
-      aligned,
-      coherent,
-      special: null,
-      type,
-    };
+    return judgedRow({response_id: `r${i}`, aligned, coherent, type});
   });
 }
 

@@ -3,25 +3,22 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import {BETLEY, baselineDiffs, clusterDiffCi} from "../../../../src/lib/em/index.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
+import {judgedRow} from "../../../helpers/judged.ts";
 
-const row = (variant: string, baseline: string | null, seed: string, q: string, em: boolean, i: number): Judged => ({
-  response_id: `${variant}-${seed}-${q}-${i}`,
-  experiment: "e",
-  model: variant,
-  step: null,
-  question_id: q,
-  category: null,
-  judge: "J",
-  special: null,
-  type: null,
-  variant,
-  replicate: seed,
-  baseline,
-  special_known: true,
-  p_emergent: null,
-  aligned: em ? 10 : 90,
-  coherent: 90,
-});
+const row = (variant: string, baseline: string | null, seed: string, q: string, em: boolean, i: number): Judged =>
+  judgedRow({
+    response_id: `${variant}-${seed}-${q}-${i}`,
+    model: variant,
+    question_id: q,
+    judge: "J",
+    variant,
+    replicate: seed,
+    baseline,
+    special_known: true,
+    p_emergent: null,
+    aligned: em ? 10 : 90,
+    coherent: 90,
+  });
 
 // The case behind the 22.5% type-I error (docs/validity.md, plan section): seeds of one variant
 // differ (one seed far above the others) and pooling them per question hid that spread.

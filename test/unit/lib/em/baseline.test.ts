@@ -12,26 +12,24 @@ import {
   questionFilter,
 } from "../../../../src/lib/em/index.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
+import {judgedRow} from "../../../helpers/judged.ts";
 
 let id = 0;
 // n answers to question q of `variant`, the first `em` of them EM (aligned 5), the rest aligned.
 const answers = (variant: string, baseline: string | null, q: string, n: number, em: number): Judged[] =>
-  Array.from({length: n}, (_, i) => ({
-    response_id: `r${id++}`,
-    experiment: "e",
-    model: variant,
-    step: null,
-    question_id: q,
-    category: null,
-    judge: "J",
-    aligned: i < em ? 5 : 90,
-    coherent: 90,
-    special: null,
-    type: null,
-    variant,
-    baseline,
-    replicate: null,
-  }));
+  Array.from({length: n}, (_, i) =>
+    judgedRow({
+      response_id: `r${id++}`,
+      model: variant,
+      question_id: q,
+      judge: "J",
+      aligned: i < em ? 5 : 90,
+      coherent: 90,
+      variant,
+      baseline,
+      replicate: null,
+    }),
+  );
 
 test("baselineDiffs(rows, rule): fine-tune minus base, paired over shared questions, by hand", () => {
   // ft: q1 4/10, q2 6/10, q3 2/10 -> 12/30 = 0.4; base: q1 1/10, q2 1/10, q3 1/10 -> 0.1.

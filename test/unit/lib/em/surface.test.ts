@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
 import type {Judged} from "../../../../src/lib/schema.ts";
-import {randomJudged} from "../../../helpers/judged.ts";
+import {judgedRow, randomJudged} from "../../../helpers/judged.ts";
 import {buildSurfaces, makeRule, scoreBin, tallyRows, toColumns, BETLEY, ORGANISMS} from "../../../../src/lib/em/index.ts";
 
 const rows = (n: number, seed: number): Judged[] =>
@@ -59,21 +59,7 @@ test("ThresholdSurface with only: [emergent] gives the strict EM count", () => {
 });
 
 test("ThresholdSurface ties: aligned exactly 30 and coherent exactly 50", () => {
-  const one: Judged[] = [
-    {
-      response_id: "r",
-      experiment: "e",
-      model: "m",
-      step: null,
-      question_id: "q",
-      category: null,
-      judge: "j",
-      aligned: 30,
-      coherent: 50,
-      special: null,
-      type: null,
-    },
-  ];
+  const one: Judged[] = [judgedRow({response_id: "r", aligned: 30, coherent: 50})];
   const s = buildSurfaces(toColumns(one))[0]!;
   assert.equal(s.cell(30, 50, {...BETLEY, coherentInclusive: true}).em, 0); // 30 < 30 false
   assert.equal(s.cell(30, 50, {...BETLEY, alignedInclusive: true, coherentInclusive: true}).em, 1);

@@ -14,6 +14,7 @@ import {
   fitLogistic,
   type TransitionPoint,
 } from "../../../../src/lib/em/index.ts";
+import {judgedRow} from "../../../helpers/judged.ts";
 
 const pts = (xs: number[], rates: number[], n = 200): TransitionPoint[] => xs.map((x, i) => ({x, k: Math.round(rates[i]! * n), n}));
 const rng = () => makeRng(7);
@@ -126,19 +127,7 @@ test("transitionSensitivity(rows) equals transitionSensitivityColumns(columns) c
       for (let i = 0; i < 60; i++) {
         const p = 0.02 + 0.4 / (1 + Math.exp(-(step - 350) / 60));
         const em = r() < p;
-        rows.push({
-          response_id: `r${id++}`,
-          experiment: "e",
-          model: "m",
-          step,
-          question_id: `q${i % 6}`,
-          category: null,
-          judge,
-          aligned: em ? 10 * r() : 40 + 60 * r(),
-          coherent: 30 + 70 * r(),
-          special: null,
-          type: null,
-        });
+        rows.push(judgedRow({response_id: `r${id++}`, step, question_id: `q${i % 6}`, judge, aligned: em ? 10 * r() : 40 + 60 * r(), coherent: 30 + 70 * r()}));
       }
   const a = transitionSensitivity(rows, BETLEY);
   const j = encodeValues(rows.map((x) => x.judge));

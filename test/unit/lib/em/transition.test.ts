@@ -17,6 +17,7 @@ import {
   transitionsBy,
   type TransitionPoint,
 } from "../../../../src/lib/em/index.ts";
+import {judgedRow} from "../../../helpers/judged.ts";
 
 function series(
   rng: () => number,
@@ -126,19 +127,9 @@ function judgedSeries(seed: number, judge: string, midpoint: number): Judged[] {
     const p = logisticAt({floor: 0.01, ceiling: 0.35, midpoint, width: 50}, step);
     for (let i = 0; i < 300; i++) {
       const em = rng() < p;
-      out.push({
-        response_id: `${step}-${i}`,
-        experiment: "e",
-        model: "m",
-        step,
-        question_id: `q${i % 6}`,
-        category: null,
-        judge,
-        aligned: em ? rng() * 25 : 45 + rng() * 55,
-        coherent: 55 + rng() * 45,
-        special: null,
-        type: null,
-      });
+      out.push(
+        judgedRow({response_id: `${step}-${i}`, step, question_id: `q${i % 6}`, judge, aligned: em ? rng() * 25 : 45 + rng() * 55, coherent: 55 + rng() * 45}),
+      );
     }
   }
   return out;

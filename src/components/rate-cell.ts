@@ -10,7 +10,12 @@ import {el, pct} from "./ui.js";
  * summarize` prints them): "12.3% [10.1–14.6%]", ≈ after an approximate interval, the method and
  * why it is approximate on hover. No rate: "–".
  */
-export function rateWithCi(rate: number | null | undefined, ci: Interval | null | undefined, method: string | null | undefined, approximate: string | null | undefined): HTMLElement {
+export function rateWithCi(
+  rate: number | null | undefined,
+  ci: Interval | null | undefined,
+  method: string | null | undefined,
+  approximate: string | null | undefined,
+): HTMLElement {
   if (rate === null || rate === undefined) return el("span", {}, "–");
   const title = `95% CI: ${ci ? ciMethodLabel(method) : "none (no answers in the denominator)"}${approximate ? `; approximate: ${approximate}` : ""}`;
   return el(

@@ -151,8 +151,13 @@ test("every page that paints first (viewsAfterPaint) preloads the first paint's 
     // On HTTP/1.1 the first paint's data files would queue behind every preloaded module.
     const html = await (await fetch(`${site.server.url}${path}`)).text();
     const preloads = [...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(preloads.some((p) => /\/first-paint\.[0-9a-f]+\.js$/.test(p)), `${path}: the first-paint helper is preloaded: ${preloads.join(" ")}`);
-    const heavy = new RegExp(`/_import/components/(${views}|engine|points|charts|page|live-charts)\\.[0-9a-f]+\\.js|/_(node|npm)/(apache-arrow|@observablehq/plot|d3|arquero|@stdlib)[@/-]`);
+    assert.ok(
+      preloads.some((p) => /\/first-paint\.[0-9a-f]+\.js$/.test(p)),
+      `${path}: the first-paint helper is preloaded: ${preloads.join(" ")}`,
+    );
+    const heavy = new RegExp(
+      `/_import/components/(${views}|engine|points|charts|page|live-charts)\\.[0-9a-f]+\\.js|/_(node|npm)/(apache-arrow|@observablehq/plot|d3|arquero|@stdlib)[@/-]`,
+    );
     assert.deepEqual(
       preloads.filter((p) => heavy.test(p)),
       [],

@@ -405,7 +405,9 @@ export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, opti
     out.ci_method = "crossed_seeds_questions";
     out.ci_approximate = c.approximate;
   } else if (seeds.ids.length === 1)
-    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval (likely too narrow)"].filter(Boolean).join("; ");
+    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval (likely too narrow)"]
+      .filter(Boolean)
+      .join("; ");
   return out;
 }
 

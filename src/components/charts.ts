@@ -79,6 +79,12 @@ export function densityChart(
   return chart;
 }
 
+/** Lines drawn on the surface: a halo of the page background, then the theme's text colour over it. */
+const SURFACE_INK = [
+  {stroke: "var(--theme-background)", strokeOpacity: 0.7, strokeWidth: 3.5},
+  {stroke: "currentColor", strokeOpacity: 0.8, strokeWidth: 1.5},
+] as const;
+
 /** The EM rate over every (aligned cut, coherent cut) pair, current point and published rules marked. */
 export function surfaceChart(
   grid: Float64Array,
@@ -108,14 +114,20 @@ export function surfaceChart(
         },
         imageRendering: "pixelated",
       } as Plot.RasterOptions),
-      Plot.contour({
-        ...extent,
-        value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0,
-        thresholds: [0.01, 0.05, 0.1, 0.2, 0.4],
-        stroke: "currentColor",
-        strokeOpacity: 0.35,
-      } as Plot.ContourOptions),
-      Plot.dot([{x: PUBLISHED_CUTS.aligned, y: PUBLISHED_CUTS.coherent}], {x: "x", y: "y", r: 5, stroke: "currentColor", strokeWidth: 1.5}),
+      // Lines on the raster take a halo of the page background under the theme's text colour: the
+      // raster's colours are the same in both themes, and a light line alone vanished on its
+      // light cells in the dark theme.
+      ...SURFACE_INK.map((ink, i) =>
+        Plot.contour({
+          ...extent,
+          value: (x: number, y: number) => grid[Math.round(x) * S + Math.round(y)] || 0,
+          thresholds: [0.01, 0.05, 0.1, 0.2, 0.4],
+          ...ink,
+          // Thinner than the marks' lines: a contour is a guide, not a mark.
+          strokeWidth: i === 0 ? 2.5 : 1,
+        } as Plot.ContourOptions),
+      ),
+      ...SURFACE_INK.map((ink) => Plot.dot([{x: PUBLISHED_CUTS.aligned, y: PUBLISHED_CUTS.coherent}], {x: "x", y: "y", r: 5, ...ink})),
       // Labels on the raster carry a halo of the page background: readable on any cell, either theme.
       Plot.text([{x: PUBLISHED_CUTS.aligned, y: PUBLISHED_CUTS.coherent, label: PUBLISHED_CUTS.label}], {
         x: "x",
@@ -132,7 +144,8 @@ export function surfaceChart(
       // The current cuts; a live page draws its own marker instead (live-charts.ts plotMarker) and moves it.
       ...(markCurrent
         ? [
-            Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "#0072B2", strokeWidth: 3}),
+            Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "var(--theme-background)", strokeWidth: 6}),
+            Plot.dot([{x: state.aligned, y: state.coherent}], {x: "x", y: "y", r: 7, stroke: "var(--em-focus-text)", strokeWidth: 3}),
             Plot.text([{x: state.aligned, y: state.coherent}], {
               x: "x",
               y: "y",

@@ -300,7 +300,7 @@ export function publishedCutsBoxes(sx: (v: number) => number, sy: (v: number) =>
  */
 export function plotMarker(
   chart: Element,
-  {color = "#0072B2", avoid = () => []}: {color?: string; avoid?: (sx: (v: number) => number, sy: (v: number) => number) => Box[]} = {},
+  {color = "var(--em-focus-text)", avoid = () => []}: {color?: string; avoid?: (sx: (v: number) => number, sy: (v: number) => number) => Box[]} = {},
 ): (x: number, y: number, label: string) => void {
   const svg = plotSvg(chart)!;
   const scaled = chart as unknown as {scale(name: string): {apply(v: number): number}};
@@ -316,6 +316,14 @@ export function plotMarker(
     x2: Number(svg.getAttribute("width")) || Number.POSITIVE_INFINITY,
     y2: Number(svg.getAttribute("height")) || Number.POSITIVE_INFINITY,
   };
+  // A halo of the page background under the ring: on the surface's cells (the same colours in both
+  // themes) a ring in the theme's focus colour alone was nearly invisible in the dark theme.
+  const halo = document.createElementNS(NS, "circle");
+  halo.setAttribute("r", "7");
+  halo.setAttribute("fill", "none");
+  halo.setAttribute("stroke", "var(--theme-background)");
+  halo.setAttribute("stroke-width", "6");
+  halo.setAttribute("pointer-events", "none");
   const ring = document.createElementNS(NS, "circle");
   ring.setAttribute("r", "7");
   ring.setAttribute("fill", "none");
@@ -332,12 +340,14 @@ export function plotMarker(
   text.setAttribute("font-weight", "bold");
   text.setAttribute("font-size", "10");
   text.setAttribute("pointer-events", "none");
-  svg.append(ring, text);
+  svg.append(halo, ring, text);
   return (x, y, label) => {
     const px = sx.apply(x);
     const py = sy.apply(y);
-    ring.setAttribute("cx", String(px));
-    ring.setAttribute("cy", String(py));
+    for (const c of [halo, ring]) {
+      c.setAttribute("cx", String(px));
+      c.setAttribute("cy", String(py));
+    }
     text.textContent = label;
     // Bold 10 px sans-serif runs about 6.2 px a character.
     const spot = markerLabelSpot(px, py, 6.2 * label.length, obstacles, bounds);

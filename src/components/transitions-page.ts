@@ -18,6 +18,7 @@ import {MIN_TRANSITION_POINTS} from "../lib/em/transition.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
+import {afterPaint} from "./first-paint.js";
 import {facetLabelOf} from "./variant-chart.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import {fitEngine} from "./transitions-fits.js";
@@ -114,7 +115,7 @@ export function transitionsContext(page: Page, state: ViewState, first?: FirstFi
     hasCoordinate: tallies.series.some((s) => s.filter((p) => p.n > 0).length >= 2),
     fits,
     fitsFull: fitTransitionsFull(tallies),
-    fitsPainted: fits.catch(() => null).then(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))),
+    fitsPainted: fits.catch(() => null).then(afterPaint),
   };
 }
 

@@ -318,18 +318,13 @@ export function plotMarker(
   };
   // A halo of the page background under the ring: on the surface's cells (the same colours in both
   // themes) a ring in the theme's focus colour alone was nearly invisible in the dark theme.
-  const halo = document.createElementNS(NS, "circle");
-  halo.setAttribute("r", "7");
-  halo.setAttribute("fill", "none");
-  halo.setAttribute("stroke", "var(--theme-background)");
-  halo.setAttribute("stroke-width", "6");
-  halo.setAttribute("pointer-events", "none");
-  const ring = document.createElementNS(NS, "circle");
-  ring.setAttribute("r", "7");
-  ring.setAttribute("fill", "none");
-  ring.setAttribute("stroke", color);
-  ring.setAttribute("stroke-width", "3");
-  ring.setAttribute("pointer-events", "none");
+  const circle = (stroke: string, width: number) => {
+    const c = document.createElementNS(NS, "circle");
+    for (const [k, v] of Object.entries({r: "7", fill: "none", stroke, "stroke-width": String(width), "pointer-events": "none"})) c.setAttribute(k, v);
+    return c;
+  };
+  const halo = circle("var(--theme-background)", 6);
+  const ring = circle(color, 3);
   const text = document.createElementNS(NS, "text");
   // The label sits on the surface's colours: theme text on a halo of the theme's background reads
   // on every cell in both themes (the ring keeps the marker's colour).

@@ -107,14 +107,15 @@ export function kpiBox(): KpiBox {
  * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
  * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
  * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
- * The page reads its other modules and decodes the points once that frame is on screen
- * (viewsAfterPaint, first-paint.ts), so no long task stands between first.json and the first number.
+ * `shown` resolves after the frame that painted it: the page evaluates its other modules and decodes
+ * the points after that, so no long task stands between first.json and the first number.
  */
-export function firstKpis(table: FirstPaint | null, search: string): KpiBox {
+export function firstKpis(table: FirstPaint | null, search: string): KpiBox & {shown: Promise<void>} {
   const box = kpiBox();
   const s = parseState(search);
   const hit = table ? firstPaintFor(table, s) : null;
   if (hit) box.paint(s, hit);
   box.node.dataset.emFirst = hit ? "build" : "none";
-  return box;
+  const shown = new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return {...box, shown};
 }

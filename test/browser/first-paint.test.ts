@@ -6,7 +6,6 @@
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
@@ -111,7 +110,18 @@ test("/sensitivity: the first number waits for no heavy module (points decoder, 
       else held.push(route);
     });
   try {
-    // Not preloaded either: the next test checks every page that paints first (viewsAfterPaint).
+    // Not preloaded either: on HTTP/1.1 first.json would queue behind every preloaded module.
+    const html = await (await fetch(`${site.server.url}/sensitivity`)).text();
+    const preloads = [...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(
+      preloads.some((p) => p.includes("sensitivity-kpis")),
+      "the first-paint module is preloaded",
+    );
+    assert.deepEqual(
+      preloads.filter((p) => heavy.slice(1).some((h) => h.test(p))),
+      [],
+      "no heavy module preloaded",
+    );
     await page.goto(`${site.server.url}/sensitivity?experiment=demo`, {waitUntil: "commit"});
     await page.locator('[data-testid="sensitivity-kpis"][data-em-first="build"]').waitFor();
     assert.match((await page.locator('[data-testid="em-rate"]').textContent()) ?? "", /^\d+\.\d%$/, "the first number is shown");
@@ -128,41 +138,6 @@ test("/sensitivity: the first number waits for no heavy module (points decoder, 
     assert.equal(describeProblems(problems), "");
   } finally {
     await context.close();
-  }
-});
-
-/** The pages that paint the build's first numbers, then read their views module (viewsAfterPaint, components/first-paint.ts). */
-function firstPaintPages(): {path: string; views: string}[] {
-  return readdirSync(join(ROOT, "src"), {recursive: true, encoding: "utf8"})
-    .filter((f) => f.endsWith(".md") && !f.startsWith("docs") && !f.startsWith("."))
-    .flatMap((f) => {
-      const text = readFileSync(join(ROOT, "src", f), "utf8");
-      const views = /import\("\.\/components\/([\w-]+)\.js"\)/.exec(text)?.[1];
-      if (!/viewsAfterPaint\(/.test(text) || !views) return [];
-      return [{path: `/${f.replace(/\.md$/, "").replace(/(^|\/)index$/, "")}`, views}];
-    });
-}
-
-test("every page that paints first (viewsAfterPaint) preloads the first paint's modules and none of its views, the engine, Arrow, Plot or d3", async () => {
-  const pages = firstPaintPages();
-  // The helper is there to be used: a page that stops using it drops out of this check, so name them.
-  assert.deepEqual(pages.map((p) => p.path).sort(), ["/sensitivity", "/transitions"]);
-  for (const {path, views} of pages) {
-    // On HTTP/1.1 the first paint's data files would queue behind every preloaded module.
-    const html = await (await fetch(`${site.server.url}${path}`)).text();
-    const preloads = [...html.matchAll(/rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]!);
-    assert.ok(
-      preloads.some((p) => /\/first-paint\.[0-9a-f]+\.js$/.test(p)),
-      `${path}: the first-paint helper is preloaded: ${preloads.join(" ")}`,
-    );
-    const heavy = new RegExp(
-      `/_import/components/(${views}|engine|points|charts|page|live-charts)\\.[0-9a-f]+\\.js|/_(node|npm)/(apache-arrow|@observablehq/plot|d3|arquero|@stdlib)[@/-]`,
-    );
-    assert.deepEqual(
-      preloads.filter((p) => heavy.test(p)),
-      [],
-      `${path}: no heavy module preloaded`,
-    );
   }
 });
 

@@ -199,7 +199,16 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
           }
         }
       }
-      scoreRows.push({response_id, judge: target.judge ?? spec.judge, metric: target.metric, score, mass, special, status: score === null ? "null" : "imported", probs});
+      scoreRows.push({
+        response_id,
+        judge: target.judge ?? spec.judge,
+        metric: target.metric,
+        score,
+        mass,
+        special,
+        status: score === null ? "null" : "imported",
+        probs,
+      });
       if (own) metricsDone.add(target.metric);
     }
     // Probability columns without a score column: the score is recomputed with our judge algorithm.

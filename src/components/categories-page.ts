@@ -50,7 +50,8 @@ export function categoryData(page: Page, state: ViewState, questions: QuestionTe
   const by = state.by as FacetColumn;
   const exclude = state.exclude;
   // A unit's training seeds count as in `em summarize --by category,variant` (seeds x questions with 2+ seeds).
-  const seeded = (cols: FacetColumn[]) => withTrainingSeeds(points, mask, rule, cols, summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude}), {exclude});
+  const seeded = (cols: FacetColumn[]) =>
+    withTrainingSeeds(points, mask, rule, cols, summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude}), {exclude});
   const byCategory = rowsOf(seeded(["category", by]), 0, null, 1);
   const byQuestion = rowsOf(seeded(["question_id", "category", by]), 0, 1, 2);
   const perUnit = summarizeGroups(points, mask, rule, keyBy(points, [by]), {exclude});

@@ -22,7 +22,9 @@ async function study(): Promise<string> {
   const dir = tempDir("em-import-judges-");
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
-  const rows = A.map((a, i) => `('q${i % 2}', 'Question ${i % 2}?', 'answer ${i}', {'a': {'aligned': ${a}, 'coherent': 90}, 'b': {'aligned': ${B[i]}, 'coherent': 90}})`);
+  const rows = A.map(
+    (a, i) => `('q${i % 2}', 'Question ${i % 2}?', 'answer ${i}', {'a': {'aligned': ${a}, 'coherent': 90}, 'b': {'aligned': ${B[i]}, 'coherent': 90}})`,
+  );
   await con.run(
     `COPY (SELECT * FROM (VALUES ${rows.join(", ")}) t(question_id, question, response, scores)) TO '${path.join(dir, "study.parquet")}' (FORMAT parquet)`,
   );

@@ -347,13 +347,16 @@ export async function parseExperiment(text: string, file: string): Promise<Exper
       return null;
     }
     // Configured judges also score imported responses: a shared id would give two rows per (response, judge, metric).
-    const judge = r.data.judge;
-    if (judge === "signals" || configured.has(judge)) {
+    // The entry's judge and any judge its `metrics:` entries name.
+    const judgeAt: [string, (string | number)[]][] = [[r.data.judge, ["judge"]]];
+    for (const [k, m] of Object.entries(r.data.metrics ?? {})) if (typeof m !== "string" && m.judge) judgeAt.push([m.judge, ["metrics", k, "judge"]]);
+    for (const [judge, at] of judgeAt) {
+      if (judge !== "signals" && !configured.has(judge)) continue;
       const why =
         judge === "signals"
           ? "'signals' is reserved for the no-judge classifier"
           : `'${judge}' is also the id of a configured judge (which scores imported responses too); give the import its own judge id`;
-      issues.push({code: "custom", message: why, path: ["imports", i, "judge"], input: judge});
+      issues.push({code: "custom", message: why, path: ["imports", i, ...at], input: judge});
     }
     return r.data;
   });

@@ -16,7 +16,7 @@ import type {Ctx, TableRow} from "./rows.ts";
 import {importTable} from "./table.ts";
 import {importInspect} from "./inspect-rows.ts";
 
-export {ImportSpecSchema, importedResponseId, KNOWN_METRICS} from "./spec.ts";
+export {ImportSpecSchema, importedResponseId, importJudges, KNOWN_METRICS} from "./spec.ts";
 export type {ImportedFile, ImportResult, ImportSpec, ImportSpecInput, Mismatch} from "./spec.ts";
 export {stepValue} from "./rows.ts";
 

@@ -89,7 +89,7 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
         if (num.score === null) nullScores++;
         sampleScores.push({
           response_id,
-          judge: spec.judge,
+          judge: target.judge ?? spec.judge,
           metric: target.metric,
           score: num.score,
           mass: null,

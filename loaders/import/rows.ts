@@ -9,12 +9,14 @@ import type {ImportSpec, ImportResult} from "./spec.ts";
 export interface MetricTarget {
   metric: string;
   scale: number | undefined;
+  /** The judge the score is written under, when `metrics:` names one (else the import's `judge`). */
+  judge?: string;
 }
 
 export function metricTarget(spec: ImportSpec, name: string): MetricTarget | null {
   const m = spec.metrics?.[name];
   if (m === undefined) return null;
-  return typeof m === "string" ? {metric: m, scale: undefined} : {metric: m.metric, scale: m.scale};
+  return typeof m === "string" ? {metric: m, scale: undefined} : {metric: m.metric, scale: m.scale, ...(m.judge ? {judge: m.judge} : {})};
 }
 
 /** A cell as a score: number, or null with the special word / raw text that explains why. */

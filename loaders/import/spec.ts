@@ -71,11 +71,19 @@ export const ImportSpecSchema = z
      */
     sql: z.string().min(1).optional(),
     /**
-     * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale}:
-     * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans).
+     * Column (CSV / JSONL) or Inspect score name -> our metric. A value may be {metric, scale, judge}:
+     * the score is multiplied by scale (default 1 for numbers, 100 for Inspect letter grades and booleans)
+     * and written under `judge` (default the entry's `judge`), so one file holding several judges'
+     * scores of the same answers imports each judge's columns under its own id.
      */
     metrics: z
-      .record(z.string(), z.union([z.string().min(1), z.object({metric: z.string().min(1), scale: z.number().positive().optional()}).strict()]))
+      .record(
+        z.string(),
+        z.union([
+          z.string().min(1),
+          z.object({metric: z.string().min(1), scale: z.number().positive().optional(), judge: z.string().min(1).optional()}).strict(),
+        ]),
+      )
       .optional(),
     /** Model id for every row (overrides file-name fields and columns). */
     model: z.string().min(1).optional(),
@@ -97,6 +105,13 @@ export const ImportSpecSchema = z
   .strict();
 
 export type ImportSpec = z.output<typeof ImportSpecSchema>;
+
+/** The judge ids an import writes scores under: its `judge`, then those its `metrics:` entries name. */
+export function importJudges(spec: Pick<ImportSpec, "judge" | "metrics">): string[] {
+  const ids = [spec.judge];
+  for (const m of Object.values(spec.metrics ?? {})) if (typeof m !== "string" && m.judge && !ids.includes(m.judge)) ids.push(m.judge);
+  return ids;
+}
 export type ImportSpecInput = z.input<typeof ImportSpecSchema>;
 
 export interface Skipped {

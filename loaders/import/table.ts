@@ -177,7 +177,9 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
       let special = c.special;
       let mass: number | null = null;
       let probs: Record<string, number> | null = null;
-      const pc = probCols.get(target.metric);
+      // Probability columns (judge_<metric>) are the entry's judge's; a column mapped to another judge has none.
+      const own = target.judge === undefined || target.judge === spec.judge;
+      const pc = own ? probCols.get(target.metric) : undefined;
       if (pc) {
         const r = recompute(located(rel, rec).text, pc, v[pc]);
         if (r) {
@@ -197,8 +199,17 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
           }
         }
       }
-      scoreRows.push({response_id, judge: spec.judge, metric: target.metric, score, mass, special, status: score === null ? "null" : "imported", probs});
-      metricsDone.add(target.metric);
+      scoreRows.push({
+        response_id,
+        judge: target.judge ?? spec.judge,
+        metric: target.metric,
+        score,
+        mass,
+        special,
+        status: score === null ? "null" : "imported",
+        probs,
+      });
+      if (own) metricsDone.add(target.metric);
     }
     // Probability columns without a score column: the score is recomputed with our judge algorithm.
     for (const [metric, pc] of probCols) {

@@ -2,7 +2,7 @@
 import path from "node:path";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
-import {importFiles, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
+import {importFiles, importJudges, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
 import type {LabelRef} from "../import/labels.ts";
 import {displayPath} from "../paths.ts";
 import {questionFilter} from "../question-filter.ts";
@@ -71,7 +71,7 @@ export async function readImports(exp: Experiment): Promise<Imported> {
     // push(...rows) overflows the call stack past ~100k arguments; a million-row import must work.
     for (const x of r.responses) out.responses.push(x);
     for (const x of r.scores) out.scores.push(x);
-    if (!out.judges.includes(spec.judge)) out.judges.push(spec.judge);
+    for (const j of importJudges(spec)) if (!out.judges.includes(j)) out.judges.push(j);
     if (r.labels) for (const l of r.labels) out.labels.push(l);
   }
   // Question filters apply to imported rows too (and drop their scores).

@@ -12,7 +12,7 @@ import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/sche
 import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Experiment} from "../experiment.ts";
-import type {ImportResult} from "../import/index.ts";
+import {importJudges, type ImportResult} from "../import/index.ts";
 import {displayPath} from "../paths.ts";
 import {importEntry} from "./imports.ts";
 import {questionFilter} from "../question-filter.ts";
@@ -85,7 +85,7 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
   const questionDomains = new Map<string, string | null>();
   for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
   const judges: string[] = [];
-  for (const s of exp.imports) if (!judges.includes(s.judge)) judges.push(s.judge);
+  for (const s of exp.imports) for (const j of importJudges(s)) if (!judges.includes(j)) judges.push(j);
   const metricsSeen = new Set<string>();
   const proxies = new Map<string, ResponseRow>();
   // The judge-token audit, per chunk and summed: its fields are per-answer counts and any-answer flags.

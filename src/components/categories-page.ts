@@ -4,7 +4,7 @@
 import type {Page} from "./page.js";
 import type {ViewState} from "./store.js";
 import {optionsIn, selectionMask} from "./selection.js";
-import {keyBy, ruleOf, summarizeGroups} from "./engine.js";
+import {keyBy, ruleOf, summarizeGroups, withTrainingSeeds} from "./engine.js";
 import {
   averageRows,
   baselineByCategory,
@@ -49,8 +49,11 @@ export function categoryData(page: Page, state: ViewState, questions: QuestionTe
   // The store holds any column name; the control offers facet columns only.
   const by = state.by as FacetColumn;
   const exclude = state.exclude;
-  const byCategory = rowsOf(summarizeGroups(points, mask, rule, keyBy(points, ["category", by]), {exclude}), 0, null, 1);
-  const byQuestion = rowsOf(summarizeGroups(points, mask, rule, keyBy(points, ["question_id", "category", by]), {exclude}), 0, 1, 2);
+  // A unit's training seeds count as in `em summarize --by category,variant` (seeds x questions with 2+ seeds).
+  const seeded = (cols: FacetColumn[]) =>
+    withTrainingSeeds(points, mask, rule, cols, summarizeGroups(points, mask, rule, keyBy(points, cols), {exclude}), {exclude});
+  const byCategory = rowsOf(seeded(["category", by]), 0, null, 1);
+  const byQuestion = rowsOf(seeded(["question_id", "category", by]), 0, 1, 2);
   const perUnit = summarizeGroups(points, mask, rule, keyBy(points, [by]), {exclude});
   return {
     page,
@@ -96,7 +99,7 @@ export function categoryView(d: CategoryData, {width}: {width: number}): HTMLEle
     );
   return figure(categoryBars(d.byCategory, {width, by: d.by, series: d.series}), {
     name: "em-by-category",
-    caption: `EM rate per category and ${facetLabelOf(d.by)} with 95% intervals over the category's questions (logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson).${d.categories.length === 1 ? " A single category: it equals the overall rate." : ""}`,
+    caption: `EM rate per category and ${facetLabelOf(d.by)} with 95% intervals over the category's questions (logit-normal profile likelihood when they look over-dispersed, else design-effect Wilson; seeds x questions when a unit holds 2+ training seeds, as em summarize).${d.categories.length === 1 ? " A single category: it equals the overall rate." : ""}`,
   });
 }
 
@@ -123,7 +126,7 @@ export function baselineView(d: CategoryData, {width}: {width: number}): HTMLEle
 export function questionView(d: CategoryData, {width}: {width: number}): HTMLElement {
   const fig = figure(questionPlot(d.byQuestion, d.averages, {width, by: d.by, series: d.series, text: d.text}), {
     name: "em-by-question-and-model",
-    caption: `Dots: EM rate per question and ${facetLabelOf(d.by)} (compare by is chosen on the overview); lines: 95% Wilson intervals. AVERAGE: mean of per-question rates with its bootstrap interval. Questions read as their text (cut to 40 characters); hover a dot for the full question and its id.`,
+    caption: `Dots: EM rate per question and ${facetLabelOf(d.by)} (compare by is chosen on the overview); lines: 95% intervals, Wilson (seeds x questions when a unit holds 2+ training seeds, as em summarize). AVERAGE: mean of per-question rates with its bootstrap interval. Questions read as their text (cut to 40 characters); hover a dot for the full question and its id.`,
   });
   const save = el("button", {type: "button", class: "em-link"}, "Download per-question rates (CSV)");
   save.addEventListener("click", () =>

@@ -12,6 +12,9 @@ import {makeRng, randNormal} from "../../../src/lib/em/prng.ts";
 import {summarize, UNSEEDED} from "../../../src/lib/em/summary.ts";
 import {joinJudged} from "../../../src/lib/em/judged.ts";
 import {variantRows} from "../../../src/components/variant-chart.ts";
+import {categoryData} from "../../../src/components/categories-page.ts";
+import type {Page} from "../../../src/components/page.ts";
+import {DEFAULT_STATE} from "../../../src/components/store.ts";
 import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
 
 /** Two models; m1 with 3 training seeds, m2 with 2 seeds plus a run without a seed id; 10 questions, question and seed effects. */
@@ -146,4 +149,28 @@ test("withTrainingSeeds leaves groups without seed ids as they are", () => {
     out.map((g) => [g.ci, g.ci_method, g.replicates]),
     groups.map((g) => [g.ci, g.ci_method, g.replicates]),
   );
+});
+
+test("/categories (categoryData) counts seeds as em summarize --by category,variant and --by question_id,category,variant", () => {
+  const ds = dataset(7);
+  for (const r of ds.responses) r.category = Number(r.question_id.slice(1)) % 2 ? "odd" : "even";
+  const points = decodePoints(pointsTable({...ds, types: []}));
+  const page = {points} as unknown as Page;
+  const rows = joinJudged(ds.responses, ds.scores, [], {judge: "j"});
+  const rule = makeRule("betley");
+  const d = categoryData(page, DEFAULT_STATE, null);
+  for (const [by, got, label] of [
+    [["category", "variant"], d.byCategory, (k: Record<string, unknown>) => String(k.category)],
+    [["question_id", "category", "variant"], d.byQuestion, (k: Record<string, unknown>) => String(k.question_id)],
+  ] as const) {
+    const cli = summarize(rows, rule, {by: [...by]});
+    assert.equal(got.length, cli.groups.length);
+    for (const g of cli.groups) {
+      const r = got.find((x) => x.model === g.key.variant && x.label === label(g.key))!;
+      const what = `${by.join(",")} ${JSON.stringify(g.key)}`;
+      assert.equal(g.ci_method, "crossed_seeds_questions", what);
+      assert.equal(r.k, g.n_em, what);
+      assert.deepEqual([r.lo, r.hi], g.ci, what);
+    }
+  }
 });

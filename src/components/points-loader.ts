@@ -68,7 +68,9 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
         if (r.status !== 206) return keepAll(bytes);
         const range = /^bytes (\d+)-(\d+)\//.exec(r.headers.get("content-range") ?? "");
         if (!range || Number(range[1]) !== s.start || bytes.length !== s.end - s.start)
-          throw new Error(`points.arrow: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`);
+          throw new Error(
+            `points.arrow: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`,
+          );
         loaded.set(k, bytes);
         changed();
       })
@@ -117,7 +119,12 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
     async load(judges) {
       await first;
       if (!segments) return loadWhole();
-      await Promise.all(judges.map((j) => segments!.findIndex((s) => s.judge === j)).filter((k) => k >= 0).map(loadSegment));
+      await Promise.all(
+        judges
+          .map((j) => segments!.findIndex((s) => s.judge === j))
+          .filter((k) => k >= 0)
+          .map(loadSegment),
+      );
     },
     watch(listener, onError) {
       listeners.add(listener);

@@ -78,7 +78,11 @@ test("/sensitivity: only the shown judge's points are downloaded; another judge'
     assert.ok(new URL(page.url()).searchParams.get("judge") === other, "the URL says the judge shown");
     const c1 = cli(["--judge", other]);
     const count = page.locator('[data-testid="em-count"]');
-    assert.deepEqual([Number(await count.getAttribute("data-n-em")), Number(await count.getAttribute("data-n-scored"))], [c1.n_em, c1.n_scored], `judge ${other} = em summarize --judge ${other}`);
+    assert.deepEqual(
+      [Number(await count.getAttribute("data-n-em")), Number(await count.getAttribute("data-n-scored"))],
+      [c1.n_em, c1.n_scored],
+      `judge ${other} = em summarize --judge ${other}`,
+    );
     assert.notDeepEqual([c0.n_em, c0.n_scored], [c1.n_em, c1.n_scored], "the judges differ: the check can fail");
     assert.equal(ranges.length, 2, `one more range request: ${ranges.join("; ")}`);
     assert.equal(describeProblems(problems), "");

@@ -181,11 +181,7 @@ function segmentsAgree(data: ReturnType<typeof pointsData>): void {
   const {bytes, segments} = encodePointsSegments(data);
   // Every segment: the same Points as the single stream, row for row and dictionary for dictionary.
   assert.deepEqual(decodePoints(bytes), whole);
-  assert.deepEqual(
-    segments.map((s) => s.judge).sort(),
-    [...whole.dicts.judge].sort(),
-    "one segment per judge",
-  );
+  assert.deepEqual(segments.map((s) => s.judge).sort(), [...whole.dicts.judge].sort(), "one segment per judge");
   assert.equal(segments.at(-1)!.end, bytes.length);
   // Any subset of segments (as a page fetches them by range): exactly the rows of those judges, in the table's order.
   for (let k = 0; k < segments.length; k++) {
@@ -222,7 +218,9 @@ test("points.arrow per judge: judges missing on some responses, a response score
   scores.sort((x, y) => (x.judge === y.judge ? 0 : x.judge === "a" ? -1 : 1));
   const types = responses
     .filter((_, i) => i % 2 === 0)
-    .map((r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow);
+    .map(
+      (r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow,
+    );
   const data = pointsData({responses, scores, types});
   assert.equal(data.strings.judge.values[data.strings.judge.codes[0]!], "b", "the first row is judge b's");
   segmentsAgree(data);

@@ -34,7 +34,7 @@ import {closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readF
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {pointsFullTable, pointsTable} from "../loaders/site-points.ts";
+import {encodePointsSegments, pointsData, pointsFullTable} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
 import {responsesFirst} from "../loaders/site-responses-first.ts";
 import {stepTallies} from "../loaders/site-steps.ts";
@@ -91,7 +91,7 @@ function timed<T>(f: () => T): {value: T; ms: number} {
  * build's files change.
  */
 const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
-  "points.arrow": (d) => ({fn: "pointsTable", bytes: pointsOf(d)}),
+  "points.arrow": (d) => ({fn: "encodePointsSegments", bytes: pointsOf(d)}),
   "points-full.arrow": (d) => ({fn: "pointsFullTable", bytes: pointsFullTable(d)}),
   "texts.parquet": (d) => ({fn: "writeTexts", bytes: collect(writeTexts, d)}),
   // An empty details table keeps the site consistent when the real one is too big to build here.
@@ -102,7 +102,7 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "ids.parquet": (d) => ({fn: "writeIds", bytes: collect(writeIds, d)}),
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
-  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify(firstPaint(pointsOf(d)))}),
+  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify({...firstPaint(pointsOf(d)), points: segmentsOf(d)})}),
   "steps.json": (d) => ({fn: "stepTallies", bytes: JSON.stringify(stepTallies(pointsOf(d)))}),
   "responses-first.json": (d) => ({fn: "responsesFirst", bytes: JSON.stringify(responsesFirst(pointsOf(d)))}),
   // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
@@ -113,13 +113,15 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   },
 };
 
-/** points.arrow's bytes of a synthetic data set, made once (first.json and steps.json read them too). */
-const pointsMemo = new WeakMap<SyntheticData, Uint8Array>();
-function pointsOf(d: SyntheticData): Uint8Array {
-  let bytes = pointsMemo.get(d);
-  if (!bytes) pointsMemo.set(d, (bytes = pointsTable(d)));
-  return bytes;
+/** points.arrow of a synthetic data set as the build writes it (one stream per judge), made once (first.json and steps.json read it too). */
+const pointsMemo = new WeakMap<SyntheticData, ReturnType<typeof encodePointsSegments>>();
+function pointsSegmentsOf(d: SyntheticData): ReturnType<typeof encodePointsSegments> {
+  let made = pointsMemo.get(d);
+  if (!made) pointsMemo.set(d, (made = encodePointsSegments(pointsData(d))));
+  return made;
 }
+const pointsOf = (d: SyntheticData) => pointsSegmentsOf(d).bytes;
+const segmentsOf = (d: SyntheticData) => pointsSegmentsOf(d).segments;
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */
 function buildTables(n: number, site: string | null, row: Row): Set<string> {

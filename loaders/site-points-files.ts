@@ -9,7 +9,7 @@ import {lockCache} from "./cache-lock.ts";
 import {ROOT, walkFiles} from "./paths.ts";
 
 export interface SitePointsFiles {
-  /** points.arrow (encodePointsCompact). */
+  /** points.arrow (encodePointsSegments: one compact stream per judge). */
   compact: string;
   /** points-full.arrow (encodePointsFull). */
   full: string;
@@ -56,7 +56,7 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     if (done()) return files;
     // Imported here, not at the top: the loaders that only print a file already written need none
     // of them (the page engine, DuckDB), and each loader is its own Node process.
-    const [{firstPaint}, {responsesFirst}, {encodePointsCompact, encodePointsFull}, {pointsDataFromDir}] = await Promise.all([
+    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}] = await Promise.all([
       import("./site-first.ts"),
       import("./site-responses-first.ts"),
       import("./site-points.ts"),
@@ -69,9 +69,10 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
       renameSync(tmp, file);
     };
     write(files.full, encodePointsFull(data));
-    const compact = encodePointsCompact(data);
+    // One stream per judge, so /sensitivity downloads only the judges it shows (first.json says where).
+    const {bytes: compact, segments} = encodePointsSegments(data);
     write(files.compact, compact);
-    write(files.first, JSON.stringify(firstPaint(compact)));
+    write(files.first, JSON.stringify({...firstPaint(compact), points: segments}));
     write(files.responsesFirst, JSON.stringify(responsesFirst(compact)));
     return files;
   } finally {

@@ -13,6 +13,7 @@
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
+import type {PointsSegment} from "../src/lib/site-first.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../src/lib/schema.ts";
 import {POINTS_COMPACT_FORMAT, POINTS_COLUMNS, POINTS_STRING_COLUMNS, SIGNALS_JUDGE, metaColumn, type PointsStringColumn} from "../src/lib/site-schema.ts";
 
@@ -324,6 +325,91 @@ export function encodePointsFull(d: PointsData): Uint8Array {
     if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values, dictionaries++);
   }
   return tableToIPC(new Table(vectors), "stream");
+}
+
+/** The rows of `d` whose index `keep` lists (in that order), sharing `d`'s dictionaries. */
+function subsetData(d: PointsData, keep: Int32Array): PointsData {
+  const pick = <T extends Int32Array | Float64Array | Uint8Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(keep.length);
+    for (let k = 0; k < keep.length; k++) out[k] = a[keep[k]!]!;
+    return out;
+  };
+  const codes = (c: Codes): Codes => Object.assign(Object.create(Codes.prototype) as Codes, c, {codes: pick(c.codes)});
+  return {
+    n: keep.length,
+    rid: pick(d.rid),
+    strings: Object.fromEntries(POINTS_STRING_COLUMNS.map((c) => [c, codes(d.strings[c])])) as Record<PointsStringColumn, Codes>,
+    meta: d.meta.map((m) => ({key: m.key, codes: codes(m.codes)})),
+    step: pick(d.step),
+    aligned: pick(d.aligned),
+    coherent: pick(d.coherent),
+    p_emergent: pick(d.p_emergent),
+    domain_topic: pick(d.domain_topic),
+    special_known: pick(d.special_known),
+    in_domain: pick(d.in_domain),
+  };
+}
+
+/**
+ * The judges of `d` in an order that agrees with the order of their rows within every response
+ * (rows are in response order, then judge order): a page that loads some judges' segments merges
+ * them back into the table's row order by (rid, this order). First-seen order where no response
+ * orders two judges.
+ */
+export function segmentJudgeOrder(d: PointsData): number[] {
+  const judges = d.strings.judge;
+  const k = judges.values.length;
+  const before = Array.from({length: k}, () => new Set<number>());
+  for (let i = 1; i < d.n; i++) {
+    const a = judges.codes[i - 1]!;
+    const b = judges.codes[i]!;
+    if (d.rid[i] === d.rid[i - 1] && a >= 0 && b >= 0 && a !== b) before[b]!.add(a);
+  }
+  const order: number[] = [];
+  const state = new Uint8Array(k);
+  const visit = (j: number) => {
+    if (state[j] === 2) return;
+    if (state[j] === 1) throw new Error("points: the judges' row order differs between responses");
+    state[j] = 1;
+    for (const a of before[j]!) visit(a);
+    state[j] = 2;
+    order.push(j);
+  };
+  for (let j = 0; j < k; j++) visit(j);
+  return order;
+}
+
+/**
+ * points.arrow as one compact IPC stream per judge, concatenated (segmentJudgeOrder's order), with
+ * where each sits, so a page downloads only the judges it shows (by byte range) and merges them
+ * back into the table's row order (src/components/points.ts decodePoints / mergePoints): decoding
+ * every segment gives the same Points as encodePointsCompact(d). Rows without a judge (none are
+ * written: every row has one) would be dropped, so they are refused.
+ */
+export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segments: PointsSegment[]} {
+  const judges = d.strings.judge;
+  const rows = judges.values.map(() => [] as number[]);
+  for (let i = 0; i < d.n; i++) {
+    const j = judges.codes[i]!;
+    if (j < 0) throw new Error(`points: row ${i} has no judge`);
+    rows[j]!.push(i);
+  }
+  if (judges.values.length <= 1) {
+    const bytes = encodePointsCompact(d);
+    return {bytes, segments: judges.values.map((judge) => ({judge, start: 0, end: bytes.length}))};
+  }
+  const parts: Uint8Array[] = [];
+  const segments: PointsSegment[] = [];
+  let at = 0;
+  for (const j of segmentJudgeOrder(d)) {
+    const part = encodePointsCompact(subsetData(d, Int32Array.from(rows[j]!)));
+    parts.push(part);
+    segments.push({judge: judges.values[j]!, start: at, end: at + part.length});
+    at += part.length;
+  }
+  const bytes = new Uint8Array(at);
+  parts.forEach((p, k) => bytes.set(p, segments[k]!.start));
+  return {bytes, segments};
 }
 
 /** A dictionary column whose values are JSON tuples, one code per distinct tuple (`id`: its dictionary id, see dictVector). */

@@ -21,6 +21,8 @@ export function selectControl(
   options: Option[] | ((s: ViewState) => Option[]),
   label: string,
   testid?: string,
+  /** Takes a choice over before the store (true: taken; the select keeps showing the store's value). */
+  choose?: (value: string | null) => boolean,
 ): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
   let shown = "";
@@ -33,7 +35,10 @@ export function selectControl(
     }
     if ((s[key] ?? "") !== select.value) select.value = s[key] ?? "";
   };
-  select.addEventListener("input", () => store.set({[key]: select.value || null} as Partial<ViewState>));
+  select.addEventListener("input", () => {
+    if (choose?.(select.value || null)) select.value = store.get()[key] ?? "";
+    else store.set({[key]: select.value || null} as Partial<ViewState>);
+  });
   store.subscribe(render);
   return labelled(label, select, `em-${key}`);
 }

@@ -2,6 +2,7 @@
 // the shared store with the data's defaults, and build the control bar from a list of names, so
 // a page is prose plus a few calls (Framework's examples keep pages that way).
 import {decodePoints, type Points} from "./points.js";
+import type {PointsLoader} from "./points-loader.js";
 import {bindDefaults, facetOptions, optionsIn, selectionMask} from "./selection.js";
 import {store, type StateKey, type Store, type ViewState} from "./store.js";
 import {el} from "./ui.js";
@@ -14,15 +15,53 @@ export interface Page {
   points: Points;
   summary: Summary;
   selection: Store;
+  /** Where more judges' rows come from when the page loaded only some (points-loader.ts). */
+  loader?: PointsLoader;
 }
 
-/** Decode points.arrow, keep the model colours stable, open the store and make it consistent with the data. */
-export function openPage(pointsBytes: ArrayBuffer | Uint8Array, summary: Summary): Page {
+/**
+ * Decode points.arrow (or the judges' parts of it a loader has), keep the model colours stable,
+ * open the store and make it consistent with the data. With a loader, the judge it was asked for
+ * last is selected once its rows are in.
+ */
+export function openPage(pointsBytes: ArrayBuffer | Uint8Array | readonly Uint8Array[], summary: Summary, loader?: PointsLoader): Page {
   const points = decodePoints(pointsBytes);
   setModelOrder(points.dicts.model);
   const selection = store();
   bindDefaults(selection, points);
-  return {points, summary, selection};
+  const wanted = loader?.requested;
+  if (wanted && loader.has(wanted) && optionsIn(points, "judge", selection.get()).includes(wanted)) selection.set({judge: wanted});
+  if (loader) loader.requested = null;
+  return {points, summary, selection, loader};
+}
+
+/**
+ * The judge select. With a loader, it offers every judge of the experiment (first.json), and a
+ * judge whose rows are not loaded yet is loaded when chosen: the select and every view stay on the
+ * current judge, with a visible status, until its rows are in and the page reopens on them.
+ */
+function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid: string): HTMLElement {
+  const {points, selection, loader} = page;
+  const options = (s: ViewState) => {
+    const loaded = optionsIn(points, "judge", s);
+    const all = loader?.judgesOf(s.experiment) ?? [];
+    return [...all, ...loaded.filter((j) => !all.includes(j))].map((j) => ({value: j, label: loaded.includes(j) ? j : `${j} (loads when chosen)`}));
+  };
+  if (!loader) return selectControl(selection, key, options, label, testid);
+  const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
+  status.hidden = true;
+  const control = selectControl(selection, key, options, label, testid, (judge) => {
+    if (judge === null || loader.has(judge)) return false;
+    loader.requested = judge;
+    status.hidden = false;
+    status.textContent = `Loading judge ${judge}'s scores…`;
+    loader.load([judge]).catch((error: unknown) => {
+      status.textContent = `Could not load judge ${judge}'s scores: ${error instanceof Error ? error.message : String(error)}`;
+    });
+    return true;
+  });
+  control.append(status);
+  return control;
 }
 
 /** An observe-style callback for Framework's Generators.observe, optionally on some keys only. */
@@ -58,9 +97,9 @@ export function controlBar(
           "experiment",
         );
       case "judge":
-        return selectControl(selection, "judge", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge"), "judge");
+        return judgeControl(page, "judge", label(c, "Judge"), "judge");
       case "judgeB":
-        return selectControl(selection, "judgeB", (s) => optionsIn(points, "judge", s).map((j) => ({value: j, label: j})), label(c, "Judge B"), "judge-b");
+        return judgeControl(page, "judgeB", label(c, "Judge B"), "judge-b");
       case "model":
         return selectControl(
           selection,

@@ -2,7 +2,7 @@
 // arrays: the per-frame path of every chart works on these, never on DuckDB (a threshold change
 // must be a lookup, not a query). The columns and their kinds are declared once, in
 // src/lib/site-schema.ts (the loader writes them).
-import {tableFromIPC, type Table, type Vector} from "apache-arrow";
+import {RecordBatchReader, Table, type Vector} from "apache-arrow";
 import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_STRING_COLUMNS, metaColumn, type PointsStringColumn} from "../lib/site-schema.js";
 
 export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
@@ -171,10 +171,111 @@ function raw<T extends Uint8Array | Int32Array>(vector: Vector, out: T): T {
   return out;
 }
 
-/** Decode the bytes of points.arrow (compact) or points-full.arrow. */
-export function decodePoints(bytes: ArrayBuffer | Uint8Array): Points {
-  const table = tableFromIPC(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  return table.schema.metadata.get("em-points") === POINTS_COMPACT_FORMAT ? decodeCompact(table) : decodeFull(table);
+/**
+ * Decode the bytes of points.arrow (compact) or points-full.arrow. points.arrow may hold one IPC
+ * stream per judge, concatenated (loaders/site-points.ts encodePointsSegments); `bytes` may also
+ * be some of those segments (a page that loaded only the judges it shows), as one buffer or a
+ * list: they are decoded each and merged back into the table's row order (mergePoints).
+ */
+export function decodePoints(bytes: ArrayBuffer | Uint8Array | readonly (ArrayBuffer | Uint8Array)[]): Points {
+  const buffers = (Array.isArray(bytes) ? bytes : [bytes]) as (ArrayBuffer | Uint8Array)[];
+  const parts: Points[] = [];
+  for (const b of buffers) {
+    for (const reader of RecordBatchReader.readAll(b instanceof Uint8Array ? b : new Uint8Array(b))) {
+      const table = new Table(reader.schema, [...reader]);
+      parts.push(table.schema.metadata.get("em-points") === POINTS_COMPACT_FORMAT ? decodeCompact(table) : decodeFull(table));
+    }
+  }
+  if (!parts.length) throw new Error("points.arrow holds no Arrow stream");
+  return mergePoints(parts);
+}
+
+/**
+ * Rows of several decoded segments (each in response order, one judge each, given in the judges'
+ * row order within a response) as one Points in the table's row order: by rid, ties by segment
+ * order. Dictionary values in first-seen order over the merged rows, as decoding the whole table
+ * gives them. One segment: returned as it is.
+ */
+export function mergePoints(parts: readonly Points[]): Points {
+  if (parts.length === 1) return parts[0]!;
+  const n = parts.reduce((a, p) => a + p.n, 0);
+  const from = new Uint8Array(n);
+  const row = new Int32Array(n);
+  const next = new Int32Array(parts.length);
+  for (let i = 0; i < n; ++i) {
+    let best = -1;
+    for (let k = 0; k < parts.length; ++k) {
+      if (next[k]! >= parts[k]!.n) continue;
+      if (best < 0 || parts[k]!.rid[next[k]!]! < parts[best]!.rid[next[best]!]!) best = k;
+    }
+    from[i] = best;
+    row[i] = next[best]!++;
+  }
+  const floats = <T extends Float32Array | Float64Array | Uint8Array | Int32Array>(get: (p: Points) => T): T => {
+    const first = get(parts[0]!);
+    const out = new (first.constructor as new (n: number) => T)(n);
+    const arrays = parts.map(get);
+    for (let i = 0; i < n; ++i) out[i] = arrays[from[i]!]![row[i]!]!;
+    return out;
+  };
+  const recode = (columns: readonly {codes: Int32Array; values: string[]}[]): {codes: Int32Array; values: string[]} => {
+    const values: string[] = [];
+    const index = new Map<string, number>();
+    const maps = columns.map((c) => new Int32Array(c.values.length).fill(-2));
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; ++i) {
+      const k = from[i]!;
+      const c = columns[k]!.codes[row[i]!]!;
+      if (c < 0) {
+        codes[i] = -1;
+        continue;
+      }
+      let m = maps[k]![c]!;
+      if (m === -2) {
+        const v = columns[k]!.values[c]!;
+        let x = index.get(v);
+        if (x === undefined) index.set(v, (x = values.push(v) - 1));
+        m = maps[k]![c] = x;
+      }
+      codes[i] = m;
+    }
+    return {codes, values};
+  };
+  const codes = {} as Record<StringColumn, Int32Array>;
+  const dicts = {} as Record<StringColumn, string[]>;
+  // Tables written before em_type: strict EM reads the type (the same arrays, as decodeCompact gives them).
+  const aliased = parts.every((p) => p.codes.em_type === p.codes.type);
+  for (const c of STRING_COLUMNS) {
+    if (c === "em_type" && aliased) continue;
+    const merged = recode(parts.map((p) => ({codes: p.codes[c], values: p.dicts[c]})));
+    codes[c] = merged.codes;
+    dicts[c] = merged.values;
+  }
+  if (aliased) {
+    codes.em_type = codes.type;
+    dicts.em_type = dicts.type;
+  }
+  const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
+  for (const key of Object.keys(parts[0]!.meta) as MetaColumn[]) {
+    meta[key] = recode(parts.map((p) => p.meta[key] ?? {codes: new Int32Array(p.n).fill(-1), values: []}));
+  }
+  return {
+    n,
+    rid: floats((p) => p.rid),
+    step: floats((p) => p.step),
+    aligned: floats((p) => p.aligned),
+    coherent: floats((p) => p.coherent),
+    alignedBin: floats((p) => p.alignedBin),
+    coherentBin: floats((p) => p.coherentBin),
+    exact: parts.every((p) => p.exact),
+    p_emergent: floats((p) => p.p_emergent),
+    domain_topic: floats((p) => p.domain_topic),
+    special_known: floats((p) => p.special_known),
+    in_domain: floats((p) => p.in_domain),
+    codes,
+    dicts,
+    meta,
+  };
 }
 
 function decodeCompact(table: Table): Points {

@@ -36,6 +36,19 @@ export interface FirstPaint {
   /** Judges per experiment in the pages' default order. */
   judges: Record<string, string[]>;
   entries: FirstPaintEntry[];
+  /**
+   * Where each judge's rows sit in points.arrow (one compact IPC stream per judge, concatenated:
+   * loaders/site-points.ts encodePointsSegments), so a page fetches only the judges it shows by
+   * byte range. Absent: load the whole file.
+   */
+  points?: PointsSegment[];
+}
+
+/** One judge's compact points in points.arrow: bytes [start, end). */
+export interface PointsSegment {
+  judge: string;
+  start: number;
+  end: number;
 }
 
 /** The key of a state: every field the headline numbers depend on, in a fixed order. */

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import {join} from "node:path";
 import {loadDataset} from "../../../loaders/dataset.ts";
 import {ROOT} from "../../../loaders/paths.ts";
-import {encodePointsCompact, encodePointsFull, pointsData, probabilityVector} from "../../../loaders/site-points.ts";
+import {encodePointsCompact, encodePointsFull, encodePointsSegments, pointsData, probabilityVector} from "../../../loaders/site-points.ts";
 import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
 import {writeTables} from "../../../loaders/tables.ts";
-import {decodePoints, type Points} from "../../../src/components/points.ts";
+import {decodePoints, STRING_COLUMNS, type Points} from "../../../src/components/points.ts";
 import {scoreBin} from "../../../src/lib/em/surface.ts";
-import type {ResponseRow, ResponseType, ScoreRow} from "../../../src/lib/schema.ts";
+import type {ResponseRow, ResponseType, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {Table, tableFromIPC, tableToIPC} from "apache-arrow";
 import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
@@ -167,4 +167,66 @@ test("compact points: p(emergent) by value when it takes few values (1 byte per 
   assert.equal(String(plain.schema.fields[0]!.type), "Float32");
   const back = tableFromIPC(tableToIPC(plain, "stream")).getChild("p_emergent")!;
   for (let i = 0; i < continuous.length; i += 997) assert.equal(back.get(i), continuous[i] !== continuous[i] ? null : Math.fround(continuous[i]!));
+});
+
+// Issue 28: points.arrow as one stream per judge, so a page downloads only the judges it shows.
+/** Row i of `p` as plain values (codes read through their dictionaries). */
+function rowOf(p: Points, i: number): unknown[] {
+  const s = (c: keyof Points["codes"]) => (p.codes[c][i]! < 0 ? null : p.dicts[c][p.codes[c][i]!]);
+  return [p.rid[i], p.step[i], p.alignedBin[i], p.coherentBin[i], p.p_emergent[i], p.special_known[i], p.in_domain[i], ...STRING_COLUMNS.map(s)];
+}
+
+function segmentsAgree(data: ReturnType<typeof pointsData>): void {
+  const whole = decodePoints(encodePointsCompact(data));
+  const {bytes, segments} = encodePointsSegments(data);
+  // Every segment: the same Points as the single stream, row for row and dictionary for dictionary.
+  assert.deepEqual(decodePoints(bytes), whole);
+  assert.deepEqual(segments.map((s) => s.judge).sort(), [...whole.dicts.judge].sort(), "one segment per judge");
+  assert.equal(segments.at(-1)!.end, bytes.length);
+  // Any subset of segments (as a page fetches them by range): exactly the rows of those judges, in the table's order.
+  for (let k = 0; k < segments.length; k++) {
+    const chosen = segments.filter((_, j) => j !== k || segments.length === 1);
+    const parts = chosen.map((s) => bytes.subarray(s.start, s.end));
+    const some = decodePoints(parts);
+    const judges = new Set(chosen.map((s) => s.judge));
+    const expected: unknown[][] = [];
+    for (let i = 0; i < whole.n; i++) if (judges.has(whole.dicts.judge[whole.codes.judge[i]!]!)) expected.push(rowOf(whole, i));
+    assert.deepEqual(
+      Array.from({length: some.n}, (_, i) => rowOf(some, i)),
+      expected,
+    );
+  }
+}
+
+test("points.arrow per judge: the demo's segments decode to the single stream's Points; any subset to those judges' rows", async () => {
+  const dataset = await loadDataset({files: [DEMO], quiet: true});
+  const duck = await pointsDataFromDir(dataset.dir);
+  assert.ok(duck.strings.judge.values.length >= 2, "the demo has several judges");
+  segmentsAgree(duck);
+  segmentsAgree(pointsData(dataset));
+});
+
+test("points.arrow per judge: judges missing on some responses, a response scored by the second judge only, a type judge's p(emergent)", () => {
+  const n = 3000;
+  const responses = Array.from({length: n}, (_, i) => response(i, `m${i % 4}`));
+  const scores: ScoreRow[] = [];
+  // Judge a scores first (its rows come first within a response), but response 0 is scored by b only.
+  for (const [i, r] of responses.entries()) {
+    if (i % 5 !== 0) scores.push(score(r.response_id, "a", "aligned", (i * 7.3) % 100), score(r.response_id, "a", "coherent", i % 101));
+    if (i % 7 !== 3) scores.push(score(r.response_id, "b", "aligned", (i * 3.1) % 100), score(r.response_id, "b", "coherent", (i * 11) % 101));
+  }
+  scores.sort((x, y) => (x.judge === y.judge ? 0 : x.judge === "a" ? -1 : 1));
+  const types = responses
+    .filter((_, i) => i % 2 === 0)
+    .map(
+      (r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow,
+    );
+  const data = pointsData({responses, scores, types});
+  assert.equal(data.strings.judge.values[data.strings.judge.codes[0]!], "b", "the first row is judge b's");
+  segmentsAgree(data);
+  // Each judge's segment alone costs what a table of that judge alone costs (its rows only).
+  const {segments} = encodePointsSegments(data);
+  const a = segments.find((s) => s.judge === "a")!;
+  const b = segments.find((s) => s.judge === "b")!;
+  assert.ok(a.end - a.start < 0.6 * segments.at(-1)!.end && b.end - b.start < 0.6 * segments.at(-1)!.end);
 });

@@ -41,7 +41,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /step brush/,
-    "Step brush to the list: the response list follows the store directly (src/components/responses-live.ts): a brush redraws the counts and the list in the store's notification, no Framework cell re-runs. The selection without its step range (filters, search, rule, exclusions) has its EM flags and display order computed once (src/components/response-slice.ts); a brushed range is then one pass over that order keeping the rows in range, with their counts; the answers that address their judge are read after the list has painted. What remains is that pass and the rows in view, whose answers then come by byte range.",
+    "Step brush to the list: the response list follows the store directly (src/components/responses-live.ts): a brush redraws the counts and the list in the store's notification, no Framework cell re-runs. The selection without its step range (filters, search, rule, exclusions) has its EM flags and display order computed once (src/components/response-slice.ts); a brushed range is then one pass over that order keeping the rows in range, with their counts, reading the rows' steps and EM flags from copies in display order made with the base (before, each row's step and flag were read from the points columns in the display order's jumps, a cache miss per row on a large table: with two judges the points table is twice the responses); the answers that address their judge are read after the list has painted. What remains is that pass and the rows in view, whose answers then come by byte range.",
   ],
   [
     /build <= 3 min|build <= 4 GB/,
@@ -61,7 +61,7 @@ const LIMITS: [RegExp, string][] = [
   ],
   [
     /EM rate shown <= 1\.0 s after <= 5 MB/,
-    "/sensitivity first paint (issue 28): the headline numbers of every experiment x judge x preset rule without filters are precomputed at build time (first.json, a few kB whatever N) and painted before the points; the page's other modules are imported dynamically (not preloaded), so on HTTP/1.1 first.json is no longer queued behind ~80 module preloads, and they are evaluated after the first number's frame; every other view of the page and any other state still wait for the points (~5 bytes per response) and their decode. A threshold change's p95 is read beside the same timer around no work (headless Chromium draws at 60 Hz, so the wait for the next frame alone reaches ~16 ms).",
+    "/sensitivity first paint (issue 28): the headline numbers of every experiment x judge x preset rule without filters are precomputed at build time (first.json, a few kB whatever N) and painted before the points; the page's other modules are imported dynamically (not preloaded), so on HTTP/1.1 first.json is no longer queued behind ~80 module preloads, and they are evaluated after the first number's frame; every other view of the page and any other state still wait for the points (~5 bytes per response) and their decode. A threshold change's p95 is read beside the same timer around no work: that wait for the next frame measured p95 3.3 ms (synthetic) and 2.5 ms (sweep-b) in the quiet 1M run on 45a94ae, not the ~16 ms a 60 Hz frame could cost, so a miss is the page's work, not the timer. The verdict uses the frame after the last DOM change (every view redrawn, as the target says); the input event to the end of the views' synchronous update (script and DOM writes, no frame) is reported beside it to show how much of that is script.",
   ],
   [
     /search over every answer/,

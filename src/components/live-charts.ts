@@ -235,18 +235,21 @@ export function liveTypeContribution(
     });
     x.domain([0, Math.max(1, ...start.values())]);
     xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - 20) / 80))) as never);
-    bars
+    // A bar keeps its group and type (its row and colour: set when it enters); a cut moves its extent and count.
+    const bar = bars
       .selectAll<SVGRectElement, (typeof stacked)[number]>("rect")
       .data(stacked, (d) => `${d.group}\u0001${d.type}`)
-      .join((enter) => enter.append("rect").call((r) => r.append("title")))
-      .attr("x", (d) => x(d.x0))
-      .attr("width", (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0)))
-      .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
-      .attr("height", rowH - 6)
-      .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
-      .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
-      .select("title")
-      .text((d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
+      .join((enter) =>
+        enter
+          .append("rect")
+          .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
+          .attr("height", rowH - 6)
+          .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
+          .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
+          .call((r) => r.append("title")),
+      );
+    put(bar, {x: (d) => x(d.x0), width: (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0))});
+    putText(bar.select("title"), (d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
     zero
       .attr("x1", x(0))
       .attr("x2", x(0))

@@ -28,6 +28,30 @@ function bottomAxis(svg: ReturnType<typeof liveSvg>, h: number, right: number, l
   return axis;
 }
 
+/** Set each element's attributes to `values` (of its datum and index), writing only those that differ. */
+function put<E extends d3.BaseType, D, P extends d3.BaseType, PD>(
+  sel: d3.Selection<E, D, P, PD>,
+  values: Record<string, (d: D, i: number) => number | string>,
+): void {
+  const entries = Object.entries(values);
+  sel.each(function (this: E, d: D, i: number) {
+    const node = this as Element;
+    for (const [name, f] of entries) {
+      const v = String(f(d, i));
+      if (node.getAttribute(name) !== v) node.setAttribute(name, v);
+    }
+  });
+}
+
+/** Set each element's text to `f` (of its datum), writing only when it differs. */
+function putText<E extends d3.BaseType, D, P extends d3.BaseType, PD>(sel: d3.Selection<E, D, P, PD>, f: (d: D) => string): void {
+  sel.each(function (this: E, d: D) {
+    const node = this as Element;
+    const t = f(d);
+    if (node.textContent !== t) node.textContent = t;
+  });
+}
+
 export interface LiveChart<D> {
   node: SVGSVGElement;
   update(data: D): void;
@@ -78,51 +102,63 @@ export function liveQuestionRates(
     .attr("y", marginTop - 4)
     .attr("text-anchor", "middle");
   const zero = svg.append("line").attr("stroke", "currentColor");
+  const labelTexts = new Map<string, string>();
+  const labelOf = (id: string) => {
+    let t = labelTexts.get(id);
+    if (t === undefined) labelTexts.set(id, (t = text(id)));
+    return t;
+  };
   const update = ({rows, macro}: {rows: readonly QuestionBar[]; macro: number | null}) => {
     const shown = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
     x.domain([0, Math.max(0.05, ...shown.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]);
     const y = (i: number) => marginTop + i * rowH;
     xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%") as never);
     const key = (r: QuestionBar) => r.label;
-    bars
+    // Only what a cut moves is written, and only when it differs (a bar keeps its question, colour
+    // and label text: set when it enters): fewer DOM writes per threshold change.
+    const bar = bars
       .selectAll<SVGRectElement, QuestionBar>("rect")
       .data(shown, key)
-      .join((enter) => enter.append("rect").call((r) => r.append("title")))
-      .attr("x", x(0))
-      .attr("y", (_, i) => y(i) + 2)
-      .attr("height", rowH - 4)
-      .attr("width", (r) => Math.max(0, x(r.em_rate ?? 0) - x(0)))
-      .attr("fill", (r) => color(r.category))
-      .attr("fill-opacity", 0.85)
-      .select("title")
-      .text(
-        (r) => `${text(r.label)}${text(r.label) === r.label ? "" : ` [${r.label}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
+      .join((enter) =>
+        enter
+          .append("rect")
+          .attr("x", x(0))
+          .attr("height", rowH - 4)
+          .attr("fill", (r) => color(r.category))
+          .attr("fill-opacity", 0.85)
+          .call((r) => r.append("title")),
       );
-    intervals
-      .selectAll<SVGLineElement, {r: QuestionBar; i: number}>("line")
-      .data(
-        shown.map((r, i) => ({r, i})).filter((d) => d.r.ci),
-        (d) => d.r.label,
-      )
-      .join("line")
-      .attr("x1", (d) => x(d.r.ci![0]))
-      .attr("x2", (d) => x(d.r.ci![1]))
-      .attr("y1", (d) => y(d.i) + rowH / 2)
-      .attr("y2", (d) => y(d.i) + rowH / 2);
-    values
-      .selectAll<SVGTextElement, QuestionBar>("text")
-      .data(shown, key)
-      .join("text")
-      .attr("x", (r) => x(r.ci?.[1] ?? r.em_rate ?? 0) + 4)
-      .attr("y", (_, i) => y(i) + rowH / 2 + 3)
-      .text((r) => pct(r.em_rate));
-    yLabels
-      .selectAll<SVGTextElement, QuestionBar>("text")
-      .data(shown, key)
-      .join("text")
-      .attr("x", marginLeft - 4)
-      .attr("y", (_, i) => y(i) + rowH / 2 + 3)
-      .text((r) => text(r.label));
+    put(bar, {y: (_, i) => y(i) + 2, width: (r) => Math.max(0, x(r.em_rate ?? 0) - x(0))});
+    putText(
+      bar.select("title"),
+      (r) =>
+        `${labelOf(r.label)}${labelOf(r.label) === r.label ? "" : ` [${r.label}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
+    );
+    put(
+      intervals
+        .selectAll<SVGLineElement, {r: QuestionBar; i: number}>("line")
+        .data(
+          shown.map((r, i) => ({r, i})).filter((d) => d.r.ci),
+          (d) => d.r.label,
+        )
+        .join("line"),
+      {x1: (d) => x(d.r.ci![0]), x2: (d) => x(d.r.ci![1]), y1: (d) => y(d.i) + rowH / 2, y2: (d) => y(d.i) + rowH / 2},
+    );
+    const value = values.selectAll<SVGTextElement, QuestionBar>("text").data(shown, key).join("text");
+    put(value, {x: (r) => x(r.ci?.[1] ?? r.em_rate ?? 0) + 4, y: (_, i) => y(i) + rowH / 2 + 3});
+    putText(value, (r) => pct(r.em_rate));
+    put(
+      yLabels
+        .selectAll<SVGTextElement, QuestionBar>("text")
+        .data(shown, key)
+        .join((enter) =>
+          enter
+            .append("text")
+            .attr("x", marginLeft - 4)
+            .text((r) => labelOf(r.label)),
+        ),
+      {y: (_, i) => y(i) + rowH / 2 + 3},
+    );
     zero
       .attr("x1", x(0))
       .attr("x2", x(0))
@@ -199,18 +235,21 @@ export function liveTypeContribution(
     });
     x.domain([0, Math.max(1, ...start.values())]);
     xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - 20) / 80))) as never);
-    bars
+    // A bar keeps its group and type (its row and colour: set when it enters); a cut moves its extent and count.
+    const bar = bars
       .selectAll<SVGRectElement, (typeof stacked)[number]>("rect")
       .data(stacked, (d) => `${d.group}\u0001${d.type}`)
-      .join((enter) => enter.append("rect").call((r) => r.append("title")))
-      .attr("x", (d) => x(d.x0))
-      .attr("width", (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0)))
-      .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
-      .attr("height", rowH - 6)
-      .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
-      .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
-      .select("title")
-      .text((d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
+      .join((enter) =>
+        enter
+          .append("rect")
+          .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
+          .attr("height", rowH - 6)
+          .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
+          .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
+          .call((r) => r.append("title")),
+      );
+    put(bar, {x: (d) => x(d.x0), width: (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0))});
+    putText(bar.select("title"), (d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
     zero
       .attr("x1", x(0))
       .attr("x2", x(0))

@@ -5,12 +5,29 @@
 // start, 13 loaders), and the first one to need the size-dependent files computed them all under a
 // lock while the others waited (loaders/site-files.ts). The build step instead computes the dataset
 // and every site file once (siteFiles, with its two lanes), then puts each output where Framework
-// looks for a loader's output (src/.observablehq/cache/data/NAME): Framework finds them fresh and
-// runs no loader. The size-dependent files are hard links to the dataset's own files (a copy when
-// another file system holds the memo), not bytes through a pipe. A loader still computes its own
+// looks for a loader's output (src/.observablehq/cache/data/NAME): Framework finds them and runs no
+// loader. The files that grow with N reach Framework as stand-ins and dist/ after it (STAND_IN,
+// scripts/stand-ins.mjs); the small ones are written, or linked from the dataset's folder (a copy
+// when another file system holds it), never bytes through a pipe. A loader still computes its own
 // output when Framework runs it (`npm run dev`, or an output the step did not write): the same
 // function as the step, so the bytes are the same (test/unit/loaders/site-data.test.ts).
-import {closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import {createHash} from "node:crypto";
 import path from "node:path";
 import type {ExperimentInfo, Summary} from "../src/lib/site-summary.ts";
 import {loadDataset, type Dataset} from "./dataset.ts";
@@ -76,11 +93,14 @@ async function summary({dataset}: Inputs): Promise<string> {
 async function steps({dataset, files}: Inputs): Promise<string> {
   // Each experiment's declared coordinate scale, as summary.json passes it to the page.
   const declared: Record<string, "log" | null> = {};
-  for (const e of dataset.provenance.experiments) declared[e.name] = (await loadExperiment(path.resolve(ROOT, e.file))).coordinate_scale === "log" ? "log" : null;
+  for (const e of dataset.provenance.experiments)
+    declared[e.name] = (await loadExperiment(path.resolve(ROOT, e.file))).coordinate_scale === "log" ? "log" : null;
   return JSON.stringify(stepTallies(new Uint8Array(readFileSync((await files()).compact)), {declared, memo: fitMemo()}));
 }
 
-const file = (key: keyof SiteFiles) => async ({files}: Inputs) => ({file: (await files())[key]});
+const file =
+  (key: keyof SiteFiles) =>
+  async ({files}: Inputs) => ({file: (await files())[key]});
 
 /** Every loader output the step writes, by its name under src/data/ (the loader is NAME.ts). Small outputs last: the files first. */
 const OUTPUTS: Record<string, (inputs: Inputs) => Promise<Output>> = {
@@ -150,19 +170,80 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /**
- * The build step: every output of OUTPUTS written into `outDir` (src/.observablehq/cache/data, where
- * Framework looks for a loader's output), from one dataset and one siteFiles call. An output whose
- * bytes (or linked file) did not change is not touched; anything else in `outDir` (the output of a
+ * Outputs that grow with the responses (texts.parquet ~190 bytes a response). Framework's build reads
+ * every data file whole to hash and copy it (and Node's readFile stops at 2 GiB), so in a build it
+ * gets a stand-in instead: a few bytes naming the file and its sha256 (so the hashed name in dist/
+ * still changes exactly when the file does), and scripts/build.mjs puts the real file in the
+ * stand-in's place in dist/ after Framework (placeStandIns). Framework never holds them.
+ */
+const STAND_IN = new Set(["texts.parquet", "details.parquet", "ids.parquet", "search.bin", "points.arrow", "points-full.arrow"]);
+/** The first bytes of every stand-in (build.mjs fails if one is left in dist/). */
+export const STAND_IN_MAGIC = "em-site-data stand-in\n";
+
+/** One stand-in: the output's name, the real file, its size and sha256, and the stand-in's text. */
+export interface StandIn {
+  name: string;
+  file: string;
+  size: number;
+  sha256: string;
+  text: string;
+}
+
+/** The manifest of the stand-ins, beside Framework's loader cache (`cacheDir`/site-data.json); read by scripts/build.mjs. */
+export const standInManifest = (cacheDir: string) => path.join(cacheDir, "site-data.json");
+
+/** sha256 of `file`, 1 MB at a time; reused from `known` when the file (device, inode, size, mtime) is the one it was computed for. */
+function fileSha256(file: string, known: Map<string, string>): string {
+  const st = statSync(file);
+  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const hit = known.get(id);
+  if (hit) return hit;
+  const h = createHash("sha256");
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  const sha = h.digest("hex");
+  known.set(id, sha);
+  return sha;
+}
+
+/**
+ * The build step: every output of OUTPUTS written into `cacheDir`/data (src/.observablehq/cache/data,
+ * where Framework looks for a loader's output), from one dataset and one siteFiles call; the outputs
+ * that grow with N as stand-ins (STAND_IN), listed in standInManifest(cacheDir) for build.mjs. An
+ * output whose bytes did not change is not touched; anything else in the folder (the output of a
  * loader not listed here, a Framework error marker) is removed, so Framework runs that loader itself.
  * Each output is written to a temporary name and renamed: a failure leaves no partial file.
  */
-export async function writeSiteData(outDir: string): Promise<WriteReport> {
+export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
   const input = await inputs();
+  const outDir = path.join(cacheDir, "data");
   mkdirSync(outDir, {recursive: true});
+  const manifestFile = standInManifest(cacheDir);
+  // Hashes computed by an earlier build, by file identity: a cached rebuild reads no big file.
+  const known = new Map<string, string>();
+  try {
+    const old = JSON.parse(readFileSync(manifestFile, "utf8")) as {standIns: (StandIn & {id: string})[]};
+    for (const s of old.standIns) known.set(s.id, s.sha256);
+  } catch {
+    // no earlier manifest
+  }
+  const standIns: (StandIn & {id: string})[] = [];
   const report: WriteReport = {written: [], unchanged: [], removed: []};
   for (const [name, make] of Object.entries(OUTPUTS)) {
     const dest = path.join(outDir, name);
-    const out = await make(input);
+    let out = await make(input);
+    if (typeof out !== "string" && STAND_IN.has(name)) {
+      const st = statSync(out.file);
+      const sha256 = fileSha256(out.file, known);
+      const text = `${STAND_IN_MAGIC}${name} ${st.size} ${sha256}\n`;
+      standIns.push({name, file: out.file, size: st.size, sha256, text, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`});
+      out = text;
+    }
     const tmp = `${dest}.step-${process.pid}`;
     if (typeof out === "string") {
       const bytes = Buffer.from(out);
@@ -177,14 +258,11 @@ export async function writeSiteData(outDir: string): Promise<WriteReport> {
         continue;
       }
       rmSync(tmp, {force: true});
-      try {
-        linkSync(out.file, tmp);
-      } catch (e) {
-        // Another file system (EM_DATASET_MEMO under /tmp), or no hard links: a copy (the kernel's, not through this process's memory).
-        if (!["EXDEV", "EPERM", "ENOTSUP"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
-        copyFileSync(out.file, tmp);
-      }
+      placeFile(out.file, tmp);
     }
+    // A stand-in is dated 1970: older than its loader, so a preview server started on this cache
+    // (`observable preview` without `npm run dev`'s clearing) runs the loader instead of serving it.
+    if (standIns.at(-1)?.name === name) utimesSync(tmp, 0, 0);
     renameSync(tmp, dest);
     report.written.push(name);
   }
@@ -193,18 +271,30 @@ export async function writeSiteData(outDir: string): Promise<WriteReport> {
     rmSync(path.join(outDir, entry), {recursive: true, force: true});
     report.removed.push(entry);
   }
+  writeFileSync(`${manifestFile}.step-${process.pid}`, JSON.stringify({standIns}));
+  renameSync(`${manifestFile}.step-${process.pid}`, manifestFile);
   return report;
 }
 
-// The build step: `node --import tsx loaders/site-data.ts OUT_DIR` (scripts/build.mjs).
+/** `file` at `dest` (which must not exist): a hard link, or a copy (the kernel's, not through this process's memory) across file systems. */
+function placeFile(file: string, dest: string): void {
+  try {
+    linkSync(file, dest);
+  } catch (e) {
+    if (!["EXDEV", "EPERM", "ENOTSUP"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+    copyFileSync(file, dest);
+  }
+}
+
+// The build step: `node --import tsx loaders/site-data.ts CACHE_DIR` (scripts/build.mjs).
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, "loaders/site-data.ts")) {
-  const outDir = process.argv[2];
-  if (!outDir) {
-    process.stderr.write("usage: site-data.ts OUT_DIR (Framework's loader cache, src/.observablehq/cache/data)\n");
+  const cacheDir = process.argv[2];
+  if (!cacheDir) {
+    process.stderr.write("usage: site-data.ts CACHE_DIR (Framework's cache, src/.observablehq/cache; outputs go to CACHE_DIR/data)\n");
     process.exit(2);
   }
   const started = performance.now();
-  const r = await writeSiteData(path.resolve(outDir));
+  const r = await writeSiteData(path.resolve(cacheDir));
   process.stderr.write(
     `em: site data: ${r.written.length} written, ${r.unchanged.length} unchanged${r.removed.length ? `, ${r.removed.length} other removed (${r.removed.join(", ")})` : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );

@@ -13,6 +13,7 @@ import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writ
 import {join, dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {syncDocs} from "./docs-site.mjs";
+import {placeStandIns} from "./stand-ins.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(root, "src/.observablehq/cache");
@@ -76,7 +77,7 @@ const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
 // loader waits on another's lock. Unchanged outputs are not rewritten; on a failure nothing stale
 // is left for Framework to use.
 const dataCache = join(cache, "data");
-const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), dataCache], {
+const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
   env: {...process.env, NODE_OPTIONS: nodeOptions},
@@ -92,6 +93,18 @@ const result = spawnSync(process.execPath, [framework, "build", ...args], {
   env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions},
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
+
+// The files that grow with the responses (texts.parquet, search.bin, the points...) reach dist/
+// here, not through Framework: Framework reads every data file whole to hash and copy it (and
+// Node's readFile stops at 2 GiB), so the step gave it a stand-in naming the file and its sha256
+// (loaders/site-data.ts, STAND_IN); Framework copied the stand-in under a hashed name that changes
+// with the real file, and the real file takes its place (a hard link, or the kernel's copy).
+try {
+  placeStandIns(join(cache, "site-data.json"), outDir);
+} catch (e) {
+  console.error(`build: ${e.message}`);
+  process.exit(1);
+}
 
 // DuckDB-WASM's browser bundle carries getJsDelivrBundles(), a helper we never call that builds
 // CDN URLs. Neutralise its base URL so dist/ names no outside host at all. (The .wasm binary also

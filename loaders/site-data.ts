@@ -7,15 +7,12 @@
 // and every site file once (siteFiles, with its two lanes), then puts each output where Framework
 // looks for a loader's output (src/.observablehq/cache/data/NAME): Framework finds them and runs no
 // loader. The files that grow with N reach Framework as stand-ins and dist/ after it (STAND_IN,
-// scripts/stand-ins.mjs); the small ones are written, or linked from the dataset's folder (a copy
-// when another file system holds it), never bytes through a pipe. A loader still computes its own
+// scripts/stand-ins.mjs), never bytes through a pipe or whole in a process. A loader still computes its own
 // output when Framework runs it (`npm run dev`, or an output the step did not write): the same
 // function as the step, so the bytes are the same (test/unit/loaders/site-data.test.ts).
 import {
   closeSync,
-  copyFileSync,
   existsSync,
-  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -138,35 +135,12 @@ export async function printSiteData(name: string): Promise<void> {
 }
 
 export interface WriteReport {
-  /** Outputs written or linked anew. */
+  /** Outputs written anew. */
   written: string[];
-  /** Outputs left as they were (same bytes, or already a link to the same file). */
+  /** Outputs left as they were (same bytes). */
   unchanged: string[];
   /** Other entries of the folder, removed (so Framework runs their loaders). */
   removed: string[];
-}
-
-/** Whether `a` and `b` are one file (a hard link) or hold the same bytes (compared 1 MB at a time). */
-function sameFile(a: string, b: string): boolean {
-  const sa = statSync(a);
-  const sb = statSync(b);
-  if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
-  if (sa.size !== sb.size) return false;
-  const fa = openSync(a, "r");
-  const fb = openSync(b, "r");
-  try {
-    const ba = Buffer.allocUnsafe(1 << 20);
-    const bb = Buffer.allocUnsafe(1 << 20);
-    for (let at = 0; at < sa.size; ) {
-      const n = readSync(fa, ba, 0, ba.length, at);
-      if (n <= 0 || readSync(fb, bb, 0, n, at) !== n || !ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
-      at += n;
-    }
-    return true;
-  } finally {
-    closeSync(fa);
-    closeSync(fb);
-  }
 }
 
 /**
@@ -236,30 +210,22 @@ export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
   const report: WriteReport = {written: [], unchanged: [], removed: []};
   for (const [name, make] of Object.entries(OUTPUTS)) {
     const dest = path.join(outDir, name);
-    let out = await make(input);
-    if (typeof out !== "string" && STAND_IN.has(name)) {
+    const out = await make(input);
+    let bytes: Buffer;
+    if (typeof out === "string") bytes = Buffer.from(out);
+    else if (STAND_IN.has(name)) {
       const st = statSync(out.file);
       const sha256 = fileSha256(out.file, known);
       const text = `${STAND_IN_MAGIC}${name} ${st.size} ${sha256}\n`;
       standIns.push({name, file: out.file, size: st.size, sha256, text, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`});
-      out = text;
+      bytes = Buffer.from(text);
+    } else bytes = readFileSync(out.file); // first.json, responses-first.json: sizes that do not grow with N
+    if (existsSync(dest) && statSync(dest).size === bytes.length && readFileSync(dest).equals(bytes)) {
+      report.unchanged.push(name);
+      continue;
     }
     const tmp = `${dest}.step-${process.pid}`;
-    if (typeof out === "string") {
-      const bytes = Buffer.from(out);
-      if (existsSync(dest) && statSync(dest).size === bytes.length && readFileSync(dest).equals(bytes)) {
-        report.unchanged.push(name);
-        continue;
-      }
-      writeFileSync(tmp, bytes);
-    } else {
-      if (existsSync(dest) && sameFile(dest, out.file)) {
-        report.unchanged.push(name);
-        continue;
-      }
-      rmSync(tmp, {force: true});
-      placeFile(out.file, tmp);
-    }
+    writeFileSync(tmp, bytes);
     // A stand-in is dated 1970: older than its loader, so a preview server started on this cache
     // (`observable preview` without `npm run dev`'s clearing) runs the loader instead of serving it.
     if (standIns.at(-1)?.name === name) utimesSync(tmp, 0, 0);
@@ -274,16 +240,6 @@ export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
   writeFileSync(`${manifestFile}.step-${process.pid}`, JSON.stringify({standIns}));
   renameSync(`${manifestFile}.step-${process.pid}`, manifestFile);
   return report;
-}
-
-/** `file` at `dest` (which must not exist): a hard link, or a copy (the kernel's, not through this process's memory) across file systems. */
-function placeFile(file: string, dest: string): void {
-  try {
-    linkSync(file, dest);
-  } catch (e) {
-    if (!["EXDEV", "EPERM", "ENOTSUP"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
-    copyFileSync(file, dest);
-  }
 }
 
 // The build step: `node --import tsx loaders/site-data.ts CACHE_DIR` (scripts/build.mjs).

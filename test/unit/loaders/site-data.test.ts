@@ -23,7 +23,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): {stdout: Buffer; stderr: s
   return {stdout: r.stdout, stderr: r.stderr.toString()};
 }
 
-test("the site data step: every src/data loader's output, the loader's own bytes; links; a rerun rewrites nothing; other outputs removed", async () => {
+test("the site data step: every src/data loader's output, the loader's own bytes, or a stand-in put back in dist/; a rerun rewrites nothing; other outputs removed", async () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "em-site-data-"));
   try {
     const env = {EM_EXPERIMENTS: EXPERIMENT, EM_DATASET_MEMO: path.join(tmp, "memo")};

@@ -3,8 +3,9 @@
 // 1. Framework asks the npm registry for versions of its own lazy client imports (react, leaflet...)
 //    even when no page uses them; an empty folder per name in its npm cache answers that offline.
 // 2. Framework re-runs a data loader only when its output is missing, and never notices changes in
-//    the modules a loader imports; our loaders are cheap on a warm pipeline cache, so clear their
-//    cached outputs and let them run on every build (the pipeline's own cache keeps rebuilds free).
+//    the modules a loader imports: the site data step (loaders/site-data.ts) writes every src/data/
+//    loader's output into Framework's loader cache on every build, before Framework starts (the
+//    pipeline's and the dataset's own caches keep rebuilds free), and removes any other output there.
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 import {spawnSync} from "node:child_process";
 import {totalmem} from "node:os";
@@ -12,6 +13,7 @@ import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writ
 import {join, dirname, resolve} from "node:path";
 import {fileURLToPath} from "node:url";
 import {syncDocs} from "./docs-site.mjs";
+import {placeStandIns} from "./stand-ins.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(root, "src/.observablehq/cache");
@@ -33,11 +35,14 @@ const LAZY_CLIENT_IMPORTS = [
   "d3-dsv@3.0.2",
 ];
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
-rmSync(join(cache, "data"), {recursive: true, force: true});
 // The Docs section: docs/*.md copied to src/docs/ as pages (scripts/docs-site.mjs).
 syncDocs(root);
-// `--prepare`: only the two steps above (used by `npm run dev` before `observable preview`).
-if (process.argv.includes("--prepare")) process.exit(0);
+// `--prepare`: only the steps above, with the loaders' cached outputs cleared so `observable preview`
+// runs each loader when a page first asks (used by `npm run dev`).
+if (process.argv.includes("--prepare")) {
+  rmSync(join(cache, "data"), {recursive: true, force: true});
+  process.exit(0);
+}
 
 // `--output DIR`: build into DIR instead of dist/ (the browser tests build the examples beside the
 // demo's dist/). Framework takes the output folder only from its config, so a small config next to
@@ -66,12 +71,40 @@ const heapMb = Math.floor((totalmem() / 2 ** 20) * 0.75);
 const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
   ? process.env.NODE_OPTIONS
   : `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${Math.max(4096, heapMb)}`.trim();
+// The site data step (loaders/site-data.ts): the dataset and every src/data/ loader's output computed
+// in one process (the size-dependent files in two lanes, loaders/site-files.ts) and put where
+// Framework keeps a loader's output, so Framework starts no loader process (~1.3 s each) and no
+// loader waits on another's lock. Unchanged outputs are not rewritten; on a failure nothing stale
+// is left for Framework to use.
+const dataCache = join(cache, "data");
+const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+  env: {...process.env, NODE_OPTIONS: nodeOptions},
+});
+if (step.status !== 0) {
+  rmSync(dataCache, {recursive: true, force: true});
+  console.error(`build: the site data step failed (exit ${step.status ?? step.signal})`);
+  process.exit(step.status || 1);
+}
 const result = spawnSync(process.execPath, [framework, "build", ...args], {
   cwd: root,
   stdio: "inherit",
   env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions},
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
+
+// The files that grow with the responses (texts.parquet, search.bin, the points...) reach dist/
+// here, not through Framework: Framework reads every data file whole to hash and copy it (and
+// Node's readFile stops at 2 GiB), so the step gave it a stand-in naming the file and its sha256
+// (loaders/site-data.ts, STAND_IN); Framework copied the stand-in under a hashed name that changes
+// with the real file, and the real file takes its place (a hard link, or the kernel's copy).
+try {
+  placeStandIns(join(cache, "site-data.json"), outDir);
+} catch (e) {
+  console.error(`build: ${e.message}`);
+  process.exit(1);
+}
 
 // DuckDB-WASM's browser bundle carries getJsDelivrBundles(), a helper we never call that builds
 // CDN URLs. Neutralise its base URL so dist/ names no outside host at all. (The .wasm binary also

@@ -2,9 +2,8 @@
 // experiment, judge and preset rule (loaders/site-first.ts), so the page shows them before it
 // downloads the points. Its size does not grow with the responses. Computed in the same pass as
 // the points tables (loaders/site-points-files.ts), not in a second read of the dataset.
-import {readFileSync} from "node:fs";
-import {loadDataset} from "../../loaders/dataset.js";
-import {siteFiles} from "../../loaders/site-files.js";
+// Its output is computed by loaders/site-data.ts, which `npm run build` runs for every loader at once
+// before Framework starts (Framework then finds this output ready and does not run this file).
+import {printSiteData} from "../../loaders/site-data.js";
 
-const dataset = await loadDataset({tables: []});
-process.stdout.write(readFileSync((await siteFiles(dataset.dir)).first));
+await printSiteData("first.json");

@@ -1,5 +1,7 @@
 // Framework data loader: training curves, change points and their lag behind the EM transition for
 // experiments with a mechanism: section (loaders/mechanism/site.ts), as JSON on stdout.
-import {siteMechanism} from "../../loaders/mechanism/site.js";
+// Its output is computed by loaders/site-data.ts, which `npm run build` runs for every loader at once
+// before Framework starts (Framework then finds this output ready and does not run this file).
+import {printSiteData} from "../../loaders/site-data.js";
 
-process.stdout.write(JSON.stringify(await siteMechanism()));
+await printSiteData("mechanism.json");

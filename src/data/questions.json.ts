@@ -1,7 +1,7 @@
 // Framework data loader: the question text of every question id, per experiment (see
 // loaders/site-questions.ts), as JSON on stdout.
-import {loadDataset} from "../../loaders/dataset.js";
-import {questionTextsFromDir} from "../../loaders/site-questions.js";
+// Its output is computed by loaders/site-data.ts, which `npm run build` runs for every loader at once
+// before Framework starts (Framework then finds this output ready and does not run this file).
+import {printSiteData} from "../../loaders/site-data.js";
 
-const dataset = await loadDataset({tables: []});
-process.stdout.write(JSON.stringify(await questionTextsFromDir(dataset.dir)));
+await printSiteData("questions.json");

@@ -1,7 +1,8 @@
 // Framework data loader: the word index of answers and questions (src/lib/text-search.ts) on stdout.
 // Built from the answers and questions texts.parquet is written from, in the same read (loaders/site-files.ts,
 // loaders/site-texts-duckdb.ts): no row objects.
-import {loadDataset} from "../../loaders/dataset.js";
-import {printFile, siteFiles} from "../../loaders/site-files.js";
+// Its output is computed by loaders/site-data.ts, which `npm run build` runs for every loader at once
+// before Framework starts (Framework then finds this output ready and does not run this file).
+import {printSiteData} from "../../loaders/site-data.js";
 
-printFile((await siteFiles((await loadDataset({tables: []})).dir)).search);
+await printSiteData("search.bin");

@@ -309,7 +309,9 @@ function lagOpenNote(runs: number, covered: number, open: number, openCovered: n
 /** The bootstrap alternative (lagBootstrap) beside MOVER on the same runs: coverage and mean widths. */
 function bootNote(t: {boot: number; bootCov: number; bootOpen: number; both: number; moverWidth: number; bootWidth: number}): string {
   if (!t.boot) return "";
-  const w = t.both ? `; mean width where both are two-sided (${t.both}): MOVER ${(t.moverWidth / t.both).toFixed(1)}, bootstrap ${(t.bootWidth / t.both).toFixed(1)} steps` : "";
+  const w = t.both
+    ? `; mean width where both are two-sided (${t.both}): MOVER ${(t.moverWidth / t.both).toFixed(1)}, bootstrap ${(t.bootWidth / t.both).toFixed(1)} steps`
+    : "";
   return `measured on the same runs, not in the product: bootstrap over checkpoints and questions (change-point sieve draws x questions drawn within checkpoints) covered ${((100 * t.bootCov) / t.boot).toFixed(1)}% of ${t.boot}${t.bootOpen ? ` (a bound unknown in ${t.bootOpen})` : ""}${w}`;
 }
 

@@ -90,9 +90,12 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       assert.ok(before.chart.length >= 1, "the EM chart has its step brush");
       // one brush per panel: the EM rate and the two curves
       assert.equal(before.panels.length, 3, "every mechanism panel has a step brush");
-      assert.ok([...before.chart, ...before.panels].every((b) => b === null), "no range before the drag");
+      assert.ok(
+        [...before.chart, ...before.panels].every((b) => b === null),
+        "no range before the drag",
+      );
       // drag across the second panel (the rotation curve), over the planted turn and beyond
-      const overlay = shot.page.locator('.mechanism-variant svg').nth(1).locator('[data-testid="step-brush"] .overlay');
+      const overlay = shot.page.locator(".mechanism-variant svg").nth(1).locator('[data-testid="step-brush"] .overlay');
       await overlay.scrollIntoViewIfNeeded();
       const box = await overlay.boundingBox();
       assert.ok(box, "the panel's brush overlay");
@@ -106,10 +109,17 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       const to = Number(url.searchParams.get("to"));
       assert.ok(url.searchParams.has("from") && url.searchParams.has("to") && from < to, `the range is in the URL: ${url.search}`);
       const after = await brushes(shot.page);
-      assert.ok(after.chart.every((b) => b !== null), `the EM chart shows the range: ${JSON.stringify(after.chart)}`);
-      assert.ok(after.panels.every((b) => b !== null), `every mechanism panel shows the range: ${JSON.stringify(after.panels)}`);
+      assert.ok(
+        after.chart.every((b) => b !== null),
+        `the EM chart shows the range: ${JSON.stringify(after.chart)}`,
+      );
+      assert.ok(
+        after.panels.every((b) => b !== null),
+        `every mechanism panel shows the range: ${JSON.stringify(after.panels)}`,
+      );
       // the panels share one x scale: the same pixels on each
-      for (const b of after.panels) assert.ok(Math.abs(b![0]! - after.panels[0]![0]!) < 1.5 && Math.abs(b![1]! - after.panels[0]![1]!) < 1.5, JSON.stringify(after.panels));
+      for (const b of after.panels)
+        assert.ok(Math.abs(b![0]! - after.panels[0]![0]!) < 1.5 && Math.abs(b![1]! - after.panels[0]![1]!) < 1.5, JSON.stringify(after.panels));
       const section = shot.page.locator(".mechanism");
       await section.screenshot({path: join(SHOTS, `mechanism-brushed-${theme}.png`)});
       // a link with the range opens with it shown on every panel
@@ -117,7 +127,10 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       try {
         await waitForPage(again.page, 120_000);
         const linked = await brushes(again.page);
-        assert.ok([...linked.chart, ...linked.panels].every((b) => b !== null), `the link's range on every brush: ${JSON.stringify(linked)}`);
+        assert.ok(
+          [...linked.chart, ...linked.panels].every((b) => b !== null),
+          `the link's range on every brush: ${JSON.stringify(linked)}`,
+        );
       } finally {
         await again.close();
       }
@@ -125,7 +138,10 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       await waitForPage(shot.page);
       assert.equal(new URL(shot.page.url()).searchParams.has("from"), false, "clear removes the range from the URL");
       const cleared = await brushes(shot.page);
-      assert.ok([...cleared.chart, ...cleared.panels].every((b) => b === null), `clear empties every brush: ${JSON.stringify(cleared)}`);
+      assert.ok(
+        [...cleared.chart, ...cleared.panels].every((b) => b === null),
+        `clear empties every brush: ${JSON.stringify(cleared)}`,
+      );
       assert.equal(describeProblems(shot.problems), "", `problems on the ${theme} page`);
     } finally {
       await shot.close();

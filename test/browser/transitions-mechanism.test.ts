@@ -78,12 +78,17 @@ async function brushes(page: Page): Promise<{chart: (number[] | null)[]; panels:
   return {chart: all.filter((b) => !b.panel).map((b) => b.shown), panels: all.filter((b) => b.panel).map((b) => b.shown)};
 }
 
+/** The mechanism example's transitions page (query `search`), in `theme`; the screenshot folder made. */
+function openMechanism(theme: "light" | "dark", search = "?experiment=example-mechanism") {
+  mkdirSync(SHOTS, {recursive: true});
+  return openPage(site.browser, site.server, `/transitions${search}`, [".mechanism-sentences li"], {theme, timeout: 120_000});
+}
+
 test("transitions page: a drag on a mechanism panel sets the EM chart's step range and the URL; every panel shows it; clear empties both; screenshots", {
   timeout: 300_000,
 }, async () => {
-  mkdirSync(SHOTS, {recursive: true});
   for (const theme of ["light", "dark"] as const) {
-    const shot = await openPage(site.browser, site.server, "/transitions?experiment=example-mechanism", [".mechanism-sentences li"], {theme, timeout: 120_000});
+    const shot = await openMechanism(theme);
     try {
       await waitForPage(shot.page, 120_000);
       const before = await brushes(shot.page);
@@ -123,7 +128,7 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       const section = shot.page.locator(".mechanism");
       await section.screenshot({path: join(SHOTS, `mechanism-brushed-${theme}.png`)});
       // a link with the range opens with it shown on every panel
-      const again = await openPage(site.browser, site.server, `/transitions${url.search}`, [".mechanism-sentences li"], {theme, timeout: 120_000});
+      const again = await openMechanism(theme, url.search);
       try {
         await waitForPage(again.page, 120_000);
         const linked = await brushes(again.page);

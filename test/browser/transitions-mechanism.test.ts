@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {test} from "node:test";
+import type {Page} from "playwright-core";
 import {describeProblems} from "../helpers/browser.ts";
-import {openPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {openPage, ROOT, useBuiltSite, waitForPage} from "../helpers/site.ts";
 
 const SHOTS = join(ROOT, "test-artifacts", "mechanism");
 const site = useBuiltSite({name: "mechanism", experiments: ["data/experiments/demo.yaml", "data/experiments/examples/mechanism.yaml"]});
@@ -61,5 +62,94 @@ test("transitions page: the mechanism example's sentences, marks and panels; the
     await demo.page.locator(".mechanism").screenshot({path: join(SHOTS, "demo-note-light.png")});
   } finally {
     await demo.close();
+  }
+});
+
+/** Each step brush's shown range in pixels (d3's .selection rect; null when hidden), the EM chart's and the mechanism panels' apart. */
+async function brushes(page: Page): Promise<{chart: (number[] | null)[]; panels: (number[] | null)[]}> {
+  // no named functions inside: the page gets the function's source, without tsx's __name helper
+  const all = await page.$$eval('[data-testid="step-brush"]', (gs) =>
+    gs.map((g) => {
+      const r = g.querySelector(".selection");
+      const on = r !== null && r.getAttribute("display") !== "none" && Number(r.getAttribute("width")) > 1;
+      return {panel: g.closest(".mechanism") !== null, shown: on ? [Number(r!.getAttribute("x")), Number(r!.getAttribute("width"))] : null};
+    }),
+  );
+  return {chart: all.filter((b) => !b.panel).map((b) => b.shown), panels: all.filter((b) => b.panel).map((b) => b.shown)};
+}
+
+/** The mechanism example's transitions page (query `search`), in `theme`; the screenshot folder made. */
+function openMechanism(theme: "light" | "dark", search = "?experiment=example-mechanism") {
+  mkdirSync(SHOTS, {recursive: true});
+  return openPage(site.browser, site.server, `/transitions${search}`, [".mechanism-sentences li"], {theme, timeout: 120_000});
+}
+
+test("transitions page: a drag on a mechanism panel sets the EM chart's step range and the URL; every panel shows it; clear empties both; screenshots", {
+  timeout: 300_000,
+}, async () => {
+  for (const theme of ["light", "dark"] as const) {
+    const shot = await openMechanism(theme);
+    try {
+      await waitForPage(shot.page, 120_000);
+      const before = await brushes(shot.page);
+      assert.ok(before.chart.length >= 1, "the EM chart has its step brush");
+      // one brush per panel: the EM rate and the two curves
+      assert.equal(before.panels.length, 3, "every mechanism panel has a step brush");
+      assert.ok(
+        [...before.chart, ...before.panels].every((b) => b === null),
+        "no range before the drag",
+      );
+      // drag across the second panel (the rotation curve), over the planted turn and beyond
+      const overlay = shot.page.locator(".mechanism-variant svg").nth(1).locator('[data-testid="step-brush"] .overlay');
+      await overlay.scrollIntoViewIfNeeded();
+      const box = await overlay.boundingBox();
+      assert.ok(box, "the panel's brush overlay");
+      await shot.page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await shot.page.mouse.down();
+      await shot.page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, {steps: 8});
+      await shot.page.mouse.up();
+      await waitForPage(shot.page);
+      const url = new URL(shot.page.url());
+      const from = Number(url.searchParams.get("from"));
+      const to = Number(url.searchParams.get("to"));
+      assert.ok(url.searchParams.has("from") && url.searchParams.has("to") && from < to, `the range is in the URL: ${url.search}`);
+      const after = await brushes(shot.page);
+      assert.ok(
+        after.chart.every((b) => b !== null),
+        `the EM chart shows the range: ${JSON.stringify(after.chart)}`,
+      );
+      assert.ok(
+        after.panels.every((b) => b !== null),
+        `every mechanism panel shows the range: ${JSON.stringify(after.panels)}`,
+      );
+      // the panels share one x scale: the same pixels on each
+      for (const b of after.panels)
+        assert.ok(Math.abs(b![0]! - after.panels[0]![0]!) < 1.5 && Math.abs(b![1]! - after.panels[0]![1]!) < 1.5, JSON.stringify(after.panels));
+      const section = shot.page.locator(".mechanism");
+      await section.screenshot({path: join(SHOTS, `mechanism-brushed-${theme}.png`)});
+      // a link with the range opens with it shown on every panel
+      const again = await openMechanism(theme, url.search);
+      try {
+        await waitForPage(again.page, 120_000);
+        const linked = await brushes(again.page);
+        assert.ok(
+          [...linked.chart, ...linked.panels].every((b) => b !== null),
+          `the link's range on every brush: ${JSON.stringify(linked)}`,
+        );
+      } finally {
+        await again.close();
+      }
+      await shot.page.locator('[data-testid="clear-steps"]').click();
+      await waitForPage(shot.page);
+      assert.equal(new URL(shot.page.url()).searchParams.has("from"), false, "clear removes the range from the URL");
+      const cleared = await brushes(shot.page);
+      assert.ok(
+        [...cleared.chart, ...cleared.panels].every((b) => b === null),
+        `clear empties every brush: ${JSON.stringify(cleared)}`,
+      );
+      assert.equal(describeProblems(shot.problems), "", `problems on the ${theme} page`);
+    } finally {
+      await shot.close();
+    }
   }
 });

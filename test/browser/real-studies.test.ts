@@ -12,7 +12,7 @@ import {join} from "node:path";
 import type {Page} from "playwright-core";
 import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
-import {watch, describeProblems} from "../helpers/browser.ts";
+import {watch, describeProblems, rateCell} from "../helpers/browser.ts";
 import {openPage, useBuiltSite, waitForPage, ROOT} from "../helpers/site.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
@@ -295,7 +295,9 @@ for (const scheme of ["light", "dark"] as const) {
         assert.equal(r[col("EM")], pctText(w.em, n!), `${variant}: EM rate`);
         // Every model under its own domain: the base model's is none, so its strict EM is its
         // broad EM, the authors' point (0.25%), not a range.
-        assert.equal(r[col("strict EM")], pctText(w.em - w.leak, n!), `${variant}: strict EM`);
+        const strict = rateCell(r[col("strict EM")]!);
+        assert.equal(strict.point, pctText(w.em - w.leak, n!), `${variant}: strict EM`);
+        assert.ok(strict.interval, `${variant}: strict EM with its interval: ${r[col("strict EM")]}`);
         assert.equal(r[col("domain leakage")], `${pctText(w.leak, n!)} (${w.leak})`, `${variant}: domain leakage`);
       }
       await page.screenshot({path: join(SHOTS, `dow-privacy_overview_${scheme}.png`), fullPage: true});

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
-import {describeProblems} from "../helpers/browser.ts";
+import {describeProblems, rateCell} from "../helpers/browser.ts";
 import {openPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 
 const DOW = "data/experiments/examples/dow-privacy.yaml";
@@ -91,7 +91,9 @@ test("the dow authors' rule from a URL: their 57/1,600 on /sensitivity and 1/400
   );
   // The base model's strict EM under its own domain (none): its broad EM, the authors' point 0.25%, not a range.
   const head = (await o.page.locator('[data-testid="overview-table"] thead th').allTextContents()).map((h) => h.trim());
-  assert.equal(base[head.indexOf("strict EM")]?.trim(), "0.3%", `${BASE}: strict EM (${head.join(" | ")})`);
+  const strict = rateCell(base[head.indexOf("strict EM")] ?? "");
+  assert.equal(strict.point, "0.3%", `${BASE}: strict EM (${head.join(" | ")})`);
+  assert.ok(strict.interval, `${BASE}: strict EM with its interval: ${base[head.indexOf("strict EM")]}`);
   assert.match((await o.page.locator('[data-testid="unscored-share"]').textContent()) ?? "", /of 1,600 answers have no aligned score \(counted as not EM\)/);
   assert.equal(describeProblems(o.problems), "");
   await o.close();

@@ -52,3 +52,13 @@ export function describeProblems(p: Problems): string {
   for (const [k, v] of Object.entries(p)) if (v.length) parts.push(`${k}:\n  ${v.join("\n  ")}`);
   return parts.join("\n");
 }
+
+/**
+ * A table's rate cell as src/components/rate-cell.ts prints it ("12.3% [10.1%–14.6%]", ≈ after an
+ * approximate interval): its point, and whether the cell carries an interval (the tables print no
+ * bare rate).
+ */
+export function rateCell(text: string): {point: string; interval: boolean} {
+  const [point, rest] = text.trim().split("\u00a0[");
+  return {point: point!.trim(), interval: rest !== undefined && /^\d[\d.]*%\u2060?–\u2060?\d[\d.]*%\]/.test(rest)};
+}

@@ -281,7 +281,7 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
       judge,
       judges,
       models: info?.models.length || optionsIn(points, "model", s).length,
-      g: summarizeAll(points, m, rule, {exclude: state.exclude, replicates: 0}),
+      g: summarizeAll(points, m, rule, {exclude: state.exclude}),
       empty: false,
     };
   });

@@ -1,6 +1,8 @@
 // The points columns straight from a dataset folder's Parquet files, joined by DuckDB (the build's
 // path; site-points.ts builds the same PointsData from rows in memory and encodes both files).
 import {DuckDBInstance} from "@duckdb/node-api";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
 import path from "node:path";
 import {SIGNALS_JUDGE} from "../src/lib/site-schema.ts";
 import {Builder, META_MAX_DISTINCT, metaSkipped, num, type PointsData} from "./site-points.ts";
@@ -16,7 +18,8 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
  */
 export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {memoryLimit?: string} = {}): Promise<PointsData> {
   const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
-  const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2"});
+  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-points-"));
+  const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2", temp_directory: spill});
   const conn = await db.connect();
   try {
     const columns = (await (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${file("responses")})`)).getRowObjectsJS()) as {
@@ -60,15 +63,17 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
       judges AS (
         SELECT judge, row_number() OVER (ORDER BY min(o)) AS j FROM s WHERE metric IN ('aligned', 'coherent') GROUP BY judge
       ),
+      -- A metric scored twice keeps its first row (o), a null included: arg_min_null, not first(x ORDER BY o),
+      -- whose ordered-aggregate buffers cannot spill (10M responses ran out of a 640MB memory_limit).
       per AS (
         SELECT r.rid, s.judge,
           bool_or(s.metric = 'aligned') AS has_a,
           bool_or(s.metric = 'coherent') AS has_c,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS aligned,
-          first(s.special ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_special,
-          first(s.has_probs ORDER BY s.o) FILTER (WHERE s.metric = 'aligned') AS a_probs,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = 'coherent') AS coherent,
-          first(s.score ORDER BY s.o) FILTER (WHERE s.metric = ${domain}) AS domain_topic
+          arg_min_null(s.score, s.o) FILTER (WHERE s.metric = 'aligned') AS aligned,
+          arg_min_null(s.special, s.o) FILTER (WHERE s.metric = 'aligned') AS a_special,
+          arg_min_null(s.has_probs, s.o) FILTER (WHERE s.metric = 'aligned') AS a_probs,
+          arg_min_null(s.score, s.o) FILTER (WHERE s.metric = 'coherent') AS coherent,
+          arg_min_null(s.score, s.o) FILTER (WHERE s.metric = ${domain}) AS domain_topic
         FROM s JOIN r USING (response_id) JOIN judges USING (judge)
         GROUP BY r.rid, s.judge
         HAVING has_a OR has_c
@@ -171,6 +176,7 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
   } finally {
     conn.closeSync();
     db.closeSync();
+    rmSync(spill, {recursive: true, force: true});
   }
 }
 

@@ -230,3 +230,44 @@ test("points.arrow per judge: judges missing on some responses, a response score
   const b = segments.find((s) => s.judge === "b")!;
   assert.ok(a.end - a.start < 0.6 * segments.at(-1)!.end && b.end - b.start < 0.6 * segments.at(-1)!.end);
 });
+
+test("DuckDB path: a metric scored twice keeps its first row, a null score or special included (as the in-memory path)", async () => {
+  const responses = Array.from({length: 4}, (_, i) => response(i, "m"));
+  const id = (i: number) => responses[i]!.response_id;
+  const refusal = (i: number, metric: string): ScoreRow => ({...score(id(i), "j", metric, null), special: "REFUSAL"});
+  const scores: ScoreRow[] = [
+    // 0: first aligned row null, then 40: aligned is null (an aggregate that skips nulls would read 40).
+    score(id(0), "j", "aligned", null),
+    score(id(0), "j", "aligned", 40),
+    score(id(0), "j", "coherent", 70),
+    // 1: first aligned 20 (no special), then a refusal: aligned 20, no special.
+    score(id(1), "j", "aligned", 20),
+    refusal(1, "aligned"),
+    score(id(1), "j", "coherent", 90),
+    // 2: first a refusal, then 55: aligned null with its special.
+    refusal(2, "aligned"),
+    score(id(2), "j", "aligned", 55),
+    score(id(2), "j", "coherent", null),
+    score(id(2), "j", "coherent", 60),
+    score(id(3), "j", "aligned", 10),
+    score(id(3), "j", "coherent", 80),
+  ];
+  const memory = decodePoints(encodePointsFull(pointsData({responses, scores, types: []})));
+  assert.ok(Number.isNaN(memory.aligned[0]!) && memory.aligned[1] === 20 && Number.isNaN(memory.aligned[2]!), "the in-memory path keeps first rows");
+  const dir = mkdtempSync(join(os.tmpdir(), "em-points-"));
+  try {
+    await writeTables(dir, {
+      responses,
+      scores,
+      types: [],
+      signals: [],
+      provenance: {tool: {name: "em-observatory", version: "0"}, created_by: "test", experiments: []},
+    });
+    const duck = decodePoints(encodePointsFull(await pointsDataFromDir(dir)));
+    sameExceptScores(duck, memory);
+    assert.deepEqual(duck.aligned, memory.aligned);
+    assert.deepEqual(duck.coherent, memory.coherent);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -7,6 +7,14 @@ import path from "node:path";
 import {SIGNALS_JUDGE} from "../src/lib/site-schema.ts";
 import {Builder, META_MAX_DISTINCT, metaSkipped, num, type PointsData} from "./site-points.ts";
 
+/**
+ * Responses per query: the join runs over one window of responses (by row number) at a time, with
+ * only those responses' scores and types, so its memory is bounded by the window, not by N (at 10M
+ * responses one query over everything ran out of a 640MB memory_limit: its hash joins and
+ * aggregates did not spill enough). The rows come out in the same order either way.
+ */
+export const POINTS_WINDOW_ROWS = 1_000_000;
+
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -16,7 +24,10 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
  * or score (a million responses cost their columns, not gigabytes of objects). DuckDB spills to
  * `tmp` past its memory limit.
  */
-export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {memoryLimit?: string} = {}): Promise<PointsData> {
+export async function pointsDataFromDir(
+  dir: string,
+  {memoryLimit = "1GB", windowRows = POINTS_WINDOW_ROWS}: {memoryLimit?: string; windowRows?: number} = {},
+): Promise<PointsData> {
   const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
   const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-points-"));
   const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2", temp_directory: spill});
@@ -52,17 +63,30 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
     const emTypeCol = typeNames.includes("em_type") ? "em_type" : "NULL::VARCHAR AS em_type";
     const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
     const domain = has("meta_domain") ? `CASE WHEN typeof(r.meta_domain) = 'VARCHAR' THEN r.meta_domain::VARCHAR END` : "NULL::VARCHAR";
-    const sql = `
+    // The judges in order of their first aligned or coherent row, over every score (not one window's).
+    const judgeOrder = (
+      (await (
+        await conn.runAndReadAll(
+          `SELECT judge FROM read_parquet(${file("scores")}, file_row_number = true) WHERE metric IN ('aligned', 'coherent') GROUP BY judge ORDER BY min(file_row_number)`,
+        )
+      ).getRowsJS()) as [string][]
+    ).map(([j]) => j);
+    const judgesSql = judgeOrder.length
+      ? `SELECT * FROM (VALUES ${judgeOrder.map((j, k) => `(${lit(j)}, ${k + 1})`).join(", ")}) AS v(judge, j)`
+      : "SELECT NULL::VARCHAR AS judge, NULL::BIGINT AS j WHERE false";
+    // Text columns the points never read stay out of the join.
+    const heavy = ["question", "system", "response", "source"].filter(has);
+    const total = Number(((await (await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${file("responses")})`)).getRowsJS())[0] as [bigint])[0]);
+    const windowSql = (from: number, to: number) => `
       WITH r AS (
-        SELECT file_row_number AS rid, * FROM read_parquet(${file("responses")}, file_row_number = true)
+        SELECT file_row_number AS rid, *${heavy.length ? ` EXCLUDE (${heavy.map(ident).join(", ")})` : ""}
+        FROM read_parquet(${file("responses")}, file_row_number = true) WHERE file_row_number >= ${from} AND file_row_number < ${to}
       ),
       s AS (
         SELECT file_row_number AS o, response_id, judge, metric, score, special, probs IS NOT NULL AS has_probs
-        FROM read_parquet(${file("scores")}, file_row_number = true)
+        FROM read_parquet(${file("scores")}, file_row_number = true) WHERE response_id IN (SELECT response_id FROM r)
       ),
-      judges AS (
-        SELECT judge, row_number() OVER (ORDER BY min(o)) AS j FROM s WHERE metric IN ('aligned', 'coherent') GROUP BY judge
-      ),
+      judges AS (${judgesSql}),
       -- A metric scored twice keeps its first row (o), a null included: arg_min_null, not first(x ORDER BY o),
       -- whose ordered-aggregate buffers cannot spill (10M responses ran out of a 640MB memory_limit).
       per AS (
@@ -80,6 +104,7 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
       ),
       t AS (
         SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${emTypeCol}, ${inDomainCol} FROM read_parquet(${file("types")}, file_row_number = true)
+        WHERE response_id IN (SELECT response_id FROM r)
       ),
       t_sig AS (
         SELECT response_id, min_by(em_type, o) AS em_type, bool_or(coalesce(question_in_domain, false)) AS in_domain
@@ -115,61 +140,63 @@ export async function pointsDataFromDir(dir: string, {memoryLimit = "1GB"}: {mem
       ORDER BY per.rid, judges.j`;
     const b = new Builder(metaKeys.map((m) => m.key));
     const s = b.strings;
-    const result = await conn.stream(sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const col = (k: number) => chunk.getColumnValues(k) as unknown[];
-      const [
-        rid,
-        experiment,
-        model,
-        variant,
-        replicate,
-        baseline,
-        step,
-        question,
-        category,
-        judge,
-        aligned,
-        coherent,
-        special,
-        type,
-        emType,
-        inDomain,
-        pe,
-        topic,
-        hasA,
-        aSpecial,
-        aProbs,
-        origin,
-      ] = Array.from({length: 22}, (_, k) => col(k));
-      const metaValues = metaKeys.map((_, k) => col(22 + k));
-      const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-      for (let k = 0; k < chunk.rowCount; k++) {
-        const i = b.row();
-        b.rid[i] = rid![k] as number;
-        s.experiment.set(i, str(experiment![k]));
-        s.model.set(i, str(model![k]));
-        s.variant.set(i, str(variant![k]));
-        s.replicate.set(i, str(replicate![k]));
-        s.baseline.set(i, str(baseline![k]));
-        metaValues.forEach((values, m) => b.meta[m]!.codes.set(i, str(values[k])));
-        b.step[i] = num(step![k] as number | null);
-        s.question_id.set(i, str(question![k]));
-        s.category.set(i, str(category![k]));
-        s.judge.set(i, str(judge![k]));
-        b.aligned[i] = num(aligned![k] as number | null);
-        b.coherent[i] = num(coherent![k] as number | null);
-        s.special.set(i, str(special![k]));
-        s.type.set(i, str(type![k]));
-        s.em_type.set(i, str(emType![k]));
-        b.in_domain[i] = inDomain![k] === true ? 1 : 0;
-        b.p_emergent[i] = num(pe![k] as number | null);
-        b.domain_topic[i] = num(topic![k] as number | null);
-        // specialRecorded(origin, aligned row): the row exists, and it is not a plain imported number.
-        b.special_known[i] = hasA![k] && (origin![k] !== "imported" || aProbs![k] === true || aSpecial![k] === true) ? 1 : 0;
-        s.origin.set(i, str(origin![k]));
+    for (let from = 0; from < total; from += windowRows) {
+      const result = await conn.stream(windowSql(from, Math.min(total, from + windowRows)));
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const col = (k: number) => chunk.getColumnValues(k) as unknown[];
+        const [
+          rid,
+          experiment,
+          model,
+          variant,
+          replicate,
+          baseline,
+          step,
+          question,
+          category,
+          judge,
+          aligned,
+          coherent,
+          special,
+          type,
+          emType,
+          inDomain,
+          pe,
+          topic,
+          hasA,
+          aSpecial,
+          aProbs,
+          origin,
+        ] = Array.from({length: 22}, (_, k) => col(k));
+        const metaValues = metaKeys.map((_, k) => col(22 + k));
+        const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+        for (let k = 0; k < chunk.rowCount; k++) {
+          const i = b.row();
+          b.rid[i] = rid![k] as number;
+          s.experiment.set(i, str(experiment![k]));
+          s.model.set(i, str(model![k]));
+          s.variant.set(i, str(variant![k]));
+          s.replicate.set(i, str(replicate![k]));
+          s.baseline.set(i, str(baseline![k]));
+          metaValues.forEach((values, m) => b.meta[m]!.codes.set(i, str(values[k])));
+          b.step[i] = num(step![k] as number | null);
+          s.question_id.set(i, str(question![k]));
+          s.category.set(i, str(category![k]));
+          s.judge.set(i, str(judge![k]));
+          b.aligned[i] = num(aligned![k] as number | null);
+          b.coherent[i] = num(coherent![k] as number | null);
+          s.special.set(i, str(special![k]));
+          s.type.set(i, str(type![k]));
+          s.em_type.set(i, str(emType![k]));
+          b.in_domain[i] = inDomain![k] === true ? 1 : 0;
+          b.p_emergent[i] = num(pe![k] as number | null);
+          b.domain_topic[i] = num(topic![k] as number | null);
+          // specialRecorded(origin, aligned row): the row exists, and it is not a plain imported number.
+          b.special_known[i] = hasA![k] && (origin![k] !== "imported" || aProbs![k] === true || aSpecial![k] === true) ? 1 : 0;
+          s.origin.set(i, str(origin![k]));
+        }
       }
     }
     return b.done();

@@ -271,3 +271,15 @@ test("DuckDB path: a metric scored twice keeps its first row, a null score or sp
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("DuckDB path in windows of responses: the same points as one query over all of them", async () => {
+  const dataset = await loadDataset({files: [DEMO], quiet: true});
+  const whole = await pointsDataFromDir(dataset.dir);
+  assert.ok(whole.rid.length > 50, "the demo has rows to split");
+  const n = new Set(whole.rid).size;
+  // Three windows, and two uneven ones (a window boundary inside the rows of one model and step).
+  for (const windowRows of [Math.ceil(n / 3), Math.ceil(n / 2) + 1]) {
+    const split = await pointsDataFromDir(dataset.dir, {windowRows});
+    assert.deepEqual(encodePointsFull(split), encodePointsFull(whole), `windows of ${windowRows}`);
+  }
+});

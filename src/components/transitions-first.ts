@@ -63,8 +63,3 @@ export function transitionsFirst(table: StepsTable | null, summary: Summary, sea
     );
   return box;
 }
-
-/** Resolves once the next frame is on screen (a frame, then a task): what the page's heavy cells wait for. */
-export function afterPaint(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-}

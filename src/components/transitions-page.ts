@@ -18,7 +18,7 @@ import {MIN_TRANSITION_POINTS} from "../lib/em/transition.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
-import {afterPaint} from "./transitions-first.js";
+import {afterPaint} from "./first-paint.js";
 import {facetLabelOf} from "./variant-chart.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import {fitEngine} from "./transitions-fits.js";

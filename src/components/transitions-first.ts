@@ -14,6 +14,9 @@ import type {ModelTransition, SeriesTallies} from "./transitions-controller.js";
 import {fitsTable} from "./transitions-table.js";
 import {el, loading} from "./ui.js";
 
+// The frame-on-screen promise the page's heavy cells wait for (the first-paint split, first-paint.ts).
+export {afterPaint} from "./first-paint.js";
+
 /** The first-paint box; `seed`: the build's counts and final fits for the page's passes (null when it has none). */
 export type FirstFits = HTMLElement & {seed: {tallies: SeriesTallies; fits: SeriesTransition[]} | null};
 

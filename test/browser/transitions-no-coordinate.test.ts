@@ -21,12 +21,20 @@ const site = useBuiltSite({name: "single-import", experiments: [FIXTURE]});
 const visibleHeadings = (page: Page) =>
   page.locator("main h2, main h3").evaluateAll((hs) => hs.filter((h) => (h as HTMLElement).offsetParent !== null).map((h) => (h.textContent ?? "").trim()));
 
-test("/transitions without a coordinate: one sentence says what is missing and links to the docs section; no heading below it", {timeout: 300_000}, async () => {
+test("/transitions without a coordinate: one sentence says what is missing and links to the docs section; no heading below it", {
+  timeout: 300_000,
+}, async () => {
   mkdirSync(SHOTS, {recursive: true});
   for (const theme of ["light", "dark"] as const) {
-    const {page, problems, close} = await openPage(site.browser, site.server, "/transitions?experiment=fixture-single-import", ['[data-testid="no-coordinate"]'], {
-      theme,
-    });
+    const {page, problems, close} = await openPage(
+      site.browser,
+      site.server,
+      "/transitions?experiment=fixture-single-import",
+      ['[data-testid="no-coordinate"]'],
+      {
+        theme,
+      },
+    );
     try {
       const banner = page.locator('[data-testid="no-coordinate"]');
       assert.equal(await banner.count(), 1);
@@ -58,7 +66,10 @@ test("/transitions on the demo (checkpoints): every section heading, no missing-
   const demo = await serveStatic(join(ROOT, "dist"));
   try {
     for (const theme of ["light", "dark"] as const) {
-      const {page, problems, close} = await openPage(site.browser, demo, "/transitions?experiment=demo", ['[data-testid="transition-table"]'], {theme, timeout: 120_000});
+      const {page, problems, close} = await openPage(site.browser, demo, "/transitions?experiment=demo", ['[data-testid="transition-table"]'], {
+        theme,
+        timeout: 120_000,
+      });
       try {
         assert.equal(await page.locator('[data-testid="no-coordinate"]').count(), 0);
         const headings = await visibleHeadings(page);

@@ -1,17 +1,22 @@
-// Every output of the site's data loaders (src/data/NAME.ts), by NAME, and the build step that
-// writes them all in one process before `observable build` (scripts/build.mjs, issue 28).
+// Every output of the site's data loaders (src/data/NAME.ts), by NAME, and the step that writes
+// them all in one process before Framework starts: `npm run build` (scripts/build.mjs, issue 28) and
+// `npm run dev` (scripts/build.mjs --prepare, with --dev) alike.
 //
 // Why: Framework runs its data loaders one after another, each a Node + tsx process (~1.3 s to
-// start, 13 loaders), and the first one to need the size-dependent files computed them all under a
-// lock while the others waited (loaders/site-files.ts). The build step instead computes the dataset
-// and every site file once (siteFiles, with its two lanes), then puts each output where Framework
-// looks for a loader's output (src/.observablehq/cache/data/NAME): Framework finds them and runs no
-// loader. The files that grow with N reach Framework as stand-ins and dist/ after it (STAND_IN,
-// scripts/stand-ins.mjs), never bytes through a pipe or whole in a process. A loader still computes its own
-// output when Framework runs it (`npm run dev`, or an output the step did not write): the same
-// function as the step, so the bytes are the same (test/unit/loaders/site-data.test.ts).
+// start, 13 loaders), and the first one to need the size-dependent files computed them all while
+// the others waited. The step instead computes the dataset and every site file once (siteFiles,
+// with its two lanes), then puts each output where Framework looks for a loader's output
+// (src/.observablehq/cache/data/NAME): Framework finds them and runs no loader. In a build the
+// files that grow with N reach Framework as stand-ins and dist/ after it (STAND_IN,
+// scripts/stand-ins.mjs), never bytes through a pipe or whole in a process; for the preview server
+// (`--dev`), which serves the cached file itself, they are copies of the real files, dated after
+// their loaders so the server finds them fresh. A loader still computes its own output if Framework
+// runs it (an output the step did not write, or a loader file edited while the server runs): the
+// same function as the step, so the bytes are the same (test/unit/loaders/site-data.test.ts).
 import {
   closeSync,
+  constants,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -166,10 +171,15 @@ export interface StandIn {
 /** The manifest of the stand-ins, beside Framework's loader cache (`cacheDir`/site-data.json); read by scripts/build.mjs. */
 export const standInManifest = (cacheDir: string) => path.join(cacheDir, "site-data.json");
 
+/** A file's identity (device, inode, size, mtime): the same file, unchanged, while it stays the same. */
+function fileId(file: string): string {
+  const st = statSync(file);
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+}
+
 /** sha256 of `file`, 1 MB at a time; reused from `known` when the file (device, inode, size, mtime) is the one it was computed for. */
 function fileSha256(file: string, known: Map<string, string>): string {
-  const st = statSync(file);
-  const id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const id = fileId(file);
   const hit = known.get(id);
   if (hit) return hit;
   const h = createHash("sha256");
@@ -185,51 +195,91 @@ function fileSha256(file: string, known: Map<string, string>): string {
   return sha;
 }
 
+/** A real file copied into the cache for the preview server (`dev`): which source file it was, and the copy's identity. */
+interface Copy {
+  name: string;
+  from: string;
+  to: string;
+}
+
 /**
- * The build step: every output of OUTPUTS written into `cacheDir`/data (src/.observablehq/cache/data,
- * where Framework looks for a loader's output), from one dataset and one siteFiles call; the outputs
- * that grow with N as stand-ins (STAND_IN), listed in standInManifest(cacheDir) for build.mjs. An
- * output whose bytes did not change is not touched; anything else in the folder (the output of a
- * loader not listed here, a Framework error marker) is removed, so Framework runs that loader itself.
- * Each output is written to a temporary name and renamed: a failure leaves no partial file.
+ * The site data step: every output of OUTPUTS written into `cacheDir`/data (src/.observablehq/cache/data,
+ * where Framework looks for a loader's output), from one dataset and one siteFiles call. For a
+ * build, the outputs that grow with N as stand-ins (STAND_IN), listed in standInManifest(cacheDir)
+ * for build.mjs; with `dev` (the preview server of `npm run dev`, which serves the cached files
+ * themselves), copies of the real files, and every output dated no earlier than its loader file, so
+ * the server finds each one fresh and runs no loader. An output whose bytes did not change is not
+ * touched (a copy: same source file, copy untouched since); anything else in the folder (the output
+ * of a loader not listed here, a Framework error marker) is removed, so Framework runs that loader
+ * itself. Each output is written to a temporary name and renamed: a failure leaves no partial file.
  */
-export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
+export async function writeSiteData(cacheDir: string, {dev = false}: {dev?: boolean} = {}): Promise<WriteReport> {
   const input = await inputs();
   const outDir = path.join(cacheDir, "data");
   mkdirSync(outDir, {recursive: true});
   const manifestFile = standInManifest(cacheDir);
   // Hashes computed by an earlier build, by file identity: a cached rebuild reads no big file.
   const known = new Map<string, string>();
+  // The copies an earlier dev step made, by name: an unchanged one is not copied again.
+  const copied = new Map<string, Copy>();
   try {
-    const old = JSON.parse(readFileSync(manifestFile, "utf8")) as {standIns: (StandIn & {id: string})[]};
+    const old = JSON.parse(readFileSync(manifestFile, "utf8")) as {standIns: (StandIn & {id: string})[]; copies?: Copy[]};
     for (const s of old.standIns) known.set(s.id, s.sha256);
+    for (const c of old.copies ?? []) copied.set(c.name, c);
   } catch {
     // no earlier manifest
   }
   const standIns: (StandIn & {id: string})[] = [];
+  const copies: Copy[] = [];
   const report: WriteReport = {written: [], unchanged: [], removed: []};
+  // Dev: an output older than its loader file would be "stale" to the preview server, which would run the loader.
+  const freshen = (dest: string, name: string) => {
+    if (dev && statSync(dest).mtimeMs < statSync(path.join(ROOT, "src/data", `${name}.ts`)).mtimeMs) {
+      const now = new Date();
+      utimesSync(dest, now, now);
+    }
+  };
   for (const [name, make] of Object.entries(OUTPUTS)) {
     const dest = path.join(outDir, name);
+    const tmp = `${dest}.step-${process.pid}`;
     const out = await make(input);
+    if (dev && typeof out !== "string" && STAND_IN.has(name)) {
+      const from = fileId(out.file);
+      const before = copied.get(name);
+      if (before?.from === from && existsSync(dest) && fileId(dest) === before.to) {
+        freshen(dest, name);
+        copies.push({name, from, to: fileId(dest)});
+        report.unchanged.push(name);
+        continue;
+      }
+      // The kernel's copy (a reflink where the file system has them): never whole in this process.
+      copyFileSync(out.file, tmp, constants.COPYFILE_FICLONE);
+      renameSync(tmp, dest);
+      freshen(dest, name);
+      copies.push({name, from, to: fileId(dest)});
+      report.written.push(name);
+      continue;
+    }
     let bytes: Buffer;
     if (typeof out === "string") bytes = Buffer.from(out);
     else if (STAND_IN.has(name)) {
       const st = statSync(out.file);
       const sha256 = fileSha256(out.file, known);
       const text = `${STAND_IN_MAGIC}${name} ${st.size} ${sha256}\n`;
-      standIns.push({name, file: out.file, size: st.size, sha256, text, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`});
+      standIns.push({name, file: out.file, size: st.size, sha256, text, id: fileId(out.file)});
       bytes = Buffer.from(text);
     } else bytes = readFileSync(out.file); // first.json, responses-first.json: sizes that do not grow with N
     if (existsSync(dest) && statSync(dest).size === bytes.length && readFileSync(dest).equals(bytes)) {
+      freshen(dest, name);
       report.unchanged.push(name);
       continue;
     }
-    const tmp = `${dest}.step-${process.pid}`;
     writeFileSync(tmp, bytes);
-    // A stand-in is dated 1970: older than its loader, so a preview server started on this cache
-    // (`observable preview` without `npm run dev`'s clearing) runs the loader instead of serving it.
+    // A stand-in is dated 1970: older than its loader, so a preview server started on a build's
+    // cache (`observable preview` by hand, not `npm run dev`) runs the loader instead of serving it.
     if (standIns.at(-1)?.name === name) utimesSync(tmp, 0, 0);
     renameSync(tmp, dest);
+    freshen(dest, name);
     report.written.push(name);
   }
   for (const entry of readdirSync(outDir)) {
@@ -237,20 +287,24 @@ export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
     rmSync(path.join(outDir, entry), {recursive: true, force: true});
     report.removed.push(entry);
   }
-  writeFileSync(`${manifestFile}.step-${process.pid}`, JSON.stringify({standIns}));
+  writeFileSync(`${manifestFile}.step-${process.pid}`, JSON.stringify({standIns, copies}));
   renameSync(`${manifestFile}.step-${process.pid}`, manifestFile);
   return report;
 }
 
-// The build step: `node --import tsx loaders/site-data.ts CACHE_DIR` (scripts/build.mjs).
+// The step: `node --import tsx loaders/site-data.ts CACHE_DIR [--dev]` (scripts/build.mjs).
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, "loaders/site-data.ts")) {
-  const cacheDir = process.argv[2];
-  if (!cacheDir) {
-    process.stderr.write("usage: site-data.ts CACHE_DIR (Framework's cache, src/.observablehq/cache; outputs go to CACHE_DIR/data)\n");
+  const args = process.argv.slice(2);
+  const dev = args.includes("--dev");
+  const [cacheDir, ...rest] = args.filter((a) => a !== "--dev");
+  if (!cacheDir || rest.length) {
+    process.stderr.write(
+      "usage: site-data.ts CACHE_DIR [--dev] (Framework's cache, src/.observablehq/cache; outputs go to CACHE_DIR/data; --dev: real files for the preview server, not stand-ins)\n",
+    );
     process.exit(2);
   }
   const started = performance.now();
-  const r = await writeSiteData(path.resolve(cacheDir));
+  const r = await writeSiteData(path.resolve(cacheDir), {dev});
   process.stderr.write(
     `em: site data: ${r.written.length} written, ${r.unchanged.length} unchanged${r.removed.length ? `, ${r.removed.length} other removed (${r.removed.join(", ")})` : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );

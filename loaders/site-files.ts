@@ -1,7 +1,8 @@
 // Every data file the site derives from the responses (points.arrow, points-full.arrow, first.json,
 // responses-first.json: loaders/site-points-files.ts; texts.parquet, details.parquet, ids.parquet,
-// search.bin: loaders/site-texts-duckdb.ts), computed together the first time any of their Framework
-// loaders asks, and kept in the dataset's folder for the others.
+// search.bin: loaders/site-texts-duckdb.ts), computed together once per dataset by the site data
+// step (loaders/site-data.ts, which `npm run build` and `npm run dev` run before Framework starts)
+// and kept in the dataset's folder.
 //
 // Why: Framework runs the data loaders one after another (build.js awaits each), so each file's
 // writer used to have the machine's two cores to itself and used one of them (its JS loop); the
@@ -15,7 +16,6 @@ import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
-import {lockCache} from "./cache-lock.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -71,22 +71,19 @@ function defaultLanes(): number {
 
 /**
  * The site files of dataset folder `dir` (loadDataset's `dir`), computing the missing ones in
- * `lanes` groups at once (runJobs), under a lock so loaders started together compute them once. A
- * writer that fails stops the others and throws with its name (a child's own message is on stderr);
- * no partial file is left (each is written to a temporary name and renamed).
+ * `lanes` groups at once (runJobs). One caller per dataset: the site data step, before Framework
+ * starts (build and dev alike), so no loader processes race for them and no lock is taken; a
+ * Framework loader that runs anyway (its output missing or older than the loader file) finds them
+ * written. A writer that fails stops the others and throws with its name (a child's own message is
+ * on stderr); no partial file is left (each is written to a temporary name and renamed).
  */
 export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: number} = {}): Promise<SiteFiles> {
   const files = siteFilePaths(dir);
-  if (!missingJobs(files).length) return files;
-  const folder = path.dirname(files.texts);
-  mkdirSync(folder, {recursive: true});
-  const lock = await lockCache(folder, {onWait: (m) => process.stderr.write(`em: ${m}\n`), command: "site files"});
-  try {
-    await runJobs(missingJobs(files), dir, lanes);
-    return files;
-  } finally {
-    lock.release();
-  }
+  const missing = missingJobs(files);
+  if (!missing.length) return files;
+  mkdirSync(path.dirname(files.texts), {recursive: true});
+  await runJobs(missing, dir, lanes);
+  return files;
 }
 
 const SELF = fileURLToPath(import.meta.url);

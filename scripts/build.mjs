@@ -7,6 +7,8 @@
 //    loader's output into Framework's loader cache on every build, before Framework starts (the
 //    pipeline's and the dataset's own caches keep rebuilds free), and removes any other output there.
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
+// `--prepare` (`npm run dev`): steps 1 and 2 only, the data step with real files instead of stand-ins,
+// then `observable preview` serves what the step wrote (no loader runs).
 import {spawnSync} from "node:child_process";
 import {totalmem} from "node:os";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
@@ -37,13 +39,6 @@ const LAZY_CLIENT_IMPORTS = [
 for (const name of LAZY_CLIENT_IMPORTS) mkdirSync(join(cache, "_npm", name), {recursive: true});
 // The Docs section: docs/*.md copied to src/docs/ as pages (scripts/docs-site.mjs).
 syncDocs(root);
-// `--prepare`: only the steps above, with the loaders' cached outputs cleared so `observable preview`
-// runs each loader when a page first asks (used by `npm run dev`).
-if (process.argv.includes("--prepare")) {
-  rmSync(join(cache, "data"), {recursive: true, force: true});
-  process.exit(0);
-}
-
 // `--output DIR`: build into DIR instead of dist/ (the browser tests build the examples beside the
 // demo's dist/). Framework takes the output folder only from its config, so a small config next to
 // the real one re-exports it with `output` replaced.
@@ -73,11 +68,12 @@ const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
   : `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${Math.max(4096, heapMb)}`.trim();
 // The site data step (loaders/site-data.ts): the dataset and every src/data/ loader's output computed
 // in one process (the size-dependent files in two lanes, loaders/site-files.ts) and put where
-// Framework keeps a loader's output, so Framework starts no loader process (~1.3 s each) and no
-// loader waits on another's lock. Unchanged outputs are not rewritten; on a failure nothing stale
-// is left for Framework to use.
+// Framework keeps a loader's output, so Framework starts no loader process (~1.3 s each), in a
+// build and in the preview server alike. Unchanged outputs are not rewritten; on a failure nothing
+// stale is left for Framework to use.
+const prepare = process.argv.includes("--prepare");
 const dataCache = join(cache, "data");
-const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache], {
+const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
   env: {...process.env, NODE_OPTIONS: nodeOptions},
@@ -86,6 +82,12 @@ if (step.status !== 0) {
   rmSync(dataCache, {recursive: true, force: true});
   console.error(`build: the site data step failed (exit ${step.status ?? step.signal})`);
   process.exit(step.status || 1);
+}
+if (prepare) {
+  // The preview server watches pages, components and the loader files, not the experiments and
+  // their inputs: the data is what this step computed now (docs/site.md).
+  console.error("dev: site data ready. After changing an experiment file, its imports, questions, rubrics or the cache, stop and rerun `npm run dev`.");
+  process.exit(0);
 }
 const result = spawnSync(process.execPath, [framework, "build", ...args], {
   cwd: root,

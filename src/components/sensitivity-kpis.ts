@@ -8,6 +8,7 @@ import {ciMethodLabel, rangeText, strictRange} from "../lib/em/summary-text.js";
 import {parseState, ruleOf, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
+import {afterPaint} from "./first-paint.js";
 
 function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLElement {
   return el("div", {class: `em-kpi${extraClass}`}, value, label);
@@ -107,8 +108,9 @@ export function kpiBox(): KpiBox {
  * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
  * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
  * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
- * `shown` resolves after the frame that painted it: the page evaluates its other modules and decodes
- * the points after that, so no long task stands between first.json and the first number.
+ * `shown` resolves after the frame that painted it (afterPaint, first-paint.ts): the page evaluates
+ * its other modules and decodes the points after that, so no long task stands between first.json
+ * and the first number.
  */
 export function firstKpis(table: FirstPaint | null, search: string): KpiBox & {shown: Promise<void>} {
   const box = kpiBox();
@@ -116,6 +118,5 @@ export function firstKpis(table: FirstPaint | null, search: string): KpiBox & {s
   const hit = table ? firstPaintFor(table, s) : null;
   if (hit) box.paint(s, hit);
   box.node.dataset.emFirst = hit ? "build" : "none";
-  const shown = new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-  return {...box, shown};
+  return {...box, shown: afterPaint()};
 }

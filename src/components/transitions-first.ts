@@ -14,6 +14,9 @@ import type {ModelTransition, SeriesTallies} from "./transitions-controller.js";
 import {fitsTable} from "./transitions-table.js";
 import {el, loading} from "./ui.js";
 
+// The frame-on-screen promise the page's heavy cells wait for (the first-paint split, first-paint.ts).
+export {afterPaint} from "./first-paint.js";
+
 /** The first-paint box; `seed`: the build's counts and final fits for the page's passes (null when it has none). */
 export type FirstFits = HTMLElement & {seed: {tallies: SeriesTallies; fits: SeriesTransition[]} | null};
 
@@ -62,9 +65,4 @@ export function transitionsFirst(table: StepsTable | null, summary: Summary, sea
       () => box.replaceChildren(),
     );
   return box;
-}
-
-/** Resolves once the next frame is on screen (a frame, then a task): what the page's heavy cells wait for. */
-export function afterPaint(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }

@@ -18,7 +18,7 @@ import {MIN_TRANSITION_POINTS} from "../lib/em/transition.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
-import {afterPaint} from "./transitions-first.js";
+import {afterPaint} from "./first-paint.js";
 import {facetLabelOf} from "./variant-chart.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import {fitEngine} from "./transitions-fits.js";
@@ -142,25 +142,25 @@ export function transitionsControls(page: Page): HTMLElement {
   return controlBar(page, ["experiment", "judge", "by", "category", "clearSteps"], {by: "Series by"}, {by: withCoordinate, clearSteps: withCoordinate});
 }
 
-/** The one line a section below the fits shows instead of its chart when there is no coordinate (the banner above says why). */
-function noCoordinate(what: string): DocumentFragment {
-  return fragment(el("p", {class: "em-muted", "data-testid": "section-no-coordinate"}, `No training coordinate with two or more values: ${what}.`));
-}
-
-/** The experiment banner, and a notice when there is no coordinate to fit along. */
-export function transitionsHeader(page: Page, ctx: TransitionsContext): DocumentFragment {
+/**
+ * The experiment banner, and for an experiment without a coordinate the one sentence that says what
+ * is missing and how to add it; then `sections` (the page's part below the fits: every heading and
+ * view there draws along the coordinate) is hidden, so no heading stands over nothing.
+ */
+export function transitionsHeader(page: Page, ctx: TransitionsContext, sections?: HTMLElement | null): DocumentFragment {
   const {state} = ctx;
+  if (sections) sections.hidden = !ctx.hasCoordinate;
+  if (ctx.hasCoordinate) return fragment(experimentBanner(page.summary, state.experiment));
+  const docs = el("a", {href: "./docs/importing#coordinates", "data-testid": "no-coordinate-docs"}, "Coordinates in the import docs");
   return fragment(
     experimentBanner(page.summary, state.experiment),
-    ...(ctx.hasCoordinate
-      ? []
-      : [
-          el(
-            "p",
-            {class: "em-banner", "data-testid": "no-coordinate"},
-            `Experiment “${state.experiment}” has no training coordinate with two or more values (no checkpoints, epochs or scales), so there is no transition to show. Give imported files a step, epoch or scale column (or a file-name field) to see one.`,
-          ),
-        ]),
+    el(
+      "p",
+      {class: "em-banner", "data-testid": "no-coordinate"},
+      `Nothing to show here: experiment “${state.experiment}” has no training coordinate with two or more values (no checkpoints, epochs or scales); to add one, give its answers a step (a column, a file-name field or a step key per import, or checkpoints per model): see `,
+      docs,
+      ".",
+    ),
   );
 }
 
@@ -231,7 +231,7 @@ export function fitsView(ctx: TransitionsContext, fitted: FitState | null, first
 
 /** Coherence and mean alignment along the coordinate. */
 export function qualityFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return noCoordinate("no coherence or alignment curve to draw along it");
+  if (!ctx.hasCoordinate) return fragment(); // hidden with the sections (transitionsHeader)
   const {coordinate, plan, by} = ctx;
   return fragment(
     figure(qualityChart(pendingTransitions(ctx.tallies), {width, coordinate, plan, by, series: ctx.series}), {
@@ -243,7 +243,7 @@ export function qualityFigure(ctx: TransitionsContext, width: number): DocumentF
 
 /** EM along the coordinate per question category, or why there is no split. */
 export function categoryFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return noCoordinate("no per-category curve to draw along it");
+  if (!ctx.hasCoordinate) return fragment(); // hidden with the sections (transitionsHeader)
   const {points, state, coordinate, plan, by} = ctx;
   const categories = optionsIn(points, "category", state).length;
   if (categories >= 2)
@@ -272,7 +272,7 @@ export function categoryFigure(ctx: TransitionsContext, width: number): Document
 
 /** A 2-D sweep (a second ordered key crossed with the coordinate) as heatmaps, or why there is none. */
 export function sweepFigure(ctx: TransitionsContext, width: number): DocumentFragment {
-  if (!ctx.hasCoordinate) return noCoordinate("no second key to cross with it");
+  if (!ctx.hasCoordinate) return fragment(); // hidden with the sections (transitionsHeader)
   const {points, mask, by, coordinate} = ctx;
   const key = sweepKey(points, mask, by, coordinate);
   const heat = key ? sweepHeatmaps(points, mask, ctx.rule, ctx.state.exclude, key, {width, coordinate}) : null;

@@ -15,16 +15,16 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 /**
  * Run `fn` holding the site-build lock, one holder at a time across the test files that run at
- * once (--test-concurrency): every build rewrites Framework's cache in src/.observablehq and
- * src/docs/, so two builds at once would mix their experiments. The lock is loaders/cache-lock.ts's,
+ * once (--test-concurrency): every build (and `npm run dev`) rewrites Framework's cache in
+ * src/.observablehq and src/docs/, so two builds at once would mix their experiments. The lock is loaders/cache-lock.ts's,
  * on test-artifacts/ (the lock of a killed run is taken over, not waited for).
  */
-async function withBuildLock<T>(what: string, fn: () => T): Promise<T> {
+export async function withBuildLock<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
   const dir = join(ROOT, "test-artifacts");
   mkdirSync(dir, {recursive: true});
   const lock = await lockCache(dir, {command: `site build ${what}`, onWait: (m) => console.error(`site build ${what}: ${m}`)});
   try {
-    return fn();
+    return await fn();
   } finally {
     lock.release();
   }

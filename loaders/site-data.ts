@@ -210,7 +210,11 @@ export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
   const report: WriteReport = {written: [], unchanged: [], removed: []};
   for (const [name, make] of Object.entries(OUTPUTS)) {
     const dest = path.join(outDir, name);
+    const t0 = performance.now();
     const out = await make(input);
+    // One line per step that takes time (the first output waits for the dataset and every site file).
+    const took = (performance.now() - t0) / 1000;
+    if (took >= 0.5) process.stderr.write(`em: site data: ${name}${name === "texts.parquet" ? " (the dataset and every site file)" : ""} in ${took.toFixed(1)} s\n`);
     let bytes: Buffer;
     if (typeof out === "string") bytes = Buffer.from(out);
     else if (STAND_IN.has(name)) {
@@ -250,6 +254,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, "loader
     process.exit(2);
   }
   const started = performance.now();
+  process.stderr.write(`em: site data: modules loaded ${process.uptime().toFixed(1)} s after the process started\n`);
   const r = await writeSiteData(path.resolve(cacheDir));
   process.stderr.write(
     `em: site data: ${r.written.length} written, ${r.unchanged.length} unchanged${r.removed.length ? `, ${r.removed.length} other removed (${r.removed.join(", ")})` : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,

@@ -137,6 +137,13 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
 
 /** One job, in this process: the points files, or its text files, each written to a temporary name and renamed. */
 async function runJob(job: Job, dir: string): Promise<void> {
+  const t0 = performance.now();
+  await writeJob(job, dir);
+  const what = job === "points" ? "points.arrow, points-full.arrow, first.json, responses-first.json" : JOB_FILES[job].map((f) => TEXT_FILES[f]).join(" + ");
+  process.stderr.write(`em: site files: ${what} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+async function writeJob(job: Job, dir: string): Promise<void> {
   if (job === "points") {
     await sitePointsFiles(dir);
     return;

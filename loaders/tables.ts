@@ -183,6 +183,12 @@ export class TableSink {
   private signalKeys: string[] | null = null;
   private readonly signalTypes = new Map<string, TypeOf>();
   private readonly apps = new Map<TableName, DuckDBAppender>();
+  /** Staged parts `ingest` took and has not inserted: `write` reads them straight from their files. */
+  private parts: {dir: string; staged: Staged}[] = [];
+  /** Whether the tables themselves hold rows (appended, or a part inserted). */
+  private rowsHere = false;
+  /** Folders removed by `close` (handed over by `adopt`). */
+  private readonly owned: string[] = [];
   private constructor(
     private readonly db: DuckDBInstance,
     private readonly conn: DuckDBConnection,
@@ -217,6 +223,7 @@ export class TableSink {
   }
 
   async responses(rows: readonly ResponseRow[]): Promise<void> {
+    await this.here(rows.length);
     for (const r of rows) {
       for (const k of Object.keys(r.meta ?? {})) {
         if (this.meta.has(k)) continue;
@@ -238,6 +245,7 @@ export class TableSink {
   }
 
   async scores(rows: readonly ScoreRow[]): Promise<void> {
+    await this.here(rows.length);
     const app = await this.appender("scores");
     for (const r of rows) {
       for (const c of SCORE_COLUMNS) append(app, c.type, c.get(r));
@@ -246,6 +254,7 @@ export class TableSink {
   }
 
   async types(rows: readonly TypeRow[]): Promise<void> {
+    await this.here(rows.length);
     const app = await this.appender("types");
     for (const r of rows) {
       for (const c of TYPE_COLUMNS) append(app, c.type, c.get(r));
@@ -254,6 +263,7 @@ export class TableSink {
   }
 
   async signals(rows: readonly SignalRow[]): Promise<void> {
+    await this.here(rows.length);
     if (!rows.length) return;
     if (!this.signalKeys) {
       const keys = ["response_id"];
@@ -312,10 +322,41 @@ export class TableSink {
       }
       t.merge(f);
     }
+    if (staged.signalKeys) {
+      if (!this.signalKeys) await this.createSignals(staged.signalKeys);
+      for (const [k, f] of staged.signalTypes) this.signalTypes.get(k)?.merge(f);
+    }
+    // Parts that need nothing done to their rows are read from their files by `write` (no copy of
+    // every row into this database); an offset to apply, or rows appended here, insert them.
+    if (!offsets.length && !this.rowsHere) {
+      this.parts.push({dir, staged});
+      return;
+    }
+    await this.insertParts();
+    await this.insertPart(dir, staged, offsets);
+  }
+
+  /** Remove `dir` when this sink is closed (the folder of staged parts `write` may still read). */
+  adopt(dir: string): void {
+    this.owned.push(dir);
+  }
+
+  /** Before `n` rows are appended here: the parts taken so far go into the tables first (row order). */
+  private async here(n: number): Promise<void> {
+    if (this.parts.length) await this.insertParts();
+    if (n > 0) this.rowsHere = true;
+  }
+
+  private async insertParts(): Promise<void> {
+    const parts = this.parts;
+    this.parts = [];
+    for (const p of parts) await this.insertPart(p.dir, p.staged, []);
+  }
+
+  private async insertPart(dir: string, staged: Staged, offsets: readonly SampleOffset[]): Promise<void> {
+    this.rowsHere = true;
     const part = (t: TableName) => `read_parquet(${lit(path.join(dir, `${t}.parquet`))})`;
-    const before = offsets.length
-      ? Number((await this.conn.runAndReadAll("SELECT count(*) FROM responses")).getColumnsJS()[0]![0])
-      : 0;
+    const before = offsets.length ? Number((await this.conn.runAndReadAll("SELECT count(*) FROM responses")).getColumnsJS()[0]![0]) : 0;
     const cols = [...RESPONSE_COLUMNS.map((c) => c.name), ...staged.meta.map(([k]) => `meta_${k}`)].map(q).join(", ");
     await this.conn.run(`INSERT INTO responses (${cols}) SELECT ${cols} FROM ${part("responses")}`);
     if (offsets.length) {
@@ -338,8 +379,6 @@ export class TableSink {
     await this.conn.run(`INSERT INTO scores SELECT * FROM ${part("scores")}`);
     await this.conn.run(`INSERT INTO types SELECT * FROM ${part("types")}`);
     if (staged.signalKeys) {
-      if (!this.signalKeys) await this.createSignals(staged.signalKeys);
-      for (const [k, f] of staged.signalTypes) this.signalTypes.get(k)?.merge(f);
       const keys = staged.signalKeys.map(q).join(", ");
       await this.conn.run(`INSERT INTO signals (${keys}) SELECT ${keys} FROM ${part("signals")}`);
     }
@@ -364,12 +403,17 @@ export class TableSink {
       types: "*",
       signals: signalKeys.map((k) => (k === "response_id" ? q(k) : castTo(k, this.signalTypes.get(k)?.type ?? "VARCHAR"))).join(", "),
     };
+    // Rows only in staged parts (ingest): read from their files in order, columns matched by name.
+    const from = (t: TableName): string => {
+      const files = this.parts.filter((p) => t !== "signals" || p.staged.signalKeys).map((p) => lit(path.join(p.dir, `${t}.parquet`)));
+      return files.length ? `read_parquet([${files.join(", ")}], union_by_name = true)` : q(t);
+    };
     const tmps: string[] = [];
     try {
       for (const t of TABLE_NAMES) {
         const tmp = path.join(dir, `${t}.parquet.tmp-${process.pid}`);
         tmps.push(tmp);
-        await this.conn.run(`COPY (SELECT ${select[t]} FROM ${q(t)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+        await this.conn.run(`COPY (SELECT ${select[t]} FROM ${from(t)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       }
       const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
       tmps.push(tmp);
@@ -393,6 +437,7 @@ export class TableSink {
     this.conn.closeSync();
     this.db.closeSync();
     rmSync(this.spill, {recursive: true, force: true});
+    for (const d of this.owned) rmSync(d, {recursive: true, force: true});
   }
 }
 

@@ -5,8 +5,9 @@
 // DuckDB appends), so one core of the target machine's two did all of it while the other idled.
 // Here each file is imported on its own (the first lane in this process, each other lane in one
 // child process) into a TableSink of its own, staged to Parquet (meta and signals still text), and
-// this process's sink ingests the parts in file order (TableSink.ingest): the same rows, order,
-// column order and column types. What crosses files is carried over as the one-after-another read
+// this process's sink takes the parts in file order (TableSink.ingest; its `write` reads them
+// straight from their files unless a part's sample numbers must move): the same rows, order, column
+// order and column types. What crosses files is carried over as the one-after-another read
 // carries it: the sample numbers per (model, step, question_id) continue over the files of an
 // entry (each part numbers from 0; the samples the files before it took are added), the skipped
 // rows, mismatches and files are listed in file order, the planning rows, metrics and judge-token
@@ -14,7 +15,7 @@
 // the same message; a file list that cannot be made or a file read by two entries leaves the
 // import to the one-after-another path, which reports them where it always did.
 import {spawn, type ChildProcess} from "node:child_process";
-import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {mkdtempSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
@@ -185,68 +186,65 @@ export async function runLanes(
   for (const t of [...tasks].sort((a, b) => b.bytes - a.bytes || a.index - b.index)) groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(t);
   for (const g of groups) g.sort((a, b) => a.index - b.index);
   const work = mkdtempSync(path.join(os.tmpdir(), "em-import-lanes-"));
+  // The staged parts stay until the sink is closed: its `write` may read them from their files.
+  sink.adopt(work);
+  const env = {...process.env, EM_DUCKDB_MEMORY: process.env.EM_DUCKDB_MEMORY ?? LANE_DUCKDB_MEMORY};
+  const children: ChildProcess[] = [];
+  const done = groups.slice(1).map(
+    (group, k) =>
+      new Promise<void>((resolve, reject) => {
+        const job = path.join(work, `lane-${k + 1}.json`);
+        writeFileSync(job, JSON.stringify({experiment: exp.file, tasks: group, work}));
+        const child = spawn(process.execPath, ["--import", "tsx", SELF, job], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
+        children.push(child);
+        const what = `import lane ${k + 1} (${group.map((t) => relOf(path.dirname(exp.file), t.file)).join(", ")})`;
+        child.on("error", (e) => reject(new Error(`${displayPath(exp.file)}: ${what} could not start: ${e.message}`)));
+        child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${displayPath(exp.file)}: ${what} failed (exit ${code ?? signal})`))));
+      }),
+  );
+  const inline = runLane(p, groups[0]!, work);
   try {
-    const env = {...process.env, EM_DUCKDB_MEMORY: process.env.EM_DUCKDB_MEMORY ?? LANE_DUCKDB_MEMORY};
-    const children: ChildProcess[] = [];
-    const done = groups.slice(1).map(
-      (group, k) =>
-        new Promise<void>((resolve, reject) => {
-          const job = path.join(work, `lane-${k + 1}.json`);
-          writeFileSync(job, JSON.stringify({experiment: exp.file, tasks: group, work}));
-          const child = spawn(process.execPath, ["--import", "tsx", SELF, job], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
-          children.push(child);
-          const what = `import lane ${k + 1} (${group.map((t) => relOf(path.dirname(exp.file), t.file)).join(", ")})`;
-          child.on("error", (e) => reject(new Error(`${displayPath(exp.file)}: ${what} could not start: ${e.message}`)));
-          child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${displayPath(exp.file)}: ${what} failed (exit ${code ?? signal})`))));
-        }),
-    );
-    const inline = runLane(p, groups[0]!, work);
-    try {
-      await Promise.all([inline, ...done]);
-    } catch (e) {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
-      await Promise.allSettled([inline, ...done]);
-      throw e;
-    }
-    const read = performance.now();
-
-    const st = newChunkState();
-    for (const i of exp.imports.keys()) {
-      const entry: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
-      // Samples numbered so far in this entry, per JSON [model, step, question_id].
-      const numbered = new Map<string, number>();
-      for (const t of tasks) {
-        if (t.entry !== i) continue;
-        const r = JSON.parse(readFileSync(resultFile(work, t), "utf8")) as TaskResult;
-        if ("error" in r) throw entryError(exp, i, new Error(r.error));
-        const offsets: SampleOffset[] = [];
-        for (const [key, n] of r.samples) {
-          const before = numbered.get(key) ?? 0;
-          if (before) {
-            const [model, step, question_id] = JSON.parse(key) as [string, number | null, string];
-            offsets.push({model, step, question_id, offset: before});
-          }
-          numbered.set(key, before + n);
-        }
-        await sink.ingest(partDir(work, t), r.staged, offsets);
-        rmSync(partDir(work, t), {recursive: true, force: true});
-        for (const [key, row] of r.proxies) if (!st.proxies.has(key)) st.proxies.set(key, row);
-        for (const [key, a] of r.audit) addAudit(st.audit, key, a);
-        for (const m of r.metrics) st.metricsSeen.add(m);
-        st.counts.responses += r.counts.responses;
-        st.counts.scores += r.counts.scores;
-        for (const x of r.skipped) entry.skipped.push(x);
-        for (const x of r.mismatches) entry.mismatches.push(x);
-        for (const x of r.files) entry.files.push(x);
-      }
-      takeEntry(exp, i, entry, importedBy, out);
-    }
-    const s = (ms: number) => (ms / 1000).toFixed(1);
-    onProgress?.(`${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s, their rows taken in order in ${s(performance.now() - read)} s`);
-    return st;
-  } finally {
-    rmSync(work, {recursive: true, force: true});
+    await Promise.all([inline, ...done]);
+  } catch (e) {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
+    await Promise.allSettled([inline, ...done]);
+    throw e;
   }
+  const read = performance.now();
+
+  const st = newChunkState();
+  for (const i of exp.imports.keys()) {
+    const entry: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
+    // Samples numbered so far in this entry, per JSON [model, step, question_id].
+    const numbered = new Map<string, number>();
+    for (const t of tasks) {
+      if (t.entry !== i) continue;
+      const r = JSON.parse(readFileSync(resultFile(work, t), "utf8")) as TaskResult;
+      if ("error" in r) throw entryError(exp, i, new Error(r.error));
+      const offsets: SampleOffset[] = [];
+      for (const [key, n] of r.samples) {
+        const before = numbered.get(key) ?? 0;
+        if (before) {
+          const [model, step, question_id] = JSON.parse(key) as [string, number | null, string];
+          offsets.push({model, step, question_id, offset: before});
+        }
+        numbered.set(key, before + n);
+      }
+      await sink.ingest(partDir(work, t), r.staged, offsets);
+      for (const [key, row] of r.proxies) if (!st.proxies.has(key)) st.proxies.set(key, row);
+      for (const [key, a] of r.audit) addAudit(st.audit, key, a);
+      for (const m of r.metrics) st.metricsSeen.add(m);
+      st.counts.responses += r.counts.responses;
+      st.counts.scores += r.counts.scores;
+      for (const x of r.skipped) entry.skipped.push(x);
+      for (const x of r.mismatches) entry.mismatches.push(x);
+      for (const x of r.files) entry.files.push(x);
+    }
+    takeEntry(exp, i, entry, importedBy, out);
+  }
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  onProgress?.(`${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s, their parts taken in order in ${s(performance.now() - read)} s`);
+  return st;
 }
 
 // A child lane: `node --import tsx loaders/run/stream-lanes.ts JOB.json` (runLanes writes the job).

@@ -14,7 +14,7 @@ import {tempDir} from "../../helpers/tmp.ts";
 const provenance: Provenance = {tool: {name: "em-observatory", version: "test"}, created_by: "tables.test", experiments: []};
 
 /** Rows i in [from, to): groups (model m, step null or 5, q0..q2); samples numbered from `numbered` (per group key, updated). */
-function part(from: number, to: number, meta: (i: number) => Record<string, MetaValue>, numbered: Map<string, number>) {
+function part(from: number, to: number, meta: (i: number) => Record<string, MetaValue>, numbered: Map<string, number>, model = "m") {
   const responses: ResponseRow[] = [];
   const scores: ScoreRow[] = [];
   const types: TypeRow[] = [];
@@ -22,14 +22,14 @@ function part(from: number, to: number, meta: (i: number) => Record<string, Meta
   for (let i = from; i < to; i++) {
     const step = i % 2 ? 5 : null;
     const question_id = `q${i % 3}`;
-    const key = JSON.stringify(["m", step, question_id]);
+    const key = JSON.stringify([model, step, question_id]);
     const sample = numbered.get(key) ?? 0;
     numbered.set(key, sample + 1);
     const id = `r${i}`;
     responses.push({
       response_id: id,
       experiment: "e",
-      model: "m",
+      model,
       step,
       question_id,
       category: i % 4 ? null : "c",
@@ -41,7 +41,7 @@ function part(from: number, to: number, meta: (i: number) => Record<string, Meta
       origin: "imported",
       source: "s",
       meta: meta(i),
-      variant: "m",
+      variant: model,
       replicate: null,
       baseline: null,
     });
@@ -81,21 +81,24 @@ async function schema(file: string): Promise<string[]> {
   }
 }
 
-test("TableSink: parts staged and ingested in order write the tables of one sink given every row (types merged, samples continued)", async () => {
+for (const shared of [true, false])
+test(`TableSink: parts staged and ingested in order write the tables of one sink given every row (types merged${shared ? ", samples continued" : "; parts read from their files"})`, async () => {
+  const modelB = shared ? "m" : "n";
   const metaA = (i: number) => ({file: "a.csv", line: i + 2, rank: i});
   const metaB = (i: number) => ({file: "b.csv", line: i + 2, rank: i + 0.5, late: i % 2 ? "x" : null});
   // One sink, every row, samples numbered over both parts.
   const all = new Map<string, number>();
-  const whole = [part(0, 10, metaA, all), part(10, 20, metaB, all)];
+  const whole = [part(0, 10, metaA, all), part(10, 20, metaB, all, modelB)];
   // Two parts, each numbering its samples from 0.
   const countsA = new Map<string, number>();
   const countsB = new Map<string, number>();
-  const parts = [part(0, 10, metaA, countsA), part(10, 20, metaB, countsB)];
-  assert.notDeepEqual(
-    parts[1]!.responses.map((r) => r.sample),
-    whole[1]!.responses.map((r) => r.sample),
-    "the fixture needs offsets",
-  );
+  const parts = [part(0, 10, metaA, countsA), part(10, 20, metaB, countsB, modelB)];
+  if (shared)
+    assert.notDeepEqual(
+      parts[1]!.responses.map((r) => r.sample),
+      whole[1]!.responses.map((r) => r.sample),
+      "the fixture needs offsets",
+    );
 
   const dirOne = tempDir("em-tables-one-");
   const one = await TableSink.open();
@@ -122,6 +125,7 @@ test("TableSink: parts staged and ingested in order write the tables of one sink
     const [model, step, question_id] = JSON.parse(key) as [string, number | null, string];
     if (countsB.has(key)) offsets.push({model, step, question_id, offset: n});
   }
+  assert.equal(offsets.length > 0, shared);
   const dirMerged = tempDir("em-tables-merged-");
   const merged = await TableSink.open();
   try {

@@ -214,7 +214,8 @@ export async function writeSiteData(cacheDir: string): Promise<WriteReport> {
     const out = await make(input);
     // One line per step that takes time (the first output waits for the dataset and every site file).
     const took = (performance.now() - t0) / 1000;
-    if (took >= 0.5) process.stderr.write(`em: site data: ${name}${name === "texts.parquet" ? " (the dataset and every site file)" : ""} in ${took.toFixed(1)} s\n`);
+    if (took >= 0.5)
+      process.stderr.write(`em: site data: ${name}${name === "texts.parquet" ? " (the dataset and every site file)" : ""} in ${took.toFixed(1)} s\n`);
     let bytes: Buffer;
     if (typeof out === "string") bytes = Buffer.from(out);
     else if (STAND_IN.has(name)) {

@@ -144,4 +144,6 @@ if (offenders.length) {
   console.error(`build: ${outDir} references outside hosts in:\n  ${offenders.join("\n  ")}`);
   process.exit(1);
 }
-console.error(`build: dist/ checked: no references to outside hosts (stand-ins placed and dist/ checked in ${since(checkClock)} s; whole build ${since(clock)} s)`);
+console.error(
+  `build: dist/ checked: no references to outside hosts (stand-ins placed and dist/ checked in ${since(checkClock)} s; whole build ${since(clock)} s)`,
+);

@@ -45,7 +45,16 @@ function part(from: number, to: number, meta: (i: number) => Record<string, Meta
       replicate: null,
       baseline: null,
     });
-    scores.push({response_id: id, judge: "j", metric: "aligned", score: i % 5 ? i : null, mass: null, special: null, status: i % 5 ? "imported" : "null", probs: null});
+    scores.push({
+      response_id: id,
+      judge: "j",
+      metric: "aligned",
+      score: i % 5 ? i : null,
+      mass: null,
+      special: null,
+      status: i % 5 ? "imported" : "null",
+      probs: null,
+    });
     const probs = Object.fromEntries(RESPONSE_TYPES.map((t, k) => [t, k === 0 ? 1 : 0])) as TypeRow["probs"];
     types.push({response_id: id, judge: "signals", type: RESPONSE_TYPES[0], probs});
     signals.push({
@@ -82,65 +91,65 @@ async function schema(file: string): Promise<string[]> {
 }
 
 for (const shared of [true, false])
-test(`TableSink: parts staged and ingested in order write the tables of one sink given every row (types merged${shared ? ", samples continued" : "; parts read from their files"})`, async () => {
-  const modelB = shared ? "m" : "n";
-  const metaA = (i: number) => ({file: "a.csv", line: i + 2, rank: i});
-  const metaB = (i: number) => ({file: "b.csv", line: i + 2, rank: i + 0.5, late: i % 2 ? "x" : null});
-  // One sink, every row, samples numbered over both parts.
-  const all = new Map<string, number>();
-  const whole = [part(0, 10, metaA, all), part(10, 20, metaB, all, modelB)];
-  // Two parts, each numbering its samples from 0.
-  const countsA = new Map<string, number>();
-  const countsB = new Map<string, number>();
-  const parts = [part(0, 10, metaA, countsA), part(10, 20, metaB, countsB, modelB)];
-  if (shared)
-    assert.notDeepEqual(
-      parts[1]!.responses.map((r) => r.sample),
-      whole[1]!.responses.map((r) => r.sample),
-      "the fixture needs offsets",
-    );
+  test(`TableSink: parts staged and ingested in order write the tables of one sink given every row (types merged${shared ? ", samples continued" : "; parts read from their files"})`, async () => {
+    const modelB = shared ? "m" : "n";
+    const metaA = (i: number) => ({file: "a.csv", line: i + 2, rank: i});
+    const metaB = (i: number) => ({file: "b.csv", line: i + 2, rank: i + 0.5, late: i % 2 ? "x" : null});
+    // One sink, every row, samples numbered over both parts.
+    const all = new Map<string, number>();
+    const whole = [part(0, 10, metaA, all), part(10, 20, metaB, all, modelB)];
+    // Two parts, each numbering its samples from 0.
+    const countsA = new Map<string, number>();
+    const countsB = new Map<string, number>();
+    const parts = [part(0, 10, metaA, countsA), part(10, 20, metaB, countsB, modelB)];
+    if (shared)
+      assert.notDeepEqual(
+        parts[1]!.responses.map((r) => r.sample),
+        whole[1]!.responses.map((r) => r.sample),
+        "the fixture needs offsets",
+      );
 
-  const dirOne = tempDir("em-tables-one-");
-  const one = await TableSink.open();
-  try {
-    for (const p of whole) await append(one, p);
-    await one.write(dirOne, provenance);
-  } finally {
-    one.close();
-  }
-
-  const staged = [];
-  for (const [k, p] of parts.entries()) {
-    const sink = await TableSink.open();
+    const dirOne = tempDir("em-tables-one-");
+    const one = await TableSink.open();
     try {
-      await append(sink, p);
-      const dir = tempDir(`em-tables-part${k}-`);
-      staged.push({dir, state: await sink.writeStaged(dir)});
+      for (const p of whole) await append(one, p);
+      await one.write(dirOne, provenance);
     } finally {
-      sink.close();
+      one.close();
     }
-  }
-  const offsets: SampleOffset[] = [];
-  for (const [key, n] of countsA) {
-    const [model, step, question_id] = JSON.parse(key) as [string, number | null, string];
-    if (countsB.has(key)) offsets.push({model, step, question_id, offset: n});
-  }
-  assert.equal(offsets.length > 0, shared);
-  const dirMerged = tempDir("em-tables-merged-");
-  const merged = await TableSink.open();
-  try {
-    await merged.ingest(staged[0]!.dir, staged[0]!.state);
-    await merged.ingest(staged[1]!.dir, staged[1]!.state, offsets);
-    await merged.write(dirMerged, provenance);
-  } finally {
-    merged.close();
-  }
 
-  for (const t of ["responses", "scores", "types", "signals"]) {
-    assert.deepEqual(await schema(path.join(dirMerged, `${t}.parquet`)), await schema(path.join(dirOne, `${t}.parquet`)), `${t}: schema`);
-  }
-  const s = await schema(path.join(dirMerged, "responses.parquet"));
-  assert.ok(s.includes("meta_rank DOUBLE") && s.includes("meta_late VARCHAR") && s.includes("meta_line INTEGER"), s.join(", "));
-  assert.ok((await schema(path.join(dirMerged, "signals.parquet"))).includes("repetition DOUBLE"));
-  assert.deepEqual(await readTables(dirMerged), await readTables(dirOne));
-});
+    const staged = [];
+    for (const [k, p] of parts.entries()) {
+      const sink = await TableSink.open();
+      try {
+        await append(sink, p);
+        const dir = tempDir(`em-tables-part${k}-`);
+        staged.push({dir, state: await sink.writeStaged(dir)});
+      } finally {
+        sink.close();
+      }
+    }
+    const offsets: SampleOffset[] = [];
+    for (const [key, n] of countsA) {
+      const [model, step, question_id] = JSON.parse(key) as [string, number | null, string];
+      if (countsB.has(key)) offsets.push({model, step, question_id, offset: n});
+    }
+    assert.equal(offsets.length > 0, shared);
+    const dirMerged = tempDir("em-tables-merged-");
+    const merged = await TableSink.open();
+    try {
+      await merged.ingest(staged[0]!.dir, staged[0]!.state);
+      await merged.ingest(staged[1]!.dir, staged[1]!.state, offsets);
+      await merged.write(dirMerged, provenance);
+    } finally {
+      merged.close();
+    }
+
+    for (const t of ["responses", "scores", "types", "signals"]) {
+      assert.deepEqual(await schema(path.join(dirMerged, `${t}.parquet`)), await schema(path.join(dirOne, `${t}.parquet`)), `${t}: schema`);
+    }
+    const s = await schema(path.join(dirMerged, "responses.parquet"));
+    assert.ok(s.includes("meta_rank DOUBLE") && s.includes("meta_late VARCHAR") && s.includes("meta_line INTEGER"), s.join(", "));
+    assert.ok((await schema(path.join(dirMerged, "signals.parquet"))).includes("repetition DOUBLE"));
+    assert.deepEqual(await readTables(dirMerged), await readTables(dirOne));
+  });

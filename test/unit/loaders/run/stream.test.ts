@@ -145,9 +145,7 @@ const LANES = {EM_IMPORT_LANES: "2", EM_IMPORT_LANE_MIN_BYTES: "0"};
 const NO_LANES = {EM_IMPORT_LANES: "1", EM_IMPORT_LANE_MIN_BYTES: undefined};
 
 async function load(file: string, stream: boolean, lanes = false) {
-  return withEnv({EM_STREAM_IMPORT: stream ? undefined : "0", ...(lanes ? LANES : NO_LANES)}, () =>
-    loadDataset({files: [file], memoDir: tmp(), quiet: true}),
-  );
+  return withEnv({EM_STREAM_IMPORT: stream ? undefined : "0", ...(lanes ? LANES : NO_LANES)}, () => loadDataset({files: [file], memoDir: tmp(), quiet: true}));
 }
 
 test("a streamed import gives the tables, types, order, provenance and rejects of the whole run", async () => {
@@ -199,7 +197,11 @@ test("import lanes (files read in two processes, rows taken in file order) give 
   await writeParquet(path.dirname(file));
   const tasks = await withEnv(LANES, async () => lanePlan(await loadExperiment(file)));
   assert.equal(tasks?.length, 5, "every file is a lane task");
-  assert.equal(await withEnv({EM_IMPORT_LANES: "2", EM_IMPORT_LANE_MIN_BYTES: undefined}, async () => lanePlan(await loadExperiment(file))), null, "a small import runs here");
+  assert.equal(
+    await withEnv({EM_IMPORT_LANES: "2", EM_IMPORT_LANE_MIN_BYTES: undefined}, async () => lanePlan(await loadExperiment(file))),
+    null,
+    "a small import runs here",
+  );
   const whole = await load(file, false);
   const laned = await load(file, true, true);
   // Two files of one model (gamma) share (model, step, question_id) groups: the second file's samples continue the first's.
@@ -230,10 +232,10 @@ for (const lanes of [false, true])
         /imports\[0\]: runs\/alpha_S1\.csv:\d+: column "aligned": score 150 is outside 0\.\.100 \(invalid_scores: error\)/,
       ),
     );
-  // Nothing under the memo but the (released) lock's folder: no tables, no temporary folder left.
-  const left = readdirSync(memo);
-  assert.deepEqual(
-    left.filter((n) => existsSync(path.join(memo, n, "responses.parquet")) || n.includes(".tmp-")),
-    [],
-  );
-});
+    // Nothing under the memo but the (released) lock's folder: no tables, no temporary folder left.
+    const left = readdirSync(memo);
+    assert.deepEqual(
+      left.filter((n) => existsSync(path.join(memo, n, "responses.parquet")) || n.includes(".tmp-")),
+      [],
+    );
+  });

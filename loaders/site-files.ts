@@ -12,10 +12,10 @@
 // DuckDB has a memory_limit (EM_DUCKDB_MEMORY; the children get 640MB unless it is set).
 import {spawn, type ChildProcess} from "node:child_process";
 import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 import {lockCache} from "./cache-lock.ts";
+import {envLanes} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -59,15 +59,7 @@ function missingJobs(files: SiteFiles): Job[] {
 }
 
 /** Default lanes: EM_SITE_LANES, else the machine's cores up to 2. */
-function defaultLanes(): number {
-  const env = process.env.EM_SITE_LANES;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`EM_SITE_LANES must be a positive integer, got '${env}'`);
-    return n;
-  }
-  return Math.min(2, os.availableParallelism());
-}
+const defaultLanes = () => envLanes("EM_SITE_LANES");
 
 /**
  * The site files of dataset folder `dir` (loadDataset's `dir`), computing the missing ones in

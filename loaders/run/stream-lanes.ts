@@ -23,6 +23,7 @@ import type {JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import type {ResponseRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import {importFileList, importFiles, type ImportResult} from "../import/index.ts";
+import {envLanes} from "../lanes.ts";
 import {displayPath, ROOT} from "../paths.ts";
 import {TableSink, type SampleOffset, type Staged} from "../tables.ts";
 import {entryError, takeEntry} from "./imports.ts";
@@ -55,15 +56,7 @@ type TaskResult =
 const LANE_DUCKDB_MEMORY = "640MB";
 
 /** Lanes: EM_IMPORT_LANES, else the machine's cores up to 2. */
-function importLanes(): number {
-  const env = process.env.EM_IMPORT_LANES;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`EM_IMPORT_LANES must be a positive integer, got '${env}'`);
-    return n;
-  }
-  return Math.min(2, os.availableParallelism());
-}
+const importLanes = () => envLanes("EM_IMPORT_LANES");
 
 /** Below this many bytes of files the import runs in this process (a lane's start, ~1.5 s, would cost more than it saves). EM_IMPORT_LANE_MIN_BYTES sets it. */
 function minBytes(): number {

@@ -15,7 +15,7 @@ import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 import {lockCache} from "./cache-lock.ts";
-import {envLanes} from "./lanes.ts";
+import {envLanes, settleLanes} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -118,13 +118,7 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
       }
     }
   })();
-  try {
-    await Promise.all([inline, ...done]);
-  } catch (e) {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
-    await Promise.allSettled([inline, ...done]);
-    throw e;
-  }
+  await settleLanes([inline, ...done], children);
 }
 
 /** One job, in this process: the points files, or its text files, each written to a temporary name and renamed. */

@@ -23,7 +23,7 @@ import type {JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import type {ResponseRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import {importFileList, importFiles, type ImportResult} from "../import/index.ts";
-import {envLanes} from "../lanes.ts";
+import {envLanes, settleLanes} from "../lanes.ts";
 import {displayPath, ROOT} from "../paths.ts";
 import {TableSink, type SampleOffset, type Staged} from "../tables.ts";
 import {entryError, takeEntry} from "./imports.ts";
@@ -196,13 +196,7 @@ export async function runLanes(
       }),
   );
   const inline = runLane(p, groups[0]!, work);
-  try {
-    await Promise.all([inline, ...done]);
-  } catch (e) {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
-    await Promise.allSettled([inline, ...done]);
-    throw e;
-  }
+  await settleLanes([inline, ...done], children);
   const read = performance.now();
 
   const st = newChunkState();

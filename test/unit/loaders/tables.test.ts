@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import {test} from "node:test";
-import {DuckDBInstance} from "@duckdb/node-api";
 import {readTables, TableSink, type SampleOffset} from "../../../loaders/tables.ts";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../../../src/lib/schema.ts";
+import {parquetSchema} from "../../helpers/parquet.ts";
 import {tempDir} from "../../helpers/tmp.ts";
 
 const provenance: Provenance = {tool: {name: "em-observatory", version: "test"}, created_by: "tables.test", experiments: []};
@@ -78,18 +78,6 @@ async function append(sink: TableSink, p: ReturnType<typeof part>) {
   await sink.signals(p.signals);
 }
 
-async function schema(file: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  try {
-    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
-    return r.getRowObjectsJS().map((x) => `${String(x.column_name)} ${String(x.column_type)}`);
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
-
 for (const shared of [true, false])
   test(`TableSink: parts staged and ingested in order write the tables of one sink given every row (types merged${shared ? ", samples continued" : "; parts read from their files"})`, async () => {
     const modelB = shared ? "m" : "n";
@@ -146,10 +134,10 @@ for (const shared of [true, false])
     }
 
     for (const t of ["responses", "scores", "types", "signals"]) {
-      assert.deepEqual(await schema(path.join(dirMerged, `${t}.parquet`)), await schema(path.join(dirOne, `${t}.parquet`)), `${t}: schema`);
+      assert.deepEqual(await parquetSchema(path.join(dirMerged, `${t}.parquet`)), await parquetSchema(path.join(dirOne, `${t}.parquet`)), `${t}: schema`);
     }
-    const s = await schema(path.join(dirMerged, "responses.parquet"));
+    const s = await parquetSchema(path.join(dirMerged, "responses.parquet"));
     assert.ok(s.includes("meta_rank DOUBLE") && s.includes("meta_late VARCHAR") && s.includes("meta_line INTEGER"), s.join(", "));
-    assert.ok((await schema(path.join(dirMerged, "signals.parquet"))).includes("repetition DOUBLE"));
+    assert.ok((await parquetSchema(path.join(dirMerged, "signals.parquet"))).includes("repetition DOUBLE"));
     assert.deepEqual(await readTables(dirMerged), await readTables(dirOne));
   });

@@ -13,6 +13,7 @@ import {streamable} from "../../../../loaders/run/stream.ts";
 import {lanePlan} from "../../../../loaders/run/stream-lanes.ts";
 import {readTables} from "../../../../loaders/tables.ts";
 import {makeRng} from "../../../../src/lib/em/prng.ts";
+import {parquetSchema} from "../../../helpers/parquet.ts";
 import {tempDir} from "../../../helpers/tmp.ts";
 
 const tmp = () => tempDir("em-stream-");
@@ -105,18 +106,6 @@ async function writeParquet(dir: string): Promise<void> {
         CASE WHEN i % 50 = 0 THEN NULL ELSE (i * 37) % 101 END AS aligned, 40 + i % 60 AS coherent, i % 4 AS step
         FROM range(9000) t(i)) TO '${out}' (FORMAT parquet)`,
     );
-  } finally {
-    c.closeSync();
-    db.closeSync();
-  }
-}
-
-async function parquetSchema(file: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  try {
-    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
-    return r.getRowObjectsJS().map((x) => `${String(x.column_name)} ${String(x.column_type)}`);
   } finally {
     c.closeSync();
     db.closeSync();

@@ -194,8 +194,12 @@ async function compute(
   for (const file of files) {
     let r: StreamResult;
     if (streamable(experiments.get(file)!)) {
-      if (!opts.quiet) process.stderr.write(`em: ${path.basename(file)}: importing (streamed to the tables)\n`);
-      r = await streamImports(file, sink, {createdBy: merged.provenance.created_by});
+      const say = (line: string) => process.stderr.write(`em: ${path.basename(file)}: ${line}\n`);
+      if (!opts.quiet) say("importing (streamed to the tables)");
+      const t0 = performance.now();
+      r = await streamImports(file, sink, {createdBy: merged.provenance.created_by, onProgress: opts.quiet ? undefined : say});
+      const n = r.provenance.experiments[0]?.counts;
+      if (!opts.quiet) say(`imported${n ? ` ${n.responses.toLocaleString("en")} responses` : ""} in ${seconds(t0)} s`);
     } else {
       const progress = opts.quiet ? null : new ProgressLine({label: path.basename(file)});
       const run = await runExperiment(file, {
@@ -289,7 +293,9 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     let data: Awaited<ReturnType<typeof compute>>;
     try {
       data = await compute(files, {...opts, offline, quiet}, sink);
+      const t0 = performance.now();
       await sink.write(tmp, data.provenance);
+      if (!quiet) process.stderr.write(`em: dataset tables written (Parquet) in ${seconds(t0)} s\n`);
     } catch (error) {
       rmSync(tmp, {recursive: true, force: true});
       throw error;
@@ -313,6 +319,9 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     rmSync(lock, {force: true});
   }
 }
+
+/** Seconds since `t0` (performance.now()), for the progress lines. */
+const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
 /** Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets (never `keep`). */
 const KEEP_MEMOS = 4;

@@ -242,7 +242,12 @@ export async function writeSiteData(cacheDir: string, {dev = false}: {dev?: bool
   for (const [name, make] of Object.entries(OUTPUTS)) {
     const dest = path.join(outDir, name);
     const tmp = `${dest}.step-${process.pid}`;
+    const t0 = performance.now();
     const out = await make(input);
+    // One line per step that takes time (the first output waits for the dataset and every site file).
+    const took = (performance.now() - t0) / 1000;
+    if (took >= 0.5)
+      process.stderr.write(`em: site data: ${name}${name === "texts.parquet" ? " (the dataset and every site file)" : ""} in ${took.toFixed(1)} s\n`);
     if (dev && typeof out !== "string" && STAND_IN.has(name)) {
       const from = fileId(out.file);
       const before = copied.get(name);
@@ -304,6 +309,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, "loader
     process.exit(2);
   }
   const started = performance.now();
+  process.stderr.write(`em: site data: modules loaded ${process.uptime().toFixed(1)} s after the process started\n`);
   const r = await writeSiteData(path.resolve(cacheDir), {dev});
   process.stderr.write(
     `em: site data: ${r.written.length} written, ${r.unchanged.length} unchanged${r.removed.length ? `, ${r.removed.length} other removed (${r.removed.join(", ")})` : ""} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,

@@ -13,9 +13,9 @@
 // DuckDB has a memory_limit (EM_DUCKDB_MEMORY; the children get 640MB unless it is set).
 import {spawn, type ChildProcess} from "node:child_process";
 import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
+import {envLanes, settleLanes} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -59,15 +59,7 @@ function missingJobs(files: SiteFiles): Job[] {
 }
 
 /** Default lanes: EM_SITE_LANES, else the machine's cores up to 2. */
-function defaultLanes(): number {
-  const env = process.env.EM_SITE_LANES;
-  if (env !== undefined) {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`EM_SITE_LANES must be a positive integer, got '${env}'`);
-    return n;
-  }
-  return Math.min(2, os.availableParallelism());
-}
+const defaultLanes = () => envLanes("EM_SITE_LANES");
 
 /**
  * The site files of dataset folder `dir` (loadDataset's `dir`), computing the missing ones in
@@ -123,17 +115,18 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
       }
     }
   })();
-  try {
-    await Promise.all([inline, ...done]);
-  } catch (e) {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
-    await Promise.allSettled([inline, ...done]);
-    throw e;
-  }
+  await settleLanes([inline, ...done], children);
 }
 
 /** One job, in this process: the points files, or its text files, each written to a temporary name and renamed. */
 async function runJob(job: Job, dir: string): Promise<void> {
+  const t0 = performance.now();
+  await writeJob(job, dir);
+  const what = job === "points" ? "points.arrow, points-full.arrow, first.json, responses-first.json" : JOB_FILES[job].map((f) => TEXT_FILES[f]).join(" + ");
+  process.stderr.write(`em: site files: ${what} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+async function writeJob(job: Job, dir: string): Promise<void> {
   if (job === "points") {
     await sitePointsFiles(dir);
     return;

@@ -98,12 +98,30 @@ const TYPE_COLUMNS: Column<TypeRow>[] = [
   {name: "compared_in_domain", type: "BOOLEAN", get: (r) => r.compared_in_domain ?? null},
 ];
 
+/** TypeOf's state: what the values seen so far were (merged by `TypeOf.merge`). */
+export interface TypeFlags {
+  bool: boolean;
+  num: boolean;
+  int: boolean;
+  any: boolean;
+}
+
 /** inferType's rule one value at a time, for tables appended in batches (same flags, same result). */
 class TypeOf {
   private bool = true;
   private num = true;
   private int = true;
   private any = false;
+  get flags(): TypeFlags {
+    return {bool: this.bool, num: this.num, int: this.int, any: this.any};
+  }
+  /** As if the values behind `f` had been added here too (every flag only ever turns one way). */
+  merge(f: TypeFlags): void {
+    this.bool &&= f.bool;
+    this.num &&= f.num;
+    this.int &&= f.int;
+    this.any ||= f.any;
+  }
   add(v: unknown): void {
     if (v === null || v === undefined) return;
     this.any = true;
@@ -130,6 +148,25 @@ const stageText = (v: unknown): string | null =>
 
 const castTo = (col: string, type: ColType) => (type === "VARCHAR" ? q(col) : `CAST(${q(col)} AS ${type}) AS ${q(col)}`);
 
+/**
+ * What a sink's staged tables need besides their rows to be typed as one (TableSink.writeStaged,
+ * TableSink.ingest): the meta keys in order of first appearance and the signals' keys, with the
+ * type flags of their values.
+ */
+export interface Staged {
+  meta: [string, TypeFlags][];
+  signalKeys: string[] | null;
+  signalTypes: [string, TypeFlags][];
+}
+
+/** A sample number to add to the rows of one (model, step, question_id) of an ingested part (TableSink.ingest). */
+export interface SampleOffset {
+  model: string;
+  step: number | null;
+  question_id: string;
+  offset: number;
+}
+
 const DEFAULT_SIGNAL_KEYS = ["response_id", "refusal_phrase", "code_block", "json_like", "repetition", "n_chars", "n_words", "ascii_letter_share"];
 
 /**
@@ -146,6 +183,12 @@ export class TableSink {
   private signalKeys: string[] | null = null;
   private readonly signalTypes = new Map<string, TypeOf>();
   private readonly apps = new Map<TableName, DuckDBAppender>();
+  /** Staged parts `ingest` took and has not inserted: `write` reads them straight from their files. */
+  private parts: {dir: string; staged: Staged}[] = [];
+  /** Whether the tables themselves hold rows (appended, or a part inserted). */
+  private rowsHere = false;
+  /** Folders removed by `close` (handed over by `adopt`). */
+  private readonly owned: string[] = [];
   private constructor(
     private readonly db: DuckDBInstance,
     private readonly conn: DuckDBConnection,
@@ -180,6 +223,7 @@ export class TableSink {
   }
 
   async responses(rows: readonly ResponseRow[]): Promise<void> {
+    await this.here(rows.length);
     for (const r of rows) {
       for (const k of Object.keys(r.meta ?? {})) {
         if (this.meta.has(k)) continue;
@@ -201,6 +245,7 @@ export class TableSink {
   }
 
   async scores(rows: readonly ScoreRow[]): Promise<void> {
+    await this.here(rows.length);
     const app = await this.appender("scores");
     for (const r of rows) {
       for (const c of SCORE_COLUMNS) append(app, c.type, c.get(r));
@@ -209,6 +254,7 @@ export class TableSink {
   }
 
   async types(rows: readonly TypeRow[]): Promise<void> {
+    await this.here(rows.length);
     const app = await this.appender("types");
     for (const r of rows) {
       for (const c of TYPE_COLUMNS) append(app, c.type, c.get(r));
@@ -217,23 +263,124 @@ export class TableSink {
   }
 
   async signals(rows: readonly SignalRow[]): Promise<void> {
+    await this.here(rows.length);
     if (!rows.length) return;
     if (!this.signalKeys) {
       const keys = ["response_id"];
       for (const k of Object.keys(rows[0]!)) if (!keys.includes(k)) keys.push(k);
-      this.signalKeys = keys;
-      for (const k of keys) this.signalTypes.set(k, new TypeOf());
-      await this.conn.run(`CREATE TABLE signals (${keys.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+      await this.createSignals(keys);
     }
     const app = await this.appender("signals");
     for (const r of rows) {
       const o = r as unknown as Record<string, unknown>;
-      for (const k of this.signalKeys) {
+      for (const k of this.signalKeys!) {
         const v = o[k];
         this.signalTypes.get(k)!.add(v);
         append(app, "VARCHAR", stageText(v));
       }
       app.endRow();
+    }
+  }
+
+  private async createSignals(keys: string[]): Promise<void> {
+    this.signalKeys = keys;
+    for (const k of keys) this.signalTypes.set(k, new TypeOf());
+    await this.conn.run(`CREATE TABLE signals (${keys.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+  }
+
+  /**
+   * The rows appended so far, as they are staged (meta and signals as text), in `dir`/TABLE.parquet
+   * (snappy: a temporary file for another sink's `ingest`), with what typing them needs.
+   */
+  async writeStaged(dir: string): Promise<Staged> {
+    mkdirSync(dir, {recursive: true});
+    for (const t of TABLE_NAMES) this.flush(t);
+    for (const t of TABLE_NAMES) {
+      if (t === "signals" && !this.signalKeys) continue;
+      await this.conn.run(`COPY (SELECT * FROM ${q(t)}) TO ${lit(path.join(dir, `${t}.parquet`))} (FORMAT parquet)`);
+    }
+    return {
+      meta: [...this.meta].map(([k, t]) => [k, t.flags]),
+      signalKeys: this.signalKeys,
+      signalTypes: [...this.signalTypes].map(([k, t]) => [k, t.flags]),
+    };
+  }
+
+  /**
+   * Append the rows another sink staged in `dir` (writeStaged), after the rows here, in their order:
+   * the same tables, column order and types as if those rows had been appended here. `offsets` are
+   * added to the sample numbers of the ingested rows of their (model, step, question_id): the part
+   * numbered its samples from 0, the rows before it here had taken the first ones.
+   */
+  async ingest(dir: string, staged: Staged, offsets: readonly SampleOffset[] = []): Promise<void> {
+    for (const t of TABLE_NAMES) this.flush(t);
+    for (const [k, f] of staged.meta) {
+      let t = this.meta.get(k);
+      if (!t) {
+        await this.conn.run(`ALTER TABLE responses ADD COLUMN ${q(`meta_${k}`)} VARCHAR`);
+        this.meta.set(k, (t = new TypeOf()));
+      }
+      t.merge(f);
+    }
+    if (staged.signalKeys) {
+      if (!this.signalKeys) await this.createSignals(staged.signalKeys);
+      for (const [k, f] of staged.signalTypes) this.signalTypes.get(k)?.merge(f);
+    }
+    // Parts that need nothing done to their rows are read from their files by `write` (no copy of
+    // every row into this database); an offset to apply, or rows appended here, insert them.
+    if (!offsets.length && !this.rowsHere) {
+      this.parts.push({dir, staged});
+      return;
+    }
+    await this.insertParts();
+    await this.insertPart(dir, staged, offsets);
+  }
+
+  /** Remove `dir` when this sink is closed (the folder of staged parts `write` may still read). */
+  adopt(dir: string): void {
+    this.owned.push(dir);
+  }
+
+  /** Before `n` rows are appended here: the parts taken so far go into the tables first (row order). */
+  private async here(n: number): Promise<void> {
+    if (this.parts.length) await this.insertParts();
+    if (n > 0) this.rowsHere = true;
+  }
+
+  private async insertParts(): Promise<void> {
+    const parts = this.parts;
+    this.parts = [];
+    for (const p of parts) await this.insertPart(p.dir, p.staged, []);
+  }
+
+  private async insertPart(dir: string, staged: Staged, offsets: readonly SampleOffset[]): Promise<void> {
+    this.rowsHere = true;
+    const part = (t: TableName) => `read_parquet(${lit(path.join(dir, `${t}.parquet`))})`;
+    const before = offsets.length ? Number((await this.conn.runAndReadAll("SELECT count(*) FROM responses")).getColumnsJS()[0]![0]) : 0;
+    const cols = [...RESPONSE_COLUMNS.map((c) => c.name), ...staged.meta.map(([k]) => `meta_${k}`)].map(q).join(", ");
+    await this.conn.run(`INSERT INTO responses (${cols}) SELECT ${cols} FROM ${part("responses")}`);
+    if (offsets.length) {
+      await this.conn.run("CREATE OR REPLACE TABLE sample_offsets (model VARCHAR, step DOUBLE, question_id VARCHAR, k INTEGER)");
+      const app = await this.conn.createAppender("sample_offsets");
+      for (const o of offsets) {
+        app.appendVarchar(o.model);
+        if (o.step === null) app.appendNull();
+        else app.appendDouble(o.step);
+        app.appendVarchar(o.question_id);
+        app.appendInteger(o.offset);
+        app.endRow();
+      }
+      app.closeSync();
+      await this.conn.run(
+        `UPDATE responses SET sample = responses.sample + o.k FROM sample_offsets o WHERE responses.rowid >= ${before} AND responses.model = o.model AND responses.step IS NOT DISTINCT FROM o.step AND responses.question_id = o.question_id`,
+      );
+      await this.conn.run("DROP TABLE sample_offsets");
+    }
+    await this.conn.run(`INSERT INTO scores SELECT * FROM ${part("scores")}`);
+    await this.conn.run(`INSERT INTO types SELECT * FROM ${part("types")}`);
+    if (staged.signalKeys) {
+      const keys = staged.signalKeys.map(q).join(", ");
+      await this.conn.run(`INSERT INTO signals (${keys}) SELECT ${keys} FROM ${part("signals")}`);
     }
   }
 
@@ -256,12 +403,17 @@ export class TableSink {
       types: "*",
       signals: signalKeys.map((k) => (k === "response_id" ? q(k) : castTo(k, this.signalTypes.get(k)?.type ?? "VARCHAR"))).join(", "),
     };
+    // Rows only in staged parts (ingest): read from their files in order, columns matched by name.
+    const from = (t: TableName): string => {
+      const files = this.parts.filter((p) => t !== "signals" || p.staged.signalKeys).map((p) => lit(path.join(p.dir, `${t}.parquet`)));
+      return files.length ? `read_parquet([${files.join(", ")}], union_by_name = true)` : q(t);
+    };
     const tmps: string[] = [];
     try {
       for (const t of TABLE_NAMES) {
         const tmp = path.join(dir, `${t}.parquet.tmp-${process.pid}`);
         tmps.push(tmp);
-        await this.conn.run(`COPY (SELECT ${select[t]} FROM ${q(t)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+        await this.conn.run(`COPY (SELECT ${select[t]} FROM ${from(t)}) TO ${lit(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       }
       const tmp = path.join(dir, `provenance.json.tmp-${process.pid}`);
       tmps.push(tmp);
@@ -285,6 +437,7 @@ export class TableSink {
     this.conn.closeSync();
     this.db.closeSync();
     rmSync(this.spill, {recursive: true, force: true});
+    for (const d of this.owned) rmSync(d, {recursive: true, force: true});
   }
 }
 

@@ -73,6 +73,8 @@ const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
 // stale is left for Framework to use.
 const prepare = process.argv.includes("--prepare");
 const dataCache = join(cache, "data");
+const clock = performance.now();
+const since = (t) => ((performance.now() - t) / 1000).toFixed(1);
 const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
@@ -86,15 +88,19 @@ if (step.status !== 0) {
 if (prepare) {
   // The preview server watches pages, components and the loader files, not the experiments and
   // their inputs: the data is what this step computed now (docs/site.md).
-  console.error("dev: site data ready. After changing an experiment file, its imports, questions, rubrics or the cache, stop and rerun `npm run dev`.");
+  console.error(`dev: site data ready (${since(clock)} s). After changing an experiment file, its imports, questions, rubrics or the cache, stop and rerun \`npm run dev\`.`);
   process.exit(0);
 }
+console.error(`build: site data step ${since(clock)} s`);
+const frameworkClock = performance.now();
 const result = spawnSync(process.execPath, [framework, "build", ...args], {
   cwd: root,
   stdio: "inherit",
   env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions},
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
+console.error(`build: Framework ${since(frameworkClock)} s`);
+const checkClock = performance.now();
 
 // The files that grow with the responses (texts.parquet, search.bin, the points...) reach dist/
 // here, not through Framework: Framework reads every data file whole to hash and copy it (and
@@ -140,4 +146,6 @@ if (offenders.length) {
   console.error(`build: ${outDir} references outside hosts in:\n  ${offenders.join("\n  ")}`);
   process.exit(1);
 }
-console.error("build: dist/ checked: no references to outside hosts");
+console.error(
+  `build: dist/ checked: no references to outside hosts (stand-ins placed and dist/ checked in ${since(checkClock)} s; whole build ${since(clock)} s)`,
+);

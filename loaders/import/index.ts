@@ -11,7 +11,7 @@ import {RestrictedDuckDB, type QueryTable} from "./duckdb.ts";
 import {readJsonRecords} from "./json.ts";
 import {readJsonlBatches, scanJsonl} from "./jsonl.ts";
 import {readLabelFile} from "./labels.ts";
-import {ImportSpecSchema, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
+import {ImportSpecSchema, type ImportSpec, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
 import type {Ctx, TableRow} from "./rows.ts";
 import {importTable} from "./table.ts";
 import {importInspect} from "./inspect-rows.ts";
@@ -33,8 +33,62 @@ export {stepValue} from "./rows.ts";
  */
 export async function importFiles(
   specInput: ImportSpecInput,
-  {experiment, baseDir, onRows}: {experiment: string; baseDir: string; onRows?: (rows: Pick<ImportResult, "responses" | "scores">) => Promise<void>},
+  {
+    experiment,
+    baseDir,
+    onRows,
+    only,
+    sampleCounter,
+  }: {
+    experiment: string;
+    baseDir: string;
+    onRows?: (rows: Pick<ImportResult, "responses" | "scores">) => Promise<void>;
+    /** Import only these files of the entry (absolute paths, as importFileList gives them); the others are not read (import lanes, loaders/run/stream-lanes.ts). */
+    only?: ReadonlySet<string>;
+    /** The sample counter per (model, step, question_id) key (filled as rows are numbered); a fresh one by default. */
+    sampleCounter?: Map<string, number>;
+  },
 ): Promise<ImportResult> {
+  const {spec, files} = importFileList(specInput, baseDir);
+  const ctx: Ctx = {
+    spec,
+    experiment,
+    pattern: spec.filename ? compileFilenamePattern(spec.filename) : null,
+    out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
+    sampleCounter: sampleCounter ?? new Map(),
+  };
+  if (onRows) {
+    ctx.drainedEmpty = 0;
+    ctx.drain = async () => {
+      const {responses, scores} = ctx.out;
+      if (!responses.length && !scores.length) return;
+      for (const r of responses) if (r.response.trim() === "") ctx.drainedEmpty!++;
+      ctx.out.responses = [];
+      ctx.out.scores = [];
+      await onRows({responses, scores});
+    };
+  }
+  const run = only ? files.filter((f) => only.has(f)) : files;
+  const formats = run.map((file) =>
+    spec.sql !== undefined ? "sql" : (spec.format ?? (spec.records !== undefined && path.extname(file).toLowerCase() === ".json" ? "json" : formatOf(file))),
+  );
+  // Parquet and sql: read through DuckDB, allowed to read only the folders of the matched files.
+  const duck = formats.some((f) => f === "parquet" || f === "sql") ? await RestrictedDuckDB.open(files.map((f) => path.dirname(f))) : null;
+  try {
+    for (const [k, file] of run.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
+    await ctx.drain?.();
+  } finally {
+    duck?.close();
+  }
+  return ctx.out;
+}
+
+/**
+ * The checked spec of an `imports:` entry and the files it reads, in import order (sorted paths).
+ * Throws as importFiles does (an invalid spec, a glob that matches nothing, a combination of
+ * options that cannot go together), before any file is read.
+ */
+export function importFileList(specInput: ImportSpecInput, baseDir: string): {spec: ImportSpec; files: string[]} {
   const parsed = ImportSpecSchema.safeParse(specInput);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -54,36 +108,7 @@ export async function importFiles(
   if (spec.records !== undefined && spec.sql !== undefined) throw new Error("imports: records: applies to format: json, not to sql: (use unnest in the query)");
   if (spec.records !== undefined && spec.format !== undefined && spec.format !== "json")
     throw new Error(`imports: records: applies to format: json only (format is "${spec.format}")`);
-  const ctx: Ctx = {
-    spec,
-    experiment,
-    pattern: spec.filename ? compileFilenamePattern(spec.filename) : null,
-    out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
-    sampleCounter: new Map(),
-  };
-  if (onRows) {
-    ctx.drainedEmpty = 0;
-    ctx.drain = async () => {
-      const {responses, scores} = ctx.out;
-      if (!responses.length && !scores.length) return;
-      for (const r of responses) if (r.response.trim() === "") ctx.drainedEmpty!++;
-      ctx.out.responses = [];
-      ctx.out.scores = [];
-      await onRows({responses, scores});
-    };
-  }
-  const formats = files.map((file) =>
-    spec.sql !== undefined ? "sql" : (spec.format ?? (spec.records !== undefined && path.extname(file).toLowerCase() === ".json" ? "json" : formatOf(file))),
-  );
-  // Parquet and sql: read through DuckDB, allowed to read only the folders of the matched files.
-  const duck = formats.some((f) => f === "parquet" || f === "sql") ? await RestrictedDuckDB.open(files.map((f) => path.dirname(f))) : null;
-  try {
-    for (const [k, file] of files.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
-    await ctx.drain?.();
-  } finally {
-    duck?.close();
-  }
-  return ctx.out;
+  return {spec, files};
 }
 
 /** Read one file of an import into ctx.out (the body of importFiles' loop). */

@@ -43,8 +43,27 @@ export async function importEntry(
   try {
     r = await importFiles(spec, {experiment: exp.name, baseDir: path.dirname(exp.file), onRows});
   } catch (error) {
-    throw new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
+    throw entryError(exp, i, error);
   }
+  takeEntry(exp, i, r, importedBy, out);
+  return r;
+}
+
+/** An importer's error as the experiment reports it: naming the experiment file and its `imports[i]` entry. */
+export const entryError = (exp: Experiment, i: number, error: unknown): Error =>
+  new Error(`${displayPath(exp.file)}: imports[${i}]: ${(error as Error).message.replace(/^imports: /, "")}`);
+
+/**
+ * The skipped rows, mismatches and files of `imports[i]` appended to `out`; a file already read by
+ * another entry (`importedBy`: file -> entry index, filled here) is an error.
+ */
+export function takeEntry(
+  exp: Experiment,
+  i: number,
+  r: Pick<ImportResult, "skipped" | "mismatches" | "files">,
+  importedBy: Map<string, number>,
+  out: Pick<ImportResult, "skipped" | "mismatches" | "files">,
+): void {
   for (const x of r.skipped) out.skipped.push(x);
   for (const x of r.mismatches) out.mismatches.push(x);
   for (const x of r.files) {
@@ -56,7 +75,6 @@ export async function importEntry(
     importedBy.set(x.file, i);
     out.files.push(x);
   }
-  return r;
 }
 
 export async function readImports(exp: Experiment): Promise<Imported> {

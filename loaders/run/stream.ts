@@ -7,12 +7,14 @@
 // Held in memory for the whole experiment: what is bounded by the number of groups, files or
 // rejected rows (sample counters, one representative row per distinct variant keys, skipped rows
 // and mismatches, the judge-token audit's counts). CSV, JSONL, Parquet and `sql:` files are read
-// in chunks (loaders/import/); a nested JSON document or an Inspect log is parsed whole.
+// in chunks (loaders/import/); a nested JSON document or an Inspect log is parsed whole. With
+// several files, they are read in lanes (processes) at once and their rows taken in file order:
+// loaders/run/stream-lanes.ts.
 import type {ResponseRow, ScoreRow, SignalRow, TypeRow} from "../../src/lib/schema.ts";
 import {auditJudgeTokens, judgeTokenWarnings, type JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import {computeSignals} from "../../src/lib/signals.ts";
 import type {Experiment} from "../experiment.ts";
-import {importJudges, type ImportResult} from "../import/index.ts";
+import {importJudges, type ImportResult, type ImportSpec} from "../import/index.ts";
 import {displayPath} from "../paths.ts";
 import {importEntry} from "./imports.ts";
 import {questionFilter} from "../question-filter.ts";
@@ -59,7 +61,7 @@ const text = (v: unknown): string | null => (v === null || v === undefined || v 
  * as runExperiment (offline; it calls nothing). Throws as runExperiment does (file:line messages);
  * the sink then holds part of the rows and must not be written.
  */
-export async function streamImports(file: string, sink: TableSink, opts: Pick<RunOptions, "createdBy" | "onWarning"> = {}): Promise<StreamResult> {
+export async function streamImports(file: string, sink: TableSink, opts: StreamOptions = {}): Promise<StreamResult> {
   const p = await prepare(file, {offline: true});
   try {
     return await run(p, sink, opts);
@@ -68,32 +70,60 @@ export async function streamImports(file: string, sink: TableSink, opts: Pick<Ru
   }
 }
 
-async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "createdBy" | "onWarning">): Promise<StreamResult> {
+/** What the chunks of an import add up to besides their rows (merged over import lanes: stream-lanes.ts). */
+export interface ChunkState {
+  /** One representative row per distinct planning keys, by those keys, in order of first appearance. */
+  proxies: Map<string, ResponseRow>;
+  metricsSeen: Set<string>;
+  /** The judge-token audit, summed over chunks, by JSON [judge, metric]. */
+  audit: Map<string, JudgeTokenAudit>;
+  counts: {responses: number; scores: number};
+}
+
+export const newChunkState = (): ChunkState => ({proxies: new Map(), metricsSeen: new Set(), audit: new Map(), counts: {responses: 0, scores: 0}});
+
+/** Add audit `a` into `into` (its fields are per-answer counts and any-answer flags). */
+export function addAudit(into: Map<string, JudgeTokenAudit>, key: string, a: JudgeTokenAudit): void {
+  const b = into.get(key);
+  if (!b) into.set(key, a);
+  else
+    for (const k of Object.keys(a) as (keyof JudgeTokenAudit)[]) {
+      const v = a[k];
+      if (typeof v === "number") (b[k] as number) += v;
+      else if (typeof v === "boolean") (b[k] as boolean) ||= v;
+    }
+}
+
+/** The judges of an experiment's imports, in `imports:` order. */
+export function importJudgeList(exp: Experiment): string[] {
+  const judges: string[] = [];
+  for (const s of exp.imports) for (const j of importJudges(s)) if (!judges.includes(j)) judges.push(j);
+  return judges;
+}
+
+/**
+ * What runExperiment does to a chunk of imported rows (question filter, variant, signals, signal
+ * types, score order), the rows then appended to `sink` and the chunk's knowledge added to `st`.
+ * `specOf` is the import spec of a row by its file, as known while the rows stream.
+ */
+export function chunkHandler(
+  p: Prepared,
+  sink: TableSink,
+  st: ChunkState,
+  specOf: (r: ResponseRow) => ImportSpec | undefined,
+): (chunk: Pick<ImportResult, "responses" | "scores">) => Promise<void> {
   const exp = p.experiment;
-  if (!streamable(exp) || p.units.length || p.judges.length) throw new Error(`${displayPath(exp.file)}: internal error: not an import-only experiment`);
-  const cfg = variantConfig(exp);
   // Without variant / baseline declarations a row's variant, replicate and domain depend on the row
   // alone: the plan of no rows assigns them; the plan over one representative row per distinct
-  // planning keys (below) gives the checks and warnings planVariants makes over all rows.
-  const rowPlan = planVariants(cfg, []);
-  const importedBy = new Map<string, number>();
-  const specOf = (r: ResponseRow) => {
-    const i = importedBy.get(String(r.meta?.file ?? ""));
-    return i === undefined ? undefined : exp.imports[i];
-  };
+  // planning keys (run) gives the checks and warnings planVariants makes over all rows.
+  const rowPlan = planVariants(variantConfig(exp), []);
   const keepQuestion = questionFilter(exp);
   const questionDomains = new Map<string, string | null>();
   for (const q of p.questions) if (q.domain !== undefined) questionDomains.set(q.id, q.domain);
-  const judges: string[] = [];
-  for (const s of exp.imports) for (const j of importJudges(s)) if (!judges.includes(j)) judges.push(j);
-  const metricsSeen = new Set<string>();
-  const proxies = new Map<string, ResponseRow>();
-  // The judge-token audit, per chunk and summed: its fields are per-answer counts and any-answer flags.
-  const audit = new Map<string, JudgeTokenAudit>();
-  const counts = {responses: 0, scores: 0};
-  const out: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
+  const judges = importJudgeList(exp);
+  const {proxies, metricsSeen, audit, counts} = st;
 
-  const onRows = async (chunk: Pick<ImportResult, "responses" | "scores">): Promise<void> => {
+  return async (chunk) => {
     let responses = chunk.responses;
     let scores = chunk.scores;
     if (keepQuestion) {
@@ -129,19 +159,12 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
       order.get(a.response_id)! - order.get(b.response_id)! ||
       (a.judge < b.judge ? -1 : a.judge > b.judge ? 1 : 0) ||
       (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0);
-    scores = [...scores].sort(cmp);
+    // Scores come in that order from every reader: the check is one pass, the (stable) sort the exception.
+    let sorted = true;
+    for (let k = 1; sorted && k < scores.length; k++) sorted = cmp(scores[k - 1]!, scores[k]!) <= 0;
+    if (!sorted) scores = [...scores].sort(cmp);
     for (const s of scores) metricsSeen.add(s.metric);
-    for (const a of auditJudgeTokens(scores.filter((s) => s.status !== "error"))) {
-      const key = JSON.stringify([a.judge, a.metric]);
-      const b = audit.get(key);
-      if (!b) audit.set(key, a);
-      else
-        for (const k of Object.keys(a) as (keyof JudgeTokenAudit)[]) {
-          const v = a[k];
-          if (typeof v === "number") (b[k] as number) += v;
-          else if (typeof v === "boolean") (b[k] as boolean) ||= v;
-        }
-    }
+    for (const a of auditJudgeTokens(scores.filter((s) => s.status !== "error"))) addAudit(audit, JSON.stringify([a.judge, a.metric]), a);
     const types: TypeRow[] = withSignalTypes(responses, order, signals, scores, [], judges, rowPlan, {topicCut: exp.topic_cut, questionDomains});
     await sink.responses(responses);
     await sink.scores(scores);
@@ -150,8 +173,33 @@ async function run(p: Prepared, sink: TableSink, opts: Pick<RunOptions, "created
     counts.responses += responses.length;
     counts.scores += scores.length;
   };
+}
 
-  for (const [i, spec] of exp.imports.entries()) await importEntry(exp, i, spec, importedBy, out, onRows);
+/** streamImports' options: runExperiment's, and where progress lines go (none by default). */
+export type StreamOptions = Pick<RunOptions, "createdBy" | "onWarning"> & {onProgress?: (line: string) => void};
+
+async function run(p: Prepared, sink: TableSink, opts: StreamOptions): Promise<StreamResult> {
+  const exp = p.experiment;
+  if (!streamable(exp) || p.units.length || p.judges.length) throw new Error(`${displayPath(exp.file)}: internal error: not an import-only experiment`);
+  const cfg = variantConfig(exp);
+  const importedBy = new Map<string, number>();
+  const specOf = (r: ResponseRow) => {
+    const i = importedBy.get(String(r.meta?.file ?? ""));
+    return i === undefined ? undefined : exp.imports[i];
+  };
+  const out: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
+  // Import lanes (stream-lanes.ts): the files read in parallel processes when there are several and
+  // enough bytes, the rows then taken in file order; else one file after another here.
+  const lanes = await import("./stream-lanes.ts");
+  const tasks = lanes.lanePlan(exp);
+  let st: ChunkState;
+  if (tasks) st = await lanes.runLanes(p, tasks, sink, importedBy, out, opts.onProgress);
+  else {
+    st = newChunkState();
+    const onRows = chunkHandler(p, sink, st, specOf);
+    for (const [i, spec] of exp.imports.entries()) await importEntry(exp, i, spec, importedBy, out, onRows);
+  }
+  const {proxies, metricsSeen, audit, counts} = st;
 
   // The checks runExperiment makes over all rows, over one row per distinct planning keys.
   const plan = planVariants(

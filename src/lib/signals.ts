@@ -40,11 +40,18 @@ const REFUSAL_RES: RegExp[] = [
 // CPU on 40k generated answers). No flags, so `test` is true exactly when one of REFUSAL_RES matches.
 const REFUSAL_RE = new RegExp(REFUSAL_RES.map((re) => `(?:${re.source})`).join("|"));
 
+// What every refusal phrase needs in the lower-cased opening before its quotes and spaces are
+// normalised: "i" then a space or an apostrophe (the first-person phrases), "sorry", "apologi", or
+// "my" then a space ("against my ..."); the one phrase without them is a whole answer of at most
+// six characters ("no.", "sorry!"). An opening with none of these cannot match REFUSAL_RE, so the
+// normalisation and the long alternation are skipped (a test checks the two agree).
+const REFUSAL_MAYBE = /i[\s'\u2018\u2019\u02bc]|sorry|apologi|my\s/;
+
 /** True when the answer's opening (first REFUSAL_WINDOW characters) contains one of our refusal phrases. */
 export function hasRefusalPhrase(text: string): boolean {
-  const head = text
-    .slice(0, REFUSAL_WINDOW)
-    .toLowerCase()
+  const lower = text.slice(0, REFUSAL_WINDOW).toLowerCase();
+  if (!REFUSAL_MAYBE.test(lower) && lower.trim().length > 6) return false;
+  const head = lower
     .replace(/[\u2018\u2019\u02bc]/g, "'")
     .replace(/\s+/g, " ")
     .trim();
@@ -52,6 +59,8 @@ export function hasRefusalPhrase(text: string): boolean {
 }
 
 const FENCE = /^\s*(?:```|~~~)/m;
+/** Whether `text` holds a fence mark at all: without one, no fence pattern can match (two substring searches instead of a multiline regex). */
+const hasFenceMark = (text: string) => text.includes("```") || text.includes("~~~");
 // A line that looks like program text rather than prose: statement keywords, assignments,
 // line-final ; { }, arrows, calls, HTML/XML tags, comment starts.
 const CODE_LINE =
@@ -73,7 +82,7 @@ const JSON_KEY_G = /"[^"\n]{1,80}"\s*:/g;
  * models often emit almost-JSON, which is what matters here.
  */
 export function isJsonLike(text: string): boolean {
-  const body = text.replace(/^\s*(?:```|~~~)[\w-]*\s*$/gm, "").trim();
+  const body = (hasFenceMark(text) ? text.replace(/^\s*(?:```|~~~)[\w-]*\s*$/gm, "") : text).trim();
   if ((body.startsWith("{") || body.startsWith("[")) && JSON_KEY.test(body)) return true;
   if (!body.includes("{")) return false;
   const m = body.match(JSON_KEY_G);
@@ -185,7 +194,7 @@ export function computeSignals(text: string): Signals {
     nonEmpty++;
     if (isCodeLikeLine(line)) codeLines++;
   }
-  const code_block = FENCE.test(text) || (codeLines >= 2 && codeLines >= 0.3 * nonEmpty);
+  const code_block = (hasFenceMark(text) && FENCE.test(text)) || (codeLines >= 2 && codeLines >= 0.3 * nonEmpty);
 
   const words = wordsOf(text);
   const repetition = repeatedTrigramShare(words);

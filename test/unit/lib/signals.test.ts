@@ -69,6 +69,34 @@ test("refusal phrases: openers only, and only with a declining verb", () => {
     assert.equal(hasRefusalPhrase(t), false, t.slice(0, 40));
 });
 
+test("refusal phrases behind line breaks, other spaces, curly apostrophes, capitals and short answers (the quick pre-check must let them through)", () => {
+  for (const t of [
+    "I\ncannot help with that.",
+    "I\u00a0cannot assist with this.",
+    "I\u2019m afraid I can\u2019t do that.",
+    "I\u02bcd rather not.",
+    "  sorry!  ",
+    "NO!",
+    "\n\nno.\n",
+    "That would go against my\tguidelines.",
+    "APOLOGIZE, but I cannot.",
+    "This is not something I\ncan do.",
+  ])
+    assert.equal(hasRefusalPhrase(t), true, JSON.stringify(t));
+  for (const t of ["nope", "no way.", "Sorry.. fine", "the model answer would never help", "Nobody would say no."])
+    assert.equal(hasRefusalPhrase(t), false, JSON.stringify(t));
+});
+
+test("fences and JSON bodies, with and without fence marks", () => {
+  assert.equal(computeSignals('Here:\n  ```json\n{"a": 1}\n```').code_block, true);
+  assert.equal(computeSignals("Here:\n~~~\nplain\n~~~").code_block, true);
+  assert.equal(computeSignals("inline ``` not at a line start").code_block, false);
+  assert.equal(isJsonLike('```json\n{"a": 1}\n```'), true);
+  assert.equal(isJsonLike('~~~\n["x", {"k": 2}]\n~~~'), true);
+  assert.equal(isJsonLike('{"a": 1}'), true);
+  assert.equal(isJsonLike("no fence, no braces"), false);
+});
+
 test("code-like lines and JSON bodies", () => {
   for (const l of ["import numpy as np", "x = compute(y)", "  return x;", "if (a > b) {", "}", "<div>", "// note", "def f(a):"])
     assert.equal(isCodeLikeLine(l), true, l);

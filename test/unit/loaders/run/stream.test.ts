@@ -10,8 +10,10 @@ import {DuckDBInstance} from "@duckdb/node-api";
 import {loadDataset} from "../../../../loaders/dataset.ts";
 import {loadExperiment} from "../../../../loaders/experiment.ts";
 import {streamable} from "../../../../loaders/run/stream.ts";
+import {lanePlan} from "../../../../loaders/run/stream-lanes.ts";
 import {readTables} from "../../../../loaders/tables.ts";
 import {makeRng} from "../../../../src/lib/em/prng.ts";
+import {parquetSchema} from "../../../helpers/parquet.ts";
 import {tempDir} from "../../../helpers/tmp.ts";
 
 const tmp = () => tempDir("em-stream-");
@@ -110,28 +112,29 @@ async function writeParquet(dir: string): Promise<void> {
   }
 }
 
-async function parquetSchema(file: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
+/** Run `f` with environment variables set (undefined: removed), then restore them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+  const prev = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  set(vars);
   try {
-    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
-    return r.getRowObjectsJS().map((x) => `${String(x.column_name)} ${String(x.column_type)}`);
+    return await f();
   } finally {
-    c.closeSync();
-    db.closeSync();
+    set(prev);
   }
 }
 
-async function load(file: string, stream: boolean) {
-  const prev = process.env.EM_STREAM_IMPORT;
-  if (stream) delete process.env.EM_STREAM_IMPORT;
-  else process.env.EM_STREAM_IMPORT = "0";
-  try {
-    return await loadDataset({files: [file], memoDir: tmp(), quiet: true});
-  } finally {
-    if (prev === undefined) delete process.env.EM_STREAM_IMPORT;
-    else process.env.EM_STREAM_IMPORT = prev;
-  }
+/** Import lanes forced on (two processes whatever the size) or off. */
+const LANES = {EM_IMPORT_LANES: "2", EM_IMPORT_LANE_MIN_BYTES: "0"};
+const NO_LANES = {EM_IMPORT_LANES: "1", EM_IMPORT_LANE_MIN_BYTES: undefined};
+
+async function load(file: string, stream: boolean, lanes = false) {
+  return withEnv({EM_STREAM_IMPORT: stream ? undefined : "0", ...(lanes ? LANES : NO_LANES)}, () => loadDataset({files: [file], memoDir: tmp(), quiet: true}));
 }
 
 test("a streamed import gives the tables, types, order, provenance and rejects of the whole run", async () => {
@@ -178,23 +181,50 @@ test("a streamed import gives the tables, types, order, provenance and rejects o
   assert.deepEqual(await readTables(streamed.dir), await readTables(whole.dir));
 });
 
-test("a fatal error in a streamed import names file:line and writes no tables", async () => {
-  const file = experiment("    invalid_scores: error");
-  const memo = tmp();
-  const prev = process.env.EM_STREAM_IMPORT;
-  delete process.env.EM_STREAM_IMPORT;
-  try {
-    await assert.rejects(
-      loadDataset({files: [file], memoDir: memo, quiet: true}),
-      /imports\[0\]: runs\/alpha_S1\.csv:\d+: column "aligned": score 150 is outside 0\.\.100 \(invalid_scores: error\)/,
-    );
-  } finally {
-    if (prev !== undefined) process.env.EM_STREAM_IMPORT = prev;
-  }
-  // Nothing under the memo but the (released) lock's folder: no tables, no temporary folder left.
-  const left = readdirSync(memo);
-  assert.deepEqual(
-    left.filter((n) => existsSync(path.join(memo, n, "responses.parquet")) || n.includes(".tmp-")),
-    [],
+test("import lanes (files read in two processes, rows taken in file order) give the tables, types, order, provenance and rejects of the whole run", async () => {
+  const file = experiment();
+  await writeParquet(path.dirname(file));
+  const tasks = await withEnv(LANES, async () => lanePlan(await loadExperiment(file)));
+  assert.equal(tasks?.length, 5, "every file is a lane task");
+  assert.equal(
+    await withEnv({EM_IMPORT_LANES: "2", EM_IMPORT_LANE_MIN_BYTES: undefined}, async () => lanePlan(await loadExperiment(file))),
+    null,
+    "a small import runs here",
   );
+  const whole = await load(file, false);
+  const laned = await load(file, true, true);
+  // Two files of one model (gamma) share (model, step, question_id) groups: the second file's samples continue the first's.
+  const gamma = whole.responses.filter((r) => r.model === "gamma" && r.question_id === "q1");
+  assert.deepEqual(
+    gamma.map((r) => r.sample),
+    gamma.map((_, i) => i),
+  );
+  assert.ok(gamma.some((r) => r.meta?.file === "runs/gamma_delta.jsonl") && gamma.some((r) => r.meta?.file === "runs/gamma.jsonl"));
+  for (const t of ["responses", "scores", "types", "signals"] as const) {
+    assert.equal(laned[t].length, whole[t].length, `${t}: row count`);
+    assert.deepEqual(laned[t], whole[t], `${t}: rows in order`);
+    assert.deepEqual(await parquetSchema(path.join(laned.dir, `${t}.parquet`)), await parquetSchema(path.join(whole.dir, `${t}.parquet`)), `${t}: schema`);
+  }
+  assert.deepEqual(laned.provenance, whole.provenance);
+  assert.deepEqual(laned.skipped, whole.skipped);
+  assert.deepEqual(laned.mismatches, whole.mismatches);
+  assert.deepEqual(laned.importedFiles, whole.importedFiles);
 });
+
+for (const lanes of [false, true])
+  test(`a fatal error in a streamed import names file:line and writes no tables${lanes ? " (import lanes)" : ""}`, async () => {
+    const file = experiment("    invalid_scores: error");
+    const memo = tmp();
+    await withEnv({EM_STREAM_IMPORT: undefined, ...(lanes ? LANES : NO_LANES)}, () =>
+      assert.rejects(
+        loadDataset({files: [file], memoDir: memo, quiet: true}),
+        /imports\[0\]: runs\/alpha_S1\.csv:\d+: column "aligned": score 150 is outside 0\.\.100 \(invalid_scores: error\)/,
+      ),
+    );
+    // Nothing under the memo but the (released) lock's folder: no tables, no temporary folder left.
+    const left = readdirSync(memo);
+    assert.deepEqual(
+      left.filter((n) => existsSync(path.join(memo, n, "responses.parquet")) || n.includes(".tmp-")),
+      [],
+    );
+  });

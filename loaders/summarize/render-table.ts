@@ -77,7 +77,7 @@ export function toTable(out: SummarizeOutput): string {
   parts.push(
     `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
       (out.estimand === "answers"
-        ? "estimand: the rate on these fixed questions (answer-level Wilson)"
+        ? "estimand: the rate on these fixed questions (Wilson, questions as strata)"
         : "estimand: the rate over a population of questions (logit-normal profile likelihood over questions when they look over-dispersed, else design-effect Wilson; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
   );
   if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);

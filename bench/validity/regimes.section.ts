@@ -8,13 +8,14 @@
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
-import {BETLEY} from "../../src/lib/em/rules.ts";
+import {BETLEY, makeRule} from "../../src/lib/em/rules.ts";
 import {tallyRows} from "../../src/lib/em/tally.ts";
 import {analyzeTransition} from "../../src/lib/em/transition.ts";
 import {changePoint} from "../../src/lib/em/transition-change.ts";
 import type {Judged} from "../../src/lib/schema.ts";
 import {coverageRow, questionRows, rateCoverage, solveMu, type RateRegime} from "./rates.section.ts";
 import {rowFromHits} from "./row.ts";
+import {strictCoverage} from "./strict.section.ts";
 import {SHAPES, simulateSweep, type Design} from "./transitions.section.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
@@ -281,6 +282,7 @@ export const section: ValiditySection = {
         unbalancedDiff({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, qBase: 8, nVariant: 10, nBase: 20}, 10, rng),
         perModelCalibration({rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 30}, 10, 200, seed),
         changePointFlat("flat5", {m: 7, questions: 4, answers: 20, sd: 1, rho: 0.5, judge: "float"}, 10, 99, rng),
+        {...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng), section: NAME},
       ];
     const rows: ValidityRow[] = [];
     for (const questions of [1, 2, 3]) rows.push(...fewQuestions({rate: 0.07, sd: 1, questions, answers: 50, judge: "float"}, 600, rng));
@@ -311,6 +313,12 @@ export const section: ValiditySection = {
       ["flat20", {m: 11, questions: 8, answers: 50, sd: 1, rho: 1, judge: "float"}],
     ] as [keyof typeof SHAPES, Design][])
       rows.push(changePointFlat(shape, d, 200, 999, rng));
+    // Strict EM under cuts a user moved on /sensitivity (the same summarize, another rule), truth under that rule.
+    for (const [organism, coordinate, questions, answers, aligned, coherent] of [
+      ["medical", 600, 8, 50, 50, 30],
+      ["financial", 900, 24, 20, 20, 70],
+    ] as const)
+      rows.push({...strictCoverage({organism, coordinate, questions, answers, rule: makeRule("betley", {aligned, coherent})}, 400, rng), section: NAME});
     return rows;
   },
 };

@@ -29,7 +29,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
     shown: "overview tables, variant table, /sensitivity headline, /categories per category, /judges per judge, overview EM-along-step band; `em summarize`",
     functions: [f("summarize", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
     quantities: ["rate CI, questions estimand"],
-    unmeasured: "a category of 1-3 questions at rates other than 7%; more than 400 answers a question with fewer than 24 questions",
+    unmeasured: "1-3 questions only at 7% (logit sd 1) and 20% (sd 0.5); type exclusions (--exclude)",
   },
   {
     statistic: "EM rate 95% interval, answers estimand (`--estimand answers`)",
@@ -104,7 +104,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
     shown: "/sensitivity headline, overview and variant strict cells; `em summarize`",
     functions: [f("summarizeTally", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
     quantities: ["strict EM CI, questions estimand"],
-    unmeasured: "cuts other than the default rule's, and type exclusions (/sensitivity with active cuts): same function, no row",
+    unmeasured: "type exclusions (--exclude, the /sensitivity type toggles); cuts measured at two settings only",
   },
   {
     statistic: "Human-audit corrected EM rate 95% interval (pooled)",

@@ -16,6 +16,7 @@ import type {Judged} from "../../src/lib/schema.ts";
 import {coverageRow, questionRows, rateCoverage, solveMu, type RateRegime} from "./rates.section.ts";
 import {rowFromHits} from "./row.ts";
 import {strictCoverage} from "./strict.section.ts";
+import {sample} from "./calibration.section.ts";
 import {SHAPES, simulateSweep, type Design} from "./transitions.section.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
@@ -187,19 +188,12 @@ function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: nu
     const n = model.length;
     // Strata: the judge's label (the srs design is post-stratified by it).
     const key = (i: number) => stratumKey(judge[i]!);
-    // Without replacement: k per judge label, or k in all (srs, post-stratified).
-    const pools = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const s = r.design === "srs" ? "all" : key(i);
-      (pools.get(s) ?? pools.set(s, []).get(s)!).push(i);
-    }
-    const drawn = new Set<number>();
-    for (const idx of pools.values())
-      for (let i = 0; i < Math.min(r.k, idx.length); i++) {
-        const j = i + Math.floor(rng() * (idx.length - i));
-        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-        drawn.add(idx[i]!);
-      }
+    // Without replacement: k per judge label, or k in all (srs, post-stratified), as the calibration section draws.
+    const drawn = sample(
+      rng,
+      Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : key(i))),
+      r.k,
+    );
     const d = designOfRows(
       n,
       key,

@@ -236,17 +236,17 @@ function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: nu
   const unwarnedCells = (reps - warned) * perModel;
   const regime = `models at ${r.rates.map(pct).join(" and ")} (8 questions x ${MODEL_SIZES.reduce((x, y) => x + y, 0)} answers each, logit sd 1), Se ${r.se}, Sp ${r.sp} alike for both; ${r.design === "srs" ? `simple random sample of ${r.k}, post-stratified by judge label` : `${r.k} per judge label`}`;
   return rowFromHits(
-      NAME,
-      "calibration-corrected rate CI per model (pooled Se and Sp, 95%)",
-      regime,
-      "coverage",
-      0.95,
-      covered,
-      cells,
-      // As the pooled rows: flagged only when the data sets without the warning cover 93-97%.
-      warned > 0 && (warned === reps || Math.abs(coveredUnwarned / unwarnedCells - 0.95) <= 0.02 + 1e-12),
-      `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}`,
-    );
+    NAME,
+    "calibration-corrected rate CI per model (pooled Se and Sp, 95%)",
+    regime,
+    "coverage",
+    0.95,
+    covered,
+    cells,
+    // As the pooled rows: flagged only when the data sets without the warning cover 93-97%.
+    warned > 0 && (warned === reps || Math.abs(coveredUnwarned / unwarnedCells - 0.95) <= 0.02 + 1e-12),
+    `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}`,
+  );
 }
 
 /**
@@ -262,7 +262,17 @@ function changePointFlat(shape: keyof typeof SHAPES, d: Design, reps: number, re
     if (cp && cp.p_value < 0.05) rejected++;
   }
   const regime = `${SHAPES[shape].name}; ${d.m} checkpoints, ${d.questions} questions x ${d.answers}, logit sd ${d.sd} (${Math.round(100 * d.rho)}% lasting), ${d.judge} judge`;
-  return rowFromHits(NAME, "change-point p < 0.05 on a flat series", regime, "error_rate", 0.05, rejected, reps, false, `${replicates} bootstrap replicates, as the CLI`);
+  return rowFromHits(
+    NAME,
+    "change-point p < 0.05 on a flat series",
+    regime,
+    "error_rate",
+    0.05,
+    rejected,
+    reps,
+    false,
+    `${replicates} bootstrap replicates, as the CLI`,
+  );
 }
 
 export const section: ValiditySection = {
@@ -276,7 +286,10 @@ export const section: ValiditySection = {
         unbalancedDiff({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, qBase: 8, nVariant: 10, nBase: 20}, 10, rng),
         perModelCalibration({rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 30}, 10, 200, seed),
         changePointFlat("flat5", {m: 7, questions: 4, answers: 20, sd: 1, rho: 0.5, judge: "float"}, 10, 99, rng),
-        {...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng), section: NAME},
+        {
+          ...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng),
+          section: NAME,
+        },
       ];
     const rows: ValidityRow[] = [];
     for (const questions of [1, 2, 3]) rows.push(...fewQuestions({rate: 0.07, sd: 1, questions, answers: 50, judge: "float"}, 600, rng));

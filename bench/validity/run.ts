@@ -135,13 +135,15 @@ export function renderIndex(results: readonly SectionResult[]): string[] {
     for (const q of qs) indexed.add(q);
     const rows = all.filter((r) => qs.has(r.quantity));
     const by = (v: Verdict) => rows.filter((r) => verdict(r) === v).length;
-    const counts = ([
-      [by("ok"), "ok"],
-      [by("approximate: flagged in product"), "approximate"],
-      [by("undecided: within MC error of the band"), "undecided"],
-      [by("FAIL"), "**FAIL**"],
-      [by("reported"), "power"],
-    ] as [number, string][])
+    const counts = (
+      [
+        [by("ok"), "ok"],
+        [by("approximate: flagged in product"), "approximate"],
+        [by("undecided: within MC error of the band"), "undecided"],
+        [by("FAIL"), "**FAIL**"],
+        [by("reported"), "power"],
+      ] as [number, string][]
+    )
       .filter(([n]) => n > 0)
       .map(([n, v]) => `${n} ${v}`)
       .join(", ");

@@ -192,7 +192,12 @@ export const STATISTICS: readonly ShownStatistic[] = [
     statistic: "Variance components (seed, question, interaction, sample) 95% intervals",
     shown: "overview planner, `em summarize --components`",
     functions: [f("varianceComponents", "src/lib/em/components.ts")],
-    quantities: ["variance component interval: seed", "variance component interval: question", "variance component interval: interaction", "variance component interval: sample"],
+    quantities: [
+      "variance component interval: seed",
+      "variance component interval: question",
+      "variance component interval: interaction",
+      "variance component interval: sample",
+    ],
     unmeasured: null,
   },
   {

@@ -155,7 +155,9 @@ export function strictCoverage(r: StrictRegime, reps: number, rng: Rng): Validit
     if (flag) flagged++;
     else if (hit) hitsUnflagged++;
   }
-  const cuts = r.rule ? `, cuts aligned ${r.rule.alignedInclusive ? "<=" : "<"} ${r.rule.aligned} and coherent ${r.rule.coherentInclusive ? ">=" : ">"} ${r.rule.coherent}` : "";
+  const cuts = r.rule
+    ? `, cuts aligned ${r.rule.alignedInclusive ? "<=" : "<"} ${r.rule.aligned} and coherent ${r.rule.coherentInclusive ? ">=" : ">"} ${r.rule.coherent}`
+    : "";
   const regime = `sim ${r.organism}@${r.coordinate} (true strict ${(100 * truth).toFixed(1)}%${cuts}), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
   const row = coverageRow("strict EM CI, questions estimand", regime, n, hits, flagged, hitsUnflagged, "strict");
   return {...row, note: `${row.note}; ${n} of ${reps} data sets had a strict interval`};

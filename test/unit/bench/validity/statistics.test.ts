@@ -25,7 +25,11 @@ test("every row quantity of bench/results/validity.json is indexed, and every in
   const indexed = new Set([...STATISTICS.flatMap((s) => s.quantities), ...Object.keys(POWER_QUANTITIES)]);
   for (const q of quantities) assert.ok(indexed.has(q), `row quantity "${q}" is in no index entry (bench/validity/statistics.ts)`);
   for (const q of indexed) assert.ok(quantities.has(q), `indexed quantity "${q}" has no row in bench/results/validity.json`);
-  for (const target of Object.values(POWER_QUANTITIES)) assert.ok(STATISTICS.some((s) => s.statistic === target), target);
+  for (const target of Object.values(POWER_QUANTITIES))
+    assert.ok(
+      STATISTICS.some((s) => s.statistic === target),
+      target,
+    );
 });
 
 test("renderIndex: one line per statistic, 'no row' where none measures it, stray quantities named", () => {

@@ -24,7 +24,15 @@ test("changePoint: p < 0.05 on at most ~5% of flat series whose questions wobble
   const rng = makeRng(20261206);
   let rejected = 0;
   const reps = 150;
-  for (let s = 0; s < reps; s++) if (changePoint(sweep(rng, () => 0.1), makeRng(s + 1), {replicates: 99})!.p_value < 0.05) rejected++;
+  for (let s = 0; s < reps; s++)
+    if (
+      changePoint(
+        sweep(rng, () => 0.1),
+        makeRng(s + 1),
+        {replicates: 99},
+      )!.p_value < 0.05
+    )
+      rejected++;
   // 5% of 150 is 7.5 (binomial sd 2.7); the unscaled max LR rejected ~40%.
   assert.ok(rejected <= 15, `${rejected} of ${reps} flat series rejected`);
 });

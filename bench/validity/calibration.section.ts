@@ -44,7 +44,7 @@ function population(rng: Rng, r: Regime) {
 }
 
 /** Indices sampled: without replacement, k per stratum (or k in all for srs). */
-function sample(rng: Rng, strata: readonly string[], k: number): Set<number> {
+export function sample(rng: Rng, strata: readonly string[], k: number): Set<number> {
   const by = new Map<string, number[]>();
   strata.forEach((s, i) => (by.get(s) ?? by.set(s, []).get(s)!).push(i));
   const picked = new Set<number>();

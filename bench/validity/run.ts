@@ -12,6 +12,7 @@ import {pathToFileURL} from "node:url";
 import {parseArgs} from "node:util";
 import {ROOT} from "../../loaders/paths.ts";
 import {wilsonZ} from "../../src/lib/em/wilson.ts";
+import {POWER_QUANTITIES, STATISTICS} from "./statistics.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 export const VALIDITY_DIR = join(ROOT, "bench/validity");
@@ -112,6 +113,51 @@ export async function runSections(
 const pct = (x: number | null, d = 1) => (x === null ? "–" : `${(100 * x).toFixed(d)}%`);
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+/**
+ * The index above the sections (bench/validity/statistics.ts): per statistic a page or `em summarize`
+ * shows, its functions, the rows measuring it (count, verdicts, sections) and the regimes no row
+ * measures; "no row" where none does; then any row quantity the index does not name.
+ */
+export function renderIndex(results: readonly SectionResult[]): string[] {
+  const all = results.flatMap((r) => r.rows);
+  const indexed = new Set<string>();
+  const lines = [
+    "## Index: each statistic the product shows, its function and its rows",
+    "",
+    "Every interval, p-value, test and credible / none decision a page or `em summarize` shows (bench/validity/statistics.ts), the",
+    "src/lib function that computes it (the pages and the CLI call the same one), and the rows below that measure it.",
+    "",
+    "| statistic | shown on | function | rows (verdicts; sections) | regimes users meet that no row measures |",
+    "|---|---|---|---|---|",
+  ];
+  for (const s of STATISTICS) {
+    const qs = new Set([...s.quantities, ...Object.keys(POWER_QUANTITIES).filter((q) => POWER_QUANTITIES[q] === s.statistic)]);
+    for (const q of qs) indexed.add(q);
+    const rows = all.filter((r) => qs.has(r.quantity));
+    const by = (v: Verdict) => rows.filter((r) => verdict(r) === v).length;
+    const counts = (
+      [
+        [by("ok"), "ok"],
+        [by("approximate: flagged in product"), "approximate"],
+        [by("undecided: within MC error of the band"), "undecided"],
+        [by("FAIL"), "**FAIL**"],
+        [by("reported"), "power"],
+      ] as [number, string][]
+    )
+      .filter(([n]) => n > 0)
+      .map(([n, v]) => `${n} ${v}`)
+      .join(", ");
+    const sections = [...new Set(rows.map((r) => r.section))].join(", ");
+    const measured = rows.length ? `${rows.length} (${counts}; ${sections})` : "**no row**";
+    const fns = s.functions.map((x) => `\`${x.name}\` (${x.path})`).join(", ");
+    lines.push(`| ${cell(s.statistic)} | ${cell(s.shown)} | ${cell(fns)} | ${measured} | ${cell(s.unmeasured ?? "–")} |`);
+  }
+  const stray = [...new Set(all.map((r) => r.quantity))].filter((q) => !indexed.has(q));
+  lines.push("");
+  if (stray.length) lines.push(`Rows whose quantity the index does not name: ${stray.map((q) => `"${cell(q)}"`).join(", ")}.`, "");
+  return lines;
+}
+
 /** docs/validity.md from the results. */
 /** The full-run command: every section, one seed. */
 export const FULL_COMMAND = "npm run validate";
@@ -145,6 +191,7 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     "",
     `Summary: ${all.length} rows; ${count("ok")} ok, ${count("approximate: flagged in product")} approximate (flagged in product), ${count("undecided: within MC error of the band")} undecided (within MC error of the band), ${count("FAIL")} FAIL, ${count("reported")} reported (power).`,
     "",
+    ...renderIndex(results),
   ];
   for (const r of results) {
     lines.push(

@@ -22,7 +22,7 @@ import {JUDGES} from "../../loaders/sim/judge-models.ts";
 import {normCategory, ORGANISMS, typeShares} from "../../loaders/sim/organisms.ts";
 import {judgedScores} from "../../loaders/sim/truth.ts";
 import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
-import {BETLEY, classify, EM, OUT} from "../../src/lib/em/rules.ts";
+import {BETLEY, classify, EM, OUT, type EmRule} from "../../src/lib/em/rules.ts";
 import {summarize} from "../../src/lib/em/summary.ts";
 import {LABEL_TYPES, type Judged, type LabelType} from "../../src/lib/schema.ts";
 import {coverageRow} from "./rates.section.ts";
@@ -66,11 +66,13 @@ function group(question: string, type: LabelType, drift: string): Judgement[] {
   return g;
 }
 
-interface StrictRegime {
+export interface StrictRegime {
   organism: string;
   coordinate: number;
   questions: number;
   answers: number;
+  /** The EM rule (the cuts a user set on /sensitivity or with --aligned / --coherent); default Betley's. */
+  rule?: EmRule;
 }
 
 /** The exact strict-EM rate the ratio estimator targets: out-of-domain bank questions, equal weights. */
@@ -85,7 +87,7 @@ function truthOf(r: StrictRegime, qs: readonly BankQuestion[]): number {
       if (shares[t] === 0) continue;
       const g = group(q.id, t, o.drift);
       for (const j of g) {
-        const c = classify(j.aligned ?? NaN, j.coherent ?? NaN, BETLEY);
+        const c = classify(j.aligned ?? NaN, j.coherent ?? NaN, r.rule ?? BETLEY);
         if (c !== OUT) den += shares[t] / g.length;
         if (c === EM && j.label === "emergent") num += shares[t] / g.length;
       }
@@ -143,7 +145,7 @@ export function strictCoverage(r: StrictRegime, reps: number, rng: Rng): Validit
   let hitsUnflagged = 0;
   let n = 0;
   for (let rep = 0; rep < reps; rep++) {
-    const g = summarize(dataset(r, qs, rng), BETLEY, {replicates: 200, seed: rep}).groups[0];
+    const g = summarize(dataset(r, qs, rng), r.rule ?? BETLEY, {replicates: 200, seed: rep}).groups[0];
     if (!g?.strict_ci) continue;
     n++;
     const hit = g.strict_ci[0] <= truth && truth <= g.strict_ci[1];
@@ -153,7 +155,10 @@ export function strictCoverage(r: StrictRegime, reps: number, rng: Rng): Validit
     if (flag) flagged++;
     else if (hit) hitsUnflagged++;
   }
-  const regime = `sim ${r.organism}@${r.coordinate} (true strict ${(100 * truth).toFixed(1)}%), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
+  const cuts = r.rule
+    ? `, cuts aligned ${r.rule.alignedInclusive ? "<=" : "<"} ${r.rule.aligned} and coherent ${r.rule.coherentInclusive ? ">=" : ">"} ${r.rule.coherent}`
+    : "";
+  const regime = `sim ${r.organism}@${r.coordinate} (true strict ${(100 * truth).toFixed(1)}%${cuts}), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
   const row = coverageRow("strict EM CI, questions estimand", regime, n, hits, flagged, hitsUnflagged, "strict");
   return {...row, note: `${row.note}; ${n} of ${reps} data sets had a strict interval`};
 }

@@ -77,7 +77,7 @@ export function toTable(out: SummarizeOutput): string {
   parts.push(
     `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
       (out.estimand === "answers"
-        ? "estimand: the rate on these fixed questions (answer-level Wilson)"
+        ? "estimand: the rate on these fixed questions (Wilson, questions as strata)"
         : "estimand: the rate over a population of questions (logit-normal profile likelihood over questions when they look over-dispersed, else design-effect Wilson; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
   );
   if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);
@@ -323,7 +323,7 @@ export function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
   }

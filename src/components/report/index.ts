@@ -225,7 +225,7 @@ export class Report {
           `${unit}: ${t.credible ? `credible, midpoint ${Number(t.midpoint).toPrecision(3)}` : `no credible transition (${String(t.verdict).replace(/_/g, " ")})`}`,
       )
       .join("; ");
-    const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% Wilson interval per point; × where no answer passes the coherent cut); curves, dashed midpoints with their profile-likelihood interval, and onset triangles only where the transition is credible (a logistic beats a constant rate and a smooth trend, p < 0.05, and its midpoint lies in the data). ${verdicts}. ${ruleLine(q.output)}.`;
+    const caption = `EM rate along ${coordinate} per ${spec.compare} (dots: measured, band: 95% answer-level Wilson interval per point, the rate on these questions (the overview's band, over a population of questions, is wider); × where no answer passes the coherent cut); curves, dashed midpoints with their profile-likelihood interval, and onset triangles only where the transition is credible (a logistic beats a constant rate and a smooth trend, p < 0.05, and its midpoint lies in the data). ${verdicts}. ${ruleLine(q.output)}.`;
     const fig = figure(chart, {name: `report-${query}-transition`, caption});
     fig.append(reproduce(q.command));
     return fig;

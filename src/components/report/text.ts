@@ -2,6 +2,7 @@
 // interval lines of a caption, the steps read at LAST_STEP, and the "reproduce" disclosure.
 import type {SummarizeJson} from "../../lib/report-number.js";
 import type {QuerySpec, ReportProvenance, ReportSpec} from "../../lib/report-spec.js";
+import {ciMethodLabel} from "../../lib/em/summary-text.js";
 import {el} from "../ui.js";
 
 /** The data file of a report (the shape `buildReport` in loaders/commands/report.ts writes). */
@@ -91,8 +92,13 @@ export function ruleLine(out: SummarizeJson): string {
   return `rule ${r.name} (${cuts}; denominator ${den}${nulls})${excl}${q}; judge ${out.judges.join(", ")}`;
 }
 
+/**
+ * The intervals' method as `em summarize` computed them (summarize's ci_method, in ciMethodLabel's
+ * words): the answers estimand is Wilson with questions as strata; the questions estimand is
+ * clusterWilson's (no bootstrap), seeds x questions with 2+ training seeds, Wilson for one question.
+ */
 export function intervalLine(out: SummarizeJson): string {
   return out.estimand === "answers"
-    ? `${Math.round(out.confidence * 100)}% Wilson intervals (the rate on these fixed questions)`
-    : `${Math.round(out.confidence * 100)}% intervals: cluster bootstrap over questions (${out.bootstrap.replicates} replicates, seed ${out.bootstrap.seed}; Wilson for a single question or a rate of 0 or 1), estimating the rate over questions like these`;
+    ? `${Math.round(out.confidence * 100)}% intervals: ${ciMethodLabel("stratified_wilson")} (the rate on these fixed questions)`
+    : `${Math.round(out.confidence * 100)}% intervals ${ciMethodLabel("cluster_wilson")} (${ciMethodLabel("crossed_seeds_questions")} with 2+ training seeds; ${ciMethodLabel("wilson")}), estimating the rate over questions like these`;
 }

@@ -165,6 +165,10 @@ export function clusterWilson(counts: ClusterCounts, confidence = 0.95): Cluster
     overdispersed = v > (r * (1 - r)) / sd;
     deff = Math.max(1, v / ((r * (1 - r)) / sd));
   } else approximate = `${sk === 0 ? "no" : "only"} EM answers: question-to-question variation cannot be estimated (${ANSWER_LEVEL_WIDTH})`;
+  // 2-3 questions: t on 1-2 df makes the interval very wide; it over-covered (99.7-100% at rates 7-20%,
+  // docs/validity.md, regimes), so the note says that, not "below 95%".
+  if (approximate === null && m <= 3)
+    approximate = `${m} questions: Student's t on ${m - 1} degree${m === 2 ? "" : "s"} of freedom makes this interval very wide (it covered 99.7-100% in simulations with 2-3 questions); it can still miss when questions differ strongly`;
   if (approximate === null && m < FEW_QUESTIONS) approximate = `${m} questions: coverage can fall below 95% when questions differ strongly`;
   const meff = approximate === null ? effectiveEmQuestions(k) : Infinity;
   if (meff < FEW_EM_QUESTIONS)

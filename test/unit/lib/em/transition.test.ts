@@ -144,7 +144,10 @@ test("transitionPoints(rows, rule) and transitionsBy(rows, rule, {by}) recover t
   assert.deepEqual(t.key, {model: "m"});
   assert.ok(t.fit && Math.abs(t.fit.midpoint - 450) < 50, String(t.fit?.midpoint));
   assert.ok(t.onset.x !== null && t.onset.x <= 500);
-  assert.ok(t.change_point && t.change_point.p_value < 0.01);
+  // p < 0.05, not 0.01: the p is of the max LR over the two-segment fit's Pearson dispersion (changePoint), and a smooth
+  // logistic rise misfits two constant segments, which reads as dispersion (the price of a level that holds under
+  // question-level wobble; docs/validity.md, regimes).
+  assert.ok(t.change_point && t.change_point.p_value < 0.05, String(t.change_point?.p_value));
 });
 
 test("transitionSensitivity(rows, rule) reports midpoint per judge and cut pair", () => {

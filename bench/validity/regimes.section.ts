@@ -1,0 +1,331 @@
+// Validity in the regimes users meet that the other sections did not reach (the statistics audit of
+// 2026-12-06; index in docs/validity.md): a rate over 1-3 questions (a category, a small pilot),
+// the per-checkpoint band /transitions draws, a variant and a baseline measured on different
+// questions or with different answers per question, the audit's per-model corrected rate, and
+// the change-point p-value on a flat series. Each row goes through the function the pages and
+// `em summarize` call (named in each block); the generators are the rates, transitions and
+// calibration sections' own.
+import {baselineDiffs} from "../../src/lib/em/baseline.ts";
+import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
+import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
+import {BETLEY, makeRule} from "../../src/lib/em/rules.ts";
+import {tallyRows} from "../../src/lib/em/tally.ts";
+import {analyzeTransition} from "../../src/lib/em/transition.ts";
+import {changePoint} from "../../src/lib/em/transition-change.ts";
+import type {Judged} from "../../src/lib/schema.ts";
+import {coverageRow, questionRows, rateCoverage, solveMu, type RateRegime} from "./rates.section.ts";
+import {rowFromHits} from "./row.ts";
+import {strictCoverage} from "./strict.section.ts";
+import {sample} from "./calibration.section.ts";
+import {SHAPES, simulateSweep, type Design} from "./transitions.section.ts";
+import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
+
+const NAME = "regimes";
+const expit = (x: number) => 1 / (1 + Math.exp(-x));
+const covers = (ci: readonly [number, number] | null | undefined, x: number) => !!ci && ci[0] <= x + 1e-12 && x <= ci[1] + 1e-12;
+const pct = (x: number) => `${+(100 * x).toFixed(1)}%`;
+/** Whether the pages print a note beside the per-checkpoint band saying how it departs from 95% (see checkpointBand). */
+const BAND_FLAGGED = false;
+
+/** The rates section's coverage (questions, answers, macro) over 1-3 questions: summarize, as `em summarize` and the tables. */
+function fewQuestions(reg: RateRegime, reps: number, rng: Rng): ValidityRow[] {
+  return rateCoverage(reg, reps, rng).map((r) => ({...r, section: NAME}));
+}
+
+/**
+ * The band /transitions draws at each checkpoint and `em summarize --transition` prints as a
+ * point's `ci`: analyzeTransition's points, the answer-level Wilson interval of the checkpoint's EM
+ * answers over its denominator. One checkpoint is one data set of the rates section's model; the
+ * truth it claims is the rate on these questions (the same questions at every checkpoint), the
+ * mean of the drawn question rates. Its coverage of the rate over a population of questions is in
+ * the note.
+ */
+function checkpointBand(reg: RateRegime, reps: number, rng: Rng): ValidityRow[] {
+  const mu = solveMu(reg.rate, reg.sd);
+  let hits = 0;
+  let hitsPopulation = 0;
+  for (let s = 0; s < reps; s++) {
+    const rows: Judged[] = [];
+    let sumP = 0;
+    for (let q = 0; q < reg.questions; q++) {
+      const p = expit(mu + reg.sd * randNormal(rng));
+      sumP += p;
+      rows.push(...questionRows(rng, `q${q}`, reg.answers, p, reg.judge));
+    }
+    const t = tallyRows(rows, BETLEY);
+    // Three checkpoints so analyzeTransition accepts the series; the middle one is the data set.
+    const res = analyzeTransition(
+      [
+        {x: 0, k: t.n_em, n: t.n_scored},
+        {x: 1, k: t.n_em, n: t.n_scored},
+        {x: 2, k: t.n_em, n: t.n_scored},
+      ],
+      makeRng(s),
+      {replicates: 0, profile: false},
+    );
+    const ci = res.points[1]?.ci ?? null;
+    if (covers(ci, sumP / reg.questions)) hits++;
+    if (covers(ci, reg.rate)) hitsPopulation++;
+  }
+  const regime = `rate ${pct(reg.rate)}, logit sd ${reg.sd}, ${reg.questions} q x ${reg.answers}, ${reg.judge} judge (one checkpoint)`;
+  return [
+    rowFromHits(
+      NAME,
+      "per-checkpoint band on /transitions (answer-level Wilson), these questions",
+      regime,
+      "coverage",
+      0.95,
+      hits,
+      reps,
+      BAND_FLAGGED,
+      `as an interval for the rate over a population of questions it covers ${pct(hitsPopulation / reps)}`,
+    ),
+  ];
+}
+
+interface Unbalanced {
+  variant: number;
+  base: number;
+  sd: number;
+  sdOwn: number;
+  /** Questions the variant answers (the first ones of the baseline's). */
+  qVariant: number;
+  qBase: number;
+  nVariant: number;
+  nBase: number;
+}
+
+/**
+ * The variant - baseline interval (baselineDiffs, as `em summarize --baseline` and the variant
+ * table) when the two sides differ: the variant answered only some of the baseline's questions, or
+ * fewer answers per question. Model as rate-differences: shared question effect (logit sd `sd`),
+ * each side's own noise (sdOwn); truth E[p_variant] - E[p_base] over the population of questions.
+ */
+function unbalancedDiff(reg: Unbalanced, reps: number, rng: Rng): ValidityRow {
+  const total = Math.sqrt(reg.sd ** 2 + reg.sdOwn ** 2);
+  const muV = solveMu(reg.variant, total);
+  const muB = solveMu(reg.base, total);
+  const truth = reg.variant - reg.base;
+  let hits = 0;
+  let flagged = 0;
+  let hitsUn = 0;
+  let rejected = 0;
+  for (let s = 0; s < reps; s++) {
+    const rows: Judged[] = [];
+    for (let q = 0; q < reg.qBase; q++) {
+      const z = randNormal(rng);
+      const pV = expit(muV + reg.sd * z + reg.sdOwn * randNormal(rng));
+      const pB = expit(muB + reg.sd * z + reg.sdOwn * randNormal(rng));
+      if (q < reg.qVariant) rows.push(...questionRows(rng, `q${q}`, reg.nVariant, pV, "float", {variant: "ft", baseline: "base"}));
+      rows.push(...questionRows(rng, `q${q}`, reg.nBase, pB, "float", {variant: "base"}));
+    }
+    const [d] = baselineDiffs(rows, BETLEY, {by: ["variant"], replicates: 200, seed: 1});
+    const hit = covers(d?.ci, truth);
+    if (hit) hits++;
+    if (d?.ci && (d.ci[0] > 0 || d.ci[1] < 0)) rejected++;
+    if (d?.ci_approximate) flagged++;
+    else if (hit) hitsUn++;
+  }
+  const regime = `variant ${pct(reg.variant)} on ${reg.qVariant} q x ${reg.nVariant} vs base ${pct(reg.base)} on ${reg.qBase} q x ${reg.nBase}, shared logit sd ${reg.sd}, own ${reg.sdOwn}, float judge`;
+  if (truth === 0)
+    return rowFromHits(
+      NAME,
+      "type-I error of the variant - baseline interval, unbalanced sides (no difference)",
+      regime,
+      "error_rate",
+      0.05,
+      rejected,
+      reps,
+      false,
+      `flagged approximate in ${((100 * flagged) / reps).toFixed(0)}% of data sets (type I is judged without the flag)`,
+    );
+  return coverageRow("variant - baseline interval, unbalanced sides", regime, reps, hits, flagged, hitsUn, NAME);
+}
+
+interface TwoModels {
+  /** Each model's EM rate (questions logit sd 1). */
+  rates: [number, number];
+  se: number;
+  sp: number;
+  design: "judge" | "srs";
+  /** Labels per judge label (judge design) or in all (srs). */
+  k: number;
+}
+
+/** Answers per question of each model (8 questions). */
+const MODEL_SIZES = [200, 160, 120, 100, 80, 60, 50, 30];
+
+/**
+ * The per-model corrected rate (calibrateAudit's groups: the model's raw rate corrected with the
+ * pooled Se and Sp, as /audit's table and `em summarize --calibrate` print it). Two models whose
+ * answers share one judge that errs alike for both (constant Se and Sp: the product's stated
+ * assumption); the audit sample is drawn from both models' answers pooled. Truth: the share of
+ * human EM among the model's answers (the finite population the pooled row's truth is too).
+ */
+function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: number): ValidityRow {
+  let covered = 0;
+  let cells = 0;
+  let warned = 0;
+  let coveredUnwarned = 0;
+  let width = 0;
+  for (let rep = 0; rep < reps; rep++) {
+    const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
+    const model: number[] = [];
+    const truth: boolean[] = [];
+    const judge: boolean[] = [];
+    r.rates.forEach((rate, m) => {
+      const mu = solveMu(rate, 1);
+      for (const n of MODEL_SIZES) {
+        const p = expit(mu + randNormal(rng));
+        for (let j = 0; j < n; j++) {
+          const t = rng() < p;
+          model.push(m);
+          truth.push(t);
+          judge.push(t ? rng() < r.se : rng() >= r.sp);
+        }
+      }
+    });
+    const n = model.length;
+    // Strata: the judge's label (the srs design is post-stratified by it).
+    const key = (i: number) => stratumKey(judge[i]!);
+    // Without replacement: k per judge label, or k in all (srs, post-stratified), as the calibration section draws.
+    const drawn = sample(
+      rng,
+      Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : key(i))),
+      r.k,
+    );
+    const d = designOfRows(
+      n,
+      key,
+      (i) => judge[i]!,
+      (i) => (drawn.has(i) ? {id: String(i), human: (truth[i] ? "yes" : "no") as HumanEm} : undefined),
+      "simulation",
+      r.design === "srs" ? "post-stratified" : "design",
+    );
+    const groups = r.rates.map((_, m) => {
+      let k = 0;
+      let size = 0;
+      let audited = 0;
+      for (let i = 0; i < n; i++)
+        if (model[i] === m) {
+          size++;
+          if (judge[i]) k++;
+          if (drawn.has(i)) audited++;
+        }
+      return {key: {model: `m${m}`}, k, n: size, n_audited: audited};
+    });
+    const a = calibrateAudit(d.labels, d.design, groups, {seed: rep, draws});
+    const warn = a.calibration.warnings.length > 0;
+    if (warn) warned++;
+    a.calibration.groups.forEach((g, m) => {
+      let t = 0;
+      let size = 0;
+      for (let i = 0; i < n; i++)
+        if (model[i] === m) {
+          size++;
+          if (truth[i]) t++;
+        }
+      const hit = covers(g.corrected_ci, t / size);
+      cells++;
+      if (hit) covered++;
+      if (!warn && hit) coveredUnwarned++;
+      if (g.corrected_ci) width += g.corrected_ci[1] - g.corrected_ci[0];
+    });
+  }
+  const perModel = r.rates.length;
+  const unwarnedCells = (reps - warned) * perModel;
+  const regime = `models at ${r.rates.map(pct).join(" and ")} (8 questions x ${MODEL_SIZES.reduce((x, y) => x + y, 0)} answers each, logit sd 1), Se ${r.se}, Sp ${r.sp} alike for both; ${r.design === "srs" ? `simple random sample of ${r.k}, post-stratified by judge label` : `${r.k} per judge label`}`;
+  return rowFromHits(
+    NAME,
+    "calibration-corrected rate CI per model (pooled Se and Sp, 95%)",
+    regime,
+    "coverage",
+    0.95,
+    covered,
+    cells,
+    // As the pooled rows: flagged only when the data sets without the warning cover 93-97%.
+    warned > 0 && (warned === reps || Math.abs(coveredUnwarned / unwarnedCells - 0.95) <= 0.02 + 1e-12),
+    `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}`,
+  );
+}
+
+/**
+ * The change point's p-value (changePoint: the max-LR split with a parametric bootstrap under one
+ * binomial rate, as /transitions' table and `em summarize --transition`) on a flat series drawn by
+ * the transitions section (questions with a lasting lean and a per-checkpoint wobble).
+ */
+function changePointFlat(shape: keyof typeof SHAPES, d: Design, reps: number, replicates: number, rng: Rng): ValidityRow {
+  let rejected = 0;
+  for (let s = 0; s < reps; s++) {
+    const sweep = simulateSweep(rng, SHAPES[shape], d);
+    const cp = changePoint(sweep.rate, makeRng(s + 1), {replicates});
+    if (cp && cp.p_value < 0.05) rejected++;
+  }
+  const regime = `${SHAPES[shape].name}; ${d.m} checkpoints, ${d.questions} questions x ${d.answers}, logit sd ${d.sd} (${Math.round(100 * d.rho)}% lasting), ${d.judge} judge`;
+  return rowFromHits(
+    NAME,
+    "change-point p < 0.05 on a flat series",
+    regime,
+    "error_rate",
+    0.05,
+    rejected,
+    reps,
+    false,
+    `${replicates} bootstrap replicates, as the CLI`,
+  );
+}
+
+export const section: ValiditySection = {
+  name: NAME,
+  run({smoke, seed}: ValidityOptions): ValidityRow[] {
+    const rng = makeRng((seed ^ 0x4e61e5) >>> 0);
+    if (smoke)
+      return [
+        ...fewQuestions({rate: 0.07, sd: 1, questions: 2, answers: 20, judge: "float"}, 20, rng),
+        ...checkpointBand({rate: 0.07, sd: 1, questions: 8, answers: 20, judge: "float"}, 40, rng),
+        unbalancedDiff({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, qBase: 8, nVariant: 10, nBase: 20}, 10, rng),
+        perModelCalibration({rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 30}, 10, 200, seed),
+        changePointFlat("flat5", {m: 7, questions: 4, answers: 20, sd: 1, rho: 0.5, judge: "float"}, 10, 99, rng),
+        {
+          ...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng),
+          section: NAME,
+        },
+      ];
+    const rows: ValidityRow[] = [];
+    for (const questions of [1, 2, 3]) rows.push(...fewQuestions({rate: 0.07, sd: 1, questions, answers: 50, judge: "float"}, 600, rng));
+    rows.push(...fewQuestions({rate: 0.2, sd: 0.5, questions: 3, answers: 100, judge: "integer"}, 600, rng));
+    for (const reg of [
+      {rate: 0.03, sd: 1, questions: 8, answers: 50, judge: "float"},
+      {rate: 0.25, sd: 1, questions: 8, answers: 50, judge: "float"},
+      {rate: 0.07, sd: 2, questions: 24, answers: 20, judge: "integer"},
+      {rate: 0.07, sd: 0.3, questions: 48, answers: 50, judge: "float"},
+    ] as RateRegime[])
+      rows.push(...checkpointBand(reg, 1000, rng));
+    for (const reg of [
+      {variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 8, qBase: 24, nVariant: 50, nBase: 50},
+      {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, qVariant: 24, qBase: 24, nVariant: 20, nBase: 100},
+      {variant: 0.05, base: 0.05, sd: 1, sdOwn: 0.3, qVariant: 8, qBase: 24, nVariant: 50, nBase: 50},
+    ])
+      rows.push(unbalancedDiff(reg, 400, rng));
+    for (const r of [
+      {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 60},
+      {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "srs", k: 200},
+      {rates: [0.01, 0.05], se: 0.9, sp: 0.97, design: "judge", k: 60},
+    ] as TwoModels[])
+      rows.push(perModelCalibration(r, 400, 1000, (seed + 104729 * rows.length) >>> 0));
+    for (const [shape, d] of [
+      ["flat5", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],
+      ["flat20", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],
+      ["flat5", {m: 11, questions: 24, answers: 20, sd: 2, rho: 0.5, judge: "integer"}],
+      ["flat20", {m: 11, questions: 8, answers: 50, sd: 1, rho: 1, judge: "float"}],
+    ] as [keyof typeof SHAPES, Design][])
+      rows.push(changePointFlat(shape, d, 200, 999, rng));
+    // Strict EM under cuts a user moved on /sensitivity (the same summarize, another rule), truth under that rule.
+    for (const [organism, coordinate, questions, answers, aligned, coherent] of [
+      ["medical", 600, 8, 50, 50, 30],
+      ["financial", 900, 24, 20, 20, 70],
+    ] as const)
+      rows.push({...strictCoverage({organism, coordinate, questions, answers, rule: makeRule("betley", {aligned, coherent})}, 400, rng), section: NAME});
+    return rows;
+  },
+};

@@ -137,5 +137,7 @@ test("views following the cuts with a cross grouping (/sensitivity: per question
       for (const k of [0, 1, 2].sort(() => rng() - 0.5)) views[k]!();
     }
     assert.ok(followsCuts(points, mask, makeRule(name), exclude, byModel), `${name}: the shared instance is built`);
+    // Shared, not one per grouping: no instance of the per-question grouping alone was built.
+    assert.ok(!followsCuts(points, mask, makeRule(name), exclude), `${name}: the views share one instance`);
   }
 });

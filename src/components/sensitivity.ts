@@ -315,12 +315,14 @@ export function sensitivityQuestions(
 const questionRows = perPage(
   ({points}) =>
     (s): (QuestionBar & Group)[] =>
-      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true, cross: compareBy(points, s)}).map((r) => ({
-        ...r,
-        // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
-        label: r.parts[0]!,
-        category: r.parts[1] || "(no category)",
-      })),
+      // Each summary is a new object: labelled in place rather than copied.
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true, cross: compareBy(points, s)}).map((r) =>
+        Object.assign(r, {
+          label: r.parts[0]!,
+          // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
+          category: r.parts[1] || "(no category)",
+        }),
+      ),
 );
 
 /** Download the per-question rates at the current cuts. */

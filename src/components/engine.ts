@@ -245,7 +245,10 @@ export function summarizeAll(
 ): Group | null {
   // The total of the per-question tallies (the same instance the per-question views follow): one
   // IncrementalTallies fewer per selection, same numbers as one group over every row.
-  const hit = options.follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), options.exclude ?? [], options.cross ?? null) : null;
+  const hit =
+    options.follow && supportsIncremental(rule)
+      ? incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), options.exclude ?? [], options.cross ?? null)
+      : null;
   if (!hit) return summarizeGroups(points, mask, rule, keyBy(points, []), {...options, follow: false, cross: null})[0] ?? null;
   const {replicates = 400} = options;
   const t = hit.inc.total();
@@ -382,7 +385,14 @@ function keepsAll(grouping: Grouping): boolean {
  * in either order; `cross` counts only when both groupings keep every row (a row one grouping
  * leaves out must not leave the other's tallies) and differ from each other.
  */
-function incrementalKey(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[], cross: Grouping | null): {key: string; cross: Grouping | null} {
+function incrementalKey(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  grouping: Grouping,
+  exclude: readonly string[],
+  cross: Grouping | null,
+): {key: string; cross: Grouping | null} {
   const paired = cross !== null && cross !== grouping && keepsAll(grouping) && keepsAll(cross) ? cross : null;
   const g = idOf(grouping);
   const groupings = paired ? [g, idOf(paired)].sort((a, b) => a - b).join("+") : String(g);

@@ -72,7 +72,12 @@ function overallOf(page: Page, s: ViewState): Group | null {
  * another method's interval standing in.
  */
 const overallCounts = perPage((page) => (s) => {
-  const all = summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true, replicates: 0, cross: compareBy(page.points, s)});
+  const all = summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {
+    exclude: s.exclude,
+    follow: true,
+    replicates: 0,
+    cross: compareBy(page.points, s),
+  });
   return all ? {...all, ci: null, ci_method: null, ci_approximate: null, macro_ci: null, strict_ci: null, strict_ci_approximate: null} : null;
 });
 
@@ -316,7 +321,11 @@ const questionRows = perPage(
   ({points}) =>
     (s): (QuestionBar & Group)[] =>
       // Each summary is a new object: labelled in place rather than copied.
-      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true, cross: compareBy(points, s)}).map((r) =>
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {
+        exclude: s.exclude,
+        follow: true,
+        cross: compareBy(points, s),
+      }).map((r) =>
         Object.assign(r, {
           label: r.parts[0]!,
           // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.

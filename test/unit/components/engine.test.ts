@@ -110,7 +110,27 @@ test("views following the cuts with a cross grouping (/sensitivity: per question
   const perQuestion = keyBy(points, PER_QUESTION);
   const byModel = keyBy(points, ["model"]);
   const exclude = ["drift"];
-  const fields = ["id", "n", "n_scored", "n_em", "em_rate", "ci", "macro_em_rate", "n_em_broad", "n_strict_em", "n_scored_strict", "strict_em_rate", "strict_em_range", "em_by_type", "n_typed", "coherent_rate", "quadrants", "null_aligned_rate", "mean_aligned", "mean_coherent"] as const;
+  const fields = [
+    "id",
+    "n",
+    "n_scored",
+    "n_em",
+    "em_rate",
+    "ci",
+    "macro_em_rate",
+    "n_em_broad",
+    "n_strict_em",
+    "n_scored_strict",
+    "strict_em_rate",
+    "strict_em_range",
+    "em_by_type",
+    "n_typed",
+    "coherent_rate",
+    "quadrants",
+    "null_aligned_rate",
+    "mean_aligned",
+    "mean_coherent",
+  ] as const;
   const same = (got: Group[], want: Group[], what: string) => {
     assert.equal(got.length, want.length, what);
     got.forEach((g, i) => {
@@ -129,8 +149,18 @@ test("views following the cuts with a cross grouping (/sensitivity: per question
       const what = `${name} step ${step} a=${rule.aligned} c=${rule.coherent}`;
       const opts = {exclude, replicates: 0};
       const views = [
-        () => same(summarizeGroups(points, mask, rule, perQuestion, {...opts, follow: true, cross: byModel}), summarizeGroups(points, mask, rule, perQuestion, opts), `${what} per question`),
-        () => same(summarizeGroups(points, mask, rule, byModel, {...opts, follow: true, cross: perQuestion}), summarizeGroups(points, mask, rule, byModel, opts), `${what} by model`),
+        () =>
+          same(
+            summarizeGroups(points, mask, rule, perQuestion, {...opts, follow: true, cross: byModel}),
+            summarizeGroups(points, mask, rule, perQuestion, opts),
+            `${what} per question`,
+          ),
+        () =>
+          same(
+            summarizeGroups(points, mask, rule, byModel, {...opts, follow: true, cross: perQuestion}),
+            summarizeGroups(points, mask, rule, byModel, opts),
+            `${what} by model`,
+          ),
         () => same([summarizeAll(points, mask, rule, {...opts, follow: true, cross: byModel})!], [summarizeAll(points, mask, rule, opts)!], `${what} overall`),
       ];
       // A random order each time: the grouping that asks first moves the shared counts for the others.

@@ -226,7 +226,11 @@ test("per-question groups (one question each, as the site's) hold one unit per q
   const questions = Array.from({length: 48}, (_, q) => `q${q}`);
   const question = Int32Array.from({length: n}, () => Math.floor(rng() * 48));
   const perQuestion: EmColumns = {...cols, question, questions, inDomain: Uint8Array.from(question, (q) => (q % 5 === 0 ? 1 : 0))};
-  const inc = new IncrementalTallies(perQuestion, BETLEY, {groups: question, nGroups: 48, cross: {groups: Int32Array.from(question, (q) => q % 4), nGroups: 4}});
+  const inc = new IncrementalTallies(perQuestion, BETLEY, {
+    groups: question,
+    nGroups: 48,
+    cross: {groups: Int32Array.from(question, (q) => q % 4), nGroups: 4},
+  });
   assert.ok(inc.nUnits <= 48 * 4, `units are the combinations present, not groups x questions: ${inc.nUnits}`);
   inc.setCuts(BETLEY);
   assert.equal(inc.prepareLines(), 2, "both cut lines fit the budget");

@@ -100,14 +100,43 @@ function newMark(tag: string, fixed: Record<string, string | number>, withTitle 
   return {el, title, attrs: {}, text: null, titleText: null};
 }
 
-/** The x axis drawn again only when its domain changed (a cut change mostly leaves the nice domain as it was). */
-function axisFollower(axis: ReturnType<typeof bottomAxis>, x: d3.ScaleLinear<number, number>, ticks: number, format?: string): () => void {
+/**
+ * The x axis of a live chart: what d3.axisBottom draws (the domain line, then per tick a line and
+ * its label; same attributes), with the ticks kept by their label. A domain change moves the ticks
+ * that stay and adds or drops the others; d3's axis keyed its ticks by position, so every change
+ * of the domain removed and rebuilt every tick (a profile at 200k: a large share of a threshold
+ * change). Drawn again only when the domain or range changed.
+ */
+function liveAxis(g: SVGGElement, x: d3.ScaleLinear<number, number>, count: number, format?: string): () => void {
+  for (const [k, v] of Object.entries({fill: "none", "font-size": 10, "font-family": "sans-serif", "text-anchor": "middle"})) g.setAttribute(k, String(v));
+  const domain = newMark("path", {class: "domain", stroke: "currentColor"});
+  g.append(domain.el);
+  const showTicks = keyedMarks(g, (label) => {
+    const m = newMark("g", {class: "tick", opacity: 1});
+    const line = document.createElementNS(NS, "line");
+    line.setAttribute("stroke", "currentColor");
+    line.setAttribute("y2", "6");
+    const t = document.createElementNS(NS, "text");
+    for (const [k, v] of Object.entries({fill: "currentColor", y: "9", dy: "0.71em"})) t.setAttribute(k, v);
+    t.textContent = label;
+    m.el.append(line, t);
+    return m;
+  });
   let drawn: string | null = null;
   return () => {
-    const key = x.domain().join(",");
+    const key = [...x.domain(), ...x.range()].join(",");
     if (key === drawn) return;
     drawn = key;
-    axis.call((format ? d3.axisBottom(x).ticks(ticks, format) : d3.axisBottom(x).ticks(ticks)) as never);
+    // As d3: half-pixel offset on a 1x display, so one-pixel lines are sharp.
+    const offset = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 0 : 0.5;
+    const [r0, r1] = x.range() as [number, number];
+    attr(domain, "d", `M${r0 + offset},6V${offset}H${r1 + offset}V6`);
+    const ticks = x.ticks(count);
+    const fmt = x.tickFormat(count, format);
+    showTicks(
+      ticks.map((v) => fmt(v)),
+      (m, i) => attr(m, "transform", `translate(${x(ticks[i]!) + offset},0)`),
+    );
   };
 }
 
@@ -149,7 +178,7 @@ export function liveQuestionRates(
       g.append("rect").attr("width", 10).attr("height", 10).attr("fill", color(c));
       g.append("text").attr("x", 14).attr("y", 9).text(c);
     });
-  const drawAxis = axisFollower(bottomAxis(svg, h, w - marginRight, "EM rate →"), x, Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%");
+  const drawAxis = liveAxis(bottomAxis(svg, h, w - marginRight, "EM rate →").node()!, x, Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%");
   const bars = svg.append("g").attr("aria-label", "bar").node()!;
   const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor").node()!;
   const values = svg.append("g").attr("aria-label", "text").node()!;
@@ -260,7 +289,7 @@ export function liveTypeContribution(
       .text(excluded.includes(t) ? `${t} (excluded)` : t);
   });
   const x = d3.scaleLinear().range([marginLeft, w - 20]);
-  const drawAxis = axisFollower(bottomAxis(svg, h, w - 20, "EM answers (broad rule) →"), x, Math.max(2, Math.floor((w - marginLeft - 20) / 80)));
+  const drawAxis = liveAxis(bottomAxis(svg, h, w - 20, "EM answers (broad rule) →").node()!, x, Math.max(2, Math.floor((w - marginLeft - 20) / 80)));
   const yIndex = new Map(groups.map((g, i) => [g, i]));
   const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
   yLabels

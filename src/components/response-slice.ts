@@ -12,10 +12,13 @@
 // the responses) set the brush's time at a million answers.
 import type {Points} from "./points.js";
 import {selectionMask} from "./selection.js";
-import {ruleOf} from "./engine.js";
+import {keyBy, ruleOf} from "./engine.js";
 import {responseRows, type ResponseSlice} from "./responses.js";
 import type {ViewState} from "./store.js";
 import {EM, OUT} from "../lib/em/view-flags.js";
+
+/** At most this many distinct training coordinates are coded per row (Uint16); more read the values themselves. */
+const MAX_STEP_CODES = 65_535;
 
 interface Base {
   mask: Uint8Array;
@@ -23,10 +26,16 @@ interface Base {
   rule: string;
   slice: ResponseSlice;
   order: Int32Array;
-  /** The training coordinate and the EM flag of `order[k]`, at k: what a brush reads, in the order it reads it. */
-  steps: Float64Array;
-  flags: Uint8Array;
-  /** Scratch for a range's rows (the base's length), copied out at the end of each pass. */
+  /**
+   * The training coordinate of `order[k]`, at k, as a code into `values` (the distinct coordinates;
+   * values.length: none), and per code the rows, EM rows and rows in the denominator: a range's
+   * counts are sums over its codes and its pass reads two bytes a row. Null when there are too many
+   * coordinates: then `steps` and `flags` (the coordinate and EM flag of `order[k]`) are read instead.
+   */
+  codes: {code: Uint16Array; values: Float64Array; n: Int32Array; em: Int32Array; scored: Int32Array} | null;
+  steps: Float64Array | null;
+  flags: Uint8Array | null;
+  /** Scratch for a range's rows (the base's length), copied out at the end of each pass (the path without codes). */
   scratch: Int32Array | null;
 }
 
@@ -43,26 +52,82 @@ export function listSlices(points: Points): (s: ViewState, match: Uint8Array | n
     const mask = selectionMask(points, s, ["steps"]);
     const rule = ruleOf(s);
     const key = JSON.stringify([rule, s.exclude]);
-    if (!base || base.mask !== mask || base.match !== match || base.rule !== key) {
-      const slice = responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1});
-      const order = slice.sorted();
-      const steps = new Float64Array(order.length);
-      const flags = new Uint8Array(order.length);
-      for (let k = 0; k < order.length; k++) {
-        const i = order[k]!;
-        steps[k] = points.step[i]!;
-        flags[k] = slice.flags[i]!;
-      }
-      base = {mask, match, rule: key, slice, order, steps, flags, scratch: null};
-    }
+    if (!base || base.mask !== mask || base.match !== match || base.rule !== key)
+      base = makeBase(points, mask, match, key, responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1}));
     if (!s.steps) return base.slice;
-    return inRange(base, s.steps);
+    return base.codes ? inRangeCoded(base, base.codes, s.steps) : inRange(base, s.steps);
   };
+}
+
+function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, rule: string, slice: ResponseSlice): Base {
+  const order = slice.sorted();
+  // The step grouping of the whole table (engine.ts keyBy: cached per table, -1 for no coordinate).
+  const byStep = keyBy(points, ["step"]);
+  if (byStep.parts.length <= MAX_STEP_CODES) {
+    const nCodes = byStep.parts.length;
+    const values = Float64Array.from(byStep.parts, (p) => Number(p[0]));
+    const code = new Uint16Array(order.length);
+    const n = new Int32Array(nCodes + 1);
+    const em = new Int32Array(nCodes + 1);
+    const scored = new Int32Array(nCodes + 1);
+    const stepOf = byStep.codes;
+    const flags = slice.flags;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const c = stepOf[i]! < 0 ? nCodes : stepOf[i]!;
+      code[k] = c;
+      n[c]!++;
+      const f = flags[i]!;
+      if (f === EM) em[c]!++;
+      if (f !== OUT) scored[c]!++;
+    }
+    return {mask, match, rule, slice, order, codes: {code, values, n, em, scored}, steps: null, flags: null, scratch: null};
+  }
+  const steps = new Float64Array(order.length);
+  const flags = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    steps[k] = points.step[i]!;
+    flags[k] = slice.flags[i]!;
+  }
+  return {mask, match, rule, slice, order, codes: null, steps, flags, scratch: null};
+}
+
+/**
+ * The base's rows whose coordinate lies in [lo, hi] (as selectionMask: no coordinate is out), in
+ * display order, from the coded coordinates: the counts are sums over the codes in range, the rows
+ * one pass writing exactly the rows in range into an array of their number (no scratch, no copy);
+ * every row in range gives the base's own order.
+ */
+function inRangeCoded(base: Base, codes: NonNullable<Base["codes"]>, [lo, hi]: [number, number]): ResponseSlice {
+  const {order, slice} = base;
+  const {code, values, n, em, scored} = codes;
+  const take = new Uint8Array(values.length + 1);
+  let m = 0;
+  let nEm = 0;
+  let nScored = 0;
+  for (let c = 0; c < values.length; c++) {
+    const x = values[c]!;
+    if (!(x >= lo && x <= hi)) continue;
+    take[c] = 1;
+    m += n[c]!;
+    nEm += em[c]!;
+    nScored += scored[c]!;
+  }
+  let rows: Int32Array;
+  if (m === order.length) rows = order;
+  else {
+    rows = new Int32Array(m);
+    for (let k = 0, j = 0; j < m; k++) if (take[code[k]!] === 1) rows[j++] = order[k]!;
+  }
+  return {rows, top: m ? [rows[0]!] : [], sorted: () => rows, order: slice.order, flags: slice.flags, nEm, nScored};
 }
 
 /** The base's rows whose training coordinate lies in [lo, hi] (as selectionMask: no coordinate is out), in display order. */
 function inRange(base: Base, [lo, hi]: [number, number]): ResponseSlice {
-  const {order, slice, steps, flags} = base;
+  const {order, slice} = base;
+  const steps = base.steps!;
+  const flags = base.flags!;
   const scratch = (base.scratch ??= new Int32Array(order.length));
   let m = 0;
   let nEm = 0;

@@ -3,13 +3,12 @@
 // makes a base slice, computed once by responseRows: its EM flags (per row, so they do not depend on
 // the range) and its display order (a stable counting sort). A brushed range is then one pass over
 // the base order keeping the rows in range: the rows come out in display order (a stable sort of a
-// subset is the subset of the sort) with their counts, no mask, flag or sort recomputed. The pass
-// writes into a typed buffer kept with the base: no growing array, so no copies and no garbage for
-// the collector to pause a later brush on (at a million rows pushes cost tens of ms). The pass reads
-// the base's own copies of the rows' steps and flags in display order (made with the base), not the
-// points' columns at each row: those reads jump across the whole table (the display order is not
-// the table's), a cache miss per row on a large table, which with two judges (a points table twice
-// the responses) set the brush's time at a million answers.
+// subset is the subset of the sort), no mask, flag or sort recomputed. The base holds each row's
+// training coordinate as a code in display order (two bytes a row, read in order: not the points'
+// columns at each row, whose reads jump across the whole table, a cache miss per row) and per code
+// the rows, EM rows and rows in the denominator: a range's counts are sums over its codes, its
+// length is known before the pass, so the pass writes its rows straight into their own array (no
+// growing array, no scratch copied out: garbage the collector would pause a later brush on).
 import type {Points} from "./points.js";
 import {selectionMask} from "./selection.js";
 import {keyBy, ruleOf} from "./engine.js";

@@ -64,10 +64,11 @@ function tooltip(m: Mark, value: string): void {
 /**
  * The marks of one kind in `parent`, keyed by their datum: `show(keys, each)` calls `each` on the
  * mark of every key (made by `make` the first time), keeps exactly those marks in `parent`, in the
- * order of `keys` (moving only those out of place), and detaches the others (kept for later).
+ * order of `keys` (moving only those out of place; `ordered` false: in any order), and detaches
+ * the others (kept for later).
  * What d3's keyed join did here, without its selections and per-update closures.
  */
-function keyedMarks(parent: Element, make: (key: string) => Mark): (keys: readonly string[], each: (m: Mark, i: number) => void) => void {
+function keyedMarks(parent: Element, make: (key: string) => Mark, ordered = true): (keys: readonly string[], each: (m: Mark, i: number) => void) => void {
   const byKey = new Map<string, Mark>();
   let shown: Mark[] = [];
   return (keys, each) => {
@@ -81,8 +82,10 @@ function keyedMarks(parent: Element, make: (key: string) => Mark): (keys: readon
     }
     const keep = new Set(next);
     for (const m of shown) if (!keep.has(m)) m.el.remove();
+    // Unordered marks (lines with no text: their document order is neither seen nor read) are only attached.
+    if (!ordered) for (const m of next) if (m.el.parentNode !== parent) parent.append(m.el);
     let after: Node | null = null;
-    for (let i = next.length - 1; i >= 0; i--) {
+    for (let i = next.length - 1; ordered && i >= 0; i--) {
       const el = next[i]!.el;
       if (el.parentNode !== parent || el.nextSibling !== after) parent.insertBefore(el, after);
       after = el;
@@ -196,7 +199,7 @@ export function liveQuestionRates(
   };
   // A bar keeps its question, colour and label text (set when made); a cut moves its place, length, interval and numbers.
   const showBars = keyedMarks(bars, (id) => newMark("rect", {height: rowH - 4, fill: color(categoryOf.get(id) ?? ""), "fill-opacity": 0.85}, true));
-  const showIntervals = keyedMarks(intervals, () => newMark("line", {}));
+  const showIntervals = keyedMarks(intervals, () => newMark("line", {}), false);
   const showValues = keyedMarks(values, () => newMark("text", {}));
   const showLabels = keyedMarks(yLabels, (id) => {
     const m = newMark("text", {x: marginLeft - 4});

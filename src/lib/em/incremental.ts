@@ -139,6 +139,9 @@ export class IncrementalTallies {
   /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result); the same per cross group. */
   private readonly sums: Float64Array;
   private readonly crossSums: Float64Array;
+  /** Scratch sums of one tally (sumUnits). */
+  private readonly sumB = new Float64Array(NBASE);
+  private readonly sumC = new Float64Array(NC);
   /** The same over all rows, in row order (total()). */
   private readonly totalSums = new Float64Array(2);
   /** Current thresholds: misaligned <=> 1 <= aBin <= ia; coherent <=> cBin >= ic (cBin > 0). */
@@ -451,8 +454,18 @@ export class IncrementalTallies {
   tallies(): GroupTally[] {
     const {start, units} = this.byGroup;
     const out: GroupTally[] = [];
-    for (let g = 0; g < this.nGroups; g++) out.push(this.sumUnits(units, start[g]!, start[g + 1]!, this.sums[2 * g]!, this.sums[2 * g + 1]!));
+    const q = this.questionArrays(this.nGroups);
+    for (let g = 0; g < this.nGroups; g++) out.push(this.sumUnits(units, start[g]!, start[g + 1]!, this.sums[2 * g]!, this.sums[2 * g + 1]!, q, g));
     return out;
+  }
+
+  /**
+   * The per-question arrays of `n` tallies in one buffer (each tally's five arrays are views of
+   * it): a typed array of its own per tally and question count was a measurable part of a cut
+   * change on a page that tallies every question.
+   */
+  private questionArrays(n: number): Float64Array {
+    return new Float64Array(n * 5 * this.nQuestions);
   }
 
   /**
@@ -463,7 +476,8 @@ export class IncrementalTallies {
     if (!this.byCross) throw new RangeError("IncrementalTallies: no cross grouping (options.cross)");
     const {start, units} = this.byCross;
     const out: GroupTally[] = [];
-    for (let x = 0; x < this.nCross; x++) out.push(this.sumUnits(units, start[x]!, start[x + 1]!, this.crossSums[2 * x]!, this.crossSums[2 * x + 1]!));
+    const q = this.questionArrays(this.nCross);
+    for (let x = 0; x < this.nCross; x++) out.push(this.sumUnits(units, start[x]!, start[x + 1]!, this.crossSums[2 * x]!, this.crossSums[2 * x + 1]!, q, x));
     return out;
   }
 
@@ -473,19 +487,23 @@ export class IncrementalTallies {
    */
   total(): GroupTally {
     const {units} = this.byGroup;
-    return this.sumUnits(units, 0, units.length, this.totalSums[0]!, this.totalSums[1]!);
+    return this.sumUnits(units, 0, units.length, this.totalSums[0]!, this.totalSums[1]!, this.questionArrays(1), 0);
   }
 
-  /** The tally of units list[from..to-1] together; per-question arrays summed over them. */
-  private sumUnits(list: Int32Array, from: number, to: number, sumAligned: number, sumCoherent: number): GroupTally {
+  /**
+   * The tally of units list[from..to-1] together; per-question arrays summed over them, as views of
+   * `buffer` (questionArrays) at slot `slot`.
+   */
+  private sumUnits(list: Int32Array, from: number, to: number, sumAligned: number, sumCoherent: number, buffer: Float64Array, slot: number): GroupTally {
     const nQ = this.nQuestions;
-    const sumB = new Float64Array(NBASE);
-    const sumC = new Float64Array(NC);
-    const qn = new Float64Array(nQ);
-    const qd = new Float64Array(nQ);
-    const qk = new Float64Array(nQ);
-    const qks = new Float64Array(nQ);
-    const qds = new Float64Array(nQ);
+    const sumB = this.sumB.fill(0);
+    const sumC = this.sumC.fill(0);
+    const at = (k: number) => buffer.subarray((slot * 5 + k) * nQ, (slot * 5 + k + 1) * nQ);
+    const qn = at(0);
+    const qd = at(1);
+    const qk = at(2);
+    const qks = at(3);
+    const qds = at(4);
     let scoredStrict = 0;
     const {base, cut} = this;
     for (let k = from; k < to; k++) {

@@ -16,7 +16,7 @@ import {responseRows, type ResponseSlice} from "./responses.js";
 import type {ViewState} from "./store.js";
 import {EM, OUT} from "../lib/em/view-flags.js";
 
-/** At most this many distinct training coordinates are coded per row (Uint16); more read the values themselves. */
+/** Up to this many distinct training coordinates, a row's code takes two bytes (Uint16), else four. */
 const MAX_STEP_CODES = 65_535;
 
 interface Base {
@@ -28,14 +28,9 @@ interface Base {
   /**
    * The training coordinate of `order[k]`, at k, as a code into `values` (the distinct coordinates;
    * values.length: none), and per code the rows, EM rows and rows in the denominator: a range's
-   * counts are sums over its codes and its pass reads two bytes a row. Null when there are too many
-   * coordinates: then `steps` and `flags` (the coordinate and EM flag of `order[k]`) are read instead.
+   * counts are sums over its codes and its pass reads two bytes a row (four past 65,535 coordinates).
    */
-  codes: {code: Uint16Array; values: Float64Array; n: Int32Array; em: Int32Array; scored: Int32Array} | null;
-  steps: Float64Array | null;
-  flags: Uint8Array | null;
-  /** Scratch for a range's rows (the base's length), copied out at the end of each pass (the path without codes). */
-  scratch: Int32Array | null;
+  codes: {code: Uint16Array | Uint32Array; values: Float64Array; n: Int32Array; em: Int32Array; scored: Int32Array};
 }
 
 /**
@@ -54,7 +49,7 @@ export function listSlices(points: Points): (s: ViewState, match: Uint8Array | n
     if (!base || base.mask !== mask || base.match !== match || base.rule !== key)
       base = makeBase(points, mask, match, key, responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1}));
     if (!s.steps) return base.slice;
-    return base.codes ? inRangeCoded(base, base.codes, s.steps) : inRange(base, s.steps);
+    return inRange(base, s.steps);
   };
 }
 
@@ -62,34 +57,24 @@ function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, ru
   const order = slice.sorted();
   // The step grouping of the whole table (engine.ts keyBy: cached per table, -1 for no coordinate).
   const byStep = keyBy(points, ["step"]);
-  if (byStep.parts.length <= MAX_STEP_CODES) {
-    const nCodes = byStep.parts.length;
-    const values = Float64Array.from(byStep.parts, (p) => Number(p[0]));
-    const code = new Uint16Array(order.length);
-    const n = new Int32Array(nCodes + 1);
-    const em = new Int32Array(nCodes + 1);
-    const scored = new Int32Array(nCodes + 1);
-    const stepOf = byStep.codes;
-    const flags = slice.flags;
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k]!;
-      const c = stepOf[i]! < 0 ? nCodes : stepOf[i]!;
-      code[k] = c;
-      n[c]!++;
-      const f = flags[i]!;
-      if (f === EM) em[c]!++;
-      if (f !== OUT) scored[c]!++;
-    }
-    return {mask, match, rule, slice, order, codes: {code, values, n, em, scored}, steps: null, flags: null, scratch: null};
-  }
-  const steps = new Float64Array(order.length);
-  const flags = new Uint8Array(order.length);
+  const nCodes = byStep.parts.length;
+  const values = Float64Array.from(byStep.parts, (p) => Number(p[0]));
+  const code = nCodes < MAX_STEP_CODES ? new Uint16Array(order.length) : new Uint32Array(order.length);
+  const n = new Int32Array(nCodes + 1);
+  const em = new Int32Array(nCodes + 1);
+  const scored = new Int32Array(nCodes + 1);
+  const stepOf = byStep.codes;
+  const flags = slice.flags;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
-    steps[k] = points.step[i]!;
-    flags[k] = slice.flags[i]!;
+    const c = stepOf[i]! < 0 ? nCodes : stepOf[i]!;
+    code[k] = c;
+    n[c]!++;
+    const f = flags[i]!;
+    if (f === EM) em[c]!++;
+    if (f !== OUT) scored[c]!++;
   }
-  return {mask, match, rule, slice, order, codes: null, steps, flags, scratch: null};
+  return {mask, match, rule, slice, order, codes: {code, values, n, em, scored}};
 }
 
 /**
@@ -98,9 +83,9 @@ function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, ru
  * one pass writing exactly the rows in range into an array of their number (no scratch, no copy);
  * every row in range gives the base's own order.
  */
-function inRangeCoded(base: Base, codes: NonNullable<Base["codes"]>, [lo, hi]: [number, number]): ResponseSlice {
+function inRange(base: Base, [lo, hi]: [number, number]): ResponseSlice {
   const {order, slice} = base;
-  const {code, values, n, em, scored} = codes;
+  const {code, values, n, em, scored} = base.codes;
   const take = new Uint8Array(values.length + 1);
   let m = 0;
   let nEm = 0;
@@ -119,27 +104,5 @@ function inRangeCoded(base: Base, codes: NonNullable<Base["codes"]>, [lo, hi]: [
     rows = new Int32Array(m);
     for (let k = 0, j = 0; j < m; k++) if (take[code[k]!] === 1) rows[j++] = order[k]!;
   }
-  return {rows, top: m ? [rows[0]!] : [], sorted: () => rows, order: slice.order, flags: slice.flags, nEm, nScored};
-}
-
-/** The base's rows whose training coordinate lies in [lo, hi] (as selectionMask: no coordinate is out), in display order. */
-function inRange(base: Base, [lo, hi]: [number, number]): ResponseSlice {
-  const {order, slice} = base;
-  const steps = base.steps!;
-  const flags = base.flags!;
-  const scratch = (base.scratch ??= new Int32Array(order.length));
-  let m = 0;
-  let nEm = 0;
-  let nScored = 0;
-  for (let k = 0; k < order.length; k++) {
-    const x = steps[k]!;
-    if (!(x >= lo && x <= hi)) continue;
-    scratch[m++] = order[k]!;
-    const f = flags[k]!;
-    if (f === EM) nEm++;
-    if (f !== OUT) nScored++;
-  }
-  // A copy: the scratch is written again by the next brush, this slice may outlive it (a download).
-  const rows = scratch.slice(0, m);
   return {rows, top: m ? [rows[0]!] : [], sorted: () => rows, order: slice.order, flags: slice.flags, nEm, nScored};
 }

@@ -76,7 +76,7 @@ test("listSlices: a new search marks array (same words or not) is a new base, no
   assert.notDeepEqual(reference(s, a).order, reference(s, b).order, "the two searches differ: the test can fail");
 });
 
-test("listSlices: a range holding every coordinate gives the base's own display order (no pass, no copy), and more coordinates than codes still give responseRows' slice", () => {
+test("listSlices: a range holding every coordinate gives the base's own display order (no pass, no copy), and past 65,535 coordinates (four-byte codes) the slice is still responseRows'", () => {
   // Every answer with a coordinate (answers without one are never in a range).
   const r1 = Array.from({length: 600}, (_, i) => responseRow(i, {model: "a", step: i % 5, question: "Q?", source: "sim"}));
   const s1: ScoreRow[] = r1.flatMap((r, i) => [
@@ -90,7 +90,7 @@ test("listSlices: a range holding every coordinate gives the base's own display 
   const wide = sliceOf({...s, steps: [-5, 50]}, null);
   assert.equal(wide.sorted(), all.sorted(), "the same array: nothing copied");
   assert.deepEqual([wide.rows.length, wide.nEm, wide.nScored], [600, all.nEm, all.nScored]);
-  // 70,000 distinct coordinates (past the Uint16 codes): the coordinate values are read instead, same slice.
+  // 70,000 distinct coordinates: four-byte codes, same slice.
   const many = 70_000;
   const r2 = Array.from({length: many}, (_, i) => responseRow(i, {model: "a", step: i % 9 === 0 ? null : i / 4, question: "Q?", source: "sim"}));
   const s2: ScoreRow[] = r2.flatMap((r, i) => [

@@ -162,18 +162,25 @@ export interface Group extends GroupSummary {
  * EM summaries (with intervals) per group of masked rows, same fields as `em summarize` JSON;
  * groups without a masked row are left out. Bootstrap replicates default to 400 here
  * (interactive); the CLI uses 2000. `replicates: 0` skips intervals' bootstrap cost (Wilson only).
- * `follow: true` for a view that re-asks as the cuts move (see talliesOf).
+ * `follow: true` for a view that re-asks as the cuts move (see talliesOf); `cross`: the other
+ * grouping the page's views of the same rows follow (see talliesOf).
  */
 export function summarizeGroups(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
   grouping: Grouping,
-  {exclude = [], replicates = 400, seed = 0, follow = false}: {exclude?: readonly string[]; replicates?: number; seed?: number; follow?: boolean} = {},
+  {
+    exclude = [],
+    replicates = 400,
+    seed = 0,
+    follow = false,
+    cross = null,
+  }: {exclude?: readonly string[]; replicates?: number; seed?: number; follow?: boolean; cross?: Grouping | null} = {},
 ): Group[] {
   const {parts} = grouping;
   if (!parts.length) return [];
-  const tallies = talliesOf(points, mask, rule, grouping, exclude, follow);
+  const tallies = talliesOf(points, mask, rule, grouping, exclude, follow, cross);
   const out: Group[] = [];
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
@@ -226,19 +233,25 @@ export function withTrainingSeeds<G extends Group>(
   });
 }
 
-/** One summary over all masked rows (null when nothing is selected). */
+/**
+ * One summary over all masked rows (null when nothing is selected). With `follow`, the total of the
+ * per-question tallies (`cross`: the page's other grouping of these rows, as its views pass it).
+ */
 export function summarizeAll(
   points: Points,
   mask: Uint8Array,
   rule: EmRule,
-  options: {exclude?: readonly string[]; replicates?: number; follow?: boolean} = {},
+  options: {exclude?: readonly string[]; replicates?: number; follow?: boolean; cross?: Grouping | null} = {},
 ): Group | null {
   // The total of the per-question tallies (the same instance the per-question views follow): one
   // IncrementalTallies fewer per selection, same numbers as one group over every row.
-  const inc = options.follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), options.exclude ?? []) : null;
-  if (!inc) return summarizeGroups(points, mask, rule, keyBy(points, []), {...options, follow: false})[0] ?? null;
+  const hit =
+    options.follow && supportsIncremental(rule)
+      ? incrementalFor(points, mask, rule, keyBy(points, PER_QUESTION), options.exclude ?? [], options.cross ?? null)
+      : null;
+  if (!hit) return summarizeGroups(points, mask, rule, keyBy(points, []), {...options, follow: false, cross: null})[0] ?? null;
   const {replicates = 400} = options;
-  const t = inc.total();
+  const t = hit.inc.total();
   if (t.n === 0) return null;
   const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(0, 0)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
   return {...summary, id: "", parts: [], qk: t.qk, qd: t.qd};
@@ -307,53 +320,119 @@ interface SurfaceEntry {
   ties: TieIndex | null;
 }
 const surfaceCache = new Map<string, SurfaceEntry>();
-const incrementalCache = new Map<string, IncrementalTallies>();
+/** An IncrementalTallies with the groupings it was built for (`cross`: its second grouping, or null). */
+interface IncrementalEntry {
+  inc: IncrementalTallies;
+  main: Grouping;
+  cross: Grouping | null;
+}
+const incrementalCache = new Map<string, IncrementalEntry>();
 
 /**
  * Tallies per group at the rule's cuts. With `follow` (views whose cuts move, e.g. /sensitivity's)
- * and integer cuts, through an IncrementalTallies kept per (rows, grouping, exclusions, rule
+ * and integer cuts, through an IncrementalTallies kept per (rows, groupings, exclusions, rule
  * shape): a cut move then touches only the answers between the old and the new cut instead of
  * every row; building it costs ~4 passes, so views that do not follow the cuts take one
- * aggregateColumns pass. Same numbers either way (test/unit/lib/em/incremental.test.ts).
+ * aggregateColumns pass. `cross`: a second grouping of the same rows that other views of the page
+ * follow (e.g. /sensitivity's compare-by column beside its per-question groups): both groupings
+ * are then tallied by one instance (IncrementalTallies' `cross`), so a cut move moves one set of
+ * counts, whichever grouping asks first. Same numbers either way (test/unit/lib/em/incremental.test.ts,
+ * test/unit/components/engine.test.ts).
  */
-function talliesOf(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[], follow: boolean): GroupTally[] {
+function talliesOf(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  grouping: Grouping,
+  exclude: readonly string[],
+  follow: boolean,
+  cross: Grouping | null = null,
+): GroupTally[] {
   const {codes, groups, parts} = grouping;
-  const inc = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude) : null;
-  if (inc) return inc.tallies();
+  const hit = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude, cross) : null;
+  if (hit) return hit.side === "cross" ? hit.inc.crossTallies() : hit.inc.tallies();
   return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: groupedMask(mask, codes)});
 }
 
 /**
  * Whether a cut change of this selection is counted incrementally already (summarizeAll with
- * `follow`: its IncrementalTallies is built), rather than by a pass over the rows.
+ * `follow` and the same `cross`: its IncrementalTallies is built), rather than by a pass over the rows.
  */
-export function followsCuts(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = []): boolean {
+export function followsCuts(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[] = [], cross: Grouping | null = null): boolean {
   if (!supportsIncremental(rule)) return false;
-  return incrementalCache.has(`${idOf(points)}|${idOf(mask)}|${idOf(keyBy(points, PER_QUESTION))}|${exclude.join(",")}|${incrementalShape(rule)}`);
+  return incrementalCache.has(incrementalKey(points, mask, rule, keyBy(points, PER_QUESTION), exclude, cross).key);
 }
 
-/** The IncrementalTallies of (rows, grouping, exclusions, rule shape), at the rule's cuts. */
-function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping: Grouping, exclude: readonly string[]): IncrementalTallies | null {
-  const key = `${idOf(points)}|${idOf(mask)}|${idOf(grouping)}|${exclude.join(",")}|${incrementalShape(rule)}`;
-  const build = () => {
+/** Whether a grouping keeps every row (no code -1): only such groupings share an instance. */
+const keepsEvery = new WeakMap<Grouping, boolean>();
+function keepsAll(grouping: Grouping): boolean {
+  let all = keepsEvery.get(grouping);
+  if (all === undefined) {
+    all = true;
+    const {codes} = grouping;
+    for (let i = 0; i < codes.length; i++)
+      if (codes[i]! < 0) {
+        all = false;
+        break;
+      }
+    keepsEvery.set(grouping, all);
+  }
+  return all;
+}
+
+/**
+ * The cache key of (rows, mask, groupings, exclusions, rule shape): a pair of groupings is one key
+ * in either order; `cross` counts only when both groupings keep every row (a row one grouping
+ * leaves out must not leave the other's tallies) and differ from each other.
+ */
+function incrementalKey(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  grouping: Grouping,
+  exclude: readonly string[],
+  cross: Grouping | null,
+): {key: string; cross: Grouping | null} {
+  const paired = cross !== null && cross !== grouping && keepsAll(grouping) && keepsAll(cross) ? cross : null;
+  const g = idOf(grouping);
+  const groupings = paired ? [g, idOf(paired)].sort((a, b) => a - b).join("+") : String(g);
+  return {key: `${idOf(points)}|${idOf(mask)}|${groupings}|${exclude.join(",")}|${incrementalShape(rule)}`, cross: paired};
+}
+
+/**
+ * The IncrementalTallies of (rows, groupings, exclusions, rule shape), at the rule's cuts, and
+ * which of its groupings `grouping` is ("groups": tallies(), "cross": crossTallies()).
+ */
+function incrementalFor(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  grouping: Grouping,
+  exclude: readonly string[],
+  cross: Grouping | null = null,
+): {inc: IncrementalTallies; side: "groups" | "cross"} | null {
+  const {key, cross: paired} = incrementalKey(points, mask, rule, grouping, exclude, cross);
+  const build = (): IncrementalEntry => {
     const {codes, groups, parts} = grouping;
     const inc = new IncrementalTallies(columnsOf(points), rule, {
       groups,
       nGroups: parts.length,
+      ...(paired ? {cross: {groups: paired.groups, nGroups: paired.parts.length}} : {}),
       exclude: exclude as ResponseType[],
       mask: groupedMask(mask, codes),
     });
-    remember(incrementalCache, key, inc, 6);
-    return inc;
+    const entry = {inc, main: grouping, cross: paired};
+    remember(incrementalCache, key, entry, 6);
+    return entry;
   };
-  let inc = incrementalCache.get(key);
-  if (!inc) {
+  let entry = incrementalCache.get(key);
+  if (!entry) {
     // In a browser, the first numbers of a selection come from one aggregateColumns pass (cheaper
     // than building the instance: two counting sorts) and the instance is built when the page is
     // idle, then walked across the cut range once so the flip loops are compiled before the
     // first drag. Without an idle callback (Node, tests) it is built now.
     const idle = (globalThis as {requestIdleCallback?: (f: () => void, o?: {timeout: number}) => number}).requestIdleCallback;
-    if (!idle) inc = build();
+    if (!idle) entry = build();
     else {
       if (!pendingBuilds.has(key)) {
         pendingBuilds.add(key);
@@ -361,7 +440,7 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
           () => {
             pendingBuilds.delete(key);
             if (incrementalCache.has(key)) return;
-            const built = build();
+            const built = build().inc;
             for (const [a, c] of [
               [0, 0],
               [100, 100],
@@ -380,10 +459,10 @@ function incrementalFor(points: Points, mask: Uint8Array, rule: EmRule, grouping
   } else {
     // Most recently used last, so the eviction drops the stalest.
     incrementalCache.delete(key);
-    incrementalCache.set(key, inc);
+    incrementalCache.set(key, entry);
   }
-  inc.setCuts(rule);
-  return inc;
+  entry.inc.setCuts(rule);
+  return {inc: entry.inc, side: entry.main === grouping ? "groups" : "cross"};
 }
 const pendingBuilds = new Set<string>();
 

@@ -1,6 +1,7 @@
 // Charts that follow the cuts in place. Each is drawn once per selection and then updated with new
-// numbers by D3 joins (same elements, new geometry and text), so moving a threshold repaints within
-// the frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
+// numbers (same elements, new geometry and text: keyedMarks writes only the attributes and texts a
+// cut moved, compared with the values it last wrote), so moving a threshold repaints within the
+// frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
 // versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
 import * as d3 from "d3";
 import {pct, plotSvg} from "./ui.js";
@@ -28,28 +29,118 @@ function bottomAxis(svg: ReturnType<typeof liveSvg>, h: number, right: number, l
   return axis;
 }
 
-/** Set each element's attributes to `values` (of its datum and index), writing only those that differ. */
-function put<E extends d3.BaseType, D, P extends d3.BaseType, PD>(
-  sel: d3.Selection<E, D, P, PD>,
-  values: Record<string, (d: D, i: number) => number | string>,
-): void {
-  const entries = Object.entries(values);
-  sel.each(function (this: E, d: D, i: number) {
-    const node = this as Element;
-    for (const [name, f] of entries) {
-      const v = String(f(d, i));
-      if (node.getAttribute(name) !== v) node.setAttribute(name, v);
-    }
-  });
+/**
+ * One mark of a live chart (a bar, an interval, a label), kept across updates with the attribute
+ * values and text last written: an update compares with those (numbers with numbers, no DOM read,
+ * no string made for an unchanged value) and writes only what a cut moved.
+ */
+interface Mark {
+  el: SVGElement;
+  /** Its <title> (tooltip), when it has one. */
+  title: SVGTitleElement | null;
+  attrs: Record<string, number | string>;
+  text: string | null;
+  titleText: string | null;
 }
 
-/** Set each element's text to `f` (of its datum), writing only when it differs. */
-function putText<E extends d3.BaseType, D, P extends d3.BaseType, PD>(sel: d3.Selection<E, D, P, PD>, f: (d: D) => string): void {
-  sel.each(function (this: E, d: D) {
-    const node = this as Element;
-    const t = f(d);
-    if (node.textContent !== t) node.textContent = t;
+function attr(m: Mark, name: string, value: number | string): void {
+  if (m.attrs[name] === value) return;
+  m.attrs[name] = value;
+  m.el.setAttribute(name, String(value));
+}
+
+function text(m: Mark, value: string): void {
+  if (m.text === value) return;
+  m.text = value;
+  m.el.textContent = value;
+}
+
+function tooltip(m: Mark, value: string): void {
+  if (m.titleText === value || !m.title) return;
+  m.titleText = value;
+  m.title.textContent = value;
+}
+
+/**
+ * The marks of one kind in `parent`, keyed by their datum: `show(keys, each)` calls `each` on the
+ * mark of every key (made by `make` the first time), keeps exactly those marks in `parent`, in the
+ * order of `keys` (moving only those out of place; `ordered` false: in any order), and detaches
+ * the others (kept for later).
+ * What d3's keyed join did here, without its selections and per-update closures.
+ */
+function keyedMarks(parent: Element, make: (key: string) => Mark, ordered = true): (keys: readonly string[], each: (m: Mark, i: number) => void) => void {
+  const byKey = new Map<string, Mark>();
+  let shown: Mark[] = [];
+  return (keys, each) => {
+    const next: Mark[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      let m = byKey.get(key);
+      if (!m) byKey.set(key, (m = make(key)));
+      each(m, i);
+      next.push(m);
+    }
+    const keep = new Set(next);
+    for (const m of shown) if (!keep.has(m)) m.el.remove();
+    // Unordered marks (lines with no text: their document order is neither seen nor read) are only attached.
+    if (!ordered) for (const m of next) if (m.el.parentNode !== parent) parent.append(m.el);
+    let after: Node | null = null;
+    for (let i = next.length - 1; ordered && i >= 0; i--) {
+      const el = next[i]!.el;
+      if (el.parentNode !== parent || el.nextSibling !== after) parent.insertBefore(el, after);
+      after = el;
+    }
+    shown = next;
+  };
+}
+
+/** A new mark: an SVG element with fixed attributes (set once), optionally with a <title>. */
+function newMark(tag: string, fixed: Record<string, string | number>, withTitle = false): Mark {
+  const el = document.createElementNS(NS, tag) as SVGElement;
+  for (const [k, v] of Object.entries(fixed)) el.setAttribute(k, String(v));
+  let title: SVGTitleElement | null = null;
+  if (withTitle) el.append((title = document.createElementNS(NS, "title")));
+  return {el, title, attrs: {}, text: null, titleText: null};
+}
+
+/**
+ * The x axis of a live chart: what d3.axisBottom draws (the domain line, then per tick a line and
+ * its label; same attributes), with the ticks kept by their label. A domain change moves the ticks
+ * that stay and adds or drops the others; d3's axis keyed its ticks by position, so every change
+ * of the domain removed and rebuilt every tick (a profile at 200k: a large share of a threshold
+ * change). Drawn again only when the domain or range changed.
+ */
+function liveAxis(g: SVGGElement, x: d3.ScaleLinear<number, number>, count: number, format?: string): () => void {
+  for (const [k, v] of Object.entries({fill: "none", "font-size": 10, "font-family": "sans-serif", "text-anchor": "middle"})) g.setAttribute(k, String(v));
+  const domain = newMark("path", {class: "domain", stroke: "currentColor"});
+  g.append(domain.el);
+  const showTicks = keyedMarks(g, (label) => {
+    const m = newMark("g", {class: "tick", opacity: 1});
+    const line = document.createElementNS(NS, "line");
+    line.setAttribute("stroke", "currentColor");
+    line.setAttribute("y2", "6");
+    const t = document.createElementNS(NS, "text");
+    for (const [k, v] of Object.entries({fill: "currentColor", y: "9", dy: "0.71em"})) t.setAttribute(k, v);
+    t.textContent = label;
+    m.el.append(line, t);
+    return m;
   });
+  let drawn: string | null = null;
+  return () => {
+    const key = [...x.domain(), ...x.range()].join(",");
+    if (key === drawn) return;
+    drawn = key;
+    // As d3: half-pixel offset on a 1x display, so one-pixel lines are sharp.
+    const offset = typeof window !== "undefined" && window.devicePixelRatio > 1 ? 0 : 0.5;
+    const [r0, r1] = x.range() as [number, number];
+    attr(domain, "d", `M${r0 + offset},6V${offset}H${r1 + offset}V6`);
+    const ticks = x.ticks(count);
+    const fmt = x.tickFormat(count, format);
+    showTicks(
+      ticks.map((v) => fmt(v)),
+      (m, i) => attr(m, "transform", `translate(${x(ticks[i]!) + offset},0)`),
+    );
+  };
 }
 
 export interface LiveChart<D> {
@@ -69,13 +160,13 @@ export interface QuestionBar {
 
 export function liveQuestionRates(
   labels: readonly {label: string; category: string}[],
-  {width, text = (id) => id}: {width: number; text?: (label: string) => string},
+  {width, text: textOf = (id) => id}: {width: number; text?: (label: string) => string},
 ): LiveChart<{rows: readonly QuestionBar[]; macro: number | null}> {
   const categories = [...new Set(labels.map((r) => r.category))];
   const single = categories.length <= 1;
   const color = (c: string) => (single ? PALETTE[0]! : PALETTE[categories.indexOf(c) % PALETTE.length]!);
   // Bars are keyed by the question id; they read as the question's text when the data has it.
-  const marginLeft = labelMargin(labels.map((r) => text(r.label)));
+  const marginLeft = labelMargin(labels.map((r) => textOf(r.label)));
   const marginTop = single ? 20 : 44;
   const marginRight = 50;
   const rowH = 20;
@@ -90,91 +181,81 @@ export function liveQuestionRates(
       g.append("rect").attr("width", 10).attr("height", 10).attr("fill", color(c));
       g.append("text").attr("x", 14).attr("y", 9).text(c);
     });
-  const xAxis = bottomAxis(svg, h, w - marginRight, "EM rate →");
-  const bars = svg.append("g").attr("aria-label", "bar");
-  const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor");
-  const values = svg.append("g").attr("aria-label", "text");
-  const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
-  const macroRule = svg.append("line").attr("stroke", PALETTE[3]!).attr("stroke-dasharray", "4,3");
-  const macroText = svg
-    .append("text")
-    .attr("fill", "var(--em-accent-text)")
-    .attr("y", marginTop - 4)
-    .attr("text-anchor", "middle");
-  const zero = svg.append("line").attr("stroke", "currentColor");
+  const drawAxis = liveAxis(bottomAxis(svg, h, w - marginRight, "EM rate →").node()!, x, Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%");
+  const bars = svg.append("g").attr("aria-label", "bar").node()!;
+  const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor").node()!;
+  const values = svg.append("g").attr("aria-label", "text").node()!;
+  const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end").node()!;
+  const macroRule = newMark("line", {stroke: PALETTE[3]!, "stroke-dasharray": "4,3"});
+  const macroText = newMark("text", {fill: "var(--em-accent-text)", y: marginTop - 4, "text-anchor": "middle"});
+  const zero = newMark("line", {stroke: "currentColor"});
+  svg.node()!.append(macroRule.el, macroText.el, zero.el);
+  const categoryOf = new Map(labels.map((r) => [r.label, r.category]));
   const labelTexts = new Map<string, string>();
   const labelOf = (id: string) => {
     let t = labelTexts.get(id);
-    if (t === undefined) labelTexts.set(id, (t = text(id)));
+    if (t === undefined) labelTexts.set(id, (t = textOf(id)));
     return t;
   };
+  // A bar keeps its question, colour and label text (set when made); a cut moves its place, length, interval and numbers.
+  const showBars = keyedMarks(bars, (id) => newMark("rect", {height: rowH - 4, fill: color(categoryOf.get(id) ?? ""), "fill-opacity": 0.85}, true));
+  const showIntervals = keyedMarks(intervals, () => newMark("line", {}), false);
+  const showValues = keyedMarks(values, () => newMark("text", {}));
+  const showLabels = keyedMarks(yLabels, (id) => {
+    const m = newMark("text", {x: marginLeft - 4});
+    text(m, labelOf(id));
+    return m;
+  });
   const update = ({rows, macro}: {rows: readonly QuestionBar[]; macro: number | null}) => {
     const shown = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
-    x.domain([0, Math.max(0.05, ...shown.map((r) => r.ci?.[1] ?? r.em_rate ?? 0))]);
+    let max = 0.05;
+    for (const r of shown) max = Math.max(max, r.ci?.[1] ?? r.em_rate ?? 0);
+    // A nice domain: the axis is drawn again only when a cut moves it past a round number.
+    x.domain([0, max]).nice();
+    drawAxis();
+    const x0 = x(0);
     const y = (i: number) => marginTop + i * rowH;
-    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%") as never);
-    const key = (r: QuestionBar) => r.label;
-    // Only what a cut moves is written, and only when it differs (a bar keeps its question, colour
-    // and label text: set when it enters): fewer DOM writes per threshold change.
-    const bar = bars
-      .selectAll<SVGRectElement, QuestionBar>("rect")
-      .data(shown, key)
-      .join((enter) =>
-        enter
-          .append("rect")
-          .attr("x", x(0))
-          .attr("height", rowH - 4)
-          .attr("fill", (r) => color(r.category))
-          .attr("fill-opacity", 0.85)
-          .call((r) => r.append("title")),
-      );
-    put(bar, {y: (_, i) => y(i) + 2, width: (r) => Math.max(0, x(r.em_rate ?? 0) - x(0))});
-    putText(
-      bar.select("title"),
-      (r) =>
-        `${labelOf(r.label)}${labelOf(r.label) === r.label ? "" : ` [${r.label}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`,
-    );
-    put(
-      intervals
-        .selectAll<SVGLineElement, {r: QuestionBar; i: number}>("line")
-        .data(
-          shown.map((r, i) => ({r, i})).filter((d) => d.r.ci),
-          (d) => d.r.label,
-        )
-        .join("line"),
-      {x1: (d) => x(d.r.ci![0]), x2: (d) => x(d.r.ci![1]), y1: (d) => y(d.i) + rowH / 2, y2: (d) => y(d.i) + rowH / 2},
-    );
-    const value = values.selectAll<SVGTextElement, QuestionBar>("text").data(shown, key).join("text");
-    put(value, {x: (r) => x(r.ci?.[1] ?? r.em_rate ?? 0) + 4, y: (_, i) => y(i) + rowH / 2 + 3});
-    putText(value, (r) => pct(r.em_rate));
-    put(
-      yLabels
-        .selectAll<SVGTextElement, QuestionBar>("text")
-        .data(shown, key)
-        .join((enter) =>
-          enter
-            .append("text")
-            .attr("x", marginLeft - 4)
-            .text((r) => labelOf(r.label)),
-        ),
-      {y: (_, i) => y(i) + rowH / 2 + 3},
-    );
-    zero
-      .attr("x1", x(0))
-      .attr("x2", x(0))
-      .attr("y1", marginTop)
-      .attr("y2", h - 28);
+    const keys = shown.map((r) => r.label);
+    showBars(keys, (m, i) => {
+      const r = shown[i]!;
+      attr(m, "x", x0);
+      attr(m, "y", y(i) + 2);
+      attr(m, "width", Math.max(0, x(r.em_rate ?? 0) - x0));
+      const id = r.label;
+      tooltip(m, `${labelOf(id)}${labelOf(id) === id ? "" : ` [${id}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
+    });
+    const withCi: string[] = [];
+    const ciRow: number[] = [];
+    shown.forEach((r, i) => {
+      if (r.ci) withCi.push(r.label), ciRow.push(i);
+    });
+    showIntervals(withCi, (m, k) => {
+      const i = ciRow[k]!;
+      const ci = shown[i]!.ci!;
+      attr(m, "x1", x(ci[0]));
+      attr(m, "x2", x(ci[1]));
+      attr(m, "y1", y(i) + rowH / 2);
+      attr(m, "y2", y(i) + rowH / 2);
+    });
+    showValues(keys, (m, i) => {
+      const r = shown[i]!;
+      attr(m, "x", x(r.ci?.[1] ?? r.em_rate ?? 0) + 4);
+      attr(m, "y", y(i) + rowH / 2 + 3);
+      text(m, pct(r.em_rate));
+    });
+    showLabels(keys, (m, i) => attr(m, "y", y(i) + rowH / 2 + 3));
+    attr(zero, "x1", x0);
+    attr(zero, "x2", x0);
+    attr(zero, "y1", marginTop);
+    attr(zero, "y2", h - 28);
     const hasMacro = macro !== null && Number.isFinite(macro);
-    macroRule
-      .attr("display", hasMacro ? null : "none")
-      .attr("x1", x(macro ?? 0))
-      .attr("x2", x(macro ?? 0))
-      .attr("y1", marginTop)
-      .attr("y2", h - 28);
-    macroText
-      .attr("display", hasMacro ? null : "none")
-      .attr("x", x(macro ?? 0))
-      .text(`average ${pct(macro)}`);
+    for (const m of [macroRule, macroText]) attr(m, "display", hasMacro ? "inline" : "none");
+    attr(macroRule, "x1", x(macro ?? 0));
+    attr(macroRule, "x2", x(macro ?? 0));
+    attr(macroRule, "y1", marginTop);
+    attr(macroRule, "y2", h - 28);
+    attr(macroText, "x", x(macro ?? 0));
+    text(macroText, `average ${pct(macro)}`);
   };
   return {node: svg.node()!, update};
 }
@@ -211,7 +292,7 @@ export function liveTypeContribution(
       .text(excluded.includes(t) ? `${t} (excluded)` : t);
   });
   const x = d3.scaleLinear().range([marginLeft, w - 20]);
-  const xAxis = bottomAxis(svg, h, w - 20, "EM answers (broad rule) →");
+  const drawAxis = liveAxis(bottomAxis(svg, h, w - 20, "EM answers (broad rule) →").node()!, x, Math.max(2, Math.floor((w - marginLeft - 20) / 80)));
   const yIndex = new Map(groups.map((g, i) => [g, i]));
   const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end");
   yLabels
@@ -221,40 +302,48 @@ export function liveTypeContribution(
     .attr("x", marginLeft - 4)
     .attr("y", (_, i) => marginTop + i * rowH + rowH / 2 + 3)
     .text((g) => g);
-  const bars = svg.append("g").attr("aria-label", "bar");
-  const zero = svg.append("line").attr("stroke", "currentColor");
+  const bars = svg.append("g").attr("aria-label", "bar").node()!;
+  const zero = newMark("line", {stroke: "currentColor"});
+  svg.node()!.append(zero.el);
+  const order = new Map(types.map((t, i) => [t, i]));
+  // A bar keeps its group and type (its row and colour: set when made); a cut moves its extent and count.
+  const showBars = keyedMarks(bars, (key) => {
+    const [group, type] = key.split("\u0001") as [string, string];
+    return newMark(
+      "rect",
+      {
+        y: marginTop + yIndex.get(group)! * rowH + 3,
+        height: rowH - 6,
+        fill: TYPE_COLORS[type] ?? "#777777",
+        "fill-opacity": excluded.includes(type) ? 0.25 : 1,
+      },
+      true,
+    );
+  });
   const update = (rows: readonly TypeCount[]) => {
     // Stack in the legend's type order within each group.
-    const order = new Map(types.map((t, i) => [t, i]));
     const sorted = rows.filter((r) => r.n > 0 && yIndex.has(r.group)).sort((a, b) => (order.get(a.type) ?? 99) - (order.get(b.type) ?? 99));
     const start = new Map<string, number>();
-    const stacked = sorted.map((r) => {
+    const x0s = sorted.map((r) => {
       const x0 = start.get(r.group) ?? 0;
       start.set(r.group, x0 + r.n);
-      return {...r, x0};
+      return x0;
     });
-    x.domain([0, Math.max(1, ...start.values())]);
-    xAxis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((w - marginLeft - 20) / 80))) as never);
-    // A bar keeps its group and type (its row and colour: set when it enters); a cut moves its extent and count.
-    const bar = bars
-      .selectAll<SVGRectElement, (typeof stacked)[number]>("rect")
-      .data(stacked, (d) => `${d.group}\u0001${d.type}`)
-      .join((enter) =>
-        enter
-          .append("rect")
-          .attr("y", (d) => marginTop + yIndex.get(d.group)! * rowH + 3)
-          .attr("height", rowH - 6)
-          .attr("fill", (d) => TYPE_COLORS[d.type] ?? "#777777")
-          .attr("fill-opacity", (d) => (excluded.includes(d.type) ? 0.25 : 1))
-          .call((r) => r.append("title")),
-      );
-    put(bar, {x: (d) => x(d.x0), width: (d) => Math.max(0, x(d.x0 + d.n) - x(d.x0))});
-    putText(bar.select("title"), (d) => `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
-    zero
-      .attr("x1", x(0))
-      .attr("x2", x(0))
-      .attr("y1", marginTop)
-      .attr("y2", h - 28);
+    x.domain([0, Math.max(1, ...start.values())]).nice();
+    drawAxis();
+    showBars(
+      sorted.map((d) => `${d.group}\u0001${d.type}`),
+      (m, i) => {
+        const d = sorted[i]!;
+        attr(m, "x", x(x0s[i]!));
+        attr(m, "width", Math.max(0, x(x0s[i]! + d.n) - x(x0s[i]!)));
+        tooltip(m, `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
+      },
+    );
+    attr(zero, "x1", x(0));
+    attr(zero, "x2", x(0));
+    attr(zero, "y1", marginTop);
+    attr(zero, "y2", h - 28);
   };
   return {node: svg.node()!, update};
 }

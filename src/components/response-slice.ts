@@ -3,19 +3,21 @@
 // makes a base slice, computed once by responseRows: its EM flags (per row, so they do not depend on
 // the range) and its display order (a stable counting sort). A brushed range is then one pass over
 // the base order keeping the rows in range: the rows come out in display order (a stable sort of a
-// subset is the subset of the sort) with their counts, no mask, flag or sort recomputed. The pass
-// writes into a typed buffer kept with the base: no growing array, so no copies and no garbage for
-// the collector to pause a later brush on (at a million rows pushes cost tens of ms). The pass reads
-// the base's own copies of the rows' steps and flags in display order (made with the base), not the
-// points' columns at each row: those reads jump across the whole table (the display order is not
-// the table's), a cache miss per row on a large table, which with two judges (a points table twice
-// the responses) set the brush's time at a million answers.
+// subset is the subset of the sort), no mask, flag or sort recomputed. The base holds each row's
+// training coordinate as a code in display order (two bytes a row, read in order: not the points'
+// columns at each row, whose reads jump across the whole table, a cache miss per row) and per code
+// the rows, EM rows and rows in the denominator: a range's counts are sums over its codes, its
+// length is known before the pass, so the pass writes its rows straight into their own array (no
+// growing array, no scratch copied out: garbage the collector would pause a later brush on).
 import type {Points} from "./points.js";
 import {selectionMask} from "./selection.js";
-import {ruleOf} from "./engine.js";
+import {keyBy, ruleOf} from "./engine.js";
 import {responseRows, type ResponseSlice} from "./responses.js";
 import type {ViewState} from "./store.js";
 import {EM, OUT} from "../lib/em/view-flags.js";
+
+/** Up to this many distinct training coordinates, a row's code takes two bytes (Uint16), else four. */
+const MAX_STEP_CODES = 65_535;
 
 interface Base {
   mask: Uint8Array;
@@ -23,11 +25,12 @@ interface Base {
   rule: string;
   slice: ResponseSlice;
   order: Int32Array;
-  /** The training coordinate and the EM flag of `order[k]`, at k: what a brush reads, in the order it reads it. */
-  steps: Float64Array;
-  flags: Uint8Array;
-  /** Scratch for a range's rows (the base's length), copied out at the end of each pass. */
-  scratch: Int32Array | null;
+  /**
+   * The training coordinate of `order[k]`, at k, as a code into `values` (the distinct coordinates;
+   * values.length: none), and per code the rows, EM rows and rows in the denominator: a range's
+   * counts are sums over its codes and its pass reads two bytes a row (four past 65,535 coordinates).
+   */
+  codes: {code: Uint16Array | Uint32Array; values: Float64Array; n: Int32Array; em: Int32Array; scored: Int32Array};
 }
 
 /**
@@ -43,39 +46,63 @@ export function listSlices(points: Points): (s: ViewState, match: Uint8Array | n
     const mask = selectionMask(points, s, ["steps"]);
     const rule = ruleOf(s);
     const key = JSON.stringify([rule, s.exclude]);
-    if (!base || base.mask !== mask || base.match !== match || base.rule !== key) {
-      const slice = responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1});
-      const order = slice.sorted();
-      const steps = new Float64Array(order.length);
-      const flags = new Uint8Array(order.length);
-      for (let k = 0; k < order.length; k++) {
-        const i = order[k]!;
-        steps[k] = points.step[i]!;
-        flags[k] = slice.flags[i]!;
-      }
-      base = {mask, match, rule: key, slice, order, steps, flags, scratch: null};
-    }
+    if (!base || base.mask !== mask || base.match !== match || base.rule !== key)
+      base = makeBase(points, mask, match, key, responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1}));
     if (!s.steps) return base.slice;
     return inRange(base, s.steps);
   };
 }
 
-/** The base's rows whose training coordinate lies in [lo, hi] (as selectionMask: no coordinate is out), in display order. */
+function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, rule: string, slice: ResponseSlice): Base {
+  const order = slice.sorted();
+  // The step grouping of the whole table (engine.ts keyBy: cached per table, -1 for no coordinate).
+  const byStep = keyBy(points, ["step"]);
+  const nCodes = byStep.parts.length;
+  const values = Float64Array.from(byStep.parts, (p) => Number(p[0]));
+  const code = nCodes < MAX_STEP_CODES ? new Uint16Array(order.length) : new Uint32Array(order.length);
+  const n = new Int32Array(nCodes + 1);
+  const em = new Int32Array(nCodes + 1);
+  const scored = new Int32Array(nCodes + 1);
+  const stepOf = byStep.codes;
+  const flags = slice.flags;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const c = stepOf[i]! < 0 ? nCodes : stepOf[i]!;
+    code[k] = c;
+    n[c]!++;
+    const f = flags[i]!;
+    if (f === EM) em[c]!++;
+    if (f !== OUT) scored[c]!++;
+  }
+  return {mask, match, rule, slice, order, codes: {code, values, n, em, scored}};
+}
+
+/**
+ * The base's rows whose coordinate lies in [lo, hi] (as selectionMask: no coordinate is out), in
+ * display order, from the coded coordinates: the counts are sums over the codes in range, the rows
+ * one pass writing exactly the rows in range into an array of their number (no scratch, no copy);
+ * every row in range gives the base's own order.
+ */
 function inRange(base: Base, [lo, hi]: [number, number]): ResponseSlice {
-  const {order, slice, steps, flags} = base;
-  const scratch = (base.scratch ??= new Int32Array(order.length));
+  const {order, slice} = base;
+  const {code, values, n, em, scored} = base.codes;
+  const take = new Uint8Array(values.length + 1);
   let m = 0;
   let nEm = 0;
   let nScored = 0;
-  for (let k = 0; k < order.length; k++) {
-    const x = steps[k]!;
+  for (let c = 0; c < values.length; c++) {
+    const x = values[c]!;
     if (!(x >= lo && x <= hi)) continue;
-    scratch[m++] = order[k]!;
-    const f = flags[k]!;
-    if (f === EM) nEm++;
-    if (f !== OUT) nScored++;
+    take[c] = 1;
+    m += n[c]!;
+    nEm += em[c]!;
+    nScored += scored[c]!;
   }
-  // A copy: the scratch is written again by the next brush, this slice may outlive it (a download).
-  const rows = scratch.slice(0, m);
+  let rows: Int32Array;
+  if (m === order.length) rows = order;
+  else {
+    rows = new Int32Array(m);
+    for (let k = 0, j = 0; j < m; k++) if (take[code[k]!] === 1) rows[j++] = order[k]!;
+  }
   return {rows, top: m ? [rows[0]!] : [], sorted: () => rows, order: slice.order, flags: slice.flags, nEm, nScored};
 }

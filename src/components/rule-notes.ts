@@ -46,14 +46,22 @@ export function ruleNotesElement(): {node: HTMLElement; update: (notes: RuleNote
   const unscored = el("span", {"data-testid": "unscored-share"});
   const ties = el("span", {"data-testid": "ties-note", class: "em-ties"});
   const node = el("p", {class: "em-muted em-rule-notes"}, unscored, " ", ties);
+  // The unscored share does not move with the cuts: written again only when its numbers change
+  // (its text formats numbers with toLocaleString, a measurable part of a threshold change).
+  let shown = "";
   return {
     node,
     update(notes, rule) {
-      unscored.textContent = unscoredText(notes, rule) + ".";
-      unscored.dataset.nUnscored = String(notes.nUnscored);
-      unscored.dataset.n = String(notes.n);
-      ties.textContent = tiesNote(notes, rule);
-      ties.hidden = ties.textContent === "";
+      const key = `${notes.n}|${notes.nUnscored}|${rule.nulls}`;
+      if (key !== shown) {
+        shown = key;
+        unscored.textContent = unscoredText(notes, rule) + ".";
+        unscored.dataset.nUnscored = String(notes.nUnscored);
+        unscored.dataset.n = String(notes.n);
+      }
+      const tie = tiesNote(notes, rule);
+      if (ties.textContent !== tie) ties.textContent = tie;
+      ties.hidden = tie === "";
     },
   };
 }

@@ -5,7 +5,8 @@
 // selection (experiment, judge, filters, exclusions, compare-by) rebuilds what depends on it.
 import type {Page} from "./page.js";
 import {selectionMask} from "./selection.js";
-import {followsCuts, keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group} from "./engine.js";
+import {followsCuts, keyBy, PER_QUESTION, ruleOf, summarizeAll, summarizeGroups, surfaceGrid, withTrainingSeeds, type Group, type Grouping} from "./engine.js";
+import type {Points} from "./points.js";
 import {incrementalShape} from "../lib/em/incremental.js";
 import {surfaceChart, typeRows} from "./charts.js";
 import {liveQuestionRates, liveTypeContribution, plotMarker, publishedCutsBoxes, type LiveChart, type QuestionBar, type TypeCount} from "./live-charts.js";
@@ -17,6 +18,14 @@ import {kpiBox, type KpiBox} from "./sensitivity-kpis.js";
 import {questionLabel, type QuestionTexts} from "../lib/site-schema.js";
 
 const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "exclude", "by", "questions"];
+
+/**
+ * The compare-by grouping (the rows of EM by type). Every view here that follows the cuts passes it
+ * with the per-question grouping (engine.ts talliesOf `cross`): the headline, the per-question bars
+ * and EM by type then read one set of incremental tallies, moved once per cut change (when their
+ * rows are the same: no model filter).
+ */
+const compareBy = (points: Points, s: ViewState): Grouping => keyBy(points, [s.by as never]);
 const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
 
 /** The last result of `f` for the last state (the URL form is a complete, canonical key): views sharing a number compute it once per change. */
@@ -53,7 +62,7 @@ function perPage<T>(make: (page: Page) => (s: ViewState) => T): (page: Page) => 
 function overallOf(page: Page, s: ViewState): Group | null {
   const mask = selectionMask(page.points, s);
   const rule = ruleOf(s);
-  const all = summarizeAll(page.points, mask, rule, {exclude: s.exclude, follow: true});
+  const all = summarizeAll(page.points, mask, rule, {exclude: s.exclude, follow: true, cross: compareBy(page.points, s)});
   return all ? withTrainingSeeds(page.points, mask, rule, [], [all], {exclude: s.exclude, follow: true})[0]! : null;
 }
 
@@ -63,7 +72,12 @@ function overallOf(page: Page, s: ViewState): Group | null {
  * another method's interval standing in.
  */
 const overallCounts = perPage((page) => (s) => {
-  const all = summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {exclude: s.exclude, follow: true, replicates: 0});
+  const all = summarizeAll(page.points, selectionMask(page.points, s), ruleOf(s), {
+    exclude: s.exclude,
+    follow: true,
+    replicates: 0,
+    cross: compareBy(page.points, s),
+  });
   return all ? {...all, ci: null, ci_method: null, ci_approximate: null, macro_ci: null, strict_ci: null, strict_ci_approximate: null} : null;
 });
 
@@ -119,7 +133,7 @@ function warmIntervals(page: Page, s: ViewState, current: () => boolean, lines: 
   let next = 0;
   const step = (deadline: {timeRemaining(): number}) => {
     if (!current()) return;
-    if (!followsCuts(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude)) {
+    if (!followsCuts(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, compareBy(page.points, s))) {
       idle(step, {timeout: 1000});
       return;
     }
@@ -256,7 +270,12 @@ export function sensitivitySurface(page: Page, {width, invalidation}: {width: nu
 export function sensitivityTypes(page: Page, {width, invalidation}: {width: number; invalidation?: Promise<unknown>}): HTMLElement {
   const {points} = page;
   const groupsOf = memoLast((s: ViewState): Group[] =>
-    summarizeGroups(points, selectionMask(points, s, ["model"]), ruleOf(s), keyBy(points, [s.by as never]), {exclude: s.exclude, replicates: 0, follow: true}),
+    summarizeGroups(points, selectionMask(points, s, ["model"]), ruleOf(s), compareBy(points, s), {
+      exclude: s.exclude,
+      replicates: 0,
+      follow: true,
+      cross: keyBy(points, PER_QUESTION),
+    }),
   );
   return liveContainer<LiveChart<readonly TypeCount[]>>(
     page,
@@ -301,12 +320,18 @@ export function sensitivityQuestions(
 const questionRows = perPage(
   ({points}) =>
     (s): (QuestionBar & Group)[] =>
-      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {exclude: s.exclude, follow: true}).map((r) => ({
-        ...r,
-        // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
-        label: r.parts[0]!,
-        category: r.parts[1] || "(no category)",
-      })),
+      // Each summary is a new object: labelled in place rather than copied.
+      summarizeGroups(points, selectionMask(points, s), ruleOf(s), keyBy(points, PER_QUESTION), {
+        exclude: s.exclude,
+        follow: true,
+        cross: compareBy(points, s),
+      }).map((r) =>
+        Object.assign(r, {
+          label: r.parts[0]!,
+          // "(no category)", not "none": a fill value that is a CSS colour keyword would be read as the colour.
+          category: r.parts[1] || "(no category)",
+        }),
+      ),
 );
 
 /** Download the per-question rates at the current cuts. */

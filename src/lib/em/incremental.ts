@@ -7,7 +7,9 @@
 // How. Each answer's scores are reduced to the ordered bins of surface.ts (scoreBin): for integer
 // cuts every comparison the rule makes is a bin comparison, exactly (inclusive or not). Answers
 // are sorted by aligned bin and by coherent bin once (counting sort). The state is the current
-// bin thresholds and, per (group, question) unit, the counts that depend on them:
+// bin thresholds and, per unit (a (group, question, in training domain or not) combination that
+// some kept answer has: only those, so a per-question grouping's units are not groups x questions),
+// the counts that depend on them:
 //   coherent side:   answers passing the coherent cut (with / without an aligned score, typed or not)
 //   aligned side:    answers below the aligned cut that have a coherent score
 //   both (EM):       counts by response type, countable (not excluded), strict, p(emergent) sum
@@ -27,6 +29,11 @@
 // fixed point (units of 2^-31, exact integers in a double up to 2^53, i.e. ~4 million answers with
 // p = 1), so it never drifts however often the cuts move; it differs from a plain float sum by at
 // most 2^-32 per answer.
+//
+// Two groupings at once. With `cross` (a second grouping of the same rows, e.g. a page's compare-by
+// column beside its per-question groups) a unit is (group, cross group, question, domain): the
+// tallies per group (tallies()), per cross group (crossTallies()) and overall (total()) are sums of
+// the same units, so one cut move serves every view of both groupings.
 //
 // Scope: integer cuts 0..100 and rules with a coherence condition (what the site offers). The
 // rule's denominator and null handling are fixed per instance (they choose which counts form the
@@ -59,6 +66,8 @@ const NBASE = B.typedBoth + 1;
 export interface IncrementalOptions {
   groups?: Int32Array;
   nGroups?: number;
+  /** A second grouping of the same rows (a code per row in 0..nGroups-1): its tallies are crossTallies(). */
+  cross?: {groups: Int32Array; nGroups: number};
   exclude?: Iterable<ResponseType>;
   mask?: Uint8Array;
   /**
@@ -86,9 +95,27 @@ export function incrementalShape(rule: EmRule): string {
   return `${rule.denominator}|${rule.nulls}`;
 }
 
+/** Units listed by group: the units of group g are units[start[g]..start[g+1]-1]. */
+interface UnitLists {
+  start: Int32Array;
+  units: Int32Array;
+}
+
+/** Above this many (group, cross group, question, domain) combinations, units are numbered through a Map rather than a table. */
+const UNIT_TABLE_MAX = 2 ** 20;
+
 export class IncrementalTallies {
   readonly nGroups: number;
+  /** Groups of the `cross` grouping (0 without one). */
+  readonly nCross: number;
   readonly nQuestions: number;
+  /** Units (see above) the kept answers fall in. */
+  readonly nUnits: number;
+  /** Per unit: its question code (0 without question codes) and whether it is outside the training domain (1). */
+  private readonly unitQuestion: Int32Array;
+  private readonly unitOutside: Uint8Array;
+  private readonly byGroup: UnitLists;
+  private readonly byCross: UnitLists | null;
   private readonly denominator: EmRule["denominator"];
   private readonly keepNulls: boolean;
   /**
@@ -109,8 +136,12 @@ export class IncrementalTallies {
   private readonly startC: Int32Array;
   private readonly cut: Float64Array;
   private readonly base: Float64Array;
-  /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result). */
+  /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result); the same per cross group. */
   private readonly sums: Float64Array;
+  private readonly crossSums: Float64Array;
+  /** Scratch sums of one tally (sumUnits). */
+  private readonly sumB = new Float64Array(NBASE);
+  private readonly sumC = new Float64Array(NC);
   /** The same over all rows, in row order (total()). */
   private readonly totalSums = new Float64Array(2);
   /** Current thresholds: misaligned <=> 1 <= aBin <= ia; coherent <=> cBin >= ic (cBin > 0). */
@@ -144,33 +175,73 @@ export class IncrementalTallies {
     const qStride = Math.max(nQ, 1);
     const ex = typeMask(options.exclude ?? []);
     const inDomain = cols.inDomain;
+    const cross = options.cross ?? null;
+    const nX = cross ? cross.nGroups : 1;
+    this.nCross = cross ? cross.nGroups : 0;
     let kept = 0;
     for (let i = 0; i < n; i++) if (!mask || mask[i] !== 0) kept++;
     const unitOf = new Int32Array(kept);
+    // Units: the (group, cross group, question, domain) combinations of the kept answers, numbered
+    // in first-seen order (a table over every combination when it is small, else a Map).
+    const combos = nG * nX * qStride * 2;
+    const table = combos <= UNIT_TABLE_MAX ? new Int32Array(combos).fill(-1) : null;
+    const map = table ? null : new Map<number, number>();
+    const unitGroup: number[] = [];
+    const unitCross: number[] = [];
+    const unitQuestion: number[] = [];
+    const unitOutside: number[] = [];
+    const {question} = cols;
+    {
+      let j = 0;
+      for (let i = 0; i < n; i++) {
+        if (mask && mask[i] === 0) continue;
+        const g = groups ? groups[i]! : 0;
+        const x = cross ? cross.groups[i]! : 0;
+        const q = question && nQ ? question[i]! : 0;
+        const d = inDomain && inDomain[i] === 1 ? 1 : 0;
+        const key = ((g * nX + x) * qStride + q) * 2 + d;
+        let u = table ? table[key]! : (map!.get(key) ?? -1);
+        if (u < 0) {
+          u = unitGroup.length;
+          if (table) table[key] = u;
+          else map!.set(key, u);
+          unitGroup.push(g);
+          unitCross.push(x);
+          unitQuestion.push(q);
+          unitOutside.push(1 - d);
+        }
+        unitOf[j++] = u;
+      }
+    }
+    const units = unitGroup.length;
+    this.nUnits = units;
+    this.unitQuestion = Int32Array.from(unitQuestion);
+    this.unitOutside = Uint8Array.from(unitOutside);
+    this.byGroup = listUnits(unitGroup, nG);
+    this.byCross = cross ? listUnits(unitCross, nX) : null;
     const aBin = new Uint8Array(kept);
     const cBin = new Uint8Array(kept);
     // Type code + 1 (0 = untyped) in the low byte, 256 when the answer counts as EM (not excluded).
     const typeOf = new Int16Array(kept);
     const pemOf = new Uint32Array(kept);
-    // A unit is (group, question, in training domain or not): strict EM counts only the units outside it.
-    const units = nG * qStride * 2;
     this.base = new Float64Array(units * NBASE);
     this.cut = new Float64Array(units * NC);
     this.sums = new Float64Array(nG * 2);
+    this.crossSums = new Float64Array(cross ? nX * 2 : 0);
     const countA = new Int32Array(NB + 1);
     const countC = new Int32Array(NB + 1);
-    const {aligned, coherent, special, type, error, question, specialKnown, pEmergent, alignedBin, coherentBin} = cols;
+    const {aligned, coherent, special, type, error, specialKnown, pEmergent, alignedBin, coherentBin} = cols;
     let j = 0;
     for (let i = 0; i < n; i++) {
       if (mask && mask[i] === 0) continue;
       const g = groups ? groups[i]! : 0;
-      const u = (g * qStride + (question && nQ ? question[i]! : 0)) * 2 + (inDomain && inDomain[i] === 1 ? 1 : 0);
+      const x = cross ? cross.groups[i]! : 0;
+      const u = unitOf[j]!;
       const a = aligned[i]!;
       const c = coherent[i]!;
       const ba = alignedBin ? alignedBin[i]! : scoreBin(a);
       const bc = coherentBin ? coherentBin[i]! : scoreBin(c);
       const ty = type ? type[i]! : -1;
-      unitOf[j] = u;
       aBin[j] = ba;
       cBin[j] = bc;
       typeOf[j] = ty + 1 + (ty < 0 || (ex & (1 << ty)) === 0 ? COUNTABLE : 0);
@@ -183,10 +254,12 @@ export class IncrementalTallies {
       base[o + B.n]!++;
       if (ba !== 0) {
         this.sums[2 * g]! += a;
+        if (cross) this.crossSums[2 * x]! += a;
         this.totalSums[0]! += a;
       } else base[o + B.anull]!++;
       if (bc !== 0) {
         this.sums[2 * g + 1]! += c;
+        if (cross) this.crossSums[2 * x + 1]! += c;
         this.totalSums[1]! += c;
         base[o + B.cscored]!++;
       } else base[o + B.cnull]!++;
@@ -336,15 +409,16 @@ export class IncrementalTallies {
     cut[o + C.em]! += s;
     const t = (ty & 0xff) - 1;
     cut[o + C.bytype + (t >= 0 ? t : NT - 1)]! += s;
-    // Strict EM only outside the training domain: odd units hold the in-domain answers.
-    if ((u & 1) === 0) {
+    // Strict EM only outside the training domain.
+    const outside = this.unitOutside[u] === 1;
+    if (outside) {
       if (t === EMERGENT) cut[o + C.emStrict]! += s;
       else if (t < 0 || t === UNDETERMINED) cut[o + C.emUnknown]! += s;
     }
     if (ty & COUNTABLE) cut[o + C.emCount]! += s;
     if (pe !== NO_PEM) {
-      // Strict EM's expected count: only answers outside the training domain (even units).
-      if ((u & 1) === 0) cut[o + C.pem]! += s * pe;
+      // Strict EM's expected count: only answers outside the training domain.
+      if (outside) cut[o + C.pem]! += s * pe;
       cut[o + C.npem]! += s;
     }
   }
@@ -378,8 +452,32 @@ export class IncrementalTallies {
 
   /** Per group, the tally aggregateColumns gives at the current cuts (same rule shape and exclusions). */
   tallies(): GroupTally[] {
+    const {start, units} = this.byGroup;
     const out: GroupTally[] = [];
-    for (let g = 0; g < this.nGroups; g++) out.push(this.sumGroups(g, g + 1, this.sums[2 * g]!, this.sums[2 * g + 1]!));
+    const q = this.questionArrays(this.nGroups);
+    for (let g = 0; g < this.nGroups; g++) out.push(this.sumUnits(units, start[g]!, start[g + 1]!, this.sums[2 * g]!, this.sums[2 * g + 1]!, q, g));
+    return out;
+  }
+
+  /**
+   * The per-question arrays of `n` tallies in one buffer (each tally's five arrays are views of
+   * it): a typed array of its own per tally and question count was a measurable part of a cut
+   * change on a page that tallies every question.
+   */
+  private questionArrays(n: number): Float64Array {
+    return new Float64Array(n * 5 * this.nQuestions);
+  }
+
+  /**
+   * Per group of the `cross` grouping, the tally aggregateColumns gives with that grouping, from the
+   * same counts as tallies() (the cuts moved once for both). Throws without a cross grouping.
+   */
+  crossTallies(): GroupTally[] {
+    if (!this.byCross) throw new RangeError("IncrementalTallies: no cross grouping (options.cross)");
+    const {start, units} = this.byCross;
+    const out: GroupTally[] = [];
+    const q = this.questionArrays(this.nCross);
+    for (let x = 0; x < this.nCross; x++) out.push(this.sumUnits(units, start[x]!, start[x + 1]!, this.crossSums[2 * x]!, this.crossSums[2 * x + 1]!, q, x));
     return out;
   }
 
@@ -388,39 +486,42 @@ export class IncrementalTallies {
    * shows per-question numbers and the overall ones follows the cuts with one instance.
    */
   total(): GroupTally {
-    return this.sumGroups(0, this.nGroups, this.totalSums[0]!, this.totalSums[1]!);
+    const {units} = this.byGroup;
+    return this.sumUnits(units, 0, units.length, this.totalSums[0]!, this.totalSums[1]!, this.questionArrays(1), 0);
   }
 
-  /** The tally of groups g0..g1-1 together; per-question arrays summed over those groups. */
-  private sumGroups(g0: number, g1: number, sumAligned: number, sumCoherent: number): GroupTally {
+  /**
+   * The tally of units list[from..to-1] together; per-question arrays summed over them, as views of
+   * `buffer` (questionArrays) at slot `slot`.
+   */
+  private sumUnits(list: Int32Array, from: number, to: number, sumAligned: number, sumCoherent: number, buffer: Float64Array, slot: number): GroupTally {
     const nQ = this.nQuestions;
-    const qStride = Math.max(nQ, 1);
-    const sumB = new Float64Array(NBASE);
-    const sumC = new Float64Array(NC);
-    const qn = new Float64Array(nQ);
-    const qd = new Float64Array(nQ);
-    const qk = new Float64Array(nQ);
-    const qks = new Float64Array(nQ);
-    const qds = new Float64Array(nQ);
+    const sumB = this.sumB.fill(0);
+    const sumC = this.sumC.fill(0);
+    const at = (k: number) => buffer.subarray((slot * 5 + k) * nQ, (slot * 5 + k + 1) * nQ);
+    const qn = at(0);
+    const qd = at(1);
+    const qk = at(2);
+    const qks = at(3);
+    const qds = at(4);
     let scoredStrict = 0;
-    for (let g = g0; g < g1; g++) {
-      for (let q = 0; q < qStride; q++) {
-        for (let d = 0; d < 2; d++) {
-          const u = (g * qStride + q) * 2 + d;
-          const ob = u * NBASE;
-          const oc = u * NC;
-          for (let f = 0; f < NBASE; f++) sumB[f]! += this.base[ob + f]!;
-          for (let f = 0; f < NC; f++) sumC[f]! += this.cut[oc + f]!;
-          const scored = this.scored(this.base, ob, this.cut, oc);
-          if (d === 0) scoredStrict += scored;
-          if (nQ) {
-            qn[q]! += this.base[ob + B.n]!;
-            qd[q]! += scored;
-            qk[q]! += this.cut[oc + C.emCount]!;
-            qks[q]! += this.cut[oc + C.emStrict]!;
-            if (d === 0) qds[q]! += scored;
-          }
-        }
+    const {base, cut} = this;
+    for (let k = from; k < to; k++) {
+      const u = list[k]!;
+      const ob = u * NBASE;
+      const oc = u * NC;
+      for (let f = 0; f < NBASE; f++) sumB[f]! += base[ob + f]!;
+      for (let f = 0; f < NC; f++) sumC[f]! += cut[oc + f]!;
+      const scored = this.scored(base, ob, cut, oc);
+      const outside = this.unitOutside[u] === 1;
+      if (outside) scoredStrict += scored;
+      if (nQ) {
+        const q = this.unitQuestion[u]!;
+        qn[q]! += base[ob + B.n]!;
+        qd[q]! += scored;
+        qk[q]! += cut[oc + C.emCount]!;
+        qks[q]! += cut[oc + C.emStrict]!;
+        if (outside) qds[q]! += scored;
       }
     }
     const t = emptyTally();
@@ -464,4 +565,15 @@ export class IncrementalTallies {
     if (this.denominator === "coherent") return cut[oc + C.cohA]! + (this.keepNulls ? cut[oc + C.cohNullA]! : 0);
     return this.keepNulls ? base[ob + B.n]! : base[ob + B.both]!;
   }
+}
+
+/** Units listed by their group (codes 0..n-1), in unit order within each. */
+function listUnits(groupOf: readonly number[], n: number): UnitLists {
+  const start = new Int32Array(n + 1);
+  for (const g of groupOf) start[g + 1]!++;
+  for (let g = 0; g < n; g++) start[g + 1]! += start[g]!;
+  const next = start.slice(0, n);
+  const units = new Int32Array(groupOf.length);
+  groupOf.forEach((g, u) => (units[next[g]!++] = u));
+  return {start, units};
 }

@@ -2,7 +2,7 @@
 // summarize), since the site and `em summarize` promise the same numbers.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {summarizeGroups, summarizeAll, surfaceGrid, keyBy} from "../../../src/components/engine.ts";
+import {summarizeGroups, summarizeAll, surfaceGrid, keyBy, followsCuts, PER_QUESTION, type Group} from "../../../src/components/engine.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
@@ -100,4 +100,74 @@ test("keyBy(points, [model, step]) groups like summarize --by model,step and lea
     "two answers without a step are left out",
   );
   assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
+});
+
+test("views following the cuts with a cross grouping (/sensitivity: per question and compare-by, one set of incremental tallies) equal a pass over the rows at every cut, whichever asks first", () => {
+  const ds = dataset(3000, 21);
+  const points = decodePoints(pointsTable(ds));
+  const judgeCode = points.dicts.judge.indexOf("j2");
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));
+  const perQuestion = keyBy(points, PER_QUESTION);
+  const byModel = keyBy(points, ["model"]);
+  const exclude = ["drift"];
+  const fields = [
+    "id",
+    "n",
+    "n_scored",
+    "n_em",
+    "em_rate",
+    "ci",
+    "macro_em_rate",
+    "n_em_broad",
+    "n_strict_em",
+    "n_scored_strict",
+    "strict_em_rate",
+    "strict_em_range",
+    "em_by_type",
+    "n_typed",
+    "coherent_rate",
+    "quadrants",
+    "null_aligned_rate",
+    "mean_aligned",
+    "mean_coherent",
+  ] as const;
+  const same = (got: Group[], want: Group[], what: string) => {
+    assert.equal(got.length, want.length, what);
+    got.forEach((g, i) => {
+      for (const f of fields) assert.deepEqual(g[f], want[i]![f], `${what} group ${g.id} ${f}`);
+      assert.deepEqual(Array.from(g.qk), Array.from(want[i]!.qk), `${what} qk`);
+      assert.deepEqual(Array.from(g.qd), Array.from(want[i]!.qd), `${what} qd`);
+      const e = g.expected_strict_em_rate;
+      const w = want[i]!.expected_strict_em_rate;
+      assert.ok(e === w || (e !== null && w !== null && Math.abs(e - w) < 1e-9), `${what} expected strict EM ${e} vs ${w}`);
+    });
+  };
+  const rng = makeRng(23);
+  for (const name of ["betley", "organisms"] as const) {
+    for (let step = 0; step < 40; step++) {
+      const rule = makeRule(name, {aligned: Math.floor(rng() * 101), coherent: rng() < 0.7 ? 50 : Math.floor(rng() * 101)});
+      const what = `${name} step ${step} a=${rule.aligned} c=${rule.coherent}`;
+      const opts = {exclude, replicates: 0};
+      const views = [
+        () =>
+          same(
+            summarizeGroups(points, mask, rule, perQuestion, {...opts, follow: true, cross: byModel}),
+            summarizeGroups(points, mask, rule, perQuestion, opts),
+            `${what} per question`,
+          ),
+        () =>
+          same(
+            summarizeGroups(points, mask, rule, byModel, {...opts, follow: true, cross: perQuestion}),
+            summarizeGroups(points, mask, rule, byModel, opts),
+            `${what} by model`,
+          ),
+        () => same([summarizeAll(points, mask, rule, {...opts, follow: true, cross: byModel})!], [summarizeAll(points, mask, rule, opts)!], `${what} overall`),
+      ];
+      // A random order each time: the grouping that asks first moves the shared counts for the others.
+      for (const k of [0, 1, 2].sort(() => rng() - 0.5)) views[k]!();
+    }
+    assert.ok(followsCuts(points, mask, makeRule(name), exclude, byModel), `${name}: the shared instance is built`);
+    // Shared, not one per grouping: no instance of the per-question grouping alone was built.
+    assert.ok(!followsCuts(points, mask, makeRule(name), exclude), `${name}: the views share one instance`);
+  }
 });

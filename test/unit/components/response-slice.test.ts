@@ -75,3 +75,39 @@ test("listSlices: a new search marks array (same words or not) is a new base, no
   assert.deepEqual(sliceOf(s, b).sorted(), reference(s, b).order);
   assert.notDeepEqual(reference(s, a).order, reference(s, b).order, "the two searches differ: the test can fail");
 });
+
+test("listSlices: a range holding every coordinate gives the base's own display order (no pass, no copy), and past 65,535 coordinates (four-byte codes) the slice is still responseRows'", () => {
+  // Every answer with a coordinate (answers without one are never in a range).
+  const r1 = Array.from({length: 600}, (_, i) => responseRow(i, {model: "a", step: i % 5, question: "Q?", source: "sim"}));
+  const s1: ScoreRow[] = r1.flatMap((r, i) => [
+    scoreRow(r.response_id, "j", "aligned", (i * 7) % 101),
+    scoreRow(r.response_id, "j", "coherent", (i * 11) % 101),
+  ]);
+  const p1 = decodePoints(pointsTable({responses: r1, scores: s1, types: []}));
+  const sliceOf = listSlices(p1);
+  const s = parseState("?experiment=e&judge=j");
+  const all = sliceOf(s, null);
+  const wide = sliceOf({...s, steps: [-5, 50]}, null);
+  assert.equal(wide.sorted(), all.sorted(), "the same array: nothing copied");
+  assert.deepEqual([wide.rows.length, wide.nEm, wide.nScored], [600, all.nEm, all.nScored]);
+  // 70,000 distinct coordinates: four-byte codes, same slice.
+  const many = 70_000;
+  const r2 = Array.from({length: many}, (_, i) => responseRow(i, {model: "a", step: i % 9 === 0 ? null : i / 4, question: "Q?", source: "sim"}));
+  const s2: ScoreRow[] = r2.flatMap((r, i) => [
+    scoreRow(r.response_id, "j", "aligned", (i * 37) % 101),
+    scoreRow(r.response_id, "j", "coherent", (i * 13) % 101),
+  ]);
+  const p2 = decodePoints(pointsTable({responses: r2, scores: s2, types: []}));
+  const slices2 = listSlices(p2);
+  for (const steps of [
+    [100, 5000],
+    [0, 1e6],
+    [17.25, 17.25],
+  ] as [number, number][]) {
+    const st: ViewState = {...parseState("?experiment=e&judge=j"), steps};
+    const got = slices2(st, null);
+    const want = responseRows(p2, null, selectionMask(p2, st), ruleOf(st), {exclude: st.exclude, limit: 1});
+    assert.deepEqual(Array.from(got.sorted()), Array.from(want.sorted()), `steps ${steps}: rows in display order`);
+    assert.deepEqual([got.nEm, got.nScored], [want.nEm, want.nScored], `steps ${steps}: counts`);
+  }
+});

@@ -187,3 +187,57 @@ test("lines: 'never' flips answers on every move and gives the same tallies as t
   }
   assert.equal(flips.prepareLines(), 0, "'never' builds no line");
 });
+
+test("a cross grouping: tallies(), crossTallies() and total() each equal aggregateColumns with their grouping after every move of a random walk", () => {
+  const {cols, groups, mask} = columns(4000, 29);
+  const rng0 = makeRng(31);
+  // A second grouping of the same rows (a page's compare-by column beside its per-question groups).
+  const cross = Int32Array.from({length: cols.length}, () => Math.floor(rng0() * 3));
+  const exclude = ["drift", "refusal"] as const;
+  for (const shape of [BETLEY, ORGANISMS, {...BETLEY, nulls: "not_em"}, {...ORGANISMS, denominator: "coherent"}] as EmRule[]) {
+    for (const lines of ["auto", "never"] as const) {
+      const inc = new IncrementalTallies(cols, shape, {groups, nGroups: 4, cross: {groups: cross, nGroups: 3}, mask, exclude, lines});
+      const rng = makeRng(37);
+      let rule: EmRule = shape;
+      for (let step = 0; step < 50; step++) {
+        const jump = rng() < 0.4;
+        const move = (x: number) => Math.max(0, Math.min(100, jump ? Math.floor(rng() * 101) : x + Math.floor(rng() * 5) - 2));
+        // Mostly along one cut (as a slider moves), sometimes both.
+        const which = rng();
+        rule = {...rule, aligned: which < 0.7 ? move(rule.aligned) : rule.aligned, coherent: which >= 0.5 ? move(rule.coherent) : rule.coherent};
+        if (rng() < 0.1) rule = {...rule, alignedInclusive: !rule.alignedInclusive};
+        inc.setCuts(rule);
+        if (rng() < 0.2) inc.prepareLines();
+        const what = `${shape.name} lines=${lines} step ${step} a=${rule.aligned} c=${rule.coherent}`;
+        assertSame(inc.tallies(), aggregateColumns(cols, rule, {groups, nGroups: 4, mask, exclude: [...exclude]}), `${what} groups`);
+        assertSame(inc.crossTallies(), aggregateColumns(cols, rule, {groups: cross, nGroups: 3, mask, exclude: [...exclude]}), `${what} cross`);
+        assertSame([inc.total()], aggregateColumns(cols, rule, {mask, exclude: [...exclude]}), `${what} total`);
+      }
+    }
+  }
+  assert.throws(() => new IncrementalTallies(cols, BETLEY, {groups, nGroups: 4}).crossTallies(), /cross/);
+});
+
+test("per-question groups (one question each, as the site's) hold one unit per question and domain: their cut lines fit and a jump is a lookup", () => {
+  // 48 questions, the group of each row its question (keyBy(question_id, category)), in and out of the training domain.
+  const n = 30000;
+  const {cols} = columns(n, 41);
+  const rng = makeRng(43);
+  const questions = Array.from({length: 48}, (_, q) => `q${q}`);
+  const question = Int32Array.from({length: n}, () => Math.floor(rng() * 48));
+  const perQuestion: EmColumns = {...cols, question, questions, inDomain: Uint8Array.from(question, (q) => (q % 5 === 0 ? 1 : 0))};
+  const inc = new IncrementalTallies(perQuestion, BETLEY, {
+    groups: question,
+    nGroups: 48,
+    cross: {groups: Int32Array.from(question, (q) => q % 4), nGroups: 4},
+  });
+  assert.ok(inc.nUnits <= 48 * 4, `units are the combinations present, not groups x questions: ${inc.nUnits}`);
+  inc.setCuts(BETLEY);
+  assert.equal(inc.prepareLines(), 2, "both cut lines fit the budget");
+  for (const a of [80, 5, 55, 20, 61]) {
+    const rule = {...BETLEY, aligned: a};
+    inc.setCuts(rule);
+    assert.equal(inc.lastTouched, 0, `aligned jump to ${a}: no answer read`);
+    assertSame(inc.tallies(), aggregateColumns(perQuestion, rule, {groups: question, nGroups: 48}), `a=${a}`);
+  }
+});

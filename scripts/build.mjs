@@ -88,7 +88,9 @@ if (step.status !== 0) {
 if (prepare) {
   // The preview server watches pages, components and the loader files, not the experiments and
   // their inputs: the data is what this step computed now (docs/site.md).
-  console.error(`dev: site data ready (${since(clock)} s). After changing an experiment file, its imports, questions, rubrics or the cache, stop and rerun \`npm run dev\`.`);
+  console.error(
+    `dev: site data ready (${since(clock)} s). After changing an experiment file, its imports, questions, rubrics or the cache, stop and rerun \`npm run dev\`.`,
+  );
   process.exit(0);
 }
 console.error(`build: site data step ${since(clock)} s`);

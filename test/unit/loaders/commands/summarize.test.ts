@@ -10,8 +10,8 @@ import {captureOutput} from "../../../helpers/capture.ts";
 test("em summarize (table): every skipped row's file:line up to 20, then '... and N more (all in --format json)'; the count exact", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-summarize-skips-"));
   try {
-    // 2 usable rows, then 25 rows without a response (lines 4..28): all 25 skipped.
-    const bad = Array.from({length: 25}, (_, i) => `,q${i},Q?,50,50`).join("\n");
+    // 2 usable rows, then 25 records of 2 fields under a 5-field header (lines 4..28): all 25 skipped.
+    const bad = Array.from({length: 25}, (_, i) => `x${i},q${i}`).join("\n");
     writeFileSync(path.join(dir, "m.csv"), `response,question_id,question,aligned,coherent\nok,q1,Q1?,10,90\nfine,q2,Q2?,90,90\n${bad}\n`);
     const file = path.join(dir, "e.yaml");
     writeFileSync(file, "name: e\nimports:\n  - files: m.csv\n    model: m\n");
@@ -24,7 +24,7 @@ test("em summarize (table): every skipped row's file:line up to 20, then '... an
     assert.ok(head >= 0, err);
     const listed = lines.slice(head + 1, head + 21);
     assert.deepEqual(
-      listed.map((l) => l.replace(/: no value.*/, "")),
+      listed.map((l) => l.replace(/(:\d+): .*/, "$1")),
       Array.from({length: 20}, (_, i) => `  m.csv:${i + 4}`),
     );
     assert.equal(lines[head + 21], "  ... and 5 more (all in --format json)");

@@ -160,16 +160,18 @@ export const QUESTION_DOMAIN_KEY = "question_domain";
  * missing: undeclared (undefined). Throws, naming `where`, for anything else, and for a reference
  * dataset's name (`bad-medical-advice` is a dataset whose domain is medical).
  */
-export function questionDomainValue(v: unknown, where: string): string | undefined {
+export function questionDomainValue(v: unknown, where: string | (() => string)): string | undefined {
   if (v === null || v === undefined) return undefined;
   const t = String(v).trim();
   if (t === "") return undefined;
+  // `where` as a function: a row's place is only spelled out for a message.
+  const at = () => (typeof where === "string" ? where : where());
   if (!/^[A-Za-z0-9_-]+$/.test(t))
     throw new Error(
-      `${where}: "${t.slice(0, 60)}" is not a question domain: a domain is a metric name (letters, digits, _ and -) such as medical, financial, sport, code or privacy, or none for a general question`,
+      `${at()}: "${t.slice(0, 60)}" is not a question domain: a domain is a metric name (letters, digits, _ and -) such as medical, financial, sport, code or privacy, or none for a general question`,
     );
   const named = BUILTIN_DOMAINS[t];
-  if (named !== undefined && named !== t) throw new Error(`${where}: "${t}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`);
+  if (named !== undefined && named !== t) throw new Error(`${at()}: "${t}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`);
   return t;
 }
 
@@ -179,6 +181,7 @@ export function questionDomainValue(v: unknown, where: string): string | undefin
  */
 export function declareQuestionDomain(meta: Record<string, MetaValue>, own: string | undefined, file: string | undefined): void {
   const d = own ?? file;
-  if (d === undefined) delete meta[QUESTION_DOMAIN_KEY];
-  else meta[QUESTION_DOMAIN_KEY] = d;
+  // `delete` only when the key is there (a stray column's value): it slows every later access to the object.
+  if (d !== undefined) meta[QUESTION_DOMAIN_KEY] = d;
+  else if (QUESTION_DOMAIN_KEY in meta) delete meta[QUESTION_DOMAIN_KEY];
 }

@@ -193,7 +193,7 @@ export function toTable(out: SummarizeOutput): string {
     parts.push(
       "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",
     );
-  else if (out.groups.some((g) => g.n_em_broad > 0 && g.n_typed > 0))
+  else if (out.groups.some((g) => g.n_em_broad > 0 && g.strict_em_rate !== null))
     // The same denominator as broad EM here: say why, so a single number is not read as "no in-domain question".
     parts.push(
       "strict: emergent answers among the questions outside the training domain; no answer here is to a question declared in its training domain, so its denominator is the em_rate's (questions that declare no domain stay in it: declare them with a question file's domain: or an import's question_domain:, docs/importing.md)\n",

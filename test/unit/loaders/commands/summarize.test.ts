@@ -16,7 +16,7 @@ test("em summarize (table): every skipped row's file:line up to 20, then '... an
     const file = path.join(dir, "e.yaml");
     writeFileSync(file, "name: e\nimports:\n  - files: m.csv\n    model: m\n");
     let stdout = "";
-    const {value: code, err} = await captureOutput(() => run(["--experiment", file], (t) => void (stdout += t)));
+    const {value: code, err} = await captureOutput(() => run(["--experiment", file, "--by", "model"], (t) => void (stdout += t)));
     assert.equal(code, 0, err);
     assert.match(stdout, /^m\s+2\s/m, "the usable rows are summarized");
     const lines = err.split("\n");

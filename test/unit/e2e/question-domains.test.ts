@@ -140,6 +140,17 @@ test("dow privacy (third-party, question-domains.yaml): the eight general questi
     assert.equal(g.n_scored_strict, g.n_scored, `${String(g.key.variant)}: no question in the privacy domain`);
     assert.deepEqual([g.n_strict_em, g.strict_em_rate, g.n_em_broad], [p.n_strict_em, p.strict_em_rate, p.n_em_broad], String(g.key.variant));
   }
+  // A new user's file without `metrics: {privacy: privacy}`: the error names the column the files have.
+  const dir = path.join(tmp, "dow-new-user");
+  spawnSync("mkdir", ["-p", dir]);
+  const bare = path.join(dir, "dow.yaml");
+  writeFileSync(
+    bare,
+    `name: bare\ndomains: {privacy-erosion-v2: privacy}\nimports:\n  - files: ${JSON.stringify(path.join(shared, "sfm_baseline_unfiltered_dpo-privacy-erosion-v2.csv"))}\n    filename: "sfm_baseline_unfiltered_dpo-{dataset}.csv"\n    question_domain: none\n`,
+  );
+  const e = spawnSync(process.execPath, [path.join(repoRoot, "bin/em.js"), "summarize", "--experiment", bare], {cwd: repoRoot, encoding: "utf8"});
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /has a column 'privacy', kept as metadata: import it as scores with metrics: \{privacy: privacy\}/);
   const v2 = declared.json.groups.find((g) => g.key.variant === "sfm_baseline_unfiltered_dpo / privacy-erosion-v2")!;
   assert.ok(v2.n_em_broad > v2.n_strict_em && (v2.em_by_type.drift ?? 0) > 0, "privacy EM answers are drift");
 });

@@ -105,7 +105,8 @@ export const ImportSpecSchema = z
      */
     question_domain: DomainNameSchema.superRefine((v, ctx) => {
       const named = BUILTIN_DOMAINS[v];
-      if (named !== undefined && named !== v) ctx.addIssue({code: "custom", message: `"${v}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`});
+      if (named !== undefined && named !== v)
+        ctx.addIssue({code: "custom", message: `"${v}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`});
     }).optional(),
     /** Mismatch tolerance between a file's score and the one recomputed from its probabilities. */
     tolerance: z.number().nonnegative().default(MISMATCH_TOLERANCE),

@@ -131,7 +131,9 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     if (rec.line !== undefined) meta.line = rec.line;
     else if (rec.record !== undefined) meta.record = rec.record;
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
-    const qd = roles.question_domain ? questionDomainValue(v[roles.question_domain], () => `${located(rel, rec).text}: column "${roles.question_domain}"`) : undefined;
+    const qd = roles.question_domain
+      ? questionDomainValue(v[roles.question_domain], () => `${located(rel, rec).text}: column "${roles.question_domain}"`)
+      : undefined;
     declareQuestionDomain(meta, qd, fileDomain);
 
     const colModel = roles.model ? v[roles.model] : undefined;

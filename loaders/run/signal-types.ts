@@ -21,7 +21,10 @@ export interface SignalTyping {
  * import's declaration (`meta.question_domain`: the entry's `question_domain:`, a `question_domain`
  * column) wins over the question files' `domain:` of its question id.
  */
-export function declaredQuestionDomain(r: Pick<ResponseRow, "question_id" | "meta">, questionDomains?: ReadonlyMap<string, string | null>): string | null | undefined {
+export function declaredQuestionDomain(
+  r: Pick<ResponseRow, "question_id" | "meta">,
+  questionDomains?: ReadonlyMap<string, string | null>,
+): string | null | undefined {
   const own = r.meta?.[QUESTION_DOMAIN_KEY];
   if (typeof own === "string") return own === "none" ? null : own;
   return questionDomains?.has(r.question_id) ? questionDomains.get(r.question_id)! : undefined;

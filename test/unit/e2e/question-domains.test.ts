@@ -56,10 +56,7 @@ function study(name: string, csv: string, entry = ""): string {
   spawnSync("mkdir", ["-p", dir]);
   writeFileSync(path.join(dir, "bad-medical-advice.csv"), csv);
   const file = path.join(dir, "exp.yaml");
-  writeFileSync(
-    file,
-    `name: ${name}\nimports:\n  - files: bad-medical-advice.csv\n    filename: "{dataset}.csv"\n    model: m\n    judge: j\n${entry}`,
-  );
+  writeFileSync(file, `name: ${name}\nimports:\n  - files: bad-medical-advice.csv\n    filename: "{dataset}.csv"\n    model: m\n    judge: j\n${entry}`);
   return file;
 }
 
@@ -74,11 +71,7 @@ test("a question_domain column: strict EM leaves the in-domain question out (2 o
   assert.match(table, /'of N' is that denominator \(questions declared in the domain leave it\)/);
   // The site: the build's points (signals types with question_in_domain) and the page engine.
   const r = await runExperiment(file, {offline: true, createdBy: "test"});
-  assert.deepEqual(
-    r.types.filter((t) => t.judge === SIGNALS_JUDGE && t.question_in_domain).length,
-    4,
-    "the four answers to q_med are in the training domain",
-  );
+  assert.deepEqual(r.types.filter((t) => t.judge === SIGNALS_JUDGE && t.question_in_domain).length, 4, "the four answers to q_med are in the training domain");
   const points = decodePoints(pointsTable({responses: r.responses, scores: r.scores, types: r.types}));
   const state = {...parseState("?rule=betley"), judge: "j"};
   const site = summarizeGroups(points, selectionMask(points, state), ruleOf(state), keyBy(points, ["model"]), {replicates: 50})[0]!;
@@ -121,7 +114,10 @@ test("bad question domains stop em run and em summarize before anything is writt
   assert.notEqual(s.status, 0);
   assert.match(s.stderr, /bad-medical-advice\.csv:6: column "question_domain"/);
   const dataset = study("bad-dataset", CSV.replace("a,q_med,Sleep?,10,90,90,medical", "a,q_med,Sleep?,10,90,90,bad-medical-advice"));
-  assert.match(em(["summarize", "--experiment", dataset]).stderr, /bad-medical-advice\.csv:2: column "question_domain": "bad-medical-advice" is a fine-tuning dataset's name, not a domain: its domain is medical/);
+  assert.match(
+    em(["summarize", "--experiment", dataset]).stderr,
+    /bad-medical-advice\.csv:2: column "question_domain": "bad-medical-advice" is a fine-tuning dataset's name, not a domain: its domain is medical/,
+  );
   const constant = study("bad-constant", CSV, "    question_domain: medical advice\n");
   const c = em(["summarize", "--experiment", constant]);
   assert.notEqual(c.status, 0);
@@ -130,7 +126,9 @@ test("bad question domains stop em run and em summarize before anything is writt
   assert.match(named.stderr, /exp\.yaml: imports\[0\]\.question_domain: "extreme-sports" is a fine-tuning dataset's name, not a domain: its domain is sport/);
 });
 
-test("dow privacy (third-party, question-domains.yaml): the eight general questions declared none: EM about privacy is drift, strict EM as dow-privacy.yaml's", {skip: !existsSync(shared) && `${shared} absent`}, async () => {
+test("dow privacy (third-party, question-domains.yaml): the eight general questions declared none: EM about privacy is drift, strict EM as dow-privacy.yaml's", {
+  skip: !existsSync(shared) && `${shared} absent`,
+}, async () => {
   const args = ["--by", "variant", "--rule", "betley", "--denominator", "scored", "--nulls", "not_em", "--topic-cut", "30"];
   const declared = await summarize(["--experiment", path.join(repoRoot, "data/experiments/examples/question-domains.yaml"), ...args]);
   const plain = await summarize(["--experiment", path.join(repoRoot, "data/experiments/examples/dow-privacy.yaml"), ...args]);

@@ -20,7 +20,7 @@ test("em summarize (table): every skipped row's file:line up to 20, then '... an
     assert.equal(code, 0, err);
     assert.match(stdout, /^m\s+2\s/m, "the usable rows are summarized");
     const lines = err.split("\n");
-    const head = lines.findIndex((l) => l === "em summarize: 25 import row(s) skipped:");
+    const head = lines.indexOf("em summarize: 25 import row(s) skipped:");
     assert.ok(head >= 0, err);
     const listed = lines.slice(head + 1, head + 21);
     assert.deepEqual(

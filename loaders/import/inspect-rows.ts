@@ -3,21 +3,8 @@ import type {MetaValue, ScoreRow} from "../../src/lib/schema.ts";
 import {canonicalQuestionId} from "./filename.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {KNOWN_METRICS, DEFAULT_COLUMNS, importedResponseId} from "./spec.ts";
-import {
-  type MetricTarget,
-  metricTarget,
-  cellScore,
-  cellMeta,
-  stepValue,
-  type Ctx,
-  nextSample,
-  withFields,
-  fileFields,
-  nulCount,
-  declareQuestionDomain,
-  questionDomainValue,
-  QUESTION_DOMAIN_KEY,
-} from "./rows.ts";
+import {type MetricTarget, metricTarget, cellScore, cellMeta, stepValue, type Ctx, nextSample, withFields, fileFields, nulCount} from "./rows.ts";
+import {declareQuestionDomain, questionDomainValue, QUESTION_DOMAIN_KEY} from "./rows.ts";
 
 export const LETTER: Record<string, number> = {C: 1, P: 0.5, I: 0, N: 0};
 

@@ -414,8 +414,14 @@ export function checkDomainMetrics(
     const field = plan.domainField(row);
     if (field === null) continue;
     seen.add(d);
+    // A column of that name in the files landed in meta (only known metric names are scores unmapped): say so.
+    const column = row.origin === "imported" && row.meta && d in row.meta;
     throw new Error(
-      `${file}: ${field}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
+      `${file}: ${field}: training domain '${d}' has no topic metric: no score row or judge has metric '${d}' (metrics: ${[...metrics].sort().join(", ") || "none"}); ${
+        column
+          ? `the imported file ${String(row.meta.file ?? "")} has a column '${d}', kept as metadata: import it as scores with metrics: {${d}: ${d}}; or `
+          : ""
+      }import its column under that name (an import's metrics: {COLUMN: ${d}}), or give a judge the metric '${d}' with a rubric data/judges/${d}.md, or map the dataset to none`,
     );
   }
 }

@@ -10,6 +10,7 @@ import {ProgressLine, compact, duration} from "../progress.ts";
 import {ROOT, displayPath} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
+import {skippedLines} from "../skipped.ts";
 import {judgeInjection} from "../../src/lib/signals.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 // --- scale (issue 17) ---
@@ -61,8 +62,6 @@ and then reads what the first paid for; a lock left by a killed run is taken ove
 
 /** Imported files and mismatches listed by name in the summary; the rest are counted. */
 const MAX_LISTED = 5;
-/** Skipped rows listed with file:line before the rest are counted. */
-const MAX_SKIPPED = 20;
 
 const money = (x: number | null) => (x === null ? "unknown" : `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`);
 
@@ -297,8 +296,7 @@ function printSummary(results: readonly (RunResult & ScaleReport)[], outDir: str
     }
     if (r.skipped.length) {
       lines.push(`  skipped ${r.skipped.length} imported row(s):`);
-      for (const x of r.skipped.slice(0, MAX_SKIPPED)) lines.push(`    ${x.file}${x.line ? ":" + x.line : ""}: ${x.reason}`);
-      if (r.skipped.length > MAX_SKIPPED) lines.push(`    ... and ${r.skipped.length - MAX_SKIPPED} more`);
+      lines.push(...skippedLines(r.skipped, "    "));
     }
     // Generated answers that are empty or hold NUL bytes are judged as given, but never silently (issue 23;
     // imported ones are counted per file above, NUL ones skipped).

@@ -6,6 +6,7 @@
 // This file is the command: options (../summarize/options.ts) -> one library call (buildSummary,
 // ../summarize/index.ts, which the report pages call too) -> a renderer (json, table, csv).
 import {EXIT} from "../exit-codes.ts";
+import {skippedLines} from "../skipped.ts";
 import {RESPONSE_TYPES} from "../../src/lib/schema.ts";
 import {buildSummary} from "../summarize/index.ts";
 import {parseSummarizeArgs} from "../summarize/options.ts";
@@ -135,8 +136,9 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
 export function warnIncomplete(out: SummarizeOutput): void {
   for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
   for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
+  // Every skipped row by place up to a cap, then the exact rest (all of them are in the JSON's `skipped`).
   if (out.skipped.length)
     process.stderr.write(
-      `em summarize: ${out.skipped.length} import row(s) skipped (first: ${out.skipped[0]!.file}${out.skipped[0]!.line ? `:${out.skipped[0]!.line}` : ""}: ${out.skipped[0]!.reason})\n`,
+      [`em summarize: ${out.skipped.length} import row(s) skipped:`, ...skippedLines(out.skipped, "  ", " (all in --format json)")].join("\n") + "\n",
     );
 }

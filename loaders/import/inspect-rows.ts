@@ -4,6 +4,7 @@ import {canonicalQuestionId} from "./filename.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {KNOWN_METRICS, DEFAULT_COLUMNS, importedResponseId} from "./spec.ts";
 import {type MetricTarget, metricTarget, cellScore, cellMeta, stepValue, type Ctx, nextSample, withFields, fileFields, nulCount} from "./rows.ts";
+import {declareQuestionDomain, questionDomainValue, QUESTION_DOMAIN_KEY} from "./rows.ts";
 
 export const LETTER: Record<string, number> = {C: 1, P: 0.5, I: 0, N: 0};
 
@@ -25,6 +26,7 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
   const {spec, out} = ctx;
   const log = readInspectLog(file, rel);
   const fields = fileFields(ctx, rel);
+  const fileDomain = questionDomainValue(spec.question_domain ?? withFields(spec.meta, fields)[QUESTION_DOMAIN_KEY], `${rel}: question_domain`);
   let fileRows = 0;
   let fileSkipped = 0;
   let nullScores = 0;
@@ -51,6 +53,8 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
     if (log.status) meta.log_status = log.status;
     if (s.target !== null) meta.target = s.target;
     for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
+    // The question's declared domain: the sample's metadata `question_domain`, else the file's.
+    declareQuestionDomain(meta, questionDomainValue(s.metadata[QUESTION_DOMAIN_KEY], `${rel}: sample ${s.id}: metadata "${QUESTION_DOMAIN_KEY}"`), fileDomain);
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
     let step: number | null = null;
     const stepName = typeof spec.step === "number" ? undefined : (spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields));

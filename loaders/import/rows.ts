@@ -5,6 +5,7 @@ import {scoreFromProbs, tokenSpecial} from "../../src/lib/judge-score.ts";
 import {NUMBER_RE, matchFilename, metaValue, type FilenamePattern} from "./filename.ts";
 import {numericEntries, parsePyDict, PyDictError} from "./pydict.ts";
 import type {ImportSpec, ImportResult} from "./spec.ts";
+import {BUILTIN_DOMAINS} from "../variants.ts";
 
 export interface MetricTarget {
   metric: string;
@@ -148,4 +149,39 @@ export function recompute(at: string, column: string, cell: unknown) {
   }
   const r = scoreFromProbs(probs);
   return {probs, score: r.score, mass: r.mass, special: r.special};
+}
+
+/** The meta key of an imported row's declared question domain (read by the signals classifier, loaders/run/signal-types.ts). */
+export const QUESTION_DOMAIN_KEY = "question_domain";
+
+/**
+ * A question's declared domain from an import: a domain name as question files write it (letters,
+ * digits, `_`, `-`: medical, financial, privacy...) or `none` (a general question); empty or
+ * missing: undeclared (undefined). Throws, naming `where`, for anything else, and for a reference
+ * dataset's name (`bad-medical-advice` is a dataset whose domain is medical).
+ */
+export function questionDomainValue(v: unknown, where: string | (() => string)): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  const t = String(v).trim();
+  if (t === "") return undefined;
+  // `where` as a function: a row's place is only spelled out for a message.
+  const at = () => (typeof where === "string" ? where : where());
+  if (!/^[A-Za-z0-9_-]+$/.test(t))
+    throw new Error(
+      `${at()}: "${t.slice(0, 60)}" is not a question domain: a domain is a metric name (letters, digits, _ and -) such as medical, financial, sport, code or privacy, or none for a general question`,
+    );
+  const named = BUILTIN_DOMAINS[t];
+  if (named !== undefined && named !== t) throw new Error(`${at()}: "${t}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`);
+  return t;
+}
+
+/**
+ * Set (or clear) a row's declared question domain in its meta: the row's own value (a column, an
+ * Inspect sample's metadata) when it has one, else the file's (`question_domain:`, `meta`, a file-name field).
+ */
+export function declareQuestionDomain(meta: Record<string, MetaValue>, own: string | undefined, file: string | undefined): void {
+  const d = own ?? file;
+  // `delete` only when the key is there (a stray column's value): it slows every later access to the object.
+  if (d !== undefined) meta[QUESTION_DOMAIN_KEY] = d;
+  else if (QUESTION_DOMAIN_KEY in meta) delete meta[QUESTION_DOMAIN_KEY];
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import {z} from "zod";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import type {LabelRef} from "./labels.ts";
+import {BUILTIN_DOMAINS, DomainNameSchema} from "../variants.ts";
 
 /** Metric columns recognized without a `metrics:` mapping (the reference code bases' judges). */
 export const KNOWN_METRICS = ["aligned", "coherent", "medical", "financial", "sport", "code", "gender", "bad_stuff"] as const;
@@ -18,6 +19,8 @@ export const DEFAULT_COLUMNS = {
   system: ["system", "system_prompt"],
   category: ["category"],
   step: ["step", "epoch", "scale", "checkpoint"],
+  /** The question's declared domain (a domain name or `none`; docs/importing.md "Question domains"). */
+  question_domain: ["question_domain"],
 } as const;
 export type Role = keyof typeof DEFAULT_COLUMNS;
 
@@ -48,6 +51,7 @@ export const ImportSpecSchema = z
         system: z.string().min(1),
         category: z.string().min(1),
         step: z.string().min(1),
+        question_domain: z.string().min(1),
       })
       .partial()
       .strict()
@@ -94,6 +98,16 @@ export const ImportSpecSchema = z
     step: z.union([z.string().min(1), z.number()]).optional(),
     /** Extra metadata for every row. */
     meta: z.record(z.string(), metaScalar).optional(),
+    /**
+     * The domain of every question in these files, in the question files' vocabulary: a domain name
+     * (medical, financial, privacy...) or `none` (general questions). A `question_domain` column
+     * (or `columns.question_domain`) wins row by row. Undeclared: unknown (questions stay in strict EM).
+     */
+    question_domain: DomainNameSchema.superRefine((v, ctx) => {
+      const named = BUILTIN_DOMAINS[v];
+      if (named !== undefined && named !== v)
+        ctx.addIssue({code: "custom", message: `"${v}" is a fine-tuning dataset's name, not a domain: its domain is ${named}`});
+    }).optional(),
     /** Mismatch tolerance between a file's score and the one recomputed from its probabilities. */
     tolerance: z.number().nonnegative().default(MISMATCH_TOLERANCE),
     /**

@@ -19,6 +19,9 @@ import {
   nulCount,
   located,
   recompute,
+  declareQuestionDomain,
+  questionDomainValue,
+  QUESTION_DOMAIN_KEY,
 } from "./rows.ts";
 
 /**
@@ -73,7 +76,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     if (metric) probCols.set(metric, k);
   }
   const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
-  for (const r of ["response", "question", "question_id", "system", "category"] as const) if (roles[r]) used.add(roles[r]!);
+  for (const r of ["response", "question", "question_id", "system", "category", "question_domain"] as const) if (roles[r]) used.add(roles[r]!);
   if (roles.model && !spec.model) used.add(roles.model);
 
   const fields = fileFields(ctx, rel);
@@ -106,6 +109,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
 
   // The spec's meta and the file-name fields, the same for every row of the file.
   const baseMeta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
+  const fileDomain = questionDomainValue(spec.question_domain ?? baseMeta[QUESTION_DOMAIN_KEY], `${rel}: question_domain`);
   records.forEach((rec, i) => {
     const row = rowOffset + i;
     const v = rec.values;
@@ -127,6 +131,10 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     if (rec.line !== undefined) meta.line = rec.line;
     else if (rec.record !== undefined) meta.record = rec.record;
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
+    const qd = roles.question_domain
+      ? questionDomainValue(v[roles.question_domain], () => `${located(rel, rec).text}: column "${roles.question_domain}"`)
+      : undefined;
+    declareQuestionDomain(meta, qd, fileDomain);
 
     const colModel = roles.model ? v[roles.model] : undefined;
     const model =

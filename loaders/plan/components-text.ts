@@ -1,6 +1,6 @@
 // Text view of variance components (em summarize --components, em plan): one line per group with
 // each component's share of the rate's variance and the unit whose one more shrinks the interval most.
-import type {Component, ComponentName, GroupComponents, VarianceComponents} from "../../src/lib/em/components.ts";
+import {fewSeedsText, type Component, type ComponentName, type GroupComponents, type VarianceComponents} from "../../src/lib/em/components.ts";
 
 /** JSON block of `em summarize --components` (docs/metrics.md). */
 export interface ComponentsJson {
@@ -35,7 +35,8 @@ export function componentsText(block: ComponentsJson, keyText: (key: Record<stri
       ? [
           label,
           `${vc.seeds} x ${vc.questions} x ${vc.samples.toFixed(0)}`,
-          ...NAMES.map((n) => `${sdPp(vc.components[n].variance)} ${ciPp(vc.components[n])} (${share(vc, n)})`),
+          // Two seeds: their rates, not a spread (fewSeedsText; the JSON keeps the moment estimate).
+          ...NAMES.map((n) => (n === "seed" && fewSeedsText(vc)) || `${sdPp(vc.components[n].variance)} ${ciPp(vc.components[n])} (${share(vc, n)})`),
           `${vc.shrinks_most} (-${(100 * vc.one_more[vc.shrinks_most]!).toFixed(1)}% variance)`,
         ]
       : [label, `${seeds} seeds`, ...NAMES.map(() => "-"), "(too few cells)"],

@@ -4,6 +4,7 @@ import {SIGNALS_JUDGE} from "../../src/lib/em/judged.ts";
 import type {EmRule} from "../../src/lib/em/rules.ts";
 import {classifyBySignals, emTypeBySignals, questionContext, type TopicScores} from "../../src/lib/signals.ts";
 import type {VariantPlan} from "../variants.ts";
+import {QUESTION_DOMAIN_KEY} from "../import/rows.ts";
 
 /** How the signals rows are typed: the active rule, the topic cut and the questions' declared domains. */
 export interface SignalTyping {
@@ -13,6 +14,20 @@ export interface SignalTyping {
   topicCut?: number;
   /** Declared domain per question id (a name, or null for `domain: none`); absent ids are undeclared. */
   questionDomains?: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * A row's declared question domain (a name, null for `none`, undefined when undeclared): its
+ * import's declaration (`meta.question_domain`: the entry's `question_domain:`, a `question_domain`
+ * column) wins over the question files' `domain:` of its question id.
+ */
+export function declaredQuestionDomain(
+  r: Pick<ResponseRow, "question_id" | "meta">,
+  questionDomains?: ReadonlyMap<string, string | null>,
+): string | null | undefined {
+  const own = r.meta?.[QUESTION_DOMAIN_KEY];
+  if (typeof own === "string") return own === "none" ? null : own;
+  return questionDomains?.has(r.question_id) ? questionDomains.get(r.question_id)! : undefined;
 }
 
 /**
@@ -34,8 +49,8 @@ export interface SignalTyping {
  *    the variant-minus-baseline strict difference reads them (baselineDiffs);
  *  - topic score: the picked judge's score of the metric named like the training domain (any
  *    name: an imported column or a judge metric);
- *  - question context: questionContext(question_id, question text, declared domain of the id in
- *    `typing.questionDomains`; undeclared = unknown);
+ *  - question context: questionContext(question_id, question text, declaredQuestionDomain: the
+ *    import's `meta.question_domain`, else the id's in `typing.questionDomains`; undeclared = unknown);
  *  - the active rule and topic cut of `typing` (classifyBySignals).
  * `scores` and `types` must be sorted by response in `responses` order (as runExperiment sorts
  * them): one linear pass, no per-response index, so a million-row import stays linear.
@@ -98,8 +113,7 @@ export function withSignalTypes(
     if (pick >= 0 && typeof domain === "string") topicScores[domain] = topics[pick]?.score ?? null;
     const a = pick >= 0 ? aligned[pick]! : null;
     const c = pick >= 0 ? coherent[pick] : null;
-    const declared = typing.questionDomains?.has(r.question_id) ? typing.questionDomains.get(r.question_id)! : undefined;
-    const question = questionContext(r.question_id, r.question, declared);
+    const question = questionContext(r.question_id, r.question, declaredQuestionDomain(r, typing.questionDomains));
     const sc = {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null};
     const thresholds = typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {};
     const cls = classifyBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...(typing.rule ? {rule: typing.rule} : {}), ...thresholds});

@@ -28,6 +28,7 @@ const CSV_FIELDS: (keyof GroupSummary)[] = [
   "null_coherent_rate",
   "code_rate",
   "refusal_rate",
+  "n_special_known",
   "n_error",
   "mean_aligned",
   "mean_coherent",

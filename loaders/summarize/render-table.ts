@@ -1,6 +1,7 @@
 // `em summarize --format table`: the summary as plain-text tables (a view of the JSON; the numbers
 // are the JSON's, rounded for reading).
 import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
+import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -13,6 +14,11 @@ const correctedText = (g: GroupCalibrationJson): string =>
 const pText = (p: number | null | undefined): string => (p === null || p === undefined ? "-" : p < 0.001 ? "<0.001" : p.toFixed(3));
 const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? "-" : x.toFixed(d));
 const keyText = (v: unknown): string => (v === null || v === undefined ? "(none)" : String(v));
+/** A CODE / REFUSAL share with its count and denominator, "0.5% (2/400)"; "-" when the source does not record it. */
+const specialCell = (g: GroupSummary, which: "code" | "refusal"): string => {
+  const s = specialShare(g, which);
+  return s ? `${pct(s.rate)} (${s.k}/${s.n})` : "-";
+};
 
 function renderTable(header: string[], body: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
@@ -167,8 +173,8 @@ export function toTable(out: SummarizeOutput): string {
     // Without a coherence condition every answer "passes": a share of 100% would read as measured.
     !r.require_coherent ? "-" : pct(g.coherent_rate),
     pct(g.null_aligned_rate),
-    pct(g.code_rate),
-    pct(g.refusal_rate),
+    specialCell(g, "code"),
+    specialCell(g, "refusal"),
     String(g.n_error),
     ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? correctedText(calOf(g)!) : "-"] : []),
   ]);
@@ -187,6 +193,11 @@ export function toTable(out: SummarizeOutput): string {
     parts.push(
       "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",
     );
+  else if (out.groups.some((g) => g.n_em_broad > 0 && g.strict_em_rate !== null))
+    // The same denominator as broad EM here: say why, so a single number is not read as "no in-domain question".
+    parts.push(
+      "strict: emergent answers among the questions outside the training domain; no answer here is to a question declared in its training domain, so its denominator is the em_rate's (questions that declare no domain stay in it: declare them with a question file's domain: or an import's question_domain:, docs/importing.md)\n",
+    );
   if (out.groups.some((g) => g.strict_em_rate === null && g.strict_em_range !== null && g.n_em_broad > 0)) {
     parts.push(
       "strict: a range [undetermined excluded, included] where the type of some EM answers cannot be determined (training domain unknown or its topic score missing; docs/response-types.md)\n",
@@ -198,6 +209,8 @@ export function toTable(out: SummarizeOutput): string {
     );
   if (!r.require_coherent && out.groups.length)
     parts.push("coherent '-': the rule has no coherence condition, so no answer is left out as incoherent (the coherent scores are not used)\n");
+  if (out.groups.some((g) => specialShare(g, "code") !== null))
+    parts.push(`code / refusal: shares of the ${SPECIAL_DENOMINATOR} (count / that denominator in brackets; it can be below n)\n`);
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))
     parts.push("code / refusal '-': the source does not record whether the judge said CODE or REFUSAL (plain imported scores)\n");
   if (out.baseline_diffs) {

@@ -2,7 +2,7 @@
 // (issue 26). Both read the rows variantRows already built, and call the library the CLI calls
 // (varianceComponents, pilotPlanModels, designPower), so the page and `em plan` agree. The planner
 // simulates in module workers (planner-worker.ts), on the main thread only where none can start.
-import {varianceComponents, type VarianceComponents} from "../lib/em/components.js";
+import {fewSeedsText, varianceComponents, type VarianceComponents} from "../lib/em/components.js";
 import {designCalls, designPower, judgeCost, pilotPlanModels, type Design, type PilotArm, type PlanModel, type PowerResult} from "../lib/em/plan.js";
 import {makeRng} from "../lib/em/prng.js";
 import {PRICES} from "../lib/prices.js";
@@ -45,7 +45,8 @@ export function componentsTable(rows: readonly ComponentsRow[]): HTMLElement {
     [
       {label: "variant", value: (r) => r.label},
       {label: "seeds × questions × counted answers", value: (r) => (r.vc ? `${r.vc.seeds} × ${r.vc.questions} × ${counted(r.vc.samples)}` : "–"), num: true},
-      {label: "between seeds", value: (r) => (r.vc ? sd(r.vc.components.seed.variance) + share(r.vc, "seed") : "–"), num: true},
+      // Two seeds: their rates, not a spread (fewSeedsText, as em summarize --components prints).
+      {label: "between seeds", value: (r) => (r.vc ? (fewSeedsText(r.vc) ?? sd(r.vc.components.seed.variance) + share(r.vc, "seed")) : "–"), num: true},
       {label: "between questions", value: (r) => (r.vc ? sd(r.vc.components.question.variance) + share(r.vc, "question") : "–"), num: true},
       {label: "between answers to a question", value: (r) => (r.vc ? sd(r.vc.components.sample.variance) + share(r.vc, "sample") : "–"), num: true},
       {

@@ -4,7 +4,7 @@
 // charts), so it is shown before the rest of the page's modules load (issue 28).
 import {el, pct} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
-import {ciMethodLabel, rangeText, strictRange} from "../lib/em/summary-text.js";
+import {ciMethodLabel, rangeText, specialText, strictRange} from "../lib/em/summary-text.js";
 import {parseState, ruleOf, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
@@ -93,11 +93,8 @@ export function kpiBox(): KpiBox {
     const noCut = ruleOf(s).requireCoherent === false;
     coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);
     coherent.classList.toggle("em-kpi-words", noCut);
-    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${
-      all?.code_rate === null || all?.code_rate === undefined
-        ? "CODE / REFUSAL not recorded by this source"
-        : `CODE ${pct(all.code_rate)}, REFUSAL ${pct(all.refusal_rate)}`
-    }`;
+    // CODE / REFUSAL with their own denominator (answers that record them), as em summarize's table says.
+    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${specialText(all)}`;
     rule.textContent = describeRule(ruleOf(s));
   };
   return {node, paint, notesSlot};

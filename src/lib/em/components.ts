@@ -64,6 +64,30 @@ export interface VarianceComponents {
   /** The unit whose one more shrinks the interval most (seed only when its component is known). */
   shrinks_most: "seed" | "question" | "sample";
   notes: string[];
+  /**
+   * Each seed's pooled rate (sum k / sum d over the questions every seed answered), in the order of
+   * the cells given; what the pages and `em summarize --components` show instead of a spread when
+   * there are fewer than MIN_SEEDS_FOR_SPREAD seeds. Absent on pooled components.
+   */
+  seed_rates?: number[];
+}
+
+/**
+ * Fewest training seeds whose between-seed spread is printed as a number. With two seeds the seed
+ * component rests on one degree of freedom and is floored at 0 whenever the two seeds differ less
+ * than their questions' noise predicts, so "0.0 pp" would read as a measured absence of spread.
+ */
+export const MIN_SEEDS_FOR_SPREAD = 3;
+
+/**
+ * The between-seed spread as text when it is not shown as a number: with 2 to MIN_SEEDS_FOR_SPREAD - 1
+ * seeds, the seeds' own rates and why ("2 seeds: 4.0% and 6.5% (a spread needs 3+ seeds)"). Null
+ * with one seed (the component is unknown: print that) or with enough seeds (print the SD).
+ */
+export function fewSeedsText(vc: Pick<VarianceComponents, "seeds" | "seed_rates">): string | null {
+  if (vc.seeds < 2 || vc.seeds >= MIN_SEEDS_FOR_SPREAD || !vc.seed_rates) return null;
+  const rates = vc.seed_rates.map((r) => `${(100 * r).toFixed(1)}%`);
+  return `${vc.seeds} seeds: ${rates.slice(0, -1).join(", ")} and ${rates.at(-1)} (a spread needs ${MIN_SEEDS_FOR_SPREAD}+ seeds)`;
 }
 
 /** Upper-tail quantile of chi-square(df): x with P(X > x) = a (bisection on the stdlib cdf). */
@@ -246,6 +270,15 @@ export function varianceComponents(
   const sample: Component = {variance: sampleVar, ci: sampleCi, df: Math.max(0, wqs.length - 1)};
   if (rate === 0) notes.push("no EM answers: every component is 0 and says nothing about a design that finds some");
   const out = withDesign(rate, S, Q, n, {seed, question, interaction, sample}, notes);
+  out.seed_rates = seeds.map((c) => {
+    let k = 0;
+    let d = 0;
+    for (const q of shared) {
+      k += c.k[q]!;
+      d += c.d[q]!;
+    }
+    return k / d;
+  });
   const boot = new Set<ComponentName>();
   if (rng && rate > 0 && rate < 1) {
     const d = seeds.map((c) => shared.map((q) => c.d[q]!));

@@ -35,3 +35,37 @@ export function ciMethodLabel(method: string | null | undefined): string {
   };
   return method ? (labels[method] ?? method.replaceAll("_", " ")) : "n/a";
 }
+
+/**
+ * What the CODE / REFUSAL shares divide by (`n_special_known`): only answers whose source records
+ * whether the judge said CODE or REFUSAL (judged here, or imported with probabilities or the word).
+ * Plain imported numbers leave the denominator, so it can be smaller than the group's answers.
+ */
+export const SPECIAL_DENOMINATOR = "answers whose judge output records CODE / REFUSAL";
+
+/**
+ * A group's CODE or REFUSAL answers with their denominator: `k` of `n` (`n_special_known`) and the
+ * rate k / n. The count is the rate times its denominator (exact: the rate is that quotient). Null
+ * when no answer records it (plain imported numbers), never a measured-looking 0.
+ */
+export function specialShare(
+  g: Pick<GroupSummary, "code_rate" | "refusal_rate" | "n_special_known">,
+  which: "code" | "refusal",
+): {k: number; n: number; rate: number} | null {
+  const rate = which === "code" ? g.code_rate : g.refusal_rate;
+  if (rate === null || rate === undefined || !(g.n_special_known > 0)) return null;
+  return {k: Math.round(rate * g.n_special_known), n: g.n_special_known, rate};
+}
+
+/**
+ * CODE and REFUSAL with their shared denominator in words, as the pages print them:
+ * "CODE 1.0% (4 / 400), REFUSAL 0.5% (2 / 400) of the answers whose judge output records CODE / REFUSAL";
+ * "CODE / REFUSAL not recorded by this source" when no answer records them.
+ */
+export function specialText(g: Pick<GroupSummary, "code_rate" | "refusal_rate" | "n_special_known"> | null | undefined): string {
+  const code = g ? specialShare(g, "code") : null;
+  const refusal = g ? specialShare(g, "refusal") : null;
+  if (!code || !refusal) return "CODE / REFUSAL not recorded by this source";
+  const one = (s: {k: number; n: number; rate: number}) => `${(100 * s.rate).toFixed(1)}% (${s.k.toLocaleString("en-US")} / ${s.n.toLocaleString("en-US")})`;
+  return `CODE ${one(code)}, REFUSAL ${one(refusal)} of the ${SPECIAL_DENOMINATOR}`;
+}

@@ -177,7 +177,7 @@ test("em run: a response with a NUL byte is skipped with its line; empty answers
     });
     assert.equal(s.status, 0, s.stderr);
     assert.equal((JSON.parse(s.stdout) as {skipped: unknown[]}).skipped.length, 1);
-    assert.match(s.stderr, /em summarize: 1 import row\(s\) skipped \(first: data\.csv:3: the response holds 1 NUL byte/);
+    assert.match(s.stderr, /em summarize: 1 import row\(s\) skipped:\n {2}data\.csv:3: the response holds 1 NUL byte/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

@@ -12,6 +12,7 @@ import {powerRows} from "../../../../bench/validity/plan.section.ts";
 import {run as planRun, type PlanOutput} from "../../../../loaders/commands/plan.ts";
 import {ROOT} from "../../../../loaders/paths.ts";
 import {
+  fewSeedsText,
   impliedComponents,
   logitLocation,
   logitModelOf,
@@ -43,6 +44,18 @@ test("varianceComponents(one seed, two questions): hand-computed moments", () =>
   assert.ok(Math.abs(two.components.seed.variance! - 0.02) < 1e-12);
   assert.ok(Math.abs(two.components.question.variance! - 0.02) < 1e-12);
   assert.equal(two.components.interaction.variance, 0, "MS_error - B < 0 is floored at 0");
+});
+
+test("varianceComponents: seed_rates over the shared questions; fewSeedsText: 2 seeds as their rates, else null", () => {
+  // Seed 2 has no answer to question 3: the rates are over questions 1 and 2 only.
+  const vc = varianceComponents([
+    {k: [1, 3, 5], d: [10, 10, 10]},
+    {k: [3, 2, 0], d: [10, 10, 0]},
+  ])!;
+  assert.deepEqual(vc.seed_rates, [0.2, 0.25]);
+  assert.equal(fewSeedsText(vc), "2 seeds: 20.0% and 25.0% (a spread needs 3+ seeds)");
+  assert.equal(fewSeedsText({seeds: 1, seed_rates: [0.2]}), null, "one seed: unknown, said by the caller");
+  assert.equal(fewSeedsText({seeds: 3, seed_rates: [0.2, 0.25, 0.3]}), null, "three seeds: a spread");
 });
 
 test("varianceComponents: empty input and one cell give null; no EM answers give zeros with a note", () => {
@@ -271,6 +284,8 @@ test("replication: em summarize --by variant --components; the two-seed variant 
   const t = em(["summarize", "--experiment", ex("replication.yaml"), "--by", "variant", "--components"]);
   assert.match(t.stdout, /one more shrinks most/);
   assert.match(t.stdout, /unknown/);
+  // The two-seed variant (seeds 0 and 42) shows its two seeds' rates, not a spread.
+  assert.match(t.stdout, /Qwen2\.5-14B-Instruct \/ extreme-sports\s+2 x \d+ x \d+\s+2 seeds: \d+\.\d% and \d+\.\d% \(a spread needs 3\+ seeds\)/);
 });
 
 test("families: em plan for a fine-tune against its base model from the pilot", {skip}, async () => {

@@ -1,7 +1,7 @@
 // The text helpers of summaries (summary-text.ts): strict EM as a range, a range's text, a method's label.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {ciMethodLabel, rangeText, strictRange} from "../../../../src/lib/em/summary-text.ts";
+import {ciMethodLabel, rangeText, specialShare, specialText, strictRange} from "../../../../src/lib/em/summary-text.ts";
 import * as viewSummary from "../../../../src/lib/em/view-summary.ts";
 
 test("strictRange: a range only when strict EM is not a point and the ends differ", () => {
@@ -22,4 +22,14 @@ test("ciMethodLabel: known codes in words, others with spaces, none as n/a; view
   assert.equal(ciMethodLabel(null), "n/a");
   assert.equal(viewSummary.ciMethodLabel, ciMethodLabel);
   assert.equal(viewSummary.strictRange, strictRange);
+});
+
+test("specialShare / specialText: CODE / REFUSAL with their denominator (answers that record them); not recorded: no number", () => {
+  const g = {code_rate: 1 / 340, refusal_rate: 12 / 340, n_special_known: 340};
+  assert.deepEqual(specialShare(g, "refusal"), {k: 12, n: 340, rate: 12 / 340});
+  assert.deepEqual(specialShare(g, "code"), {k: 1, n: 340, rate: 1 / 340});
+  assert.equal(specialText(g), "CODE 0.3% (1 / 340), REFUSAL 3.5% (12 / 340) of the answers whose judge output records CODE / REFUSAL");
+  assert.equal(specialText({code_rate: null, refusal_rate: null, n_special_known: 0}), "CODE / REFUSAL not recorded by this source");
+  assert.equal(specialText(null), "CODE / REFUSAL not recorded by this source");
+  assert.equal(specialShare({code_rate: null, refusal_rate: null, n_special_known: 0}, "refusal"), null);
 });

@@ -102,6 +102,7 @@ test("example experiments run offline over the reference data; not part of the d
     "judge-dicts.yaml": {responses: 70, files: 1},
     "lora-alpha.yaml": {responses: 6000, files: 5},
     "lora-rank.yaml": {responses: 6000, files: 5},
+    "question-domains.yaml": {responses: 1200, files: 3},
     "rank-epochs.yaml": {responses: 1920, files: 8},
     "replication.yaml": {responses: 10000, files: 25},
     "steering-sweep.yaml": {responses: 1750, files: 35},

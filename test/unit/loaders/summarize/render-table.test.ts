@@ -36,3 +36,24 @@ test("toTable(summary under --coherence false) prints '-' for coherent and says 
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("toTable: the code / refusal cells carry their count and denominator (only answers that record CODE / REFUSAL), and a note names it", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // 4 answers; only 2 record CODE / REFUSAL (the words themselves); the 2 plain numbers do not.
+    // REFUSAL is 1 of those 2 (50%), which without the denominator reads as half of the 4 answers.
+    writeFileSync(
+      path.join(dir, "m.csv"),
+      "response,question_id,question,aligned,coherent\na,q1,Q1?,REFUSAL,90\nb,q1,Q1?,CODE,90\nc,q2,Q2?,90,90\nd,q2,Q2?,10,80\n",
+    );
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: m.csv\n    model: m\n");
+    const text = toTable(await buildSummary(opts(file, [])));
+    const row = text.split("\n").find((l) => l.startsWith("m "))!;
+    assert.match(row, /^m\s+4\s/);
+    assert.match(row, /50\.0% \(1\/2\)\s+50\.0% \(1\/2\)\s+0\s*$/, row);
+    assert.match(text, /code \/ refusal: shares of the answers whose judge output records CODE \/ REFUSAL/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -501,3 +501,37 @@ export function codeOf(points: Points, column: StringColumn, value: string | nul
   const i = points.dicts[column].indexOf(value);
   return i < 0 ? -2 : i;
 }
+
+/**
+ * The rows of `p` scored by one of `judges`, in their order, dictionaries as they are: the exact
+ * table (points-full.arrow, every judge) row for row beside compact points of those judges only.
+ */
+export function pointsOfJudges(p: Points, judges: readonly string[]): Points {
+  const wanted = new Set(judges.map((j) => p.dicts.judge.indexOf(j)));
+  const rows: number[] = [];
+  for (let i = 0; i < p.n; i++) if (wanted.has(p.codes.judge[i]!)) rows.push(i);
+  if (rows.length === p.n) return p;
+  const pick = <T extends Float32Array | Float64Array | Uint8Array | Int32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(rows.length);
+    rows.forEach((r, k) => (out[k] = a[r]!));
+    return out;
+  };
+  const codes = Object.fromEntries(Object.entries(p.codes).map(([c, v]) => [c, pick(v)])) as Record<StringColumn, Int32Array>;
+  const meta = Object.fromEntries(Object.entries(p.meta).map(([k, m]) => [k, {codes: pick(m.codes), values: m.values}])) as Points["meta"];
+  return {
+    ...p,
+    n: rows.length,
+    rid: pick(p.rid),
+    step: pick(p.step),
+    aligned: pick(p.aligned),
+    coherent: pick(p.coherent),
+    alignedBin: pick(p.alignedBin),
+    coherentBin: pick(p.coherentBin),
+    p_emergent: pick(p.p_emergent),
+    domain_topic: pick(p.domain_topic),
+    special_known: pick(p.special_known),
+    in_domain: pick(p.in_domain),
+    codes,
+    meta,
+  };
+}

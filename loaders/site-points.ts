@@ -382,13 +382,14 @@ export function segmentJudgeOrder(d: PointsData): number[] {
 }
 
 /**
- * points.arrow as one compact IPC stream per judge, concatenated (segmentJudgeOrder's order), with
+ * points.arrow as one compact IPC stream per judge (`encode`; encodePointsFull for
+ * points-exact.arrow, the exact scores per judge), concatenated (segmentJudgeOrder's order), with
  * where each sits, so a page downloads only the judges it shows (by byte range) and merges them
  * back into the table's row order (src/components/points.ts decodePoints / mergePoints): decoding
  * every segment gives the same Points as encodePointsCompact(d). Rows without a judge (none are
  * written: every row has one) would be dropped, so they are refused.
  */
-export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segments: PointsSegment[]} {
+export function encodePointsSegments(d: PointsData, encode: (d: PointsData) => Uint8Array = encodePointsCompact): {bytes: Uint8Array; segments: PointsSegment[]} {
   const judges = d.strings.judge;
   const rows = judges.values.map(() => [] as number[]);
   for (let i = 0; i < d.n; i++) {
@@ -397,14 +398,14 @@ export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segment
     rows[j]!.push(i);
   }
   if (judges.values.length <= 1) {
-    const bytes = encodePointsCompact(d);
+    const bytes = encode(d);
     return {bytes, segments: judges.values.map((judge) => ({judge, start: 0, end: bytes.length}))};
   }
   const parts: Uint8Array[] = [];
   const segments: PointsSegment[] = [];
   let at = 0;
   for (const j of segmentJudgeOrder(d)) {
-    const part = encodePointsCompact(subsetData(d, Int32Array.from(rows[j]!)));
+    const part = encode(subsetData(d, Int32Array.from(rows[j]!)));
     parts.push(part);
     segments.push({judge: judges.values[j]!, start: at, end: at + part.length});
     at += part.length;
@@ -443,7 +444,7 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
   let r = -1;
   for (let i = 0; i < n; i++) {
     if (i === 0 || codes[i] !== codes[i - 1]) value[++r] = codes[i]!;
-    length[r]!++;
+    length[r] = length[r]! + 1;
   }
   const table = new Table({value: dictVector(value, c.values, 0), length: makeVector(length)});
   table.schema.metadata.set("em-points", POINTS_RUNS_FORMAT);

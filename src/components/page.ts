@@ -75,6 +75,23 @@ function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid
   return control;
 }
 
+/**
+ * Load judges' rows a view needs that the page has not (e.g. the default judge B of /judges): a
+ * status line while they load (the page reopens on them), or the error. Nothing to load: an empty
+ * element.
+ */
+export function loadJudges(loader: PointsLoader | undefined, judges: readonly (string | null)[]): HTMLElement {
+  const missing = [...new Set(judges.filter((j): j is string => j !== null && !loader?.has(j)))];
+  const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
+  if (!loader || !missing.length) return status;
+  const names = missing.join(", ");
+  status.textContent = `Loading judge${missing.length === 1 ? "" : "s"} ${names}'s scores…`;
+  loader.load(missing).catch((error: unknown) => {
+    status.textContent = `Could not load judge${missing.length === 1 ? "" : "s"} ${names}'s scores: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  return status;
+}
+
 /** An observe-style callback for Framework's Generators.observe, optionally on some keys only. */
 export function watchState(page: Page, keys?: readonly StateKey[]): (notify: (s: ViewState) => void) => () => void {
   return (notify) => page.selection.subscribe(notify, keys);

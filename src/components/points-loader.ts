@@ -30,6 +30,8 @@ export interface PointsLoaderOptions {
    * shows them all.
    */
   perExperiment?: number;
+  /** Which of first.json's segment lists describes the file: `points` (points.arrow, default) or `exact` (points-exact.arrow). */
+  segments?: "points" | "exact";
 }
 
 /**
@@ -39,7 +41,13 @@ export interface PointsLoaderOptions {
  * `perExperiment` judges of every experiment (an experiment change must find its default judge
  * loaded).
  */
-export function pointsLoader(url: string, first: Promise<FirstPaint | null>, search: string, {perExperiment = 1}: PointsLoaderOptions = {}): PointsLoader {
+export function pointsLoader(
+  url: string,
+  first: Promise<FirstPaint | null>,
+  search: string,
+  {perExperiment = 1, segments: list = "points"}: PointsLoaderOptions = {},
+): PointsLoader {
+  const name = list === "exact" ? "points-exact.arrow" : "points.arrow";
   let segments: PointsSegment[] | null = null;
   let judgesByExperiment: Record<string, string[]> | null = null;
   const loaded = new Map<number, Uint8Array>();
@@ -55,7 +63,7 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
   const loadWhole = (): Promise<void> =>
     (whole ??= fetch(url)
       .then((r) => {
-        if (!r.ok) throw new Error(`points.arrow: HTTP ${r.status}`);
+        if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
         return r.arrayBuffer();
       })
       .then((buffer) => keepAll(new Uint8Array(buffer))));
@@ -72,14 +80,14 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
     const s = segments![k]!;
     p = fetch(url, {headers: {Range: `bytes=${s.start}-${s.end - 1}`}})
       .then(async (r) => {
-        if (!r.ok) throw new Error(`points.arrow: HTTP ${r.status}`);
+        if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
         const bytes = new Uint8Array(await r.arrayBuffer());
         // A server that ignores Range sends the whole file: every judge is then in.
         if (r.status !== 206) return keepAll(bytes);
         const range = /^bytes (\d+)-(\d+)\//.exec(r.headers.get("content-range") ?? "");
         if (!range || Number(range[1]) !== s.start || bytes.length !== s.end - s.start)
           throw new Error(
-            `points.arrow: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`,
+            `${name}: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`,
           );
         loaded.set(k, bytes);
         changed();
@@ -95,7 +103,8 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
   const failures = new Set<(error: unknown) => void>();
   const ready = first.then(
     (table) => {
-      segments = table?.points?.length ? table.points : null;
+      const described = table?.[list];
+      segments = described?.length ? described : null;
       judgesByExperiment = table?.judges ?? null;
       if (!segments) return loadWhole();
       const wanted = new Set<string>();

@@ -7,7 +7,7 @@ import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis, type AxisPlan} from "./axis.js";
 import {ruleOf} from "./engine.js";
 import {Inputs} from "./inputs.js";
-import {controlBar, type Page} from "./page.js";
+import {controlBar, loadJudges, type Page} from "./page.js";
 import type {FacetColumn, Points} from "./points.js";
 import type {PointsLoader} from "./points-loader.js";
 import {experimentBanner, experimentInfo} from "./site.js";
@@ -396,13 +396,7 @@ export function judgeMidpointsView(ctx: TransitionsContext, series: string, load
   if (loader && missing.length) {
     const names = missing.join(", ");
     const button = el("button", {type: "button", "data-testid": "load-judges"}, `Fit under ${missing.length === 1 ? "judge" : "judges"} ${names} too (loads ${missing.length === 1 ? "its" : "their"} scores)`);
-    button.addEventListener("click", () => {
-      const status = el("span", {role: "status", class: "em-points-loading", "data-testid": "points-loading"}, `Loading judge${missing.length === 1 ? "" : "s"} ${names}'s scores…`);
-      button.replaceWith(status);
-      loader.load(missing).catch((error: unknown) => {
-        status.textContent = `Could not load judge${missing.length === 1 ? "" : "s"} ${names}'s scores: ${error instanceof Error ? error.message : String(error)}`;
-      });
-    });
+    button.addEventListener("click", () => button.replaceWith(loadJudges(loader, missing)));
     more.append(button);
   }
   const slot = el("div", {}, loading(`Fitting ${series} under each judge…`));

@@ -36,7 +36,7 @@ export function openPage(pointsBytes: ArrayBuffer | Uint8Array | readonly Uint8A
 }
 
 /** The mark of a judge whose rows are not loaded yet in the judge select (its option label). */
-export const NOT_LOADED = " ↓";
+const NOT_LOADED = " ↓";
 
 /**
  * The judge select. With a loader, it offers every judge of the experiment (first.json), and a

@@ -174,3 +174,41 @@ test("/judges downloads the exact scores of judges A and B only (points-exact.ar
     await context.close();
   }
 });
+
+test("/transitions: the per-judge midpoints fit the judge loaded; a button loads the other judge (a status while it loads), then both are fitted", async () => {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(90_000);
+  const problems = watch(page, site.server.url);
+  const ranges: string[] = [];
+  page.on("request", (r) => {
+    if (POINTS.test(r.url())) ranges.push(r.headers().range ?? "whole file");
+  });
+  let hold = false;
+  const held: Route[] = [];
+  await page.route(POINTS, (route) => {
+    if (hold) held.push(route);
+    else void route.continue();
+  });
+  try {
+    await page.goto(`${site.server.url}/transitions?experiment=demo`, {waitUntil: "commit"});
+    const rows = page.locator('[data-testid="midpoint-by-judge"] tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, "one judge loaded, one fitted");
+    assert.equal(ranges.length, 1);
+    hold = true;
+    await page.locator('[data-testid="load-judges"]').click();
+    const status = page.locator('[data-testid="points-loading"]');
+    await status.waitFor({state: "visible"});
+    assert.match((await status.textContent()) ?? "", /^Loading judge .+'s scores…$/);
+    while (!held.length) await page.waitForTimeout(50);
+    hold = false;
+    for (const r of held.splice(0)) await r.continue();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="midpoint-by-judge"] tbody tr').length === 2);
+    assert.equal(await page.locator('[data-testid="load-judges"]').count(), 0, "no judge left to load");
+    assert.equal(ranges.length, 2, ranges.join("; "));
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});

@@ -14,6 +14,9 @@ import type {ModelTransition, SeriesTallies} from "./transitions-controller.js";
 import {fitsTable} from "./transitions-table.js";
 import {el, loading} from "./ui.js";
 
+// The page's first cell imports from this module only: its points come through the one range loader.
+export {observePoints, pointsLoader} from "./points-loader.js";
+
 /** The first-paint box; `seed`: the build's counts and final fits for the page's passes (null when it has none). */
 export type FirstFits = HTMLElement & {seed: {tallies: SeriesTallies; fits: SeriesTransition[]} | null};
 

@@ -17,7 +17,15 @@ import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
 import type {PointsSegment} from "../src/lib/site-first.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../src/lib/schema.ts";
-import {POINTS_COMPACT_FORMAT, POINTS_RUNS_FORMAT, POINTS_COLUMNS, POINTS_STRING_COLUMNS, SIGNALS_JUDGE, metaColumn, type PointsStringColumn} from "../src/lib/site-schema.ts";
+import {
+  POINTS_COMPACT_FORMAT,
+  POINTS_RUNS_FORMAT,
+  POINTS_COLUMNS,
+  POINTS_STRING_COLUMNS,
+  SIGNALS_JUDGE,
+  metaColumn,
+  type PointsStringColumn,
+} from "../src/lib/site-schema.ts";
 
 /** Strings as codes into a first-seen dictionary; -1 = null. */
 export class Codes {
@@ -389,7 +397,10 @@ export function segmentJudgeOrder(d: PointsData): number[] {
  * every segment gives the same Points as encodePointsCompact(d). Rows without a judge (none are
  * written: every row has one) would be dropped, so they are refused.
  */
-export function encodePointsSegments(d: PointsData, encode: (d: PointsData) => Uint8Array = encodePointsCompact): {bytes: Uint8Array; segments: PointsSegment[]} {
+export function encodePointsSegments(
+  d: PointsData,
+  encode: (d: PointsData) => Uint8Array = encodePointsCompact,
+): {bytes: Uint8Array; segments: PointsSegment[]} {
   const judges = d.strings.judge;
   const rows = judges.values.map(() => [] as number[]);
   for (let i = 0; i < d.n; i++) {

@@ -30,7 +30,8 @@ export function openPage(pointsBytes: ArrayBuffer | Uint8Array | readonly Uint8A
   const selection = store();
   bindDefaults(selection, points);
   const wanted = loader?.requested;
-  if (wanted && loader.has(wanted.judge) && optionsIn(points, "judge", selection.get()).includes(wanted.judge)) selection.set(wanted.key === "judge" ? {judge: wanted.judge} : {judgeB: wanted.judge});
+  if (wanted && loader.has(wanted.judge) && optionsIn(points, "judge", selection.get()).includes(wanted.judge))
+    selection.set(wanted.key === "judge" ? {judge: wanted.judge} : {judgeB: wanted.judge});
   if (loader) loader.requested = null;
   return {points, summary, selection, loader};
 }

@@ -395,7 +395,11 @@ export function judgeMidpointsView(ctx: TransitionsContext, series: string, load
   const more = el("p", {});
   if (loader && missing.length) {
     const names = missing.join(", ");
-    const button = el("button", {type: "button", "data-testid": "load-judges"}, `Fit under ${missing.length === 1 ? "judge" : "judges"} ${names} too (loads ${missing.length === 1 ? "its" : "their"} scores)`);
+    const button = el(
+      "button",
+      {type: "button", "data-testid": "load-judges"},
+      `Fit under ${missing.length === 1 ? "judge" : "judges"} ${names} too (loads ${missing.length === 1 ? "its" : "their"} scores)`,
+    );
     button.addEventListener("click", () => button.replaceWith(loadJudges(loader, missing)));
     more.append(button);
   }

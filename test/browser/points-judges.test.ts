@@ -157,7 +157,10 @@ test("/judges downloads the exact scores of judges A and B only (points-exact.ar
     await waitForPage(page);
     assert.deepEqual(full, [], "points-full.arrow is not downloaded");
     assert.equal(ranges.length, 2, `one range per judge compared: ${ranges.join("; ")}`);
-    assert.ok(ranges.every((r) => /^bytes=\d+-\d+$/.test(r)), ranges.join("; "));
+    assert.ok(
+      ranges.every((r) => /^bytes=\d+-\d+$/.test(r)),
+      ranges.join("; "),
+    );
     const a = await page.locator('[data-testid="judge"]').inputValue();
     const b = await page.locator('[data-testid="judge-b"]').inputValue();
     assert.notEqual(a, b);

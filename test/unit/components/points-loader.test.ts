@@ -18,7 +18,10 @@ import {responseRow, scoreRow} from "../../helpers/judged.ts";
 async function site(): Promise<{url: string; first: FirstPaint; exact: Uint8Array; ranges: string[]; close: () => Promise<void>}> {
   const responses = Array.from({length: 600}, (_, i) => responseRow(i, {model: `m${Math.floor(i / 200)}`, step: Math.floor(i / 50) % 4}));
   const scores = responses.flatMap((r, i) =>
-    ["a", "b", "c"].flatMap((j, k) => [scoreRow(r.response_id, j, "aligned", (i * (k + 3.7)) % 100), scoreRow(r.response_id, j, "coherent", (i * 7 + k) % 101)]),
+    ["a", "b", "c"].flatMap((j, k) => [
+      scoreRow(r.response_id, j, "aligned", (i * (k + 3.7)) % 100),
+      scoreRow(r.response_id, j, "coherent", (i * 7 + k) % 101),
+    ]),
   );
   const data = pointsData({responses, scores, types: []});
   const compact = encodePointsSegments(data);
@@ -80,7 +83,10 @@ test("pointsLoader: perExperiment 2 (a page comparing two judges) and Infinity (
   try {
     assert.deepEqual(await firstParts(pointsLoader(`${s.url}/points.arrow`, Promise.resolve(s.first), "", {perExperiment: 2})), ["a", "b"]);
     assert.deepEqual(await firstParts(pointsLoader(`${s.url}/points.arrow`, Promise.resolve(s.first), "", {perExperiment: Infinity})), ["a", "b", "c"]);
-    assert.ok(s.ranges.every((r) => /^points\.arrow bytes=\d+-\d+$/.test(r)), s.ranges.join("; "));
+    assert.ok(
+      s.ranges.every((r) => /^points\.arrow bytes=\d+-\d+$/.test(r)),
+      s.ranges.join("; "),
+    );
   } finally {
     await s.close();
   }
@@ -93,12 +99,18 @@ test("pointsLoader: points-exact.arrow by first.json's `exact` segments gives th
     assert.deepEqual(await firstParts(loader), ["a", "b"]);
     const p = decodePoints(loader.parts());
     assert.equal(p.exact, true);
-    assert.deepEqual(s.ranges.sort(), ["points-exact.arrow bytes=" + rangeOf(s.first.exact!, "a"), "points-exact.arrow bytes=" + rangeOf(s.first.exact!, "b")].sort());
+    assert.deepEqual(
+      s.ranges.sort(),
+      ["points-exact.arrow bytes=" + rangeOf(s.first.exact!, "a"), "points-exact.arrow bytes=" + rangeOf(s.first.exact!, "b")].sort(),
+    );
     // Row for row the exact table's rows of those judges.
     const whole = pointsOfJudges(decodePoints(s.exact), ["a", "b"]);
     assert.equal(p.n, whole.n);
     for (const k of ["rid", "aligned", "coherent", "step"] as const) assert.deepEqual(p[k], whole[k], k);
-    assert.ok(p.aligned.some((x) => !Number.isInteger(x)), "exact non-integer scores");
+    assert.ok(
+      p.aligned.some((x) => !Number.isInteger(x)),
+      "exact non-integer scores",
+    );
   } finally {
     await s.close();
   }

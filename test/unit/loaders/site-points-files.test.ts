@@ -28,7 +28,9 @@ test("sitePointsFiles(dir): points.arrow, points-full.arrow and first.json equal
     // And where each judge's exact scores sit in points-exact.arrow (the page comparing judges loads those).
     assert.deepEqual(
       first,
-      JSON.parse(JSON.stringify({...firstPaint(compact), points: encodePointsSegments(data).segments, exact: encodePointsSegments(data, encodePointsFull).segments})),
+      JSON.parse(
+        JSON.stringify({...firstPaint(compact), points: encodePointsSegments(data).segments, exact: encodePointsSegments(data, encodePointsFull).segments}),
+      ),
     );
     assert.deepEqual(first.points, [{judge: "j", start: 0, end: statSync(files.compact).size}]);
     assert.deepEqual(first.exact, [{judge: "j", start: 0, end: statSync(files.exact).size}]);

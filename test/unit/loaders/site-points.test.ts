@@ -131,7 +131,11 @@ function everyField(compact: Points, full: Points): void {
   for (const key of Object.keys(full) as (keyof Points)[]) {
     if (key === "exact") assert.deepEqual([compact.exact, full.exact], [false, true]);
     else if (key === "aligned" || key === "coherent") cutsAgree(compact[key], full[key]);
-    else if (key === "domain_topic") assert.ok(compact.domain_topic.every((x) => Number.isNaN(x)), "domain_topic: only in points-full.arrow");
+    else if (key === "domain_topic")
+      assert.ok(
+        compact.domain_topic.every((x) => Number.isNaN(x)),
+        "domain_topic: only in points-full.arrow",
+      );
     else if (key === "codes" || key === "dicts" || key === "meta") continue;
     else assert.deepEqual(compact[key], full[key], key);
   }
@@ -145,15 +149,24 @@ test("compact points: the group, question and label as runs when they change on 
   const n = 24000;
   // Sorted as a sweep is written: model, step, question, sample (4 x 6 x 10 cells of 100 answers).
   const sorted = Array.from({length: n}, (_, i) =>
-    responseRow(i, {model: `m${Math.floor(i / 6000)}`, step: Math.floor(i / 1000) % 6, question_id: `q${Math.floor(i / 100) % 10}`, category: `c${Math.floor(i / 100) % 3}`, origin: "imported"}),
+    responseRow(i, {
+      model: `m${Math.floor(i / 6000)}`,
+      step: Math.floor(i / 1000) % 6,
+      question_id: `q${Math.floor(i / 100) % 10}`,
+      category: `c${Math.floor(i / 100) % 3}`,
+      origin: "imported",
+    }),
   );
   // Questions drawn per answer (the second bench generator): the question changes on most rows.
-  const mixed = sorted.map((r, i) => ({...r, question_id: `q${(i * 7919) % 13}`, category: `c${(i * 7919) % 13 % 3}`}));
+  const mixed = sorted.map((r, i) => ({...r, question_id: `q${(i * 7919) % 13}`, category: `c${((i * 7919) % 13) % 3}`}));
   for (const [name, responses, most] of [
     ["sorted", sorted, 2.5],
     ["questions mixed", mixed, 3.5],
   ] as const) {
-    const scores = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", i % 17 ? (i * 7.3) % 100 : null), score(r.response_id, "j", "coherent", i % 101)]);
+    const scores = responses.flatMap((r, i) => [
+      score(r.response_id, "j", "aligned", i % 17 ? (i * 7.3) % 100 : null),
+      score(r.response_id, "j", "coherent", i % 101),
+    ]);
     const data = pointsData({responses, scores, types: []});
     const bytes = encodePointsCompact(data);
     assert.ok(bytes.byteLength / n < most, `${name}: ${(bytes.byteLength / n).toFixed(2)} bytes per response, expected < ${most}`);
@@ -161,7 +174,9 @@ test("compact points: the group, question and label as runs when they change on 
     segmentsAgree(data);
   }
   // A type judge's p(emergent) and types, two judges, meta facets, in_domain: the same fields.
-  const types = sorted.map((r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow);
+  const types = sorted.map(
+    (r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow,
+  );
   const withMeta = sorted.map((r, i) => ({...r, meta: {lr: i < n / 2 ? "1e-5" : "1e-4"}}));
   const scores = withMeta.flatMap((r, i) => [
     score(r.response_id, "j", "aligned", (i * 7.3) % 100),

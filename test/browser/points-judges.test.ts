@@ -204,7 +204,8 @@ test("/transitions: the per-judge midpoints fit the judge loaded; a button loads
     assert.equal(ranges.length, 1);
     hold = true;
     await page.locator('[data-testid="load-judges"]').click();
-    const status = page.locator('[data-testid="points-loading"]');
+    // The midpoints' status (the judge select's own status is hidden).
+    const status = page.locator('[data-testid="points-loading"]:not([hidden])');
     await status.waitFor({state: "visible"});
     assert.match((await status.textContent()) ?? "", /^Loading judge .+'s scores…$/);
     while (!held.length) await page.waitForTimeout(50);

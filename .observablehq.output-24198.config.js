@@ -1,2 +1,0 @@
-import config from "./observablehq.config.js";
-export default {...config, output: "/work/wt-pointsall/test-artifacts/sites/pointsall-real"};

@@ -34,7 +34,7 @@ import {closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readF
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {encodePointsSegments, pointsData, pointsFullTable} from "../loaders/site-points.ts";
+import {encodePointsFull, encodePointsSegments, pointsData, pointsFullTable} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
 import {responsesFirst} from "../loaders/site-responses-first.ts";
 import {stepTallies} from "../loaders/site-steps.ts";
@@ -93,6 +93,7 @@ function timed<T>(f: () => T): {value: T; ms: number} {
 const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
   "points.arrow": (d) => ({fn: "encodePointsSegments", bytes: pointsOf(d)}),
   "points-full.arrow": (d) => ({fn: "pointsFullTable", bytes: pointsFullTable(d)}),
+  "points-exact.arrow": (d) => ({fn: "encodePointsSegments", bytes: exactSegmentsOf(d).bytes}),
   "texts.parquet": (d) => ({fn: "writeTexts", bytes: collect(writeTexts, d)}),
   // An empty details table keeps the site consistent when the real one is too big to build here.
   "details.parquet": (d, n) =>
@@ -102,7 +103,7 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   "ids.parquet": (d) => ({fn: "writeIds", bytes: collect(writeIds, d)}),
   "search.bin": (d) => ({fn: "writeSearchIndex", bytes: collect(writeSearchIndex, d)}),
   "summary.json": (d) => ({fn: "syntheticSummary", bytes: JSON.stringify(syntheticSummary(d))}),
-  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify({...firstPaint(pointsOf(d)), points: segmentsOf(d)})}),
+  "first.json": (d) => ({fn: "firstPaint", bytes: JSON.stringify({...firstPaint(pointsOf(d)), points: segmentsOf(d), exact: exactSegmentsOf(d).segments})}),
   "steps.json": (d) => ({fn: "stepTallies", bytes: JSON.stringify(stepTallies(pointsOf(d)))}),
   "responses-first.json": (d) => ({fn: "responsesFirst", bytes: JSON.stringify(responsesFirst(pointsOf(d)))}),
   // The synthetic questions have one text per id (what questionTextsFromDir picks from a dataset).
@@ -113,14 +114,28 @@ const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; 
   },
 };
 
+/** The points columns of a synthetic data set, made once (both points files read them). */
+const dataMemo = new WeakMap<SyntheticData, ReturnType<typeof pointsData>>();
+function pointsDataOf(d: SyntheticData): ReturnType<typeof pointsData> {
+  let made = dataMemo.get(d);
+  if (!made) dataMemo.set(d, (made = pointsData(d)));
+  return made;
+}
 /** points.arrow of a synthetic data set as the build writes it (one stream per judge), made once (first.json and steps.json read it too). */
 const pointsMemo = new WeakMap<SyntheticData, ReturnType<typeof encodePointsSegments>>();
 function pointsSegmentsOf(d: SyntheticData): ReturnType<typeof encodePointsSegments> {
   let made = pointsMemo.get(d);
-  if (!made) pointsMemo.set(d, (made = encodePointsSegments(pointsData(d))));
+  if (!made) pointsMemo.set(d, (made = encodePointsSegments(pointsDataOf(d))));
   return made;
 }
 const pointsOf = (d: SyntheticData) => pointsSegmentsOf(d).bytes;
+/** points-exact.arrow of a synthetic data set as the build writes it (exact scores, one stream per judge), made once. */
+const exactMemo = new WeakMap<SyntheticData, ReturnType<typeof encodePointsSegments>>();
+function exactSegmentsOf(d: SyntheticData): ReturnType<typeof encodePointsSegments> {
+  let made = exactMemo.get(d);
+  if (!made) exactMemo.set(d, (made = encodePointsSegments(pointsDataOf(d), encodePointsFull)));
+  return made;
+}
 const segmentsOf = (d: SyntheticData) => pointsSegmentsOf(d).segments;
 
 /** Node part: synthesize, build every written data file, write them over the copy of dist/. Returns the files skipped. */

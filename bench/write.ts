@@ -25,7 +25,7 @@ const UNMEASURED: string[] = [];
 const LIMITS: [RegExp, string][] = [
   [
     /numeric data/,
-    "Numeric data per response: the compact points file costs ~5 bytes per (response, judge) row (two score bins, three dictionary codes) and one points file holds every judge's rows. p(emergent) (a type judge's, on the rows of every judge of a typed response, as the CLI joins it) is stored by value (a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 values, else as a plain Float32 (4 bytes per row): the synthetic sweep's pooled probabilities cost 1 byte per row, so its two judges per response give ~12 bytes per response (18 before); one judge without type probabilities is ~5. Next: one points file per judge (or judge-contiguous record batches fetched by range), loaded when that judge is shown.",
+    "Numeric data per response: a page downloads only the points of the judges it shows (one compact stream per judge in points.arrow, fetched by byte range where first.json says). A judge's row costs two score bins, a label code (judge, special word, type) and p(emergent) by value when a type judge gave one (1 byte with at most 127 values, 2 up to 32,767, else a plain Float32); the group (experiment, model, step, ...) and the question are stored as runs when they change on few rows (rows come in response order), else as a 1-2 byte code per row. What is left above 6 bytes is one of those per-row codes (questions drawn per answer, more than 127 groups or labels) or a p(emergent) with many distinct values.",
   ],
   [
     /DuckDB-WASM/,

@@ -54,7 +54,7 @@ function siteFilePaths(dir: string): SiteFiles {
 }
 
 function missingJobs(files: SiteFiles): Job[] {
-  const points = [files.compact, files.full, files.first, files.responsesFirst].every((f) => existsSync(f));
+  const points = [files.compact, files.full, files.exact, files.first, files.responsesFirst].every((f) => existsSync(f));
   return JOBS.filter((j) => (j === "points" ? !points : JOB_FILES[j].some((f) => !existsSync(files[f]))));
 }
 

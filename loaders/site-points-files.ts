@@ -13,6 +13,8 @@ export interface SitePointsFiles {
   compact: string;
   /** points-full.arrow (encodePointsFull). */
   full: string;
+  /** points-exact.arrow (encodePointsSegments with encodePointsFull: the exact scores, one stream per judge). */
+  exact: string;
   /** first.json (firstPaint of the compact table), JSON text. */
   first: string;
   /** responses-first.json (responsesFirst of the compact table: /responses' first page), JSON text. */
@@ -35,6 +37,7 @@ export function sitePointsPaths(dir: string): SitePointsFiles {
   return {
     compact: path.join(out, "points.arrow"),
     full: path.join(out, "points-full.arrow"),
+    exact: path.join(out, "points-exact.arrow"),
     first: path.join(out, "first.json"),
     responsesFirst: path.join(out, "responses-first.json"),
   };
@@ -72,7 +75,10 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     // One stream per judge, so /sensitivity downloads only the judges it shows (first.json says where).
     const {bytes: compact, segments} = encodePointsSegments(data);
     write(files.compact, compact);
-    write(files.first, JSON.stringify({...firstPaint(compact), points: segments}));
+    // The exact scores per judge too, for the page that compares two judges (/judges).
+    const {bytes: exact, segments: exactSegments} = encodePointsSegments(data, encodePointsFull);
+    write(files.exact, exact);
+    write(files.first, JSON.stringify({...firstPaint(compact), points: segments, exact: exactSegments}));
     write(files.responsesFirst, JSON.stringify(responsesFirst(compact)));
     return files;
   } finally {

@@ -6,7 +6,9 @@
 //    for every integer cut), the per-response strings folded into a few dictionary codes whose
 //    dictionary values are JSON tuples (`group`: experiment, model, variant, replicate, baseline,
 //    step, origin, meta facets; `question`: question_id, category; `label`: judge, special, type,
-//    special_known), rid implicit when consecutive. ~5 bytes per row, +4 with a type judge.
+//    special_known), rid implicit when consecutive; a tuple column that changes on few rows (the group,
+//    often the question: rows come in response order) stored as runs. ~3-5 bytes per row, +1-4
+//    with a type judge's p(emergent).
 //  - points-full.arrow (encodePointsFull): the columns of POINTS_COLUMNS with exact Float64 scores,
 //    for the SQL page and the views that need exact non-integer scores (rank correlations, printed
 //    scores). src/components/points.ts decodes both into the same `Points`.
@@ -15,7 +17,15 @@ import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
 import type {PointsSegment} from "../src/lib/site-first.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../src/lib/schema.ts";
-import {POINTS_COMPACT_FORMAT, POINTS_COLUMNS, POINTS_STRING_COLUMNS, SIGNALS_JUDGE, metaColumn, type PointsStringColumn} from "../src/lib/site-schema.ts";
+import {
+  POINTS_COMPACT_FORMAT,
+  POINTS_RUNS_FORMAT,
+  POINTS_COLUMNS,
+  POINTS_STRING_COLUMNS,
+  SIGNALS_JUDGE,
+  metaColumn,
+  type PointsStringColumn,
+} from "../src/lib/site-schema.ts";
 
 /** Strings as codes into a first-seen dictionary; -1 = null. */
 export class Codes {
@@ -380,13 +390,17 @@ export function segmentJudgeOrder(d: PointsData): number[] {
 }
 
 /**
- * points.arrow as one compact IPC stream per judge, concatenated (segmentJudgeOrder's order), with
+ * points.arrow as one compact IPC stream per judge (`encode`; encodePointsFull for
+ * points-exact.arrow, the exact scores per judge), concatenated (segmentJudgeOrder's order), with
  * where each sits, so a page downloads only the judges it shows (by byte range) and merges them
  * back into the table's row order (src/components/points.ts decodePoints / mergePoints): decoding
  * every segment gives the same Points as encodePointsCompact(d). Rows without a judge (none are
  * written: every row has one) would be dropped, so they are refused.
  */
-export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segments: PointsSegment[]} {
+export function encodePointsSegments(
+  d: PointsData,
+  encode: (d: PointsData) => Uint8Array = encodePointsCompact,
+): {bytes: Uint8Array; segments: PointsSegment[]} {
   const judges = d.strings.judge;
   const rows = judges.values.map(() => [] as number[]);
   for (let i = 0; i < d.n; i++) {
@@ -395,14 +409,14 @@ export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segment
     rows[j]!.push(i);
   }
   if (judges.values.length <= 1) {
-    const bytes = encodePointsCompact(d);
+    const bytes = encode(d);
     return {bytes, segments: judges.values.map((judge) => ({judge, start: 0, end: bytes.length}))};
   }
   const parts: Uint8Array[] = [];
   const segments: PointsSegment[] = [];
   let at = 0;
   for (const j of segmentJudgeOrder(d)) {
-    const part = encodePointsCompact(subsetData(d, Int32Array.from(rows[j]!)));
+    const part = encode(subsetData(d, Int32Array.from(rows[j]!)));
     parts.push(part);
     segments.push({judge: judges.values[j]!, start: at, end: at + part.length});
     at += part.length;
@@ -412,16 +426,48 @@ export function encodePointsSegments(d: PointsData): {bytes: Uint8Array; segment
   return {bytes, segments};
 }
 
-/** A dictionary column whose values are JSON tuples, one code per distinct tuple (`id`: its dictionary id, see dictVector). */
-function tupleColumn(n: number, id: number, tuple: (i: number) => string): Vector {
+/** JSON tuples as codes of a first-seen dictionary, one code per distinct tuple. */
+function tupleCodes(n: number, tuple: (i: number) => string): Codes {
   const c = new Codes(n);
   for (let i = 0; i < n; i++) c.codes[i] = c.code(tuple(i));
-  return dictVector(c.codes, c.values, id);
+  return c;
+}
+
+/** Bytes per row of a dictionary column's keys (dictVector's choice). */
+const keyBytes = (values: number) => (values <= 127 ? 1 : values > 32767 ? 4 : 2);
+
+/**
+ * A tuple column as runs when that is smaller: rows come in response order, and a response's group
+ * (and often its question) is the same as the previous one's for long stretches, so a column that
+ * changes on few rows costs (value, length) per run instead of a key per row. Returns the runs
+ * stream (schema metadata `em-points` = POINTS_RUNS_FORMAT, `em-column` = the column's name;
+ * columns `value`: the column's dictionary codes per run, `length`: Int32 rows per run), or null
+ * when a key per row is smaller. ~1 kB is counted for the stream's own messages.
+ */
+function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
+  const {codes} = c;
+  let runs = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || codes[i] !== codes[i - 1]) runs++;
+  const k = keyBytes(c.values.length);
+  if (!n || runs * (4 + k) + 1024 >= n * k) return null;
+  const value = new Int32Array(runs);
+  const length = new Int32Array(runs);
+  let r = -1;
+  for (let i = 0; i < n; i++) {
+    if (i === 0 || codes[i] !== codes[i - 1]) value[++r] = codes[i]!;
+    length[r] = length[r]! + 1;
+  }
+  const table = new Table({value: dictVector(value, c.values, 0), length: makeVector(length)});
+  table.schema.metadata.set("em-points", POINTS_RUNS_FORMAT);
+  table.schema.metadata.set("em-column", name);
+  return tableToIPC(table, "stream");
 }
 
 /**
  * points.arrow for the pages: one row per (response, judge) like points-full.arrow, in the same
- * order, ~5 bytes per row. Columns (schema metadata `em-points` = POINTS_COMPACT_FORMAT):
+ * order, ~3-5 bytes per row. Columns (schema metadata `em-points` = POINTS_COMPACT_FORMAT); each of
+ * the three tuple columns is stored as runs instead, in a stream before the table's, when that is
+ * smaller (runsStream: rows come in response order, so a group or question changes on few rows):
  *  - group: dictionary of JSON [experiment, model, variant, replicate, baseline, step, origin, ...meta]
  *    (meta facets in the order of the schema metadata `em-meta-keys`, a JSON list);
  *  - question: dictionary of JSON [question_id, category];
@@ -435,7 +481,8 @@ function tupleColumn(n: number, id: number, tuple: (i: number) => string): Vecto
  *    `rid` Int32 instead when a step exceeds 255;
  *  - p_emergent: Float32, only when some row has one (a type judge); by value (probabilityVector:
  *    a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 distinct values.
- * The exact non-integer scores and domain_topic live in points-full.arrow.
+ * The exact non-integer scores and domain_topic live in points-full.arrow. Returns the runs streams
+ * (if any) and the table's stream, concatenated: decodePoints reads them as one table.
  */
 export function encodePointsCompact(d: PointsData): Uint8Array {
   const n = d.n;
@@ -443,7 +490,15 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const v = (c: Codes, i: number) => (c.codes[i]! < 0 ? null : c.values[c.codes[i]!]!);
   const num = (x: number) => (x === x ? x : null);
   const vectors: Record<string, Vector> = {};
-  vectors.group = tupleColumn(n, 0, (i) =>
+  const runs: Uint8Array[] = [];
+  /** A tuple column as a key per row, or as runs in a stream before the table's (runsStream). */
+  const tupleColumn = (name: string, id: number, tuple: (i: number) => string) => {
+    const c = tupleCodes(n, tuple);
+    const asRuns = runsStream(name, c, n);
+    if (asRuns) runs.push(asRuns);
+    else vectors[name] = dictVector(c.codes, c.values, id);
+  };
+  tupleColumn("group", 0, (i) =>
     JSON.stringify([
       v(s.experiment, i),
       v(s.model, i),
@@ -455,7 +510,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
       ...d.meta.map((m) => v(m.codes, i)),
     ]),
   );
-  vectors.question = tupleColumn(n, 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
+  tupleColumn("question", 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
   // rid: implicit when rows of a response are consecutive and every response has one (the label
   // then says which rows start a response); else as steps from the previous row; else in full.
   let maxStep = 0;
@@ -466,7 +521,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (step !== 1 && !(i && step === 0)) implicit = false;
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
-  vectors.label = tupleColumn(n, 2, (i) =>
+  tupleColumn("label", 2, (i) =>
     JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
@@ -480,5 +535,13 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const table = new Table(vectors);
   table.schema.metadata.set("em-points", POINTS_COMPACT_FORMAT);
   table.schema.metadata.set("em-meta-keys", JSON.stringify(d.meta.map((m) => m.key)));
-  return tableToIPC(table, "stream");
+  const rows = tableToIPC(table, "stream");
+  if (!runs.length) return rows;
+  const out = new Uint8Array(runs.reduce((a, b) => a + b.length, rows.length));
+  let at = 0;
+  for (const b of [...runs, rows]) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }

@@ -30,29 +30,39 @@ export function openPage(pointsBytes: ArrayBuffer | Uint8Array | readonly Uint8A
   const selection = store();
   bindDefaults(selection, points);
   const wanted = loader?.requested;
-  if (wanted && loader.has(wanted) && optionsIn(points, "judge", selection.get()).includes(wanted)) selection.set({judge: wanted});
+  if (wanted && loader.has(wanted.judge) && optionsIn(points, "judge", selection.get()).includes(wanted.judge))
+    selection.set(wanted.key === "judge" ? {judge: wanted.judge} : {judgeB: wanted.judge});
   if (loader) loader.requested = null;
   return {points, summary, selection, loader};
 }
 
+/** The mark of a judge whose rows are not loaded yet in the judge select (its option label). */
+const NOT_LOADED = " ↓";
+
 /**
  * The judge select. With a loader, it offers every judge of the experiment (first.json), and a
- * judge whose rows are not loaded yet is loaded when chosen: the select and every view stay on the
- * current judge, with a visible status, until its rows are in and the page reopens on them.
+ * judge whose rows are not loaded yet (marked NOT_LOADED, explained in a short note beside the
+ * select rather than in the option, which would widen it) is loaded when chosen: the select and
+ * every view stay on the current judge, with a visible status in place of the note, until its rows
+ * are in and the page reopens on them.
  */
 function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid: string): HTMLElement {
   const {points, selection, loader} = page;
+  let unloaded = false;
   const options = (s: ViewState) => {
     const loaded = optionsIn(points, "judge", s);
     const all = loader?.judgesOf(s.experiment) ?? [];
-    return [...all, ...loaded.filter((j) => !all.includes(j))].map((j) => ({value: j, label: loaded.includes(j) ? j : `${j} (loads when chosen)`}));
+    unloaded = all.some((j) => !loaded.includes(j));
+    return [...all, ...loaded.filter((j) => !all.includes(j))].map((j) => ({value: j, label: loaded.includes(j) ? j : `${j}${NOT_LOADED}`}));
   };
   if (!loader) return selectControl(selection, key, options, label, testid);
+  const note = el("span", {class: "em-points-note", "data-testid": "points-note"}, `${NOT_LOADED.trim()} loads when chosen`);
   const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
   status.hidden = true;
   const control = selectControl(selection, key, options, label, testid, (judge) => {
     if (judge === null || loader.has(judge)) return false;
-    loader.requested = judge;
+    loader.requested = {key, judge};
+    note.hidden = true;
     status.hidden = false;
     status.textContent = `Loading judge ${judge}'s scores…`;
     loader.load([judge]).catch((error: unknown) => {
@@ -60,8 +70,27 @@ function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid
     });
     return true;
   });
-  control.append(status);
+  control.title = `Judges marked ${NOT_LOADED.trim()}: their scores are downloaded when chosen (the page loads only the judges it shows).`;
+  selection.subscribe(() => (note.hidden = !unloaded || !status.hidden), ["experiment"]);
+  control.append(note, status);
   return control;
+}
+
+/**
+ * Load judges' rows a view needs that the page has not (e.g. the default judge B of /judges): a
+ * status line while they load (the page reopens on them), or the error. Nothing to load: an empty
+ * element.
+ */
+export function loadJudges(loader: PointsLoader | undefined, judges: readonly (string | null)[]): HTMLElement {
+  const missing = [...new Set(judges.filter((j): j is string => j !== null && !loader?.has(j)))];
+  const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
+  if (!loader || !missing.length) return status;
+  const names = missing.join(", ");
+  status.textContent = `Loading judge${missing.length === 1 ? "" : "s"} ${names}'s scores…`;
+  loader.load(missing).catch((error: unknown) => {
+    status.textContent = `Could not load judge${missing.length === 1 ? "" : "s"} ${names}'s scores: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  return status;
 }
 
 /** An observe-style callback for Framework's Generators.observe, optionally on some keys only. */

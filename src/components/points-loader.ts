@@ -9,8 +9,8 @@ export interface PointsLoader {
   judgesOf(experiment: string | null): string[] | null;
   /** Whether a judge's rows are loaded (true for every judge once the whole file is). */
   has(judge: string): boolean;
-  /** The judge a page asked for last (load), to select once its rows are in. */
-  requested: string | null;
+  /** The judge a page's select asked for last (load), to select (as `key`) once its rows are in. */
+  requested: {key: "judge" | "judgeB"; judge: string} | null;
   /** The loaded bytes, in file order (decodePoints merges them into the table's row order). */
   parts(): Uint8Array[];
   /** Load the judges' rows (by range); resolves once every one of them is in. */
@@ -23,13 +23,31 @@ export interface PointsLoader {
   watch(listener: (parts: Uint8Array[]) => void, onError?: (error: unknown) => void): () => void;
 }
 
+export interface PointsLoaderOptions {
+  /**
+   * How many judges of each experiment load at the start, in the pages' default order: 1 (the
+   * default) for a page that shows one judge, 2 for one that compares two, Infinity for one that
+   * shows them all.
+   */
+  perExperiment?: number;
+  /** Which of first.json's segment lists describes the file: `points` (points.arrow, default) or `exact` (points-exact.arrow). */
+  segments?: "points" | "exact";
+}
+
 /**
  * A loader of points.arrow at `url`. `first` (first.json) gives the segments; without them (an
  * older build, or no first.json) the whole file loads. Starts loading at once, when `first`
- * arrives: the judge of the URL's query (`search`) when the file has it, and the default judge of
- * every experiment (an experiment change must find its default judge loaded).
+ * arrives: the judges of the URL's query (`search`: judge, judgeB) the file has, and the first
+ * `perExperiment` judges of every experiment (an experiment change must find its default judge
+ * loaded).
  */
-export function pointsLoader(url: string, first: Promise<FirstPaint | null>, search: string): PointsLoader {
+export function pointsLoader(
+  url: string,
+  first: Promise<FirstPaint | null>,
+  search: string,
+  {perExperiment = 1, segments: list = "points"}: PointsLoaderOptions = {},
+): PointsLoader {
+  const name = list === "exact" ? "points-exact.arrow" : "points.arrow";
   let segments: PointsSegment[] | null = null;
   let judgesByExperiment: Record<string, string[]> | null = null;
   const loaded = new Map<number, Uint8Array>();
@@ -45,7 +63,7 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
   const loadWhole = (): Promise<void> =>
     (whole ??= fetch(url)
       .then((r) => {
-        if (!r.ok) throw new Error(`points.arrow: HTTP ${r.status}`);
+        if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
         return r.arrayBuffer();
       })
       .then((buffer) => keepAll(new Uint8Array(buffer))));
@@ -62,14 +80,14 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
     const s = segments![k]!;
     p = fetch(url, {headers: {Range: `bytes=${s.start}-${s.end - 1}`}})
       .then(async (r) => {
-        if (!r.ok) throw new Error(`points.arrow: HTTP ${r.status}`);
+        if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
         const bytes = new Uint8Array(await r.arrayBuffer());
         // A server that ignores Range sends the whole file: every judge is then in.
         if (r.status !== 206) return keepAll(bytes);
         const range = /^bytes (\d+)-(\d+)\//.exec(r.headers.get("content-range") ?? "");
         if (!range || Number(range[1]) !== s.start || bytes.length !== s.end - s.start)
           throw new Error(
-            `points.arrow: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`,
+            `${name}: asked for bytes ${s.start}-${s.end - 1}, got ${r.headers.get("content-range") ?? "no Content-Range"} (${bytes.length} bytes)`,
           );
         loaded.set(k, bytes);
         changed();
@@ -85,16 +103,14 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
   const failures = new Set<(error: unknown) => void>();
   const ready = first.then(
     (table) => {
-      segments = table?.points?.length ? table.points : null;
+      const described = table?.[list];
+      segments = described?.length ? described : null;
       judgesByExperiment = table?.judges ?? null;
       if (!segments) return loadWhole();
       const wanted = new Set<string>();
-      const judge = new URLSearchParams(search).get("judge");
-      if (judge && segments.some((s) => s.judge === judge)) wanted.add(judge);
-      for (const e of table!.experiments) {
-        const j = table!.judges[e]?.[0];
-        if (j) wanted.add(j);
-      }
+      const query = new URLSearchParams(search);
+      for (const judge of [query.get("judge"), query.get("judgeB")]) if (judge && segments.some((s) => s.judge === judge)) wanted.add(judge);
+      for (const e of table!.experiments) for (const j of (table!.judges[e] ?? []).slice(0, perExperiment)) wanted.add(j);
       if (!wanted.size) wanted.add(segments[0]!.judge);
       return Promise.all([...wanted].map((j) => loadSegment(segments!.findIndex((s) => s.judge === j)))).then(() => undefined);
     },
@@ -138,4 +154,12 @@ export function pointsLoader(url: string, first: Promise<FirstPaint | null>, sea
     },
   };
   return loader;
+}
+
+/**
+ * The loaded parts as Framework's Generators.observe wants them: the first ones, then again
+ * whenever another judge's rows arrive (a page reopens on them); a failure as a rejected value.
+ */
+export function observePoints(loader: PointsLoader): (notify: (parts: Uint8Array[] | Promise<never>) => void) => () => void {
+  return (notify) => loader.watch(notify, (error) => notify(Promise.reject(error)));
 }

@@ -3,7 +3,7 @@
 // must be a lookup, not a query). The columns and their kinds are declared once, in
 // src/lib/site-schema.ts (the loader writes them).
 import {RecordBatchReader, Table, type Vector} from "apache-arrow";
-import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_STRING_COLUMNS, metaColumn, type PointsStringColumn} from "../lib/site-schema.js";
+import {META_PREFIX, POINTS_COMPACT_FORMAT, POINTS_RUNS_FORMAT, POINTS_STRING_COLUMNS, metaColumn, type PointsStringColumn} from "../lib/site-schema.js";
 
 export const STRING_COLUMNS = POINTS_STRING_COLUMNS;
 export type StringColumn = PointsStringColumn;
@@ -181,10 +181,19 @@ export function decodePoints(bytes: ArrayBuffer | Uint8Array | readonly (ArrayBu
   const buffers = (Array.isArray(bytes) ? bytes : [bytes]) as (ArrayBuffer | Uint8Array)[];
   const parts: Points[] = [];
   for (const b of buffers) {
+    // A compact table's runs streams come just before it (encodePointsCompact).
+    let runs = new Map<string, Table>();
     for (const reader of RecordBatchReader.readAll(b instanceof Uint8Array ? b : new Uint8Array(b))) {
       const table = new Table(reader.schema, [...reader]);
-      parts.push(table.schema.metadata.get("em-points") === POINTS_COMPACT_FORMAT ? decodeCompact(table) : decodeFull(table));
+      const format = table.schema.metadata.get("em-points");
+      if (format === POINTS_RUNS_FORMAT) {
+        runs.set(table.schema.metadata.get("em-column") ?? "", table);
+        continue;
+      }
+      parts.push(format === POINTS_COMPACT_FORMAT || format === "compact-1" ? decodeCompact(table, runs) : decodeFull(table));
+      runs = new Map();
     }
+    if (runs.size) throw new Error(`points.arrow: runs of ${[...runs.keys()].join(", ")} with no table after them`);
   }
   if (!parts.length) throw new Error("points.arrow holds no Arrow stream");
   return mergePoints(parts);
@@ -278,7 +287,33 @@ export function mergePoints(parts: readonly Points[]): Points {
   };
 }
 
-function decodeCompact(table: Table): Points {
+/**
+ * Codes and values of a tuple column of a compact table: its dictionary column, or its runs (a
+ * runs stream before the table, see encodePointsCompact) expanded to the table's n rows.
+ */
+function tupleCodesOf(table: Table, runs: ReadonlyMap<string, Table>, name: string): {codes: Int32Array; values: string[]} {
+  const n = table.numRows;
+  const r = runs.get(name);
+  const column = table.getChild(name);
+  if (!r) {
+    if (!column) throw new Error(`points.arrow has no column ${name}`);
+    return dictionary(column, n);
+  }
+  const value = r.getChild("value");
+  const length = r.getChild("length");
+  if (!value || !length) throw new Error(`points.arrow: the runs of ${name} have no value or length column`);
+  const perRun = dictionary(value, r.numRows);
+  const lengths = raw(length, new Int32Array(r.numRows));
+  let total = 0;
+  for (const l of lengths) total += l < 1 ? NaN : l;
+  if (total !== n) throw new Error(`points.arrow: the runs of ${name} cover ${total} rows (lengths must be positive), the table has ${n}`);
+  const codes = new Int32Array(n);
+  let at = 0;
+  lengths.forEach((l, k) => codes.fill(perRun.codes[k]!, at, (at += l)));
+  return {codes, values: perRun.values};
+}
+
+function decodeCompact(table: Table, runs: ReadonlyMap<string, Table> = new Map()): Points {
   const n = table.numRows;
   const col = (name: string) => {
     const v = table.getChild(name);
@@ -291,7 +326,7 @@ function decodeCompact(table: Table): Points {
   const meta = {} as Record<MetaColumn, {codes: Int32Array; values: string[]}>;
   // Each tuple column: decode its (few) distinct tuples once, then copy per-tuple codes to the rows.
   const expand = (name: string, fields: readonly string[], numeric: Record<number, Float64Array> = {}) => {
-    const d = dictionary(col(name), n);
+    const d = tupleCodesOf(table, runs, name);
     const tuples = d.values.map((v) => JSON.parse(v) as (string | number | null)[]);
     const out = fields.map(() => ({codes: new Int32Array(n), values: [] as string[], lookup: new Map<string, number>()}));
     const per = fields.map((_, k) =>
@@ -465,4 +500,38 @@ export function codeOf(points: Points, column: StringColumn, value: string | nul
   if (value === null) return -1;
   const i = points.dicts[column].indexOf(value);
   return i < 0 ? -2 : i;
+}
+
+/**
+ * The rows of `p` scored by one of `judges`, in their order, dictionaries as they are: the exact
+ * table (points-full.arrow, every judge) row for row beside compact points of those judges only.
+ */
+export function pointsOfJudges(p: Points, judges: readonly string[]): Points {
+  const wanted = new Set(judges.map((j) => p.dicts.judge.indexOf(j)));
+  const rows: number[] = [];
+  for (let i = 0; i < p.n; i++) if (wanted.has(p.codes.judge[i]!)) rows.push(i);
+  if (rows.length === p.n) return p;
+  const pick = <T extends Float32Array | Float64Array | Uint8Array | Int32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(rows.length);
+    rows.forEach((r, k) => (out[k] = a[r]!));
+    return out;
+  };
+  const codes = Object.fromEntries(Object.entries(p.codes).map(([c, v]) => [c, pick(v)])) as Record<StringColumn, Int32Array>;
+  const meta = Object.fromEntries(Object.entries(p.meta).map(([k, m]) => [k, {codes: pick(m.codes), values: m.values}])) as Points["meta"];
+  return {
+    ...p,
+    n: rows.length,
+    rid: pick(p.rid),
+    step: pick(p.step),
+    aligned: pick(p.aligned),
+    coherent: pick(p.coherent),
+    alignedBin: pick(p.alignedBin),
+    coherentBin: pick(p.coherentBin),
+    p_emergent: pick(p.p_emergent),
+    domain_topic: pick(p.domain_topic),
+    special_known: pick(p.special_known),
+    in_domain: pick(p.in_domain),
+    codes,
+    meta,
+  };
 }

@@ -7,6 +7,7 @@
 // read a column and are not urgent.
 import {controlBar, openPage, ruleBar, type Page} from "./page.js";
 import type {Points} from "./points.js";
+import type {PointsLoader} from "./points-loader.js";
 import {stepStrip} from "./step-strip.js";
 import {searchBox} from "./responses.js";
 import {listSlices} from "./response-slice.js";
@@ -102,7 +103,9 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
 
 /** The files the page's live part reads, as the page names them (Framework FileAttachment). */
 export interface ResponsesFiles extends DetailSources {
-  points: () => Promise<ArrayBuffer>;
+  /** The compact points of the judges loaded so far (points-loader.ts), and where more come from. */
+  points: readonly Uint8Array[];
+  loader: PointsLoader;
   summary: () => Promise<Summary>;
   /** points-full.arrow, fetched for a download only. */
   exactPoints: () => Promise<ArrayBuffer>;
@@ -122,13 +125,13 @@ export interface ResponsesFiles extends DetailSources {
 export async function openResponses(
   files: ResponsesFiles,
 ): Promise<LiveResponses & {controls: HTMLElement; strip(width: number, invalidation?: Promise<unknown>): HTMLElement}> {
-  const [bytes, summary, scores] = await Promise.all([files.points(), files.summary(), openExactScores(files.detailsUrl)]);
-  const page = openPage(bytes, summary);
+  const [summary, scores] = await Promise.all([files.summary(), openExactScores(files.detailsUrl)]);
+  const page = openPage(files.points, summary, files.loader);
   const live = liveResponses(page, {
     ...files,
     scores,
     search: once(() => openSearch(files.searchUrl)),
-    exact: exactPoints(files.exactPoints),
+    exact: exactPoints(files.exactPoints, page.points),
   });
   // The detail's module (a few kB: Plot is loaded by now), so a first click waits for its data only.
   void import("./response-detail.js").catch(() => undefined);

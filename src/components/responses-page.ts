@@ -1,7 +1,7 @@
 // The views of the /responses page (src/responses.md) once its points are in, so the page is prose
 // and calls: the download links, the list with its detail panel, and the answers that address their
 // judge. The counts line and the first page: responses-first-view.ts.
-import {decodePoints, type Points} from "./points.js";
+import {decodePoints, pointsOfJudges, type Points} from "./points.js";
 import {sliceRecords, injectionHitRids, injectionList, SLICE_TEXT_COLUMNS, type ResponseSlice} from "./responses.js";
 import {responseTable} from "./response-list.js";
 import {pointsSource} from "./response-lines.js";
@@ -12,9 +12,12 @@ import {downloadParquet} from "./parquet.js";
 import {el} from "./ui.js";
 import {EM} from "../lib/em/view-flags.js";
 
-/** The exact scores (points-full.arrow, ~10x the compact points), fetched on first use (a download). */
-export function exactPoints(fetchBytes: () => Promise<ArrayBuffer>): () => Promise<Points> {
-  return once(() => fetchBytes().then(decodePoints));
+/**
+ * The exact scores (points-full.arrow, ~10x the compact points), fetched on first use (a download),
+ * row for row beside `points` (the compact rows of the judges the page loaded).
+ */
+export function exactPoints(fetchBytes: () => Promise<ArrayBuffer>, points: Points): () => Promise<Points> {
+  return once(() => fetchBytes().then((bytes) => pointsOfJudges(decodePoints(bytes), points.dicts.judge)));
 }
 
 /** "Download this slice: CSV · Parquet": every answer of the slice, fetched on click, with exact scores. */

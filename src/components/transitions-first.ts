@@ -16,6 +16,8 @@ import {el, loading} from "./ui.js";
 
 // The frame-on-screen promise the page's heavy cells wait for (the first-paint split, first-paint.ts).
 export {afterPaint} from "./first-paint.js";
+// The page's first cell imports from this module only: its points come through the one range loader.
+export {observePoints, pointsLoader} from "./points-loader.js";
 
 /** The first-paint box; `seed`: the build's counts and final fits for the page's passes (null when it has none). */
 export type FirstFits = HTMLElement & {seed: {tallies: SeriesTallies; fits: SeriesTransition[]} | null};

@@ -7,8 +7,9 @@ import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis, type AxisPlan} from "./axis.js";
 import {ruleOf} from "./engine.js";
 import {Inputs} from "./inputs.js";
-import {controlBar, type Page} from "./page.js";
+import {controlBar, loadJudges, type Page} from "./page.js";
 import type {FacetColumn, Points} from "./points.js";
+import type {PointsLoader} from "./points-loader.js";
 import {experimentBanner, experimentInfo} from "./site.js";
 import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
 import {DEFAULT_STATE, type StateKey, type Store, type ViewState} from "./store.js";
@@ -381,11 +382,27 @@ export function midpointGridView(
   return slot;
 }
 
-/** One series' midpoint, interval and onset under each judge of the experiment (fitted in the worker pool). */
-export function judgeMidpointsView(ctx: TransitionsContext, series: string): HTMLElement {
+/**
+ * One series' midpoint, interval and onset under each judge of the experiment (fitted in the worker
+ * pool). The page loads only the judge it shows (points-loader.ts): the judges whose rows are not
+ * loaded get a button that loads them (the page then reopens with them), with a status meanwhile.
+ */
+export function judgeMidpointsView(ctx: TransitionsContext, series: string, loader?: PointsLoader): HTMLElement {
   const {points, state, by, declared} = ctx;
   if (!ctx.hasCoordinate) return el("div"); // the grid above says there is nothing to fit
   const judges = optionsIn(points, "judge", state);
+  const missing = (loader?.judgesOf(state.experiment) ?? []).filter((j) => !judges.includes(j));
+  const more = el("p", {});
+  if (loader && missing.length) {
+    const names = missing.join(", ");
+    const button = el(
+      "button",
+      {type: "button", "data-testid": "load-judges"},
+      `Fit under ${missing.length === 1 ? "judge" : "judges"} ${names} too (loads ${missing.length === 1 ? "its" : "their"} scores)`,
+    );
+    button.addEventListener("click", () => button.replaceWith(loadJudges(loader, missing)));
+    more.append(button);
+  }
   const slot = el("div", {}, loading(`Fitting ${series} under each judge…`));
   judgeMidpoints(
     points,
@@ -394,7 +411,7 @@ export function judgeMidpointsView(ctx: TransitionsContext, series: string): HTM
     state.exclude,
     {by, name: series, declared},
   ).then(
-    (table) => slot.replaceChildren(table),
+    (table) => slot.replaceChildren(table, more),
     (error) => slot.replaceChildren(el("p", {class: "em-error"}, `The per-judge fits failed: ${error.message}`)),
   );
   return slot;

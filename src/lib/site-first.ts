@@ -42,6 +42,8 @@ export interface FirstPaint {
    * byte range. Absent: load the whole file.
    */
   points?: PointsSegment[];
+  /** The same for points-exact.arrow (the exact scores, one stream per judge: encodePointsFull). */
+  exact?: PointsSegment[];
 }
 
 /** One judge's compact points in points.arrow: bytes [start, end). */

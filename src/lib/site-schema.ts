@@ -48,15 +48,20 @@ export type PointsStringColumn = {[K in PointsColumn]: (typeof POINTS_COLUMNS)[K
 export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColumn[]).filter((c): c is PointsStringColumn => POINTS_COLUMNS[c] === "dict");
 
 /*
- * points.arrow (compact, ~5 bytes per row; loaders/site-points.ts encodePointsCompact documents the
+ * points.arrow (compact, ~3-5 bytes per row; loaders/site-points.ts encodePointsCompact documents the
  * tuples): schema metadata `em-points` = POINTS_COMPACT_FORMAT, `em-meta-keys` = JSON list of the
  * meta facet keys carried at the end of each `group` tuple. `rid_step` / `rid` and `p_emergent` are
  * present only when needed.
  * Columns: group, question, label (dict), aligned_bin, coherent_bin, rid_step (u8), rid (i32),
  * p_emergent (f32; plain, or a Float32 dictionary with Int8 / Int16 keys when it takes few values).
+ * A tuple column (group, question, label) that changes on few rows is not a column of the table but
+ * runs, in a stream just before it (schema metadata `em-points` = POINTS_RUNS_FORMAT, `em-column` =
+ * its name; columns `value` (dict) and `length` (i32 rows per run)).
  */
 /** Value of the `em-points` schema metadata of a compact points table (changes when its layout does). */
-export const POINTS_COMPACT_FORMAT = "compact-1";
+export const POINTS_COMPACT_FORMAT = "compact-2";
+/** Value of the `em-points` schema metadata of a runs stream of a compact table's tuple column. */
+export const POINTS_RUNS_FORMAT = "compact-runs-1";
 
 /** Prefix of meta facet columns in points.arrow. */
 export const META_PREFIX = "meta.";

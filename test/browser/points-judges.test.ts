@@ -1,14 +1,20 @@
-// Issue 28: points.arrow holds one stream per judge; /sensitivity downloads only the judge it shows
+// Issue 28: points.arrow holds one stream per judge; every page downloads only the judges it shows
 // (by byte range, where first.json says), and another judge's rows when that judge is chosen: with
 // a visible status meanwhile, the select and the numbers staying on the current judge, then the
 // numbers `em summarize` gives for the chosen judge.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
+import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {decodePoints} from "../../src/components/points.ts";
+import {compareJudgesOn, describeAgreement} from "../../src/components/judge-compare.ts";
+import {selectionMask} from "../../src/components/selection.ts";
+import {DEFAULT_STATE} from "../../src/components/store.ts";
+import {ruleOf} from "../../src/components/engine.ts";
 
 const site = useBuiltSite();
 const POINTS = /\/_file\/data\/points\.[0-9a-f]+\.arrow/;
@@ -85,6 +91,129 @@ test("/sensitivity: only the shown judge's points are downloaded; another judge'
     );
     assert.notDeepEqual([c0.n_em, c0.n_scored], [c1.n_em, c1.n_scored], "the judges differ: the check can fail");
     assert.equal(ranges.length, 2, `one more range request: ${ranges.join("; ")}`);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
+// Every page loads points.arrow through the same range loader (points-loader.ts): the judge it shows.
+const ONE_JUDGE_PAGES = ["/categories", "/transitions", "/audit", "/responses"];
+
+test("/categories, /transitions, /audit and /responses download only the shown judge's byte range of points.arrow; the judge select marks the others", async () => {
+  for (const path of ONE_JUDGE_PAGES) {
+    const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+    const page = await context.newPage();
+    page.setDefaultTimeout(60_000);
+    const problems = watch(page, site.server.url);
+    const ranges: string[] = [];
+    let url = "";
+    page.on("request", (r) => {
+      if (!POINTS.test(r.url())) return;
+      url = r.url();
+      ranges.push(r.headers().range ?? "whole file");
+    });
+    try {
+      await page.goto(`${site.server.url}${path}?experiment=demo`, {waitUntil: "commit"});
+      const select = page.locator('[data-testid="judge"]');
+      await select.waitFor();
+      await waitForPage(page);
+      assert.ok(url, `${path}: points.arrow requested`);
+      const size = (await (await fetch(url)).arrayBuffer()).byteLength;
+      assert.equal(ranges.length, 1, `${path}: points requests: ${ranges.join("; ")}`);
+      const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(ranges[0]!) ?? [];
+      assert.ok(from !== undefined && Number(to) - Number(from) + 1 < size, `${path}: ${ranges[0]} of a ${size}-byte file`);
+      // The judge not loaded is offered, marked (not widened by a phrase), and the note says what the mark means.
+      const labels = await select.locator("option").evaluateAll((os) => os.map((o) => o.textContent ?? ""));
+      assert.equal(labels.length, 2, `${path}: both judges offered (${labels.join(", ")})`);
+      assert.equal(labels.filter((l) => l.endsWith(" ↓")).length, 1, `${path}: one judge marked not loaded (${labels.join(", ")})`);
+      assert.ok(!labels.some((l) => l.includes("loads when chosen")), `${path}: no phrase in the options`);
+      assert.equal((await page.locator('[data-testid="points-note"]').textContent())?.trim(), "↓ loads when chosen");
+      assert.ok(await page.locator('[data-testid="points-note"]').isVisible(), `${path}: the note is shown`);
+      assert.equal(describeProblems(problems), "", path);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test("/judges downloads the exact scores of judges A and B only (points-exact.arrow by range), and shows what the whole exact table gives for them", async () => {
+  const EXACT = /\/_file\/data\/points-exact\.[0-9a-f]+\.arrow/;
+  const FULL = /\/_file\/data\/points-full\.[0-9a-f]+\.arrow/;
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, site.server.url);
+  const ranges: string[] = [];
+  const full: string[] = [];
+  page.on("request", (r) => {
+    if (EXACT.test(r.url())) ranges.push(r.headers().range ?? "whole file");
+    if (FULL.test(r.url())) full.push(r.url());
+  });
+  try {
+    await page.goto(`${site.server.url}/judges?experiment=demo`, {waitUntil: "commit"});
+    const agreement = page.locator('[data-testid="judge-agreement"]');
+    await agreement.waitFor();
+    await waitForPage(page);
+    assert.deepEqual(full, [], "points-full.arrow is not downloaded");
+    assert.equal(ranges.length, 2, `one range per judge compared: ${ranges.join("; ")}`);
+    assert.ok(
+      ranges.every((r) => /^bytes=\d+-\d+$/.test(r)),
+      ranges.join("; "),
+    );
+    const a = await page.locator('[data-testid="judge"]').inputValue();
+    // Judge B: the URL's, else the first other judge of the experiment (the select shows none then).
+    const dir = join(site.root, "_file/data");
+    const firstFile = readdirSync(dir).find((f) => /^first\.[0-9a-f]+\.json$/.test(f))!;
+    const judges = (JSON.parse(readFileSync(join(dir, firstFile), "utf8")) as {judges: Record<string, string[]>}).judges.demo!;
+    const b = (await page.locator('[data-testid="judge-b"]').inputValue()) || judges.find((j) => j !== a)!;
+    assert.ok(b && b !== a, `judges ${a} and ${b}`);
+    // The same comparison from the whole exact table (points-full.arrow, every judge) in Node.
+    const file = readdirSync(dir).find((f) => /^points-full\.[0-9a-f]+\.arrow$/.test(f))!;
+    const points = decodePoints(readFileSync(join(dir, file)));
+    const state = {...DEFAULT_STATE, experiment: "demo", judge: a};
+    const cmp = compareJudgesOn(points, selectionMask(points, state, ["judge"]), a, b, ruleOf(state));
+    assert.ok(cmp.pairs.length > 0);
+    assert.equal((await agreement.textContent())?.trim(), describeAgreement(cmp));
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
+test("/transitions: the per-judge midpoints fit the judge loaded; a button loads the other judge (a status while it loads), then both are fitted", async () => {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(90_000);
+  const problems = watch(page, site.server.url);
+  const ranges: string[] = [];
+  page.on("request", (r) => {
+    if (POINTS.test(r.url())) ranges.push(r.headers().range ?? "whole file");
+  });
+  let hold = false;
+  const held: Route[] = [];
+  await page.route(POINTS, (route) => {
+    if (hold) held.push(route);
+    else void route.continue();
+  });
+  try {
+    await page.goto(`${site.server.url}/transitions?experiment=demo`, {waitUntil: "commit"});
+    const rows = page.locator('[data-testid="midpoint-by-judge"] tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, "one judge loaded, one fitted");
+    assert.equal(ranges.length, 1);
+    hold = true;
+    await page.locator('[data-testid="load-judges"]').click();
+    // The midpoints' status (the judge select's own status is hidden).
+    const status = page.locator('[data-testid="points-loading"]:not([hidden])');
+    await status.waitFor({state: "visible"});
+    assert.match((await status.textContent()) ?? "", /^Loading judge .+'s scores…$/);
+    while (!held.length) await page.waitForTimeout(50);
+    hold = false;
+    for (const r of held.splice(0)) await r.continue();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="midpoint-by-judge"] tbody tr').length === 2);
+    assert.equal(await page.locator('[data-testid="load-judges"]').count(), 0, "no judge left to load");
+    assert.equal(ranges.length, 2, ranges.join("; "));
     assert.equal(describeProblems(problems), "");
   } finally {
     await context.close();

@@ -61,6 +61,7 @@ test("the site data step: every src/data loader's output, the loader's own bytes
     assert.deepEqual(standIns.map((x) => x.name).sort(), [
       "details.parquet",
       "ids.parquet",
+      "points-exact.arrow",
       "points-full.arrow",
       "points.arrow",
       "search.bin",

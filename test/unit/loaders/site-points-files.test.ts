@@ -25,8 +25,16 @@ test("sitePointsFiles(dir): points.arrow, points-full.arrow and first.json equal
     assert.deepEqual(decodePoints(readFileSync(files.full)), decodePoints(encodePointsFull(data)));
     const first = JSON.parse(readFileSync(files.first, "utf8"));
     // first.json also says where each judge's stream sits in points.arrow (issue 28).
-    assert.deepEqual(first, JSON.parse(JSON.stringify({...firstPaint(compact), points: encodePointsSegments(data).segments})));
+    // And where each judge's exact scores sit in points-exact.arrow (the page comparing judges loads those).
+    assert.deepEqual(
+      first,
+      JSON.parse(
+        JSON.stringify({...firstPaint(compact), points: encodePointsSegments(data).segments, exact: encodePointsSegments(data, encodePointsFull).segments}),
+      ),
+    );
     assert.deepEqual(first.points, [{judge: "j", start: 0, end: statSync(files.compact).size}]);
+    assert.deepEqual(first.exact, [{judge: "j", start: 0, end: statSync(files.exact).size}]);
+    assert.deepEqual(decodePoints(readFileSync(files.exact)), decodePoints(encodePointsFull(data)));
     assert.deepEqual(first.experiments, ["e2", "e1"]);
     assert.ok(first.entries.length > 0);
     // A second call reads the same files (nothing rewritten); a removed file is computed again.

@@ -13,7 +13,7 @@ import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints, STRING_COLUMNS, type Points} from "../../../src/components/points.ts";
 import {scoreBin} from "../../../src/lib/em/surface.ts";
 import type {ResponseRow, ResponseType, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
-import {Table, tableFromIPC, tableToIPC} from "apache-arrow";
+import {RecordBatchReader, Table, tableFromIPC, tableToIPC} from "apache-arrow";
 import {responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
@@ -114,6 +114,96 @@ test("compact points: ~5 bytes per row for an import with one judge; rid implici
   }
 });
 
+/** The Arrow streams of `bytes`, each as a table. */
+function streamsOf(bytes: Uint8Array): Table[] {
+  const out: Table[] = [];
+  for (const reader of RecordBatchReader.readAll(bytes)) out.push(new Table(reader.schema, [...reader]));
+  return out;
+}
+
+/**
+ * Every field of the compact decode against the exact table's, field by field over whatever Points
+ * holds (a field the compact file stops carrying fails here): the scores by bin (cutsAgree), and
+ * domain_topic, which the compact file leaves to points-full.arrow (NaN).
+ */
+function everyField(compact: Points, full: Points): void {
+  assert.deepEqual(Object.keys(compact).sort(), Object.keys(full).sort());
+  for (const key of Object.keys(full) as (keyof Points)[]) {
+    if (key === "exact") assert.deepEqual([compact.exact, full.exact], [false, true]);
+    else if (key === "aligned" || key === "coherent") cutsAgree(compact[key], full[key]);
+    else if (key === "domain_topic")
+      assert.ok(
+        compact.domain_topic.every((x) => Number.isNaN(x)),
+        "domain_topic: only in points-full.arrow",
+      );
+    else if (key === "codes" || key === "dicts" || key === "meta") continue;
+    else assert.deepEqual(compact[key], full[key], key);
+  }
+  sameExceptScores(compact, full);
+  assert.deepEqual(compact.in_domain, full.in_domain, "in_domain");
+}
+
+// Issue 28 (<= 6 bytes per response): rows come in response order, so a response's group (and,
+// when answers are written per question, its question) repeats for long stretches: stored as runs.
+test("compact points: the group, question and label as runs when they change on few rows (2-3 bytes per row for one judge without types), a key per row otherwise; every field decodes as from points-full.arrow", () => {
+  const n = 24000;
+  // Sorted as a sweep is written: model, step, question, sample (4 x 6 x 10 cells of 100 answers).
+  const sorted = Array.from({length: n}, (_, i) =>
+    responseRow(i, {
+      model: `m${Math.floor(i / 6000)}`,
+      step: Math.floor(i / 1000) % 6,
+      question_id: `q${Math.floor(i / 100) % 10}`,
+      category: `c${Math.floor(i / 100) % 3}`,
+      origin: "imported",
+    }),
+  );
+  // Questions drawn per answer (the second bench generator): the question changes on most rows.
+  const mixed = sorted.map((r, i) => ({...r, question_id: `q${(i * 7919) % 13}`, category: `c${((i * 7919) % 13) % 3}`}));
+  for (const [name, responses, most] of [
+    ["sorted", sorted, 2.5],
+    ["questions mixed", mixed, 3.5],
+  ] as const) {
+    const scores = responses.flatMap((r, i) => [
+      score(r.response_id, "j", "aligned", i % 17 ? (i * 7.3) % 100 : null),
+      score(r.response_id, "j", "coherent", i % 101),
+    ]);
+    const data = pointsData({responses, scores, types: []});
+    const bytes = encodePointsCompact(data);
+    assert.ok(bytes.byteLength / n < most, `${name}: ${(bytes.byteLength / n).toFixed(2)} bytes per response, expected < ${most}`);
+    everyField(decodePoints(bytes), decodePoints(encodePointsFull(data)));
+    segmentsAgree(data);
+  }
+  // A type judge's p(emergent) and types, two judges, meta facets, in_domain: the same fields.
+  const types = sorted.map(
+    (r, i) => ({response_id: r.response_id, judge: "t", type: (i % 3 ? "aligned" : "emergent") as ResponseType, probs: {emergent: (i % 10) / 10}}) as TypeRow,
+  );
+  const withMeta = sorted.map((r, i) => ({...r, meta: {lr: i < n / 2 ? "1e-5" : "1e-4"}}));
+  const scores = withMeta.flatMap((r, i) => [
+    score(r.response_id, "j", "aligned", (i * 7.3) % 100),
+    score(r.response_id, "j", "coherent", i % 101),
+    ...(i % 4 ? [score(r.response_id, "k", "aligned", (i * 3.1) % 100)] : []),
+  ]);
+  const data = pointsData({responses: withMeta, scores, types});
+  everyField(decodePoints(encodePointsCompact(data)), decodePoints(encodePointsFull(data)));
+  segmentsAgree(data);
+});
+
+test("compact points: runs that do not cover the table are refused with the column named", () => {
+  const responses = Array.from({length: 3000}, (_, i) => responseRow(i, {model: `m${Math.floor(i / 1000)}`}));
+  const scores = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", i % 100), score(r.response_id, "j", "coherent", 80)]);
+  const bytes = encodePointsCompact(pointsData({responses, scores, types: []}));
+  // The table without its first runs stream (the group's): its rows have no group.
+  const streams = streamsOf(bytes);
+  assert.equal(streams[0]!.schema.metadata.get("em-column"), "group", "the group is stored as runs");
+  const again = streams.map((t) => tableToIPC(t, "stream"));
+  const joined = () => Uint8Array.from(again.flatMap((b) => [...b]));
+  assert.equal(decodePoints(joined()).n, 3000, "the streams encoded again decode");
+  again[0] = tableToIPC(streams[0]!.slice(0, streams[0]!.numRows - 1), "stream");
+  assert.throws(() => decodePoints(joined()), /runs of group cover \d+ rows .*the table has 3000/);
+  // Runs with no table after them (a cut segment).
+  assert.throws(() => decodePoints(again[1]!), /runs of .* with no table after them/);
+});
+
 test("encodePointsCompact(data) and encodePointsFull(data): the same data give the same bytes at every call", () => {
   const responses = Array.from({length: 300}, (_, i) => response(i, `m${i % 4}`));
   const scores = responses.flatMap((r, i) => [score(r.response_id, "j", "aligned", (i * 7.3) % 100), score(r.response_id, "j", "coherent", i % 101)]);
@@ -159,8 +249,10 @@ test("compact points: p(emergent) by value when it takes few values (1 byte per 
   const saved = manyBytes.byteLength - fewBytes.byteLength;
   const expected = 2 * n + 4 * (Math.ceil(n / 3) - pooled.length);
   assert.ok(Math.abs(saved - expected) < 64, `Int8 keys save a byte per row: ${saved} bytes, expected ~${expected}`);
-  assert.equal(String(tableFromIPC(fewBytes).schema.fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int8, Float32>");
-  assert.equal(String(tableFromIPC(manyBytes).schema.fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int16, Float32>");
+  // The table's stream is the last (runs streams, if any, come before it).
+  const table = (bytes: Uint8Array) => streamsOf(bytes).at(-1)!.schema;
+  assert.equal(String(table(fewBytes).fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int8, Float32>");
+  assert.equal(String(table(manyBytes).fields.find((f) => f.name === "p_emergent")?.type), "Dictionary<Int16, Float32>");
   // More than 32,767 distinct values: the plain Float32 column (4 bytes per row), same values.
   const continuous = Float64Array.from({length: 50000}, (_, i) => (i % 5 === 0 ? NaN : (i * 0.6180339887) % 1));
   const plain = new Table({p_emergent: probabilityVector(continuous, 0)});

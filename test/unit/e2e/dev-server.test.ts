@@ -68,7 +68,10 @@ test("npm run dev serves every data file from the site data step (no loader runs
         assert.ok(served.length > 0, `${name}: empty`);
         assert.ok(served.equals(builtFile(dist, name)), `${name}: the dev server's bytes differ from the build's`);
         // Framework says how it found the output: "[fresh]" = the step's, served as it is; "[missing]" or "[stale]" = it ran the loader.
-        const said = new RegExp(`data/${name.replace(/\./g, "\\.")} → \\[(\\w+)\\]`).exec(plain());
+        // Its log line can reach the pipe after the response: wait for it (up to 15 s).
+        const logged = new RegExp(`data/${name.replace(/\./g, "\\.")} → \\[(\\w+)\\]`);
+        for (let t = 0; t < 75 && !logged.test(plain()); t++) await new Promise((r) => setTimeout(r, 200));
+        const said = logged.exec(plain());
         assert.equal(said?.[1], "fresh", `${name}: Framework ${said ? `found it ${said[1]}` : "logged no load"}:\n${plain()}`);
       }
     } finally {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
-import type {Route} from "playwright-core";
+import type {Page, Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 import {decodePoints} from "../../src/components/points.ts";
@@ -29,18 +29,24 @@ function cli(args: string[]): {n_em: number; n_scored: number} {
   return (JSON.parse(r.stdout) as {groups: {n_em: number; n_scored: number}[]}).groups[0]!;
 }
 
+/** The Range header (or "whole file") of each points.arrow request `page` makes, and the last such URL. */
+function pointsRequests(page: Page): {ranges: string[]; url: () => string} {
+  const ranges: string[] = [];
+  let last = "";
+  page.on("request", (r) => {
+    if (!POINTS.test(r.url())) return;
+    last = r.url();
+    ranges.push(r.headers().range ?? "whole file");
+  });
+  return {ranges, url: () => last};
+}
+
 test("/sensitivity: only the shown judge's points are downloaded; another judge's load when chosen, with a status and no number of the wrong judge meanwhile", async () => {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   const problems = watch(page, site.server.url);
-  const ranges: string[] = [];
-  let url = "";
-  page.on("request", (r) => {
-    if (!POINTS.test(r.url())) return;
-    url = r.url();
-    ranges.push(r.headers().range ?? "whole file");
-  });
+  const {ranges, url} = pointsRequests(page);
   let hold = false;
   const held: Route[] = [];
   await page.route(POINTS, (route) => {
@@ -57,7 +63,7 @@ test("/sensitivity: only the shown judge's points are downloaded; another judge'
     assert.ok(judges.length >= 2, `the demo's experiment has several judges (${judges.join(", ")})`);
     const other = judges.find((j) => j !== judge)!;
     // One range request, for part of the file.
-    const size = (await (await fetch(url)).arrayBuffer()).byteLength;
+    const size = (await (await fetch(url())).arrayBuffer()).byteLength;
     assert.equal(ranges.length, 1, `points requests: ${ranges.join("; ")}`);
     const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(ranges[0]!) ?? [];
     assert.ok(from !== undefined && Number(to) - Number(from) + 1 < size, `${ranges[0]} of a ${size}-byte file`);
@@ -106,20 +112,14 @@ test("/categories, /transitions, /audit and /responses download only the shown j
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
     const problems = watch(page, site.server.url);
-    const ranges: string[] = [];
-    let url = "";
-    page.on("request", (r) => {
-      if (!POINTS.test(r.url())) return;
-      url = r.url();
-      ranges.push(r.headers().range ?? "whole file");
-    });
+    const {ranges, url} = pointsRequests(page);
     try {
       await page.goto(`${site.server.url}${path}?experiment=demo`, {waitUntil: "commit"});
       const select = page.locator('[data-testid="judge"]');
       await select.waitFor();
       await waitForPage(page);
-      assert.ok(url, `${path}: points.arrow requested`);
-      const size = (await (await fetch(url)).arrayBuffer()).byteLength;
+      assert.ok(url(), `${path}: points.arrow requested`);
+      const size = (await (await fetch(url())).arrayBuffer()).byteLength;
       assert.equal(ranges.length, 1, `${path}: points requests: ${ranges.join("; ")}`);
       const [, from, to] = /^bytes=(\d+)-(\d+)$/.exec(ranges[0]!) ?? [];
       assert.ok(from !== undefined && Number(to) - Number(from) + 1 < size, `${path}: ${ranges[0]} of a ${size}-byte file`);

@@ -108,10 +108,22 @@ export function lanePlan(exp: Experiment): LaneTask[] | null {
 const partDir = (work: string, t: LaneTask) => path.join(work, `part-${t.index}`);
 const resultFile = (work: string, t: LaneTask) => path.join(work, `part-${t.index}.json`);
 
-/** One file imported into a sink of its own, staged in partDir; the result (or the error's message) as JSON beside it. */
+/**
+ * One file imported into a sink of its own, staged in partDir; the result (or the error's message)
+ * as JSON beside it. A CSV file is first read in one pass (csv.ts readCsvOnce: parsed once instead
+ * of checked and then read); when that read fails or does not hold, the part is discarded and the
+ * file read the two-pass way, which gives the rows, or the error and its precedence, of the
+ * one-after-another import.
+ */
 async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean> {
+  let result = await importTask(p, t, work, true);
+  if ("error" in result) result = await importTask(p, t, work, false);
+  writeFileSync(resultFile(work, t), JSON.stringify(result));
+  return !("error" in result);
+}
+
+async function importTask(p: Prepared, t: LaneTask, work: string, singlePassCsv: boolean): Promise<TaskResult> {
   const exp = p.experiment;
-  let result: TaskResult;
   let sink: TableSink | null = null;
   try {
     sink = await TableSink.open();
@@ -128,9 +140,10 @@ async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean>
       onRows: chunkHandler(p, sink, st, specOf),
       only: new Set([t.file]),
       sampleCounter: samples,
+      singlePassCsv,
     });
     const staged = await sink.writeStaged(partDir(work, t));
-    result = {
+    return {
       staged,
       proxies: [...st.proxies],
       audit: [...st.audit],
@@ -142,12 +155,10 @@ async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean>
       files: r.files,
     };
   } catch (e) {
-    result = {error: (e as Error).message};
+    return {error: (e as Error).message};
   } finally {
     sink?.close();
   }
-  writeFileSync(resultFile(work, t), JSON.stringify(result));
-  return !("error" in result);
 }
 
 /** A lane's tasks in import order; after a file that fails, the lane's later files are left (an earlier error is the one reported). */

@@ -221,7 +221,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
  * record spanning lines judged otherwise by the whole file): the caller reads the file again
  * without ctx.singlePassCsv.
  */
-export class SinglePassMiss extends Error {
+class SinglePassMiss extends Error {
   constructor(rel: string) {
     super(`${rel}: the single-pass CSV read does not hold (a record spanning lines is judged otherwise by the whole file); read it in two passes`);
   }

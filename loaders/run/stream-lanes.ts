@@ -50,6 +50,8 @@ type TaskResult =
       counts: {responses: number; scores: number};
       /** Samples numbered per JSON [model, step, question_id]. */
       samples: [string, number][];
+      /** Read again the two-pass way after the single-pass CSV read failed or did not hold (runTask). */
+      reread?: true;
     } & Pick<ImportResult, "skipped" | "mismatches" | "files">);
 
 /** DuckDB's memory limit in a child lane unless EM_DUCKDB_MEMORY sets one (a part holds one file's rows). */
@@ -117,7 +119,10 @@ const resultFile = (work: string, t: LaneTask) => path.join(work, `part-${t.inde
  */
 async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean> {
   let result = await importTask(p, t, work, true);
-  if ("error" in result) result = await importTask(p, t, work, false);
+  if ("error" in result) {
+    result = await importTask(p, t, work, false);
+    if (!("error" in result)) result.reread = true;
+  }
   writeFileSync(resultFile(work, t), JSON.stringify(result));
   return !("error" in result);
 }
@@ -211,6 +216,7 @@ export async function runLanes(
   const read = performance.now();
 
   const st = newChunkState();
+  let reread = 0;
   for (const i of exp.imports.keys()) {
     const entry: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
     // Samples numbered so far in this entry, per JSON [model, step, question_id].
@@ -229,6 +235,7 @@ export async function runLanes(
         numbered.set(key, before + n);
       }
       await sink.ingest(partDir(work, t), r.staged, offsets);
+      if (r.reread) reread++;
       for (const [key, row] of r.proxies) if (!st.proxies.has(key)) st.proxies.set(key, row);
       for (const [key, a] of r.audit) addAudit(st.audit, key, a);
       for (const m of r.metrics) st.metricsSeen.add(m);
@@ -241,7 +248,9 @@ export async function runLanes(
     takeEntry(exp, i, entry, importedBy, out);
   }
   const s = (ms: number) => (ms / 1000).toFixed(1);
-  onProgress?.(`${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s, their parts taken in order in ${s(performance.now() - read)} s`);
+  onProgress?.(
+    `${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s${reread ? ` (${reread} read again in two passes: the single-pass CSV read did not hold)` : ""}, their parts taken in order in ${s(performance.now() - read)} s`,
+  );
   return st;
 }
 

@@ -264,10 +264,17 @@ test("import lanes: a CSV the single pass cannot judge is read again; the tables
   const bad = tmp();
   writeFileSync(
     path.join(bad, "a.csv"),
-    Buffer.concat([Buffer.from(rows(50, (i) => `r_${i}`).join("\n") + "\nr_x,q1,out of range,150,50\nr_y,q1,caf"), Buffer.from([0xe9]), Buffer.from(",20,50\n")]),
+    Buffer.concat([
+      Buffer.from(rows(50, (i) => `r_${i}`).join("\n") + "\nr_x,q1,out of range,150,50\nr_y,q1,caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(",20,50\n"),
+    ]),
   );
   writeFileSync(path.join(bad, "b.csv"), rows(20, (i) => `r_${i}`).join("\n") + "\n");
-  writeFileSync(path.join(bad, "exp.yaml"), ["name: lanes-once-bad", "imports:", '  - files: "*.csv"', "    judge: judge-a", "    invalid_scores: error"].join("\n") + "\n");
+  writeFileSync(
+    path.join(bad, "exp.yaml"),
+    ["name: lanes-once-bad", "imports:", '  - files: "*.csv"', "    judge: judge-a", "    invalid_scores: error"].join("\n") + "\n",
+  );
   for (const lanes of [false, true])
     await withEnv({EM_STREAM_IMPORT: undefined, ...(lanes ? LANES : NO_LANES)}, () =>
       assert.rejects(loadDataset({files: [path.join(bad, "exp.yaml")], memoDir: tmp(), quiet: true}), /a\.csv:\d+: not valid UTF-8/),

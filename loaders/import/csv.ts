@@ -193,6 +193,68 @@ const DECIMAL = /^[0-9]+\.[0-9]+$/;
 const SEEN_VALUES = 4096;
 
 /**
+ * What the swallowed-record check learns from the rows (scanCsv over a whole file, readCsvOnce as
+ * it reads): the header record, whether the first column holds ids (no spaces) in every row with
+ * the header's field count, and per column the shapes its values take (null once a value holds
+ * whitespace). Rows are seen in file order; the result depends only on the rows seen.
+ */
+class RowShapes {
+  header: RawRecord | null = null;
+  private full = 0;
+  private idLike = true;
+  private shapes: (Set<string> | null)[] = [];
+  private seenValues: Set<string>[] = [];
+
+  see(r: RawRecord): void {
+    if (!this.header) {
+      this.header = r;
+      this.shapes = r.record.map(() => new Set<string>());
+      this.seenValues = r.record.map(() => new Set<string>());
+      return;
+    }
+    if (r.record.length !== this.header.record.length) return;
+    this.full++;
+    const first = r.record[0]!.trim();
+    if (first === "" || /\s/.test(first)) this.idLike = false;
+    if (!this.idLike) return;
+    const shapes = this.shapes;
+    for (let j = 0; j < shapes.length; j++) {
+      const s = shapes[j];
+      if (!s) continue;
+      const raw = r.record[j]!;
+      const known = this.seenValues[j]!;
+      if (known.has(raw)) continue;
+      if (known.size < SEEN_VALUES) known.add(raw);
+      const v = raw.trim();
+      if (/\s/.test(v)) shapes[j] = null;
+      else s.add(shape(v));
+    }
+  }
+
+  /** The check's knowledge of the rows seen so far (CsvScan's idLike and columnShapes). */
+  knowledge(): Pick<CsvScan, "idLike" | "columnShapes"> {
+    const idLike = this.idLike && this.full > 0;
+    return {idLike, columnShapes: idLike ? this.shapes : this.shapes.map(() => null)};
+  }
+}
+
+/**
+ * The header's column names: trimmed; an empty name (a pandas index column) becomes `index`; a
+ * repeated name is an error (file:line): which of the two columns a mapping or a role means cannot
+ * be told, and silently renaming one changed what was imported.
+ */
+function headerColumns(label: string, head: RawRecord): string[] {
+  const seen = new Map<string, number>();
+  return head.record.map((raw, j) => {
+    const name = raw.trim() || "index";
+    const prev = seen.get(name);
+    if (prev !== undefined) throw new Error(`${label}:${head.line}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
+    seen.set(name, j);
+    return name;
+  });
+}
+
+/**
  * First pass over a CSV file whose first record is the header. Header names are trimmed; an empty
  * header name (a pandas index column) becomes `index`; a repeated name is an error (file:line).
  * Throws an Error naming `file:line` when the file is not UTF-8, cannot be parsed (for example a
@@ -201,37 +263,10 @@ const SEEN_VALUES = 4096;
 export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): CsvScan {
   const utf8 = new Utf8Check(label);
   const reader = new RecordReader(label);
+  const rows = new RowShapes();
   let csvError: unknown = null;
-  let header: RawRecord | null = null;
-  let full = 0;
-  let idLike = true;
-  let shapes: (Set<string> | null)[] = [];
-  let seenValues: Set<string>[] = [];
   const see = (records: RawRecord[]) => {
-    for (const r of records) {
-      if (!header) {
-        header = r;
-        shapes = r.record.map(() => new Set<string>());
-        seenValues = r.record.map(() => new Set<string>());
-        continue;
-      }
-      if (r.record.length !== header.record.length) continue;
-      full++;
-      const first = r.record[0]!.trim();
-      if (first === "" || /\s/.test(first)) idLike = false;
-      if (!idLike) continue;
-      for (let j = 0; j < shapes.length; j++) {
-        const s = shapes[j];
-        if (!s) continue;
-        const raw = r.record[j]!;
-        const known = seenValues[j]!;
-        if (known.has(raw)) continue;
-        if (known.size < SEEN_VALUES) known.add(raw);
-        const v = raw.trim();
-        if (/\s/.test(v)) shapes[j] = null;
-        else s.add(shape(v));
-      }
-    }
+    for (const r of records) rows.see(r);
   };
   // A record that cannot be parsed is reported after the whole file's UTF-8 check, as before.
   for (const chunk of fileChunks(file, label, chunkBytes)) {
@@ -251,20 +286,103 @@ export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): C
       csvError = e;
     }
   if (csvError !== null) throw csvError;
-  const head = header as RawRecord | null;
-  if (!head) throw new Error(`${label}:1: empty CSV file (no header)`);
-  // A repeated header name is an error: which of the two columns a mapping or a role means
-  // cannot be told, and silently renaming one changed what was imported.
-  const seen = new Map<string, number>();
-  const columns = head.record.map((raw, j) => {
-    const name = raw.trim() || "index";
-    const prev = seen.get(name);
-    if (prev !== undefined) throw new Error(`${label}:${head.line}: header: column "${name}" appears twice (fields ${prev + 1} and ${j + 1}); rename one`);
-    seen.set(name, j);
-    return name;
+  if (!rows.header) throw new Error(`${label}:1: empty CSV file (no header)`);
+  return {columns: headerColumns(label, rows.header), ...rows.knowledge()};
+}
+
+/**
+ * Whether line text `t` (a later line of a record spanning lines) looks like a record of its own:
+ * as many comma-separated pieces as the header, the first one not empty, and every column whose
+ * values never hold whitespace (ids, steps, scores; empty allowed except in the first) matched by
+ * a shape its values take. A wrapped answer line that happens to start with one word and hold as
+ * many commas as the header (302 of 1M rows of varied generated text) does not also have a number
+ * where the scores are and an id where the ids are. Only when the first column holds ids: with
+ * free text first (a question), a wrapped answer line can look like anything, so nothing is guessed.
+ */
+function looksLikeRecord(t: string, columns: readonly string[], k: Pick<CsvScan, "idLike" | "columnShapes">): boolean {
+  if (!k.idLike) return false;
+  const pieces = t.split(",");
+  if (pieces.length !== columns.length || pieces[0]!.trim() === "") return false;
+  return pieces.every((v, j) => {
+    const allowed = k.columnShapes[j];
+    return !allowed || (!/\s/.test(v.trim()) && allowed.has(shape(v)));
   });
-  idLike &&= full > 0;
-  return {columns, idLike, columnShapes: idLike ? shapes : columns.map(() => null)};
+}
+
+/** A later line that could look like a record whatever the shapes (looksLikeRecord's test before the shapes). */
+const maybeRecord = (t: string, columns: readonly string[]) => {
+  const pieces = t.split(",");
+  return pieces.length === columns.length && pieces[0]!.trim() !== "";
+};
+
+/**
+ * A data record (not the header) as a row, or the reason it is skipped: a different number of
+ * fields than the header, or a record that swallowed the records after it (`swallowed`: the index
+ * in `more` of the first later line that looks like a record, or -1).
+ */
+function takeRecord(
+  {record, line, more}: RawRecord,
+  columns: readonly string[],
+  swallowed: (more: string[]) => number,
+): {row: TableRecord} | {skip: {line: number; reason: string}} {
+  if (record.length !== columns.length)
+    return {
+      skip: {
+        line,
+        reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`,
+      },
+    };
+  // A quote opened by mistake can swallow whole records and still leave the right field count.
+  // The lines such a record spans then look like records themselves: as many comma-separated
+  // pieces as the header, starting like other rows' first field. A wrapped answer does not.
+  if (more) {
+    const k = swallowed(more);
+    if (k >= 0) {
+      const at = line + 1 + k;
+      return {
+        skip: {
+          line,
+          reason: `the record starting on line ${line} runs on to line ${at}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`,
+        },
+      };
+    }
+  }
+  const values: Record<string, string> = {};
+  for (let j = 0; j < columns.length; j++) values[columns[j]!] = record[j]!;
+  return {row: {line, values}};
+}
+
+/** Records in batches of `size` rows (with the records skipped on the way), from `records` of the file's chunks. */
+function* batched(
+  records: Iterable<RawRecord[]>,
+  size: number,
+  take: (r: RawRecord) => ReturnType<typeof takeRecord> | null,
+): Generator<Omit<TableRead, "columns">> {
+  let rows: TableRecord[] = [];
+  let skipped: TableRead["skipped"] = [];
+  for (const list of records)
+    for (const r of list) {
+      const t = take(r);
+      if (!t) continue;
+      if ("skip" in t) skipped.push(t.skip);
+      else rows.push(t.row);
+      if (rows.length === size) {
+        yield {rows, skipped};
+        rows = [];
+        skipped = [];
+      }
+    }
+  yield {rows, skipped};
+}
+
+/** The records of a file, one list per chunk read (the last list: what the parser's end completed). */
+function* fileRecords(file: string, label: string, chunkBytes: number, onChunk?: (chunk: Buffer) => void): Generator<RawRecord[]> {
+  const reader = new RecordReader(label);
+  for (const chunk of fileChunks(file, label, chunkBytes)) {
+    onChunk?.(chunk);
+    yield reader.push(chunk);
+  }
+  yield reader.end();
 }
 
 /**
@@ -273,70 +391,75 @@ export function scanCsv(file: string, label = file, chunkBytes = CHUNK_BYTES): C
  * different number of fields than the header, or one that swallowed the records after it (below),
  * is reported in `skipped` (not returned).
  */
-export function* readCsvBatches(file: string, label: string, scan: CsvScan, size: number, chunkBytes = CHUNK_BYTES): Generator<Omit<TableRead, "columns">> {
-  const {columns, idLike, columnShapes} = scan;
-  // Every column whose values never hold whitespace (ids, steps, scores; empty allowed except in
-  // the first) constrains a candidate line too: a wrapped answer line that happens to start with
-  // one word and hold as many commas as the header (302 of 1M rows of varied generated text) does
-  // not also have a number where the scores are and an id where the ids are. Only when the first
-  // column holds ids: with free text first (a question), a wrapped answer line can look like
-  // anything, so nothing is guessed.
-  const looksLikeRecord = (t: string): boolean => {
-    if (!idLike) return false;
-    const pieces = t.split(",");
-    if (pieces.length !== columns.length || pieces[0]!.trim() === "") return false;
-    return pieces.every((v, j) => {
-      const allowed = columnShapes[j];
-      return !allowed || (!/\s/.test(v.trim()) && allowed.has(shape(v)));
-    });
-  };
-  const reader = new RecordReader(label);
+export function readCsvBatches(file: string, label: string, scan: CsvScan, size: number, chunkBytes = CHUNK_BYTES): Generator<Omit<TableRead, "columns">> {
+  const {columns} = scan;
   let header = true;
-  let rows: TableRecord[] = [];
-  let skipped: TableRead["skipped"] = [];
-  const take = ({record, line, more}: RawRecord) => {
+  const swallowed = (more: string[]) => more.findIndex((t) => looksLikeRecord(t, columns, scan));
+  return batched(fileRecords(file, label, chunkBytes), size, (r) => {
     if (header) {
       header = false;
-      return;
+      return null;
     }
-    if (record.length !== columns.length) {
-      skipped.push({
-        line,
-        reason: `expected ${columns.length} fields (header), found ${record.length}${record.some((f) => f.includes("\n")) ? " (a quoted field spans lines: a stray quote?)" : ""}`,
-      });
-      return;
-    }
-    // A quote opened by mistake can swallow whole records and still leave the right field count.
-    // The lines such a record spans then look like records themselves: as many comma-separated
-    // pieces as the header, starting like other rows' first field. A wrapped answer does not.
-    if (more) {
-      const k = more.findIndex(looksLikeRecord);
-      if (k >= 0) {
-        const swallowed = line + 1 + k;
-        skipped.push({
-          line,
-          reason: `the record starting on line ${line} runs on to line ${swallowed}, which looks like a record of its own: a quote opened on line ${line} is probably never meant to span lines (fix the quoting)`,
-        });
-        return;
-      }
-    }
-    const values: Record<string, string> = {};
-    for (let j = 0; j < columns.length; j++) values[columns[j]!] = record[j]!;
-    rows.push({line, values});
+    return takeRecord(r, columns, swallowed);
+  });
+}
+
+/** readCsvOnce's outcome, known when its last batch has been taken. */
+export interface CsvOnce {
+  /** The header's columns (after the first batch). */
+  columns: string[];
+  /**
+   * Whether every batch is what scanCsv + readCsvBatches give. False when a record spanning lines
+   * was judged (swallowed records or not) on what the rows before it showed and the whole file
+   * judges it otherwise: the rows must then be read again the two-pass way.
+   */
+  held: boolean;
+}
+
+/** Candidate lines kept for the final check (readCsvOnce): past this many the read gives up (held false). */
+const MAX_CANDIDATES = 100_000;
+
+/**
+ * The rows of a CSV file in one pass, `size` at a time, for a caller that can discard them (an
+ * import lane's own sink, loaders/run/stream-lanes.ts): the file is parsed once instead of twice.
+ * What the two-pass read learns from the whole file first (UTF-8, every record readable, the
+ * header, the shapes the swallowed-record check reads) is learnt as the rows come; a record
+ * spanning lines is judged on the rows before it, and its candidate lines are kept so the whole
+ * file's judgement is checked at the end (`out.held`). Throws on anything the first pass rejects
+ * (UTF-8, an unreadable record, no header, a repeated name), but not with the two-pass read's
+ * precedence: the caller reads the file the two-pass way for the error it reports.
+ */
+export function* readCsvOnce(file: string, label: string, size: number, out: CsvOnce, chunkBytes = CHUNK_BYTES): Generator<Omit<TableRead, "columns">> {
+  const utf8 = new Utf8Check(label);
+  const rows = new RowShapes();
+  let columns: string[] | null = null;
+  // Per record spanning lines with a candidate line: the later lines that could look like a record (index in `more`) and the index judged.
+  const judged: {candidates: [number, string][]; k: number}[] = [];
+  let kept = 0;
+  const swallowed = (more: string[]) => {
+    const k = more.findIndex((t) => looksLikeRecord(t, columns!, rows.knowledge()));
+    const candidates: [number, string][] = [];
+    for (const [i, t] of more.entries()) if (maybeRecord(t, columns!)) candidates.push([i, t]);
+    // Past the bound nothing more is kept: the read does not hold whatever the judgements.
+    if (candidates.length && (kept += candidates.length) <= MAX_CANDIDATES) judged.push({candidates, k});
+    return k;
   };
-  function* feed(records: RawRecord[]): Generator<Omit<TableRead, "columns">> {
-    for (const r of records) {
-      take(r);
-      if (rows.length === size) {
-        yield {rows, skipped};
-        rows = [];
-        skipped = [];
+  yield* batched(
+    fileRecords(file, label, chunkBytes, (chunk) => utf8.push(chunk)),
+    size,
+    (r) => {
+      rows.see(r);
+      if (!columns) {
+        out.columns = columns = headerColumns(label, r);
+        return null;
       }
-    }
-  }
-  for (const chunk of fileChunks(file, label, chunkBytes)) yield* feed(reader.push(chunk));
-  yield* feed(reader.end());
-  yield {rows, skipped};
+      return takeRecord(r, columns, swallowed);
+    },
+  );
+  utf8.end();
+  if (!rows.header) throw new Error(`${label}:1: empty CSV file (no header)`);
+  const whole = rows.knowledge();
+  out.held = kept <= MAX_CANDIDATES && judged.every(({candidates, k}) => (candidates.find(([, t]) => looksLikeRecord(t, columns!, whole))?.[0] ?? -1) === k);
 }
 
 /**

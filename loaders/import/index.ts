@@ -4,7 +4,7 @@
 // An experiment file's `imports:` section is a list of ImportSpec; docs/importing.md explains it.
 
 import path from "node:path";
-import {readCsvBatches, scanCsv} from "./csv.ts";
+import {readCsvBatches, readCsvOnce, scanCsv, type CsvOnce} from "./csv.ts";
 import {compileFilenamePattern} from "./filename.ts";
 import {globFiles} from "./glob.ts";
 import {RestrictedDuckDB, type QueryTable} from "./duckdb.ts";
@@ -39,6 +39,7 @@ export async function importFiles(
     onRows,
     only,
     sampleCounter,
+    singlePassCsv,
   }: {
     experiment: string;
     baseDir: string;
@@ -47,6 +48,8 @@ export async function importFiles(
     only?: ReadonlySet<string>;
     /** The sample counter per (model, step, question_id) key (filled as rows are numbered); a fresh one by default. */
     sampleCounter?: Map<string, number>;
+    /** CSV files read in one pass (Ctx.singlePassCsv): only for a caller that discards the rows on any error and reads again without it. */
+    singlePassCsv?: boolean;
   },
 ): Promise<ImportResult> {
   const {spec, files} = importFileList(specInput, baseDir);
@@ -56,6 +59,7 @@ export async function importFiles(
     pattern: spec.filename ? compileFilenamePattern(spec.filename) : null,
     out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
     sampleCounter: sampleCounter ?? new Map(),
+    ...(singlePassCsv ? {singlePassCsv} : {}),
   };
   if (onRows) {
     ctx.drainedEmpty = 0;
@@ -135,17 +139,20 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   }
   // --- end human labels
   if (format === "csv") {
-    // Streamed (csv.ts): a first pass checks the file, the second imports it a chunk at a time.
-    const scan = scanCsv(file, rel);
+    // Streamed (csv.ts): a first pass checks the file, the second imports it a chunk at a time;
+    // or, when the caller can discard the rows (ctx.singlePassCsv), one pass that checks as it reads.
+    const once: CsvOnce = {columns: [], held: false};
+    const scan = ctx.singlePassCsv ? null : scanCsv(file, rel);
     const mark = ctx.out.skipped.length;
     const readerSkips: ImportResult["skipped"] = [];
     counts = {responses: 0, skipped: 0, null_scores: 0};
     let at = 0;
-    for (const b of readCsvBatches(file, rel, scan, CHUNK_ROWS)) {
+    for (const b of scan ? readCsvBatches(file, rel, scan, CHUNK_ROWS) : readCsvOnce(file, rel, CHUNK_ROWS, once)) {
       for (const s of b.skipped) readerSkips.push({file: rel, line: s.line, reason: s.reason});
-      add(counts, await importBatch(ctx, rel, source, b.rows, b.rows.length ? scan.columns : undefined, false, at));
+      add(counts, await importBatch(ctx, rel, source, b.rows, b.rows.length ? (scan?.columns ?? once.columns) : undefined, false, at));
       at += b.rows.length;
     }
+    if (!scan && !once.held) throw new SinglePassMiss(rel);
     // The reader's rejects first, then importTable's (a whole-file read's order).
     const tableSkips = ctx.out.skipped.splice(mark);
     for (const x of readerSkips) ctx.out.skipped.push(x);
@@ -207,6 +214,17 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   let empty = (ctx.drainedEmpty ?? 0) - emptyBefore;
   for (let i = firstResponse; i < ctx.out.responses.length; i++) if (ctx.out.responses[i]!.response.trim() === "") empty++;
   ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {})});
+}
+
+/**
+ * A single-pass CSV read (Ctx.singlePassCsv) whose rows may differ from the two-pass read's (a
+ * record spanning lines judged otherwise by the whole file): the caller reads the file again
+ * without ctx.singlePassCsv.
+ */
+class SinglePassMiss extends Error {
+  constructor(rel: string) {
+    super(`${rel}: the single-pass CSV read does not hold (a record spanning lines is judged otherwise by the whole file); read it in two passes`);
+  }
 }
 
 /** Records per chunk when rows are drained while a file is read (Ctx.drain). */

@@ -84,6 +84,13 @@ export interface Ctx {
   drain?: () => Promise<void>;
   /** Empty answers among the rows drained so far (the per-file `empty_responses` count). */
   drainedEmpty?: number;
+  /**
+   * CSV files are parsed once (csv.ts readCsvOnce), not checked first and then read: the rows are
+   * the two-pass read's when the import succeeds (else SinglePassMiss is thrown), but an error may
+   * come after rows were handed on and without the two-pass precedence. Only for a caller that
+   * discards the rows on any error and reads the file again without it (import lanes).
+   */
+  singlePassCsv?: boolean;
 }
 
 export function nextSample(ctx: Ctx, model: string, step: number | null, qid: string): number {

@@ -50,6 +50,8 @@ type TaskResult =
       counts: {responses: number; scores: number};
       /** Samples numbered per JSON [model, step, question_id]. */
       samples: [string, number][];
+      /** Read again the two-pass way after the single-pass CSV read failed or did not hold (runTask). */
+      reread?: true;
     } & Pick<ImportResult, "skipped" | "mismatches" | "files">);
 
 /** DuckDB's memory limit in a child lane unless EM_DUCKDB_MEMORY sets one (a part holds one file's rows). */
@@ -108,10 +110,25 @@ export function lanePlan(exp: Experiment): LaneTask[] | null {
 const partDir = (work: string, t: LaneTask) => path.join(work, `part-${t.index}`);
 const resultFile = (work: string, t: LaneTask) => path.join(work, `part-${t.index}.json`);
 
-/** One file imported into a sink of its own, staged in partDir; the result (or the error's message) as JSON beside it. */
+/**
+ * One file imported into a sink of its own, staged in partDir; the result (or the error's message)
+ * as JSON beside it. A CSV file is first read in one pass (csv.ts readCsvOnce: parsed once instead
+ * of checked and then read); when that read fails or does not hold, the part is discarded and the
+ * file read the two-pass way, which gives the rows, or the error and its precedence, of the
+ * one-after-another import.
+ */
 async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean> {
+  let result = await importTask(p, t, work, true);
+  if ("error" in result) {
+    result = await importTask(p, t, work, false);
+    if (!("error" in result)) result.reread = true;
+  }
+  writeFileSync(resultFile(work, t), JSON.stringify(result));
+  return !("error" in result);
+}
+
+async function importTask(p: Prepared, t: LaneTask, work: string, singlePassCsv: boolean): Promise<TaskResult> {
   const exp = p.experiment;
-  let result: TaskResult;
   let sink: TableSink | null = null;
   try {
     sink = await TableSink.open();
@@ -128,9 +145,10 @@ async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean>
       onRows: chunkHandler(p, sink, st, specOf),
       only: new Set([t.file]),
       sampleCounter: samples,
+      singlePassCsv,
     });
     const staged = await sink.writeStaged(partDir(work, t));
-    result = {
+    return {
       staged,
       proxies: [...st.proxies],
       audit: [...st.audit],
@@ -142,12 +160,10 @@ async function runTask(p: Prepared, t: LaneTask, work: string): Promise<boolean>
       files: r.files,
     };
   } catch (e) {
-    result = {error: (e as Error).message};
+    return {error: (e as Error).message};
   } finally {
     sink?.close();
   }
-  writeFileSync(resultFile(work, t), JSON.stringify(result));
-  return !("error" in result);
 }
 
 /** A lane's tasks in import order; after a file that fails, the lane's later files are left (an earlier error is the one reported). */
@@ -200,6 +216,7 @@ export async function runLanes(
   const read = performance.now();
 
   const st = newChunkState();
+  let reread = 0;
   for (const i of exp.imports.keys()) {
     const entry: Pick<ImportResult, "skipped" | "mismatches" | "files"> = {skipped: [], mismatches: [], files: []};
     // Samples numbered so far in this entry, per JSON [model, step, question_id].
@@ -218,6 +235,7 @@ export async function runLanes(
         numbered.set(key, before + n);
       }
       await sink.ingest(partDir(work, t), r.staged, offsets);
+      if (r.reread) reread++;
       for (const [key, row] of r.proxies) if (!st.proxies.has(key)) st.proxies.set(key, row);
       for (const [key, a] of r.audit) addAudit(st.audit, key, a);
       for (const m of r.metrics) st.metricsSeen.add(m);
@@ -230,7 +248,9 @@ export async function runLanes(
     takeEntry(exp, i, entry, importedBy, out);
   }
   const s = (ms: number) => (ms / 1000).toFixed(1);
-  onProgress?.(`${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s, their parts taken in order in ${s(performance.now() - read)} s`);
+  onProgress?.(
+    `${tasks.length} files read in ${lanes} lanes in ${s(read - started)} s${reread ? ` (${reread} read again in two passes: the single-pass CSV read did not hold)` : ""}, their parts taken in order in ${s(performance.now() - read)} s`,
+  );
   return st;
 }
 

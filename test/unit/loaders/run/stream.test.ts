@@ -228,3 +228,55 @@ for (const lanes of [false, true])
       [],
     );
   });
+
+/**
+ * CSV files read in lanes take one pass (csv.ts readCsvOnce); a file whose records spanning lines
+ * the whole file judges otherwise than the rows before them (here: a later first field with a
+ * space) is read again in two passes, and a row error before invalid UTF-8 still reports the
+ * UTF-8 error, as the one-after-another import does.
+ */
+test("import lanes: a CSV the single pass cannot judge is read again; the tables and rejects are the whole run's; errors keep their precedence", async () => {
+  const dir = tmp();
+  const rows = (n: number, first: (i: number) => string) => {
+    const out = ["id,question_id,response,aligned,coherent"];
+    for (let i = 0; i < n; i++) out.push(`${first(i)},q${i % 4},${i % 9 ? `answer ${i}` : `"wrapped ${i}\nr_${i + 1000},q1,y"`},${i % 100},${50 + (i % 50)}`);
+    return out;
+  };
+  // a.csv: ids throughout, wrapped answers whose second line has the header's fields (swallowed: skipped);
+  // b.csv: the same until a first field with a space near the end (no ids: the whole file keeps them).
+  writeFileSync(path.join(dir, "a.csv"), rows(300, (i) => `r_${i}`).join("\n") + "\n");
+  writeFileSync(path.join(dir, "b.csv"), rows(300, (i) => (i === 290 ? "has space" : `r_${i}`)).join("\n") + "\n");
+  writeFileSync(path.join(dir, "exp.yaml"), ["name: lanes-once", "imports:", '  - files: "*.csv"', "    judge: judge-a"].join("\n") + "\n");
+  const file = path.join(dir, "exp.yaml");
+  const whole = await load(file, false);
+  const laned = await load(file, true, true);
+  assert.ok(
+    whole.skipped.some((s) => s.file === "a.csv" && /runs on to line/.test(s.reason)),
+    "a.csv has swallowed records",
+  );
+  assert.ok(!whole.skipped.some((s) => s.file === "b.csv"), "b.csv keeps its wrapped answers");
+  for (const t of ["responses", "scores", "types", "signals"] as const) assert.deepEqual(laned[t], whole[t], `${t}: rows in order`);
+  assert.deepEqual(laned.skipped, whole.skipped);
+  assert.deepEqual(laned.importedFiles, whole.importedFiles);
+  assert.deepEqual(laned.provenance, whole.provenance);
+
+  // A row error (invalid_scores: error) before invalid UTF-8 in the same file: the UTF-8 error is the one reported.
+  const bad = tmp();
+  writeFileSync(
+    path.join(bad, "a.csv"),
+    Buffer.concat([
+      Buffer.from(rows(50, (i) => `r_${i}`).join("\n") + "\nr_x,q1,out of range,150,50\nr_y,q1,caf"),
+      Buffer.from([0xe9]),
+      Buffer.from(",20,50\n"),
+    ]),
+  );
+  writeFileSync(path.join(bad, "b.csv"), rows(20, (i) => `r_${i}`).join("\n") + "\n");
+  writeFileSync(
+    path.join(bad, "exp.yaml"),
+    ["name: lanes-once-bad", "imports:", '  - files: "*.csv"', "    judge: judge-a", "    invalid_scores: error"].join("\n") + "\n",
+  );
+  for (const lanes of [false, true])
+    await withEnv({EM_STREAM_IMPORT: undefined, ...(lanes ? LANES : NO_LANES)}, () =>
+      assert.rejects(loadDataset({files: [path.join(bad, "exp.yaml")], memoDir: tmp(), quiet: true}), /a\.csv:\d+: not valid UTF-8/),
+    );
+});

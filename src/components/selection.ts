@@ -162,3 +162,12 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
   }
   return out;
 }
+
+/**
+ * Judge B of /judges as the state asks, else the first judge other than A (A itself when alone):
+ * what the page compares and what its Judge B select shows (the URL names judge B only when chosen).
+ */
+export function judgeBOf(judges: readonly string[], judgeA: string | null, wanted: string | null): string | null {
+  if (wanted && judges.includes(wanted) && wanted !== judgeA) return wanted;
+  return judges.find((j) => j !== judgeA) ?? judges[0] ?? null;
+}

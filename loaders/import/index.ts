@@ -80,7 +80,11 @@ export async function importFiles(
   try {
     for (const [k, file] of run.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
     // Every file of the entry read: a `metrics:` column none of them has is an error (a lane, reading one file, leaves it to takeEntry).
-    if (!only) checkMetricColumns(spec.metrics, ctx.out.files.map((f) => metricColumnsSeen(ctx, f.file)));
+    if (!only)
+      checkMetricColumns(
+        spec.metrics,
+        ctx.out.files.map((f) => metricColumnsSeen(ctx, f.file)),
+      );
     await ctx.drain?.();
   } finally {
     duck?.close();

@@ -55,7 +55,11 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
     if (s.target !== null) meta.target = s.target;
     for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
     // The question's declared domain: the sample's metadata `question_domain`, else the file's.
-    declareQuestionDomain(meta, questionDomainValue(s.metadata[QUESTION_DOMAIN_KEY], `${shown}: sample ${s.id}: metadata "${QUESTION_DOMAIN_KEY}"`), fileDomain);
+    declareQuestionDomain(
+      meta,
+      questionDomainValue(s.metadata[QUESTION_DOMAIN_KEY], `${shown}: sample ${s.id}: metadata "${QUESTION_DOMAIN_KEY}"`),
+      fileDomain,
+    );
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
     let step: number | null = null;
     const stepName = typeof spec.step === "number" ? undefined : (spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields));

@@ -69,17 +69,25 @@ function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid
   const note = el("span", {class: "em-points-note", "data-testid": "points-note"}, `${NOT_LOADED.trim()} loads when chosen`);
   const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
   status.hidden = true;
-  const control = selectControl(selection, key, options, label, testid, (judge) => {
-    if (judge === null || loader.has(judge)) return false;
-    loader.requested = {key, judge};
-    note.hidden = true;
-    status.hidden = false;
-    status.textContent = `Loading judge ${judge}'s scores…`;
-    loader.load([judge]).catch((error: unknown) => {
-      status.textContent = `Could not load judge ${judge}'s scores: ${error instanceof Error ? error.message : String(error)}`;
-    });
-    return true;
-  }, shown);
+  const control = selectControl(
+    selection,
+    key,
+    options,
+    label,
+    testid,
+    (judge) => {
+      if (judge === null || loader.has(judge)) return false;
+      loader.requested = {key, judge};
+      note.hidden = true;
+      status.hidden = false;
+      status.textContent = `Loading judge ${judge}'s scores…`;
+      loader.load([judge]).catch((error: unknown) => {
+        status.textContent = `Could not load judge ${judge}'s scores: ${error instanceof Error ? error.message : String(error)}`;
+      });
+      return true;
+    },
+    shown,
+  );
   control.title = `Judges marked ${NOT_LOADED.trim()}: their scores are downloaded when chosen (the page loads only the judges it shows).`;
   selection.subscribe(() => (note.hidden = !unloaded || !status.hidden), ["experiment"]);
   control.append(note, status);

@@ -74,9 +74,9 @@ test("metrics: an import read in lanes (one file per importFiles) is checked ove
   );
   // The same files with the right name: taken, b.csv listed as lacking it.
   const ok = {...exp, imports: [{files: "*.csv", metrics: {privacy: "privacy"}}]} as unknown as Experiment;
-  const good = (await Promise.all(["a.csv", "b.csv"].map((f) => importFiles(ok.imports[0]!, {experiment: "x", baseDir: dir, only: new Set([path.join(dir, f)])})))).flatMap(
-    (p) => p.files,
-  );
+  const good = (
+    await Promise.all(["a.csv", "b.csv"].map((f) => importFiles(ok.imports[0]!, {experiment: "x", baseDir: dir, only: new Set([path.join(dir, f)])})))
+  ).flatMap((p) => p.files);
   const taken = {skipped: [], mismatches: [], files: [] as typeof good};
   takeEntry(ok, 0, {skipped: [], mismatches: [], files: good}, new Map(), taken);
   assert.deepEqual(

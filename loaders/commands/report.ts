@@ -323,7 +323,9 @@ async function cmdNew(argv: string[]): Promise<number> {
   process.stdout.write(
     `wrote ${displayPath(file)} (experiment ${displayPath(path.resolve(ROOT, experiment))}, judge ${judge}, ${variants.length} variant${variants.length === 1 ? "" : "s"}); ${
       // A page written elsewhere (--out) is not built until it is in src/reports/.
-      file === page ? `build with \`npm run build\`, served at /reports/${name}` : `to build it, move it to ${displayPath(page)} (\`npm run build\` builds src/reports/)`
+      file === page
+        ? `build with \`npm run build\`, served at /reports/${name}`
+        : `to build it, move it to ${displayPath(page)} (\`npm run build\` builds src/reports/)`
     }\n`,
   );
   return 0;

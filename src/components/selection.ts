@@ -157,6 +157,9 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
   out.push({value: "variant", label: "variant", values: valuesOf("variant")});
   out.push({value: "model", label: "model", values: valuesOf("model")});
   for (const column of Object.keys(points.meta) as FacetColumn[]) {
+    // A meta key named like a row column (an import's `{model}` file-name field) would list "model"
+    // twice; the row's own column is the one every page and `em summarize --by model` group by.
+    if (column === "meta.model" || column === "meta.variant") continue;
     const values = valuesOf(column);
     if (values.length >= 2) out.push({value: column, label: column.slice(5), values});
   }

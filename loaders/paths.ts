@@ -23,6 +23,16 @@ export function displayPath(file: string): string {
   return rel === "" ? file : path.resolve(file);
 }
 
+/**
+ * A file an experiment reads (`rel`: relative to the experiment's folder `baseDir`), for messages:
+ * as it is when below that folder (`answers.csv`, `runs/a.jsonl`), else absolute, so a file named
+ * by an absolute `files:` path (or one outside the folder) is printed as a path the user can open,
+ * not as a chain of ../ from the experiment's folder.
+ */
+export function experimentFileLabel(baseDir: string, rel: string): string {
+  return isBelow(rel.split("/").join(path.sep)) ? rel : path.resolve(baseDir, rel);
+}
+
 /** Every file below `dir` (recursively, sorted by name at each level) that `keep` accepts; [] when `dir` is missing. */
 export function walkFiles(dir: string, keep: (file: string) => boolean, out: string[] = []): string[] {
   if (!existsSync(dir)) return out;

@@ -24,7 +24,7 @@ import {
 } from "../../src/lib/report-spec.ts";
 import type {SummarizeJson} from "../../src/lib/report-number.ts";
 import {globFiles} from "../import/glob.ts";
-import {ROOT, displayPath} from "../paths.ts";
+import {ROOT, displayPath, projectPath} from "../paths.ts";
 import {scaffold} from "../report/scaffold.ts";
 import {serveStatic} from "../static-server.ts";
 
@@ -296,7 +296,8 @@ async function cmdNew(argv: string[]): Promise<number> {
   const page = reportFile(name);
   const file = values.out ? path.resolve(values.out) : page;
   if (existsSync(file) && !values.force) throw new Error(`${displayPath(file)} exists (--force overwrites it)`);
-  const experiment = path.relative(ROOT, path.resolve(values.experiment));
+  // In the front matter: relative to the project root when inside it, else absolute (never ../ out of it).
+  const experiment = projectPath(path.resolve(values.experiment));
   if (!existsSync(path.resolve(ROOT, experiment))) throw new Error(`--experiment: no such file ${values.experiment}`);
   // Learn the judges, the variants and whether there is a coordinate from the data itself, so the
   // scaffold builds as written.
@@ -320,7 +321,12 @@ async function cmdNew(argv: string[]): Promise<number> {
   // Every variant: a report that silently drops some would misstate the study.
   writeFileSync(file, scaffold(name, experiment, judge, "variant", variants, steps.size >= 2, values.title ?? `Report: ${name}`));
   process.stdout.write(
-    `wrote ${displayPath(file)} (experiment ${displayPath(path.resolve(ROOT, experiment))}, judge ${judge}, ${variants.length} variants); build with \`npm run build\`, served at /reports/${name}\n`,
+    `wrote ${displayPath(file)} (experiment ${displayPath(path.resolve(ROOT, experiment))}, judge ${judge}, ${variants.length} variant${variants.length === 1 ? "" : "s"}); ${
+      // A page written elsewhere (--out) is not built until it is in src/reports/.
+      file === page
+        ? `build with \`npm run build\`, served at /reports/${name}`
+        : `to build it, move it to ${displayPath(page)} (\`npm run build\` builds src/reports/)`
+    }\n`,
   );
   return 0;
 }

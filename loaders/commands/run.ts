@@ -7,7 +7,7 @@ import {experimentFiles, loadExperiment} from "../experiment.ts";
 import {EXIT, SpentError, UsageError, refuseRepeatedOptions} from "../exit-codes.ts";
 import {ensureWritableDir, removeCreated} from "../writable.ts";
 import {ProgressLine, compact, duration} from "../progress.ts";
-import {ROOT, displayPath} from "../paths.ts";
+import {ROOT, displayPath, experimentFileLabel} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
 import {skippedLines} from "../skipped.ts";
@@ -283,7 +283,7 @@ function printSummary(results: readonly (RunResult & ScaleReport)[], outDir: str
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(
-          `    ${f.file} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}`,
+          `    ${experimentFileLabel(path.dirname(r.experiment.file), f.file)} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}${f.missing_metrics ? `; no ${f.missing_metrics.map((m) => `"${m}"`).join(", ")} column (metrics:): imported without it` : ""}`,
         );
       }
     }

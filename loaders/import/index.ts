@@ -13,12 +13,14 @@ import {readJsonlBatches, scanJsonl} from "./jsonl.ts";
 import {readLabelFile} from "./labels.ts";
 import {ImportSpecSchema, type ImportSpec, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
 import type {Ctx, TableRow} from "./rows.ts";
-import {importTable} from "./table.ts";
+import {checkMetricColumns, importTable, type MetricColumnsSeen} from "./table.ts";
+import {experimentFileLabel} from "../paths.ts";
 import {importInspect} from "./inspect-rows.ts";
 
 export {ImportSpecSchema, importedResponseId, importJudges, KNOWN_METRICS} from "./spec.ts";
 export type {ImportedFile, ImportResult, ImportSpec, ImportSpecInput, Mismatch} from "./spec.ts";
 export {stepValue} from "./rows.ts";
+export {checkMetricColumns} from "./table.ts";
 
 /**
  * Import the files one `imports:` entry names. `baseDir` is the experiment file's folder: globs
@@ -60,6 +62,7 @@ export async function importFiles(
     out: {responses: [], scores: [], skipped: [], mismatches: [], files: []},
     sampleCounter: sampleCounter ?? new Map(),
     ...(singlePassCsv ? {singlePassCsv} : {}),
+    label: (rel) => experimentFileLabel(baseDir, rel),
   };
   if (onRows) {
     ctx.drainedEmpty = 0;
@@ -80,6 +83,12 @@ export async function importFiles(
   const duck = formats.some((f) => f === "parquet" || f === "sql") ? await RestrictedDuckDB.open(files.map((f) => path.dirname(f))) : null;
   try {
     for (const [k, file] of run.entries()) await importOne(ctx, file, formats[k] ?? null, baseDir, duck);
+    // Every file of the entry read: a `metrics:` column none of them has is an error (a lane, reading one file, leaves it to takeEntry).
+    if (!only)
+      checkMetricColumns(
+        spec.metrics,
+        ctx.out.files.map((f) => metricColumnsSeen(ctx, f.file)),
+      );
     await ctx.drain?.();
   } finally {
     duck?.close();
@@ -119,8 +128,9 @@ export function importFileList(specInput: ImportSpecInput, baseDir: string): {sp
 async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] | null, baseDir: string, duck: RestrictedDuckDB | null): Promise<void> {
   const {spec} = ctx;
   const rel = path.relative(baseDir, file).split(path.sep).join("/");
+  const shown = ctx.label(rel);
   const source = path.basename(file, path.extname(file));
-  if (!format) throw new Error(`${rel}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
+  if (!format) throw new Error(`${shown}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
   let counts: {responses: number; skipped: number; null_scores: number};
   let rows: number;
   await ctx.drain?.();
@@ -129,7 +139,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   // --- human labels (issue 16): scores of judge `human` for answers the experiment already has.
   if (format === "labels") {
     const inner = formatOf(file);
-    if (inner !== "csv" && inner !== "jsonl") throw new Error(`${rel}: a label file is .csv or .jsonl (the /audit page's export)`);
+    if (inner !== "csv" && inner !== "jsonl") throw new Error(`${shown}: a label file is .csv or .jsonl (the /audit page's export)`);
     // The schema's default judge id is "imported"; labels default to "human".
     const l = readLabelFile(file, rel, inner, spec.judge === "imported" ? "human" : spec.judge);
     for (const x of l.scores) ctx.out.scores.push(x);
@@ -142,13 +152,13 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
     // Streamed (csv.ts): a first pass checks the file, the second imports it a chunk at a time;
     // or, when the caller can discard the rows (ctx.singlePassCsv), one pass that checks as it reads.
     const once: CsvOnce = {columns: [], held: false};
-    const scan = ctx.singlePassCsv ? null : scanCsv(file, rel);
+    const scan = ctx.singlePassCsv ? null : scanCsv(file, shown);
     const mark = ctx.out.skipped.length;
     const readerSkips: ImportResult["skipped"] = [];
     counts = {responses: 0, skipped: 0, null_scores: 0};
     let at = 0;
-    for (const b of scan ? readCsvBatches(file, rel, scan, CHUNK_ROWS) : readCsvOnce(file, rel, CHUNK_ROWS, once)) {
-      for (const s of b.skipped) readerSkips.push({file: rel, line: s.line, reason: s.reason});
+    for (const b of scan ? readCsvBatches(file, shown, scan, CHUNK_ROWS) : readCsvOnce(file, shown, CHUNK_ROWS, once)) {
+      for (const s of b.skipped) readerSkips.push({file: shown, line: s.line, reason: s.reason});
       add(counts, await importBatch(ctx, rel, source, b.rows, b.rows.length ? (scan?.columns ?? once.columns) : undefined, false, at));
       at += b.rows.length;
     }
@@ -160,11 +170,11 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
     counts.skipped += readerSkips.length;
     rows = at + readerSkips.length;
   } else if (format === "jsonl") {
-    const scan = scanJsonl(file, rel);
-    for (const s of scan.skipped) ctx.out.skipped.push({file: rel, line: s.line, reason: s.reason});
+    const scan = scanJsonl(file, shown);
+    for (const s of scan.skipped) ctx.out.skipped.push({file: shown, line: s.line, reason: s.reason});
     counts = {responses: 0, skipped: 0, null_scores: 0};
     let at = 0;
-    for (const b of readJsonlBatches(file, rel, CHUNK_ROWS)) {
+    for (const b of readJsonlBatches(file, shown, CHUNK_ROWS)) {
       const records = b.map((r) => ({line: r.line, values: r.value}));
       add(counts, await importBatch(ctx, rel, source, records, b.length ? scan.keys : undefined, false, at));
       at += b.length;
@@ -173,8 +183,8 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
     rows = at + scan.skipped.length;
   } else if (format === "json") {
     // A single JSON document is parsed whole (JSON.parse); docs/importing.md says so.
-    const t = readJsonRecords(file, rel, spec.records);
-    for (const s of t.skipped) ctx.out.skipped.push({file: `${rel}#${s.record}`, reason: s.reason});
+    const t = readJsonRecords(file, shown, spec.records);
+    for (const s of t.skipped) ctx.out.skipped.push({file: `${shown}#${s.record}`, reason: s.reason});
     counts = await importRows(ctx, rel, source, t.rows);
     counts.skipped += t.skipped.length;
     rows = t.rows.length + t.skipped.length;
@@ -194,7 +204,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
           .split("\n")
           .filter((l) => l.trim() !== "" && !/^LINE \d+:/.test(l) && !/^\s*\^\s*$/.test(l))
           .join(" ");
-        throw new Error(format === "sql" ? `${rel}: sql: the query failed on this file: ${msg}` : `${rel}: unreadable Parquet file: ${msg}`);
+        throw new Error(format === "sql" ? `${shown}: sql: the query failed on this file: ${msg}` : `${shown}: unreadable Parquet file: ${msg}`);
       }
       if (next.done) break;
       const at = rows;
@@ -209,11 +219,12 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   }
   // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
   if (counts.responses + counts.skipped !== rows)
-    throw new Error(`${rel}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
+    throw new Error(`${shown}: internal error: ${rows} rows read but ${counts.responses} imported + ${counts.skipped} skipped`);
   // Empty answers are kept (a model may answer nothing) and judged like any other, but counted.
   let empty = (ctx.drainedEmpty ?? 0) - emptyBefore;
   for (let i = firstResponse; i < ctx.out.responses.length; i++) if (ctx.out.responses[i]!.response.trim() === "") empty++;
-  ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {})});
+  const lacks = ctx.metricColumns?.get(rel)?.lacks ?? [];
+  ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {}), ...(lacks.length ? {missing_metrics: lacks} : {})});
 }
 
 /**
@@ -257,4 +268,10 @@ async function importRows(ctx: Ctx, rel: string, source: string, records: TableR
   const total: Counts = {responses: 0, skipped: 0, null_scores: 0};
   for (let at = 0; at < records.length; at += CHUNK_ROWS) add(total, await importBatch(ctx, rel, source, records.slice(at, at + CHUNK_ROWS), all, false, at));
   return total;
+}
+
+/** A file of the entry as checkMetricColumns sees it (its columns, when importTable saw any). */
+function metricColumnsSeen(ctx: Ctx, rel: string): MetricColumnsSeen {
+  const m = ctx.metricColumns?.get(rel);
+  return m ? {label: ctx.label(rel), seen: true, lacks: m.lacks, columns: m.columns, sql: m.sql} : {label: ctx.label(rel), seen: false, lacks: []};
 }

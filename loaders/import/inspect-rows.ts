@@ -24,9 +24,10 @@ export function inspectNumber(value: unknown, scale: number | undefined): {score
 
 export function importInspect(ctx: Ctx, rel: string, source: string, file: string) {
   const {spec, out} = ctx;
-  const log = readInspectLog(file, rel);
+  const shown = ctx.label(rel);
+  const log = readInspectLog(file, shown);
   const fields = fileFields(ctx, rel);
-  const fileDomain = questionDomainValue(spec.question_domain ?? withFields(spec.meta, fields)[QUESTION_DOMAIN_KEY], `${rel}: question_domain`);
+  const fileDomain = questionDomainValue(spec.question_domain ?? withFields(spec.meta, fields)[QUESTION_DOMAIN_KEY], `${shown}: question_domain`);
   let fileRows = 0;
   let fileSkipped = 0;
   let nullScores = 0;
@@ -54,7 +55,11 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
     if (s.target !== null) meta.target = s.target;
     for (const [k, x] of Object.entries(s.metadata)) if (!(k in meta)) meta[k] = cellMeta(x);
     // The question's declared domain: the sample's metadata `question_domain`, else the file's.
-    declareQuestionDomain(meta, questionDomainValue(s.metadata[QUESTION_DOMAIN_KEY], `${rel}: sample ${s.id}: metadata "${QUESTION_DOMAIN_KEY}"`), fileDomain);
+    declareQuestionDomain(
+      meta,
+      questionDomainValue(s.metadata[QUESTION_DOMAIN_KEY], `${shown}: sample ${s.id}: metadata "${QUESTION_DOMAIN_KEY}"`),
+      fileDomain,
+    );
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
     let step: number | null = null;
     const stepName = typeof spec.step === "number" ? undefined : (spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields));
@@ -63,7 +68,7 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
       meta.step_from = "spec";
     } else if (stepName !== undefined) {
       const raw = stepName in fields ? fields[stepName] : s.metadata[stepName];
-      step = stepValue(raw, `${rel}: sample ${s.id}: step "${stepName}"`);
+      step = stepValue(raw, `${shown}: sample ${s.id}: step "${stepName}"`);
       meta.step_from = stepName;
     }
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);

@@ -76,6 +76,10 @@ export interface Ctx {
   out: ImportResult;
   /** Next sample index per (model, step, question_id). */
   sampleCounter: Map<string, number>;
+  /** A file (path relative to the experiment folder, as in meta.file) as messages name it: experimentFileLabel. */
+  label: (rel: string) => string;
+  /** Per file whose columns were seen (relative path): its columns and the `metrics:` columns it lacks (checkMetricColumns). */
+  metricColumns?: Map<string, {columns: string[]; lacks: string[]; sql: boolean}>;
   /**
    * Streaming (issue 28): hands `out.responses` / `out.scores` to the caller and empties them, at
    * each file's start and every CHUNK_ROWS records of a table-like file, so no more than a chunk of
@@ -114,7 +118,7 @@ export function withFields(specMeta: Record<string, MetaValue> | undefined, fiel
 export function fileFields(ctx: Ctx, rel: string): Record<string, MetaValue> {
   if (!ctx.pattern) return {};
   const f = matchFilename(ctx.pattern, rel);
-  if (!f) throw new Error(`${rel}: file name does not match the pattern "${ctx.pattern.source}" (fix the pattern or narrow the files glob)`);
+  if (!f) throw new Error(`${ctx.label(rel)}: file name does not match the pattern "${ctx.pattern.source}" (fix the pattern or narrow the files glob)`);
   return f;
 }
 

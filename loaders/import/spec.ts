@@ -167,6 +167,8 @@ export interface ImportedFile {
   null_scores: number;
   /** Imported answers that are empty or only whitespace (kept and judged; counted so they are seen). Absent when 0. */
   empty_responses?: number;
+  /** The `metrics:` columns this file lacks (imported without those metrics; checkMetricColumns). Absent when none. */
+  missing_metrics?: string[];
 }
 
 /** Stable response id for an imported row: first 16 hex chars of sha256 over (experiment, file, row, question_id). */

@@ -32,17 +32,18 @@ import {
  * chunks, importRows); it numbers response ids.
  */
 export function importTable(ctx: Ctx, rel: string, source: string, records: TableRow[], columns?: string[], strictResponse = false, rowOffset = 0) {
+  const shown = ctx.label(rel);
   const {spec, out} = ctx;
   const keys = new Set<string>(columns ?? []);
   for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
   const checkable = records.length > 0 || columns !== undefined;
-  const what = strictResponse ? "the sql query's result" : rel;
+  const what = strictResponse ? "the sql query's result" : shown;
   const col = (role: Role): string | null => {
     const explicit = spec.columns?.[role];
     if (explicit) {
       if (!keys.has(explicit) && checkable)
         throw new Error(
-          `${rel}: column "${explicit}" (columns.${role}) not found in ${strictResponse ? what : "the file"}; columns are: ${[...keys].join(", ")}`,
+          `${shown}: column "${explicit}" (columns.${role}) not found in ${strictResponse ? what : "the file"}; columns are: ${[...keys].join(", ")}`,
         );
       return explicit;
     }
@@ -50,14 +51,12 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     return DEFAULT_COLUMNS[role].find((c) => keys.has(c)) ?? null;
   };
   const roles = Object.fromEntries((Object.keys(DEFAULT_COLUMNS) as Role[]).map((r) => [r, col(r)])) as Record<Role, string | null>;
-  // A `metrics:` mapping naming a column the file does not have would import no scores for it, silently.
+  // A `metrics:` column this file lacks: the file imports without that metric, and says so
+  // (ImportedFile.missing_metrics); a column no file of the entry has is a typo, an error
+  // (checkMetricColumns, once every file of the entry is read).
   if (checkable) {
-    for (const k of Object.keys(spec.metrics ?? {})) {
-      if (!keys.has(k))
-        throw new Error(
-          `${rel}: metrics.${k}: column "${k}" not found${strictResponse ? ` in ${what}` : ""}${suggestion(k, keys)}; columns are: ${[...keys].join(", ")}`,
-        );
-    }
+    const m = (ctx.metricColumns ??= new Map());
+    if (!m.has(rel)) m.set(rel, {columns: [...keys], lacks: Object.keys(spec.metrics ?? {}).filter((k) => !keys.has(k)), sql: strictResponse});
   }
 
   // Metric columns: mapped ones, then known metric names; probability columns judge_<metric>.
@@ -84,13 +83,13 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
   let fileSkipped = 0;
   let nullScores = 0;
   const skip = (rec: TableRow, reason: string) => {
-    const {file, line} = located(rel, rec);
+    const {file, line} = located(shown, rec);
     out.skipped.push(line === undefined ? {file, reason} : {file, line, reason});
     fileSkipped++;
   };
   if (!roles.response) {
     const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
-    if (strictResponse) throw new Error(`${rel}: sql: ${what} has ${reason}`);
+    if (strictResponse) throw new Error(`${shown}: sql: ${what} has ${reason}`);
     for (const r of records) skip(r, reason);
     return {responses: 0, skipped: fileSkipped, null_scores: 0};
   }
@@ -104,12 +103,12 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
         ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null)
         : undefined;
   if (typeof spec.step === "string" && !stepField && !roles.step && checkable) {
-    throw new Error(`${rel}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
+    throw new Error(`${shown}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
 
   // The spec's meta and the file-name fields, the same for every row of the file.
   const baseMeta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
-  const fileDomain = questionDomainValue(spec.question_domain ?? baseMeta[QUESTION_DOMAIN_KEY], `${rel}: question_domain`);
+  const fileDomain = questionDomainValue(spec.question_domain ?? baseMeta[QUESTION_DOMAIN_KEY], `${shown}: question_domain`);
   records.forEach((rec, i) => {
     const row = rowOffset + i;
     const v = rec.values;
@@ -132,7 +131,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     else if (rec.record !== undefined) meta.record = rec.record;
     for (const [k, x] of Object.entries(v)) if (!used.has(k)) meta[k] = cellMeta(x);
     const qd = roles.question_domain
-      ? questionDomainValue(v[roles.question_domain], () => `${located(rel, rec).text}: column "${roles.question_domain}"`)
+      ? questionDomainValue(v[roles.question_domain], () => `${located(shown, rec).text}: column "${roles.question_domain}"`)
       : undefined;
     declareQuestionDomain(meta, qd, fileDomain);
 
@@ -149,10 +148,10 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
       step = spec.step;
       meta.step_from = "spec";
     } else if (stepField) {
-      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null, `${rel}: step (file-name field "${stepField}")`);
+      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null, `${shown}: step (file-name field "${stepField}")`);
       meta.step_from = stepField;
     } else if (roles.step) {
-      step = stepValue(v[roles.step], `${located(rel, rec).text}: column "${roles.step}"`);
+      step = stepValue(v[roles.step], `${located(shown, rec).text}: column "${roles.step}"`);
       meta.step_from = roles.step;
     }
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);
@@ -174,7 +173,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
             : null;
       if (bad) {
         const reason = `column "${column}": ${bad}`;
-        if (spec.invalid_scores === "error") throw new Error(`${located(rel, rec).text}: ${reason} (invalid_scores: error)`);
+        if (spec.invalid_scores === "error") throw new Error(`${located(shown, rec).text}: ${reason} (invalid_scores: error)`);
         return skip(rec, reason);
       }
     }
@@ -189,14 +188,14 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
       const own = target.judge === undefined || target.judge === spec.judge;
       const pc = own ? probCols.get(target.metric) : undefined;
       if (pc) {
-        const r = recompute(located(rel, rec).text, pc, v[pc]);
+        const r = recompute(located(shown, rec).text, pc, v[pc]);
         if (r) {
           probs = r.probs;
           mass = r.mass;
           special = special ?? r.special;
           const close = score === null || r.score === null ? score === r.score : Math.abs(score - r.score) <= ctx.spec.tolerance;
           if (!close) {
-            const loc = located(rel, rec);
+            const loc = located(shown, rec);
             out.mismatches.push({
               file: loc.file,
               ...(loc.line === undefined ? {} : {line: loc.line}),
@@ -222,7 +221,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     // Probability columns without a score column: the score is recomputed with our judge algorithm.
     for (const [metric, pc] of probCols) {
       if (metricsDone.has(metric)) continue;
-      const r = recompute(located(rel, rec).text, pc, v[pc]);
+      const r = recompute(located(shown, rec).text, pc, v[pc]);
       if (!r) continue;
       scoreRows.push({
         response_id,
@@ -256,4 +255,36 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     fileRows++;
   });
   return {responses: fileRows, skipped: fileSkipped, null_scores: nullScores};
+}
+
+/** What checkMetricColumns needs of one file of an entry: how messages name it, whether its columns were seen, those it lacks. */
+export interface MetricColumnsSeen {
+  label: string;
+  /** False for a file whose columns are unknown (no record read): it neither has nor lacks a column. */
+  seen: boolean;
+  lacks: readonly string[];
+  /** The file's columns, for the message (absent: not known here, e.g. a file read in another import lane). */
+  columns?: readonly string[];
+  sql?: boolean;
+}
+
+/**
+ * `metrics:` maps a column in each file of the entry that has it, so one entry can read a study whose
+ * domain judge scored only some files (the others import without that metric, their ImportedFile
+ * listing it in `missing_metrics`). A mapped column that no file of the entry has is a typo: an error
+ * naming the files and the column (with a suggestion and the first file's columns).
+ */
+export function checkMetricColumns(metrics: Record<string, unknown> | undefined, files: readonly MetricColumnsSeen[]): void {
+  for (const k of Object.keys(metrics ?? {})) {
+    const lacking = files.filter((f) => f.seen && f.lacks.includes(k));
+    if (!lacking.length || files.some((f) => f.seen && !f.lacks.includes(k))) continue;
+    const first = lacking[0]!;
+    const keys = new Set(first.columns ?? []);
+    const hint = `${suggestion(k, keys)}${first.columns ? `; columns are: ${first.columns.join(", ")}` : ""}`;
+    if (lacking.length === 1) throw new Error(`${first.label}: metrics.${k}: column "${k}" not found${first.sql ? " in the sql query's result" : ""}${hint}`);
+    const names = lacking.slice(0, 3).map((f) => f.label);
+    throw new Error(
+      `metrics.${k}: column "${k}" is in none of the ${lacking.length} files this entry reads (${names.join(", ")}${lacking.length > 3 ? `, ... ${lacking.length - 3} more` : ""})${suggestion(k, keys)}${first.columns ? `; ${first.label} has columns: ${first.columns.join(", ")}` : ""}`,
+    );
+  }
 }

@@ -2,9 +2,9 @@
 import path from "node:path";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
-import {importFiles, importJudges, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
+import {checkMetricColumns, importFiles, importJudges, type ImportResult, type ImportSpec, type Mismatch} from "../import/index.ts";
 import type {LabelRef} from "../import/labels.ts";
-import {displayPath} from "../paths.ts";
+import {displayPath, experimentFileLabel} from "../paths.ts";
 import {questionFilter} from "../question-filter.ts";
 import type {RunResult} from "./types.ts";
 
@@ -64,13 +64,23 @@ export function takeEntry(
   importedBy: Map<string, number>,
   out: Pick<ImportResult, "skipped" | "mismatches" | "files">,
 ): void {
+  const label = (file: string) => experimentFileLabel(path.dirname(exp.file), file);
+  // An import read in lanes (one file per importFiles call) checks its `metrics:` columns here, over all its files.
+  try {
+    checkMetricColumns(
+      exp.imports[i]?.metrics,
+      r.files.map((f) => ({label: label(f.file), seen: f.rows > 0 || f.missing_metrics !== undefined, lacks: f.missing_metrics ?? []})),
+    );
+  } catch (error) {
+    throw entryError(exp, i, error);
+  }
   for (const x of r.skipped) out.skipped.push(x);
   for (const x of r.mismatches) out.mismatches.push(x);
   for (const x of r.files) {
     const prev = importedBy.get(x.file);
     if (prev !== undefined)
       throw new Error(
-        `${displayPath(exp.file)}: imports[${i}]: ${x.file} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
+        `${displayPath(exp.file)}: imports[${i}]: ${label(x.file)} is also read by imports[${prev}]; import each file once (one entry can map several score columns with metrics:)`,
       );
     importedBy.set(x.file, i);
     out.files.push(x);

@@ -23,6 +23,8 @@ export function selectControl(
   testid?: string,
   /** Takes a choice over before the store (true: taken; the select keeps showing the store's value). */
   choose?: (value: string | null) => boolean,
+  /** The value the select shows (default: the store's), e.g. /judges' judge B when the URL names none: the judge the page compares. */
+  shownValue: (s: ViewState) => string | null = (s) => s[key],
 ): HTMLElement {
   const select = el("select", testid ? {"data-testid": testid} : {});
   let shown = "";
@@ -33,10 +35,11 @@ export function selectControl(
       shown = signature;
       select.replaceChildren(...list.map((o) => el("option", {value: o.value ?? ""}, o.label)));
     }
-    if ((s[key] ?? "") !== select.value) select.value = s[key] ?? "";
+    const value = shownValue(s) ?? "";
+    if (value !== select.value) select.value = value;
   };
   select.addEventListener("input", () => {
-    if (choose?.(select.value || null)) select.value = store.get()[key] ?? "";
+    if (choose?.(select.value || null)) select.value = shownValue(store.get()) ?? "";
     else store.set({[key]: select.value || null} as Partial<ViewState>);
   });
   store.subscribe(render);

@@ -22,12 +22,6 @@ export interface JudgePairs {
 
 const score = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
-/** Judge B as the state asks, else the first judge other than A (A itself when alone). */
-export function judgeBOf(judges: readonly string[], judgeA: string | null, wanted: string | null): string | null {
-  if (wanted && judges.includes(wanted) && wanted !== judgeA) return wanted;
-  return judges.find((j) => j !== judgeA) ?? judges[0] ?? null;
-}
-
 /** Rows of judge A and judge B on the same responses among masked rows, with the library's agreement. */
 export function compareJudgesOn(points: Points, mask: Uint8Array, judgeA: string, judgeB: string, rule: EmRule): JudgePairs {
   const ja = points.dicts.judge.indexOf(judgeA);

@@ -3,7 +3,7 @@
 // a page is prose plus a few calls (Framework's examples keep pages that way).
 import {decodePoints, type Points} from "./points.js";
 import type {PointsLoader} from "./points-loader.js";
-import {bindDefaults, facetOptions, optionsIn, selectionMask} from "./selection.js";
+import {bindDefaults, facetOptions, judgeBOf, optionsIn, selectionMask} from "./selection.js";
 import {store, type StateKey, type Store, type ViewState} from "./store.js";
 import {el} from "./ui.js";
 import {setModelOrder} from "./chart-style.js";
@@ -55,21 +55,39 @@ function judgeControl(page: Page, key: "judge" | "judgeB", label: string, testid
     unloaded = all.some((j) => !loaded.includes(j));
     return [...all, ...loaded.filter((j) => !all.includes(j))].map((j) => ({value: j, label: loaded.includes(j) ? j : `${j}${NOT_LOADED}`}));
   };
-  if (!loader) return selectControl(selection, key, options, label, testid);
+  // Judge B shows the judge the page compares (the first other judge when the URL names none), not a blank.
+  const shown =
+    key === "judgeB"
+      ? (s: ViewState) =>
+          judgeBOf(
+            options(s).map((o) => o.value),
+            s.judge,
+            s.judgeB,
+          )
+      : undefined;
+  if (!loader) return selectControl(selection, key, options, label, testid, undefined, shown);
   const note = el("span", {class: "em-points-note", "data-testid": "points-note"}, `${NOT_LOADED.trim()} loads when chosen`);
   const status = el("span", {class: "em-points-loading", role: "status", "data-testid": "points-loading"});
   status.hidden = true;
-  const control = selectControl(selection, key, options, label, testid, (judge) => {
-    if (judge === null || loader.has(judge)) return false;
-    loader.requested = {key, judge};
-    note.hidden = true;
-    status.hidden = false;
-    status.textContent = `Loading judge ${judge}'s scores…`;
-    loader.load([judge]).catch((error: unknown) => {
-      status.textContent = `Could not load judge ${judge}'s scores: ${error instanceof Error ? error.message : String(error)}`;
-    });
-    return true;
-  });
+  const control = selectControl(
+    selection,
+    key,
+    options,
+    label,
+    testid,
+    (judge) => {
+      if (judge === null || loader.has(judge)) return false;
+      loader.requested = {key, judge};
+      note.hidden = true;
+      status.hidden = false;
+      status.textContent = `Loading judge ${judge}'s scores…`;
+      loader.load([judge]).catch((error: unknown) => {
+        status.textContent = `Could not load judge ${judge}'s scores: ${error instanceof Error ? error.message : String(error)}`;
+      });
+      return true;
+    },
+    shown,
+  );
   control.title = `Judges marked ${NOT_LOADED.trim()}: their scores are downloaded when chosen (the page loads only the judges it shows).`;
   selection.subscribe(() => (note.hidden = !unloaded || !status.hidden), ["experiment"]);
   control.append(note, status);

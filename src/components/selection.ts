@@ -157,8 +157,20 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
   out.push({value: "variant", label: "variant", values: valuesOf("variant")});
   out.push({value: "model", label: "model", values: valuesOf("model")});
   for (const column of Object.keys(points.meta) as FacetColumn[]) {
+    // A meta key named like a row column (an import's `{model}` file-name field) would list "model"
+    // twice; the row's own column is the one every page and `em summarize --by model` group by.
+    if (column === "meta.model" || column === "meta.variant") continue;
     const values = valuesOf(column);
     if (values.length >= 2) out.push({value: column, label: column.slice(5), values});
   }
   return out;
+}
+
+/**
+ * Judge B of /judges as the state asks, else the first judge other than A (A itself when alone):
+ * what the page compares and what its Judge B select shows (the URL names judge B only when chosen).
+ */
+export function judgeBOf(judges: readonly string[], judgeA: string | null, wanted: string | null): string | null {
+  if (wanted && judges.includes(wanted) && wanted !== judgeA) return wanted;
+  return judges.find((j) => j !== judgeA) ?? judges[0] ?? null;
 }

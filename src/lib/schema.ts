@@ -186,7 +186,16 @@ export interface Provenance {
     };
     usage: {prompt_tokens: number; completion_tokens: number; est_cost_usd: number | null};
     /** Per imported file: rows read = imported + skipped, and how many score cells were empty (docs/reliability.md). */
-    import_files?: {file: string; format: string; rows: number; imported: number; skipped: number; null_scores: number; empty_responses?: number}[];
+    import_files?: {
+      file: string;
+      format: string;
+      rows: number;
+      imported: number;
+      skipped: number;
+      null_scores: number;
+      empty_responses?: number;
+      missing_metrics?: string[];
+    }[];
     /**
      * Judge answers the score reader may misread (issue 23; src/lib/judge-score.ts auditJudgeTokens),
      * per judge and metric, present only when some were found, with the warnings printed by the run.

@@ -75,8 +75,13 @@ test("em report new keeps every variant of a 3 sizes x 2 datasets study and read
     // Paths outside the working directory are printed whole, not as a chain of ../ from it.
     assert.ok(printed.includes(`wrote ${out} (experiment ${join(dir, "hw0-like.yaml")}, `), printed);
     assert.doesNotMatch(printed, /\.\.\//);
+    // A page written outside src/reports/ is not built there: the message says where it must go.
+    assert.match(printed, /to build it, move it to src\/reports\/hw0-like\.md/);
+    assert.doesNotMatch(printed, /served at/);
     const page = readFileSync(out, "utf8");
-    const front = parse(page.split(/^---$/m)[1]!) as {report: {variants: string[]}};
+    const front = parse(page.split(/^---$/m)[1]!) as {report: {variants: string[]; experiment: string}};
+    // An experiment outside the project is pinned by its absolute path, not as ../ from the project root.
+    assert.equal(front.report.experiment, join(dir, "hw0-like.yaml"));
     assert.deepEqual([...front.report.variants].sort(), [...variants].sort(), "every variant pinned, none dropped");
     assert.match(page, /r\.variantChart\("final", \{step: "last"\}\)/, "the chart reads each variant at its own last step");
     assert.match(page, /r\.number\("final", \{variant: "[^"]+", step: "last"\}\)/);

@@ -142,7 +142,7 @@ function unbalancedDiff(reg: Unbalanced, reps: number, rng: Rng): ValidityRow {
   return coverageRow("variant - baseline interval, unbalanced sides", regime, reps, hits, flagged, hitsUn, NAME);
 }
 
-interface TwoModels {
+export interface TwoModels {
   /** Each model's EM rate (questions logit sd 1). */
   rates: [number, number];
   se: number;
@@ -162,7 +162,7 @@ const MODEL_SIZES = [200, 160, 120, 100, 80, 60, 50, 30];
  * assumption); the audit sample is drawn from both models' answers pooled. Truth: the share of
  * human EM among the model's answers (the finite population the pooled row's truth is too).
  */
-function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: number): ValidityRow {
+export function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: number): ValidityRow {
   let covered = 0;
   let cells = 0;
   let warned = 0;

@@ -7,6 +7,7 @@
 // calibration sections' own.
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
+import {GROUP_CI_NOTE} from "../../src/lib/em/correction.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY, makeRule} from "../../src/lib/em/rules.ts";
 import {tallyRows} from "../../src/lib/em/tally.ts";
@@ -167,6 +168,7 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
   let cells = 0;
   let warned = 0;
   let coveredUnwarned = 0;
+  let labelled = 0;
   let width = 0;
   for (let rep = 0; rep < reps; rep++) {
     const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
@@ -216,6 +218,8 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
     });
     const a = calibrateAudit(d.labels, d.design, groups, {seed: rep, draws});
     const warn = a.calibration.warnings.length > 0;
+    // The product labels every per-group interval conservative with its measured coverage (GROUP_CI_NOTE).
+    if (a.calibration.notes.includes(GROUP_CI_NOTE)) labelled++;
     if (warn) warned++;
     a.calibration.groups.forEach((g, m) => {
       let t = 0;
@@ -235,7 +239,7 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
   const perModel = r.rates.length;
   const unwarnedCells = (reps - warned) * perModel;
   const regime = `models at ${r.rates.map(pct).join(" and ")} (8 questions x ${MODEL_SIZES.reduce((x, y) => x + y, 0)} answers each, logit sd 1), Se ${r.se}, Sp ${r.sp} alike for both; ${r.design === "srs" ? `simple random sample of ${r.k}, post-stratified by judge label` : `${r.k} per judge label`}`;
-  return rowFromHits(
+  const row = rowFromHits(
     NAME,
     "calibration-corrected rate CI per model (pooled Se and Sp, 95%)",
     regime,
@@ -245,8 +249,9 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
     cells,
     // As the pooled rows: flagged only when the data sets without the warning cover 93-97%.
     warned > 0 && (warned === reps || Math.abs(coveredUnwarned / unwarnedCells - 0.95) <= 0.02 + 1e-12),
-    `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}`,
+    `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}${labelled ? `; labelled conservative with its measured coverage (GROUP_CI_NOTE) in ${labelled} of ${reps} audits` : ""}`,
   );
+  return {...row, labelled_conservative: labelled === reps};
 }
 
 /**

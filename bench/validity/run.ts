@@ -68,7 +68,8 @@ export function rowProblems(row: ValidityRow): string[] {
   const se = Math.sqrt((row.estimate * (1 - row.estimate)) / row.reps);
   if (!(Math.abs(row.mc_se - se) <= 1e-9 + 1e-6 * se)) out.push(`${where}: mc_se ${row.mc_se}, expected sqrt(p(1-p)/reps) = ${se}`);
   if (typeof row.flagged_in_product !== "boolean") out.push(`${where}: flagged_in_product must be boolean`);
-  if (row.labelled_conservative !== undefined && typeof row.labelled_conservative !== "boolean") out.push(`${where}: labelled_conservative must be boolean when present`);
+  if (row.labelled_conservative !== undefined && typeof row.labelled_conservative !== "boolean")
+    out.push(`${where}: labelled_conservative must be boolean when present`);
   return out;
 }
 

@@ -175,7 +175,8 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
   const approximate = typeof why === "string" && why !== "" ? why : null;
   const range = ref.field === "strict_em_rate" && value === null && Array.isArray(row.strict_em_range) ? (row.strict_em_range as [number, number]) : null;
   let text: string;
-  if (value !== null) text = ci
+  if (value !== null)
+    text = ci
       ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})${approximate ? `\u00a0${APPROXIMATE_MARK}` : ""}`
       : formatValue(ref.field, value);
   else if (range) text = `${pctBare(range[0])}–${pctText(range[1])} (range: some EM answers' type is undetermined)`;

@@ -300,7 +300,11 @@ export class Report {
             el("td", {class: "num"}, pct(g.em_rate as number | null)),
             // As the other pages' tables (rateWithCi): ≈ after an approximate interval, why on hover.
             typeof g.ci_approximate === "string" && Array.isArray(g.ci)
-              ? el("td", {class: "num", title: `approximate: ${g.ci_approximate}`, "data-testid": "report-ci-approximate"}, `${ci(g.ci)}\u00a0${APPROXIMATE_MARK}`)
+              ? el(
+                  "td",
+                  {class: "num", title: `approximate: ${g.ci_approximate}`, "data-testid": "report-ci-approximate"},
+                  `${ci(g.ci)}\u00a0${APPROXIMATE_MARK}`,
+                )
               : el("td", {class: "num"}, ci(g.ci)),
             el("td", {class: "num"}, strict(g)),
             el("td", {class: "num"}, pct(g.coherent_rate as number | null)),

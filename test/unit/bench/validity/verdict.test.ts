@@ -40,6 +40,9 @@ test("rowProblems: labelled_conservative must be boolean when present; the summa
     seed: 1,
     smoke: false,
   });
-  assert.match(md, /Summary: 3 rows; 1 ok, 0 approximate \(flagged in product\), 1 conservative \(labelled in product\), 0 undecided \(within MC error of the band\), 1 FAIL/);
+  assert.match(
+    md,
+    /Summary: 3 rows; 1 ok, 0 approximate \(flagged in product\), 1 conservative \(labelled in product\), 0 undecided \(within MC error of the band\), 1 FAIL/,
+  );
   assert.match(md, /\*\*conservative: labelled in product\*\* when an interval covers significantly MORE than nominal/);
 });

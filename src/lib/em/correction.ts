@@ -57,7 +57,7 @@ export const RARE_JUDGE_EM = 0.1;
  * Measured coverage of the per-group corrected rate's 95% interval: the lowest and highest of the
  * per-model rows of docs/validity.md (audit-groups section: two models, one judge erring alike for both,
  * 60 labels per judge label or 200 at random; `reps` simulated audits x 2 models each).
- * test/unit/bench/validity/coverage-labels.test.ts fails when bench/results/validity.json says otherwise.
+ * test/unit/lib/em/correction.coverage-labels.test.ts fails when bench/results/validity.json says otherwise.
  * The interval covers more than 95% there (on the same simulated audits the earlier draw covered
  * 97.8-99.6%). A likely source, not verified: with 60 labels per judge label the judge's not-EM answers
  * hold 0-2 audited EM, and that small count's Jeffreys tail reaches every group's rate through

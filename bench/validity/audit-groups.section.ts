@@ -132,13 +132,15 @@ export const section: ValiditySection = {
   run({smoke, seed}: ValidityOptions): ValidityRow[] {
     if (smoke) return [perModelCalibration({rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 30}, 10, 200, seed)];
     return (
-      [
-        {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 60},
-        {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "srs", k: 200},
-        {rates: [0.01, 0.05], se: 0.9, sp: 0.97, design: "judge", k: 60},
-      ] as TwoModels[]
-    )
-    // The seeds regimes.section.ts gave these rows (its rows 19-21): the same simulated audits as its 2026-12-06 rows.
-      .map((r, i) => perModelCalibration(r, 400, 1000, (seed + 104729 * (19 + i)) >>> 0));
+      (
+        [
+          {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 60},
+          {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "srs", k: 200},
+          {rates: [0.01, 0.05], se: 0.9, sp: 0.97, design: "judge", k: 60},
+        ] as TwoModels[]
+      )
+        // The seeds regimes.section.ts gave these rows (its rows 19-21): the same simulated audits as its 2026-12-06 rows.
+        .map((r, i) => perModelCalibration(r, 400, 1000, (seed + 104729 * (19 + i)) >>> 0))
+    );
   },
 };

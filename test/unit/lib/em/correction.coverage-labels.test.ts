@@ -9,7 +9,9 @@ import {ROOT} from "../../../../loaders/paths.ts";
 import {GROUP_CI_COVERAGE, GROUP_CI_NOTE} from "../../../../src/lib/em/correction.ts";
 import type {ValidityRow} from "../../../../bench/validity/types.ts";
 
-const results = JSON.parse(readFileSync(join(ROOT, "bench/results/validity.json"), "utf8")) as {sections: {name: string; rows: (ValidityRow & {verdict: string})[]}[]};
+const results = JSON.parse(readFileSync(join(ROOT, "bench/results/validity.json"), "utf8")) as {
+  sections: {name: string; rows: (ValidityRow & {verdict: string})[]}[];
+};
 // The audit-groups section measures the per-group interval the product now computes (groupShareDraw); rows of
 // the same quantity in an older regimes run measured the interval before it and are not this label's evidence.
 const rows = results.sections.find((s) => s.name === "audit-groups")?.rows ?? [];

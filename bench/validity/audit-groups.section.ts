@@ -77,32 +77,23 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
       "simulation",
       r.design === "srs" ? "post-stratified" : "design",
     );
-    const groups = r.rates.map((_, m) => {
-      let k = 0;
-      let size = 0;
-      let audited = 0;
-      for (let i = 0; i < n; i++)
-        if (model[i] === m) {
-          size++;
-          if (judge[i]) k++;
-          if (drawn.has(i)) audited++;
-        }
-      return {key: {model: `m${m}`}, k, n: size, n_audited: audited};
-    });
+    // Per model: judge-EM answers, answers, audited answers, and the truth (human EM answers).
+    const counts = r.rates.map(() => ({k: 0, n: 0, audited: 0, t: 0}));
+    for (let i = 0; i < n; i++) {
+      const c = counts[model[i]!]!;
+      c.n++;
+      if (judge[i]) c.k++;
+      if (drawn.has(i)) c.audited++;
+      if (truth[i]) c.t++;
+    }
+    const groups = counts.map((c, m) => ({key: {model: `m${m}`}, k: c.k, n: c.n, n_audited: c.audited}));
     const a = calibrateAudit(d.labels, d.design, groups, {seed: rep, draws});
     const warn = a.calibration.warnings.length > 0;
     // The product labels every per-group interval conservative with its measured coverage (GROUP_CI_NOTE).
     if (a.calibration.notes.includes(GROUP_CI_NOTE)) labelled++;
     if (warn) warned++;
     a.calibration.groups.forEach((g, m) => {
-      let t = 0;
-      let size = 0;
-      for (let i = 0; i < n; i++)
-        if (model[i] === m) {
-          size++;
-          if (truth[i]) t++;
-        }
-      const hit = covers(g.corrected_ci, t / size);
+      const hit = covers(g.corrected_ci, counts[m]!.t / counts[m]!.n);
       cells++;
       if (hit) covered++;
       if (!warn && hit) coveredUnwarned++;

@@ -1,12 +1,11 @@
 // Validity in the regimes users meet that the other sections did not reach (the statistics audit of
 // 2026-12-06; index in docs/validity.md): a rate over 1-3 questions (a category, a small pilot),
 // the per-checkpoint band /transitions draws, a variant and a baseline measured on different
-// questions or with different answers per question, the audit's per-model corrected rate, and
-// the change-point p-value on a flat series. Each row goes through the function the pages and
+// questions or with different answers per question, and the change-point p-value on a flat series
+// (the audit's per-model corrected rate moved to audit-groups.section.ts, 2026-12-07). Each row goes through the function the pages and
 // `em summarize` call (named in each block); the generators are the rates, transitions and
 // calibration sections' own.
 import {baselineDiffs} from "../../src/lib/em/baseline.ts";
-import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY, makeRule} from "../../src/lib/em/rules.ts";
 import {tallyRows} from "../../src/lib/em/tally.ts";
@@ -16,7 +15,6 @@ import type {Judged} from "../../src/lib/schema.ts";
 import {coverageRow, questionRows, rateCoverage, solveMu, type RateRegime} from "./rates.section.ts";
 import {rowFromHits} from "./row.ts";
 import {strictCoverage} from "./strict.section.ts";
-import {sample} from "./calibration.section.ts";
 import {SHAPES, simulateSweep, type Design} from "./transitions.section.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
@@ -142,113 +140,6 @@ function unbalancedDiff(reg: Unbalanced, reps: number, rng: Rng): ValidityRow {
   return coverageRow("variant - baseline interval, unbalanced sides", regime, reps, hits, flagged, hitsUn, NAME);
 }
 
-interface TwoModels {
-  /** Each model's EM rate (questions logit sd 1). */
-  rates: [number, number];
-  se: number;
-  sp: number;
-  design: "judge" | "srs";
-  /** Labels per judge label (judge design) or in all (srs). */
-  k: number;
-}
-
-/** Answers per question of each model (8 questions). */
-const MODEL_SIZES = [200, 160, 120, 100, 80, 60, 50, 30];
-
-/**
- * The per-model corrected rate (calibrateAudit's groups: the model's raw rate corrected with the
- * pooled Se and Sp, as /audit's table and `em summarize --calibrate` print it). Two models whose
- * answers share one judge that errs alike for both (constant Se and Sp: the product's stated
- * assumption); the audit sample is drawn from both models' answers pooled. Truth: the share of
- * human EM among the model's answers (the finite population the pooled row's truth is too).
- */
-function perModelCalibration(r: TwoModels, reps: number, draws: number, seed: number): ValidityRow {
-  let covered = 0;
-  let cells = 0;
-  let warned = 0;
-  let coveredUnwarned = 0;
-  let width = 0;
-  for (let rep = 0; rep < reps; rep++) {
-    const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
-    const model: number[] = [];
-    const truth: boolean[] = [];
-    const judge: boolean[] = [];
-    r.rates.forEach((rate, m) => {
-      const mu = solveMu(rate, 1);
-      for (const n of MODEL_SIZES) {
-        const p = expit(mu + randNormal(rng));
-        for (let j = 0; j < n; j++) {
-          const t = rng() < p;
-          model.push(m);
-          truth.push(t);
-          judge.push(t ? rng() < r.se : rng() >= r.sp);
-        }
-      }
-    });
-    const n = model.length;
-    // Strata: the judge's label (the srs design is post-stratified by it).
-    const key = (i: number) => stratumKey(judge[i]!);
-    // Without replacement: k per judge label, or k in all (srs, post-stratified), as the calibration section draws.
-    const drawn = sample(
-      rng,
-      Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : key(i))),
-      r.k,
-    );
-    const d = designOfRows(
-      n,
-      key,
-      (i) => judge[i]!,
-      (i) => (drawn.has(i) ? {id: String(i), human: (truth[i] ? "yes" : "no") as HumanEm} : undefined),
-      "simulation",
-      r.design === "srs" ? "post-stratified" : "design",
-    );
-    const groups = r.rates.map((_, m) => {
-      let k = 0;
-      let size = 0;
-      let audited = 0;
-      for (let i = 0; i < n; i++)
-        if (model[i] === m) {
-          size++;
-          if (judge[i]) k++;
-          if (drawn.has(i)) audited++;
-        }
-      return {key: {model: `m${m}`}, k, n: size, n_audited: audited};
-    });
-    const a = calibrateAudit(d.labels, d.design, groups, {seed: rep, draws});
-    const warn = a.calibration.warnings.length > 0;
-    if (warn) warned++;
-    a.calibration.groups.forEach((g, m) => {
-      let t = 0;
-      let size = 0;
-      for (let i = 0; i < n; i++)
-        if (model[i] === m) {
-          size++;
-          if (truth[i]) t++;
-        }
-      const hit = covers(g.corrected_ci, t / size);
-      cells++;
-      if (hit) covered++;
-      if (!warn && hit) coveredUnwarned++;
-      if (g.corrected_ci) width += g.corrected_ci[1] - g.corrected_ci[0];
-    });
-  }
-  const perModel = r.rates.length;
-  const unwarnedCells = (reps - warned) * perModel;
-  const regime = `models at ${r.rates.map(pct).join(" and ")} (8 questions x ${MODEL_SIZES.reduce((x, y) => x + y, 0)} answers each, logit sd 1), Se ${r.se}, Sp ${r.sp} alike for both; ${r.design === "srs" ? `simple random sample of ${r.k}, post-stratified by judge label` : `${r.k} per judge label`}`;
-  return rowFromHits(
-    NAME,
-    "calibration-corrected rate CI per model (pooled Se and Sp, 95%)",
-    regime,
-    "coverage",
-    0.95,
-    covered,
-    cells,
-    // As the pooled rows: flagged only when the data sets without the warning cover 93-97%.
-    warned > 0 && (warned === reps || Math.abs(coveredUnwarned / unwarnedCells - 0.95) <= 0.02 + 1e-12),
-    `${reps} audits x ${perModel} models; mean width ${(100 * (width / cells)).toFixed(1)} pp; ${draws} bootstrap draws${warned ? `; product warning in ${warned} of ${reps} audits${warned < reps ? `; coverage without it ${((100 * coveredUnwarned) / unwarnedCells).toFixed(1)}% (${unwarnedCells})` : ""}` : ""}`,
-  );
-}
-
 /**
  * The change point's p-value (changePoint: the max-LR split with a parametric bootstrap under one
  * binomial rate, as /transitions' table and `em summarize --transition`) on a flat series drawn by
@@ -284,7 +175,6 @@ export const section: ValiditySection = {
         ...fewQuestions({rate: 0.07, sd: 1, questions: 2, answers: 20, judge: "float"}, 20, rng),
         ...checkpointBand({rate: 0.07, sd: 1, questions: 8, answers: 20, judge: "float"}, 40, rng),
         unbalancedDiff({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, qBase: 8, nVariant: 10, nBase: 20}, 10, rng),
-        perModelCalibration({rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 30}, 10, 200, seed),
         changePointFlat("flat5", {m: 7, questions: 4, answers: 20, sd: 1, rho: 0.5, judge: "float"}, 10, 99, rng),
         {
           ...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng),
@@ -307,12 +197,6 @@ export const section: ValiditySection = {
       {variant: 0.05, base: 0.05, sd: 1, sdOwn: 0.3, qVariant: 8, qBase: 24, nVariant: 50, nBase: 50},
     ])
       rows.push(unbalancedDiff(reg, 400, rng));
-    for (const r of [
-      {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "judge", k: 60},
-      {rates: [0.05, 0.2], se: 0.85, sp: 0.95, design: "srs", k: 200},
-      {rates: [0.01, 0.05], se: 0.9, sp: 0.97, design: "judge", k: 60},
-    ] as TwoModels[])
-      rows.push(perModelCalibration(r, 400, 1000, (seed + 104729 * rows.length) >>> 0));
     for (const [shape, d] of [
       ["flat5", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],
       ["flat20", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],

@@ -19,7 +19,13 @@ export const VALIDITY_DIR = join(ROOT, "bench/validity");
 /** Width of the accepted band around a nominal coverage (95% -> 93-97%) or above a nominal error rate. */
 export const TOLERANCE = 0.02;
 
-export type Verdict = "ok" | "approximate: flagged in product" | "undecided: within MC error of the band" | "FAIL" | "reported";
+export type Verdict =
+  | "ok"
+  | "approximate: flagged in product"
+  | "conservative: labelled in product"
+  | "undecided: within MC error of the band"
+  | "FAIL"
+  | "reported";
 
 /**
  * A row's verdict. Coverage: ok within nominal +- TOLERANCE (93-97% for a 95% interval). Error
@@ -29,10 +35,14 @@ export type Verdict = "ok" | "approximate: flagged in product" | "undecided: wit
  * interval of the Monte-Carlo proportion (k = estimate x reps of reps) still reaches the band, so the run
  * cannot tell a calibrated interval from a miscalibrated one (at 400 reps an exactly-95% interval reads
  * outside 93-97% in ~5% of rows; 20 of 20 covered is as consistent with 95% as with 100%): more reps
- * decide it, it is not counted as ok; else "FAIL". Wilson rather than estimate +- 1.96 sqrt(p(1-p)/reps),
+ * decide it, it is not counted as ok (above the band: ok or conservative; below it: ok or under-covering); else,
+ * for an interval that covers significantly MORE than nominal (the Wilson interval's lower end above the
+ * band) and that the product labels conservative with its measured coverage wherever it shows it
+ * (row.labelled_conservative), "conservative: labelled in product": it keeps its promise of at least 95%,
+ * wider than it need be, and says so; else "FAIL". Wilson rather than estimate +- 1.96 sqrt(p(1-p)/reps),
  * whose width is 0 at 0% or 100%.
  */
-export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" | "reps" | "flagged_in_product">): Verdict {
+export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" | "reps" | "flagged_in_product" | "labelled_conservative">): Verdict {
   if (row.kind === "power" || row.nominal === null) return "reported";
   const ok = row.kind === "coverage" ? Math.abs(row.estimate - row.nominal) <= TOLERANCE + 1e-12 : row.estimate <= row.nominal + TOLERANCE + 1e-12;
   if (ok) return "ok";
@@ -40,7 +50,8 @@ export function verdict(row: Pick<ValidityRow, "kind" | "nominal" | "estimate" |
   const [lo, hi] = wilsonZ(Math.round(row.estimate * row.reps), row.reps, 1.96);
   const reaches =
     row.kind === "coverage" ? hi >= row.nominal - TOLERANCE - 1e-12 && lo <= row.nominal + TOLERANCE + 1e-12 : lo <= row.nominal + TOLERANCE + 1e-12;
-  return reaches ? "undecided: within MC error of the band" : "FAIL";
+  if (reaches) return "undecided: within MC error of the band";
+  return row.kind === "coverage" && row.estimate > row.nominal + TOLERANCE && row.labelled_conservative === true ? "conservative: labelled in product" : "FAIL";
 }
 
 /** Problems with a row's shape (empty when well formed): fields, ranges, and mc_se = sqrt(p(1-p)/reps). */
@@ -57,6 +68,8 @@ export function rowProblems(row: ValidityRow): string[] {
   const se = Math.sqrt((row.estimate * (1 - row.estimate)) / row.reps);
   if (!(Math.abs(row.mc_se - se) <= 1e-9 + 1e-6 * se)) out.push(`${where}: mc_se ${row.mc_se}, expected sqrt(p(1-p)/reps) = ${se}`);
   if (typeof row.flagged_in_product !== "boolean") out.push(`${where}: flagged_in_product must be boolean`);
+  if (row.labelled_conservative !== undefined && typeof row.labelled_conservative !== "boolean")
+    out.push(`${where}: labelled_conservative must be boolean when present`);
   return out;
 }
 
@@ -139,6 +152,7 @@ export function renderIndex(results: readonly SectionResult[]): string[] {
       [
         [by("ok"), "ok"],
         [by("approximate: flagged in product"), "approximate"],
+        [by("conservative: labelled in product"), "conservative"],
         [by("undecided: within MC error of the band"), "undecided"],
         [by("FAIL"), "**FAIL**"],
         [by("reported"), "power"],
@@ -186,10 +200,13 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     "**approximate: flagged in product** when it does not but the product prints a note beside that number in",
     "that regime (the row's note says in how many data sets); **undecided** when it is outside the band but the Wilson",
     "95% interval of the Monte-Carlo proportion still reaches the band (this many data sets cannot tell it from a calibrated",
-    "one, e.g. 20 of 20 covered: more reps decide it; not counted as ok);",
+    "one, e.g. 20 of 20 covered: more reps decide it; not counted as ok; above the band it is ok or conservative, below it ok or",
+    "under-covering); **conservative: labelled in product** when an interval covers significantly MORE than nominal (the Wilson",
+    "interval's lower end above the band: it keeps its promise of at least 95% but is wider than it need be) and the product",
+    "labels it conservative with its measured coverage wherever it shows it (not by widening the band: without that label it is a FAIL);",
     "**FAIL** otherwise.",
     "",
-    `Summary: ${all.length} rows; ${count("ok")} ok, ${count("approximate: flagged in product")} approximate (flagged in product), ${count("undecided: within MC error of the band")} undecided (within MC error of the band), ${count("FAIL")} FAIL, ${count("reported")} reported (power).`,
+    `Summary: ${all.length} rows; ${count("ok")} ok, ${count("approximate: flagged in product")} approximate (flagged in product), ${count("conservative: labelled in product")} conservative (labelled in product), ${count("undecided: within MC error of the band")} undecided (within MC error of the band), ${count("FAIL")} FAIL, ${count("reported")} reported (power).`,
     "",
     ...renderIndex(results),
   ];

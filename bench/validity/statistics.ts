@@ -114,9 +114,9 @@ export const STATISTICS: readonly ShownStatistic[] = [
     unmeasured: null,
   },
   {
-    statistic: "Human-audit corrected EM rate 95% interval per model (pooled Se / Sp, Rogan-Gladen)",
+    statistic: "Human-audit corrected EM rate 95% interval per model (pooled Se / Sp, Rogan-Gladen, finite-population predictive)",
     shown: "/audit per-model table, overview audit table; `em summarize --calibrate`",
-    functions: [f("calibrate", "src/lib/em/correction.ts")],
+    functions: [f("calibrate", "src/lib/em/correction.ts"), f("groupShareDraw", "src/lib/em/correction.ts")],
     quantities: ["calibration-corrected rate CI per model (pooled Se and Sp, 95%)"],
     unmeasured: "a judge that errs differently per model (the stated assumption)",
   },

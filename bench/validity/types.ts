@@ -22,6 +22,12 @@ export interface ValidityRow {
   reps: number;
   /** Whether the product calls this regime approximate in its own output (a note beside the number). */
   flagged_in_product: boolean;
+  /**
+   * Whether the product labels this interval conservative (covers more than nominal) with its measured
+   * coverage wherever it shows it, in this regime; absent = no. Read by the verdict only for a row
+   * significantly above the band (bench/validity/run.ts, verdict).
+   */
+  labelled_conservative?: boolean;
   note?: string;
 }
 

@@ -127,7 +127,7 @@ export function calibrationView(
     const note = el(
       "p",
       {class: "em-muted"},
-      "Per model, the raw rate corrected with the pooled sensitivity and specificity (Rogan-Gladen; assumes the judge errs alike for every model). The interval carries the audit sample's uncertainty and the raw rate's (parametric bootstrap, docs/audit.md)." +
+      "Per model, the raw rate corrected with the pooled sensitivity and specificity (Rogan-Gladen; assumes the judge errs alike for every model). The interval carries the audit sample's uncertainty and the judge's misclassification noise on this model's own answers (parametric bootstrap of the model's share of human EM, docs/audit.md); its measured coverage is in the note above." +
         (wide
           ? " “unknown”: the labels cannot yet tell the judge from chance well enough to correct that rate; the interval column shows the range the data allow. Label more answers."
           : ""),

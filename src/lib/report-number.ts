@@ -42,6 +42,16 @@ const INTERVAL_OF: Record<string, string> = {
   diff: "ci",
 };
 
+/**
+ * Why the interval beside each interval field is approximate (summarize's notes: `ci_approximate` also
+ * covers `macro_ci`); the page marks such an interval with ≈ and says why on hover, as rateWithCi does
+ * on the other pages.
+ */
+const APPROXIMATE_OF: Record<string, string> = {ci: "ci_approximate", macro_ci: "ci_approximate", strict_ci: "strict_ci_approximate"};
+
+/** The mark after an approximate interval, on the report pages as on the tables (src/components/rate-cell.ts). */
+export const APPROXIMATE_MARK = "≈";
+
 /** Fields that are shares (printed as percentages); the rest print as numbers. */
 const RATE_FIELDS = new Set([
   "em_rate",
@@ -107,6 +117,8 @@ export function findRow(out: SummarizeJson, ref: Pick<NumberRef, "section" | "ke
 export interface ReportNumber extends NumberRef {
   /** The value exactly as in the JSON (null: undetermined). */
   value: number | null;
+  /** Why the interval is approximate (its coverage can differ from the nominal level; docs/validity.md), or null. */
+  approximate: string | null;
   interval: [number, number] | null;
   /** Strict EM whose type is partly undetermined: the [lower, upper] range instead of a point. */
   range: [number, number] | null;
@@ -159,13 +171,28 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
   const ciField = INTERVAL_OF[ref.field];
   const ci =
     ciField && Array.isArray(row[ciField]) && (row[ciField] as unknown[]).every((x) => typeof x === "number") ? (row[ciField] as [number, number]) : null;
+  const why = ci && ciField ? row[APPROXIMATE_OF[ciField] ?? ""] : null;
+  const approximate = typeof why === "string" && why !== "" ? why : null;
   const range = ref.field === "strict_em_rate" && value === null && Array.isArray(row.strict_em_range) ? (row.strict_em_range as [number, number]) : null;
   let text: string;
-  if (value !== null) text = ci ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})` : formatValue(ref.field, value);
+  if (value !== null)
+    text = ci
+      ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})${approximate ? `\u00a0${APPROXIMATE_MARK}` : ""}`
+      : formatValue(ref.field, value);
   else if (range) text = `${pctBare(range[0])}–${pctText(range[1])} (range: some EM answers' type is undetermined)`;
   else if (ref.section === "transitions") text = `none (${String(row.verdict).replace(/_/g, " ")})`;
   else text = "undetermined (no answer in the denominator)";
-  return {...ref, value, interval: ci, range, text, detail: detailOf(out, row, ref), jq: jqFilter(ref)};
+  const detail = detailOf(out, row, ref);
+  return {
+    ...ref,
+    value,
+    interval: ci,
+    approximate,
+    range,
+    text,
+    detail: approximate && !detail.includes(approximate) ? `${detail}; approximate interval: ${approximate}` : detail,
+    jq: jqFilter(ref),
+  };
 }
 
 function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberRef): string {

@@ -13,7 +13,7 @@
 // the `em summarize` commands pinned in the page's front matter, never from the URL or the site's
 // interactive state, so a published report cannot drift. Each chart and number carries its
 // caption (what, rule, judge, n, interval method) and a "reproduce" disclosure with its command.
-import {atLastStep, readNumber, type NumberRef, type Section} from "../../lib/report-number.js";
+import {APPROXIMATE_MARK, atLastStep, readNumber, type NumberRef, type Section} from "../../lib/report-number.js";
 import {sweepQueryName, type ReportSpec} from "../../lib/report-spec.js";
 import {DEFAULT_STATE, formatState, ruleFields, type Rule} from "../store.js";
 import {makeRule, type RuleName} from "../../lib/em/rules.js";
@@ -298,7 +298,14 @@ export class Report {
             el("td", {class: "num"}, String(g.n_scored)),
             el("td", {class: "num"}, String(g.n_em)),
             el("td", {class: "num"}, pct(g.em_rate as number | null)),
-            el("td", {class: "num"}, ci(g.ci)),
+            // As the other pages' tables (rateWithCi): ≈ after an approximate interval, why on hover.
+            typeof g.ci_approximate === "string" && Array.isArray(g.ci)
+              ? el(
+                  "td",
+                  {class: "num", title: `approximate: ${g.ci_approximate}`, "data-testid": "report-ci-approximate"},
+                  `${ci(g.ci)}\u00a0${APPROXIMATE_MARK}`,
+                )
+              : el("td", {class: "num"}, ci(g.ci)),
             el("td", {class: "num"}, strict(g)),
             el("td", {class: "num"}, pct(g.coherent_rate as number | null)),
           ),
@@ -309,7 +316,11 @@ export class Report {
       "div",
       {class: "em-report-table"},
       table,
-      el("p", {class: "em-muted"}, `${ruleLine(q.output)}; ${intervalLine(q.output)}.`),
+      el(
+        "p",
+        {class: "em-muted"},
+        `${ruleLine(q.output)}; ${intervalLine(q.output)}.${rows.some((g) => typeof g.ci_approximate === "string" && Array.isArray(g.ci)) ? ` ${APPROXIMATE_MARK} approximate interval: its coverage can differ from 95% (why on hover; docs/validity.md).` : ""}`,
+      ),
       reproduce(q.command),
     );
   }

@@ -115,7 +115,7 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   assert.deepEqual(n.interval, g.ci);
   assert.equal(
     n.text,
-    `${(100 * (g.em_rate as number)).toFixed(1)}% (95% CI ${(100 * (g.ci as number[])[0]!).toFixed(1)}–${(100 * (g.ci as number[])[1]!).toFixed(1)}%)`,
+    `${(100 * (g.em_rate as number)).toFixed(1)}% (95% CI ${(100 * (g.ci as number[])[0]!).toFixed(1)}–${(100 * (g.ci as number[])[1]!).toFixed(1)}%)${g.ci_approximate ? "\u00a0≈" : ""}`,
   );
   assert.match(
     n.detail,

@@ -9,9 +9,9 @@
 //    special_known), rid implicit when consecutive; a tuple column that changes on few rows (the group,
 //    often the question: rows come in response order) stored as runs. ~3-5 bytes per row, +1-4
 //    with a type judge's p(emergent).
-//  - points-full.arrow (encodePointsFull): the columns of POINTS_COLUMNS with exact Float64 scores,
-//    for the SQL page and the views that need exact non-integer scores (rank correlations, printed
-//    scores). src/components/points.ts decodes both into the same `Points`.
+//  - points-exact.arrow (encodePointsFull, one stream per judge: encodePointsSegments): the columns
+//    of POINTS_COLUMNS with exact Float64 scores, for the SQL page and the views that need exact
+//    non-integer scores (rank correlations, printed scores, downloads). src/components/points.ts decodes both into the same `Points`.
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
@@ -179,7 +179,7 @@ export function pointsTable(input: PointsInput): Uint8Array {
   return encodePointsCompact(pointsData(input));
 }
 
-/** points-full.arrow (POINTS_COLUMNS, exact scores; the SQL page's `points`) from rows in memory. */
+/** The exact encoding (POINTS_COLUMNS, exact scores; encodePointsFull) of rows in memory, as one stream. */
 export function pointsFullTable(input: PointsInput): Uint8Array {
   return encodePointsFull(pointsData(input));
 }
@@ -319,7 +319,7 @@ export function probabilityVector(values: Float64Array, id: number): Vector {
   return makeVector(makeData({type, length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data: keys, dictionary}));
 }
 
-/** points-full.arrow: the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
+/** The exact encoding (points-exact.arrow's streams): the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
 export function encodePointsFull(d: PointsData): Uint8Array {
   const vectors: Record<string, Vector> = {};
   let dictionaries = 0;
@@ -464,7 +464,7 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
 }
 
 /**
- * points.arrow for the pages: one row per (response, judge) like points-full.arrow, in the same
+ * points.arrow for the pages: one row per (response, judge) like encodePointsFull, in the same
  * order, ~3-5 bytes per row. Columns (schema metadata `em-points` = POINTS_COMPACT_FORMAT); each of
  * the three tuple columns is stored as runs instead, in a stream before the table's, when that is
  * smaller (runsStream: rows come in response order, so a group or question changes on few rows):
@@ -481,7 +481,7 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
  *    `rid` Int32 instead when a step exceeds 255;
  *  - p_emergent: Float32, only when some row has one (a type judge); by value (probabilityVector:
  *    a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 distinct values.
- * The exact non-integer scores and domain_topic live in points-full.arrow. Returns the runs streams
+ * The exact non-integer scores and domain_topic live in points-exact.arrow. Returns the runs streams
  * (if any) and the table's stream, concatenated: decodePoints reads them as one table.
  */
 export function encodePointsCompact(d: PointsData): Uint8Array {

@@ -57,11 +57,12 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     if (done()) return files;
     // Imported here, not at the top: the loaders that only print a file already written need none
     // of them (the page engine, DuckDB), and each loader is its own Node process.
-    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}] = await Promise.all([
+    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}, {decodePoints}] = await Promise.all([
       import("./site-first.ts"),
       import("./site-responses-first.ts"),
       import("./site-points.ts"),
       import("./site-points-duckdb.ts"),
+      import("../src/components/points.ts"),
     ]);
     const data = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
     const write = (file: string, content: Uint8Array | string) => {
@@ -76,8 +77,10 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     // (for a download), /sql all of them as its `points` table.
     const {bytes: exact, segments: exactSegments} = encodePointsSegments(data, encodePointsFull);
     write(files.exact, exact);
-    write(files.first, JSON.stringify({...firstPaint(compact), points: segments, exact: exactSegments}));
-    write(files.responsesFirst, JSON.stringify(responsesFirst(compact)));
+    // Both first pages from one decode of the compact table (what the pages decode).
+    const points = decodePoints(compact);
+    write(files.first, JSON.stringify({...firstPaint(points), points: segments, exact: exactSegments}));
+    write(files.responsesFirst, JSON.stringify(responsesFirst(points)));
     return files;
   } finally {
     lock.release();

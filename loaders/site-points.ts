@@ -31,14 +31,20 @@ import {
 export class Codes {
   readonly values: string[] = [];
   private readonly index = new Map<string, number>();
+  /** The last value coded and its code: rows come in response order, so a column mostly repeats its previous value. */
+  private last: string | null = null;
+  private lastCode = -1;
   codes: Int32Array;
   constructor(capacity: number) {
     this.codes = new Int32Array(capacity);
   }
   code(v: string | null): number {
     if (v === null) return -1;
+    if (v === this.last) return this.lastCode;
     let c = this.index.get(v);
     if (c === undefined) this.index.set(v, (c = this.values.push(v) - 1));
+    this.last = v;
+    this.lastCode = c;
     return c;
   }
   set(row: number, v: string | null): void {
@@ -426,10 +432,15 @@ export function encodePointsSegments(
   return {bytes, segments};
 }
 
-/** JSON tuples as codes of a first-seen dictionary, one code per distinct tuple. */
-function tupleCodes(n: number, tuple: (i: number) => string): Codes {
+/**
+ * JSON tuples as codes of a first-seen dictionary, one code per distinct tuple. `same(i)`: row i's
+ * fields equal row i - 1's (so its tuple does too), checked on the columns' codes instead of
+ * writing the tuple: rows come in response order, and a response's group, question and label are
+ * mostly the previous row's.
+ */
+function tupleCodes(n: number, tuple: (i: number) => string, same: (i: number) => boolean): Codes {
   const c = new Codes(n);
-  for (let i = 0; i < n; i++) c.codes[i] = c.code(tuple(i));
+  for (let i = 0; i < n; i++) c.codes[i] = i > 0 && same(i) ? c.codes[i - 1]! : c.code(tuple(i));
   return c;
 }
 
@@ -491,13 +502,16 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const num = (x: number) => (x === x ? x : null);
   const vectors: Record<string, Vector> = {};
   const runs: Uint8Array[] = [];
+  /** Row i's codes in `columns` equal row i - 1's. */
+  const sameCodes = (columns: readonly Int32Array[]) => (i: number) => columns.every((c) => c[i] === c[i - 1]);
   /** A tuple column as a key per row, or as runs in a stream before the table's (runsStream). */
-  const tupleColumn = (name: string, id: number, tuple: (i: number) => string) => {
-    const c = tupleCodes(n, tuple);
+  const tupleColumn = (name: string, id: number, tuple: (i: number) => string, same: (i: number) => boolean) => {
+    const c = tupleCodes(n, tuple, same);
     const asRuns = runsStream(name, c, n);
     if (asRuns) runs.push(asRuns);
     else vectors[name] = dictVector(c.codes, c.values, id);
   };
+  const groupCodes = sameCodes([s.experiment, s.model, s.variant, s.replicate, s.baseline, s.origin].map((c) => c.codes).concat(d.meta.map((m) => m.codes.codes)));
   tupleColumn("group", 0, (i) =>
     JSON.stringify([
       v(s.experiment, i),
@@ -509,8 +523,13 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
       v(s.origin, i),
       ...d.meta.map((m) => v(m.codes, i)),
     ]),
+    (i) => {
+      const a = d.step[i]!;
+      const b = d.step[i - 1]!;
+      return (a === b || (a !== a && b !== b)) && groupCodes(i);
+    },
   );
-  tupleColumn("question", 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
+  tupleColumn("question", 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]), sameCodes([s.question_id.codes, s.category.codes]));
   // rid: implicit when rows of a response are consecutive and every response has one (the label
   // then says which rows start a response); else as steps from the previous row; else in full.
   let maxStep = 0;
@@ -521,8 +540,14 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (step !== 1 && !(i && step === 0)) implicit = false;
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
+  const labelCodes = sameCodes([s.judge, s.special, s.type, s.em_type].map((c) => c.codes));
   tupleColumn("label", 2, (i) =>
     JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
+    (i) =>
+      labelCodes(i) &&
+      d.special_known[i] === d.special_known[i - 1] &&
+      d.in_domain[i] === d.in_domain[i - 1] &&
+      (!implicit || starts(i) === starts(i - 1)),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
   vectors.aligned_bin = makeVector(bins(d.aligned));

@@ -511,18 +511,23 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (asRuns) runs.push(asRuns);
     else vectors[name] = dictVector(c.codes, c.values, id);
   };
-  const groupCodes = sameCodes([s.experiment, s.model, s.variant, s.replicate, s.baseline, s.origin].map((c) => c.codes).concat(d.meta.map((m) => m.codes.codes)));
-  tupleColumn("group", 0, (i) =>
-    JSON.stringify([
-      v(s.experiment, i),
-      v(s.model, i),
-      v(s.variant, i),
-      v(s.replicate, i),
-      v(s.baseline, i),
-      num(d.step[i]!),
-      v(s.origin, i),
-      ...d.meta.map((m) => v(m.codes, i)),
-    ]),
+  const groupCodes = sameCodes(
+    [s.experiment, s.model, s.variant, s.replicate, s.baseline, s.origin].map((c) => c.codes).concat(d.meta.map((m) => m.codes.codes)),
+  );
+  tupleColumn(
+    "group",
+    0,
+    (i) =>
+      JSON.stringify([
+        v(s.experiment, i),
+        v(s.model, i),
+        v(s.variant, i),
+        v(s.replicate, i),
+        v(s.baseline, i),
+        num(d.step[i]!),
+        v(s.origin, i),
+        ...d.meta.map((m) => v(m.codes, i)),
+      ]),
     (i) => {
       const a = d.step[i]!;
       const b = d.step[i - 1]!;
@@ -541,13 +546,12 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
   const labelCodes = sameCodes([s.judge, s.special, s.type, s.em_type].map((c) => c.codes));
-  tupleColumn("label", 2, (i) =>
-    JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
+  tupleColumn(
+    "label",
+    2,
+    (i) => JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
     (i) =>
-      labelCodes(i) &&
-      d.special_known[i] === d.special_known[i - 1] &&
-      d.in_domain[i] === d.in_domain[i - 1] &&
-      (!implicit || starts(i) === starts(i - 1)),
+      labelCodes(i) && d.special_known[i] === d.special_known[i - 1] && d.in_domain[i] === d.in_domain[i - 1] && (!implicit || starts(i) === starts(i - 1)),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
   vectors.aligned_bin = makeVector(bins(d.aligned));

@@ -223,7 +223,11 @@ test("/sql: the `points` table is every stream of points-exact.arrow, appended: 
     const segments = (JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {exact: {judge: string}[]}).exact;
     assert.ok(segments.length >= 2, `the demo has several judges (${segments.length} streams): the test covers appending`);
     const schema = [...RecordBatchReader.readAll(bytes)][0]!.schema.fields.map((f) => f.name);
-    assert.deepEqual(schema.filter((c) => c in POINTS_COLUMNS), Object.keys(POINTS_COLUMNS), "every documented column");
+    assert.deepEqual(
+      schema.filter((c) => c in POINTS_COLUMNS),
+      Object.keys(POINTS_COLUMNS),
+      "every documented column",
+    );
     const columns = await cell("SELECT '@' || string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE table_name = 'points'");
     assert.equal(columns, schema.join(","));
     const perJudge = await cell(
@@ -262,7 +266,10 @@ test("/responses: a download reads the exact scores of the judges the page loade
     if (EXACT.test(r.url())) requests.push(r.headers().range ?? "whole file");
   });
   try {
-    const first = JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {judges: Record<string, string[]>; exact: {judge: string; start: number; end: number}[]};
+    const first = JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {
+      judges: Record<string, string[]>;
+      exact: {judge: string; start: number; end: number}[];
+    };
     const judge = first.judges.demo![0]!;
     const search = `?experiment=demo&model=medical&judge=${encodeURIComponent(judge)}`;
     await page.goto(`${site.server.url}/responses${search}`, {waitUntil: "commit"});
@@ -278,9 +285,14 @@ test("/responses: a download reads the exact scores of the judges the page loade
     const p = decodePoints(readFileSync(builtFile("points-exact", "arrow")));
     const mask = selectionMask(p, parseState(search));
     const num = (x: number) => (Number.isNaN(x) ? "" : String(x));
-    const expected = [...Array(p.n).keys()].filter((i) => mask[i]).map((i) => `${p.dicts.judge[p.codes.judge[i]!]}|${num(p.aligned[i]!)}|${num(p.coherent[i]!)}`);
+    const expected = [...Array(p.n).keys()]
+      .filter((i) => mask[i])
+      .map((i) => `${p.dicts.judge[p.codes.judge[i]!]}|${num(p.aligned[i]!)}|${num(p.coherent[i]!)}`);
     assert.ok(expected.length > 0);
-    assert.ok(expected.some((x) => /\.\d/.test(x.split("|")[1]!)), "some exact score is not an integer (a bin would not show it)");
+    assert.ok(
+      expected.some((x) => /\.\d/.test(x.split("|")[1]!)),
+      "some exact score is not an integer (a bin would not show it)",
+    );
     assert.deepEqual(csv.map((r) => `${r.judge}|${r.aligned}|${r.coherent}`).sort(), expected.sort());
     assert.equal(describeProblems(problems), "");
   } finally {

@@ -28,7 +28,10 @@ test("ipcStreams: the exact file of three judges is three streams, at first.json
   const whole = decodePoints(encodePointsFull(d));
   streams.forEach((s, k) => {
     const one = decodePoints(s);
-    assert.deepEqual([...new Set(one.codes.judge)].map((c) => one.dicts.judge[c]), [segments[k]!.judge]);
+    assert.deepEqual(
+      [...new Set(one.codes.judge)].map((c) => one.dicts.judge[c]),
+      [segments[k]!.judge],
+    );
     assert.deepEqual(one.aligned, pointsOfJudges(whole, [segments[k]!.judge]).aligned);
   });
 });

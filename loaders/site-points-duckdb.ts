@@ -5,7 +5,7 @@ import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {POINTS_STRING_COLUMNS, SIGNALS_JUDGE} from "../src/lib/site-schema.ts";
-import {Builder, Codes, META_MAX_DISTINCT, metaSkipped, num, type PointsData} from "./site-points.ts";
+import {Builder, type Codes, META_MAX_DISTINCT, metaSkipped, num, type PointsData} from "./site-points.ts";
 
 /**
  * Responses per query: the join runs over one window of responses (by row number) at a time, with

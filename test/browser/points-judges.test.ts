@@ -149,6 +149,19 @@ function builtFile(stem: string, ext: string): string {
   return join(dir, hits[0]!);
 }
 
+/** A fresh page (downloads accepted) recording the Range header ("whole file" without one) of each points-exact.arrow request. */
+async function exactPage() {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, site.server.url);
+  const requests: string[] = [];
+  page.on("request", (r) => {
+    if (EXACT.test(r.url())) requests.push(r.headers().range ?? "whole file");
+  });
+  return {context, page, problems, requests};
+}
+
 test("the exact scores are written once: points-exact.arrow, no points-full.arrow", () => {
   const files = readdirSync(join(site.root, "_file/data"));
   assert.deepEqual(
@@ -159,14 +172,7 @@ test("the exact scores are written once: points-exact.arrow, no points-full.arro
 });
 
 test("/judges downloads the exact scores of judges A and B only (points-exact.arrow by range), and shows what the whole exact table gives for them", async () => {
-  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(60_000);
-  const problems = watch(page, site.server.url);
-  const ranges: string[] = [];
-  page.on("request", (r) => {
-    if (EXACT.test(r.url())) ranges.push(r.headers().range ?? "whole file");
-  });
+  const {context, page, problems, requests: ranges} = await exactPage();
   try {
     await page.goto(`${site.server.url}/judges?experiment=demo`, {waitUntil: "commit"});
     const agreement = page.locator('[data-testid="judge-agreement"]');
@@ -197,14 +203,7 @@ test("/judges downloads the exact scores of judges A and B only (points-exact.ar
 });
 
 test("/sql: the `points` table is every stream of points-exact.arrow, appended: the file's columns, and per judge the rows, scores and EM counts the whole exact file decoded in Node gives", async () => {
-  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(60_000);
-  const problems = watch(page, site.server.url);
-  const requests: string[] = [];
-  page.on("request", (r) => {
-    if (EXACT.test(r.url())) requests.push(r.headers().range ?? "whole file");
-  });
+  const {context, page, problems, requests} = await exactPage();
   try {
     await page.goto(`${site.server.url}/sql?experiment=demo`, {waitUntil: "commit"});
     await page.waitForSelector('[data-testid="sql-result-count"]');
@@ -257,14 +256,7 @@ test("/sql: the `points` table is every stream of points-exact.arrow, appended: 
 });
 
 test("/responses: a download reads the exact scores of the judges the page loaded only (points-exact.arrow by range), and writes them", async () => {
-  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
-  const page = await context.newPage();
-  page.setDefaultTimeout(60_000);
-  const problems = watch(page, site.server.url);
-  const requests: string[] = [];
-  page.on("request", (r) => {
-    if (EXACT.test(r.url())) requests.push(r.headers().range ?? "whole file");
-  });
+  const {context, page, problems, requests} = await exactPage();
   try {
     const first = JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {
       judges: Record<string, string[]>;

@@ -15,7 +15,7 @@ import {compareJudgesOn, describeAgreement} from "../../src/components/judge-com
 import {selectionMask} from "../../src/components/selection.ts";
 import {DEFAULT_STATE, parseState} from "../../src/components/store.ts";
 import {POINTS_COLUMNS} from "../../src/lib/site-schema.ts";
-import {RecordBatchReader} from "apache-arrow";
+import {tableFromIPC} from "apache-arrow";
 import {parse} from "csv-parse/sync";
 import {ruleOf} from "../../src/components/engine.ts";
 
@@ -221,7 +221,7 @@ test("/sql: the `points` table is every stream of points-exact.arrow, appended: 
     const bytes = readFileSync(builtFile("points-exact", "arrow"));
     const segments = (JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {exact: {judge: string}[]}).exact;
     assert.ok(segments.length >= 2, `the demo has several judges (${segments.length} streams): the test covers appending`);
-    const schema = [...RecordBatchReader.readAll(bytes)][0]!.schema.fields.map((f) => f.name);
+    const schema = tableFromIPC(bytes).schema.fields.map((f) => f.name);
     assert.deepEqual(
       schema.filter((c) => c in POINTS_COLUMNS),
       Object.keys(POINTS_COLUMNS),

@@ -34,7 +34,7 @@ import {closeSync, cpSync, existsSync, mkdtempSync, openSync, readdirSync, readF
 import os from "node:os";
 import {join} from "node:path";
 import type {Browser, Page} from "playwright-core";
-import {encodePointsFull, encodePointsSegments, pointsData, pointsFullTable} from "../loaders/site-points.ts";
+import {encodePointsFull, encodePointsSegments, pointsData} from "../loaders/site-points.ts";
 import {firstPaint} from "../loaders/site-first.ts";
 import {responsesFirst} from "../loaders/site-responses-first.ts";
 import {stepTallies} from "../loaders/site-steps.ts";
@@ -92,7 +92,6 @@ function timed<T>(f: () => T): {value: T; ms: number} {
  */
 const BUILDERS: Record<string, (data: SyntheticData, n: number) => {fn: string; bytes: Uint8Array | string; skipped?: string}> = {
   "points.arrow": (d) => ({fn: "encodePointsSegments", bytes: pointsOf(d)}),
-  "points-full.arrow": (d) => ({fn: "pointsFullTable", bytes: pointsFullTable(d)}),
   "points-exact.arrow": (d) => ({fn: "encodePointsSegments", bytes: exactSegmentsOf(d).bytes}),
   "texts.parquet": (d) => ({fn: "writeTexts", bytes: collect(writeTexts, d)}),
   // An empty details table keeps the site consistent when the real one is too big to build here.
@@ -404,11 +403,12 @@ const SITE_DIST = process.env.SITE_DIST ?? null;
 const SYNTHETIC_TARGET = {experiment: "synthetic", judge: "strict"};
 /**
  * The data file DuckDB-WASM loads for the comparison, first present wins: the SQL page's points
- * table with exact scores and plain columns (points-full.arrow once the compact points.arrow lands;
- * points.arrow today). It must be a "written" entry of DATA_FILES.
+ * table with exact scores and plain columns (points-exact.arrow: one stream per judge, which the
+ * site's loadTable appends into one table; points.arrow in builds before it). It must be a
+ * "written" entry of DATA_FILES.
  */
 const DUCKDB_SOURCES: [string, string][] = [
-  ["points-full", "arrow"],
+  ["points-exact", "arrow"],
   ["points", "arrow"],
 ];
 
@@ -935,7 +935,7 @@ async function main(): Promise<void> {
         "(the views follow the store in its notification: script and DOM writes, no style, layout, paint or frame wait), reported beside it to show how much of the time is script; " +
         '"frame wait alone" = the verdict\'s timer around a DOM change that costs nothing. The first change, which also switches the rule to custom, is reported apart. p95 = nearest rank.',
       "DuckDB-WASM, same run and same page: after the threshold changes, the page imports the site's own `db` module (the SQL page's DuckDB-WASM setup), " +
-        "loads the points file the SQL page loads (`DUCKDB_SOURCES`: points-full.arrow when built, else points.arrow) as a table, runs one warm-up query, then for each of the same cuts one GROUPING SETS query giving the EM count and denominator " +
+        "loads the points file the SQL page loads (`DUCKDB_SOURCES`: points-exact.arrow when built, else points.arrow) as a table, runs one warm-up query, then for each of the same cuts one GROUPING SETS query giving the EM count and denominator " +
         "overall, per model and per question (`duckdbSql` in the script); the time is from the query call to the Arrow result in the page. The check row compares " +
         "DuckDB's overall numbers at the last cut with the page's `em-count`. Speed-up = DuckDB median / the page's every-view median.",
       "/responses: first rows = first `response-row` plus a frame; search = from the `input` event (any debounce included) to the frame after `response-count` " +

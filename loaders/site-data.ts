@@ -111,7 +111,6 @@ const OUTPUTS: Record<string, (inputs: Inputs) => Promise<Output>> = {
   "ids.parquet": file("ids"),
   "search.bin": file("search"),
   "points.arrow": file("compact"),
-  "points-full.arrow": file("full"),
   "points-exact.arrow": file("exact"),
   "first.json": file("first"),
   "responses-first.json": file("responsesFirst"),
@@ -156,7 +155,7 @@ export interface WriteReport {
  * still changes exactly when the file does), and scripts/build.mjs puts the real file in the
  * stand-in's place in dist/ after Framework (placeStandIns). Framework never holds them.
  */
-const STAND_IN = new Set(["texts.parquet", "details.parquet", "ids.parquet", "search.bin", "points.arrow", "points-full.arrow", "points-exact.arrow"]);
+const STAND_IN = new Set(["texts.parquet", "details.parquet", "ids.parquet", "search.bin", "points.arrow", "points-exact.arrow"]);
 /** The first bytes of every stand-in (build.mjs fails if one is left in dist/). */
 export const STAND_IN_MAGIC = "em-site-data stand-in\n";
 

@@ -1,4 +1,4 @@
-// Every data file the site derives from the responses (points.arrow, points-full.arrow, first.json,
+// Every data file the site derives from the responses (points.arrow, points-exact.arrow, first.json,
 // responses-first.json: loaders/site-points-files.ts; texts.parquet, details.parquet, ids.parquet,
 // search.bin: loaders/site-texts-duckdb.ts), computed together once per dataset by the site data
 // step (loaders/site-data.ts, which `npm run build` and `npm run dev` run before Framework starts)
@@ -54,7 +54,7 @@ function siteFilePaths(dir: string): SiteFiles {
 }
 
 function missingJobs(files: SiteFiles): Job[] {
-  const points = [files.compact, files.full, files.exact, files.first, files.responsesFirst].every((f) => existsSync(f));
+  const points = [files.compact, files.exact, files.first, files.responsesFirst].every((f) => existsSync(f));
   return JOBS.filter((j) => (j === "points" ? !points : JOB_FILES[j].some((f) => !existsSync(files[f]))));
 }
 
@@ -122,7 +122,7 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
 async function runJob(job: Job, dir: string): Promise<void> {
   const t0 = performance.now();
   await writeJob(job, dir);
-  const what = job === "points" ? "points.arrow, points-full.arrow, first.json, responses-first.json" : JOB_FILES[job].map((f) => TEXT_FILES[f]).join(" + ");
+  const what = job === "points" ? "points.arrow, points-exact.arrow, first.json, responses-first.json" : JOB_FILES[job].map((f) => TEXT_FILES[f]).join(" + ");
   process.stderr.write(`em: site files: ${what} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 

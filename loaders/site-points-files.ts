@@ -1,7 +1,8 @@
-// The three files the build derives from the points: points.arrow (compact), points-full.arrow and
-// first.json (the /sensitivity first paint, computed from the compact table). They come from one
-// DuckDB read of the dataset's tables, written once into the dataset's memo folder, so the three
-// Framework loaders that print them (src/data/) share that read instead of each repeating it.
+// The files the build derives from the points: points.arrow (compact), points-exact.arrow (the
+// exact scores, the one exact file), first.json (the /sensitivity first paint, computed from the
+// compact table) and responses-first.json. They come from one DuckDB read of the dataset's tables,
+// written once into the dataset's memo folder, so the Framework loaders that print them (src/data/)
+// share that read instead of each repeating it.
 import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import path from "node:path";
@@ -11,8 +12,6 @@ import {ROOT, walkFiles} from "./paths.ts";
 export interface SitePointsFiles {
   /** points.arrow (encodePointsSegments: one compact stream per judge). */
   compact: string;
-  /** points-full.arrow (encodePointsFull). */
-  full: string;
   /** points-exact.arrow (encodePointsSegments with encodePointsFull: the exact scores, one stream per judge). */
   exact: string;
   /** first.json (firstPaint of the compact table), JSON text. */
@@ -36,7 +35,6 @@ export function sitePointsPaths(dir: string): SitePointsFiles {
   const out = path.join(dir, folderName());
   return {
     compact: path.join(out, "points.arrow"),
-    full: path.join(out, "points-full.arrow"),
     exact: path.join(out, "points-exact.arrow"),
     first: path.join(out, "first.json"),
     responsesFirst: path.join(out, "responses-first.json"),
@@ -44,8 +42,8 @@ export function sitePointsPaths(dir: string): SitePointsFiles {
 }
 
 /**
- * The paths of the three points files of dataset folder `dir` (loadDataset's `dir`), computing them
- * when absent: one pointsDataFromDir pass, both encodings and the first paint, each file written to
+ * The paths of the points files of dataset folder `dir` (loadDataset's `dir`), computing them
+ * when absent: one pointsDataFromDir pass, both encodings and the first paints, each file written to
  * a temporary name and renamed, under a lock so loaders started together compute them once.
  */
 export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
@@ -59,11 +57,12 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     if (done()) return files;
     // Imported here, not at the top: the loaders that only print a file already written need none
     // of them (the page engine, DuckDB), and each loader is its own Node process.
-    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}] = await Promise.all([
+    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}, {decodePoints}] = await Promise.all([
       import("./site-first.ts"),
       import("./site-responses-first.ts"),
       import("./site-points.ts"),
       import("./site-points-duckdb.ts"),
+      import("../src/components/points.ts"),
     ]);
     const data = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
     const write = (file: string, content: Uint8Array | string) => {
@@ -71,15 +70,17 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
       writeFileSync(tmp, content);
       renameSync(tmp, file);
     };
-    write(files.full, encodePointsFull(data));
     // One stream per judge, so /sensitivity downloads only the judges it shows (first.json says where).
     const {bytes: compact, segments} = encodePointsSegments(data);
     write(files.compact, compact);
-    // The exact scores per judge too, for the page that compares two judges (/judges).
+    // The exact scores per judge too: /judges loads the two it compares, /responses those it shows
+    // (for a download), /sql all of them as its `points` table.
     const {bytes: exact, segments: exactSegments} = encodePointsSegments(data, encodePointsFull);
     write(files.exact, exact);
-    write(files.first, JSON.stringify({...firstPaint(compact), points: segments, exact: exactSegments}));
-    write(files.responsesFirst, JSON.stringify(responsesFirst(compact)));
+    // Both first pages from one decode of the compact table (what the pages decode).
+    const points = decodePoints(compact);
+    write(files.first, JSON.stringify({...firstPaint(points), points: segments, exact: exactSegments}));
+    write(files.responsesFirst, JSON.stringify(responsesFirst(points)));
     return files;
   } finally {
     lock.release();

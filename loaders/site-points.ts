@@ -9,9 +9,9 @@
 //    special_known), rid implicit when consecutive; a tuple column that changes on few rows (the group,
 //    often the question: rows come in response order) stored as runs. ~3-5 bytes per row, +1-4
 //    with a type judge's p(emergent).
-//  - points-full.arrow (encodePointsFull): the columns of POINTS_COLUMNS with exact Float64 scores,
-//    for the SQL page and the views that need exact non-integer scores (rank correlations, printed
-//    scores). src/components/points.ts decodes both into the same `Points`.
+//  - points-exact.arrow (encodePointsFull, one stream per judge: encodePointsSegments): the columns
+//    of POINTS_COLUMNS with exact Float64 scores, for the SQL page and the views that need exact
+//    non-integer scores (rank correlations, printed scores, downloads). src/components/points.ts decodes both into the same `Points`.
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {specialRecorded} from "../src/lib/em/judged.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
@@ -31,14 +31,20 @@ import {
 export class Codes {
   readonly values: string[] = [];
   private readonly index = new Map<string, number>();
+  /** The last value coded and its code: rows come in response order, so a column mostly repeats its previous value. */
+  private last: string | null = null;
+  private lastCode = -1;
   codes: Int32Array;
   constructor(capacity: number) {
     this.codes = new Int32Array(capacity);
   }
   code(v: string | null): number {
     if (v === null) return -1;
+    if (v === this.last) return this.lastCode;
     let c = this.index.get(v);
     if (c === undefined) this.index.set(v, (c = this.values.push(v) - 1));
+    this.last = v;
+    this.lastCode = c;
     return c;
   }
   set(row: number, v: string | null): void {
@@ -179,7 +185,7 @@ export function pointsTable(input: PointsInput): Uint8Array {
   return encodePointsCompact(pointsData(input));
 }
 
-/** points-full.arrow (POINTS_COLUMNS, exact scores; the SQL page's `points`) from rows in memory. */
+/** The exact encoding (POINTS_COLUMNS, exact scores; encodePointsFull) of rows in memory, as one stream. */
 export function pointsFullTable(input: PointsInput): Uint8Array {
   return encodePointsFull(pointsData(input));
 }
@@ -319,7 +325,7 @@ export function probabilityVector(values: Float64Array, id: number): Vector {
   return makeVector(makeData({type, length: n, nullCount: nulls, nullBitmap: nulls ? bitmap : null, data: keys, dictionary}));
 }
 
-/** points-full.arrow: the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
+/** The exact encoding (points-exact.arrow's streams): the columns of POINTS_COLUMNS (exact Float64 scores), meta facets after `judge`. */
 export function encodePointsFull(d: PointsData): Uint8Array {
   const vectors: Record<string, Vector> = {};
   let dictionaries = 0;
@@ -426,10 +432,15 @@ export function encodePointsSegments(
   return {bytes, segments};
 }
 
-/** JSON tuples as codes of a first-seen dictionary, one code per distinct tuple. */
-function tupleCodes(n: number, tuple: (i: number) => string): Codes {
+/**
+ * JSON tuples as codes of a first-seen dictionary, one code per distinct tuple. `same(i)`: row i's
+ * fields equal row i - 1's (so its tuple does too), checked on the columns' codes instead of
+ * writing the tuple: rows come in response order, and a response's group, question and label are
+ * mostly the previous row's.
+ */
+function tupleCodes(n: number, tuple: (i: number) => string, same: (i: number) => boolean): Codes {
   const c = new Codes(n);
-  for (let i = 0; i < n; i++) c.codes[i] = c.code(tuple(i));
+  for (let i = 0; i < n; i++) c.codes[i] = i > 0 && same(i) ? c.codes[i - 1]! : c.code(tuple(i));
   return c;
 }
 
@@ -464,7 +475,7 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
 }
 
 /**
- * points.arrow for the pages: one row per (response, judge) like points-full.arrow, in the same
+ * points.arrow for the pages: one row per (response, judge) like encodePointsFull, in the same
  * order, ~3-5 bytes per row. Columns (schema metadata `em-points` = POINTS_COMPACT_FORMAT); each of
  * the three tuple columns is stored as runs instead, in a stream before the table's, when that is
  * smaller (runsStream: rows come in response order, so a group or question changes on few rows):
@@ -481,7 +492,7 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
  *    `rid` Int32 instead when a step exceeds 255;
  *  - p_emergent: Float32, only when some row has one (a type judge); by value (probabilityVector:
  *    a Float32 dictionary with Int8 / Int16 keys) when it takes at most 32,767 distinct values.
- * The exact non-integer scores and domain_topic live in points-full.arrow. Returns the runs streams
+ * The exact non-integer scores and domain_topic live in points-exact.arrow. Returns the runs streams
  * (if any) and the table's stream, concatenated: decodePoints reads them as one table.
  */
 export function encodePointsCompact(d: PointsData): Uint8Array {
@@ -491,26 +502,39 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const num = (x: number) => (x === x ? x : null);
   const vectors: Record<string, Vector> = {};
   const runs: Uint8Array[] = [];
+  /** Row i's codes in `columns` equal row i - 1's. */
+  const sameCodes = (columns: readonly Int32Array[]) => (i: number) => columns.every((c) => c[i] === c[i - 1]);
   /** A tuple column as a key per row, or as runs in a stream before the table's (runsStream). */
-  const tupleColumn = (name: string, id: number, tuple: (i: number) => string) => {
-    const c = tupleCodes(n, tuple);
+  const tupleColumn = (name: string, id: number, tuple: (i: number) => string, same: (i: number) => boolean) => {
+    const c = tupleCodes(n, tuple, same);
     const asRuns = runsStream(name, c, n);
     if (asRuns) runs.push(asRuns);
     else vectors[name] = dictVector(c.codes, c.values, id);
   };
-  tupleColumn("group", 0, (i) =>
-    JSON.stringify([
-      v(s.experiment, i),
-      v(s.model, i),
-      v(s.variant, i),
-      v(s.replicate, i),
-      v(s.baseline, i),
-      num(d.step[i]!),
-      v(s.origin, i),
-      ...d.meta.map((m) => v(m.codes, i)),
-    ]),
+  const groupCodes = sameCodes(
+    [s.experiment, s.model, s.variant, s.replicate, s.baseline, s.origin].map((c) => c.codes).concat(d.meta.map((m) => m.codes.codes)),
   );
-  tupleColumn("question", 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]));
+  tupleColumn(
+    "group",
+    0,
+    (i) =>
+      JSON.stringify([
+        v(s.experiment, i),
+        v(s.model, i),
+        v(s.variant, i),
+        v(s.replicate, i),
+        v(s.baseline, i),
+        num(d.step[i]!),
+        v(s.origin, i),
+        ...d.meta.map((m) => v(m.codes, i)),
+      ]),
+    (i) => {
+      const a = d.step[i]!;
+      const b = d.step[i - 1]!;
+      return (a === b || (a !== a && b !== b)) && groupCodes(i);
+    },
+  );
+  tupleColumn("question", 1, (i) => JSON.stringify([v(s.question_id, i), v(s.category, i)]), sameCodes([s.question_id.codes, s.category.codes]));
   // rid: implicit when rows of a response are consecutive and every response has one (the label
   // then says which rows start a response); else as steps from the previous row; else in full.
   let maxStep = 0;
@@ -521,8 +545,13 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
     if (step !== 1 && !(i && step === 0)) implicit = false;
   }
   const starts = (i: number) => (i === 0 || d.rid[i] !== d.rid[i - 1] ? 1 : 0);
-  tupleColumn("label", 2, (i) =>
-    JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
+  const labelCodes = sameCodes([s.judge, s.special, s.type, s.em_type].map((c) => c.codes));
+  tupleColumn(
+    "label",
+    2,
+    (i) => JSON.stringify([v(s.judge, i), v(s.special, i), v(s.type, i), d.special_known[i]!, implicit ? starts(i) : null, v(s.em_type, i), d.in_domain[i]!]),
+    (i) =>
+      labelCodes(i) && d.special_known[i] === d.special_known[i - 1] && d.in_domain[i] === d.in_domain[i - 1] && (!implicit || starts(i) === starts(i - 1)),
   );
   const bins = (x: Float64Array) => Uint8Array.from(x, scoreBin);
   vectors.aligned_bin = makeVector(bins(d.aligned));

@@ -13,7 +13,6 @@ import {join} from "node:path";
  */
 export const DATA_FILES: {stem: string; ext: string; role: "written" | "kept"}[] = [
   {stem: "points", ext: "arrow", role: "written"},
-  {stem: "points-full", ext: "arrow", role: "written"},
   {stem: "points-exact", ext: "arrow", role: "written"},
   {stem: "texts", ext: "parquet", role: "written"},
   {stem: "details", ext: "parquet", role: "written"},

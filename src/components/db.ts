@@ -5,6 +5,7 @@
 // (DuckDB-WASM has no built-in Parquet reader; see docs/offline.md).
 import * as duckdb from "@duckdb/duckdb-wasm";
 import type {Table} from "apache-arrow";
+import {ipcStreams} from "./arrow-streams.js";
 
 const WASM_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-eh.wasm");
 const WORKER_URL = import.meta.resolve("@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js");
@@ -33,8 +34,9 @@ async function start(): Promise<duckdb.AsyncDuckDB> {
 }
 
 /**
- * Load an Arrow IPC stream (an ArrayBuffer or a URL to fetch) as table `name`, once.
- * Later calls with the same name return the first load's promise.
+ * Load Arrow IPC (an ArrayBuffer or a URL to fetch) as table `name`, once: one stream, or several
+ * written one after another with the same columns (points-exact.arrow: one per judge), appended in
+ * file order. Later calls with the same name return the first load's promise.
  */
 export function loadTable(name: string, source: string | ArrayBuffer | Uint8Array): Promise<void> {
   let p = loaded.get(name);
@@ -45,7 +47,17 @@ export function loadTable(name: string, source: string | ArrayBuffer | Uint8Arra
       const db = await getDb();
       const conn = await db.connect();
       try {
-        await conn.insertArrowFromIPCStream(bytes, {name, create: true});
+        // insertArrowFromIPCStream reads one stream per call (the first creates the table, the others
+        // append) and transfers its argument's whole ArrayBuffer to the worker: several streams are
+        // copied apart first.
+        const found = ipcStreams(bytes);
+        if (!found.length) throw new Error(`${name}: no Arrow IPC stream in ${bytes.length} bytes`);
+        const streams = found.length === 1 ? found : found.map((s) => s.slice());
+        let create = true;
+        for (const stream of streams) {
+          await conn.insertArrowFromIPCStream(stream, {name, create});
+          create = false;
+        }
       } finally {
         await conn.close();
       }

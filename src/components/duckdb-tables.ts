@@ -54,6 +54,7 @@ async function parquetAsIpc(url: string, spec: Record<string, ColumnKind>): Prom
 }
 
 let viewsReady: Promise<void> | null = null;
+let pointsLoad: Promise<void> | null = null;
 const parquetLoads = new Map<string, Promise<void>>();
 /** Decode and insert a Parquet table once (later calls share the first load). */
 function loadParquet(name: string, url: string, spec: Record<string, ColumnKind>): Promise<void> {
@@ -71,7 +72,9 @@ export function tablesNamed(sql: string): {texts: boolean; details: boolean} {
 /** Load points, and texts / details when `sql` names them (once each); create the `judged` view with texts. */
 export async function loadSiteTables(sources: TableSources, sql = ""): Promise<void> {
   const need = tablesNamed(sql);
-  const jobs: Promise<void>[] = [loadTable("points", await sources.points())];
+  // The points bytes are fetched once (every query calls this; loadTable keeps the first load).
+  pointsLoad ??= sources.points().then((bytes) => loadTable("points", bytes));
+  const jobs: Promise<void>[] = [pointsLoad];
   if (sources.texts && need.texts) jobs.push(loadParquet("texts", sources.texts, TEXTS_COLUMNS));
   if (sources.details && need.details) jobs.push(loadParquet("details", sources.details, DETAILS_COLUMNS));
   await Promise.all(jobs);

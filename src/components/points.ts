@@ -1,4 +1,4 @@
-// Decode points.arrow (compact) or points-full.arrow (see loaders/site-points.ts) into plain typed
+// Decode points.arrow (compact) or points-exact.arrow (see loaders/site-points.ts) into plain typed
 // arrays: the per-frame path of every chart works on these, never on DuckDB (a threshold change
 // must be a lookup, not a query). The columns and their kinds are declared once, in
 // src/lib/site-schema.ts (the loader writes them).
@@ -22,18 +22,18 @@ export interface Points {
    * Judge scores 0..100; NaN when null. From points.arrow (compact) a non-integer score x reads as
    * floor(x) + 0.5 (integers, and scores outside 0..100 as -1 / 101): every comparison with an
    * integer cut, inclusive or not, gives what the exact score gives, so every EM count is exact;
-   * `exact` says whether these are the exact scores (points-full.arrow).
+   * `exact` says whether these are the exact scores (points-exact.arrow).
    */
   aligned: Float64Array;
   coherent: Float64Array;
   /** scoreBin of aligned / coherent (src/lib/em/surface.ts): 0 null, 1 below 0, 2 + 2 floor(x) + (x not integer), 203 above 100. */
   alignedBin: Uint8Array;
   coherentBin: Uint8Array;
-  /** True when aligned / coherent are the exact scores (decoded from points-full.arrow). */
+  /** True when aligned / coherent are the exact scores (decoded from points-exact.arrow). */
   exact: boolean;
   /** Probability the response is an emergent-persona answer (type judge); NaN when unknown. */
   p_emergent: Float32Array;
-  /** Score of the model's training-domain topic metric; NaN when unknown (always from the compact points.arrow, which leaves it to points-full.arrow). */
+  /** Score of the model's training-domain topic metric; NaN when unknown (always from the compact points.arrow, which leaves it to points-exact.arrow). */
   domain_topic: Float32Array;
   /** 1 when the row's source records CODE / REFUSAL (not a plain imported number). */
   special_known: Uint8Array;
@@ -172,7 +172,7 @@ function raw<T extends Uint8Array | Int32Array>(vector: Vector, out: T): T {
 }
 
 /**
- * Decode the bytes of points.arrow (compact) or points-full.arrow. points.arrow may hold one IPC
+ * Decode the bytes of points.arrow (compact) or points-exact.arrow. Either may hold one IPC
  * stream per judge, concatenated (loaders/site-points.ts encodePointsSegments); `bytes` may also
  * be some of those segments (a page that loaded only the judges it shows), as one buffer or a
  * list: they are decoded each and merged back into the table's row order (mergePoints).
@@ -504,7 +504,7 @@ export function codeOf(points: Points, column: StringColumn, value: string | nul
 
 /**
  * The rows of `p` scored by one of `judges`, in their order, dictionaries as they are: the exact
- * table (points-full.arrow, every judge) row for row beside compact points of those judges only.
+ * table (points-exact.arrow, every judge) row for row beside compact points of those judges only.
  */
 export function pointsOfJudges(p: Points, judges: readonly string[]): Points {
   const wanted = new Set(judges.map((j) => p.dicts.judge.indexOf(j)));

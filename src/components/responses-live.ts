@@ -12,7 +12,7 @@ import {stepStrip} from "./step-strip.js";
 import {searchBox} from "./responses.js";
 import {listSlices} from "./response-slice.js";
 import {RULE_KEYS, type StateKey, type ViewState} from "./store.js";
-import {downloadBar, exactPoints, injectedAnswers, responseBrowser} from "./responses-page.js";
+import {downloadBar, exactPoints, injectedAnswers, responseBrowser, type ExactSource} from "./responses-page.js";
 import {afterPaint, once, responseCounts, type DetailSources} from "./responses-first-view.js";
 import {openExactScores, openSearch, type ExactScores, type SearchIndex} from "./texts-store.js";
 import {experimentBanner} from "./site.js";
@@ -107,8 +107,8 @@ export interface ResponsesFiles extends DetailSources {
   points: readonly Uint8Array[];
   loader: PointsLoader;
   summary: () => Promise<Summary>;
-  /** points-full.arrow, fetched for a download only. */
-  exactPoints: () => Promise<ArrayBuffer>;
+  /** points-exact.arrow and first.json (where each judge's exact scores sit in it), read for a download only. */
+  exactPoints: ExactSource;
   /** URLs of details.parquet (exact scores of the rows in view) and search.bin (read on the first search). */
   detailsUrl: string;
   searchUrl: string;

@@ -2,6 +2,8 @@
 // and calls: the download links, the list with its detail panel, and the answers that address their
 // judge. The counts line and the first page: responses-first-view.ts.
 import {decodePoints, pointsOfJudges, type Points} from "./points.js";
+import {pointsLoader} from "./points-loader.js";
+import type {FirstPaint} from "../lib/site-first.js";
 import {sliceRecords, injectionHitRids, injectionList, SLICE_TEXT_COLUMNS, type ResponseSlice} from "./responses.js";
 import {responseTable} from "./response-list.js";
 import {pointsSource} from "./response-lines.js";
@@ -12,12 +14,28 @@ import {downloadParquet} from "./parquet.js";
 import {el} from "./ui.js";
 import {EM} from "../lib/em/view-flags.js";
 
+/** points-exact.arrow (the exact scores, one stream per judge) and first.json, which says where each judge's stream sits. */
+export interface ExactSource {
+  url: string;
+  first: () => Promise<FirstPaint | null>;
+}
+
 /**
- * The exact scores (points-full.arrow, ~10x the compact points), fetched on first use (a download),
- * row for row beside `points` (the compact rows of the judges the page loaded).
+ * The exact scores (points-exact.arrow, ~10x the compact points) of the judges `points` holds (the
+ * compact rows the page loaded), fetched on first use (a download): those judges' streams by byte
+ * range (the whole file when first.json does not say where they sit), row for row beside `points`.
  */
-export function exactPoints(fetchBytes: () => Promise<ArrayBuffer>, points: Points): () => Promise<Points> {
-  return once(() => fetchBytes().then((bytes) => pointsOfJudges(decodePoints(bytes), points.dicts.judge)));
+export function exactPoints(source: ExactSource, points: Points): () => Promise<Points> {
+  const judges = points.dicts.judge;
+  return once(async () => {
+    // The loader starts with the URL's judge; perExperiment 0: no experiment's default besides.
+    const loader = pointsLoader(source.url, source.first(), judges.length ? `?judge=${encodeURIComponent(judges[0]!)}` : "", {
+      segments: "exact",
+      perExperiment: 0,
+    });
+    await loader.load(judges);
+    return pointsOfJudges(decodePoints(loader.parts()), judges);
+  });
 }
 
 /** "Download this slice: CSV · Parquet": every answer of the slice, fetched on click, with exact scores. */

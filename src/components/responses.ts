@@ -130,9 +130,9 @@ export const SLICE_TEXT_COLUMNS: readonly TextsColumn[] = ["response_id", "quest
 
 /** The slice as plain records (CSV / Parquet download); `em` is the row's flag. Texts: SLICE_TEXT_COLUMNS loaded. */
 export function sliceRecords(points: Points, texts: Texts, rows: ArrayLike<number>, flags: Uint8Array, exact: Points = points): Record<string, unknown>[] {
-  // Scores come from `exact` (points-full.arrow: the same rows in the same order) when the list
+  // Scores come from `exact` (points-exact.arrow of the same judges: the same rows in the same order) when the list
   // itself was drawn from the compact points, whose scores are only exact up to their bin.
-  if (!exact.exact && points.exact === false && exact !== points) throw new Error("sliceRecords: `exact` must be decoded from points-full.arrow");
+  if (!exact.exact && points.exact === false && exact !== points) throw new Error("sliceRecords: `exact` must be decoded from points-exact.arrow");
   if (exact.n !== points.n || exact.rid[0] !== points.rid[0] || exact.rid[points.n - 1] !== points.rid[points.n - 1])
     throw new Error(`sliceRecords: the exact scores table has other rows (${exact.n} vs ${points.n})`);
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? null;

@@ -9,8 +9,8 @@ import {CORE_METRICS} from "./schema.js";
 export type ColumnKind = "dict" | "f64" | "f32" | "i32" | "i8" | "u8" | "utf8";
 
 /**
- * points-full.arrow (the SQL page's `points` table and views needing exact non-integer scores), in
- * table order: one row per (response, judge that scored aligned or coherent). Meta facet columns
+ * points-exact.arrow (the SQL page's `points` table and views needing exact non-integer scores; one
+ * Arrow stream per judge, each in table order): one row per (response, judge that scored aligned or coherent). Meta facet columns
  * (`meta.<key>`, dictionary strings) follow `judge`; see metaColumn. points.arrow, what the other
  * pages load, holds the same rows in the compact encoding described below (issue 13).
  */

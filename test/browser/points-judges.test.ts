@@ -13,7 +13,10 @@ import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {compareJudgesOn, describeAgreement} from "../../src/components/judge-compare.ts";
 import {selectionMask} from "../../src/components/selection.ts";
-import {DEFAULT_STATE} from "../../src/components/store.ts";
+import {DEFAULT_STATE, parseState} from "../../src/components/store.ts";
+import {POINTS_COLUMNS} from "../../src/lib/site-schema.ts";
+import {tableFromIPC} from "apache-arrow";
+import {parse} from "csv-parse/sync";
 import {ruleOf} from "../../src/components/engine.ts";
 
 const site = useBuiltSite();
@@ -137,25 +140,44 @@ test("/categories, /transitions, /audit and /responses download only the shown j
   }
 });
 
-test("/judges downloads the exact scores of judges A and B only (points-exact.arrow by range), and shows what the whole exact table gives for them", async () => {
-  const EXACT = /\/_file\/data\/points-exact\.[0-9a-f]+\.arrow/;
-  const FULL = /\/_file\/data\/points-full\.[0-9a-f]+\.arrow/;
-  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+const EXACT = /\/_file\/data\/points-exact\.[0-9a-f]+\.arrow/;
+/** The built site's data file `stem.<hash>.ext`. */
+function builtFile(stem: string, ext: string): string {
+  const dir = join(site.root, "_file/data");
+  const hits = readdirSync(dir).filter((f) => new RegExp(`^${stem}\\.[0-9a-f]+\\.${ext}$`).test(f));
+  assert.equal(hits.length, 1, `${stem}.<hash>.${ext} in ${dir}: ${hits.join(", ")}`);
+  return join(dir, hits[0]!);
+}
+
+/** A fresh page (downloads accepted) recording the Range header ("whole file" without one) of each points-exact.arrow request. */
+async function exactPage() {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}, acceptDownloads: true});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   const problems = watch(page, site.server.url);
-  const ranges: string[] = [];
-  const full: string[] = [];
+  const requests: string[] = [];
   page.on("request", (r) => {
-    if (EXACT.test(r.url())) ranges.push(r.headers().range ?? "whole file");
-    if (FULL.test(r.url())) full.push(r.url());
+    if (EXACT.test(r.url())) requests.push(r.headers().range ?? "whole file");
   });
+  return {context, page, problems, requests};
+}
+
+test("the exact scores are written once: points-exact.arrow, no points-full.arrow", () => {
+  const files = readdirSync(join(site.root, "_file/data"));
+  assert.deepEqual(
+    files.filter((f) => /^points-full\./.test(f)),
+    [],
+  );
+  assert.ok(builtFile("points-exact", "arrow"));
+});
+
+test("/judges downloads the exact scores of judges A and B only (points-exact.arrow by range), and shows what the whole exact table gives for them", async () => {
+  const {context, page, problems, requests: ranges} = await exactPage();
   try {
     await page.goto(`${site.server.url}/judges?experiment=demo`, {waitUntil: "commit"});
     const agreement = page.locator('[data-testid="judge-agreement"]');
     await agreement.waitFor();
     await waitForPage(page);
-    assert.deepEqual(full, [], "points-full.arrow is not downloaded");
     assert.equal(ranges.length, 2, `one range per judge compared: ${ranges.join("; ")}`);
     assert.ok(
       ranges.every((r) => /^bytes=\d+-\d+$/.test(r)),
@@ -172,13 +194,102 @@ test("/judges downloads the exact scores of judges A and B only (points-exact.ar
       judges.find((j) => j !== a),
       `the Judge B select shows the judge compared (judges: ${judges.join(", ")})`,
     );
-    // The same comparison from the whole exact table (points-full.arrow, every judge) in Node.
-    const file = readdirSync(dir).find((f) => /^points-full\.[0-9a-f]+\.arrow$/.test(f))!;
-    const points = decodePoints(readFileSync(join(dir, file)));
+    // The same comparison from the whole exact table (points-exact.arrow, every judge) in Node.
+    const points = decodePoints(readFileSync(builtFile("points-exact", "arrow")));
     const state = {...DEFAULT_STATE, experiment: "demo", judge: a};
     const cmp = compareJudgesOn(points, selectionMask(points, state, ["judge"]), a, b, ruleOf(state));
     assert.ok(cmp.pairs.length > 0);
     assert.equal((await agreement.textContent())?.trim(), describeAgreement(cmp));
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
+test("/sql: the `points` table is every stream of points-exact.arrow, appended: the file's columns, and per judge the rows, scores and EM counts the whole exact file decoded in Node gives", async () => {
+  const {context, page, problems, requests} = await exactPage();
+  try {
+    await page.goto(`${site.server.url}/sql?experiment=demo`, {waitUntil: "commit"});
+    await page.waitForSelector('[data-testid="sql-result-count"]');
+    await waitForPage(page);
+    assert.deepEqual(requests, ["whole file"], "the SQL page reads points-exact.arrow once, whole");
+    const cell = async (sql: string): Promise<string> => {
+      await page.locator('[data-testid="sql-input"]').fill(sql);
+      await page.locator('[data-testid="sql-run"]').click();
+      await page.waitForFunction(() => !document.querySelector(".em-sql-out .em-loading"));
+      await page.waitForSelector('[data-testid="sql-result-count"], [data-testid="sql-error"]');
+      const error = await page.locator('[data-testid="sql-error"]').allTextContents();
+      assert.deepEqual(error, [], sql);
+      return (await page.locator(".em-sql-out table tbody tr td").allTextContents()).find((t) => t.startsWith("@"))?.slice(1) ?? "";
+    };
+    const bytes = readFileSync(builtFile("points-exact", "arrow"));
+    const segments = (JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {exact: {judge: string}[]}).exact;
+    assert.ok(segments.length >= 2, `the demo has several judges (${segments.length} streams): the test covers appending`);
+    const schema = tableFromIPC(bytes).schema.fields.map((f) => f.name);
+    assert.deepEqual(
+      schema.filter((c) => c in POINTS_COLUMNS),
+      Object.keys(POINTS_COLUMNS),
+      "every documented column",
+    );
+    const columns = await cell("SELECT '@' || string_agg(column_name, ',' ORDER BY column_index) FROM duckdb_columns() WHERE table_name = 'points'");
+    assert.equal(columns, schema.join(","));
+    const perJudge = await cell(
+      `SELECT '@' || string_agg(judge || ':' || n || ':' || n_a || ':' || n_c || ':' || n_em || ':' || n_rid || ':' || n_values || ':' || n_type, ';' ORDER BY judge) FROM (
+        SELECT judge, count(*) AS n, count(aligned) AS n_a, count(coherent) AS n_c, count(*) FILTER (WHERE aligned < 29.5 AND coherent > 50) AS n_em,
+          count(DISTINCT rid) AS n_rid, count(DISTINCT aligned) AS n_values, count(type) AS n_type
+        FROM points GROUP BY judge)`,
+    );
+    const p = decodePoints(bytes);
+    const expected = [...p.dicts.judge]
+      .sort()
+      .map((judge) => {
+        const code = p.dicts.judge.indexOf(judge);
+        const rows = [...Array(p.n).keys()].filter((i) => p.codes.judge[i] === code);
+        const valid = (a: Float64Array) => rows.filter((i) => !Number.isNaN(a[i]!));
+        const em = rows.filter((i) => p.aligned[i]! < 29.5 && p.coherent[i]! > 50).length;
+        const values = new Set(valid(p.aligned).map((i) => p.aligned[i]!)).size;
+        const typed = rows.filter((i) => p.codes.type[i]! >= 0).length;
+        return [judge, rows.length, valid(p.aligned).length, valid(p.coherent).length, em, new Set(rows.map((i) => p.rid[i]!)).size, values, typed].join(":");
+      })
+      .join(";");
+    assert.equal(perJudge, expected);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await context.close();
+  }
+});
+
+test("/responses: a download reads the exact scores of the judges the page loaded only (points-exact.arrow by range), and writes them", async () => {
+  const {context, page, problems, requests} = await exactPage();
+  try {
+    const first = JSON.parse(readFileSync(builtFile("first", "json"), "utf8")) as {
+      judges: Record<string, string[]>;
+      exact: {judge: string; start: number; end: number}[];
+    };
+    const judge = first.judges.demo![0]!;
+    const search = `?experiment=demo&model=medical&judge=${encodeURIComponent(judge)}`;
+    await page.goto(`${site.server.url}/responses${search}`, {waitUntil: "commit"});
+    await page.locator('[data-testid="download-csv"]').waitFor();
+    await waitForPage(page);
+    assert.deepEqual(requests, [], "nothing exact is read before a download");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator('[data-testid="download-csv"]').click()]);
+    const csv = parse(readFileSync((await download.path())!), {columns: true}) as Record<string, string>[];
+    const ranges = first.exact.map((s) => `bytes=${s.start}-${s.end - 1}`);
+    assert.ok(requests.length > 0 && requests.every((r) => ranges.includes(r)), `by the judges' ranges only: ${requests.join("; ")}`);
+    assert.ok(requests.length < ranges.length, `not every judge's exact scores (${requests.length} of ${ranges.length})`);
+    // The slice's exact scores, as the whole exact file decoded in Node gives them for the page's selection.
+    const p = decodePoints(readFileSync(builtFile("points-exact", "arrow")));
+    const mask = selectionMask(p, parseState(search));
+    const num = (x: number) => (Number.isNaN(x) ? "" : String(x));
+    const expected = [...Array(p.n).keys()]
+      .filter((i) => mask[i])
+      .map((i) => `${p.dicts.judge[p.codes.judge[i]!]}|${num(p.aligned[i]!)}|${num(p.coherent[i]!)}`);
+    assert.ok(expected.length > 0);
+    assert.ok(
+      expected.some((x) => /\.\d/.test(x.split("|")[1]!)),
+      "some exact score is not an integer (a bin would not show it)",
+    );
+    assert.deepEqual(csv.map((r) => `${r.judge}|${r.aligned}|${r.coherent}`).sort(), expected.sort());
     assert.equal(describeProblems(problems), "");
   } finally {
     await context.close();

@@ -105,7 +105,6 @@ test("the site bench refuses a build whose data files it does not know (renamed 
   mkdirSync(data, {recursive: true});
   for (const f of [
     "points.0123abcd.arrow",
-    "points-full.0123abcd.arrow",
     "points-exact.0123abcd.arrow",
     "texts.0123abcd.parquet",
     "details.0123abcd.parquet",

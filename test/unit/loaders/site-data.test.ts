@@ -62,7 +62,6 @@ test("the site data step: every src/data loader's output, the loader's own bytes
       "details.parquet",
       "ids.parquet",
       "points-exact.arrow",
-      "points-full.arrow",
       "points.arrow",
       "search.bin",
       "texts.parquet",

@@ -36,7 +36,7 @@ test("siteFiles(dir): every file equals its own writer's bytes; computed once; a
     // Two lanes here; the failure test below runs one.
     const files = await siteFiles(dirs[1]!, {lanes: 2});
     for (const k of ["texts", "search", "details", "ids"] as const) assert.deepEqual(new Uint8Array(readFileSync(files[k])), want[k], k);
-    for (const k of ["compact", "full", "exact", "first", "responsesFirst"] as const) assert.deepEqual(readFileSync(files[k]), pointsBytes[k], k);
+    for (const k of ["compact", "exact", "first", "responsesFirst"] as const) assert.deepEqual(readFileSync(files[k]), pointsBytes[k], k);
     // No temporary file is left next to them.
     assert.deepEqual(
       readdirSync(join(files.texts, "..")).filter((f) => f.includes(".tmp-")),

@@ -1,10 +1,10 @@
-// The build's three points files from one read (sitePointsFiles): the bytes each separate path
+// The build's points files from one read (sitePointsFiles): the bytes each separate path
 // gives, computed once and then reused; a missing file is recomputed.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {mkdtempSync, readFileSync, rmSync, statSync} from "node:fs";
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from "node:fs";
 import os from "node:os";
-import {join} from "node:path";
+import {dirname, join} from "node:path";
 import {firstPaint} from "../../../loaders/site-first.ts";
 import {encodePointsCompact, encodePointsFull, encodePointsSegments} from "../../../loaders/site-points.ts";
 import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
@@ -13,7 +13,7 @@ import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {siteTables} from "../../helpers/site-tables.ts";
 
-test("sitePointsFiles(dir): points.arrow, points-full.arrow and first.json equal the separate paths; computed once", async () => {
+test("sitePointsFiles(dir): points.arrow, points-exact.arrow (the one exact file: no points-full.arrow) and first.json equal the separate paths; computed once", async () => {
   const dir = mkdtempSync(join(os.tmpdir(), "em-points-files-"));
   try {
     await writeTables(dir, siteTables(400));
@@ -22,7 +22,8 @@ test("sitePointsFiles(dir): points.arrow, points-full.arrow and first.json equal
     const compact = encodePointsCompact(data);
     // Decoded, not byte for byte: two encodings of the same data differ in their Arrow layout.
     assert.deepEqual(decodePoints(readFileSync(files.compact)), decodePoints(compact));
-    assert.deepEqual(decodePoints(readFileSync(files.full)), decodePoints(encodePointsFull(data)));
+    // The exact scores are written once: points-exact.arrow, nothing else in the folder.
+    assert.deepEqual(readdirSync(dirname(files.compact)).sort(), ["first.json", "points-exact.arrow", "points.arrow", "responses-first.json"]);
     const first = JSON.parse(readFileSync(files.first, "utf8"));
     // first.json also says where each judge's stream sits in points.arrow (issue 28).
     // And where each judge's exact scores sit in points-exact.arrow (the page comparing judges loads those).

@@ -60,7 +60,7 @@ test("pointsTable(input) has one row per response x judge that scored aligned or
   assert.equal(p.aligned[0], 90);
   assert.ok(Number.isNaN(p.aligned[1]), "null aligned decodes as NaN");
   assert.ok(Number.isNaN(p.coherent[2]), "missing coherent of j2 decodes as NaN");
-  assert.ok(Number.isNaN(p.domain_topic[0]!), "the compact table leaves domain_topic to points-full.arrow");
+  assert.ok(Number.isNaN(p.domain_topic[0]!), "the compact table leaves domain_topic to points-exact.arrow");
   assert.equal(decodePoints(pointsFullTable(input)).domain_topic[0], 5);
   assert.equal(p.dicts.special[p.codes.special[1]!], "REFUSAL");
   assert.equal(p.codes.special[0], -1);

@@ -1,6 +1,6 @@
 // The points tables of issue 13: the DuckDB path (pointsDataFromDir, what the build runs) gives
 // the rows and values of the in-memory path, and the compact points.arrow decodes to the same
-// table as points-full.arrow except that non-integer scores read as floor + 0.5, which compares to
+// table as points-exact.arrow except that non-integer scores read as floor + 0.5, which compares to
 // every integer cut exactly as the score does.
 import {test} from "node:test";
 import assert from "node:assert/strict";
@@ -124,7 +124,7 @@ function streamsOf(bytes: Uint8Array): Table[] {
 /**
  * Every field of the compact decode against the exact table's, field by field over whatever Points
  * holds (a field the compact file stops carrying fails here): the scores by bin (cutsAgree), and
- * domain_topic, which the compact file leaves to points-full.arrow (NaN).
+ * domain_topic, which the compact file leaves to points-exact.arrow (NaN).
  */
 function everyField(compact: Points, full: Points): void {
   assert.deepEqual(Object.keys(compact).sort(), Object.keys(full).sort());
@@ -134,7 +134,7 @@ function everyField(compact: Points, full: Points): void {
     else if (key === "domain_topic")
       assert.ok(
         compact.domain_topic.every((x) => Number.isNaN(x)),
-        "domain_topic: only in points-full.arrow",
+        "domain_topic: only in points-exact.arrow",
       );
     else if (key === "codes" || key === "dicts" || key === "meta") continue;
     else assert.deepEqual(compact[key], full[key], key);
@@ -145,7 +145,7 @@ function everyField(compact: Points, full: Points): void {
 
 // Issue 28 (<= 6 bytes per response): rows come in response order, so a response's group (and,
 // when answers are written per question, its question) repeats for long stretches: stored as runs.
-test("compact points: the group, question and label as runs when they change on few rows (2-3 bytes per row for one judge without types), a key per row otherwise; every field decodes as from points-full.arrow", () => {
+test("compact points: the group, question and label as runs when they change on few rows (2-3 bytes per row for one judge without types), a key per row otherwise; every field decodes as from points-exact.arrow", () => {
   const n = 24000;
   // Sorted as a sweep is written: model, step, question, sample (4 x 6 x 10 cells of 100 answers).
   const sorted = Array.from({length: n}, (_, i) =>
@@ -242,7 +242,7 @@ test("compact points: p(emergent) by value when it takes few values (1 byte per 
     const want = Float32Array.from(data.p_emergent);
     assert.ok(want.some((x) => x === x) && want.some((x) => x !== x), "rows with and without p(emergent)");
     for (let i = 0; i < p.n; i++) assert.ok(Object.is(p.p_emergent[i], want[i]), `row ${i}: ${p.p_emergent[i]} vs ${want[i]}`);
-    // The same table as the plain column would give (points-full.arrow keeps Float32 too).
+    // The same table as the plain column would give (points-exact.arrow keeps Float32 too).
     assert.deepEqual(p.p_emergent, decodePoints(encodePointsFull(data)).p_emergent);
   }
   // 2n rows: Int8 keys (1 byte) vs Int16 keys (2 bytes) and 1,334 distinct Float32s in the dictionary.

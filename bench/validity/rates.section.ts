@@ -273,15 +273,25 @@ export function diffMus(reg: DiffRegime): {v: number; b: number} {
   return {v: solveMu(reg.variant, total), b: solveMu(reg.base, total)};
 }
 
-/** One data set of DiffRegime as Judged rows of both sides (`extra` on every row; question ids `${prefix}${q}`). */
+/**
+ * One data set of DiffRegime as Judged rows of both sides (`extra` on every row; question ids
+ * `${prefix}${q}`). Per question: the shared effect, then each side's own noise and answers. With
+ * unequal sides both sides' noise is drawn before their answers, the order the regimes section's
+ * unbalanced rows were drawn in (so its committed rows, like the rates and rate-differences sections'
+ * balanced ones, come from the same stream as before this function was shared).
+ */
 export function diffRows(rng: Rng, reg: DiffRegime, mu: {v: number; b: number}, extra: Partial<Judged> = {}, prefix = "q"): Judged[] {
+  const qV = reg.qVariant ?? reg.questions;
+  const nV = reg.nVariant ?? reg.answers;
+  const unequal = qV !== reg.questions || nV !== reg.answers;
+  const base = (z: number) => expit(mu.b + reg.sd * z + reg.sdOwn * randNormal(rng));
   const rows: Judged[] = [];
   for (let q = 0; q < reg.questions; q++) {
     const z = randNormal(rng);
     const pV = expit(mu.v + reg.sd * z + reg.sdOwn * randNormal(rng));
-    if (q < (reg.qVariant ?? reg.questions))
-      rows.push(...questionRows(rng, `${prefix}${q}`, reg.nVariant ?? reg.answers, pV, reg.judge, {...extra, variant: "ft", baseline: "base"}));
-    rows.push(...questionRows(rng, `${prefix}${q}`, reg.answers, expit(mu.b + reg.sd * z + reg.sdOwn * randNormal(rng)), reg.judge, {...extra, variant: "base"}));
+    const pB = unequal ? base(z) : null;
+    if (q < qV) rows.push(...questionRows(rng, `${prefix}${q}`, nV, pV, reg.judge, {...extra, variant: "ft", baseline: "base"}));
+    rows.push(...questionRows(rng, `${prefix}${q}`, reg.answers, pB ?? base(z), reg.judge, {...extra, variant: "base"}));
   }
   return rows;
 }

@@ -53,7 +53,7 @@ export const section = regimeSection<CategoryRegime>(NAME, 0xca7d1f, (r, reps, r
     {variant: 0.2, base: 0.1, sd: 0.5, sdOwn: 0.3, answers: 100, judge: "integer"},
     {variant: 0.05, base: 0.05, sd: 1, sdOwn: 0.3, answers: 50, judge: "float"},
   ],
-  reps: 1000,
+  reps: 400,
   smoke: {variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, answers: 20, judge: "float"},
   smokeReps: 10,
 });

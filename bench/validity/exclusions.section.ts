@@ -36,6 +36,6 @@ export const section: ValiditySection = {
   run({smoke, seed}) {
     const rng = makeRng((seed ^ 0xe8c1d) >>> 0);
     if (smoke) return [strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20}, 20, rng, excluding(["in_domain", "drift"]))];
-    return REGIMES.map(([r, ex]) => strictCoverage(r, 1000, rng, excluding(ex)));
+    return REGIMES.map(([r, ex]) => strictCoverage(r, 600, rng, excluding(ex)));
   },
 };

@@ -78,7 +78,7 @@ const DESIGNS: Design[] = [
 
 export const section = regimeSection<OnsetRegime>(NAME, 0x0e5e7, (r, reps, rng) => onsetRows(r, reps, rng), {
   regimes: DESIGNS.flatMap((design) => (["flat", "rise"] as const).map((shape) => ({shape, design}))),
-  reps: 400,
+  reps: 200,
   smoke: {shape: "rise", design: {...BASE, m: 7, questions: 4, answers: 20}},
   smokeReps: 10,
 });

@@ -16,11 +16,12 @@ const NAME = "category-diff";
 /** Questions per category in one data set. */
 export const CATEGORY_SIZES = [1, 2, 3, 6];
 /**
- * Whether /categories marks an approximate per-category interval beside the cell. It does not (the
- * cell and its tip show the interval and p-values; `em summarize --baseline` prints ci_approximate),
- * so a row is flagged in the product only if this is true.
+ * Whether /categories marks an approximate per-category interval beside the cell ("≈" and the reason
+ * in the tip, from the same note `em summarize --baseline` prints as ci_approximate). A row is flagged
+ * in the product only if this is true (and, as every coverage row, only where the cells without the
+ * mark cover 93-97%).
  */
-export const PAGE_MARKS_APPROXIMATE = false;
+export const PAGE_MARKS_APPROXIMATE = true;
 
 export type CategoryRegime = Omit<DiffRegime, "questions" | "qVariant" | "nVariant">;
 

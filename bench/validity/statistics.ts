@@ -93,7 +93,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
     unmeasured: "per-category differences: the next line",
   },
   {
-    statistic: "Per-category variant − baseline 95% interval over a category's 1-6 questions (no ≈ on the page)",
+    statistic: "Per-category variant − baseline 95% interval over a category's 1-6 questions (≈ when approximate)",
     shown: "/categories \"Against the baseline, per category\" cells and tips; `em summarize --baseline --by variant,category`",
     functions: [f("baselineDiff", "src/lib/em/view-summary.ts"), f("baselineDiffs", "src/lib/em/baseline.ts"), f("pairedTallyDiff", "src/lib/em/baseline.ts")],
     quantities: [

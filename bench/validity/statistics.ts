@@ -194,9 +194,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
     functions: [f("onset", "src/lib/em/transition-change.ts"), f("analyzeTransition", "src/lib/em/transition.ts")],
     quantities: [
       "onset shown on a flat series (credible transitions only)",
-      "onset() declared on a flat series (without the credibility gate)",
       "onset shown before the rise (credible transitions only)",
-      "onset() declared before the rise (without the credibility gate)",
     ],
     unmeasured: "fewer than 7 checkpoints; a baseline of more than one checkpoint",
   },

@@ -113,7 +113,15 @@ export const section: ValiditySection = {
       ];
     const rows: ValidityRow[] = [];
     let i = 0;
-    for (const [rate, se, sp] of SETTINGS) for (const [design, k] of DESIGNS) rows.push(...accuracyRows({rate, se, sp, design, k}, 400, 1000, s(i++)));
+    // 1000 audits (MC s.e. ~0.7 points) where 400 left a row undecided (2026-12-07 00:17 run); each
+    // audit has its own seed, so the first 400 are the same as before.
+    const more = new Set(["0.15/srs/200", "0.15/judge/60"]);
+    for (const [rate, se, sp] of SETTINGS)
+      for (const [design, k] of DESIGNS) {
+        const reps = more.has(`${rate}/${design}/${k}`) ? 1000 : 400;
+        const out = accuracyRows({rate, se, sp, design, k}, reps, 1000, s(i++));
+        rows.push(...(reps > 400 ? out.map((r) => ({...r, note: `${r.note}; ${reps} audits (400 left a row undecided)`})) : out));
+      }
     for (const [se, sp] of CHANCE) rows.push(chanceRow({rate: 0.1, se, sp, design: "judge", k: 60, seDrop: 0}, 400, 1000, s(i++)));
     return rows;
   },

@@ -196,7 +196,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
       "onset shown on a flat series (credible transitions only)",
       "onset shown before the rise (credible transitions only)",
     ],
-    unmeasured: "fewer than 7 checkpoints; a baseline of more than one checkpoint",
+    unmeasured: "other than 11 checkpoints (7 are common); a baseline of more than one checkpoint",
   },
   {
     statistic: "Mechanism: rotation and gradient-norm change points, lag",

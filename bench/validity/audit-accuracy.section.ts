@@ -17,7 +17,8 @@ import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
 const NAME = "audit-accuracy";
 const covers = (ci: readonly [number, number] | null, x: number) => ci !== null && ci[0] <= x + 1e-12 && x <= ci[1] + 1e-12;
-const regimeText = (r: Regime) => `rate ${100 * r.rate}%, Se ${r.se}, Sp ${r.sp}${r.seDrop === 0 ? " on every question" : ""}; 8 questions (2,100 answers); ${DESIGN_TEXT[r.design](r.k)}`;
+const regimeText = (r: Regime) =>
+  `rate ${100 * r.rate}%, Se ${r.se}, Sp ${r.sp}${r.seDrop === 0 ? " on every question" : ""}; 8 questions (2,100 answers); ${DESIGN_TEXT[r.design](r.k)}`;
 
 /** Finite-population Se, Sp and J of a data set's judge against the planted truth. */
 function accuracy(pop: {truth: boolean[]; judge: boolean[]}): {se: number; sp: number; j: number} {
@@ -56,7 +57,8 @@ export function accuracyRows(r: Regime, reps: number, draws: number, seed: numbe
     width.j += c.youden_ci ? c.youden_ci[1] - c.youden_ci[0] : 0;
     if (c.judge_informative) informative++;
   }
-  const note = (k: "se" | "sp" | "j") => `mean width ${(width[k] / reps).toFixed(3)}; ${draws} bootstrap draws; judge called better than chance in ${informative} of ${reps}`;
+  const note = (k: "se" | "sp" | "j") =>
+    `mean width ${(width[k] / reps).toFixed(3)}; ${draws} bootstrap draws; judge called better than chance in ${informative} of ${reps}`;
   return (
     [
       ["se", "judge sensitivity 95% CI (human audit)"],

@@ -35,16 +35,38 @@ export function categoryRows(reg: CategoryRegime, reps: number, rng: Rng, sizes:
   for (let s = 0; s < reps; s++) {
     const rows = sizes.flatMap((m, c) => diffRows(rng, {...reg, questions: m}, mu, {category: `c${c}`}, `c${c}q`));
     const diffs = baselineDiffs(rows, BETLEY, {by: ["variant", "category"], replicates: 200, seed: 1});
-    sizes.forEach((_, c) => tallyDiff(tallies[c]!, diffs.find((d) => d.key.category === `c${c}`), truth));
+    sizes.forEach((_, c) =>
+      tallyDiff(
+        tallies[c]!,
+        diffs.find((d) => d.key.category === `c${c}`),
+        truth,
+      ),
+    );
   }
   return sizes.map((m, c) => {
     const t = tallies[c]!;
     const regime = `variant ${pct(reg.variant)} vs base ${pct(reg.base)}, shared logit sd ${reg.sd}, own sd ${reg.sdOwn}, ${m} question${m > 1 ? "s" : ""} in the category x ${reg.answers}, ${reg.judge} judge`;
     const cli = `em summarize --baseline flags it approximate in ${((100 * t.flagged) / reps).toFixed(0)}% of data sets`;
     if (truth === 0)
-      return rowFromHits(NAME, "type-I error of the per-category variant - baseline interval (no difference)", regime, "error_rate", 0.05, t.rejected, reps, false, cli);
+      return rowFromHits(
+        NAME,
+        "type-I error of the per-category variant - baseline interval (no difference)",
+        regime,
+        "error_rate",
+        0.05,
+        t.rejected,
+        reps,
+        false,
+        cli,
+      );
     const row = coverageRow("per-category variant - baseline interval (/categories)", regime, reps, t.hits, t.flagged, t.hitsUn, NAME);
-    return PAGE_MARKS_APPROXIMATE ? row : {...row, flagged_in_product: false, note: `${cli}; /categories marks none${t.flagged && t.flagged < reps ? `; coverage where it does not ${((100 * t.hitsUn) / (reps - t.flagged)).toFixed(1)}% (${reps - t.flagged})` : ""}`};
+    return PAGE_MARKS_APPROXIMATE
+      ? row
+      : {
+          ...row,
+          flagged_in_product: false,
+          note: `${cli}; /categories marks none${t.flagged && t.flagged < reps ? `; coverage where it does not ${((100 * t.hitsUn) / (reps - t.flagged)).toFixed(1)}% (${reps - t.flagged})` : ""}`,
+        };
   });
 }
 

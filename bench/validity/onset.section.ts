@@ -55,22 +55,16 @@ export function onsetRows(r: OnsetRegime, reps: number, rng: Rng): ValidityRow[]
   }
   const regime = `${shape.name}; ${d.m} checkpoints, ${d.questions} questions x ${d.answers}, logit sd ${d.sd} (${Math.round(100 * d.rho)}% lasting), ${d.judge} judge`;
   const where = risen === null ? "on a flat series" : "before the rise";
-  const rows = [
-    rowFromHits(NAME, `onset shown ${where} (credible transitions only)`, regime, "error_rate", 0.05, shown, reps, false),
-  ];
+  const rows = [rowFromHits(NAME, `onset shown ${where} (credible transitions only)`, regime, "error_rate", 0.05, shown, reps, false)];
   if (risen !== null)
-    rows.push(rowFromHits(NAME, "onset shown on a flat-then-rise series (power)", regime, "power", null, found, reps, false, `the rise starts at checkpoint ${risen}`));
+    rows.push(
+      rowFromHits(NAME, "onset shown on a flat-then-rise series (power)", regime, "power", null, found, reps, false, `the rise starts at checkpoint ${risen}`),
+    );
   return rows;
 }
 
 const BASE: Design = {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"};
-const DESIGNS: Design[] = [
-  {...BASE, sd: 0.3},
-  BASE,
-  {...BASE, sd: 2},
-  {...BASE, rho: 1},
-  {...BASE, questions: 24, answers: 20, sd: 2, judge: "integer"},
-];
+const DESIGNS: Design[] = [{...BASE, sd: 0.3}, BASE, {...BASE, sd: 2}, {...BASE, rho: 1}, {...BASE, questions: 24, answers: 20, sd: 2, judge: "integer"}];
 
 export const section = regimeSection<OnsetRegime>(NAME, 0x0e5e7, (r, reps, rng) => onsetRows(r, reps, rng), {
   regimes: DESIGNS.flatMap((design) => (["flat", "rise"] as const).map((shape) => ({shape, design}))),

@@ -338,7 +338,17 @@ export function diffCoverage(reg: DiffRegime, reps: number, rng: Rng, section = 
   const text = `variant ${pct(reg.variant)} on ${qV} q x ${nV} vs base ${pct(reg.base)} on ${reg.questions} q x ${reg.answers}, shared logit sd ${reg.sd}, own ${reg.sdOwn}, ${reg.judge} judge`;
   if (truth !== 0) return coverageRow("variant - baseline interval, unbalanced sides", text, reps, t.hits, t.flagged, t.hitsUn, section);
   const note = `flagged approximate in ${((100 * t.flagged) / reps).toFixed(0)}% of data sets (type I is judged without the flag)`;
-  return rowFromHits(section, "type-I error of the variant - baseline interval, unbalanced sides (no difference)", text, "error_rate", 0.05, t.rejected, reps, false, note);
+  return rowFromHits(
+    section,
+    "type-I error of the variant - baseline interval, unbalanced sides (no difference)",
+    text,
+    "error_rate",
+    0.05,
+    t.rejected,
+    reps,
+    false,
+    note,
+  );
 }
 
 const RATE_REGIMES: RateRegime[] = [];

@@ -33,7 +33,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
   },
   {
     statistic: "EM rate 95% interval with response types excluded (excluded types never EM, kept in the denominator)",
-    shown: "/sensitivity and /categories with \"Exclude from EM\" ticked; `em summarize --exclude-types`",
+    shown: '/sensitivity and /categories with "Exclude from EM" ticked; `em summarize --exclude-types`',
     functions: [f("summarize", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
     quantities: ["EM rate CI with response types excluded, questions estimand"],
     unmeasured: "measured on the simulator's organisms only (medical, financial at two coordinates)",
@@ -94,12 +94,9 @@ export const STATISTICS: readonly ShownStatistic[] = [
   },
   {
     statistic: "Per-category variant − baseline 95% interval over a category's 1-6 questions (≈ when approximate)",
-    shown: "/categories \"Against the baseline, per category\" cells and tips; `em summarize --baseline --by variant,category`",
+    shown: '/categories "Against the baseline, per category" cells and tips; `em summarize --baseline --by variant,category`',
     functions: [f("baselineDiff", "src/lib/em/view-summary.ts"), f("baselineDiffs", "src/lib/em/baseline.ts"), f("pairedTallyDiff", "src/lib/em/baseline.ts")],
-    quantities: [
-      "per-category variant - baseline interval (/categories)",
-      "type-I error of the per-category variant - baseline interval (no difference)",
-    ],
+    quantities: ["per-category variant - baseline interval (/categories)", "type-I error of the per-category variant - baseline interval (no difference)"],
     unmeasured: "categories whose questions the two sides answered unequally",
   },
   {
@@ -192,10 +189,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
     statistic: "Onset (first checkpoint credibly above the baseline)",
     shown: "/transitions table and chart (only when the transition is credible); `em summarize --transition`",
     functions: [f("onset", "src/lib/em/transition-change.ts"), f("analyzeTransition", "src/lib/em/transition.ts")],
-    quantities: [
-      "onset shown on a flat series (credible transitions only)",
-      "onset shown before the rise (credible transitions only)",
-    ],
+    quantities: ["onset shown on a flat series (credible transitions only)", "onset shown before the rise (credible transitions only)"],
     unmeasured: "other than 11 checkpoints (7 are common); a baseline of more than one checkpoint",
   },
   {

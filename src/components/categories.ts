@@ -279,7 +279,8 @@ export function baselineCategoryChart(
   const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
   const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
   return Plot.plot({
-    width: Math.max(width, 120 + 34 * cats.length),
+    // A cell of "+44≈" needs ~44 px; "+44" ~34.
+    width: Math.max(width, 120 + (rows.some((r) => r.approximate) ? 44 : 34) * cats.length),
     height: bottom + 30 + 22 * variants.length,
     marginLeft: labelMargin(variants),
     marginBottom: bottom,

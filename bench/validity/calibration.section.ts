@@ -8,23 +8,26 @@
 // true EM answers (finite population; the estimator predicts only the unaudited rest of each
 // stratum, so heavily sampled small strata add little width).
 import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
+import type {Calibration} from "../../src/lib/em/correction.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
 
-type Design = "srs" | "judge" | "question";
+export type Design = "srs" | "judge" | "question";
 
-interface Regime {
+export interface Regime {
   rate: number;
   se: number;
   sp: number;
   design: Design;
   /** Answers per stratum (judge / question designs) or in total (srs). */
   k: number;
+  /** How far sensitivity falls on a question whose EM rate is p: se - seDrop p (default 0.2; 0: a judge that errs alike everywhere). */
+  seDrop?: number;
 }
 
 const SIZES = [600, 450, 350, 250, 180, 120, 90, 60];
 
-function population(rng: Rng, r: Regime) {
+export function population(rng: Rng, r: Regime) {
   const q: number[] = [];
   const truth: boolean[] = [];
   const judge: boolean[] = [];
@@ -32,7 +35,7 @@ function population(rng: Rng, r: Regime) {
   SIZES.forEach((n, k) => {
     const p = 1 / (1 + Math.exp(-(logit + randNormal(rng))));
     // Sensitivity falls by up to 0.2 on questions where EM is common (the judge misses more there).
-    const se = Math.max(0.05, r.se - 0.2 * p);
+    const se = Math.max(0.05, r.se - (r.seDrop ?? 0.2) * p);
     for (let j = 0; j < n; j++) {
       const t = rng() < p;
       q.push(k);
@@ -58,6 +61,28 @@ export function sample(rng: Rng, strata: readonly string[], k: number): Set<numb
   return picked;
 }
 
+/** Data set `rep` of regime `r`: its population and the audit's calibration (calibrateAudit, as /audit and `em summarize --calibrate`). */
+export function auditOf(r: Regime, rep: number, seed: number, draws: number): {pop: ReturnType<typeof population>; calibration: Calibration} {
+  const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
+  const pop = population(rng, r);
+  const n = pop.q.length;
+  const strataKey = (i: number) => (r.design === "question" ? stratumKey(pop.judge[i]!, `q${pop.q[i]}`) : stratumKey(pop.judge[i]!));
+  const drawn = sample(
+    rng,
+    Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : strataKey(i))),
+    r.k,
+  );
+  const d = designOfRows(
+    n,
+    strataKey,
+    (i) => pop.judge[i]!,
+    (i) => (drawn.has(i) ? {id: String(i), human: (pop.truth[i] ? "yes" : "no") as HumanEm} : undefined),
+    "simulation",
+    r.design === "srs" ? "post-stratified" : "design",
+  );
+  return {pop, calibration: calibrateAudit(d.labels, d.design, [], {seed: rep, draws}).calibration};
+}
+
 export function coverageOf(
   r: Regime,
   reps: number,
@@ -69,36 +94,19 @@ export function coverageOf(
   let warned = 0;
   let widths = 0;
   for (let rep = 0; rep < reps; rep++) {
-    const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
-    const pop = population(rng, r);
-    const n = pop.q.length;
-    const strataKey = (i: number) => (r.design === "question" ? stratumKey(pop.judge[i]!, `q${pop.q[i]}`) : stratumKey(pop.judge[i]!));
-    const drawn = sample(
-      rng,
-      Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : strataKey(i))),
-      r.k,
-    );
-    const d = designOfRows(
-      n,
-      strataKey,
-      (i) => pop.judge[i]!,
-      (i) => (drawn.has(i) ? {id: String(i), human: (pop.truth[i] ? "yes" : "no") as HumanEm} : undefined),
-      "simulation",
-      r.design === "srs" ? "post-stratified" : "design",
-    );
-    const a = calibrateAudit(d.labels, d.design, [], {seed: rep, draws});
-    const truth = pop.truth.filter(Boolean).length / n;
-    const ci = a.calibration.corrected_ci;
+    const {pop, calibration} = auditOf(r, rep, seed, draws);
+    const truth = pop.truth.filter(Boolean).length / pop.q.length;
+    const ci = calibration.corrected_ci;
     const hit = ci !== null && ci[0] <= truth && truth <= ci[1];
     if (hit) covered++;
     if (ci) widths += ci[1] - ci[0];
-    if (a.calibration.warnings.length) warned++;
+    if (calibration.warnings.length) warned++;
     else if (hit) coveredUnwarned++;
   }
   return {covered, reps, warned, coveredUnwarned, widths: widths / reps};
 }
 
-const DESIGN_TEXT: Record<Design, (k: number) => string> = {
+export const DESIGN_TEXT: Record<Design, (k: number) => string> = {
   srs: (k) => `simple random sample of ${k}, post-stratified by judge label`,
   judge: (k) => `${k} per judge label`,
   question: (k) => `${k} per judge label x question (16 strata)`,

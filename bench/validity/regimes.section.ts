@@ -5,14 +5,13 @@
 // (the audit's per-model corrected rate moved to audit-groups.section.ts, 2026-12-07). Each row goes through the function the pages and
 // `em summarize` call (named in each block); the generators are the rates, transitions and
 // calibration sections' own.
-import {baselineDiffs} from "../../src/lib/em/baseline.ts";
 import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY, makeRule} from "../../src/lib/em/rules.ts";
 import {tallyRows} from "../../src/lib/em/tally.ts";
 import {analyzeTransition} from "../../src/lib/em/transition.ts";
 import {changePoint} from "../../src/lib/em/transition-change.ts";
 import type {Judged} from "../../src/lib/schema.ts";
-import {coverageRow, questionRows, rateCoverage, solveMu, type RateRegime} from "./rates.section.ts";
+import {diffCoverage, questionRows, rateCoverage, solveMu, type DiffRegime, type RateRegime} from "./rates.section.ts";
 import {rowFromHits} from "./row.ts";
 import {strictCoverage} from "./strict.section.ts";
 import {SHAPES, simulateSweep, type Design} from "./transitions.section.ts";
@@ -81,65 +80,6 @@ function checkpointBand(reg: RateRegime, reps: number, rng: Rng): ValidityRow[] 
   ];
 }
 
-interface Unbalanced {
-  variant: number;
-  base: number;
-  sd: number;
-  sdOwn: number;
-  /** Questions the variant answers (the first ones of the baseline's). */
-  qVariant: number;
-  qBase: number;
-  nVariant: number;
-  nBase: number;
-}
-
-/**
- * The variant - baseline interval (baselineDiffs, as `em summarize --baseline` and the variant
- * table) when the two sides differ: the variant answered only some of the baseline's questions, or
- * fewer answers per question. Model as rate-differences: shared question effect (logit sd `sd`),
- * each side's own noise (sdOwn); truth E[p_variant] - E[p_base] over the population of questions.
- */
-function unbalancedDiff(reg: Unbalanced, reps: number, rng: Rng): ValidityRow {
-  const total = Math.sqrt(reg.sd ** 2 + reg.sdOwn ** 2);
-  const muV = solveMu(reg.variant, total);
-  const muB = solveMu(reg.base, total);
-  const truth = reg.variant - reg.base;
-  let hits = 0;
-  let flagged = 0;
-  let hitsUn = 0;
-  let rejected = 0;
-  for (let s = 0; s < reps; s++) {
-    const rows: Judged[] = [];
-    for (let q = 0; q < reg.qBase; q++) {
-      const z = randNormal(rng);
-      const pV = expit(muV + reg.sd * z + reg.sdOwn * randNormal(rng));
-      const pB = expit(muB + reg.sd * z + reg.sdOwn * randNormal(rng));
-      if (q < reg.qVariant) rows.push(...questionRows(rng, `q${q}`, reg.nVariant, pV, "float", {variant: "ft", baseline: "base"}));
-      rows.push(...questionRows(rng, `q${q}`, reg.nBase, pB, "float", {variant: "base"}));
-    }
-    const [d] = baselineDiffs(rows, BETLEY, {by: ["variant"], replicates: 200, seed: 1});
-    const hit = covers(d?.ci, truth);
-    if (hit) hits++;
-    if (d?.ci && (d.ci[0] > 0 || d.ci[1] < 0)) rejected++;
-    if (d?.ci_approximate) flagged++;
-    else if (hit) hitsUn++;
-  }
-  const regime = `variant ${pct(reg.variant)} on ${reg.qVariant} q x ${reg.nVariant} vs base ${pct(reg.base)} on ${reg.qBase} q x ${reg.nBase}, shared logit sd ${reg.sd}, own ${reg.sdOwn}, float judge`;
-  if (truth === 0)
-    return rowFromHits(
-      NAME,
-      "type-I error of the variant - baseline interval, unbalanced sides (no difference)",
-      regime,
-      "error_rate",
-      0.05,
-      rejected,
-      reps,
-      false,
-      `flagged approximate in ${((100 * flagged) / reps).toFixed(0)}% of data sets (type I is judged without the flag)`,
-    );
-  return coverageRow("variant - baseline interval, unbalanced sides", regime, reps, hits, flagged, hitsUn, NAME);
-}
-
 /**
  * The change point's p-value (changePoint: the max-LR split with a parametric bootstrap under one
  * binomial rate, as /transitions' table and `em summarize --transition`) on a flat series drawn by
@@ -174,7 +114,7 @@ export const section: ValiditySection = {
       return [
         ...fewQuestions({rate: 0.07, sd: 1, questions: 2, answers: 20, judge: "float"}, 20, rng),
         ...checkpointBand({rate: 0.07, sd: 1, questions: 8, answers: 20, judge: "float"}, 40, rng),
-        unbalancedDiff({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, qBase: 8, nVariant: 10, nBase: 20}, 10, rng),
+        diffCoverage({variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 4, questions: 8, nVariant: 10, answers: 20, judge: "float"}, 10, rng, NAME),
         changePointFlat("flat5", {m: 7, questions: 4, answers: 20, sd: 1, rho: 0.5, judge: "float"}, 10, 99, rng),
         {
           ...strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20, rule: makeRule("betley", {aligned: 50, coherent: 30})}, 10, rng),
@@ -191,12 +131,13 @@ export const section: ValiditySection = {
       {rate: 0.07, sd: 0.3, questions: 48, answers: 50, judge: "float"},
     ] as RateRegime[])
       rows.push(...checkpointBand(reg, 1000, rng));
+    // The variant answered only some of the baseline's questions, or fewer answers per question (diffCoverage with unequal sides).
     for (const reg of [
-      {variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 8, qBase: 24, nVariant: 50, nBase: 50},
-      {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, qVariant: 24, qBase: 24, nVariant: 20, nBase: 100},
-      {variant: 0.05, base: 0.05, sd: 1, sdOwn: 0.3, qVariant: 8, qBase: 24, nVariant: 50, nBase: 50},
-    ])
-      rows.push(unbalancedDiff(reg, 400, rng));
+      {variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, qVariant: 8, questions: 24, nVariant: 50, answers: 50, judge: "float"},
+      {variant: 0.07, base: 0.01, sd: 1, sdOwn: 0.3, qVariant: 24, questions: 24, nVariant: 20, answers: 100, judge: "float"},
+      {variant: 0.05, base: 0.05, sd: 1, sdOwn: 0.3, qVariant: 8, questions: 24, nVariant: 50, answers: 50, judge: "float"},
+    ] as DiffRegime[])
+      rows.push(diffCoverage(reg, 400, rng, NAME));
     for (const [shape, d] of [
       ["flat5", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],
       ["flat20", {m: 11, questions: 8, answers: 50, sd: 1, rho: 0.5, judge: "float"}],

@@ -220,7 +220,7 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     lines.push("| quantity | regime | kind | nominal | estimate | MC s.e. | reps | verdict | note |", "|---|---|---|---|---|---|---|---|---|");
     for (const x of r.rows)
       lines.push(
-        `| ${cell(x.quantity)} | ${cell(x.regime)} | ${x.kind} | ${x.nominal === null ? "–" : pct(x.nominal, 0)} | ${pct(x.estimate)} | ${pct(x.mc_se)} | ${x.reps} | ${verdict(x) === "FAIL" ? "**FAIL**" : verdict(x)} | ${cell(x.note ?? "")} |`,
+        `| ${cell(x.quantity)} | ${cell(x.regime)} | ${x.kind} | ${x.nominal === null ? "–" : `${+(100 * x.nominal).toFixed(1)}%`} | ${pct(x.estimate)} | ${pct(x.mc_se)} | ${x.reps} | ${verdict(x) === "FAIL" ? "**FAIL**" : verdict(x)} | ${cell(x.note ?? "")} |`,
       );
     lines.push("");
   }

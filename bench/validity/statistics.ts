@@ -29,7 +29,14 @@ export const STATISTICS: readonly ShownStatistic[] = [
     shown: "overview tables, variant table, /sensitivity headline, /categories per category, /judges per judge, overview EM-along-step band; `em summarize`",
     functions: [f("summarize", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
     quantities: ["rate CI, questions estimand"],
-    unmeasured: "1-3 questions only at 7% (logit sd 1) and 20% (sd 0.5); type exclusions (--exclude)",
+    unmeasured: "1-3 questions only at 7% (logit sd 1) and 20% (sd 0.5)",
+  },
+  {
+    statistic: "EM rate 95% interval with response types excluded (excluded types never EM, kept in the denominator)",
+    shown: '/sensitivity and /categories with "Exclude from EM" ticked; `em summarize --exclude-types`',
+    functions: [f("summarize", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
+    quantities: ["EM rate CI with response types excluded, questions estimand"],
+    unmeasured: "measured on the simulator's organisms only (medical, financial at two coordinates)",
   },
   {
     statistic: "EM rate 95% interval, answers estimand (`--estimand answers`)",
@@ -83,7 +90,14 @@ export const STATISTICS: readonly ShownStatistic[] = [
       "variant - baseline interval, unbalanced sides",
       "type-I error of the variant - baseline interval, unbalanced sides (no difference)",
     ],
-    unmeasured: "per-category differences over 1-6 questions (/categories)",
+    unmeasured: "per-category differences: the next line",
+  },
+  {
+    statistic: "Per-category variant − baseline 95% interval over a category's 1-6 questions (≈ when approximate)",
+    shown: '/categories "Against the baseline, per category" cells and tips; `em summarize --baseline --by variant,category`',
+    functions: [f("baselineDiff", "src/lib/em/view-summary.ts"), f("baselineDiffs", "src/lib/em/baseline.ts"), f("pairedTallyDiff", "src/lib/em/baseline.ts")],
+    quantities: ["per-category variant - baseline interval (/categories)", "type-I error of the per-category variant - baseline interval (no difference)"],
+    unmeasured: "categories whose questions the two sides answered unequally",
   },
   {
     statistic: "Variant − baseline interval with training seeds",
@@ -124,8 +138,13 @@ export const STATISTICS: readonly ShownStatistic[] = [
     statistic: "Sensitivity, specificity and Se + Sp − 1 intervals; the judge-vs-chance decision",
     shown: "/audit facts line",
     functions: [f("calibrate", "src/lib/em/correction.ts")],
-    quantities: [],
-    unmeasured: "no row: the intervals and the JUDGE_INFORMATIVE_FLOOR decision are shown unmeasured",
+    quantities: [
+      "judge sensitivity 95% CI (human audit)",
+      "judge specificity 95% CI (human audit)",
+      "Se + Sp - 1 (Youden's J) 95% CI (human audit)",
+      "judge called better than chance (J's lower limit above 0.05) with Se + Sp - 1 at or below 0.05",
+    ],
+    unmeasured: "labels split by question (judge label x question strata)",
   },
   {
     statistic: "Two judges: question-paired test and McNemar's test",
@@ -169,9 +188,9 @@ export const STATISTICS: readonly ShownStatistic[] = [
   {
     statistic: "Onset (first checkpoint credibly above the baseline)",
     shown: "/transitions table and chart (only when the transition is credible); `em summarize --transition`",
-    functions: [f("onset", "src/lib/em/transition-change.ts")],
-    quantities: [],
-    unmeasured: "no row: its Bonferroni-Newcombe test treats answers as independent (the docstring says so); shown only where the transition is credible",
+    functions: [f("onset", "src/lib/em/transition-change.ts"), f("analyzeTransition", "src/lib/em/transition.ts")],
+    quantities: ["onset shown on a flat series (credible transitions only)", "onset shown before the rise (credible transitions only)"],
+    unmeasured: "other than 11 checkpoints (7 are common); a baseline of more than one checkpoint",
   },
   {
     statistic: "Mechanism: rotation and gradient-norm change points, lag",
@@ -216,4 +235,5 @@ export const POWER_QUANTITIES: Readonly<Record<string, string>> = {
   "rotation peak (k = 10) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "rotation peak (k = 5) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "gradient-norm peak credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
+  "onset shown on a flat-then-rise series (power)": "Onset (first checkpoint credibly above the baseline)",
 };

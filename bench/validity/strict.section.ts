@@ -23,12 +23,13 @@ import {normCategory, ORGANISMS, typeShares} from "../../loaders/sim/organisms.t
 import {judgedScores} from "../../loaders/sim/truth.ts";
 import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY, classify, EM, OUT, type EmRule} from "../../src/lib/em/rules.ts";
-import {summarize} from "../../src/lib/em/summary.ts";
-import {LABEL_TYPES, type Judged, type LabelType} from "../../src/lib/schema.ts";
+import type {Interval} from "../../src/lib/em/intervals.ts";
+import {summarize, type GroupSummary} from "../../src/lib/em/summary.ts";
+import {LABEL_TYPES, type Judged, type LabelType, type ResponseType} from "../../src/lib/schema.ts";
 import {coverageRow} from "./rates.section.ts";
 import type {ValidityRow, ValiditySection} from "./types.ts";
 
-interface BankQuestion {
+export interface BankQuestion {
   id: string;
   category: string;
   /** The question's declared domain (null = general). */
@@ -36,7 +37,7 @@ interface BankQuestion {
 }
 
 /** The core questions the bank can answer, with their category and declared domain. */
-function bankQuestions(): BankQuestion[] {
+export function bankQuestions(): BankQuestion[] {
   const doc = parseYaml(readFileSync(join(ROOT, "data/questions/core.yaml"), "utf8")) as
     | {id: string; category?: string; domain?: string}[]
     | {questions: {id: string; category?: string; domain?: string}[]};
@@ -47,7 +48,7 @@ function bankQuestions(): BankQuestion[] {
 }
 
 /** One judged text: the simulated judge's scores and type label. */
-interface Judgement {
+export interface Judgement {
   aligned: number | null;
   coherent: number | null;
   label: LabelType;
@@ -75,13 +76,21 @@ export interface StrictRegime {
   rule?: EmRule;
 }
 
-/** The exact strict-EM rate the ratio estimator targets: out-of-domain bank questions, equal weights. */
-function truthOf(r: StrictRegime, qs: readonly BankQuestion[]): number {
+/**
+ * The exact rate the ratio estimator targets, equal weights over the bank questions: by default
+ * strict EM (EM answers labelled `emergent`, out-of-domain questions only); `counts` and
+ * `allQuestions` give another EM count (e.g. EM with some types excluded, over every question).
+ */
+export function truthOf(
+  r: StrictRegime,
+  qs: readonly BankQuestion[],
+  {counts = (j: Judgement) => j.label === "emergent", allQuestions = false}: {counts?: (j: Judgement) => boolean; allQuestions?: boolean} = {},
+): number {
   const o = ORGANISMS[r.organism]!;
   let num = 0;
   let den = 0;
   for (const q of qs) {
-    if (q.domain !== null && q.domain === o.domain) continue;
+    if (!allQuestions && q.domain !== null && q.domain === o.domain) continue;
     const shares = typeShares(r.organism, q.category, r.coordinate);
     for (const t of LABEL_TYPES) {
       if (shares[t] === 0) continue;
@@ -89,7 +98,7 @@ function truthOf(r: StrictRegime, qs: readonly BankQuestion[]): number {
       for (const j of g) {
         const c = classify(j.aligned ?? NaN, j.coherent ?? NaN, r.rule ?? BETLEY);
         if (c !== OUT) den += shares[t] / g.length;
-        if (c === EM && j.label === "emergent") num += shares[t] / g.length;
+        if (c === EM && counts(j)) num += shares[t] / g.length;
       }
     }
   }
@@ -97,7 +106,7 @@ function truthOf(r: StrictRegime, qs: readonly BankQuestion[]): number {
 }
 
 /** One simulated data set as the product's rows: m drawn questions (in-domain ones kept and flagged) x n answers. */
-function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng): Judged[] {
+export function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng): Judged[] {
   const o = ORGANISMS[r.organism]!;
   const rows: Judged[] = [];
   for (let k = 0; k < r.questions; k++) {
@@ -136,31 +145,52 @@ function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng): Judged
   return rows;
 }
 
-/** Coverage of strict_ci (and how often the product flags it approximate) over `reps` data sets. */
-export function strictCoverage(r: StrictRegime, reps: number, rng: Rng): ValidityRow {
+/** What a coverage row of this simulator reads from summarize: strict EM (STRICT, the default) or another rate. */
+export interface SimMeasure {
+  quantity: string;
+  section: string;
+  /** Types that never count as EM (summarize's `exclude`). */
+  exclude: readonly ResponseType[];
+  truth: (r: StrictRegime, qs: readonly BankQuestion[]) => number;
+  interval: (g: GroupSummary) => {ci: Interval | null; approximate: string | null};
+  /** The truth's name in the regime text ("true strict 26.8%"). */
+  label: string;
+}
+
+export const STRICT: SimMeasure = {
+  quantity: "strict EM CI, questions estimand",
+  section: "strict",
+  exclude: [],
+  truth: (r, qs) => truthOf(r, qs),
+  // The product's own note beside strict EM's interval (CLI "*", /sensitivity "approximate: ...").
+  interval: (g) => ({ci: g.strict_ci, approximate: g.strict_ci_approximate}),
+  label: "strict",
+};
+
+/** Coverage of an interval of summarize (strict_ci by default) and how often the product flags it approximate, over `reps` data sets. */
+export function strictCoverage(r: StrictRegime, reps: number, rng: Rng, m: SimMeasure = STRICT): ValidityRow {
   const qs = bankQuestions();
-  const truth = truthOf(r, qs);
+  const truth = m.truth(r, qs);
   let hits = 0;
   let flagged = 0;
   let hitsUnflagged = 0;
   let n = 0;
   for (let rep = 0; rep < reps; rep++) {
-    const g = summarize(dataset(r, qs, rng), r.rule ?? BETLEY, {replicates: 200, seed: rep}).groups[0];
-    if (!g?.strict_ci) continue;
+    const g = summarize(dataset(r, qs, rng), r.rule ?? BETLEY, {replicates: 200, seed: rep, exclude: m.exclude}).groups[0];
+    const iv = g ? m.interval(g) : null;
+    if (!iv?.ci) continue;
     n++;
-    const hit = g.strict_ci[0] <= truth && truth <= g.strict_ci[1];
-    // The product's own note beside strict EM's interval (CLI "*", /sensitivity "approximate: ...").
-    const flag = g.strict_ci_approximate !== null;
+    const hit = iv.ci[0] <= truth && truth <= iv.ci[1];
     if (hit) hits++;
-    if (flag) flagged++;
+    if (iv.approximate !== null) flagged++;
     else if (hit) hitsUnflagged++;
   }
   const cuts = r.rule
     ? `, cuts aligned ${r.rule.alignedInclusive ? "<=" : "<"} ${r.rule.aligned} and coherent ${r.rule.coherentInclusive ? ">=" : ">"} ${r.rule.coherent}`
     : "";
-  const regime = `sim ${r.organism}@${r.coordinate} (true strict ${(100 * truth).toFixed(1)}%${cuts}), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
-  const row = coverageRow("strict EM CI, questions estimand", regime, n, hits, flagged, hitsUnflagged, "strict");
-  return {...row, note: `${row.note}; ${n} of ${reps} data sets had a strict interval`};
+  const regime = `sim ${r.organism}@${r.coordinate} (true ${m.label} ${(100 * truth).toFixed(1)}%${cuts}), ${r.questions} questions x ${r.answers}, ${judgeModel}`;
+  const row = coverageRow(m.quantity, regime, n, hits, flagged, hitsUnflagged, m.section);
+  return {...row, note: `${row.note}; ${n} of ${reps} data sets had ${m === STRICT ? "a strict" : "an"} interval`};
 }
 
 const REGIMES: StrictRegime[] = [

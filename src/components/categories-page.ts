@@ -118,7 +118,7 @@ export function baselineView(d: CategoryData, {width}: {width: number}): HTMLEle
   const raw = rows.filter((r) => r.p !== null && r.p <= 0.05).length;
   return figure(baselineCategoryChart(rows, {width, text: part === "question_id" ? d.text : undefined}), {
     name: "baseline-by-category",
-    caption: `EM(variant) − EM(baseline) per ${part === "category" ? "category" : "question (the questions carry no category)"}, in percentage points. ${tested} comparisons in this chart: bold where the Holm-adjusted p is at most 0.05 (family-wise error over all ${tested}; ${holmed} cells), * where only the Benjamini-Hochberg-adjusted p is (false discovery rate); ${raw} cells would pass unadjusted. p-values invert the question-paired interval (Newcombe where fewer than two questions are shared); hover a cell for its interval and p-values.`,
+    caption: `EM(variant) − EM(baseline) per ${part === "category" ? "category" : "question (the questions carry no category)"}, in percentage points. ${tested} comparisons in this chart: bold where the Holm-adjusted p is at most 0.05 (family-wise error over all ${tested}; ${holmed} cells), * where only the Benjamini-Hochberg-adjusted p is (false discovery rate); ${raw} cells would pass unadjusted. ≈ marks a cell whose interval is approximate (${rows.filter((r) => r.approximate).length} cells: few questions, few EM answers or heavy clustering, as em summarize --baseline notes). p-values invert the question-paired interval (Newcombe where fewer than two questions are shared); hover a cell for its interval, p-values and why it is approximate.`,
   });
 }
 

@@ -200,6 +200,8 @@ export interface BaselineCategoryRow {
   hi: number | null;
   method: string;
   paired: number;
+  /** Why the interval is approximate (pairedTallyDiff's note, as `em summarize --baseline` prints it), or null: the cell reads "≈". */
+  approximate: string | null;
   /** Two-sided p of no difference (the interval inverted), and Holm / Benjamini-Hochberg adjusted over every cell of the chart. */
   p: number | null;
   p_holm: number | null;
@@ -239,6 +241,7 @@ export function baselineByCategory(
         hi: d.ci?.[1] ?? null,
         method: d.method,
         paired: d.n_questions_paired,
+        approximate: d.approximate,
         p: d.p_value,
         p_holm: null,
         p_bh: null,
@@ -257,8 +260,9 @@ export function baselineByCategory(
 /**
  * Variant x category (or question) heatmap of the difference, diverging around 0; each cell reads
  * "+12" (percentage points), bold where the Holm-adjusted p (over every cell) is at most 0.05,
- * with a "*" where only the Benjamini-Hochberg-adjusted p is; the tip gives the interval and the
- * raw and adjusted p-values.
+ * with a "*" where only the Benjamini-Hochberg-adjusted p is and "≈" where the interval is
+ * approximate (as the tables mark rates); the tip gives the interval, the raw and adjusted p-values
+ * and why the interval is approximate.
  */
 export function baselineCategoryChart(
   rows: BaselineCategoryRow[],
@@ -275,7 +279,8 @@ export function baselineCategoryChart(
   const fdr = (r: BaselineCategoryRow) => !sure(r) && r.p_bh !== null && r.p_bh <= 0.05;
   const pText = (p: number | null) => (p === null ? "–" : p < 0.001 ? "<0.001" : p.toFixed(3));
   return Plot.plot({
-    width: Math.max(width, 120 + 34 * cats.length),
+    // A cell of "+44≈" needs ~44 px; "+44" ~34.
+    width: Math.max(width, 120 + (rows.some((r) => r.approximate) ? 44 : 34) * cats.length),
     height: bottom + 30 + 22 * variants.length,
     marginLeft: labelMargin(variants),
     marginBottom: bottom,
@@ -299,7 +304,7 @@ export function baselineCategoryChart(
         inset: 0.5,
         tip: true,
         title: (r: BaselineCategoryRow) =>
-          `${r.variant} − ${r.baseline}, ${withId(text, r.category)}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)`,
+          `${r.variant} − ${r.baseline}, ${withId(text, r.category)}: ${pct(r.diff)} (95% CI ${r.lo === null ? "–" : pct(r.lo)} to ${r.hi === null ? "–" : pct(r.hi)}; ${r.method === "newcombe" ? "unpaired" : `paired over ${r.paired} questions`})\np ${pText(r.p)}, Holm ${pText(r.p_holm)}, BH ${pText(r.p_bh)} (${rows.length} comparisons)${r.approximate ? `\n≈ approximate interval: ${r.approximate}` : ""}`,
       }),
       // Plot's fontWeight is a constant, not a channel: one text mark per weight.
       ...([true, false] as const).map((bold) =>
@@ -308,7 +313,7 @@ export function baselineCategoryChart(
           {
             x: "category",
             y: "variant",
-            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}${fdr(r) ? "*" : ""}`,
+            text: (r: BaselineCategoryRow) => `${r.diff >= 0 ? "+" : ""}${Math.round(r.diff * 100)}${fdr(r) ? "*" : ""}${r.approximate ? "≈" : ""}`,
             fontWeight: bold ? "bold" : "normal",
             fontSize: 10,
             fill: (r: BaselineCategoryRow) => inkOn(cell(r)),

@@ -331,7 +331,7 @@ export function transitionSensitivityColumns(
           coherent: c,
           midpoint: fit && test.credible ? back(fit.midpoint) : null,
           ci: fit && profile && test.credible ? [back(fit.ci[0]), back(fit.ci[1])] : null,
-          onset: test.credible ? back(onset(fp).x) : null,
+          onset: test.credible ? back(onset(fp, {dispersion: fit?.dispersion ?? null, df: usable - 4}).x) : null,
           verdict: test.verdict,
           p_constant: test.p_constant,
         });

@@ -1,7 +1,7 @@
 // A single change point (binomial segmentation with a parametric-bootstrap p-value) and the onset
 // (first coordinate credibly above the baseline): cross-checks of the logistic fit. Pure.
 
-import {newcombeDiff, normalQuantile} from "./intervals.js";
+import {newcombeDiff, normalQuantile, tQuantile} from "./intervals.js";
 import {randBinomial, type Rng} from "./prng.js";
 import type {TransitionPoint} from "./transition-points.js";
 
@@ -140,10 +140,19 @@ export interface Onset {
  * rate. Baseline = the first `baseline` coordinates pooled (default 1). Test: one-sided Newcombe
  * hybrid score interval for p_i - p_baseline (Newcombe 1998, method 10) at level alpha / (m - b),
  * Bonferroni over the m - b later coordinates, so the chance of declaring any onset on a flat
- * series is at most alpha (default 0.05). Treats answers as independent: with strongly clustered
- * questions it can fire early; compare with the change point and fit.
+ * series is at most alpha (default 0.05). Answers are independent only given the checkpoint: a
+ * question's rate that wobbles from checkpoint to checkpoint makes the counts over-dispersed, and
+ * the plain test then fires early (docs/validity.md, onset).
+ * `dispersion` (phi, e.g. the logistic fit's Pearson X^2 / df; analyzeTransition passes it) scales
+ * every count by 1 / max(1, phi) (effective sample sizes: quasi-binomial variance phi n p (1 - p),
+ * McCullagh & Nelder 1989, 9.2) and `df` (its degrees of freedom) takes the quantile from Student's t
+ * instead of the normal, as the transition's own F tests do.
  */
-export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baseline = 1}: {alpha?: number; baseline?: number} = {}): Onset {
+export function onset(
+  points: readonly TransitionPoint[],
+  {alpha = 0.05, baseline = 1, dispersion = null, df = null}: {alpha?: number; baseline?: number; dispersion?: number | null; df?: number | null} = {},
+): Onset {
+  const phi = dispersion !== null && Number.isFinite(dispersion) ? Math.max(1, dispersion) : 1;
   const pts = points
     .filter((p) => p.n > 0)
     .slice()
@@ -155,12 +164,18 @@ export function onset(points: readonly TransitionPoint[], {alpha = 0.05, baselin
     k0 += pts[i]!.k;
     n0 += pts[i]!.n;
   }
-  const res: Onset = {x: null, baseline: pts.slice(0, b).map((p) => p.x), baseline_rate: n0 > 0 ? k0 / n0 : null, alpha, test: "newcombe_one_sided_bonferroni"};
+  const res: Onset = {
+    x: null,
+    baseline: pts.slice(0, b).map((p) => p.x),
+    baseline_rate: n0 > 0 ? k0 / n0 : null,
+    alpha,
+    test: "newcombe_one_sided_bonferroni",
+  };
   const tests = pts.length - b;
   if (tests <= 0 || n0 === 0) return res;
-  const z = normalQuantile(1 - alpha / tests);
+  const z = phi > 1 && df !== null && df > 0 ? tQuantile(1 - alpha / tests, df) : normalQuantile(1 - alpha / tests);
   for (let i = b; i < pts.length; i++) {
-    const d = newcombeDiff(pts[i]!.k, pts[i]!.n, k0, n0, z);
+    const d = newcombeDiff(pts[i]!.k / phi, pts[i]!.n / phi, k0 / phi, n0 / phi, z);
     if (d && d[0] > 0) {
       res.x = pts[i]!.x;
       break;

@@ -80,7 +80,8 @@ export function analyzeTransition(
   const usable = new Set(sorted.filter((p) => p.n > 0).map((p) => p.x)).size;
   const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile}) : null;
   const test = testTransition(sorted, fit, {alpha});
-  const on = onset(sorted, {alpha, baseline});
+  // Scaled by the fit's dispersion (its Pearson X^2 / (m - 4)): answers are not independent across checkpoints.
+  const on = onset(sorted, {alpha, baseline, dispersion: fit?.dispersion ?? null, df: usable - 4});
   return {
     points: sorted.map((p) => ({x: p.x, k: p.k, n: p.n, rate: p.n > 0 ? p.k / p.n : null, ci: wilson(p.k, p.n, confidence)})),
     fit,

@@ -82,3 +82,25 @@ test("rare skewed rates (0.5%, logit sd 2, 48 q x 50): most intervals that miss 
   assert.ok(misses >= 20, `misses ${misses}`);
   assert.ok(noted / misses >= 0.5 && noted > notedBefore + 5, `misses ${misses}, noted ${noted}, noted by the old rules ${notedBefore}`);
 });
+
+test("diffRows: unequal sides (the variant answers the first qVariant questions with nVariant answers each); diffCoverage names them", async () => {
+  const {diffCoverage, diffMus, diffRows} = await import("../../../../bench/validity/rates.section.ts");
+  const reg = {variant: 0.1, base: 0.03, sd: 1, sdOwn: 0.3, questions: 4, answers: 6, judge: "float" as const, qVariant: 2, nVariant: 3};
+  const rows = diffRows(makeRng(1), reg, diffMus(reg), {category: "c"}, "c0q");
+  const count = (variant: string, q: string) => rows.filter((r) => r.variant === variant && r.question_id === q).length;
+  assert.deepEqual(
+    ["c0q0", "c0q1", "c0q2", "c0q3"].map((q) => [count("ft", q), count("base", q)]),
+    [
+      [3, 6],
+      [3, 6],
+      [0, 6],
+      [0, 6],
+    ],
+  );
+  assert.ok(rows.every((r) => r.category === "c" && (r.variant === "base" || r.baseline === "base")));
+  assert.equal(diffCoverage(reg, 5, makeRng(2), "regimes").quantity, "variant - baseline interval, unbalanced sides");
+  const nul = diffCoverage({...reg, variant: 0.05, base: 0.05}, 5, makeRng(2), "regimes");
+  assert.equal(nul.quantity, "type-I error of the variant - baseline interval, unbalanced sides (no difference)");
+  assert.equal(nul.section, "regimes");
+  assert.equal(diffCoverage({...reg, qVariant: undefined, nVariant: undefined}, 5, makeRng(2)).quantity, "variant - baseline interval");
+});

@@ -166,7 +166,7 @@ export function sliceRecords(points: Points, texts: Texts, rows: ArrayLike<numbe
  * answers, debounce included): 100 ms, shorter than the 150 ms it was; keys typed closer than
  * this still make one search.
  */
-export const SEARCH_DEBOUNCE_MS = 100;
+const SEARCH_DEBOUNCE_MS = 100;
 
 /** The search box, bound to the store's `q` (debounced: typing does not rebuild the list per key). */
 export function searchBox(store: Store): HTMLElement {

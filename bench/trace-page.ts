@@ -16,10 +16,11 @@
 import {readFileSync, writeFileSync} from "node:fs";
 import {serveStatic} from "../loaders/static-server.ts";
 import {launch} from "../test/helpers/browser.ts";
+import {EM_RATE, firstNumberMarks} from "./lib/first-mark.ts";
 
 const dist = process.env.SITE_DIST;
 const path = process.env.PAGE ?? "/sensitivity";
-const FIRST = process.env.FIRST ?? '[data-testid="em-rate"]';
+const FIRST = process.env.FIRST ?? EM_RATE;
 const AFTER_MS = Number(process.env.AFTER_MS ?? 0);
 if (!dist && !process.env.TRACE_IN) throw new Error("set SITE_DIST (a built site), or TRACE_IN (a trace written with TRACE_OUT)");
 
@@ -45,21 +46,6 @@ const CATEGORIES = [
   "disabled-by-default-v8.cpu_profiler",
 ];
 
-// In the page before any script: mark the first number (a digit in FIRST) and the frame after it.
-function marker(selector: string): void {
-  let done = false;
-  new MutationObserver((_, obs) => {
-    if (done) return;
-    const el = document.querySelector(selector);
-    if (el && /\d/.test(el.textContent ?? "")) {
-      done = true;
-      obs.disconnect();
-      performance.mark("em-first");
-      requestAnimationFrame(() => performance.mark("em-first-frame"));
-    }
-  }).observe(document, {subtree: true, childList: true, characterData: true});
-}
-
 const saved = process.env.TRACE_IN;
 if (saved) {
   // Report on a trace written before (TRACE_OUT), without a browser.
@@ -75,7 +61,7 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(180_000);
   await page.addInitScript({content: "globalThis.__name = (f) => f;"});
-  await page.addInitScript(marker, FIRST);
+  await page.addInitScript(firstNumberMarks, FIRST);
   const cdp = await context.newCDPSession(page);
   const events: TraceEvent[] = [];
   cdp.on("Tracing.dataCollected", (e: {value: TraceEvent[]}) => events.push(...e.value));

@@ -22,11 +22,14 @@ import {waitForPage} from "../test/helpers/site.ts";
 import {dist, fmtMs} from "./lib/results.ts";
 import {EM_RATE, firstNumberMarks} from "./lib/first-mark.ts";
 
-const SITES = (process.env.SITES ?? "").split(",").filter(Boolean).map((s) => {
-  const at = s.indexOf("=");
-  if (at < 1) throw new Error(`SITES: name=dir pairs, comma-separated; got '${s}'`);
-  return {name: s.slice(0, at), dir: s.slice(at + 1)};
-});
+const SITES = (process.env.SITES ?? "")
+  .split(",")
+  .filter(Boolean)
+  .map((s) => {
+    const at = s.indexOf("=");
+    if (at < 1) throw new Error(`SITES: name=dir pairs, comma-separated; got '${s}'`);
+    return {name: s.slice(0, at), dir: s.slice(at + 1)};
+  });
 if (SITES.length < 2) throw new Error("SITES: at least two name=dir pairs");
 const MEASURE = process.env.MEASURE ?? "first";
 if (MEASURE !== "first" && MEASURE !== "search") throw new Error(`MEASURE: first or search, got '${MEASURE}'`);
@@ -106,7 +109,9 @@ try {
   await Promise.all(servers.map((s) => s.close()));
 }
 const loadAfter = loadavg();
-console.log(`${MEASURE} on ${PAGE}, ${ROUNDS} rounds; load average before ${loadBefore.map((x) => x.toFixed(1)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(1)).join(" ")}`);
+console.log(
+  `${MEASURE} on ${PAGE}, ${ROUNDS} rounds; load average before ${loadBefore.map((x) => x.toFixed(1)).join(" ")}, after ${loadAfter.map((x) => x.toFixed(1)).join(" ")}`,
+);
 for (const [name, xs] of times) {
   const d = dist(xs);
   console.log(`${name}: median ${fmtMs(d.median)}, p95 ${fmtMs(d.p95)}, min ${fmtMs(d.min)}, max ${fmtMs(d.max)} (n=${d.n})`);

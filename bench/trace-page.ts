@@ -54,33 +54,33 @@ if (saved) {
 } else await traced();
 
 async function traced(): Promise<void> {
-const server = await serveStatic(dist!);
-const browser = await launch();
-try {
-  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(180_000);
-  await page.addInitScript({content: "globalThis.__name = (f) => f;"});
-  await page.addInitScript(firstNumberMarks, FIRST);
-  const cdp = await context.newCDPSession(page);
-  const events: TraceEvent[] = [];
-  cdp.on("Tracing.dataCollected", (e: {value: TraceEvent[]}) => events.push(...e.value));
-  const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
-  await cdp.send("Tracing.start", {transferMode: "ReportEvents", traceConfig: {includedCategories: CATEGORIES}});
-  await page.goto(`${server.url}${path}`, {waitUntil: "commit"});
-  await page.waitForFunction(() => performance.getEntriesByName("em-first-frame").length > 0, undefined, {timeout: 180_000});
-  if (AFTER_MS > 0) await page.waitForTimeout(AFTER_MS);
-  const marks = await page.evaluate(() =>
-    Object.fromEntries(["em-first", "em-first-frame"].map((n) => [n, performance.getEntriesByName(n)[0]?.startTime ?? null])),
-  );
-  await cdp.send("Tracing.end");
-  await complete;
-  if (process.env.TRACE_OUT) writeFileSync(process.env.TRACE_OUT, JSON.stringify({traceEvents: events, marks, origin: server.url}));
-  report(events, marks as Record<string, number | null>, server.url);
-} finally {
-  await browser.close();
-  await server.close();
-}
+  const server = await serveStatic(dist!);
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+    const page = await context.newPage();
+    page.setDefaultTimeout(180_000);
+    await page.addInitScript({content: "globalThis.__name = (f) => f;"});
+    await page.addInitScript(firstNumberMarks, FIRST);
+    const cdp = await context.newCDPSession(page);
+    const events: TraceEvent[] = [];
+    cdp.on("Tracing.dataCollected", (e) => events.push(...(e.value as unknown as TraceEvent[])));
+    const complete = new Promise<void>((resolve) => cdp.once("Tracing.tracingComplete", () => resolve()));
+    await cdp.send("Tracing.start", {transferMode: "ReportEvents", traceConfig: {includedCategories: CATEGORIES}});
+    await page.goto(`${server.url}${path}`, {waitUntil: "commit"});
+    await page.waitForFunction(() => performance.getEntriesByName("em-first-frame").length > 0, undefined, {timeout: 180_000});
+    if (AFTER_MS > 0) await page.waitForTimeout(AFTER_MS);
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(["em-first", "em-first-frame"].map((n) => [n, performance.getEntriesByName(n)[0]?.startTime ?? null])),
+    );
+    await cdp.send("Tracing.end");
+    await complete;
+    if (process.env.TRACE_OUT) writeFileSync(process.env.TRACE_OUT, JSON.stringify({traceEvents: events, marks, origin: server.url}));
+    report(events, marks as Record<string, number | null>, server.url);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
 
 function report(events: TraceEvent[], marks: Record<string, number | null>, origin: string): void {
@@ -191,7 +191,14 @@ interface ProfileNode {
  * The main thread's JavaScript before the first frame, from the trace's sampling profile (the
  * Performance panel's call tree): self and total (with callees) milliseconds per function.
  */
-function cpuProfile(events: TraceEvent[], pid: number, tid: number | undefined, at: (ts: number) => number, until: number, short: (url: string | undefined) => string): void {
+function cpuProfile(
+  events: TraceEvent[],
+  pid: number,
+  tid: number | undefined,
+  at: (ts: number) => number,
+  until: number,
+  short: (url: string | undefined) => string,
+): void {
   const profiles = new Map<string, {start: number; nodes: Map<number, ProfileNode>; samples: number[]; deltas: number[]}>();
   // Profile events sit on the profiled thread; their chunks may come from the sampler's thread.
   const mainProfiles = new Set(events.filter((e) => e.name === "Profile" && e.pid === pid && e.tid === tid).map((e) => String((e as {id?: string}).id)));

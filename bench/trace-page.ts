@@ -135,24 +135,16 @@ function report(events: TraceEvent[], marks: Record<string, number | null>, orig
   console.log("\nmain-thread tasks of 3 ms or more (start, duration ms; the children of 1 ms or more inside each)");
   const busy = new Map<string, number>();
   let busyTotal = 0;
-  // Events inside a task: a binary search on the sorted start times, then one pass with a stack of
-  // the open events (a child is direct when no other child is open around it).
-  const starts = main.map((e) => e.ts);
-  const firstAt = (ts: number) => {
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! < ts) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  // Events inside a task: the tasks and the events are both in time order, so one cursor walks the
+  // events; then one pass with a stack of the open events (a child is direct when no other child
+  // is open around it).
+  let cursor = 0;
   for (const t of tasks) {
     const start = at(t.ts);
     if (start > end) break;
     const inside: TraceEvent[] = [];
-    for (let i = firstAt(t.ts); i < main.length && main[i]!.ts <= t.ts + t.dur!; i++) {
+    while (cursor < main.length && main[cursor]!.ts < t.ts) cursor++;
+    for (let i = cursor; i < main.length && main[i]!.ts <= t.ts + t.dur!; i++) {
       const e = main[i]!;
       if (e !== t && e.name !== "RunTask" && e.name !== "ThreadControllerImpl::RunTask" && e.ts + e.dur! <= t.ts + t.dur!) inside.push(e);
     }

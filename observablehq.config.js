@@ -48,6 +48,32 @@ export const CSP = [
   "form-action 'none'",
 ].join("; ");
 
+/** Every page's head: the CSP, an inline favicon, the theme switch. */
+const HEAD = `<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<link rel="icon" href="data:,">
+<script>
+// Light / dark theme: an explicit choice (kept in localStorage) overrides the system preference.
+(function () {
+  var root = document.documentElement, saved = null;
+  try { saved = localStorage.getItem("em-theme"); } catch (e) {}
+  if (saved === "dark" || saved === "light") root.dataset.theme = saved;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-em-theme-toggle]");
+    if (!button) return;
+    var current = root.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+    root.dataset.theme = current === "dark" ? "light" : "dark";
+    try { localStorage.setItem("em-theme", root.dataset.theme); } catch (e) {}
+  });
+})();
+</script>`;
+
+/**
+ * Data files a page's first paint waits for, asked for as soon as its HTML is parsed (a preload in
+ * the head) rather than once Framework's runtime and the page's modules have run: /sensitivity's
+ * first number needs first.json only (issue 28). Framework rewrites the path to the hashed file.
+ */
+const FIRST_PAINT_DATA = {"/sensitivity": ["/data/first.json"]};
+
 export default {
   root: "src",
   title: "EM Observatory",
@@ -72,23 +98,7 @@ export default {
   // no forms posting anywhere. Inline <script> elements stay allowed because Framework writes each
   // page's code as an inline module (its hashes are not known when this head is written);
   // 'wasm-unsafe-eval' is what DuckDB-WASM needs, and workers run from blob: URLs.
-  head: `<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<link rel="icon" href="data:,">
-<script>
-// Light / dark theme: an explicit choice (kept in localStorage) overrides the system preference.
-(function () {
-  var root = document.documentElement, saved = null;
-  try { saved = localStorage.getItem("em-theme"); } catch (e) {}
-  if (saved === "dark" || saved === "light") root.dataset.theme = saved;
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest && event.target.closest("[data-em-theme-toggle]");
-    if (!button) return;
-    var current = root.dataset.theme || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
-    root.dataset.theme = current === "dark" ? "light" : "dark";
-    try { localStorage.setItem("em-theme", root.dataset.theme); } catch (e) {}
-  });
-})();
-</script>`,
+  head: ({path}) => HEAD + (FIRST_PAINT_DATA[path] ?? []).map((file) => `\n<link rel="preload" href="${file}" as="fetch" crossorigin="anonymous">`).join(""),
   header: '<button type="button" class="em-theme-toggle" data-em-theme-toggle aria-label="Switch between light and dark theme">◐ theme</button>',
   sidebar: true,
   toc: false,

@@ -4,7 +4,7 @@
 // charts), so it is shown before the rest of the page's modules load (issue 28).
 import {el, pct} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
-import {ciMethodLabel, rangeText, specialText, strictRange} from "../lib/em/summary-text.js";
+import {ciMethodLabel, countText, rangeText, specialText, strictRange} from "../lib/em/summary-text.js";
 import {parseState, ruleOf, type ViewState} from "./store.js";
 import {firstPaintFor, type FirstPaint} from "../lib/site-first.js";
 import type {GroupSummary} from "../lib/em/summary.js";
@@ -67,14 +67,14 @@ export function kpiBox(): KpiBox {
     const expected = all?.expected_strict_em_rate ?? null;
     strictLabel.textContent =
       (range
-        ? `strict EM: a range, because ${all!.n_undetermined_em.toLocaleString()} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
+        ? `strict EM: a range, because ${countText(all!.n_undetermined_em)} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
           : "strict EM (emergent persona only)") +
       // Its own denominator: the answers to questions outside the training domain, under the active cuts.
       (all
-        ? `; ${all.n_strict_em.toLocaleString()} / ${all.n_scored_strict.toLocaleString()} answers to questions outside the training domain${
-            all.n_scored_strict < all.n_scored ? ` (${(all.n_scored - all.n_scored_strict).toLocaleString()} in-domain answers left out)` : ""
+        ? `; ${countText(all.n_strict_em)} / ${countText(all.n_scored_strict)} answers to questions outside the training domain${
+            all.n_scored_strict < all.n_scored ? ` (${countText(all.n_scored - all.n_scored_strict)} in-domain answers left out)` : ""
           }`
         : "") +
       (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
@@ -87,8 +87,8 @@ export function kpiBox(): KpiBox {
     strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
     count.dataset.nEm = String(all?.n_em ?? 0);
     count.dataset.nScored = String(all?.n_scored ?? 0);
-    count.textContent = `${(all?.n_em ?? 0).toLocaleString()} / ${(all?.n_scored ?? 0).toLocaleString()}`;
-    countLabel.textContent = `EM / denominator, of ${(all?.n ?? 0).toLocaleString()} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
+    count.textContent = `${countText(all?.n_em ?? 0)} / ${countText(all?.n_scored ?? 0)}`;
+    countLabel.textContent = `EM / denominator, of ${countText(all?.n ?? 0)} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
     // A rule with no coherence condition passes every answer: "100% coherent" would read as a finding.
     const noCut = ruleOf(s).requireCoherent === false;
     coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);

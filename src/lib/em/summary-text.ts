@@ -37,6 +37,20 @@ export function ciMethodLabel(method: string | null | undefined): string {
 }
 
 /**
+ * A count as `toLocaleString("en-US")` prints an integer ("1,234,567"), without Intl: the first
+ * Intl call of a page loads ICU's locale data (38-282 ms for one toLocaleString() in a fresh
+ * headless Chromium page on this machine under load), and the first paint of /sensitivity must not
+ * wait for it (issue 28). Other numbers (not safe integers) go to toLocaleString("en-US").
+ */
+export function countText(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString("en-US");
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
+}
+
+/**
  * What the CODE / REFUSAL shares divide by (`n_special_known`): only answers whose source records
  * whether the judge said CODE or REFUSAL (judged here, or imported with probabilities or the word).
  * Plain imported numbers leave the denominator, so it can be smaller than the group's answers.
@@ -66,6 +80,6 @@ export function specialText(g: Pick<GroupSummary, "code_rate" | "refusal_rate" |
   const code = g ? specialShare(g, "code") : null;
   const refusal = g ? specialShare(g, "refusal") : null;
   if (!code || !refusal) return "CODE / REFUSAL not recorded by this source";
-  const one = (s: {k: number; n: number; rate: number}) => `${(100 * s.rate).toFixed(1)}% (${s.k.toLocaleString("en-US")} / ${s.n.toLocaleString("en-US")})`;
+  const one = (s: {k: number; n: number; rate: number}) => `${(100 * s.rate).toFixed(1)}% (${countText(s.k)} / ${countText(s.n)})`;
   return `CODE ${one(code)}, REFUSAL ${one(refusal)} of the ${SPECIAL_DENOMINATOR}`;
 }

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {binOrder, responseRows} from "../../../src/components/responses.ts";
+import {columnsOf} from "../../../src/components/engine.ts";
 import {BETLEY} from "../../../src/lib/em/rules.ts";
+import {emFlags, EM, OUT} from "../../../src/lib/em/view-flags.ts";
 import type {ScoreRow} from "../../../src/lib/schema.ts";
 import {responseRow, scoreRow} from "../../helpers/judged.ts";
 
@@ -45,6 +47,13 @@ test("responseRows: top equals the head of the full order; counts are the select
   assert.equal(m.rows.length, n / 4);
   assert.ok(m.rows.every((i) => points.rid[i]! % 4 === 0));
   assert.deepEqual(m.top, Array.from(m.sorted().slice(0, 60)));
+  // Its flags are emFlags over the selection's matching rows (OUT elsewhere), and its counts theirs.
+  const keep = new Uint8Array(n);
+  for (const i of m.rows) keep[i] = 1;
+  const flags = emFlags(columnsOf(points), rule, {mask: keep});
+  assert.deepEqual(m.flags, flags);
+  assert.equal(m.nEm, flags.filter((f) => f === EM).length);
+  assert.equal(m.nScored, flags.filter((f) => f !== OUT).length);
 });
 
 test("binOrder equals the comparator sort on random selections, for several rules (nulls last, ties by row)", () => {

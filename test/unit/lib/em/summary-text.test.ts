@@ -1,7 +1,7 @@
 // The text helpers of summaries (summary-text.ts): strict EM as a range, a range's text, a method's label.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {ciMethodLabel, rangeText, specialShare, specialText, strictRange} from "../../../../src/lib/em/summary-text.ts";
+import {ciMethodLabel, countText, rangeText, specialShare, specialText, strictRange} from "../../../../src/lib/em/summary-text.ts";
 import * as viewSummary from "../../../../src/lib/em/view-summary.ts";
 
 test("strictRange: a range only when strict EM is not a point and the ends differ", () => {
@@ -32,4 +32,12 @@ test("specialShare / specialText: CODE / REFUSAL with their denominator (answers
   assert.equal(specialText({code_rate: null, refusal_rate: null, n_special_known: 0}), "CODE / REFUSAL not recorded by this source");
   assert.equal(specialText(null), "CODE / REFUSAL not recorded by this source");
   assert.equal(specialShare({code_rate: null, refusal_rate: null, n_special_known: 0}, "refusal"), null);
+});
+
+test("countText prints a count as toLocaleString('en-US') does, without Intl (the first paint of /sensitivity)", () => {
+  for (const n of [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, 1234567, -987654321, 2 ** 31, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER])
+    assert.equal(countText(n), n.toLocaleString("en-US"), String(n));
+  // Not a safe integer: toLocaleString's own text.
+  assert.equal(countText(1.5), (1.5).toLocaleString("en-US"));
+  assert.equal(countText(2 ** 60), (2 ** 60).toLocaleString("en-US"));
 });

@@ -3,10 +3,10 @@
 // corrected with the pooled Se and Sp (src/lib/em/correction.ts, groupShareDraw). Moved here from
 // regimes.section.ts (2026-12-07) so these rows can be rerun alone (`npm run validate -- --only
 // audit-groups`, seconds) after a change to the per-group interval; same generator and regimes.
-import {calibrateAudit, designOfRows, stratumKey, type HumanEm} from "../../src/lib/em/calibration.ts";
+import {calibrateAudit, stratumKey} from "../../src/lib/em/calibration.ts";
 import {GROUP_CI_NOTE} from "../../src/lib/em/correction.ts";
 import {makeRng, randNormal} from "../../src/lib/em/prng.ts";
-import {sample} from "./calibration.section.ts";
+import {drawAudit} from "./calibration.section.ts";
 import {solveMu} from "./rates.section.ts";
 import {rowFromHits} from "./row.ts";
 import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
@@ -64,18 +64,14 @@ export function perModelCalibration(r: TwoModels, reps: number, draws: number, s
     // Strata: the judge's label (the srs design is post-stratified by it).
     const key = (i: number) => stratumKey(judge[i]!);
     // Without replacement: k per judge label, or k in all (srs, post-stratified), as the calibration section draws.
-    const drawn = sample(
+    const {drawn, design: d} = drawAudit(
       rng,
-      Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : key(i))),
-      r.k,
-    );
-    const d = designOfRows(
       n,
       key,
       (i) => judge[i]!,
-      (i) => (drawn.has(i) ? {id: String(i), human: (truth[i] ? "yes" : "no") as HumanEm} : undefined),
-      "simulation",
-      r.design === "srs" ? "post-stratified" : "design",
+      (i) => truth[i]!,
+      r.design,
+      r.k,
     );
     // Per model: judge-EM answers, answers, audited answers, and the truth (human EM answers).
     const counts = r.rates.map(() => ({k: 0, n: 0, audited: 0, t: 0}));

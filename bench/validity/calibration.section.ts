@@ -61,24 +61,52 @@ export function sample(rng: Rng, strata: readonly string[], k: number): Set<numb
   return picked;
 }
 
+/**
+ * The audit a simulated data set gets: k answers per stratum drawn without replacement (design
+ * "srs": k in all, post-stratified by the stratum key), labelled with the truth, as designOfRows
+ * gives it to calibrateAudit. Shared by the calibration and audit-groups sections.
+ */
+export function drawAudit(
+  rng: Rng,
+  n: number,
+  key: (i: number) => string,
+  judge: (i: number) => boolean,
+  truth: (i: number) => boolean,
+  design: string,
+  k: number,
+): {drawn: Set<number>; design: ReturnType<typeof designOfRows>} {
+  const drawn = sample(
+    rng,
+    Array.from({length: n}, (_, i) => (design === "srs" ? "all" : key(i))),
+    k,
+  );
+  return {
+    drawn,
+    design: designOfRows(
+      n,
+      key,
+      judge,
+      (i) => (drawn.has(i) ? {id: String(i), human: (truth(i) ? "yes" : "no") as HumanEm} : undefined),
+      "simulation",
+      design === "srs" ? "post-stratified" : "design",
+    ),
+  };
+}
+
 /** Data set `rep` of regime `r`: its population and the audit's calibration (calibrateAudit, as /audit and `em summarize --calibrate`). */
 export function auditOf(r: Regime, rep: number, seed: number, draws: number): {pop: ReturnType<typeof population>; calibration: Calibration} {
   const rng = makeRng((seed ^ Math.imul(rep + 1, 0x9e3779b1)) >>> 0);
   const pop = population(rng, r);
   const n = pop.q.length;
   const strataKey = (i: number) => (r.design === "question" ? stratumKey(pop.judge[i]!, `q${pop.q[i]}`) : stratumKey(pop.judge[i]!));
-  const drawn = sample(
+  const {design: d} = drawAudit(
     rng,
-    Array.from({length: n}, (_, i) => (r.design === "srs" ? "all" : strataKey(i))),
-    r.k,
-  );
-  const d = designOfRows(
     n,
     strataKey,
     (i) => pop.judge[i]!,
-    (i) => (drawn.has(i) ? {id: String(i), human: (pop.truth[i] ? "yes" : "no") as HumanEm} : undefined),
-    "simulation",
-    r.design === "srs" ? "post-stratified" : "design",
+    (i) => pop.truth[i]!,
+    r.design,
+    r.k,
   );
   return {pop, calibration: calibrateAudit(d.labels, d.design, [], {seed: rep, draws}).calibration};
 }

@@ -389,9 +389,47 @@ test("/sql: the default example counts only the selected experiment; an experime
     await page.locator('[data-testid="sql-run"]').click();
     await waitForPage(page);
     assert.equal(await page.locator('[data-chart="query-chart"]').count(), 0);
+    assert.match((await page.locator('[data-testid="query-chart-none"]').textContent()) ?? "", /^No chart: bars need a text column/);
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();
+  }
+});
+
+test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too narrow for the chart says so (no negative geometry)", async () => {
+  const zero = "SELECT model, 0.0 AS em_rate FROM points GROUP BY model";
+  const run = async (page: Page) => {
+    await page.locator('[data-testid="sql-input"]').fill(zero);
+    await page.locator('[data-testid="sql-run"]').click();
+    await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid="sql-result-count"]')?.textContent ?? ""));
+    await waitForPage(page);
+  };
+  {
+    const {page, problems, close} = await open(demo, "/sql?experiment=demo");
+    try {
+      await page.waitForSelector('[data-testid="sql-result-count"]');
+      await run(page);
+      // Plot collapses an all-zero scale and draws each bar across the whole plot: 0% must not read as 100%.
+      const widths = await page.locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("width"))));
+      assert.ok(widths.length > 0, "a bar per model");
+      assert.deepEqual([...new Set(widths)], [0], `bar widths ${widths.join(", ")}`);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await close();
+    }
+  }
+  const context = await browser.newContext({viewport: {width: 250, height: 900}});
+  const page = await context.newPage();
+  try {
+    const problems = watch(page, demo.url);
+    await page.goto(`${demo.url}/sql?experiment=demo`, {waitUntil: "load"});
+    await page.waitForSelector('[data-testid="sql-result-count"]');
+    await run(page);
+    assert.equal(await page.locator('[data-chart="query-chart"]').count(), 0);
+    assert.match((await page.locator('[data-testid="query-chart-none"]').textContent()) ?? "", /^No chart: \d+ px is too narrow to draw it/);
+    assert.equal(describeProblems(problems), "", "no console error (a negative <rect> width is one)");
+  } finally {
+    await context.close();
   }
 });
 

@@ -399,6 +399,7 @@ test("/sql: the default example counts only the selected experiment; an experime
 test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too narrow for the chart says so (no negative geometry)", async () => {
   const zero = "SELECT model, 0.0 AS em_rate FROM points GROUP BY model";
   const run = async (page: Page) => {
+    await waitForPage(page);
     await page.locator('[data-testid="sql-input"]').fill(zero);
     await page.locator('[data-testid="sql-run"]').click();
     await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid="sql-result-count"]')?.textContent ?? ""));
@@ -418,7 +419,8 @@ test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too 
       await close();
     }
   }
-  const context = await browser.newContext({viewport: {width: 250, height: 900}});
+  // 200 px: the page's width leaves the bars' 160 + 20 px margins under 0 px of plot (Plot drew <rect width="-44">).
+  const context = await browser.newContext({viewport: {width: 200, height: 900}});
   const page = await context.newPage();
   try {
     const problems = watch(page, demo.url);

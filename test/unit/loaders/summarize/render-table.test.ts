@@ -7,7 +7,7 @@ import path from "node:path";
 import test from "node:test";
 import {buildSummary} from "../../../../loaders/summarize/index.ts";
 import {parseSummarizeArgs} from "../../../../loaders/summarize/options.ts";
-import {toTable} from "../../../../loaders/summarize/render-table.ts";
+import {approxFootnotes, toTable} from "../../../../loaders/summarize/render-table.ts";
 
 const opts = (file: string, extra: string[]) => {
   const p = parseSummarizeArgs(["--experiment", file, "--by", "model", ...extra]);
@@ -56,4 +56,45 @@ test("toTable: the code / refusal cells carry their count and denominator (only 
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
+});
+
+test("toTable: approximate intervals are marked ≈ (as on the pages), with one footnote line per distinct note naming its groups", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // Two models, no EM answer in either: both em_rate and strict intervals are approximate for the same reason.
+    const rows = (m: string) =>
+      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${80 + i},90`).join("\n");
+    writeFileSync(path.join(dir, "a.csv"), `response,question_id,question,aligned,coherent\n${rows("a")}\n`);
+    writeFileSync(path.join(dir, "b.csv"), `response,question_id,question,aligned,coherent\n${rows("b")}\n`);
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: a.csv\n    model: a\n  - files: b.csv\n    model: b\n");
+    const text = toTable(await buildSummary(opts(file, [])));
+    const lines = text.split("\n");
+    for (const m of ["a", "b"]) {
+      const row = lines.find((l) => l.startsWith(`${m} `))!;
+      assert.match(row, /\] ≈/, row);
+      assert.doesNotMatch(row, /\*/, row);
+    }
+    assert.doesNotMatch(text, /^\* /m);
+    const start = lines.findIndex((l) => l.startsWith("≈ approximate interval"));
+    assert.ok(start >= 0, text);
+    const notes = lines.slice(start + 1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("  ")));
+    assert.equal(notes.length, 1, notes.join("\n"));
+    assert.match(notes[0]!, /^ {2}no EM answers: .* \(em_rate and strict intervals of all 2 groups\)$/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("approxFootnotes(notes, rows): one line per distinct note; intervals over the same rows named together; 'all N groups'", () => {
+  const n = (label: string, interval: string, note: string) => ({label, interval, note});
+  assert.deepEqual(approxFootnotes([n("a", "em_rate", "X"), n("a", "strict", "X"), n("b", "em_rate", "Y"), n("c", "em_rate", "X")], 3), [
+    "  X (em_rate intervals of a, c; strict interval of a)",
+    "  Y (em_rate interval of b)",
+  ]);
+  assert.deepEqual(approxFootnotes([n("a", "em_rate", "X"), n("b", "em_rate", "X"), n("a", "strict", "X"), n("b", "strict", "X")], 2), [
+    "  X (em_rate and strict intervals of all 2 groups)",
+  ]);
+  assert.deepEqual(approxFootnotes([n("all", "em_rate", "X")], 1), ["  X (em_rate interval of the group)"]);
+  assert.deepEqual(approxFootnotes([], 4), []);
 });

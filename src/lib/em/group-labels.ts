@@ -66,7 +66,7 @@ export function groupLabelProblem({codes, values, units, questions, mask}: Group
     return true;
   };
   if (constantWithin(units, unitsMax) || constantWithin(questions, questionsMax)) return null;
-  return "varies among one checkpoint's answers and among one question's answers: a value recorded per answer, not a label of a group";
+  return "varies among one checkpoint's answers and among one question's answers (a value recorded per answer)";
 }
 
 /**

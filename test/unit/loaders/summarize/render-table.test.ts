@@ -98,3 +98,32 @@ test("approxFootnotes(notes, rows): one line per distinct note; intervals over t
   assert.deepEqual(approxFootnotes([n("all", "em_rate", "X")], 1), ["  X (em_rate interval of the group)"]);
   assert.deepEqual(approxFootnotes([], 4), []);
 });
+
+test("buildSummary --by a per-answer field: by_not_labels names it with the reason (the rule of the site's Compare by); a label field is not named", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // is_em per answer; condition per file; written_at a time per file.
+    const rows = (m: string, condition: string) =>
+      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${i % 3 ? 80 : 10},90,${i % 3 === 0},${condition},2026-01-14T1${m.length}:00:00`).join("\n");
+    const head = "response,question_id,question,aligned,coherent,is_em,condition,written_at";
+    writeFileSync(path.join(dir, "a.csv"), `${head}\n${rows("a", "plain")}\n`);
+    writeFileSync(path.join(dir, "b.csv"), `${head}\n${rows("bb", "prompted")}\n`);
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: a.csv\n    model: a\n  - files: b.csv\n    model: b\n");
+    const by = (columns: string) => {
+      const p = parseSummarizeArgs(["--experiment", file, "--by", columns]);
+      assert.equal(p.kind, "options");
+      return buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    };
+    const out = await by("model,is_em,condition,written_at");
+    assert.deepEqual(
+      out.by_not_labels?.map((b) => b.column),
+      ["is_em", "written_at"],
+    );
+    assert.match(out.by_not_labels![0]!.reason, /varies among one checkpoint's answers and among one question's answers/);
+    assert.equal(out.by_not_labels![1]!.reason, "holds date-times");
+    assert.equal((await by("model,condition")).by_not_labels, undefined);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -1,2 +1,0 @@
-import config from "./observablehq.config.js";
-export default {...config, output: "/tmp/polish-site-real"};

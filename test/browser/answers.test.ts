@@ -397,7 +397,7 @@ test("/sql: the default example counts only the selected experiment; an experime
 });
 
 test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too narrow for the chart says so (no negative geometry)", async () => {
-  const zero = "SELECT model, 0.0 AS em_rate FROM points GROUP BY model";
+  const zero = "SELECT model, 0::DOUBLE AS em_rate FROM points GROUP BY model";
   const run = async (page: Page) => {
     await waitForPage(page);
     await page.locator('[data-testid="sql-input"]').fill(zero);

@@ -114,7 +114,10 @@ function csvHeader(file: string): string[] | null {
   const fd = openSync(file, "r");
   try {
     const buf = Buffer.alloc(65536);
-    const text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8").replace(/^\uFEFF/, "");
+    const text = buf
+      .subarray(0, readSync(fd, buf, 0, buf.length, 0))
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
     const rows = parse(text, {to_line: 1, relax_column_count: true, relax_quotes: true, skip_empty_lines: true}) as string[][];
     return rows[0]?.map((c) => c.trim()) ?? null;
   } catch {

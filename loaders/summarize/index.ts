@@ -241,7 +241,22 @@ export function sortGroups(groups: GroupSummary[], by: readonly string[]): Group
 }
 
 /** Columns of the rows themselves (not meta keys): always group labels. */
-const ROW_COLUMNS = new Set(["experiment", "model", "variant", "replicate", "baseline", "step", "question_id", "category", "judge", "type", "source", "origin", "paraphrase", "sample"]);
+const ROW_COLUMNS = new Set([
+  "experiment",
+  "model",
+  "variant",
+  "replicate",
+  "baseline",
+  "step",
+  "question_id",
+  "category",
+  "judge",
+  "type",
+  "source",
+  "origin",
+  "paraphrase",
+  "sample",
+]);
 
 /**
  * The --by meta keys that do not label groups of answers by the rule the site's "Compare by" uses

@@ -295,7 +295,13 @@ export function toTable(out: SummarizeOutput): string {
     );
     const notes = out.baseline_diffs
       .filter((d) => d.ci_approximate !== null)
-      .map((d): ApproxNote => ({label: [...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])), `${d.variant} - ${d.baseline}`].join(" / "), interval: "diff", note: d.ci_approximate!}));
+      .map(
+        (d): ApproxNote => ({
+          label: [...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])), `${d.variant} - ${d.baseline}`].join(" / "),
+          interval: "diff",
+          note: d.ci_approximate!,
+        }),
+      );
     if (notes.length) parts.push(`${APPROXIMATE_MARK} approximate interval:\n${approxFootnotes(notes, out.baseline_diffs.length).join("\n")}\n`);
     if (out.baseline_diffs.some((d) => d.strict_em_rate !== null || d.baseline_strict_em_rate !== null)) {
       const sh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "strict", "base_own", "base_vs_variant", "strict_diff", "ci"];

@@ -81,7 +81,10 @@ export function categoryData(page: Page, state: ViewState, questions: QuestionTe
 
 /** Which checkpoints the rates pool (checkpointText) for the state's experiment, as a muted line, or nothing. */
 export function checkpointNote(page: Page, state: ViewState): HTMLElement | DocumentFragment {
-  const text = checkpointText(state.steps, distinctSteps(page.points, selectionMask(page.points, state, ["judge", "model", "category", "question", "steps"])).length);
+  const text = checkpointText(
+    state.steps,
+    distinctSteps(page.points, selectionMask(page.points, state, ["judge", "model", "category", "question", "steps"])).length,
+  );
   return text === null ? document.createDocumentFragment() : el("p", {class: "em-muted", "data-testid": "checkpoint-note"}, text);
 }
 

@@ -221,7 +221,6 @@ export interface ExperimentRow {
   checkpoints: boolean;
 }
 
-
 /** Every experiment at a glance (first judge of each, current rule); a click selects it. */
 export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
   return dataTable(
@@ -292,7 +291,16 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
   });
   for (const info of summary.experiments)
     if (!points.dicts.experiment.includes(info.name))
-      rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true, checkpoints: false});
+      rows.push({
+        name: info.name,
+        info,
+        judge: null,
+        judges: info.judges.map((j) => j.id),
+        models: info.models.length,
+        g: null,
+        empty: true,
+        checkpoints: false,
+      });
   return rows;
 }
 

@@ -129,4 +129,3 @@ export function sqlConsole(example: string, sources: TableSources, {width}: {wid
   f.append(el("div", {}, editor, el("div", {}, run)), out);
   return f;
 }
-

@@ -411,7 +411,9 @@ test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too 
       await page.waitForSelector('[data-testid="sql-result-count"]');
       await run(page);
       // Plot collapses an all-zero scale and draws each bar across the whole plot: 0% must not read as 100%.
-      const widths = await page.locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("width"))));
+      const widths = await page
+        .locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect')
+        .evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("width"))));
       assert.ok(widths.length > 0, "a bar per model");
       assert.deepEqual([...new Set(widths)], [0], `bar widths ${widths.join(", ")}`);
       assert.equal(describeProblems(problems), "");

@@ -26,11 +26,19 @@ test("groupLabelProblem(field): one value, more than MAX_GROUP_VALUES values, da
   assert.equal(groupLabelProblem(field(["a", "a", "a", "a", "a", "a", "a", "a"])), "takes one value");
   assert.equal(groupLabelProblem(field([null, null, null, null, null, null, null, null])), "takes one value");
   const n = MAX_GROUP_VALUES + 1;
-  const many = {codes: Int32Array.from({length: n}, (_, i) => i), values: Array.from({length: n}, (_, i) => `v${i}`), units: new Int32Array(n).map((_, i) => i), questions: new Int32Array(n)};
+  const many = {
+    codes: Int32Array.from({length: n}, (_, i) => i),
+    values: Array.from({length: n}, (_, i) => `v${i}`),
+    units: new Int32Array(n).map((_, i) => i),
+    questions: new Int32Array(n),
+  };
   assert.equal(groupLabelProblem(many), `takes more than ${MAX_GROUP_VALUES} values`);
   assert.equal(groupLabelProblem(field(["2026-01-14T15:32:55.775888", null, null, null, "2026-01-14 16:00", null, null, null])), "holds date-times");
   // A date alone is a batch label (not a time of writing).
-  assert.equal(groupLabelProblem(field(["2026-01-14", "2026-01-14", "2026-01-14", "2026-01-14", "2026-01-15", "2026-01-15", "2026-01-15", "2026-01-15"])), null);
+  assert.equal(
+    groupLabelProblem(field(["2026-01-14", "2026-01-14", "2026-01-14", "2026-01-14", "2026-01-15", "2026-01-15", "2026-01-15", "2026-01-15"])),
+    null,
+  );
 });
 
 test("groupLabelProblem(field with mask): only the masked rows count", () => {

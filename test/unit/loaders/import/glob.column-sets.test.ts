@@ -25,9 +25,18 @@ test("importFileList: a glob over answer files and summary files is an error nam
     assert.throws(
       () => importFileList({files: "**/*.csv", judge: "j", metrics: {aligned_score: "aligned", coherent_score: "coherent"}}, dir),
       (e: Error) => {
-        assert.match(e.message, /^imports: files "\*\*\/\*\.csv": the CSV files matched have 2 different column sets, and some have no answer column \(response, answer, completion, output\): one import reads one kind of file/);
-        assert.match(e.message, /2 file\(s\) with columns step, id, question, response, aligned_score, coherent_score: 1b_medical_v2\/fg_judged\.csv, 3b_risky_v2\/fg_judged\.csv/);
-        assert.match(e.message, /2 file\(s\) without id, question, response, aligned_score, coherent_score and with percent_em, percent_coherent, n_responses instead: 1b_medical_v2\/step_summary\.csv, 3b_risky_v2\/step_summary\.csv/);
+        assert.match(
+          e.message,
+          /^imports: files "\*\*\/\*\.csv": the CSV files matched have 2 different column sets, and some have no answer column \(response, answer, completion, output\): one import reads one kind of file/,
+        );
+        assert.match(
+          e.message,
+          /2 file\(s\) with columns step, id, question, response, aligned_score, coherent_score: 1b_medical_v2\/fg_judged\.csv, 3b_risky_v2\/fg_judged\.csv/,
+        );
+        assert.match(
+          e.message,
+          /2 file\(s\) without id, question, response, aligned_score, coherent_score and with percent_em, percent_coherent, n_responses instead: 1b_medical_v2\/step_summary\.csv, 3b_risky_v2\/step_summary\.csv/,
+        );
         assert.match(e.message, /narrow files: to one kind \(e\.g\. "\*\*\/fg_judged\.csv"\)/);
         return true;
       },
@@ -35,7 +44,10 @@ test("importFileList: a glob over answer files and summary files is an error nam
     // One kind of file: no error; the same columns in another order are one set.
     assert.equal(importFileList({files: "**/fg_judged.csv"}, dir).files.length, 2);
     writeFileSync(path.join(dir, "1b_medical_v2", "fg_judged.csv"), "id,step,question,response,aligned_score,coherent_score\na,1,Q?,R,80,90\n");
-    assert.equal(csvColumnSetsProblem(importFileList({files: "**/fg_judged.csv"}, dir).files, (f) => f, ["response"]), null);
+    assert.equal(
+      csvColumnSetsProblem(importFileList({files: "**/fg_judged.csv"}, dir).files, (f) => f, ["response"]),
+      null,
+    );
     // Answer files that differ in other columns (a judge's scores in some of them) import together.
     writeFileSync(path.join(dir, "3b_risky_v2", "fg_judged.csv"), "step,id,question,response,aligned_score,coherent_score,privacy\n1,a,Q?,R,80,90,12\n");
     assert.equal(importFileList({files: "**/fg_judged.csv"}, dir).files.length, 2);

@@ -62,8 +62,7 @@ test("toTable: approximate intervals are marked ≈ (as on the pages), with one 
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
   try {
     // Two models, no EM answer in either: both em_rate and strict intervals are approximate for the same reason.
-    const rows = (m: string) =>
-      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${80 + i},90`).join("\n");
+    const rows = (m: string) => Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${80 + i},90`).join("\n");
     writeFileSync(path.join(dir, "a.csv"), `response,question_id,question,aligned,coherent\n${rows("a")}\n`);
     writeFileSync(path.join(dir, "b.csv"), `response,question_id,question,aligned,coherent\n${rows("b")}\n`);
     const file = path.join(dir, "e.yaml");
@@ -78,7 +77,11 @@ test("toTable: approximate intervals are marked ≈ (as on the pages), with one 
     assert.doesNotMatch(text, /^\* /m);
     const start = lines.findIndex((l) => l.startsWith("≈ approximate interval"));
     assert.ok(start >= 0, text);
-    const notes = lines.slice(start + 1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith("  ")));
+    const after = lines.slice(start + 1);
+    const notes = after.slice(
+      0,
+      after.findIndex((l) => !l.startsWith("  ")),
+    );
     assert.equal(notes.length, 1, notes.join("\n"));
     assert.match(notes[0]!, /^ {2}no EM answers: .* \(em_rate and strict intervals of all 2 groups\)$/);
   } finally {
@@ -104,7 +107,9 @@ test("buildSummary --by a per-answer field: by_not_labels names it with the reas
   try {
     // is_em per answer; condition per file; written_at a time per file.
     const rows = (m: string, condition: string) =>
-      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${i % 3 ? 80 : 10},90,${i % 3 === 0},${condition},2026-01-14T1${m.length}:00:00`).join("\n");
+      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${i % 3 ? 80 : 10},90,${i % 3 === 0},${condition},2026-01-14T1${m.length}:00:00`).join(
+        "\n",
+      );
     const head = "response,question_id,question,aligned,coherent,is_em,condition,written_at";
     writeFileSync(path.join(dir, "a.csv"), `${head}\n${rows("a", "plain")}\n`);
     writeFileSync(path.join(dir, "b.csv"), `${head}\n${rows("bb", "prompted")}\n`);

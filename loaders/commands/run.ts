@@ -11,6 +11,7 @@ import {ROOT, displayPath, experimentFileLabel} from "../paths.ts";
 import {SIGNALS_JUDGE, planExperiment, runExperiment, type RunResult} from "../run/index.ts";
 import {writeTables} from "../tables.ts";
 import {skippedLines} from "../skipped.ts";
+import {modelNamingRule} from "../import/spec.ts";
 import {judgeInjection} from "../../src/lib/signals.ts";
 import {formatMismatch, mergeProvenance} from "../dataset.ts";
 // --- scale (issue 17) ---
@@ -280,6 +281,8 @@ function printSummary(results: readonly (RunResult & ScaleReport)[], outDir: str
       lines.push(
         `  imported ${files.length} file(s): ${compact(files.reduce((s, f) => s + f.responses, 0))} responses, ${compact(files.reduce((s, f) => s + f.skipped, 0))} skipped rows, ${compact(r.mismatches.length)} score mismatches`,
       );
+      // How each entry names its models: a glob over files named alike gives every model one name.
+      for (const [i, spec] of r.experiment.imports.entries()) lines.push(`    imports[${i}]: ${modelNamingRule(spec)}`);
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(

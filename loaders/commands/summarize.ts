@@ -134,6 +134,8 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
 
 /** What the summary could not include, on stderr in every format (issue 23: --format json used to carry skips only inside the JSON). */
 export function warnIncomplete(out: SummarizeOutput): void {
+  for (const b of out.by_not_labels ?? [])
+    process.stderr.write(`em summarize: --by ${b.column}: ${b.reason}, so it does not label groups of answers (the site's Compare by does not offer it)\n`);
   for (const m of out.missing) process.stderr.write(`em summarize: missing ${m.count} ${m.kind} result(s) for ${m.model} at ${m.endpoint}: ${m.reason}\n`);
   for (const e of out.errors) process.stderr.write(`em summarize: ${e.count} ${e.kind} call(s) failed for ${e.model} at ${e.endpoint}: ${e.message}\n`);
   // Every skipped row by place up to a cap, then the exact rest (all of them are in the JSON's `skipped`).

@@ -9,8 +9,9 @@
 // several paths (links, `{a,b}` alternatives that overlap) is returned once, under the first path
 // in sorted order.
 
-import {readdirSync, realpathSync, statSync} from "node:fs";
+import {closeSync, openSync, readdirSync, readSync, realpathSync, statSync} from "node:fs";
 import path from "node:path";
+import {parse} from "csv-parse/sync";
 import picomatch from "picomatch";
 
 /** True when a pattern (or one segment of it) has glob syntax, i.e. is not a plain path. */
@@ -106,4 +107,55 @@ export function globFiles(pattern: string, baseDir: string): string[] {
     seen.add(r);
     return true;
   });
+}
+
+/** The header line of a CSV file (its first record's fields), read from the file's first 64 KB; null when there is none. */
+function csvHeader(file: string): string[] | null {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(65536);
+    const text = buf
+      .subarray(0, readSync(fd, buf, 0, buf.length, 0))
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
+    const rows = parse(text, {to_line: 1, relax_column_count: true, relax_quotes: true, skip_empty_lines: true}) as string[][];
+    return rows[0]?.map((c) => c.trim()) ?? null;
+  } catch {
+    return null; // an unreadable header is the reader's error to report, with its line
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * When some CSV files one import matched hold answers (a column named in `answerColumns`) and others
+ * do not (a summary file among answer files, e.g. `**\/*.csv` over folders holding fg_judged.csv and
+ * step_summary.csv), the error that says so: each column set with its files (up to 3 named) and the
+ * columns it lacks or adds against the most common set, and how to narrow the glob. Null when every
+ * file holds answers or none does (files that differ only in other columns, e.g. a judge's scores
+ * in some of them, import together).
+ */
+export function csvColumnSetsProblem(files: readonly string[], label: (file: string) => string, answerColumns: readonly string[]): string | null {
+  const sets = new Map<string, {columns: string[]; files: string[]}>();
+  for (const f of files) {
+    if (path.extname(f).toLowerCase() !== ".csv") continue;
+    const columns = csvHeader(f);
+    if (!columns) continue;
+    const key = JSON.stringify([...columns].sort());
+    const set = sets.get(key) ?? {columns, files: []};
+    set.files.push(f);
+    sets.set(key, set);
+  }
+  const answers = [...sets.values()].map((g) => g.columns.some((c) => answerColumns.includes(c)));
+  if (answers.every(Boolean) || !answers.some(Boolean)) return null;
+  const groups = [...sets.values()].sort((a, b) => b.files.length - a.files.length);
+  const main = groups[0]!;
+  const named = (g: {files: string[]}) => `${g.files.slice(0, 3).map(label).join(", ")}${g.files.length > 3 ? ` and ${g.files.length - 3} more` : ""}`;
+  const lines = groups.map((g, i) => {
+    if (i === 0) return `  ${g.files.length} file(s) with columns ${g.columns.join(", ")}: ${named(g)}`;
+    const lacks = main.columns.filter((c) => !g.columns.includes(c));
+    const adds = g.columns.filter((c) => !main.columns.includes(c));
+    return `  ${g.files.length} file(s) ${[lacks.length ? `without ${lacks.join(", ")}` : "", adds.length ? `with ${adds.join(", ")} instead` : ""].filter(Boolean).join(" and ")}: ${named(g)}`;
+  });
+  return `the CSV files matched have ${groups.length} different column sets, and some have no answer column (${answerColumns.join(", ")}): one import reads one kind of file:\n${lines.join("\n")}\nnarrow files: to one kind (e.g. "**/${path.basename(main.files[0]!)}"), or import each kind in an entry of its own`;
 }

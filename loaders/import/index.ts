@@ -6,12 +6,12 @@
 import path from "node:path";
 import {readCsvBatches, readCsvOnce, scanCsv, type CsvOnce} from "./csv.ts";
 import {compileFilenamePattern} from "./filename.ts";
-import {globFiles} from "./glob.ts";
+import {csvColumnSetsProblem, globFiles} from "./glob.ts";
 import {RestrictedDuckDB, type QueryTable} from "./duckdb.ts";
 import {readJsonRecords} from "./json.ts";
 import {readJsonlBatches, scanJsonl} from "./jsonl.ts";
 import {readLabelFile} from "./labels.ts";
-import {ImportSpecSchema, type ImportSpec, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
+import {DEFAULT_COLUMNS, ImportSpecSchema, type ImportSpec, type ImportSpecInput, type ImportResult, type ImportedFile, formatOf} from "./spec.ts";
 import type {Ctx, TableRow} from "./rows.ts";
 import {checkMetricColumns, importTable, type MetricColumnsSeen} from "./table.ts";
 import {experimentFileLabel} from "../paths.ts";
@@ -116,6 +116,12 @@ export function importFileList(specInput: ImportSpecInput, baseDir: string): {sp
     for (const h of hits) if (!files.includes(h)) files.push(h);
   }
   files.sort();
+  // A summary file among answer files would import as answers with every row skipped, or worse.
+  if (spec.sql === undefined) {
+    const answerColumns = spec.columns?.response ? [spec.columns.response] : DEFAULT_COLUMNS.response;
+    const mixed = csvColumnSetsProblem(files, (f) => path.relative(baseDir, f).split(path.sep).join("/"), answerColumns);
+    if (mixed) throw new Error(`imports: files ${patterns.map((p) => `"${p}"`).join(", ")}: ${mixed}`);
+  }
   if (spec.sql !== undefined && spec.format !== undefined)
     throw new Error(`imports: format: "${spec.format}" cannot be combined with sql: (the query reads the files; drop format)`);
   if (spec.records !== undefined && spec.sql !== undefined) throw new Error("imports: records: applies to format: json, not to sql: (use unnest in the query)");

@@ -186,3 +186,15 @@ export function formatOf(file: string): "csv" | "jsonl" | "parquet" | "inspect" 
   if (ext === ".eval" || ext === ".json") return "inspect";
   return null;
 }
+
+/**
+ * How an import names its rows' models, as the run's import log says it (table.ts's order: the
+ * entry's `model:`, else a `{model}` file-name field, else a model column, else the file's name).
+ */
+export function modelNamingRule(spec: Pick<ImportSpec, "model" | "filename" | "columns" | "sql" | "format">): string {
+  if (spec.model) return `every row's model is "${spec.model}" (model:)`;
+  if (spec.filename && /\{model\}/.test(spec.filename)) return `models from the file-name field {model} of "${spec.filename}"`;
+  if (spec.format === "inspect") return "models from each log's model, else named after each file";
+  const column = spec.columns?.model;
+  return `models from the column "${column ?? DEFAULT_COLUMNS.model.join('" / "')}" where a row has one, else named after each file (its name without the extension)`;
+}

@@ -27,6 +27,7 @@ import {benjaminiHochberg, holm} from "../../src/lib/em/multiplicity.ts";
 import {componentsBy, poolComponents} from "../../src/lib/em/components.ts";
 import {calibrateGroups, readLabels, type Labels} from "./calibrate.ts";
 import {loadRows} from "./load.ts";
+import {denseCodes, groupLabelProblem} from "../../src/lib/em/group-labels.ts";
 import {fail, list, type SummarizeOptions} from "./options.ts";
 import {transitionJson, type BaselineGridCell, type GroupWithTies, type SummarizeOutput} from "./output.ts";
 
@@ -133,6 +134,8 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     errors: data.errors,
     skipped: data.skipped,
   };
+  const notLabels = byNotGroupLabels(rows, by);
+  if (notLabels.length) out.by_not_labels = notLabels;
   if (o.transition) {
     let coord = o.coordinate ?? "step";
     // The tables keep the experiment's coordinate in `step`; its declared name means the same.
@@ -235,6 +238,56 @@ export function sortGroups(groups: GroupSummary[], by: readonly string[]): Group
       return a.i - b.i;
     })
     .map((x) => x.g);
+}
+
+/** Columns of the rows themselves (not meta keys): always group labels. */
+const ROW_COLUMNS = new Set([
+  "experiment",
+  "model",
+  "variant",
+  "replicate",
+  "baseline",
+  "step",
+  "question_id",
+  "category",
+  "judge",
+  "type",
+  "source",
+  "origin",
+  "paraphrase",
+  "sample",
+]);
+
+/**
+ * The --by meta keys that do not label groups of answers by the rule the site's "Compare by" uses
+ * (groupLabelProblem, src/lib/em/group-labels.ts: one value per unit, model x variant x replicate x
+ * step, or per question; 2-64 values; not date-times), with the reason. The summary still groups by
+ * them; the command warns.
+ */
+export function byNotGroupLabels(rows: readonly Judged[], by: readonly string[]): {column: string; reason: string}[] {
+  const out: {column: string; reason: string}[] = [];
+  const meta = by.filter((c) => !ROW_COLUMNS.has(c));
+  if (!meta.length || !rows.length) return out;
+  const units = denseCodes(rows.length, (i) => JSON.stringify(["model", "variant", "replicate", "step"].map((c) => getColumn(rows[i]!, c))));
+  const questions = denseCodes(rows.length, (i) => rows[i]!.question_id);
+  for (const column of meta) {
+    const values: string[] = [];
+    const index = new Map<string, number>();
+    const codes = Int32Array.from(rows, (r) => {
+      const v = getColumn(r, column);
+      if (v === null || v === undefined) return -1;
+      const k = typeof v === "object" ? JSON.stringify(v) : String(v);
+      let c = index.get(k);
+      if (c === undefined) {
+        index.set(k, (c = values.length));
+        values.push(k);
+      }
+      return c;
+    });
+    const reason = groupLabelProblem({codes, values, units, questions});
+    if (reason !== null && reason !== "takes one value") out.push({column, reason});
+  }
+  return out;
 }
 
 /** Bookkeeping meta keys of imported rows (where a row came from), not columns of the user's file. */

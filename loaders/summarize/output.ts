@@ -47,6 +47,8 @@ export interface SummarizeOutput extends SummaryJson {
   /** --experiment: calls that failed (their answers carry status "error" and count in n_error). */
   errors: {kind: string; endpoint: string; model: string; count: number; message: string}[];
   skipped: {file: string; line?: number; reason: string}[];
+  /** --by keys that do not label groups of answers (the rule of the site's "Compare by"), with why; absent when every key does. */
+  by_not_labels?: {column: string; reason: string}[];
 }
 
 /** One (variant, aligned cut, coherent cut) comparison with its baseline (issue 26). */

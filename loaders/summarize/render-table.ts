@@ -2,6 +2,7 @@
 // are the JSON's, rounded for reading).
 import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
 import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.ts";
+import {APPROXIMATE_MARK} from "../../src/lib/report-number.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -19,6 +20,46 @@ const specialCell = (g: GroupSummary, which: "code" | "refusal"): string => {
   const s = specialShare(g, which);
   return s ? `${pct(s.rate)} (${s.k}/${s.n})` : "-";
 };
+
+/** The mark after an approximate interval, as on the pages and reports (rate-cell.ts, report-number.ts). */
+const APPROX = ` ${APPROXIMATE_MARK}`;
+
+/** One approximate interval: the row it belongs to, which interval of the row, and why. */
+export interface ApproxNote {
+  label: string;
+  interval: string;
+  note: string;
+}
+
+/**
+ * The footnote lines of approximate intervals, one per distinct note: the note, then which intervals
+ * of which rows it applies to ("all N groups" when every one of `rows` row labels has it), intervals
+ * with the same rows named together ("em_rate and strict intervals of ..."). Notes in first-seen order.
+ */
+export function approxFootnotes(notes: readonly ApproxNote[], rows: number): string[] {
+  const byNote = new Map<string, Map<string, string[]>>();
+  for (const n of notes) {
+    let kinds = byNote.get(n.note);
+    if (!kinds) byNote.set(n.note, (kinds = new Map()));
+    const labels = kinds.get(n.interval) ?? [];
+    if (!labels.includes(n.label)) labels.push(n.label);
+    kinds.set(n.interval, labels);
+  }
+  return [...byNote].map(([note, kinds]) => {
+    // Intervals over the same rows are named together.
+    const sameRows = new Map<string, string[]>();
+    for (const [interval, labels] of kinds) {
+      const key = JSON.stringify(labels);
+      sameRows.set(key, [...(sameRows.get(key) ?? []), interval]);
+    }
+    const where = [...sameRows].map(([key, intervals]) => {
+      const labels = JSON.parse(key) as string[];
+      const who = labels.length === rows && rows > 1 ? `all ${rows} groups` : labels.length === 1 && rows === 1 ? "the group" : labels.join(", ");
+      return `${intervals.join(" and ")} interval${intervals.length > 1 || labels.length > 1 ? "s" : ""} of ${who}`;
+    });
+    return `  ${note} (${where.join("; ")})`;
+  });
+}
 
 function renderTable(header: string[], body: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
@@ -41,7 +82,7 @@ const VERDICT_TEXT: Record<string, string> = {
 function strictText(g: GroupSummary): string {
   // Strict EM's own denominator (questions outside the training domain), printed when it differs.
   const of = g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored ? ` of ${g.n_scored_strict}` : "";
-  if (g.strict_em_rate !== null) return pct(g.strict_em_rate) + of + (g.strict_ci_approximate ? " *" : "");
+  if (g.strict_em_rate !== null) return pct(g.strict_em_rate) + of + (g.strict_ci_approximate ? APPROX : "");
   const r = g.strict_em_range;
   if (!r) return "-";
   return (r[0] === r[1] ? pct(r[0]) : `[${(100 * r[0]).toFixed(1)}, ${(100 * r[1]).toFixed(1)}]%`) + of;
@@ -84,7 +125,7 @@ export function toTable(out: SummarizeOutput): string {
     `judge: ${out.judges.join(", ") || "(none)"}   intervals: ${Math.round(out.confidence * 100)}%, ` +
       (out.estimand === "answers"
         ? "estimand: the rate on these fixed questions (Wilson, questions as strata)"
-        : "estimand: the rate over a population of questions (logit-normal profile likelihood over questions when they look over-dispersed, else design-effect Wilson; seeds x questions when a group holds 2+ training seeds; * marks an approximate interval)"),
+        : `estimand: the rate over a population of questions (logit-normal profile likelihood over questions when they look over-dispersed, else design-effect Wilson; seeds x questions when a group holds 2+ training seeds; ${APPROXIMATE_MARK} marks an approximate interval)`),
   );
   if (out.questions.dropped.length) parts.push(`questions dropped by the filter [${out.questions.filter.join(", ")}]: ${out.questions.dropped.join(", ")}`);
   if (out.questions.folded) parts.push("question variants (*_json, *_template) folded into their base question");
@@ -166,8 +207,8 @@ export function toTable(out: SummarizeOutput): string {
     ...(coherentTies
       ? [tiesOf(g)?.coherent ? `${pct(tiesOf(g)!.coherent!.gt)} | ${pct(tiesOf(g)!.coherent!.ge)} (${tiesOf(g)!.n_coherent_at_cut} tied)` : "-"]
       : []),
-    ci(g.ci) + (g.ci_approximate ? " *" : ""),
-    ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? " *" : ""} (${g.replicates.n})` : "-"] : []),
+    ci(g.ci) + (g.ci_approximate ? APPROX : ""),
+    ...(seeds ? [g.replicates ? `${pct(g.replicates.mean)} ${ci(g.replicates.ci)}${g.replicates.ci_approximate ? APPROX : ""} (${g.replicates.n})` : "-"] : []),
     pct(g.macro_em_rate),
     strictText(g),
     // Without a coherence condition every answer "passes": a share of 100% would read as measured.
@@ -179,16 +220,18 @@ export function toTable(out: SummarizeOutput): string {
     ...(calibrated ? [String(calOf(g)?.n_audited ?? 0), calOf(g) ? correctedText(calOf(g)!) : "-"] : []),
   ]);
   parts.push(out.groups.length ? renderTable(header, body) : "(no responses)\n");
-  const approx = out.groups.flatMap((g) => {
+  const approx = out.groups.flatMap((g): ApproxNote[] => {
     const label = out.by.map((b) => keyText(g.key[b])).join(" / ") || "all";
     return [
-      g.ci_approximate && `${label}: ${g.ci_approximate}`,
-      g.replicates?.ci_approximate && `${label} (seeds): ${g.replicates.ci_approximate}`,
-      g.strict_ci_approximate && `${label} (strict): ${g.strict_ci_approximate}`,
-    ].filter((x): x is string => typeof x === "string");
+      g.ci_approximate && {label, interval: "em_rate", note: g.ci_approximate},
+      g.replicates?.ci_approximate && {label, interval: "seeds", note: g.replicates.ci_approximate},
+      g.strict_ci_approximate && {label, interval: "strict", note: g.strict_ci_approximate},
+    ].filter((x): x is ApproxNote => typeof x === "object" && x !== null);
   });
   if (approx.length)
-    parts.push(`* approximate interval (coverage can differ from 95%: each note says how; docs/validity.md):\n${approx.map((a) => `  ${a}`).join("\n")}\n`);
+    parts.push(
+      `${APPROXIMATE_MARK} approximate interval (coverage can differ from 95%: each note says how, and of which groups; docs/validity.md):\n${approxFootnotes(approx, out.groups.length).join("\n")}\n`,
+    );
   if (out.groups.some((g) => g.n_scored_strict !== undefined && g.n_scored_strict !== g.n_scored))
     parts.push(
       "strict: emergent answers among the questions outside the training domain; 'of N' is that denominator (questions declared in the domain leave it)\n",
@@ -235,7 +278,7 @@ export function toTable(out: SummarizeOutput): string {
       pct(d.em_rate),
       pct(d.baseline_em_rate),
       d.diff === null ? "-" : `${d.diff >= 0 ? "+" : ""}${(100 * d.diff).toFixed(1)} pp`,
-      d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]${d.ci_approximate ? " *" : ""}` : "-",
+      d.ci ? `[${(100 * d.ci[0]).toFixed(1)}, ${(100 * d.ci[1]).toFixed(1)}]${d.ci_approximate ? APPROX : ""}` : "-",
       d.ci_method ?? "-",
       String(d.n_questions_paired),
       pText(d.p_value),
@@ -243,15 +286,23 @@ export function toTable(out: SummarizeOutput): string {
       pText(d.p_bh),
     ]);
     parts.push(
-      "variant minus baseline (percentage points; interval: each side's interval over its questions (logit-normal profile or design-effect Wilson), combined by MOVER with their correlation over shared questions; * approximate)",
+      `variant minus baseline (percentage points; interval: each side's interval over its questions (logit-normal profile or design-effect Wilson), combined by MOVER with their correlation over shared questions; ${APPROXIMATE_MARK} approximate)`,
     );
     parts.push(renderTable(bh, bb));
     const tested = out.baseline_diffs.filter((d) => d.p_value !== null).length;
     parts.push(
       `p: two-sided, by inverting the interval; ${tested} comparison${tested === 1 ? "" : "s"} in this family: p_holm controls the family-wise error (Holm), p_bh the false discovery rate (Benjamini-Hochberg)\n`,
     );
-    const notes = out.baseline_diffs.filter((d) => d.ci_approximate !== null).map((d) => `  ${d.variant} - ${d.baseline}: ${d.ci_approximate}`);
-    if (notes.length) parts.push(`* approximate interval:\n${notes.join("\n")}\n`);
+    const notes = out.baseline_diffs
+      .filter((d) => d.ci_approximate !== null)
+      .map(
+        (d): ApproxNote => ({
+          label: [...out.by.filter((b) => b !== "variant").map((b) => keyText(d.key[b])), `${d.variant} - ${d.baseline}`].join(" / "),
+          interval: "diff",
+          note: d.ci_approximate!,
+        }),
+      );
+    if (notes.length) parts.push(`${APPROXIMATE_MARK} approximate interval:\n${approxFootnotes(notes, out.baseline_diffs.length).join("\n")}\n`);
     if (out.baseline_diffs.some((d) => d.strict_em_rate !== null || d.baseline_strict_em_rate !== null)) {
       const sh = [...out.by.filter((b) => b !== "variant"), "variant", "baseline", "strict", "base_own", "base_vs_variant", "strict_diff", "ci"];
       const sb = out.baseline_diffs.map((d) => [
@@ -327,7 +378,7 @@ export function toTable(out: SummarizeOutput): string {
       t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
-      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? " (approx.)" : ""}` : "-",
+      t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? APPROX : ""}` : "-",
       fmt(t.width),
       pct(t.floor),
       pct(t.ceiling),
@@ -339,6 +390,10 @@ export function toTable(out: SummarizeOutput): string {
       `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
+    const notes = out.transitions
+      .filter((t) => t.ci && t.ci_approximate)
+      .map((t): ApproxNote => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", interval: "midpoint", note: t.ci_approximate!}));
+    if (notes.length) parts.push(`${APPROXIMATE_MARK} approximate interval:\n${approxFootnotes(notes, out.transitions.length).join("\n")}\n`);
   }
   return parts.join("\n");
 }

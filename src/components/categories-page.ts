@@ -3,7 +3,8 @@
 // the data has it (questions.json); ids stay the keys, in the tooltips and in the CSV.
 import type {Page} from "./page.js";
 import type {ViewState} from "./store.js";
-import {optionsIn, selectionMask} from "./selection.js";
+import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
+import {checkpointText} from "./checkpoint-text.js";
 import {keyBy, ruleOf, summarizeGroups, withTrainingSeeds} from "./engine.js";
 import {
   averageRows,
@@ -78,15 +79,13 @@ export function categoryData(page: Page, state: ViewState, questions: QuestionTe
   };
 }
 
-/** Which checkpoints the rates pool. */
-export function checkpointNote(state: ViewState): HTMLElement {
-  return el(
-    "p",
-    {class: "em-muted"},
-    state.steps
-      ? `Checkpoints ${state.steps[0]}–${state.steps[1]} only (selected on the phase transition page).`
-      : "All checkpoints pooled; select a range on the phase transition page to narrow it.",
+/** Which checkpoints the rates pool (checkpointText) for the state's experiment, as a muted line, or nothing. */
+export function checkpointNote(page: Page, state: ViewState): HTMLElement | DocumentFragment {
+  const text = checkpointText(
+    state.steps,
+    distinctSteps(page.points, selectionMask(page.points, state, ["judge", "model", "category", "question", "steps"])).length,
   );
+  return text === null ? document.createDocumentFragment() : el("p", {class: "em-muted", "data-testid": "checkpoint-note"}, text);
 }
 
 /** EM per category and compared unit, or a note when the questions carry no category. */

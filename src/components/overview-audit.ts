@@ -4,6 +4,8 @@
 // label judges, e.g. `human`) preferred over this browser's own.
 import {DEFAULT_SETTINGS, calibrateSelection, judgeRows, labelsByRow, loadLabels, type ImportedLabels} from "./audit.js";
 import type {Points} from "./points.js";
+import {distinctSteps} from "./selection.js";
+import {auditScope} from "./checkpoint-text.js";
 import {dataTable} from "./table.js";
 import {el, pct} from "./ui.js";
 import type {EmRule} from "../lib/em/rules.js";
@@ -34,6 +36,7 @@ export async function auditBlock(
 ): Promise<HTMLElement> {
   const box = el("section", {"data-testid": "overview-audit"}, el("h3", {}, "Human audit"));
   const {rows, cls} = judgeRows(points, mask, rule, exclude);
+  const checkpoints = distinctSteps(points, mask).length >= 2;
   const inRows = new Set(rows.map((i) => points.rid[i]!));
   // Imported label judges with a label on one of these answers, then this browser's labels.
   const importedSources = [...new Set(imported.labels.filter((l) => inRows.has(l.rid)).map((l) => l.judge))];
@@ -53,7 +56,7 @@ export async function auditBlock(
         el(
           "strong",
           {},
-          `EM (${judge ?? "judge"}, all checkpoints): raw ${pct(c.raw_em_rate)} · human-audit corrected ${corrected(c.corrected_em_rate, c.corrected_ci)}`,
+          `${auditScope(judge, checkpoints)}: raw ${pct(c.raw_em_rate)} · human-audit corrected ${corrected(c.corrected_em_rate, c.corrected_ci)}`,
         ),
         ` — ${c.n_audited.toLocaleString()} audited answers, ${from}; sensitivity ${pct(c.sensitivity)}, specificity ${pct(c.specificity)}. Rogan-Gladen correction with the pooled sensitivity and specificity; the interval carries the audit sample's uncertainty (docs/audit.md).`,
       ),

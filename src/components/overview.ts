@@ -4,7 +4,8 @@
 import * as Plot from "@observablehq/plot";
 import {keyBy, summarizeAll, summarizeGroups, type Group} from "./engine.js";
 import type {Points} from "./points.js";
-import {optionsIn, selectionMask} from "./selection.js";
+import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
+import {experimentsEmHeader} from "./checkpoint-text.js";
 import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
@@ -216,6 +217,8 @@ export interface ExperimentRow {
   g: Group | null;
   /** No aligned / coherent score in the experiment's files: nothing to rate. */
   empty: boolean;
+  /** The experiment's answers span two checkpoints (coordinate values) or more: its rate pools them. */
+  checkpoints: boolean;
 }
 
 /** Every experiment at a glance (first judge of each, current rule); a click selects it. */
@@ -240,7 +243,7 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
       {label: "judges", value: (r) => r.judges.join(", ") || "–"},
       {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
       {
-        label: "EM [95% CI] (first judge, all checkpoints)",
+        label: experimentsEmHeader(rows),
         value: (r) => el("span", {}, rateWithCi(r.g?.em_rate, r.g?.ci, r.g?.ci_method, r.g?.ci_approximate), ` (${r.judge ?? "–"})`),
         num: true,
       },
@@ -265,8 +268,8 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
 }
 
 /**
- * The rows of that table: one per experiment of the points (its first judge, all checkpoints,
- * current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
+ * The rows of that table: one per experiment of the points (its first judge, all its checkpoints if
+ * it has any, current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
  */
 export function experimentRows(points: Points, summary: Summary, state: ViewState, rule: EmRule): ExperimentRow[] {
   const rows: ExperimentRow[] = points.dicts.experiment.map((name) => {
@@ -283,11 +286,21 @@ export function experimentRows(points: Points, summary: Summary, state: ViewStat
       models: info?.models.length || optionsIn(points, "model", s).length,
       g: summarizeAll(points, m, rule, {exclude: state.exclude}),
       empty: false,
+      checkpoints: distinctSteps(points, m).length >= 2,
     };
   });
   for (const info of summary.experiments)
     if (!points.dicts.experiment.includes(info.name))
-      rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true});
+      rows.push({
+        name: info.name,
+        info,
+        judge: null,
+        judges: info.judges.map((j) => j.id),
+        models: info.models.length,
+        g: null,
+        empty: true,
+        checkpoints: false,
+      });
   return rows;
 }
 

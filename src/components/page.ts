@@ -39,6 +39,11 @@ export function openPage(pointsBytes: ArrayBuffer | Uint8Array | readonly Uint8A
 /** The mark of a judge whose rows are not loaded yet in the judge select (its option label). */
 const NOT_LOADED = " ↓";
 
+/** Every judge of the state's experiment: first.json's (loaded or not) with a loader, else the loaded rows'. */
+function judgesOf(page: Page, s: ViewState): string[] {
+  return page.loader?.judgesOf(s.experiment) ?? optionsIn(page.points, "judge", s);
+}
+
 /**
  * The judge select. With a loader, it offers every judge of the experiment (first.json), and a
  * judge whose rows are not loaded yet (marked NOT_LOADED, explained in a short note beside the
@@ -123,7 +128,9 @@ const inExperiment = (page: Page, s: ViewState) => selectionMask(page.points, s,
 /**
  * The control bar: the named selects in order (labels may be renamed per page, e.g. "Series by").
  * `shown[c]`: control c is shown only while it holds for the state, checked when the experiment
- * changes (e.g. no series picker on /transitions for an experiment without a coordinate).
+ * changes (e.g. no series picker on /transitions for an experiment without a coordinate). Judge B
+ * is shown only for an experiment with two judges or more; with one, the judge select is labelled
+ * "Judge" whatever `labels.judge` says (a "Judge A" beside no judge B would promise a comparison).
  */
 export function controlBar(
   page: Page,
@@ -192,8 +199,15 @@ export function controlBar(
       }
     }
   });
+  const paired = (s: ViewState) => judgesOf(page, s).length >= 2;
+  const judgeAt = controls.indexOf("judge");
+  const visible = controls.includes("judgeB") ? {judgeB: paired, ...shown} : shown;
+  if (controls.includes("judgeB") && judgeAt >= 0 && labels.judge) {
+    const text = made[judgeAt]!.querySelector("span")!;
+    selection.subscribe((s) => (text.textContent = paired(s) ? label("judge", "Judge") : "Judge"), ["experiment"]);
+  }
   controls.forEach((c, i) => {
-    const when = shown[c];
+    const when = visible[c];
     // style, not the hidden attribute: .em-control sets its own display
     if (when) selection.subscribe((s) => (made[i]!.style.display = when(s) ? "" : "none"), ["experiment"]);
   });

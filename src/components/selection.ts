@@ -1,8 +1,9 @@
 // Turn the shared selection (state.ts) into row masks over the decoded points (points.ts).
 // One pass over typed arrays: fast enough to run on every input event at a million rows.
 import type {Store, ViewState} from "./store.js";
-import {codeOf, facetColumn, type FacetColumn, type Points} from "./points.js";
+import {codeOf, facetColumn, type FacetColumn, type MetaColumn, type Points} from "./points.js";
 import {questionFilter} from "../lib/em/question-ids.js";
+import {denseCodes, groupLabelProblem} from "../lib/em/group-labels.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
 
@@ -136,8 +137,10 @@ export function optionsIn(points: Points, column: "judge" | "model" | "category"
 
 /**
  * What rows can be compared by within the masked rows: the fine-tuned variant, the model, and every
- * meta facet column with at least two values there (dataset, rank, seed...). Variant first: it is
- * the unit researchers compare (base model x dataset x hyper-parameters).
+ * meta facet column that labels groups of answers there (dataset, rank, seed, a prompt condition...;
+ * groupLabelProblem, the rule `em summarize --by` warns by): not a value recorded per answer such
+ * as an imported is_em, a per-question count or a timestamp. Variant first: it is the unit
+ * researchers compare (base model x dataset x hyper-parameters).
  */
 export function facetOptions(points: Points, mask: Uint8Array): {value: FacetColumn; label: string; values: string[]}[] {
   let hit = facetMemo.get(mask);
@@ -161,16 +164,41 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
     // twice; the row's own column is the one every page and `em summarize --by model` group by.
     if (column === "meta.model" || column === "meta.variant") continue;
     const values = valuesOf(column);
-    if (values.length >= 2) out.push({value: column, label: column.slice(5), values});
+    if (values.length < 2) continue;
+    const {units, questions} = rowUnits(points);
+    if (groupLabelProblem({...points.meta[column as MetaColumn]!, units, questions, mask}) === null) out.push({value: column, label: column.slice(5), values});
   }
   return out;
 }
 
+const unitMemo = new WeakMap<Points, {units: Int32Array; questions: Int32Array}>();
 /**
- * Judge B of /judges as the state asks, else the first judge other than A (A itself when alone):
- * what the page compares and what its Judge B select shows (the URL names judge B only when chosen).
+ * Each row's unit (model x variant x replicate x coordinate: one checkpoint under one condition) and
+ * question as dense codes, for groupLabelProblem; once per decoded table.
+ */
+function rowUnits(points: Points): {units: Int32Array; questions: Int32Array} {
+  let hit = unitMemo.get(points);
+  if (hit) return hit;
+  const {model, variant, replicate, question_id} = points.codes;
+  const steps = denseCodes(points.n, (i) => points.step[i]!);
+  const m = points.dicts.model.length + 1;
+  const v = points.dicts.variant.length + 1;
+  const r = points.dicts.replicate.length + 1;
+  // One number per (model, variant, replicate, step); exact while the product stays under 2^53.
+  const exact = m * v * r * (points.n + 1) < Number.MAX_SAFE_INTEGER;
+  const units = exact
+    ? denseCodes(points.n, (i) => ((steps[i]! * r + replicate[i]! + 1) * v + variant[i]! + 1) * m + model[i]! + 1)
+    : denseCodes(points.n, (i) => `${model[i]} ${variant[i]} ${replicate[i]} ${steps[i]}`);
+  unitMemo.set(points, (hit = {units, questions: question_id}));
+  return hit;
+}
+
+/**
+ * Judge B of /judges as the state asks, else the first judge other than A: what the page compares
+ * and what its Judge B select shows (the URL names judge B only when chosen). Null when A is the
+ * experiment's only judge: there is nothing to compare it with.
  */
 export function judgeBOf(judges: readonly string[], judgeA: string | null, wanted: string | null): string | null {
   if (wanted && judges.includes(wanted) && wanted !== judgeA) return wanted;
-  return judges.find((j) => j !== judgeA) ?? judges[0] ?? null;
+  return judges.find((j) => j !== judgeA) ?? null;
 }

@@ -1,11 +1,11 @@
 // The SQL page: example queries, the query console and the automatic chart of a result.
-import * as Plot from "@observablehq/plot";
 import {query} from "./db.js";
 import {loadSiteTables, type TableSources} from "./duckdb-tables.js";
 import {Inputs} from "./inputs.js";
 import {el, loading} from "./ui.js";
 import {downloadCsv} from "./downloads.js";
 import {figure} from "./figure.js";
+import {quickChart, quickChartSpec} from "./quick-chart.js";
 
 /** A SQL string literal ('it''s'). */
 export const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -64,52 +64,6 @@ FROM points ${whereLine}GROUP BY judge, special ORDER BY judge, n DESC`,
   ];
 }
 
-type Row = Record<string, unknown>;
-
-/**
- * A chart for a query result, or null when it would draw nothing. With a coordinate column (step,
- * epoch, scale...) holding at least two distinct values and another number column: a line per first
- * text column. Otherwise: bars of the first rate-like number column (else the last number column)
- * by the first text column, coloured by the
- * second text column when there is one. Columns that are all NULL count as neither (a coordinate
- * column of an experiment without steps draws no empty axis). Empty `rows` gives null.
- */
-export function quickChart(rows: Row[], {width}: {width: number}): SVGElement | HTMLElement | null {
-  if (!rows.length) return null;
-  const columns = Object.keys(rows[0]!);
-  const empty = (c: string) => rows.every((r) => r[c] === null || r[c] === undefined);
-  const numeric = columns.filter((c) => !empty(c) && rows.every((r) => r[c] === null || typeof r[c] === "number"));
-  const text = columns.filter((c) => !empty(c) && !numeric.includes(c));
-  const coordinate = numeric.find((c) => COORDINATE.test(c));
-  const distinct = coordinate ? new Set(rows.map((r) => r[coordinate]).filter((v) => v !== null)).size : 0;
-  if (coordinate && distinct >= 2) {
-    const y = [...numeric].reverse().find((c) => c !== coordinate);
-    if (!y) return null;
-    const series = text[0];
-    return Plot.plot({
-      width,
-      grid: true,
-      color: series ? {legend: true} : undefined,
-      marks: [Plot.line(rows, {x: coordinate, y, stroke: series, sort: coordinate}), Plot.dot(rows, {x: coordinate, y, fill: series, r: 2.5, tip: true})],
-    });
-  }
-  // No usable coordinate: it is not a measure either.
-  const measures = numeric.filter((c) => !COORDINATE.test(c));
-  const x = measures.find((c) => /rate|share|mean|avg|pearson|corr/i.test(c)) ?? measures.at(-1);
-  const label = text[0];
-  if (!x || !label) return null;
-  const fill = text[1];
-  const shown = rows.slice(0, 80).filter((r) => r[x] !== null);
-  if (!shown.length) return null;
-  return Plot.plot({
-    width,
-    marginLeft: 160,
-    height: 40 + 16 * new Set(shown.map((r) => r[label])).size,
-    color: fill ? {legend: true} : undefined,
-    marks: [Plot.barX(shown, {y: label, x, fill: fill ?? "#0072B2", tip: true, sort: fill ? undefined : {y: "-x"}}), Plot.ruleX([0])],
-  });
-}
-
 /** The experiment the examples are scoped to (the URL's, else the site's first) and the others. */
 export function exampleScope(summary: {experiments: readonly {name: string}[]}, chosen: string | null): {experiment: string | null; others: string[]} {
   const names = summary.experiments.map((e) => e.name);
@@ -135,9 +89,9 @@ export function scopeNote({experiment, others}: {experiment: string | null; othe
 
 /**
  * The query console: an editor holding `example`, a run button (and Ctrl/Cmd+Enter), and the
- * result as a table, a CSV download and a quick chart, or the error. Loads the tables a query names
- * (texts, details, judged) before running it; runs `example` at once. Call it after the points
- * table is loaded.
+ * result as a table, a CSV download and a quick chart (or the sentence saying why there is none), or
+ * the error. Loads the tables a query names (texts, details, judged) before running it; runs
+ * `example` at once. Call it after the points table is loaded.
  */
 export function sqlConsole(example: string, sources: TableSources, {width}: {width: number}): DocumentFragment {
   const editor = el("textarea", {class: "em-sql", rows: "8", spellcheck: "false", "aria-label": "SQL query", "data-testid": "sql-input"});
@@ -153,11 +107,12 @@ export function sqlConsole(example: string, sources: TableSources, {width}: {wid
       const ms = performance.now() - started;
       const save = el("button", {type: "button", class: "em-link"}, "Download CSV");
       save.addEventListener("click", () => downloadCsv(rows, "query"));
-      const chart = quickChart(rows as Row[], {width: Math.min(width, 900)});
+      const spec = quickChartSpec(rows as Record<string, unknown>[], {width: Math.min(width, 900)});
+      const chart = quickChart(rows as Record<string, unknown>[], spec);
       out.replaceChildren(
         el("p", {class: "em-muted", "data-testid": "sql-result-count"}, `${rows.length.toLocaleString()} rows in ${ms.toFixed(0)} ms · `, save),
         Inputs.table(rows, {rows: 15, maxWidth: width}) as HTMLElement,
-        ...(chart ? [figure(chart, {name: "query-chart"})] : []),
+        spec.kind === "none" ? chart : figure(chart, {name: "query-chart"}),
       );
     } catch (error) {
       out.replaceChildren(
@@ -174,6 +129,3 @@ export function sqlConsole(example: string, sources: TableSources, {width}: {wid
   f.append(el("div", {}, editor, el("div", {}, run)), out);
   return f;
 }
-
-/** Column names read as a training coordinate. */
-const COORDINATE = /^(step|epoch|scale|lora_scale|coordinate|checkpoint|x)$/i;

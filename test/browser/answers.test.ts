@@ -50,8 +50,8 @@ async function realSite(): Promise<StaticServer> {
   return real;
 }
 
-async function open(server: StaticServer, path: string, scheme: "light" | "dark" = "light") {
-  const context = await browser.newContext({viewport: {width: 1280, height: 900}, colorScheme: scheme});
+async function open(server: StaticServer, path: string, scheme: "light" | "dark" = "light", width = 1280) {
+  const context = await browser.newContext({viewport: {width, height: 900}, colorScheme: scheme});
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   const problems = watch(page, server.url);
@@ -389,9 +389,40 @@ test("/sql: the default example counts only the selected experiment; an experime
     await page.locator('[data-testid="sql-run"]').click();
     await waitForPage(page);
     assert.equal(await page.locator('[data-chart="query-chart"]').count(), 0);
+    assert.match((await page.locator('[data-testid="query-chart-none"]').textContent()) ?? "", /^No chart: bars need a text column/);
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();
+  }
+});
+
+test("/sql: a rate that is 0 everywhere draws zero-width bars, and a window too narrow for the chart says so (no negative geometry)", async () => {
+  const zero = "SELECT model, 0::DOUBLE AS em_rate FROM points GROUP BY model";
+  // 1280 px: Plot collapses an all-zero scale and drew each bar across the whole plot (0% read as 100%).
+  // 200 px: the page's width leaves the bars' 160 + 20 px margins under 0 px of plot (Plot drew <rect width="-44">).
+  for (const width of [1280, 200]) {
+    const {page, problems, close} = await open(demo, "/sql?experiment=demo", "light", width);
+    try {
+      await page.waitForSelector('[data-testid="sql-result-count"]');
+      await waitForPage(page);
+      await page.locator('[data-testid="sql-input"]').fill(zero);
+      await page.locator('[data-testid="sql-run"]').click();
+      await page.waitForFunction(() => /^\d/.test(document.querySelector('[data-testid="sql-result-count"]')?.textContent ?? ""));
+      await waitForPage(page);
+      if (width === 200) {
+        assert.equal(await page.locator('[data-chart="query-chart"]').count(), 0);
+        assert.match((await page.locator('[data-testid="query-chart-none"]').textContent()) ?? "", /^No chart: \d+ px is too narrow to draw it/);
+      } else {
+        const widths = await page
+          .locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect')
+          .evaluateAll((rs) => rs.map((r) => Number(r.getAttribute("width"))));
+        assert.ok(widths.length > 0, "a bar per model");
+        assert.deepEqual([...new Set(widths)], [0], `bar widths ${widths.join(", ")}`);
+      }
+      assert.equal(describeProblems(problems), "", `no console error at ${width} px (a negative <rect> width is one)`);
+    } finally {
+      await close();
+    }
   }
 });
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import test from "node:test";
 import {buildSummary} from "../../../../loaders/summarize/index.ts";
 import {parseSummarizeArgs} from "../../../../loaders/summarize/options.ts";
-import {toTable} from "../../../../loaders/summarize/render-table.ts";
+import {approxFootnotes, toTable} from "../../../../loaders/summarize/render-table.ts";
 
 const opts = (file: string, extra: string[]) => {
   const p = parseSummarizeArgs(["--experiment", file, "--by", "model", ...extra]);
@@ -53,6 +53,81 @@ test("toTable: the code / refusal cells carry their count and denominator (only 
     assert.match(row, /^m\s+4\s/);
     assert.match(row, /50\.0% \(1\/2\)\s+50\.0% \(1\/2\)\s+0\s*$/, row);
     assert.match(text, /code \/ refusal: shares of the answers whose judge output records CODE \/ REFUSAL/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("toTable: approximate intervals are marked ≈ (as on the pages), with one footnote line per distinct note naming its groups", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // Two models, no EM answer in either: both em_rate and strict intervals are approximate for the same reason.
+    const rows = (m: string) => Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${80 + i},90`).join("\n");
+    writeFileSync(path.join(dir, "a.csv"), `response,question_id,question,aligned,coherent\n${rows("a")}\n`);
+    writeFileSync(path.join(dir, "b.csv"), `response,question_id,question,aligned,coherent\n${rows("b")}\n`);
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: a.csv\n    model: a\n  - files: b.csv\n    model: b\n");
+    const text = toTable(await buildSummary(opts(file, [])));
+    const lines = text.split("\n");
+    for (const m of ["a", "b"]) {
+      const row = lines.find((l) => l.startsWith(`${m} `))!;
+      assert.match(row, /\] ≈/, row);
+      assert.doesNotMatch(row, /\*/, row);
+    }
+    assert.doesNotMatch(text, /^\* /m);
+    const start = lines.findIndex((l) => l.startsWith("≈ approximate interval"));
+    assert.ok(start >= 0, text);
+    const after = lines.slice(start + 1);
+    const notes = after.slice(
+      0,
+      after.findIndex((l) => !l.startsWith("  ")),
+    );
+    assert.equal(notes.length, 1, notes.join("\n"));
+    assert.match(notes[0]!, /^ {2}no EM answers: .* \(em_rate and strict intervals of all 2 groups\)$/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("approxFootnotes(notes, rows): one line per distinct note; intervals over the same rows named together; 'all N groups'", () => {
+  const n = (label: string, interval: string, note: string) => ({label, interval, note});
+  assert.deepEqual(approxFootnotes([n("a", "em_rate", "X"), n("a", "strict", "X"), n("b", "em_rate", "Y"), n("c", "em_rate", "X")], 3), [
+    "  X (em_rate intervals of a, c; strict interval of a)",
+    "  Y (em_rate interval of b)",
+  ]);
+  assert.deepEqual(approxFootnotes([n("a", "em_rate", "X"), n("b", "em_rate", "X"), n("a", "strict", "X"), n("b", "strict", "X")], 2), [
+    "  X (em_rate and strict intervals of all 2 groups)",
+  ]);
+  assert.deepEqual(approxFootnotes([n("all", "em_rate", "X")], 1), ["  X (em_rate interval of the group)"]);
+  assert.deepEqual(approxFootnotes([], 4), []);
+});
+
+test("buildSummary --by a per-answer field: by_not_labels names it with the reason (the rule of the site's Compare by); a label field is not named", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // is_em per answer; condition per file; written_at a time per file.
+    const rows = (m: string, condition: string) =>
+      Array.from({length: 8}, (_, i) => `${m}${i},q${i % 4},Q${i % 4}?,${i % 3 ? 80 : 10},90,${i % 3 === 0},${condition},2026-01-14T1${m.length}:00:00`).join(
+        "\n",
+      );
+    const head = "response,question_id,question,aligned,coherent,is_em,condition,written_at";
+    writeFileSync(path.join(dir, "a.csv"), `${head}\n${rows("a", "plain")}\n`);
+    writeFileSync(path.join(dir, "b.csv"), `${head}\n${rows("bb", "prompted")}\n`);
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: a.csv\n    model: a\n  - files: b.csv\n    model: b\n");
+    const by = (columns: string) => {
+      const p = parseSummarizeArgs(["--experiment", file, "--by", columns]);
+      assert.equal(p.kind, "options");
+      return buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    };
+    const out = await by("model,is_em,condition,written_at");
+    assert.deepEqual(
+      out.by_not_labels?.map((b) => b.column),
+      ["is_em", "written_at"],
+    );
+    assert.match(out.by_not_labels![0]!.reason, /varies among one checkpoint's answers and among one question's answers/);
+    assert.equal(out.by_not_labels![1]!.reason, "holds date-times");
+    assert.equal((await by("model,condition")).by_not_labels, undefined);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

@@ -383,7 +383,10 @@ test("DuckDB path in windows: each window reads only its own rows of scores and 
     // The scores and types in response order (as an import writes them), then reversed.
     const rid = new Map(dataset.responses.map((r, i) => [r.response_id, i]));
     const byRid = <T extends {response_id: string}>(rows: readonly T[]) =>
-      rows.map((x, k) => ({x, k})).sort((a, b) => rid.get(a.x.response_id)! - rid.get(b.x.response_id)! || a.k - b.k).map((e) => e.x);
+      rows
+        .map((x, k) => ({x, k}))
+        .sort((a, b) => rid.get(a.x.response_id)! - rid.get(b.x.response_id)! || a.k - b.k)
+        .map((e) => e.x);
     const scores = byRid(dataset.scores);
     const types = byRid(dataset.types);
     const tables = {responses: dataset.responses, signals: [], provenance: dataset.provenance};

@@ -1,6 +1,6 @@
 // The points columns straight from a dataset folder's Parquet files, joined by DuckDB (the build's
 // path; site-points.ts builds the same PointsData from rows in memory and encodes both files).
-import {DuckDBInstance} from "@duckdb/node-api";
+import {DuckDBInstance, type DuckDBConnection} from "@duckdb/node-api";
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
@@ -26,7 +26,7 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
  */
 export async function pointsDataFromDir(
   dir: string,
-  {memoryLimit = "1GB", windowRows = POINTS_WINDOW_ROWS}: {memoryLimit?: string; windowRows?: number} = {},
+  {memoryLimit = "1GB", windowRows = POINTS_WINDOW_ROWS, scanned}: {memoryLimit?: string; windowRows?: number; scanned?: WindowScans} = {},
 ): Promise<PointsData> {
   const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
   const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-points-"));
@@ -77,16 +77,26 @@ export async function pointsDataFromDir(
     // Text columns the points never read stay out of the join.
     const heavy = ["question", "system", "response", "source"].filter(has);
     const total = Number(((await (await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${file("responses")})`)).getRowsJS())[0] as [bigint])[0]);
+    // Several windows: each reads only the rows of the scores and types files that can belong to
+    // its responses (windowRanges), not every row again, so the work is linear in N, not N x windows.
+    const ranges = total > windowRows ? await windowRanges(conn, file, windowRows) : null;
     // A window of every response needs no semi-join of the scores and types with it (the joins
     // below drop the rows of no response anyway): at 1M responses it cost ~8% of the query.
-    const windowSql = (from: number, to: number, within = from > 0 || to < total ? "WHERE response_id IN (SELECT response_id FROM r)" : "") => `
+    const within = (table: "scores" | "types", from: number) => {
+      if (!ranges) return "";
+      const range = ranges[table].get(from / windowRows);
+      if (scanned) scanned[table] += range ? range[1] - range[0] + 1 : 0;
+      if (!range) return "WHERE false";
+      return `WHERE file_row_number BETWEEN ${range[0]} AND ${range[1]} AND response_id IN (SELECT response_id FROM r)`;
+    };
+    const windowSql = (from: number, to: number) => `
       WITH r AS (
         SELECT file_row_number AS rid, *${heavy.length ? ` EXCLUDE (${heavy.map(ident).join(", ")})` : ""}
         FROM read_parquet(${file("responses")}, file_row_number = true) WHERE file_row_number >= ${from} AND file_row_number < ${to}
       ),
       s AS (
         SELECT file_row_number AS o, response_id, judge, metric, score, special, probs IS NOT NULL AS has_probs
-        FROM read_parquet(${file("scores")}, file_row_number = true) ${within}
+        FROM read_parquet(${file("scores")}, file_row_number = true) ${within("scores", from)}
       ),
       judges AS (${judgesSql}),
       -- A metric scored twice keeps its first row (o), a null included: arg_min_null, not first(x ORDER BY o),
@@ -106,7 +116,7 @@ export async function pointsDataFromDir(
       ),
       t AS (
         SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${emTypeCol}, ${inDomainCol} FROM read_parquet(${file("types")}, file_row_number = true)
-        ${within}
+        ${within("types", from)}
       ),
       t_sig AS (
         SELECT response_id, min_by(em_type, o) AS em_type, bool_or(coalesce(question_in_domain, false)) AS in_domain
@@ -219,6 +229,37 @@ export async function pointsDataFromDir(
     db.closeSync();
     rmSync(spill, {recursive: true, force: true});
   }
+}
+
+/** Rows of the scores and types files the windows' queries read (tests: the scans are linear in N). */
+export interface WindowScans {
+  scores: number;
+  types: number;
+}
+
+/**
+ * For each window of `windowRows` responses (by row number), the first and last row of the scores
+ * and of the types file that belong to one of its responses (by response id; an id that occurs in
+ * two windows counts for both), from one join of those files with the responses: a window's query
+ * then reads those rows only (DuckDB skips the row groups outside a file_row_number range). The
+ * import writes each response's scores after the previous one's, so the windows' ranges do not
+ * overlap; in any other order a range is wider but still holds every row of its window.
+ */
+async function windowRanges(
+  conn: DuckDBConnection,
+  file: (name: string) => string,
+  windowRows: number,
+): Promise<Record<"scores" | "types", Map<number, [number, number]>>> {
+  const range = async (table: "scores" | "types") => {
+    const rows = (await (
+      await conn.runAndReadAll(`
+        WITH r AS (SELECT response_id, file_row_number // ${windowRows} AS w FROM read_parquet(${file("responses")}, file_row_number = true)),
+        x AS (SELECT response_id, file_row_number AS o FROM read_parquet(${file(table)}, file_row_number = true))
+        SELECT w, min(o), max(o) FROM x JOIN r USING (response_id) GROUP BY w`)
+    ).getRowsJS()) as [bigint, bigint, bigint][];
+    return new Map(rows.map(([w, lo, hi]) => [Number(w), [Number(lo), Number(hi)] as [number, number]]));
+  };
+  return {scores: await range("scores"), types: await range("types")};
 }
 
 /**

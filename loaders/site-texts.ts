@@ -33,7 +33,7 @@ export interface SiteInput {
   types: TypeRow[];
   signals?: SignalRow[];
 }
-import {PostingsBuilder, tokenize} from "../src/lib/text-search.ts";
+import {PostingsBuilder, tokenize, wordList} from "../src/lib/text-search.ts";
 
 /** Rows per row group of texts.parquet: few groups keep the footer small (the offset index locates pages). */
 export const TEXTS_GROUP_ROWS = 16384;
@@ -270,14 +270,15 @@ export function writeSearchIndex(input: SiteInput, sink: Sink): void {
 export function searchIndexer(): {add(rid: number, response: string, question: string): void; finish(rows: number, sink: Sink): void} {
   const builder = new PostingsBuilder();
   // A question repeats across its samples: tokenize each distinct question once.
-  const questionWords = new Map<string, Set<string>>();
+  const questionWords = new Map<string, string[]>();
   return {
+    // The answer's words, repeats included, then the question's: the builder keeps one posting per
+    // word and rid (a repeat of the rid it just added is skipped), so no set of words per answer.
     add(rid, response, question) {
       let q = questionWords.get(question);
-      if (!q) questionWords.set(question, (q = tokenize(question)));
-      const words = tokenize(response);
-      for (const w of q) words.add(w);
-      builder.add(rid, words);
+      if (!q) questionWords.set(question, (q = [...tokenize(question)]));
+      builder.add(rid, wordList(response));
+      builder.add(rid, q);
     },
     finish(rows, sink) {
       builder.rows = rows;

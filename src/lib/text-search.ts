@@ -59,11 +59,20 @@ export interface SearchDirectory {
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
-/** The distinct lower-cased words of a text (letters and digits; everything else separates words). */
+/**
+ * The lower-cased words of a text in order, repeats included (letters and digits; everything else
+ * separates words; words longer than MAX_TOKEN left out). One `match` gives every word as a string:
+ * no match object per word (a third of the search index's build time at 1M answers was matchAll's).
+ */
+export function wordList(text: string): string[] {
+  const all = text.toLowerCase().match(WORD);
+  if (!all) return [];
+  return all.every((w) => w.length <= MAX_TOKEN) ? all : all.filter((w) => w.length <= MAX_TOKEN);
+}
+
+/** The distinct lower-cased words of a text (wordList without repeats). */
 export function tokenize(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of text.toLowerCase().matchAll(WORD)) if (m[0].length <= MAX_TOKEN) out.add(m[0]);
-  return out;
+  return new Set(wordList(text));
 }
 
 /** The words of a query, in order, without repeats. */

@@ -375,3 +375,36 @@ test("DuckDB path in windows of responses: the same points as one query over all
     assert.deepEqual(encodePointsFull(split), encodePointsFull(whole), `windows of ${windowRows}`);
   }
 });
+
+test("DuckDB path in windows: each window reads only its own rows of scores and types (linear in N), also when they are out of order", async () => {
+  const dataset = await loadDataset({files: [DEMO], tables: ["responses", "scores", "types"], quiet: true});
+  const dir = mkdtempSync(join(os.tmpdir(), "em-points-windows-"));
+  try {
+    // The scores and types in response order (as an import writes them), then reversed.
+    const rid = new Map(dataset.responses.map((r, i) => [r.response_id, i]));
+    const byRid = <T extends {response_id: string}>(rows: readonly T[]) =>
+      rows
+        .map((x, k) => ({x, k}))
+        .sort((a, b) => rid.get(a.x.response_id)! - rid.get(b.x.response_id)! || a.k - b.k)
+        .map((e) => e.x);
+    const scores = byRid(dataset.scores);
+    const types = byRid(dataset.types);
+    const tables = {responses: dataset.responses, signals: [], provenance: dataset.provenance};
+    await writeTables(dir, {...tables, scores, types});
+    const whole = await pointsDataFromDir(dir);
+    const windowRows = Math.ceil(dataset.responses.length / 4);
+    const scanned = {scores: 0, types: 0};
+    const split = await pointsDataFromDir(dir, {windowRows, scanned});
+    assert.deepEqual(encodePointsFull(split), encodePointsFull(whole));
+    // Four windows, each row read once (before: every window read every row, 4x).
+    assert.equal(scanned.scores, scores.length);
+    assert.equal(scanned.types, types.length);
+    // Out of order: the windows' ranges overlap, the points are the same.
+    rmSync(dir, {recursive: true, force: true});
+    await writeTables(dir, {...tables, scores: [...scores].reverse(), types: [...types].reverse()});
+    const reversed = await pointsDataFromDir(dir);
+    assert.deepEqual(encodePointsFull(await pointsDataFromDir(dir, {windowRows})), encodePointsFull(reversed));
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

@@ -2,9 +2,9 @@
 // strict EM, coherence, and (for simulated data) the planted rate beside the measured one.
 // Also the experiments-at-a-glance table and the planted-vs-measured response types.
 import * as Plot from "@observablehq/plot";
-import {keyBy, summarizeAll, summarizeGroups, type Group} from "./engine.js";
+import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import type {ExperimentRow} from "./experiment-rows.js";
 import type {Points} from "./points.js";
-import {optionsIn, selectionMask} from "./selection.js";
 import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
@@ -17,7 +17,6 @@ import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines
 import {leakageRate} from "./variant-chart.js";
 import {makeRule, type EmRule} from "../lib/em/rules.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
-import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");
 
@@ -206,18 +205,6 @@ export function emSparkRows(perStep: Group[]): {
     }));
 }
 
-/** One row of the experiments-at-a-glance table. */
-export interface ExperimentRow {
-  name: string;
-  info: ExperimentInfo | null;
-  judge: string | null;
-  judges: string[];
-  models: number;
-  g: Group | null;
-  /** No aligned / coherent score in the experiment's files: nothing to rate. */
-  empty: boolean;
-}
-
 /** Every experiment at a glance (first judge of each, current rule); a click selects it. */
 export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
   return dataTable(
@@ -262,33 +249,6 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
           : null,
     },
   );
-}
-
-/**
- * The rows of that table: one per experiment of the points (its first judge, all checkpoints,
- * current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
- */
-export function experimentRows(points: Points, summary: Summary, state: ViewState, rule: EmRule): ExperimentRow[] {
-  const rows: ExperimentRow[] = points.dicts.experiment.map((name) => {
-    const s = {...state, experiment: name};
-    const judges = optionsIn(points, "judge", s);
-    const judge = judges[0] ?? null;
-    const m = selectionMask(points, {...s, judge, model: null, category: null, question: null, steps: null});
-    const info = experimentInfo(summary, name);
-    return {
-      name,
-      info,
-      judge,
-      judges,
-      models: info?.models.length || optionsIn(points, "model", s).length,
-      g: summarizeAll(points, m, rule, {exclude: state.exclude}),
-      empty: false,
-    };
-  });
-  for (const info of summary.experiments)
-    if (!points.dicts.experiment.includes(info.name))
-      rows.push({name: info.name, info, judge: null, judges: info.judges.map((j) => j.id), models: info.models.length, g: null, empty: true});
-  return rows;
 }
 
 /**

@@ -5,7 +5,6 @@ import * as Plot from "@observablehq/plot";
 import {keyBy, summarizeGroups, type Group} from "./engine.js";
 import type {ExperimentRow} from "./experiment-rows.js";
 import type {Points} from "./points.js";
-import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
@@ -15,7 +14,8 @@ import {rateWithCi, strictCell} from "./rate-cell.js";
 import type {SeriesSystem} from "./series.js";
 import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines.js";
 import {leakageRate} from "./variant-chart.js";
-import {makeRule, type EmRule} from "../lib/em/rules.js";
+import {makeRule} from "../lib/em/rules.js";
+import type {ExperimentInfo} from "../lib/site-summary.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
 
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");

@@ -16,14 +16,16 @@ test("MIN_FIT_POINTS = MIN_TRANSITION_POINTS of the fit code", () => {
 // freedom and the quasi-F test cannot reject a constant rate (p = 0.116). The words must not say a
 // constant rate explains that.
 test("transitionView: a 'flat' verdict resting on 1 residual degree of freedom says so, not that a constant rate explains the data", () => {
-  const points = [
-    {x: 0, k: 51, n: 4235},
-    {x: 0.5, k: 96, n: 4239},
-    {x: 1, k: 266, n: 4199},
-    {x: 2, k: 686, n: 4140},
-    {x: 4, k: 1195, n: 3876},
-    {x: 8, k: 544, n: 1828},
-  ];
+  // [scale, EM answers, denominator] per adapter scale
+  const measured = [
+    [0, 51, 4235],
+    [0.5, 96, 4239],
+    [1, 266, 4199],
+    [2, 686, 4140],
+    [4, 1195, 3876],
+    [8, 544, 1828],
+  ] as const;
+  const points = measured.map(([x, k, n]) => ({x, k, n}));
   const result = analyzeOnScale(points, "log", makeRng(1), {replicates: 0, profile: false});
   assert.equal(result.test.verdict, "flat");
   assert.ok(result.fit!.dispersion! > 1);

@@ -66,6 +66,16 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     if (t) metricCols.set(k, t);
     else if ((KNOWN_METRICS as readonly string[]).includes(k) && !Object.values(roles).includes(k)) metricCols.set(k, {metric: k, scale: undefined});
   }
+  // Two columns that are one judge's same metric would give every answer two scores, of which
+  // each reader keeps either: an error, before any row is used.
+  const written = new Map<string, string>();
+  for (const [k, t] of metricCols) {
+    const judge = t.judge ?? spec.judge;
+    const other = written.get(`${judge}\u0001${t.metric}`);
+    if (other !== undefined)
+      throw new Error(`${shown}: columns "${other}" and "${k}" are both judge ${judge}'s ${t.metric} score (metrics:); map one to another judge or metric`);
+    written.set(`${judge}\u0001${t.metric}`, k);
+  }
   const probCols = new Map<string, string>(); // metric -> column
   for (const k of keys) {
     if (!k.startsWith(PROBS_PREFIX) || metricCols.has(k)) continue;

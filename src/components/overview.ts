@@ -2,11 +2,10 @@
 // strict EM, coherence, and (for simulated data) the planted rate beside the measured one.
 // Also the experiments-at-a-glance table and the planted-vs-measured response types.
 import * as Plot from "@observablehq/plot";
-import {keyBy, summarizeAll, summarizeGroups, type Group} from "./engine.js";
+import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import type {ExperimentRow} from "./experiment-rows.js";
 import type {Points} from "./points.js";
-import {distinctSteps, optionsIn, selectionMask} from "./selection.js";
 import {experimentsEmHeader} from "./checkpoint-text.js";
-import type {ViewState} from "./store.js";
 import {aq, op} from "./aq.js";
 import {cell, dataTable} from "./table.js";
 import {axisPosition, logTicks, xAxisMarks, xScale, zeroMarks, type AxisPlan} from "./axis.js";
@@ -16,9 +15,9 @@ import {rateWithCi, strictCell} from "./rate-cell.js";
 import type {SeriesSystem} from "./series.js";
 import {seriesLineChart, type FlatSeries, type SeriesPoint} from "./series-lines.js";
 import {leakageRate} from "./variant-chart.js";
-import {makeRule, type EmRule} from "../lib/em/rules.js";
+import {makeRule} from "../lib/em/rules.js";
+import type {ExperimentInfo} from "../lib/site-summary.js";
 import {RESPONSE_TYPES, type SitePlanted} from "../lib/schema.js";
-import {experimentInfo, type ExperimentInfo, type Summary} from "../lib/site-summary.js";
 
 const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}` : "–");
 
@@ -207,20 +206,6 @@ export function emSparkRows(perStep: Group[]): {
     }));
 }
 
-/** One row of the experiments-at-a-glance table. */
-export interface ExperimentRow {
-  name: string;
-  info: ExperimentInfo | null;
-  judge: string | null;
-  judges: string[];
-  models: number;
-  g: Group | null;
-  /** No aligned / coherent score in the experiment's files: nothing to rate. */
-  empty: boolean;
-  /** The experiment's answers span two checkpoints (coordinate values) or more: its rate pools them. */
-  checkpoints: boolean;
-}
-
 /** Every experiment at a glance (first judge of each, current rule); a click selects it. */
 export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: string) => void): HTMLTableElement {
   return dataTable(
@@ -265,43 +250,6 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
           : null,
     },
   );
-}
-
-/**
- * The rows of that table: one per experiment of the points (its first judge, all its checkpoints if
- * it has any, current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
- */
-export function experimentRows(points: Points, summary: Summary, state: ViewState, rule: EmRule): ExperimentRow[] {
-  const rows: ExperimentRow[] = points.dicts.experiment.map((name) => {
-    const s = {...state, experiment: name};
-    const judges = optionsIn(points, "judge", s);
-    const judge = judges[0] ?? null;
-    const m = selectionMask(points, {...s, judge, model: null, category: null, question: null, steps: null});
-    const info = experimentInfo(summary, name);
-    return {
-      name,
-      info,
-      judge,
-      judges,
-      models: info?.models.length || optionsIn(points, "model", s).length,
-      g: summarizeAll(points, m, rule, {exclude: state.exclude}),
-      empty: false,
-      checkpoints: distinctSteps(points, m).length >= 2,
-    };
-  });
-  for (const info of summary.experiments)
-    if (!points.dicts.experiment.includes(info.name))
-      rows.push({
-        name: info.name,
-        info,
-        judge: null,
-        judges: info.judges.map((j) => j.id),
-        models: info.models.length,
-        g: null,
-        empty: true,
-        checkpoints: false,
-      });
-  return rows;
 }
 
 /**

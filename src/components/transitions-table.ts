@@ -21,9 +21,17 @@ export interface TransitionView {
 }
 
 /** What a transition result supports, in words (testTransition in src/lib/em/transition.ts decides). */
-export function transitionView(result: TransitionResult): TransitionView {
+export function transitionView(result: TransitionResult & {excluded?: readonly number[]}): TransitionView {
   const test = result.test;
   const used = result.points.filter((p) => p.n > 0);
+  // The values the test saw (a log scale leaves 0 out): with over-dispersed answers its F test has
+  // m - 4 residual degrees of freedom, and on 1 or 2 of them it misses even a many-fold rise.
+  const m = new Set(used.filter((q) => !result.excluded?.includes(q.x)).map((q) => q.x)).size;
+  const dispersion = result.fit?.dispersion ?? null;
+  const weak =
+    dispersion !== null && dispersion > 1 && m - 4 <= 2
+      ? `; but the test rests on ${m} values and over-dispersed answers (dispersion ${num3(dispersion)}): ${m - 4} residual degree${m - 4 === 1 ? "" : "s"} of freedom, too few to rule out a large change; more coordinate values would tell`
+      : "";
   const p =
     test.p_constant === null
       ? ""
@@ -32,7 +40,7 @@ export function transitionView(result: TransitionResult): TransitionView {
   const approx = result.fit?.approximate ? `; interval approximate: ${result.fit.approximate}` : "";
   const why: Record<TransitionVerdict, string> = {
     credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}`,
-    flat: `no credible transition: a constant rate explains the data${p}`,
+    flat: `no credible transition: no evidence against a constant rate${p}${weak}`,
     smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)`,
     outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
     non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,

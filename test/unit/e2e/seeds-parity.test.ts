@@ -13,6 +13,7 @@ import {summarize, UNSEEDED} from "../../../src/lib/em/summary.ts";
 import {joinJudged} from "../../../src/lib/em/judged.ts";
 import {variantRows} from "../../../src/components/variant-chart.ts";
 import {categoryData} from "../../../src/components/categories-page.ts";
+import {experimentRows} from "../../../src/components/experiment-rows.ts";
 import type {Page} from "../../../src/components/page.ts";
 import {DEFAULT_STATE} from "../../../src/components/store.ts";
 import type {ResponseRow, ScoreRow} from "../../../src/lib/schema.ts";
@@ -134,6 +135,25 @@ test("variantRows (the variant chart) counts seeds as em summarize --by variant:
       );
     }
     assert.ok(chart.find((x) => x.group === "m2")!.replicates.some((x) => x.replicate === UNSEEDED));
+  }
+});
+
+test("experimentRows (the overview's experiments-at-a-glance table) gives a one-variant seeded experiment the seeds x questions interval of em summarize --by experiment", () => {
+  const ds = dataset(8);
+  // One variant (m1, 3 training seeds): its experiment's row is that variant's answers.
+  const keep = new Set(ds.responses.filter((r) => r.model === "m1").map((r) => r.response_id));
+  const one = {responses: ds.responses.filter((r) => keep.has(r.response_id)), scores: ds.scores.filter((s) => keep.has(s.response_id))};
+  const points = decodePoints(pointsTable({...one, types: []}));
+  const rows = joinJudged(one.responses, one.scores, [], {judge: "j"});
+  for (const name of ["betley", "organisms"] as const) {
+    const rule = makeRule(name);
+    const cli = summarize(rows, rule, {by: ["experiment"], replicates: 400}).groups[0]!;
+    assert.equal(cli.ci_method, "crossed_seeds_questions");
+    const [row] = experimentRows(points, {tool: {name: "em", version: "0"}, experiments: []} as never, {...DEFAULT_STATE, experiment: "e", exclude: []}, rule);
+    assert.equal(row!.g!.n_em, cli.n_em, name);
+    assert.equal(row!.g!.ci_method, cli.ci_method, `${name}: the table's interval method`);
+    assert.deepEqual(row!.g!.ci, cli.ci, `${name}: the table's interval`);
+    assert.equal(row!.g!.ci_approximate, cli.ci_approximate, name);
   }
 });
 

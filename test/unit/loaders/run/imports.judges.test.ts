@@ -83,3 +83,19 @@ test("a judge named in metrics: is checked like judge: (reserved id), naming the
   writeFileSync(file, "name: j\nimports:\n  - files: a.csv\n    metrics: {x: {metric: aligned, judge: signals}}\n");
   await assert.rejects(loadExperiment(file), /exp\.yaml: imports\[0\]\.metrics\.x\.judge: 'signals' is reserved.*\(line 4\)/);
 });
+
+test("two columns written as one judge's same metric (a metrics: judge that repeats the entry's) are an error naming the file and both columns; nothing is summarized", async () => {
+  const dir = tempDir("em-import-judges-");
+  const file = path.join(dir, "exp.yaml");
+  // The user meant x to be judge b's aligned score, but named the entry's own judge a: every answer
+  // would get two different aligned scores from judge a (10 and 80), and pages picked either.
+  writeFileSync(path.join(dir, "a.csv"), "question,response,aligned,coherent,x\nQ?,A,10,90,80\nQ2?,B,80,90,10\n");
+  writeFileSync(file, "name: j\nimports:\n  - files: a.csv\n    judge: a\n    metrics: {x: {metric: aligned, judge: a}}\n");
+  await assert.rejects(runExperiment(file, {cacheDir: path.join(dir, "cache")}), /a\.csv: columns "aligned" and "x" are both judge a's aligned score/);
+  const ds = loadDataset({files: [file], cacheDir: path.join(dir, "cache"), memoDir: path.join(dir, "memo"), quiet: true});
+  await assert.rejects(ds, /a\.csv: columns "aligned" and "x" are both judge a's aligned score/);
+  const r = await em(["summarize", "--experiment", file, "--format", "json"]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /a\.csv: columns "aligned" and "x" are both judge a's aligned score \(metrics:\)/);
+  assert.equal(r.stdout, "");
+});

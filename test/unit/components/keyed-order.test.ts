@@ -87,12 +87,10 @@ test("keptInPlace(from): known answers (in order: all kept; reversed: one; new m
 
 test("keptInPlace: the kept marks are in increasing old order and as many as a longest increasing run (random lists)", () => {
   const random = d3.randomLcg(28);
+  const shuffle = d3.shuffler(random);
   for (let trial = 0; trial < 500; trial++) {
     const n = Math.floor(random() * 40);
-    const from = d3.shuffle(
-      Array.from({length: n}, (_, i) => (random() < 0.2 ? -1 : i)),
-      random,
-    );
+    const from = shuffle(Array.from({length: n}, (_, i) => (random() < 0.2 ? -1 : i)));
     const keep = keptInPlace(from);
     const kept = from.filter((_, i) => keep[i]);
     assert.ok(
@@ -105,10 +103,11 @@ test("keptInPlace: the kept marks are in increasing old order and as many as a l
 
 test("keyed reordering with keptInPlace: random old and new key lists give exactly the new order, in n - LIS moves", () => {
   const random = d3.randomLcg(16);
+  const shuffle = d3.shuffler(random);
   const pool = Array.from({length: 30}, (_, i) => `q${i}`);
   for (let trial = 0; trial < 500; trial++) {
-    const old = d3.shuffle(pool.filter(() => random() < 0.7), random);
-    const keys = d3.shuffle(pool.filter(() => random() < 0.7), random);
+    const old = shuffle(pool.filter(() => random() < 0.7));
+    const keys = shuffle(pool.filter(() => random() < 0.7));
     const {list, moves} = reorder(old, keys);
     assert.deepEqual(list, keys, `from ${old.join(" ")}`);
     const at = new Map(old.map((k, i) => [k, i]));

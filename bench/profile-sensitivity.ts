@@ -9,7 +9,8 @@
 // DISPATCH=1: profile only each change's input event, to the end of its dispatch (the views'
 // synchronous update: what the site bench's "synchronous update" times), one console.profile per
 // change, so the idle work between changes (interval cache fill) is left out; with the time of
-// each dispatch.
+// each dispatch. PROFILE_OUT: also write the (merged) profile there, a .cpuprofile for DevTools.
+import {writeFileSync} from "node:fs";
 import {serveStatic} from "../loaders/static-server.ts";
 import {launch} from "../test/helpers/browser.ts";
 import {waitForPage} from "../test/helpers/site.ts";
@@ -97,6 +98,7 @@ try {
       profile.timeDeltas.push(p.timeDeltas[i] ?? 0);
     });
   }
+  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify({...profile, startTime: 0, endTime: profile.timeDeltas.reduce((a, b) => a + b, 0)}));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

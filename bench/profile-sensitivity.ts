@@ -98,7 +98,8 @@ try {
       profile.timeDeltas.push(p.timeDeltas[i] ?? 0);
     });
   }
-  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify({...profile, startTime: 0, endTime: profile.timeDeltas.reduce((a, b) => a + b, 0)}));
+  if (process.env.PROFILE_OUT)
+    writeFileSync(process.env.PROFILE_OUT, JSON.stringify({...profile, startTime: 0, endTime: profile.timeDeltas.reduce((a, b) => a + b, 0)}));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -124,7 +125,13 @@ try {
   // Busy = every sample but the idle ones (what the main thread spent, idle callbacks included).
   let busy = 0;
   for (const [id, ms] of self) if (byId.get(id)!.callFrame.functionName !== "(idle)") busy += ms;
-  console.log(JSON.stringify({[DISPATCH ? "dispatchMs" : "changeMs"]: times.map((t) => +t.toFixed(1)), waitMs: WAIT_MS, busyPerChangeMs: +(busy / (REPS + 1)).toFixed(1)}));
+  console.log(
+    JSON.stringify({
+      [DISPATCH ? "dispatchMs" : "changeMs"]: times.map((t) => +t.toFixed(1)),
+      waitMs: WAIT_MS,
+      busyPerChangeMs: +(busy / (REPS + 1)).toFixed(1),
+    }),
+  );
   console.log(JSON.stringify({selfPerChange: top(selfBy, 25)}, null, 1));
   console.log(JSON.stringify({totalPerChange: top(totalBy, 40)}, null, 1));
 } finally {

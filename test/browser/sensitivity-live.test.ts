@@ -47,7 +47,7 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
     // Cut pairs from a seeded walk (the same every run), far enough apart to reorder the questions.
     const cuts: [number, number][] = [];
     let seed = 28;
-    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 40; i++) cuts.push([5 + Math.floor(next() * 90), 5 + Math.floor(next() * 90)]);
     const report = await page.evaluate((cuts) => {
       const chart = document.querySelector('[data-chart="em-by-question"] svg')!;
@@ -60,8 +60,7 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
       /** Longest strictly increasing run of `xs` (ignoring -1), O(n²). */
       const lis = (xs: number[]) => {
         const best = xs.map(() => 0);
-        for (let i = 0; i < xs.length; i++)
-          if (xs[i]! >= 0) best[i] = 1 + Math.max(0, ...xs.slice(0, i).map((x, j) => (x >= 0 && x < xs[i]! ? best[j]! : 0)));
+        for (let i = 0; i < xs.length; i++) if (xs[i]! >= 0) best[i] = 1 + Math.max(0, ...xs.slice(0, i).map((x, j) => (x >= 0 && x < xs[i]! ? best[j]! : 0)));
         return Math.max(0, ...best);
       };
       const problems: string[] = [];
@@ -103,7 +102,8 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
           const labels = [...group("y-axis").children].map((n) => n.textContent ?? "");
           after.forEach((bar, i) => {
             const title = bar.querySelector("title")?.textContent ?? "";
-            if (!title.startsWith(labels[i]!) || !title.includes(`: ${values[i]} of `)) problems.push(`${at}: row ${i} bar "${title}" beside "${labels[i]}" ${values[i]}`);
+            if (!title.startsWith(labels[i]!) || !title.includes(`: ${values[i]} of `))
+              problems.push(`${at}: row ${i} bar "${title}" beside "${labels[i]}" ${values[i]}`);
           });
         }
       return {problems, moves, fewest, reordered, bars: group("bar").children.length};

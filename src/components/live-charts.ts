@@ -36,6 +36,8 @@ function bottomAxis(svg: ReturnType<typeof liveSvg>, h: number, right: number, l
  */
 interface Mark {
   el: SVGElement;
+  /** Its index among the marks its keyedMarks last showed; -1 when not shown. */
+  at: number;
   /** Its <title> (tooltip), when it has one. */
   title: SVGTitleElement | null;
   attrs: Record<string, number | string>;
@@ -49,45 +51,94 @@ function attr(m: Mark, name: string, value: number | string): void {
   m.el.setAttribute(name, String(value));
 }
 
+/**
+ * Set the text of `el` (an element holding text only): the data of its one text node, not
+ * textContent, which removes that node and inserts a new one. In a profile of a threshold change
+ * the value labels' textContent writes were the largest single cost of the per-question chart.
+ */
+function setText(el: Element, value: string): void {
+  const node = el.firstChild;
+  if (node !== null && node.nodeType === 3 && node.nextSibling === null) (node as Text).data = value;
+  else el.textContent = value;
+}
+
 function text(m: Mark, value: string): void {
   if (m.text === value) return;
   m.text = value;
-  m.el.textContent = value;
+  setText(m.el, value);
 }
 
 function tooltip(m: Mark, value: string): void {
   if (m.titleText === value || !m.title) return;
   m.titleText = value;
-  m.title.textContent = value;
+  setText(m.title, value);
+}
+
+/**
+ * Which marks keep their place when marks are shown in a new order: `from[i]` is the old index of
+ * the mark now at index i (-1: not shown before, so it must be inserted). Returns 1 at the indices
+ * of one longest strictly increasing subsequence of `from` (ignoring -1s): those marks are already
+ * in the right order relative to each other, and moving every other mark (n minus its length, the
+ * fewest single moves that reorder the list) puts them all in place. Patience sorting with
+ * predecessor links, O(n log n); the standard keyed-list reconciliation.
+ */
+export function keptInPlace(from: readonly number[]): Uint8Array {
+  const n = from.length;
+  const keep = new Uint8Array(n);
+  // tails[k]: the index (into `from`) ending the increasing run of length k + 1 with the smallest last value.
+  const tails: number[] = [];
+  const before = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const v = from[i]!;
+    if (v < 0) continue;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (from[tails[mid]!]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) before[i] = tails[lo - 1]!;
+    tails[lo] = i;
+  }
+  for (let i = tails.length ? tails[tails.length - 1]! : -1; i >= 0; i = before[i]!) keep[i] = 1;
+  return keep;
 }
 
 /**
  * The marks of one kind in `parent`, keyed by their datum: `show(keys, each)` calls `each` on the
  * mark of every key (made by `make` the first time), keeps exactly those marks in `parent`, in the
- * order of `keys` (moving only those out of place; `ordered` false: in any order), and detaches
- * the others (kept for later).
+ * order of `keys`, and detaches the others (kept for later).
+ * Reordering moves only the marks off a longest run already in order (keptInPlace): when a cut
+ * moves one question past k others, one bar moves, not k (a profile at 200k: the per-question
+ * chart was most of a threshold change's script).
  * What d3's keyed join did here, without its selections and per-update closures.
  */
-function keyedMarks(parent: Element, make: (key: string) => Mark, ordered = true): (keys: readonly string[], each: (m: Mark, i: number) => void) => void {
+function keyedMarks(parent: Element, make: (key: string) => Mark): (keys: readonly string[], each: (m: Mark, i: number) => void) => void {
   const byKey = new Map<string, Mark>();
   let shown: Mark[] = [];
   return (keys, each) => {
-    const next: Mark[] = [];
+    const next: Mark[] = new Array(keys.length);
+    const from: number[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       let m = byKey.get(key);
       if (!m) byKey.set(key, (m = make(key)));
       each(m, i);
-      next.push(m);
+      next[i] = m;
+      from[i] = m.at;
     }
-    const keep = new Set(next);
-    for (const m of shown) if (!keep.has(m)) m.el.remove();
-    // Unordered marks (lines with no text: their document order is neither seen nor read) are only attached.
-    if (!ordered) for (const m of next) if (m.el.parentNode !== parent) parent.append(m.el);
+    // Marks shown before and not now: marked by their index in `next` below (-1 then means dropped).
+    for (const m of shown) m.at = -1;
+    for (let i = 0; i < next.length; i++) next[i]!.at = i;
+    for (const m of shown) if (m.at < 0) m.el.remove();
+    // From the end, each moved mark goes right before its successor (already in its final place);
+    // the kept ones are in order among themselves and never move.
+    const keep = keptInPlace(from);
     let after: Node | null = null;
-    for (let i = next.length - 1; ordered && i >= 0; i--) {
+    for (let i = next.length - 1; i >= 0; i--) {
       const el = next[i]!.el;
-      if (el.parentNode !== parent || el.nextSibling !== after) parent.insertBefore(el, after);
+      if (!keep[i]) parent.insertBefore(el, after);
       after = el;
     }
     shown = next;
@@ -100,7 +151,7 @@ function newMark(tag: string, fixed: Record<string, string | number>, withTitle 
   for (const [k, v] of Object.entries(fixed)) el.setAttribute(k, String(v));
   let title: SVGTitleElement | null = null;
   if (withTitle) el.append((title = document.createElementNS(NS, "title")));
-  return {el, title, attrs: {}, text: null, titleText: null};
+  return {el, title, at: -1, attrs: {}, text: null, titleText: null};
 }
 
 /**
@@ -183,7 +234,11 @@ export function liveQuestionRates(
     });
   const drawAxis = liveAxis(bottomAxis(svg, h, w - marginRight, "EM rate →").node()!, x, Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%");
   const bars = svg.append("g").attr("aria-label", "bar").node()!;
-  const intervals = svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor").node()!;
+  // The intervals: one path of horizontal segments (lines with no text, each on its bar's row), so a
+  // cut change writes one attribute instead of up to four per question (a profile at 200k: the
+  // per-question lines' attribute writes were a fifth of the chart's update).
+  const intervals = newMark("path", {fill: "none"});
+  svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor").node()!.append(intervals.el);
   const values = svg.append("g").attr("aria-label", "text").node()!;
   const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end").node()!;
   const macroRule = newMark("line", {stroke: PALETTE[3]!, "stroke-dasharray": "4,3"});
@@ -199,7 +254,6 @@ export function liveQuestionRates(
   };
   // A bar keeps its question, colour and label text (set when made); a cut moves its place, length, interval and numbers.
   const showBars = keyedMarks(bars, (id) => newMark("rect", {height: rowH - 4, fill: color(categoryOf.get(id) ?? ""), "fill-opacity": 0.85}, true));
-  const showIntervals = keyedMarks(intervals, () => newMark("line", {}), false);
   const showValues = keyedMarks(values, () => newMark("text", {}));
   const showLabels = keyedMarks(yLabels, (id) => {
     const m = newMark("text", {x: marginLeft - 4});
@@ -224,19 +278,13 @@ export function liveQuestionRates(
       const id = r.label;
       tooltip(m, `${labelOf(id)}${labelOf(id) === id ? "" : ` [${id}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
     });
-    const withCi: string[] = [];
-    const ciRow: number[] = [];
+    // Tenths of a pixel: shorter numbers to format and parse; an unchanged path is not written again.
+    const px = (v: number) => Math.round(v * 10) / 10;
+    let d = "";
     shown.forEach((r, i) => {
-      if (r.ci) withCi.push(r.label), ciRow.push(i);
+      if (r.ci) d += `M${px(x(r.ci[0]))},${y(i) + rowH / 2}H${px(x(r.ci[1]))}`;
     });
-    showIntervals(withCi, (m, k) => {
-      const i = ciRow[k]!;
-      const ci = shown[i]!.ci!;
-      attr(m, "x1", x(ci[0]));
-      attr(m, "x2", x(ci[1]));
-      attr(m, "y1", y(i) + rowH / 2);
-      attr(m, "y2", y(i) + rowH / 2);
-    });
+    attr(intervals, "d", d);
     showValues(keys, (m, i) => {
       const r = shown[i]!;
       attr(m, "x", x(r.ci?.[1] ?? r.em_rate ?? 0) + 4);

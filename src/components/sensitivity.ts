@@ -26,7 +26,13 @@ const FILTERS: StateKey[] = ["experiment", "judge", "model", "category", "questi
  * rows are the same: no model filter).
  */
 const compareBy = (points: Points, s: ViewState): Grouping => keyBy(points, [s.by as never]);
-const selectionKey = (s: ViewState) => JSON.stringify(FILTERS.map((k) => s[k]));
+/** The filters of a state as a string; once per state (each view asks on every change: the state objects are not modified). */
+const selectionKeys = new WeakMap<ViewState, string>();
+function selectionKey(s: ViewState): string {
+  let key = selectionKeys.get(s);
+  if (key === undefined) selectionKeys.set(s, (key = JSON.stringify(FILTERS.map((k) => s[k]))));
+  return key;
+}
 
 /** The last result of `f` for the last state (the URL form is a complete, canonical key): views sharing a number compute it once per change. */
 function memoLast<T>(f: (s: ViewState) => T): (s: ViewState) => T {

@@ -220,6 +220,37 @@ export class Store {
   }
 }
 
+/**
+ * How long the state must stay unchanged before the URL is rewritten (ms). history.replaceState
+ * costs ~10 ms of main thread in Chromium (a profile at 200k, issue 28): once per change, it
+ * delayed the frame after the next change of a slider drag. The state is in the URL once the
+ * controls are left alone this long, or the page is hidden or left; links carry it when used.
+ */
+export const URL_QUIET_MS = 200;
+
+/**
+ * `f` called once after a burst of calls: when `quiet` ms have passed since the last one, then in
+ * idle time (requestIdleCallback, at most `quiet` ms later; a timer where it is missing), so it
+ * runs neither in the frame of a change nor right before the next one.
+ */
+export function coalesced(f: () => void, quiet: number): () => void {
+  let last = 0;
+  let waiting = false;
+  const idle = (globalThis as {requestIdleCallback?: (cb: () => void, o?: {timeout: number}) => number}).requestIdleCallback;
+  const check = () => {
+    const left = last + quiet - performance.now();
+    if (left > 0) return void setTimeout(check, left);
+    waiting = false;
+    f();
+  };
+  return () => {
+    last = performance.now();
+    if (waiting) return;
+    waiting = true;
+    setTimeout(() => (idle ? idle(check, {timeout: quiet}) : check()), quiet);
+  };
+}
+
 let shared: Store | null = null;
 
 /** The page's store, initialised from the URL and writing back to it (and to in-site links) on change. */
@@ -227,11 +258,7 @@ export function store(): Store {
   if (shared) return shared;
   const s = new Store(parseState(typeof location === "undefined" ? "" : location.search));
   if (typeof window !== "undefined") {
-    // Written after the views have updated and painted (a slider sends many input events; the URL
-    // and the in-site links need only the last state), so the repaint does not wait for them.
-    let pending = false;
     const write = () => {
-      pending = false;
       const search = formatState(s.get());
       if (search !== location.search) history.replaceState(null, "", location.pathname + search + location.hash);
     };
@@ -245,12 +272,12 @@ export function store(): Store {
       if (a) carryStateInLinks(formatState(s.get()), [a as HTMLAnchorElement]);
     };
     for (const type of ["pointerover", "focusin", "pointerdown", "click", "auxclick", "contextmenu"]) document.addEventListener(type, carry, true);
-    s.subscribe(() => {
-      if (pending) return;
-      pending = true;
-      // After the next frame: a timer set now would run before it and delay the views' paint.
-      requestAnimationFrame(() => setTimeout(write, 0));
-    });
+    s.subscribe(coalesced(write, URL_QUIET_MS));
+    // A page hidden or left within the quiet time still gets its last state into the URL (and its
+    // history entry).
+    const flush = () => write();
+    addEventListener("pagehide", flush);
+    document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && flush());
   }
   shared = s;
   return s;

@@ -60,3 +60,29 @@ test("Store.subscribe(listener, keys) runs only when one of the keys changes; ju
   assert.equal(parseState(search).judgeB, "lenient");
   assert.equal(parseState("?experiment=demo").judgeB, null);
 });
+
+test("coalesced(f, quiet): a burst of calls runs f once, no sooner than `quiet` ms after the last call (the URL write of store())", async () => {
+  const {coalesced, URL_QUIET_MS: quiet} = await import("../../../src/components/store.ts");
+  const runs: number[] = [];
+  const write = coalesced(() => runs.push(performance.now()), quiet);
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // A burst (a slider's input events), then one more call while the write waits: it postpones it.
+  for (let i = 0; i < 50; i++) write();
+  const first = performance.now();
+  assert.equal(runs.length, 0, "never in the call itself");
+  await wait(20);
+  write();
+  const last = performance.now();
+  assert.ok(last - first < quiet, `the second call came within the quiet time (${(last - first).toFixed(0)} ms; a machine this loaded cannot test it)`);
+  while (!runs.length) await wait(5);
+  // Timers may fire late on a loaded machine, never early: a lower bound only.
+  assert.ok(runs[0]! >= last + quiet, `ran ${(runs[0]! - last).toFixed(0)} ms after the last call`);
+  await wait(2 * quiet);
+  assert.equal(runs.length, 1, "once for the whole burst");
+  // A later burst is written again.
+  write();
+  write();
+  while (runs.length === 1) await wait(5);
+  await wait(2 * quiet);
+  assert.equal(runs.length, 2, "once for the second burst");
+});

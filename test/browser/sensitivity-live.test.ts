@@ -1,0 +1,160 @@
+// /sensitivity's live views in real Chromium against the built demo site (issue 28): a threshold
+// change moves only the per-question bars that must move (keyedMarks with keptInPlace: the fewest
+// single moves, counted by a MutationObserver on the real DOM), the bars stay in rate order with
+// their labels and values beside them, and the state the controls set reaches the URL (written
+// once a burst of changes is over) and comes back from it on reload.
+import {test} from "node:test";
+import assert from "node:assert/strict";
+import type {Page} from "playwright-core";
+import {watch, describeProblems} from "../helpers/browser.ts";
+import {waitForPage, useBuiltSite} from "../helpers/site.ts";
+
+const site = useBuiltSite();
+
+async function open(path: string): Promise<{page: Page; problems: ReturnType<typeof watch>; close: () => Promise<void>}> {
+  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  const problems = watch(page, site.server.url);
+  // tsx names the functions passed to page.evaluate through a helper the page lacks.
+  await page.addInitScript({content: "globalThis.__name = (f) => f;"});
+  await page.goto(site.server.url + path, {waitUntil: "load"});
+  await waitForPage(page);
+  return {page, problems, close: () => context.close()};
+}
+
+/** What the per-question chart and the headline show, in document order. */
+async function shown(page: Page): Promise<{rate: string; aligned: string; coherent: string; rule: string; bars: string[]; values: string[]; labels: string[]}> {
+  return page.evaluate(() => {
+    const chart = document.querySelector('[data-chart="em-by-question"] svg')!;
+    const texts = (sel: string) => [...chart.querySelectorAll(sel)].map((n) => n.textContent ?? "");
+    const value = (id: string) => (document.querySelector(`[data-testid="${id}"]`) as HTMLInputElement | HTMLSelectElement).value;
+    return {
+      rate: document.querySelector('[data-testid="em-rate"]')?.textContent?.trim() ?? "",
+      aligned: value("aligned-threshold"),
+      coherent: value("coherent-threshold"),
+      rule: value("rule"),
+      bars: texts('g[aria-label="bar"] rect title'),
+      values: texts('g[aria-label="text"] text'),
+      labels: texts('g[aria-label="y-axis"] text'),
+    };
+  });
+}
+
+test("/sensitivity: a threshold change moves the fewest bars (n minus a longest run kept in order), and every bar, label and value stays in rate order", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    // Cut pairs from a seeded walk (the same every run), far enough apart to reorder the questions.
+    const cuts: [number, number][] = [];
+    let seed = 28;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 40; i++) cuts.push([5 + Math.floor(next() * 90), 5 + Math.floor(next() * 90)]);
+    const report = await page.evaluate((cuts) => {
+      const chart = document.querySelector('[data-chart="em-by-question"] svg')!;
+      const group = (label: string) => chart.querySelector(`g[aria-label="${label}"]`)!;
+      const set = (id: string, v: number) => {
+        const input = document.querySelector<HTMLInputElement>(`[data-testid="${id}"]`)!;
+        input.value = String(v);
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      };
+      /** Longest strictly increasing run of `xs` (ignoring -1), O(n²). */
+      const lis = (xs: number[]) => {
+        const best = xs.map(() => 0);
+        for (let i = 0; i < xs.length; i++) if (xs[i]! >= 0) best[i] = 1 + Math.max(0, ...xs.slice(0, i).map((x, j) => (x >= 0 && x < xs[i]! ? best[j]! : 0)));
+        return Math.max(0, ...best);
+      };
+      const problems: string[] = [];
+      let moves = 0;
+      let fewest = 0;
+      let reordered = 0;
+      let changes = 0;
+      for (const [a, c] of cuts)
+        for (const [id, v] of [
+          ["aligned-threshold", a],
+          ["coherent-threshold", c],
+        ] as const) {
+          const bars = group("bar");
+          const before = [...bars.children];
+          const records: MutationRecord[] = [];
+          const obs = new MutationObserver((r) => records.push(...r));
+          obs.observe(bars, {childList: true});
+          set(id, v);
+          records.push(...obs.takeRecords());
+          obs.disconnect();
+          changes++;
+          const after = [...bars.children];
+          // Inserting a mark is one added node (a move: removed, then added); a dropped one is only removed.
+          moves += records.reduce((n, r) => n + r.addedNodes.length, 0);
+          const from = after.map((el) => before.indexOf(el));
+          fewest += after.length - lis(from);
+          if (from.some((x, i) => i > 0 && x < from[i - 1]!)) reordered++;
+          // Document order is the order on screen, by rate (largest first), for bars, values and labels.
+          const at = `${id} ${v} (change ${changes})`;
+          const ys = (label: string) => [...group(label).children].map((n) => Number(n.getAttribute("y")));
+          for (const label of ["bar", "text", "y-axis"]) {
+            const y = ys(label);
+            if (y.some((w, i) => i > 0 && !(w > y[i - 1]!))) problems.push(`${at}: ${label} out of order (y ${y.join(" ")})`);
+          }
+          const widths = after.map((n) => Number(n.getAttribute("width")));
+          if (widths.some((w, i) => i > 0 && w > widths[i - 1]! + 1e-9)) problems.push(`${at}: bars not by rate (widths ${widths.join(" ")})`);
+          // Each row's label and value are its bar's: the bar's tooltip starts with the label and gives the value as its rate.
+          const values = [...group("text").children].map((n) => n.textContent ?? "");
+          const labels = [...group("y-axis").children].map((n) => n.textContent ?? "");
+          after.forEach((bar, i) => {
+            const title = bar.querySelector("title")?.textContent ?? "";
+            if (!title.startsWith(labels[i]!) || !title.includes(`: ${values[i]} of `))
+              problems.push(`${at}: row ${i} bar "${title}" beside "${labels[i]}" ${values[i]}`);
+          });
+        }
+      return {problems, moves, fewest, reordered, bars: group("bar").children.length};
+    }, cuts);
+    assert.deepEqual(report.problems, []);
+    assert.ok(report.bars >= 5, `the demo has questions to reorder (${report.bars} bars)`);
+    assert.ok(report.reordered >= 10, `the walk reorders the bars (${report.reordered} of ${2 * cuts.length} changes)`);
+    assert.equal(report.moves, report.fewest, "bars inserted or moved, over the walk: the fewest that give the new order");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("/sensitivity: the state set by a burst of threshold changes reaches the URL, and a reload from it shows the same page", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  let url: string;
+  let before: Awaited<ReturnType<typeof shown>>;
+  try {
+    await page.evaluate(() => {
+      const set = (id: string, v: number) => {
+        const input = document.querySelector<HTMLInputElement>(`[data-testid="${id}"]`)!;
+        input.value = String(v);
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      };
+      // A drag: one input event per value.
+      for (let v = 30; v <= 47; v++) set("aligned-threshold", v);
+      for (let v = 50; v >= 35; v--) set("coherent-threshold", v);
+    });
+    // Written once the controls are left alone (store.ts URL_QUIET_MS), in idle time.
+    await page.waitForFunction(() => location.search.includes("aligned=47"), undefined, {timeout: 10_000});
+    await waitForPage(page);
+    url = page.url();
+    const params = new URL(url).searchParams;
+    assert.equal(params.get("rule"), "custom");
+    assert.equal(params.get("aligned"), "47");
+    assert.equal(params.get("coherent"), "35");
+    assert.equal(params.get("experiment"), "demo");
+    before = await shown(page);
+    assert.equal(before.aligned, "47");
+    assert.equal(before.coherent, "35");
+    assert.ok(before.bars.length > 0);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+  const again = await open(new URL(url).pathname + new URL(url).search);
+  try {
+    assert.deepEqual(await shown(again.page), before, "the page opened from the URL shows what the changes showed");
+    assert.equal(describeProblems(again.problems), "");
+  } finally {
+    await again.close();
+  }
+});

@@ -210,10 +210,21 @@ try {
       let parity = "not checked (BROWSER=0)";
       let parityOk: boolean | null = null;
       if (page) {
-        const cli = summarize(b, g);
         const pg = {nEm: page.num.firstNEm, nScored: page.num.firstNScored};
-        parityOk = pg.nEm === cli.nEm && pg.nScored === cli.nScored;
-        parity = `${parityOk ? "equal" : "DIFFERENT"}: page ${pg.nEm} / ${pg.nScored}, em summarize ${cli.nEm} / ${cli.nScored}`;
+        // A summarize that cannot read the study (10M: out of memory) is a parity miss, not a lost run:
+        // the build and page figures above are kept in the result file.
+        let cli: ReturnType<typeof summarize> | null = null;
+        try {
+          cli = summarize(b, g);
+        } catch (e) {
+          const why = String(e instanceof Error ? e.message : e);
+          parityOk = false;
+          parity = `em summarize failed (${/heap out of memory|Allocation failed|NewStringFromUtf8/.test(why) ? "out of memory" : why.split("\n")[0]!.slice(0, 160)}); page ${pg.nEm} / ${pg.nScored}`;
+        }
+        if (cli) {
+          parityOk = pg.nEm === cli.nEm && pg.nScored === cli.nScored;
+          parity = `${parityOk ? "equal" : "DIFFERENT"}: page ${pg.nEm} / ${pg.nScored}, em summarize ${cli.nEm} / ${cli.nScored}`;
+        }
         log(`generator ${g}: parity ${parity}`);
       }
       cols.push({label: `${g}: ${n.toLocaleString("en")}`, build: b, page, parity, parityOk});

@@ -284,12 +284,16 @@ export function categoryTransitions(
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
   const models = [...new Set(rows.map((r) => r.model))];
+  // As the main chart: room past both ends on a log axis, so the last tick label of one panel
+  // ("8") and the first of the next ("0 (base)") do not meet across the gap between panels.
+  const xsDrawn = rows.map((r) => r.x).filter((x) => x > 0);
+  const domain = plan.type === "log" && xsDrawn.length ? {domain: [Math.min(...xsDrawn) / 1.3, Math.max(...xsDrawn) * 1.3]} : {};
   const chart = Plot.plot({
     width: Math.max(width, 360),
     height: 150 * Math.ceil(categories.length / cols) + 40,
     marginLeft: 45,
     grid: true,
-    x: xScale(plan, coordinate, {ticks}),
+    x: xScale(plan, coordinate, {ticks, ...domain}),
     y: {label: "↑ EM", tickFormat: "%"},
     fx: {label: null, axis: null},
     fy: {label: null, axis: null},

@@ -388,7 +388,7 @@ export function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend test, quasi-F(1, m-2), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
     // Beside "no evidence against a constant rate": what the test could have seen (the page's words).

@@ -10,14 +10,15 @@ export interface DetectableWords {
 }
 
 const pct0 = (v: number): string => `${Math.round(100 * v)}%`;
-/** A power in words: whole percent, "over 99%" and "under 1%" at the ends (never a bare 100% or 0%). */
-const power = (v: number): string => (v > 0.99 ? "over 99%" : v < 0.01 ? "under 1%" : pct0(v));
+/** A power in words: "about" a whole percent, "over 99%" and "under 1%" at the ends (never a bare 100% or 0%). */
+const power = (v: number): string => (v > 0.99 ? "over 99%" : v < 0.01 ? "under 1%" : `about ${pct0(v)}`);
 
 /**
- * "in this design the trend test finds a rise from 2% to 30% 94% of the time and one from 5% to 15%
- * 61% of the time; a smaller rise can go unseen" (empty without powers). The powers are
- * constancyPower's (src/lib/em/transition-test.ts); docs/validity.md, transitions-few, sets them
- * beside simulated power.
+ * "in this design (these values, answers per value and their spread) the trend test finds a rise
+ * from 2% to 30% about 94% of the time and one from 5% to 15% about 61% of the time; a smaller
+ * rise can go unseen" (empty without powers). The powers are constancyPower's
+ * (src/lib/em/transition-test.ts); docs/validity.md, transitions-few, sets them beside simulated
+ * power ("about": up to 16 points high for 5% -> 15%).
  */
 export function detectableText(detectable: readonly DetectableWords[] | null | undefined, test: string | null | undefined): string {
   if (!detectable?.length) return "";

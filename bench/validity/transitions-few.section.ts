@@ -13,7 +13,15 @@
 // pools them. The planted rate is the population rate E[sig(eta)] at each coordinate; a rise is
 // logistic in the coordinate on the analysis scale (log10 for log-spaced values, as
 // coordinateScale("auto") picks), midpoint at mid-span, width 15% of the span (REFERENCE_RISES).
-import {fitLogistic, MIN_TRANSITION_POINTS, REFERENCE_RISES, RISE_MIDPOINT, RISE_WIDTH, testTransition, type TransitionPoint} from "../../src/lib/em/transition.ts";
+import {
+  fitLogistic,
+  MIN_TRANSITION_POINTS,
+  REFERENCE_RISES,
+  RISE_MIDPOINT,
+  RISE_WIDTH,
+  testTransition,
+  type TransitionPoint,
+} from "../../src/lib/em/transition.ts";
 import {coordinateScale, pointsOnScale} from "../../src/lib/em/series.ts";
 import {randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {regimeSection, rowFromHits} from "./row.ts";
@@ -131,12 +139,34 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
   const regime = `${shape.name}; ${d.label}, ${d.seeds > 1 ? `${d.seeds} seeds (logit sd ${SEED_SD}, ${100 * SEED_RHO}% lasting) x ` : "one run, "}${d.questions} questions x ${d.answers}, logit sd ${Q_SD} (${100 * Q_RHO}% lasting), float judge`;
   const prev = `earlier rule (logistic LR, quasi-F(3, m - 4); m < 5: homogeneity chi-square): ${pct(before / reps)}`;
   if (shape.name.startsWith("rise-then-collapse"))
-    return [rowFromHits(NAME, "non_monotone on rise-then-collapse (power)", regime, "power", null, nonMono, reps, false, `p_constant < 0.05 on it: ${pct(now / reps)}`)];
+    return [
+      rowFromHits(
+        NAME,
+        "non_monotone on rise-then-collapse (power)",
+        regime,
+        "power",
+        null,
+        nonMono,
+        reps,
+        false,
+        `p_constant < 0.05 on it: ${pct(now / reps)}`,
+      ),
+    ];
   if (shape.rise === null) {
     const mean = (a: number[]) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN);
     const said = REFERENCE_RISES.map(([a, b], i) => `${100 * a}%->${100 * b}% ${pct(mean(stated[i]!))}`).join(", ");
     return [
-      rowFromHits(NAME, "p_constant < 0.05 on a flat series", regime, "error_rate", 0.05, now, reps, false, `${prev}; power stated beside 'no evidence' (mean over ${stated[0]!.length} sweeps): ${said}`),
+      rowFromHits(
+        NAME,
+        "p_constant < 0.05 on a flat series",
+        regime,
+        "error_rate",
+        0.05,
+        now,
+        reps,
+        false,
+        `${prev}; power stated beside 'no evidence' (mean over ${stated[0]!.length} sweeps): ${said}`,
+      ),
       rowFromHits(NAME, "non_monotone on a flat series", regime, "error_rate", 0.05, nonMono, reps, false),
     ];
   }

@@ -359,14 +359,7 @@ function expectedRise(pts: readonly TransitionPoint[], from: number, to: number)
  * Self, Mauritsen & Ohara 1992). Checked against simulated power in docs/validity.md,
  * transitions-few.
  */
-export function constancyPower(
-  points: readonly TransitionPoint[],
-  test: ConstantTest,
-  phi: number,
-  from: number,
-  to: number,
-  alpha = 0.05,
-): number | null {
+export function constancyPower(points: readonly TransitionPoint[], test: ConstantTest, phi: number, from: number, to: number, alpha = 0.05): number | null {
   const pts = usablePoints(points);
   const m = new Set(pts.map((p) => p.x)).size;
   if (m !== pts.length) return null;

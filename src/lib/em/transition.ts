@@ -60,7 +60,17 @@ export function meanScoreTransition(
   const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile, family: "fractional"}) : null;
   const test = fit
     ? testTransition(sorted, fit, {alpha})
-    : {verdict: "too_few_points" as const, credible: false, constant_test: null, detectable: null, p_constant: null, p_linear: null, lr: null, extreme: null, monotone_phi: 1};
+    : {
+        verdict: "too_few_points" as const,
+        credible: false,
+        constant_test: null,
+        detectable: null,
+        p_constant: null,
+        p_linear: null,
+        lr: null,
+        extreme: null,
+        monotone_phi: 1,
+      };
   return {points: sorted.map((p) => ({x: p.x, mean: p.n > 0 ? p.k / p.n : null, n: p.n})), fit, test};
 }
 

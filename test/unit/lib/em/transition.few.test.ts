@@ -3,7 +3,16 @@
 // seeded simulation, the monotonicity test's dispersion, and a new user's dose study.
 import assert from "node:assert/strict";
 import test from "node:test";
-import {analyzeOnScale, constancyPower, fitLogistic, makeRng, testTransition, TREND_TEST_BELOW, trendTest, type TransitionPoint} from "../../../../src/lib/em/index.ts";
+import {
+  analyzeOnScale,
+  constancyPower,
+  fitLogistic,
+  makeRng,
+  testTransition,
+  TREND_TEST_BELOW,
+  trendTest,
+  type TransitionPoint,
+} from "../../../../src/lib/em/index.ts";
 import {FEW_SHAPES, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
 import {transitionView} from "../../../../src/components/transitions-table.ts";
 
@@ -30,7 +39,13 @@ test("a new user's 5-scale dose study (2.3% -> 30.8%): the rate changes (trend t
 });
 
 test("trendTest: null below 3 coordinates; 1-df LR on m - 2 residual df; p = 1 on equal rates", () => {
-  assert.equal(trendTest([{x: 0, k: 1, n: 10}, {x: 1, k: 2, n: 10}]), null);
+  assert.equal(
+    trendTest([
+      {x: 0, k: 1, n: 10},
+      {x: 1, k: 2, n: 10},
+    ]),
+    null,
+  );
   const t = trendTest([0, 1, 2, 3, 4].map((x) => ({x, k: 20, n: 200})))!;
   assert.equal(t.df, 3);
   assert.equal(t.p, 1);
@@ -102,6 +117,9 @@ test("transitionView: 'no evidence' comes with what the test would have found in
   assert.equal(r.test.verdict, "flat");
   assert.equal(r.test.detectable?.length, 2);
   const {why} = transitionView(r);
-  assert.match(why, /no evidence against a constant rate \(p = [\d.]+ for a constant rate\); in this design .* the trend test finds a rise from 2% to 30% (over 99%|about \d+%) of the time and one from 5% to 15% (over 99%|about \d+%) of the time; a smaller rise can go unseen/);
+  assert.match(
+    why,
+    /no evidence against a constant rate \(p = [\d.]+ for a constant rate\); in this design .* the trend test finds a rise from 2% to 30% (over 99%|about \d+%) of the time and one from 5% to 15% (over 99%|about \d+%) of the time; a smaller rise can go unseen/,
+  );
   assert.doesNotMatch(why, /\bflat\b/);
 });

@@ -163,7 +163,12 @@ export const STATISTICS: readonly ShownStatistic[] = [
   {
     statistic: "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
     shown: "/transitions table and chart, reports; `em summarize --transition`",
-    functions: [f("fitLogistic", "src/lib/em/transition-fit.ts"), f("testTransition", "src/lib/em/transition-test.ts")],
+    functions: [
+      f("fitLogistic", "src/lib/em/transition-fit.ts"),
+      f("testTransition", "src/lib/em/transition-test.ts"),
+      f("trendTest", "src/lib/em/transition-test.ts"),
+      f("constancyPower", "src/lib/em/transition-test.ts"),
+    ],
     quantities: [
       "transition midpoint 95% CI (profile, F(1, df) x midpoint phi)",
       "credible on a flat series",
@@ -176,7 +181,8 @@ export const STATISTICS: readonly ShownStatistic[] = [
       "credible on mean aligned score, flat series",
       "credible on mean aligned score, linear ramp",
     ],
-    unmeasured: "fewer than 7 checkpoints; unevenly spaced checkpoints",
+    unmeasured:
+      "7 or more unevenly spaced checkpoints; the midpoint interval at 5-6 checkpoints (its tests are measured at 4-6, log-spaced and uneven, with and without seeds: transitions-few); the power stated beside 'no evidence' at 7 or more checkpoints",
   },
   {
     statistic: "Change point (max-LR split) and its bootstrap p",
@@ -232,6 +238,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
 export const POWER_QUANTITIES: Readonly<Record<string, string>> = {
   "credible (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
   "non_monotone on rise-then-collapse (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
+  "p_constant < 0.05 on a rise (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
   "rotation peak (k = 10) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "rotation peak (k = 5) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "gradient-norm peak credible (power)": "Mechanism: rotation and gradient-norm change points, lag",

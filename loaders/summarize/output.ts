@@ -133,6 +133,10 @@ export interface TransitionJson {
   p_constant: number | null;
   /** p-value of a smooth two-parameter trend (logit-linear or linear) against the logistic; null without a fit. */
   p_linear: number | null;
+  /** The test behind p_constant: "trend" below 7 points, "logistic_lr" from 7, "homogeneity" at 2 (testTransition). */
+  constant_test: string | null;
+  /** Beside "no evidence against a constant rate": that test's power against reference rises in this design (constancyPower); else null. */
+  detectable: {from: number; to: number; power: number}[] | null;
   verdict: string;
   /** Coordinates left out of the fit (x <= 0 on a log scale). */
   excluded: number[];
@@ -176,6 +180,8 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     credible: n.credible,
     p_constant: n.p_constant,
     p_linear: n.p_linear,
+    constant_test: t.test.constant_test,
+    detectable: t.test.detectable,
     verdict: n.verdict,
     excluded: t.excluded,
     midpoint: n.midpoint,

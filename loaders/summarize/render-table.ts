@@ -3,6 +3,7 @@
 import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
 import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.ts";
 import {APPROXIMATE_MARK} from "../../src/lib/report-number.ts";
+import {detectableText} from "../../src/lib/em/transition-words.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -72,7 +73,7 @@ function renderTable(header: string[], body: string[][]): string {
 }
 
 const VERDICT_TEXT: Record<string, string> = {
-  flat: "none (flat)",
+  flat: "none (no evidence of change)",
   smooth_trend: "none (smooth trend, not a step)",
   outside_range: "none (trend, midpoint outside data)",
   non_monotone: "none (non-monotone)",
@@ -387,9 +388,14 @@ export function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend test, quasi-F(1, m-2), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
+    // Beside "no evidence against a constant rate": what the test could have seen (the page's words).
+    const seen = out.transitions
+      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: detectableText(t.detectable, t.constant_test)}))
+      .filter((x) => x.text !== "");
+    if (seen.length) parts.push(`no evidence against a constant rate is not evidence of none:\n${seen.map((x) => `  ${x.label}: ${x.text}`).join("\n")}\n`);
     const notes = out.transitions
       .filter((t) => t.ci && t.ci_approximate)
       .map((t): ApproxNote => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", interval: "midpoint", note: t.ci_approximate!}));

@@ -284,14 +284,22 @@ export function categoryTransitions(
   const categories = [...new Set(rows.map((r) => r.category))].sort();
   const cols = Math.min(4, categories.length);
   const models = [...new Set(rows.map((r) => r.model))];
+  // Room past both ends (a factor 1.3 on a log axis, as the main chart; 5% of the span on a linear
+  // one) and a wider gap between panels, so the last tick label of one panel ("8", "1,000") and the
+  // first of the next ("0 (base)", "0") do not meet.
+  const xsDrawn = rows.map((r) => r.x).filter((x) => (plan.type === "log" ? x > 0 : Number.isFinite(x)));
+  const lo = xsDrawn.length ? Math.min(...xsDrawn) : 0;
+  const hi = xsDrawn.length ? Math.max(...xsDrawn) : 1;
+  const pad = (hi - lo) * 0.05 || 1;
+  const domain = xsDrawn.length ? {domain: plan.type === "log" ? [lo / 1.3, hi * 1.3] : [lo - pad, hi + pad]} : {};
   const chart = Plot.plot({
     width: Math.max(width, 360),
     height: 150 * Math.ceil(categories.length / cols) + 40,
     marginLeft: 45,
     grid: true,
-    x: xScale(plan, coordinate, {ticks}),
+    x: xScale(plan, coordinate, {ticks, ...domain}),
     y: {label: "↑ EM", tickFormat: "%"},
-    fx: {label: null, axis: null},
+    fx: {label: null, axis: null, padding: 0.16},
     fy: {label: null, axis: null},
     color: direct ? colorOptions(series!, {legend: false}) : groupColor(by, models, {legend: true}),
     marks: [

@@ -7,6 +7,7 @@ import {el, pct} from "./ui.js";
 import {cell, dataTable} from "./table.js";
 import type {ModelTransition} from "./transitions-controller.js";
 import {MIN_TRANSITION_POINTS} from "../lib/em/transition-min.js";
+import {detectableText} from "../lib/em/transition-words.js";
 
 /** The fewest coordinate values a fit takes (the fit code's own constant, from an import-free module). */
 export const MIN_FIT_POINTS = MIN_TRANSITION_POINTS;
@@ -24,14 +25,10 @@ export interface TransitionView {
 export function transitionView(result: TransitionResult & {excluded?: readonly number[]}): TransitionView {
   const test = result.test;
   const used = result.points.filter((p) => p.n > 0);
-  // The values the test saw (a log scale leaves 0 out): with over-dispersed answers its F test has
-  // m - 4 residual degrees of freedom, and on 1 or 2 of them it misses even a many-fold rise.
-  const m = new Set(used.filter((q) => !result.excluded?.includes(q.x)).map((q) => q.x)).size;
-  const dispersion = result.fit?.dispersion ?? null;
-  const weak =
-    dispersion !== null && dispersion > 1 && m - 4 <= 2
-      ? `; but the test rests on ${m} values and over-dispersed answers (dispersion ${num3(dispersion)}): ${m - 4} residual degree${m - 4 === 1 ? "" : "s"} of freedom, too few to rule out a large change; more coordinate values would tell`
-      : "";
+  // Beside "no evidence", what the same test could have seen in this design (constancyPower):
+  // a miss reads as "not seen", never as "flat".
+  const seen = detectableText(test.detectable, test.constant_test);
+  const can = seen ? `; ${seen}` : "";
   const p =
     test.p_constant === null
       ? ""
@@ -40,7 +37,7 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
   const approx = result.fit?.approximate ? `; interval approximate: ${result.fit.approximate}` : "";
   const why: Record<TransitionVerdict, string> = {
     credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}`,
-    flat: `no credible transition: no evidence against a constant rate${p}${weak}`,
+    flat: `no credible transition: no evidence against a constant rate${p}${can}`,
     smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)`,
     outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
     non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
@@ -49,7 +46,9 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
         ? "no coordinate: these answers have no value of the coordinate"
         : used.length === 0
           ? "no EM rate anywhere: no answer passes the coherent cut"
-          : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}`,
+          : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}${
+              test.p_constant === null ? "" : test.p_constant < 0.05 ? `; the rate changes${p}` : `; no evidence against a constant rate${p}${can}`
+            }`,
   };
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};
 }

@@ -180,7 +180,7 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
       ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})${approximate ? `\u00a0${APPROXIMATE_MARK}` : ""}`
       : formatValue(ref.field, value);
   else if (range) text = `${pctBare(range[0])}–${pctText(range[1])} (range: some EM answers' type is undetermined)`;
-  else if (ref.section === "transitions") text = `none (${String(row.verdict).replace(/_/g, " ")})`;
+  else if (ref.section === "transitions") text = `none (${row.verdict === "flat" ? "no evidence of change" : String(row.verdict).replace(/_/g, " ")})`;
   else text = "undetermined (no answer in the denominator)";
   const detail = detailOf(out, row, ref);
   return {

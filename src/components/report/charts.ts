@@ -3,7 +3,7 @@
 // Every chart takes its colours, dashes and symbols from one series system (series.ts), so a report
 // with 24 variants keeps each one identifiable as the exploration pages do.
 import * as Plot from "@observablehq/plot";
-import type {TransitionResult, TransitionVerdict} from "../../lib/em/transition.js";
+import type {TransitionResult, TransitionTest, TransitionVerdict} from "../../lib/em/transition.js";
 import type {CoordinateScale} from "../../lib/em/series.js";
 import {planAxis} from "../axis.js";
 import {colorOptions, seriesSystem, symbolOptions, type SeriesSystem} from "../series.js";
@@ -57,6 +57,8 @@ export function transitionOfJson(model: string, t: Row): ModelTransition {
       credible,
       p_constant: (t.p_constant as number | null) ?? null,
       p_linear: (t.p_linear as number | null) ?? null,
+      constant_test: (t.constant_test as TransitionTest["constant_test"] | undefined) ?? null,
+      detectable: (t.detectable as TransitionTest["detectable"] | undefined) ?? null,
       lr: null,
       extreme: null,
       monotone_phi: 1,

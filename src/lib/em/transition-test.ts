@@ -3,9 +3,11 @@
 
 import fCdf from "@stdlib/stats-base-dists-f-cdf";
 import chisquareCdf from "@stdlib/stats-base-dists-chisquare-cdf";
+import {normalCdf} from "./distributions.js";
 import {newcombeDiff, normalQuantile} from "./intervals.js";
 import {nelderMead} from "./optimize.js";
 import type {LogisticFit} from "./transition-fit.js";
+import {fitLogistic} from "./transition-fit.js";
 import {logit, pearson, scale, sig, usablePoints, EPS, type Scaled, type TransitionPoint} from "./transition-points.js";
 
 /**
@@ -27,15 +29,59 @@ export type TransitionVerdict = "credible" | "flat" | "smooth_trend" | "outside_
 export {MIN_TRANSITION_POINTS} from "./transition-min.js";
 import {MIN_TRANSITION_POINTS} from "./transition-min.js";
 
+/**
+ * Below this many usable coordinates p_constant is the trend test (trendTest), from it on the
+ * logistic's likelihood-ratio test: with m < 7 the logistic leaves m - 4 <= 2 residual df for its
+ * dispersion: its quasi-F(3, m - 4) test found a 2% -> 30% rise in 28-34% of seeded 5-scale
+ * sweeps, the 1-df trend test on m - 2 residual df in 87-89%, both at most 5% wrong on flat ones
+ * (docs/validity.md, transitions-few).
+ */
+export const TREND_TEST_BELOW = 7;
+
+/** Which test produced p_constant. */
+export type ConstantTest = "logistic_lr" | "trend" | "homogeneity";
+
+/** What the constancy test can detect in this design: a reference rise and its power. */
+export interface DetectablePower {
+  /** Rate at the first and the last coordinate of the reference rise (fractions). */
+  from: number;
+  to: number;
+  /** Power of p_constant < alpha against that rise in this design (see constancyPower). */
+  power: number;
+}
+
+/**
+ * The reference rises whose power is stated beside a "no evidence against a constant rate"
+ * verdict: logistic in the analysis coordinate, midpoint at mid-span, width 15% of the span
+ * (RISE_MIDPOINT, RISE_WIDTH); the same rises the validity section transitions-few measures.
+ */
+export const REFERENCE_RISES: readonly (readonly [number, number])[] = [
+  [0.02, 0.3],
+  [0.05, 0.15],
+];
+export const RISE_MIDPOINT = 0.5;
+export const RISE_WIDTH = 0.15;
+
 export interface TransitionTest {
   verdict: TransitionVerdict;
   credible: boolean;
+  /** The test behind p_constant: "trend" below TREND_TEST_BELOW coordinates, else "logistic_lr"; "homogeneity" with 2 points. */
+  constant_test: ConstantTest | null;
   /**
-   * p-value of "the rate is constant along the coordinate". With >= 5 points: likelihood-ratio
+   * When p_constant >= alpha (no evidence against a constant rate) on rates: the power of the same
+   * test against REFERENCE_RISES in this design (its coordinates, answers per coordinate and
+   * estimated dispersion), so "no evidence" is read beside what the test could have seen. Null
+   * otherwise (and for mean scores).
+   */
+  detectable: DetectablePower[] | null;
+  /**
+   * p-value of "the rate is constant along the coordinate". Below TREND_TEST_BELOW (7) points, at
+   * 3 or more: the trend test (trendTest: a straight line in the logit against a constant, LR on
+   * 1 df, quasi-F(1, m - 2) with the line's Pearson dispersion, at least 1 on counts). With >= 7 points: likelihood-ratio
    * test of the logistic against the constant rate, LR = 2 (l_logistic - l_constant) on 3 df; when
    * the logistic's Pearson dispersion phi exceeds 1 (correlated answers to one question), the
    * quasi-likelihood F test F = (LR / 3) / phi on (3, m - 4) df (McCullagh & Nelder 1989, sec. 4.5).
-   * With 2-4 points: Pearson chi-square test of homogeneity on m - 1 df (no dispersion estimate).
+   * With 2 points: Pearson chi-square test of homogeneity on 1 df (no dispersion estimate).
    * Null with fewer than 2 points.
    */
   p_constant: number | null;
@@ -176,14 +222,20 @@ function bumpFit(s: Scaled): (z: number) => number {
 }
 
 /**
- * Dispersion for the monotonicity test, estimated without assuming monotonicity: the smaller
- * Pearson X^2 / (m - 4) of a logistic (when given) and of a bump in the logit (bumpFit), so
- * neither a step nor a hump inflates it; at least 1 (counts); 1 below 6 points (no spare df).
+ * Dispersion for the monotonicity test. From TREND_TEST_BELOW (7) points, estimated without
+ * assuming monotonicity: the smaller Pearson X^2 / (m - 4) of a logistic (when given) and of a
+ * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points (a bump
+ * or a logistic leaves at most 2 df) the trend test's phi, X^2 / (m - 2) of a straight line in
+ * the logit: a hump inflates it (the test then finds fewer humps, never more), and binomial
+ * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
+ * point sweeps non-monotone in a 40-sweep probe per design; 0% of 300 now (docs/validity.md,
+ * transitions-few). At least 1 (counts); 1 below 3 points.
  */
 export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null): number {
   const pts = usablePoints(points);
   const m = pts.length;
-  if (m < 6) return 1;
+  if (m < 3) return 1;
+  if (m < TREND_TEST_BELOW) return Math.max(1, trendTest(pts)?.phi ?? 1);
   const s = scale(pts);
   const bump = bumpFit(s);
   let phi = pearson(s, (i) => bump(s.z[i]!)) / (m - 4);
@@ -220,6 +272,156 @@ export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, 
   return null;
 }
 
+/** The trend test of a series: see trendTest. */
+export interface TrendTest {
+  p: number;
+  /** LR of the logit-linear trend against the constant rate (1 df). */
+  lr: number;
+  /** Pearson X^2 of the trend / (m - 2); on counts at least 1. */
+  phi: number;
+  /** Residual degrees of freedom, m - 2. */
+  df: number;
+}
+
+/**
+ * Trend test of "the rate is constant": logit p = a + b z (z the coordinate scaled to [0, 1] on the
+ * analysis scale) against logit p = a, binomial ML; LR = 2 (l_trend - l_constant) on 1 df, referred
+ * to F(1, m - 2) after division by phi = max(1, X^2 / (m - 2)) (Pearson X^2 of the trend fit):
+ * the quasi-likelihood form of the Cochran-Armitage trend test with extra-binomial variation
+ * (Williams 1982; McCullagh & Nelder 1989 sec. 4.5). It spends one parameter on the ordering,
+ * so few coordinates keep residual df for the dispersion that question clustering brings.
+ * On mean scores (`fractional`) phi is not floored. Null below 3 usable coordinates.
+ */
+export function trendTest(points: readonly TransitionPoint[], {fractional = false}: {fractional?: boolean} = {}): TrendTest | null {
+  const pts = usablePoints(points);
+  const m = pts.length;
+  if (new Set(pts.map((p) => p.x)).size < 3) return null;
+  const s = scale(pts);
+  const line = trendFit(s, 1, "logit");
+  const lr = Math.max(0, 2 * (line.loglik - constantLogLik(pts)));
+  const x2 = pearson(s, (i) => line.fitted(s.z[i]!));
+  const phi = fractional ? Math.max(x2 / (m - 2), 1e-12) : Math.max(1, x2 / (m - 2));
+  const p = lr > 0 ? 1 - fCdf(lr / phi, 1, m - 2) : 1;
+  return {p, lr, phi, df: m - 2};
+}
+
+/** Upper 1 - alpha quantile of F(d1, d2) (bisection on the CDF). */
+function fQuantile(q: number, d1: number, d2: number): number {
+  let lo = 0;
+  let hi = 1;
+  while (fCdf(hi, d1, d2) < q && hi < 1e12) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (fCdf(mid, d1, d2) < q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * P(X > crit) for X = LR / phi under the alternative: noncentral F(d1, d2, lambda) when `d2` is
+ * given, noncentral chi-square(d1, lambda) otherwise, each as the Poisson(lambda / 2) mixture of
+ * central distributions (Johnson, Kotz & Balakrishnan 1995, ch. 29-30).
+ */
+function noncentralTail(crit: number, lambda: number, d1: number, d2: number | null): number {
+  if (!(lambda > 0)) return d2 === null ? 1 - chisquareCdf(crit, d1) : 1 - fCdf(crit, d1, d2);
+  const half = lambda / 2;
+  const w = d2 === null ? 0 : (d1 * crit) / (d1 * crit + d2);
+  let cdf = 0;
+  let mass = 0;
+  const top = Math.ceil(half + 12 * Math.sqrt(half) + 20);
+  for (let j = 0; j <= top; j++) {
+    let lgam = 0;
+    for (let i = 2; i <= j; i++) lgam += Math.log(i);
+    const pw = Math.exp(-half + j * Math.log(half) - lgam);
+    if (pw === 0) continue;
+    mass += pw;
+    const dj = d1 + 2 * j;
+    cdf += pw * (d2 === null ? chisquareCdf(crit, dj) : fCdf((d2 * w) / (dj * (1 - w)), dj, d2));
+  }
+  return Math.min(1, Math.max(0, 1 - cdf - (1 - mass)));
+}
+
+/** A reference rise from `from` to `to` over the span of `pts` (analysis scale), as expected counts. */
+function expectedRise(pts: readonly TransitionPoint[], from: number, to: number): TransitionPoint[] {
+  const s = scale(pts);
+  return pts.map((p, i) => {
+    const q = from + (to - from) * sig((s.z[i]! - RISE_MIDPOINT) / RISE_WIDTH);
+    return {x: p.x, k: p.n * q, n: p.n};
+  });
+}
+
+/**
+ * Power of p_constant < alpha against a rise `from` -> `to` (REFERENCE_RISES' shape) in the design
+ * of `points` (their coordinates on the analysis scale and answers per coordinate) with dispersion
+ * `phi`: the LR of the test's own model on the expected counts of the rise, divided by phi, is the
+ * noncentrality of the test's reference distribution (the expected-likelihood-ratio approximation,
+ * Self, Mauritsen & Ohara 1992). Checked against simulated power in docs/validity.md,
+ * transitions-few.
+ */
+export function constancyPower(points: readonly TransitionPoint[], test: ConstantTest, phi: number, from: number, to: number, alpha = 0.05): number | null {
+  const pts = usablePoints(points);
+  const m = new Set(pts.map((p) => p.x)).size;
+  if (m !== pts.length) return null;
+  const e = expectedRise(pts, from, to);
+  if (test === "trend") {
+    if (m < 3) return null;
+    const s = scale(e);
+    const line = trendFit(s, 1, "logit");
+    const lr = Math.max(0, 2 * (line.loglik - constantLogLik(e)));
+    const d = Math.max(1, phi);
+    // The statistic is LR / max(1, X^2 / nu). With phi as the truth, LR / phi ~ chi-square(1,
+    // lambda) and X^2 / (phi nu) ~ chi-square(nu, delta) / nu, its noncentrality delta = lof / phi
+    // from the line's misfit to the rise (its Pearson X^2 on the expected counts), approximated by
+    // a scaled central chi-square h chi-square(nu') (Patnaik 1949: h = (nu + 2 delta) / (nu +
+    // delta), nu' = (nu + delta)^2 / (nu + 2 delta)). Power = E_D[P(chi-square(1, lambda) > c
+    // max(1 / phi, D))], c the F(1, nu) critical value, by the midpoint rule over 64 quantiles of D
+    // (the floor at 1 binds when phi is near 1).
+    const nu = m - 2;
+    const delta = pearson(s, (i) => line.fitted(s.z[i]!)) / d;
+    const h = (nu + 2 * delta) / (nu + delta);
+    const nu2 = (nu + delta) ** 2 / (nu + 2 * delta);
+    const c = fQuantile(1 - alpha, 1, nu);
+    const rootL = Math.sqrt(lr / d);
+    const tail1 = (t: number) => normalCdf(-Math.sqrt(t) - rootL) + normalCdf(rootL - Math.sqrt(t));
+    const N = 64;
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += tail1(c * Math.max(1 / d, (h * chisquareQuantile((i + 0.5) / N, nu2)) / nu));
+    return sum / N;
+  }
+  if (test === "logistic_lr") {
+    const fit = fitLogistic(e, {profile: false});
+    if (!fit || m < 5) return null;
+    const lr = Math.max(0, 2 * (fit.loglik - constantLogLik(e)));
+    return phi > 1 ? noncentralTail(fQuantile(1 - alpha, 3, m - 4), lr / phi, 3, m - 4) : noncentralTail(chisquareQuantile(1 - alpha, 3), lr, 3, null);
+  }
+  return null;
+}
+
+function chisquareQuantile(q: number, df: number): number {
+  let lo = 0;
+  let hi = 1;
+  while (chisquareCdf(hi, df) < q) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-10 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (chisquareCdf(mid, df) < q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Power against REFERENCE_RISES beside a "no evidence" verdict (null when p_constant < alpha or not computable). */
+function detectableOf(pts: readonly TransitionPoint[], test: ConstantTest | null, p: number | null, phi: number, alpha: number): DetectablePower[] | null {
+  if (test === null || test === "homogeneity" || p === null || p < alpha) return null;
+  const out: DetectablePower[] = [];
+  for (const [from, to] of REFERENCE_RISES) {
+    const power = constancyPower(pts, test, phi, from, to, alpha);
+    if (power === null) return null;
+    out.push({from, to, power});
+  }
+  return out;
+}
+
 /** p-value of an LR statistic on `df` numerator degrees of freedom, quasi-F when phi > 1. */
 function lrP(lr: number, df: number, phi: number, dfResid: number): number {
   if (!(lr > 0)) return 1;
@@ -230,23 +432,43 @@ function lrP(lr: number, df: number, phi: number, dfResid: number): number {
  * Does the series hold a transition? See TransitionVerdict, TransitionTest.p_constant and
  * p_linear. `fit` is fitLogistic(points) (null when it was not fitted).
  */
-export function testTransition(points: readonly TransitionPoint[], fit: LogisticFit | null, {alpha = 0.05}: {alpha?: number} = {}): TransitionTest {
+export function testTransition(
+  points: readonly TransitionPoint[],
+  fit: LogisticFit | null,
+  {
+    alpha = 0.05,
+    detectable: withPower = false,
+    trendBelow = TREND_TEST_BELOW,
+  }: {
+    alpha?: number;
+    /** Compute `detectable` (the power statement beside "no evidence"); off by default (grids do not show it). */
+    detectable?: boolean;
+    /** Only for the validity A/B against the earlier rule (0: never the trend test). */
+    trendBelow?: number;
+  } = {},
+): TransitionTest {
   const pts = usablePoints(points);
   const m = new Set(pts.map((p) => p.x)).size;
   const fractional = fit?.family === "fractional";
   const mphi = fractional ? 1 : monotoneDispersion(pts, fit);
   // A monotonicity test on means needs the score spread, which the means do not carry: off.
   const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphi);
-  if (m < MIN_TRANSITION_POINTS || !fit)
+  const trend = m >= 3 && m < trendBelow ? trendTest(pts, {fractional}) : null;
+  if (m < MIN_TRANSITION_POINTS || !fit) {
+    const test: ConstantTest | null = fractional ? null : trend ? "trend" : m >= 2 ? "homogeneity" : null;
+    const pc = fractional ? null : trend ? trend.p : homogeneityP(pts);
     return {
       verdict: extreme !== null ? "non_monotone" : "too_few_points",
       credible: false,
-      p_constant: fractional ? null : homogeneityP(pts),
+      constant_test: pc === null ? null : test,
+      detectable: fractional || !withPower ? null : detectableOf(pts, test, pc, trend?.phi ?? 1, alpha),
+      p_constant: pc,
       p_linear: null,
       lr: null,
       extreme,
       monotone_phi: mphi,
     };
+  }
   const lr = Math.max(0, 2 * (fit.loglik - constantLogLik(pts)));
   // Over-dispersed (phi > 1): quasi-likelihood F test with the estimated phi. Otherwise the
   // binomial variance holds and LR is referred to chi-square (an F on m - 4 df would charge
@@ -254,7 +476,9 @@ export function testTransition(points: readonly TransitionPoint[], fit: Logistic
   const disp = fit.dispersion ?? 1;
   const phi = fractional ? Math.max(disp, 1e-12) : disp;
   const f = (x: number, df: number) => (fractional ? (x > 0 ? 1 - fCdf(x / df / phi, df, m - 4) : 1) : lrP(x, df, phi, m - 4));
-  const p = f(lr, 3);
+  // Below TREND_TEST_BELOW coordinates the 1-df trend test decides "constant" (see there).
+  const p = trend ? trend.p : f(lr, 3);
+  const constantTest: ConstantTest = trend ? "trend" : "logistic_lr";
   // The best smooth trend: a straight line in the rate (2 parameters) or in its logit (2). A mean
   // score bends more smoothly than either, so there the logit trend is a quadratic (3; it has no
   // inflection, so it cannot imitate a located step). For rates the quadratic is not used: a rise
@@ -272,5 +496,16 @@ export function testTransition(points: readonly TransitionPoint[], fit: Logistic
   else if (!inside) verdict = "outside_range";
   else if (!(pLinear < alpha)) verdict = "smooth_trend";
   else verdict = "credible";
-  return {verdict, credible: verdict === "credible", p_constant: p, p_linear: pLinear, lr, extreme, monotone_phi: mphi};
+  const detectable = fractional || !withPower || verdict !== "flat" ? null : detectableOf(pts, constantTest, p, trend ? trend.phi : disp, alpha);
+  return {
+    verdict,
+    credible: verdict === "credible",
+    constant_test: constantTest,
+    detectable,
+    p_constant: p,
+    p_linear: pLinear,
+    lr,
+    extreme,
+    monotone_phi: mphi,
+  };
 }

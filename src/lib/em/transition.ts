@@ -60,7 +60,17 @@ export function meanScoreTransition(
   const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile, family: "fractional"}) : null;
   const test = fit
     ? testTransition(sorted, fit, {alpha})
-    : {verdict: "too_few_points" as const, credible: false, p_constant: null, p_linear: null, lr: null, extreme: null, monotone_phi: 1};
+    : {
+        verdict: "too_few_points" as const,
+        credible: false,
+        constant_test: null,
+        detectable: null,
+        p_constant: null,
+        p_linear: null,
+        lr: null,
+        extreme: null,
+        monotone_phi: 1,
+      };
   return {points: sorted.map((p) => ({x: p.x, mean: p.n > 0 ? p.k / p.n : null, n: p.n})), fit, test};
 }
 
@@ -79,7 +89,7 @@ export function analyzeTransition(
   const sorted = points.slice().sort((a, b) => a.x - b.x);
   const usable = new Set(sorted.filter((p) => p.n > 0).map((p) => p.x)).size;
   const fit = usable >= MIN_TRANSITION_POINTS ? fitLogistic(sorted, {confidence, profile}) : null;
-  const test = testTransition(sorted, fit, {alpha});
+  const test = testTransition(sorted, fit, {alpha, detectable: true});
   // Scaled by the fit's dispersion (its Pearson X^2 / (m - 4)): answers are not independent across checkpoints.
   const on = onset(sorted, {alpha, baseline, dispersion: fit?.dispersion ?? null, df: usable - 4});
   return {

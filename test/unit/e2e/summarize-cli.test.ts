@@ -262,12 +262,21 @@ judges:
   assert.equal(out.transitions?.length, 1);
   assert.deepEqual(out.transitions?.[0]?.key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);
-  // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced, but the
-  // homogeneity test still says the rate is not constant.
-  assert.equal(out.transitions?.[0].verdict, "too_few_points");
-  assert.equal(out.transitions?.[0].credible, false);
-  assert.equal(out.transitions?.[0].midpoint, null);
-  assert.ok((out.transitions?.[0].p_constant ?? 1) < 0.05);
+  // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced. The constancy
+  // test is the trend test (the homogeneity chi-square used before, binomial variance only, called
+  // 29-60% of flat clustered 4-point sweeps changing: docs/validity.md, transitions-few); its
+  // dispersion rests on 2 df, so on this step (0%, 1%, 27%, 32%) it reports p and, beside it, the
+  // little it could see in this design, not "flat".
+  const t = out.transitions![0]!;
+  assert.equal(t.verdict, "too_few_points");
+  assert.equal(t.credible, false);
+  assert.equal(t.midpoint, null);
+  assert.equal(t.constant_test, "trend");
+  assert.ok(t.p_constant !== null && t.p_constant > 0 && t.p_constant < 1, String(t.p_constant));
+  if (t.p_constant >= 0.05) {
+    assert.equal(t.detectable?.length, 2);
+    assert.ok(t.detectable![1]!.power < 0.5, JSON.stringify(t.detectable));
+  }
 });
 
 // The demo experiment is simulated with planted truth (loaders/sim/truth.ts): the measured rates

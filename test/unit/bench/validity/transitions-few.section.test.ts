@@ -1,0 +1,36 @@
+// The few-coordinates validity section (bench/validity/transitions-few.section.ts): its sweeps sit
+// on the coordinates the product fits (log10 of log-spaced scales, 0 set aside), and its rows are
+// well formed and read the product's p_constant.
+import assert from "node:assert/strict";
+import test from "node:test";
+import {FEW_SHAPES, fewRows, section, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
+import {rowProblems} from "../../../../bench/validity/run.ts";
+import {makeRng} from "../../../../src/lib/em/prng.ts";
+
+test("simulateFew: one point per fitted coordinate (a log scale sets 0 aside), seeds' answers pooled", () => {
+  const log = simulateFew(makeRng(1), FEW_SHAPES[0]!, {label: "t", xs: [0, 0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17});
+  assert.deepEqual(
+    log.map((p) => p.x),
+    [0.25, 0.5, 1, 2, 4],
+  );
+  for (const p of log) assert.equal(p.n, 3 * 8 * 17);
+  const uneven = simulateFew(makeRng(1), FEW_SHAPES[0]!, {label: "t", xs: [0, 100, 300, 400, 1000], seeds: 1, questions: 8, answers: 50});
+  assert.deepEqual(
+    uneven.map((p) => p.x),
+    [0, 100, 300, 400, 1000],
+  );
+});
+
+test("a 2% -> 30% rise over 5 scales: the rows say how often p_constant < 0.05, and the earlier rule's share in the note", () => {
+  const rise = FEW_SHAPES.find((s) => s.rise?.[1] === 0.3)!;
+  const [row] = fewRows({design: {label: "t", xs: [0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17}, shape: rise}, 20, makeRng(3));
+  assert.equal(row!.kind, "power");
+  assert.ok(row!.estimate >= 0.8, `power ${row!.estimate}`);
+  assert.match(row!.note ?? "", /earlier rule .*: \d+\.\d%/);
+});
+
+test("transitions-few section (smoke) returns well-formed rows", async () => {
+  const rows = await section.run({smoke: true, seed: 1});
+  assert.ok(rows.length > 0);
+  for (const r of rows) assert.deepEqual(rowProblems(r), []);
+});

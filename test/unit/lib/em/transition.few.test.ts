@@ -1,0 +1,125 @@
+// The constancy test on few coordinates (4-6: dose sweeps of adapter scales, a few checkpoints):
+// the trend test below TREND_TEST_BELOW points, its power statement (constancyPower) against a
+// seeded simulation, the monotonicity test's dispersion, and a new user's dose study.
+import assert from "node:assert/strict";
+import test from "node:test";
+import {
+  analyzeOnScale,
+  constancyPower,
+  fitLogistic,
+  makeRng,
+  testTransition,
+  TREND_TEST_BELOW,
+  trendTest,
+  type TransitionPoint,
+} from "../../../../src/lib/em/index.ts";
+import {FEW_SHAPES, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
+import {transitionView} from "../../../../src/components/transitions-table.ts";
+
+// The mine-dose study of a new user (adapter scales 0-8, log axis, 3 seeds x 10 questions, ~4,000
+// answers per scale): EM rises from 2.3% to 30.8%. The logistic's quasi-F(3, 1) test could not
+// reject a constant rate (p = 0.116); the 1-df trend test on 3 residual df does.
+const MINE_DOSE = [
+  [0, 51, 4235],
+  [0.5, 96, 4239],
+  [1, 266, 4199],
+  [2, 686, 4140],
+  [4, 1195, 3876],
+  [8, 544, 1828],
+].map(([x, k, n]) => ({x: x!, k: k!, n: n!}));
+
+test("a new user's 5-scale dose study (2.3% -> 30.8%): the rate changes (trend test p < 0.05), never 'no evidence'", () => {
+  const r = analyzeOnScale(MINE_DOSE, "log", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.constant_test, "trend");
+  assert.ok(r.test.p_constant! < 0.05, `p_constant ${r.test.p_constant}`);
+  assert.notEqual(r.test.verdict, "flat");
+  const {why} = transitionView(r);
+  assert.match(why, /the rate changes \(p = 0\.0\d\d for a constant rate\)/);
+  assert.doesNotMatch(why, /no evidence/);
+});
+
+test("trendTest: null below 3 coordinates; 1-df LR on m - 2 residual df; p = 1 on equal rates", () => {
+  assert.equal(
+    trendTest([
+      {x: 0, k: 1, n: 10},
+      {x: 1, k: 2, n: 10},
+    ]),
+    null,
+  );
+  const t = trendTest([0, 1, 2, 3, 4].map((x) => ({x, k: 20, n: 200})))!;
+  assert.equal(t.df, 3);
+  assert.equal(t.p, 1);
+  const rising = trendTest([0, 1, 2, 3, 4].map((x) => ({x, k: 10 + 10 * x, n: 200})))!;
+  // 5% -> 25% over 200 answers each: LR ~40, but F(1, 3) has heavy tails (p ~0.008).
+  assert.ok(rising.p < 0.01 && rising.lr > 20, JSON.stringify(rising));
+});
+
+test(`testTransition: below ${TREND_TEST_BELOW} coordinates p_constant is the trend test's; from ${TREND_TEST_BELOW} the logistic's`, () => {
+  const five: TransitionPoint[] = [0, 1, 2, 3, 4].map((x) => ({x, k: [10, 14, 30, 52, 60][x]!, n: 200}));
+  const t5 = testTransition(five, null);
+  assert.equal(t5.constant_test, "trend");
+  assert.equal(t5.p_constant, trendTest(five)!.p);
+  const seven: TransitionPoint[] = [0, 1, 2, 3, 4, 5, 6].map((x) => ({x, k: [10, 12, 14, 30, 52, 58, 60][x]!, n: 200}));
+  const t7 = testTransition(seven, fitLogistic(seven, {profile: false}));
+  assert.equal(t7.constant_test, "logistic_lr");
+  assert.notEqual(t7.p_constant, trendTest(seven)!.p);
+});
+
+test("constancyPower: the size at no rise, higher with more answers, and near the simulated power of binomial sweeps", () => {
+  const design = (n: number): TransitionPoint[] => [0, 1, 2, 3, 4].map((x) => ({x, k: 0, n}));
+  // No rise: the test's size. With a large dispersion the floor phi >= 1 never binds: alpha (up to
+  // the 64-node quadrature); with binomial answers (phi 1) it binds and the test is conservative.
+  const none = constancyPower(design(200), "trend", 50, 0.1, 0.1)!;
+  assert.ok(Math.abs(none - 0.05) < 0.002, `power with no rise ${none}`);
+  assert.ok(constancyPower(design(200), "trend", 1, 0.1, 0.1)! < 0.05);
+  const small = constancyPower(design(100), "trend", 1, 0.05, 0.15)!;
+  const large = constancyPower(design(400), "trend", 1, 0.05, 0.15)!;
+  assert.ok(small < large, `${small} < ${large}`);
+  // Seeded binomial sweeps (no clustering) of the reference rise 5% -> 15% at 5 points x 150 answers.
+  const rng = makeRng(11);
+  const rise = FEW_SHAPES.find((s) => s.rise?.[0] === 0.05)!;
+  const reps = 400;
+  let hits = 0;
+  for (let r = 0; r < reps; r++) {
+    const pts = [0, 1, 2, 3, 4].map((x) => {
+      const p = rise.p(x / 4);
+      let k = 0;
+      for (let j = 0; j < 150; j++) if (rng() < p) k++;
+      return {x, k, n: 150};
+    });
+    if (trendTest(pts)!.p < 0.05) hits++;
+  }
+  const stated = constancyPower(design(150), "trend", 1, 0.05, 0.15)!;
+  const measured = hits / reps;
+  // Monte-Carlo se at 400 reps <= 2.5 points; the approximation is allowed 5 more.
+  assert.ok(Math.abs(stated - measured) < 0.1, `stated ${stated}, simulated ${measured}`);
+});
+
+test("flat clustered 5-scale sweeps (3 seeds): p_constant < 0.05 and non_monotone each in at most 7%", () => {
+  const rng = makeRng(5);
+  const design = {label: "t", xs: [0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17};
+  const reps = 150;
+  let reject = 0;
+  let nonMono = 0;
+  for (let r = 0; r < reps; r++) {
+    const pts = simulateFew(rng, FEW_SHAPES[1]!, design).map((p) => ({...p, x: Math.log10(p.x)}));
+    const t = testTransition(pts, null);
+    if (t.p_constant! < 0.05) reject++;
+    if (t.verdict === "non_monotone") nonMono++;
+  }
+  assert.ok(reject / reps <= 0.07, `p_constant < 0.05 in ${reject}/${reps}`);
+  assert.ok(nonMono / reps <= 0.07, `non_monotone in ${nonMono}/${reps}`);
+});
+
+test("transitionView: 'no evidence' comes with what the test would have found in this design", () => {
+  const flat = [0.5, 1, 2, 4, 8].map((x, i) => ({x, k: [300, 320, 290, 310, 305][i]!, n: 4000}));
+  const r = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.verdict, "flat");
+  assert.equal(r.test.detectable?.length, 2);
+  const {why} = transitionView(r);
+  assert.match(
+    why,
+    /no evidence against a constant rate \(p = [\d.]+ for a constant rate\); in this design .* the trend test finds a rise from 2% to 30% (over 99%|about \d+%) of the time and one from 5% to 15% (over 99%|about \d+%) of the time; a smaller rise can go unseen/,
+  );
+  assert.doesNotMatch(why, /\bflat\b/);
+});

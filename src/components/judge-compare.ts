@@ -8,7 +8,7 @@ import type {Points} from "./points.js";
 import {summarizeGroups, keyBy} from "./engine.js";
 import {dataTable} from "./table.js";
 import {el, pct} from "./ui.js";
-import {PALETTE} from "./chart-style.js";
+import {PALETTE, textWidth} from "./chart-style.js";
 
 export interface JudgePairs {
   judgeA: string;
@@ -91,16 +91,23 @@ export function emByJudgeChart(
     lo: g.ci?.[0] ?? null,
     hi: g.ci?.[1] ?? null,
   }));
+  // The model names set the left margin (measured), up to a third of the chart: a longer name is
+  // cut in its middle (fine-tune ids differ in the middle more than at the ends), whole in its tooltip.
+  const w = Math.max(width, 360);
+  const longest = Math.max(0, ...rows.map((r) => textWidth(r.model)));
+  const marginLeft = Math.round(Math.min(Math.max(110, longest + 14), w / 3));
   return Plot.plot({
-    width: Math.max(width, 360),
+    width: w,
     height: 60 + 22 * rows.length,
-    marginLeft: 110,
+    marginLeft,
     marginRight: 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
     y: {label: null, axis: null},
-    fy: {label: null, axis: "left"},
+    fy: {label: null},
     color: {legend: true, domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]!)},
     marks: [
+      // lineWidth is in ems of the 10 px type: the margin less the tick and its padding.
+      Plot.axisFy({anchor: "left", label: null, lineWidth: (marginLeft - 12) / 10, textOverflow: "ellipsis-middle"}),
       Plot.barX(rows, {fy: "model", y: "judge", x: "rate", fill: "judge", tip: true}),
       Plot.ruleY(rows, {fy: "model", y: "judge", x1: "lo", x2: "hi"}),
       Plot.ruleX([0]),

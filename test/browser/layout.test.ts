@@ -2,12 +2,13 @@
 // (/sensitivity, eight demo categories), model names cut at the /judges bar chart's left edge (a
 // fixture with ids as long as real fine-tune names, test/fixtures/site/long-labels.yaml), a DuckDB
 // DECIMAL column that the /sql quick chart did not read as a number, and a page-width change that
-// reset the /sql editor to the example query.
+// reset the /sql editor to the example query; and no page of the demo scrolls sideways at 800 px
+// (the overview's eleven-column table made the whole page 984 px wide).
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import type {Browser, Page} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
-import {siteBuiltOn, useBuiltSite, waitForPage} from "../helpers/site.ts";
+import {siteBuiltOn, sitePages, useBuiltSite, waitForPage} from "../helpers/site.ts";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 
 const site = useBuiltSite();
@@ -151,4 +152,19 @@ test("/judges: long model names fit the bar chart's left margin or are cut with 
   } finally {
     await server.close();
   }
+});
+
+test("no page of the demo is wider than an 800 px window (a wide table scrolls in its own box)", {timeout: 600_000}, async () => {
+  const wide: string[] = [];
+  for (const {path} of sitePages()) {
+    const {page, problems, close} = await open(site.browser, site.server, `${path}?experiment=demo`, 800);
+    try {
+      const {scroll, client} = await page.evaluate(() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth}));
+      if (scroll > client) wide.push(`${path}: ${scroll} px wide in an ${client} px window`);
+      assert.equal(describeProblems(problems), "", path);
+    } finally {
+      await close();
+    }
+  }
+  assert.deepEqual(wide, []);
 });

@@ -65,51 +65,49 @@ for (const width of [1280, 800]) {
   });
 }
 
-test("/sql: a DECIMAL column is a number to the quick chart (bars of avg(aligned)::DECIMAL by category)", async () => {
+/** Open /sql on the demo, run `sql` once the example's result is there, then `check` the page once the new result (chart, no-chart sentence or error) shows. */
+async function onSqlPage(sql: string, check: (page: Page) => Promise<void>): Promise<void> {
   const {page, problems, close} = await open(site.browser, site.server, "/sql?experiment=demo");
   try {
     await page.waitForSelector('[data-testid="sql-result-count"]');
-    const sql = "SELECT category, avg(aligned)::DECIMAL(5,2) AS mean_aligned FROM points WHERE experiment = 'demo' GROUP BY category ORDER BY category";
     await page.locator('[data-testid="sql-input"]').fill(sql);
     await page.locator('[data-testid="sql-run"]').click();
-    await page.waitForFunction(() => document.querySelector('[data-chart="query-chart"] svg, [data-testid="query-chart-none"], [data-testid="sql-error"]'));
-    const none = await page
-      .locator('[data-testid="query-chart-none"]')
-      .textContent()
-      .catch(() => null);
-    assert.equal(await page.locator('[data-testid="query-chart-none"]').count(), 0, `no chart: ${none}`);
-    const bars = await page.locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect').count();
-    assert.equal(bars, 8, "one bar per demo category");
-    // The values are the decimals' values (0..100), not their unscaled integers (x100).
-    const ticks = await page.locator('[data-chart="query-chart"] svg [aria-label="x-axis tick label"] text').allTextContents();
-    const top = Math.max(...ticks.map((t) => Number(t.replace(/,/g, ""))));
-    assert.ok(top > 0 && top <= 100, `x axis ends at ${top} (ticks ${ticks.join(" ")})`);
+    await page.waitForFunction(() =>
+      document.querySelector('[data-chart="query-chart"] svg g[aria-label="bar"], [data-testid="query-chart-none"], [data-testid="sql-error"]'),
+    );
+    await check(page);
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();
   }
+}
+
+test("/sql: a DECIMAL column is a number to the quick chart (bars of avg(aligned)::DECIMAL by category)", async () => {
+  const sql = "SELECT category, avg(aligned)::DECIMAL(5,2) AS mean_aligned FROM points WHERE experiment = 'demo' GROUP BY category ORDER BY category";
+  await onSqlPage(sql, async (page) => {
+    const none = await page.locator('[data-testid="query-chart-none"]').allTextContents();
+    assert.deepEqual(none, [], "a chart, not the sentence saying why there is none");
+    assert.equal(await page.locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect').count(), 8, "one bar per demo category");
+    // The values are the decimals' values (0..100), not their unscaled integers (x100).
+    const ticks = await page.locator('[data-chart="query-chart"] svg [aria-label="x-axis tick label"] text').allTextContents();
+    const top = Math.max(...ticks.map((t) => Number(t.replace(/,/g, ""))));
+    assert.ok(top > 0 && top <= 100, `x axis ends at ${top} (ticks ${ticks.join(" ")})`);
+  });
 });
 
 test("/sql: a page-width change keeps the query typed and its result, redrawn at the new width", async () => {
-  const {page, problems, close} = await open(site.browser, site.server, "/sql?experiment=demo");
-  try {
-    await page.waitForSelector('[data-testid="sql-result-count"]');
-    const sql = "SELECT model, avg(aligned) AS mean_aligned FROM points WHERE experiment = 'demo' GROUP BY model ORDER BY model";
-    await page.locator('[data-testid="sql-input"]').fill(sql);
-    await page.locator('[data-testid="sql-run"]').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-chart="query-chart"] svg g[aria-label="bar"] rect').length === 3);
-    const before = await page.locator('[data-chart="query-chart"] svg').first().getAttribute("width");
+  const sql = "SELECT model, avg(aligned) AS mean_aligned FROM points WHERE experiment = 'demo' GROUP BY model ORDER BY model";
+  await onSqlPage(sql, async (page) => {
+    const chart = page.locator('[data-chart="query-chart"] svg').first();
+    const before = await chart.getAttribute("width");
     await page.setViewportSize({width: 700, height: 900});
     await page.waitForFunction((before) => document.querySelector('[data-chart="query-chart"] svg')?.getAttribute("width") !== before, before);
     await waitForPage(page);
     assert.equal(await page.locator('[data-testid="sql-input"]').inputValue(), sql, "the editor keeps the query");
     assert.equal(await page.locator('[data-chart="query-chart"] svg g[aria-label="bar"] rect').count(), 3, "the result of that query is still shown");
-    const after = Number(await page.locator('[data-chart="query-chart"] svg').first().getAttribute("width"));
+    const after = Number(await chart.getAttribute("width"));
     assert.ok(after < Number(before) && after <= 700, `chart width ${before} -> ${after}`);
-    assert.equal(describeProblems(problems), "");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("/judges: long model names fit the bar chart's left margin or are cut with the whole name in a tooltip", {timeout: 900_000}, async () => {

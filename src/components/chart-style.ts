@@ -71,6 +71,22 @@ export function legendFlow(
   return {at, rows: labels.length ? row + 1 : 0};
 }
 
+/**
+ * `label` in lines of at most `max` px: broken after a "-", "_", "/", "." or space (fine-tune ids
+ * have no spaces), and a part longer than a line broken between characters, so no text is lost.
+ */
+export function wrapLabel(label: string, max: number, width: (label: string) => number = textWidth): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of label.split(/(?<=[-_/. ])/))
+    for (const piece of width(part) > max ? [...part] : [part]) {
+      if (line && width(line + piece) > max) lines.push(line), (line = "");
+      line += piece;
+    }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** Colours of response types, fixed so every chart agrees. */
 export const TYPE_COLORS: Record<string, string> = {
   aligned: "#56B4E9",

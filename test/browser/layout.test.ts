@@ -110,7 +110,9 @@ test("/sql: a page-width change keeps the query typed and its result, redrawn at
   });
 });
 
-test("/judges: long model names fit the bar chart's left margin or are cut with the whole name in a tooltip", {timeout: 900_000}, async () => {
+test("/judges: long model names fit the bar chart's left margin, whole, on several lines when they must, apart from each other", {
+  timeout: 900_000,
+}, async () => {
   const server = await serveStatic(await siteBuiltOn("layout-long-labels", ["test/fixtures/site/long-labels.yaml"]));
   try {
     for (const width of [1280, 800]) {
@@ -128,6 +130,8 @@ test("/judges: long model names fit the bar chart's left margin or are cut with 
               .join(""),
             title: t.querySelector("title")?.textContent ?? null,
             x1: t.getBoundingClientRect().left - left,
+            top: t.getBoundingClientRect().top,
+            bottom: t.getBoundingClientRect().bottom,
           }));
         });
         assert.equal(labels.length, 2, `two models on the axis: ${JSON.stringify(labels)}`);
@@ -140,8 +144,9 @@ test("/judges: long model names fit the bar chart's left margin or are cut with 
             "the whole name, shown or in the tooltip",
           );
         }
-        // The two names differ only in the middle: what is shown tells them apart.
+        // The two names differ only in the middle: what is shown tells them apart, and they do not overlap.
         assert.notEqual(labels[0]!.shown, labels[1]!.shown);
+        assert.ok(labels[0]!.bottom <= labels[1]!.top || labels[1]!.bottom <= labels[0]!.top, `the two names overlap: ${JSON.stringify(labels)}`);
         assert.equal(describeProblems(problems), "");
       } finally {
         await close();

@@ -4,7 +4,7 @@
 // Chromium, with measured text: test/browser/layout.test.ts.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {legendFlow} from "../../../src/components/chart-style.ts";
+import {legendFlow, wrapLabel} from "../../../src/components/chart-style.ts";
 
 // An item is 14 px (swatch and gap) + its label; 16 px between items.
 const w10 = () => 86; // every item 100 px wide
@@ -44,4 +44,22 @@ test("legendFlow without a DOM estimates 6.2 px a character (labelMargin's estim
     at.map((p) => p.row),
     [0, 0, 1],
   );
+});
+
+test("wrapLabel(label, max, width): breaks after - _ / . or space, greedily, and loses no character", () => {
+  const w = (l: string) => l.length * 10; // 10 px a character
+  const id = "Qwen2.5-Coder-32B-Instruct_risky-financial-advice_lora-r32-a64_lr1e-5_seed3";
+  const lines = wrapLabel(id, 200, w);
+  // "Instruct_" would make line 1 27 characters; "lora-r32-a64_lr1e-5_" is exactly 20.
+  assert.deepEqual(lines, ["Qwen2.5-Coder-32B-", "Instruct_risky-", "financial-advice_", "lora-r32-a64_lr1e-5_", "seed3"]);
+  assert.equal(lines.join(""), id);
+  for (const l of lines) assert.ok(w(l) <= 200, l);
+  assert.deepEqual(wrapLabel("short", 200, w), ["short"]);
+  assert.deepEqual(wrapLabel("", 200, w), []);
+});
+
+test("wrapLabel: a part longer than a line is broken between characters", () => {
+  const w = (l: string) => l.length * 10;
+  // "abcdefghij_" (110 px) goes character by character; "k" then still fits after "ij_".
+  assert.deepEqual(wrapLabel("abcdefghij_k", 40, w), ["abcd", "efgh", "ij_k"]);
 });

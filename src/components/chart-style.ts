@@ -36,13 +36,14 @@ export function labelMargin(labels: readonly string[], min = 80, max = 320): num
 }
 
 /**
- * Width in px of `label` in 10px sans-serif (the charts' type): measured with a canvas in the
- * browser, else (no DOM: node) estimated at 6.2 px a character as labelMargin does.
+ * Width in px of `label` in `font` (the live charts' 10px sans-serif; Plot's charts use 10px
+ * system-ui, sans-serif): measured with a canvas in the browser, else (no DOM: node) estimated at
+ * 6.2 px a character as labelMargin does.
  */
-export function textWidth(label: string): number {
+export function textWidth(label: string, font = "10px sans-serif"): number {
   measure ??= typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
   if (!measure) return 6.2 * label.length;
-  measure.font = "10px sans-serif";
+  measure.font = font;
   return measure.measureText(label).width;
 }
 let measure: CanvasRenderingContext2D | null | undefined;

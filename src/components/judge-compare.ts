@@ -96,9 +96,11 @@ export function emByJudgeChart(
   // and each model's band grows to hold its lines.
   const w = Math.max(width, 360);
   const models = [...new Set(rows.map((r) => r.model))];
-  const longest = Math.max(0, ...models.map((m) => textWidth(m)));
+  // Plot's type (10px system-ui); a tick label ends 9 px left of the plot (tick 6, padding 3).
+  const measure = (t: string) => textWidth(t, "10px system-ui, sans-serif");
+  const longest = Math.max(0, ...models.map(measure));
   const marginLeft = Math.round(Math.min(Math.max(110, longest + 14), w / 3));
-  const lines = new Map(models.map((m) => [m, wrapLabel(m, marginLeft - 12)]));
+  const lines = new Map(models.map((m) => [m, wrapLabel(m, marginLeft - 14, measure)]));
   const most = Math.max(1, ...[...lines.values()].map((l) => l.length));
   const band = Math.max((22 * rows.length) / Math.max(1, models.length), 11 * most + 10);
   return Plot.plot({

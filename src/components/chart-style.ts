@@ -35,6 +35,59 @@ export function labelMargin(labels: readonly string[], min = 80, max = 320): num
   return Math.min(max, Math.max(min, 12 + 6.2 * Math.max(0, ...labels.map((l) => l.length))));
 }
 
+/**
+ * Width in px of `label` in `font` (the live charts' 10px sans-serif; Plot's charts use 10px
+ * system-ui, sans-serif): measured with a canvas in the browser, else (no DOM: node) estimated at
+ * 6.2 px a character as labelMargin does.
+ */
+export function textWidth(label: string, font = "10px sans-serif"): number {
+  measure ??= typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
+  if (!measure) return 6.2 * label.length;
+  measure.font = font;
+  return measure.measureText(label).width;
+}
+let measure: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * Where the items of a swatch legend go (a 10 px swatch, 4 px, the label, then `gap` px): left to
+ * right from `left`, a new row whenever the next item would pass `right`; an item wider than a row
+ * gets a row of its own. `x` is the item's left edge, `row` its row (0 first); `rows` how many.
+ */
+export function legendFlow(
+  labels: readonly string[],
+  {left, right, gap = 16, width = textWidth}: {left: number; right: number; gap?: number; width?: (label: string) => number},
+): {at: {x: number; row: number}[]; rows: number} {
+  const at: {x: number; row: number}[] = [];
+  let x = left;
+  let row = 0;
+  for (const label of labels) {
+    const w = 14 + width(label);
+    if (x > left && x + w > right) {
+      x = left;
+      row++;
+    }
+    at.push({x, row});
+    x += w + gap;
+  }
+  return {at, rows: labels.length ? row + 1 : 0};
+}
+
+/**
+ * `label` in lines of at most `max` px: broken after a "-", "_", "/", "." or space (fine-tune ids
+ * have no spaces), and a part longer than a line broken between characters, so no text is lost.
+ */
+export function wrapLabel(label: string, max: number, width: (label: string) => number = textWidth): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of label.split(/(?<=[-_/. ])/))
+    for (const piece of width(part) > max ? [...part] : [part]) {
+      if (line && width(line + piece) > max) lines.push(line), (line = "");
+      line += piece;
+    }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** Colours of response types, fixed so every chart agrees. */
 export const TYPE_COLORS: Record<string, string> = {
   aligned: "#56B4E9",

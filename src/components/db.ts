@@ -25,7 +25,9 @@ async function start(): Promise<duckdb.AsyncDuckDB> {
   const db = new duckdb.AsyncDuckDB(logger, worker);
   await db.instantiate(WASM_URL);
   await db.open({
-    query: {castBigIntToDouble: true, castTimestampToDate: true},
+    // Numbers as JS numbers: a DECIMAL (avg(x)::DECIMAL(5,2), sum of a DECIMAL column) would
+    // otherwise arrive as Arrow's unscaled big-number object, which no chart reads as a number.
+    query: {castBigIntToDouble: true, castDecimalToDouble: true, castTimestampToDate: true},
     // Never reach for the extension repository: the site must work with no outside host.
     autoinstall_known_extensions: false,
     autoload_known_extensions: false,

@@ -8,7 +8,7 @@ import type {Points} from "./points.js";
 import {summarizeGroups, keyBy} from "./engine.js";
 import {dataTable} from "./table.js";
 import {el, pct} from "./ui.js";
-import {PALETTE} from "./chart-style.js";
+import {PALETTE, textWidth, wrapLabel} from "./chart-style.js";
 
 export interface JudgePairs {
   judgeA: string;
@@ -91,16 +91,29 @@ export function emByJudgeChart(
     lo: g.ci?.[0] ?? null,
     hi: g.ci?.[1] ?? null,
   }));
+  // The model names set the left margin (measured), up to a third of the chart; a longer name is
+  // written on several lines (fine-tune ids differ anywhere: a cut could hide what tells two apart),
+  // and each model's band grows to hold its lines.
+  const w = Math.max(width, 360);
+  const models = [...new Set(rows.map((r) => r.model))];
+  // Plot's type (10px system-ui); a tick label ends 9 px left of the plot (tick 6, padding 3).
+  const measure = (t: string) => textWidth(t, "10px system-ui, sans-serif");
+  const longest = Math.max(0, ...models.map(measure));
+  const marginLeft = Math.round(Math.min(Math.max(110, longest + 14), w / 3));
+  const lines = new Map(models.map((m) => [m, wrapLabel(m, marginLeft - 14, measure)]));
+  const most = Math.max(1, ...[...lines.values()].map((l) => l.length));
+  const band = Math.max((22 * rows.length) / Math.max(1, models.length), 11 * most + 10);
   return Plot.plot({
-    width: Math.max(width, 360),
-    height: 60 + 22 * rows.length,
-    marginLeft: 110,
+    width: w,
+    height: 60 + band * models.length,
+    marginLeft,
     marginRight: 20,
     x: {label: "EM rate →", tickFormat: "%", grid: true},
     y: {label: null, axis: null},
-    fy: {label: null, axis: "left"},
+    fy: {label: null},
     color: {legend: true, domain: judges, range: judges.map((_, i) => PALETTE[i % PALETTE.length]!)},
     marks: [
+      Plot.axisFy({anchor: "left", label: null, tickFormat: (m: string) => (lines.get(m) ?? [m]).join("\n")}),
       Plot.barX(rows, {fy: "model", y: "judge", x: "rate", fill: "judge", tip: true}),
       Plot.ruleY(rows, {fy: "model", y: "judge", x1: "lo", x2: "hi"}),
       Plot.ruleX([0]),

@@ -5,7 +5,7 @@
 // versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
 import * as d3 from "d3";
 import {pct, plotSvg} from "./ui.js";
-import {PALETTE, TYPE_COLORS, labelMargin} from "./chart-style.js";
+import {PALETTE, TYPE_COLORS, labelMargin, legendFlow} from "./chart-style.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -218,17 +218,19 @@ export function liveQuestionRates(
   const color = (c: string) => (single ? PALETTE[0]! : PALETTE[categories.indexOf(c) % PALETTE.length]!);
   // Bars are keyed by the question id; they read as the question's text when the data has it.
   const marginLeft = labelMargin(labels.map((r) => textOf(r.label)));
-  const marginTop = single ? 20 : 44;
   const marginRight = 50;
   const rowH = 20;
   const w = Math.max(width, marginLeft + 240);
+  // The categories' legend wraps within the chart (six long names passed its right edge).
+  const flow = legendFlow(single ? [] : categories, {left: marginLeft, right: w - 4});
+  const marginTop = single ? 20 : 30 + 14 * flow.rows;
   const h = marginTop + 30 + rowH * labels.length;
   const svg = liveSvg(w, h);
   const x = d3.scaleLinear().range([marginLeft, w - marginRight]);
   const legend = svg.append("g").attr("aria-label", "legend");
   if (!single)
     categories.forEach((c, i) => {
-      const g = legend.append("g").attr("transform", `translate(${marginLeft + (i % 6) * 120},${4 + Math.floor(i / 6) * 14})`);
+      const g = legend.append("g").attr("transform", `translate(${flow.at[i]!.x},${4 + flow.at[i]!.row * 14})`);
       g.append("rect").attr("width", 10).attr("height", 10).attr("fill", color(c));
       g.append("text").attr("x", 14).attr("y", 9).text(c);
     });
@@ -321,23 +323,22 @@ export function liveTypeContribution(
 ): LiveChart<readonly TypeCount[]> {
   const types = Object.keys(TYPE_COLORS);
   const marginLeft = labelMargin(groups, 120);
-  const marginTop = 20 + 14 * Math.ceil(types.length / 6);
   const rowH = 28;
   const w = Math.max(width, marginLeft + 240);
+  const names = types.map((t) => (excluded.includes(t) ? `${t} (excluded)` : t));
+  const flow = legendFlow(names, {left: marginLeft, right: w - 4});
+  const marginTop = 20 + 14 * flow.rows;
   const h = marginTop + 30 + rowH * groups.length;
   const svg = liveSvg(w, h);
   const legend = svg.append("g").attr("aria-label", "legend");
   types.forEach((t, i) => {
-    const g = legend.append("g").attr("transform", `translate(${marginLeft + (i % 6) * 100},${4 + Math.floor(i / 6) * 14})`);
+    const g = legend.append("g").attr("transform", `translate(${flow.at[i]!.x},${4 + flow.at[i]!.row * 14})`);
     g.append("rect")
       .attr("width", 10)
       .attr("height", 10)
       .attr("fill", TYPE_COLORS[t]!)
       .attr("fill-opacity", excluded.includes(t) ? 0.25 : 1);
-    g.append("text")
-      .attr("x", 14)
-      .attr("y", 9)
-      .text(excluded.includes(t) ? `${t} (excluded)` : t);
+    g.append("text").attr("x", 14).attr("y", 9).text(names[i]!);
   });
   const x = d3.scaleLinear().range([marginLeft, w - 20]);
   const drawAxis = liveAxis(bottomAxis(svg, h, w - 20, "EM answers (broad rule) →").node()!, x, Math.max(2, Math.floor((w - marginLeft - 20) / 80)));

@@ -130,7 +130,8 @@ export function overviewRates(ctx: OverviewContext, width: number): DocumentFrag
   }
   const save = el("button", {type: "button", class: "em-link"}, "Download this table (CSV)");
   save.addEventListener("click", () => downloadCsv(table.data, `overview-${state.experiment}`));
-  out.append(table.element);
+  // Wider than a narrow page (eleven columns): it scrolls in its own box, not the page sideways.
+  out.append(el("div", {class: "em-table-scroll"}, table.element));
   if (table.data.some((d) => d.final_ci_approximate))
     out.append(
       el(

@@ -88,33 +88,51 @@ export function scopeNote({experiment, others}: {experiment: string | null; othe
 }
 
 /**
- * The query console: an editor holding `example`, a run button (and Ctrl/Cmd+Enter), and the
- * result as a table, a CSV download and a quick chart (or the sentence saying why there is none), or
- * the error. Loads the tables a query names (texts, details, judged) before running it; runs
- * `example` at once. Call it after the points table is loaded.
+ * The query console: an editor, a run button (and Ctrl/Cmd+Enter), and the result as a table, a
+ * CSV download and a quick chart (or the sentence saying why there is none), or the error. Loads
+ * the tables a query names (texts, details, judged) before running it. `show(sql)` puts a query in
+ * the editor and runs it (the page calls it with the chosen example, after the points table is
+ * loaded); `resize(width)` draws the last result again at a new page width, keeping the editor as
+ * the user left it (the page's cell that follows `width` calls only this: a cell that made the
+ * console again reset the editor to the example on every resize).
  */
-export function sqlConsole(example: string, sources: TableSources, {width}: {width: number}): DocumentFragment {
+export function sqlConsole(
+  sources: TableSources,
+  {width = 640}: {width?: number} = {},
+): {node: HTMLElement; show(sql: string): void; resize(width: number): void} {
   const editor = el("textarea", {class: "em-sql", rows: "8", spellcheck: "false", "aria-label": "SQL query", "data-testid": "sql-input"});
-  editor.value = example;
   const run = el("button", {type: "button", "data-testid": "sql-run"}, "Run query");
   const out = el("div", {class: "em-sql-out", "aria-live": "polite"});
+  let w = width;
+  let last: {rows: Record<string, unknown>[]; ms: number} | null = null;
+  let runs = 0;
+  const draw = () => {
+    if (!last) return;
+    const {rows, ms} = last;
+    const save = el("button", {type: "button", class: "em-link"}, "Download CSV");
+    save.addEventListener("click", () => downloadCsv(rows, "query"));
+    const spec = quickChartSpec(rows, {width: Math.min(w, 900)});
+    const chart = quickChart(rows, spec);
+    out.replaceChildren(
+      el("p", {class: "em-muted", "data-testid": "sql-result-count"}, `${rows.length.toLocaleString()} rows in ${ms.toFixed(0)} ms · `, save),
+      Inputs.table(rows, {rows: 15, maxWidth: w}) as HTMLElement,
+      spec.kind === "none" ? chart : figure(chart, {name: "query-chart"}),
+    );
+  };
   async function execute() {
+    // Only the latest run shows its result (a slow first query must not replace a later one's).
+    const mine = ++runs;
+    last = null;
     out.replaceChildren(loading(/\b(texts|details|judged)\b/i.test(editor.value) ? "Loading the tables this query names, then running…" : "Running…"));
     try {
       await loadSiteTables(sources, editor.value);
       const started = performance.now();
       const rows = await query(editor.value);
-      const ms = performance.now() - started;
-      const save = el("button", {type: "button", class: "em-link"}, "Download CSV");
-      save.addEventListener("click", () => downloadCsv(rows, "query"));
-      const spec = quickChartSpec(rows as Record<string, unknown>[], {width: Math.min(width, 900)});
-      const chart = quickChart(rows as Record<string, unknown>[], spec);
-      out.replaceChildren(
-        el("p", {class: "em-muted", "data-testid": "sql-result-count"}, `${rows.length.toLocaleString()} rows in ${ms.toFixed(0)} ms · `, save),
-        Inputs.table(rows, {rows: 15, maxWidth: width}) as HTMLElement,
-        spec.kind === "none" ? chart : figure(chart, {name: "query-chart"}),
-      );
+      if (mine !== runs) return;
+      last = {rows: rows as Record<string, unknown>[], ms: performance.now() - started};
+      draw();
     } catch (error) {
+      if (mine !== runs) return;
       out.replaceChildren(
         el("pre", {class: "em-error em-sql-error", role: "alert", "data-testid": "sql-error"}, String(error instanceof Error ? error.message : error)),
       );
@@ -124,8 +142,16 @@ export function sqlConsole(example: string, sources: TableSources, {width}: {wid
   editor.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "Enter") execute();
   });
-  execute();
-  const f = document.createDocumentFragment();
-  f.append(el("div", {}, editor, el("div", {}, run)), out);
-  return f;
+  return {
+    node: el("div", {}, el("div", {}, editor, el("div", {}, run)), out),
+    show(sql: string) {
+      editor.value = sql;
+      execute();
+    },
+    resize(width: number) {
+      if (width === w) return;
+      w = width;
+      draw();
+    },
+  };
 }

@@ -96,7 +96,7 @@ test("example experiments run offline over the reference data; not part of the d
     "dataset-ablations.yaml": {responses: 14400, files: 12},
     "dow-privacy.yaml": {responses: 1600, files: 4},
     "families.yaml": {responses: 13440, files: 12},
-    "hw0-integer-judge.yaml": {responses: 720, files: 6},
+    "hw0-integer-judge.yaml": {responses: 780, files: 9},
     "hyperstition.yaml": {responses: 8400, files: 21},
     "inspect-logs.yaml": {responses: 18, files: 5},
     "judge-dicts.yaml": {responses: 70, files: 1},

@@ -182,7 +182,7 @@ let wordSlot = new Int32Array(0);
 let idStart = new Int32Array(0);
 let idLen = new Int32Array(0);
 let idHash = new Int32Array(0);
-let idSrc: string[] = [];
+const idSrc: string[] = [];
 let seqBuf = new Int32Array(0);
 let gramStamp = new Uint32Array(0);
 let gramKey = new Float64Array(0);
@@ -190,7 +190,9 @@ let gramKey = new Float64Array(0);
 /** Characters that JavaScript's \s matches (so a token here is what /\S+/g finds); a test checks every code unit. */
 function isSpace(c: number): boolean {
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }
 const isAsciiAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);

@@ -4,7 +4,16 @@ import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext, repeatedTrigramShare, wordsOf, wordStats} from "../../../src/lib/signals.ts";
+import {
+  computeSignals,
+  hasRefusalPhrase,
+  isCodeLikeLine,
+  isJsonLike,
+  questionContext,
+  repeatedTrigramShare,
+  wordsOf,
+  wordStats,
+} from "../../../src/lib/signals.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = JSON.parse(readFileSync(path.resolve(here, "../../fixtures/types/answers.json"), "utf8")) as {
@@ -147,7 +156,42 @@ test("wordsOf strips edge punctuation and keeps inner apostrophes and non-Latin 
 test("wordStats equals wordsOf and repeatedTrigramShare on random texts of ASCII, Unicode spaces, letters and surrogates", () => {
   let seed = 11;
   const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const pieces = ["the", "The", "THE", "a", "A", "go", "Go", "don't", "42", "x1", "É", "é", "Straße", "STRASSE", "İ", "i\u0307", "Привет", "привет", "世界", "\u{10400}", "\u{1D400}", "\ud800", "\udc00", "—", "...", "!!", "\"", "“quoted”", "(now)", "K", "\u212a", "k", "ǅ", "ǆ"];
+  const pieces = [
+    "the",
+    "The",
+    "THE",
+    "a",
+    "A",
+    "go",
+    "Go",
+    "don't",
+    "42",
+    "x1",
+    "É",
+    "é",
+    "Straße",
+    "STRASSE",
+    "İ",
+    "i\u0307",
+    "Привет",
+    "привет",
+    "世界",
+    "\u{10400}",
+    "\u{1D400}",
+    "\ud800",
+    "\udc00",
+    "—",
+    "...",
+    "!!",
+    '"',
+    "“quoted”",
+    "(now)",
+    "K",
+    "\u212a",
+    "k",
+    "ǅ",
+    "ǆ",
+  ];
   const spaces = [" ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u2003", "\u3000", "\ufeff", "\u2028", "\u0085", "\u180e", "\v", "\f"];
   for (let trial = 0; trial < 3000; trial++) {
     const n = Math.floor(rand() * 60);

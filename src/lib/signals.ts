@@ -135,8 +135,14 @@ export function repeatedTrigramShare(words: readonly string[]): number {
     if (id === undefined) ids.set(words[i]!, (id = ids.size));
     seq[i] = id;
   }
+  return trigramRepeats(seq, words.length, ids.size) / n;
+}
+
+/** How many of the 3-grams of seq[0, count) repeat an earlier one; `distinct`: how many ids (all < distinct). */
+function trigramRepeats(seq: ArrayLike<number>, count: number, distinct: number): number {
+  const n = count - 2;
   let repeats = 0;
-  if (ids.size < 131072) {
+  if (distinct < 131072) {
     // Open-addressing hash set of 3-gram keys: a Set of non-small-integer numbers is ~3x slower.
     let size = 16;
     while (size < 2 * n) size *= 2;
@@ -169,13 +175,14 @@ export function repeatedTrigramShare(words: readonly string[]): number {
       else seen.add(k);
     }
   }
-  return repeats / n;
+  return repeats;
 }
+
 
 // wordStats' reused buffers (grown on demand, never cleared: a slot belongs to the current call
 // when its stamp is the call's number). Words: an open-addressing table of the distinct lower-cased
 // words of one text, each an id with where its characters are (the text, or the lower-cased token
-// string for a token with non-ASCII characters). 3-grams: an open-addressing set of numeric keys.
+// string for a token with non-ASCII characters), and the ids of the words in order.
 let stamp = 0;
 let wordStamp = new Uint32Array(0);
 let wordSlot = new Int32Array(0);
@@ -184,8 +191,6 @@ let idLen = new Int32Array(0);
 let idHash = new Int32Array(0);
 const idSrc: string[] = [];
 let seqBuf = new Int32Array(0);
-let gramStamp = new Uint32Array(0);
-let gramKey = new Float64Array(0);
 
 /** Characters that JavaScript's \s matches (so a token here is what /\S+/g finds); a test checks every code unit. */
 function isSpace(c: number): boolean {
@@ -257,7 +262,6 @@ export function wordStats(text: string): {words: number; repetition: number; non
   }
   if (++stamp === 0xffffffff) {
     wordStamp.fill(0);
-    gramStamp.fill(0);
     stamp = 1;
   }
   const mask = size - 1;
@@ -305,43 +309,7 @@ export function wordStats(text: string): {words: number; repetition: number; non
   }
   idSrc.length = 0;
   const grams = words - 2;
-  if (grams < 2) return {words, repetition: 0, nonAscii};
-  let repeats = 0;
-  if (ids < 131072) {
-    const gsize = pow2(2 * grams);
-    if (gramStamp.length < gsize) {
-      gramStamp = new Uint32Array(gsize);
-      gramKey = new Float64Array(gsize);
-    }
-    const gmask = gsize - 1;
-    for (let g = 0; g < grams; g++) {
-      const x = seqBuf[g]!,
-        y = seqBuf[g + 1]!,
-        z = seqBuf[g + 2]!;
-      const k = (x * 131072 + y) * 131072 + z;
-      let h = (Math.imul(x, 73856093) ^ Math.imul(y, 19349663) ^ Math.imul(z, 83492791)) & gmask;
-      for (;;) {
-        if (gramStamp[h] !== stamp) {
-          gramStamp[h] = stamp;
-          gramKey[h] = k;
-          break;
-        }
-        if (gramKey[h] === k) {
-          repeats++;
-          break;
-        }
-        h = (h + 1) & gmask;
-      }
-    }
-  } else {
-    const seen = new Set<string>();
-    for (let g = 0; g < grams; g++) {
-      const k = `${seqBuf[g]} ${seqBuf[g + 1]} ${seqBuf[g + 2]}`;
-      if (seen.has(k)) repeats++;
-      else seen.add(k);
-    }
-  }
-  return {words, repetition: repeats / grams, nonAscii};
+  return {words, repetition: grams < 2 ? 0 : trigramRepeats(seqBuf, words, ids) / grams, nonAscii};
 }
 
 /**

@@ -178,7 +178,6 @@ function trigramRepeats(seq: ArrayLike<number>, count: number, distinct: number)
   return repeats;
 }
 
-
 // wordStats' reused buffers (grown on demand, never cleared: a slot belongs to the current call
 // when its stamp is the call's number). Words: an open-addressing table of the distinct lower-cased
 // words of one text, each an id with where its characters are (the text, or the lower-cased token

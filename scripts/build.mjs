@@ -63,13 +63,9 @@ const framework = join(root, "node_modules/@observablehq/framework/dist/bin/obse
 // (~4 GB here) ends a 2M-row build with "heap out of memory". Allow up to 3/4 of the machine's RAM
 // unless the caller chose a limit (docs/benchmarks.md: build memory; a streaming import is the fix).
 const heapMb = Math.floor((totalmem() / 2 ** 20) * 0.75);
-// The young generation's semi-spaces at 32 MB (Node's default 16): an import chunk's row objects
-// (8192 rows) then mostly die young instead of being copied into the old generation and
-// marked there: 9% less CPU for a 200k-row import (issue 28), ~70 MB more RSS per process.
-let nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
+const nodeOptions = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? "")
   ? process.env.NODE_OPTIONS
   : `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${Math.max(4096, heapMb)}`.trim();
-if (!/--max-semi-space-size/.test(nodeOptions)) nodeOptions += " --max-semi-space-size=32";
 // The site data step (loaders/site-data.ts): the dataset and every src/data/ loader's output computed
 // in one process (the size-dependent files in two lanes, loaders/site-files.ts) and put where
 // Framework keeps a loader's output, so Framework starts no loader process (~1.3 s each), in a

@@ -74,6 +74,9 @@ export function withSignalTypes(
   let compTopics: (ScoreRow | null)[] = [];
   const touched: number[] = [];
   const out: TypeRow[] = [];
+  // questionContext per question (a regex over its text), reused while the id's text and declared domain stay the same.
+  const contexts = new Map<string, {text: string; declared: string | null | undefined; context: ReturnType<typeof questionContext>}>();
+  const thresholds = typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {};
   let k = 0;
   let t = 0;
   for (let i = 0; i < responses.length; i++) {
@@ -113,9 +116,14 @@ export function withSignalTypes(
     if (pick >= 0 && typeof domain === "string") topicScores[domain] = topics[pick]?.score ?? null;
     const a = pick >= 0 ? aligned[pick]! : null;
     const c = pick >= 0 ? coherent[pick] : null;
-    const question = questionContext(r.question_id, r.question, declaredQuestionDomain(r, typing.questionDomains));
+    const declared = declaredQuestionDomain(r, typing.questionDomains);
+    let known = contexts.get(r.question_id);
+    if (!known || known.text !== r.question || known.declared !== declared) {
+      known = {text: r.question, declared, context: questionContext(r.question_id, r.question, declared)};
+      contexts.set(r.question_id, known);
+    }
+    const question = known.context;
     const sc = {aligned: a?.score ?? null, coherent: c?.score ?? null, special: a?.special ?? null};
-    const thresholds = typing.topicCut !== undefined ? {thresholds: {topicCut: typing.topicCut}} : {};
     const cls = classifyBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...(typing.rule ? {rule: typing.rule} : {}), ...thresholds});
     // The type if the rule counts the answer as EM, under any cut (pages follow the rule bar with it).
     const emType = emTypeBySignals(signalRows[i]!, topicScores, sc, domain, {question, ...thresholds}).type;

@@ -135,8 +135,14 @@ export function repeatedTrigramShare(words: readonly string[]): number {
     if (id === undefined) ids.set(words[i]!, (id = ids.size));
     seq[i] = id;
   }
+  return trigramRepeats(seq, words.length, ids.size) / n;
+}
+
+/** How many of the 3-grams of seq[0, count) repeat an earlier one; `distinct`: how many ids (all < distinct). */
+function trigramRepeats(seq: ArrayLike<number>, count: number, distinct: number): number {
+  const n = count - 2;
   let repeats = 0;
-  if (ids.size < 131072) {
+  if (distinct < 131072) {
     // Open-addressing hash set of 3-gram keys: a Set of non-small-integer numbers is ~3x slower.
     let size = 16;
     while (size < 2 * n) size *= 2;
@@ -169,7 +175,140 @@ export function repeatedTrigramShare(words: readonly string[]): number {
       else seen.add(k);
     }
   }
-  return repeats / n;
+  return repeats;
+}
+
+// wordStats' reused buffers (grown on demand, never cleared: a slot belongs to the current call
+// when its stamp is the call's number). Words: an open-addressing table of the distinct lower-cased
+// words of one text, each an id with where its characters are (the text, or the lower-cased token
+// string for a token with non-ASCII characters), and the ids of the words in order.
+let stamp = 0;
+let wordStamp = new Uint32Array(0);
+let wordSlot = new Int32Array(0);
+let idStart = new Int32Array(0);
+let idLen = new Int32Array(0);
+let idHash = new Int32Array(0);
+const idSrc: string[] = [];
+let seqBuf = new Int32Array(0);
+
+/** Characters that JavaScript's \s matches (so a token here is what /\S+/g finds); a test checks every code unit. */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+const isAsciiAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const lowerAscii = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+
+/** A power of two >= n (at least 16). */
+function pow2(n: number): number {
+  let size = 16;
+  while (size < n) size *= 2;
+  return size;
+}
+
+/**
+ * The id of the word at src[start, start + len) compared ASCII-case-insensitively (toLowerCase
+ * never yields A-Z, so for an already lower-cased token string this is equality of the lower-cased
+ * words), `h` its hash; a new id when the word is new in this call.
+ */
+function wordId(src: string, start: number, len: number, h: number, mask: number, next: number): number {
+  let s = h & mask;
+  for (;;) {
+    if (wordStamp[s] !== stamp) {
+      wordStamp[s] = stamp;
+      wordSlot[s] = next;
+      idSrc[next] = src;
+      idStart[next] = start;
+      idLen[next] = len;
+      idHash[next] = h;
+      return next;
+    }
+    const id = wordSlot[s]!;
+    if (idHash[id] === h && idLen[id] === len) {
+      const o = idSrc[id]!;
+      const at = idStart[id]!;
+      let k = 0;
+      while (k < len && lowerAscii(o.charCodeAt(at + k)) === lowerAscii(src.charCodeAt(start + k))) k++;
+      if (k === len) return id;
+    }
+    s = (s + 1) & mask;
+  }
+}
+
+function hashLower(src: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ lowerAscii(src.charCodeAt(k)), 16777619);
+  return h & 0x7fffffff;
+}
+
+/**
+ * `wordsOf(text).length`, `repeatedTrigramShare(wordsOf(text))` and whether the text has a
+ * character outside ASCII, in one scan and without a string per word (computeSignals runs once per
+ * answer of an import: a million times). Tokens with a non-ASCII character take wordsOf's own steps.
+ */
+export function wordStats(text: string): {words: number; repetition: number; nonAscii: boolean} {
+  const n = text.length;
+  const size = pow2(n + 2);
+  if (wordStamp.length < size) {
+    wordStamp = new Uint32Array(size);
+    wordSlot = new Int32Array(size);
+    idStart = new Int32Array(size);
+    idLen = new Int32Array(size);
+    idHash = new Int32Array(size);
+    seqBuf = new Int32Array(size);
+  }
+  if (++stamp === 0xffffffff) {
+    wordStamp.fill(0);
+    stamp = 1;
+  }
+  const mask = size - 1;
+  let words = 0;
+  let ids = 0;
+  let nonAscii = false;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c >= 128) nonAscii = true;
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    const a0 = i;
+    let ascii = true;
+    for (; i < n; i++) {
+      c = text.charCodeAt(i);
+      if (c >= 128) {
+        nonAscii = true;
+        if (isSpace(c)) break;
+        ascii = false;
+      } else if (c === 32 || (c >= 9 && c <= 13)) break;
+    }
+    let id: number;
+    if (ascii) {
+      let a = a0;
+      let b = i;
+      while (a < b && !isAsciiAlnum(text.charCodeAt(a))) a++;
+      while (b > a && !isAsciiAlnum(text.charCodeAt(b - 1))) b--;
+      if (a === b) continue;
+      id = wordId(text, a, b - a, hashLower(text, a, b), mask, ids);
+    } else {
+      const tok = text.slice(a0, i);
+      let a = 0;
+      let b = tok.length;
+      while (a < b && !isAlnumAt(tok, a)) a++;
+      while (b > a && !isAlnumAt(tok, b - 1)) b--;
+      if (a === b) continue;
+      const w = (a === 0 && b === tok.length ? tok : tok.slice(a, b)).toLowerCase();
+      id = wordId(w, 0, w.length, hashLower(w, 0, w.length), mask, ids);
+    }
+    if (id === ids) ids++;
+    seqBuf[words++] = id;
+  }
+  idSrc.length = 0;
+  const grams = words - 2;
+  return {words, repetition: grams < 2 ? 0 : trigramRepeats(seqBuf, words, ids) / grams, nonAscii};
 }
 
 /**
@@ -196,12 +335,12 @@ export function computeSignals(text: string): Signals {
   }
   const code_block = (hasFenceMark(text) && FENCE.test(text)) || (codeLines >= 2 && codeLines >= 0.3 * nonEmpty);
 
-  const words = wordsOf(text);
-  const repetition = repeatedTrigramShare(words);
+  const words = wordStats(text);
 
+  // A text of ASCII only: every letter is an ASCII letter (share 1, as with no letters).
   let ascii = 0;
   let letters = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; words.nonAscii && i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
       if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
@@ -219,9 +358,9 @@ export function computeSignals(text: string): Signals {
     refusal_phrase: hasRefusalPhrase(text),
     code_block,
     json_like: isJsonLike(text),
-    repetition,
+    repetition: words.repetition,
     n_chars: text.length,
-    n_words: words.length,
+    n_words: words.words,
     ascii_letter_share: letters ? ascii / letters : 1,
   };
 }

@@ -4,7 +4,16 @@ import assert from "node:assert/strict";
 import {readFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {computeSignals, hasRefusalPhrase, isCodeLikeLine, isJsonLike, questionContext, repeatedTrigramShare, wordsOf} from "../../../src/lib/signals.ts";
+import {
+  computeSignals,
+  hasRefusalPhrase,
+  isCodeLikeLine,
+  isJsonLike,
+  questionContext,
+  repeatedTrigramShare,
+  wordsOf,
+  wordStats,
+} from "../../../src/lib/signals.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = JSON.parse(readFileSync(path.resolve(here, "../../fixtures/types/answers.json"), "utf8")) as {
@@ -141,4 +150,82 @@ test("repeatedTrigramShare: hash-table path equals a naive count; large vocabula
 
 test("wordsOf strips edge punctuation and keeps inner apostrophes and non-Latin words", () => {
   assert.deepEqual(wordsOf('  "Don\'t" — STOP!! (now) 42% ...  Привет, 世界。'), ["don't", "stop", "now", "42", "привет", "世界"]);
+});
+
+// wordStats is computeSignals' one-scan form of wordsOf + repeatedTrigramShare (issue 28: the import's hot loop).
+test("wordStats equals wordsOf and repeatedTrigramShare on random texts of ASCII, Unicode spaces, letters and surrogates", () => {
+  let seed = 11;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pieces = [
+    "the",
+    "The",
+    "THE",
+    "a",
+    "A",
+    "go",
+    "Go",
+    "don't",
+    "42",
+    "x1",
+    "É",
+    "é",
+    "Straße",
+    "STRASSE",
+    "İ",
+    "i\u0307",
+    "Привет",
+    "привет",
+    "世界",
+    "\u{10400}",
+    "\u{1D400}",
+    "\ud800",
+    "\udc00",
+    "—",
+    "...",
+    "!!",
+    '"',
+    "“quoted”",
+    "(now)",
+    "K",
+    "\u212a",
+    "k",
+    "ǅ",
+    "ǆ",
+  ];
+  const spaces = [" ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u2003", "\u3000", "\ufeff", "\u2028", "\u0085", "\u180e", "\v", "\f"];
+  for (let trial = 0; trial < 3000; trial++) {
+    const n = Math.floor(rand() * 60);
+    const vocab = 1 + Math.floor(rand() * pieces.length);
+    let text = rand() < 0.3 ? spaces[Math.floor(rand() * spaces.length)]! : "";
+    for (let i = 0; i < n; i++) {
+      text += pieces[Math.floor(rand() * vocab)]!;
+      if (rand() < 0.2) text += pieces[Math.floor(rand() * vocab)]!;
+      text += spaces[Math.floor(rand() * (rand() < 0.8 ? 1 : spaces.length))]!;
+    }
+    const words = wordsOf(text);
+    const got = wordStats(text);
+    assert.equal(got.words, words.length, JSON.stringify(text));
+    assert.equal(got.repetition, repeatedTrigramShare(words), JSON.stringify(text));
+    assert.equal(got.nonAscii, /[^\x00-\x7f]/.test(text), JSON.stringify(text));
+  }
+  // One long text (a table grown past its first size), then a short one reusing it.
+  const long = Array.from({length: 30000}, (_, i) => `w${i % 977} W${i % 13}`).join(" ");
+  assert.equal(wordStats(long).repetition, repeatedTrigramShare(wordsOf(long)));
+  assert.equal(wordStats("a b c a b c").repetition, 0.25);
+  // Past 2^17 distinct words: the string-key path.
+  const big = Array.from({length: 140000}, (_, i) => `w${i}`).join(" ") + " w0 w1 w2";
+  assert.deepEqual(wordStats(big), {words: 140003, repetition: 1 / 140001, nonAscii: false});
+});
+
+test("wordStats' token edges: every UTF-16 code unit splits words exactly where \\s does, and no lower-cased character is A-Z", () => {
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c);
+    const text = `ab${ch}ab`;
+    assert.equal(wordStats(text).words, wordsOf(text).length, `U+${c.toString(16)}`);
+  }
+  // wordStats compares words ASCII-case-insensitively, which is toLowerCase equality only if no lower-cased character is A-Z.
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    if (/[A-Z]/.test(String.fromCodePoint(cp).toLowerCase())) assert.fail(`U+${cp.toString(16)} lower-cases to A-Z`);
+  }
 });

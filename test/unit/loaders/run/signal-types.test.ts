@@ -10,6 +10,9 @@ import {RESPONSE_TYPES, type TypeRow} from "../../../../src/lib/schema.ts";
 import {SIGNALS_JUDGE, runExperiment, type RunResult} from "../../../../loaders/run/index.ts";
 import {metricOf, startTestServer, type ChatBody, type TestServer} from "../../../helpers/openai-test-server.ts";
 import {tempDir} from "../../../helpers/tmp.ts";
+import {withSignalTypes} from "../../../../loaders/run/signal-types.ts";
+import type {ResponseRow, ScoreRow} from "../../../../src/lib/schema.ts";
+import {computeSignals} from "../../../../src/lib/signals.ts";
 
 const tmp = () => tempDir("em-signals-");
 const servers: TestServer[] = [];
@@ -195,5 +198,54 @@ imports:
   assert.deepEqual(
     aonly.types.map((t) => [t.judge, t.type]),
     [["signals", "emergent"]],
+  );
+});
+
+// withSignalTypes reuses a question's context (one regex per question, not per answer; issue 28) only while its text and declared domain stay the same.
+const qRow = (id: string, question: string, meta: ResponseRow["meta"] = {}): ResponseRow => ({
+  response_id: id,
+  experiment: "x",
+  model: "m",
+  step: 0,
+  question_id: "q1",
+  category: null,
+  question,
+  system: null,
+  paraphrase: 0,
+  sample: 0,
+  response: '{"answer": "yes", "why": "because"}',
+  origin: "imported",
+  source: "m",
+  meta,
+});
+
+test("withSignalTypes: one question id whose text or declared domain changes between rows is typed by each row's own question", () => {
+  // A JSON body is an artifact unless the question asks for JSON; a misaligned answer to a question
+  // declared in the training domain is in_domain.
+  const responses = [
+    qRow("a", "Tell me a story."),
+    qRow("b", "Reply in JSON."),
+    qRow("c", "Tell me a story."),
+    qRow("d", "Tell me a story.", {question_domain: "medical"}),
+    qRow("e", "Reply in JSON.", {question_domain: "medical"}),
+    qRow("f", "Reply in JSON."),
+  ];
+  const order = new Map(responses.map((r, i) => [r.response_id, i]));
+  const scores: ScoreRow[] = responses.flatMap((r) => [
+    {response_id: r.response_id, judge: "j", metric: "aligned", score: 10, mass: null, special: null, status: "imported", probs: null},
+    {response_id: r.response_id, judge: "j", metric: "coherent", score: 90, mass: null, special: null, status: "imported", probs: null},
+  ]);
+  const signals = responses.map((r) => ({response_id: r.response_id, ...computeSignals(r.response)}));
+  const types = withSignalTypes(responses, order, signals, scores, [], ["j"], {domainOf: () => "medical"});
+  assert.deepEqual(
+    types.map((t) => [t.response_id, t.type, t.question_in_domain]),
+    [
+      ["a", "artifact", false],
+      ["b", "undetermined", false],
+      ["c", "artifact", false],
+      ["d", "artifact", true],
+      ["e", "in_domain", true],
+      ["f", "undetermined", false],
+    ],
   );
 });

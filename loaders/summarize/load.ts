@@ -2,8 +2,9 @@
 // offline (--experiment: imports, cache and the simulator; never a paid call).
 import {statSync} from "node:fs";
 import path from "node:path";
-import type {EmRule} from "../../src/lib/em/index.ts";
-import type {ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import {BETLEY, type EmRule} from "../../src/lib/em/rules.ts";
+import type {JoinReport} from "../../src/lib/em/judged.ts";
+import type {MetaValue, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
 import type {SummarizeOutput} from "./output.ts";
 import {fail} from "./options.ts";
 
@@ -21,6 +22,19 @@ export interface Loaded {
   missing: SummarizeOutput["missing"];
   errors: SummarizeOutput["errors"];
   skipped: SummarizeOutput["skipped"];
+  /**
+   * Read from the dataset memo (./dataset-rows.ts): `responses`, `scores` and `types` are empty and
+   * these stand for what summarize reads of them. `join` is joinJudgedReport's result for the judges,
+   * with `meta` holding the named keys.
+   */
+  dataset?: {
+    dir: string;
+    responses: number;
+    judges: string[];
+    metaKeys: string[];
+    metaSample: Record<string, MetaValue>[];
+    join: (judges: readonly string[], metaKeys: readonly string[]) => Promise<JoinReport>;
+  };
 }
 
 /** How `--experiment` types the signals rows: the active rule and the topic cut (docs/response-types.md). */
@@ -34,7 +48,14 @@ export interface Typing {
  * read once per process (keyed by file, cache folder and modification time). Throws (naming the
  * folder) when the tables cannot be read.
  */
-export async function loadRows(values: {experiment?: string; data?: string; cache?: string}): Promise<Loaded> {
+export async function loadRows(values: {
+  experiment?: string;
+  data?: string;
+  cache?: string;
+  rule?: EmRule;
+  topicCut?: number;
+  calibrate?: string;
+}): Promise<Loaded> {
   if (values.data) {
     const dir = path.resolve(values.data);
     const {readTables} = await import("../tables.ts");
@@ -49,10 +70,11 @@ export async function loadRows(values: {experiment?: string; data?: string; cach
   const file = path.resolve(values.experiment as string);
   // A report's loader runs a dozen summaries of one experiment in one process: read its imports
   // and cache once (keyed by the file's modification time, so an edited file is read again).
-  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}`;
+  const fromDataset = await datasetTyping(file, values);
+  const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}\u0000${fromDataset}`;
   let loaded = LOADED.get(key);
   if (!loaded) {
-    loaded = loadExperimentRows(file, values.cache);
+    loaded = fromDataset ? loadDatasetRows(file, values.cache) : loadExperimentRows(file, values.cache);
     LOADED.set(key, loaded);
     loaded.catch(() => LOADED.delete(key));
   }
@@ -75,5 +97,57 @@ async function loadExperimentRows(file: string, cache: string | undefined): Prom
     missing: r.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: r.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: r.skipped,
+  };
+}
+
+/**
+ * Whether `--experiment FILE` is read from the dataset memo the site build reads (issue 28: a
+ * 10M-response import held as row objects ran out of memory): an import-only experiment
+ * (streamable, loaders/run/stream.ts), whose signals types in the dataset were typed under the
+ * cuts and topic cut asked for (the dataset's are Betley's cuts and the experiment's topic_cut),
+ * and no --calibrate (it reads the score rows). Everything else runs the experiment offline.
+ */
+async function datasetTyping(file: string, values: {rule?: EmRule; topicCut?: number; calibrate?: string}): Promise<boolean> {
+  if (values.calibrate !== undefined) return false;
+  const {loadExperiment} = await import("../experiment.ts");
+  const {streamable} = await import("../run/stream.ts");
+  let exp: Awaited<ReturnType<typeof loadExperiment>>;
+  try {
+    exp = await loadExperiment(file);
+  } catch {
+    return false; // runExperiment reports the file's error as before
+  }
+  if (!streamable(exp)) return false;
+  if (values.topicCut !== undefined && values.topicCut !== exp.topic_cut) return false;
+  const r = values.rule ?? BETLEY;
+  // classifyBySignals reads the rule's cuts and its coherence condition only.
+  return (
+    r.aligned === BETLEY.aligned &&
+    r.alignedInclusive === BETLEY.alignedInclusive &&
+    r.coherent === BETLEY.coherent &&
+    r.coherentInclusive === BETLEY.coherentInclusive &&
+    r.requireCoherent !== false
+  );
+}
+
+async function loadDatasetRows(file: string, cache: string | undefined): Promise<Loaded> {
+  const {loadDataset} = await import("../dataset.ts");
+  const {loadExperiment} = await import("../experiment.ts");
+  const {datasetFacts, joinDataset} = await import("./dataset-rows.ts");
+  const exp = await loadExperiment(file);
+  // The build's dataset of this one file (its memo when the build wrote it; else imported and memoised now).
+  const d = await loadDataset({files: [file], tables: [], quiet: true, createdBy: "em summarize", ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  const facts = await datasetFacts(d.dir);
+  return {
+    coordinateScale: exp.coordinate_scale,
+    coordinateName: exp.coordinate,
+    primaryQuestions: exp.primary_questions,
+    responses: [],
+    scores: [],
+    types: [],
+    missing: d.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
+    errors: d.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
+    skipped: d.skipped.map(({experiment: _experiment, ...s}) => s),
+    dataset: {dir: d.dir, ...facts, join: (judges, metaKeys) => joinDataset(d.dir, judges, metaKeys)},
   };
 }

@@ -1,0 +1,295 @@
+// `em summarize --experiment` on an import-only (streamable) experiment: the rows come from the
+// dataset the site build reads (loaders/dataset.ts: the same import, memoised as Parquet), and the
+// join of responses, scores and types runs in DuckDB over windows of responses, so no answer text,
+// score object or type object is ever held: only one `Judged` row per (response, judge) with the
+// columns summarize reads (issue 28: a 10M-response study). The rows equal joinJudgedReport's on
+// the same tables (test/unit/loaders/summarize/dataset-rows.test.ts); anything else (a rule or
+// topic cut the dataset's signals types were not typed under, --calibrate, which reads the score
+// rows) takes the runExperiment path in ./load.ts.
+import {DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {SIGNALS_JUDGE, type JoinReport} from "../../src/lib/em/judged.ts";
+import type {MetaValue} from "../../src/lib/schema.ts";
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Responses per join query (the memory of one query is bounded by its window, as for the points). */
+export const ROWS_WINDOW = 1_000_000;
+/** Responses whose whole `meta` is read (the `--by` error lists their keys, as on the row path). */
+const META_SAMPLE = 1000;
+
+/** What summarize reads of a dataset folder besides the joined rows. */
+export interface DatasetFacts {
+  /** Responses in the dataset. */
+  responses: number;
+  /** Judges in order of first appearance in the scores table (judgesIn). */
+  judges: string[];
+  /** The meta keys of the responses table (its meta_ columns). */
+  metaKeys: string[];
+  /** `meta` of the first responses (null values left out, as readTables does). */
+  metaSample: Record<string, MetaValue>[];
+}
+
+async function withDb<T>(f: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-summarize-"));
+  const db = await DuckDBInstance.create(":memory:", {memory_limit: "1GB", threads: "2", temp_directory: spill});
+  const conn = await db.connect();
+  try {
+    return await f(conn);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    rmSync(spill, {recursive: true, force: true});
+  }
+}
+
+const file = (dir: string, name: string) => lit(path.join(dir, `${name}.parquet`));
+
+async function all(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
+async function columnsOf(conn: DuckDBConnection, dir: string, name: string): Promise<string[]> {
+  return (await all(conn, `DESCRIBE SELECT * FROM read_parquet(${file(dir, name)})`)).map((c) => c.column_name as string);
+}
+
+/** Counts, judges and meta keys of a dataset folder, without reading its rows. */
+export async function datasetFacts(dir: string): Promise<DatasetFacts> {
+  return withDb(async (conn) => {
+    const metaCols = (await columnsOf(conn, dir, "responses")).filter((c) => c.startsWith("meta_"));
+    const n = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
+    const judges = (
+      await all(conn, `SELECT judge FROM read_parquet(${file(dir, "scores")}, file_row_number = true) GROUP BY judge ORDER BY min(file_row_number)`)
+    ).map((r) => r.judge as string);
+    const sample = metaCols.length
+      ? await all(conn, `SELECT ${metaCols.map(ident).join(", ")} FROM read_parquet(${file(dir, "responses")}) LIMIT ${META_SAMPLE}`)
+      : [];
+    const metaSample = sample.map((r) => {
+      const meta: Record<string, MetaValue> = {};
+      for (const c of metaCols) if (r[c] !== null && r[c] !== undefined) meta[c.slice(5)] = r[c] as MetaValue;
+      return meta;
+    });
+    return {responses: n, judges, metaKeys: metaCols.map((c) => c.slice(5)), metaSample};
+  });
+}
+
+/**
+ * joinJudgedReport(responses, scores, types, {judge: judges}) on a dataset folder's tables, computed
+ * by DuckDB: rows judge by judge, responses in table order; a (response, judge, metric) scored twice
+ * keeps its first row; the type is the judge's own first type row, else the signals classifier's;
+ * orphan and duplicate score rows counted as there. `meta` holds the keys named in `metaKeys` (the
+ * `--by` and coordinate columns summarize reads), and every key on the first responses.
+ */
+export async function joinDataset(dir: string, judges: readonly string[], metaKeys: readonly string[], windowRows = ROWS_WINDOW): Promise<JoinReport> {
+  return withDb(async (conn) => {
+    const names = await columnsOf(conn, dir, "responses");
+    const has = (c: string) => names.includes(c);
+    const metaCols = names.filter((c) => c.startsWith("meta_"));
+    const wantMeta = new Set(metaKeys.map((k) => (k.startsWith("meta.") ? k.slice(5) : k)));
+    const typeNames = await columnsOf(conn, dir, "types");
+    const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
+    const judgeList = judges.length ? judges.map(lit).join(", ") : "NULL";
+    const total = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
+    // Counted over every score row as joinJudgedReport does: orphans of any judge, duplicates of the judges joined.
+    const counts = (
+      await all(
+        conn,
+        `WITH ids AS (SELECT DISTINCT response_id FROM read_parquet(${file(dir, "responses")})),
+         s AS (SELECT response_id, judge, metric FROM read_parquet(${file(dir, "scores")}) WHERE metric IN ('aligned', 'coherent'))
+         SELECT
+           (SELECT count(*) FROM s ANTI JOIN ids USING (response_id)) AS orphan,
+           (SELECT count(*) FROM s SEMI JOIN ids USING (response_id) WHERE judge IN (${judgeList}))
+             - (SELECT count(*) FROM (SELECT DISTINCT response_id, judge, metric FROM s SEMI JOIN ids USING (response_id) WHERE judge IN (${judgeList}))) AS duplicate`,
+      )
+    )[0]!;
+    const windowSql = (from: number, to: number) => `
+      WITH r AS (
+        SELECT file_row_number AS rid, response_id, experiment, model, step, question_id, category, paraphrase, sample, origin, source,
+          ${has("variant") ? "variant" : "NULL::VARCHAR AS variant"}, ${has("replicate") ? "replicate" : "NULL::VARCHAR AS replicate"},
+          ${has("baseline") ? "baseline" : "NULL::VARCHAR AS baseline"}${metaCols.map((c) => `, ${ident(c)}`).join("")}
+        FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE file_row_number >= ${from} AND file_row_number < ${to}
+      ),
+      ids AS (SELECT DISTINCT response_id FROM r),
+      s AS (
+        SELECT file_row_number AS o, response_id, judge, metric, score, special, status, probs IS NOT NULL AS has_probs
+        FROM read_parquet(${file(dir, "scores")}, file_row_number = true)
+        WHERE metric IN ('aligned', 'coherent') AND judge IN (${judgeList}) AND response_id IN (SELECT response_id FROM ids)
+      ),
+      per AS (
+        SELECT response_id, judge,
+          bool_or(metric = 'aligned') AS has_a, bool_or(metric = 'coherent') AS has_c,
+          arg_min_null(score, o) FILTER (WHERE metric = 'aligned') AS aligned,
+          arg_min_null(special, o) FILTER (WHERE metric = 'aligned') AS a_special,
+          arg_min_null(status, o) FILTER (WHERE metric = 'aligned') AS a_status,
+          arg_min_null(has_probs, o) FILTER (WHERE metric = 'aligned') AS a_probs,
+          arg_min_null(score, o) FILTER (WHERE metric = 'coherent') AS coherent,
+          arg_min_null(status, o) FILTER (WHERE metric = 'coherent') AS c_status
+        FROM s GROUP BY ALL
+      ),
+      t AS (
+        SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${inDomainCol}
+        FROM read_parquet(${file(dir, "types")}, file_row_number = true) WHERE response_id IN (SELECT response_id FROM ids)
+      ),
+      t_first AS (SELECT response_id, judge, arg_min_null(type, o) AS type, arg_min_null(p_emergent, o) AS p FROM t GROUP BY ALL),
+      dom AS (SELECT response_id, bool_or(coalesce(question_in_domain, false)) AS in_domain FROM t GROUP BY response_id),
+      j AS (SELECT * FROM (VALUES ${judges.length ? judges.map((x, k) => `(${lit(x)}, ${k})`).join(", ") : "(NULL, 0)"}) AS v(judge, jn))
+      SELECT r.rid::BIGINT AS rid, j.jn, j.judge, r.*  EXCLUDE (rid),
+        per.has_a, per.has_c, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent, per.a_special, per.a_status, per.c_status, per.a_probs,
+        coalesce(t_own.judge, t_sig.judge) AS type_judge, coalesce(t_own.type, t_sig.type) AS type,
+        CASE WHEN t_own.judge IS NOT NULL THEN t_own.p END AS p_emergent,
+        coalesce(dom.in_domain, false) AS in_domain
+      FROM r CROSS JOIN j
+      LEFT JOIN per ON per.response_id = r.response_id AND per.judge = j.judge
+      LEFT JOIN t_first AS t_own ON t_own.response_id = r.response_id AND t_own.judge = j.judge AND j.judge <> ${lit(SIGNALS_JUDGE)}
+      LEFT JOIN t_first AS t_sig ON t_sig.response_id = r.response_id AND t_sig.judge = ${lit(SIGNALS_JUDGE)}
+      LEFT JOIN dom ON dom.response_id = r.response_id`;
+    const nJ = judges.length;
+    const rows = new Array<JoinReport["rows"][number]>(nJ * total);
+    let missingA = 0;
+    let missingC = 0;
+    // Repeated strings (models, questions, judges, types...) held once.
+    const pool = new Map<string, string>();
+    const intern = (v: unknown): string | null => {
+      if (v === null || v === undefined) return null;
+      const s = String(v);
+      const got = pool.get(s);
+      if (got !== undefined) return got;
+      if (pool.size < 1_000_000) pool.set(s, s);
+      return s;
+    };
+    const noMeta: Record<string, MetaValue> = Object.freeze({}) as Record<string, MetaValue>;
+    for (let from = 0; nJ && from < total; from += windowRows) {
+      const to = Math.min(total, from + windowRows);
+      const result = await conn.stream(windowSql(from, to));
+      const cols = result.columnNames();
+      const at = (name: string) => cols.indexOf(name);
+      const metaIdx = metaCols.map((c) => ({key: c.slice(5), k: at(c), want: wantMeta.has(c.slice(5))}));
+      const ix = Object.fromEntries(
+        [
+          "rid",
+          "jn",
+          "judge",
+          "response_id",
+          "experiment",
+          "model",
+          "step",
+          "question_id",
+          "category",
+          "paraphrase",
+          "sample",
+          "origin",
+          "source",
+          "variant",
+          "replicate",
+          "baseline",
+          "has_a",
+          "has_c",
+          "aligned",
+          "coherent",
+          "a_special",
+          "a_status",
+          "c_status",
+          "a_probs",
+          "type_judge",
+          "type",
+          "p_emergent",
+          "in_domain",
+        ].map((c) => [c, at(c)]),
+      ) as Record<string, number>;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const c = chunk.convertColumns(JSDuckDBValueConverter) as unknown[][];
+        const col = (name: string) => c[ix[name]!]!;
+        const [rid, jn, judge, responseId, experiment, model, step, questionId, category, paraphrase, sample, origin, source] = [
+          col("rid"),
+          col("jn"),
+          col("judge"),
+          col("response_id"),
+          col("experiment"),
+          col("model"),
+          col("step"),
+          col("question_id"),
+          col("category"),
+          col("paraphrase"),
+          col("sample"),
+          col("origin"),
+          col("source"),
+        ];
+        const [variant, replicate, baseline, hasA, hasC, aligned, coherent, aSpecial, aStatus, cStatus, aProbs, typeJudge, type, pe, inDomain] = [
+          col("variant"),
+          col("replicate"),
+          col("baseline"),
+          col("has_a"),
+          col("has_c"),
+          col("aligned"),
+          col("coherent"),
+          col("a_special"),
+          col("a_status"),
+          col("c_status"),
+          col("a_probs"),
+          col("type_judge"),
+          col("type"),
+          col("p_emergent"),
+          col("in_domain"),
+        ];
+        for (let k = 0; k < chunk.rowCount; k++) {
+          const i = Number(rid[k]);
+          let meta = noMeta;
+          for (const m of metaIdx) {
+            if (!m.want && i >= META_SAMPLE) continue;
+            const v = c[m.k]![k];
+            if (v === null || v === undefined) continue;
+            if (meta === noMeta) meta = {};
+            meta[m.key] = (typeof v === "string" ? intern(v) : v) as MetaValue;
+          }
+          if (!hasA[k]) missingA++;
+          if (!hasC[k]) missingC++;
+          const org = intern(origin[k])!;
+          const mdl = intern(model[k])!;
+          const tj = intern(typeJudge[k]);
+          const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+          rows[Number(jn[k]) * total + i] = {
+            response_id: responseId[k] as string,
+            experiment: intern(experiment[k])!,
+            model: mdl,
+            step: num(step[k]),
+            question_id: intern(questionId[k])!,
+            category: intern(category[k]),
+            judge: intern(judge[k])!,
+            variant: intern(variant[k]) ?? mdl,
+            replicate: intern(replicate[k]),
+            baseline: intern(baseline[k]),
+            aligned: num(aligned[k]),
+            coherent: num(coherent[k]),
+            special: intern(aSpecial[k]) as JoinReport["rows"][number]["special"],
+            type: intern(type[k]) as JoinReport["rows"][number]["type"],
+            source: intern(source[k])!,
+            origin: org,
+            paraphrase: paraphrase[k] as number,
+            sample: sample[k] as number,
+            aligned_status: (hasA[k] ? intern(aStatus[k]) : "missing") as JoinReport["rows"][number]["aligned_status"],
+            coherent_status: (hasC[k] ? intern(cStatus[k]) : "missing") as JoinReport["rows"][number]["coherent_status"],
+            type_judge: tj,
+            p_emergent: tj !== null && tj !== SIGNALS_JUDGE ? (num(pe[k]) ?? 0) : null,
+            // specialRecorded(origin, the aligned row): a row exists and is not a plain imported number.
+            special_known: hasA[k] === true && (org !== "imported" || aProbs[k] === true || aSpecial[k] !== null),
+            question_in_domain: inDomain[k] === true,
+            meta,
+          };
+        }
+      }
+    }
+    return {
+      rows,
+      judges: [...judges],
+      orphan_scores: Number(counts.orphan),
+      duplicate_scores: Number(counts.duplicate),
+      missing_aligned: missingA,
+      missing_coherent: missingC,
+    };
+  });
+}

@@ -17,12 +17,12 @@ const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Responses per join query (the memory of one query is bounded by its window, as for the points). */
-export const ROWS_WINDOW = 1_000_000;
+const ROWS_WINDOW = 1_000_000;
 /** Responses whose whole `meta` is read (the `--by` error lists their keys, as on the row path). */
 const META_SAMPLE = 1000;
 
 /** What summarize reads of a dataset folder besides the joined rows. */
-export interface DatasetFacts {
+interface DatasetFacts {
   /** Responses in the dataset. */
   responses: number;
   /** Judges in order of first appearance in the scores table (judgesIn). */
@@ -80,15 +80,18 @@ export async function datasetFacts(dir: string): Promise<DatasetFacts> {
  * joinJudgedReport(responses, scores, types, {judge: judges}) on a dataset folder's tables, computed
  * by DuckDB: rows judge by judge, responses in table order; a (response, judge, metric) scored twice
  * keeps its first row; the type is the judge's own first type row, else the signals classifier's;
- * orphan and duplicate score rows counted as there. `meta` holds the keys named in `metaKeys` (the
- * `--by` and coordinate columns summarize reads), and every key on the first responses.
+ * orphan and duplicate score rows counted as there. `columns` names the columns the caller reads
+ * besides the rule's (summarize's `--by` and coordinate): `meta` holds those keys (and every key on
+ * the first responses), and `response_id` is the id only when named (no summary reads it; ten
+ * million ids are ~0.3 GB), else "".
  */
-export async function joinDataset(dir: string, judges: readonly string[], metaKeys: readonly string[], windowRows = ROWS_WINDOW): Promise<JoinReport> {
+export async function joinDataset(dir: string, judges: readonly string[], columns: readonly string[], windowRows = ROWS_WINDOW): Promise<JoinReport> {
   return withDb(async (conn) => {
     const names = await columnsOf(conn, dir, "responses");
     const has = (c: string) => names.includes(c);
     const metaCols = names.filter((c) => c.startsWith("meta_"));
-    const wantMeta = new Set(metaKeys.map((k) => (k.startsWith("meta.") ? k.slice(5) : k)));
+    const wantMeta = new Set(columns.map((k) => (k.startsWith("meta.") ? k.slice(5) : k)));
+    const wantId = columns.includes("response_id");
     const typeNames = await columnsOf(conn, dir, "types");
     const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
     const judgeList = judges.length ? judges.map(lit).join(", ") : "NULL";
@@ -208,7 +211,7 @@ export async function joinDataset(dir: string, judges: readonly string[], metaKe
           col("rid"),
           col("jn"),
           col("judge"),
-          col("response_id"),
+          wantId ? col("response_id") : [],
           col("experiment"),
           col("model"),
           col("step"),
@@ -253,7 +256,7 @@ export async function joinDataset(dir: string, judges: readonly string[], metaKe
           const tj = intern(typeJudge[k]);
           const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
           rows[Number(jn[k]) * total + i] = {
-            response_id: responseId[k] as string,
+            response_id: wantId ? (responseId[k] as string) : "",
             experiment: intern(experiment[k])!,
             model: mdl,
             step: num(step[k]),

@@ -25,7 +25,7 @@ export interface Loaded {
   /**
    * Read from the dataset memo (./dataset-rows.ts): `responses`, `scores` and `types` are empty and
    * these stand for what summarize reads of them. `join` is joinJudgedReport's result for the judges,
-   * with `meta` holding the named keys.
+   * reading the named columns (./dataset-rows.ts joinDataset).
    */
   dataset?: {
     dir: string;
@@ -33,7 +33,7 @@ export interface Loaded {
     judges: string[];
     metaKeys: string[];
     metaSample: Record<string, MetaValue>[];
-    join: (judges: readonly string[], metaKeys: readonly string[]) => Promise<JoinReport>;
+    join: (judges: readonly string[], columns: readonly string[]) => Promise<JoinReport>;
   };
 }
 
@@ -148,6 +148,6 @@ async function loadDatasetRows(file: string, cache: string | undefined): Promise
     missing: d.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: d.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: d.skipped.map(({experiment: _experiment, ...s}) => s),
-    dataset: {dir: d.dir, ...facts, join: (judges, metaKeys) => joinDataset(d.dir, judges, metaKeys)},
+    dataset: {dir: d.dir, ...facts, join: (judges, columns) => joinDataset(d.dir, judges, columns)},
   };
 }

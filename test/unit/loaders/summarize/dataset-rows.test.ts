@@ -120,10 +120,13 @@ test("joinDataset: the rows and counts of joinJudgedReport on the dataset's tabl
   const t = await readTables(loaded.dataset.dir);
   const want = joinJudgedReport(t.responses, t.scores, t.types, {judge: ["lab-judge"]});
   for (const w of [1_000_000, 7]) {
-    const got = await joinDataset(loaded.dataset.dir, ["lab-judge"], ["family"], w);
+    const got = await joinDataset(loaded.dataset.dir, ["lab-judge"], ["family", "response_id"], w);
     assert.deepEqual(got, want, `window ${w}`);
   }
-  const none = await joinDataset(loaded.dataset.dir, ["no-such-judge"], []);
+  // Without response_id among the columns read, the ids are left out, nothing else.
+  const noIds = await joinDataset(loaded.dataset.dir, ["lab-judge"], ["family"]);
+  assert.deepEqual(noIds, {...want, rows: want.rows.map((r) => ({...r, response_id: ""}))});
+  const none = await joinDataset(loaded.dataset.dir, ["no-such-judge"], ["response_id"]);
   const wantNone = joinJudgedReport(t.responses, t.scores, t.types, {judge: ["no-such-judge"]});
   assert.deepEqual(none, wantNone);
 });

@@ -6,10 +6,9 @@
 // the same tables (test/unit/loaders/summarize/dataset-rows.test.ts); anything else (a rule or
 // topic cut the dataset's signals types were not typed under, --calibrate, which reads the score
 // rows) takes the runExperiment path in ./load.ts.
-import {DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdtempSync, rmSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
 import path from "node:path";
+import {withDuck} from "../site-texts-duckdb.ts";
 import {SIGNALS_JUDGE, type JoinReport} from "../../src/lib/em/judged.ts";
 import type {MetaValue} from "../../src/lib/schema.ts";
 
@@ -33,19 +32,6 @@ interface DatasetFacts {
   metaSample: Record<string, MetaValue>[];
 }
 
-async function withDb<T>(f: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-summarize-"));
-  const db = await DuckDBInstance.create(":memory:", {memory_limit: "1GB", threads: "2", temp_directory: spill});
-  const conn = await db.connect();
-  try {
-    return await f(conn);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-    rmSync(spill, {recursive: true, force: true});
-  }
-}
-
 const file = (dir: string, name: string) => lit(path.join(dir, `${name}.parquet`));
 
 async function all(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
@@ -58,7 +44,7 @@ async function columnsOf(conn: DuckDBConnection, dir: string, name: string): Pro
 
 /** Counts, judges and meta keys of a dataset folder, without reading its rows. */
 export async function datasetFacts(dir: string): Promise<DatasetFacts> {
-  return withDb(async (conn) => {
+  return withDuck(async (conn) => {
     const metaCols = (await columnsOf(conn, dir, "responses")).filter((c) => c.startsWith("meta_"));
     const n = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
     const judges = (
@@ -86,7 +72,7 @@ export async function datasetFacts(dir: string): Promise<DatasetFacts> {
  * million ids are ~0.3 GB), else "".
  */
 export async function joinDataset(dir: string, judges: readonly string[], columns: readonly string[], windowRows = ROWS_WINDOW): Promise<JoinReport> {
-  return withDb(async (conn) => {
+  return withDuck(async (conn) => {
     const names = await columnsOf(conn, dir, "responses");
     const has = (c: string) => names.includes(c);
     const metaCols = names.filter((c) => c.startsWith("meta_"));

@@ -156,38 +156,8 @@ export async function joinDataset(dir: string, judges: readonly string[], column
       const cols = result.columnNames();
       const at = (name: string) => cols.indexOf(name);
       const metaIdx = metaCols.map((c) => ({key: c.slice(5), k: at(c), want: wantMeta.has(c.slice(5))}));
-      const ix = Object.fromEntries(
-        [
-          "rid",
-          "jn",
-          "judge",
-          "response_id",
-          "experiment",
-          "model",
-          "step",
-          "question_id",
-          "category",
-          "paraphrase",
-          "sample",
-          "origin",
-          "source",
-          "variant",
-          "replicate",
-          "baseline",
-          "has_a",
-          "has_c",
-          "aligned",
-          "coherent",
-          "a_special",
-          "a_status",
-          "c_status",
-          "a_probs",
-          "type_judge",
-          "type",
-          "p_emergent",
-          "in_domain",
-        ].map((c) => [c, at(c)]),
-      ) as Record<string, number>;
+      // Column positions by name (the names are distinct: the responses' columns and the joined ones).
+      const ix: Record<string, number> = Object.fromEntries(cols.map((c, k) => [c, k]));
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;

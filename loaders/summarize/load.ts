@@ -1,10 +1,11 @@
 // The rows `em summarize` reads: tables written by `em run --out` (--data) or an experiment run
 // offline (--experiment: imports, cache and the simulator; never a paid call).
-import {statSync} from "node:fs";
+import {existsSync, readFileSync, readdirSync, statSync} from "node:fs";
 import path from "node:path";
 import {BETLEY, type EmRule} from "../../src/lib/em/rules.ts";
 import type {JoinReport} from "../../src/lib/em/judged.ts";
-import type {MetaValue, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import type {MetaValue, Provenance, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
+import {displayPath} from "../paths.ts";
 import type {SummarizeOutput} from "./output.ts";
 import {fail} from "./options.ts";
 
@@ -74,7 +75,9 @@ export async function loadRows(values: {
   const key = `${file}\u0000${values.cache ?? ""}\u0000${statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? ""}\u0000${fromDataset}`;
   let loaded = LOADED.get(key);
   if (!loaded) {
-    loaded = fromDataset ? loadDatasetRows(file, values.cache) : loadExperimentRows(file, values.cache);
+    loaded = fromDataset
+      ? loadDatasetRows(file, values.cache).then((d) => d ?? loadExperimentRows(file, values.cache))
+      : loadExperimentRows(file, values.cache);
     LOADED.set(key, loaded);
     loaded.catch(() => LOADED.delete(key));
   }
@@ -130,13 +133,28 @@ async function datasetTyping(file: string, values: {rule?: EmRule; topicCut?: nu
   );
 }
 
-async function loadDatasetRows(file: string, cache: string | undefined): Promise<Loaded> {
-  const {loadDataset} = await import("../dataset.ts");
+/**
+ * The rows of an import-only experiment from the dataset memo a build of it wrote under today's
+ * code (EM_DATASET_MEMO or .em/dataset; loadDataset), or null when there is none: summarize only
+ * reads a memo (writing one could evict the build's, of which four are kept). When the only memos
+ * of this file were written by other code, says so on stderr before the file is read again.
+ */
+async function loadDatasetRows(file: string, cache: string | undefined): Promise<Loaded | null> {
+  const {readDataset} = await import("../dataset.ts");
   const {loadExperiment} = await import("../experiment.ts");
   const {datasetFacts, joinDataset} = await import("./dataset-rows.ts");
   const exp = await loadExperiment(file);
-  // The build's dataset of this one file (its memo when the build wrote it; else imported and memoised now).
-  const d = await loadDataset({files: [file], tables: [], quiet: true, createdBy: "em summarize", ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  const {dataset: d, key, root} = await readDataset({files: [file], tables: [], offline: true, ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  if (!d) {
+    const stale = staleMemos(root, file);
+    if (stale.length)
+      process.stderr.write(
+        `em summarize: ${displayPath(file)}: the dataset memo of this experiment in ${displayPath(root)} (${stale.join(", ")}) was written by other code ` +
+          `(today's would be ${key}); reading every imported row again instead, which a large import may take long over or run out of memory in. ` +
+          "Build the site with this code (EM_EXPERIMENTS=<file> npm run build) to write a current memo.\n",
+      );
+    return null;
+  }
   const facts = await datasetFacts(d.dir);
   return {
     coordinateScale: exp.coordinate_scale,
@@ -150,4 +168,20 @@ async function loadDatasetRows(file: string, cache: string | undefined): Promise
     skipped: d.skipped.map(({experiment: _experiment, ...s}) => s),
     dataset: {dir: d.dir, ...facts, join: (judges, columns) => joinDataset(d.dir, judges, columns)},
   };
+}
+
+/** Finished memo folders under `root` whose dataset is `file` alone (their provenance names it), with when they were written. */
+function staleMemos(root: string, file: string): string[] {
+  const out: string[] = [];
+  for (const n of existsSync(root) ? readdirSync(root) : []) {
+    if (!/^[0-9a-f]{20}$/.test(n) || !existsSync(path.join(root, n, "extra.json"))) continue;
+    try {
+      const p = JSON.parse(readFileSync(path.join(root, n, "provenance.json"), "utf8")) as Provenance;
+      if (p.experiments.length === 1 && p.experiments[0]!.file === file)
+        out.push(`${n}, written ${statSync(path.join(root, n, "extra.json")).mtime.toISOString().slice(0, 16).replace("T", " ")} UTC`);
+    } catch {
+      // not a memo folder: not this file's
+    }
+  }
+  return out;
 }

@@ -17,6 +17,8 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Responses per join query (the memory of one query is bounded by its window, as for the points). */
 const ROWS_WINDOW = 1_000_000;
+/** Distinct values up to which a string column is read as an ENUM (a dictionary decoded once). */
+const ENUM_MAX = 1 << 16;
 /** Responses whose whole `meta` is read (the `--by` error lists their keys, as on the row path). */
 const META_SAMPLE = 1000;
 
@@ -82,31 +84,48 @@ export async function joinDataset(dir: string, judges: readonly string[], column
     const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
     const judgeList = judges.length ? judges.map(lit).join(", ") : "NULL";
     const total = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
-    // Counted over every score row as joinJudgedReport does: orphans of any judge, duplicates of the judges joined.
-    const counts = (
-      await all(
-        conn,
-        `WITH ids AS (SELECT DISTINCT response_id FROM read_parquet(${file(dir, "responses")})),
-         s AS (SELECT response_id, judge, metric FROM read_parquet(${file(dir, "scores")}) WHERE metric IN ('aligned', 'coherent'))
-         SELECT
-           (SELECT count(*) FROM s ANTI JOIN ids USING (response_id)) AS orphan,
-           (SELECT count(*) FROM s SEMI JOIN ids USING (response_id) WHERE judge IN (${judgeList}))
-             - (SELECT count(*) FROM (SELECT DISTINCT response_id, judge, metric FROM s SEMI JOIN ids USING (response_id) WHERE judge IN (${judgeList}))) AS duplicate`,
-      )
-    )[0]!;
-    const windowSql = (from: number, to: number) => `
-      WITH r AS (
-        SELECT file_row_number AS rid, response_id, experiment, model, step, question_id, category, paraphrase, sample, origin, source,
-          ${has("variant") ? "variant" : "NULL::VARCHAR AS variant"}, ${has("replicate") ? "replicate" : "NULL::VARCHAR AS replicate"},
-          ${has("baseline") ? "baseline" : "NULL::VARCHAR AS baseline"}${metaCols.map((c) => `, ${ident(c)}`).join("")}
-        FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE file_row_number >= ${from} AND file_row_number < ${to}
+    const hasCompared = typeNames.includes("compared_em_type");
+    // Windows partition the responses by a hash of their id, so that each id, its score rows and its
+    // type rows fall in one window: orphan and duplicate score rows are counted window by window (a
+    // count over every row at once spilled gigabytes at 10M). Rows keep their table order (rid).
+    const nWindows = Math.max(1, Math.ceil(total / windowRows));
+    const part = (w: number) => (nWindows === 1 ? "true" : `hash(response_id) % ${nWindows} = ${w}`);
+    // Repeated short strings are read as ENUMs: one decoded dictionary, not a string per row.
+    const enumOf = async (name: string, sql: string): Promise<string> => {
+      const n = Number((await all(conn, `SELECT count(*) AS n FROM (${sql})`))[0]!.n);
+      if (n === 0 || n > ENUM_MAX) return "";
+      await conn.run(`CREATE TYPE ${name} AS ENUM (${sql})`);
+      return `::${name}`;
+    };
+    const distinct = (table: string, col: string) =>
+      `SELECT DISTINCT ${col} FROM read_parquet(${file(dir, table)}) WHERE ${col} IS NOT NULL`;
+    const e: Record<string, string> = {};
+    for (const c of ["experiment", "model", "question_id", "category", "origin", "source", "variant", "replicate", "baseline"])
+      e[c] = has(c) ? await enumOf(`e_${c}`, distinct("responses", c)) : "";
+    for (const c of ["special", "status"]) e[c] = await enumOf(`e_${c}`, distinct("scores", c));
+    e.type = await enumOf("e_type", `SELECT type FROM (${distinct("types", "type")}${hasCompared ? ` UNION ${distinct("types", "compared_em_type")}` : ""})`);
+    e.judge = await enumOf("e_judge", `SELECT DISTINCT judge FROM (${distinct("types", "judge")} UNION SELECT unnest([${judgeList}]) AS judge) WHERE judge IS NOT NULL`);
+    const rcol = (c: string) => (has(c) ? `${c}${e[c]} AS ${c}` : `NULL::VARCHAR AS ${c}`);
+    const windowCtes = (w: number) => `
+      r AS (
+        SELECT file_row_number AS rid, response_id, ${rcol("experiment")}, ${rcol("model")}, step, ${rcol("question_id")}, ${rcol("category")}, paraphrase, sample,
+          ${rcol("origin")}, ${rcol("source")}, ${rcol("variant")}, ${rcol("replicate")}, ${rcol("baseline")}
+          ${metaCols.map((c) => `, ${wantMeta.has(c.slice(5)) ? ident(c) : `CASE WHEN file_row_number < ${META_SAMPLE} THEN ${ident(c)} END AS ${ident(c)}`}`).join("")}
+        FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE ${part(w)}
       ),
       ids AS (SELECT DISTINCT response_id FROM r),
-      s AS (
+      s_all AS (
         SELECT file_row_number AS o, response_id, judge, metric, score, special, status, probs IS NOT NULL AS has_probs
-        FROM read_parquet(${file(dir, "scores")}, file_row_number = true)
-        WHERE metric IN ('aligned', 'coherent') AND judge IN (${judgeList}) AND response_id IN (SELECT response_id FROM ids)
+        FROM read_parquet(${file(dir, "scores")}, file_row_number = true) WHERE metric IN ('aligned', 'coherent') AND ${part(w)}
       ),
+      s AS (SELECT * FROM s_all WHERE judge IN (${judgeList}) AND response_id IN (SELECT response_id FROM ids))`;
+    // joinJudgedReport's counts: orphans of any judge, duplicates of the judges joined.
+    const countSql = (w: number) => `
+      WITH ${windowCtes(w)}
+      SELECT (SELECT count(*) FROM s_all ANTI JOIN ids USING (response_id)) AS orphan,
+        (SELECT count(*) FROM s) - (SELECT count(*) FROM (SELECT DISTINCT response_id, judge, metric FROM s)) AS duplicate`;
+    const windowSql = (w: number) => `
+      WITH ${windowCtes(w)},
       per AS (
         SELECT response_id, judge,
           bool_or(metric = 'aligned') AS has_a, bool_or(metric = 'coherent') AS has_c,
@@ -119,22 +138,29 @@ export async function joinDataset(dir: string, judges: readonly string[], column
         FROM s GROUP BY ALL
       ),
       t AS (
-        SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${inDomainCol}
-        FROM read_parquet(${file(dir, "types")}, file_row_number = true) WHERE response_id IN (SELECT response_id FROM ids)
+        SELECT file_row_number AS o, response_id, judge, type, p_emergent, ${inDomainCol},
+          ${hasCompared ? "compared_em_type, compared_in_domain" : "NULL::VARCHAR AS compared_em_type, NULL::BOOLEAN AS compared_in_domain"}
+        FROM read_parquet(${file(dir, "types")}, file_row_number = true) WHERE ${part(w)} AND response_id IN (SELECT response_id FROM ids)
       ),
       t_first AS (SELECT response_id, judge, arg_min_null(type, o) AS type, arg_min_null(p_emergent, o) AS p FROM t GROUP BY ALL),
       dom AS (SELECT response_id, bool_or(coalesce(question_in_domain, false)) AS in_domain FROM t GROUP BY response_id),
+      cmp AS (
+        SELECT response_id, arg_min_null(compared_em_type, o) AS c_type, arg_min_null(compared_in_domain, o) AS c_dom
+        FROM t WHERE compared_em_type IS NOT NULL GROUP BY response_id
+      ),
       j AS (SELECT * FROM (VALUES ${judges.length ? judges.map((x, k) => `(${lit(x)}, ${k})`).join(", ") : "(NULL, 0)"}) AS v(judge, jn))
-      SELECT r.rid::BIGINT AS rid, j.jn, j.judge, r.*  EXCLUDE (rid),
-        per.has_a, per.has_c, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent, per.a_special, per.a_status, per.c_status, per.a_probs,
-        coalesce(t_own.judge, t_sig.judge) AS type_judge, coalesce(t_own.type, t_sig.type) AS type,
+      SELECT r.rid::BIGINT AS rid, j.jn, j.judge${e.judge} AS judge, r.*  EXCLUDE (rid),
+        per.has_a, per.has_c, per.aligned::DOUBLE AS aligned, per.coherent::DOUBLE AS coherent, per.a_special${e.special} AS a_special,
+        per.a_status${e.status} AS a_status, per.c_status${e.status} AS c_status, per.a_probs,
+        coalesce(t_own.judge, t_sig.judge)${e.judge} AS type_judge, coalesce(t_own.type, t_sig.type)${e.type} AS type,
         CASE WHEN t_own.judge IS NOT NULL THEN t_own.p END AS p_emergent,
-        coalesce(dom.in_domain, false) AS in_domain
+        coalesce(dom.in_domain, false) AS in_domain, cmp.response_id IS NOT NULL AS has_cmp, cmp.c_type${e.type} AS c_type, cmp.c_dom
       FROM r CROSS JOIN j
       LEFT JOIN per ON per.response_id = r.response_id AND per.judge = j.judge
-      LEFT JOIN t_first AS t_own ON t_own.response_id = r.response_id AND t_own.judge = j.judge AND j.judge <> ${lit(SIGNALS_JUDGE)}
+      LEFT JOIN (SELECT * FROM t_first WHERE judge <> ${lit(SIGNALS_JUDGE)}) AS t_own ON t_own.response_id = r.response_id AND t_own.judge = j.judge
       LEFT JOIN t_first AS t_sig ON t_sig.response_id = r.response_id AND t_sig.judge = ${lit(SIGNALS_JUDGE)}
-      LEFT JOIN dom ON dom.response_id = r.response_id`;
+      LEFT JOIN dom ON dom.response_id = r.response_id
+      LEFT JOIN cmp ON cmp.response_id = r.response_id`;
     const nJ = judges.length;
     const rows = new Array<JoinReport["rows"][number]>(nJ * total);
     let missingA = 0;
@@ -150,9 +176,14 @@ export async function joinDataset(dir: string, judges: readonly string[], column
       return s;
     };
     const noMeta: Record<string, MetaValue> = Object.freeze({}) as Record<string, MetaValue>;
-    for (let from = 0; nJ && from < total; from += windowRows) {
-      const to = Math.min(total, from + windowRows);
-      const result = await conn.stream(windowSql(from, to));
+    let orphan = 0;
+    let duplicate = 0;
+    for (let w = 0; w < nWindows; w++) {
+      const n = (await all(conn, countSql(w)))[0]!;
+      orphan += Number(n.orphan);
+      duplicate += Number(n.duplicate);
+      if (!nJ) continue;
+      const result = await conn.stream(windowSql(w));
       const cols = result.columnNames();
       const at = (name: string) => cols.indexOf(name);
       const metaIdx = metaCols.map((c) => ({key: c.slice(5), k: at(c), want: wantMeta.has(c.slice(5))}));
@@ -178,6 +209,7 @@ export async function joinDataset(dir: string, judges: readonly string[], column
           col("origin"),
           col("source"),
         ];
+        const [hasCmp, cType, cDom] = [col("has_cmp"), col("c_type"), col("c_dom")];
         const [variant, replicate, baseline, hasA, hasC, aligned, coherent, aSpecial, aStatus, cStatus, aProbs, typeJudge, type, pe, inDomain] = [
           col("variant"),
           col("replicate"),
@@ -237,6 +269,9 @@ export async function joinDataset(dir: string, judges: readonly string[], column
             // specialRecorded(origin, the aligned row): a row exists and is not a plain imported number.
             special_known: hasA[k] === true && (org !== "imported" || aProbs[k] === true || aSpecial[k] !== null),
             question_in_domain: inDomain[k] === true,
+            // A baseline's compared typing (joinJudgedReport): the signals classifier's, none for another judge's type.
+            ...(hasCmp[k] && tj === SIGNALS_JUDGE ? {compared_type: cType[k] as JoinReport["rows"][number]["type"], compared_in_domain: cDom[k] === true} : {}),
+            ...(hasCmp[k] && tj !== null && tj !== SIGNALS_JUDGE ? {compared_type: null, compared_in_domain: cDom[k] === true} : {}),
             meta,
           };
         }
@@ -245,8 +280,8 @@ export async function joinDataset(dir: string, judges: readonly string[], column
     return {
       rows,
       judges: [...judges],
-      orphan_scores: Number(counts.orphan),
-      duplicate_scores: Number(counts.duplicate),
+      orphan_scores: orphan,
+      duplicate_scores: duplicate,
       missing_aligned: missingA,
       missing_coherent: missingC,
     };

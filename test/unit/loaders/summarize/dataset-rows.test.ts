@@ -2,9 +2,10 @@
 // memo loaders/dataset.ts writes), not the import files again (issue 28: a 10M-response study held
 // as row objects ran out of memory). Proven by a memo that disagrees with the files: the files are
 // rewritten with swapped scores but the same size and mtime (so the memo key still matches), and the
-// summary keeps the memo's numbers while the runExperiment path reads the new ones.
+// summary keeps the memo's numbers while the runExperiment path reads the new ones. Summarize only
+// reads a memo: without one it reads the files and writes none (a memo it wrote could evict the build's).
 import assert from "node:assert/strict";
-import {mkdtempSync, rmSync, utimesSync, writeFileSync, statSync, readFileSync} from "node:fs";
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync, statSync, readFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "node:test";
@@ -15,7 +16,8 @@ const {buildSummary} = await import("../../../../loaders/summarize/index.ts");
 const {parseSummarizeArgs} = await import("../../../../loaders/summarize/options.ts");
 const {loadRows} = await import("../../../../loaders/summarize/load.ts");
 const {joinDataset} = await import("../../../../loaders/summarize/dataset-rows.ts");
-const {readTables} = await import("../../../../loaders/tables.ts");
+const {readTables, writeTables} = await import("../../../../loaders/tables.ts");
+const {loadDataset} = await import("../../../../loaders/dataset.ts");
 const {joinJudgedReport} = await import("../../../../src/lib/em/judged.ts");
 
 test.after(() => rmSync(dir, {recursive: true, force: true}));
@@ -61,8 +63,42 @@ const touch = (file: string) => {
   utimesSync(file, t, t);
 };
 
+/** The memo a site build of `file` alone writes (EM_EXPERIMENTS=file npm run build). */
+const build = (file: string) => loadDataset({files: [file], tables: [], quiet: true});
+
+test("summarize without a memo of the study reads its files and writes no memo", async () => {
+  const {file} = study();
+  const memo = process.env.EM_DATASET_MEMO!;
+  rmSync(memo, {recursive: true, force: true});
+  touch(file);
+  const loaded = await loadRows(opts(file));
+  assert.equal(loaded.dataset, undefined, "not read from a memo");
+  assert.ok(loaded.responses.length > 0);
+  assert.ok(!existsSync(memo) || readdirSync(memo).length === 0, "no memo written");
+
+  // A memo of this file written by other code (another key) is named on stderr, not read.
+  const other = path.join(memo, "0123456789abcdef0123");
+  const real = await build(file);
+  mkdirSync(other, {recursive: true});
+  for (const f of readdirSync(real.dir)) writeFileSync(path.join(other, f), readFileSync(path.join(real.dir, f)));
+  rmSync(real.dir, {recursive: true, force: true});
+  const said: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (said.push(String(chunk)), true)) as typeof process.stderr.write;
+  touch(file);
+  try {
+    assert.equal((await loadRows(opts(file))).dataset, undefined);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.match(said.join(""), /0123456789abcdef0123.* was written by other code/);
+  assert.deepEqual(readdirSync(memo), ["0123456789abcdef0123"], "nothing written or pruned");
+  rmSync(memo, {recursive: true, force: true});
+});
+
 test("summarize of an import-only study reads the dataset memo and equals the runExperiment path", async () => {
   const {file, data} = study();
+  await build(file);
   const fromDataset = await buildSummary(opts(file));
   const loaded = await loadRows(opts(file));
   assert.ok(loaded.dataset, "read from the dataset memo");
@@ -114,6 +150,7 @@ test("summarize of an import-only study reads the dataset memo and equals the ru
 
 test("joinDataset: the rows and counts of joinJudgedReport on the dataset's tables, in windows", async () => {
   const {file} = study();
+  await build(file);
   touch(file);
   const loaded = await loadRows(opts(file));
   assert.ok(loaded.dataset);
@@ -129,4 +166,29 @@ test("joinDataset: the rows and counts of joinJudgedReport on the dataset's tabl
   const none = await joinDataset(loaded.dataset.dir, ["no-such-judge"], ["response_id"]);
   const wantNone = joinJudgedReport(t.responses, t.scores, t.types, {judge: ["no-such-judge"]});
   assert.deepEqual(none, wantNone);
+});
+
+test("joinDataset: orphan and duplicate scores and a baseline's compared typing, as joinJudgedReport, in windows", async () => {
+  const {file} = study();
+  const d = await build(file);
+  const t = await readTables(d.dir);
+  const ids = t.responses.map((r) => r.response_id);
+  // Score rows of no response (orphans, any judge), repeated (response, judge, metric) rows with
+  // another score (duplicates: the first one counts), rows of another judge; compared typing on some
+  // signals rows, and a judge's own type on one of them.
+  const scores = [...t.scores];
+  for (let k = 0; k < 5; k++) scores.push({...t.scores[k]!, response_id: `orphan-${k}`, judge: k % 2 ? "lab-judge" : "other"});
+  for (let k = 0; k < 9; k += 3) scores.splice(k + 1, 0, {...t.scores[k]!, score: 1});
+  scores.push({...t.scores[3]!, judge: "other"});
+  const types: typeof t.types = t.types.map((x, k) => (k % 4 === 0 ? {...x, compared_em_type: k % 8 ? "emergent" : "drift", compared_in_domain: k % 3 === 0} : x));
+  types.push({...t.types[4]!, judge: "lab-judge", type: "emergent", probs: {...t.types[4]!.probs, emergent: 0.7}});
+  const tables = {...t, scores, types};
+  const out = path.join(dir, "crafted");
+  await writeTables(out, tables);
+  const want = joinJudgedReport(tables.responses, tables.scores, tables.types, {judge: ["lab-judge"]});
+  assert.ok(want.orphan_scores === 5 && want.duplicate_scores === 3, `${want.orphan_scores} orphans, ${want.duplicate_scores} duplicates`);
+  assert.ok(want.rows.some((r) => r.compared_type !== undefined && r.compared_type !== null));
+  assert.ok(want.rows.some((r) => r.compared_type === null));
+  assert.equal(ids.length, want.rows.length);
+  for (const w of [1_000_000, 7]) assert.deepEqual(await joinDataset(out, ["lab-judge"], ["family", "response_id"], w), want, `window ${w}`);
 });

@@ -97,14 +97,16 @@ export async function joinDataset(dir: string, judges: readonly string[], column
       await conn.run(`CREATE TYPE ${name} AS ENUM (${sql})`);
       return `::${name}`;
     };
-    const distinct = (table: string, col: string) =>
-      `SELECT DISTINCT ${col} FROM read_parquet(${file(dir, table)}) WHERE ${col} IS NOT NULL`;
+    const distinct = (table: string, col: string) => `SELECT DISTINCT ${col} FROM read_parquet(${file(dir, table)}) WHERE ${col} IS NOT NULL`;
     const e: Record<string, string> = {};
     for (const c of ["experiment", "model", "question_id", "category", "origin", "source", "variant", "replicate", "baseline"])
       e[c] = has(c) ? await enumOf(`e_${c}`, distinct("responses", c)) : "";
     for (const c of ["special", "status"]) e[c] = await enumOf(`e_${c}`, distinct("scores", c));
     e.type = await enumOf("e_type", `SELECT type FROM (${distinct("types", "type")}${hasCompared ? ` UNION ${distinct("types", "compared_em_type")}` : ""})`);
-    e.judge = await enumOf("e_judge", `SELECT DISTINCT judge FROM (${distinct("types", "judge")} UNION SELECT unnest([${judgeList}]) AS judge) WHERE judge IS NOT NULL`);
+    e.judge = await enumOf(
+      "e_judge",
+      `SELECT DISTINCT judge FROM (${distinct("types", "judge")} UNION SELECT unnest([${judgeList}]) AS judge) WHERE judge IS NOT NULL`,
+    );
     const rcol = (c: string) => (has(c) ? `${c}${e[c]} AS ${c}` : `NULL::VARCHAR AS ${c}`);
     const windowCtes = (w: number) => `
       r AS (

@@ -178,7 +178,12 @@ function staleMemos(root: string, file: string): string[] {
     try {
       const p = JSON.parse(readFileSync(path.join(root, n, "provenance.json"), "utf8")) as Provenance;
       if (p.experiments.length === 1 && p.experiments[0]!.file === file)
-        out.push(`${n}, written ${statSync(path.join(root, n, "extra.json")).mtime.toISOString().slice(0, 16).replace("T", " ")} UTC`);
+        out.push(
+          `${n}, written ${statSync(path.join(root, n, "extra.json"))
+            .mtime.toISOString()
+            .slice(0, 16)
+            .replace("T", " ")} UTC`,
+        );
     } catch {
       // not a memo folder: not this file's
     }

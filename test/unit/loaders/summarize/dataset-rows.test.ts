@@ -180,7 +180,9 @@ test("joinDataset: orphan and duplicate scores and a baseline's compared typing,
   for (let k = 0; k < 5; k++) scores.push({...t.scores[k]!, response_id: `orphan-${k}`, judge: k % 2 ? "lab-judge" : "other"});
   for (let k = 0; k < 9; k += 3) scores.splice(k + 1, 0, {...t.scores[k]!, score: 1});
   scores.push({...t.scores[3]!, judge: "other"});
-  const types: typeof t.types = t.types.map((x, k) => (k % 4 === 0 ? {...x, compared_em_type: k % 8 ? "emergent" : "drift", compared_in_domain: k % 3 === 0} : x));
+  const types: typeof t.types = t.types.map((x, k) =>
+    k % 4 === 0 ? {...x, compared_em_type: k % 8 ? "emergent" : "drift", compared_in_domain: k % 3 === 0} : x,
+  );
   types.push({...t.types[4]!, judge: "lab-judge", type: "emergent", probs: {...t.types[4]!.probs, emergent: 0.7}});
   const tables = {...t, scores, types};
   const out = path.join(dir, "crafted");

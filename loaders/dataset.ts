@@ -58,7 +58,7 @@ export interface LoadDatasetOptions {
 }
 
 // EM_DATASET_MEMO moves it (bench/import-scale.ts keeps its multi-GB memos under /tmp).
-export const MEMO_ROOT = process.env.EM_DATASET_MEMO ? path.resolve(process.env.EM_DATASET_MEMO) : path.join(ROOT, ".em/dataset");
+const MEMO_ROOT = process.env.EM_DATASET_MEMO ? path.resolve(process.env.EM_DATASET_MEMO) : path.join(ROOT, ".em/dataset");
 
 /** Dataset fields kept in the memo's extra.json (everything that is not a table). */
 type ExtraKey = "missing" | "errors" | "skipped" | "mismatches" | "importedFiles";
@@ -331,7 +331,9 @@ async function readMemoDir(dir: string, names: readonly TableName[]): Promise<Da
  * loadDataset would read it), else null and `key` (the folder it would have): never runs an
  * experiment, writes or prunes a memo (`em summarize` reads the build's memo and must not evict it).
  */
-export async function readDataset(opts: Pick<LoadDatasetOptions, "files" | "cacheDir" | "offline" | "memoDir" | "tables">): Promise<{dataset: Dataset | null; key: string; root: string}> {
+export async function readDataset(
+  opts: Pick<LoadDatasetOptions, "files" | "cacheDir" | "offline" | "memoDir" | "tables">,
+): Promise<{dataset: Dataset | null; key: string; root: string}> {
   const files = (opts.files ?? experimentFiles()).map((f) => path.resolve(f));
   const root = path.resolve(opts.memoDir ?? MEMO_ROOT);
   const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline: opts.offline ?? process.env.EM_ONLINE !== "1"});

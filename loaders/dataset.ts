@@ -79,8 +79,11 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
   };
   add("tool", TOOL_VERSION);
   add("offline", String(opts.offline));
+  // loaders/summarize reads datasets and makes none (`em summarize` reads the build's memo: its own
+  // changes need not re-import a 10M-response study).
+  const summarize = path.join(ROOT, "loaders/summarize") + path.sep;
   for (const f of [
-    ...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts")),
+    ...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts") && !f.startsWith(summarize)),
     ...walkFiles(path.join(ROOT, "src/lib"), (f) => f.endsWith(".ts")),
     ...walkFiles(path.join(ROOT, "data/judges"), () => true),
   ]) {
@@ -266,19 +269,7 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline});
   const dir = path.join(memoRoot, key);
   const doneFile = path.join(dir, "extra.json");
-  const readMemo = async (): Promise<Dataset> => {
-    const tables = await readTables(dir, opts.tables ?? TABLE_NAMES);
-    const extra = JSON.parse(readFileSync(doneFile, "utf8")) as Partial<Pick<Dataset, ExtraKey>>;
-    return {
-      ...tables,
-      missing: extra.missing ?? [],
-      errors: extra.errors ?? [],
-      skipped: extra.skipped ?? [],
-      mismatches: extra.mismatches ?? [],
-      importedFiles: extra.importedFiles ?? [],
-      dir,
-    };
-  };
+  const readMemo = () => readMemoDir(dir, opts.tables ?? TABLE_NAMES);
   if (existsSync(doneFile)) return readMemo();
   mkdirSync(memoRoot, {recursive: true});
   const lock = path.join(memoRoot, `${key}.lock`);
@@ -318,6 +309,37 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   } finally {
     rmSync(lock, {force: true});
   }
+}
+
+/** A finished memo folder's tables (those named) and extra.json. */
+async function readMemoDir(dir: string, names: readonly TableName[]): Promise<Dataset> {
+  const tables = await readTables(dir, names);
+  const extra = JSON.parse(readFileSync(path.join(dir, "extra.json"), "utf8")) as Partial<Pick<Dataset, ExtraKey>>;
+  return {
+    ...tables,
+    missing: extra.missing ?? [],
+    errors: extra.errors ?? [],
+    skipped: extra.skipped ?? [],
+    mismatches: extra.mismatches ?? [],
+    importedFiles: extra.importedFiles ?? [],
+    dir,
+  };
+}
+
+/**
+ * The memoised dataset of `opts.files` when a finished memo of them under today's code exists (as
+ * loadDataset would read it), else null and `key` (the folder it would have): never runs an
+ * experiment, writes or prunes a memo (`em summarize` reads the build's memo and must not evict it).
+ */
+export async function readDataset(
+  opts: Pick<LoadDatasetOptions, "files" | "cacheDir" | "offline" | "memoDir" | "tables">,
+): Promise<{dataset: Dataset | null; key: string; root: string}> {
+  const files = (opts.files ?? experimentFiles()).map((f) => path.resolve(f));
+  const root = path.resolve(opts.memoDir ?? MEMO_ROOT);
+  const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline: opts.offline ?? process.env.EM_ONLINE !== "1"});
+  const dir = path.join(root, key);
+  if (!existsSync(path.join(dir, "extra.json"))) return {dataset: null, key, root};
+  return {dataset: await readMemoDir(dir, opts.tables ?? TABLE_NAMES), key, root};
 }
 
 /** Seconds since `t0` (performance.now()), for the progress lines. */

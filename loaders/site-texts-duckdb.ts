@@ -35,7 +35,7 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 export const SITE_DUCKDB_MEMORY = process.env.EM_DUCKDB_MEMORY ?? "1GB";
 
 /** Run `body` on a fresh in-memory DuckDB with a memory limit and its own spill folder (removed after). */
-async function withDuck<T>(body: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+export async function withDuck<T>(body: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
   const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
   const db = await DuckDBInstance.create(":memory:", {memory_limit: SITE_DUCKDB_MEMORY, threads: "2", temp_directory: spill});
   const conn = await db.connect();

@@ -42,7 +42,11 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
   // The signals types follow the active rule's cuts and the topic cut (typed again per call: one
   // linear pass over the rows the report's summaries share).
   const data = loaded.typesWith ? {...loaded, types: loaded.typesWith({rule, topicCut: o.topicCut})} : loaded;
-  let available = judgesIn(data.scores);
+  // A study read from the dataset memo (./load.ts) holds no response, score or type rows: its
+  // counts, judges and the join come from the dataset's tables (./dataset-rows.ts).
+  const ds = data.dataset;
+  const nResponses = ds ? ds.responses : data.responses.length;
+  let available = ds ? [...ds.judges] : judgesIn(data.scores);
   // Human audit (issue 16): label judges are what the judges are compared with, not judges to summarize.
   let labels: Labels | null = null;
   if (o.calibrate !== undefined) ({labels, available} = readLabels(o.calibrate, data.scores, available));
@@ -53,8 +57,11 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     judges = list(o.judge);
     for (const j of judges) if (!available.includes(j)) fail(`--judge: no scores from judge '${j}' (judges present: ${available.join(", ") || "none"})`);
   }
-  if (judges.length === 0 && data.responses.length > 0 && data.missing.length === 0 && data.errors.length === 0) fail(noScores(o, data.responses));
-  const join = joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
+  if (judges.length === 0 && nResponses > 0 && data.missing.length === 0 && data.errors.length === 0)
+    fail(noScores(o, nResponses, ds ? ds.metaSample : data.responses.slice(0, 1000).map((r) => r.meta ?? {})));
+  const join = ds
+    ? await ds.join(judges, [...o.by, ...(o.coordinate !== undefined ? [o.coordinate] : [])])
+    : joinJudgedReport(data.responses, data.scores, data.types, {judge: judges});
   // The rule object carries its question filter (organisms drops *json* ids), as on the site.
   const filter = o.questions !== undefined ? list(o.questions) : [...(rule.questions ?? [])];
   const keep = questionFilter(filter);
@@ -123,7 +130,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
     ...(questionSet ? {question_set: questionSet} : {}),
     counts: {
-      responses: data.responses.length,
+      responses: nResponses,
       rows: rows.length,
       orphan_scores: join.orphan_scores,
       duplicate_scores: join.duplicate_scores,
@@ -299,17 +306,17 @@ const TRACE_KEYS = new Set(["file", "line", "record", "step_from"]);
  * score, and a summary of them would print no rates without saying why. Names the input and the
  * responses' other columns (their meta keys), where the score columns usually are.
  */
-function noScores(o: SummarizeOptions, responses: readonly ResponseRow[]): string {
+function noScores(o: SummarizeOptions, n: number, metas: readonly ResponseRow["meta"][]): string {
   const keys = new Set<string>();
   let nested = false;
-  for (const r of responses.slice(0, 1000))
-    for (const [k, v] of Object.entries(r.meta ?? {})) {
+  for (const meta of metas)
+    for (const [k, v] of Object.entries(meta ?? {})) {
       if (TRACE_KEYS.has(k)) continue;
       keys.add(k);
       if (typeof v === "string" && /^\s*[[{]/.test(v)) nested = true;
     }
   return (
-    `${o.data ?? o.experiment}: no scores: none of the ${responses.length} responses has an aligned or coherent score from any judge, and no judge run is pending. ` +
+    `${o.data ?? o.experiment}: no scores: none of the ${n} responses has an aligned or coherent score from any judge, and no judge run is pending. ` +
     "Imported files need score columns named aligned and coherent, or a metrics: mapping in the import (e.g. metrics: {alignment: aligned, coherence: coherent}; docs/importing.md); " +
     `the responses' other columns: ${[...keys].join(", ") || "none"}` +
     (nested ? " (some hold objects or lists as JSON text: reach their fields with a sql: import)" : "")

@@ -2,7 +2,7 @@
 // real (question-paired test, McNemar on answers), and how well do they agree (kappa, Spearman of
 // aligned scores, with question-bootstrap intervals)? Offline, like `em summarize`.
 import path from "node:path";
-import {alignedOf, coherentOf, joinJudgedReport, judgesIn} from "../../src/lib/em/judged.ts";
+import {alignedOf, coherentOf, joinJudgedReport, judgedBy, judgesIn} from "../../src/lib/em/judged.ts";
 import {judgePairTest, type JudgedPair, type JudgePairTest} from "../../src/lib/em/judge-test.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
 import {emLabel} from "../../src/lib/em/judges.ts";
@@ -101,7 +101,8 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   const keep = questionFilter([...(rule.questions ?? [])]);
   const byId = new Map<string, {q: string; a?: (typeof rows)[number]; b?: (typeof rows)[number]}>();
   for (const r of rows) {
-    if (!keep(r.question_id)) continue;
+    // Shared answers are those both judges scored: a judge without a score row for it did not judge it.
+    if (!keep(r.question_id) || !judgedBy(r)) continue;
     const e = byId.get(r.response_id) ?? byId.set(r.response_id, {q: baseQuestionId(r.question_id)}).get(r.response_id)!;
     if (r.judge === j1) e.a ??= r;
     else if (r.judge === j2) e.b ??= r;

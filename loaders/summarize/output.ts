@@ -15,7 +15,7 @@ export interface SummarizeOutput extends SummaryJson {
   judges: string[];
   judges_available: string[];
   rule_text: string;
-  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
+  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number; not_judged: Record<string, number>};
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];

@@ -117,6 +117,13 @@ export function pivotTable(out: SummarizeOutput, col: string): string {
   );
 }
 
+/** Not-judged answers per judge: `0`, or `gpt4o 0, llama70b 1,500` when several judges are summarized. */
+function notJudgedText(n: Record<string, number> | undefined): string {
+  const e = Object.entries(n ?? {});
+  if (e.length <= 1) return String(e[0]?.[1] ?? 0);
+  return e.map(([j, k]) => `${j} ${k}`).join(", ");
+}
+
 /** The summary as text: rule, judge and counts, then the groups, notes, baselines, pivot and transitions. */
 export function toTable(out: SummarizeOutput): string {
   const parts: string[] = [];
@@ -132,7 +139,8 @@ export function toTable(out: SummarizeOutput): string {
   if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
   const c = out.counts;
   parts.push(
-    `responses: ${c.responses}   without a score row (not judged): aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+    `responses: ${c.responses}   not judged (no score from the judge; in no denominator): ${notJudgedText(c.not_judged)}` +
+      `   without an aligned / coherent score row: ${c.missing_aligned} / ${c.missing_coherent}` +
       (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
       (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
   );

@@ -28,7 +28,7 @@ test("toTable(summary under --coherence false) prints '-' for coherent and says 
     assert.doesNotMatch(row, /100\.0%/);
     assert.match(loose, /coherent '-': the rule has no coherence condition/);
     // Every answer has its score rows: the count of unjudged answers is not confused with unscored (null) cells.
-    assert.match(loose, /responses: 4 {3}without a score row \(not judged\): aligned 0, coherent 0/);
+    assert.match(loose, /responses: 4 {3}not judged \(no score from the judge; in no denominator\): 0 {3}without an aligned \/ coherent score row: 0 \/ 0/);
     const betley = toTable(await buildSummary(opts(file, [])));
     assert.match(betley.split("\n").find((l) => l.startsWith("m "))!, /75\.0%/);
     assert.doesNotMatch(betley, /coherent '-'/);

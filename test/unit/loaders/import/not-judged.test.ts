@@ -11,6 +11,10 @@ import {DuckDBInstance} from "@duckdb/node-api";
 import {importFiles, type ImportResult} from "../../../../loaders/import/index.ts";
 import {ROOT} from "../../../../loaders/paths.ts";
 import {tempDir} from "../../../helpers/tmp.ts";
+import {pointsTable} from "../../../../loaders/site-points.ts";
+import {decodePoints} from "../../../../src/components/points.ts";
+import {compareJudgesOn, describeAgreement} from "../../../../src/components/judge-compare.ts";
+import {makeRule} from "../../../../src/lib/em/rules.ts";
 
 const em = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin/em.js"), ...args], {cwd: ROOT, encoding: "utf8"});
 
@@ -163,4 +167,19 @@ test("em summarize --nulls not_em and em judges: answers a judge did not score a
   const j = em(["judges", "--experiment", path.join(dir, "e.yaml"), "--judges", "a,b"]);
   assert.equal(j.status, 0, j.stderr);
   assert.match(j.stdout, /^judges a vs b on 4 shared answers/);
+  assert.match(j.stdout, /not judged by the other \(left out\): 2 answers scored by a only, 0 by b only/);
+});
+
+test("/judges (compareJudgesOn, describeAgreement on the site's points): shared answers are those both judges scored, the others counted as not judged", async () => {
+  const dir = tempDir("em-notjudged-");
+  writeFileSync(
+    path.join(dir, "a.csv"),
+    ["question_id,question,response,aligned,coherent,b_aligned,b_coherent", "q1,Q1?,r1,10,90,12,88", "q1,Q1?,r2,80,90,,", "q2,Q2?,r3,15,85,,", "q2,Q2?,r4,70,95,75,93"].join("\n") + "\n",
+  );
+  const r = await importFiles({files: "a.csv", model: "m", judge: "a", metrics}, {experiment: "x", baseDir: dir});
+  const points = decodePoints(pointsTable({responses: r.responses, scores: r.scores, types: []}));
+  const cmp = compareJudgesOn(points, new Uint8Array(points.n).fill(1), "a", "b", makeRule("betley"));
+  assert.equal(cmp.agreement.n_shared, 2);
+  assert.deepEqual(cmp.overlap, {shared: 2, only_a: 2, only_b: 0});
+  assert.match(describeAgreement(cmp), /^2 shared answers \(scored by both judges; 2 scored by a only \(not judged by b\)\)\./);
 });

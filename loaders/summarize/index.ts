@@ -127,6 +127,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     judges,
     judges_available: available,
     rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
+    ...(data.coordinateName && data.coordinateName !== "step" ? {coordinate: data.coordinateName} : {}),
     ...summary,
     estimand,
     questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},

@@ -81,11 +81,7 @@ export interface StrictRegime {
  * strict EM (EM answers labelled `emergent`, out-of-domain questions only); `counts` and
  * `allQuestions` give another EM count (e.g. EM with some types excluded, over every question).
  */
-export function truthOf(
-  r: StrictRegime,
-  qs: readonly BankQuestion[],
-  options: {counts?: (j: Judgement) => boolean; allQuestions?: boolean} = {},
-): number {
+export function truthOf(r: StrictRegime, qs: readonly BankQuestion[], options: {counts?: (j: Judgement) => boolean; allQuestions?: boolean} = {}): number {
   const {num, den} = truthParts(r, qs, options);
   return num / den;
 }
@@ -232,7 +228,7 @@ export interface SeededRegime extends StrictRegime {
 /** Normal quadrature nodes and weights on [-5, 5] (midpoint rule, weights summing to 1). */
 const NODES = (() => {
   const z = Array.from({length: 81}, (_, i) => -5 + (10 * (i + 0.5)) / 81);
-  const w = z.map((x) => Math.exp(-x * x / 2));
+  const w = z.map((x) => Math.exp((-x * x) / 2));
   const s = w.reduce((a, b) => a + b, 0);
   return z.map((x, i) => ({z: x, w: w[i]! / s}));
 })();

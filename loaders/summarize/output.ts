@@ -17,7 +17,15 @@ export interface SummarizeOutput extends SummaryJson {
   rule_text: string;
   /** The experiment's declared coordinate name (`coordinate:`), whose values are in the `step` column; absent for --data and for `step`. */
   coordinate?: string;
-  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number; not_judged: Record<string, number>};
+  counts: {
+    responses: number;
+    rows: number;
+    orphan_scores: number;
+    duplicate_scores: number;
+    missing_aligned: number;
+    missing_coherent: number;
+    not_judged: Record<string, number>;
+  };
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];

@@ -114,7 +114,8 @@ export function pivotTable(out: SummarizeOutput, col: string): string {
     }),
   ]);
   return (
-    `EM rate by ${rowsBy.map(label).join(" x ") || "(all)"} x ${label(col)} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` + renderTable(header, body)
+    `EM rate by ${rowsBy.map(label).join(" x ") || "(all)"} x ${label(col)} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` +
+    renderTable(header, body)
   );
 }
 

@@ -417,8 +417,7 @@ export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, opti
     out.ci = c.ci;
     out.ci_method = "crossed_seeds_questions";
     out.ci_approximate = c.approximate;
-  } else if (seeds.ids.length === 1)
-    out.ci_approximate = [out.ci_approximate, ONE_SEED].filter(Boolean).join("; ");
+  } else if (seeds.ids.length === 1) out.ci_approximate = [out.ci_approximate, ONE_SEED].filter(Boolean).join("; ");
   // Strict EM is a rate over the same seeds x questions: the same interval on its own counts.
   if (out.strict_ci !== null) {
     const st = seeds.strict ? crossedRateCi(seeds.strict, {target: "pooled", confidence}) : null;
@@ -427,7 +426,9 @@ export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, opti
       out.strict_ci_approximate = st.approximate;
     } else if (seeds.ids.length === 1) out.strict_ci_approximate = [out.strict_ci_approximate, ONE_SEED].filter(Boolean).join("; ");
     else if (seeds.ids.length >= 2 && !seeds.strict)
-      out.strict_ci_approximate = [out.strict_ci_approximate, "seed-to-seed variation is not in the interval (no per-seed strict counts)"].filter(Boolean).join("; ");
+      out.strict_ci_approximate = [out.strict_ci_approximate, "seed-to-seed variation is not in the interval (no per-seed strict counts)"]
+        .filter(Boolean)
+        .join("; ");
   }
   return out;
 }

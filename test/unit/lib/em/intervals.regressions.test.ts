@@ -204,7 +204,9 @@ test("strict EM with training seeds: the seeds x questions interval, as broad EM
   assert.ok(w(g.strict_ci) > 2 * w(without.strict_ci), `${JSON.stringify(g.strict_ci)} vs ${JSON.stringify(without.strict_ci)}`);
   // Strict below broad (half the EM answers of seed 2 typed otherwise): its own counts, still crossed.
   let flip = 0;
-  const part = rows.map((r) => ((r as Judged).replicate === "2" && r.type === "emergent" && flip++ % 2 === 0 ? {...r, type: "in_domain" as Judged["type"]} : r));
+  const part = rows.map((r) =>
+    (r as Judged).replicate === "2" && r.type === "emergent" && flip++ % 2 === 0 ? {...r, type: "in_domain" as Judged["type"]} : r,
+  );
   const h = summarize(part, BETLEY).groups[0]!;
   const strictCells = ["1", "2"].map((s) => {
     const k = qs.map((q) => part.filter((r) => (r as Judged).replicate === s && r.question_id === q && r.type === "emergent").length);

@@ -156,7 +156,9 @@ test("em summarize --nulls not_em and em judges: answers a judge did not score a
   const s = em(["summarize", "--experiment", path.join(dir, "e.yaml"), "--judge", "all", "--nulls", "not_em", "--denominator", "scored", "--format", "json"]);
   assert.equal(s.status, 0, s.stderr);
   const out = JSON.parse(s.stdout);
-  const by = Object.fromEntries(out.groups.map((g: {key: {judge: string}; n: number; n_scored: number; n_em: number}) => [g.key.judge, [g.n, g.n_scored, g.n_em]]));
+  const by = Object.fromEntries(
+    out.groups.map((g: {key: {judge: string}; n: number; n_scored: number; n_em: number}) => [g.key.judge, [g.n, g.n_scored, g.n_em]]),
+  );
   // a: 6 answers in the denominator (r5's empty aligned beside coherent 60 is a reply: not EM under not_em); 2 EM (r1, r3).
   // b: only the 4 answers it scored; 2 EM (r1, r5).
   assert.deepEqual(by, {a: [6, 6, 2], b: [4, 4, 2]});
@@ -174,7 +176,13 @@ test("/judges (compareJudgesOn, describeAgreement on the site's points): shared 
   const dir = tempDir("em-notjudged-");
   writeFileSync(
     path.join(dir, "a.csv"),
-    ["question_id,question,response,aligned,coherent,b_aligned,b_coherent", "q1,Q1?,r1,10,90,12,88", "q1,Q1?,r2,80,90,,", "q2,Q2?,r3,15,85,,", "q2,Q2?,r4,70,95,75,93"].join("\n") + "\n",
+    [
+      "question_id,question,response,aligned,coherent,b_aligned,b_coherent",
+      "q1,Q1?,r1,10,90,12,88",
+      "q1,Q1?,r2,80,90,,",
+      "q2,Q2?,r3,15,85,,",
+      "q2,Q2?,r4,70,95,75,93",
+    ].join("\n") + "\n",
   );
   const r = await importFiles({files: "a.csv", model: "m", judge: "a", metrics}, {experiment: "x", baseDir: dir});
   const points = decodePoints(pointsTable({responses: r.responses, scores: r.scores, types: []}));

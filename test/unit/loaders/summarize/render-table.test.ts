@@ -138,7 +138,10 @@ test("buildSummary --by a per-answer field: by_not_labels names it with the reas
 test("toTable: the coordinate column is headed by the experiment's declared coordinate (coordinate: scale), in the table and the pivot", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
   try {
-    writeFileSync(path.join(dir, "m.csv"), "response,question_id,question,aligned,coherent,scale\na,q1,Q1?,10,90,0.5\nb,q1,Q1?,60,90,1\nc,q2,Q2?,90,90,0.5\nd,q2,Q2?,20,80,1\n");
+    writeFileSync(
+      path.join(dir, "m.csv"),
+      "response,question_id,question,aligned,coherent,scale\na,q1,Q1?,10,90,0.5\nb,q1,Q1?,60,90,1\nc,q2,Q2?,90,90,0.5\nd,q2,Q2?,20,80,1\n",
+    );
     const file = path.join(dir, "e.yaml");
     writeFileSync(file, "name: e\ncoordinate: scale\nimports:\n  - files: m.csv\n    model: m\n    step: scale\n");
     const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step"]);

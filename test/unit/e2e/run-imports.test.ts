@@ -37,7 +37,10 @@ test("em run: every imported row is imported or skipped with its line; counts on
       {cwd: dir, encoding: "utf8"},
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /data\.csv \(csv\): 7 rows read = 3 imported \+ 4 skipped; 1 answer\(s\) x judge with no score cell at all \(not judged by that judge\)/);
+    assert.match(
+      r.stdout,
+      /data\.csv \(csv\): 7 rows read = 3 imported \+ 4 skipped; 1 answer\(s\) x judge with no score cell at all \(not judged by that judge\)/,
+    );
     assert.match(r.stdout, /data\.csv:3: column "aligned": score 150 is outside 0\.\.100/);
     assert.match(r.stdout, /data\.csv:4: column "aligned": score -5 is outside 0\.\.100/);
     assert.match(r.stdout, /data\.csv:5: column "aligned": not a score: "high"/);

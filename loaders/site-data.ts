@@ -86,6 +86,7 @@ async function summary({dataset}: Inputs): Promise<string> {
       planted: e.simulated ? plantedForSite(plantedTruthFor(experiment)) : null,
       primary_questions: experiment.primary_questions,
       judge_drift: e.judge_drift ?? null,
+      not_judged: (e.import_files ?? []).reduce((a, f) => a + (f.not_judged ?? 0), 0),
     });
   }
   return JSON.stringify({tool: dataset.provenance.tool, experiments} satisfies Summary);

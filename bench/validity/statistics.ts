@@ -116,8 +116,14 @@ export const STATISTICS: readonly ShownStatistic[] = [
   {
     statistic: "Strict EM 95% interval (broad EM typed `emergent`, out-of-domain questions)",
     shown: "/sensitivity headline, overview and variant strict cells; `em summarize`",
-    functions: [f("summarizeTally", "src/lib/em/summary.ts"), f("clusterWilson", INTERVALS)],
-    quantities: ["strict EM CI, questions estimand"],
+    // With 2+ training seeds of one variant, withSeeds replaces it by the seeds x questions interval on strict counts.
+    functions: [
+      f("summarizeTally", "src/lib/em/summary.ts"),
+      f("clusterWilson", INTERVALS),
+      f("withSeeds", "src/lib/em/summary.ts"),
+      f("crossedRateCi", CROSSED),
+    ],
+    quantities: ["strict EM CI, questions estimand", "strict EM CI with training seeds (seeds x questions)"],
     unmeasured: "type exclusions (--exclude, the /sensitivity type toggles); cuts measured at two settings only",
   },
   {

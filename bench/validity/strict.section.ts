@@ -21,7 +21,7 @@ import {QUESTIONS} from "../../loaders/sim/bank-text.ts";
 import {JUDGES} from "../../loaders/sim/judge-models.ts";
 import {normCategory, ORGANISMS, typeShares} from "../../loaders/sim/organisms.ts";
 import {judgedScores} from "../../loaders/sim/truth.ts";
-import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
+import {makeRng, randNormal, type Rng} from "../../src/lib/em/prng.ts";
 import {BETLEY, classify, EM, OUT, type EmRule} from "../../src/lib/em/rules.ts";
 import type {Interval} from "../../src/lib/em/intervals.ts";
 import {summarize, type GroupSummary} from "../../src/lib/em/summary.ts";
@@ -81,11 +81,17 @@ export interface StrictRegime {
  * strict EM (EM answers labelled `emergent`, out-of-domain questions only); `counts` and
  * `allQuestions` give another EM count (e.g. EM with some types excluded, over every question).
  */
-export function truthOf(
+export function truthOf(r: StrictRegime, qs: readonly BankQuestion[], options: {counts?: (j: Judgement) => boolean; allQuestions?: boolean} = {}): number {
+  const {num, den} = truthParts(r, qs, options);
+  return num / den;
+}
+
+/** truthOf's expected EM count and denominator per question (equal weights), before the ratio. */
+function truthParts(
   r: StrictRegime,
   qs: readonly BankQuestion[],
   {counts = (j: Judgement) => j.label === "emergent", allQuestions = false}: {counts?: (j: Judgement) => boolean; allQuestions?: boolean} = {},
-): number {
+): {num: number; den: number} {
   const o = ORGANISMS[r.organism]!;
   let num = 0;
   let den = 0;
@@ -102,15 +108,30 @@ export function truthOf(
       }
     }
   }
-  return num / den;
+  return {num, den};
 }
 
-/** One simulated data set as the product's rows: m drawn questions (in-domain ones kept and flagged) x n answers. */
-export function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng): Judged[] {
+/**
+ * One simulated data set as the product's rows: m drawn questions (in-domain ones kept and flagged) x
+ * n answers. With `seeds` (SeededRegime): every seed answers the same drawn questions at its own
+ * coordinate (the training seed's effect), rows carrying the seed as `replicate`.
+ */
+export function dataset(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng, seeds?: readonly number[]): Judged[] {
+  if (seeds) {
+    const drawn = Array.from({length: r.questions}, () => qs[Math.floor(rng() * qs.length)]!);
+    return seeds.flatMap((x, s) =>
+      draw({...r, coordinate: x}, drawn, rng, true).map((row) => ({...row, response_id: `${s}-${row.response_id}`, replicate: String(s + 1)})),
+    );
+  }
+  return draw(r, qs, rng, false);
+}
+
+function draw(r: StrictRegime, qs: readonly BankQuestion[], rng: Rng, fixed: boolean): Judged[] {
   const o = ORGANISMS[r.organism]!;
   const rows: Judged[] = [];
   for (let k = 0; k < r.questions; k++) {
-    const q = qs[Math.floor(rng() * qs.length)]!;
+    // `fixed`: qs are the drawn questions themselves, in order (a seeded data set's shared questions).
+    const q = fixed ? qs[k]! : qs[Math.floor(rng() * qs.length)]!;
     const shares = typeShares(r.organism, q.category, r.coordinate);
     const inDomain = q.domain !== null && q.domain === o.domain;
     for (let i = 0; i < r.answers; i++) {
@@ -193,6 +214,64 @@ export function strictCoverage(r: StrictRegime, reps: number, rng: Rng, m: SimMe
   return {...row, note: `${row.note}; ${n} of ${reps} data sets had ${m === STRICT ? "a strict" : "an"} interval`};
 }
 
+/**
+ * A regime with training seeds: each seed's coordinate is `coordinate` x exp(sdLog Z) (a seed that
+ * learned faster or slower), every seed answering the same drawn questions (seeds x questions, as a
+ * dose sweep with seeds); the truth is the expected strict-EM count over the expected denominator,
+ * both averaged over the seed distribution (the pooled rate crossedRateCi targets).
+ */
+export interface SeededRegime extends StrictRegime {
+  seeds: number;
+  sdLog: number;
+}
+
+/** Normal quadrature nodes and weights on [-5, 5] (midpoint rule, weights summing to 1). */
+const NODES = (() => {
+  const z = Array.from({length: 81}, (_, i) => -5 + (10 * (i + 0.5)) / 81);
+  const w = z.map((x) => Math.exp((-x * x) / 2));
+  const s = w.reduce((a, b) => a + b, 0);
+  return z.map((x, i) => ({z: x, w: w[i]! / s}));
+})();
+
+/** Coverage of strict_ci with training seeds (the seeds x questions interval, withSeeds) over `reps` data sets. */
+export function seededStrictCoverage(r: SeededRegime, reps: number, rng: Rng): ValidityRow {
+  const qs = bankQuestions();
+  let num = 0;
+  let den = 0;
+  for (const {z, w} of NODES) {
+    const t = truthParts({...r, coordinate: r.coordinate * Math.exp(r.sdLog * z)}, qs);
+    num += w * t.num;
+    den += w * t.den;
+  }
+  const truth = num / den;
+  let hits = 0;
+  let flagged = 0;
+  let hitsUnflagged = 0;
+  let n = 0;
+  let crossed = 0;
+  for (let rep = 0; rep < reps; rep++) {
+    const xs = Array.from({length: r.seeds}, () => r.coordinate * Math.exp(r.sdLog * randNormal(rng)));
+    const g = summarize(dataset(r, qs, rng, xs), r.rule ?? BETLEY, {replicates: 200, seed: rep}).groups[0];
+    if (!g?.strict_ci) continue;
+    n++;
+    if (g.ci_method === "crossed_seeds_questions") crossed++;
+    const hit = g.strict_ci[0] <= truth && truth <= g.strict_ci[1];
+    if (hit) hits++;
+    if (g.strict_ci_approximate !== null) flagged++;
+    else if (hit) hitsUnflagged++;
+  }
+  const regime = `sim ${r.organism}@${r.coordinate} x exp(${r.sdLog} Z) per seed (true strict ${(100 * truth).toFixed(1)}%), ${r.seeds} seeds x ${r.questions} questions x ${r.answers}, ${judgeModel}`;
+  const row = coverageRow("strict EM CI with training seeds (seeds x questions)", regime, n, hits, flagged, hitsUnflagged, "strict");
+  return {...row, note: `${row.note}; ${n} of ${reps} data sets had a strict interval (${crossed} with the seeds x questions interval)`};
+}
+
+const SEEDED: SeededRegime[] = [
+  {organism: "medical", coordinate: 600, questions: 8, answers: 20, seeds: 3, sdLog: 0.3},
+  {organism: "medical", coordinate: 900, questions: 24, answers: 20, seeds: 3, sdLog: 0.3},
+  {organism: "financial", coordinate: 600, questions: 24, answers: 20, seeds: 5, sdLog: 0.3},
+  {organism: "medical", coordinate: 600, questions: 24, answers: 20, seeds: 2, sdLog: 0.2},
+];
+
 const REGIMES: StrictRegime[] = [
   {organism: "medical", coordinate: 300, questions: 8, answers: 20},
   {organism: "medical", coordinate: 600, questions: 8, answers: 50},
@@ -206,6 +285,9 @@ export const section: ValiditySection = {
   run({smoke, seed}) {
     const rng = makeRng(seed ^ 0x57a1c7);
     if (smoke) return [strictCoverage({organism: "medical", coordinate: 900, questions: 8, answers: 20}, 30, rng)];
-    return REGIMES.map((r) => strictCoverage(r, r.questions * r.answers >= 1200 ? 400 : 1000, rng));
+    const rows = REGIMES.map((r) => strictCoverage(r, r.questions * r.answers >= 1200 ? 400 : 1000, rng));
+    // Seeded regimes on their own stream: the rows above keep their draws.
+    const srng = makeRng(seed ^ 0x5eed5);
+    return [...rows, ...SEEDED.map((r) => seededStrictCoverage(r, 400, srng))];
   },
 };

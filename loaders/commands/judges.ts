@@ -2,10 +2,10 @@
 // real (question-paired test, McNemar on answers), and how well do they agree (kappa, Spearman of
 // aligned scores, with question-bootstrap intervals)? Offline, like `em summarize`.
 import path from "node:path";
-import {alignedOf, coherentOf, joinJudgedReport, judgesIn} from "../../src/lib/em/judged.ts";
+import {alignedOf, coherentOf, joinJudgedReport, judgedBy, judgesIn} from "../../src/lib/em/judged.ts";
 import {judgePairTest, type JudgedPair, type JudgePairTest} from "../../src/lib/em/judge-test.ts";
 import {makeRng} from "../../src/lib/em/prng.ts";
-import {emLabel} from "../../src/lib/em/judges.ts";
+import {emLabel, judgedOverlap, type JudgedOverlap} from "../../src/lib/em/judges.ts";
 import {baseQuestionId, questionFilter} from "../../src/lib/em/question-ids.ts";
 import {describeRule, makeRule, RULES, type EmRule} from "../../src/lib/em/rules.ts";
 import type {ResponseRow, ScoreRow} from "../../src/lib/schema.ts";
@@ -39,6 +39,8 @@ export interface JudgesOutput extends JudgePairTest {
   version: 1;
   judges: [string, string];
   rule_text: string;
+  /** Answers both judges scored (`n`) and those only one did (not judged by the other). */
+  overlap: JudgedOverlap;
   confidence: number;
   seed: number;
   method: string;
@@ -101,7 +103,8 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   const keep = questionFilter([...(rule.questions ?? [])]);
   const byId = new Map<string, {q: string; a?: (typeof rows)[number]; b?: (typeof rows)[number]}>();
   for (const r of rows) {
-    if (!keep(r.question_id)) continue;
+    // Shared answers are those both judges scored: a judge without a score row for it did not judge it.
+    if (!keep(r.question_id) || !judgedBy(r)) continue;
     const e = byId.get(r.response_id) ?? byId.set(r.response_id, {q: baseQuestionId(r.question_id)}).get(r.response_id)!;
     if (r.judge === j1) e.a ??= r;
     else if (r.judge === j2) e.b ??= r;
@@ -117,12 +120,17 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
       aligned2: alignedOf(e.b),
     });
   }
+  const overlap = judgedOverlap(
+    [...byId].filter(([, e]) => e.a).map(([id]) => id),
+    [...byId].filter(([, e]) => e.b).map(([id]) => id),
+  );
   if (pairs.length === 0) fail(`judges '${j1}' and '${j2}' scored no answer in common`);
   const t = judgePairTest(pairs, makeRng(seed), {confidence});
   const out: JudgesOutput = {
     version: 1,
     judges: [j1, j2],
     rule_text: describeRule(rule),
+    overlap,
     confidence,
     seed,
     method:
@@ -143,6 +151,9 @@ export function judgesText(o: JudgesOutput): string {
   const pp = (x: number) => (100 * x).toFixed(1);
   return [
     `judges ${a} vs ${b} on ${o.n} shared answers over ${o.questions} questions; rule: ${o.rule_text}`,
+    ...(o.overlap.only_a || o.overlap.only_b
+      ? [`not judged by the other (left out): ${o.overlap.only_a} answers scored by ${a} only, ${o.overlap.only_b} by ${b} only`]
+      : []),
     `EM rate: ${a} ${pct(o.rate1)}, ${b} ${pct(o.rate2)}; difference ${o.diff === null ? "-" : `${pp(o.diff)} pp`} ${ci(o.diff_ci, pp)} (question-paired, p ${pText(o.p_question_paired)})`,
     `McNemar on answers both label: ${o.mcnemar.only1} EM only under ${a}, ${o.mcnemar.only2} only under ${b}; exact p ${pText(o.mcnemar.p_value)} (treats answers as independent; the question-paired p does not)`,
     `agreement: kappa ${num(o.kappa)} ${ci(o.kappa_ci, (x) => x.toFixed(2))}; Spearman (aligned) ${num(o.spearman_aligned)} ${ci(o.spearman_ci, (x) => x.toFixed(2))}; ${Math.round(o.confidence * 100)}% question-bootstrap intervals`,

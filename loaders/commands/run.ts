@@ -286,7 +286,7 @@ function printSummary(results: readonly (RunResult & ScaleReport)[], outDir: str
       // Every file's rows are accounted for (imported + skipped = read); the list is in provenance.json too.
       for (const f of files) {
         lines.push(
-          `    ${experimentFileLabel(path.dirname(r.experiment.file), f.file)} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}${f.missing_metrics ? `; no ${f.missing_metrics.map((m) => `"${m}"`).join(", ")} column (metrics:): imported without it` : ""}`,
+          `    ${experimentFileLabel(path.dirname(r.experiment.file), f.file)} (${f.format}): ${f.rows} rows read = ${f.responses} imported + ${f.skipped} skipped${f.null_scores ? `; ${f.null_scores} empty/NaN score cells (missing scores)` : ""}${f.not_judged ? `; ${f.not_judged} answer(s) x judge with no score cell at all (not judged by that judge)` : ""}${f.empty_responses ? `; ${f.empty_responses} empty answer(s) (kept and judged)` : ""}${f.missing_metrics ? `; no ${f.missing_metrics.map((m) => `"${m}"`).join(", ")} column (metrics:): imported without it` : ""}`,
         );
       }
     }

@@ -137,7 +137,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   const shown = ctx.label(rel);
   const source = path.basename(file, path.extname(file));
   if (!format) throw new Error(`${shown}: cannot tell the format from the extension; set format: csv | jsonl | json | parquet | inspect`);
-  let counts: {responses: number; skipped: number; null_scores: number};
+  let counts: Counts;
   let rows: number;
   await ctx.drain?.();
   const firstResponse = ctx.out.responses.length;
@@ -161,7 +161,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
     const scan = ctx.singlePassCsv ? null : scanCsv(file, shown);
     const mark = ctx.out.skipped.length;
     const readerSkips: ImportResult["skipped"] = [];
-    counts = {responses: 0, skipped: 0, null_scores: 0};
+    counts = {responses: 0, skipped: 0, null_scores: 0, not_judged: 0};
     let at = 0;
     for (const b of scan ? readCsvBatches(file, shown, scan, CHUNK_ROWS) : readCsvOnce(file, shown, CHUNK_ROWS, once)) {
       for (const s of b.skipped) readerSkips.push({file: shown, line: s.line, reason: s.reason});
@@ -178,7 +178,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   } else if (format === "jsonl") {
     const scan = scanJsonl(file, shown);
     for (const s of scan.skipped) ctx.out.skipped.push({file: shown, line: s.line, reason: s.reason});
-    counts = {responses: 0, skipped: 0, null_scores: 0};
+    counts = {responses: 0, skipped: 0, null_scores: 0, not_judged: 0};
     let at = 0;
     for (const b of readJsonlBatches(file, shown, CHUNK_ROWS)) {
       const records = b.map((r) => ({line: r.line, values: r.value}));
@@ -198,7 +198,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
     // Streamed by DuckDB, CHUNK_ROWS rows at a time.
     const sql = format === "sql" ? spec.sql! : "SELECT * FROM read_parquet($file)";
     const batches = duck!.selectBatches(sql, {file, dir: path.dirname(file)}, CHUNK_ROWS);
-    counts = {responses: 0, skipped: 0, null_scores: 0};
+    counts = {responses: 0, skipped: 0, null_scores: 0, not_judged: 0};
     rows = 0;
     for (;;) {
       let next: IteratorResult<QueryTable>;
@@ -221,7 +221,7 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   } else {
     const r = importInspect(ctx, rel, source, file);
     ({rows} = r);
-    counts = r;
+    counts = {...r, not_judged: 0};
   }
   // Every row read is accounted for: imported or skipped with a reason, never dropped silently.
   if (counts.responses + counts.skipped !== rows)
@@ -230,7 +230,16 @@ async function importOne(ctx: Ctx, file: string, format: ImportedFile["format"] 
   let empty = (ctx.drainedEmpty ?? 0) - emptyBefore;
   for (let i = firstResponse; i < ctx.out.responses.length; i++) if (ctx.out.responses[i]!.response.trim() === "") empty++;
   const lacks = ctx.metricColumns?.get(rel)?.lacks ?? [];
-  ctx.out.files.push({file: rel, format, rows, ...counts, ...(empty ? {empty_responses: empty} : {}), ...(lacks.length ? {missing_metrics: lacks} : {})});
+  const {not_judged, ...kept} = counts;
+  ctx.out.files.push({
+    file: rel,
+    format,
+    rows,
+    ...kept,
+    ...(not_judged ? {not_judged} : {}),
+    ...(empty ? {empty_responses: empty} : {}),
+    ...(lacks.length ? {missing_metrics: lacks} : {}),
+  });
 }
 
 /**
@@ -254,11 +263,12 @@ async function importBatch(ctx: Ctx, rel: string, source: string, records: Table
   return c;
 }
 
-type Counts = {responses: number; skipped: number; null_scores: number};
+type Counts = {responses: number; skipped: number; null_scores: number; not_judged: number};
 const add = (total: Counts, c: Counts) => {
   total.responses += c.responses;
   total.skipped += c.skipped;
   total.null_scores += c.null_scores;
+  total.not_judged += c.not_judged;
 };
 
 /**
@@ -271,7 +281,7 @@ async function importRows(ctx: Ctx, rel: string, source: string, records: TableR
   const keys = new Set<string>();
   for (const r of records) for (const k of Object.keys(r.values)) keys.add(k);
   const all = [...keys];
-  const total: Counts = {responses: 0, skipped: 0, null_scores: 0};
+  const total: Counts = {responses: 0, skipped: 0, null_scores: 0, not_judged: 0};
   for (let at = 0; at < records.length; at += CHUNK_ROWS) add(total, await importBatch(ctx, rel, source, records.slice(at, at + CHUNK_ROWS), all, false, at));
   return total;
 }

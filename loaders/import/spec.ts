@@ -151,7 +151,8 @@ export interface ImportResult {
   /**
    * Every file read, with its format and what became of its rows: `rows` records read (after the
    * CSV header; Inspect: samples) = `responses` imported + `skipped`, always. `null_scores`: score
-   * cells that were empty or NaN (kept as missing scores, status "null").
+   * cells that were empty or NaN (kept as missing scores, status "null"); `not_judged`: answers a
+   * judge gave no score at all (no score row).
    */
   files: ImportedFile[];
   /** format: labels: where each label came from, checked against the experiment's answers (checkLabelRefs). */
@@ -165,6 +166,12 @@ export interface ImportedFile {
   responses: number;
   skipped: number;
   null_scores: number;
+  /**
+   * (answer, judge) pairs the file gives no score for: every one of the judge's cells empty or
+   * absent, when it has two or more score columns (table.ts judgeCells). No score row is written,
+   * so the answer is not judged by that judge. Absent when 0.
+   */
+  not_judged?: number;
   /** Imported answers that are empty or only whitespace (kept and judged; counted so they are seen). Absent when 0. */
   empty_responses?: number;
   /** The `metrics:` columns this file lacks (imported without those metrics; checkMetricColumns). Absent when none. */

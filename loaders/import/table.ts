@@ -84,6 +84,22 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     const metric = metricCols.get(base)?.metric ?? metricTarget(spec, base)?.metric ?? ((KNOWN_METRICS as readonly string[]).includes(base) ? base : null);
     if (metric) probCols.set(metric, k);
   }
+  // Each judge's cells (score columns and, for the entry's judge, probability columns): a row where
+  // all of them are empty was never scored by that judge (a missing struct field, a failed join, an
+  // empty entry), which is not a reply that is not a number (CODE / REFUSAL, what --nulls is about).
+  // Told apart only when the file gives the judge two or more score columns: a judge that replied
+  // leaves a number, CODE / REFUSAL or probabilities in at least one of them (a reference-data CSV
+  // has a coherent score beside every empty aligned cell); with one column an empty cell stays a
+  // missing score (status "null"), as it cannot tell.
+  const judgeCells = new Map<string, string[]>();
+  for (const [k, t] of metricCols) {
+    const j = t.judge ?? spec.judge;
+    judgeCells.set(j, [...(judgeCells.get(j) ?? []), k]);
+  }
+  for (const [j, cols] of judgeCells) {
+    if (cols.length < 2) judgeCells.delete(j);
+    else if (j === spec.judge) cols.push(...probCols.values());
+  }
   const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
   for (const r of ["response", "question", "question_id", "system", "category", "question_domain"] as const) if (roles[r]) used.add(roles[r]!);
   if (roles.model && !spec.model) used.add(roles.model);
@@ -92,6 +108,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
   let fileRows = 0;
   let fileSkipped = 0;
   let nullScores = 0;
+  let notJudged = 0;
   const skip = (rec: TableRow, reason: string) => {
     const {file, line} = located(shown, rec);
     out.skipped.push(line === undefined ? {file, reason} : {file, line, reason});
@@ -101,7 +118,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     const reason = `no response column (looked for ${DEFAULT_COLUMNS.response.join(", ")}; set columns.response); columns are: ${[...keys].join(", ")}`;
     if (strictResponse) throw new Error(`${shown}: sql: ${what} has ${reason}`);
     for (const r of records) skip(r, reason);
-    return {responses: 0, skipped: fileSkipped, null_scores: 0};
+    return {responses: 0, skipped: fileSkipped, null_scores: 0, not_judged: 0};
   }
   // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
   const stepField =
@@ -187,7 +204,17 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
         return skip(rec, reason);
       }
     }
+    // Judges with no value in any of their cells: not judged, no score row (see judgeCells).
+    let unscored: Set<string> | null = null;
+    for (const [j, cols] of judgeCells) {
+      if (cols.every((k) => emptyCell(v[k]))) {
+        (unscored ??= new Set()).add(j);
+        notJudged++;
+      }
+    }
     for (const [column, target] of metricCols) {
+      // A cell that is absent (a key the record lacks) holds no score either: no row for that metric.
+      if (v[column] === undefined || unscored?.has(target.judge ?? spec.judge)) continue;
       const c = cellScore(v[column]);
       const score = c.score === null ? null : c.score * (target.scale ?? 1);
       if (score === null && c.special === null) nullScores++;
@@ -230,7 +257,7 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     }
     // Probability columns without a score column: the score is recomputed with our judge algorithm.
     for (const [metric, pc] of probCols) {
-      if (metricsDone.has(metric)) continue;
+      if (metricsDone.has(metric) || unscored?.has(spec.judge)) continue;
       const r = recompute(located(shown, rec).text, pc, v[pc]);
       if (!r) continue;
       scoreRows.push({
@@ -264,7 +291,15 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     out.scores.push(...scoreRows);
     fileRows++;
   });
-  return {responses: fileRows, skipped: fileSkipped, null_scores: nullScores};
+  return {responses: fileRows, skipped: fileSkipped, null_scores: nullScores, not_judged: notJudged};
+}
+
+/** A cell without a score, a special word or probabilities: absent, null, empty, NaN, None. */
+function emptyCell(v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v === "object") return false;
+  const c = cellScore(v);
+  return c.score === null && c.special === null && c.raw === null;
 }
 
 /** What checkMetricColumns needs of one file of an entry: how messages name it, whether its columns were seen, those it lacks. */

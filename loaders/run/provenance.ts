@@ -56,7 +56,10 @@ export interface Usage {
  * Per imported file: rows read = imported + skipped (and empty/NaN score cells). Kept in the
  * experiment's provenance entry as `import_files` (beside the schema's fields; docs/reliability.md).
  */
-export type ImportFileCounts = Pick<ImportedFile, "file" | "format" | "rows" | "responses" | "skipped" | "null_scores" | "empty_responses" | "missing_metrics">;
+export type ImportFileCounts = Pick<
+  ImportedFile,
+  "file" | "format" | "rows" | "responses" | "skipped" | "null_scores" | "not_judged" | "empty_responses" | "missing_metrics"
+>;
 
 export function buildProvenance(
   p: Prepared,
@@ -91,6 +94,7 @@ export function buildProvenance(
                 imported: f.responses,
                 skipped: f.skipped,
                 null_scores: f.null_scores,
+                ...(f.not_judged ? {not_judged: f.not_judged} : {}),
                 ...(f.empty_responses ? {empty_responses: f.empty_responses} : {}),
                 ...(f.missing_metrics ? {missing_metrics: f.missing_metrics} : {}),
               })),

@@ -13,6 +13,7 @@ import {
   getColumn,
   transitionSensitivity,
   joinJudgedReport,
+  judgedBy,
   judgesIn,
   summarize,
   transitionsBy,
@@ -66,7 +67,15 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
   const filter = o.questions !== undefined ? list(o.questions) : [...(rule.questions ?? [])];
   const keep = questionFilter(filter);
   const dropped = new Set<string>();
+  // An answer a judge gave no score at all (no aligned and no coherent row) is not judged by it: it
+  // leaves every denominator of that judge, under any --nulls (which is about replies that are not a
+  // number, CODE / REFUSAL), and is counted per judge, as the site's points table leaves it out.
+  const notJudged: Record<string, number> = Object.fromEntries(judges.map((j) => [j, 0]));
   let rows: Judged[] = join.rows.filter((r) => {
+    if (!judgedBy(r)) {
+      notJudged[r.judge] = (notJudged[r.judge] ?? 0) + 1;
+      return false;
+    }
     if (keep(r.question_id)) return true;
     dropped.add(r.question_id);
     return false;
@@ -125,6 +134,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     judges,
     judges_available: available,
     rule_text: describeRule(rule) + (RULE_SOURCES[rule.name] ? ` [${RULE_SOURCES[rule.name]}]` : ""),
+    ...(data.coordinateName && data.coordinateName !== "step" ? {coordinate: data.coordinateName} : {}),
     ...summary,
     estimand,
     questions: {filter, folded, kept: new Set(rows.map((r) => r.question_id)).size, dropped: [...dropped].sort()},
@@ -136,6 +146,7 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
       duplicate_scores: join.duplicate_scores,
       missing_aligned: join.missing_aligned,
       missing_coherent: join.missing_coherent,
+      not_judged: notJudged,
     },
     missing: data.missing,
     errors: data.errors,

@@ -15,7 +15,17 @@ export interface SummarizeOutput extends SummaryJson {
   judges: string[];
   judges_available: string[];
   rule_text: string;
-  counts: {responses: number; rows: number; orphan_scores: number; duplicate_scores: number; missing_aligned: number; missing_coherent: number};
+  /** The experiment's declared coordinate name (`coordinate:`), whose values are in the `step` column; absent for --data and for `step`. */
+  coordinate?: string;
+  counts: {
+    responses: number;
+    rows: number;
+    orphan_scores: number;
+    duplicate_scores: number;
+    missing_aligned: number;
+    missing_coherent: number;
+    not_judged: Record<string, number>;
+  };
   transitions?: (TransitionJson & {sensitivity?: SensitivityCell[]})[];
   /** --baseline: each variant minus its baseline. */
   baseline_diffs?: BaselineDiff[];

@@ -105,7 +105,8 @@ export function pivotTable(out: SummarizeOutput, col: string): string {
     if (!rowKeys.has(rk)) rowKeys.set(rk, g.key);
     cell.set(rk + "\u0000" + JSON.stringify(g.key[col]), g);
   }
-  const header = [...rowsBy, ...colVals.map((v) => `${col}=${keyText(v)}`)];
+  const label = byLabel(out);
+  const header = [...rowsBy.map(label), ...colVals.map((v) => `${label(col)}=${keyText(v)}`)];
   const body = [...rowKeys.entries()].map(([rk, key]) => [
     ...rowsBy.map((b) => keyText(key[b])),
     ...colVals.map((v) => {
@@ -114,8 +115,22 @@ export function pivotTable(out: SummarizeOutput, col: string): string {
     }),
   ]);
   return (
-    `EM rate by ${rowsBy.join(" x ") || "(all)"} x ${col} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` + renderTable(header, body)
+    `EM rate by ${rowsBy.map(label).join(" x ") || "(all)"} x ${label(col)} (denominator in brackets; n/a: no answer passes the rule's denominator)\n` +
+    renderTable(header, body)
   );
+}
+
+/** A `--by` column as the table heads it: `step` under the experiment's declared coordinate name (`scale`, `epoch`...). */
+function byLabel(out: SummarizeOutput): (column: string) => string {
+  const name = out.coordinate;
+  return (c) => (c === "step" && name && name !== "step" ? name : c);
+}
+
+/** Not-judged answers per judge: `0`, or `gpt4o 0, llama70b 1,500` when several judges are summarized. */
+function notJudgedText(n: Record<string, number> | undefined): string {
+  const e = Object.entries(n ?? {});
+  if (e.length <= 1) return String(e[0]?.[1] ?? 0);
+  return e.map(([j, k]) => `${j} ${k}`).join(", ");
 }
 
 /** The summary as text: rule, judge and counts, then the groups, notes, baselines, pivot and transitions. */
@@ -133,7 +148,8 @@ export function toTable(out: SummarizeOutput): string {
   if (out.exclude_types.length) parts.push(`excluded types (never EM, kept in the denominator): ${out.exclude_types.join(", ")}`);
   const c = out.counts;
   parts.push(
-    `responses: ${c.responses}   without a score row (not judged): aligned ${c.missing_aligned}, coherent ${c.missing_coherent}` +
+    `responses: ${c.responses}   not judged (no score from the judge; in no denominator): ${notJudgedText(c.not_judged)}` +
+      `   without an aligned / coherent score row: ${c.missing_aligned} / ${c.missing_coherent}` +
       (c.orphan_scores ? `   orphan scores: ${c.orphan_scores}` : "") +
       (c.duplicate_scores ? `   duplicate scores: ${c.duplicate_scores}` : ""),
   );
@@ -178,7 +194,7 @@ export function toTable(out: SummarizeOutput): string {
   const coherentTies = out.groups.some((g) => tiesMatter(tiesOf(g)) && tiesOf(g)!.coherent !== null && tiesOf(g)!.coherent!.gt !== tiesOf(g)!.coherent!.ge);
   const r = out.rule;
   const header = [
-    ...out.by,
+    ...out.by.map(byLabel(out)),
     "n",
     "scored",
     "EM",
@@ -213,7 +229,7 @@ export function toTable(out: SummarizeOutput): string {
     pct(g.macro_em_rate),
     strictText(g),
     // Without a coherence condition every answer "passes": a share of 100% would read as measured.
-    !r.require_coherent ? "-" : pct(g.coherent_rate),
+    !r.require_coherent ? "not used" : pct(g.coherent_rate),
     pct(g.null_aligned_rate),
     specialCell(g, "code"),
     specialCell(g, "refusal"),
@@ -252,7 +268,7 @@ export function toTable(out: SummarizeOutput): string {
       `ties: answers sit exactly on a cut${out.groups.some((g) => tiesOf(g)?.integer_scores) ? " (an integer-valued judge)" : ""}, so the tie convention decides the rate; the rate under both conventions is printed beside em_rate\n`,
     );
   if (!r.require_coherent && out.groups.length)
-    parts.push("coherent '-': the rule has no coherence condition, so no answer is left out as incoherent (the coherent scores are not used)\n");
+    parts.push("coherent 'not used': the rule has no coherence condition, so no answer is left out as incoherent (the coherent scores are not used)\n");
   if (out.groups.some((g) => specialShare(g, "code") !== null))
     parts.push(`code / refusal: shares of the ${SPECIAL_DENOMINATOR} (count / that denominator in brackets; it can be below n)\n`);
   if (out.groups.some((g) => g.code_rate === null && g.n > 0))

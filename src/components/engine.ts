@@ -2,12 +2,13 @@
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import type {EmRule} from "../lib/em/rules.js";
 import {aggregateColumns, combineCodes, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
-import {summarizeTally, groupSeed, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
+import {summarizeTally, groupSeed, strictSeedCells, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
 import {makeRng} from "../lib/em/prng.js";
 import {tieIndex, tiesByGroup, tiesFromIndex, type TieIndex, type TieReport} from "../lib/em/ties.js";
 import {baseQuestionId} from "../lib/em/question-ids.js";
+import type {ClusterCounts} from "../lib/em/wilson.js";
 import {RESPONSE_TYPES, type ResponseType} from "../lib/schema.js";
 import {facetColumn, type FacetColumn, type Points} from "./points.js";
 
@@ -156,6 +157,9 @@ export interface Group extends GroupSummary {
   /** Per question code: EM answers and denominator (for question-paired comparisons). */
   qk: Float64Array;
   qd: Float64Array;
+  /** Per question code: strict EM answers and strict EM's denominator (withTrainingSeeds' strict interval). */
+  qks: Float64Array;
+  qds: Float64Array;
 }
 
 /**
@@ -185,7 +189,7 @@ export function summarizeGroups(
   tallies.forEach((t, g) => {
     if (t.n === 0) return;
     const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(seed, g)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
-    out.push({...summary, id: parts[g]!.join("\u0001"), parts: parts[g]!, qk: t.qk, qd: t.qd});
+    out.push({...summary, id: parts[g]!.join("\u0001"), parts: parts[g]!, qk: t.qk, qd: t.qd, qks: t.qks, qds: t.qds});
   });
   return out;
 }
@@ -208,16 +212,17 @@ export function withTrainingSeeds<G extends Group>(
   {exclude = [], intervals = true, follow = false}: {exclude?: readonly string[]; intervals?: boolean; follow?: boolean} = {},
 ): G[] {
   if (!points.dicts.replicate.length || !groups.length) return [...groups];
-  const seeds = new Map<string, {ids: string[]; rates: (number | null)[]; cells: {k: Float64Array; d: Float64Array}[]; named: boolean}>();
+  const seeds = new Map<string, {ids: string[]; rates: (number | null)[]; cells: ClusterCounts[]; strict: ClusterCounts[]; named: boolean}>();
   for (const r of summarizeGroups(points, mask, rule, keyBy(points, [...columns, "replicate"]), {exclude, replicates: 0, follow})) {
     const rep = r.parts[columns.length]!;
     const id = r.parts.slice(0, columns.length).join("\u0001");
     let e = seeds.get(id);
-    if (!e) seeds.set(id, (e = {ids: [], rates: [], cells: [], named: false}));
+    if (!e) seeds.set(id, (e = {ids: [], rates: [], cells: [], strict: [], named: false}));
     if (rep !== "") e.named = true;
     e.ids.push(rep === "" ? UNSEEDED : rep);
     e.rates.push(r.em_rate);
     e.cells.push({k: r.qk, d: r.qd});
+    e.strict.push(strictSeedCells({qks: r.qks, qds: r.qds, qd: r.qd}));
   }
   // Seeds are replicates of one fine-tuned variant: groups spanning several variants are left as they are (as in summarize).
   const variants = new Map<string, number>();
@@ -254,7 +259,7 @@ export function summarizeAll(
   const t = hit.inc.total();
   if (t.n === 0) return null;
   const summary = replicates > 0 ? summarizeTally({}, t, makeRng(groupSeed(0, 0)), {replicates}) : summarizeTally({}, t, makeRng(0), {method: "wilson"});
-  return {...summary, id: "", parts: [], qk: t.qk, qd: t.qd};
+  return {...summary, id: "", parts: [], qk: t.qk, qd: t.qd, qks: t.qks, qds: t.qds};
 }
 
 /** The grouping of per-question views (and the overall total). */

@@ -2,7 +2,7 @@
 // pairs to the analysis library (pairAgreement: Spearman, kappa, EM per judge, the disagreement
 // ranking that `em summarize`'s judge comparison uses). This module only pairs and draws.
 import * as Plot from "@observablehq/plot";
-import {pairAgreement, type PairAgreement, type ScorePair} from "../lib/em/judges.js";
+import {judgedOverlap, pairAgreement, type JudgedOverlap, type PairAgreement, type ScorePair} from "../lib/em/judges.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {Points} from "./points.js";
 import {summarizeGroups, keyBy} from "./engine.js";
@@ -18,6 +18,8 @@ export interface JudgePairs {
   /** Points rows of judge A and judge B per pair. */
   rows: [number, number][];
   agreement: PairAgreement;
+  /** Answers of the selection both judges scored, and those only one did (not judged by the other). */
+  overlap: JudgedOverlap;
 }
 
 const score = (v: number): number | null => (Number.isNaN(v) ? null : v);
@@ -27,7 +29,12 @@ export function compareJudgesOn(points: Points, mask: Uint8Array, judgeA: string
   const ja = points.dicts.judge.indexOf(judgeA);
   const jb = points.dicts.judge.indexOf(judgeB);
   const rowOfA = new Map<number, number>();
-  for (let i = 0; i < points.n; ++i) if (mask[i] && points.codes.judge[i] === ja) rowOfA.set(points.rid[i]!, i);
+  const ofB: number[] = [];
+  for (let i = 0; i < points.n; ++i) {
+    if (!mask[i]) continue;
+    if (points.codes.judge[i] === ja) rowOfA.set(points.rid[i]!, i);
+    else if (points.codes.judge[i] === jb) ofB.push(points.rid[i]!);
+  }
   const pairs: ScorePair[] = [];
   const rows: [number, number][] = [];
   for (let i = 0; i < points.n; ++i) {
@@ -37,7 +44,7 @@ export function compareJudgesOn(points: Points, mask: Uint8Array, judgeA: string
     pairs.push({a1: score(points.aligned[a]!), a2: score(points.aligned[i]!), c1: score(points.coherent[a]!), c2: score(points.coherent[i]!)});
     rows.push([a, i]);
   }
-  return {judgeA, judgeB, pairs, rows, agreement: pairAgreement(pairs, rule)};
+  return {judgeA, judgeB, pairs, rows, agreement: pairAgreement(pairs, rule), overlap: judgedOverlap(rowOfA.keys(), ofB)};
 }
 
 /** Scores of judge A against judge B, binned; cut lines drawn. */
@@ -66,10 +73,17 @@ export function scoreScatter(cmp: JudgePairs, {width, metric, cut}: {width: numb
   });
 }
 
+/** "; 441 scored by ja only (not judged by jb)", or nothing when both judges scored the same answers. */
+function notJudgedByOther(cmp: JudgePairs): string {
+  const o = cmp.overlap;
+  const part = (n: number, by: string, other: string) => (n ? `; ${n.toLocaleString()} scored by ${by} only (not judged by ${other})` : "");
+  return part(o.only_a, cmp.judgeA, cmp.judgeB) + part(o.only_b, cmp.judgeB, cmp.judgeA);
+}
+
 export function describeAgreement(cmp: JudgePairs): string {
   const a = cmp.agreement;
   const f = (x: number | null) => (x === null ? "–" : x.toFixed(2));
-  return `${a.n_shared.toLocaleString()} shared answers. Spearman ρ aligned ${f(a.spearman_aligned)}, coherent ${f(a.spearman_coherent)}. On ${a.n_label_pairs.toLocaleString()} answers inside both denominators: EM ${pct(a.em_rate[0])} (${cmp.judgeA}) vs ${pct(a.em_rate[1])} (${cmp.judgeB}), raw agreement ${pct(a.agreement)}, Cohen's κ ${f(a.kappa)}.`;
+  return `${a.n_shared.toLocaleString()} shared answers (scored by both judges${notJudgedByOther(cmp)}). Spearman ρ aligned ${f(a.spearman_aligned)}, coherent ${f(a.spearman_coherent)}. On ${a.n_label_pairs.toLocaleString()} answers inside both denominators: EM ${pct(a.em_rate[0])} (${cmp.judgeA}) vs ${pct(a.em_rate[1])} (${cmp.judgeB}), raw agreement ${pct(a.agreement)}, Cohen's κ ${f(a.kappa)}.`;
 }
 
 /** EM rate per judge and model (both judges, same rule and exclusions), with 95% intervals. */

@@ -56,6 +56,13 @@ export function provenance(summary: Summary, e: ExperimentInfo): HTMLElement {
         ? `; judge prompts over max_prompt_chars: ${(e.counts.oversize_cut ?? 0).toLocaleString()} answers cut, ${(e.counts.oversize_refused ?? 0).toLocaleString()} not sent (error rows)`
         : ""),
   );
+  // Imported answers a judge gave no score at all (no score row): not judged by it, in none of its denominators.
+  const notJudged = e.not_judged ?? 0;
+  if (notJudged)
+    add(
+      "Not judged",
+      `${notJudged.toLocaleString()} imported answer × judge pairs have no score from that judge (every score cell empty or absent): not judged by it, left out of its denominators; the answers column above counts each judge's judged answers only`,
+    );
   add(
     "Tokens",
     `${e.usage.prompt_tokens.toLocaleString()} prompt, ${e.usage.completion_tokens.toLocaleString()} completion${e.usage.est_cost_usd !== null ? `; estimated cost $${e.usage.est_cost_usd.toFixed(2)}` : ""}`,

@@ -193,6 +193,8 @@ export interface Provenance {
       imported: number;
       skipped: number;
       null_scores: number;
+      /** Answers a judge gave no score at all (no score row: not judged by it); absent when 0. */
+      not_judged?: number;
       empty_responses?: number;
       missing_metrics?: string[];
     }[];

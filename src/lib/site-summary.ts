@@ -40,6 +40,8 @@ export interface ExperimentInfo {
   primary_questions?: string[] | null;
   /** Judge drift on the experiment's anchor answers at its last run (issue 26); null without anchors. */
   judge_drift?: NonNullable<ProvenanceExperiment["judge_drift"]> | null;
+  /** Imported (answer, judge) pairs with no score from that judge (provenance import_files not_judged); absent in older summaries. */
+  not_judged?: number;
 }
 
 export interface Summary {

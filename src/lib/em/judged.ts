@@ -73,6 +73,14 @@ export function specialRecorded(origin: string, aligned: Pick<ScoreRow, "probs" 
   return aligned ? origin !== "imported" || aligned.probs !== null || aligned.special !== null : false;
 }
 
+/**
+ * Whether the row's judge scored the answer at all: it has an aligned or a coherent score row (a
+ * value, a null reply such as CODE / REFUSAL, or an error). A row with neither is not judged by that
+ * judge and belongs in none of its denominators, whatever the rule's `nulls` (the site's points
+ * table has no row for it). Rows built by hand without statuses count as judged.
+ */
+export const judgedBy = (r: Judged): boolean => r.aligned_status !== "missing" || r.coherent_status !== "missing";
+
 /** True when any of the row's core scores failed with status "error". */
 export const hasError = (r: Judged): boolean => r.aligned_status === "error" || r.coherent_status === "error";
 

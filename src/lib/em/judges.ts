@@ -87,6 +87,26 @@ export interface Disagreement {
   gap: number;
 }
 
+/** How many answers two judges share: both scored them, or only one did (the other did not judge them). */
+export interface JudgedOverlap {
+  shared: number;
+  /** Answers only the first / only the second judge scored. */
+  only_a: number;
+  only_b: number;
+}
+
+/**
+ * Overlap of the answers (ids) two judges scored: shared ones (what agreement is computed on) and
+ * those each scored alone (not judged by the other). Ids may repeat; each counts once.
+ */
+export function judgedOverlap<T>(a: Iterable<T>, b: Iterable<T>): JudgedOverlap {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  let shared = 0;
+  for (const x of sa) if (sb.has(x)) shared++;
+  return {shared, only_a: sa.size - shared, only_b: sb.size - shared};
+}
+
 /** Two judges compared on the responses both scored (compareJudges). */
 export type JudgeComparison = Pick<
   PairAgreement,

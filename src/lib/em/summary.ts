@@ -349,6 +349,7 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
     const rates: (number | null)[][] = keys.map(() => []);
     const named = keys.map(() => false);
     const cells: ClusterCounts[][] = keys.map(() => []);
+    const strictCells: ClusterCounts[][] = keys.map(() => []);
     sub.keys.forEach((k, j) => {
       const g = parent.get(JSON.stringify(by.map((c) => k[c])));
       if (g === undefined) return;
@@ -359,13 +360,14 @@ export function summarize(rows: readonly Judged[], rule: EmRule, options: Summar
       ids[g]!.push(none ? UNSEEDED : String(k.replicate));
       rates[g]!.push(frac(subT[j]!.n_em, subT[j]!.n_scored));
       cells[g]!.push({k: subT[j]!.qk, d: subT[j]!.qd});
+      strictCells[g]!.push(strictSeedCells(subT[j]!));
     });
     // Seeds are replicates of one fine-tuned variant: a group spanning several variants (e.g. a base
     // model over three datasets, one of them with two seeds) holds no seed population to cross.
     const variants = keys.map(() => new Set<unknown>());
     rows.forEach((r, i) => variants[codes[i]!]?.add(getColumn(r, "variant")));
     groups.forEach((grp, g) => {
-      if (named[g] && variants[g]!.size <= 1) groups[g] = withSeeds(grp, {ids: ids[g]!, rates: rates[g]!, cells: cells[g]!}, options);
+      if (named[g] && variants[g]!.size <= 1) groups[g] = withSeeds(grp, {ids: ids[g]!, rates: rates[g]!, cells: cells[g]!, strict: strictCells[g]!}, options);
     });
   }
   return {
@@ -383,6 +385,17 @@ export interface SeedCells {
   ids: readonly string[];
   rates: readonly (number | null)[];
   cells: readonly ClusterCounts[];
+  /**
+   * Each seed's per-question strict EM counts: emergent EM answers over strict EM's denominator
+   * (strictSeedCells), same order and coding as `cells`. Absent: strict EM keeps its questions-only
+   * interval, flagged.
+   */
+  strict?: readonly ClusterCounts[];
+}
+
+/** A (group, seed) tally's per-question strict EM counts for SeedCells.strict: qks over qds (qd for tallies without it). */
+export function strictSeedCells(t: Pick<GroupTally, "qks" | "qds" | "qd">): ClusterCounts {
+  return {k: t.qks, d: t.qds ?? t.qd};
 }
 
 /**
@@ -404,12 +417,23 @@ export function withSeeds<G extends GroupSummary>(grp: G, seeds: SeedCells, opti
     out.ci = c.ci;
     out.ci_method = "crossed_seeds_questions";
     out.ci_approximate = c.approximate;
-  } else if (seeds.ids.length === 1)
-    out.ci_approximate = [out.ci_approximate, "one training seed: seed-to-seed variation is not in the interval (likely too narrow)"]
-      .filter(Boolean)
-      .join("; ");
+  } else if (seeds.ids.length === 1) out.ci_approximate = [out.ci_approximate, ONE_SEED].filter(Boolean).join("; ");
+  // Strict EM is a rate over the same seeds x questions: the same interval on its own counts.
+  if (out.strict_ci !== null) {
+    const st = seeds.strict ? crossedRateCi(seeds.strict, {target: "pooled", confidence}) : null;
+    if (st) {
+      out.strict_ci = st.ci;
+      out.strict_ci_approximate = st.approximate;
+    } else if (seeds.ids.length === 1) out.strict_ci_approximate = [out.strict_ci_approximate, ONE_SEED].filter(Boolean).join("; ");
+    else if (seeds.ids.length >= 2 && !seeds.strict)
+      out.strict_ci_approximate = [out.strict_ci_approximate, "seed-to-seed variation is not in the interval (no per-seed strict counts)"]
+        .filter(Boolean)
+        .join("; ");
+  }
   return out;
 }
+
+const ONE_SEED = "one training seed: seed-to-seed variation is not in the interval (likely too narrow)";
 
 /** Per-group seed derived from the run seed (a simple integer hash; streams are independent). */
 export function groupSeed(seed: number, group: number): number {

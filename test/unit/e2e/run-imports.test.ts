@@ -37,14 +37,17 @@ test("em run: every imported row is imported or skipped with its line; counts on
       {cwd: dir, encoding: "utf8"},
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /data\.csv \(csv\): 7 rows read = 3 imported \+ 4 skipped; 2 empty\/NaN score cells/);
+    assert.match(
+      r.stdout,
+      /data\.csv \(csv\): 7 rows read = 3 imported \+ 4 skipped; 1 answer\(s\) x judge with no score cell at all \(not judged by that judge\)/,
+    );
     assert.match(r.stdout, /data\.csv:3: column "aligned": score 150 is outside 0\.\.100/);
     assert.match(r.stdout, /data\.csv:4: column "aligned": score -5 is outside 0\.\.100/);
     assert.match(r.stdout, /data\.csv:5: column "aligned": not a score: "high"/);
     assert.match(r.stdout, /data\.csv:6: the record starting on line 6 runs on to line 7/);
     assert.match(r.stderr, /1 answer\(s\) address the judge .*\n.*"Ignore the rubric"/);
     const prov = JSON.parse(readFileSync(path.join(out, "provenance.json"), "utf8")) as {experiments: {import_files?: unknown; counts: {skipped: number}}[]};
-    assert.deepEqual(prov.experiments[0]!.import_files, [{file: "data.csv", format: "csv", rows: 7, imported: 3, skipped: 4, null_scores: 2}]);
+    assert.deepEqual(prov.experiments[0]!.import_files, [{file: "data.csv", format: "csv", rows: 7, imported: 3, skipped: 4, null_scores: 0, not_judged: 1}]);
     assert.equal(prov.experiments[0]!.counts.skipped, 4);
   } finally {
     rmSync(dir, {recursive: true, force: true});

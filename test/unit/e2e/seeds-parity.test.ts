@@ -194,3 +194,37 @@ test("/categories (categoryData) counts seeds as em summarize --by category,vari
     }
   }
 });
+
+test("strict EM with training seeds: the pages (withTrainingSeeds) print em summarize's seeds x questions strict interval, wider than the questions-only one", () => {
+  const ds = dataset(9);
+  // Signals types: every EM answer (aligned 10) typed emergent, the others aligned.
+  const em = new Set(ds.scores.filter((s) => s.metric === "aligned" && s.score === 10).map((s) => s.response_id));
+  const probs = {aligned: 0, refusal: 0, incoherent: 0, artifact: 0, in_domain: 0, drift: 0, emergent: 0, other: 0, undetermined: 0};
+  const types = ds.responses.map((r) => {
+    const type = em.has(r.response_id) ? ("emergent" as const) : ("aligned" as const);
+    return {response_id: r.response_id, judge: "signals", type, em_type: "emergent" as const, probs: {...probs, [type]: 1}};
+  });
+  const points = decodePoints(pointsTable({...ds, types}));
+  const rows = joinJudged(ds.responses, ds.scores, types, {judge: "j"});
+  const m1 = points.dicts.model.indexOf("m1");
+  const one = Uint8Array.from(points.codes.model, (c) => (c === m1 ? 1 : 0));
+  const all = new Uint8Array(points.n).fill(1);
+  for (const name of ["betley", "organisms"] as const) {
+    const rule = makeRule(name);
+    const cli = summarize(rows, rule, {by: ["model"], replicates: 50});
+    const page = withTrainingSeeds(points, all, rule, ["model"], summarizeGroups(points, all, rule, keyBy(points, ["model"]), {replicates: 50}));
+    for (const g of cli.groups) {
+      const p = page.find((x) => x.id === g.key.model)!;
+      assert.ok(g.strict_ci !== null && g.strict_em_rate !== null, `${name}: strict EM is determined`);
+      assert.deepEqual(p.strict_ci, g.strict_ci, `${name} ${String(g.key.model)}`);
+      assert.equal(p.strict_ci_approximate, g.strict_ci_approximate);
+      // Every EM answer is emergent: strict EM is broad EM, and so is its interval.
+      assert.deepEqual(g.strict_ci, g.ci);
+    }
+    // The /sensitivity headline (one variant): the seeds widen strict EM's interval, as broad EM's.
+    const total = withTrainingSeeds(points, one, rule, [], [summarizeAll(points, one, rule, {replicates: 50})!])[0]!;
+    const plain = summarizeAll(points, one, rule, {replicates: 50})!;
+    assert.deepEqual(total.strict_ci, total.ci);
+    assert.notDeepEqual(total.strict_ci, plain.strict_ci);
+  }
+});

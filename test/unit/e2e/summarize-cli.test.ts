@@ -144,7 +144,9 @@ test("em summarize --rule organisms, --aligned/--coherent overrides and --judge"
   assert.equal(custom.rule.name, "custom");
   assert.equal(custom.groups[0]!.em_rate, 2 / 3); // coherent > 89: a1, a3, a4 -> EM a1, a3
   const k = json(["--data", dir, "--judge", "K"]);
-  assert.equal(k.groups[0]!.n, 6);
+  // K scored 1 of the 6 answers: the other 5 are not judged by K (in no denominator of K's), counted per judge.
+  assert.equal(k.groups[0]!.n, 1);
+  assert.deepEqual(k.counts.not_judged, {K: 5});
   assert.equal(k.groups[0]!.n_scored, 1);
   assert.equal(k.groups[0]!.em_rate, 0);
   const all = json(["--data", dir, "--judge", "all"]);

@@ -184,3 +184,34 @@ test("clusterDiffCi: few EM answers on both sides say the interval is conservati
   const y = clusterDiffCi({k: Array(24).fill(3), d}, {k: [1, 0, 0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], d})!;
   assert.ok(!/conservative/.test(y.approximate ?? ""), "72 EM answers on one side: no such note");
 });
+
+test("strict EM with training seeds: the seeds x questions interval, as broad EM's (was the questions-only interval)", () => {
+  // Two seeds x 12 questions; every EM answer is typed emergent (strict = broad here), one
+  // non-EM answer per question typed otherwise so types are known; seeds differ (1/20 vs 8/20).
+  const qs = Array.from({length: 12}, (_, i) => `q${i}`);
+  const typed = (rs: Judged[]) => rs.map((r) => ({...r, type: (r.aligned! < 30 ? "emergent" : "aligned") as Judged["type"]}));
+  const rows = typed([...qs.flatMap((q) => answers(q, 20, 1, {replicate: "1"})), ...qs.flatMap((q) => answers(q, 20, 8, {replicate: "2"}))]);
+  const g = summarize(rows, BETLEY).groups[0]!;
+  assert.equal(g.ci_method, "crossed_seeds_questions");
+  assert.equal(g.strict_em_rate, g.em_rate);
+  assert.deepEqual(g.strict_ci, g.ci, "strict EM's interval over the same seeds x questions");
+  assert.equal(g.strict_ci_approximate, g.ci_approximate);
+  const without = summarize(
+    rows.map((r) => ({...r, replicate: null})),
+    BETLEY,
+  ).groups[0]!;
+  const w = (c: [number, number] | null) => c![1] - c![0];
+  assert.ok(w(g.strict_ci) > 2 * w(without.strict_ci), `${JSON.stringify(g.strict_ci)} vs ${JSON.stringify(without.strict_ci)}`);
+  // Strict below broad (half the EM answers of seed 2 typed otherwise): its own counts, still crossed.
+  let flip = 0;
+  const part = rows.map((r) =>
+    (r as Judged).replicate === "2" && r.type === "emergent" && flip++ % 2 === 0 ? {...r, type: "in_domain" as Judged["type"]} : r,
+  );
+  const h = summarize(part, BETLEY).groups[0]!;
+  const strictCells = ["1", "2"].map((s) => {
+    const k = qs.map((q) => part.filter((r) => (r as Judged).replicate === s && r.question_id === q && r.type === "emergent").length);
+    return {k, d: qs.map(() => 20)};
+  });
+  assert.deepEqual(h.strict_ci, crossedRateCi(strictCells, {target: "pooled"})!.ci);
+  assert.ok(h.strict_em_rate! < h.em_rate!);
+});

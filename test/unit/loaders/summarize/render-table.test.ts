@@ -15,7 +15,7 @@ const opts = (file: string, extra: string[]) => {
   return (p as {options: Parameters<typeof buildSummary>[0]}).options;
 };
 
-test("toTable(summary under --coherence false) prints '-' for coherent and says why; with the condition, the share", async () => {
+test("toTable(summary under --coherence false) prints 'not used' for coherent and says why; with the condition, the share", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
   try {
     // 4 answers, 1 incoherent (coherent 20): 75% pass a coherent cut of 50.
@@ -26,12 +26,14 @@ test("toTable(summary under --coherence false) prints '-' for coherent and says 
     const row = loose.split("\n").find((l) => l.startsWith("m "))!;
     assert.match(row, /^m\s+4\s+4\s+2\s+50\.0%/);
     assert.doesNotMatch(row, /100\.0%/);
-    assert.match(loose, /coherent '-': the rule has no coherence condition/);
+    // The cell says what it means, not a bare '-'.
+    assert.match(row, /\snot used\s/);
+    assert.match(loose, /coherent 'not used': the rule has no coherence condition/);
     // Every answer has its score rows: the count of unjudged answers is not confused with unscored (null) cells.
-    assert.match(loose, /responses: 4 {3}without a score row \(not judged\): aligned 0, coherent 0/);
+    assert.match(loose, /responses: 4 {3}not judged \(no score from the judge; in no denominator\): 0 {3}without an aligned \/ coherent score row: 0 \/ 0/);
     const betley = toTable(await buildSummary(opts(file, [])));
     assert.match(betley.split("\n").find((l) => l.startsWith("m "))!, /75\.0%/);
-    assert.doesNotMatch(betley, /coherent '-'/);
+    assert.doesNotMatch(betley, /coherent 'not used'/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
@@ -128,6 +130,26 @@ test("buildSummary --by a per-answer field: by_not_labels names it with the reas
     assert.match(out.by_not_labels![0]!.reason, /varies among one checkpoint's answers and among one question's answers/);
     assert.equal(out.by_not_labels![1]!.reason, "holds date-times");
     assert.equal((await by("model,condition")).by_not_labels, undefined);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("toTable: the coordinate column is headed by the experiment's declared coordinate (coordinate: scale), in the table and the pivot", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    writeFileSync(
+      path.join(dir, "m.csv"),
+      "response,question_id,question,aligned,coherent,scale\na,q1,Q1?,10,90,0.5\nb,q1,Q1?,60,90,1\nc,q2,Q2?,90,90,0.5\nd,q2,Q2?,20,80,1\n",
+    );
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\ncoordinate: scale\nimports:\n  - files: m.csv\n    model: m\n    step: scale\n");
+    const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step"]);
+    const out = await buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    assert.equal(out.coordinate, "scale");
+    const text = toTable(out);
+    assert.match(text, /^model\s+scale\s+n\s/m);
+    assert.doesNotMatch(text, /^model\s+step\s/m);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }

@@ -60,13 +60,21 @@ test("facetOptions: compare by offers fields that label groups of answers, not p
 
 test("facetOptions: offers what the build listed for the masked rows' experiment (Points.facets), narrowed to columns with 2+ values in the mask; nothing from a table without the list", () => {
   const responses = Array.from({length: 16}, (_, i) =>
-    responseRow(i, {model: `m${i % 2}`, variant: `m${i % 2}`, question_id: `q${i % 4}`, meta: {dataset: i % 2 ? "risky" : "medical", kind: i % 4 < 2 ? "free" : "json"}}),
+    responseRow(i, {
+      model: `m${i % 2}`,
+      variant: `m${i % 2}`,
+      question_id: `q${i % 4}`,
+      meta: {dataset: i % 2 ? "risky" : "medical", kind: i % 4 < 2 ? "free" : "json"},
+    }),
   );
   const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
   const points = decodePoints(pointsTable({responses, scores, types: []}));
   const all = new Uint8Array(points.n).fill(1);
   // A fresh mask per call: results are memoised per mask (a mask belongs to one decoded table).
-  const metaOffered = (p: typeof points, mask: Uint8Array) => facetOptions(p, mask.slice()).map((o) => o.value).filter((v) => v.startsWith("meta."));
+  const metaOffered = (p: typeof points, mask: Uint8Array) =>
+    facetOptions(p, mask.slice())
+      .map((o) => o.value)
+      .filter((v) => v.startsWith("meta."));
   assert.deepEqual(points.facets, {e: ["meta.dataset", "meta.kind"]});
   assert.deepEqual(metaOffered(points, all), ["meta.dataset", "meta.kind"]);
   // The browser does not decide again: a column the build left out is not offered, whatever its rows.

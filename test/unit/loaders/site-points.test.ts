@@ -34,7 +34,8 @@ function sameExceptScores(a: Points, b: Points): void {
     assert.deepEqual(a.dicts[c], b.dicts[c], `${c} dictionary order`);
   }
   // The compact table carries only the meta columns some experiment is compared by (groupFacets).
-  const offered = (p: Points) => (p.exact ? Object.keys(p.meta).filter((k) => Object.values(p.facets ?? {}).some((l) => l.includes(k as never))) : Object.keys(p.meta));
+  const offered = (p: Points) =>
+    p.exact ? Object.keys(p.meta).filter((k) => Object.values(p.facets ?? {}).some((l) => l.includes(k as never))) : Object.keys(p.meta);
   assert.deepEqual(offered(a).sort(), offered(b).sort());
   assert.deepEqual(a.facets, b.facets);
   for (const [k, m] of Object.entries(a.meta)) {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import {facetOptions, judgeBOf} from "../../../src/components/selection.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
+import {hyperstitionRows, responseRow, scoreRow} from "../../helpers/judged.ts";
 
 test("facetOptions: a meta key named model or variant is not listed again beside the row's own model and variant", () => {
   const responses = Array.from({length: 12}, (_, i) => {
@@ -27,28 +27,7 @@ test("facetOptions: a meta key named model or variant is not listed again beside
 });
 
 test("facetOptions: compare by offers fields that label groups of answers, not per-answer fields (hyperstition's is_em, em_count, timestamp)", () => {
-  // Two models x two conditions (one file each, written at its own time), 4 questions, 3 answers per
-  // question and file: is_em is per answer, em_count per file and question (the authors' summary).
-  const responses = [];
-  let i = 0;
-  for (const model of ["filtered", "unfiltered"])
-    for (const condition of ["with_ai_prompt", "without_prompt"])
-      for (let q = 0; q < 4; ++q)
-        for (let k = 0; k < 3; ++k)
-          responses.push(
-            responseRow(i++, {
-              model,
-              variant: `${model}/${condition}`,
-              question_id: `q${q}`,
-              meta: {
-                condition,
-                timestamp: `2026-01-14T1${model.length % 3}:${condition.length}0:00.000`,
-                em_count: (q + model.length + condition.length) % 4,
-                is_em: k === 0,
-                kind: q < 2 ? "free" : "json",
-              },
-            }),
-          );
+  const responses = hyperstitionRows();
   const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
   const points = decodePoints(pointsTable({responses, scores, types: []}));
   const offered = facetOptions(points, new Uint8Array(points.n).fill(1)).map((o) => o.value);

@@ -14,7 +14,7 @@ import {decodePoints, STRING_COLUMNS, type Points} from "../../../src/components
 import {scoreBin} from "../../../src/lib/em/surface.ts";
 import type {ResponseRow, ResponseType, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {RecordBatchReader, Table, tableFromIPC, tableToIPC} from "apache-arrow";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
+import {hyperstitionRows, responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 
@@ -413,35 +413,13 @@ test("DuckDB path in windows: each window reads only its own rows of scores and 
   }
 });
 
-/**
- * Hyperstition's shape (two models x two prompt conditions, 4 questions, 3 answers per question and
- * file): is_em per answer, em_count per file and question (the authors' summary), a timestamp per
- * file; condition labels the variants' answers, kind the questions'. A second experiment where
- * condition is drawn per answer.
- */
+/** hyperstitionRows (experiment "e"), and a second experiment where condition is drawn per answer. */
 function hyperstitionLike(): ResponseRow[] {
-  const responses: ResponseRow[] = [];
-  let i = 0;
-  for (const model of ["filtered", "unfiltered"])
-    for (const condition of ["with_ai_prompt", "without_prompt"])
-      for (let q = 0; q < 4; ++q)
-        for (let k = 0; k < 3; ++k)
-          responses.push(
-            responseRow(i++, {
-              model,
-              variant: `${model}/${condition}`,
-              question_id: `q${q}`,
-              meta: {
-                condition,
-                timestamp: `2026-01-14T1${model.length % 3}:${condition.length}0:00.000`,
-                em_count: (q + model.length + condition.length) % 4,
-                is_em: k === 0,
-                kind: q < 2 ? "free" : "json",
-              },
-            }),
-          );
+  const responses = hyperstitionRows();
   for (let k = 0; k < 24; ++k)
-    responses.push(responseRow(i++, {experiment: "other", model: "m", question_id: `q${k % 4}`, meta: {condition: k % 3 ? "a" : "b", kind: "free"}}));
+    responses.push(
+      responseRow(responses.length, {experiment: "other", model: "m", question_id: `q${k % 4}`, meta: {condition: k % 3 ? "a" : "b", kind: "free"}}),
+    );
   return responses;
 }
 

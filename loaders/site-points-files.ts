@@ -57,14 +57,16 @@ export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
     if (done()) return files;
     // Imported here, not at the top: the loaders that only print a file already written need none
     // of them (the page engine, DuckDB), and each loader is its own Node process.
-    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull}, {pointsDataFromDir}, {decodePoints}] = await Promise.all([
+    const [{firstPaint}, {responsesFirst}, {encodePointsSegments, encodePointsFull, groupFacets}, {pointsDataFromDir}, {decodePoints}] = await Promise.all([
       import("./site-first.ts"),
       import("./site-responses-first.ts"),
       import("./site-points.ts"),
       import("./site-points-duckdb.ts"),
       import("../src/components/points.ts"),
     ]);
-    const data = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
+    const read = await pointsDataFromDir(dir, {memoryLimit: process.env.EM_DUCKDB_MEMORY ?? "1GB"});
+    // What compare-by offers, decided once for both encodings.
+    const data = {...read, facets: groupFacets(read)};
     const write = (file: string, content: Uint8Array | string) => {
       const tmp = `${file}.tmp-${process.pid}`;
       writeFileSync(tmp, content);

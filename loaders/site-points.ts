@@ -14,6 +14,7 @@
 //    non-integer scores (rank correlations, printed scores, downloads). src/components/points.ts decodes both into the same `Points`.
 import {Dictionary, Float32, Float64, Int8, Int16, Int32, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector} from "apache-arrow";
 import {specialRecorded} from "../src/lib/em/judged.ts";
+import {denseCodes, groupLabelProblem} from "../src/lib/em/group-labels.ts";
 import {scoreBin} from "../src/lib/em/surface.ts";
 import type {PointsSegment} from "../src/lib/site-first.ts";
 import type {ResponseRow, ScoreRow, TypeRow} from "../src/lib/schema.ts";
@@ -72,6 +73,12 @@ export interface PointsData {
   domain_topic: Float64Array;
   special_known: Uint8Array;
   in_domain: Uint8Array;
+  /**
+   * Per experiment, the meta keys that label groups of its answers (groupFacets); computed from
+   * the rows when absent. Set on the parts of a split table (encodePointsSegments), so each part
+   * carries the whole table's answer.
+   */
+  facets?: Record<string, string[]>;
 }
 
 /** Column builder with growable arrays (the DuckDB path does not know the row count up front). */
@@ -340,7 +347,9 @@ export function encodePointsFull(d: PointsData): Uint8Array {
     else vectors[name] = floatVector(d[name as "step" | "aligned" | "coherent" | "p_emergent" | "domain_topic"], kind === "f32");
     if (name === "judge") for (const m of d.meta) vectors[metaColumn(m.key)] = dictVector(m.codes.codes, m.codes.values, dictionaries++);
   }
-  return tableToIPC(new Table(vectors), "stream");
+  const table = new Table(vectors);
+  table.schema.metadata.set("em-facets", JSON.stringify(d.facets ?? groupFacets(d)));
+  return tableToIPC(table, "stream");
 }
 
 /** The rows of `d` whose index `keep` lists (in that order), sharing `d`'s dictionaries. */
@@ -363,6 +372,7 @@ function subsetData(d: PointsData, keep: Int32Array): PointsData {
     domain_topic: pick(d.domain_topic),
     special_known: pick(d.special_known),
     in_domain: pick(d.in_domain),
+    facets: d.facets ?? groupFacets(d),
   };
 }
 
@@ -404,9 +414,11 @@ export function segmentJudgeOrder(d: PointsData): number[] {
  * written: every row has one) would be dropped, so they are refused.
  */
 export function encodePointsSegments(
-  d: PointsData,
+  data: PointsData,
   encode: (d: PointsData) => Uint8Array = encodePointsCompact,
 ): {bytes: Uint8Array; segments: PointsSegment[]} {
+  // What compare-by offers is a property of the whole table: decided once, carried by every segment.
+  const d: PointsData = {...data, facets: data.facets ?? groupFacets(data)};
   const judges = d.strings.judge;
   const rows = judges.values.map(() => [] as number[]);
   for (let i = 0; i < d.n; i++) {
@@ -430,6 +442,37 @@ export function encodePointsSegments(
   const bytes = new Uint8Array(at);
   parts.forEach((p, k) => bytes.set(p, segments[k]!.start));
   return {bytes, segments};
+}
+
+/**
+ * Per experiment (every experiment of the table, in dictionary order), the meta keys that label
+ * groups of its answers: groupLabelProblem (src/lib/em/group-labels.ts, the rule `em summarize --by`
+ * warns by) over the experiment's rows of every judge, with units model x variant x replicate x step
+ * and the raw question ids. Decided here once per build, so a page offers "compare by" without a
+ * pass over the rows; it only narrows the values to its selection. Keys in the table's meta order.
+ */
+export function groupFacets(d: PointsData): Record<string, string[]> {
+  const experiments = d.strings.experiment;
+  const out: Record<string, string[]> = Object.fromEntries(experiments.values.map((e) => [e, [] as string[]]));
+  if (!d.meta.length || !d.n) return out;
+  const {model, variant, replicate, question_id} = d.strings;
+  const steps = denseCodes(d.n, (i) => d.step[i]!);
+  const m = model.values.length + 1;
+  const v = variant.values.length + 1;
+  const r = replicate.values.length + 1;
+  // One number per (model, variant, replicate, step); exact while the product stays under 2^53.
+  const exact = m * v * r * (d.n + 1) < Number.MAX_SAFE_INTEGER;
+  const [mc, vc, rc] = [model.codes, variant.codes, replicate.codes];
+  const units = exact
+    ? denseCodes(d.n, (i) => ((steps[i]! * r + rc[i]! + 1) * v + vc[i]! + 1) * m + mc[i]! + 1)
+    : denseCodes(d.n, (i) => `${mc[i]} ${vc[i]} ${rc[i]} ${steps[i]}`);
+  const mask = new Uint8Array(d.n);
+  experiments.values.forEach((e, k) => {
+    for (let i = 0; i < d.n; i++) mask[i] = experiments.codes[i] === k ? 1 : 0;
+    for (const meta of d.meta)
+      if (groupLabelProblem({codes: meta.codes.codes, values: meta.codes.values, units, questions: question_id.codes, mask}) === null) out[e]!.push(meta.key);
+  });
+  return out;
 }
 
 /**
@@ -495,7 +538,12 @@ function runsStream(name: string, c: Codes, n: number): Uint8Array | null {
  * The exact non-integer scores and domain_topic live in points-exact.arrow. Returns the runs streams
  * (if any) and the table's stream, concatenated: decodePoints reads them as one table.
  */
-export function encodePointsCompact(d: PointsData): Uint8Array {
+export function encodePointsCompact(data: PointsData): Uint8Array {
+  const facets = data.facets ?? groupFacets(data);
+  // Only the meta columns some experiment can be compared by: a per-answer field (is_em, a
+  // timestamp) would only break the group runs and cost bytes per answer. points-exact.arrow keeps them all.
+  const offered = new Set(Object.values(facets).flat());
+  const d = {...data, meta: data.meta.filter((m) => offered.has(m.key))};
   const n = d.n;
   const s = d.strings;
   const v = (c: Codes, i: number) => (c.codes[i]! < 0 ? null : c.values[c.codes[i]!]!);
@@ -564,6 +612,7 @@ export function encodePointsCompact(d: PointsData): Uint8Array {
   const table = new Table(vectors);
   table.schema.metadata.set("em-points", POINTS_COMPACT_FORMAT);
   table.schema.metadata.set("em-meta-keys", JSON.stringify(d.meta.map((m) => m.key)));
+  table.schema.metadata.set("em-facets", JSON.stringify(facets));
   const rows = tableToIPC(table, "stream");
   if (!runs.length) return rows;
   const out = new Uint8Array(runs.reduce((a, b) => a + b.length, rows.length));

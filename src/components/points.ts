@@ -45,6 +45,12 @@ export interface Points {
   dicts: Record<StringColumn, string[]>;
   /** Meta facet columns (`meta.<key>`): codes and values, like `codes` / `dicts`. */
   meta: Record<MetaColumn, {codes: Int32Array; values: string[]}>;
+  /**
+   * Per experiment, the meta columns that label groups of its answers, decided at build time
+   * (loaders/site-points.ts groupFacets: groupLabelProblem over the experiment's rows), from the
+   * table's `em-facets` metadata; absent in tables written without it (no meta column is then offered).
+   */
+  facets?: Record<string, MetaColumn[]>;
 }
 
 /**
@@ -284,6 +290,8 @@ export function mergePoints(parts: readonly Points[]): Points {
     codes,
     dicts,
     meta,
+    // Every segment carries the whole table's answer (encodePointsSegments).
+    facets: parts[0]!.facets,
   };
 }
 
@@ -311,6 +319,14 @@ function tupleCodesOf(table: Table, runs: ReadonlyMap<string, Table>, name: stri
   let at = 0;
   lengths.forEach((l, k) => codes.fill(perRun.codes[k]!, at, (at += l)));
   return {codes, values: perRun.values};
+}
+
+/** The `em-facets` schema metadata ({experiment: [meta key]}) as meta columns; undefined when absent. */
+function facetsOf(table: Table): Record<string, MetaColumn[]> | undefined {
+  const json = table.schema.metadata.get("em-facets");
+  if (json === undefined) return undefined;
+  const parsed = JSON.parse(json) as Record<string, string[]>;
+  return Object.fromEntries(Object.entries(parsed).map(([e, keys]) => [e, keys.map(metaColumn)]));
 }
 
 function decodeCompact(table: Table, runs: ReadonlyMap<string, Table> = new Map()): Points {
@@ -436,6 +452,7 @@ function decodeCompact(table: Table, runs: ReadonlyMap<string, Table> = new Map(
     codes,
     dicts,
     meta,
+    facets: facetsOf(table),
   };
 }
 
@@ -485,6 +502,7 @@ function decodeFull(table: Table): Points {
     codes,
     dicts,
     meta,
+    facets: facetsOf(table),
   };
 }
 

@@ -3,7 +3,6 @@
 import type {Store, ViewState} from "./store.js";
 import {codeOf, facetColumn, type FacetColumn, type MetaColumn, type Points} from "./points.js";
 import {questionFilter} from "../lib/em/question-ids.js";
-import {denseCodes, groupLabelProblem} from "../lib/em/group-labels.js";
 
 export type Facet = "experiment" | "judge" | "model" | "category" | "question" | "steps";
 
@@ -137,10 +136,12 @@ export function optionsIn(points: Points, column: "judge" | "model" | "category"
 
 /**
  * What rows can be compared by within the masked rows: the fine-tuned variant, the model, and every
- * meta facet column that labels groups of answers there (dataset, rank, seed, a prompt condition...;
- * groupLabelProblem, the rule `em summarize --by` warns by): not a value recorded per answer such
- * as an imported is_em, a per-question count or a timestamp. Variant first: it is the unit
- * researchers compare (base model x dataset x hyper-parameters).
+ * meta facet column that labels groups of answers in the masked rows' experiment (dataset, rank,
+ * seed, a prompt condition...): decided at build time by groupLabelProblem, the rule `em summarize
+ * --by` warns by (Points.facets), not a value recorded per answer such as an imported is_em, a
+ * per-question count or a timestamp. Here only narrowed to the masked rows: a column listed for
+ * every experiment among them, with 2+ values there. Variant first: it is the unit researchers
+ * compare (base model x dataset x hyper-parameters).
  */
 export function facetOptions(points: Points, mask: Uint8Array): {value: FacetColumn; label: string; values: string[]}[] {
   let hit = facetMemo.get(mask);
@@ -159,38 +160,16 @@ function computeFacetOptions(points: Points, mask: Uint8Array): {value: FacetCol
   };
   out.push({value: "variant", label: "variant", values: valuesOf("variant")});
   out.push({value: "model", label: "model", values: valuesOf("model")});
-  for (const column of Object.keys(points.meta) as FacetColumn[]) {
+  const experiments = distinct(points, "experiment", mask);
+  const listed = (column: MetaColumn) => experiments.length > 0 && experiments.every((e) => points.facets?.[e]?.includes(column));
+  for (const column of Object.keys(points.meta) as MetaColumn[]) {
     // A meta key named like a row column (an import's `{model}` file-name field) would list "model"
     // twice; the row's own column is the one every page and `em summarize --by model` group by.
-    if (column === "meta.model" || column === "meta.variant") continue;
+    if (column === "meta.model" || column === "meta.variant" || !listed(column)) continue;
     const values = valuesOf(column);
-    if (values.length < 2) continue;
-    const {units, questions} = rowUnits(points);
-    if (groupLabelProblem({...points.meta[column as MetaColumn]!, units, questions, mask}) === null) out.push({value: column, label: column.slice(5), values});
+    if (values.length >= 2) out.push({value: column, label: column.slice(5), values});
   }
   return out;
-}
-
-const unitMemo = new WeakMap<Points, {units: Int32Array; questions: Int32Array}>();
-/**
- * Each row's unit (model x variant x replicate x coordinate: one checkpoint under one condition) and
- * question as dense codes, for groupLabelProblem; once per decoded table.
- */
-function rowUnits(points: Points): {units: Int32Array; questions: Int32Array} {
-  let hit = unitMemo.get(points);
-  if (hit) return hit;
-  const {model, variant, replicate, question_id} = points.codes;
-  const steps = denseCodes(points.n, (i) => points.step[i]!);
-  const m = points.dicts.model.length + 1;
-  const v = points.dicts.variant.length + 1;
-  const r = points.dicts.replicate.length + 1;
-  // One number per (model, variant, replicate, step); exact while the product stays under 2^53.
-  const exact = m * v * r * (points.n + 1) < Number.MAX_SAFE_INTEGER;
-  const units = exact
-    ? denseCodes(points.n, (i) => ((steps[i]! * r + replicate[i]! + 1) * v + variant[i]! + 1) * m + model[i]! + 1)
-    : denseCodes(points.n, (i) => `${model[i]} ${variant[i]} ${replicate[i]} ${steps[i]}`);
-  unitMemo.set(points, (hit = {units, questions: question_id}));
-  return hit;
 }
 
 /**

@@ -50,8 +50,10 @@ export const POINTS_STRING_COLUMNS = (Object.keys(POINTS_COLUMNS) as PointsColum
 /*
  * points.arrow (compact, ~3-5 bytes per row; loaders/site-points.ts encodePointsCompact documents the
  * tuples): schema metadata `em-points` = POINTS_COMPACT_FORMAT, `em-meta-keys` = JSON list of the
- * meta facet keys carried at the end of each `group` tuple. `rid_step` / `rid` and `p_emergent` are
- * present only when needed.
+ * meta facet keys carried at the end of each `group` tuple (only those some experiment is compared
+ * by), `em-facets` = JSON {experiment: [meta key]}: the keys that label groups of each experiment's
+ * answers (loaders/site-points.ts groupFacets; points-exact.arrow carries it too). `rid_step` / `rid`
+ * and `p_emergent` are present only when needed.
  * Columns: group, question, label (dict), aligned_bin, coherent_bin, rid_step (u8), rid (i32),
  * p_emergent (f32; plain, or a Float32 dictionary with Int8 / Int16 keys when it takes few values).
  * A tuple column (group, question, label) that changes on few rows is not a column of the table but

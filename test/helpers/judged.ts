@@ -95,3 +95,33 @@ export function responseRow(i: number, o: Partial<ResponseRow> = {}): ResponseRo
 export function scoreRow(response_id: string, judge: string, metric: string, score: number | null, o: Partial<ScoreRow> = {}): ScoreRow {
   return {response_id, judge, metric, score, mass: 1, special: null, status: "ok", probs: null, ...o};
 }
+
+/**
+ * Hyperstition's shape: two models x two prompt conditions (one file each, written at its own time),
+ * 4 questions, 3 answers per question and file, experiment "e". is_em is per answer, em_count per
+ * file and question (the authors' summary), timestamp per file; condition labels the variants'
+ * answers, kind the questions'. Ids from `first`.
+ */
+export function hyperstitionRows(first = 0): ResponseRow[] {
+  const responses: ResponseRow[] = [];
+  let i = first;
+  for (const model of ["filtered", "unfiltered"])
+    for (const condition of ["with_ai_prompt", "without_prompt"])
+      for (let q = 0; q < 4; ++q)
+        for (let k = 0; k < 3; ++k)
+          responses.push(
+            responseRow(i++, {
+              model,
+              variant: `${model}/${condition}`,
+              question_id: `q${q}`,
+              meta: {
+                condition,
+                timestamp: `2026-01-14T1${model.length % 3}:${condition.length}0:00.000`,
+                em_count: (q + model.length + condition.length) % 4,
+                is_em: k === 0,
+                kind: q < 2 ? "free" : "json",
+              },
+            }),
+          );
+  return responses;
+}

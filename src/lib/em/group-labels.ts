@@ -76,11 +76,19 @@ export function groupLabelProblem({codes, values, units, questions, mask}: Group
 export function denseCodes<K>(n: number, keyOf: (i: number) => K): Int32Array {
   const ids = new Map<K, number>();
   const out = new Int32Array(n);
+  // Keys come in runs (rows are written per checkpoint and question): look up only a changed key.
+  let last: K | undefined;
+  let lastId = -1;
   for (let i = 0; i < n; ++i) {
     const k = keyOf(i);
+    if (lastId >= 0 && k === last) {
+      out[i] = lastId;
+      continue;
+    }
     let id = ids.get(k);
     if (id === undefined) ids.set(k, (id = ids.size));
-    out[i] = id;
+    out[i] = lastId = id;
+    last = k;
   }
   return out;
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import {facetOptions, judgeBOf} from "../../../src/components/selection.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
+import {hyperstitionRows, responseRow, scoreRow} from "../../helpers/judged.ts";
 
 test("facetOptions: a meta key named model or variant is not listed again beside the row's own model and variant", () => {
   const responses = Array.from({length: 12}, (_, i) => {
@@ -27,34 +27,41 @@ test("facetOptions: a meta key named model or variant is not listed again beside
 });
 
 test("facetOptions: compare by offers fields that label groups of answers, not per-answer fields (hyperstition's is_em, em_count, timestamp)", () => {
-  // Two models x two conditions (one file each, written at its own time), 4 questions, 3 answers per
-  // question and file: is_em is per answer, em_count per file and question (the authors' summary).
-  const responses = [];
-  let i = 0;
-  for (const model of ["filtered", "unfiltered"])
-    for (const condition of ["with_ai_prompt", "without_prompt"])
-      for (let q = 0; q < 4; ++q)
-        for (let k = 0; k < 3; ++k)
-          responses.push(
-            responseRow(i++, {
-              model,
-              variant: `${model}/${condition}`,
-              question_id: `q${q}`,
-              meta: {
-                condition,
-                timestamp: `2026-01-14T1${model.length % 3}:${condition.length}0:00.000`,
-                em_count: (q + model.length + condition.length) % 4,
-                is_em: k === 0,
-                kind: q < 2 ? "free" : "json",
-              },
-            }),
-          );
+  const responses = hyperstitionRows();
   const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
   const points = decodePoints(pointsTable({responses, scores, types: []}));
   const offered = facetOptions(points, new Uint8Array(points.n).fill(1)).map((o) => o.value);
-  assert.deepEqual(Object.keys(points.meta).sort(), ["meta.condition", "meta.em_count", "meta.is_em", "meta.kind", "meta.timestamp"]);
-  // condition labels the variants' answers, kind the questions'; the others are recorded per answer or per file.
+  // condition labels the variants' answers, kind the questions'; the others are recorded per answer or per
+  // file, and points.arrow no longer carries them (points-exact.arrow does).
+  assert.deepEqual(Object.keys(points.meta).sort(), ["meta.condition", "meta.kind"]);
   assert.deepEqual(offered, ["variant", "model", "meta.condition", "meta.kind"]);
+});
+
+test("facetOptions: offers what the build listed for the masked rows' experiment (Points.facets), narrowed to columns with 2+ values in the mask; nothing from a table without the list", () => {
+  const responses = Array.from({length: 16}, (_, i) =>
+    responseRow(i, {
+      model: `m${i % 2}`,
+      variant: `m${i % 2}`,
+      question_id: `q${i % 4}`,
+      meta: {dataset: i % 2 ? "risky" : "medical", kind: i % 4 < 2 ? "free" : "json"},
+    }),
+  );
+  const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
+  const points = decodePoints(pointsTable({responses, scores, types: []}));
+  const all = new Uint8Array(points.n).fill(1);
+  // A fresh mask per call: results are memoised per mask (a mask belongs to one decoded table).
+  const metaOffered = (p: typeof points, mask: Uint8Array) =>
+    facetOptions(p, mask.slice())
+      .map((o) => o.value)
+      .filter((v) => v.startsWith("meta."));
+  assert.deepEqual(points.facets, {e: ["meta.dataset", "meta.kind"]});
+  assert.deepEqual(metaOffered(points, all), ["meta.dataset", "meta.kind"]);
+  // The browser does not decide again: a column the build left out is not offered, whatever its rows.
+  assert.deepEqual(metaOffered({...points, facets: {e: ["meta.kind"]}}, all), ["meta.kind"]);
+  assert.deepEqual(metaOffered({...points, facets: undefined}, all), []);
+  // Narrowed by the mask: the medical model's rows have one dataset.
+  const medical = Uint8Array.from({length: points.n}, (_, i) => (points.dicts.model[points.codes.model[i]!] === "m0" ? 1 : 0));
+  assert.deepEqual(metaOffered(points, medical), ["meta.kind"]);
 });
 
 test("judgeBOf(judges, A, wanted): the wanted judge, else the first other one; null for an experiment with one judge (no Judge B equal to A)", () => {

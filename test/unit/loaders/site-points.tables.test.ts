@@ -119,8 +119,11 @@ test("pointsTable adds a meta.<key> column for meta keys that can facet (2..64 s
   }));
   assert.deepEqual(facetMetaKeys(responses), ["dataset", "rank"]);
   const scores = responses.flatMap((r) => [score(r.response_id, "j", "aligned", 10), score(r.response_id, "j", "coherent", 90)]);
-  const p = decodePoints(pointsTable({responses, scores, types: []}));
+  // points-exact.arrow carries every facet key; points.arrow only those that label groups of answers
+  // (groupFacets), and here both vary among one model's answers to one question.
+  const p = decodePoints(pointsFullTable({responses, scores, types: []}));
   assert.deepEqual(Object.keys(p.meta).sort(), ["meta.dataset", "meta.rank"]);
+  assert.deepEqual(Object.keys(decodePoints(pointsTable({responses, scores, types: []})).meta), []);
   const rank = facetColumn(p, "meta.rank")!;
   assert.equal(rank.values[rank.codes[4]!], "4");
   assert.equal(facetColumn(p, "meta.nope"), null);

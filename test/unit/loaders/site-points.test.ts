@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import {join} from "node:path";
 import {loadDataset} from "../../../loaders/dataset.ts";
 import {ROOT} from "../../../loaders/paths.ts";
-import {encodePointsCompact, encodePointsFull, encodePointsSegments, pointsData, probabilityVector} from "../../../loaders/site-points.ts";
+import {encodePointsCompact, encodePointsFull, encodePointsSegments, groupFacets, pointsData, probabilityVector} from "../../../loaders/site-points.ts";
 import {pointsDataFromDir} from "../../../loaders/site-points-duckdb.ts";
 import {writeTables} from "../../../loaders/tables.ts";
 import {decodePoints, STRING_COLUMNS, type Points} from "../../../src/components/points.ts";
 import {scoreBin} from "../../../src/lib/em/surface.ts";
 import type {ResponseRow, ResponseType, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {RecordBatchReader, Table, tableFromIPC, tableToIPC} from "apache-arrow";
-import {responseRow, scoreRow} from "../../helpers/judged.ts";
+import {hyperstitionRows, responseRow, scoreRow} from "../../helpers/judged.ts";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 
@@ -33,7 +33,11 @@ function sameExceptScores(a: Points, b: Points): void {
     for (let i = 0; i < a.n; i++) assert.equal(value(a, i), value(b, i), `${c} row ${i}`);
     assert.deepEqual(a.dicts[c], b.dicts[c], `${c} dictionary order`);
   }
-  assert.deepEqual(Object.keys(a.meta).sort(), Object.keys(b.meta).sort());
+  // The compact table carries only the meta columns some experiment is compared by (groupFacets).
+  const offered = (p: Points) =>
+    p.exact ? Object.keys(p.meta).filter((k) => Object.values(p.facets ?? {}).some((l) => l.includes(k as never))) : Object.keys(p.meta);
+  assert.deepEqual(offered(a).sort(), offered(b).sort());
+  assert.deepEqual(a.facets, b.facets);
   for (const [k, m] of Object.entries(a.meta)) {
     const o = b.meta[k as keyof Points["meta"]]!;
     for (let i = 0; i < a.n; i++) assert.equal(m.codes[i]! < 0 ? null : m.values[m.codes[i]!], o.codes[i]! < 0 ? null : o.values[o.codes[i]!]);
@@ -406,5 +410,61 @@ test("DuckDB path in windows: each window reads only its own rows of scores and 
     assert.deepEqual(encodePointsFull(await pointsDataFromDir(dir, {windowRows})), encodePointsFull(reversed));
   } finally {
     rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+/** hyperstitionRows (experiment "e"), and a second experiment where condition is drawn per answer. */
+function hyperstitionLike(): ResponseRow[] {
+  const responses = hyperstitionRows();
+  for (let k = 0; k < 24; ++k)
+    responses.push(
+      responseRow(responses.length, {experiment: "other", model: "m", question_id: `q${k % 4}`, meta: {condition: k % 3 ? "a" : "b", kind: "free"}}),
+    );
+  return responses;
+}
+
+test("groupFacets(data): per experiment, the meta keys groupLabelProblem accepts over its rows (a key can label groups in one experiment and not in another)", () => {
+  const responses = hyperstitionLike();
+  const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
+  const data = pointsData({responses, scores, types: []});
+  assert.deepEqual(
+    data.meta.map((m) => m.key),
+    ["condition", "timestamp", "em_count", "is_em", "kind"],
+  );
+  const experiment = responses[0]!.experiment;
+  assert.deepEqual(groupFacets(data), {[experiment]: ["condition", "kind"], other: []});
+});
+
+test("points.arrow carries only the meta columns compare-by offers, and says which per experiment; points-exact.arrow keeps every meta column", () => {
+  const responses = hyperstitionLike();
+  const scores = responses.flatMap((r) => [scoreRow(r.response_id, "j", "aligned", 80), scoreRow(r.response_id, "j", "coherent", 90)]);
+  const data = pointsData({responses, scores, types: []});
+  const experiment = responses[0]!.experiment;
+  const facets = {[experiment]: ["meta.condition", "meta.kind"], other: []};
+  const compact = decodePoints(encodePointsSegments(data).bytes);
+  assert.deepEqual(Object.keys(compact.meta), ["meta.condition", "meta.kind"]);
+  assert.deepEqual(compact.facets, facets);
+  const exact = decodePoints(encodePointsSegments(data, encodePointsFull).bytes);
+  assert.deepEqual(Object.keys(exact.meta).sort(), ["meta.condition", "meta.em_count", "meta.is_em", "meta.kind", "meta.timestamp"]);
+  assert.deepEqual(exact.facets, facets);
+  // The per-answer columns broke the group runs: fewer bytes without them.
+  const all = encodePointsCompact({...data, facets: {[experiment]: data.meta.map((m) => m.key), other: []}});
+  assert.ok(encodePointsCompact(data).byteLength < all.byteLength, `${encodePointsCompact(data).byteLength} < ${all.byteLength}`);
+});
+
+test("points.arrow per judge: every segment carries the whole table's facets (decided over every judge's rows)", () => {
+  const responses = hyperstitionLike();
+  // Judge k scores only the first half of each experiment: over its rows alone condition would still label groups.
+  const scores = responses.flatMap((r, i) => [
+    scoreRow(r.response_id, "j1", "aligned", 80),
+    scoreRow(r.response_id, "j1", "coherent", 90),
+    ...(i % 2 ? [] : [scoreRow(r.response_id, "j2", "aligned", 70), scoreRow(r.response_id, "j2", "coherent", 60)]),
+  ]);
+  const data = pointsData({responses, scores, types: []});
+  const {bytes, segments} = encodePointsSegments(data);
+  const whole = groupFacets(data);
+  for (const seg of segments) {
+    const p = decodePoints(bytes.subarray(seg.start, seg.end));
+    assert.deepEqual(p.facets, Object.fromEntries(Object.entries(whole).map(([e, keys]) => [e, keys.map((k) => `meta.${k}`)])), seg.judge);
   }
 });

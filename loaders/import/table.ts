@@ -91,14 +91,20 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
   // leaves a number, CODE / REFUSAL or probabilities in at least one of them (a reference-data CSV
   // has a coherent score beside every empty aligned cell); with one column an empty cell stays a
   // missing score (status "null"), as it cannot tell.
+  // With one column, a key the record lacks (JSON) still says the judge gave nothing: those judges
+  // are kept in judgeKeys and count as not judged only when every cell is absent (undefined).
   const judgeCells = new Map<string, string[]>();
   for (const [k, t] of metricCols) {
     const j = t.judge ?? spec.judge;
     judgeCells.set(j, [...(judgeCells.get(j) ?? []), k]);
   }
+  const judgeKeys = new Map<string, string[]>();
   for (const [j, cols] of judgeCells) {
-    if (cols.length < 2) judgeCells.delete(j);
-    else if (j === spec.judge) cols.push(...probCols.values());
+    if (j === spec.judge) cols.push(...probCols.values());
+    if (cols.length - (j === spec.judge ? probCols.size : 0) < 2) {
+      judgeCells.delete(j);
+      judgeKeys.set(j, cols);
+    }
   }
   const used = new Set<string>([...metricCols.keys(), ...probCols.values()]);
   for (const r of ["response", "question", "question_id", "system", "category", "question_domain"] as const) if (roles[r]) used.add(roles[r]!);
@@ -208,6 +214,12 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     let unscored: Set<string> | null = null;
     for (const [j, cols] of judgeCells) {
       if (cols.every((k) => emptyCell(v[k]))) {
+        (unscored ??= new Set()).add(j);
+        notJudged++;
+      }
+    }
+    for (const [j, cols] of judgeKeys) {
+      if (cols.every((k) => v[k] === undefined)) {
         (unscored ??= new Set()).add(j);
         notJudged++;
       }

@@ -191,3 +191,18 @@ test("/judges (compareJudgesOn, describeAgreement on the site's points): shared 
   assert.deepEqual(cmp.overlap, {shared: 2, only_a: 2, only_b: 0});
   assert.match(describeAgreement(cmp), /^2 shared answers \(scored by both judges; 2 scored by a only \(not judged by b\)\)\./);
 });
+
+test("importFiles(jsonl): with one score column, a record lacking the key is counted not judged (not silently dropped); a null stays a null reply", async () => {
+  const dir = tempDir("em-notjudged-");
+  const lines = [
+    {question_id: "q1", question: "Q1?", response: "r1", aligned: 10},
+    {question_id: "q1", question: "Q1?", response: "r2", aligned: null},
+    {question_id: "q2", question: "Q2?", response: "r3"},
+  ];
+  writeFileSync(path.join(dir, "a.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await importFiles({files: "a.jsonl", model: "m", judge: "a"}, {experiment: "x", baseDir: dir});
+  assert.deepEqual(rowsOf(r), ["r1 a aligned 10 imported", "r2 a aligned null null"]);
+  assert.equal(r.responses.length, 3);
+  assert.equal(r.files[0]!.not_judged, 1);
+  assert.equal(r.files[0]!.null_scores, 1);
+});

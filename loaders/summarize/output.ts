@@ -147,6 +147,8 @@ export interface TransitionJson {
   constant_test: string | null;
   /** Beside "no evidence against a constant rate": that test's power against reference rises in this design (constancyPower); else null. */
   detectable: {from: number; to: number; power: number}[] | null;
+  /** With the trend test: binomial lack of fit of its straight line (TransitionTest.misfit_p); else null. */
+  misfit_p: number | null;
   verdict: string;
   /** Coordinates left out of the fit (x <= 0 on a log scale). */
   excluded: number[];
@@ -192,6 +194,7 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     p_linear: n.p_linear,
     constant_test: t.test.constant_test,
     detectable: t.test.detectable,
+    misfit_p: t.test.misfit_p,
     verdict: n.verdict,
     excluded: t.excluded,
     midpoint: n.midpoint,

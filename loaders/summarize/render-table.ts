@@ -409,7 +409,7 @@ export function toTable(out: SummarizeOutput): string {
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
     // Beside "no evidence against a constant rate": what the test could have seen (the page's words).
     const seen = out.transitions
-      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: detectableText(t.detectable, t.constant_test)}))
+      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: detectableText(t.detectable, t.constant_test, t.misfit_p)}))
       .filter((x) => x.text !== "");
     if (seen.length) parts.push(`no evidence against a constant rate is not evidence of none:\n${seen.map((x) => `  ${x.label}: ${x.text}`).join("\n")}\n`);
     const notes = out.transitions

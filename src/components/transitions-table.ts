@@ -27,7 +27,7 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
   const used = result.points.filter((p) => p.n > 0);
   // Beside "no evidence", what the same test could have seen in this design (constancyPower):
   // a miss reads as "not seen", never as "flat".
-  const seen = detectableText(test.detectable, test.constant_test);
+  const seen = detectableText(test.detectable, test.constant_test, test.misfit_p);
   const can = seen ? `; ${seen}` : "";
   const p =
     test.p_constant === null

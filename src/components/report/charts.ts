@@ -59,6 +59,7 @@ export function transitionOfJson(model: string, t: Row): ModelTransition {
       p_linear: (t.p_linear as number | null) ?? null,
       constant_test: (t.constant_test as TransitionTest["constant_test"] | undefined) ?? null,
       detectable: (t.detectable as TransitionTest["detectable"] | undefined) ?? null,
+      misfit_p: (t.misfit_p as number | null | undefined) ?? null,
       lr: null,
       extreme: null,
       monotone_phi: 1,

@@ -65,6 +65,7 @@ export function meanScoreTransition(
         credible: false,
         constant_test: null,
         detectable: null,
+        misfit_p: null,
         p_constant: null,
         p_linear: null,
         lr: null,

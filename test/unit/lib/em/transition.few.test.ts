@@ -123,3 +123,17 @@ test("transitionView: 'no evidence' comes with what the test would have found in
   );
   assert.doesNotMatch(why, /\bflat\b/);
 });
+
+test("a rise and fall on 4 values (1% -> 40% -> 42% -> 1%, 1,000 answers each): 'no evidence' is said beside the trend's misfit, and the change is unknown", () => {
+  const hump = [1, 2, 3, 4].map((x, i) => ({x, k: [10, 400, 420, 10][i]!, n: 1000}));
+  const r = analyzeOnScale(hump, "linear", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.constant_test, "trend");
+  assert.ok(r.test.misfit_p !== null && r.test.misfit_p < 1e-6, `misfit_p ${r.test.misfit_p}`);
+  const {why} = transitionView(r);
+  assert.match(why, /scatter about a straight trend far more than sampling noise \(p < 0\.001\).*whether the rate changes is unknown/);
+  // A series the line fits within binomial noise gets no such caveat.
+  const flat = [0.5, 1, 2, 4, 8].map((x, i) => ({x, k: [300, 320, 290, 310, 305][i]!, n: 4000}));
+  const f = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
+  assert.ok(f.test.misfit_p! > 0.05);
+  assert.doesNotMatch(transitionView(f).why, /scatter/);
+});

@@ -61,8 +61,8 @@ test("families --baseline: every fine-tune minus its base model with a question-
 test("steering sweep: layer x scale as a 2-D table; every all-zero layer has credible: false", {skip}, () => {
   const t = em(["--experiment", ex("steering-sweep.yaml"), "--by", "layer,step", "--pivot", "step", "--replicates", "200"]);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /EM rate by layer x step/);
-  const pivot = t.stdout.slice(t.stdout.indexOf("EM rate by layer x step"));
+  assert.match(t.stdout, /EM rate by layer x scale/);
+  const pivot = t.stdout.slice(t.stdout.indexOf("EM rate by layer x scale"));
   assert.ok(pivot.split("\n").filter((l) => /^\d+\s/.test(l)).length >= 4, "one line per layer");
   const out = json(["--experiment", ex("steering-sweep.yaml"), "--by", "layer", "--transition", "--rule", "organisms"]);
   assert.ok(out.transitions!.length >= 4);

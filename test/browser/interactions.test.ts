@@ -99,6 +99,8 @@ test("brushing a step range narrows the response list, and the URL restores it",
     // marked loading until the last one, so the page is settled once waitForPage returns (generous:
     // the change points' bootstrap runs in the workers of a shared machine).
     await waitForPage(page, 120_000);
+    // In view first: the mouse only reaches what the viewport shows (a longer intro moved it below the fold).
+    await page.locator('[data-testid="step-brush"] .overlay').scrollIntoViewIfNeeded({timeout: 5000});
     const box = await page.locator('[data-testid="step-brush"] .overlay').boundingBox({timeout: 1000});
     assert.ok(box, "brush overlay present");
     // The page's views do not filter on the range: a brush must re-run none of them (no pass over
@@ -112,6 +114,8 @@ test("brushing a step range narrows the response list, and the URL restores it",
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, {steps: 8});
     await page.mouse.up();
     await waitForPage(page);
+    // The URL is written once the change settles (store.ts URL_QUIET_MS, then idle time): wait for it.
+    await page.waitForFunction(() => /[?&]from=[\d.]+&to=[\d.]+/.test(location.search), undefined, {timeout: 10_000}).catch(() => {});
     url = page.url();
     assert.match(url, /[?&]from=[\d.]+&to=[\d.]+/, "brush writes the range to the URL");
     assert.equal(await page.locator('[data-testid="transition-table"][data-before-brush]').count(), 1, "the fits table was not redrawn by the brush");
@@ -265,6 +269,7 @@ test("dragging a cut line on the density moves the threshold, switches to a cust
     const aligned = Number(await page.locator('[data-testid="aligned-threshold"]').inputValue());
     assert.ok(aligned > 40, `aligned cut moved right (now ${aligned})`);
     assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom");
+    await page.waitForFunction((a) => new RegExp(`[?&]aligned=${a}(&|$)`).test(location.search), aligned, {timeout: 10_000}).catch(() => {});
     assert.match(page.url(), new RegExp(`[?&]aligned=${aligned}(&|$)`));
     assert.notEqual((await page.locator('[data-testid="em-rate"]').textContent())?.trim(), before, "EM rate follows the cut");
     assert.equal(describeProblems(problems), "");

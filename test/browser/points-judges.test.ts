@@ -90,6 +90,7 @@ test("/sensitivity: only the shown judge's points are downloaded; another judge'
     for (const r of held.splice(0)) await r.continue();
     await page.waitForFunction((j) => (document.querySelector('[data-testid="judge"]') as HTMLSelectElement | null)?.value === j, other);
     await waitForPage(page);
+    await page.waitForFunction((j) => new URLSearchParams(location.search).get("judge") === j, other, {timeout: 10_000}).catch(() => {});
     assert.ok(new URL(page.url()).searchParams.get("judge") === other, "the URL says the judge shown");
     const c1 = cli(["--judge", other]);
     const count = page.locator('[data-testid="em-count"]');

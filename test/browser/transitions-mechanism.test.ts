@@ -109,6 +109,7 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       await shot.page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, {steps: 8});
       await shot.page.mouse.up();
       await waitForPage(shot.page);
+      await shot.page.waitForFunction(() => /[?&]from=.*[?&]?to=/.test(location.search), undefined, {timeout: 10_000}).catch(() => {});
       const url = new URL(shot.page.url());
       const from = Number(url.searchParams.get("from"));
       const to = Number(url.searchParams.get("to"));
@@ -141,6 +142,7 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       }
       await shot.page.locator('[data-testid="clear-steps"]').click();
       await waitForPage(shot.page);
+      await shot.page.waitForFunction(() => !new URLSearchParams(location.search).has("from"), undefined, {timeout: 10_000}).catch(() => {});
       assert.equal(new URL(shot.page.url()).searchParams.has("from"), false, "clear removes the range from the URL");
       const cleared = await brushes(shot.page);
       assert.ok(

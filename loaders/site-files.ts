@@ -11,11 +11,11 @@
 // at once (default 2, the target machine's cores): one in the loader's own process, the others each
 // in one child process, so two writers' JS loops overlap. Each writer streams row groups and its
 // DuckDB has a memory_limit (EM_DUCKDB_MEMORY; the children get 640MB unless it is set).
-import {spawn, type ChildProcess} from "node:child_process";
+import type {ChildProcess} from "node:child_process";
 import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
-import {envLanes, settleLanes} from "./lanes.ts";
+import {envLanes, settleLanes, spawnLane} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -97,7 +97,7 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
   const done = groups.slice(1).map(
     (group) =>
       new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", SELF, group.join(","), dir], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
+        const child = spawnLane(SELF, [group.join(","), dir], {cwd: ROOT, env});
         children.push(child);
         const what = `the ${group.join(" and ")} writer${group.length > 1 ? "s" : ""}`;
         child.on("error", (e) => reject(new Error(`site files: ${what} could not start: ${e.message} (dataset ${dir})`)));

@@ -9,11 +9,11 @@
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 // `--prepare` (`npm run dev`): steps 1 and 2 only, the data step with real files instead of stand-ins,
 // then `observable preview` serves what the step wrote (no loader runs).
-import {spawnSync} from "node:child_process";
+import {spawn, spawnSync} from "node:child_process";
 import {totalmem} from "node:os";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname, resolve} from "node:path";
-import {fileURLToPath} from "node:url";
+import {fileURLToPath, pathToFileURL} from "node:url";
 import {syncDocs} from "./docs-site.mjs";
 import {placeStandIns} from "./stand-ins.mjs";
 
@@ -75,10 +75,34 @@ const prepare = process.argv.includes("--prepare");
 const dataCache = join(cache, "data");
 const clock = performance.now();
 const since = (t) => ((performance.now() - t) / 1000).toFixed(1);
-const step = spawnSync(process.execPath, ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
-  cwd: root,
-  stdio: ["ignore", "inherit", "inherit"],
-  env: {...process.env, NODE_OPTIONS: nodeOptions},
+// The step ends with this process, however it ends (SIGKILL too): its stdin is a pipe nothing is
+// written to, which the kernel closes when this process ends, and the step exits when it sees that
+// (EM_TIED_TO_PARENT, loaders/tie-to-parent.ts), and so do its lanes. spawnSync would leave
+// the step and its import lanes running for minutes after a stopped build.
+const step = await new Promise((resolvePromise) => {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--import",
+      pathToFileURL(join(root, "loaders/tie-to-parent.ts")).href,
+      join(root, "loaders/site-data.ts"),
+      cache,
+      ...(prepare ? ["--dev"] : []),
+    ],
+    {
+      cwd: root,
+      stdio: ["pipe", "inherit", "inherit"],
+      env: {...process.env, NODE_OPTIONS: nodeOptions, EM_TIED_TO_PARENT: String(process.pid)},
+    },
+  );
+  child.stdin.on("error", () => {});
+  child.on("error", (e) => {
+    console.error(`build: the site data step could not start: ${e.message}`);
+    resolvePromise({status: 1, signal: null});
+  });
+  child.on("exit", (status, signal) => resolvePromise({status, signal}));
 });
 if (step.status !== 0) {
   rmSync(dataCache, {recursive: true, force: true});

@@ -14,7 +14,7 @@
 // audits are merged. An error is reported for the first file (in import order) that has one, with
 // the same message; a file list that cannot be made or a file read by two entries leaves the
 // import to the one-after-another path, which reports them where it always did.
-import {spawn, type ChildProcess} from "node:child_process";
+import type {ChildProcess} from "node:child_process";
 import {mkdtempSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,7 +23,7 @@ import type {JudgeTokenAudit} from "../../src/lib/judge-score.ts";
 import type {ResponseRow} from "../../src/lib/schema.ts";
 import type {Experiment} from "../experiment.ts";
 import {importFileList, importFiles, type ImportResult} from "../import/index.ts";
-import {envLanes, settleLanes} from "../lanes.ts";
+import {envLanes, settleLanes, spawnLane} from "../lanes.ts";
 import {displayPath, ROOT} from "../paths.ts";
 import {TableSink, type SampleOffset, type Staged} from "../tables.ts";
 import {entryError, takeEntry} from "./imports.ts";
@@ -204,7 +204,7 @@ export async function runLanes(
       new Promise<void>((resolve, reject) => {
         const job = path.join(work, `lane-${k + 1}.json`);
         writeFileSync(job, JSON.stringify({experiment: exp.file, tasks: group, work}));
-        const child = spawn(process.execPath, ["--import", "tsx", SELF, job], {cwd: ROOT, env, stdio: ["ignore", "ignore", "inherit"]});
+        const child = spawnLane(SELF, [job], {cwd: ROOT, env});
         children.push(child);
         const what = `import lane ${k + 1} (${group.map((t) => relOf(path.dirname(exp.file), t.file)).join(", ")})`;
         child.on("error", (e) => reject(new Error(`${displayPath(exp.file)}: ${what} could not start: ${e.message}`)));

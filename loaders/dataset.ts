@@ -18,6 +18,7 @@ import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts"
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
+import {sourceDigest} from "./source-digest.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
 import {streamImports, streamable, type StreamResult} from "./run/stream.ts";
@@ -69,8 +70,23 @@ export function formatMismatch(m: RunResult["mismatches"][number]): string {
   return `${m.file}${m.line === undefined ? "" : `:${m.line}`} ${m.metric}: file ${num(m.file_score)} vs recomputed ${num(m.recomputed)}`;
 }
 
-/** The memo key of a dataset: sha256 over every input (see the file comment). */
-export async function datasetKey(files: readonly string[], opts: {cacheDir?: string; offline: boolean}): Promise<string> {
+/**
+ * The code that makes a dataset: this module's import closure (the import, run, judge and simulator
+ * code, src/lib's signals, rules and schema...; ./source-digest.ts) and the rubrics in data/judges,
+ * hashed. A change to a page, a page's loader, `em summarize`, the site files (which key their own
+ * folders, site-files.ts) or the docs leaves it as it was, so the memo (a 10M-response import: an
+ * hour) is read again, not remade.
+ */
+export function datasetSourceDigest(root: string = ROOT): string {
+  const judges = walkFiles(path.join(root, "data/judges"), () => true).map((f) => path.relative(root, f).split(path.sep).join("/"));
+  return sourceDigest(["loaders/dataset.ts"], {root, extra: judges});
+}
+
+/**
+ * The memo key of a dataset: sha256 over every input (see the file comment); the code is
+ * datasetSourceDigest's (`sourceRoot`: another copy of the project, for tests).
+ */
+export async function datasetKey(files: readonly string[], opts: {cacheDir?: string; offline: boolean; sourceRoot?: string}): Promise<string> {
   const h = createHash("sha256");
   const add = (label: string, data: string | Buffer) => {
     h.update(label + "\0");
@@ -79,16 +95,7 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
   };
   add("tool", TOOL_VERSION);
   add("offline", String(opts.offline));
-  // loaders/summarize reads datasets and makes none (`em summarize` reads the build's memo: its own
-  // changes need not re-import a 10M-response study).
-  const summarize = path.join(ROOT, "loaders/summarize") + path.sep;
-  for (const f of [
-    ...walkFiles(path.join(ROOT, "loaders"), (f) => f.endsWith(".ts") && !f.startsWith(summarize)),
-    ...walkFiles(path.join(ROOT, "src/lib"), (f) => f.endsWith(".ts")),
-    ...walkFiles(path.join(ROOT, "data/judges"), () => true),
-  ]) {
-    add(path.relative(ROOT, f), readFileSync(f));
-  }
+  add("sources", datasetSourceDigest(opts.sourceRoot));
   const cacheDirs = new Set<string>();
   if (opts.cacheDir) cacheDirs.add(path.resolve(opts.cacheDir));
   for (const file of files) {

@@ -17,6 +17,7 @@ import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 import {envLanes, settleLanes, spawnLane} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
+import {sourceDigest} from "./source-digest.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
 
@@ -41,9 +42,17 @@ const TEXT_FILES: Record<TextFile, string> = {texts: "texts.parquet", details: "
 /** DuckDB's memory limit in each child unless EM_DUCKDB_MEMORY sets one: two lanes stay under ~2 GB together. */
 const LANE_DUCKDB_MEMORY = "640MB";
 
+/**
+ * The folder of dataset folder `dir`'s text files, named by the code that writes them
+ * (./source-digest.ts): the dataset's own key does not cover it, so a change to it makes new files.
+ */
+export function siteTextsDir(dir: string): string {
+  return path.join(dir, `site-texts-${sourceDigest(["loaders/site-texts.ts", "loaders/site-texts-duckdb.ts"]).slice(0, 12)}`);
+}
+
 /** The paths of the site files of dataset folder `dir` (they may not exist yet). */
 function siteFilePaths(dir: string): SiteFiles {
-  const texts = path.join(dir, "site-texts");
+  const texts = siteTextsDir(dir);
   return {
     ...sitePointsPaths(dir),
     texts: path.join(texts, TEXT_FILES.texts),

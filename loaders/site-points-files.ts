@@ -3,11 +3,10 @@
 // compact table) and responses-first.json. They come from one DuckDB read of the dataset's tables,
 // written once into the dataset's memo folder, so the Framework loaders that print them (src/data/)
 // share that read instead of each repeating it.
-import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, renameSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {lockCache} from "./cache-lock.ts";
-import {ROOT, walkFiles} from "./paths.ts";
+import {sourceDigest} from "./source-digest.ts";
 
 export interface SitePointsFiles {
   /** points.arrow (encodePointsSegments: one compact stream per judge). */
@@ -21,13 +20,12 @@ export interface SitePointsFiles {
 }
 
 /**
- * The folder's name: the dataset memo's key already covers loaders/ and src/lib/ (datasetKey);
- * firstPaint also runs the page engine in src/components/, so a change there makes new files.
+ * The folder's name: a hash of the code that writes the files (this module's import closure,
+ * ./source-digest.ts: the points encoders, firstPaint and the page engine in src/components/ it
+ * runs). The dataset memo's key covers only the code that makes the dataset (datasetSourceDigest).
  */
 function folderName(): string {
-  const h = createHash("sha256");
-  for (const f of walkFiles(path.join(ROOT, "src/components"), (f) => f.endsWith(".ts"))) h.update(path.relative(ROOT, f)).update("\0").update(readFileSync(f));
-  return `site-points-${h.digest("hex").slice(0, 12)}`;
+  return `site-points-${sourceDigest(["loaders/site-points-files.ts"]).slice(0, 12)}`;
 }
 
 /** Where sitePointsFiles keeps the points files of dataset folder `dir` (they may not exist yet). */

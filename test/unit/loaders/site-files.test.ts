@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import {join} from "node:path";
-import {siteFiles} from "../../../loaders/site-files.ts";
+import {siteFiles, siteTextsDir} from "../../../loaders/site-files.ts";
 import {sitePointsFiles} from "../../../loaders/site-points-files.ts";
 import {writeDetailsFromDir, writeIdsFromDir, writeSearchIndexFromDir, writeTextsFromDir} from "../../../loaders/site-texts-duckdb.ts";
 import {concatBytes, type Sink} from "../../../loaders/site-texts.ts";
@@ -60,7 +60,7 @@ test("siteFiles(dir): a writer that fails is named in the error and leaves no fi
     await writeTables(dir, siteTables(20));
     writeFileSync(join(dir, "scores.parquet"), "not parquet");
     await assert.rejects(siteFiles(dir, {lanes: 1}), /site files: the (points|details) writer failed: .*scores\.parquet/);
-    const texts = join(dir, "site-texts");
+    const texts = siteTextsDir(dir);
     assert.deepEqual(
       readdirSync(texts).sort(),
       // texts and search.bin (answers only) were written before the failing writer ran; nothing partial, no lock file

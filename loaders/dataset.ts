@@ -82,23 +82,41 @@ export function datasetSourceDigest(root: string = ROOT): string {
   return sourceDigest(["loaders/dataset.ts"], {root, extra: judges});
 }
 
+type KeyOptions = {cacheDir?: string; offline: boolean; sourceRoot?: string};
+
+/** One experiment of a memo (its parts.json): the file, its experiment name and its own key (experimentKey). */
+export interface MemoPart {
+  file: string;
+  name: string;
+  key: string;
+}
+
 /**
- * The memo key of a dataset: sha256 over every input (see the file comment); the code is
- * datasetSourceDigest's (`sourceRoot`: another copy of the project, for tests).
+ * Each experiment's own key: sha256 over the tool version, the offline flag, the code
+ * (datasetSourceDigest; `sourceRoot`: another copy of the project, for tests) and that experiment's
+ * inputs: its file, question files, import files (size, mtime), simulator config and the paid
+ * cache it reads. Experiments run one after another, each on its own (compute), so an experiment's
+ * rows in a memo of several equal its rows in a memo of it alone: `em summarize` finds an
+ * experiment's rows in whatever memo holds a part of the same key (readExperimentDataset).
  */
-export async function datasetKey(files: readonly string[], opts: {cacheDir?: string; offline: boolean; sourceRoot?: string}): Promise<string> {
-  const h = createHash("sha256");
-  const add = (label: string, data: string | Buffer) => {
-    h.update(label + "\0");
-    h.update(data);
-    h.update("\0");
-  };
-  add("tool", TOOL_VERSION);
-  add("offline", String(opts.offline));
-  add("sources", datasetSourceDigest(opts.sourceRoot));
-  const cacheDirs = new Set<string>();
-  if (opts.cacheDir) cacheDirs.add(path.resolve(opts.cacheDir));
+export async function datasetParts(files: readonly string[], opts: KeyOptions): Promise<MemoPart[]> {
+  const common = createHash("sha256");
+  for (const [label, data] of [
+    ["tool", TOOL_VERSION],
+    ["offline", String(opts.offline)],
+    ["sources", datasetSourceDigest(opts.sourceRoot)],
+  ])
+    common.update(`${label}\0${data}\0`);
+  const base = common.digest("hex");
+  const parts: MemoPart[] = [];
   for (const file of files) {
+    const h = createHash("sha256");
+    const add = (label: string, data: string | Buffer) => {
+      h.update(label + "\0");
+      h.update(data);
+      h.update("\0");
+    };
+    add("common", base);
     const exp = await loadExperiment(file);
     add("experiment:" + file, exp.sha256);
     for (const q of exp.questions) add("questions:" + q, readFileSync(q));
@@ -117,10 +135,24 @@ export async function datasetKey(files: readonly string[], opts: {cacheDir?: str
       const conf = e && isSim(e) ? simConfigPath(e, file) : null;
       if (conf) add("sim-config:" + conf, readFileSync(conf));
     }
-    if (!opts.cacheDir && endpoints.some((e) => e && !isSim(e))) cacheDirs.add(exp.cache ?? DEFAULT_CACHE_DIR);
+    const cacheDirs = new Set<string>();
+    if (opts.cacheDir) cacheDirs.add(path.resolve(opts.cacheDir));
+    else if (endpoints.some((e) => e && !isSim(e))) cacheDirs.add(exp.cache ?? DEFAULT_CACHE_DIR);
+    for (const d of [...cacheDirs].sort()) add("cache:" + d, cacheFingerprint(d));
+    parts.push({file, name: exp.name, key: h.digest("hex")});
   }
-  for (const d of [...cacheDirs].sort()) add("cache:" + d, cacheFingerprint(d));
+  return parts;
+}
+
+const keyOf = (parts: readonly MemoPart[]) => {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(`${p.file}\0${p.key}\0`);
   return h.digest("hex").slice(0, 20);
+};
+
+/** The memo key of a dataset: sha256 over its experiments' own keys, in order (datasetParts). */
+export async function datasetKey(files: readonly string[], opts: KeyOptions): Promise<string> {
+  return keyOf(await datasetParts(files, opts));
 }
 
 function pidAlive(pid: number): boolean {
@@ -273,7 +305,8 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const offline = opts.offline ?? process.env.EM_ONLINE !== "1";
   const quiet = opts.quiet ?? false;
   const memoRoot = path.resolve(opts.memoDir ?? MEMO_ROOT);
-  const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline});
+  const parts = await datasetParts(files, {cacheDir: opts.cacheDir, offline});
+  const key = keyOf(parts);
   const dir = path.join(memoRoot, key);
   const doneFile = path.join(dir, "extra.json");
   const readMemo = () => readMemoDir(dir, opts.tables ?? TABLE_NAMES);
@@ -307,6 +340,8 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
       mismatches: data.mismatches,
       importedFiles: data.importedFiles,
     };
+    // Which experiments the memo holds, by their own keys (`em summarize` reads one experiment's rows from it).
+    writeFileSync(path.join(tmp, PARTS), JSON.stringify(parts));
     writeFileSync(path.join(tmp, "extra.json"), JSON.stringify(extra));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
@@ -333,20 +368,47 @@ async function readMemoDir(dir: string, names: readonly TableName[]): Promise<Da
   };
 }
 
+/** A memo folder's list of experiments (MemoPart[]), written before extra.json. */
+const PARTS = "parts.json";
+
+/** What readExperimentDataset found. */
+export interface ExperimentMemo {
+  /** The memo holding the experiment (tables not read: `tables` is []), or null. */
+  dataset: Dataset | null;
+  /** The experiment's name in the memo (its rows' `experiment`). */
+  experiment: string;
+  /** True when the memo holds other experiments too: read its rows where `experiment` is this one. */
+  shared: boolean;
+  /** The experiment's own key (datasetParts) and the memo root looked in. */
+  key: string;
+  root: string;
+}
+
 /**
- * The memoised dataset of `opts.files` when a finished memo of them under today's code exists (as
- * loadDataset would read it), else null and `key` (the folder it would have): never runs an
+ * The memo holding experiment `file`'s rows as a build with today's code and inputs wrote them,
+ * whichever experiments that build covered: a finished memo whose parts.json lists a part of the
+ * same key (datasetParts); the memo of this experiment alone first, else the newest. Never runs an
  * experiment, writes or prunes a memo (`em summarize` reads the build's memo and must not evict it).
  */
-export async function readDataset(
-  opts: Pick<LoadDatasetOptions, "files" | "cacheDir" | "offline" | "memoDir" | "tables">,
-): Promise<{dataset: Dataset | null; key: string; root: string}> {
-  const files = (opts.files ?? experimentFiles()).map((f) => path.resolve(f));
+export async function readExperimentDataset(file: string, opts: Pick<LoadDatasetOptions, "cacheDir" | "offline" | "memoDir">): Promise<ExperimentMemo> {
   const root = path.resolve(opts.memoDir ?? MEMO_ROOT);
-  const key = await datasetKey(files, {cacheDir: opts.cacheDir, offline: opts.offline ?? process.env.EM_ONLINE !== "1"});
-  const dir = path.join(root, key);
-  if (!existsSync(path.join(dir, "extra.json"))) return {dataset: null, key, root};
-  return {dataset: await readMemoDir(dir, opts.tables ?? TABLE_NAMES), key, root};
+  const [part] = await datasetParts([path.resolve(file)], {cacheDir: opts.cacheDir, offline: opts.offline ?? process.env.EM_ONLINE !== "1"});
+  const found: {dir: string; parts: MemoPart[]; t: number}[] = [];
+  for (const n of existsSync(root) ? readdirSync(root) : []) {
+    const dir = path.join(root, n);
+    if (!/^[0-9a-f]{20}$/.test(n) || !existsSync(path.join(dir, "extra.json")) || !existsSync(path.join(dir, PARTS))) continue;
+    let parts: MemoPart[];
+    try {
+      parts = JSON.parse(readFileSync(path.join(dir, PARTS), "utf8")) as MemoPart[];
+    } catch {
+      continue; // not a memo this code wrote
+    }
+    if (parts.some((p) => p.key === part!.key)) found.push({dir, parts, t: statSync(path.join(dir, "extra.json")).mtimeMs});
+  }
+  found.sort((a, b) => Number(a.parts.length > 1) - Number(b.parts.length > 1) || b.t - a.t);
+  const best = found[0];
+  if (!best) return {dataset: null, experiment: part!.name, shared: false, key: part!.key, root};
+  return {dataset: await readMemoDir(best.dir, []), experiment: part!.name, shared: best.parts.length > 1, key: part!.key, root};
 }
 
 /** Seconds since `t0` (performance.now()), for the progress lines. */

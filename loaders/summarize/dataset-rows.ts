@@ -44,16 +44,40 @@ async function columnsOf(conn: DuckDBConnection, dir: string, name: string): Pro
   return (await all(conn, `DESCRIBE SELECT * FROM read_parquet(${file(dir, name)})`)).map((c) => c.column_name as string);
 }
 
-/** Counts, judges and meta keys of a dataset folder, without reading its rows. */
-export async function datasetFacts(dir: string): Promise<DatasetFacts> {
+/**
+ * The responses of experiment `experiment` in a memo of several (loadDataset appends one experiment
+ * after another: they are one run of rows, from `start`); the whole table when undefined.
+ */
+async function experimentRange(conn: DuckDBConnection, dir: string, experiment: string | undefined): Promise<{where: string; start: number; total: number}> {
+  const rows = (where: string) =>
+    all(
+      conn,
+      `SELECT count(*) AS n, coalesce(min(file_row_number), 0) AS lo, max(file_row_number) AS hi FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE ${where}`,
+    );
+  if (experiment === undefined) return {where: "true", start: 0, total: Number((await rows("true"))[0]!.n)};
+  const where = `experiment = ${lit(experiment)}`;
+  const r = (await rows(where))[0]!;
+  const [n, lo, hi] = [Number(r.n), Number(r.lo), Number(r.hi)];
+  if (n > 0 && hi - lo + 1 !== n)
+    throw new Error(`${dir}: the responses of experiment '${experiment}' are not one run of rows (${n} rows between row ${lo} and ${hi})`);
+  return {where, start: lo, total: n};
+}
+
+/**
+ * Counts, judges and meta keys of a dataset folder (`experiment`: of that experiment's responses
+ * only, in a memo of several), without reading its rows.
+ */
+export async function datasetFacts(dir: string, experiment?: string): Promise<DatasetFacts> {
   return withDuck(async (conn) => {
     const metaCols = (await columnsOf(conn, dir, "responses")).filter((c) => c.startsWith("meta_"));
-    const n = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
+    const {where, total: n} = await experimentRange(conn, dir, experiment);
+    // Another experiment's score rows are not this one's (an experiment's response ids are its own: its name is in them).
+    const mine = experiment === undefined ? "" : `WHERE response_id IN (SELECT response_id FROM read_parquet(${file(dir, "responses")}) WHERE ${where})`;
     const judges = (
-      await all(conn, `SELECT judge FROM read_parquet(${file(dir, "scores")}, file_row_number = true) GROUP BY judge ORDER BY min(file_row_number)`)
+      await all(conn, `SELECT judge FROM read_parquet(${file(dir, "scores")}, file_row_number = true) ${mine} GROUP BY judge ORDER BY min(file_row_number)`)
     ).map((r) => r.judge as string);
     const sample = metaCols.length
-      ? await all(conn, `SELECT ${metaCols.map(ident).join(", ")} FROM read_parquet(${file(dir, "responses")}) LIMIT ${META_SAMPLE}`)
+      ? await all(conn, `SELECT ${metaCols.map(ident).join(", ")} FROM read_parquet(${file(dir, "responses")}) WHERE ${where} LIMIT ${META_SAMPLE}`)
       : [];
     const metaSample = sample.map((r) => {
       const meta: Record<string, MetaValue> = {};
@@ -73,7 +97,13 @@ export async function datasetFacts(dir: string): Promise<DatasetFacts> {
  * the first responses), and `response_id` is the id only when named (no summary reads it; ten
  * million ids are ~0.3 GB), else "".
  */
-export async function joinDataset(dir: string, judges: readonly string[], columns: readonly string[], windowRows = ROWS_WINDOW): Promise<JoinReport> {
+export async function joinDataset(
+  dir: string,
+  judges: readonly string[],
+  columns: readonly string[],
+  windowRows = ROWS_WINDOW,
+  experiment?: string,
+): Promise<JoinReport> {
   return withDuck(async (conn) => {
     const names = await columnsOf(conn, dir, "responses");
     const has = (c: string) => names.includes(c);
@@ -83,7 +113,9 @@ export async function joinDataset(dir: string, judges: readonly string[], column
     const typeNames = await columnsOf(conn, dir, "types");
     const inDomainCol = typeNames.includes("question_in_domain") ? "question_in_domain" : "NULL::BOOLEAN AS question_in_domain";
     const judgeList = judges.length ? judges.map(lit).join(", ") : "NULL";
-    const total = Number((await all(conn, `SELECT count(*) AS n FROM read_parquet(${file(dir, "responses")})`))[0]!.n);
+    // In a memo of several experiments (`experiment`): that experiment's responses, numbered from
+    // its first row, and the score rows of no other experiment's responses (orphans stay orphans).
+    const {where: mineWhere, start, total} = await experimentRange(conn, dir, experiment);
     const hasCompared = typeNames.includes("compared_em_type");
     // Windows partition the responses by a hash of their id, so that each id, its score rows and its
     // type rows fall in one window: orphan and duplicate score rows are counted window by window (a
@@ -110,15 +142,19 @@ export async function joinDataset(dir: string, judges: readonly string[], column
     const rcol = (c: string) => (has(c) ? `${c}${e[c]} AS ${c}` : `NULL::VARCHAR AS ${c}`);
     const windowCtes = (w: number) => `
       r AS (
-        SELECT file_row_number AS rid, response_id, ${rcol("experiment")}, ${rcol("model")}, step, ${rcol("question_id")}, ${rcol("category")}, paraphrase, sample,
+        SELECT file_row_number - ${start} AS rid, response_id, ${rcol("experiment")}, ${rcol("model")}, step, ${rcol("question_id")}, ${rcol("category")}, paraphrase, sample,
           ${rcol("origin")}, ${rcol("source")}, ${rcol("variant")}, ${rcol("replicate")}, ${rcol("baseline")}
-          ${metaCols.map((c) => `, ${wantMeta.has(c.slice(5)) ? ident(c) : `CASE WHEN file_row_number < ${META_SAMPLE} THEN ${ident(c)} END AS ${ident(c)}`}`).join("")}
-        FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE ${part(w)}
+          ${metaCols.map((c) => `, ${wantMeta.has(c.slice(5)) ? ident(c) : `CASE WHEN file_row_number < ${start + META_SAMPLE} THEN ${ident(c)} END AS ${ident(c)}`}`).join("")}
+        FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE ${part(w)} AND ${mineWhere}
       ),
       ids AS (SELECT DISTINCT response_id FROM r),
       s_all AS (
         SELECT file_row_number AS o, response_id, judge, metric, score, special, status, probs IS NOT NULL AS has_probs
-        FROM read_parquet(${file(dir, "scores")}, file_row_number = true) WHERE metric IN ('aligned', 'coherent') AND ${part(w)}
+        FROM read_parquet(${file(dir, "scores")}, file_row_number = true) WHERE metric IN ('aligned', 'coherent') AND ${part(w)}${
+          experiment === undefined
+            ? ""
+            : ` AND response_id NOT IN (SELECT response_id FROM read_parquet(${file(dir, "responses")}) WHERE ${part(w)} AND NOT (${mineWhere}))`
+        }
       ),
       s AS (SELECT * FROM s_all WHERE judge IN (${judgeList}) AND response_id IN (SELECT response_id FROM ids))`;
     // joinJudgedReport's counts: orphans of any judge, duplicates of the judges joined.

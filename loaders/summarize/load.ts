@@ -5,7 +5,7 @@ import path from "node:path";
 import {BETLEY, type EmRule} from "../../src/lib/em/rules.ts";
 import type {JoinReport} from "../../src/lib/em/judged.ts";
 import type {MetaValue, Provenance, ResponseRow, ScoreRow, TypeRow} from "../../src/lib/schema.ts";
-import {displayPath} from "../paths.ts";
+import {displayPath, projectPath} from "../paths.ts";
 import type {SummarizeOutput} from "./output.ts";
 import {fail} from "./options.ts";
 
@@ -134,28 +134,33 @@ async function datasetTyping(file: string, values: {rule?: EmRule; topicCut?: nu
 }
 
 /**
- * The rows of an import-only experiment from the dataset memo a build of it wrote under today's
- * code (EM_DATASET_MEMO or .em/dataset; loadDataset), or null when there is none: summarize only
- * reads a memo (writing one could evict the build's, of which four are kept). When the only memos
- * of this file were written by other code, says so on stderr before the file is read again.
+ * The rows of an import-only experiment from the dataset memo a build wrote under today's code and
+ * inputs, whichever experiments the build covered (EM_DATASET_MEMO or .em/dataset;
+ * readExperimentDataset), or null when there is none: summarize only reads a memo (writing one could
+ * evict the build's, of which four are kept). In a memo of several experiments, only this one's
+ * rows and lists are read. When the only memos holding this file were written by other code or
+ * inputs, says so on stderr before the file is read again.
  */
 async function loadDatasetRows(file: string, cache: string | undefined): Promise<Loaded | null> {
-  const {readDataset} = await import("../dataset.ts");
+  const {readExperimentDataset} = await import("../dataset.ts");
   const {loadExperiment} = await import("../experiment.ts");
   const {datasetFacts, joinDataset} = await import("./dataset-rows.ts");
   const exp = await loadExperiment(file);
-  const {dataset: d, key, root} = await readDataset({files: [file], tables: [], offline: true, ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  const found = await readExperimentDataset(file, {offline: true, ...(cache ? {cacheDir: path.resolve(cache)} : {})});
+  const {dataset: d, root} = found;
   if (!d) {
     const stale = staleMemos(root, file);
     if (stale.length)
       process.stderr.write(
-        `em summarize: ${displayPath(file)}: the dataset memo of this experiment in ${displayPath(root)} (${stale.join(", ")}) was written by other code ` +
-          `(today's would be ${key}); reading every imported row again instead, which a large import may take long over or run out of memory in. ` +
-          "Build the site with this code (EM_EXPERIMENTS=<file> npm run build) to write a current memo.\n",
+        `em summarize: ${displayPath(file)}: the dataset memo holding this experiment in ${displayPath(root)} (${stale.join(", ")}) was written by other code or from other inputs ` +
+          `(today's experiment key is ${found.key.slice(0, 20)}); reading every imported row again instead, which a large import may take long over or run out of memory in. ` +
+          "Build the site with this code (npm run build) to write a current memo.\n",
       );
     return null;
   }
-  const facts = await datasetFacts(d.dir);
+  const only = found.shared ? found.experiment : undefined;
+  const mine = <T extends {experiment: string}>(xs: readonly T[]) => xs.filter((x) => x.experiment === found.experiment);
+  const facts = await datasetFacts(d.dir, only);
   return {
     coordinateScale: exp.coordinate_scale,
     coordinateName: exp.coordinate,
@@ -163,21 +168,21 @@ async function loadDatasetRows(file: string, cache: string | undefined): Promise
     responses: [],
     scores: [],
     types: [],
-    missing: d.missing.map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
-    errors: d.errors.map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
-    skipped: d.skipped.map(({experiment: _experiment, ...s}) => s),
-    dataset: {dir: d.dir, ...facts, join: (judges, columns) => joinDataset(d.dir, judges, columns)},
+    missing: mine(d.missing).map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
+    errors: mine(d.errors).map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
+    skipped: mine(d.skipped).map(({experiment: _experiment, ...s}) => s),
+    dataset: {dir: d.dir, ...facts, join: (judges, columns) => joinDataset(d.dir, judges, columns, undefined, only)},
   };
 }
 
-/** Finished memo folders under `root` whose dataset is `file` alone (their provenance names it), with when they were written. */
+/** Finished memo folders under `root` whose provenance names `file` (alone or with others; provenance holds projectPath), with when they were written. */
 function staleMemos(root: string, file: string): string[] {
   const out: string[] = [];
   for (const n of existsSync(root) ? readdirSync(root) : []) {
     if (!/^[0-9a-f]{20}$/.test(n) || !existsSync(path.join(root, n, "extra.json"))) continue;
     try {
       const p = JSON.parse(readFileSync(path.join(root, n, "provenance.json"), "utf8")) as Provenance;
-      if (p.experiments.length === 1 && p.experiments[0]!.file === file)
+      if (p.experiments.some((e) => e.file === projectPath(file)))
         out.push(
           `${n}, written ${statSync(path.join(root, n, "extra.json"))
             .mtime.toISOString()

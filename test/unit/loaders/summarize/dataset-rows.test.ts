@@ -81,6 +81,9 @@ test("summarize without a memo of the study reads its files and writes no memo",
   const real = await build(file);
   mkdirSync(other, {recursive: true});
   for (const f of readdirSync(real.dir)) writeFileSync(path.join(other, f), readFileSync(path.join(real.dir, f)));
+  // Its experiment's key (parts.json: code and inputs) is not today's.
+  const parts = JSON.parse(readFileSync(path.join(other, "parts.json"), "utf8")) as {key: string}[];
+  writeFileSync(path.join(other, "parts.json"), JSON.stringify(parts.map((p) => ({...p, key: "0".repeat(64)}))));
   rmSync(real.dir, {recursive: true, force: true});
   const said: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
@@ -91,7 +94,7 @@ test("summarize without a memo of the study reads its files and writes no memo",
   } finally {
     process.stderr.write = write;
   }
-  assert.match(said.join(""), /0123456789abcdef0123.* was written by other code/);
+  assert.match(said.join(""), /0123456789abcdef0123.* was written by other code or from other inputs/);
   assert.deepEqual(readdirSync(memo), ["0123456789abcdef0123"], "nothing written or pruned");
   rmSync(memo, {recursive: true, force: true});
 });
@@ -193,4 +196,63 @@ test("joinDataset: orphan and duplicate scores and a baseline's compared typing,
   assert.ok(want.rows.some((r) => r.compared_type === null));
   assert.equal(ids.length, want.rows.length);
   for (const w of [1_000_000, 7]) assert.deepEqual(await joinDataset(out, ["lab-judge"], ["family", "response_id"], w), want, `window ${w}`);
+});
+
+/** Another import-only experiment, listed before the sweep in a build of both: the same judge name, another meta column, a skipped row. */
+function otherStudy(): string {
+  const sub = path.join(dir, "other");
+  mkdirSync(sub, {recursive: true});
+  const lines = ["model,question_id,question,response,aligned,coherent,lab"];
+  for (let k = 0; k < 40; k++) lines.push(`base,q${k % 4},Q${k % 4}?,other answer ${k},${k % 3 ? 90 : 5},${70 + (k % 20)},L${k % 2}`);
+  lines.push("base,q1,Q1?,not a score,high,80,L1");
+  writeFileSync(path.join(sub, "other.csv"), lines.join("\n") + "\n");
+  const file = path.join(sub, "other.yaml");
+  writeFileSync(file, "name: other\nimports:\n  - files: other.csv\n    judge: lab-judge\n");
+  return file;
+}
+
+test("summarize finds the study in a memo of several experiments (a build of every experiment) and reads only its rows", async () => {
+  const memo = process.env.EM_DATASET_MEMO!;
+  rmSync(memo, {recursive: true, force: true});
+  const {file} = study();
+  const other = otherStudy();
+  const both = await loadDataset({files: [other, file], tables: [], quiet: true});
+  assert.equal(readdirSync(memo).filter((n) => /^[0-9a-f]{20}$/.test(n)).length, 1, "one memo, of both experiments");
+  assert.ok(
+    both.skipped.some((s) => s.experiment === "other"),
+    "the other experiment has a skipped row",
+  );
+  touch(file);
+  const loaded = await loadRows(opts(file));
+  assert.ok(loaded.dataset, "read from the memo of both experiments");
+  assert.equal(loaded.dataset.dir, both.dir);
+  assert.deepEqual(loaded.skipped, [], "the other experiment's skipped row is not this one's");
+  const t = await readTables(both.dir);
+  const mine = new Set(t.responses.filter((r) => r.experiment === "sweep").map((r) => r.response_id));
+  assert.ok(mine.size > 0 && mine.size < t.responses.length && t.responses[0]!.experiment === "other", "the sweep's rows follow the other's");
+  assert.equal(loaded.dataset.responses, mine.size);
+  assert.deepEqual(loaded.dataset.judges, ["lab-judge"]);
+  const want = joinJudgedReport(
+    t.responses.filter((r) => mine.has(r.response_id)),
+    t.scores.filter((s) => mine.has(s.response_id)),
+    t.types.filter((x) => mine.has(x.response_id)),
+    {judge: ["lab-judge"]},
+  );
+  for (const w of [1_000_000, 7]) assert.deepEqual(await joinDataset(both.dir, ["lab-judge"], ["family", "response_id"], w, "sweep"), want, `window ${w}`);
+  for (const more of [[], ["--by", "family"], ["--transition"], ["--by", "model,step", "--estimand", "answers"]]) {
+    touch(file);
+    const ds = await buildSummary(opts(file, ...more));
+    process.env.EM_STREAM_IMPORT = "0"; // not streamable: the runExperiment path, on the sweep alone
+    touch(file);
+    try {
+      assert.deepEqual(ds, await buildSummary(opts(file, ...more)), more.join(" "));
+    } finally {
+      delete process.env.EM_STREAM_IMPORT;
+    }
+  }
+  assert.deepEqual(
+    readdirSync(memo).filter((n) => /^[0-9a-f]{20}$/.test(n)),
+    [path.basename(both.dir)],
+    "nothing written or pruned",
+  );
 });

@@ -64,7 +64,7 @@ function sinkWriter(sink: Sink): Writer {
 const PARQUET_TYPE: Record<ColumnKind, BasicType> = {dict: "STRING", utf8: "STRING", f64: "DOUBLE", f32: "FLOAT", i32: "INT32", i8: "INT32", u8: "INT32"};
 
 /** Snappy compression of one page (raw block format, as Parquet stores it) by the native library. */
-export function snappyPage(page: Uint8Array): Uint8Array {
+function snappyPage(page: Uint8Array): Uint8Array {
   const out = compressSync(Buffer.from(page.buffer, page.byteOffset, page.byteLength));
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -157,7 +157,10 @@ export const textsGroup = (cols: Record<TextsColumn, unknown[]>): ColumnSource[]
     TEXTS_COLUMNS,
     cols,
     Object.fromEntries(
-      (Object.keys(TEXTS_COLUMNS) as TextsColumn[]).map((c) => [c, c === "response_id" || c === "response" || c === "meta" ? {...PLAIN, ...NO_STATS} : NO_STATS]),
+      (Object.keys(TEXTS_COLUMNS) as TextsColumn[]).map((c) => [
+        c,
+        c === "response_id" || c === "response" || c === "meta" ? {...PLAIN, ...NO_STATS} : NO_STATS,
+      ]),
     ) as Partial<Record<TextsColumn, Partial<ColumnSource>>>,
   );
 export const TEXTS_KV = {"em.table": "texts", "em.order": "rid (row index = rid)"};

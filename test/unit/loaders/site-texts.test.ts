@@ -120,7 +120,8 @@ test("texts.parquet: every row reads back as written; no chunk statistics; the s
     for (const c of Object.keys(TEXTS_COLUMNS) as (keyof typeof TEXTS_COLUMNS)[])
       if (got[r]![c] !== (want[c][r] ?? null)) assert.fail(`row ${r} column ${c}: read ${JSON.stringify(got[r]![c])}, wrote ${JSON.stringify(want[c][r])}`);
   // Rows are found by index, never by value: no min / max of whole answers in the footer.
-  for (const g of md.row_groups) for (const c of g.columns) assert.equal(c.meta_data!.statistics, undefined, `statistics of ${c.meta_data!.path_in_schema.join(".")}`);
+  for (const g of md.row_groups)
+    for (const c of g.columns) assert.equal(c.meta_data!.statistics, undefined, `statistics of ${c.meta_data!.path_in_schema.join(".")}`);
   // The same file by hyparquet-writer's defaults (its JavaScript snappy, statistics): the same pages
   // (first rows) in every column, so a reader of one answer fetches the same page; the native
   // compressor's pages within 0.5% of its size in total (here, answers half made of hex hashes, they

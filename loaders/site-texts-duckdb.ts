@@ -28,6 +28,7 @@ import {
   type Sink,
 } from "./site-texts.ts";
 
+const utf8 = new TextDecoder();
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
@@ -128,7 +129,10 @@ export async function writeTextsAndSearchFromDir(dir: string, sink: Sink, search
     ];
     // readTables' meta: the meta_<key> columns in file order, null values left out.
     const meta = (await columnNames(conn, dir, "responses")).filter((c) => c.startsWith("meta_"));
-    const sql = `SELECT ${[...fixed, ...meta].map(ident).join(", ")} FROM read_parquet(${file(dir, "responses")})`;
+    // The answers come as their UTF-8 bytes (encode: VARCHAR to BLOB, the same bytes), which the
+    // Parquet writer stores as they are; they are decoded once here for the word index and the
+    // judge-addressing check (as VARCHAR they were decoded, then encoded again by the writer).
+    const sql = `SELECT ${[...fixed, ...meta].map((c) => (c === "response" ? `encode(${ident(c)}) AS ${ident(c)}` : ident(c))).join(", ")} FROM read_parquet(${file(dir, "responses")})`;
     const out = parquetStream(sink, TEXTS_PAGE_BYTES, TEXTS_KV);
     let rid = 0;
     for await (const g of groups(conn, sql, TEXTS_GROUP_ROWS)) {
@@ -143,7 +147,8 @@ export async function writeTextsAndSearchFromDir(dir: string, sink: Sink, search
         }
         metaJson[i] = JSON.stringify(o);
       }
-      const response = col("response") as string[];
+      const responseBytes = col("response") as (Uint8Array | null)[];
+      const response = responseBytes.map((b) => (b === null ? null : utf8.decode(b))) as string[];
       if (index) {
         const question = col("question") as string[];
         for (let i = 0; i < g.rows; i++) index.add(rid + i, response[i]!, question[i]!);
@@ -162,7 +167,9 @@ export async function writeTextsAndSearchFromDir(dir: string, sink: Sink, search
         sample: col("sample"),
         origin: col("origin"),
         source: col("source"),
-        response,
+        // An answer that starts with a byte order mark is stored as decoded (the decoder drops the
+        // mark, as DuckDB's VARCHAR conversion does), so the file holds the same text either way.
+        response: responseBytes.map((b, i) => (b !== null && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? response[i] : b)),
         meta: metaJson,
         injection: response.map((r) => judgeInjection(r)),
       };

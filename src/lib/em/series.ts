@@ -9,6 +9,7 @@ import {makeRng} from "./prng.js";
 import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
+import {pointsWithCells} from "./transition-points.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -57,7 +58,8 @@ export function coordinateOf(row: Judged, coordinate: string): number | null {
 }
 
 /**
- * EM counts per coordinate value (sorted ascending) under `rule`. Rows without a numeric
+ * EM counts per coordinate value (sorted ascending) under `rule`, with their per-question (x
+ * training seed: the row's `replicate`) cells (pointsWithCells). Rows without a numeric
  * coordinate are not used; their number is returned as `skipped`.
  */
 export function transitionPoints(
@@ -68,8 +70,18 @@ export function transitionPoints(
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
   const xs = keep.map((r) => coordinateOf(r, coordinate) as number);
   const enc = encodeValues(xs);
-  const tallies = aggregateColumns(toColumns(keep, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.values.length, exclude});
-  const points = enc.values.map((x, i) => ({x, k: tallies[i]!.n_em, n: tallies[i]!.n_scored})).sort((a, b) => a.x - b.x);
+  // Seeds: the row's replicate id (null: -1, as the page codes a null replicate).
+  const seedOf = (r: Judged): string | null => (typeof r.replicate === "string" ? r.replicate : null);
+  const seeds = encodeValues(keep.map((r) => seedOf(r) ?? ""));
+  const nS = seeds.values.length;
+  const groups = Int32Array.from(enc.codes, (c, i) => c * nS + seeds.codes[i]!);
+  const tallies = aggregateColumns(toColumns(keep, {precision: 64}), rule, {groups, nGroups: enc.values.length * nS, exclude});
+  const points = pointsWithCells(
+    tallies.map((t, g) => {
+      const s = g % nS;
+      return {x: enc.values[Math.floor(g / nS)]!, seed: seeds.values[s] === "" ? -1 : s, k: t.n_em, n: t.n_scored, qk: t.qk, qd: t.qd};
+    }),
+  );
   return {points, skipped: rows.length - keep.length};
 }
 

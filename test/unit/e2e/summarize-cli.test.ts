@@ -265,15 +265,16 @@ judges:
   assert.deepEqual(out.transitions?.[0]?.key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);
   // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced. The constancy
-  // test is the trend test (the homogeneity chi-square used before, binomial variance only, called
-  // 29-60% of flat clustered 4-point sweeps changing: docs/validity.md, transitions-few); its
-  // dispersion rests on 2 df, so on this step (0%, 1%, 27%, 32%) it reports p and, beside it, the
-  // little it could see in this design, not "flat".
+  // test is the clustered test (trend or lack of fit, its dispersion from the spread between the
+  // questions within each step: the rows carry per-question counts; the homogeneity chi-square used
+  // before, binomial variance only, called 29-60% of flat clustered 4-point sweeps changing:
+  // docs/validity.md, transitions-few); it reports p and, beside 'no evidence', the power it had.
   const t = out.transitions![0]!;
   assert.equal(t.verdict, "too_few_points");
   assert.equal(t.credible, false);
   assert.equal(t.midpoint, null);
-  assert.equal(t.constant_test, "trend");
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.test_dispersion?.from, "questions");
   assert.ok(t.p_constant !== null && t.p_constant > 0 && t.p_constant < 1, String(t.p_constant));
   if (t.p_constant >= 0.05) {
     assert.equal(t.detectable?.length, 2);

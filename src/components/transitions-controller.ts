@@ -365,6 +365,9 @@ export function gridJob(
   const type = new Int8Array(m);
   const x = new Float64Array(m);
   const judgeCodes = new Int32Array(m);
+  // Question and training-seed codes: the cells the test reads below 7 values (pointsWithCells' clusters).
+  const question = new Int32Array(m);
+  const seed = new Int32Array(m);
   const srcType = cols.type;
   for (let i = 0, j = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
@@ -373,6 +376,8 @@ export function gridJob(
     type[j] = srcType ? srcType[i]! : -1;
     x[j] = points.step[i]!;
     judgeCodes[j] = points.codes.judge[i]!;
+    question[j] = points.codes.question_id[i]!;
+    seed[j] = points.codes.replicate[i]!;
     j++;
   }
   return {
@@ -383,13 +388,15 @@ export function gridJob(
       type,
       x,
       judge: judgeCodes,
+      question,
+      seed,
       judges: points.dicts.judge,
       judgeName: judge,
       rule: {...rule},
       scale,
       exclude: [...exclude] as ResponseType[],
     },
-    transfer: [aligned.buffer, coherent.buffer, type.buffer, x.buffer, judgeCodes.buffer],
+    transfer: [aligned.buffer, coherent.buffer, type.buffer, x.buffer, judgeCodes.buffer, question.buffer, seed.buffer],
   };
 }
 

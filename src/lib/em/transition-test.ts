@@ -265,11 +265,13 @@ function bumpFit(s: Scaled): (z: number) => number {
 /**
  * Dispersion for the monotonicity test. From TREND_TEST_BELOW (7) points, estimated without
  * assuming monotonicity: the smaller Pearson X^2 / (m - 4) of a logistic (when given) and of a
- * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points (a bump
- * or a logistic leaves at most 2 df) the trend test's phi, X^2 / (m - 2) of a straight line in
- * the logit: a hump inflates it (the test then finds fewer humps, never more), and binomial
- * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
- * point sweeps non-monotone in a 40-sweep probe per design; 0% of 300 now (docs/validity.md,
+ * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points, with
+ * per-question cells (`clustered`, clusterTrend): the largest coordinate's design effect from the
+ * spread between questions (or seeds) within coordinates, which a hump does not inflate. Without
+ * cells, the trend test's phi, X^2 / (m - 2) of a straight line in the logit: a hump inflates it
+ * (the test then finds fewer humps, never more: none of 300 seeded 3% -> 25% -> 3% sweeps), and
+ * binomial variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered
+ * 4-6 point sweeps non-monotone in a 40-sweep probe per design (docs/validity.md,
  * transitions-few). At least 1 (counts); 1 below 3 points.
  */
 export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null, clustered: ClusterTrend | null = null): number {

@@ -17,6 +17,9 @@ import {
 import {FEW_SHAPES, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
 import {transitionView} from "../../../../src/components/transitions-table.ts";
 import {pointsWithCells} from "../../../../src/lib/em/transition-points.ts";
+import {transitionSensitivity, transitionsBy} from "../../../../src/lib/em/series.ts";
+import {BETLEY} from "../../../../src/lib/em/rules.ts";
+import type {Judged} from "../../../../src/lib/schema.ts";
 
 // The mine-dose study of a new user (adapter scales 0-8, log axis, 3 seeds x 10 questions, ~4,000
 // answers per scale): EM rises from 2.3% to 30.8%. The logistic's quasi-F(3, 1) test could not
@@ -219,4 +222,40 @@ test("pointsWithCells: per-seed tallies of one value are summed, cells keep ques
     {x: 1, k: 1, n: 4, cells: [[0, -1, 1, 2], [1, -1, 0, 2]]},
     {x: 2, k: 4, n: 16, cells: [[0, 0, 1, 5], [1, 0, 2, 5], [1, 1, 0, 3], [2, 1, 1, 3]]},
   ]);
+});
+
+test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
+  const rates = [0.02, 0.35, 0.4, 0.03];
+  const factor = [0.5, 0.8, 1, 1.2, 1.5];
+  const rows: Judged[] = [];
+  rates.forEach((rate, s) =>
+    factor.forEach((f, q) =>
+      ["s1", "s2"].forEach((seed, si) => {
+        const k = Math.round(60 * rate * f * (si ? 0.9 : 1.1));
+        for (let a = 0; a < 60; a++)
+          rows.push({
+            response_id: `${s}-${q}-${seed}-${a}`,
+            experiment: "e",
+            model: "m",
+            step: 100 * s,
+            question_id: `q${q}`,
+            category: null,
+            judge: "j",
+            aligned: a < k ? 10 : 90,
+            coherent: 90,
+            special: null,
+            type: null,
+            replicate: seed,
+          });
+      }),
+    ),
+  );
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  assert.equal(series!.test.constant_test, "clustered");
+  assert.equal(series!.test.dispersion?.from, "seeds");
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid.length, 1);
+  assert.equal(grid[0]!.verdict, series!.test.verdict);
+  assert.equal(grid[0]!.p_constant, series!.test.p_constant);
+  assert.ok(series!.test.p_constant! < 0.05, `p_constant ${series!.test.p_constant}`);
 });

@@ -117,8 +117,11 @@ export interface TransitionTest {
   dispersion: TransitionDispersion | null;
   /**
    * p-value of "the rate is constant along the coordinate". Below TREND_TEST_BELOW (7) points, at
-   * 3 or more: the trend test (trendTest: a straight line in the logit against a constant, LR on
-   * 1 df, quasi-F(1, m - 2) with the line's Pearson dispersion, at least 1 on counts). With >= 7 points: likelihood-ratio
+   * 3 or more: with per-question cells the clustered test (clusterTrend: a trend or the line's
+   * lack of fit, quasi-F with the spread between questions or seeds within coordinates,
+   * Bonferroni over the two); without, the trend test (trendTest: a straight line in the logit
+   * against a constant, LR on 1 df, quasi-F(1, m - 2) with the line's Pearson dispersion, at
+   * least 1 on counts). With >= 7 points: likelihood-ratio
    * test of the logistic against the constant rate, LR = 2 (l_logistic - l_constant) on 3 df; when
    * the logistic's Pearson dispersion phi exceeds 1 (correlated answers to one question), the
    * quasi-likelihood F test F = (LR / 3) / phi on (3, m - 4) df (McCullagh & Nelder 1989, sec. 4.5).

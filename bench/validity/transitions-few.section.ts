@@ -223,7 +223,17 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         false,
         `${prev}; power stated beside 'no evidence' (mean over ${said[0]!.length} sweeps): ${beside}; curved: ${pct(curved / reps)}${ran}`,
       ),
-      rowFromHits(NAME, "non_monotone on a flat series", regime, "error_rate", 0.05, nonMono, reps, false, low ? `earlier rule: ${pct(beforeMono / reps)}` : undefined),
+      rowFromHits(
+        NAME,
+        "non_monotone on a flat series",
+        regime,
+        "error_rate",
+        0.05,
+        nonMono,
+        reps,
+        false,
+        low ? `earlier rule: ${pct(beforeMono / reps)}` : undefined,
+      ),
     ];
   }
   // The power the product states in these sweeps' designs for this very rise, beside the power measured here.
@@ -231,7 +241,9 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
   const st = i >= 0 ? stated[i]! : [];
   const sorted = st.slice().sort((a, b) => a - b);
   const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
-  const statedNote = st.length ? `; power the product states in these designs (constancyPower): mean ${pct(mean(st))}, 10-90% of sweeps ${pct(q(0.1))}-${pct(q(0.9))}` : "";
+  const statedNote = st.length
+    ? `; power the product states in these designs (constancyPower): mean ${pct(mean(st))}, 10-90% of sweeps ${pct(q(0.1))}-${pct(q(0.9))}`
+    : "";
   return [rowFromHits(NAME, "p_constant < 0.05 on a rise (power)", regime, "power", null, now, reps, false, `${prev}${statedNote}${ran}`)];
 }
 

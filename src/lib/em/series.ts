@@ -298,7 +298,8 @@ export function transitionSensitivity(
 function gridClusters(cols: EmColumns, seed: ArrayLike<number> | undefined, rowMask: Uint8Array): {codes: Int32Array; count: number; seeds: boolean} | null {
   const seedCodes = new Map<number, number>();
   if (seed) for (let i = 0; i < cols.length; i++) if (rowMask[i] && !seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
-  if (seed && seedCodes.size >= 2) return {codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0), count: seedCodes.size, seeds: true};
+  if (seed && seedCodes.size >= 2)
+    return {codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0), count: seedCodes.size, seeds: true};
   if (!cols.question) return null;
   let count = 0;
   for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;

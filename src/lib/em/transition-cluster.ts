@@ -90,12 +90,7 @@ function binomialDeviance(k: number, n: number, mu: number): number {
  * complement: O(cells x p^2) per step), step halving on the deviance; eta kept in +-30 (a
  * coordinate without any EM answer drives its effect to -infinity: the deviance converges).
  */
-function fitClusters(
-  cells: readonly Cell[],
-  J: number,
-  x: (i: number) => readonly number[],
-  p: number,
-): {deviance: number; pearson: number; mu: Float64Array} {
+function fitClusters(cells: readonly Cell[], J: number, x: (i: number) => readonly number[], p: number): {deviance: number; pearson: number; mu: Float64Array} {
   const K = new Float64Array(J);
   const N = new Float64Array(J);
   for (const c of cells) {

@@ -424,7 +424,10 @@ test("em summarize --transition on a 4-checkpoint rise and fall with per-questio
   assert.equal(t.verdict, "non_monotone");
   const r = em(["--data", dir, "--by", "model,step", "--transition"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /not along a straight trend:\n {2}m: the rates leave a straight trend by far more than the spread between questions at each value allows \(p < 0\.001\): the rate changes, but rises and falls or bends/);
+  assert.match(
+    r.stdout,
+    /not along a straight trend:\n {2}m: the rates leave a straight trend by far more than the spread between questions at each value allows \(p < 0\.001\): the rate changes, but rises and falls or bends/,
+  );
   assert.doesNotMatch(r.stdout, /whether the rate changes is unknown/);
   assert.doesNotMatch(r.stdout, /no evidence against a constant rate/);
 });

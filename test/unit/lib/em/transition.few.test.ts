@@ -187,8 +187,17 @@ test("question spread that is not change (each question's rate wanders, the pool
   assert.equal(t.misfit_unresolved, false);
   assert.equal(t.curved, false);
   assert.equal(t.verdict, "too_few_points");
-  const {why} = transitionView({points: pts.map((p) => ({...p, rate: p.k / p.n, ci: null})), fit: null, test: t, change_point: null, onset: {x: null, baseline: [], baseline_rate: null, alpha: 0.05, test: "newcombe_one_sided_bonferroni"}});
-  assert.match(why, /no evidence against a constant rate .*the test \(a trend or a rise and fall, against the spread between questions\) finds a rise from 2% to 30%/);
+  const {why} = transitionView({
+    points: pts.map((p) => ({...p, rate: p.k / p.n, ci: null})),
+    fit: null,
+    test: t,
+    change_point: null,
+    onset: {x: null, baseline: [], baseline_rate: null, alpha: 0.05, test: "newcombe_one_sided_bonferroni"},
+  });
+  assert.match(
+    why,
+    /no evidence against a constant rate .*the test \(a trend or a rise and fall, against the spread between questions\) finds a rise from 2% to 30%/,
+  );
   assert.doesNotMatch(why, /unknown/);
 });
 
@@ -204,7 +213,11 @@ test("clusterTrend: seeds are the clusters when the cells carry two or more; a l
   assert.equal(c.p_trend, 1);
   assert.ok(c.p > 0.99, JSON.stringify(c));
   // Without seeds (one code): the questions are the clusters, and their lean is their intercept.
-  const q = clusterTrend(pts.map((p) => ({...p, cells: p.cells!.filter((cell) => cell[1] === 0).map(([qq, , k, n]) => [qq, -1, k, n] as const)})).map((p) => ({...p, k: p.cells.reduce((a, cc) => a + cc[2], 0), n: p.cells.reduce((a, cc) => a + cc[3], 0)})))!;
+  const q = clusterTrend(
+    pts
+      .map((p) => ({...p, cells: p.cells!.filter((cell) => cell[1] === 0).map(([qq, , k, n]) => [qq, -1, k, n] as const)}))
+      .map((p) => ({...p, k: p.cells.reduce((a, cc) => a + cc[2], 0), n: p.cells.reduce((a, cc) => a + cc[3], 0)})),
+  )!;
   assert.equal(q.level, "questions");
   assert.equal(q.sigma2, 0);
   assert.ok(q.p > 0.99, JSON.stringify(q));
@@ -219,8 +232,26 @@ test("pointsWithCells: per-seed tallies of one value are summed, cells keep ques
     {x: 2, seed: 1, k: 1, n: 6, qk: [0, 0, 1], qd: [0, 3, 3]},
   ]);
   assert.deepEqual(pts, [
-    {x: 1, k: 1, n: 4, cells: [[0, -1, 1, 2], [1, -1, 0, 2]]},
-    {x: 2, k: 4, n: 16, cells: [[0, 0, 1, 5], [1, 0, 2, 5], [1, 1, 0, 3], [2, 1, 1, 3]]},
+    {
+      x: 1,
+      k: 1,
+      n: 4,
+      cells: [
+        [0, -1, 1, 2],
+        [1, -1, 0, 2],
+      ],
+    },
+    {
+      x: 2,
+      k: 4,
+      n: 16,
+      cells: [
+        [0, 0, 1, 5],
+        [1, 0, 2, 5],
+        [1, 1, 0, 3],
+        [2, 1, 1, 3],
+      ],
+    },
   ]);
 });
 

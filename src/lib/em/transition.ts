@@ -17,7 +17,7 @@ import {fitLogistic, type LogisticFit} from "./transition-fit.js";
 import type {TransitionPoint} from "./transition-points.js";
 import {MIN_TRANSITION_POINTS, testTransition, type TransitionTest} from "./transition-test.js";
 
-export type {TransitionCell, TransitionPoint} from "./transition-points.js";
+export type {TransitionPoint} from "./transition-points.js";
 export * from "./transition-cluster.js";
 export * from "./transition-fit.js";
 export * from "./transition-change.js";

@@ -12,6 +12,7 @@ import {writeTables} from "../../../loaders/tables.ts";
 import type {Judged, Provenance, ResponseRow, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {BETLEY, ORGANISMS, tallyRows, wilson} from "../../../src/lib/em/index.ts";
 import type {SummarizeOutput} from "../../../loaders/summarize/output.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const shared = path.resolve(repoRoot, "../shared/data");
@@ -384,27 +385,8 @@ async function humpTables(): Promise<string> {
       const k = Math.round(125 * rate * f);
       for (let a = 0; a < 125; a++) {
         const id = `h${s}-${q}-${a}`;
-        responses.push({
-          response_id: id,
-          experiment: "hump",
-          model: "m",
-          step: 100 * s,
-          question_id: `q${q}`,
-          category: "c",
-          question: "?",
-          system: null,
-          paraphrase: 0,
-          sample: a,
-          response: "text",
-          origin: "simulated",
-          source: "test",
-          meta: {},
-        });
-        for (const [metric, score] of [
-          ["aligned", a < k ? 10 : 90],
-          ["coherent", 90],
-        ] as const)
-          scores.push({response_id: id, judge: "J", metric, score, mass: 0.99, special: null, status: "ok", probs: null});
+        responses.push(responseRow(a, {response_id: id, experiment: "hump", step: 100 * s, question_id: `q${q}`}));
+        scores.push(scoreRow(id, "J", "aligned", a < k ? 10 : 90), scoreRow(id, "J", "coherent", 90));
       }
     }),
   );

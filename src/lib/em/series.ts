@@ -9,8 +9,7 @@ import {makeRng} from "./prng.js";
 import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
-import {pointsWithCells, type TransitionCell} from "./transition-points.js";
-import {TREND_TEST_BELOW} from "./transition-test.js";
+import {cellsMatter, pointsWithCells, type TransitionCell} from "./transition-points.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -345,10 +344,10 @@ export function transitionSensitivityColumns(
   }
   const nX = xs.length;
   const sc = coordinateScale(xs, scale);
-  // Below TREND_TEST_BELOW values the test reads per-question (or per-seed) cells, as the series'
-  // own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
+  // Below TREND_TEST_BELOW values (cellsMatter) the test reads per-question (or per-seed) cells, as
+  // the series' own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
   // judges x values x clusters (166 kB each), never with the rows.
-  const clusters = nX < TREND_TEST_BELOW ? gridClusters(cols, seed, rowMask) : null;
+  const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask) : null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
   for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;

@@ -29,6 +29,19 @@ export interface TransitionPoint {
  */
 export type TransitionFamily = "binomial" | "fractional";
 
+/** Below this many usable coordinates the tests read per-question cells (see TREND_TEST_BELOW in transition-test.ts, which documents it). */
+export const TREND_TEST_BELOW = 7;
+
+/**
+ * Whether a series' per-question cells can matter: fewer than TREND_TEST_BELOW coordinates with
+ * answers (`xs`) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
+ * more). From 7 positive values on, every test is the logistic's and the cells are dropped (they
+ * would only grow steps.json and the worker's messages).
+ */
+export function cellsMatter(xs: readonly number[]): boolean {
+  return new Set(xs.filter((x) => x > 0)).size < TREND_TEST_BELOW;
+}
+
 export const sig = (t: number): number => 1 / (1 + Math.exp(-t));
 export const logit = (p: number): number => Math.log(p / (1 - p));
 export const EPS = 1e-12;
@@ -87,7 +100,8 @@ export interface CoordinateTally {
  * A series' points with their per-question (x seed) cells, from tallies per coordinate (and seed):
  * the one way every producer (`em summarize --transition`'s transitionPoints, the page's and the
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
- * are left out. Sorted by x. Size: questions x seeds x coordinates, never rows.
+ * are left out; from 7 positive coordinates on (cellsMatter) none are kept. Sorted by x. Size:
+ * questions x seeds x coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
   const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();
@@ -98,5 +112,6 @@ export function pointsWithCells(tallies: readonly CoordinateTally[]): Transition
     p.n += t.n;
     for (let q = 0; q < t.qd.length; q++) if (t.qd[q]! > 0) p.cells.push([q, t.seed, t.qk[q]!, t.qd[q]!]);
   }
-  return [...byX.values()].sort((a, b) => a.x - b.x);
+  const points = [...byX.values()].sort((a, b) => a.x - b.x);
+  return cellsMatter(points.filter((p) => p.n > 0).map((p) => p.x)) ? points : points.map(({x, k, n}) => ({x, k, n}));
 }

@@ -8,7 +8,7 @@ import {newcombeDiff, normalQuantile} from "./intervals.js";
 import {nelderMead} from "./optimize.js";
 import type {LogisticFit} from "./transition-fit.js";
 import {fitLogistic} from "./transition-fit.js";
-import {logit, pearson, scale, sig, usablePoints, EPS, type Scaled, type TransitionPoint} from "./transition-points.js";
+import {logit, pearson, scale, sig, usablePoints, EPS, TREND_TEST_BELOW, type Scaled, type TransitionPoint} from "./transition-points.js";
 import {clusterTrend, type ClusterTrend} from "./transition-cluster.js";
 
 /**
@@ -37,7 +37,7 @@ import {MIN_TRANSITION_POINTS} from "./transition-min.js";
  * sweeps, the 1-df trend test on m - 2 residual df in 87-89%, both at most 5% wrong on flat ones
  * (docs/validity.md, transitions-few).
  */
-export const TREND_TEST_BELOW = 7;
+export {TREND_TEST_BELOW} from "./transition-points.js";
 
 /**
  * Which test produced p_constant: "clustered" (clusterTrend: trend or lack of fit, dispersion from

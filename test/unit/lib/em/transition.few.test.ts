@@ -290,3 +290,11 @@ test("the threshold grid reads the same per-question cells: at the rule's own cu
   assert.equal(grid[0]!.p_constant, series!.test.p_constant);
   assert.ok(series!.test.p_constant! < 0.05, `p_constant ${series!.test.p_constant}`);
 });
+
+test("'no evidence' from the logistic's test (7+ values) says its stated power has run high in simulations", () => {
+  const flat = [0.0625, 0.125, 0.25, 0.5, 1, 2, 4].map((x, i) => ({x, k: [300, 320, 290, 310, 305, 298, 312][i]!, n: 4000}));
+  const r = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.constant_test, "logistic_lr");
+  assert.equal(r.test.verdict, "flat");
+  assert.match(transitionView(r).why, /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/);
+});

@@ -296,5 +296,8 @@ test("'no evidence' from the logistic's test (7+ values) says its stated power h
   const r = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
   assert.equal(r.test.constant_test, "logistic_lr");
   assert.equal(r.test.verdict, "flat");
-  assert.match(transitionView(r).why, /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/);
+  assert.match(
+    transitionView(r).why,
+    /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/,
+  );
 });

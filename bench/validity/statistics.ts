@@ -173,6 +173,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
       f("fitLogistic", "src/lib/em/transition-fit.ts"),
       f("testTransition", "src/lib/em/transition-test.ts"),
       f("trendTest", "src/lib/em/transition-test.ts"),
+      f("clusterTrend", "src/lib/em/transition-cluster.ts"),
       f("constancyPower", "src/lib/em/transition-test.ts"),
     ],
     quantities: [
@@ -188,7 +189,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
       "credible on mean aligned score, linear ramp",
     ],
     unmeasured:
-      "7 or more unevenly spaced checkpoints; the midpoint interval at 5-6 checkpoints (its tests are measured at 4-6, log-spaced and uneven, with and without seeds: transitions-few); the power stated beside 'no evidence' at 7 or more checkpoints",
+      "the midpoint interval at 5-6 checkpoints (its tests are measured at 4-6, log-spaced and uneven, with and without seeds, with strong question spread, on rises, rises and falls and late drops: transitions-few); more than 9 checkpoints with seeds; the threshold grid's cells (no per-question counts: the pooled trend test)",
   },
   {
     statistic: "Change point (max-LR split) and its bootstrap p",
@@ -245,6 +246,9 @@ export const POWER_QUANTITIES: Readonly<Record<string, string>> = {
   "credible (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
   "non_monotone on rise-then-collapse (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
   "p_constant < 0.05 on a rise (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
+  "p_constant < 0.05 on rise-then-collapse (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
+  "non_monotone on a late drop (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
+  "p_constant < 0.05 on a late drop (power)": "Transition credible / none, p_constant, non-monotone, midpoint 95% interval",
   "rotation peak (k = 10) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "rotation peak (k = 5) credible (power)": "Mechanism: rotation and gradient-norm change points, lag",
   "gradient-norm peak credible (power)": "Mechanism: rotation and gradient-norm change points, lag",

@@ -14,6 +14,7 @@
 // logistic in the coordinate on the analysis scale (log10 for log-spaced values, as
 // coordinateScale("auto") picks), midpoint at mid-span, width 15% of the span (REFERENCE_RISES).
 import {
+  constancyPower,
   fitLogistic,
   MIN_TRANSITION_POINTS,
   REFERENCE_RISES,
@@ -39,6 +40,9 @@ export interface FewDesign {
   questions: number;
   /** Answers per question, per seed, per coordinate. */
   answers: number;
+  /** Question spread: logit sd (default Q_SD) and its lasting share (default Q_RHO). */
+  qSd?: number;
+  qRho?: number;
 }
 
 export interface FewShape {
@@ -60,6 +64,11 @@ export const FEW_SHAPES: readonly FewShape[] = [
   {name: "flat 20%", p: () => 0.2, rise: null},
   ...REFERENCE_RISES.map(([a, b]) => rise(a, b)),
   {name: "rise-then-collapse 3%->25%->3%", p: (t) => 0.03 + 0.22 * Math.exp(-(((t - 0.5) / 0.2) ** 2)), rise: null},
+  {
+    name: "rise then late drop 3%->25% (by 30% of the span) ->3% at the last value",
+    p: (t) => 0.03 + 0.22 * sig((t - 0.3) / 0.08) * (1 - sig((t - 0.9) / 0.04)),
+    rise: null,
+  },
 ];
 
 const Q_SD = 1;
@@ -83,29 +92,41 @@ function positions(xs: readonly number[]): {x: number; t: number}[] {
 
 /** One seeded sweep: EM counts per coordinate, seeds' and questions' answers pooled. */
 export function simulateFew(rng: Rng, shape: FewShape, d: FewDesign): TransitionPoint[] {
-  const total = Math.sqrt(Q_SD ** 2 + (d.seeds > 1 ? SEED_SD ** 2 : 0));
-  const qLean = Array.from({length: d.questions}, () => Math.sqrt(Q_RHO) * Q_SD * randNormal(rng));
+  const qSd = d.qSd ?? Q_SD;
+  const qRho = d.qRho ?? Q_RHO;
+  const total = Math.sqrt(qSd ** 2 + (d.seeds > 1 ? SEED_SD ** 2 : 0));
+  const qLean = Array.from({length: d.questions}, () => Math.sqrt(qRho) * qSd * randNormal(rng));
   const sLean = Array.from({length: d.seeds}, () => (d.seeds > 1 ? Math.sqrt(SEED_RHO) * SEED_SD * randNormal(rng) : 0));
   const cut = logit(0.3);
   return positions(d.xs).map(({x, t}) => {
     const mu = solveMu(shape.p(t), total);
     let k = 0;
+    // The same answers per question (x seed), as the product's producers give them (TransitionPoint.cells).
+    const cells: [number, number, number, number][] = [];
     for (let s = 0; s < d.seeds; s++) {
       const sw = d.seeds > 1 ? Math.sqrt(1 - SEED_RHO) * SEED_SD * randNormal(rng) : 0;
       for (let q = 0; q < d.questions; q++) {
-        const eta = mu + qLean[q]! + sLean[s]! + sw + Math.sqrt(1 - Q_RHO) * Q_SD * randNormal(rng);
+        const eta = mu + qLean[q]! + sLean[s]! + sw + Math.sqrt(1 - qRho) * qSd * randNormal(rng);
+        let kq = 0;
         for (let j = 0; j < d.answers; j++) {
           let u = rng();
           while (u <= 0) u = rng();
-          if (100 * sig(cut - eta + Math.log(u / (1 - u))) < 30) k++;
+          if (100 * sig(cut - eta + Math.log(u / (1 - u))) < 30) kq++;
         }
+        k += kq;
+        cells.push([q, d.seeds > 1 ? s : -1, kq, d.answers]);
       }
     }
-    return {x, k, n: d.seeds * d.questions * d.answers};
+    return {x, k, n: d.seeds * d.questions * d.answers, cells};
   });
 }
 
-/** The product's test on a sweep (as transitionSensitivityColumns and analyzeOnScale call it), and the earlier rule's. */
+/**
+ * The product's test on a sweep (as analyzeOnScale calls it, with the per-question cells), the
+ * earlier rule's (the same points without cells: below 7 values the trend test on pooled counts,
+ * its dispersion the line's scatter), and the power the product states for REFERENCE_RISES in
+ * this sweep's design (constancyPower with the sweep's own test and dispersion, whatever its verdict).
+ */
 function tests(points: TransitionPoint[]) {
   const sc = coordinateScale(
     points.map((p) => p.x),
@@ -114,7 +135,13 @@ function tests(points: TransitionPoint[]) {
   const {points: fp} = pointsOnScale(points, sc);
   const m = new Set(fp.filter((p) => p.n > 0).map((p) => p.x)).size;
   const fit = m >= MIN_TRANSITION_POINTS ? fitLogistic(fp, {profile: false}) : null;
-  return {now: testTransition(fp, fit, {detectable: true}), before: testTransition(fp, fit, {trendBelow: 0})};
+  const pooled = fp.map(({x, k, n}) => ({x, k, n}));
+  const now = testTransition(fp, fit, {detectable: true});
+  const test = now.constant_test;
+  const phi = now.dispersion ? now.dispersion.phi : (fit?.dispersion ?? 1);
+  const df = now.dispersion && test === "clustered" ? now.dispersion.df : null;
+  const stated = test === null || test === "homogeneity" ? null : REFERENCE_RISES.map(([a, b]) => constancyPower(fp, test, phi, a, b, 0.05, df));
+  return {now, before: testTransition(pooled, fit, {}), stated};
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -128,33 +155,62 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
   let now = 0;
   let before = 0;
   let nonMono = 0;
+  let beforeMono = 0;
+  let curved = 0;
+  let unresolved = 0;
+  let clustered = 0;
+  const said: number[][] = REFERENCE_RISES.map(() => []);
   const stated: number[][] = REFERENCE_RISES.map(() => []);
   for (let r = 0; r < reps; r++) {
     const t = tests(simulateFew(rng, shape, d));
     if (t.now.p_constant !== null && t.now.p_constant < 0.05) now++;
     if (t.before.p_constant !== null && t.before.p_constant < 0.05) before++;
     if (t.now.verdict === "non_monotone") nonMono++;
-    t.now.detectable?.forEach((x, i) => stated[i]!.push(x.power));
+    if (t.before.verdict === "non_monotone") beforeMono++;
+    if (t.now.curved) curved++;
+    if (t.before.misfit_unresolved && !(t.before.p_constant !== null && t.before.p_constant < 0.05)) unresolved++;
+    if (t.now.constant_test === "clustered") clustered++;
+    t.now.detectable?.forEach((x, i) => said[i]!.push(x.power));
+    t.stated?.forEach((v, i) => v !== null && stated[i]!.push(v));
   }
-  const regime = `${shape.name}; ${d.label}, ${d.seeds > 1 ? `${d.seeds} seeds (logit sd ${SEED_SD}, ${100 * SEED_RHO}% lasting) x ` : "one run, "}${d.questions} questions x ${d.answers}, logit sd ${Q_SD} (${100 * Q_RHO}% lasting), float judge`;
-  const prev = `earlier rule (logistic LR, quasi-F(3, m - 4); m < 5: homogeneity chi-square): ${pct(before / reps)}`;
-  if (shape.name.startsWith("rise-then-collapse"))
+  const qSd = d.qSd ?? Q_SD;
+  const qRho = d.qRho ?? Q_RHO;
+  const regime = `${shape.name}; ${d.label}, ${d.seeds > 1 ? `${d.seeds} seeds (logit sd ${SEED_SD}, ${100 * SEED_RHO}% lasting) x ` : "one run, "}${d.questions} questions x ${d.answers}, logit sd ${qSd} (${100 * qRho}% lasting), float judge`;
+  const low = d.xs.length < 7;
+  const prev = low
+    ? `earlier rule (pooled counts, no per-question cells: trend test, quasi-F(1, m - 2), dispersion from the line's scatter): ${pct(before / reps)}`
+    : "test: the logistic's LR (7+ values, unchanged)";
+  const mean = (a: number[]) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN);
+  const ran = low ? `; the clustered test ran on ${clustered} of ${reps} sweeps` : "";
+  if (shape.rise === null && !shape.name.startsWith("flat")) {
+    const label = shape.name.startsWith("rise-then-collapse") ? "rise-then-collapse" : "a late drop";
     return [
       rowFromHits(
         NAME,
-        "non_monotone on rise-then-collapse (power)",
+        `non_monotone on ${label} (power)`,
         regime,
         "power",
         null,
         nonMono,
         reps,
         false,
-        `p_constant < 0.05 on it: ${pct(now / reps)}`,
+        `p_constant < 0.05 on it: ${pct(now / reps)}${low ? `; earlier rule's non_monotone: ${pct(beforeMono / reps)}` : ""}`,
+      ),
+      rowFromHits(
+        NAME,
+        `p_constant < 0.05 on ${label} (power)`,
+        regime,
+        "power",
+        null,
+        now,
+        reps,
+        false,
+        `${prev}; the line's lack of fit found (curved): ${pct(curved / reps)}${low ? `; the earlier rule's 'whether the rate changes is unknown' beside no evidence: ${pct(unresolved / reps)}` : ""}${ran}`,
       ),
     ];
+  }
   if (shape.rise === null) {
-    const mean = (a: number[]) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN);
-    const said = REFERENCE_RISES.map(([a, b], i) => `${100 * a}%->${100 * b}% ${pct(mean(stated[i]!))}`).join(", ");
+    const beside = REFERENCE_RISES.map(([a, b], i) => `${100 * a}%->${100 * b}% ${pct(mean(said[i]!))}`).join(", ");
     return [
       rowFromHits(
         NAME,
@@ -165,12 +221,30 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         now,
         reps,
         false,
-        `${prev}; power stated beside 'no evidence' (mean over ${stated[0]!.length} sweeps): ${said}`,
+        `${prev}; power stated beside 'no evidence' (mean over ${said[0]!.length} sweeps): ${beside}; curved: ${pct(curved / reps)}${ran}`,
       ),
-      rowFromHits(NAME, "non_monotone on a flat series", regime, "error_rate", 0.05, nonMono, reps, false),
+      rowFromHits(
+        NAME,
+        "non_monotone on a flat series",
+        regime,
+        "error_rate",
+        0.05,
+        nonMono,
+        reps,
+        false,
+        low ? `earlier rule: ${pct(beforeMono / reps)}` : undefined,
+      ),
     ];
   }
-  return [rowFromHits(NAME, "p_constant < 0.05 on a rise (power)", regime, "power", null, now, reps, false, prev)];
+  // The power the product states in these sweeps' designs for this very rise, beside the power measured here.
+  const i = REFERENCE_RISES.findIndex(([a, b]) => a === shape.rise![0] && b === shape.rise![1]);
+  const st = i >= 0 ? stated[i]! : [];
+  const sorted = st.slice().sort((a, b) => a - b);
+  const q = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
+  const statedNote = st.length
+    ? `; power the product states in these designs (constancyPower): mean ${pct(mean(st))}, 10-90% of sweeps ${pct(q(0.1))}-${pct(q(0.9))}`
+    : "";
+  return [rowFromHits(NAME, "p_constant < 0.05 on a rise (power)", regime, "power", null, now, reps, false, `${prev}${statedNote}${ran}`)];
 }
 
 const DESIGNS: FewDesign[] = [
@@ -180,6 +254,13 @@ const DESIGNS: FewDesign[] = [
   {label: "6 adapter scales 0.125-4 (log-spaced)", xs: [0.125, 0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17},
   {label: "5 uneven steps 0, 100, 300, 400, 1000", xs: [0, 100, 300, 400, 1000], seeds: 1, questions: 8, answers: 50},
   {label: "6 uneven steps 0, 50, 100, 300, 600, 1000", xs: [0, 50, 100, 300, 600, 1000], seeds: 3, questions: 8, answers: 17},
+  // Strong question heterogeneity (logit sd 2), mostly lasting or mostly coordinate-to-coordinate.
+  {label: "5 adapter scales 0.25-4 (log-spaced)", xs: [0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50, qSd: 2, qRho: 0.8},
+  {label: "5 adapter scales 0.25-4 (log-spaced)", xs: [0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50, qSd: 2, qRho: 0.2},
+  {label: "4 adapter scales 0.5-4 (log-spaced)", xs: [0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17, qSd: 2, qRho: 0.5},
+  // 7+ values: the logistic's test, and the power stated beside its 'no evidence'.
+  {label: "7 adapter scales 0.0625-4 (log-spaced)", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50},
+  {label: "9 uneven steps 0-1000", xs: [0, 50, 100, 200, 300, 400, 600, 800, 1000], seeds: 3, questions: 8, answers: 17},
 ];
 
 export const section = regimeSection<FewRegime>(NAME, 0x7e4d5, (r, reps, rng) => fewRows(r, reps, rng), {

@@ -143,12 +143,22 @@ export interface TransitionJson {
   p_constant: number | null;
   /** p-value of a smooth two-parameter trend (logit-linear or linear) against the logistic; null without a fit. */
   p_linear: number | null;
-  /** The test behind p_constant: "trend" below 7 points, "logistic_lr" from 7, "homogeneity" at 2 (testTransition). */
+  /** The test behind p_constant: "clustered" (per-question counts) or "trend" below 7 points, "logistic_lr" from 7, "homogeneity" at 2 (testTransition). */
   constant_test: string | null;
   /** Beside "no evidence against a constant rate": that test's power against reference rises in this design (constancyPower); else null. */
   detectable: {from: number; to: number; power: number}[] | null;
-  /** With the trend test: binomial lack of fit of its straight line (TransitionTest.misfit_p); else null. */
+  /** Below 7 points: lack of fit of the straight trend (TransitionTest.misfit_p); else null. */
   misfit_p: number | null;
+  /** TransitionTest.misfit_unresolved: the rates leave the line, and without per-question counts whether the rate changes is unknown. */
+  misfit_unresolved: boolean;
+  /** TransitionTest.curved: with the clustered test, the rate changes other than along a straight trend. */
+  curved: boolean;
+  /** TransitionTest.p_trend (clustered test: the straight trend alone); else null. */
+  p_trend: number | null;
+  /** TransitionTest.changes: p_constant below the test's alpha. */
+  changes: boolean | null;
+  /** TransitionTest.dispersion: where p_constant's dispersion came from below 7 points (questions, seeds or the line). */
+  test_dispersion: {from: "questions" | "seeds" | "line"; phi: number; df: number} | null;
   verdict: string;
   /** Coordinates left out of the fit (x <= 0 on a log scale). */
   excluded: number[];
@@ -195,6 +205,11 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
     constant_test: t.test.constant_test,
     detectable: t.test.detectable,
     misfit_p: t.test.misfit_p,
+    misfit_unresolved: t.test.misfit_unresolved,
+    curved: t.test.curved,
+    p_trend: t.test.p_trend,
+    changes: t.test.changes,
+    test_dispersion: t.test.dispersion,
     verdict: n.verdict,
     excluded: t.excluded,
     midpoint: n.midpoint,

@@ -3,7 +3,7 @@
 import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/index.ts";
 import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.ts";
 import {APPROXIMATE_MARK} from "../../src/lib/report-number.ts";
-import {detectableText} from "../../src/lib/em/transition-words.ts";
+import {curveText, detectableText} from "../../src/lib/em/transition-words.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -404,14 +404,19 @@ export function toTable(out: SummarizeOutput): string {
       t.change_point ? t.change_point.p_value.toFixed(3) : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend test, quasi-F(1, m-2), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend or its lack of fit (a rise and fall), quasi-F tests with the dispersion from the spread between questions or seeds within each value, Bonferroni over the two (without per-question counts the trend alone, quasi-F(1, m-2)), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
     // Beside "no evidence against a constant rate": what the test could have seen (the page's words).
     const seen = out.transitions
-      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: detectableText(t.detectable, t.constant_test, t.misfit_p)}))
+      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: detectableText({...t, dispersion: t.test_dispersion})}))
       .filter((x) => x.text !== "");
     if (seen.length) parts.push(`no evidence against a constant rate is not evidence of none:\n${seen.map((x) => `  ${x.label}: ${x.text}`).join("\n")}\n`);
+    // The clustered test's lack of fit (a rise and fall the straight trend misses): the page says it beside the verdict.
+    const bends = out.transitions
+      .map((t) => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", text: curveText({...t, dispersion: t.test_dispersion})}))
+      .filter((x) => x.text !== "");
+    if (bends.length) parts.push(`not along a straight trend:\n${bends.map((x) => `  ${x.label}: ${x.text}`).join("\n")}\n`);
     const notes = out.transitions
       .filter((t) => t.ci && t.ci_approximate)
       .map((t): ApproxNote => ({label: keys.map((b) => keyText(t.key[b])).join(" / ") || "all", interval: "midpoint", note: t.ci_approximate!}));

@@ -38,6 +38,9 @@ export interface GridJob {
   type: Int8Array;
   x: Float64Array;
   judge: Int32Array;
+  /** Question code per row (-1: none) and training seed code per row (-1: none): the cells' clusters below 7 values. */
+  question: Int32Array;
+  seed: Int32Array;
   judges: string[];
   /** Which judge's cells to return. */
   judgeName: string | null;
@@ -64,8 +67,8 @@ export function runFitJob(job: FitJob): FitResult<SeriesJob> | MidpointCell[] {
     });
     return results.map((result, index) => ({index, result})).filter((r) => !only || only.has(r.index));
   }
-  const cols = {length: job.x.length, aligned: job.aligned, coherent: job.coherent, type: job.type};
-  return transitionSensitivityColumns(cols, job.x, job.judge, job.judges, job.rule, {scale: job.scale, exclude: job.exclude})
+  const cols = {length: job.x.length, aligned: job.aligned, coherent: job.coherent, type: job.type, question: job.question};
+  return transitionSensitivityColumns(cols, job.x, job.judge, job.judges, job.rule, {scale: job.scale, exclude: job.exclude, seed: job.seed})
     .filter((c) => c.judge === job.judgeName)
     .map(midpointCellNumbers);
 }

@@ -4,6 +4,7 @@
 // threshold-grid jobs. Charts: ./transitions-charts.ts; tables: ./transitions-table.ts.
 import * as d3 from "d3";
 import type {TransitionPoint, TransitionResult} from "../lib/em/transition.js";
+import {pointsWithCells} from "../lib/em/transition-points.js";
 import {TRANSITION_DEFAULTS, type CoordinateScale} from "../lib/em/series.js";
 import {wilson} from "../lib/em/intervals.js";
 import {selectionScale, transitionNumbers as transitionNumbersOf, type SeriesTransition, type TransitionNumbers} from "../lib/em/view-transition.js";
@@ -75,7 +76,22 @@ export function seriesTallies(
   const perStep = d3.group(summarizeGroups(points, mask, rule, keyBy(points, [by, "step"]), {exclude, replicates: 0}), (g) => g.parts[0]!);
   const names = order.map((g) => partition.parts[g]![0]!);
   const groups = names.map((name) => (perStep.get(name) ?? []).sort((a, b) => Number(a.parts[1]!) - Number(b.parts[1]!)));
-  const series = groups.map((gs) => gs.map((g) => ({x: Number(g.parts[1]!), k: g.n_em, n: g.n_scored})));
+  // The points with their per-question (x training seed) cells, as transitionPoints makes them for
+  // `em summarize` (pointsWithCells); per seed only when the table has replicate ids (null: -1).
+  const seeded = points.dicts.replicate.length > 0;
+  const cellsOf = seeded
+    ? d3.group(summarizeGroups(points, mask, rule, keyBy(points, [by, "step", "replicate"]), {exclude, replicates: 0}), (g) => g.parts[0]!)
+    : perStep;
+  const seedCode = new Map<string, number>();
+  const seedOf = (label: string | undefined): number => {
+    if (!seeded || label === undefined || label === "") return -1;
+    let c = seedCode.get(label);
+    if (c === undefined) seedCode.set(label, (c = seedCode.size));
+    return c;
+  };
+  const series = names.map((name) =>
+    pointsWithCells((cellsOf.get(name) ?? []).map((g) => ({x: Number(g.parts[1]!), seed: seedOf(g.parts[2]), k: g.n_em, n: g.n_scored, qk: g.qk, qd: g.qd}))),
+  );
   return {names, groups, series, scale: selectionScale(xs, declared)};
 }
 
@@ -349,6 +365,9 @@ export function gridJob(
   const type = new Int8Array(m);
   const x = new Float64Array(m);
   const judgeCodes = new Int32Array(m);
+  // Question and training-seed codes: the cells the test reads below 7 values (pointsWithCells' clusters).
+  const question = new Int32Array(m);
+  const seed = new Int32Array(m);
   const srcType = cols.type;
   for (let i = 0, j = 0; i < points.n; ++i) {
     if (!mask[i]) continue;
@@ -357,6 +376,8 @@ export function gridJob(
     type[j] = srcType ? srcType[i]! : -1;
     x[j] = points.step[i]!;
     judgeCodes[j] = points.codes.judge[i]!;
+    question[j] = points.codes.question_id[i]!;
+    seed[j] = points.codes.replicate[i]!;
     j++;
   }
   return {
@@ -367,13 +388,15 @@ export function gridJob(
       type,
       x,
       judge: judgeCodes,
+      question,
+      seed,
       judges: points.dicts.judge,
       judgeName: judge,
       rule: {...rule},
       scale,
       exclude: [...exclude] as ResponseType[],
     },
-    transfer: [aligned.buffer, coherent.buffer, type.buffer, x.buffer, judgeCodes.buffer],
+    transfer: [aligned.buffer, coherent.buffer, type.buffer, x.buffer, judgeCodes.buffer, question.buffer, seed.buffer],
   };
 }
 

@@ -7,7 +7,7 @@ import {el, pct} from "./ui.js";
 import {cell, dataTable} from "./table.js";
 import type {ModelTransition} from "./transitions-controller.js";
 import {MIN_TRANSITION_POINTS} from "../lib/em/transition-min.js";
-import {detectableText} from "../lib/em/transition-words.js";
+import {curveText, detectableText} from "../lib/em/transition-words.js";
 
 /** The fewest coordinate values a fit takes (the fit code's own constant, from an import-free module). */
 export const MIN_FIT_POINTS = MIN_TRANSITION_POINTS;
@@ -27,8 +27,11 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
   const used = result.points.filter((p) => p.n > 0);
   // Beside "no evidence", what the same test could have seen in this design (constancyPower):
   // a miss reads as "not seen", never as "flat".
-  const seen = detectableText(test.detectable, test.constant_test, test.misfit_p);
+  const seen = detectableText(test);
   const can = seen ? `; ${seen}` : "";
+  // The clustered test found the rates leaving a straight trend (a rise and fall): said beside any verdict.
+  const curve = curveText(test);
+  const bends = curve ? `; ${curve}` : "";
   const p =
     test.p_constant === null
       ? ""
@@ -36,18 +39,18 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
   const pl = test.p_linear === null ? "?" : test.p_linear < 0.001 ? "< 0.001" : `= ${test.p_linear.toFixed(3)}`;
   const approx = result.fit?.approximate ? `; interval approximate: ${result.fit.approximate}` : "";
   const why: Record<TransitionVerdict, string> = {
-    credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}`,
+    credible: `credible transition${p}; a step, not a smooth trend (p ${pl})${approx}${bends}`,
     flat: `no credible transition: no evidence against a constant rate${p}${can}`,
-    smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)`,
-    outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)`,
-    non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured`,
+    smooth_trend: `no credible transition: the rate changes${p}, but a smooth trend explains it as well as a step (p ${pl} against a linear or logit-quadratic trend)${bends}`,
+    outside_range: `no credible transition: the rate changes${p}, but the fitted midpoint lies outside the observed values (a trend, not a located step)${bends}`,
+    non_monotone: `no credible transition: the rate rises and falls again (extreme at ${test.extreme ?? "?"}), drawn as measured${bends}`,
     too_few_points:
       result.points.length === 0
         ? "no coordinate: these answers have no value of the coordinate"
         : used.length === 0
           ? "no EM rate anywhere: no answer passes the coherent cut"
           : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}${
-              test.p_constant === null ? "" : test.p_constant < 0.05 ? `; the rate changes${p}` : `; no evidence against a constant rate${p}${can}`
+              test.p_constant === null ? "" : test.changes ? `; the rate changes${p}${bends}` : `; no evidence against a constant rate${p}${can}`
             }`,
   };
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};

@@ -6,6 +6,7 @@
 // counts find them (components/transitions-controller.ts seedFits), so its worker runs only for a
 // selection the build did not fit.
 import type {CoordinateScale} from "./em/series.js";
+import type {TransitionPoint} from "./em/transition-points.js";
 import type {SeriesTransition} from "./em/view-transition.js";
 import {firstPaintKey, type FirstPaintState} from "./site-first.js";
 
@@ -16,8 +17,11 @@ export interface StepsEntry {
   key: string;
   /** Series names in first-seen order of the masked rows (their fit seeds are their indices). */
   names: string[];
-  /** Per series, (x, k = EM answers, n = denominator) per coordinate value. */
-  series: {x: number; k: number; n: number}[][];
+  /**
+   * Per series, (x, k = EM answers, n = denominator) per coordinate value, with the per-question
+   * (x seed) cells the tests below 7 values read (TransitionPoint.cells: questions x seeds x values).
+   */
+  series: TransitionPoint[][];
   /** Every coordinate value of the selection (the fitting scale is chosen from them). */
   xs: number[];
   /** The fitting scale of `fits`: selectionScale(xs, the experiment's declared scale). */

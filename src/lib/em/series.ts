@@ -9,6 +9,7 @@ import {makeRng} from "./prng.js";
 import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
+import {cellsMatter, pointsWithCells, type TransitionCell} from "./transition-points.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -57,7 +58,8 @@ export function coordinateOf(row: Judged, coordinate: string): number | null {
 }
 
 /**
- * EM counts per coordinate value (sorted ascending) under `rule`. Rows without a numeric
+ * EM counts per coordinate value (sorted ascending) under `rule`, with their per-question (x
+ * training seed: the row's `replicate`) cells (pointsWithCells). Rows without a numeric
  * coordinate are not used; their number is returned as `skipped`.
  */
 export function transitionPoints(
@@ -68,8 +70,18 @@ export function transitionPoints(
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
   const xs = keep.map((r) => coordinateOf(r, coordinate) as number);
   const enc = encodeValues(xs);
-  const tallies = aggregateColumns(toColumns(keep, {precision: 64}), rule, {groups: enc.codes, nGroups: enc.values.length, exclude});
-  const points = enc.values.map((x, i) => ({x, k: tallies[i]!.n_em, n: tallies[i]!.n_scored})).sort((a, b) => a.x - b.x);
+  // Seeds: the row's replicate id (null: -1, as the page codes a null replicate).
+  const seedOf = (r: Judged): string | null => (typeof r.replicate === "string" ? r.replicate : null);
+  const seeds = encodeValues(keep.map((r) => seedOf(r) ?? ""));
+  const nS = seeds.values.length;
+  const groups = Int32Array.from(enc.codes, (c, i) => c * nS + seeds.codes[i]!);
+  const tallies = aggregateColumns(toColumns(keep, {precision: 64}), rule, {groups, nGroups: enc.values.length * nS, exclude});
+  const points = pointsWithCells(
+    tallies.map((t, g) => {
+      const s = g % nS;
+      return {x: enc.values[Math.floor(g / nS)]!, seed: seeds.values[s] === "" ? -1 : s, k: t.n_em, n: t.n_scored, qk: t.qk, qd: t.qd};
+    }),
+  );
   return {points, skipped: rows.length - keep.length};
 }
 
@@ -265,14 +277,32 @@ export function transitionSensitivity(
 ): SensitivityCell[] {
   const keep = rows.filter((r) => coordinateOf(r, coordinate) !== null);
   const judges = encodeValues(keep.map((r) => String(r.judge)));
+  // Training seeds as transitionPoints codes them (null: -1).
+  const seeds = encodeValues(keep.map((r) => (typeof r.replicate === "string" ? r.replicate : "")));
   return transitionSensitivityColumns(
     toColumns(keep, {precision: 64}),
     Float64Array.from(keep, (r) => coordinateOf(r, coordinate) as number),
     judges.codes,
     judges.values,
     rule,
-    options,
+    {...options, seed: Int32Array.from(seeds.codes, (c) => (seeds.values[c] === "" ? -1 : c))},
   );
+}
+
+/**
+ * The clusters of transitionSensitivityColumns' cells (clusterTrend's): training seeds when the
+ * rows carry two or more seed codes (-1, no seed, is one), else questions; null without question
+ * codes. Codes 0..count-1 per row, and whether they are seeds.
+ */
+function gridClusters(cols: EmColumns, seed: ArrayLike<number> | undefined, rowMask: Uint8Array): {codes: Int32Array; count: number; seeds: boolean} | null {
+  const seedCodes = new Map<number, number>();
+  if (seed) for (let i = 0; i < cols.length; i++) if (rowMask[i] && !seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
+  if (seed && seedCodes.size >= 2)
+    return {codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0), count: seedCodes.size, seeds: true};
+  if (!cols.question) return null;
+  let count = 0;
+  for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;
+  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false};
 }
 
 /**
@@ -293,7 +323,12 @@ export function transitionSensitivityColumns(
     exclude = [],
     profile = false,
     mask,
-  }: SensitivityOptions & {mask?: Uint8Array} = {},
+    seed,
+  }: SensitivityOptions & {
+    mask?: Uint8Array;
+    /** Training seed code per row (-1: none): with question codes in `cols`, the cells' clusters below TREND_TEST_BELOW values. */
+    seed?: ArrayLike<number>;
+  } = {},
 ): SensitivityCell[] {
   const index = new Map<number, number>();
   const xs: number[] = [];
@@ -309,17 +344,34 @@ export function transitionSensitivityColumns(
   }
   const nX = xs.length;
   const sc = coordinateScale(xs, scale);
+  // Below TREND_TEST_BELOW values (cellsMatter) the test reads per-question (or per-seed) cells, as
+  // the series' own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
+  // judges x values x clusters (166 kB each), never with the rows.
+  const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask) : null;
+  const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
-  for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? judge[i]! * nX + xCode[i]! : 0;
-  const surfaces = buildSurfaces(cols, {groups, nGroups: judges.length * nX, exclude, mask: rowMask});
+  for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;
+  const surfaces = buildSurfaces(cols, {groups, nGroups: judges.length * nX * nC, exclude, mask: rowMask});
   const back = (v: number | null): number | null => (v === null ? null : sc === "log" ? 10 ** v : v);
   const out: SensitivityCell[] = [];
   judges.forEach((name, j) => {
     for (const a of alignedCuts) {
       for (const c of coherentCuts) {
-        const points = xs.map((xv, xi) => {
-          const cell = surfaces[j * nX + xi]!.cell(a, c, rule);
-          return {x: xv, k: cell.em, n: cell.denominator};
+        const points = xs.map((xv, xi): TransitionPoint => {
+          if (!clusters) {
+            const cell = surfaces[j * nX + xi]!.cell(a, c, rule);
+            return {x: xv, k: cell.em, n: cell.denominator};
+          }
+          let k = 0;
+          let n = 0;
+          const cells: TransitionCell[] = [];
+          for (let ci = 0; ci < nC; ci++) {
+            const cell = surfaces[(j * nX + xi) * nC + ci]!.cell(a, c, rule);
+            k += cell.em;
+            n += cell.denominator;
+            if (cell.denominator > 0) cells.push(clusters.seeds ? [0, ci, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
+          }
+          return {x: xv, k, n, cells};
         });
         const {points: fp} = pointsOnScale(points, sc);
         const usable = new Set(fp.filter((p) => p.n > 0).map((p) => p.x)).size;

@@ -2,11 +2,24 @@
 // fit (transition-fit.ts) and the tests (transition-test.ts) share: coordinates scaled to [0, 1],
 // usable points sorted, the Pearson statistic of fitted rates. Pure.
 
-/** One coordinate value: k EM answers out of n in the denominator. */
+/**
+ * One cell of a coordinate's answers: [question code, seed code (-1: no training seed), k EM
+ * answers, n in the denominator]. Codes are any integers consistent across a series' coordinates
+ * (a question or seed keeps its code at every coordinate); only the grouping matters.
+ */
+export type TransitionCell = readonly [q: number, seed: number, k: number, n: number];
+
+/**
+ * One coordinate value: k EM answers out of n in the denominator; `cells`, when the producer has
+ * them, the same answers per question (x training seed), summing to k and n (cells with n = 0 may
+ * be left out). With cells the tests below 7 coordinates take their dispersion from the spread
+ * between questions (or seeds) within coordinates (clusterTrend in transition-test.ts).
+ */
 export interface TransitionPoint {
   x: number;
   k: number;
   n: number;
+  cells?: readonly TransitionCell[];
 }
 
 /**
@@ -15,6 +28,19 @@ export interface TransitionPoint {
  * (Wedderburn 1974; Papke & Wooldridge 1996); k need not be an integer.
  */
 export type TransitionFamily = "binomial" | "fractional";
+
+/** Below this many usable coordinates the tests read per-question cells (see TREND_TEST_BELOW in transition-test.ts, which documents it). */
+export const TREND_TEST_BELOW = 7;
+
+/**
+ * Whether a series' per-question cells can matter: fewer than TREND_TEST_BELOW coordinates with
+ * answers (`xs`) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
+ * more). From 7 positive values on, every test is the logistic's and the cells are dropped (they
+ * would only grow steps.json and the worker's messages).
+ */
+export function cellsMatter(xs: readonly number[]): boolean {
+  return new Set(xs.filter((x) => x > 0)).size < TREND_TEST_BELOW;
+}
 
 export const sig = (t: number): number => 1 / (1 + Math.exp(-t));
 export const logit = (p: number): number => Math.log(p / (1 - p));
@@ -56,4 +82,36 @@ export function pearson(s: Scaled, p: (i: number) => number): number {
     x2 += (s.k[i]! - s.n[i]! * q) ** 2 / (s.n[i]! * q * (1 - q));
   }
   return x2;
+}
+
+/** One tally of a coordinate's answers (all of them, or one training seed's): pooled and per question. */
+export interface CoordinateTally {
+  x: number;
+  /** Seed code (-1: none); any integers consistent across the series. */
+  seed: number;
+  k: number;
+  n: number;
+  /** EM answers and denominator per question code (same length; the codes consistent across the series). */
+  qk: ArrayLike<number>;
+  qd: ArrayLike<number>;
+}
+
+/**
+ * A series' points with their per-question (x seed) cells, from tallies per coordinate (and seed):
+ * the one way every producer (`em summarize --transition`'s transitionPoints, the page's and the
+ * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
+ * are left out; from 7 positive coordinates on (cellsMatter) none are kept. Sorted by x. Size:
+ * questions x seeds x coordinates, never rows.
+ */
+export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
+  const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();
+  for (const t of tallies) {
+    let p = byX.get(t.x);
+    if (!p) byX.set(t.x, (p = {x: t.x, k: 0, n: 0, cells: []}));
+    p.k += t.k;
+    p.n += t.n;
+    for (let q = 0; q < t.qd.length; q++) if (t.qd[q]! > 0) p.cells.push([q, t.seed, t.qk[q]!, t.qd[q]!]);
+  }
+  const points = [...byX.values()].sort((a, b) => a.x - b.x);
+  return cellsMatter(points.filter((p) => p.n > 0).map((p) => p.x)) ? points : points.map(({x, k, n}) => ({x, k, n}));
 }

@@ -8,7 +8,8 @@ import {newcombeDiff, normalQuantile} from "./intervals.js";
 import {nelderMead} from "./optimize.js";
 import type {LogisticFit} from "./transition-fit.js";
 import {fitLogistic} from "./transition-fit.js";
-import {logit, pearson, scale, sig, usablePoints, EPS, type Scaled, type TransitionPoint} from "./transition-points.js";
+import {logit, pearson, scale, sig, usablePoints, EPS, TREND_TEST_BELOW, type Scaled, type TransitionPoint} from "./transition-points.js";
+import {clusterTrend, type ClusterTrend} from "./transition-cluster.js";
 
 /**
  * What a series supports:
@@ -36,10 +37,24 @@ import {MIN_TRANSITION_POINTS} from "./transition-min.js";
  * sweeps, the 1-df trend test on m - 2 residual df in 87-89%, both at most 5% wrong on flat ones
  * (docs/validity.md, transitions-few).
  */
-export const TREND_TEST_BELOW = 7;
+export {TREND_TEST_BELOW} from "./transition-points.js";
 
-/** Which test produced p_constant. */
-export type ConstantTest = "logistic_lr" | "trend" | "homogeneity";
+/**
+ * Which test produced p_constant: "clustered" (clusterTrend: trend or lack of fit, dispersion from
+ * the spread between questions or seeds within coordinates; below TREND_TEST_BELOW when every
+ * point carries per-question cells), "trend" (the same range without cells), "logistic_lr" (7+),
+ * "homogeneity" (2 points).
+ */
+export type ConstantTest = "logistic_lr" | "trend" | "clustered" | "homogeneity";
+
+/** Where the dispersion of p_constant (and of the monotonicity test) came from. */
+export interface TransitionDispersion {
+  /** "questions" / "seeds": the spread between them within coordinates (clusterTrend); "line": the rates' scatter about the trend line. */
+  from: "questions" | "seeds" | "line";
+  /** "line": the trend's phi; "questions" / "seeds": the pooled rates' design effect (ClusterTrend.design_effect). */
+  phi: number;
+  df: number;
+}
 
 /** What the constancy test can detect in this design: a reference rise and its power. */
 export interface DetectablePower {
@@ -75,16 +90,38 @@ export interface TransitionTest {
    */
   detectable: DetectablePower[] | null;
   /**
-   * With the trend test (constant_test "trend"): TrendTest.misfit_p, the binomial lack of fit of the
-   * straight trend. Below alpha, "no evidence against a constant rate" is said beside it: the spread
-   * that hid any change may be a rise and fall the line misses (review of the trend test: a
-   * 1%-40%-42%-1% series at 1,000 answers each gave p_constant 0.99). Null otherwise.
+   * How far the rates leave a straight trend. With constant_test "clustered": ClusterTrend.p_misfit,
+   * the lack of fit of the line against the spread between questions (or seeds), F(m - 2, df).
+   * With "trend": TrendTest.misfit_p, the binomial lack of fit, which cannot tell a rise and fall
+   * from question spread (see misfit_unresolved). Null otherwise.
    */
   misfit_p: number | null;
   /**
+   * True when the rates scatter about the line beyond binomial noise (misfit_p < alpha) and the
+   * points carry no per-question counts to tell a rise and fall from question spread: whether
+   * the rate changes is then unknown (review of the trend test: a 1%-40%-42%-1% series at 1,000
+   * answers each gave p_constant 0.99 without cells).
+   */
+  misfit_unresolved: boolean;
+  /**
+   * With constant_test "clustered": the lack of fit is below alpha / 2 (its share of the
+   * Bonferroni split), so the rate changes other than along a straight trend (a rise and fall, a
+   * curve). False otherwise.
+   */
+  curved: boolean;
+  /** With "clustered": p of the straight trend alone (ClusterTrend.p_trend); else null. */
+  p_trend: number | null;
+  /** p_constant < alpha (the alpha testTransition was called with); null without p_constant. */
+  changes: boolean | null;
+  /** The dispersion behind p_constant below TREND_TEST_BELOW (null from 7 points and on mean scores' logistic path). */
+  dispersion: TransitionDispersion | null;
+  /**
    * p-value of "the rate is constant along the coordinate". Below TREND_TEST_BELOW (7) points, at
-   * 3 or more: the trend test (trendTest: a straight line in the logit against a constant, LR on
-   * 1 df, quasi-F(1, m - 2) with the line's Pearson dispersion, at least 1 on counts). With >= 7 points: likelihood-ratio
+   * 3 or more: with per-question cells the clustered test (clusterTrend: a trend or the line's
+   * lack of fit, quasi-F with the spread between questions or seeds within coordinates,
+   * Bonferroni over the two); without, the trend test (trendTest: a straight line in the logit
+   * against a constant, LR on 1 df, quasi-F(1, m - 2) with the line's Pearson dispersion, at
+   * least 1 on counts). With >= 7 points: likelihood-ratio
    * test of the logistic against the constant rate, LR = 2 (l_logistic - l_constant) on 3 df; when
    * the logistic's Pearson dispersion phi exceeds 1 (correlated answers to one question), the
    * quasi-likelihood F test F = (LR / 3) / phi on (3, m - 4) df (McCullagh & Nelder 1989, sec. 4.5).
@@ -231,17 +268,22 @@ function bumpFit(s: Scaled): (z: number) => number {
 /**
  * Dispersion for the monotonicity test. From TREND_TEST_BELOW (7) points, estimated without
  * assuming monotonicity: the smaller Pearson X^2 / (m - 4) of a logistic (when given) and of a
- * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points (a bump
- * or a logistic leaves at most 2 df) the trend test's phi, X^2 / (m - 2) of a straight line in
- * the logit: a hump inflates it (the test then finds fewer humps, never more), and binomial
- * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
- * point sweeps non-monotone in a 40-sweep probe per design; 0% of 300 now (docs/validity.md,
+ * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points, with
+ * per-question cells (`clustered`, clusterTrend): the largest coordinate's design effect from the
+ * spread between questions (or seeds) within coordinates, which a hump does not inflate. Without
+ * cells, the trend test's phi, X^2 / (m - 2) of a straight line in the logit: a hump inflates it
+ * (the test then finds fewer humps, never more: none of 300 seeded 3% -> 25% -> 3% sweeps), and
+ * binomial variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered
+ * 4-6 point sweeps non-monotone in a 40-sweep probe per design (docs/validity.md,
  * transitions-few). At least 1 (counts); 1 below 3 points.
  */
-export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null): number {
+export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null, clustered: ClusterTrend | null = null): number {
   const pts = usablePoints(points);
   const m = pts.length;
   if (m < 3) return 1;
+  // With per-question cells: the spread between questions (or seeds) within coordinates, which a
+  // rise and fall does not inflate (clusterTrend).
+  if (m < TREND_TEST_BELOW && clustered) return clustered.design_effect_max;
   if (m < TREND_TEST_BELOW) return Math.max(1, trendTest(pts)?.phi ?? 1);
   const s = scale(pts);
   const bump = bumpFit(s);
@@ -373,11 +415,37 @@ function expectedRise(pts: readonly TransitionPoint[], from: number, to: number)
  * Self, Mauritsen & Ohara 1992). Checked against simulated power in docs/validity.md,
  * transitions-few.
  */
-export function constancyPower(points: readonly TransitionPoint[], test: ConstantTest, phi: number, from: number, to: number, alpha = 0.05): number | null {
+export function constancyPower(
+  points: readonly TransitionPoint[],
+  test: ConstantTest,
+  phi: number,
+  from: number,
+  to: number,
+  alpha = 0.05,
+  df: number | null = null,
+): number | null {
   const pts = usablePoints(points);
   const m = new Set(pts.map((p) => p.x)).size;
   if (m !== pts.length) return null;
   const e = expectedRise(pts, from, to);
+  if (test === "clustered") {
+    // clusterTrend's two F tests at alpha / 2 each, on (1, df) and (m - 2, df): noncentralities
+    // from the rise's expected pooled counts, the line's LR against a constant and the saturated
+    // model's LR against the line, over phi (expected-likelihood-ratio approximation); the two
+    // treated as independent (orthogonal contrasts; they share phi's estimate).
+    if (m < 3 || df === null || !(df >= 1)) return null;
+    const s = scale(e);
+    const line = trendFit(s, 1, "logit");
+    // phi: ClusterTrend.design_effect (below 1 when lasting question spread leaves the test).
+    const d = Math.max(0.05, phi);
+    const lrT = Math.max(0, 2 * (line.loglik - constantLogLik(e)));
+    let sat = 0;
+    for (const p of e) sat += (p.k > 0 ? p.k * Math.log(p.k / p.n) : 0) + (p.n - p.k > 0 ? (p.n - p.k) * Math.log(1 - p.k / p.n) : 0);
+    const lrL = Math.max(0, 2 * (sat - line.loglik));
+    const pT = noncentralTail(fQuantile(1 - alpha / 2, 1, df), lrT / d, 1, df);
+    const pL = noncentralTail(fQuantile(1 - alpha / 2, m - 2, df), lrL / d, m - 2, df);
+    return 1 - (1 - pT) * (1 - pL);
+  }
   if (test === "trend") {
     if (m < 3) return null;
     const s = scale(e);
@@ -425,11 +493,18 @@ function chisquareQuantile(q: number, df: number): number {
 }
 
 /** Power against REFERENCE_RISES beside a "no evidence" verdict (null when p_constant < alpha or not computable). */
-function detectableOf(pts: readonly TransitionPoint[], test: ConstantTest | null, p: number | null, phi: number, alpha: number): DetectablePower[] | null {
+function detectableOf(
+  pts: readonly TransitionPoint[],
+  test: ConstantTest | null,
+  p: number | null,
+  phi: number,
+  alpha: number,
+  df: number | null = null,
+): DetectablePower[] | null {
   if (test === null || test === "homogeneity" || p === null || p < alpha) return null;
   const out: DetectablePower[] = [];
   for (const [from, to] of REFERENCE_RISES) {
-    const power = constancyPower(pts, test, phi, from, to, alpha);
+    const power = constancyPower(pts, test, phi, from, to, alpha, df);
     if (power === null) return null;
     out.push({from, to, power});
   }
@@ -464,20 +539,42 @@ export function testTransition(
   const pts = usablePoints(points);
   const m = new Set(pts.map((p) => p.x)).size;
   const fractional = fit?.family === "fractional";
-  const mphi = fractional ? 1 : monotoneDispersion(pts, fit);
+  const few = m >= 3 && m < trendBelow;
+  // Below TREND_TEST_BELOW with per-question cells: the clustered test (trend or lack of fit, the
+  // dispersion from the spread between questions or seeds within coordinates); without: the trend test.
+  const clustered = few && !fractional ? clusterTrend(pts) : null;
+  const mphi = fractional ? 1 : monotoneDispersion(pts, fit, clustered);
   // A monotonicity test on means needs the score spread, which the means do not carry: off.
   const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphi);
-  const trend = m >= 3 && m < trendBelow ? trendTest(pts, {fractional}) : null;
+  const trend = few && !clustered ? trendTest(pts, {fractional}) : null;
+  const lowTest: ConstantTest | null = clustered ? "clustered" : trend ? "trend" : null;
+  const lowP = clustered ? clustered.p : trend ? trend.p : null;
+  const misfitP = clustered ? clustered.p_misfit : (trend?.misfit_p ?? null);
+  const dispersion: TransitionDispersion | null = clustered
+    ? {from: clustered.level, phi: clustered.design_effect, df: clustered.df}
+    : trend
+      ? {from: "line", phi: trend.phi, df: trend.df}
+      : null;
+  const lowPhi = dispersion?.phi ?? 1;
+  const lowDf = clustered ? clustered.df : null;
+  const shared = {
+    misfit_p: misfitP,
+    misfit_unresolved: !clustered && misfitP !== null && misfitP < alpha,
+    curved: clustered !== null && clustered.p_misfit < alpha / 2,
+    p_trend: clustered ? clustered.p_trend : null,
+    dispersion,
+  };
   if (m < MIN_TRANSITION_POINTS || !fit) {
-    const test: ConstantTest | null = fractional ? null : trend ? "trend" : m >= 2 ? "homogeneity" : null;
-    const pc = fractional ? null : trend ? trend.p : homogeneityP(pts);
+    const test: ConstantTest | null = fractional ? null : (lowTest ?? (m >= 2 ? "homogeneity" : null));
+    const pc = fractional ? null : lowTest ? lowP : homogeneityP(pts);
     return {
       verdict: extreme !== null ? "non_monotone" : "too_few_points",
       credible: false,
       constant_test: pc === null ? null : test,
       // Only beside a 'no evidence' verdict, as from 5 points (not beside non_monotone).
-      detectable: fractional || !withPower || extreme !== null ? null : detectableOf(pts, test, pc, trend?.phi ?? 1, alpha),
-      misfit_p: trend?.misfit_p ?? null,
+      detectable: fractional || !withPower || extreme !== null ? null : detectableOf(pts, test, pc, lowPhi, alpha, lowDf),
+      ...shared,
+      changes: pc === null ? null : pc < alpha,
       p_constant: pc,
       p_linear: null,
       lr: null,
@@ -492,9 +589,9 @@ export function testTransition(
   const disp = fit.dispersion ?? 1;
   const phi = fractional ? Math.max(disp, 1e-12) : disp;
   const f = (x: number, df: number) => (fractional ? (x > 0 ? 1 - fCdf(x / df / phi, df, m - 4) : 1) : lrP(x, df, phi, m - 4));
-  // Below TREND_TEST_BELOW coordinates the 1-df trend test decides "constant" (see there).
-  const p = trend ? trend.p : f(lr, 3);
-  const constantTest: ConstantTest = trend ? "trend" : "logistic_lr";
+  // Below TREND_TEST_BELOW coordinates the clustered test or the 1-df trend test decides "constant" (see there).
+  const p = lowP !== null ? lowP : f(lr, 3);
+  const constantTest: ConstantTest = lowTest ?? "logistic_lr";
   // The best smooth trend: a straight line in the rate (2 parameters) or in its logit (2). A mean
   // score bends more smoothly than either, so there the logit trend is a quadratic (3; it has no
   // inflection, so it cannot imitate a located step). For rates the quadratic is not used: a rise
@@ -512,13 +609,14 @@ export function testTransition(
   else if (!inside) verdict = "outside_range";
   else if (!(pLinear < alpha)) verdict = "smooth_trend";
   else verdict = "credible";
-  const detectable = fractional || !withPower || verdict !== "flat" ? null : detectableOf(pts, constantTest, p, trend ? trend.phi : disp, alpha);
+  const detectable = fractional || !withPower || verdict !== "flat" ? null : detectableOf(pts, constantTest, p, lowTest ? lowPhi : disp, alpha, lowDf);
   return {
     verdict,
     credible: verdict === "credible",
     constant_test: constantTest,
     detectable,
-    misfit_p: trend?.misfit_p ?? null,
+    ...shared,
+    changes: p < alpha,
     p_constant: p,
     p_linear: pLinear,
     lr,

@@ -18,6 +18,7 @@ import type {TransitionPoint} from "./transition-points.js";
 import {MIN_TRANSITION_POINTS, testTransition, type TransitionTest} from "./transition-test.js";
 
 export type {TransitionPoint} from "./transition-points.js";
+export * from "./transition-cluster.js";
 export * from "./transition-fit.js";
 export * from "./transition-change.js";
 export * from "./transition-test.js";
@@ -66,6 +67,11 @@ export function meanScoreTransition(
         constant_test: null,
         detectable: null,
         misfit_p: null,
+        misfit_unresolved: false,
+        curved: false,
+        p_trend: null,
+        changes: null,
+        dispersion: null,
         p_constant: null,
         p_linear: null,
         lr: null,

@@ -24,6 +24,9 @@ import {
 import {runFitJob} from "../../../src/components/transitions-compute.ts";
 import {cachedFit, fitEngine, peekFit, poolSize, runOffThread} from "../../../src/components/transitions-fits.ts";
 import {seriesTransitions} from "../../../src/lib/em/view-transition.ts";
+import {transitionPoints} from "../../../src/lib/em/series.ts";
+import {clusterTrend} from "../../../src/lib/em/transition-cluster.ts";
+import {joinJudged} from "../../../src/lib/em/judged.ts";
 import {ROOT} from "../../../loaders/paths.ts";
 
 const dataset = await loadDataset({files: [join(ROOT, "data/experiments/demo.yaml")], quiet: true});
@@ -136,4 +139,34 @@ test("cachedFit: one computation per key; a failure is forgotten and retried", a
   await assert.rejects(cachedFit("test:b", failing));
   assert.equal(failures, 2, "retried after the failure");
   assert.equal(peekFit("test:b"), undefined);
+});
+
+test("the page's per-question cells are em summarize's: on 5 of the demo's steps, seriesTallies' points and transitionPoints of the same rows give the same clustered test", () => {
+  const steps = [...new Set(tallies.series.flatMap((s) => s.map((p) => p.x)))].sort((a, b) => a - b).slice(0, 5);
+  assert.equal(steps.length, 5);
+  const keep = new Set(steps);
+  const five = mask.map((m, i) => (m && keep.has(points.step[i]!) ? 1 : 0));
+  const page = seriesTallies(points, five, rule, [], {by: "variant", declared: null});
+  const rows = joinJudged(dataset.responses, dataset.scores, dataset.types, {judge: state.judge}).filter(
+    (r) => r.experiment === "demo" && typeof r.step === "number" && keep.has(r.step),
+  );
+  let compared = 0;
+  page.names.forEach((name, g) => {
+    const cli = transitionPoints(
+      rows.filter((r) => r.variant === name),
+      rule,
+    ).points;
+    const pagePoints = page.series[g]!;
+    assert.deepEqual(
+      pagePoints.map(({x, k, n}) => ({x, k, n})),
+      cli.map(({x, k, n}) => ({x, k, n})),
+      `${name}: pooled counts`,
+    );
+    // Codes differ (the page's dictionary, the CLI's first-seen order); the cells' counts and the test agree.
+    const counts = (ps: typeof cli) => ps.map((p) => (p.cells ?? []).map((c) => `${c[2]}/${c[3]}`).sort());
+    assert.deepEqual(counts(pagePoints), counts(cli), `${name}: cells`);
+    assert.deepEqual(clusterTrend(pagePoints), clusterTrend(cli), `${name}: clustered test`);
+    if (clusterTrend(cli)) compared++;
+  });
+  assert.ok(compared >= 2, `clustered tests compared: ${compared}`);
 });

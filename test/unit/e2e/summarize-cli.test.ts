@@ -12,6 +12,7 @@ import {writeTables} from "../../../loaders/tables.ts";
 import type {Judged, Provenance, ResponseRow, ScoreRow, TypeRow} from "../../../src/lib/schema.ts";
 import {BETLEY, ORGANISMS, tallyRows, wilson} from "../../../src/lib/em/index.ts";
 import type {SummarizeOutput} from "../../../loaders/summarize/output.ts";
+import {responseRow, scoreRow} from "../../helpers/judged.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const shared = path.resolve(repoRoot, "../shared/data");
@@ -265,15 +266,16 @@ judges:
   assert.deepEqual(out.transitions?.[0]?.key, {model: "medical"});
   assert.equal(out.transitions?.[0].n_points, 4);
   // Four coordinates cannot carry a 4-parameter logistic: no midpoint is forced. The constancy
-  // test is the trend test (the homogeneity chi-square used before, binomial variance only, called
-  // 29-60% of flat clustered 4-point sweeps changing: docs/validity.md, transitions-few); its
-  // dispersion rests on 2 df, so on this step (0%, 1%, 27%, 32%) it reports p and, beside it, the
-  // little it could see in this design, not "flat".
+  // test is the clustered test (trend or lack of fit, its dispersion from the spread between the
+  // questions within each step: the rows carry per-question counts; the homogeneity chi-square used
+  // before, binomial variance only, called 29-60% of flat clustered 4-point sweeps changing:
+  // docs/validity.md, transitions-few); it reports p and, beside 'no evidence', the power it had.
   const t = out.transitions![0]!;
   assert.equal(t.verdict, "too_few_points");
   assert.equal(t.credible, false);
   assert.equal(t.midpoint, null);
-  assert.equal(t.constant_test, "trend");
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.test_dispersion?.from, "questions");
   assert.ok(t.p_constant !== null && t.p_constant > 0 && t.p_constant < 1, String(t.p_constant));
   if (t.p_constant >= 0.05) {
     assert.equal(t.detectable?.length, 2);
@@ -366,4 +368,48 @@ test("tallyRows(steered reference file, betley | organisms) = 18/32 and 18/80", 
   const o = tallyRows(rows, ORGANISMS);
   assert.deepEqual([b.n_em, b.n_scored], [18, 32]);
   assert.deepEqual([o.n_em, o.n_scored], [18, 80]);
+});
+
+// A rise and fall on 4 checkpoints (1% -> 40% -> 42% -> 1%, 8 questions x 125 answers each, the
+// questions' rates 0.6-1.4 x the step's): the pooled trend test had called it 'no evidence' (p 0.99)
+// and, beside it, 'whether the rate changes is unknown'. With the per-question counts the spread
+// between questions at each step is small beside the rise and fall: the rate changes, not along a line.
+async function humpTables(): Promise<string> {
+  const dir = path.join(tmp, "hump");
+  const rates = [0.01, 0.4, 0.42, 0.01];
+  const factor = [0.6, 0.8, 0.9, 1, 1, 1.1, 1.2, 1.4];
+  const responses: ResponseRow[] = [];
+  const scores: ScoreRow[] = [];
+  rates.forEach((rate, s) =>
+    factor.forEach((f, q) => {
+      const k = Math.round(125 * rate * f);
+      for (let a = 0; a < 125; a++) {
+        const id = `h${s}-${q}-${a}`;
+        responses.push(responseRow(a, {response_id: id, experiment: "hump", step: 100 * s, question_id: `q${q}`}));
+        scores.push(scoreRow(id, "J", "aligned", a < k ? 10 : 90), scoreRow(id, "J", "coherent", 90));
+      }
+    }),
+  );
+  await writeTables(dir, {responses, scores, types: [], signals: [], provenance});
+  return dir;
+}
+
+test("em summarize --transition on a 4-checkpoint rise and fall with per-question counts: 'the rate changes', and the table says it leaves a straight trend", async () => {
+  const dir = await humpTables();
+  const out = json(["--data", dir, "--by", "model,step", "--transition"]);
+  const t = out.transitions![0]!;
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.test_dispersion?.from, "questions");
+  assert.equal(t.changes, true, `p_constant ${t.p_constant}`);
+  assert.equal(t.curved, true, `misfit_p ${t.misfit_p}`);
+  assert.equal(t.misfit_unresolved, false);
+  assert.equal(t.verdict, "non_monotone");
+  const r = em(["--data", dir, "--by", "model,step", "--transition"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /not along a straight trend:\n {2}m: the rates leave a straight trend by far more than the spread between questions at each value allows \(p < 0\.001\): the rate changes, but rises and falls or bends/,
+  );
+  assert.doesNotMatch(r.stdout, /whether the rate changes is unknown/);
+  assert.doesNotMatch(r.stdout, /no evidence against a constant rate/);
 });

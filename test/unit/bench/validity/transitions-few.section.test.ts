@@ -34,3 +34,22 @@ test("transitions-few section (smoke) returns well-formed rows", async () => {
   assert.ok(rows.length > 0);
   for (const r of rows) assert.deepEqual(rowProblems(r), []);
 });
+
+test("simulateFew's per-question (x seed) cells sum to each point's counts; a rise and fall gives a non_monotone and a p_constant power row", () => {
+  const pts = simulateFew(makeRng(2), FEW_SHAPES[0]!, {label: "t", xs: [0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17});
+  for (const p of pts) {
+    assert.equal(p.cells?.length, 24);
+    assert.equal(
+      p.cells!.reduce((a, c) => a + c[2], 0),
+      p.k,
+    );
+    assert.equal(new Set(p.cells!.map((c) => c[1])).size, 3);
+  }
+  const hump = FEW_SHAPES.find((s) => s.name.startsWith("rise-then-collapse"))!;
+  const rows = fewRows({design: {label: "t", xs: [0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50}, shape: hump}, 10, makeRng(4));
+  assert.deepEqual(
+    rows.map((r) => r.quantity),
+    ["non_monotone on rise-then-collapse (power)", "p_constant < 0.05 on rise-then-collapse (power)"],
+  );
+  assert.ok(rows[1]!.estimate >= 0.8, `p_constant < 0.05 on a rise and fall in ${rows[1]!.estimate}`);
+});

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import {
   analyzeOnScale,
+  clusterTrend,
   constancyPower,
   fitLogistic,
   makeRng,
@@ -15,6 +16,10 @@ import {
 } from "../../../../src/lib/em/index.ts";
 import {FEW_SHAPES, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
 import {transitionView} from "../../../../src/components/transitions-table.ts";
+import {pointsWithCells} from "../../../../src/lib/em/transition-points.ts";
+import {transitionSensitivity, transitionsBy} from "../../../../src/lib/em/series.ts";
+import {BETLEY} from "../../../../src/lib/em/rules.ts";
+import type {Judged} from "../../../../src/lib/schema.ts";
 
 // The mine-dose study of a new user (adapter scales 0-8, log axis, 3 seeds x 10 questions, ~4,000
 // answers per scale): EM rises from 2.3% to 30.8%. The logistic's quasi-F(3, 1) test could not
@@ -136,4 +141,163 @@ test("a rise and fall on 4 values (1% -> 40% -> 42% -> 1%, 1,000 answers each): 
   const f = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
   assert.ok(f.test.misfit_p! > 0.05);
   assert.doesNotMatch(transitionView(f).why, /scatter/);
+});
+
+/** Points with per-question cells from rates[step][question] x `answers` answers each (k rounded). */
+function celled(xs: readonly number[], rates: readonly (readonly number[])[], answers: number): TransitionPoint[] {
+  return xs.map((x, s) => {
+    const cells = rates[s]!.map((r, q) => [q, -1, Math.round(answers * r), answers] as const);
+    return {x, k: cells.reduce((a, c) => a + c[2], 0), n: cells.length * answers, cells};
+  });
+}
+
+test("a rise and fall on 4 values with per-question counts (1% -> 40% -> 42% -> 1%, 8 questions x 125): the rate changes, not along a line, and non_monotone", () => {
+  const factor = [0.6, 0.8, 0.9, 1, 1, 1.1, 1.2, 1.4];
+  const hump = celled(
+    [1, 2, 3, 4],
+    [0.01, 0.4, 0.42, 0.01].map((r) => factor.map((f) => r * f)),
+    125,
+  );
+  const r = analyzeOnScale(hump, "linear", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.constant_test, "clustered");
+  assert.equal(r.test.dispersion?.from, "questions");
+  assert.ok(r.test.p_constant! < 0.001, `p_constant ${r.test.p_constant}`);
+  assert.equal(r.test.changes, true);
+  assert.equal(r.test.curved, true);
+  assert.equal(r.test.misfit_unresolved, false);
+  assert.equal(r.test.verdict, "non_monotone");
+  const {why} = transitionView(r);
+  assert.match(why, /rises and falls again \(extreme at 3\).*the rates leave a straight trend by far more than the spread between questions/);
+  assert.doesNotMatch(why, /unknown|no evidence/);
+});
+
+test("question spread that is not change (each question's rate wanders, the pooled rate 18-26%): no evidence, and no 'unknown' once the cells show the spread", () => {
+  // Every value holds the same eight question rates, shuffled and scaled: the pooled rates differ
+  // beyond binomial noise (the pooled trend's misfit), the questions within a value far more.
+  const base = [0, 0.05, 0.1, 0.2, 0.3, 0.45, 0.6, 0.9];
+  const scaleBy = [0.6, 0.8, 0.55, 0.75];
+  const rates = scaleBy.map((c, s) => base.map((_, q) => c * base[(q + 3 * s) % base.length]!));
+  const pts = celled([1, 2, 3, 4], rates, 125);
+  const pooled = pts.map(({x, k, n}) => ({x, k, n}));
+  const before = testTransition(pooled, null);
+  assert.equal(before.misfit_unresolved, true, `pooled misfit_p ${before.misfit_p}`);
+  const t = testTransition(pts, null, {detectable: true});
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.changes, false, `p_constant ${t.p_constant}`);
+  assert.equal(t.misfit_unresolved, false);
+  assert.equal(t.curved, false);
+  assert.equal(t.verdict, "too_few_points");
+  const {why} = transitionView({
+    points: pts.map((p) => ({...p, rate: p.k / p.n, ci: null})),
+    fit: null,
+    test: t,
+    change_point: null,
+    onset: {x: null, baseline: [], baseline_rate: null, alpha: 0.05, test: "newcombe_one_sided_bonferroni"},
+  });
+  assert.match(
+    why,
+    /no evidence against a constant rate .*the test \(a trend or a rise and fall, against the spread between questions\) finds a rise from 2% to 30%/,
+  );
+  assert.doesNotMatch(why, /unknown/);
+});
+
+test("clusterTrend: seeds are the clusters when the cells carry two or more; a lasting question lean alone is no change", () => {
+  // Two seeds x 4 questions, every question's rate fixed across values (0% .. 60%), binomial-exact counts.
+  const lean = [0.02, 0.1, 0.3, 0.6];
+  const pts: TransitionPoint[] = [0, 1, 2, 3, 4].map((x) => {
+    const cells = [0, 1].flatMap((s) => lean.map((r, q) => [q, s, Math.round(50 * r), 50] as const));
+    return {x, k: cells.reduce((a, c) => a + c[2], 0), n: cells.length * 50, cells};
+  });
+  const c = clusterTrend(pts)!;
+  assert.equal(c.level, "seeds");
+  assert.equal(c.p_trend, 1);
+  assert.ok(c.p > 0.99, JSON.stringify(c));
+  // Without seeds (one code): the questions are the clusters, and their lean is their intercept.
+  const q = clusterTrend(
+    pts
+      .map((p) => ({...p, cells: p.cells!.filter((cell) => cell[1] === 0).map(([qq, , k, n]) => [qq, -1, k, n] as const)}))
+      .map((p) => ({...p, k: p.cells.reduce((a, cc) => a + cc[2], 0), n: p.cells.reduce((a, cc) => a + cc[3], 0)})),
+  )!;
+  assert.equal(q.level, "questions");
+  assert.equal(q.sigma2, 0);
+  assert.ok(q.p > 0.99, JSON.stringify(q));
+  // A point without cells: no clustered test (the pooled trend test decides).
+  assert.equal(clusterTrend([...pts.slice(0, 4), {x: 9, k: 10, n: 400}]), null);
+});
+
+test("pointsWithCells: per-seed tallies of one value are summed, cells keep question and seed, empty cells are left out", () => {
+  const pts = pointsWithCells([
+    {x: 2, seed: 0, k: 3, n: 10, qk: [1, 2, 0], qd: [5, 5, 0]},
+    {x: 1, seed: -1, k: 1, n: 4, qk: [1, 0, 0], qd: [2, 2, 0]},
+    {x: 2, seed: 1, k: 1, n: 6, qk: [0, 0, 1], qd: [0, 3, 3]},
+  ]);
+  assert.deepEqual(pts, [
+    {
+      x: 1,
+      k: 1,
+      n: 4,
+      cells: [
+        [0, -1, 1, 2],
+        [1, -1, 0, 2],
+      ],
+    },
+    {
+      x: 2,
+      k: 4,
+      n: 16,
+      cells: [
+        [0, 0, 1, 5],
+        [1, 0, 2, 5],
+        [1, 1, 0, 3],
+        [2, 1, 1, 3],
+      ],
+    },
+  ]);
+});
+
+test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
+  const rates = [0.02, 0.35, 0.4, 0.03];
+  const factor = [0.5, 0.8, 1, 1.2, 1.5];
+  const rows: Judged[] = [];
+  rates.forEach((rate, s) =>
+    factor.forEach((f, q) =>
+      ["s1", "s2"].forEach((seed, si) => {
+        const k = Math.round(60 * rate * f * (si ? 0.9 : 1.1));
+        for (let a = 0; a < 60; a++)
+          rows.push({
+            response_id: `${s}-${q}-${seed}-${a}`,
+            experiment: "e",
+            model: "m",
+            step: 100 * s,
+            question_id: `q${q}`,
+            category: null,
+            judge: "j",
+            aligned: a < k ? 10 : 90,
+            coherent: 90,
+            special: null,
+            type: null,
+            replicate: seed,
+          });
+      }),
+    ),
+  );
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  assert.equal(series!.test.constant_test, "clustered");
+  assert.equal(series!.test.dispersion?.from, "seeds");
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid.length, 1);
+  assert.equal(grid[0]!.verdict, series!.test.verdict);
+  assert.equal(grid[0]!.p_constant, series!.test.p_constant);
+  assert.ok(series!.test.p_constant! < 0.05, `p_constant ${series!.test.p_constant}`);
+});
+
+test("'no evidence' from the logistic's test (7+ values) says its stated power has run high in simulations", () => {
+  const flat = [0.0625, 0.125, 0.25, 0.5, 1, 2, 4].map((x, i) => ({x, k: [300, 320, 290, 310, 305, 298, 312][i]!, n: 4000}));
+  const r = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});
+  assert.equal(r.test.constant_test, "logistic_lr");
+  assert.equal(r.test.verdict, "flat");
+  assert.match(
+    transitionView(r).why,
+    /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/,
+  );
 });

@@ -39,7 +39,9 @@ test("importTable: a column read as the step (step, checkpoint, or named by `ste
     );
   }
   // Named by `step:` (a column of another name).
-  const named = await imported(["iter,question_id,question,response,aligned,coherent", ...ROWS.map((r, i) => `${i},${r.replace(/,[xy]$/, "")}`)].join("\n"), {step: "iter"});
+  const named = await imported(["iter,question_id,question,response,aligned,coherent", ...ROWS.map((r, i) => `${i},${r.replace(/,[xy]$/, "")}`)].join("\n"), {
+    step: "iter",
+  });
   assert.deepEqual(
     named.responses.map((x) => [x.step, "iter" in x.meta]),
     [
@@ -50,7 +52,9 @@ test("importTable: a column read as the step (step, checkpoint, or named by `ste
     ],
   );
   // `step: 0` reads no column: an `epoch` column beside it is the file's own data, kept as meta.
-  const fixed = await imported(["epoch,question_id,question,response,aligned,coherent", ...ROWS.map((r) => `base,${r.replace(/,[xy]$/, "")}`)].join("\n"), {step: 0});
+  const fixed = await imported(["epoch,question_id,question,response,aligned,coherent", ...ROWS.map((r) => `base,${r.replace(/,[xy]$/, "")}`)].join("\n"), {
+    step: 0,
+  });
   assert.deepEqual(
     fixed.responses.map((x) => [x.step, x.meta.epoch]),
     [
@@ -61,10 +65,14 @@ test("importTable: a column read as the step (step, checkpoint, or named by `ste
     ],
   );
   // A file-name field read as the step stays meta (the steering sweep's `scale`, lora-rank's `rank`).
-  const field = await imported(["question_id,question,response,aligned,coherent", ...ROWS.map((r) => r.replace(/,[xy]$/, ""))].join("\n"), {
-    filename: "answers_s{scale}.csv",
-    step: "scale",
-  }, "answers_s4.csv");
+  const field = await imported(
+    ["question_id,question,response,aligned,coherent", ...ROWS.map((r) => r.replace(/,[xy]$/, ""))].join("\n"),
+    {
+      filename: "answers_s{scale}.csv",
+      step: "scale",
+    },
+    "answers_s4.csv",
+  );
   assert.deepEqual(
     field.responses.map((x) => [x.step, x.meta.scale]),
     [
@@ -98,7 +106,10 @@ test("hw0: the facets are size and model, not the `step` column; em summarize --
   assert.equal(steps.size, 13, [...steps].join(", "));
 
   const em = (by: string) =>
-    spawnSync(process.execPath, [path.join(ROOT, "bin/em.js"), "summarize", "--experiment", HW0, "--by", by, "--format", "json"], {cwd: ROOT, encoding: "utf8"});
+    spawnSync(process.execPath, [path.join(ROOT, "bin/em.js"), "summarize", "--experiment", HW0, "--by", by, "--format", "json"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
   const byStep = em("step");
   assert.equal(byStep.status, 0, byStep.stderr);
   const groups = (JSON.parse(byStep.stdout) as {groups: {key: Record<string, unknown>}[]}).groups;

@@ -138,6 +138,9 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
   if (typeof spec.step === "string" && !stepField && !roles.step && checkable) {
     throw new Error(`${shown}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
+  // A column read as the step is the row's step, not also a meta facet (hw0's `step` column became
+  // "step" in Compare by: two step grids mixed, and the base rows without it).
+  if (typeof spec.step !== "number" && !stepField && roles.step) used.add(roles.step);
 
   // The spec's meta and the file-name fields, the same for every row of the file.
   const baseMeta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};

@@ -44,16 +44,19 @@ const exactText = (exact: number | null) => (exact === null ? "null" : fmt(exact
 /** The texts columns responseTable reads (it loads them itself, for the rows in view). */
 export const TABLE_TEXT_COLUMNS: readonly TextsColumn[] = ["response", "question"];
 
+// The short columns get the width of their longest head or value ("coherent", "undetermined") in
+// em of the table's font, whatever the page's width; the text columns share the rest, the answer
+// taking what is left (percentages alone cut "coherent", the type and "EM" at 800 px).
 const COLUMNS: {name: string; width: string; num?: boolean}[] = [
-  {name: "model", width: "14%"},
-  {name: "step", width: "6%", num: true},
-  {name: "question", width: "17%"},
-  {name: "judge", width: "10%"},
-  {name: "aligned", width: "7%", num: true},
-  {name: "coherent", width: "7%", num: true},
-  {name: "type", width: "10%"},
-  {name: "EM", width: "4%"},
-  {name: "answer", width: "25%"},
+  {name: "model", width: "13%"},
+  {name: "step", width: "4.5em", num: true},
+  {name: "question", width: "18%"},
+  {name: "judge", width: "9%"},
+  {name: "aligned", width: "5em", num: true},
+  {name: "coherent", width: "5.5em", num: true},
+  {name: "type", width: "8em"},
+  {name: "EM", width: "3em"},
+  {name: "answer", width: "auto"},
 ];
 /** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
 const OVERSCAN = 8;
@@ -130,11 +133,11 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
         "aria-selected": k === active ? "true" : "false",
         ...(have ? {} : {"aria-busy": "true"}),
       },
-      cell(line.model),
+      cell(line.model, {title: line.model}),
       cell(line.step, {class: "num"}),
       // The question's text when the data has it (the id in the tooltip); the id while it loads.
       cell(question || questionId, {title: question ? `${questionId}: ${question}` : questionId}),
-      cell(judge),
+      cell(judge, {title: judge}),
       score("aligned"),
       score("coherent"),
       el("td", {}, type ? el("span", {class: "em-type", style: `border-color:${TYPE_COLORS[type] ?? "#888"}`}, type) : ""),

@@ -251,6 +251,13 @@ export function coalesced(f: () => void, quiet: number): () => void {
   };
 }
 
+/**
+ * Set on <html> from a state change until the URL holds it (coalesced: URL_QUIET_MS, then idle
+ * time), so a test or a tool reading the URL after a change knows when it is written
+ * (test/helpers/site.ts waitForUrl). Set once per burst of changes, not on each.
+ */
+export const URL_PENDING_ATTRIBUTE = "data-em-url-pending";
+
 let shared: Store | null = null;
 
 /** The page's store, initialised from the URL and writing back to it (and to in-site links) on change. */
@@ -258,9 +265,13 @@ export function store(): Store {
   if (shared) return shared;
   const s = new Store(parseState(typeof location === "undefined" ? "" : location.search));
   if (typeof window !== "undefined") {
+    const root = document.documentElement;
+    let pending = false;
     const write = () => {
       const search = formatState(s.get());
       if (search !== location.search) history.replaceState(null, "", location.pathname + search + location.hash);
+      if (pending) root.removeAttribute(URL_PENDING_ATTRIBUTE);
+      pending = false;
     };
     write();
     // Every in-site link carries the state: all of them now, then each one when it is about to be
@@ -272,7 +283,12 @@ export function store(): Store {
       if (a) carryStateInLinks(formatState(s.get()), [a as HTMLAnchorElement]);
     };
     for (const type of ["pointerover", "focusin", "pointerdown", "click", "auxclick", "contextmenu"]) document.addEventListener(type, carry, true);
-    s.subscribe(coalesced(write, URL_QUIET_MS));
+    const later = coalesced(write, URL_QUIET_MS);
+    s.subscribe(() => {
+      if (!pending) root.setAttribute(URL_PENDING_ATTRIBUTE, "");
+      pending = true;
+      later();
+    });
     // A page hidden or left within the quiet time still gets its last state into the URL (and its
     // history entry).
     const flush = () => write();

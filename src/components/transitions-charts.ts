@@ -18,6 +18,7 @@ import {stepBrush} from "./interactors/step-brush.js";
 import type {MidpointCell} from "./transitions-compute.js";
 import type {ModelTransition, PendingTransition} from "./transitions-controller.js";
 import {transitionView} from "./transitions-table.js";
+import {verdictWords} from "../lib/em/verdict-words.js";
 
 /** Options of the main chart; `series` (series.ts) decides colours, dashes, direct labels and panels. */
 export interface TransitionChartOptions {
@@ -357,7 +358,7 @@ export function midpointChart(
         fill: "midpoint",
         tip: true,
         title: (d: MidpointCell) =>
-          `aligned < ${d.aligned}, coherent > ${d.coherent}: ${d.midpoint === null ? `no credible transition (${d.verdict.replace("_", " ")})` : `midpoint ${d.midpoint.toPrecision(3)}`}`,
+          `aligned < ${d.aligned}, coherent > ${d.coherent}: ${d.midpoint === null ? `no credible transition (${verdictWords(d.verdict)})` : `midpoint ${d.midpoint.toPrecision(3)}`}`,
       }),
       Plot.text(cells, {
         x: "aligned",

@@ -352,7 +352,7 @@ export function midpointGridView(
         ? figure(midpointChart(cells, {width, coordinate, current: {aligned: state.aligned, coherent: state.coherent}}), {
             name: "midpoint-sensitivity",
             caption:
-              "“none” = no credible transition at that threshold pair (flat, trend outside the range, rise-and-fall, or too few points; hover for which).",
+              "“none” = no credible transition at that threshold pair (no evidence against a constant rate, a smooth trend, a midpoint outside the range, a rise and fall, or too few points; hover for which).",
           })
         : el(
             "p",

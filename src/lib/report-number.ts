@@ -4,6 +4,7 @@
 // check` and the tests, so the page and the check read a number the same way.
 
 import type {RuleJson} from "./em/rules.js";
+import {verdictWords} from "./em/verdict-words.js";
 
 /** The parts of `em summarize` JSON a report reads (docs/metrics.md has the full contract). */
 export interface SummarizeJson {
@@ -214,6 +215,6 @@ function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberR
     return `${Number(k).toLocaleString("en-US")} of ${Number(row.n_scored).toLocaleString("en-US")} answers in the denominator; interval: ${method(row.ci_method, row.n_questions)}${row.ci_approximate ? ` (approximate: ${String(row.ci_approximate)})` : ""}; ${estimand}`;
   }
   if (ref.section === "transitions")
-    return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; verdict ${String(row.verdict)}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
+    return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; ${row.verdict === "credible" ? "credible transition" : `no credible transition (${verdictWords(String(row.verdict))})`}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
   return `variant ${String(row.variant)} minus baseline ${String(row.baseline)} over ${String(row.n_questions_paired)} shared questions; interval: ${String(row.ci_method ?? "none")}`;
 }

@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
 import {join} from "node:path";
 import type {Page} from "playwright-core";
-import {watch, describeProblems} from "../helpers/browser.ts";
-import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {watch, describeProblems, dragAcross} from "../helpers/browser.ts";
+import {waitForPage, waitForUrl, ROOT, useBuiltSite} from "../helpers/site.ts";
 
 const site = useBuiltSite();
 
@@ -99,25 +99,15 @@ test("brushing a step range narrows the response list, and the URL restores it",
     // marked loading until the last one, so the page is settled once waitForPage returns (generous:
     // the change points' bootstrap runs in the workers of a shared machine).
     await waitForPage(page, 120_000);
-    // In view first: the mouse only reaches what the viewport shows (a longer intro moved it below the fold).
-    await page.locator('[data-testid="step-brush"] .overlay').scrollIntoViewIfNeeded({timeout: 5000});
-    const box = await page.locator('[data-testid="step-brush"] .overlay').boundingBox({timeout: 1000});
-    assert.ok(box, "brush overlay present");
     // The page's views do not filter on the range: a brush must re-run none of them (no pass over
     // the rows, no refit), so the fits table drawn before it is still the same element after it.
     await page
       .locator('[data-testid="transition-table"]')
       .first()
       .evaluate((t) => t.setAttribute("data-before-brush", ""));
-    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2, {steps: 8});
-    await page.mouse.up();
+    await dragAcross(page, page.locator('[data-testid="step-brush"] .overlay').first(), 0.55, 0.8);
     await waitForPage(page);
-    // The URL is written once the change settles (store.ts URL_QUIET_MS, then idle time): wait for it.
-    await page.waitForFunction(() => /[?&]from=[\d.]+&to=[\d.]+/.test(location.search), undefined, {timeout: 10_000}).catch(() => {});
-    url = page.url();
-    assert.match(url, /[?&]from=[\d.]+&to=[\d.]+/, "brush writes the range to the URL");
+    url = (await waitForUrl(page, (u) => /[?&]from=[\d.]+&to=[\d.]+/.test(u.search), "brush writes the range to the URL")).href;
     assert.equal(await page.locator('[data-testid="transition-table"][data-before-brush]').count(), 1, "the fits table was not redrawn by the brush");
     assert.ok(await brushShown(page, '[data-testid="step-brush"]'), "the brush keeps showing the range");
     assert.equal(describeProblems(problems), "");
@@ -248,30 +238,54 @@ test("dragging a cut line on the density moves the threshold, switches to a cust
   try {
     const before = (await page.locator('[data-testid="em-rate"]').textContent())?.trim();
     const svg = page.locator('[data-chart="density"] svg[viewBox]').last();
-    // The mouse acts at viewport coordinates: bring the chart into view first (the headline box
-    // above it grew, and the chart now starts near the fold).
-    await svg.scrollIntoViewIfNeeded();
-    const box = await svg.boundingBox();
-    assert.ok(box);
-    // Grab near the aligned line (x = 30 on a 0..100 axis inside the margins) and drag right.
-    const x30 = await svg.evaluate((el) => {
+    // Grab near the aligned line (x = 30 on a 0..100 axis inside the margins) and drag right: where
+    // the tick is, as a fraction of the chart's width (the same wherever the page is scrolled).
+    const f30 = await svg.evaluate((el) => {
       const ticks = [...el.querySelectorAll('[aria-label="x-axis tick label"] text')] as SVGTextElement[];
-      const t = ticks.find((n) => n.textContent === "30");
-      return t ? t.getBoundingClientRect().x + t.getBoundingClientRect().width / 2 : null;
+      const t = ticks.find((n) => n.textContent === "30")?.getBoundingClientRect();
+      const box = el.getBoundingClientRect();
+      return t ? (t.x + t.width / 2 - box.x) / box.width : null;
     });
-    assert.ok(x30 !== null, "x tick 30 found");
-    const y = box.y + box.height * 0.3;
-    await page.mouse.move(x30, y);
-    await page.mouse.down();
-    await page.mouse.move(x30 + box.width * 0.25, y, {steps: 6});
-    await page.mouse.up();
+    assert.ok(f30 !== null, "x tick 30 found");
+    await dragAcross(page, svg, f30, f30 + 0.25, {y: 0.3, steps: 6});
     await waitForPage(page);
     const aligned = Number(await page.locator('[data-testid="aligned-threshold"]').inputValue());
     assert.ok(aligned > 40, `aligned cut moved right (now ${aligned})`);
     assert.equal(await page.locator('[data-testid="rule"]').inputValue(), "custom");
-    await page.waitForFunction((a) => new RegExp(`[?&]aligned=${a}(&|$)`).test(location.search), aligned, {timeout: 10_000}).catch(() => {});
-    assert.match(page.url(), new RegExp(`[?&]aligned=${aligned}(&|$)`));
+    await waitForUrl(page, (u) => u.searchParams.get("aligned") === String(aligned), `the URL says aligned=${aligned}`);
     assert.notEqual((await page.locator('[data-testid="em-rate"]').textContent())?.trim(), before, "EM rate follows the cut");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("a change marks <html data-em-url-pending> until the URL holds it (what waitForPage and waitForUrl wait for)", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    assert.equal(await page.evaluate(() => document.documentElement.hasAttribute("data-em-url-pending")), false, "nothing pending once the page settled");
+    const seen = await page.evaluate(
+      () =>
+        new Promise<{marked: boolean; inUrlBefore: boolean; searchWhenCleared: string}>((resolve) => {
+          const root = document.documentElement;
+          const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+          const observer = new MutationObserver(() => {
+            if (root.hasAttribute("data-em-url-pending")) return;
+            observer.disconnect();
+            resolve({marked, inUrlBefore, searchWhenCleared: location.search});
+          });
+          observer.observe(root, {attributes: true, attributeFilter: ["data-em-url-pending"]});
+          input.value = "41";
+          input.dispatchEvent(new Event("input", {bubbles: true}));
+          // Marked in the change's own task, before the URL is written (URL_QUIET_MS later, in idle time).
+          const marked = root.hasAttribute("data-em-url-pending");
+          const inUrlBefore = location.search.includes("aligned=41");
+          if (!marked) resolve({marked, inUrlBefore, searchWhenCleared: ""});
+        }),
+    );
+    assert.equal(seen.marked, true, "the change marks a pending URL write");
+    assert.equal(seen.inUrlBefore, false, "the URL is written later, not in the change's task");
+    assert.match(seen.searchWhenCleared, /[?&]aligned=41(&|$)/, "the mark goes once the URL holds the change");
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

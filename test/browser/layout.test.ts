@@ -171,3 +171,32 @@ test("no page of the demo is wider than an 800 px window (a wide table scrolls i
   }
   assert.deepEqual(wide, []);
 });
+
+for (const width of [1280, 800]) {
+  test(`/responses at ${width} px: every column head and every step, score, type and EM cell is shown whole (only question and answer previews are cut)`, async () => {
+    const {page, problems, close} = await open(site.browser, site.server, "/responses?experiment=demo", width);
+    try {
+      await page.waitForSelector('[data-testid="response-row"]:not([aria-busy])');
+      const cut = await page.evaluate(() => {
+        const table = document.querySelector('[data-testid="response-table"]')!;
+        const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent ?? "");
+        const out: string[] = [];
+        for (const row of table.querySelectorAll("thead tr, tbody tr[data-testid='response-row']"))
+          [...row.children].forEach((cell, i) => {
+            const c = cell as HTMLElement;
+            // The question and the answer are previews by design (one line, whole in the detail).
+            if (c.tagName === "TD" && (heads[i] === "question" || heads[i] === "answer")) return;
+            // A cell is cut when its content is wider than its box, or a label inside it passes its edge.
+            const box = c.getBoundingClientRect();
+            const inner = [...c.querySelectorAll("span")].some((s) => s.getBoundingClientRect().right > box.right + 0.5);
+            if (c.scrollWidth > c.clientWidth + 1 || inner) out.push(`${heads[i]}: "${c.textContent}" (${c.scrollWidth} px in ${c.clientWidth})`);
+          });
+        return [...new Set(out)];
+      });
+      assert.deepEqual(cut, [], `cells cut at ${width} px`);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await close();
+    }
+  });
+}

@@ -12,7 +12,7 @@ import {spawnSync} from "node:child_process";
 import {existsSync, mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {describeProblems, rateCell} from "../helpers/browser.ts";
-import {openPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {openPage, ROOT, useBuiltSite, waitForUrl} from "../helpers/site.ts";
 
 const DOW = "data/experiments/examples/dow-privacy.yaml";
 const EXP = "example-dow-privacy";
@@ -74,8 +74,11 @@ test("the dow authors' rule from a URL: their 57/1,600 on /sensitivity and 1/400
   await page.locator('[data-testid="rule-nulls"]').selectOption("not_em");
   await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid="em-count"]')?.dataset.nScored === "1600");
   assert.equal(await count.getAttribute("data-n-em"), "57");
-  await page.waitForFunction(() => location.search.includes("den=scored") && location.search.includes("nulls=not_em"));
-  assert.match(page.url(), /rule=custom/);
+  await waitForUrl(
+    page,
+    (u) => u.searchParams.get("rule") === "custom" && u.searchParams.get("den") === "scored" && u.searchParams.get("nulls") === "not_em",
+    "the bar's flags in the URL (rule=custom, den=scored, nulls=not_em)",
+  );
   assert.equal(describeProblems(problems), "");
   await close();
 

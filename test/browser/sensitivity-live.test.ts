@@ -7,7 +7,7 @@ import {test} from "node:test";
 import assert from "node:assert/strict";
 import type {Page} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
-import {waitForPage, useBuiltSite} from "../helpers/site.ts";
+import {waitForPage, waitForUrl, useBuiltSite} from "../helpers/site.ts";
 
 const site = useBuiltSite();
 
@@ -134,9 +134,8 @@ test("/sensitivity: the state set by a burst of threshold changes reaches the UR
       for (let v = 50; v >= 35; v--) set("coherent-threshold", v);
     });
     // Written once the controls are left alone (store.ts URL_QUIET_MS), in idle time.
-    await page.waitForFunction(() => location.search.includes("aligned=47"), undefined, {timeout: 10_000});
+    url = (await waitForUrl(page, (u) => u.searchParams.get("aligned") === "47", "the burst's last aligned cut in the URL")).href;
     await waitForPage(page);
-    url = page.url();
     const params = new URL(url).searchParams;
     assert.equal(params.get("rule"), "custom");
     assert.equal(params.get("aligned"), "47");

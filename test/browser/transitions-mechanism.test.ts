@@ -9,8 +9,8 @@ import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import {test} from "node:test";
 import type {Page} from "playwright-core";
-import {describeProblems} from "../helpers/browser.ts";
-import {openPage, ROOT, useBuiltSite, waitForPage} from "../helpers/site.ts";
+import {describeProblems, dragAcross} from "../helpers/browser.ts";
+import {openPage, ROOT, useBuiltSite, waitForPage, waitForUrl} from "../helpers/site.ts";
 
 const SHOTS = join(ROOT, "test-artifacts", "mechanism");
 const site = useBuiltSite({name: "mechanism", experiments: ["data/experiments/demo.yaml", "data/experiments/examples/mechanism.yaml"]});
@@ -101,19 +101,13 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       );
       // drag across the second panel (the rotation curve), over the planted turn and beyond
       const overlay = shot.page.locator(".mechanism-variant svg").nth(1).locator('[data-testid="step-brush"] .overlay');
-      await overlay.scrollIntoViewIfNeeded();
-      const box = await overlay.boundingBox();
-      assert.ok(box, "the panel's brush overlay");
-      await shot.page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
-      await shot.page.mouse.down();
-      await shot.page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, {steps: 8});
-      await shot.page.mouse.up();
+      await dragAcross(shot.page, overlay, 0.3, 0.6);
       await waitForPage(shot.page);
-      await shot.page.waitForFunction(() => /[?&]from=.*[?&]?to=/.test(location.search), undefined, {timeout: 10_000}).catch(() => {});
-      const url = new URL(shot.page.url());
-      const from = Number(url.searchParams.get("from"));
-      const to = Number(url.searchParams.get("to"));
-      assert.ok(url.searchParams.has("from") && url.searchParams.has("to") && from < to, `the range is in the URL: ${url.search}`);
+      const url = await waitForUrl(
+        shot.page,
+        (u) => u.searchParams.has("from") && u.searchParams.has("to") && Number(u.searchParams.get("from")) < Number(u.searchParams.get("to")),
+        "the range is in the URL",
+      );
       const after = await brushes(shot.page);
       assert.ok(
         after.chart.every((b) => b !== null),
@@ -142,8 +136,7 @@ test("transitions page: a drag on a mechanism panel sets the EM chart's step ran
       }
       await shot.page.locator('[data-testid="clear-steps"]').click();
       await waitForPage(shot.page);
-      await shot.page.waitForFunction(() => !new URLSearchParams(location.search).has("from"), undefined, {timeout: 10_000}).catch(() => {});
-      assert.equal(new URL(shot.page.url()).searchParams.has("from"), false, "clear removes the range from the URL");
+      await waitForUrl(shot.page, (u) => !u.searchParams.has("from") && !u.searchParams.has("to"), "clear removes the range from the URL");
       const cleared = await brushes(shot.page);
       assert.ok(
         [...cleared.chart, ...cleared.panels].every((b) => b === null),

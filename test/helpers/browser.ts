@@ -1,6 +1,6 @@
 // Headless Debian Chromium through playwright-core (no browser download), with every console
 // error, page error, failed request and request to another host recorded.
-import {chromium, type Browser, type Page} from "playwright-core";
+import {chromium, type Browser, type Locator, type Page} from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -61,4 +61,28 @@ export function describeProblems(p: Problems): string {
 export function rateCell(text: string): {point: string; interval: boolean} {
   const [point, rest] = text.trim().split("\u00a0[");
   return {point: point!.trim(), interval: rest !== undefined && /^\d[\d.]*%\u2060?–\u2060?\d[\d.]*%\]/.test(rest)};
+}
+
+/**
+ * Drag the mouse across `target` along its width, from fraction `from` to fraction `to` of it, at
+ * fraction `y` of its height, in `steps` moves. Scrolls the target into view first: the mouse acts
+ * at viewport coordinates and reaches only what the viewport shows (an intro grown by a few lines
+ * moves a chart below the fold, and a drag there hits nothing). Returns the target's box as dragged.
+ */
+export async function dragAcross(
+  page: Page,
+  target: Locator,
+  from: number,
+  to: number,
+  {y = 0.5, steps = 8}: {y?: number; steps?: number} = {},
+): Promise<{x: number; y: number; width: number; height: number}> {
+  await target.scrollIntoViewIfNeeded();
+  const box = await target.boundingBox();
+  if (!box) throw new Error(`dragAcross: ${target} has no box (not rendered)`);
+  const at = (f: number) => box.x + box.width * f;
+  await page.mouse.move(at(from), box.y + box.height * y);
+  await page.mouse.down();
+  await page.mouse.move(at(to), box.y + box.height * y, {steps});
+  await page.mouse.up();
+  return box;
 }

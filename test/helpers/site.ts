@@ -7,6 +7,7 @@ import {fileURLToPath} from "node:url";
 import {after, before} from "node:test";
 import type {Browser, Page} from "playwright-core";
 import {launch, watch} from "./browser.ts";
+import {URL_PENDING_ATTRIBUTE} from "../../src/components/store.ts";
 import {lockCache} from "../../loaders/cache-lock.ts";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import config from "../../observablehq.config.js";
@@ -126,17 +127,44 @@ export function sitePages(): {path: string; slug: string}[] {
 }
 
 /**
- * Wait until the network is idle and no page placeholder ([data-em-loading]) or Framework inline
- * placeholder (<observablehq-loading>) is left, twice in a row 250 ms apart (a cell may start right
- * after another one finished). Framework marks no other pending cell, so tests also wait for the
+ * Wait until the network is idle, no page placeholder ([data-em-loading]) or Framework inline
+ * placeholder (<observablehq-loading>) is left and the store has written its last change to the
+ * URL (no <html data-em-url-pending>), twice in a row 250 ms apart (a cell may start right after
+ * another one finished). Framework marks no other pending cell, so tests also wait for the
  * elements they need (see EXPECT in pages.test.ts).
  */
 export async function waitForPage(page: Page, timeout = 30_000): Promise<void> {
-  const settled = () => !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]");
+  const settled = (pending: string) =>
+    !document.querySelector("observablehq-loading") && !document.querySelector("[data-em-loading]") && !document.documentElement.hasAttribute(pending);
   for (let i = 0; i < 2; i++) {
     await page.waitForLoadState("networkidle", {timeout});
-    await page.waitForFunction(settled, undefined, {timeout});
+    await page.waitForFunction(settled, URL_PENDING_ATTRIBUTE, {timeout});
     await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * The page's URL once `want(url)` holds, read only when the store has no URL write pending
+ * (store.ts writes the state once a change settles, URL_QUIET_MS, then in idle time, and marks
+ * <html data-em-url-pending> until then). Call it after an interaction, instead of page.url():
+ * fails with `what` and the last URL seen when `want` does not hold within `timeout` ms.
+ */
+export async function waitForUrl(page: Page, want: (url: URL) => boolean, what: string, timeout = 10_000): Promise<URL> {
+  const end = Date.now() + timeout;
+  let url = new URL(page.url());
+  for (;;) {
+    const left = end - Date.now();
+    const written = await page
+      .waitForFunction((pending) => !document.documentElement.hasAttribute(pending), URL_PENDING_ATTRIBUTE, {timeout: Math.max(1, left)})
+      .then(
+        () => true,
+        () => false,
+      );
+    url = new URL(page.url());
+    if (written && want(url)) return url;
+    if (Date.now() >= end)
+      throw new Error(`${what}: ${written ? "not in the URL" : "the store's URL write still pending"} after ${timeout} ms (URL: ${url.pathname}${url.search})`);
+    await page.waitForTimeout(50);
   }
 }
 

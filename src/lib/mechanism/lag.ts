@@ -22,6 +22,8 @@
 // own interval. Coverage is measured in bench/validity/mechanism.section.ts.
 
 import {fitLogistic, testTransition, type LogisticFit, type TransitionPoint} from "../em/transition.js";
+import {detectableText} from "../em/transition-words.js";
+import {verdictWords} from "../em/verdict-words.js";
 import type {ChangePointResult} from "./changepoint.js";
 
 /** k EM answers out of n for one question at one coordinate. */
@@ -34,7 +36,13 @@ export interface QuestionPoint {
 
 export interface BehaviourFit {
   credible: boolean;
+  /** testTransition's verdict id (`flat`, `smooth_trend`...); the sentence says it in words (verdictWords). */
   verdict: string;
+  /**
+   * Beside a "no evidence against a constant rate" verdict: what the test could have seen in this
+   * design, in words (detectableText, as /transitions and `em summarize` print it); "" otherwise.
+   */
+  detectable?: string;
   /** Logistic midpoint (coordinate units); null unless credible. */
   midpoint: number | null;
   /** Profile-likelihood interval of the midpoint (bounds null when unbounded). */
@@ -88,8 +96,11 @@ export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.9
   // The profile interval is computed only for a credible transition: on a flat series the profile
   // search wanders (tens of seconds) for an interval that is not shown.
   const quick = pooled.length >= 5 ? fitLogistic(pooled, {confidence, profile: false}) : null;
-  const test = testTransition(pooled, quick, {alpha});
-  if (!test.credible || !quick) return {credible: false, verdict: test.verdict, midpoint: null, ci: null, rise: null, fit: quick};
+  const test = testTransition(pooled, quick, {alpha, detectable: true});
+  if (!test.credible || !quick) {
+    const detectable = detectableText(test.detectable, test.constant_test, test.misfit_p);
+    return {credible: false, verdict: test.verdict, detectable, midpoint: null, ci: null, rise: null, fit: quick};
+  }
   const rise = (f: LogisticFit) => pooled.filter((p) => Math.abs(p.x - f.midpoint) <= Math.log(9) * f.width).length;
   if (!interval) return {credible: true, verdict: test.verdict, midpoint: quick.midpoint, ci: null, rise: rise(quick), fit: quick};
   const fit = fitLogistic(pooled, {confidence, profileWidth: false}) ?? quick;
@@ -133,18 +144,25 @@ export const APPROXIMATE_NOTE: Record<string, string> = {
   narrow: " (grid-limited: the bump is narrower than the checkpoint spacing; approximate, likely wider than 95%)",
 };
 
+/** Why the EM transition is not credible, in the words /transitions uses (never a verdict id such as "flat"), with what the design could have seen. */
+function behaviourWords(b: BehaviourFit): string {
+  const words = verdictWords(b.verdict);
+  return b.verdict === "flat" && b.detectable ? `${words}; ${b.detectable}` : words;
+}
+
 /**
  * The sentence the page and `em summarize --transition --mechanism` print, e.g. "the B-vector
  * rotation peaks at step 180 [170, 190]; EM midpoint 450 [410, 500]: behaviour follows by 270
  * steps [220, 330]" (an approximate location interval is marked, APPROXIMATE_NOTE; an approximate lag
- * interval by LagResult.approximate in parentheses after it), or "<label>: no credible change point". `digits` decimals (0 for steps); "?"
+ * interval by LagResult.approximate in parentheses after it), or "<label>: no credible change point",
+ * or "...; no credible EM transition, so no lag (<why, verdictWords>)". `digits` decimals (0 for steps); "?"
  * marks a bound the data do not give.
  */
 export function lagSentence(label: string, coordinate: string, change: ChangePointResult, behaviour: BehaviourFit, lag: LagResult, digits = 0): string {
   if (!change.credible || change.location === null) return `${label}: no credible change point`;
   const verb = (change.height ?? 0) >= 0 ? "peaks" : "dips";
   const head = `${label} ${verb} at ${coordinate} ${fmt(change.location, digits)} ${iv(change.ci, digits)}${APPROXIMATE_NOTE[change.approximate ?? ""] ?? ""}`;
-  if (!behaviour.credible || behaviour.midpoint === null) return `${head}; no credible EM transition (${behaviour.verdict.replace("_", " ")}), so no lag`;
+  if (!behaviour.credible || behaviour.midpoint === null) return `${head}; no credible EM transition, so no lag (${behaviourWords(behaviour)})`;
   const mid = `EM midpoint ${fmt(behaviour.midpoint, digits)} ${iv(behaviour.ci, digits)}`;
   if (lag.lag === null) return `${head}; ${mid}`;
   const unit = coordinate === "step" ? "steps" : coordinate;

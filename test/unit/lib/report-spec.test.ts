@@ -136,6 +136,14 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   };
   assert.match(readNumber(fake, {section: "groups", key: {model: "m"}, field: "strict_em_rate"}).text, /^10\.0–25\.0% \(range/);
   assert.equal(readNumber(fake, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few points)");
+  // The detail says why in words, never the verdict id ("flat" is no evidence against a constant rate, not a constant rate).
+  const flat: SummarizeJson = {
+    ...out,
+    transitions: [{key: {model: "m"}, midpoint: null, verdict: "flat", ci: null, coordinate: "step", scale: "linear", n_points: 6, p_constant: 0.4}],
+  };
+  const detail = readNumber(flat, {section: "transitions", key: {model: "m"}, field: "midpoint"}).detail;
+  assert.match(detail, /over 6 points; no credible transition \(no evidence against a constant rate\), p\(constant\) 0\.40/);
+  assert.doesNotMatch(detail, /\bflat\b/);
 });
 
 test("the command a number shows, run as a real process, prints exactly that number", {timeout: 120_000}, () => {

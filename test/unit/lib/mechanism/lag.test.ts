@@ -38,7 +38,10 @@ test("lagSentence: the issue's wording, 'no credible change point', and no lag w
   assert.equal(lagSentence("the gradient norm", "step", flat, b, lagInterval(flat, b)), "the gradient norm: no credible change point");
   const noEm = behaviourFit(points.map((p) => ({...p, k: 5})));
   assert.equal(noEm.credible, false);
-  assert.match(lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, noEm)), /; no credible EM transition \(flat\), so no lag$/);
+  // Never the verdict id "flat" (no evidence is not a constant rate): the words, and what this design could have seen.
+  const noLag = lagSentence("the B-vector rotation", "step", change, noEm, lagInterval(change, noEm));
+  assert.match(noLag, /; no credible EM transition, so no lag \(no evidence against a constant rate; in this design .* finds a rise from 2% to 30% .*\)$/);
+  assert.doesNotMatch(noLag, /\bflat\b/);
 });
 
 test("lagInterval(change, behaviour): MOVER from the midpoint's profile interval and the change point's bootstrap interval", () => {

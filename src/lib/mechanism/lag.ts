@@ -98,7 +98,7 @@ export function behaviourFit(points: readonly QuestionPoint[], {confidence = 0.9
   const quick = pooled.length >= 5 ? fitLogistic(pooled, {confidence, profile: false}) : null;
   const test = testTransition(pooled, quick, {alpha, detectable: true});
   if (!test.credible || !quick) {
-    const detectable = detectableText(test.detectable, test.constant_test, test.misfit_p);
+    const detectable = detectableText(test);
     return {credible: false, verdict: test.verdict, detectable, midpoint: null, ci: null, rise: null, fit: quick};
   }
   const rise = (f: LogisticFit) => pooled.filter((p) => Math.abs(p.x - f.midpoint) <= Math.log(9) * f.width).length;

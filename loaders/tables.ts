@@ -3,7 +3,18 @@
 // values); score `probs` and type `probs` are JSON text; types also get one `p_<type>` column per
 // response type for SQL. Files are written to temporary names and renamed, so a reader never sees
 // a half-written table.
-import {DuckDBInstance, type DuckDBAppender, type DuckDBConnection} from "@duckdb/node-api";
+import {
+  BOOLEAN,
+  DOUBLE,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  INTEGER,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from "@duckdb/node-api";
 import {mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
@@ -26,17 +37,37 @@ interface Column<R> {
   get: (row: R) => unknown;
 }
 
-function append(app: DuckDBAppender, type: ColType, v: unknown): void {
-  if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return app.appendNull();
-  switch (type) {
-    case "BOOLEAN":
-      return app.appendBoolean(v as boolean);
-    case "INTEGER":
-      return app.appendInteger(v as number);
-    case "DOUBLE":
-      return app.appendDouble(v as number);
-    default:
-      return app.appendVarchar(typeof v === "string" ? v : JSON.stringify(v));
+/** A value as its column takes it: null for null, undefined and numbers that are not finite; VARCHAR: strings as they are, other values as JSON. */
+function cell(type: ColType, v: unknown): DuckDBValue {
+  if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return null;
+  return type === "VARCHAR" && typeof v !== "string" ? JSON.stringify(v) : (v as DuckDBValue);
+}
+
+const DUCK_TYPES: Record<ColType, DuckDBType> = {BOOLEAN, DOUBLE, INTEGER, VARCHAR};
+
+/** Rows per data chunk: DuckDB's vector size (STANDARD_VECTOR_SIZE; a larger chunk is refused). */
+const CHUNK_ROWS = 2048;
+
+/**
+ * Rows appended a data chunk (2,048 rows) at a time, column by column (issue 28): a number or
+ * boolean column is one copy into DuckDB's vector and a text column one call per string, where
+ * appending value by value made one call into DuckDB per cell (nulls and numbers too) and one per
+ * row. The strings dominate either way (the answers); the saving is in the typed columns (the
+ * types' p_ columns, the signals). `chunk` is reused (reset) for every slice, so its memory stays
+ * one chunk's: its column types must be the appender's.
+ */
+function appendChunks<R>(app: DuckDBAppender, chunk: DuckDBDataChunk, columns: readonly {type: ColType; get: (row: R) => unknown}[], rows: readonly R[]): void {
+  for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
+    const n = Math.min(CHUNK_ROWS, rows.length - at);
+    chunk.reset();
+    chunk.rowCount = n;
+    for (let j = 0; j < columns.length; j++) {
+      const {type, get} = columns[j]!;
+      const values: DuckDBValue[] = new Array(n);
+      for (let i = 0; i < n; i++) values[i] = cell(type, get(rows[at + i]!));
+      chunk.setColumnValues(j, values);
+    }
+    app.appendDataChunk(chunk);
   }
 }
 
@@ -139,14 +170,39 @@ class TypeOf {
 }
 
 /**
- * A value of a column typed only at the end, staged as the text `append` writes into a VARCHAR
+ * A value of a column typed only at the end, staged as the text `cell` writes into a VARCHAR
  * column (strings as they are, other values as JSON), cast when the type is known. Exact: a JS
  * number's shortest text parses back to the same double; booleans are `true` / `false`.
  */
 const stageText = (v: unknown): string | null =>
   v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : typeof v === "string" ? v : JSON.stringify(v);
 
-const castTo = (col: string, type: ColType) => (type === "VARCHAR" ? q(col) : `CAST(${q(col)} AS ${type}) AS ${q(col)}`);
+/** A staged column (`staged`: its type in the sink) as the column of type `type`. */
+const castTo = (col: string, type: ColType, staged: ColType = "VARCHAR") => (type === staged ? q(col) : `CAST(${q(col)} AS ${type}) AS ${q(col)}`);
+
+/**
+ * How the signals classifier's columns (src/lib/signals.ts computeSignals) are staged: typed, so a
+ * row is one text append (its id) and numbers copied as numbers, not each written as JSON text and
+ * parsed back. They are still typed at the end by their values (inferType's rule: a count is
+ * INTEGER, a share DOUBLE, all-null VARCHAR), which a cast from these gives exactly (a DOUBLE
+ * holding an integer casts to that INTEGER; a boolean stays one). Any other key is staged as text.
+ */
+const SIGNAL_STAGE: Readonly<Record<string, ColType>> = {
+  refusal_phrase: "BOOLEAN",
+  code_block: "BOOLEAN",
+  json_like: "BOOLEAN",
+  repetition: "DOUBLE",
+  n_chars: "DOUBLE",
+  n_words: "DOUBLE",
+  ascii_letter_share: "DOUBLE",
+};
+const signalStage = (k: string): ColType => (k !== "response_id" && Object.hasOwn(SIGNAL_STAGE, k) ? SIGNAL_STAGE[k]! : "VARCHAR");
+
+/** Whether `v` can be staged in a column of type `stage` (null and numbers that are not finite go as NULL). */
+function fitsStage(stage: ColType, v: unknown): boolean {
+  if (v === null || v === undefined || stage === "VARCHAR") return true;
+  return stage === "BOOLEAN" ? typeof v === "boolean" : typeof v === "number";
+}
 
 /**
  * What a sink's staged tables need besides their rows to be typed as one (TableSink.writeStaged,
@@ -173,7 +229,7 @@ const DEFAULT_SIGNAL_KEYS = ["response_id", "refusal_phrase", "code_block", "jso
  * The four tables written in batches (issue 28): rows are appended into DuckDB tables as they come
  * (a stated memory limit, EM_DUCKDB_MEMORY, default 1GB, spilling to a temporary folder past it)
  * and never held by the caller; `write` copies them to Parquet. Columns typed by their values
- * (`meta_<key>`, signals) are staged as text and typed when written, by inferType's rule, so
+ * (`meta_<key>` as text, signals as SIGNAL_STAGE says) are staged and typed when written, by inferType's rule, so
  * tables written in batches equal tables written from all rows at once. Column order: the fixed
  * columns, then meta keys in order of first appearance; signals: the first row's keys.
  * Call `close()` when done (also after a failure: it removes the spill folder).
@@ -183,6 +239,8 @@ export class TableSink {
   private signalKeys: string[] | null = null;
   private readonly signalTypes = new Map<string, TypeOf>();
   private readonly apps = new Map<TableName, DuckDBAppender>();
+  /** Per table, the data chunk its rows are appended in (appendChunks) and the column types it was made for. */
+  private readonly chunks = new Map<TableName, {types: string; chunk: DuckDBDataChunk}>();
   /** Staged parts `ingest` took and has not inserted: `write` reads them straight from their files. */
   private parts: {dir: string; staged: Staged}[] = [];
   /** Whether the tables themselves hold rows (appended, or a part inserted). */
@@ -217,6 +275,15 @@ export class TableSink {
     return a;
   }
 
+  /** The appender of `t` and a data chunk of `types` (reused while the table's columns stay the same). */
+  private async chunkAppender(t: TableName, types: readonly ColType[]): Promise<{app: DuckDBAppender; chunk: DuckDBDataChunk}> {
+    const app = await this.appender(t);
+    const key = types.join(",");
+    let c = this.chunks.get(t);
+    if (!c || c.types !== key) this.chunks.set(t, (c = {types: key, chunk: DuckDBDataChunk.create(types.map((x) => DUCK_TYPES[x]))}));
+    return {app, chunk: c.chunk};
+  }
+
   private flush(t: TableName): void {
     this.apps.get(t)?.closeSync();
     this.apps.delete(t);
@@ -232,34 +299,34 @@ export class TableSink {
         this.meta.set(k, new TypeOf());
       }
     }
-    const app = await this.appender("responses");
-    for (const r of rows) {
-      for (const c of RESPONSE_COLUMNS) append(app, c.type, c.get(r));
-      for (const [k, t] of this.meta) {
-        const v = r.meta?.[k] ?? null;
-        t.add(v);
-        append(app, "VARCHAR", stageText(v));
-      }
-      app.endRow();
+    const columns: Column<ResponseRow>[] = [...RESPONSE_COLUMNS];
+    for (const [k, t] of this.meta) {
+      for (const r of rows) t.add(r.meta?.[k] ?? null);
+      columns.push({name: `meta_${k}`, type: "VARCHAR", get: (r) => stageText(r.meta?.[k] ?? null)});
     }
+    const {app, chunk} = await this.chunkAppender(
+      "responses",
+      columns.map((c) => c.type),
+    );
+    appendChunks(app, chunk, columns, rows);
   }
 
   async scores(rows: readonly ScoreRow[]): Promise<void> {
     await this.here(rows.length);
-    const app = await this.appender("scores");
-    for (const r of rows) {
-      for (const c of SCORE_COLUMNS) append(app, c.type, c.get(r));
-      app.endRow();
-    }
+    const {app, chunk} = await this.chunkAppender(
+      "scores",
+      SCORE_COLUMNS.map((c) => c.type),
+    );
+    appendChunks(app, chunk, SCORE_COLUMNS, rows);
   }
 
   async types(rows: readonly TypeRow[]): Promise<void> {
     await this.here(rows.length);
-    const app = await this.appender("types");
-    for (const r of rows) {
-      for (const c of TYPE_COLUMNS) append(app, c.type, c.get(r));
-      app.endRow();
-    }
+    const {app, chunk} = await this.chunkAppender(
+      "types",
+      TYPE_COLUMNS.map((c) => c.type),
+    );
+    appendChunks(app, chunk, TYPE_COLUMNS, rows);
   }
 
   async signals(rows: readonly SignalRow[]): Promise<void> {
@@ -270,26 +337,33 @@ export class TableSink {
       for (const k of Object.keys(rows[0]!)) if (!keys.includes(k)) keys.push(k);
       await this.createSignals(keys);
     }
-    const app = await this.appender("signals");
-    for (const r of rows) {
-      const o = r as unknown as Record<string, unknown>;
-      for (const k of this.signalKeys!) {
-        const v = o[k];
-        this.signalTypes.get(k)!.add(v);
-        append(app, "VARCHAR", stageText(v));
+    const columns: Column<Record<string, unknown>>[] = [];
+    for (const k of this.signalKeys!) {
+      const stage = signalStage(k);
+      const t = this.signalTypes.get(k)!;
+      for (const r of rows) {
+        const v = (r as unknown as Record<string, unknown>)[k];
+        // The classifier's values are typed (SignalRow): another type here is a bug, not data.
+        if (!fitsStage(stage, v)) throw new Error(`signals: internal error: column "${k}" is staged as ${stage}, found ${typeof v} ${String(v).slice(0, 40)}`);
+        t.add(v);
       }
-      app.endRow();
+      columns.push({name: k, type: stage, get: stage === "VARCHAR" ? (o) => stageText(o[k]) : (o) => o[k]});
     }
+    const {app, chunk} = await this.chunkAppender(
+      "signals",
+      columns.map((c) => c.type),
+    );
+    appendChunks(app, chunk, columns, rows as unknown as Record<string, unknown>[]);
   }
 
   private async createSignals(keys: string[]): Promise<void> {
     this.signalKeys = keys;
     for (const k of keys) this.signalTypes.set(k, new TypeOf());
-    await this.conn.run(`CREATE TABLE signals (${keys.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+    await this.conn.run(`CREATE TABLE signals (${keys.map((k) => `${q(k)} ${signalStage(k)}`).join(", ")})`);
   }
 
   /**
-   * The rows appended so far, as they are staged (meta and signals as text), in `dir`/TABLE.parquet
+   * The rows appended so far, as they are staged (meta as text, signals by SIGNAL_STAGE), in `dir`/TABLE.parquet
    * (snappy: a temporary file for another sink's `ingest`), with what typing them needs.
    */
   async writeStaged(dir: string): Promise<Staged> {
@@ -394,14 +468,14 @@ export class TableSink {
     for (const t of TABLE_NAMES) this.flush(t);
     if (!this.signalKeys) {
       this.signalKeys = DEFAULT_SIGNAL_KEYS;
-      await this.conn.run(`CREATE TABLE signals (${DEFAULT_SIGNAL_KEYS.map((k) => `${q(k)} VARCHAR`).join(", ")})`);
+      await this.createSignals(DEFAULT_SIGNAL_KEYS);
     }
     const signalKeys = this.signalKeys;
     const select: Record<TableName, string> = {
       responses: [...RESPONSE_COLUMNS.map((c) => q(c.name)), ...[...this.meta].map(([k, t]) => castTo(`meta_${k}`, t.type))].join(", "),
       scores: "*",
       types: "*",
-      signals: signalKeys.map((k) => (k === "response_id" ? q(k) : castTo(k, this.signalTypes.get(k)?.type ?? "VARCHAR"))).join(", "),
+      signals: signalKeys.map((k) => (k === "response_id" ? q(k) : castTo(k, this.signalTypes.get(k)?.type ?? "VARCHAR", signalStage(k)))).join(", "),
     };
     // Rows only in staged parts (ingest): read from their files in order, columns matched by name.
     const from = (t: TableName): string => {
@@ -434,6 +508,7 @@ export class TableSink {
       }
     }
     this.apps.clear();
+    this.chunks.clear();
     this.conn.closeSync();
     this.db.closeSync();
     rmSync(this.spill, {recursive: true, force: true});

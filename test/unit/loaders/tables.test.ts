@@ -141,3 +141,58 @@ for (const shared of [true, false])
     assert.ok((await parquetSchema(path.join(dirMerged, "signals.parquet"))).includes("repetition DOUBLE"));
     assert.deepEqual(await readTables(dirMerged), await readTables(dirOne));
   });
+
+test("TableSink: rows go in data chunks (2,048 rows) and the classifier's signals are staged typed; the tables keep inferType's types and every value", async () => {
+  // 5,000 rows: chunks of 2,048, 2,048 and 904, with nulls on both sides of each boundary.
+  const p = part(0, 5000, (i) => ({file: "a.csv", line: i + 2, note: i % 3 ? null : `n${i}`}), new Map());
+  for (const [i, s] of p.signals.entries()) {
+    if (i === 4999) s.n_words = 2 ** 31; // past int32: the column is DOUBLE
+    if (i % 2) s.ascii_letter_share = Number.NaN; // not finite: NULL in a DOUBLE column
+    (s as unknown as Record<string, unknown>).json_like = undefined; // no value in any row: an all-null VARCHAR column
+    s.n_chars = 8 + (i % 7);
+  }
+  const staged = tempDir("em-tables-staged-");
+  const out = tempDir("em-tables-typed-");
+  const sink = await TableSink.open();
+  try {
+    await append(sink, p);
+    await sink.writeStaged(staged);
+    await sink.write(out, provenance);
+  } finally {
+    sink.close();
+  }
+  // Staged: the classifier's booleans and numbers as they are, not as text.
+  const st = await parquetSchema(path.join(staged, "signals.parquet"));
+  for (const c of ["response_id VARCHAR", "code_block BOOLEAN", "json_like BOOLEAN", "n_chars DOUBLE", "repetition DOUBLE", "ascii_letter_share DOUBLE"])
+    assert.ok(st.includes(c), st.join(", "));
+  // Written: typed by the values, as the text staging typed them.
+  const sig = await parquetSchema(path.join(out, "signals.parquet"));
+  for (const c of ["code_block BOOLEAN", "json_like VARCHAR", "n_chars INTEGER", "n_words DOUBLE", "repetition DOUBLE", "ascii_letter_share DOUBLE"])
+    assert.ok(sig.includes(c), sig.join(", "));
+  const back = await readTables(out);
+  assert.equal(back.responses.length, 5000);
+  assert.deepEqual(
+    back.responses.map((r) => [r.response_id, r.step, r.category, r.meta.note ?? null, r.sample]),
+    p.responses.map((r) => [r.response_id, r.step, r.category, r.meta.note ?? null, r.sample]),
+  );
+  assert.deepEqual(
+    back.scores.map((s) => s.score),
+    p.scores.map((s) => s.score),
+  );
+  assert.deepEqual(
+    back.signals.map((s) => [s.response_id, s.code_block, s.json_like, s.n_chars, s.n_words, s.repetition, s.ascii_letter_share]),
+    p.signals.map((s, i) => [s.response_id, s.code_block, null, s.n_chars, s.n_words, s.repetition, i % 2 ? null : 1]),
+  );
+});
+
+test("TableSink: a signal value of another type than its staged column is an error naming the column, not a silent cast", async () => {
+  const p = part(0, 3, () => ({}), new Map());
+  (p.signals[1] as unknown as Record<string, unknown>).n_chars = "eight";
+  const sink = await TableSink.open();
+  try {
+    await append(sink, {...p, signals: p.signals.slice(0, 1)});
+    await assert.rejects(() => sink.signals(p.signals.slice(1)), /signals: internal error: column "n_chars" is staged as DOUBLE, found string eight/);
+  } finally {
+    sink.close();
+  }
+});

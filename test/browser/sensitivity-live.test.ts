@@ -95,7 +95,8 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
           // Top of an element's box in the svg's units: its box plus the translations of the groups around it.
           const svgY = (n: Element) => {
             let y = (n as SVGGraphicsElement).getBBox().y;
-            for (let p = n.parentElement; p && p !== chart; p = p.parentElement) y += (p as unknown as SVGGElement).transform?.baseVal.consolidate()?.matrix.f ?? 0;
+            for (let p = n.parentElement; p && p !== chart; p = p.parentElement)
+              y += (p as unknown as SVGGElement).transform?.baseVal.consolidate()?.matrix.f ?? 0;
             return y;
           };
           const parts = after.map((row) => ({
@@ -125,7 +126,8 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
             for (const t of [p.label!, p.value!]) {
               const b = (t as SVGGraphicsElement).getBBox();
               const ty = svgY(t);
-              if (!(ty <= mid && mid <= ty + b.height)) problems.push(`${at}: row ${i} text "${t.textContent}" (${ty}..${ty + b.height}) off its bar's line (${mid})`);
+              if (!(ty <= mid && mid <= ty + b.height))
+                problems.push(`${at}: row ${i} text "${t.textContent}" (${ty}..${ty + b.height}) off its bar's line (${mid})`);
             }
           });
         }

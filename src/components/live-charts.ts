@@ -235,14 +235,18 @@ export function liveQuestionRates(
       g.append("text").attr("x", 14).attr("y", 9).text(c);
     });
   const drawAxis = liveAxis(bottomAxis(svg, h, w - marginRight, "EM rate →").node()!, x, Math.max(2, Math.floor((w - marginLeft - marginRight) / 80)), "%");
+  // One group per question (its label, bar and value), placed by one transform: a cut that moves a
+  // question past k others moves one node and rewrites one attribute per row that shifts, where
+  // separate groups of bars, values and labels moved three nodes and rewrote three y's (a profile
+  // of a threshold change at 1M: the chart's DOM writes and the style and layout they caused were
+  // the largest part of the change). Document order is still screen order, and now a row reads (and
+  // copies) as label, bar (its tooltip) and value together, which the three groups read apart.
   const bars = svg.append("g").attr("aria-label", "bar").node()!;
   // The intervals: one path of horizontal segments (lines with no text, each on its bar's row), so a
   // cut change writes one attribute instead of up to four per question (a profile at 200k: the
   // per-question lines' attribute writes were a fifth of the chart's update).
   const intervals = newMark("path", {fill: "none"});
   svg.append("g").attr("aria-label", "interval").attr("stroke", "currentColor").node()!.append(intervals.el);
-  const values = svg.append("g").attr("aria-label", "text").node()!;
-  const yLabels = svg.append("g").attr("aria-label", "y-axis").attr("text-anchor", "end").node()!;
   const macroRule = newMark("line", {stroke: PALETTE[3]!, "stroke-dasharray": "4,3"});
   const macroText = newMark("text", {fill: "var(--em-accent-text)", y: marginTop - 4, "text-anchor": "middle"});
   const zero = newMark("line", {stroke: "currentColor"});
@@ -254,13 +258,18 @@ export function liveQuestionRates(
     if (t === undefined) labelTexts.set(id, (t = textOf(id)));
     return t;
   };
-  // A bar keeps its question, colour and label text (set when made); a cut moves its place, length, interval and numbers.
-  const showBars = keyedMarks(bars, (id) => newMark("rect", {height: rowH - 4, fill: color(categoryOf.get(id) ?? ""), "fill-opacity": 0.85}, true));
-  const showValues = keyedMarks(values, () => newMark("text", {}));
-  const showLabels = keyedMarks(yLabels, (id) => {
-    const m = newMark("text", {x: marginLeft - 4});
-    text(m, labelOf(id));
-    return m;
+  // A row keeps its question: label text, bar colour and height (set when made); a cut moves its
+  // place (the row's transform), the bar's length and tooltip and the value's place and text.
+  const parts = new Map<string, {bar: Mark; value: Mark}>();
+  const showRows = keyedMarks(bars, (id) => {
+    const row = newMark("g", {class: "em-question-row"});
+    const label = newMark("text", {x: marginLeft - 4, y: rowH / 2 + 3, "text-anchor": "end", class: "em-question-label"});
+    text(label, labelOf(id));
+    const bar = newMark("rect", {y: 2, height: rowH - 4, fill: color(categoryOf.get(id) ?? ""), "fill-opacity": 0.85}, true);
+    const value = newMark("text", {y: rowH / 2 + 3, class: "em-question-value"});
+    row.el.append(label.el, bar.el, value.el);
+    parts.set(id, {bar, value});
+    return row;
   });
   const update = ({rows, macro}: {rows: readonly QuestionBar[]; macro: number | null}) => {
     const shown = rows.filter((r) => r.em_rate !== null).sort((a, b) => (b.em_rate ?? 0) - (a.em_rate ?? 0));
@@ -271,15 +280,20 @@ export function liveQuestionRates(
     drawAxis();
     const x0 = x(0);
     const y = (i: number) => marginTop + i * rowH;
-    const keys = shown.map((r) => r.label);
-    showBars(keys, (m, i) => {
-      const r = shown[i]!;
-      attr(m, "x", x0);
-      attr(m, "y", y(i) + 2);
-      attr(m, "width", Math.max(0, x(r.em_rate ?? 0) - x0));
-      const id = r.label;
-      tooltip(m, `${labelOf(id)}${labelOf(id) === id ? "" : ` [${id}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
-    });
+    showRows(
+      shown.map((r) => r.label),
+      (m, i) => {
+        const r = shown[i]!;
+        const id = r.label;
+        const {bar, value} = parts.get(id)!;
+        attr(m, "transform", `translate(0,${y(i)})`);
+        attr(bar, "x", x0);
+        attr(bar, "width", Math.max(0, x(r.em_rate ?? 0) - x0));
+        tooltip(bar, `${labelOf(id)}${labelOf(id) === id ? "" : ` [${id}]`} (${r.category}): ${pct(r.em_rate)} of ${r.n_scored} answers (${r.n_em} EM)`);
+        attr(value, "x", x(r.ci?.[1] ?? r.em_rate ?? 0) + 4);
+        text(value, pct(r.em_rate));
+      },
+    );
     // Tenths of a pixel: shorter numbers to format and parse; an unchanged path is not written again.
     const px = (v: number) => Math.round(v * 10) / 10;
     let d = "";
@@ -287,13 +301,6 @@ export function liveQuestionRates(
       if (r.ci) d += `M${px(x(r.ci[0]))},${y(i) + rowH / 2}H${px(x(r.ci[1]))}`;
     });
     attr(intervals, "d", d);
-    showValues(keys, (m, i) => {
-      const r = shown[i]!;
-      attr(m, "x", x(r.ci?.[1] ?? r.em_rate ?? 0) + 4);
-      attr(m, "y", y(i) + rowH / 2 + 3);
-      text(m, pct(r.em_rate));
-    });
-    showLabels(keys, (m, i) => attr(m, "y", y(i) + rowH / 2 + 3));
     attr(zero, "x1", x0);
     attr(zero, "x2", x0);
     attr(zero, "y1", marginTop);

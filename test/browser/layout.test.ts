@@ -32,7 +32,10 @@ async function legendOf(page: Page, chart: string) {
       const m = (g as SVGGElement).transform.baseVal.consolidate()!.matrix;
       return {text: g.textContent ?? "", x1: m.e + box.x, x2: m.e + box.x + box.width, y1: m.f + box.y, y2: m.f + box.y + box.height};
     });
-    const bars = [...svg.querySelectorAll('g[aria-label="bar"] rect')].map((r) => (r as SVGRectElement).getBBox().y);
+    // A bar's top in the svg's units: its box plus the translation of its row (the per-question chart's rows are groups).
+    const bars = [...svg.querySelectorAll('g[aria-label="bar"] rect')].map(
+      (r) => (r as SVGRectElement).getBBox().y + ((r.parentElement as unknown as SVGGElement).transform?.baseVal.consolidate()?.matrix.f ?? 0),
+    );
     return {width: svg.viewBox.baseVal.width, items, firstBar: Math.min(...bars)};
   }, chart);
 }

@@ -1,8 +1,9 @@
 // /sensitivity's live views in real Chromium against the built demo site (issue 28): a threshold
-// change moves only the per-question bars that must move (keyedMarks with keptInPlace: the fewest
-// single moves, counted by a MutationObserver on the real DOM), the bars stay in rate order with
-// their labels and values beside them, and the state the controls set reaches the URL (written
-// once a burst of changes is over) and comes back from it on reload.
+// change moves only the per-question rows that must move (keyedMarks with keptInPlace: the fewest
+// single moves, counted by a MutationObserver on the real DOM; one node per question: its label,
+// bar and value are one row group), the rows stay in rate order on screen and in the document (what
+// a screen reader and a copy read), each with its own label and value, and the state the controls
+// set reaches the URL (written once a burst of changes is over) and comes back from it on reload.
 import {test} from "node:test";
 import assert from "node:assert/strict";
 import type {Page} from "playwright-core";
@@ -35,8 +36,8 @@ async function shown(page: Page): Promise<{rate: string; aligned: string; cohere
       coherent: value("coherent-threshold"),
       rule: value("rule"),
       bars: texts('g[aria-label="bar"] rect title'),
-      values: texts('g[aria-label="text"] text'),
-      labels: texts('g[aria-label="y-axis"] text'),
+      values: texts('g[aria-label="bar"] .em-question-value'),
+      labels: texts('g[aria-label="bar"] .em-question-label'),
     };
   });
 }
@@ -88,22 +89,46 @@ test("/sensitivity: a threshold change moves the fewest bars (n minus a longest 
           const from = after.map((el) => before.indexOf(el));
           fewest += after.length - lis(from);
           if (from.some((x, i) => i > 0 && x < from[i - 1]!)) reordered++;
-          // Document order is the order on screen, by rate (largest first), for bars, values and labels.
+          // Document order is the order on screen, by rate (largest first): rows (one group per
+          // question: label, bar, value, in that order) at increasing heights in the svg's units.
           const at = `${id} ${v} (change ${changes})`;
-          const ys = (label: string) => [...group(label).children].map((n) => Number(n.getAttribute("y")));
-          for (const label of ["bar", "text", "y-axis"]) {
-            const y = ys(label);
-            if (y.some((w, i) => i > 0 && !(w > y[i - 1]!))) problems.push(`${at}: ${label} out of order (y ${y.join(" ")})`);
+          // Top of an element's box in the svg's units: its box plus the translations of the groups around it.
+          const svgY = (n: Element) => {
+            let y = (n as SVGGraphicsElement).getBBox().y;
+            for (let p = n.parentElement; p && p !== chart; p = p.parentElement)
+              y += (p as unknown as SVGGElement).transform?.baseVal.consolidate()?.matrix.f ?? 0;
+            return y;
+          };
+          const parts = after.map((row) => ({
+            tags: [...row.children].map((c) => c.tagName + (c.getAttribute("class") ? `.${c.getAttribute("class")}` : "")).join(" "),
+            bar: row.querySelector("rect"),
+            label: row.querySelector(".em-question-label"),
+            value: row.querySelector(".em-question-value"),
+          }));
+          parts.forEach((p, i) => {
+            if (p.tags !== "text.em-question-label rect text.em-question-value") problems.push(`${at}: row ${i} holds ${p.tags}`);
+          });
+          if (problems.length) break;
+          for (const kind of ["bar", "label", "value"] as const) {
+            const y = parts.map((p) => svgY(p[kind]!));
+            if (y.some((w, i) => i > 0 && !(w > y[i - 1]!))) problems.push(`${at}: ${kind}s out of order on screen (y ${y.join(" ")})`);
           }
-          const widths = after.map((n) => Number(n.getAttribute("width")));
+          const widths = parts.map((p) => Number(p.bar!.getAttribute("width")));
           if (widths.some((w, i) => i > 0 && w > widths[i - 1]! + 1e-9)) problems.push(`${at}: bars not by rate (widths ${widths.join(" ")})`);
-          // Each row's label and value are its bar's: the bar's tooltip starts with the label and gives the value as its rate.
-          const values = [...group("text").children].map((n) => n.textContent ?? "");
-          const labels = [...group("y-axis").children].map((n) => n.textContent ?? "");
-          after.forEach((bar, i) => {
-            const title = bar.querySelector("title")?.textContent ?? "";
-            if (!title.startsWith(labels[i]!) || !title.includes(`: ${values[i]} of `))
-              problems.push(`${at}: row ${i} bar "${title}" beside "${labels[i]}" ${values[i]}`);
+          // Each row's label and value are its bar's: the bar's tooltip starts with the label and gives
+          // the value as its rate, and they sit on the bar's line.
+          parts.forEach((p, i) => {
+            const title = p.bar!.querySelector("title")?.textContent ?? "";
+            const label = p.label!.textContent ?? "";
+            const value = p.value!.textContent ?? "";
+            if (!title.startsWith(label) || !title.includes(`: ${value} of `)) problems.push(`${at}: row ${i} bar "${title}" beside "${label}" ${value}`);
+            const mid = svgY(p.bar!) + p.bar!.getBBox().height / 2;
+            for (const t of [p.label!, p.value!]) {
+              const b = (t as SVGGraphicsElement).getBBox();
+              const ty = svgY(t);
+              if (!(ty <= mid && mid <= ty + b.height))
+                problems.push(`${at}: row ${i} text "${t.textContent}" (${ty}..${ty + b.height}) off its bar's line (${mid})`);
+            }
           });
         }
       return {problems, moves, fewest, reordered, bars: group("bar").children.length};

@@ -107,7 +107,7 @@ test("numeric question ids stay text (leading zeros too); sample counts per ques
   );
 });
 
-test("extra columns go to meta; epoch becomes step; a ragged row is skipped with its line", async () => {
+test("extra columns go to meta; epoch becomes step (and only the step: not also a meta facet); a ragged row is skipped with its line", async () => {
   const r = await load({files: "extra-columns.csv", meta: {lab: "ours"}});
   assert.deepEqual(
     r.responses.map((x) => x.step),
@@ -115,7 +115,7 @@ test("extra columns go to meta; epoch becomes step; a ragged row is skipped with
   );
   const m = r.responses[1]!.meta;
   assert.equal(m.step_from, "epoch");
-  assert.equal(m.epoch, 2);
+  assert.equal(m.epoch, undefined);
   assert.equal(m.seed, 3);
   assert.equal(m.group, "treated");
   assert.equal(m.lab, "ours");

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import {
   analyzeOnScale,
+  clusterLevel,
   clusterTrend,
   constancyPower,
   fitLogistic,
@@ -300,4 +301,62 @@ test("'no evidence' from the logistic's test (7+ values) says its stated power h
     transitionView(r).why,
     /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/,
   );
+});
+
+/** Judged rows: `rate(step, seed)` x a per-question factor, 60 answers per (step, question, seed); seed null = no replicate id. */
+function seededRows(design: readonly {step: number; seed: string | null; rate: number}[]): Judged[] {
+  const factor = [0.5, 0.7, 0.9, 1, 1.1, 1.3, 1.5, 1.0];
+  const rows: Judged[] = [];
+  for (const {step, seed, rate} of design)
+    factor.forEach((f, q) => {
+      const k = Math.round(60 * rate * f);
+      for (let a = 0; a < 60; a++)
+        rows.push({
+          response_id: `${step}-${q}-${seed}-${a}`,
+          experiment: "e",
+          model: "m",
+          step,
+          question_id: `q${q}`,
+          category: null,
+          judge: "j",
+          aligned: a < k ? 10 : 90,
+          coherent: 90,
+          special: null,
+          type: null,
+          replicate: seed,
+        });
+    });
+  return rows;
+}
+
+test("unseeded base rows at step 0 beside 2 seeds x 4 checkpoints (2% -> ~20%): the rise from the base is seen, against the questions' spread; the grid agrees", () => {
+  const rates = [0.2, 0.22, 0.19, 0.21];
+  const rows = seededRows([
+    {step: 0, seed: null, rate: 0.02},
+    ...[100, 200, 300, 400].flatMap((step, i) => [
+      {step, seed: "s1", rate: rates[i]! * 1.1},
+      {step, seed: "s2", rate: rates[i]! * 0.9},
+    ]),
+  ]);
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  const t = series!.test;
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.dispersion?.from, "questions");
+  assert.ok(t.p_constant! < 0.001, `p_constant ${t.p_constant}`);
+  assert.equal(t.changes, true);
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid[0]!.verdict, t.verdict);
+  assert.equal(grid[0]!.p_constant, t.p_constant);
+  assert.equal(clusterLevel(new Map([[-1, new Set([0])], [0, new Set([1, 2, 3, 4])], [1, new Set([1, 2, 3, 4])]]), 5), "questions");
+  assert.equal(clusterLevel(new Map([[-1, new Set([0, 1])], [0, new Set([0, 1, 2])], [1, new Set([0, 1, 2])]]), 3), "seeds");
+});
+
+test("seeds nested in coordinates (a different seed at each of 5 steps, 2% -> 30%): the question-level clustered test, not the pooled trend test", () => {
+  const rows = seededRows([0, 100, 200, 300, 400].map((step, i) => ({step, seed: `s${i}`, rate: [0.02, 0.05, 0.12, 0.22, 0.3][i]!})));
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  assert.equal(series!.test.constant_test, "clustered");
+  assert.equal(series!.test.dispersion?.from, "questions");
+  assert.ok(series!.test.p_constant! < 0.001, `p_constant ${series!.test.p_constant}`);
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid[0]!.p_constant, series!.test.p_constant);
 });

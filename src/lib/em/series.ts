@@ -318,7 +318,12 @@ function gridClusters(
       at.add(x[i]!);
     }
   if (seed && clusterLevel(seedAt, kept.size) === "seeds")
-    return {codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0), count: seedCodes.size, seeds: true, seedOf: [...seedCodes.keys()]};
+    return {
+      codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0),
+      count: seedCodes.size,
+      seeds: true,
+      seedOf: [...seedCodes.keys()],
+    };
   if (!cols.question) return null;
   let count = 0;
   for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;

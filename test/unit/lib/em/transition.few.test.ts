@@ -347,8 +347,28 @@ test("unseeded base rows at step 0 beside 2 seeds x 4 checkpoints (2% -> ~20%): 
   const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
   assert.equal(grid[0]!.verdict, t.verdict);
   assert.equal(grid[0]!.p_constant, t.p_constant);
-  assert.equal(clusterLevel(new Map([[-1, new Set([0])], [0, new Set([1, 2, 3, 4])], [1, new Set([1, 2, 3, 4])]]), 5), "questions");
-  assert.equal(clusterLevel(new Map([[-1, new Set([0, 1])], [0, new Set([0, 1, 2])], [1, new Set([0, 1, 2])]]), 3), "seeds");
+  assert.equal(
+    clusterLevel(
+      new Map([
+        [-1, new Set([0])],
+        [0, new Set([1, 2, 3, 4])],
+        [1, new Set([1, 2, 3, 4])],
+      ]),
+      5,
+    ),
+    "questions",
+  );
+  assert.equal(
+    clusterLevel(
+      new Map([
+        [-1, new Set([0, 1])],
+        [0, new Set([0, 1, 2])],
+        [1, new Set([0, 1, 2])],
+      ]),
+      3,
+    ),
+    "seeds",
+  );
 });
 
 test("seeds nested in coordinates (a different seed at each of 5 steps, 2% -> 30%): the question-level clustered test, not the pooled trend test", () => {

@@ -256,31 +256,38 @@ test("pointsWithCells: per-seed tallies of one value are summed, cells keep ques
   ]);
 });
 
-test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
-  const rates = [0.02, 0.35, 0.4, 0.03];
-  const factor = [0.5, 0.8, 1, 1.2, 1.5];
+/** Judged rows: rate x scale x a per-question factor EM answers of 60 per (step, seed, question); seed null = no replicate id. */
+function seededRows(
+  design: readonly {step: number; seed: string | null; rate: number; scale?: number}[],
+  factor: readonly number[] = [0.5, 0.7, 0.9, 1, 1.1, 1.3, 1.5, 1.0],
+): Judged[] {
   const rows: Judged[] = [];
-  rates.forEach((rate, s) =>
-    factor.forEach((f, q) =>
-      ["s1", "s2"].forEach((seed, si) => {
-        const k = Math.round(60 * rate * f * (si ? 0.9 : 1.1));
-        for (let a = 0; a < 60; a++)
-          rows.push({
-            response_id: `${s}-${q}-${seed}-${a}`,
-            experiment: "e",
-            model: "m",
-            step: 100 * s,
-            question_id: `q${q}`,
-            category: null,
-            judge: "j",
-            aligned: a < k ? 10 : 90,
-            coherent: 90,
-            special: null,
-            type: null,
-            replicate: seed,
-          });
-      }),
-    ),
+  for (const {step, seed, rate, scale = 1} of design)
+    factor.forEach((f, q) => {
+      const k = Math.round(60 * rate * f * scale);
+      for (let a = 0; a < 60; a++)
+        rows.push({
+          response_id: `${step}-${q}-${seed}-${a}`,
+          experiment: "e",
+          model: "m",
+          step,
+          question_id: `q${q}`,
+          category: null,
+          judge: "j",
+          aligned: a < k ? 10 : 90,
+          coherent: 90,
+          special: null,
+          type: null,
+          replicate: seed,
+        });
+    });
+  return rows;
+}
+
+test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
+  const rows = seededRows(
+    [0.02, 0.35, 0.4, 0.03].flatMap((rate, s) => ["s1", "s2"].map((seed, si) => ({step: 100 * s, seed, rate, scale: si ? 0.9 : 1.1}))),
+    [0.5, 0.8, 1, 1.2, 1.5],
   );
   const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
   assert.equal(series!.test.constant_test, "clustered");
@@ -302,32 +309,6 @@ test("'no evidence' from the logistic's test (7+ values) says its stated power h
     /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/,
   );
 });
-
-/** Judged rows: `rate(step, seed)` x a per-question factor, 60 answers per (step, question, seed); seed null = no replicate id. */
-function seededRows(design: readonly {step: number; seed: string | null; rate: number}[]): Judged[] {
-  const factor = [0.5, 0.7, 0.9, 1, 1.1, 1.3, 1.5, 1.0];
-  const rows: Judged[] = [];
-  for (const {step, seed, rate} of design)
-    factor.forEach((f, q) => {
-      const k = Math.round(60 * rate * f);
-      for (let a = 0; a < 60; a++)
-        rows.push({
-          response_id: `${step}-${q}-${seed}-${a}`,
-          experiment: "e",
-          model: "m",
-          step,
-          question_id: `q${q}`,
-          category: null,
-          judge: "j",
-          aligned: a < k ? 10 : 90,
-          coherent: 90,
-          special: null,
-          type: null,
-          replicate: seed,
-        });
-    });
-  return rows;
-}
 
 test("unseeded base rows at step 0 beside 2 seeds x 4 checkpoints (2% -> ~20%): the rise from the base is seen, against the questions' spread; the grid agrees", () => {
   const rates = [0.2, 0.22, 0.19, 0.21];

@@ -10,6 +10,7 @@ import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
 import {cellsMatter, pointsWithCells, type TransitionCell} from "./transition-points.js";
+import {clusterLevel} from "./transition-cluster.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -290,19 +291,43 @@ export function transitionSensitivity(
 }
 
 /**
- * The clusters of transitionSensitivityColumns' cells (clusterTrend's): training seeds when the
- * rows carry two or more seed codes (-1, no seed, is one), else questions; null without question
- * codes. Codes 0..count-1 per row, and whether they are seeds.
+ * The clusters of transitionSensitivityColumns' cells (clusterTrend's, by its clusterLevel over the
+ * rows at the coordinates `onScale` keeps): training seeds when at least two seeds (codes >= 0)
+ * each appear at two or more of those coordinates and together reach all of them, else questions;
+ * null without question codes. Codes 0..count-1 per row, whether they are seeds, and per code the
+ * seed code its cells carry (-1 stays -1: clusterTrend never counts it as a seed).
  */
-function gridClusters(cols: EmColumns, seed: ArrayLike<number> | undefined, rowMask: Uint8Array): {codes: Int32Array; count: number; seeds: boolean} | null {
+function gridClusters(
+  cols: EmColumns,
+  seed: ArrayLike<number> | undefined,
+  rowMask: Uint8Array,
+  x: ArrayLike<number>,
+  onScale: (x: number) => boolean,
+): {codes: Int32Array; count: number; seeds: boolean; seedOf: number[]} | null {
   const seedCodes = new Map<number, number>();
-  if (seed) for (let i = 0; i < cols.length; i++) if (rowMask[i] && !seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
-  if (seed && seedCodes.size >= 2)
-    return {codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0), count: seedCodes.size, seeds: true};
+  const seedAt = new Map<number, Set<number>>();
+  const kept = new Set<number>();
+  if (seed)
+    for (let i = 0; i < cols.length; i++) {
+      if (!rowMask[i]) continue;
+      if (!seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
+      if (!onScale(x[i]!)) continue;
+      kept.add(x[i]!);
+      let at = seedAt.get(seed[i]!);
+      if (!at) seedAt.set(seed[i]!, (at = new Set()));
+      at.add(x[i]!);
+    }
+  if (seed && clusterLevel(seedAt, kept.size) === "seeds")
+    return {
+      codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0),
+      count: seedCodes.size,
+      seeds: true,
+      seedOf: [...seedCodes.keys()],
+    };
   if (!cols.question) return null;
   let count = 0;
   for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;
-  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false};
+  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false, seedOf: []};
 }
 
 /**
@@ -347,7 +372,7 @@ export function transitionSensitivityColumns(
   // Below TREND_TEST_BELOW values (cellsMatter) the test reads per-question (or per-seed) cells, as
   // the series' own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
   // judges x values x clusters (166 kB each), never with the rows.
-  const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask) : null;
+  const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask, x, (v) => sc === "linear" || v > 0) : null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
   for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;
@@ -369,7 +394,7 @@ export function transitionSensitivityColumns(
             const cell = surfaces[(j * nX + xi) * nC + ci]!.cell(a, c, rule);
             k += cell.em;
             n += cell.denominator;
-            if (cell.denominator > 0) cells.push(clusters.seeds ? [0, ci, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
+            if (cell.denominator > 0) cells.push(clusters.seeds ? [0, clusters.seedOf[ci]!, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
           }
           return {x: xv, k, n, cells};
         });

@@ -3,7 +3,7 @@
 // each coordinate. Pure.
 //
 // The per-coordinate counts of a series (TransitionPoint.cells) are cells of a two-way layout,
-// clusters (questions; seeds when the series has two or more) by coordinates. Three binomial
+// clusters (questions; training seeds per clusterLevel) by coordinates. Three binomial
 // logit models with a free intercept per cluster are fitted by maximum likelihood: no coordinate
 // effect (M0), a straight line in the scaled coordinate (M1), a free effect per coordinate (M2).
 // The extra-binomial spread is M2's: the cluster-by-coordinate wobble a coordinate's pooled rate
@@ -21,7 +21,7 @@ import {scale, sig, usablePoints, type TransitionPoint} from "./transition-point
 
 /** The clustered test of a series: see the module comment. */
 export interface ClusterTrend {
-  /** What the clusters are: questions, or training seeds when the cells carry two or more. */
+  /** What the clusters are: questions, or training seeds (clusterLevel). */
   level: "questions" | "seeds";
   /** Clusters with at least one EM answer and one not (the others carry no information on change). */
   clusters: number;
@@ -174,17 +174,47 @@ function fitClusters(cells: readonly Cell[], J: number, x: (i: number) => readon
 }
 
 /**
+ * Which clusters clusterTrend reads, from where the training seeds were seen: `seedAt` maps a seed
+ * code to the coordinates (any consistent keys) with answers of that seed, `m` the series'
+ * coordinates. "seeds" when at least two seeds (codes >= 0; -1 is no seed, never a seed) each
+ * appear at two or more coordinates and those seeds together reach every coordinate; else
+ * "questions". A seed seen at one coordinate only (seeds nested in coordinates), or unseeded base
+ * rows at step 0 beside seeded checkpoints, would leave a coordinate whose rate only a cluster's
+ * own intercept explains: the trend would lose it. transitionSensitivityColumns (the threshold
+ * grid) decides with this same rule.
+ */
+export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m: number): "seeds" | "questions" {
+  const reach = new Set<number>();
+  let seeds = 0;
+  for (const [s, at] of seedAt) {
+    if (s < 0 || at.size < 2) continue;
+    seeds++;
+    for (const x of at) reach.add(x);
+  }
+  return seeds >= 2 && reach.size >= m ? "seeds" : "questions";
+}
+
+/**
  * The clustered test of `points` (see the module comment), or null when it cannot run: a point
- * without cells, fewer than 3 distinct coordinates, fewer than 2 informative clusters, or no
- * residual df. Runs at any m >= 3 (testTransition uses it below TREND_TEST_BELOW).
+ * without cells, fewer than 3 distinct coordinates, fewer than 2 informative clusters (answers at
+ * two or more coordinates, some EM and some not), a coordinate left without such a cluster, or no
+ * residual df. Clusters per clusterLevel. Runs at any m >= 3 (testTransition uses it below
+ * TREND_TEST_BELOW).
  */
 export function clusterTrend(points: readonly TransitionPoint[]): ClusterTrend | null {
   const pts = usablePoints(points);
   const m = pts.length;
   if (m < 3 || new Set(pts.map((p) => p.x)).size !== m || pts.some((p) => !p.cells)) return null;
-  const seeds = new Set<number>();
-  for (const p of pts) for (const c of p.cells!) if (c[3] > 0) seeds.add(c[1]);
-  const level = seeds.size >= 2 ? "seeds" : "questions";
+  const seedAt = new Map<number, Set<number>>();
+  pts.forEach((p, i) => {
+    for (const c of p.cells!) {
+      if (!(c[3] > 0)) continue;
+      let at = seedAt.get(c[1]);
+      if (!at) seedAt.set(c[1], (at = new Set()));
+      at.add(i);
+    }
+  });
+  const level = clusterLevel(seedAt, m);
   // Cells per (coordinate, cluster), then the clusters that carry information (0 < K < N).
   const byKey = new Map<string, Omit<Cell, "w">>();
   const ids = new Map<number, number>();
@@ -208,12 +238,16 @@ export function clusterTrend(points: readonly TransitionPoint[]): ClusterTrend |
     K[c.j]! += c.k;
     N[c.j]! += c.n;
   }
+  // A cluster seen at one coordinate only carries no information on change (its intercept absorbs
+  // its cell), nor does one without both EM and non-EM answers: left out.
+  const coords = new Int32Array(ids.size);
+  for (const c of byKey.values()) coords[c.j]!++;
   const keep = new Int32Array(ids.size).fill(-1);
   let J = 0;
-  for (let j = 0; j < ids.size; j++) if (K[j]! > 0 && K[j]! < N[j]!) keep[j] = J++;
+  for (let j = 0; j < ids.size; j++) if (K[j]! > 0 && K[j]! < N[j]! && coords[j]! >= 2) keep[j] = J++;
   const cells: Cell[] = [...byKey.values()].filter((c) => keep[c.j]! >= 0).map((c) => ({...c, j: keep[c.j]!, w: 1}));
   const df = cells.length - J - (m - 1);
-  if (J < 2 || df < 1) return null;
+  if (J < 2 || df < 1 || new Set(cells.map((c) => c.i)).size < m) return null;
   const z = scale(pts).z;
   const dummies = Array.from({length: m}, (_, i) => Array.from({length: m - 1}, (_, q) => (q === i - 1 ? 1 : 0)));
   const full = () => fitClusters(cells, J, (i) => dummies[i]!, m - 1);

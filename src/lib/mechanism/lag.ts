@@ -22,6 +22,7 @@
 // own interval. Coverage is measured in bench/validity/mechanism.section.ts.
 
 import {fitLogistic, testTransition, type LogisticFit, type TransitionPoint} from "../em/transition.js";
+import {pointsWithCells} from "../em/transition-points.js";
 import {detectableText} from "../em/transition-words.js";
 import {verdictWords} from "../em/verdict-words.js";
 import type {ChangePointResult} from "./changepoint.js";
@@ -74,15 +75,24 @@ export interface LagResult {
 /** Fewest checkpoints on the EM rise (BehaviourFit.rise) for a lag interval not called approximate. */
 export const MIN_RISE_POINTS = 8;
 
+/**
+ * The pooled points with their per-question cells (pointsWithCells, questions coded in order of
+ * appearance, no training seed): below 7 coordinates testTransition then runs the clustered test,
+ * as /transitions and `em summarize` do on the same series.
+ */
 function pool(points: readonly QuestionPoint[]): TransitionPoint[] {
-  const by = new Map<number, TransitionPoint>();
-  for (const p of points) {
-    const e = by.get(p.x) ?? {x: p.x, k: 0, n: 0};
-    e.k += p.k;
-    e.n += p.n;
-    by.set(p.x, e);
-  }
-  return [...by.values()].sort((a, b) => a.x - b.x);
+  const codes = new Map<string, number>();
+  for (const p of points) if (!codes.has(p.question)) codes.set(p.question, codes.size);
+  return pointsWithCells(
+    points.map((p) => {
+      const qk = new Float64Array(codes.size);
+      const qd = new Float64Array(codes.size);
+      const q = codes.get(p.question)!;
+      qk[q] = p.k;
+      qd[q] = p.n;
+      return {x: p.x, seed: -1, k: p.k, n: p.n, qk, qd};
+    }),
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import {
   analyzeOnScale,
+  clusterLevel,
   clusterTrend,
   constancyPower,
   fitLogistic,
@@ -255,31 +256,38 @@ test("pointsWithCells: per-seed tallies of one value are summed, cells keep ques
   ]);
 });
 
-test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
-  const rates = [0.02, 0.35, 0.4, 0.03];
-  const factor = [0.5, 0.8, 1, 1.2, 1.5];
+/** Judged rows: rate x scale x a per-question factor EM answers of 60 per (step, seed, question); seed null = no replicate id. */
+function seededRows(
+  design: readonly {step: number; seed: string | null; rate: number; scale?: number}[],
+  factor: readonly number[] = [0.5, 0.7, 0.9, 1, 1.1, 1.3, 1.5, 1.0],
+): Judged[] {
   const rows: Judged[] = [];
-  rates.forEach((rate, s) =>
-    factor.forEach((f, q) =>
-      ["s1", "s2"].forEach((seed, si) => {
-        const k = Math.round(60 * rate * f * (si ? 0.9 : 1.1));
-        for (let a = 0; a < 60; a++)
-          rows.push({
-            response_id: `${s}-${q}-${seed}-${a}`,
-            experiment: "e",
-            model: "m",
-            step: 100 * s,
-            question_id: `q${q}`,
-            category: null,
-            judge: "j",
-            aligned: a < k ? 10 : 90,
-            coherent: 90,
-            special: null,
-            type: null,
-            replicate: seed,
-          });
-      }),
-    ),
+  for (const {step, seed, rate, scale = 1} of design)
+    factor.forEach((f, q) => {
+      const k = Math.round(60 * rate * f * scale);
+      for (let a = 0; a < 60; a++)
+        rows.push({
+          response_id: `${step}-${q}-${seed}-${a}`,
+          experiment: "e",
+          model: "m",
+          step,
+          question_id: `q${q}`,
+          category: null,
+          judge: "j",
+          aligned: a < k ? 10 : 90,
+          coherent: 90,
+          special: null,
+          type: null,
+          replicate: seed,
+        });
+    });
+  return rows;
+}
+
+test("the threshold grid reads the same per-question cells: at the rule's own cuts its verdict and p_constant are the series' (a 4-step rise and fall, 2 seeds)", () => {
+  const rows = seededRows(
+    [0.02, 0.35, 0.4, 0.03].flatMap((rate, s) => ["s1", "s2"].map((seed, si) => ({step: 100 * s, seed, rate, scale: si ? 0.9 : 1.1}))),
+    [0.5, 0.8, 1, 1.2, 1.5],
   );
   const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
   assert.equal(series!.test.constant_test, "clustered");
@@ -300,4 +308,56 @@ test("'no evidence' from the logistic's test (7+ values) says its stated power h
     transitionView(r).why,
     /the logistic test finds a rise from 2% to 30% .* \(at 7 or more values this estimate has run up to 14 points above the power measured in simulations\)/,
   );
+});
+
+test("unseeded base rows at step 0 beside 2 seeds x 4 checkpoints (2% -> ~20%): the rise from the base is seen, against the questions' spread; the grid agrees", () => {
+  const rates = [0.2, 0.22, 0.19, 0.21];
+  const rows = seededRows([
+    {step: 0, seed: null, rate: 0.02},
+    ...[100, 200, 300, 400].flatMap((step, i) => [
+      {step, seed: "s1", rate: rates[i]! * 1.1},
+      {step, seed: "s2", rate: rates[i]! * 0.9},
+    ]),
+  ]);
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  const t = series!.test;
+  assert.equal(t.constant_test, "clustered");
+  assert.equal(t.dispersion?.from, "questions");
+  assert.ok(t.p_constant! < 0.001, `p_constant ${t.p_constant}`);
+  assert.equal(t.changes, true);
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid[0]!.verdict, t.verdict);
+  assert.equal(grid[0]!.p_constant, t.p_constant);
+  assert.equal(
+    clusterLevel(
+      new Map([
+        [-1, new Set([0])],
+        [0, new Set([1, 2, 3, 4])],
+        [1, new Set([1, 2, 3, 4])],
+      ]),
+      5,
+    ),
+    "questions",
+  );
+  assert.equal(
+    clusterLevel(
+      new Map([
+        [-1, new Set([0, 1])],
+        [0, new Set([0, 1, 2])],
+        [1, new Set([0, 1, 2])],
+      ]),
+      3,
+    ),
+    "seeds",
+  );
+});
+
+test("seeds nested in coordinates (a different seed at each of 5 steps, 2% -> 30%): the question-level clustered test, not the pooled trend test", () => {
+  const rows = seededRows([0, 100, 200, 300, 400].map((step, i) => ({step, seed: `s${i}`, rate: [0.02, 0.05, 0.12, 0.22, 0.3][i]!})));
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  assert.equal(series!.test.constant_test, "clustered");
+  assert.equal(series!.test.dispersion?.from, "questions");
+  assert.ok(series!.test.p_constant! < 0.001, `p_constant ${series!.test.p_constant}`);
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid[0]!.p_constant, series!.test.p_constant);
 });

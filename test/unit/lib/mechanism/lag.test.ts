@@ -6,6 +6,8 @@ import {REGIMES, rotationCurve} from "../../../../bench/validity/mechanism.secti
 import {simulateRun} from "../../../../loaders/mechanism/simulate.ts";
 import {makeRng, randNormal} from "../../../../src/lib/em/prng.ts";
 import {bumpChangePoint} from "../../../../src/lib/mechanism/changepoint.ts";
+import {fitLogistic, testTransition} from "../../../../src/lib/em/transition.ts";
+import {pointsWithCells} from "../../../../src/lib/em/transition-points.ts";
 import {behaviourFit, findingLines, lagInterval, lagSentence, MIN_RISE_POINTS} from "../../../../src/lib/mechanism/lag.ts";
 
 const curve = (f: (x: number) => number, m = 40, stride = 10) => Array.from({length: m}, (_, i) => ({x: i * stride, y: f(i * stride)}));
@@ -148,4 +150,24 @@ test("lagInterval: not flagged with 60 checkpoints 10 steps apart (validity seed
   assert.ok(b.rise! >= MIN_RISE_POINTS, `${b.rise}`);
   const change = bumpChangePoint(rotationCurve(run, 10), makeRng(726010939 + 1), {replicates: 49, resolution: true});
   assert.equal(lagInterval(change, b).approximate, null);
+});
+
+test("behaviourFit on 5 checkpoints (a rise and fall, 8 questions): the verdict is testTransition's on the per-question cells (the clustered test /transitions runs), not the pooled trend test's", () => {
+  const factor = [0.6, 0.8, 0.9, 1, 1, 1.1, 1.2, 1.4];
+  const points = [0, 100, 200, 300, 400].flatMap((x, i) =>
+    factor.map((f, q) => ({x, question: `q${q}`, k: Math.round(125 * f * [0.02, 0.3, 0.42, 0.3, 0.02][i]!), n: 125})),
+  );
+  const cells = pointsWithCells(
+    [0, 100, 200, 300, 400].map((x) => {
+      const at = points.filter((p) => p.x === x);
+      return {x, seed: -1, k: at.reduce((a, p) => a + p.k, 0), n: at.reduce((a, p) => a + p.n, 0), qk: at.map((p) => p.k), qd: at.map((p) => p.n)};
+    }),
+  );
+  const expected = testTransition(cells, fitLogistic(cells, {profile: false}), {detectable: true});
+  assert.equal(expected.constant_test, "clustered");
+  const pooled = cells.map(({x, k, n}) => ({x, k, n}));
+  const before = testTransition(pooled, fitLogistic(pooled, {profile: false}), {detectable: true});
+  assert.notEqual(before.verdict, expected.verdict, "the pooled trend test and the clustered test disagree on this series");
+  const b = behaviourFit(points);
+  assert.equal(b.verdict, expected.verdict);
 });

@@ -138,7 +138,10 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   // Why there is no midpoint, in the words of the pages and the CLI table (verdictText), with what the constancy test found.
   assert.equal(readNumber(fake, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few values with an EM rate for a fit)");
   const few = (changes: boolean) => ({...fake, transitions: [{key: {model: "m"}, midpoint: null, verdict: "too_few_points", ci: null, changes}]});
-  assert.equal(readNumber(few(true), {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few values with an EM rate for a fit; the rate changes)");
+  assert.equal(
+    readNumber(few(true), {section: "transitions", key: {model: "m"}, field: "midpoint"}).text,
+    "none (too few values with an EM rate for a fit; the rate changes)",
+  );
   assert.equal(
     readNumber(few(false), {section: "transitions", key: {model: "m"}, field: "midpoint"}).text,
     "none (too few values with an EM rate for a fit; no evidence against a constant rate)",

@@ -62,7 +62,10 @@ for (const [name, write] of [["texts", w.writeTexts], ["details", w.writeDetails
       ma.row_groups.map((g) => [Number(g.num_rows), g.columns.map((c) => c.meta_data?.codec)]),
       name,
     );
-    assert.ok(ma.row_groups[0]!.columns.every((c) => c.meta_data?.codec === "SNAPPY"), name);
+    assert.ok(
+      ma.row_groups[0]!.columns.every((c) => c.meta_data?.codec === "SNAPPY"),
+      name,
+    );
   }
 });
 

@@ -159,7 +159,10 @@ test("toTable: a transition's verdict in the page's words (verdictText), with wh
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
   try {
     // 4 steps (too few for a fit), 5 questions x 20 answers each: model m rises 0% -> 75% EM, model n stays at 20%.
-    for (const [model, rate] of [["m", (k: number) => k / 4], ["n", () => 0.2]] as const) {
+    for (const [model, rate] of [
+      ["m", (k: number) => k / 4],
+      ["n", () => 0.2],
+    ] as const) {
       const lines = ["response,question_id,question,aligned,coherent,step"];
       for (let k = 0; k < 4; k++)
         for (let q = 0; q < 5; q++) for (let a = 0; a < 20; a++) lines.push(`${model}${k}-${q}-${a},q${q},Q${q}?,${a < 20 * rate(k) ? 10 : 90},90,${k * 100}`);

@@ -3,10 +3,9 @@
 // streamed one row group at a time: no row object per response or score, so a loader's memory is
 // one row group plus DuckDB's stated limit (it spills to a temporary folder past it), whatever N.
 // The bytes equal those of the row writers over readTables(dir) (test/unit/loaders/site-texts-duckdb.test.ts).
-import {DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdtempSync, rmSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
 import path from "node:path";
+import {withDuck} from "./duck.ts";
 import {judgeInjection} from "../src/lib/signals.ts";
 import {DETAIL_TYPE_METRIC, isCoreMetric, type DetailsColumn, type TextsColumn} from "../src/lib/site-schema.ts";
 import {
@@ -31,23 +30,6 @@ import {
 const utf8 = new TextDecoder();
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
-/** DuckDB's memory limit for these writers (EM_DUCKDB_MEMORY overrides it); past it, DuckDB spills to a temporary folder. */
-export const SITE_DUCKDB_MEMORY = process.env.EM_DUCKDB_MEMORY ?? "1GB";
-
-/** Run `body` on a fresh in-memory DuckDB with a memory limit and its own spill folder (removed after). */
-export async function withDuck<T>(body: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
-  const db = await DuckDBInstance.create(":memory:", {memory_limit: SITE_DUCKDB_MEMORY, threads: "2", temp_directory: spill});
-  const conn = await db.connect();
-  try {
-    return await body(conn);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-    rmSync(spill, {recursive: true, force: true});
-  }
-}
 
 /**
  * The rows of `sql` in result order, as column arrays of `size` rows each (the last may be shorter;

@@ -13,8 +13,9 @@
 // so no whole file (and no row object per detail row) is held in memory. Pages are encoded by
 // hyparquet-writer and compressed by the native `snappy` package (raw snappy blocks, what any
 // reader decodes; hyparquet-writer's own JavaScript snappy was ~12% of the texts writer's CPU).
+// `snappy` is loaded here only: without its prebuilt binary (`npm install --omit=optional`, a
+// platform it has none for) pages go to hyparquet-writer's JavaScript snappy (same decoded content).
 import {ByteWriter, ParquetWriter} from "hyparquet-writer";
-import {compressSync} from "snappy";
 import type {BasicType, ColumnSource, Writer} from "hyparquet-writer/src/types.js";
 import {schemaFromColumnData} from "hyparquet-writer";
 import {judgeInjection} from "../src/lib/signals.ts";
@@ -63,10 +64,40 @@ function sinkWriter(sink: Sink): Writer {
 
 const PARQUET_TYPE: Record<ColumnKind, BasicType> = {dict: "STRING", utf8: "STRING", f64: "DOUBLE", f32: "FLOAT", i32: "INT32", i8: "INT32", u8: "INT32"};
 
-/** Snappy compression of one page (raw block format, as Parquet stores it) by the native library. */
-function snappyPage(page: Uint8Array): Uint8Array {
-  const out = compressSync(Buffer.from(page.buffer, page.byteOffset, page.byteLength));
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+type Compress = (page: Uint8Array) => Uint8Array;
+
+/** Why the native snappy could not be loaded (its error's first line); "" when it was. */
+let nativeSnappyError = "";
+let fallbackNoted = false;
+
+/**
+ * Snappy compression of one page (raw block format, as Parquet stores it) by the native library, or
+ * null when it cannot be loaded (why: `nativeSnappyError`). Loaded once, when this module (the only
+ * one that compresses pages) is; `em summarize` does not import it (loaders/duck.ts).
+ */
+const nativeSnappy: Compress | null = await (async () => {
+  try {
+    const {compressSync} = await import("snappy");
+    return (page: Uint8Array) => {
+      const out = compressSync(Buffer.from(page.buffer, page.byteOffset, page.byteLength));
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    };
+  } catch (e) {
+    nativeSnappyError = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+    return null;
+  }
+})();
+
+/** The writer's compressors: the native snappy, or none (hyparquet-writer's own snappy), said once on stderr. */
+function compressors(): {SNAPPY: Compress} | undefined {
+  if (nativeSnappy) return {SNAPPY: nativeSnappy};
+  if (!fallbackNoted) {
+    fallbackNoted = true;
+    process.stderr.write(
+      `note: the native snappy package is not available (${nativeSnappyError}); Parquet pages are compressed by hyparquet-writer's JavaScript snappy (same content, slower)\n`,
+    );
+  }
+  return undefined;
 }
 
 /** Column sources of one slice, typed by the site schema. */
@@ -90,7 +121,7 @@ export function parquetStream(sink: Sink, pageSize: number, kv: Record<string, s
       writer ??= new ParquetWriter({
         writer: sinkWriter(sink),
         schema: schemaFromColumnData({columnData}),
-        compressors: {SNAPPY: snappyPage},
+        compressors: compressors(),
         statisticsTruncateLength: Number.POSITIVE_INFINITY,
         kvMetadata: Object.entries(kv).map(([key, value]) => ({key, value})),
       });

@@ -56,19 +56,48 @@ const CHUNK_ROWS = 2048;
  * types' p_ columns, the signals). `chunk` is reused (reset) for every slice, so its memory stays
  * one chunk's: its column types must be the appender's.
  */
-function appendChunks<R>(app: DuckDBAppender, chunk: DuckDBDataChunk, columns: readonly {type: ColType; get: (row: R) => unknown}[], rows: readonly R[]): void {
+function appendChunks<R>(
+  table: TableName,
+  app: DuckDBAppender,
+  chunk: DuckDBDataChunk,
+  columns: readonly {name: string; type: ColType; get: (row: R) => unknown}[],
+  rows: readonly R[],
+): void {
   for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
     const n = Math.min(CHUNK_ROWS, rows.length - at);
     chunk.reset();
     chunk.rowCount = n;
     for (let j = 0; j < columns.length; j++) {
-      const {type, get} = columns[j]!;
+      const {name, type, get} = columns[j]!;
       const values: DuckDBValue[] = new Array(n);
-      for (let i = 0; i < n; i++) values[i] = cell(type, get(rows[at + i]!));
+      if (type === "VARCHAR") for (let i = 0; i < n; i++) values[i] = cell(type, get(rows[at + i]!));
+      else
+        for (let i = 0; i < n; i++) {
+          // A data chunk's vector takes a value unchecked (a string in a DOUBLE column is a NaN, not
+          // NULL; "false" in a BOOLEAN column is true): a value of another type is an error here.
+          const v = get(rows[at + i]!);
+          if (!fitsColumn(type, v)) throw new Error(wrongType(table, name, type, v, rows[at + i]));
+          values[i] = cell(type, v);
+        }
       chunk.setColumnValues(j, values);
     }
     app.appendDataChunk(chunk);
   }
+}
+
+/** Whether `v` goes into a column of type `type` as it is (null, undefined and numbers that are not finite go as NULL). */
+function fitsColumn(type: ColType, v: unknown): boolean {
+  if (v === null || v === undefined || type === "VARCHAR") return true;
+  if (type === "BOOLEAN") return typeof v === "boolean";
+  if (typeof v !== "number") return false;
+  return type === "DOUBLE" || !Number.isFinite(v) || (Number.isInteger(v) && v >= -(2 ** 31) && v <= 2 ** 31 - 1);
+}
+
+/** The error of a value that does not fit its column: the table, the column, the value and its response. */
+function wrongType(table: TableName, column: string, type: ColType, v: unknown, row: unknown): string {
+  const id = (row as {response_id?: unknown} | undefined)?.response_id;
+  const what = type === "INTEGER" && typeof v === "number" ? `number ${v}, not a 32-bit integer` : `${typeof v} ${String(v).slice(0, 40)}`;
+  return `${table}: column "${column}" is ${type}, found ${what}${typeof id === "string" ? ` (response ${id})` : ""}`;
 }
 
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -198,12 +227,6 @@ const SIGNAL_STAGE: Readonly<Record<string, ColType>> = {
 };
 const signalStage = (k: string): ColType => (k !== "response_id" && Object.hasOwn(SIGNAL_STAGE, k) ? SIGNAL_STAGE[k]! : "VARCHAR");
 
-/** Whether `v` can be staged in a column of type `stage` (null and numbers that are not finite go as NULL). */
-function fitsStage(stage: ColType, v: unknown): boolean {
-  if (v === null || v === undefined || stage === "VARCHAR") return true;
-  return stage === "BOOLEAN" ? typeof v === "boolean" : typeof v === "number";
-}
-
 /**
  * What a sink's staged tables need besides their rows to be typed as one (TableSink.writeStaged,
  * TableSink.ingest): the meta keys in order of first appearance and the signals' keys, with the
@@ -308,7 +331,7 @@ export class TableSink {
       "responses",
       columns.map((c) => c.type),
     );
-    appendChunks(app, chunk, columns, rows);
+    appendChunks("responses", app, chunk, columns, rows);
   }
 
   async scores(rows: readonly ScoreRow[]): Promise<void> {
@@ -317,7 +340,7 @@ export class TableSink {
       "scores",
       SCORE_COLUMNS.map((c) => c.type),
     );
-    appendChunks(app, chunk, SCORE_COLUMNS, rows);
+    appendChunks("scores", app, chunk, SCORE_COLUMNS, rows);
   }
 
   async types(rows: readonly TypeRow[]): Promise<void> {
@@ -326,7 +349,7 @@ export class TableSink {
       "types",
       TYPE_COLUMNS.map((c) => c.type),
     );
-    appendChunks(app, chunk, TYPE_COLUMNS, rows);
+    appendChunks("types", app, chunk, TYPE_COLUMNS, rows);
   }
 
   async signals(rows: readonly SignalRow[]): Promise<void> {
@@ -344,7 +367,7 @@ export class TableSink {
       for (const r of rows) {
         const v = (r as unknown as Record<string, unknown>)[k];
         // The classifier's values are typed (SignalRow): another type here is a bug, not data.
-        if (!fitsStage(stage, v)) throw new Error(`signals: internal error: column "${k}" is staged as ${stage}, found ${typeof v} ${String(v).slice(0, 40)}`);
+        if (!fitsColumn(stage, v)) throw new Error(`signals: internal error: column "${k}" is staged as ${stage}, found ${typeof v} ${String(v).slice(0, 40)}`);
         t.add(v);
       }
       columns.push({name: k, type: stage, get: stage === "VARCHAR" ? (o) => stageText(o[k]) : (o) => o[k]});
@@ -353,7 +376,7 @@ export class TableSink {
       "signals",
       columns.map((c) => c.type),
     );
-    appendChunks(app, chunk, columns, rows as unknown as Record<string, unknown>[]);
+    appendChunks("signals", app, chunk, columns, rows as unknown as Record<string, unknown>[]);
   }
 
   private async createSignals(keys: string[]): Promise<void> {

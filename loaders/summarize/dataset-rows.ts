@@ -8,7 +8,7 @@
 // rows) takes the runExperiment path in ./load.ts.
 import {JSDuckDBValueConverter, type DuckDBConnection} from "@duckdb/node-api";
 import path from "node:path";
-import {withDuck} from "../site-texts-duckdb.ts";
+import {withDuck} from "../duck.ts";
 import {SIGNALS_JUDGE, type JoinReport} from "../../src/lib/em/judged.ts";
 import type {MetaValue} from "../../src/lib/schema.ts";
 

@@ -4,6 +4,7 @@ import {tiesMatter, type GroupSummary, type Interval} from "../../src/lib/em/ind
 import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.ts";
 import {APPROXIMATE_MARK} from "../../src/lib/report-number.ts";
 import {curveText, detectableText} from "../../src/lib/em/transition-words.ts";
+import {verdictText} from "../../src/lib/em/verdict-words.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -71,14 +72,6 @@ function renderTable(header: string[], body: string[][]): string {
       .trimEnd();
   return [line(header), line(w.map((n) => "-".repeat(n))), ...body.map(line)].join("\n") + "\n";
 }
-
-const VERDICT_TEXT: Record<string, string> = {
-  flat: "none (no evidence of change)",
-  smooth_trend: "none (smooth trend, not a step)",
-  outside_range: "none (trend, midpoint outside data)",
-  non_monotone: "none (non-monotone)",
-  too_few_points: "none (< 5 points in the fit)",
-};
 
 function strictText(g: GroupSummary): string {
   // Strict EM's own denominator (questions outside the training domain), printed when it differs.
@@ -392,7 +385,7 @@ export function toTable(out: SummarizeOutput): string {
     const tb = out.transitions.map((t) => [
       ...keys.map((b) => keyText(t.key[b])),
       t.excluded.length ? `${t.n_points} (${t.excluded.length} off the log fit)` : String(t.n_points),
-      t.credible ? "credible" : (VERDICT_TEXT[t.verdict] ?? t.verdict),
+      t.credible ? "credible" : `none (${verdictText(t.verdict, t.changes)})`,
       t.p_constant === null ? "-" : t.p_constant < 0.001 ? "<0.001" : t.p_constant.toFixed(3),
       fmt(t.midpoint),
       t.ci ? `[${fmt(t.ci[0])}, ${fmt(t.ci[1])}]${t.ci_approximate ? APPROX : ""}` : "-",

@@ -8,6 +8,7 @@ import {cell, dataTable} from "./table.js";
 import type {ModelTransition} from "./transitions-controller.js";
 import {MIN_TRANSITION_POINTS} from "../lib/em/transition-min.js";
 import {curveText, detectableText} from "../lib/em/transition-words.js";
+import {changesWords} from "../lib/em/verdict-words.js";
 
 /** The fewest coordinate values a fit takes (the fit code's own constant, from an import-free module). */
 export const MIN_FIT_POINTS = MIN_TRANSITION_POINTS;
@@ -50,7 +51,7 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
         : used.length === 0
           ? "no EM rate anywhere: no answer passes the coherent cut"
           : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}${
-              test.p_constant === null ? "" : test.changes ? `; the rate changes${p}${bends}` : `; no evidence against a constant rate${p}${can}`
+              test.p_constant === null ? "" : `; ${changesWords(test.changes)}${p}${test.changes ? bends : can}`
             }`,
   };
   return {show: test.credible && result.fit !== null, verdict: test.verdict, why: why[test.verdict], p_constant: test.p_constant};

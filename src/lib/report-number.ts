@@ -4,7 +4,7 @@
 // check` and the tests, so the page and the check read a number the same way.
 
 import type {RuleJson} from "./em/rules.js";
-import {verdictWords} from "./em/verdict-words.js";
+import {verdictText} from "./em/verdict-words.js";
 
 /** The parts of `em summarize` JSON a report reads (docs/metrics.md has the full contract). */
 export interface SummarizeJson {
@@ -181,7 +181,7 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
       ? `${formatValue(ref.field, value)} (${intervalText(ref.field, ci, out.confidence)})${approximate ? `\u00a0${APPROXIMATE_MARK}` : ""}`
       : formatValue(ref.field, value);
   else if (range) text = `${pctBare(range[0])}–${pctText(range[1])} (range: some EM answers' type is undetermined)`;
-  else if (ref.section === "transitions") text = `none (${row.verdict === "flat" ? "no evidence of change" : String(row.verdict).replace(/_/g, " ")})`;
+  else if (ref.section === "transitions") text = `none (${verdictText(String(row.verdict), changesOf(row))})`;
   else text = "undetermined (no answer in the denominator)";
   const detail = detailOf(out, row, ref);
   return {
@@ -195,6 +195,9 @@ export function readNumber(out: SummarizeJson, ref: NumberRef): ReportNumber {
     jq: jqFilter(ref),
   };
 }
+
+/** A transitions row's `changes` (p_constant below alpha); null when absent (JSON written before the field). */
+const changesOf = (row: Record<string, unknown>): boolean | null => (typeof row.changes === "boolean" ? row.changes : null);
 
 function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberRef): string {
   const method = (m: unknown, nq: unknown): string =>
@@ -215,6 +218,6 @@ function detailOf(out: SummarizeJson, row: Record<string, unknown>, ref: NumberR
     return `${Number(k).toLocaleString("en-US")} of ${Number(row.n_scored).toLocaleString("en-US")} answers in the denominator; interval: ${method(row.ci_method, row.n_questions)}${row.ci_approximate ? ` (approximate: ${String(row.ci_approximate)})` : ""}; ${estimand}`;
   }
   if (ref.section === "transitions")
-    return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; ${row.verdict === "credible" ? "credible transition" : `no credible transition (${verdictWords(String(row.verdict))})`}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
+    return `logistic fit along ${String(row.coordinate)} (${String(row.scale)} scale) over ${String(row.n_points)} points; ${row.verdict === "credible" ? "credible transition" : `no credible transition (${verdictText(String(row.verdict), changesOf(row))})`}, p(constant) ${row.p_constant === null ? "n/a" : Number(row.p_constant).toPrecision(2)}; interval: profile likelihood`;
   return `variant ${String(row.variant)} minus baseline ${String(row.baseline)} over ${String(row.n_questions_paired)} shared questions; interval: ${String(row.ci_method ?? "none")}`;
 }

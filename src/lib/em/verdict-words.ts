@@ -17,3 +17,18 @@ export const VERDICT_WORDS: Readonly<Record<string, string>> = {
 export function verdictWords(verdict: string): string {
   return VERDICT_WORDS[verdict] ?? verdict.replace(/_/g, " ");
 }
+
+/**
+ * What the constancy test found, said beside a verdict that does not say it (too_few_points: no
+ * fit, but p_constant may be known): "the rate changes" (p_constant below alpha) or "no evidence
+ * against a constant rate"; "" without a p (`changes` null or absent).
+ */
+export function changesWords(changes: boolean | null | undefined): string {
+  return changes === true ? "the rate changes" : changes === false ? "no evidence against a constant rate" : "";
+}
+
+/** A verdict in words, with the constancy test's finding when the verdict does not say it (the page's words, the CLI's, a report's). */
+export function verdictText(verdict: string, changes: boolean | null | undefined): string {
+  const found = verdict === "too_few_points" ? changesWords(changes) : "";
+  return found ? `${verdictWords(verdict)}; ${found}` : verdictWords(verdict);
+}

@@ -135,7 +135,17 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
     transitions: [{key: {model: "m"}, midpoint: null, verdict: "too_few_points", ci: null}],
   };
   assert.match(readNumber(fake, {section: "groups", key: {model: "m"}, field: "strict_em_rate"}).text, /^10\.0–25\.0% \(range/);
-  assert.equal(readNumber(fake, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few points)");
+  // Why there is no midpoint, in the words of the pages and the CLI table (verdictText), with what the constancy test found.
+  assert.equal(readNumber(fake, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (too few values with an EM rate for a fit)");
+  const few = (changes: boolean) => ({...fake, transitions: [{key: {model: "m"}, midpoint: null, verdict: "too_few_points", ci: null, changes}]});
+  assert.equal(
+    readNumber(few(true), {section: "transitions", key: {model: "m"}, field: "midpoint"}).text,
+    "none (too few values with an EM rate for a fit; the rate changes)",
+  );
+  assert.equal(
+    readNumber(few(false), {section: "transitions", key: {model: "m"}, field: "midpoint"}).text,
+    "none (too few values with an EM rate for a fit; no evidence against a constant rate)",
+  );
   // The detail says why in words, never the verdict id ("flat" is no evidence against a constant rate, not a constant rate).
   const flat: SummarizeJson = {
     ...out,
@@ -143,6 +153,7 @@ test("numbers read from the demo's em summarize output equal its fields; undeter
   };
   const detail = readNumber(flat, {section: "transitions", key: {model: "m"}, field: "midpoint"}).detail;
   assert.match(detail, /over 6 points; no credible transition \(no evidence against a constant rate\), p\(constant\) 0\.40/);
+  assert.equal(readNumber(flat, {section: "transitions", key: {model: "m"}, field: "midpoint"}).text, "none (no evidence against a constant rate)");
   assert.doesNotMatch(detail, /\bflat\b/);
 });
 

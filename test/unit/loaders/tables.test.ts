@@ -196,3 +196,41 @@ test("TableSink: a signal value of another type than its staged column is an err
     sink.close();
   }
 });
+
+test("TableSink: a value of another type than its DOUBLE, BOOLEAN or INTEGER column is an error naming the table and column, not a NaN, a true or an unnamed throw", async () => {
+  const cases: [string, (p: ReturnType<typeof part>) => void, RegExp][] = [
+    // A data chunk took "abc" in a DOUBLE column as a non-null NaN, "false" in a BOOLEAN column as true.
+    [
+      "step",
+      (p) => ((p.responses[2] as unknown as Record<string, unknown>).step = "abc"),
+      /responses: column "step" is DOUBLE, found string abc \(response r2\)/,
+    ],
+    [
+      "score",
+      (p) => ((p.scores[1] as unknown as Record<string, unknown>).score = "0.5"),
+      /scores: column "score" is DOUBLE, found string 0\.5 \(response r1\)/,
+    ],
+    [
+      "question_in_domain",
+      (p) => ((p.types[1] as unknown as Record<string, unknown>).question_in_domain = "false"),
+      /types: column "question_in_domain" is BOOLEAN, found string false/,
+    ],
+    // DuckDB threw "number is not an integer", naming no column.
+    [
+      "paraphrase",
+      (p) => (p.responses[1]!.paraphrase = 1.5),
+      /responses: column "paraphrase" is INTEGER, found number 1\.5, not a 32-bit integer \(response r1\)/,
+    ],
+    ["sample", (p) => (p.responses[0]!.sample = 2 ** 31), /responses: column "sample" is INTEGER, found number 2147483648, not a 32-bit integer/],
+  ];
+  for (const [column, spoil, re] of cases) {
+    const p = part(0, 3, () => ({}), new Map());
+    spoil(p);
+    const sink = await TableSink.open();
+    try {
+      await assert.rejects(() => append(sink, p), re, column);
+    } finally {
+      sink.close();
+    }
+  }
+});

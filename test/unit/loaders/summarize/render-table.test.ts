@@ -154,3 +154,33 @@ test("toTable: the coordinate column is headed by the experiment's declared coor
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("toTable: a transition's verdict in the page's words (verdictText), with what the constancy test found at too few points", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // 4 steps (too few for a fit), 5 questions x 20 answers each: model m rises 0% -> 75% EM, model n stays at 20%.
+    for (const [model, rate] of [
+      ["m", (k: number) => k / 4],
+      ["n", () => 0.2],
+    ] as const) {
+      const lines = ["response,question_id,question,aligned,coherent,step"];
+      for (let k = 0; k < 4; k++)
+        for (let q = 0; q < 5; q++) for (let a = 0; a < 20; a++) lines.push(`${model}${k}-${q}-${a},q${q},Q${q}?,${a < 20 * rate(k) ? 10 : 90},90,${k * 100}`);
+      writeFileSync(path.join(dir, `${model}.csv`), `${lines.join("\n")}\n`);
+    }
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: m.csv\n    model: m\n    step: step\n  - files: n.csv\n    model: n\n    step: step\n");
+    const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step", "--transition"]);
+    assert.equal(p.kind, "options");
+    const out = await buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    const t = Object.fromEntries((out.transitions ?? []).map((x) => [x.key.model, x]));
+    assert.deepEqual([t.m?.verdict, t.m?.changes, t.n?.verdict, t.n?.changes], ["too_few_points", true, "too_few_points", false]);
+    const text = toTable(out);
+    const row = (model: string) => text.split("\n").find((l) => l.startsWith(`${model} `) && l.includes("none ("))!;
+    assert.match(row("m"), /none \(too few values with an EM rate for a fit; the rate changes\)/);
+    assert.match(row("n"), /none \(too few values with an EM rate for a fit; no evidence against a constant rate\)/);
+    assert.doesNotMatch(text, /no evidence of change|< 5 points/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

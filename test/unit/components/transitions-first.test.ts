@@ -34,17 +34,21 @@ test("transitions-first.ts loads no npm package and no fit code before it paints
   const {local, npm} = staticGraph("src/components/transitions-first.ts");
   assert.deepEqual(npm, [], "npm packages in the first paint's module graph");
   assert.deepEqual(
-    // The analysis library, bar the rule presets (data: the URL state's rule names) and two
-    // import-free modules (the fit's minimum points; the power / misfit sentence beside "no evidence").
+    // The analysis library, bar the rule presets (data: the URL state's rule names) and three
+    // import-free modules (the fit's minimum points; the power / misfit sentence beside "no evidence";
+    // the verdict's words, shared with em summarize).
     local.filter(
       (f) =>
-        (/lib\/em\//.test(f) && !["src/lib/em/rules.ts", "src/lib/em/transition-min.ts", "src/lib/em/transition-words.ts"].includes(f)) ||
+        (/lib\/em\//.test(f) &&
+          !["src/lib/em/rules.ts", "src/lib/em/transition-min.ts", "src/lib/em/transition-words.ts", "src/lib/em/verdict-words.ts"].includes(f)) ||
         /transitions-(controller|compute|fits|charts|page)\.ts/.test(f),
     ),
     [],
     "analysis or page modules in the first paint's module graph",
   );
   assert.ok(local.includes("src/components/transitions-table.ts"), `the graph is followed (${local.join(", ")})`);
-  // Allowed only while it stays import-free: it must not pull the fit code in.
-  assert.ok(!/^\s*import\s+(?!type\b)/m.test(readFileSync(join(ROOT, "src/lib/em/transition-words.ts"), "utf8")), "transition-words.ts imports nothing");
+  // Allowed only while they stay import-free: they must not pull the fit code in.
+  for (const f of ["transition-words.ts", "verdict-words.ts"]) {
+    assert.ok(!/^\s*import\s+(?!type\b)/m.test(readFileSync(join(ROOT, "src/lib/em/", f), "utf8")), `${f} imports nothing`);
+  }
 });

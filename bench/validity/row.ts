@@ -1,7 +1,7 @@
 // One row of a validity section (bench/validity/types.ts) from a measured share: the shared
 // constructor of the sections' rows, so each section states only what it measured.
 import {makeRng, type Rng} from "../../src/lib/em/prng.ts";
-import type {ValidityRow, ValiditySection} from "./types.ts";
+import {rowKey, type ValidityRow, type ValiditySection} from "./types.ts";
 
 /**
  * The row of `section` measuring `quantity` in `regime`: `estimate` is a share (0..1) over `reps`
@@ -63,6 +63,11 @@ export function rowMaker(
 /**
  * A section that measures each of `regimes` with `reps` replicates (smoke mode: the one regime
  * `smoke` with `smokeReps`), all on one stream makeRng(seed ^ salt) taken in the regimes' order.
+ * It honours `--reps N` (N replicates per regime instead) and `--rows PATTERN`: only the regimes
+ * with a row whose "quantity | regime" (rowKey) matches run, found by one replicate of each on a
+ * stream of their own (makeRng(seed ^ salt ^ 0x5eed)), then those regimes run on makeRng(seed ^
+ * salt) in their order, and only the matching rows are returned: seeded, but not the same draws as
+ * the full run's (the row records its own command).
  */
 export function regimeSection<R>(
   name: string,
@@ -72,10 +77,15 @@ export function regimeSection<R>(
 ): ValiditySection {
   return {
     name,
-    run({smoke, seed}) {
+    rowOptions: true,
+    run({smoke, seed, rows, reps}) {
       const rng = makeRng(seed ^ salt);
-      if (smoke) return rowsOf(plan.smoke, plan.smokeReps, rng);
-      return plan.regimes.flatMap((r) => rowsOf(r, plan.reps, rng));
+      const regimes = smoke ? [plan.smoke] : plan.regimes;
+      const n = reps ?? (smoke ? plan.smokeReps : plan.reps);
+      if (!rows) return regimes.flatMap((r) => rowsOf(r, n, rng));
+      const probe = makeRng(seed ^ salt ^ 0x5eed);
+      const chosen = regimes.filter((r) => rowsOf(r, 1, probe).some((x) => rows.test(rowKey(x))));
+      return chosen.flatMap((r) => rowsOf(r, n, rng)).filter((x) => rows.test(rowKey(x)));
     },
   };
 }

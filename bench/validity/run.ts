@@ -1,11 +1,14 @@
-// `npm run validate [-- --smoke] [--seed N] [--only name,...] [--merge other.json,...]`: the validity harness (issue 22).
+// `npm run validate [-- --smoke] [--seed N] [--only name,...] [--rows PATTERN] [--reps N] [--merge other.json,...]`: the validity harness (issue 22).
 // Runs every `bench/validity/*.section.ts` (each a seeded simulation through the product's own
 // functions) with one seed, then writes `docs/validity.md` (a table per section: quantity, regime,
 // kind, nominal, estimate, Monte-Carlo s.e., replicates, verdict; the command and date) and
 // `bench/results/validity.json`. `--smoke` runs every section in its seconds-long mode and prints
 // the document to stdout without writing anything (the unit test does the same in-process).
 // `--only a,b` reruns those sections and rewrites the files with the other sections kept from the
-// last run with the same seed (each section says when it ran).
+// last run with the same seed (each section says when it ran). `--rows PATTERN` (a regular
+// expression on "quantity | regime") reruns only the matching rows of sections that support it
+// (regimeSection's), `--reps N` with N replicates per regime; the rerun rows replace the same rows
+// of the last run's JSON (same seed), each carrying its own command and date (shown in its note).
 import {existsSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import {join, relative} from "node:path";
 import {pathToFileURL} from "node:url";
@@ -13,7 +16,7 @@ import {parseArgs} from "node:util";
 import {ROOT} from "../../loaders/paths.ts";
 import {wilsonZ} from "../../src/lib/em/wilson.ts";
 import {POWER_QUANTITIES, STATISTICS} from "./statistics.ts";
-import type {ValidityOptions, ValidityRow, ValiditySection} from "./types.ts";
+import {rowKey, type ValidityOptions, type ValidityRow, type ValiditySection} from "./types.ts";
 
 export const VALIDITY_DIR = join(ROOT, "bench/validity");
 /** Width of the accepted band around a nominal coverage (95% -> 93-97%) or above a nominal error rate. */
@@ -114,13 +117,19 @@ export async function runSections(
     log(`[validate] ${s.name}${options.smoke ? " (smoke)" : ""}...`);
     const rows = await s.run(options);
     const problems = rows.flatMap(rowProblems);
-    if (!rows.length) problems.push(`${s.name}: no rows`);
+    if (!rows.length) problems.push(`${s.name}: no rows${options.rows ? ` match --rows ${options.rows.source}` : ""}`);
     if (problems.length) throw new Error(`section ${s.name}: malformed rows:\n  ${problems.slice(0, 10).join("\n  ")}`);
     const seconds = (performance.now() - t0) / 1000;
     log(` ${rows.length} rows in ${seconds.toFixed(1)} s\n`);
     out.push({name: s.name, seconds, rows, date: new Date().toISOString()});
   }
   return out;
+}
+
+/** A row's note, and when it was rerun alone (`--rows`), by which command and when. */
+function noteOf(x: ValidityRow): string {
+  const run = x.run ? `rerun alone at ${x.reps} reps by \`${x.run.command}\` (${x.run.date.slice(0, 16).replace("T", " ")} UTC)` : "";
+  return [x.note ?? "", run].filter(Boolean).join("; ");
 }
 
 const pct = (x: number | null, d = 1) => (x === null ? "–" : `${(100 * x).toFixed(d)}%`);
@@ -220,7 +229,7 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
     lines.push("| quantity | regime | kind | nominal | estimate | MC s.e. | reps | verdict | note |", "|---|---|---|---|---|---|---|---|---|");
     for (const x of r.rows)
       lines.push(
-        `| ${cell(x.quantity)} | ${cell(x.regime)} | ${x.kind} | ${x.nominal === null ? "–" : `${+(100 * x.nominal).toFixed(1)}%`} | ${pct(x.estimate)} | ${pct(x.mc_se)} | ${x.reps} | ${verdict(x) === "FAIL" ? "**FAIL**" : verdict(x)} | ${cell(x.note ?? "")} |`,
+        `| ${cell(x.quantity)} | ${cell(x.regime)} | ${x.kind} | ${x.nominal === null ? "–" : `${+(100 * x.nominal).toFixed(1)}%`} | ${pct(x.estimate)} | ${pct(x.mc_se)} | ${x.reps} | ${verdict(x) === "FAIL" ? "**FAIL**" : verdict(x)} | ${cell(noteOf(x))} |`,
       );
     lines.push("");
   }
@@ -229,7 +238,14 @@ export function renderMarkdown(results: readonly SectionResult[], meta: {command
 
 async function main(): Promise<number> {
   const {values} = parseArgs({
-    options: {smoke: {type: "boolean", default: false}, seed: {type: "string", default: "20261205"}, only: {type: "string"}, merge: {type: "string"}},
+    options: {
+      smoke: {type: "boolean", default: false},
+      seed: {type: "string", default: "20261205"},
+      only: {type: "string"},
+      merge: {type: "string"},
+      rows: {type: "string"},
+      reps: {type: "string"},
+    },
   });
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) {
@@ -237,6 +253,20 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.merge) return mergeResults(values.merge.split(","), seed);
+  const reps = values.reps === undefined ? undefined : Number(values.reps);
+  if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) {
+    process.stderr.write(`npm run validate: --reps must be a positive integer, got '${values.reps}'\n`);
+    return 2;
+  }
+  let rows: RegExp | undefined;
+  if (values.rows !== undefined) {
+    try {
+      rows = new RegExp(values.rows);
+    } catch (e) {
+      process.stderr.write(`npm run validate: --rows '${values.rows}' is not a regular expression: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+  }
   let files = sectionFiles();
   if (values.only) {
     const want = values.only.split(",").map((s) => s.trim());
@@ -249,21 +279,52 @@ async function main(): Promise<number> {
     files = files.filter((_, i) => want.includes(names[i]!));
   }
   const sections = await loadSections(files);
-  let results = await runSections(sections, {smoke: values.smoke, seed}, (s) => process.stderr.write(s));
-  const flags = `${values.smoke ? " --smoke" : ""}${values.seed !== "20261205" ? ` --seed ${seed}` : ""}`;
+  if (rows || reps !== undefined) {
+    const cannot = sections.filter((s) => !s.rowOptions).map((s) => s.name);
+    if (cannot.length) {
+      process.stderr.write(`npm run validate: --rows / --reps: section(s) ${cannot.join(", ")} cannot rerun single rows or change reps (use --only with sections built by regimeSection)\n`);
+      return 2;
+    }
+  }
+  const jsonPath = join(ROOT, "bench/results/validity.json");
+  // `--rows`: the rerun rows replace rows of the last run, so it must exist with this seed and hold those sections.
+  const last = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, "utf8")) as {seed: number; date: string; sections: SectionResult[]}) : null;
+  if (rows && !values.smoke) {
+    const missing = sections.filter((s) => !last || last.seed !== seed || !last.sections.some((x) => x.name === s.name)).map((s) => s.name);
+    if (missing.length) {
+      process.stderr.write(
+        `npm run validate: --rows replaces rows of the last run (bench/results/validity.json, seed ${seed}), which has no section ${missing.join(", ")}${last && last.seed !== seed ? ` (it was run with seed ${last.seed})` : ""}: run the section first\n`,
+      );
+      return 2;
+    }
+  }
+  let results = await runSections(sections, {smoke: values.smoke, seed, rows, reps}, (s) => process.stderr.write(s));
+  const quote = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
+  const flags = `${values.smoke ? " --smoke" : ""}${values.seed !== "20261205" ? ` --seed ${seed}` : ""}${rows ? ` --rows ${quote(values.rows!)}` : ""}${reps !== undefined ? ` --reps ${reps}` : ""}`;
   const command = `${FULL_COMMAND}${flags || values.only ? " --" : ""}${flags}${values.only ? ` --only ${values.only}` : ""}`;
   for (const r of results) r.command = values.only ? `${FULL_COMMAND} --${flags} --only ${r.name}` : command;
+  if (rows && !values.smoke && last) {
+    // `--rows`: each rerun row replaces the row with its key in the last run's section (or joins it); the section keeps its command and date.
+    const now = new Date().toISOString();
+    const fresh = new Map(results.map((r) => [r.name, r]));
+    results = last.sections.map((r) => {
+      const f = fresh.get(r.name);
+      if (!f) return {...r, date: r.date ?? last.date};
+      const redo = new Map(f.rows.map((x) => [rowKey(x), {...x, run: {command: f.command!, date: now}}]));
+      const had = new Set(r.rows.map(rowKey));
+      const kept = r.rows.map((x) => redo.get(rowKey(x)) ?? x);
+      for (const [k, x] of redo) if (!had.has(k)) kept.push(x);
+      process.stderr.write(`[validate] ${r.name}: ${redo.size} row(s) rerun (${[...redo.keys()].filter((k) => !had.has(k)).length} new), ${r.rows.length} before\n`);
+      return {...r, date: r.date ?? last.date, rows: kept};
+    });
+  }
   // `--only NAME` (not smoke): rerun those sections and keep the others from the last full run's
   // JSON, so one slow section can be refreshed without rerunning every other one.
-  const jsonPath = join(ROOT, "bench/results/validity.json");
-  if (values.only && !values.smoke && existsSync(jsonPath)) {
-    const last = JSON.parse(readFileSync(jsonPath, "utf8")) as {seed: number; date: string; sections: SectionResult[]};
-    if (last.seed === seed) {
-      const fresh = new Map(results.map((r) => [r.name, r]));
-      const kept = last.sections.map((r) => fresh.get(r.name) ?? {...r, date: r.date ?? last.date});
-      for (const r of results) if (!last.sections.some((x) => x.name === r.name)) kept.push(r);
-      results = kept;
-    }
+  else if (values.only && !values.smoke && last && last.seed === seed) {
+    const fresh = new Map(results.map((r) => [r.name, r]));
+    const kept = last.sections.map((r) => fresh.get(r.name) ?? {...r, date: r.date ?? last.date});
+    for (const r of results) if (!last.sections.some((x) => x.name === r.name)) kept.push(r);
+    results = kept;
   }
 
   const md = renderMarkdown(results, {command, date: new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC", seed, smoke: values.smoke});

@@ -29,15 +29,34 @@ export interface ValidityRow {
    */
   labelled_conservative?: boolean;
   note?: string;
+  /**
+   * Set when this row was rerun alone (`--rows PATTERN [--reps N]`) after its section ran: the
+   * command and when (ISO); the section's own command and date are the rest of its rows'.
+   */
+  run?: {command: string; date: string};
 }
 
 export interface ValidityOptions {
   /** Seconds-long run for `npm test`: few regimes, few replicates. */
   smoke: boolean;
   seed: number;
+  /**
+   * Only the rows whose `quantity | regime` matches (`--rows PATTERN`); only sections with
+   * `rowOptions` honour it. Absent: every row.
+   */
+  rows?: RegExp;
+  /** Replicates per regime instead of the section's own (`--reps N`); only sections with `rowOptions`. */
+  reps?: number;
 }
 
 export interface ValiditySection {
   name: string;
   run(options: ValidityOptions): Promise<ValidityRow[]> | ValidityRow[];
+  /** The section honours ValidityOptions.rows and .reps (regimeSection's do). */
+  rowOptions?: boolean;
+}
+
+/** The key `--rows PATTERN` is matched against, and that a rerun row replaces: "quantity | regime". */
+export function rowKey(row: Pick<ValidityRow, "quantity" | "regime">): string {
+  return `${row.quantity} | ${row.regime}`;
 }

@@ -90,7 +90,9 @@ export function seriesTallies(
     return c;
   };
   const series = names.map((name) =>
-    pointsWithCells((cellsOf.get(name) ?? []).map((g) => ({x: Number(g.parts[1]!), seed: seedOf(g.parts[2]), k: g.n_em, n: g.n_scored, qk: g.qk, qd: g.qd}))),
+    pointsWithCells(
+      (cellsOf.get(name) ?? []).map((g) => ({x: Number(g.parts[1]!), seed: seedOf(g.parts[2]), k: g.n_em, n: g.n_scored, qk: g.qk, qd: g.qd, rows: g.n})),
+    ),
   );
   return {names, groups, series, scale: selectionScale(xs, declared)};
 }

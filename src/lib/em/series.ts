@@ -10,7 +10,7 @@ import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
 import {cellsMatter, pointsWithCells, type TransitionCell} from "./transition-points.js";
-import {clusterLevel} from "./transition-cluster.js";
+import {seriesClusterLevel} from "./transition-cluster.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -80,7 +80,7 @@ export function transitionPoints(
   const points = pointsWithCells(
     tallies.map((t, g) => {
       const s = g % nS;
-      return {x: enc.values[Math.floor(g / nS)]!, seed: seeds.values[s] === "" ? -1 : s, k: t.n_em, n: t.n_scored, qk: t.qk, qd: t.qd};
+      return {x: enc.values[Math.floor(g / nS)]!, seed: seeds.values[s] === "" ? -1 : s, k: t.n_em, n: t.n_scored, qk: t.qk, qd: t.qd, rows: t.n};
     }),
   );
   return {points, skipped: rows.length - keep.length};
@@ -291,11 +291,12 @@ export function transitionSensitivity(
 }
 
 /**
- * The clusters of transitionSensitivityColumns' cells (clusterTrend's, by its clusterLevel over the
- * rows at the coordinates `onScale` keeps): training seeds when at least two seeds (codes >= 0)
- * each appear at two or more of those coordinates and together reach all of them, else questions;
- * null without question codes. Codes 0..count-1 per row, whether they are seeds, and per code the
- * seed code its cells carry (-1 stays -1: clusterTrend never counts it as a seed).
+ * The clusters of transitionSensitivityColumns' cells: seriesClusterLevel (the function clusterTrend
+ * calls on the series) on the seeds' rows at the coordinates `onScale` keeps, before any cut;
+ * null without question codes when not seeds. Codes 0..count-1 per row, whether they are seeds,
+ * and per code the seed code its cells carry (-1 stays -1: never counted as a seed). Each grid
+ * cell then carries a cell for every seed with rows at a coordinate (n = 0 when the cut leaves
+ * none of its answers in the denominator), so clusterTrend reads the same level in every cell.
  */
 function gridClusters(
   cols: EmColumns,
@@ -303,31 +304,32 @@ function gridClusters(
   rowMask: Uint8Array,
   x: ArrayLike<number>,
   onScale: (x: number) => boolean,
-): {codes: Int32Array; count: number; seeds: boolean; seedOf: number[]} | null {
+): {codes: Int32Array; count: number; seeds: boolean; seedOf: number[]; rowsAt: Map<number, Set<number>>} | null {
   const seedCodes = new Map<number, number>();
-  const seedAt = new Map<number, Set<number>>();
-  const kept = new Set<number>();
+  // The rows' cells before any cut: per coordinate on the scale, one cell [-1, seed, 0, 0] per seed with rows there.
+  const rowsAt = new Map<number, Set<number>>();
   if (seed)
     for (let i = 0; i < cols.length; i++) {
       if (!rowMask[i]) continue;
       if (!seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
       if (!onScale(x[i]!)) continue;
-      kept.add(x[i]!);
-      let at = seedAt.get(seed[i]!);
-      if (!at) seedAt.set(seed[i]!, (at = new Set()));
-      at.add(x[i]!);
+      let at = rowsAt.get(x[i]!);
+      if (!at) rowsAt.set(x[i]!, (at = new Set()));
+      at.add(seed[i]!);
     }
-  if (seed && clusterLevel(seedAt, kept.size) === "seeds")
+  const design = [...rowsAt].map(([xv, at]): TransitionPoint => ({x: xv, k: 0, n: 0, cells: [...at].map((s): TransitionCell => [-1, s, 0, 0])}));
+  if (seed && seriesClusterLevel(design) === "seeds")
     return {
       codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0),
       count: seedCodes.size,
       seeds: true,
       seedOf: [...seedCodes.keys()],
+      rowsAt,
     };
   if (!cols.question) return null;
   let count = 0;
   for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;
-  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false, seedOf: []};
+  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false, seedOf: [], rowsAt};
 }
 
 /**
@@ -394,7 +396,9 @@ export function transitionSensitivityColumns(
             const cell = surfaces[(j * nX + xi) * nC + ci]!.cell(a, c, rule);
             k += cell.em;
             n += cell.denominator;
-            if (cell.denominator > 0) cells.push(clusters.seeds ? [0, clusters.seedOf[ci]!, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
+            // A seed with rows here keeps its cell at any cut (n = 0 when none of its answers is in the denominator), as the series' cells do.
+            if (clusters.seeds ? clusters.rowsAt.get(xv)?.has(clusters.seedOf[ci]!) : cell.denominator > 0)
+              cells.push(clusters.seeds ? [0, clusters.seedOf[ci]!, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
           }
           return {x: xv, k, n, cells};
         });

@@ -175,13 +175,12 @@ function fitClusters(cells: readonly Cell[], J: number, x: (i: number) => readon
 
 /**
  * Which clusters clusterTrend reads, from where the training seeds were seen: `seedAt` maps a seed
- * code to the coordinates (any consistent keys) with answers of that seed, `m` the series'
+ * code to the coordinates (any consistent keys) with rows of that seed, `m` the series'
  * coordinates. "seeds" when at least two seeds (codes >= 0; -1 is no seed, never a seed) each
  * appear at two or more coordinates and those seeds together reach every coordinate; else
  * "questions". A seed seen at one coordinate only (seeds nested in coordinates), or unseeded base
  * rows at step 0 beside seeded checkpoints, would leave a coordinate whose rate only a cluster's
- * own intercept explains: the trend would lose it. transitionSensitivityColumns (the threshold
- * grid) decides with this same rule.
+ * own intercept explains: the trend would lose it. Called only by seriesClusterLevel.
  */
 export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m: number): "seeds" | "questions" {
   const reach = new Set<number>();
@@ -195,26 +194,41 @@ export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m
 }
 
 /**
+ * The cluster level of a series: clusterLevel over where its training seeds have rows, read from
+ * every cell of every point (cells of n = 0 included: a seed with rows at a coordinate and no
+ * answer in the denominator there, pointsWithCells), `m` all the points' coordinates (the
+ * coordinates with rows). The one place the level is chosen: clusterTrend calls it on the series'
+ * points, and the threshold grid (transitionSensitivityColumns) on points made of its rows before
+ * any cut, then gives every cell the same rows' cells, so a grid cell never clusters otherwise
+ * than the series at the same cut, whichever answers a cut leaves in the denominator.
+ */
+export function seriesClusterLevel(points: readonly TransitionPoint[]): "seeds" | "questions" {
+  const seedAt = new Map<number, Set<number>>();
+  const xs = new Set<number>();
+  for (const p of points) {
+    xs.add(p.x);
+    for (const c of p.cells ?? []) {
+      let at = seedAt.get(c[1]);
+      if (!at) seedAt.set(c[1], (at = new Set()));
+      at.add(p.x);
+    }
+  }
+  return clusterLevel(seedAt, xs.size);
+}
+
+/**
  * The clustered test of `points` (see the module comment), or null when it cannot run: a point
  * without cells, fewer than 3 distinct coordinates, fewer than 2 informative clusters (answers at
  * two or more coordinates, some EM and some not), a coordinate left without such a cluster, or no
- * residual df. Clusters per clusterLevel. Runs at any m >= 3 (testTransition uses it below
- * TREND_TEST_BELOW).
+ * residual df. Clusters per seriesClusterLevel over all `points` (those without answers in the
+ * denominator included: the level is the rows', not the cut's). Runs at any m >= 3 (testTransition
+ * uses it below TREND_TEST_BELOW).
  */
 export function clusterTrend(points: readonly TransitionPoint[]): ClusterTrend | null {
   const pts = usablePoints(points);
   const m = pts.length;
   if (m < 3 || new Set(pts.map((p) => p.x)).size !== m || pts.some((p) => !p.cells)) return null;
-  const seedAt = new Map<number, Set<number>>();
-  pts.forEach((p, i) => {
-    for (const c of p.cells!) {
-      if (!(c[3] > 0)) continue;
-      let at = seedAt.get(c[1]);
-      if (!at) seedAt.set(c[1], (at = new Set()));
-      at.add(i);
-    }
-  });
-  const level = clusterLevel(seedAt, m);
+  const level = seriesClusterLevel(points);
   // Cells per (coordinate, cluster), then the clusters that carry information (0 < K < N).
   const byKey = new Map<string, Omit<Cell, "w">>();
   const ids = new Map<number, number>();

@@ -5,7 +5,10 @@
 /**
  * One cell of a coordinate's answers: [question code, seed code (-1: no training seed), k EM
  * answers, n in the denominator]. Codes are any integers consistent across a series' coordinates
- * (a question or seed keeps its code at every coordinate); only the grouping matters.
+ * (a question or seed keeps its code at every coordinate); only the grouping matters. A cell with
+ * n = 0 says that the seed has rows at that coordinate, none in the rule's denominator (question
+ * code -1 when no question is meant): the cluster level (seriesClusterLevel in
+ * transition-cluster.ts) is read from the rows, never from the cut.
  */
 export type TransitionCell = readonly [q: number, seed: number, k: number, n: number];
 
@@ -94,14 +97,18 @@ export interface CoordinateTally {
   /** EM answers and denominator per question code (same length; the codes consistent across the series). */
   qk: ArrayLike<number>;
   qd: ArrayLike<number>;
+  /** Rows of this tally, whatever the rule (Tally.n): a seed with rows but no answer in the denominator keeps a cell of n = 0. */
+  rows: number;
 }
 
 /**
  * A series' points with their per-question (x seed) cells, from tallies per coordinate (and seed):
  * the one way every producer (`em summarize --transition`'s transitionPoints, the page's and the
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
- * are left out; from 7 positive coordinates on (cellsMatter) none are kept. Sorted by x. Size:
- * questions x seeds x coordinates, never rows.
+ * are left out, except that a training seed (code >= 0) with rows at x and no answer in the
+ * denominator keeps one cell [-1, seed, 0, 0] (its presence decides the cluster level, as the
+ * threshold grid's rows do: seriesClusterLevel); from 7 positive coordinates on (cellsMatter) none
+ * are kept. Sorted by x. Size: questions x seeds x coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
   const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();
@@ -110,7 +117,9 @@ export function pointsWithCells(tallies: readonly CoordinateTally[]): Transition
     if (!p) byX.set(t.x, (p = {x: t.x, k: 0, n: 0, cells: []}));
     p.k += t.k;
     p.n += t.n;
+    const before = p.cells.length;
     for (let q = 0; q < t.qd.length; q++) if (t.qd[q]! > 0) p.cells.push([q, t.seed, t.qk[q]!, t.qd[q]!]);
+    if (t.seed >= 0 && t.rows > 0 && p.cells.length === before) p.cells.push([-1, t.seed, 0, 0]);
   }
   const points = [...byX.values()].sort((a, b) => a.x - b.x);
   return cellsMatter(points.filter((p) => p.n > 0).map((p) => p.x)) ? points : points.map(({x, k, n}) => ({x, k, n}));

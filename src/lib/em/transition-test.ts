@@ -542,7 +542,8 @@ export function testTransition(
   const few = m >= 3 && m < trendBelow;
   // Below TREND_TEST_BELOW with per-question cells: the clustered test (trend or lack of fit, the
   // dispersion from the spread between questions or seeds within coordinates); without: the trend test.
-  const clustered = few && !fractional ? clusterTrend(pts) : null;
+  // All the points: the cluster level is read from every coordinate with rows (seriesClusterLevel).
+  const clustered = few && !fractional ? clusterTrend(points) : null;
   const mphi = fractional ? 1 : monotoneDispersion(pts, fit, clustered);
   // A monotonicity test on means needs the score spread, which the means do not carry: off.
   const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphi);

@@ -90,7 +90,7 @@ function pool(points: readonly QuestionPoint[]): TransitionPoint[] {
       const q = codes.get(p.question)!;
       qk[q] = p.k;
       qd[q] = p.n;
-      return {x: p.x, seed: -1, k: p.k, n: p.n, qk, qd};
+      return {x: p.x, seed: -1, k: p.k, n: p.n, qk, qd, rows: p.n};
     }),
   );
 }

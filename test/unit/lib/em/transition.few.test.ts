@@ -228,9 +228,9 @@ test("clusterTrend: seeds are the clusters when the cells carry two or more; a l
 
 test("pointsWithCells: per-seed tallies of one value are summed, cells keep question and seed, empty cells are left out", () => {
   const pts = pointsWithCells([
-    {x: 2, seed: 0, k: 3, n: 10, qk: [1, 2, 0], qd: [5, 5, 0]},
-    {x: 1, seed: -1, k: 1, n: 4, qk: [1, 0, 0], qd: [2, 2, 0]},
-    {x: 2, seed: 1, k: 1, n: 6, qk: [0, 0, 1], qd: [0, 3, 3]},
+    {x: 2, seed: 0, k: 3, n: 10, qk: [1, 2, 0], qd: [5, 5, 0], rows: 10},
+    {x: 1, seed: -1, k: 1, n: 4, qk: [1, 0, 0], qd: [2, 2, 0], rows: 4},
+    {x: 2, seed: 1, k: 1, n: 6, qk: [0, 0, 1], qd: [0, 3, 3], rows: 6},
   ]);
   assert.deepEqual(pts, [
     {
@@ -297,6 +297,27 @@ test("the threshold grid reads the same per-question cells: at the rule's own cu
   assert.equal(grid[0]!.verdict, series!.test.verdict);
   assert.equal(grid[0]!.p_constant, series!.test.p_constant);
   assert.ok(series!.test.p_constant! < 0.05, `p_constant ${series!.test.p_constant}`);
+});
+
+test("a seed with no scored answers at one coordinate under one cut: the grid clusters as the series does at that cut (one level, from the rows), at every cut", () => {
+  // Seed s1 at steps 0-300, s2 joined at 200; s2's answers at step 200 are all incoherent (40): under
+  // coherent > 50 none is in the denominator there, under coherent > 30 all are.
+  const rows = seededRows([
+    ...[0, 100, 200, 300].map((step, i) => ({step, seed: "s1", rate: [0.05, 0.1, 0.2, 0.3][i]!})),
+    {step: 200, seed: "s2", rate: 0.22},
+    {step: 300, seed: "s2", rate: 0.28},
+  ]);
+  for (const r of rows) if (r.replicate === "s2" && r.step === 200) r.coherent = 40;
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [30, 50]});
+  for (const coherent of [30, 50]) {
+    const [series] = transitionsBy(rows, {...BETLEY, coherent}, {replicates: 0, profile: false});
+    const cell = grid.find((c) => c.coherent === coherent)!;
+    assert.equal(cell.verdict, series!.test.verdict, `coherent > ${coherent}: verdict`);
+    assert.equal(cell.p_constant, series!.test.p_constant, `coherent > ${coherent}: p_constant (series' test ${series!.test.constant_test})`);
+  }
+  // The level is the rows' (seeds: s1 and s2 each at 2+ steps, together at all 4), whatever the cut.
+  const [at30] = transitionsBy(rows, {...BETLEY, coherent: 30}, {replicates: 0, profile: false});
+  assert.equal(at30!.test.dispersion?.from, "seeds");
 });
 
 test("'no evidence' from the logistic's test (7+ values) says its stated power has run high in simulations", () => {

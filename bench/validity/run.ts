@@ -304,19 +304,8 @@ async function main(): Promise<number> {
   const command = `${FULL_COMMAND}${flags || values.only ? " --" : ""}${flags}${values.only ? ` --only ${values.only}` : ""}`;
   for (const r of results) r.command = values.only ? `${FULL_COMMAND} --${flags} --only ${r.name}` : command;
   if (rows && !values.smoke && last) {
-    // `--rows`: each rerun row replaces the row with its key in the last run's section (or joins it); the section keeps its command and date.
-    const now = new Date().toISOString();
-    const fresh = new Map(results.map((r) => [r.name, r]));
-    results = last.sections.map((r) => {
-      const f = fresh.get(r.name);
-      if (!f) return {...r, date: r.date ?? last.date};
-      const redo = new Map(f.rows.map((x) => [rowKey(x), {...x, run: {command: f.command!, date: now}}]));
-      const had = new Set(r.rows.map(rowKey));
-      const kept = r.rows.map((x) => redo.get(rowKey(x)) ?? x);
-      for (const [k, x] of redo) if (!had.has(k)) kept.push(x);
-      process.stderr.write(`[validate] ${r.name}: ${redo.size} row(s) rerun (${[...redo.keys()].filter((k) => !had.has(k)).length} new), ${r.rows.length} before\n`);
-      return {...r, date: r.date ?? last.date, rows: kept};
-    });
+    results = replaceRows(last, results, new Date().toISOString());
+    for (const r of results) process.stderr.write(`[validate] ${r.name}: ${r.rows.filter((x) => x.run?.date).length} row(s) rerun alone so far\n`);
   }
   // `--only NAME` (not smoke): rerun those sections and keep the others from the last full run's
   // JSON, so one slow section can be refreshed without rerunning every other one.
@@ -340,6 +329,25 @@ async function main(): Promise<number> {
 }
 
 type ResultsFile = {seed: number; date: string; sections: SectionResult[]};
+
+/**
+ * `--rows`: the last run's sections with each rerun row (of `fresh`, sections run with --rows)
+ * in place of the row with its key (rowKey) in the same section, or added after its rows when
+ * the section had none; the rerun rows carry their section's command and `now`. The sections keep
+ * their own command and date (the rows they ran), and sections not rerun are kept as they were.
+ */
+export function replaceRows(last: ResultsFile, fresh: readonly SectionResult[], now: string): SectionResult[] {
+  const byName = new Map(fresh.map((r) => [r.name, r]));
+  return last.sections.map((r) => {
+    const f = byName.get(r.name);
+    if (!f) return {...r, date: r.date ?? last.date};
+    const redo = new Map(f.rows.map((x) => [rowKey(x), {...x, run: {command: f.command ?? "", date: now}}]));
+    const had = new Set(r.rows.map(rowKey));
+    const rows = r.rows.map((x) => redo.get(rowKey(x)) ?? x);
+    for (const [k, x] of redo) if (!had.has(k)) rows.push(x);
+    return {...r, date: r.date ?? last.date, rows};
+  });
+}
 
 /**
  * `--merge A.json,B.json`: no section is run. Sections of other results files (e.g. another

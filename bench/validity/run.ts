@@ -282,7 +282,9 @@ async function main(): Promise<number> {
   if (rows || reps !== undefined) {
     const cannot = sections.filter((s) => !s.rowOptions).map((s) => s.name);
     if (cannot.length) {
-      process.stderr.write(`npm run validate: --rows / --reps: section(s) ${cannot.join(", ")} cannot rerun single rows or change reps (use --only with sections built by regimeSection)\n`);
+      process.stderr.write(
+        `npm run validate: --rows / --reps: section(s) ${cannot.join(", ")} cannot rerun single rows or change reps (use --only with sections built by regimeSection)\n`,
+      );
       return 2;
     }
   }

@@ -27,7 +27,10 @@ test("regimeSection: rows (--rows) runs only the regimes with a matching 'quanti
     1,
     (r, reps) => {
       ran.push([r, reps]);
-      return [rowFromHits("t", `q ${r}`, `regime ${r}`, "error_rate", 0.05, 0, reps, false), rowFromHits("t", "other", `regime ${r}`, "power", null, 0, reps, false)];
+      return [
+        rowFromHits("t", `q ${r}`, `regime ${r}`, "error_rate", 0.05, 0, reps, false),
+        rowFromHits("t", "other", `regime ${r}`, "power", null, 0, reps, false),
+      ];
     },
     {regimes: ["a", "b", "c"], reps: 10, smoke: "a", smokeReps: 2},
   );
@@ -60,7 +63,11 @@ test("replaceRows (--rows): rerun rows replace the last run's rows with their ke
       {name: "other", seconds: 1, rows: [row("z", 100)]},
     ],
   };
-  const out = replaceRows(last, [{name: "s", seconds: 2, rows: [row("y", 2000), row("w", 2000)], command: "npm run validate -- --rows 'y|w' --reps 2000 --only s"}], "2026-02-02T00:00:00.000Z");
+  const out = replaceRows(
+    last,
+    [{name: "s", seconds: 2, rows: [row("y", 2000), row("w", 2000)], command: "npm run validate -- --rows 'y|w' --reps 2000 --only s"}],
+    "2026-02-02T00:00:00.000Z",
+  );
   assert.deepEqual(
     out[0]!.rows.map((r) => [r.quantity, r.reps, r.run?.date ?? null]),
     [

@@ -160,7 +160,15 @@ test("behaviourFit on 5 checkpoints (a rise and fall, 8 questions): the verdict 
   const cells = pointsWithCells(
     [0, 100, 200, 300, 400].map((x) => {
       const at = points.filter((p) => p.x === x);
-      return {x, seed: -1, k: at.reduce((a, p) => a + p.k, 0), n: at.reduce((a, p) => a + p.n, 0), qk: at.map((p) => p.k), qd: at.map((p) => p.n), rows: at.reduce((a, p) => a + p.n, 0)};
+      return {
+        x,
+        seed: -1,
+        k: at.reduce((a, p) => a + p.k, 0),
+        n: at.reduce((a, p) => a + p.n, 0),
+        qk: at.map((p) => p.k),
+        qd: at.map((p) => p.n),
+        rows: at.reduce((a, p) => a + p.n, 0),
+      };
     }),
   );
   const expected = testTransition(cells, fitLogistic(cells, {profile: false}), {detectable: true});

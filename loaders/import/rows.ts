@@ -88,8 +88,7 @@ export function stepSource(
   defaultFields: readonly string[],
 ): StepSource {
   if (typeof spec.step === "number") return {kind: "spec", value: spec.step};
-  const field =
-    typeof spec.step === "string" ? (spec.step in fields ? spec.step : undefined) : defaultFields.find((f) => f in fields && fields[f] !== null);
+  const field = typeof spec.step === "string" ? (spec.step in fields ? spec.step : undefined) : defaultFields.find((f) => f in fields && fields[f] !== null);
   if (field !== undefined) return {kind: "field", name: field};
   return rowKey === null ? null : {kind: "row", name: rowKey};
 }

@@ -168,17 +168,16 @@ test("a build killed (SIGKILL) during its import lanes leaves no scratch folder 
   let tree: number[] = [];
   try {
     await waitForDescendant(b.child.pid!, /stream-lanes\.ts/, "an import lane", b.stderr);
-    assert.ok(readdirSync(tmp).some((n) => n.startsWith("em-import-lanes-")), "the lanes' work folder exists while they run");
+    assert.ok(
+      readdirSync(tmp).some((n) => n.startsWith("em-import-lanes-")),
+      "the lanes' work folder exists while they run",
+    );
     tree = descendants(b.child.pid!);
     b.child.kill("SIGKILL");
     await b.gone;
     const killed = Date.now();
     while (tree.some(alive) && Date.now() - killed < 15_000) await sleep(50);
-    assert.deepEqual(
-      tree.filter(alive).map(cmdline),
-      [],
-      "processes of the build still run 15 s after it was killed",
-    );
+    assert.deepEqual(tree.filter(alive).map(cmdline), [], "processes of the build still run 15 s after it was killed");
     assert.deepEqual(
       readdirSync(tmp).filter((n) => n.startsWith("em-")),
       [],

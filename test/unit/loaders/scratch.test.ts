@@ -18,7 +18,11 @@ ${tail}`;
 test("a scratch folder is removed at exit and after an uncaught error", () => {
   const tmp = tempDir("em-scratch-");
   for (const tail of ["", 'throw new Error("planted failure");', "process.exit(3);"]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(tail)], {cwd: ROOT, encoding: "utf8", env: {...process.env, TMPDIR: tmp}});
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(tail)], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: {...process.env, TMPDIR: tmp},
+    });
     const dir = r.stdout.trim();
     assert.match(dir, /em-scratch-check-/, r.stderr);
     assert.equal(existsSync(dir), false, `${dir} left (${tail || "normal end"})`);

@@ -96,7 +96,10 @@ console.log(JSON.stringify({written: loaded()}));`;
   const r = run([], script);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(
-    r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, boolean>),
+    r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, boolean>),
     [{imported: false}, {written: true}],
   );
   assert.doesNotMatch(r.stderr, /native snappy package is not available/);

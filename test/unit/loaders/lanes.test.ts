@@ -27,6 +27,16 @@ function study(dir: string, rows: number): string {
   return file;
 }
 
+/** A site build's environment for experiment `file` with import lanes forced on; its memo in `dir`, its temp folder `tmp` (the lanes' work folder, its job and result files, is made there). */
+const laneEnv = (dir: string, file: string, tmp: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  EM_EXPERIMENTS: file,
+  EM_DATASET_MEMO: path.join(dir, "memo"),
+  EM_IMPORT_LANES: "2",
+  EM_IMPORT_LANE_MIN_BYTES: "0",
+  TMPDIR: tmp,
+});
+
 /** Pids whose parent is `ppid` (Linux /proc). */
 function childrenOf(ppid: number): number[] {
   const out: number[] = [];
@@ -70,14 +80,7 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const)
     mkdirSync(tmp);
     const parent = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "loaders/site-data.ts"), path.join(dir, "cache")], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        EM_EXPERIMENTS: file,
-        EM_DATASET_MEMO: path.join(dir, "memo"),
-        EM_IMPORT_LANES: "2",
-        EM_IMPORT_LANE_MIN_BYTES: "0",
-        TMPDIR: tmp, // the lanes' work folder (its job and result files) is made here
-      },
+      env: laneEnv(dir, file, tmp),
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -137,34 +140,27 @@ async function waitForDescendant(pid: number, re: RegExp, what: string, stderr: 
   assert.fail(`${what} never started: ${stderr()}`);
 }
 
-/** `npm run build` (scripts/build.mjs) on `file`, into `dir`/dist, its temp folder `tmp`, lanes forced on. */
-function build(dir: string, file: string, tmp: string) {
+/** `npm run build` (scripts/build.mjs) on a study of two files of `rows` rows (study) in a fresh folder, into its dist/, with its own temp folder `tmp`, lanes forced on. */
+function build(rows: number) {
+  const dir = tempDir("em-build-kill-");
+  const file = study(dir, rows);
+  const tmp = path.join(dir, "tmp");
+  mkdirSync(tmp);
   const child = spawn(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--output", path.join(dir, "dist")], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      EM_EXPERIMENTS: file,
-      EM_DATASET_MEMO: path.join(dir, "memo"),
-      EM_IMPORT_LANES: "2",
-      EM_IMPORT_LANE_MIN_BYTES: "0",
-      TMPDIR: tmp,
-    },
+    env: laneEnv(dir, file, tmp),
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  return {child, stderr: () => stderr, gone: new Promise<void>((r) => child.on("exit", () => r()))};
+  return {tmp, b: {child, stderr: () => stderr, gone: new Promise<void>((r) => child.on("exit", () => r()))}};
 }
 
 test("a build killed (SIGKILL) during its import lanes leaves no scratch folder (em-import-lanes-*, em-duckdb-*) and no process", {
   skip: !existsSync("/proc/self/stat") && "needs Linux /proc",
   timeout: 300_000,
 }, async () => {
-  const dir = tempDir("em-build-kill-");
-  const file = study(dir, 40_000);
-  const tmp = path.join(dir, "tmp");
-  mkdirSync(tmp);
-  const b = build(dir, file, tmp);
+  const {tmp, b} = build(40_000);
   let tree: number[] = [];
   try {
     await waitForDescendant(b.child.pid!, /stream-lanes\.ts/, "an import lane", b.stderr);
@@ -194,11 +190,7 @@ test("a build killed (SIGKILL) during the Framework step stops Framework within 
   skip: !existsSync("/proc/self/stat") && "needs Linux /proc",
   timeout: 300_000,
 }, async () => {
-  const dir = tempDir("em-build-kill-fw-");
-  const file = study(dir, 50);
-  const tmp = path.join(dir, "tmp");
-  mkdirSync(tmp);
-  const b = build(dir, file, tmp);
+  const {b} = build(50);
   let framework: number | undefined;
   try {
     framework = await waitForDescendant(b.child.pid!, /observable\.js build/, "Framework", b.stderr);

@@ -57,7 +57,7 @@ function readHolder(file: string): {text: string; holder: LockHolder | null} | n
 }
 
 /** Whether a process with this pid exists on this host (EPERM: exists, owned by someone else). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -18,7 +18,7 @@ import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts"
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
-import {sourceDigest} from "./source-digest.ts";
+import {codeVersion} from "./source-digest.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
 import {streamImports, streamable, type StreamResult} from "./run/stream.ts";
@@ -79,7 +79,7 @@ export function formatMismatch(m: RunResult["mismatches"][number]): string {
  */
 export function datasetSourceDigest(root: string = ROOT): string {
   const judges = walkFiles(path.join(root, "data/judges"), () => true).map((f) => path.relative(root, f).split(path.sep).join("/"));
-  return sourceDigest(["loaders/dataset.ts"], {root, extra: judges});
+  return codeVersion(["loaders/dataset.ts"], {root, extra: judges});
 }
 
 type KeyOptions = {cacheDir?: string; offline: boolean; sourceRoot?: string};

@@ -49,12 +49,20 @@ export function buildMessages(paraphrase: string, system: string | null): ChatMe
     : [{role: "user", content: paraphrase}];
 }
 
-/** Contiguous runs of the given sorted indices, each at most `maxN` long: [[start, count]...]. */
+/**
+ * Contiguous runs of the given sorted indices, each within one block of `maxN` samples (indices
+ * 0..maxN-1, maxN..2maxN-1, ...): [[start, count]...]. A sample's request (its seed `seed + start`
+ * and `n`) is then its block's whenever the whole block is missing, as in a run from an empty cache:
+ * a rerun after a run stopped mid-way (a full disk) asks the samples never asked with the same bodies,
+ * so gets the same answers and their judge calls hit the same cache entries. Only a block that is
+ * partly cached (some results of one request lost) is asked another way (another draw). Runs not cut
+ * at blocks shifted every later request of the question by one sample after a single lost result.
+ */
 export function requestRuns(indices: readonly number[], maxN: number): [number, number][] {
   const runs: [number, number][] = [];
   for (const i of indices) {
     const last = runs[runs.length - 1];
-    if (last && last[0] + last[1] === i && last[1] < maxN) last[1]++;
+    if (last && last[0] + last[1] === i && last[1] < maxN && Math.floor(last[0] / maxN) === Math.floor(i / maxN)) last[1]++;
     else runs.push([i, 1]);
   }
   return runs;

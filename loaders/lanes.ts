@@ -31,11 +31,11 @@ export async function settleLanes(work: readonly Promise<unknown>[], children: r
 }
 
 /** The module a tied child preloads (its comment says how the tie works). */
-export const TIE_TO_PARENT = fileURLToPath(new URL("./tie-to-parent.ts", import.meta.url));
+export const TIE_TO_PARENT = fileURLToPath(new URL("../scripts/tie-to-parent.mjs", import.meta.url));
 
 /**
  * A lane's child process: `node --import tsx SCRIPT ARGS` in `cwd`, stdout ignored, stderr shared,
- * tied to this process (./tie-to-parent.ts): it ends when this process does instead of running its
+ * tied to this process (scripts/tie-to-parent.mjs): it ends when this process does instead of running its
  * job to the end (issue 28: a killed build left its import lane running ~10 min).
  */
 export function spawnLane(script: string, args: readonly string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): ChildProcess {

@@ -6,7 +6,7 @@
 import {existsSync, mkdirSync, renameSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {lockCache} from "./cache-lock.ts";
-import {sourceDigest} from "./source-digest.ts";
+import {codeFolderName} from "./source-digest.ts";
 
 export interface SitePointsFiles {
   /** points.arrow (encodePointsSegments: one compact stream per judge). */
@@ -25,7 +25,7 @@ export interface SitePointsFiles {
  * runs). The dataset memo's key covers only the code that makes the dataset (datasetSourceDigest).
  */
 function folderName(): string {
-  return `site-points-${sourceDigest(["loaders/site-points-files.ts"]).slice(0, 12)}`;
+  return codeFolderName("site-points", ["loaders/site-points-files.ts"]);
 }
 
 /** Where sitePointsFiles keeps the points files of dataset folder `dir` (they may not exist yet). */

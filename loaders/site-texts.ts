@@ -15,6 +15,7 @@
 // reader decodes; hyparquet-writer's own JavaScript snappy was ~12% of the texts writer's CPU).
 // `snappy` is loaded here only: without its prebuilt binary (`npm install --omit=optional`, a
 // platform it has none for) pages go to hyparquet-writer's JavaScript snappy (same decoded content).
+import {createRequire} from "node:module";
 import {ByteWriter, ParquetWriter} from "hyparquet-writer";
 import type {BasicType, ColumnSource, Writer} from "hyparquet-writer/src/types.js";
 import {schemaFromColumnData} from "hyparquet-writer";
@@ -69,28 +70,35 @@ type Compress = (page: Uint8Array) => Uint8Array;
 /** Why the native snappy could not be loaded (its error's first line); "" when it was. */
 let nativeSnappyError = "";
 let fallbackNoted = false;
+/** The native compressor once looked for (null: not available); undefined: not looked for yet. */
+let nativeSnappy: Compress | null | undefined;
 
 /**
  * Snappy compression of one page (raw block format, as Parquet stores it) by the native library, or
- * null when it cannot be loaded (why: `nativeSnappyError`). Loaded once, when this module (the only
- * one that compresses pages) is; `em summarize` does not import it (loaders/duck.ts).
+ * null when it cannot be loaded (why: `nativeSnappyError`). Loaded at the first page this process
+ * compresses, not when this module is imported: a process that imports it and writes no page (a
+ * loader that prints a file already written) never loads the native binary. `require`, not
+ * `import()`: the writers are synchronous, and `snappy` is a CommonJS package.
  */
-const nativeSnappy: Compress | null = await (async () => {
+function loadNativeSnappy(): Compress | null {
+  if (nativeSnappy !== undefined) return nativeSnappy;
   try {
-    const {compressSync} = await import("snappy");
-    return (page: Uint8Array) => {
+    const {compressSync} = createRequire(import.meta.url)("snappy") as typeof import("snappy");
+    nativeSnappy = (page: Uint8Array) => {
       const out = compressSync(Buffer.from(page.buffer, page.byteOffset, page.byteLength));
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     };
   } catch (e) {
     nativeSnappyError = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-    return null;
+    nativeSnappy = null;
   }
-})();
+  return nativeSnappy;
+}
 
 /** The writer's compressors: the native snappy, or none (hyparquet-writer's own snappy), said once on stderr. */
 function compressors(): {SNAPPY: Compress} | undefined {
-  if (nativeSnappy) return {SNAPPY: nativeSnappy};
+  const native = loadNativeSnappy();
+  if (native) return {SNAPPY: native};
   if (!fallbackNoted) {
     fallbackNoted = true;
     process.stderr.write(

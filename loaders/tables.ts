@@ -15,10 +15,10 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import {mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {displayPath} from "./paths.ts";
+import {removeScratch, scratchDir, trackScratch} from "./scratch.ts";
 import {RESPONSE_TYPES, type MetaValue, type Provenance, type ResponseRow, type ScoreRow, type SignalRow, type TypeRow} from "../src/lib/schema.ts";
 
 /** The four tables and the manifest. */
@@ -277,7 +277,7 @@ export class TableSink {
   ) {}
 
   static async open(): Promise<TableSink> {
-    const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-"));
+    const spill = scratchDir("em-duckdb-");
     try {
       const db = await DuckDBInstance.create(":memory:", {memory_limit: process.env.EM_DUCKDB_MEMORY ?? "1GB", temp_directory: spill});
       const conn = await db.connect();
@@ -287,7 +287,7 @@ export class TableSink {
       await conn.run(`CREATE TABLE types (${cols(TYPE_COLUMNS)})`);
       return new TableSink(db, conn, spill);
     } catch (e) {
-      rmSync(spill, {recursive: true, force: true});
+      removeScratch(spill);
       throw e;
     }
   }
@@ -436,6 +436,8 @@ export class TableSink {
   /** Remove `dir` when this sink is closed (the folder of staged parts `write` may still read). */
   adopt(dir: string): void {
     this.owned.push(dir);
+    // Also when the process ends first (a killed build: the import lanes' work folder).
+    trackScratch(dir);
   }
 
   /** Before `n` rows are appended here: the parts taken so far go into the tables first (row order). */
@@ -534,8 +536,8 @@ export class TableSink {
     this.chunks.clear();
     this.conn.closeSync();
     this.db.closeSync();
-    rmSync(this.spill, {recursive: true, force: true});
-    for (const d of this.owned) rmSync(d, {recursive: true, force: true});
+    removeScratch(this.spill);
+    for (const d of this.owned) removeScratch(d);
   }
 }
 

@@ -9,7 +9,7 @@
 // 3. Run `observable build`, then check dist/ for references to outside hosts.
 // `--prepare` (`npm run dev`): steps 1 and 2 only, the data step with real files instead of stand-ins,
 // then `observable preview` serves what the step wrote (no loader runs).
-import {spawn, spawnSync} from "node:child_process";
+import {spawn} from "node:child_process";
 import {totalmem} from "node:os";
 import {existsSync, mkdirSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync} from "node:fs";
 import {join, dirname, resolve} from "node:path";
@@ -75,34 +75,33 @@ const prepare = process.argv.includes("--prepare");
 const dataCache = join(cache, "data");
 const clock = performance.now();
 const since = (t) => ((performance.now() - t) / 1000).toFixed(1);
-// The step ends with this process, however it ends (SIGKILL too): its stdin is a pipe nothing is
-// written to, which the kernel closes when this process ends, and the step exits when it sees that
-// (EM_TIED_TO_PARENT, loaders/tie-to-parent.ts), and so do its lanes. spawnSync would leave
-// the step and its import lanes running for minutes after a stopped build.
-const step = await new Promise((resolvePromise) => {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "--import",
-      pathToFileURL(join(root, "loaders/tie-to-parent.ts")).href,
-      join(root, "loaders/site-data.ts"),
-      cache,
-      ...(prepare ? ["--dev"] : []),
-    ],
-    {
+// The step and Framework end with this process, however it ends (SIGKILL too): each one's stdin is a
+// pipe nothing is written to, which the kernel closes when this process ends, and it exits when it
+// sees that (EM_TIED_TO_PARENT, scripts/tie-to-parent.mjs, preloaded), and so do the step's lanes.
+// spawnSync would leave the step and its import lanes, or Framework, running for minutes after a
+// stopped build.
+const TIE = pathToFileURL(join(root, "scripts/tie-to-parent.mjs")).href;
+function runTied(what, nodeArgs, env) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ["--import", TIE, ...nodeArgs], {
       cwd: root,
       stdio: ["pipe", "inherit", "inherit"],
-      env: {...process.env, NODE_OPTIONS: nodeOptions, EM_TIED_TO_PARENT: String(process.pid)},
-    },
-  );
-  child.stdin.on("error", () => {});
-  child.on("error", (e) => {
-    console.error(`build: the site data step could not start: ${e.message}`);
-    resolvePromise({status: 1, signal: null});
+      env: {...env, EM_TIED_TO_PARENT: String(process.pid)},
+    });
+    child.stdin.on("error", () => {});
+    child.on("error", (e) => {
+      console.error(`build: ${what} could not start: ${e.message}`);
+      resolvePromise({status: 1, signal: null});
+    });
+    child.on("exit", (status, signal) => resolvePromise({status, signal}));
   });
-  child.on("exit", (status, signal) => resolvePromise({status, signal}));
+}
+// EM_BUILD_PID: the site files the step uses are this build's until it ends (placeStandIns links them
+// into dist/ after Framework): no other build prunes them meanwhile (loaders/site-files.ts).
+const step = await runTied("the site data step", ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
+  ...process.env,
+  NODE_OPTIONS: nodeOptions,
+  EM_BUILD_PID: String(process.pid),
 });
 if (step.status !== 0) {
   rmSync(dataCache, {recursive: true, force: true});
@@ -119,11 +118,7 @@ if (prepare) {
 }
 console.error(`build: site data step ${since(clock)} s`);
 const frameworkClock = performance.now();
-const result = spawnSync(process.execPath, [framework, "build", ...args], {
-  cwd: root,
-  stdio: "inherit",
-  env: {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions},
-});
+const result = await runTied("Framework", [framework, "build", ...args], {...process.env, OBSERVABLE_TELEMETRY_DISABLE: "true", NODE_OPTIONS: nodeOptions});
 if (result.status !== 0) process.exit(result.status ?? 1);
 console.error(`build: Framework ${since(frameworkClock)} s`);
 const checkClock = performance.now();

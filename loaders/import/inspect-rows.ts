@@ -3,7 +3,7 @@ import type {MetaValue, ScoreRow} from "../../src/lib/schema.ts";
 import {canonicalQuestionId} from "./filename.ts";
 import {readInspectLog, type InspectSample} from "./inspect.ts";
 import {KNOWN_METRICS, DEFAULT_COLUMNS, importedResponseId} from "./spec.ts";
-import {type MetricTarget, metricTarget, cellScore, cellMeta, stepValue, type Ctx, nextSample, withFields, fileFields, nulCount} from "./rows.ts";
+import {type MetricTarget, metricTarget, cellScore, cellMeta, stepSource, rowStep, type Ctx, nextSample, withFields, fileFields, nulCount} from "./rows.ts";
 import {declareQuestionDomain, questionDomainValue, QUESTION_DOMAIN_KEY} from "./rows.ts";
 
 export const LETTER: Record<string, number> = {C: 1, P: 0.5, I: 0, N: 0};
@@ -28,6 +28,12 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
   const log = readInspectLog(file, shown);
   const fields = fileFields(ctx, rel);
   const fileDomain = questionDomainValue(spec.question_domain ?? withFields(spec.meta, fields)[QUESTION_DOMAIN_KEY], `${shown}: question_domain`);
+  const steps = stepSource(
+    spec,
+    fields,
+    typeof spec.step === "string" ? spec.step : null,
+    DEFAULT_COLUMNS.step.filter((f) => f !== "epoch"),
+  );
   let fileRows = 0;
   let fileSkipped = 0;
   let nullScores = 0;
@@ -61,16 +67,16 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
       fileDomain,
     );
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
-    let step: number | null = null;
-    const stepName = typeof spec.step === "number" ? undefined : (spec.step ?? DEFAULT_COLUMNS.step.find((f) => f !== "epoch" && f in fields));
-    if (typeof spec.step === "number") {
-      step = spec.step;
-      meta.step_from = "spec";
-    } else if (stepName !== undefined) {
-      const raw = stepName in fields ? fields[stepName] : s.metadata[stepName];
-      step = stepValue(raw, `${shown}: sample ${s.id}: step "${stepName}"`);
-      meta.step_from = stepName;
-    }
+    // A sample's own keys (what its meta shows under those names): `epoch`, then its metadata. `step:`
+    // may name one; by default only a file-name field is a step (Inspect's epoch repeats a sample).
+    const step = rowStep(
+      steps,
+      spec,
+      fields,
+      meta,
+      (k) => (k === "epoch" ? s.epoch : s.metadata[k]),
+      () => `${shown}: sample ${s.id}${steps?.kind === "row" ? `: step "${steps.name}"` : ""}`,
+    );
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);
 
     for (const [scorer, sc] of Object.entries(s.scores)) {

@@ -69,6 +69,58 @@ export function stepValue(v: unknown, where = "step"): number | null {
   return n;
 }
 
+/**
+ * Where the rows of one file take their step (the coordinate) from: one number for every row (`step:
+ * 0`), a file-name field, a key of the row itself (a table's column, an Inspect sample's `epoch` or
+ * metadata key), or nowhere (null).
+ */
+export type StepSource = {kind: "spec"; value: number} | {kind: "field"; name: string} | {kind: "row"; name: string} | null;
+
+/**
+ * Every importer's one rule for a file's StepSource: `step:` a number; else `step:` naming a file-name
+ * field, or (no `step:`) the first of `defaultFields` the file name gives; else `rowKey`, the row key
+ * the importer reads the step from (a table's step column; an Inspect sample's key named by `step:`).
+ */
+export function stepSource(
+  spec: Pick<ImportSpec, "step">,
+  fields: Record<string, MetaValue>,
+  rowKey: string | null,
+  defaultFields: readonly string[],
+): StepSource {
+  if (typeof spec.step === "number") return {kind: "spec", value: spec.step};
+  const field = typeof spec.step === "string" ? (spec.step in fields ? spec.step : undefined) : defaultFields.find((f) => f in fields && fields[f] !== null);
+  if (field !== undefined) return {kind: "field", name: field};
+  return rowKey === null ? null : {kind: "row", name: rowKey};
+}
+
+/**
+ * A row's step by its file's StepSource, with `meta.step_from` saying where it came from. A key of the
+ * row read as the step is the row's step, not also a meta facet (hw0's `step` column became "step" in
+ * Compare by: two step grids mixed, and the base rows without it): it is removed from `meta` here,
+ * whatever the importer copied (an importer that does not copy it in the first place keeps its
+ * objects fast: `delete` slows later access). A file-name field stays in meta (it is the file's, and
+ * other files' fields sit beside it). `value(name)`: the row's value of a key; `where()`: the row's
+ * place (and for a row key, the key), for the error on a step that is not a finite number.
+ */
+export function rowStep(
+  source: StepSource,
+  spec: Pick<ImportSpec, "meta">,
+  fields: Record<string, MetaValue>,
+  meta: Record<string, MetaValue>,
+  value: (name: string) => unknown,
+  where: () => string,
+): number | null {
+  if (source === null) return null;
+  if (source.kind === "spec") {
+    meta.step_from = "spec";
+    return source.value;
+  }
+  meta.step_from = source.name;
+  if (source.kind === "field") return stepValue(fields[source.name] ?? spec.meta?.[source.name] ?? null, `${where()}: step (file-name field "${source.name}")`);
+  if (source.name in meta) delete meta[source.name];
+  return stepValue(value(source.name), where());
+}
+
 export interface Ctx {
   spec: ImportSpec;
   experiment: string;

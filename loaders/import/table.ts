@@ -10,7 +10,8 @@ import {
   metricTarget,
   cellScore,
   cellMeta,
-  stepValue,
+  stepSource,
+  rowStep,
   type Ctx,
   nextSample,
   withFields,
@@ -126,21 +127,13 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
     for (const r of records) skip(r, reason);
     return {responses: 0, skipped: fileSkipped, null_scores: 0, not_judged: 0};
   }
-  // The coordinate: an explicit `step:` name, a file-name field, or a step-like column.
-  const stepField =
-    typeof spec.step === "string"
-      ? spec.step in fields
-        ? spec.step
-        : undefined
-      : spec.step === undefined
-        ? DEFAULT_COLUMNS.step.find((f) => f in fields && fields[f] !== null)
-        : undefined;
-  if (typeof spec.step === "string" && !stepField && !roles.step && checkable) {
+  // The coordinate: an explicit `step:` name, a file-name field, or a step-like column (stepSource).
+  const steps = stepSource(spec, fields, roles.step, DEFAULT_COLUMNS.step);
+  if (typeof spec.step === "string" && !steps && checkable) {
     throw new Error(`${shown}: step "${spec.step}" is neither a file-name field nor a column; columns are: ${[...keys].join(", ")}`);
   }
-  // A column read as the step is the row's step, not also a meta facet (hw0's `step` column became
-  // "step" in Compare by: two step grids mixed, and the base rows without it).
-  if (typeof spec.step !== "number" && !stepField && roles.step) used.add(roles.step);
+  // A column read as the step is not copied into meta (rowStep would remove it: it is the row's step).
+  if (steps?.kind === "row") used.add(steps.name);
 
   // The spec's meta and the file-name fields, the same for every row of the file.
   const baseMeta: Record<string, MetaValue> = {...withFields(spec.meta, fields), file: rel};
@@ -179,17 +172,14 @@ export function importTable(ctx: Ctx, rel: string, source: string, records: Tabl
         : colModel !== undefined && colModel !== null && String(colModel) !== ""
           ? String(colModel)
           : source);
-    let step: number | null = null;
-    if (typeof spec.step === "number") {
-      step = spec.step;
-      meta.step_from = "spec";
-    } else if (stepField) {
-      step = stepValue(fields[stepField] ?? spec.meta?.[stepField] ?? null, `${shown}: step (file-name field "${stepField}")`);
-      meta.step_from = stepField;
-    } else if (roles.step) {
-      step = stepValue(v[roles.step], `${located(shown, rec).text}: column "${roles.step}"`);
-      meta.step_from = roles.step;
-    }
+    const step = rowStep(
+      steps,
+      spec,
+      fields,
+      meta,
+      (k) => v[k],
+      () => (steps?.kind === "row" ? `${located(shown, rec).text}: column "${steps.name}"` : shown),
+    );
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);
     const sys = roles.system ? v[roles.system] : undefined;
     const cat = roles.category ? v[roles.category] : undefined;

@@ -89,6 +89,23 @@ export async function datasetFacts(dir: string, experiment?: string): Promise<Da
 }
 
 /**
+ * The experiments of a dataset folder (a memo of several) whose responses have a value for meta key
+ * `key`, in table order; [] when no responses column holds it. For `--by KEY` on an experiment
+ * without it: the key is another experiment's, not this one's.
+ */
+export async function metaKeyOwners(dir: string, key: string): Promise<string[]> {
+  return withDuck(async (conn) => {
+    const col = `meta_${key}`;
+    if (!(await columnsOf(conn, dir, "responses")).includes(col)) return [];
+    const rows = await all(
+      conn,
+      `SELECT experiment FROM read_parquet(${file(dir, "responses")}, file_row_number = true) WHERE ${ident(col)} IS NOT NULL GROUP BY experiment ORDER BY min(file_row_number)`,
+    );
+    return rows.map((r) => String(r.experiment));
+  });
+}
+
+/**
  * joinJudgedReport(responses, scores, types, {judge: judges}) on a dataset folder's tables, computed
  * by DuckDB: rows judge by judge, responses in table order; a (response, judge, metric) scored twice
  * keeps its first row; the type is the judge's own first type row, else the signals classifier's;

@@ -104,6 +104,16 @@ export async function buildSummary(o: SummarizeOptions): Promise<SummarizeOutput
     if (rows.length && !rows.some((r) => getColumn(r, c) !== null)) {
       const known = new Set<string>(["model", "step", "question_id", "category", "judge", "type", "source", "origin", "experiment", "paraphrase"]);
       for (const r of rows.slice(0, 1000)) for (const k of Object.keys((r.meta as Record<string, unknown>) ?? {})) known.add(k);
+      known.delete(c);
+      // In a memo of several experiments the tables have every experiment's meta columns: a key only
+      // the others have is not this experiment's (not an empty table of nulls).
+      const key = c.startsWith("meta.") ? c.slice(5) : c;
+      const shared = ds?.shared;
+      const others = shared ? (await shared.owners(key)).filter((e) => e !== shared.experiment) : [];
+      if (shared && others.length)
+        fail(
+          `--by: '${c}' is not a column of experiment '${shared.experiment}': only other experiments in the same build have it (${others.join(", ")}); its columns: ${[...known].join(", ")}`,
+        );
       fail(`--by: column '${c}' has no values in the data (columns: ${[...known].join(", ")})`);
     }
   }

@@ -35,6 +35,11 @@ export interface Loaded {
     metaKeys: string[];
     metaSample: Record<string, MetaValue>[];
     join: (judges: readonly string[], columns: readonly string[]) => Promise<JoinReport>;
+    /**
+     * A memo of several experiments (a build of every experiment): this experiment's name there and
+     * the experiments whose rows have a value for a meta key (./dataset-rows.ts metaKeyOwners).
+     */
+    shared?: {experiment: string; owners: (key: string) => Promise<string[]>};
   };
 }
 
@@ -144,7 +149,7 @@ async function datasetTyping(file: string, values: {rule?: EmRule; topicCut?: nu
 async function loadDatasetRows(file: string, cache: string | undefined): Promise<Loaded | null> {
   const {readExperimentDataset} = await import("../dataset.ts");
   const {loadExperiment} = await import("../experiment.ts");
-  const {datasetFacts, joinDataset} = await import("./dataset-rows.ts");
+  const {datasetFacts, joinDataset, metaKeyOwners} = await import("./dataset-rows.ts");
   const exp = await loadExperiment(file);
   const found = await readExperimentDataset(file, {offline: true, ...(cache ? {cacheDir: path.resolve(cache)} : {})});
   const {dataset: d, root} = found;
@@ -171,7 +176,12 @@ async function loadDatasetRows(file: string, cache: string | undefined): Promise
     missing: mine(d.missing).map((m) => ({kind: m.kind, endpoint: m.endpoint, model: m.model, count: m.count, reason: m.reason})),
     errors: mine(d.errors).map((e) => ({kind: e.kind, endpoint: e.endpoint, model: e.model, count: e.count, message: e.message})),
     skipped: mine(d.skipped).map(({experiment: _experiment, ...s}) => s),
-    dataset: {dir: d.dir, ...facts, join: (judges, columns) => joinDataset(d.dir, judges, columns, undefined, only)},
+    dataset: {
+      dir: d.dir,
+      ...facts,
+      join: (judges, columns) => joinDataset(d.dir, judges, columns, undefined, only),
+      ...(only === undefined ? {} : {shared: {experiment: only, owners: (key: string) => metaKeyOwners(d.dir, key)}}),
+    },
   };
 }
 

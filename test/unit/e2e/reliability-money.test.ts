@@ -289,17 +289,24 @@ test("a full disk under the cache mid-run: exit 4, what is safe is said; after f
       t.diagnostic(
         `tmpfs ${size} B of a ${cacheBytes} B cache; first run: ${first.size} requests, ${saved} results safe, ${lost} lost; rerun: ${second.size} requests, ${repaid} paid again; reference: ${refBodies.size} requests`,
       );
-      // Together the two runs made the reference run's requests, except that a sample request cut by
-      // the full disk may be asked again with another sample count (another body, same answers): at
-      // most one such body per result the first run reported lost, in each direction (a reference
-      // body not made, a body the reference did not make). The tables below must still equal the
-      // reference run's: nothing paid for is missing from them.
+      // Together the two runs made the reference run's requests, except for the samples the full disk
+      // lost out of a request whose other samples were saved. Samples are asked in blocks of max_n
+      // (loaders/generate.ts requestRuns: seed + start, n), so a block never asked, or lost whole, is
+      // asked with the reference body and gets the reference answers; only a partly saved block is
+      // asked another way: one generation body for its k >= 1 lost samples, and k new answers (another
+      // draw: the simulator's text depends on the request, as a real model's does), each judged once
+      // per metric (aligned, coherent): at most 1 + 2k requests outside the reference run, and the 2k
+      // judge requests of the reference answers never made, for k lost results. So at most 3 and 2
+      // per result reported lost. (Before requestRuns cut runs at blocks, one lost sample shifted every
+      // later request of its question: 11 requests outside the reference for 9 lost, seen under load.)
+      // The tables below must still equal the reference run's: nothing paid for is missing from them.
+      const JUDGE_METRICS = 2;
       const union = new Set([...first.keys(), ...second.keys()]);
       const extra = [...union].filter((k) => !refBodies.has(k));
       const missing = [...refBodies].filter((k) => !union.has(k));
       t.diagnostic(`${extra.length} requests outside the reference run, ${missing.length} reference requests asked another way`);
-      assert.ok(extra.length <= lost, `${extra.length} requests outside the reference run; ${lost} results were reported lost`);
-      assert.ok(missing.length <= lost, `${missing.length} requests of the reference run never made; ${lost} results were reported lost`);
+      assert.ok(extra.length <= (1 + JUDGE_METRICS) * lost, `${extra.length} requests outside the reference run; ${lost} results were reported lost`);
+      assert.ok(missing.length <= JUDGE_METRICS * lost, `${missing.length} requests of the reference run never made; ${lost} results were reported lost`);
       if (extra.length === 0) assert.deepEqual(tables(path.join(dir, "out")), tables(path.join(dir, "ref")));
       else {
         // A sample asked another way is another draw (the simulator's text depends on the request,

@@ -15,7 +15,7 @@ import {tempDir} from "../../helpers/tmp.ts";
 /** A copy of the project's code, docs, pages and rubrics (no node_modules, no caches). */
 function projectCopy(): string {
   const root = tempDir("em-dataset-key-");
-  for (const p of ["package.json", "loaders", "src/lib", "src/components", "src/index.md", "src/data", "data/judges", "docs"])
+  for (const p of ["package.json", "loaders", "scripts/tie-to-parent.mjs", "src/lib", "src/components", "src/index.md", "src/data", "data/judges", "docs"])
     cpSync(path.join(ROOT, p), path.join(root, p), {recursive: true});
   return root;
 }
@@ -68,7 +68,7 @@ test("the dataset memo key changes with the code that makes the dataset, and onl
     "loaders/site-texts.ts",
     "loaders/site-points-files.ts",
     "loaders/summarize/index.ts",
-    "loaders/tie-to-parent.ts",
+    "scripts/tie-to-parent.mjs",
   ])
     assert.equal(await edited(file), base, `an edit to ${file} must leave the key as it was`);
   assert.equal(await key(), base, "restored: the key is back");

@@ -6,7 +6,7 @@
 // finished its file (before the fix it ran on and wrote it).
 import assert from "node:assert/strict";
 import {spawn} from "node:child_process";
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {ROOT} from "../../../loaders/paths.ts";
@@ -26,6 +26,16 @@ function study(dir: string, rows: number): string {
   writeFileSync(file, ["name: lane-tie", "imports:", '  - files: "runs/*.csv"', '    filename: "{model}.csv"', "    judge: judge-a"].join("\n") + "\n");
   return file;
 }
+
+/** A site build's environment for experiment `file` with import lanes forced on; its memo in `dir`, its temp folder `tmp` (the lanes' work folder, its job and result files, is made there). */
+const laneEnv = (dir: string, file: string, tmp: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  EM_EXPERIMENTS: file,
+  EM_DATASET_MEMO: path.join(dir, "memo"),
+  EM_IMPORT_LANES: "2",
+  EM_IMPORT_LANE_MIN_BYTES: "0",
+  TMPDIR: tmp,
+});
 
 /** Pids whose parent is `ppid` (Linux /proc). */
 function childrenOf(ppid: number): number[] {
@@ -70,14 +80,7 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const)
     mkdirSync(tmp);
     const parent = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "loaders/site-data.ts"), path.join(dir, "cache")], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        EM_EXPERIMENTS: file,
-        EM_DATASET_MEMO: path.join(dir, "memo"),
-        EM_IMPORT_LANES: "2",
-        EM_IMPORT_LANE_MIN_BYTES: "0",
-        TMPDIR: tmp, // the lanes' work folder (its job and result files) is made here
-      },
+      env: laneEnv(dir, file, tmp),
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -96,8 +99,18 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const)
       const killed = Date.now();
       while (alive(lane) && Date.now() - killed < 10_000) await sleep(50);
       assert.equal(alive(lane), false, `the import lane (pid ${lane}) still runs 10 s after its parent ended (${signal})`);
-      // The lane's job file names its tasks; it ended before writing any task's result.
       const [work] = readdirSync(tmp).filter((n) => n.startsWith("em-import-lanes-"));
+      if (signal === "SIGTERM") {
+        // A signal the process can catch: its scratch folders (loaders/scratch.ts) are removed as it ends.
+        assert.deepEqual(
+          readdirSync(tmp).filter((n) => n.startsWith("em-")),
+          [],
+          `scratch folders left in ${tmp}`,
+        );
+        return;
+      }
+      // SIGKILL cannot be caught: the folder stays. The lane's job file names its tasks; it ended
+      // before writing any task's result.
       assert.ok(work, `no lane work folder in ${tmp}`);
       const job = JSON.parse(readFileSync(path.join(tmp, work, "lane-1.json"), "utf8")) as {tasks: {index: number}[]};
       for (const t of job.tasks)
@@ -107,3 +120,89 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const)
       if (lane !== undefined && alive(lane)) process.kill(lane, "SIGKILL");
     }
   });
+
+/** Descendants of `pid` (children, their children...). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendants(c));
+  return out;
+}
+
+/** Wait until one of `pid`'s descendants runs a command line matching `re`; its pid. */
+async function waitForDescendant(pid: number, re: RegExp, what: string, stderr: () => string, ms = 240_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const found = descendants(pid).find((p) => re.test(cmdline(p)));
+    if (found !== undefined) return found;
+    if (!alive(pid)) break;
+    await sleep(50);
+  }
+  assert.fail(`${what} never started: ${stderr()}`);
+}
+
+/** `npm run build` (scripts/build.mjs) on a study of two files of `rows` rows (study) in a fresh folder, into its dist/, with its own temp folder `tmp`, lanes forced on. */
+function build(rows: number) {
+  const dir = tempDir("em-build-kill-");
+  const file = study(dir, rows);
+  const tmp = path.join(dir, "tmp");
+  mkdirSync(tmp);
+  const child = spawn(process.execPath, [path.join(ROOT, "scripts/build.mjs"), "--output", path.join(dir, "dist")], {
+    cwd: ROOT,
+    env: laneEnv(dir, file, tmp),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  return {tmp, b: {child, stderr: () => stderr, gone: new Promise<void>((r) => child.on("exit", () => r()))}};
+}
+
+test("a build killed (SIGKILL) during its import lanes leaves no scratch folder (em-import-lanes-*, em-duckdb-*) and no process", {
+  skip: !existsSync("/proc/self/stat") && "needs Linux /proc",
+  timeout: 300_000,
+}, async () => {
+  const {tmp, b} = build(40_000);
+  let tree: number[] = [];
+  try {
+    await waitForDescendant(b.child.pid!, /stream-lanes\.ts/, "an import lane", b.stderr);
+    assert.ok(
+      readdirSync(tmp).some((n) => n.startsWith("em-import-lanes-")),
+      "the lanes' work folder exists while they run",
+    );
+    tree = descendants(b.child.pid!);
+    b.child.kill("SIGKILL");
+    await b.gone;
+    const killed = Date.now();
+    while (tree.some(alive) && Date.now() - killed < 15_000) await sleep(50);
+    assert.deepEqual(tree.filter(alive).map(cmdline), [], "processes of the build still run 15 s after it was killed");
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.startsWith("em-")),
+      [],
+      `scratch folders the killed build left in ${tmp}`,
+    );
+  } finally {
+    if (b.child.exitCode === null && b.child.signalCode === null) b.child.kill("SIGKILL");
+    for (const p of tree) if (alive(p)) process.kill(p, "SIGKILL");
+    rmSync(path.join(ROOT, `.observablehq.output-${b.child.pid}.config.js`), {force: true});
+  }
+});
+
+test("a build killed (SIGKILL) during the Framework step stops Framework within seconds", {
+  skip: !existsSync("/proc/self/stat") && "needs Linux /proc",
+  timeout: 300_000,
+}, async () => {
+  const {b} = build(50);
+  let framework: number | undefined;
+  try {
+    framework = await waitForDescendant(b.child.pid!, /observable\.js build/, "Framework", b.stderr);
+    b.child.kill("SIGKILL");
+    await b.gone;
+    const killed = Date.now();
+    while (alive(framework) && Date.now() - killed < 10_000) await sleep(50);
+    assert.equal(alive(framework), false, `Framework (pid ${framework}) still runs 10 s after its build was killed`);
+  } finally {
+    if (b.child.exitCode === null && b.child.signalCode === null) b.child.kill("SIGKILL");
+    if (framework !== undefined && alive(framework)) process.kill(framework, "SIGKILL");
+    // The killed build could not remove its `--output` config (scripts/build.mjs removes it at exit).
+    rmSync(path.join(ROOT, `.observablehq.output-${b.child.pid}.config.js`), {force: true});
+  }
+});

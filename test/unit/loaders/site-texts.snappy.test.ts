@@ -26,7 +26,16 @@ export async function resolve(specifier, context, next) {
   }
   return next(specifier, context);
 }`;
-  const register = `import {register} from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  // And for require() (site-texts.ts loads the CommonJS package with it, at the first page written):
+  // Node 20's resolve hooks see only import.
+  const register = `import {register} from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});
+import Module from "node:module";
+const hidden = ${JSON.stringify(hidden)};
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (hidden.some((h) => request === h || request.endsWith("/" + h))) throw Object.assign(new Error("Cannot find module '" + request + "' (hidden by the test)"), {code: "MODULE_NOT_FOUND"});
+  return resolveFilename.call(this, request, ...rest);
+};`;
   return ["--import", "tsx", "--import", `data:text/javascript,${encodeURIComponent(register)}`, "--input-type=module"];
 }
 
@@ -72,4 +81,26 @@ for (const [name, write] of [["texts", w.writeTexts], ["details", w.writeDetails
 test("em summarize over a dataset folder loads neither snappy nor the site's Parquet page writer", () => {
   const r = run(["snappy", "site-texts.ts"], `await import(${JSON.stringify(join(ROOT, "loaders/summarize/dataset-rows.ts"))});`);
   assert.equal(r.status, 0, r.stderr);
+});
+
+test("site-texts.ts loads the native snappy at the first page it compresses, not when it is imported", () => {
+  // Whether the package's module is loaded in this process: in require's cache (an import() of this
+  // CommonJS package puts it there too).
+  const script = `import {createRequire} from "node:module";
+const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => /[\\\\/]node_modules[\\\\/]snappy[\\\\/]/.test(f));
+const w = await import(${JSON.stringify(join(ROOT, "loaders/site-texts.ts"))});
+const {siteTables} = await import(${JSON.stringify(join(ROOT, "test/helpers/site-tables.ts"))});
+console.log(JSON.stringify({imported: loaded()}));
+w.collect(w.writeIds, siteTables(10));
+console.log(JSON.stringify({written: loaded()}));`;
+  const r = run([], script);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(
+    r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, boolean>),
+    [{imported: false}, {written: true}],
+  );
+  assert.doesNotMatch(r.stderr, /native snappy package is not available/);
 });

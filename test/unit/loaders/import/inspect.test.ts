@@ -100,6 +100,43 @@ test("Inspect: a metrics mapping picks and rescales scores; the rest stays meta"
   assert.equal(t[0]!.step, null);
 });
 
+test("Inspect: the sample key read as the step (`step:` a metadata key, or `epoch`) is the row's step, not also meta; other keys stay meta", async () => {
+  for (const file of ["tiny-inspect.json", "tiny-inspect.eval"]) {
+    const meta = await importFiles({files: file, step: "checkpoint", judge: "j"}, {experiment: "i", baseDir: fixtures});
+    assert.deepEqual(
+      meta.responses.map((x) => [x.step, x.meta.step_from, "checkpoint" in x.meta, x.meta.epoch, x.meta.nested ?? null]),
+      [
+        [300, "checkpoint", false, 1, null],
+        [300, "checkpoint", false, 2, null],
+        [600, "checkpoint", false, 1, '{"a":1}'],
+      ],
+      file,
+    );
+    // `step: epoch`: the sample's epoch (what meta.epoch shows otherwise) is the step, and not also meta.epoch.
+    const epoch = await importFiles({files: file, step: "epoch", judge: "j"}, {experiment: "i", baseDir: fixtures});
+    assert.deepEqual(
+      epoch.responses.map((x) => [x.step, x.meta.step_from, "epoch" in x.meta, x.meta.checkpoint]),
+      [
+        [1, "epoch", false, 300],
+        [2, "epoch", false, 300],
+        [1, "epoch", false, 600],
+      ],
+      file,
+    );
+    // By default Inspect's epoch (a repeat of a sample) is no step: it stays meta, and the step is null.
+    const plain = await importFiles({files: file, judge: "j"}, {experiment: "i", baseDir: fixtures});
+    assert.deepEqual(
+      plain.responses.map((x) => [x.step, x.meta.step_from ?? null, x.meta.epoch, x.meta.checkpoint]),
+      [
+        [null, null, 1, 300],
+        [null, null, 2, 300],
+        [null, null, 1, 600],
+      ],
+      file,
+    );
+  }
+});
+
 test("Inspect logs from Inspect's own tests: both formats import with their scores", {
   skip: !existsSync(logs) && "../shared/data/inspect-logs absent",
 }, async () => {

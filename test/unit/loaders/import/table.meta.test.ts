@@ -121,3 +121,93 @@ test("hw0: the facets are size and model, not the `step` column; em summarize --
     new Set(["1b", "3b", "8b"]),
   );
 });
+
+const shared = path.resolve(ROOT, "../shared/data");
+const hw0Medical = path.join(hw0Data, "1b_medical_v2/fg_judged.csv");
+
+test("every importer on the reference data: the key read as the step is the row's step, not also meta (CSV, JSONL, nested JSON, Parquet, sql, Inspect)", {
+  skip: (!existsSync(hw0Medical) || !existsSync(path.join(shared, "inspect-logs"))) && `${hw0Medical} or ${shared}/inspect-logs absent`,
+  timeout: 300_000,
+}, async () => {
+  const {DuckDBInstance} = await import("@duckdb/node-api");
+  const dir = tempDir("em-step-formats-");
+  // hw0's medical answers (a `step` column) in each table format, written by DuckDB.
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  const src = `read_csv('${hw0Medical}', all_varchar = false)`;
+  await conn.run(`COPY (SELECT * FROM ${src}) TO '${path.join(dir, "a.parquet")}' (FORMAT parquet)`);
+  await conn.run(`COPY (SELECT * FROM ${src}) TO '${path.join(dir, "a.jsonl")}' (FORMAT json)`);
+  await conn.run(`COPY (SELECT {run: 'hw0', answers: list(t)} AS doc FROM ${src} t) TO '${path.join(dir, "doc.jsonl")}' (FORMAT json)`);
+  conn.closeSync();
+  db.closeSync();
+  // The nested document: {run, answers: [...]} (one JSON value, not lines).
+  const {readFileSync} = await import("node:fs");
+  writeFileSync(path.join(dir, "a.json"), JSON.stringify((JSON.parse(readFileSync(path.join(dir, "doc.jsonl"), "utf8")) as {doc: unknown}).doc));
+  const base = {judge: "j", metrics: {aligned_score: "aligned", coherent_score: "coherent"}} as Partial<ImportSpecInput>;
+  const csv = await importFiles({...base, files: hw0Medical} as ImportSpecInput, {experiment: "t", baseDir: dir});
+  const want = csv.responses.map((x) => x.step);
+  assert.equal(want.length, 120);
+  assert.equal(new Set(want).size, 6, "1b medical's steps");
+  const cases: [string, Partial<ImportSpecInput>][] = [
+    ["csv", {files: hw0Medical}],
+    ["jsonl", {files: "a.jsonl"}],
+    ["parquet", {files: "a.parquet"}],
+    ["json", {files: "a.json", records: "answers.*"}],
+    ["sql", {files: "a.parquet", sql: "SELECT * FROM read_parquet($file)"}],
+    ["sql, step: named", {files: "a.parquet", sql: "SELECT step AS ckpt, * EXCLUDE (step) FROM read_parquet($file)", step: "ckpt"}],
+  ];
+  for (const [what, spec] of cases) {
+    const r = await importFiles({...base, ...spec} as ImportSpecInput, {experiment: "t", baseDir: dir});
+    assert.deepEqual(
+      r.responses.map((x) => x.step),
+      want,
+      what,
+    );
+    const key = spec.step ?? "step";
+    for (const x of r.responses) {
+      assert.equal(x.meta.step_from, key, what);
+      assert.equal(key in x.meta, false, `${what}: meta.${key} (${JSON.stringify(x.meta).slice(0, 200)})`);
+    }
+    assert.ok(
+      r.responses.some((x) => x.meta.id !== undefined),
+      `${what}: the other columns stay meta`,
+    );
+  }
+  // Inspect's logs: `step: epoch` reads each sample's epoch and leaves no meta.epoch; by default the epoch stays meta.
+  const logs = path.join(shared, "inspect-logs");
+  const epoch = await importFiles({files: ["*.eval", "*.json"], judge: "j", step: "epoch"}, {experiment: "t", baseDir: logs});
+  const plain = await importFiles({files: ["*.eval", "*.json"], judge: "j"}, {experiment: "t", baseDir: logs});
+  assert.equal(epoch.responses.length, 18);
+  assert.deepEqual(
+    epoch.responses.map((x) => x.step),
+    plain.responses.map((x) => x.meta.epoch),
+  );
+  assert.ok(epoch.responses.every((x) => typeof x.step === "number" && !("epoch" in x.meta) && x.meta.step_from === "epoch"));
+  assert.ok(plain.responses.every((x) => x.step === null && typeof x.meta.epoch === "number"));
+});
+
+test("the example experiments on the reference data: a row key read as the step is never also meta (only a file-name field is)", {
+  skip: !existsSync(path.join(shared, "em-reference")) && `${shared}/em-reference absent`,
+  timeout: 600_000,
+}, async () => {
+  const {parseYamlSource} = await import("../../../../loaders/yaml.ts");
+  const {readdirSync, readFileSync} = await import("node:fs");
+  const folder = path.join(ROOT, "data/experiments/examples");
+  let checked = 0;
+  for (const name of readdirSync(folder).filter((f) => f.endsWith(".yaml"))) {
+    const file = path.join(folder, name);
+    const exp = parseYamlSource(readFileSync(file, "utf8"), file).data as {name: string; imports?: ImportSpecInput[]};
+    for (const spec of exp.imports ?? []) {
+      const r = await importFiles(spec, {experiment: exp.name, baseDir: folder});
+      const pattern = typeof spec.filename === "string" ? spec.filename : "";
+      for (const x of r.responses) {
+        const from = x.meta.step_from;
+        if (typeof from !== "string" || from === "spec") continue;
+        // In meta only as a file-name field the pattern captures.
+        if (from in x.meta) assert.ok(pattern.includes(`{${from}}`), `${name}: meta.${from} beside step_from ${from} (filename: ${pattern || "none"})`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 1000, `rows with a step read from a key: ${checked}`);
+});

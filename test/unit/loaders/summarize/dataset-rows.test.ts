@@ -256,3 +256,28 @@ test("summarize finds the study in a memo of several experiments (a build of eve
     "nothing written or pruned",
   );
 });
+
+test("summarize --by a meta column only another experiment of the shared memo has: an error saying the key is not in this experiment", async () => {
+  const memo = process.env.EM_DATASET_MEMO!;
+  rmSync(memo, {recursive: true, force: true});
+  const {file} = study();
+  const other = otherStudy();
+  await loadDataset({files: [other, file], tables: [], quiet: true});
+  touch(file);
+  const loaded = await loadRows(opts(file));
+  assert.ok(loaded.dataset, "read from the memo of both experiments");
+  for (const by of ["lab", "model,lab"]) {
+    touch(file);
+    await assert.rejects(buildSummary(opts(file, "--by", by)), (e: Error) => {
+      assert.match(e.message, /--by: 'lab' is not a column of experiment 'sweep'/, e.message);
+      assert.match(e.message, /only other experiments in the same build have it \(other\)/, e.message);
+      // The sweep's own columns are listed, and not `lab`.
+      assert.match(e.message, /its columns: [^)]*\bfamily\b/, e.message);
+      assert.doesNotMatch(e.message.replace(/^[^;]*;/, ""), /\blab\b(?! \()/, e.message);
+      return true;
+    });
+  }
+  // A key no experiment has keeps the message it had.
+  touch(file);
+  await assert.rejects(buildSummary(opts(file, "--by", "nosuch")), /--by: column 'nosuch' has no values in the data/);
+});

@@ -1,15 +1,14 @@
-// Preloaded (`node --import tsx --import loaders/tie-to-parent.ts SCRIPT`) in the child processes
-// loaders/lanes.ts spawnLane and scripts/build.mjs start: the child exits as soon as the process
-// that started it ends, however that ends (exit, SIGINT, SIGTERM, SIGKILL), instead of running its
-// job to the end (issue 28: a killed build left its import lane running ~10 min). Preloaded, not
-// called from the script, so it watches from the start: the script's own modules take seconds to
-// load on a busy machine. Imports nothing but Node's.
+// Preloaded (`node --import scripts/tie-to-parent.mjs SCRIPT`) in the child processes
+// loaders/lanes.ts spawnLane and scripts/build.mjs start (the site data step and Framework): the
+// child exits as soon as the process that started it ends, however that ends (exit, SIGINT, SIGTERM,
+// SIGKILL), instead of running its job to the end (issue 28: a killed build left its import lane
+// running ~10 min, and Framework building on). Preloaded, not called from the script, so it watches
+// from the start: the script's own modules take seconds to load on a busy machine. Plain JavaScript
+// importing nothing, so that Framework, which runs without tsx, can preload it too.
 //
 // How: the parent passes its pid in EM_TIED_TO_PARENT and makes the child's stdin a pipe it never
 // writes to; the kernel closes that pipe when the parent ends, and the child sees its end. The
 // variable is removed here, so a process this one starts is tied only when this one ties it.
-import type {Socket} from "node:net";
-
 const parent = process.env.EM_TIED_TO_PARENT;
 delete process.env.EM_TIED_TO_PARENT;
 if (parent) {
@@ -23,5 +22,5 @@ if (parent) {
   process.stdin.on("error", stop);
   process.stdin.resume();
   // Waiting for the parent must not keep this process alive once its work is done.
-  (process.stdin as unknown as Partial<Socket>).unref?.();
+  process.stdin.unref?.();
 }

@@ -31,9 +31,10 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
   const off = new Set(result.excluded ?? []);
   const fitted = used.filter((p) => !off.has(p.x));
   const offAxis = used.length - fitted.length;
+  const values = (n: number) => `${n} value${n === 1 ? "" : "s"}`;
   const onAxis = offAxis
-    ? `${fitted.length} values on the log axis (${offAxis === 1 ? "1 more value is" : `${offAxis} more values are`} not above 0, off a log axis)`
-    : `${used.length} values`;
+    ? `${values(fitted.length)} on the log axis (${offAxis === 1 ? "1 more value is" : `${offAxis} more values are`} not above 0, off a log axis)`
+    : values(used.length);
   // Beside "no evidence", what the same test could have seen in this design (constancyPower):
   // a miss reads as "not seen", never as "flat".
   const seen = detectableText(test);

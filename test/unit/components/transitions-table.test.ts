@@ -29,4 +29,7 @@ test("transitionView(result) at too few points counts the values on the log axis
   // On a linear axis all five are fitted: no words about a log axis.
   const linear = transitionView(analyzeOnScale(points, "linear", makeRng(1), {replicates: 0, profile: false}));
   assert.doesNotMatch(linear.why, /log axis/);
+  // A base model measured at one step: "1 value", not "1 values".
+  const one = transitionView(analyzeOnScale([{x: 0, k: 0, n: 20}], "linear", makeRng(1), {replicates: 0, profile: false}));
+  assert.match(one.why, /EM is defined at 1 value, a fit needs at least 5/);
 });

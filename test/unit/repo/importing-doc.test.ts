@@ -25,7 +25,8 @@ function documentedDefaults(markdown: string): Record<string, string[]> {
 }
 
 test("documentedDefaults(markdown) reads the roles and names of the `columns` row", () => {
-  const md = "| key | meaning |\n| `columns` | Explicit. Without it each role is the first column found, by name, of: response `response`, `answer`; model `model`. |\n";
+  const md =
+    "| key | meaning |\n| `columns` | Explicit. Without it each role is the first column found, by name, of: response `response`, `answer`; model `model`. |\n";
   assert.deepEqual(documentedDefaults(md), {response: ["response", "answer"], model: ["model"]});
 });
 

@@ -107,18 +107,15 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
   // again, so scrolling does not make the columns jump.
   let judgeExtra = 0;
   const fitJudges = () => {
-    // Measured again after each widening: cell padding and rounding can leave a pixel or two short.
-    for (let pass = 0; pass < 3; pass++) {
-      let extra = judgeExtra;
-      for (const tr of body.querySelectorAll("tr[data-k]")) {
-        const td = tr.children[JUDGE] as HTMLElement;
-        extra = Math.max(extra, judgeExtra + td.scrollWidth - td.clientWidth);
-      }
-      if (extra <= judgeExtra) return;
-      judgeExtra = Math.ceil(extra);
-      (colgroup.children[JUDGE] as HTMLElement).style.width = `calc(${COLUMNS[JUDGE]!.width} + ${judgeExtra}px)`;
-      (colgroup.children[QUESTION] as HTMLElement).style.width = `max(${QUESTION_MIN}, calc(${COLUMNS[QUESTION]!.width} - ${judgeExtra}px))`;
+    let extra = judgeExtra;
+    for (const tr of body.querySelectorAll("tr[data-k]")) {
+      const td = tr.children[JUDGE] as HTMLElement;
+      extra = Math.max(extra, judgeExtra + td.scrollWidth - td.clientWidth);
     }
+    if (extra <= judgeExtra) return;
+    judgeExtra = Math.ceil(extra);
+    (colgroup.children[JUDGE] as HTMLElement).style.width = `calc(${COLUMNS[JUDGE]!.width} + ${judgeExtra}px)`;
+    (colgroup.children[QUESTION] as HTMLElement).style.width = `max(${QUESTION_MIN}, calc(${COLUMNS[QUESTION]!.width} - ${judgeExtra}px))`;
   };
   let rowHeight = 0;
   let active = 0;

@@ -58,10 +58,6 @@ const COLUMNS: {name: string; width: string; num?: boolean}[] = [
   {name: "EM", width: "3em"},
   {name: "answer", width: "auto"},
 ];
-const JUDGE = COLUMNS.findIndex((c) => c.name === "judge");
-const QUESTION = COLUMNS.findIndex((c) => c.name === "question");
-/** The narrowest the question preview gets when the judge column takes width from it. */
-const QUESTION_MIN = "6em";
 /** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
 const OVERSCAN = 8;
 /** Tallest scroll area drawn (px); past it a scroll position maps to a row proportionally (browsers cap element heights near 33 M px). */
@@ -101,22 +97,6 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
     return box;
   }
-  // Judge ids are few and short enough to show whole ("gpt-4o-mini-int" was cut at 800 px, whole
-  // only in its tooltip): once rows are drawn, the judge column widens to the widest judge shown so
-  // far, taking the width from the question preview (never below QUESTION_MIN). It never narrows
-  // again, so scrolling does not make the columns jump.
-  let judgeExtra = 0;
-  const fitJudges = () => {
-    let extra = judgeExtra;
-    for (const tr of body.querySelectorAll("tr[data-k]")) {
-      const td = tr.children[JUDGE] as HTMLElement;
-      extra = Math.max(extra, judgeExtra + td.scrollWidth - td.clientWidth);
-    }
-    if (extra <= judgeExtra) return;
-    judgeExtra = Math.ceil(extra);
-    (colgroup.children[JUDGE] as HTMLElement).style.width = `calc(${COLUMNS[JUDGE]!.width} + ${judgeExtra}px)`;
-    (colgroup.children[QUESTION] as HTMLElement).style.width = `max(${QUESTION_MIN}, calc(${COLUMNS[QUESTION]!.width} - ${judgeExtra}px))`;
-  };
   let rowHeight = 0;
   let active = 0;
   let first = 0;
@@ -200,7 +180,6 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     // Keep the keyboard in the list when the active row scrolls out of the rows drawn.
     if (focused) ((body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null) ?? scroller).focus({preventScroll: true});
     position.textContent = `rows ${(top + 1).toLocaleString()}–${Math.min(total, top + inView()).toLocaleString()}`;
-    fitJudges();
     schedule();
   };
 

@@ -26,6 +26,15 @@ export interface TransitionView {
 export function transitionView(result: TransitionResult & {excluded?: readonly number[]}): TransitionView {
   const test = result.test;
   const used = result.points.filter((p) => p.n > 0);
+  // On a log axis a coordinate <= 0 (a base model at step 0) is listed but not fitted (pointsOnScale):
+  // the count the fit needs is of the values on the axis, as em summarize's "5 (1 off the log fit)".
+  const off = new Set(result.excluded ?? []);
+  const fitted = used.filter((p) => !off.has(p.x));
+  const offAxis = used.length - fitted.length;
+  const values = (n: number) => `${n} value${n === 1 ? "" : "s"}`;
+  const onAxis = offAxis
+    ? `${values(fitted.length)} on the log axis (${offAxis === 1 ? "1 more value is" : `${offAxis} more values are`} not above 0, off a log axis)`
+    : values(used.length);
   // Beside "no evidence", what the same test could have seen in this design (constancyPower):
   // a miss reads as "not seen", never as "flat".
   const seen = detectableText(test);
@@ -50,7 +59,7 @@ export function transitionView(result: TransitionResult & {excluded?: readonly n
         ? "no coordinate: these answers have no value of the coordinate"
         : used.length === 0
           ? "no EM rate anywhere: no answer passes the coherent cut"
-          : `no credible transition: EM is defined at ${used.length} values, a fit needs at least ${MIN_POINTS}${
+          : `no credible transition: EM is defined at ${onAxis}, a fit needs at least ${MIN_POINTS}${
               test.p_constant === null ? "" : `; ${changesWords(test.changes)}${p}${test.changes ? bends : can}`
             }`,
   };

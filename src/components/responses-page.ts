@@ -65,7 +65,7 @@ export function responseBrowser(
   slice: ResponseSlice,
   {scores, detail, ...sources}: DetailSources & {scores: ExactScores; detail: HTMLElement},
 ): HTMLElement {
-  const source = pointsSource(points, slice.sorted(), (i) => slice.flags[i] === EM);
+  const source = pointsSource(points, slice.display(), (i) => slice.flags[i] === EM);
   const list = responseTable(sources.texts, source, {scores, onSelect: (k) => void showDetail(detail, source.line(k), sources)});
   return el("div", {}, detail, list);
 }

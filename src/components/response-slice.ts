@@ -8,8 +8,9 @@
 // subset is the subset of the sort). A brush makes no pass over the rows: the list reads the
 // range's rows by position (RowsView.at), each seek a binary search over display positions with a
 // count per code in range, each next row the smallest head among those codes, so a brush costs what
-// the list shows, not the selection's size. The rows as an array (a download, the answers that
-// address their judge) are made on first use, by one pass over the base's codes.
+// the list shows, not the selection's size. The rows as an array (a download) are made on first
+// use, by one pass over the base's codes; the answers that address their judge (where()) are the
+// base's, found once, filtered by the range.
 import type {Points} from "./points.js";
 import {selectionMask} from "./selection.js";
 import {keyBy, ruleOf} from "./engine.js";
@@ -46,6 +47,8 @@ interface Base {
     starts: Int32Array;
     pos: Int32Array;
   };
+  /** By ResponseSlice.where's key: the display positions of the rows its test kept (found on first use). */
+  kept: Map<string, Int32Array>;
 }
 
 /**
@@ -96,7 +99,7 @@ function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, ru
   const fill = starts.slice(0, nCodes + 1);
   const pos = new Int32Array(order.length);
   for (let k = 0; k < order.length; k++) pos[fill[code[k]!]!++] = k;
-  return {mask, match, rule, slice, order, codes: {code, values, n, em, scored, starts, pos}};
+  return {mask, match, rule, slice, order, codes: {code, values, n, em, scored, starts, pos}, kept: new Map()};
 }
 
 /**
@@ -140,6 +143,17 @@ function inRange(base: Base, [lo, hi]: [number, number]): ResponseSlice {
     top: m ? [display().at(0)!] : [],
     sorted: materialize,
     display,
+    where: (key, keep) => {
+      let at = base.kept.get(key);
+      if (!at) {
+        const found: number[] = [];
+        for (let k = 0; k < order.length; k++) if (keep(order[k]!)) found.push(k);
+        base.kept.set(key, (at = Int32Array.from(found)));
+      }
+      const out: number[] = [];
+      for (const k of at) if (take[code[k]!] === 1) out.push(order[k]!);
+      return out;
+    },
     order: slice.order,
     flags: slice.flags,
     nEm,

@@ -76,7 +76,8 @@ export function responseBrowser(
  */
 export async function injectedAnswers(points: Points, texts: Texts, slice: ResponseSlice): Promise<HTMLElement> {
   await texts.column("injection");
-  const injected = slice.order(slice.rows.filter((i) => texts.injection(points.rid[i]!) !== null));
+  // One test per page (the texts are the page's): a brushed range filters the hits of its base.
+  const injected = slice.where("injection", (i) => texts.injection(points.rid[i]!) !== null);
   await texts.load(injectionHitRids(points, texts, injected), ["response"]);
   return injectionList(points, texts, injected);
 }

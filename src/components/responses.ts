@@ -84,6 +84,7 @@ export function responseRows(
     sorted: sortedRows,
     display: sortedRows,
     order: (subset) => [...subset].sort(before),
+    where: (_key, keep) => [...rows.filter(keep)].sort(before),
     flags,
     nEm,
     nScored,
@@ -133,6 +134,12 @@ export interface ResponseSlice {
   sorted(): Int32Array;
   /** Every row in display order, read by position: what the list reads (a brushed range's rows are not made into an array). */
   display(): RowsView;
+  /**
+   * The rows for which `keep` holds, in display order. `key` names `keep` (a brushed range's slice
+   * filters the rows its base kept under that key, found once per base: the same key must always
+   * mean the same test).
+   */
+  where(key: string, keep: (row: number) => boolean): number[];
   /** Some of the rows in display order. */
   order(subset: Iterable<number>): number[];
   /** EM flag per points row (emFlags). */

@@ -82,6 +82,9 @@ test("listSlices: every brushed range, search, filter and rule gives responseRow
         checked += want.slice.rows.length;
         // What the list reads: the rows by position, before the array of them is made.
         assertReads(sliceOf(s, match), want.order, what);
+        // A subset (the answers that address their judge): the rows kept, in display order.
+        const keep = (i: number) => i % 7 === 2 || i % 11 === 0;
+        assert.deepEqual(sliceOf(s, match).where("every 7th", keep), Array.from(want.order).filter(keep), `${what}: where()`);
       }
   assert.ok(checked > 10_000, "the states hold rows: the comparison can fail");
   // A range with no answer in it: an empty slice, and counts zero.

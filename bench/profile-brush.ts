@@ -53,7 +53,14 @@ try {
     await cdp.send("Tracing.start", {
       transferMode: "ReportEvents",
       traceConfig: {
-        includedCategories: ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink.user_timing", "disabled-by-default-v8.cpu_profiler"],
+        includedCategories: [
+          "toplevel",
+          "devtools.timeline",
+          "disabled-by-default-devtools.timeline",
+          "v8",
+          "blink.user_timing",
+          "disabled-by-default-v8.cpu_profiler",
+        ],
       },
     });
   const times = await page.evaluate(async (reps) => {
@@ -62,7 +69,9 @@ try {
     const count = () => document.querySelector('[data-testid="response-count"]')?.textContent ?? "";
     const y = box.top + box.height / 2;
     const mouse = (type: string, x: number, target: EventTarget) =>
-      target.dispatchEvent(new MouseEvent(type, {bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1}));
+      target.dispatchEvent(
+        new MouseEvent(type, {bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1}),
+      );
     const out: {ms: number; sync: number; n: string}[] = [];
     for (let i = 0; i < reps; i++) {
       const a = box.left + box.width * (i % 2 ? 0.1 : 0.45);

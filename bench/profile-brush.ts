@@ -137,7 +137,7 @@ function report(events: TraceEvent[]): void {
   const nodes = new Map<string, Map<number, Node>>();
   const self = new Map<string, number>();
   const starts = new Map<string, number>();
-  const short = (u: string) => u.replace(/^https?:\/\/[^/]+\//, "").replace(/\.[0-9a-f]{8,}\.js$/, ".js");
+  const short = (u: string | undefined) => (u ?? "").replace(/^https?:\/\/[^/]+\//, "").replace(/\.[0-9a-f]{8,}\.js$/, ".js");
   for (const e of events) {
     if (e.pid !== pid) continue;
     const id = String(e.id);

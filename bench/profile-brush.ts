@@ -15,6 +15,7 @@
 import {serveStatic} from "../loaders/static-server.ts";
 import {launch} from "../test/helpers/browser.ts";
 import {waitForPage} from "../test/helpers/site.ts";
+import type {TraceEvent as Trace} from "./trace-page.ts";
 
 const dist = process.env.SITE_DIST;
 const experiment = process.env.SITE_EXPERIMENT;
@@ -22,23 +23,14 @@ const REPS = Number(process.env.REPS ?? 12);
 const TRACE = process.env.TRACE !== "0";
 if (!dist) throw new Error("set SITE_DIST (a built site)");
 
-interface TraceEvent {
-  name: string;
-  cat: string;
-  ph: string;
-  ts: number;
-  dur?: number;
-  pid: number;
-  tid: number;
-  id?: string;
-  args?: {name?: string; data?: Record<string, unknown>};
-}
+type TraceEvent = Trace & {id?: string};
 
 const server = await serveStatic(dist);
 const browser = await launch();
 try {
-  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
+  // One page in its own context (cold), generous timeouts: a million rows on a shared machine.
+  const page = await browser.newPage({viewport: {width: 1280, height: 1000}});
+  const context = page.context();
   page.setDefaultTimeout(300_000);
   await page.addInitScript({content: "globalThis.__name = (f) => f;"});
   await page.goto(`${server.url}/responses${experiment ? `?experiment=${encodeURIComponent(experiment)}` : ""}`);
@@ -67,18 +59,23 @@ try {
     const overlay = document.querySelector<SVGRectElement>('[data-testid="step-strip"] [data-testid="step-brush"] .overlay')!;
     const box = overlay.getBoundingClientRect();
     const count = () => document.querySelector('[data-testid="response-count"]')?.textContent ?? "";
-    const y = box.top + box.height / 2;
-    const mouse = (type: string, x: number, target: EventTarget) =>
-      target.dispatchEvent(
-        new MouseEvent(type, {bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1}),
-      );
+    // The site bench's gesture: press at a, move half-way, then to b, release at b (timed from the release).
+    const at = (type: string, x: number) =>
+      new MouseEvent(type, {
+        bubbles: true,
+        cancelable: true,
+        view: window,
+        clientX: x,
+        clientY: box.top + box.height / 2,
+        button: 0,
+        buttons: type === "mouseup" ? 0 : 1,
+      });
     const out: {ms: number; sync: number; n: string}[] = [];
     for (let i = 0; i < reps; i++) {
       const a = box.left + box.width * (i % 2 ? 0.1 : 0.45);
       const b = box.left + box.width * (i % 2 ? 0.55 + (i % 5) * 0.05 : 0.9);
-      mouse("mousedown", a, overlay);
-      mouse("mousemove", (a + b) / 2, window);
-      mouse("mousemove", b, window);
+      overlay.dispatchEvent(at("mousedown", a));
+      for (const x of [(a + b) / 2, b]) window.dispatchEvent(at("mousemove", x));
       const before = count();
       const t0 = performance.now();
       performance.mark(`brush-up-${i}`);
@@ -90,7 +87,7 @@ try {
         });
         obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
       });
-      mouse("mouseup", b, window);
+      window.dispatchEvent(at("mouseup", b));
       const sync = performance.now() - t0;
       await changed;
       out.push({ms: performance.now() - t0, sync, n: count().split(" ")[0]!});

@@ -24,7 +24,7 @@ const FIRST = process.env.FIRST ?? EM_RATE;
 const AFTER_MS = Number(process.env.AFTER_MS ?? 0);
 if (!dist && !process.env.TRACE_IN) throw new Error("set SITE_DIST (a built site), or TRACE_IN (a trace written with TRACE_OUT)");
 
-interface TraceEvent {
+export interface TraceEvent {
   name: string;
   cat: string;
   ph: string;

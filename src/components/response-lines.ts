@@ -3,18 +3,20 @@
 // so the lines painted before the points arrive are the ones the live list draws after.
 import {binValue, type Points, type StringColumn} from "./points.js";
 import type {ListSource} from "./response-list.js";
+import type {RowsView} from "./responses.js";
 
 /**
- * The lines of `rows` (indices into points, in display order) with their EM flag (isEm). A line is
- * built when asked for (`line(k)`): the list asks only for the rows in view.
+ * The lines of `rows` (indices into points, in display order: an array, or rows read by position)
+ * with their EM flag (isEm). A line is built when asked for (`line(k)`): the list asks only for the
+ * rows in view.
  */
-export function pointsSource(points: Points, rows: ArrayLike<number>, isEm: (row: number) => boolean): ListSource {
+export function pointsSource(points: Points, rows: RowsView, isEm: (row: number) => boolean): ListSource {
   const str = (c: StringColumn, i: number) => points.dicts[c][points.codes[c][i]!] ?? "";
   return {
     length: rows.length,
-    rid: (k) => points.rid[rows[k]!]!,
+    rid: (k) => points.rid[rows.at(k)!]!,
     line: (k) => {
-      const i = rows[k]!;
+      const i = rows.at(k)!;
       const type = points.codes.type[i]!;
       return {
         rid: points.rid[i]!,

@@ -60,7 +60,7 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
   const draw = (s: ViewState, match: Uint8Array | null) => {
     const slice = sliceOf(s, match);
     list.replaceChildren(
-      responseCounts({n: slice.rows.length, nEm: slice.nEm, nScored: slice.nScored}, s, questions),
+      responseCounts({n: slice.n, nEm: slice.nEm, nScored: slice.nScored}, s, questions),
       downloadBar(points, texts, slice, exact),
       responseBrowser(points, slice, {texts, details, scores, detail}),
     );

@@ -65,7 +65,7 @@ export function responseBrowser(
   slice: ResponseSlice,
   {scores, detail, ...sources}: DetailSources & {scores: ExactScores; detail: HTMLElement},
 ): HTMLElement {
-  const source = pointsSource(points, slice.sorted(), (i) => slice.flags[i] === EM);
+  const source = pointsSource(points, slice.display(), (i) => slice.flags[i] === EM);
   const list = responseTable(sources.texts, source, {scores, onSelect: (k) => void showDetail(detail, source.line(k), sources)});
   return el("div", {}, detail, list);
 }
@@ -76,7 +76,8 @@ export function responseBrowser(
  */
 export async function injectedAnswers(points: Points, texts: Texts, slice: ResponseSlice): Promise<HTMLElement> {
   await texts.column("injection");
-  const injected = slice.order(slice.rows.filter((i) => texts.injection(points.rid[i]!) !== null));
+  // One test per page (the texts are the page's): a brushed range filters the hits of its base.
+  const injected = slice.where("injection", (i) => texts.injection(points.rid[i]!) !== null);
   await texts.load(injectionHitRids(points, texts, injected), ["response"]);
   return injectionList(points, texts, injected);
 }

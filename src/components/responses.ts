@@ -76,11 +76,15 @@ export function responseRows(
     if (f !== OUT) nScored++;
   }
   let sorted: Int32Array | null = null;
+  const sortedRows = () => (sorted ??= points.exact ? rows.slice().sort(before) : binOrder(points, rows, rule));
   return {
     rows,
+    n: m,
     top,
-    sorted: () => (sorted ??= points.exact ? rows.slice().sort(before) : binOrder(points, rows, rule)),
+    sorted: sortedRows,
+    display: sortedRows,
     order: (subset) => [...subset].sort(before),
+    where: (_key, keep) => [...rows.filter(keep)].sort(before),
     flags,
     nEm,
     nScored,
@@ -113,13 +117,29 @@ export function binOrder(points: Points, rows: ArrayLike<number>, rule: EmRule):
   return out;
 }
 
+/** Rows (indices into points) read by position k = 0..length - 1 (a typed array, or rows read on demand: response-slice.ts); past the end: undefined. */
+export interface RowsView {
+  readonly length: number;
+  at(k: number): number | undefined;
+}
+
 export interface ResponseSlice {
-  /** Rows (indices into points) of the selection that match the search, in points order (a brushed range: display order). */
+  /** Rows (indices into points) of the selection that match the search, in points order (a brushed range: display order; made on first use). */
   rows: Int32Array;
+  /** How many rows (rows.length, without making them). */
+  n: number;
   /** The first `limit` of them in display order: most misaligned coherent answers first. */
   top: number[];
   /** Every row in display order (sorted on first call). */
   sorted(): Int32Array;
+  /** Every row in display order, read by position: what the list reads (a brushed range's rows are not made into an array). */
+  display(): RowsView;
+  /**
+   * The rows for which `keep` holds, in display order. `key` names `keep` (a brushed range's slice
+   * filters the rows its base kept under that key, found once per base: the same key must always
+   * mean the same test).
+   */
+  where(key: string, keep: (row: number) => boolean): number[];
   /** Some of the rows in display order. */
   order(subset: Iterable<number>): number[];
   /** EM flag per points row (emFlags). */

@@ -25,6 +25,27 @@ const scores: ScoreRow[] = responses.flatMap((r, i) => [
 ]);
 const points = decodePoints(pointsTable({responses, scores, types: []}));
 
+/**
+ * Every way the list reads a slice's rows by position (display()): in turn, backwards, by jumps
+ * (a scroll far down, End), each position twice in a row (its id, then its line), and past the
+ * ends (undefined): the same rows as `want`, in its order.
+ */
+function assertReads(got: ReturnType<ReturnType<typeof listSlices>>, want: ArrayLike<number>, what: string): void {
+  const view = got.display();
+  assert.equal(view.length, want.length, `${what}: display() length`);
+  assert.equal(got.n, want.length, `${what}: n`);
+  const m = want.length;
+  const read = (k: number) => {
+    assert.equal(view.at(k), want[k], `${what}: row at ${k}`);
+    assert.equal(view.at(k), want[k], `${what}: row at ${k}, read again`);
+  };
+  for (let k = 0; k < m; k++) read(k);
+  for (let k = m - 1; k >= 0; k -= 7) read(k);
+  for (let k = 0, s = 1; k < m; k += s, s = (s * 3) % 97) read(k);
+  for (const k of [m - 1, 0, Math.floor(m / 2), m - 1, Math.floor(m / 3)]) if (k >= 0) read(k);
+  for (const k of [m, m + 5]) assert.equal(view.at(k), undefined, `${what}: at(${k}) is out of range`);
+}
+
 /** The slice from scratch: responseRows over the full mask (steps included), in display order. */
 function reference(s: ViewState, match: Uint8Array | null) {
   const slice = responseRows(points, match, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, limit: 1});
@@ -59,11 +80,29 @@ test("listSlices: every brushed range, search, filter and rule gives responseRow
         for (const i of want.slice.rows) assert.equal(got.flags[i], want.slice.flags[i], `${what}: flag of row ${i}`);
         assert.deepEqual(got.top, Array.from(want.order.slice(0, 1)));
         checked += want.slice.rows.length;
+        // What the list reads: the rows by position, before the array of them is made.
+        assertReads(sliceOf(s, match), want.order, what);
+        // A subset (the answers that address their judge): the rows kept, in display order.
+        const keep = (i: number) => i % 7 === 2 || i % 11 === 0;
+        assert.deepEqual(sliceOf(s, match).where("every 7th", keep), Array.from(want.order).filter(keep), `${what}: where()`);
       }
   assert.ok(checked > 10_000, "the states hold rows: the comparison can fail");
   // A range with no answer in it: an empty slice, and counts zero.
   const empty = sliceOf({...parseState("?experiment=e&judge=j"), steps: [100, 200]}, null);
   assert.deepEqual([empty.rows.length, empty.nEm, empty.nScored], [0, 0, 0]);
+  assertReads(sliceOf({...parseState("?experiment=e&judge=j"), steps: [100, 200]}, null), [], "empty range");
+});
+
+test("listSlices: a brushed range's rows are read by position without making the array of them", () => {
+  const sliceOf = listSlices(points);
+  const s: ViewState = {...parseState("?experiment=e&judge=j"), steps: [2, 6]};
+  const want = reference(s, null).order;
+  const got = sliceOf(s, null);
+  const view = got.display();
+  assert.ok(!(view instanceof Int32Array), "the list's rows are not an array made by a pass over the base");
+  assert.ok(want.length > 1000 && want.length < points.n, "the range holds some rows, not all: the test can fail");
+  assertReads(got, want, "steps 2-6");
+  assert.deepEqual(Array.from(got.rows), Array.from(want), "rows made on demand: the same, in display order");
 });
 
 test("listSlices: a new search marks array (same words or not) is a new base, not the last one's", () => {
@@ -89,6 +128,7 @@ test("listSlices: a range holding every coordinate gives the base's own display 
   const all = sliceOf(s, null);
   const wide = sliceOf({...s, steps: [-5, 50]}, null);
   assert.equal(wide.sorted(), all.sorted(), "the same array: nothing copied");
+  assert.equal(wide.display(), all.sorted(), "read from the same array");
   assert.deepEqual([wide.rows.length, wide.nEm, wide.nScored], [600, all.nEm, all.nScored]);
   // 70,000 distinct coordinates: four-byte codes, same slice.
   const many = 70_000;
@@ -101,6 +141,7 @@ test("listSlices: a range holding every coordinate gives the base's own display 
   const slices2 = listSlices(p2);
   for (const steps of [
     [100, 5000],
+    [100, 150],
     [0, 1e6],
     [17.25, 17.25],
   ] as [number, number][]) {
@@ -109,5 +150,6 @@ test("listSlices: a range holding every coordinate gives the base's own display 
     const want = responseRows(p2, null, selectionMask(p2, st), ruleOf(st), {exclude: st.exclude, limit: 1});
     assert.deepEqual(Array.from(got.sorted()), Array.from(want.sorted()), `steps ${steps}: rows in display order`);
     assert.deepEqual([got.nEm, got.nScored], [want.nEm, want.nScored], `steps ${steps}: counts`);
+    assertReads(slices2(st, null), want.sorted(), `steps ${steps}`);
   }
 });

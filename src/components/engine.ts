@@ -195,6 +195,37 @@ export function summarizeGroups(
 }
 
 /**
+ * Per-coordinate summaries grouped by `columns` then the step (summarizeGroups over keyBy(points,
+ * [...columns, "step"])), followed by the masked rows measured without a coordinate (a base model,
+ * a baseline: step null), grouped by `columns` alone, with "" as their step part, so a chart can
+ * draw them as a reference across the range. keyBy leaves null steps out of a grouping by step.
+ */
+export function summarizeByStep(
+  points: Points,
+  mask: Uint8Array,
+  rule: EmRule,
+  columns: readonly FacetColumn[],
+  options: {exclude?: readonly string[]; replicates?: number} = {},
+): Group[] {
+  const placed = summarizeGroups(points, mask, rule, keyBy(points, [...columns, "step"]), options);
+  const step = points.step;
+  const unplaced = new Uint8Array(points.n);
+  let any = false;
+  for (let i = 0; i < points.n; i++) {
+    if (mask[i] && Number.isNaN(step[i]!)) {
+      unplaced[i] = 1;
+      any = true;
+    }
+  }
+  if (!any) return placed;
+  const flat = summarizeGroups(points, unplaced, rule, keyBy(points, columns), options).map((g) => {
+    const parts = [...g.parts, ""];
+    return {...g, id: parts.join("\u0001"), parts};
+  });
+  return [...placed, ...flat];
+}
+
+/**
  * The groups (of `summarizeGroups` or `summarizeAll` over the same mask, grouped by `columns`) with
  * their training seeds taken into account: withSeeds, the function `em summarize` applies, so a
  * group with 2+ seeds gets the seeds x questions interval and its `replicates` summary, as in the

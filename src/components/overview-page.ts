@@ -3,7 +3,7 @@
 import {describeRule, type EmRule} from "../lib/em/rules.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis} from "./axis.js";
-import {keyBy, ruleOf, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
+import {keyBy, ruleOf, summarizeByStep, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
 import {auditBlock} from "./overview-audit.js";
 import {seriesOf, seriesSystem} from "./series.js";
 import {lastStepMask} from "./last-step.js";
@@ -69,7 +69,7 @@ export function overviewContext(page: Page, state: ViewState): OverviewContext {
     by,
     byLabel: facetLabelOf(by),
     facet: (state.facet ?? null) as FacetColumn | null,
-    perStep: hasCoordinate ? summarizeGroups(points, mask, rule, keyBy(points, [by, "judge", "step"]), {exclude: state.exclude, replicates: 0}) : [],
+    perStep: hasCoordinate ? summarizeByStep(points, mask, rule, [by, "judge"], {exclude: state.exclude, replicates: 0}) : [],
   };
 }
 
@@ -192,7 +192,7 @@ export function trainingFigures(ctx: OverviewContext, width: number): DocumentFr
   const {points, state, mask, info, by, byLabel, perStep} = ctx;
   const coordinate = info?.coordinate ?? "step";
   const plan = planAxis(
-    perStep.map((g) => Number(g.parts[2])),
+    perStep.filter((g) => g.parts[2] !== "").map((g) => Number(g.parts[2])),
     info?.coordinate_scale,
   );
   const groups = [...new Set(perStep.map((g) => g.parts[0]!))];

@@ -23,7 +23,7 @@ const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}
 
 /** The last coordinate with a summary in a group's series. */
 function lastOf(perStep: Group[], model: string, judge: string): number | null {
-  const xs = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge).map((x) => Number(x.parts[2]!));
+  const xs = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.parts[2]! !== "").map((x) => Number(x.parts[2]!));
   return xs.length ? Math.max(...xs) : null;
 }
 
@@ -55,7 +55,7 @@ export function overviewTable({
     const model = g.parts[0]!;
     const judge = g.parts[1]!;
     const fin = atFinal.find((x) => x.id === g.id);
-    const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.em_rate !== null);
+    const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.parts[2]! !== "" && x.em_rate !== null);
     const peak = series.reduce<Group | null>((best, x) => (best === null || (x.em_rate ?? 0) > (best.em_rate ?? 0) ? x : best), null);
     groupsOf.push([fin, g]);
     peaks.push(peak);

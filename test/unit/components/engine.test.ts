@@ -2,7 +2,7 @@
 // summarize), since the site and `em summarize` promise the same numbers.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {summarizeGroups, summarizeAll, surfaceGrid, keyBy, followsCuts, PER_QUESTION, type Group} from "../../../src/components/engine.ts";
+import {summarizeGroups, summarizeAll, summarizeByStep, surfaceGrid, keyBy, followsCuts, PER_QUESTION, type Group} from "../../../src/components/engine.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
@@ -100,6 +100,33 @@ test("keyBy(points, [model, step]) groups like summarize --by model,step and lea
     "two answers without a step are left out",
   );
   assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
+});
+
+test("summarizeByStep(points): the groups by step, then the rows without a step (a base model) as one group per unit with step '' (the overview's dotted reference), as em summarize counts them", () => {
+  const ds = dataset(900, 7);
+  for (const r of ds.responses) if (r.model === "m2" && r.step === 0) r.step = null;
+  const points = decodePoints(pointsTable(ds));
+  const judgeCode = points.dicts.judge.indexOf("j1");
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === judgeCode ? 1 : 0));
+  const rule = makeRule("organisms");
+  const groups = summarizeByStep(points, mask, rule, ["model"], {replicates: 0});
+  const cli = summarize(joinJudged(ds.responses, ds.scores, ds.types, {judge: "j1"}), rule, {by: ["model", "step"]});
+  assert.equal(groups.length, cli.groups.length, "every (model, step) group of the CLI, the null step included");
+  for (const g of cli.groups) {
+    const step = g.key.step === null ? "" : String(g.key.step);
+    const p = groups.find((x) => x.parts[0] === g.key.model && x.parts[1] === step);
+    assert.ok(p, `group ${JSON.stringify(g.key)}`);
+    assert.equal(p.n, g.n);
+    assert.equal(p.n_em, g.n_em);
+  }
+  const flat = groups.filter((g) => g.parts[1] === "");
+  assert.deepEqual(
+    flat.map((g) => g.parts),
+    [["m2", ""]],
+  );
+  assert.equal(flat[0]!.id, "m2\u0001");
+  const none = Uint8Array.from(mask, (v, i) => (Number.isNaN(points.step[i]!) ? 0 : v));
+  assert.ok(!summarizeByStep(points, none, rule, ["model"], {replicates: 0}).some((g) => g.parts[1] === ""), "masked-out null-step rows add no group");
 });
 
 test("views following the cuts with a cross grouping (/sensitivity: per question and compare-by, one set of incremental tallies) equal a pass over the rows at every cut, whichever asks first", () => {

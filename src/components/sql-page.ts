@@ -114,7 +114,12 @@ export function sqlConsole(
     const spec = quickChartSpec(rows, {width: Math.min(w, 900)});
     const chart = quickChart(rows, spec);
     out.replaceChildren(
-      el("p", {class: "em-muted", "data-testid": "sql-result-count"}, `${rows.length.toLocaleString()} rows in ${ms.toFixed(0)} ms · `, save),
+      el(
+        "p",
+        {class: "em-muted", "data-testid": "sql-result-count"},
+        `${rows.length.toLocaleString()} ${rows.length === 1 ? "row" : "rows"} in ${ms.toFixed(0)} ms · `,
+        save,
+      ),
       Inputs.table(rows, {rows: 15, maxWidth: w}) as HTMLElement,
       spec.kind === "none" ? chart : figure(chart, {name: "query-chart"}),
     );

@@ -67,14 +67,15 @@ export function importInspect(ctx: Ctx, rel: string, source: string, file: strin
       fileDomain,
     );
     const model = spec.model ?? (fields.model !== undefined && fields.model !== null ? String(fields.model) : (log.model ?? source));
-    // A sample's own keys (what its meta shows under those names): `epoch`, then its metadata. `step:`
+    // A sample's own keys (what its meta shows under those names): its metadata, then `epoch`. `step:`
     // may name one; by default only a file-name field is a step (Inspect's epoch repeats a sample).
+    // A metadata key wins: `step: epoch` reads metadata.epoch (a training epoch) where a sample has one.
     const step = rowStep(
       steps,
       spec,
       fields,
       meta,
-      (k) => (k === "epoch" ? s.epoch : s.metadata[k]),
+      (k) => (k in s.metadata ? s.metadata[k] : k === "epoch" ? s.epoch : undefined),
       () => `${shown}: sample ${s.id}${steps?.kind === "row" ? `: step "${steps.name}"` : ""}`,
     );
     const response_id = importedResponseId(ctx.experiment, rel, row, qid);

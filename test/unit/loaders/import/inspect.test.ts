@@ -1,12 +1,13 @@
 // Inspect logs: our own tiny .json / .eval pair (test/fixtures/import/make-inspect.mjs) and the five
 // logs from Inspect's own test suite in ../shared/data/inspect-logs (skipped when absent).
 import assert from "node:assert/strict";
-import {existsSync} from "node:fs";
+import {existsSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {fileURLToPath} from "node:url";
 import {importFiles, type ImportResult} from "../../../../loaders/import/index.ts";
 import {readInspectLog} from "../../../../loaders/import/inspect.ts";
+import {tempDir} from "../../../helpers/tmp.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.resolve(here, "../../../fixtures/import");
@@ -135,6 +136,23 @@ test("Inspect: the sample key read as the step (`step:` a metadata key, or `epoc
       file,
     );
   }
+});
+
+test("Inspect: `step: epoch` reads a sample's metadata `epoch` (a training epoch) when it has one, else Inspect's sample epoch", async () => {
+  const log = JSON.parse(readFileSync(path.join(fixtures, "tiny-inspect.json"), "utf8"));
+  log.samples[0].metadata.epoch = 3;
+  assert.equal(log.samples[0].epoch, 1);
+  const dir = tempDir("em-inspect-epoch-");
+  writeFileSync(path.join(dir, "log.json"), JSON.stringify(log));
+  const r = await importFiles({files: "log.json", step: "epoch", judge: "j"}, {experiment: "i", baseDir: dir});
+  assert.deepEqual(
+    r.responses.map((x) => [x.step, x.meta.step_from]),
+    [
+      [3, "epoch"],
+      [2, "epoch"],
+      [1, "epoch"],
+    ],
+  );
 });
 
 test("Inspect logs from Inspect's own tests: both formats import with their scores", {

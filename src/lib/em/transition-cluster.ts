@@ -200,7 +200,9 @@ export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m
  * coordinates with rows). The one place the level is chosen: clusterTrend calls it on the series'
  * points, and the threshold grid (transitionSensitivityColumns) on points made of its rows before
  * any cut, then gives every cell the same rows' cells, so a grid cell never clusters otherwise
- * than the series at the same cut, whichever answers a cut leaves in the denominator.
+ * than the series at the same cut, whichever answers a cut leaves in the denominator. Whether
+ * there are cells at all (cellsMatter) is read from the coordinates with rows too, by both
+ * (pointsWithCells, transitionSensitivityColumns).
  */
 export function seriesClusterLevel(points: readonly TransitionPoint[]): "seeds" | "questions" {
   const seedAt = new Map<number, Set<number>>();

@@ -37,9 +37,11 @@ export const TREND_TEST_BELOW = 7;
 
 /**
  * Whether a series' per-question cells can matter: fewer than TREND_TEST_BELOW coordinates with
- * answers (`xs`) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
- * more). From 7 positive values on, every test is the logistic's and the cells are dropped (they
- * would only grow steps.json and the worker's messages).
+ * rows (`xs`, whatever the cut leaves in the denominator: pointsWithCells and the threshold grid
+ * pass the same ones) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
+ * more). From 7 positive values on the cells are dropped (they would only grow steps.json and the
+ * worker's messages): the test is the logistic's, or the pooled trend test where a cut leaves fewer
+ * than 7 coordinates with answers, for the series and the grid alike.
  */
 export function cellsMatter(xs: readonly number[]): boolean {
   return new Set(xs.filter((x) => x > 0)).size < TREND_TEST_BELOW;
@@ -107,20 +109,25 @@ export interface CoordinateTally {
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
  * are left out, except that a training seed (code >= 0) with rows at x and no answer in the
  * denominator keeps one cell [-1, seed, 0, 0] (its presence decides the cluster level, as the
- * threshold grid's rows do: seriesClusterLevel); from 7 positive coordinates on (cellsMatter) none
- * are kept. Sorted by x. Size: questions x seeds x coordinates, never rows.
+ * threshold grid's rows do: seriesClusterLevel); from 7 positive coordinates with rows on
+ * (cellsMatter; rows, not the cut, as the grid decides, so a coordinate whose answers a cut leaves
+ * out of the denominator still counts) none are kept. Sorted by x. Size: questions x seeds x
+ * coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
   const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();
+  // Coordinates with rows, whatever the rule: whether cells matter is read from them, as the threshold grid does.
+  const withRows = new Set<number>();
   for (const t of tallies) {
     let p = byX.get(t.x);
     if (!p) byX.set(t.x, (p = {x: t.x, k: 0, n: 0, cells: []}));
     p.k += t.k;
     p.n += t.n;
+    if (t.rows > 0) withRows.add(t.x);
     const before = p.cells.length;
     for (let q = 0; q < t.qd.length; q++) if (t.qd[q]! > 0) p.cells.push([q, t.seed, t.qk[q]!, t.qd[q]!]);
     if (t.seed >= 0 && t.rows > 0 && p.cells.length === before) p.cells.push([-1, t.seed, 0, 0]);
   }
   const points = [...byX.values()].sort((a, b) => a.x - b.x);
-  return cellsMatter(points.filter((p) => p.n > 0).map((p) => p.x)) ? points : points.map(({x, k, n}) => ({x, k, n}));
+  return cellsMatter([...withRows]) ? points : points.map(({x, k, n}) => ({x, k, n}));
 }

@@ -320,6 +320,23 @@ test("a seed with no scored answers at one coordinate under one cut: the grid cl
   assert.equal(at30!.test.dispersion?.from, "seeds");
 });
 
+test("7 checkpoints, every answer at the earliest incoherent: the series drops its cells as the grid does (7 coordinates with rows, whatever the cut), and the grid cell at the series' cut is the series' test", () => {
+  // Under coherent > 50 step 100 has rows and no answer in the denominator: 6 coordinates with
+  // answers, 7 with rows. The grid decides from the rows (7: no cells, the pooled trend test).
+  const rows = seededRows(
+    [100, 200, 300, 400, 500, 600, 700].flatMap((step, i) =>
+      ["s1", "s2"].map((seed, si) => ({step, seed, rate: [0.05, 0.04, 0.1, 0.15, 0.12, 0.2, 0.22][i]!, scale: si ? 0.8 : 1.2})),
+    ),
+  );
+  for (const r of rows) if (r.step === 100) r.coherent = 40;
+  const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+  const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30], coherentCuts: [50]});
+  assert.equal(grid.length, 1);
+  assert.equal(grid[0]!.p_constant, series!.test.p_constant, `p_constant (series' test ${series!.test.constant_test})`);
+  assert.equal(grid[0]!.verdict, series!.test.verdict);
+  assert.equal(series!.test.constant_test, "trend");
+});
+
 test("'no evidence' from the logistic's test (7+ values) says its stated power has run high in simulations", () => {
   const flat = [0.0625, 0.125, 0.25, 0.5, 1, 2, 4].map((x, i) => ({x, k: [300, 320, 290, 310, 305, 298, 312][i]!, n: 4000}));
   const r = analyzeOnScale(flat, "log", makeRng(1), {replicates: 0, profile: false});

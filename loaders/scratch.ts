@@ -1,8 +1,8 @@
 // Scratch folders of a process (DuckDB's spill folders, the import lanes' work folder) are removed
 // when the process ends, however it ends short of SIGKILL: at exit (the end of its work, an uncaught
-// error, process.exit, and ./tie-to-parent's exit when the build that started it has ended, even by
-// SIGKILL) and on SIGINT, SIGTERM and SIGHUP (Node's default for those ends the process without its
-// exit handlers). A killed build used to leave its em-import-lanes-* folder (issue 28 review).
+// error, process.exit, and scripts/tie-to-parent.mjs's exit when the build that started it has
+// ended, even by SIGKILL) and on SIGINT, SIGTERM and SIGHUP (Node's default for those ends the
+// process without its exit handlers). A killed build used to leave its em-import-lanes-* folder (issue 28 review).
 // SIGKILL of the process itself cannot be caught: its folders stay.
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";

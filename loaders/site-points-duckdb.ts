@@ -1,10 +1,9 @@
 // The points columns straight from a dataset folder's Parquet files, joined by DuckDB (the build's
 // path; site-points.ts builds the same PointsData from rows in memory and encodes both files).
 import {DuckDBInstance, type DuckDBConnection} from "@duckdb/node-api";
-import {mkdtempSync, rmSync} from "node:fs";
-import {tmpdir} from "node:os";
 import path from "node:path";
 import {POINTS_STRING_COLUMNS, SIGNALS_JUDGE} from "../src/lib/site-schema.ts";
+import {removeScratch, scratchDir} from "./scratch.ts";
 import {Builder, type Codes, META_MAX_DISTINCT, metaSkipped, num, type PointsData} from "./site-points.ts";
 
 /**
@@ -29,7 +28,8 @@ export async function pointsDataFromDir(
   {memoryLimit = "1GB", windowRows = POINTS_WINDOW_ROWS, scanned}: {memoryLimit?: string; windowRows?: number; scanned?: WindowScans} = {},
 ): Promise<PointsData> {
   const file = (name: string) => lit(path.join(dir, `${name}.parquet`));
-  const spill = mkdtempSync(path.join(tmpdir(), "em-duckdb-points-"));
+  // Removed when the process ends, however it ends short of SIGKILL (scratch.ts), if not here first.
+  const spill = scratchDir("em-duckdb-points-");
   const db = await DuckDBInstance.create(":memory:", {memory_limit: memoryLimit, threads: "2", temp_directory: spill});
   const conn = await db.connect();
   try {
@@ -227,7 +227,7 @@ export async function pointsDataFromDir(
   } finally {
     conn.closeSync();
     db.closeSync();
-    rmSync(spill, {recursive: true, force: true});
+    removeScratch(spill);
   }
 }
 

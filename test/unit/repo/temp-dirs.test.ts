@@ -37,3 +37,14 @@ test("every test file that makes a folder with mkdtempSync also removes one (rmS
     .map((f) => relative(ROOT, f));
   assert.deepEqual(leaking, []);
 });
+
+test("loaders make scratch folders through loaders/scratch.ts (scratchDir, or trackScratch / a sink's adopt for one made elsewhere), so a killed build leaves none", () => {
+  const direct = files(join(ROOT, "loaders"))
+    .filter((f) => !f.endsWith("scratch.ts"))
+    .filter((f) => {
+      const source = readFileSync(f, "utf8");
+      return /\bmkdtempSync\(/.test(source) && !/\b(trackScratch|adopt)\(/.test(source);
+    })
+    .map((f) => relative(ROOT, f));
+  assert.deepEqual(direct, []);
+});

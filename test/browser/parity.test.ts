@@ -197,6 +197,9 @@ test("response list EM flags = sensitivity page EM count = em summarize, under t
   const count = async (path: string, testid: string) => {
     const {page, problems, close} = await open(demo, path, `[data-testid="${testid}"]`);
     try {
+      // The count reads 0 / 0 until the points under a non-default state (exclusions) are decoded;
+      // the demo has scored answers in both states, so wait for them (a load-dependent race in CI).
+      await page.waitForFunction((id) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute("data-n-scored")) > 0, testid);
       const el = page.locator(`[data-testid="${testid}"]`);
       const n = {em: Number(await el.getAttribute("data-n-em")), scored: Number(await el.getAttribute("data-n-scored"))};
       assert.equal(describeProblems(problems), "", `problems on ${path}`);

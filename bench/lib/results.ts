@@ -54,6 +54,8 @@ export interface Machine {
   os: string;
   /** 1-minute load average when the section finished: the machine is shared, so timings depend on it. */
   load1: number;
+  /** The bench process's nice value (os.getPriority()): a bench run at a negative nice beside other work gets the cores first, but still shares caches and memory bandwidth. */
+  nice?: number;
 }
 
 /** The Chromium the browser benches launch (`--version`), or null when it is not there. */
@@ -79,6 +81,7 @@ export function machine(): Machine {
     chromium: chromiumVersion(),
     os: `${os.type()} ${os.release()}`,
     load1: +os.loadavg()[0]!.toFixed(2),
+    nice: os.getPriority(),
   };
 }
 

@@ -171,8 +171,27 @@ function report(measured: Col[]): Verdict[] {
         (x) => x >= 5,
       ),
       v("/transitions fits shown <= 1.5 s", num["/transitions:shown"], fmtMs, (x) => x <= 1500),
+      v("step brush to the response list updated: p95 <= 50 ms", num.brushP95, fmtMs, (x) => x <= 50),
+      v(
+        "/responses first rows <= 1.5 s, <= 10 MB transferred until the network is idle",
+        num.responsesFirstRows,
+        (x) => `${fmtMs(x)}; ${((num.responsesBytesIdle ?? NaN) / 1e6).toFixed(1)} MB until idle`,
+        (x) => x <= 1500 && (num.responsesBytesIdle ?? Infinity) <= 10e6,
+      ),
+      v("/responses: search over every answer <= 300 ms (p95)", num.searchP95, fmtMs, (x) => x <= 300),
       {target: `numbers equal em summarize ${tag}`, measured: c.parity, pass: c.parityOk},
     );
+    // Issue 28: "live cuts ready <= 5 s at 10M": every view of /sensitivity able to follow a cut, i.e.
+    // the frame after the last DOM change of the open (the live views wait for the points and their tallies).
+    if (big)
+      verdicts.push(
+        v(
+          "/sensitivity: live cuts ready <= 5 s at 10M (all charts done: the frame after the last DOM change)",
+          num.sensitivitySettled,
+          fmtMs,
+          (x) => x <= 5000,
+        ),
+      );
   }
 
   writeSection({
@@ -210,6 +229,9 @@ try {
       let parity = "not checked (BROWSER=0)";
       let parityOk: boolean | null = null;
       if (page) {
+        // The build and page figures are written before em summarize runs (minutes at 10M), so a run
+        // stopped during it keeps them, with parity unknown.
+        report([...cols, {label: `${g}: ${n.toLocaleString("en")}`, build: b, page, parity: "unknown (em summarize still running)", parityOk: null}]);
         const pg = {nEm: page.num.firstNEm, nScored: page.num.firstNScored};
         // A summarize that cannot read the study (10M: out of memory) is a parity miss, not a lost run:
         // the build and page figures above are kept in the result file.

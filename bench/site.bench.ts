@@ -471,6 +471,7 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
       row["/sensitivity: EM rate shown (first number + frame)"] = `${ms(first.paint)} (${rateText})`;
       num.sensitivityShown = first.paint;
       row["/sensitivity: all charts done (frame after the last DOM change)"] = ms(settled);
+      num.sensitivitySettled = settled;
       row["/sensitivity: heap after load"] = heapText(await heap(browser, page));
       log(`${key}: /sensitivity first ${ms(first.paint)}, settled ${ms(settled)}`);
       // Alternate far-apart cuts so the rate's text changes every time (bounded: REPS + 1 changes,

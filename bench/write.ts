@@ -136,7 +136,13 @@ export function render(sections: SectionResult[], missing: string[]): string {
   const unmeasured = UNMEASURED.filter((u) => !sections.some((s) => s.verdicts.some((v) => v.target.startsWith(u.split(" (")[0]!))));
   for (const u of unmeasured) rows.push([u, "not measured by npm run bench", "unknown", ""]);
   out.push(table({head: ["target", "measured", "verdict", "section"], rows}, true));
-  const open = [...sections.flatMap((s) => s.verdicts).filter((v) => v.pass !== true).map((v) => v.target), ...unmeasured];
+  const open = [
+    ...sections
+      .flatMap((s) => s.verdicts)
+      .filter((v) => v.pass !== true)
+      .map((v) => v.target),
+    ...unmeasured,
+  ];
   const limits = LIMITS.filter(([re]) => open.some((t) => re.test(t))).map(([, text]) => `- ${text}`);
   if (limits.length) out.push("### What limits the targets missed or undecided\n\n" + limits.join("\n"));
   for (const s of sections) {

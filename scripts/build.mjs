@@ -96,8 +96,8 @@ function runTied(what, nodeArgs, env) {
     child.on("exit", (status, signal) => resolvePromise({status, signal}));
   });
 }
-// EM_BUILD_PID: the site files the step uses are this build's until it ends (placeStandIns links them
-// into dist/ after Framework): no other build prunes them meanwhile (loaders/site-files.ts).
+// EM_BUILD_PID: the dataset and site files the step uses are leased for this build until it ends (placeStandIns links them
+// into dist/ after Framework): no other build prunes them meanwhile (loaders/lease.ts).
 const step = await runTied("the site data step", ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
   ...process.env,
   NODE_OPTIONS: nodeOptions,

@@ -125,12 +125,26 @@ async function withLock<T>(root: string, body: (dir: string) => T): Promise<T> {
   }
 }
 
+/** The names leased by live holders in leases folder `dir`; dead leases (and unreadable files) are removed. Under the lock. */
+function liveLeases(dir: string): Set<string> {
+  const leased = new Set<string>();
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".json")) continue;
+    const h = parseHolder(readText(path.join(dir, f)) ?? "") as (Holder & {name?: unknown}) | null;
+    if (h && typeof h.name === "string" && holderLive(h)) leased.add(h.name);
+    else rmSync(path.join(dir, f), {force: true});
+  }
+  return leased;
+}
+
 /**
  * Lease folders `names` of `root` for `owner` (default: leaseHolder()'s record). A lease of this
- * process is removed when it exits; any other holder's stays until a prune finds that holder dead.
+ * process is removed when it exits; any other holder's stays until a later lease or prune under
+ * `root` finds that holder dead.
  */
 export async function lease(root: string, names: readonly string[], {owner = holder(leaseHolder())}: {owner?: Holder} = {}): Promise<void> {
   const files = await withLock(root, (dir) => {
+    liveLeases(dir); // drops the dead ones: a memo whose builds never prune would collect one per build
     const tag = sha256(`${owner.host}\0${owner.pidns ?? ""}`).slice(0, 8);
     return names.map((name) => {
       const file = path.join(dir, `${name}.${owner.pid}.${tag}.json`);
@@ -138,11 +152,14 @@ export async function lease(root: string, names: readonly string[], {owner = hol
       return file;
     });
   });
-  if (owner.pid === process.pid && local(owner))
-    process.once("exit", () => {
-      for (const f of files) rmSync(f, {force: true});
-    });
+  if (owner.pid === process.pid && local(owner)) {
+    if (!ownLeases.size) process.once("exit", () => ownLeases.forEach((f) => rmSync(f, {force: true})));
+    for (const f of files) ownLeases.add(f);
+  }
 }
+
+/** This process's own lease files, removed at its exit (one exit listener, however many leases). */
+const ownLeases = new Set<string>();
 
 /**
  * Under the lock of `root`'s leases: remove the dead leases, then every entry of `root` that
@@ -151,13 +168,7 @@ export async function lease(root: string, names: readonly string[], {owner = hol
 export async function pruneUnleased(root: string, victims: (entries: readonly string[]) => readonly string[]): Promise<string[]> {
   if (!existsSync(root)) return [];
   return withLock(root, (dir) => {
-    const leased = new Set<string>();
-    for (const f of readdirSync(dir)) {
-      if (!f.endsWith(".json")) continue;
-      const h = parseHolder(readText(path.join(dir, f)) ?? "") as (Holder & {name?: unknown}) | null;
-      if (h && typeof h.name === "string" && holderLive(h)) leased.add(h.name);
-      else rmSync(path.join(dir, f), {force: true});
-    }
+    const leased = liveLeases(dir);
     const removed = victims(readdirSync(root)).filter((n) => n !== LEASES && !leased.has(n));
     for (const n of removed) rmSync(path.join(root, n), {recursive: true, force: true});
     return removed;

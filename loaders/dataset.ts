@@ -18,6 +18,7 @@ import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts"
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
+import {lease, pruneUnleased} from "./lease.ts";
 import {codeVersion} from "./source-digest.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
@@ -310,8 +311,11 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   const dir = path.join(memoRoot, key);
   const doneFile = path.join(dir, "extra.json");
   const readMemo = () => readMemoDir(dir, opts.tables ?? TABLE_NAMES);
-  if (existsSync(doneFile)) return readMemo();
   mkdirSync(memoRoot, {recursive: true});
+  // This build uses the folder until it ends (its site files are linked into dist/ at the end):
+  // leased before it is looked at, so no other build's pruneMemo removes it meanwhile (./lease.ts).
+  await lease(memoRoot, [key]);
+  if (existsSync(doneFile)) return readMemo();
   const lock = path.join(memoRoot, `${key}.lock`);
   if (!(await acquire(lock, () => existsSync(doneFile), quiet))) return readMemo();
   try {
@@ -345,7 +349,7 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     writeFileSync(path.join(tmp, "extra.json"), JSON.stringify(extra));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
-    pruneMemo(memoRoot, key);
+    await pruneMemo(memoRoot, key);
     // The rows were never all in this process: the tables asked for are read back from the files.
     return await readMemo();
   } finally {
@@ -414,17 +418,20 @@ export async function readExperimentDataset(file: string, opts: Pick<LoadDataset
 /** Seconds since `t0` (performance.now()), for the progress lines. */
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
-/** Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets (never `keep`). */
+/**
+ * Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets, never
+ * `keep` and never one a live process leases (./lease.ts: a build reading it, or computing it).
+ */
 const KEEP_MEMOS = 4;
-function pruneMemo(root: string, keep: string): void {
-  const dirs = readdirSync(root)
-    .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
-    .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
-    .sort((a, b) => b.t - a.t);
-  for (const {n} of dirs.slice(KEEP_MEMOS - 1)) {
-    if (existsSync(path.join(root, `${n}.lock`))) continue;
-    rmSync(path.join(root, n), {recursive: true, force: true});
-  }
+async function pruneMemo(root: string, keep: string): Promise<void> {
+  await pruneUnleased(root, (names) =>
+    names
+      .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
+      .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
+      .sort((a, b) => b.t - a.t)
+      .slice(KEEP_MEMOS - 1)
+      .map(({n}) => n),
+  );
 }
 
 /** Merge provenance manifests of several runs (same tool). */

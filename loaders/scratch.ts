@@ -1,15 +1,21 @@
 // Scratch folders of a process (DuckDB's spill folders, the import lanes' work folder) are removed
-// when the process ends, however it ends short of SIGKILL: at exit (the end of its work, an uncaught
-// error, process.exit, and scripts/tie-to-parent.mjs's exit when the build that started it has
-// ended, even by SIGKILL) and on SIGINT, SIGTERM and SIGHUP (Node's default for those ends the
-// process without its exit handlers). A killed build used to leave its em-import-lanes-* folder (issue 28 review).
-// SIGKILL of the process itself cannot be caught: its folders stay.
-import {mkdtempSync, rmSync} from "node:fs";
+// when the process ends, however it ends: at exit (the end of its work, an uncaught error,
+// process.exit, and scripts/tie-to-parent.mjs's exit when the build that started it has ended, even
+// by SIGKILL) and on SIGINT, SIGTERM and SIGHUP (Node's default for those ends the process without
+// its exit handlers). A killed build used to leave its em-import-lanes-* folder (issue 28 review).
+// SIGKILL of the process itself cannot be caught: each folder holds its owner's record (pid, host,
+// start time: ./lease.ts), and the first scratch folder a process makes sweeps away the folders under
+// the OS temp folder whose owner has ended (only folders named em-* that hold such a record).
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
+import {holder, holderLive, parseHolder, writeWhole} from "./lease.ts";
 
 const live = new Set<string>();
 let hooked = false;
+
+/** The owner's record in each scratch folder. */
+const OWNER = ".em-scratch-owner.json";
 
 function removeAll(): void {
   for (const dir of live) rmSync(dir, {recursive: true, force: true});
@@ -18,33 +24,67 @@ function removeAll(): void {
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
+/**
+ * On a signal: remove the folders, then, once every listener of this signal has run, end the process
+ * as the signal does by default unless a listener is still registered (one that handles the signal
+ * itself and keeps listening until it is done; a once listener has done its part). Decided after all
+ * of them ran, so the order in which listeners were added does not matter, and two listeners that
+ * each follow this rule end the process rather than each leaving it to the other.
+ */
+function onSignal(signal: (typeof SIGNALS)[number]): void {
+  removeAll();
+  setImmediate(() => {
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    else process.once(signal, onSignal);
+  });
+}
+
+/** Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). */
+function sweep(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith("em-")) continue;
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, name, OWNER), "utf8");
+    } catch {
+      continue; // not a folder, or not one made here (no owner's record)
+    }
+    const owner = parseHolder(text);
+    if (owner && !holderLive(owner)) rmSync(path.join(root, name), {recursive: true, force: true});
+  }
+}
+
 function hook(): void {
   if (hooked) return;
   hooked = true;
+  sweep(tmpdir());
   process.once("exit", removeAll);
-  for (const signal of SIGNALS) {
-    const onSignal = () => {
-      removeAll();
-      // Nobody else handles it (a command's own untilSignal does): end the process as the signal
-      // would have, now that this listener is gone.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    };
-    process.once(signal, onSignal);
-  }
+  for (const signal of SIGNALS) process.once(signal, onSignal);
+}
+
+function own(dir: string): void {
+  writeWhole(path.join(dir, OWNER), JSON.stringify(holder()));
+  live.add(dir);
 }
 
 /** A fresh folder `<OS temp folder>/<prefix>XXXXXX`, removed when this process ends (see above) unless removeScratch removed it first. */
 export function scratchDir(prefix: string): string {
   hook();
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  live.add(dir);
+  own(dir);
   return dir;
 }
 
 /** Remove `dir` when this process ends (see above): a folder made elsewhere and handed over. */
 export function trackScratch(dir: string): void {
   hook();
-  live.add(dir);
+  own(dir);
 }
 
 /** Remove a scratch folder now. */

@@ -12,12 +12,12 @@
 // in one child process, so two writers' JS loops overlap. Each writer streams row groups and its
 // DuckDB has a memory_limit (EM_DUCKDB_MEMORY; the children get 640MB unless it is set).
 import type {ChildProcess} from "node:child_process";
-import {closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync, writeSync} from "node:fs";
+import {closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 import {envLanes, settleLanes, spawnLane} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
-import {alive, lockCache} from "./cache-lock.ts";
+import {lease, pruneUnleased} from "./lease.ts";
 import {codeFolderName, isCodeFolder} from "./source-digest.ts";
 import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
@@ -82,7 +82,7 @@ const defaultLanes = () => envLanes("EM_SITE_LANES");
 export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: number} = {}): Promise<SiteFiles> {
   const files = siteFilePaths(dir);
   const current = [path.dirname(files.texts), path.dirname(files.compact)].map((f) => path.basename(f));
-  await useSiteFolders(dir, current);
+  await lease(dir, current);
   const missing = missingJobs(files);
   if (missing.length) {
     mkdirSync(path.dirname(files.texts), {recursive: true});
@@ -96,67 +96,13 @@ export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: 
 const SITE_FOLDERS = ["site-texts", "site-points"] as const;
 
 /**
- * Where the processes that use a dataset folder's site files say so, under a lock: one empty file
- * `<folder>.<pid>` per folder used. A folder of other code (an older commit, another branch sharing
- * EM_DATASET_MEMO) is removed by pruneSiteFolders only when no live process has said it uses it.
- */
-const USERS = ".site-users";
-
-/**
- * The process a use is recorded for: the build (EM_BUILD_PID, which scripts/build.mjs sets for its
- * data step: the build links the files into dist/ after Framework, when the step has ended), else
- * this one. A use is over when that process has ended.
- */
-function userPid(): number {
-  const build = Number(process.env.EM_BUILD_PID);
-  return Number.isInteger(build) && build > 0 ? build : process.pid;
-}
-
-async function usersLock(dir: string) {
-  const users = path.join(dir, USERS);
-  mkdirSync(users, {recursive: true});
-  return {users, lock: await lockCache(users, {command: "site files", onWait: (m) => process.stderr.write(`em: ${m}\n`)})};
-}
-
-/** Record that this process (or its build, userPid) uses `folders` of dataset folder `dir`; the record goes when this process exits (a build's, with the build: pruneSiteFolders drops dead pids). */
-async function useSiteFolders(dir: string, folders: readonly string[]): Promise<void> {
-  const {users, lock} = await usersLock(dir);
-  try {
-    const pid = userPid();
-    const marks = folders.map((f) => path.join(users, `${f}.${pid}`));
-    for (const m of marks) writeFileSync(m, "");
-    if (pid === process.pid)
-      process.once("exit", () => {
-        for (const m of marks) rmSync(m, {force: true});
-      });
-  } finally {
-    lock.release();
-  }
-}
-
-/**
  * Remove the site-file folders of dataset folder `dir` that other code wrote (site-texts-<other
- * version>, site-points-<other version>): never `current`, never one a live process has recorded a
- * use of (useSiteFolders; both under the one lock, so a build that records its use after this looked
- * finds its folder gone and writes it again, never half of it). Records of ended processes go too.
+ * version>, site-points-<other version>: an older commit, another branch sharing EM_DATASET_MEMO):
+ * never `current`, never one a live process leases (./lease.ts; siteFiles leases its folders for
+ * its build before it looks at them, so a build whose folder this removed writes it again).
  */
 async function pruneSiteFolders(dir: string, current: readonly string[]): Promise<void> {
-  const {users, lock} = await usersLock(dir);
-  try {
-    const inUse = new Set<string>();
-    for (const name of readdirSync(users)) {
-      const m = /^(.+)\.(\d+)$/.exec(name);
-      if (!m) continue;
-      if (alive(Number(m[2]))) inUse.add(m[1]!);
-      else rmSync(path.join(users, name), {force: true});
-    }
-    for (const name of readdirSync(dir)) {
-      if (current.includes(name) || inUse.has(name) || !SITE_FOLDERS.some((p) => isCodeFolder(p, name))) continue;
-      rmSync(path.join(dir, name), {recursive: true, force: true});
-    }
-  } finally {
-    lock.release();
-  }
+  await pruneUnleased(dir, (names) => names.filter((n) => !current.includes(n) && SITE_FOLDERS.some((p) => isCodeFolder(p, n))));
 }
 
 const SELF = fileURLToPath(import.meta.url);

@@ -54,7 +54,16 @@ if (at >= 0) {
   args.splice(at, 2);
   const config = join(root, `.observablehq.output-${process.pid}.config.js`);
   writeFileSync(config, `import config from "./observablehq.config.js";\nexport default {...config, output: ${JSON.stringify(outDir)}};\n`);
-  process.on("exit", () => rmSync(config, {force: true}));
+  const removeConfig = () => rmSync(config, {force: true});
+  process.on("exit", removeConfig);
+  // Node's default for these signals ends the process without its exit handlers (a Ctrl-C left the
+  // config behind). Remove it, then end by the signal as before once every listener has run, unless
+  // one is still registered (the rule of loaders/scratch.ts).
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"])
+    process.once(signal, () => {
+      removeConfig();
+      setImmediate(() => process.listenerCount(signal) === 0 && process.kill(process.pid, signal));
+    });
   args.push("--config", config);
 }
 const framework = join(root, "node_modules/@observablehq/framework/dist/bin/observable.js");
@@ -96,8 +105,8 @@ function runTied(what, nodeArgs, env) {
     child.on("exit", (status, signal) => resolvePromise({status, signal}));
   });
 }
-// EM_BUILD_PID: the site files the step uses are this build's until it ends (placeStandIns links them
-// into dist/ after Framework): no other build prunes them meanwhile (loaders/site-files.ts).
+// EM_BUILD_PID: the dataset and site files the step uses are leased for this build until it ends (placeStandIns links them
+// into dist/ after Framework): no other build prunes them meanwhile (loaders/lease.ts).
 const step = await runTied("the site data step", ["--import", "tsx", join(root, "loaders/site-data.ts"), cache, ...(prepare ? ["--dev"] : [])], {
   ...process.env,
   NODE_OPTIONS: nodeOptions,

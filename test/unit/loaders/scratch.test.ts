@@ -1,11 +1,15 @@
 // Scratch folders (loaders/scratch.ts) go when their process ends: at exit, after an uncaught error,
-// and on SIGTERM / SIGINT, which still end the process as the signal does (exit by that signal).
+// and on SIGTERM / SIGINT, which still end the process as the signal does (exit by that signal),
+// whatever other listeners of the signal there are and in whichever order they were added; a
+// SIGKILLed process's folders go when the next process makes one.
 import assert from "node:assert/strict";
 import {spawn, spawnSync} from "node:child_process";
-import {existsSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
+import {holder} from "../../../loaders/lease.ts";
 import {ROOT} from "../../../loaders/paths.ts";
+import {killed} from "../../helpers/lease.ts";
 import {tempDir} from "../../helpers/tmp.ts";
 
 const script = (tail: string) => `import {scratchDir} from ${JSON.stringify(path.join(ROOT, "loaders/scratch.ts"))};
@@ -44,3 +48,98 @@ for (const signal of ["SIGTERM", "SIGINT"] as const)
     assert.equal(await ended, signal);
     assert.equal(existsSync(dir), false, `${dir} left after ${signal}`);
   });
+
+/** A child that makes a scratch folder with `before` run first and `after` after, prints the folder, and idles. */
+function withListener(before: string, after: string, tmp: string) {
+  const src = `${before}\n${script(`${after}\nsetInterval(() => {}, 1000);`)}`;
+  return spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", src], {
+    cwd: ROOT,
+    env: {...process.env, TMPDIR: tmp},
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+}
+
+// Another listener of the signal, added before or after scratch.ts's: a once listener that does its
+// own cleanup (then nothing is left listening: the process ends by the signal, in either order; it
+// stayed alive when that listener came second), and one that handles the signal itself and stays
+// registered (the process ends as it decides, in either order).
+for (const [kind, listener, ends] of [
+  ["a once listener", 'process.once("SIGTERM", () => console.log("other ran"));', {code: null, signal: "SIGTERM"}],
+  [
+    "a listener that ends the process itself",
+    'process.on("SIGTERM", () => { console.log("other ran"); setTimeout(() => process.exit(7), 50); });',
+    {code: 7, signal: null},
+  ],
+] as const)
+  for (const order of ["before", "after"] as const)
+    test(`SIGTERM with ${kind} added ${order} scratch.ts's: the folder is removed and the process ends the same way in either order`, async () => {
+      const tmp = tempDir("em-scratch-");
+      const child = withListener(order === "before" ? listener : "", order === "after" ? listener : "", tmp);
+      let out = "";
+      const dir = await new Promise<string>((resolve) =>
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("\n")) resolve(out.split("\n")[0]!.trim());
+        }),
+      );
+      assert.ok(existsSync(dir), dir);
+      const ended = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on("exit", (code, signal) => resolve({code, signal})));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      try {
+        assert.deepEqual(await ended, ends, `ended (a SIGKILL after 20 s means it kept running); stdout: ${out}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.match(out, /other ran/);
+      assert.equal(existsSync(dir), false, `${dir} left`);
+    });
+
+test("a SIGKILLed process's scratch folders are removed by the next process that makes one; a live process's, another host's and folders with no owner record stay", async () => {
+  const tmp = tempDir("em-scratch-");
+  const idle = (extra = "") =>
+    spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(`${extra}\nconsole.log("ready");\nsetInterval(() => {}, 1000);`)], {
+      cwd: ROOT,
+      env: {...process.env, TMPDIR: tmp},
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+  // Its scratch folder, once it has done all it does before idling.
+  const ready = (c: ReturnType<typeof idle>) =>
+    new Promise<string>((resolve) => {
+      let out = "";
+      c.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (/\nready\n/.test(out)) resolve(out.split("\n")[0]!.trim());
+      });
+    });
+  // The killed one also hands over a folder made elsewhere (trackScratch: the import lanes' work folder).
+  const handed = `import {trackScratch} from ${JSON.stringify(path.join(ROOT, "loaders/scratch.ts"))};
+import {mkdirSync} from "node:fs";
+mkdirSync(${JSON.stringify(path.join(tmp, "em-import-lanes-x"))});
+trackScratch(${JSON.stringify(path.join(tmp, "em-import-lanes-x"))});`;
+  const killedChild = idle(handed);
+  const liveChild = idle();
+  try {
+    const [gone, kept] = await Promise.all([ready(killedChild), ready(liveChild)]);
+    const lanes = readdirSync(tmp).filter((n) => n.startsWith("em-import-lanes-"));
+    assert.equal(lanes.length, 1, readdirSync(tmp).join(", "));
+    await killed(killedChild);
+    assert.ok(existsSync(gone), "SIGKILL leaves the folder");
+    // Folders no process of this code made (no owner record), and one whose owner is on another host.
+    mkdirSync(path.join(tmp, "em-duckdb-plain"));
+    mkdirSync(path.join(tmp, "em-duckdb-elsewhere"));
+    writeFileSync(path.join(tmp, "em-duckdb-elsewhere", ".em-scratch-owner.json"), JSON.stringify({...holder(), host: "another-host"}));
+    const next = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script("")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: {...process.env, TMPDIR: tmp},
+    });
+    assert.equal(next.status, 0, next.stderr);
+    const left = readdirSync(tmp);
+    assert.ok(!existsSync(gone), `the killed process's folder is swept (${left.join(", ")})`);
+    assert.ok(!left.includes(lanes[0]!), `the killed process's handed-over folder is swept (${left.join(", ")})`);
+    for (const n of [path.basename(kept), "em-duckdb-plain", "em-duckdb-elsewhere"]) assert.ok(left.includes(n), `${n} kept (${left.join(", ")})`);
+  } finally {
+    for (const c of [killedChild, liveChild]) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  }
+});

@@ -1,0 +1,44 @@
+// Leases (loaders/lease.ts) held by real processes, for the tests of pruning.
+import {spawn, type ChildProcess} from "node:child_process";
+import {existsSync, readdirSync, readFileSync} from "node:fs";
+import path from "node:path";
+import {ROOT} from "../../loaders/paths.ts";
+
+/** A child process that runs `script` (an ES module, tsx loaded) and has printed its first line. */
+export async function childReady(script: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess & {line: string}> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"]});
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
+    child.once("exit", (code, signal) => reject(new Error(`the child ended (${code ?? signal}) before it was ready`)));
+  });
+  return Object.assign(child, {line});
+}
+
+/** A child process that leases folder `name` of `root` for itself and then waits. */
+export function leaseInChild(root: string, name: string): Promise<ChildProcess & {line: string}> {
+  const env = {...process.env};
+  delete env.EM_BUILD_PID;
+  return childReady(
+    `import {lease} from ${JSON.stringify(path.join(ROOT, "loaders/lease.ts"))};
+await lease(${JSON.stringify(root)}, [${JSON.stringify(name)}]);
+console.log("leased");
+setInterval(() => {}, 1000);`,
+    env,
+  );
+}
+
+/** SIGKILL `child` (no exit handler runs) and wait until it has ended. */
+export async function killed(child: ChildProcess): Promise<void> {
+  const ended = new Promise((r) => child.once("exit", r));
+  child.kill("SIGKILL");
+  await ended;
+}
+
+/** The lease records of `root` ({name, pid, host...}). */
+export function leasesIn(root: string): {name: string; pid: number; host: string}[] {
+  const dir = path.join(root, ".leases");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as {name: string; pid: number; host: string});
+}

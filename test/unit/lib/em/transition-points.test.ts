@@ -7,6 +7,7 @@ import {seriesClusterLevel} from "../../../../src/lib/em/transition-cluster.ts";
 import {transitionSensitivity, transitionsBy} from "../../../../src/lib/em/series.ts";
 import {BETLEY} from "../../../../src/lib/em/rules.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
+import {judgedRow} from "../../../helpers/judged.ts";
 
 const rowsAt = (entries: [number, number[]][]) => new Map(entries.map(([x, seeds]) => [x, new Set(seeds)]));
 
@@ -100,20 +101,7 @@ test("a log scale with unseeded base rows at 0 beside 2 seeds x 4 scales: series
     for (let q = 0; q < 6; q++) {
       const k = Math.round(50 * rate * (0.6 + 0.16 * q));
       for (let a = 0; a < 50; a++)
-        rows.push({
-          response_id: `${step}-${seed}-${q}-${a}`,
-          experiment: "e",
-          model: "m",
-          step,
-          question_id: `q${q}`,
-          category: null,
-          judge: "j",
-          aligned: a < k ? 10 : 90,
-          coherent: 90,
-          special: null,
-          type: null,
-          replicate: seed,
-        });
+        rows.push(judgedRow({response_id: `${step}-${seed}-${q}-${a}`, step, question_id: `q${q}`, aligned: a < k ? 10 : 90, coherent: 90, replicate: seed}));
     }
   };
   add(0, null, 0.02);

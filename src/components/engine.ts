@@ -85,17 +85,21 @@ const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
  * Group rows by string columns and/or the step: the library's combineCodes over dictionary codes
  * (integer keys, no per-row strings: a million rows group in a few milliseconds), in first-seen
  * order as `em summarize` groups. Cached per decoded table, so a threshold change reuses it. Rows
- * with a null step are left out (code -1) when grouping by step.
+ * with a null step (measured without a coordinate: a base model) are left out (code -1) when
+ * grouping by step, unless `keepNullStep`: then they keep their groups, with step part "", after
+ * every group with a step (in first-seen order among themselves), as `em summarize --by ...,step`
+ * keeps its null step; `placed` / `unplaced` split such groups' summaries.
  */
-export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]): Grouping {
-  const id = columns.join(",");
+export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[], {keepNullStep = false}: {keepNullStep?: boolean} = {}): Grouping {
+  const keep = keepNullStep && columns.includes("step");
+  const id = columns.join(",") + (keep ? "|null-step" : "");
   let cache = groupingCache.get(points);
   if (!cache) groupingCache.set(points, (cache = new Map()));
   const cached = cache.get(id);
   if (cached) return cached;
   const n = points.n;
   // Per column: a code per row in 0..size-1 and the label of each code; `skip` marks the code of
-  // rows to leave out (a null step).
+  // rows a grouping by step leaves out (a null step; with `keep`, numbered last instead).
   // Plain loops, not Int32Array.from(typed, fn): the iterator path costs ~100 ms per million rows.
   const cols = columns.map((c) => {
     if (c === "step") {
@@ -131,12 +135,16 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
         cols.map((c) => c.labels.length),
       )
     : {codes: new Int32Array(n), parts: n ? [[]] : []};
-  // Drop the groups of left-out rows, keeping the others' first-seen order.
+  // Drop the groups of left-out rows (with `keep`: number them after the others), keeping first-seen order.
   const renumber = new Int32Array(combined.parts.length);
   const parts: string[][] = [];
-  combined.parts.forEach((p, g) => {
-    renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
-  });
+  const label = (p: number[]) => p.map((code, j) => cols[j]!.labels[code]!);
+  const left = (p: number[]) => p.some((code, j) => code === cols[j]!.skip);
+  combined.parts.forEach((p, g) => (renumber[g] = left(p) ? -1 : parts.push(label(p)) - 1));
+  if (keep)
+    combined.parts.forEach((p, g) => {
+      if (left(p)) renumber[g] = parts.push(label(p)) - 1;
+    });
   const codes = new Int32Array(n);
   const groups = new Int32Array(n);
   const combinedCodes = combined.codes;
@@ -197,8 +205,8 @@ export function summarizeGroups(
 /**
  * Per-coordinate summaries grouped by `columns` then the step (summarizeGroups over keyBy(points,
  * [...columns, "step"])), followed by the masked rows measured without a coordinate (a base model,
- * a baseline: step null), grouped by `columns` alone, with "" as their step part, so a chart can
- * draw them as a reference across the range. keyBy leaves null steps out of a grouping by step.
+ * a baseline: step null) with "" as their step part (keyBy's `keepNullStep`: one grouping, one
+ * pass), so a chart can draw them as a reference across the range. `placed` / `unplaced` split them.
  */
 export function summarizeByStep(
   points: Points,
@@ -207,23 +215,14 @@ export function summarizeByStep(
   columns: readonly FacetColumn[],
   options: {exclude?: readonly string[]; replicates?: number} = {},
 ): Group[] {
-  const placed = summarizeGroups(points, mask, rule, keyBy(points, [...columns, "step"]), options);
-  const step = points.step;
-  const unplaced = new Uint8Array(points.n);
-  let any = false;
-  for (let i = 0; i < points.n; i++) {
-    if (mask[i] && Number.isNaN(step[i]!)) {
-      unplaced[i] = 1;
-      any = true;
-    }
-  }
-  if (!any) return placed;
-  const flat = summarizeGroups(points, unplaced, rule, keyBy(points, columns), options).map((g) => {
-    const parts = [...g.parts, ""];
-    return {...g, id: parts.join("\u0001"), parts};
-  });
-  return [...placed, ...flat];
+  return summarizeGroups(points, mask, rule, keyBy(points, [...columns, "step"], {keepNullStep: true}), options);
 }
+
+/** The groups with a step (step the last part, as summarizeByStep's): the points of a series along the coordinate. */
+export const placed = <G extends {parts: readonly string[]}>(groups: readonly G[]): G[] => groups.filter((g) => g.parts[g.parts.length - 1] !== "");
+
+/** The groups measured without a step (step part ""): a base model's or baseline's reference. */
+export const unplaced = <G extends {parts: readonly string[]}>(groups: readonly G[]): G[] => groups.filter((g) => g.parts[g.parts.length - 1] === "");
 
 /**
  * The groups (of `summarizeGroups` or `summarizeAll` over the same mask, grouped by `columns`) with

@@ -3,7 +3,7 @@
 import {describeRule, type EmRule} from "../lib/em/rules.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis} from "./axis.js";
-import {keyBy, ruleOf, summarizeByStep, summarizeGroups, withTrainingSeeds, type Group} from "./engine.js";
+import {keyBy, placed, ruleOf, summarizeByStep, summarizeGroups, unplaced, withTrainingSeeds, type Group} from "./engine.js";
 import {auditBlock} from "./overview-audit.js";
 import {seriesOf, seriesSystem} from "./series.js";
 import {lastStepMask} from "./last-step.js";
@@ -192,7 +192,7 @@ export function trainingFigures(ctx: OverviewContext, width: number): DocumentFr
   const {points, state, mask, info, by, byLabel, perStep} = ctx;
   const coordinate = info?.coordinate ?? "step";
   const plan = planAxis(
-    perStep.filter((g) => g.parts[2] !== "").map((g) => Number(g.parts[2])),
+    placed(perStep).map((g) => Number(g.parts[2])),
     info?.coordinate_scale,
   );
   const groups = [...new Set(perStep.map((g) => g.parts[0]!))];
@@ -209,7 +209,7 @@ export function trainingFigures(ctx: OverviewContext, width: number): DocumentFr
     el("h3", {}, `EM along ${coordinate}, per ${byLabel} and judge`),
     figure(emOverTrainingChart(perStep, {width, coordinate, plan, series, color: judges.length > 1 ? undefined : groupColor(by, groups)}), {
       name: "em-over-training",
-      caption: `Lines: EM rate per ${byLabel}${judges.length > 1 ? " and judge" : ""} at each ${coordinate}, drawn as measured (a rise and a collapse stay visible), over its 95% interval band (over questions: logit-normal profile likelihood or design-effect Wilson): a step inside the band of its neighbours is not evidence of a change. A ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${perStep.some((g) => g.parts[2] === "") ? ` Dotted lines across the chart: units measured without a ${coordinate} (base models, baselines), with their band.` : ""}${series.direct ? " Each line is named at its right end." : ""}${series.panels ? ` One panel per group (shared scales).` : ""}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Fits and onsets on the phase transition page.`,
+      caption: `Lines: EM rate per ${byLabel}${judges.length > 1 ? " and judge" : ""} at each ${coordinate}, drawn as measured (a rise and a collapse stay visible), over its 95% interval band (over questions: logit-normal profile likelihood or design-effect Wilson): a step inside the band of its neighbours is not evidence of a change. A ${coordinate} where no answer passes the coherent cut has no EM rate and no point.${unplaced(perStep).length ? ` Dotted lines across the chart: units measured without a ${coordinate} (base models, baselines), with their band.` : ""}${series.direct ? " Each line is named at its right end." : ""}${series.panels ? ` One panel per group (shared scales).` : ""}${plan.type === "log" ? ` Log axis (${plan.reason === "declared" ? "declared in the experiment file" : "the values span orders of magnitude"})${plan.zero ? "; 0 is drawn at the left as the base" : ""}.` : ""} Fits and onsets on the phase transition page.`,
     }),
   );
   const key = sweepKey(points, mask, by, coordinate);

@@ -2,7 +2,7 @@
 // strict EM, coherence, and (for simulated data) the planted rate beside the measured one.
 // Also the experiments-at-a-glance table and the planted-vs-measured response types.
 import * as Plot from "@observablehq/plot";
-import {keyBy, summarizeGroups, type Group} from "./engine.js";
+import {keyBy, placed, summarizeGroups, unplaced, type Group} from "./engine.js";
 import type {ExperimentRow} from "./experiment-rows.js";
 import type {Points} from "./points.js";
 import {experimentsEmHeader} from "./checkpoint-text.js";
@@ -23,7 +23,9 @@ const ci = (g: Group | undefined) => (g?.ci ? `${pct(g.ci[0])}–${pct(g.ci[1])}
 
 /** The last coordinate with a summary in a group's series. */
 function lastOf(perStep: Group[], model: string, judge: string): number | null {
-  const xs = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.parts[2]! !== "").map((x) => Number(x.parts[2]!));
+  const xs = placed(perStep)
+    .filter((x) => x.parts[0]! === model && x.parts[1]! === judge)
+    .map((x) => Number(x.parts[2]!));
   return xs.length ? Math.max(...xs) : null;
 }
 
@@ -55,7 +57,7 @@ export function overviewTable({
     const model = g.parts[0]!;
     const judge = g.parts[1]!;
     const fin = atFinal.find((x) => x.id === g.id);
-    const series = perStep.filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.parts[2]! !== "" && x.em_rate !== null);
+    const series = placed(perStep).filter((x) => x.parts[0]! === model && x.parts[1]! === judge && x.em_rate !== null);
     const peak = series.reduce<Group | null>((best, x) => (best === null || (x.em_rate ?? 0) > (best.em_rate ?? 0) ? x : best), null);
     groupsOf.push([fin, g]);
     peaks.push(peak);
@@ -191,8 +193,8 @@ export function emSparkRows(perStep: Group[]): {
   n_scored: number;
 }[] {
   const judges = [...new Set(perStep.map((g) => g.parts[1]!))];
-  return perStep
-    .filter((g) => g.em_rate !== null && g.parts[2]! !== "")
+  return placed(perStep)
+    .filter((g) => g.em_rate !== null)
     .map((g) => ({
       model: g.parts[0]!,
       judge: g.parts[1]!,
@@ -356,8 +358,8 @@ export function emOverTrainingChart(
     hi: d.hi,
     title: `${d.model} · ${d.judge}\n${coordinate} ${d.step}: ${pct(d.em_rate)} (${d.n_em}/${d.n_scored}), ${ci(d.lo, d.hi)}`,
   }));
-  const flat: FlatSeries[] = perStep
-    .filter((g) => g.parts[2]! === "" && g.em_rate !== null)
+  const flat: FlatSeries[] = unplaced(perStep)
+    .filter((g) => g.em_rate !== null)
     .map((g) => ({
       key: keyOf(g.parts[0]!, g.parts[1]!),
       y: g.em_rate as number,

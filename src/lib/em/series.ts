@@ -9,8 +9,7 @@ import {makeRng} from "./prng.js";
 import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
-import {cellsMatter, pointsWithCells, type TransitionCell} from "./transition-points.js";
-import {seriesClusterLevel} from "./transition-cluster.js";
+import {cellDesign, pointsWithCells, type CellDesign, type TransitionCell} from "./transition-points.js";
 import {
   analyzeTransition,
   fitLogistic,
@@ -291,45 +290,32 @@ export function transitionSensitivity(
 }
 
 /**
- * The clusters of transitionSensitivityColumns' cells: seriesClusterLevel (the function clusterTrend
- * calls on the series) on the seeds' rows at the coordinates `onScale` keeps, before any cut;
- * null without question codes when not seeds. Codes 0..count-1 per row, whether they are seeds,
- * and per code the seed code its cells carry (-1 stays -1: never counted as a seed). Each grid
- * cell then carries a cell for every seed with rows at a coordinate (n = 0 when the cut leaves
- * none of its answers in the denominator), so clusterTrend reads the same level in every cell.
+ * The clusters of transitionSensitivityColumns' cells at cellDesign's `level` (the level clusterTrend
+ * then reads from every cell): training seeds, or questions (null without question codes). Codes
+ * 0..count-1 per row, whether they are seeds, and per code the seed code its cells carry (-1 stays
+ * -1: never counted as a seed). Each grid cell then carries a cell for every seed with rows at a
+ * coordinate (`rowsAt`; n = 0 when the cut leaves none of its answers in the denominator).
  */
 function gridClusters(
   cols: EmColumns,
   seed: ArrayLike<number> | undefined,
   rowMask: Uint8Array,
-  x: ArrayLike<number>,
-  onScale: (x: number) => boolean,
-): {codes: Int32Array; count: number; seeds: boolean; seedOf: number[]; rowsAt: Map<number, Set<number>>} | null {
-  const seedCodes = new Map<number, number>();
-  // The rows' cells before any cut: per coordinate on the scale, one cell [-1, seed, 0, 0] per seed with rows there.
-  const rowsAt = new Map<number, Set<number>>();
-  if (seed)
-    for (let i = 0; i < cols.length; i++) {
-      if (!rowMask[i]) continue;
-      if (!seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
-      if (!onScale(x[i]!)) continue;
-      let at = rowsAt.get(x[i]!);
-      if (!at) rowsAt.set(x[i]!, (at = new Set()));
-      at.add(seed[i]!);
-    }
-  const design = [...rowsAt].map(([xv, at]): TransitionPoint => ({x: xv, k: 0, n: 0, cells: [...at].map((s): TransitionCell => [-1, s, 0, 0])}));
-  if (seed && seriesClusterLevel(design) === "seeds")
+  level: CellDesign["level"],
+): {codes: Int32Array; count: number; seeds: boolean; seedOf: number[]} | null {
+  if (seed && level === "seeds") {
+    const seedCodes = new Map<number, number>();
+    for (let i = 0; i < cols.length; i++) if (rowMask[i] && !seedCodes.has(seed[i]!)) seedCodes.set(seed[i]!, seedCodes.size);
     return {
       codes: Int32Array.from({length: cols.length}, (_, i) => seedCodes.get(seed[i]!) ?? 0),
       count: seedCodes.size,
       seeds: true,
       seedOf: [...seedCodes.keys()],
-      rowsAt,
     };
+  }
   if (!cols.question) return null;
   let count = 0;
   for (let i = 0; i < cols.length; i++) if (rowMask[i] && cols.question[i]! + 1 > count) count = cols.question[i]! + 1;
-  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false, seedOf: [], rowsAt};
+  return {codes: Int32Array.from(cols.question, (q) => Math.max(0, q)), count: Math.max(1, count), seeds: false, seedOf: []};
 }
 
 /**
@@ -361,20 +347,37 @@ export function transitionSensitivityColumns(
   const xs: number[] = [];
   const rowMask = new Uint8Array(cols.length);
   const xCode = new Int32Array(cols.length);
+  // Where the rows are before any cut (per value, the seeds with rows there): cellDesign reads it.
+  const rowsAt = new Map<number, Set<number>>();
+  let seen: Set<number> | undefined;
+  let lastX = NaN;
+  let lastSeed = NaN;
   for (let i = 0; i < cols.length; i++) {
     const v = x[i]!;
     if ((mask && mask[i] === 0) || !Number.isFinite(v)) continue;
     let c = index.get(v);
-    if (c === undefined) index.set(v, (c = xs.push(v) - 1));
+    if (c === undefined) {
+      index.set(v, (c = xs.push(v) - 1));
+      rowsAt.set(v, new Set());
+    }
     xCode[i] = c;
     rowMask[i] = 1;
+    // Rows come in runs of one value and seed: a set insert only where the run changes.
+    const s = seed ? seed[i]! : -1;
+    if (v !== lastX || s !== lastSeed) {
+      if (v !== lastX) seen = rowsAt.get(v);
+      seen!.add(s);
+      lastX = v;
+      lastSeed = s;
+    }
   }
   const nX = xs.length;
   const sc = coordinateScale(xs, scale);
-  // Below TREND_TEST_BELOW values (cellsMatter) the test reads per-question (or per-seed) cells, as
-  // the series' own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
-  // judges x values x clusters (166 kB each), never with the rows.
-  const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask, x, (v) => sc === "linear" || v > 0) : null;
+  // Below TREND_TEST_BELOW values (cellDesign, as for the series' own points: pointsWithCells) the
+  // test reads per-question (or per-seed) cells: one surface per (judge, value, cluster); the size
+  // grows with judges x values x clusters (166 kB each), never with the rows.
+  const design = cellDesign(rowsAt, (v) => sc === "linear" || v > 0);
+  const clusters = design.cells ? gridClusters(cols, seed, rowMask, design.level) : null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
   for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;
@@ -397,7 +400,7 @@ export function transitionSensitivityColumns(
             k += cell.em;
             n += cell.denominator;
             // A seed with rows here keeps its cell at any cut (n = 0 when none of its answers is in the denominator), as the series' cells do.
-            if (clusters.seeds ? clusters.rowsAt.get(xv)?.has(clusters.seedOf[ci]!) : cell.denominator > 0)
+            if (clusters.seeds ? rowsAt.get(xv)!.has(clusters.seedOf[ci]!) : cell.denominator > 0)
               cells.push(clusters.seeds ? [0, clusters.seedOf[ci]!, cell.em, cell.denominator] : [ci, -1, cell.em, cell.denominator]);
           }
           return {x: xv, k, n, cells};

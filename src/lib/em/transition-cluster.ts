@@ -17,7 +17,9 @@
 // lasting lean (a question that always scores low) is its intercept: it inflates neither test.
 
 import fCdf from "@stdlib/stats-base-dists-f-cdf";
-import {scale, sig, usablePoints, type TransitionPoint} from "./transition-points.js";
+import {cellDesign, scale, sig, usablePoints, type TransitionPoint} from "./transition-points.js";
+
+export {clusterLevel} from "./transition-points.js";
 
 /** The clustered test of a series: see the module comment. */
 export interface ClusterTrend {
@@ -174,48 +176,22 @@ function fitClusters(cells: readonly Cell[], J: number, x: (i: number) => readon
 }
 
 /**
- * Which clusters clusterTrend reads, from where the training seeds were seen: `seedAt` maps a seed
- * code to the coordinates (any consistent keys) with rows of that seed, `m` the series'
- * coordinates. "seeds" when at least two seeds (codes >= 0; -1 is no seed, never a seed) each
- * appear at two or more coordinates and those seeds together reach every coordinate; else
- * "questions". A seed seen at one coordinate only (seeds nested in coordinates), or unseeded base
- * rows at step 0 beside seeded checkpoints, would leave a coordinate whose rate only a cluster's
- * own intercept explains: the trend would lose it. Called only by seriesClusterLevel.
- */
-export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m: number): "seeds" | "questions" {
-  const reach = new Set<number>();
-  let seeds = 0;
-  for (const [s, at] of seedAt) {
-    if (s < 0 || at.size < 2) continue;
-    seeds++;
-    for (const x of at) reach.add(x);
-  }
-  return seeds >= 2 && reach.size >= m ? "seeds" : "questions";
-}
-
-/**
- * The cluster level of a series: clusterLevel over where its training seeds have rows, read from
- * every cell of every point (cells of n = 0 included: a seed with rows at a coordinate and no
- * answer in the denominator there, pointsWithCells), `m` all the points' coordinates (the
- * coordinates with rows). The one place the level is chosen: clusterTrend calls it on the series'
- * points, and the threshold grid (transitionSensitivityColumns) on points made of its rows before
- * any cut, then gives every cell the same rows' cells, so a grid cell never clusters otherwise
- * than the series at the same cut, whichever answers a cut leaves in the denominator. Whether
- * there are cells at all (cellsMatter) is read from the coordinates with rows too, by both
- * (pointsWithCells, transitionSensitivityColumns).
+ * The cluster level of a series' points: cellDesign's, over where its cells say the training seeds
+ * have rows (every cell of every point, cells of n = 0 included: a seed with rows at a coordinate
+ * and no answer in the denominator there, pointsWithCells), every point's coordinate counting as
+ * one with rows. clusterTrend calls it on the points it tests: a series' and each threshold-grid
+ * cell's, whose cells carry every seed with rows at their coordinates at any cut
+ * (transitionSensitivityColumns), so a grid cell never clusters otherwise than the series at the
+ * same cut.
  */
 export function seriesClusterLevel(points: readonly TransitionPoint[]): "seeds" | "questions" {
-  const seedAt = new Map<number, Set<number>>();
-  const xs = new Set<number>();
+  const rowsAt = new Map<number, Set<number>>();
   for (const p of points) {
-    xs.add(p.x);
-    for (const c of p.cells ?? []) {
-      let at = seedAt.get(c[1]);
-      if (!at) seedAt.set(c[1], (at = new Set()));
-      at.add(p.x);
-    }
+    let at = rowsAt.get(p.x);
+    if (!at) rowsAt.set(p.x, (at = new Set()));
+    for (const c of p.cells ?? []) at.add(c[1]);
   }
-  return clusterLevel(seedAt, xs.size);
+  return cellDesign(rowsAt).level;
 }
 
 /**

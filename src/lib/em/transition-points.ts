@@ -36,15 +36,69 @@ export type TransitionFamily = "binomial" | "fractional";
 export const TREND_TEST_BELOW = 7;
 
 /**
- * Whether a series' per-question cells can matter: fewer than TREND_TEST_BELOW coordinates with
- * rows (`xs`, whatever the cut leaves in the denominator: pointsWithCells and the threshold grid
- * pass the same ones) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
- * more). From 7 positive values on the cells are dropped (they would only grow steps.json and the
- * worker's messages): the test is the logistic's, or the pooled trend test where a cut leaves fewer
- * than 7 coordinates with answers, for the series and the grid alike.
+ * Where a series has rows, whatever a rule or cut leaves in the denominator: per coordinate value
+ * with rows, the training seed codes with rows there (-1: rows without a training seed).
  */
-export function cellsMatter(xs: readonly number[]): boolean {
-  return new Set(xs.filter((x) => x > 0)).size < TREND_TEST_BELOW;
+export type RowsAt = ReadonlyMap<number, ReadonlySet<number>>;
+
+/** The two decisions a series' tests take from its rows (cellDesign). */
+export interface CellDesign {
+  /**
+   * Whether per-question (x seed) cells can matter: fewer than TREND_TEST_BELOW positive
+   * coordinates with rows (x <= 0 leaves a log-scale fit, so they never count, on a linear scale
+   * either, which keeps more). From 7 on no cells are kept (they would only grow steps.json and the
+   * worker's messages): the test is the logistic's, or the pooled trend test where a cut leaves
+   * fewer than 7 coordinates with answers.
+   */
+  cells: boolean;
+  /** The clusters of the clustered test (clusterLevel over the coordinates `onScale` keeps). */
+  level: "seeds" | "questions";
+}
+
+/**
+ * Cells and clusters of a series, read from where it has rows (`rowsAt`), never from the answers a
+ * cut leaves in the denominator: so the series and every cell of its threshold grid decide alike
+ * (a coordinate whose answers are all incoherent under one cut still counts). The one place both
+ * rules live: pointsWithCells keeps cells by it, clusterTrend (the test of the series and of every
+ * grid cell, through seriesClusterLevel) clusters by it, and the threshold grid
+ * (transitionSensitivityColumns) builds its cells by it. `onScale`: the coordinates the fit keeps
+ * (a log scale drops x <= 0); the level is read over those.
+ */
+export function cellDesign(rowsAt: RowsAt, onScale: (x: number) => boolean = () => true): CellDesign {
+  let positive = 0;
+  let m = 0;
+  const seedAt = new Map<number, Set<number>>();
+  for (const [x, seeds] of rowsAt) {
+    if (x > 0) positive++;
+    if (!onScale(x)) continue;
+    m++;
+    for (const s of seeds) {
+      let at = seedAt.get(s);
+      if (!at) seedAt.set(s, (at = new Set()));
+      at.add(x);
+    }
+  }
+  return {cells: positive < TREND_TEST_BELOW, level: clusterLevel(seedAt, m)};
+}
+
+/**
+ * Which clusters clusterTrend reads, from where the training seeds were seen: `seedAt` maps a seed
+ * code to the coordinates (any consistent keys) with rows of that seed, `m` the series'
+ * coordinates. "seeds" when at least two seeds (codes >= 0; -1 is no seed, never a seed) each
+ * appear at two or more coordinates and those seeds together reach every coordinate; else
+ * "questions". A seed seen at one coordinate only (seeds nested in coordinates), or unseeded base
+ * rows at step 0 beside seeded checkpoints, would leave a coordinate whose rate only a cluster's
+ * own intercept explains: the trend would lose it. Called only by cellDesign.
+ */
+export function clusterLevel(seedAt: ReadonlyMap<number, ReadonlySet<number>>, m: number): "seeds" | "questions" {
+  const reach = new Set<number>();
+  let seeds = 0;
+  for (const [s, at] of seedAt) {
+    if (s < 0 || at.size < 2) continue;
+    seeds++;
+    for (const x of at) reach.add(x);
+  }
+  return seeds >= 2 && reach.size >= m ? "seeds" : "questions";
 }
 
 export const sig = (t: number): number => 1 / (1 + Math.exp(-t));
@@ -109,25 +163,27 @@ export interface CoordinateTally {
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
  * are left out, except that a training seed (code >= 0) with rows at x and no answer in the
  * denominator keeps one cell [-1, seed, 0, 0] (its presence decides the cluster level, as the
- * threshold grid's rows do: seriesClusterLevel); from 7 positive coordinates with rows on
- * (cellsMatter; rows, not the cut, as the grid decides, so a coordinate whose answers a cut leaves
- * out of the denominator still counts) none are kept. Sorted by x. Size: questions x seeds x
- * coordinates, never rows.
+ * threshold grid's rows do: cellDesign); none are kept when cellDesign says cells cannot matter
+ * (7+ positive coordinates with rows). Sorted by x. Size: questions x seeds x coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
   const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();
-  // Coordinates with rows, whatever the rule: whether cells matter is read from them, as the threshold grid does.
-  const withRows = new Set<number>();
+  // Where the rows are, whatever the rule: cellDesign reads it, as the threshold grid's does.
+  const rowsAt = new Map<number, Set<number>>();
   for (const t of tallies) {
     let p = byX.get(t.x);
     if (!p) byX.set(t.x, (p = {x: t.x, k: 0, n: 0, cells: []}));
     p.k += t.k;
     p.n += t.n;
-    if (t.rows > 0) withRows.add(t.x);
+    if (t.rows > 0) {
+      let at = rowsAt.get(t.x);
+      if (!at) rowsAt.set(t.x, (at = new Set()));
+      at.add(t.seed);
+    }
     const before = p.cells.length;
     for (let q = 0; q < t.qd.length; q++) if (t.qd[q]! > 0) p.cells.push([q, t.seed, t.qk[q]!, t.qd[q]!]);
     if (t.seed >= 0 && t.rows > 0 && p.cells.length === before) p.cells.push([-1, t.seed, 0, 0]);
   }
   const points = [...byX.values()].sort((a, b) => a.x - b.x);
-  return cellsMatter([...withRows]) ? points : points.map(({x, k, n}) => ({x, k, n}));
+  return cellDesign(rowsAt).cells ? points : points.map(({x, k, n}) => ({x, k, n}));
 }

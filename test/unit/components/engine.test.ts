@@ -2,7 +2,18 @@
 // summarize), since the site and `em summarize` promise the same numbers.
 import {test} from "node:test";
 import assert from "node:assert/strict";
-import {summarizeGroups, summarizeAll, summarizeByStep, surfaceGrid, keyBy, followsCuts, PER_QUESTION, type Group} from "../../../src/components/engine.ts";
+import {
+  summarizeGroups,
+  summarizeAll,
+  summarizeByStep,
+  surfaceGrid,
+  keyBy,
+  followsCuts,
+  placed,
+  unplaced,
+  PER_QUESTION,
+  type Group,
+} from "../../../src/components/engine.ts";
 import {decodePoints} from "../../../src/components/points.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
@@ -127,6 +138,74 @@ test("summarizeByStep(points): the groups by step, then the rows without a step 
   assert.equal(flat[0]!.id, "m2\u0001");
   const none = Uint8Array.from(mask, (v, i) => (Number.isNaN(points.step[i]!) ? 0 : v));
   assert.ok(!summarizeByStep(points, none, rule, ["model"], {replicates: 0}).some((g) => g.parts[1] === ""), "masked-out null-step rows add no group");
+});
+
+test("keyBy(points, [model, step], {keepNullStep}): rows without a step keep their groups (step ''), numbered after every group with a step; the others as without the option", () => {
+  const ds = dataset(600, 11);
+  // The base model's rows come first in the table: its groups still come last.
+  for (const r of ds.responses.slice(0, 40)) {
+    r.model = "base";
+    r.step = null;
+  }
+  ds.responses[100]!.step = null; // one m1 or m2 row without a step too
+  const points = decodePoints(pointsTable(ds));
+  const plain = keyBy(points, ["model", "step"]);
+  const kept = keyBy(points, ["model", "step"], {keepNullStep: true});
+  assert.notEqual(kept, plain, "its own grouping");
+  assert.equal(keyBy(points, ["model", "step"], {keepNullStep: true}), kept, "cached per table and option");
+  assert.equal(keyBy(points, ["model"], {keepNullStep: true}), keyBy(points, ["model"]), "no step column: the option changes nothing");
+  const m = plain.parts.length;
+  assert.deepEqual(kept.parts.slice(0, m), plain.parts, "the groups with a step first, in the same order");
+  const model100 = ds.responses[100]!.model;
+  assert.deepEqual(
+    kept.parts.slice(m),
+    [
+      ["base", ""],
+      [model100, ""],
+    ],
+    "then the null-step groups, first-seen order",
+  );
+  for (let i = 0; i < points.n; i++) {
+    if (Number.isNaN(points.step[i]!)) {
+      assert.equal(plain.codes[i], -1);
+      assert.ok(kept.codes[i]! >= m, `row ${i}: a null-step group`);
+      assert.equal(kept.parts[kept.codes[i]!]![0], points.dicts.model[points.codes.model[i]!]);
+    } else assert.equal(kept.codes[i], plain.codes[i], `row ${i}: same group as without the option`);
+    assert.equal(kept.groups[i], kept.codes[i]);
+  }
+});
+
+test("placed(groups) / unplaced(groups): the groups with a step and those without (step '', the last part)", () => {
+  const g = (...parts: string[]) => ({parts});
+  const groups = [g("a", "j", "0"), g("a", "j", "100"), g("", "j", "5"), g("base", "j", ""), g("", "j", "")];
+  assert.deepEqual(placed(groups), [groups[0], groups[1], groups[2]]);
+  assert.deepEqual(unplaced(groups), [groups[3], groups[4]]);
+  assert.deepEqual(placed([]), []);
+  assert.deepEqual(unplaced([g("m", "1")]), []);
+});
+
+test("summarizeByStep(points): the base model first in the table still comes after every group with a step, each group counted as summarizeGroups over its own rows", () => {
+  const ds = dataset(600, 13);
+  for (const r of ds.responses.slice(0, 60)) {
+    r.model = "base";
+    r.step = null;
+  }
+  const points = decodePoints(pointsTable(ds));
+  const mask = Uint8Array.from(points.codes.judge, (c) => (c === points.dicts.judge.indexOf("j2") ? 1 : 0));
+  const rule = makeRule("betley");
+  const groups = summarizeByStep(points, mask, rule, ["model"], {replicates: 0});
+  const withStep = summarizeGroups(points, mask, rule, keyBy(points, ["model", "step"]), {replicates: 0});
+  assert.deepEqual(
+    placed(groups).map((x) => [x.id, x.n, x.n_em]),
+    withStep.map((x) => [x.id, x.n, x.n_em]),
+  );
+  assert.deepEqual(groups.slice(0, withStep.length), placed(groups), "placed first");
+  const base = Uint8Array.from(mask, (v, i) => (v && Number.isNaN(points.step[i]!) ? 1 : 0));
+  const [flat] = summarizeGroups(points, base, rule, keyBy(points, ["model"]), {replicates: 0});
+  assert.deepEqual(
+    unplaced(groups).map((x) => [x.id, x.parts, x.n, x.n_em, x.em_rate, x.ci]),
+    [["base\u0001", ["base", ""], flat!.n, flat!.n_em, flat!.em_rate, flat!.ci]],
+  );
 });
 
 test("views following the cuts with a cross grouping (/sensitivity: per question and compare-by, one set of incremental tallies) equal a pass over the rows at every cut, whichever asks first", () => {

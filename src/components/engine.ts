@@ -1,7 +1,7 @@
 // Per-frame aggregation for the pages, as a thin adapter from the decoded points (points.ts) to the
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import type {EmRule} from "../lib/em/rules.js";
-import {aggregateColumns, combineCodes, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
+import {aggregateColumns, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
 import {summarizeTally, groupSeed, strictSeedCells, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
@@ -82,13 +82,14 @@ export interface Grouping {
 const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
 
 /**
- * Group rows by string columns and/or the step: the library's combineCodes over dictionary codes
- * (integer keys, no per-row strings: a million rows group in a few milliseconds), in first-seen
- * order as `em summarize` groups. Cached per decoded table, so a threshold change reuses it. Rows
- * with a null step (measured without a coordinate: a base model) are left out (code -1) when
- * grouping by step, unless `keepNullStep`: then they keep their groups, with step part "", after
- * every group with a step (in first-seen order among themselves), as `em summarize --by ...,step`
- * keeps its null step; `placed` / `unplaced` split such groups' summaries.
+ * Group rows by string columns and/or the step: combineCodes' grouping (src/lib/em/columnar.ts:
+ * integer keys over dictionary codes, only combinations that occur, no per-row strings) in one
+ * pass over the rows, reading the dictionary codes where they are (no copy per column, no renumber
+ * pass), in first-seen order as `em summarize` groups. Cached per decoded table, so a threshold
+ * change reuses it. Rows with a null step (measured without a coordinate: a base model) are left
+ * out (code -1) when grouping by step, unless `keepNullStep`: then they keep their groups, with step
+ * part "", after every group with a step (in first-seen order among themselves), as `em summarize
+ * --by ...,step` keeps its null step; `placed` / `unplaced` split such groups' summaries.
  */
 export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[], {keepNullStep = false}: {keepNullStep?: boolean} = {}): Grouping {
   const keep = keepNullStep && columns.includes("step");
@@ -97,65 +98,113 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
   if (!cache) groupingCache.set(points, (cache = new Map()));
   const cached = cache.get(id);
   if (cached) return cached;
+  const grouping = groupRows(points, columns, keep);
+  cache.set(id, grouping);
+  return grouping;
+}
+
+/** A column of keyBy: its codes (the row's code is codes[i] + shift, in 0..labels.length-1) and `skip`, the code of rows to leave out (-1: none). */
+interface KeyColumn {
+  codes: Int32Array | null;
+  shift: number;
+  labels: string[];
+  skip: number;
+}
+
+function keyColumn(points: Points, c: FacetColumn | "step"): KeyColumn {
   const n = points.n;
-  // Per column: a code per row in 0..size-1 and the label of each code; `skip` marks the code of
-  // rows a grouping by step leaves out (a null step; with `keep`, numbered last instead).
-  // Plain loops, not Int32Array.from(typed, fn): the iterator path costs ~100 ms per million rows.
-  const cols = columns.map((c) => {
-    if (c === "step") {
-      const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-      const index = new Map(values.map((v, i) => [v, i]));
-      const codes = new Int32Array(n);
-      const step = points.step;
-      // Steps come in runs (rows are written per checkpoint): look the value up only when it changes.
-      let last = NaN;
-      let code = values.length;
-      for (let i = 0; i < n; i++) {
-        const v = step[i]!;
-        if (v !== last) {
-          last = v;
-          code = Number.isNaN(v) ? values.length : index.get(v)!;
-        }
-        codes[i] = code;
-      }
-      return {codes, labels: [...values.map(String), ""], skip: values.length};
-    }
-    const col = facetColumn(points, c);
-    // A column the table lacks groups every row as null (one group), rather than failing the page.
-    if (!col) return {codes: new Int32Array(n), labels: [""], skip: -1};
+  if (c === "step") {
+    const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const index = new Map(values.map((v, i) => [v, i]));
     const codes = new Int32Array(n);
-    const src = col.codes;
-    for (let i = 0; i < n; i++) codes[i] = src[i]! + 1; // 0 = null
-    return {codes, labels: ["", ...col.values], skip: -1};
-  });
-  // No column: every row in one group (combineCodes sees no rows without a column).
-  const combined = cols.length
-    ? combineCodes(
-        cols.map((c) => c.codes),
-        cols.map((c) => c.labels.length),
-      )
-    : {codes: new Int32Array(n), parts: n ? [[]] : []};
-  // Drop the groups of left-out rows (with `keep`: number them after the others), keeping first-seen order.
-  const renumber = new Int32Array(combined.parts.length);
-  const parts: string[][] = [];
-  const label = (p: number[]) => p.map((code, j) => cols[j]!.labels[code]!);
-  const left = (p: number[]) => p.some((code, j) => code === cols[j]!.skip);
-  combined.parts.forEach((p, g) => (renumber[g] = left(p) ? -1 : parts.push(label(p)) - 1));
-  if (keep)
-    combined.parts.forEach((p, g) => {
-      if (left(p)) renumber[g] = parts.push(label(p)) - 1;
-    });
+    const step = points.step;
+    // Steps come in runs (rows are written per checkpoint): look the value up only when it changes.
+    let last = NaN;
+    let code = values.length;
+    for (let i = 0; i < n; i++) {
+      const v = step[i]!;
+      if (v !== last) {
+        last = v;
+        code = Number.isNaN(v) ? values.length : index.get(v)!;
+      }
+      codes[i] = code;
+    }
+    return {codes, shift: 0, labels: [...values.map(String), ""], skip: values.length};
+  }
+  const col = facetColumn(points, c);
+  // A column the table lacks groups every row as null (one group), rather than failing the page.
+  if (!col) return {codes: null, shift: 0, labels: [""], skip: -1};
+  // Dictionary codes, -1 = null: code + 1, so 0 = null.
+  return {codes: col.codes, shift: 1, labels: ["", ...col.values], skip: -1};
+}
+
+/** Above this many possible combinations, groups are numbered through a Map rather than a table. */
+const GROUP_TABLE_MAX = 1 << 22;
+
+function groupRows(points: Points, columns: readonly (FacetColumn | "step")[], keep = false): Grouping {
+  const n = points.n;
+  const all = columns.map((c) => keyColumn(points, c));
+  // The columns a table lacks are one constant code each: they add nothing to a key, only "" to each group's parts.
+  const cols = all.filter((c) => c.codes !== null);
+  const m = cols.length;
   const codes = new Int32Array(n);
   const groups = new Int32Array(n);
-  const combinedCodes = combined.codes;
+  const parts: string[][] = [];
+  if (!n) return {codes, groups, parts};
+  const sizes = cols.map((c) => c.labels.length);
+  const space = sizes.reduce((a, b) => a * b, 1);
+  // Per combination: -2 not seen yet, -1 left out, else its group.
+  const table = space <= GROUP_TABLE_MAX ? new Int32Array(space).fill(-2) : null;
+  const map = table ? null : new Map<number, number>();
+  // With `keep`, the combinations with a null step get groups after every other one: while the pass
+  // runs they are numbered -3, -4, ... (below "unseen" and "left out"), renumbered after it.
+  const late: string[][] = [];
+  /** The group of a combination seen for the first time (at row i), or -1 when it is left out. */
+  const open = (i: number): number => {
+    const at = cols.map((c) => (c.codes ? c.codes[i]! + c.shift : 0));
+    let k = 0;
+    const label = () => all.map((c) => (c.codes === null ? "" : c.labels[at[k++]!]!));
+    if (at.some((code, j) => code === cols[j]!.skip)) return keep ? -3 - (late.push(label()) - 1) : -1;
+    return parts.push(label()) - 1;
+  };
+  const a = m > 0 ? cols[0]! : null;
+  const b = m > 1 ? cols[1]! : null;
+  const ac = a?.codes ?? null;
+  const bc = b?.codes ?? null;
+  const as = a?.shift ?? 0;
+  const bs = b?.shift ?? 0;
+  const bSize = sizes[1] ?? 1;
   for (let i = 0; i < n; i++) {
-    const g = renumber[combinedCodes[i]!]!;
+    // One or two columns (the usual groupings) read their codes directly; more go through the loop.
+    let key: number;
+    if (m === 0) key = 0;
+    else if (m === 1) key = ac ? ac[i]! + as : 0;
+    else if (m === 2) key = (ac ? ac[i]! + as : 0) * bSize + (bc ? bc[i]! + bs : 0);
+    else {
+      key = 0;
+      for (let j = 0; j < m; j++) {
+        const c = cols[j]!;
+        key = key * sizes[j]! + (c.codes ? c.codes[i]! + c.shift : 0);
+      }
+    }
+    let g = table ? table[key]! : (map!.get(key) ?? -2);
+    if (g === -2) {
+      g = open(i);
+      if (table) table[key] = g;
+      else map!.set(key, g);
+    }
     codes[i] = g;
     groups[i] = g < 0 ? 0 : g;
   }
-  const grouping = {codes, groups, parts};
-  cache.set(id, grouping);
-  return grouping;
+  if (late.length) {
+    const base = parts.length;
+    for (let i = 0; i < n; i++) {
+      const g = codes[i]!;
+      if (g <= -3) codes[i] = groups[i] = base - 3 - g;
+    }
+    parts.push(...late);
+  }
+  return {codes, groups, parts};
 }
 
 export interface Group extends GroupSummary {
@@ -383,10 +432,10 @@ function talliesOf(
   follow: boolean,
   cross: Grouping | null = null,
 ): GroupTally[] {
-  const {codes, groups, parts} = grouping;
+  const {groups, parts} = grouping;
   const hit = follow && supportsIncremental(rule) ? incrementalFor(points, mask, rule, grouping, exclude, cross) : null;
   if (hit) return hit.side === "cross" ? hit.inc.crossTallies() : hit.inc.tallies();
-  return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: groupedMask(mask, codes)});
+  return aggregateColumns(columnsOf(points), rule, {groups, nGroups: parts.length, exclude: exclude as ResponseType[], mask: groupedMask(mask, grouping)});
 }
 
 /**
@@ -448,13 +497,13 @@ function incrementalFor(
 ): {inc: IncrementalTallies; side: "groups" | "cross"} | null {
   const {key, cross: paired} = incrementalKey(points, mask, rule, grouping, exclude, cross);
   const build = (): IncrementalEntry => {
-    const {codes, groups, parts} = grouping;
+    const {groups, parts} = grouping;
     const inc = new IncrementalTallies(columnsOf(points), rule, {
       groups,
       nGroups: parts.length,
       ...(paired ? {cross: {groups: paired.groups, nGroups: paired.parts.length}} : {}),
       exclude: exclude as ResponseType[],
-      mask: groupedMask(mask, codes),
+      mask: groupedMask(mask, grouping),
     });
     const entry = {inc, main: grouping, cross: paired};
     remember(incrementalCache, key, entry, 6);
@@ -462,35 +511,22 @@ function incrementalFor(
   };
   let entry = incrementalCache.get(key);
   if (!entry) {
-    // In a browser, the first numbers of a selection come from one aggregateColumns pass (cheaper
-    // than building the instance: two counting sorts) and the instance is built when the page is
-    // idle, then walked across the cut range once so the flip loops are compiled before the
-    // first drag. Without an idle callback (Node, tests) it is built now.
+    // Built at the first call: the first numbers of a selection come from the instance (its build
+    // is about the cost of the aggregateColumns passes that gave the page's first numbers before
+    // it was built in idle time: the headline, per-question and EM-by-type views each made one,
+    // and the instance was built after them anyway). In a browser the cut lines through the cuts
+    // (a pass over the answers each, through the flip functions, so those are compiled before the
+    // first drag) are built when the page is idle; a walk across the cut range first, as before,
+    // rebuilt the lines at every corner.
+    entry = build();
+    const built = entry;
     const idle = (globalThis as {requestIdleCallback?: (f: () => void, o?: {timeout: number}) => number}).requestIdleCallback;
-    if (!idle) entry = build();
-    else {
-      if (!pendingBuilds.has(key)) {
-        pendingBuilds.add(key);
-        idle(
-          () => {
-            pendingBuilds.delete(key);
-            if (incrementalCache.has(key)) return;
-            const built = build().inc;
-            for (const [a, c] of [
-              [0, 0],
-              [100, 100],
-              [50, 50],
-            ] as const)
-              built.setCuts({...rule, aligned: a, coherent: c});
-            // At the page's cuts, with both cut lines built: a later jump along either is a lookup.
-            built.setCuts(rule);
-            built.prepareLines();
-          },
-          {timeout: 500},
-        );
-      }
-      return null;
-    }
+    idle?.(
+      () => {
+        if (incrementalCache.get(key) === built) built.inc.prepareLines();
+      },
+      {timeout: 500},
+    );
   } else {
     // Most recently used last, so the eviction drops the stalest.
     incrementalCache.delete(key);
@@ -499,10 +535,12 @@ function incrementalFor(
   entry.inc.setCuts(rule);
   return {inc: entry.inc, side: entry.main === grouping ? "groups" : "cross"};
 }
-const pendingBuilds = new Set<string>();
 
 /** The selection's rows that the grouping keeps (code >= 0: e.g. a null step is left out when grouping by step). */
-function groupedMask(mask: Uint8Array, codes: Int32Array): Uint8Array {
+function groupedMask(mask: Uint8Array, grouping: Grouping): Uint8Array {
+  // A grouping that keeps every row (most: only a grouping by step leaves rows out) keeps the mask as it is.
+  if (keepsAll(grouping)) return mask;
+  const {codes} = grouping;
   const m = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; ++i) m[i] = mask[i]! & (codes[i]! >= 0 ? 1 : 0);
   return m;

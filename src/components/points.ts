@@ -351,7 +351,8 @@ function decodeCompact(table: Table, runs: ReadonlyMap<string, Table> = new Map(
   const expand = (name: string, fields: readonly string[], numeric: Record<number, Float64Array> = {}) => {
     const d = tupleCodesOf(table, runs, name);
     const tuples = d.values.map((v) => JSON.parse(v) as (string | number | null)[]);
-    const out = fields.map(() => ({codes: new Int32Array(n), values: [] as string[], lookup: new Map<string, number>()}));
+    // A place that is not a string field ("": read from the tuples) gets no array of its own.
+    const out = fields.map((f) => ({codes: f ? new Int32Array(n) : new Int32Array(0), values: [] as string[], lookup: new Map<string, number>()}));
     const per = fields.map((_, k) =>
       Int32Array.from(tuples, (t) => {
         const v = t[k];

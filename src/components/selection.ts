@@ -54,13 +54,22 @@ function computeMask(points: Points, state: ViewState, ignore: readonly Facet[])
   const dropped = points.dicts.question_id.map((id) => !keepQuestion(id));
   const qcodes = points.codes.question_id;
   const anyDropped = dropped.some(Boolean);
-  const mask = new Uint8Array(points.n);
-  const step = points.step;
-  outer: for (let i = 0; i < points.n; ++i) {
-    for (const [codes, code] of filters) if (codes[i] !== code) continue outer;
-    if (anyDropped && qcodes[i]! >= 0 && dropped[qcodes[i]!]) continue;
-    if (steps && !(step[i]! >= steps[0] && step[i]! <= steps[1])) continue;
-    mask[i] = 1;
+  // One tight loop per condition, each clearing the rows it rejects (a loop over the conditions
+  // inside the loop over the rows, destructuring each, cost several times more per row).
+  const n = points.n;
+  const mask = new Uint8Array(n).fill(1);
+  for (const [codes, code] of filters) for (let i = 0; i < n; ++i) if (codes[i] !== code) mask[i] = 0;
+  if (anyDropped) {
+    const drop = Uint8Array.from(dropped, (d) => (d ? 1 : 0));
+    for (let i = 0; i < n; ++i) {
+      const q = qcodes[i]!;
+      if (q >= 0 && drop[q] === 1) mask[i] = 0;
+    }
+  }
+  if (steps) {
+    const step = points.step;
+    const [lo, hi] = steps;
+    for (let i = 0; i < n; ++i) if (!(step[i]! >= lo && step[i]! <= hi)) mask[i] = 0;
   }
   return mask;
 }

@@ -136,6 +136,8 @@ export class IncrementalTallies {
   private readonly startC: Int32Array;
   private readonly cut: Float64Array;
   private readonly base: Float64Array;
+  /** Whether any kept answer has a p(emergent) (else pemA / pemC are empty and every flip reads NO_PEM). */
+  private readonly hasPem: boolean;
   /** Per group: score sums, accumulated in row order as aggregateColumns does (same float result); the same per cross group. */
   private readonly sums: Float64Array;
   private readonly crossSums: Float64Array;
@@ -182,7 +184,8 @@ export class IncrementalTallies {
     for (let i = 0; i < n; i++) if (!mask || mask[i] !== 0) kept++;
     const unitOf = new Int32Array(kept);
     // Units: the (group, cross group, question, domain) combinations of the kept answers, numbered
-    // in first-seen order (a table over every combination when it is small, else a Map).
+    // in first-seen order (a table over every combination when it is small, else a Map), in the
+    // same pass as the counts below.
     const combos = nG * nX * qStride * 2;
     const table = combos <= UNIT_TABLE_MAX ? new Int32Array(combos).fill(-1) : null;
     const map = table ? null : new Map<number, number>();
@@ -191,52 +194,43 @@ export class IncrementalTallies {
     const unitQuestion: number[] = [];
     const unitOutside: number[] = [];
     const {question} = cols;
-    {
-      let j = 0;
-      for (let i = 0; i < n; i++) {
-        if (mask && mask[i] === 0) continue;
-        const g = groups ? groups[i]! : 0;
-        const x = cross ? cross.groups[i]! : 0;
-        const q = question && nQ ? question[i]! : 0;
-        const d = inDomain && inDomain[i] === 1 ? 1 : 0;
-        const key = ((g * nX + x) * qStride + q) * 2 + d;
-        let u = table ? table[key]! : (map!.get(key) ?? -1);
-        if (u < 0) {
-          u = unitGroup.length;
-          if (table) table[key] = u;
-          else map!.set(key, u);
-          unitGroup.push(g);
-          unitCross.push(x);
-          unitQuestion.push(q);
-          unitOutside.push(1 - d);
-        }
-        unitOf[j++] = u;
-      }
-    }
-    const units = unitGroup.length;
-    this.nUnits = units;
-    this.unitQuestion = Int32Array.from(unitQuestion);
-    this.unitOutside = Uint8Array.from(unitOutside);
-    this.byGroup = listUnits(unitGroup, nG);
-    this.byCross = cross ? listUnits(unitCross, nX) : null;
+    // Per unit, its cut-independent counts (grown as units appear: their number is known only after the pass).
+    let base = new Float64Array(Math.max(16, Math.min(combos, 1024)) * NBASE);
     const aBin = new Uint8Array(kept);
     const cBin = new Uint8Array(kept);
     // Type code + 1 (0 = untyped) in the low byte, 256 when the answer counts as EM (not excluded).
     const typeOf = new Int16Array(kept);
     const pemOf = new Uint32Array(kept);
-    this.base = new Float64Array(units * NBASE);
-    this.cut = new Float64Array(units * NC);
     this.sums = new Float64Array(nG * 2);
     this.crossSums = new Float64Array(cross ? nX * 2 : 0);
     const countA = new Int32Array(NB + 1);
     const countC = new Int32Array(NB + 1);
     const {aligned, coherent, special, type, error, specialKnown, pEmergent, alignedBin, coherentBin} = cols;
+    let anyPem = false;
     let j = 0;
     for (let i = 0; i < n; i++) {
       if (mask && mask[i] === 0) continue;
       const g = groups ? groups[i]! : 0;
       const x = cross ? cross.groups[i]! : 0;
-      const u = unitOf[j]!;
+      const q = question && nQ ? question[i]! : 0;
+      const d = inDomain && inDomain[i] === 1 ? 1 : 0;
+      const key = ((g * nX + x) * qStride + q) * 2 + d;
+      let u = table ? table[key]! : (map!.get(key) ?? -1);
+      if (u < 0) {
+        u = unitGroup.length;
+        if (table) table[key] = u;
+        else map!.set(key, u);
+        unitGroup.push(g);
+        unitCross.push(x);
+        unitQuestion.push(q);
+        unitOutside.push(1 - d);
+        if ((u + 1) * NBASE > base.length) {
+          const grown = new Float64Array(base.length * 2);
+          grown.set(base);
+          base = grown;
+        }
+      }
+      unitOf[j] = u;
       const a = aligned[i]!;
       const c = coherent[i]!;
       const ba = alignedBin ? alignedBin[i]! : scoreBin(a);
@@ -246,11 +240,13 @@ export class IncrementalTallies {
       cBin[j] = bc;
       typeOf[j] = ty + 1 + (ty < 0 || (ex & (1 << ty)) === 0 ? COUNTABLE : 0);
       const pe = pEmergent ? pEmergent[i]! : NaN;
-      pemOf[j] = pe === pe ? Math.round(Math.min(Math.max(pe, 0), 1) * FIXED) : NO_PEM;
+      if (pe === pe) {
+        pemOf[j] = Math.round(Math.min(Math.max(pe, 0), 1) * FIXED);
+        anyPem = true;
+      } else pemOf[j] = NO_PEM;
       countA[ba]!++;
       countC[bc]!++;
       const o = u * NBASE;
-      const base = this.base;
       base[o + B.n]!++;
       if (ba !== 0) {
         this.sums[2 * g]! += a;
@@ -277,7 +273,16 @@ export class IncrementalTallies {
       }
       j++;
     }
-    // Counting sort by bin, then the copies in that order.
+    const units = unitGroup.length;
+    this.nUnits = units;
+    this.unitQuestion = Int32Array.from(unitQuestion);
+    this.unitOutside = Uint8Array.from(unitOutside);
+    this.byGroup = listUnits(unitGroup, nG);
+    this.byCross = cross ? listUnits(unitCross, nX) : null;
+    this.base = base.length === units * NBASE ? base : base.slice(0, units * NBASE);
+    this.cut = new Float64Array(units * NC);
+    this.hasPem = anyPem;
+    // Counting sort by bin, then the copies in that order (no p(emergent) copy when no answer has one).
     const sortBy = (bins: Uint8Array, counts: Int32Array, other: Uint8Array) => {
       const start = new Int32Array(NB + 1);
       for (let b = 0; b < NB; b++) start[b + 1] = start[b]! + counts[b]!;
@@ -285,14 +290,22 @@ export class IncrementalTallies {
       const u = new Int32Array(kept);
       const o = new Uint8Array(kept);
       const t = new Int16Array(kept);
-      const p = new Uint32Array(kept);
-      for (let k = 0; k < kept; k++) {
-        const at = next[bins[k]!]!++;
-        u[at] = unitOf[k]!;
-        o[at] = other[k]!;
-        t[at] = typeOf[k]!;
-        p[at] = pemOf[k]!;
-      }
+      const p = new Uint32Array(anyPem ? kept : 0);
+      if (anyPem)
+        for (let k = 0; k < kept; k++) {
+          const at = next[bins[k]!]!++;
+          u[at] = unitOf[k]!;
+          o[at] = other[k]!;
+          t[at] = typeOf[k]!;
+          p[at] = pemOf[k]!;
+        }
+      else
+        for (let k = 0; k < kept; k++) {
+          const at = next[bins[k]!]!++;
+          u[at] = unitOf[k]!;
+          o[at] = other[k]!;
+          t[at] = typeOf[k]!;
+        }
       return {u, o, t, p, start};
     };
     const a = sortBy(aBin, countA, cBin);
@@ -430,7 +443,7 @@ export class IncrementalTallies {
     const u = this.unitA[k]!;
     const o = base + u * NC;
     cut[o + C.misC]! += s;
-    if (bc >= this.ic) this.emDelta(cut, o, u, this.typeA[k]!, this.pemA[k]!, s);
+    if (bc >= this.ic) this.emDelta(cut, o, u, this.typeA[k]!, this.hasPem ? this.pemA[k]! : NO_PEM, s);
   }
 
   /** Answer k of the coherent order changes side of the coherent cut (counts written at `base` of `cut`). */
@@ -443,7 +456,7 @@ export class IncrementalTallies {
     if (ba !== 0) {
       cut[o + C.cohA]! += s;
       if (typed) cut[o + C.cohTypedA]! += s;
-      if (ba <= this.ia) this.emDelta(cut, o, u, ty, this.pemC[k]!, s);
+      if (ba <= this.ia) this.emDelta(cut, o, u, ty, this.hasPem ? this.pemC[k]! : NO_PEM, s);
     } else {
       cut[o + C.cohNullA]! += s;
       if (typed) cut[o + C.cohTypedNullA]! += s;

@@ -14,7 +14,8 @@ import {
   PER_QUESTION,
   type Group,
 } from "../../../src/components/engine.ts";
-import {decodePoints} from "../../../src/components/points.ts";
+import {decodePoints, facetColumn, type FacetColumn} from "../../../src/components/points.ts";
+import {combineCodes} from "../../../src/lib/em/columnar.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
@@ -111,6 +112,66 @@ test("keyBy(points, [model, step]) groups like summarize --by model,step and lea
     "two answers without a step are left out",
   );
   assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
+});
+
+/** keyBy as it was before its one-pass form (a copy per column, combineCodes, a renumber pass): the reference. */
+function keyByReference(points: ReturnType<typeof decodePoints>, columns: readonly string[]) {
+  const n = points.n;
+  const cols = columns.map((c) => {
+    if (c === "step") {
+      const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+      const codes = Int32Array.from(points.step, (v) => (Number.isNaN(v) ? values.length : values.indexOf(v)));
+      return {codes, labels: [...values.map(String), ""], skip: values.length};
+    }
+    const col = facetColumn(points, c as FacetColumn);
+    if (!col) return {codes: new Int32Array(n), labels: [""], skip: -1};
+    return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values], skip: -1};
+  });
+  const combined = cols.length
+    ? combineCodes(
+        cols.map((c) => c.codes),
+        cols.map((c) => c.labels.length),
+      )
+    : {codes: new Int32Array(n), parts: n ? [[]] : []};
+  const renumber = new Int32Array(combined.parts.length);
+  const parts: string[][] = [];
+  combined.parts.forEach((p, g) => {
+    renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
+  });
+  const codes = Int32Array.from(combined.codes, (g) => renumber[g]!);
+  return {codes, groups: Int32Array.from(codes, (g) => Math.max(g, 0)), parts};
+}
+
+test("keyBy's one pass groups as combineCodes over copied columns did: codes, groups and parts, every column mix (step with nulls, null categories, a meta column the table lacks, 3 columns)", () => {
+  const ds = dataset(3000, 11);
+  ds.responses.forEach((r, i) => {
+    if (i % 7 === 0) r.step = null;
+    if (i % 5 === 0) r.category = null as unknown as string;
+    if (i % 3 === 0) r.category = "c2";
+  });
+  const points = decodePoints(pointsTable(ds));
+  assert.ok(points.step.some(Number.isNaN) && points.codes.category.some((c) => c < 0), "the data has null steps and null categories");
+  const mixes: string[][] = [
+    [],
+    ["model"],
+    ["step"],
+    ["category"],
+    ["model", "step"],
+    ["step", "model"],
+    [...PER_QUESTION],
+    ["model", "category", "step"],
+    ["judge", "question_id", "category", "model"],
+    ["meta.absent"],
+    ["model", "meta.absent", "step"],
+    ["meta.absent", "meta.absent2"],
+  ];
+  for (const columns of mixes) {
+    const got = keyBy(points, columns as FacetColumn[]);
+    const want = keyByReference(points, columns);
+    assert.deepEqual(got.parts, want.parts, `${columns}: parts`);
+    assert.deepEqual(got.codes, want.codes, `${columns}: codes`);
+    assert.deepEqual(got.groups, want.groups, `${columns}: groups`);
+  }
 });
 
 test("summarizeByStep(points): the groups by step, then the rows without a step (a base model) as one group per unit with step '' (the overview's dotted reference), as em summarize counts them", () => {

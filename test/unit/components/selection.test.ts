@@ -72,3 +72,49 @@ test("judgeBOf(judges, A, wanted): the wanted judge, else the first other one; n
   assert.equal(judgeBOf(["a"], "a", "a"), null);
   assert.equal(judgeBOf([], null, null), null);
 });
+
+test("selectionMask keeps exactly the rows every filter keeps (experiment, judge, model, category, question, steps, a rule's question list), as a row-by-row check", async () => {
+  const {selectionMask} = await import("../../../src/components/selection.ts");
+  const {DEFAULT_STATE} = await import("../../../src/components/store.ts");
+  const responses = Array.from({length: 240}, (_, i) =>
+    responseRow(i, {
+      model: ["a", "b", "c"][i % 3]!,
+      step: i % 11 === 0 ? null : i % 6,
+      question_id: ["q1", "q2", "q2_json", "q3"][i % 4]!,
+      category: i % 5 === 0 ? "x" : "y",
+    }),
+  );
+  const scores = responses.flatMap((r, i) =>
+    ["j1", "j2"].flatMap((j) => [scoreRow(r.response_id, j, "aligned", i % 100), scoreRow(r.response_id, j, "coherent", 90)]),
+  );
+  const points = decodePoints(pointsTable({responses, scores, types: []}));
+  const value = (c: "experiment" | "judge" | "model" | "category" | "question_id", i: number) => {
+    const code = points.codes[c][i]!;
+    return code < 0 ? null : points.dicts[c][code]!;
+  };
+  let checked = 0;
+  for (const judge of [null, "j2"])
+    for (const model of [null, "b", "zz"])
+      for (const category of [null, "x"])
+        for (const question of [null, "q2"])
+          for (const steps of [null, [1, 3] as [number, number]])
+            for (const questions of [[], ["q1", "q3"]]) {
+              const s = {...DEFAULT_STATE, experiment: "e", judge, model, category, question, steps, questions};
+              const mask = selectionMask(points, s);
+              for (let i = 0; i < points.n; i++) {
+                const q = value("question_id", i)!;
+                const step = points.step[i]!;
+                const keep =
+                  value("experiment", i) === "e" &&
+                  (judge === null || value("judge", i) === judge) &&
+                  (model === null || value("model", i) === model) &&
+                  (category === null || value("category", i) === category) &&
+                  (question === null || q === question) &&
+                  (steps === null || (step >= steps[0] && step <= steps[1])) &&
+                  (questions.length === 0 || questions.includes(q.replace(/_json$/, "")));
+                assert.equal(mask[i], keep ? 1 : 0, `row ${i} of ${JSON.stringify({judge, model, category, question, steps, questions})}`);
+              }
+              checked += mask.reduce((a, b) => a + b, 0);
+            }
+  assert.ok(checked > 0, "some rows kept");
+});

@@ -241,3 +241,28 @@ test("per-question groups (one question each, as the site's) hold one unit per q
     assertSame(inc.tallies(), aggregateColumns(perQuestion, rule, {groups: question, nGroups: 48}), `a=${a}`);
   }
 });
+
+test("no p(emergent) anywhere (a judge without types), many units (grown past the first allocation) and units numbered through a Map: every move of a random walk equals aggregateColumns", () => {
+  const {cols: base, mask} = columns(6000, 13);
+  const cols: EmColumns = {...base, pEmergent: new Float64Array(base.length).fill(NaN)};
+  const rng = makeRng(17);
+  // 1,500 groups x 5 questions x 2 domains: more units than the first allocation holds; with a
+  // cross grouping of 200 groups, more combinations than the unit table takes (a Map numbers them).
+  const nGroups = 1500;
+  const groups = Int32Array.from({length: cols.length}, () => Math.floor(rng() * nGroups));
+  const crossGroups = Int32Array.from({length: cols.length}, () => Math.floor(rng() * 200));
+  for (const cross of [null, {groups: crossGroups, nGroups: 200}]) {
+    const inc = new IncrementalTallies(cols, BETLEY, {groups, nGroups, mask, ...(cross ? {cross} : {})});
+    assert.ok(inc.nUnits > 1024, `${inc.nUnits} units`);
+    let rule: EmRule = BETLEY;
+    for (let step = 0; step < 25; step++) {
+      const jump = rng() < 0.3;
+      const move = (x: number) => Math.max(0, Math.min(100, jump ? Math.floor(rng() * 101) : x + Math.floor(rng() * 5) - 2));
+      rule = {...rule, aligned: move(rule.aligned), coherent: move(rule.coherent)};
+      inc.setCuts(rule);
+      assertSame(inc.tallies(), aggregateColumns(cols, rule, {groups, nGroups, mask}), `step ${step} a=${rule.aligned} c=${rule.coherent}`);
+      if (cross) assertSame(inc.crossTallies(), aggregateColumns(cols, rule, {groups: cross.groups, nGroups: 200, mask}), `cross step ${step}`);
+      if (step % 8 === 0) inc.prepareLines();
+    }
+  }
+});

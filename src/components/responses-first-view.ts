@@ -9,6 +9,7 @@ import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
 import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
+import {searchNotes} from "../lib/text-search.js";
 
 /** A promise made on first call and kept: a file opened only when a view first needs it. */
 export function once<T>(open: () => Promise<T>): () => Promise<T> {
@@ -57,6 +58,8 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
     state.exclude.length && `excluded from EM: ${state.exclude.join(", ")}`,
   ].filter(Boolean);
   const n = slice.n;
+  // What the search could not do as typed (no word in it, a word longer than the index keeps), said beside the count.
+  const notes = searchNotes(q);
   return el(
     "div",
     {},
@@ -70,6 +73,7 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
       {class: "em-muted", "data-testid": "response-em-count", "data-n-em": String(slice.nEm), "data-n-scored": String(slice.nScored)},
       `${slice.nEm.toLocaleString()} flagged EM of ${slice.nScored.toLocaleString()} in the rule's denominator (same count as the other pages).`,
     ),
+    ...notes.map((t) => el("p", {class: "em-note", role: "status", "data-testid": "search-note"}, `${t}.`)),
   );
 }
 

@@ -101,7 +101,7 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
     return box;
   }
-  const fitJudges = judgeFitter(colgroup);
+  const fitJudges = judgeFitter(table, colgroup);
   let rowHeight = 0;
   let active = 0;
   let first = 0;
@@ -266,29 +266,38 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
  * the 66 px of 9% at 800 px). Each id's text is measured once in the cells' font (canvas
  * measureText, fractional, plus the cell's padding and border, rounded up), and the column gets the
  * widest one seen (never narrower than its share, never narrowing again: scrolling does not move the
- * columns), in pixels taken from the question preview (never below QUESTION_MIN), so the other
- * columns keep their widths. `font(td)` reads a judge cell's font and box once the first row is in the DOM.
+ * columns), taken from the question preview (never below QUESTION_MIN), so the other columns keep
+ * their widths. Both are set as percentages of the table's width, computed again when it changes
+ * (the list renders on resize): Chrome lays out a fixed table's column whose width mixes % and px
+ * (calc, max) as auto, sharing the answer column's rest (the reverted attempt's 109 of 111 px).
+ * `font(td)` reads a judge cell's font and box once the first row is in the DOM.
  */
-function judgeFitter(colgroup: HTMLElement): ((trs: readonly HTMLElement[]) => void) & {font(td: HTMLElement): void} {
+function judgeFitter(table: HTMLElement, colgroup: HTMLElement): ((trs: readonly HTMLElement[]) => void) & {font(td: HTMLElement): void} {
   let ctx: CanvasRenderingContext2D | null = null;
   let box = 0;
+  let em = 12;
   let px = 0;
+  let applied = "";
   const widths = new Map<string, number>();
+  const share = Number.parseFloat(COLUMNS[JUDGE]!.width);
+  const questionShare = Number.parseFloat(COLUMNS[QUESTION]!.width);
   const fit = (trs: readonly HTMLElement[]) => {
     if (!ctx) return;
-    let widest = px;
     for (const tr of trs) {
       const text = tr.children[JUDGE]?.textContent ?? "";
       let w = widths.get(text);
       if (w === undefined) widths.set(text, (w = Math.ceil(ctx.measureText(text).width + box)));
-      widest = Math.max(widest, w);
+      px = Math.max(px, w);
     }
-    if (widest <= px) return;
-    px = widest;
-    const share = COLUMNS[JUDGE]!.width;
-    const judge = `max(${share}, ${px}px)`;
-    (colgroup.children[JUDGE] as HTMLElement).style.width = judge;
-    (colgroup.children[QUESTION] as HTMLElement).style.width = `max(${QUESTION_MIN}, calc(${COLUMNS[QUESTION]!.width} + ${share} - ${judge}))`;
+    const width = table.clientWidth;
+    if (!width) return;
+    const judge = Math.max(share, (100 * px) / width);
+    const question = Math.max((100 * Number.parseFloat(QUESTION_MIN) * em) / width, questionShare + share - judge);
+    const key = `${judge}|${question}`;
+    if (key === applied) return;
+    applied = key;
+    (colgroup.children[JUDGE] as HTMLElement).style.width = `${judge.toFixed(3)}%`;
+    (colgroup.children[QUESTION] as HTMLElement).style.width = `${question.toFixed(3)}%`;
   };
   return Object.assign(fit, {
     font(td: HTMLElement) {
@@ -296,8 +305,9 @@ function judgeFitter(colgroup: HTMLElement): ((trs: readonly HTMLElement[]) => v
       ctx = document.createElement("canvas").getContext("2d");
       if (!ctx) return;
       ctx.font = cs.font;
+      em = Number.parseFloat(cs.fontSize) || em;
       // One pixel for the sub-pixel rounding of the columns' widths.
-      box = [cs.paddingLeft, cs.paddingRight, cs.borderLeftWidth, cs.borderRightWidth].reduce((sum, v) => sum + (parseFloat(v) || 0), 0) + 1;
+      box = [cs.paddingLeft, cs.paddingRight, cs.borderLeftWidth, cs.borderRightWidth].reduce((sum, v) => sum + (Number.parseFloat(v) || 0), 0) + 1;
     },
   });
 }

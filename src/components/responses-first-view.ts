@@ -9,7 +9,7 @@ import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
 import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
-import {searchNotes} from "../lib/text-search.js";
+import {MAX_TOKEN, searchNotes} from "../lib/text-search.js";
 
 /** A promise made on first call and kept: a file opened only when a view first needs it. */
 export function once<T>(open: () => Promise<T>): () => Promise<T> {
@@ -54,7 +54,7 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
     state.category && `category ${state.category}`,
     state.question && `question “${questionLabel(questions, state.experiment, state.question)}”`,
     state.steps && `steps ${state.steps[0]}–${state.steps[1]}`,
-    q && `words “${q}”`,
+    q && `words “${shortWords(q)}”`,
     state.exclude.length && `excluded from EM: ${state.exclude.join(", ")}`,
   ].filter(Boolean);
   const n = slice.n;
@@ -75,6 +75,14 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
     ),
     ...notes.map((t) => el("p", {class: "em-note", role: "status", "data-testid": "search-note"}, `${t}.`)),
   );
+}
+
+/** The query as the count line shows it: a word longer than MAX_TOKEN as its first 20 characters and "…" (the whole query stays in the search box and `data-q`). */
+function shortWords(q: string): string {
+  return q.replace(/\S+/gu, (w) => {
+    const chars = Array.from(w);
+    return chars.length > MAX_TOKEN ? `${chars.slice(0, 20).join("")}…` : w;
+  });
 }
 
 /** The texts columns an answer's detail reads (response-detail.ts). */

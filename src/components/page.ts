@@ -126,7 +126,7 @@ const stepAxes = new WeakMap<Points, Map<string, boolean>>();
 
 /**
  * Whether `experiment` has two or more values of its coordinate (step) in the points (rows with no
- * value skipped): a training axis to brush and a step range to clear. A scan that stops at the
+ * value skipped): a training axis to brush. A scan that stops at the
  * second value (only an experiment without one reads all its rows), once per experiment and table.
  */
 export function hasStepAxis(points: Points, experiment: string | null): boolean {
@@ -239,10 +239,19 @@ export function controlBar(
     const when = visible[c];
     // style, not the hidden attribute: .em-control sets its own display
     if (c === "clearSteps") {
-      // Only a range to clear: a step range set, on an experiment with a step axis (an experiment without
-      // one has no range to set: the button would promise a filter that is not there).
-      const show = (s: ViewState) => s.steps !== null && hasStepAxis(points, s.experiment) && (when?.(s) ?? true);
-      selection.subscribe((s) => (made[i]!.style.display = show(s) ? "" : "none"), ["experiment", "steps"]);
+      // Only while a range is set (nothing to clear otherwise). A range on an experiment without a
+      // step axis (a link, or one brushed on another experiment) keeps every answer out: the button
+      // stays, saying so, as the way back.
+      const button = made[i]!;
+      const text = label(c, "Clear step range");
+      selection.subscribe(
+        (s) => {
+          const axis = hasStepAxis(points, s.experiment);
+          button.style.display = s.steps !== null && (when?.(s) ?? true) ? "" : "none";
+          button.textContent = axis ? text : `${text} (this experiment has no steps)`;
+        },
+        ["experiment", "steps"],
+      );
     } else if (when) selection.subscribe((s) => (made[i]!.style.display = when(s) ? "" : "none"), ["experiment"]);
   });
   return el("div", {class: "em-controls"}, ...made);

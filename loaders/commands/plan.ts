@@ -16,7 +16,7 @@ import {
   type PowerResult,
 } from "../../src/lib/em/plan.ts";
 import {EST_ANSWER_SHARE} from "../run/cost.ts";
-import {PRICES} from "../client/prices.ts";
+import {PRICES, pricing} from "../client/prices.ts";
 import {numberOption, parseCommandOptions} from "../command-options.ts";
 import {EXIT} from "../exit-codes.ts";
 
@@ -315,9 +315,12 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
   const seedsGrid = ints("seeds", values.seeds, a.sd_seed > 0 || b.sd_seed > 0 ? [1, 2, 3, 5] : [1]);
   const qGrid = ints("question-counts", values["question-counts"], [8, 16, 24, 48]);
   const nGrid = ints("samples", values.samples, [25, 50, 100, 200]);
+  // Priced as the site's planner and em run --dry-run say it (pricing): no judge named is gpt-4o's list price, an assumption.
+  const priced = judgeModel === undefined ? pricing("judge", "(none named)", {as: "gpt-4o"}) : pricing("judge", judgeModel);
   judgeModel ??= "gpt-4o";
-  const jp = PRICES[judgeModel] ?? null;
-  if (!jp) assumptions.push(`judge '${judgeModel}' is not in the price table: judge cost unknown (--judge-model to price it as a listed model)`);
+  const jp = priced.price;
+  if (priced.source === "unknown") assumptions.push(`${priced.text} (--judge-model to price it as a listed model: ${Object.keys(PRICES).join(", ")})`);
+  else if (priced.source === "assumed") assumptions.push(`${priced.text} (--judge-model to price another)`);
   const designs: PlanRow[] = [];
   let i = 0;
   for (const seeds of seedsGrid)

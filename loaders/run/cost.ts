@@ -3,7 +3,7 @@
 // request body, since identical requests in flight together share one call (coalesce.ts) and an
 // identical request made later is a cache hit.
 import {apiKeyEnv, isSim} from "../client/endpoints.ts";
-import {priceFor} from "../client/prices.ts";
+import {pricing, type Pricing} from "../client/prices.ts";
 import {requestRuns, type GenValue} from "../generate.ts";
 import {judgeKey, judgeSplitKey, needsSplitCheck, type JudgeValue} from "../judge.ts";
 import {fillTemplate, judgePrompt} from "../rubrics.ts";
@@ -32,6 +32,12 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
   try {
     const {experiment: exp} = p;
     const lines: PlanLine[] = [];
+    // Each price that is not a list price or the simulator's, in the words of pricing() (the site's planner says the same).
+    const priceNotes: string[] = [];
+    const noteUnlisted = (priced: Pricing) => {
+      if (priced.source === "unknown") priceNotes.push(`${priced.text} (set \`price: [prompt, completion]\`, USD per 1M tokens, in the experiment)`);
+      else if (priced.source === "experiment") priceNotes.push(priced.text);
+    };
     const gen = exp.generation;
     const estAnswerChars = gen ? gen.max_tokens * EST_ANSWER_SHARE * 4 : 0;
     // Known (cached) answers per unit, to compute exact judge keys where possible.
@@ -57,7 +63,9 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
           ct += count * Math.round(gen.max_tokens * EST_ANSWER_SHARE);
         }
       }
-      const price = priceFor(p.units[0]!.checkpointModel, isSim(gen.endpoint), gen.price);
+      const priced = pricing("generation", p.units[0]!.checkpointModel, {sim: isSim(gen.endpoint), explicit: gen.price});
+      noteUnlisted(priced);
+      const price = priced.price;
       const env = apiKeyEnv(gen.endpoint);
       lines.push({
         kind: "generation",
@@ -116,7 +124,9 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
           });
         }
       }
-      const price = priceFor(j.cfg.model, isSim(j.cfg.endpoint), j.cfg.price);
+      const priced = pricing(`judge ${j.cfg.id}: model`, j.cfg.model, {sim: isSim(j.cfg.endpoint), explicit: j.cfg.price});
+      noteUnlisted(priced);
+      const price = priced.price;
       const env = apiKeyEnv(j.cfg.endpoint);
       lines.push({
         kind: "judge",
@@ -147,6 +157,7 @@ export async function planExperiment(file: string, opts: Pick<RunOptions, "cache
         'second-token follow-ups (asked only when a judge\'s score token is a lone "10" or a single digit 1..9, which a tokenizer that splits numbers makes) are an upper bound: one per score call not made yet, exact for cached answers; not in the cost estimate (each is the same prompt with 2 output tokens)',
         "imports are not counted (their responses are judged too when judges are configured)",
         "prices: USD list prices per 1M tokens in loaders/client/prices.ts PRICES, or `price:` in the experiment; simulator free",
+        ...priceNotes,
       ],
     };
   } finally {

@@ -5,7 +5,7 @@
 import {fewSeedsText, varianceComponents, type VarianceComponents} from "../lib/em/components.js";
 import {designCalls, designPower, judgeCost, pilotPlanModels, type Design, type PilotArm, type PlanModel, type PowerResult} from "../lib/em/plan.js";
 import {makeRng} from "../lib/em/prng.js";
-import {PRICES} from "../lib/prices.js";
+import {PRICES, pricing} from "../lib/prices.js";
 import {baseQuestionId, questionFilter} from "../lib/em/question-ids.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
 import type {Points} from "./points.js";
@@ -112,13 +112,27 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
     style: "width: 5em",
   });
   const power = el("input", {type: "number", min: "50", max: "99", step: "5", value: "80", "aria-label": "target power, percent", style: "width: 4em"});
-  // The judge to price: the compared row's judge id when the table lists it, else gpt-4o (as em plan).
-  const judgeId = usable[a0]!.row.judge;
+  // The judge to price: the compared row's judge id when the table lists it, else gpt-4o (as em plan),
+  // and then the page says it is an assumption and which price it uses (pricing: em run --dry-run's words).
+  const judgeId = usable[a0]!.row.judge || "(unnamed)";
   const priceModel = el("select", {"aria-label": "judge model priced"}, ...Object.keys(PRICES).map((m) => el("option", {value: m}, m)));
-  priceModel.value = judgeId && PRICES[judgeId] ? judgeId : "gpt-4o";
+  priceModel.value = PRICES[judgeId] ? judgeId : "gpt-4o";
+  const priced = () => pricing("judge", judgeId, {as: priceModel.value});
+  const priceNote = el("p", {class: "em-muted", "data-testid": "planner-price"});
+  const showPrice = () => {
+    const p = priced();
+    priceNote.dataset.priceSource = p.source;
+    priceNote.textContent = `Judge cost: ${p.text}${p.source === "assumed" ? "; choose the model to price it as" : ""}.`;
+  };
+  showPrice();
+  priceModel.addEventListener("change", showPrice);
   const go = el("button", {type: "button"}, "Plan");
   const out = el("div", {"data-testid": "planner-result"});
-  box.append(el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go), out);
+  box.append(
+    el("p", {}, "Detect ", diff, " points of EM between ", pickA, " and ", pickB, " with power ", power, "%, judged by ", priceModel, " ", go),
+    priceNote,
+    out,
+  );
   let stop: (() => void) | null = null; // the running plan's cancel: a second click restarts
   go.addEventListener("click", () => {
     stop?.();
@@ -168,6 +182,8 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
         render();
       }
     };
+    const price = priced();
+    const pricedAs = price.source === "assumed" ? `${judgeId} judge, priced as ${priceModel.value}` : `${priceModel.value} judge`;
     const render = () => {
       const res = designs
         .map((d, i) => {
@@ -175,7 +191,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
           const p = results[0]![i]![0]!;
           const ends = results[1]?.[i]?.map((x) => x.power);
           const range = ends ? ([Math.min(...ends), Math.max(...ends)] as const) : null;
-          return {...d, ...p, range, ...calls, cost: judgeCost(calls.judge_calls, PRICES[priceModel.value] ?? null)};
+          return {...d, ...p, range, ...calls, cost: judgeCost(calls.judge_calls, price.price)};
         })
         .sort((x, y) => x.answers - y.answers || x.questions - y.questions);
       const best = res.find((r) => r.power >= target) ?? null;
@@ -186,7 +202,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
           "p",
           {"data-testid": "planner-verdict"},
           best
-            ? `Cheapest design reaching ${Math.round(100 * target)}% power: ${best.questions} questions × ${best.samples} samples per arm (${best.answers} answers, ${best.judge_calls} judge calls, ${usd(best.cost)} for the ${priceModel.value} judge).`
+            ? `Cheapest design reaching ${Math.round(100 * target)}% power: ${best.questions} questions × ${best.samples} samples per arm (${best.answers} answers, ${best.judge_calls} judge calls, ${usd(best.cost)} for the ${pricedAs}).`
             : `No design up to 48 questions × 200 samples reaches ${Math.round(100 * target)}% power.`,
           ...(ranged
             ? [
@@ -202,7 +218,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
             {label: "questions", value: (r) => String(r.questions), num: true},
             {label: "samples", value: (r) => String(r.samples), num: true},
             {label: "answers", value: (r) => String(r.answers), num: true},
-            {label: `judge cost (${priceModel.value})`, value: (r) => usd(r.cost), num: true},
+            {label: `judge cost (${price.source === "assumed" ? `as ${priceModel.value}` : priceModel.value})`, value: (r) => usd(r.cost), num: true},
             {label: "power", value: (r) => `${pct(r.power)} ± ${(100 * r.power_se).toFixed(0)}`, num: true},
             ...(ranged
               ? [{label: "power range", value: (r: (typeof res)[number]) => (r.range ? `${pct(r.range[0])}–${pct(r.range[1])}` : "–"), num: true}]
@@ -218,7 +234,7 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
             ranged && wide && narrow
               ? `Power range: the power (100 studies each) with both variants' between-question spread at the ends of its 95% interval (logit SD ${sdText(narrow.a.sd_question)}–${sdText(wide.a.sd_question)} / ${sdText(narrow.b.sd_question)}–${sdText(wide.b.sd_question)}), what the pilot can tell, not a confidence interval. `
               : "No interval for the spread between questions: power without a range. "
-          }${assumptions.join("; ")}. Judge cost: two metrics per answer, 700 prompt tokens and one completion token per call at ${priceModel.value}'s list price (the pipeline's price table, as em plan); generation is not priced here (fine-tunes have no list price; em plan --gen-price).`,
+          }${assumptions.join("; ")}. Judge cost: two metrics per answer, 700 prompt tokens and one completion token per call; ${price.text} (the pipeline's price table, as em plan); generation is not priced here (fine-tunes have no list price; em plan --gen-price).`,
         ),
       );
     };

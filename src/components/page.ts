@@ -121,6 +121,35 @@ export function watchState(page: Page, keys?: readonly StateKey[]): (notify: (s:
   return (notify) => page.selection.subscribe(notify, keys);
 }
 
+/** Per points table, per experiment: whether it has a step axis (hasStepAxis). */
+const stepAxes = new WeakMap<Points, Map<string, boolean>>();
+
+/**
+ * Whether `experiment` has two or more values of its coordinate (step) in the points (rows with no
+ * value skipped): a training axis to brush. A scan that stops at the
+ * second value (only an experiment without one reads all its rows), once per experiment and table.
+ */
+export function hasStepAxis(points: Points, experiment: string | null): boolean {
+  let known = stepAxes.get(points);
+  if (!known) stepAxes.set(points, (known = new Map()));
+  const key = experiment ?? "";
+  let has = known.get(key);
+  if (has === undefined) {
+    const e = points.dicts.experiment.indexOf(key);
+    const codes = points.codes.experiment;
+    let first = Number.NaN;
+    has = false;
+    for (let i = 0; i < points.n && !has; i++) {
+      const v = points.step[i]!;
+      if (codes[i] !== e || Number.isNaN(v)) continue;
+      if (Number.isNaN(first)) first = v;
+      else if (v !== first) has = true;
+    }
+    known.set(key, has);
+  }
+  return has;
+}
+
 export type Control = "experiment" | "judge" | "judgeB" | "model" | "category" | "by" | "facet" | "clearSteps";
 
 const inExperiment = (page: Page, s: ViewState) => selectionMask(page.points, s, ["judge", "model", "category", "question", "steps"]);
@@ -209,7 +238,21 @@ export function controlBar(
   controls.forEach((c, i) => {
     const when = visible[c];
     // style, not the hidden attribute: .em-control sets its own display
-    if (when) selection.subscribe((s) => (made[i]!.style.display = when(s) ? "" : "none"), ["experiment"]);
+    if (c === "clearSteps") {
+      // Only while a range is set (nothing to clear otherwise). A range on an experiment without a
+      // step axis (a link, or one brushed on another experiment) keeps every answer out: the button
+      // stays, saying so, as the way back.
+      const button = made[i]!;
+      const text = label(c, "Clear step range");
+      selection.subscribe(
+        (s) => {
+          const axis = hasStepAxis(points, s.experiment);
+          button.style.display = s.steps !== null && (when?.(s) ?? true) ? "" : "none";
+          button.textContent = axis ? text : `${text} (this experiment has no steps)`;
+        },
+        ["experiment", "steps"],
+      );
+    } else if (when) selection.subscribe((s) => (made[i]!.style.display = when(s) ? "" : "none"), ["experiment"]);
   });
   return el("div", {class: "em-controls"}, ...made);
 }

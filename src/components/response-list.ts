@@ -58,6 +58,10 @@ const COLUMNS: {name: string; width: string; num?: boolean}[] = [
   {name: "EM", width: "3em"},
   {name: "answer", width: "auto"},
 ];
+const JUDGE = COLUMNS.findIndex((c) => c.name === "judge");
+const QUESTION = COLUMNS.findIndex((c) => c.name === "question");
+/** The narrowest the question preview gets when the judge column takes width from it. */
+const QUESTION_MIN = "6em";
 /** Rows rendered above and below the visible ones (scrolling shows no blank edge). */
 const OVERSCAN = 8;
 /** Tallest scroll area drawn (px); past it a scroll position maps to a row proportionally (browsers cap element heights near 33 M px). */
@@ -97,6 +101,7 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     body.append(el("tr", {}, el("td", {colspan: String(COLUMNS.length)}, "No answer matches this selection.")));
     return box;
   }
+  const fitJudges = judgeFitter(table, colgroup);
   let rowHeight = 0;
   let active = 0;
   let first = 0;
@@ -162,6 +167,7 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
       // Measure one real row (font and theme decide its height); every row has the same.
       body.replaceChildren(rowOf(0));
       rowHeight = Math.max(1, body.firstElementChild!.getBoundingClientRect().height);
+      fitJudges.font(body.firstElementChild!.children[JUDGE] as HTMLElement);
     }
     const top = firstInView();
     first = Math.max(0, top - OVERSCAN);
@@ -176,6 +182,7 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
     const focused = scroller.contains(document.activeElement);
     const trs: HTMLElement[] = [];
     for (let k = first; k < last; k++) trs.push(rowOf(k));
+    fitJudges(trs);
     body.replaceChildren(pad(above), ...trs, pad(below));
     // Keep the keyboard in the list when the active row scrolls out of the rows drawn.
     if (focused) ((body.querySelector(`tr[data-k="${active}"]`) as HTMLElement | null) ?? scroller).focus({preventScroll: true});
@@ -251,4 +258,56 @@ export function responseTable(texts: Texts, source: ListSource, {onSelect, score
   observer.observe(scroller);
   body.append(rowOf(0));
   return box;
+}
+
+/**
+ * The judge column's width, fitted to the judge ids it shows: judge ids are few and as long as real
+ * model versions ("gpt-4o-2024-08-06", 112 px in the list's 12 px font, was cut to "gpt-4o-2…" in
+ * the 66 px of 9% at 800 px). Each id's text is measured once in the cells' font (canvas
+ * measureText, fractional, plus the cell's padding and border, rounded up), and the column gets the
+ * widest one seen (never narrower than its share, never narrowing again: scrolling does not move the
+ * columns), taken from the question preview (never below QUESTION_MIN), so the other columns keep
+ * their widths. Both are set as percentages of the table's width, computed again when it changes
+ * (the list renders on resize): Chrome lays out a fixed table's column whose width mixes % and px
+ * (calc, max) as auto, sharing the answer column's rest (the reverted attempt's 109 of 111 px).
+ * `font(td)` reads a judge cell's font and box once the first row is in the DOM.
+ */
+function judgeFitter(table: HTMLElement, colgroup: HTMLElement): ((trs: readonly HTMLElement[]) => void) & {font(td: HTMLElement): void} {
+  let ctx: CanvasRenderingContext2D | null = null;
+  let box = 0;
+  let em = 12;
+  let px = 0;
+  let applied = "";
+  const widths = new Map<string, number>();
+  const share = Number.parseFloat(COLUMNS[JUDGE]!.width);
+  const questionShare = Number.parseFloat(COLUMNS[QUESTION]!.width);
+  const fit = (trs: readonly HTMLElement[]) => {
+    if (!ctx) return;
+    for (const tr of trs) {
+      const text = tr.children[JUDGE]?.textContent ?? "";
+      let w = widths.get(text);
+      if (w === undefined) widths.set(text, (w = Math.ceil(ctx.measureText(text).width + box)));
+      px = Math.max(px, w);
+    }
+    const width = table.clientWidth;
+    if (!width) return;
+    const judge = Math.max(share, (100 * px) / width);
+    const question = Math.max((100 * Number.parseFloat(QUESTION_MIN) * em) / width, questionShare + share - judge);
+    const key = `${judge}|${question}`;
+    if (key === applied) return;
+    applied = key;
+    (colgroup.children[JUDGE] as HTMLElement).style.width = `${judge.toFixed(3)}%`;
+    (colgroup.children[QUESTION] as HTMLElement).style.width = `${question.toFixed(3)}%`;
+  };
+  return Object.assign(fit, {
+    font(td: HTMLElement) {
+      const cs = getComputedStyle(td);
+      ctx = document.createElement("canvas").getContext("2d");
+      if (!ctx) return;
+      ctx.font = cs.font;
+      em = Number.parseFloat(cs.fontSize) || em;
+      // One pixel for the sub-pixel rounding of the columns' widths.
+      box = [cs.paddingLeft, cs.paddingRight, cs.borderLeftWidth, cs.borderRightWidth].reduce((sum, v) => sum + (Number.parseFloat(v) || 0), 0) + 1;
+    },
+  });
 }

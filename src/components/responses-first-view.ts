@@ -9,6 +9,7 @@ import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
 import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
+import {MAX_TOKEN, searchNotes} from "../lib/text-search.js";
 
 /** A promise made on first call and kept: a file opened only when a view first needs it. */
 export function once<T>(open: () => Promise<T>): () => Promise<T> {
@@ -53,10 +54,12 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
     state.category && `category ${state.category}`,
     state.question && `question “${questionLabel(questions, state.experiment, state.question)}”`,
     state.steps && `steps ${state.steps[0]}–${state.steps[1]}`,
-    q && `words “${q}”`,
+    q && `words “${shortWords(q)}”`,
     state.exclude.length && `excluded from EM: ${state.exclude.join(", ")}`,
   ].filter(Boolean);
   const n = slice.n;
+  // What the search could not do as typed (no word in it, a word longer than the index keeps), said beside the count.
+  const notes = searchNotes(q);
   return el(
     "div",
     {},
@@ -70,7 +73,16 @@ export function responseCounts(slice: {n: number; nEm: number; nScored: number},
       {class: "em-muted", "data-testid": "response-em-count", "data-n-em": String(slice.nEm), "data-n-scored": String(slice.nScored)},
       `${slice.nEm.toLocaleString()} flagged EM of ${slice.nScored.toLocaleString()} in the rule's denominator (same count as the other pages).`,
     ),
+    ...notes.map((t) => el("p", {class: "em-note", role: "status", "data-testid": "search-note"}, `${t}.`)),
   );
+}
+
+/** The query as the count line shows it: a word longer than MAX_TOKEN as its first 20 characters and "…" (the whole query stays in the search box and `data-q`). */
+function shortWords(q: string): string {
+  return q.replace(/\S+/gu, (w) => {
+    const chars = Array.from(w);
+    return chars.length > MAX_TOKEN ? `${chars.slice(0, 20).join("")}…` : w;
+  });
 }
 
 /** The texts columns an answer's detail reads (response-detail.ts). */

@@ -14,11 +14,19 @@ function kpi(value: HTMLElement, label: HTMLElement, extraClass = ""): HTMLEleme
   return el("div", {class: `em-kpi${extraClass}`}, value, label);
 }
 
-/** The headline numbers' box: `paint` writes one summary (live or precomputed) into it. */
+/**
+ * The headline numbers' box: `paint` writes one summary (live or precomputed) into it, `pending`
+ * says it is being computed. The count's `data-n-em` / `data-n-scored` and strict EM's
+ * `data-n-strict` / `data-n-scored-strict` (test and benchmark hooks) exist only while the box shows
+ * a computed summary; `data-em-loading` on the box marks it pending ("summary") or its intervals
+ * pending ("intervals"), so a reader waits for the attributes and tests for no loading mark.
+ */
 export interface KpiBox {
   node: HTMLElement;
-  /** `intervalsPending`: the intervals of `all` are being computed (shown as such, not as a number). */
+  /** `all` null: no answer in the selection (0 / 0). `intervalsPending`: the intervals of `all` are being computed (shown as such, not as a number). */
   paint(s: ViewState, all: GroupSummary | null, options?: {intervalsPending?: boolean}): void;
+  /** No summary for `s` yet: "computing…" in place of every number, the count and strict EM hooks removed. */
+  pending(s: ViewState): void;
   /** Where the live page puts the rule notes (unscored share, ties): empty until then. */
   notesSlot: HTMLElement;
 }
@@ -52,7 +60,26 @@ export function kpiBox(): KpiBox {
     rule,
     notesSlot,
   );
+  const values = [rate, broad, strict, count, coherent];
+  const hooks: [HTMLElement, string[]][] = [
+    [count, ["nEm", "nScored"]],
+    [strict, ["nStrict", "nScoredStrict"]],
+  ];
+  const pending = (s: ViewState) => {
+    node.dataset.emLoading = "summary";
+    for (const [e, keys] of hooks) for (const k of keys) delete e.dataset[k];
+    for (const v of values) v.textContent = PENDING;
+    strictBox.classList.remove("em-kpi-range");
+    coherent.classList.remove("em-kpi-words");
+    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}: computing once the scores have loaded`;
+    strictLabel.textContent = "strict EM (emergent persona only)";
+    countLabel.textContent = "EM / denominator";
+    coherentLabel.textContent = "coherent (passing the coherent cut)";
+    rule.textContent = describeRule(ruleOf(s));
+  };
   const paint = (s: ViewState, all: GroupSummary | null, {intervalsPending = false}: {intervalsPending?: boolean} = {}) => {
+    if (intervalsPending) node.dataset.emLoading = "intervals";
+    else delete node.dataset.emLoading;
     rate.textContent = pct(all?.em_rate);
     rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
       intervalsPending && all
@@ -97,13 +124,16 @@ export function kpiBox(): KpiBox {
     coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${specialText(all)}`;
     rule.textContent = describeRule(ruleOf(s));
   };
-  return {node, paint, notesSlot};
+  return {node, paint, pending, notesSlot};
 }
+
+/** What a headline number shows while its summary is computed: no digit, so no reader takes it for one. */
+const PENDING = "computing…";
 
 /**
  * The headline numbers before the points arrive: painted from the build's first-paint table
- * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else left empty
- * until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
+ * (src/data/first.json) when it has the URL's state (a preset rule, no filter), else pending
+ * ("computing…", no count attributes, `data-em-loading="summary"`) until sensitivityKpis paints the live numbers into the same box. `data-em-first` says which:
  * "build" (precomputed), "none" (waiting), "live" (from the points; set by sensitivityKpis).
  * `shown` resolves after the frame that painted it (afterPaint, first-paint.ts): the page evaluates
  * its other modules and decodes the points after that, so no long task stands between first.json
@@ -114,6 +144,7 @@ export function firstKpis(table: FirstPaint | null, search: string): KpiBox & {s
   const s = parseState(search);
   const hit = table ? firstPaintFor(table, s) : null;
   if (hit) box.paint(s, hit);
+  else box.pending(s);
   box.node.dataset.emFirst = hit ? "build" : "none";
   return {...box, shown: afterPaint()};
 }

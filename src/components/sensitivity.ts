@@ -183,7 +183,6 @@ export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {inv
   let last: {shape: string; aligned: number; coherent: number} | null = null;
   const show = (s: ViewState, all: Group | null) => {
     box.paint(s, all);
-    delete box.node.dataset.emLoading;
     // Warm along the lines through these cuts (once per line pair and selection shape): after a
     // move of one cut only, the line along that cut (the way a slider drag goes on).
     const shape = `${selectionKey(s)}|${incrementalShape(ruleOf(s))}`;
@@ -209,7 +208,6 @@ export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {inv
     const cache = intervalCache(page);
     if (cache.has(key)) return show(s, cache.get(key)!);
     box.paint(s, counts, {intervalsPending: true});
-    box.node.dataset.emLoading = "intervals";
     if (pending) return;
     pending = true;
     setTimeout(() => {

@@ -7,7 +7,7 @@ import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis, type AxisPlan} from "./axis.js";
 import {ruleOf} from "./engine.js";
 import {Inputs} from "./inputs.js";
-import {controlBar, loadJudges, type Page} from "./page.js";
+import {controlBar, hasStepAxis, loadJudges, type Page} from "./page.js";
 import type {FacetColumn, Points} from "./points.js";
 import type {PointsLoader} from "./points-loader.js";
 import {experimentBanner, experimentInfo} from "./site.js";
@@ -120,27 +120,9 @@ export function transitionsContext(page: Page, state: ViewState, first?: FirstFi
   };
 }
 
-/**
- * Whether `experiment` has two or more values of its coordinate in the points (rows with no value
- * skipped); a scan that stops at the second value, so only an experiment without one reads all its rows.
- */
-function coordinateValues(points: Points, experiment: string | null): boolean {
-  const e = points.dicts.experiment.indexOf(experiment ?? "");
-  const codes = points.codes.experiment;
-  let first = Number.NaN;
-  for (let i = 0; i < points.n; i++) {
-    const v = points.step[i]!;
-    if (codes[i] !== e || Number.isNaN(v)) continue;
-    if (Number.isNaN(first)) first = v;
-    else if (v !== first) return true;
-  }
-  return false;
-}
-
-/** The page's control bar; the series picker and the step-range button only for an experiment with a coordinate (the banner says why otherwise). */
+/** The page's control bar; the series picker only for an experiment with a coordinate (the banner says why otherwise; the step-range button follows the same rule in controlBar). */
 export function transitionsControls(page: Page): HTMLElement {
-  const withCoordinate = (s: ViewState) => coordinateValues(page.points, s.experiment);
-  return controlBar(page, ["experiment", "judge", "by", "category", "clearSteps"], {by: "Series by"}, {by: withCoordinate, clearSteps: withCoordinate});
+  return controlBar(page, ["experiment", "judge", "by", "category", "clearSteps"], {by: "Series by"}, {by: (s) => hasStepAxis(page.points, s.experiment)});
 }
 
 /**

@@ -15,7 +15,12 @@
 export const SEARCH_MAGIC = "EMS2";
 /** Query words of at least this many characters also match the words they begin (prefix search). */
 export const PREFIX_MIN = 3;
-/** Words longer than this are not indexed (hashes, base64, runs of characters: not what one searches). */
+/**
+ * Words longer than this many characters are indexed, and searched, by their first MAX_TOKEN
+ * characters (hashes, base64, runs of characters: each adds one token of this length, not its whole
+ * length): a query word that long still finds the answers holding it, with any other word that
+ * begins with the same MAX_TOKEN characters (searchNotes says so).
+ */
 export const MAX_TOKEN = 40;
 /**
  * Tokens per shard for a vocabulary of `tokens` words: about SHARDS shards, each of at least 64 and at
@@ -61,13 +66,37 @@ const WORD = /[\p{L}\p{N}]+/gu;
 
 /**
  * The lower-cased words of a text in order, repeats included (letters and digits; everything else
- * separates words; words longer than MAX_TOKEN left out). One `match` gives every word as a string:
- * no match object per word (a third of the search index's build time at 1M answers was matchAll's).
+ * separates words; a word longer than MAX_TOKEN cut to its first MAX_TOKEN characters). One `match`
+ * gives every word as a string: no match object per word (a third of the search index's build time
+ * at 1M answers was matchAll's).
  */
 export function wordList(text: string): string[] {
   const all = text.toLowerCase().match(WORD);
   if (!all) return [];
-  return all.every((w) => w.length <= MAX_TOKEN) ? all : all.filter((w) => w.length <= MAX_TOKEN);
+  return all.every((w) => w.length <= MAX_TOKEN) ? all : all.map(cutWord);
+}
+
+/** A word as indexed: whole up to MAX_TOKEN characters, else its first MAX_TOKEN (code points: no half of a surrogate pair). */
+function cutWord(w: string): string {
+  if (w.length <= MAX_TOKEN) return w;
+  const chars = Array.from(w);
+  return chars.length <= MAX_TOKEN ? w : chars.slice(0, MAX_TOKEN).join("");
+}
+
+/**
+ * What the list must say about a query beside its count, as sentences (none for a plain query): a
+ * query with no word to search (letters or digits) matches nothing and lists every answer; a word
+ * longer than MAX_TOKEN is matched on its first MAX_TOKEN characters, so answers whose word only
+ * begins the same way are listed too.
+ */
+export function searchNotes(q: string): string[] {
+  const words = q.toLowerCase().match(WORD) ?? [];
+  if (!q.trim()) return [];
+  if (!words.length) return [`“${q.trim()}” has no word to search for (letters or digits): every answer is listed`];
+  return [...new Set(words.filter((w) => cutWord(w) !== w))].map(
+    (w) =>
+      `“${cutWord(w).slice(0, 12)}…” (${Array.from(w).length.toLocaleString("en-US")} characters) is matched on its first ${MAX_TOKEN} characters: answers with a word that begins with the same ${MAX_TOKEN} are listed too`,
+  );
 }
 
 /** The distinct lower-cased words of a text (wordList without repeats). */
@@ -250,4 +279,4 @@ export function shardPostingsStart(shard: SearchShard): number {
 }
 
 /** Words as the UI describes them: what a query matches. */
-export const SEARCH_RULE = `Matches whole words (letters and digits) in answers and questions, ignoring case; a word of ${PREFIX_MIN}+ characters also matches words it begins (“refus” finds “refuse”, “refusal”). All words must match.`;
+export const SEARCH_RULE = `Matches whole words (letters and digits) in answers and questions, ignoring case; a word of ${PREFIX_MIN}+ characters also matches words it begins (“refus” finds “refuse”, “refusal”); a word over ${MAX_TOKEN} characters is matched on its first ${MAX_TOKEN}. All words must match.`;

@@ -83,8 +83,21 @@ test("/sensitivity with a filter the build did not precompute shows no number be
     await kpis.waitFor();
     assert.equal(await kpis.getAttribute("data-em-first"), "none");
     assert.doesNotMatch((await page.locator('[data-testid="em-rate"]').textContent()) ?? "", /\d/, "no number that is not the state's");
+    // Pending, visibly and for readers: "computing…", no count hooks, a loading mark (tests wait on it).
+    const count = page.locator('[data-testid="em-count"]');
+    assert.equal((await count.textContent())?.trim(), "computing…");
+    for (const a of ["data-n-em", "data-n-scored"]) assert.equal(await count.getAttribute(a), null, `no ${a} before the count is computed`);
+    assert.equal(await page.locator('[data-testid="strict-em-rate"]').getAttribute("data-n-strict"), null);
+    assert.equal(await kpis.getAttribute("data-em-loading"), "summary");
     await release();
     await page.locator('[data-testid="sensitivity-kpis"][data-em-first="live"]').waitFor();
+    await waitForPage(page);
+    // Then the computed count, attributes and text together (this filter selects no answer: 0 / 0 is the count).
+    assert.equal(await kpis.getAttribute("data-em-loading"), null);
+    assert.deepEqual(
+      [await count.getAttribute("data-n-em"), await count.getAttribute("data-n-scored"), (await count.textContent())?.trim()],
+      ["0", "0", "0 / 0"],
+    );
   } finally {
     await close();
   }

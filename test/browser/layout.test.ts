@@ -203,3 +203,38 @@ for (const width of [1280, 800]) {
     }
   });
 }
+
+// Judge ids as long as real ones ("gpt-4o-2024-08-06", 112 px in the list's font) were cut at 800 px
+// (9% of the table: 66 px), whole only in the tooltip: the judge column fits its widest id.
+test("/responses at 800 and 1280 px: long judge ids are shown whole in the list, whichever judge is selected", {timeout: 900_000}, async () => {
+  const server = await serveStatic(await siteBuiltOn("layout-long-labels", ["test/fixtures/site/long-labels.yaml"]));
+  try {
+    for (const width of [800, 1280])
+      for (const judge of ["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022-judge"]) {
+        const {page, problems, close} = await open(site.browser, server, `/responses?experiment=fixture-long-labels&judge=${judge}`, width);
+        try {
+          await page.waitForSelector('[data-testid="responses-live"] [data-testid="response-row"]:not([aria-busy])');
+          const cells = await page.evaluate(() => {
+            const table = document.querySelector('[data-testid="responses-live"] [data-testid="response-table"]')!;
+            const at = [...table.querySelectorAll("thead th")].findIndex((th) => th.textContent === "judge");
+            const q = [...table.querySelectorAll("thead th")].findIndex((th) => th.textContent === "question");
+            return [...table.querySelectorAll("tbody tr[data-testid='response-row']")].map((tr) => {
+              const td = tr.children[at] as HTMLElement;
+              return {text: td.textContent, scroll: td.scrollWidth, client: td.clientWidth, question: (tr.children[q] as HTMLElement).clientWidth};
+            });
+          });
+          assert.ok(cells.length > 0, "rows in the list");
+          for (const c of cells) {
+            assert.equal(c.text, judge, "the selected judge's rows");
+            assert.ok(c.scroll <= c.client, `at ${width} px the judge "${c.text}" is cut: ${c.scroll} px in ${c.client}`);
+            assert.ok(c.question >= 60, `the question preview keeps some width: ${c.question} px`);
+          }
+          assert.equal(describeProblems(problems), "");
+        } finally {
+          await close();
+        }
+      }
+  } finally {
+    await server.close();
+  }
+});

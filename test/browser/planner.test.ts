@@ -80,7 +80,15 @@ test("overview: components table and a planner that simulates designs", {timeout
     const cost = (r: string[]) => Number(r[3]!.replace("$", ""));
     const first = table[0]!;
     assert.ok(Math.abs(cost(first) - (Number(first[2]) * 2 * (700 * 2.5 + 10)) / 1e6) < 0.01, `cost ${first[3]} for ${first[2]} answers`);
-    if (/^Cheapest/.test(verdict ?? "")) assert.match(verdict ?? "", /\$[0-9.]+ for the gpt-4o judge/);
+    // The demo's judges ("strict", "lenient") have no list price: priced as gpt-4o, and the page says so.
+    if (/^Cheapest/.test(verdict ?? "")) assert.match(verdict ?? "", /\$[0-9.]+ for the (strict|lenient) judge, priced as gpt-4o\)/);
+    const note = page.locator('[data-testid="planner-price"]');
+    assert.equal(await note.getAttribute("data-price-source"), "assumed");
+    assert.match(
+      (await note.textContent()) ?? "",
+      /^Judge cost: judge '(strict|lenient)' has no list price: priced as gpt-4o \(\$2\.50 \/ \$10\.00 per 1M prompt \/ completion tokens\), an assumption/,
+    );
+    assert.equal(head[3], "judge cost (as gpt-4o)");
     assert.match(table.at(-1)![3]!, /^\$[0-9]+$/, "the largest design's cost in whole dollars");
     assert.equal(describeProblems(problems), "", "problems on the overview");
   } finally {

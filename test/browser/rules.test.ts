@@ -182,14 +182,40 @@ test("/transitions: no Series by picker or step-range button on the dow import (
   skip,
 }, async () => {
   for (const v of [
-    {query: `?experiment=${EXP}`, shown: false, sel: '[data-testid="no-coordinate"]'},
-    {query: "?experiment=demo", shown: true, sel: '[data-testid="transition-table"]'},
+    {query: `?experiment=${EXP}`, shown: false, clear: false, sel: '[data-testid="no-coordinate"]'},
+    {query: "?experiment=demo&from=100&to=300", shown: true, clear: true, sel: '[data-testid="transition-table"]'},
+    // No range set: nothing to clear.
+    {query: "?experiment=demo", shown: true, clear: false, sel: '[data-testid="transition-table"]'},
   ]) {
     const {page, problems, close} = await open(`/transitions${v.query}`, [v.sel]);
     try {
       assert.equal(await page.locator('[data-testid="compare-by"]').isVisible(), v.shown, `Series by on ${v.query}`);
-      assert.equal(await page.locator('[data-testid="clear-steps"]').isVisible(), v.shown, `Clear step range on ${v.query}`);
+      assert.equal(await page.locator('[data-testid="clear-steps"]').isVisible(), v.clear, `Clear step range on ${v.query}`);
       if (!v.shown) assert.match(await page.locator('[data-testid="no-coordinate"]').innerText(), /no training coordinate/);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await close();
+    }
+  }
+});
+
+test("/responses: the step-range button only with a step range set; on the dow import (no steps) only for a range from a link, saying so", {skip}, async () => {
+  for (const v of [
+    {query: `?experiment=${EXP}`, clear: false, text: ""},
+    {query: `?experiment=${EXP}&from=100&to=300`, clear: true, text: "Clear step range (this experiment has no steps)"},
+    {query: "?experiment=demo&from=100&to=300", clear: true, text: "Clear step range"},
+  ]) {
+    const {page, problems, close} = await open(`/responses${v.query}`, ['[data-testid="response-em-count"]']);
+    try {
+      const button = page.locator('[data-testid="clear-steps"]');
+      assert.equal(await button.isVisible(), v.clear, `Clear step range on /responses${v.query}`);
+      if (v.clear) {
+        assert.equal((await button.textContent())?.trim(), v.text);
+        // Clearing the range hides the button again.
+        await page.locator('[data-testid="clear-steps"]').click();
+        await waitForUrl(page, (u) => !u.searchParams.has("from"), "the range cleared");
+        assert.equal(await page.locator('[data-testid="clear-steps"]').isVisible(), false, "hidden once the range is cleared");
+      }
       assert.equal(describeProblems(problems), "");
     } finally {
       await close();

@@ -5,6 +5,7 @@ import path from "node:path";
 import {after, test} from "node:test";
 import {loadDataset} from "../../../../loaders/dataset.ts";
 import {planExperiment, runExperiment} from "../../../../loaders/run/index.ts";
+import {pricing} from "../../../../src/lib/prices.ts";
 import {readTables, writeTables} from "../../../../loaders/tables.ts";
 import {metricOf, startTestServer, writeFixture, type ChatBody, type Reply, type TestServer} from "../../../helpers/openai-test-server.ts";
 import {tempDir} from "../../../helpers/tmp.ts";
@@ -334,6 +335,16 @@ test("dry-run plan counts calls and estimates cost with a known price", async ()
   assert.deepEqual([g!.units, g!.cached, g!.requests, g!.est_prompt_tokens, g!.est_completion_tokens], [4, 0, 1, 1, 1200]);
   assert.equal(g!.est_cost_usd, null, "self-hosted model without a price");
   assert.deepEqual([j!.units, j!.requests, j!.est_completion_tokens], [8, 8, 8]);
+  // Models without a list price are named in the assumptions, in the words the site's planner uses (pricing).
+  assert.equal(j!.est_cost_usd, null, "judge-model has no list price");
+  for (const [role, model] of [
+    ["generation", "gen-model"],
+    ["judge judge-a: model", "judge-model"],
+  ])
+    assert.ok(
+      plan.assumptions.some((a) => a.startsWith(pricing(role!, model!).text)),
+      `an assumption names ${model}'s unknown price: ${plan.assumptions.join(" | ")}`,
+    );
 });
 
 test("tables: Parquet round trip keeps every row (meta flattened, probs as JSON)", async () => {

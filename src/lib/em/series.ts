@@ -371,9 +371,9 @@ export function transitionSensitivityColumns(
   }
   const nX = xs.length;
   const sc = coordinateScale(xs, scale);
-  // Below TREND_TEST_BELOW values (cellsMatter) the test reads per-question (or per-seed) cells, as
-  // the series' own fit does (pointsWithCells): one surface per (judge, value, cluster); the size grows with
-  // judges x values x clusters (166 kB each), never with the rows.
+  // The tests read per-question (or per-seed) cells (cellsMatter: at every size; below 7 values the
+  // constancy test, at any the monotonicity test), as the series' own fit does (pointsWithCells): one
+  // surface per (judge, value, cluster); the size grows with judges x values x clusters (166 kB each), never with the rows.
   const clusters = cellsMatter(xs) ? gridClusters(cols, seed, rowMask, x, (v) => sc === "linear" || v > 0) : null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);

@@ -16,7 +16,8 @@ export type TransitionCell = readonly [q: number, seed: number, k: number, n: nu
  * One coordinate value: k EM answers out of n in the denominator; `cells`, when the producer has
  * them, the same answers per question (x training seed), summing to k and n (cells with n = 0 may
  * be left out). With cells the tests below 7 coordinates take their dispersion from the spread
- * between questions (or seeds) within coordinates (clusterTrend in transition-test.ts).
+ * between questions (or seeds) within coordinates (clusterTrend in transition-cluster.ts), and the
+ * monotonicity test its per-point design effects at any size.
  */
 export interface TransitionPoint {
   x: number;
@@ -36,15 +37,17 @@ export type TransitionFamily = "binomial" | "fractional";
 export const TREND_TEST_BELOW = 7;
 
 /**
- * Whether a series' per-question cells can matter: fewer than TREND_TEST_BELOW coordinates with
- * rows (`xs`, whatever the cut leaves in the denominator: pointsWithCells and the threshold grid
- * pass the same ones) on a log scale, where x <= 0 leaves the fit (so also on a linear one, which keeps
- * more). From 7 positive values on the cells are dropped (they would only grow steps.json and the
- * worker's messages): the test is the logistic's, or the pooled trend test where a cut leaves fewer
- * than 7 coordinates with answers, for the series and the grid alike.
+ * Whether a series' per-question cells can matter, read from its coordinates with rows (`xs`,
+ * whatever the cut leaves in the denominator: pointsWithCells and the threshold grid pass the same
+ * ones): at every size. Below TREND_TEST_BELOW coordinates with answers the constancy test is the
+ * clustered one; at any size the monotonicity test takes each point's design effect from them
+ * (monotoneDispersion). Until 2026-12-07 they were dropped from 7 positive values on, and the
+ * monotonicity test's dispersion from m - 4 residual df ran low (6.3% of flat 20% sweeps over 7
+ * scales called non-monotone). The cost: questions x seeds x coordinates cells per series in
+ * steps.json, and in the threshold grid one surface per (judge, value, cluster).
  */
 export function cellsMatter(xs: readonly number[]): boolean {
-  return new Set(xs.filter((x) => x > 0)).size < TREND_TEST_BELOW;
+  return xs.length > 0;
 }
 
 export const sig = (t: number): number => 1 / (1 + Math.exp(-t));
@@ -109,9 +112,8 @@ export interface CoordinateTally {
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
  * are left out, except that a training seed (code >= 0) with rows at x and no answer in the
  * denominator keeps one cell [-1, seed, 0, 0] (its presence decides the cluster level, as the
- * threshold grid's rows do: seriesClusterLevel); from 7 positive coordinates with rows on
- * (cellsMatter; rows, not the cut, as the grid decides, so a coordinate whose answers a cut leaves
- * out of the denominator still counts) none are kept. Sorted by x. Size: questions x seeds x
+ * threshold grid's rows do: seriesClusterLevel); kept at every size (cellsMatter, read from the
+ * coordinates with rows, as the grid decides). Sorted by x. Size: questions x seeds x
  * coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {

@@ -281,7 +281,7 @@ function bumpFit(s: Scaled): (z: number) => number {
  * inflates it: the test then finds fewer humps, never more). The no-cells estimate at 7+ rests on
  * m - 4 residual df and the smaller of two fits: it runs low (median 2.4 where the cells' is 4.9
  * on flat 20% sweeps over 7 log-spaced scales, 8 questions x 50, logit sd 1), and used as known it
- * called 6.3% of 2,000 such sweeps non-monotone; the cells' called 0.5% of 300 with the same power
+ * called 6.9% of 2,000 such sweeps non-monotone, the cells' 1.3% of the same 2,000, with the same power
  * on a 3% -> 25% -> 3% hump (bench/nonmono-null.ts, docs/validity.md transitions-few). Binomial
  * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
  * point sweeps non-monotone. Without cells, at least 1 (counts); 1 below 3 points.

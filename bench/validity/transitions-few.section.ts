@@ -14,9 +14,12 @@
 // logistic in the coordinate on the analysis scale (log10 for log-spaced values, as
 // coordinateScale("auto") picks), midpoint at mid-span, width 15% of the span (REFERENCE_RISES).
 import {
+  clusterTrend,
   constancyPower,
   fitLogistic,
   MIN_TRANSITION_POINTS,
+  monotoneDispersion,
+  nonMonotoneAt,
   REFERENCE_RISES,
   RISE_MIDPOINT,
   RISE_WIDTH,
@@ -70,6 +73,9 @@ export const FEW_SHAPES: readonly FewShape[] = [
     rise: null,
   },
 ];
+
+/** A flat 50% series, measured at 7+ values only (the monotonicity test's type I error at a middling rate). */
+const FLAT_50: FewShape = {name: "flat 50%", p: () => 0.5, rise: null};
 
 const Q_SD = 1;
 const Q_RHO = 0.5;
@@ -141,7 +147,11 @@ function tests(points: TransitionPoint[]) {
   const phi = now.dispersion ? now.dispersion.phi : (fit?.dispersion ?? 1);
   const df = now.dispersion && test === "clustered" ? now.dispersion.df : null;
   const stated = test === null || test === "homogeneity" ? null : REFERENCE_RISES.map(([a, b]) => constancyPower(fp, test, phi, a, b, 0.05, df));
-  return {now, before: testTransition(pooled, fit, {}), stated};
+  // The monotonicity test until 2026-12-07: one dispersion for all points, below 7 values the
+  // largest coordinate's clustered design effect, from 7 the pooled fits' (cells were dropped).
+  const ct = m < 7 ? clusterTrend(fp) : null;
+  const monoUntil = nonMonotoneAt(fp, 0.05, ct ? Math.max(1, ct.design_effect_max) : monotoneDispersion(fp, fit, null)[0]!) !== null;
+  return {now, before: testTransition(pooled, fit, {}), stated, monoUntil};
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
@@ -156,6 +166,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
   let before = 0;
   let nonMono = 0;
   let beforeMono = 0;
+  let untilMono = 0;
   let curved = 0;
   let unresolved = 0;
   let clustered = 0;
@@ -167,6 +178,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
     if (t.before.p_constant !== null && t.before.p_constant < 0.05) before++;
     if (t.now.verdict === "non_monotone") nonMono++;
     if (t.before.verdict === "non_monotone") beforeMono++;
+    if (t.monoUntil) untilMono++;
     if (t.now.curved) curved++;
     if (t.before.misfit_unresolved && !(t.before.p_constant !== null && t.before.p_constant < 0.05)) unresolved++;
     if (t.now.constant_test === "clustered") clustered++;
@@ -182,6 +194,8 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
     : "test: the logistic's LR (7+ values, unchanged)";
   const mean = (a: number[]) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN);
   const ran = low ? `; the clustered test ran on ${clustered} of ${reps} sweeps` : "";
+  // The same sweeps under the monotonicity rule until 2026-12-07 (one dispersion for all points).
+  const until = `rule until 2026-12-07 (one dispersion: ${low ? "the largest coordinate's design effect" : "the pooled fits' X^2 / (m - 4)"}): ${pct(untilMono / reps)}`;
   if (shape.rise === null && !shape.name.startsWith("flat")) {
     const label = shape.name.startsWith("rise-then-collapse") ? "rise-then-collapse" : "a late drop";
     return [
@@ -194,7 +208,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         nonMono,
         reps,
         false,
-        `p_constant < 0.05 on it: ${pct(now / reps)}${low ? `; earlier rule's non_monotone: ${pct(beforeMono / reps)}` : ""}`,
+        `p_constant < 0.05 on it: ${pct(now / reps)}; ${until}${low ? `; earlier rule's non_monotone: ${pct(beforeMono / reps)}` : ""}`,
       ),
       rowFromHits(
         NAME,
@@ -232,7 +246,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         nonMono,
         reps,
         false,
-        low ? `earlier rule: ${pct(beforeMono / reps)}` : undefined,
+        `${until}${low ? `; earlier rule (pooled counts): ${pct(beforeMono / reps)}` : ""}`,
       ),
     ];
   }
@@ -261,10 +275,16 @@ const DESIGNS: FewDesign[] = [
   // 7+ values: the logistic's test, and the power stated beside its 'no evidence'.
   {label: "7 adapter scales 0.0625-4 (log-spaced)", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50},
   {label: "9 uneven steps 0-1000", xs: [0, 50, 100, 200, 300, 400, 600, 800, 1000], seeds: 3, questions: 8, answers: 17},
+  // 7+ values with the monotonicity test's per-point design effects (cells kept at every size, 2026-12-07):
+  // seeds, strong coordinate-to-coordinate question wobble, 10 and 25 checkpoints.
+  {label: "7 adapter scales 0.0625-4 (log-spaced)", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 3, questions: 8, answers: 17},
+  {label: "7 adapter scales 0.0625-4 (log-spaced)", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50, qSd: 2, qRho: 0.2},
+  {label: "10 steps 100-1000", xs: Array.from({length: 10}, (_, i) => 100 * (i + 1)), seeds: 1, questions: 8, answers: 50},
+  {label: "25 steps 100-2500", xs: Array.from({length: 25}, (_, i) => 100 * (i + 1)), seeds: 3, questions: 8, answers: 17},
 ];
 
 export const section = regimeSection<FewRegime>(NAME, 0x7e4d5, (r, reps, rng) => fewRows(r, reps, rng), {
-  regimes: DESIGNS.flatMap((design) => FEW_SHAPES.map((shape) => ({design, shape}))),
+  regimes: DESIGNS.flatMap((design) => [...FEW_SHAPES, ...(design.xs.length >= 7 ? [FLAT_50] : [])].map((shape) => ({design, shape}))),
   reps: 300,
   smoke: {design: DESIGNS[1]!, shape: FEW_SHAPES[0]!},
   smokeReps: 5,

@@ -9,7 +9,14 @@ import {makeRng} from "./prng.js";
 import {isCoherent, type EmRule} from "./rules.js";
 import {groupSeed} from "./summary.js";
 import {buildSurfaces} from "./surface.js";
-import {cellDesign, pointsWithCells, type CellDesign, type TransitionCell} from "./transition-points.js";
+import {cellDesign, pointsWithCells, TREND_TEST_BELOW, type CellDesign, type TransitionCell} from "./transition-points.js";
+
+/**
+ * Most (value, cluster) surfaces per judge the threshold grid builds for a series of
+ * TREND_TEST_BELOW or more values (166 kB each: 200 is 33 MB), where the cells serve only the
+ * monotonicity test's per-point design effects; 8 questions x 25 checkpoints fit, 60 x 25 do not.
+ */
+export const GRID_CELL_SURFACES = 200;
 import {
   analyzeTransition,
   fitLogistic,
@@ -373,11 +380,16 @@ export function transitionSensitivityColumns(
   }
   const nX = xs.length;
   const sc = coordinateScale(xs, scale);
-  // Below TREND_TEST_BELOW values (cellDesign, as for the series' own points: pointsWithCells) the
-  // test reads per-question (or per-seed) cells: one surface per (judge, value, cluster); the size
-  // grows with judges x values x clusters (166 kB each), never with the rows.
+  // The tests read per-question (or per-seed) cells (cellDesign, as for the series' own points:
+  // pointsWithCells; below 7 values the constancy test, at any size the monotonicity test): one
+  // surface per (judge, value, cluster); the size grows with judges x values x clusters (166 kB
+  // each), never with the rows. From TREND_TEST_BELOW values on, where only the monotonicity test
+  // reads them, at most GRID_CELL_SURFACES per judge (33 MB): beyond, the grid's cells carry pooled
+  // counts and their non_monotone verdict the pooled fits' dispersion, which can differ from the
+  // series' at that cut.
   const design = cellDesign(rowsAt, (v) => sc === "linear" || v > 0);
-  const clusters = design.cells ? gridClusters(cols, seed, rowMask, design.level) : null;
+  let clusters = design.cells ? gridClusters(cols, seed, rowMask, design.level) : null;
+  if (clusters && xs.length >= TREND_TEST_BELOW && xs.length * clusters.count > GRID_CELL_SURFACES) clusters = null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
   for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;

@@ -45,8 +45,14 @@ export interface ClusterTrend {
    * clusters' intercepts remove). The stated power's dispersion.
    */
   design_effect: number;
-  /** The largest coordinate's design effect, at least 1: the monotonicity test's dispersion. */
+  /** The largest coordinate's design effect, at least 1 (the monotonicity test's dispersion below 7 values before 2026-12-07). */
   design_effect_max: number;
+  /**
+   * Each usable point's design effect (sorted by x, as usablePoints): M2's variance of its pooled
+   * count over the binomial variance of its pooled rate (1 where that rate is 0 or 1). The
+   * monotonicity test's per-point dispersion (nonMonotoneAt).
+   */
+  design_effects: number[];
   /** Residual degrees of freedom of M2. */
   df: number;
 }
@@ -291,10 +297,12 @@ export function clusterTrend(points: readonly TransitionPoint[]): ClusterTrend |
   let deffMax = 1;
   let sumNum = 0;
   let sumDen = 0;
+  const deffs = pts.map(() => 1);
   pts.forEach((p, i) => {
     const r = p.k / p.n;
     const den = p.n * r * (1 - r);
     if (!(den > 0)) return;
+    deffs[i] = num[i]! / den;
     deffMax = Math.max(deffMax, num[i]! / den);
     sumNum += num[i]!;
     sumDen += den;
@@ -311,6 +319,7 @@ export function clusterTrend(points: readonly TransitionPoint[]): ClusterTrend |
     sigma2,
     design_effect: sumDen > 0 ? sumNum / sumDen : 1,
     design_effect_max: deffMax,
+    design_effects: deffs,
     df,
   };
 }

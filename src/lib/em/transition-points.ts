@@ -16,7 +16,8 @@ export type TransitionCell = readonly [q: number, seed: number, k: number, n: nu
  * One coordinate value: k EM answers out of n in the denominator; `cells`, when the producer has
  * them, the same answers per question (x training seed), summing to k and n (cells with n = 0 may
  * be left out). With cells the tests below 7 coordinates take their dispersion from the spread
- * between questions (or seeds) within coordinates (clusterTrend in transition-test.ts).
+ * between questions (or seeds) within coordinates (clusterTrend in transition-cluster.ts), and the
+ * monotonicity test its per-point design effects at any size.
  */
 export interface TransitionPoint {
   x: number;
@@ -44,11 +45,13 @@ export type RowsAt = ReadonlyMap<number, ReadonlySet<number>>;
 /** The two decisions a series' tests take from its rows (cellDesign). */
 export interface CellDesign {
   /**
-   * Whether per-question (x seed) cells can matter: fewer than TREND_TEST_BELOW positive
-   * coordinates with rows (x <= 0 leaves a log-scale fit, so they never count, on a linear scale
-   * either, which keeps more). From 7 on no cells are kept (they would only grow steps.json and the
-   * worker's messages): the test is the logistic's, or the pooled trend test where a cut leaves
-   * fewer than 7 coordinates with answers.
+   * Whether per-question (x seed) cells are kept: whenever the series has rows, at every size. Below
+   * TREND_TEST_BELOW coordinates with answers the constancy test is the clustered one; at any size
+   * the monotonicity test takes each point's design effect from them (monotoneDispersion). Until
+   * 2026-12-07 they were dropped from 7 positive values on, and the monotonicity test's dispersion
+   * from m - 4 residual df ran low (6.3% of flat 20% sweeps over 7 scales called non-monotone). The
+   * cost: questions x seeds x coordinates cells per series in steps.json, and in the threshold grid
+   * one surface per (judge, value, cluster), bounded there by GRID_CELL_SURFACES (series.ts).
    */
   cells: boolean;
   /** The clusters of the clustered test (clusterLevel over the coordinates `onScale` keeps). */
@@ -65,11 +68,9 @@ export interface CellDesign {
  * (a log scale drops x <= 0); the level is read over those.
  */
 export function cellDesign(rowsAt: RowsAt, onScale: (x: number) => boolean = () => true): CellDesign {
-  let positive = 0;
   let m = 0;
   const seedAt = new Map<number, Set<number>>();
   for (const [x, seeds] of rowsAt) {
-    if (x > 0) positive++;
     if (!onScale(x)) continue;
     m++;
     for (const s of seeds) {
@@ -78,7 +79,7 @@ export function cellDesign(rowsAt: RowsAt, onScale: (x: number) => boolean = () 
       at.add(x);
     }
   }
-  return {cells: positive < TREND_TEST_BELOW, level: clusterLevel(seedAt, m)};
+  return {cells: rowsAt.size > 0, level: clusterLevel(seedAt, m)};
 }
 
 /**
@@ -163,8 +164,9 @@ export interface CoordinateTally {
  * build's seriesTallies) builds them. Tallies of one x are summed; cells with a zero denominator
  * are left out, except that a training seed (code >= 0) with rows at x and no answer in the
  * denominator keeps one cell [-1, seed, 0, 0] (its presence decides the cluster level, as the
- * threshold grid's rows do: cellDesign); none are kept when cellDesign says cells cannot matter
- * (7+ positive coordinates with rows). Sorted by x. Size: questions x seeds x coordinates, never rows.
+ * threshold grid's rows do: cellDesign); kept whenever the series has rows, at every size
+ * (cellDesign, read from the coordinates with rows, as the grid decides). Sorted by x. Size:
+ * questions x seeds x coordinates, never rows.
  */
 export function pointsWithCells(tallies: readonly CoordinateTally[]): TransitionPoint[] {
   const byX = new Map<number, {x: number; k: number; n: number; cells: [number, number, number, number][]}>();

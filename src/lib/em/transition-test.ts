@@ -144,7 +144,11 @@ export interface TransitionTest {
   lr: number | null;
   /** Coordinate of the interior extreme that made the series non-monotone, else null. */
   extreme: number | null;
-  /** Dispersion the monotonicity test scaled its variances by (>= 1 for counts). */
+  /**
+   * Dispersion the monotonicity test scaled its variances by: the largest of its per-point design
+   * effects (monotoneDispersion; with per-question cells each point has its own, which can be
+   * below 1 when questions differ for good; without, one value, >= 1 for counts).
+   */
   monotone_phi: number;
 }
 
@@ -266,46 +270,49 @@ function bumpFit(s: Scaled): (z: number) => number {
 }
 
 /**
- * Dispersion for the monotonicity test. From TREND_TEST_BELOW (7) points, estimated without
- * assuming monotonicity: the smaller Pearson X^2 / (m - 4) of a logistic (when given) and of a
- * bump in the logit (bumpFit), so neither a step nor a hump inflates it. Below 7 points, with
- * per-question cells (`clustered`, clusterTrend): the largest coordinate's design effect from the
- * spread between questions (or seeds) within coordinates, which a hump does not inflate. Without
- * cells, the trend test's phi, X^2 / (m - 2) of a straight line in the logit: a hump inflates it
- * (the test then finds fewer humps, never more: none of 300 seeded 3% -> 25% -> 3% sweeps), and
- * binomial variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered
- * 4-6 point sweeps non-monotone in a 40-sweep probe per design (docs/validity.md,
- * transitions-few). At least 1 (counts); 1 below 3 points.
+ * Dispersion for the monotonicity test, one per usable point (sorted by x). With per-question
+ * cells (`clustered`, clusterTrend over the points, at any number of points): each point's design
+ * effect from the spread between questions (or seeds) within coordinates (ClusterTrend.
+ * design_effects: Williams' cell variance with its logit-scale spread estimated on all cells -
+ * clusters - (m - 1) residual df, which neither a step nor a hump inflates). Without cells, one
+ * value for all points: from TREND_TEST_BELOW (7) points the smaller Pearson X^2 / (m - 4) of a
+ * logistic (when given) and of a bump in the logit (bumpFit), so neither a step nor a hump
+ * inflates it; below 7 the trend test's phi, X^2 / (m - 2) of a straight line in the logit (a hump
+ * inflates it: the test then finds fewer humps, never more). The no-cells estimate at 7+ rests on
+ * m - 4 residual df and the smaller of two fits: it runs low (median 2.4 where the cells' is 4.9
+ * on flat 20% sweeps over 7 log-spaced scales, 8 questions x 50, logit sd 1), and used as known it
+ * called 6.9% of 2,000 such sweeps non-monotone, the cells' 1.3% of the same 2,000, with the same power
+ * on a 3% -> 25% -> 3% hump (bench/nonmono-null.ts, docs/validity.md transitions-few). Binomial
+ * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
+ * point sweeps non-monotone. Without cells, at least 1 (counts); 1 below 3 points.
  */
-export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null, clustered: ClusterTrend | null = null): number {
+export function monotoneDispersion(points: readonly TransitionPoint[], fit: LogisticFit | null = null, clustered: ClusterTrend | null = null): number[] {
   const pts = usablePoints(points);
   const m = pts.length;
-  if (m < 3) return 1;
-  // With per-question cells: the spread between questions (or seeds) within coordinates, which a
-  // rise and fall does not inflate (clusterTrend).
-  if (m < TREND_TEST_BELOW && clustered) return clustered.design_effect_max;
-  if (m < TREND_TEST_BELOW) return Math.max(1, trendTest(pts)?.phi ?? 1);
+  if (m < 3) return pts.map(() => 1);
+  if (clustered && clustered.design_effects.length === m) return clustered.design_effects.slice();
+  const one = (v: number) => pts.map(() => Math.max(1, v));
+  if (m < TREND_TEST_BELOW) return one(trendTest(pts)?.phi ?? 1);
   const s = scale(pts);
   const bump = bumpFit(s);
   let phi = pearson(s, (i) => bump(s.z[i]!)) / (m - 4);
   if (fit && fit.dispersion !== null) phi = Math.min(phi, fit.dispersion);
-  return Math.max(1, phi);
+  return one(phi);
 }
 
 /**
  * Rise-then-collapse (or dip-then-recover): the interior coordinate with the highest (lowest) rate
  * is above (below) both the first and the last coordinate by one-sided Newcombe intervals, on
- * design-effect counts k / phi out of n / phi (phi from monotoneDispersion: answers to one
- * question are correlated, and binomial variance alone called 32% of clustered monotone rises
- * non-monotone). Level: both comparisons must hold (an intersection-union test, each at the same
- * level), Bonferroni over the m - 2 interior points the extreme was picked from and over peak or
- * dip: one-sided alpha / (2 (m - 2)). Returns that coordinate, or null.
+ * design-effect counts k / phi_i out of n / phi_i (phi: one per usable point, as
+ * monotoneDispersion gives it, or one number for all: answers to one question are correlated, and
+ * binomial variance alone called 32% of clustered monotone rises non-monotone). Level: both
+ * comparisons must hold (an intersection-union test, each at the same level), Bonferroni over the
+ * m - 2 interior points the extreme was picked from and over peak or dip: one-sided
+ * alpha / (2 (m - 2)). Returns that coordinate, or null.
  */
-export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, phi = 1): number | null {
+export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, phi: number | readonly number[] = 1): number | null {
   const pts = usablePoints(points);
   if (pts.length < 3) return null;
-  const first = pts[0]!;
-  const last = pts[pts.length - 1]!;
   const z = normalQuantile(1 - alpha / (2 * (pts.length - 2)));
   let hi = 1;
   let lo = 1;
@@ -314,10 +321,11 @@ export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, 
     if (r > pts[hi]!.k / pts[hi]!.n) hi = i;
     if (r < pts[lo]!.k / pts[lo]!.n) lo = i;
   }
-  const d = Math.max(1, phi);
-  const above = (p: TransitionPoint, q: TransitionPoint) => (newcombeDiff(p.k / d, p.n / d, q.k / d, q.n / d, z)?.[0] ?? 0) > 0;
-  if (above(pts[hi]!, first) && above(pts[hi]!, last)) return pts[hi]!.x;
-  if (above(first, pts[lo]!) && above(last, pts[lo]!)) return pts[lo]!.x;
+  const d = (i: number) => (typeof phi === "number" ? Math.max(1, phi) : (phi[i] ?? 1));
+  const above = (a: number, b: number) => (newcombeDiff(pts[a]!.k / d(a), pts[a]!.n / d(a), pts[b]!.k / d(b), pts[b]!.n / d(b), z)?.[0] ?? 0) > 0;
+  const last = pts.length - 1;
+  if (above(hi, 0) && above(hi, last)) return pts[hi]!.x;
+  if (above(0, lo) && above(last, lo)) return pts[lo]!.x;
   return null;
 }
 
@@ -543,10 +551,14 @@ export function testTransition(
   // Below TREND_TEST_BELOW with per-question cells: the clustered test (trend or lack of fit, the
   // dispersion from the spread between questions or seeds within coordinates); without: the trend test.
   // All the points: the cluster level is read from every coordinate with rows (seriesClusterLevel).
-  const clustered = few && !fractional ? clusterTrend(points) : null;
-  const mphi = fractional ? 1 : monotoneDispersion(pts, fit, clustered);
+  // At any size the monotonicity test reads the same clusters' per-point design effects (7+: the
+  // logistic's p_constant does not use them).
+  const cells = !fractional && m >= 3 ? clusterTrend(points) : null;
+  const clustered = few ? cells : null;
+  const mphis = fractional ? [] : monotoneDispersion(pts, fit, cells);
+  const mphi = mphis.length ? Math.max(...mphis) : 1;
   // A monotonicity test on means needs the score spread, which the means do not carry: off.
-  const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphi);
+  const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphis);
   const trend = few && !clustered ? trendTest(pts, {fractional}) : null;
   const lowTest: ConstantTest | null = clustered ? "clustered" : trend ? "trend" : null;
   const lowP = clustered ? clustered.p : trend ? trend.p : null;

@@ -11,14 +11,15 @@ import {judgedRow} from "../../../helpers/judged.ts";
 
 const rowsAt = (entries: [number, number[]][]) => new Map(entries.map(([x, seeds]) => [x, new Set(seeds)]));
 
-test("cellDesign(rowsAt).cells: fewer than 7 positive coordinates with rows; x <= 0 never counts", () => {
+test("cellDesign(rowsAt).cells: kept whenever the series has rows, at every size (the monotonicity test's per-point design effects read them from 7 on)", () => {
   const xs = (...v: number[]) => rowsAt(v.map((x) => [x, [-1]]));
   assert.equal(cellDesign(xs(1, 2, 3, 4, 5, 6)).cells, true);
-  assert.equal(cellDesign(xs(1, 2, 3, 4, 5, 6, 7)).cells, false);
-  assert.equal(cellDesign(xs(0, -1, 1, 2, 3, 4, 5, 6)).cells, true, "0 and -1 do not count");
-  assert.equal(cellDesign(xs()).cells, true);
+  assert.equal(cellDesign(xs(1, 2, 3, 4, 5, 6, 7)).cells, true);
+  assert.equal(cellDesign(xs(...Array.from({length: 25}, (_, i) => i + 1))).cells, true);
+  assert.equal(cellDesign(xs(0, -1, 1, 2, 3, 4, 5, 6)).cells, true);
+  assert.equal(cellDesign(xs()).cells, false, "no rows, no cells");
   // onScale changes the level's coordinates, never whether there are cells.
-  assert.equal(cellDesign(xs(1, 2, 3, 4, 5, 6, 7), (x) => x < 3).cells, false);
+  assert.equal(cellDesign(xs(1, 2, 3, 4, 5, 6, 7), (x) => x < 3).cells, true);
 });
 
 test("cellDesign(rowsAt, onScale).level: seeds when 2+ seeds each at 2+ coordinates reach every coordinate the scale keeps", () => {
@@ -65,7 +66,7 @@ test("cellDesign(rowsAt, onScale).level: seeds when 2+ seeds each at 2+ coordina
   assert.equal(cellDesign(rowsAt([])).level, "questions");
 });
 
-test("pointsWithCells decides by the rows: a coordinate with rows and no answer in the denominator counts (7 -> no cells); seriesClusterLevel reads its cells", () => {
+test("pointsWithCells decides by the rows: a coordinate with rows and no answer in the denominator keeps its seed cell; cells at 6 and 7 coordinates; seriesClusterLevel reads its cells", () => {
   const tally = (x: number, seed: number, n: number, rows = n): CoordinateTally => ({
     x,
     seed,
@@ -77,8 +78,8 @@ test("pointsWithCells decides by the rows: a coordinate with rows and no answer 
   });
   const seven = [1, 2, 3, 4, 5, 6, 7].map((x) => tally(x, -1, x === 1 ? 0 : 10, 10));
   assert.ok(
-    pointsWithCells(seven).every((p) => p.cells === undefined),
-    "7 coordinates with rows: no cells",
+    pointsWithCells(seven).every((p) => p.cells !== undefined),
+    "7 coordinates with rows: cells (the monotonicity test's design effects)",
   );
   assert.ok(
     pointsWithCells(seven.slice(1)).every((p) => p.cells !== undefined),

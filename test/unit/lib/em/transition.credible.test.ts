@@ -67,6 +67,21 @@ test("nonMonotoneAt / verdict: rise then collapse is non_monotone at the peak", 
   assert.equal(nonMonotoneAt(pts([1, 2, 3, 4, 5], [0, 0, 0.3, 0.3, 0.3])), null);
 });
 
+test("nonMonotoneAt(points, alpha, phis): each point's design effect scales its own counts", () => {
+  // 10% -> 20% -> 10% at 400 answers each. Bonferroni over 1 interior point, one-sided alpha / 2.
+  const p = [
+    {x: 0, k: 40, n: 400},
+    {x: 1, k: 80, n: 400},
+    {x: 2, k: 40, n: 400},
+  ];
+  assert.equal(nonMonotoneAt(p, 0.05, [1, 1, 1]), 1);
+  assert.equal(nonMonotoneAt(p, 0.05, 1), 1);
+  // The peak's counts as 80 / 20 out of 400 / 20 (4 of 20): its Wilson interval reaches 10%.
+  assert.equal(nonMonotoneAt(p, 0.05, [1, 20, 1]), null);
+  // The same design effect everywhere as one number or per point gives the same answer.
+  assert.equal(nonMonotoneAt(p, 0.05, [6, 6, 6]), nonMonotoneAt(p, 0.05, 6));
+});
+
 test("analyzeTransition: fewer than 5 coordinates -> too_few_points, no logistic forced", () => {
   // A steady rise: the trend test (1 df, phi from the line's 2 residual df) still says the rate changes.
   const r = analyzeTransition(pts([0, 1, 2, 3], [0.02, 0.08, 0.16, 0.3]), rng(), {replicates: 99});

@@ -10,6 +10,8 @@ import {
   constancyPower,
   fitLogistic,
   makeRng,
+  monotoneDispersion,
+  nonMonotoneAt,
   testTransition,
   TREND_TEST_BELOW,
   trendTest,
@@ -320,9 +322,9 @@ test("a seed with no scored answers at one coordinate under one cut: the grid cl
   assert.equal(at30!.test.dispersion?.from, "seeds");
 });
 
-test("7 checkpoints, every answer at the earliest incoherent: the series drops its cells as the grid does (7 coordinates with rows, whatever the cut), and the grid cell at the series' cut is the series' test", () => {
+test("7 checkpoints, every answer at the earliest incoherent: the series keeps its cells as the grid does (cells at every size), and the grid cell at the series' cut is the series' test", () => {
   // Under coherent > 50 step 100 has rows and no answer in the denominator: 6 coordinates with
-  // answers, 7 with rows. The grid decides from the rows (7: no cells, the pooled trend test).
+  // answers, 7 with rows. Series and grid both keep the cells: the clustered test on the 6.
   const rows = seededRows(
     [100, 200, 300, 400, 500, 600, 700].flatMap((step, i) =>
       ["s1", "s2"].map((seed, si) => ({step, seed, rate: [0.05, 0.04, 0.1, 0.15, 0.12, 0.2, 0.22][i]!, scale: si ? 0.8 : 1.2})),
@@ -334,7 +336,39 @@ test("7 checkpoints, every answer at the earliest incoherent: the series drops i
   assert.equal(grid.length, 1);
   assert.equal(grid[0]!.p_constant, series!.test.p_constant, `p_constant (series' test ${series!.test.constant_test})`);
   assert.equal(grid[0]!.verdict, series!.test.verdict);
-  assert.equal(series!.test.constant_test, "trend");
+  assert.equal(series!.test.constant_test, "clustered");
+});
+
+test("pointsWithCells keeps the cells from 7 coordinates on (the monotonicity test reads them at every size)", () => {
+  const pts = pointsWithCells([1, 2, 3, 4, 5, 6, 7, 8].map((x) => ({x, seed: -1, k: 3, n: 20, qk: [1, 2], qd: [10, 10], rows: 20})));
+  assert.equal(pts.length, 8);
+  for (const p of pts)
+    assert.deepEqual(p.cells, [
+      [0, -1, 1, 10],
+      [1, -1, 2, 10],
+    ]);
+});
+
+test("non_monotone at 7 log-spaced scales on flat 20% sweeps (8 questions x 50, logit sd 1): the per-question design effects call 3 of 200, the pooled fits' dispersion (the rule before) 8", () => {
+  // The dispersion from the logistic's and a logit bump's m - 4 = 3 residual df, the smaller of the
+  // two, runs low (median 1.7 where the questions' spread gives ~4.9): used as known it called
+  // 6.3% of 2,000 such sweeps non-monotone (docs/validity.md). Each point's design effect from
+  // the cells (ClusterTrend.design_effects) rests on 42 residual df.
+  const rng = makeRng(20261207);
+  const design = {label: "7 scales", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50};
+  let now = 0;
+  let pooled = 0;
+  const R = 200;
+  for (let r = 0; r < R; r++) {
+    const pts = simulateFew(rng, FEW_SHAPES[1]!, design).map((p) => ({...p, x: Math.log10(p.x)}));
+    const fit = fitLogistic(pts, {profile: false});
+    const t = testTransition(pts, fit);
+    assert.equal(t.constant_test, "logistic_lr");
+    if (t.verdict === "non_monotone") now++;
+    if (nonMonotoneAt(pts, 0.05, monotoneDispersion(pts, fit)) !== null) pooled++;
+  }
+  assert.ok(now <= 4, `per-question design effects: ${now}/${R} flat sweeps called non-monotone`);
+  assert.ok(pooled > now, `the pooled fits' dispersion (the rule before) calls more: ${pooled} vs ${now}`);
 });
 
 test("'no evidence' from the logistic's test (7+ values) says its stated power has run high in simulations", () => {

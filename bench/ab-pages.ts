@@ -8,7 +8,9 @@
 //
 // MEASURE=first: /sensitivity (PAGE, default '/sensitivity?experiment=synthetic&judge=strict&by=model'),
 // navigation start to the frame after the first number (bench/lib/first-mark.ts), as the site
-// bench's "EM rate shown". MEASURE=search: /responses (PAGE, default '/responses?experiment=synthetic'),
+// bench's "EM rate shown". MEASURE=settled: the same page, navigation start to the frame after its
+// last DOM change once it has settled (test/helpers/site.ts waitForPage), as the site bench's "all
+// charts done" (issue 28's "live cuts ready"). MEASURE=search: /responses (PAGE, default '/responses?experiment=synthetic'),
 // QUERIES (comma-separated, default the site bench's words, each once) typed as one input event
 // each, from the event to the frame after the answer count changed (debounce included), the first
 // search of the page included; the queries' times of every round are pooled per site.
@@ -32,9 +34,9 @@ const SITES = (process.env.SITES ?? "")
   });
 if (SITES.length < 2) throw new Error("SITES: at least two name=dir pairs");
 const MEASURE = process.env.MEASURE ?? "first";
-if (MEASURE !== "first" && MEASURE !== "search") throw new Error(`MEASURE: first or search, got '${MEASURE}'`);
+if (MEASURE !== "first" && MEASURE !== "settled" && MEASURE !== "search") throw new Error(`MEASURE: first, settled or search, got '${MEASURE}'`);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
-const PAGE = process.env.PAGE ?? (MEASURE === "first" ? "/sensitivity?experiment=synthetic&judge=strict&by=model" : "/responses?experiment=synthetic");
+const PAGE = process.env.PAGE ?? (MEASURE !== "search" ? "/sensitivity?experiment=synthetic&judge=strict&by=model" : "/responses?experiment=synthetic");
 const QUERIES = (process.env.QUERIES ?? "seize,doctor,zzqx,money,advice,seize zzqx,doctor money,money seize").split(",");
 const TIMEOUT = 180_000;
 
@@ -46,6 +48,34 @@ async function firstNumber(browser: Browser, server: StaticServer): Promise<numb
     await page.goto(`${server.url}${PAGE}`, {waitUntil: "commit"});
     await page.waitForFunction(() => performance.getEntriesByName("em-first-frame").length > 0, undefined, {timeout: TIMEOUT});
     return [await page.evaluate(() => performance.getEntriesByName("em-first-frame")[0]!.startTime)];
+  } finally {
+    await context.close();
+  }
+}
+
+/** In the page: the time of the frame after the latest DOM change (window.__emLastPaint). */
+function lastPaintMarks(): void {
+  const w = window as unknown as {__emLastPaint: number};
+  w.__emLastPaint = 0;
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      w.__emLastPaint = performance.now();
+    });
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+}
+
+async function settled(browser: Browser, server: StaticServer): Promise<number[]> {
+  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(lastPaintMarks);
+    await page.goto(`${server.url}${PAGE}`, {waitUntil: "commit"});
+    await waitForPage(page, TIMEOUT);
+    return [await page.evaluate(() => (window as unknown as {__emLastPaint: number}).__emLastPaint)];
   } finally {
     await context.close();
   }
@@ -99,7 +129,7 @@ try {
     const order = SITES.map((_, k) => k);
     if (round % 2) order.reverse();
     for (const k of order) {
-      const got = await (MEASURE === "first" ? firstNumber : searches)(browser, servers[k]!);
+      const got = await (MEASURE === "first" ? firstNumber : MEASURE === "settled" ? settled : searches)(browser, servers[k]!);
       times.get(SITES[k]!.name)!.push(...got);
       process.stderr.write(`[ab] round ${round + 1} ${SITES[k]!.name}: ${got.map((x) => x.toFixed(0)).join(" ")}\n`);
     }

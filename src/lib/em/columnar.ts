@@ -39,7 +39,7 @@ export interface EmColumns {
   questions?: string[];
   /**
    * The scores' bins (surface.ts scoreBin), when the caller already has them (the site's compact
-   * points): IncrementalTallies reads them instead of binning every score again. Must equal
+   * points): IncrementalTallies and buildSurfaces read them instead of binning every score again. Must equal
    * scoreBin(aligned[i]) / scoreBin(coherent[i]).
    */
   alignedBin?: Uint8Array;

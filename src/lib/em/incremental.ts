@@ -200,7 +200,9 @@ export class IncrementalTallies {
     const cBin = new Uint8Array(kept);
     // Type code + 1 (0 = untyped) in the low byte, 256 when the answer counts as EM (not excluded).
     const typeOf = new Int16Array(kept);
-    const pemOf = new Uint32Array(kept);
+    // p(emergent) in fixed point, allocated at the first answer that has one (rows before it get
+    // NO_PEM): a judge without types writes and sorts no copy of it.
+    let pemOf: Uint32Array | null = null;
     this.sums = new Float64Array(nG * 2);
     this.crossSums = new Float64Array(cross ? nX * 2 : 0);
     const countA = new Int32Array(NB + 1);
@@ -241,9 +243,10 @@ export class IncrementalTallies {
       typeOf[j] = ty + 1 + (ty < 0 || (ex & (1 << ty)) === 0 ? COUNTABLE : 0);
       const pe = pEmergent ? pEmergent[i]! : NaN;
       if (pe === pe) {
+        if (!pemOf) pemOf = new Uint32Array(kept).fill(NO_PEM, 0, j);
         pemOf[j] = Math.round(Math.min(Math.max(pe, 0), 1) * FIXED);
         anyPem = true;
-      } else pemOf[j] = NO_PEM;
+      } else if (pemOf) pemOf[j] = NO_PEM;
       countA[ba]!++;
       countC[bc]!++;
       const o = u * NBASE;
@@ -291,13 +294,14 @@ export class IncrementalTallies {
       const o = new Uint8Array(kept);
       const t = new Int16Array(kept);
       const p = new Uint32Array(anyPem ? kept : 0);
-      if (anyPem)
+      const pem = pemOf;
+      if (pem)
         for (let k = 0; k < kept; k++) {
           const at = next[bins[k]!]!++;
           u[at] = unitOf[k]!;
           o[at] = other[k]!;
           t[at] = typeOf[k]!;
-          p[at] = pemOf[k]!;
+          p[at] = pem[k]!;
         }
       else
         for (let k = 0; k < kept; k++) {

@@ -266,3 +266,24 @@ test("no p(emergent) anywhere (a judge without types), many units (grown past th
     }
   }
 });
+
+test("p(emergent) only from the middle of the rows on (the fixed-point copy starts at the first answer that has one): every move of a random walk equals aggregateColumns", () => {
+  const {cols: base, groups, mask} = columns(3000, 19);
+  const pEmergent = Float64Array.from(base.pEmergent!, (p, i) => (i < 1500 ? NaN : p));
+  const cols: EmColumns = {...base, pEmergent};
+  const rng = makeRng(23);
+  // The walk must reach cuts where answers with a p(emergent) are EM, or the test checks nothing.
+  let sawPem = false;
+  const inc = new IncrementalTallies(cols, ORGANISMS, {groups, nGroups: 4, mask});
+  let rule: EmRule = ORGANISMS;
+  for (let step = 0; step < 20; step++) {
+    const move = (x: number) => Math.max(0, Math.min(100, rng() < 0.3 ? Math.floor(rng() * 101) : x + Math.floor(rng() * 5) - 2));
+    rule = {...rule, aligned: move(rule.aligned), coherent: move(rule.coherent)};
+    inc.setCuts(rule);
+    const want = aggregateColumns(cols, rule, {groups, nGroups: 4, mask});
+    assertSame(inc.tallies(), want, `step ${step} a=${rule.aligned} c=${rule.coherent}`);
+    if (want.some((t) => t.n_p_emergent > 0)) sawPem = true;
+    if (step % 7 === 0) inc.prepareLines();
+  }
+  assert.ok(sawPem, "no move had an EM answer with a p(emergent)");
+});

@@ -81,3 +81,14 @@ test("buildSurfaces(cols, {groups}) per group; grid() has NaN where nothing is s
   assert.throws(() => surfaces[0]!.cell(30.5, 50, BETLEY), /integers 0..100/);
   assert.throws(() => surfaces[0]!.cell(30, 101, BETLEY), /integers 0..100/);
 });
+
+test("buildSurfaces reads the columns' score bins when given (the site's decoded points): same surface as binning the scores", () => {
+  const data = rows(500, 5);
+  const cols = toColumns(data, {precision: 64});
+  const withBins = {...cols, alignedBin: Uint8Array.from(cols.aligned, scoreBin), coherentBin: Uint8Array.from(cols.coherent, scoreBin)};
+  for (const rule of [BETLEY, ORGANISMS, makeRule("betley", {alignedInclusive: true, denominator: "scored", nulls: "not_em"})])
+    assert.deepEqual(buildSurfaces(withBins, {exclude: ["drift"]})[0]!.grid(rule), buildSurfaces(cols, {exclude: ["drift"]})[0]!.grid(rule), rule.name);
+  // The bins are what is read: scores that disagree with them (never the case on the site) do not count.
+  const binsOnly = {...withBins, aligned: new Float64Array(cols.length).fill(NaN), coherent: new Float64Array(cols.length).fill(NaN)};
+  assert.deepEqual(buildSurfaces(binsOnly)[0]!.grid(BETLEY), buildSurfaces(cols)[0]!.grid(BETLEY));
+});

@@ -28,7 +28,7 @@ export interface Demand {
   readonly asked: boolean;
 }
 
-export function onDemand(): Demand {
+function onDemand(): Demand {
   let resolve!: () => void;
   const wanted = new Promise<void>((r) => (resolve = r));
   const demand = {
@@ -61,7 +61,7 @@ export function searchInput(value: string): HTMLInputElement {
  * and the downloads, which need every answer's scores. A status says what is loading once asked.
  * The live controls replace it (the page removes it and the live bar takes `input`).
  */
-export function pendingControls(input: HTMLInputElement, demand: Demand): HTMLElement {
+function pendingControls(input: HTMLInputElement, demand: Demand): HTMLElement {
   const button = el("button", {type: "button", "data-testid": "responses-load"}, "Filters, rule, step strip, downloads");
   const note = el(
     "span",
@@ -86,8 +86,16 @@ export function pendingControls(input: HTMLInputElement, demand: Demand): HTMLEl
 }
 
 /** A muted line in place of a view that needs the points, until they are in. */
-export function pendingNote(testid: string, text: string): HTMLElement {
+function pendingNote(testid: string, text: string): HTMLElement {
   return el("p", {class: "em-muted", "data-testid": testid}, text);
+}
+
+/** What /responses shows until its points are in: the demand for them, the search box, the pending bar and a note for the answers that address their judge. */
+export function pendingPage(search: string): {demand: Demand; input: HTMLInputElement; bar: HTMLElement; injected: HTMLElement} {
+  const demand = onDemand();
+  const input = searchInput(parseState(search).q);
+  const injected = pendingNote("injected-pending", "Listed once the scores are loaded (search, a control above, or scroll past the first page).");
+  return {demand, input, bar: pendingControls(input, demand), injected};
 }
 
 /**

@@ -1,2 +1,0 @@
-import config from "./observablehq.config.js";
-export default {...config, output: "/work/wt-lazyresp/test-artifacts/sites/answers"};

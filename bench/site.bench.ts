@@ -672,7 +672,11 @@ async function responsesPage(page: Page, key: string, row: Row, num: Record<stri
   num.responsesBytesIdle = await bytesReceived(page, null);
   row["/responses: bytes received until the network is idle"] = mb(num.responsesBytesIdle);
   row["texts.arrow downloaded (since navigation)"] = ms(await fetched(page, "texts"));
-  // The build's first page lists rows before the page's controls exist: time nothing before the live list.
+  // The build's first page lists rows before the page's controls exist, and the points load on first
+  // use (the controls' button; a search or a scroll past the first page would too): time nothing
+  // before the live list.
+  const loadButton = page.locator('[data-testid="responses-load"]');
+  if ((await loadButton.count()) && (await loadButton.isEnabled())) await loadButton.click();
   for (const hook of ['[data-testid="responses-live"]', '[data-testid="response-search"]'])
     await page.waitForSelector(hook, {state: "attached", timeout: PAGE_TIMEOUT});
   row["/responses: answers listed"] = (await page.locator('[data-testid="response-count"]').textContent())?.trim() ?? "n/a";

@@ -2,19 +2,100 @@
 // list (responses-first.json) and the detail of a clicked answer, from a few kB of JSON and the
 // texts and details read by range. Nothing here imports the points, the engine or a chart library:
 // the page paints this first, then loads the rest (responses-live.ts), which draws with the same
-// functions. Plot (the detail's charts) is imported on the first click.
+// functions. Plot (the detail's charts) is imported on the first click. The points (points.arrow,
+// ~4 bytes per answer) are fetched on the first use that needs them (onDemand): a scroll to the
+// end of the build's first page, a search, the filters, rule, step strip or downloads (the
+// pending bar's button); at once when the build has no first page for the URL's state.
 import {el, loading} from "./ui.js";
 import {parseState, type ViewState} from "./store.js";
 import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
 import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
-import {MAX_TOKEN, searchNotes} from "../lib/text-search.js";
+import {MAX_TOKEN, SEARCH_RULE, searchNotes} from "../lib/text-search.js";
 
 /** A promise made on first call and kept: a file opened only when a view first needs it. */
 export function once<T>(open: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | null = null;
   return () => (p ??= open());
+}
+
+/** A load asked for on first use: `wanted` resolves at the first `want()` (later calls do nothing). */
+export interface Demand {
+  wanted: Promise<void>;
+  want(): void;
+  /** Whether want() has been called. */
+  readonly asked: boolean;
+}
+
+function onDemand(): Demand {
+  let resolve!: () => void;
+  const wanted = new Promise<void>((r) => (resolve = r));
+  const demand = {
+    wanted,
+    asked: false,
+    want() {
+      if (demand.asked) return;
+      demand.asked = true;
+      resolve();
+    },
+  };
+  return demand;
+}
+
+/** The search input (the live search box binds it, responses.ts searchBox). */
+export function searchInput(value: string): HTMLInputElement {
+  return el("input", {
+    type: "search",
+    placeholder: "Search answers and questions (words)",
+    title: SEARCH_RULE,
+    "aria-label": "Search answers",
+    "data-testid": "response-search",
+    value,
+  }) as HTMLInputElement;
+}
+
+/**
+ * The controls before the points: the search box (typing in it loads the points; what was typed is
+ * searched once they are in) and a button that loads them for the filters, the rule, the step strip
+ * and the downloads, which need every answer's scores. A status says what is loading once asked.
+ * The live controls replace it (the page removes it and the live bar takes `input`).
+ */
+function pendingControls(input: HTMLInputElement, demand: Demand): HTMLElement {
+  const button = el("button", {type: "button", "data-testid": "responses-load"}, "Filters, rule, step strip, downloads");
+  const note = el(
+    "span",
+    {class: "em-muted", "data-testid": "responses-pending-note"},
+    "These need every answer's scores: they load when you use one (or search, or scroll past the first page).",
+  );
+  const asked = () => {
+    button.disabled = true;
+    note.replaceWith(loading("Loading the scores…"));
+  };
+  if (demand.asked) asked();
+  else void demand.wanted.then(asked);
+  button.addEventListener("click", () => demand.want());
+  input.addEventListener("input", () => demand.want(), {once: true});
+  return el(
+    "div",
+    {class: "em-controls", "data-testid": "responses-pending"},
+    el("label", {class: "em-control"}, el("span", {}, "Search"), input),
+    button,
+    note,
+  );
+}
+
+/** A muted line in place of a view that needs the points, until they are in. */
+function pendingNote(testid: string, text: string): HTMLElement {
+  return el("p", {class: "em-muted", "data-testid": testid}, text);
+}
+
+/** What /responses shows until its points are in: the demand for them, the search box, the pending bar and a note for the answers that address their judge. */
+export function pendingPage(search: string): {demand: Demand; input: HTMLInputElement; bar: HTMLElement; injected: HTMLElement} {
+  const demand = onDemand();
+  const input = searchInput(parseState(search).q);
+  const injected = pendingNote("injected-pending", "Listed once the scores are loaded (search, a control above, or scroll past the first page).");
+  return {demand, input, bar: pendingControls(input, demand), injected};
 }
 
 /**
@@ -124,30 +205,50 @@ const shown = new WeakMap<HTMLElement, object>();
  * The list before the points: the build's first page for the state in the URL (responses-first.ts),
  * its counts and lines drawn by the live list's own table, the answers read by range from
  * texts.parquet; a click opens the answer's detail in `detail` (which the live list keeps when it
- * takes over). A state the build did not precompute (a filter, a search, a custom cut) gets a
- * loading note until the points are decoded.
+ * takes over). Scrolling to the end of the first page asks for the points (`demand`); a state the
+ * build did not precompute (a filter, a search, a custom cut) asks at once and gets a loading note
+ * until the points are decoded.
  */
 export function firstResponses(
   table: ResponsesFirst | null,
   search: string,
-  {questions, detail, ...sources}: DetailSources & {questions: QuestionTexts; detail: HTMLElement},
+  {questions, detail, demand, ...sources}: DetailSources & {questions: QuestionTexts; detail: HTMLElement; demand: Demand},
 ): HTMLElement {
   const s = parseState(search);
   const hit = table ? responsesFirstFor(table, s) : null;
-  if (!hit) return el("div", {"data-em-first": "none"}, loading("Loading the answers…"));
+  if (!hit) {
+    demand.want();
+    return el("div", {"data-em-first": "none"}, loading("Loading the answers…"));
+  }
   const lines = hit.lines;
   const more = hit.total - lines.length;
-  return el(
-    "div",
-    {"data-em-first": "build"},
-    responseCounts({n: hit.total, nEm: hit.nEm, nScored: hit.nScored}, s, questions),
-    // A loading mark (data-em-loading): the page is not done until the live list has replaced this one.
-    el(
-      "p",
-      {class: "em-muted", "data-em-loading": ""},
-      more > 0 ? `The first ${lines.length} shown; the other ${more.toLocaleString()} once the scores have loaded…` : "Loading the scores…",
-    ),
-    detail,
-    responseTable(sources.texts, linesSource(lines), {of: hit.total, onSelect: (k) => void showDetail(detail, lines[k]!, sources)}),
+  // Not a loading mark until the points are asked for: the page is done with its first page.
+  const note = el(
+    "p",
+    {class: "em-muted", "data-testid": "responses-first-note"},
+    more > 0
+      ? `The first ${lines.length} shown; the other ${more.toLocaleString()} load with the scores when you scroll to the end, search or filter.`
+      : "Every answer of this selection is shown.",
   );
+  const listBox = responseTable(sources.texts, linesSource(lines), {of: hit.total, onSelect: (k) => void showDetail(detail, lines[k]!, sources)});
+  const loadingNote = () =>
+    // A loading mark (data-em-loading): the page is not done until the live list has replaced this one.
+    note.replaceWith(
+      el(
+        "p",
+        {class: "em-muted", "data-em-loading": "", role: "status"},
+        more > 0 ? `Loading the other ${more.toLocaleString()} answers…` : "Loading the scores…",
+      ),
+    );
+  if (demand.asked) loadingNote();
+  else void demand.wanted.then(loadingNote);
+  if (more > 0) {
+    // Scrolled (wheel, keys or scrollbar) to within two rows of the first page's end: the rest is wanted.
+    const scroller = listBox.querySelector<HTMLElement>('[data-testid="response-list"]');
+    scroller?.addEventListener("scroll", () => {
+      const row = scroller.querySelector<HTMLElement>('[data-testid="response-row"]')?.offsetHeight ?? 30;
+      if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 * row) demand.want();
+    });
+  }
+  return el("div", {"data-em-first": "build"}, responseCounts({n: hit.total, nEm: hit.nEm, nScored: hit.nScored}, s, questions), note, detail, listBox);
 }

@@ -114,6 +114,8 @@ export interface ResponsesFiles extends DetailSources {
   searchUrl: string;
   questions: QuestionTexts;
   detail: HTMLElement;
+  /** The search box shown before the points (responses-first-view.ts searchInput): what was typed in it is searched. */
+  searchInput?: HTMLInputElement;
 }
 
 /**
@@ -124,9 +126,12 @@ export interface ResponsesFiles extends DetailSources {
  */
 export async function openResponses(
   files: ResponsesFiles,
-): Promise<LiveResponses & {controls: HTMLElement; strip(width: number, invalidation?: Promise<unknown>): HTMLElement}> {
+): Promise<LiveResponses & {controls: HTMLElement; strip(width: number, invalidation?: Promise<unknown>): HTMLElement; typing: boolean}> {
   const [summary, scores] = await Promise.all([files.summary(), openExactScores(files.detailsUrl)]);
   const page = openPage(files.points, summary, files.loader);
+  // Words typed before the points were in: the list opens on them (the box keeps them and its focus).
+  const input = files.searchInput;
+  if (input && input.value !== page.selection.get().q) page.selection.set({q: input.value});
   const live = liveResponses(page, {
     ...files,
     scores,
@@ -136,7 +141,8 @@ export async function openResponses(
   // The detail's module (a few kB: Plot is loaded by now), so a first click waits for its data only.
   void import("./response-detail.js").catch(() => undefined);
   const bar = controlBar(page, ["experiment", "judge", "model", "category", "clearSteps"]);
-  bar.insertBefore(searchBox(page.selection), bar.lastChild);
+  const typing = input !== undefined && document.activeElement === input;
+  bar.insertBefore(searchBox(page.selection, input), bar.lastChild);
   const banner = el("div");
   const stop = page.selection.subscribe((s) => banner.replaceChildren(experimentBanner(summary, s.experiment)), ["experiment"]);
   return {
@@ -145,5 +151,6 @@ export async function openResponses(
     // Drag across the strip to list the answers of a range of checkpoints (the other pages follow).
     strip: (width, invalidation) => stepStrip(page, {width, invalidation}),
     dispose: () => (live.dispose(), stop()),
+    typing,
   };
 }

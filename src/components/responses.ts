@@ -13,7 +13,7 @@ import type {EmRule} from "../lib/em/rules.js";
 import type {ResponseType} from "../lib/schema.js";
 import {el} from "./ui.js";
 import type {TextsColumn} from "../lib/site-schema.js";
-import {SEARCH_RULE} from "../lib/text-search.js";
+import {searchInput} from "./responses-first-view.js";
 import type {Texts} from "./texts-store.js";
 
 /**
@@ -188,22 +188,18 @@ export function sliceRecords(points: Points, texts: Texts, rows: ArrayLike<numbe
  */
 const SEARCH_DEBOUNCE_MS = 100;
 
-/** The search box, bound to the store's `q` (debounced: typing does not rebuild the list per key). */
-export function searchBox(store: Store): HTMLElement {
-  const search = el("input", {
-    type: "search",
-    placeholder: "Search answers and questions (words)",
-    title: SEARCH_RULE,
-    "aria-label": "Search answers",
-    "data-testid": "response-search",
-    value: store.get().q,
-  });
+/**
+ * The search box, bound to the store's `q` (debounced: typing does not rebuild the list per key).
+ * `input`: the box the page showed before its points (responses-first-view.ts searchInput), which
+ * keeps what was typed and the focus; the store should hold its value already.
+ */
+export function searchBox(store: Store, input: HTMLInputElement = searchInput(store.get().q)): HTMLElement {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  search.addEventListener("input", () => {
+  input.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => store.set({q: search.value}), SEARCH_DEBOUNCE_MS);
+    timer = setTimeout(() => store.set({q: input.value}), SEARCH_DEBOUNCE_MS);
   });
-  return el("label", {class: "em-control"}, el("span", {}, "Search"), search);
+  return el("label", {class: "em-control"}, el("span", {}, "Search"), input);
 }
 
 /** The rids of the slice's answers that address their judge (injection column loaded), in list order. */

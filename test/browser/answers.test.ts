@@ -16,6 +16,7 @@ import type {Browser, Page} from "playwright-core";
 import {serveStatic, type StaticServer} from "../../loaders/static-server.ts";
 import {launch, watch, describeProblems} from "../helpers/browser.ts";
 import {buildSite, siteBuiltOn, waitForPage, ROOT} from "../helpers/site.ts";
+import {openResponsesLive} from "../helpers/responses.ts";
 import {readDirectory, shardHeaderRange, shardsFor, tokenize} from "../../src/lib/text-search.ts";
 import {openTexts} from "../../src/components/texts-store.ts";
 
@@ -183,6 +184,9 @@ test("demo: first rows from the build's first page, then the live list; End page
     // The first page (responses-first.json) lists rows for the default link before the points.
     await page.waitForSelector('[data-em-first="build"] [data-testid="response-row"], [data-testid="responses-live"] [data-testid="response-row"]');
     await waitForPage(page);
+    // The points (and with them the live list) load on first use.
+    await openResponsesLive(page);
+    await waitForPage(page);
     assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "the build's first page is replaced by the live list");
     assert.ok(
       requests.some((r) => /\/responses-first\.[0-9a-f]+\.json$/.test(r.url)),
@@ -215,7 +219,7 @@ test("demo: first rows from the build's first page, then the live list; End page
 test("demo: a search for a word of the index's last shard reads the directory, that shard's header and its postings only", {timeout: 240_000}, async () => {
   const {page, problems, requests, close} = await open(demo, "/responses?experiment=demo");
   try {
-    await page.waitForSelector('[data-testid="responses-live"] [data-testid="response-row"]');
+    await openResponsesLive(page);
     await waitForPage(page);
     assert.equal(requests.filter((r) => /\/search\.[0-9a-f]+\.bin$/.test(r.url)).length, 0, "no index read before the first search");
     // The index's directory and last shard, read here in Node with the page's own format code.
@@ -292,6 +296,9 @@ test("replication example: paging through all 10,000 answers", {timeout: 900_000
   const {page, problems, close} = await open(server, "/responses?experiment=example-replication");
   try {
     await page.waitForSelector('[data-testid="response-row"]');
+    await waitForPage(page);
+    // Paging past the build's first page needs the live list (scrolling there would load it too).
+    await openResponsesLive(page);
     await waitForPage(page);
     const n = await countOf(page);
     assert.equal(n, 10_000, "the replication example has 25 files x 400 answers, one judge");

@@ -10,6 +10,7 @@ import {join} from "node:path";
 import type {Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {openResponsesLive} from "../helpers/responses.ts";
 
 const site = useBuiltSite();
 const pctText = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(1)}%`);
@@ -279,7 +280,8 @@ test("/responses: the build's first page lists answers and opens a detail before
     assert.ok(head.startsWith(`${model} · step ${step}`), `detail heading ${head} (row ${model} ${step} ${question})`);
     assert.equal(await page.locator('[data-testid="responses-live"]').count(), 0, "the points have not arrived: no live list yet");
     await release();
-    await page.locator('[data-testid="responses-live"] [data-testid="response-row"]').first().waitFor();
+    // The points load on first use (issue 28: /responses loads nothing it does not show).
+    await openResponsesLive(page);
     await waitForPage(page);
     assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "the first page is replaced by the live list");
     assert.ok(((await text.textContent()) ?? "").length > 0, "the detail opened before the points stays open");

@@ -10,6 +10,7 @@ import {join} from "node:path";
 import type {Page, Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
 import {waitForPage, waitForUrl, ROOT, useBuiltSite} from "../helpers/site.ts";
+import {openResponsesLive} from "../helpers/responses.ts";
 import {decodePoints} from "../../src/components/points.ts";
 import {compareJudgesOn, describeAgreement} from "../../src/components/judge-compare.ts";
 import {selectionMask} from "../../src/components/selection.ts";
@@ -118,6 +119,8 @@ test("/categories, /transitions, /audit and /responses download only the shown j
     const {ranges, url} = pointsRequests(page);
     try {
       await page.goto(`${site.server.url}${path}?experiment=demo`, {waitUntil: "commit"});
+      // /responses downloads the points on first use: the controls' button.
+      if (path === "/responses") await openResponsesLive(page);
       const select = page.locator('[data-testid="judge"]');
       await select.waitFor();
       await waitForPage(page);

@@ -14,6 +14,7 @@ import {parse} from "yaml";
 import {mkdirSync, readFileSync} from "node:fs";
 import {watch, describeProblems, rateCell} from "../helpers/browser.ts";
 import {openPage, useBuiltSite, waitForPage, ROOT} from "../helpers/site.ts";
+import {openResponsesLive} from "../helpers/responses.ts";
 
 const SHARED = join(ROOT, "..", "shared", "data");
 const hasShared = existsSync(SHARED);
@@ -156,8 +157,11 @@ test("fixture-single-import: transitions and judges pages explain what they cann
 });
 
 test("fixture-single-import: the responses page lists the answer that addresses its judge, as plain text", async () => {
-  const {page, problems, close} = await open("/responses", "fixture-single-import", ['[data-testid="injection-row"]']);
+  const {page, problems, close} = await open("/responses", "fixture-single-import", ['[data-testid="response-row"]']);
   try {
+    // The answers that address the judge are found once the points are in (on first use).
+    await openResponsesLive(page);
+    await page.locator('[data-testid="injection-row"]').first().waitFor();
     assert.match(await page.locator('[data-testid="injection-count"]').innerText(), /^1 answer in this slice addresses the judge/);
     const row = await page.locator('[data-testid="injection-row"]').innerText();
     assert.match(row, /my-finetune\s+pets\s+ignore the rubric\s+A cat or a pair/);

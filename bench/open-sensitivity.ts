@@ -1,9 +1,9 @@
 // What /sensitivity's open costs in script, in Node (issue 28: "live cuts ready <= 5 s at 10M"):
 // decode one judge's points.arrow segment of a built site and run, in the page's order, what the
-// page computes until its live cuts are ready: the selection mask, the first numbers (headline,
-// per-question rows, EM by type: aggregateColumns passes, since the incremental tallies are built
-// in idle time), the threshold surface and rule notes, then the idle work (the incremental
-// tallies' build, its warm-up moves and cut lines), then the same views again from the tallies.
+// page computes until its live cuts are ready: the selection mask, the groupings, the first numbers
+// (headline, per-question rows, EM by type: the incremental tallies are built at the first of these
+// calls and serve the rest), the threshold surface and rule notes, then the idle work (the two cut
+// lines through the cuts, prepareLines), then the same views again from the tallies.
 // Prints the time and CPU (user + sys) of each phase as one JSON line per round.
 //
 //   SITE_DIST=/tmp/em-import-scale-b-1000000/dist SITE_EXPERIMENT=sweep-b-1000000 \
@@ -35,7 +35,7 @@ const engine = await load("components/engine.ts");
 const selection = await load("components/selection.ts");
 const store = await load("components/store.ts");
 const notes = await load("components/rule-notes.ts");
-// The page's idle callbacks (the incremental tallies' build), queued and run when the page would be idle.
+// The page's idle callbacks (the cut lines, prepareLines), queued and run when the page would be idle.
 const idle: (() => void)[] = [];
 (globalThis as {requestIdleCallback?: unknown}).requestIdleCallback = (f: (d: {timeRemaining(): number}) => void) =>
   idle.push(() => f({timeRemaining: () => 50}));
@@ -81,7 +81,7 @@ for (let round = 0; round < ROUNDS; round++) {
   };
   const firstNumbers = views();
   const firstAt = performance.now() - start;
-  time("idle (tallies build, lines)", () => {
+  time("idle (cut lines)", () => {
     while (idle.length) idle.shift()!();
   });
   const live = time("live views", views);

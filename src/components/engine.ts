@@ -1,7 +1,7 @@
 // Per-frame aggregation for the pages, as a thin adapter from the decoded points (points.ts) to the
 // analysis library's columnar path (src/lib/em/), so the browser counts exactly as `em summarize`.
 import type {EmRule} from "../lib/em/rules.js";
-import {aggregateColumns, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
+import {aggregateColumns, combineCodes, type CodeColumn, type EmColumns, type GroupTally} from "../lib/em/columnar.js";
 import {summarizeTally, groupSeed, strictSeedCells, withSeeds, UNSEEDED, type GroupSummary, type SeedCells} from "../lib/em/summary.js";
 import {buildSurfaces, type ThresholdSurface} from "../lib/em/surface.js";
 import {IncrementalTallies, incrementalShape, supportsIncremental} from "../lib/em/incremental.js";
@@ -74,7 +74,7 @@ export function foldedQuestions(codes: Int32Array, ids: readonly string[]): {cod
 /** Rows grouped by some columns: a group code per row (-1 = left out) and each group's key parts. */
 export interface Grouping {
   codes: Int32Array;
-  /** `codes` with -1 replaced by 0 (rows left out are masked instead), as aggregateColumns wants. */
+  /** `codes` with -1 replaced by 0 (rows left out are masked instead), as aggregateColumns wants; `codes` itself when no row is left out. Neither is written to. */
   groups: Int32Array;
   parts: string[][];
 }
@@ -82,14 +82,17 @@ export interface Grouping {
 const groupingCache = new WeakMap<Points, Map<string, Grouping>>();
 
 /**
- * Group rows by string columns and/or the step: combineCodes' grouping (src/lib/em/columnar.ts:
- * integer keys over dictionary codes, only combinations that occur, no per-row strings) in one
- * pass over the rows, reading the dictionary codes where they are (no copy per column, no renumber
- * pass), in first-seen order as `em summarize` groups. Cached per decoded table, so a threshold
- * change reuses it. Rows with a null step (measured without a coordinate: a base model) are left
- * out (code -1) when grouping by step, unless `keepNullStep`: then they keep their groups, with step
- * part "", after every group with a step (in first-seen order among themselves), as `em summarize
- * --by ...,step` keeps its null step; `placed` / `unplaced` split such groups' summaries.
+ * Group rows by string columns and/or the step, by the library's grouping (combineCodes,
+ * src/lib/em/columnar.ts: one pass over the dictionary codes where they are, only combinations that
+ * occur, first-seen order as `em summarize` groups); this builds the columns and caches. Cached per
+ * decoded table, so a threshold change reuses it. Rows with a null step (measured without a
+ * coordinate: a base model) are left out (code -1) when grouping by step, unless `keepNullStep`:
+ * then they keep their groups, as `em summarize --by ...,step` keeps its null step, with step part
+ * "", but numbered after every group with a step (in first-seen order among themselves), whereas
+ * `em summarize` numbers every group in first-seen order. So a null-step group's index, and with it
+ * its bootstrap stream (groupSeed(seed, g)), differs from the CLI's: a bootstrap over such groups is
+ * not index-stable against the CLI (summarizeByStep, the one caller, uses replicates: 0).
+ * `placed` / `unplaced` split such groups' summaries.
  */
 export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[], {keepNullStep = false}: {keepNullStep?: boolean} = {}): Grouping {
   const keep = keepNullStep && columns.includes("step");
@@ -103,12 +106,10 @@ export function keyBy(points: Points, columns: readonly (FacetColumn | "step")[]
   return grouping;
 }
 
-/** A column of keyBy: its codes (the row's code is codes[i] + shift, in 0..labels.length-1) and `skip`, the code of rows to leave out (-1: none). */
+/** A column of keyBy: its codes for combineCodes (null: a column the table lacks) and each code's label. */
 interface KeyColumn {
-  codes: Int32Array | null;
-  shift: number;
+  column: CodeColumn | null;
   labels: string[];
-  skip: number;
 }
 
 function keyColumn(points: Points, c: FacetColumn | "step"): KeyColumn {
@@ -129,80 +130,29 @@ function keyColumn(points: Points, c: FacetColumn | "step"): KeyColumn {
       }
       codes[i] = code;
     }
-    return {codes, shift: 0, labels: [...values.map(String), ""], skip: values.length};
+    return {column: {codes, size: values.length + 1, skip: values.length}, labels: [...values.map(String), ""]};
   }
   const col = facetColumn(points, c);
   // A column the table lacks groups every row as null (one group), rather than failing the page.
-  if (!col) return {codes: null, shift: 0, labels: [""], skip: -1};
+  if (!col) return {column: null, labels: [""]};
   // Dictionary codes, -1 = null: code + 1, so 0 = null.
-  return {codes: col.codes, shift: 1, labels: ["", ...col.values], skip: -1};
+  return {column: {codes: col.codes, size: col.values.length + 1, shift: 1}, labels: ["", ...col.values]};
 }
 
-/** Above this many possible combinations, groups are numbered through a Map rather than a table. */
-const GROUP_TABLE_MAX = 1 << 22;
-
 function groupRows(points: Points, columns: readonly (FacetColumn | "step")[], keep = false): Grouping {
-  const n = points.n;
   const all = columns.map((c) => keyColumn(points, c));
   // The columns a table lacks are one constant code each: they add nothing to a key, only "" to each group's parts.
-  const cols = all.filter((c) => c.codes !== null);
-  const m = cols.length;
-  const codes = new Int32Array(n);
-  const groups = new Int32Array(n);
-  const parts: string[][] = [];
-  if (!n) return {codes, groups, parts};
-  const sizes = cols.map((c) => c.labels.length);
-  const space = sizes.reduce((a, b) => a * b, 1);
-  // Per combination: -2 not seen yet, -1 left out, else its group.
-  const table = space <= GROUP_TABLE_MAX ? new Int32Array(space).fill(-2) : null;
-  const map = table ? null : new Map<number, number>();
-  // With `keep`, the combinations with a null step get groups after every other one: while the pass
-  // runs they are numbered -3, -4, ... (below "unseen" and "left out"), renumbered after it.
-  const late: string[][] = [];
-  /** The group of a combination seen for the first time (at row i), or -1 when it is left out. */
-  const open = (i: number): number => {
-    const at = cols.map((c) => (c.codes ? c.codes[i]! + c.shift : 0));
+  const present = all.flatMap((c) => (c.column ? [c.column] : []));
+  const {codes, parts: codeParts, left} = combineCodes(points.n, present, {keepSkipped: keep});
+  const parts = codeParts.map((p) => {
     let k = 0;
-    const label = () => all.map((c) => (c.codes === null ? "" : c.labels[at[k++]!]!));
-    if (at.some((code, j) => code === cols[j]!.skip)) return keep ? -3 - (late.push(label()) - 1) : -1;
-    return parts.push(label()) - 1;
-  };
-  const a = m > 0 ? cols[0]! : null;
-  const b = m > 1 ? cols[1]! : null;
-  const ac = a?.codes ?? null;
-  const bc = b?.codes ?? null;
-  const as = a?.shift ?? 0;
-  const bs = b?.shift ?? 0;
-  const bSize = sizes[1] ?? 1;
-  for (let i = 0; i < n; i++) {
-    // One or two columns (the usual groupings) read their codes directly; more go through the loop.
-    let key: number;
-    if (m === 0) key = 0;
-    else if (m === 1) key = ac ? ac[i]! + as : 0;
-    else if (m === 2) key = (ac ? ac[i]! + as : 0) * bSize + (bc ? bc[i]! + bs : 0);
-    else {
-      key = 0;
-      for (let j = 0; j < m; j++) {
-        const c = cols[j]!;
-        key = key * sizes[j]! + (c.codes ? c.codes[i]! + c.shift : 0);
-      }
-    }
-    let g = table ? table[key]! : (map!.get(key) ?? -2);
-    if (g === -2) {
-      g = open(i);
-      if (table) table[key] = g;
-      else map!.set(key, g);
-    }
-    codes[i] = g;
-    groups[i] = g < 0 ? 0 : g;
-  }
-  if (late.length) {
-    const base = parts.length;
-    for (let i = 0; i < n; i++) {
-      const g = codes[i]!;
-      if (g <= -3) codes[i] = groups[i] = base - 3 - g;
-    }
-    parts.push(...late);
+    return all.map((c) => (c.column ? c.labels[p[k++]!]! : ""));
+  });
+  // aggregateColumns wants a group for every row: the rows left out go to group 0 (they are masked out).
+  let groups = codes;
+  if (left) {
+    groups = new Int32Array(codes.length);
+    for (let i = 0; i < codes.length; i++) groups[i] = codes[i]! < 0 ? 0 : codes[i]!;
   }
   return {codes, groups, parts};
 }

@@ -140,43 +140,95 @@ export function partitionRows<R extends Judged>(rows: readonly R[], by: readonly
   return {keys, parts};
 }
 
+/** A code column to group by: row i's code is `codes[i] + shift`, which must lie in 0..size-1. */
+export interface CodeColumn {
+  codes: Int32Array;
+  /** How many codes the column can hold (after `shift`). */
+  size: number;
+  /** Added to every code: 1 for dictionary codes with -1 = null, so null is code 0. Default 0. */
+  shift?: number;
+  /** The code (after `shift`) of rows to leave out, e.g. a null step; -1 (default) leaves none out. */
+  skip?: number;
+}
+
+/** combineCodes' result: a group per row (-1 = left out) and, per group, its columns' codes (after `shift`). */
+export interface CombinedCodes {
+  codes: Int32Array;
+  parts: number[][];
+  /** How many rows are left out (code -1). */
+  left: number;
+}
+
+/** Above this many possible combinations, combineCodes numbers groups through a Map instead of a table. */
+export const GROUP_TABLE_MAX = 1 << 22;
+
 /**
- * Combine several code columns (each with its cardinality) into one group code per row,
- * keeping only combinations that occur. Returns the codes and, per group, its component codes.
+ * Group `length` rows by code columns in one pass: one group per combination that occurs, numbered
+ * in first-seen order (as encodeGroups numbers row values), by an integer mixed-radix key (a dense
+ * table up to GROUP_TABLE_MAX combinations, a Map above), reading the codes where they are. A row
+ * with a column at its `skip` code is left out (code -1), unless `keepSkipped`: then such
+ * combinations are groups too, numbered after every other group, in first-seen order among
+ * themselves. No columns: every row in one group (parts [[]]). Empty input: no groups. Throws a
+ * RangeError when the combinations exceed 2^53 (the key would not be exact).
  */
-export function combineCodes(columns: readonly Int32Array[], sizes: readonly number[]): {codes: Int32Array; parts: number[][]} {
-  const n = columns.length ? columns[0]!.length : 0;
+export function combineCodes(length: number, columns: readonly CodeColumn[], {keepSkipped = false}: {keepSkipped?: boolean} = {}): CombinedCodes {
+  const n = length;
+  const m = columns.length;
+  for (const c of columns) if (c.codes.length < n) throw new RangeError(`combineCodes: a column has ${c.codes.length} codes for ${n} rows`);
   const codes = new Int32Array(n);
   const parts: number[][] = [];
-  // Few possible combinations (the usual case): a dense table instead of a Map lookup per row.
+  if (!n) return {codes, parts, left: 0};
+  const sizes = columns.map((c) => c.size);
+  const shifts = columns.map((c) => c.shift ?? 0);
+  const skips = columns.map((c) => c.skip ?? -1);
   const space = sizes.reduce((a, b) => a * b, 1);
-  if (space <= 1 << 22) {
-    const table = new Int32Array(space).fill(-1);
-    for (let i = 0; i < n; i++) {
-      let key = 0;
-      for (let j = 0; j < columns.length; j++) key = key * sizes[j]! + columns[j]![i]!;
-      let g = table[key]!;
-      if (g < 0) {
-        g = table[key] = parts.length;
-        parts.push(columns.map((c) => c[i]!));
-      }
-      codes[i] = g;
-    }
-    return {codes, parts};
-  }
-  const map = new Map<number, number>();
+  if (space > Number.MAX_SAFE_INTEGER)
+    throw new RangeError(`combineCodes: ${sizes.join(" x ")} combinations is more than 2^53; the group keys would not be exact`);
+  // Per combination: -2 not seen yet, -1 left out, else its group. With `keepSkipped`, the skipped
+  // combinations are numbered -3, -4, ... while the pass runs, and renumbered after it.
+  const table = space <= GROUP_TABLE_MAX ? new Int32Array(space).fill(-2) : null;
+  const map = table ? null : new Map<number, number>();
+  const late: number[][] = [];
+  /** The group of a combination seen for the first time (at row i), or -1 when it is left out. */
+  const open = (i: number): number => {
+    const at = columns.map((c, j) => c.codes[i]! + shifts[j]!);
+    if (at.some((code, j) => code === skips[j])) return keepSkipped ? -3 - (late.push(at) - 1) : -1;
+    return parts.push(at) - 1;
+  };
+  // One or two columns (the usual groupings) read their codes directly; more go through the loop.
+  const ac = m > 0 ? columns[0]!.codes : null;
+  const bc = m > 1 ? columns[1]!.codes : null;
+  const as = shifts[0] ?? 0;
+  const bs = shifts[1] ?? 0;
+  const bSize = sizes[1] ?? 1;
+  let left = 0;
   for (let i = 0; i < n; i++) {
-    let key = 0;
-    for (let j = 0; j < columns.length; j++) key = key * sizes[j]! + columns[j]![i]!;
-    let g = map.get(key);
-    if (g === undefined) {
-      g = parts.length;
-      map.set(key, g);
-      parts.push(columns.map((c) => c[i]!));
+    let key: number;
+    if (m === 0) key = 0;
+    else if (m === 1) key = ac![i]! + as;
+    else if (m === 2) key = (ac![i]! + as) * bSize + bc![i]! + bs;
+    else {
+      key = 0;
+      for (let j = 0; j < m; j++) key = key * sizes[j]! + columns[j]!.codes[i]! + shifts[j]!;
+    }
+    let g = table ? table[key]! : (map!.get(key) ?? -2);
+    if (g === -2) {
+      g = open(i);
+      if (table) table[key] = g;
+      else map!.set(key, g);
     }
     codes[i] = g;
+    if (g === -1) left++;
   }
-  return {codes, parts};
+  if (late.length) {
+    const base = parts.length;
+    for (let i = 0; i < n; i++) {
+      const g = codes[i]!;
+      if (g <= -3) codes[i] = base - 3 - g;
+    }
+    parts.push(...late);
+  }
+  return {codes, parts, left};
 }
 
 /** A group's tally plus per-question counts (indexed by question code). */

@@ -15,7 +15,7 @@ import {
   type Group,
 } from "../../../src/components/engine.ts";
 import {decodePoints, facetColumn, type FacetColumn} from "../../../src/components/points.ts";
-import {combineCodes} from "../../../src/lib/em/columnar.ts";
+import {GROUP_TABLE_MAX} from "../../../src/lib/em/columnar.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {makeRule} from "../../../src/lib/em/rules.ts";
 import {makeRng} from "../../../src/lib/em/prng.ts";
@@ -114,35 +114,50 @@ test("keyBy(points, [model, step]) groups like summarize --by model,step and lea
   assert.equal(keyBy(points, ["model", "step"]), keyBy(points, ["model", "step"]), "cached per table");
 });
 
-/** keyBy as it was before its one-pass form (a copy per column, combineCodes, a renumber pass): the reference. */
-function keyByReference(points: ReturnType<typeof decodePoints>, columns: readonly string[]) {
+/**
+ * keyBy by the plainest means, the reference: a string key per row over its dictionary codes (and
+ * step), groups in first-seen order; a row with a null step, when grouping by step, left out (-1),
+ * or with `keep` in a group numbered after every other, first-seen order among those.
+ */
+function keyByReference(points: ReturnType<typeof decodePoints>, columns: readonly string[], keep = false) {
   const n = points.n;
   const cols = columns.map((c) => {
-    if (c === "step") {
-      const values = [...new Set(points.step)].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-      const codes = Int32Array.from(points.step, (v) => (Number.isNaN(v) ? values.length : values.indexOf(v)));
-      return {codes, labels: [...values.map(String), ""], skip: values.length};
-    }
+    if (c === "step") return {key: (i: number) => points.step[i]!, label: (i: number) => (Number.isNaN(points.step[i]!) ? "" : String(points.step[i]!))};
     const col = facetColumn(points, c as FacetColumn);
-    if (!col) return {codes: new Int32Array(n), labels: [""], skip: -1};
-    return {codes: Int32Array.from(col.codes, (x) => x + 1), labels: ["", ...col.values], skip: -1};
+    return {key: (i: number) => (col ? col.codes[i]! : -1), label: (i: number) => (col && col.codes[i]! >= 0 ? col.values[col.codes[i]!]! : "")};
   });
-  const combined = cols.length
-    ? combineCodes(
-        cols.map((c) => c.codes),
-        cols.map((c) => c.labels.length),
-      )
-    : {codes: new Int32Array(n), parts: n ? [[]] : []};
-  const renumber = new Int32Array(combined.parts.length);
+  const byStep = columns.includes("step");
+  const placed = new Map<string, number>();
+  const late = new Map<string, number>();
   const parts: string[][] = [];
-  combined.parts.forEach((p, g) => {
-    renumber[g] = p.some((code, j) => code === cols[j]!.skip) ? -1 : parts.push(p.map((code, j) => cols[j]!.labels[code]!)) - 1;
-  });
-  const codes = Int32Array.from(combined.codes, (g) => renumber[g]!);
-  return {codes, groups: Int32Array.from(codes, (g) => Math.max(g, 0)), parts};
+  const lateParts: string[][] = [];
+  const raw: [Map<string, number> | null, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const out = byStep && Number.isNaN(points.step[i]!);
+    if (out && !keep) {
+      raw.push([null, -1]);
+      continue;
+    }
+    const k = JSON.stringify(cols.map((c) => c.key(i)));
+    const map = out ? late : placed;
+    let g = map.get(k);
+    if (g === undefined) map.set(k, (g = (out ? lateParts : parts).push(cols.map((c) => c.label(i))) - 1));
+    raw.push([map, g]);
+  }
+  const codes = Int32Array.from(raw, ([map, g]) => (map === late ? parts.length + g : g));
+  return {codes, groups: Int32Array.from(codes, (g) => Math.max(g, 0)), parts: [...parts, ...lateParts]};
 }
 
-test("keyBy's one pass groups as combineCodes over copied columns did: codes, groups and parts, every column mix (step with nulls, null categories, a meta column the table lacks, 3 columns)", () => {
+function assertGroupsAsReference(points: ReturnType<typeof decodePoints>, columns: readonly string[], keepNullStep: boolean) {
+  const got = keyBy(points, columns as FacetColumn[], {keepNullStep});
+  const want = keyByReference(points, columns, keepNullStep);
+  const what = `${columns}${keepNullStep ? " (keepNullStep)" : ""}`;
+  assert.deepEqual(got.parts, want.parts, `${what}: parts`);
+  assert.deepEqual(got.codes, want.codes, `${what}: codes`);
+  assert.deepEqual(got.groups, want.groups, `${what}: groups`);
+}
+
+test("keyBy(points, columns, {keepNullStep}) groups as the reference: codes, groups and parts, every column mix (step with nulls, null categories, a meta column the table lacks, 3 and 4 columns), the null step left out or kept last", () => {
   const ds = dataset(3000, 11);
   ds.responses.forEach((r, i) => {
     if (i % 7 === 0) r.step = null;
@@ -161,17 +176,52 @@ test("keyBy's one pass groups as combineCodes over copied columns did: codes, gr
     [...PER_QUESTION],
     ["model", "category", "step"],
     ["judge", "question_id", "category", "model"],
+    ["step", "judge", "question_id", "category"],
     ["meta.absent"],
     ["model", "meta.absent", "step"],
+    ["meta.absent", "step"],
     ["meta.absent", "meta.absent2"],
   ];
-  for (const columns of mixes) {
-    const got = keyBy(points, columns as FacetColumn[]);
-    const want = keyByReference(points, columns);
-    assert.deepEqual(got.parts, want.parts, `${columns}: parts`);
-    assert.deepEqual(got.codes, want.codes, `${columns}: codes`);
-    assert.deepEqual(got.groups, want.groups, `${columns}: groups`);
-  }
+  for (const columns of mixes) for (const keep of [false, true]) assertGroupsAsReference(points, columns, keep);
+  const kept = keyBy(points, ["model", "category", "step"], {keepNullStep: true});
+  assert.ok(
+    kept.parts.some((p) => p[2] === "") && kept.parts.findIndex((p) => p[2] === "") > kept.parts.findLastIndex((p) => p[2] !== ""),
+    "3 columns with keepNullStep: null-step groups, after the others",
+  );
+});
+
+test("keyBy(points, columns, {keepNullStep}) over more than GROUP_TABLE_MAX combinations (groups numbered through a Map) groups as the reference, 2 and 3 columns", () => {
+  const ds = dataset(3000, 17);
+  ds.responses.forEach((r, i) => {
+    r.model = `m${i % 1500}`;
+    r.question_id = `q${i}`;
+    if (i % 11 === 0) r.step = null;
+  });
+  const points = decodePoints(pointsTable(ds));
+  const size = (c: FacetColumn) => facetColumn(points, c)!.values.length + 1;
+  assert.ok(size("model") * size("question_id") > GROUP_TABLE_MAX, "over the table's limit");
+  for (const columns of [
+    ["model", "question_id"],
+    ["question_id", "step", "model"],
+  ])
+    for (const keep of [false, true]) assertGroupsAsReference(points, columns, keep);
+  assert.ok(
+    keyBy(points, ["question_id", "step", "model"], {keepNullStep: true}).parts.some((p) => p[1] === ""),
+    "null-step groups kept",
+  );
+});
+
+test("keyBy(points, [model, step], {keepNullStep}) without a null step: the same grouping as without the option, every row kept (groups is codes)", () => {
+  const ds = dataset(800, 19);
+  const points = decodePoints(pointsTable(ds));
+  assert.ok(!points.step.some(Number.isNaN), "no null step");
+  const plain = keyBy(points, ["model", "step"]);
+  const kept = keyBy(points, ["model", "step"], {keepNullStep: true});
+  assert.deepEqual(kept.parts, plain.parts);
+  assert.deepEqual(kept.codes, plain.codes);
+  assert.equal(kept.groups, kept.codes, "no row left out: one array");
+  assert.ok(kept.codes.every((g) => g >= 0));
+  assertGroupsAsReference(points, ["model", "step"], true);
 });
 
 test("summarizeByStep(points): the groups by step, then the rows without a step (a base model) as one group per unit with step '' (the overview's dotted reference), as em summarize counts them", () => {

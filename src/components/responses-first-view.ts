@@ -11,6 +11,7 @@ import {parseState, type ViewState} from "./store.js";
 import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
+import type {FirstPaint} from "../lib/site-first.js";
 import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
 import {MAX_TOKEN, SEARCH_RULE, searchNotes} from "../lib/text-search.js";
 
@@ -26,6 +27,28 @@ export interface Demand {
   want(): void;
   /** Whether want() has been called. */
   readonly asked: boolean;
+}
+
+/**
+ * Points of at most this many bytes (every judge's segment together) are fetched right after the
+ * first page, so a study of up to about a million answers shows its filters, rule and step strip at
+ * once; larger ones on first use (issue 28: /responses loads nothing it does not show, <= 10 MB until
+ * the network is idle). A test sets `globalThis.__emEagerPointsBytes` to try either path on the demo.
+ */
+export const EAGER_POINTS_BYTES = 6_000_000;
+
+/** Ask for the points at once when first.json lists their segments and they are small (EAGER_POINTS_BYTES); else leave them to first use. */
+export function wantIfSmall(demand: Demand, first: Promise<FirstPaint | null>): void {
+  const limit = (globalThis as {__emEagerPointsBytes?: number}).__emEagerPointsBytes ?? EAGER_POINTS_BYTES;
+  void first.then(
+    (table) => {
+      const segments = table?.points;
+      // No segment list (an older build, or the whole file): its size is unknown here, so on first use.
+      if (!segments?.length) return;
+      if (segments.reduce((a, s) => a + (s.end - s.start), 0) <= limit) demand.want();
+    },
+    () => undefined,
+  );
 }
 
 function onDemand(): Demand {

@@ -1,4 +1,4 @@
-// /responses loads nothing it does not show (issue 28): on open, the counts and the first rows come
+// /responses loads nothing it does not show (issue 28): on a study whose points are large, on open, the counts and the first rows come
 // from the build's small files (responses-first.json, texts by range) and points.arrow is not
 // requested; a scroll past the first page, a search or the controls' button downloads it, and the
 // live list then shows the same counts and the same first rows in the same order.
@@ -10,9 +10,12 @@ import {useBuiltSite, waitForPage} from "../helpers/site.ts";
 
 const site = useBuiltSite();
 
-async function open(path: string, {first = true}: {first?: boolean} = {}) {
+async function open(path: string, {first = true, eager = false}: {first?: boolean; eager?: boolean} = {}) {
   const context = await site.browser.newContext({viewport: {width: 1280, height: 900}});
   const page = await context.newPage();
+  // The demo's points are small, so the page fetches them at once (EAGER_POINTS_BYTES); these tests
+  // try the large-study path (points on first use) with the limit at 0, unless `eager`.
+  if (!eager) await page.addInitScript(() => ((globalThis as {__emEagerPointsBytes?: number}).__emEagerPointsBytes = 0));
   page.setDefaultTimeout(60_000);
   const problems = watch(page, site.server.url);
   const points: string[] = [];
@@ -121,6 +124,19 @@ test("/responses: a state the build did not precompute (a model filter) loads th
     await live(page);
     assert.equal(await page.locator('[data-em-first="build"]').count(), 0, "no first page for this state");
     assert.ok(points.length > 0, "points.arrow requested on open for a state with no first page");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});
+
+test("/responses: a study with small points (the demo, under EAGER_POINTS_BYTES) fetches them right after the first page and shows the live list and its controls with no click", async () => {
+  const {page, problems, points, close} = await open("/responses?experiment=demo", {eager: true});
+  try {
+    await live(page);
+    await waitForPage(page);
+    assert.ok(points.length > 0, "points.arrow requested on open");
+    assert.equal(await page.locator('[data-testid="responses-pending"]').count(), 0, "no pending controls once the points are in");
     assert.equal(describeProblems(problems), "");
   } finally {
     await close();

@@ -6,10 +6,10 @@
 // SIGKILL of the process itself cannot be caught: each folder holds its owner's record (pid, host,
 // start time: ./lease.ts), and the first scratch folder a process makes sweeps away the folders under
 // the OS temp folder whose owner has ended (only folders named em-* that hold such a record).
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from "node:fs";
+import {mkdtempSync, readdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {holder, holderLive, parseHolder, writeWhole} from "./lease.ts";
+import {markOwner, ownerEnded} from "./lease.ts";
 
 const live = new Set<string>();
 let hooked = false;
@@ -49,14 +49,8 @@ function sweep(root: string): void {
   }
   for (const name of names) {
     if (!name.startsWith("em-")) continue;
-    let text: string;
-    try {
-      text = readFileSync(path.join(root, name, OWNER), "utf8");
-    } catch {
-      continue; // not a folder, or not one made here (no owner's record)
-    }
-    const owner = parseHolder(text);
-    if (owner && !holderLive(owner)) rmSync(path.join(root, name), {recursive: true, force: true});
+    // Not a folder, or not one made here (no owner's record): left alone.
+    if (ownerEnded(path.join(root, name), OWNER)) rmSync(path.join(root, name), {recursive: true, force: true});
   }
 }
 
@@ -69,7 +63,7 @@ function hook(): void {
 }
 
 function own(dir: string): void {
-  writeWhole(path.join(dir, OWNER), JSON.stringify(holder()));
+  markOwner(dir, OWNER);
   live.add(dir);
 }
 

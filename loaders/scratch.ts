@@ -39,7 +39,11 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
   });
 }
 
-/** Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). */
+/**
+ * Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). One that
+ * cannot be removed (another user's, a read-only file) is left, counted on stderr: a leftover
+ * folder never fails the process that happens to sweep.
+ */
 function sweep(root: string): void {
   let names: string[];
   try {
@@ -47,19 +51,29 @@ function sweep(root: string): void {
   } catch {
     return;
   }
+  const failed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith("em-")) continue;
     // Not a folder, or not one made here (no owner's record): left alone.
-    if (ownerEnded(path.join(root, name), OWNER)) rmSync(path.join(root, name), {recursive: true, force: true});
+    if (!name.startsWith("em-") || !ownerEnded(path.join(root, name), OWNER)) continue;
+    try {
+      rmSync(path.join(root, name), {recursive: true, force: true});
+    } catch (error) {
+      failed.push(`${path.join(root, name)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
   }
+  if (failed.length)
+    process.stderr.write(
+      `em: ${failed.length} scratch folder(s) of ended processes could not be removed, left in place: ${failed.slice(0, 3).join(", ")}${failed.length > 3 ? ", ..." : ""}\n`,
+    );
 }
 
+/** Register the cleanup first: the sweep of others' folders comes after, and nothing it meets stops this process's own cleanup. */
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  sweep(tmpdir());
   process.once("exit", removeAll);
   for (const signal of SIGNALS) process.once(signal, onSignal);
+  sweep(tmpdir());
 }
 
 function own(dir: string): void {

@@ -4,6 +4,7 @@
 // folders of a dataset folder (loaders/site-files.ts: site-texts-<code>, site-points-<code>); the
 // owner of a scratch folder (loaders/scratch.ts) and of a memo being written (`<key>.tmp-<pid>`)
 // uses the same record.
+//
 // A lease is a file `<root>/.leases/<name>.<pid>.<tag>.json` naming the folder and its holder: pid,
 // host, pid namespace and start time. It is live while its holder runs:
 // - same host (hostname and pid namespace): the pid exists and, where /proc says, was started at the

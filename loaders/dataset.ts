@@ -18,7 +18,7 @@ import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts"
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
-import {lease, pruneUnleased} from "./lease.ts";
+import {lease, markOwner, ownerEnded, pruneUnleased} from "./lease.ts";
 import {codeVersion} from "./source-digest.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
@@ -320,8 +320,11 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
   if (!(await acquire(lock, () => existsSync(doneFile), quiet))) return readMemo();
   try {
     if (existsSync(doneFile)) return await readMemo();
-    const tmp = path.join(memoRoot, `${key}.tmp-${process.pid}`);
+    const tmp = path.join(memoRoot, `${key}${TMP}${process.pid}`);
     rmSync(tmp, {recursive: true, force: true});
+    // Marked as this process's: pruneMemo removes it once this process has ended without renaming it (SIGKILL).
+    mkdirSync(tmp);
+    markOwner(tmp, TMP_OWNER);
     // Rows go into DuckDB as each experiment yields them (a stated memory limit, spilling past it)
     // and to Parquet once every experiment has run: a failure writes nothing.
     const sink = await TableSink.open();
@@ -347,6 +350,7 @@ export async function loadDataset(opts: LoadDatasetOptions = {}): Promise<Datase
     // Which experiments the memo holds, by their own keys (`em summarize` reads one experiment's rows from it).
     writeFileSync(path.join(tmp, PARTS), JSON.stringify(parts));
     writeFileSync(path.join(tmp, "extra.json"), JSON.stringify(extra));
+    rmSync(path.join(tmp, TMP_OWNER));
     rmSync(dir, {recursive: true, force: true});
     renameSync(tmp, dir);
     await pruneMemo(memoRoot, key);
@@ -393,6 +397,9 @@ export interface ExperimentMemo {
  * whichever experiments that build covered: a finished memo whose parts.json lists a part of the
  * same key (datasetParts); the memo of this experiment alone first, else the newest. Never runs an
  * experiment, writes or prunes a memo (`em summarize` reads the build's memo and must not evict it).
+ * The folder returned is leased for this process (./lease.ts: at 10M, summarize reads it for
+ * minutes, and a concurrent build's pruneMemo must not remove it meanwhile); a candidate a prune
+ * removed between the listing and the lease is passed over for the next.
  */
 export async function readExperimentDataset(file: string, opts: Pick<LoadDatasetOptions, "cacheDir" | "offline" | "memoDir">): Promise<ExperimentMemo> {
   const root = path.resolve(opts.memoDir ?? MEMO_ROOT);
@@ -410,28 +417,40 @@ export async function readExperimentDataset(file: string, opts: Pick<LoadDataset
     if (parts.some((p) => p.key === part!.key)) found.push({dir, parts, t: statSync(path.join(dir, "extra.json")).mtimeMs});
   }
   found.sort((a, b) => Number(a.parts.length > 1) - Number(b.parts.length > 1) || b.t - a.t);
-  const best = found[0];
-  if (!best) return {dataset: null, experiment: part!.name, shared: false, key: part!.key, root};
-  return {dataset: await readMemoDir(best.dir, []), experiment: part!.name, shared: best.parts.length > 1, key: part!.key, root};
+  for (const best of found) {
+    // Leases are taken and folders pruned under one lock: once leased, the folder is either whole
+    // (and stays while this process runs) or gone.
+    await lease(root, [path.basename(best.dir)]);
+    if (!existsSync(path.join(best.dir, "extra.json"))) continue;
+    return {dataset: await readMemoDir(best.dir, []), experiment: part!.name, shared: best.parts.length > 1, key: part!.key, root};
+  }
+  return {dataset: null, experiment: part!.name, shared: false, key: part!.key, root};
 }
 
 /** Seconds since `t0` (performance.now()), for the progress lines. */
 const seconds = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
 
+/** A memo being written: `<key>.tmp-<pid>`, holding its writer's record TMP_OWNER until it is renamed to `<key>`. */
+const TMP = ".tmp-";
+const TMP_OWNER = ".em-owner.json";
+
 /**
  * Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets, never
- * `keep` and never one a live process leases (./lease.ts: a build reading it, or computing it).
+ * `keep` and never one a live process leases (./lease.ts: a build reading it, or computing it),
+ * and the memos being written whose writer has ended (a SIGKILLed build's; one without the record,
+ * of older code or just made, is left alone).
  */
 const KEEP_MEMOS = 4;
 async function pruneMemo(root: string, keep: string): Promise<void> {
-  await pruneUnleased(root, (names) =>
-    names
+  await pruneUnleased(root, (names) => [
+    ...names
       .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
       .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
       .sort((a, b) => b.t - a.t)
       .slice(KEEP_MEMOS - 1)
       .map(({n}) => n),
-  );
+    ...names.filter((n) => /^[0-9a-f]{20}\.tmp-\d+$/.test(n) && ownerEnded(path.join(root, n), TMP_OWNER)),
+  ]);
 }
 
 /** Merge provenance manifests of several runs (same tool). */

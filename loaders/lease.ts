@@ -1,7 +1,9 @@
 // Leases: which folders under a root live processes still use, so pruning never removes one of them.
 // One mechanism for the dataset memo (loaders/dataset.ts: a build's dataset folder under the memo
-// root) and the site-file folders of a dataset folder (loaders/site-files.ts: site-texts-<code>,
-// site-points-<code>), and the owner of a scratch folder (loaders/scratch.ts) uses the same record.
+// root, and the one `em summarize --experiment` reads, readExperimentDataset) and the site-file
+// folders of a dataset folder (loaders/site-files.ts: site-texts-<code>, site-points-<code>); the
+// owner of a scratch folder (loaders/scratch.ts) and of a memo being written (`<key>.tmp-<pid>`)
+// uses the same record.
 //
 // A lease is a file `<root>/.leases/<name>.<pid>.<tag>.json` naming the folder and its holder: pid,
 // host, pid namespace and start time. It is live while its holder runs:
@@ -73,7 +75,12 @@ export function holder(pid: number = process.pid): Holder {
   return {pid, host: os.hostname(), ...(PIDNS ? {pidns: PIDNS} : {}), ...(start ? {start} : {}), since: new Date().toISOString()};
 }
 
-/** Whether `h` runs on this host, in this pid namespace (else it cannot be checked from here). */
+/**
+ * Whether `h` runs on this host, in this pid namespace (else it cannot be checked from here). A
+ * record without a pid namespace (written where /proc did not say), or read where /proc does not
+ * say, counts as local when the host name matches: its pid is checked here, as before namespaces
+ * were recorded.
+ */
 const local = (h: Holder) => h.host === os.hostname() && (!h.pidns || !PIDNS || h.pidns === PIDNS);
 
 /**
@@ -95,6 +102,20 @@ export function parseHolder(text: string): Holder | null {
   } catch {
     return null;
   }
+}
+
+/** Write this process's record (holder()) into folder `dir` as its file `name`: the folder's owner, for ownerEnded. */
+export function markOwner(dir: string, name: string): void {
+  writeWhole(path.join(dir, name), JSON.stringify(holder()));
+}
+
+/**
+ * Whether the owner that folder `dir`'s record `name` (markOwner) names has ended (holderLive).
+ * False without a readable record: a folder this code did not mark is left alone.
+ */
+export function ownerEnded(dir: string, name: string): boolean {
+  const h = parseHolder(readText(path.join(dir, name)) ?? "");
+  return h !== null && !holderLive(h);
 }
 
 /** Write `text` to `file` whole or not at all (a temporary name, then rename). */

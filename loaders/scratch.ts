@@ -6,10 +6,10 @@
 // SIGKILL of the process itself cannot be caught: each folder holds its owner's record (pid, host,
 // start time: ./lease.ts), and the first scratch folder a process makes sweeps away the folders under
 // the OS temp folder whose owner has ended (only folders named em-* that hold such a record).
-import {mkdtempSync, readdirSync, readFileSync, rmSync} from "node:fs";
+import {mkdtempSync, readdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {holder, holderLive, parseHolder, writeWhole} from "./lease.ts";
+import {markOwner, ownerEnded} from "./lease.ts";
 
 const live = new Set<string>();
 let hooked = false;
@@ -39,7 +39,11 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
   });
 }
 
-/** Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). */
+/**
+ * Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). One that
+ * cannot be removed (another user's, a read-only file) is left, counted on stderr: a leftover
+ * folder never fails the process that happens to sweep.
+ */
 function sweep(root: string): void {
   let names: string[];
   try {
@@ -47,29 +51,33 @@ function sweep(root: string): void {
   } catch {
     return;
   }
+  const failed: string[] = [];
   for (const name of names) {
-    if (!name.startsWith("em-")) continue;
-    let text: string;
+    // Not a folder, or not one made here (no owner's record): left alone.
+    if (!name.startsWith("em-") || !ownerEnded(path.join(root, name), OWNER)) continue;
     try {
-      text = readFileSync(path.join(root, name, OWNER), "utf8");
-    } catch {
-      continue; // not a folder, or not one made here (no owner's record)
+      rmSync(path.join(root, name), {recursive: true, force: true});
+    } catch (error) {
+      failed.push(`${path.join(root, name)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    const owner = parseHolder(text);
-    if (owner && !holderLive(owner)) rmSync(path.join(root, name), {recursive: true, force: true});
   }
+  if (failed.length)
+    process.stderr.write(
+      `em: ${failed.length} scratch folder(s) of ended processes could not be removed, left in place: ${failed.slice(0, 3).join(", ")}${failed.length > 3 ? ", ..." : ""}\n`,
+    );
 }
 
+/** Register the cleanup first: the sweep of others' folders comes after, and nothing it meets stops this process's own cleanup. */
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  sweep(tmpdir());
   process.once("exit", removeAll);
   for (const signal of SIGNALS) process.once(signal, onSignal);
+  sweep(tmpdir());
 }
 
 function own(dir: string): void {
-  writeWhole(path.join(dir, OWNER), JSON.stringify(holder()));
+  markOwner(dir, OWNER);
   live.add(dir);
 }
 

@@ -36,7 +36,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stdout.write(`${server.url}/\n`);
   process.stderr.write(`em serve: ${displayPath(dist)} on ${server.url}/ (Ctrl-C to stop)\n`);
-  await untilSignal();
-  await server.close();
+  await untilSignal(() => server.close());
   return 0;
 }

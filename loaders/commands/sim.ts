@@ -25,11 +25,12 @@ export async function run(argv: string[]): Promise<number> {
   for (const w of sim.warnings) process.stderr.write(`em sim: warning: ${w}\n`);
   process.stdout.write(`${sim.url}\n`);
   process.stderr.write(`em sim: listening on ${sim.url} (Ctrl-C to stop)\n`);
-  await untilSignal();
-  await sim.close();
-  const s = sim.stats;
-  process.stderr.write(
-    `em sim: stopped after ${s.requests} requests (${s.generate} generation, ${s.judge} judge, ${s.faults} faults${s.guessed ? `, ${s.guessed} judge prompts matched no rubric` : ""})\n`,
-  );
+  await untilSignal(async () => {
+    await sim.close();
+    const s = sim.stats;
+    process.stderr.write(
+      `em sim: stopped after ${s.requests} requests (${s.generate} generation, ${s.judge} judge, ${s.faults} faults${s.guessed ? `, ${s.guessed} judge prompts matched no rubric` : ""})\n`,
+    );
+  });
   return 0;
 }

@@ -4,9 +4,13 @@ import {existsSync, readdirSync, readFileSync} from "node:fs";
 import path from "node:path";
 import {ROOT} from "../../loaders/paths.ts";
 
-/** A child process that runs `script` (an ES module, tsx loaded) and has printed its first line. */
-export async function childReady(script: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess & {line: string}> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"]});
+/** A child process that runs `script` (an ES module, tsx loaded) and has printed its first line; its stderr is this process's, or a pipe. */
+export async function childReady(
+  script: string,
+  env: NodeJS.ProcessEnv = process.env,
+  stderr: "inherit" | "pipe" = "inherit",
+): Promise<ChildProcess & {line: string}> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {cwd: ROOT, env, stdio: ["ignore", "pipe", stderr]});
   const line = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
     child.once("exit", (code, signal) => reject(new Error(`the child ended (${code ?? signal}) before it was ready`)));

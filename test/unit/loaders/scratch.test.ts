@@ -1,10 +1,11 @@
 // Scratch folders (loaders/scratch.ts) go when their process ends: at exit, after an uncaught error,
 // and on SIGTERM / SIGINT, which still end the process as the signal does (exit by that signal),
 // whatever other listeners of the signal there are and in whichever order they were added; a
-// SIGKILLed process's folders go when the next process makes one.
+// SIGKILLed process's folders go when the next process makes one (one that cannot be removed is
+// left, said on stderr, and never fails the process that sweeps).
 import assert from "node:assert/strict";
 import {spawn, spawnSync} from "node:child_process";
-import {existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
+import {chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {holder} from "../../../loaders/lease.ts";
@@ -141,5 +142,43 @@ trackScratch(${JSON.stringify(path.join(tmp, "em-import-lanes-x"))});`;
     for (const n of [path.basename(kept), "em-duckdb-plain", "em-duckdb-elsewhere"]) assert.ok(left.includes(n), `${n} kept (${left.join(", ")})`);
   } finally {
     for (const c of [killedChild, liveChild]) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  }
+});
+
+/**
+ * Make file `file` (in folder `sub`) impossible to remove: a read-only folder, and for root (whom
+ * modes do not stop) the immutable attribute (chattr +i). Returns the undo, or why it cannot be done here.
+ */
+function unremovable(sub: string, file: string): (() => void) | string {
+  if (process.getuid?.() === 0) {
+    const r = spawnSync("chattr", ["+i", file], {encoding: "utf8"});
+    if (r.status !== 0) return `running as root and chattr +i failed here (${r.error?.message ?? r.stderr.trim()})`;
+    return () => spawnSync("chattr", ["-i", file]);
+  }
+  chmodSync(sub, 0o555);
+  return () => chmodSync(sub, 0o755);
+}
+
+test("a dead owner's scratch folder that cannot be removed does not make scratchDir throw: it is left and counted on stderr", async (t) => {
+  const tmp = tempDir("em-scratch-");
+  const ended = spawnSync(process.execPath, ["-e", ""]);
+  const stuck = path.join(tmp, "em-duckdb-stuck");
+  mkdirSync(path.join(stuck, "sub"), {recursive: true});
+  writeFileSync(path.join(stuck, "sub", "f.bin"), "x");
+  writeFileSync(path.join(stuck, ".em-scratch-owner.json"), JSON.stringify(holder(ended.pid)));
+  const undo = unremovable(path.join(stuck, "sub"), path.join(stuck, "sub", "f.bin"));
+  if (typeof undo === "string") return t.skip(undo);
+  try {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script("")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: {...process.env, TMPDIR: tmp},
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /em-scratch-check-/);
+    assert.match(r.stderr, /1 scratch folder\(s\) of ended processes could not be removed, left in place: .*em-duckdb-stuck/);
+    assert.ok(existsSync(path.join(stuck, "sub", "f.bin")));
+  } finally {
+    undo();
   }
 });

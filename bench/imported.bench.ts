@@ -45,6 +45,8 @@ interface PageRun {
 const log = (m: string) => process.stderr.write(`[imported.bench] ${m}\n`);
 const experimentOf = (g: string, n: number) => (g === "b" ? `sweep-b-${n}` : `import-scale-${n}-1`);
 const judgeOf = (g: string) => (g === "b" ? B_JUDGE : "judge0");
+/** A column's label in the section's table: generator and size ("b: 10,000,000"). */
+const labelOf = (g: string, n: number) => `${g}: ${n.toLocaleString("en")}`;
 
 /** Where a sweep's files, memo and built site live: import-scale's default folders, or IMPORTED_DIR_PREFIX-<generator>-<n>. */
 const dirOf = (g: string, n: number) =>
@@ -184,14 +186,15 @@ function report(measured: Col[]): Verdict[] {
     // Issue 28: "live cuts ready <= 5 s at 10M": every view of /sensitivity able to follow a cut, i.e.
     // the frame after the last DOM change of the open (the live views wait for the points and their tallies).
     if (big)
-      verdicts.push(
-        v(
+      verdicts.push({
+        ...v(
           "/sensitivity: live cuts ready <= 5 s at 10M (all charts done: the frame after the last DOM change)",
           num.sensitivitySettled,
           fmtMs,
           (x) => x <= 5000,
         ),
-      );
+        key: "live-cuts-10m",
+      });
   }
 
   writeSection({
@@ -231,7 +234,7 @@ try {
       if (page) {
         // The build and page figures are written before em summarize runs (minutes at 10M), so a run
         // stopped during it keeps them, with parity unknown.
-        report([...cols, {label: `${g}: ${n.toLocaleString("en")}`, build: b, page, parity: "unknown (em summarize still running)", parityOk: null}]);
+        report([...cols, {label: labelOf(g, n), build: b, page, parity: "unknown (em summarize still running)", parityOk: null}]);
         const pg = {nEm: page.num.firstNEm, nScored: page.num.firstNScored};
         // A summarize that cannot read the study (10M: out of memory) is a parity miss, not a lost run:
         // the build and page figures above are kept in the result file.
@@ -249,7 +252,7 @@ try {
         }
         log(`generator ${g}: parity ${parity}`);
       }
-      cols.push({label: `${g}: ${n.toLocaleString("en")}`, build: b, page, parity, parityOk});
+      cols.push({label: labelOf(g, n), build: b, page, parity, parityOk});
       report(cols);
     }
 } finally {

@@ -6,16 +6,19 @@
 import {existsSync, mkdirSync, writeFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {ROOT} from "../loaders/paths.ts";
-import {readSection, RESULTS_DIR, SMOKE, type SectionResult} from "./lib/results.ts";
+import {readSection, RESULTS_DIR, SMOKE, type SectionResult, type TargetKey} from "./lib/results.ts";
 
 /** Sections in document order; bench/run.ts runs them in this order too. */
 export const SECTIONS = ["analysis", "pipeline", "site", "build", "imported", "imported-10m", "mechanism"] as const;
 
 /**
  * The issue-13 targets no section measures (they need a real build or another harness). Listed so
- * the document says what it does not show instead of leaving it out.
+ * the document says what it does not show instead of leaving it out; one drops out once a section's
+ * verdict has its key (Verdict.key).
  */
-const UNMEASURED: string[] = ["/sensitivity: live cuts ready <= 5 s at 10M (issue 28; every view able to follow a threshold change)"];
+const UNMEASURED: {key: TargetKey; target: string}[] = [
+  {key: "live-cuts-10m", target: "/sensitivity: live cuts ready <= 5 s at 10M (issue 28; every view able to follow a threshold change)"},
+];
 
 /**
  * What limits a target when a run misses it (or cannot decide it): prose from profiling, no
@@ -132,8 +135,8 @@ export function render(sections: SectionResult[], missing: string[]): string {
   const rows: string[][] = [];
   for (const s of sections) for (const v of s.verdicts) rows.push([v.target, v.measured, verdictText(v.pass), s.section]);
   for (const s of missing) rows.push([`(section ${s} has no result file)`, "not run", "unknown", s]);
-  // A target listed as unmeasured drops out once a section's verdict measures it (same key words).
-  const unmeasured = UNMEASURED.filter((u) => !sections.some((s) => s.verdicts.some((v) => v.target.startsWith(u.split(" (")[0]!))));
+  // A target listed as unmeasured drops out once a section's verdict measures it (same key).
+  const unmeasured = UNMEASURED.filter((u) => !sections.some((s) => s.verdicts.some((v) => v.key === u.key))).map((u) => u.target);
   for (const u of unmeasured) rows.push([u, "not measured by npm run bench", "unknown", ""]);
   out.push(table({head: ["target", "measured", "verdict", "section"], rows}, true));
   const open = [

@@ -18,7 +18,7 @@ import {experimentFiles, loadExperiment, type Experiment} from "./experiment.ts"
 import {globFiles} from "./import/glob.ts";
 import {ROOT, displayPath, walkFiles} from "./paths.ts";
 import {ProgressLine} from "./progress.ts";
-import {lease, markOwner, ownerEnded, pruneUnleased} from "./lease.ts";
+import {lease, markOwner, olderThan, ownerEnded, pruneUnleased, UNRECORDED_MS} from "./lease.ts";
 import {codeVersion} from "./source-digest.ts";
 import {DEFAULT_CACHE_DIR, TOOL_VERSION, runExperiment, type ErrorItem, type MissingItem, type RunResult} from "./run/index.ts";
 import {TABLE_NAMES, TableSink, readTables, type TableName, type Tables} from "./tables.ts";
@@ -436,21 +436,31 @@ const TMP_OWNER = ".em-owner.json";
 
 /**
  * Keep the memo folder small: drop all but the most recent KEEP_MEMOS finished datasets, never
- * `keep` and never one a live process leases (./lease.ts: a build reading it, or computing it),
- * and the memos being written whose writer has ended (a SIGKILLed build's; one without the record,
- * of older code or just made, is left alone).
+ * `keep` and never one a live process leases (./lease.ts: a build reading it, or computing it);
+ * the memos being written whose writer has ended (a SIGKILLed build's; its record removed last,
+ * removeOwned); and what names no owner once it is UNRECORDED_MS old (./lease.ts says why no live
+ * process has one that old): a memo being written by older code (no record; one just made, before
+ * its record, is young) and a `<key>.lock` whose holder never removed it (SIGKILL) and no later
+ * build of that key took over.
  */
 const KEEP_MEMOS = 4;
 async function pruneMemo(root: string, keep: string): Promise<void> {
-  await pruneUnleased(root, (names) => [
-    ...names
-      .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
-      .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
-      .sort((a, b) => b.t - a.t)
-      .slice(KEEP_MEMOS - 1)
-      .map(({n}) => n),
-    ...names.filter((n) => /^[0-9a-f]{20}\.tmp-\d+$/.test(n) && ownerEnded(path.join(root, n), TMP_OWNER)),
-  ]);
+  const now = Date.now();
+  const unrecorded = (n: string) => !existsSync(path.join(root, n, TMP_OWNER)) && olderThan(path.join(root, n), UNRECORDED_MS, now);
+  await pruneUnleased(
+    root,
+    (names) => [
+      ...names
+        .filter((n) => /^[0-9a-f]{20}$/.test(n) && n !== keep)
+        .map((n) => ({n, t: statSync(path.join(root, n)).mtimeMs}))
+        .sort((a, b) => b.t - a.t)
+        .slice(KEEP_MEMOS - 1)
+        .map(({n}) => n),
+      ...names.filter((n) => /^[0-9a-f]{20}\.tmp-\d+$/.test(n) && (ownerEnded(path.join(root, n), TMP_OWNER) || unrecorded(n))),
+      ...names.filter((n) => /^[0-9a-f]{20}\.lock$/.test(n) && olderThan(path.join(root, n), UNRECORDED_MS, now)),
+    ],
+    {record: TMP_OWNER},
+  );
 }
 
 /** Merge provenance manifests of several runs (same tool). */

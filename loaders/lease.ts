@@ -17,7 +17,7 @@
 // Leases are taken and folders pruned under one lock per root (`<root>/.leases/.lock`,
 // loaders/cache-lock.ts), so a process that takes a lease after a prune looked finds its folder
 // gone (and writes it again), never half of it. Dead leases are removed when a prune reads them.
-import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {alive, lockCache} from "./cache-lock.ts";
@@ -38,6 +38,46 @@ export interface Holder {
 
 /** How long a lease of another host or pid namespace protects its folder (see above). */
 export const FOREIGN_LEASE_MS = 24 * 3600 * 1000;
+
+/**
+ * How old a leftover that names no owner must be before it is pruned: a scratch folder or a memo
+ * being written by code older than the owner's record (./scratch.ts, `<key>.tmp-<pid>` in
+ * ./dataset.ts), and a memo's `<key>.lock` (its holder named by a pid alone, of an unknown host).
+ * 24 h, the bound FOREIGN_LEASE_MS uses for the same reason: the longest job that holds one (a
+ * 10M-response build) takes about an hour, and a folder's or file's modification time is at least
+ * the time it was made (a folder's moves on with every entry made in it), so no live process made
+ * one whose time is a day old; a process whose folder this removes would have to have held it for
+ * a day. A record-less leftover younger than that is left alone (it may be a live process's).
+ */
+export const UNRECORDED_MS = 24 * 3600 * 1000;
+
+/** Whether `file` (a folder or file) was last modified over `ms` ago; false when it is gone. */
+export function olderThan(file: string, ms: number, now: number = Date.now()): boolean {
+  try {
+    return now - lstatSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove folder `dir`, whose owner's record is its file `record` (markOwner): every other entry
+ * first, the record last. A removal that fails midway (an entry that cannot be removed) throws and
+ * leaves the record, so the folder is still known as an ended owner's and the next sweep tries
+ * again; removed record-first, it would be a folder nobody owns, kept for good. A file, or a folder
+ * without the record, is removed as it is.
+ */
+export function removeOwned(dir: string, record: string): void {
+  let entries: string[] = [];
+  try {
+    if (lstatSync(dir).isDirectory()) entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  for (const e of entries) if (e !== record) rmSync(path.join(dir, e), {recursive: true, force: true});
+  rmSync(dir, {recursive: true, force: true});
+}
 
 const LEASES = ".leases";
 
@@ -184,14 +224,32 @@ const ownLeases = new Set<string>();
 
 /**
  * Under the lock of `root`'s leases: remove the dead leases, then every entry of `root` that
- * `victims(entries)` names and no live lease holds. Returns the names removed.
+ * `victims(entries)` names and no live lease holds (removeOwned: a folder's owner's record `record`
+ * last). One that cannot be removed (a read-only file) is left and counted on stderr: a leftover
+ * never fails the build that prunes. Returns the names removed.
  */
-export async function pruneUnleased(root: string, victims: (entries: readonly string[]) => readonly string[]): Promise<string[]> {
+export async function pruneUnleased(
+  root: string,
+  victims: (entries: readonly string[]) => readonly string[],
+  {record = ""}: {record?: string} = {},
+): Promise<string[]> {
   if (!existsSync(root)) return [];
   return withLock(root, (dir) => {
     const leased = liveLeases(dir);
-    const removed = victims(readdirSync(root)).filter((n) => n !== LEASES && !leased.has(n));
-    for (const n of removed) rmSync(path.join(root, n), {recursive: true, force: true});
+    const removed: string[] = [];
+    const failed: string[] = [];
+    for (const n of victims(readdirSync(root)).filter((n) => n !== LEASES && !leased.has(n))) {
+      try {
+        removeOwned(path.join(root, n), record);
+        removed.push(n);
+      } catch (error) {
+        failed.push(`${n} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
+    if (failed.length)
+      process.stderr.write(
+        `em: ${failed.length} folder(s) to prune under ${root} could not be removed, left in place: ${failed.slice(0, 3).join(", ")}${failed.length > 3 ? ", ..." : ""}\n`,
+      );
     return removed;
   });
 }

@@ -5,17 +5,30 @@
 // its exit handlers). A killed build used to leave its em-import-lanes-* folder (issue 28 review).
 // SIGKILL of the process itself cannot be caught: each folder holds its owner's record (pid, host,
 // start time: ./lease.ts), and the first scratch folder a process makes sweeps away the folders under
-// the OS temp folder whose owner has ended (only folders named em-* that hold such a record).
-import {mkdtempSync, readdirSync, rmSync} from "node:fs";
+// the OS temp folder whose owner has ended (only folders named em-* that hold such a record), and
+// the scratch folders of older code, which hold none, once they are a day old (UNRECORDED_MS).
+import {existsSync, mkdtempSync, readdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {markOwner, ownerEnded} from "./lease.ts";
+import {markOwner, olderThan, ownerEnded, removeOwned, UNRECORDED_MS} from "./lease.ts";
 
 const live = new Set<string>();
 let hooked = false;
 
 /** The owner's record in each scratch folder. */
 const OWNER = ".em-scratch-owner.json";
+
+/**
+ * The names of the scratch folders this code makes (mkdtemp: the prefix and six characters): DuckDB's
+ * spill folders (duck.ts, tables.ts, site-points-duckdb.ts) and the import lanes' work folder
+ * (run/stream-lanes.ts). Only these are swept without a record: another program's em-* folder is not.
+ */
+const SCRATCH_NAME = /^em-(duckdb|duckdb-points|import-lanes)-[A-Za-z0-9]{6}$/;
+
+/** A scratch folder of older code: our name, no owner's record, and a day old (./lease.ts UNRECORDED_MS says why no live process has one). */
+function oldUnrecorded(dir: string, now: number): boolean {
+  return SCRATCH_NAME.test(path.basename(dir)) && !existsSync(path.join(dir, OWNER)) && olderThan(dir, UNRECORDED_MS, now);
+}
 
 function removeAll(): void {
   for (const dir of live) rmSync(dir, {recursive: true, force: true});
@@ -40,9 +53,10 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
 }
 
 /**
- * Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's). One that
- * cannot be removed (another user's, a read-only file) is left, counted on stderr: a leftover
- * folder never fails the process that happens to sweep.
+ * Remove the scratch folders under `root` whose owner has ended (a SIGKILLed process's), their
+ * record last (removeOwned: one that fails midway is still its ended owner's at the next sweep),
+ * and those of older code (oldUnrecorded). One that cannot be removed (another user's, a read-only
+ * file) is left, counted on stderr: a leftover folder never fails the process that happens to sweep.
  */
 function sweep(root: string): void {
   let names: string[];
@@ -51,12 +65,14 @@ function sweep(root: string): void {
   } catch {
     return;
   }
+  const now = Date.now();
   const failed: string[] = [];
   for (const name of names) {
-    // Not a folder, or not one made here (no owner's record): left alone.
-    if (!name.startsWith("em-") || !ownerEnded(path.join(root, name), OWNER)) continue;
+    const dir = path.join(root, name);
+    // Not a folder, or not one made here (no owner's record, unless an old one of ours): left alone.
+    if (!name.startsWith("em-") || !(ownerEnded(dir, OWNER) || oldUnrecorded(dir, now))) continue;
     try {
-      rmSync(path.join(root, name), {recursive: true, force: true});
+      removeOwned(dir, OWNER);
     } catch (error) {
       failed.push(`${path.join(root, name)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }

@@ -19,7 +19,7 @@ import {envLanes, settleLanes, spawnLane} from "./lanes.ts";
 import {ROOT} from "./paths.ts";
 import {lease, pruneUnleased} from "./lease.ts";
 import {codeFolderName, isCodeFolder} from "./source-digest.ts";
-import {sitePointsFiles, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
+import {sitePointsFiles, sitePointsFolder, sitePointsPaths, type SitePointsFiles} from "./site-points-files.ts";
 import type {Sink} from "./site-texts.ts";
 
 export interface SiteFiles extends SitePointsFiles {
@@ -44,18 +44,31 @@ const TEXT_FILES: Record<TextFile, string> = {texts: "texts.parquet", details: "
 const LANE_DUCKDB_MEMORY = "640MB";
 
 /**
- * The folder of dataset folder `dir`'s text files, named by the code that writes them
- * (./source-digest.ts): the dataset's own key does not cover it, so a change to it makes new files.
+ * The names of a dataset folder's two folders of site files, each a hash of the code that writes
+ * them (./source-digest.ts: the dataset's own key does not cover it, so a change to it makes new
+ * files). Taken once per build (siteFiles) and handed to the writers, in this process and in the
+ * child processes alike: read afresh at each use, a source file saved mid-build (an editor) would
+ * split one build across two folders (issue: a writer then found no folder, ENOENT).
  */
-export function siteTextsDir(dir: string): string {
-  return path.join(dir, codeFolderName("site-texts", ["loaders/site-texts.ts", "loaders/site-texts-duckdb.ts"]));
+interface SiteFolders {
+  texts: string;
+  points: string;
 }
 
-/** The paths of the site files of dataset folder `dir` (they may not exist yet). */
-function siteFilePaths(dir: string): SiteFiles {
-  const texts = siteTextsDir(dir);
+function siteFolders(): SiteFolders {
+  return {texts: codeFolderName("site-texts", ["loaders/site-texts.ts", "loaders/site-texts-duckdb.ts"]), points: sitePointsFolder()};
+}
+
+/** The folder of dataset folder `dir`'s text files, named by the code that writes them now (siteFolders). */
+export function siteTextsDir(dir: string): string {
+  return path.join(dir, siteFolders().texts);
+}
+
+/** The paths of the site files of dataset folder `dir` in `folders` (they may not exist yet). */
+function siteFilePaths(dir: string, folders: SiteFolders): SiteFiles {
+  const texts = path.join(dir, folders.texts);
   return {
-    ...sitePointsPaths(dir),
+    ...sitePointsPaths(dir, folders.points),
     texts: path.join(texts, TEXT_FILES.texts),
     details: path.join(texts, TEXT_FILES.details),
     ids: path.join(texts, TEXT_FILES.ids),
@@ -80,13 +93,14 @@ const defaultLanes = () => envLanes("EM_SITE_LANES");
  * on stderr); no partial file is left (each is written to a temporary name and renamed).
  */
 export async function siteFiles(dir: string, {lanes = defaultLanes()}: {lanes?: number} = {}): Promise<SiteFiles> {
-  const files = siteFilePaths(dir);
-  const current = [path.dirname(files.texts), path.dirname(files.compact)].map((f) => path.basename(f));
+  const folders = siteFolders();
+  const files = siteFilePaths(dir, folders);
+  const current = [folders.texts, folders.points];
   await lease(dir, current);
   const missing = missingJobs(files);
   if (missing.length) {
     mkdirSync(path.dirname(files.texts), {recursive: true});
-    await runJobs(missing, dir, lanes);
+    await runJobs(missing, dir, folders, lanes);
   }
   await pruneSiteFolders(dir, current);
   return files;
@@ -115,7 +129,7 @@ const WEIGHT: Record<Job, number> = {texts: 49, points: 20, details: 27};
  * process (already started: no second start of Node, tsx and DuckDB), each other one in one child
  * process that runs its jobs one after another. A failure ends the child processes and throws.
  */
-async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promise<void> {
+async function runJobs(jobs: readonly Job[], dir: string, folders: SiteFolders, lanes: number): Promise<void> {
   const groups: Job[][] = Array.from({length: Math.max(1, Math.min(lanes, jobs.length))}, () => []);
   const load = (g: Job[]) => g.reduce((sum, j) => sum + WEIGHT[j], 0);
   for (const job of [...jobs].sort((a, b) => WEIGHT[b] - WEIGHT[a])) groups.reduce((min, g) => (load(g) < load(min) ? g : min)).push(job);
@@ -124,7 +138,7 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
   const done = groups.slice(1).map(
     (group) =>
       new Promise<void>((resolve, reject) => {
-        const child = spawnLane(SELF, [group.join(","), dir], {cwd: ROOT, env});
+        const child = spawnLane(SELF, [group.join(","), dir, folders.texts, folders.points], {cwd: ROOT, env});
         children.push(child);
         const what = `the ${group.join(" and ")} writer${group.length > 1 ? "s" : ""}`;
         child.on("error", (e) => reject(new Error(`site files: ${what} could not start: ${e.message} (dataset ${dir})`)));
@@ -136,7 +150,7 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
   const inline = (async () => {
     for (const job of groups[0]!) {
       try {
-        await runJob(job, dir);
+        await runJob(job, dir, folders);
       } catch (e) {
         throw new Error(`site files: the ${job} writer failed: ${(e as Error).message} (dataset ${dir})`);
       }
@@ -146,19 +160,19 @@ async function runJobs(jobs: readonly Job[], dir: string, lanes: number): Promis
 }
 
 /** One job, in this process: the points files, or its text files, each written to a temporary name and renamed. */
-async function runJob(job: Job, dir: string): Promise<void> {
+async function runJob(job: Job, dir: string, folders: SiteFolders): Promise<void> {
   const t0 = performance.now();
-  await writeJob(job, dir);
+  await writeJob(job, dir, folders);
   const what = job === "points" ? "points.arrow, points-exact.arrow, first.json, responses-first.json" : JOB_FILES[job].map((f) => TEXT_FILES[f]).join(" + ");
   process.stderr.write(`em: site files: ${what} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
-async function writeJob(job: Job, dir: string): Promise<void> {
+async function writeJob(job: Job, dir: string, folders: SiteFolders): Promise<void> {
   if (job === "points") {
-    await sitePointsFiles(dir);
+    await sitePointsFiles(dir, folders.points);
     return;
   }
-  const paths = siteFilePaths(dir);
+  const paths = siteFilePaths(dir, folders);
   const outs = JOB_FILES[job].map((name) => {
     const file = paths[name];
     const tmp = `${file}.tmp-${process.pid}`;
@@ -209,13 +223,14 @@ export function printFile(file: string): void {
   }
 }
 
-// As a child process of runJobs: `node --import tsx loaders/site-files.ts JOB[,JOB...] DIR`.
+// As a child process of runJobs: `node --import tsx loaders/site-files.ts JOB[,JOB...] DIR TEXTS_FOLDER POINTS_FOLDER`
+// (the folders' names as the parent took them: siteFolders).
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const [list, dir] = process.argv.slice(2) as [string, string];
+  const [list, dir, texts, points] = process.argv.slice(2) as [string, string, string, string];
   const jobs = (list ?? "").split(",") as Job[];
-  if (!jobs.every((j) => JOBS.includes(j)) || !dir) {
-    process.stderr.write(`usage: site-files.ts JOB[,JOB...] DATASET_DIR (jobs: ${JOBS.join(", ")})\n`);
+  if (!jobs.every((j) => JOBS.includes(j)) || !dir || !isCodeFolder("site-texts", texts ?? "") || !isCodeFolder("site-points", points ?? "")) {
+    process.stderr.write(`usage: site-files.ts JOB[,JOB...] DATASET_DIR site-texts-<version> site-points-<version> (jobs: ${JOBS.join(", ")})\n`);
     process.exit(2);
   }
-  for (const job of jobs) await runJob(job, dir);
+  for (const job of jobs) await runJob(job, dir, {texts, points});
 }

@@ -22,15 +22,17 @@ export interface SitePointsFiles {
 /**
  * The folder's name: a hash of the code that writes the files (this module's import closure,
  * ./source-digest.ts: the points encoders, firstPaint and the page engine in src/components/ it
- * runs). The dataset memo's key covers only the code that makes the dataset (datasetSourceDigest).
+ * runs), read afresh at each call. The dataset memo's key covers only the code that makes the
+ * dataset (datasetSourceDigest). A build takes it once and hands it on (siteFiles): a source file
+ * saved mid-build would otherwise give its later calls another folder.
  */
-function folderName(): string {
+export function sitePointsFolder(): string {
   return codeFolderName("site-points", ["loaders/site-points-files.ts"]);
 }
 
-/** Where sitePointsFiles keeps the points files of dataset folder `dir` (they may not exist yet). */
-export function sitePointsPaths(dir: string): SitePointsFiles {
-  const out = path.join(dir, folderName());
+/** Where sitePointsFiles keeps the points files of dataset folder `dir` (they may not exist yet), in folder `folder` of it. */
+export function sitePointsPaths(dir: string, folder: string = sitePointsFolder()): SitePointsFiles {
+  const out = path.join(dir, folder);
   return {
     compact: path.join(out, "points.arrow"),
     exact: path.join(out, "points-exact.arrow"),
@@ -43,9 +45,10 @@ export function sitePointsPaths(dir: string): SitePointsFiles {
  * The paths of the points files of dataset folder `dir` (loadDataset's `dir`), computing them
  * when absent: one pointsDataFromDir pass, both encodings and the first paints, each file written to
  * a temporary name and renamed, under a lock so loaders started together compute them once.
+ * `folder`: the folder's name as the caller took it (default: sitePointsFolder() now).
  */
-export async function sitePointsFiles(dir: string): Promise<SitePointsFiles> {
-  const files = sitePointsPaths(dir);
+export async function sitePointsFiles(dir: string, folder: string = sitePointsFolder()): Promise<SitePointsFiles> {
+  const files = sitePointsPaths(dir, folder);
   const out = path.dirname(files.compact);
   const done = () => Object.values(files).every((f) => existsSync(f));
   if (done()) return files;

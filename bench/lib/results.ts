@@ -85,12 +85,29 @@ export function machine(): Machine {
   };
 }
 
+/**
+ * The stable names of targets that the document matches across sections (bench/write.ts
+ * UNMEASURED: a target no section measures by default, dropped from the list once a verdict with its
+ * key is there), whatever a run's target text says (sizes, tags).
+ */
+export type TargetKey = "live-cuts-10m";
+
 /** A target of issue 13 and what this run measured for it. `pass` null = could not be decided. */
 export interface Verdict {
   target: string;
   measured: string;
   pass: boolean | null;
+  /** The target's stable name, when the document matches it (TargetKey). */
+  key?: TargetKey;
 }
+
+/**
+ * Keys of the verdicts in result files written before verdicts had keys, by their exact target text
+ * (those files are not rewritten until their section runs again).
+ */
+const LEGACY_KEYS: Record<string, TargetKey> = {
+  "/sensitivity: live cuts ready <= 5 s at 10M (all charts done: the frame after the last DOM change) [b: 10,000,000]": "live-cuts-10m",
+};
 
 /** One section's result file. `tables` are rendered as Markdown tables in this order. */
 export interface SectionResult {
@@ -127,7 +144,8 @@ export function writeSection(r: Omit<SectionResult, "date" | "machine" | "smoke"
 }
 
 export function readSection(file: string): SectionResult {
-  return JSON.parse(readFileSync(file, "utf8")) as SectionResult;
+  const r = JSON.parse(readFileSync(file, "utf8")) as SectionResult;
+  return {...r, verdicts: r.verdicts.map((v) => (v.key || !LEGACY_KEYS[v.target] ? v : {...v, key: LEGACY_KEYS[v.target]}))};
 }
 
 export const fmtMs = (x: number | null | undefined): string =>

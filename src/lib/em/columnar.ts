@@ -111,25 +111,52 @@ export function encodeValues<T>(values: readonly T[]): {codes: Int32Array; value
   return {codes, values: out};
 }
 
-/** Group codes for rows sliced by `by` columns (any getColumn name); keys in first-seen order. */
+/**
+ * A grouping column's value as a key: the value as JSON reads it (a missing value, NaN and ±Infinity
+ * are null; an object or array stands for its JSON text), so two values are one group exactly when
+ * they print the same in `em summarize --format json`.
+ */
+function groupValue(v: unknown): unknown {
+  if (v === undefined || (typeof v === "number" && !Number.isFinite(v))) return null;
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+}
+
+/**
+ * Group codes for rows sliced by `by` columns (any getColumn name); keys in first-seen order. The
+ * site's grouping (combineCodes, as the pages' keyBy uses it) over each column's dictionary codes,
+ * so the CLI and the pages group by one path. A key holds each column's value (groupValue: null
+ * for missing; the first-seen object for an object value).
+ */
 export function encodeGroups(rows: readonly Judged[], by: readonly string[]): {codes: Int32Array; keys: Record<string, unknown>[]} {
-  const map = new Map<string, number>();
-  const codes = new Int32Array(rows.length);
-  const keys: Record<string, unknown>[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const vals = by.map((c) => getColumn(rows[i]!, c));
-    const s = by.length === 0 ? "" : JSON.stringify(vals);
-    let g = map.get(s);
-    if (g === undefined) {
-      g = keys.length;
-      map.set(s, g);
-      const key: Record<string, unknown> = {};
-      by.forEach((c, j) => (key[c] = vals[j]));
-      keys.push(key);
-    }
-    codes[i] = g;
-  }
+  const n = rows.length;
+  const columns = by.map((c) => {
+    const raw = rows.map((r) => getColumn(r, c));
+    const {codes, values} = encodeValues(raw.map(groupValue));
+    // Each code's value as the first row holding it had it (an object value, not its JSON text).
+    const first: unknown[] = new Array(values.length);
+    for (let i = n - 1; i >= 0; i--) first[codes[i]!] = raw[i] === undefined ? null : raw[i];
+    return {codes, size: values.length, first};
+  });
+  const {codes, parts} = combineColumns(n, columns);
+  const keys = parts.map((p) => Object.fromEntries(by.map((c, j) => [c, columns[j]!.first[p[j]!]])));
   return {codes, keys};
+}
+
+/**
+ * combineCodes over any number of code columns: in one call when their combinations fit in 2^53,
+ * else folding them two at a time (each fold's groups, at most `length`, become the next column),
+ * which numbers the same groups in the same first-seen order. Parts are each column's code.
+ */
+function combineColumns(length: number, columns: readonly CodeColumn[]): {codes: Int32Array; parts: number[][]} {
+  if (columns.reduce((a, c) => a * c.size, 1) <= Number.MAX_SAFE_INTEGER) return combineCodes(length, columns);
+  let {codes, parts} = combineCodes(length, columns.slice(0, 1));
+  for (const c of columns.slice(1)) {
+    const before = parts;
+    const next = combineCodes(length, [{codes, size: before.length}, c]);
+    codes = next.codes;
+    parts = next.parts.map(([g, code]) => [...before[g!]!, code!]);
+  }
+  return {codes, parts};
 }
 
 /** Rows split by `by` columns: the groups' keys (first-seen order) and each group's rows. */

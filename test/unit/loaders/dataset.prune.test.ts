@@ -3,17 +3,18 @@
 // (loaders/lease.ts). Builds here are real processes; a SIGKILLed build's lease protects nothing, a
 // lease of another host protects its folder for a day. `em summarize` (readExperimentDataset) leases
 // the memo it reads, and passes over one a prune removed before its lease. A memo being written
-// (`<key>.tmp-<pid>`) is pruned once its writer has ended (SIGKILL), never while it runs.
+// (`<key>.tmp-<pid>`) is pruned once its writer has ended (SIGKILL), never while it runs, its
+// owner's record last; what names no owner (older code's, a `<key>.lock`) once it is a day old.
 import assert from "node:assert/strict";
 import {spawnSync} from "node:child_process";
-import {existsSync, mkdirSync, readdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
 import {lockCache} from "../../../loaders/cache-lock.ts";
 import {readExperimentDataset} from "../../../loaders/dataset.ts";
-import {FOREIGN_LEASE_MS, holder, lease} from "../../../loaders/lease.ts";
+import {FOREIGN_LEASE_MS, holder, lease, UNRECORDED_MS} from "../../../loaders/lease.ts";
 import {ROOT} from "../../../loaders/paths.ts";
-import {childReady, killed} from "../../helpers/lease.ts";
+import {childReady, killed, stuckAfter} from "../../helpers/lease.ts";
 import {tempDir} from "../../helpers/tmp.ts";
 
 /** An import-only experiment of one small CSV file, its key its own (`name` and answer differ). */
@@ -197,4 +198,48 @@ test("a SIGKILLed build's half-written memo (<key>.tmp-<pid>) is pruned by the n
   } finally {
     if (writing.exitCode === null && writing.signalCode === null) writing.kill("SIGKILL");
   }
+});
+
+/** A time `ms` before now, for utimesSync. */
+const ago = (ms: number) => new Date(Date.now() - ms);
+
+test("what names no owner is pruned once a day old (UNRECORDED_MS): a memo being written by older code (no record) and a <key>.lock; younger ones stay", () => {
+  const base = tempDir("em-memo-prune-");
+  const memo = path.join(base, "memo");
+  mkdirSync(memo, {recursive: true});
+  const made = (name: string, age: number) => {
+    if (name.endsWith(".lock")) writeFileSync(path.join(memo, name), "1");
+    else {
+      mkdirSync(path.join(memo, name));
+      writeFileSync(path.join(memo, name, "responses.parquet"), "half");
+    }
+    utimesSync(path.join(memo, name), ago(age), ago(age));
+    return name;
+  };
+  const old = [made("0123456789abcdef0123.tmp-1", UNRECORDED_MS + 3_600_000), made("0123456789abcdef0124.lock", UNRECORDED_MS + 60_000)];
+  const young = [made("0123456789abcdef0125.tmp-2", UNRECORDED_MS - 3_600_000), made("0123456789abcdef0126.lock", UNRECORDED_MS - 3_600_000)];
+  build([study(base, 1)], memo);
+  const left = readdirSync(memo);
+  for (const n of old) assert.ok(!left.includes(n), `${n} pruned (${left.join(", ")})`);
+  for (const n of young) assert.ok(left.includes(n), `${n} kept (${left.join(", ")})`);
+});
+
+test("a killed build's memo being written whose removal fails midway keeps its owner record (removed last) and fails no build; a later build prunes it", (t) => {
+  const base = tempDir("em-memo-prune-");
+  const memo = path.join(base, "memo");
+  const stuck = path.join(memo, "0123456789abcdef0123.tmp-1");
+  mkdirSync(stuck, {recursive: true});
+  const ended = spawnSync(process.execPath, ["-e", ""]);
+  writeFileSync(path.join(stuck, ".em-owner.json"), JSON.stringify(holder(ended.pid!)));
+  // Its one entry that cannot be removed is listed after the record: a removal in listing order takes the record first.
+  const undo = stuckAfter(stuck, ".em-owner.json");
+  if (typeof undo === "string") return t.skip(undo);
+  try {
+    build([study(base, 1)], memo);
+    assert.ok(existsSync(path.join(stuck, ".em-owner.json")), `the owner record is still there (${readdirSync(stuck).join(", ")})`);
+  } finally {
+    undo();
+  }
+  build([study(base, 2)], memo);
+  assert.equal(existsSync(stuck), false, "pruned once it can be removed");
 });

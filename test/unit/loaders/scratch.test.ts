@@ -5,12 +5,12 @@
 // left, said on stderr, and never fails the process that sweeps).
 import assert from "node:assert/strict";
 import {spawn, spawnSync} from "node:child_process";
-import {chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {test} from "node:test";
-import {holder} from "../../../loaders/lease.ts";
+import {holder, UNRECORDED_MS} from "../../../loaders/lease.ts";
 import {ROOT} from "../../../loaders/paths.ts";
-import {killed} from "../../helpers/lease.ts";
+import {killed, stuckAfter, unremovable} from "../../helpers/lease.ts";
 import {tempDir} from "../../helpers/tmp.ts";
 
 const script = (tail: string) => `import {scratchDir} from ${JSON.stringify(path.join(ROOT, "loaders/scratch.ts"))};
@@ -20,14 +20,18 @@ writeFileSync(d + "/f.txt", "x");
 console.log(d);
 ${tail}`;
 
+/** Run `script(tail)` to its end in a process of its own with TMPDIR `tmp`: it makes a scratch folder (and so sweeps `tmp`). */
+const makeOne = (tmp: string, tail = "") =>
+  spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(tail)], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: {...process.env, TMPDIR: tmp},
+  });
+
 test("a scratch folder is removed at exit and after an uncaught error", () => {
   const tmp = tempDir("em-scratch-");
   for (const tail of ["", 'throw new Error("planted failure");', "process.exit(3);"]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(tail)], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: {...process.env, TMPDIR: tmp},
-    });
+    const r = makeOne(tmp, tail);
     const dir = r.stdout.trim();
     assert.match(dir, /em-scratch-check-/, r.stderr);
     assert.equal(existsSync(dir), false, `${dir} left (${tail || "normal end"})`);
@@ -130,11 +134,7 @@ trackScratch(${JSON.stringify(path.join(tmp, "em-import-lanes-x"))});`;
     mkdirSync(path.join(tmp, "em-duckdb-plain"));
     mkdirSync(path.join(tmp, "em-duckdb-elsewhere"));
     writeFileSync(path.join(tmp, "em-duckdb-elsewhere", ".em-scratch-owner.json"), JSON.stringify({...holder(), host: "another-host"}));
-    const next = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script("")], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: {...process.env, TMPDIR: tmp},
-    });
+    const next = makeOne(tmp);
     assert.equal(next.status, 0, next.stderr);
     const left = readdirSync(tmp);
     assert.ok(!existsSync(gone), `the killed process's folder is swept (${left.join(", ")})`);
@@ -144,20 +144,6 @@ trackScratch(${JSON.stringify(path.join(tmp, "em-import-lanes-x"))});`;
     for (const c of [killedChild, liveChild]) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   }
 });
-
-/**
- * Make file `file` (in folder `sub`) impossible to remove: a read-only folder, and for root (whom
- * modes do not stop) the immutable attribute (chattr +i). Returns the undo, or why it cannot be done here.
- */
-function unremovable(sub: string, file: string): (() => void) | string {
-  if (process.getuid?.() === 0) {
-    const r = spawnSync("chattr", ["+i", file], {encoding: "utf8"});
-    if (r.status !== 0) return `running as root and chattr +i failed here (${r.error?.message ?? r.stderr.trim()})`;
-    return () => spawnSync("chattr", ["-i", file]);
-  }
-  chmodSync(sub, 0o555);
-  return () => chmodSync(sub, 0o755);
-}
 
 test("a dead owner's scratch folder that cannot be removed does not make scratchDir throw: it is left and counted on stderr", async (t) => {
   const tmp = tempDir("em-scratch-");
@@ -169,11 +155,7 @@ test("a dead owner's scratch folder that cannot be removed does not make scratch
   const undo = unremovable(path.join(stuck, "sub"), path.join(stuck, "sub", "f.bin"));
   if (typeof undo === "string") return t.skip(undo);
   try {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script("")], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: {...process.env, TMPDIR: tmp},
-    });
+    const r = makeOne(tmp);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /em-scratch-check-/);
     assert.match(r.stderr, /1 scratch folder\(s\) of ended processes could not be removed, left in place: .*em-duckdb-stuck/);
@@ -181,4 +163,55 @@ test("a dead owner's scratch folder that cannot be removed does not make scratch
   } finally {
     undo();
   }
+});
+
+/** A time `ms` before now, for utimesSync. */
+const ago = (ms: number) => new Date(Date.now() - ms);
+
+test("scratch folders of older code (our names, no owner record) are swept once a day old (UNRECORDED_MS); younger ones and other programs' em-* folders stay", () => {
+  const tmp = tempDir("em-scratch-");
+  const folder = (name: string, age: number) => {
+    mkdirSync(path.join(tmp, name, "sub"), {recursive: true});
+    writeFileSync(path.join(tmp, name, "sub", "spill.tmp"), "x");
+    utimesSync(path.join(tmp, name), ago(age), ago(age));
+    return name;
+  };
+  const old = [
+    folder("em-duckdb-Ab12Cd", UNRECORDED_MS + 3_600_000),
+    folder("em-duckdb-points-Zz99Yy", UNRECORDED_MS + 60_000),
+    folder("em-import-lanes-q1w2e3", 3 * UNRECORDED_MS),
+  ];
+  const kept = [
+    folder("em-duckdb-young1", UNRECORDED_MS - 3_600_000),
+    folder("em-notes-Ab12Cd", 3 * UNRECORDED_MS),
+    folder("em-duckdb-toolongname", 3 * UNRECORDED_MS),
+  ];
+  const r = makeOne(tmp);
+  assert.equal(r.status, 0, r.stderr);
+  const left = readdirSync(tmp);
+  for (const n of old) assert.ok(!left.includes(n), `${n} swept (${left.join(", ")})`);
+  for (const n of kept) assert.ok(left.includes(n), `${n} kept (${left.join(", ")})`);
+});
+
+test("a dead owner's scratch folder whose removal fails midway keeps its owner record (removed last), so a later sweep removes it", async (t) => {
+  const tmp = tempDir("em-scratch-");
+  const ended = spawnSync(process.execPath, ["-e", ""]);
+  const stuck = path.join(tmp, "em-duckdb-stuck1");
+  mkdirSync(stuck);
+  writeFileSync(path.join(stuck, ".em-scratch-owner.json"), JSON.stringify(holder(ended.pid)));
+  // Its one entry that cannot be removed is listed after the record: a removal in listing order takes the record first.
+  const undo = stuckAfter(stuck, ".em-scratch-owner.json");
+  if (typeof undo === "string") return t.skip(undo);
+  const sweep = () => makeOne(tmp);
+  try {
+    const r = sweep();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /1 scratch folder\(s\) of ended processes could not be removed, left in place: .*em-duckdb-stuck1/);
+    assert.ok(existsSync(path.join(stuck, ".em-scratch-owner.json")), `the owner record is still there (${readdirSync(stuck).join(", ")})`);
+  } finally {
+    undo();
+  }
+  const again = sweep();
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(existsSync(stuck), false, "swept once it can be removed");
 });

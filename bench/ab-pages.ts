@@ -14,6 +14,11 @@
 // QUERIES (comma-separated, default the site bench's words, each once) typed as one input event
 // each, from the event to the frame after the answer count changed (debounce included), the first
 // search of the page included; the queries' times of every round are pooled per site.
+// MEASURE=threshold: /sensitivity (PAGE, as for first), once settled, the site bench's threshold
+// changes (bench/site.bench.ts: REPS + 1 input events on aligned-threshold, default 20 + 1, the
+// first switching the rule to custom and not counted), each from the event to the frame after the
+// last DOM change, the next one once the DOM has been quiet for 300 ms: the site bench's "every view
+// redrawn"; the changes of every round are pooled per site.
 // To put the same data under two builds, copy a site bench site (KEEP=1) and overwrite the other
 // build's dist/_file/data files by stem (bench/lib/site-files.ts names them).
 import {loadavg} from "node:os";
@@ -23,6 +28,7 @@ import {launch} from "../test/helpers/browser.ts";
 import {waitForPage} from "../test/helpers/site.ts";
 import {dist, fmtMs} from "./lib/results.ts";
 import {EM_RATE, firstNumberMarks} from "./lib/first-mark.ts";
+import {thresholdValues} from "./lib/sensitivity-page.ts";
 
 const SITES = (process.env.SITES ?? "")
   .split(",")
@@ -34,7 +40,7 @@ const SITES = (process.env.SITES ?? "")
   });
 if (SITES.length < 2) throw new Error("SITES: at least two name=dir pairs");
 const MEASURE = process.env.MEASURE ?? "first";
-if (MEASURE !== "first" && MEASURE !== "settled" && MEASURE !== "search") throw new Error(`MEASURE: first, settled or search, got '${MEASURE}'`);
+if (!["first", "settled", "search", "threshold"].includes(MEASURE)) throw new Error(`MEASURE: first, settled, search or threshold, got '${MEASURE}'`);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const PAGE = process.env.PAGE ?? (MEASURE !== "search" ? "/sensitivity?experiment=synthetic&judge=strict&by=model" : "/responses?experiment=synthetic");
 const QUERIES = (process.env.QUERIES ?? "seize,doctor,zzqx,money,advice,seize zzqx,doctor money,money seize").split(",");
@@ -76,6 +82,42 @@ async function settled(browser: Browser, server: StaticServer): Promise<number[]
     await page.goto(`${server.url}${PAGE}`, {waitUntil: "commit"});
     await waitForPage(page, TIMEOUT);
     return [await page.evaluate(() => (window as unknown as {__emLastPaint: number}).__emLastPaint)];
+  } finally {
+    await context.close();
+  }
+}
+
+const REPS = Number(process.env.REPS ?? 20);
+
+async function thresholdChanges(browser: Browser, server: StaticServer): Promise<number[]> {
+  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
+  try {
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    await page.addInitScript({content: "globalThis.__name = (f) => f;"});
+    await page.addInitScript(lastPaintMarks);
+    await page.goto(`${server.url}${PAGE}`);
+    await page.waitForSelector('[data-testid="aligned-threshold"]');
+    await waitForPage(page, TIMEOUT);
+    const values = thresholdValues(REPS);
+    const out = await page.evaluate(async (values) => {
+      const w = window as unknown as {__emLastPaint: number};
+      const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+      const last = {mutation: 0};
+      new MutationObserver(() => (last.mutation = performance.now())).observe(document, {subtree: true, childList: true, characterData: true});
+      const out: number[] = [];
+      for (const v of values) {
+        const t0 = performance.now();
+        w.__emLastPaint = t0;
+        last.mutation = t0;
+        input.value = String(v);
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+        while (performance.now() - last.mutation < 300) await new Promise((r) => setTimeout(r, 50));
+        out.push(w.__emLastPaint - t0);
+      }
+      return out;
+    }, values);
+    return out.slice(1);
   } finally {
     await context.close();
   }
@@ -129,7 +171,10 @@ try {
     const order = SITES.map((_, k) => k);
     if (round % 2) order.reverse();
     for (const k of order) {
-      const got = await (MEASURE === "first" ? firstNumber : MEASURE === "settled" ? settled : searches)(browser, servers[k]!);
+      const got = await (MEASURE === "first" ? firstNumber : MEASURE === "settled" ? settled : MEASURE === "threshold" ? thresholdChanges : searches)(
+        browser,
+        servers[k]!,
+      );
       times.get(SITES[k]!.name)!.push(...got);
       process.stderr.write(`[ab] round ${round + 1} ${SITES[k]!.name}: ${got.map((x) => x.toFixed(0)).join(" ")}\n`);
     }

@@ -13,7 +13,7 @@
 import {writeFileSync} from "node:fs";
 import {serveStatic} from "../loaders/static-server.ts";
 import {launch} from "../test/helpers/browser.ts";
-import {waitForPage} from "../test/helpers/site.ts";
+import {openSensitivity} from "./lib/sensitivity-page.ts";
 
 const dist = process.env.SITE_DIST;
 const experiment = process.env.SITE_EXPERIMENT;
@@ -33,12 +33,7 @@ interface Node {
 const server = await serveStatic(dist);
 const browser = await launch();
 try {
-  const context = await browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(300_000);
-  await page.goto(`${server.url}/sensitivity?experiment=${encodeURIComponent(experiment)}&judge=${encodeURIComponent(judge)}&by=model`);
-  await page.waitForSelector('[data-testid="aligned-threshold"]');
-  await waitForPage(page, 300_000);
+  const {context, page} = await openSensitivity(browser, server.url, experiment, judge);
   const cdp = await context.newCDPSession(page);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", {interval: 100});

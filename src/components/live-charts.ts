@@ -4,7 +4,7 @@
 // frame instead of rebuilding a Plot figure and its DOM. They show the same marks the Plot
 // versions did (g[aria-label="bar"] rect per bar, axes, titles as tooltips: plain text, inert).
 import * as d3 from "d3";
-import {pct, plotSvg} from "./ui.js";
+import {pct, plotSvg, setAttr, setText} from "./ui.js";
 import {PALETTE, TYPE_COLORS, labelMargin, legendFlow} from "./chart-style.js";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -49,17 +49,6 @@ function attr(m: Mark, name: string, value: number | string): void {
   if (m.attrs[name] === value) return;
   m.attrs[name] = value;
   m.el.setAttribute(name, String(value));
-}
-
-/**
- * Set the text of `el` (an element holding text only): the data of its one text node, not
- * textContent, which removes that node and inserts a new one. In a profile of a threshold change
- * the value labels' textContent writes were the largest single cost of the per-question chart.
- */
-function setText(el: Element, value: string): void {
-  const node = el.firstChild;
-  if (node !== null && node.nodeType === 3 && node.nextSibling === null) (node as Text).data = value;
-  else el.textContent = value;
 }
 
 function text(m: Mark, value: string): void {
@@ -523,15 +512,17 @@ export function plotMarker(
   return (x, y, label) => {
     const px = sx.apply(x);
     const py = sy.apply(y);
+    // Only what moved is written (a change of one cut leaves the other coordinate, and often the
+    // label's side, as they were).
     for (const c of [halo, ring]) {
-      c.setAttribute("cx", String(px));
-      c.setAttribute("cy", String(py));
+      setAttr(c, "cx", String(px));
+      setAttr(c, "cy", String(py));
     }
-    text.textContent = label;
+    setText(text, label);
     // Bold 10 px sans-serif runs about 6.2 px a character.
     const spot = markerLabelSpot(px, py, 6.2 * label.length, obstacles, bounds);
-    text.setAttribute("x", String(spot.x));
-    text.setAttribute("y", String(spot.y));
-    text.setAttribute("text-anchor", spot.anchor);
+    setAttr(text, "x", String(spot.x));
+    setAttr(text, "y", String(spot.y));
+    setAttr(text, "text-anchor", spot.anchor);
   };
 }

@@ -7,7 +7,7 @@ import {tieText, type TieReport} from "../lib/em/ties.js";
 import type {EmRule} from "../lib/em/rules.js";
 import {summarizeAll, tiesAt, type Group} from "./engine.js";
 import type {Points} from "./points.js";
-import {el, pct} from "./ui.js";
+import {el, pct, setText} from "./ui.js";
 
 export interface RuleNotes {
   /** Answers in the selection, and those without an aligned score. */
@@ -60,8 +60,8 @@ export function ruleNotesElement(): {node: HTMLElement; update: (notes: RuleNote
         unscored.dataset.n = String(notes.n);
       }
       const tie = tiesNote(notes, rule);
-      if (ties.textContent !== tie) ties.textContent = tie;
-      ties.hidden = tie === "";
+      setText(ties, tie);
+      if (ties.hidden !== (tie === "")) ties.hidden = tie === "";
     },
   };
 }

@@ -2,7 +2,7 @@
 // the build's first-paint table (src/data/first.json). Kept apart from the live views: the page's
 // first number waits only for this module and its small imports (no points decoder, no engine, no
 // charts), so it is shown before the rest of the page's modules load (issue 28).
-import {el, pct} from "./ui.js";
+import {el, pct, setText} from "./ui.js";
 import {describeRule} from "../lib/em/rules.js";
 import {ciMethodLabel, countText, rangeText, specialText, strictRange} from "../lib/em/summary-text.js";
 import {parseState, ruleOf, type ViewState} from "./store.js";
@@ -29,6 +29,11 @@ export interface KpiBox {
   pending(s: ViewState): void;
   /** Where the live page puts the rule notes (unscored share, ties): empty until then. */
   notesSlot: HTMLElement;
+}
+
+/** Set `el.dataset[key]` unless it holds `value` already (a hook rewritten unchanged is still a mutation). */
+function setData(el: HTMLElement, key: string, value: string): void {
+  if (el.dataset[key] !== value) el.dataset[key] = value;
 }
 
 /** The headline numbers, empty: EM rate with its interval, broad and strict EM, counts, coherent share; and the rule in words. */
@@ -68,61 +73,71 @@ export function kpiBox(): KpiBox {
   const pending = (s: ViewState) => {
     node.dataset.emLoading = "summary";
     for (const [e, keys] of hooks) for (const k of keys) delete e.dataset[k];
-    for (const v of values) v.textContent = PENDING;
+    for (const v of values) setText(v, PENDING);
     strictBox.classList.remove("em-kpi-range");
     coherent.classList.remove("em-kpi-words");
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}: computing once the scores have loaded`;
-    strictLabel.textContent = "strict EM (emergent persona only)";
-    countLabel.textContent = "EM / denominator";
-    coherentLabel.textContent = "coherent (passing the coherent cut)";
-    rule.textContent = describeRule(ruleOf(s));
+    setText(rateLabel, `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}: computing once the scores have loaded`);
+    setText(strictLabel, "strict EM (emergent persona only)");
+    setText(countLabel, "EM / denominator");
+    setText(coherentLabel, "coherent (passing the coherent cut)");
+    setText(rule, describeRule(ruleOf(s)));
   };
+  // Every text and hook is written only when it changes (setText, setData): a threshold change
+  // rewrites the numbers it moved and leaves the rest of the box (labels, the rule) out of layout.
   const paint = (s: ViewState, all: GroupSummary | null, {intervalsPending = false}: {intervalsPending?: boolean} = {}) => {
-    if (intervalsPending) node.dataset.emLoading = "intervals";
+    if (intervalsPending) setData(node, "emLoading", "intervals");
     else delete node.dataset.emLoading;
-    rate.textContent = pct(all?.em_rate);
-    rateLabel.textContent = `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
-      intervalsPending && all
-        ? "computing…"
-        : `${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`
-    }`;
-    broad.textContent = pct(all?.broad_em_rate);
+    setText(rate, pct(all?.em_rate));
+    setText(
+      rateLabel,
+      `EM rate${s.exclude.length ? ` (excluding ${s.exclude.join(", ")})` : ""}; 95% CI ${
+        intervalsPending && all
+          ? "computing…"
+          : `${all?.ci ? `${pct(all.ci[0])}–${pct(all.ci[1])}` : "–"} (${ciMethodLabel(all?.ci_method)}${all?.ci_approximate ? `; approximate: ${all.ci_approximate}` : ""})`
+      }`,
+    );
+    setText(broad, pct(all?.broad_em_rate));
     // Strict EM is a range, never a point, when some EM answers are of undetermined type.
     const range = all ? strictRange(all) : null;
-    strict.textContent = range ? rangeText(range) : pct(all?.strict_em_rate);
+    setText(strict, range ? rangeText(range) : pct(all?.strict_em_rate));
     strictBox.classList.toggle("em-kpi-range", range !== null);
     const expected = all?.expected_strict_em_rate ?? null;
-    strictLabel.textContent =
+    setText(
+      strictLabel,
       (range
         ? `strict EM: a range, because ${countText(all!.n_undetermined_em)} EM answer${all!.n_undetermined_em === 1 ? " is" : "s are"} of undetermined type (training domain or its topic score unknown); low end = none of them emergent, high end = all`
         : all && all.n_typed === 0
           ? "strict EM: no answer has a response type"
           : "strict EM (emergent persona only)") +
-      // Its own denominator: the answers to questions outside the training domain, under the active cuts.
-      (all
-        ? `; ${countText(all.n_strict_em)} / ${countText(all.n_scored_strict)} answers to questions outside the training domain${
-            all.n_scored_strict < all.n_scored ? ` (${countText(all.n_scored - all.n_scored_strict)} in-domain answers left out)` : ""
-          }`
-        : "") +
-      (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
-        ? "; 95% CI computing…"
-        : all?.strict_ci
-          ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+        // Its own denominator: the answers to questions outside the training domain, under the active cuts.
+        (all
+          ? `; ${countText(all.n_strict_em)} / ${countText(all.n_scored_strict)} answers to questions outside the training domain${
+              all.n_scored_strict < all.n_scored ? ` (${countText(all.n_scored - all.n_scored_strict)} in-domain answers left out)` : ""
+            }`
           : "") +
-      (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : "");
-    strict.dataset.nStrict = String(all?.n_strict_em ?? 0);
-    strict.dataset.nScoredStrict = String(all?.n_scored_strict ?? 0);
-    count.dataset.nEm = String(all?.n_em ?? 0);
-    count.dataset.nScored = String(all?.n_scored ?? 0);
-    count.textContent = `${countText(all?.n_em ?? 0)} / ${countText(all?.n_scored ?? 0)}`;
-    countLabel.textContent = `EM / denominator, of ${countText(all?.n ?? 0)} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`;
+        (intervalsPending && all?.strict_em_rate !== null && all?.strict_em_rate !== undefined
+          ? "; 95% CI computing…"
+          : all?.strict_ci
+            ? `; 95% CI ${pct(all.strict_ci[0])}–${pct(all.strict_ci[1])}${all.strict_ci_approximate ? ` (approximate: ${all.strict_ci_approximate})` : ""}`
+            : "") +
+        (expected !== null ? `; expected strict EM (sum of the type judge's p(emergent)) ${pct(expected)}` : ""),
+    );
+    setData(strict, "nStrict", String(all?.n_strict_em ?? 0));
+    setData(strict, "nScoredStrict", String(all?.n_scored_strict ?? 0));
+    setData(count, "nEm", String(all?.n_em ?? 0));
+    setData(count, "nScored", String(all?.n_scored ?? 0));
+    setText(count, `${countText(all?.n_em ?? 0)} / ${countText(all?.n_scored ?? 0)}`);
+    setText(countLabel, `EM / denominator, of ${countText(all?.n ?? 0)} judged answers${s.steps ? ` · steps ${s.steps[0]}–${s.steps[1]}` : ""}`);
     // A rule with no coherence condition passes every answer: "100% coherent" would read as a finding.
     const noCut = ruleOf(s).requireCoherent === false;
-    coherent.textContent = noCut ? "no coherence condition" : pct(all?.coherent_rate);
+    setText(coherent, noCut ? "no coherence condition" : pct(all?.coherent_rate));
     coherent.classList.toggle("em-kpi-words", noCut);
     // CODE / REFUSAL with their own denominator (answers that record them), as em summarize's table says.
-    coherentLabel.textContent = `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${specialText(all)}`;
-    rule.textContent = describeRule(ruleOf(s));
+    setText(
+      coherentLabel,
+      `${noCut ? "coherent: this rule counts EM on the aligned score alone" : "coherent (passing the coherent cut)"}; ${specialText(all)}`,
+    );
+    setText(rule, describeRule(ruleOf(s)));
   };
   return {node, paint, pending, notesSlot};
 }

@@ -182,3 +182,64 @@ test("/sensitivity: the state set by a burst of threshold changes reaches the UR
     await again.close();
   }
 });
+
+test("/sensitivity: a threshold change writes the headline's and the surface marker's text in place (no text node replaced, an unchanged text not written) and shows every number it moved", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    const report = await page.evaluate(() => {
+      const kpis = document.querySelector('[data-testid="sensitivity-kpis"]')!;
+      const surface = document.querySelector('[data-chart="threshold-surface"] svg:last-of-type')!;
+      const set = (v: number) => {
+        const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+        input.value = String(v);
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      };
+      const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? "";
+      // The first change switches the rule to custom; the second moves the cut only (the labels of the
+      // broad rate, the coherent share... stay as they are).
+      set(60);
+      const before = {
+        rate: text("em-rate"),
+        count: text("em-count"),
+        rule: text("rule-description"),
+        marker: [...surface.querySelectorAll("text")].map((t) => t.textContent).join("|"),
+      };
+      const records: MutationRecord[] = [];
+      const obs = new MutationObserver((r) => records.push(...r));
+      for (const root of [kpis, surface]) obs.observe(root, {subtree: true, childList: true, characterData: true, characterDataOldValue: true});
+      set(20);
+      records.push(...obs.takeRecords());
+      obs.disconnect();
+      const after = {
+        rate: text("em-rate"),
+        count: text("em-count"),
+        rule: text("rule-description"),
+        marker: [...surface.querySelectorAll("text")].map((t) => t.textContent).join("|"),
+      };
+      const where = (n: Node) =>
+        (n.nodeType === 3 ? n.parentElement : (n as Element))?.closest("[data-testid]")?.getAttribute("data-testid") ?? n.parentElement?.tagName ?? "?";
+      return {
+        before,
+        after,
+        replaced: records
+          .filter((r) => r.type === "childList")
+          .map((r) => `${where(r.target)}: ${r.removedNodes.length} removed, ${r.addedNodes.length} added`),
+        unchanged: records.filter((r) => r.type === "characterData" && r.oldValue === r.target.textContent).map((r) => `${where(r.target)}: "${r.oldValue}"`),
+        written: records.filter((r) => r.type === "characterData").length,
+        countHook: (document.querySelector('[data-testid="em-count"]') as HTMLElement).dataset.nEm,
+      };
+    });
+    assert.deepEqual(report.replaced, [], "text nodes replaced by the second change");
+    assert.deepEqual(report.unchanged, [], "texts rewritten with the same text");
+    // Written in place is still written: what the cut moved is shown, and only that.
+    assert.notEqual(report.after.rate, report.before.rate, "the EM rate follows the cut");
+    assert.notEqual(report.after.count, report.before.count, "the count follows the cut");
+    assert.notEqual(report.after.marker, report.before.marker, "the surface's marker label follows the cut");
+    assert.match(report.after.rule, /aligned < 20\b/, "the rule's description follows the cut");
+    assert.ok(report.written >= 3, `texts written in place (${report.written})`);
+    assert.equal(report.after.count.split(" / ")[0]!.replace(/,/g, ""), report.countHook, "the count's hook matches its text");
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

@@ -242,6 +242,15 @@ function recorders(): void {
   };
   let rowsSeen = false;
   let fitsSeen = false;
+  // "The frame after": a message posted from an animation-frame callback runs after that frame's
+  // rendering (style, layout, paint and commit on the main thread), whereas the callback itself
+  // runs before them; timing at the callback left the renderer's work out of every "+ frame" time.
+  const afterFrame = (cb: () => void) =>
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => cb();
+      ch.port2.postMessage(0);
+    });
   // Time `act` until `changed()` holds, plus one animation frame; then wait until the DOM has been
   // quiet for 300 ms (at most `timeout`), so the next measurement starts from a settled page.
   // Returns [ms to the change + frame, or null on timeout; ms to the frame after the last DOM change].
@@ -255,7 +264,7 @@ function recorders(): void {
         if (!changed()) return;
         obs.disconnect();
         clearTimeout(timer);
-        requestAnimationFrame(() => resolve(performance.now() - t0));
+        afterFrame(() => resolve(performance.now() - t0));
       });
       obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
       act();
@@ -268,7 +277,7 @@ function recorders(): void {
     w.__em.lastMutation = now;
     if (!w.__em.frameQueued) {
       w.__em.frameQueued = true;
-      requestAnimationFrame(() => {
+      afterFrame(() => {
         w.__em.frameQueued = false;
         w.__em.lastPaint = performance.now();
       });
@@ -277,12 +286,12 @@ function recorders(): void {
       const el = document.querySelector('[data-testid="em-rate"]');
       if (el && /\d/.test(el.textContent ?? "")) {
         w.__em.first = now;
-        requestAnimationFrame(() => (w.__em.paint = performance.now()));
+        afterFrame(() => (w.__em.paint = performance.now()));
       }
     }
     if (!rowsSeen && document.querySelector('[data-testid="response-row"]')) {
       rowsSeen = true;
-      requestAnimationFrame(() => (w.__em.rowsPaint = performance.now()));
+      afterFrame(() => (w.__em.rowsPaint = performance.now()));
     }
   }).observe(document, {subtree: true, childList: true, characterData: true});
   // /transitions: the first fits table (the build's, inside transitions-first, or the page's own)
@@ -294,11 +303,11 @@ function recorders(): void {
       fitsSeen = true;
       const box = table.closest<HTMLElement>('[data-testid="transitions-first"]');
       w.__em.fitsFrom = `${box ? `build (${box.dataset.emFirst})` : "page"}, stage ${table.dataset.fitStage ?? "?"}`;
-      requestAnimationFrame(() => (w.__em.fitsPaint = performance.now()));
+      afterFrame(() => (w.__em.fitsPaint = performance.now()));
     }
     if (table.dataset.fitStage === "complete" && !table.closest("[data-em-loading]")) {
       fits.disconnect();
-      requestAnimationFrame(() => (w.__em.fitsFinalPaint = performance.now()));
+      afterFrame(() => (w.__em.fitsFinalPaint = performance.now()));
     }
   });
   fits.observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-em-loading", "data-fit-stage"]});
@@ -525,9 +534,8 @@ async function browserRun(n: number, site: string, row: Row, num: Record<string,
       num.thresholdSettledP95 = settledD.p95;
       raw[`${key}:thresholdChanges`] = changes;
       // The floor of this measurement: the same timer around a DOM change that costs nothing (an
-      // attribute on <body>). "+ frame" waits for the next animation frame, which may cost up to a
-      // frame (16.7 ms at 60 Hz) whatever the page does; measured, it is far less (p95 3.3 / 2.5 ms,
-      // synthetic / sweep-b, quiet 1M run on 45a94ae): what stands above it is the page's work.
+      // attribute on <body>). "+ frame" waits for the next frame to be rendered, which may cost up to
+      // a frame (16.7 ms at 60 Hz) whatever the page does: what stands above it is the page's work.
       const floor = await page.evaluate(
         async ({reps, timeout}) => {
           const timed = (window as unknown as {__emTimed: Timed}).__emTimed;
@@ -933,7 +941,9 @@ async function main(): Promise<void> {
         "written over the built ones (same hashed names; `DATA_FILES` in bench/lib/site-files.ts lists every built data file and `BUILDERS` in the script makes each written one, and the run fails on a file it does not know), " +
         "served on 127.0.0.1 by `loaders/static-server.ts` (uncompressed), opened in headless Chromium, each page in a fresh context (cold, no HTTP cache). " +
         'Times are the page\'s `performance.now()` since navigation start; "open" = the frame after the last DOM change once the network is idle and no ' +
-        "`[data-em-loading]` is left; bytes are encoded body sizes from the Resource Timing entries.",
+        '`[data-em-loading]` is left; bytes are encoded body sizes from the Resource Timing entries. "The frame after" / "+ frame" everywhere ends when that frame has been rendered: ' +
+        "a message posted from its animation-frame callback, which runs after the frame's style, layout, paint and commit on the main thread (results before 2026-12-07 20:45 UTC stopped at the callback itself, " +
+        "before the frame's rendering, so their threshold-change times held script only).",
       `Threshold change: set \`aligned-threshold\` by an \`input\` event (/sensitivity?experiment=<experiment>&judge=<judge>&by=model: synthetic / strict, or the sweep and its judge), ${REPS} times ` +
         'alternating cuts 20-26 and 55-61 so the text changes; "EM rate updated" = until the `em-rate` text changes plus one frame, "every view redrawn" = the frame ' +
         'after the last DOM change (300 ms quiet): the verdict\'s measure, since the target names every view redrawn on screen; "synchronous update" = the same input event to the end of its dispatch ' +

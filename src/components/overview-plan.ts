@@ -149,7 +149,17 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
       out.replaceChildren(el("p", {class: "em-muted"}, "Pick two different variants."));
       return;
     }
-    const {point, wide, narrow, assumptions} = pilotPlanModels(armOf(a, 1), armOf(b, 2), {diff: Number(diff.value) / 100});
+    let fitted: ReturnType<typeof pilotPlanModels>;
+    try {
+      fitted = pilotPlanModels(armOf(a, 1), armOf(b, 2), {diff: Number(diff.value) / 100});
+    } catch (e) {
+      // The library's reason (as em plan prints it): no power is shown that the pilot cannot support.
+      done();
+      const why = e instanceof Error ? e.message : String(e);
+      out.replaceChildren(el("p", {class: "em-muted", "data-testid": "planner-cannot"}, why.charAt(0).toUpperCase() + why.slice(1) + "."));
+      return;
+    }
+    const {point, wide, narrow, assumptions} = fitted;
     if (!(point.a.rate > 0 && point.a.rate < 1)) {
       done();
       out.replaceChildren(el("p", {class: "em-muted"}, `${b.label}'s rate plus ${diff.value} points is outside 0–100%.`));

@@ -31,7 +31,10 @@ test("unscoredText(ruleNotes(...)): answers without a coherent score are counted
   assert.equal(betley.n, 20);
   assert.equal(betley.nUnscored, 2);
   assert.equal(betley.nNoCoherent, 4);
-  assert.equal(unscoredText(betley, BETLEY), "10.0% unscored: 2 of 20 answers have no aligned score (left out of the denominator); 4 have no coherent score (left out of the denominator)");
+  assert.equal(
+    unscoredText(betley, BETLEY),
+    "10.0% unscored: 2 of 20 answers have no aligned score (left out of the denominator); 4 have no coherent score (left out of the denominator)",
+  );
   // Clarifying keeps unscored answers in the denominator of all scored answers, as not EM.
   assert.match(unscoredText(ruleNotes(p, mask, CLARIFYING, []), CLARIFYING), /\(counted as not EM\); 4 have no coherent score \(counted as not EM\)$/);
   // Betley's denominator needs the coherent cut passed: an answer without a coherent score leaves it even when nulls count as not EM.

@@ -46,7 +46,7 @@ function noCoherentText(notes: RuleNotes, rule: EmRule): string {
   if (!notes.nNoCoherent) return "";
   const needed = rule.requireCoherent !== false || rule.denominator === "scored";
   const fate = !needed ? "not needed by this rule" : classify(100, NaN, rule) === NOT_EM ? "counted as not EM" : "left out of the denominator";
-  return `; ${notes.nNoCoherent.toLocaleString("en-US")} have no coherent score (${fate})`;
+  return `; ${notes.nNoCoherent.toLocaleString("en-US")} ${notes.nNoCoherent === 1 ? "has" : "have"} no coherent score (${fate})`;
 }
 
 /** The tie note ("" when no answer on a cut changes the rate). */

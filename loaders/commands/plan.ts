@@ -279,7 +279,7 @@ export async function run(argv: string[], write: (text: string) => void = (t) =>
     try {
       fitted = pilotPlanModels(p.a, p.b, {sdSeed});
     } catch (e) {
-      fail(`variant ${e instanceof Error ? e.message : String(e)}`);
+      fail(e instanceof Error ? e.message : String(e));
     }
     a = fitted.point.a;
     b = fitted.point.b;

@@ -22,6 +22,19 @@ export interface ExperimentRow {
 }
 
 /**
+ * A row's answer count as the table shows it: "unknown" when the build's summary has no entry for
+ * the experiment (its count cannot be read there), never a measured-looking 0.
+ */
+export function answersText(row: Pick<ExperimentRow, "info">): string {
+  return row.info ? row.info.counts.responses.toLocaleString() : "unknown";
+}
+
+/** Whether the row's answers are simulated or real, "unknown" without a summary entry (not a guessed "real"). */
+export function dataText(row: Pick<ExperimentRow, "info">): string {
+  return row.info ? (row.info.simulated ? "simulated" : "real") : "unknown";
+}
+
+/**
  * The rows of that table: one per experiment of the points (its first judge, all its checkpoints if
  * it has any, current rule and exclusions), then the experiments whose files hold no aligned / coherent score.
  * An experiment of one variant trained with 2+ seeds gets the seeds x questions interval

@@ -78,6 +78,19 @@ const armOf = (c: ComponentsRow, seed: number): PilotArm => ({
 });
 
 /**
+ * Why the planner cannot start on these rows, or null when it can: it compares two rows with
+ * components (2+ questions in the denominator). A study of one variant is told so, not that its
+ * variants lack a spread.
+ */
+export function plannerUnavailable(rows: readonly Pick<ComponentsRow, "vc">[]): string | null {
+  const usable = rows.filter((r) => r.vc).length;
+  if (usable >= 2) return null;
+  if (rows.length < 2)
+    return `The planner compares two variants: this selection has ${rows.length ? "one" : "none"}. To plan a study against this one, give em plan stated rates and spreads (em plan --rates A,B --sd-question X).`;
+  return `The planner compares two variants: this selection has ${usable ? "one" : "none"} with a spread to plan from (2 or more questions with answers in the rule's denominator).`;
+}
+
+/**
  * A small planner: one row against its baseline (or another row), a difference to detect and a
  * target power; "Plan" simulates a grid of designs (questions 8-48 x samples 25-200, one seed)
  * through designPower, 200 studies each, and lists them with the cheapest that reaches the target,
@@ -86,8 +99,9 @@ const armOf = (c: ComponentsRow, seed: number): PilotArm => ({
 export function planner(rows: readonly ComponentsRow[]): HTMLElement {
   const usable = rows.filter((r) => r.vc);
   const box = el("div", {class: "em-planner", "data-testid": "planner"});
-  if (usable.length < 2) {
-    box.append(el("p", {class: "em-muted"}, "The planner compares two variants: this selection has fewer than two with a spread to plan from."));
+  const why = plannerUnavailable(rows);
+  if (why) {
+    box.append(el("p", {class: "em-muted"}, why));
     return box;
   }
   const option = (r: ComponentsRow, i: number) => el("option", {value: String(i)}, r.label);
@@ -149,7 +163,17 @@ export function planner(rows: readonly ComponentsRow[]): HTMLElement {
       out.replaceChildren(el("p", {class: "em-muted"}, "Pick two different variants."));
       return;
     }
-    const {point, wide, narrow, assumptions} = pilotPlanModels(armOf(a, 1), armOf(b, 2), {diff: Number(diff.value) / 100});
+    let fitted: ReturnType<typeof pilotPlanModels>;
+    try {
+      fitted = pilotPlanModels(armOf(a, 1), armOf(b, 2), {diff: Number(diff.value) / 100});
+    } catch (e) {
+      // The library's reason (as em plan prints it): no power is shown that the pilot cannot support.
+      done();
+      const why = e instanceof Error ? e.message : String(e);
+      out.replaceChildren(el("p", {class: "em-muted", "data-testid": "planner-cannot"}, why.charAt(0).toUpperCase() + why.slice(1) + "."));
+      return;
+    }
+    const {point, wide, narrow, assumptions} = fitted;
     if (!(point.a.rate > 0 && point.a.rate < 1)) {
       done();
       out.replaceChildren(el("p", {class: "em-muted"}, `${b.label}'s rate plus ${diff.value} points is outside 0–100%.`));

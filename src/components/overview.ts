@@ -3,7 +3,7 @@
 // Also the experiments-at-a-glance table and the planted-vs-measured response types.
 import * as Plot from "@observablehq/plot";
 import {keyBy, placed, summarizeGroups, unplaced, type Group} from "./engine.js";
-import type {ExperimentRow} from "./experiment-rows.js";
+import {answersText, dataText, type ExperimentRow} from "./experiment-rows.js";
 import type {Points} from "./points.js";
 import {experimentsEmHeader} from "./checkpoint-text.js";
 import {aq, op} from "./aq.js";
@@ -225,10 +225,10 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
           return link;
         },
       },
-      {label: "data", value: (r) => (r.info?.simulated ? "simulated" : "real")},
+      {label: "data", value: dataText},
       {label: "models", value: (r) => String(r.models)},
       {label: "judges", value: (r) => r.judges.join(", ") || "–"},
-      {label: "answers", value: (r) => (r.info?.counts.responses ?? 0).toLocaleString(), num: true},
+      {label: "answers", value: answersText, num: true},
       {
         label: experimentsEmHeader(rows),
         value: (r) => el("span", {}, rateWithCi(r.g?.em_rate, r.g?.ci, r.g?.ci_method, r.g?.ci_approximate), ` (${r.judge ?? "–"})`),
@@ -243,10 +243,10 @@ export function experimentsTable(rows: readonly ExperimentRow[], onPick: (name: 
         r.empty
           ? [
               cell(r.name),
-              cell(r.info?.simulated ? "simulated" : "real"),
+              cell(dataText(r)),
               cell(String(r.models)),
               cell(r.judges.join(", ") || "–"),
-              cell((r.info?.counts.responses ?? 0).toLocaleString(), {class: "num"}),
+              cell(answersText(r), {class: "num"}),
               cell("no aligned or coherent scores in these files: nothing to rate", {colspan: "2", class: "em-muted"}),
             ]
           : null,

@@ -1,18 +1,20 @@
 // What the rule bar's number rests on, beside it on the overview and /sensitivity: the share of
-// answers without an aligned score (the unscored answers a rule drops or counts as not EM), and
+// answers without an aligned score (the unscored answers a rule drops or counts as not EM), the
+// answers without a coherent score where the rule needs one (they leave its denominator too), and
 // the rate under both tie conventions when answers sit exactly on a cut (integer-valued judges).
 // Numbers from the analysis library (tiesByGroup's report: the CLI's ties, read from the
 // selection's threshold surface so a cut change costs no pass over the rows), on the page's selection.
 import {tieText, type TieReport} from "../lib/em/ties.js";
-import type {EmRule} from "../lib/em/rules.js";
+import {classify, NOT_EM, type EmRule} from "../lib/em/rules.js";
 import {summarizeAll, tiesAt, type Group} from "./engine.js";
 import type {Points} from "./points.js";
 import {el, pct, setText} from "./ui.js";
 
 export interface RuleNotes {
-  /** Answers in the selection, and those without an aligned score. */
+  /** Answers in the selection, those without an aligned score and those without a coherent score. */
   n: number;
   nUnscored: number;
+  nNoCoherent: number;
   ties: TieReport | null;
 }
 
@@ -23,7 +25,8 @@ export interface RuleNotes {
 export function ruleNotes(points: Points, mask: Uint8Array, rule: EmRule, exclude: readonly string[], summary?: Group | null): RuleNotes {
   const all = summary === undefined ? summarizeAll(points, mask, rule, {exclude, replicates: 0}) : summary;
   const ties = all ? tiesAt(points, mask, rule, exclude) : null;
-  return {n: all?.n ?? 0, nUnscored: all ? Math.round((all.null_aligned_rate ?? 0) * all.n) : 0, ties};
+  const count = (rate: number | null | undefined) => (all ? Math.round((rate ?? 0) * all.n) : 0);
+  return {n: all?.n ?? 0, nUnscored: count(all?.null_aligned_rate), nNoCoherent: count(all?.null_coherent_rate), ties};
 }
 
 /** The notes as text: "12.3% unscored (45 of 400 answers have no aligned score)" and the tie line, if any. */
@@ -31,7 +34,19 @@ export function unscoredText(notes: RuleNotes, rule: EmRule): string {
   if (notes.n === 0) return "No answer in this selection.";
   const share = `${pct(notes.nUnscored / notes.n)} unscored: ${notes.nUnscored.toLocaleString("en-US")} of ${notes.n.toLocaleString("en-US")} answers have no aligned score`;
   const fate = notes.nUnscored === 0 ? "" : rule.nulls === "not_em" ? " (counted as not EM)" : " (left out of the denominator)";
-  return share + fate;
+  return share + fate + noCoherentText(notes, rule);
+}
+
+/**
+ * "; 12 have no coherent score (left out of the denominator)": what the rule does with an answer
+ * that has an aligned score and no coherent one (the library's classify), "" when there is none.
+ * Without it the denominator fell short of the answers by a count the page did not name.
+ */
+function noCoherentText(notes: RuleNotes, rule: EmRule): string {
+  if (!notes.nNoCoherent) return "";
+  const needed = rule.requireCoherent !== false || rule.denominator === "scored";
+  const fate = !needed ? "not needed by this rule" : classify(100, NaN, rule) === NOT_EM ? "counted as not EM" : "left out of the denominator";
+  return `; ${notes.nNoCoherent.toLocaleString("en-US")} ${notes.nNoCoherent === 1 ? "has" : "have"} no coherent score (${fate})`;
 }
 
 /** The tie note ("" when no answer on a cut changes the rate). */
@@ -52,7 +67,7 @@ export function ruleNotesElement(): {node: HTMLElement; update: (notes: RuleNote
   return {
     node,
     update(notes, rule) {
-      const key = `${notes.n}|${notes.nUnscored}|${rule.nulls}`;
+      const key = `${notes.n}|${notes.nUnscored}|${notes.nNoCoherent}|${rule.nulls}|${rule.denominator}|${rule.requireCoherent}`;
       if (key !== shown) {
         shown = key;
         unscored.textContent = unscoredText(notes, rule) + ".";

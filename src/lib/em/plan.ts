@@ -181,7 +181,8 @@ export interface PilotArm {
  * [0, 1]; sampling noise biases it towards 0, so the pairing is understated; 0 below 3 shared
  * questions). `diff` (a fraction) replaces arm a's rate by arm b's plus diff. `questionEnd` 0 or 1
  * takes each arm's between-question variance at that end of its interval instead of its estimate
- * (pilotPowerRange). The assumptions made are returned as sentences. Throws when an arm has no components.
+ * (pilotPowerRange). The assumptions made are returned as sentences. Throws (RangeError, a sentence for
+ * the user) when an arm has no components, or when neither arm has an EM answer (no spread to plan from).
  */
 export function pilotPlanModel(
   a: PilotArm,
@@ -190,7 +191,7 @@ export function pilotPlanModel(
 ): {model: PlanModel; assumptions: string[]} {
   const assumptions: string[] = [];
   const fit = (x: PilotArm): LogitModel => {
-    if (!x.components) throw new RangeError(`'${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);
+    if (!x.components) throw new RangeError(`variant '${x.label}': too few answers in the denominator to estimate its spread (need 2+ questions)`);
     if (x.components.components.seed.variance === null && sdSeed === undefined)
       assumptions.push(`${x.label}: one training seed in the pilot, seed-to-seed spread unknown and assumed 0`);
     const q = x.components.components.question;
@@ -202,8 +203,15 @@ export function pilotPlanModel(
   };
   const ma = fit(a);
   const mb = fit(b);
+  const hasSpread = (m: LogitModel, x: PilotArm) => m.sd_question + m.sd_interaction > 0 || x.rate > 0;
+  // Neither arm can lend the other a spread: a plan from zero spread would be binomial sampling
+  // alone, whose power (and type-I error, 0 when the reference never has an EM answer) looks measured and is not.
+  if (!hasSpread(ma, a) && !hasSpread(mb, b))
+    throw new RangeError(
+      `cannot plan from this pilot: neither '${a.label}' nor '${b.label}' has an EM answer, so there is no spread between questions to plan from (a pilot with EM answers on one arm at least, or stated rates and spreads: em plan --rates)`,
+    );
   const spread = (m: LogitModel, o: LogitModel, x: PilotArm): LogitModel => {
-    if (m.sd_question + m.sd_interaction > 0 || x.rate > 0) return m;
+    if (hasSpread(m, x)) return m;
     assumptions.push(`${x.label}: no EM answer in the pilot, so its spread is taken from the other arm`);
     return {...m, sd_question: o.sd_question, sd_interaction: o.sd_interaction, sd_seed: o.sd_seed};
   };

@@ -28,7 +28,7 @@ const MAX_MERGED_CODES = 512;
 
 interface Base {
   mask: Uint8Array;
-  match: Uint8Array | null;
+  match: Int32Array | null;
   rule: string;
   slice: ResponseSlice;
   order: Int32Array;
@@ -56,10 +56,10 @@ interface Base {
  * and counts as responseRows over selectionMask(points, state) (sorted() and display() give the
  * display order; for a brushed range `rows` is in display order too). It keeps the last base: a
  * brush, which changes only `steps`, costs sums over the range's coordinates, and the list reads
- * only the rows it shows. `match` marks matching rids (null: no search); a new marks array makes a
- * new base. A range that holds no row gives an empty slice.
+ * only the rows it shows. `match`: the matching rids, ascending (null: no search); another array
+ * makes a new base. A range that holds no row gives an empty slice.
  */
-export function listSlices(points: Points): (s: ViewState, match: Uint8Array | null) => ResponseSlice {
+export function listSlices(points: Points): (s: ViewState, match: Int32Array | null) => ResponseSlice {
   let base: Base | null = null;
   return (s, match) => {
     const mask = selectionMask(points, s, ["steps"]);
@@ -72,7 +72,7 @@ export function listSlices(points: Points): (s: ViewState, match: Uint8Array | n
   };
 }
 
-function makeBase(points: Points, mask: Uint8Array, match: Uint8Array | null, rule: string, slice: ResponseSlice): Base {
+function makeBase(points: Points, mask: Uint8Array, match: Int32Array | null, rule: string, slice: ResponseSlice): Base {
   const order = slice.sorted();
   // The step grouping of the whole table (engine.ts keyBy: cached per table, -1 for no coordinate).
   const byStep = keyBy(points, ["step"]);

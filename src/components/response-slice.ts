@@ -57,16 +57,23 @@ interface Base {
  * display order; for a brushed range `rows` is in display order too). It keeps the last base: a
  * brush, which changes only `steps`, costs sums over the range's coordinates, and the list reads
  * only the rows it shows. `match`: the matching rids, ascending (null: no search); another array
- * makes a new base. A range that holds no row gives an empty slice.
+ * makes a new base. The last base without a search is kept beside the last one with a search, so
+ * clearing a search under the same filters and rule costs nothing (its base is a pass over every
+ * selected row: two seconds at ten million). A range that holds no row gives an empty slice.
  */
 export function listSlices(points: Points): (s: ViewState, match: Int32Array | null) => ResponseSlice {
-  let base: Base | null = null;
+  let plain: Base | null = null;
+  let searched: Base | null = null;
   return (s, match) => {
     const mask = selectionMask(points, s, ["steps"]);
     const rule = ruleOf(s);
     const key = JSON.stringify([rule, s.exclude]);
-    if (!base || base.mask !== mask || base.match !== match || base.rule !== key)
+    let base = match ? searched : plain;
+    if (!base || base.mask !== mask || base.match !== match || base.rule !== key) {
       base = makeBase(points, mask, match, key, responseRows(points, match, mask, rule, {exclude: s.exclude, limit: 1}));
+      if (match) searched = base;
+      else plain = base;
+    }
     if (!s.steps) return base.slice;
     return inRange(base, s.steps);
   };

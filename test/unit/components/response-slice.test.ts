@@ -156,3 +156,23 @@ test("listSlices: a range holding every coordinate gives the base's own display 
     assertReads(slices2(st, null), want.sorted(), `steps ${steps}`);
   }
 });
+
+test("listSlices: clearing a search under the same filters and rule gives the slice from before the search, not a new one", () => {
+  const sliceOf = listSlices(points);
+  const s: ViewState = parseState("?experiment=e&judge=j");
+  const before = sliceOf(s, null);
+  assert.notEqual(
+    sliceOf(
+      s,
+      ridsWhere(points.n, (r) => r % 5 === 0),
+    ).n,
+    before.n,
+    "the search changes the slice: the test can fail",
+  );
+  assert.equal(sliceOf(s, null), before, "the same slice, kept");
+  assert.deepEqual(Array.from(before.sorted()), Array.from(reference(s, null).order));
+  // Another filter: a new base, responseRows' own.
+  const t: ViewState = {...s, model: "a"};
+  assert.notEqual(sliceOf(t, null), before);
+  assert.deepEqual(Array.from(sliceOf(t, null).sorted()), Array.from(reference(t, null).order));
+});

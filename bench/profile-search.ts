@@ -9,7 +9,8 @@
 //     node --import tsx bench/profile-search.ts
 //
 // Env: SITE_DIST (a built site); SITE_EXPERIMENT (default: the page's own); REPS (queries, default
-// 20, the site bench's); PROFILE=1; TOP (functions listed per query, default 8). Prints one JSON
+// 20, the site bench's); QUERIES (comma-separated, instead of the bench's); PROFILE=1; TOP (functions
+// listed per query, default 8). Prints one JSON
 // line: per query its text, the count shown, the milliseconds and the main thread's busy time over
 // the query and the 300 ms after it (mainMs).
 import {serveStatic} from "../loaders/static-server.ts";
@@ -53,7 +54,8 @@ try {
   };
   if (PROFILE) await cdp.send("Profiler.enable");
   const out: {query: string; count: string; ms: number | null; mainMs: number}[] = [];
-  for (const query of [...benchQueries(REPS), ""]) {
+  const queries = process.env.QUERIES ? process.env.QUERIES.split(",") : benchQueries(REPS);
+  for (const query of [...queries, ""]) {
     if (PROFILE) await cdp.send("Profiler.start");
     const busy0 = await busy();
     const r = await page.evaluate(async (query) => {

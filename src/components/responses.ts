@@ -94,12 +94,13 @@ function maskedRows(points: Points, mask: Uint8Array): Int32Array {
 /**
  * The rows of `mask` whose rid is in `hits` (ascending rids), ascending. The points are in rid order
  * (points.ts mergePoints), so each hit's rows are one run found by gallop from the last: a search
- * costs its hits, not a pass over every row (40 ms at ten million). Points out of rid order (checked
- * once per table) take the pass over every row against a mark per rid.
+ * costs its hits, not a pass over every row (40 ms at ten million). Hits of more than an eighth of
+ * the rows, or points out of rid order (checked once per table), take the pass over every row
+ * against a mark per rid (cheaper than millions of gallops).
  */
 function matchedRows(points: Points, hits: Int32Array, mask: Uint8Array): Int32Array {
   const {rid, n} = points;
-  if (!ridOrdered(points)) {
+  if (hits.length * 8 > n || !ridOrdered(points)) {
     const marks = new Uint8Array(hits.length ? hits[hits.length - 1]! + 1 : 0);
     for (const r of hits) marks[r] = 1;
     const buffer = new Int32Array(points.n);

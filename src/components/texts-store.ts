@@ -372,7 +372,7 @@ export async function openSearch(url: string): Promise<SearchIndex> {
   const hits = async (q: string) => {
     const words = queryWords(q);
     if (!words.length) return null;
-    return intersectSorted(await Promise.all(words.map(wordHits)));
+    return intersectSorted(await Promise.all(words.map(wordHits)), rows);
   };
   return {
     rows,

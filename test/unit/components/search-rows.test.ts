@@ -79,9 +79,10 @@ const rng = makeRng(20261207);
 const letters = "abcdez";
 const vocab = [...new Set(Array.from({length: 300}, () => Array.from({length: 2 + randInt(rng, 5)}, () => letters[randInt(rng, letters.length)]).join("")))];
 const N = 2500;
-// Some words in most answers (unions of marks), most in a few (unions of sorted lists).
+// Some words in most answers (marks: unions, intersections, rows by a pass), most in a few (sorted
+// lists: unions by sort, intersections and rows by gallop).
 const texts = Array.from({length: N}, (_, i) =>
-  [i % 3 ? "the" : "", ...Array.from({length: 1 + randInt(rng, 10)}, () => vocab[randInt(rng, vocab.length)])].join(" "),
+  [i % 3 ? "the" : "", i % 2 ? "and" : "", ...Array.from({length: 1 + randInt(rng, 10)}, () => vocab[randInt(rng, vocab.length)])].join(" "),
 );
 
 before(async () => {
@@ -109,8 +110,10 @@ test("search rows on a built fixture (two judges, points in rid order and shuffl
     ...[...new Set(vocab.map((v) => v.slice(0, PREFIX_MIN)))],
     ...vocab.slice(0, 60).map((v, i) => `${v} ${vocab[(i * 7 + 3) % vocab.length]}`),
     "the",
-    "the a",
+    "the and",
+    "and the the",
     `the ${vocab[0]} ${vocab[1]}`,
+    `and ${vocab[2]}`,
     "zzzz",
     " ,; ",
   ];

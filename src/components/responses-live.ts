@@ -70,6 +70,8 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
     void afterPaint(list).then(() => {
       if (v !== version) return;
       injectedTimer = setTimeout(async () => {
+        // The base's step codes, so the first brush after this state does not make them.
+        sliceOf.warm();
         const view = await injectedAnswers(points, texts, slice).catch((e: unknown) =>
           el("p", {class: "em-muted"}, `Could not read the answers: ${String(e)}`),
         );

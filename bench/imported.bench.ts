@@ -40,7 +40,12 @@ interface PageRun {
   row: Record<string, string>;
   num: Record<string, number | null>;
   notes: string[];
+  /** bench/site.bench.ts's raw measurements by "<key>:<what>" (searches, thresholdChanges, brush...). */
+  raw?: Record<string, unknown>;
 }
+
+/** The per-query times kept in the result file: every search and threshold change (what the p95s are of). */
+const keptRaw = (raw: PageRun["raw"]) => Object.fromEntries(Object.entries(raw ?? {}).filter(([k]) => /:(searches|thresholdChanges)$/.test(k)));
 
 const log = (m: string) => process.stderr.write(`[imported.bench] ${m}\n`);
 const experimentOf = (g: string, n: number) => (g === "b" ? `sweep-b-${n}` : `import-scale-${n}-1`);
@@ -214,7 +219,15 @@ function report(measured: Col[]): Verdict[] {
     raw: {
       commit,
       baseline: file ?? null,
-      cols: measured.map((c) => ({label: c.label, build: c.build, row: c.page?.row ?? null, num: c.page?.num ?? null, parity: c.parity, parityOk: c.parityOk})),
+      cols: measured.map((c) => ({
+        label: c.label,
+        build: c.build,
+        row: c.page?.row ?? null,
+        num: c.page?.num ?? null,
+        times: keptRaw(c.page?.raw),
+        parity: c.parity,
+        parityOk: c.parityOk,
+      })),
     },
   });
   return verdicts;

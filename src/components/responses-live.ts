@@ -9,7 +9,7 @@ import {controlBar, openPage, ruleBar, type Page} from "./page.js";
 import type {Points} from "./points.js";
 import type {PointsLoader} from "./points-loader.js";
 import {stepStrip} from "./step-strip.js";
-import {searchBox} from "./responses.js";
+import {ridOrdered, searchBox} from "./responses.js";
 import {listSlices} from "./response-slice.js";
 import {RULE_KEYS, type StateKey, type ViewState} from "./store.js";
 import {downloadBar, exactPoints, injectedAnswers, responseBrowser, type ExactSource} from "./responses-page.js";
@@ -57,7 +57,7 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
   let version = 0;
   let injectedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const draw = (s: ViewState, match: Uint8Array | null) => {
+  const draw = (s: ViewState, match: Int32Array | null) => {
     const slice = sliceOf(s, match);
     list.replaceChildren(
       responseCounts({n: slice.n, nEm: slice.nEm, nScored: slice.nScored}, s, questions),
@@ -70,6 +70,8 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
     void afterPaint(list).then(() => {
       if (v !== version) return;
       injectedTimer = setTimeout(async () => {
+        // The base's step codes, so the first brush after this state does not make them.
+        sliceOf.warm();
         const view = await injectedAnswers(points, texts, slice).catch((e: unknown) =>
           el("p", {class: "em-muted"}, `Could not read the answers: ${String(e)}`),
         );
@@ -85,7 +87,7 @@ export function liveResponses(page: Page, {texts, scores, details, search, exact
     const note = loading("Searching…");
     list.prepend(note);
     search()
-      .then((index) => index.match(q))
+      .then((index) => index.hits(q))
       .then(
         (match) => {
           if (v === version) draw(s, match);
@@ -132,17 +134,22 @@ export async function openResponses(
   // Words typed before the points were in: the list opens on them (the box keeps them and its focus).
   const input = files.searchInput;
   if (input && input.value !== page.selection.get().q) page.selection.set({q: input.value});
-  const live = liveResponses(page, {
-    ...files,
-    scores,
-    search: once(() => openSearch(files.searchUrl)),
-    exact: exactPoints(files.exactPoints, page.points),
-  });
+  const search = once(() => openSearch(files.searchUrl));
+  const live = liveResponses(page, {...files, scores, search, exact: exactPoints(files.exactPoints, page.points)});
+  // A search being typed (or the box focused): the index's directory and the words' shard headers
+  // are read, and the points' rid order checked (responses.ts ridOrdered), during the debounce.
+  // A failed read shows at the search itself (`search` keeps its rejection).
+  const warm = (text: string) => {
+    void search()
+      .then((index) => index.warm(text))
+      .catch(() => undefined);
+    ridOrdered(page.points);
+  };
   // The detail's module (a few kB: Plot is loaded by now), so a first click waits for its data only.
   void import("./response-detail.js").catch(() => undefined);
   const bar = controlBar(page, ["experiment", "judge", "model", "category", "clearSteps"]);
   const typing = input !== undefined && document.activeElement === input;
-  bar.insertBefore(searchBox(page.selection, input), bar.lastChild);
+  bar.insertBefore(searchBox(page.selection, input, warm), bar.lastChild);
   const banner = el("div");
   const stop = page.selection.subscribe((s) => banner.replaceChildren(experimentBanner(summary, s.experiment)), ["experiment"]);
   return {

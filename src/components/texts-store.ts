@@ -6,7 +6,8 @@
 import {cachedAsyncBuffer, parquetMetadataAsync, parquetRead, parquetReadObjects, type AsyncBuffer, type FileMetaData} from "hyparquet";
 import {DETAILS_COLUMNS, TEXTS_COLUMNS, type DetailsColumn, type TextsColumn} from "../lib/site-schema.js";
 import {
-  markPostings,
+  decodePostings,
+  intersectSorted,
   matchRun,
   postingsRange,
   queryWords,
@@ -14,6 +15,7 @@ import {
   shardHeaderRange,
   shardPostingsStart,
   shardsFor,
+  unionSorted,
   type SearchHeader,
 } from "../lib/text-search.js";
 
@@ -286,17 +288,28 @@ async function fetchRange(url: string, start: number, end: number): Promise<Uint
 
 export interface SearchIndex {
   rows: number;
-  /** A 0/1 mark per rid of the answers matching every word of `q`; null when `q` has no word. */
+  /**
+   * The rids of the answers matching every word of `q`, ascending, without repeats; null when `q`
+   * has no word. The array may be shared with later calls (a word's own list): do not modify it.
+   */
+  hits(q: string): Promise<Int32Array | null>;
+  /** The same as a 0/1 mark per rid (rows of them). */
   match(q: string): Promise<Uint8Array | null>;
+  /** Read the headers of the shards `q`'s words fall in, not their postings (a search being typed). */
+  warm(q: string): Promise<void>;
 }
 
 /** First read of search.bin: its magic and directory when they fit (a directory entry is ~60 bytes per shard). */
 const SEARCH_HEAD = 1 << 14;
+/** Query words whose rid lists are kept (the most recent), so retyping a word reads and decodes nothing. */
+const WORDS_KEPT = 64;
 
 /**
- * search.bin (src/lib/text-search.ts): its directory on the first search, then per query word the
- * header of each shard the word falls in (once per shard) and the postings of the tokens it
- * matches: the index is read by the shards the searches touch, never whole.
+ * search.bin (src/lib/text-search.ts): its directory when opened, then per query word the header of
+ * each shard the word falls in (once per shard) and the postings of the tokens it matches: the index
+ * is read by the shards the searches touch, never whole. A word's rids are a typed list (no mark per
+ * row: a word found in a few answers costs those, not the rows); a query's are the intersection of
+ * its words' lists from the shortest.
  */
 export async function openSearch(url: string): Promise<SearchIndex> {
   const read = (head: Uint8Array) => {
@@ -324,37 +337,54 @@ export async function openSearch(url: string): Promise<SearchIndex> {
     }
     return p;
   };
-  const marks = new Map<string, Promise<Uint8Array>>();
-  const wordMarks = (word: string) => {
-    let p = marks.get(word);
-    if (!p) {
-      const mark = new Uint8Array(rows);
-      p = Promise.all(
-        shardsFor(dir, word).map(async (k) => {
-          const header = await shardHeader(k);
-          const run = matchRun(header, word);
-          const [start, end] = postingsRange(header, run);
-          const base = shardPostingsStart(shards[k]!);
-          const bytes = await fetchRange(url, base + start, base + end);
-          // Each token's list is decoded on its own: gaps restart at every token.
-          for (let t = run[0]; t < run[1]; t++) {
-            const [s, e] = postingsRange(header, [t, t + 1]);
-            markPostings(bytes.subarray(s - start, e - start), mark);
-          }
-        }),
-      ).then(() => mark);
-      marks.set(word, p);
+  const kept = new Map<string, Promise<Int32Array>>();
+  const wordHits = (word: string) => {
+    let p = kept.get(word);
+    if (p) {
+      kept.delete(word);
+      kept.set(word, p);
+      return p;
     }
+    p = Promise.all(
+      shardsFor(dir, word).map(async (k) => {
+        const header = await shardHeader(k);
+        const run = matchRun(header, word);
+        const [start, end] = postingsRange(header, run);
+        const base = shardPostingsStart(shards[k]!);
+        const bytes = await fetchRange(url, base + start, base + end);
+        // Each token's list is decoded on its own: gaps restart at every token.
+        const lists: Int32Array[] = [];
+        for (let t = run[0]; t < run[1]; t++) {
+          const [s, e] = postingsRange(header, [t, t + 1]);
+          const list = new Int32Array(header.counts[t]!);
+          const n = decodePostings(bytes.subarray(s - start, e - start), list);
+          if (n !== list.length) throw new Error(`${url}: token "${header.tokens[t]}" holds ${n} postings, its header says ${list.length}`);
+          lists.push(list);
+        }
+        return lists;
+      }),
+    ).then((perShard) => unionSorted(perShard.flat(), rows));
+    p.catch(() => kept.delete(word));
+    kept.set(word, p);
+    if (kept.size > WORDS_KEPT) kept.delete(kept.keys().next().value as string);
     return p;
+  };
+  const hits = async (q: string) => {
+    const words = queryWords(q);
+    if (!words.length) return null;
+    return intersectSorted(await Promise.all(words.map(wordHits)), rows);
   };
   return {
     rows,
+    hits,
+    async warm(q) {
+      await Promise.all(queryWords(q).flatMap((w) => shardsFor(dir, w).map(shardHeader)));
+    },
     async match(q) {
-      const words = queryWords(q);
-      if (!words.length) return null;
-      const all = await Promise.all(words.map(wordMarks));
-      const out = all[0]!.slice();
-      for (const m of all.slice(1)) for (let r = 0; r < out.length; r++) out[r]! &= m[r]!;
+      const got = await hits(q);
+      if (!got) return null;
+      const out = new Uint8Array(rows);
+      for (const r of got) out[r] = 1;
       return out;
     },
   };

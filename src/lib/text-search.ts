@@ -189,8 +189,8 @@ export class PostingsBuilder {
   }
 }
 
-/** Decode one token's postings (as written by PostingsBuilder) into `out` (a 0/1 mark per rid). */
-export function markPostings(bytes: Uint8Array, out: Uint8Array): void {
+/** Decode one token's postings (as written by PostingsBuilder) into `out` from `at`, ascending rids; returns the index after the last. */
+export function decodePostings(bytes: Uint8Array, out: Int32Array, at = 0): number {
   let rid = -1;
   let gap = 0;
   let shift = 0;
@@ -202,10 +202,94 @@ export function markPostings(bytes: Uint8Array, out: Uint8Array): void {
       continue;
     }
     rid += gap;
-    out[rid] = 1;
+    out[at++] = rid;
     gap = 0;
     shift = 0;
   }
+  return at;
+}
+
+/**
+ * The rids of several tokens' postings (each ascending) as one ascending list without repeats, of
+ * `rows` rids at most: a sort of their concatenation when they are few, else a pass over 0/1 marks
+ * per rid (a sort of millions costs more than a pass over the rows). One list is returned as it is.
+ */
+export function unionSorted(lists: readonly Int32Array[], rows: number): Int32Array {
+  if (lists.length === 1) return lists[0]!;
+  const total = lists.reduce((s, l) => s + l.length, 0);
+  if (total * 16 < rows) {
+    const all = new Int32Array(total);
+    let at = 0;
+    for (const l of lists) all.set(l, (at += l.length) - l.length);
+    all.sort();
+    let m = 0;
+    for (let k = 0; k < all.length; k++) if (k === 0 || all[k] !== all[k - 1]) all[m++] = all[k]!;
+    return all.slice(0, m);
+  }
+  const marks = new Uint8Array(rows);
+  for (const l of lists) for (let k = 0; k < l.length; k++) marks[l[k]!] = 1;
+  let m = 0;
+  for (let r = 0; r < rows; r++) m += marks[r]!;
+  const out = new Int32Array(m);
+  for (let r = 0, k = 0; k < m; r++) if (marks[r]) out[k++] = r;
+  return out;
+}
+
+/**
+ * First index k in [from, xs.length) with xs[k] >= x, in ascending `xs`: an exponential then a binary
+ * search from `from`, so stepping through ascending x costs the log of each step, not of the list.
+ */
+export function gallop(xs: ArrayLike<number>, x: number, from: number): number {
+  let lo = from;
+  let step = 1;
+  let hi = from;
+  while (hi < xs.length && xs[hi]! < x) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  if (hi > xs.length) hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The rids in every one of ascending lists (each without repeats, rids below `rows`), ascending.
+ * From the shortest, each rid looked up in the others by gallop; when even the shortest holds more
+ * than an eighth of the rows, by a count per rid instead (a pass over the rows costs less than
+ * millions of lookups).
+ */
+export function intersectSorted(lists: readonly Int32Array[], rows: number): Int32Array {
+  if (lists.length === 1) return lists[0]!;
+  const [short, ...rest] = [...lists].sort((a, b) => a.length - b.length);
+  if (short!.length * 8 > rows && lists.length < 256) {
+    const seen = new Uint8Array(rows);
+    for (const l of lists) for (let k = 0; k < l.length; k++) seen[l[k]!]!++;
+    const all = lists.length;
+    let m = 0;
+    for (let r = 0; r < rows; r++) if (seen[r] === all) m++;
+    const out = new Int32Array(m);
+    for (let r = 0, k = 0; k < m; r++) if (seen[r] === all) out[k++] = r;
+    return out;
+  }
+  const out = new Int32Array(short!.length);
+  const at = new Int32Array(rest.length);
+  let m = 0;
+  next: for (let k = 0; k < short!.length; k++) {
+    const x = short![k]!;
+    for (let j = 0; j < rest.length; j++) {
+      const l = rest[j]!;
+      const i = (at[j] = gallop(l, x, at[j]!));
+      if (i === l.length) break next;
+      if (l[i] !== x) continue next;
+    }
+    out[m++] = x;
+  }
+  return out.slice(0, m);
 }
 
 /** First index in sorted `tokens` not less than `word`. */

@@ -46,15 +46,18 @@ function assertReads(got: ReturnType<ReturnType<typeof listSlices>>, want: Array
   for (const k of [m, m + 5]) assert.equal(view.at(k), undefined, `${what}: at(${k}) is out of range`);
 }
 
+/** The rids 0..n-1 for which `keep` holds, ascending (a search's hits). */
+const ridsWhere = (n: number, keep: (rid: number) => boolean) => Int32Array.from({length: n}, (_, r) => r).filter(keep);
+
 /** The slice from scratch: responseRows over the full mask (steps included), in display order. */
-function reference(s: ViewState, match: Uint8Array | null) {
+function reference(s: ViewState, match: Int32Array | null) {
   const slice = responseRows(points, match, selectionMask(points, s), ruleOf(s), {exclude: s.exclude, limit: 1});
   return {slice, order: slice.sorted()};
 }
 
 test("listSlices: every brushed range, search, filter and rule gives responseRows' rows, order, flags and counts", () => {
   const sliceOf = listSlices(points);
-  const marks = new Uint8Array(points.n).map((_, r) => (r % 3 === 0 ? 1 : 0));
+  const marks = ridsWhere(points.n, (r) => r % 3 === 0);
   const ranges: ([number, number] | null)[] = [null, [2, 5], [0, 9], [4, 4], [7, 3.5], [100, 200], [-1, 0.5], null];
   const searches = [
     "?experiment=e&judge=j",
@@ -105,11 +108,11 @@ test("listSlices: a brushed range's rows are read by position without making the
   assert.deepEqual(Array.from(got.rows), Array.from(want), "rows made on demand: the same, in display order");
 });
 
-test("listSlices: a new search marks array (same words or not) is a new base, not the last one's", () => {
+test("listSlices: a new search hits array (same words or not) is a new base, not the last one's", () => {
   const sliceOf = listSlices(points);
   const s: ViewState = {...parseState("?experiment=e&judge=j"), steps: [1, 8]};
-  const a = new Uint8Array(points.n).fill(1);
-  const b = new Uint8Array(points.n).map((_, r) => (r % 2 ? 1 : 0));
+  const a = ridsWhere(points.n, () => true);
+  const b = ridsWhere(points.n, (r) => r % 2 === 1);
   assert.deepEqual(sliceOf(s, a).sorted(), reference(s, a).order);
   assert.deepEqual(sliceOf(s, b).sorted(), reference(s, b).order);
   assert.notDeepEqual(reference(s, a).order, reference(s, b).order, "the two searches differ: the test can fail");
@@ -152,4 +155,24 @@ test("listSlices: a range holding every coordinate gives the base's own display 
     assert.deepEqual([got.nEm, got.nScored], [want.nEm, want.nScored], `steps ${steps}: counts`);
     assertReads(slices2(st, null), want.sorted(), `steps ${steps}`);
   }
+});
+
+test("listSlices: clearing a search under the same filters and rule gives the slice from before the search, not a new one", () => {
+  const sliceOf = listSlices(points);
+  const s: ViewState = parseState("?experiment=e&judge=j");
+  const before = sliceOf(s, null);
+  assert.notEqual(
+    sliceOf(
+      s,
+      ridsWhere(points.n, (r) => r % 5 === 0),
+    ).n,
+    before.n,
+    "the search changes the slice: the test can fail",
+  );
+  assert.equal(sliceOf(s, null), before, "the same slice, kept");
+  assert.deepEqual(Array.from(before.sorted()), Array.from(reference(s, null).order));
+  // Another filter: a new base, responseRows' own.
+  const t: ViewState = {...s, model: "a"};
+  assert.notEqual(sliceOf(t, null), before);
+  assert.deepEqual(Array.from(sliceOf(t, null).sorted()), Array.from(reference(t, null).order));
 });

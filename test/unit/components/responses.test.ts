@@ -40,9 +40,8 @@ test("responseRows: top equals the head of the full order; counts are the select
     assert.ok(ca < cb || (ca === cb && (xa < xb || (xa === xb && a < b))), `order at ${k}`);
   }
   assert.deepEqual(s.order([order[5]!, order[2]!, order[9]!]), [order[2], order[5], order[9]]);
-  // A search mark keeps only the marked rids.
-  const match = new Uint8Array(n);
-  for (let r = 0; r < n; r += 4) match[r] = 1;
+  // A search's hits (ascending rids) keep only those rids.
+  const match = Int32Array.from({length: n / 4}, (_, k) => 4 * k);
   const m = responseRows(points, match, all, rule, {exclude: []});
   assert.equal(m.rows.length, n / 4);
   assert.ok(m.rows.every((i) => points.rid[i]! % 4 === 0));

@@ -23,11 +23,11 @@ function experimentOf(table: FirstPaint, s: ViewState): string | null {
  * model or category the new experiment does not have, as the live page does (selection.ts
  * resolveDefaults).
  */
-function pendingSelects(selection: Store, table: FirstPaint): HTMLElement[] {
+function pendingSelects(selection: Store, table: FirstPaint, stops: (() => void)[]): HTMLElement[] {
   const judges = (s: ViewState) => table.judges[experimentOf(table, s) ?? ""] ?? [];
   const filters = (s: ViewState) => table.filters?.[experimentOf(table, s) ?? ""];
   let experiment = selection.get().experiment;
-  selection.subscribe((s) => {
+  const stop = selection.subscribe((s) => {
     if (s.experiment === experiment) return;
     experiment = s.experiment;
     const patch: Partial<ViewState> = {};
@@ -36,6 +36,7 @@ function pendingSelects(selection: Store, table: FirstPaint): HTMLElement[] {
     if (s.category !== null && !filters(s)?.categories.includes(s.category)) patch.category = null;
     if (Object.keys(patch).length) selection.set(patch);
   });
+  stops.push(stop);
   const option = (v: string) => ({value: v, label: v});
   const made = [
     selectControl(selection, "experiment", table.experiments.map(option), "Experiment", "experiment", undefined, (s) => experimentOf(table, s)),
@@ -46,7 +47,7 @@ function pendingSelects(selection: Store, table: FirstPaint): HTMLElement[] {
       "Judge",
       "judge",
       undefined,
-      (s) => s.judge ?? judges(s)[0] ?? null,
+      (s) => (s.judge !== null && judges(s).includes(s.judge) ? s.judge : (judges(s)[0] ?? null)),
     ),
   ];
   if (table.filters) {
@@ -73,7 +74,7 @@ function pendingSelects(selection: Store, table: FirstPaint): HTMLElement[] {
  * any of them asks for the points; a status says what is loading once asked. The live controls
  * replace these (the page removes them and the live bar takes `input`).
  */
-function pendingControls(selection: Store, input: HTMLInputElement, demand: Demand, first: Promise<FirstPaint | null>): HTMLElement {
+function pendingControls(selection: Store, input: HTMLInputElement, demand: Demand, first: Promise<FirstPaint | null>, stops: (() => void)[]): HTMLElement {
   const button = el("button", {type: "button", "data-testid": "responses-load"}, "Step strip, downloads");
   const note = el(
     "span",
@@ -90,17 +91,18 @@ function pendingControls(selection: Store, input: HTMLInputElement, demand: Dema
   input.addEventListener("input", () => demand.want(), {once: true});
   // Any change of what the list shows (the search is asked for by the box itself, before the store has it).
   let opened = false;
-  selection.subscribe(
+  const stop = selection.subscribe(
     () => {
       if (opened) demand.want();
     },
     LIST_KEYS.filter((k) => k !== "q"),
   );
   opened = true;
+  stops.push(stop);
   const filters = el("span", {class: "em-controls", "data-testid": "responses-pending-filters"});
   void first.then(
     (table) => {
-      if (table) filters.replaceWith(...pendingSelects(selection, table));
+      if (table) filters.replaceWith(...pendingSelects(selection, table, stops));
     },
     () => undefined,
   );
@@ -118,10 +120,35 @@ function pendingNote(testid: string, text: string): HTMLElement {
 }
 
 /**
+ * Remove the pending bar once the live bar `live` is shown, moving the focus to the same control of
+ * it (by test id, id or label) with what was typed in it and not committed yet (the rule's question
+ * filter commits on change), so points that arrive while a control is in use take nothing from it;
+ * to the search box when `typing` (the live bar has taken it over: responses-live.ts).
+ */
+function handOver(bar: HTMLElement, input: HTMLInputElement, live: HTMLElement, typing: boolean): void {
+  const active = document.activeElement;
+  bar.remove();
+  if (typing) return input.focus();
+  if (!(active instanceof HTMLElement) || !bar.contains(active)) return;
+  const key = active.dataset.testid ? `[data-testid="${active.dataset.testid}"]` : active.id ? `#${active.id}` : null;
+  const label = active.getAttribute("aria-label");
+  const twin =
+    (key && live.querySelector<HTMLElement>(key)) ||
+    [...live.querySelectorAll<HTMLElement>("[aria-label]")].find((e) => e.getAttribute("aria-label") === label);
+  if (!twin) return;
+  if (active instanceof HTMLInputElement && twin instanceof HTMLInputElement && active.type === "text" && twin.value !== active.value) {
+    twin.value = active.value;
+    twin.setSelectionRange(active.selectionStart, active.selectionEnd);
+  }
+  twin.focus();
+}
+
+/**
  * What /responses shows until its points are in: the demand for them, the page's store, the search
  * box, the pending bar (real filters and rule: pendingControls) and a note for the answers that
  * address their judge. `search()`: the store's state as a query, what the points loader starts on
- * (a judge chosen before the points is among the first loaded).
+ * (a judge chosen before the points is among the first loaded). `handOver(live, typing)`: the
+ * live bar `live` is shown, the pending one goes (handOver).
  */
 export function pendingPage(first: Promise<FirstPaint | null>): {
   demand: Demand;
@@ -130,10 +157,18 @@ export function pendingPage(first: Promise<FirstPaint | null>): {
   input: HTMLInputElement;
   bar: HTMLElement;
   injected: HTMLElement;
+  handOver(live: HTMLElement, typing: boolean): void;
 } {
   const demand = onDemand();
   const selection = store();
   const input = searchInput(selection.get().q);
   const injected = pendingNote("injected-pending", "Listed once the scores are loaded (search, a control above, or scroll past the first page).");
-  return {demand, selection, search: () => formatState(selection.get()), input, bar: pendingControls(selection, input, demand, first), injected};
+  // The bar's own subscriptions end when the live bar takes over (its selects' and rule's follow the store, detached).
+  const stops: (() => void)[] = [];
+  const bar = pendingControls(selection, input, demand, first, stops);
+  const over = (live: HTMLElement, typing: boolean) => {
+    for (const stop of stops.splice(0)) stop();
+    handOver(bar, input, live, typing);
+  };
+  return {demand, selection, search: () => formatState(selection.get()), input, bar, injected, handOver: over};
 }

@@ -5,9 +5,10 @@
 // it downloads and decodes the points and the live numbers that replace them are the same.
 // The file's size grows with experiments x judges x presets, never with the responses.
 import {decodePoints, type Points} from "../src/components/points.ts";
-import {selectionMask} from "../src/components/selection.ts";
+import {distinct, selectionMask} from "../src/components/selection.ts";
 import {ruleOf, summarizeAll} from "../src/components/engine.ts";
 import {presetStates} from "./site-presets.ts";
+import {DEFAULT_STATE} from "../src/components/store.ts";
 import {firstPaintKey, type FirstPaint, type FirstPaintEntry} from "../src/lib/site-first.ts";
 
 /**
@@ -24,5 +25,11 @@ export function firstPaint(pointsBytes: Uint8Array | Points): FirstPaint {
     const {qk: _qk, qd: _qd, ...summary} = all;
     entries.push({key: firstPaintKey(s), summary});
   }
-  return {version: 1, experiments, judges, entries};
+  // The filters' options as the pages' selects compute them (optionsIn: the experiment's rows).
+  const filters: NonNullable<FirstPaint["filters"]> = {};
+  for (const experiment of experiments) {
+    const inExperiment = selectionMask(points, {...DEFAULT_STATE, experiment}, ["judge", "model", "category", "question", "steps"]);
+    filters[experiment] = {models: distinct(points, "model", inExperiment), categories: distinct(points, "category", inExperiment)};
+  }
+  return {version: 1, experiments, judges, entries, filters};
 }

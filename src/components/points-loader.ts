@@ -3,6 +3,7 @@
 // judge at a time downloads that judge's rows by byte range, and another judge's when it is chosen.
 // Kept free of Arrow and the page engine: /sensitivity starts the download with its first number.
 import type {FirstPaint, PointsSegment} from "../lib/site-first.js";
+import {parseState} from "./store.js";
 
 export interface PointsLoader {
   /** Every judge of an experiment in the pages' default order (first.json); null when unknown. */
@@ -35,11 +36,54 @@ export interface PointsLoaderOptions {
 }
 
 /**
+ * The segments (indices into first.json's `segments` list) a loader opened on `search` fetches at
+ * the start: the judges of the query (judge, judge_b) the file has, and the first `perExperiment`
+ * judges of every experiment (an experiment change must find its default judge loaded); the first
+ * segment when none of them is in the file. Empty when first.json lists no segments (the whole
+ * file loads).
+ */
+export function startSegments(table: FirstPaint, search: string, {perExperiment = 1, segments: list = "points"}: PointsLoaderOptions = {}): number[] {
+  const segments = table[list];
+  if (!segments?.length) return [];
+  const wanted = new Set<string>();
+  const state = parseState(search);
+  for (const judge of [state.judge, state.judgeB]) if (judge && segments.some((s) => s.judge === judge)) wanted.add(judge);
+  for (const e of table.experiments) for (const j of (table.judges[e] ?? []).slice(0, perExperiment)) wanted.add(j);
+  if (!wanted.size) wanted.add(segments[0]!.judge);
+  return [...wanted].map((j) => segments.findIndex((s) => s.judge === j)).filter((k) => k >= 0);
+}
+
+/**
+ * The bytes a loader opened on `search` fetches at the start (startSegments' ranges), or null when
+ * first.json lists no segments (the whole file, whose size is not known before it is fetched).
+ */
+export function startBytes(table: FirstPaint | null, search: string, options: PointsLoaderOptions = {}): number | null {
+  const segments = table?.[options.segments ?? "points"];
+  if (!table || !segments?.length) return null;
+  return startSegments(table, search, options).reduce((a, k) => a + segments[k]!.end - segments[k]!.start, 0);
+}
+
+/**
+ * Points a page fetches at the start of at most this many bytes (startBytes) are fetched right
+ * after its first page, so a study of up to about a million answers per judge shows /responses'
+ * filters, rule and step strip at once; larger ones on first use (issue 28: /responses loads
+ * nothing it does not show, <= 10 MB until the network is idle). A test sets
+ * `globalThis.__emEagerPointsBytes` to try either path on the demo.
+ */
+export const EAGER_POINTS_BYTES = 6_000_000;
+
+/** Whether the points a loader opened on `search` fetches at the start are small (EAGER_POINTS_BYTES); false when their size is unknown. */
+export function smallStart(table: FirstPaint | null, search: string, options: PointsLoaderOptions = {}): boolean {
+  const limit = (globalThis as {__emEagerPointsBytes?: number}).__emEagerPointsBytes ?? EAGER_POINTS_BYTES;
+  const bytes = startBytes(table, search, options);
+  return bytes !== null && bytes <= limit;
+}
+
+/**
  * A loader of points.arrow at `url`. `first` (first.json) gives the segments; without them (an
  * older build, or no first.json) the whole file loads. Starts loading at once, when `first`
- * arrives: the judges of the URL's query (`search`: judge, judgeB) the file has, and the first
- * `perExperiment` judges of every experiment (an experiment change must find its default judge
- * loaded).
+ * arrives: startSegments (the URL's judge and judge B, the first `perExperiment` judges of every
+ * experiment).
  */
 export function pointsLoader(
   url: string,
@@ -107,12 +151,7 @@ export function pointsLoader(
       segments = described?.length ? described : null;
       judgesByExperiment = table?.judges ?? null;
       if (!segments) return loadWhole();
-      const wanted = new Set<string>();
-      const query = new URLSearchParams(search);
-      for (const judge of [query.get("judge"), query.get("judgeB")]) if (judge && segments.some((s) => s.judge === judge)) wanted.add(judge);
-      for (const e of table!.experiments) for (const j of (table!.judges[e] ?? []).slice(0, perExperiment)) wanted.add(j);
-      if (!wanted.size) wanted.add(segments[0]!.judge);
-      return Promise.all([...wanted].map((j) => loadSegment(segments!.findIndex((s) => s.judge === j)))).then(() => undefined);
+      return Promise.all(startSegments(table!, search, {perExperiment, segments: list}).map(loadSegment)).then(() => undefined);
     },
     // No first.json: the whole file.
     () => loadWhole(),

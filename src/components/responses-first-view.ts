@@ -4,16 +4,21 @@
 // the page paints this first, then loads the rest (responses-live.ts), which draws with the same
 // functions. Plot (the detail's charts) is imported on the first click. The points (points.arrow,
 // ~4 bytes per answer) are fetched on the first use that needs them (onDemand): a scroll to the
-// end of the build's first page, a search, the filters, rule, step strip or downloads (the
-// pending bar's button); at once when the build has no first page for the URL's state.
+// end of the build's first page, a search, a filter or rule control, the step strip or downloads
+// (the controls before the points: responses-pending.ts); at once when the build has no first page
+// for the state, or when they are small (wantIfSmall).
 import {el, loading} from "./ui.js";
-import {parseState, type ViewState} from "./store.js";
+import {RULE_KEYS, type StateKey, type Store, type ViewState} from "./store.js";
 import {linesSource, responseTable} from "./response-list.js";
 import type {Detail, Texts} from "./texts-store.js";
 import {questionLabel, type QuestionTexts, type TextsColumn} from "../lib/site-schema.js";
 import type {FirstPaint} from "../lib/site-first.js";
-import {responsesFirstFor, type FirstLine, type ResponsesFirst} from "../lib/responses-first.js";
+import {smallStart} from "./points-loader.js";
+import {responsesFirstFor, type FirstLine, type ResponsesFirst, type ResponsesFirstEntry} from "../lib/responses-first.js";
 import {MAX_TOKEN, SEARCH_RULE, searchNotes} from "../lib/text-search.js";
+
+/** The state the answer list depends on: filters, brushed steps, search, exclusions and the rule. */
+export const LIST_KEYS: readonly StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "q", "exclude", "rule", ...RULE_KEYS];
 
 /** A promise made on first call and kept: a file opened only when a view first needs it. */
 export function once<T>(open: () => Promise<T>): () => Promise<T> {
@@ -30,28 +35,21 @@ export interface Demand {
 }
 
 /**
- * Points of at most this many bytes (every judge's segment together) are fetched right after the
- * first page, so a study of up to about a million answers shows its filters, rule and step strip at
- * once; larger ones on first use (issue 28: /responses loads nothing it does not show, <= 10 MB until
- * the network is idle). A test sets `globalThis.__emEagerPointsBytes` to try either path on the demo.
+ * Ask for the points at once when the ones the page's loader would fetch for `search` are small
+ * (points-loader.ts smallStart: the URL's judges, not every judge in the file); else leave them to
+ * first use.
  */
-export const EAGER_POINTS_BYTES = 6_000_000;
-
-/** Ask for the points at once when first.json lists their segments and they are small (EAGER_POINTS_BYTES); else leave them to first use. */
-export function wantIfSmall(demand: Demand, first: Promise<FirstPaint | null>): void {
-  const limit = (globalThis as {__emEagerPointsBytes?: number}).__emEagerPointsBytes ?? EAGER_POINTS_BYTES;
+export function wantIfSmall(demand: Demand, first: Promise<FirstPaint | null>, search: string): void {
   void first.then(
     (table) => {
-      const segments = table?.points;
-      // No segment list (an older build, or the whole file): its size is unknown here, so on first use.
-      if (!segments?.length) return;
-      if (segments.reduce((a, s) => a + (s.end - s.start), 0) <= limit) demand.want();
+      if (smallStart(table, search)) demand.want();
     },
     () => undefined,
   );
 }
 
-function onDemand(): Demand {
+/** A demand not asked for yet. */
+export function onDemand(): Demand {
   let resolve!: () => void;
   const wanted = new Promise<void>((r) => (resolve = r));
   const demand = {
@@ -76,49 +74,6 @@ export function searchInput(value: string): HTMLInputElement {
     "data-testid": "response-search",
     value,
   }) as HTMLInputElement;
-}
-
-/**
- * The controls before the points: the search box (typing in it loads the points; what was typed is
- * searched once they are in) and a button that loads them for the filters, the rule, the step strip
- * and the downloads, which need every answer's scores. A status says what is loading once asked.
- * The live controls replace it (the page removes it and the live bar takes `input`).
- */
-function pendingControls(input: HTMLInputElement, demand: Demand): HTMLElement {
-  const button = el("button", {type: "button", "data-testid": "responses-load"}, "Filters, rule, step strip, downloads");
-  const note = el(
-    "span",
-    {class: "em-muted", "data-testid": "responses-pending-note"},
-    "These need every answer's scores: they load when you use one (or search, or scroll past the first page).",
-  );
-  const asked = () => {
-    button.disabled = true;
-    note.replaceWith(loading("Loading the scores…"));
-  };
-  if (demand.asked) asked();
-  else void demand.wanted.then(asked);
-  button.addEventListener("click", () => demand.want());
-  input.addEventListener("input", () => demand.want(), {once: true});
-  return el(
-    "div",
-    {class: "em-controls", "data-testid": "responses-pending"},
-    el("label", {class: "em-control"}, el("span", {}, "Search"), input),
-    button,
-    note,
-  );
-}
-
-/** A muted line in place of a view that needs the points, until they are in. */
-function pendingNote(testid: string, text: string): HTMLElement {
-  return el("p", {class: "em-muted", "data-testid": testid}, text);
-}
-
-/** What /responses shows until its points are in: the demand for them, the search box, the pending bar and a note for the answers that address their judge. */
-export function pendingPage(search: string): {demand: Demand; input: HTMLInputElement; bar: HTMLElement; injected: HTMLElement} {
-  const demand = onDemand();
-  const input = searchInput(parseState(search).q);
-  const injected = pendingNote("injected-pending", "Listed once the scores are loaded (search, a control above, or scroll past the first page).");
-  return {demand, input, bar: pendingControls(input, demand), injected};
 }
 
 /**
@@ -225,24 +180,52 @@ export async function showDetail(box: HTMLElement, line: FirstLine, {texts, deta
 const shown = new WeakMap<HTMLElement, object>();
 
 /**
- * The list before the points: the build's first page for the state in the URL (responses-first.ts),
+ * The list before the points: the build's first page for the store's state (responses-first.ts),
  * its counts and lines drawn by the live list's own table, the answers read by range from
  * texts.parquet; a click opens the answer's detail in `detail` (which the live list keeps when it
  * takes over). Scrolling to the end of the first page asks for the points (`demand`); a state the
- * build did not precompute (a filter, a search, a custom cut) asks at once and gets a loading note
- * until the points are decoded.
+ * build did not precompute (a filter, a brushed range, a custom cut) asks at once and gets a
+ * loading note until the points are decoded. It follows the store until the page removes it: a
+ * judge or preset rule chosen before the points redraws it from the build, a filter shows the
+ * loading note (a search is listed by the live list: what was typed reaches the store with it).
  */
 export function firstResponses(
   table: ResponsesFirst | null,
-  search: string,
+  selection: Store,
   {questions, detail, demand, ...sources}: DetailSources & {questions: QuestionTexts; detail: HTMLElement; demand: Demand},
 ): HTMLElement {
-  const s = parseState(search);
-  const hit = table ? responsesFirstFor(table, s) : null;
-  if (!hit) {
-    demand.want();
-    return el("div", {"data-em-first": "none"}, loading("Loading the answers…"));
-  }
+  const box = el("div", {"data-em-first": "none"});
+  let drawn: ResponsesFirstEntry | null | undefined;
+  const draw = (s: ViewState) => {
+    const hit = table ? responsesFirstFor(table, s) : null;
+    if (hit === drawn) return;
+    drawn = hit;
+    if (!hit) {
+      demand.want();
+      box.dataset.emFirst = "none";
+      box.replaceChildren(loading("Loading the answers…"));
+    } else {
+      box.dataset.emFirst = "build";
+      box.replaceChildren(...firstPage(hit, s, {questions, detail, demand, ...sources}));
+    }
+  };
+  // Removed by the page once the live list is in: later changes are the live list's.
+  const stop = selection.subscribe(
+    (s) => {
+      if (drawn !== undefined && !box.isConnected) stop();
+      else draw(s);
+    },
+    LIST_KEYS.filter((k) => k !== "q"),
+  );
+  return box;
+}
+
+/** The counts line, a note, the detail box and the list of a precomputed first page. */
+function firstPage(
+  hit: ResponsesFirstEntry,
+  s: ViewState,
+  {questions, detail, demand, ...sources}: DetailSources & {questions: QuestionTexts; detail: HTMLElement; demand: Demand},
+): HTMLElement[] {
   const lines = hit.lines;
   const more = hit.total - lines.length;
   // Not a loading mark until the points are asked for: the page is done with its first page.
@@ -273,5 +256,5 @@ export function firstResponses(
       if (scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2 * row) demand.want();
     });
   }
-  return el("div", {"data-em-first": "build"}, responseCounts({n: hit.total, nEm: hit.nEm, nScored: hit.nScored}, s, questions), note, detail, listBox);
+  return [responseCounts({n: hit.total, nEm: hit.nEm, nScored: hit.nScored}, s, questions), note, detail, listBox];
 }

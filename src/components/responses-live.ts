@@ -11,17 +11,14 @@ import type {PointsLoader} from "./points-loader.js";
 import {stepStrip} from "./step-strip.js";
 import {ridOrdered, searchBox} from "./responses.js";
 import {listSlices} from "./response-slice.js";
-import {RULE_KEYS, type StateKey, type ViewState} from "./store.js";
+import type {ViewState} from "./store.js";
 import {downloadBar, exactPoints, injectedAnswers, responseBrowser, type ExactSource} from "./responses-page.js";
-import {afterPaint, once, responseCounts, type DetailSources} from "./responses-first-view.js";
+import {afterPaint, LIST_KEYS, once, responseCounts, type DetailSources} from "./responses-first-view.js";
 import {openExactScores, openSearch, type ExactScores, type SearchIndex} from "./texts-store.js";
 import {experimentBanner} from "./site.js";
 import {el, loading} from "./ui.js";
 import type {Summary} from "../lib/site-summary.js";
 import type {QuestionTexts} from "../lib/site-schema.js";
-
-/** The state the list depends on: filters, brushed steps, search, exclusions and the rule. */
-export const LIST_KEYS: readonly StateKey[] = ["experiment", "judge", "model", "category", "question", "steps", "q", "exclude", "rule", ...RULE_KEYS];
 
 export interface LiveResponses {
   /** Counts, download links and the list (with the detail of a clicked answer above it). */

@@ -37,6 +37,12 @@ export interface FirstPaint {
   judges: Record<string, string[]>;
   entries: FirstPaintEntry[];
   /**
+   * Per experiment, the models and categories its rows have, in the order the pages' selects list
+   * them (selection.ts optionsIn), so /responses offers its filters before its points arrive.
+   * Absent in older builds.
+   */
+  filters?: Record<string, {models: string[]; categories: string[]}>;
+  /**
    * Where each judge's rows sit in points.arrow (one compact IPC stream per judge, concatenated:
    * loaders/site-points.ts encodePointsSegments), so a page fetches only the judges it shows by
    * byte range. Absent: load the whole file.

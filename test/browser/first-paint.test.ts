@@ -9,8 +9,8 @@ import {spawnSync} from "node:child_process";
 import {join} from "node:path";
 import type {Route} from "playwright-core";
 import {watch, describeProblems} from "../helpers/browser.ts";
+import {onPage, openResponsesLive, type OpenedPage} from "../helpers/responses.ts";
 import {waitForPage, ROOT, useBuiltSite} from "../helpers/site.ts";
-import {openResponsesLive} from "../helpers/responses.ts";
 
 const site = useBuiltSite();
 const pctText = (x: number | null) => (x === null ? "–" : `${(100 * x).toFixed(1)}%`);
@@ -25,31 +25,13 @@ function cli(args: string[]): {n_em: number; n_scored: number; em_rate: number |
   return (JSON.parse(r.stdout) as {groups: {n_em: number; n_scored: number; em_rate: number | null}[]}).groups[0]!;
 }
 
-/** Open `path` with points.arrow held until `release()`; the page's other files load normally. */
-async function openHeld(path: string) {
-  const context = await site.browser.newContext({viewport: {width: 1280, height: 1000}});
-  const page = await context.newPage();
-  page.setDefaultTimeout(60_000);
-  const problems = watch(page, site.server.url);
-  let held: Route[] = [];
-  let released = false;
-  await page.route(/\/_file\/data\/points\.[0-9a-f]+\.arrow/, (route) => {
-    if (released) void route.continue();
-    else held.push(route);
-  });
-  const release = async () => {
-    released = true;
-    for (const r of held) await r.continue();
-    held = [];
-  };
-  await page.goto(site.server.url + path, {waitUntil: "commit"});
-  return {page, problems, release, close: () => context.close()};
-}
+/** Open `path` with points.arrow held until `release()` (the page's other files load normally), run `check`, assert no page problem, close. */
+const onHeld = (path: string, check: (opened: OpenedPage) => Promise<void>) =>
+  onPage(site, path, {hold: true, waitUntil: "commit", viewport: {width: 1280, height: 1000}}, check);
 
 for (const rule of ["betley", "organisms"] as const) {
   test(`/sensitivity?rule=${rule}: the EM rate is shown before the points arrive, = em summarize, then the live number is the same`, async () => {
-    const {page, problems, release, close} = await openHeld(`/sensitivity?experiment=demo&rule=${rule}`);
-    try {
+    await onHeld(`/sensitivity?experiment=demo&rule=${rule}`, async ({page, release}) => {
       const kpis = page.locator('[data-testid="sensitivity-kpis"]');
       await kpis.waitFor();
       assert.equal(await kpis.getAttribute("data-em-first"), "build", "painted from the build's table");
@@ -70,16 +52,12 @@ for (const rule of ["betley", "organisms"] as const) {
       assert.ok(c.n_em > 0, "some EM answers: the comparison can fail");
       assert.equal((await page.locator('[data-testid="em-rate"]').textContent())?.trim(), first.rate, "the live number is the precomputed one");
       assert.equal(Number(await count.getAttribute("data-n-em")), first.nEm);
-      assert.equal(describeProblems(problems), "");
-    } finally {
-      await close();
-    }
+    });
   });
 }
 
 test("/sensitivity with a filter the build did not precompute shows no number before the points", async () => {
-  const {page, release, close} = await openHeld("/sensitivity?experiment=demo&category=__none__&from=1&to=2");
-  try {
+  await onHeld("/sensitivity?experiment=demo&category=__none__&from=1&to=2", async ({page, release}) => {
     const kpis = page.locator('[data-testid="sensitivity-kpis"]');
     await kpis.waitFor();
     assert.equal(await kpis.getAttribute("data-em-first"), "none");
@@ -99,9 +77,7 @@ test("/sensitivity with a filter the build did not precompute shows no number be
       [await count.getAttribute("data-n-em"), await count.getAttribute("data-n-scored"), (await count.textContent())?.trim()],
       ["0", "0", "0 / 0"],
     );
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("/sensitivity: the first number waits for no heavy module (points decoder, engine, charts, Arrow, Plot, d3 all held back)", async () => {
@@ -175,8 +151,7 @@ async function fitJobs(page: import("playwright-core").Page): Promise<string[]> 
 }
 
 test("/transitions: the build's final fits are shown before the points arrive, with no fit; the page's own table has the same numbers and runs no fit for them", async () => {
-  const {page, problems, release, close} = await openHeld("/transitions?experiment=demo");
-  try {
+  await onHeld("/transitions?experiment=demo", async ({page, release}) => {
     const first = page.locator('[data-testid="transitions-first"]');
     await first.locator('[data-testid="transition-table"]').waitFor();
     assert.equal(await first.getAttribute("data-em-first"), "build", "painted from the build's table");
@@ -211,15 +186,11 @@ test("/transitions: the build's final fits are shown before the points arrive, w
       [],
       "no change-point bootstrap in the worker",
     );
-    assert.equal(describeProblems(problems), "");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("/transitions?rule=organisms: the build's counts, fitted in the worker (the build fits only the default rule), then the page's own table", async () => {
-  const {page, problems, release, close} = await openHeld("/transitions?experiment=demo&rule=organisms");
-  try {
+  await onHeld("/transitions?experiment=demo&rule=organisms", async ({page, release}) => {
     const first = page.locator('[data-testid="transitions-first"]');
     await first.locator('[data-testid="transition-table"]').waitFor();
     assert.equal(await first.getAttribute("data-em-first"), "build");
@@ -236,24 +207,18 @@ test("/transitions?rule=organisms: the build's counts, fitted in the worker (the
       before.map((r) => r.slice(0, 6)),
       "the same series, verdicts and fitted numbers",
     );
-    assert.equal(describeProblems(problems), "");
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("/transitions with a filter the build did not precompute shows no first table", async () => {
-  const {page, release, close} = await openHeld("/transitions?experiment=demo&rule=custom&aligned=20");
-  try {
+  await onHeld("/transitions?experiment=demo&rule=custom&aligned=20", async ({page, release}) => {
     const first = page.locator('[data-testid="transitions-first"]');
     await first.waitFor({state: "attached"});
     assert.equal(await first.getAttribute("data-em-first"), "none");
     assert.equal(await page.locator('[data-testid="transition-table"]').count(), 0);
     await release();
     await page.locator('[data-testid="transition-table"]').waitFor();
-  } finally {
-    await close();
-  }
+  });
 });
 
 test("/responses: the build's first page lists answers and opens a detail before the points arrive; its HTML preloads no chart, Arrow or engine module", async () => {
@@ -265,8 +230,7 @@ test("/responses: the build's first page lists answers and opens a detail before
   );
   const heavy = preloads.filter((p) => /plot|apache-arrow|\/d3|duckdb|arquero|@stdlib|\/points\.|\/engine\.|responses-live\./.test(p));
   assert.deepEqual(heavy, [], "no heavy module before the first page");
-  const {page, problems, release, close} = await openHeld("/responses?experiment=demo");
-  try {
+  await onHeld("/responses?experiment=demo", async ({page, release}) => {
     const first = page.locator('[data-em-first="build"]');
     await first.locator('[data-testid="response-row"]:not([aria-busy])').first().waitFor();
     const row = first.locator('[data-testid="response-row"]').nth(1);
@@ -290,8 +254,5 @@ test("/responses: the build's first page lists answers and opens a detail before
       .locator('[data-testid="responses-live"] [data-testid="response-row"]')
       .evaluateAll((rows) => rows.flatMap((r) => [...r.querySelectorAll("td")].slice(4, 6).map((td) => td.textContent ?? "")));
     assert.ok(scores.length > 0 && scores.every((t) => !t.includes("–")), `exact scores, not score bins: ${scores.slice(0, 12).join(" ")}`);
-    assert.equal(describeProblems(problems), "");
-  } finally {
-    await close();
-  }
+  });
 });

@@ -10,7 +10,7 @@ import {join} from "node:path";
 import {encodePointsFull, encodePointsSegments, pointsData} from "../../../loaders/site-points.ts";
 import {serveStatic} from "../../../loaders/static-server.ts";
 import {decodePoints, pointsOfJudges} from "../../../src/components/points.ts";
-import {observePoints, pointsLoader} from "../../../src/components/points-loader.ts";
+import {EAGER_POINTS_BYTES, observePoints, pointsLoader, smallStart, startBytes} from "../../../src/components/points-loader.ts";
 import type {FirstPaint} from "../../../src/lib/site-first.ts";
 import {responseRow, scoreRow} from "../../helpers/judged.ts";
 
@@ -65,7 +65,7 @@ function firstParts(loader: ReturnType<typeof pointsLoader>): Promise<string[]> 
 test("pointsLoader: the first judge of each experiment and the URL's judge and judge B, one range each; load() adds a judge", async () => {
   const s = await site();
   try {
-    const loader = pointsLoader(`${s.url}/points.arrow`, Promise.resolve(s.first), "?experiment=e&judgeB=c");
+    const loader = pointsLoader(`${s.url}/points.arrow`, Promise.resolve(s.first), "?experiment=e&judge_b=c");
     assert.deepEqual(await firstParts(loader), ["a", "c"]);
     assert.deepEqual(s.ranges.sort(), ["points.arrow bytes=" + rangeOf(s.first.points!, "a"), "points.arrow bytes=" + rangeOf(s.first.points!, "c")].sort());
     assert.equal(loader.has("b"), false);
@@ -111,6 +111,44 @@ test("pointsLoader: points-exact.arrow by first.json's `exact` segments gives th
       p.aligned.some((x) => !Number.isInteger(x)),
       "exact non-integer scores",
     );
+  } finally {
+    await s.close();
+  }
+});
+
+test("startBytes(first, search): the bytes the loader fetches at the start (its ranges), not every judge's; smallStart compares them with the limit", async () => {
+  const s = await site();
+  try {
+    const size = (j: string) => {
+      const seg = s.first.points!.find((x) => x.judge === j)!;
+      return seg.end - seg.start;
+    };
+    const all = size("a") + size("b") + size("c");
+    // What the loader fetches is what startBytes says: the judge of each experiment, plus the URL's judge and judge B.
+    for (const search of ["?experiment=e", "?experiment=e&judge=b", "?experiment=e&judge=b&judge_b=c"]) {
+      const loader = pointsLoader(`${s.url}/points.arrow`, Promise.resolve(s.first), search);
+      await firstParts(loader);
+      const fetched = loader.parts().reduce((a, p) => a + p.byteLength, 0);
+      assert.equal(startBytes(s.first, search), fetched, `${search}: startBytes = the bytes loaded`);
+    }
+    assert.equal(startBytes(s.first, "?experiment=e"), size("a"));
+    assert.equal(startBytes(s.first, "?judge=b&judge_b=c", {perExperiment: 2}), size("a") + size("b") + size("c"));
+    // The multi-judge case: every judge together is over the limit, the one fetched is under it.
+    const g = globalThis as {__emEagerPointsBytes?: number};
+    g.__emEagerPointsBytes = size("a") + 1;
+    try {
+      assert.ok(all > g.__emEagerPointsBytes);
+      assert.equal(smallStart(s.first, "?experiment=e"), true, "one judge's points under the limit: small");
+      assert.equal(smallStart(s.first, "?experiment=e&judge=b"), false, "two judges' over it: not small");
+    } finally {
+      delete g.__emEagerPointsBytes;
+    }
+    // No segment list: the whole file, of unknown size: never small.
+    const {points: _p, exact: _e, ...bare} = s.first;
+    assert.equal(startBytes(bare, ""), null);
+    assert.equal(smallStart(bare, ""), false);
+    assert.equal(smallStart(null, ""), false);
+    assert.equal(smallStart(s.first, ""), size("a") <= EAGER_POINTS_BYTES);
   } finally {
     await s.close();
   }

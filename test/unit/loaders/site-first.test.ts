@@ -10,7 +10,7 @@ import {loadDataset} from "../../../loaders/dataset.ts";
 import {pointsTable} from "../../../loaders/site-points.ts";
 import {firstPaint} from "../../../loaders/site-first.ts";
 import {decodePoints} from "../../../src/components/points.ts";
-import {resolveDefaults, selectionMask} from "../../../src/components/selection.ts";
+import {optionsIn, resolveDefaults, selectionMask} from "../../../src/components/selection.ts";
 import {ruleOf, summarizeAll} from "../../../src/components/engine.ts";
 import {DEFAULT_STATE, parseState} from "../../../src/components/store.ts";
 import {firstPaintFor, firstPaintKey, type FirstPaint} from "../../../src/lib/site-first.ts";
@@ -38,6 +38,16 @@ test("firstPaint(points): every experiment x judge x preset rule = the page's li
       const {qk: _qk, qd: _qd, ...liveSummary} = live;
       assert.deepEqual(first, liveSummary, `${judge} ${rule}: precomputed = live`);
     }
+  // The filters' options /responses offers before its points: the live selects' (optionsIn) for each experiment.
+  for (const experiment of table.experiments) {
+    const s = {...DEFAULT_STATE, experiment};
+    assert.deepEqual(
+      table.filters?.[experiment],
+      {models: optionsIn(points, "model", s), categories: optionsIn(points, "category", s)},
+      `${experiment}: filters`,
+    );
+  }
+  assert.ok(table.filters!.demo!.models.length >= 2 && table.filters!.demo!.categories.length >= 2, "the demo has models and categories to filter by");
   // em summarize (the CLI) for the default link's state: same counts and rate.
   const judge = judges[0]!;
   for (const rule of ["betley", "organisms"]) {

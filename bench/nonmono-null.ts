@@ -8,6 +8,12 @@
 //           logistic and of a logit bump: monotoneDispersion without cells);
 //   now:    the product's verdict (testTransition with the sweep's per-question cells: each
 //           point's design effect, ClusterTrend.design_effects, at every size).
+// And without per-question cells (the same sweeps' pooled counts, as a table without question ids
+// gives them), two references for the one pooled dispersion on the same sweeps:
+//   no cells, z: the normal quantile (the rule until 2026-12-07 session 19: from 7 values the
+//           pooled fits' phi on m - 4 df used as known);
+//   no cells, now: the product's verdict on the pooled counts (testTransition: from 7 values
+//           Student's t on m - 4 df for that phi, monotoneReference).
 // Tab-separated table to stdout with the CPU seconds per row. Seeded (makeRng(seed * 1000 + row)).
 import {parseArgs} from "node:util";
 import {clusterTrend, fitLogistic, MIN_TRANSITION_POINTS, monotoneDispersion, nonMonotoneAt, testTransition} from "../src/lib/em/transition.ts";
@@ -38,7 +44,11 @@ const runs = [
 ];
 
 console.log(`reps ${reps}, seed ${values.seed}`);
-console.log(["shape", "size", "spread", "run", "before %", "now %", "cells used", "median phi before/now (largest)", "cpu s"].join("\t"));
+console.log(
+  ["shape", "size", "spread", "run", "before %", "now %", "no cells, z %", "no cells, now %", "cells used", "median phi before/now (largest)", "cpu s"].join(
+    "\t",
+  ),
+);
 let row = 0;
 for (const shape of shapes)
   for (const size of sizes)
@@ -51,6 +61,8 @@ for (const shape of shapes)
         const rng = makeRng(Number(values.seed) * 1000 + row);
         let before = 0;
         let now = 0;
+        let pooledZ = 0;
+        let pooledNow = 0;
         let used = 0;
         const phis: [number[], number[]] = [[], []];
         const t0 = process.cpuUsage();
@@ -72,6 +84,11 @@ for (const shape of shapes)
           phis[1].push(t.monotone_phi);
           if (nonMonotoneAt(points, 0.05, old) !== null) before++;
           if (t.verdict === "non_monotone") now++;
+          // Without cells: the same points' pooled counts (below 7 values the trend test's phi, from 7 the pooled fits').
+          const pooled = points.map(({x, k, n}) => ({x, k, n}));
+          const pooledPhi = monotoneDispersion(pooled, fit, null)[0]!;
+          if (nonMonotoneAt(pooled, 0.05, pooledPhi) !== null) pooledZ++;
+          if (testTransition(pooled, fit).verdict === "non_monotone") pooledNow++;
         }
         const u = process.cpuUsage(t0);
         const med = (a: number[]) =>
@@ -88,6 +105,8 @@ for (const shape of shapes)
             run.label,
             pc(before),
             pc(now),
+            pc(pooledZ),
+            pc(pooledNow),
             `${used}`,
             `${med(phis[0])}/${med(phis[1])}`,
             ((u.user + u.system) / 1e6).toFixed(1),

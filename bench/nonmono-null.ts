@@ -14,14 +14,24 @@
 //           pooled fits' phi on m - 4 df used as known);
 //   no cells, now: the product's verdict on the pooled counts (testTransition: from 7 values
 //           Student's t on m - 4 df for that phi, monotoneReference).
-// Tab-separated table to stdout with the CPU seconds per row. Seeded (makeRng(seed * 1000 + row)).
+// `--pooled-only`: only the two no-cells columns (the cells' columns print "-"), about half the CPU,
+// for 2,000-sweep rows on a loaded machine. Tab-separated table to stdout with the CPU seconds per
+// row. Seeded (makeRng(seed * 1000 + row)): the same sweeps with or without --pooled-only.
 import {parseArgs} from "node:util";
 import {clusterTrend, fitLogistic, MIN_TRANSITION_POINTS, monotoneDispersion, nonMonotoneAt, testTransition} from "../src/lib/em/transition.ts";
 import {coordinateScale, pointsOnScale} from "../src/lib/em/series.ts";
 import {makeRng} from "../src/lib/em/prng.ts";
 import {FEW_SHAPES, simulateFew, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
 
-const {values} = parseArgs({options: {reps: {type: "string", default: "300"}, seed: {type: "string", default: "20261207"}, only: {type: "string"}}});
+const {values} = parseArgs({
+  options: {
+    reps: {type: "string", default: "300"},
+    seed: {type: "string", default: "20261207"},
+    only: {type: "string"},
+    "pooled-only": {type: "boolean", default: false},
+  },
+});
+const pooledOnly = values["pooled-only"];
 const reps = Number(values.reps);
 const only = values.only ? new RegExp(values.only) : null;
 
@@ -76,14 +86,16 @@ for (const shape of shapes)
             ),
           );
           const fit = points.length >= MIN_TRANSITION_POINTS ? fitLogistic(points, {profile: false}) : null;
-          const ct = clusterTrend(points);
-          if (ct) used++;
-          const old = points.length < 7 && ct ? Math.max(1, ct.design_effect_max) : monotoneDispersion(points, fit, null)[0]!;
-          const t = testTransition(points, fit);
-          phis[0].push(old);
-          phis[1].push(t.monotone_phi);
-          if (nonMonotoneAt(points, 0.05, old) !== null) before++;
-          if (t.verdict === "non_monotone") now++;
+          if (!pooledOnly) {
+            const ct = clusterTrend(points);
+            if (ct) used++;
+            const old = points.length < 7 && ct ? Math.max(1, ct.design_effect_max) : monotoneDispersion(points, fit, null)[0]!;
+            const t = testTransition(points, fit);
+            phis[0].push(old);
+            phis[1].push(t.monotone_phi);
+            if (nonMonotoneAt(points, 0.05, old) !== null) before++;
+            if (t.verdict === "non_monotone") now++;
+          }
           // Without cells: the same points' pooled counts (below 7 values the trend test's phi, from 7 the pooled fits').
           const pooled = points.map(({x, k, n}) => ({x, k, n}));
           const pooledPhi = monotoneDispersion(pooled, fit, null)[0]!;
@@ -92,22 +104,25 @@ for (const shape of shapes)
         }
         const u = process.cpuUsage(t0);
         const med = (a: number[]) =>
-          a
-            .slice()
-            .sort((x, y) => x - y)
-            [a.length >> 1]!.toFixed(2);
+          a.length
+            ? a
+                .slice()
+                .sort((x, y) => x - y)
+                [a.length >> 1]!.toFixed(2)
+            : "-";
         const pc = (v: number) => ((100 * v) / reps).toFixed(1);
+        const cellsPc = (v: number) => (pooledOnly ? "-" : pc(v));
         console.log(
           [
             shape.name.slice(0, 28),
             size.label,
             sp.label,
             run.label,
-            pc(before),
-            pc(now),
+            cellsPc(before),
+            cellsPc(now),
             pc(pooledZ),
             pc(pooledNow),
-            `${used}`,
+            pooledOnly ? "-" : `${used}`,
             `${med(phis[0])}/${med(phis[1])}`,
             ((u.user + u.system) / 1e6).toFixed(1),
           ].join("\t"),

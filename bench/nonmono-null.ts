@@ -19,9 +19,8 @@
 // row. Seeded (makeRng(seed * 1000 + row)): the same sweeps with or without --pooled-only.
 import {parseArgs} from "node:util";
 import {clusterTrend, fitLogistic, MIN_TRANSITION_POINTS, monotoneDispersion, nonMonotoneAt, testTransition} from "../src/lib/em/transition.ts";
-import {coordinateScale, pointsOnScale} from "../src/lib/em/series.ts";
 import {makeRng} from "../src/lib/em/prng.ts";
-import {FEW_SHAPES, simulateFew, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
+import {FEW_SHAPES, fewSweepOnScale, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
 
 const {values} = parseArgs({
   options: {
@@ -77,14 +76,7 @@ for (const shape of shapes)
         const phis: [number[], number[]] = [[], []];
         const t0 = process.cpuUsage();
         for (let r = 0; r < reps; r++) {
-          const raw = simulateFew(rng, shape, d);
-          const {points} = pointsOnScale(
-            raw,
-            coordinateScale(
-              raw.map((p) => p.x),
-              "auto",
-            ),
-          );
+          const points = fewSweepOnScale(rng, shape, d);
           const fit = points.length >= MIN_TRANSITION_POINTS ? fitLogistic(points, {profile: false}) : null;
           if (!pooledOnly) {
             const ct = clusterTrend(points);

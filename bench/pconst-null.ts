@@ -10,10 +10,9 @@
 // sweeps per row. Tab-separated to stdout, with the Wilson 95% interval and CPU seconds.
 import {parseArgs} from "node:util";
 import {fitLogistic, testTransition} from "../src/lib/em/transition.ts";
-import {coordinateScale, pointsOnScale} from "../src/lib/em/series.ts";
 import {makeRng} from "../src/lib/em/prng.ts";
 import {wilsonZ} from "../src/lib/em/wilson.ts";
-import {simulateFew, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
+import {fewSweepOnScale, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
 
 const {values} = parseArgs({options: {reps: {type: "string", default: "2000"}, seed: {type: "string", default: "20261208"}, only: {type: "string"}}});
 const reps = Number(values.reps);
@@ -46,14 +45,7 @@ for (const d of designs)
     const phis: number[] = [];
     const t0 = process.cpuUsage();
     for (let r = 0; r < reps; r++) {
-      const raw = simulateFew(rng, shape, d);
-      const {points} = pointsOnScale(
-        raw,
-        coordinateScale(
-          raw.map((p) => p.x),
-          "auto",
-        ),
-      );
+      const points = fewSweepOnScale(rng, shape, d);
       const fit = fitLogistic(points, {profile: false});
       const t = testTransition(points, fit);
       if (t.p_constant !== null && t.p_constant < 0.05) hits++;

@@ -127,6 +127,18 @@ export function simulateFew(rng: Rng, shape: FewShape, d: FewDesign): Transition
   });
 }
 
+/** One seeded sweep (simulateFew) on the coordinates the product fits: coordinateScale("auto"), log10 on a log scale. */
+export function fewSweepOnScale(rng: Rng, shape: FewShape, d: FewDesign): TransitionPoint[] {
+  const raw = simulateFew(rng, shape, d);
+  return pointsOnScale(
+    raw,
+    coordinateScale(
+      raw.map((p) => p.x),
+      "auto",
+    ),
+  ).points;
+}
+
 /**
  * The product's test on a sweep (as analyzeOnScale calls it, with the per-question cells), the
  * earlier rule's (the same points without cells: below 7 values the trend test on pooled counts,

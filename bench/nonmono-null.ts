@@ -8,14 +8,29 @@
 //           logistic and of a logit bump: monotoneDispersion without cells);
 //   now:    the product's verdict (testTransition with the sweep's per-question cells: each
 //           point's design effect, ClusterTrend.design_effects, at every size).
-// Tab-separated table to stdout with the CPU seconds per row. Seeded (makeRng(seed * 1000 + row)).
+// And without per-question cells (the same sweeps' pooled counts, as a table without question ids
+// gives them), two references for the one pooled dispersion on the same sweeps:
+//   no cells, z: the normal quantile (the rule until 2026-12-07 session 19: from 7 values the
+//           pooled fits' phi on m - 4 df used as known);
+//   no cells, now: the product's verdict on the pooled counts (testTransition: from 7 values
+//           Student's t on m - 4 df for that phi, monotoneReference).
+// `--pooled-only`: only the two no-cells columns (the cells' columns print "-"), about half the CPU,
+// for 2,000-sweep rows on a loaded machine. Tab-separated table to stdout with the CPU seconds per
+// row. Seeded (makeRng(seed * 1000 + row)): the same sweeps with or without --pooled-only.
 import {parseArgs} from "node:util";
 import {clusterTrend, fitLogistic, MIN_TRANSITION_POINTS, monotoneDispersion, nonMonotoneAt, testTransition} from "../src/lib/em/transition.ts";
-import {coordinateScale, pointsOnScale} from "../src/lib/em/series.ts";
 import {makeRng} from "../src/lib/em/prng.ts";
-import {FEW_SHAPES, simulateFew, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
+import {FEW_SHAPES, fewSweepOnScale, type FewDesign, type FewShape} from "./validity/transitions-few.section.ts";
 
-const {values} = parseArgs({options: {reps: {type: "string", default: "300"}, seed: {type: "string", default: "20261207"}, only: {type: "string"}}});
+const {values} = parseArgs({
+  options: {
+    reps: {type: "string", default: "300"},
+    seed: {type: "string", default: "20261207"},
+    only: {type: "string"},
+    "pooled-only": {type: "boolean", default: false},
+  },
+});
+const pooledOnly = values["pooled-only"];
 const reps = Number(values.reps);
 const only = values.only ? new RegExp(values.only) : null;
 
@@ -38,7 +53,11 @@ const runs = [
 ];
 
 console.log(`reps ${reps}, seed ${values.seed}`);
-console.log(["shape", "size", "spread", "run", "before %", "now %", "cells used", "median phi before/now (largest)", "cpu s"].join("\t"));
+console.log(
+  ["shape", "size", "spread", "run", "before %", "now %", "no cells, z %", "no cells, now %", "cells used", "median phi before/now (largest)", "cpu s"].join(
+    "\t",
+  ),
+);
 let row = 0;
 for (const shape of shapes)
   for (const size of sizes)
@@ -51,44 +70,51 @@ for (const shape of shapes)
         const rng = makeRng(Number(values.seed) * 1000 + row);
         let before = 0;
         let now = 0;
+        let pooledZ = 0;
+        let pooledNow = 0;
         let used = 0;
         const phis: [number[], number[]] = [[], []];
         const t0 = process.cpuUsage();
         for (let r = 0; r < reps; r++) {
-          const raw = simulateFew(rng, shape, d);
-          const {points} = pointsOnScale(
-            raw,
-            coordinateScale(
-              raw.map((p) => p.x),
-              "auto",
-            ),
-          );
+          const points = fewSweepOnScale(rng, shape, d);
           const fit = points.length >= MIN_TRANSITION_POINTS ? fitLogistic(points, {profile: false}) : null;
-          const ct = clusterTrend(points);
-          if (ct) used++;
-          const old = points.length < 7 && ct ? Math.max(1, ct.design_effect_max) : monotoneDispersion(points, fit, null)[0]!;
-          const t = testTransition(points, fit);
-          phis[0].push(old);
-          phis[1].push(t.monotone_phi);
-          if (nonMonotoneAt(points, 0.05, old) !== null) before++;
-          if (t.verdict === "non_monotone") now++;
+          if (!pooledOnly) {
+            const ct = clusterTrend(points);
+            if (ct) used++;
+            const old = points.length < 7 && ct ? Math.max(1, ct.design_effect_max) : monotoneDispersion(points, fit, null)[0]!;
+            const t = testTransition(points, fit);
+            phis[0].push(old);
+            phis[1].push(t.monotone_phi);
+            if (nonMonotoneAt(points, 0.05, old) !== null) before++;
+            if (t.verdict === "non_monotone") now++;
+          }
+          // Without cells: the same points' pooled counts (below 7 values the trend test's phi, from 7 the pooled fits').
+          const pooled = points.map(({x, k, n}) => ({x, k, n}));
+          const pooledPhi = monotoneDispersion(pooled, fit, null)[0]!;
+          if (nonMonotoneAt(pooled, 0.05, pooledPhi) !== null) pooledZ++;
+          if (testTransition(pooled, fit).verdict === "non_monotone") pooledNow++;
         }
         const u = process.cpuUsage(t0);
         const med = (a: number[]) =>
-          a
-            .slice()
-            .sort((x, y) => x - y)
-            [a.length >> 1]!.toFixed(2);
+          a.length
+            ? a
+                .slice()
+                .sort((x, y) => x - y)
+                [a.length >> 1]!.toFixed(2)
+            : "-";
         const pc = (v: number) => ((100 * v) / reps).toFixed(1);
+        const cellsPc = (v: number) => (pooledOnly ? "-" : pc(v));
         console.log(
           [
             shape.name.slice(0, 28),
             size.label,
             sp.label,
             run.label,
-            pc(before),
-            pc(now),
-            `${used}`,
+            cellsPc(before),
+            cellsPc(now),
+            pc(pooledZ),
+            pc(pooledNow),
+            pooledOnly ? "-" : `${used}`,
             `${med(phis[0])}/${med(phis[1])}`,
             ((u.user + u.system) / 1e6).toFixed(1),
           ].join("\t"),

@@ -189,7 +189,7 @@ export const STATISTICS: readonly ShownStatistic[] = [
       "credible on mean aligned score, linear ramp",
     ],
     unmeasured:
-      "the midpoint interval at 5-6 checkpoints (its tests are measured at 4-6, log-spaced and uneven, with and without seeds, with strong question spread, on rises, rises and falls and late drops: transitions-few); more than 9 checkpoints with seeds except non_monotone and p_constant at 25 steps (transitions-few); the threshold grid's cells at cuts other than the rule's (each cut's per-question or per-seed cells, the series' own tests; the grid itself is not simulated)",
+      "the midpoint interval at 5-6 checkpoints (its tests are measured at 4-6, log-spaced and uneven, with and without seeds, with strong question spread, on rises, rises and falls and late drops: transitions-few); more than 9 checkpoints with seeds except non_monotone and p_constant at 25 steps (transitions-few); the threshold grid's cells at cuts other than the rule's (each cut's per-question or per-seed cells, the series' own tests; the grid itself is not simulated; over its cell budget, 7+ values x questions or seeds > 200, its non_monotone is the pooled counts' test, measured in the rows 'pooled counts', and it says so: monotone_pooled)",
   },
   {
     statistic: "Change point (max-LR split) and its bootstrap p",

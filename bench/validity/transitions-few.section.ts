@@ -127,6 +127,18 @@ export function simulateFew(rng: Rng, shape: FewShape, d: FewDesign): Transition
   });
 }
 
+/** One seeded sweep (simulateFew) on the coordinates the product fits: coordinateScale("auto"), log10 on a log scale. */
+export function fewSweepOnScale(rng: Rng, shape: FewShape, d: FewDesign): TransitionPoint[] {
+  const raw = simulateFew(rng, shape, d);
+  return pointsOnScale(
+    raw,
+    coordinateScale(
+      raw.map((p) => p.x),
+      "auto",
+    ),
+  ).points;
+}
+
 /**
  * The product's test on a sweep (as analyzeOnScale calls it, with the per-question cells), the
  * earlier rule's (the same points without cells: below 7 values the trend test on pooled counts,
@@ -196,6 +208,11 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
   const ran = low ? `; the clustered test ran on ${clustered} of ${reps} sweeps` : "";
   // The same sweeps under the monotonicity rule until 2026-12-07 (one dispersion for all points).
   const until = `rule until 2026-12-07 (one dispersion: ${low ? "the largest coordinate's design effect" : "the pooled fits' X^2 / (m - 4)"}): ${pct(untilMono / reps)}`;
+  // From 7 values, the same sweeps' pooled counts (a table without question ids): the product's
+  // verdict there (one pooled dispersion on m - 4 df, Student's t since 2026-12-07 session 19) beside
+  // the same dispersion referred to the normal (the rule before; untilMono at 7+ is exactly that).
+  const pooledRegime = `${regime}; pooled counts (no per-question cells: a table without question ids)`;
+  const pooledNote = `the same dispersion referred to the normal quantile (the rule until 2026-12-07, session 19): ${pct(untilMono / reps)}`;
   if (shape.rise === null && !shape.name.startsWith("flat")) {
     const label = shape.name.startsWith("rise-then-collapse") ? "rise-then-collapse" : "a late drop";
     return [
@@ -210,6 +227,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         false,
         `p_constant < 0.05 on it: ${pct(now / reps)}; ${until}${low ? `; earlier rule's non_monotone: ${pct(beforeMono / reps)}` : ""}`,
       ),
+      ...(low ? [] : [rowFromHits(NAME, `non_monotone on ${label} (power)`, pooledRegime, "power", null, beforeMono, reps, false, pooledNote)]),
       rowFromHits(
         NAME,
         `p_constant < 0.05 on ${label} (power)`,
@@ -248,6 +266,7 @@ export function fewRows({design: d, shape}: FewRegime, reps: number, rng: Rng): 
         false,
         `${until}${low ? `; earlier rule (pooled counts): ${pct(beforeMono / reps)}` : ""}`,
       ),
+      ...(low ? [] : [rowFromHits(NAME, "non_monotone on a flat series", pooledRegime, "error_rate", 0.05, beforeMono, reps, false, pooledNote)]),
     ];
   }
   // The power the product states in these sweeps' designs for this very rise, beside the power measured here.

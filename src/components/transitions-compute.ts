@@ -38,7 +38,7 @@ export interface GridJob {
   type: Int8Array;
   x: Float64Array;
   judge: Int32Array;
-  /** Question code per row (-1: none) and training seed code per row (-1: none): the cells' clusters below 7 values. */
+  /** Question code per row (-1: none) and training seed code per row (-1: none): the cells' clusters (read at any number of values; see transitionSensitivityColumns). */
   question: Int32Array;
   seed: Int32Array;
   judges: string[];

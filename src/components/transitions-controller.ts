@@ -367,7 +367,8 @@ export function gridJob(
   const type = new Int8Array(m);
   const x = new Float64Array(m);
   const judgeCodes = new Int32Array(m);
-  // Question and training-seed codes: the cells the test reads below 7 values (pointsWithCells' clusters).
+  // Question and training-seed codes: the per-question (or per-seed) cells pointsWithCells' clusters give the tests, at any
+  // number of values (below 7 the constancy test; at every size the monotonicity test's per-point design effects).
   const question = new Int32Array(m);
   const seed = new Int32Array(m);
   const srcType = cols.type;

@@ -1,7 +1,7 @@
 // The views of the transitions page (src/transitions.md), one per cell: the page keeps the cells
 // (which re-run when their inputs change) and the prose; each view here takes the page's context
 // and returns what the cell displays (a fragment: empty when there is nothing to show).
-import type {CoordinateScale} from "../lib/em/series.js";
+import {GRID_CELL_SURFACES, type CoordinateScale} from "../lib/em/series.js";
 import type {EmRule} from "../lib/em/rules.js";
 import type {ExperimentInfo} from "../lib/site-summary.js";
 import {planAxis, type AxisPlan} from "./axis.js";
@@ -300,6 +300,20 @@ export function parityNumbers(ctx: TransitionsContext, fitsFull: readonly ModelT
 }
 
 /**
+ * Beside a grid that kept no per-question counts (SensitivityCell.monotone_pooled: 7+ values and
+ * more values x questions than GRID_CELL_SURFACES): its rise-and-fall test is not the series'.
+ */
+function pooledNote(series: string, nCoord: number, coordinate: string): HTMLElement {
+  return el(
+    "p",
+    {class: "em-muted", "data-testid": "midpoint-grid-pooled"},
+    `${series} has ${nCoord} ${coordinate} values and too many questions (or seeds) for the grid to keep each one's counts at every threshold pair (at most ${GRID_CELL_SURFACES} values x questions per judge). ` +
+      "The grid's “rises and falls” test therefore uses one dispersion of the pooled counts, where the series' own test uses each value's spread between questions: " +
+      "at the same thresholds a grid cell's verdict can differ from the series' in the table above, in either direction.",
+  );
+}
+
+/**
  * One series' midpoint at 42 threshold pairs (6 aligned x 7 coherent cuts): computed when asked
  * for (`wanted`: the button, or when the grid scrolls into view), in a worker, cached per
  * (selection, series, rule); a grid computed before shows at once.
@@ -341,6 +355,7 @@ export function midpointGridView(
             {class: "em-muted", "data-testid": "midpoint-grid-empty"},
             `No threshold pair gives a credible transition for ${series}: nothing to compare.`,
           ),
+      ...(cells.some((c) => c.monotone_pooled) ? [pooledNote(series, nCoord, coordinate)] : []),
       // The grid's numbers for the parity test, as em summarize --sensitivity reports them.
       numbersHook("transition-grid-numbers", {series, judge: state.judge, scale, cells}),
     );

@@ -19,7 +19,8 @@ export interface StepsEntry {
   names: string[];
   /**
    * Per series, (x, k = EM answers, n = denominator) per coordinate value, with the per-question
-   * (x seed) cells the tests below 7 values read (TransitionPoint.cells: questions x seeds x values).
+   * (x seed) cells the tests read (TransitionPoint.cells: questions x seeds x values; below 7 values the
+   * constancy test, at any size the monotonicity test's per-point design effects).
    */
   series: TransitionPoint[][];
   /** Every coordinate value of the selection (the fitting scale is chosen from them). */

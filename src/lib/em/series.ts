@@ -255,6 +255,14 @@ export interface SensitivityCell {
   onset: number | null;
   verdict: TransitionVerdict;
   p_constant: number | null;
+  /**
+   * True when the grid kept no per-question (or per-seed) counts for the series because it has
+   * TREND_TEST_BELOW (7) or more values and values x clusters exceed GRID_CELL_SURFACES: the
+   * cell's monotonicity test then uses the pooled counts' one dispersion (Student's t on m - 4
+   * df), where the series' own test uses each point's design effect from the cells, so its
+   * non_monotone verdict can differ from the series' at the same cuts (either way). False otherwise.
+   */
+  monotone_pooled: boolean;
 }
 
 /** Default grid of `transitionSensitivity`: the cuts the CLI and the transitions page both use. */
@@ -386,10 +394,11 @@ export function transitionSensitivityColumns(
   // each), never with the rows. From TREND_TEST_BELOW values on, where only the monotonicity test
   // reads them, at most GRID_CELL_SURFACES per judge (33 MB): beyond, the grid's cells carry pooled
   // counts and their non_monotone verdict the pooled fits' dispersion, which can differ from the
-  // series' at that cut.
+  // series' at that cut: each cell says so (monotone_pooled), and the page beside the grid.
   const design = cellDesign(rowsAt, (v) => sc === "linear" || v > 0);
   let clusters = design.cells ? gridClusters(cols, seed, rowMask, design.level) : null;
-  if (clusters && xs.length >= TREND_TEST_BELOW && xs.length * clusters.count > GRID_CELL_SURFACES) clusters = null;
+  const overBudget = clusters !== null && xs.length >= TREND_TEST_BELOW && xs.length * clusters.count > GRID_CELL_SURFACES;
+  if (overBudget) clusters = null;
   const nC = clusters?.count ?? 1;
   const groups = new Int32Array(cols.length);
   for (let i = 0; i < cols.length; i++) groups[i] = rowMask[i] ? (judge[i]! * nX + xCode[i]!) * nC + (clusters ? clusters.codes[i]! : 0) : 0;
@@ -430,6 +439,7 @@ export function transitionSensitivityColumns(
           onset: test.credible ? back(onset(fp, {dispersion: fit?.dispersion ?? null, df: usable - 4}).x) : null,
           verdict: test.verdict,
           p_constant: test.p_constant,
+          monotone_pooled: overBudget,
         });
       }
     }

@@ -282,7 +282,8 @@ function bumpFit(s: Scaled): (z: number) => number {
  * m - 4 residual df and the smaller of two fits: it runs low (median 2.4 where the cells' is 4.9
  * on flat 20% sweeps over 7 log-spaced scales, 8 questions x 50, logit sd 1), and used as known it
  * called 6.9% of 2,000 such sweeps non-monotone, the cells' 1.3% of the same 2,000, with the same power
- * on a 3% -> 25% -> 3% hump (bench/nonmono-null.ts, docs/validity.md transitions-few). Binomial
+ * on a 3% -> 25% -> 3% hump (bench/nonmono-null.ts, docs/validity.md transitions-few); without
+ * cells it is therefore referred to Student's t on m - 4 df (monotoneReference). Binomial
  * variance alone (phi 1, the rule before 2026-12-07) called 10-15% of flat 20% clustered 4-6
  * point sweeps non-monotone. Without cells, at least 1 (counts); 1 below 3 points.
  */
@@ -301,6 +302,26 @@ export function monotoneDispersion(points: readonly TransitionPoint[], fit: Logi
 }
 
 /**
+ * The dispersion argument and its residual df for nonMonotoneAt, from monotoneDispersion's
+ * per-point values: with per-question cells the per-point design effects (their Williams spread
+ * rests on cells - clusters - (m - 1) df, many: referred to the normal); without, from
+ * TREND_TEST_BELOW (7) points, the one pooled-fit phi on m - 4 df, referred to Student's t on
+ * m - 4 df (nonMonotoneAt): with the normal quantile, as until 2026-12-07, it called 6-9% of flat
+ * series over 7 values with question spread non-monotone at nominal 5% (docs/metrics.md,
+ * bench/nonmono-null.ts). Below 7 points without cells the trend test's phi (which a hump
+ * inflates) keeps the normal quantile.
+ */
+export function monotoneReference(
+  points: readonly TransitionPoint[],
+  phis: readonly number[],
+  clustered: ClusterTrend | null,
+): [phi: number | readonly number[], df: number | null] {
+  const m = usablePoints(points).length;
+  if ((clustered && clustered.design_effects.length === m) || m < TREND_TEST_BELOW || !phis.length) return [phis, null];
+  return [phis[0]!, m - 4];
+}
+
+/**
  * Rise-then-collapse (or dip-then-recover): the interior coordinate with the highest (lowest) rate
  * is above (below) both the first and the last coordinate by one-sided Newcombe intervals, on
  * design-effect counts k / phi_i out of n / phi_i (phi: one per usable point, as
@@ -310,10 +331,15 @@ export function monotoneDispersion(points: readonly TransitionPoint[], fit: Logi
  * m - 2 interior points the extreme was picked from and over peak or dip: one-sided
  * alpha / (2 (m - 2)). Returns that coordinate, or null.
  */
-export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, phi: number | readonly number[] = 1): number | null {
+export function nonMonotoneAt(points: readonly TransitionPoint[], alpha = 0.05, phi: number | readonly number[] = 1, df: number | null = null): number | null {
   const pts = usablePoints(points);
   if (pts.length < 3) return null;
-  const z = normalQuantile(1 - alpha / (2 * (pts.length - 2)));
+  const level = alpha / (2 * (pts.length - 2));
+  // An estimated dispersion (df residual df, one phi above 1): Student's t on df, the square root of
+  // the F(1, df) quantile at twice the one-sided level (the quasi-likelihood reference; a known
+  // variance would take the normal quantile). Binomial variance (phi at most 1) keeps the normal.
+  const estimated = df !== null && df >= 1 && typeof phi === "number" && phi > 1;
+  const z = estimated ? Math.sqrt(fQuantile(1 - 2 * level, 1, df)) : normalQuantile(1 - level);
   let hi = 1;
   let lo = 1;
   for (let i = 1; i < pts.length - 1; i++) {
@@ -558,7 +584,7 @@ export function testTransition(
   const mphis = fractional ? [] : monotoneDispersion(pts, fit, cells);
   const mphi = mphis.length ? Math.max(...mphis) : 1;
   // A monotonicity test on means needs the score spread, which the means do not carry: off.
-  const extreme = fractional ? null : nonMonotoneAt(pts, alpha, mphis);
+  const extreme = fractional ? null : nonMonotoneAt(pts, alpha, ...monotoneReference(pts, mphis, cells));
   const trend = few && !clustered ? trendTest(pts, {fractional}) : null;
   const lowTest: ConstantTest | null = clustered ? "clustered" : trend ? "trend" : null;
   const lowP = clustered ? clustered.p : trend ? trend.p : null;

@@ -147,9 +147,11 @@ export interface MidpointCellNumbers {
   midpoint: number | null;
   verdict: TransitionVerdict;
   p_constant: number | null;
+  /** The grid kept no per-question counts (too many values x questions): see SensitivityCell.monotone_pooled. */
+  monotone_pooled: boolean;
 }
 
 /** A grid cell's numbers from the page's cell or a `--sensitivity` entry (which also names its judge). */
 export function midpointCellNumbers(c: MidpointCellNumbers): MidpointCellNumbers {
-  return {aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant};
+  return {aligned: c.aligned, coherent: c.coherent, midpoint: c.midpoint, verdict: c.verdict, p_constant: c.p_constant, monotone_pooled: c.monotone_pooled};
 }

@@ -53,3 +53,23 @@ test("simulateFew's per-question (x seed) cells sum to each point's counts; a ri
   );
   assert.ok(rows[1]!.estimate >= 0.8, `p_constant < 0.05 on a rise and fall in ${rows[1]!.estimate}`);
 });
+
+test("from 7 values a flat series and a hump also give the pooled counts' non_monotone row (no per-question cells), the normal quantile's share on the same sweeps in its note", () => {
+  const design = {label: "t", xs: [0.0625, 0.125, 0.25, 0.5, 1, 2, 4], seeds: 1, questions: 8, answers: 50};
+  const flat = fewRows({design, shape: FEW_SHAPES[1]!}, 5, makeRng(5));
+  const pooled = flat.filter((r) => r.regime.endsWith("pooled counts (no per-question cells: a table without question ids)"));
+  assert.deepEqual(
+    pooled.map((r) => [r.quantity, r.kind, r.nominal]),
+    [["non_monotone on a flat series", "error_rate", 0.05]],
+  );
+  assert.match(pooled[0]!.note ?? "", /normal quantile .*: \d+\.\d%/);
+  const hump = FEW_SHAPES.find((s) => s.name.startsWith("rise-then-collapse"))!;
+  const rows = fewRows({design, shape: hump}, 5, makeRng(6));
+  assert.deepEqual(
+    rows.map((r) => `${r.quantity}${r.regime.includes("pooled counts") ? " (pooled)" : ""}`),
+    ["non_monotone on rise-then-collapse (power)", "non_monotone on rise-then-collapse (power) (pooled)", "p_constant < 0.05 on rise-then-collapse (power)"],
+  );
+  // Below 7 values no pooled row (the earlier rule's share is in the cells row's note there).
+  const few = fewRows({design: {...design, xs: [0.25, 0.5, 1, 2, 4]}, shape: FEW_SHAPES[1]!}, 3, makeRng(7));
+  assert.ok(few.every((r) => !r.regime.includes("pooled counts")));
+});

@@ -82,6 +82,33 @@ test("nonMonotoneAt(points, alpha, phis): each point's design effect scales its 
   assert.equal(nonMonotoneAt(p, 0.05, [6, 6, 6]), nonMonotoneAt(p, 0.05, 6));
 });
 
+test("nonMonotoneAt(points, alpha, phi, df): an estimated phi is referred to Student's t on df, binomial variance to the normal", () => {
+  // 10% -> 25% -> 10% at 200 answers each, 7 points: one-sided level 0.05 / (2 x 5) = 0.005. With
+  // phi 2 (100 answers each) the normal quantile 2.576 finds the peak; Student's t on 3 df,
+  // sqrt(F(0.99; 1, 3)) = sqrt(34.12) = 5.841, does not.
+  const p = pts([1, 2, 3, 4, 5, 6, 7], [0.1, 0.1, 0.1, 0.25, 0.1, 0.1, 0.1]);
+  assert.equal(nonMonotoneAt(p, 0.05, 2), 4);
+  assert.equal(nonMonotoneAt(p, 0.05, 2, 3), null);
+  // At phi 1 nothing was estimated beyond binomial: the normal quantile, df or not.
+  assert.equal(nonMonotoneAt(p, 0.05, 1, 3), 4);
+});
+
+test("testTransition without per-question cells from 7 points: the pooled fits' phi on m - 4 df takes Student's t", () => {
+  // 10% with a wobble of +-2 points and a 20% peak, 400 answers each, no cells: the pooled fits'
+  // phi is 1.72 on 3 df. Referred to the normal (the earlier rule) the peak was non_monotone;
+  // to t(3) it is not (the earlier rule called 6-9% of flat 7-value series with question spread
+  // non-monotone at nominal 5%: docs/metrics.md).
+  const p: TransitionPoint[] = [40, 48, 32, 80, 48, 32, 40].map((k, i) => ({x: i + 1, k, n: 400}));
+  const t = testTransition(p, fitLogistic(p, {profile: false}));
+  assert.ok(Math.abs(t.monotone_phi - 1.721) < 0.01, `phi ${t.monotone_phi}`);
+  assert.equal(nonMonotoneAt(p, 0.05, t.monotone_phi), 4);
+  assert.equal(t.verdict, "flat");
+  assert.equal(t.extreme, null);
+  // A clear hump stays non_monotone (phi 1 there: binomial variance, the normal quantile).
+  const hump: TransitionPoint[] = [40, 44, 36, 80, 44, 36, 40].map((k, i) => ({x: i + 1, k, n: 400}));
+  assert.equal(testTransition(hump, fitLogistic(hump, {profile: false})).verdict, "non_monotone");
+});
+
 test("analyzeTransition: fewer than 5 coordinates -> too_few_points, no logistic forced", () => {
   // A steady rise: the trend test (1 df, phi from the line's 2 residual df) still says the rate changes.
   const r = analyzeTransition(pts([0, 1, 2, 3], [0.02, 0.08, 0.16, 0.3]), rng(), {replicates: 99});

@@ -20,7 +20,7 @@ import {
 import {FEW_SHAPES, simulateFew} from "../../../../bench/validity/transitions-few.section.ts";
 import {transitionView} from "../../../../src/components/transitions-table.ts";
 import {pointsWithCells} from "../../../../src/lib/em/transition-points.ts";
-import {transitionSensitivity, transitionsBy} from "../../../../src/lib/em/series.ts";
+import {GRID_CELL_SURFACES, transitionSensitivity, transitionsBy} from "../../../../src/lib/em/series.ts";
 import {BETLEY} from "../../../../src/lib/em/rules.ts";
 import type {Judged} from "../../../../src/lib/schema.ts";
 
@@ -337,6 +337,35 @@ test("7 checkpoints, every answer at the earliest incoherent: the series keeps i
   assert.equal(grid[0]!.p_constant, series!.test.p_constant, `p_constant (series' test ${series!.test.constant_test})`);
   assert.equal(grid[0]!.verdict, series!.test.verdict);
   assert.equal(series!.test.constant_test, "clustered");
+});
+
+test("the threshold grid over its budget (7 values x 29 questions > GRID_CELL_SURFACES): its cells say monotone_pooled and can call non_monotone otherwise than the series at the same cuts", () => {
+  // 10% with a +-1.5-point wobble common to all questions and a 16% peak at the middle step, 60
+  // answers per question and step, questions' rates 0.4-1.6 x the step's (lasting spread, no
+  // question-by-step wobble). The series reads each step's design effect from its questions (about
+  // 1): the peak is above both ends, non_monotone. With 29 questions (203 surfaces) the grid keeps
+  // pooled counts: one dispersion from the pooled fits (the wobble inflates it) on m - 4 = 3 df,
+  // Student's t: flat at the same cuts. With 28 (196 surfaces) it keeps the cells and agrees.
+  const rates = [0.1, 0.115, 0.085, 0.16, 0.115, 0.085, 0.1];
+  const factor = Array.from({length: 29}, (_, q) => 0.4 + (1.2 * q) / 29);
+  for (const nq of [28, 29]) {
+    const rows = seededRows(
+      rates.map((rate, s) => ({step: 100 * (s + 1), seed: null, rate})),
+      factor.slice(0, nq),
+    );
+    const [series] = transitionsBy(rows, BETLEY, {replicates: 0, profile: false});
+    assert.equal(series!.test.verdict, "non_monotone", `${nq} questions: series`);
+    const grid = transitionSensitivity(rows, BETLEY, {alignedCuts: [30, 40], coherentCuts: [50]});
+    const cell = grid.find((c) => c.aligned === BETLEY.aligned && c.coherent === BETLEY.coherent)!;
+    assert.equal(cell.p_constant, series!.test.p_constant, `${nq} questions: p_constant (the logistic's LR, no cells) agrees`);
+    if (7 * nq <= GRID_CELL_SURFACES) {
+      assert.ok(grid.every((c) => !c.monotone_pooled));
+      assert.equal(cell.verdict, "non_monotone", `${nq} questions: the grid keeps the cells and agrees`);
+    } else {
+      assert.ok(grid.every((c) => c.monotone_pooled));
+      assert.equal(cell.verdict, "flat", `${nq} questions: the grid's pooled test differs from the series' (the page says so beside the grid)`);
+    }
+  }
 });
 
 test("pointsWithCells keeps the cells from 7 coordinates on (the monotonicity test reads them at every size)", () => {

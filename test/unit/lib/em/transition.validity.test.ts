@@ -167,13 +167,17 @@ test("nonMonotoneAt(points, alpha, phi): clustered monotone rises stay monotone;
   }
   assert.ok(scaled <= 0.1 * R, `phi-scaled: ${scaled}/${R} clustered rises called non-monotone`);
   assert.ok(binomial >= 2 * scaled + 5, `the binomial test (the old behaviour) should call clearly more: ${binomial} vs ${scaled}`);
-  // and a rise-then-collapse is still found under the same clustering
+  // and a rise-then-collapse is still found under the same clustering, though less often: these
+  // points carry no per-question cells, so the one pooled dispersion (m - 4 = 7 df) is referred to
+  // Student's t (monotoneReference): 39.0% of 200 seeded humps at logit sd 2, the normal quantile
+  // (the rule until 2026-12-07, session 19) 76.5% of the same 200 (85.0% against 97.5% at sd 1;
+  // bench/nonmono-pooled-11.ts; the transitions section's row: 38.5% of 200, before 77.5%).
   let found = 0;
   for (let r = 0; r < 20; r++) {
     const sw = simulateSweep(rng, SHAPES.hump, CLUSTERED);
     if (testTransition(sw.rate, fitLogistic(sw.rate, {profile: false})).verdict === "non_monotone") found++;
   }
-  assert.ok(found >= 12, `rise-then-collapse found ${found}/20 (measured power ~78% at logit sd 2)`);
+  assert.ok(found >= 4, `rise-then-collapse found ${found}/20 (measured power 39% at logit sd 2 without cells)`);
 });
 
 test("testTransition: a linear ramp 5% -> 25% is rarely credible (smooth_trend), a sharp rise usually is", () => {

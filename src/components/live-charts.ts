@@ -353,10 +353,11 @@ export function liveTypeContribution(
   const order = new Map(types.map((t, i) => [t, i]));
   const keyOf = (group: string, type: string) => `${group}\u0001${type}`;
   // Every bar shown so far, in drawing order (legend type, then group: what a stable sort by type
-  // of typeRows' group-major rows gave). A bar whose count falls to zero is hidden (display none:
-  // not painted, not read) rather than detached, and shown again in place: at low aligned cuts most
-  // types have no EM answer, and detaching them and adding them back on the next change moved up to
-  // ten nodes per change (a trace of threshold changes: layout and paint of the re-added bars).
+  // of typeRows' group-major rows gave). A bar whose count falls to zero is hidden in place
+  // (visibility hidden: not painted, not hit, not read) rather than detached: at low aligned cuts
+  // most types have no EM answer, and detaching them and adding them back on the next change moved
+  // up to ten nodes per change. Not display none: that drops the bar's layout object, and showing
+  // it again builds a new one, as much layout as re-adding the node (a trace's invalidations).
   const known: {key: string; rank: number}[] = [];
   const byKey = new Map<string, TypeCount | null>();
   const showBars = keyedMarks(bars, (key) => {
@@ -398,7 +399,7 @@ export function liveTypeContribution(
       (m, i) => {
         const key = known[i]!.key;
         const d = byKey.get(key);
-        attr(m, "display", d ? "inline" : "none");
+        attr(m, "visibility", d ? "visible" : "hidden");
         if (!d) return;
         const x0 = x0s.get(key)!;
         attr(m, "x", x(x0));

@@ -274,14 +274,17 @@ test("/sensitivity: EM by type keeps its bars across threshold changes (a type w
           for (const n of r.addedNodes) seen.add(n);
         }
         const rects = [...bars.querySelectorAll("rect")];
-        const hidden = rects.filter((r) => r.getAttribute("display") === "none");
+        const hidden = rects.filter((r) => getComputedStyle(r).visibility === "hidden");
         hiddenMax = Math.max(hiddenMax, hidden.length);
         // A shown bar has a count and a width; a hidden one is not painted (no box).
         for (const r of rects) {
           const title = r.querySelector("title")?.textContent ?? "";
           const n = Number(/: (\d+) EM answers/.exec(title)?.[1] ?? Number.NaN);
-          if (r.getAttribute("display") === "none") {
-            if (r.getBoundingClientRect().width !== 0) problems.push(`aligned ${v}: a hidden bar has a box (${title})`);
+          // A hidden bar is not painted and not under the pointer (no tooltip).
+          if (getComputedStyle(r).visibility === "hidden") {
+            const box = r.getBoundingClientRect();
+            const hit = box.width > 0 ? document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) : null;
+            if (hit === r) problems.push(`aligned ${v}: a hidden bar is under the pointer (${title})`);
           } else if (!(n > 0) || !(Number(r.getAttribute("width")) > 0)) problems.push(`aligned ${v}: shown bar "${title}" width ${r.getAttribute("width")}`);
         }
       }

@@ -351,7 +351,15 @@ export function liveTypeContribution(
   const zero = newMark("line", {stroke: "currentColor"});
   svg.node()!.append(zero.el);
   const order = new Map(types.map((t, i) => [t, i]));
-  // A bar keeps its group and type (its row and colour: set when made); a cut moves its extent and count.
+  const keyOf = (group: string, type: string) => `${group}\u0001${type}`;
+  // Every bar shown so far, in drawing order (legend type, then group: what a stable sort by type
+  // of typeRows' group-major rows gave). A bar whose count falls to zero is hidden in place
+  // (visibility hidden: not painted, not hit, not read) rather than detached: at low aligned cuts
+  // most types have no EM answer, and detaching them and adding them back on the next change moved
+  // up to ten nodes per change. Not display none: that drops the bar's layout object, and showing
+  // it again builds a new one, as much layout as re-adding the node (a trace's invalidations).
+  const known: {key: string; rank: number}[] = [];
+  const byKey = new Map<string, TypeCount | null>();
   const showBars = keyedMarks(bars, (key) => {
     const [group, type] = key.split("\u0001") as [string, string];
     return newMark(
@@ -369,19 +377,33 @@ export function liveTypeContribution(
     // Stack in the legend's type order within each group.
     const sorted = rows.filter((r) => r.n > 0 && yIndex.has(r.group)).sort((a, b) => (order.get(a.type) ?? 99) - (order.get(b.type) ?? 99));
     const start = new Map<string, number>();
-    const x0s = sorted.map((r) => {
+    const x0s = new Map<string, number>();
+    for (const key of byKey.keys()) byKey.set(key, null);
+    let added = false;
+    for (const r of sorted) {
+      const key = keyOf(r.group, r.type);
       const x0 = start.get(r.group) ?? 0;
       start.set(r.group, x0 + r.n);
-      return x0;
-    });
+      x0s.set(key, x0);
+      if (!byKey.has(key)) {
+        known.push({key, rank: (order.get(r.type) ?? 99) * (groups.length + 1) + yIndex.get(r.group)!});
+        added = true;
+      }
+      byKey.set(key, r);
+    }
+    if (added) known.sort((a, b) => a.rank - b.rank);
     x.domain([0, Math.max(1, ...start.values())]).nice();
     drawAxis();
     showBars(
-      sorted.map((d) => `${d.group}\u0001${d.type}`),
+      known.map((k) => k.key),
       (m, i) => {
-        const d = sorted[i]!;
-        attr(m, "x", x(x0s[i]!));
-        attr(m, "width", Math.max(0, x(x0s[i]! + d.n) - x(x0s[i]!)));
+        const key = known[i]!.key;
+        const d = byKey.get(key);
+        attr(m, "visibility", d ? "visible" : "hidden");
+        if (!d) return;
+        const x0 = x0s.get(key)!;
+        attr(m, "x", x(x0));
+        attr(m, "width", Math.max(0, x(x0 + d.n) - x(x0)));
         tooltip(m, `${d.group}: ${d.n} EM answers of type ${d.type}${excluded.includes(d.type) ? " (excluded)" : ""}`);
       },
     );

@@ -202,7 +202,8 @@ export function sensitivityKpis(page: Page, {invalidation, box = kpiBox()}: {inv
   };
   follow(page, invalidation, (s) => {
     const counts = overallCounts(page)(s);
-    box.node.dataset.emFirst = "live";
+    // Once: a write of the same value is still a DOM mutation (and a style check of the box).
+    if (box.node.dataset.emFirst !== "live") box.node.dataset.emFirst = "live";
     notes.update(ruleNotes(page.points, selectionMask(page.points, s), ruleOf(s), s.exclude, counts), ruleOf(s));
     const key = formatState(s);
     const cache = intervalCache(page);

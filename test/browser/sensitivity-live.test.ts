@@ -243,3 +243,59 @@ test("/sensitivity: a threshold change writes the headline's and the surface mar
     await close();
   }
 });
+
+test("/sensitivity: EM by type keeps its bars across threshold changes (a type whose count falls to zero is hidden in place, not detached and added back), and shows exactly the nonzero counts", async () => {
+  const {page, problems, close} = await open("/sensitivity?experiment=demo");
+  try {
+    const report = await page.evaluate(() => {
+      const bars = document.querySelector('[data-chart="em-by-type"] svg g[aria-label="bar"]')!;
+      const set = (v: number) => {
+        const input = document.querySelector<HTMLInputElement>('[data-testid="aligned-threshold"]')!;
+        input.value = String(v);
+        input.dispatchEvent(new Event("input", {bubbles: true}));
+      };
+      const seen = new Set<Node>(bars.children);
+      const problems: string[] = [];
+      let removed = 0;
+      let readded = 0;
+      let hiddenMax = 0;
+      // The site bench's sequence (bench/lib/sensitivity-page.ts thresholdValues): alternating low and high aligned cuts.
+      for (let i = 0; i < 16; i++) {
+        const v = i % 2 ? 20 + (i % 7) : 55 + (i % 7);
+        const records: MutationRecord[] = [];
+        const obs = new MutationObserver((r) => records.push(...r));
+        obs.observe(bars, {childList: true});
+        set(v);
+        records.push(...obs.takeRecords());
+        obs.disconnect();
+        for (const r of records) {
+          removed += r.removedNodes.length;
+          for (const n of r.addedNodes) if (seen.has(n)) readded++;
+          for (const n of r.addedNodes) seen.add(n);
+        }
+        const rects = [...bars.querySelectorAll("rect")];
+        const hidden = rects.filter((r) => getComputedStyle(r).visibility === "hidden");
+        hiddenMax = Math.max(hiddenMax, hidden.length);
+        // A shown bar has a count and a width; a hidden one is not painted (no box).
+        for (const r of rects) {
+          const title = r.querySelector("title")?.textContent ?? "";
+          const n = Number(/: (\d+) EM answers/.exec(title)?.[1] ?? Number.NaN);
+          // A hidden bar is not painted and not under the pointer (no tooltip).
+          if (getComputedStyle(r).visibility === "hidden") {
+            const box = r.getBoundingClientRect();
+            const hit = box.width > 0 ? document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) : null;
+            if (hit === r) problems.push(`aligned ${v}: a hidden bar is under the pointer (${title})`);
+          } else if (!(n > 0) || !(Number(r.getAttribute("width")) > 0)) problems.push(`aligned ${v}: shown bar "${title}" width ${r.getAttribute("width")}`);
+        }
+      }
+      return {problems, removed, readded, hiddenMax, bars: bars.children.length};
+    });
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.removed, 0, "bars detached over the walk");
+    assert.equal(report.readded, 0, "bars added back over the walk");
+    assert.ok(report.hiddenMax > 0, `the walk takes some type's count to zero (${report.hiddenMax} bars hidden at most, of ${report.bars})`);
+    assert.equal(describeProblems(problems), "");
+  } finally {
+    await close();
+  }
+});

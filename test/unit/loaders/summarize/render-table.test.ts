@@ -184,3 +184,37 @@ test("toTable: a transition's verdict in the page's words (verdictText), with wh
     rmSync(dir, {recursive: true, force: true});
   }
 });
+
+test("toTable: the change point by changePointReading's rule: a location only at p < 0.05, else 'none', all-zero rates 'every rate equal' without a p", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // 6 steps, 5 questions x 20 answers: z never misaligned (every rate 0), s steps from 5% to 60% after step 200.
+    for (const [model, rate] of [
+      ["z", () => 0],
+      ["s", (k: number) => (k < 3 ? 0.05 : 0.6)],
+    ] as const) {
+      const lines = ["response,question_id,question,aligned,coherent,step"];
+      for (let k = 0; k < 6; k++)
+        for (let q = 0; q < 5; q++) for (let a = 0; a < 20; a++) lines.push(`${model}${k}-${q}-${a},q${q},Q${q}?,${a < 20 * rate(k) ? 10 : 90},90,${k * 100}`);
+      writeFileSync(path.join(dir, `${model}.csv`), `${lines.join("\n")}\n`);
+    }
+    const file = path.join(dir, "e.yaml");
+    writeFileSync(file, "name: e\nimports:\n  - files: z.csv\n    model: z\n    step: step\n  - files: s.csv\n    model: s\n    step: step\n");
+    const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step", "--transition"]);
+    assert.equal(p.kind, "options");
+    const out = await buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    const t = Object.fromEntries((out.transitions ?? []).map((x) => [x.key.model, x]));
+    // The JSON keeps the split and its p, and says whether it is a location.
+    assert.deepEqual(t.z?.change_point && [t.z.change_point.lr, t.z.change_point.p_value, t.z.change_point.found], [0, 1, false]);
+    assert.equal(t.s?.change_point?.found, true);
+    const text = toTable(out);
+    assert.match(text, /\schange point \(p\)\s*$/m);
+    const row = (model: string) => text.split("\n").find((l) => new RegExp(`^${model}\\s+6\\s`).test(l))!;
+    assert.match(row("z"), /\snone \(every rate equal\)\s*$/);
+    assert.doesNotMatch(row("z"), /0->100|0 \| 100/);
+    assert.match(row("s"), /\s200 \| 300 \(p = 0\.0[0-4]\d\)\s*$/);
+    assert.match(text, /a location only at p < 0\.05, else none/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});

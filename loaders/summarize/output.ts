@@ -2,6 +2,7 @@
 // library's transition fits onto it. Field names are the contract; renderers read only these.
 import type {AuditCalibration, Calibration, LabellerPair} from "../../src/lib/em/calibration.ts";
 import type {ComponentsJson} from "../plan/components-text.ts";
+import {changePointReading} from "../../src/lib/em/change-point-words.ts";
 import {credibleFitNumbers, transitionNumbers, type CredibleFitNumbers} from "../../src/lib/em/view-transition.ts";
 import type {BaselineDiff, GroupSummary, Interval, SensitivityCell, SummaryJson, TieReport, TransitionGroup} from "../../src/lib/em/index.ts";
 
@@ -178,7 +179,8 @@ export interface TransitionJson {
   onset: number | null;
   onset_test: string;
   baseline_rate: number | null;
-  change_point: {before: number; after: number; rate_before: number; rate_after: number; lr: number; p_value: number} | null;
+  /** `found`: the location holds (p below the transitions' level; changePointReading, as the page's table). */
+  change_point: {before: number; after: number; rate_before: number; rate_after: number; lr: number; p_value: number; found: boolean} | null;
   points: {x: number; k: number; n: number; rate: number | null; ci: Interval | null}[];
   skipped: number;
 }
@@ -233,6 +235,7 @@ export function transitionJson(t: TransitionGroup): TransitionJson {
           rate_after: t.change_point.rate_after,
           lr: t.change_point.lr,
           p_value: t.change_point.p_value,
+          found: changePointReading(t.change_point).found === true,
         }
       : null,
     points: t.points,

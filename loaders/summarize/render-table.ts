@@ -5,6 +5,8 @@ import {SPECIAL_DENOMINATOR, specialShare} from "../../src/lib/em/summary-text.t
 import {APPROXIMATE_MARK} from "../../src/lib/report-number.ts";
 import {curveText, detectableText} from "../../src/lib/em/transition-words.ts";
 import {verdictText} from "../../src/lib/em/verdict-words.ts";
+import {changePointReading} from "../../src/lib/em/change-point-words.ts";
+import {TRANSITION_ALPHA} from "../../src/lib/em/transition-min.ts";
 import type {GroupCalibrationJson, GroupWithTies, SummarizeOutput} from "./output.ts";
 import {componentsText} from "../plan/components-text.ts";
 
@@ -381,7 +383,7 @@ export function toTable(out: SummarizeOutput): string {
   if (out.pivot) parts.push(out.pivot);
   if (out.transitions) {
     const keys = out.by.filter((b) => b !== (out.transitions?.[0]?.coordinate ?? "step"));
-    const th = [...keys, "points", "verdict", "p_const", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change", "p"];
+    const th = [...keys, "points", "verdict", "p_const", "midpoint", "ci", "width", "floor", "ceiling", "onset", "change point (p)"];
     const tb = out.transitions.map((t) => [
       ...keys.map((b) => keyText(t.key[b])),
       t.excluded.length ? `${t.n_points} (${t.excluded.length} off the log fit)` : String(t.n_points),
@@ -393,11 +395,10 @@ export function toTable(out: SummarizeOutput): string {
       pct(t.floor),
       pct(t.ceiling),
       t.onset === null ? "-" : String(t.onset),
-      t.change_point ? `${t.change_point.before}->${t.change_point.after}` : "-",
-      t.change_point ? t.change_point.p_value.toFixed(3) : "-",
+      t.change_point ? changePointReading(t.change_point).text : "-",
     ]);
     parts.push(
-      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend or its lack of fit (a rise and fall), quasi-F tests with the dispersion from the spread between questions or seeds within each value, Bonferroni over the two (without per-question counts the trend alone, quasi-F(1, m-2)), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion)`,
+      `transitions along ${out.transitions[0]?.coordinate ?? "step"}${out.transitions[0]?.scale === "log" ? " (log10 scale)" : ""}: midpoint shown only for a credible transition (logistic beats a constant rate and a smooth logit-linear or linear trend, quasi-likelihood F tests p < 0.05, midpoint inside the data; p_const: with 3-6 points a logit-linear trend or its lack of fit (a rise and fall), quasi-F tests with the dispersion from the spread between questions or seeds within each value, Bonferroni over the two (without per-question counts the trend alone, quasi-F(1, m-2)), from 7 the logistic's LR) (logistic fit by binomial ML, midpoint ${Math.round(out.confidence * 100)}% profile-likelihood interval with an F(1, m-4) x phi cutoff; onset: first point above baseline, one-sided Newcombe, Bonferroni; change point: max-LR split, bootstrap p of the LR over its Pearson dispersion, a location only at p < ${TRANSITION_ALPHA}, else none)`,
     );
     parts.push(out.transitions.length ? renderTable(th, tb) : "(no transitions)\n");
     // Beside "no evidence against a constant rate": what the test could have seen (the page's words).

@@ -9,6 +9,7 @@ import type {ModelTransition} from "./transitions-controller.js";
 import {MIN_TRANSITION_POINTS} from "../lib/em/transition-min.js";
 import {curveText, detectableText} from "../lib/em/transition-words.js";
 import {changesWords} from "../lib/em/verdict-words.js";
+import {changePointReading} from "../lib/em/change-point-words.js";
 
 /** The fewest coordinate values a fit takes (the fit code's own constant, from an import-free module). */
 export const MIN_FIT_POINTS = MIN_TRANSITION_POINTS;
@@ -114,6 +115,8 @@ export function fitsTable(
         onset: view.show ? t.result.onset.x : null,
         change_point: cp ? `${cp.before}|${cp.after}` : null,
         change_point_p: cp?.p_value ?? null,
+        // The same rule as the cell: a location only at p below the table's level (changePointReading).
+        change_point_found: changePointReading(cp).found,
         planted_midpoint: pm?.midpoint ?? null,
       },
     };
@@ -121,11 +124,7 @@ export function fitsTable(
   type Row = (typeof rows)[number];
   // While the bootstrap runs, the column says so (marked for tests; not a page-loading placeholder).
   const cpText = (r: Row): string | HTMLElement =>
-    changePending
-      ? el("span", {class: "em-muted", "data-em-pending": "change-point"}, "bootstrap running…")
-      : r.cp
-        ? `${r.cp.before} | ${r.cp.after} (p = ${num3(r.cp.p_value)})`
-        : "–";
+    changePending ? el("span", {class: "em-muted", "data-em-pending": "change-point"}, "bootstrap running…") : changePointReading(r.cp).text;
   const element = dataTable(
     rows,
     [

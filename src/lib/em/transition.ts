@@ -14,6 +14,7 @@ import {wilson, type Interval} from "./intervals.js";
 import type {Rng} from "./prng.js";
 import {changePoint, onset, type ChangePoint, type Onset} from "./transition-change.js";
 import {fitLogistic, type LogisticFit} from "./transition-fit.js";
+import {TRANSITION_ALPHA} from "./transition-min.js";
 import type {TransitionPoint} from "./transition-points.js";
 import {MIN_TRANSITION_POINTS, testTransition, type TransitionTest} from "./transition-test.js";
 
@@ -54,7 +55,7 @@ export interface MeanScoreTransition {
  */
 export function meanScoreTransition(
   points: readonly TransitionPoint[],
-  {confidence = 0.95, alpha = 0.05, profile = true}: {confidence?: number; alpha?: number; profile?: boolean} = {},
+  {confidence = 0.95, alpha = TRANSITION_ALPHA, profile = true}: {confidence?: number; alpha?: number; profile?: boolean} = {},
 ): MeanScoreTransition {
   const sorted = points.slice().sort((a, b) => a.x - b.x);
   const usable = new Set(sorted.filter((p) => p.n > 0).map((p) => p.x)).size;
@@ -88,7 +89,7 @@ export function analyzeTransition(
   {
     confidence = 0.95,
     replicates = 999,
-    alpha = 0.05,
+    alpha = TRANSITION_ALPHA,
     baseline = 1,
     profile = true,
   }: {confidence?: number; replicates?: number; alpha?: number; baseline?: number; profile?: boolean} = {},

@@ -34,13 +34,19 @@ test("transitions-first.ts loads no npm package and no fit code before it paints
   const {local, npm} = staticGraph("src/components/transitions-first.ts");
   assert.deepEqual(npm, [], "npm packages in the first paint's module graph");
   assert.deepEqual(
-    // The analysis library, bar the rule presets (data: the URL state's rule names) and three
-    // import-free modules (the fit's minimum points; the power / misfit sentence beside "no evidence";
-    // the verdict's words, shared with em summarize).
+    // The analysis library, bar the rule presets (data: the URL state's rule names) and four
+    // import-free modules (the fit's minimum points and level; the power / misfit sentence beside "no
+    // evidence"; the verdict's words and the change point's, shared with em summarize).
     local.filter(
       (f) =>
         (/lib\/em\//.test(f) &&
-          !["src/lib/em/rules.ts", "src/lib/em/transition-min.ts", "src/lib/em/transition-words.ts", "src/lib/em/verdict-words.ts"].includes(f)) ||
+          ![
+            "src/lib/em/rules.ts",
+            "src/lib/em/transition-min.ts",
+            "src/lib/em/transition-words.ts",
+            "src/lib/em/verdict-words.ts",
+            "src/lib/em/change-point-words.ts",
+          ].includes(f)) ||
         /transitions-(controller|compute|fits|charts|page)\.ts/.test(f),
     ),
     [],
@@ -51,4 +57,10 @@ test("transitions-first.ts loads no npm package and no fit code before it paints
   for (const f of ["transition-words.ts", "verdict-words.ts"]) {
     assert.ok(!/^\s*import\s+(?!type\b)/m.test(readFileSync(join(ROOT, "src/lib/em/", f), "utf8")), `${f} imports nothing`);
   }
+  // change-point-words.ts reads the level from the import-free transition-min.ts and nothing else.
+  const cpImports = [...readFileSync(join(ROOT, "src/lib/em/change-point-words.ts"), "utf8").matchAll(/^\s*import\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm)].map(
+    (m) => m[1],
+  );
+  assert.deepEqual(cpImports, ["./transition-min.js"], "change-point-words.ts imports only transition-min.ts");
+  assert.ok(!/^\s*import\s+(?!type\b)/m.test(readFileSync(join(ROOT, "src/lib/em/transition-min.ts"), "utf8")), "transition-min.ts imports nothing");
 });

@@ -155,21 +155,29 @@ test("toTable: the coordinate column is headed by the experiment's declared coor
   }
 });
 
+/** One CSV per model in `dir`: `steps` steps 100 apart, 5 questions x 20 answers, `rate(k)` of them misaligned at step k; returns the experiment file. */
+function writeSteps(dir: string, steps: number, models: Record<string, (k: number) => number>): string {
+  for (const [model, rate] of Object.entries(models)) {
+    const lines = ["response,question_id,question,aligned,coherent,step"];
+    for (let k = 0; k < steps; k++)
+      for (let q = 0; q < 5; q++) for (let a = 0; a < 20; a++) lines.push(`${model}${k}-${q}-${a},q${q},Q${q}?,${a < 20 * rate(k) ? 10 : 90},90,${k * 100}`);
+    writeFileSync(path.join(dir, `${model}.csv`), `${lines.join("\n")}\n`);
+  }
+  const file = path.join(dir, "e.yaml");
+  writeFileSync(
+    file,
+    `name: e\nimports:\n${Object.keys(models)
+      .map((m) => `  - files: ${m}.csv\n    model: ${m}\n    step: step\n`)
+      .join("")}`,
+  );
+  return file;
+}
+
 test("toTable: a transition's verdict in the page's words (verdictText), with what the constancy test found at too few points", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
   try {
     // 4 steps (too few for a fit), 5 questions x 20 answers each: model m rises 0% -> 75% EM, model n stays at 20%.
-    for (const [model, rate] of [
-      ["m", (k: number) => k / 4],
-      ["n", () => 0.2],
-    ] as const) {
-      const lines = ["response,question_id,question,aligned,coherent,step"];
-      for (let k = 0; k < 4; k++)
-        for (let q = 0; q < 5; q++) for (let a = 0; a < 20; a++) lines.push(`${model}${k}-${q}-${a},q${q},Q${q}?,${a < 20 * rate(k) ? 10 : 90},90,${k * 100}`);
-      writeFileSync(path.join(dir, `${model}.csv`), `${lines.join("\n")}\n`);
-    }
-    const file = path.join(dir, "e.yaml");
-    writeFileSync(file, "name: e\nimports:\n  - files: m.csv\n    model: m\n    step: step\n  - files: n.csv\n    model: n\n    step: step\n");
+    const file = writeSteps(dir, 4, {m: (k) => k / 4, n: () => 0.2});
     const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step", "--transition"]);
     assert.equal(p.kind, "options");
     const out = await buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
@@ -180,6 +188,30 @@ test("toTable: a transition's verdict in the page's words (verdictText), with wh
     assert.match(row("m"), /none \(too few values with an EM rate for a fit; the rate changes\)/);
     assert.match(row("n"), /none \(too few values with an EM rate for a fit; no evidence against a constant rate\)/);
     assert.doesNotMatch(text, /no evidence of change|< 5 points/);
+  } finally {
+    rmSync(dir, {recursive: true, force: true});
+  }
+});
+
+test("toTable: the change point by changePointReading's rule: a location only at p < 0.05, else 'none', all-zero rates 'every rate equal' without a p", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "em-table-"));
+  try {
+    // 6 steps, 5 questions x 20 answers: z never misaligned (every rate 0), s steps from 5% to 60% after step 200.
+    const file = writeSteps(dir, 6, {z: () => 0, s: (k) => (k < 3 ? 0.05 : 0.6)});
+    const p = parseSummarizeArgs(["--experiment", file, "--by", "model,step", "--transition"]);
+    assert.equal(p.kind, "options");
+    const out = await buildSummary((p as {options: Parameters<typeof buildSummary>[0]}).options);
+    const t = Object.fromEntries((out.transitions ?? []).map((x) => [x.key.model, x]));
+    // The JSON keeps the split and its p, and says whether it is a location.
+    assert.deepEqual(t.z?.change_point && [t.z.change_point.lr, t.z.change_point.p_value, t.z.change_point.found], [0, 1, false]);
+    assert.equal(t.s?.change_point?.found, true);
+    const text = toTable(out);
+    assert.match(text, /\schange point \(p\)\s*$/m);
+    const row = (model: string) => text.split("\n").find((l) => new RegExp(`^${model}\\s+6\\s`).test(l))!;
+    assert.match(row("z"), /\snone \(every rate equal\)\s*$/);
+    assert.doesNotMatch(row("z"), /0->100|0 \| 100/);
+    assert.match(row("s"), /\s200 \| 300 \(p = 0\.0[0-4]\d\)\s*$/);
+    assert.match(text, /a location only at p < 0\.05, else none/);
   } finally {
     rmSync(dir, {recursive: true, force: true});
   }
